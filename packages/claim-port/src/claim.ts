@@ -4,6 +4,7 @@
 // ProcessControl (processes.ts).
 import { CLAIM_BIND_GRACE_MS, CLAIM_KILL_WAIT_MS, CLAIM_SETTLE_MAX_MS, CLAIM_SETTLE_MS, escapeText, quoteValue } from '@dsa110/ports';
 import { canBindSync, type ProcessInfo } from '@dsa110/ports/system';
+import { asRootCommand } from './as-root.js';
 import { blockersAfterClaim, describeBlockers, isTimeWait, timeWaitAdvice, verifyBindable, type BindVerdict, type Blocker } from './blockers.js';
 import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook, type SeenListening } from './early.js';
@@ -151,6 +152,8 @@ const isGone = (t: Tracked) => t.outcome === 'exited' || t.outcome === 'killed';
 /** One claim's state, shared by its phases. */
 class Claim {
   readonly name: string;
+  /** This claim again as root, for a refusal this user's rights cause (asRootCommand). */
+  readonly asRoot: string;
   readonly reader: Reader;
   readonly processes: ProcessControl;
   readonly euid = process.geteuid?.() ?? 0;
@@ -186,6 +189,7 @@ class Claim {
     private readonly userLog: NonNullable<ClaimOptions['log']>,
   ) {
     this.name = targetName(target);
+    this.asRoot = asRootCommand(target.port, target.transport, options);
     this.reader = options.reader ?? defaultReader();
     this.processes = options.processes ?? procControl();
   }
@@ -503,6 +507,7 @@ class Claim {
       self: this.self,
       uid: this.uid,
       euid: this.euid,
+      asRoot: this.asRoot,
       context: { holders: new Map([[current.pid, context]]), ...(this.ownUnit !== undefined && { ownUnit: this.ownUnit }) },
     });
     t.info = current;
@@ -578,6 +583,7 @@ class Claim {
       self: { pid: process.pid, ancestors: new Set(ancestors) },
       uid: this.uid,
       euid: this.euid,
+      asRoot: this.asRoot,
       context,
       otherPorts,
       ...(this.target.service !== undefined && { service: this.target.service }),
@@ -1410,6 +1416,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     self: claim.self,
     uid: claim.uid,
     euid: claim.euid,
+    asRoot: claim.asRoot,
     context,
     otherPorts,
     ...(target.service !== undefined && { service: target.service }),

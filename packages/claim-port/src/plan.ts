@@ -26,6 +26,8 @@ export interface PlanInput {
   readonly otherPorts?: ReadonlyMap<number, readonly OtherPort[]>;
   /** The claimed service's id, for the refusal over another service's port. */
   readonly service?: string;
+  /** The command that repeats this claim as root (asRootCommand), for a refusal this user's rights cause; default `sudo claim-port PORT`. */
+  readonly asRoot?: string;
 }
 
 export interface Refusal {
@@ -235,6 +237,7 @@ export function planClaim(input: PlanInput): Plan {
   const disguised = new Map<number, string>();
   const root = input.euid === 0;
   const target = claimPortArgument(input.port, transport);
+  const asRoot = input.asRoot ?? `sudo claim-port ${target}`;
 
   for (const listener of input.listeners) {
     if (listener.ownerKnown) continue;
@@ -242,7 +245,7 @@ export function planClaim(input: PlanInput): Plan {
       reason: root
         ? `the process holding ${describeListener(listener, transport)} cannot be identified even as root (its /proc entries are unreadable; it lives in another PID namespace or container; or no process holds it: it is in flight in a Unix-socket message, SCM_RIGHTS, that no process has received yet); stop it by its own means`
         : // The socket tables show whose socket it is even when its process cannot be seen: say so (root's, another user's).
-          `the process holding ${describeListener(listener, transport)} (a socket of uid ${listener.uid}) is not visible to this user (uid ${input.euid}); run claim-port as root (sudo claim-port ${target})`,
+          `the process holding ${describeListener(listener, transport)} (a socket of uid ${listener.uid}) is not visible to this user (uid ${input.euid}); run claim-port as root (${asRoot})`,
     });
   }
   for (const holder of holders) {
@@ -302,7 +305,7 @@ export function planClaim(input: PlanInput): Plan {
     if (!root && holder.realUid !== input.uid && holder.realUid !== input.euid) {
       refusals.push({
         pid: holder.pid,
-        reason: `${who} belongs to user ${holder.user} and this user (uid ${input.euid}) may not signal it; run claim-port as root (sudo claim-port ${target})`,
+        reason: `${who} belongs to user ${holder.user} and this user (uid ${input.euid}) may not signal it; run claim-port as root (${asRoot})`,
       });
     }
   }

@@ -488,6 +488,17 @@ describe('claim-port on real listeners', () => {
     expect(isAlive(server.pid)).toBe(true);
   });
 
+  it.skipIf(!root)('run as nobody with a --registry nobody may read: the advice to run as root repeats it (and --dry-run), quoted', async () => {
+    const server = await spawnListener();
+    const registry = join(tempDir(), 'un read.yaml');
+    writeFileSync(registry, 'version: 1\nservices: []\n', { mode: 0o600 });
+    const run = await runClaim([String(server.port), '--dry-run', '--registry', registry], { port: server.port, user: 'nobody' });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('cannot read the registry (from --registry)');
+    expect(run.stderr).toContain(`; run claim-port as root (sudo claim-port ${server.port} --dry-run --registry '${registry}')\n`);
+    expect(isAlive(server.pid)).toBe(true);
+  });
+
   it.skipIf(!root)('run as a user, its own process that took a protected name stays protected (the disguise rule is for claims run as root)', async () => {
     const server = await spawnListener({ user: 'nobody', python: true, name: 'sshd' });
     const run = await runClaim([String(server.port), '--json'], { port: server.port, user: 'nobody' });

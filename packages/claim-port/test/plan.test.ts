@@ -396,9 +396,20 @@ describe('planClaim', () => {
       'the process holding 0.0.0.0:8000 (a socket of uid 0) is not visible to this user (uid 1000); run claim-port as root (sudo claim-port 8000)',
     );
   });
+  it('advises the claim as given when it was more than the port (asRoot): its --registry, --dry-run', () => {
+    const asRoot = "sudo claim-port 8000 --dry-run --registry 'my ports.yaml'";
+    const unknown = planClaim({ ...base, uid: 1000, euid: 1000, listeners: [listener([], { address: '0.0.0.0' })], asRoot });
+    expect(unknown.kind === 'refuse' && unknown.refusals[0]!.reason).toMatch(
+      /; run claim-port as root \(sudo claim-port 8000 --dry-run --registry 'my ports\.yaml'\)$/,
+    );
+    const other = planClaim({ ...base, uid: 1000, euid: 1000, listeners: [listener([proc({ realUid: 0, user: 'root' })])], asRoot });
+    expect(other.kind === 'refuse' && other.refusals[0]!.reason).toMatch(
+      /; run claim-port as root \(sudo claim-port 8000 --dry-run --registry 'my ports\.yaml'\)$/,
+    );
+  });
   it('refuses another user’s process when not root', () => {
     const plan = planClaim({ ...base, uid: 1000, euid: 1000, listeners: [listener([proc({ realUid: 0, user: 'root' })])] });
-    expect(plan.kind === 'refuse' && plan.refusals[0]!.reason).toMatch(/belongs to user root .*run claim-port as root/);
+    expect(plan.kind === 'refuse' && plan.refusals[0]!.reason).toMatch(/belongs to user root .*run claim-port as root \(sudo claim-port 8000\)$/);
     expect(planClaim({ ...base, uid: 1000, euid: 1000, listeners: [listener([proc({ realUid: 1000 })])] }).kind).toBe('signal');
   });
 });
