@@ -49,10 +49,14 @@ export const PLAIN_TAGS: ScalarTag[] = [
   },
 ];
 
-/** The message for a file of more than MAX_EXPANDED_NODES values (`total` when counted, else "more than"). */
+/**
+ * The message for a file of more than MAX_EXPANDED_NODES values (`total` when counted, else "more than"). The file was
+ * read, so its path is not what is wrong (`check the path` was said of 200,000 nested `[`): the file is, and the way
+ * out is to cut it down, or to name another file when it is not the registry at all.
+ */
 export function tooManyValuesMessage(total?: number): string {
   const held = total === undefined ? `more than ${MAX_EXPANDED_NODES} values` : `${total} values, more than ${MAX_EXPANDED_NODES}`;
-  return `the registry holds ${held} (the real registry has about 1,500); check the path`;
+  return `the file holds ${held} (a registry holds about 1,500), too many to be one as it stands; cut it down to its services and reserved ranges, or, if it is not the registry, give the registry's path`;
 }
 
 /** Characters one of which comes before every value but the first (a separator, an indicator, a quote). */
