@@ -133,20 +133,22 @@ describe('1. protection is never off by accident', () => {
   });
 
   it.each([
-    ['otherwise valid', ''],
-    ['with a typo too', 'services:\n  - id: api\n    portt: 8000\n'],
-  ])('a registry with a byte that is not UTF-8 (a Latin-1 comment, %s) still protects what its claim.protect names', async (_, rest) => {
+    ['otherwise valid', '', '    pidsUpTo: 3\n', '; pidsUpTo 3'],
+    ['with a typo too', 'services:\n  - id: api\n    portt: 8000\n', '    pidsUpTo: 3\n', '; pidsUpTo 3'],
+    ['no pidsUpTo: none said', '', '', ''],
+  ])('a registry with a byte that is not UTF-8 (a Latin-1 comment, %s) still protects what its claim.protect names', async (_, rest, bound, boundSaid) => {
     const dir = mkdtempSync(join(tmpdir(), 'claim-salvage-'));
     try {
       const path = join(dir, 'ports.yaml');
-      const text = `# R\u00e9gistre\nversion: 1\nclaim:\n  protect:\n    processes: [keepme-*]\n    pidsUpTo: 3\n${rest || 'services: []\n'}`;
+      const text = `# R\u00e9gistre\nversion: 1\nclaim:\n  protect:\n    processes: [keepme-*]\n${bound}${rest || 'services: []\n'}`;
       writeFileSync(path, Buffer.from(text, 'latin1'));
       const server = await spawnListener({ name: 'keepme-worker' });
       const lines: string[] = [];
       const result = await claimOurs(server.port, { registry: path, log: (line) => lines.push(line) });
       expect(lines[0]).toMatch(
-        /^warning: .*ports\.yaml:1:4: the file is not UTF-8 text \(byte 0xe9\); save it as UTF-8; using the built-in protected list and what the file still protects \(claim\.protect: processes "keepme-\*"; pidsUpTo 3\)$/,
+        /^warning: .*ports\.yaml:1:4: the file is not UTF-8 text \(byte 0xe9\); save it as UTF-8; using the built-in protected list and what the file still protects \(claim\.protect: processes "keepme-\*"/,
       );
+      expect(lines[0]!.endsWith(`processes "keepme-*"${boundSaid})`)).toBe(true);
       expect(result.action).toBe('refused');
       expect(result.holders[0]).toMatchObject({ pid: server.pid, outcome: 'protected', signals: [] });
       expect(isAlive(server.pid)).toBe(true);

@@ -12,6 +12,7 @@ import { pollutedKeys } from './polluted.js';
 import { describeArgument, envArgument, envValue, optionsArgument } from './arguments.js';
 import { Registry } from './registry.js';
 import { MAX_REGISTRY_BYTES, REGISTRY_TOO_LARGE } from './limits.js';
+import { MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
 import { readCachedRegistry, writeCachedRegistry, type RegistryCache } from './registry-cache.js';
 import { decodeKeepingBadBytes, utf8Problem } from './utf8.js';
 import { escapeText } from './escape.js';
@@ -230,7 +231,8 @@ function protectionRead(source: string, text: string): SalvagedProtection | unde
   const result = parserFor(source).parseRegistryText(text);
   if (!result.ok) return result.protect;
   const { processes, pidsUpTo } = result.data.claim.protect;
-  return { processes, pidsUpTo };
+  // pidsUpTo is the schema's default (the built-in floor, which applies anyway) unless the file raised it: said only then.
+  return { processes, ...(pidsUpTo > MIN_PROTECTED_PIDS_UP_TO && { pidsUpTo }) };
 }
 
 /** Validate registry text already in memory. Throws RegistryError with every problem found. */

@@ -139,7 +139,7 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
     }
   }
   if (info.isFile()) {
-    const program = programKind(target);
+    const program = programKind(target, info.mode);
     if (program !== undefined) {
       throw new FileWriteError(
         path,
@@ -162,11 +162,11 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
 
 /**
  * What program the regular file `path` is, by its first bytes (`#!`: a script, `\x7fELF`: an executable), or
- * undefined for any other file (or one it cannot read: the write then says what is wrong). A report or page never
+ * undefined for any other file; one it cannot read is a program when `mode` has an execute bit, else not. A report or page never
  * starts so, and replacing a program with one is a typo's harm: `--output /usr/local/bin/claim-port` in a timer made
  * claim-port a Prometheus textfile, and every unit that claims its port failed to start.
  */
-function programKind(path: string): string | undefined {
+function programKind(path: string, mode: number): string | undefined {
   let fd: number | undefined;
   try {
     fd = openSync(fileSystemPath(path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -176,7 +176,8 @@ function programKind(path: string): string | undefined {
     if (read === 4 && head.equals(ELF_MAGIC)) return 'an ELF executable';
     return undefined;
   } catch {
-    return undefined;
+    // Not readable to this user (mode 0111): with an execute bit it is taken for the program it may be, never replaced.
+    return (mode & 0o111) !== 0 ? 'a file with execute permission this user cannot read' : undefined;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }

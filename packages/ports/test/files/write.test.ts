@@ -23,6 +23,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FileWriteError, replaceFileAtomically, writesToStdout, writeOutputFile } from '../../src/files/write.js';
 import { device, fifo, isRoot, NOT_ROOT, privateDir, unixSocket } from './special.js';
+import { worldReadableBundle } from '../../../../test-support/index.js';
 
 function refusal(path: string): FileWriteError {
   try {
@@ -98,6 +99,35 @@ describe('writeOutputFile', () => {
     writeFileSync(join(dir, 'empty'), '');
     expect(writeOutputFile(join(dir, 'empty'), 'new\n')).toBe('atomic');
   });
+
+  it.skipIf(!isRoot)(
+    `never replaces a program its user cannot read (mode 0111): a file with an execute bit is taken for one ${isRoot ? '' : '[skipped: needs root to run as nobody]'}`,
+    async () => {
+      const dir = privateDir();
+      chmodSync(dir, 0o755);
+      const shared = join(dir, 'nobody');
+      mkdirSync(shared);
+      chownSync(shared, 65534, 65534);
+      const tool = join(shared, 'tool');
+      writeFileSync(tool, Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46]), Buffer.alloc(60)]), { mode: 0o111 });
+      chownSync(tool, 65534, 65534);
+      chmodSync(tool, 0o111);
+      const bundle = await worldReadableBundle(new URL('../../src/files/write.ts', import.meta.url).pathname);
+      const script = `import { writeOutputFile } from ${JSON.stringify(bundle)};\ntry { writeOutputFile(${JSON.stringify(tool)}, 'report\\n'); console.log('written'); } catch (error) { console.log(error.reason); }`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: '/',
+        uid: 65534,
+        gid: 65534,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+        encoding: 'utf8',
+        timeout: 20_000,
+      });
+      expect(run.stdout).toBe(
+        'it is a program (a file with execute permission this user cannot read, mode 0111), not a file this writes; give the path of the file to write (nothing was written)\n',
+      );
+      expect(readFileSync(tool).subarray(0, 4).toString('latin1')).toBe('\x7fELF');
+    },
+  );
 
   it('sends `-` to stdout', () => {
     const printed: string[] = [];
