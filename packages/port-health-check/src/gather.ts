@@ -630,7 +630,8 @@ function redisFilePaths(commands: readonly RedisCommand[]): string[] {
  * name elsewhere is another file). Nothing for a site when its main configuration is not under the root (no nginx
  * here: nothing to say; but a -c of the unit naming one that is not there is said, nginx exits at start), cannot be
  * told (a command that does not serve) or read, or an include could not be read (then a file it may reach cannot
- * be said absent).
+ * be said absent); the reason, when it cannot be told as a variable of the command may come from an EnvironmentFile=
+ * that cannot be read.
  */
 function readNginxLoads(
   root: string,
@@ -648,6 +649,7 @@ function readNginxLoads(
     const sites = service.configs.filter((ref) => ref.kind === 'nginx-site' && configs.get(ref.path)?.text !== undefined).map((ref) => ref.path);
     if (sites.length === 0) continue;
     const main = serviceNginxMain({ units }, service);
+    if ('unknown' in main && main.doubt !== undefined) for (const site of sites) loads.set(site, { doubt: main.doubt.reason, at: main.doubt.at });
     if ('unknown' in main) continue;
     if ('refused' in main) {
       for (const site of sites) loads.set(site, main);

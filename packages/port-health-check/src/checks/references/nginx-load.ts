@@ -16,6 +16,13 @@ export function nginxLoadFinding(load: NginxLoad | undefined, path: string): Fin
       message: `nginx exits at start: it refuses this command (${escapeText(load.refused, 200)}); correct the line, then systemctl daemon-reload and restart nginx`,
     };
   }
+  if ('doubt' in load) {
+    return {
+      ...load.at,
+      severity: 'unknown',
+      message: `the main configuration nginx reads is not known, as ${escapeText(load.doubt, 1000)}; whether nginx loads this file is not checked`,
+    };
+  }
   if ('mainMissing' in load) {
     const main = printedShellWord(load.mainMissing.path);
     return {

@@ -5,7 +5,7 @@
 // conf_prefix). As nginx.c's ngx_get_options and ngx_process_options have it.
 import { CONFIG_KINDS, type Service } from '@dsa110/ports';
 import type { Facts, UnitLine } from '../../types.js';
-import { commandAt, daemonCommand, pathFromCwd, type DaemonCommand } from './daemon-command.js';
+import { commandAt, commandDoubt, daemonCommand, pathFromCwd, type DaemonCommand } from './daemon-command.js';
 import { NGINX_PREFIX } from './include-files.js';
 
 /** Debian's and Red Hat's nginx main configuration (`nginx -V`: --conf-path): what nginx reads without -c. */
@@ -18,7 +18,8 @@ export const NGINX_BUILD_PREFIX = '/usr/share/nginx/';
  * read from (`confPrefix`), the -g directives (`params`), the -p prefix (`prefix`, as a directory), and the unit
  * line that named it (`at`) when it is not NGINX_CONF; or an option nginx refuses (`refused`, in nginx's own words:
  * it exits at start), at that line; or `unknown`, when the model cannot tell (a command that does not serve: -t,
- * -v, -s; a relative -p in a start directory not known).
+ * -v, -s; a relative -p in a start directory not known), with `doubt` and the unit line when a variable of the
+ * command may be set by an EnvironmentFile= that cannot be read (commandDoubt): then its -c is not known.
  */
 export type NginxMain =
   | {
@@ -29,15 +30,18 @@ export type NginxMain =
       readonly at?: UnitLine;
     }
   | { readonly refused: string; readonly at: UnitLine }
-  | { readonly unknown: true };
+  | { readonly unknown: true; readonly doubt?: { readonly reason: string; readonly at: UnitLine } };
 
 /**
  * Pure: the main configuration of the nginx that serves `service`'s site, from its unit's command (nginxMain); nginx's
  * default without a unit read. A unit that starts it otherwise (a wrapper, `sh -c` or a script, which may give it any
- * -c; nginx started twice) leaves it unknown.
+ * -c; nginx started twice) leaves it unknown, as does a command whose variables an EnvironmentFile= that cannot be
+ * read may set (what the readable files give is not what nginx may get: a -c, or none).
  */
 export function serviceNginxMain(facts: Pick<Facts, 'units'>, service: Service): NginxMain {
   const command = daemonCommand(facts, service, CONFIG_KINDS['nginx-site'].programs);
+  const doubt = command === undefined ? undefined : commandDoubt(facts, command);
+  if (doubt !== undefined) return { unknown: true, doubt: { reason: doubt, at: commandAt(command!) } };
   if (command !== undefined) return nginxMain(command);
   const unit = service.systemd === undefined ? undefined : facts.units.get(service.systemd.unit);
   return unit?.execStart !== undefined && !unit.masked ? { unknown: true } : nginxMain(undefined);

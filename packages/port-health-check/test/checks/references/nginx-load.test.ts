@@ -26,6 +26,16 @@ async function nginxFindings(files: Record<string, TreeEntry>, reg: Registry = r
     .map((result) => result.reason);
 }
 
+/** As nginxFindings, each with its severity. */
+async function nginxResults(files: Record<string, TreeEntry>): Promise<string[]> {
+  const root = writeTree(tempDir(), { [SITE.slice(1)]: site.text, 'etc/nginx/mime.types': 'types {}\n', ...files });
+  const facts = await gather({ registry, root });
+  return checkReferences(facts, registry.service('nginx'))
+    .map((result) => withoutRoot(result, root))
+    .filter((result) => result.severity !== 'ok')
+    .map((result) => `${result.severity}: ${result.reason}`);
+}
+
 describe('whether nginx loads the site file the registry names', () => {
   it('says nothing when nginx loads it (a link in sites-enabled, or an include in conf.d), or when there is no nginx.conf', async () => {
     expect(site.path).toBe(SITE);
@@ -202,5 +212,25 @@ describe('the main configuration nginx loads from, as its unit starts it', () =>
     ]);
     expect(await nginxFindings({ ...served, [UNIT]: unit('-x') })).toEqual([expect.stringContaining('(invalid option: "x")')]);
     expect(await nginxFindings({ ...served, [UNIT]: unit('-q -c') })).toEqual([expect.stringContaining('(option "-c" requires file name)')]);
+  });
+
+  it('is unknown, naming the file, when a variable of the command may come from an EnvironmentFile= it cannot read', async () => {
+    // What the readable files give (no -c, a -c with no value, "-c ''") is not what nginx may get: no error, no warning.
+    const served = { 'etc/nginx/nginx.conf': NGINX_CONF, 'etc/default/nginx': { fifo: true } } as const;
+    const env = 'EnvironmentFile=/etc/default/nginx\n';
+    const doubt = `/etc/default/nginx (EnvironmentFile= at /${UNIT}:3) may set`;
+    const notRead = 'and cannot be read: it is a FIFO (named pipe), not a regular file; whether nginx loads this file is not checked';
+    for (const [start, name] of [
+      [`-c \${NGINX_CONF}`, 'NGINX_CONF'],
+      [`-c\${NGINX_CONF}`, 'NGINX_CONF'],
+      ['$DAEMON_OPTS', 'DAEMON_OPTS'],
+    ]) {
+      expect(await nginxResults({ ...served, [UNIT]: unit(start!, env) })).toEqual([
+        `unknown: nginx (80): /${UNIT}:4: the main configuration nginx reads is not known, as ${doubt} ${name}, ${notRead}`,
+      ]);
+    }
+    // A readable file: its value is what nginx gets.
+    const alt = { 'etc/nginx/alt.conf': `events {}\nhttp {\n  include ${SITE};\n}\n`, 'etc/default/nginx': 'NGINX_CONF=/etc/nginx/alt.conf\n' };
+    expect(await nginxResults({ ...served, ...alt, [UNIT]: unit(`-c \${NGINX_CONF}`, env) })).toEqual([]);
   });
 });
