@@ -115,7 +115,10 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
   // Grafana's command line may make it read another file, or override the file's keys (`cfg:server.http_port=`).
   const command = wanted.ini === 'grafana.ini' ? grafanaCommand(facts, service) : undefined;
   const commandFinding = command && commandLineFinding(facts, service, wanted.file, command);
-  if (commandFinding) return [placedResult(facts, result, commandFinding, wanted.file)];
+  if (commandFinding?.severity === 'error') return [placedResult(facts, result, commandFinding, wanted.file)];
+  // Grafana reads another file: its keys are that file's, but a cfg:SECTION.KEY= word wins over any file (applied
+  // last), so each one the command line gives is still held, with the warning.
+  if (commandFinding) return [placedResult(facts, result, commandFinding, wanted.file), ...checkGrafana(facts, service, wanted, port, result, command!)];
   const config = facts.configs.get(wanted.file);
   if (!config || config.text === undefined) {
     const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
@@ -123,28 +126,43 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
   }
   const text = config.text;
   if (wanted.readBy === 'redis-conf') return checkRedisPort(facts, service, { file: wanted.file, text, port }, result);
-  // The command that prints the file as the registry wants it: Grafana's alone has one (`ports snippet grafana-ini`).
-  const snippet = wanted.ini === 'grafana.ini' ? portsCommand(facts, ['snippet', 'grafana-ini'], [service]) : undefined;
+  if (wanted.ini !== 'grafana.ini')
+    return checkPortKey(facts, resolveSetting(facts, service, text, wanted, 'the port'), { wanted, service, port, snippet: undefined }, result);
+  return checkGrafana(facts, service, wanted, port, result, command, text);
+}
+
+/**
+ * grafana.ini's http_port and Grafana's other [server] keys, as Grafana gets them (each overridden by its GF_SERVER_
+ * variable and the command line's cfg:server.KEY=). Without `text` (Grafana reads another file than the registry's),
+ * only the keys a cfg:server.KEY= word sets, whichever file Grafana reads.
+ */
+function checkGrafana(
+  facts: Facts,
+  service: Service,
+  wanted: ConfigKey,
+  port: number,
+  result: ReturnType<typeof serviceResult>,
+  command: GrafanaCommand | undefined,
+  text?: string,
+): CheckResult[] {
+  // The command that prints the file as the registry wants it (`ports snippet grafana-ini`).
+  const snippet = portsCommand(facts, ['snippet', 'grafana-ini'], [service]);
   const commandLine = command && { commandLine: command };
-  const portResults = checkPortKey(
-    facts,
-    resolveSetting(facts, service, text, { ...wanted, ...commandLine }, 'the port'),
-    { wanted, service, port, snippet },
-    result,
-  );
-  if (wanted.ini !== 'grafana.ini' || wanted.section === undefined || snippet === undefined) return portResults;
-  // Grafana's other [server] keys, each overridden by its own GF_SERVER_ variable as http_port is.
-  const { envPrefix } = INI_FILES[wanted.ini]!;
+  const { envPrefix } = INI_FILES['grafana.ini']!;
+  const section = wanted.section!;
   const resolve = (key: string, subject: string) =>
-    resolveSetting(
-      facts,
-      service,
-      text,
-      { file: wanted.file, key, section: wanted.section, envOverride: envOverrideOf(envPrefix, wanted.section!, key), ...commandLine },
-      subject,
-    );
+    text === undefined && !command?.properties.has(`${section}.${key}`)
+      ? undefined
+      : resolveSetting(
+          facts,
+          service,
+          text ?? '',
+          { file: wanted.file, key, section, envOverride: envOverrideOf(envPrefix, section, key), ...commandLine },
+          subject,
+        );
+  const portSetting = resolve(wanted.key, 'the port');
   return [
-    ...portResults,
+    ...(portSetting === undefined ? [] : checkPortKey(facts, portSetting, { wanted, service, port, snippet }, result)),
     ...checkGrafanaServer({ service, port, file: wanted.file, snippet, under: facts.root === '/' ? '' : ` under ${escapeText(facts.root)}` }, resolve).map(
       (found) => result(found.severity, found.reason, found.at),
     ),

@@ -29,7 +29,8 @@ export interface GrafanaFinding {
   readonly at?: string;
 }
 
-type Resolve = (key: string, subject: string) => ResolvedSetting;
+/** A key as Grafana gets it; undefined when it is not judged (Grafana reads another file than the registry's, which sets it). */
+type Resolve = (key: string, subject: string) => ResolvedSetting | undefined;
 
 /** A value from a file, for a one-line reason. */
 const shown = (value: string): string => escapeText(value, 200);
@@ -56,15 +57,18 @@ export function checkGrafanaServer(grafana: GrafanaServer, resolve: Resolve): Gr
   const { service } = grafana;
   const findings: GrafanaFinding[] = [];
   const protocol = resolve('protocol', `${service.name}'s protocol`);
-  const served = protocol.kind === 'unknown' ? undefined : protocol.kind === 'set' ? servedBy(protocol.value) : 'http';
+  const served = protocol === undefined || protocol.kind === 'unknown' ? undefined : protocol.kind === 'set' ? servedBy(protocol.value) : 'http';
   // The registry's HTTP or HTTPS; a TCP or UDP entry says nothing of TLS.
   const wanted = service.protocol === 'HTTP' || service.protocol === 'HTTPS' ? urlScheme(service) : undefined;
-  if (protocol.kind === 'unknown') findings.push(unknown(protocol));
-  else if (wanted !== undefined && served !== undefined && served !== wanted) findings.push(wrongProtocol(grafana, protocol, served, wanted));
+  if (protocol?.kind === 'unknown') findings.push(unknown(protocol));
+  else if (protocol !== undefined && wanted !== undefined && served !== undefined && served !== wanted)
+    findings.push(wrongProtocol(grafana, protocol, served, wanted));
   // On a unix socket Grafana reads neither http_addr nor a port.
   if (served === 'socket') return findings;
-  findings.push(...checkAddress(grafana, resolve('http_addr', `where ${service.name} listens`)));
-  if (wanted !== undefined) findings.push(...checkRootUrl(grafana, resolve('root_url', `${service.name}'s root_url`), wanted));
+  const address = resolve('http_addr', `where ${service.name} listens`);
+  if (address !== undefined) findings.push(...checkAddress(grafana, address));
+  const rootUrl = wanted === undefined ? undefined : resolve('root_url', `${service.name}'s root_url`);
+  if (rootUrl !== undefined) findings.push(...checkRootUrl(grafana, rootUrl, wanted!));
   return findings;
 }
 

@@ -95,6 +95,19 @@ describe('the config check holds the file --config names', () => {
     ).toEqual(['ok /etc/grafana/grafana.ini:3: grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030']);
   });
 
+  it('still holds the cfg:server.KEY= words with that warning: they win over whichever file Grafana reads', async () => {
+    const other = 'ExecStart=/usr/sbin/grafana-server --config=/etc/grafana/other.ini cfg:server.http_addr=0.0.0.0 cfg:server.http_port=3000';
+    const found = await results({ 'etc/grafana/grafana.ini': INI, 'etc/grafana/other.ini': INI, [UNIT]: unit(other) });
+    expect(found.filter((line) => !line.startsWith('ok'))).toEqual([
+      expect.stringMatching(/^warning .*runs Grafana with --config=\/etc\/grafana\/other\.ini, so it reads/),
+      expect.stringMatching(new RegExp(`^error /${UNIT}:2: .*sets cfg:server\\.http_port=3000, .*but the registry says Grafana uses port 3030`)),
+      expect.stringMatching(new RegExp(`^error /${UNIT}:2: .*sets cfg:server\\.http_addr=0\\.0\\.0\\.0, .*so Grafana accepts connections on every address`)),
+    ]);
+    // The keys no cfg: word sets are the other file's: not held to the registry's (nor said to be unset).
+    const alone = await results({ 'etc/grafana/grafana.ini': INI, 'etc/grafana/other.ini': '', [UNIT]: unit(other.replace(/ cfg:.*/, '')) });
+    expect(alone).toEqual([expect.stringMatching(/^warning .*runs Grafana with --config/)]);
+  });
+
   it('reads a relative --config from WorkingDirectory=, and says nothing of one from a directory it cannot know', async () => {
     const files = { 'etc/grafana/grafana.ini': INI };
     expect(await results({ ...files, [UNIT]: unit('WorkingDirectory=/etc/grafana', 'ExecStart=/usr/sbin/grafana-server -config grafana.ini') })).toEqual([
