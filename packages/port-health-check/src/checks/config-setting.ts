@@ -83,6 +83,11 @@ export type ResolvedSetting =
       readonly column?: number;
       /** The unit's variable a `${VAR}` value was taken from. */
       readonly variable?: string;
+      /**
+       * What overrides the file's key, when that gave the value: `cfg:server.KEY=`, a word of the unit's command line,
+       * or `GF_SERVER_KEY=`, a variable of its environment. The fix is there: an edit of the file changes nothing.
+       */
+      readonly override?: string;
     }
   | { readonly kind: 'unset' }
   | { readonly kind: 'unknown'; readonly reason: string; readonly at?: string };
@@ -113,7 +118,8 @@ export function resolveSetting(facts: Pick<Facts, 'units' | 'root'>, service: Se
     const value = command.properties.get(property);
     if (value !== undefined) {
       const written = `sets cfg:${property}=${escapeText(value, 200)}, which overrides ${wanted.key} in ${wanted.file}`;
-      return expanded(facts, service, { value, written, placed: `${commandAt.at}${under}`, place: commandAt }, subject);
+      const place = { ...commandAt, override: `cfg:${property}=` };
+      return expanded(facts, service, { value, written, placed: `${commandAt.at}${under}`, place }, subject);
     }
   }
   const overridden = wanted.envOverride !== undefined ? unitVariable(facts, service, wanted.envOverride) : {};
@@ -124,7 +130,7 @@ export function resolveSetting(facts: Pick<Facts, 'units' | 'root'>, service: Se
     const at = `${override.file}:${override.line}`;
     const said = `sets ${wanted.envOverride}=${escapeText(override.value, 200)}, which overrides ${wanted.key} in ${wanted.file}`;
     if (overridden.doubt !== undefined) return { kind: 'unknown', reason: `${at}${under} ${said}, but ${overridden.doubt}, so ${subject} cannot be told`, at };
-    return { kind: 'set', value: override.value, said, at, file: override.file, line: override.line };
+    return { kind: 'set', value: override.value, said, at, file: override.file, line: override.line, override: `${wanted.envOverride}=` };
   }
   // Not set where it could be read, but perhaps in a file that could not be: then the file's key may not count.
   if (overridden.doubt !== undefined) {
@@ -152,7 +158,17 @@ interface Written {
   readonly value: string;
   readonly written: string;
   readonly placed: string;
-  readonly place: { readonly at: string; readonly file: string; readonly line: number; readonly column?: number };
+  readonly place: { readonly at: string; readonly file: string; readonly line: number; readonly column?: number; readonly override?: string };
+}
+
+/**
+ * The fix for a value an override gives (`set.override`: a cfg: word, a GF_ variable) that should be `value`: change
+ * it where it is set (or remove it, and the file's key counts), then reload the unit; undefined for the file's own key.
+ */
+export function overrideFix(set: Extract<ResolvedSetting, { kind: 'set' }>, value: string, service: Service): string | undefined {
+  if (set.override === undefined) return undefined;
+  const unit = service.systemd?.unit ?? service.name;
+  return `change it to ${set.override}${value} at ${set.at} (or remove it: then the config file's key counts), then systemctl daemon-reload and restart ${unit}`;
 }
 
 /** A written value as the program gets it: itself, or for a whole `${VAR}` or `$__env{VAR}`, the unit's VAR (Grafana expands them from its environment). */

@@ -5,7 +5,7 @@
 // which is how Grafana ends up on 3000, Vite's port.
 import { CONFIG_KINDS, escapeText, type ConfigKind, type Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
-import { resolveSetting, type ResolvedSetting, type SettingKey } from './config-setting.js';
+import { overrideFix, resolveSetting, type ResolvedSetting, type SettingKey } from './config-setting.js';
 import { goPort } from './go-port.js';
 import { grafanaCommand, grafanaConfigFile, type GrafanaCommand } from './grafana-command.js';
 import { sameFile } from './references/daemon-command.js';
@@ -13,7 +13,7 @@ import { checkGrafanaServer } from './grafana-server.js';
 import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
 import { placedResult } from './references.js';
-import { notAPort, portFix, type Finding, type PortReading } from './references/finding.js';
+import { notAPort, orRegistry, portFix, type Finding, type PortReading } from './references/finding.js';
 import { readRedisPort, REDIS_PORT } from './references/redis.js';
 import type { CheckResult, Facts } from '../types.js';
 
@@ -228,10 +228,13 @@ function checkPortKey(
   const read = reading !== undefined ? reading.port(resolved.value) : goPort(resolved.value);
   const instead = read !== undefined && read !== port ? { name: service.name, port: read } : undefined;
   const refused = reading !== undefined ? reading.refused : `${service.name} does not listen on port ${port}`;
+  // A cfg: word or GF_ variable decides the port over the file: the fix is there.
+  const overridden = overrideFix(resolved, String(port), service);
+  const fixed = overridden === undefined ? portFix(fix, port, snippet, instead) : `${overridden}${orRegistry(instead)}`;
   const message =
     none !== undefined
-      ? `${resolved.said}: ${none}, so ${refused}; ${portFix(fix, port, snippet)}`
-      : `${resolved.said}, but the registry says ${service.name} uses port ${port}; ${portFix(fix, port, snippet, instead)}`;
+      ? `${resolved.said}: ${none}, so ${refused}; ${overridden ?? portFix(fix, port, snippet)}`
+      : `${resolved.said}, but the registry says ${service.name} uses port ${port}; ${fixed}`;
   return [placedResult(facts, result, { ...place, severity: 'error', message }, wanted.file)];
 }
 

@@ -8,7 +8,7 @@
 // %(protocol)s://%(domain)s:%(http_port)s/, which follows the protocol.
 import { escapeText, urlScheme, type Service, type UrlScheme } from '@dsa110/ports';
 import { isLoopback, isUnspecified } from '../address.js';
-import type { ResolvedSetting } from './config-setting.js';
+import { overrideFix, type ResolvedSetting } from './config-setting.js';
 import type { Severity } from '../types.js';
 
 export interface GrafanaServer {
@@ -98,14 +98,18 @@ function wrongProtocol(
     return {
       severity: 'error',
       at,
-      reason: `${said}: ${service.name} listens on a unix socket, not on port ${port}, but ${registry}; write protocol = ${wanted} under [server] (${snippet})`,
+      reason: `${said}: ${service.name} listens on a unix socket, not on port ${port}, but ${registry}; ${(protocol.kind === 'set' && overrideFix(protocol, wanted, service)) || `write protocol = ${wanted} under [server] (${snippet})`}`,
     };
   }
   const why =
     wanted === 'https'
-      ? `so it serves plain HTTP, but ${registry}, so a client's TLS handshake fails ("wrong version number"); write protocol = https with cert_file and cert_key under [server]`
-      : `so it serves TLS, but ${registry}, so a plain HTTP request is answered 400 ("Client sent an HTTP request to an HTTPS server"); write protocol = http under [server] (or remove the line)`;
-  return { severity: 'error', at, reason: `${said}, ${why} (${snippet}), or give ${service.name} protocol: ${other} in the registry` };
+      ? `so it serves plain HTTP, but ${registry}, so a client's TLS handshake fails ("wrong version number")`
+      : `so it serves TLS, but ${registry}, so a plain HTTP request is answered 400 ("Client sent an HTTP request to an HTTPS server")`;
+  const overridden = protocol.kind === 'set' ? overrideFix(protocol, wanted, service) : undefined;
+  const write =
+    wanted === 'https' ? 'write protocol = https with cert_file and cert_key under [server]' : 'write protocol = http under [server] (or remove the line)';
+  const fix = overridden === undefined ? `${write} (${snippet})` : `${overridden}${wanted === 'https' ? ' (with cert_file and cert_key under [server])' : ''}`;
+  return { severity: 'error', at, reason: `${said}, ${why}; ${fix}, or give ${service.name} protocol: ${other} in the registry` };
 }
 
 /**
@@ -139,9 +143,10 @@ function checkAddress(grafana: GrafanaServer, address: ResolvedSetting): Grafana
   const local = service.access === 'localhost' || service.access === 'dev';
   if ((reach === 'loopback') === local) return [];
   const registry = `the registry says ${service.name} is access: ${service.access}`;
+  const fix = (to: string) => (address.kind === 'set' && overrideFix(address, to, service)) || `write http_addr = ${to} under [server] (${snippet})`;
   const reason = local
-    ? `${said}, so ${service.name} accepts connections ${reach === 'every' ? 'on every address' : 'from other hosts'}, but ${registry} (loopback only); write http_addr = 127.0.0.1 under [server] (${snippet}), or give ${service.name} access: private or public in the registry`
-    : `${said}, so ${service.name} accepts connections from this host only, but ${registry} (every address; the firewall narrows it); write http_addr = 0.0.0.0 under [server] (${snippet}), or give ${service.name} access: localhost in the registry`;
+    ? `${said}, so ${service.name} accepts connections ${reach === 'every' ? 'on every address' : 'from other hosts'}, but ${registry} (loopback only); ${fix('127.0.0.1')}, or give ${service.name} access: private or public in the registry`
+    : `${said}, so ${service.name} accepts connections from this host only, but ${registry} (every address; the firewall narrows it); ${fix('0.0.0.0')}, or give ${service.name} access: localhost in the registry`;
   return [{ severity: 'error', at, reason }];
 }
 
@@ -180,7 +185,7 @@ function checkRootUrl(grafana: GrafanaServer, rootUrl: ResolvedSetting, wanted: 
     {
       severity: 'error',
       at: placeOf(rootUrl),
-      reason: `${saidOf(rootUrl, grafana.under)}, which ${why}; write root_url = ${shown(fixed)} (${snippet}), or give ${service.name} protocol: ${wanted === 'https' ? 'HTTP' : 'HTTPS'} in the registry`,
+      reason: `${saidOf(rootUrl, grafana.under)}, which ${why}; ${overrideFix(rootUrl, shown(fixed), service) ?? `write root_url = ${shown(fixed)} (${snippet})`}, or give ${service.name} protocol: ${wanted === 'https' ? 'HTTP' : 'HTTPS'} in the registry`,
     },
   ];
 }

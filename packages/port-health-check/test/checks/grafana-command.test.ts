@@ -166,7 +166,7 @@ describe("the config check holds the command line's cfg: properties over grafana
         'etc/default/grafana-server': DEFAULTS,
       }),
     ).toEqual([
-      `error /${UNIT}:5: grafana (3030): /${UNIT}:5: sets cfg:server.http_port=3000, which overrides http_port in /etc/grafana/grafana.ini, but the registry says Grafana uses port 3030; set it to 3030 (ports snippet grafana-ini prints what passes), or give Grafana port: 3000 in the registry`,
+      `error /${UNIT}:5: grafana (3030): /${UNIT}:5: sets cfg:server.http_port=3000, which overrides http_port in /etc/grafana/grafana.ini, but the registry says Grafana uses port 3030; change it to cfg:server.http_port=3030 at /${UNIT}:5 (or remove it: then the config file's key counts), then systemctl daemon-reload and restart ${grafana.systemd!.unit}, or give Grafana port: 3000 in the registry`,
     ]);
     const last = 'ExecStart=/usr/sbin/grafana-server --configOverrides=cfg:server.http_port=3000 cfg:server.http_port=3001 cfg:server.http_port=03030';
     expect(await results({ 'etc/grafana/grafana.ini': '[server]\nhttp_addr = 127.0.0.1\nhttp_port = 3000\n', [UNIT]: unit(last) })).toEqual([
@@ -177,13 +177,13 @@ describe("the config check holds the command line's cfg: properties over grafana
   it("cfg:server.http_addr= and cfg:server.protocol= are held as the file's keys are, placed at the unit line", async () => {
     const [, address] = await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit('ExecStart=/usr/sbin/grafana-server cfg:server.http_addr=0.0.0.0') });
     expect(address).toBe(
-      `error /${UNIT}:2: grafana (3030): /${UNIT}:2 sets cfg:server.http_addr=0.0.0.0, which overrides http_addr in /etc/grafana/grafana.ini, so Grafana accepts connections on every address, but the registry says Grafana is access: localhost (loopback only); write http_addr = 127.0.0.1 under [server] (ports snippet grafana-ini), or give Grafana access: private or public in the registry`,
+      `error /${UNIT}:2: grafana (3030): /${UNIT}:2 sets cfg:server.http_addr=0.0.0.0, which overrides http_addr in /etc/grafana/grafana.ini, so Grafana accepts connections on every address, but the registry says Grafana is access: localhost (loopback only); change it to cfg:server.http_addr=127.0.0.1 at /${UNIT}:2 (or remove it: then the config file's key counts), then systemctl daemon-reload and restart ${grafana.systemd!.unit}, or give Grafana access: private or public in the registry`,
     );
     const protocol = await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit('ExecStart=/usr/sbin/grafana-server cfg:server.protocol=https') });
     expect(protocol.filter((line) => !line.startsWith('ok'))).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^error /${UNIT}:2: grafana \\(3030\\): /${UNIT}:2 sets cfg:server\\.protocol=https, which overrides protocol in /etc/grafana/grafana\\.ini, so it serves TLS`,
+          `^error /${UNIT}:2: grafana \\(3030\\): /${UNIT}:2 sets cfg:server\\.protocol=https, which overrides protocol in /etc/grafana/grafana\\.ini, so it serves TLS.*; change it to cfg:server\\.protocol=http at /${UNIT}:2 \\(or remove it: then the config file's key counts\\), then systemctl daemon-reload and restart`,
         ),
       ),
     ]);

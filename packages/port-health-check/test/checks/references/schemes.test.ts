@@ -263,7 +263,7 @@ describe('grafana.ini [server] against Grafana’s protocol and access', () => {
     expect(await problems(root)).toEqual([]);
     const wrong = tree({ [GRAFANA_INI]: ini(...TLS, 'http_addr = 127.0.0.1'), [GRAFANA_UNIT]: '[Service]\nEnvironment=GF_SERVER_HTTP_ADDR=0.0.0.0\n' });
     expect(await problems(wrong)).toEqual([
-      `error: grafana (3030): /${GRAFANA_UNIT}:2 sets GF_SERVER_HTTP_ADDR=0.0.0.0, which overrides http_addr in /${GRAFANA_INI}, so Grafana accepts connections on every address, but the registry says Grafana is access: localhost (loopback only); write http_addr = 127.0.0.1 under [server] (ports snippet grafana-ini), or give Grafana access: private or public in the registry`,
+      `error: grafana (3030): /${GRAFANA_UNIT}:2 sets GF_SERVER_HTTP_ADDR=0.0.0.0, which overrides http_addr in /${GRAFANA_INI}, so Grafana accepts connections on every address, but the registry says Grafana is access: localhost (loopback only); change it to GF_SERVER_HTTP_ADDR=127.0.0.1 at /${GRAFANA_UNIT}:2 (or remove it: then the config file's key counts), then systemctl daemon-reload and restart grafana-server.service, or give Grafana access: private or public in the registry`,
     ]);
   });
 
