@@ -26,9 +26,10 @@ import {
   prometheusCommand,
   type CommandExpectation,
   type CommandFlag,
+  type PrometheusCommand,
 } from './references/prometheus-command.js';
 import { scrapeJobName } from './references/prometheus-files.js';
-import { readRedisConf, type RedisStart } from './references/redis.js';
+import { readRedisConf, readRedisOptions, type RedisStart } from './references/redis.js';
 import { redisStart } from './references/redis-command.js';
 
 /**
@@ -67,6 +68,67 @@ const servesHttp = (service: Service): boolean => service.protocol === 'HTTP' ||
 function commandExpectation(facts: Facts, service: Service): CommandExpectation {
   const self = portWords(facts, service);
   return { ...self, access: service.access, https: urlScheme(service) === 'https', listen: `${loopbackOnly(service) ? '127.0.0.1' : '0.0.0.0'}:${self.port}` };
+}
+
+/** Of Prometheus's command line, beside the prometheus-yml file `ref`: the file its --config.file names, and its listen address when no prometheus-args entry holds it. */
+function prometheusYmlCommand(facts: Facts, service: Service, ref: ConfigRef): Finding[] {
+  const command = prometheusCommand(facts, service);
+  if (command === undefined) return [];
+  // The file the registry names may be given another way: as the service's config:, or its entry's path:.
+  const registryFix = (path: string) =>
+    service.config === ref.path
+      ? `give ${service.name} config: ${escapeText(path, 500)} in the registry`
+      : `give ${service.name}'s prometheus-yml entry path: ${escapeText(path, 500)} in the registry`;
+  const config = configFileFindings(command, ref.path, (one, other) => sameFile(facts, one, other), registryFix);
+  // Its listen address is the prometheus-args entry's, when the service has one; else it is held here.
+  const listen = service.configs.some((each) => each.kind === 'prometheus-args') ? [] : listenFindings(command, commandExpectation(facts, service));
+  return [...config, ...listen];
+}
+
+/**
+ * Of Prometheus's command line, beside the prometheus-args file `ref` (its `text`; undefined when it cannot be read):
+ * whether the file's ARGS reach Prometheus, and the listen address the command line gives. They reach it: its reader
+ * holds them, told by `elsewhere` what the command line gives itself (so their lack is not said twice); the command
+ * line holds the rest. They do not: one warning says so, and the command line holds it all, whatever the file holds.
+ * A file not read holds nothing known: the command line's own flags are held, their lack is not.
+ */
+function prometheusArgsCommand(
+  facts: Facts,
+  service: Service,
+  ref: ConfigRef,
+  command: PrometheusCommand,
+  text: string | undefined,
+): { findings: Finding[]; elsewhere?: { listenAddress: boolean; webConfigFile: boolean } } {
+  const same = (one: string, other: string) => sameFile(facts, one, other);
+  const notReaching = argsReachFinding(command, ref.path, text !== undefined && setsArgs(text), same);
+  if (notReaching !== undefined) return { findings: [notReaching, ...listenFindings(command, commandExpectation(facts, service))] };
+  const fromFile = (flag: CommandFlag) => flag.from?.variable === 'ARGS' && same(flag.from.file, ref.path);
+  const elsewhere = {
+    listenAddress: command.flags['web.listen-address'].some((flag) => !fromFile(flag)),
+    webConfigFile: command.flags['web.config.file'].some((flag) => !fromFile(flag)),
+  };
+  return { findings: listenFindings(command, commandExpectation(facts, service), fromFile), elsewhere };
+}
+
+/** What the command line says alone of `ref` when the file cannot be read: the options a daemon is given override any file, so they are judged anyway. */
+function commandLineFindings(facts: Facts, service: Service, ref: ConfigRef, start: RedisStart | undefined): Finding[] {
+  switch (ref.kind) {
+    case 'redis-conf':
+      return start === undefined ? [] : readRedisOptions(redisExpectation(facts, service, ref), (pattern) => facts.includes?.get(pattern), ref.path, start);
+    case 'prometheus-yml':
+      return prometheusYmlCommand(facts, service, ref);
+    case 'prometheus-args': {
+      const command = prometheusCommand(facts, service);
+      return command === undefined ? [] : prometheusArgsCommand(facts, service, ref, command, undefined).findings;
+    }
+    default:
+      return [];
+  }
+}
+
+/** What a redis.conf (and redis-server's command line) is held to: the port, loopback for a localhost-only service, the snippet. */
+function redisExpectation(facts: Facts, service: Service, ref: ConfigRef) {
+  return { ...portWords(facts, service), localOnly: loopbackOnly(service), snippet: portsCommand(facts, ['snippet', ref.kind], [service]) };
 }
 
 function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: string, start?: RedisStart): Finding[] | string {
@@ -115,33 +177,15 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
         (pattern) => facts.prometheusFiles?.get(pattern),
         ref.path,
       );
-      const command = prometheusCommand(facts, service);
-      if (command === undefined || typeof yml === 'string') return yml;
-      // The file the registry names may be given another way: as the service's config:, or its entry's path:.
-      const registryFix = (path: string) =>
-        service.config === ref.path
-          ? `give ${service.name} config: ${escapeText(path, 500)} in the registry`
-          : `give ${service.name}'s prometheus-yml entry path: ${escapeText(path, 500)} in the registry`;
-      const config = configFileFindings(command, ref.path, (one, other) => sameFile(facts, one, other), registryFix);
-      // Its listen address is the prometheus-args entry's, when the service has one; else it is held here.
-      const listen = service.configs.some((each) => each.kind === 'prometheus-args') ? [] : listenFindings(command, commandExpectation(facts, service));
-      return [...config, ...listen, ...yml];
+      return typeof yml === 'string' ? yml : [...prometheusYmlCommand(facts, service, ref), ...yml];
     }
     case 'prometheus-args': {
       const expect = { ...self, access: service.access, snippet: snippet(service), https: urlScheme(service) === 'https' };
       const command = prometheusCommand(facts, service);
       if (command === undefined) return readPrometheusArgs(text, expect);
-      const same = (one: string, other: string) => sameFile(facts, one, other);
-      const notReaching = argsReachFinding(command, ref.path, setsArgs(text), same);
-      // The file's ARGS reach Prometheus: its reader holds them (and their lack, unless the command line gives the flag
-      // itself); the command line holds the rest. They do not: one warning says so, and the command line holds it all.
-      if (notReaching !== undefined) return [notReaching, ...listenFindings(command, commandExpectation(facts, service))];
-      const fromFile = (flag: CommandFlag) => flag.from?.variable === 'ARGS' && same(flag.from.file, ref.path);
-      const elsewhere = {
-        listenAddress: command.flags['web.listen-address'].some((flag) => !fromFile(flag)),
-        webConfigFile: command.flags['web.config.file'].some((flag) => !fromFile(flag)),
-      };
-      return [...readPrometheusArgs(text, expect, elsewhere), ...listenFindings(command, commandExpectation(facts, service), fromFile)];
+      const args = prometheusArgsCommand(facts, service, ref, command, text);
+      if (args.elsewhere === undefined) return args.findings;
+      return [...readPrometheusArgs(text, expect, args.elsewhere), ...args.findings];
     }
     case 'grafana-datasource': {
       if (!upstream) return 'the registry names no upstream for it';
@@ -153,7 +197,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
       });
     }
     case 'redis-conf':
-      return readRedisConf(text, { ...self, localOnly: loopbackOnly(service), snippet: snippet(service) }, lookup, ref.path, start);
+      return readRedisConf(text, redisExpectation(facts, service, ref), lookup, ref.path, start);
   }
 }
 
@@ -169,7 +213,10 @@ export function checkReferences(facts: Facts, service: Service): CheckResult[] {
     // Started with no config file, Redis reads none: its command line alone decides, whether the file is there or not.
     const text = start?.reads === 'none' ? '' : config?.text;
     if (text === undefined) {
-      return [result('unknown', `cannot check ${ref.kind} ${ref.path}${shownRoot}: ${config?.problem ?? 'not read'}`, ref.path)];
+      const unread = result('unknown', `cannot check ${ref.kind} ${ref.path}${shownRoot}: ${config?.problem ?? 'not read'}`, ref.path);
+      // The command line is read all the same: what it gives the daemon overrides any file.
+      const given = commandLineFindings(facts, service, ref, start).filter((finding) => finding.severity !== 'ok');
+      return [unread, ...given.map((finding) => placedResult(facts, result, finding, ref.path))];
     }
     const findings = findingsFor(facts, service, ref, text, start);
     if (typeof findings === 'string') return [result('unknown', `cannot check ${ref.kind} ${ref.path}${shownRoot}: ${findings}`, ref.path)];

@@ -286,7 +286,8 @@ export function argsReachFinding(
   if (file === undefined) {
     why = `${unit} reads no EnvironmentFile=${shownPath}`;
     fix = `add EnvironmentFile=${shownPath} to its [Service]${passes ? '' : ' and $ARGS to this ExecStart='} (as Debian's prometheus.service does)`;
-  } else if (file.failed !== undefined) {
+  } else if (file.failed !== undefined && !(file.optional && file.failed === 'no such file')) {
+    // (A `-` file that is not there systemd skips: it sets no ARGS, which the file's reader, or the lack of it, says.)
     why = `systemd cannot load it (${escapeText(file.failed, 200)})`;
     fix = 'correct it';
   } else if (!passes) {

@@ -397,6 +397,22 @@ export function readRedisConf(text: string, expect: Expect, lookup?: IncludeLook
   ];
 }
 
+/**
+ * The findings of the command line alone, for when the registry's file `self` cannot be read: what redis-server is
+ * started with (startFindings) and its options, which Redis applies after any file, so a `--port` or `--bind` there
+ * is judged whatever the file says; the lack of one is not, as the file may set it.
+ */
+export function readRedisOptions(expect: Expect, lookup: IncludeLookup | undefined, self: string, start: RedisStart): Finding[] {
+  const read = readRedisSettings('', expect, lookup, self, start);
+  const { port, bind } = read.settings;
+  return [
+    ...startFindings(start, self),
+    ...read.findings,
+    ...(port?.given !== undefined ? portFindings(port, expect, read.portMayBeIn) : []),
+    ...(bind?.given !== undefined ? bindFindings(bind, expect, read.bindMayBeIn) : []),
+  ];
+}
+
 /** What the command a unit starts redis-server with says by itself of the file `self` the check reads: that Redis reads another, or none; or that it cannot be known. */
 function startFindings(start: RedisStart, self: string): Finding[] {
   const at = { file: start.file, line: start.line };

@@ -170,3 +170,36 @@ describe('a registry with no prometheus-args entry', () => {
     ]);
   });
 });
+
+describe("Prometheus's command line, when a file the registry names is not there", () => {
+  it('still holds the listen address the command line gives: it overrides any file', async () => {
+    const withoutArgs = async (unit: string) => {
+      const root = writeTree(tempDir(), { 'etc/prometheus/prometheus.yml': YML, [UNIT]: unit });
+      const prometheus = registry.service('prometheus');
+      const facts = await gather({ registry, root, services: [prometheus] });
+      return checkReferences(facts, prometheus)
+        .map((result) => withoutRoot(result, root))
+        .filter((result) => result.severity !== 'ok')
+        .map((result) => `${result.severity} ${result.reason}`);
+    };
+    const unread = expect.stringMatching(/^unknown prometheus \(9090\): cannot check prometheus-args \/etc\/default\/prometheus under .+: no such file$/);
+    const wrong = (at: string) => [
+      expect.stringMatching(
+        new RegExp(`^error prometheus \\(9090\\): ${at}: --web.listen-address=0\\.0\\.0\\.0:9091, but the registry says Prometheus uses port 9090; `),
+      ),
+      expect.stringMatching(new RegExp(`^error prometheus \\(9090\\): ${at}: --web.listen-address=0\\.0\\.0\\.0:9091 accepts connections on every address`)),
+    ];
+    // The unit reads no ARGS file: that is said, and the command line is held whole.
+    expect(await withoutArgs('[Service]\nExecStart=/usr/bin/prometheus --web.listen-address=0.0.0.0:9091\n')).toEqual([
+      unread,
+      expect.stringContaining(
+        `/${UNIT}:2: the ARGS of /etc/default/prometheus do not reach Prometheus: prometheus.service reads no EnvironmentFile=/etc/default/prometheus`,
+      ),
+      ...wrong(`/${UNIT}:2`),
+    ]);
+    // With `-`, a file not there is no error to systemd: the flags the command line gives itself are held, their lack is not.
+    const optional = '[Service]\nEnvironmentFile=-/etc/default/prometheus\nExecStart=/usr/bin/prometheus';
+    expect(await withoutArgs(`${optional} --web.listen-address=0.0.0.0:9091 $ARGS\n`)).toEqual([unread, ...wrong(`/${UNIT}:3`)]);
+    expect(await withoutArgs(`${optional} $ARGS\n`)).toEqual([unread]);
+  });
+});

@@ -18,9 +18,9 @@ const AT = `/${UNIT}`;
 const unit = (lines: string) => ({ [UNIT]: `[Service]\n${lines}` });
 
 /** The references check's results for redis (ok ones too), in a root with the redis.conf `ports snippet` prints and then `files`. */
-async function redisResults(files: Record<string, TreeEntry>): Promise<string[]> {
+async function redisResults(files: Record<string, TreeEntry>, { withFile = true } = {}): Promise<string[]> {
   const snippets: Record<string, TreeEntry> = {};
-  for (const snippet of renderSnippets(registry, 'redis-conf')) snippets[snippet.path.slice(1)] = snippet.text;
+  if (withFile) for (const snippet of renderSnippets(registry, 'redis-conf')) snippets[snippet.path.slice(1)] = snippet.text;
   const root = writeTree(tempDir(), { ...snippets, ...files });
   const facts = await gather({ registry, root, services: [registry.service('redis')] });
   return checkReferences(facts, registry.service('redis'))
@@ -121,6 +121,25 @@ describe("the command line's options", () => {
     expect(await redisResults(unit('ExecStart=/usr/bin/redis-server /etc/redis/redis.conf -\n'))).toEqual([
       `unknown: redis (6379): ${AT}:2: - in ExecStart=: redis-server reads config from stdin, which this check does not read; a port or bind there is not checked`,
     ]);
+  });
+
+  it("are held when the registry's file is not there: they override any file, so a wrong --port or --bind is an error all the same", async () => {
+    const unread = expect.stringMatching(/^unknown: redis \(6379\): cannot check redis-conf \/etc\/redis\/redis\.conf under .+: no such file$/);
+    expect(
+      await redisResults(unit('ExecStart=/usr/bin/redis-server /srv/redis/redis.conf --supervised systemd --bind 0.0.0.0 --protected-mode no\n'), {
+        withFile: false,
+      }),
+    ).toEqual([
+      unread,
+      `warning: redis (6379): ${AT}:2: ExecStart= starts redis-server with /srv/redis/redis.conf, not /etc/redis/redis.conf: this check read a file Redis does not; name /srv/redis/redis.conf in the registry (Redis's config:), or make ExecStart= read /etc/redis/redis.conf`,
+      `error: redis (6379): ${AT}:2: --bind 0.0.0.0 in ExecStart= reaches beyond this host (0.0.0.0), but Redis is localhost-only; make it --bind 127.0.0.1 -::1 (localhost only), or give Redis access: private or public in the registry`,
+    ]);
+    expect(await redisResults(unit('ExecStart=/usr/bin/redis-server /etc/redis/redis.conf --port 7001\n'), { withFile: false })).toEqual([
+      unread,
+      `error: redis (6379): ${AT}:2: --port 7001 in ExecStart=, but the registry says Redis uses port 6379; ${OFFER_7001}`,
+    ]);
+    // What the file would set is not known: the lack of a --port or --bind says nothing.
+    expect(await redisResults(unit('ExecStart=/usr/bin/redis-server /etc/redis/redis.conf --supervised systemd\n'), { withFile: false })).toEqual([unread]);
   });
 
   it('a variable that an EnvironmentFile= this check cannot read may set: the command is not known, said once, and only the file is read', async () => {
