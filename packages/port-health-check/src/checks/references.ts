@@ -101,7 +101,10 @@ function prometheusArgsCommand(
 ): { findings: Finding[]; elsewhere?: { listenAddress: boolean; webConfigFile: boolean } } {
   const same = (one: string, other: string) => sameFile(facts, one, other);
   const notReaching = argsReachFinding(command, ref.path, text !== undefined && setsArgs(text), same);
-  if (notReaching !== undefined) return { findings: [notReaching, ...listenFindings(command, commandExpectation(facts, service))] };
+  // Passed as `${ARGS}` (one word, the value's: it has no space, see argsReachFinding), the file's ARGS are no flags the
+  // file's reader splits out: the command line, as Prometheus gets it, holds them.
+  if (notReaching !== undefined || !command.splits.has('ARGS'))
+    return { findings: [...(notReaching ? [notReaching] : []), ...listenFindings(command, commandExpectation(facts, service))] };
   const fromFile = (flag: CommandFlag) => flag.from?.variable === 'ARGS' && same(flag.from.file, ref.path);
   const elsewhere = {
     listenAddress: command.flags['web.listen-address'].some((flag) => !fromFile(flag)),

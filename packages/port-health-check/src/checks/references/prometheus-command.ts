@@ -38,6 +38,8 @@ export interface PrometheusCommand extends DaemonCommand {
   readonly flags: Readonly<Record<PrometheusFlag, readonly CommandFlag[]>>;
   /** The variables the command expands (`$ARGS`, `${ARGS}`). */
   readonly variables: ReadonlySet<string>;
+  /** Those of them given as a word of their own (`$ARGS`), which systemd splits into the value's words; a `${ARGS}` is one argument, spaces and all. */
+  readonly splits: ReadonlySet<string>;
   /** The unit's environment (the value and place of each variable). */
   readonly environment: UnitFacts['environment'];
   /** The unit's EnvironmentFile= list. */
@@ -69,7 +71,15 @@ export function prometheusCommand(facts: Pick<Facts, 'units'>, service: Service)
   });
   const flags = kingpinFlags(words);
   if (flags === undefined) return undefined;
-  return { ...command, flags, variables, environment: unit.environment, environmentFiles: unit.environmentFiles ?? [] };
+  const splits = new Set(
+    expands
+      ? line.words
+          .slice(1)
+          .filter((word) => variablesOf(word)[0] === word.slice(1))
+          .map((word) => word.slice(1))
+      : [],
+  );
+  return { ...command, flags, variables, splits, environment: unit.environment, environmentFiles: unit.environmentFiles ?? [] };
 }
 
 /**
@@ -258,6 +268,12 @@ export function listenFindings(command: PrometheusCommand, expect: CommandExpect
   return findings;
 }
 
+/** Whether a variable's value is the same whether systemd splits it into words (`$ARGS`) or not (`${ARGS}`): one word, no quotes or backslash to remove. */
+function oneWord(value: string): boolean {
+  const split = commandArgv({ prefixes: '', path: 'prometheus', words: ['prometheus', '$V'] }, new Map([['V', value]])).slice(1);
+  return split.length === 1 && split[0] === value;
+}
+
 /**
  * Pure: whether the ARGS of `path`, the prometheus-args file the registry names, reach Prometheus: the unit reads
  * the file (an EnvironmentFile= naming it, or a link to it: `same`), its command passes $ARGS, and the ARGS it
@@ -293,6 +309,10 @@ export function argsReachFinding(
   } else if (!passes) {
     why = 'this ExecStart= does not pass $ARGS';
     fix = "add $ARGS to it (as Debian's prometheus.service does)";
+  } else if (!command.splits.has('ARGS') && args !== undefined && same(args.file, path) && !oneWord(args.value)) {
+    // systemd 252 (replace_env_argv) splits only a word that is $ARGS alone: `${ARGS}` gives the value as one argument.
+    why = `this ExecStart= passes them as \${ARGS}, which systemd hands Prometheus as one argument, not split into words (only a word that is $ARGS alone is)`;
+    fix = `write $ARGS, a word of its own, for \${ARGS}`;
   } else if (!setsArgs || (args !== undefined && same(args.file, path))) return undefined;
   else if (args === undefined) {
     why = `${unit}'s UnsetEnvironment= drops ARGS`;

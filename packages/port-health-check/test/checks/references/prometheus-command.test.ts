@@ -160,6 +160,20 @@ describe("Prometheus's command line", () => {
   });
 });
 
+describe(`\${ARGS}, which systemd does not split`, () => {
+  it('is one argument: the ARGS of the file are said not to reach Prometheus as flags, and held as Prometheus gets them', async () => {
+    // Prometheus 2.42 given '--web.listen-address=127.0.0.1:29090 --web.enable-lifecycle' as one argument exits 2:
+    // parse external URL "": ... invalid port ":29090 --web.enable-lifecycle" after host.
+    const braced = { [UNIT]: DEBIAN_UNIT.replace('$ARGS', `--config.file=/etc/prometheus/prometheus.yml \${ARGS}`) };
+    expect(await findings({ ...braced, 'etc/default/prometheus': 'ARGS="--web.listen-address=127.0.0.1:9090 --web.enable-lifecycle"\n' })).toEqual([
+      `warning prometheus (9090): ${AT}: the ARGS of /etc/default/prometheus do not reach Prometheus: this ExecStart= passes them as \${ARGS}, which systemd hands Prometheus as one argument, not split into words (only a word that is $ARGS alone is), so this check holds Prometheus's command line instead of that file; write $ARGS, a word of its own, for \${ARGS}, or remove the prometheus-args entry from Prometheus's configs: in the registry`,
+      expect.stringContaining(`${AT}: --web.listen-address=127.0.0.1:9090 --web.enable-lifecycle (from $ARGS, set at /etc/default/prometheus:1): `),
+    ]);
+    // One word, as the snippet writes it: the same split or not, so it reaches Prometheus as written.
+    expect(await findings(braced)).toEqual([]);
+  });
+});
+
 describe('a registry with no prometheus-args entry', () => {
   it("holds Prometheus's listen address as its command line gives it, with its prometheus-yml", async () => {
     const yml = parseRegistry(registryText.replace('      - { kind: prometheus-args }\n', ''), { source: 'ports.yaml' });
