@@ -3,7 +3,7 @@
 // settings. One reading for every config kind whose program takes them
 // (nginx -c, redis-server FILE --port, prometheus --config.file, grafana
 // --config).
-import type { Service } from '@dsa110/ports';
+import { escapeText, type Service } from '@dsa110/ports';
 import { environmentDoubt, type ExecLine } from '@dsa110/ports/systemd';
 import type { Facts } from '../../types.js';
 
@@ -52,19 +52,50 @@ export function commandAt(command: DaemonCommand): { readonly file: string; read
 }
 
 /**
- * Pure: why the command's arguments cannot be told, when a `$NAME` or `${NAME}` in them (as systemd expands them;
- * none with the `:` prefix) may be set by an EnvironmentFile= of the unit that cannot be read (environmentDoubt);
- * undefined when they can. The argv then holds what the readable files give, which may not be what the daemon gets.
+ * The variables one ExecStart= word expands, as systemd 252 does (replace_env_argv): a word that is `$NAME` alone,
+ * else each `${NAME}` in it (`$$` a literal `$`; `${NAME:...}` stays as written). The one reading of which variables
+ * a command uses, for every daemon's.
+ */
+export function wordVariables(word: string): string[] {
+  if (word.startsWith('$') && word[1] !== '{' && word[1] !== '$') return [word.slice(1)];
+  const names: string[] = [];
+  for (let at = word.indexOf('$'); at >= 0; at = word.indexOf('$', at + 1)) {
+    if (word[at + 1] === '$') at++;
+    else if (word[at + 1] === '{') {
+      const close = word.indexOf('}', at + 2);
+      if (close < 0) break;
+      const name = word.slice(at + 2, close);
+      if (!name.includes(':')) names.push(name);
+      at = close;
+    }
+  }
+  return names;
+}
+
+/** The variables a command expands (wordVariables of each argument); none with the `:` prefix, with which systemd expands nothing. */
+export function commandVariables(line: Pick<ExecLine, 'prefixes' | 'words'>): string[] {
+  return line.prefixes.includes(':') ? [] : line.words.slice(1).flatMap(wordVariables);
+}
+
+/**
+ * Pure: why the command's arguments cannot be told, when a variable they expand (commandVariables) may be set by an
+ * EnvironmentFile= of the unit that cannot be read (environmentDoubt), or may be passed by the service manager
+ * (PassEnvironment=, the unit setting no value of its own); undefined when they can. The argv then holds what the
+ * readable files give, which may not be what the daemon gets.
  */
 export function commandDoubt(facts: Pick<Facts, 'units'>, command: DaemonCommand): string | undefined {
   const unit = facts.units.get(command.unit);
-  if (unit === undefined || command.line.prefixes.includes(':')) return undefined;
-  const names: string[] = [];
-  for (const word of command.line.words.slice(1)) {
-    if (word.startsWith('$') && word[1] !== '{' && word[1] !== '$') names.push(word.slice(1));
-    else for (const [, name] of word.matchAll(/\$\$|\$\{([^}:]*)\}/g)) if (name !== undefined) names.push(name);
-  }
-  return names.length > 0 ? environmentDoubt(unit, names) : undefined;
+  const names = commandVariables(command.line);
+  if (unit === undefined || names.length === 0) return undefined;
+  const passed = (unit.passEnvironment ?? []).filter((setting) => names.includes(setting.value) && !unit.environment.has(setting.value));
+  const doubts = [
+    environmentDoubt(unit, names),
+    ...passed.map(
+      (setting) =>
+        `the service manager may pass ${escapeText(setting.value, 200)} (PassEnvironment= at ${escapeText(`${setting.file}:${setting.line}`, 500)}), whose value is not known here`,
+    ),
+  ].filter((doubt) => doubt !== undefined);
+  return doubts.length > 0 ? doubts.join('; ') : undefined;
 }
 
 /**

@@ -9,9 +9,9 @@
 // 'config.file' cannot be repeated") and Prometheus exits; `--` ends the
 // flags; a word starting with `@` is replaced by the lines of that file.
 import { CONFIG_KINDS, escapeText, type Service } from '@dsa110/ports';
-import { commandArgv, environmentDoubt } from '@dsa110/ports/systemd';
+import { commandArgv } from '@dsa110/ports/systemd';
 import type { Facts, UnitFacts } from '../../types.js';
-import { commandAt, daemonCommand, pathFromCwd, type DaemonCommand } from './daemon-command.js';
+import { commandAt, commandDoubt, commandVariables, daemonCommand, pathFromCwd, wordVariables, type DaemonCommand } from './daemon-command.js';
 import type { Finding } from './finding.js';
 import { listenAddressFindings, noWebConfigFinding, type ListenExpectation } from './prometheus.js';
 
@@ -57,13 +57,12 @@ export function prometheusCommand(facts: Pick<Facts, 'units'>, service: Service)
   if (command === undefined || unit === undefined) return undefined;
   const { line } = command;
   const expands = !line.prefixes.includes(':');
-  const variables = new Set(expands ? line.words.slice(1).flatMap(variablesOf) : []);
-  const passed = new Set((unit.passEnvironment ?? []).map((setting) => setting.value));
-  if (environmentDoubt(unit, variables) !== undefined || [...variables].some((name) => passed.has(name) && !unit.environment.has(name))) return undefined;
+  const variables = new Set(commandVariables(line));
+  if (commandDoubt(facts, command) !== undefined) return undefined;
   // Word by word, as the unit model expands the line (commandArgv), so each argv word knows the variable it came from.
   const values = new Map([...unit.environment].map(([name, setting]) => [name, setting.value]));
   const words = line.words.slice(1).flatMap((written) => {
-    const variable = expands ? variablesOf(written) : [];
+    const variable = expands ? wordVariables(written) : [];
     const setting = variable.length === 1 ? unit.environment.get(variable[0]!) : undefined;
     const from = setting && { variable: variable[0]!, file: setting.file, line: setting.line };
     const expanded = commandArgv({ prefixes: line.prefixes, path: line.path, words: [line.words[0]!, written] }, values).slice(1);
@@ -75,7 +74,7 @@ export function prometheusCommand(facts: Pick<Facts, 'units'>, service: Service)
     expands
       ? line.words
           .slice(1)
-          .filter((word) => variablesOf(word)[0] === word.slice(1))
+          .filter((word) => wordVariables(word)[0] === word.slice(1))
           .map((word) => word.slice(1))
       : [],
   );
@@ -110,26 +109,6 @@ function kingpinFlags(words: readonly CommandFlag[]): Record<PrometheusFlag, Com
     flags[name as PrometheusFlag].push(flag);
   }
   return flags;
-}
-
-/**
- * The variables one ExecStart= word expands, as systemd 252 does (replace_env_argv): a word that is `$NAME` alone,
- * else each `${NAME}` in it (`$$` a literal `$`; `${NAME:...}` stays as written).
- */
-function variablesOf(word: string): string[] {
-  if (word.startsWith('$') && word[1] !== '{' && word[1] !== '$') return [word.slice(1)];
-  const names: string[] = [];
-  for (let at = word.indexOf('$'); at >= 0; at = word.indexOf('$', at + 1)) {
-    if (word[at + 1] === '$') at++;
-    else if (word[at + 1] === '{') {
-      const close = word.indexOf('}', at + 2);
-      if (close < 0) break;
-      const name = word.slice(at + 2, close);
-      if (!name.includes(':')) names.push(name);
-      at = close;
-    }
-  }
-  return names;
 }
 
 /**

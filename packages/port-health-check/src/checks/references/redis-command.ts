@@ -3,10 +3,9 @@
 // `-`, is the config file; the options after it are appended to the file's
 // text as lines (`--port 7001` is `port "7001"`), so they override the file;
 // `-` first or last reads more config from stdin, between the two.
-import { environmentDoubt } from '@dsa110/ports/systemd';
 import type { ConfigRef, Service } from '@dsa110/ports';
 import type { Facts } from '../../types.js';
-import { daemonCommand, pathFromCwd, sameFile } from './daemon-command.js';
+import { commandAt, commandDoubt, daemonCommand, pathFromCwd, sameFile } from './daemon-command.js';
 import { isGlob } from './includes.js';
 import { redisWords, type RedisOption, type RedisStart } from './redis.js';
 
@@ -98,10 +97,8 @@ export function redisStart(
 ): RedisStart | undefined {
   const command = daemonCommand(facts, service, programs);
   if (command === undefined) return undefined;
-  const at = { file: command.line.file, line: command.line.line };
-  // With the `:` prefix systemd expands no variable: the words are what Redis gets.
-  const variables = command.line.prefixes.includes(':') ? [] : commandVariables(command.line.words.slice(1));
-  const doubt = environmentDoubt(facts.units.get(service.systemd!.unit)!, variables);
+  const at = commandAt(command);
+  const doubt = commandDoubt(facts, command);
   if (doubt !== undefined) return { ...at, stdin: false, options: [], doubt };
   const read = redisArguments(command.line.argv.slice(1));
   if (read === undefined) return undefined;
@@ -113,13 +110,6 @@ export function redisStart(
     stdin: read.stdin,
     options: read.options,
   };
-}
-
-/** The variables a command's words name (`$NAME` as a word, `${NAME}` in one), as systemd expands them. */
-export function commandVariables(words: readonly string[]): string[] {
-  return words.flatMap((word) =>
-    word.startsWith('$') && word[1] !== '{' && word[1] !== '$' ? [word.slice(1)] : [...word.matchAll(/\$\{([^}]*)\}/g)].map((match) => match[1]!),
-  );
 }
 
 /** RedisStart.reads of a command's config file argument (`given`), run from `cwd`, held against the registry's `registryPath`. */

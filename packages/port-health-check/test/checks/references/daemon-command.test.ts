@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { describe, expect, it } from 'vitest';
-import { daemonCommand, pathFromCwd } from '../../../src/checks/references/daemon-command.js';
+import { commandVariables, daemonCommand, pathFromCwd, wordVariables } from '../../../src/checks/references/daemon-command.js';
 import { gather } from '../../../src/gather.js';
 import { tempDir, writeTree, type TreeEntry } from '../../helpers.js';
 
@@ -46,5 +46,17 @@ describe('a path as the daemon opens it', () => {
     expect(pathFromCwd('redis.conf', '/etc/redis')).toBe('/etc/redis/redis.conf');
     expect(pathFromCwd('./conf/redis.conf', '/')).toBe('/conf/redis.conf');
     expect(pathFromCwd('redis.conf', undefined)).toBeUndefined();
+  });
+});
+
+describe('the variables a command expands', () => {
+  it(`are those systemd 252 expands: $NAME as a word of its own, \${NAME} in any word; not $$ (a literal $), \${NAME:...}, nor any after the : prefix`, () => {
+    expect(wordVariables('$ARGS')).toEqual(['ARGS']);
+    expect(wordVariables(`--port=\${PORT}:\${HOST}`)).toEqual(['PORT', 'HOST']);
+    expect(wordVariables(`/var/lib/redis/$\${HOSTNAME}`)).toEqual([]);
+    expect(wordVariables('$$ARGS')).toEqual([]);
+    expect(wordVariables(`\${PORT:-6379}`)).toEqual([]);
+    expect(commandVariables({ prefixes: '', words: ['redis-server', '$CONF', `--port \${PORT}`] })).toEqual(['CONF', 'PORT']);
+    expect(commandVariables({ prefixes: ':', words: ['redis-server', '$CONF'] })).toEqual([]);
   });
 });

@@ -154,6 +154,27 @@ describe("the command line's options", () => {
   });
 });
 
+describe('the variables of the command line', () => {
+  it('are read as systemd expands them: $$ is a literal $, so $${HOSTNAME} needs no file, and the options are held', async () => {
+    expect(
+      await redisResults({
+        ...unit(
+          `EnvironmentFile=/etc/default/redis\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf --bind 0.0.0.0 --dir /var/lib/redis/$\${HOSTNAME}\n`,
+        ),
+        'etc/default/redis': { fifo: true },
+      }),
+    ).toEqual([
+      `error: redis (6379): ${AT}:3: --bind 0.0.0.0 in ExecStart= reaches beyond this host (0.0.0.0), but Redis is localhost-only; make it --bind 127.0.0.1 -::1 (localhost only), or give Redis access: private or public in the registry`,
+    ]);
+  });
+
+  it('one the service manager may pass (PassEnvironment=, the unit setting none) is not known: the command is unknown, and only the file is read', async () => {
+    expect(await redisResults(unit(`PassEnvironment=REDIS_PORT\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf --port \${REDIS_PORT}\n`))).toEqual([
+      `unknown: redis (6379): ${AT}:3: the options ExecStart= gives redis-server are not known, as the service manager may pass REDIS_PORT (PassEnvironment= at ${AT}:2), whose value is not known here; only /etc/redis/redis.conf is checked`,
+    ]);
+  });
+});
+
 describe('redisArguments', () => {
   const texts = (args: string[]) => redisArguments(args)?.options.map((option) => option.text);
 
