@@ -22,6 +22,7 @@ import { readPrometheusArgs, readPrometheusYml, setsArgs } from './references/pr
 import {
   argsReachFinding,
   configFileFindings,
+  exitsOn,
   listenFindings,
   prometheusCommand,
   type CommandExpectation,
@@ -101,6 +102,8 @@ function prometheusArgsCommand(
 ): { findings: Finding[]; elsewhere?: { listenAddress: boolean; webConfigFile: boolean } } {
   const same = (one: string, other: string) => sameFile(facts, one, other);
   const notReaching = argsReachFinding(command, ref.path, text !== undefined && setsArgs(text), same);
+  // Prometheus exits at start on the `$ARGS` a `:` prefix left as written: that alone is said.
+  if (notReaching !== undefined && exitsOn(command)) return { findings: [notReaching] };
   // Passed as `${ARGS}` (one word, the value's: it has no space, see argsReachFinding), the file's ARGS are no flags the
   // file's reader splits out: the command line, as Prometheus gets it, holds them.
   if (notReaching !== undefined || !command.splits.has('ARGS'))

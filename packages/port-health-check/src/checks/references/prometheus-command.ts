@@ -247,6 +247,26 @@ export function listenFindings(command: PrometheusCommand, expect: CommandExpect
   return findings;
 }
 
+/** The word passing ARGS (`$ARGS`, or one holding `${ARGS}`) of a command with the `:` prefix, which systemd does not expand: Prometheus gets it as written. */
+function unexpandedArgs(command: PrometheusCommand): string | undefined {
+  if (!command.line.prefixes.includes(':')) return undefined;
+  const word = command.line.words.slice(1).find((each) => wordVariables(each).includes('ARGS'));
+  return word === undefined ? undefined : escapeText(word, 200);
+}
+
+/**
+ * Pure: whether Prometheus exits at start on an ARGS word its unit's `:` prefix left as written: a `$ARGS` word of its
+ * own, not after a `--flag` that may take it as its value, is an argument kingpin refuses ("unexpected $ARGS";
+ * checked with Prometheus 2.42). Then nothing else of its command line matters.
+ */
+export function exitsOn(command: PrometheusCommand): boolean {
+  if (!command.line.prefixes.includes(':')) return false;
+  const words = command.line.words.slice(1);
+  const index = words.indexOf('$ARGS');
+  const before = words[index - 1];
+  return index >= 0 && !(before?.startsWith('--') && !before.includes('='));
+}
+
 /** Whether a variable's value is the same whether systemd splits it into words (`$ARGS`) or not (`${ARGS}`): one word, no quotes or backslash to remove. */
 function oneWord(value: string): boolean {
   const split = commandArgv({ prefixes: '', path: 'prometheus', words: ['prometheus', '$V'] }, new Map([['V', value]])).slice(1);
@@ -267,6 +287,7 @@ export function argsReachFinding(
 ): Finding | undefined {
   const file = command.environmentFiles.find((each) => same(each.path, path));
   const passes = command.variables.has('ARGS');
+  const literal = unexpandedArgs(command);
   const args = command.environment.get('ARGS');
   const shownPath = escapeText(path, 500);
   const unit = escapeText(command.unit, 200);
@@ -285,6 +306,9 @@ export function argsReachFinding(
     // (A `-` file that is not there systemd skips: it sets no ARGS, which the file's reader, or the lack of it, says.)
     why = `systemd cannot load it (${escapeText(file.failed, 200)})`;
     fix = 'correct it';
+  } else if (literal !== undefined) {
+    why = `the : prefix of this ExecStart= stops systemd expanding variables, so Prometheus gets the word ${literal} as written${exitsOn(command) ? `, which it refuses ("unexpected ${literal}") and exits at start` : ''}`;
+    fix = 'remove the : prefix';
   } else if (!passes) {
     why = 'this ExecStart= does not pass $ARGS';
     fix = "add $ARGS to it (as Debian's prometheus.service does)";
@@ -300,6 +324,8 @@ export function argsReachFinding(
     why = `ARGS is set again at ${escapeText(`${args.file}:${args.line}`, 500)}, which wins`;
     fix = 'remove that ARGS';
   }
+  if (literal !== undefined && exitsOn(command))
+    return { ...commandAt(command), severity: 'error', message: `the ARGS of ${shownPath} do not reach Prometheus: ${why}; ${fix}` };
   return {
     ...commandAt(command),
     severity: 'warning',

@@ -174,6 +174,14 @@ describe(`\${ARGS}, which systemd does not split`, () => {
   });
 });
 
+describe('the : prefix, with which systemd expands no variable', () => {
+  it('leaves $ARGS as written: Prometheus 2.42 refuses it ("unexpected $ARGS") and exits, said with the prefix to remove', async () => {
+    expect(await findings({ [UNIT]: DEBIAN_UNIT.replace('ExecStart=/usr/bin/prometheus', 'ExecStart=:/usr/bin/prometheus') })).toEqual([
+      `error prometheus (9090): ${AT}: the ARGS of /etc/default/prometheus do not reach Prometheus: the : prefix of this ExecStart= stops systemd expanding variables, so Prometheus gets the word $ARGS as written, which it refuses ("unexpected $ARGS") and exits at start; remove the : prefix`,
+    ]);
+  });
+});
+
 describe('a registry with no prometheus-args entry', () => {
   it("holds Prometheus's listen address as its command line gives it, with its prometheus-yml", async () => {
     const yml = parseRegistry(registryText.replace('      - { kind: prometheus-args }\n', ''), { source: 'ports.yaml' });
