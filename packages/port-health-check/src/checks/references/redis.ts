@@ -22,6 +22,14 @@ import { includedFiles, includePath, type IncludeLookup } from './include-files.
 export interface RedisOption {
   readonly text: string;
   readonly given: readonly string[];
+  /** The variable of the unit whose expansion gave its arguments, where one did (the first such argument's). */
+  readonly from?: VariableOrigin;
+}
+
+/** A variable an ExecStart= word expands: where the unit sets it (Environment=, an EnvironmentFile= line), or nowhere (systemd expands it to nothing). */
+export interface VariableOrigin {
+  readonly variable: string;
+  readonly set?: { readonly file: string; readonly line: number };
 }
 
 /** How a service's unit starts redis-server: what readRedisConf reads besides, or instead of, the registry's file. */
@@ -177,6 +185,8 @@ interface Setting {
   readonly refused?: true;
   /** Of an option of redis-server's command line (at its ExecStart= file:line): the arguments that gave it (`--port`, `7001`). */
   readonly given?: readonly string[];
+  /** Of an option: the variable that gave it (RedisOption.from). */
+  readonly from?: VariableOrigin;
 }
 
 /**
@@ -201,8 +211,24 @@ type Expect = { readonly name: string; readonly port: number; readonly localOnly
 /** A line of the file as written, for a message (a long one cut). */
 const shown = (content: string): string => escapeText(content, 200);
 
-/** An option of redis-server's command line as the unit gives it, for a message: `--port 7001 in ExecStart=`, an argument with a space or quote in `"`. */
-const commandWords = (given: readonly string[]): string => `${shownArguments(given)} in ExecStart=`;
+/**
+ * An option of redis-server's command line as the unit gives it, for a message: `--port 7001 in ExecStart=`, an
+ * argument with a space or quote in `"`; with the variable that gave it, where it is set (or that it is not).
+ */
+const commandWords = (given: readonly string[], from?: VariableOrigin): string => {
+  const variable = from && escapeText(from.variable, 200);
+  const origin =
+    from === undefined
+      ? ''
+      : from.set === undefined
+        ? ` ($${variable}, which the unit does not set, so systemd gives nothing for it)`
+        : ` (from $${variable}, set at ${escapeText(`${from.set.file}:${from.set.line}`, 500)})`;
+  return `${shownArguments(given)} in ExecStart=${origin}`;
+};
+
+/** Where an option's fix is written: ` in REDIS_OPTS at FILE:LINE` for one a set variable gave, nothing for ExecStart='s own words. */
+const fixedIn = (from: VariableOrigin | undefined): string =>
+  from?.set === undefined ? '' : ` in ${escapeText(from.variable, 200)} at ${escapeText(`${from.set.file}:${from.set.line}`, 500)}`;
 
 /** Arguments for a message: each as it is, or in `"` (`\\` and `"` escaped) when it holds a space or a quote or is empty; the whole escaped, a long one cut. */
 const shownArguments = (args: readonly string[]): string =>
@@ -273,30 +299,34 @@ class RedisConfReader {
     if (name !== undefined && !/^[a-z][a-z0-9-]*$/i.test(name)) {
       const first = option.given[0] ?? '';
       const equals = first.startsWith('--') ? first.indexOf('=') : -1;
-      const unknown = `reads ${escapeText(name, 200)} as a directive it does not know and refuses to start ("Bad directive")`;
+      const unknown = `reads ${escapeText(name, 200)} as a directive it does not know and refuses to start ("Bad directive or wrong number of arguments")`;
+      // The option as Redis takes it, with the value the registry wants where this check holds one (`--port=6380`: `--port 6379`).
+      const flag = first.slice(0, equals).toLowerCase();
+      const value =
+        flag === '--port' ? [String(this.expect.port)] : flag === '--bind' && this.expect.localOnly ? ['127.0.0.1', '-::1'] : [first.slice(equals + 1)];
       const message =
         equals >= 0
-          ? `Redis takes an option's value as the next argument, so it ${unknown}; write ${shownArguments([first.slice(0, equals), first.slice(equals + 1)])}`
+          ? `Redis takes an option's value as the next argument, so it ${unknown}; write ${shownArguments([first.slice(0, equals), ...value])}${fixedIn(option.from)}`
           : first.startsWith('--')
-            ? `Redis ${unknown}; fix the option's name`
+            ? `Redis ${unknown}; fix the option's name${fixedIn(option.from)}`
             : `Redis ${unknown}: only its first argument is a config file, and a - reads stdin only as the first or last argument; remove it`;
-      this.add({ ...at, severity: 'error', message: `${commandWords(option.given)}: ${message}` });
+      this.add({ ...at, severity: 'error', message: `${commandWords(option.given, option.from)}: ${message}` });
       return;
     }
-    this.readLine(settings, { ...at, content, given: option.given, rawLine: () => '' }, []);
+    this.readLine(settings, { ...at, content, given: option.given, ...(option.from && { from: option.from }), rawLine: () => '' }, []);
   }
 
   private readLine(
     settings: Settings,
-    at: { file: string | undefined; line: number; content: string; rawLine: (line: number) => string; given?: readonly string[] },
+    at: { file: string | undefined; line: number; content: string; rawLine: (line: number) => string; given?: readonly string[]; from?: VariableOrigin },
     chain: readonly string[],
   ): void {
-    const { file, line, content, given } = at;
+    const { file, line, content, given, from } = at;
     // Only a line that may be a directive read, or holds a quote Redis may refuse, needs splitting.
     if (!mayBeRedisDirective(content, DIRECTIVES_READ) && !content.includes('"') && !content.includes("'")) return;
     const words = redisWords(content);
     // A line as the message names it: as written in the file, or the command line's option.
-    const written = given !== undefined ? commandWords(given) : shown(content);
+    const written = given !== undefined ? commandWords(given, from) : shown(content);
     if (words === undefined) {
       this.add({ file, line, severity: 'error', message: `${written}: unbalanced quotes, so Redis refuses to start; fix the quoting` });
       return;
@@ -313,8 +343,8 @@ class RedisConfReader {
         ? valueColumn(at.rawLine(line), content)
         : undefined;
     const place = { file, line, ...(column !== undefined && { column }) };
-    const option = given !== undefined ? { given } : {};
-    const refused = refusedArguments(name, args, this.expect, given !== undefined);
+    const option = given !== undefined ? { given, ...(from && { from }) } : {};
+    const refused = refusedArguments(name, args, this.expect, given !== undefined, from);
     if (refused !== undefined) {
       this.add({ ...place, severity: 'error', message: `${written}: ${refused}` });
       // Redis stops at this line: the port it would use is not another one, nor its default (until a later port replaces it here).
@@ -362,18 +392,25 @@ class RedisConfReader {
  * Why Redis refuses a port or include line's arguments at start ("wrong number of arguments", a port that is none), with what to do; undefined when
  * it takes them. `option`: the line is an option of the command line (`--port 06379`), fixed there.
  */
-function refusedArguments(name: 'port' | 'bind' | 'include', args: readonly string[], expect: Expect, option = false): string | undefined {
+function refusedArguments(
+  name: 'port' | 'bind' | 'include',
+  args: readonly string[],
+  expect: Expect,
+  option = false,
+  from?: VariableOrigin,
+): string | undefined {
   // Redis reads a port as a whole number from 0 to 65535, without a leading 0 ("argument couldn't be parsed into an integer").
   const none = name === 'port' && args.length === 1 ? notAPort(args[0]!, REDIS_PORT) : undefined;
-  if (none !== undefined) return `${none}, so ${REDIS_PORT.refused}; ${option ? `make it --port ${expect.port}` : portFix('it', expect.port, expect.snippet)}`;
+  if (none !== undefined)
+    return `${none}, so ${REDIS_PORT.refused}; ${option ? `make it --port ${expect.port}${fixedIn(from)}` : portFix('it', expect.port, expect.snippet)}`;
   if (name === 'bind' || args.length === 1) return undefined;
   // `port 6379 # ours`: Redis reads the comment as more arguments (on a command line, a # is no comment at all).
   const fix = args.slice(1).some((arg) => arg.startsWith('#'))
     ? option
-      ? 'remove what follows it'
+      ? `remove what follows it${fixedIn(from)}`
       : 'put a comment on a line of its own'
     : name === 'port'
-      ? `give one port, ${option ? '--port ' : ''}${expect.port}`
+      ? `give one port, ${option ? '--port ' : ''}${expect.port}${fixedIn(from)}`
       : 'give one file per include';
   return name === 'port'
     ? `port takes one number, so Redis refuses to start ("wrong number of arguments"); ${fix}`
@@ -562,10 +599,11 @@ function portFindings(
   const place = { file: port.file, line: port.line, ...(port.column !== undefined && { column: port.column }) };
   const otherwise = unless ? `, unless ${unless}, sets another port` : '';
   // Of an option: named as written, and fixed on the command line (the snippet prints a redis.conf, which it overrides).
-  const written = port.given !== undefined ? commandWords(port.given) : `port ${escapeText(value, 200)}`;
+  const written = port.given !== undefined ? commandWords(port.given, port.from) : `port ${escapeText(value, 200)}`;
   if (value === '0') {
     // Redis 7 takes port 0 for no TCP listener; with no unixsocket it exits ("Configured to not listen anywhere, exiting").
-    const fix = port.given !== undefined ? `make it --port ${expect.port}` : portFix({ write: `port ${expect.port}` }, expect.port, expect.snippet);
+    const fix =
+      port.given !== undefined ? `make it --port ${expect.port}${fixedIn(port.from)}` : portFix({ write: `port ${expect.port}` }, expect.port, expect.snippet);
     return [
       {
         ...place,
@@ -577,7 +615,8 @@ function portFindings(
   // Where an include not read may set another port, this one may not be Redis's: the registry is not offered it.
   const instead = unless ? undefined : registryInstead(expect, Number(value));
   const over = start.overrides !== undefined ? `, which overrides ${start.overrides}` : '';
-  const fix = port.given !== undefined ? `make it --port ${expect.port}${orRegistry(instead)}` : portFix('it', expect.port, expect.snippet, instead);
+  const fix =
+    port.given !== undefined ? `make it --port ${expect.port}${fixedIn(port.from)}${orRegistry(instead)}` : portFix('it', expect.port, expect.snippet, instead);
   return [
     {
       ...place,
@@ -624,8 +663,8 @@ function bindFindings(bind: Setting | undefined, expect: Expect, unless: string 
 function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: string; access?: true } | undefined {
   // An option is named as written, and fixed on the command line.
   const option = bind.given !== undefined;
-  const written = option ? commandWords(bind.given!) : shown(bind.content);
-  const localhost = option ? 'make it --bind 127.0.0.1 -::1 (localhost only)' : 'bind 127.0.0.1 -::1 (localhost only)';
+  const written = option ? commandWords(bind.given!, bind.from) : shown(bind.content);
+  const localhost = option ? `make it --bind 127.0.0.1 -::1${fixedIn(bind.from)} (localhost only)` : 'bind 127.0.0.1 -::1 (localhost only)';
   // Redis 7: `bind ""` (or none) listens on no TCP address; with no unixsocket it exits ("Configured to not listen anywhere, exiting").
   if (bind.args.every((address) => address === ''))
     return {

@@ -91,13 +91,13 @@ describe("the command line's options", () => {
 
   it('options Redis refuses at start are errors at the ExecStart= line: --port=6379 (which takes the next arguments with it), two ports, a - in the middle', async () => {
     expect(await redisResults(unit('ExecStart=/usr/bin/redis-server /etc/redis/redis.conf --port=6379 --bind 0.0.0.0\n'))).toEqual([
-      `error: redis (6379): ${AT}:2: --port=6379 --bind 0.0.0.0 in ExecStart=: Redis takes an option's value as the next argument, so it reads port=6379 as a directive it does not know and refuses to start ("Bad directive"); write --port 6379`,
+      `error: redis (6379): ${AT}:2: --port=6379 --bind 0.0.0.0 in ExecStart=: Redis takes an option's value as the next argument, so it reads port=6379 as a directive it does not know and refuses to start ("Bad directive or wrong number of arguments"); write --port 6379`,
     ]);
     expect(await redisResults(unit('ExecStart=/usr/bin/redis-server /etc/redis/redis.conf --port 6379 6380\n'))).toEqual([
       `error: redis (6379): ${AT}:2: --port 6379 6380 in ExecStart=: port takes one number, so Redis refuses to start ("wrong number of arguments"); give one port, --port 6379`,
     ]);
     expect(await redisResults(unit('ExecStart=/usr/bin/redis-server /etc/redis/redis.conf - --port 6379\n'))).toEqual([
-      `error: redis (6379): ${AT}:2: - in ExecStart=: Redis reads - as a directive it does not know and refuses to start ("Bad directive"): only its first argument is a config file, and a - reads stdin only as the first or last argument; remove it`,
+      `error: redis (6379): ${AT}:2: - in ExecStart=: Redis reads - as a directive it does not know and refuses to start ("Bad directive or wrong number of arguments"): only its first argument is a config file, and a - reads stdin only as the first or last argument; remove it`,
     ]);
   });
 
@@ -171,6 +171,23 @@ describe('the variables of the command line', () => {
   it('one the service manager may pass (PassEnvironment=, the unit setting none) is not known: the command is unknown, and only the file is read', async () => {
     expect(await redisResults(unit(`PassEnvironment=REDIS_PORT\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf --port \${REDIS_PORT}\n`))).toEqual([
       `unknown: redis (6379): ${AT}:3: the options ExecStart= gives redis-server are not known, as the service manager may pass REDIS_PORT (PassEnvironment= at ${AT}:2), whose value is not known here; only /etc/redis/redis.conf is checked`,
+    ]);
+  });
+});
+
+describe('an option given by a variable, or in a way Redis refuses', () => {
+  it('is named with the variable and the line that sets it (or that the unit does not), and fixed there', async () => {
+    expect(await redisResults(unit('Environment="REDIS_OPTS=--bind 0.0.0.0"\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf $REDIS_OPTS\n'))).toEqual([
+      `error: redis (6379): ${AT}:3: --bind 0.0.0.0 in ExecStart= (from $REDIS_OPTS, set at ${AT}:2) reaches beyond this host (0.0.0.0), but Redis is localhost-only; make it --bind 127.0.0.1 -::1 in REDIS_OPTS at ${AT}:2 (localhost only), or give Redis access: private or public in the registry`,
+    ]);
+    expect(await redisResults(unit(`ExecStart=/usr/bin/redis-server /etc/redis/redis.conf --port \${REDIS_PORT}\n`))).toEqual([
+      `error: redis (6379): ${AT}:2: --port "" in ExecStart= ($REDIS_PORT, which the unit does not set, so systemd gives nothing for it): "" is not a port Redis accepts (digits from 0 to 65535, no leading 0), so Redis refuses to start; make it --port 6379`,
+    ]);
+  });
+
+  it('--port=6380 is told the registry\'s port, not its own (Redis 7.0.15: "Bad directive or wrong number of arguments")', async () => {
+    expect(await redisResults(unit('ExecStart=/usr/bin/redis-server /etc/redis/redis.conf --port=6380\n'))).toEqual([
+      `error: redis (6379): ${AT}:2: --port=6380 in ExecStart=: Redis takes an option's value as the next argument, so it reads port=6380 as a directive it does not know and refuses to start ("Bad directive or wrong number of arguments"); write --port 6379`,
     ]);
   });
 });
