@@ -104,7 +104,9 @@ export function commandDoubt(facts: Pick<Facts, 'units'>, command: DaemonCommand
  * files they are held against). False when either could not be looked at: then they are not known to be one.
  */
 export function sameFile(facts: Pick<Facts, 'daemonFiles'>, one: string, other: string): boolean {
-  if (pathFromCwd(one, undefined) === pathFromCwd(other, undefined)) return true;
+  // Two relative paths are none the same by name (pathFromCwd gives undefined for each): only by device and inode.
+  const path = pathFromCwd(one, undefined);
+  if (path !== undefined && path === pathFromCwd(other, undefined)) return true;
   const id = facts.daemonFiles?.get(one)?.id;
   return id !== undefined && id === facts.daemonFiles?.get(other)?.id;
 }

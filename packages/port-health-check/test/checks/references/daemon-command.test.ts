@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { describe, expect, it } from 'vitest';
-import { commandVariables, daemonCommand, pathFromCwd, wordVariables } from '../../../src/checks/references/daemon-command.js';
+import { commandVariables, daemonCommand, pathFromCwd, sameFile, wordVariables } from '../../../src/checks/references/daemon-command.js';
 import { gather } from '../../../src/gather.js';
 import { tempDir, writeTree, type TreeEntry } from '../../helpers.js';
 
@@ -58,5 +58,14 @@ describe('the variables a command expands', () => {
     expect(wordVariables(`\${PORT:-6379}`)).toEqual([]);
     expect(commandVariables({ prefixes: '', words: ['redis-server', '$CONF', `--port \${PORT}`] })).toEqual(['CONF', 'PORT']);
     expect(commandVariables({ prefixes: ':', words: ['redis-server', '$CONF'] })).toEqual([]);
+  });
+});
+
+describe('two paths as one file', () => {
+  it('are one by their simplified absolute path; two relative paths are never one by name', () => {
+    const facts = { daemonFiles: new Map() };
+    expect(sameFile(facts, '/etc/redis//./redis.conf', '/etc/redis/redis.conf')).toBe(true);
+    expect(sameFile(facts, 'redis.conf', 'other.conf')).toBe(false);
+    expect(sameFile(facts, '/etc/redis/redis.conf', 'redis.conf')).toBe(false);
   });
 });
