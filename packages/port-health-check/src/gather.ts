@@ -792,7 +792,7 @@ function grafanaFilePaths(services: readonly Service[], units: ReadonlyMap<strin
 
 /**
  * daemonFiles: each of `paths` (absolute ones; a relative one is not known here) looked at under the root, once:
- * which file it is (device and inode, links followed), whether it is an ELF executable; undefined when not there.
+ * which file it is (device and inode, links followed), whether it is an ELF executable, or that nothing is there.
  */
 function readDaemonFiles(root: string, paths: readonly string[]): Map<string, DaemonFile | undefined> {
   const files = new Map<string, DaemonFile | undefined>();
@@ -803,15 +803,19 @@ function readDaemonFiles(root: string, paths: readonly string[]): Map<string, Da
 /** The first bytes of an ELF file: a program, where a wrapper script starts `#!`. */
 const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 
-/** A file under `root` (links followed): its device and inode, and whether it is an ELF executable; undefined when it cannot be looked at. */
+/**
+ * A file under `root` (links followed): its device and inode, and whether it is an ELF executable; `missing` when
+ * nothing is there; undefined when it cannot be looked at (a directory on its path this check may not search).
+ */
 function lookAtFile(root: string, path: string): DaemonFile | undefined {
   let id: string;
   try {
     const info = statSync(hostPath(root, path));
     id = `${info.dev}:${info.ino}`;
     if (!info.isFile()) return { id, elf: false };
-  } catch {
-    return undefined;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? { missing: true } : undefined;
   }
   try {
     // Four bytes, without waiting: a FIFO put in its place meanwhile is not waited on.

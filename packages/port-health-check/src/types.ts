@@ -245,7 +245,7 @@ export interface Facts {
    * By path, looked at under the root (links followed): the files a daemon's command line leads to (Redis's config
    * file argument; Prometheus's --config.file and EnvironmentFile= list; Grafana's --config, or with none its
    * executable and its homepath's files) and the registry's files they are held against, so a link to a file is
-   * that file; undefined for one that is not there. Only for daemons whose unit's command line was read.
+   * that file, or not there; undefined for one that could not be looked at (permission denied). Only for daemons whose unit's command line was read.
    */
   readonly daemonFiles?: ReadonlyMap<string, DaemonFile | undefined>;
   /** By site file path: whether nginx loads it (only when its main configuration is there and every include of it could be read), or cannot start. */
@@ -297,12 +297,21 @@ export interface Facts {
 }
 
 /** A file a daemon's command line leads to, as it is under the root (links followed). */
-export interface DaemonFile {
-  /** Its device and inode: a link to a file is that file. */
-  readonly id: string;
-  /** Whether it is an ELF executable: a program itself, not a wrapper script that may add to the command line. */
-  readonly elf: boolean;
-}
+/** A file a daemon's command line leads to, as looked at: there (which file, whether a program), or not there. */
+export type DaemonFile =
+  | {
+      /** Its device and inode: a link to a file is that file. */
+      readonly id: string;
+      /** Whether it is an ELF executable: a program itself, not a wrapper script that may add to the command line. */
+      readonly elf: boolean;
+      readonly missing?: undefined;
+    }
+  | {
+      readonly id?: undefined;
+      readonly elf?: undefined;
+      /** Nothing is there (no such file, a directory on its path that is not one, a dangling link): the daemon cannot open it. */
+      readonly missing: true;
+    };
 
 export interface CheckOptions {
   /** Unknown listeners are warnings, and unknown results count as warnings for the exit code. */

@@ -187,14 +187,36 @@ function commandLineFinding(facts: Pick<Facts, 'daemonFiles'>, service: Service,
   const reads = grafanaConfigFile(command, files);
   if (reads === undefined || sameFile(facts, reads.path, file)) return undefined;
   const path = escapeText(reads.path);
+  if (reads.by === 'config' && files.get(reads.path)?.missing) return missingConfig(service, file, command, path);
   const how =
     reads.by === 'config'
       ? `runs ${service.name} with --config=${escapeText(command.config!, 200)}, so it reads ${path}`
-      : `runs ${service.name} with no --config, so it reads its homepath's conf/custom.ini, ${path}${files.get(reads.path) === undefined ? ' (not there: its defaults alone)' : ''}`;
+      : `runs ${service.name} with no --config, so it reads its homepath's conf/custom.ini, ${path}${files.get(reads.path)?.missing ? ' (not there: its defaults alone)' : ''}`;
   return {
     ...at,
     severity: 'warning',
     message: `${how}, not ${file}, which this check read; give it --config=${file}, or give ${service.name} config: ${path} in the registry`,
+  };
+}
+
+/**
+ * The error for a --config naming a file that is not there: Grafana exits at start (loadSpecifiedConfigFile cannot
+ * load it, and loadConfiguration exits). The fix is where the name is set: the unit's line, or for `--config=${VAR}`
+ * the line of the unit's environment that sets VAR (Debian's CONF_FILE in /etc/default/grafana-server).
+ */
+function missingConfig(service: Service, file: string, command: GrafanaCommand, path: string): Finding {
+  const from = command.configFrom;
+  const unit = service.systemd?.unit ?? service.name;
+  const set = from && `${from.variable}=${escapeText(from.value, 200)} at ${escapeText(from.file)}:${from.line}`;
+  return {
+    file: command.file,
+    line: command.line,
+    severity: 'error',
+    message: `runs ${service.name} with --config=${escapeText(command.config!, 200)}${set === undefined ? '' : ` (${set})`}, and ${path} is not there, so ${service.name} exits at start ("failed to parse"); ${
+      from === undefined
+        ? `give it --config=${file}, then systemctl daemon-reload and restart ${unit}`
+        : `set ${from.variable}=${file} there, then restart ${unit}`
+    }`,
   };
 }
 

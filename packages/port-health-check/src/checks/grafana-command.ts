@@ -15,6 +15,7 @@
 import { CONFIG_KINDS, type Service } from '@dsa110/ports';
 import type { CommandLineSettings } from './config-setting.js';
 import { commandDoubt, daemonCommand, pathFromCwd } from './references/daemon-command.js';
+import type { EnvironmentSetting } from '@dsa110/ports/systemd';
 import type { DaemonFile, Facts } from '../types.js';
 
 /** `grafana server`'s flags that take no value (`--profile`, `-v`), in any version: `--NAME=VALUE` is one word. */
@@ -92,6 +93,8 @@ export interface GrafanaCommand extends CommandLineSettings {
   readonly executable: string;
   /** --config's value, when not empty (Grafana reads an empty one as none). */
   readonly config?: string;
+  /** The unit's variable --config's value is, when it is one (`--config=${CONF_FILE}`), and where the unit's environment sets it. */
+  readonly configFrom?: EnvironmentSetting & { readonly variable: string };
   /** --homepath's value, when not empty. */
   readonly homepath?: string;
   /** The first `cfg:` word that is not `cfg:NAME=VALUE` with one `=`: Grafana exits at start on it ("Invalid command line argument"). */
@@ -116,17 +119,33 @@ export function grafanaCommand(facts: Pick<Facts, 'units'>, service: Service): G
     else refused ??= word;
   }
   const doubt = commandDoubt(facts, command);
+  const variable = args.config ? configVariable(command.line.words) : undefined;
+  const setting = variable === undefined ? undefined : facts.units.get(command.unit)?.environment.get(variable);
   return {
     file: command.line.file,
     line: command.line.line,
     ...(command.cwd !== undefined && { cwd: command.cwd }),
     executable: command.line.path,
     ...(args.config && { config: args.config }),
+    ...(setting !== undefined && { configFrom: { ...setting, variable: variable! } }),
     ...(args.homepath && { homepath: args.homepath }),
     properties,
     ...(refused !== undefined && { refused }),
     ...(doubt !== undefined && { doubt }),
   };
+}
+
+/**
+ * Pure: the variable the last --config of the written words (`words`, $VAR not expanded) is, when its value is one
+ * whole `$NAME` or `${NAME}`: Debian's `--config=${CONF_FILE}`, set in /etc/default/grafana-server.
+ */
+function configVariable(words: readonly string[]): string | undefined {
+  let value: string | undefined;
+  for (const [index, word] of words.entries()) {
+    const flag = /^--?config(=|$)/.exec(word);
+    if (flag) value = flag[1] === '=' ? word.slice(flag[0].length) : words[index + 1];
+  }
+  return value === undefined ? undefined : /^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})$/.exec(value)?.slice(1).find(Boolean);
 }
 
 /** `dir`'s parent, as Go's filepath.Join(dir, "../") gives it. */
@@ -167,7 +186,7 @@ export function grafanaConfigFile(command: GrafanaCommand, files: ReadonlyMap<st
     return path === undefined ? undefined : { path, by: 'config' };
   }
   if (files.get(command.executable)?.elf !== true) return undefined;
-  const defaultsIn = (home: string) => files.get(pathFromCwd('conf/defaults.ini', home)!) !== undefined;
+  const defaultsIn = (home: string) => files.get(pathFromCwd('conf/defaults.ini', home)!)?.id !== undefined;
   const home =
     command.homepath !== undefined
       ? pathFromCwd(command.homepath, cwd)

@@ -76,7 +76,9 @@ describe('the config check holds the file --config names', () => {
       'ok /etc/grafana/grafana.ini:3: grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030',
     ]);
     const moved = DEFAULTS.replace('CONF_FILE=/etc/grafana/grafana.ini', 'CONF_FILE=/etc/grafana/site.ini');
-    expect(await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit(...DEBIAN), 'etc/default/grafana-server': moved })).toEqual([
+    expect(
+      await results({ 'etc/grafana/grafana.ini': INI, 'etc/grafana/site.ini': INI, [UNIT]: unit(...DEBIAN), 'etc/default/grafana-server': moved }),
+    ).toEqual([
       `warning /${UNIT}:4: grafana (3030): /${UNIT}:4: runs Grafana with --config=/etc/grafana/site.ini, so it reads /etc/grafana/site.ini, not /etc/grafana/grafana.ini, which this check read; give it --config=/etc/grafana/grafana.ini, or give Grafana config: /etc/grafana/site.ini in the registry`,
     ]);
   });
@@ -93,6 +95,17 @@ describe('the config check holds the file --config names', () => {
         [UNIT]: unit('ExecStart=/usr/sbin/grafana-server --config=/etc/grafana/link.ini'),
       }),
     ).toEqual(['ok /etc/grafana/grafana.ini:3: grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030']);
+  });
+
+  it('is an error when --config names a file that is not there: Grafana exits at start; the fix is where the name is set', async () => {
+    const missing = 'ExecStart=/usr/sbin/grafana-server --config=/etc/grafana/missing.ini cfg:server.http_port=3030';
+    expect(await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit(missing) })).toEqual([
+      `error /${UNIT}:2: grafana (3030): /${UNIT}:2: runs Grafana with --config=/etc/grafana/missing.ini, and /etc/grafana/missing.ini is not there, so Grafana exits at start ("failed to parse"); give it --config=/etc/grafana/grafana.ini, then systemctl daemon-reload and restart ${grafana.systemd!.unit}`,
+    ]);
+    const moved = DEFAULTS.replace('CONF_FILE=/etc/grafana/grafana.ini', 'CONF_FILE=/etc/grafana/other.ini');
+    expect(await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit(...DEBIAN), 'etc/default/grafana-server': moved })).toEqual([
+      `error /${UNIT}:4: grafana (3030): /${UNIT}:4: runs Grafana with --config=/etc/grafana/other.ini (CONF_FILE=/etc/grafana/other.ini at /etc/default/grafana-server:1), and /etc/grafana/other.ini is not there, so Grafana exits at start ("failed to parse"); set CONF_FILE=/etc/grafana/grafana.ini there, then restart ${grafana.systemd!.unit}`,
+    ]);
   });
 
   it('still holds the cfg:server.KEY= words with that warning: they win over whichever file Grafana reads', async () => {
@@ -115,6 +128,7 @@ describe('the config check holds the file --config names', () => {
     ]);
     const [relative] = await results({
       ...files,
+      'usr/share/grafana/conf/grafana.ini': INI,
       [UNIT]: unit('WorkingDirectory=/usr/share/grafana', 'ExecStart=/usr/sbin/grafana-server -config conf/grafana.ini'),
     });
     expect(relative).toMatch(
