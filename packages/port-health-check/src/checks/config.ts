@@ -8,7 +8,7 @@ import { effectivePort } from '../effective-port.js';
 import { overrideFix, resolveSetting, type ResolvedSetting, type SettingKey } from './config-setting.js';
 import { goPort } from './go-port.js';
 import { grafanaCommand, grafanaConfigFile, type GrafanaCommand } from './grafana-command.js';
-import { sameFile } from './references/daemon-command.js';
+import { pathFromCwd, sameFile } from './references/daemon-command.js';
 import { checkGrafanaServer } from './grafana-server.js';
 import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
@@ -185,17 +185,37 @@ function commandLineFinding(facts: Pick<Facts, 'daemonFiles'>, service: Service,
   }
   const files = facts.daemonFiles ?? new Map();
   const reads = grafanaConfigFile(command, files);
+  if (reads?.home !== undefined && files.get(pathFromCwd('conf/defaults.ini', reads.home)!)?.missing) return noDefaults(service, file, command, reads.home);
   if (reads === undefined || sameFile(facts, reads.path, file)) return undefined;
   const path = escapeText(reads.path);
   if (reads.by === 'config' && files.get(reads.path)?.missing) return missingConfig(service, file, command, path);
+  // A custom.ini that is not there is no file to name in the registry: Grafana runs on its defaults alone.
+  const absent = reads.by === 'homepath' && files.get(reads.path)?.missing === true;
   const how =
     reads.by === 'config'
       ? `runs ${service.name} with --config=${escapeText(command.config!, 200)}, so it reads ${path}`
-      : `runs ${service.name} with no --config, so it reads its homepath's conf/custom.ini, ${path}${files.get(reads.path)?.missing ? ' (not there: its defaults alone)' : ''}`;
+      : `runs ${service.name} with no --config, so it reads its homepath's conf/custom.ini, ${path}${absent ? ' (not there: its defaults alone)' : ''}`;
   return {
     ...at,
     severity: 'warning',
-    message: `${how}, not ${file}, which this check read; give it --config=${file}, or give ${service.name} config: ${path} in the registry`,
+    message: `${how}, not ${file}, which this check read; give it --config=${file}${absent ? '' : `, or give ${service.name} config: ${path} in the registry`}`,
+  };
+}
+
+/**
+ * The error for a homepath without conf/defaults.ini: Grafana reads it first, whatever --config says, and exits
+ * without it (loadConfiguration: "Could not find config defaults"). The homepath is --homepath, else the working
+ * directory (or the one above, when conf/defaults.ini is there), so the fix is a --homepath that holds it.
+ */
+function noDefaults(service: Service, file: string, command: GrafanaCommand, home: string): Finding {
+  const unit = service.systemd?.unit ?? service.name;
+  const whence =
+    command.homepath !== undefined ? `--homepath=${escapeText(command.homepath, 200)}` : 'its working directory, as neither it nor the one above holds one';
+  return {
+    file: command.file,
+    line: command.line,
+    severity: 'error',
+    message: `runs ${service.name} with no conf/defaults.ini in its homepath, ${escapeText(home)} (${whence}), so ${service.name} exits at start ("Could not find config defaults"); give it --homepath= the directory that holds conf/defaults.ini (/usr/share/grafana, as Grafana's packages install it) and --config=${file}, then systemctl daemon-reload and restart ${unit}`,
   };
 }
 

@@ -160,8 +160,10 @@ const parentOf = (dir: string): string => dir.slice(0, dir.replace(/\/+$/, '').l
 export function grafanaPaths(command: GrafanaCommand): string[] {
   const { cwd } = command;
   if (command.config !== undefined) return [pathFromCwd(command.config, cwd)].filter((path) => path !== undefined);
-  if (command.homepath !== undefined)
-    return [command.executable, pathFromCwd('conf/custom.ini', pathFromCwd(command.homepath, cwd))].filter((path) => path !== undefined);
+  if (command.homepath !== undefined) {
+    const home = pathFromCwd(command.homepath, cwd);
+    return home === undefined ? [command.executable] : [command.executable, pathFromCwd('conf/defaults.ini', home)!, pathFromCwd('conf/custom.ini', home)!];
+  }
   if (cwd === undefined) return [];
   return [cwd, parentOf(cwd)].flatMap((home) => [pathFromCwd('conf/defaults.ini', home)!, pathFromCwd('conf/custom.ini', home)!]).concat(command.executable);
 }
@@ -170,6 +172,8 @@ export function grafanaPaths(command: GrafanaCommand): string[] {
 export interface GrafanaConfigFile {
   readonly path: string;
   readonly by: 'config' | 'homepath';
+  /** With no --config, its homepath: Grafana exits at start when conf/defaults.ini is not there ("Could not find config defaults"). */
+  readonly home?: string;
 }
 
 /**
@@ -195,5 +199,5 @@ export function grafanaConfigFile(command: GrafanaCommand, files: ReadonlyMap<st
         : defaultsIn(cwd) || !defaultsIn(parentOf(cwd))
           ? cwd
           : parentOf(cwd);
-  return home === undefined ? undefined : { path: pathFromCwd('conf/custom.ini', home)!, by: 'homepath' };
+  return home === undefined ? undefined : { path: pathFromCwd('conf/custom.ini', home)!, by: 'homepath', home };
 }

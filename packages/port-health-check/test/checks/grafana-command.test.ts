@@ -154,8 +154,12 @@ describe('the config check holds the file --config names', () => {
     const [fromBin] = await results({ ...home, [UNIT]: unit('WorkingDirectory=/usr/share/grafana/bin', 'ExecStart=/usr/share/grafana/bin/grafana server') });
     expect(fromBin).toContain("reads its homepath's conf/custom.ini, /usr/share/grafana/conf/custom.ini, not");
     // --homepath, and a custom.ini that is not there.
-    const [homepath] = await results({ ...home, [UNIT]: unit('ExecStart=/usr/share/grafana/bin/grafana server --homepath /opt/grafana') });
-    expect(homepath).toContain("reads its homepath's conf/custom.ini, /opt/grafana/conf/custom.ini (not there: its defaults alone), not");
+    const opt = { ...home, 'opt/grafana/conf/defaults.ini': '[server]\nhttp_port = 3000\n' };
+    const [homepath] = await results({ ...opt, [UNIT]: unit('ExecStart=/usr/share/grafana/bin/grafana server --homepath /opt/grafana') });
+    // Not there, it is no file to give the registry: only --config is advised.
+    expect(homepath).toMatch(
+      /reads its homepath's conf\/custom\.ini, \/opt\/grafana\/conf\/custom\.ini \(not there: its defaults alone\), not \/etc\/grafana\/grafana\.ini, which this check read; give it --config=\/etc\/grafana\/grafana\.ini$/,
+    );
     // custom.ini a link to the registry's file: the file Grafana reads.
     const linked = { ...home, 'usr/share/grafana/conf/custom.ini': { symlink: '/etc/grafana/grafana.ini' } };
     expect(await results({ ...linked, [UNIT]: unit(homeDir, 'ExecStart=/usr/share/grafana/bin/grafana server') })).toEqual([
@@ -167,6 +171,17 @@ describe('the config check holds the file --config names', () => {
       expect(await results({ ...wrapper, [UNIT]: unit(homeDir, `ExecStart=${program} server`) }), program).toEqual([
         'ok /etc/grafana/grafana.ini:3: grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030',
       ]);
+  });
+});
+
+describe("the config check holds Grafana's homepath", () => {
+  it('is an error when its homepath holds no conf/defaults.ini: Grafana exits at start, whatever file it would read', async () => {
+    const files = { 'etc/grafana/grafana.ini': INI, 'usr/share/grafana/bin/grafana': EXECUTABLE, 'usr/share/grafana/conf/defaults.ini': '' };
+    expect(await results({ ...files, [UNIT]: unit('ExecStart=/usr/share/grafana/bin/grafana server') })).toEqual([
+      `error /${UNIT}:2: grafana (3030): /${UNIT}:2: runs Grafana with no conf/defaults.ini in its homepath, / (its working directory, as neither it nor the one above holds one), so Grafana exits at start ("Could not find config defaults"); give it --homepath= the directory that holds conf/defaults.ini (/usr/share/grafana, as Grafana's packages install it) and --config=/etc/grafana/grafana.ini, then systemctl daemon-reload and restart ${grafana.systemd!.unit}`,
+    ]);
+    const [given] = await results({ ...files, [UNIT]: unit('ExecStart=/usr/share/grafana/bin/grafana server --homepath=/opt/grafana') });
+    expect(given).toMatch(/^error .*no conf\/defaults\.ini in its homepath, \/opt\/grafana \(--homepath=\/opt\/grafana\), so Grafana exits at start/);
   });
 });
 
