@@ -16,6 +16,11 @@ export interface SettingKey {
   readonly section?: string;
   readonly envOverride?: string;
   readonly commandLine?: CommandLineSettings;
+  /**
+   * The program's own value of the key when it is left empty (Grafana's `valueAsString(section, key, DEFAULT)`:
+   * http_port 3000): what an empty `cfg:` word gives, as Grafana applies it, then reads the empty value as this.
+   */
+  readonly builtIn?: string;
 }
 
 /**
@@ -29,6 +34,8 @@ export interface CommandLineSettings {
   readonly properties: ReadonlyMap<string, string>;
   /** Why the command's words cannot be told (commandDoubt): a variable in them may be set in a file that cannot be read. */
   readonly doubt?: string;
+  /** By property: the unit's variable its value is (`cfg:server.http_port=${GRAFANA_PORT}`), to say why the value is empty. */
+  readonly variables?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -116,6 +123,7 @@ export function resolveSetting(facts: Pick<Facts, 'units' | 'root'>, service: Se
       };
     }
     const value = command.properties.get(property);
+    if (value === '') return emptyWord(facts, service, wanted, `cfg:${property}=`, { ...commandAt, override: `cfg:${property}=` });
     if (value !== undefined) {
       const written = `sets cfg:${property}=${escapeText(value, 200)}, which overrides ${wanted.key} in ${wanted.file}`;
       const place = { ...commandAt, override: `cfg:${property}=` };
@@ -142,6 +150,8 @@ export function resolveSetting(facts: Pick<Facts, 'units' | 'root'>, service: Se
   const setting = findSetting(text, wanted.key, wanted.section);
   // The command line's default, over Grafana's own: the file's key wins, unless left empty (Grafana skips an empty one).
   const fallback = command?.properties.get(`default.${property}`);
+  if (fallback === '' && commandAt !== undefined && (!setting || setting.value === ''))
+    return emptyWord(facts, service, wanted, `cfg:default.${property}=`, commandAt);
   if (fallback !== undefined && commandAt !== undefined && (!setting || setting.value === '')) {
     const written = `sets cfg:default.${property}=${escapeText(fallback, 200)}, which ${wanted.file} does not override`;
     return expanded(facts, service, { value: fallback, written, placed: `${commandAt.at}${under}`, place: commandAt }, subject);
@@ -151,6 +161,27 @@ export function resolveSetting(facts: Pick<Facts, 'units' | 'root'>, service: Se
   const written = `sets ${wanted.key} = ${escapeText(setting.value, 200)}`;
   const place = { at, file: wanted.file, line: setting.line, column: setting.column };
   return expanded(facts, service, { value: setting.value, written, placed: `${at}:${setting.column}${under}`, place }, subject);
+}
+
+/**
+ * A `cfg:` word with an empty value (`cfg:server.http_port=`, or `=${GRAFANA_PORT}` with the variable not set):
+ * Grafana applies it, then reads the empty key as its own default (MustString), so the key is `builtIn`, not the
+ * file's; unset when that default is not known here. Said with the variable that left it empty.
+ */
+function emptyWord(
+  facts: Pick<Facts, 'units' | 'root'>,
+  service: Service,
+  wanted: SettingKey,
+  word: string,
+  place: { readonly at: string; readonly file: string; readonly line: number; readonly override?: string },
+): ResolvedSetting {
+  if (wanted.builtIn === undefined) return { kind: 'unset' };
+  const variable = wanted.commandLine?.variables?.get(word.slice('cfg:'.length, -1));
+  const set = variable === undefined ? undefined : unitVariable(facts, service, variable).setting;
+  const why =
+    variable === undefined ? 'empty' : set === undefined ? `empty: the unit sets no ${variable}` : `empty: ${variable} is empty at ${set.file}:${set.line}`;
+  const said = `sets ${word} (${why}), so ${service.name} takes its own default ${wanted.key}, ${escapeText(wanted.builtIn, 200)}`;
+  return { kind: 'set', value: wanted.builtIn, said, ...place };
 }
 
 /** A value as written where it was found: how it was set (`sets ...`), its place, and that place for a reason (`file:line:col under ROOT`). */

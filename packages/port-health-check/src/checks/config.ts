@@ -28,6 +28,12 @@ const INI_FILES: Readonly<Record<string, { section: string; envPrefix: string; p
 };
 
 /**
+ * Grafana's own values of the [server] keys it is held to, when left empty (pkg/setting/setting.go: valueAsString's
+ * default): an empty `cfg:` word leaves them so. root_url is not here: Grafana builds it from the others.
+ */
+const GRAFANA_BUILT_IN: Readonly<Record<string, string>> = { http_port: '3000', protocol: 'http', http_addr: '0.0.0.0' };
+
+/**
  * Config files a program reads by its own rules, which a references reader (`configs: [{ kind }]`) reads as the
  * program does: the key that is its port, how it reads the port, and how to tell the program reads a file. Redis's
  * `port` is read by the redis-conf reader (Redis's quoting, `#` a comment only at the start of a line, its includes,
@@ -157,7 +163,14 @@ function checkGrafana(
           facts,
           service,
           text ?? '',
-          { file: wanted.file, key, section, envOverride: envOverrideOf(envPrefix, section, key), ...commandLine },
+          {
+            file: wanted.file,
+            key,
+            section,
+            envOverride: envOverrideOf(envPrefix, section, key),
+            ...commandLine,
+            ...(Object.hasOwn(GRAFANA_BUILT_IN, key) && { builtIn: GRAFANA_BUILT_IN[key] }),
+          },
           subject,
         );
   const portSetting = resolve(wanted.key, 'the port');

@@ -119,7 +119,13 @@ export function grafanaCommand(facts: Pick<Facts, 'units'>, service: Service): G
     else refused ??= word;
   }
   const doubt = commandDoubt(facts, command);
-  const variable = args.config ? configVariable(command.line.words) : undefined;
+  const variable = args.config ? lastVariable(command.line.words, /^--?config(=|$)/) : undefined;
+  // The unit's variable each property's value is, by name (`cfg:server.http_port=${GRAFANA_PORT}`): an empty value names it.
+  const variables = new Map<string, string>();
+  for (const name of properties.keys()) {
+    const from = lastVariable(command.line.words, new RegExp(`^cfg:${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(=)`));
+    if (from !== undefined) variables.set(name, from);
+  }
   const setting = variable === undefined ? undefined : facts.units.get(command.unit)?.environment.get(variable);
   return {
     file: command.line.file,
@@ -130,20 +136,22 @@ export function grafanaCommand(facts: Pick<Facts, 'units'>, service: Service): G
     ...(setting !== undefined && { configFrom: { ...setting, variable: variable! } }),
     ...(args.homepath && { homepath: args.homepath }),
     properties,
+    ...(variables.size > 0 && { variables }),
     ...(refused !== undefined && { refused }),
     ...(doubt !== undefined && { doubt }),
   };
 }
 
 /**
- * Pure: the variable the last --config of the written words (`words`, $VAR not expanded) is, when its value is one
- * whole `$NAME` or `${NAME}`: Debian's `--config=${CONF_FILE}`, set in /etc/default/grafana-server.
+ * Pure: the variable the value of the last of the written words (`words`, $VAR not expanded) that `flag` matches is,
+ * when it is one whole `$NAME` or `${NAME}`: the rest of the word after a `=` the pattern captures, else the next
+ * word (Debian's `--config=${CONF_FILE}`, set in /etc/default/grafana-server).
  */
-function configVariable(words: readonly string[]): string | undefined {
+function lastVariable(words: readonly string[], flag: RegExp): string | undefined {
   let value: string | undefined;
   for (const [index, word] of words.entries()) {
-    const flag = /^--?config(=|$)/.exec(word);
-    if (flag) value = flag[1] === '=' ? word.slice(flag[0].length) : words[index + 1];
+    const found = flag.exec(word);
+    if (found) value = found[1] === '=' ? word.slice(found[0].length) : words[index + 1];
   }
   return value === undefined ? undefined : /^\$(?:([A-Za-z_][A-Za-z0-9_]*)|\{([A-Za-z_][A-Za-z0-9_]*)\})$/.exec(value)?.slice(1).find(Boolean);
 }

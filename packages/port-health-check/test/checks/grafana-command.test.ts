@@ -228,6 +228,25 @@ describe("the config check holds the command line's cfg: properties over grafana
     expect(file).toMatch(/^error \/etc\/grafana\/grafana\.ini:3:13: .*sets http_port = 3000, but the registry says Grafana uses port 3030/);
   });
 
+  it('an empty cfg: word leaves the key empty, which Grafana reads as its own default (port 3000), naming the variable not set', async () => {
+    const files = { 'etc/grafana/grafana.ini': '[server]\nhttp_addr = 127.0.0.1\nhttp_port = 3030\n' };
+    const start = 'ExecStart=/usr/sbin/grafana-server cfg:server.http_port=${GRAFANA_PORT}';
+    expect(await results({ ...files, [UNIT]: unit(start) })).toEqual([
+      `error /${UNIT}:2: grafana (3030): /${UNIT}:2: sets cfg:server.http_port= (empty: the unit sets no GRAFANA_PORT), so Grafana takes its own default http_port, 3000, but the registry says Grafana uses port 3030; change it to cfg:server.http_port=3030 at /${UNIT}:2 (or remove it: then the config file's key counts), then systemctl daemon-reload and restart ${grafana.systemd!.unit}, or give Grafana port: 3000 in the registry`,
+    ]);
+    // cfg:default. when the file sets none; an empty http_addr is every address, as Grafana's own default.
+    const defaults = 'ExecStart=/usr/sbin/grafana-server cfg:default.server.http_port= cfg:server.http_addr=';
+    const found = await results({ 'etc/grafana/grafana.ini': '[server]\n', [UNIT]: unit(defaults) });
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^error .*sets cfg:default\.server\.http_port= \(empty\), so Grafana takes its own default http_port, 3000, but the registry says Grafana uses port 3030/,
+      ),
+      expect.stringMatching(
+        /^error .*sets cfg:server\.http_addr= \(empty\), so Grafana takes its own default http_addr, 0\.0\.0\.0, so Grafana accepts connections on every address/,
+      ),
+    ]);
+  });
+
   it('a cfg: word with other than one = is an error: Grafana exits at start on it', async () => {
     expect(
       await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit('ExecStart=/usr/sbin/grafana-server cfg:server.root_url=http://h:3030/?a=b') }),
