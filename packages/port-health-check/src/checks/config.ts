@@ -201,6 +201,15 @@ function commandLineFinding(facts: Pick<Facts, 'daemonFiles'>, service: Service,
   if (reads?.home !== undefined && files.get(pathFromCwd('conf/defaults.ini', reads.home)!)?.missing) return noDefaults(service, file, command, reads.home);
   if (reads === undefined || sameFile(facts, reads.path, file)) return undefined;
   const path = escapeText(reads.path);
+  // Not known to be one file is not known to be two: a path this check cannot look at may be a link to the other.
+  const unseen = [reads.path, file].filter((one) => !files.has(one) || files.get(one) === undefined);
+  if (unseen.length > 0) {
+    return {
+      ...at,
+      severity: 'unknown',
+      message: `runs ${service.name} with ${reads.by === 'config' ? `--config=${escapeText(command.config!, 200)}` : "no --config (so its homepath's conf/custom.ini)"}, and whether ${path} is ${file}, the registry's config:, cannot be told: ${unseen.map((one) => escapeText(one)).join(' and ')} cannot be looked at (a directory on the way this check may not search; run it as root)`,
+    };
+  }
   if (reads.by === 'config' && files.get(reads.path)?.missing) return missingConfig(service, file, command, path);
   // A custom.ini that is not there is no file to name in the registry: Grafana runs on its defaults alone.
   const absent = reads.by === 'homepath' && files.get(reads.path)?.missing === true;

@@ -1,12 +1,15 @@
 // Grafana's command line held by the config check, on real unit trees under --root (gather, then the check): the file
 // --config makes it read (or, with none, its homepath's conf/custom.ini), and the `cfg:` properties that override
 // grafana.ini and the GF_ variables, as pkg/setting/setting.go applies them.
+import { execFileSync } from 'node:child_process';
+import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { describe, expect, it } from 'vitest';
 import { checkConfig } from '../../src/checks/config.js';
 import { grafanaArgs } from '../../src/checks/grafana-command.js';
 import { gather } from '../../src/gather.js';
+import { worldReadableBundle } from '../../../../test-support/index.js';
 import { EXECUTABLE, tempDir, writeTree, type TreeEntry } from '../helpers.js';
 
 const repoRoot = new URL('../../../../', import.meta.url).pathname;
@@ -171,6 +174,42 @@ describe('the config check holds the file --config names', () => {
       expect(await results({ ...wrapper, [UNIT]: unit(homeDir, `ExecStart=${program} server`) }), program).toEqual([
         'ok /etc/grafana/grafana.ini:3: grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030',
       ]);
+  });
+});
+
+describe('the config check says unknown, not another file, where it cannot tell', () => {
+  it('--config=${CONF} with CONF passed from the service manager (PassEnvironment=), which this check does not see', async () => {
+    const passed = ['WorkingDirectory=/usr/share/grafana', 'PassEnvironment=CONF', 'ExecStart=/usr/share/grafana/bin/grafana server --config=${CONF}'];
+    const [port] = await results({ 'etc/grafana/grafana.ini': INI, 'usr/share/grafana/bin/grafana': EXECUTABLE, [UNIT]: unit(...passed) });
+    expect(port).toBe(
+      `unknown /${UNIT}:4: grafana (3030): /${UNIT}:4 gives Grafana a command line from the unit's environment, which may name another config file or override http_port in /etc/grafana/grafana.ini: CONF is passed from the service manager's environment (PassEnvironment= at /${UNIT}:3), which this check does not see, so the port cannot be told`,
+    );
+    // Set by Environment= too, which wins over what the manager passes: read.
+    const set = await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit('Environment=CONF=/etc/grafana/grafana.ini', ...passed) });
+    expect(set).toEqual(['ok /etc/grafana/grafana.ini:3: grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030']);
+  });
+
+  // Running as another user (setpriv) needs root; CI runs as root.
+  it.skipIf(process.getuid?.() !== 0)('a --config file it cannot look at (a directory it may not search) is not said to be another file', async () => {
+    const root = tempDir();
+    chmodSync(root, 0o755);
+    writeTree(root, {
+      'etc/grafana/grafana.ini': INI,
+      'etc/grafana/link.ini': { symlink: '/etc/grafana/grafana.ini' },
+      [UNIT]: unit('ExecStart=/usr/sbin/grafana-server --config=/etc/grafana/link.ini'),
+    });
+    chmodSync(join(root, 'etc/grafana'), 0o750);
+    const bundle = await worldReadableBundle(new URL('../../src/index.ts', import.meta.url).pathname);
+    const script = `import('${bundle}').then((m) => m.checkPorts({ root: ${JSON.stringify(root)}, registry: ${JSON.stringify(join(repoRoot, 'ports.yaml'))}, services: ['grafana'] })).then((report) => console.log(JSON.stringify(report.results.filter((r) => r.check === 'config'))));`;
+    const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      cwd: '/',
+    });
+    expect(
+      JSON.parse(out).map((result: { severity: string; reason: string }) => `${result.severity} ${result.reason.replaceAll(` under ${root}`, '')}`),
+    ).toEqual([
+      `unknown grafana (3030): /${UNIT}:2: runs Grafana with --config=/etc/grafana/link.ini, and whether /etc/grafana/link.ini is /etc/grafana/grafana.ini, the registry's config:, cannot be told: /etc/grafana/link.ini and /etc/grafana/grafana.ini cannot be looked at (a directory on the way this check may not search; run it as root)`,
+    ]);
   });
 });
 
