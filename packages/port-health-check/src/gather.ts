@@ -532,7 +532,7 @@ function readConfigFile(root: string, path: string): ConfigFileFacts {
 }
 
 /** readConfigFile's facts, and whether the file is simply not there. */
-function readFileFacts(root: string, path: string): ConfigFileFacts & { missing?: boolean } {
+function readFileFacts(root: string, path: string): ConfigFileFacts & { missing?: boolean; notRegular?: boolean } {
   try {
     // A byte that is not UTF-8 kept as U+DC80+byte (escapeText shows it as \xNN, where U+FFFD hid which byte it was);
     // a file that is UTF-8 (isUtf8, native) is decoded as it was.
@@ -544,7 +544,12 @@ function readFileFacts(root: string, path: string): ConfigFileFacts & { missing?
       return { path, problem: `cannot look at it: ${code}` };
     }
     const denied = runningAsRoot() ? 'permission denied, even to root' : 'permission denied (run as root)';
-    return { path, problem: error.kind === 'denied' ? denied : error.reason, ...(error.kind === 'missing' && { missing: true }) };
+    return {
+      path,
+      problem: error.kind === 'denied' ? denied : error.reason,
+      ...(error.kind === 'missing' && { missing: true }),
+      ...(error.kind === 'not-regular' && { notRegular: true }),
+    };
   }
 }
 
@@ -628,7 +633,7 @@ function redisFilePaths(commands: readonly RedisCommand[]): string[] {
  * reads it), each file known by device and inode, so a link in sites-enabled to the file is the file. A copy, and
  * a link to advise, are only Debian's: NAME in the sites-enabled beside sites-available/NAME (another file of that
  * name elsewhere is another file). Nothing for a site when its main configuration is not under the root (no nginx
- * here: nothing to say; but a -c of the unit naming one that is not there is said, nginx exits at start), cannot be
+ * here: nothing to say; but a -c of the unit naming one that is not there, or a directory, is said: nginx exits at start), cannot be
  * told (a command that does not serve) or read, or an include could not be read (then a file it may reach cannot
  * be said absent); the reason, when it cannot be told as a variable of the command may come from an EnvironmentFile=
  * that cannot be read.
@@ -644,7 +649,7 @@ function readNginxLoads(
   // files must not be read whole, time after time); past either, what they may reach is not said absent.
   const budget = { files: MAX_INCLUDED_FILES, text: MAX_INCLUDED_TEXT };
   // Each main configuration followed once, however many services' units name it.
-  const trees = new Map<string, NginxTree | 'missing' | undefined>();
+  const trees = new Map<string, NginxTree | { unread: string } | undefined>();
   for (const service of services) {
     const sites = service.configs.filter((ref) => ref.kind === 'nginx-site' && configs.get(ref.path)?.text !== undefined).map((ref) => ref.path);
     if (sites.length === 0) continue;
@@ -660,8 +665,8 @@ function readNginxLoads(
     const tree = trees.get(key);
     // Named with the unit line that gave it where it is not nginx's default (that file is the one to test with nginx -t -c).
     const named = main.at === undefined ? undefined : { path: main.path, ...(main.prefix !== undefined && { prefix: main.prefix }), at: main.at };
-    if (tree === 'missing' && named !== undefined) for (const site of sites) loads.set(site, { mainMissing: named });
-    if (tree === 'missing' || tree === undefined) continue;
+    if (tree !== undefined && 'unread' in tree && named !== undefined) for (const site of sites) loads.set(site, { mainMissing: named, reason: tree.unread });
+    if (tree === undefined || 'unread' in tree) continue;
     for (const site of sites) {
       const load = siteLoad(root, site, tree, configs.get(site)?.text);
       if (load !== undefined) loads.set(site, 'loaded' in load || named === undefined ? load : { ...load, main: named });
@@ -679,15 +684,17 @@ interface NginxTree {
 
 /**
  * The files nginx reads from `main` under the root (its -g directives' includes too), within `budget`, which it
- * spends; `missing` when the main file is not there, undefined when it cannot be read.
+ * spends; `unread`, why, when nginx cannot read the main file either: it is not there, or is no regular file (a
+ * directory: nginx's pread() fails, "Is a directory"); undefined when this check cannot read it.
  */
 function readNginxTree(
   root: string,
   main: { readonly path: string; readonly confPrefix: string; readonly params?: string },
   budget: { files: number; text: number },
-): NginxTree | 'missing' | undefined {
+): NginxTree | { unread: string } | undefined {
   const read = readFileFacts(root, main.path);
-  if (read.missing) return 'missing';
+  if (read.missing) return { unread: 'is not there' };
+  if (read.notRegular) return { unread: `is no file nginx can read (${read.problem})` };
   if (read.text === undefined) return undefined;
   const loaded = new Map<string, { path: string; text: string }>();
   const mainId = fileIdentity(root, main.path);

@@ -192,7 +192,8 @@ export interface NginxMainFile {
  * `loaded`, or its copy in sites-enabled beside sites-available (`copy`, `differs` when its text does), or none
  * (`absent`: no include of the main configuration reaches it, so the site is not served; `link`, the link that an
  * include's glob would pick up, where nothing is yet); `main` when that is not nginx's default. Or nginx does not
- * start with its unit's command: the main configuration its -c names is not there (`mainMissing`), or it refuses an
+ * start with its unit's command: the main configuration its -c names is not there or no file (`mainMissing`, with
+ * `reason`, `is not there`), or it refuses an
  * option (`refused`, in nginx's words, `at` the unit line). Or what nginx loads is not known, as a variable of its
  * command may be set by an EnvironmentFile= that cannot be read (`doubt`, commandDoubt's reason, `at` the unit line).
  */
@@ -200,7 +201,7 @@ export type NginxLoad =
   | { readonly loaded: true }
   | { readonly copy: string; readonly differs: boolean; readonly main?: NginxMainFile }
   | { readonly absent: true; readonly link?: string; readonly main?: NginxMainFile }
-  | { readonly mainMissing: NginxMainFile }
+  | { readonly mainMissing: NginxMainFile; readonly reason: string }
   | { readonly refused: string; readonly at: UnitLine }
   | { readonly doubt: string; readonly at: UnitLine };
 

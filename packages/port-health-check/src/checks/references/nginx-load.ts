@@ -28,7 +28,7 @@ export function nginxLoadFinding(load: NginxLoad | undefined, path: string): Fin
     return {
       ...load.mainMissing.at,
       severity: 'error',
-      message: `nginx exits at start: the main configuration this command names (-c ${main}) is not there; correct the -c (nginx's default is ${NGINX_CONF}) or create the file, then systemctl daemon-reload and restart nginx`,
+      message: `nginx exits at start: the main configuration this command names (-c ${main}) ${escapeText(load.reason, 200)}; correct the -c (nginx's default is ${NGINX_CONF}) or create the file, then systemctl daemon-reload and restart nginx`,
     };
   }
   const file = printedShellWord(path);

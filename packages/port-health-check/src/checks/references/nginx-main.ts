@@ -16,7 +16,7 @@ export const NGINX_BUILD_PREFIX = '/usr/share/nginx/';
 /**
  * The main configuration nginx reads, as its command gives it: `path`, the directory its relative includes are
  * read from (`confPrefix`), the -g directives (`params`), the -p prefix (`prefix`, as a directory), and the unit
- * line that named it (`at`) when it is not NGINX_CONF; or an option nginx refuses (`refused`, in nginx's own words:
+ * line that named it (`at`) when a -c did or it is not NGINX_CONF; or an option nginx refuses (`refused`, in nginx's own words:
  * it exits at start), at that line; or `unknown`, when the model cannot tell (a command that does not serve: -t,
  * -v, -s; a relative -p in a start directory not known), with `doubt` and the unit line when a variable of the
  * command may be set by an EnvironmentFile= that cannot be read (commandDoubt): then its -c is not known.
@@ -82,7 +82,8 @@ export function nginxMain(command: DaemonCommand | undefined): NginxMain {
     confPrefix,
     ...(options.g !== undefined && { params: options.g }),
     ...(prefixDir !== undefined && { prefix: prefixDir }),
-    ...(path !== NGINX_CONF && { at }),
+    // Any -c, nginx.conf too: a -c file that is not there is said at that line (nginx exits); nginx.conf without one is no nginx here.
+    ...((options.c !== undefined || path !== NGINX_CONF) && { at }),
   };
 }
 
