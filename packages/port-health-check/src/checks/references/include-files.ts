@@ -2,6 +2,7 @@
 // in, looked up in the facts gather() read: the readers' side of includes.ts.
 import type { ConfigKind } from '@dsa110/ports';
 import type { IncludeFacts } from '../../types.js';
+import { NGINX_CONF_PREFIX } from './nginx-main.js';
 
 /** Includes nest at most this deep (deeper is not read; nginx and Redis would fail or recurse forever on a loop). */
 export const MAX_INCLUDE_DEPTH = 8;
@@ -18,16 +19,10 @@ export const MAX_INCLUDED_TEXT = 16 * 1024 * 1024;
 export type IncludeLookup = (pattern: string) => IncludeFacts | undefined;
 
 /**
- * Where nginx looks for a relative include: the directory of its main configuration (conf_prefix), here that of
- * Debian's nginx -V --conf-path=/etc/nginx/nginx.conf; the command its unit starts it with may name another (nginx-main.ts).
- */
-export const NGINX_PREFIX = '/etc/nginx/';
-
-/**
  * An include's argument as a path to look for: nginx's relative ones are under `nginxPrefix` (its conf_prefix, with a
  * trailing `/`); Redis's, relative to its working directory, are left as written.
  */
-export function includePath(kind: ConfigKind, argument: string, nginxPrefix = NGINX_PREFIX): string {
+export function includePath(kind: ConfigKind, argument: string, nginxPrefix = NGINX_CONF_PREFIX): string {
   return kind === 'nginx-site' && !argument.startsWith('/') ? `${nginxPrefix}${argument}` : argument;
 }
 

@@ -6,12 +6,13 @@
 // with what is here; the readers splice them in from those facts
 // (include-files.ts), so the checks stay pure.
 import type { ConfigKind } from '@dsa110/ports';
-import { includePath, NGINX_PREFIX } from './include-files.js';
+import { includePath } from './include-files.js';
+import { NGINX_CONF_PREFIX } from './nginx-main.js';
 import { MAX_SITE_STATEMENTS, nginxStatements } from './nginx.js';
 import { mayBeRedisDirective, redisLines, redisWords } from './redis.js';
 
 /** The include arguments of a file of `kind`, resolved by includePath (nginx's under `nginxPrefix`), in order (kinds without includes: none). */
-export function includePatterns(kind: ConfigKind, text: string, nginxPrefix = NGINX_PREFIX): string[] {
+export function includePatterns(kind: ConfigKind, text: string, nginxPrefix = NGINX_CONF_PREFIX): string[] {
   if (kind === 'redis-conf') {
     // Redis's lines: `include "/etc/redis/a#1.conf"` names that file (a # is a comment only at a line's start); an include of more than one word is refused, so names none.
     return redisLines(text).flatMap(({ text: content }) => {

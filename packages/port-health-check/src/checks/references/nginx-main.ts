@@ -6,12 +6,14 @@
 import { CONFIG_KINDS, type Service } from '@dsa110/ports';
 import type { Facts, UnitLine } from '../../types.js';
 import { commandAt, commandDoubt, daemonCommand, pathFromCwd, type DaemonCommand } from './daemon-command.js';
-import { NGINX_PREFIX } from './include-files.js';
 
-/** Debian's and Red Hat's nginx main configuration (`nginx -V`: --conf-path): what nginx reads without -c. */
-export const NGINX_CONF = '/etc/nginx/nginx.conf';
-/** Their compiled-in prefix (`nginx -V`: --prefix), under which a relative -c is read when there is no -p. */
+// Where Debian's and Red Hat's nginx build looks for things (`nginx -V`), each said once.
+/** Its compiled-in prefix (--prefix), under which a relative -c is read when there is no -p. */
 export const NGINX_BUILD_PREFIX = '/usr/share/nginx/';
+/** Its conf prefix: the directory of its main configuration (--conf-path), under which a relative include is read. */
+export const NGINX_CONF_PREFIX = '/etc/nginx/';
+/** Its main configuration (--conf-path): what nginx reads without -c. */
+export const NGINX_CONF = `${NGINX_CONF_PREFIX}nginx.conf`;
 
 /**
  * The main configuration nginx reads, as its command gives it: `path`, the directory its relative includes are
@@ -49,7 +51,7 @@ export function serviceNginxMain(facts: Pick<Facts, 'units'>, service: Service):
 
 /** Where relative includes are read from: the main file's directory; nginx's build's where the model cannot tell. */
 export function includePrefix(main: NginxMain): string {
-  return 'confPrefix' in main ? main.confPrefix : NGINX_PREFIX;
+  return 'confPrefix' in main ? main.confPrefix : NGINX_CONF_PREFIX;
 }
 
 /** What each option that takes a value says when it has none (ngx_get_options). */
@@ -59,7 +61,7 @@ const SIGNALS = ['stop', 'quit', 'reopen', 'reload'];
 
 /** Pure: the main configuration `command` makes nginx read; NGINX_CONF (as nginx's build has it) without a command (no unit, a wrapper). */
 export function nginxMain(command: DaemonCommand | undefined): NginxMain {
-  if (command === undefined) return { path: NGINX_CONF, confPrefix: NGINX_PREFIX };
+  if (command === undefined) return { path: NGINX_CONF, confPrefix: NGINX_CONF_PREFIX };
   const at = commandAt(command);
   const options = nginxOptions(command.line.argv);
   if ('refused' in options) return { refused: options.refused, at };
@@ -70,7 +72,7 @@ export function nginxMain(command: DaemonCommand | undefined): NginxMain {
   const full = conf.startsWith('/') ? conf : `${prefix}${conf}`;
   // The directory of the main file, its last `/` past the first character (ngx_process_options' loop stops before it); else the prefix's.
   const slash = full.lastIndexOf('/');
-  const confDir = slash > 0 ? full.slice(0, slash + 1) : options.p === undefined ? NGINX_PREFIX : prefix;
+  const confDir = slash > 0 ? full.slice(0, slash + 1) : options.p === undefined ? NGINX_CONF_PREFIX : prefix;
   const path = pathFromCwd(full, command.cwd);
   // Both as directories (an empty prefix: the start directory itself).
   const asDirectory = (dir: string | undefined) => (dir === undefined || dir.endsWith('/') ? dir : `${dir}/`);

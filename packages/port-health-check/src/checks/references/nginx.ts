@@ -16,7 +16,8 @@ import {
   registryInstead,
   type RegistryTakes,
 } from './finding.js';
-import { includedFiles, includePath, NGINX_PREFIX, type IncludeLookup } from './include-files.js';
+import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
+import { NGINX_CONF_PREFIX } from './nginx-main.js';
 
 export interface NginxExpectations {
   readonly name: string;
@@ -1644,7 +1645,13 @@ function readBlocks(statements: readonly SiteStatement[], facts: SiteFacts, dire
 /** Facts with nothing read yet; servers[0] holds the locations of the file itself, outside any block (a snippet included in a server). */
 const noFacts = (findings: Finding[]): SiteFacts => ({ findings, passes: [], upstreams: new Map(), locations: [], servers: [[]], listens: 0, tls: [] });
 
-export function readNginxSite(text: string, expect: NginxExpectations, lookup?: IncludeLookup, self?: string, confPrefix = NGINX_PREFIX): Finding[] | string {
+export function readNginxSite(
+  text: string,
+  expect: NginxExpectations,
+  lookup?: IncludeLookup,
+  self?: string,
+  confPrefix = NGINX_CONF_PREFIX,
+): Finding[] | string {
   const reading: Reading = {
     lookup,
     confPrefix,
