@@ -173,6 +173,11 @@ function checkGrafana(
           },
           subject,
         );
+  // A command line that cannot be told leaves every key unknown for the one reason: said once, not once a key.
+  if (command?.doubt !== undefined) {
+    const doubt = resolve(wanted.key, `${service.name}'s port, protocol, http_addr and root_url`);
+    return doubt === undefined ? [] : checkPortKey(facts, doubt, { wanted, service, port, snippet }, result);
+  }
   const portSetting = resolve(wanted.key, 'the port');
   return [
     ...(portSetting === undefined ? [] : checkPortKey(facts, portSetting, { wanted, service, port, snippet }, result)),
