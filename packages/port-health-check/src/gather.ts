@@ -19,6 +19,7 @@ import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './chec
 import { globPart, includePatterns, isGlob } from './checks/references/includes.js';
 import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
 import { includePrefix, serviceNginxMain } from './checks/references/nginx-main.js';
+import { NOT_THERE } from './checks/references/nginx-load.js';
 import { prometheusFilePatterns, scrapeJobName } from './checks/references/prometheus-files.js';
 import { commandConfigFile, prometheusCommand } from './checks/references/prometheus-command.js';
 import { exposedListeners, localnetListeners } from './checks/firewall.js';
@@ -693,7 +694,7 @@ function readNginxTree(
   budget: { files: number; text: number },
 ): NginxTree | { unread: string } | undefined {
   const read = readFileFacts(root, main.path);
-  if (read.missing) return { unread: 'is not there' };
+  if (read.missing) return { unread: NOT_THERE };
   if (read.notRegular) return { unread: `is no file nginx can read (${read.problem})` };
   if (read.text === undefined) return undefined;
   const loaded = new Map<string, { path: string; text: string }>();

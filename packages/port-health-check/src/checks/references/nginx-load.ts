@@ -6,6 +6,9 @@ import type { NginxLoad, NginxMainFile } from '../../types.js';
 import type { Finding } from './finding.js';
 import { NGINX_CONF } from './nginx-main.js';
 
+/** gather's reason for a main configuration that is not there (the other: no file nginx can read, a directory). */
+export const NOT_THERE = 'is not there';
+
 /** Pure: the finding for a site nginx does not load as the registry names it (a warning about the file as a whole), or nginx cannot start with its unit's command (an error at that line); or undefined. */
 export function nginxLoadFinding(load: NginxLoad | undefined, path: string): Finding | undefined {
   if (load === undefined || 'loaded' in load) return undefined;
@@ -28,7 +31,7 @@ export function nginxLoadFinding(load: NginxLoad | undefined, path: string): Fin
     return {
       ...load.mainMissing.at,
       severity: 'error',
-      message: `nginx exits at start: the main configuration this command names (-c ${main}) ${escapeText(load.reason, 200)}; correct the -c (nginx's default is ${NGINX_CONF}) or create the file, then systemctl daemon-reload and restart nginx`,
+      message: `nginx exits at start: the main configuration this command names (-c ${main}) ${escapeText(load.reason, 200)}; correct the -c (nginx's default is ${NGINX_CONF}) or ${load.reason === NOT_THERE ? 'create the file' : 'put the file there'}, then systemctl daemon-reload and restart nginx`,
     };
   }
   const file = printedShellWord(path);

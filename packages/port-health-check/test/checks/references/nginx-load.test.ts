@@ -213,7 +213,7 @@ describe('the main configuration nginx loads from, as its unit starts it', () =>
     ]);
     expect(await nginxFindings({ [UNIT]: unit(DAEMON) })).toEqual([]);
     expect(await nginxFindings({ ...served, 'etc/nginx/alt.conf/x': '', [UNIT]: unit('-c /etc/nginx/alt.conf') })).toEqual([
-      `nginx (80): /${UNIT}:3: nginx exits at start: the main configuration this command names (-c /etc/nginx/alt.conf) is no file nginx can read (it is a directory, not a regular file); correct the -c (nginx's default is /etc/nginx/nginx.conf) or create the file, then systemctl daemon-reload and restart nginx`,
+      `nginx (80): /${UNIT}:3: nginx exits at start: the main configuration this command names (-c /etc/nginx/alt.conf) is no file nginx can read (it is a directory, not a regular file); correct the -c (nginx's default is /etc/nginx/nginx.conf) or put the file there, then systemctl daemon-reload and restart nginx`,
     ]);
     expect(await nginxFindings({ ...served, [UNIT]: unit('-c /etc/nginx/nginx.conf daemon') })).toEqual([
       `nginx (80): /${UNIT}:3: nginx exits at start: it refuses this command (invalid option: "daemon"); correct the line, then systemctl daemon-reload and restart nginx`,
