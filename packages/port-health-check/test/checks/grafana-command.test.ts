@@ -178,11 +178,11 @@ describe('the config check holds the file --config names', () => {
 });
 
 describe('the config check says unknown, not another file, where it cannot tell', () => {
-  it('--config=${CONF} with CONF passed from the service manager (PassEnvironment=), which this check does not see', async () => {
-    const passed = ['WorkingDirectory=/usr/share/grafana', 'PassEnvironment=CONF', 'ExecStart=/usr/share/grafana/bin/grafana server --config=${CONF}'];
+  it(`--config=\${CONF} with CONF passed from the service manager (PassEnvironment=), which this check does not see`, async () => {
+    const passed = ['WorkingDirectory=/usr/share/grafana', 'PassEnvironment=CONF', `ExecStart=/usr/share/grafana/bin/grafana server --config=\${CONF}`];
     const [port] = await results({ 'etc/grafana/grafana.ini': INI, 'usr/share/grafana/bin/grafana': EXECUTABLE, [UNIT]: unit(...passed) });
     expect(port).toBe(
-      `unknown /${UNIT}:4: grafana (3030): /${UNIT}:4 gives Grafana a command line from the unit's environment, which may name another config file or override http_port in /etc/grafana/grafana.ini: CONF is passed from the service manager's environment (PassEnvironment= at /${UNIT}:3), which this check does not see, so Grafana's port, protocol, http_addr and root_url cannot be told`,
+      `unknown /${UNIT}:4: grafana (3030): /${UNIT}:4 gives Grafana a command line from the unit's environment, which may name another config file or override http_port in /etc/grafana/grafana.ini: the service manager may pass CONF (PassEnvironment= at /${UNIT}:3), whose value is not known here, so Grafana's port, protocol, http_addr and root_url cannot be told`,
     );
     // Set by Environment= too, which wins over what the manager passes: read.
     const set = await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit('Environment=CONF=/etc/grafana/grafana.ini', ...passed) });
@@ -269,7 +269,7 @@ describe("the config check holds the command line's cfg: properties over grafana
 
   it('an empty cfg: word leaves the key empty, which Grafana reads as its own default (port 3000), naming the variable not set', async () => {
     const files = { 'etc/grafana/grafana.ini': '[server]\nhttp_addr = 127.0.0.1\nhttp_port = 3030\n' };
-    const start = 'ExecStart=/usr/sbin/grafana-server cfg:server.http_port=${GRAFANA_PORT}';
+    const start = `ExecStart=/usr/sbin/grafana-server cfg:server.http_port=\${GRAFANA_PORT}`;
     expect(await results({ ...files, [UNIT]: unit(start) })).toEqual([
       `error /${UNIT}:2: grafana (3030): /${UNIT}:2: sets cfg:server.http_port= (empty: the unit sets no GRAFANA_PORT), so Grafana takes its own default http_port, 3000, but the registry says Grafana uses port 3030; change it to cfg:server.http_port=3030 at /${UNIT}:2 (or remove it: then the config file's key counts), then systemctl daemon-reload and restart ${grafana.systemd!.unit}, or give Grafana port: 3000 in the registry`,
     ]);
