@@ -18,7 +18,7 @@ export { guardPort, signal, isSpawned, wasSpawned, spawnedPids, isAlive, waitFor
 export { hasCommand } from './commands.js';
 export { leasePort } from './test-port.js';
 export { canRunFirewallNetns, runFirewallNetns, type FirewallNetnsOptions, type FirewallNetnsRun } from './firewall-netns.js';
-export { worldReadable, worldReadableBundle, worldReadablePackage } from './world-readable.js';
+export { runModuleAsNobody, worldReadable, worldReadableBundle, worldReadablePackage } from './world-readable.js';
 export { collectRun, runWithStderrFile, runWithStderrSocket, streamIdOf, type JournalCase, type JournalRun } from './journal.js';
 export { fakeIo, flagSpellings, flagsInHelp, runMain, runUnbuiltBin, type CapturedRun, type FakeIo } from './cli.js';
 export {

@@ -1,7 +1,7 @@
 // Files a test runs as another user (`nobody`): copied once per process into a
 // world-readable temp dir, because the checkout itself may not be readable by
 // that user (a clone inside `mktemp -d`, mode 0700, or under /root).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -74,4 +74,19 @@ export async function worldReadableBundle(entry: string): Promise<string> {
   execFileSync('chmod', ['-R', 'a+rX', root]);
   copies.set(key, outfile);
   return outfile;
+}
+
+/**
+ * Run `script` (an ES module's text, importing worldReadableBundle's files) as nobody (uid and gid 65534), from /,
+ * with PATH alone in its environment: what a tool does for a user who cannot read what root can. Needs root.
+ */
+export function runModuleAsNobody(script: string): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: '/',
+    uid: 65534,
+    gid: 65534,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
 }

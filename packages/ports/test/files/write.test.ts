@@ -23,7 +23,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FileWriteError, replaceFileAtomically, writesToStdout, writeOutputFile } from '../../src/files/write.js';
 import { device, fifo, isRoot, NOT_ROOT, privateDir, unixSocket } from './special.js';
-import { worldReadableBundle } from '../../../../test-support/index.js';
+import { runModuleAsNobody, worldReadableBundle } from '../../../../test-support/index.js';
 
 function refusal(path: string): FileWriteError {
   try {
@@ -114,14 +114,7 @@ describe('writeOutputFile', () => {
       chmodSync(tool, 0o111);
       const bundle = await worldReadableBundle(new URL('../../src/files/write.ts', import.meta.url).pathname);
       const script = `import { writeOutputFile } from ${JSON.stringify(bundle)};\ntry { writeOutputFile(${JSON.stringify(tool)}, 'report\\n'); console.log('written'); } catch (error) { console.log(error.reason); }`;
-      const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-        cwd: '/',
-        uid: 65534,
-        gid: 65534,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-        encoding: 'utf8',
-        timeout: 20_000,
-      });
+      const run = runModuleAsNobody(script);
       expect(run.stdout).toBe(
         'it is a program (a file with execute permission this user cannot read, mode 0111), not a file this writes; give the path of the file to write (nothing was written)\n',
       );

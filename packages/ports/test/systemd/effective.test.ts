@@ -6,7 +6,7 @@ import { type EnvironmentFileRead, listUnitDirs, loadUnit, mergeUnit } from '../
 import { type FileReadError, readFileBytes } from '../../src/files/read.js';
 import type { UnitFacts } from '../../src/systemd/types.js';
 import { tempDir, type TreeEntry, writeTree } from '../../../../test-support/tree.js';
-import { worldReadableBundle } from '../../../../test-support/index.js';
+import { runModuleAsNobody, worldReadableBundle } from '../../../../test-support/index.js';
 import { verifyOutcome } from './corpus-model.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
@@ -345,18 +345,7 @@ describe('the unit file: the one systemd takes, never a copy below it', () => {
     // nobody may not be able to read the checkout (a clone in a 0700 dir): a world-readable bundle of the model.
     const bundle = asRoot ? await worldReadableBundle(new URL('../../src/systemd/effective.ts', import.meta.url).pathname) : '';
     const script = `import { loadUnit } from ${JSON.stringify(bundle)};\nconsole.log(JSON.stringify(loadUnit(${JSON.stringify(root)}, ${JSON.stringify(UNIT)})));`;
-    const loaded = asRoot
-      ? JSON.parse(
-          spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-            cwd: '/',
-            uid: 65534,
-            gid: 65534,
-            env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
-            encoding: 'utf8',
-            timeout: 20_000,
-          }).stdout,
-        )
-      : loadUnit(root, UNIT);
+    const loaded = asRoot ? JSON.parse(runModuleAsNobody(script).stdout) : loadUnit(root, UNIT);
     expect(loaded.file).toBeUndefined();
     expect(loaded.problems).toEqual([`/${ETC_FILE}: cannot read: permission denied${note}`]);
   });
