@@ -210,6 +210,14 @@ export class Stack {
       prometheusDropIn,
       `[Service]\nEnvironmentFile=${this.ws.path(CONFIG_FILES['prometheus-args'])}\nExecStart=\nExecStart=${programs.prometheus} --config.file=${this.ws.path(CONFIG_FILES['prometheus-yml'])} $ARGS\n`,
     );
+    // Redis likewise (startRedis): its unit starts redis-server with the stack's redis.conf, not Debian's, and the
+    // references check holds that command line (the file it names, the options after it) to the registry's file.
+    const redisDropIn = join(tree.root, 'etc/systemd/system/redis-server.service.d/e2e-files.conf');
+    mkdirSync(dirname(redisDropIn), { recursive: true });
+    writeFileSync(
+      redisDropIn,
+      `[Service]\nExecStart=\nExecStart=${programs.redis} ${this.ws.path(CONFIG_FILES['redis-conf'])} --supervised systemd --daemonize no\n`,
+    );
     // Run as a user, the suite cannot start the daemons as the accounts their units name (User=redis):
     // the tree's units say whom they run as here, as an operator's drop-in would.
     if (!runsAsDaemonUsers) {

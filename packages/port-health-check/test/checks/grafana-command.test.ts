@@ -2,8 +2,8 @@
 // --config makes it read (or, with none, its homepath's conf/custom.ini), and the `cfg:` properties that override
 // grafana.ini and the GF_ variables, as pkg/setting/setting.go applies them.
 import { execFileSync } from 'node:child_process';
-import { chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, copyFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { describe, expect, it } from 'vitest';
 import { checkConfig } from '../../src/checks/config.js';
@@ -199,8 +199,13 @@ describe('the config check says unknown, not another file, where it cannot tell'
       [UNIT]: unit('ExecStart=/usr/sbin/grafana-server --config=/etc/grafana/link.ini'),
     });
     chmodSync(join(root, 'etc/grafana'), 0o750);
+    // The registry too where nobody may read it: a checkout may not be (a clone in a 0700 directory, as CI's).
+    const registryCopy = join(tempDir(), 'ports.yaml');
+    copyFileSync(join(repoRoot, 'ports.yaml'), registryCopy);
+    chmodSync(dirname(registryCopy), 0o755);
+    chmodSync(registryCopy, 0o644);
     const bundle = await worldReadableBundle(new URL('../../src/index.ts', import.meta.url).pathname);
-    const script = `import('${bundle}').then((m) => m.checkPorts({ root: ${JSON.stringify(root)}, registry: ${JSON.stringify(join(repoRoot, 'ports.yaml'))}, services: ['grafana'] })).then((report) => console.log(JSON.stringify(report.results.filter((r) => r.check === 'config'))));`;
+    const script = `import('${bundle}').then((m) => m.checkPorts({ root: ${JSON.stringify(root)}, registry: ${JSON.stringify(registryCopy)}, services: ['grafana'] })).then((report) => console.log(JSON.stringify(report.results.filter((r) => r.check === 'config'))));`;
     const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', script], {
       encoding: 'utf8',
       cwd: '/',
