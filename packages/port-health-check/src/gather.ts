@@ -9,7 +9,7 @@ import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, statS
 import { join } from 'node:path';
 import { CONFIG_KINDS, type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
 import { decodeKeepingBadBytes, normalizeAddress, readListenSocketsSync, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
-import { FileReadError, hostPath, nameInRoot, readFileBytes } from '@dsa110/ports/files';
+import { FileReadError, hostPath, isElfHead, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { grafanaCommand, grafanaPaths } from './checks/grafana-command.js';
 import { effectivePort } from './effective-port.js';
@@ -809,7 +809,6 @@ function readDaemonFiles(root: string, paths: readonly string[]): Map<string, Da
 }
 
 /** The first bytes of an ELF file: a program, where a wrapper script starts `#!`. */
-const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 
 /**
  * A file under `root` (links followed): its device and inode, and whether it is an ELF executable; `missing` when
@@ -830,7 +829,7 @@ function lookAtFile(root: string, path: string): DaemonFile | undefined {
     const fd = openSync(hostPath(root, path), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     try {
       const head = Buffer.alloc(4);
-      return { id, elf: readSync(fd, head, 0, 4, 0) === 4 && head.equals(ELF_MAGIC) };
+      return { id, elf: isElfHead(head.subarray(0, readSync(fd, head, 0, 4, 0))) };
     } finally {
       closeSync(fd);
     }

@@ -16,3 +16,4 @@ export {
   type WrittenFile,
 } from './tree.js';
 export { posixAcls, type AclAnswer } from './posix-acls.js';
+export { isElfHead, isScriptHead } from './program-head.js';

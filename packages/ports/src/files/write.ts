@@ -37,6 +37,7 @@ import {
 import { basename, dirname, join, normalize, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
 import { fileKind } from './read.js';
+import { isElfHead, isScriptHead } from './program-head.js';
 import { decodeKeepingBadBytes, encodeKeepingBadBytes, fileSystemPath } from '../utf8.js';
 import { findStaleTemps, holdTemp, releaseTemp, removeStaleTemps, tempsOf } from './temp-files.js';
 import { describeArgument, modeArgument, optionsArgument, pathArgument, stringArgument } from '../arguments.js';
@@ -172,8 +173,8 @@ function programKind(path: string, mode: number): string | undefined {
     fd = openSync(fileSystemPath(path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const head = Buffer.alloc(4);
     const read = readSync(fd, head, 0, 4, 0);
-    if (read >= 2 && head[0] === 0x23 && head[1] === 0x21) return 'a script: it starts with #!';
-    if (read === 4 && head.equals(ELF_MAGIC)) return 'an ELF executable';
+    if (isScriptHead(head.subarray(0, read))) return 'a script: it starts with #!';
+    if (isElfHead(head.subarray(0, read))) return 'an ELF executable';
     return undefined;
   } catch {
     // Not readable to this user (mode 0111): with an execute bit it is taken for the program it may be, never replaced.
@@ -182,8 +183,6 @@ function programKind(path: string, mode: number): string | undefined {
     if (fd !== undefined) closeSync(fd);
   }
 }
-
-const ELF_MAGIC = Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
 
 /**
  * The mode a replaced regular file gets: its own, less write for group and

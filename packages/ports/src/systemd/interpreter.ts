@@ -11,6 +11,7 @@ import { objectArgument, pathArgument, stringArgument } from '../arguments.js';
 import { escapeText } from '../escape.js';
 import { FileReadError } from '../files/read.js';
 import { hostPath } from '../files/root.js';
+import { isElfHead, isScriptHead } from '../files/program-head.js';
 import { claimPortInstall } from './claim-port-install.js';
 import type { UnitFacts } from './types.js';
 
@@ -173,8 +174,8 @@ function runs(root: string, searchPath: SearchPath, chain: readonly string[], de
   } catch (error) {
     return { kind: 'unknown', reason: `cannot read ${its} first line: ${readProblem(error)}${along()}` };
   }
-  if (head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46) return { kind: 'ok' };
-  if (head[0] !== 0x23 || head[1] !== 0x21) {
+  if (isElfHead(head)) return { kind: 'ok' };
+  if (!isScriptHead(head)) {
     if (execvp) return { kind: 'ok' }; // env's execvp runs it with /bin/sh
     return top
       ? {
