@@ -3,6 +3,7 @@
 // port-health-check reads each one and holds it against the registry;
 // `ports snippet` prints what each should contain.
 
+import { stringArgument } from './arguments.js';
 import { deepFreeze } from './frozen.js';
 
 export const configKinds = Object.freeze(['nginx-site', 'prometheus-yml', 'prometheus-args', 'grafana-datasource', 'redis-conf'] as const);
@@ -72,6 +73,7 @@ export function configPath(kind: ConfigKind, path: string | undefined, serviceCo
  * is left as it is: through a symbolic link, `a/b/..` need not be `a`.
  */
 export function plainPath(path: string): string {
+  stringArgument('plainPath', 'path', path, 'a path (a string)');
   return path.replace(/\/(?:\.?\/)+/g, '/');
 }
 

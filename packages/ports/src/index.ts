@@ -18,7 +18,7 @@ export {
   type Group,
   type ConfigRef,
 } from './registry.js';
-export { CONFIG_KINDS, configKinds, type ConfigKind, type ConfigKindInfo } from './config-kinds.js';
+export { CONFIG_KINDS, configKinds, plainPath, type ConfigKind, type ConfigKindInfo } from './config-kinds.js';
 export { RegistryError, PortsError, formatIssue, MAX_ISSUES_IN_MESSAGE, type RegistryIssue, type PortsErrorCode, type SalvagedProtection } from './errors.js';
 export { parsePort, portProblem, isPort } from './port.js';
 export { escapeText, quoteValue, pathText, oneLine, prometheusLabel, truncate, wellFormedJson, MAX_QUOTED } from './escape.js';

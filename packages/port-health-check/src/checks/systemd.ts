@@ -19,6 +19,7 @@ import {
   claimRegistryUnresolved,
   claimTarget,
   DROP_IN_NAME,
+  isClaimDropIn,
   isClaimPort,
   judgeClaims,
   maskedUnitText,
@@ -231,12 +232,6 @@ function foreignClaims(facts: Facts, service: Service): CheckResult[] {
       at,
     );
   });
-}
-
-/** Whether `file` is a `claim-port.conf` in a drop-in directory (`NAME.d/`), the file `ports systemd` writes. */
-function isClaimDropIn(file: string): boolean {
-  const slash = file.lastIndexOf('/');
-  return file.slice(slash + 1) === DROP_IN_NAME && file.slice(0, slash).endsWith('.d');
 }
 
 /** Unit names for a one-line reason: the first three, escaped, and how many more. */

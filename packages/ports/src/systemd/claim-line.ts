@@ -12,6 +12,13 @@ const CLAIM_PORT_NAMES = ['claim-port', 'claim-port.sh', 'claim-port.js', 'claim
 /** The drop-in `ports systemd` writes for a `claim: drop-in` service: `<unit>.d/claim-port.conf`. */
 export const DROP_IN_NAME = 'claim-port.conf';
 
+/** Whether `file` is a `claim-port.conf` in a drop-in directory (`NAME.d/`): the file `ports systemd` writes, not an operator's own. */
+export function isClaimDropIn(file: string): boolean {
+  stringArgument('isClaimDropIn', 'file', file, 'a path (a string)');
+  const slash = file.lastIndexOf('/');
+  return file.slice(slash + 1) === DROP_IN_NAME && file.slice(0, slash).endsWith('.d');
+}
+
 /**
  * Is this executable claim-port: named `claim-port` (`.sh`, `.js`, `.mjs`), or
  * one of `extraPaths`, compared as systemd stores a path (`//` and `/./`

@@ -3,7 +3,7 @@
 // (mergeUnit) and the port the service uses, does an ExecStartPre= line run
 // claim-port on that port, with the privileges to free it? Pure: facts in,
 // findings with severities out; each tool prints them its own way.
-import { claimLines, claimTarget, DROP_IN_NAME, execLinesArgument, isClaimPort, where } from './claim-line.js';
+import { claimLines, claimTarget, DROP_IN_NAME, execLinesArgument, isClaimDropIn, isClaimPort, where } from './claim-line.js';
 import { templateOf } from './search-path.js';
 import type { EnvironmentSetting, ExecLine, SkippedDropIn, UnitFacts, UnreadPart, WorkingDirectorySetting } from './types.js';
 import { pathInWorkingDirectory } from './working-directory.js';
@@ -461,9 +461,7 @@ export function claimRegistryProblem(
  */
 function wrongPortFix(line: ExecLine, own: string, regenerate: string | undefined): string {
   const command = regenerate ?? 'ports systemd';
-  const slash = line.file.lastIndexOf('/');
-  const inClaimDropIn = line.file.slice(slash + 1) === DROP_IN_NAME && line.file.slice(0, slash).endsWith('.d');
-  return inClaimDropIn
+  return isClaimDropIn(line.file)
     ? `run \`${command}\`, which writes its claim of port ${own} there, then \`systemctl daemon-reload\``
     : `make the line claim port ${own} (\`${command}\` prints it), then \`systemctl daemon-reload\``;
 }

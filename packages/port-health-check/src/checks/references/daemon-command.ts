@@ -3,7 +3,7 @@
 // settings. One reading for every config kind whose program takes them
 // (nginx -c, redis-server FILE --port, prometheus --config.file, grafana
 // --config).
-import { escapeText, type Service } from '@dsa110/ports';
+import { escapeText, plainPath, type Service } from '@dsa110/ports';
 import { environmentDoubt, type ExecLine } from '@dsa110/ports/systemd';
 import type { Facts } from '../../types.js';
 
@@ -41,9 +41,9 @@ export function daemonCommand(facts: Pick<Facts, 'units'>, service: Service, pro
  * `cwd` is not known), with `.` and empty segments dropped.
  */
 export function pathFromCwd(path: string, cwd: string | undefined): string | undefined {
-  if (path.startsWith('/')) return path.replace(/\/(?:\.?\/)+/g, '/');
+  if (path.startsWith('/')) return plainPath(path);
   if (cwd === undefined) return undefined;
-  return `${cwd.endsWith('/') ? cwd : `${cwd}/`}${path}`.replace(/\/(?:\.?\/)+/g, '/').replace(/\/\.$/, '');
+  return plainPath(`${cwd.endsWith('/') ? cwd : `${cwd}/`}${path}`).replace(/\/\.$/, '');
 }
 
 /** Where a command line finding is: the unit file (or drop-in) and line that gave the command. */
