@@ -32,6 +32,28 @@ describe('describeUnexamined', () => {
 
 const strace = spawnSync('strace', ['-V']).status === 0;
 
+/**
+ * The fewest times a dry-run claim of `port` read `decoyPid`'s fd table, over up to three runs under strace (stopping at
+ * one). A socket any process on the machine closes between the holder scan and perl's look at it is read again, on
+ * purpose (examineGoneAgain): on a busy machine one run can see that; a claim that always read every table twice
+ * reads it twice in each run.
+ */
+function fewestFdTableReads(port: number, holderPid: number, decoyPid: number): number {
+  let fewest = Number.POSITIVE_INFINITY;
+  for (let attempt = 0; attempt < 3 && fewest > 1; attempt++) {
+    const trace = join(tempDir('one-scan-'), 'trace');
+    const run = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat,chdir', '-o', trace, process.execPath, BIN, String(port), '--dry-run', '--json'], {
+      encoding: 'utf8',
+    });
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ action: 'would-free', holders: [expect.objectContaining({ pid: holderPid })] });
+    // Node opens the directory (readdir), perl enters it (chdir): either way, once per scan.
+    const reads = readFileSync(trace, 'utf8').match(new RegExp(`(openat\\(AT_FDCWD, |chdir\\()"/proc/${decoyPid}/fd"`, 'g')) ?? [];
+    fewest = Math.min(fewest, reads.length);
+  }
+  return fewest;
+}
+
 describe('the sockets out of the tables, in a claim of a held port', () => {
   afterEach(async () => {
     for (const listener of spawned.splice(0)) await listener.kill();
@@ -45,19 +67,7 @@ describe('the sockets out of the tables, in a claim of a held port', () => {
       const decoy = await spawnListener({ bindOnly: true, unboundSockets: 2, dups: 500 });
       spawned.push(server, decoy);
       guardPort(server.port);
-      const trace = join(tempDir('one-scan-'), 'trace');
-      const run = spawnSync(
-        'strace',
-        ['-f', '-qq', '-e', 'trace=openat,chdir', '-o', trace, process.execPath, BIN, String(server.port), '--dry-run', '--json'],
-        {
-          encoding: 'utf8',
-        },
-      );
-      expect(run.status, run.stderr).toBe(0);
-      expect(JSON.parse(run.stdout)).toMatchObject({ action: 'would-free', holders: [expect.objectContaining({ pid: server.pid })] });
-      // Node opens the directory (readdir), perl enters it (chdir): either way, once per scan.
-      const reads = readFileSync(trace, 'utf8').match(new RegExp(`(openat\\(AT_FDCWD, |chdir\\()"/proc/${decoy.pid}/fd"`, 'g')) ?? [];
-      expect(reads).toHaveLength(1);
+      expect(fewestFdTableReads(server.port, server.pid, decoy.pid)).toBe(1);
     },
   );
 
@@ -74,16 +84,7 @@ describe('the sockets out of the tables, in a claim of a held port', () => {
       });
       try {
         expect(await waitUntil(() => readPortSockets(server.port, 'tcp').some((socket) => socket.state === 'ESTABLISHED' && socket.inode !== 0))).toBe(true);
-        const trace = join(tempDir('one-scan-'), 'trace');
-        const run = spawnSync(
-          'strace',
-          ['-f', '-qq', '-e', 'trace=openat,chdir', '-o', trace, process.execPath, BIN, String(server.port), '--dry-run', '--json'],
-          { encoding: 'utf8' },
-        );
-        expect(run.status, run.stderr).toBe(0);
-        expect(JSON.parse(run.stdout)).toMatchObject({ action: 'would-free', holders: [expect.objectContaining({ pid: server.pid })] });
-        const reads = readFileSync(trace, 'utf8').match(new RegExp(`(openat\\(AT_FDCWD, |chdir\\()"/proc/${decoy.pid}/fd"`, 'g')) ?? [];
-        expect(reads).toHaveLength(1);
+        expect(fewestFdTableReads(server.port, server.pid, decoy.pid)).toBe(1);
       } finally {
         client.destroy();
       }
