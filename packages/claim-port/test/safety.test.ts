@@ -157,6 +157,26 @@ describe('1. protection is never off by accident', () => {
     }
   });
 
+  it('a registry over 1 MiB (a log appended to it) still protects what its claim.protect names: it signalled the process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claim-salvage-'));
+    try {
+      const path = join(dir, 'ports.yaml');
+      const log = '2026-12-05 17:00:00 api: request served in 3 ms from 127.0.0.1\n'.repeat(20_000);
+      writeFileSync(path, `version: 1\nclaim:\n  protect:\n    processes: [keepme-*]\nservices: []\n${log}`);
+      const server = await spawnListener({ name: 'keepme-worker' });
+      const lines: string[] = [];
+      const result = await claimOurs(server.port, { registry: path, log: (line) => lines.push(line) });
+      expect(lines[0]).toMatch(
+        /^warning: .*ports\.yaml: cannot read the registry: the file is larger than 1 MiB; .*; using the built-in protected list and what the file still protects \(claim\.protect: processes "keepme-\*"\)$/,
+      );
+      expect(result.action).toBe('refused');
+      expect(result.holders[0]).toMatchObject({ pid: server.pid, outcome: 'protected', signals: [] });
+      expect(isAlive(server.pid)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   // (A line feed too, in process-names.test.ts: the test guard's `ss -p` cannot read the owner of a socket whose holder's name has one, and refuses.)
   it.each(['x\rworker', 'x\u2028worker'])(
     'a protected pattern covers a name with a line break in it (%j): its * takes any character (it skipped line breaks)',

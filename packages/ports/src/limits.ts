@@ -10,6 +10,12 @@ export const MAX_REGISTRY_BYTES = 1024 * 1024;
  */
 export const REGISTRY_TOO_LARGE = `the file is larger than ${MAX_REGISTRY_BYTES / 1048576} MiB; a registry may be at most ${MAX_REGISTRY_BYTES / 1048576} MiB`;
 
+/**
+ * How much of a registry refused for its size (MAX_REGISTRY_BYTES) is still read for its top-level `claim:` blocks
+ * (what it protects, which claim-port adds to its built-in list): a log appended to the file leaves them near its top.
+ */
+export const MAX_PROTECTION_SCAN_BYTES = 16 * 1024 * 1024;
+
 /** The largest unit file or drop-in read: systemd itself refuses unit files over 64 MiB; a unit these tools must judge is far smaller. */
 export const MAX_UNIT_BYTES = 1024 * 1024;
 

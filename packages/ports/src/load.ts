@@ -4,14 +4,22 @@ import { resolve } from 'node:path';
 import { BUNDLED_SOURCE } from './bundled-source.js';
 import { cacheDir, rootOnlyWalk, type RootOnlyStep } from './cache.js';
 import { RegistryError, type SalvagedProtection } from './errors.js';
-import { type ApprovedFile, CHANGED_ATTEMPTS, checkApprovedFileReadable, FileReadError, isChanged, readApprovedFileBytes } from './files/read.js';
+import {
+  type ApprovedFile,
+  CHANGED_ATTEMPTS,
+  checkApprovedFileReadable,
+  FileReadError,
+  isChanged,
+  readApprovedFileBytes,
+  readApprovedFilePrefix,
+} from './files/read.js';
 import { bundledRegistry, type ServiceId } from './generated/registry.js';
 import { loadParser, type Parser } from './load-parser.js';
 import { isParserNotInstalled } from './parser-file.js';
 import { pollutedKeys } from './polluted.js';
 import { describeArgument, envArgument, envValue, optionsArgument } from './arguments.js';
 import { Registry } from './registry.js';
-import { MAX_REGISTRY_BYTES, REGISTRY_TOO_LARGE } from './limits.js';
+import { MAX_PROTECTION_SCAN_BYTES, MAX_REGISTRY_BYTES, REGISTRY_TOO_LARGE } from './limits.js';
 import { MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
 import { readCachedRegistry, writeCachedRegistry, type RegistryCache } from './registry-cache.js';
 import { decodeKeepingBadBytes, utf8Problem } from './utf8.js';
@@ -131,8 +139,9 @@ export function loadRegistryNow(fn: string, options?: LoadOptions): Registry {
   const { options: checked, env, path } = checkedPath(fn, options);
   if (path === undefined) return bundledRegistryInstance();
   // Never blocks: a FIFO, a device or a directory is refused at once, and no
-  // more than MAX_REGISTRY_BYTES is read whatever the file claims (files/read.ts).
-  const bytes = readRegistryFile(path, checked, readApprovedFileBytes);
+  // more than MAX_REGISTRY_BYTES is read as a registry whatever the file claims (files/read.ts);
+  // a larger one only for its claim blocks (readRegistryBytes).
+  const bytes = readRegistryFile(path, checked, readRegistryBytes);
   const id = typeof REGISTRY_CACHE_ID === 'string' ? REGISTRY_CACHE_ID : undefined;
   const dir = id === undefined ? undefined : cacheDir(env);
   return parseRegistryFile(bytes, path, dir === undefined || id === undefined ? undefined : { dir, id });
@@ -181,14 +190,39 @@ export function readRegistryFile<T>(path: string, options: LoadOptions, read: (p
   }
 }
 
+/**
+ * The registry's bytes (readApprovedFileBytes); a file refused for its size is read again, its first
+ * MAX_PROTECTION_SCAN_BYTES, for what its claim blocks protect (Oversize): a log appended to ports.yaml must not
+ * let claim-port signal a process the file's claim.protect names.
+ */
+function readRegistryBytes(path: string, limits: RegistryLimits): Buffer {
+  try {
+    return readApprovedFileBytes(path, limits);
+  } catch (error) {
+    if (!(error instanceof FileReadError) || error.kind !== 'too-large') throw error;
+    let protect: SalvagedProtection | undefined;
+    try {
+      const head = readApprovedFilePrefix(path, { ...limits, maxBytes: MAX_PROTECTION_SCAN_BYTES });
+      // Cut at the last line break: a block cut in the middle of a line could read as another value.
+      const whole = head.length < MAX_PROTECTION_SCAN_BYTES ? head : head.subarray(0, head.lastIndexOf(10) + 1);
+      protect = protectionRead(path, whole.toString('utf8'));
+    } catch {
+      protect = undefined; // changed or gone since: the built-in list, as for any file that cannot be read
+    }
+    throw new Oversize(error, protect);
+  }
+}
+
 /** `error`, reading the registry at `path`, as loadRegistry's RegistryError: named by the path as the process was given it. */
-function readError(path: string, options: LoadOptions, error: unknown): RegistryError {
+function readError(path: string, options: LoadOptions, given: unknown): RegistryError {
+  const error = given instanceof Oversize ? given.cause : given;
+  const protect = given instanceof Oversize ? given.protect : undefined;
   const envOrigin = `from $${REGISTRY_ENV}`;
   const origin = options.origin ?? (options.path === undefined ? envOrigin : undefined);
   const fromEnv = origin === envOrigin;
   // The variable's own bytes (`b\xffn.yaml` once escaped), not Node's U+FFFD for them: that names another file.
   const source = error instanceof VariableNotUtf8 ? error.given : path;
-  return new RegistryError(source, [{ path: '', message: readProblem(error, origin, fromEnv), line: 0, column: 0 }]);
+  return new RegistryError(source, [{ path: '', message: readProblem(error, origin, fromEnv), line: 0, column: 0 }], protect);
 }
 
 /** Node read $DSA110_PORTS_FILE's bytes that are not UTF-8 as U+FFFD: that names another file, or none. VariableNotUtf8 then. */
@@ -267,6 +301,17 @@ const STDIN_PATH = '-';
 class StdinNotSupported extends Error {}
 
 class NulInPath extends Error {}
+
+/** The registry file is over MAX_REGISTRY_BYTES (`cause`); `protect`: what its claim blocks protect (readRegistryBytes). */
+class Oversize extends Error {
+  override readonly cause: FileReadError;
+  readonly protect: SalvagedProtection | undefined;
+  constructor(cause: FileReadError, protect: SalvagedProtection | undefined) {
+    super(cause.message);
+    this.cause = cause;
+    this.protect = protect;
+  }
+}
 
 /** $DSA110_PORTS_FILE is not UTF-8: `given` holds its bytes, each bad one kept as decodeKeepingBadBytes keeps it. */
 class VariableNotUtf8 extends Error {

@@ -37,7 +37,7 @@ import {
   yamlProblems,
 } from './yaml-rules.js';
 import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES, REGISTRY_TOO_LARGE, timeoutProblem, timeoutTextProblem } from './limits.js';
-import { salvageProtection } from './salvage.js';
+import { claimSections, salvageProtection } from './salvage.js';
 
 export { MAX_ALIASES };
 /** The JSON Schema of ports.yaml (`ports schema`, schema.json), built with zod: loaded with the parser. */
@@ -145,11 +145,22 @@ function readRegistryDocument(text: string): { lineCounter: LineCounter; source:
   return { lineCounter, source, doc };
 }
 
+/**
+ * What a text too large or too full to read as a registry protects: its top-level `claim:` blocks alone
+ * (claimSections), read as YAML when they are within the limits a registry is held to, else nothing.
+ */
+function claimSectionProtection(text: string): SalvagedProtection | undefined {
+  const sections = claimSections(text);
+  if (sections === undefined || Buffer.byteLength(sections, 'utf8') > MAX_REGISTRY_BYTES || tooManyValues(sections)) return undefined;
+  return salvageProtection(readRegistryDocument(sections).doc);
+}
+
 function parseUnsafe(text: string): ParseResult {
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_REGISTRY_BYTES) return fail([{ path: '', message: REGISTRY_TOO_LARGE, line: 0, column: 0 }]);
+  // Too much to read as YAML, but what its claim blocks protect still counts (claim-port adds it to its built-in list).
+  if (bytes > MAX_REGISTRY_BYTES) return fail([{ path: '', message: REGISTRY_TOO_LARGE, line: 0, column: 0 }], claimSectionProtection(text));
 
-  if (tooManyValues(text)) return fail([{ path: '', message: tooManyValuesMessage(), line: 1, column: 1 }]);
+  if (tooManyValues(text)) return fail([{ path: '', message: tooManyValuesMessage(), line: 1, column: 1 }], claimSectionProtection(text));
 
   const { lineCounter, source, doc } = readRegistryDocument(text);
   const position = (offset: number) => {

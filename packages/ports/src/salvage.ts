@@ -33,3 +33,28 @@ export function salvageProtection(doc: Document): SalvagedProtection | undefined
   if (patterns.length === 0 && bounds.length === 0) return undefined;
   return { processes: [...new Set(patterns)], ...(bounds.length > 0 && { pidsUpTo: Math.max(...bounds) }) };
 }
+
+/** A top-level `claim` key at the start of a line (plain or quoted, a BOM before the first): where a claim block starts. */
+const CLAIM_KEY = /^\uFEFF?(?:claim|"claim"|'claim')[ \t]*:(?=[ \t\r\n]|$)/gm;
+/** A line break before a line that starts with anything but a space, a tab, a comment or another line break: where a block ends. */
+const BLOCK_END = /(?:\r\n?|\n)(?=[^ \t#\r\n])/g;
+
+/**
+ * Pure: the top-level `claim:` blocks of a registry's text, each key line with the lines under it (indented, blank
+ * or comments), one after another, or undefined where there is none: what a file too large to read whole as YAML
+ * still protects is read from them (parse.ts). A `claim` inside a flow mapping that holds the whole document is not
+ * found; a line that only looks like the key adds a protection at most, never takes one away.
+ */
+export function claimSections(text: string): string | undefined {
+  const sections: string[] = [];
+  CLAIM_KEY.lastIndex = 0;
+  for (let found = CLAIM_KEY.exec(text); found !== null; found = CLAIM_KEY.exec(text)) {
+    BLOCK_END.lastIndex = found.index;
+    const end = BLOCK_END.exec(text);
+    const stop = end === null ? text.length : end.index + end[0].length;
+    const section = text.slice(found.index, stop).replace(/^\uFEFF/, '');
+    sections.push(/[\r\n]$/.test(section) ? section : `${section}\n`);
+    CLAIM_KEY.lastIndex = stop;
+  }
+  return sections.length === 0 ? undefined : sections.join('');
+}

@@ -128,6 +128,33 @@ describe('RegistryError.protect: what a registry that does not validate still pr
     expect(broken(`${minimalRegistry.replace('version: 1', 'version: 2')}claim:\n  __proto__:\n    processes: [keepme]\n`).protect).toBeUndefined();
   });
 
+  it('keeps them in a file too large or too full to read as YAML (a log appended to it): its top-level claim blocks are read alone', async () => {
+    const log = (lines: number) => `# appended log\n${'2026-12-05 17:00:00 something happened somewhere in the pipeline again\n'.repeat(lines)}`;
+    const top = `${minimalRegistry}${claim('    processes: [keepme, "py*"]\n    pidsUpTo: 300')}`;
+    const large = `${top}${log(16_000)}`;
+    expect(Buffer.byteLength(large)).toBeGreaterThan(1024 * 1024);
+    const error = broken(large);
+    expect(error.message).toMatch(/larger than 1 MiB/);
+    expect(error.protect).toEqual({ processes: ['keepme', 'py*'], pidsUpTo: 300 });
+    // Read from the file: refused at 1 MiB as a registry, its first 16 MiB read for the claim blocks, wherever they are.
+    await expect(loadRegistry({ path: writeRegistry(large), env: {} })).rejects.toMatchObject({ protect: { processes: ['keepme', 'py*'], pidsUpTo: 300 } });
+    const late = `${minimalRegistry}${log(20_000)}"claim" :\r\n  # a comment\r\n\r\n  protect: {processes: [late]}\r\nother: 1\r\n  processes: [not-claim]\r\n`;
+    await expect(loadRegistry({ path: writeRegistry(late), env: {} })).rejects.toMatchObject({ protect: { processes: ['late'] } });
+    // Every claim block (a key given twice): each one's protections.
+    expect(broken(`${top}${log(16_000)}claim:\n  protect:\n    processes: [second]\n`).protect).toEqual({
+      processes: ['keepme', 'py*', 'second'],
+      pidsUpTo: 300,
+    });
+    // Too many values (a flow list of numbers well under 1 MiB): the same.
+    const full = `${top}x: [${'1,'.repeat(200_000)}1]\n`;
+    expect(broken(full).message).toMatch(/values, too many|more than \d+ values/);
+    expect(broken(full).protect).toEqual({ processes: ['keepme', 'py*'], pidsUpTo: 300 });
+    // None named, or only a look-alike that is no top-level key: none kept.
+    expect(broken(`${minimalRegistry}${log(16_000)}`).protect).toBeUndefined();
+    expect(broken(`${minimalRegistry}  claim:\n    protect: {processes: [indented]}\n${log(16_000)}`).protect).toBeUndefined();
+    expect(broken(`${minimalRegistry}claims:\n  protect: {processes: [other]}\n${log(16_000)}`).protect).toBeUndefined();
+  });
+
   it('given a protect of the wrong shape (from JavaScript), is a TypeError naming RegistryError', () => {
     const Untyped = RegistryError as unknown as new (...args: unknown[]) => RegistryError;
     expect(() => new Untyped('x', [], { processes: 'sshd' })).toThrow(

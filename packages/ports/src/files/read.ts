@@ -208,7 +208,7 @@ export function readSystemFileBytes(path: string, maxBytes: number, kernelFile =
 /** What is checked before a read: stat and fstat, fstat alone, or nothing (a kernel file, see readSystemFileBytes). */
 type RegularCheck = 'stat' | 'fstat' | 'none';
 
-function readRegularFile(path: string, limit: number, check: RegularCheck, approved?: ApprovedFile): Buffer {
+function readRegularFile(path: string, limit: number, check: RegularCheck, approved?: ApprovedFile, beyond: 'refuse' | 'cut' = 'refuse'): Buffer {
   const opened = check === 'none' ? undefined : openRegularFile(path, check === 'stat', approved);
   const fd = opened?.fd ?? attempt(path, () => openSync(fileSystemPath(path), OPEN_FLAGS));
   try {
@@ -226,7 +226,11 @@ function readRegularFile(path: string, limit: number, check: RegularCheck, appro
       if (read === 0) break;
       chunks.push(read === chunk.length ? chunk : chunk.subarray(0, read));
       total += read;
-      if (total > limit) throw new FileReadError(path, 'too-large', `it is larger than ${formatBytes(limit)}`);
+      if (total > limit) {
+        if (beyond === 'refuse') throw new FileReadError(path, 'too-large', `it is larger than ${formatBytes(limit)}`);
+        chunks[chunks.length - 1] = chunks.at(-1)!.subarray(0, chunks.at(-1)!.length - (total - limit));
+        return Buffer.concat(chunks, limit);
+      }
       want = read < chunk.length ? CONFIRM_BYTES : CHUNK_BYTES;
     }
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
@@ -256,6 +260,14 @@ export function checkFileReadable(path: string, options: ReadOptions): void {
  */
 export function readApprovedFileBytes(path: string, limits: { maxBytes: number; approved?: ApprovedFile | undefined }): Buffer {
   return readRegularFile(path, limits.maxBytes, 'stat', limits.approved);
+}
+
+/**
+ * The first `maxBytes` bytes of the file readApprovedFileBytes would read, however large it is: where a file refused
+ * for its size is still read for what it protects (load.ts).
+ */
+export function readApprovedFilePrefix(path: string, limits: { maxBytes: number; approved?: ApprovedFile | undefined }): Buffer {
+  return readRegularFile(path, limits.maxBytes, 'stat', limits.approved, 'cut');
 }
 
 /** checkFileReadable, of the very file `approved` names when it is given (load.ts's checkRegistryFile). */
