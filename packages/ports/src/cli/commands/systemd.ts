@@ -705,7 +705,7 @@ async function writeTree(
   const { warnings: unreadDirs, ...read } = claimsRead(
     registryRoot,
     unitDir,
-    { dropIns, masked, claims: await findClaims(unitDir, place, claimPort, registryRoot, registryPath) },
+    { dropIns, masked, claims: await findClaims(unitDir, place, claimPort, registryRoot, registryPath, expected) },
     expected,
   );
   for (const warning of unreadDirs) context.io.err(`${oneLine(`warning: ${warning}`)}\n`, 'warn');
@@ -1307,11 +1307,15 @@ async function checkTree(
   // running `ports systemd`, which refuses them) could never make both right.
   const shared = sharedOutputs(generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) })));
   const sharing = new Set(shared.flatMap(({ units }) => wiring.filter((entry) => units.includes(entry.unit)).map((entry) => entry.path)));
+  const registryDropIns = new Set(wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => entry.path));
   const { warnings: unreadDirs, ...read } = claimsRead(
     effectiveRoot,
     unitDir,
-    { ...(await findDropIns(unitDir, place, effectiveRoot)), claims: await findClaims(unitDir, place, claimPort, effectiveRoot, registryPath) },
-    new Set(wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => entry.path)),
+    {
+      ...(await findDropIns(unitDir, place, effectiveRoot)),
+      claims: await findClaims(unitDir, place, claimPort, effectiveRoot, registryPath, registryDropIns),
+    },
+    registryDropIns,
   );
   for (const warning of unreadDirs) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
   // A claim drop-in of the operator's (no generated header) that sets more than the claim: the write refuses to replace
@@ -2259,6 +2263,7 @@ async function findClaims(
   claimPort: string,
   registryRoot: string | undefined,
   registryPath: string | undefined,
+  registryDropIns: ReadonlySet<string> = new Set(),
 ): Promise<FoundClaim[]> {
   // The directories a unit-file link leading into them is an alias in (as the system sees them), and where a link's
   // first step leads (`alias.service -> foo.service` is an alias, whatever foo.service is).
@@ -2335,6 +2340,9 @@ async function findClaims(
         // gone, unreadable, too big, or a link that leads nowhere: passed over
       }
     }
+    // The registry's own drop-ins (`redis-server.service.d/claim-port.conf`) as written, there or not: systemd reads
+    // each in place of one of its name further down (a package's copy), which then claims nothing twice.
+    if (dir.inside === undefined) for (const path of registryDropIns) if (!dropInsHere.includes(path)) dropInsHere.push(path);
     for (const path of dropInsHere) {
       const slash = path.indexOf('/');
       const name = path.slice(slash + 1);

@@ -521,6 +521,24 @@ describe('ports systemd --check: a stray claim in a drop-in another directory na
     ]);
   });
 
+  it("a package's claim-port.conf of a unit whose claim the registry wires is read in place of nothing once the registry's is written: no second claim, nor advice to mask the registry's own path", async () => {
+    const { root, unitDir, check, write } = await stagedRoot();
+    // The registry's drop-in not written yet: the package's copy, lower down, is what systemd reads now.
+    rmSync(join(unitDir, 'mydb.service.d/claim-port.conf'));
+    writeTree(root, { 'usr/lib/systemd/system/mydb.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 41999\n` });
+    const before = await check();
+    expect(before.code).toBe(1);
+    expect(before.stdout).toContain(`${unitDir}/mydb.service.d/claim-port.conf: missing: the registry wants`);
+    expect(before.stdout).not.toContain('ln -s /dev/null');
+    expect(said(before.stdout)).toEqual([]);
+    // Written: systemd reads the registry's in its place.
+    expect((await write()).code).toBe(0);
+    expect(await check()).toMatchObject({ code: 0, stderr: '' });
+    // One of another name there is still read: a second claim.
+    writeTree(root, { 'usr/lib/systemd/system/mydb.service.d/other.conf': `[Service]\nExecStartPre=+${CLAIM} 41700\n` });
+    expect(said((await check()).stdout)).toEqual([expect.stringContaining('/usr/lib/systemd/system/mydb.service.d/other.conf:2: unexpected: ')]);
+  });
+
   it("a drop-in in an alias's directory is hidden by one of its name in the unit's own directory, in any unit directory (systemd reads the unit's own name first, then each alias's); not the other way round; a line read there is the unit's, a second claim of a registry unit's port", async () => {
     const { root, unitDir, check } = await stagedRoot();
     const lib = join(root, 'usr/lib/systemd/system');
