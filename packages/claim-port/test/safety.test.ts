@@ -1131,7 +1131,9 @@ describe('5. a respawn is caught, and its cause named', () => {
         if (sig === 'SIGTERM' && !struck && who.pid === loop.holder) {
           struck = true;
           signal(loop.holder, 'SIGTERM');
-          for (const until = Date.now() + 5000; isAlive(loop.holder) && Date.now() < until; );
+          // Until the shell has reaped it too: a zombie still has its start time, and this claim's SIGTERM to it is sent.
+          const born = readStartTime(loop.holder);
+          for (const until = Date.now() + 5000; born !== undefined && readStartTime(loop.holder) === born && Date.now() < until; );
         }
         return base.signal(who, sig);
       },
