@@ -45,5 +45,5 @@ function salvagedWords(error: RegistryError): string {
       : []),
     ...(salvaged.pidsUpTo !== undefined ? [`pidsUpTo ${salvaged.pidsUpTo}`] : []),
   ];
-  return ` and what the file still protects (claim.protect: ${parts.join('; ')})`;
+  return parts.length === 0 ? '' : ` and what the file still protects (claim.protect: ${parts.join('; ')})`;
 }

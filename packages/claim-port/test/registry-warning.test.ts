@@ -35,6 +35,9 @@ describe('registryWarning', () => {
     );
     const many = errorOf(`version: 2\nclaim:\n  protect:\n    processes: [${Array.from({ length: 10 }, (_, i) => `p${i}`).join(', ')}]\nservices: []\n`);
     expect(registryWarning(many)).toMatch(/processes "p0", .*"p7" and 2 more\)$/);
+    // A protection of nothing (an empty list, as a file cut to a valid registry gives): no empty "(claim.protect: )".
+    const none = new RegistryError('ports.yaml', [{ path: '', message: 'too large', line: 0, column: 0 }], { processes: [] });
+    expect(registryWarning(none)).toBe('warning: ports.yaml: too large; using the built-in protected list');
   });
 
   it('names a %YAML 1.1 directive in a file otherwise valid, and keeps what the file protects', () => {

@@ -192,22 +192,25 @@ export function readRegistryFile<T>(path: string, options: LoadOptions, read: (p
 
 /**
  * The registry's bytes (readApprovedFileBytes); a file refused for its size is read again, its first
- * MAX_PROTECTION_SCAN_BYTES, for what its claim blocks protect (Oversize): a log appended to ports.yaml must not
- * let claim-port signal a process the file's claim.protect names.
+ * MAX_PROTECTION_SCAN_BYTES (`readPrefix`), for what its claim blocks protect (Oversize): a log appended to
+ * ports.yaml must not let claim-port signal a process the file's claim.protect names. Exported for the tests only
+ * (not from the package): `readPrefix` is where they replace the file between the two reads.
  */
-function readRegistryBytes(path: string, limits: RegistryLimits): Buffer {
+export function readRegistryBytes(path: string, limits: RegistryLimits, readPrefix = readApprovedFilePrefix): Buffer {
   try {
     return readApprovedFileBytes(path, limits);
   } catch (error) {
     if (!(error instanceof FileReadError) || error.kind !== 'too-large') throw error;
     let protect: SalvagedProtection | undefined;
     try {
-      const head = readApprovedFilePrefix(path, { ...limits, maxBytes: MAX_PROTECTION_SCAN_BYTES });
+      const head = readPrefix(path, { ...limits, maxBytes: MAX_PROTECTION_SCAN_BYTES });
       // Cut at the last line break: a block cut in the middle of a line could read as another value.
       const whole = head.length < MAX_PROTECTION_SCAN_BYTES ? head : head.subarray(0, head.lastIndexOf(10) + 1);
       protect = protectionRead(path, whole.toString('utf8'));
-    } catch {
-      protect = undefined; // changed or gone since: the built-in list, as for any file that cannot be read
+    } catch (salvageError) {
+      // Replaced since the first read (an atomic save): read again from the walk, as any changed file is (readRegistryFile).
+      if (isChanged(salvageError)) throw salvageError;
+      protect = undefined; // gone since: the built-in list, as for any file that cannot be read
     }
     throw new Oversize(error, protect);
   }

@@ -37,7 +37,7 @@ import {
   yamlProblems,
 } from './yaml-rules.js';
 import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES, REGISTRY_TOO_LARGE, timeoutProblem, timeoutTextProblem } from './limits.js';
-import { claimSections, salvageProtection } from './salvage.js';
+import { claimSections, mergeProtections, salvageProtection } from './salvage.js';
 
 export { MAX_ALIASES };
 /** The JSON Schema of ports.yaml (`ports schema`, schema.json), built with zod: loaded with the parser. */
@@ -146,13 +146,11 @@ function readRegistryDocument(text: string): { lineCounter: LineCounter; source:
 }
 
 /**
- * What a text too large or too full to read as a registry protects: its top-level `claim:` blocks alone
- * (claimSections), read as YAML when they are within the limits a registry is held to, else nothing.
+ * What a text too large or too full to read as a registry protects: its top-level `claim:` blocks (claimSections),
+ * each read as YAML alone, so that a stray one (a log line) cannot hide what the real one says.
  */
 function claimSectionProtection(text: string): SalvagedProtection | undefined {
-  const sections = claimSections(text);
-  if (sections === undefined || Buffer.byteLength(sections, 'utf8') > MAX_REGISTRY_BYTES || tooManyValues(sections)) return undefined;
-  return salvageProtection(readRegistryDocument(sections).doc);
+  return mergeProtections(claimSections(text).map((section) => salvageProtection(readRegistryDocument(section).doc)));
 }
 
 function parseUnsafe(text: string): ParseResult {

@@ -155,6 +155,21 @@ describe('RegistryError.protect: what a registry that does not validate still pr
     expect(broken(`${minimalRegistry}claims:\n  protect: {processes: [other]}\n${log(16_000)}`).protect).toBeUndefined();
   });
 
+  it('reads each claim block of such a file alone: a stray one (a log line, a huge list) hides nothing the real one protects', () => {
+    const log = `# appended log\n${'2026-12-05 17:00:00 something happened somewhere in the pipeline again\n'.repeat(16_000)}`;
+    const top = `${minimalRegistry}${claim('    processes: [keepme]')}`;
+    // A log line that looks like the key, with a list of 110,000 values (too many for one registry), in a file under 1 MiB.
+    expect(broken(`${top}claim: [${'a,'.repeat(110_000)}a]\n`).protect).toEqual({ processes: ['keepme'] });
+    // The same, or a `claim:` with 120,000 indented lines under it, in an oversize file.
+    expect(broken(`${top}${log}claim:\n${'  x\n'.repeat(120_000)}`).protect).toEqual({ processes: ['keepme'] });
+    // The claim block last, and a log whose lines are indented under it: read as far as YAML reads its top.
+    expect(broken(`${top}${'  2026-12-05 17:00:00 an indented log line of the pipeline, again and again\n'.repeat(16_000)}`).protect).toEqual({
+      processes: ['keepme'],
+    });
+    // Only CR and LF start a line, as in YAML: a `claim:` after U+2028 in a comment is part of the comment.
+    expect(broken(`${top}# note\u2028claim: {protect: {processes: [node]}}\n${log}`).protect).toEqual({ processes: ['keepme'] });
+  });
+
   it('given a protect of the wrong shape (from JavaScript), is a TypeError naming RegistryError', () => {
     const Untyped = RegistryError as unknown as new (...args: unknown[]) => RegistryError;
     expect(() => new Untyped('x', [], { processes: 'sshd' })).toThrow(

@@ -6,9 +6,9 @@ import { chmodSync, chownSync, lchownSync, mkdirSync, renameSync, rmSync, symlin
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test-support/tree.js';
-import { checkApprovedFileReadable, readApprovedFileBytes } from '../src/files/read.js';
+import { checkApprovedFileReadable, readApprovedFileBytes, readApprovedFilePrefix } from '../src/files/read.js';
 import { checkRegistryFile, loadRegistry, RegistryError } from '../src/index.js';
-import { type RegistryLimits, readRegistryFile } from '../src/load.js';
+import { type RegistryLimits, readRegistryBytes, readRegistryFile } from '../src/load.js';
 import { minimalRegistry } from './helpers.js';
 
 const asRoot = process.geteuid?.() === 0;
@@ -138,6 +138,29 @@ describe.skipIf(!asRoot)('loadRegistry as root: the file replaced between the wa
     const always = outcome(reg, renamedOver(minimalRegistry), readApprovedFileBytes);
     expect(always).toBeInstanceOf(RegistryError);
     expect((always as RegistryError).issues[0]!.message).toMatch(new RegExp(`^cannot read the registry: ${changed} \\(.*\\); nothing was read from it: `));
+  });
+
+  it('a registry over 1 MiB replaced by an atomic write between its read and the read for its claim blocks: read again, what it protects kept', () => {
+    const { race, reg } = raceTree();
+    const big = `${minimalRegistry}claim:\n  protect:\n    processes: [keepme]\n${'# an appended log line, long enough to fill a megabyte\n'.repeat(24_000)}`;
+    writeFileSync(reg, big);
+    let swaps = 0;
+    const result = outcome(
+      reg,
+      () => {},
+      (at, limits) =>
+        readRegistryBytes(at, limits, (path, prefixLimits) => {
+          if (swaps++ === 0) {
+            writeFileSync(join(race, 'next.yaml'), big);
+            renameSync(join(race, 'next.yaml'), reg);
+          }
+          return readApprovedFilePrefix(path, prefixLimits);
+        }),
+    );
+    expect(swaps).toBe(2);
+    expect(result).toBeInstanceOf(RegistryError);
+    expect((result as RegistryError).issues[0]!.message).toMatch(/larger than 1 MiB/);
+    expect((result as RegistryError).protect).toEqual({ processes: ['keepme'] });
   });
 
   it('a link to a root-only file put in its place: refused (walked again, the link is found), the secret never read, for the read and the check', () => {

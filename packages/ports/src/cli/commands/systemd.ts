@@ -1450,8 +1450,7 @@ function problemsSummary(files: number, units: number, healthChanged: boolean, u
   // Not "differs from the registry": a file with the right lines that others may change is one of them.
   const inFiles = `in the claim wiring under ${escapeText(unitDir)}, ${files + units === 1 ? '' : 'each '}listed above with what to do`;
   const loaded = `the units systemd would load under ${escapeText(root ?? '/')}`;
-  if (files > 0 && units > 0)
-    return `${count(files + units)} ${inFiles}: ${files} in the files, and ${units} in ${loaded}, which writing the files does not fix`;
+  if (files > 0 && units > 0) return `${count(files + units)} ${inFiles}: ${files} in the files, and ${units} in ${loaded}`;
   if (files > 0) return `${count(files)} ${inFiles}`;
   if (units === 0) return undefined;
   return healthChanged
@@ -2285,11 +2284,22 @@ async function findClaims(
   /** Drop-ins found higher up, by file name: the drop-in directory names holding one of that name. */
   const dropInsAbove = new Map<string, Set<string>>();
   const found: FoundClaim[] = [];
+  /** Drop-ins of a directory just read (`NAME.service.d/x.conf`): they hide those of their file name further down (dropInHidden). */
+  const above = (dropIns: Iterable<string>) => {
+    for (const path of dropIns) {
+      const slash = path.indexOf('/');
+      const dirNames = dropInsAbove.get(path.slice(slash + 1)) ?? new Set<string>();
+      dirNames.add(path.slice(0, slash));
+      dropInsAbove.set(path.slice(slash + 1), dirNames);
+    }
+  };
   for (const dir of dirs) {
     let entries: string[];
     try {
       entries = await readdir(dir.listed);
     } catch {
+      // Not there yet: the registry's drop-ins, as the write makes it, still hide those of their names further down.
+      if (dir.inside === undefined) above(registryDropIns);
       continue;
     }
     const paths: string[] = [];
@@ -2342,14 +2352,7 @@ async function findClaims(
     }
     // The registry's own drop-ins (`redis-server.service.d/claim-port.conf`) as written, there or not: systemd reads
     // each in place of one of its name further down (a package's copy), which then claims nothing twice.
-    if (dir.inside === undefined) for (const path of registryDropIns) if (!dropInsHere.includes(path)) dropInsHere.push(path);
-    for (const path of dropInsHere) {
-      const slash = path.indexOf('/');
-      const name = path.slice(slash + 1);
-      const dirNames = dropInsAbove.get(name) ?? new Set<string>();
-      dirNames.add(path.slice(0, slash));
-      dropInsAbove.set(name, dirNames);
-    }
+    above(dir.inside === undefined ? [...dropInsHere, ...registryDropIns] : dropInsHere);
   }
   // A line without --registry reads the unit's $DSA110_PORTS_FILE (its Environment=, EnvironmentFile=, the manager's
   // DefaultEnvironment=), as the registry's own units' lines do (claimRegistryProblem); a relative path is opened in

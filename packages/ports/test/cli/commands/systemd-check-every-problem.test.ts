@@ -43,7 +43,7 @@ async function root({ gamma = false, written = true } = {}) {
 /** The count --check ends with when both the files and the units have problems. */
 const bothCount = (dir: string, files: number, units: number) =>
   `${files + units} problems in the claim wiring under ${join(dir, ETC)}, each listed above with what to do: ` +
-  `${files} in the files, and ${units} in the units systemd would load under ${dir}, which writing the files does not fix\n`;
+  `${files} in the files, and ${units} in the units systemd would load under ${dir}\n`;
 
 /** beta's claim drop-in made stale: it claims `port` where the registry says 20082. */
 function staleBeta(dir: string, port: number): string {

@@ -537,6 +537,18 @@ describe('ports systemd --check: a stray claim in a drop-in another directory na
     // One of another name there is still read: a second claim.
     writeTree(root, { 'usr/lib/systemd/system/mydb.service.d/other.conf': `[Service]\nExecStartPre=+${CLAIM} 41700\n` });
     expect(said((await check()).stdout)).toEqual([expect.stringContaining('/usr/lib/systemd/system/mydb.service.d/other.conf:2: unexpected: ')]);
+    // A root with no /etc/systemd/system yet (the packages' units only): the same, never advice to mask with /dev/null.
+    const bare = tempDir('dsa110-stray-');
+    writeTree(bare, {
+      'etc/dsa110/ports.yaml': registryText(41700),
+      'usr/lib/systemd/system/mydb.service': '[Service]\nExecStart=/bin/true\n',
+      'usr/lib/systemd/system/mydb.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 41999\n`,
+    });
+    const fresh = await ports(['--registry', join(bare, 'etc/dsa110/ports.yaml'), 'systemd', '--root', bare, '--check']);
+    expect(fresh.code).toBe(1);
+    expect(fresh.stdout).toContain('mydb.service.d/claim-port.conf: missing: the registry wants');
+    expect(fresh.stdout).not.toContain('ln -s /dev/null');
+    expect(said(fresh.stdout)).toEqual([]);
   });
 
   it("a drop-in in an alias's directory is hidden by one of its name in the unit's own directory, in any unit directory (systemd reads the unit's own name first, then each alias's); not the other way round; a line read there is the unit's, a second claim of a registry unit's port", async () => {
