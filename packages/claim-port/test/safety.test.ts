@@ -1204,9 +1204,17 @@ while True:
   it('a holder whose parent exits with it ends the settle window early', async () => {
     const json = JSON.stringify({ host: '127.0.0.1', port: leasePort(), role: 'listener' });
     const wrapped = await start(['/bin/sh', '-c', `"${process.execPath}" "${listenerChild}" '${json}'; true`]);
-    const result = await claimOurs(wrapped.first.port, { settleMs: 5000 });
-    expect(result.action).toBe('freed');
-    expect(result.elapsedMs).toBeLessThan(3000);
+    // The shell and its holder in a cgroup of their own where one can be made, as a unit's are: what other test files
+    // orphan meanwhile (in this suite's cgroup) is then not taken for what the holder left, which keeps the window open.
+    const place = cgroupsWritable ? makeUnitCgroup(`claim-port-wrapped-${process.pid}`) : undefined;
+    for (const pid of [wrapped.child.pid!, wrapped.first.pid]) place?.move(pid);
+    try {
+      const result = await claimOurs(wrapped.first.port, { settleMs: 5000 });
+      expect(result.action).toBe('freed');
+      expect(result.elapsedMs).toBeLessThan(3000);
+    } finally {
+      place?.remove();
+    }
   });
 
   it('an orphaned holder (parent PID 1) pays no settle window', async () => {
@@ -1551,9 +1559,13 @@ while True: time.sleep(3600)`);
     async () => {
       const orphan = await orphanHolder('daemon-alone');
       expect(orphan.parent, 'the holder must be reparented to PID 1 for this test').toBe(1);
+      // The holder in a cgroup of its own, as a unit's is: what other test files start and orphan meanwhile (in this
+      // suite's cgroup) is then not taken for what it forked, and only the bystander is new beside it.
+      const place = makeUnitCgroup(`claim-port-alone-${process.pid}`)!;
       const lines: string[] = [];
       const bystander = bystanderOnSigterm(lines);
       try {
+        place.move(orphan.holder);
         const result = await claimOurs(orphan.first.port, { log: bystander.log });
         const pid = bystander.made.pid!;
         expect(pid, lines.join('\n')).toBeGreaterThan(1);
@@ -1566,6 +1578,7 @@ while True: time.sleep(3600)`);
         expect(isAlive(pid)).toBe(true);
       } finally {
         await bystander.cleanup();
+        place.remove();
       }
     },
   );
