@@ -1,7 +1,8 @@
 // A registry claim-port cannot use, said in one line: with a numeric port a
 // warning (it claims with the built-in protected list), the same line whether
 // the port was free (early.ts: the file checked, not parsed) or in use
-// (target.ts); with a service id, the usage error (target.ts). A registry can
+// (target.ts), but for what a file over 1 MiB still protects (only read for a
+// port in use); with a service id, the usage error (target.ts). A registry can
 // have hundreds of problems: the line names the first, with its
 // file:line:col, and counts the others, never all of them in one line.
 import { formatIssue, oneLine, printedShellWord, quoteValue, type RegistryError } from '@dsa110/ports';

@@ -35,7 +35,7 @@ describe('registryWarning', () => {
     );
     const many = errorOf(`version: 2\nclaim:\n  protect:\n    processes: [${Array.from({ length: 10 }, (_, i) => `p${i}`).join(', ')}]\nservices: []\n`);
     expect(registryWarning(many)).toMatch(/processes "p0", .*"p7" and 2 more\)$/);
-    // A protection of nothing (an empty list, as a file cut to a valid registry gives): no empty "(claim.protect: )".
+    // A protection of nothing (an empty list, given from JavaScript): no empty "(claim.protect: )".
     const none = new RegistryError('ports.yaml', [{ path: '', message: 'too large', line: 0, column: 0 }], { processes: [] });
     expect(registryWarning(none)).toBe('warning: ports.yaml: too large; using the built-in protected list');
   });

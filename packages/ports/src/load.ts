@@ -20,6 +20,7 @@ import { pollutedKeys } from './polluted.js';
 import { describeArgument, envArgument, envValue, optionsArgument } from './arguments.js';
 import { Registry } from './registry.js';
 import { MAX_PROTECTION_SCAN_BYTES, MAX_REGISTRY_BYTES, REGISTRY_TOO_LARGE } from './limits.js';
+import { throughLastLineBreak } from './claim-sections.js';
 import { MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
 import { readCachedRegistry, writeCachedRegistry, type RegistryCache } from './registry-cache.js';
 import { decodeKeepingBadBytes, utf8Problem } from './utf8.js';
@@ -203,10 +204,11 @@ export function readRegistryBytes(path: string, limits: RegistryLimits, readPref
     if (!(error instanceof FileReadError) || error.kind !== 'too-large') throw error;
     let protect: SalvagedProtection | undefined;
     try {
-      const head = readPrefix(path, { ...limits, maxBytes: MAX_PROTECTION_SCAN_BYTES });
-      // Cut at the last line break: a block cut in the middle of a line could read as another value.
-      const whole = head.length < MAX_PROTECTION_SCAN_BYTES ? head : head.subarray(0, head.lastIndexOf(10) + 1);
-      protect = protectionRead(path, whole.toString('utf8'));
+      // One byte more than is read, to tell a file of exactly that size from one cut there.
+      const head = readPrefix(path, { ...limits, maxBytes: MAX_PROTECTION_SCAN_BYTES + 1 });
+      const text = head.subarray(0, MAX_PROTECTION_SCAN_BYTES).toString('utf8');
+      // Cut at its last line break: a block cut in the middle of a line could read as another value.
+      protect = protectionRead(path, head.length > MAX_PROTECTION_SCAN_BYTES ? throughLastLineBreak(text) : text);
     } catch (salvageError) {
       // Replaced since the first read (an atomic save): read again from the walk, as any changed file is (readRegistryFile).
       if (isChanged(salvageError)) throw salvageError;
@@ -269,6 +271,8 @@ function protectionRead(source: string, text: string): SalvagedProtection | unde
   if (!result.ok) return result.protect;
   const { processes, pidsUpTo } = result.data.claim.protect;
   // pidsUpTo is the schema's default (the built-in floor, which applies anyway) unless the file raised it: said only then.
+  // Nothing of its own: none (RegistryError.protect is absent when the file names no protection).
+  if (processes.length === 0 && pidsUpTo <= MIN_PROTECTED_PIDS_UP_TO) return undefined;
   return { processes, ...(pidsUpTo > MIN_PROTECTED_PIDS_UP_TO && { pidsUpTo }) };
 }
 

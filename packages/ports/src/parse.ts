@@ -37,7 +37,8 @@ import {
   yamlProblems,
 } from './yaml-rules.js';
 import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES, REGISTRY_TOO_LARGE, timeoutProblem, timeoutTextProblem } from './limits.js';
-import { claimSections, mergeProtections, salvageProtection } from './salvage.js';
+import { claimSections, throughLastLineBreak } from './claim-sections.js';
+import { mergeProtections, salvageProtection } from './salvage.js';
 
 export { MAX_ALIASES };
 /** The JSON Schema of ports.yaml (`ports schema`, schema.json), built with zod: loaded with the parser. */
@@ -150,7 +151,15 @@ function readRegistryDocument(text: string): { lineCounter: LineCounter; source:
  * each read as YAML alone, so that a stray one (a log line) cannot hide what the real one says.
  */
 function claimSectionProtection(text: string): SalvagedProtection | undefined {
-  return mergeProtections(claimSections(text).map((section) => salvageProtection(readRegistryDocument(section).doc)));
+  return mergeProtections(
+    claimSections(text).map((section) => {
+      // Nesting deeper than a registry may (32 `[`): read up to the line it starts on. yaml's composer recurses once a
+      // level, and a few blocks of 32,000 `[` ran V8 out of memory ("RegExpCompiler Allocation failed"), uncatchable.
+      const deep = tooDeepOffset(section);
+      const read = deep === undefined ? section : throughLastLineBreak(section.slice(0, deep));
+      return salvageProtection(readRegistryDocument(read).doc);
+    }),
+  );
 }
 
 function parseUnsafe(text: string): ParseResult {

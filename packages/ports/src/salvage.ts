@@ -34,44 +34,6 @@ export function salvageProtection(doc: Document): SalvagedProtection | undefined
   return { processes: [...new Set(patterns)], ...(bounds.length > 0 && { pidsUpTo: Math.max(...bounds) }) };
 }
 
-/**
- * A top-level `claim` key at the start of a line (plain or quoted, a BOM before it): where a claim block starts. A line
- * starts after CR or LF only, as YAML's lines do (the `m` flag would start one after U+2028 too, inside a comment).
- */
-const CLAIM_KEY = /(?<![^\r\n])\uFEFF?(?:claim|"claim"|'claim')[ \t]*:(?=[ \t\r\n]|$)/g;
-/** A line break before a line that starts with anything but a space, a tab, a comment or another line break: where a block ends. */
-const BLOCK_END = /(?:\r\n?|\n)(?=[^ \t#\r\n])/g;
-/** The claim blocks read, at most: a log of `claim:` lines appended to a registry is not read a block at a time. */
-const MAX_CLAIM_SECTIONS = 32;
-/**
- * Of each block, at most its first this many characters (cut at a line break): a claim block is a few lines, and at
- * most 65,537 values fit in it, under the parser's limit (MAX_EXPANDED_NODES), so a log whose lines are indented
- * under the block is read as far as YAML reads its top.
- */
-const MAX_CLAIM_SECTION_CHARS = 32 * 1024;
-
-/**
- * Pure: the top-level `claim:` blocks of a registry's text (at most MAX_CLAIM_SECTIONS), each its key line with the
- * lines under it (indented, blank or comments), cut to MAX_CLAIM_SECTION_CHARS: what a file too large to read whole
- * as YAML still protects is read from each of them alone (parse.ts). A `claim` inside a flow mapping that holds the
- * whole document, written as an explicit key (`? claim`), or naming an anchor set outside its block is not read
- * there; a line that only looks like the key (in a quoted scalar) adds a protection at most, never takes one away.
- */
-export function claimSections(text: string): string[] {
-  const sections: string[] = [];
-  CLAIM_KEY.lastIndex = 0;
-  for (let found = CLAIM_KEY.exec(text); found !== null && sections.length < MAX_CLAIM_SECTIONS; found = CLAIM_KEY.exec(text)) {
-    BLOCK_END.lastIndex = found.index;
-    const end = BLOCK_END.exec(text);
-    const stop = end === null ? text.length : end.index + end[0].length;
-    let section = text.slice(found.index, Math.min(stop, found.index + MAX_CLAIM_SECTION_CHARS)).replace(/^\uFEFF/, '');
-    if (stop - found.index > MAX_CLAIM_SECTION_CHARS) section = section.slice(0, Math.max(section.lastIndexOf('\n'), section.lastIndexOf('\r')) + 1);
-    sections.push(section);
-    CLAIM_KEY.lastIndex = stop;
-  }
-  return sections;
-}
-
 /** The protections of several readings together: every pattern once, in order, and the largest bound. */
 export function mergeProtections(found: readonly (SalvagedProtection | undefined)[]): SalvagedProtection | undefined {
   const some = found.filter((one): one is SalvagedProtection => one !== undefined);

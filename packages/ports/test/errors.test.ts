@@ -166,8 +166,28 @@ describe('RegistryError.protect: what a registry that does not validate still pr
     expect(broken(`${top}${'  2026-12-05 17:00:00 an indented log line of the pipeline, again and again\n'.repeat(16_000)}`).protect).toEqual({
       processes: ['keepme'],
     });
-    // Only CR and LF start a line, as in YAML: a `claim:` after U+2028 in a comment is part of the comment.
-    expect(broken(`${top}# note\u2028claim: {protect: {processes: [node]}}\n${log}`).protect).toEqual({ processes: ['keepme'] });
+    // Only CR and LF start a line, as in YAML: a `claim:` after U+2028 in a comment (after the log, so out of the real
+    // block) is part of the comment.
+    expect(broken(`${top}${log}# note\u2028claim: {protect: {processes: [node]}}\n`).protect).toEqual({ processes: ['keepme'] });
+    // Blocks nested deeper than a registry may (`[` 32,760 times, four of them): read up to that line, never a crash
+    // (yaml's composer recursed into them, and V8 ran out of memory: exit 134).
+    expect(broken(`${top}${`claim: ${'['.repeat(32_760)}\n`.repeat(4)}`).protect).toEqual({ processes: ['keepme'] });
+  });
+
+  it('reads the claim blocks of a file of 16 MiB and more: its first 16 MiB, cut at a CR or LF line break', async () => {
+    const mib16 = 16 * 1024 * 1024;
+    // Lone CRs for line ends (an old Mac file): its claim block is kept, past 16 MiB too.
+    const cr = `${minimalRegistry}${claim('    processes: [keepme]')}`.replaceAll('\n', '\r');
+    const crFile = `${cr}${'# an old Mac log line, long enough\r'.repeat(Math.ceil(mib16 / 34) + 1000)}`;
+    expect(crFile.length).toBeGreaterThan(mib16);
+    await expect(loadRegistry({ path: writeRegistry(crFile), env: {} })).rejects.toMatchObject({ protect: { processes: ['keepme'] } });
+    // Exactly 16 MiB, the claim block its last line with no line break after it: read whole, not cut.
+    const tail = 'claim: {protect: {processes: [last]}}';
+    const exact = `${minimalRegistry}${'#'.repeat(mib16 - Buffer.byteLength(minimalRegistry) - tail.length - 1)}\n${tail}`;
+    expect(Buffer.byteLength(exact)).toBe(mib16);
+    await expect(loadRegistry({ path: writeRegistry(exact), env: {} })).rejects.toMatchObject({ protect: { processes: ['last'] } });
+    // One byte more, cut inside that line: not read as a value it is not.
+    await expect(loadRegistry({ path: writeRegistry(`${exact}x`), env: {} })).rejects.not.toHaveProperty('protect');
   });
 
   it('given a protect of the wrong shape (from JavaScript), is a TypeError naming RegistryError', () => {

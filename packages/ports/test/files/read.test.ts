@@ -5,7 +5,7 @@ import { closeSync, constants, mkdirSync, openSync, renameSync, symlinkSync, wri
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { FileReadError, PATH_CHANGED, readTextFile } from '../../src/files/read.js';
+import { FileReadError, PATH_CHANGED, readApprovedFileBytes, readApprovedFilePrefix, readTextFile } from '../../src/files/read.js';
 import { waitUntil } from '../../../../test-support/index.js';
 import { straceHolding } from '../../../../test-support/strace.js';
 import { device, fifo, isRoot, NOT_ROOT, privateDir, unixSocket } from './special.js';
@@ -186,4 +186,21 @@ try { console.log('read', JSON.stringify(readTextFile(${JSON.stringify(target)},
     },
     60_000,
   );
+});
+
+describe('readApprovedFilePrefix', () => {
+  it('gives the first maxBytes bytes of a file of any size, where readApprovedFileBytes refuses one over them', () => {
+    const dir = privateDir();
+    // Sizes around the limit and around a read's chunk (64 KiB), the limit inside a chunk and at its end.
+    for (const limit of [1, 100, 65_536, 70_000]) {
+      for (const size of [0, limit - 1, limit, limit + 1, 65_536, 65_537, 200_000]) {
+        if (size < 0) continue;
+        const bytes = Buffer.from(Array.from({ length: size }, (_, index) => index % 251));
+        const path = join(dir, `f-${limit}-${size}`);
+        writeFileSync(path, bytes);
+        expect(readApprovedFilePrefix(path, { maxBytes: limit }).equals(bytes.subarray(0, limit)), `${size} bytes, limit ${limit}`).toBe(true);
+        if (size > limit) expect(() => readApprovedFileBytes(path, { maxBytes: limit })).toThrow(/larger than/);
+      }
+    }
+  });
 });

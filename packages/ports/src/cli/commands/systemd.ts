@@ -2285,7 +2285,7 @@ async function findClaims(
   const dropInsAbove = new Map<string, Set<string>>();
   const found: FoundClaim[] = [];
   /** Drop-ins of a directory just read (`NAME.service.d/x.conf`): they hide those of their file name further down (dropInHidden). */
-  const above = (dropIns: Iterable<string>) => {
+  const recordHiding = (dropIns: Iterable<string>) => {
     for (const path of dropIns) {
       const slash = path.indexOf('/');
       const dirNames = dropInsAbove.get(path.slice(slash + 1)) ?? new Set<string>();
@@ -2298,9 +2298,7 @@ async function findClaims(
     try {
       entries = await readdir(dir.listed);
     } catch {
-      // Not there yet: the registry's drop-ins, as the write makes it, still hide those of their names further down.
-      if (dir.inside === undefined) above(registryDropIns);
-      continue;
+      entries = []; // not there (yet): the registry's drop-ins, as the write makes them, still hide those below
     }
     const paths: string[] = [];
     for (const name of entries.sort()) {
@@ -2352,7 +2350,7 @@ async function findClaims(
     }
     // The registry's own drop-ins (`redis-server.service.d/claim-port.conf`) as written, there or not: systemd reads
     // each in place of one of its name further down (a package's copy), which then claims nothing twice.
-    above(dir.inside === undefined ? [...dropInsHere, ...registryDropIns] : dropInsHere);
+    recordHiding(dir.inside === undefined ? [...dropInsHere, ...registryDropIns] : dropInsHere);
   }
   // A line without --registry reads the unit's $DSA110_PORTS_FILE (its Environment=, EnvironmentFile=, the manager's
   // DefaultEnvironment=), as the registry's own units' lines do (claimRegistryProblem); a relative path is opened in

@@ -521,7 +521,7 @@ describe('ports systemd --check: a stray claim in a drop-in another directory na
     ]);
   });
 
-  it("a package's claim-port.conf of a unit whose claim the registry wires is read in place of nothing once the registry's is written: no second claim, nor advice to mask the registry's own path", async () => {
+  it("a package's claim-port.conf of a unit whose claim the registry wires is hidden by the registry's drop-in, written or not: no second claim, nor advice to mask the registry's own path", async () => {
     const { root, unitDir, check, write } = await stagedRoot();
     // The registry's drop-in not written yet: the package's copy, lower down, is what systemd reads now.
     rmSync(join(unitDir, 'mydb.service.d/claim-port.conf'));
