@@ -177,7 +177,8 @@ export async function run(context: Context): Promise<Outcome> {
   const claimPort = (context.values['claim-port'] as string | undefined) ?? DEFAULT_CLAIM_PORT;
   const problem = claimPortPathProblem(claimPort);
   if (problem) throw new UsageError(`ports systemd: --claim-port ${quoteValue(claimPort)}: ${problem}`);
-  if (out === '' || root === '') throw new UsageError('ports systemd: --out and --root need a directory');
+  // givenRoot, not root: simplifyPath makes '' '.', and `--root "$STAGE"` with STAGE unset would write into the working directory (/etc itself, run from /).
+  if (out === '' || givenRoot === '') throw new UsageError('ports systemd: --out and --root need a directory');
   if (root !== undefined) await requireRoot(root);
   // Under --root, a link means what it means inside the root (`systemctl link` leaves absolute links in
   // /etc/systemd/system): the unit directory and every unit file read are found there, never on the host.

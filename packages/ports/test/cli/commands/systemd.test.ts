@@ -822,6 +822,21 @@ describe('ports systemd', () => {
     expect((await ports(['systemd', '--help'])).stdout).toMatch(/^Usage: ports systemd \[--out DIR \| --root DIR\] \[--claim-port PATH\] /);
   });
 
+  it('refuses an empty --out or --root (`--root "$STAGE"` with STAGE unset), writing nothing where it runs', async () => {
+    for (const flags of [['--root', ''], ['--root='], ['--out', ''], ['--out=']]) {
+      for (const check of [[], ['--check']]) {
+        const cwd = tempDir();
+        const run = await ports(['systemd', ...flags, ...check], { cwd });
+        expect({ code: run.code, stdout: run.stdout, stderr: run.stderr }).toEqual({
+          code: 64,
+          stdout: '',
+          stderr: 'ports systemd: --out and --root need a directory\nRun "ports systemd --help" for usage.\n',
+        });
+        expect(readdirSync(cwd)).toEqual([]);
+      }
+    }
+  });
+
   it.skipIf(!analyze)("writes the health check's service and timer; systemd-analyze verify accepts them; --check finds their drift", async () => {
     const { root, unitDir } = stagedRoot();
     const healthBin = join(root, 'usr/local/bin/port-health-check');
