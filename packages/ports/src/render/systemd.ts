@@ -7,7 +7,7 @@ import { escapeText, quoteValue } from '../escape.js';
 import { printedShellWord } from '../shell-word.js';
 import { claimTarget, DROP_IN_NAME, isClaimPort } from '../systemd/claim-line.js';
 import { compareNames, dropInDirNames, templateOf } from '../systemd/search-path.js';
-import { parseUnitFile } from '../systemd/unit-file.js';
+import { parseUnitFile, type UnitFileError } from '../systemd/unit-file.js';
 import { HOST_SPECIFIERS, NAME_MAX, PATH_MAX, parseExec, quoteExecWord, simplifyPath, type ParsedExec } from '../systemd/words.js';
 import { claimPortArgument, parseClaimArgs } from '../systemd/claim-args.js';
 import { hasKeptBadBytes } from '../utf8.js';
@@ -394,7 +394,15 @@ export function systemdDrift(
         : place.madeAtRunTime
           ? ', and it is made at run time (under /run), which a reboot replaces'
           : ", and it is a package's file, which an upgrade of the package overwrites";
-      drift.push({ path: entry.path, message: `does not contain ${entry.line} in its [Service] section${packaged}; ${unitLineFix(actual, place)}` });
+      // A file systemd refuses (a broken section header) may hold the line below the break: "add it there" would never pass.
+      const refused = unitFileRefusal(actual);
+      drift.push({
+        path: entry.path,
+        message:
+          refused !== undefined
+            ? `systemd would refuse to load it: line ${refused.line}: ${refused.message}; fix that line, then make sure its [Service] section holds ${entry.line}`
+            : `does not contain ${entry.line} in its [Service] section${packaged}; ${unitLineFix(actual, place)}`,
+      });
     }
   }
   const expected = new Set(wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => entry.path));
@@ -870,6 +878,13 @@ function unitLineFix(text: string, place: UnitFilePlace | undefined): string {
   else if (place?.packaged) steps.push(`put the line under a [Service] line in the drop-in ${place.dropIn}`);
   else steps.push('add it there');
   return steps.length === 1 ? steps[0]! : `${steps.slice(0, -1).join(', ')}, and ${steps.at(-1)}`;
+}
+
+/** The first error for which systemd refuses a unit file's text, if any. */
+function unitFileRefusal(text: string): UnitFileError | undefined {
+  const errors: UnitFileError[] = [];
+  parseUnitFile(text, errors);
+  return errors[0];
 }
 
 /**

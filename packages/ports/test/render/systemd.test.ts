@@ -310,6 +310,19 @@ describe('systemdDrift', () => {
     ]);
   });
 
+  it('says that systemd refuses a unit file with a broken section header, at its line, not "add it there" (which never passes)', () => {
+    const line = 'ExecStartPre=+/usr/local/bin/claim-port 8000';
+    const broken = `[Service]x\nExecStart=/bin/true\n${line}\n`;
+    for (const text of [broken, `${broken}[Service]\n${line}\n`, `[Unit]\nDescription=a\n[Bogus\n[Service]\n${line}\n`]) {
+      const files = new Map(good).set('dsa110-api.service', text);
+      const at = text.startsWith('[Service]x') ? 1 : 3;
+      const header = text.startsWith('[Service]x') ? '"[Service]x"' : '"[Bogus"';
+      expect(systemdDrift(wiring, { files, dropIns: ['redis-server.service.d/claim-port.conf'] }).map(({ path, message }) => `${path}: ${message}`)).toEqual([
+        `dsa110-api.service: systemd would refuse to load it: line ${at}: invalid section header ${header} (a header line holds only [Section]; systemd refuses the file); fix that line, then make sure its [Service] section holds ${line}`,
+      ]);
+    }
+  });
+
   it("says to replace a wrong claim line, quoted (a UDP claim without /udp), and, for a package's unit file, to use the drop-in", () => {
     const fixture = readFileSync(new URL('../fixtures/udp-twins.yaml', import.meta.url), 'utf8');
     const twins = parseRegistry(fixture.replace('{ unit: resolver-udp.service, claim: drop-in }', '{ unit: resolver-udp.service, claim: unit }'));
