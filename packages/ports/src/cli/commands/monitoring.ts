@@ -14,7 +14,7 @@ import {
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { escapeText } from '../../escape.js';
-import { existsSync, lstatSync } from 'node:fs';
+import { existsSync, lstatSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { DATASOURCE_UID, PROMETHEUS_SERVICE } from '../../render/grafana.js';
 import {
@@ -50,7 +50,8 @@ export const command = defineCommand({
     const dir = out ?? DEFAULT_DEPLOY_DIR;
     const registry = await load(context);
     // The fleet's list of hosts (targets/node/) is the operator's once it is there: this host's file seeds a new tree only.
-    const fleetListedHere = exists(join(dir, dirname(NODE_TARGET_FILE)));
+    // A directory, links followed: a file or a dangling link there is no list, and the write (or --check) says so.
+    const fleetListedHere = isDirectory(join(dir, dirname(NODE_TARGET_FILE)));
     const files = monitoringFiles(registry).filter((file) => !(fleetListedHere && fleetListed(file)));
     const unmade = unmadeMonitoringFiles(registry);
     const leftovers = unmade.filter((path) => exists(join(dir, path)));
@@ -147,7 +148,15 @@ function stake({ dir }: ExposedDirectory): string {
 
 /** The directories the tree is written through, up to /, that others may write or another user owns. */
 function exposedTree(dir: string, files: readonly GeneratedFile[]): ExposedDirectory[] {
-  return exposedDirectories(guardedDirectories(files.map((file) => join(dir, file.path))));
+  return exposedDirectories(guardedDirectories(treePaths(files).map((path) => join(dir, path))));
+}
+
+/**
+ * The paths of `files`, and of the fleet's host list, whose directory Prometheus reads every file of (file_sd) also
+ * once the list is the operator's and no longer written: whoever may write there chooses what Prometheus scrapes.
+ */
+function treePaths(files: readonly GeneratedFile[]): string[] {
+  return [...new Set([...files.map((file) => file.path), NODE_TARGET_FILE])];
 }
 
 /** The first file the registry makes that is larger than this tool reads back (MAX_GENERATED_FILE_BYTES), with its size. */
@@ -166,6 +175,15 @@ function oversizedMessage(file: { path: string; bytes: number }, dir: string, so
     `over the ${formatBytes(MAX_GENERATED_FILE_BYTES)} this tool reads back; nothing was written; ` +
     'shorten service names or mark fewer services robust (each service adds dashboard panels, each robust one alert rules and their tests)'
   );
+}
+
+/** Whether `path` is a directory, links followed. */
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Anything at `path`, a dangling link included (never followed, never opened). */
@@ -270,10 +288,7 @@ async function checkFiles(
     context.io.err(`${count} on the way to the files under ${escapeText(dir)} may be changed by others (listed above, each with what to run)\n`, 'error');
   }
   // Prometheus and Grafana read the tree as users of their own: a 0750 directory (umask 027) hides it from them.
-  const closed = closedDirectories(
-    dir,
-    files.map((file) => file.path),
-  );
+  const closed = closedDirectories(dir, treePaths(files));
   for (const entry of closed) context.io.out(`${escapeText(entry.path)}: ${closedDirectoryProblem(entry, 'Prometheus and Grafana')}\n`);
   // Who may read the files matters where Prometheus and Grafana read them; a checkout's modes are its umask's, not the registry's.
   const modesCount = !checkoutTree;
@@ -293,7 +308,7 @@ async function checkFiles(
   // The write counts the fleet's host list when it seeds it (7 of 7); once there it is the operator's, and not judged:
   // said, so that the two counts do not look contradictory.
   const fleet = fleetListedHere
-    ? ` (${dirname(NODE_TARGET_FILE)}/ not judged: the fleet's list of hosts is the operator's once it is there; the write only seeds it)`
+    ? ` (the host files in ${dirname(NODE_TARGET_FILE)}/ not judged: the fleet's list of hosts is the operator's once it is there; the write only seeds it)`
     : '';
   context.io.out(`${escapeText(dir)}: ${files.length} files up to date with ${source}${fleet}\n`);
   return 'ok';

@@ -72,7 +72,7 @@ describe('ports monitoring under a umask that closes directories to others', () 
       expect(nobodyReads(rules)).toBe(true);
       expect(ports(['monitoring', '--registry', registry, '--out', out, '--check'])).toEqual({
         code: 0,
-        stdout: `${out}: 6 files up to date with ${registry} (prometheus/targets/node/ not judged: the fleet's list of hosts is the operator's once it is there; the write only seeds it)\n`,
+        stdout: `${out}: 6 files up to date with ${registry} (the host files in prometheus/targets/node/ not judged: the fleet's list of hosts is the operator's once it is there; the write only seeds it)\n`,
         stderr: '',
       });
 
@@ -137,7 +137,7 @@ describe('ports monitoring and a generated file other users may not read', () =>
       expect(readFileSync(rules, 'utf8')).toBe(contents);
       expect(ports(['monitoring', '--registry', registry, '--out', out, '--check'])).toEqual({
         code: 0,
-        stdout: `${out}: 6 files up to date with ${registry} (prometheus/targets/node/ not judged: the fleet's list of hosts is the operator's once it is there; the write only seeds it)\n`,
+        stdout: `${out}: 6 files up to date with ${registry} (the host files in prometheus/targets/node/ not judged: the fleet's list of hosts is the operator's once it is there; the write only seeds it)\n`,
         stderr: '',
       });
     },

@@ -25,7 +25,7 @@ describe('ports monitoring', () => {
   it('the committed deploy/ is up to date with ports.yaml (run `ports monitoring` when this fails)', async () => {
     const run = await ports(['monitoring', '--check'], { cwd: repoRoot });
     expect(run.stderr).toBe('');
-    expect(run.stdout).toMatch(/^deploy: \d+ files up to date with ports\.yaml \(prometheus\/targets\/node\/ not judged: .*\)\n$/);
+    expect(run.stdout).toMatch(/^deploy: \d+ files up to date with ports\.yaml \(the host files in prometheus\/targets\/node\/ not judged: .*\)\n$/);
     expect(run.code).toBe(0);
   });
 
@@ -188,6 +188,49 @@ describe('ports monitoring', () => {
     const check = await ports(['monitoring', '--check'], { cwd: dir });
     expect(check.code).toBe(1);
     expect(check.stdout).toContain(`${why.replace(' is owned', ': owned')}, then run \`ports monitoring\`\n`);
+  });
+
+  it("the fleet's host list, targets/node/, whose files are the operator's: its directory and targets/ are still held, since Prometheus reads every file there", async () => {
+    const dir = checkout();
+    expect((await ports(['monitoring'], { cwd: dir })).code).toBe(0);
+    const check = () => ports(['monitoring', '--check'], { cwd: dir });
+    const node = join(dir, 'deploy/prometheus/targets/node');
+    // A host file the operator added is not judged; a directory anyone may add one to is.
+    writeFileSync(join(node, 'other-host.yml'), "- targets: ['other-host:9100']\n");
+    expect((await check()).code).toBe(0);
+    for (const sub of ['deploy/prometheus/targets/node', 'deploy/prometheus/targets']) {
+      chmodSync(join(dir, sub), 0o777);
+      const run = await check();
+      expect(run.code, sub).toBe(1);
+      expect(run.stdout, sub).toMatch(new RegExp(`^${sub}: writable by others \\(mode 0777\\): whoever may write in it may `));
+      expect((await ports(['monitoring'], { cwd: dir })).stdout, sub).toBe(
+        `made ${sub} 0755: it was writable by others (mode 0777)\ndeploy: already up to date from ports.yaml\n`,
+      );
+      expect((await check()).code, sub).toBe(0);
+    }
+    // Prometheus, a user of its own, cannot list the hosts of a directory closed to others.
+    chmodSync(node, 0o700);
+    const closed = await check();
+    expect(closed.code).toBe(1);
+    expect(closed.stdout).toMatch(/^deploy\/prometheus\/targets\/node: other users may not list or enter it \(mode 0700\)/);
+    chmodSync(node, 0o755);
+    // A file in its place is no list: the write and --check say so, and nothing is written.
+    rmSync(node, { recursive: true });
+    writeFileSync(node, '');
+    const refused = await ports(['monitoring'], { cwd: dir });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/^ports monitoring: cannot write deploy\/prometheus\/targets\/node\/localhost\.yml: a path component is not a directory: /);
+    expect((await check()).code).toBe(1);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)("the fleet's host list, targets/node/, owned by another user: --check reports it, and the write refuses", async () => {
+    const dir = checkout();
+    expect((await ports(['monitoring'], { cwd: dir })).code).toBe(0);
+    chownSync(join(dir, 'deploy/prometheus/targets/node'), 65534, 65534);
+    const check = await ports(['monitoring', '--check'], { cwd: dir });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toMatch(/^deploy\/prometheus\/targets\/node: owned by uid 65534, not by root: /);
+    expect((await ports(['monitoring'], { cwd: dir })).code).toBe(1);
   });
 
   it('--check on an --out that is a file or a loop of links says so once, not once per file', async () => {
@@ -514,7 +557,7 @@ describe('ports monitoring: what killed writers left', () => {
     const check = await ports(['monitoring', '--out', out, '--check'], { cwd: dir });
     expect(check.code).toBe(0);
     expect(check.stdout).toBe(
-      `${out}: 6 files up to date with ports.yaml (prometheus/targets/node/ not judged: the fleet's list of hosts is the operator's once it is there; the write only seeds it)\n`,
+      `${out}: 6 files up to date with ports.yaml (the host files in prometheus/targets/node/ not judged: the fleet's list of hosts is the operator's once it is there; the write only seeds it)\n`,
     );
     expect(check.stderr).toMatch(
       new RegExp(
