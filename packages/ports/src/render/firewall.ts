@@ -175,21 +175,45 @@ const WHO: Record<Sources, string> = { any: 'from anywhere', private: 'from priv
  * keep it open. A public service's port is accepted from anywhere, as asked: nothing said.
  */
 export function keepOpenWarnings(plan: readonly FirewallEntry[], keepOpen: readonly number[]): string[] {
-  const warnings: string[] = [];
+  return filteredKeptPorts(plan, keepOpen).map(
+    ({ port, entry, service, others }) =>
+      `--keep-open ${port} is the port of ${service}, and the registry's own rules for it come first, so the port is still filtered; ` +
+      `to open it, give ${entry.id} another access in the registry (${others}), or drop --keep-open ${port}`,
+  );
+}
+
+/**
+ * Pure: one warning line for each port of the host's own daemons (HOST_PORTS: SSH's, node_exporter's) that the
+ * registry itself puts a service that is not public on: the rules leave those ports out of every range, but that
+ * service's own rules filter it, and loading them could lock you out (an override onto one is refused instead).
+ */
+export function hostPortWarnings(plan: readonly FirewallEntry[]): string[] {
+  return filteredKeptPorts(
+    plan.filter((entry) => entry.override === undefined),
+    HOST_PORTS,
+  ).map(
+    ({ port, entry, service, others }) =>
+      `port ${port} is the ${HOST_PORT_NAMES[port]} port, which the host's own daemon listens on, and the registry puts ${service} on it: its rules filter the port, and loading them could lock you out; ` +
+      `give ${entry.id} another port in the registry, or another access (${others})`,
+  );
+}
+
+/** The entries of services that are not public whose rules filter one of `ports`, by port (in order), with what a warning says of each. */
+function filteredKeptPorts(plan: readonly FirewallEntry[], ports: readonly number[]) {
+  const found: { port: number; entry: FirewallEntry; service: string; others: string }[] = [];
   // In port order, as the file records them: the same set, the same lines.
-  for (const port of [...new Set(keepOpen)].sort((a, b) => a - b)) {
+  for (const port of [...new Set(ports)].sort((a, b) => a - b)) {
     for (const entry of plan) {
       if (entry.access === 'reserved' || entry.sources === 'any' || port < entry.start || port > entry.end) continue;
       const others = (['any', 'private', 'none'] as const)
         .filter((sources) => RANK[sources] > RANK[entry.sources])
-        .map((sources) => `${sources === 'any' ? 'public' : 'private'}: ${WHO[sources]}`);
-      warnings.push(
-        `--keep-open ${port} is the port of service "${entry.id}" (${entry.access}: ${WHO[entry.sources]}${entry.transport === 'udp' ? ', udp' : ''}), and the registry's own rules for it come first, so the port is still filtered; ` +
-          `to open it, give ${entry.id} another access in the registry (${others.join(', ')}), or drop --keep-open ${port}`,
-      );
+        .map((sources) => `${sources === 'any' ? 'public' : 'private'}: ${WHO[sources]}`)
+        .join(', ');
+      const service = `service "${entry.id}" (${entry.access}: ${WHO[entry.sources]}${entry.transport === 'udp' ? ', udp' : ''})`;
+      found.push({ port, entry, service, others });
     }
   }
-  return warnings;
+  return found;
 }
 
 function keptPortOverride(id: string, access: AccessLevel, variable: string, port: number): PortsError {

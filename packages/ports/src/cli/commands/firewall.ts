@@ -18,6 +18,7 @@ import {
   FIREWALL_FORMATS,
   HOST_PORTS,
   firewallPlan,
+  hostPortWarnings,
   isFirewallFormat,
   keepOpenWarnings,
   renderFirewallRules,
@@ -91,8 +92,15 @@ export const command = defineCommand({
     try {
       rules = renderFirewallRules(registry, format, { env: context.env, keepOpen });
       plan = firewallPlan(registry, { env: context.env, keepOpen });
-      // A kept port that a service's own rules filter: kept as the registry says, and said (exit 0).
-      warnings = keepOpenWarnings(plan, keepOpen);
+      // A kept port (SSH's too) that a service's own rules filter: kept as the registry says, and said (exit 0).
+      // --keep-open 22 repeats what the rules keep anyway: its warning would say the host port's again.
+      warnings = [
+        ...hostPortWarnings(plan),
+        ...keepOpenWarnings(
+          plan,
+          keepOpen.filter((port) => !HOST_PORTS.includes(port)),
+        ),
+      ];
     } catch (error) {
       // A bad override: the same line as `ports get`'s, named for this command.
       if (error instanceof PortsError) throw new PortsError(error.code, `ports firewall: ${error.message}`);

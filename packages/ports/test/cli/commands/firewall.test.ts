@@ -113,6 +113,30 @@ describe('ports firewall and the ports it must never touch', () => {
       );
     }
   });
+
+  it('a service the registry itself puts on the SSH port, not public: its rules are written as the registry says, with one warning that they could lock you out (--keep-open 22 adds no second)', async () => {
+    const dir = checkout(replaceOnce(rootRegistry, 'port: 6379', 'port: 22'));
+    for (const format of ['nft', 'ufw']) {
+      for (const keep of [[], ['--keep-open', '22']]) {
+        const run = await ports(['firewall', '--format', format, ...keep, '--registry', 'ports.yaml'], { cwd: dir });
+        expect(run.code).toBe(0);
+        expect(run.stdout).toContain(format === 'nft' ? '\t\ttcp dport 22 drop\n' : "deny 22/tcp comment 'dsa110 redis (localhost)'");
+        expect(run.stderr).toBe(
+          'warning: port 22 is the SSH port, which the host\'s own daemon listens on, and the registry puts service "redis" (localhost: from this host only) on it: its rules filter the port, and loading them could lock you out; ' +
+            'give redis another port in the registry, or another access (public: from anywhere, private: from private networks)\n',
+        );
+      }
+    }
+    // A public service there is accepted from anywhere: nothing to say.
+    const open = checkout(
+      replaceOnce(
+        rootRegistry,
+        'port: 6379\n    protocol: TCP\n    transport: tcp\n    access: localhost',
+        'port: 22\n    protocol: TCP\n    transport: tcp\n    access: public',
+      ),
+    );
+    expect((await ports(['firewall', '--registry', 'ports.yaml'], { cwd: open })).stderr).toBe('');
+  });
 });
 
 describe('ports firewall --out FILE and --check', () => {
