@@ -23,12 +23,19 @@ export function unitSearchPath(env: Readonly<Record<string, string | undefined>>
   return given.endsWith(':') ? [...dirs, ...defaults] : dirs;
 }
 
-/** Pure: the last `Restart=` of the [Service] section in unit-file text, '' when it resets, undefined when absent. */
+/**
+ * The values systemd takes for Restart= (service_restart_from_string: as written, case and all). It ignores any other
+ * value, an empty one too, with "Failed to parse service restart specifier, ignoring", and keeps the one before:
+ * `Restart=` after `Restart=always` still restarts.
+ */
+const RESTART_VALUES: ReadonlySet<string> = new Set(['no', 'on-success', 'on-failure', 'on-abnormal', 'on-watchdog', 'on-abort', 'always']);
+
+/** Pure: the last `Restart=` of the [Service] section in unit-file text that systemd takes (RESTART_VALUES), undefined when none. */
 export function restartSetting(text: string): string | undefined {
   stringArgument('restartSetting', 'text', text, 'the text of a unit file');
   // The core systemd model's reading of the file (continuations, comments, line ends as systemd 252).
   return parseUnitFile(text)
-    .filter((assignment) => assignment.section === 'Service' && assignment.key === 'Restart')
+    .filter((assignment) => assignment.section === 'Service' && assignment.key === 'Restart' && RESTART_VALUES.has(assignment.value))
     .at(-1)?.value;
 }
 
@@ -68,7 +75,7 @@ export function restartOf(loaded: LoadedUnit): RestartPolicy | undefined {
   let policy: RestartPolicy = { restart: 'no', source: 'the default (no Restart= set)' };
   for (const file of [loaded.file, ...loaded.dropIns]) {
     const value = file?.text === undefined ? undefined : restartSetting(file.text);
-    if (value !== undefined) policy = { restart: value || 'no', source: file!.path };
+    if (value !== undefined) policy = { restart: value, source: file!.path };
   }
   return { ...policy, ...problems };
 }

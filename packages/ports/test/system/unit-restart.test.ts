@@ -118,6 +118,11 @@ describe('Restart= from unit files', () => {
     expect(restartSetting('[Service]\rRestart=always\r')).toBe('always');
     expect(restartSetting('[Service] # x\nRestart=always\n')).toBeUndefined();
     expect(restartSetting('[Service]\nExecStart=/bin/true\n')).toBeUndefined();
+    // A value systemd cannot parse, an empty one too, is ignored ("Failed to parse service restart specifier, ignoring"): the one before stands.
+    for (const ignored of ['', 'On-Failure', 'alwayz', 'yes', 'always no']) {
+      expect(restartSetting(`[Service]\nRestart=always\nRestart=${ignored}\n`), ignored).toBe('always');
+      expect(restartSetting(`[Service]\nRestart=${ignored}\n`), ignored).toBeUndefined();
+    }
     expect(restartsAfterKill('no')).toBe(false);
     for (const value of ['always', 'on-failure', 'on-abnormal', 'on-abort', 'on-success', 'on-watchdog']) expect(restartsAfterKill(value)).toBe(true);
   });
@@ -135,6 +140,9 @@ describe('Restart= from unit files', () => {
       expect(unitSearchPath(env)).toEqual([high, low]);
       expect(readRestartFromFiles('worker@1.service', env)).toEqual({ restart: 'no', source: join(high, 'worker@.service.d', '20-no.conf') });
       writeFileSync(join(high, 'worker@.service.d', '20-no.conf'), '[Service]\nExecStartPre=/bin/true\n');
+      expect(readRestartFromFiles('worker@1.service', env)).toEqual({ restart: 'on-failure', source: join(low, 'worker@.service.d', '10-fail.conf') });
+      // An empty Restart= in a later drop-in is ignored by systemd, not a reset to no: the holder would still be restarted.
+      writeFileSync(join(high, 'worker@.service.d', '20-no.conf'), '[Service]\nRestart=\n');
       expect(readRestartFromFiles('worker@1.service', env)).toEqual({ restart: 'on-failure', source: join(low, 'worker@.service.d', '10-fail.conf') });
       expect(readRestartFromFiles('absent.service', env)).toBeUndefined();
       expect(unitSearchPath({ SYSTEMD_UNIT_PATH: `${high}:` })).toContain('/etc/systemd/system');
