@@ -650,7 +650,7 @@ function readNginxLoads(
   // files must not be read whole, time after time); past either, what they may reach is not said absent.
   const budget = { files: MAX_INCLUDED_FILES, text: MAX_INCLUDED_TEXT };
   // Each main configuration followed once, however many services' units name it.
-  const trees = new Map<string, NginxTree | { unread: string } | undefined>();
+  const trees = new Map<string, NginxTree | { unread: string } | { problem: string } | undefined>();
   for (const service of services) {
     const sites = service.configs.filter((ref) => ref.kind === 'nginx-site' && configs.get(ref.path)?.text !== undefined).map((ref) => ref.path);
     if (sites.length === 0) continue;
@@ -667,7 +667,10 @@ function readNginxLoads(
     // Named with the unit line that gave it where it is not nginx's default (that file is the one to test with nginx -t -c).
     const named = main.at === undefined ? undefined : { path: main.path, ...(main.prefix !== undefined && { prefix: main.prefix }), at: main.at };
     if (tree !== undefined && 'unread' in tree && named !== undefined) for (const site of sites) loads.set(site, { mainMissing: named, reason: tree.unread });
-    if (tree === undefined || 'unread' in tree) continue;
+    // There, but not to be read by this check (permission denied): said, as any configuration file it cannot read is.
+    if (tree !== undefined && 'problem' in tree)
+      for (const site of sites) loads.set(site, { mainUnread: { path: main.path, ...(main.at !== undefined && { at: main.at }) }, reason: tree.problem });
+    if (tree === undefined || 'unread' in tree || 'problem' in tree) continue;
     for (const site of sites) {
       const load = siteLoad(root, site, tree, configs.get(site)?.text);
       if (load !== undefined) loads.set(site, 'loaded' in load || named === undefined ? load : { ...load, main: named });
@@ -686,17 +689,18 @@ interface NginxTree {
 /**
  * The files nginx reads from `main` under the root (its -g directives' includes too), within `budget`, which it
  * spends; `unread`, why, when nginx cannot read the main file either: it is not there, or is no regular file (a
- * directory: nginx's pread() fails, "Is a directory"); undefined when this check cannot read it.
+ * directory: nginx's pread() fails, "Is a directory"); `problem`, why this check cannot read it (permission denied),
+ * where nginx, started as root, may.
  */
 function readNginxTree(
   root: string,
   main: { readonly path: string; readonly confPrefix: string; readonly params?: string },
   budget: { files: number; text: number },
-): NginxTree | { unread: string } | undefined {
+): NginxTree | { unread: string } | { problem: string } {
   const read = readFileFacts(root, main.path);
   if (read.missing) return { unread: NOT_THERE };
   if (read.notRegular) return { unread: `is no file nginx can read (${read.problem})` };
-  if (read.text === undefined) return undefined;
+  if (read.text === undefined) return { problem: read.problem ?? 'not read' };
   const loaded = new Map<string, { path: string; text: string }>();
   const mainId = fileIdentity(root, main.path);
   if (mainId !== undefined) loaded.set(mainId, { path: main.path, text: read.text });

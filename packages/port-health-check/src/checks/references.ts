@@ -108,10 +108,13 @@ function prometheusArgsCommand(
   // file's reader splits out: the command line, as Prometheus gets it, holds them.
   if (notReaching !== undefined || !command.splits.has('ARGS'))
     return { findings: [...(notReaching ? [notReaching] : []), ...listenFindings(command, commandExpectation(facts, service))] };
-  const fromFile = (flag: CommandFlag) => flag.from?.variable === 'ARGS' && same(flag.from.file, ref.path);
+  // A flag of the file's ARGS, as its reader sees them: not one whose name the ExecStart= line gives (`--web.listen-address $ARGS`).
+  const fromFile = (flag: CommandFlag) => flag.from?.variable === 'ARGS' && flag.apart !== true && same(flag.from.file, ref.path);
+  // Given without a value, the flag is the command line's to say (Prometheus exits): not the file's lack of it.
+  const valueless = command.valueless?.name;
   const elsewhere = {
-    listenAddress: command.flags['web.listen-address'].some((flag) => !fromFile(flag)),
-    webConfigFile: command.flags['web.config.file'].some((flag) => !fromFile(flag)),
+    listenAddress: valueless === 'web.listen-address' || command.flags['web.listen-address'].some((flag) => !fromFile(flag)),
+    webConfigFile: valueless === 'web.config.file' || command.flags['web.config.file'].some((flag) => !fromFile(flag)),
   };
   return { findings: listenFindings(command, commandExpectation(facts, service), fromFile), elsewhere };
 }

@@ -4,7 +4,7 @@
 // (nginx -c, redis-server FILE --port, prometheus --config.file, grafana
 // --config).
 import { escapeText, plainPath, type Service } from '@dsa110/ports';
-import { environmentDoubt, type ExecLine } from '@dsa110/ports/systemd';
+import { commandArgv, environmentDoubt, type ExecLine } from '@dsa110/ports/systemd';
 import type { Facts } from '../../types.js';
 
 /** A daemon's command line: the ExecStart= command of the service's unit that runs one of its programs, and the directory it starts in. */
@@ -70,6 +70,45 @@ export function wordVariables(word: string): string[] {
     }
   }
   return names;
+}
+
+/** The unit's variable an argument of a command came from, and where the unit's environment sets it (nowhere: systemd expands it to nothing). */
+export interface VariableOrigin {
+  readonly variable: string;
+  /** The reference as the ExecStart= word writes it, for a message: `$ARGS` (a word of its own, split into words) or `${ARGS}` (in a word). */
+  readonly written: string;
+  readonly set?: { readonly file: string; readonly line: number };
+}
+
+/** An argument as the program gets it: its value, the ExecStart= word it came from (its index among the arguments as written), and the variable that gave it. */
+export interface ExpandedArgument {
+  readonly value: string;
+  readonly word: number;
+  readonly from?: VariableOrigin;
+}
+
+/**
+ * Pure: the command's arguments (argv after argv[0]) as systemd expands them (commandArgv), word by word, so each
+ * knows the written word and variable it came from: `--port $ARGS` with ARGS="7001 --bind ::1" is `--port` (the
+ * line's), then `7001`, `--bind`, `::1` (ARGS's, word 1); an unset or empty `$ARGS` gives no argument at all, so a
+ * flag before it takes the next word, or none. The one reading of a command's expansion for every daemon's.
+ */
+export function expandedArguments(facts: Pick<Facts, 'units'>, command: DaemonCommand): ExpandedArgument[] {
+  const { line } = command;
+  const environment = facts.units.get(command.unit)?.environment ?? new Map();
+  const values = new Map([...environment].map(([name, setting]) => [name, setting.value]));
+  return line.words.slice(1).flatMap((written, word) => {
+    const variable = line.prefixes.includes(':') ? [] : wordVariables(written);
+    const setting = variable.length === 1 ? environment.get(variable[0]!) : undefined;
+    const name = variable[0]!;
+    const from: VariableOrigin | undefined =
+      variable.length === 1
+        ? { variable: name, written: written === `$${name}` ? written : `\${${name}}`, ...(setting && { set: { file: setting.file, line: setting.line } }) }
+        : undefined;
+    return commandArgv({ prefixes: line.prefixes, path: line.path, words: [line.words[0]!, written] }, values)
+      .slice(1)
+      .map((value) => ({ value, word, ...(from && { from }) }));
+  });
 }
 
 /** The variables a command expands (wordVariables of each argument); none with the `:` prefix, with which systemd expands nothing. */

@@ -34,6 +34,15 @@ export function nginxLoadFinding(load: NginxLoad | undefined, path: string): Fin
       message: `nginx exits at start: the main configuration this command names (-c ${main}) ${escapeText(load.reason, 200)}; correct the -c (nginx's default is ${NGINX_CONF}) or ${load.reason === NOT_THERE ? 'create the file' : 'put the file there'}, then systemctl daemon-reload and restart nginx`,
     };
   }
+  if ('mainUnread' in load) {
+    const main = printedShellWord(load.mainUnread.path);
+    const named = load.mainUnread.at === undefined ? `nginx's main configuration, ${main},` : `the main configuration this command names (-c ${main})`;
+    return {
+      ...(load.mainUnread.at ?? { line: 0 }),
+      severity: 'unknown',
+      message: `this check cannot read ${named}: ${escapeText(load.reason, 200)}, so whether nginx loads this file is not checked`,
+    };
+  }
   const file = printedShellWord(path);
   const test = testCommand(load.main);
   if ('absent' in load) {

@@ -11,7 +11,16 @@
 import { CONFIG_KINDS, escapeText, type Service } from '@dsa110/ports';
 import { commandArgv } from '@dsa110/ports/systemd';
 import type { Facts, UnitFacts } from '../../types.js';
-import { commandAt, commandDoubt, commandVariables, daemonCommand, pathFromCwd, wordVariables, type DaemonCommand } from './daemon-command.js';
+import {
+  commandAt,
+  commandDoubt,
+  commandVariables,
+  daemonCommand,
+  expandedArguments,
+  pathFromCwd,
+  wordVariables,
+  type DaemonCommand,
+} from './daemon-command.js';
 import type { Finding } from './finding.js';
 import { listenAddressFindings, noWebConfigFinding, type ListenExpectation } from './prometheus.js';
 
@@ -31,11 +40,28 @@ export interface CommandFlag {
   readonly value: string;
   /** `$ARGS` (or `${ARGS}`) and where the unit's environment sets it (an EnvironmentFile= line, an Environment=); undefined for a word of the ExecStart= line itself. */
   readonly from?: { readonly variable: string; readonly file: string; readonly line: number };
+  /**
+   * Given as `--flag VALUE` with the two words from different places: the line's own `--web.listen-address` before
+   * `$ARGS`, whose first word is then its value (`from`). Neither is a flag of the ARGS file as its reader sees it,
+   * and its value is fixed where it is written.
+   */
+  readonly apart?: true;
+}
+
+/** A flag kingpin refuses for want of a value (`--web.listen-address` last, or before a word starting with `-`): Prometheus exits at start. */
+export interface ValuelessFlag {
+  readonly name: PrometheusFlag;
+  /** The word after it, which kingpin does not take (none: it is the last). */
+  readonly next?: CommandFlag;
+  /** The variable the flag's own word came from (`--web.listen-address` ending ARGS), where one did. */
+  readonly from?: CommandFlag['from'];
 }
 
 /** Prometheus's command line as its unit starts it: the command, and each flag this check reads with every time it is given. */
 export interface PrometheusCommand extends DaemonCommand {
   readonly flags: Readonly<Record<PrometheusFlag, readonly CommandFlag[]>>;
+  /** The first flag of these given without a value, which kingpin refuses ("expected argument for flag"): Prometheus exits at start. */
+  readonly valueless?: ValuelessFlag;
   /** The variables the command expands (`$ARGS`, `${ARGS}`). */
   readonly variables: ReadonlySet<string>;
   /** Those of them given as a word of their own (`$ARGS`), which systemd splits into the value's words; a `${ARGS}` is one argument, spaces and all. */
@@ -59,17 +85,15 @@ export function prometheusCommand(facts: Pick<Facts, 'units'>, service: Service)
   const expands = !line.prefixes.includes(':');
   const variables = new Set(commandVariables(line));
   if (commandDoubt(facts, command) !== undefined) return undefined;
-  // Word by word, as the unit model expands the line (commandArgv), so each argv word knows the variable it came from.
-  const values = new Map([...unit.environment].map(([name, setting]) => [name, setting.value]));
-  const words = line.words.slice(1).flatMap((written) => {
-    const variable = expands ? wordVariables(written) : [];
-    const setting = variable.length === 1 ? unit.environment.get(variable[0]!) : undefined;
-    const from = setting && { variable: variable[0]!, file: setting.file, line: setting.line };
-    const expanded = commandArgv({ prefixes: line.prefixes, path: line.path, words: [line.words[0]!, written] }, values).slice(1);
-    return expanded.map((word) => ({ value: word, ...(from && { from }) }));
+  // Word by word, as the unit model expands the line (expandedArguments), so each argv word knows the variable it came from.
+  const words = expandedArguments(facts, command).map((argument): ExpandedFlagWord => {
+    const set = argument.from?.set;
+    const from = set && { variable: argument.from!.variable, file: set.file, line: set.line };
+    return { value: argument.value, word: argument.word, ...(from && { from }) };
   });
-  const flags = kingpinFlags(words);
-  if (flags === undefined) return undefined;
+  const read = kingpinFlags(words);
+  if (read === undefined) return undefined;
+  const { flags, valueless } = read;
   const splits = new Set(
     expands
       ? line.words
@@ -78,18 +102,29 @@ export function prometheusCommand(facts: Pick<Facts, 'units'>, service: Service)
           .map((word) => word.slice(1))
       : [],
   );
-  return { ...command, flags, variables, splits, environment: unit.environment, environmentFiles: unit.environmentFiles ?? [] };
+  return {
+    ...command,
+    flags,
+    ...(valueless && { valueless }),
+    variables,
+    splits,
+    environment: unit.environment,
+    environmentFiles: unit.environmentFiles ?? [],
+  };
 }
+
+/** An argv word with the ExecStart= word it came from (its index) and the variable that gave it. */
+type ExpandedFlagWord = CommandFlag & { readonly word: number };
 
 /**
  * The flags of READ in argv words as kingpin takes them; undefined for a word starting with `@` (before `--`),
  * whose file kingpin reads more arguments from. A flag whose value is missing (`--config.file` last, or before
- * `--x`) is refused by kingpin, and left out here: what Prometheus then does is no port or file of the registry's.
+ * `--x`) kingpin refuses, and Prometheus exits: the first such is `valueless`, and kingpin reads no further.
  */
-function kingpinFlags(words: readonly CommandFlag[]): Record<PrometheusFlag, CommandFlag[]> | undefined {
+function kingpinFlags(words: readonly ExpandedFlagWord[]): { flags: Record<PrometheusFlag, CommandFlag[]>; valueless?: ValuelessFlag } | undefined {
   const flags: Record<PrometheusFlag, CommandFlag[]> = { 'config.file': [], 'web.listen-address': [], 'web.config.file': [] };
   for (let index = 0; index < words.length; index++) {
-    const { value: word, from } = words[index]!;
+    const { value: word, from, word: written } = words[index]!;
     if (word === '--') break;
     if (word.startsWith('@')) return undefined;
     if (!word.startsWith('--')) continue;
@@ -100,15 +135,19 @@ function kingpinFlags(words: readonly CommandFlag[]): Record<PrometheusFlag, Com
     if (equals >= 0) flag = { value: word.slice(equals + 1), ...(from && { from }) };
     else {
       const next = words[index + 1];
-      if (next === undefined || (next.value.startsWith('-') && next.value !== '-')) continue;
+      if (next === undefined || (next.value.startsWith('-') && next.value !== '-')) {
+        const shown = next && { value: next.value, ...(next.from && { from: next.from }) };
+        return { flags, valueless: { name: name as PrometheusFlag, ...(shown && { next: shown }), ...(from && { from }) } };
+      }
       if (next.value.startsWith('@')) return undefined;
-      const source = from ?? next.from;
-      flag = { value: next.value, ...(source && { from: source }) };
+      // Its value is where the next word comes from; the two from different places (`--web.listen-address $ARGS`) are apart.
+      const apart = next.word !== written && (from !== undefined || next.from !== undefined);
+      flag = { value: next.value, ...(next.from && { from: next.from }), ...(apart && { apart }) };
       index++;
     }
     flags[name as PrometheusFlag].push(flag);
   }
-  return flags;
+  return { flags };
 }
 
 /**
@@ -137,6 +176,37 @@ export interface CommandExpectation extends ListenExpectation {
 /** Where a flag's word is written, for a fix: `in ARGS at FILE:LINE` (a variable's), or `in its ExecStart=`. */
 function writtenIn(flag: CommandFlag | undefined): string {
   return flag?.from === undefined ? 'in its ExecStart=' : `in ${flag.from.variable} at ${escapeText(`${flag.from.file}:${flag.from.line}`, 500)}`;
+}
+
+/**
+ * The fix that gives flag `name` the value `value`: `fix` (`write --name=VALUE in ARGS at FILE:LINE`), unless the flag is
+ * apart from its value (`--web.listen-address $ARGS`): then the value is written where it is, ARGS's first word (a
+ * `--web.listen-address=...` in ARGS would follow the bare flag, which kingpin then refuses), or the line's word after it.
+ */
+function valueFix(name: PrometheusFlag, value: string, flag: CommandFlag | undefined, fix: string): string {
+  if (flag?.apart !== true) return fix;
+  const shown = escapeText(value, 500);
+  return flag.from === undefined
+    ? `write ${shown} for the word after --${name} in its ExecStart=, its value`
+    : `make ${flag.from.variable} at ${escapeText(`${flag.from.file}:${flag.from.line}`, 500)} start with ${shown} (the --${name} before $${flag.from.variable} in its ExecStart= takes its first word as its value)`;
+}
+
+/**
+ * The error for a flag kingpin refuses for want of a value (`valueless`), at the ExecStart= line: Prometheus exits at
+ * start ("expected argument for flag"), whatever else its command line says; `value`, the one to write.
+ */
+function valuelessFinding(command: PrometheusCommand, value: string): Finding {
+  const { name, next, from } = command.valueless!;
+  const why = next === undefined ? 'nothing follows it' : `the word after it, ${escapeText(next.value, 200)}${originOf(next)}, starts with -`;
+  const where = from === undefined ? 'in its ExecStart=' : `in ${from.variable} at ${escapeText(`${from.file}:${from.line}`, 500)}`;
+  return {
+    ...commandAt(command),
+    severity: 'error',
+    message: `Prometheus's command line gives --${name}${from === undefined ? '' : ` (from $${from.variable})`} no value (${why}), which Prometheus refuses ("expected argument for flag '--${name}'") and exits at start; ${
+      // The flag given whole right after it (`--web.listen-address $ARGS`, ARGS holding `--web.listen-address=...`): the bare one is the one too many.
+      next?.value.startsWith(`--${name}=`) ? `remove the bare --${name} ${where}` : `write --${name}=${value} ${where}`
+    }`,
+  };
 }
 
 /** The variable a flag's word comes from, for a message: `$ARGS, set at FILE:LINE`; undefined for the line's own word. */
@@ -189,6 +259,7 @@ export function configFileFindings(
   same: (one: string, other: string) => boolean,
   registryFix: (path: string) => string,
 ): Finding[] {
+  if (command.valueless?.name === 'config.file') return [valuelessFinding(command, escapeText(yml, 500))];
   const repeated = repeatedFlag(command, 'config.file');
   if (repeated) return [repeated];
   const at = commandAt(command);
@@ -198,7 +269,7 @@ export function configFileFindings(
       {
         ...at,
         severity: 'error',
-        message: `${shownFlag('config.file', given)} names no file, so Prometheus cannot load its configuration and exits at start; write --config.file=${escapeText(yml, 500)} ${writtenIn(given)}`,
+        message: `${shownFlag('config.file', given)} names no file, so Prometheus cannot load its configuration and exits at start; ${valueFix('config.file', yml, given, `write --config.file=${escapeText(yml, 500)} ${writtenIn(given)}`)}`,
       },
     ];
   const read = commandConfigFile(command);
@@ -210,7 +281,10 @@ export function configFileFindings(
       : read.flag.value === read.path
         ? `Prometheus reads ${escapeText(read.path, 500)} (its --config.file${read.flag.from === undefined ? '' : `, from ${setBy(read.flag)}`})`
         : `Prometheus reads ${escapeText(read.path, 500)} (${shownFlag('config.file', read.flag)})`;
-  const fix = read.flag === undefined ? `add --config.file=${shownYml} to its ExecStart=` : `point --config.file at ${shownYml} ${writtenIn(read.flag)}`;
+  const fix =
+    read.flag === undefined
+      ? `add --config.file=${shownYml} to its ExecStart=`
+      : valueFix('config.file', yml, read.flag, `point --config.file at ${shownYml} ${writtenIn(read.flag)}`);
   return [
     {
       ...at,
@@ -230,6 +304,10 @@ export function configFileFindings(
 export function listenFindings(command: PrometheusCommand, expect: CommandExpectation, heldInFile?: (flag: CommandFlag) => boolean): Finding[] {
   const at = commandAt(command);
   const findings: Finding[] = [];
+  // Prometheus exits on a --web.listen-address or --web.config.file with no value: that is what it does with either.
+  const valueless = command.valueless?.name;
+  if (valueless === 'web.listen-address') return [valuelessFinding(command, expect.listen)];
+  if (valueless === 'web.config.file') return [valuelessFinding(command, 'FILE')];
   const repeated = repeatedFlag(command, 'web.listen-address');
   if (repeated) findings.push(repeated);
   const listens = command.flags['web.listen-address'];
@@ -237,7 +315,7 @@ export function listenFindings(command: PrometheusCommand, expect: CommandExpect
   const judged: (CommandFlag | undefined)[] =
     listens.length === 0 ? (heldInFile === undefined ? [undefined] : []) : listens.filter((flag) => heldInFile?.(flag) !== true);
   for (const listen of judged) {
-    const fix = `write --web.listen-address=${expect.listen} ${writtenIn(listen)}`;
+    const fix = valueFix('web.listen-address', expect.listen, listen, `write --web.listen-address=${expect.listen} ${writtenIn(listen)}`);
     for (const finding of listenAddressFindings(listen?.value, expect, fix, listen === undefined ? '' : originOf(listen))) findings.push({ ...at, ...finding });
   }
   const tls = repeatedFlag(command, 'web.config.file');

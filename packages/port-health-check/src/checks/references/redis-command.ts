@@ -5,8 +5,7 @@
 // `-` first or last reads more config from stdin, between the two.
 import type { ConfigRef, Service } from '@dsa110/ports';
 import type { Facts } from '../../types.js';
-import { commandArgv } from '@dsa110/ports/systemd';
-import { commandAt, commandDoubt, daemonCommand, pathFromCwd, sameFile, wordVariables, type DaemonCommand } from './daemon-command.js';
+import { commandAt, commandDoubt, daemonCommand, expandedArguments, pathFromCwd, sameFile, type ExpandedArgument } from './daemon-command.js';
 import { isGlob } from './includes.js';
 import { redisWords, type RedisOption, type RedisStart, type VariableOrigin } from './redis.js';
 
@@ -29,10 +28,11 @@ const NOT_SERVING = new Set(['-v', '--version', '-h', '--help', '--test-memory',
  * next argument is its value even when it starts with `--` (`--port --bind` is `port "--bind"`), but for `--save` and
  * `--sentinel`. Undefined when redis-server does not start a server (`--version`, `--help`).
  */
-export function redisArguments(args: readonly string[], origins: readonly (VariableOrigin | undefined)[] = []): RedisArguments | undefined {
+export function redisArguments(args: readonly string[], expanded: readonly Omit<ExpandedArgument, 'value'>[] = []): RedisArguments | undefined {
   if (args[0] !== undefined && NOT_SERVING.has(args[0])) return undefined;
   const file = args[0] !== undefined && !args[0].startsWith('-') ? args[0] : undefined;
-  const lines: { text: string; given: string[]; from?: VariableOrigin }[] = [];
+  const lines: { text: string; given: string[]; from?: VariableOrigin; word?: number }[] = [];
+  const origins = expanded.map((each) => each.from);
   let stdin = false;
   // Whether the last `--name` has its value: the next argument starting with `--` then starts a line of its own.
   let handled = true;
@@ -44,7 +44,8 @@ export function redisArguments(args: readonly string[], origins: readonly (Varia
       continue;
     }
     if (handled && arg.startsWith('--')) {
-      const line: (typeof lines)[number] = { text: `${arg.slice(2)} `, given: [arg] };
+      const word = expanded[index]?.word;
+      const line: (typeof lines)[number] = { text: `${arg.slice(2)} `, given: [arg], ...(word !== undefined && { word }) };
       if (origins[index] !== undefined) line.from = origins[index];
       lines.push(line);
       // A word of its own (`--port`) waits for its value; one of more words (`"--port 7001"`, or unbalanced: sdssplitargs fails) is whole.
@@ -62,6 +63,10 @@ export function redisArguments(args: readonly string[], origins: readonly (Varia
     if (lines.length === 0) lines.push({ text: '', given: [] });
     const line = lines.at(-1)!;
     line.text += `${redisQuoted(arg)} `;
+    // The first value, from a variable the `--name` is not of (`--port $ARGS`): the variable's first word; its fix is there, not a `--port` in it.
+    const from = origins[index];
+    if (from !== undefined && line.from === undefined && line.given.length === 1 && line.word !== undefined && expanded[index]?.word !== line.word)
+      line.from = { ...from, valueFor: line.given[0]! };
     line.given.push(arg);
     line.from ??= origins[index];
     handled = true;
@@ -103,8 +108,11 @@ export function redisStart(
   const at = commandAt(command);
   const doubt = commandDoubt(facts, command);
   if (doubt !== undefined) return { ...at, stdin: false, options: [], doubt };
-  const { args, origins } = expandedWords(facts, command);
-  const read = redisArguments(args, origins);
+  const expanded = expandedArguments(facts, command);
+  const read = redisArguments(
+    expanded.map((each) => each.value),
+    expanded,
+  );
   if (read === undefined) return undefined;
   const reads = configRead(facts, read.file, command.cwd, ref.path);
   const registryNames = ref.path === service.config ? `${service.name}'s config:` : `the path: of ${service.name}'s redis-conf entry`;
@@ -114,29 +122,6 @@ export function redisStart(
     stdin: read.stdin,
     options: read.options,
   };
-}
-
-/**
- * The command's arguments as redis-server gets them (its argv after argv[0]), each with the variable that gave it, as
- * systemd expands each word (commandArgv): `$REDIS_OPTS` becomes the value's words, `${REDIS_PORT}` its value.
- */
-function expandedWords(facts: Pick<Facts, 'units'>, command: DaemonCommand): { args: string[]; origins: (VariableOrigin | undefined)[] } {
-  const { line } = command;
-  const environment = facts.units.get(command.unit)?.environment ?? new Map();
-  const values = new Map([...environment].map(([name, setting]) => [name, setting.value]));
-  const args: string[] = [];
-  const origins: (VariableOrigin | undefined)[] = [];
-  for (const written of line.words.slice(1)) {
-    const variable = line.prefixes.includes(':') ? [] : wordVariables(written);
-    const setting = variable.length === 1 ? environment.get(variable[0]!) : undefined;
-    const from: VariableOrigin | undefined =
-      variable.length === 1 ? { variable: variable[0]!, ...(setting && { set: { file: setting.file, line: setting.line } }) } : undefined;
-    for (const word of commandArgv({ prefixes: line.prefixes, path: line.path, words: [line.words[0]!, written] }, values).slice(1)) {
-      args.push(word);
-      origins.push(from);
-    }
-  }
-  return { args, origins };
 }
 
 /** RedisStart.reads of a command's config file argument (`given`), run from `cwd`, held against the registry's `registryPath`. */

@@ -17,6 +17,7 @@ import {
   type RegistryTakes,
 } from './finding.js';
 import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
+import type { VariableOrigin as ArgumentVariable } from './daemon-command.js';
 
 /** One line the options make, as Redis reads it after the config file: its text, and the arguments that gave it (for a message). */
 export interface RedisOption {
@@ -26,10 +27,13 @@ export interface RedisOption {
   readonly from?: VariableOrigin;
 }
 
-/** A variable an ExecStart= word expands: where the unit sets it (Environment=, an EnvironmentFile= line), or nowhere (systemd expands it to nothing). */
-export interface VariableOrigin {
-  readonly variable: string;
-  readonly set?: { readonly file: string; readonly line: number };
+/**
+ * The variable of the unit whose expansion gave an option's arguments (where the unit sets it, or that it does not),
+ * and `valueFor`, the option's `--name`, when that is a word of the ExecStart= line itself and the variable gives its
+ * value (`--port $ARGS`: the first word of ARGS is the port).
+ */
+export interface VariableOrigin extends ArgumentVariable {
+  readonly valueFor?: string;
 }
 
 /** How a service's unit starts redis-server: what readRedisConf reads besides, or instead of, the registry's file. */
@@ -216,19 +220,34 @@ const shown = (content: string): string => escapeText(content, 200);
  * argument with a space or quote in `"`; with the variable that gave it, where it is set (or that it is not).
  */
 const commandWords = (given: readonly string[], from?: VariableOrigin): string => {
-  const variable = from && escapeText(from.variable, 200);
+  // The reference as the unit writes it: `$REDIS_OPTS`, or `${REDIS_PORT}` in a word.
+  const variable = from && escapeText(from.written, 200);
   const origin =
     from === undefined
       ? ''
       : from.set === undefined
-        ? ` ($${variable}, which the unit does not set, so systemd gives nothing for it)`
-        : ` (from $${variable}, set at ${escapeText(`${from.set.file}:${from.set.line}`, 500)})`;
+        ? ` (${variable}, which the unit does not set, so systemd gives nothing for it)`
+        : ` (from ${variable}, set at ${escapeText(`${from.set.file}:${from.set.line}`, 500)})`;
   return `${shownArguments(given)} in ExecStart=${origin}`;
 };
 
 /** Where an option's fix is written: ` in REDIS_OPTS at FILE:LINE` for one a set variable gave, nothing for ExecStart='s own words. */
 const fixedIn = (from: VariableOrigin | undefined): string =>
   from?.set === undefined ? '' : ` in ${escapeText(from.variable, 200)} at ${escapeText(`${from.set.file}:${from.set.line}`, 500)}`;
+
+/**
+ * The fix that gives an option of the command line `values`: `make it --port 6379` (in the variable that gave it, at
+ * the line that sets it); for an option whose `--name` is the ExecStart= line's own and whose value a variable gives
+ * (`--port $ARGS`), the variable's first words, as writing `--port 6379` there would give `--port --port 6379`.
+ */
+const optionFix = (name: string, values: string, from: VariableOrigin | undefined): string => {
+  if (from?.valueFor === undefined || from.set === undefined) return `make it ${name} ${values}${fixedIn(from)}`;
+  const variable = `${escapeText(from.variable, 200)} at ${escapeText(`${from.set.file}:${from.set.line}`, 500)}`;
+  // `${REDIS_PORT}` is one argument, the whole value; `$ARGS` its words, the first ones the option's.
+  return from.written.startsWith('${')
+    ? `make ${variable} ${values}`
+    : `make ${variable} start with ${values}, then an --option or nothing (the ${escapeText(from.valueFor, 200)} before ${escapeText(from.written, 200)} in ExecStart= takes its words up to the next --option)`;
+};
 
 /** Arguments for a message: each as it is, or in `"` (`\\` and `"` escaped) when it holds a space or a quote or is empty; the whole escaped, a long one cut. */
 const shownArguments = (args: readonly string[]): string =>
@@ -402,7 +421,7 @@ function refusedArguments(
   // Redis reads a port as a whole number from 0 to 65535, without a leading 0 ("argument couldn't be parsed into an integer").
   const none = name === 'port' && args.length === 1 ? notAPort(args[0]!, REDIS_PORT) : undefined;
   if (none !== undefined)
-    return `${none}, so ${REDIS_PORT.refused}; ${option ? `make it --port ${expect.port}${fixedIn(from)}` : portFix('it', expect.port, expect.snippet)}`;
+    return `${none}, so ${REDIS_PORT.refused}; ${option ? optionFix('--port', String(expect.port), from) : portFix('it', expect.port, expect.snippet)}`;
   if (name === 'bind' || args.length === 1) return undefined;
   // `port 6379 # ours`: Redis reads the comment as more arguments (on a command line, a # is no comment at all).
   const fix = args.slice(1).some((arg) => arg.startsWith('#'))
@@ -410,7 +429,9 @@ function refusedArguments(
       ? `remove what follows it${fixedIn(from)}`
       : 'put a comment on a line of its own'
     : name === 'port'
-      ? `give one port, ${option ? '--port ' : ''}${expect.port}${fixedIn(from)}`
+      ? option && from?.valueFor !== undefined
+        ? `give one port: ${optionFix('--port', String(expect.port), from)}`
+        : `give one port, ${option ? '--port ' : ''}${expect.port}${fixedIn(from)}`
       : 'give one file per include';
   return name === 'port'
     ? `port takes one number, so Redis refuses to start ("wrong number of arguments"); ${fix}`
@@ -603,7 +624,7 @@ function portFindings(
   if (value === '0') {
     // Redis 7 takes port 0 for no TCP listener; with no unixsocket it exits ("Configured to not listen anywhere, exiting").
     const fix =
-      port.given !== undefined ? `make it --port ${expect.port}${fixedIn(port.from)}` : portFix({ write: `port ${expect.port}` }, expect.port, expect.snippet);
+      port.given !== undefined ? optionFix('--port', String(expect.port), port.from) : portFix({ write: `port ${expect.port}` }, expect.port, expect.snippet);
     return [
       {
         ...place,
@@ -616,7 +637,9 @@ function portFindings(
   const instead = unless ? undefined : registryInstead(expect, Number(value));
   const over = start.overrides !== undefined ? `, which overrides ${start.overrides}` : '';
   const fix =
-    port.given !== undefined ? `make it --port ${expect.port}${fixedIn(port.from)}${orRegistry(instead)}` : portFix('it', expect.port, expect.snippet, instead);
+    port.given !== undefined
+      ? `${optionFix('--port', String(expect.port), port.from)}${orRegistry(instead)}`
+      : portFix('it', expect.port, expect.snippet, instead);
   return [
     {
       ...place,
@@ -664,7 +687,7 @@ function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: strin
   // An option is named as written, and fixed on the command line.
   const option = bind.given !== undefined;
   const written = option ? commandWords(bind.given!, bind.from) : shown(bind.content);
-  const localhost = option ? `make it --bind 127.0.0.1 -::1${fixedIn(bind.from)} (localhost only)` : 'bind 127.0.0.1 -::1 (localhost only)';
+  const localhost = option ? `${optionFix('--bind', '127.0.0.1 -::1', bind.from)} (localhost only)` : 'bind 127.0.0.1 -::1 (localhost only)';
   // Redis 7: `bind ""` (or none) listens on no TCP address; with no unixsocket it exits ("Configured to not listen anywhere, exiting").
   if (bind.args.every((address) => address === ''))
     return {

@@ -2,6 +2,7 @@
 // followed (sites-enabled/*, conf.d/*.conf), a link there to the file is the file, a copy that differs is named,
 // and a site no include reaches is not served. Without nginx.conf (no nginx here) nothing is said.
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadRegistry, parseRegistry, type Registry } from '@dsa110/ports';
 import { renderSnippets } from '@dsa110/ports/render';
@@ -9,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { checkReferences } from '../../../src/checks/references.js';
 import { gather } from '../../../src/gather.js';
 import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
+import { hasCommand } from '../../../../../test-support/commands.js';
 
 const repoRoot = new URL('../../../../../', import.meta.url).pathname;
 const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
@@ -241,4 +243,39 @@ describe('the main configuration nginx loads from, as its unit starts it', () =>
     const alt = { 'etc/nginx/alt.conf': `events {}\nhttp {\n  include ${SITE};\n}\n`, 'etc/default/nginx': 'NGINX_CONF=/etc/nginx/alt.conf\n' };
     expect(await nginxResults({ ...served, ...alt, [UNIT]: unit(`-c \${NGINX_CONF}`, env) })).toEqual([]);
   });
+});
+
+describe('a main configuration this check cannot read', () => {
+  const root = process.getuid?.() === 0;
+  const UNIT = 'lib/systemd/system/nginx.service';
+  it.skipIf(root && !hasCommand('setpriv', ['--version']))(
+    `is said at the -c that names it, as unknown, with what to do (nginx, started as root, may read it)${root ? '' : ' [as this user, in-process]'}`,
+    async () => {
+      const tree = writeTree(tempDir(), {
+        [SITE.slice(1)]: site.text,
+        'etc/nginx/custom.conf': { text: `events {}\nhttp {\n  include ${SITE};\n}\n`, mode: 0o000 },
+        [UNIT]: '[Service]\nExecStart=/usr/sbin/nginx -c /etc/nginx/custom.conf\n',
+      });
+      const expected = `/${UNIT}:2: this check cannot read the main configuration this command names (-c /etc/nginx/custom.conf): permission denied`;
+      if (!root) {
+        expect(
+          await nginxResults({
+            'etc/nginx/custom.conf': { text: 'events {}\n', mode: 0o000 },
+            [UNIT]: '[Service]\nExecStart=/usr/sbin/nginx -c /etc/nginx/custom.conf\n',
+          }),
+        ).toEqual([expect.stringContaining(`unknown: nginx (80): ${expected} (run as root), so whether nginx loads this file is not checked`)]);
+        return;
+      }
+      // Root without the capabilities that read past a file's mode, as a service account is (the built health check).
+      const bin = join(import.meta.dirname, '../../../bin/port-health-check.js');
+      const drop = ['--inh-caps=-dac_override,-dac_read_search', '--bounding-set=-dac_override,-dac_read_search'];
+      const args = [bin, '--root', tree, '--service', 'nginx', '--no-firewall', '--json'];
+      const run = spawnSync('setpriv', [...drop, process.execPath, ...args], { encoding: 'utf8', env: { ...process.env, DSA110_PORTS_CACHE: 'off' } });
+      expect(run.stderr).toBe('');
+      const report = JSON.parse(run.stdout) as { checks: { check: string; severity: string; reason: string }[] };
+      expect(
+        report.checks.filter((result) => result.check === 'references').map((result) => [result.severity, result.reason.replace(` under ${tree}`, '')]),
+      ).toEqual([['unknown', `nginx (80): ${expected}, even to root, so whether nginx loads this file is not checked`]]);
+    },
+  );
 });

@@ -127,6 +127,27 @@ describe("Prometheus's command line", () => {
     ]);
   });
 
+  it("takes the first word of $ARGS, as systemd splits it, for the value of the line's own flag before it, which the command line holds (checked with Prometheus 2.42)", async () => {
+    const unit = (flag: string, args: string) => ({ [UNIT]: DEBIAN_UNIT.replace('$ARGS', `${flag} $ARGS`), 'etc/default/prometheus': `ARGS="${args}"\n` });
+    const listen = (args: string) => unit('--web.listen-address', args);
+    // `prometheus --web.listen-address 127.0.0.1:29093 --web.page-title=x` listens on 127.0.0.1:29093.
+    expect(await findings(listen('127.0.0.1:9090 --web.page-title=x'))).toEqual([]);
+    expect(await findings(listen('127.0.0.1:9091'))).toEqual([
+      `error prometheus (9090): ${AT}: --web.listen-address=127.0.0.1:9091 (from $ARGS, set at /etc/default/prometheus:1), but the registry says Prometheus uses port 9090; make ARGS at /etc/default/prometheus:1 start with 127.0.0.1:9090 (the --web.listen-address before $ARGS in its ExecStart= takes its first word as its value), or give Prometheus port: 9091 in the registry`,
+    ]);
+    // An empty ARGS gives no word: the flag has no value ("expected argument for flag '--web.listen-address'"), and Prometheus exits.
+    expect(await findings(listen(''))).toEqual([
+      `error prometheus (9090): ${AT}: Prometheus's command line gives --web.listen-address no value (nothing follows it), which Prometheus refuses ("expected argument for flag '--web.listen-address'") and exits at start; write --web.listen-address=127.0.0.1:9090 in its ExecStart=`,
+    ]);
+    // Nor is a word starting with - its value: the file's own --web.listen-address=... does not save it.
+    expect(await findings(listen('--web.listen-address=127.0.0.1:9090'))).toEqual([
+      `error prometheus (9090): ${AT}: Prometheus's command line gives --web.listen-address no value (the word after it, --web.listen-address=127.0.0.1:9090 (from $ARGS, set at /etc/default/prometheus:1), starts with -), which Prometheus refuses ("expected argument for flag '--web.listen-address'") and exits at start; remove the bare --web.listen-address in its ExecStart=`,
+    ]);
+    expect(await findings(unit('--config.file', '/etc/prometheus/alt.yml --web.listen-address=127.0.0.1:9090'))).toEqual([
+      `warning prometheus (9090): ${AT}: Prometheus reads /etc/prometheus/alt.yml (its --config.file, from $ARGS, set at /etc/default/prometheus:1), not /etc/prometheus/prometheus.yml, the prometheus-yml file this check read (its findings are about a file Prometheus does not read); make ARGS at /etc/default/prometheus:1 start with /etc/prometheus/prometheus.yml (the --config.file before $ARGS in its ExecStart= takes its first word as its value), or give Prometheus config: /etc/prometheus/alt.yml in the registry`,
+    ]);
+  });
+
   it("says once what the ARGS file that reaches Prometheus says wrong, at the file's line", async () => {
     expect(await findings({ 'etc/default/prometheus': 'ARGS="--web.listen-address=127.0.0.1:9091"\n' })).toEqual([
       'error prometheus (9090): /etc/default/prometheus:1:28: --web.listen-address=127.0.0.1:9091, but the registry says Prometheus uses port 9090; write the ARGS line `ports snippet prometheus-args` prints, or give Prometheus port: 9091 in the registry',

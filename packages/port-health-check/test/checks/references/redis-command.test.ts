@@ -181,7 +181,36 @@ describe('an option given by a variable, or in a way Redis refuses', () => {
       `error: redis (6379): ${AT}:3: --bind 0.0.0.0 in ExecStart= (from $REDIS_OPTS, set at ${AT}:2) reaches beyond this host (0.0.0.0), but Redis is localhost-only; make it --bind 127.0.0.1 -::1 in REDIS_OPTS at ${AT}:2 (localhost only), or give Redis access: private or public in the registry`,
     ]);
     expect(await redisResults(unit(`ExecStart=/usr/bin/redis-server /etc/redis/redis.conf --port \${REDIS_PORT}\n`))).toEqual([
-      `error: redis (6379): ${AT}:2: --port "" in ExecStart= ($REDIS_PORT, which the unit does not set, so systemd gives nothing for it): "" is not a port Redis accepts (digits from 0 to 65535, no leading 0), so Redis refuses to start; make it --port 6379`,
+      `error: redis (6379): ${AT}:2: --port "" in ExecStart= (\${REDIS_PORT}, which the unit does not set, so systemd gives nothing for it): "" is not a port Redis accepts (digits from 0 to 65535, no leading 0), so Redis refuses to start; make it --port 6379`,
+    ]);
+  });
+
+  it(`names the variable as the unit writes it: \${NAME} in a word, escaped as every text from a file`, async () => {
+    expect(await redisResults(unit(`Environment=P=7001\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf --port \${P}\n`))).toEqual([
+      `error: redis (6379): ${AT}:3: --port 7001 in ExecStart= (from \${P}, set at ${AT}:2), which overrides port 6379 at /etc/redis/redis.conf:2, but the registry says Redis uses port 6379; make P at ${AT}:2 6379, or give Redis port: 7001 in the registry`,
+    ]);
+    expect(await redisResults(unit(`ExecStart=/usr/bin/redis-server /etc/redis/redis.conf --bind \${B\x1b}\n`))).toEqual([
+      expect.stringContaining(`(\${B\\e}, which the unit does not set`),
+    ]);
+  });
+
+  it("after the line's own --port, $ARGS gives its value: the first word of ARGS as systemd splits it, and the fix goes there", async () => {
+    const files = (args: string) => ({
+      ...unit('EnvironmentFile=/etc/default/redis\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf --port $ARGS\n'),
+      'etc/default/redis': `ARGS="${args}"\n`,
+    });
+    const inArgs = `make ARGS at /etc/default/redis:1 start with 6379, then an --option or nothing (the --port before $ARGS in ExecStart= takes its words up to the next --option)`;
+    expect(await redisResults(files('7001 --protected-mode yes'))).toEqual([
+      `error: redis (6379): ${AT}:3: --port 7001 in ExecStart= (from $ARGS, set at /etc/default/redis:1), which overrides port 6379 at /etc/redis/redis.conf:2, but the registry says Redis uses port 6379; ${inArgs}, or give Redis port: 7001 in the registry`,
+    ]);
+    expect(await redisResults(files('6379 --protected-mode yes'))).toEqual([OK]);
+    // Redis 7.0.15 takes the next argument as --port's value even when it starts with -- ('port "--bind" "0.0.0.0"': wrong number of arguments).
+    expect(await redisResults(files('--bind 0.0.0.0'))).toEqual([
+      `error: redis (6379): ${AT}:3: --port --bind 0.0.0.0 in ExecStart= (from $ARGS, set at /etc/default/redis:1): port takes one number, so Redis refuses to start ("wrong number of arguments"); give one port: ${inArgs}`,
+    ]);
+    // An empty ARGS gives no word at all: --port is last, with no value.
+    expect(await redisResults(files(''))).toEqual([
+      `error: redis (6379): ${AT}:3: --port in ExecStart=: port takes one number, so Redis refuses to start ("wrong number of arguments"); give one port, --port 6379`,
     ]);
   });
 
