@@ -196,19 +196,22 @@ function othersReason(
       ? `service ${service}${theirs !== undefined ? ` (unit ${theirs})` : ''}`
       : `services ${services.map((id) => escapeText(id, 64)).join(', ')}`;
   const byHand = `kill ${top}${top === pid ? '' : `: PID ${top} started PID ${pid} and holds the port too, and would start another`}`;
-  // In that service's own unit: the service it would take down. Elsewhere (started by hand, another unit): stopping
-  // that unit changes nothing, and what goes down with it is that port, whatever serves it.
+  // In one of those services' own units: the service it would take down. Elsewhere (started by hand, another unit):
+  // stopping their units changes nothing, and what goes down with it is those ports, whatever serves them.
   // (A user's service manager's unit of that name is not the system's unit the registry names.)
-  const inTheirUnit = context?.unit !== undefined && context.userManager === undefined && context.unit === first.unit;
-  if (services.length === 1 && first.unit !== undefined && !inTheirUnit) {
+  const own = context?.unit !== undefined && context.userManager === undefined ? others.find((p) => p.unit === context.unit) : undefined;
+  if (own === undefined && others.every((p) => p.unit !== undefined)) {
     const runs =
       context?.cgroup === undefined ? 'its unit could not be read' : context.unit === undefined ? 'it runs in no unit' : `it runs in ${describeUnit(context)}`;
-    return `also listens on ${ports}, which the registry gives to ${whose}, though it does not run in that unit (${runs}): signalling it would close that port too; free ${claimed} by hand (${byHand}) if that port may close too`;
+    const [unitWord, closed] = services.length === 1 ? ['that unit', others.length === 1 ? 'that port' : 'those ports'] : ['any of their units', 'those ports'];
+    return `also listens on ${ports}, which the registry gives to ${whose}, though it does not run in ${unitWord} (${runs}): signalling it would close ${closed} too; free ${claimed} by hand (${byHand}) if ${closed} may close too`;
   }
   const stop =
-    theirs !== undefined && services.length === 1
-      ? `${service} first (systemctl stop ${printedShellWord(first.unit!)})`
-      : `${services.length === 1 ? service : 'those services'} first`;
+    own !== undefined
+      ? `${escapeText(own.service!, 64)} first (systemctl stop ${printedShellWord(own.unit!)})`
+      : theirs !== undefined && services.length === 1
+        ? `${service} first (systemctl stop ${printedShellWord(first.unit!)})`
+        : `${services.length === 1 ? service : 'those services'} first`;
   return `also listens on ${ports}, which the registry gives to ${whose}: signalling it would take ${services.length === 1 ? 'that service' : 'them'} down too; stop ${stop}, or free ${claimed} by hand (${byHand}) if ${services.length === 1 ? 'it' : 'they'} may go down`;
 }
 

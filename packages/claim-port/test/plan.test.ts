@@ -524,4 +524,28 @@ describe("planClaim: a holder that also listens on another service's port", () =
     ).toContain('though it does not run in that unit (it runs in admin.service (of user@1000.service))');
     expect(reasonWith({ cgroup: '/system.slice/admin.service', unit: 'admin.service' })).toContain('stop admin first (systemctl stop admin.service)');
   });
+
+  it("on two services' ports: by hand where it runs in neither unit (stopping them changes nothing), else the service whose unit it runs in", () => {
+    const holder = proc({ pid: 4242 });
+    const two = new Map([
+      [
+        4242,
+        [
+          { port: 8001, transport: 'tcp' as const, service: 'admin', unit: 'admin.service' },
+          { port: 9090, transport: 'tcp' as const, service: 'prometheus', unit: 'prometheus.service' },
+        ],
+      ],
+    ]);
+    const reasonWith = (context: object) => {
+      const plan = planClaim({ ...base, listeners: [listener([holder])], otherPorts: two, context: { holders: new Map([[4242, context]]) } });
+      return plan.kind === 'refuse' ? plan.refusals[0]!.reason : '';
+    };
+    expect(reasonWith({ cgroup: '/user.slice/session-3.scope' })).toBe(
+      'PID 4242 (node) also listens on ports 8001 (admin) and 9090 (prometheus), which the registry gives to services admin, prometheus, though it does not run in any of their units (it runs in no unit): ' +
+        'signalling it would close those ports too; free port 8000 by hand (kill 4242) if those ports may close too',
+    );
+    expect(reasonWith({ cgroup: '/system.slice/prometheus.service', unit: 'prometheus.service' })).toContain(
+      'signalling it would take them down too; stop prometheus first (systemctl stop prometheus.service), or free port 8000 by hand (kill 4242) if they may go down',
+    );
+  });
 });
