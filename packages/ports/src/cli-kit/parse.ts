@@ -81,6 +81,8 @@ export class UsageError extends Error {
 
 /** Parse `argv` against `options` (strict); throws UsageError with one clear line. */
 export function parseCommandLine<O extends Options>(argv: readonly string[], options: O, settings: ParseOptions): Parsed<O> {
+  const typographic = typographicOption(argv, options as unknown as Flags);
+  if (typographic !== undefined) throw new UsageError(typographic);
   let args = [...argv];
   if (settings.negativeNumbers) {
     // parseArgs reads `-1` as a short option. A negative number after a value
@@ -129,6 +131,43 @@ export function parseCommandLine<O extends Options>(argv: readonly string[], opt
     throw new UsageError(max === 0 ? `unexpected argument ${extra.join(' ')}; ${settings.hint}` : `too many arguments (${extra.join(' ')}); ${settings.hint}`);
   }
   return parsed;
+}
+
+/**
+ * Dashes a word processor, a web page or a chat makes of `--` and `-` (en and em dash, hyphen, figure dash, minus
+ * sign, and their small and full-width forms): a command copied from such a page reaches the bin as `—dry-run`,
+ * which parseArgs takes for an operand ("one port at a time").
+ */
+const TYPOGRAPHIC_DASHES = /^[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]+/u;
+
+/**
+ * The line for the first word before `--` that is a declared option written with typographic dashes (`—dry-run`,
+ * `–-json=x`, `–V`), or undefined. Only a declared name counts: a value or an operand that starts with such a dash
+ * is left to the command.
+ */
+function typographicOption(argv: readonly string[], flags: Flags): string | undefined {
+  const end = argv.indexOf('--');
+  const words = end < 0 ? argv : argv.slice(0, end);
+  // The value of the option before it (`--registry —x.yaml`) is that option's, whatever it starts with.
+  const takesValue = (word: string | undefined) =>
+    word !== undefined &&
+    !word.includes('=') &&
+    (word.startsWith('--')
+      ? flags[word.slice(2)]?.type === 'string'
+      : /^-[^-]$/.test(word) && Object.values(flags).some((flag) => flag.short === word[1] && flag.type === 'string'));
+  for (const [index, word] of words.entries()) {
+    const dashes = TYPOGRAPHIC_DASHES.exec(word)?.[0];
+    if (dashes === undefined || takesValue(words[index - 1])) continue;
+    const rest = word.slice(dashes.length).replace(/^-+/, '');
+    const name = rest.split('=')[0]!;
+    const long = Object.hasOwn(flags, name) ? `--${name}` : undefined;
+    const short = name.length === 1 ? Object.values(flags).find((flag) => flag.short === name)?.short : undefined;
+    const meant = long ?? (short === undefined ? undefined : `-${short}`);
+    if (meant === undefined) continue;
+    const first = dashes.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    return `${quoteValue(word)} starts with U+${first}, a typographic dash, not "-" (a command copied from a web page or a document); did you mean ${meant}${escapeText(rest.slice(name.length), 200)}?`;
+  }
+  return undefined;
 }
 
 /** parseArgs' messages, one line each: the option named as typed, and what to do (a value's `needs` from its declaration). */

@@ -204,6 +204,14 @@ export async function main(
       throw new UsageError(`no command given (got ${argv.map(printedShellWord).join(' ')}); commands: ${NAMES.join(', ')}`);
     }
     if (!isCommand(commandName)) {
+      // A global option written with typographic dashes (`ports —registry x.yaml list`, copied from a page) is no command:
+      // parseCommandLine names it, with the option meant.
+      try {
+        parseCommandLine([commandName], GLOBAL_FLAGS, { maxPositionals: Infinity, hint: GLOBAL_USAGE_HINT });
+      } catch (error) {
+        if (!(error instanceof ParseError)) throw error;
+        throw new UsageError(`ports: ${error.message}`);
+      }
       // `ports --out DIR monitoring`: a command's option before the command takes no value there, so its value looked like the command.
       const previous = argv[commandIndex - 1];
       const later = argv.slice(commandIndex + 1).find(isCommand);

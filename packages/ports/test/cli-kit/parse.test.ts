@@ -85,6 +85,19 @@ describe('parseCommandLine', () => {
   it('names an unexpected operand when none is taken', () => {
     expect(problem(['api'], 0)).toBe('unexpected argument "api"; see tool --help');
   });
+
+  it('names an option written with typographic dashes (a command copied from a page), with the one meant; other words with them are left alone', () => {
+    const why = (word: string, code: string) =>
+      `"${word}" starts with U+${code}, a typographic dash, not "-" (a command copied from a web page or a document); did you mean`;
+    expect(problem(['8000', '\u2014json'])).toBe(`${why('\u2014json', '2014')} --json?`);
+    expect(problem(['\u2013-timeout=5\u001b[2J', '8000'])).toBe(`${why('\u2013-timeout=5\\e[2J', '2013')} --timeout=5\\e[2J?`);
+    expect(problem(['\u2212V'])).toBe(`${why('\u2212V', '2212')} -V?`);
+    expect(problem(['\uff0d\uff0dhelp'])).toBe(`${why('\uff0d\uff0dhelp', 'FF0D')} --help?`);
+    // A value or an operand that starts with one is the command's to judge; so is anything after --.
+    expect(parse(['--timeout', '\u2014json'])).toEqual({ values: { timeout: '\u2014json' }, positionals: [] });
+    expect(parse(['\u2014notes'])).toEqual({ values: {}, positionals: ['\u2014notes'] });
+    expect(parse(['--', '\u2014json'])).toEqual({ values: {}, positionals: ['\u2014json'] });
+  });
 });
 
 describe('conventions', () => {

@@ -535,6 +535,9 @@ describe('usage', () => {
       // An option with one dash before the command takes no value: it is the mistake named, not its value as a command.
       [['-registry', 'x.yaml', 'list'], /^ports: unknown option -registry; did you mean --registry\?\n/],
       [['-r', 'x.yaml', 'list'], /^ports: unknown option -r; usage: ports \[--registry PATH\] <command> \[options\]\n/],
+      // Typographic dashes (a command copied from a page): the option meant, before the command or after it.
+      [['\u2014registry', 'x.yaml', 'list'], /^ports: "\u2014registry" starts with U\+2014, a typographic dash, not "-" .*; did you mean --registry\?\n/],
+      [['list', '\u2013\u2013json'], /^ports list: "\u2013\u2013json" starts with U\+2013, a typographic dash, not "-" .*; did you mean --json\?\n/],
     ];
     for (const [args, message] of cases) {
       const run = await ports(args);
