@@ -11,7 +11,7 @@ import { type ClaimRoot, claimRootText, pathOutsideRoot } from './root-directory
 import { escapeText } from '../escape.js';
 import { REGISTRY_ENV } from '../load.js';
 import { describeArgument, listProblem, objectArgument, portArgument, stringArgument, stringListArgument } from '../arguments.js';
-import { isUnreadPart } from './effective.js';
+import { isUnreadPart, SOCKET_DROP_IN } from './effective.js';
 import { claimPortArgument, parseClaimArgs } from './claim-args.js';
 import { extractWord, parseExec, SYSTEMD_WHITESPACE, simplifyPath } from './words.js';
 
@@ -318,7 +318,9 @@ export function skippedDropInProblem(part: Pick<SkippedDropIn, 'path' | 'reason'
   if (part.hides !== undefined) stringArgument('skippedDropInProblem', 'part.hides', part.hides, 'a path (a string) or left out');
   const under = (path: string) => escapeText(`${root === '/' ? '' : root.replace(/\/+$/, '')}${path}`);
   const hides = part.hides === undefined ? '' : ` (nor ${under(part.hides)}, the drop-in of its name lower in the search path, which it hides)`;
-  return `its drop-in ${under(part.path)} cannot be opened: ${part.reason}; systemd skips it without a word and loads ${escapeText(unit)} without its settings${hides}; fix the link or remove it`;
+  // systemd logs a socket's failed open; a link to nothing or a loop it passes over in silence.
+  const socket = part.reason === SOCKET_DROP_IN;
+  return `its drop-in ${under(part.path)} cannot be opened: ${part.reason}; systemd skips it${socket ? '' : ' without a word'} and loads ${escapeText(unit)} without its settings${hides}; ${socket ? 'remove it' : 'fix the link or remove it'}`;
 }
 
 /**

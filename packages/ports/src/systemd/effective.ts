@@ -1113,6 +1113,18 @@ function listDropIns(root: string, path: string, unreadable: Unreadable): string
   }
 }
 
+/** Why a drop-in that is a socket is skipped (skippedDropInProblem says to remove it: there is no link to fix). */
+export const SOCKET_DROP_IN = 'it is a socket, which nobody can open as a file';
+
+/** Whether `path` (links followed) is a socket. */
+function isSocket(path: string): boolean {
+  try {
+    return statSync(path).isSocket();
+  } catch {
+    return false;
+  }
+}
+
 /** What readConfig reads: a drop-in, with the bytes of its name; else a unit file, with the path of a copy lower in the search path that systemd does not read. */
 type ConfigRole = { readonly dropInName: Uint8Array; readonly hides?: string | undefined } | { readonly shadowed: string | undefined };
 
@@ -1156,8 +1168,10 @@ function readConfig(root: string, relative: string, unreadable: Unreadable, role
     // A drop-in systemd cannot open either, whoever runs it (a loop of links, a link to nothing): it reads nothing from
     // it and goes on (unit_load_dropin() passes config_parse() no flags: not even a warning), and the unit loads. A
     // certainty, not an unknown; a drop-in of its name lower down is not read instead (checked with systemd-analyze verify).
-    if (dropInName && 'dropInName' in role && (code === 'ELOOP' || (missing && leadsNowhere !== undefined))) {
-      const reason = code === 'ELOOP' ? listingError(error) : leadsNowhere!;
+    // So is a socket: open(2) of one fails (ENXIO) for root too, and systemd logs that and goes on.
+    const socket = dropInName !== undefined && !missing && isSocket(join(root, inside ?? shown));
+    if (dropInName && 'dropInName' in role && (code === 'ELOOP' || socket || (missing && leadsNowhere !== undefined))) {
+      const reason = code === 'ELOOP' ? listingError(error) : socket ? SOCKET_DROP_IN : leadsNowhere!;
       unreadable.skipped.push({ path: shown, reason, ...(role.hides !== undefined && { hides: role.hides }) });
     }
     // A unit file that is a loop of links: systemd's fopen() fails with ELOOP as this read does, whoever runs it.

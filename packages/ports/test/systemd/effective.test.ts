@@ -8,6 +8,7 @@ import type { UnitFacts } from '../../src/systemd/types.js';
 import { tempDir, type TreeEntry, writeTree } from '../../../../test-support/tree.js';
 import { runModuleAsNobody, worldReadableBundle } from '../../../../test-support/index.js';
 import { verifyOutcome } from './corpus-model.js';
+import { skippedDropInProblem } from '../../src/systemd/claim-verdict.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
 const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((path) => existsSync(path));
@@ -312,6 +313,41 @@ describe('the unit file: the one systemd takes, never a copy below it', () => {
     expect(said).toContain('Environment: KEPT=1');
     expect(said).toContain('/bin/etc');
     expect(said).not.toContain('/bin/lib');
+  });
+
+  it('skips a drop-in that is a socket, which systemd cannot open either (the unit loads, with the drop-ins after it): never unread', () => {
+    const DROP_INS = `etc/systemd/system/${UNIT}.d`;
+    const root = writeTree(tempDir(), {
+      ...around,
+      [ETC_FILE]: '[Service]\nExecStart=/usr/bin/redis-server\n',
+      [`${DROP_INS}/40-env.conf`]: '[Service]\nEnvironment=KEPT=1\n',
+    });
+    const socket = join(root, DROP_INS, '30-sock.conf');
+    const made = spawnSync('python3', ['-c', 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', socket]);
+    expect(made.status, String(made.stderr)).toBe(0);
+    const loaded = loadUnit(root, UNIT);
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.unread).toBeUndefined();
+    expect(loaded.skippedDropIns).toEqual([{ path: `/${DROP_INS}/30-sock.conf`, reason: 'it is a socket, which nobody can open as a file' }]);
+    expect(skippedDropInProblem(loaded.skippedDropIns![0]!, UNIT, '/')).toBe(
+      `its drop-in /${DROP_INS}/30-sock.conf cannot be opened: it is a socket, which nobody can open as a file; systemd skips it and loads ${UNIT} without its settings; remove it`,
+    );
+    expect(loaded.dropIns.map((file) => file.path)).toEqual([
+      `/usr/lib/systemd/system/${UNIT}.d/10-lib.conf`,
+      `/${DROP_INS}/20-etc.conf`,
+      `/${DROP_INS}/40-env.conf`,
+    ]);
+    if (!analyze) return;
+    const run = spawnSync(analyze, ['verify', '--man=no', `--root=${root}`, UNIT], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_LEVEL: 'debug' },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    const said = `${run.stdout}${run.stderr}`;
+    expect(said).toContain('Unit Load State: loaded');
+    expect(said).toContain('Environment: KEPT=1');
+    expect(said).toContain('/bin/etc');
+    expect(said).toContain('/bin/lib');
   });
 
   it('takes no template for an instance whose own unit file cannot be read, as systemd takes none', () => {
