@@ -11,7 +11,7 @@ import { CONFIG_KINDS, type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Regis
 import { decodeKeepingBadBytes, normalizeAddress, readListenSocketsSync, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, isElfHead, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
-import { grafanaCommand, grafanaPaths } from './checks/grafana-command.js';
+import { grafanaCommand, grafanaConfigFile, grafanaHome, grafanaPaths } from './checks/grafana-command.js';
 import { effectivePort } from './effective-port.js';
 import { daemonCommand, pathFromCwd } from './checks/references/daemon-command.js';
 import { redisArguments } from './checks/references/redis-command.js';
@@ -119,6 +119,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...redisFilePaths(redisCommands),
     ...prometheusFilePaths(services, unitMap),
   ]);
+  const grafanaFiles = readGrafanaFiles(root, services, unitMap, daemonFiles, configs);
   const includes = readIncludes(root, services, unitMap, configs, redisCommands);
   const nginxLoads = readNginxLoads(root, services, unitMap, configs);
   const prometheusFiles = readPrometheusFiles(root, options.registry, services, configs);
@@ -195,6 +196,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(defaultStartTimeout && { defaultStartTimeout }),
     configs,
     ...(daemonFiles.size > 0 && { daemonFiles }),
+    ...(grafanaFiles.size > 0 && { grafanaFiles }),
     ...(includes.size > 0 && { includes }),
     ...(nginxLoads.size > 0 && { nginxLoads }),
     ...(prometheusFiles.size > 0 && { prometheusFiles }),
@@ -800,6 +802,35 @@ function grafanaFilePaths(services: readonly Service[], units: ReadonlyMap<strin
     const command = wanted?.ini === 'grafana.ini' ? grafanaCommand({ units }, service) : undefined;
     return wanted === undefined || command === undefined ? [] : [wanted.file, ...grafanaPaths(command)];
   });
+}
+
+/**
+ * grafanaFiles: for each service whose port is in grafana.ini, the layers Grafana reads under it, read under the root:
+ * its homepath's conf/defaults.ini (when the homepath is known and the file there), and the config file it reads
+ * when that is another than the registry's (its --config, or its homepath's conf/custom.ini), whose keys then count.
+ */
+function readGrafanaFiles(
+  root: string,
+  services: readonly Service[],
+  units: ReadonlyMap<string, UnitFacts>,
+  daemonFiles: ReadonlyMap<string, DaemonFile | undefined>,
+  configs: ReadonlyMap<string, ConfigFileFacts>,
+): Map<string, ConfigFileFacts> {
+  const files = new Map<string, ConfigFileFacts>();
+  for (const service of services) {
+    const wanted = configKey(service);
+    const command = wanted?.ini === 'grafana.ini' ? grafanaCommand({ units }, service) : undefined;
+    if (command === undefined) continue;
+    const home = grafanaHome(command, daemonFiles);
+    const defaults = home === undefined ? undefined : pathFromCwd('conf/defaults.ini', home);
+    const reads = grafanaConfigFile(command, daemonFiles)?.path;
+    for (const path of [defaults, reads]) {
+      // Not there: no layer (a missing defaults.ini or --config file is its own finding, a missing custom.ini none).
+      if (path === undefined || !path.startsWith('/') || files.has(path) || configs.has(path) || daemonFiles.get(path)?.missing) continue;
+      files.set(path, readConfigFile(root, path));
+    }
+  }
+  return files;
 }
 
 /**

@@ -252,6 +252,12 @@ export interface Facts {
    * that file, or not there; undefined for one that could not be looked at (permission denied). Only for daemons whose unit's command line was read.
    */
   readonly daemonFiles?: ReadonlyMap<string, DaemonFile | undefined>;
+  /**
+   * By path, read under the root: the files Grafana builds its settings from besides the registry's config: its
+   * homepath's conf/defaults.ini, and the config file it reads when that is another (grafana-command.ts). Only for a
+   * Grafana whose unit's command line was read, and only files that are there.
+   */
+  readonly grafanaFiles?: ReadonlyMap<string, ConfigFileFacts>;
   /** By site file path: whether nginx loads it (only when its main configuration is there and every include of it could be read), or cannot start. */
   readonly nginxLoads?: ReadonlyMap<string, NginxLoad>;
   /** What each include in those files (nginx's, Redis's) names, by its path or glob, read under the root. */

@@ -21,6 +21,11 @@ export interface SettingKey {
    * http_port 3000): what an empty `cfg:` word gives, as Grafana applies it, then reads the empty value as this.
    */
   readonly builtIn?: string;
+  /**
+   * The layer under the file, when known: Grafana's homepath's conf/defaults.ini, read first, whose key counts when
+   * the file (and the command line's cfg:default.) leave it unset or empty; `problem` when it could not be read.
+   */
+  readonly defaults?: { readonly file: string; readonly text?: string; readonly problem?: string };
 }
 
 /**
@@ -95,9 +100,17 @@ export type ResolvedSetting =
        * or `GF_SERVER_KEY=`, a variable of its environment. The fix is there: an edit of the file changes nothing.
        */
       readonly override?: string;
+      /** The file to write the key in, when the value came from a layer under it (Grafana's defaults.ini, never to be edited). */
+      readonly setIn?: string;
     }
   | { readonly kind: 'unset' }
-  | { readonly kind: 'unknown'; readonly reason: string; readonly at?: string };
+  | {
+      readonly kind: 'unknown';
+      readonly reason: string;
+      readonly at?: string;
+      /** No layer over Grafana's defaults.ini sets the key, and defaults.ini could not be read: its value would be that file's. */
+      readonly defaultsUnread?: true;
+    };
 
 /**
  * `key` of the config file, as the program gets it: the unit's Environment= and EnvironmentFile= (what systemd
@@ -148,19 +161,54 @@ export function resolveSetting(facts: Pick<Facts, 'units' | 'root'>, service: Se
     };
   }
   const setting = findSetting(text, wanted.key, wanted.section);
-  // The command line's default, over Grafana's own: the file's key wins, unless left empty (Grafana skips an empty one).
-  const fallback = command?.properties.get(`default.${property}`);
+  const { defaults } = wanted;
+  // The command line's default, over Grafana's defaults.ini (only a key defaults.ini has: Grafana applies it to those):
+  // the file's key wins, unless left empty (Grafana skips an empty one).
+  const overDefaults = defaults?.text === undefined || findSetting(defaults.text, wanted.key, wanted.section) !== undefined;
+  const fallback = overDefaults ? command?.properties.get(`default.${property}`) : undefined;
   if (fallback === '' && commandAt !== undefined && (!setting || setting.value === ''))
     return emptyWord(facts, service, wanted, `cfg:default.${property}=`, commandAt);
   if (fallback !== undefined && commandAt !== undefined && (!setting || setting.value === '')) {
     const written = `sets cfg:default.${property}=${escapeText(fallback, 200)}, which ${wanted.file} does not override`;
     return expanded(facts, service, { value: fallback, written, placed: `${commandAt.at}${under}`, place: commandAt }, subject);
   }
+  if (defaults !== undefined && (!setting || setting.value === '')) return fromDefaults(facts, service, wanted, defaults, subject);
   if (!setting) return { kind: 'unset' };
   const at = `${wanted.file}:${setting.line}`;
   const written = `sets ${wanted.key} = ${escapeText(setting.value, 200)}`;
   const place = { at, file: wanted.file, line: setting.line, column: setting.column };
   return expanded(facts, service, { value: setting.value, written, placed: `${at}:${setting.column}${under}`, place }, subject);
+}
+
+/**
+ * `key` as Grafana's defaults.ini gives it, when nothing over it does: its line (the fix is the file's key, written in
+ * `wanted.file`: defaults.ini is the package's, replaced on upgrade); unset when it sets none or an empty one (Grafana
+ * then takes its own default); unknown when it could not be read.
+ */
+function fromDefaults(
+  facts: Pick<Facts, 'units' | 'root'>,
+  service: Service,
+  wanted: SettingKey,
+  defaults: NonNullable<SettingKey['defaults']>,
+  subject: string,
+): ResolvedSetting {
+  const under = facts.root === '/' ? '' : ` under ${facts.root}`;
+  const section = wanted.section !== undefined ? ` in [${wanted.section}]` : '';
+  if (defaults.text === undefined) {
+    return {
+      kind: 'unknown',
+      reason: `${wanted.file}${under} sets no ${wanted.key}${section}, so ${service.name} takes the one in its homepath's ${defaults.file}, which cannot be read (${defaults.problem ?? 'not read'}), so ${subject} cannot be told`,
+      at: wanted.file,
+      defaultsUnread: true,
+    };
+  }
+  const setting = findSetting(defaults.text, wanted.key, wanted.section);
+  if (!setting || setting.value === '') return { kind: 'unset' };
+  const at = `${defaults.file}:${setting.line}`;
+  const written = `sets ${wanted.key} = ${escapeText(setting.value, 200)} (${service.name}'s defaults), which ${wanted.file} does not set`;
+  const place = { at, file: defaults.file, line: setting.line, column: setting.column };
+  const found = expanded(facts, service, { value: setting.value, written, placed: `${at}:${setting.column}${under}`, place }, subject);
+  return found.kind === 'set' ? { ...found, setIn: wanted.file } : found;
 }
 
 /**

@@ -7,7 +7,7 @@ import { CONFIG_KINDS, escapeText, type ConfigKind, type Service } from '@dsa110
 import { effectivePort } from '../effective-port.js';
 import { overrideFix, resolveSetting, type ResolvedSetting, type SettingKey } from './config-setting.js';
 import { goPort } from './go-port.js';
-import { grafanaCommand, grafanaConfigFile, type GrafanaCommand } from './grafana-command.js';
+import { grafanaCommand, grafanaConfigFile, grafanaHome, type GrafanaCommand } from './grafana-command.js';
 import { pathFromCwd, sameFile } from './references/daemon-command.js';
 import { checkGrafanaServer } from './grafana-server.js';
 import { portsCommand } from '../ports-command.js';
@@ -124,7 +124,10 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
   if (commandFinding?.severity === 'error') return [placedResult(facts, result, commandFinding, wanted.file)];
   // Grafana reads another file: its keys are that file's, but a cfg:SECTION.KEY= word wins over any file (applied
   // last), so each one the command line gives is still held, with the warning.
-  if (commandFinding) return [placedResult(facts, result, commandFinding, wanted.file), ...checkGrafana(facts, service, wanted, port, result, command!)];
+  if (commandFinding) {
+    const reads = commandFinding.severity === 'warning' ? otherFile(facts, command!) : undefined;
+    return [placedResult(facts, result, commandFinding, wanted.file), ...checkGrafana(facts, service, wanted, port, result, command!, reads)];
+  }
   const config = facts.configs.get(wanted.file);
   if (!config || config.text === undefined) {
     const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
@@ -134,13 +137,42 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
   if (wanted.readBy === 'redis-conf') return checkRedisPort(facts, service, { file: wanted.file, text, port }, result);
   if (wanted.ini !== 'grafana.ini')
     return checkPortKey(facts, resolveSetting(facts, service, text, wanted, 'the port'), { wanted, service, port, snippet: undefined }, result);
-  return checkGrafana(facts, service, wanted, port, result, command, text);
+  return checkGrafana(facts, service, wanted, port, result, command, { file: wanted.file, text });
 }
 
 /**
- * grafana.ini's http_port and Grafana's other [server] keys, as Grafana gets them (each overridden by its GF_SERVER_
- * variable and the command line's cfg:server.KEY=). Without `text` (Grafana reads another file than the registry's),
- * only the keys a cfg:server.KEY= word sets, whichever file Grafana reads.
+ * The other config file Grafana reads (commandLineFinding's warning): its path, and its text when read (a
+ * conf/custom.ini that is not there is an empty layer: Grafana reads none), whose keys then count.
+ */
+function otherFile(facts: Pick<Facts, 'daemonFiles' | 'grafanaFiles'>, command: GrafanaCommand): { file: string; text?: string } | undefined {
+  const files = facts.daemonFiles ?? new Map();
+  const reads = grafanaConfigFile(command, files);
+  if (reads === undefined) return undefined;
+  if (reads.by === 'homepath' && files.get(reads.path)?.missing === true) return { file: reads.path, text: '' };
+  const text = facts.grafanaFiles?.get(reads.path)?.text;
+  return { file: reads.path, ...(text !== undefined && { text }) };
+}
+
+/**
+ * Grafana's homepath's conf/defaults.ini as a layer under the file (its text, or why it could not be read); undefined
+ * when the homepath is not known (no command line read, a wrapper script) or the file is not there.
+ */
+function defaultsLayer(facts: Pick<Facts, 'daemonFiles' | 'grafanaFiles' | 'configs'>, command: GrafanaCommand | undefined): SettingKey['defaults'] {
+  const files = facts.daemonFiles ?? new Map();
+  const home = command && grafanaHome(command, files);
+  const file = home === undefined ? undefined : pathFromCwd('conf/defaults.ini', home);
+  if (file === undefined || !files.has(file) || files.get(file)?.missing === true) return undefined;
+  // A file not looked at (a directory on its way this check may not search) cannot be read either.
+  const read = facts.grafanaFiles?.get(file) ?? facts.configs.get(file);
+  if (read?.text !== undefined) return { file, text: read.text };
+  return { file, problem: read?.problem ?? 'a directory on its way cannot be searched (run as root)' };
+}
+
+/**
+ * grafana.ini's http_port and Grafana's other [server] keys, as Grafana gets them: its homepath's conf/defaults.ini,
+ * cfg:default.server.KEY=, the file it reads (`reads`: the registry's, or another its command line names), its
+ * GF_SERVER_ variable, cfg:server.KEY=. Without the text of the file it reads (not read, or not known to be another),
+ * only the keys a cfg:server.KEY= word sets; in another file, a key no layer sets is not held (the warning says it).
  */
 function checkGrafana(
   facts: Facts,
@@ -149,40 +181,59 @@ function checkGrafana(
   port: number,
   result: ReturnType<typeof serviceResult>,
   command: GrafanaCommand | undefined,
-  text?: string,
+  reads?: { readonly file: string; readonly text?: string },
 ): CheckResult[] {
+  const text = reads?.text;
+  const another = reads !== undefined && reads.file !== wanted.file;
+  // The file Grafana reads: the one each finding names, and the one to change.
+  const file = reads?.file ?? wanted.file;
+  const defaults = text === undefined ? undefined : defaultsLayer(facts, command);
   // The command that prints the file as the registry wants it (`ports snippet grafana-ini`).
   const snippet = portsCommand(facts, ['snippet', 'grafana-ini'], [service]);
   const commandLine = command && { commandLine: command };
   const { envPrefix } = INI_FILES['grafana.ini']!;
   const section = wanted.section!;
-  const resolve = (key: string, subject: string) =>
-    text === undefined && !command?.properties.has(`${section}.${key}`)
-      ? undefined
-      : resolveSetting(
-          facts,
-          service,
-          text ?? '',
-          {
-            file: wanted.file,
-            key,
-            section,
-            envOverride: envOverrideOf(envPrefix, section, key),
-            ...commandLine,
-            ...(Object.hasOwn(GRAFANA_BUILT_IN, key) && { builtIn: GRAFANA_BUILT_IN[key] }),
-          },
-          subject,
-        );
+  // The keys no layer over an unreadable defaults.ini sets: held as unset, as before defaults.ini was read, and a
+  // finding that gives is unknown instead (its value is that file's); one that passes says nothing more.
+  const unread = new Map<string, Extract<ResolvedSetting, { kind: 'unknown' }>>();
+  const resolve = (key: string, subject: string): ResolvedSetting | undefined => {
+    if (text === undefined && !command?.properties.has(`${section}.${key}`)) return undefined;
+    const found = resolveSetting(
+      facts,
+      service,
+      text ?? '',
+      {
+        file,
+        key,
+        section,
+        envOverride: envOverrideOf(envPrefix, section, key),
+        ...commandLine,
+        ...(Object.hasOwn(GRAFANA_BUILT_IN, key) && { builtIn: GRAFANA_BUILT_IN[key] }),
+        ...(defaults !== undefined && { defaults }),
+      },
+      subject,
+    );
+    if (found.kind === 'unknown' && found.defaultsUnread) unread.set(key, found);
+    const unset = found.kind === 'unset' || unread.has(key);
+    return another && unset ? undefined : unset ? { kind: 'unset' } : found;
+  };
+  const orUnknown = (key: string | undefined, found: CheckResult): CheckResult => {
+    const why = key === undefined || found.severity === 'ok' ? undefined : unread.get(key);
+    return why === undefined ? found : result('unknown', why.reason, why.at);
+  };
+  const held = { ...wanted, file };
   // A command line that cannot be told leaves every key unknown for the one reason: said once, not once a key.
   if (command?.doubt !== undefined) {
     const doubt = resolve(wanted.key, `${service.name}'s port, protocol, http_addr and root_url`);
-    return doubt === undefined ? [] : checkPortKey(facts, doubt, { wanted, service, port, snippet }, result);
+    return doubt === undefined ? [] : checkPortKey(facts, doubt, { wanted: held, service, port, snippet }, result);
   }
   const portSetting = resolve(wanted.key, 'the port');
   return [
-    ...(portSetting === undefined ? [] : checkPortKey(facts, portSetting, { wanted, service, port, snippet }, result)),
-    ...checkGrafanaServer({ service, port, file: wanted.file, snippet, under: facts.root === '/' ? '' : ` under ${escapeText(facts.root)}` }, resolve).map(
-      (found) => result(found.severity, found.reason, found.at),
+    ...(portSetting === undefined
+      ? []
+      : checkPortKey(facts, portSetting, { wanted: held, service, port, snippet }, result).map((found) => orUnknown(wanted.key, found))),
+    ...checkGrafanaServer({ service, port, file, snippet, under: facts.root === '/' ? '' : ` under ${escapeText(facts.root)}` }, resolve).map((found) =>
+      orUnknown(found.key, result(found.severity, found.reason, found.at)),
     ),
   ];
 }
@@ -290,7 +341,12 @@ function checkPortKey(
   // Wrong: placed as every config-file finding is (file:line:col under ROOT), with the line to write, the snippet
   // command, and (for a port) the registry change that would make the file right instead.
   // The key's own line of the config file: the line to write; an override or a ${VAR} (in a unit): set it.
-  const fix = resolved.file === wanted.file && resolved.variable === undefined ? { write: `${wanted.key} = ${port}${section}` } : 'it';
+  const fix =
+    resolved.setIn !== undefined
+      ? { write: `${wanted.key} = ${port}${section} in ${resolved.setIn}` }
+      : resolved.file === wanted.file && resolved.variable === undefined
+        ? { write: `${wanted.key} = ${port}${section}` }
+        : 'it';
   const place = { file: resolved.file, line: resolved.line, ...(resolved.column !== undefined && { column: resolved.column }) };
   const reading = typeof wanted.portSyntax === 'object' ? wanted.portSyntax : undefined;
   const none = notAPort(resolved.value, reading);

@@ -160,20 +160,33 @@ function lastVariable(words: readonly string[], flag: RegExp): string | undefine
 const parentOf = (dir: string): string => dir.slice(0, dir.replace(/\/+$/, '').lastIndexOf('/')) || '/';
 
 /**
- * Pure: the paths gather looks at (daemonFiles) to tell which file `command` makes Grafana read: the --config file;
- * without one, its executable (the ELF program, or a wrapper script that may add a --config), and, for its homepath
- * (--homepath, else its working directory when conf/defaults.ini is there, else the one above when it is there),
- * the conf/defaults.ini and conf/custom.ini it may read.
+ * Pure: the paths gather looks at (daemonFiles) to tell which files `command` makes Grafana read: the --config file;
+ * its executable (the ELF program, or a wrapper script that may add a --config or --homepath); and, for its homepath
+ * (--homepath, else its working directory when conf/defaults.ini is there, else the one above when it is there), the
+ * conf/defaults.ini it reads first, and without --config the conf/custom.ini it may read.
  */
 export function grafanaPaths(command: GrafanaCommand): string[] {
   const { cwd } = command;
-  if (command.config !== undefined) return [pathFromCwd(command.config, cwd)].filter((path) => path !== undefined);
-  if (command.homepath !== undefined) {
-    const home = pathFromCwd(command.homepath, cwd);
-    return home === undefined ? [command.executable] : [command.executable, pathFromCwd('conf/defaults.ini', home)!, pathFromCwd('conf/custom.ini', home)!];
-  }
-  if (cwd === undefined) return [];
-  return [cwd, parentOf(cwd)].flatMap((home) => [pathFromCwd('conf/defaults.ini', home)!, pathFromCwd('conf/custom.ini', home)!]).concat(command.executable);
+  const config = command.config === undefined ? [] : [pathFromCwd(command.config, cwd)].filter((path) => path !== undefined);
+  const names = command.config === undefined ? ['conf/defaults.ini', 'conf/custom.ini'] : ['conf/defaults.ini'];
+  const homes = command.homepath !== undefined ? [pathFromCwd(command.homepath, cwd)] : cwd === undefined ? [] : [cwd, parentOf(cwd)];
+  return [...config, command.executable, ...homes.flatMap((home) => (home === undefined ? [] : names.map((name) => pathFromCwd(name, home)!)))];
+}
+
+/**
+ * Pure: Grafana's homepath (setHomePath), from what gather found at grafanaPaths: --homepath; else, for the ELF
+ * program, its working directory when conf/defaults.ini is there, else the one above when it is there, else the
+ * working directory. Undefined when it cannot be told: a variable of the command line may be set in a file that
+ * cannot be read, a relative path from an unknown directory, a wrapper script (the package's /usr/sbin/grafana adds
+ * --homepath=/usr/share/grafana; another may add its own) given no --homepath.
+ */
+export function grafanaHome(command: GrafanaCommand, files: ReadonlyMap<string, DaemonFile | undefined>): string | undefined {
+  if (command.doubt !== undefined) return undefined;
+  const { cwd } = command;
+  if (command.homepath !== undefined) return pathFromCwd(command.homepath, cwd);
+  if (files.get(command.executable)?.elf !== true || cwd === undefined) return undefined;
+  const defaultsIn = (home: string) => files.get(pathFromCwd('conf/defaults.ini', home)!)?.id !== undefined;
+  return defaultsIn(cwd) || !defaultsIn(parentOf(cwd)) ? cwd : parentOf(cwd);
 }
 
 /** The config file Grafana reads: named by --config, or its homepath's conf/custom.ini (read only when it is there). */
@@ -198,14 +211,6 @@ export function grafanaConfigFile(command: GrafanaCommand, files: ReadonlyMap<st
     return path === undefined ? undefined : { path, by: 'config' };
   }
   if (files.get(command.executable)?.elf !== true) return undefined;
-  const defaultsIn = (home: string) => files.get(pathFromCwd('conf/defaults.ini', home)!)?.id !== undefined;
-  const home =
-    command.homepath !== undefined
-      ? pathFromCwd(command.homepath, cwd)
-      : cwd === undefined
-        ? undefined
-        : defaultsIn(cwd) || !defaultsIn(parentOf(cwd))
-          ? cwd
-          : parentOf(cwd);
+  const home = grafanaHome(command, files);
   return home === undefined ? undefined : { path: pathFromCwd('conf/custom.ini', home)!, by: 'homepath', home };
 }

@@ -24,6 +24,8 @@ export interface GrafanaServer {
 }
 
 export interface GrafanaFinding {
+  /** The [server] key it is about. */
+  readonly key?: string;
   readonly severity: Severity;
   readonly reason: string;
   readonly at?: string;
@@ -43,6 +45,9 @@ const placeOf = (set: Found): string => (set.column !== undefined ? `${set.at}:$
 /** Where and how a setting was set, to start a reason: `/etc/grafana/grafana.ini:3:12 under ROOT sets protocol = http`. */
 const saidOf = (set: Found, under: string): string => `${placeOf(set)}${under} ${set.said}`;
 
+/** ` in FILE` after a line to write, for a value Grafana's defaults.ini gives (the file it reads is where to write it). */
+const writeIn = (set: ResolvedSetting): string => (set.kind === 'set' && set.setIn !== undefined ? ` in ${set.setIn}` : '');
+
 /** The protocol values Grafana reads, in the case it reads them. */
 const KNOWN_PROTOCOLS = new Set(['http', 'https', 'h2', 'socket', 'socket_h2']);
 
@@ -60,15 +65,15 @@ export function checkGrafanaServer(grafana: GrafanaServer, resolve: Resolve): Gr
   const served = protocol === undefined || protocol.kind === 'unknown' ? undefined : protocol.kind === 'set' ? servedBy(protocol.value) : 'http';
   // The registry's HTTP or HTTPS; a TCP or UDP entry says nothing of TLS.
   const wanted = service.protocol === 'HTTP' || service.protocol === 'HTTPS' ? urlScheme(service) : undefined;
-  if (protocol?.kind === 'unknown') findings.push(unknown(protocol));
+  if (protocol?.kind === 'unknown') findings.push({ ...unknown(protocol), key: 'protocol' });
   else if (protocol !== undefined && wanted !== undefined && served !== undefined && served !== wanted)
-    findings.push(wrongProtocol(grafana, protocol, served, wanted));
+    findings.push({ ...wrongProtocol(grafana, protocol, served, wanted), key: 'protocol' });
   // On a unix socket Grafana reads neither http_addr nor a port.
   if (served === 'socket') return findings;
   const address = resolve('http_addr', `where ${service.name} listens`);
-  if (address !== undefined) findings.push(...checkAddress(grafana, address));
+  if (address !== undefined) findings.push(...checkAddress(grafana, address).map((found) => ({ ...found, key: 'http_addr' })));
   const rootUrl = wanted === undefined ? undefined : resolve('root_url', `${service.name}'s root_url`);
-  if (rootUrl !== undefined) findings.push(...checkRootUrl(grafana, rootUrl, wanted!));
+  if (rootUrl !== undefined) findings.push(...checkRootUrl(grafana, rootUrl, wanted!).map((found) => ({ ...found, key: 'root_url' })));
   return findings;
 }
 
@@ -98,7 +103,7 @@ function wrongProtocol(
     return {
       severity: 'error',
       at,
-      reason: `${said}: ${service.name} listens on a unix socket, not on port ${port}, but ${registry}; ${(protocol.kind === 'set' && overrideFix(protocol, wanted, service)) || `write protocol = ${wanted} under [server] (${snippet})`}`,
+      reason: `${said}: ${service.name} listens on a unix socket, not on port ${port}, but ${registry}; ${(protocol.kind === 'set' && overrideFix(protocol, wanted, service)) || `write protocol = ${wanted} under [server]${writeIn(protocol)} (${snippet})`}`,
     };
   }
   const why =
@@ -107,7 +112,11 @@ function wrongProtocol(
       : `so it serves TLS, but ${registry}, so a plain HTTP request is answered 400 ("Client sent an HTTP request to an HTTPS server")`;
   const overridden = protocol.kind === 'set' ? overrideFix(protocol, wanted, service) : undefined;
   const write =
-    wanted === 'https' ? 'write protocol = https with cert_file and cert_key under [server]' : 'write protocol = http under [server] (or remove the line)';
+    wanted === 'https'
+      ? `write protocol = https with cert_file and cert_key under [server]${writeIn(protocol)}`
+      : protocol.kind === 'set' && protocol.setIn !== undefined
+        ? `write protocol = http under [server]${writeIn(protocol)}`
+        : 'write protocol = http under [server] (or remove the line)';
   const fix = overridden === undefined ? `${write} (${snippet})` : `${overridden}${wanted === 'https' ? ' (with cert_file and cert_key under [server])' : ''}`;
   return { severity: 'error', at, reason: `${said}, ${why}; ${fix}, or give ${service.name} protocol: ${other} in the registry` };
 }
@@ -143,7 +152,8 @@ function checkAddress(grafana: GrafanaServer, address: ResolvedSetting): Grafana
   const local = service.access === 'localhost' || service.access === 'dev';
   if ((reach === 'loopback') === local) return [];
   const registry = `the registry says ${service.name} is access: ${service.access}`;
-  const fix = (to: string) => (address.kind === 'set' && overrideFix(address, to, service)) || `write http_addr = ${to} under [server] (${snippet})`;
+  const fix = (to: string) =>
+    (address.kind === 'set' && overrideFix(address, to, service)) || `write http_addr = ${to} under [server]${writeIn(address)} (${snippet})`;
   const reason = local
     ? `${said}, so ${service.name} accepts connections ${reach === 'every' ? 'on every address' : 'from other hosts'}, but ${registry} (loopback only); ${fix('127.0.0.1')}, or give ${service.name} access: private or public in the registry`
     : `${said}, so ${service.name} accepts connections from this host only, but ${registry} (every address; the firewall narrows it); ${fix('0.0.0.0')}, or give ${service.name} access: localhost in the registry`;
@@ -185,7 +195,7 @@ function checkRootUrl(grafana: GrafanaServer, rootUrl: ResolvedSetting, wanted: 
     {
       severity: 'error',
       at: placeOf(rootUrl),
-      reason: `${saidOf(rootUrl, grafana.under)}, which ${why}; ${overrideFix(rootUrl, shown(fixed), service) ?? `write root_url = ${shown(fixed)} (${snippet})`}, or give ${service.name} protocol: ${wanted === 'https' ? 'HTTP' : 'HTTPS'} in the registry`,
+      reason: `${saidOf(rootUrl, grafana.under)}, which ${why}; ${overrideFix(rootUrl, shown(fixed), service) ?? `write root_url = ${shown(fixed)}${writeIn(rootUrl)} (${snippet})`}, or give ${service.name} protocol: ${wanted === 'https' ? 'HTTP' : 'HTTPS'} in the registry`,
     },
   ];
 }

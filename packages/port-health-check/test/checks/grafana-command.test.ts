@@ -83,6 +83,7 @@ describe('the config check holds the file --config names', () => {
       await results({ 'etc/grafana/grafana.ini': INI, 'etc/grafana/site.ini': INI, [UNIT]: unit(...DEBIAN), 'etc/default/grafana-server': moved }),
     ).toEqual([
       `warning /${UNIT}:4: grafana (3030): /${UNIT}:4: runs Grafana with --config=/etc/grafana/site.ini, so it reads /etc/grafana/site.ini, not /etc/grafana/grafana.ini, which this check read; give it --config=/etc/grafana/grafana.ini, or give Grafana config: /etc/grafana/site.ini in the registry`,
+      'ok /etc/grafana/site.ini:3: grafana (3030): /etc/grafana/site.ini:3 sets http_port = 3030',
     ]);
   });
 
@@ -90,6 +91,7 @@ describe('the config check holds the file --config names', () => {
     const other = 'EnvironmentFile=/etc/default/grafana-server\nExecStart=/usr/sbin/grafana-server --config=/etc/grafana/other.ini';
     expect(await results({ 'etc/grafana/grafana.ini': INI, 'etc/grafana/other.ini': INI, [UNIT]: unit(other), 'etc/default/grafana-server': '' })).toEqual([
       `warning /${UNIT}:3: grafana (3030): /${UNIT}:3: runs Grafana with --config=/etc/grafana/other.ini, so it reads /etc/grafana/other.ini, not /etc/grafana/grafana.ini, which this check read; give it --config=/etc/grafana/grafana.ini, or give Grafana config: /etc/grafana/other.ini in the registry`,
+      'ok /etc/grafana/other.ini:3: grafana (3030): /etc/grafana/other.ini:3 sets http_port = 3030',
     ]);
     expect(
       await results({
@@ -116,7 +118,11 @@ describe('the config check holds the file --config names', () => {
     const found = await results({ 'etc/grafana/grafana.ini': INI, 'etc/grafana/other.ini': INI, [UNIT]: unit(other) });
     expect(found.filter((line) => !line.startsWith('ok'))).toEqual([
       expect.stringMatching(/^warning .*runs Grafana with --config=\/etc\/grafana\/other\.ini, so it reads/),
-      expect.stringMatching(new RegExp(`^error /${UNIT}:2: .*sets cfg:server\\.http_port=3000, .*but the registry says Grafana uses port 3030`)),
+      expect.stringMatching(
+        new RegExp(
+          `^error /${UNIT}:2: .*sets cfg:server\\.http_port=3000, which overrides http_port in /etc/grafana/other\\.ini, but the registry says Grafana uses port 3030`,
+        ),
+      ),
       expect.stringMatching(new RegExp(`^error /${UNIT}:2: .*sets cfg:server\\.http_addr=0\\.0\\.0\\.0, .*so Grafana accepts connections on every address`)),
     ]);
     // The keys no cfg: word sets are the other file's: not held to the registry's (nor said to be unset).
@@ -152,6 +158,8 @@ describe('the config check holds the file --config names', () => {
     const homeDir = 'WorkingDirectory=/usr/share/grafana';
     expect(await results({ ...home, [UNIT]: unit(homeDir, 'ExecStart=/usr/share/grafana/bin/grafana server') })).toEqual([
       `warning /${UNIT}:3: grafana (3030): /${UNIT}:3: runs Grafana with no --config, so it reads its homepath's conf/custom.ini, /usr/share/grafana/conf/custom.ini, not /etc/grafana/grafana.ini, which this check read; give it --config=/etc/grafana/grafana.ini, or give Grafana config: /usr/share/grafana/conf/custom.ini in the registry`,
+      // custom.ini sets no http_port: defaults.ini's is Grafana's, to be set in custom.ini, the file it reads.
+      `error /usr/share/grafana/conf/defaults.ini:2:13: grafana (3030): /usr/share/grafana/conf/defaults.ini:2:13: sets http_port = 3000 (Grafana's defaults), which /usr/share/grafana/conf/custom.ini does not set, but the registry says Grafana uses port 3030; write http_port = 3030 under [server] in /usr/share/grafana/conf/custom.ini (ports snippet grafana-ini prints what passes), or give Grafana port: 3000 in the registry`,
     ]);
     // Started in bin/, Grafana takes the directory above as its homepath (conf/defaults.ini is there).
     const [fromBin] = await results({ ...home, [UNIT]: unit('WorkingDirectory=/usr/share/grafana/bin', 'ExecStart=/usr/share/grafana/bin/grafana server') });
@@ -303,6 +311,57 @@ describe("the config check holds the command line's cfg: properties over grafana
     // Said once, for every key it leaves unknown.
     expect(await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit(...DEBIAN), 'etc/default/grafana-server': { fifo: true } })).toEqual([
       `unknown /${UNIT}:4: grafana (3030): /${UNIT}:4 gives Grafana a command line from the unit's environment, which may name another config file or override http_port in /etc/grafana/grafana.ini: /etc/default/grafana-server (EnvironmentFile= at /${UNIT}:2) may set CONF_FILE, and cannot be read: it is a FIFO (named pipe), not a regular file; /etc/default/grafana-server (EnvironmentFile= at /${UNIT}:2) may set PID_FILE_DIR, and cannot be read: it is a FIFO (named pipe), not a regular file; /etc/default/grafana-server (EnvironmentFile= at /${UNIT}:2) may set LOG_DIR, and cannot be read: it is a FIFO (named pipe), not a regular file; /etc/default/grafana-server (EnvironmentFile= at /${UNIT}:2) may set DATA_DIR, and cannot be read: it is a FIFO (named pipe), not a regular file, so Grafana's port, protocol, http_addr and root_url cannot be told`,
+    ]);
+  });
+});
+
+describe("the config check reads Grafana's homepath's conf/defaults.ini under the file it reads, as Grafana does", () => {
+  /** The package's defaults.ini, in short: Grafana's port 3000, every address. */
+  const SHIPPED = '[paths]\ndata = data\n\n[server]\nprotocol = http\nhttp_addr = 0.0.0.0\nhttp_port = 3000\n';
+  const packaged = { 'usr/share/grafana/bin/grafana': EXECUTABLE, 'usr/share/grafana/conf/defaults.ini': SHIPPED, 'etc/default/grafana-server': DEFAULTS };
+  const DEFAULTS_AT = '/usr/share/grafana/conf/defaults.ini';
+
+  it("--homepath with --config naming another file that sets no http_port: Grafana listens on defaults.ini's port, named with its line", async () => {
+    const start = 'ExecStart=/usr/share/grafana/bin/grafana server --homepath=/usr/share/grafana --config=/etc/grafana/other.ini';
+    const found = await results({ ...packaged, 'etc/grafana/grafana.ini': INI, 'etc/grafana/other.ini': '[server]\n', [UNIT]: unit(start) });
+    expect(found).toEqual([
+      expect.stringMatching(
+        /^warning .*runs Grafana with --config=\/etc\/grafana\/other\.ini, so it reads \/etc\/grafana\/other\.ini, not \/etc\/grafana\/grafana\.ini/,
+      ),
+      `error ${DEFAULTS_AT}:7:13: grafana (3030): ${DEFAULTS_AT}:7:13: sets http_port = 3000 (Grafana's defaults), which /etc/grafana/other.ini does not set, but the registry says Grafana uses port 3030; write http_port = 3030 under [server] in /etc/grafana/other.ini (ports snippet grafana-ini prints what passes), or give Grafana port: 3000 in the registry`,
+      expect.stringMatching(
+        new RegExp(
+          `^error ${DEFAULTS_AT}:6:13: .*sets http_addr = 0\\.0\\.0\\.0 \\(Grafana's defaults\\), which /etc/grafana/other\\.ini does not set, so Grafana accepts connections on every address.*; write http_addr = 127\\.0\\.0\\.1 under \\[server\\] in /etc/grafana/other\\.ini`,
+        ),
+      ),
+    ]);
+  });
+
+  it("Debian's unit (homepath its WorkingDirectory=): grafana.ini's unset or empty key is defaults.ini's, fixed in grafana.ini", async () => {
+    for (const ini of ['[server]\nhttp_addr = 127.0.0.1\n', '[server]\nhttp_addr = 127.0.0.1\nhttp_port =\n'])
+      expect(await results({ ...packaged, 'etc/grafana/grafana.ini': ini, [UNIT]: unit(...DEBIAN) }), ini).toEqual([
+        `error ${DEFAULTS_AT}:7:13: grafana (3030): ${DEFAULTS_AT}:7:13: sets http_port = 3000 (Grafana's defaults), which /etc/grafana/grafana.ini does not set, but the registry says Grafana uses port 3030; write http_port = 3030 under [server] in /etc/grafana/grafana.ini (ports snippet grafana-ini prints what passes), or give Grafana port: 3000 in the registry`,
+      ]);
+    // The file's key, and a GF_ variable, still win over it, as before.
+    expect(await results({ ...packaged, 'etc/grafana/grafana.ini': INI, [UNIT]: unit(...DEBIAN) })).toEqual([
+      'ok /etc/grafana/grafana.ini:3: grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030',
+    ]);
+    const env = await results({ ...packaged, 'etc/grafana/grafana.ini': INI, [UNIT]: unit('Environment=GF_SERVER_HTTP_PORT=3030', ...DEBIAN) });
+    expect(env).toEqual([`ok /${UNIT}:2: grafana (3030): /${UNIT}:2 sets GF_SERVER_HTTP_PORT=3030, which overrides http_port in /etc/grafana/grafana.ini`]);
+  });
+
+  it('a defaults.ini that cannot be read leaves a key no later layer sets unknown, and says nothing more', async () => {
+    const unread = { ...packaged, 'usr/share/grafana/conf/defaults.ini': { fifo: true } as TreeEntry };
+    expect(await results({ ...unread, 'etc/grafana/grafana.ini': '[server]\nhttp_addr = 127.0.0.1\n', [UNIT]: unit(...DEBIAN) })).toEqual([
+      `unknown /etc/grafana/grafana.ini: grafana (3030): /etc/grafana/grafana.ini sets no http_port in [server], so Grafana takes the one in its homepath's ${DEFAULTS_AT}, which cannot be read (it is a FIFO (named pipe), not a regular file), so the port cannot be told`,
+    ]);
+    expect(await results({ ...unread, 'etc/grafana/grafana.ini': INI, [UNIT]: unit(...DEBIAN) })).toEqual([
+      'ok /etc/grafana/grafana.ini:3: grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030',
+    ]);
+    // http_addr left to it: once an error ("sets no http_addr"), now unknown; protocol, which passed, says nothing.
+    expect(await results({ ...unread, 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3030\n', [UNIT]: unit(...DEBIAN) })).toEqual([
+      'ok /etc/grafana/grafana.ini:2: grafana (3030): /etc/grafana/grafana.ini:2 sets http_port = 3030',
+      `unknown /etc/grafana/grafana.ini: grafana (3030): /etc/grafana/grafana.ini sets no http_addr in [server], so Grafana takes the one in its homepath's ${DEFAULTS_AT}, which cannot be read (it is a FIFO (named pipe), not a regular file), so where Grafana listens cannot be told`,
     ]);
   });
 });
