@@ -138,6 +138,7 @@ import {
 import type { Registry } from '../../registry.js';
 import { defineCommand } from '../command.js';
 import { load, ORIGIN, type Context } from '../context.js';
+import type { Io } from '../../cli-kit/io.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
 import { concurrentWriteText, killedWritersNote, regenerateCommand } from '../regenerate.js';
 
@@ -247,13 +248,15 @@ export async function run(context: Context): Promise<Outcome> {
           }
         : undefined;
     const { outcome, byHand } = await writeTree(
-      context,
+      context.io,
       {
         services: registry.services,
         claimPort,
         registryPath,
         source: escapeText(registry.source),
         registryRoot: out === undefined ? (root ?? '/') : undefined,
+        regenerate: regenerateCommand(context, 'systemd', REGENERATE_FLAGS),
+        healthCheck: healthCheckOption(context),
       },
       wiring,
       health,
@@ -308,7 +311,24 @@ export async function run(context: Context): Promise<Outcome> {
   }
   // The effective unit (drop-ins merged as systemd does) is judged under a root; --out names a bare directory, not a root.
   const effectiveRoot = out === undefined ? (root ?? '/') : undefined;
-  return checkTree(context, registry, wiring, health, unitDir, unitDirs, effectiveRoot, { claimPort, registryPath, root, managerDefaults }, place);
+  return checkTree(
+    context.io,
+    registry,
+    wiring,
+    health,
+    unitDir,
+    unitDirs,
+    effectiveRoot,
+    {
+      claimPort,
+      registryPath,
+      root,
+      managerDefaults,
+      regenerate: regenerateCommand(context, 'systemd', REGENERATE_FLAGS),
+      healthCheck: healthCheckOption(context),
+    },
+    place,
+  );
 }
 
 /**
@@ -593,14 +613,24 @@ type Rerun = (replace?: Readonly<Record<string, string>>) => string;
 /** The options a run that writes the tree again repeats (regenerateCommand): where it writes, and what the units run. */
 const REGENERATE_FLAGS = ['out', 'root', 'claim-port', 'port-health-check', 'textfile'];
 
+/**
+ * `ports systemd`'s write: the claim drop-ins and the health check's units (`wiring`, `health`) written under `unitDir`
+ * (each file's host path from `place`), unless a file there is another's to keep; then, printed to `io`, each `claim:
+ * unit` service's line with where it goes (`located`: how the unit file systemd loads is found, undefined for --out),
+ * the notes on lines that name their service (`overrides`), the claim drop-ins it wrote before for units the registry
+ * no longer wires (removed) and the warnings. `defaultDir`: the unit directory is the default one, so a write refused
+ * there is told of --out and --root. The outcome, and the units whose line goes in by hand.
+ */
 async function writeTree(
-  context: Context,
+  io: Io,
   {
     services,
     claimPort,
     registryPath,
     source,
     registryRoot,
+    regenerate,
+    healthCheck,
   }: {
     readonly services: Registry['services'];
     readonly claimPort: string;
@@ -608,6 +638,10 @@ async function writeTree(
     readonly source: string;
     /** Where the units' registry paths name files (undefined for --out, a bare directory). */
     readonly registryRoot: string | undefined;
+    /** The command that writes the tree again, as the hints name it (regenerateCommand). */
+    readonly regenerate: string;
+    /** The port-health-check executable the health service runs (--port-health-check). */
+    readonly healthCheck: string;
   },
   wiring: readonly ClaimWiring[],
   health: readonly HealthUnit[],
@@ -622,11 +656,11 @@ async function writeTree(
   // Two units whose drop-in directories are one directory through links: one file, two claims. Neither is written.
   const shared = sharedOutputs(files);
   if (shared.length > 0) {
-    for (const { units, path } of shared) context.io.err(`${oneLine(`ports systemd: ${sharedText(units, path)}; nothing was written`)}\n`, 'error');
+    for (const { units, path } of shared) io.err(`${oneLine(`ports systemd: ${sharedText(units, path)}; nothing was written`)}\n`, 'error');
     return { outcome: 'failed', byHand: new Set() };
   }
   // One unit directory has one health check: another registry's would be replaced without a word.
-  const owner = healthUnitOwner(place(HEALTH_SERVICE), registryPath, registryRoot, healthCheckOption(context));
+  const owner = healthUnitOwner(place(HEALTH_SERVICE), registryPath, registryRoot, healthCheck);
   if (owner !== undefined)
     throw new CommandError(
       `ports systemd: cannot write ${escapeText(place(HEALTH_SERVICE))}: ${healthOwnerText(owner, registryPath, registryRoot === undefined)}; nothing was written`,
@@ -637,7 +671,7 @@ async function writeTree(
   if (foreign.some(({ dropped }) => dropped.length > 0)) {
     for (const { path, dropped } of foreign)
       if (dropped.length > 0)
-        context.io.err(`${oneLine(`ports systemd: cannot write ${escapeText(path)}: ${foreignFileText(path, dropped)}; nothing was written`)}\n`, 'error');
+        io.err(`${oneLine(`ports systemd: cannot write ${escapeText(path)}: ${foreignFileText(path, dropped)}; nothing was written`)}\n`, 'error');
     return { outcome: 'failed', byHand: new Set() };
   }
   // One that sets only what this run writes there, to other values (a schedule, a program path of the operator's):
@@ -654,26 +688,25 @@ async function writeTree(
       () => writeGeneratedFiles('', files, { maxBytes: MAX_GENERATED_FILE_BYTES, root: registryRoot }),
     ));
   } catch (error) {
-    if (error instanceof ConcurrentWriteError)
-      throw new CommandError(`ports systemd: ${concurrentWriteText(unitDir, error, source, regenerateCommand(context, 'systemd', REGENERATE_FLAGS))}`);
+    if (error instanceof ConcurrentWriteError) throw new CommandError(`ports systemd: ${concurrentWriteText(unitDir, error, source, regenerate)}`);
     if (!(error instanceof FileWriteError)) throw error;
     // Only the default directory gets the hint: with --out or --root the user already chose where.
     const hint = defaultDir && ['EACCES', 'EPERM', 'EROFS'].includes(error.code ?? '') ? ` (to write elsewhere: --out DIR or --root DIR)` : '';
     throw new CommandError(`ports systemd: cannot write ${escapeText(error.path)}: ${error.reason}${hint}`);
   }
-  for (const file of written) context.io.out(`${file.wrote ? 'wrote' : 'unchanged'} ${escapeText(file.path)}\n`);
+  for (const file of written) io.out(`${file.wrote ? 'wrote' : 'unchanged'} ${escapeText(file.path)}\n`);
   for (const { path, replaced } of foreign)
     if (replaced.length > 0)
-      context.io.err(
+      io.err(
         `${oneLine(`warning: ${escapeText(path)}: it was not a file \`ports systemd\` wrote (no "${GENERATED_HEADER}" line); what it set that this command sets there is now this command's (it had ${settingsText(replaced)}); to keep a value of your own, set it in a drop-in of your own (${escapeText(localDropIn(path))})`)}\n`,
         'warn',
       );
-  for (const line of made) context.io.out(`${line}\n`);
+  for (const line of made) io.out(`${line}\n`);
   // Another's drop-in there is reported, not removed: it may be the operator's own, made by hand.
   for (const { path, reason } of exposedDropIns(guarded, unitDirs))
-    context.io.err(`${oneLine(`warning: ${escapeText(path)}: ${reason} (\`ports systemd\` changes only its own files)`)}\n`, 'warn');
+    io.err(`${oneLine(`warning: ${escapeText(path)}: ${reason} (\`ports systemd\` changes only its own files)`)}\n`, 'warn');
   const wrote = written.filter((file) => file.wrote).length;
-  if (wrote > 0) context.io.done?.(`it wrote ${wrote} file${wrote === 1 ? '' : 's'} under ${escapeText(unitDir)}`);
+  if (wrote > 0) io.done?.(`it wrote ${wrote} file${wrote === 1 ? '' : 's'} under ${escapeText(unitDir)}`);
   const { dropIns, masked } = await findDropIns(unitDir, place, registryRoot);
   // The units whose line goes in by hand: this command writes no unit file, and --check fails ("missing") until each has it.
   const byHand: { unit: string; place: LinePlace }[] = [];
@@ -694,13 +727,13 @@ async function writeTree(
     // Switched from `claim: drop-in`: the old drop-in goes once the line is in (systemdDrift says the same of the drop-in).
     const leftover = `${entry.unit}.d/${DROP_IN_NAME}`;
     const then = dropIns.includes(leftover) ? `, then remove ${escapeText(join(unitDir, leftover))}, the drop-in the registry wired the claim in before` : '';
-    context.io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice.text}${then}`)}:\n${entry.line}\n`);
+    io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice.text}${then}`)}:\n${entry.line}\n`);
   }
   // After the advice, whose `UNIT:` line is followed by the line to install. A value claim-port refuses gets no note
   // (that the line frees the port the service really uses would not be true): the warnings after the write say why.
   for (const entry of wiring) {
     const override = overrides.get(entry.service.id);
-    if (entry.byId && override !== undefined && !override.refused) context.io.out(`${oneLine(overrideNote(entry, override))}\n`);
+    if (entry.byId && override !== undefined && !override.refused) io.out(`${oneLine(overrideNote(entry, override))}\n`);
   }
   const expected = new Set(wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => entry.path));
   const { warnings: unreadDirs, ...read } = claimsRead(
@@ -709,7 +742,7 @@ async function writeTree(
     { dropIns, masked, claims: await findClaims(unitDir, place, claimPort, registryRoot, registryPath, expected) },
     expected,
   );
-  for (const warning of unreadDirs) context.io.err(`${oneLine(`warning: ${warning}`)}\n`, 'warn');
+  for (const warning of unreadDirs) io.err(`${oneLine(`warning: ${warning}`)}\n`, 'warn');
   const tree = { files: new Map(), ...read };
   let removedCount = 0;
   for (const drift of systemdDrift(wiring, tree, { services, unitDir, ...(registryPath !== undefined && { registryPath }) })) {
@@ -724,7 +757,7 @@ async function writeTree(
       );
     if (removed) {
       const unit = drift.path.slice(0, drift.path.indexOf('.d/'));
-      context.io.out(
+      io.out(
         `${oneLine(`removed ${escapeText(join(unitDir, drift.path))} (a claim drop-in it wrote before: no robust service in the registry uses ${escapeText(unit)} now)`)}\n`,
       );
       removedCount++;
@@ -732,10 +765,10 @@ async function writeTree(
     }
     // Unit names here come from the directory listing: one line each, whatever they hold.
     if (drift.message.startsWith('unexpected') || drift.warning)
-      context.io.err(`${oneLine(`warning: ${escapeText(driftPath(drift.path, unitDir, registryRoot))}: ${drift.message}`)}\n`, 'warn');
+      io.err(`${oneLine(`warning: ${escapeText(driftPath(drift.path, unitDir, registryRoot))}: ${drift.message}`)}\n`, 'warn');
   }
-  if (byHand.length > 0) context.io.err(`${oneLine(byHandText(byHand, `${regenerateCommand(context, 'systemd', REGENERATE_FLAGS)} --check`))}\n`, 'warn');
-  if (wrote > 0 || removedCount > 0) context.io.err(`${nextSteps(located)}\n`, 'info');
+  if (byHand.length > 0) io.err(`${oneLine(byHandText(byHand, `${regenerate} --check`))}\n`, 'warn');
+  if (wrote > 0 || removedCount > 0) io.err(`${nextSteps(located)}\n`, 'info');
   return { outcome: 'ok', byHand: new Set(byHand.map((entry) => entry.unit)) };
 }
 
@@ -1162,8 +1195,14 @@ function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, unitDir:
   };
 }
 
+/**
+ * `ports systemd --check`: the files the write would write under `unitDir` compared with those on disk, each `claim:
+ * unit` service's line looked for in the unit file systemd loads (`unitDirs`), and, under a root (`effectiveRoot`;
+ * undefined for --out), each wired unit as systemd would load it judged (effectiveProblems). Each problem is printed
+ * to `io` with what to do, then one summary line. Writes nothing; 'failed' when there is a problem.
+ */
 async function checkTree(
-  context: Context,
+  io: Io,
   registry: Registry,
   wiring: readonly ClaimWiring[],
   health: readonly HealthUnit[],
@@ -1175,6 +1214,8 @@ async function checkTree(
     registryPath,
     root,
     managerDefaults,
+    regenerate,
+    healthCheck,
   }: {
     readonly claimPort: string;
     readonly registryPath: string | undefined;
@@ -1182,6 +1223,10 @@ async function checkTree(
     readonly root: string | undefined;
     /** systemd's [Manager] defaults under the effective root, read once a run. */
     readonly managerDefaults: () => ManagerDefaults;
+    /** The command that writes the tree again, as the hints name it (regenerateCommand). */
+    readonly regenerate: string;
+    /** The port-health-check executable the health service runs (--port-health-check). */
+    readonly healthCheck: string;
   },
   place: (path: string) => string,
 ): Promise<Outcome> {
@@ -1196,7 +1241,6 @@ async function checkTree(
   const unreadable: SystemdDrift[] = [];
   /** The claim drop-ins the write would replace with the registry's (every one it can read, but for a link or a FIFO), by unit. */
   const rewritable = new Set<string>();
-  const regenerate = regenerateCommand(context, 'systemd', REGENERATE_FLAGS);
   // A claim drop-in or health unit someone else may write runs what they write, as root: drift, whatever it holds.
   const exposed = (exposure: string) =>
     `${exposure}: whoever may write it chooses what systemd runs as root; run \`${regenerate}\` to replace it with one of root's, 0644`;
@@ -1318,7 +1362,7 @@ async function checkTree(
     },
     registryDropIns,
   );
-  for (const warning of unreadDirs) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
+  for (const warning of unreadDirs) io.out(`${oneLine(`warning: ${warning}`)}\n`);
   // A claim drop-in of the operator's (no generated header) that sets more than the claim: the write refuses to replace
   // it (droppedSettings), so running it is no fix; said as the write says it.
   const found = systemdDrift(
@@ -1332,8 +1376,7 @@ async function checkTree(
     return dropped.length === 0 ? item : { ...item, message: foreignFileText(place(item.path), dropped) };
   });
   // Another registry's claim drop-in: said, not failed (that registry's own --check judges it).
-  for (const item of found)
-    if (item.warning) context.io.out(`${oneLine(`warning: ${escapeText(driftPath(item.path, unitDir, effectiveRoot))}: ${item.message}`)}\n`);
+  for (const item of found) if (item.warning) io.out(`${oneLine(`warning: ${escapeText(driftPath(item.path, unitDir, effectiveRoot))}: ${item.message}`)}\n`);
   const drift: SystemdDrift[] = [
     ...shared.map(({ units, path }) => {
       shown.set(path, path);
@@ -1345,7 +1388,7 @@ async function checkTree(
     ...(effectiveRoot === undefined ? outClearings(wiring, files, unitDir, claimPort) : []),
   ];
   // Under --root the merged units are judged again below, warnings included: said once.
-  if (effectiveRoot === undefined) for (const warning of claimWarnings) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
+  if (effectiveRoot === undefined) for (const warning of claimWarnings) io.out(`${oneLine(`warning: ${warning}`)}\n`);
   // A directory on the way to a drop-in or health unit that others may write, up to /: they choose what systemd runs, as for the file.
   const guarded = guardedDirectories(generatedFiles(wiring, health).map((file) => place(file.path)));
   const unitDirectory = unitDirectories(unitDir);
@@ -1367,7 +1410,7 @@ async function checkTree(
     else if (actual === undefined) drift.push({ path: unit.path, message: `missing: the port health check's unit; run \`${regenerate}\`` });
     else if (actual !== unit.contents) {
       // Another registry's health check, or the operator's own unit: not drift a run could fix (the run refuses to replace it), said as what it is.
-      const owner = unit.path === HEALTH_SERVICE ? healthUnitOwner(place(unit.path), registryPath, effectiveRoot, healthCheckOption(context)) : undefined;
+      const owner = unit.path === HEALTH_SERVICE ? healthUnitOwner(place(unit.path), registryPath, effectiveRoot, healthCheck) : undefined;
       const dropped = owner === undefined ? droppedSettings(place(unit.path), unit.contents) : [];
       if (owner !== undefined) drift.push({ path: unit.path, message: healthOwnerText(owner, registryPath, effectiveRoot === undefined) });
       else if (dropped.length > 0) drift.push({ path: unit.path, message: foreignFileText(place(unit.path), dropped), expected: unit.contents, actual });
@@ -1388,9 +1431,9 @@ async function checkTree(
         : fromTemplate.has(item.path) && item.message.startsWith('does not contain')
           ? `${item.message.replace(/ in its \[Service\] section[,;].*$/, ' in its [Service] section')}: ${fromTemplate.get(item.path)}`
           : item.message;
-    context.io.out(`${oneLine(`${printed}: ${message}`)}\n`);
+    io.out(`${oneLine(`${printed}: ${message}`)}\n`);
     if (item.expected !== undefined)
-      context.io.out(unifiedDiff(item.actual ?? '', item.expected, { from: `${printed} (on disk)`, to: `${printed} (from the registry)` }));
+      io.out(unifiedDiff(item.actual ?? '', item.expected, { from: `${printed} (on disk)`, to: `${printed} (from the registry)` }));
   }
   // Not drift (systemd loads no .tmp file), and not a failure: the next write removes them.
   const temps = killedWritersNote(
@@ -1401,7 +1444,7 @@ async function checkTree(
     `under ${escapeText(unitDir)}`,
     regenerate,
   );
-  if (temps !== undefined) context.io.err(`${oneLine(temps)}\n`, 'notice');
+  if (temps !== undefined) io.err(`${oneLine(temps)}\n`, 'notice');
   // Under a root, each wired unit as systemd would load it is judged in the same run, whatever drifted: one run lists
   // every problem. A claim drop-in is judged as the write would leave it (its drift is said above); a unit whose own
   // file drifted otherwise (a unit-file claim without its line, a drop-in that is a link or one file for two units) is
@@ -1424,18 +1467,18 @@ async function checkTree(
           .map((item) => (item.path.startsWith('/') ? item.path : `${DEFAULT_UNIT_DIR}/${item.path}`)),
       ),
     });
-    for (const warning of warnings) context.io.out(`${oneLine(`warning: ${warning}`)}\n`);
-    for (const problem of problems) context.io.out(`${oneLine(problem)}\n`);
-    for (const change of healthChanges) context.io.out(`${oneLine(`${escapeText(driftPath(change.path, unitDir, effectiveRoot))}: ${change.message}`)}\n`);
+    for (const warning of warnings) io.out(`${oneLine(`warning: ${warning}`)}\n`);
+    for (const problem of problems) io.out(`${oneLine(problem)}\n`);
+    for (const change of healthChanges) io.out(`${oneLine(`${escapeText(driftPath(change.path, unitDir, effectiveRoot))}: ${change.message}`)}\n`);
     unitProblems = problems.length + healthChanges.length;
   }
   const summary = problemsSummary(drift.length, unitProblems, healthChanges.length > 0, unitDir, effectiveRoot);
   if (summary !== undefined) {
-    context.io.err(`${summary}\n`, 'error');
+    io.err(`${summary}\n`, 'error');
     return 'failed';
   }
   const dropIns = wiring.filter((entry) => entry.claim === 'drop-in').length;
-  context.io.out(
+  io.out(
     `ok: ${dropIns} drop-in${dropIns === 1 ? '' : 's'}, ${wiring.length - dropIns} unit file${wiring.length - dropIns === 1 ? '' : 's'} and the health check's ${health.length} units under ${escapeText(unitDir)} match the registry\n`,
   );
   return 'ok';
