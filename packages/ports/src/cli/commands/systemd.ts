@@ -80,7 +80,8 @@ import { listUnitDirs, loadUnit, mergeUnit, type LoadedUnit, type UnitDirListing
 import { claimVariables, environmentDoubt, environmentFileFindings, mergeUnitWithEnvironmentFiles } from '../../systemd/environment-files.js';
 import { execSearch, isBareCommand } from '../../systemd/exec-search.js';
 import { claimsRead, findClaims, findDropIns } from '../../systemd/find-claims.js';
-import { registryFileId } from '../../systemd/found-claim-registry.js';
+import { droppedSettings, foreignFileText, foreignSettings, localDropIn, regularFileText, settingsText } from '../../systemd/foreign-settings.js';
+import { healthOwnerText, healthUnitOwner } from '../../systemd/health-unit-owner.js';
 import { writtenUnitChanges, writtenUnitChangeText } from '../../systemd/health-units.js';
 import { interpreterProblem, readInterpreter, statExecutable, SYSTEMD_DEFAULT_PATH, unitSearchPath } from '../../systemd/interpreter.js';
 import { claimLineRegistry, claimRegistryLoader, claimRegistryUnresolved, readsOtherRegistry } from '../../systemd/line-registry.js';
@@ -93,8 +94,7 @@ import { socketConflicts } from '../../systemd/socket-conflict.js';
 import { readSocketUnits } from '../../systemd/socket-units.js';
 import { startTimeoutFinding } from '../../systemd/start-timeout.js';
 import type { EnvironmentSetting, ExecLine, UnitFacts, UnreadPart } from '../../systemd/types.js';
-import { parseUnitFile } from '../../systemd/unit-file.js';
-import { parseEnvironment, parseExec, simplifyPath, splitExecPrefixes, splitWords, type ExecCommand } from '../../systemd/words.js';
+import { simplifyPath } from '../../systemd/words.js';
 import { withWrittenDropIn } from '../../systemd/written-drop-in.js';
 import { decodeKeepingBadBytes } from '../../utf8.js';
 import { defineCommand } from '../command.js';
@@ -786,176 +786,6 @@ function removeLeftover(unitDir: string, relative: string, contents: string, wri
     // Not empty (the operator's own drop-ins), or not ours to remove: left.
   }
   return true;
-}
-
-/**
- * What the file at `path` sets that writing `contents` there would drop or change, when `ports systemd` did not write
- * it (it has no GENERATED_HEADER line first): `dropped`, each assignment (`[Section] Key=value`) of a key the new
- * contents do not set at all (the operator's own: a LimitNOFILE= beside the claim line); `replaced`, each of a key they
- * set, to another value (the write's to set: an ExecStart= that runs the health check from elsewhere). Both empty when
- * the file is not there or not a regular file (the write says what it is), cannot be read, or is one this command
- * wrote (its own to replace).
- */
-function foreignSettings(path: string, contents: string): { readonly dropped: string[]; readonly replaced: string[] } {
-  const none = { dropped: [], replaced: [] };
-  const text = regularFileText(path);
-  if (text === undefined || text.startsWith(`${GENERATED_HEADER}\n`) || text === contents) return none;
-  const next = parseUnitFile(contents);
-  const settings = new Set(next.map((entry) => `[${entry.section}] ${entry.key}=${entry.value}`));
-  const keys = new Set(next.map((entry) => `[${entry.section}] ${entry.key}`));
-  const dropped: string[] = [];
-  const replaced: string[] = [];
-  for (const entry of parseUnitFile(text)) {
-    const key = `[${entry.section}] ${entry.key}`;
-    const setting = `${key}=${entry.value}`;
-    if (settings.has(setting)) continue;
-    // A value of a list systemd adds to (an ExecStartPre= step beside the claim, a timer's trigger) is one more, not
-    // one this command sets: replacing the file would drop it. A claim line (a claim-port of any path or name: one
-    // made by hand, or gone wrong) is what this command writes there: replaced.
-    (keys.has(key) && (!LIST_SETTINGS.has(key) || isClaimStep(entry.key, entry.value)) ? replaced : dropped).push(setting);
-  }
-  return { dropped, replaced };
-}
-
-/** Pure: whether an ExecStartPre= value runs a claim-port (its program's name holds `claim-port`), whatever its path and prefixes. */
-function isClaimStep(key: string, value: string): boolean {
-  if (key !== 'ExecStartPre') return false;
-  const program = splitWords(splitExecPrefixes(value).command)[0] ?? '';
-  return basename(program).includes('claim-port');
-}
-
-/**
- * The settings of the files this command writes that systemd adds to, each line one more (systemd.service(5),
- * systemd.timer(5), systemd.unit(5)), rather than sets: an operator's value of one is never the write's to replace.
- * ExecStart= is not among them: the health service's one command is the write's.
- */
-const LIST_SETTINGS: ReadonlySet<string> = new Set(
-  [
-    [
-      'Service',
-      [
-        'ExecCondition',
-        'ExecStartPre',
-        'ExecStartPost',
-        'ExecReload',
-        'ExecStop',
-        'ExecStopPost',
-        'Environment',
-        'EnvironmentFile',
-        'PassEnvironment',
-        'UnsetEnvironment',
-      ],
-    ],
-    ['Timer', ['OnActiveSec', 'OnBootSec', 'OnStartupSec', 'OnUnitActiveSec', 'OnUnitInactiveSec', 'OnCalendar']],
-    ['Unit', ['After', 'Before', 'Wants', 'Requires', 'Requisite', 'BindsTo', 'PartOf', 'Conflicts', 'OnFailure', 'OnSuccess']],
-    ['Install', ['WantedBy', 'RequiredBy', 'UpheldBy', 'Alias', 'Also']],
-  ].flatMap(([section, keys]) => (keys as string[]).map((key) => `[${section as string}] ${key}`)),
-);
-
-/** The text of the regular file at `path` (a link is not followed), at most MAX_GENERATED_FILE_BYTES; undefined for anything else or a file that cannot be read (the write and --check say why). */
-function regularFileText(path: string): string | undefined {
-  try {
-    return lstatSync(path).isFile() ? readFileIfPresent(path, { maxBytes: MAX_GENERATED_FILE_BYTES }) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The settings of the operator's a write would drop from the file at `path` (foreignSettings), which it refuses to. */
-function droppedSettings(path: string, contents: string): string[] {
-  return foreignSettings(path, contents).dropped;
-}
-
-/** Pure: why a file of the operator's at `path` is not replaced (droppedSettings: what it sets that would go), and what to do. */
-function foreignFileText(path: string, dropped: readonly string[]): string {
-  return (
-    `it is not a file \`ports systemd\` wrote (no "${GENERATED_HEADER}" line), and writing would drop what it sets that this command does not write (${settingsText(dropped)}); ` +
-    `move what is yours to a drop-in of your own beside it (${escapeText(localDropIn(path))}), remove ${escapeText(path)}, then run \`ports systemd\` again`
-  );
-}
-
-/** Pure: `[Service] LimitNOFILE=65536, ... and 2 more`: the first three settings, escaped, and how many more. */
-function settingsText(settings: readonly string[]): string {
-  const shown = settings.slice(0, 3).map((setting) => escapeText(setting, 200));
-  return `${shown.join(', ')}${settings.length > shown.length ? ` and ${settings.length - shown.length} more` : ''}`;
-}
-
-/** Pure: the drop-in of the operator's own where a setting of theirs goes instead of the file at `path`: beside a claim drop-in, or in a unit's NAME.d/. */
-function localDropIn(path: string): string {
-  return `${basename(path) === DROP_IN_NAME ? dirname(path) : `${path}.d`}/local.conf`;
-}
-
-/** What is at a unit directory's dsa110-port-health.service that a run must not replace (healthUnitOwner). */
-type HealthOwner =
-  /** The port health check, run against another registry still there (`registry`: the path it names, or undefined for the bundled one). */
-  | { readonly kind: 'registry'; readonly registry: string | undefined }
-  /** A unit `ports systemd` did not write (no GENERATED_HEADER) that runs something else (`command`, as written; undefined: nothing). */
-  | { readonly kind: 'foreign'; readonly command: string | undefined };
-
-/**
- * What the health service at `path` is, when a run of this registry (`registryPath`, as the units name it) must not
- * replace it: two registries written into one unit directory share dsa110-port-health.service and .timer, so the
- * second run replaced the first's health check. Its registry is its ExecStart's --registry (`--registry=PATH` too),
- * else its Environment= $DSA110_PORTS_FILE, else the health check's bundled one, as port-health-check reads them; it is
- * this run's when it is the same path (`//` and `/./` alike) or the same file under `root` (the host's for --out), as
- * findClaims compares the claim lines' --registry. Another registry no longer there was moved or retired: its unit is
- * this run's to replace; so is one it wrote for the bundled registry, when this run names one (the usual upgrade). A unit the operator wrote by hand (no generated header) that runs neither port-health-check
- * nor `healthCheck` is theirs: not replaced either. Undefined when the file is missing, not a regular file, unreadable
- * (the write and --check say why) or this run's to replace.
- */
-function healthUnitOwner(path: string, registryPath: string | undefined, root: string | undefined, healthCheck: string): HealthOwner | undefined {
-  const text = regularFileText(path);
-  if (text === undefined) return undefined;
-  const ours = text.startsWith(`${GENERATED_HEADER}\n`);
-  const env = new Map<string, string>();
-  let starts: string[] = [];
-  for (const entry of parseUnitFile(text)) {
-    if (entry.section !== 'Service') continue;
-    if (entry.key === 'Environment') {
-      if (entry.value === '') env.clear();
-      for (const [name, value] of parseEnvironment(entry.value)) env.set(name, value);
-    } else if (entry.key === 'ExecStart') starts = entry.value === '' ? [] : [...starts, entry.value];
-  }
-  const commands = starts.flatMap((value) => parseExec(value, env).commands);
-  const isHealthCheck = (command: ExecCommand) => basename(command.path) === 'port-health-check' || command.path === simplifyPath(healthCheck);
-  const check = commands.find(isHealthCheck) ?? (ours ? commands[0] : undefined);
-  if (check === undefined) return ours ? undefined : { kind: 'foreign', command: starts[0] };
-  const registry = healthRegistryArgument(check.argv.slice(1)) ?? (env.get(REGISTRY_ENV) || undefined);
-  // One `ports systemd` wrote for the bundled registry is the usual first install: naming a registry later moves the
-  // health check to it (as it moves the claim lines), never a second registry's to keep.
-  if (registry === undefined) return registryPath === undefined || ours ? undefined : { kind: 'registry', registry };
-  // systemd runs the service from /: a relative path is taken from there.
-  const named = resolve('/', registry);
-  if (registryPath !== undefined && simplifyPath(named) === simplifyPath(registryPath)) return undefined;
-  const theirs = registryFileId(root ?? '/', named);
-  if (theirs === undefined) return undefined;
-  if (registryPath !== undefined && theirs === registryFileId(root ?? '/', registryPath)) return undefined;
-  return { kind: 'registry', registry };
-}
-
-/** Pure: the --registry value in port-health-check's arguments (`--registry PATH` or `--registry=PATH`), or undefined. */
-function healthRegistryArgument(args: readonly string[]): string | undefined {
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index]!;
-    if (arg === '--') return undefined;
-    if (arg === '--registry') return args[index + 1];
-    if (arg.startsWith('--registry=')) return arg.slice('--registry='.length);
-  }
-  return undefined;
-}
-
-/** Pure: what is wrong when the health service there is not this run's to replace (healthUnitOwner), and what to do. */
-function healthOwnerText(owner: HealthOwner, registryPath: string | undefined, out: boolean): string {
-  if (owner.kind === 'foreign') {
-    const runs = owner.command === undefined ? 'runs no ExecStart= command' : `runs ${escapeText(owner.command, 200)}`;
-    return `it is not a unit \`ports systemd\` wrote (no "${GENERATED_HEADER}" line) and it ${runs}, not the port health check; rename that unit (and its timer) or remove it, then run \`ports systemd\` again`;
-  }
-  const theirs = owner.registry === undefined ? "the health check's bundled registry (no --registry)" : escapeText(owner.registry);
-  const ours = registryPath === undefined ? "the health check's bundled registry (no --registry)" : escapeText(registryPath);
-  return (
-    `it runs the port health check against ${theirs}, not ${ours}; one unit directory holds one ${HEALTH_SERVICE} and ${HEALTH_TIMER}, so writing would replace the other registry's health check` +
-    `; merge the two registries into one and write from it, ${out ? 'give this registry another --out, ' : ''}or, if that registry is retired, remove ${HEALTH_SERVICE} and ${HEALTH_TIMER} first`
-  );
 }
 
 /**
