@@ -48,7 +48,6 @@ import {
 import { unitOverrideDropIn } from '../../render/labels.js';
 import {
   claimPortDropIn,
-  claimPortLines,
   claimPortPathProblem,
   claimWiring,
   DEFAULT_CLAIM_PORT,
@@ -56,7 +55,6 @@ import {
   DROP_IN_NAME,
   execArgumentProblem,
   GENERATED_HEADER,
-  hasExecStartPre,
   systemdDrift,
   type ClaimWiring,
   type SystemdDrift,
@@ -84,6 +82,17 @@ import { droppedSettings, foreignFileText, foreignSettings, localDropIn, regular
 import { healthOwnerText, healthUnitOwner } from '../../systemd/health-unit-owner.js';
 import { writtenUnitChanges, writtenUnitChangeText } from '../../systemd/health-units.js';
 import { interpreterProblem, readInterpreter, statExecutable, SYSTEMD_DEFAULT_PATH, unitSearchPath } from '../../systemd/interpreter.js';
+import {
+  alikeAdvice,
+  byHandText,
+  isOperatorsUnitDir,
+  isRunTimeUnitDir,
+  lineInPlace,
+  outAdvice,
+  outInstanceAdvice,
+  unitLineAdvice,
+  type LinePlace,
+} from '../../systemd/line-advice.js';
 import { claimLineRegistry, claimRegistryLoader, claimRegistryUnresolved, readsOtherRegistry } from '../../systemd/line-registry.js';
 import { readManagerDefaults, type ManagerDefaults } from '../../systemd/manager-defaults.js';
 import { maskedUnitText } from '../../systemd/masked-unit.js';
@@ -734,24 +743,6 @@ async function writeTree(
 }
 
 /**
- * Pure: the write's advice for a `claim: unit` service whose unit already runs a claim line that claims its port as
- * the registry's would (claimsAlike; under `root`, undefined: this host): nothing to add. Where that line names the
- * port while the registry's names the service id (the unit sets the port variable, which it equals today): the
- * registry's line follows the variable when it changes, said as what to do then.
- */
-function alikeAdvice(entry: ClaimWiring, claim: ExecLine, root: string | undefined): LineAdvice {
-  const at = `${escapeText(root === undefined ? claim.file : join(root, claim.file))}:${claim.line}`;
-  const said = `its unit file claims the port; ExecStartPre=${escapeText(claim.value, 200)} in ${at} claims it as this line would (--check and the health check accept it)`;
-  const variable = entry.service.env;
-  if (entry.byId && variable !== undefined && !claim.argv.slice(1).includes(entry.service.id))
-    return {
-      text: `${said}, but it names the port that ${variable} sets today, where this line follows ${variable} when it changes; put this line in its place`,
-      place: 'either',
-    };
-  return { text: `${said}, nothing to do`, place: 'either' };
-}
-
-/**
  * Remove the claim drop-in `relative` (`NAME.service.d/claim-port.conf`) of `unitDir` when it is exactly `contents`
  * (the drop-in this command writes for the claim it holds, with this run's --claim-port and registry: its header,
  * `[Service]`, that one line; a file the operator edited is left, and said), a regular file in a directory that is
@@ -809,181 +800,6 @@ interface UnitLocator {
   load(unit: string): LoadedUnit;
   /** Whether the unit, as --check judges it, already claims `entry`'s port as its line would (claimsAlike). */
   claimsAlike(entry: ClaimWiring): { readonly claim: ExecLine } | undefined;
-}
-
-/**
- * With --out DIR, a bare directory (no root, no search path): the line goes in the unit file there; for a template's
- * instance, in its own drop-in there (unitOverrideDropIn, as unitLineAdvice, `ports docs` and claimLocation say): its
- * unit file is usually its template's, which every instance reads, and a file of the instance's name would replace the
- * template for it.
- */
-function outAdvice(unit: string, unitDir: string): LineAdvice {
-  const template = templateOf(unit);
-  if (template === undefined)
-    return { text: `its unit file claims the port; put this line in the [Service] section of ${escapeText(join(unitDir, unit))}`, place: 'file' };
-  return { text: `its unit file claims the port; ${outInstanceAdvice(unit, template, unitDir)}`, place: 'drop-in' };
-}
-
-/**
- * Where the write's advice puts a `claim: unit` service's line: in a unit file (`file`), in a drop-in of the unit's own,
- * NAME.d/override.conf (`drop-in`: an instance read from its template, a package's unit or one made at run time), or in
- * the unit file when it is the operator's, else that drop-in (`either`: a unit file that cannot be read here).
- */
-type LinePlace = 'file' | 'drop-in' | 'either';
-
-/** The advice for one `claim: unit` service (what follows `UNIT: `), and where it puts the line (byHandText names it). */
-interface LineAdvice {
-  readonly text: string;
-  readonly place: LinePlace;
-}
-
-/**
- * Pure: the write's one line about the units whose claim line goes in by hand (`units`: each unit's name, as written,
- * and where its advice puts the line), grouped by where it goes, so that each is named with what is true of it: a
- * unit file of its own, or a drop-in of its own (an instance's, `NAME@INST.service.d/override.conf`), neither of which
- * this command writes. `check` is the --check command that fails ("missing") until each has its line.
- */
-function byHandText(units: readonly { readonly unit: string; readonly place: LinePlace }[], check: string): string {
-  const count = (n: number) => `${n} unit${n === 1 ? '' : 's'}`;
-  const where: Record<LinePlace, readonly [one: string, many: string]> = {
-    file: ['claims its port in its own unit file', 'claim their ports in their own unit files'],
-    'drop-in': ['claims its port in a drop-in of its own (UNIT.d/override.conf)', 'claim their ports in drop-ins of their own (each UNIT.d/override.conf)'],
-    either: [
-      "claims its port in its own unit file, or a drop-in of its own when that file is not the operator's",
-      "claim their ports in their own unit files, or drop-ins of their own when those files are not the operator's",
-    ],
-  };
-  const groups = (['file', 'drop-in', 'either'] as const).flatMap((place) => {
-    const names = units.filter((entry) => entry.place === place).map((entry) => escapeText(entry.unit));
-    if (names.length === 0) return [];
-    const [one, many] = where[place];
-    const said = place === 'drop-in' && names.length === 1 ? one.replace('UNIT', names[0]!) : names.length === 1 ? one : many;
-    return [`${count(names.length)} (${names.join(', ')}) ${said}`];
-  });
-  const them = units.length === 1 ? 'it has' : 'every one has';
-  return `${groups.join(' and ')}, which this command never writes: add each ExecStartPre= line above by hand; \`${check}\` fails ("missing") until ${them} it`;
-}
-
-/** Pure: where an instance's claim line goes under --out DIR (outAdvice): its own drop-in in DIR, not its template nor a file of its name. */
-function outInstanceAdvice(unit: string, template: string, unitDir: string): string {
-  return `its template ${escapeText(template)} is read by every instance (a line there would free this port whenever any instance starts), and a file ${escapeText(unit)} of its own would replace the template for it; put this line under a [Service] line in the drop-in ${escapeText(unitOverrideDropIn(unit, unitDir))} (the instance's own)`;
-}
-
-/** Pure: whether a unit file at `path` (or a unit directory) is the operator's to edit: under /etc or /usr/local/lib, not a package's (/usr/lib, /lib) nor made at run time (/run). */
-function isOperatorsUnitDir(path: string): boolean {
-  return /^\/(?:etc|usr\/local\/lib)\//.test(path);
-}
-
-/** Pure: whether a unit file at `path` (or a unit directory) is made at run time (/run: a generator's, a transient unit), which a reboot replaces. */
-function isRunTimeUnitDir(path: string): boolean {
-  return path.startsWith('/run/');
-}
-
-/**
- * Pure: where the claim line of a `claim: unit` service already is, as the write's advice puts it (unitLineAdvice):
- * the unit file systemd loads, when it is the operator's and the unit's own, else a drop-in of the unit's own (not a
- * claim-port.conf left from `claim: drop-in`: it is to be removed once the line is in). Its path, or undefined.
- */
-function lineInPlace(unit: string, line: string, loaded: LoadedUnit): string | undefined {
-  const file = loaded.file;
-  if (file?.text !== undefined && isOperatorsUnitDir(file.path) && basename(file.path) === unit && hasExecStartPre(file.text, line)) return file.path;
-  return loaded.dropIns.find(
-    (dropIn) =>
-      basename(dirname(dropIn.path)) === `${unit}.d` &&
-      basename(dropIn.path) !== DROP_IN_NAME &&
-      dropIn.text !== undefined &&
-      hasExecStartPre(dropIn.text, line),
-  )?.path;
-}
-
-/**
- * Pure: the empty ExecStartPre= that leaves the unit, as systemd merges it (its claim-port.conf left from `claim: drop-in`
- * aside, as judgedAlike reads it), with no claim-port line at all, or undefined: a claim line read after it still runs.
- */
-function claimCleared(loaded: LoadedUnit, claimPort: string): { readonly file: string; readonly line: number } | undefined {
-  const leftover = `${DEFAULT_UNIT_DIR}/${loaded.unit}.d/${DROP_IN_NAME}`;
-  const unit = mergeUnit({ ...loaded, dropIns: loaded.dropIns.filter((dropIn) => dropIn.path !== leftover) });
-  return claimLines(unit.execStartPre, [claimPort]).length === 0 ? unit.execStartPreCleared : undefined;
-}
-
-/**
- * Pure: where the claim line of a `claim: unit` service goes (what follows
- * `UNIT: `), from the unit as loadUnit found it under `root` (undefined:
- * this host), the search --check and the health check use. The unit file
- * systemd loads, when it is the operator's (under /etc, or
- * /usr/local/lib/systemd/system); when it is a package's (/usr/lib, /lib) or
- * made at run time (/run), or is its template's (an instance with no file of
- * its own), a drop-in of the unit's own in `unitDir`, whose [Service] lines
- * are the unit's: a file of the unit's name in /etc would replace the unit
- * file, not add to it (LoadState=bad-setting, with no ExecStart=). A masked,
- * unreadable or missing unit is said so.
- */
-function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, unitDir: string, root: string | undefined, claimPort: string): LineAdvice {
-  const shown = (path: string) => escapeText(root === undefined ? path : join(root, path));
-  const dropIn = escapeText(unitOverrideDropIn(unit, unitDir));
-  const edit = root === undefined ? `, which \`systemctl edit ${escapeText(unit)}\` opens` : '';
-  const inDropIn = `under a [Service] line in the drop-in ${dropIn}${edit}`;
-  const unreadFile = loaded.unread?.find((part) => part.kind === 'file');
-  // One systemd cannot open either: the line goes in a unit file that is there, once the link is mended.
-  if (unreadFile?.broken)
-    return {
-      text: `its unit file claims the port, but systemd cannot load the unit: ${brokenUnitFileProblem(unreadFile, root ?? '/')}, and put this line in the [Service] section of the unit file`,
-      place: 'file',
-    };
-  if (unreadFile !== undefined)
-    return {
-      text: `its unit file claims the port, but systemd loads it from ${shown(unreadFile.path)}, which cannot be read here (${escapeText(unreadFile.reason)}); put this line in the [Service] section of that file if it is yours, else ${inDropIn}`,
-      place: 'either',
-    };
-  const file = loaded.file;
-  if (file === undefined) {
-    const template = templateOf(unit);
-    const none = template ? `${escapeText(unit)} nor its template ${escapeText(template)}` : escapeText(unit);
-    const where = root === undefined ? "systemd's unit directories" : `the unit directories under ${escapeText(root)}`;
-    return {
-      text: `its unit file claims the port, but none of ${where} has ${none}; install the unit (e.g. as ${escapeText(join(unitDir, template ?? unit))}) with this line in its [Service] section`,
-      place: 'file',
-    };
-  }
-  if (file.text === undefined || file.text === '')
-    return {
-      text: `its unit file claims the port, but ${shown(file.path)} masks it (a link to /dev/null, or empty), so systemd never starts it; unmask it (\`systemctl unmask ${escapeText(unit)}\`), then put this line in the [Service] section of the unit file it loads`,
-      place: 'file',
-    };
-  const name = basename(file.path);
-  const operators = isOperatorsUnitDir(file.path);
-  // The line already where this advice would put it: the operator's unit file of its own, or a drop-in of the unit's own.
-  const inPlace = lineInPlace(unit, line, loaded);
-  if (inPlace !== undefined) {
-    // There, but an empty ExecStartPre= read after it (a later drop-in, the type-wide service.d/) drops it: said, as --check says it.
-    const cleared = claimCleared(loaded, claimPort);
-    const place = inPlace === file.path ? 'file' : 'drop-in';
-    if (cleared !== undefined)
-      return {
-        text: `its unit file claims the port; this line is in ${shown(inPlace)}, but the empty ExecStartPre= in ${shown(cleared.file)}:${cleared.line} clears every earlier ExecStartPre=, this line included, so nothing frees the port before the unit starts; remove that empty ExecStartPre= or put this line after it`,
-        place,
-      };
-    return inPlace === file.path
-      ? { text: `its unit file claims the port; this line is already in the [Service] section of ${shown(file.path)}, nothing to do`, place }
-      : { text: `its unit file claims the port; this line is already in ${shown(inPlace)}, a drop-in of its own, nothing to do`, place };
-  }
-  const template = templateOf(unit);
-  if (template !== undefined && name === template)
-    return {
-      text: `its unit file claims the port; systemd loads it from the template ${shown(file.path)}, which every instance reads (a line there would free this port whenever any instance starts), and a file ${escapeText(unit)} of its own would replace the template for it; put this line ${inDropIn} (the instance's own)`,
-      place: 'drop-in',
-    };
-  // A claim line there already (another port, or one the unit's port variable made wrong): replaced, not kept beside this one.
-  const replaced = claimPortLines(file.text).map((other) => escapeText(other));
-  if (operators)
-    return {
-      text: `its unit file claims the port; put this line in the [Service] section of ${shown(file.path)}${replaced.length > 0 ? `, in place of its ${replaced.join(' and ')}` : ''}`,
-      place: 'file',
-    };
-  return {
-    text: `its unit file claims the port; systemd loads it from ${shown(file.path)}, ${isRunTimeUnitDir(file.path) ? 'made at run time' : "a package's"}, and a file ${escapeText(unit)} in ${escapeText(unitDir)} would replace it, not add to it; put this line ${inDropIn}`,
-    place: 'drop-in',
-  };
 }
 
 /**
