@@ -10,8 +10,6 @@ import {
   guardedDirectories,
   unreadableDirectory,
   writeThroughDirectories,
-  type ExposedDirectory,
-  type GuardedDirectory,
 } from '../../files/directories.js';
 import {
   ConcurrentWriteError,
@@ -25,12 +23,10 @@ import {
   readFileIfPresent,
   resolveInRoot,
   writeGeneratedFiles,
-  type GeneratedFile,
   type InspectedFile,
   type WrittenFile,
 } from '../../files/index.js';
-import { fileExposure } from '../../files/tree.js';
-import { killedWritersTemps, notFollowed, trustedOwners, untrustedLink } from '../../files/write.js';
+import { killedWritersTemps, notFollowed, untrustedLink } from '../../files/write.js';
 import { REGISTRY_ENV } from '../../index.js';
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import type { Registry } from '../../registry.js';
@@ -103,6 +99,8 @@ import { socketConflicts } from '../../systemd/socket-conflict.js';
 import { readSocketUnits } from '../../systemd/socket-units.js';
 import { startTimeoutFinding } from '../../systemd/start-timeout.js';
 import type { EnvironmentSetting, ExecLine, UnitFacts, UnreadPart } from '../../systemd/types.js';
+import { exposedDropIns, stake, unitDirectories } from '../../systemd/unit-dir-exposure.js';
+import { generatedFiles, sharedOutputs, sharedText } from '../../systemd/unit-outputs.js';
 import { simplifyPath } from '../../systemd/words.js';
 import { withWrittenDropIn } from '../../systemd/written-drop-in.js';
 import { decodeKeepingBadBytes } from '../../utf8.js';
@@ -1652,116 +1650,5 @@ function unitReadAdvice(error: FileReadError): string | undefined {
       return `a unit file is a few kB, and this command reads at most ${formatBytes(MAX_GENERATED_FILE_BYTES)}: see what it holds, and replace it with the unit's own file`;
     default:
       return readFailureAdvice(error);
-  }
-}
-
-/** The unit directory, absolute, as given and as it really is (through links): of the directories holding files, the ones that are not drop-in directories. */
-function unitDirectories(unitDir: string): Set<string> {
-  const dirs = new Set([resolve(unitDir)]);
-  try {
-    dirs.add(realpathSync(unitDir)); // a link to the real unit directory
-  } catch {
-    // missing: made by the write
-  }
-  return dirs;
-}
-
-/** Pure: what a writer of `entry`'s directory may do to what systemd runs as root (directoryProblem's `what`); `unitDirs` from unitDirectories. */
-function stake({ dir }: ExposedDirectory, unitDirs: ReadonlySet<string>): string {
-  if (!dir.holdsFiles) return `put another directory in place of ${escapeText(dir.below!)}, and so choose the units and drop-ins systemd runs as root`;
-  if (unitDirs.has(resolve(dir.path))) return 'replace the drop-in directories and units there, or add others, which systemd runs as root';
-  return 'add drop-ins that systemd runs as root';
-}
-
-/**
- * Every other `.conf` in a guarded drop-in directory that another user owns or
- * others may write, and why: systemd reads them all, so each is as much the
- * claim's as claim-port.conf. A link is judged by its owner.
- */
-function exposedDropIns(dirs: readonly GuardedDirectory[], unitDirs: ReadonlySet<string>): { path: string; reason: string }[] {
-  const euid = process.geteuid?.();
-  const found: { path: string; reason: string }[] = [];
-  for (const dir of dirs) {
-    if (!dir.holdsFiles || unitDirs.has(resolve(dir.path)) || untrustedLink(dir.path) !== undefined) continue;
-    let names: string[];
-    try {
-      names = readdirSync(dir.path).sort();
-    } catch {
-      continue; // missing: made by the write; unreadable: the write says so
-    }
-    for (const name of names) {
-      if (!name.endsWith('.conf') || name === DROP_IN_NAME) continue;
-      let info: ReturnType<typeof lstatSync>;
-      try {
-        info = lstatSync(join(dir.path, name));
-      } catch {
-        continue;
-      }
-      const exposure = info.isSymbolicLink()
-        ? info.uid !== 0 && info.uid !== euid
-          ? `a symbolic link owned by uid ${info.uid}, not by ${trustedOwners()}`
-          : undefined
-        : fileExposure(info, join(dir.path, name));
-      if (exposure === undefined) continue;
-      found.push({
-        path: join(dir.path, name),
-        reason: `${exposure}: systemd reads every .conf in ${escapeText(dir.path)}, so whoever may change it chooses what systemd runs as root; read it, then remove it or make it root's, 0644`,
-      });
-    }
-  }
-  return found;
-}
-
-/** A file `ports systemd` writes, and the unit it is for. */
-interface UnitOutput extends GeneratedFile {
-  readonly unit: string;
-}
-
-/** The files `ports systemd` writes under the unit directory: the claim drop-ins and the health check's units. */
-function generatedFiles(wiring: readonly ClaimWiring[], health: readonly HealthUnit[]): UnitOutput[] {
-  return [
-    ...wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => ({ unit: entry.unit, path: entry.path, contents: entry.contents! })),
-    ...health.map((unit) => ({ unit: unit.path, path: unit.path, contents: unit.contents })),
-  ];
-}
-
-/**
- * The files (host paths, as place() gives them) that are one file through
- * links, with different contents: two units whose drop-in directories link
- * to one directory (`a.service.d -> /srv/shared`, `b.service.d ->
- * /srv/shared`) would each overwrite the other's claim, and systemd would run
- * the last one written for both. Each such file once, with its units. The
- * same contents in one file are fine: either write is right for both.
- */
-function sharedOutputs(files: readonly UnitOutput[]): { units: string[]; path: string }[] {
-  const byFile = new Map<string, UnitOutput[]>();
-  for (const file of files) {
-    const real = realFile(file.path);
-    byFile.set(real, [...(byFile.get(real) ?? []), file]);
-  }
-  return [...byFile]
-    .filter(([, sharing]) => new Set(sharing.map((file) => file.contents)).size > 1)
-    .map(([path, sharing]) => ({ units: sharing.map((file) => file.unit), path }));
-}
-
-/** Pure: what is wrong with a file that several units' outputs share (sharedOutputs), and what to do. */
-function sharedText(units: readonly string[], path: string): string {
-  const names = units.map((unit) => escapeText(unit));
-  const listed = `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
-  return `${listed} would each write their own claim to ${escapeText(path)} (their drop-in directories are one directory, through links), so systemd would run one claim for all of them; give each unit a drop-in directory of its own (replace the links with directories)`;
-}
-
-/** `path` with the links of its existing directories resolved (the file itself is judged where it is written): which file it really is. */
-function realFile(path: string): string {
-  let dir = dirname(path);
-  const rest = [basename(path)];
-  for (;;) {
-    try {
-      return join(realpathSync(dir), ...rest);
-    } catch {
-      if (dir === dirname(dir)) return path;
-      rest.unshift(basename(dir));
-      dir = dirname(dir);
-    }
   }
 }
