@@ -18,7 +18,6 @@ import {
   formatBytes,
   hostPath,
   inspectGeneratedFiles,
-  nameInRoot,
   readFileBytes,
   readFileIfPresent,
   resolveInRoot,
@@ -58,7 +57,7 @@ import {
 } from '../../render/systemd.js';
 import { printedShellWord } from '../../shell-word.js';
 import { claimPortArgument } from '../../systemd/claim-args.js';
-import { claimLines, isClaimPort, where } from '../../systemd/claim-line.js';
+import { claimLines, isClaimPort } from '../../systemd/claim-line.js';
 import { brokenUnitFileProblem } from '../../systemd/claim-verdict.js';
 import { driftPath } from '../../systemd/drift-path.js';
 import { claimsAlike, effectiveProblems, unitAsJudged } from '../../systemd/effective-problems.js';
@@ -81,10 +80,12 @@ import {
 } from '../../systemd/line-advice.js';
 import { claimRegistryLoader } from '../../systemd/line-registry.js';
 import { readManagerDefaults, type ManagerDefaults } from '../../systemd/manager-defaults.js';
+import { processFileProblem, rootName } from '../../systemd/registry-in-units.js';
 import { chooseDropIns, dropInDirNames, templateOf, UNIT_DIRS } from '../../systemd/search-path.js';
-import type { EnvironmentSetting, ExecLine, UnitFacts } from '../../systemd/types.js';
+import type { ExecLine, UnitFacts } from '../../systemd/types.js';
 import { exposedDropIns, stake, unitDirectories } from '../../systemd/unit-dir-exposure.js';
 import { generatedFiles, sharedOutputs, sharedText } from '../../systemd/unit-outputs.js';
+import { overrideNote, unitOverrides, type Override } from '../../systemd/unit-overrides.js';
 import { simplifyPath } from '../../systemd/words.js';
 import { claimPortWarnings, healthCheckWarning, textfileWarning, type Rerun } from '../../systemd/written-unit-warnings.js';
 import { decodeKeepingBadBytes } from '../../utf8.js';
@@ -392,125 +393,6 @@ function unitRegistry(context: Context, root: string | undefined): string | unde
   const problem = execArgumentProblem(inRootName.path);
   if (problem) throw refuse(inRootName.path, problem);
   return inRootName.path;
-}
-
-/**
- * `registry` (`given`: absolute, lexically) as the system booted from `root`
- * names it (`/etc/dsa110/ports.yaml` for ROOT/etc/dsa110/ports.yaml), or why
- * it has no such name: it lies outside ROOT, or links inside ROOT lead the
- * booted system (which follows them inside ROOT, as chroot and the rest of
- * --root do) to another file than the one this run reads. Directories are
- * compared by their real paths, so a ROOT or a registry reached through host
- * links is found inside. A registry that cannot be found is named as given:
- * reading it says why.
- */
-function rootName(root: string, registry: string, given: string): { path: string } | { problem: string } {
-  let read: string;
-  try {
-    read = realpathSync(registry);
-  } catch {
-    return { path: given };
-  }
-  const copy = `copy it into ${escapeText(root)} (e.g. as ${escapeText(join(root, 'etc/dsa110/ports.yaml'))}) and name that copy`;
-  const inside = nameInRoot(root, given);
-  if (inside === undefined)
-    return { problem: `it is outside --root ${escapeText(root)} (it is ${escapeText(read)}), so the booted system would not have it; ${copy}` };
-  let booted: string | undefined;
-  try {
-    booted = realpathSync(hostPath(root, inside));
-  } catch {
-    booted = undefined;
-  }
-  if (booted === read) return { path: inside };
-  return {
-    problem: `inside --root ${escapeText(root)} it is ${escapeText(inside)}, but a link there leads this host to ${escapeText(read)}, another file than the booted system would read; ${copy}`,
-  };
-}
-
-/**
- * A path that names a file of the process that reads it, not one on disk: /dev/stdin, /dev/fd/N,
- * /proc/self/fd/N, /proc/self/cwd/...; its /proc/PID and /proc/thread-self forms too.
- */
-const PROCESS_FILE = /^\/(?:dev\/(?:stdin|stdout|stderr|fd)|proc\/(?:self|thread-self|\d+))(?:\/|$)/;
-/** As the kernel's ELOOP: more links than this on one path and it names nothing. */
-const MAX_LINKS = 40;
-
-/**
- * Why `path` (absolute) cannot be the registry the units name, or undefined: it is, or reaches
- * through links, a file of this process (PROCESS_FILE). `ports systemd` reads it now, but claim-port
- * and the health check run later, under systemd, with /dev/null as standard input, and would fail.
- * `-` is refused by every reader of the registry (load.ts); these are the same file by other names.
- */
-function processFileProblem(path: string): string | undefined {
-  let done = '/';
-  const rest = path.split('/').filter((part) => part !== '' && part !== '.');
-  let links = 0;
-  while (rest.length > 0) {
-    const part = rest.shift()!;
-    if (part === '..') {
-      done = dirname(done);
-      continue;
-    }
-    const next = join(done, part);
-    if (PROCESS_FILE.test(next)) {
-      const via = next === path || path.startsWith(`${next}/`) ? '' : ` (through a link to ${join(next, ...rest)})`;
-      return `it is this process's standard input or another of its own files${via}: claim-port and the health check run later, under systemd, with /dev/null as their standard input, and could not read it; give the path of a ports.yaml file`;
-    }
-    let target: string;
-    try {
-      target = readlinkSync(next);
-    } catch {
-      done = next; // not a link, or not there: the registry's read says so
-      continue;
-    }
-    if (++links > MAX_LINKS) return undefined;
-    rest.unshift(...target.split('/').filter((piece) => piece !== '' && piece !== '.'));
-    if (target.startsWith('/')) done = '/';
-  }
-  return undefined;
-}
-
-/** A unit's setting of its service's port variable: the service's variable, and the setting as mergeUnit found it. */
-interface Override {
-  readonly variable: string;
-  readonly setting: EnvironmentSetting;
-  /** The setting's value is one claim-port refuses (another service's port, not a port): the write says so, not its note. */
-  readonly refused: boolean;
-}
-
-/**
- * The robust services whose unit, as systemd would load it under `root` from its unit directories (`dirs`, default
- * systemd's search path; --out's DIR alone) (its
- * file and drop-ins, and the EnvironmentFile= files they name; loadUnit and
- * mergeUnitWithEnvironmentFiles, as --check and the health check read it),
- * sets the service's port variable, by id: their claim lines name the
- * service id, which claim-port resolves with the unit's environment
- * (claimWiring). A unit that is masked, missing or unreadable sets nothing.
- */
-function unitOverrides(registry: Registry, root: string, managerDefaults: () => ManagerDefaults, dirs?: readonly string[]): Map<string, Override> {
-  const overrides = new Map<string, Override>();
-  let listing: UnitDirListing | undefined;
-  for (const service of registry.services) {
-    if (!service.robust || !service.systemd?.claim || !service.env) continue;
-    listing ??= listUnitDirs(root, [], dirs);
-    const unit = mergeUnitWithEnvironmentFiles(root, loadUnit(root, service.systemd.unit, listing), { defaultEnvironment: managerDefaults().environment });
-    const setting = unit.masked ? undefined : unit.environment.get(service.env);
-    if (setting === undefined) continue;
-    let refused = false;
-    try {
-      registry.resolvePort(service.id, { env: { [service.env]: setting.value } });
-    } catch {
-      refused = true;
-    }
-    overrides.set(service.id, { variable: service.env, setting, refused });
-  }
-  return overrides;
-}
-
-/** Pure: why `entry`'s line names its service id, not its port, for the write to say (unitOverrides, claimWiring). */
-function overrideNote(entry: ClaimWiring, { variable, setting }: Override): string {
-  const id = escapeText(entry.service.id);
-  return `${escapeText(entry.unit)}: the claim names the service, ${id}, not port ${entry.port}: the unit sets ${variable}=${escapeText(setting.value)} (${escapeText(where(setting))}), and ExecStartPre= runs with the unit's environment, so claim-port frees the port ${id} really uses, and follows ${variable} when it changes`;
 }
 
 /** The options a run that writes the tree again repeats (regenerateCommand): where it writes, and what the units run. */
