@@ -1,29 +1,18 @@
-import { lstatSync, readdirSync, readlinkSync, realpathSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Io } from '../../cli-kit/io.js';
 import { escapeText, oneLine, pathText, quoteValue } from '../../escape.js';
+import { directoryDriftFix, directoryProblem, exposedDirectories, guardedDirectories, unreadableDirectory } from '../../files/directories.js';
 import {
-  directoryDriftFix,
-  directoryProblem,
-  exposedDirectories,
-  guardedDirectories,
-  unreadableDirectory,
-  writeThroughDirectories,
-} from '../../files/directories.js';
-import {
-  ConcurrentWriteError,
   FileReadError,
-  FileWriteError,
   formatBytes,
   hostPath,
   inspectGeneratedFiles,
   readFileBytes,
   readFileIfPresent,
   resolveInRoot,
-  writeGeneratedFiles,
   type InspectedFile,
-  type WrittenFile,
 } from '../../files/index.js';
 import { killedWritersTemps, notFollowed, untrustedLink } from '../../files/write.js';
 import { REGISTRY_ENV } from '../../index.js';
@@ -35,65 +24,52 @@ import {
   DEFAULT_TEXTFILE,
   HEALTH_INTERVAL,
   HEALTH_SERVICE,
-  HEALTH_TIMER,
   healthUnits,
   textfileProblem,
   type HealthUnit,
 } from '../../render/health-timer.js';
 import { unitOverrideDropIn } from '../../render/labels.js';
 import {
-  claimPortDropIn,
   claimPortPathProblem,
   claimWiring,
   DEFAULT_CLAIM_PORT,
   DEFAULT_UNIT_DIR,
   DROP_IN_NAME,
   execArgumentProblem,
-  GENERATED_HEADER,
   systemdDrift,
   type ClaimWiring,
   type SystemdDrift,
   type UnitFilePlace,
 } from '../../render/systemd.js';
-import { printedShellWord } from '../../shell-word.js';
 import { claimPortArgument } from '../../systemd/claim-args.js';
 import { claimLines, isClaimPort } from '../../systemd/claim-line.js';
 import { brokenUnitFileProblem } from '../../systemd/claim-verdict.js';
 import { driftPath } from '../../systemd/drift-path.js';
 import { claimsAlike, effectiveProblems, unitAsJudged } from '../../systemd/effective-problems.js';
-import { listUnitDirs, loadUnit, mergeUnit, type LoadedUnit, type UnitDirListing } from '../../systemd/effective.js';
+import { listUnitDirs, loadUnit, mergeUnit, type UnitDirListing } from '../../systemd/effective.js';
 import { mergeUnitWithEnvironmentFiles } from '../../systemd/environment-files.js';
 import { claimsRead, findClaims, findDropIns } from '../../systemd/find-claims.js';
-import { droppedSettings, foreignFileText, foreignSettings, localDropIn, regularFileText, settingsText } from '../../systemd/foreign-settings.js';
+import { droppedSettings, foreignFileText } from '../../systemd/foreign-settings.js';
 import { healthOwnerText, healthUnitOwner } from '../../systemd/health-unit-owner.js';
 import { writtenUnitChanges, writtenUnitChangeText } from '../../systemd/health-units.js';
-import {
-  alikeAdvice,
-  byHandText,
-  isOperatorsUnitDir,
-  isRunTimeUnitDir,
-  lineInPlace,
-  outAdvice,
-  outInstanceAdvice,
-  unitLineAdvice,
-  type LinePlace,
-} from '../../systemd/line-advice.js';
+import { isOperatorsUnitDir, isRunTimeUnitDir, outInstanceAdvice, unitLineAdvice } from '../../systemd/line-advice.js';
 import { claimRegistryLoader } from '../../systemd/line-registry.js';
 import { readManagerDefaults, type ManagerDefaults } from '../../systemd/manager-defaults.js';
 import { processFileProblem, rootName } from '../../systemd/registry-in-units.js';
 import { chooseDropIns, dropInDirNames, templateOf, UNIT_DIRS } from '../../systemd/search-path.js';
-import type { ExecLine, UnitFacts } from '../../systemd/types.js';
+import type { UnitFacts } from '../../systemd/types.js';
 import { exposedDropIns, stake, unitDirectories } from '../../systemd/unit-dir-exposure.js';
 import { generatedFiles, sharedOutputs, sharedText } from '../../systemd/unit-outputs.js';
-import { overrideNote, unitOverrides, type Override } from '../../systemd/unit-overrides.js';
+import { unitOverrides } from '../../systemd/unit-overrides.js';
 import { simplifyPath } from '../../systemd/words.js';
+import { writeTree, type UnitLocator } from '../../systemd/write-tree.js';
 import { claimPortWarnings, healthCheckWarning, textfileWarning, type Rerun } from '../../systemd/written-unit-warnings.js';
 import { decodeKeepingBadBytes } from '../../utf8.js';
 import { defineCommand } from '../command.js';
 import { load, ORIGIN, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
 import { readFailureAdvice } from '../read-advice.js';
-import { concurrentWriteText, killedWritersNote, regenerateCommand } from '../regenerate.js';
+import { killedWritersNote, regenerateCommand } from '../regenerate.js';
 
 /** Why a path written into a unit file must be UTF-8. */
 const UNIT_TEXT = 'it is written into unit files, and systemd ignores an assignment that is not UTF-8';
@@ -397,225 +373,6 @@ function unitRegistry(context: Context, root: string | undefined): string | unde
 
 /** The options a run that writes the tree again repeats (regenerateCommand): where it writes, and what the units run. */
 const REGENERATE_FLAGS = ['out', 'root', 'claim-port', 'port-health-check', 'textfile'];
-
-/**
- * `ports systemd`'s write: the claim drop-ins and the health check's units (`wiring`, `health`) written under `unitDir`
- * (each file's host path from `place`), unless a file there is another's to keep; then, printed to `io`, each `claim:
- * unit` service's line with where it goes (`located`: how the unit file systemd loads is found, undefined for --out),
- * the notes on lines that name their service (`overrides`), the claim drop-ins it wrote before for units the registry
- * no longer wires (removed) and the warnings. `defaultDir`: the unit directory is the default one, so a write refused
- * there is told of --out and --root. The outcome, and the units whose line goes in by hand.
- */
-async function writeTree(
-  io: Io,
-  {
-    services,
-    claimPort,
-    registryPath,
-    source,
-    registryRoot,
-    regenerate,
-    healthCheck,
-  }: {
-    readonly services: Registry['services'];
-    readonly claimPort: string;
-    readonly registryPath: string | undefined;
-    readonly source: string;
-    /** Where the units' registry paths name files (undefined for --out, a bare directory). */
-    readonly registryRoot: string | undefined;
-    /** The command that writes the tree again, as the hints name it (regenerateCommand). */
-    readonly regenerate: string;
-    /** The port-health-check executable the health service runs (--port-health-check). */
-    readonly healthCheck: string;
-  },
-  wiring: readonly ClaimWiring[],
-  health: readonly HealthUnit[],
-  unitDir: string,
-  place: (path: string) => string,
-  defaultDir: boolean,
-  located?: UnitLocator,
-  overrides: ReadonlyMap<string, Override> = new Map(),
-): Promise<{ readonly outcome: Outcome; readonly byHand: ReadonlySet<string> }> {
-  let written: WrittenFile[];
-  const files = generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) }));
-  // Two units whose drop-in directories are one directory through links: one file, two claims. Neither is written.
-  const shared = sharedOutputs(files);
-  if (shared.length > 0) {
-    for (const { units, path } of shared) io.err(`${oneLine(`ports systemd: ${sharedText(units, path)}; nothing was written`)}\n`, 'error');
-    return { outcome: 'failed', byHand: new Set() };
-  }
-  // One unit directory has one health check: another registry's would be replaced without a word.
-  const owner = healthUnitOwner(place(HEALTH_SERVICE), registryPath, registryRoot, healthCheck);
-  if (owner !== undefined)
-    throw new CommandError(
-      `ports systemd: cannot write ${escapeText(place(HEALTH_SERVICE))}: ${healthOwnerText(owner, registryPath, registryRoot === undefined)}; nothing was written`,
-    );
-  // A file of the operator's at one of these paths (no generated header) that sets more than this run writes there:
-  // replacing it would drop their settings without a word. Nothing is written until it is moved.
-  const foreign = files.map((file) => ({ path: file.path, ...foreignSettings(file.path, file.contents) }));
-  if (foreign.some(({ dropped }) => dropped.length > 0)) {
-    for (const { path, dropped } of foreign)
-      if (dropped.length > 0)
-        io.err(`${oneLine(`ports systemd: cannot write ${escapeText(path)}: ${foreignFileText(path, dropped)}; nothing was written`)}\n`, 'error');
-    return { outcome: 'failed', byHand: new Set() };
-  }
-  // One that sets only what this run writes there, to other values (a schedule, a program path of the operator's):
-  // replaced, as the file is this command's by its name, and said (below), so that a value of theirs is not lost in silence.
-  const guarded = guardedDirectories(files.map((file) => file.path));
-  const exposed = exposedDirectories(guarded);
-  const unitDirs = unitDirectories(unitDir);
-  let made: string[];
-  try {
-    ({ written, made } = writeThroughDirectories(
-      exposed,
-      (entry) => stake(entry, unitDirs),
-      // Under --root, a link's target is said under it, as the system booted from there reads it.
-      () => writeGeneratedFiles('', files, { maxBytes: MAX_GENERATED_FILE_BYTES, root: registryRoot }),
-    ));
-  } catch (error) {
-    if (error instanceof ConcurrentWriteError) throw new CommandError(`ports systemd: ${concurrentWriteText(unitDir, error, source, regenerate)}`);
-    if (!(error instanceof FileWriteError)) throw error;
-    // Only the default directory gets the hint: with --out or --root the user already chose where.
-    const hint = defaultDir && ['EACCES', 'EPERM', 'EROFS'].includes(error.code ?? '') ? ` (to write elsewhere: --out DIR or --root DIR)` : '';
-    throw new CommandError(`ports systemd: cannot write ${escapeText(error.path)}: ${error.reason}${hint}`);
-  }
-  for (const file of written) io.out(`${file.wrote ? 'wrote' : 'unchanged'} ${escapeText(file.path)}\n`);
-  for (const { path, replaced } of foreign)
-    if (replaced.length > 0)
-      io.err(
-        `${oneLine(`warning: ${escapeText(path)}: it was not a file \`ports systemd\` wrote (no "${GENERATED_HEADER}" line); what it set that this command sets there is now this command's (it had ${settingsText(replaced)}); to keep a value of your own, set it in a drop-in of your own (${escapeText(localDropIn(path))})`)}\n`,
-        'warn',
-      );
-  for (const line of made) io.out(`${line}\n`);
-  // Another's drop-in there is reported, not removed: it may be the operator's own, made by hand.
-  for (const { path, reason } of exposedDropIns(guarded, unitDirs))
-    io.err(`${oneLine(`warning: ${escapeText(path)}: ${reason} (\`ports systemd\` changes only its own files)`)}\n`, 'warn');
-  const wrote = written.filter((file) => file.wrote).length;
-  if (wrote > 0) io.done?.(`it wrote ${wrote} file${wrote === 1 ? '' : 's'} under ${escapeText(unitDir)}`);
-  const { dropIns, masked } = await findDropIns(unitDir, place, registryRoot);
-  // The units whose line goes in by hand: this command writes no unit file, and --check fails ("missing") until each has it.
-  const byHand: { unit: string; place: LinePlace }[] = [];
-  for (const entry of wiring) {
-    if (entry.claim !== 'unit') continue;
-    const loaded = located?.load(entry.unit);
-    // Another line the unit runs that claims the port as this one would (`-+`, the id, options): --check accepts it.
-    const inPlace = loaded !== undefined && lineInPlace(entry.unit, entry.line, loaded) !== undefined;
-    const alike = loaded !== undefined && !inPlace ? located!.claimsAlike(entry) : undefined;
-    const advice =
-      loaded === undefined
-        ? outAdvice(entry.unit, unitDir)
-        : alike !== undefined
-          ? alikeAdvice(entry, alike.claim, located!.root)
-          : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort);
-    // A line in place that a later empty ExecStartPre= clears is not one to add: the advice says what to remove instead.
-    if (!advice.text.endsWith('nothing to do') && alike === undefined && !inPlace) byHand.push({ unit: entry.unit, place: advice.place });
-    // Switched from `claim: drop-in`: the old drop-in goes once the line is in (systemdDrift says the same of the drop-in).
-    const leftover = `${entry.unit}.d/${DROP_IN_NAME}`;
-    const then = dropIns.includes(leftover) ? `, then remove ${escapeText(join(unitDir, leftover))}, the drop-in the registry wired the claim in before` : '';
-    io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice.text}${then}`)}:\n${entry.line}\n`);
-  }
-  // After the advice, whose `UNIT:` line is followed by the line to install. A value claim-port refuses gets no note
-  // (that the line frees the port the service really uses would not be true): the warnings after the write say why.
-  for (const entry of wiring) {
-    const override = overrides.get(entry.service.id);
-    if (entry.byId && override !== undefined && !override.refused) io.out(`${oneLine(overrideNote(entry, override))}\n`);
-  }
-  const expected = new Set(wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => entry.path));
-  const { warnings: unreadDirs, ...read } = claimsRead(
-    registryRoot,
-    unitDir,
-    { dropIns, masked, claims: await findClaims(unitDir, place, claimPort, registryRoot, registryPath, expected) },
-    expected,
-  );
-  for (const warning of unreadDirs) io.err(`${oneLine(`warning: ${warning}`)}\n`, 'warn');
-  const tree = { files: new Map(), ...read };
-  let removedCount = 0;
-  for (const drift of systemdDrift(wiring, tree, { services, unitDir, ...(registryPath !== undefined && { registryPath }) })) {
-    // A claim drop-in this command wrote for a unit the registry no longer wires (removed, renamed): its own, removed.
-    const removed =
-      drift.leftover !== undefined &&
-      removeLeftover(
-        unitDir,
-        drift.path,
-        claimPortDropIn(drift.leftover.target, claimPort, drift.leftover.transport, registryPath),
-        files.map((file) => file.path),
-      );
-    if (removed) {
-      const unit = drift.path.slice(0, drift.path.indexOf('.d/'));
-      io.out(
-        `${oneLine(`removed ${escapeText(join(unitDir, drift.path))} (a claim drop-in it wrote before: no robust service in the registry uses ${escapeText(unit)} now)`)}\n`,
-      );
-      removedCount++;
-      continue;
-    }
-    // Unit names here come from the directory listing: one line each, whatever they hold.
-    if (drift.message.startsWith('unexpected') || drift.warning)
-      io.err(`${oneLine(`warning: ${escapeText(driftPath(drift.path, unitDir, registryRoot))}: ${drift.message}`)}\n`, 'warn');
-  }
-  if (byHand.length > 0) io.err(`${oneLine(byHandText(byHand, `${regenerate} --check`))}\n`, 'warn');
-  if (wrote > 0 || removedCount > 0) io.err(`${nextSteps(located)}\n`, 'info');
-  return { outcome: 'ok', byHand: new Set(byHand.map((entry) => entry.unit)) };
-}
-
-/**
- * Remove the claim drop-in `relative` (`NAME.service.d/claim-port.conf`) of `unitDir` when it is exactly `contents`
- * (the drop-in this command writes for the claim it holds, with this run's --claim-port and registry: its header,
- * `[Service]`, that one line; a file the operator edited is left, and said), a regular file in a directory that is
- * no link (a drop-in directory linked to another unit's, as for an alias name, holds that unit's claim drop-in: the
- * file this run just wrote, which it must not remove), is none of the files this run wrote (`written`, by device and
- * inode), and no directory on its way may be written by someone besides root (guardedDirectories: one could swap a
- * link in, and the unlink would remove a file elsewhere); then its directory, when that was all it held. Whether it
- * was removed.
- */
-function removeLeftover(unitDir: string, relative: string, contents: string, written: readonly string[]): boolean {
-  const dir = join(unitDir, dirname(relative));
-  const path = join(dir, basename(relative));
-  try {
-    if (!lstatSync(dir).isDirectory() || realpathSync(dir) !== join(realpathSync(unitDir), dirname(relative))) return false;
-    if (regularFileText(path) !== contents) return false;
-    const { dev, ino } = lstatSync(path);
-    if (
-      written.some((other) => {
-        const info = statSync(other, { throwIfNoEntry: false });
-        return info !== undefined && info.dev === dev && info.ino === ino;
-      })
-    )
-      return false;
-    if (exposedDirectories(guardedDirectories([path])).length > 0) return false;
-    unlinkSync(path);
-  } catch {
-    return false;
-  }
-  try {
-    rmdirSync(dir);
-  } catch {
-    // Not empty (the operator's own drop-ins), or not ours to remove: left.
-  }
-  return true;
-}
-
-/**
- * What makes systemd use the files written: on this host, a daemon-reload and the timer enabled; under
- * --root, nothing until that tree boots (the timer can be enabled there now, offline); with --out, they
- * are copied into a unit directory first.
- */
-function nextSteps(located: UnitLocator | undefined): string {
-  const enable = `"systemctl enable --now ${HEALTH_TIMER}" once to start the health check's timer`;
-  if (located === undefined) return `Copy them into /etc/systemd/system as they are laid out, then run "systemctl daemon-reload" and ${enable}.`;
-  if (located.root !== undefined && located.root !== '/') {
-    const offline = ['systemctl', `--root=${located.root}`, 'enable', HEALTH_TIMER].map(printedShellWord).join(' ');
-    return `systemd reads them when the system under ${escapeText(located.root)} boots; to enable the health check's timer there now: ${offline}.`;
-  }
-  return `Run "systemctl daemon-reload" for systemd to read the changes, and ${enable}.`;
-}
-
-/** How `ports systemd` finds the unit file systemd loads for a unit (not with --out): under `root` (undefined: this host). */
-interface UnitLocator {
-  readonly root: string | undefined;
-  load(unit: string): LoadedUnit;
-  /** Whether the unit, as --check judges it, already claims `entry`'s port as its line would (claimsAlike). */
-  claimsAlike(entry: ClaimWiring): { readonly claim: ExecLine } | undefined;
-}
 
 /**
  * `ports systemd --check`: the files the write would write under `unitDir` compared with those on disk, each `claim:
