@@ -2,27 +2,27 @@
 // claim's advice, the claim drop-ins it wrote before that the registry no longer wires removed, and what to run next.
 import { lstatSync, realpathSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import type { Io } from '../cli-kit/io.js';
-import { CommandError, type Outcome } from '../cli/exit-code.js';
-import { concurrentWriteText } from '../cli/regenerate.js';
-import { escapeText, oneLine } from '../escape.js';
-import { exposedDirectories, guardedDirectories, writeThroughDirectories } from '../files/directories.js';
-import { ConcurrentWriteError, FileWriteError, writeGeneratedFiles, type WrittenFile } from '../files/index.js';
-import { MAX_GENERATED_FILE_BYTES } from '../limits.js';
-import type { Registry } from '../registry.js';
-import { HEALTH_SERVICE, HEALTH_TIMER, type HealthUnit } from '../render/health-timer.js';
-import { claimPortDropIn, DROP_IN_NAME, GENERATED_HEADER, systemdDrift, type ClaimWiring } from '../render/systemd.js';
-import { printedShellWord } from '../shell-word.js';
-import { driftPath } from './drift-path.js';
-import type { LoadedUnit } from './effective.js';
-import { claimsRead, findClaims, findDropIns } from './find-claims.js';
-import { foreignFileText, foreignSettings, localDropIn, regularFileText, settingsText } from './foreign-settings.js';
-import { healthOwnerText, healthUnitOwner } from './health-unit-owner.js';
-import { alikeAdvice, byHandText, lineInPlace, outAdvice, unitLineAdvice, type LinePlace } from './line-advice.js';
-import type { ExecLine } from './types.js';
-import { exposedDropIns, stake, unitDirectories } from './unit-dir-exposure.js';
-import { generatedFiles, sharedOutputs, sharedText } from './unit-outputs.js';
-import { overrideNote, type Override } from './unit-overrides.js';
+import type { Io } from '../../../cli-kit/io.js';
+import { CommandError, type Outcome } from '../../exit-code.js';
+import { concurrentWriteText } from '../../regenerate.js';
+import { escapeText, oneLine } from '../../../escape.js';
+import { exposedDirectories, guardedDirectories, writeThroughDirectories } from '../../../files/directories.js';
+import { ConcurrentWriteError, FileWriteError, writeGeneratedFiles, type WrittenFile } from '../../../files/index.js';
+import { MAX_GENERATED_FILE_BYTES } from '../../../limits.js';
+import type { Registry } from '../../../registry.js';
+import { HEALTH_SERVICE, HEALTH_TIMER, type HealthUnit } from '../../../render/health-timer.js';
+import { claimPortDropIn, DROP_IN_NAME, GENERATED_HEADER, systemdDrift, type ClaimWiring } from '../../../render/systemd.js';
+import { printedShellWord } from '../../../shell-word.js';
+import { driftPath } from '../../../systemd/drift-path.js';
+import type { LoadedUnit } from '../../../systemd/effective.js';
+import { claimsRead, findClaims, findDropIns } from '../../../systemd/find-claims.js';
+import { foreignFileText, foreignSettings, localDropIn, regularFileText, settingsText } from '../../../systemd/foreign-settings.js';
+import { healthOwnerText, healthUnitOwner } from '../../../systemd/health-unit-owner.js';
+import { alikeAdvice, byHandText, lineInPlace, outAdvice, unitLineAdvice, type LinePlace } from '../../../systemd/line-advice.js';
+import type { ExecLine } from '../../../systemd/types.js';
+import { exposedDropIns, stake, unitDirectories } from '../../../systemd/unit-dir-exposure.js';
+import { generatedFiles, sharedOutputs, sharedText } from '../../../systemd/unit-outputs.js';
+import { overrideNote, type Override } from '../../../systemd/unit-overrides.js';
 
 /**
  * `ports systemd`'s write: the claim drop-ins and the health check's units (`wiring`, `health`) written under `unitDir`
