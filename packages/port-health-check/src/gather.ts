@@ -411,6 +411,7 @@ export async function readSockets(
         holders: listener.ownerKnown
           ? listener.holders.map((holder) => ({
               pid: holder.pid,
+              ppid: holder.ppid,
               uid: holder.uid,
               user: holder.user,
               comm: holder.comm,

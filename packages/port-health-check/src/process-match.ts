@@ -34,9 +34,18 @@ export function processMatchesByOwnName(process: ProcessFacts, globs: readonly s
  * characters.
  */
 export function describeProcess(process: ProcessFacts): string {
+  return describeWith(process, '');
+}
+
+/** describeProcess of a service's worker (workersOf), with whose: `python3 (pid 4243, user alice, worker of pid 4242): ...`. */
+export function describeWorker(process: ProcessFacts, parent: number): string {
+  return describeWith(process, `, worker of pid ${parent}`);
+}
+
+function describeWith(process: ProcessFacts, note: string): string {
   const name = escapeText(process.comm ?? (process.exe ? basename(process.exe) : '?'), 64);
   const user = process.user ? `user ${escapeText(process.user, 64)}` : process.uid !== undefined ? `uid ${process.uid}` : 'user unknown';
-  const who = `${name} (pid ${process.pid}, ${user})`;
+  const who = `${name} (pid ${process.pid}, ${user}${note})`;
   const command = process.argv?.length ? withoutPaddingSpaces(process.argv.join(' ')) : undefined;
   if (!command) return who;
   return `${who}: ${escapeText(command, 160)}`;

@@ -70,6 +70,8 @@ export interface CheckResult {
 
 export interface ProcessFacts {
   readonly pid: number;
+  /** The parent's PID (/proc/PID/stat; 0 for one whose parent is outside the PID namespace read): who a worker is a worker of. */
+  readonly ppid?: number;
   readonly uid?: number;
   readonly user?: string;
   readonly comm?: string;

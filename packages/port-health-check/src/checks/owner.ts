@@ -6,16 +6,19 @@
 // whose names match but none of which runs as the User= of the service's unit
 // are a warning (a copy started by hand holds the port). systemd (PID 1)
 // holds a port only for a socket unit: that unit is named, with how to stop it.
+// A holder of the service's own socket whose parent holds it too and is the
+// service is the service's worker (workers.ts), whatever its name.
 import { BUILTIN_PROTECTED_PROCESSES, escapeText, pathText, quoteValue, type Service } from '@dsa110/ports';
 import { matchProcessName } from '@dsa110/ports/system';
 import { initSocketAdvice, isSystemdInit, where } from '@dsa110/ports/systemd';
 import { effectivePort } from '../effective-port.js';
 import { claimPortCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
-import { describeProcess, processMatches } from '../process-match.js';
+import { describeProcess, describeWorker, processMatches } from '../process-match.js';
 import type { CheckResult, Facts, ListenerFacts, ProcessFacts } from '../types.js';
 import { formatListener } from '../address.js';
 import { CHANGED_HOLDER, holdersOf, listenersOn, restartOf, unitUser, unseenHolders } from './listeners.js';
+import { workersOf } from './workers.js';
 
 export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   if (facts.sockets.problem || service.transport !== 'tcp') return [];
@@ -25,7 +28,14 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   const { processes, unseen, changed } = holdersOf(listeners);
   const result = serviceResult('owner', service, port, { processes });
   const expected = service.processes.join(', ');
-  const intruders = processes.filter((process) => !processMatches(process, service.processes));
+  const named = (process: ProcessFacts) => processMatches(process, service.processes);
+  const workers = workersOf(listeners, named);
+  // Each holder as the report names it: a worker with whose it is.
+  const describe = (process: ProcessFacts) => {
+    const parent = workers.get(process.pid);
+    return parent === undefined ? describeProcess(process) : describeWorker(process, parent);
+  };
+  const intruders = processes.filter((process) => !named(process) && !workers.has(process.pid));
   if (intruders.length > 0) {
     // What to do: the intruder goes (claim-port, under the registry this check read; by hand where that
     // registry protects it, since claim-port refuses it), then the service starts.
@@ -59,13 +69,13 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
     ];
   }
   if (unseen) {
-    const seen = processes.length > 0 ? ` (seen: ${processes.map(describeProcess).join('; ')})` : '';
+    const seen = processes.length > 0 ? ` (seen: ${processes.map(describe).join('; ')})` : '';
     return [
       result('unknown', `cannot see every process holding port ${port}: their open files (/proc/PID/fd) are unreadable; ${unseenHolders(facts).remedy}${seen}`),
     ];
   }
   if (changed) {
-    const seen = processes.length > 0 ? ` (seen: ${processes.map(describeProcess).join('; ')})` : '';
+    const seen = processes.length > 0 ? ` (seen: ${processes.map(describe).join('; ')})` : '';
     return [
       result(
         'info',
@@ -73,9 +83,9 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
       ),
     ];
   }
-  const stranger = otherUser(facts, service, port, listeners);
+  const stranger = otherUser(facts, service, port, listeners, describe);
   if (stranger) return [result('warning', stranger.reason, stranger.file)];
-  return [result('ok', `held by ${processes.map(describeProcess).join('; ')}`)];
+  return [result('ok', `held by ${processes.map(describe).join('; ')}`)];
 }
 
 /**
@@ -126,7 +136,13 @@ function protection(facts: Facts, process: ProcessFacts): string | undefined {
  * Only where the unit names a user (not DynamicUser=, and no specifier left
  * unresolved) and every holder's uid is known.
  */
-function otherUser(facts: Facts, service: Service, port: number, listeners: readonly ListenerFacts[]): { reason: string; file: string } | undefined {
+function otherUser(
+  facts: Facts,
+  service: Service,
+  port: number,
+  listeners: readonly ListenerFacts[],
+  describe: (process: ProcessFacts) => string,
+): { reason: string; file: string } | undefined {
   const named = unitUser(facts, service);
   const processes = holdersOf(listeners).processes;
   if (named === undefined || processes.some((process) => process.uid === undefined)) return undefined;
@@ -138,7 +154,7 @@ function otherUser(facts: Facts, service: Service, port: number, listeners: read
   const fix = `stop it and restart ${unit.unit}`;
   if (!processes.some(isUser)) {
     return {
-      reason: `port ${port} is held by ${processes.map(describeProcess).join('; ')}: the name matches, but ${runs}: another copy, started by hand or by another unit, holds the port; ${fix}`,
+      reason: `port ${port} is held by ${processes.map(describe).join('; ')}: the name matches, but ${runs}: another copy, started by hand or by another unit, holds the port; ${fix}`,
       file,
     };
   }
@@ -146,7 +162,7 @@ function otherUser(facts: Facts, service: Service, port: number, listeners: read
   if (!stray) return undefined;
   return {
     reason:
-      `${formatListener(stray)} is held by ${(stray.holders ?? []).map(describeProcess).join('; ')}: the name matches, but ${runs}, and no holder of this socket does: ` +
+      `${formatListener(stray)} is held by ${(stray.holders ?? []).map(describe).join('; ')}: the name matches, but ${runs}, and no holder of this socket does: ` +
       `another copy, started by hand or by another unit, listens there; ${fix}`,
     file,
   };
