@@ -1,6 +1,6 @@
 // What a config-file reader reports: a line (0 for the file as a whole), a
 // severity and one sentence. The references check adds the file and service.
-import { escapeText, quoteValue } from '@dsa110/ports';
+import { escapeText, quoteValue, type AccessLevel } from '@dsa110/ports';
 import { addressBits, formatEndpoint, normalizeAddress } from '@dsa110/ports/system';
 import { isLoopback, isUnspecified } from '../../address.js';
 import { goPort } from '../go-port.js';
@@ -77,6 +77,39 @@ const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xd
 /** `127.0.0.1`, `::1`, `[::1]`, `localhost`: the host is this machine. */
 export function isLoopbackHost(host: string): boolean {
   return host.toLowerCase() === 'localhost' || isLoopback(host);
+}
+
+/**
+ * Where a server that listens on `host` (a bind address as its config or command line gives it, without brackets)
+ * accepts connections from: `every` address (empty, `0.0.0.0`, `::`), `loopback` only (`127.x`, `::1`,
+ * `localhost`), another address of this host (reachable from elsewhere); undefined for a host name, which the
+ * server resolves when it starts.
+ */
+export function hostReach(host: string): 'every' | 'loopback' | 'address' | undefined {
+  if (host === '' || isUnspecified(host)) return 'every';
+  if (isLoopbackHost(host)) return 'loopback';
+  return /^[0-9a-fA-F:.]+(?:%[\w.-]+)?$/.test(host) && (host.includes(':') || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host)) ? 'address' : undefined;
+}
+
+/**
+ * Pure: the message for a server whose reach (hostReach) its registry access level disagrees with, or undefined
+ * when they agree (or either is not known): beyond loopback for a localhost or dev service, loopback only for a
+ * private or public one (which listens on every address, the firewall narrowing it, as `ports snippet` writes it).
+ * `listens`, what listens where, the sentence's subject (`--web.listen-address=127.0.0.1:9090`); `fix`, what to
+ * write. The one judgement of a server's reach against the registry, for every reader of a listen address.
+ */
+export function accessMismatch(
+  reach: ReturnType<typeof hostReach>,
+  expect: { readonly name: string; readonly access?: AccessLevel },
+  listens: string,
+  fix: string,
+): string | undefined {
+  const local = expect.access === 'localhost' || expect.access === 'dev';
+  if (expect.access === undefined || reach === undefined || (reach === 'loopback') === local) return undefined;
+  const registry = `the registry says ${expect.name} is access: ${expect.access}`;
+  return local
+    ? `${listens} accepts connections ${reach === 'every' ? 'on every address' : 'from other hosts'}, but ${registry} (loopback only); ${fix}, or give ${expect.name} access: private or public in the registry`
+    : `${listens} accepts connections from this host only, but ${registry} (every address; the firewall narrows it); ${fix}, or give ${expect.name} access: localhost in the registry`;
 }
 
 /** A listening socket's address, as the kernel matches a connection to it (ListenerFacts' fields). */

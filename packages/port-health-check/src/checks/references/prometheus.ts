@@ -14,6 +14,8 @@ import {
   characterColumn,
   type Finding,
   hostOfAddress,
+  accessMismatch,
+  hostReach,
   isLoopbackHost,
   notAPort,
   orRegistry,
@@ -429,17 +431,6 @@ export interface ListenExpectation {
 }
 
 /**
- * Where Go listens for a --web.listen-address host: `every` address (empty, `0.0.0.0`, `::`), `loopback` only
- * (`127.x`, `::1`, `localhost`), another address of this host (reachable from elsewhere); undefined for a host
- * name, which Go resolves when Prometheus starts.
- */
-function listenReach(host: string): 'every' | 'loopback' | 'address' | undefined {
-  if (host === '' || isUnspecified(host)) return 'every';
-  if (isLoopbackHost(host)) return 'loopback';
-  return /^[0-9a-fA-F:.]+(?:%[\w.-]+)?$/.test(host) && (host.includes(':') || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host)) ? 'address' : undefined;
-}
-
-/**
  * Pure: what is wrong with Prometheus listening on `value`, a --web.listen-address as Prometheus gets it (undefined
  * for none: its default, PROMETHEUS_DEFAULT_LISTEN), held to the registry: an address it cannot listen on (it exits
  * at start), another port, a reach its access level disagrees with (beyond loopback for localhost and dev, loopback
@@ -461,18 +452,9 @@ export function listenAddressFindings(value: string | undefined, expect: ListenE
           ? `sets no --web.listen-address, so ${expect.name} listens on its default ${PROMETHEUS_DEFAULT_PORT}, not ${expect.port}; ${fix}`
           : `${said}, but the registry says ${expect.name} uses port ${expect.port}; ${fix}${orRegistry(registryInstead(expect, address.port))}`,
     });
-  const reach = listenReach(address.host);
-  const local = expect.access === 'localhost' || expect.access === 'dev';
-  if (expect.access !== undefined && reach !== undefined && (reach === 'loopback') !== local) {
-    const listens = said ?? `sets no --web.listen-address, so ${expect.name} listens on its default ${PROMETHEUS_DEFAULT_LISTEN}, which`;
-    const registry = `the registry says ${expect.name} is access: ${expect.access}`;
-    findings.push({
-      severity: 'error',
-      message: local
-        ? `${listens} accepts connections ${reach === 'every' ? 'on every address' : 'from other hosts'}, but ${registry} (loopback only); ${fix}, or give ${expect.name} access: private or public in the registry`
-        : `${listens} accepts connections from this host only, but ${registry} (every address; the firewall narrows it); ${fix}, or give ${expect.name} access: localhost in the registry`,
-    });
-  }
+  const listens = said ?? `sets no --web.listen-address, so ${expect.name} listens on its default ${PROMETHEUS_DEFAULT_LISTEN}, which`;
+  const wrongReach = accessMismatch(hostReach(address.host), expect, listens, fix);
+  if (wrongReach !== undefined) findings.push({ severity: 'error', message: wrongReach });
   return findings;
 }
 
