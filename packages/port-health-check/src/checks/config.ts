@@ -5,6 +5,8 @@
 // which is how Grafana ends up on 3000, Vite's port.
 import { CONFIG_KINDS, escapeText, type ConfigKind, type Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
+import { asgiCommand } from './asgi-command.js';
+import { asgiFindings } from './asgi-listen.js';
 import { overrideFix, resolveSetting, type ResolvedSetting, type SettingKey } from './config-setting.js';
 import { goPort } from './go-port.js';
 import { grafanaCommand, grafanaConfigFile, grafanaHome, type GrafanaCommand } from './grafana-command.js';
@@ -114,8 +116,9 @@ export function configKey(service: Service): ConfigKey | undefined {
 
 export function checkConfig(facts: Facts, service: Service): CheckResult[] {
   const wanted = configKey(service);
+  if (!wanted) return checkServerCommand(facts, service);
   // The references check reads this file as its program does and says what is wrong with the key, once.
-  if (!wanted || wanted.judgedBy !== undefined) return [];
+  if (wanted.judgedBy !== undefined) return [];
   const { port } = effectivePort(facts, service);
   const result = serviceResult('config', service, port);
   // Grafana's command line may make it read another file, or override the file's keys (`cfg:server.http_port=`).
@@ -138,6 +141,18 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
   if (wanted.ini !== 'grafana.ini')
     return checkPortKey(facts, resolveSetting(facts, service, text, wanted, 'the port'), { wanted, service, port, snippet: undefined }, result);
   return checkGrafana(facts, service, wanted, port, result, command, { file: wanted.file, text });
+}
+
+/**
+ * A service whose port no config file sets (`configuredBy: { env }`, or none) run by uvicorn or gunicorn: where its
+ * unit's command line makes the server listen (asgiCommand), held to the service's port and access level, at the
+ * ExecStart= line. Nothing for another program (the pipeline's own module reads CONTIMG_API_PORT itself).
+ */
+function checkServerCommand(facts: Facts, service: Service): CheckResult[] {
+  const command = asgiCommand(facts, service);
+  if (command === undefined) return [];
+  const result = serviceResult('config', service, effectivePort(facts, service).port);
+  return asgiFindings(facts, service, command).map((finding) => placedResult(facts, result, finding, command.line.file));
 }
 
 /**

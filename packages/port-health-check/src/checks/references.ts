@@ -37,7 +37,7 @@ import { redisStart } from './references/redis-command.js';
  * The registry's port of a service moved by its unit's override, in words, for a reason; and whether the registry
  * would take a file's port for it instead (RegistryTakes), so a port disagreement offers that side too.
  */
-function portWords(facts: Facts, service: Service): { port: number; name: string; registryTakes?: RegistryTakes } {
+export function portWords(facts: Facts, service: Service): { port: number; name: string; registryTakes?: RegistryTakes } {
   const effective = effectivePort(facts, service);
   const moved = effective.override ? ` (${effective.override.variable}=${effective.port} in ${effective.override.file}:${effective.override.line})` : '';
   // A unit that sets the service's variable (or may, in a file not read) decides its port: a registry change would not move it.

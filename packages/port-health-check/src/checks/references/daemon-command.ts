@@ -23,13 +23,19 @@ export interface DaemonCommand {
 /**
  * Pure: the ExecStart= command of `service`'s unit that runs one of `programs` (the executable's base name, as the
  * kernel names the process), when the unit was read and has exactly one such command; undefined otherwise (no unit,
- * a wrapper such as `sh -c` or a script: what it runs is not known here, so nothing is said of it).
+ * a wrapper such as `sh -c` or a script: what it runs is not known here, so nothing is said of it). `programs` may
+ * instead be a test of the command (`python3 -m uvicorn` runs uvicorn, though the kernel names it python3).
  */
-export function daemonCommand(facts: Pick<Facts, 'units'>, service: Service, programs: readonly string[]): DaemonCommand | undefined {
+export function daemonCommand(
+  facts: Pick<Facts, 'units'>,
+  service: Service,
+  programs: readonly string[] | ((line: ExecLine) => boolean),
+): DaemonCommand | undefined {
   const name = service.systemd?.unit;
   const unit = name === undefined ? undefined : facts.units.get(name);
   if (unit === undefined || unit.masked || (unit.invalid ?? []).length > 0) return undefined;
-  const running = (unit.execStart ?? []).filter((line) => programs.includes(line.path.slice(line.path.lastIndexOf('/') + 1)));
+  const runs = typeof programs === 'function' ? programs : (line: ExecLine) => programs.includes(line.path.slice(line.path.lastIndexOf('/') + 1));
+  const running = (unit.execStart ?? []).filter(runs);
   if (running.length !== 1) return undefined;
   const directory = unit.workingDirectory;
   const cwd = directory === undefined ? '/' : directory.path;

@@ -1,0 +1,106 @@
+// The API's server command line (its unit's ExecStart=, uvicorn or gunicorn) held to the registry's api service
+// (port 8000, access: private, CONTIMG_API_PORT), on real trees under --root. Each expectation is where uvicorn 0.54
+// (and Debian's 0.17, `python3 -m uvicorn`) or gunicorn 26 listened with that command line, run by hand on a loopback
+// port above 20000 (ss -Htlnp): the line's --port wins over UVICORN_PORT, whatever CONTIMG_API_PORT says; without
+// --host, uvicorn listens on 127.0.0.1; gunicorn's -b wins over GUNICORN_CMD_ARGS; with no bind, 0.0.0.0:$PORT.
+import { join } from 'node:path';
+import { loadRegistry } from '@dsa110/ports';
+import { describe, expect, it } from 'vitest';
+import { checkConfig } from '../../src/checks/config.js';
+import { gather } from '../../src/gather.js';
+import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../helpers.js';
+
+const repoRoot = new URL('../../../../', import.meta.url).pathname;
+const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
+const api = registry.service('api');
+const UNIT = 'etc/systemd/system/dsa110-api.service';
+const AT = `/${UNIT}`;
+const unit = (lines: string) => ({ [UNIT]: `[Service]\n${lines}` });
+
+/** The config check's results for api, in a root with `files`. */
+async function apiResults(files: Record<string, TreeEntry>): Promise<string[]> {
+  const root = writeTree(tempDir(), files);
+  const facts = await gather({ registry, root, services: [api] });
+  return checkConfig(facts, api)
+    .map((result) => withoutRoot(result, root))
+    .map((result) => `${result.severity}: ${result.reason}`);
+}
+
+const RESTART = 'then systemctl daemon-reload and restart dsa110-api.service';
+const ENV_FILE = { 'etc/default/dsa110-api': 'CONTIMG_API_PORT=28010\n' };
+
+describe("uvicorn's listen options, from its unit's ExecStart=", () => {
+  it('a literal --port other than the port CONTIMG_API_PORT gives it: an error at the ExecStart= line, saying to write --port ${CONTIMG_API_PORT}', async () => {
+    // The hostile tester's first case: uvicorn listens on 28005 after a restart, whatever CONTIMG_API_PORT says.
+    expect(await apiResults(unit('Environment=CONTIMG_API_PORT=8000\nExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port 28005\n'))).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port 28005, but FastAPI uses port 8000; write --port \${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
+    ]);
+    // The second: CONTIMG_API_PORT=28010 from an EnvironmentFile=, and a hard-coded --port 8000 that no restart changes.
+    expect(
+      await apiResults({ ...unit('EnvironmentFile=/etc/default/dsa110-api\nExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port=8000\n'), ...ENV_FILE }),
+    ).toEqual([
+      `error: api (28010): ${AT}:3: its ExecStart= gives uvicorn --port 8000, but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write --port \${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
+    ]);
+  });
+
+  it("--port ${CONTIMG_API_PORT} (or $CONTIMG_API_PORT), also as python3 -m uvicorn: the port the unit gives it; another program (the pipeline's own module, a wrapper script): nothing", async () => {
+    const ok = (line: number) => [`ok: api (28010): ${AT}:${line}: its ExecStart= runs uvicorn on port 28010`];
+    for (const command of [
+      '/usr/bin/uvicorn app:app --host 0.0.0.0 --port ${CONTIMG_API_PORT}',
+      '/usr/bin/python3 -u -m uvicorn app:app --host :: --port $CONTIMG_API_PORT',
+      '/opt/venv/bin/python -m uvicorn --port 9999 app:app --port=${CONTIMG_API_PORT} --host=0.0.0.0',
+    ])
+      expect(await apiResults({ ...unit(`EnvironmentFile=/etc/default/dsa110-api\nExecStart=${command}\n`), ...ENV_FILE })).toEqual(ok(3));
+    // Another program: the pipeline's own module reads CONTIMG_API_PORT itself; what a wrapper runs is not known.
+    expect(await apiResults(unit('ExecStart=/usr/bin/python3 -m dsa110_contimg.api --port 28005\n'))).toEqual([]);
+    expect(await apiResults(unit('ExecStart=/bin/sh -c "exec uvicorn app:app --port 28005"\n'))).toEqual([]);
+  });
+
+  it("no --port: UVICORN_PORT, else uvicorn's default 8000; no --host: UVICORN_HOST, else 127.0.0.1, loopback only for a private service", async () => {
+    expect(await apiResults(unit('Environment=UVICORN_PORT=28006 UVICORN_HOST=::\nExecStart=/usr/bin/uvicorn app:app\n'))).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn no --port, so it listens on UVICORN_PORT=28006 at ${AT}:2, but FastAPI uses port 8000; write --port 8000 in its ExecStart= (over UVICORN_PORT), ${RESTART}, or give FastAPI port: 28006 in the registry`,
+    ]);
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app\n'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn no --host (nor UVICORN_HOST), so it listens on its default 127.0.0.1, which accepts connections from this host only, but the registry says FastAPI is access: private (every address; the firewall narrows it); write --host 0.0.0.0 in its ExecStart=, ${RESTART}, or give FastAPI access: localhost in the registry`,
+    ]);
+    expect(await apiResults({ ...unit('EnvironmentFile=/etc/default/dsa110-api\nExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0\n'), ...ENV_FILE })).toEqual([
+      `error: api (28010): ${AT}:3: its ExecStart= gives uvicorn no --port (nor UVICORN_PORT), so it listens on its default port 8000, but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write --port \${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
+    ]);
+  });
+
+  it('a port uvicorn refuses is said so; a socket it is handed (--fd) says nothing; a Unix socket (--uds) no TCP port', async () => {
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port 80a\n'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port 80a: "80a" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; write --port 8000 in its ExecStart=, ${RESTART}`,
+    ]);
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --fd 3 --port 28005\n'))).toEqual([]);
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --uds /run/api.sock\n'))).toEqual([
+      `warning: api (8000): ${AT}:2: its ExecStart= gives uvicorn --uds /run/api.sock, so FastAPI listens on that Unix socket and on no TCP port, not on port 8000; remove it, or remove FastAPI's port from the registry`,
+    ]);
+  });
+});
+
+describe("gunicorn's binds, from its unit's ExecStart=", () => {
+  it('-b/--bind on the port and every address: ok; another port, or loopback only for a private service: an error', async () => {
+    expect(
+      await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -k uvicorn.workers.UvicornWorker -b 0.0.0.0:8000 --bind unix:/run/api.sock app:app\n')),
+    ).toEqual([`ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`]);
+    expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -k uvicorn.workers.UvicornWorker --bind=[::]:28005 app:app\n'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn binds --bind [::]:28005, but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart=, ${RESTART}, or give FastAPI port: 28005 in the registry`,
+    ]);
+    expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b127.0.0.1:8000 app:app\n'))).toEqual([
+      `error: api (8000): ${AT}:2: -b 127.0.0.1:8000 in its ExecStart= accepts connections from this host only, but the registry says FastAPI is access: private (every address; the firewall narrows it); write -b 0.0.0.0:8000 in its ExecStart=, ${RESTART}, or give FastAPI access: localhost in the registry`,
+    ]);
+  });
+
+  it('GUNICORN_CMD_ARGS when the line gives no bind; a config file (-c, or gunicorn.conf.py where it starts) is not read: unknown', async () => {
+    expect(await apiResults(unit('Environment="GUNICORN_CMD_ARGS=--bind=0.0.0.0:28005"\nExecStart=/opt/venv/bin/gunicorn app:app\n'))).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn binds GUNICORN_CMD_ARGS=--bind=0.0.0.0:28005 at ${AT}:2, but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart= (over GUNICORN_CMD_ARGS), ${RESTART}, or give FastAPI port: 28005 in the registry`,
+    ]);
+    expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -c /etc/api/gunicorn.conf.py app:app\n'))).toEqual([
+      `unknown: api (8000): ${AT}:2: where FastAPI listens cannot be told: gunicorn takes its binds from its config file /etc/api/gunicorn.conf.py (-c), which this check does not read; write --bind 0.0.0.0:8000 in its ExecStart= to make it plain`,
+    ]);
+    expect(await apiResults(unit('Environment=PORT=8000\nExecStart=/opt/venv/bin/gunicorn app:app\n'))).toEqual([
+      `unknown: api (8000): ${AT}:3: where FastAPI listens cannot be told: it gives no --bind, so gunicorn binds where gunicorn.conf.py in the directory it starts in says, when there is one, which this check does not read, else on 0.0.0.0:8000 (PORT is set at ${AT}:2); write --bind 0.0.0.0:8000 in its ExecStart= to make it plain`,
+    ]);
+  });
+});
