@@ -30,7 +30,7 @@ const RESTART = 'then systemctl daemon-reload and restart dsa110-api.service';
 const ENV_FILE = { 'etc/default/dsa110-api': 'CONTIMG_API_PORT=28010\n' };
 
 describe("uvicorn's listen options, from its unit's ExecStart=", () => {
-  it('a literal --port other than the port CONTIMG_API_PORT gives it: an error at the ExecStart= line, saying to write --port ${CONTIMG_API_PORT}', async () => {
+  it(`a literal --port other than the port CONTIMG_API_PORT gives it: an error at the ExecStart= line, saying to write --port \${CONTIMG_API_PORT}`, async () => {
     // The hostile tester's first case: uvicorn listens on 28005 after a restart, whatever CONTIMG_API_PORT says.
     expect(await apiResults(unit('Environment=CONTIMG_API_PORT=8000\nExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port 28005\n'))).toEqual([
       `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port 28005, but FastAPI uses port 8000; write --port \${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
@@ -43,12 +43,12 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
     ]);
   });
 
-  it("--port ${CONTIMG_API_PORT} (or $CONTIMG_API_PORT), also as python3 -m uvicorn: the port the unit gives it; another program (the pipeline's own module, a wrapper script): nothing", async () => {
+  it(`--port \${CONTIMG_API_PORT} (or $CONTIMG_API_PORT), also as python3 -m uvicorn: the port the unit gives it; another program (the pipeline's own module, a wrapper script): nothing`, async () => {
     const ok = (line: number) => [`ok: api (28010): ${AT}:${line}: its ExecStart= runs uvicorn on port 28010`];
     for (const command of [
-      '/usr/bin/uvicorn app:app --host 0.0.0.0 --port ${CONTIMG_API_PORT}',
+      `/usr/bin/uvicorn app:app --host 0.0.0.0 --port \${CONTIMG_API_PORT}`,
       '/usr/bin/python3 -u -m uvicorn app:app --host :: --port $CONTIMG_API_PORT',
-      '/opt/venv/bin/python -m uvicorn --port 9999 app:app --port=${CONTIMG_API_PORT} --host=0.0.0.0',
+      `/opt/venv/bin/python -m uvicorn --port 9999 app:app --port=\${CONTIMG_API_PORT} --host=0.0.0.0`,
     ])
       expect(await apiResults({ ...unit(`EnvironmentFile=/etc/default/dsa110-api\nExecStart=${command}\n`), ...ENV_FILE })).toEqual(ok(3));
     // Another program: the pipeline's own module reads CONTIMG_API_PORT itself; what a wrapper runs is not known.
