@@ -221,6 +221,15 @@ describe('the unit file: the one systemd takes, never a copy below it', () => {
       encoding: 'utf8',
       timeout: 10_000,
     }).stderr;
+  /** systemd-analyze verify at debug level, which dumps the unit as loaded: all it printed. */
+  const loadedDump = (root: string, unit: string) => {
+    const run = spawnSync(analyze!, ['verify', '--man=no', `--root=${root}`, unit], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_LEVEL: 'debug' },
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
+    return `${run.stdout}${run.stderr}`;
+  };
 
   it('leaves the unit file unread when the file systemd takes cannot be read, and still reads the drop-ins of every directory', () => {
     const cases: [string, Record<string, TreeEntry>, string][] = [
@@ -302,13 +311,7 @@ describe('the unit file: the one systemd takes, never a copy below it', () => {
     expect(merged.execStartPre.map((line) => line.argv[0])).toEqual(['/bin/etc']);
     if (!analyze) return;
     // systemd: the unit loads, the drop-ins after them apply, the hidden one does not (its /bin/lib is never run).
-    const run = spawnSync(analyze, ['verify', '--man=no', `--root=${root}`, UNIT], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_LEVEL: 'debug' },
-      encoding: 'utf8',
-      timeout: 10_000,
-    });
-    // At debug level it dumps the unit as loaded.
-    const said = `${run.stdout}${run.stderr}`;
+    const said = loadedDump(root, UNIT);
     expect(said).toContain('Unit Load State: loaded');
     expect(said).toContain('Environment: KEPT=1');
     expect(said).toContain('/bin/etc');
@@ -338,12 +341,7 @@ describe('the unit file: the one systemd takes, never a copy below it', () => {
       `/${DROP_INS}/40-env.conf`,
     ]);
     if (!analyze) return;
-    const run = spawnSync(analyze, ['verify', '--man=no', `--root=${root}`, UNIT], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_LEVEL: 'debug' },
-      encoding: 'utf8',
-      timeout: 10_000,
-    });
-    const said = `${run.stdout}${run.stderr}`;
+    const said = loadedDump(root, UNIT);
     expect(said).toContain('Unit Load State: loaded');
     expect(said).toContain('Environment: KEPT=1');
     expect(said).toContain('/bin/etc');
