@@ -16,7 +16,7 @@ import {
   registryInstead,
   type RegistryTakes,
 } from './finding.js';
-import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
+import { includedFiles, includePath, sameIncludeAt, type IncludeLookup } from './include-files.js';
 import { NGINX_CONF_PREFIX } from './nginx-main.js';
 
 export interface NginxExpectations {
@@ -210,7 +210,7 @@ interface Reading {
   /** An include could not be read: what it may hold (a listen, a proxy_pass) is not known. */
   unread: boolean;
   /** Each unknown for an include that cannot be read, by its message: where it was said (its finding's index, its line) and the other lines that gave it again. */
-  readonly unreadIncludes: Map<string, { readonly index: number; readonly first: string; readonly others: string[] }>;
+  readonly unreadIncludes: Map<string, { readonly index: number; readonly first: string; readonly others: Set<string> }>;
 }
 
 const isInclude = (statement: Statement): boolean => statement.end === ';' && statement.words[0] === 'include' && statement.words[1] !== undefined;
@@ -255,12 +255,12 @@ function includedFrames(statement: Statement, frame: Frame, reading: Reading): F
     const here = `${frame.file ?? frame.chain[0] ?? 'the site'}:${statement.line}`;
     const said = reading.unreadIncludes.get(message);
     if (said === undefined) {
-      reading.unreadIncludes.set(message, { index: reading.findings.length, first: here, others: [] });
+      reading.unreadIncludes.set(message, { index: reading.findings.length, first: here, others: new Set() });
       reading.findings.push({ ...(frame.file !== undefined && { file: frame.file }), line: statement.line, severity: 'unknown', message });
-    } else if (here !== said.first && !said.others.includes(here)) {
-      said.others.push(here);
-      const others = said.others.length > 5 ? `${said.others.slice(0, 5).join(', ')} and ${said.others.length - 5} more` : said.others.join(', ');
-      reading.findings[said.index] = { ...reading.findings[said.index]!, message: `${message} (the same include at ${escapeText(others, 500)})` };
+    } else if (here !== said.first && !said.others.has(here)) {
+      // A set, and only five of it shown: a list searched per line made an include repeated 20,000 times take seconds.
+      said.others.add(here);
+      reading.findings[said.index] = { ...reading.findings[said.index]!, message: `${message} ${sameIncludeAt(said.others)}` };
     }
     return [];
   };

@@ -16,7 +16,7 @@ import {
   type PortReading,
   type RegistryTakes,
 } from './finding.js';
-import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
+import { includedFiles, includePath, sameIncludeAt, type IncludeLookup } from './include-files.js';
 import type { VariableOrigin as ArgumentVariable } from './daemon-command.js';
 
 /** One line the options make, as Redis reads it after the config file: its text, and the arguments that gave it (for a message). */
@@ -257,7 +257,7 @@ const shownArguments = (args: readonly string[]): string =>
 class RedisConfReader {
   private readonly found = new Map<string, Finding>();
   /** Of a problem said once for several lines (an include of one unreadable file, given again), the other lines, `file:line`. */
-  private readonly again = new Map<string, string[]>();
+  private readonly again = new Map<string, Set<string>>();
   private readonly read = new Map<string, Settings>();
 
   constructor(
@@ -274,9 +274,7 @@ class RedisConfReader {
   get findings(): Finding[] {
     return [...this.found].map(([key, finding]) => {
       const others = this.again.get(key);
-      if (others === undefined) return finding;
-      const shownOthers = others.length > 5 ? `${others.slice(0, 5).join(', ')} and ${others.length - 5} more` : others.join(', ');
-      return { ...finding, message: `${finding.message} (the same include at ${escapeText(shownOthers, 500)})` };
+      return others === undefined ? finding : { ...finding, message: `${finding.message} ${sameIncludeAt(others)}` };
     });
   }
 
@@ -300,8 +298,10 @@ class RedisConfReader {
     }
     if (first.file === finding.file && first.line === finding.line) return;
     const place = `${finding.file ?? this.self ?? 'line'}${(finding.file ?? this.self) ? ':' : ' '}${finding.line}`;
-    const others = this.again.get(key) ?? [];
-    if (!others.includes(place)) this.again.set(key, [...others, place]);
+    // A set, not a list searched and copied per line: an include repeated 120,000 times was 120,000² steps (minutes).
+    const others = this.again.get(key);
+    if (others === undefined) this.again.set(key, new Set([place]));
+    else others.add(place);
   }
 
   /**
