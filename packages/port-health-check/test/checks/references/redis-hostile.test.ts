@@ -217,7 +217,7 @@ describe('redis.conf values Redis refuses', () => {
     // redis-server 7.0 with port 0 listens on no TCP socket: with no unixsocket it exits ("Configured to not listen anywhere, exiting").
     const said = (column: number) =>
       `/etc/redis/redis.conf:2:${column}: port 0: Redis listens on no TCP port at all, so Redis does not serve port 6379, the registry's: it exits at start ("Configured to not listen anywhere") or, with a unixsocket, serves only that`;
-    const fix = 'write port 6379 (ports snippet redis-conf prints what passes)';
+    const fix = 'write port 6379 (ports snippet redis-conf prints what passes), or, to serve TLS only, add tls-port 6379';
     expect(await redisProblems({ 'etc/redis/redis.conf': 'bind 127.0.0.1\nport 0\n' })).toEqual([`error: redis (6379): ${said(6)}; ${fix}`]);
     expect(await redisProblems({ 'etc/redis/redis.conf': "bind 127.0.0.1\nport '0'\nunixsocket /run/redis/redis.sock\n" })).toEqual([
       `error: redis (6379): ${said(7)}; ${fix}`,
