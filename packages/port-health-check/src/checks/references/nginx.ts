@@ -243,20 +243,22 @@ function siteStatements(text: string, reading: Reading, self: string | undefined
   return all;
 }
 
-/** The files an include splices in, as frames to read, in order; an unknown finding for what cannot be read. */
+/** The files an include splices in, as frames to read, in order; a finding for what cannot be read (an error for one file that is not there). */
 function includedFrames(statement: Statement, frame: Frame, reading: Reading): Frame[] {
   const argument = statement.words[1]!;
   const included = includedFiles(reading.lookup, includePath('nginx-site', argument, reading.confPrefix), frame.chain);
   const unknown = (problem: string, what = 'it'): Frame[] => {
     reading.unread = true;
-    const message = `include ${shown(argument)}: ${problem}; a listen or proxy_pass in ${what} is not checked`;
+    return sayOnce(`include ${shown(argument)}: ${problem}; a listen or proxy_pass in ${what} is not checked`, 'unknown');
+  };
+  const sayOnce = (message: string, severity: Finding['severity']): Frame[] => {
     // The same include given on several lines (or in a file included several times) is said once, at its first line,
-    // naming the others, as the Redis reader says it: one unknown to act on, not one per line.
+    // naming the others, as the Redis reader says it: one finding to act on, not one per line.
     const here = `${frame.file ?? frame.chain[0] ?? 'the site'}:${statement.line}`;
     const said = reading.unreadIncludes.get(message);
     if (said === undefined) {
       reading.unreadIncludes.set(message, { index: reading.findings.length, first: here, others: new Set() });
-      reading.findings.push({ ...(frame.file !== undefined && { file: frame.file }), line: statement.line, severity: 'unknown', message });
+      reading.findings.push({ ...(frame.file !== undefined && { file: frame.file }), line: statement.line, severity, message });
     } else if (here !== said.first && !said.others.has(here)) {
       // A set, and only five of it shown: a list searched per line made an include repeated 20,000 times take seconds.
       said.others.add(here);
@@ -264,6 +266,13 @@ function includedFrames(statement: Statement, frame: Frame, reading: Reading): F
     }
     return [];
   };
+  // One file named (no glob), not there: nginx refuses the configuration (ngx_conf_include: "open() ... failed (2: No
+  // such file or directory)", checked with nginx 1.22 -t); the rest is judged as if the include were not there.
+  if ('problem' in included && included.missing)
+    return sayOnce(
+      `include ${shown(argument)}: ${included.problem}, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed"), and does not start, or reload, with it; create the file, or remove the include`,
+      'error',
+    );
   if ('problem' in included) return unknown(included.problem);
   const frames: Frame[] = [];
   for (const [index, file] of included.files.entries()) {

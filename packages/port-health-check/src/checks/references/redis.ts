@@ -382,6 +382,20 @@ class RedisConfReader {
   /** `include FILE` reads FILE there, so the last port or bind may be in it. */
   private include(settings: Settings, include: UnreadInclude, chain: readonly string[]): void {
     const included = includedFiles(this.lookup, includePath('redis-conf', include.include), chain);
+    if ('problem' in included && included.missing) {
+      // Redis opens an include with no glob character or exits (config.c: "Fatal error, can't open config file");
+      // as for an include line it refuses, what the rest of the file sets is judged as if the line were not there.
+      this.add(
+        {
+          file: include.file,
+          line: include.line,
+          severity: 'error',
+          message: `include ${escapeText(include.include, 200)}: ${included.problem}, so Redis will refuse to start at its next restart ("Fatal error, can't open config file"); create the file, or remove the include`,
+        },
+        true,
+      );
+      return;
+    }
     if ('problem' in included) {
       this.add(
         {

@@ -84,7 +84,8 @@ describe('redis.conf includes that fan out', () => {
 describe('redis.conf includes that cannot be read, given more than once', () => {
   it('says each once, at its first line, naming the others', async () => {
     const tail = 'a port or bind in it is not checked';
-    const missing = `include /etc/redis/missing.conf: no such file; ${tail}`;
+    // A missing one Redis refuses at start: an error, said once too.
+    const missing = `include /etc/redis/missing.conf: no such file, so Redis will refuse to start at its next restart ("Fatal error, can't open config file"); create the file, or remove the include`;
     const relative = `include relative.conf: a relative path (read from the program's working directory, which this check does not know); ${tail}`;
     // Fanning out too: a.conf, included twice, includes b.conf, which includes the missing file once more.
     expect(
@@ -95,7 +96,7 @@ describe('redis.conf includes that cannot be read, given more than once', () => 
         'etc/redis/b.conf': 'include /etc/redis/missing.conf\n',
       }),
     ).toEqual([
-      `unknown: redis (6379): /etc/redis/redis.conf:1: ${missing} (the same include at /etc/redis/b.conf:1, /etc/redis/redis.conf:4)`,
+      `error: redis (6379): /etc/redis/redis.conf:1: ${missing} (the same include at /etc/redis/b.conf:1, /etc/redis/redis.conf:4)`,
       `unknown: redis (6379): /etc/redis/redis.conf:5: ${relative} (the same include at /etc/redis/redis.conf:6)`,
     ]);
   });
@@ -223,8 +224,10 @@ describe('redis.conf values Redis refuses', () => {
       `error: redis (6379): ${said(7)}; ${fix}`,
     ]);
     // An include after it that cannot be read may set another port: unknown.
-    expect(await redisProblems({ 'etc/redis/redis.conf': 'bind 127.0.0.1\nport 0\ninclude /etc/redis/absent.conf\n' })).toContainEqual(
-      `unknown: redis (6379): ${said(6)}, unless include /etc/redis/absent.conf (/etc/redis/redis.conf:3), which could not be read, sets another port; ${fix}`,
+    expect(
+      await redisProblems({ 'etc/redis/redis.conf': 'bind 127.0.0.1\nport 0\ninclude /etc/redis/x.conf\n', 'etc/redis/x.conf': { fifo: true } }),
+    ).toContainEqual(
+      `unknown: redis (6379): ${said(6)}, unless include /etc/redis/x.conf (/etc/redis/redis.conf:3), which could not be read, sets another port; ${fix}`,
     );
   });
 
