@@ -492,12 +492,14 @@ export function readRedisConf(text: string, expect: Expect, lookup?: IncludeLook
 export function readRedisOptions(expect: Expect, lookup: IncludeLookup | undefined, self: string, start: RedisStart): Finding[] {
   const read = readRedisSettings('', expect, lookup, self, start);
   const { port, bind } = read.settings;
-  // The file may set a tls-port, which a --port 0 leaves Redis listening on.
+  // Without a --tls-port, the file may set one, which a --port 0 leaves Redis listening on (a --tls-port replaces it).
   const fileUnread = `${escapeText(self, 200)}, which could not be read`;
   return [
     ...startFindings(start, self),
     ...read.findings,
-    ...(port?.given !== undefined ? listenFindings(read.settings, expect, { ...read, tlsPortMayBeIn: read.tlsPortMayBeIn ?? fileUnread }, self) : []),
+    ...(port?.given !== undefined
+      ? listenFindings(read.settings, expect, { ...read, tlsPortMayBeIn: read.settings.tlsPort === undefined ? fileUnread : read.tlsPortMayBeIn }, self)
+      : []),
     ...(bind?.given !== undefined ? bindFindings(bind, expect, read.bindMayBeIn) : []),
   ];
 }

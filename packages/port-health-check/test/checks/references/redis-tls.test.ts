@@ -105,6 +105,9 @@ describe("--tls-port on redis-server's command line, read as --port is", () => {
     expect(await redisProblems(unit('--port 0 --tls-port 6379'))).toEqual([
       expect.stringMatching(/^unknown: redis \(6379\): cannot check redis-conf \/etc\/redis\/redis\.conf under .*: no such file$/),
     ]);
+    expect(await redisProblems(unit('--port 0 --tls-port 26379'))).toContainEqual(
+      `error: redis (6379): ${AT}:2: --tls-port 26379 in ExecStart=, with --port 0 in ExecStart= (${AT}:2): Redis serves TLS only, on port 26379, but the registry says Redis uses port 6379; make it --tls-port 6379, or give Redis port: 26379 in the registry`,
+    );
     expect(await redisProblems(unit('--port 0'))).toContainEqual(
       `unknown: redis (6379): ${AT}:2: --port 0 in ExecStart=: Redis listens on no TCP port at all, so Redis does not serve port 6379, the registry's: it exits at start ("Configured to not listen anywhere") or, with a unixsocket, serves only that, unless ${CONF}, which could not be read, sets a tls-port; make it --port 6379, or, to serve TLS only, add --tls-port 6379`,
     );
