@@ -911,7 +911,9 @@ function readInclude(root: string, pattern: string, budget: number, textLeft = M
   const files: { path: string; text: string }[] = [];
   let left = textLeft;
   for (const path of paths) {
-    const read = readConfigFile(root, path);
+    const read = readFileFacts(root, path);
+    // One file named, not there: nginx and Redis refuse the include (what matched a glob and went since is only unread).
+    if (read.text === undefined && read.missing && path === pattern) return { problem: read.problem ?? 'no such file', missing: true };
     if (read.text === undefined) return { problem: `${path === pattern ? '' : `${path}: `}${read.problem ?? 'not read'}` };
     left -= read.text.length;
     if (left < 0) return { problem: `its files and those read before come to more than the ${MAX_INCLUDED_TEXT / 1048576} MiB read for includes` };

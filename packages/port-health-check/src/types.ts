@@ -171,7 +171,13 @@ export type PrometheusFile = { readonly path: string; readonly text: string } | 
 /** What a glob names (its files, in Go's order), or why it cannot be expanded (a directory that cannot be listed, too many files). */
 export type PrometheusFileFacts = { readonly files: readonly PrometheusFile[] } | { readonly problem: string };
 
-export type IncludeFacts = { readonly files: readonly { readonly path: string; readonly text: string }[] } | { readonly problem: string };
+/**
+ * The files an include names, read; or why not, with `missing` when it names one file (no glob) that is not there:
+ * nginx and Redis both refuse such an include at start (a glob that matches nothing they take).
+ */
+export type IncludeFacts =
+  | { readonly files: readonly { readonly path: string; readonly text: string }[] }
+  | { readonly problem: string; readonly missing?: true };
 
 /** The unit file (or drop-in) and line of a command. */
 export interface UnitLine {

@@ -394,5 +394,5 @@ function checkRedisPort(
   if (problems.length > 0) return problems.map((finding) => placedResult(facts, result, finding, file));
   if (found.port === undefined) return [result('ok', `${file} sets no port: Redis listens on its default, ${port}`, file)];
   const at = `${found.port.file}:${found.port.line}`;
-  return [result('ok', `${at} sets port ${escapeText(found.port.value, 200)}`, at)];
+  return [result('ok', `${at} sets ${found.port.directive} ${escapeText(found.port.value, 200)}`, at)];
 }

@@ -231,7 +231,7 @@ describe('config check', () => {
       expect(await redisProblems('', 'port 026379')).toEqual([refused('026379')]);
       expect(await redisProblems('', 'port +26379')).toEqual([refused('+26379')]);
       expect(await redisProblems('', 'port 0')).toEqual([
-        'config error: redis (26379): /etc/redis/redis.conf:2:6: port 0: Redis listens on no TCP port at all, so Redis does not serve port 26379, the registry\'s: it exits at start ("Configured to not listen anywhere") or, with a unixsocket, serves only that; write port 26379',
+        'config error: redis (26379): /etc/redis/redis.conf:2:6: port 0: Redis listens on no TCP port at all, so Redis does not serve port 26379, the registry\'s: it exits at start ("Configured to not listen anywhere") or, with a unixsocket, serves only that; write port 26379, or, to serve TLS only, add tls-port 26379',
       ]);
       expect(await redisProblems('', 'port 26379')).toEqual([]);
     });

@@ -271,7 +271,7 @@ describe('the references check', () => {
     ]);
   });
 
-  it('an include it cannot read, a relative Redis include or a loop of includes is unknown, never a hang', async () => {
+  it('an include it cannot read, a relative Redis include or a loop of includes is unknown, never a hang (one file not there is an error)', async () => {
     const root = snippetTree(registry, undefined, {
       'etc/nginx/sites-available/dsa110-contimg': 'server { listen 80; include snippets/gone.conf; include fifo.conf; location /metrics { deny all; } }\n',
       'etc/nginx/fifo.conf': { fifo: true },
@@ -281,8 +281,8 @@ describe('the references check', () => {
     const results = (await references(root)).filter((result) => result.severity !== 'ok');
     expect(results.map((result) => [result.severity, result.reason, result.file])).toEqual([
       [
-        'unknown',
-        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:1: include snippets/gone.conf: no such file; a listen or proxy_pass in it is not checked',
+        'error',
+        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:1: include snippets/gone.conf: no such file, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed"), and does not start, or reload, with it; create the file, or remove the include',
         '/etc/nginx/sites-available/dsa110-contimg:1',
       ],
       [

@@ -1,6 +1,6 @@
 // What an include (nginx's `include FILE;`, Redis's `include FILE`) splices
 // in, looked up in the facts gather() read: the readers' side of includes.ts.
-import type { ConfigKind } from '@dsa110/ports';
+import { escapeText, type ConfigKind } from '@dsa110/ports';
 import type { IncludeFacts } from '../../types.js';
 import { NGINX_CONF_PREFIX } from './nginx-main.js';
 
@@ -37,7 +37,7 @@ export function includedFiles(
   lookup: IncludeLookup | undefined,
   pattern: string,
   chain: readonly string[],
-): { files: readonly { path: string; text: string }[] } | { problem: string; loop?: true } {
+): { files: readonly { path: string; text: string }[] } | { problem: string; loop?: true; missing?: true } {
   if (chain.length > MAX_INCLUDE_DEPTH) return { problem: `includes nest deeper than ${MAX_INCLUDE_DEPTH}, so it is not read` };
   const found = lookup?.(pattern);
   if (!found) return { problem: 'not read' };
@@ -45,4 +45,18 @@ export function includedFiles(
   const looped = found.files.find((file) => chain.includes(file.path));
   if (looped) return { problem: `a loop: ${looped.path} is already being read (${[...chain, looped.path].join(' -> ')}), so it is not read again`, loop: true };
   return found;
+}
+
+/**
+ * The other lines (`file:line`, in reading order) an include that cannot be read is given on, for its one finding:
+ * `(the same include at A, B, C, D, E and 7 more)`. Only the first five are walked, however many there are.
+ */
+export function sameIncludeAt(others: ReadonlySet<string>): string {
+  const first: string[] = [];
+  for (const place of others) {
+    if (first.length === 5) break;
+    first.push(place);
+  }
+  const shown = others.size > 5 ? `${first.join(', ')} and ${others.size - 5} more` : first.join(', ');
+  return `(the same include at ${escapeText(shown, 500)})`;
 }

@@ -16,7 +16,7 @@ import {
   registryInstead,
   type RegistryTakes,
 } from './finding.js';
-import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
+import { includedFiles, includePath, sameIncludeAt, type IncludeLookup } from './include-files.js';
 import { NGINX_CONF_PREFIX } from './nginx-main.js';
 
 export interface NginxExpectations {
@@ -210,7 +210,7 @@ interface Reading {
   /** An include could not be read: what it may hold (a listen, a proxy_pass) is not known. */
   unread: boolean;
   /** Each unknown for an include that cannot be read, by its message: where it was said (its finding's index, its line) and the other lines that gave it again. */
-  readonly unreadIncludes: Map<string, { readonly index: number; readonly first: string; readonly others: string[] }>;
+  readonly unreadIncludes: Map<string, { readonly index: number; readonly first: string; readonly others: Set<string> }>;
 }
 
 const isInclude = (statement: Statement): boolean => statement.end === ';' && statement.words[0] === 'include' && statement.words[1] !== undefined;
@@ -243,27 +243,36 @@ function siteStatements(text: string, reading: Reading, self: string | undefined
   return all;
 }
 
-/** The files an include splices in, as frames to read, in order; an unknown finding for what cannot be read. */
+/** The files an include splices in, as frames to read, in order; a finding for what cannot be read (an error for one file that is not there). */
 function includedFrames(statement: Statement, frame: Frame, reading: Reading): Frame[] {
   const argument = statement.words[1]!;
   const included = includedFiles(reading.lookup, includePath('nginx-site', argument, reading.confPrefix), frame.chain);
   const unknown = (problem: string, what = 'it'): Frame[] => {
     reading.unread = true;
-    const message = `include ${shown(argument)}: ${problem}; a listen or proxy_pass in ${what} is not checked`;
+    return sayOnce(`include ${shown(argument)}: ${problem}; a listen or proxy_pass in ${what} is not checked`, 'unknown');
+  };
+  const sayOnce = (message: string, severity: Finding['severity']): Frame[] => {
     // The same include given on several lines (or in a file included several times) is said once, at its first line,
-    // naming the others, as the Redis reader says it: one unknown to act on, not one per line.
+    // naming the others, as the Redis reader says it: one finding to act on, not one per line.
     const here = `${frame.file ?? frame.chain[0] ?? 'the site'}:${statement.line}`;
     const said = reading.unreadIncludes.get(message);
     if (said === undefined) {
-      reading.unreadIncludes.set(message, { index: reading.findings.length, first: here, others: [] });
-      reading.findings.push({ ...(frame.file !== undefined && { file: frame.file }), line: statement.line, severity: 'unknown', message });
-    } else if (here !== said.first && !said.others.includes(here)) {
-      said.others.push(here);
-      const others = said.others.length > 5 ? `${said.others.slice(0, 5).join(', ')} and ${said.others.length - 5} more` : said.others.join(', ');
-      reading.findings[said.index] = { ...reading.findings[said.index]!, message: `${message} (the same include at ${escapeText(others, 500)})` };
+      reading.unreadIncludes.set(message, { index: reading.findings.length, first: here, others: new Set() });
+      reading.findings.push({ ...(frame.file !== undefined && { file: frame.file }), line: statement.line, severity, message });
+    } else if (here !== said.first && !said.others.has(here)) {
+      // A set, and only five of it shown: a list searched per line made an include repeated 20,000 times take seconds.
+      said.others.add(here);
+      reading.findings[said.index] = { ...reading.findings[said.index]!, message: `${message} ${sameIncludeAt(said.others)}` };
     }
     return [];
   };
+  // One file named (no glob), not there: nginx refuses the configuration (ngx_conf_include: "open() ... failed (2: No
+  // such file or directory)", checked with nginx 1.22 -t); the rest is judged as if the include were not there.
+  if ('problem' in included && included.missing)
+    return sayOnce(
+      `include ${shown(argument)}: ${included.problem}, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed"), and does not start, or reload, with it; create the file, or remove the include`,
+      'error',
+    );
   if ('problem' in included) return unknown(included.problem);
   const frames: Frame[] = [];
   for (const [index, file] of included.files.entries()) {

@@ -435,12 +435,19 @@ export interface ListenExpectation {
  * for none: its default, PROMETHEUS_DEFAULT_LISTEN), held to the registry: an address it cannot listen on (it exits
  * at start), another port, a reach its access level disagrees with (beyond loopback for localhost and dev, loopback
  * only for public and private, as `ports snippet prometheus-args` writes it). `fix` says what to write; `origin`,
- * said after the value, where it comes from. The one judgement of a listen address, for the ARGS file and the
- * command line alike; each finding without its place.
+ * said after the value, where it comes from; `separator`, what stands between the flag and its value where the
+ * message quotes a file (`--web.listen-address 0.0.0.0:9090` in ARGS is quoted so, not with `=`). The one judgement
+ * of a listen address, for the ARGS file and the command line alike; each finding without its place.
  */
-export function listenAddressFindings(value: string | undefined, expect: ListenExpectation, fix: string, origin = ''): Omit<Finding, 'line'>[] {
+export function listenAddressFindings(
+  value: string | undefined,
+  expect: ListenExpectation,
+  fix: string,
+  origin = '',
+  separator: '=' | ' ' = '=',
+): Omit<Finding, 'line'>[] {
   const address = listenAddress(value ?? PROMETHEUS_DEFAULT_LISTEN);
-  const said = value === undefined ? undefined : `--web.listen-address=${escapeText(value, 200)}${origin}`;
+  const said = value === undefined ? undefined : `--web.listen-address${separator}${escapeText(value, 200)}${origin}`;
   if ('problem' in address)
     return [{ severity: 'warning', message: `${said}: ${address.problem}, so Prometheus cannot listen there and exits at start; ${fix}` }];
   const findings: Omit<Finding, 'line'>[] = [];
@@ -492,7 +499,9 @@ export function readPrometheusArgs(
     // The column of the address itself (after `=`, or after a quote), as every finding about a value is placed.
     const column = args!.column(match.index + match[0].length - value.length);
     const place = { line: args!.line, ...(column !== undefined && { column }) };
-    for (const finding of listenAddressFindings(value, expect, fix)) findings.push({ ...place, ...finding });
+    // Quoted as the file writes it: the flag and its value apart, or joined by `=`.
+    const separator = match[0].charAt('--web.listen-address'.length) === '=' ? '=' : ' ';
+    for (const finding of listenAddressFindings(value, expect, fix, '', separator)) findings.push({ ...place, ...finding });
   }
   if (expect.https === true && elsewhere.webConfigFile !== true && !/--web\.config\.file(?:=|\s+)['"]?[^\s'"]/.test(args?.value ?? '')) {
     const tls =

@@ -1,7 +1,9 @@
 // redis.conf: `port` is the service's port and `bind` stays within its
 // access level. Redis applies the last occurrence of a directive, and the
 // options of its command line after the file (redis-command.ts): a
-// `--port 7001` in the unit's ExecStart= is the port it listens on.
+// `--port 7001` in the unit's ExecStart= is the port it listens on. A
+// `tls-port` is a second port, with TLS (with `port 0`, the only one): the
+// registry's port is either.
 import { escapeText } from '@dsa110/ports';
 import { escapedByte, joinKeptBytes } from '@dsa110/ports/system';
 import { isLoopback } from '../../address.js';
@@ -14,9 +16,10 @@ import {
   registryInstead,
   type Finding,
   type PortReading,
+  type RegistryInstead,
   type RegistryTakes,
 } from './finding.js';
-import { includedFiles, includePath, type IncludeLookup } from './include-files.js';
+import { includedFiles, includePath, sameIncludeAt, type IncludeLookup } from './include-files.js';
 import type { VariableOrigin as ArgumentVariable } from './daemon-command.js';
 
 /** One line the options make, as Redis reads it after the config file: its text, and the arguments that gave it (for a message). */
@@ -55,7 +58,7 @@ export interface RedisStart {
 }
 
 /** The directives this reader acts on. */
-const DIRECTIVES_READ = ['port', 'bind', 'include'];
+const DIRECTIVES_READ = ['port', 'tls-port', 'bind', 'include'];
 
 /** Redis's compiled-in port, when redis.conf sets none. */
 export const REDIS_DEFAULT_PORT = 6379;
@@ -203,9 +206,12 @@ interface Setting {
  */
 interface Settings {
   port?: Setting;
+  /** The last tls-port (the port Redis serves TLS on, besides `port`; 0, its default, is none). */
+  tlsPort?: Setting;
   bind?: Setting;
   /** The last include not read after the last port (bind): while one is set, the port (bind) may be another, so its verdict is unknown. */
   portMayBeIn?: UnreadInclude | null;
+  tlsPortMayBeIn?: UnreadInclude | null;
   bindMayBeIn?: UnreadInclude | null;
 }
 
@@ -257,7 +263,7 @@ const shownArguments = (args: readonly string[]): string =>
 class RedisConfReader {
   private readonly found = new Map<string, Finding>();
   /** Of a problem said once for several lines (an include of one unreadable file, given again), the other lines, `file:line`. */
-  private readonly again = new Map<string, string[]>();
+  private readonly again = new Map<string, Set<string>>();
   private readonly read = new Map<string, Settings>();
 
   constructor(
@@ -274,9 +280,7 @@ class RedisConfReader {
   get findings(): Finding[] {
     return [...this.found].map(([key, finding]) => {
       const others = this.again.get(key);
-      if (others === undefined) return finding;
-      const shownOthers = others.length > 5 ? `${others.slice(0, 5).join(', ')} and ${others.length - 5} more` : others.join(', ');
-      return { ...finding, message: `${finding.message} (the same include at ${escapeText(shownOthers, 500)})` };
+      return others === undefined ? finding : { ...finding, message: `${finding.message} ${sameIncludeAt(others)}` };
     });
   }
 
@@ -300,8 +304,10 @@ class RedisConfReader {
     }
     if (first.file === finding.file && first.line === finding.line) return;
     const place = `${finding.file ?? this.self ?? 'line'}${(finding.file ?? this.self) ? ':' : ' '}${finding.line}`;
-    const others = this.again.get(key) ?? [];
-    if (!others.includes(place)) this.again.set(key, [...others, place]);
+    // A set, not a list searched and copied per line: an include repeated 120,000 times was 120,000² steps (minutes).
+    const others = this.again.get(key);
+    if (others === undefined) this.again.set(key, new Set([place]));
+    else others.add(place);
   }
 
   /**
@@ -352,25 +358,23 @@ class RedisConfReader {
     }
     const [directive, ...lineArgs] = words;
     const name = directive?.toLowerCase();
-    if (name !== 'port' && name !== 'bind' && name !== 'include') return;
+    if (name !== 'port' && name !== 'tls-port' && name !== 'bind' && name !== 'include') return;
     // bind takes several addresses: one argument holding spaces is split as a line is (`--bind "127.0.0.1 ::1"`;
     // config.c, MULTI_ARG_CONFIG), and one whose quotes Redis refuses there is no address at all.
     const args = name === 'bind' && lineArgs.length === 1 && lineArgs[0] !== '' ? (redisWords(lineArgs[0]!) ?? []) : lineArgs;
     // Where a port's value (a bind's first address) starts, for its finding; an option's is not known on its unit's line.
     const column =
-      given === undefined && ((name === 'port' && args.length === 1) || (name === 'bind' && args.length > 0))
-        ? valueColumn(at.rawLine(line), content)
-        : undefined;
+      given === undefined && ((isPort(name) && args.length === 1) || (name === 'bind' && args.length > 0)) ? valueColumn(at.rawLine(line), content) : undefined;
     const place = { file, line, ...(column !== undefined && { column }) };
     const option = given !== undefined ? { given, ...(from && { from }) } : {};
     const refused = refusedArguments(name, args, this.expect, given !== undefined, from);
     if (refused !== undefined) {
       this.add({ ...place, severity: 'error', message: `${written}: ${refused}` });
       // Redis stops at this line: the port it would use is not another one, nor its default (until a later port replaces it here).
-      if (name === 'port') Object.assign(settings, { port: { ...place, content, args, refused: true, ...option }, portMayBeIn: null });
+      if (isPort(name)) Object.assign(settings, portSetting(name, { ...place, content, args, refused: true, ...option }));
       return;
     }
-    if (name === 'port') Object.assign(settings, { port: { ...place, content, args, ...option }, portMayBeIn: null });
+    if (isPort(name)) Object.assign(settings, portSetting(name, { ...place, content, args, ...option }));
     else if (name === 'bind') Object.assign(settings, { bind: { ...place, content, args, ...option }, bindMayBeIn: null });
     else this.include(settings, { file, line, include: args[0]! }, chain);
   }
@@ -378,6 +382,20 @@ class RedisConfReader {
   /** `include FILE` reads FILE there, so the last port or bind may be in it. */
   private include(settings: Settings, include: UnreadInclude, chain: readonly string[]): void {
     const included = includedFiles(this.lookup, includePath('redis-conf', include.include), chain);
+    if ('problem' in included && included.missing) {
+      // Redis opens an include with no glob character or exits (config.c: "Fatal error, can't open config file");
+      // as for an include line it refuses, what the rest of the file sets is judged as if the line were not there.
+      this.add(
+        {
+          file: include.file,
+          line: include.line,
+          severity: 'error',
+          message: `include ${escapeText(include.include, 200)}: ${included.problem}, so Redis will refuse to start at its next restart ("Fatal error, can't open config file"); create the file, or remove the include`,
+        },
+        true,
+      );
+      return;
+    }
     if ('problem' in included) {
       this.add(
         {
@@ -389,7 +407,7 @@ class RedisConfReader {
         true,
       );
       // A loop's files were read (Redis never gets past it: it crashes); any other include may hold what was not seen.
-      if (!included.loop) Object.assign(settings, { portMayBeIn: include, bindMayBeIn: include });
+      if (!included.loop) Object.assign(settings, { portMayBeIn: include, tlsPortMayBeIn: include, bindMayBeIn: include });
       return;
     }
     for (const each of included.files) Object.assign(settings, this.includedSettings(each.path, each.text, [...chain, each.path]));
@@ -407,21 +425,30 @@ class RedisConfReader {
   }
 }
 
+/** Whether a directive is one of the two ports Redis listens on. */
+const isPort = (name: string): name is 'port' | 'tls-port' => name === 'port' || name === 'tls-port';
+
+/** What a port or tls-port line sets: it, and no include before it may set another. */
+const portSetting = (name: 'port' | 'tls-port', setting: Setting): Settings =>
+  name === 'port' ? { port: setting, portMayBeIn: null } : { tlsPort: setting, tlsPortMayBeIn: null };
+
 /**
  * Why Redis refuses a port or include line's arguments at start ("wrong number of arguments", a port that is none), with what to do; undefined when
  * it takes them. `option`: the line is an option of the command line (`--port 06379`), fixed there.
  */
 function refusedArguments(
-  name: 'port' | 'bind' | 'include',
+  name: 'port' | 'tls-port' | 'bind' | 'include',
   args: readonly string[],
   expect: Expect,
   option = false,
   from?: VariableOrigin,
 ): string | undefined {
   // Redis reads a port as a whole number from 0 to 65535, without a leading 0 ("argument couldn't be parsed into an integer").
-  const none = name === 'port' && args.length === 1 ? notAPort(args[0]!, REDIS_PORT) : undefined;
+  const none = isPort(name) && args.length === 1 ? notAPort(args[0]!, REDIS_PORT) : undefined;
+  // A tls-port is not the registry's port when port is: only what Redis takes is said, not which.
+  const tlsFix = `write the port Redis is to serve TLS on (0 for none)${option ? ` as --tls-port's value${fixedIn(from)}` : ''}`;
   if (none !== undefined)
-    return `${none}, so ${REDIS_PORT.refused}; ${option ? optionFix('--port', String(expect.port), from) : portFix('it', expect.port, expect.snippet)}`;
+    return `${none}, so ${REDIS_PORT.refused}; ${name === 'tls-port' ? tlsFix : option ? optionFix('--port', String(expect.port), from) : portFix('it', expect.port, expect.snippet)}`;
   if (name === 'bind' || args.length === 1) return undefined;
   // `port 6379 # ours`: Redis reads the comment as more arguments (on a command line, a # is no comment at all).
   const fix = args.slice(1).some((arg) => arg.startsWith('#'))
@@ -432,9 +459,11 @@ function refusedArguments(
       ? option && from?.valueFor !== undefined
         ? `give one port: ${optionFix('--port', String(expect.port), from)}`
         : `give one port, ${option ? '--port ' : ''}${expect.port}${fixedIn(from)}`
-      : 'give one file per include';
-  return name === 'port'
-    ? `port takes one number, so Redis refuses to start ("wrong number of arguments"); ${fix}`
+      : name === 'tls-port'
+        ? `give one port${fixedIn(from)}`
+        : 'give one file per include';
+  return isPort(name)
+    ? `${name} takes one number, so Redis refuses to start ("wrong number of arguments"); ${fix}`
     : `include takes one file, so Redis refuses to start ("Bad directive or wrong number of arguments"); ${fix}`;
 }
 
@@ -450,7 +479,7 @@ export function readRedisConf(text: string, expect: Expect, lookup?: IncludeLook
   return [
     ...(start !== undefined ? startFindings(start, self ?? 'redis.conf') : []),
     ...read.findings,
-    ...portFindings(read.settings.port, expect, read.portMayBeIn, { defaults, overrides: read.overrides }),
+    ...listenFindings(read.settings, expect, read, self, { defaults, overrides: read.overrides }),
     ...bindFindings(read.settings.bind, expect, read.bindMayBeIn, defaults),
   ];
 }
@@ -463,10 +492,14 @@ export function readRedisConf(text: string, expect: Expect, lookup?: IncludeLook
 export function readRedisOptions(expect: Expect, lookup: IncludeLookup | undefined, self: string, start: RedisStart): Finding[] {
   const read = readRedisSettings('', expect, lookup, self, start);
   const { port, bind } = read.settings;
+  // Without a --tls-port, the file may set one, which a --port 0 leaves Redis listening on (a --tls-port replaces it).
+  const fileUnread = `${escapeText(self, 200)}, which could not be read`;
   return [
     ...startFindings(start, self),
     ...read.findings,
-    ...(port?.given !== undefined ? portFindings(port, expect, read.portMayBeIn) : []),
+    ...(port?.given !== undefined
+      ? listenFindings(read.settings, expect, { ...read, tlsPortMayBeIn: read.settings.tlsPort === undefined ? fileUnread : read.tlsPortMayBeIn }, self)
+      : []),
     ...(bind?.given !== undefined ? bindFindings(bind, expect, read.bindMayBeIn) : []),
   ];
 }
@@ -510,14 +543,22 @@ export function readRedisPort(
   expect: Omit<Expect, 'localOnly'>,
   lookup: IncludeLookup | undefined,
   self: string,
-): { findings: Finding[]; port?: { file: string; line: number; column?: number; value: string } } {
+): { findings: Finding[]; port?: { directive: 'port' | 'tls-port'; file: string; line: number; column?: number; value: string } } {
   const read = readRedisSettings(text, { ...expect, localOnly: false }, lookup, self);
-  const port = read.settings.port;
-  const findings = [...read.findings, ...portFindings(port, { ...expect, localOnly: false }, read.portMayBeIn)];
+  const findings = [...read.findings, ...listenFindings(read.settings, { ...expect, localOnly: false }, read, self)];
+  // The line that gives the registry's port: the tls-port that does, else the port line (its default when none).
+  const { tlsPort } = read.settings;
+  const port = tlsPort?.args[0] === String(expect.port) ? tlsPort : read.settings.port;
   if (port === undefined || port.refused) return { findings };
   return {
     findings,
-    port: { file: port.file ?? self, line: port.line, ...(port.column !== undefined && { column: port.column }), value: port.args[0]! },
+    port: {
+      directive: port === tlsPort ? 'tls-port' : 'port',
+      file: port.file ?? self,
+      line: port.line,
+      ...(port.column !== undefined && { column: port.column }),
+      value: port.args[0]!,
+    },
   };
 }
 
@@ -534,7 +575,7 @@ function readRedisSettings(text: string, expect: Expect, lookup: IncludeLookup |
     const at = { file: start.file, line: start.line };
     // `-`: Redis reads stdin after the file, which may set either; the options after it replace that again.
     const stdin: UnreadInclude = { ...at, include: '-', stdin: true };
-    if (start.stdin) Object.assign(settings, { portMayBeIn: stdin, bindMayBeIn: stdin });
+    if (start.stdin) Object.assign(settings, { portMayBeIn: stdin, tlsPortMayBeIn: stdin, bindMayBeIn: stdin });
     for (const option of start.options) reader.readOption(settings, option, at);
   }
   // The include that may hold another setting, and where it stands (file:line; its line alone when the caller named no file).
@@ -565,21 +606,91 @@ function readRedisSettings(text: string, expect: Expect, lookup: IncludeLookup |
     settings,
     findings: [...reader.findings, ...fromStdin],
     portMayBeIn: settings.portMayBeIn ? notRead(settings.portMayBeIn) : undefined,
+    tlsPortMayBeIn: settings.tlsPortMayBeIn ? notRead(settings.tlsPortMayBeIn) : undefined,
     bindMayBeIn: settings.bindMayBeIn ? notRead(settings.bindMayBeIn) : undefined,
     ...(replaced && { overrides: `${shown(fromFile.content)} at ${fromFile.file ?? self ?? 'line'}${(fromFile.file ?? self) ? ':' : ' '}${fromFile.line}` }),
   };
 }
 
+/** Where a setting stands, for a message about another line: `file:line` (of the file read, `self`; of an option, its unit's). */
+const settingAt = (setting: Setting, self: string | undefined): string =>
+  escapeText(`${setting.file ?? self ?? 'line'}${(setting.file ?? self) ? ':' : ' '}${setting.line}`, 500);
+
+/**
+ * The verdict on the ports Redis listens on (checked with redis-server 7.0): `port`, plain (its default 6379 when
+ * not set; none when 0), and `tls-port`, with TLS (none when not set or 0). With both, Redis listens on both, so the
+ * registry's port is either: the registry records one port, and a client of either reaches Redis there (the other
+ * is the operator's to record, or to close with 0). With port 0, only the tls-port: a TLS-only Redis. Without a
+ * tls-port, portFindings. `unless` names an unread include (or stdin) after the last of each.
+ */
+function listenFindings(
+  settings: Pick<Settings, 'port' | 'tlsPort'>,
+  expect: Expect,
+  unless: { portMayBeIn?: string | undefined; tlsPortMayBeIn?: string | undefined },
+  self: string | undefined,
+  start: { defaults?: { file: string; line: number } | undefined; overrides?: string | undefined } = {},
+): Finding[] {
+  const { port, tlsPort } = settings;
+  const tls = tlsPort?.args[0];
+  if (tlsPort === undefined || tls === '0' || tlsPort.refused) {
+    // A tls-port line Redis refuses was said where it stands: Redis does not start, on any port.
+    if (tlsPort?.refused) return [];
+    return portFindings(port, expect, unless.portMayBeIn, start, tlsPort === undefined ? unless.tlsPortMayBeIn : undefined);
+  }
+  if (port?.refused) return [];
+  const plain = port?.args[0] ?? String(REDIS_DEFAULT_PORT);
+  const mayBe = unless.portMayBeIn ?? unless.tlsPortMayBeIn;
+  const otherwise = mayBe ? `, unless ${mayBe}, sets another port` : '';
+  const severity = mayBe ? 'unknown' : 'error';
+  const place = { file: tlsPort.file, line: tlsPort.line, ...(tlsPort.column !== undefined && { column: tlsPort.column }) };
+  const writtenTls = tlsPort.given !== undefined ? commandWords(tlsPort.given, tlsPort.from) : `tls-port ${escapeText(tls!, 200)}`;
+  const writtenPlain =
+    port === undefined
+      ? `no port (Redis's default, ${REDIS_DEFAULT_PORT})`
+      : `${port.given !== undefined ? commandWords(port.given, port.from) : `port ${escapeText(plain, 200)}`} (${settingAt(port, self)})`;
+  if (plain === tls)
+    return [
+      {
+        ...place,
+        severity,
+        message: `${writtenTls} and ${writtenPlain}: Redis listens on ${escapeText(tls, 200)} twice, plain and with TLS, so it fails to start ("Address already in use")${otherwise}; give port another number, or 0 for TLS only`,
+      },
+    ];
+  if (tls === String(expect.port) || plain === String(expect.port)) return [];
+  // Of an option, fixed on the command line; the registry is offered the TLS port only where it is the one port.
+  const tlsFix = (instead?: RegistryInstead) =>
+    tlsPort.given !== undefined
+      ? `${optionFix('--tls-port', String(expect.port), tlsPort.from)}${orRegistry(instead)}`
+      : portFix('it', expect.port, undefined, instead);
+  if (plain === '0')
+    return [
+      {
+        ...place,
+        severity,
+        message: `${writtenTls}, with ${writtenPlain}: Redis serves TLS only, on port ${escapeText(tls!, 200)}, but the registry says ${expect.name} uses port ${expect.port}${otherwise}; ${tlsFix(mayBe ? undefined : registryInstead(expect, Number(tls)))}`,
+      },
+    ];
+  return [
+    {
+      ...place,
+      severity,
+      message: `${writtenTls} and ${writtenPlain}: Redis listens on ${escapeText(tls!, 200)} with TLS and on ${escapeText(plain, 200)} without, but the registry says ${expect.name} uses port ${expect.port}, neither${otherwise}; ${tlsFix()} (or port, if clients connect without TLS)`,
+    },
+  ];
+}
+
 /**
  * The verdict on the last port (`port`), or on its absence; `unless` names an unread include after it that may set another.
  * `defaults`: Redis reads no config file (the command's file and line, where its default port is said); `overrides`:
- * the file's port line that an option of the command line replaces, for its message.
+ * the file's port line that an option of the command line replaces, for its message. `tlsUnless`: what was not read
+ * that may set a tls-port (Redis has none here), on which a port 0 serves.
  */
 function portFindings(
   port: Setting | undefined,
   expect: Expect,
   unless: string | undefined,
   start: { defaults?: { file: string; line: number } | undefined; overrides?: string | undefined } = {},
+  tlsUnless?: string,
 ): Finding[] {
   if (port === undefined) {
     if (expect.port === REDIS_DEFAULT_PORT) return [];
@@ -625,11 +736,13 @@ function portFindings(
     // Redis 7 takes port 0 for no TCP listener; with no unixsocket it exits ("Configured to not listen anywhere, exiting").
     const fix =
       port.given !== undefined ? optionFix('--port', String(expect.port), port.from) : portFix({ write: `port ${expect.port}` }, expect.port, expect.snippet);
+    // A tls-port in what was not read would be the port Redis serves (port 0 for TLS only is how Redis is told so).
+    const orTls = !unless && tlsUnless ? `, unless ${tlsUnless}, sets a tls-port` : otherwise;
     return [
       {
         ...place,
-        severity: unless ? 'unknown' : 'error',
-        message: `${written}: Redis listens on no TCP port at all, so ${expect.name} does not serve port ${expect.port}, the registry's: it exits at start ("Configured to not listen anywhere") or, with a unixsocket, serves only that${otherwise}; ${fix}`,
+        severity: unless || tlsUnless ? 'unknown' : 'error',
+        message: `${written}: Redis listens on no TCP port at all, so ${expect.name} does not serve port ${expect.port}, the registry's: it exits at start ("Configured to not listen anywhere") or, with a unixsocket, serves only that${orTls}; ${fix}, or, to serve TLS only, add ${port.given !== undefined ? '--tls-port' : 'tls-port'} ${expect.port}`,
       },
     ];
   }

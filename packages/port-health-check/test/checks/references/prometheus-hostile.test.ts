@@ -395,6 +395,19 @@ describe('/etc/default/prometheus', () => {
     expect(readPrometheusArgs('# ARGS="--web.listen-address=:9091"\n  ; ARGS="--web.listen-address=:9092"\nARGS=""\n', expect9090)).toEqual([]);
   });
 
+  it('a flag apart from its value is quoted as the file writes it (it was quoted back as --web.listen-address=0.0.0.0:29090)', () => {
+    expect(readPrometheusArgs('ARGS="--web.listen-address 0.0.0.0:29090"\n', { ...expect9090, access: 'localhost' }).map((finding) => finding.message)).toEqual(
+      [
+        '--web.listen-address 0.0.0.0:29090, but the registry says Prometheus uses port 9090; write --web.listen-address=HOST:9090',
+        '--web.listen-address 0.0.0.0:29090 accepts connections on every address, but the registry says Prometheus is access: localhost (loopback only); write --web.listen-address=HOST:9090, or give Prometheus access: private or public in the registry',
+      ],
+    );
+    // Joined by `=`, quoted or not, as written.
+    expect(readPrometheusArgs('ARGS="--web.listen-address=\'0.0.0.0:29090\'"\n', expect9090)[0]!.message).toMatch(
+      /^--web\.listen-address=0\.0\.0\.0:29090, but/,
+    );
+  });
+
   it('only the last ARGS= line takes effect', () => {
     expect(readPrometheusArgs('ARGS="--web.listen-address=127.0.0.1:9091"\nARGS="--web.listen-address=127.0.0.1:9090"\n', expect9090)).toEqual([]);
     expect(readPrometheusArgs('ARGS="--web.listen-address=127.0.0.1:9090"\nARGS="--web.listen-address=127.0.0.1:9091"\n', expect9090)).toEqual([
