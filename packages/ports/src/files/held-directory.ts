@@ -98,7 +98,7 @@ export function walkHeld(path: string): WalkedPath {
       const name = pending.shift();
       if (name === undefined) return { dir, name: undefined, info: fstatHeld(dir) };
       if (name === '..') {
-        dir = enter(dir, '..', undefined, dirname(dir.path));
+        dir = moveInto(dir, enter(dir, '..', undefined, dirname(dir.path)));
         continue;
       }
       const last = pending.length === 0;
@@ -120,15 +120,14 @@ export function walkHeld(path: string): WalkedPath {
           throw new WalkError(errorCode(error) === 'EINVAL' ? 'ECHANGED' : errorCode(error));
         }
         if (target.startsWith('/')) {
-          releaseDirectory(dir);
-          dir = openRoot();
+          dir = moveInto(dir, openRoot());
         }
         pending.unshift(...names(target));
         continue;
       }
       if (last) return { dir, name, info };
       if (!info.isDirectory()) throw new WalkError('ENOTDIR');
-      dir = enter(dir, name, info, join(dir.path, name));
+      dir = moveInto(dir, enter(dir, name, info, join(dir.path, name)));
     }
   } catch (error) {
     releaseDirectory(dir);
@@ -144,15 +143,20 @@ export function holdDirectory(path: string): HeldDirectory {
     if (walked.info === undefined) throw new WalkError('ENOENT');
     if (!walked.info.isDirectory()) throw new WalkError('ENOTDIR');
     return enter(walked.dir, walked.name, walked.info, join(walked.dir.path, walked.name));
-  } catch (error) {
+  } finally {
     releaseDirectory(walked.dir);
-    throw error;
   }
 }
 
+/** `next`, once `dir` is let go: a walk's step to the next directory, each descriptor closed exactly once. */
+export function moveInto(dir: HeldDirectory, next: HeldDirectory): HeldDirectory {
+  releaseDirectory(dir);
+  return next;
+}
+
 /**
- * Open `parent`'s entry `name` as a directory, never through a link, and
- * release `parent`. With `expected` (the lstat that judged it), the one
+ * Open `parent`'s entry `name` as a directory, never through a link (`parent`
+ * stays held: the caller lets it go, once). With `expected` (the lstat that judged it), the one
  * opened must be that directory (dev and inode): ECHANGED otherwise, and
  * when a link or file stands there by now. `flags`: O_RDONLY to fchmod it;
  * O_PATH otherwise, which needs no read permission (a 0711 directory on the
@@ -171,8 +175,6 @@ export function enter(parent: HeldDirectory, name: string, expected: Stats | und
   } catch (error) {
     const code = errorCode(error);
     throw new WalkError(code === 'ELOOP' || code === 'ENOTDIR' || code === 'ENOENT' ? 'ECHANGED' : code);
-  } finally {
-    releaseDirectory(parent);
   }
   const held = { fd, base: `/proc/self/fd/${fd}`, path };
   if (expected !== undefined && !sameFile(fstatSync(fd), expected)) {

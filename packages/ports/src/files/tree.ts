@@ -9,7 +9,7 @@
 // no inspection blocks (a FIFO is never opened) or reads past the size limit.
 import { accessSync, chmodSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, readlinkSync, rmdirSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { entryPath, type HeldDirectory, enter, holdDirectory, releaseDirectory, WalkError } from './held-directory.js';
+import { entryPath, type HeldDirectory, enter, holdDirectory, moveInto, releaseDirectory, WalkError } from './held-directory.js';
 import { FileReadError, fileKind, formatBytes, lstatOrUndefined, readTextFile, statOrUndefined } from './read.js';
 import { escapeText, quoteValue } from '../escape.js';
 import {
@@ -392,7 +392,7 @@ function makeDirectories(dir: string, made: MadeDirectory[]): { reason: string; 
           // Made meanwhile: by another run of this user's or root's, fine; by another account, refused.
           const foreign = foreignOwner(current, meanwhile);
           if (foreign) return foreign;
-          held = enter(held, name, meanwhile, current);
+          held = moveInto(held, enter(held, name, meanwhile, current));
           continue;
         }
         // Its parent is a directory (just found or made), yet no entry can be made in it.
@@ -406,7 +406,7 @@ function makeDirectories(dir: string, made: MadeDirectory[]): { reason: string; 
       }
       const opened = openUpMadeDirectory(held, name, current);
       if ('reason' in opened) return opened;
-      held = opened.dir;
+      held = moveInto(held, opened.dir);
       made.push({ path: current, dev: opened.info.dev, ino: opened.info.ino });
     }
     return undefined;
@@ -441,8 +441,8 @@ function heldProblem(dir: string, error: WalkError): { reason: string; code?: st
  * the files written into it. Through a descriptor opened in `parent` without
  * following a link, so a link put in its place meanwhile (by whoever may
  * write its parent) is never chmodded through; another account's directory
- * put there is refused as foreignOwner says. Returns it held (and `parent`
- * let go), with its fstat.
+ * put there is refused as foreignOwner says. Returns it held (`parent`
+ * stays held), with its fstat.
  */
 function openUpMadeDirectory(parent: HeldDirectory, name: string, path: string): { dir: HeldDirectory; info: Stats } | { reason: string; code?: string } {
   let dir: HeldDirectory;

@@ -1,11 +1,13 @@
 // The directory a write holds from its check to its last step: the walk
 // opens each directory relative to the one before, holds it to be the one
 // its lstat judged, and names files through the descriptor afterwards.
+import { spawnSync } from 'node:child_process';
 import { chownSync, lchownSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { enter, entryPath, holdDirectory, releaseDirectory, WalkError, walkHeld } from '../../src/files/held-directory.js';
 import { isRoot, privateDir } from './special.js';
+import { worldReadableBundle } from '../../../../test-support/index.js';
 
 function walkError(walk: () => unknown): WalkError {
   try {
@@ -89,5 +91,33 @@ describe('enter', () => {
     // Never through a link (O_NOFOLLOW), whatever it points to.
     expect(walkError(() => enter(open(), 'link', lstatSync(join(dir, 'b')), join(dir, 'link'))).code).toBe('ECHANGED');
     expect(walkError(() => enter(open(), 'gone', judgedA, join(dir, 'gone'))).code).toBe('ECHANGED');
+  });
+});
+
+describe('without /proc (a chroot, a build container)', () => {
+  it('writes by path, as before: a file (through `..`), a tree with the directories it makes', async (context) => {
+    if (!isRoot) return context.skip('unmounting /proc in a mount namespace of its own needs root');
+    const dir = privateDir();
+    mkdirSync(join(dir, 'a'));
+    const bundle = await worldReadableBundle(new URL('../../src/files/index.ts', import.meta.url).pathname);
+    const script = `
+      import { readdirSync } from 'node:fs';
+      import { writeOutputFile, writeGeneratedFiles } from ${JSON.stringify(bundle)};
+      const proc = readdirSync('/proc').length;
+      const file = writeOutputFile(${JSON.stringify(join(dir, 'a/../x.prom'))}, 'report\\n');
+      const tree = writeGeneratedFiles(${JSON.stringify(dir)}, [{ path: 'b/c/d.conf', contents: 'drop-in\\n' }], { maxBytes: 1024 });
+      console.log(proc, file, tree[0].wrote);`;
+    const run = spawnSync(
+      'unshare',
+      ['--mount', '--propagation', 'private', 'sh', '-c', 'umount -l /proc && exec "$0" --input-type=module -e "$1"', process.execPath, script],
+      {
+        encoding: 'utf8',
+      },
+    );
+    if (run.status !== 0 && /unshare|umount/.test(run.stderr)) return context.skip(`no mount namespace here: ${run.stderr.trim()}`);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('0 atomic true\n');
+    expect(readFileSync(join(dir, 'x.prom'), 'utf8')).toBe('report\n');
+    expect(readFileSync(join(dir, 'b/c/d.conf'), 'utf8')).toBe('drop-in\n');
   });
 });
