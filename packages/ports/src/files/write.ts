@@ -16,6 +16,9 @@
 //   atomically, the link stays); a dangling link is refused;
 // - a directory, socket or block device: refused, nothing written;
 // - `-`: standard output (the caller's `stdout`).
+// Every step after the checks (the temporary file, its rename, the sweep of
+// killed writers' leftovers, a device's open) works in the directory the
+// checks walked and hold open (held-directory.ts), never by the path again.
 import {
   fchmodSync,
   fchownSync,
