@@ -16,7 +16,8 @@ import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:pa
 import { escapeText } from '../escape.js';
 import { type AclAnswer, aclWriters, extendedAcls } from './acl.js';
 import { fileKind, statOrUndefined } from './read.js';
-import { FileWriteError, deniedPhrase, describe, trustedOwners, untrustedLink } from './write.js';
+import { FileWriteError, deniedPhrase, describe, directoryChanged, trustedOwners, untrustedLink } from './write.js';
+import { type HeldDirectory, holdDirectory, releaseDirectory, WalkError } from './held-directory.js';
 
 /** Who besides root and this user may change what a directory holds, and whether this user can take it back. */
 export interface DirectoryExposure {
@@ -84,13 +85,23 @@ function exposed(exposure: string, mode: number, mine: boolean): DirectoryExposu
   return mine ? { exposure, narrowed: mode & ~0o022 } : { exposure };
 }
 
-/** chmod a directory to `mode` (directoryExposure's `narrowed`); FileWriteError when it cannot be. */
+/**
+ * chmod a directory to `mode` (directoryExposure's `narrowed`); FileWriteError when it cannot be. Through the
+ * directory held (held-directory.ts), never by its path: whoever may write the directory above it (the same group
+ * that may write it, often) could swap it for a link, and chmod by path gave the mode to where the link pointed.
+ */
 export function narrowDirectory(path: string, mode: number): void {
+  let held: HeldDirectory | undefined;
   try {
-    chmodSync(path, mode);
+    held = holdDirectory(path);
+    // chmod of /proc/self/fd/N is the directory's own (fchmod refuses the O_PATH descriptor).
+    chmodSync(held.base, mode);
   } catch (error) {
+    if (error instanceof WalkError && (error.untrusted || error.code === 'ECHANGED')) throw new FileWriteError(path, directoryChanged(), 'ECHANGED');
     const code = (error as NodeJS.ErrnoException).code;
     throw new FileWriteError(path, describe(code), code);
+  } finally {
+    if (held !== undefined) releaseDirectory(held);
   }
 }
 

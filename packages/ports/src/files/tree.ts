@@ -7,24 +7,24 @@
 // shares a file), nor is a FIFO, directory, device or socket. Every path is
 // inspected before the first write, so a refusal leaves nothing half-done, and
 // no inspection blocks (a FIFO is never opened) or reads past the size limit.
-import {
-  accessSync,
-  closeSync,
-  constants,
-  fchmodSync,
-  fstatSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readlinkSync,
-  rmdirSync,
-  statSync,
-  type Stats,
-} from 'node:fs';
-import { dirname, join } from 'node:path';
+import { accessSync, chmodSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, readlinkSync, rmdirSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { entryPath, type HeldDirectory, enter, holdDirectory, moveInto, releaseDirectory, WalkError } from './held-directory.js';
 import { FileReadError, fileKind, formatBytes, lstatOrUndefined, readTextFile, statOrUndefined } from './read.js';
 import { escapeText, quoteValue } from '../escape.js';
-import { describe, discardTemp, FileWriteError, killedWritersTemps, notFollowed, renameTemp, trustedOwners, untrustedLink, writeTempBeside } from './write.js';
+import {
+  describe,
+  directoryChanged,
+  discardTemp,
+  FileWriteError,
+  type HeldTemp,
+  killedWritersTemps,
+  notFollowed,
+  renameTemp,
+  trustedOwners,
+  untrustedLink,
+  writeTempBeside,
+} from './write.js';
 import { describeArgument, iterableArgument, maxBytesOption, modeArgument, pathArgument, stringArgument } from '../arguments.js';
 import { type AclAnswer, extendedAcls } from './acl.js';
 import { octal } from './directories.js';
@@ -262,7 +262,7 @@ export function writeGeneratedFiles(
   const changed = inspected.filter((entry) => entry.current !== entry.file.contents || entry.exposure !== undefined);
   // Every directory first, so a directory that cannot be made leaves every file as it was. Those made here
   // are removed again when nothing is renamed into place: "nothing was written" leaves no empty tree behind.
-  const made: string[] = [];
+  const made: MadeDirectory[] = [];
   for (const entry of changed) {
     const problem = makeDirectories(dirname(entry.path), made);
     if (problem !== undefined) {
@@ -270,7 +270,7 @@ export function writeGeneratedFiles(
       throw new FileWriteError(entry.path, `${problem.reason}; nothing was written`, problem.code);
     }
   }
-  const temps: string[] = [];
+  const temps: HeldTemp[] = [];
   try {
     for (const entry of changed) temps.push(writeTempBeside(entry.path, entry.file.contents, options.mode ?? 0o644, { swept: true }));
   } catch (error) {
@@ -281,9 +281,9 @@ export function writeGeneratedFiles(
   }
   // Renames within a directory the temporary file was just made in: they fail only if the tree changes meanwhile.
   let renamed = 0;
-  for (const [index, entry] of changed.entries()) {
+  for (const index of changed.keys()) {
     try {
-      renameTemp(temps[index]!, entry.path);
+      renameTemp(temps[index]!);
     } catch (error) {
       for (const temp of temps.slice(index + 1)) discardTemp(temp);
       if (!(error instanceof FileWriteError)) throw error;
@@ -325,16 +325,27 @@ function nothingWritten(reason: string): string {
   return NOTHING_WRITTEN.test(reason) ? reason : `${reason}; nothing was written`;
 }
 
+/** A directory makeDirectories made: its path, and which directory it is (removed only while it is that one). */
+interface MadeDirectory {
+  readonly path: string;
+  readonly dev: number;
+  readonly ino: number;
+}
+
 /**
  * `mkdir -p DIR`, one directory at a time. Node's recursive mkdirSync never
  * returns where a directory exists but takes no new entries (under /proc/1:
  * ENOENT for the child, EEXIST for the parent, again and again). Each
  * directory it makes is added to `made`, in the order made (parents first).
- * Returns why DIR cannot be made (one phrase, and the error code), or
- * undefined once it exists.
+ * Each is made in the one above it as held open (held-directory.ts), never by
+ * its path: whoever may change a directory on the way could swap it for a
+ * link meanwhile, and root made directories where that pointed. Returns why
+ * DIR cannot be made (one phrase, and the error code), or undefined once it
+ * exists.
  */
-function makeDirectories(dir: string, made: string[]): { reason: string; code?: string } | undefined {
+function makeDirectories(dir: string, made: MadeDirectory[]): { reason: string; code?: string } | undefined {
   const missing: string[] = [];
+  let existing = dir;
   for (let current = dir; ; current = dirname(current)) {
     let info: Stats;
     try {
@@ -356,75 +367,135 @@ function makeDirectories(dir: string, made: string[]): { reason: string; code?: 
     if (!info.isDirectory()) return { reason: `${escapeText(current)} is ${fileKind(info)}, not a directory`, code: 'ENOTDIR' };
     const foreign = foreignOwner(current, info);
     if (foreign) return foreign;
+    existing = current;
     break;
   }
-  for (const current of missing.reverse()) {
-    try {
-      // 0755 at most, whatever the umask: under umask 000 the default 0777 made a drop-in directory in
-      // /etc/systemd/system that anyone could add a drop-in to, which systemd then runs (as root with `+`).
-      mkdirSync(current, { mode: 0o755 });
-      made.push(current);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const meanwhile = code === 'EEXIST' ? statOrUndefined(current) : undefined;
-      if (meanwhile?.isDirectory()) {
-        // Made meanwhile: by another run of this user's or root's, fine; by another account, refused (below).
-        const foreign = foreignOwner(current, meanwhile);
-        if (foreign) return foreign;
-        continue;
-      }
-      // Its parent is a directory (just found or made), yet no entry can be made in it.
-      if (code === 'ENOENT') {
-        return {
-          reason: `cannot make its directory ${escapeText(current)}: its parent takes no new entries (a special file system such as /proc or /sys)`,
-          code,
-        };
-      }
-      return { reason: `cannot make its directory ${escapeText(current)}: ${describe(code)}`, code };
-    }
-    const problem = openUpMadeDirectory(current);
-    if (problem !== undefined) return problem;
+  if (missing.length === 0) return undefined;
+  let held: HeldDirectory;
+  try {
+    held = holdDirectory(existing);
+  } catch (error) {
+    if (!(error instanceof WalkError)) throw error;
+    return heldProblem(missing.at(-1)!, error);
   }
-  return undefined;
+  try {
+    for (const current of missing.reverse()) {
+      const name = basename(current);
+      try {
+        // 0755 at most, whatever the umask: under umask 000 the default 0777 made a drop-in directory in
+        // /etc/systemd/system that anyone could add a drop-in to, which systemd then runs (as root with `+`).
+        mkdirSync(entryPath(held, name), { mode: 0o755 });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        const meanwhile = code === 'EEXIST' ? lstatIn(held, name) : undefined;
+        if (meanwhile?.isDirectory()) {
+          // Made meanwhile: by another run of this user's or root's, fine; by another account, refused.
+          const foreign = foreignOwner(current, meanwhile);
+          if (foreign) return foreign;
+          held = moveInto(held, enter(held, name, meanwhile, current));
+          continue;
+        }
+        // Its parent is a directory (just found or made), yet no entry can be made in it.
+        if (code === 'ENOENT') {
+          return {
+            reason: `cannot make its directory ${escapeText(current)}: its parent takes no new entries (a special file system such as /proc or /sys)`,
+            code,
+          };
+        }
+        return { reason: `cannot make its directory ${escapeText(current)}: ${describe(code)}`, code };
+      }
+      const opened = openUpMadeDirectory(held, name, current);
+      if ('reason' in opened) return opened;
+      held = moveInto(held, opened.dir);
+      made.push({ path: current, dev: opened.info.dev, ino: opened.info.ino });
+    }
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof WalkError)) throw error;
+    return heldProblem(dir, error);
+  } finally {
+    releaseDirectory(held);
+  }
+}
+
+/** What lstat finds at `name` in the held `dir`; undefined for nothing, or when it cannot look. */
+function lstatIn(dir: HeldDirectory, name: string): Stats | undefined {
+  try {
+    return lstatSync(entryPath(dir, name), { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why a directory on the way to `dir` could not be held (WalkError), as makeDirectories says it. */
+function heldProblem(dir: string, error: WalkError): { reason: string; code?: string } {
+  if (error.untrusted) return { reason: `${notFollowed(error.untrusted, 'directory')}; remove it, or \`chown -h root:root\` it`, code: 'EACCES' };
+  if (error.code === 'ECHANGED') return { reason: directoryChanged().replace(/ \(nothing was written\)$/, ''), code: error.code };
+  return { reason: `cannot make its directory ${escapeText(dir)}: ${describe(error.code)}`, ...(error.code !== undefined && { code: error.code }) };
 }
 
 /**
- * Make a directory mkdir just made 0755 (its setgid bit kept), whatever the
- * umask: under umask 027 it was 0750, and Prometheus and Grafana, which run
- * as users of their own, could not read the files written into it. Through
- * a descriptor opened without following a link, so a link put in its place
- * meanwhile (by whoever may write its parent) is never chmodded through;
- * another account's directory put there is refused as foreignOwner says.
+ * Make the directory `name` mkdir just made in the held `parent` 0755 (its
+ * setgid bit kept), whatever the umask: under umask 027 it was 0750, and
+ * Prometheus and Grafana, which run as users of their own, could not read
+ * the files written into it. Through a descriptor opened in `parent` without
+ * following a link, so a link put in its place meanwhile (by whoever may
+ * write its parent) is never chmodded through; another account's directory
+ * put there is refused as foreignOwner says. Returns it held (`parent`
+ * stays held), with its fstat.
  */
-function openUpMadeDirectory(dir: string): { reason: string; code?: string } | undefined {
-  let fd: number | undefined;
+function openUpMadeDirectory(parent: HeldDirectory, name: string, path: string): { dir: HeldDirectory; info: Stats } | { reason: string; code?: string } {
+  let dir: HeldDirectory;
   try {
-    fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-    const info = fstatSync(fd);
-    const foreign = foreignOwner(dir, info);
-    if (foreign) return foreign;
-    const mode = (info.mode & 0o7777) | 0o755;
-    if (mode !== (info.mode & 0o7777)) fchmodSync(fd, mode);
-    return undefined;
+    dir = enter(parent, name, undefined, path, constants.O_RDONLY);
   } catch (error) {
+    if (!(error instanceof WalkError)) throw error;
+    return {
+      reason: `cannot make its directory ${escapeText(path)}: ${error.code === 'ECHANGED' ? 'it was replaced as it was made' : describe(error.code)}`,
+      code: error.code ?? 'EIO',
+    };
+  }
+  try {
+    const info = dir.fd === undefined ? statSync(path) : fstatSync(dir.fd);
+    const foreign = foreignOwner(path, info);
+    if (foreign) {
+      releaseDirectory(dir);
+      return foreign;
+    }
+    const mode = (info.mode & 0o7777) | 0o755;
+    if (mode !== (info.mode & 0o7777)) {
+      if (dir.fd === undefined) chmodSync(path, mode);
+      else fchmodSync(dir.fd, mode);
+    }
+    return { dir, info };
+  } catch (error) {
+    releaseDirectory(dir);
     const code = (error as NodeJS.ErrnoException).code;
-    return { reason: `cannot make its directory ${escapeText(dir)}: ${describe(code)}`, code };
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    return { reason: `cannot make its directory ${escapeText(path)}: ${describe(code)}`, ...(code !== undefined && { code }) };
   }
 }
 
 /**
  * Remove the directories a failed write made (makeDirectories' `made`),
- * deepest first, each only while empty: one that holds anything (another
- * process's file, made meanwhile) stays, and so do those above it.
+ * deepest first, each only while empty and still the one made (in the
+ * directory above it, held): one that holds anything (another process's
+ * file, made meanwhile) stays, and so do those above it.
  */
-function removeMadeDirectories(made: readonly string[]): void {
+function removeMadeDirectories(made: readonly MadeDirectory[]): void {
   for (const dir of [...made].reverse()) {
+    let parent: HeldDirectory;
     try {
-      rmdirSync(dir);
+      parent = holdDirectory(dirname(dir.path));
+    } catch {
+      continue; // swapped or gone: nothing of this run's to remove there
+    }
+    try {
+      const info = lstatIn(parent, basename(dir.path));
+      if (info?.isDirectory() && info.dev === dir.dev && info.ino === dir.ino) rmdirSync(entryPath(parent, basename(dir.path)));
     } catch {
       // not empty, or gone: left as it is
+    } finally {
+      releaseDirectory(parent);
     }
   }
 }

@@ -16,6 +16,9 @@
 //   atomically, the link stays); a dangling link is refused;
 // - a directory, socket or block device: refused, nothing written;
 // - `-`: standard output (the caller's `stdout`).
+// Every step after the checks (the temporary file, its rename, the sweep of
+// killed writers' leftovers, a device's open) works in the directory the
+// checks walked and hold open (held-directory.ts), never by the path again.
 import {
   fchmodSync,
   fchownSync,
@@ -27,7 +30,6 @@ import {
   openSync,
   readSync,
   readlinkSync,
-  realpathSync,
   renameSync,
   statSync,
   unlinkSync,
@@ -40,6 +42,17 @@ import { fileKind } from './read.js';
 import { isElfHead, isScriptHead } from './program-head.js';
 import { decodeKeepingBadBytes, encodeKeepingBadBytes, fileSystemPath } from '../utf8.js';
 import { findStaleTemps, holdTemp, releaseTemp, removeStaleTemps, tempsOf } from './temp-files.js';
+import {
+  entryPath,
+  type HeldDirectory,
+  type UntrustedLink,
+  holdDirectory,
+  releaseDirectory,
+  sameFile,
+  WalkError,
+  type WalkedPath,
+  walkHeld,
+} from './held-directory.js';
 import { describeArgument, modeArgument, optionsArgument, pathArgument, stringArgument } from '../arguments.js';
 
 export type WriteMethod = 'stdout' | 'atomic' | 'in-place';
@@ -76,14 +89,10 @@ const WRITE_OPTION_KEYS = Object.keys(WRITE_OPTIONS);
 
 // A path that holds bytes that are not UTF-8, kept as U+DC80+byte (a --output
 // path read back from /proc/self/cmdline), is opened as those bytes: each call
-// below takes (path), and a link's target or a real path is
-// read as bytes (readLink, realPath), so that joining names keeps them.
+// below takes (path), and a link's target is read as bytes (readLink, and
+// held-directory.ts's walk), so that joining names keeps them.
 function readLink(path: string): string {
   return decodeKeepingBadBytes(readlinkSync(fileSystemPath(path), { encoding: 'buffer' }));
-}
-
-function realPath(path: string): string {
-  return decodeKeepingBadBytes(realpathSync(fileSystemPath(path), { encoding: 'buffer' }));
 }
 
 /** Write `text` to `path` by the rules above; returns how it was written. */
@@ -110,10 +119,8 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
   const hostile = plantedLink(path);
   if (hostile) throw new FileWriteError(path, hostile);
   const link = lstatOrUndefined(path);
-  if (link === undefined) return replaceAtomically(path, text, checked.mode ?? 0o644);
-  let target = path;
-  let info: Stats = link;
-  if (link.isSymbolicLink()) {
+  const throughLink = link?.isSymbolicLink() === true;
+  if (link !== undefined && throughLink) {
     // Whose it is, from the look that decides to follow it: in a directory another account may write, the
     // file plantedLink saw can be a link of that account's by now (root then replaced any file it named).
     const euid = process.geteuid?.();
@@ -127,20 +134,52 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
     // (a terminal, a pipe, a file the shell opened, journald's socket), never replaced.
     const fd = ownDescriptor(path);
     if (fd !== undefined) return writeDescriptor(path, fd, text, checked);
-    try {
-      target = realPath(path);
-      info = statSync(fileSystemPath(target));
-    } catch (error) {
-      const code = errorCode(error);
-      if (code === 'ELOOP')
-        throw new FileWriteError(path, 'it is a symbolic link in a loop of links (ELOOP); give the path of a file to write (nothing was written)', code);
-      if (code === 'ENOTDIR') throw new FileWriteError(path, `it is a symbolic link to a path under a file: ${notADirectory(linkTarget(path))}`, code);
-      if (code === 'ENOENT') throw new FileWriteError(path, 'it is a symbolic link to a missing file; write to the file itself (nothing was written)', code);
-      throw new FileWriteError(path, `it is a symbolic link whose target cannot be reached: ${describe(code)}`, code);
-    }
   }
+  // From here on, every step works on the directory the walk checked and holds (held-directory.ts), never
+  // on the path again: another account that may change a directory on the way could swap it meanwhile.
+  const walked = walkForWrite(path, throughLink);
+  try {
+    return writeWalked(path, walked, text, checked, throughLink);
+  } finally {
+    releaseDirectory(walked.dir);
+  }
+}
+
+/** walkHeld for writeOutputFile: FileWriteError, in the words for a path that is (`throughLink`) or is not a symbolic link. */
+function walkForWrite(path: string, throughLink: boolean): WalkedPath {
+  try {
+    return walkHeld(path);
+  } catch (error) {
+    if (!(error instanceof WalkError)) throw error;
+    const code = error.code;
+    if (error.untrusted)
+      throw new FileWriteError(path, `${notFollowed(error.untrusted, 'file')}; remove it, or give the path of the file itself (nothing was written)`);
+    if (code === 'ECHANGED') throw new FileWriteError(path, directoryChanged(), code);
+    if (!throughLink) throw new FileWriteError(path, code === 'ENOTDIR' ? notADirectory(path) : describe(code), code);
+    if (code === 'ELOOP')
+      throw new FileWriteError(path, 'it is a symbolic link in a loop of links (ELOOP); give the path of a file to write (nothing was written)', code);
+    if (code === 'ENOTDIR') throw new FileWriteError(path, `it is a symbolic link to a path under a file: ${notADirectory(linkTarget(path))}`, code);
+    if (code === 'ENOENT') throw new FileWriteError(path, 'it is a symbolic link to a missing file; write to the file itself (nothing was written)', code);
+    throw new FileWriteError(path, `it is a symbolic link whose target cannot be reached: ${describe(code)}`, code);
+  }
+}
+
+/** Why a write stopped when a directory on its way was swapped between its check and its use (WalkError ECHANGED). */
+export function directoryChanged(): string {
+  return `a directory on its way was replaced after it was checked, so another account may change a directory on its way: write under directories only ${trustedOwners()} may change (nothing was written)`;
+}
+
+/** writeOutputFile's write, by what the walk found at the path's last name (links followed), in the directory it holds. */
+function writeWalked(path: string, { dir, name, info }: WalkedPath, text: string, options: WriteOptions, throughLink: boolean): WriteMethod {
+  if (name === undefined) throw new FileWriteError(path, 'it is a directory; give the path of a file to write (nothing was written)');
+  if (info === undefined) {
+    if (throughLink) throw new FileWriteError(path, 'it is a symbolic link to a missing file; write to the file itself (nothing was written)', 'ENOENT');
+    return replaceAtomically(dir, name, text, options.mode ?? 0o644, path);
+  }
+  // The file a link names, by its real path; else the path as given.
+  const target = throughLink ? join(dir.path, name) : path;
   if (info.isFile()) {
-    const program = programKind(target, info.mode);
+    const program = programKind(entryPath(dir, name), info.mode);
     if (program !== undefined) {
       throw new FileWriteError(
         path,
@@ -150,14 +189,14 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
     // As root, its owner and group are kept too (a 0600 textfile of node_exporter's stays readable by it): that
     // owner may still change the file, as it could the one replaced, and an owner may chmod its file anyway.
     const kept = keptMode(info.mode);
-    replaceAtomically(target, text, kept.mode, path, { uid: info.uid, gid: info.gid });
+    replaceAtomically(dir, name, text, kept.mode, path, { uid: info.uid, gid: info.gid });
     if (kept.dropped !== undefined) {
-      const warn = checked.warn ?? ((line: string) => void process.stderr.write(line));
+      const warn = options.warn ?? ((line: string) => void process.stderr.write(line));
       warn(`warning: made ${escapeText(target)} ${octal(kept.mode)}: it was ${kept.dropped} (mode ${octal(info.mode & 0o7777)})\n`);
     }
     return 'atomic';
   }
-  if (info.isCharacterDevice() || info.isFIFO()) return writeInPlace(path, text, info);
+  if (info.isCharacterDevice() || info.isFIFO()) return writeInPlace(path, entryPath(dir, name), text, info);
   throw new FileWriteError(path, `it is ${fileKind(info)}; give the path of a file to write (nothing was written)`);
 }
 
@@ -167,10 +206,10 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
  * starts so, and replacing a program with one is a typo's harm: `--output /usr/local/bin/claim-port` in a timer made
  * claim-port a Prometheus textfile, and every unit that claims its port failed to start.
  */
-function programKind(path: string, mode: number): string | undefined {
+function programKind(path: string | Buffer, mode: number): string | undefined {
   let fd: number | undefined;
   try {
-    fd = openSync(fileSystemPath(path), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     const head = Buffer.alloc(4);
     const read = readSync(fd, head, 0, 4, 0);
     if (isScriptHead(head.subarray(0, read))) return 'a script: it starts with #!';
@@ -224,11 +263,7 @@ function plantedLink(path: string): string | undefined {
   return found && `${notFollowed(found, 'file')}; remove it, or give the path of the file itself (nothing was written)`;
 }
 
-/** A symbolic link owned by someone other than root and this user: its host path, and its owner. */
-export interface UntrustedLink {
-  readonly link: string;
-  readonly uid: number;
-}
+export type { UntrustedLink } from './held-directory.js';
 
 /**
  * The first symbolic link on `path` (every directory on the way, the last
@@ -392,23 +427,36 @@ export function replaceFileAtomically(path: string, text: string, mode: number):
   pathArgument('replaceFileAtomically', 'path', path);
   stringArgument('replaceFileAtomically', 'text', text);
   modeArgument('replaceFileAtomically', 'mode', mode);
-  replaceAtomically(path, text, mode);
+  renameTemp(writeTempBeside(path, text, mode));
 }
 
-function replaceAtomically(path: string, text: string, mode: number, shown = path, owner?: { uid: number; gid: number }): 'atomic' {
-  const temp = writeTempBeside(path, text, mode, { shown, owner });
-  renameTemp(temp, path, shown);
+function replaceAtomically(dir: HeldDirectory, name: string, text: string, mode: number, shown: string, owner?: { uid: number; gid: number }): 'atomic' {
+  const temp = makeTemp(dir, name, text, mode, { shown, owner, swept: false });
+  moveTemp(dir, temp, name, shown);
   return 'atomic';
+}
+
+/** A temporary file writeTempBeside wrote, in the directory it holds until renameTemp or discardTemp. */
+export interface HeldTemp {
+  readonly dir: HeldDirectory;
+  /** Its name in `dir`. */
+  readonly name: string;
+  /** The name it is renamed to. */
+  readonly target: string;
+  /** The path a failure names. */
+  readonly shown: string;
 }
 
 /**
  * Write `text` to a new temporary file in `path`'s directory, with `mode`,
- * synced to disk; returns its name, for renameTemp (or discardTemp). The
- * name starts with a dot and ends in .tmp: node_exporter reads only *.prom.
- * Throws FileWriteError (about `shown`), leaving nothing behind. First it
- * removes what writers of the same path, killed before their rename, left
- * there (removeKilledWritersTemps), unless the caller did (`swept`: a tree
- * lists each directory once, killedWritersTemps); and until renameTemp or
+ * synced to disk; returns it, for renameTemp (or discardTemp), with that
+ * directory held (held-directory.ts): the rename happens in the directory
+ * the file was made in, whatever is at its path by then. The name starts
+ * with a dot and ends in .tmp: node_exporter reads only *.prom. Throws
+ * FileWriteError (about `shown`), leaving nothing behind. First it removes
+ * what writers of the same path, killed before their rename, left there
+ * (removeKilledWritersTemps), unless the caller did (`swept`: a tree lists
+ * each directory once, killedWritersTemps); and until renameTemp or
  * discardTemp, a SIGTERM, SIGINT or SIGHUP waits for the write and rename
  * (temp-files.ts).
  */
@@ -417,14 +465,47 @@ export function writeTempBeside(
   text: string,
   mode: number,
   { shown = path, owner, swept = false }: { readonly shown?: string; readonly owner?: { uid: number; gid: number } | undefined; readonly swept?: boolean } = {},
+): HeldTemp {
+  const dir = holdForWrite(dirname(path), shown);
+  try {
+    const target = basename(path);
+    return { dir, name: makeTemp(dir, target, text, mode, { shown, owner, swept }), target, shown };
+  } catch (error) {
+    releaseDirectory(dir);
+    throw error;
+  }
+}
+
+/** holdDirectory for a write into `dir`: FileWriteError about `shown` when it cannot be held. */
+function holdForWrite(dir: string, shown: string): HeldDirectory {
+  try {
+    return holdDirectory(dir);
+  } catch (error) {
+    if (!(error instanceof WalkError)) throw error;
+    const code = error.code;
+    if (error.untrusted)
+      throw new FileWriteError(shown, `${notFollowed(error.untrusted, 'directory')}; remove it, or \`chown -h root:root\` it (nothing was written)`);
+    if (code === 'ECHANGED') throw new FileWriteError(shown, directoryChanged(), code);
+    throw new FileWriteError(shown, code === 'ENOTDIR' ? notADirectory(join(dir, basename(shown))) : describe(code), code);
+  }
+}
+
+/** The temporary file of writeTempBeside for `target` in the held `dir`: made, written, synced; its name. */
+function makeTemp(
+  dir: HeldDirectory,
+  target: string,
+  text: string,
+  mode: number,
+  { shown, owner, swept }: { readonly shown: string; readonly owner: { uid: number; gid: number } | undefined; readonly swept: boolean },
 ): string {
-  const start = `.${nameStart(basename(path))}.`;
-  const temp = join(dirname(path), `${start}${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
-  if (!swept) removeKilledWritersTemps(dirname(path), start, owner);
-  holdTemp(temp, fileSystemPath(temp));
+  const start = `.${nameStart(target)}.`;
+  const name = `${start}${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`;
+  if (!swept) removeKilledWritersTemps(dir, start, owner);
+  const temp = entryPath(dir, name);
+  holdTemp(tempKey(dir, name), temp);
   let fd: number | undefined;
   try {
-    fd = openSync(fileSystemPath(temp), constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
+    fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), mode);
     // Root replacing another user's file keeps its owner: a 0600 textfile of node_exporter's user,
     // made root's, could no longer be read by node_exporter. Before the mode, which chown may clear.
     if (owner !== undefined && process.geteuid?.() === 0 && (owner.uid !== 0 || owner.gid !== 0)) fchownSync(fd, owner.uid, owner.gid);
@@ -435,15 +516,15 @@ export function writeTempBeside(
     fsyncSync(fd);
     // Still the file written, or another account's rename put something else at its name: never renamed into place.
     const written = fstatSync(fd);
-    const named = lstatOrUndefined(temp);
-    if (named?.ino !== written.ino || named.dev !== written.dev) {
+    const named = lstatSync(temp, { throwIfNoEntry: false });
+    if (named === undefined || !sameFile(named, written)) {
       throw new FileWriteError(
         shown,
         'its temporary file was replaced while it was written, so another account may write its directory: let only the account that runs this write there (nothing was written)',
       );
     }
     closeSync(fd);
-    return temp;
+    return name;
   } catch (error) {
     if (fd !== undefined) {
       try {
@@ -452,28 +533,33 @@ export function writeTempBeside(
         // closed by the failed call
       }
     }
-    discardTemp(temp);
+    removeTemp(dir, name);
     if (error instanceof FileWriteError) throw error;
     const code = errorCode(error);
     // ENOENT for a new file in a directory that exists: procfs, sysfs and the like make no files.
-    if (code === 'ENOENT' && isDirectory(dirname(path))) {
+    if (code === 'ENOENT' && isDirectory(dir.base)) {
       throw new FileWriteError(shown, 'its directory takes no new files (a special file system such as /proc or /sys); nothing was written', code);
     }
     throw new FileWriteError(shown, describe(code), code);
   }
 }
 
+/** The name temp-files.ts holds a temporary file by: unique while its directory is held. */
+function tempKey(dir: HeldDirectory, name: string): string {
+  return `${dir.base}/${name}`;
+}
+
 /**
  * Remove the temporary files (of writeTempBeside's pattern, starting with
  * `start`: the same target) that writers killed before their rename left in
- * `dir`: see removeStaleTemps. Those of the running user; as root, those of the
+ * the held `dir`: see removeStaleTemps. Those of the running user; as root, those of the
  * `owner` a killed run gave its temporary file too (the replaced file's).
  */
-function removeKilledWritersTemps(dir: string, start: string, owner: { uid: number } | undefined): void {
+function removeKilledWritersTemps(dir: HeldDirectory, start: string, owner: { uid: number } | undefined): void {
   const euid = process.geteuid?.();
   if (euid === undefined) return;
   const owners = euid === 0 && owner !== undefined ? [euid, owner.uid] : [euid];
-  removeStaleTemps(encodeKeepingBadBytes(dir), tempsOf([encodeKeepingBadBytes(start)], TEMP_REST), owners);
+  removeStaleTemps(encodeKeepingBadBytes(dir.base), tempsOf([encodeKeepingBadBytes(start)], TEMP_REST), owners);
 }
 
 /**
@@ -483,7 +569,9 @@ function removeKilledWritersTemps(dir: string, start: string, owner: { uid: numb
  * nothing). One listing per directory however many of the paths it holds, and
  * for every path, changed or not: once a tree is up to date no write comes to
  * remove them, and they stayed for ever (in deploy/, in a drop-in directory).
- * Their paths, in listing order.
+ * Removed in the directory held (held-directory.ts): none where it cannot be
+ * held (missing, or a link another user owns on the way), which the write then
+ * names. Their paths, in listing order.
  */
 export function killedWritersTemps(paths: readonly string[], { remove }: { readonly remove: boolean }): string[] {
   const euid = process.geteuid?.();
@@ -496,8 +584,24 @@ export function killedWritersTemps(paths: readonly string[], { remove }: { reado
   }
   const found: string[] = [];
   for (const [dir, prefixes] of starts) {
-    const sweep = remove ? removeStaleTemps : findStaleTemps;
-    for (const path of sweep(encodeKeepingBadBytes(dir), tempsOf(prefixes, TEMP_REST), [euid])) found.push(normalize(decodeKeepingBadBytes(path)));
+    const writer = tempsOf(prefixes, TEMP_REST);
+    if (!remove) {
+      for (const path of findStaleTemps(encodeKeepingBadBytes(dir), writer, [euid])) found.push(normalize(decodeKeepingBadBytes(path)));
+      continue;
+    }
+    let held: HeldDirectory;
+    try {
+      held = holdDirectory(dir);
+    } catch {
+      continue;
+    }
+    try {
+      const base = encodeKeepingBadBytes(held.base);
+      // Named by the directory as given, not by the descriptor's path.
+      for (const path of removeStaleTemps(base, writer, [euid])) found.push(normalize(join(dir, decodeKeepingBadBytes(path.subarray(base.length + 1)))));
+    } finally {
+      releaseDirectory(held);
+    }
   }
   return found;
 }
@@ -520,26 +624,40 @@ function nameStart(name: string): string {
   return start;
 }
 
-/** Put a temporary file (writeTempBeside) in `path`'s place, atomically; on failure it is removed. */
-export function renameTemp(temp: string, path: string, shown = path): void {
+/** Put a temporary file (writeTempBeside) in its target's place, atomically, and let its directory go; on failure it is removed. */
+export function renameTemp(temp: HeldTemp): void {
   try {
-    renameSync(fileSystemPath(temp), fileSystemPath(path));
-    releaseTemp(temp);
+    moveTemp(temp.dir, temp.name, temp.target, temp.shown);
+  } finally {
+    releaseDirectory(temp.dir);
+  }
+}
+
+/** Rename the temporary file `name` over `target`, both in the held `dir`; on failure it is removed. */
+function moveTemp(dir: HeldDirectory, name: string, target: string, shown: string): void {
+  try {
+    renameSync(entryPath(dir, name), entryPath(dir, target));
+    releaseTemp(tempKey(dir, name));
   } catch (error) {
-    discardTemp(temp);
+    removeTemp(dir, name);
     const code = errorCode(error);
     throw new FileWriteError(shown, describe(code), code);
   }
 }
 
-/** Remove a temporary file that will not be used (never throws: it may be gone already). */
-export function discardTemp(temp: string): void {
+/** Remove a temporary file that will not be used, and let its directory go (never throws: it may be gone already). */
+export function discardTemp(temp: HeldTemp): void {
+  removeTemp(temp.dir, temp.name);
+  releaseDirectory(temp.dir);
+}
+
+function removeTemp(dir: HeldDirectory, name: string): void {
   try {
-    unlinkSync(fileSystemPath(temp));
+    unlinkSync(entryPath(dir, name));
   } catch {
     // never created, or already renamed
   }
-  releaseTemp(temp);
+  releaseTemp(tempKey(dir, name));
 }
 
 function isDirectory(path: string): boolean {
@@ -550,20 +668,24 @@ function isDirectory(path: string): boolean {
   }
 }
 
-function writeInPlace(path: string, text: string, info: Stats): 'in-place' {
+/** Write the device or FIFO `info` describes, at `at` (its entry in the held directory), in place; FileWriteError about `path`. */
+function writeInPlace(path: string, at: string | Buffer, text: string, info: Stats): 'in-place' {
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO nobody reads is ENXIO at once, not a hang. No O_CREAT, no O_TRUNC.
-    fd = openSync(fileSystemPath(path), constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
+    fd = openSync(at, constants.O_WRONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
   } catch (error) {
     const code = errorCode(error);
     if (code === 'ENXIO' && info.isFIFO()) throw new FileWriteError(path, 'it is a FIFO (named pipe) that nobody is reading; nothing was written', code);
     throw new FileWriteError(path, describe(code), code);
   }
   try {
+    // The file judged, or another account put something else at its name since (a link to a disk): never written.
+    if (!sameFile(fstatSync(fd), info)) throw new FileWriteError(path, directoryChanged(), 'ECHANGED');
     writeAll(fd, text);
     return 'in-place';
   } catch (error) {
+    if (error instanceof FileWriteError) throw error;
     const code = errorCode(error);
     throw new FileWriteError(path, describe(code), code);
   } finally {

@@ -1,7 +1,7 @@
 // The directories a generated tree is written through (`ports systemd`,
 // `ports monitoring`), on real directories: every one up to /, through links
 // too, and which of them count for a new entry or only for a replaced one.
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lchownSync, mkdirSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,9 +10,11 @@ import {
   exposedDirectories,
   guardedDirectories,
   narrowDirectories,
+  narrowDirectory,
   unreadableDirectory,
 } from '../../src/files/directories.js';
-import { aclsWork, grantAcl, NO_ACLS, privateDir } from './special.js';
+import { FileWriteError } from '../../src/files/write.js';
+import { aclsWork, grantAcl, isRoot, NO_ACLS, privateDir } from './special.js';
 
 /** Each directory up to / above `dir` (absolute), nearest first. */
 function ancestors(dir: string): string[] {
@@ -119,4 +121,26 @@ describe('unreadableDirectory', () => {
     expect(unreadableDirectory(join(base, 'file/below'))).toBe('a part of its path is not a directory; give a directory');
     expect(unreadableDirectory(join(base, 'loop'))).toBe('its path holds a loop of symbolic links; give the real directory');
   });
+});
+
+describe('narrowDirectory', () => {
+  it.skipIf(!isRoot)(
+    `never chmods through a link another account swapped in for the directory after it was judged ${isRoot ? '' : '[skipped: lchown needs root]'}`,
+    () => {
+      const dir = privateDir();
+      mkdirSync(join(dir, 'system'), { mode: 0o775 });
+      chmodSync(join(dir, 'system'), 0o775);
+      mkdirSync(join(dir, 'private'), { mode: 0o700 });
+      // Judged 0775 (narrowed to 0755); then the group that may write `dir` puts its link in its place.
+      renameSync(join(dir, 'system'), join(dir, 'away'));
+      symlinkSync(join(dir, 'private'), join(dir, 'system'));
+      lchownSync(join(dir, 'system'), 65534, 65534);
+      expect(() => narrowDirectory(join(dir, 'system'), 0o755)).toThrow(FileWriteError);
+      expect(statSync(join(dir, 'private')).mode & 0o777).toBe(0o700);
+      // The directory itself is narrowed, through a link of root's too.
+      symlinkSync('away', join(dir, 'mine'));
+      narrowDirectory(join(dir, 'mine'), 0o755);
+      expect(statSync(join(dir, 'away')).mode & 0o777).toBe(0o755);
+    },
+  );
 });
