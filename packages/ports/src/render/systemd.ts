@@ -881,7 +881,7 @@ function unitLineFix(text: string, place: UnitFilePlace | undefined): string {
 }
 
 /** The first error for which systemd refuses a unit file's text, if any. */
-function unitFileRefusal(text: string): UnitFileError | undefined {
+export function unitFileRefusal(text: string): UnitFileError | undefined {
   const errors: UnitFileError[] = [];
   parseUnitFile(text, errors);
   return errors[0];
