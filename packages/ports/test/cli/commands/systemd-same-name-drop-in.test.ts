@@ -69,16 +69,16 @@ describe.skipIf(!analyze)("ports systemd --check: a claim-port.conf systemd read
     // systemd: mydb.service is the unit's id; its drop-in directories, /usr/lib's too, come before the alias's in /etc.
     expect(loaded(root, 'db.service')).toEqual({ dropIns: [join(root, LIB, 'mydb.service.d/claim-port.conf')], commands: [`${CLAIM} 41999`] });
     const run = await check();
-    expect([run.code, said(run.stdout)]).toEqual([
-      1,
-      [
-        `${join(root, LIB)}/mydb.service.d/claim-port.conf:2: unexpected: ExecStartPre=+${CLAIM} 41999: systemd reads this file in place of db.service.d/claim-port.conf, where the registry wires db.service's claim ` +
-          '(systemd applies one drop-in of each file name, the first it finds, and it reads the drop-in directories of mydb.service, the unit db.service is an alias of, before those of db.service), ' +
-          `so the registry's claim never runs: db's port 41700 is never claimed, and this line frees port 41999 instead; name the unit mydb.service in the registry (\`systemd.unit: mydb.service\`, db.service being an alias of it), ` +
-          `then run \`ports --registry ${join(root, 'etc/dsa110/ports.yaml')} systemd --root ${root}\`: it writes the claim to ${join(root, ETC)}/mydb.service.d/claim-port.conf, which systemd reads in place of this file ` +
-          `(a mask there, a link to /dev/null, would hide the registry's claim too), and remove ${join(root, ETC)}/db.service.d/claim-port.conf, which is then no unit's claim`,
-      ],
-    ]);
+    const lines = [
+      `${join(root, LIB)}/mydb.service.d/claim-port.conf:2: unexpected: ExecStartPre=+${CLAIM} 41999: systemd reads this file in place of db.service.d/claim-port.conf, where the registry wires db.service's claim ` +
+        '(systemd applies one drop-in of each file name, the first it finds, and it reads the drop-in directories of mydb.service, the unit db.service is an alias of, before those of db.service), ' +
+        `so the registry's claim never runs: db's port 41700 is never claimed, and this line frees port 41999 instead; name the unit mydb.service in the registry (\`systemd.unit: mydb.service\`, db.service being an alias of it), ` +
+        `then run \`ports --registry ${join(root, 'etc/dsa110/ports.yaml')} systemd --root ${root}\`: it writes the claim to ${join(root, ETC)}/mydb.service.d/claim-port.conf, which systemd reads in place of this file ` +
+        `(a mask there, a link to /dev/null, would hide the registry's claim too), and remove ${join(root, ETC)}/db.service.d/claim-port.conf, which is then no unit's claim`,
+    ];
+    expect([run.code, said(run.stdout)]).toEqual([1, lines]);
+    // The write warns alike, naming the same command to run.
+    expect(said((await write()).stderr)).toEqual(lines.map((line) => `warning: ${line}`));
     // What it used to advise, a mask of the package's file from /etc: no claim-port runs at all.
     writeTree(root, { [`${ETC}/mydb.service.d/claim-port.conf`]: { symlink: '/dev/null' } });
     expect(loaded(root, 'db.service').commands).toEqual([]);
