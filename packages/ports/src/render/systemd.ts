@@ -10,6 +10,7 @@ import { compareNames, dropInDirNames, templateOf } from '../systemd/search-path
 import { parseUnitFile, type UnitFileError } from '../systemd/unit-file.js';
 import { HOST_SPECIFIERS, NAME_MAX, PATH_MAX, parseExec, quoteExecWord, simplifyPath, type ParsedExec } from '../systemd/words.js';
 import { claimPortArgument, parseClaimArgs } from '../systemd/claim-args.js';
+import { BEFORE_ETC, inPlaceFix, inPlaceReason, sameNameWinner } from '../systemd/same-name-drop-in.js';
 import { hasKeptBadBytes } from '../utf8.js';
 import { REGISTRY_ENV } from '../load.js';
 
@@ -215,8 +216,9 @@ export interface FoundClaim {
   /** The `-` prefix makes systemd ignore a failure of the command. */
   readonly ignoresFailure?: true;
   /**
-   * Of a drop-in in the directory of one unit that has other names (aliases), every name of that unit (loadUnit's:
-   * the name of the directory, then its `aliases`): each is the unit that reads it, whichever name the registry gives.
+   * Of a drop-in in the directory of one unit that has other names (aliases), every name of that unit, in the order
+   * systemd reads their drop-in directories: its id (the name of its unit file) first, then the others in name order.
+   * Each is the unit that reads it, whichever name the registry gives.
    */
   readonly unitNames?: readonly string[];
 }
@@ -422,7 +424,7 @@ export function systemdDrift(
   for (const claim of claims) {
     // The registry's drop-in, or a leftover one, in the unit directory checked: judged above.
     if (claim.dir === undefined && claim.path.endsWith(`/${DROP_IN_NAME}`)) continue;
-    const drifted = strayClaim(claim, wiring, services, options.registryPath, unitDir);
+    const drifted = strayClaim(claim, wiring, services, options.registryPath, unitDir, regenerate);
     const path = claim.dir === undefined ? claim.path : `${claim.dir}/${claim.path}`;
     if (drifted === undefined) continue;
     drift.push({ path: `${path}:${claim.line}`, message: `unexpected: ${drifted}` });
@@ -467,9 +469,6 @@ function judgedClaim(claim: FoundClaim, services: readonly Service[] | undefined
   if (services === undefined || services.some((service) => service.id === target.id)) return claim;
   return refuse(`unknown service ${id}: the registry it reads (${registryPath === undefined ? 'the bundled one' : escapeText(registryPath)}) has no such id`);
 }
-
-/** The unit directories systemd reads before /etc/systemd/system (systemd.unit(5)): a file of its name there hides nothing of theirs. */
-const BEFORE_ETC = new Set(['/etc/systemd/system.control', '/run/systemd/system.control', '/run/systemd/transient', '/run/systemd/generator.early']);
 
 /**
  * Pure: what to do with a stray claim line (`usual`: what to do where the operator's files are) where it is: in the
@@ -679,13 +678,14 @@ function strayClaim(
   services: readonly Service[],
   registryPath: string | undefined,
   unitDir: string,
+  regenerate: string,
 ): string | undefined {
-  const verdict = strayVerdict(claim, wiring, services, registryPath, unitDir);
+  const verdict = strayVerdict(claim, wiring, services, registryPath, unitDir, regenerate);
   if (verdict === undefined) return undefined;
   // A line systemd ignores claims nothing: said so, whatever it would have claimed (a unit file holding one does not load).
   if (claim.notUtf8) {
     const unitFile = !claim.path.includes('/');
-    return `${escapeText(claim.text, 200)}: it holds bytes that are not UTF-8, so systemd ignores it ("String is not UTF-8 clean, ignoring assignment")${unitFile ? ` and refuses to load ${escapeText(claim.path)}` : ''}: it claims nothing; ${lineFix(claim, 'remove the line', unitDir)}`;
+    return `${escapeText(claim.text, 200)}: it holds bytes that are not UTF-8, so systemd ignores it ("String is not UTF-8 clean, ignoring assignment")${unitFile ? ` and refuses to load ${escapeText(claim.path)}` : ''}: it claims nothing; ${inPlaceOf(claim, wiring)[0] === undefined ? lineFix(claim, 'remove the line', unitDir) : inPlaceFix(claim, inPlaceOf(claim, wiring)[0]!, unitDir, regenerate)}`;
   }
   return verdict;
 }
@@ -696,12 +696,18 @@ function strayVerdict(
   services: readonly Service[],
   registryPath: string | undefined,
   unitDir: string,
+  regenerate: string,
 ): string | undefined {
   const slash = claim.path.indexOf('/');
   const dirName = slash < 0 ? undefined : claim.path.slice(0, slash);
   const unit = dirName === undefined ? claim.path : dirName.slice(0, -'.d'.length);
   const line = escapeText(claim.text, 200);
-  const remove = lineFix(claim, claim.target !== undefined && 'dynamic' in claim.target ? dynamicFix(claim.target.dynamic) : 'remove the line', unitDir);
+  // A claim-port.conf systemd reads in place of the registry's: removing its line would leave it there, still read.
+  const replaced = inPlaceOf(claim, wiring);
+  const remove =
+    replaced[0] !== undefined
+      ? inPlaceFix(claim, replaced[0], unitDir, regenerate)
+      : lineFix(claim, claim.target !== undefined && 'dynamic' in claim.target ? dynamicFix(claim.target.dynamic) : 'remove the line', unitDir);
   // A dash prefix's or a template's drop-in directory (`foo-.service.d`) is read by every unit it names (`foo-*.service`).
   const pattern = dirName === undefined ? undefined : dropInPattern(dirName);
   const startOf = pattern === undefined ? escapeText(unit) : `any ${escapeText(pattern)}`;
@@ -716,13 +722,9 @@ function strayVerdict(
       : `claim-port frees ${targetText(claim)}${ownerOf(claim, services)} as root`;
     return `${line}: ${escapeText(dirName)}/ holds drop-ins every ${escapeText(unit)} unit reads, so ${when} ${does}; ${remove} (a service's claim goes in its own NAME.service.d/: \`systemd.claim: drop-in\`)`;
   }
-  // The units that read the file: a unit file is its unit's (or, a template's, its instances'); a drop-in directory
-  // is read by the units dropInDirNames gives it to (its own, its instances', a dash prefix's), and an alias's by its unit.
-  const readers = wiring.filter((entry) =>
-    dirName === undefined
-      ? entry.unit === unit || templateOf(entry.unit) === unit
-      : dropInDirNames(entry.unit).includes(dirName) || (claim.unitNames?.includes(entry.unit) ?? false),
-  );
+  // The units that read the file (fileReaders), less those whose own claim-port.conf, the registry's, systemd reads in its place.
+  const hiddenFrom = fileReaders(claim, wiring).filter((entry) => sameNameWinner(claim, entry) === 'registry');
+  const readers = fileReaders(claim, wiring).filter((entry) => !hiddenFrom.includes(entry));
   // The registry wires claim-port in ExecStartPre= only: anywhere else (a stop, a reload) it frees a port as root at
   // a moment no service start follows.
   if (claim.otherExec !== undefined && !namesAnotherRegistry(claim, registryPath))
@@ -730,11 +732,18 @@ function strayVerdict(
   if (readers.length === 0) {
     // A unit of another registry's (its line names that file): wired from there, and checked there.
     if (namesAnotherRegistry(claim, registryPath)) return undefined;
+    // One unit's own directory whose unit reads the registry's claim-port.conf in its place: never read.
+    if (pattern === undefined && hiddenFrom.length > 0) return undefined;
     const another = freesAnother(claim, unit, services, startOf);
+    // A template's or dash prefix's, hidden from the registry's units of those it names by their own claim-port.conf.
+    const but =
+      hiddenFrom.length === 0
+        ? ''
+        : ` but ${hiddenFrom.map((entry) => escapeText(entry.unit)).join(', ')}, for which systemd reads the registry's ${hiddenFrom.map((entry) => escapeText(entry.path)).join(', ')} in its place (one drop-in of each file name)`;
     const none =
       pattern === undefined
         ? `${line}: no robust service in the registry uses ${escapeText(unit)}`
-        : `${line}: ${escapeText(dirName!)}/ holds drop-ins every ${escapeText(pattern)} unit reads, and no robust service in the registry uses one`;
+        : `${line}: ${escapeText(dirName!)}/ holds drop-ins every ${escapeText(pattern)} unit reads, and no robust service in the registry uses one${but}`;
     const it = pattern === undefined ? 'it' : 'any of them';
     if (claim.refused && claim.otherExec === undefined)
       return `${none}, and at each start of ${it} claim-port frees nothing: ${refusedText(claim.refused, startOf)}; ${remove}`;
@@ -752,8 +761,9 @@ function strayVerdict(
     return text === '' ? '' : ` (${targetText(claim)}, ${text})`;
   };
   const verdicts = twice.map((entry) => {
-    const also = `${line} runs claim-port for ${escapeText(entry.unit)} besides ${escapeText(entry.path)}, where the registry wires its claim`;
     const target = claim.target;
+    if (replaced.includes(entry)) return inPlaceVerdict(claim, entry, line, another(entry.unit));
+    const also = `${line} runs claim-port for ${escapeText(entry.unit)} besides ${escapeText(entry.path)}, where the registry wires its claim`;
     if (target !== undefined && 'dynamic' in target)
       return `${also}, and frees ${targetText(claim)}: ${escapeText(entry.service.id)}'s port ${entry.port} a second time, or another port`;
     const own = target !== undefined && ('id' in target ? target.id === entry.service.id && claim.idElsewhere === undefined : sameClaim(target, entry.service));
@@ -761,7 +771,37 @@ function strayVerdict(
       ? `${also}, so ${escapeText(entry.unit)} claims its port twice`
       : `${also}, and frees ${targetText(claim)}, not ${escapeText(entry.service.id)}'s port ${entry.port}${another(entry.unit)}`;
   });
-  return `${verdicts.join('; ')}; ${lineFix(claim, 'remove the line', unitDir)}`;
+  return `${verdicts.join('; ')}; ${replaced.length > 0 ? remove : lineFix(claim, 'remove the line', unitDir)}`;
+}
+
+/**
+ * Pure: the wired units that read a stray claim line's file: a unit file is its unit's (or, a template's, its
+ * instances'); a drop-in directory is read by the units dropInDirNames gives it to (its own, its instances', a dash
+ * prefix's), and an alias's by its unit.
+ */
+function fileReaders(claim: FoundClaim, wiring: readonly ClaimWiring[]): ClaimWiring[] {
+  const slash = claim.path.indexOf('/');
+  if (slash < 0) return wiring.filter((entry) => entry.unit === claim.path || templateOf(entry.unit) === claim.path);
+  const dirName = claim.path.slice(0, slash);
+  return wiring.filter((entry) => dropInDirNames(entry.unit).includes(dirName) || (claim.unitNames?.includes(entry.unit) ?? false));
+}
+
+/** Pure: the wired units for which systemd reads a stray claim line's file in place of their claim-port.conf, the registry's (sameNameWinner). */
+function inPlaceOf(claim: FoundClaim, wiring: readonly ClaimWiring[]): ClaimWiring[] {
+  return fileReaders(claim, wiring).filter((entry) => sameNameWinner(claim, entry) === 'claim');
+}
+
+/** Pure: what a stray claim line does when systemd reads its file in place of `entry`'s claim-port.conf: the registry's claim never runs. */
+function inPlaceVerdict(claim: JudgedClaim, entry: ClaimWiring, line: string, another: string): string {
+  const unit = escapeText(entry.unit);
+  const id = escapeText(entry.service.id);
+  const head = `${line}: systemd reads this file in place of ${escapeText(entry.path)}, where the registry wires ${unit}'s claim (${inPlaceReason(claim, entry)}), so the registry's claim never runs`;
+  const target = claim.target;
+  if (target !== undefined && 'dynamic' in target) return `${head}, and this line frees ${targetText(claim)}: ${id}'s port ${entry.port}, or another port`;
+  const own = target !== undefined && ('id' in target ? target.id === entry.service.id && claim.idElsewhere === undefined : sameClaim(target, entry.service));
+  return own
+    ? `${head}, and this line claims ${id}'s port in its place, with its own arguments`
+    : `${head}: ${id}'s port ${entry.port} is never claimed, and this line frees ${targetText(claim)} instead${another}`;
 }
 
 /**
@@ -881,7 +921,7 @@ function unitLineFix(text: string, place: UnitFilePlace | undefined): string {
 }
 
 /** The first error for which systemd refuses a unit file's text, if any. */
-function unitFileRefusal(text: string): UnitFileError | undefined {
+export function unitFileRefusal(text: string): UnitFileError | undefined {
   const errors: UnitFileError[] = [];
   parseUnitFile(text, errors);
   return errors[0];

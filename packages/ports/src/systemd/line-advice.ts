@@ -4,7 +4,7 @@
 import { basename, dirname, join } from 'node:path';
 import { escapeText } from '../escape.js';
 import { unitOverrideDropIn } from '../render/labels.js';
-import { claimPortLines, DEFAULT_UNIT_DIR, DROP_IN_NAME, hasExecStartPre, type ClaimWiring } from '../render/systemd.js';
+import { claimPortLines, DEFAULT_UNIT_DIR, DROP_IN_NAME, hasExecStartPre, unitFileRefusal, type ClaimWiring } from '../render/systemd.js';
 import { claimLines } from './claim-line.js';
 import { brokenUnitFileProblem } from './claim-verdict.js';
 import { mergeUnit, type LoadedUnit } from './effective.js';
@@ -185,21 +185,28 @@ export function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, u
       ? { text: `its unit file claims the port; this line is already in the [Service] section of ${shown(file.path)}, nothing to do`, place }
       : { text: `its unit file claims the port; this line is already in ${shown(inPlace)}, a drop-in of its own, nothing to do`, place };
   }
+  // A file systemd refuses (a broken section header) may hold the line below the break: said as --check says it
+  // (systemdDrift), so that following the advice passes; where the line goes in a drop-in, the file is still to mend.
+  const refused = unitFileRefusal(file.text);
+  const refusal = refused === undefined ? undefined : `systemd would refuse to load ${shown(file.path)}: line ${refused.line}: ${refused.message}`;
+  const mendToo = refusal === undefined ? '' : `; ${refusal.replace('systemd would', 'systemd would also')}, so fix that line`;
   const template = templateOf(unit);
   if (template !== undefined && name === template)
     return {
-      text: `its unit file claims the port; systemd loads it from the template ${shown(file.path)}, which every instance reads (a line there would free this port whenever any instance starts), and a file ${escapeText(unit)} of its own would replace the template for it; put this line ${inDropIn} (the instance's own)`,
+      text: `its unit file claims the port; systemd loads it from the template ${shown(file.path)}, which every instance reads (a line there would free this port whenever any instance starts), and a file ${escapeText(unit)} of its own would replace the template for it; put this line ${inDropIn} (the instance's own)${mendToo}`,
       place: 'drop-in',
     };
   // A claim line there already (another port, or one the unit's port variable made wrong): replaced, not kept beside this one.
   const replaced = claimPortLines(file.text).map((other) => escapeText(other));
+  if (operators && refusal !== undefined)
+    return { text: `its unit file claims the port, but ${refusal}; fix that line, then make sure its [Service] section holds this line`, place: 'file' };
   if (operators)
     return {
       text: `its unit file claims the port; put this line in the [Service] section of ${shown(file.path)}${replaced.length > 0 ? `, in place of its ${replaced.join(' and ')}` : ''}`,
       place: 'file',
     };
   return {
-    text: `its unit file claims the port; systemd loads it from ${shown(file.path)}, ${isRunTimeUnitDir(file.path) ? 'made at run time' : "a package's"}, and a file ${escapeText(unit)} in ${escapeText(unitDir)} would replace it, not add to it; put this line ${inDropIn}`,
+    text: `its unit file claims the port; systemd loads it from ${shown(file.path)}, ${isRunTimeUnitDir(file.path) ? 'made at run time' : "a package's"}, and a file ${escapeText(unit)} in ${escapeText(unitDir)} would replace it, not add to it; put this line ${inDropIn}${mendToo}`,
     place: 'drop-in',
   };
 }

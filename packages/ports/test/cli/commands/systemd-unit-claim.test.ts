@@ -248,6 +248,28 @@ describe('--check says where the claim line goes, as the write does, and the wri
     );
   });
 
+  it.skipIf(!analyze)(
+    "the operator's unit file that systemd refuses (a broken section header): the write says so as --check does, never only where to put the line; following it, systemd-analyze verify and --check pass",
+    async () => {
+      const broken = (unit: string) => unitFile(unit).replace('[Service]\n', '[Service]x\n');
+      const { root, claimPort, check } = await packagedRoot(ETC, { [`${ETC}/grafana-simple.service`]: broken('grafana-simple.service') });
+      const grafana = join(root, ETC, 'grafana-simple.service');
+      // systemd: "Invalid section header '[Service]x'", and the unit does not load; a line added below it would be lost with it.
+      expect(verify(root, 'grafana-simple.service').stderr).toContain("Invalid section header '[Service]x'");
+      const { said, line } = advice((await ports(['systemd', '--root', root, '--claim-port', claimPort])).stdout, 'grafana-simple.service');
+      const refused = `line 4: invalid section header "[Service]x" (a header line holds only [Section]; systemd refuses the file); fix that line, then make sure its [Service] section holds`;
+      expect(said).toBe(`grafana-simple.service: its unit file claims the port, but systemd would refuse to load ${grafana}: ${refused} this line:`);
+      const run = await check();
+      expect(run.code).toBe(1);
+      expect(checkLine(run.stdout, grafana)).toBe(`${grafana}: systemd would refuse to load it: ${refused} ${line}`);
+      // Followed: the header mended, the line in its [Service] section.
+      writeFileSync(grafana, unitFile('grafana-simple.service', line));
+      writeTree(root, { [`${ETC}/dsa110-api.service`]: unitFile('dsa110-api.service', `ExecStartPre=+${claimPort} 8000`) });
+      expect(verify(root, 'grafana-simple.service').code).toBe(0);
+      expect((await check()).code).toBe(0);
+    },
+  );
+
   it("the operator's unit file in /etc with a wrong claim line: replace that line (quoted), not add a second; following it, --check passes", async () => {
     const { root, claimPort, check } = await packagedRoot(ETC);
     const api = join(root, ETC, 'dsa110-api.service');

@@ -156,7 +156,7 @@ export async function writeTree(
   for (const warning of unreadDirs) io.err(`${oneLine(`warning: ${warning}`)}\n`, 'warn');
   const tree = { files: new Map(), ...read };
   let removedCount = 0;
-  for (const drift of systemdDrift(wiring, tree, { services, unitDir, ...(registryPath !== undefined && { registryPath }) })) {
+  for (const drift of systemdDrift(wiring, tree, { regenerate, services, unitDir, ...(registryPath !== undefined && { registryPath }) })) {
     // A claim drop-in this command wrote for a unit the registry no longer wires (removed, renamed): its own, removed.
     const removed =
       drift.leftover !== undefined &&
