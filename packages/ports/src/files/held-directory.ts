@@ -81,8 +81,11 @@ export interface WalkedPath {
 }
 
 /**
- * Walk `path` (relative: from the current directory) from `/`, as the kernel
- * would, holding each directory (see above); a symbolic link at the end is
+ * Walk `path` from `/`, or a relative one from the current directory (held,
+ * never re-read by its path: `link/..` is the directory above where the link
+ * leads, as the kernel has it, and a directory above the current one that this
+ * user may not search is never looked at), holding each directory (see
+ * above); a symbolic link at the end is
  * followed too. Returns the directory that holds the last name, held (the
  * caller releases it), the name, and its lstat there (never a link). Throws
  * WalkError: ENOENT for a missing directory on the way (a missing last name
@@ -91,8 +94,8 @@ export interface WalkedPath {
  */
 export function walkHeld(path: string): WalkedPath {
   const euid = process.geteuid?.();
-  const pending = names(path.startsWith('/') ? path : join(process.cwd(), path));
-  let dir = openRoot();
+  const pending = names(path);
+  let dir = path.startsWith('/') ? openRoot() : openCurrent();
   try {
     for (let hops = 0; ; ) {
       const name = pending.shift();
@@ -191,12 +194,25 @@ export function sameFile(a: Pick<Stats, 'dev' | 'ino'>, b: Pick<Stats, 'dev' | '
 
 /** `/`, held; by path where /proc/self/fd does not name the descriptor (not mounted). */
 function openRoot(): HeldDirectory {
-  const fd = openSync('/', constants.O_RDONLY | constants.O_DIRECTORY | O_PATH);
+  return openStart('/', '/');
+}
+
+/**
+ * The current directory, held, named in messages by its path. process.cwd() first: a directory removed while in use
+ * fails there as it always did (ENOENT, uv_cwd), which the bins say in words.
+ */
+function openCurrent(): HeldDirectory {
+  const cwd = process.cwd();
+  return openStart('.', cwd);
+}
+
+function openStart(opened: string, path: string): HeldDirectory {
+  const fd = openSync(opened, constants.O_RDONLY | constants.O_DIRECTORY | O_PATH);
   const base = `/proc/self/fd/${fd}`;
   const seen = statSafely(base);
-  if (seen !== undefined && sameFile(seen, fstatSync(fd))) return { fd, base, path: '/' };
+  if (seen !== undefined && sameFile(seen, fstatSync(fd))) return { fd, base, path };
   closeSync(fd);
-  return { fd: undefined, base: '/', path: '/' };
+  return { fd: undefined, base: path, path };
 }
 
 function fstatHeld(dir: HeldDirectory): Stats | undefined {

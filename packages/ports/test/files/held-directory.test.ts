@@ -2,7 +2,7 @@
 // opens each directory relative to the one before, holds it to be the one
 // its lstat judged, and names files through the descriptor afterwards.
 import { spawnSync } from 'node:child_process';
-import { chownSync, lchownSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lchownSync, lstatSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { enter, entryPath, holdDirectory, releaseDirectory, WalkError, walkHeld } from '../../src/files/held-directory.js';
@@ -91,6 +91,57 @@ describe('enter', () => {
     // Never through a link (O_NOFOLLOW), whatever it points to.
     expect(walkError(() => enter(open(), 'link', lstatSync(join(dir, 'b')), join(dir, 'link'))).code).toBe('ECHANGED');
     expect(walkError(() => enter(open(), 'gone', judgedA, join(dir, 'gone'))).code).toBe('ECHANGED');
+  });
+});
+
+describe('a relative path', () => {
+  it('is walked from the current directory as the kernel walks it: `link/..` is the directory above where the link leads', () => {
+    const dir = privateDir();
+    mkdirSync(join(dir, 'real/sub'), { recursive: true });
+    symlinkSync('real/sub', join(dir, 'link'));
+    const before = process.cwd();
+    process.chdir(dir);
+    try {
+      const walked = walkHeld('link/../rel.prom');
+      try {
+        expect(walked.name).toBe('rel.prom');
+        expect(walked.dir.path).toBe(join(dir, 'real'));
+        writeFileSync(entryPath(walked.dir, 'rel.prom'), 'report\n');
+      } finally {
+        releaseDirectory(walked.dir);
+      }
+    } finally {
+      process.chdir(before);
+    }
+    // Where the shell's `>` puts it, never ./rel.prom beside the link.
+    expect(readFileSync(join(dir, 'real/rel.prom'), 'utf8')).toBe('report\n');
+    expect(() => lstatSync(join(dir, 'rel.prom'))).toThrow(/ENOENT/);
+  });
+
+  it('needs no search permission on the directories above the current one (a user in its own directory under a 0700 one)', async (context) => {
+    if (!isRoot) return context.skip('running as another user needs root');
+    const dir = privateDir();
+    mkdirSync(join(dir, 'p/w'), { recursive: true });
+    chmodSync(join(dir, 'p'), 0o700);
+    chownSync(join(dir, 'p/w'), 65534, 65534);
+    const bundle = await worldReadableBundle(new URL('../../src/files/index.ts', import.meta.url).pathname);
+    const script = `
+      import { writeOutputFile, writeGeneratedFiles } from ${JSON.stringify(bundle)};
+      const file = writeOutputFile('x.prom', 'report\\n');
+      const tree = writeGeneratedFiles('mon', [{ path: 'a/b.yml', contents: 'rules\\n' }], { maxBytes: 1024 });
+      console.log(file, tree[0].wrote);`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: join(dir, 'p/w'),
+      uid: 65534,
+      gid: 65534,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('atomic true\n');
+    expect(readFileSync(join(dir, 'p/w/x.prom'), 'utf8')).toBe('report\n');
+    expect(readFileSync(join(dir, 'p/w/mon/a/b.yml'), 'utf8')).toBe('rules\n');
   });
 });
 
