@@ -188,8 +188,9 @@ export function keepOpenWarnings(plan: readonly FirewallEntry[], keepOpen: reado
  * service's own rules filter it, and loading them could lock you out (an override onto one is refused instead).
  */
 export function hostPortWarnings(plan: readonly FirewallEntry[]): string[] {
+  // The host's daemons listen on TCP: a UDP service's rules there (`udp dport 22 drop`) never touch SSH.
   return filteredKeptPorts(
-    plan.filter((entry) => entry.override === undefined),
+    plan.filter((entry) => entry.override === undefined && entry.transport === 'tcp'),
     HOST_PORTS,
   ).map(
     ({ port, entry, service, others }) =>

@@ -127,7 +127,11 @@ describe('ports firewall and the ports it must never touch', () => {
         );
       }
     }
-    // A public service there is accepted from anywhere: nothing to say.
+    // A UDP service on 22 filters no SSH (TCP): nothing to say; nor of a public service there, accepted from anywhere.
+    const udp = checkout(replaceOnce(rootRegistry, 'port: 3000\n    protocol: HTTP\n    transport: tcp', 'port: 22\n    protocol: UDP\n    transport: udp'));
+    const udpRun = await ports(['firewall', '--registry', 'ports.yaml'], { cwd: udp });
+    expect(udpRun.stdout).toContain('udp dport 22 drop');
+    expect(udpRun.stderr).toBe('');
     const open = checkout(
       replaceOnce(
         rootRegistry,
