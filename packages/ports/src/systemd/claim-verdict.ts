@@ -318,9 +318,9 @@ export function skippedDropInProblem(part: Pick<SkippedDropIn, 'path' | 'reason'
   if (part.hides !== undefined) stringArgument('skippedDropInProblem', 'part.hides', part.hides, 'a path (a string) or left out');
   const under = (path: string) => escapeText(`${root === '/' ? '' : root.replace(/\/+$/, '')}${path}`);
   const hides = part.hides === undefined ? '' : ` (nor ${under(part.hides)}, the drop-in of its name lower in the search path, which it hides)`;
-  // systemd logs a socket's failed open; a link to nothing or a loop it passes over in silence.
+  // A socket is no link to fix (systemd passes over it in silence too: unit_load_dropin gives config_parse no flags).
   const socket = part.reason === SOCKET_DROP_IN;
-  return `its drop-in ${under(part.path)} cannot be opened: ${part.reason}; systemd skips it${socket ? '' : ' without a word'} and loads ${escapeText(unit)} without its settings${hides}; ${socket ? 'remove it' : 'fix the link or remove it'}`;
+  return `its drop-in ${under(part.path)} cannot be opened: ${part.reason}; systemd skips it without a word and loads ${escapeText(unit)} without its settings${hides}; ${socket ? 'remove it' : 'fix the link or remove it'}`;
 }
 
 /**

@@ -333,7 +333,7 @@ describe('the unit file: the one systemd takes, never a copy below it', () => {
     expect(loaded.unread).toBeUndefined();
     expect(loaded.skippedDropIns).toEqual([{ path: `/${DROP_INS}/30-sock.conf`, reason: 'it is a socket, which nobody can open as a file' }]);
     expect(skippedDropInProblem(loaded.skippedDropIns![0]!, UNIT, '/')).toBe(
-      `its drop-in /${DROP_INS}/30-sock.conf cannot be opened: it is a socket, which nobody can open as a file; systemd skips it and loads ${UNIT} without its settings; remove it`,
+      `its drop-in /${DROP_INS}/30-sock.conf cannot be opened: it is a socket, which nobody can open as a file; systemd skips it without a word and loads ${UNIT} without its settings; remove it`,
     );
     expect(loaded.dropIns.map((file) => file.path)).toEqual([
       `/usr/lib/systemd/system/${UNIT}.d/10-lib.conf`,
