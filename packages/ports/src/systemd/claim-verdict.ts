@@ -487,8 +487,9 @@ function wrongPortFix(line: ExecLine, unit: Pick<UnitFacts, 'unit' | 'aliases' |
   const wiring = expected.wiring;
   if (!isClaimDropIn(line.file)) return byHand;
   if (wiring === undefined) return rewrite;
-  // A claim in the unit file: the registry writes no claim-port.conf, so this one is the operator's line.
-  if (wiring.claim === 'unit') return byHand;
+  // A claim in the unit file: the write leaves a claim-port.conf alone, and --check calls it a second claim to remove.
+  if (wiring.claim === 'unit')
+    return `remove this drop-in: the registry wires ${escapeText(unit.unit)}'s claim in the unit file (systemd.claim: unit), so with this drop-in it would claim twice; \`${command}\` prints the unit file's line`;
   const entry = { unit: unit.unit, claim: wiring.claim, path: `${unit.unit}.d/${DROP_IN_NAME}` };
   if (simplifyPath(line.file) === `${DEFAULT_UNIT_DIR}/${entry.path}`) return rewrite;
   // Another claim-port.conf: as find-claims gives it, its unit directory and path in it, and the unit's names, id first.
