@@ -108,6 +108,8 @@ function ownClaims(facts: Facts, service: Service): CheckResult[] {
     resolveId: (id, unitEnv, line) => resolveId(registryForLine(facts, line, unit), id, unitEnv),
     moved,
     regenerate: systemdCommand(facts),
+    // Where `ports systemd` writes the claim: a claim-port.conf elsewhere is not the one it writes (as its --check says).
+    wiring: { claim: service.systemd.claim ?? 'drop-in', unitDir: `${facts.root === '/' ? '' : facts.root}/etc/systemd/system` },
   });
   const claims = claimLines(unit.execStartPre, facts.claimPortPaths);
   const claimed = claims.length > 0;

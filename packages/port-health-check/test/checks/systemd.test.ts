@@ -451,10 +451,16 @@ describe('systemd check', () => {
     expect(systemd[0]!.reason).toMatch(
       /; it would free the wrong port; make the line claim port 8000 \(`ports [^`]*systemd[^`]*` prints it\), then `systemctl daemon-reload`$/,
     );
-    // The claim drop-in `ports systemd` wrote, left from before the registry moved the port: written again by it.
-    const dropIn = await check({ [API]: unit(), 'etc/systemd/system/dsa110-api.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 8001\n` });
+    // A claim drop-in left from `claim: drop-in`, the registry now wiring the claim in the unit file: `ports systemd`
+    // leaves it alone (its --check says to remove it), so running it is no fix.
+    const left = await check({ [API]: unit(), 'etc/systemd/system/dsa110-api.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 8001\n` });
+    expect(left.systemd[0]!.reason).toMatch(
+      /; it would free the wrong port; remove this drop-in: the registry wires dsa110-api.service's claim in the unit file \(systemd.claim: unit\), so with this drop-in it would claim twice; `ports [^`]*systemd[^`]*` prints the unit file's line$/,
+    );
+    // The claim drop-in `ports systemd` wrote for a `claim: drop-in` unit, left from before the registry moved the port: written again by it.
+    const dropIn = await check({ [REDIS_DROP_IN]: `[Service]\nExecStartPre=+${CLAIM} 6380\n`, 'usr/lib/systemd/system/redis-server.service': unit() }, 'redis');
     expect(dropIn.systemd[0]!.reason).toMatch(
-      /; it would free the wrong port; run `ports [^`]*systemd[^`]*`, which writes its claim of port 8000 there, then `systemctl daemon-reload`$/,
+      /; it would free the wrong port; run `ports [^`]*systemd[^`]*`, which writes its claim of port 6379 there, then `systemctl daemon-reload`$/,
     );
   });
 

@@ -4,7 +4,9 @@
 // claim-port on that port, with the privileges to free it? Pure: facts in,
 // findings with severities out; each tool prints them its own way.
 import { claimLines, claimTarget, DROP_IN_NAME, execLinesArgument, isClaimDropIn, isClaimPort, where } from './claim-line.js';
+import { idFirst, inPlaceFix, inPlaceReason, sameNameWinner } from './same-name-drop-in.js';
 import { templateOf } from './search-path.js';
+import { DEFAULT_UNIT_DIR } from '../render/systemd.js';
 import type { EnvironmentSetting, ExecLine, SkippedDropIn, UnitFacts, UnreadPart, WorkingDirectorySetting } from './types.js';
 import { pathInWorkingDirectory } from './working-directory.js';
 import { type ClaimRoot, claimRootText, pathOutsideRoot } from './root-directory.js';
@@ -45,6 +47,14 @@ export interface ClaimExpectation {
    * the registry and tree the caller read); default `ports systemd`.
    */
   readonly regenerate?: string;
+  /**
+   * How the registry wires the unit's claim (ClaimWiring's `claim`: a claim drop-in written to
+   * /etc/systemd/system/UNIT.d/claim-port.conf, or a line in the unit file), and `unitDir`, /etc/systemd/system as
+   * this machine shows it (ROOT/etc/systemd/system). A claim-port.conf elsewhere is then not taken for the
+   * registry's: systemd may read it in place of the registry's (sameNameWinner), so that writing that one again
+   * changes nothing. Left out: any claim-port.conf is taken for the registry's.
+   */
+  readonly wiring?: { readonly claim: 'unit' | 'drop-in'; readonly unitDir: string };
 }
 
 /**
@@ -170,7 +180,7 @@ function commandStarts(value: string): number[] {
  * is not a function"), and missing claimPortPaths was refused in claimLines' name.
  */
 function expectationFields(expected: ClaimExpectation): void {
-  const { serviceId, claimPortPaths, resolveId, moved, regenerate } = expected as Partial<Record<keyof ClaimExpectation, unknown>>;
+  const { serviceId, claimPortPaths, resolveId, moved, regenerate, wiring } = expected as Partial<Record<keyof ClaimExpectation, unknown>>;
   if (typeof serviceId !== 'string') throw new TypeError(`judgeClaims: expected.serviceId must be a service id (a string), not ${describeArgument(serviceId)}`);
   stringListArgument('judgeClaims', 'expected.claimPortPaths', claimPortPaths);
   if (typeof resolveId !== 'function')
@@ -181,6 +191,13 @@ function expectationFields(expected: ClaimExpectation): void {
     throw new TypeError(`judgeClaims: expected.moved must be a string or left out, not ${describeArgument(moved)}`);
   if (regenerate !== undefined && typeof regenerate !== 'string')
     throw new TypeError(`judgeClaims: expected.regenerate must be a command (a string) or left out, not ${describeArgument(regenerate)}`);
+  if (wiring !== undefined) {
+    objectArgument('judgeClaims', 'expected.wiring', wiring, "{ claim, unitDir }: how the registry wires the unit's claim");
+    const { claim, unitDir } = wiring as { claim?: unknown; unitDir?: unknown };
+    if (claim !== 'unit' && claim !== 'drop-in')
+      throw new TypeError(`judgeClaims: expected.wiring.claim must be "unit" or "drop-in", not ${describeArgument(claim)}`);
+    stringArgument('judgeClaims', 'expected.wiring.unitDir', unitDir, 'a directory (a string): /etc/systemd/system as this machine shows it');
+  }
 }
 
 /** The fields of `unit` judgeClaims reads, each with a type check (`environment: {}` failed inside: "unit.environment is not iterable"). */
@@ -248,7 +265,7 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
       findings.push({
         severity: 'error',
         where: at,
-        reason: `${shown} in ${at} claims port ${claimPortArgument(claimed.port, claimed.transport)}, but ${expected.serviceId} uses port ${own}${expected.moved ?? ''}; it would free the wrong port; ${wrongPortFix(line, own, expected.regenerate)}`,
+        reason: `${shown} in ${at} claims port ${claimPortArgument(claimed.port, claimed.transport)}, but ${expected.serviceId} uses port ${own}${expected.moved ?? ''}; it would free the wrong port; ${wrongPortFix(line, unit, own, expected)}`,
       });
     } else {
       // Which command of its line's `;` chain it is: the ExecLines of one line are consecutive, in order.
@@ -457,13 +474,32 @@ export function claimRegistryProblem(
 }
 
 /**
- * Pure: what mends a claim line of the wrong port: the claim drop-in `ports systemd` writes (NAME.d/claim-port.conf,
- * as a registry's port moved and the drop-in was not written again) is written again by `regenerate`; a line of the
- * operator's (a unit file, a drop-in of their own) is theirs to change, to the line that command prints.
+ * Pure: what mends a claim line of the wrong port: the claim drop-in `ports systemd` writes (NAME.d/claim-port.conf
+ * in /etc/systemd/system, as a registry's port moved and the drop-in was not written again) is written again by
+ * `regenerate`; a line of the operator's (a unit file, a drop-in of their own) is theirs to change, to the line that
+ * command prints. A claim-port.conf elsewhere (a package's, an alias's) that systemd reads in place of the registry's
+ * (sameNameWinner) is not mended by writing the registry's again: what removes it, in --check's words (inPlaceFix).
  */
-function wrongPortFix(line: ExecLine, own: string, regenerate: string | undefined): string {
-  const command = regenerate ?? 'ports systemd';
-  return isClaimDropIn(line.file)
-    ? `run \`${command}\`, which writes its claim of port ${own} there, then \`systemctl daemon-reload\``
-    : `make the line claim port ${own} (\`${command}\` prints it), then \`systemctl daemon-reload\``;
+function wrongPortFix(line: ExecLine, unit: Pick<UnitFacts, 'unit' | 'aliases' | 'file'>, own: string, expected: ClaimExpectation): string {
+  const command = expected.regenerate ?? 'ports systemd';
+  const rewrite = `run \`${command}\`, which writes its claim of port ${own} there, then \`systemctl daemon-reload\``;
+  const byHand = `make the line claim port ${own} (\`${command}\` prints it), then \`systemctl daemon-reload\``;
+  const wiring = expected.wiring;
+  if (!isClaimDropIn(line.file)) return byHand;
+  if (wiring === undefined) return rewrite;
+  // A claim in the unit file: the write leaves a claim-port.conf alone, and --check calls it a second claim to remove.
+  if (wiring.claim === 'unit')
+    return `remove this drop-in: the registry wires ${escapeText(unit.unit)}'s claim in the unit file (systemd.claim: unit), so with this drop-in it would claim twice; \`${command}\` prints the unit file's line`;
+  const entry = { unit: unit.unit, claim: wiring.claim, path: `${unit.unit}.d/${DROP_IN_NAME}` };
+  if (simplifyPath(line.file) === `${DEFAULT_UNIT_DIR}/${entry.path}`) return rewrite;
+  // Another claim-port.conf: as find-claims gives it, its unit directory and path in it, and the unit's names, id first.
+  const file = simplifyPath(line.file);
+  const dirAt = file.lastIndexOf('/', file.lastIndexOf('/') - 1);
+  const names =
+    unit.file === undefined ? [unit.unit, ...(unit.aliases ?? [])] : idFirst(unit.unit, unit.aliases ?? [], unit.file.slice(unit.file.lastIndexOf('/') + 1));
+  const claim = { path: file.slice(dirAt + 1), dir: file.slice(0, dirAt), unitNames: names };
+  const registryDropIn = escapeText(`${wiring.unitDir}/${entry.path}`);
+  if (sameNameWinner(claim, entry) === 'claim')
+    return `this is not the registry's claim drop-in: systemd reads this file in place of ${registryDropIn}, where the registry wires ${escapeText(unit.unit)}'s claim (${inPlaceReason(claim, entry)}); ${inPlaceFix(claim, entry, wiring.unitDir, command)}`;
+  return `run \`${command}\`: it writes the claim of port ${own} to ${registryDropIn}, which systemd reads in place of this file (one drop-in of each file name), then \`systemctl daemon-reload\``;
 }

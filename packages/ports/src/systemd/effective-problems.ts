@@ -150,7 +150,7 @@ export function effectiveProblems(
       ...environmentFileFindings(unit, entry.service.env),
       ...(mayClaim.length > 0
         ? []
-        : claimFindings(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(root)) }, regenerate)),
+        : claimFindings(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(root)) }, regenerate, root)),
     ]) {
       if (finding.where !== undefined && saidAt(finding.where)) continue;
       if (finding.severity === 'error') say(finding.reason);
@@ -189,6 +189,7 @@ function claimFindings(
   claimPort: string,
   lines: { readonly registryPath: string | undefined; readonly load: ReturnType<typeof claimRegistryLoader> },
   regenerate?: string,
+  root?: string,
 ): ClaimFinding[] {
   const service = entry.service;
   const port = effectivePort(registry, service, unit);
@@ -202,6 +203,8 @@ function claimFindings(
     ...(setting && port !== service.port && { moved: ` (${service.env}=${setting.value} from ${where(setting)})` }),
     // The command that wrote what was checked, when a unit has no claim (the bare `ports systemd` writes the bundled registry's, to /).
     ...(regenerate !== undefined && { regenerate }),
+    // Where the registry's claim goes: a claim-port.conf elsewhere is not the one the command writes (as --check says it).
+    ...(root !== undefined && { wiring: { claim: entry.claim, unitDir: join(root, DEFAULT_UNIT_DIR) } }),
     // In the registry the line reads (its --registry, the unit's $DSA110_PORTS_FILE), as claim-port resolves it.
     resolveId: (id, env, line) => {
       const own = readsOtherRegistry(line, unit, { path: lines.registryPath }) ? lines.load(claimLineRegistry(line, unit)) : undefined;

@@ -13,7 +13,8 @@ import { driftPath } from './drift-path.js';
 import { dropInDirUnread } from './drop-in-readers.js';
 import { listUnitDirs, loadUnit, type UnitDirListing } from './effective.js';
 import { inWorkingDirectory, registryFileId, unitReader } from './found-claim-registry.js';
-import { compareNames, dropInDirNames, UNIT_DIRS } from './search-path.js';
+import { idFirst } from './same-name-drop-in.js';
+import { dropInDirNames, UNIT_DIRS } from './search-path.js';
 
 /**
  * Every `*.d/claim-port.conf` in the unit directory, relative to it, each drop-in
@@ -337,19 +338,6 @@ function dropInHidden(dirName: string, name: string, above: ReadonlyMap<string, 
  * the --check of the registry's units make: systemd reads the unit's own name's directories in every unit directory,
  * then each alias's (unit_file_find_dropin_paths), the first of a file name winning.
  */
-/**
- * Pure: a unit's names in the order systemd reads their drop-in directories (namesOfUnit): its id first, the name of
- * its unit file `fragment` (an instance's, for a template's file), then the others in strcmp order. `unit` is the
- * name asked for, `aliases` loadUnit's others.
- */
-function idFirst(unit: string, aliases: readonly string[], fragment: string): string[] {
-  const instance = /^[^@]+@(.+)\.[^.]+$/.exec(unit)?.[1];
-  const id = instance !== undefined && /@\.[^.]+$/.test(fragment) ? fragment.replace('@.', `@${instance}.`) : fragment;
-  const names = new Set([unit, ...aliases]);
-  names.delete(id);
-  return [id, ...[...names].sort(compareNames)];
-}
-
 function aliasDropIns(root: string, dirs?: readonly string[]): (dir: string, name: string) => { applied: boolean; names: readonly string[] } | undefined {
   let listing: UnitDirListing | undefined;
   const appliedOf = new Map<string, { dropIns: ReadonlySet<string>; names: readonly string[] } | undefined>();

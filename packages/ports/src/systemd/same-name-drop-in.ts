@@ -3,7 +3,7 @@
 // that wins: an emptied file of that name still wins, and a mask of it hides the registry's too.
 import { escapeText } from '../escape.js';
 import { DROP_IN_NAME } from './claim-line.js';
-import { UNIT_DIRS } from './search-path.js';
+import { compareNames, UNIT_DIRS } from './search-path.js';
 
 /** Where a claim line found outside the registry's drop-ins is (FoundClaim's fields: its path, unit directory, and its unit's names). */
 interface ClaimFile {
@@ -75,4 +75,17 @@ export function inPlaceFix(claim: ClaimFile, entry: Wired, unitDir: string, rege
   const id = claim.unitNames?.[0] ?? entry.unit;
   const idDropIn = escapeText(`${unitDir}/${id}.d/${DROP_IN_NAME}`);
   return `name the unit ${escapeText(id)} in the registry (\`systemd.unit: ${escapeText(id)}\`, ${escapeText(entry.unit)} being an alias of it), then run \`${regenerate}\`: it writes the claim to ${idDropIn}, which systemd reads in place of this file (a mask there, a link to /dev/null, would hide the registry's claim too), and remove ${escapeText(`${unitDir}/${entry.path}`)}, which is then no unit's claim`;
+}
+
+/**
+ * Pure: a unit's names in the order systemd reads their drop-in directories (namesOfUnit): its id first, the name of
+ * its unit file `fragment` (an instance's, for a template's file), then the others in strcmp order. `unit` is the
+ * name asked for, `aliases` loadUnit's others.
+ */
+export function idFirst(unit: string, aliases: readonly string[], fragment: string): string[] {
+  const instance = /^[^@]+@(.+)\.[^.]+$/.exec(unit)?.[1];
+  const id = instance !== undefined && /@\.[^.]+$/.test(fragment) ? fragment.replace('@.', `@${instance}.`) : fragment;
+  const names = new Set([unit, ...aliases]);
+  names.delete(id);
+  return [id, ...[...names].sort(compareNames)];
 }

@@ -94,6 +94,26 @@ describe.skipIf(!analyze)("ports systemd --check: a claim-port.conf systemd read
     expect(await check()).toMatchObject({ code: 0, stderr: '' });
   });
 
+  it("the claim of the wrong port in an alias's unit's own claim-port.conf is not the registry's: the write does not say running it again mends it, and gives --check's fix", async () => {
+    const { root, write } = await stagedRoot('db.service', {
+      [`${LIB}/mydb.service`]: '[Service]\nExecStart=/bin/true\n',
+      [`${ETC}/db.service`]: { symlink: `/${LIB}/mydb.service` },
+    });
+    writeTree(root, { [`${LIB}/mydb.service.d/claim-port.conf`]: `[Service]\nExecStartPre=+${CLAIM} 41999\n` });
+    const rerun = `ports --registry ${join(root, 'etc/dsa110/ports.yaml')} systemd --root ${root}`;
+    const run = await write();
+    // Written again, the registry's claim-port.conf is still not read: the package's is, in its place.
+    expect(loaded(root, 'db.service')).toEqual({ dropIns: [join(root, LIB, 'mydb.service.d/claim-port.conf')], commands: [`${CLAIM} 41999`] });
+    const wrongPort = run.stderr.split('\n').filter((line) => line.includes('claims port 41999, but db uses port 41700'));
+    expect(wrongPort).toEqual([
+      `warning: db.service: ExecStartPre=+${CLAIM} 41999 in /${LIB}/mydb.service.d/claim-port.conf:2 claims port 41999, but db uses port 41700; it would free the wrong port; ` +
+        `this is not the registry's claim drop-in: systemd reads this file in place of ${join(root, ETC)}/db.service.d/claim-port.conf, where the registry wires db.service's claim ` +
+        '(systemd applies one drop-in of each file name, the first it finds, and it reads the drop-in directories of mydb.service, the unit db.service is an alias of, before those of db.service); ' +
+        `name the unit mydb.service in the registry (\`systemd.unit: mydb.service\`, db.service being an alias of it), then run \`${rerun}\`: it writes the claim to ${join(root, ETC)}/mydb.service.d/claim-port.conf, ` +
+        `which systemd reads in place of this file (a mask there, a link to /dev/null, would hide the registry's claim too), and remove ${join(root, ETC)}/db.service.d/claim-port.conf, which is then no unit's claim`,
+    ]);
+  });
+
   it("an alias's claim-port.conf, even in a directory read before /etc, never replaces the registry's in the directory of the unit's own name (the unit's id): not said to, while the registry's is missing", async () => {
     const { root, write, check } = await stagedRoot('mydb.service', {
       [`${LIB}/mydb.service`]: '[Service]\nExecStart=/bin/true\n',
