@@ -39,8 +39,14 @@ export interface UvicornListen {
   readonly fd?: GivenValue;
 }
 
-/** gunicorn's sockets: the binds it is given, or why they are not known here (a config file this check does not read). */
-export type GunicornListen = { readonly server: 'gunicorn'; readonly binds: readonly GivenValue[] } | { readonly server: 'gunicorn'; readonly unread: string };
+/**
+ * gunicorn's sockets: the binds it is given, or why they are not known here (a config file this check does not
+ * read). `reusePort` when it may open them with SO_REUSEPORT (--reuse-port, or a config file that may set it), with
+ * which two binds on one port do not refuse each other.
+ */
+export type GunicornListen =
+  | { readonly server: 'gunicorn'; readonly binds: readonly GivenValue[]; readonly reusePort?: true }
+  | { readonly server: 'gunicorn'; readonly unread: string };
 
 export type AsgiListen = UvicornListen | GunicornListen;
 
@@ -122,16 +128,21 @@ export function uvicornListen(args: readonly ExpandedArgument[], environment: Re
   return { server: 'uvicorn', ...given };
 }
 
-/** What gunicorn's arguments give: its binds and its config file, the last -c winning. */
-function gunicornArguments(args: readonly Pick<ExpandedArgument, 'value' | 'from'>[]): { binds: GivenValue[]; config?: string } | undefined {
+/** What gunicorn's arguments give: its binds, its config file (the last -c winning), and whether --reuse-port is given. */
+function gunicornArguments(
+  args: readonly Pick<ExpandedArgument, 'value' | 'from'>[],
+): { binds: GivenValue[]; config?: string; reusePort: boolean } | undefined {
   const binds: GivenValue[] = [];
   let config: string | undefined;
+  let reusePort = false;
   for (let index = 0; index < args.length; index++) {
     const { value: word, from } = args[index]!;
     if (word === '--') break;
     if (['-h', '--help', '-v', '--version', '--check-config', '--print-config'].includes(word)) return undefined;
     const equals = word.indexOf('=');
     const long = word.startsWith('--') ? (equals < 0 ? word : word.slice(0, equals)) : undefined;
+    // A flag; argparse takes `--reu` and longer for it (--reload also starts `--re`).
+    if (long !== undefined && equals < 0 && long.length >= 5 && '--reuse-port'.startsWith(long)) reusePort = true;
     // argparse takes `--bi`, `--bin` for --bind (no other option starts so); -c and --config exactly.
     const bind = long !== undefined ? long.length >= 4 && '--bind'.startsWith(long) : word.startsWith('-b');
     const isConfig = long !== undefined ? long === '--config' : word.startsWith('-c');
@@ -146,7 +157,7 @@ function gunicornArguments(args: readonly Pick<ExpandedArgument, 'value' | 'from
     if (bind) binds.push({ value: value.value, option, ...((value.from ?? from) && { from: value.from ?? from }) });
     else config = value.value;
   }
-  return { binds, ...(config !== undefined && { config }) };
+  return { binds, ...(config !== undefined && { config }), reusePort };
 }
 
 /**
@@ -157,20 +168,27 @@ function gunicornArguments(args: readonly Pick<ExpandedArgument, 'value' | 'from
 export function gunicornListen(args: readonly ExpandedArgument[], environment: ReadonlyMap<string, EnvironmentSetting>): GunicornListen | undefined {
   const line = gunicornArguments(args);
   if (line === undefined) return undefined;
-  if (line.binds.length > 0) return { server: 'gunicorn', binds: line.binds };
   const cmdArgs = environment.get('GUNICORN_CMD_ARGS');
+  const quoted = cmdArgs !== undefined && /["'\\]/.test(cmdArgs.value);
+  const fromEnv =
+    cmdArgs === undefined || quoted
+      ? undefined
+      : gunicornArguments(
+          cmdArgs.value
+            .split(/\s+/)
+            .filter(Boolean)
+            .map((value) => ({ value })),
+        );
   let config = line.config;
+  // --reuse-port from any of its sources (a flag: none turns it off); a config file, not read here, may set it.
+  const reusePort = line.reusePort || fromEnv?.reusePort === true || quoted || config !== undefined || fromEnv?.config !== undefined;
+  const sockets = (binds: readonly GivenValue[]): GunicornListen => ({ server: 'gunicorn', binds, ...(reusePort && { reusePort }) });
+  if (line.binds.length > 0) return sockets(line.binds);
   if (cmdArgs !== undefined) {
-    if (/["'\\]/.test(cmdArgs.value)) return { server: 'gunicorn', unread: 'GUNICORN_CMD_ARGS is quoted, which this check does not split as gunicorn does' };
-    const fromEnv = gunicornArguments(
-      cmdArgs.value
-        .split(/\s+/)
-        .filter(Boolean)
-        .map((value) => ({ value })),
-    );
+    if (quoted) return { server: 'gunicorn', unread: 'GUNICORN_CMD_ARGS is quoted, which this check does not split as gunicorn does' };
     if (fromEnv === undefined) return undefined;
     const env = { ...cmdArgs, variable: 'GUNICORN_CMD_ARGS' };
-    if (fromEnv.binds.length > 0) return { server: 'gunicorn', binds: fromEnv.binds.map((bind) => ({ ...bind, env })) };
+    if (fromEnv.binds.length > 0) return sockets(fromEnv.binds.map((bind) => ({ ...bind, env })));
     config ??= fromEnv.config;
   }
   if (config !== undefined)

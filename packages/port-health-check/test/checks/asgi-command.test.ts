@@ -92,6 +92,30 @@ describe("gunicorn's binds, from its unit's ExecStart=", () => {
     ]);
   });
 
+  it('its binds on the port are judged together; two that refuse each other (every address beside another, one address twice) are an error, unless --reuse-port', async () => {
+    // gunicorn 26 on loopback ports: -b 127.0.0.1:P -b 127.0.0.2:P listens on both; -b 127.0.0.1:P -b 0.0.0.0:P,
+    // 0.0.0.0:P twice, 0.0.0.0:P beside [::]:P, [::]:P beside 127.0.0.1:P: "[Errno 98] Address already in use", then it
+    // exits; 0.0.0.0:P beside [::1]:P, and any of them with --reuse-port: it listens.
+    const gunicorn = (binds: string) => unit(`ExecStart=/opt/venv/bin/gunicorn ${binds} app:app\n`);
+    const ok = [`ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`];
+    expect(await apiResults(gunicorn('--bind 127.0.0.1:8000 --bind 10.0.0.5:8000'))).toEqual(ok);
+    expect(await apiResults(gunicorn('-b 0.0.0.0:8000 -b [::1]:8000'))).toEqual(ok);
+    expect(await apiResults(gunicorn('--reuse-port -b 127.0.0.1:8000 -b 0.0.0.0:8000'))).toEqual(ok);
+    expect(await apiResults(gunicorn('-b 127.0.0.1:8000 -b 0.0.0.0:8000'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn -b 127.0.0.1:8000 and -b 0.0.0.0:8000, but -b 0.0.0.0:8000 takes port 8000 on every address, so gunicorn cannot open them all (Address already in use) and exits at start; write -b 0.0.0.0:8000 in its ExecStart= in place of -b 127.0.0.1:8000 and -b 0.0.0.0:8000, ${RESTART}`,
+    ]);
+    expect(await apiResults(gunicorn('-b [::]:8000 -b localhost:8000'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn -b [::]:8000 and -b localhost:8000, but -b [::]:8000 takes port 8000 on every address, so gunicorn cannot open them all (Address already in use) and exits at start; write -b 0.0.0.0:8000 in its ExecStart= in place of -b [::]:8000 and -b localhost:8000, ${RESTART}`,
+    ]);
+    expect(await apiResults(gunicorn('-b 0.0.0.0:8000 -b 0.0.0.0:8000'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn -b 0.0.0.0:8000 twice, so gunicorn cannot open both (Address already in use) and exits at start; remove one of them from its ExecStart=, ${RESTART}`,
+    ]);
+    // Loopback only on every bind, for a private service: one bind on every address in place of them.
+    expect(await apiResults(gunicorn('-b 127.0.0.1:8000 -b [::1]:8000'))).toEqual([
+      `error: api (8000): ${AT}:2: gunicorn with -b 127.0.0.1:8000 and -b [::1]:8000 in its ExecStart= accepts connections from this host only, but the registry says FastAPI is access: private (every address; the firewall narrows it); write -b 0.0.0.0:8000 in its ExecStart= in place of -b 127.0.0.1:8000 and -b [::1]:8000, ${RESTART}, or give FastAPI access: localhost in the registry`,
+    ]);
+  });
+
   it('GUNICORN_CMD_ARGS when the line gives no bind; a config file (-c, or gunicorn.conf.py where it starts) is not read: unknown', async () => {
     expect(await apiResults(unit('Environment="GUNICORN_CMD_ARGS=--bind=0.0.0.0:28005"\nExecStart=/opt/venv/bin/gunicorn app:app\n'))).toEqual([
       `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn binds GUNICORN_CMD_ARGS=--bind=0.0.0.0:28005 at ${AT}:2, but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart= (over GUNICORN_CMD_ARGS), ${RESTART}, or give FastAPI port: 28005 in the registry`,
