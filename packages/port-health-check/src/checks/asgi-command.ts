@@ -14,7 +14,15 @@
 import { escapeText, type Service } from '@dsa110/ports';
 import { environmentDoubt, type ExecLine } from '@dsa110/ports/systemd';
 import type { EnvironmentSetting, Facts } from '../types.js';
-import { commandDoubt, daemonCommand, expandedArguments, type DaemonCommand, type ExpandedArgument, type VariableOrigin } from './references/daemon-command.js';
+import {
+  commandDoubt,
+  daemonCommand,
+  expandedArguments,
+  wordVariables,
+  type DaemonCommand,
+  type ExpandedArgument,
+  type VariableOrigin,
+} from './references/daemon-command.js';
 import type { PortReading } from './references/finding.js';
 
 export type AsgiServer = 'uvicorn' | 'gunicorn';
@@ -26,6 +34,8 @@ export interface GivenValue {
   readonly option: string;
   /** The unit variable the command line's word expanded (`--port ${CONTIMG_API_PORT}`). */
   readonly from?: VariableOrigin;
+  /** `from`'s word (`$PORT` alone, empty or set nowhere) gave no argument, so the option took the next word (`value`), or none (''). */
+  readonly dropped?: true;
   /** The unit's environment setting the server read it from, when it did not come from the command line. */
   readonly env?: EnvironmentSetting & { readonly variable: string };
 }
@@ -101,22 +111,32 @@ export function asgiServer(line: Pick<ExecLine, 'path' | 'argv'>, servers: reado
  * Pure: uvicorn's listen options from its arguments (click's reading) and its unit's `environment`; undefined
  * when it does not serve (`--help`, `--version`) or click refuses the line (an option with no value after it).
  */
-export function uvicornListen(args: readonly ExpandedArgument[], environment: ReadonlyMap<string, EnvironmentSetting>): UvicornListen | undefined {
+export function uvicornListen(
+  args: readonly ExpandedArgument[],
+  environment: ReadonlyMap<string, EnvironmentSetting>,
+  dropped: ReadonlyMap<number, VariableOrigin> = new Map(),
+): UvicornListen | undefined {
   const given: Partial<Record<(typeof UVICORN_LISTEN)[number], GivenValue>> = {};
   for (let index = 0; index < args.length; index++) {
-    const { value: word, from } = args[index]!;
+    const { value: word, from, word: at } = args[index]!;
     if (word === '--') break;
     if (word === '--help' || word === '--version') return undefined;
     if (!word.startsWith('--') || UVICORN_SWITCHES.has(word)) continue;
     const equals = word.indexOf('=');
     const option = equals < 0 ? word : word.slice(0, equals);
-    let value: ExpandedArgument | undefined = equals < 0 ? args[++index] : { value: word.slice(equals + 1), word: args[index]!.word, ...(from && { from }) };
-    if (value === undefined) return undefined;
     const name = UVICORN_LISTEN.find((each) => `--${each}` === option);
+    // `--port $PORT` with PORT empty or set nowhere: systemd drops the word, and click takes the next one (or none) for the value.
+    const vanished = equals < 0 && name !== undefined ? dropped.get(at + 1) : undefined;
+    let value: ExpandedArgument | undefined = equals < 0 ? args[++index] : { value: word.slice(equals + 1), word: at, ...(from && { from }) };
+    if (value === undefined && vanished !== undefined) value = { value: '', word: at + 1 };
+    if (value === undefined) return undefined;
     if (name === undefined) continue;
     // The variable the value came from: the value's own word (`--port ${X}`), or the option's (`$ARGS` holding `--port=7001`).
     value = { ...value, ...(value.from === undefined && from && { from }) };
-    given[name] = { value: value.value, option, ...(value.from && { from: value.from }) };
+    given[name] =
+      vanished !== undefined
+        ? { value: value.value, option, from: vanished, dropped: true }
+        : { value: value.value, option, ...(value.from && { from: value.from }) };
   }
   for (const name of UVICORN_LISTEN) {
     const variable = `UVICORN_${name.toUpperCase()}`;
@@ -205,6 +225,26 @@ export function gunicornListen(args: readonly ExpandedArgument[], environment: R
   };
 }
 
+/**
+ * The ExecStart= words that give the program no argument at all, by their index among the arguments as written (as
+ * ExpandedArgument's `word`), with the variable of each: a `$NAME` word alone whose variable is empty or set nowhere.
+ */
+function droppedWords(
+  command: DaemonCommand,
+  args: readonly ExpandedArgument[],
+  environment: ReadonlyMap<string, EnvironmentSetting>,
+): Map<number, VariableOrigin> {
+  const dropped = new Map<number, VariableOrigin>();
+  if (command.line.prefixes.includes(':')) return dropped;
+  command.line.words.slice(1).forEach((written, word) => {
+    const variables = wordVariables(written);
+    if (variables.length !== 1 || args.some((arg) => arg.word === word)) return;
+    const setting = environment.get(variables[0]!);
+    dropped.set(word, { variable: variables[0]!, written, ...(setting && { set: { file: setting.file, line: setting.line } }) });
+  });
+  return dropped;
+}
+
 /** The programs of `service`'s processes that this reading knows. */
 export function asgiServers(service: Pick<Service, 'processes'>): AsgiServer[] {
   return (['uvicorn', 'gunicorn'] as const).filter((server) => service.processes.includes(server));
@@ -232,8 +272,9 @@ export function asgiCommand(facts: Pick<Facts, 'units'>, service: Service): Asgi
     environmentDoubt(unit, server === 'uvicorn' ? UVICORN_LISTEN.map((name) => `UVICORN_${name.toUpperCase()}`) : ['GUNICORN_CMD_ARGS', 'PORT']) !== undefined
   )
     return undefined;
-  const args = expandedArguments(facts, command).slice(skip);
+  const all = expandedArguments(facts, command);
+  const args = all.slice(skip);
   const { environment } = unit;
-  const listen = server === 'uvicorn' ? uvicornListen(args, environment) : gunicornListen(args, environment);
+  const listen = server === 'uvicorn' ? uvicornListen(args, environment, droppedWords(command, all, environment)) : gunicornListen(args, environment);
   return listen === undefined ? undefined : { ...command, listen };
 }

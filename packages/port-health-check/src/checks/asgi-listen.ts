@@ -29,6 +29,11 @@ interface Expectation {
 function shown(given: GivenValue): string {
   if (given.env !== undefined) return `${given.env.variable}=${escapeText(given.env.value, 200)} at ${escapeText(`${given.env.file}:${given.env.line}`, 500)}`;
   const from = given.from;
+  if (given.dropped && from !== undefined) {
+    const unset = from.set === undefined ? 'set nowhere' : `empty at ${escapeText(`${from.set.file}:${from.set.line}`, 500)}`;
+    const took = given.value === '' ? 'no value' : `the next word, ${escapeText(given.value, 200)}`;
+    return `${given.option} ${escapeText(from.written, 200)} (${unset}), a word systemd drops, so ${given.option} takes ${took}`;
+  }
   const origin =
     from === undefined
       ? ''
@@ -78,6 +83,8 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
       message: `${said}, but ${expect.name} uses port ${expect.port}; ${fixPort}${orRegistry(registryInstead(expect, port))}`,
     });
   }
+  // A port uvicorn refuses: it does not start, so where it would listen is moot.
+  if (listen.port !== undefined && port === undefined) return findings;
   const host = listen.host?.value ?? ASGI_DEFAULT.host;
   const listens =
     listen.host === undefined

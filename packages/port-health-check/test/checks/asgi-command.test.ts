@@ -68,6 +68,16 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
     ]);
   });
 
+  it('--port $CONTIMG_API_PORT set nowhere: systemd drops the word, and --port takes the next one; said once, naming the variable', async () => {
+    // uvicorn 0.54: `--port --host 0.0.0.0` exits 2 ("'--host' is not a valid integer"); `--port` last, "requires an argument".
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --port $CONTIMG_API_PORT --host 0.0.0.0\n'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port $CONTIMG_API_PORT (set nowhere), a word systemd drops, so --port takes the next word, --host: "--host" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; write --port 8000 in its ExecStart=, ${RESTART}`,
+    ]);
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port $CONTIMG_API_PORT\n'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port $CONTIMG_API_PORT (set nowhere), a word systemd drops, so --port takes no value: "" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; write --port 8000 in its ExecStart=, ${RESTART}`,
+    ]);
+  });
+
   it('a port uvicorn refuses is said so; a socket it is handed (--fd) says nothing; a Unix socket (--uds) no TCP port', async () => {
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port 80a\n'))).toEqual([
       `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port 80a: "80a" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; write --port 8000 in its ExecStart=, ${RESTART}`,
