@@ -85,6 +85,21 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
   }
   // A port uvicorn refuses: it does not start, so where it would listen is moot.
   if (listen.port !== undefined && port === undefined) return findings;
+  // uvicorn hands --host to getaddrinfo as it is: `[::]` is no name it resolves, and it exits at start (uvicorn 0.54).
+  if (listen.host !== undefined && /[[\]]/.test(listen.host.value)) {
+    const bare = listen.host.value.replace(/^\[(.*)\]$/, '$1');
+    const reach = hostReach(bare.toLowerCase());
+    const write = reach !== undefined && !/[[\]]/.test(bare) && accessMismatch(reach, expect.service, '', '') === undefined ? bare : expect.host;
+    const said =
+      listen.host.env !== undefined
+        ? `its ExecStart= gives uvicorn no --host, so it reads ${shown(listen.host)}`
+        : `its ExecStart= gives uvicorn ${shown(listen.host)}`;
+    findings.push({
+      severity: 'error',
+      message: `${said}, an address in brackets, which uvicorn does not take (it exits at start: "Name or service not known"); ${written('--host', escapeText(write, 200), listen.host, expect.unit)}`,
+    });
+    return findings;
+  }
   const host = listen.host?.value ?? ASGI_DEFAULT.host;
   const listens =
     listen.host === undefined

@@ -78,6 +78,19 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
     ]);
   });
 
+  it("a --host in brackets is an error, as uvicorn exits at start on it; gunicorn's [::]:PORT is its own form", async () => {
+    // uvicorn 0.54: `--host [::]` (or UVICORN_HOST=[::1]) "[Errno -2] Name or service not known", exit 3; `--host ::` listens on [::].
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --port 8000 --host [::]\n'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --host [::], an address in brackets, which uvicorn does not take (it exits at start: "Name or service not known"); write --host :: in its ExecStart=, ${RESTART}`,
+    ]);
+    expect(await apiResults(unit('Environment=UVICORN_HOST=[::1]\nExecStart=/usr/bin/uvicorn app:app --port 8000\n'))).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn no --host, so it reads UVICORN_HOST=[::1] at ${AT}:2, an address in brackets, which uvicorn does not take (it exits at start: "Name or service not known"); write --host 0.0.0.0 in its ExecStart= (over UVICORN_HOST), ${RESTART}`,
+    ]);
+    expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b [::]:8000 app:app\n'))).toEqual([
+      `ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`,
+    ]);
+  });
+
   it('a port uvicorn refuses is said so; a socket it is handed (--fd) says nothing; a Unix socket (--uds) no TCP port', async () => {
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port 80a\n'))).toEqual([
       `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port 80a: "80a" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; write --port 8000 in its ExecStart=, ${RESTART}`,
