@@ -14,7 +14,15 @@
 import { escapeText, type Service } from '@dsa110/ports';
 import { environmentDoubt, type ExecLine } from '@dsa110/ports/systemd';
 import type { EnvironmentSetting, Facts } from '../types.js';
-import { commandDoubt, daemonCommand, expandedArguments, type DaemonCommand, type ExpandedArgument, type VariableOrigin } from './references/daemon-command.js';
+import {
+  commandDoubt,
+  daemonCommand,
+  expandedArguments,
+  wordVariables,
+  type DaemonCommand,
+  type ExpandedArgument,
+  type VariableOrigin,
+} from './references/daemon-command.js';
 import type { PortReading } from './references/finding.js';
 
 export type AsgiServer = 'uvicorn' | 'gunicorn';
@@ -26,6 +34,8 @@ export interface GivenValue {
   readonly option: string;
   /** The unit variable the command line's word expanded (`--port ${CONTIMG_API_PORT}`). */
   readonly from?: VariableOrigin;
+  /** `from`'s word (`$PORT` alone, empty or set nowhere) gave no argument, so the option took the next word (`value`), or none (''). */
+  readonly dropped?: true;
   /** The unit's environment setting the server read it from, when it did not come from the command line. */
   readonly env?: EnvironmentSetting & { readonly variable: string };
 }
@@ -39,8 +49,14 @@ export interface UvicornListen {
   readonly fd?: GivenValue;
 }
 
-/** gunicorn's sockets: the binds it is given, or why they are not known here (a config file this check does not read). */
-export type GunicornListen = { readonly server: 'gunicorn'; readonly binds: readonly GivenValue[] } | { readonly server: 'gunicorn'; readonly unread: string };
+/**
+ * gunicorn's sockets: the binds it is given, or why they are not known here (a config file this check does not
+ * read). `reusePort` when it may open them with SO_REUSEPORT (--reuse-port, or a config file that may set it), with
+ * which two binds on one port do not refuse each other.
+ */
+export type GunicornListen =
+  | { readonly server: 'gunicorn'; readonly binds: readonly GivenValue[]; readonly reusePort?: true }
+  | { readonly server: 'gunicorn'; readonly unread: string };
 
 export type AsgiListen = UvicornListen | GunicornListen;
 
@@ -95,22 +111,32 @@ export function asgiServer(line: Pick<ExecLine, 'path' | 'argv'>, servers: reado
  * Pure: uvicorn's listen options from its arguments (click's reading) and its unit's `environment`; undefined
  * when it does not serve (`--help`, `--version`) or click refuses the line (an option with no value after it).
  */
-export function uvicornListen(args: readonly ExpandedArgument[], environment: ReadonlyMap<string, EnvironmentSetting>): UvicornListen | undefined {
+export function uvicornListen(
+  args: readonly ExpandedArgument[],
+  environment: ReadonlyMap<string, EnvironmentSetting>,
+  dropped: ReadonlyMap<number, VariableOrigin> = new Map(),
+): UvicornListen | undefined {
   const given: Partial<Record<(typeof UVICORN_LISTEN)[number], GivenValue>> = {};
   for (let index = 0; index < args.length; index++) {
-    const { value: word, from } = args[index]!;
+    const { value: word, from, word: at } = args[index]!;
     if (word === '--') break;
     if (word === '--help' || word === '--version') return undefined;
     if (!word.startsWith('--') || UVICORN_SWITCHES.has(word)) continue;
     const equals = word.indexOf('=');
     const option = equals < 0 ? word : word.slice(0, equals);
-    let value: ExpandedArgument | undefined = equals < 0 ? args[++index] : { value: word.slice(equals + 1), word: args[index]!.word, ...(from && { from }) };
-    if (value === undefined) return undefined;
     const name = UVICORN_LISTEN.find((each) => `--${each}` === option);
+    // `--port $PORT` with PORT empty or set nowhere: systemd drops the word, and click takes the next one (or none) for the value.
+    const vanished = equals < 0 && name !== undefined ? dropped.get(at + 1) : undefined;
+    let value: ExpandedArgument | undefined = equals < 0 ? args[++index] : { value: word.slice(equals + 1), word: at, ...(from && { from }) };
+    if (value === undefined && vanished !== undefined) value = { value: '', word: at + 1 };
+    if (value === undefined) return undefined;
     if (name === undefined) continue;
     // The variable the value came from: the value's own word (`--port ${X}`), or the option's (`$ARGS` holding `--port=7001`).
     value = { ...value, ...(value.from === undefined && from && { from }) };
-    given[name] = { value: value.value, option, ...(value.from && { from: value.from }) };
+    given[name] =
+      vanished !== undefined
+        ? { value: value.value, option, from: vanished, dropped: true }
+        : { value: value.value, option, ...(value.from && { from: value.from }) };
   }
   for (const name of UVICORN_LISTEN) {
     const variable = `UVICORN_${name.toUpperCase()}`;
@@ -122,16 +148,21 @@ export function uvicornListen(args: readonly ExpandedArgument[], environment: Re
   return { server: 'uvicorn', ...given };
 }
 
-/** What gunicorn's arguments give: its binds and its config file, the last -c winning. */
-function gunicornArguments(args: readonly Pick<ExpandedArgument, 'value' | 'from'>[]): { binds: GivenValue[]; config?: string } | undefined {
+/** What gunicorn's arguments give: its binds, its config file (the last -c winning), and whether --reuse-port is given. */
+function gunicornArguments(
+  args: readonly Pick<ExpandedArgument, 'value' | 'from'>[],
+): { binds: GivenValue[]; config?: string; reusePort: boolean } | undefined {
   const binds: GivenValue[] = [];
   let config: string | undefined;
+  let reusePort = false;
   for (let index = 0; index < args.length; index++) {
     const { value: word, from } = args[index]!;
     if (word === '--') break;
     if (['-h', '--help', '-v', '--version', '--check-config', '--print-config'].includes(word)) return undefined;
     const equals = word.indexOf('=');
     const long = word.startsWith('--') ? (equals < 0 ? word : word.slice(0, equals)) : undefined;
+    // A flag; argparse takes `--reu` and longer for it (--reload also starts `--re`).
+    if (long !== undefined && equals < 0 && long.length >= 5 && '--reuse-port'.startsWith(long)) reusePort = true;
     // argparse takes `--bi`, `--bin` for --bind (no other option starts so); -c and --config exactly.
     const bind = long !== undefined ? long.length >= 4 && '--bind'.startsWith(long) : word.startsWith('-b');
     const isConfig = long !== undefined ? long === '--config' : word.startsWith('-c');
@@ -146,7 +177,7 @@ function gunicornArguments(args: readonly Pick<ExpandedArgument, 'value' | 'from
     if (bind) binds.push({ value: value.value, option, ...((value.from ?? from) && { from: value.from ?? from }) });
     else config = value.value;
   }
-  return { binds, ...(config !== undefined && { config }) };
+  return { binds, ...(config !== undefined && { config }), reusePort };
 }
 
 /**
@@ -157,20 +188,27 @@ function gunicornArguments(args: readonly Pick<ExpandedArgument, 'value' | 'from
 export function gunicornListen(args: readonly ExpandedArgument[], environment: ReadonlyMap<string, EnvironmentSetting>): GunicornListen | undefined {
   const line = gunicornArguments(args);
   if (line === undefined) return undefined;
-  if (line.binds.length > 0) return { server: 'gunicorn', binds: line.binds };
   const cmdArgs = environment.get('GUNICORN_CMD_ARGS');
+  const quoted = cmdArgs !== undefined && /["'\\]/.test(cmdArgs.value);
+  const fromEnv =
+    cmdArgs === undefined || quoted
+      ? undefined
+      : gunicornArguments(
+          cmdArgs.value
+            .split(/\s+/)
+            .filter(Boolean)
+            .map((value) => ({ value })),
+        );
   let config = line.config;
+  // --reuse-port from any of its sources (a flag: none turns it off); a config file, not read here, may set it.
+  const reusePort = line.reusePort || fromEnv?.reusePort === true || quoted || config !== undefined || fromEnv?.config !== undefined;
+  const sockets = (binds: readonly GivenValue[]): GunicornListen => ({ server: 'gunicorn', binds, ...(reusePort && { reusePort }) });
+  if (line.binds.length > 0) return sockets(line.binds);
   if (cmdArgs !== undefined) {
-    if (/["'\\]/.test(cmdArgs.value)) return { server: 'gunicorn', unread: 'GUNICORN_CMD_ARGS is quoted, which this check does not split as gunicorn does' };
-    const fromEnv = gunicornArguments(
-      cmdArgs.value
-        .split(/\s+/)
-        .filter(Boolean)
-        .map((value) => ({ value })),
-    );
+    if (quoted) return { server: 'gunicorn', unread: 'GUNICORN_CMD_ARGS is quoted, which this check does not split as gunicorn does' };
     if (fromEnv === undefined) return undefined;
     const env = { ...cmdArgs, variable: 'GUNICORN_CMD_ARGS' };
-    if (fromEnv.binds.length > 0) return { server: 'gunicorn', binds: fromEnv.binds.map((bind) => ({ ...bind, env })) };
+    if (fromEnv.binds.length > 0) return sockets(fromEnv.binds.map((bind) => ({ ...bind, env })));
     config ??= fromEnv.config;
   }
   if (config !== undefined)
@@ -185,6 +223,26 @@ export function gunicornListen(args: readonly ExpandedArgument[], environment: R
     server: 'gunicorn',
     unread: `it gives no --bind, so gunicorn binds where gunicorn.conf.py in the directory it starts in says, when there is one, which this check does not read, else on ${fallback}`,
   };
+}
+
+/**
+ * The ExecStart= words that give the program no argument at all, by their index among the arguments as written (as
+ * ExpandedArgument's `word`), with the variable of each: a `$NAME` word alone whose variable is empty or set nowhere.
+ */
+function droppedWords(
+  command: DaemonCommand,
+  args: readonly ExpandedArgument[],
+  environment: ReadonlyMap<string, EnvironmentSetting>,
+): Map<number, VariableOrigin> {
+  const dropped = new Map<number, VariableOrigin>();
+  if (command.line.prefixes.includes(':')) return dropped;
+  command.line.words.slice(1).forEach((written, word) => {
+    const variables = wordVariables(written);
+    if (variables.length !== 1 || args.some((arg) => arg.word === word)) return;
+    const setting = environment.get(variables[0]!);
+    dropped.set(word, { variable: variables[0]!, written, ...(setting && { set: { file: setting.file, line: setting.line } }) });
+  });
+  return dropped;
 }
 
 /** The programs of `service`'s processes that this reading knows. */
@@ -214,8 +272,9 @@ export function asgiCommand(facts: Pick<Facts, 'units'>, service: Service): Asgi
     environmentDoubt(unit, server === 'uvicorn' ? UVICORN_LISTEN.map((name) => `UVICORN_${name.toUpperCase()}`) : ['GUNICORN_CMD_ARGS', 'PORT']) !== undefined
   )
     return undefined;
-  const args = expandedArguments(facts, command).slice(skip);
+  const all = expandedArguments(facts, command);
+  const args = all.slice(skip);
   const { environment } = unit;
-  const listen = server === 'uvicorn' ? uvicornListen(args, environment) : gunicornListen(args, environment);
+  const listen = server === 'uvicorn' ? uvicornListen(args, environment, droppedWords(command, all, environment)) : gunicornListen(args, environment);
   return listen === undefined ? undefined : { ...command, listen };
 }

@@ -4,6 +4,7 @@
 // its host to the service's access level (accessMismatch, the judgement every
 // reader of a listen address makes). Each finding at the ExecStart= line.
 import { escapeText, type Service } from '@dsa110/ports';
+import { addressBits, normalizeAddress } from '@dsa110/ports/system';
 import { portWords } from './references.js';
 import { ASGI_DEFAULT, PYTHON_PORT, type AsgiCommand, type GivenValue } from './asgi-command.js';
 import { commandAt } from './references/daemon-command.js';
@@ -28,6 +29,11 @@ interface Expectation {
 function shown(given: GivenValue): string {
   if (given.env !== undefined) return `${given.env.variable}=${escapeText(given.env.value, 200)} at ${escapeText(`${given.env.file}:${given.env.line}`, 500)}`;
   const from = given.from;
+  if (given.dropped && from !== undefined) {
+    const unset = from.set === undefined ? 'set nowhere' : `empty at ${escapeText(`${from.set.file}:${from.set.line}`, 500)}`;
+    const took = given.value === '' ? 'no value' : `the next word, ${escapeText(given.value, 200)}`;
+    return `${given.option} ${escapeText(from.written, 200)} (${unset}), a word systemd drops, so ${given.option} takes ${took}`;
+  }
   const origin =
     from === undefined
       ? ''
@@ -37,10 +43,11 @@ function shown(given: GivenValue): string {
   return `${given.option} ${escapeText(given.value, 200)}${origin}`;
 }
 
-/** Where to write an option: in ExecStart=, which wins over the server's environment variables. */
-function written(option: string, value: string, given: GivenValue | undefined, unit: string): string {
+/** Where to write an option: in ExecStart=, which wins over the server's environment variables; `instead` of what it gives (two binds or more). */
+function written(option: string, value: string, given: GivenValue | undefined, unit: string, instead?: readonly string[]): string {
   const also = given?.env !== undefined ? ` (over ${given.env.variable})` : '';
-  return `write ${option} ${value} in its ExecStart=${also}, then systemctl daemon-reload and restart ${escapeText(unit, 200)}`;
+  const replacing = instead === undefined ? '' : ` in place of ${listed(instead)}`;
+  return `write ${option} ${value} in its ExecStart=${replacing}${also}, then systemctl daemon-reload and restart ${escapeText(unit, 200)}`;
 }
 
 /** Pure: uvicorn's port and host, held to `expect`. */
@@ -76,6 +83,23 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
       message: `${said}, but ${expect.name} uses port ${expect.port}; ${fixPort}${orRegistry(registryInstead(expect, port))}`,
     });
   }
+  // A port uvicorn refuses: it does not start, so where it would listen is moot.
+  if (listen.port !== undefined && port === undefined) return findings;
+  // uvicorn hands --host to getaddrinfo as it is: `[::]` is no name it resolves, and it exits at start (uvicorn 0.54).
+  if (listen.host !== undefined && /[[\]]/.test(listen.host.value)) {
+    const bare = listen.host.value.replace(/^\[(.*)\]$/, '$1');
+    const reach = hostReach(bare.toLowerCase());
+    const write = reach !== undefined && !/[[\]]/.test(bare) && accessMismatch(reach, expect.service, '', '') === undefined ? bare : expect.host;
+    const said =
+      listen.host.env !== undefined
+        ? `its ExecStart= gives uvicorn no --host, so it reads ${shown(listen.host)}`
+        : `its ExecStart= gives uvicorn ${shown(listen.host)}`;
+    findings.push({
+      severity: 'error',
+      message: `${said}, an address in brackets, which uvicorn does not take (it exits at start: "Name or service not known"); ${written('--host', escapeText(write, 200), listen.host, expect.unit)}`,
+    });
+    return findings;
+  }
   const host = listen.host?.value ?? ASGI_DEFAULT.host;
   const listens =
     listen.host === undefined
@@ -100,7 +124,46 @@ function gunicornAddress(value: string): { unix: string } | { fd: string } | { h
   return { host: address === '' ? '0.0.0.0' : address, port: String(ASGI_DEFAULT.port) };
 }
 
-/** Pure: gunicorn's binds, held to `expect`: one on the service's port, and each such one's host to its access level. */
+/** A TCP bind of gunicorn's, read: as given, its host, and its port (undefined for one gunicorn refuses). */
+interface TcpBind {
+  readonly given: GivenValue;
+  readonly host: string;
+  readonly portText: string;
+  readonly port: number | undefined;
+}
+
+/**
+ * The address gunicorn binds a host to, for telling two binds apart: an address as its bits (`::ffff:127.0.0.1` is
+ * 127.0.0.1), `localhost` as 127.0.0.1 (gunicorn opens an IPv4 socket for any host that is not IPv6), another name as written.
+ */
+function boundAs(host: string): { key: string; family: 4 | 6; every: boolean } {
+  const bare = host === '' ? '0.0.0.0' : host.toLowerCase() === 'localhost' ? '127.0.0.1' : host.toLowerCase();
+  const bits = addressBits(normalizeAddress(bare));
+  const family = bits?.family ?? (bare.includes(':') ? 6 : 4);
+  return { key: bits === undefined ? bare : `${bits.family}:${bits.value}`, family, every: bits?.value === 0n };
+}
+
+/**
+ * Whether Linux refuses the second of two sockets on one port (without SO_REUSEPORT): the same address twice, or one
+ * on every address beside any other of its family; gunicorn's `::` takes IPv4 too (it leaves IPV6_V6ONLY off), so
+ * it refuses any other (checked with gunicorn 26: `-b [::]:P -b 127.0.0.1:P`, Address already in use).
+ */
+function refuse(one: TcpBind, other: TcpBind): boolean {
+  const [a, b] = [boundAs(one.host), boundAs(other.host)];
+  const covers = (wide: typeof a, narrow: typeof a) => wide.every && (wide.family === 6 || narrow.family === 4);
+  return a.key === b.key || covers(a, b) || covers(b, a);
+}
+
+/** `A`, `A and B`, `A, B and C`. */
+function listed(words: readonly string[]): string {
+  return words.length < 2 ? (words[0] ?? '') : `${words.slice(0, -1).join(', ')} and ${words.at(-1)}`;
+}
+
+/**
+ * Pure: gunicorn's binds, held to `expect`: one on the service's port; no two on one port that gunicorn cannot both
+ * open (it then exits: Address already in use); and where those on the service's port accept connections from,
+ * together, to its access level (127.0.0.1 beside 10.0.0.5 reaches other hosts).
+ */
 function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' } }, expect: Expectation): Omit<Finding, 'line'>[] | undefined {
   const { listen } = command;
   const name = expect.service.name;
@@ -113,29 +176,84 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
   // A socket it is handed: where, its line does not say.
   if (binds.some(({ address }) => 'fd' in address)) return undefined;
   const findings: Omit<Finding, 'line'>[] = [];
-  const tcp = binds.flatMap(({ given, address }) => ('port' in address ? [{ given, ...address }] : []));
-  const fix = (what: GivenValue) => written(what.option.startsWith('--') ? '--bind' : '-b', bind, what.env === undefined ? undefined : what, expect.unit);
-  for (const { given, port } of tcp) {
-    if (PYTHON_PORT.port(port) === undefined)
-      findings.push({
-        severity: 'error',
-        message: `its ExecStart= gives gunicorn ${shown(given)}: ${notAPort(port, { ...PYTHON_PORT, program: 'gunicorn' })}, so gunicorn exits at start; ${fix(given)}`,
-      });
-  }
-  const onPort = tcp.filter(({ port }) => PYTHON_PORT.port(port) === expect.port);
+  const tcp: TcpBind[] = binds.flatMap(({ given, address }) =>
+    'port' in address ? [{ given, host: address.host, portText: address.port, port: PYTHON_PORT.port(address.port) }] : [],
+  );
+  const optionOf = (what: GivenValue) => (what.option.startsWith('--') ? '--bind' : '-b');
+  const fix = (what: GivenValue, instead?: readonly GivenValue[]) =>
+    written(optionOf(what), bind, what.env === undefined ? undefined : what, expect.unit, instead && instead.length > 1 ? instead.map(shown) : undefined);
+  for (const { given, portText } of tcp.filter(({ port }) => port === undefined))
+    findings.push({
+      severity: 'error',
+      message: `its ExecStart= gives gunicorn ${shown(given)}: ${notAPort(portText, { ...PYTHON_PORT, program: 'gunicorn' })}, so gunicorn exits at start; ${fix(given)}`,
+    });
+  let onPort = tcp.filter(({ port }) => port === expect.port);
   if (findings.length === 0 && onPort.length === 0) {
     const first = listen.binds[0]!;
     const said = tcp.length === 0 ? `binds ${listen.binds.map(shown).join(', ')}, no TCP port` : `binds ${listen.binds.map(shown).join(', ')}`;
-    const other = tcp.length === 1 ? PYTHON_PORT.port(tcp[0]!.port) : undefined;
+    const other = tcp.length === 1 ? tcp[0]!.port : undefined;
     findings.push({
       severity: 'error',
       message: `its ExecStart= gives gunicorn ${said}, but ${expect.name} uses port ${expect.port}; ${fix(first)}${orRegistry(registryInstead(expect, other))}`,
     });
   }
-  for (const { given, host } of onPort) {
-    const wrongReach = accessMismatch(hostReach(host.toLowerCase()), expect.service, `${shown(given)} in its ExecStart=`, fix(given));
-    if (wrongReach !== undefined) findings.push({ severity: 'error', message: wrongReach });
-  }
+  const restart = `then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
+  // Two binds on one port that refuse each other: gunicorn retries, then exits.
+  let refusedOnPort = false;
+  if (listen.reusePort !== true)
+    for (const port of new Set(tcp.flatMap(({ port }) => (port === undefined ? [] : [port])))) {
+      const same = tcp.filter((each) => each.port === port);
+      const refused = same.filter((each, index) => same.some((other, at) => at !== index && refuse(each, other)));
+      if (refused.length === 0) continue;
+      // A bind on every address that refuses another address (0.0.0.0 twice is one address twice).
+      const every = refused.find(
+        (each) => boundAs(each.host).every && same.some((other) => boundAs(other.host).key !== boundAs(each.host).key && refuse(each, other)),
+      );
+      // One address twice (none on every address): one goes, and the rest is judged as it then stands.
+      if (every === undefined) {
+        const twice = refused.filter((each, index) => refused.findIndex((other) => boundAs(other.host).key === boundAs(each.host).key) === index);
+        for (const { given } of twice)
+          findings.push({
+            severity: 'error',
+            message: `its ExecStart= gives gunicorn ${shown(given)} twice, so gunicorn cannot open both (Address already in use) and exits at start; remove one of them from its ExecStart=, ${restart}`,
+          });
+        continue;
+      }
+      refusedOnPort ||= port === expect.port;
+      const instead =
+        port === expect.port
+          ? fix(
+              every.given,
+              same.map(({ given }) => given),
+            )
+          : `remove ${listed(same.filter((each) => each !== every).map(({ given }) => shown(given)))} from its ExecStart=, ${restart}`;
+      findings.push({
+        severity: 'error',
+        message: `its ExecStart= gives gunicorn ${listed(refused.map(({ given }) => shown(given)))}, but ${shown(every.given)} takes port ${port} on every address, so gunicorn cannot open them all (Address already in use) and exits at start; ${instead}`,
+      });
+    }
+  if (refusedOnPort || onPort.length === 0) return findings;
+  // Where it accepts connections on the service's port: from every address or another host when any bind does.
+  onPort = onPort.filter((each, index) => onPort.findIndex((other) => boundAs(other.host).key === boundAs(each.host).key) === index);
+  const reaches = onPort.map(({ host }) => hostReach(host.toLowerCase()));
+  const reach = (['every', 'address', undefined] as const).find((each) => reaches.includes(each)) ?? 'loopback';
+  const local = expect.host !== '0.0.0.0';
+  const beyond = onPort.filter((_, index) => reaches[index] === 'every' || reaches[index] === 'address');
+  const subject = local ? beyond : onPort;
+  // For a localhost service, the binds beyond loopback go; one on loopback already there stays.
+  const remedy =
+    local && beyond.length < onPort.length && reaches.every((each) => each !== undefined)
+      ? `remove ${listed(beyond.map(({ given }) => shown(given)))} from its ExecStart=, ${restart}`
+      : fix(
+          subject[0]!.given,
+          onPort.map(({ given }) => given),
+        );
+  const listens =
+    subject.length === 1
+      ? `${shown(subject[0]!.given)} in its ExecStart=`
+      : `gunicorn with ${listed(subject.map(({ given }) => shown(given)))} in its ExecStart=`;
+  const wrongReach = accessMismatch(reach, expect.service, listens, remedy);
+  if (wrongReach !== undefined) findings.push({ severity: 'error', message: wrongReach });
   return findings;
 }
 

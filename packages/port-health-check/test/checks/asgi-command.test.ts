@@ -68,6 +68,29 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
     ]);
   });
 
+  it('--port $CONTIMG_API_PORT set nowhere: systemd drops the word, and --port takes the next one; said once, naming the variable', async () => {
+    // uvicorn 0.54: `--port --host 0.0.0.0` exits 2 ("'--host' is not a valid integer"); `--port` last, "requires an argument".
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --port $CONTIMG_API_PORT --host 0.0.0.0\n'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port $CONTIMG_API_PORT (set nowhere), a word systemd drops, so --port takes the next word, --host: "--host" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; write --port 8000 in its ExecStart=, ${RESTART}`,
+    ]);
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port $CONTIMG_API_PORT\n'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port $CONTIMG_API_PORT (set nowhere), a word systemd drops, so --port takes no value: "" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; write --port 8000 in its ExecStart=, ${RESTART}`,
+    ]);
+  });
+
+  it("a --host in brackets is an error, as uvicorn exits at start on it; gunicorn's [::]:PORT is its own form", async () => {
+    // uvicorn 0.54: `--host [::]` (or UVICORN_HOST=[::1]) "[Errno -2] Name or service not known", exit 3; `--host ::` listens on [::].
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --port 8000 --host [::]\n'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --host [::], an address in brackets, which uvicorn does not take (it exits at start: "Name or service not known"); write --host :: in its ExecStart=, ${RESTART}`,
+    ]);
+    expect(await apiResults(unit('Environment=UVICORN_HOST=[::1]\nExecStart=/usr/bin/uvicorn app:app --port 8000\n'))).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn no --host, so it reads UVICORN_HOST=[::1] at ${AT}:2, an address in brackets, which uvicorn does not take (it exits at start: "Name or service not known"); write --host 0.0.0.0 in its ExecStart= (over UVICORN_HOST), ${RESTART}`,
+    ]);
+    expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b [::]:8000 app:app\n'))).toEqual([
+      `ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`,
+    ]);
+  });
+
   it('a port uvicorn refuses is said so; a socket it is handed (--fd) says nothing; a Unix socket (--uds) no TCP port', async () => {
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port 80a\n'))).toEqual([
       `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port 80a: "80a" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; write --port 8000 in its ExecStart=, ${RESTART}`,
@@ -89,6 +112,30 @@ describe("gunicorn's binds, from its unit's ExecStart=", () => {
     ]);
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b127.0.0.1:8000 app:app\n'))).toEqual([
       `error: api (8000): ${AT}:2: -b 127.0.0.1:8000 in its ExecStart= accepts connections from this host only, but the registry says FastAPI is access: private (every address; the firewall narrows it); write -b 0.0.0.0:8000 in its ExecStart=, ${RESTART}, or give FastAPI access: localhost in the registry`,
+    ]);
+  });
+
+  it('its binds on the port are judged together; two that refuse each other (every address beside another, one address twice) are an error, unless --reuse-port', async () => {
+    // gunicorn 26 on loopback ports: -b 127.0.0.1:P -b 127.0.0.2:P listens on both; -b 127.0.0.1:P -b 0.0.0.0:P,
+    // 0.0.0.0:P twice, 0.0.0.0:P beside [::]:P, [::]:P beside 127.0.0.1:P: "[Errno 98] Address already in use", then it
+    // exits; 0.0.0.0:P beside [::1]:P, and any of them with --reuse-port: it listens.
+    const gunicorn = (binds: string) => unit(`ExecStart=/opt/venv/bin/gunicorn ${binds} app:app\n`);
+    const ok = [`ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`];
+    expect(await apiResults(gunicorn('--bind 127.0.0.1:8000 --bind 10.0.0.5:8000'))).toEqual(ok);
+    expect(await apiResults(gunicorn('-b 0.0.0.0:8000 -b [::1]:8000'))).toEqual(ok);
+    expect(await apiResults(gunicorn('--reuse-port -b 127.0.0.1:8000 -b 0.0.0.0:8000'))).toEqual(ok);
+    expect(await apiResults(gunicorn('-b 127.0.0.1:8000 -b 0.0.0.0:8000'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn -b 127.0.0.1:8000 and -b 0.0.0.0:8000, but -b 0.0.0.0:8000 takes port 8000 on every address, so gunicorn cannot open them all (Address already in use) and exits at start; write -b 0.0.0.0:8000 in its ExecStart= in place of -b 127.0.0.1:8000 and -b 0.0.0.0:8000, ${RESTART}`,
+    ]);
+    expect(await apiResults(gunicorn('-b [::]:8000 -b localhost:8000'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn -b [::]:8000 and -b localhost:8000, but -b [::]:8000 takes port 8000 on every address, so gunicorn cannot open them all (Address already in use) and exits at start; write -b 0.0.0.0:8000 in its ExecStart= in place of -b [::]:8000 and -b localhost:8000, ${RESTART}`,
+    ]);
+    expect(await apiResults(gunicorn('-b 0.0.0.0:8000 -b 0.0.0.0:8000'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn -b 0.0.0.0:8000 twice, so gunicorn cannot open both (Address already in use) and exits at start; remove one of them from its ExecStart=, ${RESTART}`,
+    ]);
+    // Loopback only on every bind, for a private service: one bind on every address in place of them.
+    expect(await apiResults(gunicorn('-b 127.0.0.1:8000 -b [::1]:8000'))).toEqual([
+      `error: api (8000): ${AT}:2: gunicorn with -b 127.0.0.1:8000 and -b [::1]:8000 in its ExecStart= accepts connections from this host only, but the registry says FastAPI is access: private (every address; the firewall narrows it); write -b 0.0.0.0:8000 in its ExecStart= in place of -b 127.0.0.1:8000 and -b [::1]:8000, ${RESTART}, or give FastAPI access: localhost in the registry`,
     ]);
   });
 

@@ -36,7 +36,7 @@ export function nginxLoadFinding(load: NginxLoad | undefined, path: string): Fin
   }
   if ('mainUnread' in load) {
     const main = printedShellWord(load.mainUnread.path);
-    const named = load.mainUnread.at === undefined ? `nginx's main configuration, ${main},` : `the main configuration this command names (-c ${main})`;
+    const named = load.mainUnread.at === undefined ? `nginx's main configuration ${main}` : `the main configuration this command names (-c ${main})`;
     return {
       ...(load.mainUnread.at ?? { line: 0 }),
       severity: 'unknown',

@@ -38,8 +38,12 @@ const READ: readonly string[] = ['config.file', 'web.listen-address', 'web.confi
 /** A flag as Prometheus gets it: its value, and the variable whose expansion gave it, where one did. */
 export interface CommandFlag {
   readonly value: string;
-  /** `$ARGS` (or `${ARGS}`) and where the unit's environment sets it (an EnvironmentFile= line, an Environment=); undefined for a word of the ExecStart= line itself. */
-  readonly from?: { readonly variable: string; readonly file: string; readonly line: number };
+  /**
+   * The variable and where the unit's environment sets it (an EnvironmentFile= line, an Environment=), with the reference
+   * as the ExecStart= word writes it (VariableOrigin's `written`: `$ARGS`, split into words, or `${ARGS}`, in a word,
+   * one argument); undefined for a word of the ExecStart= line itself.
+   */
+  readonly from?: { readonly variable: string; readonly written: string; readonly file: string; readonly line: number };
   /**
    * Given as `--flag VALUE` with the two words from different places: the line's own `--web.listen-address` before
    * `$ARGS`, whose first word is then its value (`from`). Neither is a flag of the ARGS file as its reader sees it,
@@ -88,7 +92,7 @@ export function prometheusCommand(facts: Pick<Facts, 'units'>, service: Service)
   // Word by word, as the unit model expands the line (expandedArguments), so each argv word knows the variable it came from.
   const words = expandedArguments(facts, command).map((argument): ExpandedFlagWord => {
     const set = argument.from?.set;
-    const from = set && { variable: argument.from!.variable, file: set.file, line: set.line };
+    const from = set && { variable: argument.from!.variable, written: argument.from!.written, file: set.file, line: set.line };
     return { value: argument.value, word: argument.word, ...(from && { from }) };
   });
   const read = kingpinFlags(words);
@@ -181,14 +185,19 @@ function writtenIn(flag: CommandFlag | undefined): string {
 /**
  * The fix that gives flag `name` the value `value`: `fix` (`write --name=VALUE in ARGS at FILE:LINE`), unless the flag is
  * apart from its value (`--web.listen-address $ARGS`): then the value is written where it is, ARGS's first word (a
- * `--web.listen-address=...` in ARGS would follow the bare flag, which kingpin then refuses), or the line's word after it.
+ * `--web.listen-address=...` in ARGS would follow the bare flag, which kingpin then refuses), or all of ARGS for
+ * `${ARGS}` (in a word, systemd hands it over as one argument, spaces and all), or the line's word after it.
  */
 function valueFix(name: PrometheusFlag, value: string, flag: CommandFlag | undefined, fix: string): string {
   if (flag?.apart !== true) return fix;
   const shown = escapeText(value, 500);
-  return flag.from === undefined
-    ? `write ${shown} for the word after --${name} in its ExecStart=, its value`
-    : `make ${flag.from.variable} at ${escapeText(`${flag.from.file}:${flag.from.line}`, 500)} start with ${shown} (the --${name} before $${flag.from.variable} in its ExecStart= takes its first word as its value)`;
+  if (flag.from === undefined) return `write ${shown} for the word after --${name} in its ExecStart=, its value`;
+  const { variable, written } = flag.from;
+  const where = `${variable} at ${escapeText(`${flag.from.file}:${flag.from.line}`, 500)}`;
+  const before = `the --${name} before ${escapeText(written, 200)} in its ExecStart=`;
+  return written === `$${variable}`
+    ? `make ${where} start with ${shown} (${before} takes its first word as its value)`
+    : `make ${where} exactly ${shown} (${before} takes all of it as its value: systemd hands ${escapeText(written, 200)} in a word over as one argument, not split into words)`;
 }
 
 /**
@@ -202,7 +211,7 @@ function valuelessFinding(command: PrometheusCommand, value: string): Finding {
   return {
     ...commandAt(command),
     severity: 'error',
-    message: `Prometheus's command line gives --${name}${from === undefined ? '' : ` (from $${from.variable})`} no value (${why}), which Prometheus refuses ("expected argument for flag '--${name}'") and exits at start; ${
+    message: `Prometheus's command line gives --${name}${from === undefined ? '' : ` (from ${escapeText(from.written, 200)})`} no value (${why}), which Prometheus refuses ("expected argument for flag '--${name}'") and exits at start; ${
       // The flag given whole right after it (`--web.listen-address $ARGS`, ARGS holding `--web.listen-address=...`): the bare one is the one too many.
       next?.value.startsWith(`--${name}=`) ? `remove the bare --${name} ${where}` : `write --${name}=${value} ${where}`
     }`,
@@ -211,7 +220,7 @@ function valuelessFinding(command: PrometheusCommand, value: string): Finding {
 
 /** The variable a flag's word comes from, for a message: `$ARGS, set at FILE:LINE`; undefined for the line's own word. */
 function setBy(flag: CommandFlag): string | undefined {
-  return flag.from === undefined ? undefined : `$${flag.from.variable}, set at ${escapeText(`${flag.from.file}:${flag.from.line}`, 500)}`;
+  return flag.from === undefined ? undefined : `${escapeText(flag.from.written, 200)}, set at ${escapeText(`${flag.from.file}:${flag.from.line}`, 500)}`;
 }
 
 /** Where a flag's word comes from, after its value in a message: ` (from $ARGS, set at FILE:LINE)`, nothing for the line's own. */

@@ -648,14 +648,27 @@ function listenFindings(
     port === undefined
       ? `no port (Redis's default, ${REDIS_DEFAULT_PORT})`
       : `${port.given !== undefined ? commandWords(port.given, port.from) : `port ${escapeText(plain, 200)}`} (${settingAt(port, self)})`;
-  if (plain === tls)
+  if (plain === tls) {
+    const twice = `Redis listens on ${escapeText(tls, 200)} twice, plain and with TLS, so it fails to start ("Address already in use")${otherwise}`;
+    // A --port of the command line beside the file's tls-port: the option, which wins over the file, is the one to change.
+    if (port?.given !== undefined && tlsPort.given === undefined)
+      return [
+        {
+          file: port.file,
+          line: port.line,
+          ...(port.column !== undefined && { column: port.column }),
+          severity,
+          message: `${commandWords(port.given, port.from)} and tls-port ${escapeText(tls, 200)} (${settingAt(tlsPort, self)}): ${twice}; ${optionFix('--port', '0 (TLS only) or another port', port.from)}`,
+        },
+      ];
     return [
       {
         ...place,
         severity,
-        message: `${writtenTls} and ${writtenPlain}: Redis listens on ${escapeText(tls, 200)} twice, plain and with TLS, so it fails to start ("Address already in use")${otherwise}; give port another number, or 0 for TLS only`,
+        message: `${writtenTls} and ${writtenPlain}: ${twice}; give ${port?.given !== undefined ? '--port' : 'port'} another number, or 0 for TLS only`,
       },
     ];
+  }
   if (tls === String(expect.port) || plain === String(expect.port)) return [];
   // Of an option, fixed on the command line; the registry is offered the TLS port only where it is the one port.
   const tlsFix = (instead?: RegistryInstead) =>

@@ -278,4 +278,23 @@ describe('a main configuration this check cannot read', () => {
       ).toEqual([['unknown', `nginx (80): ${expected}, even to root, so whether nginx loads this file is not checked`]]);
     },
   );
+
+  it.skipIf(root && !hasCommand('setpriv', ['--version']))(
+    `is said of nginx's own /etc/nginx/nginx.conf without a -c, named plainly${root ? '' : ' [as this user, in-process]'}`,
+    async () => {
+      const files = { 'etc/nginx/nginx.conf': { text: NGINX_CONF, mode: 0o000 } };
+      const expected = "this check cannot read nginx's main configuration /etc/nginx/nginx.conf: permission denied";
+      if (!root) {
+        expect(await nginxResults(files)).toEqual([expect.stringContaining(expected)]);
+        return;
+      }
+      const tree = writeTree(tempDir(), { [SITE.slice(1)]: site.text, ...files });
+      const bin = join(import.meta.dirname, '../../../bin/port-health-check.js');
+      const drop = ['--inh-caps=-dac_override,-dac_read_search', '--bounding-set=-dac_override,-dac_read_search'];
+      const args = [bin, '--root', tree, '--service', 'nginx', '--no-firewall', '--json'];
+      const run = spawnSync('setpriv', [...drop, process.execPath, ...args], { encoding: 'utf8', env: { ...process.env, DSA110_PORTS_CACHE: 'off' } });
+      const report = JSON.parse(run.stdout) as { checks: { check: string; severity: string; reason: string }[] };
+      expect(report.checks.filter((result) => result.check === 'references').map((result) => result.reason)).toEqual([expect.stringContaining(expected)]);
+    },
+  );
 });

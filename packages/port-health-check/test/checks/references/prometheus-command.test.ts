@@ -43,7 +43,7 @@ describe("Prometheus's command line", () => {
     const facts = await gather({ registry, root, services: [registry.service('prometheus')] });
     const command = prometheusCommand(facts, registry.service('prometheus'));
     expect(command?.line.argv).toEqual(['/usr/bin/prometheus', '--config.file', '/etc/prometheus/alt.yml', '--web.listen-address=:9091']);
-    const from = { variable: 'ARGS', file: '/etc/default/prometheus', line: 2 };
+    const from = { variable: 'ARGS', written: '$ARGS', file: '/etc/default/prometheus', line: 2 };
     expect(command?.flags).toEqual({
       'config.file': [{ value: '/etc/prometheus/alt.yml', from }],
       'web.listen-address': [{ value: ':9091', from }],
@@ -148,6 +148,18 @@ describe("Prometheus's command line", () => {
     ]);
   });
 
+  it('takes all of ${ARGS} in a word (one argument, not split) for the value of the flag before it, and says so, quoting it as written', async () => {
+    const listen = (args: string) => ({ [UNIT]: DEBIAN_UNIT.replace('$ARGS', '--web.listen-address ${ARGS}'), 'etc/default/prometheus': `ARGS="${args}"\n` });
+    const reaches =
+      "warning prometheus (9090): /lib/systemd/system/prometheus.service:4: the ARGS of /etc/default/prometheus do not reach Prometheus: this ExecStart= passes them as ${ARGS}, which systemd hands Prometheus as one argument, not split into words (only a word that is $ARGS alone is), so this check holds Prometheus's command line instead of that file; write $ARGS, a word of its own, for ${ARGS}, or remove the prometheus-args entry from Prometheus's configs: in the registry";
+    // Following the advice (ARGS exactly the address) passes, but for the warning that the file's ARGS are no words of their own.
+    expect(await findings(listen('127.0.0.1:9090'))).toEqual([]);
+    expect(await findings(listen('127.0.0.1:9090 --web.page-title=x'))).toEqual([
+      reaches,
+      `warning prometheus (9090): ${AT}: --web.listen-address=127.0.0.1:9090 --web.page-title=x (from \${ARGS}, set at /etc/default/prometheus:1): "9090 --web.page-title=x" is not a port (1 to 65535), so Prometheus cannot listen there and exits at start; make ARGS at /etc/default/prometheus:1 exactly 127.0.0.1:9090 (the --web.listen-address before \${ARGS} in its ExecStart= takes all of it as its value: systemd hands \${ARGS} in a word over as one argument, not split into words)`,
+    ]);
+  });
+
   it("says once what the ARGS file that reaches Prometheus says wrong, at the file's line", async () => {
     expect(await findings({ 'etc/default/prometheus': 'ARGS="--web.listen-address=127.0.0.1:9091"\n' })).toEqual([
       'error prometheus (9090): /etc/default/prometheus:1:28: --web.listen-address=127.0.0.1:9091, but the registry says Prometheus uses port 9090; write the ARGS line `ports snippet prometheus-args` prints, or give Prometheus port: 9091 in the registry',
@@ -188,7 +200,7 @@ describe(`\${ARGS}, which systemd does not split`, () => {
     const braced = { [UNIT]: DEBIAN_UNIT.replace('$ARGS', `--config.file=/etc/prometheus/prometheus.yml \${ARGS}`) };
     expect(await findings({ ...braced, 'etc/default/prometheus': 'ARGS="--web.listen-address=127.0.0.1:9090 --web.enable-lifecycle"\n' })).toEqual([
       `warning prometheus (9090): ${AT}: the ARGS of /etc/default/prometheus do not reach Prometheus: this ExecStart= passes them as \${ARGS}, which systemd hands Prometheus as one argument, not split into words (only a word that is $ARGS alone is), so this check holds Prometheus's command line instead of that file; write $ARGS, a word of its own, for \${ARGS}, or remove the prometheus-args entry from Prometheus's configs: in the registry`,
-      expect.stringContaining(`${AT}: --web.listen-address=127.0.0.1:9090 --web.enable-lifecycle (from $ARGS, set at /etc/default/prometheus:1): `),
+      expect.stringContaining(`${AT}: --web.listen-address=127.0.0.1:9090 --web.enable-lifecycle (from \${ARGS}, set at /etc/default/prometheus:1): `),
     ]);
     // One word, as the snippet writes it: the same split or not, so it reaches Prometheus as written.
     expect(await findings(braced)).toEqual([]);

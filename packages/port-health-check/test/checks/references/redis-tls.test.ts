@@ -101,6 +101,14 @@ describe("--tls-port on redis-server's command line, read as --port is", () => {
     ]);
   });
 
+  it("a --port on the file's tls-port: the error at the ExecStart= line, whose option wins, saying to change it there", async () => {
+    // redis-server 7.0 with `tls-port 26379` in its file and `--port 26379`: "Address already in use", it aborts.
+    expect(await redisProblems({ ...conf('tls-port 6379\nport 0\n'), ...unit('--port 6379') })).toEqual([
+      `error: redis (6379): ${AT}:2: --port 6379 in ExecStart= and tls-port 6379 (${CONF}:2): Redis listens on 6379 twice, plain and with TLS, so it fails to start ("Address already in use"); make it --port 0 (TLS only) or another port`,
+    ]);
+    expect(await redisProblems({ ...conf('tls-port 6379\nport 0\n'), ...unit('--port 0') })).toEqual([]);
+  });
+
   it('with the file not there: a --port 0 may leave a tls-port of the file serving, so it is unknown; with --tls-port too, judged', async () => {
     expect(await redisProblems(unit('--port 0 --tls-port 6379'))).toEqual([
       expect.stringMatching(/^unknown: redis \(6379\): cannot check redis-conf \/etc\/redis\/redis\.conf under .*: no such file$/),
