@@ -61,8 +61,13 @@ async function startSwapper(a: string, b: string): Promise<ChildProcess> {
   return child;
 }
 
-/** Run `write` TRIES times while `race/ne` and `race/lnk` are swapped; how many writes went through. */
+/**
+ * Run `write` once with nothing swapped (it must go through: a writer that refuses everything would pass the rest),
+ * then TRIES times while `race/ne` and `race/lnk` are swapped; how many of those went through. How many do depends on
+ * the machine's load (under CI's, every one may meet a swap and be refused): only where they land is asserted.
+ */
 async function underSwaps(ne: string, write: () => void): Promise<number> {
+  write();
   const swapper = await startSwapper(ne, join(ne, '../lnk'));
   let written = 0;
   try {
@@ -92,9 +97,8 @@ describe.skipIf(!isRoot)(
     it('writeOutputFile (port-health-check --output, ports docs) never writes into the directory swapped in', { timeout: 20_000 }, async () => {
       const name = 'dsa110_ports.prom';
       const { ne, rootonly } = raceTree(name);
-      const written = await underSwaps(ne, () => writeOutputFile(join(ne, name), 'report\n'));
+      await underSwaps(ne, () => writeOutputFile(join(ne, name), 'report\n'));
       expectUntouched(rootonly, name);
-      expect(written).toBeGreaterThan(0);
     });
 
     it('writeGeneratedFiles (ports systemd, ports monitoring, ports firewall --out) never writes nor makes a directory in the one swapped in', {
@@ -104,7 +108,7 @@ describe.skipIf(!isRoot)(
       const { ne, rootonly } = raceTree(name);
       let turn = 0;
       // A new directory each time too (made, then the file in it), and the file in ne/ itself.
-      const written = await underSwaps(ne, () =>
+      await underSwaps(ne, () =>
         writeGeneratedFiles(
           '',
           [
@@ -115,7 +119,6 @@ describe.skipIf(!isRoot)(
         ),
       );
       expectUntouched(rootonly, name);
-      expect(written).toBeGreaterThan(0);
     });
   },
 );
