@@ -5,6 +5,7 @@
 // (several ms) for a command that must start about as fast as `node -e 0`.
 import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { FileReadError, readFileBytes } from '../files/index.js';
+import { statOrUndefined } from '../files/read.js';
 import { hostPath, resolveInRoot } from '../files/root.js';
 import { MAX_UNIT_BYTES } from '../limits.js';
 import { join, posix } from 'node:path';
@@ -1116,15 +1117,6 @@ function listDropIns(root: string, path: string, unreadable: Unreadable): string
 /** Why a drop-in that is a socket is skipped (skippedDropInProblem says to remove it: there is no link to fix). */
 export const SOCKET_DROP_IN = 'it is a socket, which nobody can open as a file';
 
-/** Whether `path` (links followed) is a socket. */
-function isSocket(path: string): boolean {
-  try {
-    return statSync(path).isSocket();
-  } catch {
-    return false;
-  }
-}
-
 /** What readConfig reads: a drop-in, with the bytes of its name; else a unit file, with the path of a copy lower in the search path that systemd does not read. */
 type ConfigRole = { readonly dropInName: Uint8Array; readonly hides?: string | undefined } | { readonly shadowed: string | undefined };
 
@@ -1169,7 +1161,7 @@ function readConfig(root: string, relative: string, unreadable: Unreadable, role
     // it and goes on (unit_load_dropin() passes config_parse() no flags: not even a warning), and the unit loads. A
     // certainty, not an unknown; a drop-in of its name lower down is not read instead (checked with systemd-analyze verify).
     // So is a socket: open(2) of one fails (ENXIO) for root too, and systemd logs that and goes on.
-    const socket = dropInName !== undefined && !missing && isSocket(join(root, inside ?? shown));
+    const socket = dropInName !== undefined && !missing && statOrUndefined(join(root, inside ?? shown))?.isSocket() === true;
     if (dropInName && 'dropInName' in role && (code === 'ELOOP' || socket || (missing && leadsNowhere !== undefined))) {
       const reason = code === 'ELOOP' ? listingError(error) : socket ? SOCKET_DROP_IN : leadsNowhere!;
       unreadable.skipped.push({ path: shown, reason, ...(role.hides !== undefined && { hides: role.hides }) });

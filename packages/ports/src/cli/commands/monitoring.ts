@@ -14,7 +14,8 @@ import {
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { escapeText } from '../../escape.js';
-import { existsSync, lstatSync, statSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
+import { statOrUndefined } from '../../files/read.js';
 import { dirname, join, resolve } from 'node:path';
 import { DATASOURCE_UID, PROMETHEUS_SERVICE } from '../../render/grafana.js';
 import {
@@ -51,7 +52,7 @@ export const command = defineCommand({
     const registry = await load(context);
     // The fleet's list of hosts (targets/node/) is the operator's once it is there: this host's file seeds a new tree only.
     // A directory, links followed: a file or a dangling link there is no list, and the write (or --check) says so.
-    const fleetListedHere = isDirectory(join(dir, dirname(NODE_TARGET_FILE)));
+    const fleetListedHere = statOrUndefined(join(dir, dirname(NODE_TARGET_FILE)))?.isDirectory() === true;
     const files = monitoringFiles(registry).filter((file) => !(fleetListedHere && fleetListed(file)));
     const unmade = unmadeMonitoringFiles(registry);
     const leftovers = unmade.filter((path) => exists(join(dir, path)));
@@ -175,15 +176,6 @@ function oversizedMessage(file: { path: string; bytes: number }, dir: string, so
     `over the ${formatBytes(MAX_GENERATED_FILE_BYTES)} this tool reads back; nothing was written; ` +
     'shorten service names or mark fewer services robust (each service adds dashboard panels, each robust one alert rules and their tests)'
   );
-}
-
-/** Whether `path` is a directory, links followed. */
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
 }
 
 /** Anything at `path`, a dangling link included (never followed, never opened). */
