@@ -212,9 +212,12 @@ export async function main(
         if (!(error instanceof ParseError)) throw error;
         throw new UsageError(`ports: ${error.message}`);
       }
+      const later = argv.slice(commandIndex + 1).find(isCommand);
+      // A command's option written with typographic dashes before the command (`ports —out DIR monitoring`): the command's
+      // parser names it, with the option meant (a word that is no option of the command parses as an operand there).
+      if (later !== undefined) parse(later, await loadCommand(later), [commandName]);
       // `ports --out DIR monitoring`: a command's option before the command takes no value there, so its value looked like the command.
       const previous = argv[commandIndex - 1];
-      const later = argv.slice(commandIndex + 1).find(isCommand);
       if (previous?.startsWith('--') && !previous.includes('=') && later !== undefined) {
         // An option the command does not take either (`ports --registy x.yaml list`) is unknown wherever it goes: named so, with the one meant.
         const laterCommand = await loadCommand(later);

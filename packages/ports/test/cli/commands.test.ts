@@ -538,6 +538,8 @@ describe('usage', () => {
       // Typographic dashes (a command copied from a page): the option meant, before the command or after it.
       [['\u2014registry', 'x.yaml', 'list'], /^ports: "\u2014registry" starts with U\+2014, a typographic dash, not "-" .*; did you mean --registry\?\n/],
       [['list', '\u2013\u2013json'], /^ports list: "\u2013\u2013json" starts with U\+2013, a typographic dash, not "-" .*; did you mean --json\?\n/],
+      // A command's option before the command: named by the command's parser (only --registry is a global option).
+      [['\u2014out', 'dir', 'monitoring'], /^ports monitoring: "\u2014out" starts with U\+2014, a typographic dash, not "-" .*; did you mean --out\?\n/],
     ];
     for (const [args, message] of cases) {
       const run = await ports(args);
