@@ -148,9 +148,12 @@ describe("Prometheus's command line", () => {
     ]);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${ARGS}, as a unit writes it
   it('takes all of ${ARGS} in a word (one argument, not split) for the value of the flag before it, and says so, quoting it as written', async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${ARGS}, as a unit writes it
     const listen = (args: string) => ({ [UNIT]: DEBIAN_UNIT.replace('$ARGS', '--web.listen-address ${ARGS}'), 'etc/default/prometheus': `ARGS="${args}"\n` });
     const reaches =
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: systemd's ${ARGS}, as a unit writes it
       "warning prometheus (9090): /lib/systemd/system/prometheus.service:4: the ARGS of /etc/default/prometheus do not reach Prometheus: this ExecStart= passes them as ${ARGS}, which systemd hands Prometheus as one argument, not split into words (only a word that is $ARGS alone is), so this check holds Prometheus's command line instead of that file; write $ARGS, a word of its own, for ${ARGS}, or remove the prometheus-args entry from Prometheus's configs: in the registry";
     // Following the advice (ARGS exactly the address) passes, but for the warning that the file's ARGS are no words of their own.
     expect(await findings(listen('127.0.0.1:9090'))).toEqual([]);
