@@ -27,6 +27,11 @@ interface Expectation {
 
 /** A given value for a message: `--port 28005`, `--port 28005 (from $PORT_ARGS, set at FILE:LINE)`, `UVICORN_PORT=28005 at FILE:LINE`. */
 function shown(given: GivenValue): string {
+  if (given.implicit) {
+    const port = given.env === undefined ? '' : ` (PORT=${escapeText(given.env.value, 200)} at ${escapeText(`${given.env.file}:${given.env.line}`, 500)})`;
+    return `gunicorn's default bind ${escapeText(given.value, 200)}${port}`;
+  }
+  if (given.conf !== undefined) return `bind = ${escapeText(given.value, 200)} at ${escapeText(`${given.conf.file}:${given.conf.line}`, 500)}`;
   if (given.env !== undefined) return `${given.env.variable}=${escapeText(given.env.value, 200)} at ${escapeText(`${given.env.file}:${given.env.line}`, 500)}`;
   const from = given.from;
   if (given.dropped && from !== undefined) {
@@ -45,7 +50,12 @@ function shown(given: GivenValue): string {
 
 /** Where to write an option: in ExecStart=, which wins over the server's environment variables; `instead` of what it gives (two binds or more). */
 function written(option: string, value: string, given: GivenValue | undefined, unit: string, instead?: readonly string[]): string {
-  const also = given?.env !== undefined ? ` (over ${given.env.variable})` : '';
+  const also =
+    given?.conf !== undefined
+      ? ` (over the bind of ${escapeText(given.conf.file, 500)})`
+      : given?.env !== undefined && !given.implicit
+        ? ` (over ${given.env.variable})`
+        : '';
   const replacing = instead === undefined ? '' : ` in place of ${listed(instead)}`;
   return `write ${option} ${value} in its ExecStart=${replacing}${also}, then systemctl daemon-reload and restart ${escapeText(unit, 200)}`;
 }
@@ -177,10 +187,30 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
   const { listen } = command;
   const name = expect.service.name;
   const bind = `${expect.host === '0.0.0.0' ? '0.0.0.0' : '127.0.0.1'}:${expect.portWord}`;
+  const restart = `then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
   if ('unread' in listen)
     return [
       { severity: 'unknown', message: `where ${name} listens cannot be told: ${listen.unread}; write --bind ${bind} in its ExecStart= to make it plain` },
     ];
+  if ('configMissing' in listen) {
+    const { named, path } = listen.configMissing;
+    return [
+      {
+        severity: 'error',
+        message: `gunicorn is given -c ${escapeText(named, 500)}, and ${escapeText(path, 500)} is not there, so gunicorn exits at start ("doesn't exist"); put its config file there, or make -c name the one it has, ${restart}`,
+      },
+    ];
+  }
+  // Where the binds come from (all from one place): the line (or GUNICORN_CMD_ARGS), the config file, or gunicorn's default.
+  const source = listen.binds[0];
+  const conf = source?.conf;
+  const lead = source?.implicit
+    ? 'its ExecStart= gives gunicorn no bind, so it takes'
+    : conf !== undefined
+      ? "its ExecStart= gives gunicorn no --bind, so it takes its config file's"
+      : 'its ExecStart= gives gunicorn';
+  const from = conf === undefined ? 'its ExecStart=' : `bind at ${escapeText(`${conf.file}:${conf.line}`, 500)}`;
+  const onLine = conf === undefined && !source?.implicit ? ' in its ExecStart=' : '';
   const binds = listen.binds.map((given) => ({ given, address: gunicornAddress(given.value) }));
   // A socket it is handed: where, its line does not say.
   if (binds.some(({ address }) => 'fd' in address)) return undefined;
@@ -188,25 +218,32 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
   const tcp: TcpBind[] = binds.flatMap(({ given, address }) =>
     'port' in address ? [{ given, host: address.host, portText: address.port, port: PYTHON_PORT.port(address.port) }] : [],
   );
-  const optionOf = (what: GivenValue) => (what.option.startsWith('--') ? '--bind' : '-b');
+  const optionOf = (what: GivenValue) => (/^-[^-]/.test(what.option) ? '-b' : '--bind');
+  // In place of the line's binds; over the config file's or GUNICORN_CMD_ARGS's, which the line's wins over.
   const fix = (what: GivenValue, instead?: readonly GivenValue[]) =>
-    written(optionOf(what), bind, what.env === undefined ? undefined : what, expect.unit, instead && instead.length > 1 ? instead.map(shown) : undefined);
+    written(
+      optionOf(what),
+      bind,
+      what.env === undefined && what.conf === undefined ? undefined : what,
+      expect.unit,
+      instead && instead.length > 1 && conf === undefined ? instead.map(shown) : undefined,
+    );
   for (const { given, portText } of tcp.filter(({ port }) => port === undefined))
     findings.push({
       severity: 'error',
-      message: `its ExecStart= gives gunicorn ${shown(given)}: ${notAPort(portText, { ...PYTHON_PORT, program: 'gunicorn' })}, so gunicorn exits at start; ${fix(given)}`,
+      message: `${lead} ${shown(given)}: ${notAPort(portText, { ...PYTHON_PORT, program: 'gunicorn' })}, so gunicorn exits at start; ${fix(given)}`,
     });
   let onPort = tcp.filter(({ port }) => port === expect.port);
   if (findings.length === 0 && onPort.length === 0) {
     const first = listen.binds[0]!;
-    const said = tcp.length === 0 ? `binds ${listen.binds.map(shown).join(', ')}, no TCP port` : `binds ${listen.binds.map(shown).join(', ')}`;
+    const binds = `${source!.implicit || conf !== undefined ? '' : 'binds '}${listen.binds.map(shown).join(', ')}`;
+    const said = tcp.length === 0 ? `${binds}, no TCP port` : binds;
     const other = tcp.length === 1 ? tcp[0]!.port : undefined;
     findings.push({
       severity: 'error',
-      message: `its ExecStart= gives gunicorn ${said}, but ${expect.name} uses port ${expect.port}; ${fix(first)}${orRegistry(registryInstead(expect, other))}`,
+      message: `${lead} ${said}, but ${expect.name} uses port ${expect.port}; ${fix(first)}${orRegistry(registryInstead(expect, other))}`,
     });
   }
-  const restart = `then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
   // Two binds on one port that refuse each other: gunicorn retries, then exits.
   let refusedOnPort = false;
   if (listen.reusePort !== true)
@@ -224,7 +261,7 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
         for (const { given } of twice)
           findings.push({
             severity: 'error',
-            message: `its ExecStart= gives gunicorn ${shown(given)} twice, so gunicorn cannot open both (Address already in use) and exits at start; remove one of them from its ExecStart=, ${restart}`,
+            message: `${lead} ${shown(given)} twice, so gunicorn cannot open both (Address already in use) and exits at start; remove one of them from ${from}, ${restart}`,
           });
         continue;
       }
@@ -235,10 +272,10 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
               every.given,
               same.map(({ given }) => given),
             )
-          : `remove ${listed(same.filter((each) => each !== every).map(({ given }) => shown(given)))} from its ExecStart=, ${restart}`;
+          : `remove ${listed(same.filter((each) => each !== every).map(({ given }) => shown(given)))} from ${from}, ${restart}`;
       findings.push({
         severity: 'error',
-        message: `its ExecStart= gives gunicorn ${listed(refused.map(({ given }) => shown(given)))}, but ${shown(every.given)} takes port ${port} on every address, so gunicorn cannot open them all (Address already in use) and exits at start; ${instead}`,
+        message: `${lead} ${listed(refused.map(({ given }) => shown(given)))}, but ${shown(every.given)} takes port ${port} on every address, so gunicorn cannot open them all (Address already in use) and exits at start; ${instead}`,
       });
     }
   if (refusedOnPort || onPort.length === 0) return findings;
@@ -252,15 +289,12 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
   // For a localhost service, the binds beyond loopback go; one on loopback already there stays.
   const remedy =
     local && beyond.length < onPort.length && reaches.every((each) => each !== undefined)
-      ? `remove ${listed(beyond.map(({ given }) => shown(given)))} from its ExecStart=, ${restart}`
+      ? `remove ${listed(beyond.map(({ given }) => shown(given)))} from ${from}, ${restart}`
       : fix(
           subject[0]!.given,
           onPort.map(({ given }) => given),
         );
-  const listens =
-    subject.length === 1
-      ? `${shown(subject[0]!.given)} in its ExecStart=`
-      : `gunicorn with ${listed(subject.map(({ given }) => shown(given)))} in its ExecStart=`;
+  const listens = subject.length === 1 ? `${shown(subject[0]!.given)}${onLine}` : `gunicorn with ${listed(subject.map(({ given }) => shown(given)))}${onLine}`;
   const wrongReach = beyondAccess(reach, expect.service, listens, remedy);
   if (wrongReach !== undefined) findings.push({ severity: 'error', message: wrongReach });
   return findings;
