@@ -6,10 +6,10 @@
 import { escapeText, type Service } from '@dsa110/ports';
 import { addressBits, normalizeAddress } from '@dsa110/ports/system';
 import { portWords } from './references.js';
-import { ASGI_DEFAULT, PYTHON_PORT, type AsgiCommand, type GivenValue } from './asgi-command.js';
+import { ASGI_DEFAULT, PYTHON_PORT, type AsgiCommand, type AsgiServer, type GivenValue } from './asgi-command.js';
 import { commandAt } from './references/daemon-command.js';
 import { accessMismatch, hostReach, notAPort, orRegistry, registryInstead, type Finding, type RegistryTakes } from './references/finding.js';
-import type { Facts } from '../types.js';
+import type { EnvironmentSetting, Facts } from '../types.js';
 
 /** What the server is held to: the service's port as its unit sets it (portWords), and what to write. */
 interface Expectation {
@@ -19,6 +19,8 @@ interface Expectation {
   readonly port: number;
   /** What to write for the port: `${CONTIMG_API_PORT}` when the unit sets the service's variable, else the port. */
   readonly portWord: string;
+  /** The unit's setting of the service's variable when it is empty: `${CONTIMG_API_PORT}` then gives the server no port. */
+  readonly empty?: EnvironmentSetting & { readonly variable: string };
   /** The host to write: loopback for a localhost or dev service, every address for another. */
   readonly host: string;
   readonly unit: string;
@@ -39,6 +41,9 @@ function shown(given: GivenValue): string {
     const took = given.value === '' ? 'no value' : `the next word, ${escapeText(given.value, 200)}`;
     return `${given.option} ${escapeText(from.written, 200)} (${unset}), a word systemd drops, so ${given.option} takes ${took}`;
   }
+  // `--port ${X}` with X empty: one empty argument.
+  if (from !== undefined && given.value === '' && from.set !== undefined)
+    return `${given.option} ${from.written} (empty at ${escapeText(`${from.set.file}:${from.set.line}`, 500)})`;
   const origin =
     from === undefined
       ? ''
@@ -60,6 +65,20 @@ function written(option: string, value: string, given: GivenValue | undefined, u
   return `write ${option} ${value} in its ExecStart=${replacing}${also}, then systemctl daemon-reload and restart ${escapeText(unit, 200)}`;
 }
 
+/**
+ * A fix that writes the port as the service's variable (`lineFix`, for what `option` gives `server`), when the unit
+ * sets that variable empty: `${CONTIMG_API_PORT}` would give the server no port (uvicorn 0.54: "Invalid value for
+ * '--port': '' is not a valid integer"), so the variable is set to the port where it is set first; the line is left
+ * as it is when its port is that variable already (`fromVariable`).
+ */
+function withEmptySet(expect: Expectation, lineFix: string, fromVariable: boolean, option: string, server: AsgiServer): string {
+  const { empty } = expect;
+  if (empty === undefined) return lineFix;
+  const set = `set ${empty.variable}=${expect.port} at ${escapeText(`${empty.file}:${empty.line}`, 500)}, where it is empty`;
+  if (fromVariable) return `${set}, then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
+  return `${set} (so ${option} would give ${server} no port), and ${lineFix}`;
+}
+
 /** Pure: uvicorn's port and host, held to `expect`. */
 function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } }, expect: Expectation): Omit<Finding, 'line'>[] | undefined {
   const { listen } = command;
@@ -74,7 +93,13 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
       },
     ];
   const findings: Omit<Finding, 'line'>[] = [];
-  const fixPort = written('--port', expect.portWord, listen.port, expect.unit);
+  const fixPort = withEmptySet(
+    expect,
+    written('--port', expect.portWord, listen.port, expect.unit),
+    listen.port?.from !== undefined && listen.port.from.variable === expect.empty?.variable,
+    `--port ${expect.portWord}`,
+    'uvicorn',
+  );
   const port = listen.port === undefined ? ASGI_DEFAULT.port : PYTHON_PORT.port(listen.port.value);
   if (listen.port !== undefined && port === undefined)
     findings.push({
@@ -190,7 +215,10 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
   const restart = `then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
   if ('unread' in listen)
     return [
-      { severity: 'unknown', message: `where ${name} listens cannot be told: ${listen.unread}; write --bind ${bind} in its ExecStart= to make it plain` },
+      {
+        severity: 'unknown',
+        message: `where ${name} listens cannot be told: ${listen.unread}; ${withEmptySet(expect, `write --bind ${bind} in its ExecStart= to make it plain`, false, `--bind ${bind}`, 'gunicorn')}`,
+      },
     ];
   if ('configMissing' in listen) {
     const { named, path } = listen.configMissing;
@@ -221,12 +249,18 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
   const optionOf = (what: GivenValue) => (/^-[^-]/.test(what.option) ? '-b' : '--bind');
   // In place of the line's binds; over the config file's or GUNICORN_CMD_ARGS's, which the line's wins over.
   const fix = (what: GivenValue, instead?: readonly GivenValue[]) =>
-    written(
-      optionOf(what),
-      bind,
-      what.env === undefined && what.conf === undefined ? undefined : what,
-      expect.unit,
-      instead && instead.length > 1 && conf === undefined ? instead.map(shown) : undefined,
+    withEmptySet(
+      expect,
+      written(
+        optionOf(what),
+        bind,
+        what.env === undefined && what.conf === undefined ? undefined : what,
+        expect.unit,
+        instead && instead.length > 1 && conf === undefined ? instead.map(shown) : undefined,
+      ),
+      (instead ?? [what]).every((each) => each.from !== undefined && each.from.variable === expect.empty?.variable),
+      `${optionOf(what)} ${bind}`,
+      'gunicorn',
     );
   for (const { given, portText } of tcp.filter(({ port }) => port === undefined))
     findings.push({
@@ -308,12 +342,13 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
 export function asgiFindings(facts: Facts, service: Service, command: AsgiCommand): Finding[] {
   const { port, name, registryTakes } = portWords(facts, service);
   const variable = service.env;
-  const setsVariable = variable !== undefined && facts.units.get(command.unit)?.environment.has(variable) === true;
+  const setting = variable === undefined ? undefined : facts.units.get(command.unit)?.environment.get(variable);
   const expect: Expectation = {
     service,
     name,
     port,
-    portWord: setsVariable ? `\${${variable}}` : String(port),
+    portWord: setting !== undefined ? `\${${variable}}` : String(port),
+    ...(setting !== undefined && setting.value === '' && { empty: { ...setting, variable: variable! } }),
     host: service.access === 'localhost' || service.access === 'dev' ? '127.0.0.1' : '0.0.0.0',
     unit: command.unit,
     ...(registryTakes && { registryTakes }),

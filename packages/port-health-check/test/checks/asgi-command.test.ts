@@ -90,6 +90,35 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
     ]);
   });
 
+  it('CONTIMG_API_PORT set empty: --port ${CONTIMG_API_PORT} gives no port, so the fix is to set it to the port, naming its file:line', async () => {
+    // uvicorn 0.54 and 0.17: `--port ''` exits 2, "Invalid value for '--port': '' is not a valid integer"; gunicorn 26:
+    // `-b 127.0.0.1:` exits, "'' is not a valid port number". The registry reads an empty variable as not set: port 8000.
+    const empty = 'Environment=CONTIMG_API_PORT=\n';
+    const set = `set CONTIMG_API_PORT=8000 at ${AT}:2, where it is empty`;
+    expect(await apiResults(unit(`${empty}ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port 28005\n`))).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port 28005, but FastAPI uses port 8000; ${set} (so --port \${CONTIMG_API_PORT} would give uvicorn no port), and write --port \${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
+    ]);
+    // In an EnvironmentFile=: that file's line.
+    expect(
+      await apiResults({
+        ...unit(`EnvironmentFile=/etc/default/dsa110-api\nExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port \${CONTIMG_API_PORT}\n`),
+        'etc/default/dsa110-api': '# the API\nCONTIMG_API_PORT=\n',
+      }),
+    ).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port \${CONTIMG_API_PORT} (empty at /etc/default/dsa110-api:2): "" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; set CONTIMG_API_PORT=8000 at /etc/default/dsa110-api:2, where it is empty, ${RESTART}`,
+    ]);
+    expect(await apiResults(unit(`${empty}ExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:28005 app:app\n`))).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn binds -b 0.0.0.0:28005, but FastAPI uses port 8000; ${set} (so -b 0.0.0.0:\${CONTIMG_API_PORT} would give gunicorn no port), and write -b 0.0.0.0:\${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
+    ]);
+    expect(await apiResults(unit(`${empty}ExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:\${CONTIMG_API_PORT} app:app\n`))).toEqual([
+      expect.stringMatching(new RegExp(`so gunicorn exits at start; ${set.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, ${RESTART}$`)),
+    ]);
+    // Its port agreeing (uvicorn on 8000, the registry's): nothing to set.
+    expect(await apiResults(unit(`${empty}ExecStart=/usr/bin/uvicorn app:app --port 8000\n`))).toEqual([
+      `ok: api (8000): ${AT}:3: its ExecStart= runs uvicorn on port 8000`,
+    ]);
+  });
+
   it("a --host in brackets is an error, as uvicorn exits at start on it; gunicorn's [::]:PORT is its own form", async () => {
     // uvicorn 0.54: `--host [::]` (or UVICORN_HOST=[::1]) "[Errno -2] Name or service not known", exit 3; `--host ::` listens on [::].
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --port 8000 --host [::]\n'))).toEqual([
