@@ -90,7 +90,7 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
     ]);
   });
 
-  it('CONTIMG_API_PORT set empty: --port ${CONTIMG_API_PORT} gives no port, so the fix is to set it to the port, naming its file:line', async () => {
+  it(`CONTIMG_API_PORT set empty: --port \${CONTIMG_API_PORT} gives no port, so the fix is to set it to the port, naming its file:line`, async () => {
     // uvicorn 0.54 and 0.17: `--port ''` exits 2, "Invalid value for '--port': '' is not a valid integer"; gunicorn 26:
     // `-b 127.0.0.1:` exits, "'' is not a valid port number". The registry reads an empty variable as not set: port 8000.
     const empty = 'Environment=CONTIMG_API_PORT=\n';
