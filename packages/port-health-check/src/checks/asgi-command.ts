@@ -9,7 +9,8 @@
 // with gunicorn 26): `-b`/`--bind ADDRESS` (also `-bADDRESS`, `--bind=`, an
 // abbreviation `--bi`), repeatable, each a socket; its command line wins over
 // GUNICORN_CMD_ARGS (shlex-split), which wins over the config file (-c, else
-// gunicorn.conf.py in the directory it starts in); with none of them,
+// gunicorn.conf.py in the directory it starts in; its plain `bind` and
+// `reuse_port` read by python-settings.ts, never run); with none of them,
 // 0.0.0.0:$PORT when PORT is set, else 127.0.0.1:8000.
 import { escapeText, type Service } from '@dsa110/ports';
 import { environmentDoubt, type ExecLine } from '@dsa110/ports/systemd';
@@ -200,7 +201,8 @@ export type GunicornConfigRead = { readonly text?: string; readonly problem?: st
 
 /**
  * Pure: the config file gunicorn reads (app/base.py's load_config: -c on its command line, else in GUNICORN_CMD_ARGS,
- * else ./gunicorn.conf.py, read only when there), as a path from `cwd`; `unread`, why it cannot be told: a module
+ * else ./gunicorn.conf.py, read only when there), as a path from `cwd`, the directory it starts in (its --chdir is
+ * applied only after the file is read: gunicorn 26 with --chdir DIR does not read DIR/gunicorn.conf.py); `unread`, why it cannot be told: a module
  * (`python:NAME`), a relative path from a directory not known, GUNICORN_CMD_ARGS quoted.
  */
 function gunicornConfigFile(
