@@ -12,6 +12,7 @@ import { decodeKeepingBadBytes, normalizeAddress, readListenSocketsSync, snapsho
 import { FileReadError, hostPath, isElfHead, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { grafanaCommand, grafanaConfigFile, grafanaHome, grafanaPaths } from './checks/grafana-command.js';
+import { gunicornConfigPath } from './checks/asgi-command.js';
 import { effectivePort } from './effective-port.js';
 import { daemonCommand, pathFromCwd } from './checks/references/daemon-command.js';
 import { redisArguments } from './checks/references/redis-command.js';
@@ -120,6 +121,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...prometheusFilePaths(services, unitMap),
   ]);
   const grafanaFiles = readGrafanaFiles(root, services, unitMap, daemonFiles, configs);
+  const appServerFiles = readAppServerFiles(root, services, unitMap);
   const includes = readIncludes(root, services, unitMap, configs, redisCommands);
   const nginxLoads = readNginxLoads(root, services, unitMap, configs);
   const prometheusFiles = readPrometheusFiles(root, options.registry, services, configs);
@@ -197,6 +199,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     configs,
     ...(daemonFiles.size > 0 && { daemonFiles }),
     ...(grafanaFiles.size > 0 && { grafanaFiles }),
+    ...(appServerFiles.size > 0 && { appServerFiles }),
     ...(includes.size > 0 && { includes }),
     ...(nginxLoads.size > 0 && { nginxLoads }),
     ...(prometheusFiles.size > 0 && { prometheusFiles }),
@@ -830,6 +833,22 @@ function readGrafanaFiles(
       if (path === undefined || !path.startsWith('/') || files.has(path) || configs.has(path) || daemonFiles.get(path)?.missing) continue;
       files.set(path, readConfigFile(root, path));
     }
+  }
+  return files;
+}
+
+/** appServerFiles: the config file each service's gunicorn reads (gunicornConfigPath), read under the root, once. */
+function readAppServerFiles(
+  root: string,
+  services: readonly Service[],
+  units: ReadonlyMap<string, UnitFacts>,
+): Map<string, ConfigFileFacts & { missing?: boolean }> {
+  const files = new Map<string, ConfigFileFacts & { missing?: boolean }>();
+  for (const service of services) {
+    const path = gunicornConfigPath({ units }, service);
+    if (path === undefined || files.has(path)) continue;
+    const { notRegular: _, ...read } = readFileFacts(root, path);
+    files.set(path, read);
   }
   return files;
 }

@@ -266,6 +266,12 @@ export interface Facts {
    * Grafana whose unit's command line was read, and only files that are there.
    */
   readonly grafanaFiles?: ReadonlyMap<string, ConfigFileFacts>;
+  /**
+   * By path, read under the root: the config file the API's gunicorn reads (its -c, else gunicorn.conf.py in the
+   * directory it starts in; asgi-command.ts), `missing` when nothing is there. Only for a gunicorn whose unit's
+   * command line was read.
+   */
+  readonly appServerFiles?: ReadonlyMap<string, ConfigFileFacts & { readonly missing?: boolean }>;
   /** By site file path: whether nginx loads it (only when its main configuration is there and every include of it could be read), or cannot start. */
   readonly nginxLoads?: ReadonlyMap<string, NginxLoad>;
   /** What each include in those files (nginx's, Redis's) names, by its path or glob, read under the root. */

@@ -9,7 +9,8 @@
 // with gunicorn 26): `-b`/`--bind ADDRESS` (also `-bADDRESS`, `--bind=`, an
 // abbreviation `--bi`), repeatable, each a socket; its command line wins over
 // GUNICORN_CMD_ARGS (shlex-split), which wins over the config file (-c, else
-// gunicorn.conf.py in the directory it starts in); with none of them,
+// gunicorn.conf.py in the directory it starts in; its plain `bind` and
+// `reuse_port` read by python-settings.ts, never run); with none of them,
 // 0.0.0.0:$PORT when PORT is set, else 127.0.0.1:8000.
 import { escapeText, type Service } from '@dsa110/ports';
 import { environmentDoubt, type ExecLine } from '@dsa110/ports/systemd';
@@ -18,12 +19,14 @@ import {
   commandDoubt,
   daemonCommand,
   expandedArguments,
+  pathFromCwd,
   wordVariables,
   type DaemonCommand,
   type ExpandedArgument,
   type VariableOrigin,
 } from './references/daemon-command.js';
 import type { PortReading } from './references/finding.js';
+import { pythonSettings, type PythonSetting } from './python-settings.js';
 
 export type AsgiServer = 'uvicorn' | 'gunicorn';
 
@@ -36,8 +39,12 @@ export interface GivenValue {
   readonly from?: VariableOrigin;
   /** `from`'s word (`$PORT` alone, empty or set nowhere) gave no argument, so the option took the next word (`value`), or none (''). */
   readonly dropped?: true;
-  /** The unit's environment setting the server read it from, when it did not come from the command line. */
+  /** The unit's environment setting the server read it from, when it did not come from the command line (for gunicorn's default bind, PORT). */
   readonly env?: EnvironmentSetting & { readonly variable: string };
+  /** gunicorn's config file and line that gave it (`bind = ...`), when neither its command line nor GUNICORN_CMD_ARGS gives a bind. */
+  readonly conf?: { readonly file: string; readonly line: number };
+  /** gunicorn's own default bind, which nothing sets. */
+  readonly implicit?: true;
 }
 
 /** uvicorn's listen options, each undefined when neither its command line nor its environment gives it. */
@@ -50,13 +57,15 @@ export interface UvicornListen {
 }
 
 /**
- * gunicorn's sockets: the binds it is given, or why they are not known here (a config file this check does not
- * read). `reusePort` when it may open them with SO_REUSEPORT (--reuse-port, or a config file that may set it), with
- * which two binds on one port do not refuse each other.
+ * gunicorn's sockets: the binds it is given (or its default), or why they are not known here (a config file or a
+ * setting of it this check does not read), or the -c file it is given that is not there. `reusePort` when it may open
+ * them with SO_REUSEPORT (--reuse-port, or reuse_port in its config file, set or not known), with which two binds on
+ * one port do not refuse each other.
  */
 export type GunicornListen =
   | { readonly server: 'gunicorn'; readonly binds: readonly GivenValue[]; readonly reusePort?: true }
-  | { readonly server: 'gunicorn'; readonly unread: string };
+  | { readonly server: 'gunicorn'; readonly unread: string }
+  | { readonly server: 'gunicorn'; readonly configMissing: { readonly path: string; readonly named: string } };
 
 export type AsgiListen = UvicornListen | GunicornListen;
 
@@ -180,12 +189,89 @@ function gunicornArguments(
   return { binds, ...(config !== undefined && { config }), reusePort };
 }
 
+/** The file gunicorn reads its settings from: the -c of its line (else of GUNICORN_CMD_ARGS), else gunicorn.conf.py where it starts, when there. */
+export interface GunicornConfigFile {
+  readonly path: string;
+  /** -c's value as given (`file:` and all); undefined for gunicorn.conf.py in the directory it starts in. */
+  readonly named?: string;
+}
+
+/** A gunicorn config file as gather found it: its text, or why not (`missing`: nothing there). */
+export type GunicornConfigRead = { readonly text?: string; readonly problem?: string; readonly missing?: boolean };
+
 /**
- * Pure: gunicorn's binds from its arguments and its unit's `environment` (GUNICORN_CMD_ARGS, PORT); `unread` when
- * they come from a config file (the -c file, or gunicorn.conf.py where it starts) or GUNICORN_CMD_ARGS quoted as this
- * reading does not split; undefined when it does not serve or argparse refuses the line.
+ * Pure: the config file gunicorn reads (app/base.py's load_config: -c on its command line, else in GUNICORN_CMD_ARGS,
+ * else ./gunicorn.conf.py, read only when there), as a path from `cwd`, the directory it starts in (its --chdir is
+ * applied only after the file is read: gunicorn 26 with --chdir DIR does not read DIR/gunicorn.conf.py); `unread`, why it cannot be told: a module
+ * (`python:NAME`), a relative path from a directory not known, GUNICORN_CMD_ARGS quoted.
  */
-export function gunicornListen(args: readonly ExpandedArgument[], environment: ReadonlyMap<string, EnvironmentSetting>): GunicornListen | undefined {
+function gunicornConfigFile(
+  line: { readonly config?: string },
+  fromEnv: { readonly config?: string } | undefined,
+  quoted: boolean,
+  cwd: string | undefined,
+): GunicornConfigFile | { unread: string } {
+  const named = line.config ?? fromEnv?.config;
+  if (named === undefined && quoted)
+    return { unread: 'GUNICORN_CMD_ARGS is quoted, which this check does not split as gunicorn does, and may name its config file' };
+  if (named?.startsWith('python:'))
+    return { unread: `gunicorn reads its settings from the module ${escapeText(named, 500)} (-c), which this check does not look up` };
+  const path = pathFromCwd(named === undefined ? 'gunicorn.conf.py' : named.replace(/^file:/, ''), cwd);
+  if (path === undefined) return { unread: 'gunicorn reads its config file from the directory it starts in, which is not known here' };
+  return { path, ...(named !== undefined && { named }) };
+}
+
+/**
+ * Pure: the config file's bind and reuse_port, as far as a plain file tells them (pythonSettings): gunicorn takes a
+ * string or a list of strings for bind; True, False, None, "true" or "false" for reuse_port. Unknown (with why) for
+ * a file that cannot be read, or a setting it makes some other way; none of either for a file not there.
+ */
+function gunicornConfigSettings(read: GunicornConfigRead | undefined): {
+  bind: { binds: readonly string[]; line: number } | { unknown: string } | undefined;
+  reusePort: boolean | undefined;
+} {
+  if (read?.missing === true) return { bind: undefined, reusePort: false };
+  if (read?.text === undefined) return { bind: { unknown: `which cannot be read: ${read?.problem ?? 'not read'}` }, reusePort: undefined };
+  const settings = pythonSettings(read.text, ['bind', 'reuse_port']);
+  const why = (setting: PythonSetting & { kind: 'unknown' }) => `where ${setting.reason}${setting.line === undefined ? '' : ` (line ${setting.line})`}`;
+  const bind = settings.get('bind')!;
+  const reuse = settings.get('reuse_port')!;
+  const value = bind.kind === 'set' ? bind.value : undefined;
+  const binds = typeof value === 'string' ? [value] : Array.isArray(value) && value.length > 0 ? (value as readonly string[]) : undefined;
+  const reuseValue = reuse.kind === 'set' ? reuse.value : undefined;
+  return {
+    bind:
+      bind.kind === 'unset'
+        ? undefined
+        : bind.kind === 'unknown'
+          ? { unknown: why(bind) }
+          : binds === undefined
+            ? { unknown: `whose bind (line ${bind.line}) this check does not read` }
+            : { binds, line: bind.line },
+    reusePort:
+      reuse.kind === 'unset' || reuseValue === null
+        ? false
+        : typeof reuseValue === 'boolean'
+          ? reuseValue
+          : typeof reuseValue === 'string' && /^\s*(?:true|false)\s*$/i.test(reuseValue)
+            ? reuseValue.trim().toLowerCase() === 'true'
+            : undefined,
+  };
+}
+
+/**
+ * Pure: gunicorn's binds from its arguments, its unit's `environment` (GUNICORN_CMD_ARGS, PORT) and its config file
+ * (gunicornConfigFile, as `files` gives it read), each over the next, and with none of them its default (0.0.0.0:$PORT,
+ * else 127.0.0.1:8000); `unread` when they cannot be told (a config file or setting not read, GUNICORN_CMD_ARGS quoted
+ * as this reading does not split); `configMissing` for a -c naming a file that is not there; undefined when it does
+ * not serve or argparse refuses the line.
+ */
+export function gunicornListen(
+  args: readonly ExpandedArgument[],
+  environment: ReadonlyMap<string, EnvironmentSetting>,
+  cwd: string | undefined,
+  files: (path: string) => GunicornConfigRead | undefined,
+): GunicornListen | undefined {
   const line = gunicornArguments(args);
   if (line === undefined) return undefined;
   const cmdArgs = environment.get('GUNICORN_CMD_ARGS');
@@ -199,9 +285,14 @@ export function gunicornListen(args: readonly ExpandedArgument[], environment: R
             .filter(Boolean)
             .map((value) => ({ value })),
         );
-  let config = line.config;
-  // --reuse-port from any of its sources (a flag: none turns it off); a config file, not read here, may set it.
-  const reusePort = line.reusePort || fromEnv?.reusePort === true || quoted || config !== undefined || fromEnv?.config !== undefined;
+  const config = gunicornConfigFile(line, fromEnv, quoted, cwd);
+  const read = 'path' in config ? files(config.path) : undefined;
+  // gunicorn exits at start on a -c naming nothing ("Error: 'FILE' doesn't exist").
+  if ('path' in config && config.named !== undefined && read?.missing === true)
+    return { server: 'gunicorn', configMissing: { path: config.path, named: config.named } };
+  const settings = 'path' in config ? gunicornConfigSettings(read) : { bind: { unknown: '' }, reusePort: undefined };
+  // --reuse-port from any of its sources (a flag: none turns it off), else the config file's reuse_port; one not known may be on.
+  const reusePort = line.reusePort || fromEnv?.reusePort === true || settings.reusePort !== false;
   const sockets = (binds: readonly GivenValue[]): GunicornListen => ({ server: 'gunicorn', binds, ...(reusePort && { reusePort }) });
   if (line.binds.length > 0) return sockets(line.binds);
   if (cmdArgs !== undefined) {
@@ -209,20 +300,21 @@ export function gunicornListen(args: readonly ExpandedArgument[], environment: R
     if (fromEnv === undefined) return undefined;
     const env = { ...cmdArgs, variable: 'GUNICORN_CMD_ARGS' };
     if (fromEnv.binds.length > 0) return sockets(fromEnv.binds.map((bind) => ({ ...bind, env })));
-    config ??= fromEnv.config;
   }
-  if (config !== undefined)
-    return { server: 'gunicorn', unread: `gunicorn takes its binds from its config file ${escapeText(config, 500)} (-c), which this check does not read` };
+  if ('unread' in config) return { server: 'gunicorn', unread: `it gives no --bind, and ${config.unread}` };
+  const file = escapeText(config.path, 500);
+  const named = config.named === undefined ? '' : ' (-c)';
+  const { bind } = settings;
+  if (bind !== undefined && 'unknown' in bind)
+    return { server: 'gunicorn', unread: `gunicorn takes its binds from its config file ${file}${named}, ${bind.unknown}` };
+  if (bind !== undefined) return sockets(bind.binds.map((value) => ({ value, option: 'bind', conf: { file: config.path, line: bind.line } })));
+  // No bind anywhere: gunicorn's own (config.py's Bind), from PORT when it is set.
   const port = environment.get('PORT');
-  // Read only when nothing else gives a bind: gunicorn.conf.py in its working directory, if there, comes first.
-  const fallback =
+  return sockets([
     port === undefined
-      ? `${ASGI_DEFAULT.host}:${ASGI_DEFAULT.port}`
-      : `0.0.0.0:${escapeText(port.value, 200)} (PORT is set at ${escapeText(`${port.file}:${port.line}`, 500)})`;
-  return {
-    server: 'gunicorn',
-    unread: `it gives no --bind, so gunicorn binds where gunicorn.conf.py in the directory it starts in says, when there is one, which this check does not read, else on ${fallback}`,
-  };
+      ? { value: `${ASGI_DEFAULT.host}:${ASGI_DEFAULT.port}`, option: 'default', implicit: true }
+      : { value: `0.0.0.0:${port.value}`, option: 'default', implicit: true, env: { ...port, variable: 'PORT' } },
+  ]);
 }
 
 /**
@@ -257,10 +349,15 @@ export interface AsgiCommand extends DaemonCommand {
 
 /**
  * Pure: the ExecStart= command of `service`'s unit that runs uvicorn or gunicorn (one its processes name; also as
- * `python3 -m uvicorn`), and where it listens; undefined when there is none (the pipeline's own module, a wrapper
- * script), the server does not serve, or its arguments cannot be told (a variable an unread EnvironmentFile= may set).
+ * `python3 -m uvicorn`), with the server and its arguments; undefined when there is none (the pipeline's own module, a
+ * wrapper script) or its arguments cannot be told (a variable an unread EnvironmentFile= may set).
  */
-export function asgiCommand(facts: Pick<Facts, 'units'>, service: Service): AsgiCommand | undefined {
+function serverCommand(
+  facts: Pick<Facts, 'units'>,
+  service: Service,
+):
+  | { command: DaemonCommand; server: AsgiServer; all: ExpandedArgument[]; args: ExpandedArgument[]; environment: ReadonlyMap<string, EnvironmentSetting> }
+  | undefined {
   const servers = asgiServers(service);
   if (servers.length === 0) return undefined;
   const command = daemonCommand(facts, service, (line) => asgiServer(line, servers) !== undefined);
@@ -273,8 +370,33 @@ export function asgiCommand(facts: Pick<Facts, 'units'>, service: Service): Asgi
   )
     return undefined;
   const all = expandedArguments(facts, command);
-  const args = all.slice(skip);
-  const { environment } = unit;
-  const listen = server === 'uvicorn' ? uvicornListen(args, environment, droppedWords(command, all, environment)) : gunicornListen(args, environment);
+  return { command, server, all, args: all.slice(skip), environment: unit.environment };
+}
+
+/**
+ * Pure: where the ExecStart= command of `service`'s unit that runs uvicorn or gunicorn (serverCommand) makes it
+ * listen; undefined without one, or when the server does not serve. gunicorn's config file is read from
+ * `appServerFiles` (gathered at gunicornConfigPath).
+ */
+export function asgiCommand(facts: Pick<Facts, 'units' | 'appServerFiles'>, service: Service): AsgiCommand | undefined {
+  const found = serverCommand(facts, service);
+  if (found === undefined) return undefined;
+  const { command, server, all, args, environment } = found;
+  const listen =
+    server === 'uvicorn'
+      ? uvicornListen(args, environment, droppedWords(command, all, environment))
+      : gunicornListen(args, environment, command.cwd, (path) => facts.appServerFiles?.get(path));
   return listen === undefined ? undefined : { ...command, listen };
+}
+
+/** Pure: the config file gunicorn would read for `service` (gunicornConfigFile), for gather to read; undefined for none or one not known. */
+export function gunicornConfigPath(facts: Pick<Facts, 'units'>, service: Service): string | undefined {
+  const found = serverCommand(facts, service);
+  if (found?.server !== 'gunicorn') return undefined;
+  let wanted: string | undefined;
+  gunicornListen(found.args, found.environment, found.command.cwd, (path) => {
+    wanted = path;
+    return undefined;
+  });
+  return wanted;
 }

@@ -6,10 +6,10 @@
 import { escapeText, type Service } from '@dsa110/ports';
 import { addressBits, normalizeAddress } from '@dsa110/ports/system';
 import { portWords } from './references.js';
-import { ASGI_DEFAULT, PYTHON_PORT, type AsgiCommand, type GivenValue } from './asgi-command.js';
+import { ASGI_DEFAULT, PYTHON_PORT, type AsgiCommand, type AsgiServer, type GivenValue } from './asgi-command.js';
 import { commandAt } from './references/daemon-command.js';
 import { accessMismatch, hostReach, notAPort, orRegistry, registryInstead, type Finding, type RegistryTakes } from './references/finding.js';
-import type { Facts } from '../types.js';
+import type { EnvironmentSetting, Facts } from '../types.js';
 
 /** What the server is held to: the service's port as its unit sets it (portWords), and what to write. */
 interface Expectation {
@@ -19,6 +19,8 @@ interface Expectation {
   readonly port: number;
   /** What to write for the port: `${CONTIMG_API_PORT}` when the unit sets the service's variable, else the port. */
   readonly portWord: string;
+  /** The unit's setting of the service's variable when it is empty: `${CONTIMG_API_PORT}` then gives the server no port. */
+  readonly empty?: EnvironmentSetting & { readonly variable: string };
   /** The host to write: loopback for a localhost or dev service, every address for another. */
   readonly host: string;
   readonly unit: string;
@@ -27,6 +29,11 @@ interface Expectation {
 
 /** A given value for a message: `--port 28005`, `--port 28005 (from $PORT_ARGS, set at FILE:LINE)`, `UVICORN_PORT=28005 at FILE:LINE`. */
 function shown(given: GivenValue): string {
+  if (given.implicit) {
+    const port = given.env === undefined ? '' : ` (PORT=${escapeText(given.env.value, 200)} at ${escapeText(`${given.env.file}:${given.env.line}`, 500)})`;
+    return `gunicorn's default bind ${escapeText(given.value, 200)}${port}`;
+  }
+  if (given.conf !== undefined) return `bind = ${escapeText(given.value, 200)} at ${escapeText(`${given.conf.file}:${given.conf.line}`, 500)}`;
   if (given.env !== undefined) return `${given.env.variable}=${escapeText(given.env.value, 200)} at ${escapeText(`${given.env.file}:${given.env.line}`, 500)}`;
   const from = given.from;
   if (given.dropped && from !== undefined) {
@@ -34,6 +41,9 @@ function shown(given: GivenValue): string {
     const took = given.value === '' ? 'no value' : `the next word, ${escapeText(given.value, 200)}`;
     return `${given.option} ${escapeText(from.written, 200)} (${unset}), a word systemd drops, so ${given.option} takes ${took}`;
   }
+  // `--port ${X}` with X empty: one empty argument.
+  if (from !== undefined && given.value === '' && from.set !== undefined)
+    return `${given.option} ${from.written} (empty at ${escapeText(`${from.set.file}:${from.set.line}`, 500)})`;
   const origin =
     from === undefined
       ? ''
@@ -45,9 +55,28 @@ function shown(given: GivenValue): string {
 
 /** Where to write an option: in ExecStart=, which wins over the server's environment variables; `instead` of what it gives (two binds or more). */
 function written(option: string, value: string, given: GivenValue | undefined, unit: string, instead?: readonly string[]): string {
-  const also = given?.env !== undefined ? ` (over ${given.env.variable})` : '';
+  const also =
+    given?.conf !== undefined
+      ? ` (over the bind of ${escapeText(given.conf.file, 500)})`
+      : given?.env !== undefined && !given.implicit
+        ? ` (over ${given.env.variable})`
+        : '';
   const replacing = instead === undefined ? '' : ` in place of ${listed(instead)}`;
   return `write ${option} ${value} in its ExecStart=${replacing}${also}, then systemctl daemon-reload and restart ${escapeText(unit, 200)}`;
+}
+
+/**
+ * A fix that writes the port as the service's variable (`lineFix`, for what `option` gives `server`), when the unit
+ * sets that variable empty: `${CONTIMG_API_PORT}` would give the server no port (uvicorn 0.54: "Invalid value for
+ * '--port': '' is not a valid integer"), so the variable is set to the port where it is set first; the line is left
+ * as it is when its port is that variable already (`fromVariable`).
+ */
+function withEmptySet(expect: Expectation, lineFix: string, fromVariable: boolean, option: string, server: AsgiServer): string {
+  const { empty } = expect;
+  if (empty === undefined) return lineFix;
+  const set = `set ${empty.variable}=${expect.port} at ${escapeText(`${empty.file}:${empty.line}`, 500)}, where it is empty`;
+  if (fromVariable) return `${set}, then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
+  return `${set} (so ${option} would give ${server} no port), and ${lineFix}`;
 }
 
 /** Pure: uvicorn's port and host, held to `expect`. */
@@ -64,7 +93,13 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
       },
     ];
   const findings: Omit<Finding, 'line'>[] = [];
-  const fixPort = written('--port', expect.portWord, listen.port, expect.unit);
+  const fixPort = withEmptySet(
+    expect,
+    written('--port', expect.portWord, listen.port, expect.unit),
+    listen.port?.from !== undefined && listen.port.from.variable === expect.empty?.variable,
+    `--port ${expect.portWord}`,
+    'uvicorn',
+  );
   const port = listen.port === undefined ? ASGI_DEFAULT.port : PYTHON_PORT.port(listen.port.value);
   if (listen.port !== undefined && port === undefined)
     findings.push({
@@ -177,10 +212,33 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
   const { listen } = command;
   const name = expect.service.name;
   const bind = `${expect.host === '0.0.0.0' ? '0.0.0.0' : '127.0.0.1'}:${expect.portWord}`;
+  const restart = `then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
   if ('unread' in listen)
     return [
-      { severity: 'unknown', message: `where ${name} listens cannot be told: ${listen.unread}; write --bind ${bind} in its ExecStart= to make it plain` },
+      {
+        severity: 'unknown',
+        message: `where ${name} listens cannot be told: ${listen.unread}; ${withEmptySet(expect, `write --bind ${bind} in its ExecStart= to make it plain`, false, `--bind ${bind}`, 'gunicorn')}`,
+      },
     ];
+  if ('configMissing' in listen) {
+    const { named, path } = listen.configMissing;
+    return [
+      {
+        severity: 'error',
+        message: `gunicorn is given -c ${escapeText(named, 500)}, and ${escapeText(path, 500)} is not there, so gunicorn exits at start ("doesn't exist"); put its config file there, or make -c name the one it has, ${restart}`,
+      },
+    ];
+  }
+  // Where the binds come from (all from one place): the line (or GUNICORN_CMD_ARGS), the config file, or gunicorn's default.
+  const source = listen.binds[0];
+  const conf = source?.conf;
+  const lead = source?.implicit
+    ? 'its ExecStart= gives gunicorn no bind, so it takes'
+    : conf !== undefined
+      ? "its ExecStart= gives gunicorn no --bind, so it takes its config file's"
+      : 'its ExecStart= gives gunicorn';
+  const from = conf === undefined ? 'its ExecStart=' : `bind at ${escapeText(`${conf.file}:${conf.line}`, 500)}`;
+  const onLine = conf === undefined && !source?.implicit ? ' in its ExecStart=' : '';
   const binds = listen.binds.map((given) => ({ given, address: gunicornAddress(given.value) }));
   // A socket it is handed: where, its line does not say.
   if (binds.some(({ address }) => 'fd' in address)) return undefined;
@@ -188,25 +246,38 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
   const tcp: TcpBind[] = binds.flatMap(({ given, address }) =>
     'port' in address ? [{ given, host: address.host, portText: address.port, port: PYTHON_PORT.port(address.port) }] : [],
   );
-  const optionOf = (what: GivenValue) => (what.option.startsWith('--') ? '--bind' : '-b');
+  const optionOf = (what: GivenValue) => (/^-[^-]/.test(what.option) ? '-b' : '--bind');
+  // In place of the line's binds; over the config file's or GUNICORN_CMD_ARGS's, which the line's wins over.
   const fix = (what: GivenValue, instead?: readonly GivenValue[]) =>
-    written(optionOf(what), bind, what.env === undefined ? undefined : what, expect.unit, instead && instead.length > 1 ? instead.map(shown) : undefined);
+    withEmptySet(
+      expect,
+      written(
+        optionOf(what),
+        bind,
+        what.env === undefined && what.conf === undefined ? undefined : what,
+        expect.unit,
+        instead && instead.length > 1 && conf === undefined ? instead.map(shown) : undefined,
+      ),
+      (instead ?? [what]).every((each) => each.from !== undefined && each.from.variable === expect.empty?.variable),
+      `${optionOf(what)} ${bind}`,
+      'gunicorn',
+    );
   for (const { given, portText } of tcp.filter(({ port }) => port === undefined))
     findings.push({
       severity: 'error',
-      message: `its ExecStart= gives gunicorn ${shown(given)}: ${notAPort(portText, { ...PYTHON_PORT, program: 'gunicorn' })}, so gunicorn exits at start; ${fix(given)}`,
+      message: `${lead} ${shown(given)}: ${notAPort(portText, { ...PYTHON_PORT, program: 'gunicorn' })}, so gunicorn exits at start; ${fix(given)}`,
     });
   let onPort = tcp.filter(({ port }) => port === expect.port);
   if (findings.length === 0 && onPort.length === 0) {
     const first = listen.binds[0]!;
-    const said = tcp.length === 0 ? `binds ${listen.binds.map(shown).join(', ')}, no TCP port` : `binds ${listen.binds.map(shown).join(', ')}`;
+    const binds = `${source!.implicit || conf !== undefined ? '' : 'binds '}${listen.binds.map(shown).join(', ')}`;
+    const said = tcp.length === 0 ? `${binds}, no TCP port` : binds;
     const other = tcp.length === 1 ? tcp[0]!.port : undefined;
     findings.push({
       severity: 'error',
-      message: `its ExecStart= gives gunicorn ${said}, but ${expect.name} uses port ${expect.port}; ${fix(first)}${orRegistry(registryInstead(expect, other))}`,
+      message: `${lead} ${said}, but ${expect.name} uses port ${expect.port}; ${fix(first)}${orRegistry(registryInstead(expect, other))}`,
     });
   }
-  const restart = `then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
   // Two binds on one port that refuse each other: gunicorn retries, then exits.
   let refusedOnPort = false;
   if (listen.reusePort !== true)
@@ -224,7 +295,7 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
         for (const { given } of twice)
           findings.push({
             severity: 'error',
-            message: `its ExecStart= gives gunicorn ${shown(given)} twice, so gunicorn cannot open both (Address already in use) and exits at start; remove one of them from its ExecStart=, ${restart}`,
+            message: `${lead} ${shown(given)} twice, so gunicorn cannot open both (Address already in use) and exits at start; remove one of them from ${from}, ${restart}`,
           });
         continue;
       }
@@ -235,10 +306,10 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
               every.given,
               same.map(({ given }) => given),
             )
-          : `remove ${listed(same.filter((each) => each !== every).map(({ given }) => shown(given)))} from its ExecStart=, ${restart}`;
+          : `remove ${listed(same.filter((each) => each !== every).map(({ given }) => shown(given)))} from ${from}, ${restart}`;
       findings.push({
         severity: 'error',
-        message: `its ExecStart= gives gunicorn ${listed(refused.map(({ given }) => shown(given)))}, but ${shown(every.given)} takes port ${port} on every address, so gunicorn cannot open them all (Address already in use) and exits at start; ${instead}`,
+        message: `${lead} ${listed(refused.map(({ given }) => shown(given)))}, but ${shown(every.given)} takes port ${port} on every address, so gunicorn cannot open them all (Address already in use) and exits at start; ${instead}`,
       });
     }
   if (refusedOnPort || onPort.length === 0) return findings;
@@ -252,15 +323,12 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
   // For a localhost service, the binds beyond loopback go; one on loopback already there stays.
   const remedy =
     local && beyond.length < onPort.length && reaches.every((each) => each !== undefined)
-      ? `remove ${listed(beyond.map(({ given }) => shown(given)))} from its ExecStart=, ${restart}`
+      ? `remove ${listed(beyond.map(({ given }) => shown(given)))} from ${from}, ${restart}`
       : fix(
           subject[0]!.given,
           onPort.map(({ given }) => given),
         );
-  const listens =
-    subject.length === 1
-      ? `${shown(subject[0]!.given)} in its ExecStart=`
-      : `gunicorn with ${listed(subject.map(({ given }) => shown(given)))} in its ExecStart=`;
+  const listens = subject.length === 1 ? `${shown(subject[0]!.given)}${onLine}` : `gunicorn with ${listed(subject.map(({ given }) => shown(given)))}${onLine}`;
   const wrongReach = beyondAccess(reach, expect.service, listens, remedy);
   if (wrongReach !== undefined) findings.push({ severity: 'error', message: wrongReach });
   return findings;
@@ -274,12 +342,13 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
 export function asgiFindings(facts: Facts, service: Service, command: AsgiCommand): Finding[] {
   const { port, name, registryTakes } = portWords(facts, service);
   const variable = service.env;
-  const setsVariable = variable !== undefined && facts.units.get(command.unit)?.environment.has(variable) === true;
+  const setting = variable === undefined ? undefined : facts.units.get(command.unit)?.environment.get(variable);
   const expect: Expectation = {
     service,
     name,
     port,
-    portWord: setsVariable ? `\${${variable}}` : String(port),
+    portWord: setting !== undefined ? `\${${variable}}` : String(port),
+    ...(setting !== undefined && setting.value === '' && { empty: { ...setting, variable: variable! } }),
     host: service.access === 'localhost' || service.access === 'dev' ? '127.0.0.1' : '0.0.0.0',
     unit: command.unit,
     ...(registryTakes && { registryTakes }),

@@ -268,8 +268,10 @@ function commandLineFinding(facts: Pick<Facts, 'daemonFiles'>, service: Service,
     };
   }
   const files = facts.daemonFiles ?? new Map();
+  // Grafana reads its homepath's conf/defaults.ini first, with or without --config; a homepath not known says nothing.
+  const home = grafanaHome(command, files);
+  if (home !== undefined && files.get(pathFromCwd('conf/defaults.ini', home)!)?.missing) return noDefaults(service, file, command, home);
   const reads = grafanaConfigFile(command, files);
-  if (reads?.home !== undefined && files.get(pathFromCwd('conf/defaults.ini', reads.home)!)?.missing) return noDefaults(service, file, command, reads.home);
   if (reads === undefined || sameFile(facts, reads.path, file)) return undefined;
   const path = escapeText(reads.path);
   // Not known to be one file is not known to be two: a path this check cannot look at may be a link to the other.
@@ -297,18 +299,23 @@ function commandLineFinding(facts: Pick<Facts, 'daemonFiles'>, service: Service,
 
 /**
  * The error for a homepath without conf/defaults.ini: Grafana reads it first, whatever --config says, and exits
- * without it (loadConfiguration: "Could not find config defaults"). The homepath is --homepath, else the working
- * directory (or the one above, when conf/defaults.ini is there), so the fix is a --homepath that holds it.
+ * without it (pkg/setting/setting.go: "Could not find config defaults"). The homepath is --homepath (then the file
+ * may be restored there: the package installs it), else the working directory (or the one above, when
+ * conf/defaults.ini is there), so the fix is a --homepath that holds it (and a --config, when none is given).
  */
 function noDefaults(service: Service, file: string, command: GrafanaCommand, home: string): Finding {
   const unit = service.systemd?.unit ?? service.name;
-  const whence =
-    command.homepath !== undefined ? `--homepath=${escapeText(command.homepath, 200)}` : 'its working directory, as neither it nor the one above holds one';
+  const defaults = escapeText(pathFromCwd('conf/defaults.ini', home)!);
+  const given = command.homepath !== undefined;
+  const whence = given ? `--homepath=${escapeText(command.homepath!, 200)}` : 'its working directory, as neither it nor the one above holds conf/defaults.ini';
+  const homepath = `give it --homepath= the directory that holds conf/defaults.ini (/usr/share/grafana, as Grafana's packages install it)${command.config === undefined ? ` and --config=${file}` : ''}`;
   return {
     file: command.file,
     line: command.line,
     severity: 'error',
-    message: `runs ${service.name} with no conf/defaults.ini in its homepath, ${escapeText(home)} (${whence}), so ${service.name} exits at start ("Could not find config defaults"); give it --homepath= the directory that holds conf/defaults.ini (/usr/share/grafana, as Grafana's packages install it) and --config=${file}, then systemctl daemon-reload and restart ${unit}`,
+    message: `runs ${service.name} with its homepath ${escapeText(home)} (${whence}), where ${defaults} is not there, so ${service.name} exits at start ("Could not find config defaults"), whatever --config names; ${
+      given ? `restore ${defaults} (reinstall Grafana's package), or ${homepath}` : homepath
+    }, then systemctl daemon-reload and restart ${unit}`,
   };
 }
 

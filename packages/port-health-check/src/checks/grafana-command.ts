@@ -193,8 +193,6 @@ export function grafanaHome(command: GrafanaCommand, files: ReadonlyMap<string, 
 export interface GrafanaConfigFile {
   readonly path: string;
   readonly by: 'config' | 'homepath';
-  /** With no --config, its homepath: Grafana exits at start when conf/defaults.ini is not there ("Could not find config defaults"). */
-  readonly home?: string;
 }
 
 /**
@@ -212,5 +210,5 @@ export function grafanaConfigFile(command: GrafanaCommand, files: ReadonlyMap<st
   }
   if (files.get(command.executable)?.elf !== true) return undefined;
   const home = grafanaHome(command, files);
-  return home === undefined ? undefined : { path: pathFromCwd('conf/custom.ini', home)!, by: 'homepath', home };
+  return home === undefined ? undefined : { path: pathFromCwd('conf/custom.ini', home)!, by: 'homepath' };
 }

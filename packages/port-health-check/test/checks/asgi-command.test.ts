@@ -90,6 +90,35 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
     ]);
   });
 
+  it(`CONTIMG_API_PORT set empty: --port \${CONTIMG_API_PORT} gives no port, so the fix is to set it to the port, naming its file:line`, async () => {
+    // uvicorn 0.54 and 0.17: `--port ''` exits 2, "Invalid value for '--port': '' is not a valid integer"; gunicorn 26:
+    // `-b 127.0.0.1:` exits, "'' is not a valid port number". The registry reads an empty variable as not set: port 8000.
+    const empty = 'Environment=CONTIMG_API_PORT=\n';
+    const set = `set CONTIMG_API_PORT=8000 at ${AT}:2, where it is empty`;
+    expect(await apiResults(unit(`${empty}ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port 28005\n`))).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port 28005, but FastAPI uses port 8000; ${set} (so --port \${CONTIMG_API_PORT} would give uvicorn no port), and write --port \${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
+    ]);
+    // In an EnvironmentFile=: that file's line.
+    expect(
+      await apiResults({
+        ...unit(`EnvironmentFile=/etc/default/dsa110-api\nExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port \${CONTIMG_API_PORT}\n`),
+        'etc/default/dsa110-api': '# the API\nCONTIMG_API_PORT=\n',
+      }),
+    ).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port \${CONTIMG_API_PORT} (empty at /etc/default/dsa110-api:2): "" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; set CONTIMG_API_PORT=8000 at /etc/default/dsa110-api:2, where it is empty, ${RESTART}`,
+    ]);
+    expect(await apiResults(unit(`${empty}ExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:28005 app:app\n`))).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn binds -b 0.0.0.0:28005, but FastAPI uses port 8000; ${set} (so -b 0.0.0.0:\${CONTIMG_API_PORT} would give gunicorn no port), and write -b 0.0.0.0:\${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
+    ]);
+    expect(await apiResults(unit(`${empty}ExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:\${CONTIMG_API_PORT} app:app\n`))).toEqual([
+      expect.stringMatching(new RegExp(`so gunicorn exits at start; ${set.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, ${RESTART}$`)),
+    ]);
+    // Its port agreeing (uvicorn on 8000, the registry's): nothing to set.
+    expect(await apiResults(unit(`${empty}ExecStart=/usr/bin/uvicorn app:app --port 8000\n`))).toEqual([
+      `ok: api (8000): ${AT}:3: its ExecStart= runs uvicorn on port 8000`,
+    ]);
+  });
+
   it("a --host in brackets is an error, as uvicorn exits at start on it; gunicorn's [::]:PORT is its own form", async () => {
     // uvicorn 0.54: `--host [::]` (or UVICORN_HOST=[::1]) "[Errno -2] Name or service not known", exit 3; `--host ::` listens on [::].
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --port 8000 --host [::]\n'))).toEqual([
@@ -165,15 +194,77 @@ describe("gunicorn's binds, from its unit's ExecStart=", () => {
     expect(await apiResults(gunicorn('-b 127.0.0.1:8000 -b [::1]:8000'))).toEqual(ok);
   });
 
-  it('GUNICORN_CMD_ARGS when the line gives no bind; a config file (-c, or gunicorn.conf.py where it starts) is not read: unknown', async () => {
+  it('GUNICORN_CMD_ARGS when the line gives no bind; with none anywhere, its default: 0.0.0.0:$PORT, else 127.0.0.1:8000', async () => {
     expect(await apiResults(unit('Environment="GUNICORN_CMD_ARGS=--bind=0.0.0.0:28005"\nExecStart=/opt/venv/bin/gunicorn app:app\n'))).toEqual([
       `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn binds GUNICORN_CMD_ARGS=--bind=0.0.0.0:28005 at ${AT}:2, but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart= (over GUNICORN_CMD_ARGS), ${RESTART}, or give FastAPI port: 28005 in the registry`,
     ]);
-    expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -c /etc/api/gunicorn.conf.py app:app\n'))).toEqual([
-      `unknown: api (8000): ${AT}:2: where FastAPI listens cannot be told: gunicorn takes its binds from its config file /etc/api/gunicorn.conf.py (-c), which this check does not read; write --bind 0.0.0.0:8000 in its ExecStart= to make it plain`,
-    ]);
+    // gunicorn 26, no gunicorn.conf.py where it starts: PORT=P listens on 0.0.0.0:P; without PORT on 127.0.0.1:8000.
     expect(await apiResults(unit('Environment=PORT=8000\nExecStart=/opt/venv/bin/gunicorn app:app\n'))).toEqual([
-      `unknown: api (8000): ${AT}:3: where FastAPI listens cannot be told: it gives no --bind, so gunicorn binds where gunicorn.conf.py in the directory it starts in says, when there is one, which this check does not read, else on 0.0.0.0:8000 (PORT is set at ${AT}:2); write --bind 0.0.0.0:8000 in its ExecStart= to make it plain`,
+      `ok: api (8000): ${AT}:3: its ExecStart= runs gunicorn on port 8000`,
+    ]);
+    expect(await apiResults(unit('Environment=PORT=28005\nExecStart=/opt/venv/bin/gunicorn app:app\n'))).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn no bind, so it takes gunicorn's default bind 0.0.0.0:28005 (PORT=28005 at ${AT}:2), but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart=, ${RESTART}, or give FastAPI port: 28005 in the registry`,
+    ]);
+  });
+});
+
+describe("gunicorn's config file: its -c, else gunicorn.conf.py in the directory it starts in", () => {
+  const gunicorn = (binds: string, directory = '/srv/api') => unit(`WorkingDirectory=${directory}\nExecStart=/opt/venv/bin/gunicorn ${binds} app:app\n`);
+  const CLASH = '-b 127.0.0.1:8000 -b 0.0.0.0:8000';
+  const ok = [`ok: api (8000): ${AT}:3: its ExecStart= runs gunicorn on port 8000`];
+
+  it('reuse_port = True there lets two binds on one port both open, as --reuse-port does; False, or no such file, does not', async () => {
+    // gunicorn 26 on a loopback port: `-b 127.0.0.1:P -b 0.0.0.0:P` listens on both with reuse_port = True in
+    // ./gunicorn.conf.py; without it, "[Errno 98] Address already in use", then it exits.
+    expect(
+      await apiResults({ ...gunicorn(CLASH), 'srv/api/gunicorn.conf.py': 'import multiprocessing\n\nworkers = 2\nreuse_port = True  # SO_REUSEPORT\n' }),
+    ).toEqual(ok);
+    // -c (also file:PATH, and relative to where it starts); gunicorn takes "true" in any case for a boolean.
+    expect(await apiResults({ ...gunicorn(`-c /etc/api/gunicorn.py ${CLASH}`), 'etc/api/gunicorn.py': 'reuse_port = " TRUE"\n' })).toEqual(ok);
+    expect(await apiResults({ ...gunicorn(`--config=file:conf/g.py ${CLASH}`), 'srv/api/conf/g.py': 'reuse_port = False\nreuse_port = True\n' })).toEqual(ok);
+    const clash = expect.stringMatching(/^error: .*takes port 8000 on every address, so gunicorn cannot open them all \(Address already in use\)/);
+    // The last assignment wins; a name in another case, a comment or a string sets nothing (gunicorn ignores REUSE_PORT).
+    const off = 'reuse_port = True\nreuse_port = False\nREUSE_PORT = True\n# reuse_port = True\nDOC = """\nreuse_port = True\n"""\n';
+    expect(await apiResults({ ...gunicorn(CLASH), 'srv/api/gunicorn.conf.py': off })).toEqual([clash]);
+    expect(await apiResults(gunicorn(CLASH))).toEqual([clash]);
+    // gunicorn.conf.py elsewhere than where it starts is not read (systemd starts it in /).
+    expect(await apiResults({ ...gunicorn(CLASH, '/'), 'srv/api/gunicorn.conf.py': 'reuse_port = True\n' })).toEqual([clash]);
+  });
+
+  it('a reuse_port set any other way (in a block, from code, by globals()) is not guessed: no clash is said', async () => {
+    for (const text of [
+      'import os\nif os.environ.get("REUSE"):\n    reuse_port = True\n',
+      'reuse_port = os.environ.get("REUSE") == "1"\n',
+      'globals()["reuse_" + "port"] = True\n',
+      'from settings import *\n',
+      'reuse_port = 1\n',
+    ])
+      expect(await apiResults({ ...gunicorn(CLASH), 'srv/api/gunicorn.conf.py': text }), text).toEqual(ok);
+  });
+
+  it('its bind, when the line and GUNICORN_CMD_ARGS give none, held as a --bind is, at the line that sets it; a bind it sets otherwise: unknown', async () => {
+    const FILE = '/srv/api/gunicorn.conf.py';
+    expect(await apiResults({ ...gunicorn(''), 'srv/api/gunicorn.conf.py': 'bind = "0.0.0.0:28005"\n' })).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn no --bind, so it takes its config file's bind = 0.0.0.0:28005 at ${FILE}:1, but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart= (over the bind of ${FILE}), ${RESTART}, or give FastAPI port: 28005 in the registry`,
+    ]);
+    expect(await apiResults({ ...gunicorn(''), 'srv/api/gunicorn.conf.py': 'bind = [\n    "127.0.0.1:8000",\n    "0.0.0.0:8000",\n]\n' })).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn no --bind, so it takes its config file's bind = 127.0.0.1:8000 at ${FILE}:1 and bind = 0.0.0.0:8000 at ${FILE}:1, but bind = 0.0.0.0:8000 at ${FILE}:1 takes port 8000 on every address, so gunicorn cannot open them all (Address already in use) and exits at start; write --bind 0.0.0.0:8000 in its ExecStart= (over the bind of ${FILE}), ${RESTART}`,
+    ]);
+    // The line's --bind wins over the file's (gunicorn 26 --print-config: bind = the line's).
+    expect(await apiResults({ ...gunicorn('-b 0.0.0.0:8000'), 'srv/api/gunicorn.conf.py': 'bind = "0.0.0.0:28005"\n' })).toEqual(ok);
+    expect(await apiResults({ ...gunicorn(''), 'srv/api/gunicorn.conf.py': 'bind = "0.0.0.0:8000"\n' })).toEqual(ok);
+    expect(await apiResults({ ...gunicorn(''), 'srv/api/gunicorn.conf.py': 'import os\nbind = os.environ["BIND"]\n' })).toEqual([
+      `unknown: api (8000): ${AT}:3: where FastAPI listens cannot be told: gunicorn takes its binds from its config file ${FILE}, where it names bind other than in a plain top-level bind = VALUE (line 2); write --bind 0.0.0.0:8000 in its ExecStart= to make it plain`,
+    ]);
+  });
+
+  it('a -c naming no file is an error (gunicorn exits at start); a module (python:NAME) is not looked up', async () => {
+    // gunicorn 26: `-c /nonexistent.py` prints "Error: '/nonexistent.py' doesn't exist" and exits 1.
+    expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -c /etc/api/gunicorn.conf.py app:app\n'))).toEqual([
+      `error: api (8000): ${AT}:2: gunicorn is given -c /etc/api/gunicorn.conf.py, and /etc/api/gunicorn.conf.py is not there, so gunicorn exits at start ("doesn't exist"); put its config file there, or make -c name the one it has, ${RESTART}`,
+    ]);
+    expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -c python:api.gunicorn_conf app:app\n'))).toEqual([
+      `unknown: api (8000): ${AT}:2: where FastAPI listens cannot be told: it gives no --bind, and gunicorn reads its settings from the module python:api.gunicorn_conf (-c), which this check does not look up; write --bind 0.0.0.0:8000 in its ExecStart= to make it plain`,
     ]);
   });
 });

@@ -229,11 +229,56 @@ describe('the config check says unknown, not another file, where it cannot tell'
 describe("the config check holds Grafana's homepath", () => {
   it('is an error when its homepath holds no conf/defaults.ini: Grafana exits at start, whatever file it would read', async () => {
     const files = { 'etc/grafana/grafana.ini': INI, 'usr/share/grafana/bin/grafana': EXECUTABLE, 'usr/share/grafana/conf/defaults.ini': '' };
+    const restart = `then systemctl daemon-reload and restart ${grafana.systemd!.unit}`;
     expect(await results({ ...files, [UNIT]: unit('ExecStart=/usr/share/grafana/bin/grafana server') })).toEqual([
-      `error /${UNIT}:2: grafana (3030): /${UNIT}:2: runs Grafana with no conf/defaults.ini in its homepath, / (its working directory, as neither it nor the one above holds one), so Grafana exits at start ("Could not find config defaults"); give it --homepath= the directory that holds conf/defaults.ini (/usr/share/grafana, as Grafana's packages install it) and --config=/etc/grafana/grafana.ini, then systemctl daemon-reload and restart ${grafana.systemd!.unit}`,
+      `error /${UNIT}:2: grafana (3030): /${UNIT}:2: runs Grafana with its homepath / (its working directory, as neither it nor the one above holds conf/defaults.ini), where /conf/defaults.ini is not there, so Grafana exits at start ("Could not find config defaults"), whatever --config names; give it --homepath= the directory that holds conf/defaults.ini (/usr/share/grafana, as Grafana's packages install it) and --config=/etc/grafana/grafana.ini, ${restart}`,
     ]);
     const [given] = await results({ ...files, [UNIT]: unit('ExecStart=/usr/share/grafana/bin/grafana server --homepath=/opt/grafana') });
-    expect(given).toMatch(/^error .*no conf\/defaults\.ini in its homepath, \/opt\/grafana \(--homepath=\/opt\/grafana\), so Grafana exits at start/);
+    expect(given).toMatch(
+      /^error .*its homepath \/opt\/grafana \(--homepath=\/opt\/grafana\), where \/opt\/grafana\/conf\/defaults\.ini is not there, so Grafana exits at start .*; restore \/opt\/grafana\/conf\/defaults\.ini \(reinstall Grafana's package\), or give it --homepath=/,
+    );
+  });
+
+  it("is that error with --config too: Grafana reads conf/defaults.ini before the file --config names (-config, the registry's file or another)", async () => {
+    // pkg/setting/setting.go: the defaults.ini under the homepath is stat()ed first; not there, Grafana prints
+    // "Could not find config defaults, make sure homepath command line parameter is set or working directory is homepath" and exits 1.
+    const files = {
+      'etc/grafana/grafana.ini': INI,
+      'etc/grafana/other.ini': INI,
+      'usr/share/grafana/bin/grafana': EXECUTABLE,
+      'usr/share/grafana/conf/defaults.ini': '',
+    };
+    const restart = `then systemctl daemon-reload and restart ${grafana.systemd!.unit}`;
+    for (const config of ['--config /etc/grafana/grafana.ini', '-config=/etc/grafana/other.ini'])
+      expect(await results({ ...files, [UNIT]: unit(`ExecStart=/usr/share/grafana/bin/grafana server ${config} --homepath /opt/grafana`) }), config).toEqual([
+        `error /${UNIT}:2: grafana (3030): /${UNIT}:2: runs Grafana with its homepath /opt/grafana (--homepath=/opt/grafana), where /opt/grafana/conf/defaults.ini is not there, so Grafana exits at start ("Could not find config defaults"), whatever --config names; restore /opt/grafana/conf/defaults.ini (reinstall Grafana's package), or give it --homepath= the directory that holds conf/defaults.ini (/usr/share/grafana, as Grafana's packages install it), ${restart}`,
+      ]);
+    // The program itself with no --homepath, started where no conf/defaults.ini is (nor above): its working directory.
+    const [started] = await results({
+      ...files,
+      [UNIT]: unit('WorkingDirectory=/var/lib/grafana', 'ExecStart=/usr/share/grafana/bin/grafana server --config=/etc/grafana/grafana.ini'),
+    });
+    expect(started).toMatch(
+      /^error .*its homepath \/var\/lib\/grafana \(its working directory, .*, where \/var\/lib\/grafana\/conf\/defaults\.ini is not there, .*\(\/usr\/share\/grafana, as Grafana's packages install it\), then/,
+    );
+    // Its homepath not known (a wrapper script given no --homepath adds its own; a variable an unread file may set): nothing of it.
+    const wrapper = {
+      'etc/grafana/grafana.ini': INI,
+      'usr/sbin/grafana': { text: '#!/bin/sh\nexec /usr/share/grafana/bin/grafana --homepath=/usr/share/grafana "$@"\n', mode: 0o755 },
+    };
+    expect(await results({ ...wrapper, [UNIT]: unit('ExecStart=/usr/sbin/grafana server --config=/etc/grafana/grafana.ini') })).toEqual([
+      'ok /etc/grafana/grafana.ini:3: grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 3030',
+    ]);
+    expect(
+      await results({
+        ...files,
+        [UNIT]: unit(
+          'EnvironmentFile=/etc/default/grafana-server',
+          `ExecStart=/usr/share/grafana/bin/grafana server --config=/etc/grafana/grafana.ini --homepath=\${HOME_DIR}`,
+        ),
+        'etc/default/grafana-server': { fifo: true },
+      }),
+    ).toEqual([expect.stringMatching(/^unknown .*may set HOME_DIR/)]);
   });
 });
 
