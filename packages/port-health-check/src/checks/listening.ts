@@ -5,8 +5,8 @@ import type { Service } from '@dsa110/ports';
 import { formatListeners } from '../address.js';
 import { effectivePort } from '../effective-port.js';
 import { serviceResult } from './service-result.js';
-import type { CheckResult, Facts } from '../types.js';
-import { describeProcess } from '../process-match.js';
+import type { CheckResult, Facts, ProcessFacts } from '../types.js';
+import { describeProcess, describeWorker } from '../process-match.js';
 import { holdersOf, isDevOnly, listenersOn, restartOf, strayListeners } from './listeners.js';
 
 export function checkListening(facts: Facts, service: Service): CheckResult[] {
@@ -20,13 +20,18 @@ export function checkListening(facts: Facts, service: Service): CheckResult[] {
     const missing = `nothing is listening on port ${port}, but ${service.name} (${service.group}) should be`;
     // Its own processes on another port: started before its port moved, a restart moves it (starting it would not);
     // or configured for another port (nginx on 443 alone), which must listen on this one too: both said, never "move it".
-    const stray = strayListeners(facts, service);
+    const { listeners: stray, workers } = strayListeners(facts, service);
+    // A worker named as the owner check names it (the one home of "is this process the service's": workers.ts).
+    const describe = (process: ProcessFacts) => {
+      const worker = workers.get(process.pid);
+      return worker === undefined ? describeProcess(process) : describeWorker(process, worker.parent);
+    };
     if (stray.length > 0) {
       const ports = [...new Set(stray.map((listener) => listener.port))].sort((a, b) => a - b);
       return [
         result(
           'error',
-          `${missing}; by its names it listens on ${ports.length === 1 ? 'port' : 'ports'} ${ports.join(', ')} (${formatListeners(stray).join(', ')}, held by ${holdersOf(stray).processes.map(describeProcess).join('; ')}), not on ${port}: if ${port} is new to it (the registry or its unit moved it), ${restartOf(service)}; else make it listen on ${port} as well, as the registry says`,
+          `${missing}; by its names it listens on ${ports.length === 1 ? 'port' : 'ports'} ${ports.join(', ')} (${formatListeners(stray).join(', ')}, held by ${holdersOf(stray).processes.map(describe).join('; ')}), not on ${port}: if ${port} is new to it (the registry or its unit moved it), ${restartOf(service)}; else make it listen on ${port} as well, as the registry says`,
         ),
       ];
     }

@@ -7,7 +7,9 @@
 // are a warning (a copy started by hand holds the port). systemd (PID 1)
 // holds a port only for a socket unit: that unit is named, with how to stop it.
 // A holder of the service's own socket whose parent holds it too and is the
-// service is the service's worker (workers.ts), whatever its name.
+// service, or whose parents lead to the service within its unit (the service
+// handed it the socket and closed its copy), is the service's worker
+// (workers.ts), whatever its name.
 import { BUILTIN_PROTECTED_PROCESSES, escapeText, pathText, quoteValue, type Service } from '@dsa110/ports';
 import { matchProcessName } from '@dsa110/ports/system';
 import { initSocketAdvice, isSystemdInit, where } from '@dsa110/ports/systemd';
@@ -18,7 +20,7 @@ import { describeProcess, describeWorker, processMatches } from '../process-matc
 import type { CheckResult, Facts, ListenerFacts, ProcessFacts } from '../types.js';
 import { formatListener } from '../address.js';
 import { CHANGED_HOLDER, holdersOf, listenersOn, restartOf, unitUser, unseenHolders } from './listeners.js';
-import { workersOf } from './workers.js';
+import { descentOf, workersOf, type Worker } from './workers.js';
 
 export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   if (facts.sockets.problem || service.transport !== 'tcp') return [];
@@ -29,11 +31,11 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   const result = serviceResult('owner', service, port, { processes });
   const expected = service.processes.join(', ');
   const named = (process: ProcessFacts) => processMatches(process, service.processes);
-  const workers = workersOf(listeners, named);
+  const workers = workersOf(listeners, named, descentOf(facts, [service]));
   // Each holder as the report names it: a worker with whose it is.
   const describe = (process: ProcessFacts) => {
-    const parent = workers.get(process.pid);
-    return parent === undefined ? describeProcess(process) : describeWorker(process, parent);
+    const worker = workers.get(process.pid);
+    return worker === undefined ? describeProcess(process) : describeWorker(process, worker.parent);
   };
   const intruders = processes.filter((process) => !named(process) && !workers.has(process.pid));
   if (intruders.length > 0) {
@@ -83,7 +85,7 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
       ),
     ];
   }
-  const stranger = otherUser(facts, service, port, listeners, describe);
+  const stranger = otherUser(facts, service, port, listeners, workers, describe);
   if (stranger) return [result('warning', stranger.reason, stranger.file)];
   return [result('ok', `held by ${processes.map(describe).join('; ')}`)];
 }
@@ -131,7 +133,8 @@ function protection(facts: Facts, process: ProcessFacts): string | undefined {
  * the User= its unit sets: a copy started by hand (or by another unit) holds
  * that socket, and a name is all it shares with the service. Each socket is
  * judged by its own holders: a master that drops privileges has its workers
- * as another user, but one of them runs as User=; a separate socket (say
+ * as another user, but one of them, or the process they are workers of,
+ * runs as User=; a separate socket (say
  * [::1]) held only by another user is another copy, whatever holds the rest.
  * Only where the unit names a user (not DynamicUser=, and no specifier left
  * unresolved) and every holder's uid is known.
@@ -141,12 +144,14 @@ function otherUser(
   service: Service,
   port: number,
   listeners: readonly ListenerFacts[],
+  workers: ReadonlyMap<number, Worker>,
   describe: (process: ProcessFacts) => string,
 ): { reason: string; file: string } | undefined {
   const named = unitUser(facts, service);
   const processes = holdersOf(listeners).processes;
   if (named === undefined || processes.some((process) => process.uid === undefined)) return undefined;
-  const { unit, setting: user, runs: isUser } = named;
+  const { unit, setting: user, runs: runsAsUser } = named;
+  const isUser = (process: ProcessFacts) => runsAsUser(process) || runsAsUser(workers.get(process.pid)?.service ?? process);
   // Where User= is set (the unit file, or the drop-in that sets it last), as the systemd check names its lines.
   const file = where(user);
   const under = facts.root === '/' ? '' : ` under ${escapeText(facts.root)}`;

@@ -9,7 +9,7 @@ import { formatListeners } from '../address.js';
 import { describeProcess, processMatches } from '../process-match.js';
 import type { CheckResult, Facts, ProcessFacts } from '../types.js';
 import { CHANGED_HOLDER, holdersOf, unseenHolders } from './listeners.js';
-import { workersOf } from './workers.js';
+import { descentOf, workersOf } from './workers.js';
 
 export function checkReserved(facts: Facts): CheckResult[] {
   if (facts.sockets.problem) return [];
@@ -33,7 +33,7 @@ function checkRange(facts: Facts, range: ReservedRange): CheckResult[] {
     if (owners.length === 0) return result('info', base);
     const forWhom = owners.map((service) => service.id).join(', ');
     const named = (process: ProcessFacts) => processMatches(process, globs);
-    const workers = workersOf(listeners, named);
+    const workers = workersOf(listeners, named, descentOf(facts, owners));
     const intruders = processes.filter((process) => !named(process) && !workers.has(process.pid));
     if (intruders.length > 0) return result('warning', `${base}; the range is kept for ${forWhom} (expected ${globs.join(', ')})`);
     if (unseen) return result('unknown', `${base}; cannot tell whether it is ${forWhom} (${unseenWords.remedy})`);
