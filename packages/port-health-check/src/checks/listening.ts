@@ -1,6 +1,8 @@
 // Check 4, listening: is anything listening on the service's port, and on
 // which addresses (IPv4, IPv6, dual-stack `[::]`)? A service that is not
 // development-only must listen; a dev server that is not running is fine.
+// One that is not on its port but whose own processes (its workers too, as
+// workers.ts tells them) listen elsewhere is told where.
 import type { Service } from '@dsa110/ports';
 import { formatListeners } from '../address.js';
 import { effectivePort } from '../effective-port.js';

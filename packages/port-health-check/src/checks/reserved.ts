@@ -1,9 +1,9 @@
 // Check 7, reserved: listeners inside the registry's reserved ranges, with
 // their owners. Info when the owner is (or may be) the service the range is
 // kept for; a warning when it is someone else; unknown when the owner cannot
-// be seen and the range is kept for particular services. A holder of the
-// owner's socket whose parent holds it too and is the owner is the owner's
-// worker (workers.ts), whatever its name.
+// be seen and the range is kept for particular services. The owner's worker
+// (workers.ts: it shares the owner's socket, or descends from the owner
+// within its unit) is the owner's, whatever its name.
 import { formatRange, type ReservedRange } from '@dsa110/ports';
 import { formatListeners } from '../address.js';
 import { describeProcess, processMatches } from '../process-match.js';
