@@ -11,7 +11,7 @@ import { claimInProcess } from './helpers.js';
 import { cleanupStarted, claimOurs, start } from './started.js';
 import { isAlive, leasePort } from '../../../test-support/index.js';
 import { tempDir } from '../../../test-support/tree.js';
-import { cgroupsWritable, makeUnitCgroup } from './cgroup.js';
+import { cgroupsWritable, makeUnitCgroup } from '../../../test-support/cgroup.js';
 
 /** `text` as a regular expression matching it literally. */
 const esc = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

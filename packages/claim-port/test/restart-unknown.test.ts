@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { claimPort, type ClaimOptions } from '../src/index.js';
 import { guardPort, isAlive, isSpawned, signal, spawnListener, wasSpawned } from '../../../test-support/index.js';
 import { recordSpawned } from '../../../test-support/guard.js';
-import { cgroupsWritable, makeUnitCgroup } from './cgroup.js';
+import { cgroupsWritable, makeUnitCgroup } from '../../../test-support/cgroup.js';
 
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 /** Waits for PID argv[1] to be gone (or a zombie), then listens on 127.0.0.1:argv[2] until killed. */

@@ -46,7 +46,7 @@ import {
   wasSpawned,
 } from '../../../test-support/index.js';
 import { forgetSpawned, recordSpawned, socketsOn } from '../../../test-support/guard.js';
-import { cgroupsWritable, makeUnitCgroup } from './cgroup.js';
+import { cgroupsWritable, makeUnitCgroup } from '../../../test-support/cgroup.js';
 
 const root = process.getuid?.() === 0;
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';

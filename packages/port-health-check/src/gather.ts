@@ -27,6 +27,7 @@ import { exposedListeners, localnetListeners } from './checks/firewall.js';
 import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readRouteLocalnet } from './firewall/route-localnet.js';
 import { readKernelFacts } from './kernel.js';
+import { processFacts, readLineage } from './lineage.js';
 import {
   claimLineRegistry,
   claimLines,
@@ -171,6 +172,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const ownRegistryFault =
     own !== undefined && process.geteuid?.() === 0 ? registryWritablePart('/', own.startsWith('/') ? own : `${process.cwd()}/${own}`) : undefined;
   const sockets = await readSockets(new Set(services.map((service) => service.port)), socketRead);
+  const lineage = readLineage(sockets);
   const initSockets = readInitSockets(root, listing, services, { registry: options.registry, units: unitMap }, sockets);
   // The ruleset only when a robust, non-public service listens beyond loopback (else the answer cannot matter).
   const listenerView = { registry: options.registry, units: unitMap, sockets };
@@ -189,6 +191,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     services,
     allServices: options.services === undefined,
     sockets,
+    ...(lineage.size > 0 && { lineage }),
     kernel,
     units: unitMap,
     executables,
@@ -411,17 +414,7 @@ export async function readSockets(
         family: listener.family === 'IPv6' ? 6 : 4,
         dualStack: listener.dualStack,
         inode: listener.inode,
-        holders: listener.ownerKnown
-          ? listener.holders.map((holder) => ({
-              pid: holder.pid,
-              ppid: holder.ppid,
-              uid: holder.uid,
-              user: holder.user,
-              comm: holder.comm,
-              ...(holder.exe !== undefined && { exe: holder.exe }),
-              argv: holder.argv,
-            }))
-          : undefined,
+        holders: listener.ownerKnown ? listener.holders.map(processFacts) : undefined,
         ...(changed.has(listener) && { changed: true as const }),
       })),
       unreadableProcesses: taken.unreadable.length,

@@ -78,6 +78,10 @@ export interface ProcessFacts {
   readonly exe?: string;
   /** argv, split on NUL, without empty words at the end (as ps shows it: readProcessInfo). */
   readonly argv?: readonly string[];
+  /** /proc/PID/stat's start time (clock ticks after boot): a parent starts before its child, so a PID reused between two reads is not taken for the parent. */
+  readonly startTime?: number;
+  /** Its cgroup path (/proc/PID/cgroup, systemd's hierarchy), in `Facts.lineage` only: the systemd unit that runs it. */
+  readonly cgroup?: string;
 }
 
 /** One LISTEN socket from /proc/net/tcp{,6}. */
@@ -233,6 +237,12 @@ export interface Facts {
   /** Whether every service is checked (the global checks run only then). */
   readonly allServices: boolean;
   readonly sockets: SocketFacts;
+  /**
+   * By PID: each listener's holder, and its parents up to MAX_ANCESTRY levels below PID 1, with their start times
+   * and cgroups (lineage.ts): whose worker a holder is when its parent does not hold its socket (workers.ts), and
+   * which systemd unit runs it. Undefined when no listener has a holder.
+   */
+  readonly lineage?: ReadonlyMap<number, ProcessFacts>;
   readonly kernel: KernelFacts;
   /** By unit name. */
   readonly units: ReadonlyMap<string, UnitFacts>;

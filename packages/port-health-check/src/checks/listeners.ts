@@ -3,6 +3,7 @@ import type { Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
 import { processMatches, processMatchesByOwnName } from '../process-match.js';
 import type { EnvironmentSetting, Facts, ListenerFacts, ProcessFacts, UnitFacts } from '../types.js';
+import { descentOf, workersOf, type Worker } from './workers.js';
 
 export function listenersOn(facts: Pick<Facts, 'sockets'>, port: number): ListenerFacts[] {
   return facts.sockets.listeners.filter((listener) => listener.port === port);
@@ -52,25 +53,35 @@ export const CHANGED_HOLDER = 'no process that stayed: its listener closed and a
  * Where `service` listens instead of its port, as its names tell: the TCP listeners on ports no TCP service of the
  * registry uses (its own registry port counts as free when its unit moved it away), every holder seen and going by
  * `service`'s names by a name of its own (not only as `node` or `python3` does: processMatchesByOwnName) and by no
- * other service's (a name two services share tells nothing), one of them running as its unit's User= where the
- * unit sets one (else a copy someone started by hand). Only for a service nothing listens for on its port. A
- * service started before its port moved (the registry edited, its unit's variable changed, not yet restarted), or
- * one configured elsewhere. (Where a development-only one's absence is fine, its users leave it out.)
+ * other service's (a name two services share tells nothing), or a worker of such a process (workers.ts: one that
+ * holds the socket it handed on, or whose parents lead to it), one of them (or the process a worker is the
+ * worker of) running as its unit's User= where the unit sets one (else a copy someone started by hand). Only for a
+ * service nothing listens for on its port. A service started before its port moved (the registry edited, its unit's
+ * variable changed, not yet restarted), or one configured elsewhere. (Where a development-only one's absence is fine,
+ * its users leave it out.) With the workers among the holders, by PID.
  */
-export function strayListeners(facts: Pick<Facts, 'sockets' | 'registry' | 'units'>, service: Service): readonly ListenerFacts[] {
+export function strayListeners(
+  facts: Pick<Facts, 'sockets' | 'registry' | 'units' | 'lineage'>,
+  service: Service,
+): { readonly listeners: readonly ListenerFacts[]; readonly workers: ReadonlyMap<number, Worker> } {
   let strays = strayCache.get(facts);
   if (strays === undefined) {
     strays = everyStray(facts);
     strayCache.set(facts, strays);
   }
-  return strays.get(service.id) ?? [];
+  return strays.get(service.id) ?? { listeners: [], workers: new Map() };
+}
+
+interface Stray {
+  listeners: ListenerFacts[];
+  workers: Map<number, Worker>;
 }
 
 /** By facts: each service's stray listeners, found once for all services (a check asks per port and per service). */
-const strayCache = new WeakMap<object, ReadonlyMap<string, readonly ListenerFacts[]>>();
+const strayCache = new WeakMap<object, ReadonlyMap<string, Stray>>();
 
-function everyStray(facts: Pick<Facts, 'sockets' | 'registry' | 'units'>): Map<string, ListenerFacts[]> {
-  const strays = new Map<string, ListenerFacts[]>();
+function everyStray(facts: Pick<Facts, 'sockets' | 'registry' | 'units' | 'lineage'>): Map<string, Stray> {
+  const strays = new Map<string, Stray>();
   if (facts.sockets.problem) return strays;
   const tcp = facts.registry.services.filter((service) => service.transport === 'tcp');
   const effective = new Map(tcp.map((service) => [service.id, effectivePort(facts, service).port]));
@@ -83,7 +94,7 @@ function everyStray(facts: Pick<Facts, 'sockets' | 'registry' | 'units'>): Map<s
   const named = tcp.filter((service) => service.processes.length > 0);
   const effectivePorts = new Set(effective.values());
   const registryPorts = new Map(tcp.map((service) => [service.port, service.id]));
-  // Whose a holder is by its own names: one service's, and no other service's by any name; else nobody's (null). Once a PID.
+  // Whose a process is by its own names: one service's, and no other service's by any name; else nobody's (null). Once a PID.
   const owners = new Map<number, string | null>();
   const ownerOf = (process: ProcessFacts): string | null => {
     let owner = owners.get(process.pid);
@@ -96,19 +107,30 @@ function everyStray(facts: Pick<Facts, 'sockets' | 'registry' | 'units'>): Map<s
   };
   for (const listener of facts.sockets.listeners) {
     if (effectivePorts.has(listener.port) || listener.changed || listener.holders === undefined || listener.holders.length === 0) continue;
-    const owner = ownerOf(listener.holders[0]!);
-    if (owner === null || !listener.holders.every((holder) => ownerOf(holder) === owner)) continue;
-    const service = down.get(owner);
-    // Another service's registry port (moved away by its unit) is that service's to explain, not this one's.
-    if (service === undefined || (registryPorts.get(listener.port) ?? owner) !== owner || !runsAsUnitUser(facts, service, listener.holders)) continue;
-    strays.set(owner, [...(strays.get(owner) ?? []), listener]);
+    const holders = listener.holders;
+    // The service its holders go by; with none that does (a service's workers alone), each service that is down is asked.
+    const byName = [...new Set(holders.map(ownerOf).filter((owner) => owner !== null))];
+    const candidates = byName.length === 0 ? [...down.values()] : byName.length === 1 && down.has(byName[0]!) ? [down.get(byName[0]!)!] : [];
+    for (const service of candidates) {
+      const workers = workersOf(listenersOn(facts, listener.port), (process) => ownerOf(process) === service.id, descentOf(facts, [service]));
+      if (!holders.every((holder) => ownerOf(holder) === service.id || workers.has(holder.pid))) continue;
+      // Another service's registry port (moved away by its unit) is that service's to explain, not this one's.
+      if ((registryPorts.get(listener.port) ?? service.id) !== service.id) continue;
+      const whose = holders.map((holder) => workers.get(holder.pid)?.service ?? holder);
+      if (!runsAsUnitUser(facts, service, whose)) continue;
+      const stray: Stray = strays.get(service.id) ?? { listeners: [], workers: new Map() };
+      stray.listeners.push(listener);
+      for (const holder of holders) if (workers.has(holder.pid)) stray.workers.set(holder.pid, workers.get(holder.pid)!);
+      strays.set(service.id, stray);
+      break;
+    }
   }
   return strays;
 }
 
 /**
  * Whether one of `holders` runs as the User= of `service`'s unit; true when that cannot tell (unitUser: none to hold
- * them to; or a holder's uid unknown). A master that drops privileges has one worker that does.
+ * them to; or a holder's uid unknown). A master that drops privileges has one worker that does, or is one itself.
  */
 function runsAsUnitUser(facts: Pick<Facts, 'units'>, service: Service, holders: readonly ProcessFacts[]): boolean {
   const user = unitUser(facts, service);

@@ -4,10 +4,14 @@
 // Vite on Grafana's port). Holders this user cannot see make the check
 // unknown, never a false "wrong owner". A name is not an identity: holders
 // whose names match but none of which runs as the User= of the service's unit
-// are a warning (a copy started by hand holds the port). systemd (PID 1)
+// are an error (a copy another account started holds the port, and the
+// service's clients reach it), a warning where the unit's own cgroup holds
+// them (started before User= was set). systemd (PID 1)
 // holds a port only for a socket unit: that unit is named, with how to stop it.
 // A holder of the service's own socket whose parent holds it too and is the
-// service is the service's worker (workers.ts), whatever its name.
+// service, or whose parents lead to the service within its unit (the service
+// handed it the socket and closed its copy), is the service's worker
+// (workers.ts), whatever its name.
 import { BUILTIN_PROTECTED_PROCESSES, escapeText, pathText, quoteValue, type Service } from '@dsa110/ports';
 import { matchProcessName } from '@dsa110/ports/system';
 import { initSocketAdvice, isSystemdInit, where } from '@dsa110/ports/systemd';
@@ -18,7 +22,7 @@ import { describeProcess, describeWorker, processMatches } from '../process-matc
 import type { CheckResult, Facts, ListenerFacts, ProcessFacts } from '../types.js';
 import { formatListener } from '../address.js';
 import { CHANGED_HOLDER, holdersOf, listenersOn, restartOf, unitUser, unseenHolders } from './listeners.js';
-import { workersOf } from './workers.js';
+import { descentOf, unitOf, workersOf, type Worker } from './workers.js';
 
 export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   if (facts.sockets.problem || service.transport !== 'tcp') return [];
@@ -29,11 +33,11 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   const result = serviceResult('owner', service, port, { processes });
   const expected = service.processes.join(', ');
   const named = (process: ProcessFacts) => processMatches(process, service.processes);
-  const workers = workersOf(listeners, named);
+  const workers = workersOf(listeners, named, descentOf(facts, [service]));
   // Each holder as the report names it: a worker with whose it is.
   const describe = (process: ProcessFacts) => {
-    const parent = workers.get(process.pid);
-    return parent === undefined ? describeProcess(process) : describeWorker(process, parent);
+    const worker = workers.get(process.pid);
+    return worker === undefined ? describeProcess(process) : describeWorker(process, worker.parent);
   };
   const intruders = processes.filter((process) => !named(process) && !workers.has(process.pid));
   if (intruders.length > 0) {
@@ -83,8 +87,8 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
       ),
     ];
   }
-  const stranger = otherUser(facts, service, port, listeners, describe);
-  if (stranger) return [result('warning', stranger.reason, stranger.file)];
+  const stranger = otherUser(facts, service, port, listeners, workers, describe);
+  if (stranger) return [result(stranger.severity, stranger.reason, stranger.file)];
   return [result('ok', `held by ${processes.map(describe).join('; ')}`)];
 }
 
@@ -128,11 +132,16 @@ function protection(facts: Facts, process: ProcessFacts): string | undefined {
 
 /**
  * The names match, but no holder of some listening socket on the port runs as
- * the User= its unit sets: a copy started by hand (or by another unit) holds
- * that socket, and a name is all it shares with the service. Each socket is
+ * the User= its unit sets: a copy started by hand (or by another unit) under
+ * another account holds that socket, and a name is all it shares with the
+ * service. It holds the port in the service's place, and the service's
+ * clients talk to it (an error, as any intruder: a copy under the service's
+ * own account, plausibly an operator's test, is not one). Each socket is
  * judged by its own holders: a master that drops privileges has its workers
- * as another user, but one of them runs as User=; a separate socket (say
- * [::1]) held only by another user is another copy, whatever holds the rest.
+ * as another user, but one of them, or the process they are workers of,
+ * runs as User=; a separate socket (say [::1]) held only by another user is
+ * another copy, whatever holds the rest. A holder whose cgroup puts it in the
+ * unit is no copy: the unit started it before User= was set (a warning).
  * Only where the unit names a user (not DynamicUser=, and no specifier left
  * unresolved) and every holder's uid is known.
  */
@@ -141,29 +150,45 @@ function otherUser(
   service: Service,
   port: number,
   listeners: readonly ListenerFacts[],
+  workers: ReadonlyMap<number, Worker>,
   describe: (process: ProcessFacts) => string,
-): { reason: string; file: string } | undefined {
+): { severity: 'error' | 'warning'; reason: string; file: string } | undefined {
   const named = unitUser(facts, service);
   const processes = holdersOf(listeners).processes;
   if (named === undefined || processes.some((process) => process.uid === undefined)) return undefined;
-  const { unit, setting: user, runs: isUser } = named;
+  const { unit, setting: user, runs } = named;
+  const isUser = (process: ProcessFacts) => runs(process) || runs(workers.get(process.pid)?.service ?? process);
+  const stray = processes.some(isUser) ? listeners.find((listener) => !(listener.holders ?? []).some(isUser)) : undefined;
+  if (processes.some(isUser) && !stray) return undefined;
+  const held = stray ? (stray.holders ?? []) : processes;
+  const place = stray ? formatListener(stray) : `port ${port}`;
   // Where User= is set (the unit file, or the drop-in that sets it last), as the systemd check names its lines.
   const file = where(user);
   const under = facts.root === '/' ? '' : ` under ${escapeText(facts.root)}`;
-  const runs = `${unit.unit} runs ${service.name} as ${quoteValue(user.value)} (User= in ${escapeText(file)}${under})`;
-  const fix = `stop it and restart ${unit.unit}`;
-  if (!processes.some(isUser)) {
+  const setting = `User= in ${escapeText(file)}${under}`;
+  const inUnit = held.filter((process) => unitOf(facts.lineage?.get(process.pid) ?? process) === unit.unit);
+  if (inUnit.length > 0) {
     return {
-      reason: `port ${port} is held by ${processes.map(describe).join('; ')}: the name matches, but ${runs}: another copy, started by hand or by another unit, holds the port; ${fix}`,
+      severity: 'warning',
+      reason: `${place} is held by ${held.map(describe).join('; ')}, which runs in ${unit.unit} but not as ${quoteValue(user.value)} (${setting}): it started before that User= was set; restart ${unit.unit}`,
       file,
     };
   }
-  const stray = listeners.find((listener) => !(listener.holders ?? []).some(isUser));
-  if (!stray) return undefined;
+  const pids = held.map((process) => process.pid).join(' ');
+  const accounts = [...new Set(held.map(account))].join(', ');
+  const copy = stray
+    ? `, and no holder of this socket does: another copy under ${accounts}, started by hand or by another unit, listens there`
+    : `: another copy under ${accounts}, started by hand or by another unit, holds the port`;
   return {
+    severity: 'error',
     reason:
-      `${formatListener(stray)} is held by ${(stray.holders ?? []).map(describe).join('; ')}: the name matches, but ${runs}, and no holder of this socket does: ` +
-      `another copy, started by hand or by another unit, listens there; ${fix}`,
+      `${place} is held by ${held.map(describe).join('; ')}: the name matches, but ${unit.unit} runs ${service.name} as ${quoteValue(user.value)} (${setting})${copy}, ` +
+      `and ${service.name}'s clients reach it, not ${service.name}; stop it (as root: \`kill ${pids}\`), then restart ${unit.unit}`,
     file,
   };
+}
+
+/** `user redis` (escaped), or `uid 1001` for an account with no name. */
+function account(process: ProcessFacts): string {
+  return process.user ? `user ${escapeText(process.user, 64)}` : `uid ${process.uid}`;
 }

@@ -1,15 +1,15 @@
 // Check 7, reserved: listeners inside the registry's reserved ranges, with
 // their owners. Info when the owner is (or may be) the service the range is
 // kept for; a warning when it is someone else; unknown when the owner cannot
-// be seen and the range is kept for particular services. A holder of the
-// owner's socket whose parent holds it too and is the owner is the owner's
-// worker (workers.ts), whatever its name.
+// be seen and the range is kept for particular services. The owner's worker
+// (workers.ts: it shares the owner's socket, or descends from the owner
+// within its unit) is the owner's, whatever its name.
 import { formatRange, type ReservedRange } from '@dsa110/ports';
 import { formatListeners } from '../address.js';
 import { describeProcess, processMatches } from '../process-match.js';
 import type { CheckResult, Facts, ProcessFacts } from '../types.js';
 import { CHANGED_HOLDER, holdersOf, unseenHolders } from './listeners.js';
-import { workersOf } from './workers.js';
+import { descentOf, workersOf } from './workers.js';
 
 export function checkReserved(facts: Facts): CheckResult[] {
   if (facts.sockets.problem) return [];
@@ -33,7 +33,7 @@ function checkRange(facts: Facts, range: ReservedRange): CheckResult[] {
     if (owners.length === 0) return result('info', base);
     const forWhom = owners.map((service) => service.id).join(', ');
     const named = (process: ProcessFacts) => processMatches(process, globs);
-    const workers = workersOf(listeners, named);
+    const workers = workersOf(listeners, named, descentOf(facts, owners));
     const intruders = processes.filter((process) => !named(process) && !workers.has(process.pid));
     if (intruders.length > 0) return result('warning', `${base}; the range is kept for ${forWhom} (expected ${globs.join(', ')})`);
     if (unseen) return result('unknown', `${base}; cannot tell whether it is ${forWhom} (${unseenWords.remedy})`);

@@ -35,7 +35,7 @@ export function checkUnknownListeners(facts: Facts, options: CheckOptions): Chec
     const override = effective.override!;
     const moved = `port ${port} is ${service.id}'s in ${facts.registry.source}, but ${service.id} moved to port ${effective.port} (${override.variable}=${effective.port} from ${where(override)})`;
     // The service itself, started before its unit moved it: a restart moves it (claim-port would take it down).
-    const itself = strayListeners(facts, service).some((listener) => listener.port === port);
+    const itself = strayListeners(facts, service).listeners.some((listener) => listener.port === port);
     const advice = itself
       ? `by its names that is ${service.id} itself, started before it moved: ${restartOf(service)} so it takes port ${effective.port}`
       : `find out why it listens there, or set ${service.id} back to port ${port}`;
@@ -71,7 +71,7 @@ export function checkUnknownListeners(facts: Facts, options: CheckOptions): Chec
  */
 function strayOf(facts: Facts, tcp: readonly { service: Service; effective: EffectivePort }[], port: number): string {
   // Not a development-only service: nothing on its port is fine, as its listening result says.
-  const owner = tcp.find(({ service }) => !isDevOnly(service) && strayListeners(facts, service).some((listener) => listener.port === port));
+  const owner = tcp.find(({ service }) => !isDevOnly(service) && strayListeners(facts, service).listeners.some((listener) => listener.port === port));
   if (!owner) return '';
   const { service, effective } = owner;
   return `; by its names it is ${service.name}'s (${service.id}), and nothing listens on port ${effective.port}, the one the registry gives it (its listening result says what to do)`;

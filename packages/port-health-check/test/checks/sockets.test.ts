@@ -226,7 +226,7 @@ describe('listening, owner and access on real listeners', () => {
     expect([...reason].some((char) => char.charCodeAt(0) < 0x20)).toBe(false);
   });
 
-  it("warns when the names match but no holder runs as the User= of the service's unit (a copy started by hand)", async () => {
+  it("is an error when the names match but no holder runs as the User= of the service's unit (a copy another account started)", async () => {
     const listener = await spawnListener({ host: '127.0.0.1' });
     const { uid } = userInfo();
     const other = uid === 0 ? 'nobody' : 'root';
@@ -238,11 +238,12 @@ describe('listening, owner and access on real listeners', () => {
     const owner = (facts: Facts) => run(facts, 'x').owner;
     const [warned, ...more] = owner(await factsWith(other));
     expect(more).toEqual([]);
-    expect(warned).toMatchObject({ severity: 'warning', file: '/etc/systemd/system/x.service:3' });
+    expect(warned).toMatchObject({ severity: 'error', file: '/etc/systemd/system/x.service:3' });
     expect(warned!.reason.startsWith(`x (${listener.port}): port ${listener.port} is held by node (pid ${listener.pid}, user ${me}): `)).toBe(true);
     expect(warned!.reason).toMatch(
       new RegExp(
-        `: the name matches, but x\\.service runs X as "${other}" \\(User= in /etc/systemd/system/x\\.service:3 under /\\S+\\): another copy, started by hand or by another unit, holds the port; stop it and restart x\\.service$`,
+        `: the name matches, but x\\.service runs X as "${other}" \\(User= in /etc/systemd/system/x\\.service:3 under /\\S+\\): another copy under user ${me}, started by hand or by another unit, holds the port, ` +
+          `and X's clients reach it, not X; stop it \\(as root: \`kill ${listener.pid}\`\\), then restart x\\.service$`,
       ),
     );
     // Set by a drop-in: that file and line are named.
@@ -253,7 +254,7 @@ describe('listening, owner and access on real listeners', () => {
     const [byDropIn] = owner(
       await gather({ registry: testRegistry([{ id: 'x', port: listener.port, processes: ['node'], unit: 'x.service' }]), root: dropped }),
     );
-    expect(byDropIn).toMatchObject({ severity: 'warning', file: '/etc/systemd/system/x.service.d/user.conf:3' });
+    expect(byDropIn).toMatchObject({ severity: 'error', file: '/etc/systemd/system/x.service.d/user.conf:3' });
     expect(byDropIn!.reason).toContain(`x.service runs X as "${other}" (User= in /etc/systemd/system/x.service.d/user.conf:3 under ${dropped}): another copy`);
     // Its own user, by name or by uid; no User=; a DynamicUser=: no warning.
     for (const facts of [await factsWith(me), await factsWith(String(uid)), await factsWith(undefined)]) expect(owner(facts)[0]!.severity).toBe('ok');
@@ -263,7 +264,7 @@ describe('listening, owner and access on real listeners', () => {
     expect(owner(dynamic)[0]!.severity).toBe('ok');
   });
 
-  it("warns about a second socket on the port whose holders none run as the unit's User=, even when another socket's do", async () => {
+  it("is an error for a second socket on the port whose holders none run as the unit's User=, even when another socket's do", async () => {
     const own = await spawnListener({ host: '127.0.0.1' });
     const twin = await spawnListener({ host: '::1', port: own.port });
     const root = writeTree(tempDir(), { 'etc/systemd/system/x.service': `[Service]\nExecStart=/usr/bin/node x.js\nUser=${me}\n` });
@@ -280,11 +281,12 @@ describe('listening, owner and access on real listeners', () => {
     };
     const [warned, ...more] = run(impostor, 'x').owner;
     expect(more).toEqual([]);
-    expect(warned).toMatchObject({ severity: 'warning', file: '/etc/systemd/system/x.service:3' });
+    expect(warned).toMatchObject({ severity: 'error', file: '/etc/systemd/system/x.service:3' });
     expect(warned!.reason.startsWith(`x (${own.port}): [::1]:${own.port} is held by node (pid ${twin.pid}, user mallory): `)).toBe(true);
     expect(
       warned!.reason.endsWith(
-        `: the name matches, but x.service runs X as "${me}" (User= in /etc/systemd/system/x.service:3 under ${root}), and no holder of this socket does: another copy, started by hand or by another unit, listens there; stop it and restart x.service`,
+        `: the name matches, but x.service runs X as "${me}" (User= in /etc/systemd/system/x.service:3 under ${root}), and no holder of this socket does: another copy under user mallory, ` +
+          `started by hand or by another unit, listens there, and X's clients reach it, not X; stop it (as root: \`kill ${twin.pid}\`), then restart x.service`,
       ),
     ).toBe(true);
   });

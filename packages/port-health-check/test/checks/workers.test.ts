@@ -4,12 +4,16 @@
 // as `python3 -c "from multiprocessing.spawn import spawn_main; ..."`), read
 // by the real gather() and judged by the owner and reserved checks.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive, leasePort, signal } from '../../../../test-support/index.js';
+import { isAlive, leasePort, signal, waitForExit, waitUntil } from '../../../../test-support/index.js';
 import { recordSpawned } from '../../../../test-support/guard.js';
+import { cgroupsWritable, makeUnitCgroup } from '../../../../test-support/cgroup.js';
+import { checkListening } from '../../src/checks/listening.js';
 import { checkOwner } from '../../src/checks/owner.js';
+import { checkUnknownListeners } from '../../src/checks/unknown-listeners.js';
 import { checkReserved } from '../../src/checks/reserved.js';
 import { gather } from '../../src/gather.js';
 import type { CheckResult } from '../../src/types.js';
@@ -25,6 +29,8 @@ interface WorkerSpec {
   own?: boolean;
   user?: string;
   letGo?: boolean;
+  via?: 'pipe';
+  exit?: boolean;
   workers?: WorkerSpec[];
 }
 
@@ -34,9 +40,9 @@ afterEach(async () => {
 });
 
 /** The server (socket-workers.py) on a leased loopback port with `workers`: its port and PIDs by role (`server`, `1`, `1.2`, ...). */
-async function serve(workers: WorkerSpec[], reusePort = false): Promise<{ port: number; pids: Record<string, number> }> {
-  const port = leasePort();
-  const child = spawn('python3', [script, JSON.stringify({ host: '127.0.0.1', port, reusePort, workers })], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function serve(workers: WorkerSpec[], reusePort = false, closeOwn = false): Promise<{ port: number; pids: Record<string, number> }> {
+  const port = leasePort({ ranges: [[20001, 30000]] });
+  const child = spawn('python3', [script, JSON.stringify({ host: '127.0.0.1', port, reusePort, closeOwn, workers })], { stdio: ['ignore', 'pipe', 'pipe'] });
   recordSpawned(child.pid!);
   started.push(child.pid!);
   let output = '';
@@ -57,10 +63,22 @@ async function serve(workers: WorkerSpec[], reusePort = false): Promise<{ port: 
   return { port, pids };
 }
 
-async function owner(port: number): Promise<CheckResult[]> {
-  const registry = testRegistry([{ id: 'api', port, processes: ['socket-workers'] }]);
+async function owner(port: number, unit?: string): Promise<CheckResult[]> {
+  const registry = testRegistry([{ id: 'api', port, processes: ['socket-workers'], ...(unit && { unit }) }]);
   const facts = await gather({ registry, root: tempDir(), firewall: false });
   return checkOwner(facts, registry.service('api'));
+}
+
+/** The PIDs of the processes an owner error names as intruders, in its order. */
+function intrudersOf(result: CheckResult): number[] {
+  const intruders = result.reason.slice(0, result.reason.indexOf(', not by Api'));
+  return [...intruders.matchAll(/\(pid (\d+), user /g)].map((match) => Number(match[1]));
+}
+
+/** The parent PID /proc/PID/stat gives now. */
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
 describe('owner: a service whose workers hold the socket it passed them', () => {
@@ -91,12 +109,11 @@ describe('owner: a service whose workers hold the socket it passed them', () => 
     expect(results[0]!.reason).not.toContain('worker of pid');
   });
 
-  it('a holder whose parent does not hold the socket (it let go once its own worker had it) is an intruder, though it descends from the server', async () => {
+  it('a holder whose parent let go of the socket once its own worker had it is the service, a worker of that parent', async () => {
     const { port, pids } = await serve([{}, { letGo: true, workers: [{}] }]);
     const results = await owner(port);
-    expect(results.map((result) => result.severity)).toEqual(['error']);
-    const intruders = results[0]!.reason.slice(0, results[0]!.reason.indexOf(', not by Api'));
-    expect([...intruders.matchAll(/\(pid (\d+), user /g)].map((match) => Number(match[1]))).toEqual([pids['2.1']]);
+    expect(results.map((result) => result.severity)).toEqual(['ok']);
+    expect(results[0]!.reason).toContain(`(pid ${pids['2.1']}, user ${me}, worker of pid ${pids['2']})`);
   });
 
   it.skipIf(!isRoot)('a worker that dropped privileges (another user, as nginx’s www-data workers) is the service', async () => {
@@ -104,6 +121,98 @@ describe('owner: a service whose workers hold the socket it passed them', () => 
     const results = await owner(port);
     expect(results.map((result) => result.severity)).toEqual(['ok']);
     expect(results[0]!.reason).toContain(`python3 (pid ${pids['1']}, user nobody, worker of pid ${pids.server}): `);
+  });
+});
+
+describe('owner: a service whose main process handed its socket on and closed its own copy', () => {
+  it('its children, the only holders now (the socket inherited, or passed over a Unix socket), are the service, each a worker of it', async () => {
+    const { port, pids } = await serve([{}, { via: 'pipe' }], false, true);
+    const results = await owner(port);
+    expect(results.map((result) => result.severity)).toEqual(['ok']);
+    expect(results[0]!.reason).toContain(`python3 (pid ${pids['1']}, user ${me}, worker of pid ${pids.server}): `);
+    expect(results[0]!.reason).toContain(`python3 (pid ${pids['2']}, user ${me}, worker of pid ${pids.server}): `);
+    expect(results[0]!.reason).not.toContain(`(pid ${pids.server},`);
+  });
+
+  it('a grandchild whose parent let go too is the service, through a parent that holds nothing', async () => {
+    const { port, pids } = await serve([{ letGo: true, workers: [{}] }], false, true);
+    const results = await owner(port);
+    expect(results.map((result) => result.severity)).toEqual(['ok']);
+    expect(results[0]!.reason).toContain(`(pid ${pids['1.1']}, user ${me}, worker of pid ${pids['1']})`);
+  });
+
+  it('a child with a socket of its own (SO_REUSEPORT) is still an intruder; so is the one with the socket handed down, as nothing tells the two apart', async () => {
+    const { port, pids } = await serve([{}, { share: false, own: true }], true, true);
+    const results = await owner(port);
+    expect(results.map((result) => result.severity)).toEqual(['error']);
+    expect(intrudersOf(results[0]!)).toEqual([pids['1'], pids['2']]);
+    expect(results[0]!.reason).not.toContain('worker of pid');
+  });
+
+  it('an orphan (its parent exited, it is PID 1’s or a subreaper’s child now) is an intruder, though it holds the socket the service bound', async () => {
+    const { port, pids } = await serve([{ exit: true, workers: [{}] }], false, true);
+    await waitUntil(() => parentOf(pids['1.1']!) !== pids['1']);
+    expect(parentOf(pids['1.1']!)).not.toBe(pids.server);
+    const results = await owner(port);
+    expect(results.map((result) => result.severity)).toEqual(['error']);
+    expect(intrudersOf(results[0]!)).toEqual([pids['1.1']]);
+  });
+
+  it('a parent PID reused between two reads (a process started after its child) is not the parent', async () => {
+    const { port, pids } = await serve([{}], false, true);
+    const registry = testRegistry([{ id: 'api', port, processes: ['socket-workers'] }]);
+    const facts = await gather({ registry, root: tempDir(), firewall: false });
+    expect(checkOwner(facts, registry.service('api'))[0]!.severity).toBe('ok');
+    // The same real facts, with the server's PID read as a newcomer's: started after the worker it would be the parent of.
+    const lineage = new Map(facts.lineage);
+    const worker = lineage.get(pids['1']!)!;
+    lineage.set(pids.server!, { ...lineage.get(pids.server!)!, startTime: worker.startTime! + 1 });
+    const results = checkOwner({ ...facts, lineage }, registry.service('api'));
+    expect(results.map((result) => result.severity)).toEqual(['error']);
+    expect(intrudersOf(results[0]!)).toEqual([pids['1']]);
+  });
+
+  it.skipIf(!cgroupsWritable)(
+    'a child in the service’s unit is its worker; one in another unit is an intruder, though it descends from the server',
+    async () => {
+      const unit = `s65-api-${process.pid}.service`;
+      const theirs = makeUnitCgroup(unit)!;
+      const other = makeUnitCgroup(`s65-other-${process.pid}.service`)!;
+      try {
+        const { port, pids } = await serve([{}, {}], false, true);
+        for (const role of ['server', '1', '2']) theirs.move(pids[role]!);
+        expect((await owner(port, unit)).map((result) => result.severity)).toEqual(['ok']);
+        other.move(pids['2']!);
+        const results = await owner(port, unit);
+        expect(results.map((result) => result.severity)).toEqual(['error']);
+        expect(intrudersOf(results[0]!)).toEqual([pids['2']]);
+      } finally {
+        const spawned = started.splice(0);
+        for (const pid of spawned) if (isAlive(pid)) signal(pid, 'SIGKILL');
+        await Promise.all(spawned.map((pid) => waitForExit(pid)));
+        theirs.remove();
+        other.remove();
+      }
+    },
+  );
+});
+
+describe('listening: where a service whose workers hold its socket listens instead', () => {
+  it.each([
+    ['holds the socket too', false],
+    ['closed its copy', true],
+  ])('names the service, and its workers as the owner check does, when the server %s', async (_, closeOwn) => {
+    const { port, pids } = await serve([{}], false, closeOwn);
+    const given = leasePort({ ranges: [[20001, 30000]] });
+    const registry = testRegistry([{ id: 'api', port: given, group: 'production', access: 'private', processes: ['socket-workers'] }]);
+    const facts = await gather({ registry, root: tempDir(), firewall: false });
+    const [result, ...more] = checkListening(facts, registry.service('api'));
+    expect(more).toEqual([]);
+    expect(result!.severity).toBe('error');
+    expect(result!.reason).toContain(`; by its names it listens on port ${port} (127.0.0.1:${port}, held by `);
+    expect(result!.reason).toContain(`python3 (pid ${pids['1']}, user ${me}, worker of pid ${pids.server}): `);
+    expect(result!.reason.includes(`(pid ${pids.server}, user ${me}): `)).toBe(!closeOwn);
+    expect(checkUnknownListeners(facts, { strict: false }).find((other) => other.port === port)!.reason).toContain("by its names it is Api's (api)");
   });
 });
 

@@ -1,6 +1,7 @@
 // A cgroup named for a systemd unit, made under /sys/fs/cgroup by a test (as
 // root) so that a process it spawned sits in "unit X" as /proc/PID/cgroup
-// tells it: claim-port then reads X's Restart= as it would on a real machine.
+// tells it: claim-port then reads X's Restart=, and the health check X's
+// processes, as on a real machine.
 import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -31,7 +32,7 @@ export function makeUnitCgroup(unit: string): { procs: string; move: (pid: numbe
 export const cgroupsWritable =
   process.getuid?.() === 0 &&
   (() => {
-    const probe = makeUnitCgroup(`claim-port-probe-${process.pid}.service`);
+    const probe = makeUnitCgroup(`test-cgroup-probe-${process.pid}.service`);
     probe?.remove();
     return probe !== undefined;
   })();

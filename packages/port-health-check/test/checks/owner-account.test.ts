@@ -1,0 +1,97 @@
+// The owner check against a real redis-server holding Redis's port that its
+// unit did not start: run by hand under another account than the unit's
+// User= (a squatter: Redis's clients talk to it), under the unit's own (an
+// operator's test copy: said nothing of), and inside the unit's cgroup (the
+// unit's own process, started before User= was set). The server runs on a
+// leased loopback port above 20000 in a temp dir, saving nothing, and is
+// stopped by its PID.
+import { spawn } from 'node:child_process';
+import { chmodSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { readListenSocketsSync } from '@dsa110/ports/system';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cgroupsWritable, makeUnitCgroup } from '../../../../test-support/cgroup.js';
+import { recordSpawned } from '../../../../test-support/guard.js';
+import { hasCommand, isAlive, leasePort, signal, waitForExit, waitUntil } from '../../../../test-support/index.js';
+import { checkOwner } from '../../src/checks/owner.js';
+import { gather } from '../../src/gather.js';
+import type { CheckResult } from '../../src/types.js';
+import { tempDir, testRegistry, writeTree } from '../helpers.js';
+
+const isRoot = process.getuid?.() === 0;
+const UNIT = `redis-server-s65-${process.pid}.service`;
+const NOBODY = userInfo().uid === 0 ? { uid: 65534, name: 'nobody' } : undefined;
+
+const started: number[] = [];
+afterEach(async () => {
+  const pids = started.splice(0);
+  for (const pid of pids) if (isAlive(pid)) signal(pid, 'SIGKILL');
+  await Promise.all(pids.map((pid) => waitForExit(pid)));
+});
+
+/** A redis-server on a leased loopback port, as nobody, listening when this returns. */
+async function redisAsNobody(): Promise<{ pid: number; port: number }> {
+  const port = leasePort({ ranges: [[20001, 30000]] });
+  const dir = tempDir();
+  // Its working directory: nobody's to enter.
+  chmodSync(dir, 0o755);
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir], {
+    stdio: 'ignore',
+    cwd: dir,
+    uid: NOBODY!.uid,
+    gid: NOBODY!.uid,
+  });
+  recordSpawned(child.pid!);
+  started.push(child.pid!);
+  expect(await waitUntil(() => readListenSocketsSync({ ports: new Set([port]) }).length > 0)).toBe(true);
+  return { pid: child.pid!, port };
+}
+
+async function owner(port: number, user: string): Promise<CheckResult[]> {
+  const root = writeTree(tempDir(), { [`etc/systemd/system/${UNIT}`]: `[Service]\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\nUser=${user}\n` });
+  const registry = testRegistry([{ id: 'redis', port, access: 'localhost', group: 'production', processes: ['redis-server'], unit: UNIT }]);
+  return checkOwner(await gather({ registry, root, firewall: false }), registry.service('redis'));
+}
+
+describe.skipIf(!isRoot || !hasCommand('redis-server'))('owner: a redis-server on Redis’s port that its unit did not start', () => {
+  it('under another account than User=: an error naming the PID and the account, and what to do', async () => {
+    const { pid, port } = await redisAsNobody();
+    const [result, ...more] = await owner(port, 'redis');
+    expect(more).toEqual([]);
+    expect(result).toMatchObject({ severity: 'error', file: `/etc/systemd/system/${UNIT}:3` });
+    expect(result!.reason).toMatch(
+      new RegExp(`^redis \\(${port}\\): port ${port} is held by redis-server \\(pid ${pid}, user nobody\\): redis-server 127\\.0\\.0\\.1:${port}: `),
+    );
+    expect(result!.reason).toContain(`: the name matches, but ${UNIT} runs Redis as "redis" (User= in /etc/systemd/system/${UNIT}:3 under `);
+    expect(result!.reason).toMatch(
+      new RegExp(
+        `\\): another copy under user nobody, started by hand or by another unit, holds the port, and Redis's clients reach it, not Redis; stop it \\(as root: \`kill ${pid}\`\\), then restart ${UNIT.replace(/\./g, '\\.')}$`,
+      ),
+    );
+  });
+
+  it('under the unit’s own account (an operator’s test copy): nothing to say', async () => {
+    const { port } = await redisAsNobody();
+    expect((await owner(port, 'nobody')).map((result) => result.severity)).toEqual(['ok']);
+  });
+
+  it.skipIf(!cgroupsWritable)('in the unit’s own cgroup under another account: the unit started it before User= was set (a warning)', async () => {
+    const cgroup = makeUnitCgroup(UNIT)!;
+    try {
+      const { pid, port } = await redisAsNobody();
+      cgroup.move(pid);
+      const [result] = await owner(port, 'redis');
+      expect(result).toMatchObject({ severity: 'warning', file: `/etc/systemd/system/${UNIT}:3` });
+      expect(result!.reason).toMatch(
+        new RegExp(
+          `, which runs in ${UNIT.replace(/\./g, '\\.')} but not as "redis" \\(User= in /etc/systemd/system/\\S+ under \\S+\\): it started before that User= was set; restart \\S+$`,
+        ),
+      );
+    } finally {
+      const pids = started.splice(0);
+      for (const pid of pids) if (isAlive(pid)) signal(pid, 'SIGKILL');
+      await Promise.all(pids.map((pid) => waitForExit(pid)));
+      cgroup.remove();
+    }
+  });
+});
