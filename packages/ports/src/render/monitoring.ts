@@ -67,14 +67,16 @@ export interface LoadedDirectory {
   readonly walks?: (name: string) => boolean;
 }
 
-// Grafana's provisioning readers (pkg/services/provisioning/{datasources,dashboards}/config_reader.go) list one level
-// with os.ReadDir and read every name ending in .yaml or .yml: a dot-file too, and a directory so named fails them.
+// Grafana's provisioning readers (pkg/services/provisioning/*/config_reader.go) list one level with os.ReadDir and
+// read every name ending in .yaml or .yml (alerting/'s .json too): a dot-file too, and a directory so named fails them.
 const provisioningYaml = (name: string) => name.endsWith('.yaml') || name.endsWith('.yml');
 
 /**
- * The directories of the tree whose other files Grafana loads. Not prometheus/rules/: prometheus.yml's rule_files names
- * the one rules file (no glob), so another file there is never loaded (promtool check config counts one rule file).
- * Nor targets/node/, the fleet's list of hosts, which is the operator's.
+ * The directories of the tree whose other files Grafana loads: the two the tree's files are in, and beside them the
+ * other two provisioning directories an open-source Grafana reads, alerting/ (JSON too) and plugins/, which it loads
+ * once the tree's provisioning directory is installed as Grafana's whole. Not prometheus/rules/: prometheus.yml's
+ * rule_files names the one rules file (no glob), so another file there is never loaded (promtool check config counts
+ * one rule file). Nor targets/node/, the fleet's list of hosts, which is the operator's.
  */
 export const LOADED_DIRECTORIES: readonly LoadedDirectory[] = [
   {
@@ -85,6 +87,18 @@ export const LOADED_DIRECTORIES: readonly LoadedDirectory[] = [
   {
     path: 'grafana/provisioning/dashboards',
     loader: 'Grafana reads every *.yaml and *.yml file of its provisioning/dashboards directory, dot-files included',
+    loads: provisioningYaml,
+  },
+  {
+    path: 'grafana/provisioning/alerting',
+    loader:
+      "Grafana reads every *.yaml, *.yml and *.json file of provisioning/alerting once the tree's provisioning directory is installed as its own, dot-files included",
+    loads: (name) => provisioningYaml(name) || name.endsWith('.json'),
+  },
+  {
+    path: 'grafana/provisioning/plugins',
+    loader:
+      "Grafana reads every *.yaml and *.yml file of provisioning/plugins once the tree's provisioning directory is installed as its own, dot-files included",
     loads: provisioningYaml,
   },
   {

@@ -14,6 +14,8 @@ const SECOND_SOURCE = "apiVersion: 1\ndatasources:\n  - name: 'Other'\n    type:
 const DATASOURCES = 'Grafana reads every *.yaml and *.yml file of its provisioning/datasources directory, dot-files included';
 const DASHBOARDS =
   "Grafana's dashboard provider reads every *.json file under /var/lib/grafana/dashboards/dsa110, where this directory is installed, and in its subdirectories not named .*, dot-files included";
+const ALERTING =
+  "Grafana reads every *.yaml, *.yml and *.json file of provisioning/alerting once the tree's provisioning directory is installed as its own, dot-files included";
 const PROVIDERS = 'Grafana reads every *.yaml and *.yml file of its provisioning/dashboards directory, dot-files included';
 
 /** The line --check prints (and the write after `warning: `) for an entry of `out` that Grafana reads and ports.yaml does not make. */
@@ -32,6 +34,10 @@ describe('ports monitoring: files of the tree the registry does not make', () =>
     mkdirSync(join(out, 'grafana/provisioning/datasources/old.yml'));
     symlinkSync('/dev/null', join(out, 'grafana/provisioning/dashboards/more.yaml'));
     mkdirSync(join(out, 'grafana/dashboards/team'));
+    // Beside the tree's provisioning directories, one Grafana reads too once that directory is installed as its own:
+    // a contact point there would send every alert where it says.
+    mkdirSync(join(out, 'grafana/provisioning/alerting'));
+    writeFileSync(join(out, 'grafana/provisioning/alerting/contact.json'), '{}\n');
     writeFileSync(join(out, 'grafana/dashboards/team/other.json'), '{}\n');
     // Read by none: names the loaders skip, a directory the dashboard walk skips, the fleet's list, and a rules file
     // prometheus.yml does not name (rule_files lists rules/dsa110-ports.rules.yml, no glob).
@@ -44,12 +50,13 @@ describe('ports monitoring: files of the tree the registry does not make', () =>
 
     const lines = [
       extraLine(out, 'grafana/dashboards/team/other.json', 'a file', DASHBOARDS),
+      extraLine(out, 'grafana/provisioning/alerting/contact.json', 'a file', ALERTING),
       extraLine(out, 'grafana/provisioning/dashboards/more.yaml', 'a symbolic link', PROVIDERS),
       extraLine(out, 'grafana/provisioning/datasources/.hidden.yaml', 'a file', DATASOURCES),
       extraLine(out, 'grafana/provisioning/datasources/old.yml', 'a directory', DATASOURCES),
       extraLine(out, 'grafana/provisioning/datasources/other.yml', 'a file', DATASOURCES),
     ];
-    const summary = `5 files under ${out} are not made from ports.yaml but would be read by Grafana with this tool's (listed above), and "ports monitoring --out ${out}" never removes a file; remove them, or keep them outside ${out}`;
+    const summary = `6 files under ${out} are not made from ports.yaml but would be read by Grafana with this tool's (listed above), and "ports monitoring --out ${out}" never removes a file; remove them, or keep them outside ${out}`;
     expect(await ports(['monitoring', '--out', out, '--check'], { cwd: dir })).toEqual({
       code: 1,
       stdout: lines.map((line) => `${line}\n`).join(''),
@@ -80,6 +87,7 @@ describe('ports monitoring: files of the tree the registry does not make', () =>
       'grafana/provisioning/datasources/old.yml',
       'grafana/provisioning/dashboards/more.yaml',
       'grafana/dashboards/team',
+      'grafana/provisioning/alerting/contact.json',
     ])
       rmSync(join(out, path), { recursive: true });
     expect(await ports(['monitoring', '--out', out, '--check'], { cwd: dir })).toMatchObject({ code: 0, stderr: '' });
