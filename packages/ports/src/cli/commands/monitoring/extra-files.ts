@@ -26,8 +26,10 @@ export function extraFiles(dir: string, made: ReadonlySet<string>): ExtraFile[] 
       let entries: Dirent[];
       try {
         entries = readdirSync(join(dir, path), { withFileTypes: true });
-      } catch {
-        if (!top) found.push({ path, kind: 'a directory this user may not list', directory });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        const kind = code === 'EACCES' || code === 'EPERM' ? 'a directory this user may not list' : `a directory that cannot be listed (${code ?? 'EIO'})`;
+        if (!top) found.push({ path, kind, directory });
         return;
       }
       for (const entry of entries) {
