@@ -28,6 +28,7 @@ import {
   type GeneratedFile,
 } from '../../render/monitoring.js';
 import { defineCommand } from '../command.js';
+import { extraFiles, type ExtraFile } from './monitoring/extra-files.js';
 import { CHECKOUT_REGISTRY, load, workTreeRoot, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
 import { concurrentWriteText, driftWords, inWorkTree, killedWritersNote, regenerateCommand } from '../regenerate.js';
@@ -107,6 +108,27 @@ const NO_DATASOURCE = `warning: the registry has no grafana-datasource config an
 // The data source warning (NO_DATASOURCE) says to add the config that makes this file again: "remove it" alone reads as its opposite.
 const LEFTOVER = `unexpected: the registry has no grafana-datasource config and no "${PROMETHEUS_SERVICE}" service, so this tool no longer writes it; remove it, or give the registry a grafana-datasource config (or a "${PROMETHEUS_SERVICE}" service), after which this tool writes it again`;
 
+/**
+ * Pure: the line for an entry Grafana would read with the tree's files that the registry does not make (extraFiles),
+ * `path`, `dir` and `source` escaped; said by the write (a warning: it never removes a file, as it cannot tell one it
+ * wrote from a copy of it that an operator made) and --check alike.
+ */
+function extraFileProblem(extra: ExtraFile, path: string, dir: string, source: string): string {
+  return (
+    `${path}: ${extra.kind} that ${source} does not make, which Grafana reads with this tool's files (${extra.directory.loader}), ` +
+    `and which this tool never removes; remove it, or if it is meant to stay, keep it outside ${dir}`
+  );
+}
+
+/** Pure: --check's count of the entries Grafana would read that the registry does not make, `dir` escaped. */
+function extraSummary(count: number, dir: string, source: string, regenerate: string, committed: boolean): string {
+  const [files, are, them] = count === 1 ? ['1 file', 'is', 'it'] : [`${count} files`, 'are', 'them'];
+  return (
+    `${files} under ${dir} ${are} not made from ${source} but would be read by Grafana with this tool's (listed above), ` +
+    `and "${regenerate}" never removes a file; remove ${them}${committed ? ', then commit the removal' : ''}, or keep ${them} outside ${dir}`
+  );
+}
+
 /** Pure: --check's count of the files left from an earlier registry, with what to do (`dir`, `source` escaped). */
 function leftoverSummary(count: number, dir: string, source: string, regenerate: string, committed: boolean): string {
   const [files, are, them] = count === 1 ? ['1 file', 'is', 'it'] : [`${count} files`, 'are', 'them'];
@@ -178,6 +200,11 @@ function oversizedMessage(file: { path: string; bytes: number }, dir: string, so
   );
 }
 
+/** The paths (relative to the tree) that are the tree's own or reported as left over: not extra files. */
+function madeHere(files: readonly GeneratedFile[], leftovers: readonly string[]): Set<string> {
+  return new Set([...files.map((file) => file.path), ...leftovers]);
+}
+
 /** Anything at `path`, a dangling link included (never followed, never opened). */
 function exists(path: string): boolean {
   return lstatCode(path) === undefined;
@@ -227,6 +254,8 @@ async function checkFiles(
   sourceless();
   // Counted apart from the stale files: regenerating never removes them.
   for (const path of leftovers) context.io.out(`${escapeText(join(dir, path))}: ${LEFTOVER}\n`);
+  const extras = extraFiles(dir, madeHere(files, leftovers));
+  for (const extra of extras) context.io.out(`${extraFileProblem(extra, escapeText(join(dir, extra.path)), escapeText(dir), source)}\n`);
   const regenerate = regenerateCommand(context, 'monitoring', ['out']);
   // Files others may not read are counted with the closed directories below, not as stale: the contents are right.
   let closedFiles = 0;
@@ -265,6 +294,7 @@ async function checkFiles(
   }
   if (changeable > 0) context.io.err(`${changeableSummary(changeable, files.length, dir, regenerate, first)}\n`, 'error');
   if (leftovers.length > 0) context.io.err(`${leftoverSummary(leftovers.length, dir, source, regenerate, inWorkTree(dir))}\n`, 'error');
+  if (extras.length > 0) context.io.err(`${extraSummary(extras.length, escapeText(dir), source, regenerate, inWorkTree(dir))}\n`, 'error');
   // Not drift (Prometheus reads no .tmp file), and not a failure: the next write removes them.
   const temps = killedWritersNote(
     killedWritersTemps(
@@ -295,7 +325,15 @@ async function checkFiles(
       modesCount ? 'error' : 'warn',
     );
   }
-  if (stale > 0 || changeable > 0 || blocked > 0 || leftovers.length > 0 || exposed.length > 0 || (modesCount && (closed.length > 0 || closedFiles > 0)))
+  if (
+    stale > 0 ||
+    changeable > 0 ||
+    blocked > 0 ||
+    leftovers.length > 0 ||
+    extras.length > 0 ||
+    exposed.length > 0 ||
+    (modesCount && (closed.length > 0 || closedFiles > 0))
+  )
     return 'failed';
   // The write counts the fleet's host list when it seeds it (7 of 7); once there it is the operator's, and not judged:
   // said, so that the two counts do not look contradictory.
@@ -332,6 +370,8 @@ async function writeFiles(
   for (const line of made) context.io.out(`${line}\n`);
   sourceless();
   for (const path of leftovers) context.io.err(`warning: ${escapeText(join(dir, path))}: ${LEFTOVER}\n`, 'warn');
+  for (const extra of extraFiles(dir, madeHere(files, leftovers)))
+    context.io.err(`warning: ${extraFileProblem(extra, escapeText(join(dir, extra.path)), escapeText(dir), source)}\n`, 'warn');
   const wrote = written.filter((file) => file.wrote).length;
   if (wrote > 0) context.io.done?.(`it wrote ${wrote} file${wrote === 1 ? '' : 's'} under ${escapeText(dir)}`);
   context.io.out(`${escapeText(dir)}: ${wrote === 0 ? 'already up to date' : `${wrote} of ${files.length} files regenerated`} from ${source}\n`);
