@@ -216,7 +216,7 @@ export interface FoundClaim {
   /** The `-` prefix makes systemd ignore a failure of the command. */
   readonly ignoresFailure?: true;
   /**
-   * Of a drop-in in the directory of one unit that has other names (aliases), every name of that unit, in the order
+   * Of a unit file, or a drop-in in the directory of one unit, whose unit has other names (aliases), every name of that unit, in the order
    * systemd reads their drop-in directories: its id (the name of its unit file) first, then the others in name order.
    * Each is the unit that reads it, whichever name the registry gives.
    */
@@ -775,13 +775,14 @@ function strayVerdict(
 }
 
 /**
- * Pure: the wired units that read a stray claim line's file: a unit file is its unit's (or, a template's, its
- * instances'); a drop-in directory is read by the units dropInDirNames gives it to (its own, its instances', a dash
+ * Pure: the wired units that read a stray claim line's file: a unit file is its unit's, by any of its names (an alias
+ * the registry names it by), or a template's, its instances'; a drop-in directory is read by the units dropInDirNames gives it to (its own, its instances', a dash
  * prefix's), and an alias's by its unit.
  */
 function fileReaders(claim: FoundClaim, wiring: readonly ClaimWiring[]): ClaimWiring[] {
   const slash = claim.path.indexOf('/');
-  if (slash < 0) return wiring.filter((entry) => entry.unit === claim.path || templateOf(entry.unit) === claim.path);
+  if (slash < 0)
+    return wiring.filter((entry) => entry.unit === claim.path || templateOf(entry.unit) === claim.path || (claim.unitNames?.includes(entry.unit) ?? false));
   const dirName = claim.path.slice(0, slash);
   return wiring.filter((entry) => dropInDirNames(entry.unit).includes(dirName) || (claim.unitNames?.includes(entry.unit) ?? false));
 }

@@ -134,7 +134,7 @@ export async function run(context: Context): Promise<Outcome> {
             },
           }
         : undefined;
-    const { outcome, byHand } = await writeTree(
+    const { outcome, byHand, said } = await writeTree(
       context.io,
       {
         services: registry.services,
@@ -167,7 +167,13 @@ export async function run(context: Context): Promise<Outcome> {
       );
       if (outcome === 'ok') {
         const judged = wiring.filter((entry) => !byHand.has(entry.unit));
-        const { problems, warnings } = effectiveProblems(registry, judged, effectiveRoot, { claimPort, registryPath, regenerate: rerun(), managerDefaults });
+        const { problems, warnings } = effectiveProblems(registry, judged, effectiveRoot, {
+          claimPort,
+          registryPath,
+          regenerate: rerun(),
+          managerDefaults,
+          said,
+        });
         for (const line of [...problems, ...warnings]) context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
         if (problems.length > 0) {
           const under = root === undefined ? '' : ` under ${escapeText(root)}`;

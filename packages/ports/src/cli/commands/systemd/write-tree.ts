@@ -11,7 +11,7 @@ import { ConcurrentWriteError, FileWriteError, writeGeneratedFiles, type Written
 import { MAX_GENERATED_FILE_BYTES } from '../../../limits.js';
 import type { Registry } from '../../../registry.js';
 import { HEALTH_SERVICE, HEALTH_TIMER, type HealthUnit } from '../../../render/health-timer.js';
-import { claimPortDropIn, DROP_IN_NAME, GENERATED_HEADER, systemdDrift, type ClaimWiring } from '../../../render/systemd.js';
+import { claimPortDropIn, DEFAULT_UNIT_DIR, DROP_IN_NAME, GENERATED_HEADER, systemdDrift, type ClaimWiring } from '../../../render/systemd.js';
 import { printedShellWord } from '../../../shell-word.js';
 import { driftPath } from '../../../systemd/drift-path.js';
 import type { LoadedUnit } from '../../../systemd/effective.js';
@@ -61,14 +61,14 @@ export async function writeTree(
   defaultDir: boolean,
   located?: UnitLocator,
   overrides: ReadonlyMap<string, Override> = new Map(),
-): Promise<{ readonly outcome: Outcome; readonly byHand: ReadonlySet<string> }> {
+): Promise<{ readonly outcome: Outcome; readonly byHand: ReadonlySet<string>; readonly said: ReadonlySet<string> }> {
   let written: WrittenFile[];
   const files = generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) }));
   // Two units whose drop-in directories are one directory through links: one file, two claims. Neither is written.
   const shared = sharedOutputs(files);
   if (shared.length > 0) {
     for (const { units, path } of shared) io.err(`${oneLine(`ports systemd: ${sharedText(units, path)}; nothing was written`)}\n`, 'error');
-    return { outcome: 'failed', byHand: new Set() };
+    return { outcome: 'failed', byHand: new Set(), said: new Set() };
   }
   // One unit directory has one health check: another registry's would be replaced without a word.
   const owner = healthUnitOwner(place(HEALTH_SERVICE), registryPath, registryRoot, healthCheck);
@@ -83,7 +83,7 @@ export async function writeTree(
     for (const { path, dropped } of foreign)
       if (dropped.length > 0)
         io.err(`${oneLine(`ports systemd: cannot write ${escapeText(path)}: ${foreignFileText(path, dropped)}; nothing was written`)}\n`, 'error');
-    return { outcome: 'failed', byHand: new Set() };
+    return { outcome: 'failed', byHand: new Set(), said: new Set() };
   }
   // One that sets only what this run writes there, to other values (a schedule, a program path of the operator's):
   // replaced, as the file is this command's by its name, and said (below), so that a value of theirs is not lost in silence.
@@ -156,6 +156,9 @@ export async function writeTree(
   for (const warning of unreadDirs) io.err(`${oneLine(`warning: ${warning}`)}\n`, 'warn');
   const tree = { files: new Map(), ...read };
   let removedCount = 0;
+  // The files and lines a warning below says what to do with (as the system names them, as --check collects them): the
+  // verdicts on the units after the write leave them out, so that one line is not two warnings with one fix twice.
+  const said = new Set<string>();
   for (const drift of systemdDrift(wiring, tree, { regenerate, services, unitDir, ...(registryPath !== undefined && { registryPath }) })) {
     // A claim drop-in this command wrote for a unit the registry no longer wires (removed, renamed): its own, removed.
     const removed =
@@ -175,12 +178,14 @@ export async function writeTree(
       continue;
     }
     // Unit names here come from the directory listing: one line each, whatever they hold.
-    if (drift.message.startsWith('unexpected') || drift.warning)
+    if (drift.message.startsWith('unexpected') || drift.warning) {
       io.err(`${oneLine(`warning: ${escapeText(driftPath(drift.path, unitDir, registryRoot))}: ${drift.message}`)}\n`, 'warn');
+      said.add(drift.path.startsWith('/') ? drift.path : `${DEFAULT_UNIT_DIR}/${drift.path}`);
+    }
   }
   if (byHand.length > 0) io.err(`${oneLine(byHandText(byHand, `${regenerate} --check`))}\n`, 'warn');
   if (wrote > 0 || removedCount > 0) io.err(`${nextSteps(located)}\n`, 'info');
-  return { outcome: 'ok', byHand: new Set(byHand.map((entry) => entry.unit)) };
+  return { outcome: 'ok', byHand: new Set(byHand.map((entry) => entry.unit)), said };
 }
 
 /**
