@@ -134,7 +134,7 @@ export async function run(context: Context): Promise<Outcome> {
             },
           }
         : undefined;
-    const { outcome, byHand, said } = await writeTree(
+    const { outcome, advised, said } = await writeTree(
       context.io,
       {
         services: registry.services,
@@ -157,7 +157,7 @@ export async function run(context: Context): Promise<Outcome> {
     // (claim-port refuses it: the start fails), an empty ExecStartPre= in a later drop-in, a socket unit on the port, a
     // start timeout the claim can outlast... Judged as `--check` judges them once the files match (effectiveProblems),
     // and said, not failed: the files are what the registry asks for; `--check` fails on them. The units whose line goes
-    // in by hand are left out: their advice above says what to add.
+    // in by hand, or whose unit file systemd refuses, are left out: their advice above says what to add or fix.
     let merged: UnitFacts[] | undefined;
     if (out === undefined) {
       const effectiveRoot = root ?? '/';
@@ -166,7 +166,7 @@ export async function run(context: Context): Promise<Outcome> {
         mergeUnitWithEnvironmentFiles(effectiveRoot, loadUnit(effectiveRoot, entry.unit, listing), { defaultEnvironment: managerDefaults().environment }),
       );
       if (outcome === 'ok') {
-        const judged = wiring.filter((entry) => !byHand.has(entry.unit));
+        const judged = wiring.filter((entry) => !advised.has(entry.unit));
         const { problems, warnings } = effectiveProblems(registry, judged, effectiveRoot, {
           claimPort,
           registryPath,
