@@ -6,7 +6,7 @@ import type { Registry, Service } from '../index.js';
 import { escapeText, quoteValue } from '../escape.js';
 import { printedShellWord } from '../shell-word.js';
 import { claimTarget, DROP_IN_NAME, isClaimPort } from '../systemd/claim-line.js';
-import { compareNames, dropInDirNames, templateOf } from '../systemd/search-path.js';
+import { compareNames, dropInDirNames, dropInPattern, templateOf } from '../systemd/search-path.js';
 import { parseUnitFile, type UnitFileError } from '../systemd/unit-file.js';
 import { HOST_SPECIFIERS, NAME_MAX, PATH_MAX, parseExec, quoteExecWord, simplifyPath, type ParsedExec } from '../systemd/words.js';
 import { claimPortArgument, parseClaimArgs } from '../systemd/claim-args.js';
@@ -525,25 +525,6 @@ function lineFix(claim: FoundClaim, usual: string, unitDir: string): string {
   if (dir.startsWith('/usr/local/'))
     return `${usual}; the file is the administrator's own install under /usr/local, so remove it from what installs it there too, or a reinstall puts it back`;
   return `the file is a package's (under ${shown}), which an upgrade of the package overwrites: do not edit it; ${override("the package's")}`;
-}
-
-/**
- * Pure: the units a drop-in directory read by more than one unit applies to, as a pattern: a dash prefix's
- * (`foo-.service.d`: every `foo-*.service`; `a-@i.service.d`: every `a-*@i.service`), a template's (`foo@.service.d`:
- * every `foo@*.service`); undefined for one unit's own (`foo.service.d`) or the type-wide `service.d`.
- */
-export function dropInPattern(dirName: string): string | undefined {
-  const base = dirName.slice(0, -'.d'.length);
-  const dot = base.lastIndexOf('.');
-  if (dot <= 0) return undefined;
-  const name = base.slice(0, dot);
-  const at = name.indexOf('@');
-  const prefix = at < 0 ? name : name.slice(0, at);
-  const instance = at < 0 ? undefined : name.slice(at + 1);
-  // specificDirNames never cuts at the first character.
-  const dash = prefix.length > 1 && prefix.endsWith('-');
-  if (!dash && instance !== '') return undefined;
-  return `${prefix}${dash ? '*' : ''}${instance === undefined ? '' : `@${instance === '' ? '*' : instance}`}${base.slice(dot)}`;
 }
 
 /** Pure: whether a drop-in directory (`service.d`, `foo.service.d`) is a type-wide one, which every unit of its type reads. */

@@ -7,14 +7,14 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
 import { hostPath, readFileBytes, resolveInRoot } from '../files/index.js';
 import { MAX_GENERATED_FILE_BYTES, UNIT_NAME_CHARACTERS } from '../limits.js';
-import { claimLinesIn, DEFAULT_UNIT_DIR, DROP_IN_NAME, dropInPattern, type FoundClaim } from '../render/systemd.js';
+import { claimLinesIn, DEFAULT_UNIT_DIR, DROP_IN_NAME, type FoundClaim } from '../render/systemd.js';
 import { decodeKeepingBadBytes } from '../utf8.js';
 import { driftPath } from './drift-path.js';
 import { dropInDirUnread } from './drop-in-readers.js';
 import { listUnitDirs, loadUnit, type UnitDirListing } from './effective.js';
 import { inWorkingDirectory, registryFileId, unitReader } from './found-claim-registry.js';
 import { idFirst } from './same-name-drop-in.js';
-import { dropInDirNames, UNIT_DIRS } from './search-path.js';
+import { dropInDirNames, dropInPattern, UNIT_DIRS } from './search-path.js';
 
 /**
  * Every `*.d/claim-port.conf` in the unit directory, relative to it, each drop-in

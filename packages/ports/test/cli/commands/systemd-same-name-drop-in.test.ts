@@ -155,6 +155,35 @@ describe.skipIf(!analyze)("ports systemd --check: a claim-port.conf systemd read
 
   it.each([
     [
+      'db-main.service',
+      'run/systemd/system.control/db-.service.d',
+      'db-.service.d/ is a prefix drop-in directory, which systemd applies to every unit named db-*.service',
+    ],
+    [
+      'wrk@1.service',
+      'etc/systemd/system.control/wrk@.service.d',
+      "wrk@.service.d/ is a template's drop-in directory, which systemd applies to every unit named wrk@*.service",
+    ],
+  ])(
+    "%s: a claim-port.conf in a dash prefix's or template's drop-in directory read before /etc/systemd/system replaces the registry's: said as what that directory is (never another name of the unit)",
+    async (unit, dir, what) => {
+      const { root, check } = await stagedRoot(unit, { [`${LIB}/${unit.replace('@1.', '@.')}`]: '[Service]\nExecStart=/bin/true\n' });
+      const file = join(root, dir, 'claim-port.conf');
+      writeTree(root, { [`${dir}/claim-port.conf`]: `[Service]\nExecStartPre=+${CLAIM} 41999\n` });
+      // systemd: the directory's claim-port.conf, not the registry's in /etc/systemd/system/UNIT.d/.
+      expect(loaded(root, unit)).toEqual({ dropIns: [file], commands: [`${CLAIM} 41999`] });
+      const run = await check();
+      expect(run.code).toBe(1);
+      const [line] = said(run.stdout);
+      expect(line).toContain(
+        `(systemd applies one drop-in of each file name, the first it finds; ${what}, ${unit} among them, and it reads /${dir.slice(0, dir.lastIndexOf('/'))} before /etc/systemd/system), so the registry's claim never runs`,
+      );
+      expect(line).not.toContain('another name');
+    },
+  );
+
+  it.each([
+    [
       'etc/systemd/system.control',
       "remove this file, not only the line (systemd reads even an emptied file of its name in place of the registry's), then run `systemctl daemon-reload`; it is under /etc/systemd/system.control, where `systemctl set-property` keeps the settings it makes, and ExecStartPre= is none of them: the file was put there by hand or by a tool, so change that too",
     ],
