@@ -10,7 +10,7 @@ import { DEFAULT_HEALTH_CHECK, DEFAULT_TEXTFILE, HEALTH_SERVICE, healthUnits, te
 import { claimPortPathProblem, claimWiring, DEFAULT_CLAIM_PORT, DEFAULT_UNIT_DIR, execArgumentProblem } from '../../render/systemd.js';
 import { checkTree, danglingLink, type UnitDir } from './systemd/check-tree.js';
 import { isClaimPort } from '../../systemd/claim-line.js';
-import { claimsAlike, effectiveProblems, unitAsJudged } from '../../systemd/effective-problems.js';
+import { claimsAlike, effectiveProblems, unitAsJudged, unitsVerdictText } from '../../systemd/effective-problems.js';
 import { listUnitDirs, loadUnit, type UnitDirListing } from '../../systemd/effective.js';
 import { mergeUnitWithEnvironmentFiles } from '../../systemd/environment-files.js';
 import { isOperatorsUnitDir, isRunTimeUnitDir } from '../../systemd/line-advice.js';
@@ -167,7 +167,7 @@ export async function run(context: Context): Promise<Outcome> {
       );
       if (outcome === 'ok') {
         const judged = wiring.filter((entry) => !advised.has(entry.unit));
-        const { problems, warnings } = effectiveProblems(registry, judged, effectiveRoot, {
+        const { problems, warnings, untold } = effectiveProblems(registry, judged, effectiveRoot, {
           claimPort,
           registryPath,
           regenerate: rerun(),
@@ -178,7 +178,7 @@ export async function run(context: Context): Promise<Outcome> {
         if (problems.length > 0) {
           const under = root === undefined ? '' : ` under ${escapeText(root)}`;
           context.io.err(
-            `${oneLine(`${problems.length === 1 ? '1 problem' : `${problems.length} problems`}: the files are written as the registry asks, but the units systemd would load${under} do not claim their ports as they should (said above); \`${rerun()} --check\` fails until ${problems.length === 1 ? 'it is' : 'they are'} fixed`)}\n`,
+            `${oneLine(`${problems.length === 1 ? '1 problem' : `${problems.length} problems`}: the files are written as the registry asks, but the units systemd would load${under} ${unitsVerdictText(problems.length, untold, 'do not claim their ports as they should')} (said above); \`${rerun()} --check\` fails until ${problems.length === 1 ? 'it is' : 'they are'} fixed`)}\n`,
             'warn',
           );
         }
