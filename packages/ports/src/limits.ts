@@ -16,7 +16,11 @@ export const REGISTRY_TOO_LARGE = `the file is larger than ${MAX_REGISTRY_BYTES 
  */
 export const MAX_PROTECTION_SCAN_BYTES = 16 * 1024 * 1024;
 
-/** The largest unit file or drop-in read: systemd itself refuses unit files over 64 MiB; a unit these tools must judge is far smaller. */
+/**
+ * The largest unit file or drop-in read. systemd reads one of any size (systemd 252 loads an 80 MiB drop-in), but a
+ * unit these tools must judge is a few kB, and merging costs about 0.4 s a MiB of settings (ExecStartPre= lines), so a
+ * larger one is said to be unread, never judged as if empty.
+ */
 export const MAX_UNIT_BYTES = 1024 * 1024;
 
 /** The largest configuration file the health check reads for a port (a config whose port key it checks, or one that names ports). */

@@ -556,6 +556,13 @@ describe("'@dsa110/ports/systemd': the facts the verdicts print, checked (they f
     expect(() => untyped(systemd.skippedDropInProblem)({ path: '/x.conf', reason: 'a loop', hides: 5 }, 'a.service', '/')).toThrow(
       new TypeError('skippedDropInProblem: part.hides must be a path (a string) or left out, not number 5'),
     );
+    const wiring = { claim: 'drop-in', unitDir: '/etc/systemd/system' };
+    expect(() =>
+      untyped(systemd.claimDropInFix)({ file: '/x.conf' }, { unit: 'a.service', aliases: 'b.service' }, { claim: 'c', regenerate: 'r', wiring }),
+    ).toThrow(/^claimDropInFix: unit\.aliases must be an array of strings/);
+    expect(() =>
+      untyped(systemd.claimDropInFix)({ file: '/x.conf' }, { unit: 'a.service' }, { claim: 'c', regenerate: 'r', wiring: { ...wiring, claim: 'both' } }),
+    ).toThrow(new TypeError("claimDropInFix: wiring.claim must be 'unit' or 'drop-in', not the string \"both\""));
     expect(() => untyped(systemd.unreadMayHoldClaim)({ unread: 'all of it' })).toThrow(
       new TypeError('unreadMayHoldClaim: unit.unread must be an array of { kind, path, name?, reason }, or left out, not the string "all of it"'),
     );

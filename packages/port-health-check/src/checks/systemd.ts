@@ -11,6 +11,7 @@ import { checkSocketActivation } from './socket-activation.js';
 import { checkStartTimeout } from './start-timeout.js';
 import {
   brokenUnitFileProblem,
+  claimDropInFix,
   claimLineRegistry,
   claimRoot,
   claimRootProcFinding,
@@ -100,6 +101,8 @@ function ownClaims(facts: Facts, service: Service): CheckResult[] {
 
   const moved = effective.override ? ` (${effective.override.variable}=${effective.override.value} from ${where(effective.override)})` : '';
   // The verdict on the claim lines is the core's, shared with `ports systemd --check`.
+  // Where `ports systemd` writes the claim: a claim-port.conf elsewhere is not the one it writes (as its --check says).
+  const wiring = { claim: service.systemd.claim ?? 'drop-in', unitDir: `${facts.root === '/' ? '' : facts.root}/etc/systemd/system` } as const;
   const findings = judgeClaims(unit, {
     serviceId: service.id,
     port,
@@ -108,8 +111,7 @@ function ownClaims(facts: Facts, service: Service): CheckResult[] {
     resolveId: (id, unitEnv, line) => resolveId(registryForLine(facts, line, unit), id, unitEnv),
     moved,
     regenerate: systemdCommand(facts),
-    // Where `ports systemd` writes the claim: a claim-port.conf elsewhere is not the one it writes (as its --check says).
-    wiring: { claim: service.systemd.claim ?? 'drop-in', unitDir: `${facts.root === '/' ? '' : facts.root}/etc/systemd/system` },
+    wiring,
   });
   const claims = claimLines(unit.execStartPre, facts.claimPortPaths);
   const claimed = claims.length > 0;
@@ -129,7 +131,7 @@ function ownClaims(facts: Facts, service: Service): CheckResult[] {
     } else results.push(result(finding.severity, finding.reason, finding.where));
   }
   results.push(...twiceClaimed(facts, unit, claims, port, service, result));
-  results.push(...registryResults(facts, unit, claims, result));
+  results.push(...registryResults(facts, unit, claims, result, wiring));
   results.push(...registryTrustResults(facts, unit, claims, result));
   // Chrooted in RootDirectory= without /proc (`+`, MountAPIVFS=no): claim-port cannot see the port's holders.
   for (const line of claims) {
@@ -288,12 +290,20 @@ function twiceClaimed(
  */
 function registryResults(
   facts: Facts,
-  unit: Pick<UnitFacts, 'environment' | 'workingDirectory' | 'rootDirectory' | 'rootImage' | 'rootDirectoryStartOnly'>,
+  unit: Pick<UnitFacts, 'unit' | 'aliases' | 'file' | 'environment' | 'workingDirectory' | 'rootDirectory' | 'rootImage' | 'rootDirectoryStartOnly'>,
   claims: readonly ExecLine[],
   result: (severity: CheckResult['severity'], reason: string, file?: string) => CheckResult,
+  wiring?: { readonly claim: 'unit' | 'drop-in'; readonly unitDir: string },
 ): CheckResult[] {
   const registryPath = facts.registryPath;
-  const fix = registryPath === undefined ? '' : `give it --registry ${escapeText(registryPath)}, as \`${systemdCommand(facts)}\` writes it`;
+  const regenerate = systemdCommand(facts);
+  const edit = registryPath === undefined ? '' : `give it --registry ${escapeText(registryPath)}, as \`${regenerate}\` writes it`;
+  // A claim-port.conf is the write's to change, not the operator's by hand: the registry's in /etc/systemd/system is
+  // written again; a package's of that name is left, and the one written in /etc is read in its place (claimDropInFix).
+  const fix = (line: ExecLine) =>
+    (registryPath !== undefined && wiring !== undefined
+      ? claimDropInFix(line, unit, { claim: `claim with --registry ${escapeText(registryPath)}`, regenerate, wiring })
+      : undefined) ?? edit;
   return claims.flatMap((line) => {
     const at = where(line);
     const problem =
@@ -301,7 +311,7 @@ function registryResults(
         ? undefined
         : claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, claimRoot(unit));
     // Chrooted (RootDirectory=): no --registry names the root's file from inside; running the claim on the root does.
-    const fixed = 'directory' in claimRoot(unit) ? "add RootDirectoryStartOnly=yes to [Service] to run it on the host's root" : fix;
+    const fixed = 'directory' in claimRoot(unit) ? "add RootDirectoryStartOnly=yes to [Service] to run it on the host's root" : fix(line);
     if (problem !== undefined) return [result('error', `ExecStartPre=${line.value.slice(0, 200)} in ${at} ${problem}; ${fixed}`, at)];
     // A relative registry path in a working directory not known here (WorkingDirectory=~): said, never passed in silence.
     const unresolved = claimRegistryUnresolved(line, unit);

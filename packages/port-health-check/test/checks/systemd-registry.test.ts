@@ -320,4 +320,36 @@ describe('the systemd check: the registry the claim line reads', () => {
     expect(bad.check).toBe(1);
     expect(errors(bad.health).map((result) => result.service)).toEqual(['api']);
   });
+
+  it("a package's claim-port.conf with no --registry (/usr/lib/.../NAME.d/claim-port.conf) is not the file to edit: the fix is the write, whose /etc claim-port.conf systemd reads in its place; /etc's own is written again; followed, the check passes", async () => {
+    const packaged = 'usr/lib/systemd/system/redis-server.service.d/claim-port.conf';
+    const written = 'etc/systemd/system/redis-server.service.d/claim-port.conf';
+    const root = writeTree(tempDir(), {
+      'usr/local/bin/claim-port': EXECUTABLE,
+      'usr/lib/systemd/system/redis-server.service': '[Service]\nExecStart=/usr/bin/redis-server\n',
+      [packaged]: `[Service]\nExecStartPre=+${CLAIM} 6379\n`,
+      [REGISTRY.slice(1)]: registryText([
+        { id: 'redis', port: 6379, robust: true, unit: 'redis-server.service', claim: 'drop-in', processes: ['redis-server'] },
+      ]),
+    });
+    const registry = join(root, REGISTRY);
+    const redis = async () =>
+      (await checkPorts({ registry, root, services: ['redis'], firewall: false, env: {} })).results.filter((result) => result.check === 'systemd');
+    const command = `ports --registry ${registry} systemd --root ${root}`;
+    const problem = `names no --registry and its unit sets no $DSA110_PORTS_FILE, so claim-port reads its bundled registry, not ${REGISTRY}, the registry checked here: its protected processes and claim timeout would not apply`;
+    expect(errors(await redis()).map((result) => result.reason)).toEqual([
+      `redis (6379): ExecStartPre=+${CLAIM} 6379 in /${packaged}:2 ${problem}; run \`${command}\`: it writes the claim with --registry ${REGISTRY} to ${join(root, written)}, ` +
+        'which systemd reads in place of this file (one drop-in of each file name), then `systemctl daemon-reload`',
+    ]);
+    // The registry's own in /etc, read in place of the package's, without --registry (written for the bundled registry): written again.
+    writeTree(root, { [written]: `[Service]\nExecStartPre=+${CLAIM} 6379\n` });
+    expect(errors(await redis()).map((result) => result.reason)).toEqual([
+      `redis (6379): ExecStartPre=+${CLAIM} 6379 in /${written}:2 ${problem}; run \`${command}\`, which writes its claim with --registry ${REGISTRY} there, then \`systemctl daemon-reload\``,
+    ]);
+    // Followed: the package's file untouched, /etc's read in its place.
+    rmSync(join(root, written));
+    expect((await runMain(portsMain, ['--registry', registry, 'systemd', '--root', root])).code).toBe(0);
+    expect(readFileSync(join(root, packaged), 'utf8')).toBe(`[Service]\nExecStartPre=+${CLAIM} 6379\n`);
+    expect(errors(await redis())).toEqual([]);
+  });
 });

@@ -6,7 +6,7 @@ import type { Registry, Service } from '../index.js';
 import { escapeText, quoteValue } from '../escape.js';
 import { printedShellWord } from '../shell-word.js';
 import { claimTarget, DROP_IN_NAME, isClaimPort } from '../systemd/claim-line.js';
-import { compareNames, dropInDirNames, templateOf } from '../systemd/search-path.js';
+import { compareNames, dropInDirNames, dropInPattern, templateOf } from '../systemd/search-path.js';
 import { parseUnitFile, type UnitFileError } from '../systemd/unit-file.js';
 import { HOST_SPECIFIERS, NAME_MAX, PATH_MAX, parseExec, quoteExecWord, simplifyPath, type ParsedExec } from '../systemd/words.js';
 import { claimPortArgument, parseClaimArgs } from '../systemd/claim-args.js';
@@ -216,7 +216,7 @@ export interface FoundClaim {
   /** The `-` prefix makes systemd ignore a failure of the command. */
   readonly ignoresFailure?: true;
   /**
-   * Of a drop-in in the directory of one unit that has other names (aliases), every name of that unit, in the order
+   * Of a unit file, or a drop-in in the directory of one unit, whose unit has other names (aliases), every name of that unit, in the order
    * systemd reads their drop-in directories: its id (the name of its unit file) first, then the others in name order.
    * Each is the unit that reads it, whichever name the registry gives.
    */
@@ -527,25 +527,6 @@ function lineFix(claim: FoundClaim, usual: string, unitDir: string): string {
   return `the file is a package's (under ${shown}), which an upgrade of the package overwrites: do not edit it; ${override("the package's")}`;
 }
 
-/**
- * Pure: the units a drop-in directory read by more than one unit applies to, as a pattern: a dash prefix's
- * (`foo-.service.d`: every `foo-*.service`; `a-@i.service.d`: every `a-*@i.service`), a template's (`foo@.service.d`:
- * every `foo@*.service`); undefined for one unit's own (`foo.service.d`) or the type-wide `service.d`.
- */
-export function dropInPattern(dirName: string): string | undefined {
-  const base = dirName.slice(0, -'.d'.length);
-  const dot = base.lastIndexOf('.');
-  if (dot <= 0) return undefined;
-  const name = base.slice(0, dot);
-  const at = name.indexOf('@');
-  const prefix = at < 0 ? name : name.slice(0, at);
-  const instance = at < 0 ? undefined : name.slice(at + 1);
-  // specificDirNames never cuts at the first character.
-  const dash = prefix.length > 1 && prefix.endsWith('-');
-  if (!dash && instance !== '') return undefined;
-  return `${prefix}${dash ? '*' : ''}${instance === undefined ? '' : `@${instance === '' ? '*' : instance}`}${base.slice(dot)}`;
-}
-
 /** Pure: whether a drop-in directory (`service.d`, `foo.service.d`) is a type-wide one, which every unit of its type reads. */
 function isTypeWide(dirName: string): boolean {
   return !dirName.slice(0, -'.d'.length).includes('.');
@@ -775,13 +756,14 @@ function strayVerdict(
 }
 
 /**
- * Pure: the wired units that read a stray claim line's file: a unit file is its unit's (or, a template's, its
- * instances'); a drop-in directory is read by the units dropInDirNames gives it to (its own, its instances', a dash
+ * Pure: the wired units that read a stray claim line's file: a unit file is its unit's, by any of its names (an alias
+ * the registry names it by), or a template's, its instances'; a drop-in directory is read by the units dropInDirNames gives it to (its own, its instances', a dash
  * prefix's), and an alias's by its unit.
  */
 function fileReaders(claim: FoundClaim, wiring: readonly ClaimWiring[]): ClaimWiring[] {
   const slash = claim.path.indexOf('/');
-  if (slash < 0) return wiring.filter((entry) => entry.unit === claim.path || templateOf(entry.unit) === claim.path);
+  if (slash < 0)
+    return wiring.filter((entry) => entry.unit === claim.path || templateOf(entry.unit) === claim.path || (claim.unitNames?.includes(entry.unit) ?? false));
   const dirName = claim.path.slice(0, slash);
   return wiring.filter((entry) => dropInDirNames(entry.unit).includes(dirName) || (claim.unitNames?.includes(entry.unit) ?? false));
 }

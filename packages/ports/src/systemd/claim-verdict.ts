@@ -477,29 +477,60 @@ export function claimRegistryProblem(
  * Pure: what mends a claim line of the wrong port: the claim drop-in `ports systemd` writes (NAME.d/claim-port.conf
  * in /etc/systemd/system, as a registry's port moved and the drop-in was not written again) is written again by
  * `regenerate`; a line of the operator's (a unit file, a drop-in of their own) is theirs to change, to the line that
- * command prints. A claim-port.conf elsewhere (a package's, an alias's) that systemd reads in place of the registry's
- * (sameNameWinner) is not mended by writing the registry's again: what removes it, in --check's words (inPlaceFix).
+ * command prints. A claim-port.conf elsewhere (a package's, an alias's): claimDropInFix's.
  */
 function wrongPortFix(line: ExecLine, unit: Pick<UnitFacts, 'unit' | 'aliases' | 'file'>, own: string, expected: ClaimExpectation): string {
   const command = expected.regenerate ?? 'ports systemd';
-  const rewrite = `run \`${command}\`, which writes its claim of port ${own} there, then \`systemctl daemon-reload\``;
   const byHand = `make the line claim port ${own} (\`${command}\` prints it), then \`systemctl daemon-reload\``;
   const wiring = expected.wiring;
   if (!isClaimDropIn(line.file)) return byHand;
-  if (wiring === undefined) return rewrite;
+  if (wiring === undefined) return `run \`${command}\`, which writes its claim of port ${own} there, then \`systemctl daemon-reload\``;
   // A claim in the unit file: the write leaves a claim-port.conf alone, and --check calls it a second claim to remove.
   if (wiring.claim === 'unit')
     return `remove this drop-in: the registry wires ${escapeText(unit.unit)}'s claim in the unit file (systemd.claim: unit), so with this drop-in it would claim twice; \`${command}\` prints the unit file's line`;
+  return claimDropInFix(line, unit, { claim: `claim of port ${own}`, regenerate: command, wiring })!;
+}
+
+/**
+ * Pure: which file to change for a claim line `line` of `unit` (merged) in a claim-port.conf, and how, when the
+ * registry wires the unit's claim in a drop-in (`wiring.claim`), as `ports systemd --check` advises: the registry's
+ * own (`wiring.unitDir`/NAME.d/claim-port.conf) is written again by `regenerate`, with `claim` (`claim of port 6379`,
+ * `claim with --registry /etc/dsa110/ports.yaml`); another one of that name that systemd reads in place of it
+ * (sameNameWinner: in /etc/systemd/system.control, an earlier name's directory) is removed, as inPlaceFix says; any
+ * other (a package's, in /usr/lib or /lib, which an upgrade overwrites) is left as it is: the write puts the registry's
+ * in /etc/systemd/system, which systemd reads in its place. Undefined for a line in any other file (a unit file, a
+ * drop-in of another name: the operator's own to edit), or when the registry wires the claim in the unit file.
+ */
+export function claimDropInFix(
+  line: Pick<ExecLine, 'file'>,
+  unit: Pick<UnitFacts, 'unit' | 'aliases' | 'file'>,
+  options: { readonly claim: string; readonly regenerate: string; readonly wiring: { readonly claim: 'unit' | 'drop-in'; readonly unitDir: string } },
+): string | undefined {
+  objectArgument('claimDropInFix', 'line', line, 'an ExecLine ({ file, ... })');
+  stringArgument('claimDropInFix', 'line.file', line.file, 'a path (a string)');
+  objectArgument('claimDropInFix', 'unit', unit, 'a merged unit ({ unit, aliases?, file? }), from mergeUnit');
+  stringArgument('claimDropInFix', 'unit.unit', unit.unit, 'a unit name (a string)');
+  if (unit.aliases !== undefined) stringListArgument('claimDropInFix', 'unit.aliases', unit.aliases);
+  if (unit.file !== undefined) stringArgument('claimDropInFix', 'unit.file', unit.file, 'a path (a string) or left out');
+  const { claim, regenerate, wiring } = objectArgument('claimDropInFix', 'options', options, '{ claim, regenerate, wiring }');
+  stringArgument('claimDropInFix', 'claim', claim, 'words for the claim the write puts there (a string)');
+  stringArgument('claimDropInFix', 'regenerate', regenerate, 'the command that writes the claims (a string)');
+  objectArgument('claimDropInFix', 'wiring', wiring, "{ claim: 'unit' | 'drop-in', unitDir }");
+  if (wiring.claim !== 'unit' && wiring.claim !== 'drop-in')
+    throw new TypeError(`claimDropInFix: wiring.claim must be 'unit' or 'drop-in', not ${describeArgument(wiring.claim)}`);
+  stringArgument('claimDropInFix', 'wiring.unitDir', wiring.unitDir, 'a directory (a string)');
+  if (!isClaimDropIn(line.file) || wiring.claim !== 'drop-in') return undefined;
   const entry = { unit: unit.unit, claim: wiring.claim, path: `${unit.unit}.d/${DROP_IN_NAME}` };
-  if (simplifyPath(line.file) === `${DEFAULT_UNIT_DIR}/${entry.path}`) return rewrite;
+  if (simplifyPath(line.file) === `${DEFAULT_UNIT_DIR}/${entry.path}`)
+    return `run \`${regenerate}\`, which writes its ${claim} there, then \`systemctl daemon-reload\``;
   // Another claim-port.conf: as find-claims gives it, its unit directory and path in it, and the unit's names, id first.
   const file = simplifyPath(line.file);
   const dirAt = file.lastIndexOf('/', file.lastIndexOf('/') - 1);
   const names =
     unit.file === undefined ? [unit.unit, ...(unit.aliases ?? [])] : idFirst(unit.unit, unit.aliases ?? [], unit.file.slice(unit.file.lastIndexOf('/') + 1));
-  const claim = { path: file.slice(dirAt + 1), dir: file.slice(0, dirAt), unitNames: names };
+  const found = { path: file.slice(dirAt + 1), dir: file.slice(0, dirAt), unitNames: names };
   const registryDropIn = escapeText(`${wiring.unitDir}/${entry.path}`);
-  if (sameNameWinner(claim, entry) === 'claim')
-    return `this is not the registry's claim drop-in: systemd reads this file in place of ${registryDropIn}, where the registry wires ${escapeText(unit.unit)}'s claim (${inPlaceReason(claim, entry)}); ${inPlaceFix(claim, entry, wiring.unitDir, command)}`;
-  return `run \`${command}\`: it writes the claim of port ${own} to ${registryDropIn}, which systemd reads in place of this file (one drop-in of each file name), then \`systemctl daemon-reload\``;
+  if (sameNameWinner(found, entry) === 'claim')
+    return `this is not the registry's claim drop-in: systemd reads this file in place of ${registryDropIn}, where the registry wires ${escapeText(unit.unit)}'s claim (${inPlaceReason(found, entry)}); ${inPlaceFix(found, entry, wiring.unitDir, regenerate)}`;
+  return `run \`${regenerate}\`: it writes the ${claim} to ${registryDropIn}, which systemd reads in place of this file (one drop-in of each file name), then \`systemctl daemon-reload\``;
 }

@@ -42,7 +42,7 @@ import { executableState } from './written-unit-warnings.js';
  * but do not fail the check, as they do not fail the health check. A claim
  * that holds only if an EnvironmentFile= it could not read leaves its
  * variable alone cannot be told: a problem, as an unreadable drop-in is (the
- * health check's unknown).
+ * health check's unknown); `untold` counts those problems (unitsVerdictText words them).
  */
 export function effectiveProblems(
   registry: Registry,
@@ -73,12 +73,15 @@ export function effectiveProblems(
      */
     readonly said?: ReadonlySet<string>;
   },
-): { problems: string[]; warnings: string[] } {
+): { problems: string[]; warnings: string[]; untold: number } {
   const problems: string[] = [];
+  // Of the problems, those that say a verdict cannot be told (a part of the unit unread): not "does not claim its port".
+  let untold = 0;
   const warnings: string[] = [];
   const listingProblems: string[] = [];
   const listing = listUnitDirs(root, listingProblems);
   problems.push(...listingProblems);
+  untold += listingProblems.length;
   const merged: { entry: ClaimWiring; unit: UnitFacts }[] = [];
   let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
   const defaultEnvironment = managerDefaults().environment;
@@ -91,13 +94,17 @@ export function effectiveProblems(
     const loaded = (asWritten.has(entry.unit) ? withWrittenDropIn(onDisk, `${DEFAULT_UNIT_DIR}/${entry.path}`, entry.contents!) : undefined) ?? onDisk;
     const unit = mergeUnitWithEnvironmentFiles(root, loaded, { defaultEnvironment });
     const say = (reason: string) => problems.push(`${entry.unit}: ${reason}`);
+    const sayUntold = (reason: string) => {
+      say(reason);
+      untold++;
+    };
     // A unit file systemd cannot open either (a link to nothing, a loop of links): the unit cannot load, whatever else it has.
     const broken = unit.unread?.find((part) => part.kind === 'file' && part.broken);
     if (broken !== undefined) {
       say(`systemd cannot load it: ${brokenUnitFileProblem(broken, root)}`);
       continue;
     }
-    for (const problem of unit.problems) say(`cannot read part of the unit: ${problem}`);
+    for (const problem of unit.problems) sayUntold(`cannot read part of the unit: ${problem}`);
     if (unit.masked) {
       // The health check's words (the core's maskedUnitText): where the mask is, and the systemctl unmask or rm that removes it.
       say(`masked: ${maskedUnitText(root, unit.file, entry.unit)}`);
@@ -124,7 +131,7 @@ export function effectiveProblems(
     // unreadMayHoldClaim decides for both); the error would be a guess.
     const claims = claimLines(unit.execStartPre, [claimPort]);
     const mayClaim = claims.length === 0 ? unreadMayHoldClaim(unit) : [];
-    if (mayClaim.length > 0) say(`cannot tell whether it claims port ${port}: ${unreadClaimText(mayClaim)}`);
+    if (mayClaim.length > 0) sayUntold(`cannot tell whether it claims port ${port}: ${unreadClaimText(mayClaim)}`);
     // The claim that runs (a later drop-in may replace this command's) reads the registry the units name, or protects other processes.
     for (const line of claims) {
       if (saidAt(where(line))) continue;
@@ -155,7 +162,7 @@ export function effectiveProblems(
       if (finding.where !== undefined && saidAt(finding.where)) continue;
       if (finding.severity === 'error') say(finding.reason);
       else if (finding.severity === 'warning') warnings.push(`${entry.unit}: ${finding.reason}`);
-      else if (doubt !== undefined) say(`cannot tell whether it claims the right port: ${finding.reason}, but the port may not be ${port}: ${doubt}`);
+      else if (doubt !== undefined) sayUntold(`cannot tell whether it claims the right port: ${finding.reason}, but the port may not be ${port}: ${doubt}`);
     }
   }
   // A socket unit that something starts makes PID 1 hold the port: the service never starts, a problem. One that
@@ -165,7 +172,18 @@ export function effectiveProblems(
   warnings.push(...found.idle);
   // A claim that can outlast the unit's start timeout: a warning, as the health check's.
   warnings.push(...startTimeoutWarnings(registry, managerDefaults, merged, claimPort));
-  return { problems, warnings };
+  return { problems, warnings, untold };
+}
+
+/**
+ * Pure: what the `problems` effectiveProblems found say of the units, for a count's line (`the units systemd would
+ * load ...`): `fails`, the caller's words for a unit that does not claim its port, unless some are `untold`, which
+ * cannot be told (a file they load unread, one too large to read): never said not to claim, when none is known not to.
+ */
+export function unitsVerdictText(problems: number, untold: number, fails: string): string {
+  if (untold === 0) return fails;
+  const why = untold === 1 ? 'a file they load cannot be read' : 'files they load cannot be read';
+  return untold === problems ? `may not claim their ports: ${why}, so it cannot be told` : `${fails}, or ${why}`;
 }
 
 /** Pure: why a claim may hide in `parts` (unreadMayHoldClaim's), in words: each part, then that nothing read claims the port. */

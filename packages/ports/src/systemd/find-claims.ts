@@ -7,14 +7,14 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
 import { hostPath, readFileBytes, resolveInRoot } from '../files/index.js';
 import { MAX_GENERATED_FILE_BYTES, UNIT_NAME_CHARACTERS } from '../limits.js';
-import { claimLinesIn, DEFAULT_UNIT_DIR, DROP_IN_NAME, dropInPattern, type FoundClaim } from '../render/systemd.js';
+import { claimLinesIn, DEFAULT_UNIT_DIR, DROP_IN_NAME, type FoundClaim } from '../render/systemd.js';
 import { decodeKeepingBadBytes } from '../utf8.js';
 import { driftPath } from './drift-path.js';
 import { dropInDirUnread } from './drop-in-readers.js';
 import { listUnitDirs, loadUnit, type UnitDirListing } from './effective.js';
 import { inWorkingDirectory, registryFileId, unitReader } from './found-claim-registry.js';
 import { idFirst } from './same-name-drop-in.js';
-import { dropInDirNames, UNIT_DIRS } from './search-path.js';
+import { dropInDirNames, dropInPattern, UNIT_DIRS } from './search-path.js';
 
 /**
  * Every `*.d/claim-port.conf` in the unit directory, relative to it, each drop-in
@@ -245,7 +245,13 @@ export async function findClaims(
         // A drop-in directory of a unit with several names (aliases): systemd reads each name's in turn, its own name's
         // first, so the drop-ins it applies are the unit's, as loadUnit reads them (a claim of the same file name in
         // the unit's own directory, anywhere in the search path, hides one in an alias's).
-        const named = claims.length > 0 && slash >= 0 ? applied(`${outDir ?? base}/${path.slice(0, slash)}`, path.slice(slash + 1)) : undefined;
+        // A unit file of a unit with several names: read by each of them (the registry may name it by an alias).
+        const named =
+          claims.length === 0
+            ? undefined
+            : slash >= 0
+              ? applied.dropIn(`${outDir ?? base}/${path.slice(0, slash)}`, path.slice(slash + 1))
+              : applied.unitFile(outDir ?? base, path);
         if (named?.applied === false) continue;
         const placed = dir.inside === undefined ? claims : claims.map((claim) => ({ ...claim, dir: dir.inside }));
         found.push(...(named === undefined ? placed : placed.map((claim) => ({ ...claim, unitNames: named.names }))));
@@ -338,9 +344,16 @@ function dropInHidden(dirName: string, name: string, above: ReadonlyMap<string, 
  * the --check of the registry's units make: systemd reads the unit's own name's directories in every unit directory,
  * then each alias's (unit_file_find_dropin_paths), the first of a file name winning.
  */
-function aliasDropIns(root: string, dirs?: readonly string[]): (dir: string, name: string) => { applied: boolean; names: readonly string[] } | undefined {
+function aliasDropIns(
+  root: string,
+  dirs?: readonly string[],
+): {
+  dropIn(dir: string, name: string): { applied: boolean; names: readonly string[] } | undefined;
+  /** The unit file `name` in `dir`: the unit's names, when it has others and this is the file systemd loads for them. */
+  unitFile(dir: string, name: string): { applied: boolean; names: readonly string[] } | undefined;
+} {
   let listing: UnitDirListing | undefined;
-  const appliedOf = new Map<string, { dropIns: ReadonlySet<string>; names: readonly string[] } | undefined>();
+  const appliedOf = new Map<string, { dropIns: ReadonlySet<string>; file: string | undefined; names: readonly string[] } | undefined>();
   // A drop-in as its directory's real place inside the root and its name: /lib/... and /usr/lib/... are one on a merged /usr.
   const place = (dir: string, name: string): string | undefined => {
     try {
@@ -349,8 +362,7 @@ function aliasDropIns(root: string, dirs?: readonly string[]): (dir: string, nam
       return undefined;
     }
   };
-  return (dir, name) => {
-    const unit = basename(dir).slice(0, -'.d'.length);
+  const unitOf = (unit: string) => {
     // One unit's own name only: not `service` (type-wide), `foo@.service` (a template's: every instance), `foo-.service` or `a-@i.service` (a dash prefix's).
     if (!unit.includes('.') || /(?:@|-)\.[^.]+$/.test(unit) || /-@/.test(unit)) return undefined;
     if (!appliedOf.has(unit)) {
@@ -358,10 +370,22 @@ function aliasDropIns(root: string, dirs?: readonly string[]): (dir: string, nam
       const loaded = loadUnit(root, unit, listing);
       const known = loaded.file !== undefined && loaded.aliases !== undefined && loaded.aliases.length > 0 && (loaded.unread ?? []).length === 0;
       const dropIns = new Set(loaded.dropIns.map((dropIn) => place(dirname(dropIn.path), basename(dropIn.path))).filter((each) => each !== undefined));
-      appliedOf.set(unit, known ? { dropIns, names: idFirst(unit, loaded.aliases!, basename(loaded.file!.path)) } : undefined);
+      const file = known ? place(dirname(loaded.file!.path), basename(loaded.file!.path)) : undefined;
+      appliedOf.set(unit, known ? { dropIns, file, names: idFirst(unit, loaded.aliases!, basename(loaded.file!.path)) } : undefined);
     }
-    const unitOf = appliedOf.get(unit);
-    const here = place(dir, name);
-    return unitOf === undefined || here === undefined ? undefined : { applied: unitOf.dropIns.has(here), names: unitOf.names };
+    return appliedOf.get(unit);
+  };
+  return {
+    dropIn: (dir, name) => {
+      const unit = unitOf(basename(dir).slice(0, -'.d'.length));
+      const here = place(dir, name);
+      return unit === undefined || here === undefined ? undefined : { applied: unit.dropIns.has(here), names: unit.names };
+    },
+    unitFile: (dir, name) => {
+      const unit = unitOf(name);
+      const here = place(dir, name);
+      // Another file of its name (not the one systemd loads): no names given, never passed over.
+      return unit === undefined || here === undefined || unit.file !== here ? undefined : { applied: true, names: unit.names };
+    },
   };
 }

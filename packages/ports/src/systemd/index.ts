@@ -18,6 +18,7 @@ export { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, isClaimTimeou
 export { claimLines, claimTarget, DROP_IN_NAME, isClaimDropIn, isClaimPort, where } from './claim-line.js';
 export {
   brokenUnitFileProblem,
+  claimDropInFix,
   claimRegistryProblem,
   judgeClaims,
   privilegeFinding,

@@ -53,6 +53,8 @@ export type LinePlace = 'file' | 'drop-in' | 'either';
 interface LineAdvice {
   readonly text: string;
   readonly place: LinePlace;
+  /** The line is where it goes, but systemd refuses the unit file: the advice says what to fix, and the unit is left to it. */
+  readonly refused?: true;
 }
 
 /**
@@ -172,6 +174,16 @@ export function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, u
   const operators = isOperatorsUnitDir(file.path);
   // The line already where this advice would put it: the operator's unit file of its own, or a drop-in of the unit's own.
   const inPlace = lineInPlace(unit, line, loaded);
+  // A file systemd refuses (a broken section header) may hold the line below the break: said as --check says it
+  // (systemdDrift), so that following the advice passes; where the line goes in a drop-in, the file is still to mend.
+  const refused = unitFileRefusal(file.text);
+  if (inPlace !== undefined && refused !== undefined)
+    // The line where it goes, but in a unit systemd never loads: not "already there, nothing to do".
+    return {
+      text: `its unit file claims the port, but systemd would refuse to load ${shown(file.path)}:${refused.line}: ${refused.message}, so the unit never starts and this line${inPlace === file.path ? '' : `, in its drop-in ${shown(inPlace)},`} never runs; fix that line, keeping this line ${inPlace === file.path ? 'in its [Service] section' : 'there'}`,
+      place: inPlace === file.path ? 'file' : 'drop-in',
+      refused: true,
+    };
   if (inPlace !== undefined) {
     // There, but an empty ExecStartPre= read after it (a later drop-in, the type-wide service.d/) drops it: said, as --check says it.
     const cleared = claimCleared(loaded, claimPort);
@@ -185,9 +197,6 @@ export function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, u
       ? { text: `its unit file claims the port; this line is already in the [Service] section of ${shown(file.path)}, nothing to do`, place }
       : { text: `its unit file claims the port; this line is already in ${shown(inPlace)}, a drop-in of its own, nothing to do`, place };
   }
-  // A file systemd refuses (a broken section header) may hold the line below the break: said as --check says it
-  // (systemdDrift), so that following the advice passes; where the line goes in a drop-in, the file is still to mend.
-  const refused = unitFileRefusal(file.text);
   const refusal = refused === undefined ? undefined : `systemd would refuse to load ${shown(file.path)}: line ${refused.line}: ${refused.message}`;
   const mendToo = refusal === undefined ? '' : `; ${refusal.replace('systemd would', 'systemd would also')}, so fix that line`;
   const template = templateOf(unit);

@@ -3,7 +3,7 @@
 // that wins: an emptied file of that name still wins, and a mask of it hides the registry's too.
 import { escapeText } from '../escape.js';
 import { DROP_IN_NAME } from './claim-line.js';
-import { compareNames, UNIT_DIRS } from './search-path.js';
+import { compareNames, dropInPattern, UNIT_DIRS } from './search-path.js';
 
 /** Where a claim line found outside the registry's drop-ins is (FoundClaim's fields: its path, unit directory, and its unit's names). */
 interface ClaimFile {
@@ -47,7 +47,16 @@ export function inPlaceReason(claim: ClaimFile, entry: Wired): string {
   const dirUnit = claim.path.slice(0, claim.path.indexOf('/') - '.d'.length);
   const unit = escapeText(entry.unit);
   const first = 'systemd applies one drop-in of each file name, the first it finds';
-  if (dirUnit === entry.unit) return `${first}, and it reads ${escapeText(claim.dir!)} before /etc/systemd/system`;
+  const before = `it reads ${escapeText(claim.dir!)} before /etc/systemd/system`;
+  if (dirUnit === entry.unit) return `${first}, and ${before}`;
+  // A dash prefix's (`redis-.service.d`) or a template's (`wrk@.service.d`) directory, read before /etc: never a name of
+  // the unit, but one systemd reads for every unit its name leads to (systemd.unit(5): the unit name truncated after
+  // each dash, and the template's name).
+  const pattern = claim.unitNames?.includes(dirUnit) ? undefined : dropInPattern(`${dirUnit}.d`);
+  if (pattern !== undefined) {
+    const what = /-(?:@[^.]*)?\.[^.]+$/.test(dirUnit) ? 'a prefix drop-in directory' : "a template's drop-in directory";
+    return `${first}; ${escapeText(dirUnit)}.d/ is ${what}, which systemd applies to every unit named ${escapeText(pattern)}, ${unit} among them, and ${before}`;
+  }
   const of =
     claim.unitNames?.[0] === dirUnit ? `${escapeText(dirUnit)}, the unit ${unit} is an alias of` : `${escapeText(dirUnit)}, another name of ${unit}'s unit`;
   return `${first}, and it reads the drop-in directories of ${of}, before those of ${unit}`;

@@ -94,6 +94,25 @@ export function dropInDirNames(unit: string): string[] {
   return [...names, typeDropInDirName(unit)];
 }
 
+/**
+ * Pure: the units a drop-in directory read by more than one unit applies to, as a pattern: a dash prefix's
+ * (`foo-.service.d`: every `foo-*.service`; `a-@i.service.d`: every `a-*@i.service`), a template's (`foo@.service.d`:
+ * every `foo@*.service`); undefined for one unit's own (`foo.service.d`) or the type-wide `service.d`.
+ */
+export function dropInPattern(dirName: string): string | undefined {
+  const base = dirName.slice(0, -'.d'.length);
+  const dot = base.lastIndexOf('.');
+  if (dot <= 0) return undefined;
+  const name = base.slice(0, dot);
+  const at = name.indexOf('@');
+  const prefix = at < 0 ? name : name.slice(0, at);
+  const instance = at < 0 ? undefined : name.slice(at + 1);
+  // specificDirNames never cuts at the first character.
+  const dash = prefix.length > 1 && prefix.endsWith('-');
+  if (!dash && instance !== '') return undefined;
+  return `${prefix}${dash ? '*' : ''}${instance === undefined ? '' : `@${instance === '' ? '*' : instance}`}${base.slice(dot)}`;
+}
+
 /** The type-wide drop-in directory name of a unit: `service.d` for `foo.service`. */
 export function typeDropInDirName(unit: string): string {
   return `${unit.slice(unit.lastIndexOf('.') + 1)}.d`;

@@ -93,7 +93,11 @@ describe('Restart= from unit files, through the core drop-in search', () => {
       [{ fifo: true }, 'it is a FIFO (named pipe), not a regular file', true],
       [{ symlink: '/dev/zero' }, 'it is a character device, not a regular file', false],
       [{ dir: true }, 'it is a directory, not a regular file', true],
-      [`[Service]\nRestart=always\n${'#'.repeat(1024 * 1024)}\n`, 'it is larger than 1 MiB', true],
+      [
+        `[Service]\nRestart=always\n${'#'.repeat(1024 * 1024)}\n`,
+        'it is larger than 1 MiB, the most read here of a unit file or drop-in, though systemd reads one of any size; make it smaller (what it sets is not known until then)',
+        true,
+      ],
     ];
     const source = "systemd's default, as no file of the unit could be read";
     for (const [entry, reason, staged] of cases) {

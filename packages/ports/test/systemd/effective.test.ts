@@ -245,7 +245,11 @@ describe('the unit file: the one systemd takes, never a copy below it', () => {
         { 'opt/fifo': { fifo: true }, [ETC_FILE]: { symlink: '/opt/fifo' } },
         'it is a FIFO (named pipe), not a regular file',
       ],
-      ['a file over 1 MiB (systemd reads it; this check does not)', { [ETC_FILE]: `[Service]\n${'# pad\n'.repeat(200_000)}` }, 'it is larger than 1 MiB'],
+      [
+        'a file over 1 MiB (systemd reads it; this check does not)',
+        { [ETC_FILE]: `[Service]\n${'# pad\n'.repeat(200_000)}` },
+        'it is larger than 1 MiB, the most read here of a unit file or drop-in, though systemd reads one of any size; make it smaller (what it sets is not known until then)',
+      ],
     ];
     for (const [name, files, given] of cases) {
       const root = writeTree(tempDir(), { ...around, ...files });

@@ -10,7 +10,7 @@ import { DEFAULT_HEALTH_CHECK, DEFAULT_TEXTFILE, HEALTH_SERVICE, healthUnits, te
 import { claimPortPathProblem, claimWiring, DEFAULT_CLAIM_PORT, DEFAULT_UNIT_DIR, execArgumentProblem } from '../../render/systemd.js';
 import { checkTree, danglingLink, type UnitDir } from './systemd/check-tree.js';
 import { isClaimPort } from '../../systemd/claim-line.js';
-import { claimsAlike, effectiveProblems, unitAsJudged } from '../../systemd/effective-problems.js';
+import { claimsAlike, effectiveProblems, unitAsJudged, unitsVerdictText } from '../../systemd/effective-problems.js';
 import { listUnitDirs, loadUnit, type UnitDirListing } from '../../systemd/effective.js';
 import { mergeUnitWithEnvironmentFiles } from '../../systemd/environment-files.js';
 import { isOperatorsUnitDir, isRunTimeUnitDir } from '../../systemd/line-advice.js';
@@ -134,7 +134,7 @@ export async function run(context: Context): Promise<Outcome> {
             },
           }
         : undefined;
-    const { outcome, byHand } = await writeTree(
+    const { outcome, advised, said } = await writeTree(
       context.io,
       {
         services: registry.services,
@@ -157,7 +157,7 @@ export async function run(context: Context): Promise<Outcome> {
     // (claim-port refuses it: the start fails), an empty ExecStartPre= in a later drop-in, a socket unit on the port, a
     // start timeout the claim can outlast... Judged as `--check` judges them once the files match (effectiveProblems),
     // and said, not failed: the files are what the registry asks for; `--check` fails on them. The units whose line goes
-    // in by hand are left out: their advice above says what to add.
+    // in by hand, or whose unit file systemd refuses, are left out: their advice above says what to add or fix.
     let merged: UnitFacts[] | undefined;
     if (out === undefined) {
       const effectiveRoot = root ?? '/';
@@ -166,13 +166,19 @@ export async function run(context: Context): Promise<Outcome> {
         mergeUnitWithEnvironmentFiles(effectiveRoot, loadUnit(effectiveRoot, entry.unit, listing), { defaultEnvironment: managerDefaults().environment }),
       );
       if (outcome === 'ok') {
-        const judged = wiring.filter((entry) => !byHand.has(entry.unit));
-        const { problems, warnings } = effectiveProblems(registry, judged, effectiveRoot, { claimPort, registryPath, regenerate: rerun(), managerDefaults });
+        const judged = wiring.filter((entry) => !advised.has(entry.unit));
+        const { problems, warnings, untold } = effectiveProblems(registry, judged, effectiveRoot, {
+          claimPort,
+          registryPath,
+          regenerate: rerun(),
+          managerDefaults,
+          said,
+        });
         for (const line of [...problems, ...warnings]) context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
         if (problems.length > 0) {
           const under = root === undefined ? '' : ` under ${escapeText(root)}`;
           context.io.err(
-            `${oneLine(`${problems.length === 1 ? '1 problem' : `${problems.length} problems`}: the files are written as the registry asks, but the units systemd would load${under} do not claim their ports as they should (said above); \`${rerun()} --check\` fails until ${problems.length === 1 ? 'it is' : 'they are'} fixed`)}\n`,
+            `${oneLine(`${problems.length === 1 ? '1 problem' : `${problems.length} problems`}: the files are written as the registry asks, but the units systemd would load${under} ${unitsVerdictText(problems.length, untold, 'do not claim their ports as they should')} (said above); \`${rerun()} --check\` fails until ${problems.length === 1 ? 'it is' : 'they are'} fixed`)}\n`,
             'warn',
           );
         }

@@ -2,12 +2,14 @@
 // (drift) and the units systemd would load (an empty ExecStartPre= that clears a claim, ...) alike, and its last line
 // counts what it listed. It judged the units only once no file had drifted, so one stale drop-in hid another unit's
 // cleared claim, and the count said 1. Real trees under --root, in-process.
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeTree } from '../../../../../test-support/tree.js';
 import { ports, tempDir } from '../helpers.js';
 
+const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((path) => existsSync(path));
 const ETC = 'etc/systemd/system';
 const REGISTRY_AT = 'etc/dsa110/ports.yaml';
 const service = (id: string, port: number, claim: 'drop-in' | 'unit') =>
@@ -161,5 +163,31 @@ describe('ports systemd --root --check: every problem in one run, and a count of
       expect(run.stdout).not.toMatch(/^ok:/m);
       expect(run.stdout + run.stderr).toMatch(/alpha\.service: /);
     }
+  });
+
+  it('a drop-in over 1 MiB (systemd reads it whole: checked with systemd-analyze verify when installed) is said as too large to read, with its path, and counted as a verdict that cannot be told, never as units that do not claim their ports', async () => {
+    const { dir, regenerate, check } = await root();
+    // 2 MiB of comments, then a command: systemd reads it, past 1 MiB.
+    writeTree(dir, { [`${ETC}/alpha.service.d/big.conf`]: `[Service]\n${'# padding\n'.repeat(210_000)}ExecStartPost=/nonexistent/after\n` });
+    if (analyze) {
+      const verified = spawnSync(analyze, ['verify', '--man=no', `--root=${dir}`, 'alpha.service'], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_LEVEL: 'notice' },
+        encoding: 'utf8',
+      });
+      expect(verified.stderr).toContain('Command /nonexistent/after is not executable');
+    }
+    const line =
+      `alpha.service: cannot read part of the unit: /${ETC}/alpha.service.d/big.conf: cannot read: it is larger than 1 MiB, the most read here of a unit file or drop-in, ` +
+      'though systemd reads one of any size; make it smaller (what it sets is not known until then)';
+    const run = await check();
+    expect([run.code, run.stdout, run.stderr]).toEqual([
+      1,
+      `${line}\n`,
+      `1 problem: the files match the registry, but the units systemd would load under ${dir} may not claim their ports: a file they load cannot be read, so it cannot be told\n`,
+    ]);
+    const written = await ports(['--registry', join(dir, REGISTRY_AT), 'systemd', '--root', dir]);
+    expect(written.stderr).toContain(
+      `warning: ${line}\n1 problem: the files are written as the registry asks, but the units systemd would load under ${dir} may not claim their ports: a file they load cannot be read, so it cannot be told (said above); \`${regenerate} --check\` fails until it is fixed\n`,
+    );
   });
 });

@@ -94,7 +94,7 @@ describe.skipIf(!analyze)("ports systemd --check: a claim-port.conf systemd read
     expect(await check()).toMatchObject({ code: 0, stderr: '' });
   });
 
-  it("the claim of the wrong port in an alias's unit's own claim-port.conf is not the registry's: the write does not say running it again mends it, and gives --check's fix", async () => {
+  it("the claim of the wrong port in an alias's unit's own claim-port.conf is not the registry's: the write does not say running it again mends it, and gives --check's fix once (its stray-claim warning, no verdict on the same line after it)", async () => {
     const { root, write } = await stagedRoot('db.service', {
       [`${LIB}/mydb.service`]: '[Service]\nExecStart=/bin/true\n',
       [`${ETC}/db.service`]: { symlink: `/${LIB}/mydb.service` },
@@ -104,14 +104,15 @@ describe.skipIf(!analyze)("ports systemd --check: a claim-port.conf systemd read
     const run = await write();
     // Written again, the registry's claim-port.conf is still not read: the package's is, in its place.
     expect(loaded(root, 'db.service')).toEqual({ dropIns: [join(root, LIB, 'mydb.service.d/claim-port.conf')], commands: [`${CLAIM} 41999`] });
-    const wrongPort = run.stderr.split('\n').filter((line) => line.includes('claims port 41999, but db uses port 41700'));
-    expect(wrongPort).toEqual([
-      `warning: db.service: ExecStartPre=+${CLAIM} 41999 in /${LIB}/mydb.service.d/claim-port.conf:2 claims port 41999, but db uses port 41700; it would free the wrong port; ` +
-        `this is not the registry's claim drop-in: systemd reads this file in place of ${join(root, ETC)}/db.service.d/claim-port.conf, where the registry wires db.service's claim ` +
-        '(systemd applies one drop-in of each file name, the first it finds, and it reads the drop-in directories of mydb.service, the unit db.service is an alias of, before those of db.service); ' +
-        `name the unit mydb.service in the registry (\`systemd.unit: mydb.service\`, db.service being an alias of it), then run \`${rerun}\`: it writes the claim to ${join(root, ETC)}/mydb.service.d/claim-port.conf, ` +
-        `which systemd reads in place of this file (a mask there, a link to /dev/null, would hide the registry's claim too), and remove ${join(root, ETC)}/db.service.d/claim-port.conf, which is then no unit's claim`,
+    // One warning on the line, with --check's fix; the unit's verdicts on it (the wrong port, no --registry) are not said again.
+    expect(run.stderr.split('\n').filter((line) => line.includes('41999'))).toEqual([
+      `warning: ${join(root, LIB)}/mydb.service.d/claim-port.conf:2: unexpected: ExecStartPre=+${CLAIM} 41999: systemd reads this file in place of db.service.d/claim-port.conf, where the registry wires db.service's claim ` +
+        '(systemd applies one drop-in of each file name, the first it finds, and it reads the drop-in directories of mydb.service, the unit db.service is an alias of, before those of db.service), ' +
+        `so the registry's claim never runs: db's port 41700 is never claimed, and this line frees port 41999 instead; name the unit mydb.service in the registry (\`systemd.unit: mydb.service\`, db.service being an alias of it), ` +
+        `then run \`${rerun}\`: it writes the claim to ${join(root, ETC)}/mydb.service.d/claim-port.conf, which systemd reads in place of this file ` +
+        `(a mask there, a link to /dev/null, would hide the registry's claim too), and remove ${join(root, ETC)}/db.service.d/claim-port.conf, which is then no unit's claim`,
     ]);
+    expect(run.stderr).not.toContain('do not claim their ports');
   });
 
   it("an alias's claim-port.conf, even in a directory read before /etc, never replaces the registry's in the directory of the unit's own name (the unit's id): not said to, while the registry's is missing", async () => {
@@ -151,6 +152,35 @@ describe.skipIf(!analyze)("ports systemd --check: a claim-port.conf systemd read
     expect(loaded(root, 'wrk@1.service').commands).toEqual([`${CLAIM} 41700 --registry /etc/dsa110/ports.yaml`]);
     expect(loaded(root, 'wrk@2.service').commands).toEqual([]);
   });
+
+  it.each([
+    [
+      'db-main.service',
+      'run/systemd/system.control/db-.service.d',
+      'db-.service.d/ is a prefix drop-in directory, which systemd applies to every unit named db-*.service',
+    ],
+    [
+      'wrk@1.service',
+      'etc/systemd/system.control/wrk@.service.d',
+      "wrk@.service.d/ is a template's drop-in directory, which systemd applies to every unit named wrk@*.service",
+    ],
+  ])(
+    "%s: a claim-port.conf in a dash prefix's or template's drop-in directory read before /etc/systemd/system replaces the registry's: said as what that directory is (never another name of the unit)",
+    async (unit, dir, what) => {
+      const { root, check } = await stagedRoot(unit, { [`${LIB}/${unit.replace('@1.', '@.')}`]: '[Service]\nExecStart=/bin/true\n' });
+      const file = join(root, dir, 'claim-port.conf');
+      writeTree(root, { [`${dir}/claim-port.conf`]: `[Service]\nExecStartPre=+${CLAIM} 41999\n` });
+      // systemd: the directory's claim-port.conf, not the registry's in /etc/systemd/system/UNIT.d/.
+      expect(loaded(root, unit)).toEqual({ dropIns: [file], commands: [`${CLAIM} 41999`] });
+      const run = await check();
+      expect(run.code).toBe(1);
+      const [line] = said(run.stdout);
+      expect(line).toContain(
+        `(systemd applies one drop-in of each file name, the first it finds; ${what}, ${unit} among them, and it reads /${dir.slice(0, dir.lastIndexOf('/'))} before /etc/systemd/system), so the registry's claim never runs`,
+      );
+      expect(line).not.toContain('another name');
+    },
+  );
 
   it.each([
     [

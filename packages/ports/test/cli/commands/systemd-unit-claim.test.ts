@@ -270,6 +270,44 @@ describe('--check says where the claim line goes, as the write does, and the wri
     },
   );
 
+  it.skipIf(!analyze)(
+    'the line in place (in the unit file, or in the unit\'s own drop-in) of a unit file systemd refuses: never "already there, nothing to do", but the refusal at its FILE:LINE, once, and to fix it; following it, systemd-analyze verify and --check pass',
+    async () => {
+      // The claim line above the broken header: in the file as written, but systemd loads none of it.
+      const broken = (unit: string, ...lines: string[]) => `${unitFile(unit, ...lines)}[Service]x\n`;
+      const { root, claimPort, check } = await packagedRoot(ETC);
+      rmSync(join(root, ETC, 'dsa110-api.service'));
+      writeTree(root, {
+        [`${ETC}/grafana-simple.service`]: broken('grafana-simple.service', `ExecStartPre=+${claimPort} 3030`),
+        [`${LIB}/dsa110-api.service`]: broken('dsa110-api.service'),
+        [`${ETC}/dsa110-api.service.d/override.conf`]: `[Service]\nExecStartPre=+${claimPort} 8000\n`,
+      });
+      const grafana = join(root, ETC, 'grafana-simple.service');
+      const api = join(root, LIB, 'dsa110-api.service');
+      expect(verify(root, 'grafana-simple.service').stderr).toContain(`${grafana}:7: Invalid section header '[Service]x'`);
+      const header = 'invalid section header "[Service]x" (a header line holds only [Section]; systemd refuses the file)';
+      const run = await ports(['systemd', '--root', root, '--claim-port', claimPort]);
+      expect(advice(run.stdout, 'grafana-simple.service').said).toBe(
+        `grafana-simple.service: its unit file claims the port, but systemd would refuse to load ${grafana}:7: ${header}, so the unit never starts and this line never runs; fix that line, keeping this line in its [Service] section:`,
+      );
+      expect(advice(run.stdout, 'dsa110-api.service').said).toBe(
+        `dsa110-api.service: its unit file claims the port, but systemd would refuse to load ${api}:6: ${header}, so the unit never starts and this line, in its drop-in ${join(root, ETC, 'dsa110-api.service.d/override.conf')}, never runs; fix that line, keeping this line there:`,
+      );
+      expect(run.stdout).not.toContain('nothing to do');
+      // Said once: the verdicts on the units after the write leave these two to their advice.
+      expect(run.stderr).not.toContain('[Service]x');
+      // Followed: the headers mended; the lines, where they were, now run.
+      writeFileSync(grafana, unitFile('grafana-simple.service', `ExecStartPre=+${claimPort} 3030`));
+      writeFileSync(api, unitFile('dsa110-api.service'));
+      expect(verify(root, 'grafana-simple.service').code).toBe(0);
+      expect(verify(root, 'dsa110-api.service')).toEqual({ code: 0, stderr: '' });
+      const again = await ports(['systemd', '--root', root, '--claim-port', claimPort]);
+      expect(advice(again.stdout, 'grafana-simple.service').said).toContain('nothing to do');
+      expect(advice(again.stdout, 'dsa110-api.service').said).toContain('nothing to do');
+      expect((await check()).code).toBe(0);
+    },
+  );
+
   it("the operator's unit file in /etc with a wrong claim line: replace that line (quoted), not add a second; following it, --check passes", async () => {
     const { root, claimPort, check } = await packagedRoot(ETC);
     const api = join(root, ETC, 'dsa110-api.service');

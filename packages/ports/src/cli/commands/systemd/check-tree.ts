@@ -18,7 +18,7 @@ import { unitOverrideDropIn } from '../../../render/labels.js';
 import { DEFAULT_UNIT_DIR, DROP_IN_NAME, systemdDrift, type ClaimWiring, type SystemdDrift, type UnitFilePlace } from '../../../render/systemd.js';
 import { brokenUnitFileProblem } from '../../../systemd/claim-verdict.js';
 import { driftPath } from '../../../systemd/drift-path.js';
-import { claimsAlike, effectiveProblems, unitAsJudged } from '../../../systemd/effective-problems.js';
+import { claimsAlike, effectiveProblems, unitAsJudged, unitsVerdictText } from '../../../systemd/effective-problems.js';
 import { listUnitDirs, loadUnit, mergeUnit, type UnitDirListing } from '../../../systemd/effective.js';
 import { claimsRead, findClaims, findDropIns } from '../../../systemd/find-claims.js';
 import { droppedSettings, foreignFileText } from '../../../systemd/foreign-settings.js';
@@ -288,10 +288,11 @@ export async function checkTree(
   // file drifted otherwise (a unit-file claim without its line, a drop-in that is a link or one file for two units) is
   // judged once that is fixed, since its verdict now would repeat the drift line.
   let unitProblems = 0;
+  let untoldProblems = 0;
   if (effectiveRoot !== undefined) {
     const drifted = new Set(drift.map((item) => item.path));
     const judged = wiring.filter((entry) => (entry.claim === 'drop-in' ? rewritable.has(entry.unit) && !sharing.has(entry.path) : !drifted.has(entry.path)));
-    const { problems, warnings } = effectiveProblems(registry, judged, effectiveRoot, {
+    const { problems, warnings, untold } = effectiveProblems(registry, judged, effectiveRoot, {
       claimPort,
       registryPath,
       regenerate,
@@ -309,8 +310,9 @@ export async function checkTree(
     for (const problem of problems) io.out(`${oneLine(problem)}\n`);
     for (const change of healthChanges) io.out(`${oneLine(`${escapeText(driftPath(change.path, unitDir, effectiveRoot))}: ${change.message}`)}\n`);
     unitProblems = problems.length + healthChanges.length;
+    untoldProblems = untold;
   }
-  const summary = problemsSummary(drift.length, unitProblems, healthChanges.length > 0, unitDir, effectiveRoot);
+  const summary = problemsSummary(drift.length, unitProblems, untoldProblems, healthChanges.length > 0, unitDir, effectiveRoot);
   if (summary !== undefined) {
     io.err(`${summary}\n`, 'error');
     return 'failed';
@@ -325,9 +327,10 @@ export async function checkTree(
 /**
  * Pure: --check's last line, counting every problem it listed, or undefined when there is none: `files` in the files
  * (drift), `units` in the units systemd would load under `root` (the effective units' problems and, when
- * `healthChanged`, the health check's units that are not the files written), judged in the same run.
+ * `healthChanged`, the health check's units that are not the files written), judged in the same run; `untold` of
+ * them cannot be told (a file the units load unread).
  */
-function problemsSummary(files: number, units: number, healthChanged: boolean, unitDir: string, root: string | undefined): string | undefined {
+function problemsSummary(files: number, units: number, untold: number, healthChanged: boolean, unitDir: string, root: string | undefined): string | undefined {
   const count = (n: number) => (n === 1 ? '1 problem' : `${n} problems`);
   // Not "differs from the registry": a file with the right lines that others may change is one of them.
   const inFiles = `in the claim wiring under ${escapeText(unitDir)}, ${files + units === 1 ? '' : 'each '}listed above with what to do`;
@@ -337,7 +340,7 @@ function problemsSummary(files: number, units: number, healthChanged: boolean, u
   if (units === 0) return undefined;
   return healthChanged
     ? `${count(units)}: the files match the registry, but ${loaded} are not the files, each listed above with what to do`
-    : `${count(units)}: the files match the registry, but ${loaded} do not claim their ports`;
+    : `${count(units)}: the files match the registry, but ${loaded} ${unitsVerdictText(units, untold, 'do not claim their ports')}`;
 }
 
 /**

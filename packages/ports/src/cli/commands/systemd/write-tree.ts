@@ -11,7 +11,7 @@ import { ConcurrentWriteError, FileWriteError, writeGeneratedFiles, type Written
 import { MAX_GENERATED_FILE_BYTES } from '../../../limits.js';
 import type { Registry } from '../../../registry.js';
 import { HEALTH_SERVICE, HEALTH_TIMER, type HealthUnit } from '../../../render/health-timer.js';
-import { claimPortDropIn, DROP_IN_NAME, GENERATED_HEADER, systemdDrift, type ClaimWiring } from '../../../render/systemd.js';
+import { claimPortDropIn, DEFAULT_UNIT_DIR, DROP_IN_NAME, GENERATED_HEADER, systemdDrift, type ClaimWiring } from '../../../render/systemd.js';
 import { printedShellWord } from '../../../shell-word.js';
 import { driftPath } from '../../../systemd/drift-path.js';
 import type { LoadedUnit } from '../../../systemd/effective.js';
@@ -30,7 +30,7 @@ import { overrideNote, type Override } from '../../../systemd/unit-overrides.js'
  * unit` service's line with where it goes (`located`: how the unit file systemd loads is found, undefined for --out),
  * the notes on lines that name their service (`overrides`), the claim drop-ins it wrote before for units the registry
  * no longer wires (removed) and the warnings. `defaultDir`: the unit directory is the default one, so a write refused
- * there is told of --out and --root. The outcome, and the units whose line goes in by hand.
+ * there is told of --out and --root. The outcome, the units whose advice says what to fix (a line to add by hand, a unit file systemd refuses), and the files and lines its warnings say what to do with.
  */
 export async function writeTree(
   io: Io,
@@ -61,14 +61,14 @@ export async function writeTree(
   defaultDir: boolean,
   located?: UnitLocator,
   overrides: ReadonlyMap<string, Override> = new Map(),
-): Promise<{ readonly outcome: Outcome; readonly byHand: ReadonlySet<string> }> {
+): Promise<{ readonly outcome: Outcome; readonly advised: ReadonlySet<string>; readonly said: ReadonlySet<string> }> {
   let written: WrittenFile[];
   const files = generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) }));
   // Two units whose drop-in directories are one directory through links: one file, two claims. Neither is written.
   const shared = sharedOutputs(files);
   if (shared.length > 0) {
     for (const { units, path } of shared) io.err(`${oneLine(`ports systemd: ${sharedText(units, path)}; nothing was written`)}\n`, 'error');
-    return { outcome: 'failed', byHand: new Set() };
+    return { outcome: 'failed', advised: new Set(), said: new Set() };
   }
   // One unit directory has one health check: another registry's would be replaced without a word.
   const owner = healthUnitOwner(place(HEALTH_SERVICE), registryPath, registryRoot, healthCheck);
@@ -83,7 +83,7 @@ export async function writeTree(
     for (const { path, dropped } of foreign)
       if (dropped.length > 0)
         io.err(`${oneLine(`ports systemd: cannot write ${escapeText(path)}: ${foreignFileText(path, dropped)}; nothing was written`)}\n`, 'error');
-    return { outcome: 'failed', byHand: new Set() };
+    return { outcome: 'failed', advised: new Set(), said: new Set() };
   }
   // One that sets only what this run writes there, to other values (a schedule, a program path of the operator's):
   // replaced, as the file is this command's by its name, and said (below), so that a value of theirs is not lost in silence.
@@ -121,6 +121,7 @@ export async function writeTree(
   const { dropIns, masked } = await findDropIns(unitDir, place, registryRoot);
   // The units whose line goes in by hand: this command writes no unit file, and --check fails ("missing") until each has it.
   const byHand: { unit: string; place: LinePlace }[] = [];
+  const refused: string[] = [];
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
     const loaded = located?.load(entry.unit);
@@ -135,6 +136,8 @@ export async function writeTree(
           : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort);
     // A line in place that a later empty ExecStartPre= clears is not one to add: the advice says what to remove instead.
     if (!advice.text.endsWith('nothing to do') && alike === undefined && !inPlace) byHand.push({ unit: entry.unit, place: advice.place });
+    // Its line in place in a unit file systemd refuses: the advice says the refusal, which the verdicts after the write would repeat.
+    if (advice.refused) refused.push(entry.unit);
     // Switched from `claim: drop-in`: the old drop-in goes once the line is in (systemdDrift says the same of the drop-in).
     const leftover = `${entry.unit}.d/${DROP_IN_NAME}`;
     const then = dropIns.includes(leftover) ? `, then remove ${escapeText(join(unitDir, leftover))}, the drop-in the registry wired the claim in before` : '';
@@ -156,6 +159,9 @@ export async function writeTree(
   for (const warning of unreadDirs) io.err(`${oneLine(`warning: ${warning}`)}\n`, 'warn');
   const tree = { files: new Map(), ...read };
   let removedCount = 0;
+  // The files and lines a warning below says what to do with (as the system names them, as --check collects them): the
+  // verdicts on the units after the write leave them out, so that one line is not two warnings with one fix twice.
+  const said = new Set<string>();
   for (const drift of systemdDrift(wiring, tree, { regenerate, services, unitDir, ...(registryPath !== undefined && { registryPath }) })) {
     // A claim drop-in this command wrote for a unit the registry no longer wires (removed, renamed): its own, removed.
     const removed =
@@ -175,12 +181,14 @@ export async function writeTree(
       continue;
     }
     // Unit names here come from the directory listing: one line each, whatever they hold.
-    if (drift.message.startsWith('unexpected') || drift.warning)
+    if (drift.message.startsWith('unexpected') || drift.warning) {
       io.err(`${oneLine(`warning: ${escapeText(driftPath(drift.path, unitDir, registryRoot))}: ${drift.message}`)}\n`, 'warn');
+      said.add(drift.path.startsWith('/') ? drift.path : `${DEFAULT_UNIT_DIR}/${drift.path}`);
+    }
   }
   if (byHand.length > 0) io.err(`${oneLine(byHandText(byHand, `${regenerate} --check`))}\n`, 'warn');
   if (wrote > 0 || removedCount > 0) io.err(`${nextSteps(located)}\n`, 'info');
-  return { outcome: 'ok', byHand: new Set(byHand.map((entry) => entry.unit)) };
+  return { outcome: 'ok', advised: new Set([...byHand.map((entry) => entry.unit), ...refused]), said };
 }
 
 /**
