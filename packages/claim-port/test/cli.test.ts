@@ -454,6 +454,19 @@ describe('claim-port on real listeners', () => {
     expect(run.stderr).toContain(`[claim-port:${server.port}] `);
   });
 
+  it("refuses (64, one line) an env override onto a port of the host's own daemons before looking at the port: CONTIMG_API_PORT=9100 would stop node_exporter", async () => {
+    for (const [port, daemon] of [
+      ['9100', 'node_exporter'],
+      ['22', 'sshd'],
+    ] as const) {
+      const run = await claimInProcess(['api', '--dry-run'], { env: { CONTIMG_API_PORT: port } });
+      expect(run).toMatchObject({ code: 64, stdout: '' });
+      expect(run.stderr).toBe(
+        `[claim-port:api] error: CONTIMG_API_PORT="${port}" cannot be used for service "api": port ${port} is where the host's own ${daemon} listens, not a DSA-110 service's port: "api" would collide with it; give a port reserved for "api", 8010 ("api-alt"), or another port the registry does not assign, or unset CONTIMG_API_PORT\n`,
+      );
+    }
+  });
+
   it('exits 1 when refused', async () => {
     const server = await spawnListener({ name: 'systemd-test' });
     const run = await runClaim([String(server.port), '--json'], { port: server.port });

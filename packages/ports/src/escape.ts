@@ -74,6 +74,26 @@ export function escapeText(value: string, max = 500): string {
   return truncate(truncate(value, max).replace(UNSAFE_OR_BACKSLASH, visible), max);
 }
 
+// A name's every character that is not printable ASCII: a surrogate pair whole (one `\u{...}`), else one unit.
+const NOT_PRINTABLE_ASCII = /\\|[\ud800-\udbff][\udc00-\udfff]|[^\x20-\x7e]/g;
+
+/**
+ * A process name, or a glob of the registry's on process names (a service's `processes`,
+ * `claim.protect.processes`), as printed: escaped as escapeText escapes it, and every other
+ * character beyond ASCII as `\uNNNN` too. Programs are named in ASCII; a name that is not is
+ * most often a look-alike (`rеdis-server` with U+0435, a Cyrillic е), which, printed as it is,
+ * reads as the name it imitates: `expected rеdis-server` beside a holder named `redis-server`.
+ * For names only: prose (a description in Japanese) goes through escapeText, readable.
+ */
+export function processNameText(name: string, max = 500): string {
+  stringArgument('processNameText', 'name', name);
+  maxArgument('processNameText', max);
+  // Cut before escaping (bounded work), as escapeText does; the ellipsis of the cut is ours, not the name's to escape.
+  const cut = truncate(name, max);
+  const shown = cut === name ? name.replace(NOT_PRINTABLE_ASCII, visible) : `${cut.slice(0, -1).replace(NOT_PRINTABLE_ASCII, visible)}…`;
+  return truncate(shown, max);
+}
+
 /** A bad value quoted in an error message: `"…"`, escaped, at most MAX_QUOTED characters. */
 export function quoteValue(value: string, max = MAX_QUOTED): string {
   stringArgument('quoteValue', 'value', value);

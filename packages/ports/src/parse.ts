@@ -273,15 +273,16 @@ function parseUnsafe(text: string): ParseResult {
 
 /**
  * Where a key of an entry is in a registry's text, as a problem's place is found (the entry of `list` whose `id` is
- * `id`, its `key`'s value; line and column, 1-based; 0 and 0 when the text has no such entry): for `ports validate`'s
- * warnings about a registry that validated. Parsed as parseRegistryText parses it.
+ * `id`, its `key`'s value, or that value's `item`th element when given; line and column, 1-based; 0 and 0 when the
+ * text has no such entry): for `ports validate`'s warnings about a registry that validated. Parsed as
+ * parseRegistryText parses it.
  */
 export function entryKeyPositions(
   text: string,
-  wanted: readonly { readonly list: 'services' | 'reserved'; readonly id: string; readonly key: string }[],
+  wanted: readonly { readonly list: 'services' | 'reserved'; readonly id: string; readonly key: string; readonly item?: number }[],
 ): { line: number; column: number }[] {
   const { lineCounter, doc } = readRegistryDocument(text);
-  return wanted.map(({ list, id, key }) => {
+  return wanted.map(({ list, id, key, item }) => {
     const items = isMap(doc.contents) ? pairByKey(doc.contents, list)?.value : undefined;
     const index = isSeq(items)
       ? items.items.findIndex(
@@ -289,7 +290,7 @@ export function entryKeyPositions(
         )
       : -1;
     if (index < 0) return { line: 0, column: 0 };
-    const { line, col } = lineCounter.linePos(offsetOf(doc, [list, index, key], false));
+    const { line, col } = lineCounter.linePos(offsetOf(doc, [list, index, key, ...(item === undefined ? [] : [item])], false));
     return Number.isInteger(line) && Number.isInteger(col) && line > 0 ? { line, column: col } : { line: 0, column: 0 };
   });
 }

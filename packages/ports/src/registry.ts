@@ -7,6 +7,7 @@ import { isPort, parsePort, portProblem } from './port.js';
 import { effectiveProtectedProcesses, MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
 import { isClaimTimeout, MAX_CLAIM_TIMEOUT_SECONDS, MAX_PIDS_UP_TO, MIN_CLAIM_TIMEOUT_SECONDS } from './limits.js';
 import { formatRange, reservedRange } from './rules.js';
+import { HOST_PORT_DAEMONS } from './host-ports.js';
 import type { AccessLevel, ConfiguredBy, Group, RegistryData } from './schema.js';
 import { idList, serviceIdHint } from './id-hints.js';
 import { expandPortReferences } from './port-references.js';
@@ -236,7 +237,9 @@ export class Registry<Id extends string = string> {
 
   /**
    * The port a service should use: its env override when set and valid, else the registry's.
-   * Throws PortsError (code BAD_OVERRIDE) naming the variable, its value and why it is refused.
+   * Throws PortsError (code BAD_OVERRIDE) naming the variable, its value and why it is refused: not a port,
+   * another service's port or in a range not reserved for this one, a port the host's own daemons listen on
+   * (HOST_PORTS: sshd's 22, node_exporter's 9100; for a TCP service), or another override's port too.
    */
   resolvePort(id: Id, options?: ResolveOptions): ResolvedPort {
     Registry.#called(this, 'resolvePort');
@@ -305,13 +308,25 @@ export class Registry<Id extends string = string> {
     const unset = `unset ${escapeText(variable, MAX_QUOTED)}`;
     const port = parsePort(value);
     if (port === undefined) return { refused: `${portProblem(value)}; give a plain decimal port 1-65535 or ${unset}` };
+    // The registry's own port, even one of the host's daemons' (`ports validate` warns about that entry): the
+    // registry is what was reviewed, and a host whose sshd or node_exporter is elsewhere may give the port away there.
     if (port === service.port) return { port };
     const owner = this.lookup(port, service.transport);
-    if (owner === undefined || (owner.kind === 'reserved' && owner.for.includes(service.id))) return { port };
     // What to give instead: a range kept for this service, when the registry has one.
     const kept = this.reserved.filter((range) => range.for.includes(service.id)).map((range) => `${formatRange(range)} (${quoteValue(range.id)})`);
     const id = quoteValue(service.id);
-    const instead = `; give ${kept.length > 0 ? `a port reserved for ${id}, ${kept.join(' or ')}, or another` : 'a'} port the registry does not assign, or ${unset}`;
+    // `another` where the refused port is itself one the registry does not assign (a host daemon's).
+    const give = (a: 'a' | 'another') =>
+      `; give ${kept.length > 0 ? `a port reserved for ${id}, ${kept.join(' or ')}, or another` : a} port the registry does not assign, or ${unset}`;
+    const instead = give('a');
+    if (owner === undefined || (owner.kind === 'reserved' && owner.for.includes(service.id))) {
+      // A port of the host's own daemons, free in the registry (or in a range kept for this service, which `ports
+      // validate` warns about): one mistyped Environment= line, and claim-port, run as root before the service,
+      // stopped the daemon at every start. They listen on TCP: a UDP service there collides with nothing.
+      const daemon = service.transport === 'tcp' && Object.hasOwn(HOST_PORT_DAEMONS, port) ? HOST_PORT_DAEMONS[port] : undefined;
+      if (daemon === undefined) return { port };
+      return { refused: `port ${port} is where the host's own ${daemon} listens, not a DSA-110 service's port: ${id} would collide with it${give('another')}` };
+    }
     if (owner.kind === 'service') {
       return {
         refused: `port ${port} belongs to service ${quoteValue(owner.id)} (${escapeText(owner.name, MAX_QUOTED)}) in ${pathText(this.source)}${instead}`,

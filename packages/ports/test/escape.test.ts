@@ -1,6 +1,6 @@
 // Strings from outside, printed: visible escapes, one line, bounded.
 import { describe, expect, it } from 'vitest';
-import { escapeText, oneLine, pathText, prometheusLabel, quoteValue, truncate } from '../src/escape.js';
+import { escapeText, oneLine, pathText, processNameText, prometheusLabel, quoteValue, truncate } from '../src/escape.js';
 import { formatIssue } from '../src/errors.js';
 
 describe('escapeText', () => {
@@ -49,6 +49,21 @@ describe('quoteValue', () => {
     expect(quoted).toHaveLength(202);
     expect(quoted.endsWith('…"')).toBe(true);
     expect(quoteValue('say "hi"\n')).toBe('"say \\"hi\\"\\n"');
+  });
+});
+
+describe('processNameText', () => {
+  it('escapes every character of a name beyond ASCII: a look-alike (a Cyrillic е) no longer reads as the name it imitates', () => {
+    expect(processNameText('r\u0435dis-server')).toBe('r\\u0435dis-server');
+    expect(escapeText('r\u0435dis-server')).toBe('r\u0435dis-server'); // prose stays readable: escapeText leaves letters alone
+    expect(processNameText('nginx: worker*')).toBe('nginx: worker*');
+    expect(processNameText('a\\b\n\u{1f600}\udcff\u00a0')).toBe('a\\\\b\\n\\u{1f600}\\xff\\u00a0');
+  });
+
+  it('cuts to max characters, its own ellipsis not escaped', () => {
+    expect(processNameText('x'.repeat(1_000_000), 10)).toBe(`${'x'.repeat(9)}…`);
+    // Cut again after escaping, as escapeText's `\\n`s are: mid-escape.
+    expect(processNameText('\u043e'.repeat(20), 8)).toBe('\\u043e\\…');
   });
 });
 

@@ -198,6 +198,29 @@ describe('resolvePort', () => {
     expect(() => registry.resolvePort('api', { env })).toThrow(new TypeError(message));
   });
 
+  it("refuses a port of the host's own daemons (sshd's 22, node_exporter's 9100): a mistyped Environment= had claim-port stop node_exporter at every start", () => {
+    expect(refusal('9100').message).toBe(
+      `CONTIMG_API_PORT="9100" cannot be used for service "api": port 9100 is where the host's own node_exporter listens, not a DSA-110 service's port: "api" would collide with it; give a port reserved for "api", 8010 ("api-alt"), or another port the registry does not assign, or unset CONTIMG_API_PORT`,
+    );
+    expect(refusal('22', 'redis').message).toBe(
+      `REDIS_PORT="22" cannot be used for service "redis": port 22 is where the host's own sshd listens, not a DSA-110 service's port: "redis" would collide with it; give another port the registry does not assign, or unset REDIS_PORT`,
+    );
+    expect(refusal('0022', 'redis').code).toBe('BAD_OVERRIDE');
+    // Inside a range reserved for the service (`ports validate` warns about such a range): refused all the same.
+    const kept = parseRegistry(minimalRegistry.replace('    port: 8010\n', '    start: 9095\n    end: 9105\n'));
+    expect(() => kept.resolvePort('api', { env: { CONTIMG_API_PORT: '9100' } })).toThrow(/port 9100 is where the host's own node_exporter listens/);
+    expect(kept.resolvePort('api', { env: { CONTIMG_API_PORT: '9101' } }).port).toBe(9101);
+  });
+
+  it("follows the registry's own port even on a host daemon's (`ports validate` warns about that entry), and lets a UDP service onto one", () => {
+    const onNode = parseRegistry(minimalRegistry.replace('    port: 6379\n', '    port: 9100\n'));
+    expect(onNode.resolvePort('redis', { env: { REDIS_PORT: '9100' } })).toEqual({ port: 9100, source: 'env', variable: 'REDIS_PORT' });
+    // Another service onto it is refused as on any service's port, naming the registry's service.
+    expect(() => onNode.resolvePort('api', { env: { CONTIMG_API_PORT: '9100' } })).toThrow(/port 9100 belongs to service "redis" \(Redis\)/);
+    // The host's daemons listen on TCP: 22/udp collides with nothing.
+    expect(parseRegistry(udpRedisRegistry).resolvePort('redis', { env: { REDIS_PORT: '22' } }).port).toBe(22);
+  });
+
   it('rejects a port inside a range reserved for someone else', () => {
     expect(refusal('3215').message).toMatch(/port 3215 is inside reserved "fallback" \(3210-3220: Dashboard fallback\), which is not reserved for "api"/);
     expect(refusal('8010', 'redis').message).toMatch(/inside reserved "api-alt" \(8010: Alternative API port\), which is not reserved for "redis"/);

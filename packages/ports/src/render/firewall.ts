@@ -132,9 +132,10 @@ const RANK: Record<Sources, number> = { none: 0, private: 1, any: 2 };
  * the override's, where it listens, and the registry's, where a copy started
  * without the override would. A bad override throws resolvePort's PortsError
  * (BAD_OVERRIDE), as `ports get` refuses it: rules for a port the service will
- * not use would leave the one it uses open. So does an override onto a kept port
- * (HOST_PORTS and `options.keepOpen`) of a service that is not public: its rules
- * would drop SSH.
+ * not use would leave the one it uses open; resolvePort refuses a TCP service's
+ * override onto HOST_PORTS itself. So does an override onto a kept port (a
+ * UDP one onto HOST_PORTS, any onto `options.keepOpen`) of a service that is
+ * not public: its rules would drop SSH.
  */
 export function firewallPlan(registry: Registry, options: FirewallOptions = {}): FirewallEntry[] {
   const kept = keptOpen(options);

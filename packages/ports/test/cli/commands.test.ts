@@ -47,6 +47,21 @@ describe('ports get', () => {
     expect(reserved.stderr).toContain('inside reserved "dashboard-fallback"');
   });
 
+  it("exits 1 with one line for an override onto a port of the host's own daemons (node_exporter's 9100 was printed, exit 0)", async () => {
+    expect(await ports(['get', 'api'], { env: { CONTIMG_API_PORT: '9100' } })).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'ports get: CONTIMG_API_PORT="9100" cannot be used for service "api": port 9100 is where the host\'s own node_exporter listens, not a DSA-110 service\'s port: "api" would collide with it; give a port reserved for "api", 8010 ("api-alt"), or another port the registry does not assign, or unset CONTIMG_API_PORT\n',
+    });
+    // --json: the same line, as the error object's message.
+    const json = await ports(['get', 'redis', '--json'], { env: { REDIS_PORT: '22' } });
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout).error.message).toMatch(
+      /^ports get: REDIS_PORT="22" cannot be used for service "redis": port 22 is where the host's own sshd listens/,
+    );
+  });
+
   it('exits 1 for an unknown id with a suggestion, and for a reserved id with a pointer to ports free', async () => {
     const unknown = await ports(['get', 'grafna']);
     expect(unknown.code).toBe(1);

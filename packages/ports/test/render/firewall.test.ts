@@ -182,16 +182,16 @@ reserved:
 `;
 
 describe('the ports the rules never touch (SSH, node_exporter, keepOpen)', () => {
-  it('an override onto 22 or 9100 of a service that is not public is refused, naming the service, the variable and the port (REDIS_PORT=22 dropped SSH)', () => {
+  it("an override onto 22 or 9100 is refused as resolvePort refuses it, naming the service, the variable and whose port it is, a public service's too (REDIS_PORT=22 dropped SSH)", () => {
     const registry = parseRegistry(minimalRegistry);
     expect(() => firewallPlan(registry, { env: { REDIS_PORT: '22' } })).toThrow(
-      /^REDIS_PORT=22 moves service "redis" \(localhost\) onto port 22, SSH port, which the rules must leave open: its rules would drop it from everywhere but this host and could lock you out; unset REDIS_PORT or set it to another port$/,
+      /^REDIS_PORT="22" cannot be used for service "redis": port 22 is where the host's own sshd listens, not a DSA-110 service's port: "redis" would collide with it; give another port the registry does not assign, or unset REDIS_PORT$/,
     );
     expect(() => renderNft(registry, { env: { CONTIMG_API_PORT: '22' } })).toThrow(
-      /^CONTIMG_API_PORT=22 moves service "api" \(private\) onto port 22, SSH port, .*drop it from public addresses/,
+      /^CONTIMG_API_PORT="22" cannot be used for service "api": port 22 is where the host's own sshd listens/,
     );
     expect(() => renderUfw(registry, { env: { REDIS_PORT: '9100' } })).toThrow(
-      /^REDIS_PORT=9100 moves service "redis" \(localhost\) onto port 9100, node_exporter's port/,
+      /^REDIS_PORT="9100" cannot be used for service "redis": port 9100 is where the host's own node_exporter listens/,
     );
     // The id and variable of a Registry made by JavaScript are any text: escaped, never a second line.
     const parsed = parseRegistryText(minimalRegistry);
@@ -201,12 +201,12 @@ describe('the ports the rules never touch (SSH, node_exporter, keepOpen)', () =>
     );
     const odd = new Registry({ ...parsed.data, services }, 'x.yaml');
     expect(() => firewallPlan(odd, { env: { 'R\u001bPORT': '22' } })).toThrow(
-      /^R\\ePORT=22 moves service "red\\nis" \(localhost\) onto port 22, .*; unset R\\ePORT or/,
+      /^R\\ePORT="22" cannot be used for service "red\\nis": .*; give another port the registry does not assign, or unset R\\ePORT$/,
     );
-    // A public service's rules open the port to everyone: allowed.
-    expect(firewallPlan(parseRegistry(sshInRange), { env: { WEB_PORT: '22' } }).filter((entry) => entry.start === 22)).toEqual([
-      { id: 'web', start: 22, end: 22, transport: 'tcp', access: 'public', sources: 'any', override: { variable: 'WEB_PORT', registryPort: 8005 } },
-    ]);
+    // A public service's rules would open the port to everyone, but the service would still collide with sshd: refused too.
+    expect(() => firewallPlan(parseRegistry(sshInRange), { env: { WEB_PORT: '22' } })).toThrow(
+      /^WEB_PORT="22" cannot be used for service "web": port 22 is where the host's own sshd/,
+    );
   });
 
   it('keepOpen leaves more ports out of the reserved ranges (an sshd on 2222) and refuses an override onto them too', () => {

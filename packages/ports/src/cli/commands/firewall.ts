@@ -66,7 +66,7 @@ export const command = defineCommand({
   outputs: { out: true },
   notes: [
     'public: from anywhere; private: from 10/8, 172.16/12, 192.168/16, fc00::/7, fe80::/10; localhost and dev: loopback only.',
-    `Other ports are left to the host. Inside a reserved range, ${HOST_PORTS.join(' (SSH) and ')} (node_exporter) and every --keep-open port are left out too; an env override onto one of them is refused unless its service is public. A --keep-open port that a service other than a public one is on keeps that service's rules (a warning says so). No other port is known to be SSH's: an sshd elsewhere inside a range needs --keep-open.`,
+    `Other ports are left to the host. Inside a reserved range, ${HOST_PORTS.join(' (SSH) and ')} (node_exporter) and every --keep-open port are left out too; an env override onto ${HOST_PORTS.join(' or ')} is refused (as \`ports get\` refuses it), and one onto a --keep-open port unless its service is public. A --keep-open port that a service other than a public one is on keeps that service's rules (a warning says so). No other port is known to be SSH's: an sshd elsewhere inside a range needs --keep-open.`,
     "ufw: stops, changing nothing, when a rule it adds has the port and source of a rule it did not add; skips the IPv6 allows when ufw's IPv6 is off (IPV6=no).",
     'Incoming traffic only (the input hook): forwarded packets, such as a container port Docker publishes, are not filtered.',
     "Env overrides apply, as for `ports get` (CONTIMG_API_PORT=8500 ports firewall): the moved port gets the service's rules too. An override set only in a unit's Environment= is not seen from a shell: set it here as well.",

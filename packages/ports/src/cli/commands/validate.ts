@@ -4,7 +4,7 @@ import { HOST_PORT_NAMES, HOST_PORTS } from '../../host-ports.js';
 import { loadParser } from '../../load-parser.js';
 import { readFileSync } from 'node:fs';
 import { fileSystemPath } from '../../utf8.js';
-import { escapeText } from '../../escape.js';
+import { escapeText, processNameText } from '../../escape.js';
 import { defineCommand } from '../command.js';
 import { CHECKOUT_REGISTRY, checkoutOrigin, checkoutRegistry, ORIGIN, refuseLostRegistryVariable, type Context } from '../context.js';
 import { UsageError, type Outcome } from '../exit-code.js';
@@ -71,14 +71,87 @@ function warnings(registry: Registry, file: string): string[] {
       const { programs } = CONFIG_KINDS[ref.kind];
       if (programs.some((program) => globs.some((glob) => glob.test(program)))) return;
       const [line, column] = configLine(lines, service.id, index);
-      const listed =
-        service.processes.length > 0 ? `its processes are ${service.processes.map((name) => JSON.stringify(name)).join(', ')}` : 'it lists no processes';
+      // Each name as a name is printed: a look-alike (`rеdis-server`, a Cyrillic е) shown as it is read as the program named.
+      const listed = service.processes.length > 0 ? `its processes are ${service.processes.map(quotedName).join(', ')}` : 'it lists no processes';
       found.push(
-        `${at(line, column)}: warning: services.${service.id}.configs[${index}]: kind ${ref.kind} is a file ${programs.join(' or ')} reads, but ${escapeText(listed)}; move this config to the entry of the service that runs ${programs[0]}, or, if ${programs[0]} runs here under another name, add that name to processes`,
+        `${at(line, column)}: warning: services.${service.id}.configs[${index}]: kind ${ref.kind} is a file ${programs.join(' or ')} reads, but ${listed}; move this config to the entry of the service that runs ${programs[0]}, or, if ${programs[0]} runs here under another name, add that name to processes`,
       );
     });
   }
-  return [...found, ...hostPortWarnings(registry, file, text)];
+  return [...found, ...hostPortWarnings(registry, file, text), ...lookalikeWarnings(registry, file, text)];
+}
+
+/** A registry's process name or glob in a warning: quoted, every character beyond ASCII escaped (processNameText). */
+const quotedName = (name: string) => `"${processNameText(name, 200).replace(/"/g, '\\"')}"`;
+
+/**
+ * A warning for each process name pattern (claim.protect.processes, a service's processes) that holds a character
+ * beyond ASCII: programs are named in ASCII, and such a pattern is most often a look-alike (`pоstgres` with a
+ * Cyrillic о), which matches no process of the name it imitates: a protected one left to claim-port's signal, an
+ * owner taken for an intruder. A warning, not a refusal: a process may really go by such a name (Linux names are
+ * bytes), and a registry that stops loading stops every claim and check that reads it.
+ */
+function lookalikeWarnings(registry: Registry, file: string, text: string | undefined): string[] {
+  const where = (at: { line: number; column: number } | undefined) => (at && at.line > 0 ? `${escapeText(file)}:${at.line}:${at.column}` : escapeText(file));
+  const found: string[] = [];
+  // Built-in names are ASCII (builtin-protection.ts): only the registry's additions can hold another character.
+  for (const pattern of registry.claim.protectedProcesses) {
+    const beyond = nonAsciiCharacters(pattern);
+    if (beyond === undefined) continue;
+    const at = text === undefined ? undefined : loadParser().protectPatternPosition(text, pattern);
+    found.push(
+      `${where(at)}: warning: claim.protect.processes: ${quotedName(pattern)} holds ${beyond}, not ASCII: it protects no process whose name is written in ASCII, however alike the two look, and claim-port signals that one; write the name in ASCII, or keep it if a process really goes by this name`,
+    );
+  }
+  const named: { service: string; item: number; pattern: string; beyond: string }[] = [];
+  for (const service of registry.services) {
+    service.processes.forEach((pattern, item) => {
+      const beyond = nonAsciiCharacters(pattern);
+      if (beyond !== undefined) named.push({ service: service.id, item, pattern, beyond });
+    });
+  }
+  if (named.length === 0) return found;
+  const places =
+    text === undefined
+      ? []
+      : loadParser().entryKeyPositions(
+          text,
+          named.map(({ service, item }) => ({ list: 'services', id: service, key: 'processes', item })),
+        );
+  named.forEach(({ service, item, pattern, beyond }, index) => {
+    found.push(
+      `${where(places[index])}: warning: services.${service}.processes[${item}]: ${quotedName(pattern)} holds ${beyond}, not ASCII: it matches no process whose name is written in ASCII, however alike the two look, and the health check takes that one for an intruder; write the name in ASCII, or keep it if a process really goes by this name`,
+    );
+  });
+  return found;
+}
+
+/** Scripts whose letters pass for Latin ones (Cyrillic о, Greek ο), tested in this order: a character's is named. */
+const LOOKALIKE_SCRIPTS = ['Cyrillic', 'Greek', 'Armenian', 'Cherokee', 'Latin'].map((script) => ({ script, test: new RegExp(`\\p{Script=${script}}`, 'u') }));
+
+/**
+ * The characters of `name` beyond ASCII, each once, by code point and, where cheaply known, what it is:
+ * `U+043E (a Cyrillic small letter)`; the first three, then how many more. Undefined for an ASCII name.
+ */
+function nonAsciiCharacters(name: string): string | undefined {
+  const seen = [...new Set(Array.from(name).filter((char) => char.codePointAt(0)! > 0x7e))];
+  if (seen.length === 0) return undefined;
+  const described = seen.slice(0, 3).map((char) => {
+    const point = `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+    const script = LOOKALIKE_SCRIPTS.find(({ test }) => test.test(char))?.script;
+    const kind = /\p{Lu}/u.test(char)
+      ? 'capital letter'
+      : /\p{Ll}/u.test(char)
+        ? 'small letter'
+        : /\p{L}/u.test(char)
+          ? 'letter'
+          : /\p{Nd}/u.test(char)
+            ? 'digit'
+            : undefined;
+    return script !== undefined && kind !== undefined ? `${point} (a ${script} ${kind})` : point;
+  });
+  const more = seen.length > 3 ? ` and ${seen.length - 3} more` : '';
+  return `${described.join(', ')}${more}`;
 }
 
 /** Where the `index`th entry of service `id`'s configs is written: its line and column (0-based), or [-1, -1]. A courtesy: a plain reading of the lines. */

@@ -48,20 +48,21 @@ describe('ports firewall with an env override', () => {
 });
 
 describe('ports firewall and the ports it must never touch', () => {
-  it("refuses an override onto SSH's port or node_exporter's (exit 1, one line: service, variable, port, what to do), in both formats", async () => {
+  it("refuses an override onto SSH's port or node_exporter's as `ports get` does (exit 1, one line: variable, value, whose port, what to do), in both formats", async () => {
     const dir = checkout();
+    const instead = (variable: string) => `give another port the registry does not assign, or unset ${variable}`;
     for (const [env, line] of [
       [
         { REDIS_PORT: '22' },
-        'REDIS_PORT=22 moves service "redis" (localhost) onto port 22, SSH port, which the rules must leave open: its rules would drop it from everywhere but this host and could lock you out; unset REDIS_PORT or set it to another port',
+        `REDIS_PORT="22" cannot be used for service "redis": port 22 is where the host's own sshd listens, not a DSA-110 service's port: "redis" would collide with it; ${instead('REDIS_PORT')}`,
       ],
       [
         { CONTIMG_API_PORT: '22' },
-        'CONTIMG_API_PORT=22 moves service "api" (private) onto port 22, SSH port, which the rules must leave open: its rules would drop it from public addresses and could lock you out; unset CONTIMG_API_PORT or set it to another port',
+        'CONTIMG_API_PORT="22" cannot be used for service "api": port 22 is where the host\'s own sshd listens, not a DSA-110 service\'s port: "api" would collide with it; give a port reserved for "api", 8010 ("api-alt"), or another port the registry does not assign, or unset CONTIMG_API_PORT',
       ],
       [
         { REDIS_PORT: '9100' },
-        'REDIS_PORT=9100 moves service "redis" (localhost) onto port 9100, node_exporter\'s port, which the rules must leave open: its rules would drop it from everywhere but this host and could lock you out; unset REDIS_PORT or set it to another port',
+        `REDIS_PORT="9100" cannot be used for service "redis": port 9100 is where the host's own node_exporter listens, not a DSA-110 service's port: "redis" would collide with it; ${instead('REDIS_PORT')}`,
       ],
     ] as const) {
       for (const format of ['nft', 'ufw']) {
