@@ -15,7 +15,7 @@ import {
   unreadableDirectory,
 } from '../../src/files/directories.js';
 import { FileWriteError } from '../../src/files/write.js';
-import { aclsWork, grantAcl, isRoot, NO_ACLS, privateDir } from './special.js';
+import { aclsWork, grantAcl, grantDefaultAcl, hasGetfacl, isRoot, NO_ACLS, privateDir } from './special.js';
 
 /** Each directory up to / above `dir` (absolute), nearest first. */
 function ancestors(dir: string): string[] {
@@ -107,6 +107,24 @@ describe('a POSIX ACL', () => {
       // chmod go-w narrows the mask: the user it names may no longer write, and the directory is not counted again.
       expect(narrowDirectories(exposed)).toEqual(exposed.map(({ dir }) => `made ${dir.path} 0755: it was ${exposure}`));
       expect(exposedDirectories(guardedDirectories([file]))).toEqual([]);
+    },
+  );
+});
+
+describe('a default POSIX ACL alone', () => {
+  // `setfacl -d -m u:nobody:rwx DIR`: ls marks DIR `+`, yet the kernel lets nobody in by its access ACL, the plain mode.
+  it.skipIf(!aclsWork || !hasGetfacl)(
+    `does not count: it is what files made in the directory later start with, not who may write it${aclsWork && hasGetfacl ? '' : ` (${NO_ACLS}, or no getfacl)`}`,
+    () => {
+      const base = privateDir();
+      mkdirSync(join(base, 'units'), { mode: 0o775 });
+      chmodSync(join(base, 'units'), 0o775);
+      expect(grantDefaultAcl(join(base, 'units'))).toBe(true);
+      expect(exposedDirectories(guardedDirectories([join(base, 'units/a.conf')]))).toEqual([]);
+      expect(directoryExposure(join(base, 'units'))).toBeUndefined();
+      // With an access ACL as well, the users it names may write: counted.
+      expect(grantAcl(join(base, 'units'))).toBe(true);
+      expect(directoryExposure(join(base, 'units'))?.acl).toBe(true);
     },
   );
 });
