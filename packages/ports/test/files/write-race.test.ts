@@ -14,7 +14,12 @@ import { ConcurrentWriteError, writeGeneratedFiles } from '../../src/files/tree.
 import { isRoot, privateDir } from './special.js';
 
 const NOBODY = 65534;
-/** Enough for the writers before the fix to land in the swapped-in directory every run (6 runs of 6 did), in about 3 s. */
+/**
+ * Enough for the writers before the fix to land in the swapped-in directory every run (6 runs of 6 did), in about 3 s;
+ * and for the tree writer that read its tree back by path to take a swap for another run (35 of 6000, 4 runs of 4).
+ * The tree writer's test took 8-13 s at a load average of 8-9 on 2 cores, against 3.5-4.5 s before it worked in the
+ * directories held (a write alone costs the same): 40 s for those.
+ */
 const TRIES = 6000;
 
 // renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) in a loop: syscall 316 on x86_64, 276 on aarch64.
@@ -102,7 +107,7 @@ describe.skipIf(!isRoot)(
     });
 
     it('writeGeneratedFiles (ports systemd, ports monitoring, ports firewall --out) never writes nor makes a directory in the one swapped in', {
-      timeout: 20_000,
+      timeout: 40_000,
     }, async () => {
       const name = 'claim-port.conf';
       const { ne, rootonly } = raceTree(name);
@@ -122,7 +127,7 @@ describe.skipIf(!isRoot)(
     });
 
     it('writeGeneratedFiles reads its tree back in the directories it wrote: a swap after the renames is never taken for another run', {
-      timeout: 20_000,
+      timeout: 40_000,
     }, async () => {
       const name = 'claim-port.conf';
       const { ne, rootonly } = raceTree(name);
