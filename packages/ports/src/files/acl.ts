@@ -70,7 +70,7 @@ function spawnSync(...args: Parameters<typeof ChildProcess.spawnSync>): ReturnTy
 }
 
 /**
- * Whether getfacl shows entries beyond the mode's (a named user or group, a mask) in the access ACL of each
+ * Whether getfacl shows a named user or group in the access ACL of each
  * directory, or why it could not tell. `--omit-header`: no names, whatever they hold; one block each, a blank line after.
  */
 function accessEntries(directories: readonly string[]): AclAnswer[] | string {
@@ -94,7 +94,8 @@ function accessEntries(directories: readonly string[]): AclAnswer[] | string {
     const blocks = String(result.stdout)
       .split(/\n\n+/)
       .filter((block) => block.trim() !== '');
-    return blocks.map((block) => /^(?:(?:user|group):[^:\n]+:|mask:)/m.test(block));
+    // A named user or group: a mask alone (left by `setfacl -x`) names no one beyond the owner and the group.
+    return blocks.map((block) => /^(?:user|group):[^:\n]+:/m.test(block));
   }
   return `ls shows an ACL, which may be a default one alone (what files made in it later start with, not who may write it), and there is no getfacl at ${GETFACL.join(' or ')} to tell (install the acl package)`;
 }
