@@ -2,7 +2,7 @@
 // ACL's mask, so `root:root` 0775 may be writable by uid 1234. Shared by the
 // tests of @dsa110/ports and claim-port.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -12,6 +12,25 @@ const SET_ACL = `import os,struct,sys
 e=lambda t,p,i=0xffffffff: struct.pack('<HHI',t,p,i)
 acl=struct.pack('<I',2)+e(1,7)+e(2,7,1234)+e(4,5)+e(0x10,7)+e(0x20,5)
 for p in sys.argv[1:]: os.setxattr(p,'system.posix_acl_access',acl)`;
+
+// A default ACL alone (setfacl -d -m u:65534:rwx): what files made in a directory later start with; its access ACL stays the mode.
+const SET_DEFAULT_ACL = `import os,struct,sys
+e=lambda t,p,i=0xffffffff: struct.pack('<HHI',t,p,i)
+acl=struct.pack('<I',2)+e(1,7)+e(2,7,65534)+e(4,7)+e(0x10,7)+e(0x20,5)
+for p in sys.argv[1:]: os.setxattr(p,'system.posix_acl_default',acl)`;
+
+/** Give each directory the default ACL above (user:65534:rwx); false when it cannot be. */
+export function grantDefaultAcl(...paths: string[]): boolean {
+  try {
+    execFileSync('python3', ['-c', SET_DEFAULT_ACL, ...paths], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether getfacl is there to tell a default ACL from an access one (files/acl.ts). */
+export const hasGetfacl = ['/usr/bin/getfacl', '/bin/getfacl'].some((path) => existsSync(path));
 
 /** Give each path the ACL above; false when it cannot be (no python3, a file system without ACLs). */
 export function grantAcl(...paths: string[]): boolean {

@@ -11,13 +11,13 @@
 // for replacing what it holds, so a sticky one such as /tmp does not count,
 // since there only an entry's owner (judged as the next directory down) may
 // rename it.
-import { accessSync, chmodSync, constants, realpathSync, statSync, type Stats } from 'node:fs';
+import { accessSync, chmodSync, constants, fstatSync, realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, normalize, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
 import { type AclAnswer, aclWriters, extendedAcls } from './acl.js';
 import { fileKind, statOrUndefined } from './read.js';
-import { FileWriteError, deniedPhrase, describe, directoryChanged, trustedOwners, untrustedLink } from './write.js';
-import { type HeldDirectory, holdDirectory, releaseDirectory, WalkError } from './held-directory.js';
+import { FileWriteError, deniedPhrase, describe, trustedOwners, untrustedLink } from './write.js';
+import { type HeldDirectory, holdDirectory, releaseDirectory, sameFile, WalkError } from './held-directory.js';
 
 /** Who besides root and this user may change what a directory holds, and whether this user can take it back. */
 export interface DirectoryExposure {
@@ -34,6 +34,8 @@ export interface DirectoryExposure {
   readonly shared?: true;
   /** It has, or may have, a POSIX ACL that lets others write (`setfacl -b` removes it; `chmod go-w` masks it). */
   readonly acl?: true;
+  /** Which directory was judged (its stat's dev and inode): narrowDirectory acts on that one only. */
+  readonly judged: { readonly dev: number; readonly ino: number };
 }
 
 /**
@@ -49,16 +51,16 @@ export interface DirectoryExposure {
  */
 export function directoryExposure(path: string, options: { readonly replaceOnly?: boolean; readonly acl?: AclAnswer } = {}): DirectoryExposure | undefined {
   const judged = judge(path, options.replaceOnly === true);
-  if (judged !== 'acl') return judged;
-  return withAcl(path, options.acl ?? extendedAcls([path])[0]!);
+  if (judged === undefined || 'exposure' in judged) return judged;
+  return withAcl(judged.info, options.acl ?? extendedAcls([path])[0]!);
 }
 
-/** directoryExposure from the mode and owner alone; `acl` when only an ACL can tell (the group-write bit, group trusted). */
-function judge(path: string, replaceOnly: boolean): DirectoryExposure | 'acl' | undefined {
+/** directoryExposure from the mode and owner alone; the stat to judge again when only an ACL can tell (the group-write bit, group trusted). */
+function judge(path: string, replaceOnly: boolean): DirectoryExposure | { info: Stats } | undefined {
   const euid = process.geteuid?.();
   const info = statOrUndefined(path);
   if (euid === undefined || info === undefined || !info.isDirectory()) return undefined;
-  if (info.uid !== 0 && info.uid !== euid) return { exposure: `owned by uid ${info.uid}, not by ${trustedOwners()}`, owner: info.uid };
+  if (info.uid !== 0 && info.uid !== euid) return { exposure: `owned by uid ${info.uid}, not by ${trustedOwners()}`, owner: info.uid, judged: identity(info) };
   const mode = info.mode & 0o7777;
   if (replaceOnly && (mode & 0o1000) !== 0) return undefined;
   const others = (mode & 0o002) !== 0;
@@ -66,43 +68,56 @@ function judge(path: string, replaceOnly: boolean): DirectoryExposure | 'acl' | 
   // Root's group is root's; so, for a user, is their own group (Debian's user private groups and umask 002
   // make every directory of a user's checkout 0775 with it): neither lets another account in, but an ACL may.
   const trustedGroup = info.gid === 0 || (euid !== 0 && info.gid === process.getegid?.());
-  if (!others && groupWrite && trustedGroup) return 'acl';
+  if (!others && groupWrite && trustedGroup) return { info };
   if (!(others || groupWrite)) return undefined;
-  return exposed(others ? `writable by others (mode ${octal(mode)})` : `writable by its group (gid ${info.gid}, mode ${octal(mode)})`, mode, info.uid === euid);
+  return exposed(others ? `writable by others (mode ${octal(mode)})` : `writable by its group (gid ${info.gid}, mode ${octal(mode)})`, info);
 }
 
-/** A directory of a trusted group with the group-write bit, once `ls` has said whether it has an ACL. */
-function withAcl(path: string, acl: AclAnswer): DirectoryExposure | undefined {
+/** A directory of a trusted group with the group-write bit (`info`, its stat that judge judged), once its ACL has been asked about. */
+function withAcl(info: Stats, acl: AclAnswer): DirectoryExposure | undefined {
   if (acl === false) return undefined;
-  const info = statOrUndefined(path);
-  if (info === undefined) return undefined;
-  const mode = info.mode & 0o7777;
-  return { ...exposed(aclWriters(mode, info.gid, acl), mode, info.uid === process.geteuid?.()), acl: true };
+  return { ...exposed(aclWriters(info.mode, info.gid, acl), info), acl: true };
 }
 
-function exposed(exposure: string, mode: number, mine: boolean): DirectoryExposure {
-  if ((mode & 0o1000) !== 0) return { exposure, shared: true };
-  return mine ? { exposure, narrowed: mode & ~0o022 } : { exposure };
+function exposed(exposure: string, info: Stats): DirectoryExposure {
+  const mode = info.mode & 0o7777;
+  const judged = identity(info);
+  if ((mode & 0o1000) !== 0) return { exposure, shared: true, judged };
+  return info.uid === process.geteuid?.() ? { exposure, narrowed: mode & ~0o022, judged } : { exposure, judged };
+}
+
+function identity(info: Stats): { dev: number; ino: number } {
+  return { dev: info.dev, ino: info.ino };
 }
 
 /**
- * chmod a directory to `mode` (directoryExposure's `narrowed`); FileWriteError when it cannot be. Through the
- * directory held (held-directory.ts), never by its path: whoever may write the directory above it (the same group
- * that may write it, often) could swap it for a link, and chmod by path gave the mode to where the link pointed.
+ * chmod the directory `judged` (directoryExposure's) at `path` to `mode` (its `narrowed`); FileWriteError when it
+ * cannot be. Through the directory held (held-directory.ts), never by its path, and only while it is the one judged
+ * (dev and inode): whoever may write the directory above it (the same group that may write it, often) could swap it
+ * for a link, or for another directory of root's (a 0700 one), between the judgement and the chmod, and chmod by
+ * path gave the mode to where the link pointed, or opened the other directory to every reader.
  */
-export function narrowDirectory(path: string, mode: number): void {
+export function narrowDirectory(path: string, mode: number, judged: { readonly dev: number; readonly ino: number }): void {
   let held: HeldDirectory | undefined;
   try {
     held = holdDirectory(path);
+    // The held descriptor's own fstat: the directory the chmod below reaches, whatever is at the path by then.
+    const info = held.fd === undefined ? statSync(held.base) : fstatSync(held.fd);
+    if (!sameFile(info, judged)) throw new WalkError('ECHANGED');
     // chmod of /proc/self/fd/N is the directory's own (fchmod refuses the O_PATH descriptor).
     chmodSync(held.base, mode);
   } catch (error) {
-    if (error instanceof WalkError && (error.untrusted || error.code === 'ECHANGED')) throw new FileWriteError(path, directoryChanged(), 'ECHANGED');
+    if (error instanceof WalkError && (error.untrusted || error.code === 'ECHANGED')) throw new FileWriteError(path, replacedSinceJudged(), 'ECHANGED');
     const code = (error as NodeJS.ErrnoException).code;
     throw new FileWriteError(path, describe(code), code);
   } finally {
     if (held !== undefined) releaseDirectory(held);
   }
+}
+
+/** Why narrowDirectory left a directory alone: it, or one on its way, is not the one judged by now. */
+export function replacedSinceJudged(): string {
+  return `it, or a directory on its way, was replaced after it was judged, so another account may change a directory above it: its mode was not changed; write under directories only ${trustedOwners()} may change`;
 }
 
 /** A directory generated files are written through. */
@@ -186,10 +201,10 @@ export function exposedDirectories(dirs: readonly GuardedDirectory[]): ExposedDi
   // Through a link another user owns nothing is judged here: the write and --check name the link instead.
   const judged = dirs.filter((dir) => untrustedLink(dir.path) === undefined).map((dir) => ({ dir, found: judge(dir.path, !dir.holdsFiles) }));
   // Those only an ACL can tell about: one ls for all of them (none in the common case).
-  const asked = judged.filter((entry) => entry.found === 'acl');
+  const asked = judged.filter((entry) => entry.found !== undefined && !('exposure' in entry.found));
   const acls = extendedAcls(asked.map((entry) => entry.dir.path));
   return judged.flatMap((entry) => {
-    const found = entry.found === 'acl' ? withAcl(entry.dir.path, acls[asked.indexOf(entry)]!) : entry.found;
+    const found = entry.found === undefined || 'exposure' in entry.found ? entry.found : withAcl(entry.found.info, acls[asked.indexOf(entry)]!);
     return found === undefined ? [] : [{ dir: entry.dir, found }];
   });
 }
@@ -267,7 +282,7 @@ export function writeThroughDirectories<T>(
 /** chmod go-w each exposed directory (all this user's, after refuseForeignDirectories); one `made DIR 0755: it was ...` line each. */
 export function narrowDirectories(exposed: readonly ExposedDirectory[]): string[] {
   return exposed.map(({ dir, found }) => {
-    narrowDirectory(dir.path, found.narrowed!);
+    narrowDirectory(dir.path, found.narrowed!, found.judged);
     return `made ${escapeText(dir.path)} ${octal(found.narrowed!)}: it was ${found.exposure}`;
   });
 }

@@ -151,6 +151,17 @@ export function holdDirectory(path: string): HeldDirectory {
   }
 }
 
+/**
+ * `dir` held a second time, by a descriptor of its own (to be let go on its own): opened through
+ * /proc/self/fd/N, which names the directory N holds whatever is at its path by now (Node has no dup). Where /proc is
+ * not mounted, `dir` by path again.
+ */
+export function holdAgain(dir: HeldDirectory): HeldDirectory {
+  if (dir.fd === undefined) return { ...dir };
+  const fd = openSync(dir.base, constants.O_RDONLY | constants.O_DIRECTORY | O_PATH);
+  return { fd, base: `/proc/self/fd/${fd}`, path: dir.path };
+}
+
 /** `next`, once `dir` is let go: a walk's step to the next directory, each descriptor closed exactly once. */
 export function moveInto(dir: HeldDirectory, next: HeldDirectory): HeldDirectory {
   releaseDirectory(dir);

@@ -9,7 +9,7 @@
 // no inspection blocks (a FIFO is never opened) or reads past the size limit.
 import { accessSync, chmodSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, readlinkSync, rmdirSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { entryPath, type HeldDirectory, enter, holdDirectory, moveInto, releaseDirectory, WalkError } from './held-directory.js';
+import { entryPath, type HeldDirectory, enter, holdAgain, holdDirectory, moveInto, releaseDirectory, WalkError } from './held-directory.js';
 import { FileReadError, fileKind, formatBytes, lstatOrUndefined, readTextFile, statOrUndefined } from './read.js';
 import { escapeText, quoteValue } from '../escape.js';
 import {
@@ -22,7 +22,6 @@ import {
   notFollowed,
   renameTemp,
   trustedOwners,
-  untrustedLink,
   writeTempBeside,
 } from './write.js';
 import { describeArgument, iterableArgument, maxBytesOption, modeArgument, pathArgument, stringArgument } from '../arguments.js';
@@ -119,9 +118,64 @@ export function inspectGeneratedFiles(
   maxBytesOption('inspectGeneratedFiles', options, INSPECT_TREE_KEYS);
   const readByOthers = readByOthersOption('inspectGeneratedFiles', options.readByOthers);
   const root = rootOption('inspectGeneratedFiles', options.root);
+  const held = holdTreeDirectories(files.map((file) => join(dir, file.path)));
+  try {
+    return inspectHeld(dir, files, held, { maxBytes: options.maxBytes, readByOthers, root });
+  } finally {
+    releaseTreeDirectories(held);
+  }
+}
+
+/**
+ * The directories of a tree's files (dirname of each path), each held once
+ * (held-directory.ts) from the inspection to the last step of a write: every
+ * look at a file (its lstat, its text, the read-back after the renames) and
+ * its temporary file are in the directory the walk judged, never at its path
+ * again, where another account that may change a directory on the way can
+ * have swapped in another (the read-back then read that one, and took the
+ * swap for another run). A WalkError where one cannot be held (ENOENT: not
+ * there yet).
+ */
+type TreeDirectories = Map<string, HeldDirectory | WalkError>;
+
+function holdTreeDirectories(paths: readonly string[]): TreeDirectories {
+  const held: TreeDirectories = new Map();
+  try {
+    for (const dir of new Set(paths.map((path) => dirname(path)))) {
+      try {
+        held.set(dir, holdDirectory(dir));
+      } catch (error) {
+        if (!(error instanceof WalkError)) throw error;
+        held.set(dir, error);
+      }
+    }
+    return held;
+  } catch (error) {
+    releaseTreeDirectories(held);
+    throw error;
+  }
+}
+
+function releaseTreeDirectories(held: TreeDirectories): void {
+  for (const dir of held.values()) if (!(dir instanceof WalkError)) releaseDirectory(dir);
+}
+
+/** The held directory of `path`'s file, when it is there. */
+function heldFor(held: TreeDirectories, path: string): HeldDirectory | undefined {
+  const dir = held.get(dirname(path));
+  return dir instanceof WalkError ? undefined : dir;
+}
+
+/** inspectGeneratedFiles' answer, each file looked at in its directory as `held` holds it. */
+function inspectHeld(
+  dir: string,
+  files: readonly GeneratedFile[],
+  held: TreeDirectories,
+  options: TreeOptions & { readonly readByOthers: boolean; readonly root: string | undefined },
+): InspectedFile[] {
   const inspected = files.map((file) => {
     const path = join(dir, file.path);
-    return { file, path, ...inspect(path, { maxBytes: options.maxBytes, readByOthers, root }) };
+    return { file, path, ...inspect(path, held.get(dirname(path))!, options) };
   });
   // Those only their group may write may have an ACL: one ls for all of them (none in the common case).
   const asked = inspected.filter((entry) => entry.groupWrite);
@@ -244,7 +298,16 @@ export function writeGeneratedFiles(
       `writeGeneratedFiles: options.mode ${octal(options.mode)} keeps other users from reading the files, which readByOthers asks for; give a mode with o+r (such as 0o644)`,
     );
   }
-  const inspected = inspectGeneratedFiles(dir, files, { maxBytes: options.maxBytes, readByOthers, root });
+  const held = holdTreeDirectories(files.map((file) => join(dir, file.path)));
+  try {
+    return writeHeld(inspectHeld(dir, files, held, { maxBytes: options.maxBytes, readByOthers, root }), held, options);
+  } finally {
+    releaseTreeDirectories(held);
+  }
+}
+
+/** writeGeneratedFiles, once inspected, in the directories `held` holds (and those it makes, held once made). */
+function writeHeld(inspected: readonly InspectedFile[], held: TreeDirectories, options: TreeOptions & { readonly mode?: number | undefined }): WrittenFile[] {
   const refused = inspected.filter((entry) => entry.problem !== undefined);
   if (refused.length > 0) {
     const first = refused[0]!;
@@ -272,7 +335,13 @@ export function writeGeneratedFiles(
   }
   const temps: HeldTemp[] = [];
   try {
-    for (const entry of changed) temps.push(writeTempBeside(entry.path, entry.file.contents, options.mode ?? 0o644, { swept: true }));
+    for (const entry of changed) {
+      const judged = heldFor(held, entry.path);
+      const temp = writeTempBeside(entry.path, entry.file.contents, options.mode ?? 0o644, { swept: true, dir: judged });
+      temps.push(temp);
+      // A directory made above: held from here on too, for the read-back.
+      if (judged === undefined) held.set(dirname(entry.path), holdAgain(temp.dir));
+    }
   } catch (error) {
     for (const temp of temps) discardTemp(temp);
     removeMadeDirectories(made);
@@ -298,7 +367,7 @@ export function writeGeneratedFiles(
     }
     renamed++;
   }
-  if (renamed > 0) readBack(inspected, options.maxBytes);
+  if (renamed > 0) readBack(inspected, held, options.maxBytes);
   return inspected.map((entry) => ({ path: entry.path, wrote: changed.includes(entry) }));
 }
 
@@ -310,10 +379,13 @@ export function writeGeneratedFiles(
  * it, so that writer reads the tree as it stays, finds the files of the other
  * registry, and fails. A run that renamed nothing changed nothing: a tree
  * mixed after it was mixed by a later rename, whose writer fails. Contents only: the
- * other run's files are 0644 and this user's, as this run's are.
+ * other run's files are 0644 and this user's, as this run's are. Read in the
+ * directories written (`held`), as another run's walk finds them too.
  */
-function readBack(inspected: readonly InspectedFile[], maxBytes: number): void {
-  const others = inspected.filter((entry) => inspect(entry.path, { maxBytes, readByOthers: false }).current !== entry.file.contents).map((entry) => entry.path);
+function readBack(inspected: readonly InspectedFile[], held: TreeDirectories, maxBytes: number): void {
+  const others = inspected
+    .filter((entry) => inspect(entry.path, held.get(dirname(entry.path))!, { maxBytes, readByOthers: false }).current !== entry.file.contents)
+    .map((entry) => entry.path);
   if (others.length > 0) throw new ConcurrentWriteError(others, inspected.length);
 }
 
@@ -524,8 +596,10 @@ function readlinkOr(path: string): string {
   }
 }
 
+/** What inspectGeneratedFiles says of the file at `path`, looked at in `dir`, its directory as held (or why that could not be). */
 function inspect(
   path: string,
+  dir: HeldDirectory | WalkError,
   options: TreeOptions & { readonly readByOthers: boolean; readonly root?: string | undefined },
 ): {
   current: string | undefined;
@@ -537,12 +611,14 @@ function inspect(
   info?: Stats;
 } {
   // A directory on the way linked by another user would have root write wherever that user points it
-  // (`rules -> /etc/cron.d`); the file itself, a link or not, is judged below.
-  const planted = untrustedLink(dirname(path));
-  if (planted) return { current: undefined, problem: `${notFollowed(planted, 'directory')}; remove it, or \`chown -h root:root\` it` };
+  // (`rules -> /etc/cron.d`): the walk that holds it refuses such a link; the file itself, a link or not, is judged below.
+  if (dir instanceof WalkError) return unheldDirectory(path, dir);
+  const name = basename(path);
+  // By name in the directory held (a string: readTextFile takes one, and opens a name not UTF-8 by its bytes too).
+  const at = dir.base === '/' ? `/${name}` : `${dir.base}/${name}`;
   let info: ReturnType<typeof lstatSync>;
   try {
-    info = lstatSync(path);
+    info = lstatSync(entryPath(dir, name));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { current: undefined, problem: undefined };
@@ -551,7 +627,7 @@ function inspect(
   if (info.isSymbolicLink()) {
     let target = '?';
     try {
-      target = readlinkSync(path);
+      target = readlinkSync(entryPath(dir, name)).toString();
     } catch {
       // shown as ?
     }
@@ -567,7 +643,7 @@ function inspect(
   // Said from its size alone, also when this user may not read it (mode 0000): reading it would change nothing.
   if (info.size > options.maxBytes) return { current: undefined, problem: tooLargeProblem(`it is larger than ${formatBytes(options.maxBytes)}`) };
   try {
-    const current = readTextFile(path, { maxBytes: options.maxBytes });
+    const current = readTextFile(at, { maxBytes: options.maxBytes });
     if (!options.readByOthers) {
       const { exposure, groupWrite } = exposureOf(info);
       return { current, problem: undefined, exposure, ...(groupWrite && { groupWrite, info }) };
@@ -582,6 +658,15 @@ function inspect(
     if (error.kind === 'missing') return { current: undefined, problem: undefined };
     return { current: undefined, problem: unreadableProblem(error, info) };
   }
+}
+
+/** inspect's answer for a file whose directory could not be held (`error`): nothing there yet, or why it cannot be looked at. */
+function unheldDirectory(path: string, error: WalkError): { current: undefined; problem: string | undefined } {
+  if (error.untrusted) return { current: undefined, problem: `${notFollowed(error.untrusted, 'directory')}; remove it, or \`chown -h root:root\` it` };
+  // A directory not there yet: the write makes it.
+  if (error.code === 'ENOENT') return { current: undefined, problem: undefined };
+  if (error.code === 'ECHANGED') return { current: undefined, problem: directoryChanged().replace(NOTHING_WRITTEN, '') };
+  return { current: undefined, problem: unreachableProblem(path, error.code) };
 }
 
 /**

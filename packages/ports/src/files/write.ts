@@ -46,6 +46,7 @@ import {
   entryPath,
   type HeldDirectory,
   type UntrustedLink,
+  holdAgain,
   holdDirectory,
   releaseDirectory,
   sameFile,
@@ -451,28 +452,50 @@ export interface HeldTemp {
  * Write `text` to a new temporary file in `path`'s directory, with `mode`,
  * synced to disk; returns it, for renameTemp (or discardTemp), with that
  * directory held (held-directory.ts): the rename happens in the directory
- * the file was made in, whatever is at its path by then. The name starts
- * with a dot and ends in .tmp: node_exporter reads only *.prom. Throws
- * FileWriteError (about `shown`), leaving nothing behind. First it removes
- * what writers of the same path, killed before their rename, left there
- * (removeKilledWritersTemps), unless the caller did (`swept`: a tree lists
- * each directory once, killedWritersTemps); and until renameTemp or
- * discardTemp, a SIGTERM, SIGINT or SIGHUP waits for the write and rename
- * (temp-files.ts).
+ * the file was made in, whatever is at its path by then. `dir`: that
+ * directory as the caller holds it already (the one it judged the file in;
+ * held again here, the caller's hold stays the caller's), else it is walked
+ * to by `path`. The name starts with a dot and ends in .tmp: node_exporter
+ * reads only *.prom. Throws FileWriteError (about `shown`), leaving nothing
+ * behind. First it removes what writers of the same path, killed before
+ * their rename, left there (removeKilledWritersTemps), unless the caller did
+ * (`swept`: a tree lists each directory once, killedWritersTemps); and until
+ * renameTemp or discardTemp, a SIGTERM, SIGINT or SIGHUP waits for the write
+ * and rename (temp-files.ts).
  */
 export function writeTempBeside(
   path: string,
   text: string,
   mode: number,
-  { shown = path, owner, swept = false }: { readonly shown?: string; readonly owner?: { uid: number; gid: number } | undefined; readonly swept?: boolean } = {},
+  {
+    shown = path,
+    owner,
+    swept = false,
+    dir: judged,
+  }: {
+    readonly shown?: string;
+    readonly owner?: { uid: number; gid: number } | undefined;
+    readonly swept?: boolean;
+    readonly dir?: HeldDirectory | undefined;
+  } = {},
 ): HeldTemp {
-  const dir = holdForWrite(dirname(path), shown);
+  const dir = judged !== undefined ? holdAgainForWrite(judged, shown) : holdForWrite(dirname(path), shown);
   try {
     const target = basename(path);
     return { dir, name: makeTemp(dir, target, text, mode, { shown, owner, swept }), target, shown };
   } catch (error) {
     releaseDirectory(dir);
     throw error;
+  }
+}
+
+/** holdAgain for a write: FileWriteError about `shown` when no descriptor is left (EMFILE). */
+function holdAgainForWrite(dir: HeldDirectory, shown: string): HeldDirectory {
+  try {
+    return holdAgain(dir);
+  } catch (error) {
+    const code = errorCode(error);
+    throw new FileWriteError(shown, describe(code), code);
   }
 }
 
@@ -569,7 +592,7 @@ function removeKilledWritersTemps(dir: HeldDirectory, start: string, owner: { ui
  * nothing). One listing per directory however many of the paths it holds, and
  * for every path, changed or not: once a tree is up to date no write comes to
  * remove them, and they stayed for ever (in deploy/, in a drop-in directory).
- * Removed in the directory held (held-directory.ts): none where it cannot be
+ * Found and removed in the directory held (held-directory.ts): none where it cannot be
  * held (missing, or a link another user owns on the way), which the write then
  * names. Their paths, in listing order.
  */
@@ -585,10 +608,8 @@ export function killedWritersTemps(paths: readonly string[], { remove }: { reado
   const found: string[] = [];
   for (const [dir, prefixes] of starts) {
     const writer = tempsOf(prefixes, TEMP_REST);
-    if (!remove) {
-      for (const path of findStaleTemps(encodeKeepingBadBytes(dir), writer, [euid])) found.push(normalize(decodeKeepingBadBytes(path)));
-      continue;
-    }
+    // Found or removed in the directory held, the one the walk judged, never by the path again: a directory swapped
+    // in meanwhile is not looked in (a --check named another directory's files as this one's).
     let held: HeldDirectory;
     try {
       held = holdDirectory(dir);
@@ -597,8 +618,9 @@ export function killedWritersTemps(paths: readonly string[], { remove }: { reado
     }
     try {
       const base = encodeKeepingBadBytes(held.base);
+      const temps = remove ? removeStaleTemps(base, writer, [euid]) : findStaleTemps(base, writer, [euid]);
       // Named by the directory as given, not by the descriptor's path.
-      for (const path of removeStaleTemps(base, writer, [euid])) found.push(normalize(join(dir, decodeKeepingBadBytes(path.subarray(base.length + 1)))));
+      for (const path of temps) found.push(normalize(join(dir, decodeKeepingBadBytes(path.subarray(base.length + 1)))));
     } finally {
       releaseDirectory(held);
     }

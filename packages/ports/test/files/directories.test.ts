@@ -11,10 +11,11 @@ import {
   guardedDirectories,
   narrowDirectories,
   narrowDirectory,
+  replacedSinceJudged,
   unreadableDirectory,
 } from '../../src/files/directories.js';
 import { FileWriteError } from '../../src/files/write.js';
-import { aclsWork, grantAcl, isRoot, NO_ACLS, privateDir } from './special.js';
+import { aclsWork, grantAcl, grantDefaultAcl, hasGetfacl, isRoot, NO_ACLS, privateDir } from './special.js';
 
 /** Each directory up to / above `dir` (absolute), nearest first. */
 function ancestors(dir: string): string[] {
@@ -110,6 +111,24 @@ describe('a POSIX ACL', () => {
   );
 });
 
+describe('a default POSIX ACL alone', () => {
+  // `setfacl -d -m u:nobody:rwx DIR`: ls marks DIR `+`, yet the kernel lets nobody in by its access ACL, the plain mode.
+  it.skipIf(!aclsWork || !hasGetfacl)(
+    `does not count: it is what files made in the directory later start with, not who may write it${aclsWork && hasGetfacl ? '' : ` (${NO_ACLS}, or no getfacl)`}`,
+    () => {
+      const base = privateDir();
+      mkdirSync(join(base, 'units'), { mode: 0o775 });
+      chmodSync(join(base, 'units'), 0o775);
+      expect(grantDefaultAcl(join(base, 'units'))).toBe(true);
+      expect(exposedDirectories(guardedDirectories([join(base, 'units/a.conf')]))).toEqual([]);
+      expect(directoryExposure(join(base, 'units'))).toBeUndefined();
+      // With an access ACL as well, the users it names may write: counted.
+      expect(grantAcl(join(base, 'units'))).toBe(true);
+      expect(directoryExposure(join(base, 'units'))?.acl).toBe(true);
+    },
+  );
+});
+
 describe('unreadableDirectory', () => {
   it('says why a path cannot be looked in, once; nothing for a directory, or for nothing there', () => {
     const base = privateDir();
@@ -131,16 +150,33 @@ describe('narrowDirectory', () => {
       mkdirSync(join(dir, 'system'), { mode: 0o775 });
       chmodSync(join(dir, 'system'), 0o775);
       mkdirSync(join(dir, 'private'), { mode: 0o700 });
-      // Judged 0775 (narrowed to 0755); then the group that may write `dir` puts its link in its place.
+      // Judged (its stat; narrowed to 0755); then the group that may write `dir` puts its link in its place.
+      const judged = statSync(join(dir, 'system'));
       renameSync(join(dir, 'system'), join(dir, 'away'));
       symlinkSync(join(dir, 'private'), join(dir, 'system'));
       lchownSync(join(dir, 'system'), 65534, 65534);
-      expect(() => narrowDirectory(join(dir, 'system'), 0o755)).toThrow(FileWriteError);
+      expect(() => narrowDirectory(join(dir, 'system'), 0o755, judged)).toThrow(FileWriteError);
       expect(statSync(join(dir, 'private')).mode & 0o777).toBe(0o700);
       // The directory itself is narrowed, through a link of root's too.
       symlinkSync('away', join(dir, 'mine'));
-      narrowDirectory(join(dir, 'mine'), 0o755);
+      narrowDirectory(join(dir, 'mine'), 0o755, judged);
       expect(statSync(join(dir, 'away')).mode & 0o777).toBe(0o755);
     },
   );
+
+  it('never chmods another directory put in the place of the one judged: a 0700 one is not opened to every reader', () => {
+    const dir = privateDir();
+    mkdirSync(join(dir, 'system'), { mode: 0o775 });
+    chmodSync(join(dir, 'system'), 0o777);
+    mkdirSync(join(dir, 'private'), { mode: 0o700 });
+    chmodSync(join(dir, 'private'), 0o700);
+    const exposed = exposedDirectories(guardedDirectories([join(dir, 'system/a.conf')]));
+    expect(exposed.map(({ dir, found }) => [dir.path, found.narrowed])).toEqual([[join(dir, 'system'), 0o755]]);
+    // Between the judgement and the chmod, whoever may write `dir` moves the judged directory away and another in.
+    renameSync(join(dir, 'system'), join(dir, 'away'));
+    renameSync(join(dir, 'private'), join(dir, 'system'));
+    expect(() => narrowDirectories(exposed)).toThrow(new FileWriteError(join(dir, 'system'), replacedSinceJudged(), 'ECHANGED'));
+    expect(statSync(join(dir, 'system')).mode & 0o7777).toBe(0o700);
+    expect(statSync(join(dir, 'away')).mode & 0o7777).toBe(0o777);
+  });
 });

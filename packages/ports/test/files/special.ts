@@ -35,4 +35,4 @@ export async function unixSocket(dir: string): Promise<{ path: string; server: S
 }
 
 // POSIX ACLs: test-support/acl.ts, shared with claim-port's tests.
-export { aclsWork, grantAcl, NO_ACLS } from '../../../../test-support/acl.js';
+export { aclsWork, grantAcl, grantDefaultAcl, hasGetfacl, NO_ACLS } from '../../../../test-support/acl.js';

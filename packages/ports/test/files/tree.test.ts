@@ -11,7 +11,7 @@ import { ConcurrentWriteError, fileExposure, inspectGeneratedFiles, readFileIfPr
 import { FileReadError } from '../../src/files/read.js';
 import { aclsWork, fifo, grantAcl, isRoot, NO_ACLS, privateDir } from './special.js';
 import { straceHolding, straceInjecting } from '../../../../test-support/strace.js';
-import { waitUntil } from '../../../../test-support/index.js';
+import { runModuleAsNobody, waitUntil, worldReadableBundle } from '../../../../test-support/index.js';
 
 const LIMIT = { maxBytes: 1024 };
 const FILES = [
@@ -194,8 +194,10 @@ describe('writeGeneratedFiles: directories', () => {
     expect(refusal(long).message).toMatch(
       /: its path or a part of it is too long \(a name over 255 bytes, or over 4095 in all\); write into a directory with a shorter path; nothing was written \(and 1 more: /,
     );
+    // A path over 4095 bytes in all, not there yet: the inspection, a name at a time in each directory held, finds
+    // nothing there; making its directories says why it cannot be.
     const deep = join(privateDir(), 'd/'.repeat(2100));
-    expect(refusal(deep).reason).toMatch(/^its path or a part of it is too long /);
+    expect(refusal(deep).reason).toMatch(/^cannot make its directory \/.*: its path or a part of it is too long for the file system; nothing was written$/);
     const loop = privateDir();
     symlinkSync(join(loop, 'b'), join(loop, 'a'));
     symlinkSync(join(loop, 'a'), join(loop, 'b'));
@@ -384,36 +386,43 @@ describe('writeGeneratedFiles: directories', () => {
 const canInject = spawnSync('strace', ['-V']).status === 0;
 
 // A file in a generated file's place that this user may not read (mode 0000 to a user; as root, a file on NFS with
-// root_squash): strace makes every open of that one file fail with EACCES (-P), in a child that runs the sources.
+// root_squash): nobody's own file, mode 0000, inspected by nobody, in a child that runs a world-readable bundle of the
+// sources. (An strace that failed every open of that one path no longer sees it: the file is opened in its directory
+// as held, by /proc/self/fd/N/NAME.)
 describe('a file in the way that this user may not read', () => {
-  function inspectDenied(dir: string, denied: string): { problems: (string | null)[]; write: string } {
-    const script = `const { inspectGeneratedFiles, writeGeneratedFiles } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/files/tree.ts')).href)});
+  async function inspectDenied(dir: string): Promise<{ problems: (string | null)[]; write: string }> {
+    const bundle = await worldReadableBundle(new URL('../../src/files/tree.ts', import.meta.url).pathname);
+    const script = `import { inspectGeneratedFiles, writeGeneratedFiles } from ${JSON.stringify(bundle)};
 const files = ${JSON.stringify(FILES)};
 const problems = inspectGeneratedFiles(${JSON.stringify(dir)}, files, { maxBytes: 1024 }).map((entry) => entry.problem ?? null);
 let write = 'written';
 try { writeGeneratedFiles(${JSON.stringify(dir)}, files, { maxBytes: 1024 }); } catch (error) { write = error.message; }
 console.log(JSON.stringify({ problems, write }));`;
-    const args = straceInjecting('open,openat', 'error=EACCES', script);
-    // Only the calls on that path are traced, and so failed.
-    const run = spawnSync('strace', ['-P', denied, ...args], { cwd: join(import.meta.dirname, '../../../..'), encoding: 'utf8', timeout: 30_000 });
+    const run = runModuleAsNobody(script);
     expect(run.stderr).toBe('');
     return JSON.parse(run.stdout);
   }
 
-  it.skipIf(!canInject)(
-    `says whose it is and what to do, and a larger one than it writes is said to be that ${canInject ? '' : '[skipped: needs strace]'}`,
-    () => {
-      const dir = privateDir();
+  it.skipIf(!isRoot)(
+    `says whose it is and what to do, and a larger one than it writes is said to be that ${isRoot ? '' : '[skipped: needs root to run as nobody]'}`,
+    async () => {
+      const base = privateDir();
+      chmodSync(base, 0o755);
+      const dir = join(base, 'nobody');
+      mkdirSync(dir);
+      chownSync(dir, 65534, 65534);
       const timer = join(dir, 'health.timer');
       writeFileSync(timer, "someone else's\n");
-      chmodSync(timer, 0o600);
-      const denied = `this user may not read it (permission denied; mode 0600, owner uid ${process.getuid!()}), so what it holds is not known; run as a user who may read it, or move it away or delete it, then run again`;
-      expect(inspectDenied(dir, timer)).toEqual({ problems: [null, denied], write: `${timer}: ${denied}; nothing was written` });
+      chownSync(timer, 65534, 65534);
+      chmodSync(timer, 0o000);
+      const denied =
+        'this user may not read it (permission denied; mode 0000, owner uid 65534), so what it holds is not known; run as a user who may read it, or move it away or delete it, then run again';
+      expect(await inspectDenied(dir)).toEqual({ problems: [null, denied], write: `${timer}: ${denied}; nothing was written` });
       expect(readdirSync(dir)).toEqual(['health.timer']);
       // Larger than the tool writes: not its output, whether or not it may be read (its size says so without a read).
       writeFileSync(timer, 'x'.repeat(2000));
       const large = "it is larger than 1 KiB, so it is not this tool's output (it writes nothing that large); move it away or delete it, then run again";
-      expect(inspectDenied(dir, timer)).toEqual({ problems: [null, large], write: `${timer}: ${large}; nothing was written` });
+      expect(await inspectDenied(dir)).toEqual({ problems: [null, large], write: `${timer}: ${large}; nothing was written` });
       expect(readdirSync(dir)).toEqual(['health.timer']);
     },
   );

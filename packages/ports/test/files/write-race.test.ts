@@ -6,15 +6,20 @@
 // at the path when a step runs, every step after the check works on the
 // directory the check saw. As root only: the swapper runs as another user.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, chownSync, lchownSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, lchownSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeOutputFile } from '../../src/files/write.js';
-import { writeGeneratedFiles } from '../../src/files/tree.js';
+import { killedWritersTemps, writeOutputFile } from '../../src/files/write.js';
+import { ConcurrentWriteError, writeGeneratedFiles } from '../../src/files/tree.js';
 import { isRoot, privateDir } from './special.js';
 
 const NOBODY = 65534;
-/** Enough for the writers before the fix to land in the swapped-in directory every run (6 runs of 6 did), in about 3 s. */
+/**
+ * Enough for the writers before the fix to land in the swapped-in directory every run (6 runs of 6 did), in about 3 s;
+ * and for the tree writer that read its tree back by path to take a swap for another run (35 of 6000, 4 runs of 4).
+ * The tree writer's test took 8-13 s at a load average of 8-9 on 2 cores, against 3.5-4.5 s before it worked in the
+ * directories held (a write alone costs the same): 40 s for those.
+ */
 const TRIES = 6000;
 
 // renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) in a loop: syscall 316 on x86_64, 276 on aarch64.
@@ -66,7 +71,7 @@ async function startSwapper(a: string, b: string): Promise<ChildProcess> {
  * then TRIES times while `race/ne` and `race/lnk` are swapped; how many of those went through. How many do depends on
  * the machine's load (under CI's, every one may meet a swap and be refused): only where they land is asserted.
  */
-async function underSwaps(ne: string, write: () => void): Promise<number> {
+async function underSwaps(ne: string, write: () => void, refused: (error: unknown) => void = () => {}): Promise<number> {
   write();
   const swapper = await startSwapper(ne, join(ne, '../lnk'));
   let written = 0;
@@ -75,8 +80,8 @@ async function underSwaps(ne: string, write: () => void): Promise<number> {
       try {
         write();
         written++;
-      } catch {
-        // refused: the swap was seen
+      } catch (error) {
+        refused(error); // the swap was seen
       }
     }
   } finally {
@@ -102,7 +107,7 @@ describe.skipIf(!isRoot)(
     });
 
     it('writeGeneratedFiles (ports systemd, ports monitoring, ports firewall --out) never writes nor makes a directory in the one swapped in', {
-      timeout: 20_000,
+      timeout: 40_000,
     }, async () => {
       const name = 'claim-port.conf';
       const { ne, rootonly } = raceTree(name);
@@ -119,6 +124,44 @@ describe.skipIf(!isRoot)(
         ),
       );
       expectUntouched(rootonly, name);
+    });
+
+    it('writeGeneratedFiles reads its tree back in the directories it wrote: a swap after the renames is never taken for another run', {
+      timeout: 40_000,
+    }, async () => {
+      const name = 'claim-port.conf';
+      const { ne, rootonly } = raceTree(name);
+      let turn = 0;
+      const reasons = new Map<string, number>();
+      // Alone, no other run writes the tree: a refusal may name the swap, never "another run wrote".
+      await underSwaps(
+        ne,
+        () => writeGeneratedFiles('', [{ path: join(ne, name), contents: `drop-in ${turn++}\n` }], { maxBytes: 1024 }),
+        (error) => {
+          const kind = error instanceof ConcurrentWriteError ? 'another run wrote' : String((error as Error).message).replace(/^.*?: /, '');
+          reasons.set(kind, (reasons.get(kind) ?? 0) + 1);
+        },
+      );
+      expect(Object.fromEntries(reasons)).not.toHaveProperty(['another run wrote']);
+      expectUntouched(rootonly, name);
+    });
+
+    it("--check's search for killed writers' temporary files (killedWritersTemps) looks only in the directory it judged", {
+      timeout: 20_000,
+    }, async () => {
+      const name = 'claim-port.conf';
+      const { ne, rootonly } = raceTree(name);
+      // A killed writer's leftover in the directory swapped in (PID 9999999 is past any pid_max; an hour old): not ne's.
+      const leftover = join(rootonly, `.${name}.9999999.x.tmp`);
+      writeFileSync(leftover, '', { mode: 0o600 });
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      utimesSync(leftover, hourAgo, hourAgo);
+      const named = new Set<string>();
+      await underSwaps(ne, () => {
+        for (const path of killedWritersTemps([join(ne, name)], { remove: false })) named.add(path);
+      });
+      expect([...named]).toEqual([]);
+      expect(readdirSync(rootonly).sort()).toEqual([`.${name}.9999999.x.tmp`, name]);
     });
   },
 );

@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { FileWriteError, replaceFileAtomically, writesToStdout, writeOutputFile } from '../../src/files/write.js';
-import { device, fifo, isRoot, NOT_ROOT, privateDir, unixSocket } from './special.js';
+import { aclsWork, device, fifo, grantDefaultAcl, isRoot, NO_ACLS, NOT_ROOT, privateDir, unixSocket } from './special.js';
+import { writeGeneratedFiles } from '../../src/files/tree.js';
 import { runModuleAsNobody, worldReadableBundle } from '../../../../test-support/index.js';
 
 function refusal(path: string): FileWriteError {
@@ -555,3 +556,28 @@ function readlinkSyncOr(path: string): string {
     return '/';
   }
 }
+
+describe('a default POSIX ACL on the directory written into', () => {
+  // The files and directories root makes there start with it (user:65534:rwx), masked by the mode they are made with,
+  // which has no group write: nobody may read them, never change them. A guard: the writers' modes keep it so.
+  it.skipIf(!isRoot || !aclsWork)(
+    `lets the user it names no write to root's new files and directories${isRoot && aclsWork ? '' : ` (${isRoot ? NO_ACLS : NOT_ROOT})`}`,
+    () => {
+      const dir = privateDir();
+      chmodSync(dir, 0o755);
+      const shared = join(dir, 'shared');
+      mkdirSync(shared, { mode: 0o755 });
+      expect(grantDefaultAcl(shared)).toBe(true);
+      writeOutputFile(join(shared, 'report.prom'), 'report\n');
+      writeGeneratedFiles('', [{ path: join(shared, 'made/claim-port.conf'), contents: 'drop-in\n' }], { maxBytes: 1024 });
+      const canWrite = (path: string) =>
+        spawnSync('/usr/bin/python3', ['-c', 'import os,sys; sys.exit(0 if os.access(sys.argv[1], os.W_OK) else 1)', path], { uid: 65534, gid: 65534 }).status;
+      for (const path of ['report.prom', 'made', 'made/claim-port.conf']) expect([path, canWrite(join(shared, path))]).toEqual([path, 1]);
+      // The ACL is in force: a file made with group write (0664) there is the named user's to change. And the directory
+      // itself is not (its access ACL is the mode, 0755).
+      writeFileSync(join(shared, 'group-writable'), '', { mode: 0o664 });
+      expect(canWrite(join(shared, 'group-writable'))).toBe(0);
+      expect(canWrite(shared)).toBe(1);
+    },
+  );
+});
