@@ -5,7 +5,7 @@ import { chmodSync, chownSync, lchownSync, mkdirSync, rmSync, symlinkSync, write
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../../test-support/tree.js';
-import { registryWritablePart, registryWritableProblem, rootWritablePart } from '../../src/systemd/index.js';
+import { registryWritablePart, registryWritableProblem, rootWritablePart, rootWritableProblem } from '../../src/systemd/index.js';
 import { aclsWork, grantAcl, NO_ACLS } from '../files/special.js';
 
 const asRoot = process.geteuid?.() === 0;
@@ -44,12 +44,43 @@ describe.skipIf(!asRoot)('registryWritablePart', () => {
     chmodSync(file, 0o644);
     chmodSync(etc, 0o1777);
     // Sticky keeps others from replacing the file, not from putting one there while it is missing.
-    expect(registryWritablePart('/', file)).toEqual({ path: etc, why: 'is writable by every user (mode 1777)', kind: 'directory' });
+    expect(registryWritablePart('/', file)).toEqual({ path: etc, why: 'is writable by every user (mode 1777)', kind: 'directory', sticky: true });
     // Missing: its directory still counts (anyone may put it there); a directory at the path is no registry: nothing.
     rmSync(file);
-    expect(registryWritablePart('/', file)).toEqual({ path: etc, why: 'is writable by every user (mode 1777)', kind: 'directory' });
+    expect(registryWritablePart('/', file)).toEqual({ path: etc, why: 'is writable by every user (mode 1777)', kind: 'directory', sticky: true });
     mkdirSync(file);
     expect(registryWritablePart('/', file)).toBeUndefined();
+  });
+
+  it('a directory on the way: made root-only where it is no shared one; a sticky one (as /tmp) is never told to chmod go-w, the registry moves', () => {
+    const { etc, file } = tree();
+    chmodSync(etc, 0o777);
+    const open = registryWritablePart('/', file)!;
+    expect(open).toEqual({ path: etc, why: 'is writable by every user (mode 0777)', kind: 'directory' });
+    expect(registryWritableProblem(file, open)).toMatch(
+      new RegExp(
+        `keep the registry in a directory only root may change \\(/etc/dsa110/ports\\.yaml\\), or make this one so \\(chown root:root ${etc}; chmod go-w ${etc}\\)$`,
+      ),
+    );
+    chmodSync(etc, 0o1777);
+    const sticky = registryWritablePart('/', file)!;
+    expect(registryWritableProblem(file, sticky)).toBe(
+      `${etc} (on the way to the registry ${file}) is writable by every user (mode 1777): root's claim-port reads it (ExecStartPre=+), so whoever may change it decides which processes root signals (claim.protect) and which port a service id frees; keep the registry in a directory only root may change (/etc/dsa110/ports.yaml), and leave ${etc} as it is (it is sticky: shared by every user on purpose, and chmod go-w would break their files)`,
+    );
+    expect(registryWritableProblem(file, sticky)).not.toMatch(/chmod go-w \//);
+    // The same for a program root runs that a sticky directory holds.
+    const program = join(etc, 'program');
+    writeFileSync(program, '#!/bin/sh\n', { mode: 0o755 });
+    const part = rootWritablePart('/', program)!;
+    expect(part).toEqual({ path: etc, why: 'is writable by every user (mode 1777)', file: program, sticky: true });
+    expect(rootWritableProblem(part)).toMatch(
+      new RegExp(
+        `; install it in a directory only root may change \\(/usr/local\\), and leave ${etc} as it is \\(it is sticky: shared by every user on purpose, and chmod go-w would break their files\\)$`,
+      ),
+    );
+    expect(() => registryWritableProblem(file, { ...sticky, sticky: 'yes' } as never)).toThrow(
+      'registryWritableProblem: fault.sticky must be true, false or left out, as registryWritablePart gives it, not the string "yes"',
+    );
   });
 
   it('a link another user owns comes before any other part, under a --root tree too', () => {
