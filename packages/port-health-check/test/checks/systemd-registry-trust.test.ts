@@ -61,7 +61,7 @@ describe.skipIf(!asRoot)('the systemd check: a registry someone besides root may
     const trust = (await systemdResults(root)).filter((result) => result.reason.includes('root may not trust'));
     expect(trust).toHaveLength(1);
     expect(trust[0]!.reason).toMatch(
-      /: \/tmp \(on the way to the registry \/tmp\/ports\.yaml\) is writable by every user \(mode 1777\): .*; keep the registry in a directory only root may change \(\/etc\/dsa110\/ports\.yaml\), and leave \/tmp as it is \(it is sticky: shared by every user on purpose, and chmod go-w would break their files\)$/,
+      /: \/tmp \(on the way to the registry \/tmp\/ports\.yaml\) is writable by every user \(mode 1777\): .*; keep the registry in a directory only root may change \(\/etc\/dsa110\/ports\.yaml\), and leave \/tmp as it is \(every user shares it, sticky, on purpose: chmod go-w would break their files\)$/,
     );
     expect(trust[0]!.reason).not.toContain('chmod go-w /tmp');
   });

@@ -52,31 +52,42 @@ describe.skipIf(!asRoot)('registryWritablePart', () => {
     expect(registryWritablePart('/', file)).toBeUndefined();
   });
 
-  it('a directory on the way: made root-only where it is no shared one; a sticky one (as /tmp) is never told to chmod go-w, the registry moves', () => {
+  it('a directory on the way: made root-only where it is no shared one; /tmp (/var/tmp, /dev/shm) is never told to chmod go-w, the registry moves', () => {
     const { etc, file } = tree();
     chmodSync(etc, 0o777);
     const open = registryWritablePart('/', file)!;
     expect(open).toEqual({ path: etc, why: 'is writable by every user (mode 0777)', kind: 'directory' });
     expect(registryWritableProblem(file, open)).toMatch(
       new RegExp(
-        `keep the registry in a directory only root may change \\(/etc/dsa110/ports\\.yaml\\), or make this one so \\(chown root:root ${etc}; chmod go-w ${etc}\\)$`,
+        `; keep the registry in a directory only root may change \\(/etc/dsa110/ports\\.yaml\\), or make this one so \\(chown root:root ${etc}; chmod go-w ${etc}\\)$`,
       ),
     );
+    // Sticky elsewhere: shared on purpose or by mistake, which the mode cannot tell; both ways out, the move first.
     chmodSync(etc, 0o1777);
     const sticky = registryWritablePart('/', file)!;
-    expect(registryWritableProblem(file, sticky)).toBe(
-      `${etc} (on the way to the registry ${file}) is writable by every user (mode 1777): root's claim-port reads it (ExecStartPre=+), so whoever may change it decides which processes root signals (claim.protect) and which port a service id frees; keep the registry in a directory only root may change (/etc/dsa110/ports.yaml), and leave ${etc} as it is (it is sticky: shared by every user on purpose, and chmod go-w would break their files)`,
-    );
-    expect(registryWritableProblem(file, sticky)).not.toMatch(/chmod go-w \//);
-    // The same for a program root runs that a sticky directory holds.
-    const program = join(etc, 'program');
-    writeFileSync(program, '#!/bin/sh\n', { mode: 0o755 });
-    const part = rootWritablePart('/', program)!;
-    expect(part).toEqual({ path: etc, why: 'is writable by every user (mode 1777)', file: program, sticky: true });
-    expect(rootWritableProblem(part)).toMatch(
+    expect(registryWritableProblem(file, sticky)).toMatch(
       new RegExp(
-        `; install it in a directory only root may change \\(/usr/local\\), and leave ${etc} as it is \\(it is sticky: shared by every user on purpose, and chmod go-w would break their files\\)$`,
+        `; keep the registry in a directory only root may change \\(/etc/dsa110/ports\\.yaml\\), or, if ${etc} is not meant to be shared \\(it is sticky, as /tmp is\\), make it root's \\(chown root:root ${etc}; chmod go-w ${etc}\\)$`,
       ),
+    );
+    // /tmp itself (a staged tree's): only the move.
+    const root = join(etc, '..');
+    for (const shared of ['tmp', 'var/tmp', 'dev/shm']) {
+      mkdirSync(join(root, shared), { recursive: true });
+      chmodSync(join(root, shared), 0o1777);
+      writeFileSync(join(root, shared, 'ports.yaml'), 'version: 1\n', { mode: 0o644 });
+      const fault = registryWritablePart(root, `/${shared}/ports.yaml`)!;
+      expect(fault).toEqual({ path: `/${shared}`, why: 'is writable by every user (mode 1777)', kind: 'directory', sticky: true });
+      expect(registryWritableProblem(`/${shared}/ports.yaml`, fault)).toBe(
+        `/${shared} (on the way to the registry /${shared}/ports.yaml) is writable by every user (mode 1777): root's claim-port reads it (ExecStartPre=+), so whoever may change it decides which processes root signals (claim.protect) and which port a service id frees; keep the registry in a directory only root may change (/etc/dsa110/ports.yaml), and leave /${shared} as it is (every user shares it, sticky, on purpose: chmod go-w would break their files)`,
+      );
+    }
+    // The same for a program root runs that /tmp holds: installed elsewhere.
+    writeFileSync(join(root, 'tmp/program'), '#!/bin/sh\n', { mode: 0o755 });
+    const part = rootWritablePart(root, '/tmp/program')!;
+    expect(part).toEqual({ path: '/tmp', why: 'is writable by every user (mode 1777)', file: '/tmp/program', sticky: true });
+    expect(rootWritableProblem(part)).toMatch(
+      /; install it in a directory only root may change \(\/usr\/local\), and leave \/tmp as it is \(every user shares it, sticky, on purpose: chmod go-w would break their files\)$/,
     );
     expect(() => registryWritableProblem(file, { ...sticky, sticky: 'yes' } as never)).toThrow(
       'registryWritableProblem: fault.sticky must be true, false or left out, as registryWritablePart gives it, not the string "yes"',
