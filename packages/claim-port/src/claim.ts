@@ -128,6 +128,19 @@ function leftHow(p: LeftBehind): string {
   return `born after it was signalled, now a child of PID ${p.reaper}`;
 }
 
+/** `uid 65534`; `uid 0 (real uid 1000)` where its real uid is another. */
+function uidOf(info: Pick<ProcessInfo, 'uid' | 'realUid'>): string {
+  return `uid ${info.uid}${info.realUid !== info.uid ? ` (real uid ${info.realUid})` : ''}`;
+}
+
+/** `PID 4242 (python3, user nobody, uid 65534)`: a process named with whom it runs as, for a refusal that turns on it. */
+function withUid(info: ProcessInfo, context: HolderContext | undefined): string {
+  const unit = context && describeUnit(context);
+  // A uid with no name in /etc/passwd is its own user name: said once.
+  const user = info.user === String(info.uid) ? '' : `user ${escapeText(info.user, 64)}, `;
+  return `PID ${info.pid} (${shownName(info)}, ${user}${uidOf(info)}${unit ? `, unit ${unit}` : ''})`;
+}
+
 /** `SIGTERM`, `SIGTERM and SIGCONT`, `SIGTERM, SIGCONT and SIGKILL`. */
 function listed(words: readonly string[]): string {
   return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : (words[0] ?? '');
@@ -164,8 +177,11 @@ class Claim {
   childrenBefore: ReadonlySet<number> = new Set();
   /** A process that inherited a holder's socket was refused (adoptInheritors): it is not judged again. */
   inheritorRefused = false;
-  /** Those refused inheritors, by PID: whose socket each holds, for verify's message (they did not take the port again). */
-  refusedInheritors = new Map<number, number[]>();
+  /**
+   * Those refused inheritors, by PID: whose socket each holds (`from`), for verify's message (they did not take the port
+   * again), and why one that no holder started is not signalled (`stranger`, see strangerReason).
+   */
+  refusedInheritors = new Map<number, { from: number[]; stranger?: string }>();
   /** claim-port and its ancestors, as the plan saw them: a holder is judged again against the same (judgeAgain). */
   self: Self = { pid: process.pid, ancestors: new Set() };
   /** claim-port's own unit, from the plan's context. */
@@ -383,9 +399,9 @@ class Claim {
     }
   }
 
-  /** Says of each holder whose protected name is a disguise why it is not protected. */
-  unmask(disguised: ReadonlyMap<number, string>): void {
-    for (const t of this.tracked) {
+  /** Says of each of `holders` (default every one) whose protected name is a disguise why it is not protected. */
+  unmask(disguised: ReadonlyMap<number, string>, holders: readonly Tracked[] = this.tracked): void {
+    for (const t of holders) {
       const why = disguised.get(t.info.pid);
       if (why === undefined) continue;
       t.disguise = why;
@@ -425,9 +441,9 @@ class Claim {
     }
   }
 
-  /** Says of each holder to be signalled that holds another user's socket whose it is (see handedOverSocket in plan.ts). */
-  noteHandedOver(handedOver: ReadonlyMap<number, string>): void {
-    for (const t of this.tracked) {
+  /** Says of each of `holders` (default every one) to be signalled that holds another user's socket whose it is (see handedOverSocket in plan.ts). */
+  noteHandedOver(handedOver: ReadonlyMap<number, string>, holders: readonly Tracked[] = this.tracked): void {
+    for (const t of holders) {
       const note = handedOver.get(t.info.pid);
       if (note !== undefined) this.log(`${describeHolder(t.info, t.context, true)}: ${note}`, 'warn');
     }
@@ -552,11 +568,16 @@ class Claim {
   /**
    * The processes that hold one of the port's original sockets (`keys`) now
    * that every holder is gone, and were not holders: children a holder forked
-   * that inherited its socket. They are judged as the holders were (protected
-   * names, Restart=, this user's rights: planClaim), and signalled with `sig`
-   * unless the plan refuses one; a refused one is left alone and the claim
-   * fails naming it (verify). Only where sockets are known by inode (/proc):
-   * lsof's keys name their process.
+   * that inherited its socket. Each is followed only when a process of this
+   * claim that held that socket started it (heirOf: README step 6); any other
+   * received the socket (a daemon that takes fds over a Unix socket, to which
+   * a holder sent it on SIGTERM) and none of them is signalled. A followed one
+   * is judged as the holders were (protected names, Restart=, this user's
+   * rights: planClaim), and signalled with `sig` unless the plan refuses one,
+   * its disguise and whose socket it holds said as for a holder. A refused one
+   * is left alone, listed with its outcome, and the claim fails naming it
+   * (verify). Only where sockets are known by inode (/proc): lsof's keys name
+   * their process.
    */
   async adoptInheritors(keys: ReadonlySet<string>, sig: 'SIGTERM' | 'SIGKILL'): Promise<'none' | 'signalled' | 'refused'> {
     if (this.reader.kind !== 'proc') return 'none';
@@ -595,16 +616,34 @@ class Claim {
     };
     // Interrupted while it looked: nothing more is sent.
     if (this.interrupted) return 'none';
-    if (plan.kind !== 'signal') {
-      // verify() names whoever still holds the port; say here why they were not signalled.
+    const heirs = inheritors.map((info) => ({ info, from: from(info), heir: this.heirOf(info, from(info)) }));
+    if (heirs.some(({ heir }) => 'not' in heir) || plan.kind !== 'signal') {
+      // Not one is signalled: the socket a refused one keeps holds the port whatever becomes of the others.
       if (plan.kind === 'refuse')
         for (const refusal of plan.refusals) this.log(`not signalling a process that inherited the socket: ${refusal.reason}`, 'error');
-      for (const info of inheritors) this.refusedInheritors.set(info.pid, from(info));
+      const refusals = new Map(plan.kind === 'refuse' ? plan.refusals.flatMap((r) => (r.pid === undefined ? [] : [[r.pid, r.reason] as const])) : []);
+      const protectedPids = plan.kind === 'refuse' ? plan.protectedPids : new Map<number, string>();
+      for (const { info, from: parents, heir } of heirs) {
+        const stranger = 'not' in heir ? this.strangerReason(info.pid, parents, heir.not) : undefined;
+        if (stranger !== undefined) this.log(`not signalling ${withUid(info, context.holders.get(info.pid))}: ${stranger}`, 'error');
+        const reason = stranger ?? protectedPids.get(info.pid) ?? refusals.get(info.pid);
+        this.tracked.push({
+          info,
+          context: context.holders.get(info.pid) ?? {},
+          signals: [],
+          outcome: stranger === undefined && protectedPids.has(info.pid) ? 'protected' : reason !== undefined ? 'refused' : 'spared',
+          reason: reason ?? 'the claim was refused',
+          inheritedFrom: parents,
+          ...(otherPorts.has(info.pid) && { otherPorts: otherPorts.get(info.pid)! }),
+        });
+        // verify() names whoever still holds the port, and why it was not signalled.
+        this.refusedInheritors.set(info.pid, { from: parents, ...(stranger !== undefined && { stranger }) });
+      }
+      if (plan.kind === 'refuse') this.unmask(plan.disguised, this.tracked.slice(-heirs.length));
       this.inheritorRefused = true;
       return 'refused';
     }
-    for (const info of inheritors) {
-      const parents = from(info);
+    for (const { info, from: parents, heir } of heirs) {
       const t: Tracked = {
         info,
         context: context.holders.get(info.pid) ?? {},
@@ -614,16 +653,86 @@ class Claim {
         ...(otherPorts.has(info.pid) && { otherPorts: otherPorts.get(info.pid)! }),
       };
       this.tracked.push(t);
+      // Its disguise, and whose socket it holds, said as for a holder (planClaim judged it as one).
+      this.unmask(plan.disguised, [t]);
+      this.noteHandedOver(plan.handedOver, [t]);
       this.noteOtherPorts([t]);
       this.noteFamily(t);
       // A holder may live on without the socket (it passed it over a Unix socket, or left it to a child and closed its own).
       const gone = parents.every((pid) => !this.tracked.some((o) => o.info.pid === pid && this.processes.isRunning(o.info)));
+      const tie = 'tie' in heir ? heir : undefined;
       this.log(
-        `${describeHolder(info, t.context, true)} holds the socket of ${parents.map((pid) => `PID ${pid}`).join(', ')}, which ${gone ? 'is gone' : `no longer ${parents.length > 1 ? 'hold' : 'holds'} it (passed on, or left to a child)`}${this.forkedFrom(t, gone)}: ${shownCommand(info)}`,
+        `${describeHolder(info, t.context, true)} holds the socket of ${parents.map((pid) => `PID ${pid}`).join(', ')}, which ${gone ? 'is gone' : `no longer ${parents.length > 1 ? 'hold' : 'holds'} it (passed on, or left to a child)`}${this.forkedFrom(t, gone, tie)}: ${shownCommand(info)}`,
       );
       this.send(t, sig);
     }
     return 'signalled';
+  }
+
+  /**
+   * Whether `info`, found holding the socket of the holders `parents` once they
+   * were signalled, was started by a process of this claim that held that
+   * socket (one of them, or an earlier inheritor of theirs): it started at or
+   * after that process, runs as its uid (real and effective), and is tied to
+   * it (lineage). Else, `not`: why it was not, for the first such process. A
+   * process that was running before the holder, or runs as another user, or
+   * has nothing of the holder's about it, received the socket: any user can
+   * send a listening socket over a Unix socket (SCM_RIGHTS) to a daemon that
+   * takes fds from anyone, and signalling that daemon would let that user have
+   * root's claim-port kill a process that never held the port.
+   */
+  heirOf(info: ProcessInfo, parents: readonly number[]): { tie: string; by: number } | { not: string[] } {
+    const sources = this.tracked.filter(
+      (t) => !this.refusedInheritors.has(t.info.pid) && (parents.includes(t.info.pid) || t.inheritedFrom?.some((pid) => parents.includes(pid)) === true),
+    );
+    let first: string[] | undefined;
+    for (const source of sources) {
+      const not: string[] = [];
+      const s = `PID ${source.info.pid}`;
+      if (info.startTime < source.info.startTime) not.push(`it was running before ${s} started`);
+      if (info.uid !== source.info.uid || info.realUid !== source.info.realUid) not.push(`it runs as ${uidOf(info)}, ${s} ran as ${uidOf(source.info)}`);
+      const tie = this.lineage(info, source);
+      if (tie === undefined) not.push(`it is not ${s}'s child, nor in the process group, session or cgroup ${s} was in`);
+      if (not.length === 0) return { tie: tie!, by: source.info.pid };
+      first ??= not;
+    }
+    return { not: first ?? ['no process of this claim held that socket'] };
+  }
+
+  /**
+   * How `info` is tied to `source` as a process `source` started (what the settle window's rules say of a process a
+   * holder left behind, see tiedTo and forked): its child (now, or when it was signalled), a child of its reaper born
+   * after the first signal in its cgroup (it forked it, then exited), or in the process group or session it was in,
+   * or in its cgroup when that is not the one PID 1 or claim-port runs in. Undefined when none of these holds.
+   */
+  lineage(info: ProcessInfo, source: Tracked): string | undefined {
+    if (info.ppid === source.info.pid && this.processes.isSame(source.info)) return 'its child';
+    if (source.children?.some((c) => c.pid === info.pid && c.startTime === info.startTime)) return 'its child when it was signalled';
+    const family = this.processes.family;
+    if (family === undefined) return undefined;
+    const cgroup = family.cgroup?.(info.pid);
+    const since = this.firstSignal?.ticks;
+    const sameCgroup = cgroup === undefined || source.context.cgroup === undefined || cgroup === source.context.cgroup;
+    const ids = family.groupAndSession(info.pid);
+    if (ids !== undefined && source.ids !== undefined) {
+      if (ids.pgrp === source.ids.pgrp) return 'in the process group it was in';
+      if (ids.session === source.ids.session) return 'in the session it was in';
+    }
+    if (source.reaper !== undefined && info.ppid === source.reaper.pid && since !== undefined && info.startTime >= since && sameCgroup)
+      return `born after it was signalled, now a child of PID ${info.ppid}`;
+    if (cgroup === undefined || cgroup !== source.context.cgroup) return undefined;
+    this.sharedCgroups ??= new Set([family.cgroup?.(1), family.cgroup?.(process.pid)].filter((c) => c !== undefined));
+    return this.sharedCgroups.has(cgroup) ? undefined : `in its cgroup ${escapeText(cgroup, 200)}`;
+  }
+
+  /**
+   * Why a process that holds the socket of the holders `parents` but was not started by them (`not`, from heirOf) is
+   * not signalled, and what to do: the error line's and the JSON's reason.
+   */
+  strangerReason(pid: number, parents: readonly number[], not: readonly string[]): string {
+    const many = parents.length > 1;
+    const holders = parents.map((pid) => `PID ${pid}`).join(', ');
+    return `it holds the socket of ${holders}, ${many ? 'holders' : 'a holder'} of ${this.name}, but was not started by ${many ? 'them' : 'it'} (${not.join('; ')}): it received the socket (sent over a Unix socket, SCM_RIGHTS), and claim-port signals only what a holder started, so nothing more is signalled; if PID ${pid} may go, stop it by hand (kill ${pid}), else make it close the socket (restart it), and claim ${this.name} again`;
   }
 
   /**
@@ -632,17 +741,19 @@ class Claim {
    * (a holder, or an inheritor of an earlier look: a holder that forks again
    * at every SIGTERM) is named; any other parent is its reaper, the process
    * that forked it having exited (or one that passed it the socket), and no
-   * PID is named as the one that left it the socket.
+   * PID is named as the one that left it the socket, only what ties it to the
+   * holder (`tie`, see lineage).
    */
-  forkedFrom(t: Tracked, gone: boolean): string {
+  forkedFrom(t: Tracked, gone: boolean, tie?: { tie: string; by: number }): string {
     const ppid = t.info.ppid;
     const parent = this.tracked.find((o) => o !== t && o.info.pid === ppid);
     if (parent !== undefined)
       return `; it is a child of ${describeHolder(parent.info, parent.context, true)}, which this claim ${parent.signals.length > 0 ? 'signalled' : 'found holding the port'}`;
-    if (!gone) return '';
+    const tied = tie === undefined ? '' : `; PID ${tie.by} started it (${tie.tie})`;
+    if (!gone) return tied;
     return ppid > 0
-      ? `; what left it the socket has exited (its parent now is PID ${ppid}, which held no socket of the port)`
-      : '; what left it the socket has exited';
+      ? `; what left it the socket has exited (its parent now is PID ${ppid}, which held no socket of the port)${tied}`
+      : `; what left it the socket has exited${tied}`;
   }
 
   signalled(): Tracked[] {
@@ -712,7 +823,8 @@ class Claim {
           // Each look scans /proc: a few at most; after a refusal, none (verify names who holds the port).
           if (!freed && gone && adoptions[sig] < MAX_ADOPTIONS)
             adoptions[sig] = (await this.adoptInheritors(originalKeys, sig)) === 'refused' ? MAX_ADOPTIONS : adoptions[sig] + 1;
-          return freed;
+          // A refused inheritor keeps the socket: nothing is left to wait for (every holder is gone, none is signalled more).
+          return freed || this.inheritorRefused;
         },
         now() + ms,
         this.reader.maxPollMs,
@@ -732,7 +844,8 @@ class Claim {
     // Interrupted while it waited: it stops there, no SIGKILL (interruptedResult says what was sent).
     if (this.interrupted) return;
     let killed = force;
-    if (!freed && !nobody && !force) {
+    // After a refused inheritor (every holder gone, see adoptInheritors) no SIGKILL is due: the claim stops there.
+    if (!freed && !nobody && !force && !this.inheritorRefused) {
       // A holder that exited is never signalled again: its socket lives on in another process (a child it forked: adopted above, or named by the check after).
       // Nor is one that closed its socket and drains: SIGKILL goes only to a process that still holds the port.
       const look = await this.lookAtTimeout(originalKeys);
@@ -1100,7 +1213,8 @@ class Claim {
    * goes on, up to SETTLE_MAX_MS.
    */
   async settle(): Promise<void> {
-    if (this.interrupted) return;
+    // A refused inheritor that still holds the port fails the claim (verify): no window to watch.
+    if (this.interrupted || (this.inheritorRefused && !this.bindsNow())) return;
     const init = this.restartingInit();
     const supervisors = [...this.supervisors(), ...(init === undefined ? [] : [init])];
     // A unit whose Restart= could not be read is assumed not to restart its holder: the window checks that guess.
@@ -1165,7 +1279,8 @@ class Claim {
         .filter(tracked)
         .map((h) => h.pid),
     );
-    const newcomers = distinctHolders(after.listeners).filter((h) => !tracked(h) || again.has(h.pid));
+    // A process that inherited a holder's socket and was refused is listed among the holders, but holds the port still.
+    const newcomers = distinctHolders(after.listeners).filter((h) => !tracked(h) || again.has(h.pid) || this.refusedInheritors.has(h.pid));
     const leftBy = (h: ProcessInfo) => (again.has(h.pid) ? undefined : this.leftBy(h));
     // A holder that bound the port again itself is its own supervisor. A process a holder left behind is named so, not as
     // started by the service manager that adopted it (a holder's parent).
@@ -1189,8 +1304,10 @@ class Claim {
     } else {
       const parts = newcomers.map((h) => {
         const inherited = this.refusedInheritors.get(h.pid);
+        if (inherited?.stranger !== undefined && !again.has(h.pid))
+          return `${withUid(h, context.holders.get(h.pid))}: ${shownCommand(h)} (not signalled: ${inherited.stranger})`;
         if (inherited !== undefined && !again.has(h.pid))
-          return `${name(h)} (it holds the socket of ${inherited.map((pid) => `PID ${pid}`).join(', ')}, passed on or left to it, and was not signalled)`;
+          return `${name(h)} (it holds the socket of ${inherited.from.map((pid) => `PID ${pid}`).join(', ')}, passed on or left to it, and was not signalled)`;
         const owner = supervisor(h);
         const left = leftBy(h);
         const by = again.has(h.pid)
@@ -1208,7 +1325,9 @@ class Claim {
       });
       // Only processes that inherited a holder's socket: nobody took the port again.
       const taken = newcomers.every((h) => this.refusedInheritors.has(h.pid) && !again.has(h.pid)) ? 'is still in use by' : 'was taken again by';
-      message = `${this.name} ${taken} ${parts.join('; ')}: stop ${this.whatToStop(newcomers, context, supervisor)} first`;
+      // Only processes no holder started: each part says what to do; none of them is a process to stop as a matter of course.
+      const strangers = newcomers.every((h) => this.refusedInheritors.get(h.pid)?.stranger !== undefined && !again.has(h.pid));
+      message = `${this.name} ${taken} ${parts.join('; ')}${strangers ? '' : `: stop ${this.whatToStop(newcomers, context, supervisor)} first`}`;
     }
     this.log(message, 'error');
     const retakenBy = newcomers.map((h) => {

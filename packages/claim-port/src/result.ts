@@ -45,6 +45,12 @@ export type HolderOutcome =
   | 'protected'
   /** Not signalled because the claim was refused (another holder is protected or unknown), or interrupted before its signals (`reason` says which). */
   | 'spared'
+  /**
+   * A process that held a holder's socket once the holders were gone (`inheritedFrom`) and was not signalled (`reason`
+   * says why): no holder started it (it received the socket, over a Unix socket), or the claim's rules refuse it as they
+   * would a holder (its unit's Restart=, this user's rights). A protected one is `protected`.
+   */
+  | 'refused'
   /** Signalled, and still running when the claim was interrupted (ClaimOptions.signal): nothing more was sent to it, no SIGKILL. */
   | 'interrupted'
   /** kill(2) was denied: another user's process and this user is not root. */
@@ -81,7 +87,9 @@ export interface HolderReport {
    * Set for a process that was not a holder when the claim began but held one
    * of the port's sockets once every holder was gone: a child a holder forked
    * (on SIGTERM, say) that inherited the socket. The PIDs of the holders whose
-   * socket it held; it was judged as they were, then signalled.
+   * socket it held; it was judged as they were, then signalled; or, when no
+   * holder started it or it was refused as a holder would be, not signalled
+   * (`outcome` `refused` or `protected`).
    */
   readonly inheritedFrom?: readonly number[];
   /**

@@ -333,6 +333,10 @@ describe('claimPort resolves', () => {
     await expect(claimPort('aip', { dryRun: true })).rejects.toThrow(/unknown service "aip".*did you mean "api"/);
     await expect(claimPort(0, { dryRun: true })).rejects.toBeInstanceOf(ClaimUsageError);
     await expect(claimPort('api', { dryRun: true, env: { CONTIMG_API_PORT: '80x' } })).rejects.toThrow(/CONTIMG_API_PORT="80x"/);
+    // Digits of another script are a port written wrong, never an unknown service id (no id is written so).
+    await expect(claimPort('١٢', { dryRun: true })).rejects.toThrow(
+      'port "١٢" is not valid: it is written with digits other than ASCII 0-9 (U+0661, U+0662: 12 in ASCII digits)',
+    );
   });
 
   it("keeps the @dsa110/ports error it stands for as its cause, whose code says which (UNKNOWN_SERVICE, BAD_OVERRIDE, INVALID_REGISTRY); none for claim-port's own", async () => {

@@ -1978,7 +1978,9 @@ while True: time.sleep(3600)`);
       expect(result.holders[1]).toMatchObject({ pid: child, inheritedFrom: [pid], signals: ['SIGTERM'], outcome: 'exited' });
     } else {
       expect(result.action, lines.join('\n')).toBe('failed');
-      expect(result.holders.map((h) => h.pid)).toEqual([pid]);
+      // Listed after the holder, never signalled: protected.
+      expect(result.holders.map((h) => h.pid)).toEqual([pid, child]);
+      expect(result.holders[1]).toMatchObject({ inheritedFrom: [pid], signals: [], outcome: 'protected' });
       expect(result.message).toMatch(new RegExp(`^port ${port} is still in use by PID ${child} \\(sshd\\): `));
       expect(lines).toContainEqual(
         expect.stringMatching(new RegExp(`^not signalling a process that inherited the socket: PID ${child} \\(sshd\\) is protected`)),
@@ -2183,7 +2185,8 @@ while True: time.sleep(3600)`);
     expect(result.action, lines.join('\n')).toBe('failed');
     const child = result.retakenBy?.[0]?.pid;
     expect(holder.pids).toContain(child);
-    expect(result.holders.map((h) => h.pid)).toEqual([pid]);
+    expect(result.holders.map((h) => h.pid)).toEqual([pid, child!]);
+    expect(result.holders[1]).toMatchObject({ inheritedFrom: [pid], signals: [], outcome: 'protected', reason: expect.stringContaining('h6-keeper') });
     // Said once, not on every look of the wait.
     expect(lines.filter((line) => line.includes(`not signalling a process that inherited the socket: PID ${child} (h6-keeper) is protected`))).toHaveLength(1);
     expect(isAlive(child!)).toBe(true);

@@ -460,6 +460,11 @@ export function rootOnlyAlong(files: readonly string[]): RootOnlyFault | undefin
 /** A part of a path root reads or runs that someone besides root may change (rootOnlyFault's words), and what it is. */
 export interface RootOnlyStep extends RootOnlyFault {
   readonly kind: 'link' | 'directory' | 'file';
+  /**
+   * A directory with the sticky bit (`/tmp`, `/var/tmp`, `/dev/shm`): shared by every user on purpose, so what it
+   * holds moves elsewhere; `chmod go-w` on it would break every other account's files.
+   */
+  readonly sticky?: true;
 }
 
 /**
@@ -526,7 +531,8 @@ function walkParts(root: string, path: string): { parts: Judged<RootOnlyStep>[];
     const why = rootOnlyFault(info, holds, owner);
     if (why === undefined) return;
     const kind = info.isSymbolicLink() ? 'link' : info.isDirectory() ? 'directory' : 'file';
-    parts.push({ step: { path: `/${names.join('/')}`, why: '', kind }, why, info, host: host(names) });
+    const sticky = kind === 'directory' && (info.mode & 0o1000) !== 0;
+    parts.push({ step: { path: `/${names.join('/')}`, why: '', kind, ...(sticky && { sticky: true as const }) }, why, info, host: host(names) });
   };
   try {
     // A staged tree (--root) another user owns is theirs to change whole: judged against its owner, else root.

@@ -18,7 +18,30 @@ export function portProblem(text: string): string | undefined {
   // `-0` is no negative number, nor `+80` a number written plainly, but a sign all the same.
   if (/^(?:-0+|\+[0-9]+)$/.test(text)) return 'it has a sign';
   if (/^-[0-9]+$/.test(text)) return 'it is negative';
+  // `٨٠`, `１２` (Arabic-Indic, fullwidth): a number to the eye, written with other digits than the ones a port is written with.
+  if (/^\p{Nd}+$/u.test(text)) return `it is written with digits other than ASCII 0-9 (${codePoints(text)}: ${asciiDigits(text)} in ASCII digits)`;
   return 'it is not a plain decimal integer';
+}
+
+/** `U+0668, U+0660`: the distinct characters of `text` that are not ASCII, by code point (the first six, then how many more). */
+function codePoints(text: string): string {
+  const points = [...new Set([...text].filter((c) => c > '\x7f'))].map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`);
+  return points.length > 6 ? `${points.slice(0, 6).join(', ')} and ${points.length - 6} more` : points.join(', ');
+}
+
+/**
+ * `80` for `٨٠`: each decimal digit (\p{Nd}) as its ASCII digit. Unicode encodes every set of decimal digits as a
+ * contiguous run 0-9 (sets may follow one another: the mathematical digits), so a digit's value is its distance from
+ * the start of the run of decimal digits it is in, modulo 10.
+ */
+function asciiDigits(text: string): string {
+  return [...text]
+    .map((c) => {
+      let start = c.codePointAt(0)!;
+      while (/\p{Nd}/u.test(String.fromCodePoint(start - 1))) start--;
+      return String((c.codePointAt(0)! - start) % 10);
+    })
+    .join('');
 }
 
 export function isPort(value: unknown): value is number {

@@ -138,6 +138,8 @@ describe('resolvePort', () => {
     ['-1', 'it is negative'],
     ['-0', 'it has a sign'],
     ['abc', 'it is not a plain decimal integer'],
+    ['８０８１', 'it is written with digits other than ASCII 0-9 (U+FF18, U+FF10, U+FF11: 8081 in ASCII digits)'],
+    ['𝟖𝟎𝟖𝟏', 'it is written with digits other than ASCII 0-9 (U+1D7D6, U+1D7CE, U+1D7CF: 8081 in ASCII digits)'],
   ])('rejects %j: %s', (value, why) => {
     expect(refusal(value).message).toContain(`${why}; give a plain decimal port 1-65535 or unset CONTIMG_API_PORT`);
   });

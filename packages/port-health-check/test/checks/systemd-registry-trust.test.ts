@@ -53,6 +53,19 @@ describe.skipIf(!asRoot)('the systemd check: a registry someone besides root may
     expect(trust[0]!.reason).toContain('(chown root:root /etc/dsa110; chmod go-w /etc/dsa110)');
   });
 
+  it('a --registry in a sticky directory every user may write (/tmp): the registry moves; /tmp is never told to chmod go-w', async () => {
+    const root = rootWith(unit(`ExecStartPre=+${CLAIM} 8000 --registry /tmp/ports.yaml`));
+    mkdirSync(join(root, 'tmp'));
+    chmodSync(join(root, 'tmp'), 0o1777);
+    writeFileSync(join(root, 'tmp/ports.yaml'), TEXT, { mode: 0o644 });
+    const trust = (await systemdResults(root)).filter((result) => result.reason.includes('root may not trust'));
+    expect(trust).toHaveLength(1);
+    expect(trust[0]!.reason).toMatch(
+      /: \/tmp \(on the way to the registry \/tmp\/ports\.yaml\) is writable by every user \(mode 1777\): .*; keep the registry in a directory only root may change \(\/etc\/dsa110\/ports\.yaml\), and leave \/tmp as it is \(every user shares it, sticky, on purpose: chmod go-w would break their files\)$/,
+    );
+    expect(trust[0]!.reason).not.toContain('chmod go-w /tmp');
+  });
+
   it('as root, the registry the check itself reads, writable by every user: one error of its own, with no service', async () => {
     const root = rootWith(unit(`ExecStartPre=+${CLAIM} 8000 --registry ${REGISTRY}`));
     const home = join(tempDir(), 'home');

@@ -175,8 +175,8 @@ export function parseClaimTarget(text: string): { port: number; transport?: 'tcp
   if (trimmed !== text && SERVICE_ID.test(trimmed) && !/^[0-9]/.test(trimmed)) {
     return { problem: `service id ${quoteValue(text)} has surrounding white space; give ${quoteValue(trimmed)}` };
   }
-  // Anything that starts like a number (or is empty, or signed) was meant as a port.
-  if (text === '' || /^[-+]?[0-9.]/.test(text) || text.trim() !== text) {
+  // Anything that starts like a number (or is empty, or signed), or is all digits of another script (`٨٠`), was meant as a port.
+  if (text === '' || /^[-+]?[0-9.]/.test(text) || /^\p{Nd}+$/u.test(text) || text.trim() !== text) {
     return { problem: `port ${quoteValue(text)} is not valid: ${portProblem(text)}; give a decimal port 1-65535 or a service id` };
   }
   if (!SERVICE_ID.test(text)) return { problem: neither(text) };

@@ -43,7 +43,7 @@ export function rootWritablePart(
   root: string,
   path: string,
   lookups: Iterable<InterpreterLookup> = [],
-): (RootOnlyFault & { readonly file: string }) | undefined {
+): (RootOnlyFault & { readonly file: string; readonly sticky?: true }) | undefined {
   pathArgument('rootWritablePart', 'root', root);
   pathArgument('rootWritablePart', 'path', path);
   iterableArgument('rootWritablePart', 'lookups', lookups, 'InterpreterLookup, from readInterpreter');
@@ -60,7 +60,7 @@ export function rootWritablePart(
   const faults = rootOnlyFaultsEach(root, unique);
   for (const [index, file] of unique.entries()) {
     const first = faults[index]![0];
-    if (first !== undefined) return { path: first.path, why: first.why, file };
+    if (first !== undefined) return { path: first.path, why: first.why, file, ...(first.sticky && { sticky: true as const }) };
   }
   return undefined;
 }
@@ -82,11 +82,25 @@ function lookupPaths(index: number, lookup: unknown): readonly [string, string] 
 }
 
 /** Pure: the one line's middle of a fault (after what runs it): what, where, why it matters, what to do. */
-export function rootWritableProblem(fault: RootOnlyFault & { readonly file: string }): string {
+export function rootWritableProblem(fault: RootOnlyFault & { readonly file: string; readonly sticky?: true }): string {
   objectArgument('rootWritableProblem', 'fault', fault, '{ path, why, file }, as rootWritablePart gives it');
   checkFault('rootWritableProblem', fault, ['path', 'why', 'file']);
   const through = fault.path === fault.file ? '' : ` (on the way to ${escapeText(fault.file)})`;
-  return `${escapeText(fault.path)}${through} ${fault.why}, and root runs it at each start of a unit that claims its port (ExecStartPre=+), so whoever may change it may run code as root; make it root's and writable only by root (chown root:root, chmod go-w); an npm install under umask 000 or 002 leaves the whole install so: reinstall under umask 022`;
+  const fix = sharedDirectory(fault)
+    ? `install it in a directory only root may change (/usr/local), and leave ${escapeText(fault.path)} as it is (${SHARED_ON_PURPOSE})`
+    : "make it root's and writable only by root (chown root:root, chmod go-w); an npm install under umask 000 or 002 leaves the whole install so: reinstall under umask 022";
+  return `${escapeText(fault.path)}${through} ${fault.why}, and root runs it at each start of a unit that claims its port (ExecStartPre=+), so whoever may change it may run code as root; ${fix}`;
+}
+
+/** The directories every user shares by design, sticky (FHS): what they hold moves elsewhere; their mode is never to be changed. */
+const SHARED_DIRECTORIES: ReadonlySet<string> = new Set(['/tmp', '/var/tmp', '/dev/shm']);
+
+/** Why such a directory is left as it is. */
+const SHARED_ON_PURPOSE = 'every user shares it, sticky, on purpose: chmod go-w would break their files';
+
+/** A fault in one of SHARED_DIRECTORIES, sticky as it should be (another sticky directory may be shared by mistake: its fix is given both ways). */
+function sharedDirectory(fault: { readonly path: string; readonly sticky?: boolean }): boolean {
+  return fault.sticky === true && SHARED_DIRECTORIES.has(fault.path);
 }
 
 /**
@@ -127,7 +141,11 @@ export function registryWritableProblem(file: string, fault: RootOnlyStep): stri
   const fix =
     fault.kind === 'file'
       ? `make it root's and writable only by root (chown root:root ${at}; chmod go-w ${at})`
-      : `keep the registry in a directory only root may change (/etc/dsa110/ports.yaml), or make this one so (chown root:root ${at}; chmod go-w ${at})`;
+      : sharedDirectory(fault)
+        ? `keep the registry in a directory only root may change (/etc/dsa110/ports.yaml), and leave ${at} as it is (${SHARED_ON_PURPOSE})`
+        : fault.sticky
+          ? `keep the registry in a directory only root may change (/etc/dsa110/ports.yaml), or, if ${at} is not meant to be shared (it is sticky, as /tmp is), make it root's (chown root:root ${at}; chmod go-w ${at})`
+          : `keep the registry in a directory only root may change (/etc/dsa110/ports.yaml), or make this one so (chown root:root ${at}; chmod go-w ${at})`;
   const what = fault.path === file ? `the registry ${at}` : `${at} (on the way to the registry ${escapeText(file)})`;
   if (fault.kind === 'link') {
     return `${what} ${fault.why}: root's claim-port refuses to follow another user's link (it could point root at any file) and claims by its built-in protected list instead (a claim by service id fails); give --registry the path of the file itself, or make the link root's (chown -h root:root ${at})`;
@@ -141,6 +159,9 @@ export function registryWritableProblem(file: string, fault: RootOnlyStep): stri
  */
 function checkFault(fn: string, fault: object, keys: readonly string[]): void {
   for (const key of keys) stringArgument(fn, `fault.${key}`, (fault as Record<string, unknown>)[key], `a string, as ${fn.replace('Problem', 'Part')} gives it`);
+  const { sticky } = fault as Record<string, unknown>;
+  if (sticky !== undefined && typeof sticky !== 'boolean')
+    throw new TypeError(`${fn}: fault.sticky must be true, false or left out, as ${fn.replace('Problem', 'Part')} gives it, not ${describeArgument(sticky)}`);
 }
 
 /** Whether `path` (inside `root`, links followed there) is there and not a regular file. */

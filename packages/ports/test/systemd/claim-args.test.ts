@@ -120,6 +120,12 @@ describe('parseArgs', () => {
     // Two transports: said as such (it was "port "8000/udp" is not valid: it is not a plain decimal integer"); -0 has a sign, not a negative value.
     [['8000/udp/tcp'], /^"8000\/udp\/tcp" is not a port: give PORT, PORT\/tcp or PORT\/udp \(one transport\), or a service id$/],
     [['--', '-0'], /^port "-0" is not valid: it has a sign;/],
+    // Digits of another script (Arabic-Indic, fullwidth): a port written wrong, named by code point and in ASCII (it was `unknown service "٨٠"`).
+    [
+      ['٨٠'],
+      /^port "٨٠" is not valid: it is written with digits other than ASCII 0-9 \(U\+0668, U\+0660: 80 in ASCII digits\); give a decimal port 1-65535 or a service id$/,
+    ],
+    [['１2/udp'], /^port "１2" is not valid: it is written with digits other than ASCII 0-9 \(U\+FF11: 12 in ASCII digits\); give e\.g\. 5353\/udp$/],
     // The transport in capitals, and a service id with white space around it: said as what they are (they were
     // "is not a port: give PORT, PORT/tcp or PORT/udp" and "port \"api \" is not valid: it has surrounding white space").
     [['20001/UDP'], /^"20001\/UDP": the transport is written in lower case; give "20001\/udp"$/],

@@ -5,7 +5,7 @@ import { chmodSync, chownSync, lchownSync, mkdirSync, rmSync, symlinkSync, write
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../../test-support/tree.js';
-import { registryWritablePart, registryWritableProblem, rootWritablePart } from '../../src/systemd/index.js';
+import { registryWritablePart, registryWritableProblem, rootWritablePart, rootWritableProblem } from '../../src/systemd/index.js';
 import { aclsWork, grantAcl, NO_ACLS } from '../files/special.js';
 
 const asRoot = process.geteuid?.() === 0;
@@ -44,12 +44,54 @@ describe.skipIf(!asRoot)('registryWritablePart', () => {
     chmodSync(file, 0o644);
     chmodSync(etc, 0o1777);
     // Sticky keeps others from replacing the file, not from putting one there while it is missing.
-    expect(registryWritablePart('/', file)).toEqual({ path: etc, why: 'is writable by every user (mode 1777)', kind: 'directory' });
+    expect(registryWritablePart('/', file)).toEqual({ path: etc, why: 'is writable by every user (mode 1777)', kind: 'directory', sticky: true });
     // Missing: its directory still counts (anyone may put it there); a directory at the path is no registry: nothing.
     rmSync(file);
-    expect(registryWritablePart('/', file)).toEqual({ path: etc, why: 'is writable by every user (mode 1777)', kind: 'directory' });
+    expect(registryWritablePart('/', file)).toEqual({ path: etc, why: 'is writable by every user (mode 1777)', kind: 'directory', sticky: true });
     mkdirSync(file);
     expect(registryWritablePart('/', file)).toBeUndefined();
+  });
+
+  it('a directory on the way: made root-only where it is no shared one; /tmp (/var/tmp, /dev/shm) is never told to chmod go-w, the registry moves', () => {
+    const { etc, file } = tree();
+    chmodSync(etc, 0o777);
+    const open = registryWritablePart('/', file)!;
+    expect(open).toEqual({ path: etc, why: 'is writable by every user (mode 0777)', kind: 'directory' });
+    expect(registryWritableProblem(file, open)).toMatch(
+      new RegExp(
+        `; keep the registry in a directory only root may change \\(/etc/dsa110/ports\\.yaml\\), or make this one so \\(chown root:root ${etc}; chmod go-w ${etc}\\)$`,
+      ),
+    );
+    // Sticky elsewhere: shared on purpose or by mistake, which the mode cannot tell; both ways out, the move first.
+    chmodSync(etc, 0o1777);
+    const sticky = registryWritablePart('/', file)!;
+    expect(registryWritableProblem(file, sticky)).toMatch(
+      new RegExp(
+        `; keep the registry in a directory only root may change \\(/etc/dsa110/ports\\.yaml\\), or, if ${etc} is not meant to be shared \\(it is sticky, as /tmp is\\), make it root's \\(chown root:root ${etc}; chmod go-w ${etc}\\)$`,
+      ),
+    );
+    // /tmp itself (a staged tree's): only the move.
+    const root = join(etc, '..');
+    for (const shared of ['tmp', 'var/tmp', 'dev/shm']) {
+      mkdirSync(join(root, shared), { recursive: true });
+      chmodSync(join(root, shared), 0o1777);
+      writeFileSync(join(root, shared, 'ports.yaml'), 'version: 1\n', { mode: 0o644 });
+      const fault = registryWritablePart(root, `/${shared}/ports.yaml`)!;
+      expect(fault).toEqual({ path: `/${shared}`, why: 'is writable by every user (mode 1777)', kind: 'directory', sticky: true });
+      expect(registryWritableProblem(`/${shared}/ports.yaml`, fault)).toBe(
+        `/${shared} (on the way to the registry /${shared}/ports.yaml) is writable by every user (mode 1777): root's claim-port reads it (ExecStartPre=+), so whoever may change it decides which processes root signals (claim.protect) and which port a service id frees; keep the registry in a directory only root may change (/etc/dsa110/ports.yaml), and leave /${shared} as it is (every user shares it, sticky, on purpose: chmod go-w would break their files)`,
+      );
+    }
+    // The same for a program root runs that /tmp holds: installed elsewhere.
+    writeFileSync(join(root, 'tmp/program'), '#!/bin/sh\n', { mode: 0o755 });
+    const part = rootWritablePart(root, '/tmp/program')!;
+    expect(part).toEqual({ path: '/tmp', why: 'is writable by every user (mode 1777)', file: '/tmp/program', sticky: true });
+    expect(rootWritableProblem(part)).toMatch(
+      /; install it in a directory only root may change \(\/usr\/local\), and leave \/tmp as it is \(every user shares it, sticky, on purpose: chmod go-w would break their files\)$/,
+    );
+    expect(() => registryWritableProblem(file, { ...sticky, sticky: 'yes' } as never)).toThrow(
+      'registryWritableProblem: fault.sticky must be true, false or left out, as registryWritablePart gives it, not the string "yes"',
+    );
   });
 
   it('a link another user owns comes before any other part, under a --root tree too', () => {

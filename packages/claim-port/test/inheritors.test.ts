@@ -1,0 +1,186 @@
+// README step 6: a process found holding a holder's socket once the holders
+// were signalled is followed (judged as a holder, and signalled) only when a
+// holder started it: at or after the holder's start, as its uid, tied to it by
+// lineage, process group, session or cgroup (Claim.heirOf). A process that
+// received the socket (any user can send a listening socket over a Unix socket
+// to a daemon that takes fds from anyone) is never signalled: the claim stops
+// and names it. Real processes on loopback, all spawned here (claimOurs checks
+// the guard, and that everything signalled was ours).
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isAlive, leasePort } from '../../../test-support/index.js';
+import { cleanupStarted, claimOurs, start } from './started.js';
+
+const root = process.getuid?.() === 0;
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const py = (code: string) => start([python, '-c', code]);
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await cleanupStarted();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * A daemon that takes fds from anyone over a datagram Unix socket at `path` and keeps them, ignoring SIGTERM (one that
+ * shuts down slowly). start() waits for a line with `port`: the victim's is its socket's path.
+ */
+function victim(path: string) {
+  return py(`import array, json, os, signal, socket
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); u.bind(${JSON.stringify(path)}); os.chmod(${JSON.stringify(path)}, 0o777)
+print(json.dumps({'pid': os.getpid(), 'port': ${JSON.stringify(path)}}), flush=True)
+keep = []
+while True:
+    m, anc, f, a = u.recvmsg(100, socket.CMSG_SPACE(64))
+    keep += [array.array('i', d[:len(d) // 4 * 4]).tolist() for l, t, d in anc]`);
+}
+
+/** A holder of a leased port that, on SIGTERM, sends its listening socket to the Unix socket at `path` and exits. */
+function passer(path: string) {
+  return py(`import array, json, os, signal, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+def give(*_):
+    socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM).sendmsg([b'x'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, bytes(array.array('i', [s.fileno()])))], 0, ${JSON.stringify(path)})
+    os._exit(0)
+signal.signal(signal.SIGTERM, give)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(1)`);
+}
+
+describe("a holder's socket in a process no holder started", () => {
+  it.each([
+    ['before the holder', 'it was running before PID'],
+    ['after the holder, in a session of its own', 'nor in the process group, session or cgroup'],
+  ])('a daemon started %s, which receives the socket on SIGTERM, is never signalled: the claim stops and names it (exit 1)', async (order, why) => {
+    const dir = mkdtempSync(join(tmpdir(), 'claim-port-inheritors-'));
+    dirs.push(dir);
+    const path = join(dir, 'v.sock');
+    const first = order === 'before the holder' ? await victim(path) : undefined;
+    // Start times count in clock ticks (10 ms): the holder starts a tick or more after the victim, or the other way.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const holder = await passer(path);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const daemon = first ?? (await victim(path));
+    const { pid, port } = holder.first;
+    const keeper = daemon.first.pid;
+    const lines: string[] = [];
+    const result = await claimOurs(port, { timeoutSeconds: 0.5, settleMs: 0, log: (line) => lines.push(line) });
+    const log = lines.join('\n');
+    expect(result.action, log).toBe('failed');
+    expect(isAlive(keeper)).toBe(true);
+    expect(log).not.toMatch(new RegExp(`sent SIG[A-Z]+ to PID ${keeper}\\b`));
+    expect(result.holders[0]).toMatchObject({ pid, signals: ['SIGTERM'], outcome: 'exited' });
+    expect(result.holders[1]).toMatchObject({ pid: keeper, inheritedFrom: [pid], signals: [], outcome: 'refused' });
+    expect(result.holders[1]!.reason).toContain(`it holds the socket of PID ${pid}, a holder of port ${port}, but was not started by it (`);
+    expect(result.holders[1]!.reason).toContain(why);
+    expect(result.holders[1]!.reason).toContain(`if PID ${keeper} may go, stop it by hand (kill ${keeper})`);
+    expect(lines).toContainEqual(
+      expect.stringMatching(new RegExp(`^not signalling PID ${keeper} \\(python3, user [^,]+, uid ${process.getuid?.()}\\): it holds the socket`)),
+    );
+    expect(result.message).toMatch(
+      new RegExp(`^port ${port} is still in use by PID ${keeper} \\(python3, .*\\(not signalled: it holds the socket of PID ${pid}`),
+    );
+    // It stops there: no SIGKILL wait, no settle window.
+    expect(log).not.toMatch(/still in use after|watching port/);
+  });
+
+  it.skipIf(!root)(
+    "a child the holder forked that runs as another uid, given the socket on SIGTERM, is not signalled: it does not run as the holder's uid",
+    async () => {
+      // Tied to the holder in every other way (its child, in its process group and session, started after it): only its uid differs.
+      const holder = await py(`import array, json, os, signal, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+child = os.fork()
+if child == 0:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    s.close()
+    os.setgid(65534); os.setuid(65534)
+    msg, anc, flags, addr = b.recvmsg(1, socket.CMSG_LEN(4))
+    kept = array.array('i', anc[0][2])[0]
+    while True: time.sleep(3600)
+def give(*_):
+    a.sendmsg([b'x'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [s.fileno()]))])
+    os._exit(0)
+signal.signal(signal.SIGTERM, give)
+time.sleep(0.2)
+print(json.dumps({'pid': os.getpid(), 'pids': [child], 'port': s.getsockname()[1], 'child': child}), flush=True)
+while True: time.sleep(1)`);
+      const { pid, port } = holder.first;
+      const child = holder.first.child as number;
+      const lines: string[] = [];
+      const result = await claimOurs(port, { timeoutSeconds: 0.5, settleMs: 0, log: (line) => lines.push(line) });
+      expect(result.action, lines.join('\n')).toBe('failed');
+      expect(isAlive(child)).toBe(true);
+      expect(result.holders[1]).toMatchObject({ pid: child, uid: 65534, inheritedFrom: [pid], signals: [], outcome: 'refused' });
+      expect(result.holders[1]!.reason).toContain(`(it runs as uid 65534, PID ${pid} ran as uid 0)`);
+    },
+  );
+});
+
+describe('a process a holder started is followed', () => {
+  it('a child forked on SIGTERM that keeps the socket is signalled and the port freed; its line says how it is tied to the holder', async () => {
+    const holder = await py(`import json, os, signal, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+def handover(*_):
+    if os.fork() == 0:
+        os.write(1, (json.dumps({'pid': os.getpid()}) + '\\n').encode())
+        while True: time.sleep(3600)
+    time.sleep(0.1)
+    os._exit(0)
+signal.signal(signal.SIGTERM, handover)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(1)`);
+    const { pid, port } = holder.first;
+    const lines: string[] = [];
+    const result = await claimOurs(port, { timeoutSeconds: 0.5, settleMs: 0, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('freed');
+    const child = result.holders[1]!;
+    expect(holder.pids).toContain(child.pid);
+    expect(child).toMatchObject({ inheritedFrom: [pid], signals: ['SIGTERM'], outcome: 'exited' });
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^PID ${child.pid} \\(python3\\) holds the socket of PID ${pid}, which is gone; .*PID ${pid} started it \\(in the process group it was in\\)`,
+        ),
+      ),
+    );
+  });
+
+  it.skipIf(!root)(
+    'one that renamed itself sshd, run by another user from a program that bears no such name, is signalled as a disguised holder is: warned of, with its disguise in the JSON',
+    async () => {
+      const holder = await start([
+        'setpriv',
+        '--reuid=65534',
+        '--regid=65534',
+        '--clear-groups',
+        python,
+        '-c',
+        `import ctypes, json, os, signal, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+def handover(*_):
+    if os.fork() == 0:
+        ctypes.CDLL(None).prctl(15, b'sshd', 0, 0, 0)
+        os.write(1, (json.dumps({'pid': os.getpid()}) + '\\n').encode())
+        while True: time.sleep(3600)
+    time.sleep(0.1)
+    os._exit(0)
+signal.signal(signal.SIGTERM, handover)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(1)`,
+      ]);
+      const { pid, port } = holder.first;
+      const lines: string[] = [];
+      const result = await claimOurs(port, { timeoutSeconds: 0.5, settleMs: 0, log: (line) => lines.push(line) });
+      expect(result.action, lines.join('\n')).toBe('freed');
+      const child = result.holders[1]!;
+      expect(child).toMatchObject({ comm: 'sshd', inheritedFrom: [pid], signals: ['SIGTERM'], outcome: 'exited' });
+      expect(child.disguise).toMatch(/^named "sshd" \(protected pattern "sshd"\) but runs /);
+      expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^PID ${child.pid} \\(sshd\\) is not protected: named "sshd"`)));
+    },
+  );
+});
