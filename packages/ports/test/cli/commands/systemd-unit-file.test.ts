@@ -86,4 +86,22 @@ describe('ports systemd --check: the unit file systemd takes', () => {
     rmSync(join(root, 'usr/lib/systemd/system/svc.service'));
     expect(await ports(['systemd', '--check', '--registry', registry, '--root', root])).toMatchObject({ code: 0, stderr: '' });
   });
+
+  it('fails a unit with no unit file before the write: names no drop-in as there, only that the missing claim drop-in would not make systemd load one', async () => {
+    const root = writeTree(tempDir(), { 'ports.yaml': REGISTRY.replace('claim: unit', 'claim: drop-in') });
+    const registry = join(root, 'ports.yaml');
+    const run = await ports(['systemd', '--check', '--registry', registry, '--root', root]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('etc/systemd/system/svc.service.d/claim-port.conf: missing: the registry wants');
+    expect(run.stdout).toContain(
+      "svc.service: not found: no unit file in any of systemd's 13 unit directories, and systemd loads no unit from drop-ins alone, " +
+        'nor would its claim drop-in /etc/systemd/system/svc.service.d/claim-port.conf (missing, above) make it load one, so nothing claims port 8000; install the service (its package), or remove it from the registry\n',
+    );
+    // A drop-in of the operator's that is there is named as there, beside the missing one.
+    writeTree(root, { 'etc/systemd/system/svc.service.d/env.conf': '[Service]\nEnvironment=A=1\n' });
+    expect((await ports(['systemd', '--check', '--registry', registry, '--root', root])).stdout).toContain(
+      "svc.service: not found: no unit file in any of systemd's 13 unit directories, only its drop-in /etc/systemd/system/svc.service.d/env.conf, and systemd loads no unit from drop-ins alone, " +
+        'nor would its claim drop-in /etc/systemd/system/svc.service.d/claim-port.conf (missing, above) make it load one,',
+    );
+  });
 });
