@@ -1,7 +1,7 @@
 // `ports systemd --check --root` on the unit file systemd takes, in-process on
 // real trees: when it cannot be read, whether the unit claims its port cannot
 // be told, never judged from a copy further down the search path.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type TreeEntry, writeTree } from '../../../../../test-support/tree.js';
@@ -103,5 +103,18 @@ describe('ports systemd --check: the unit file systemd takes', () => {
       "svc.service: not found: no unit file in any of systemd's 13 unit directories, only its drop-in /etc/systemd/system/svc.service.d/env.conf, and systemd loads no unit from drop-ins alone, " +
         'nor would its claim drop-in /etc/systemd/system/svc.service.d/claim-port.conf (missing, above) make it load one,',
     );
+  });
+
+  it('shows a byte of a drop-in that is not UTF-8 in the --check diff as \\xff, as the README promises, never U+FFFD', async () => {
+    const root = writeTree(tempDir(), { 'ports.yaml': REGISTRY.replace('claim: unit', 'claim: drop-in') });
+    const registry = join(root, 'ports.yaml');
+    expect((await ports(['systemd', '--registry', registry, '--root', root])).code).toBe(0);
+    const dropIn = join(root, 'etc/systemd/system/svc.service.d/claim-port.conf');
+    const written = readFileSync(dropIn);
+    writeFileSync(dropIn, Buffer.concat([written.subarray(0, -1), Buffer.from([0xff, 0x0a])]));
+    const run = await ports(['systemd', '--check', '--registry', registry, '--root', root]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`\n-${written.toString('utf8').trimEnd().split('\n').at(-1)}\\xff\n`);
+    expect(run.stdout).not.toContain('\ufffd');
   });
 });
