@@ -19,7 +19,8 @@ export const MAX_PROTECTION_SCAN_BYTES = 16 * 1024 * 1024;
 /**
  * The largest unit file or drop-in read. systemd reads one of any size (systemd 252 loads an 80 MiB drop-in), but a
  * unit these tools must judge is a few kB, and merging costs about 0.4 s a MiB of settings (ExecStartPre= lines), so a
- * larger one is said to be unread, never judged as if empty.
+ * larger one is said to be unread, never judged as if empty. Every reader of unit files and drop-ins as systemd reads
+ * them (loadUnit, findClaims' stray claim lines, --out's drop-ins) stops here, so that none sees a line another misses.
  */
 export const MAX_UNIT_BYTES = 1024 * 1024;
 

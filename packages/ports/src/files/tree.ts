@@ -10,7 +10,8 @@
 import { accessSync, chmodSync, constants, fchmodSync, fstatSync, lstatSync, mkdirSync, readlinkSync, rmdirSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { entryPath, type HeldDirectory, enter, holdAgain, holdDirectory, moveInto, releaseDirectory, WalkError } from './held-directory.js';
-import { FileReadError, fileKind, formatBytes, lstatOrUndefined, readTextFile, statOrUndefined } from './read.js';
+import { FileReadError, fileKind, formatBytes, lstatOrUndefined, readFileBytes, readTextFile, statOrUndefined } from './read.js';
+import { decodeKeepingBadBytes } from '../utf8.js';
 import { escapeText, quoteValue } from '../escape.js';
 import {
   describe,
@@ -643,7 +644,9 @@ function inspect(
   // Said from its size alone, also when this user may not read it (mode 0000): reading it would change nothing.
   if (info.size > options.maxBytes) return { current: undefined, problem: tooLargeProblem(`it is larger than ${formatBytes(options.maxBytes)}`) };
   try {
-    const current = readTextFile(at, { maxBytes: options.maxBytes });
+    // A byte that is not UTF-8 kept (U+DC80+byte), not U+FFFD: a diff shows it as `\xff`, and a file holding one is
+    // never taken for generated text that holds U+FFFD itself.
+    const current = decodeKeepingBadBytes(readFileBytes(at, { maxBytes: options.maxBytes }));
     if (!options.readByOthers) {
       const { exposure, groupWrite } = exposureOf(info);
       return { current, problem: undefined, exposure, ...(groupWrite && { groupWrite, info }) };

@@ -389,22 +389,30 @@ export function systemdDrift(
             ? `missing: the registry says ${entry.unit} claims its port in the unit file with ${entry.line}; install the unit with that line in its [Service] section`
             : `missing: the registry says ${entry.unit} claims its port with ${entry.line}, which no unit file or drop-in of its own here holds; put the line under a [Service] line in the drop-in ${place.dropIn}`,
       });
-    } else if (!hasExecStartPre(actual, entry.line) && !lineInOwnDropIn(entry.line, tree.places?.get(entry.path))) {
+    } else {
       const place = tree.places?.get(entry.path);
-      const packaged = !place?.packaged
-        ? ''
-        : place.madeAtRunTime
-          ? ', and it is made at run time (under /run), which a reboot replaces'
-          : ", and it is a package's file, which an upgrade of the package overwrites";
-      // A file systemd refuses (a broken section header) may hold the line below the break: "add it there" would never pass.
+      const inFile = hasExecStartPre(actual, entry.line);
+      const inDropIn = !inFile && lineInOwnDropIn(entry.line, place);
+      // A file systemd refuses (a broken section header, above or below the line) loads no unit: the line, wherever it
+      // is, never runs, and "add it there" would never pass.
       const refused = unitFileRefusal(actual);
-      drift.push({
-        path: entry.path,
-        message:
-          refused !== undefined
-            ? `systemd would refuse to load it: line ${refused.line}: ${refused.message}; fix that line, then make sure its [Service] section holds ${entry.line}`
-            : `does not contain ${entry.line} in its [Service] section${packaged}; ${unitLineFix(actual, place)}`,
-      });
+      if (refused !== undefined) {
+        const where = inFile ? ' in its [Service] section' : inDropIn ? ' in a drop-in of its own' : '';
+        drift.push({
+          path: entry.path,
+          message:
+            inFile || inDropIn
+              ? `systemd would refuse to load it: line ${refused.line}: ${refused.message}, so ${escapeText(entry.unit)} never starts and its ${entry.line}${where} never runs; fix that line, keeping the claim line where it is`
+              : `systemd would refuse to load it: line ${refused.line}: ${refused.message}; fix that line, then make sure its [Service] section holds ${entry.line}`,
+        });
+      } else if (!inFile && !inDropIn) {
+        const packaged = !place?.packaged
+          ? ''
+          : place.madeAtRunTime
+            ? ', and it is made at run time (under /run), which a reboot replaces'
+            : ", and it is a package's file, which an upgrade of the package overwrites";
+        drift.push({ path: entry.path, message: `does not contain ${entry.line} in its [Service] section${packaged}; ${unitLineFix(actual, place)}` });
+      }
     }
   }
   const expected = new Set(wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => entry.path));

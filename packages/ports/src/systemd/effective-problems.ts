@@ -112,10 +112,14 @@ export function effectiveProblems(
     }
     // Drop-ins (the claim drop-in this command writes, say) but no unit file: systemd loads no unit from drop-ins alone.
     if (unitFileMissing(unit)) {
-      const [first, ...more] = unit.dropIns;
+      // The claim drop-in judged as the write would leave it is not on disk when its drift says "missing": never named as there.
+      const onDiskPaths = new Set(onDisk.dropIns.map((dropIn) => dropIn.path));
+      const [first, ...more] = unit.dropIns.filter((path) => onDiskPaths.has(path));
+      const toWrite = unit.dropIns.find((path) => !onDiskPaths.has(path));
       const dropIns = first === undefined ? '' : `, only its drop-in ${pathText(first)}${more.length > 0 ? ` (and ${more.length} more)` : ''}`;
+      const nor = toWrite === undefined ? '' : `, nor would its claim drop-in ${pathText(toWrite)} (missing, above) make it load one`;
       say(
-        `not found: no unit file in any of systemd's ${UNIT_DIRS.length} unit directories${dropIns}, and systemd loads no unit from drop-ins alone, so nothing claims port ${effectivePort(registry, entry.service, unit)}; install the service (its package), or remove it from the registry`,
+        `not found: no unit file in any of systemd's ${UNIT_DIRS.length} unit directories${dropIns}, and systemd loads no unit from drop-ins alone${nor}, so nothing claims port ${effectivePort(registry, entry.service, unit)}; install the service (its package), or remove it from the registry`,
       );
       continue;
     }

@@ -6,7 +6,7 @@ import { lstat, readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
 import { hostPath, readFileBytes, resolveInRoot } from '../files/index.js';
-import { MAX_GENERATED_FILE_BYTES, UNIT_NAME_CHARACTERS } from '../limits.js';
+import { MAX_UNIT_BYTES, UNIT_NAME_CHARACTERS } from '../limits.js';
 import { claimLinesIn, DEFAULT_UNIT_DIR, DROP_IN_NAME, type FoundClaim } from '../render/systemd.js';
 import { decodeKeepingBadBytes } from '../utf8.js';
 import { driftPath } from './drift-path.js';
@@ -159,7 +159,10 @@ interface ClaimDir {
  * one that leads into them is an alias (the file it names is its unit's); a
  * mask (/dev/null) never. Bytes that are not UTF-8 are kept
  * (decodeKeepingBadBytes), so a line is shown with `\xff`. A file that cannot
- * be read is passed over: it is no unit the registry wires.
+ * be read is passed over: it is no unit the registry wires. One over
+ * MAX_UNIT_BYTES too, the bound loadUnit reads a unit's files to: a claim line
+ * there is never seen by one reader and not the other (loadUnit says the file
+ * of a wired unit unread, and its verdict cannot be told).
  */
 export async function findClaims(
   unitDir: string,
@@ -240,7 +243,7 @@ export async function findClaims(
         if (target !== undefined && (target.inside === '/dev/null' || alias !== undefined)) continue;
         const read = target?.host ?? file;
         if (!statSync(read).isFile()) continue;
-        const text = decodeKeepingBadBytes(readFileBytes(read, { maxBytes: MAX_GENERATED_FILE_BYTES }));
+        const text = decodeKeepingBadBytes(readFileBytes(read, { maxBytes: MAX_UNIT_BYTES }));
         const claims = claimLinesIn(path, text, [claimPort]);
         // A drop-in directory of a unit with several names (aliases): systemd reads each name's in turn, its own name's
         // first, so the drop-ins it applies are the unit's, as loadUnit reads them (a claim of the same file name in

@@ -29,17 +29,62 @@ export function alikeAdvice(entry: ClaimWiring, claim: ExecLine, root: string | 
   return { text: `${said}, nothing to do`, place: 'either' };
 }
 
+/** What --out's bare directory holds for a unit-file claim's unit (read by the write, as --check reads it). */
+export interface OutUnit {
+  /** The unit file systemd would load from DIR (the unit's own, else its template's), as printed, with its text. */
+  readonly file?: { readonly path: string; readonly text: string };
+  /** The unit's own drop-ins in DIR (outOwnDropIns), as printed, with their text. */
+  readonly dropIns: readonly { readonly path: string; readonly text: string }[];
+  /** An empty ExecStartPre= in a drop-in in DIR that clears the claim line (outClearings), as `PATH:LINE` printed. */
+  readonly cleared?: string;
+}
+
 /**
  * With --out DIR, a bare directory (no root, no search path): the line goes in the unit file there; for a template's
  * instance, in its own drop-in there (unitOverrideDropIn, as unitLineAdvice, `ports docs` and claimLocation say): its
  * unit file is usually its template's, which every instance reads, and a file of the instance's name would replace the
- * template for it.
+ * template for it. What DIR already holds (`found`) is said as --check judges it (systemdDrift, outClearings), as
+ * unitLineAdvice says it under --root: the line already there (nothing to do), cleared by a later empty
+ * ExecStartPre=, or in a unit file systemd refuses to load (the line never runs: the file is to mend).
  */
-export function outAdvice(unit: string, unitDir: string): LineAdvice {
+export function outAdvice(unit: string, line: string, unitDir: string, found: OutUnit = { dropIns: [] }): LineAdvice {
   const template = templateOf(unit);
-  if (template === undefined)
-    return { text: `its unit file claims the port; put this line in the [Service] section of ${escapeText(join(unitDir, unit))}`, place: 'file' };
-  return { text: `its unit file claims the port; ${outInstanceAdvice(unit, template, unitDir)}`, place: 'drop-in' };
+  const file = found.file;
+  const inPlace =
+    template === undefined
+      ? file !== undefined && hasExecStartPre(file.text, line)
+        ? file.path
+        : undefined
+      : found.dropIns.find((dropIn) => hasExecStartPre(dropIn.text, line))?.path;
+  const place = template === undefined ? 'file' : 'drop-in';
+  const refused = file === undefined ? undefined : unitFileRefusal(file.text);
+  const refusal = refused === undefined ? undefined : `systemd would refuse to load ${escapeText(file!.path)}:${refused.line}: ${refused.message}`;
+  if (inPlace !== undefined && refusal !== undefined)
+    return {
+      text: `its unit file claims the port, but ${refusal}, so the unit never starts and this line${inPlace === file!.path ? '' : `, in its drop-in ${escapeText(inPlace)},`} never runs; fix that line, keeping this line ${inPlace === file!.path ? 'in its [Service] section' : 'there'}`,
+      place,
+      refused: true,
+      inPlace: true,
+    };
+  if (inPlace !== undefined && found.cleared !== undefined)
+    return {
+      text: `its unit file claims the port; this line is in ${escapeText(inPlace)}, but the empty ExecStartPre= in ${escapeText(found.cleared)} clears every earlier ExecStartPre=, this line included, so once ${escapeText(unitDir)} is copied into ${DEFAULT_UNIT_DIR} nothing frees the port before the unit starts; remove that empty ExecStartPre= or put this line after it`,
+      place,
+      inPlace: true,
+    };
+  if (inPlace !== undefined)
+    return template === undefined
+      ? { text: `its unit file claims the port; this line is already in the [Service] section of ${escapeText(inPlace)}, nothing to do`, place, inPlace: true }
+      : { text: `its unit file claims the port; this line is already in ${escapeText(inPlace)}, a drop-in of its own, nothing to do`, place, inPlace: true };
+  const mendToo = refusal === undefined ? '' : `; ${refusal.replace('systemd would', 'systemd would also')}, so fix that line`;
+  if (template !== undefined) return { text: `its unit file claims the port; ${outInstanceAdvice(unit, template, unitDir)}${mendToo}`, place };
+  if (refusal !== undefined)
+    return { text: `its unit file claims the port, but ${refusal}; fix that line, then make sure its [Service] section holds this line`, place };
+  const replaced = file === undefined ? [] : claimPortLines(file.text).map((other) => escapeText(other));
+  return {
+    text: `its unit file claims the port; put this line in the [Service] section of ${escapeText(join(unitDir, unit))}${replaced.length > 0 ? `, in place of its ${replaced.join(' and ')}` : ''}`,
+    place,
+  };
 }
 
 /**
@@ -55,6 +100,8 @@ interface LineAdvice {
   readonly place: LinePlace;
   /** The line is where it goes, but systemd refuses the unit file: the advice says what to fix, and the unit is left to it. */
   readonly refused?: true;
+  /** (--out) The line is already where it goes: not one to add by hand (under --root, lineInPlace says so). */
+  readonly inPlace?: true;
 }
 
 /**

@@ -4,7 +4,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { escapeText } from '../escape.js';
 import { readFileBytes } from '../files/index.js';
-import { MAX_GENERATED_FILE_BYTES } from '../limits.js';
+import { MAX_UNIT_BYTES } from '../limits.js';
 import { DEFAULT_UNIT_DIR, DROP_IN_NAME, type ClaimWiring, type SystemdDrift } from '../render/systemd.js';
 import { decodeKeepingBadBytes } from '../utf8.js';
 import { claimPortArgument } from './claim-args.js';
@@ -31,7 +31,7 @@ export function outOwnDropIns(unit: string, unitDir: string): { readonly path: s
     .flatMap((name) => {
       const path = join(dir, name);
       try {
-        return statSync(path).isFile() ? [{ path, text: decodeKeepingBadBytes(readFileBytes(path, { maxBytes: MAX_GENERATED_FILE_BYTES })) }] : [];
+        return statSync(path).isFile() ? [{ path, text: decodeKeepingBadBytes(readFileBytes(path, { maxBytes: MAX_UNIT_BYTES })) }] : [];
       } catch {
         return [];
       }
@@ -56,7 +56,7 @@ export function outClearings(
   const text = (path: string): string | undefined => {
     try {
       const host = join(unitDir, path);
-      return statSync(host).isFile() ? decodeKeepingBadBytes(readFileBytes(host, { maxBytes: MAX_GENERATED_FILE_BYTES })) : undefined;
+      return statSync(host).isFile() ? decodeKeepingBadBytes(readFileBytes(host, { maxBytes: MAX_UNIT_BYTES })) : undefined;
     } catch {
       return undefined; // gone, unreadable or too big: said by the drift above, or nothing systemd reads either
     }

@@ -30,6 +30,15 @@ function refusal(dir: string): FileWriteError {
 }
 
 describe('writeGeneratedFiles', () => {
+  it('reads a byte that is not UTF-8 as itself (U+DC80+byte, shown \\xff), never as U+FFFD: such a file is no generated text holding U+FFFD', () => {
+    const dir = privateDir();
+    const files = [{ path: 'x.conf', contents: 'caf\ufffd\n' }];
+    writeFileSync(join(dir, 'x.conf'), Buffer.from([0x63, 0x61, 0x66, 0xff, 0x0a]));
+    expect(inspectGeneratedFiles(dir, files, LIMIT)[0]!.current).toBe('caf\udcff\n');
+    expect(writeGeneratedFiles(dir, files, LIMIT)).toEqual([{ path: join(dir, 'x.conf'), wrote: true }]);
+    expect(readFileSync(join(dir, 'x.conf'), 'utf8')).toBe('caf\ufffd\n');
+  });
+
   it('creates missing files and directories, rewrites only what differs, atomically, leaving no temp file', () => {
     const dir = privateDir();
     expect(writeGeneratedFiles(dir, FILES, LIMIT)).toEqual([

@@ -190,4 +190,16 @@ describe('ports systemd --root --check: every problem in one run, and a count of
       `warning: ${line}\n1 problem: the files are written as the registry asks, but the units systemd would load under ${dir} may not claim their ports: a file they load cannot be read, so it cannot be told (said above); \`${regenerate} --check\` fails until it is fixed\n`,
     );
   });
+
+  it('a claim line in a drop-in over 1 MiB is seen by no reader: the stray claims read no further than the unit reader, whose "cannot be told" stands alone', async () => {
+    const { dir, check } = await root();
+    // 2 MiB of comments, then beta's claim line in alpha's drop-in: a second claim, had it been read.
+    writeTree(dir, { [`${ETC}/alpha.service.d/big.conf`]: `[Service]\n${'# padding\n'.repeat(210_000)}${claimLine(20082)}\n` });
+    const run = await check();
+    expect([run.code, run.stdout]).toEqual([
+      1,
+      `alpha.service: cannot read part of the unit: /${ETC}/alpha.service.d/big.conf: cannot read: it is larger than 1 MiB, the most read here of a unit file or drop-in, ` +
+        'though systemd reads one of any size; make it smaller (what it sets is not known until then)\n',
+    ]);
+  });
 });

@@ -1,7 +1,7 @@
 // `ports systemd --check --root` on the unit file systemd takes, in-process on
 // real trees: when it cannot be read, whether the unit claims its port cannot
 // be told, never judged from a copy further down the search path.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type TreeEntry, writeTree } from '../../../../../test-support/tree.js';
@@ -85,5 +85,36 @@ describe('ports systemd --check: the unit file systemd takes', () => {
     writeTree(root, { 'lib/systemd/system/svc.service': '[Service]\nExecStart=/usr/bin/node svc.js\n' });
     rmSync(join(root, 'usr/lib/systemd/system/svc.service'));
     expect(await ports(['systemd', '--check', '--registry', registry, '--root', root])).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('fails a unit with no unit file before the write: names no drop-in as there, only that the missing claim drop-in would not make systemd load one', async () => {
+    const root = writeTree(tempDir(), { 'ports.yaml': REGISTRY.replace('claim: unit', 'claim: drop-in') });
+    const registry = join(root, 'ports.yaml');
+    const run = await ports(['systemd', '--check', '--registry', registry, '--root', root]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain('etc/systemd/system/svc.service.d/claim-port.conf: missing: the registry wants');
+    expect(run.stdout).toContain(
+      "svc.service: not found: no unit file in any of systemd's 13 unit directories, and systemd loads no unit from drop-ins alone, " +
+        'nor would its claim drop-in /etc/systemd/system/svc.service.d/claim-port.conf (missing, above) make it load one, so nothing claims port 8000; install the service (its package), or remove it from the registry\n',
+    );
+    // A drop-in of the operator's that is there is named as there, beside the missing one.
+    writeTree(root, { 'etc/systemd/system/svc.service.d/env.conf': '[Service]\nEnvironment=A=1\n' });
+    expect((await ports(['systemd', '--check', '--registry', registry, '--root', root])).stdout).toContain(
+      "svc.service: not found: no unit file in any of systemd's 13 unit directories, only its drop-in /etc/systemd/system/svc.service.d/env.conf, and systemd loads no unit from drop-ins alone, " +
+        'nor would its claim drop-in /etc/systemd/system/svc.service.d/claim-port.conf (missing, above) make it load one,',
+    );
+  });
+
+  it('shows a byte of a drop-in that is not UTF-8 in the --check diff as \\xff, as the README promises, never U+FFFD', async () => {
+    const root = writeTree(tempDir(), { 'ports.yaml': REGISTRY.replace('claim: unit', 'claim: drop-in') });
+    const registry = join(root, 'ports.yaml');
+    expect((await ports(['systemd', '--registry', registry, '--root', root])).code).toBe(0);
+    const dropIn = join(root, 'etc/systemd/system/svc.service.d/claim-port.conf');
+    const written = readFileSync(dropIn);
+    writeFileSync(dropIn, Buffer.concat([written.subarray(0, -1), Buffer.from([0xff, 0x0a])]));
+    const run = await ports(['systemd', '--check', '--registry', registry, '--root', root]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`\n-${written.toString('utf8').trimEnd().split('\n').at(-1)}\\xff\n`);
+    expect(run.stdout).not.toContain('\ufffd');
   });
 });

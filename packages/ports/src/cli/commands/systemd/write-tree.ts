@@ -7,7 +7,7 @@ import { CommandError, type Outcome } from '../../exit-code.js';
 import { concurrentWriteText } from '../../regenerate.js';
 import { escapeText, oneLine } from '../../../escape.js';
 import { exposedDirectories, guardedDirectories, writeThroughDirectories } from '../../../files/directories.js';
-import { ConcurrentWriteError, FileWriteError, writeGeneratedFiles, type WrittenFile } from '../../../files/index.js';
+import { ConcurrentWriteError, FileWriteError, readFileIfPresent, writeGeneratedFiles, type WrittenFile } from '../../../files/index.js';
 import { MAX_GENERATED_FILE_BYTES } from '../../../limits.js';
 import type { Registry } from '../../../registry.js';
 import { HEALTH_SERVICE, HEALTH_TIMER, type HealthUnit } from '../../../render/health-timer.js';
@@ -18,7 +18,9 @@ import type { LoadedUnit } from '../../../systemd/effective.js';
 import { claimsRead, findClaims, findDropIns } from '../../../systemd/find-claims.js';
 import { foreignFileText, foreignSettings, localDropIn, regularFileText, settingsText } from '../../../systemd/foreign-settings.js';
 import { healthOwnerText, healthUnitOwner } from '../../../systemd/health-unit-owner.js';
-import { alikeAdvice, byHandText, lineInPlace, outAdvice, unitLineAdvice, type LinePlace } from '../../../systemd/line-advice.js';
+import { alikeAdvice, byHandText, lineInPlace, outAdvice, unitLineAdvice, type LinePlace, type OutUnit } from '../../../systemd/line-advice.js';
+import { outClearings, outOwnDropIns } from '../../../systemd/out-drop-ins.js';
+import { templateOf } from '../../../systemd/search-path.js';
 import type { ExecLine } from '../../../systemd/types.js';
 import { exposedDropIns, stake, unitDirectories } from '../../../systemd/unit-dir-exposure.js';
 import { generatedFiles, sharedOutputs, sharedText } from '../../../systemd/unit-outputs.js';
@@ -130,12 +132,12 @@ export async function writeTree(
     const alike = loaded !== undefined && !inPlace ? located!.claimsAlike(entry) : undefined;
     const advice =
       loaded === undefined
-        ? outAdvice(entry.unit, unitDir)
+        ? outAdvice(entry.unit, entry.line, unitDir, outUnit(entry, unitDir, claimPort))
         : alike !== undefined
           ? alikeAdvice(entry, alike.claim, located!.root)
           : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort);
     // A line in place that a later empty ExecStartPre= clears is not one to add: the advice says what to remove instead.
-    if (!advice.text.endsWith('nothing to do') && alike === undefined && !inPlace) byHand.push({ unit: entry.unit, place: advice.place });
+    if (!advice.text.endsWith('nothing to do') && alike === undefined && !inPlace && !advice.inPlace) byHand.push({ unit: entry.unit, place: advice.place });
     // Its line in place in a unit file systemd refuses: the advice says the refusal, which the verdicts after the write would repeat.
     if (advice.refused) refused.push(entry.unit);
     // Switched from `claim: drop-in`: the old drop-in goes once the line is in (systemdDrift says the same of the drop-in).
@@ -249,4 +251,28 @@ export interface UnitLocator {
   load(unit: string): LoadedUnit;
   /** Whether the unit, as --check judges it, already claims `entry`'s port as its line would (claimsAlike). */
   claimsAlike(entry: ClaimWiring): { readonly claim: ExecLine } | undefined;
+}
+
+/**
+ * What --out's bare directory holds for a unit-file claim's unit, read as --check reads it: the unit's own file there,
+ * else its template's; its own drop-ins; the empty ExecStartPre= there that clears its line. A file that cannot be
+ * read is left out: --check says why.
+ */
+function outUnit(entry: ClaimWiring, unitDir: string, claimPort: string): OutUnit {
+  const template = templateOf(entry.unit);
+  let file: OutUnit['file'];
+  for (const name of template === undefined ? [entry.path] : [entry.path, template]) {
+    const path = join(unitDir, name);
+    let text: string | undefined;
+    try {
+      text = readFileIfPresent(path, { maxBytes: MAX_GENERATED_FILE_BYTES });
+    } catch {
+      break; // unreadable, too large, not a file: --check says which, and what to do
+    }
+    if (text === undefined) continue;
+    file = { path, text };
+    break;
+  }
+  const cleared = file === undefined ? undefined : outClearings([entry], new Map([[entry.path, file.text]]), unitDir, claimPort)[0]?.path;
+  return { ...(file && { file }), dropIns: outOwnDropIns(entry.unit, unitDir), ...(cleared !== undefined && { cleared: join(unitDir, cleared) }) };
 }
