@@ -11,7 +11,18 @@ import { earlyLook, type SeenListening } from './early.js';
 import { classifyPorts, describeOtherPorts, listeningElsewhere, othersPorts, type OtherPort } from './elsewhere.js';
 import { readExecutable, readUserExecutable } from './executable.js';
 import { checkClaimArguments, type ClaimOptions, type LogLevel } from './options.js';
-import { describeHolder, describeListener, describeListeners, describeUnit, distinctHolders, planClaim, shownCommand, shownName, type Plan } from './plan.js';
+import {
+  describeHolder,
+  describeListener,
+  describeListeners,
+  describeUnit,
+  distinctHolders,
+  handedOverSocket,
+  planClaim,
+  shownCommand,
+  shownName,
+  type Plan,
+} from './plan.js';
 import { readUserNamespace } from './namespace.js';
 import { isServiceManager, protectionReason, sandboxReason, type Self } from './policy.js';
 import { procControl, type FamilyReader, type ProcessControl } from './processes.js';
@@ -182,6 +193,11 @@ class Claim {
    * again), and why one that no holder started is not signalled (`stranger`, see strangerReason).
    */
   refusedInheritors = new Map<number, { from: number[]; stranger?: string }>();
+  /**
+   * Holders that hold a socket another user made (handedOverSocket): none of them started what later holds that socket
+   * for this claim's purposes (heirOf), since whoever made it could have handed it to them and then to anyone.
+   */
+  handedOverPids = new Set<number>();
   /** claim-port and its ancestors, as the plan saw them: a holder is judged again against the same (judgeAgain). */
   self: Self = { pid: process.pid, ancestors: new Set() };
   /** claim-port's own unit, from the plan's context. */
@@ -445,6 +461,7 @@ class Claim {
   noteHandedOver(handedOver: ReadonlyMap<number, string>, holders: readonly Tracked[] = this.tracked): void {
     for (const t of holders) {
       const note = handedOver.get(t.info.pid);
+      if (note !== undefined) this.handedOverPids.add(t.info.pid);
       if (note !== undefined) this.log(`${describeHolder(t.info, t.context, true)}: ${note}`, 'warn');
     }
   }
@@ -616,7 +633,12 @@ class Claim {
     };
     // Interrupted while it looked: nothing more is sent.
     if (this.interrupted) return 'none';
-    const heirs = inheritors.map((info) => ({ info, from: from(info), heir: this.heirOf(info, from(info)) }));
+    const heirs = inheritors.map((info) => {
+      // A socket another user made, held by this process (handed to it): whoever made it chose where it went.
+      const handed = handedOverSocket(info, listeners);
+      const heir = handed === undefined ? this.heirOf(info, from(info)) : { not: [handed] };
+      return { info, from: from(info), heir };
+    });
     if (heirs.some(({ heir }) => 'not' in heir) || plan.kind !== 'signal') {
       // Not one is signalled: the socket a refused one keeps holds the port whatever becomes of the others.
       if (plan.kind === 'refuse')
@@ -624,14 +646,15 @@ class Claim {
       const refusals = new Map(plan.kind === 'refuse' ? plan.refusals.flatMap((r) => (r.pid === undefined ? [] : [[r.pid, r.reason] as const])) : []);
       const protectedPids = plan.kind === 'refuse' ? plan.protectedPids : new Map<number, string>();
       for (const { info, from: parents, heir } of heirs) {
-        const stranger = 'not' in heir ? this.strangerReason(info.pid, parents, heir.not) : undefined;
+        // A protected process is named as such (its refusal was logged above), never with "kill it" advice.
+        const stranger = 'not' in heir && !protectedPids.has(info.pid) ? this.strangerReason(info.pid, parents, heir.not) : undefined;
         if (stranger !== undefined) this.log(`not signalling ${withUid(info, context.holders.get(info.pid))}: ${stranger}`, 'error');
-        const reason = stranger ?? protectedPids.get(info.pid) ?? refusals.get(info.pid);
+        const reason = protectedPids.get(info.pid) ?? stranger ?? refusals.get(info.pid);
         this.tracked.push({
           info,
           context: context.holders.get(info.pid) ?? {},
           signals: [],
-          outcome: stranger === undefined && protectedPids.has(info.pid) ? 'protected' : reason !== undefined ? 'refused' : 'spared',
+          outcome: protectedPids.has(info.pid) ? 'protected' : reason !== undefined ? 'refused' : 'spared',
           reason: reason ?? 'the claim was refused',
           inheritedFrom: parents,
           ...(otherPorts.has(info.pid) && { otherPorts: otherPorts.get(info.pid)! }),
@@ -662,7 +685,7 @@ class Claim {
       const gone = parents.every((pid) => !this.tracked.some((o) => o.info.pid === pid && this.processes.isRunning(o.info)));
       const tie = 'tie' in heir ? heir : undefined;
       this.log(
-        `${describeHolder(info, t.context, true)} holds the socket of ${parents.map((pid) => `PID ${pid}`).join(', ')}, which ${gone ? 'is gone' : `no longer ${parents.length > 1 ? 'hold' : 'holds'} it (passed on, or left to a child)`}${this.forkedFrom(t, gone, tie)}: ${shownCommand(info)}`,
+        `${describeHolder(info, t.context, true)} holds the socket of ${parents.map((pid) => `PID ${pid}`).join(', ')}, which ${gone ? (parents.length > 1 ? 'are gone' : 'is gone') : `no longer ${parents.length > 1 ? 'hold' : 'holds'} it (passed on, or left to a child)`}${this.forkedFrom(t, gone, tie)}: ${shownCommand(info)}`,
       );
       this.send(t, sig);
     }
@@ -683,7 +706,10 @@ class Claim {
    */
   heirOf(info: ProcessInfo, parents: readonly number[]): { tie: string; by: number } | { not: string[] } {
     const sources = this.tracked.filter(
-      (t) => !this.refusedInheritors.has(t.info.pid) && (parents.includes(t.info.pid) || t.inheritedFrom?.some((pid) => parents.includes(pid)) === true),
+      (t) =>
+        !this.refusedInheritors.has(t.info.pid) &&
+        !this.handedOverPids.has(t.info.pid) &&
+        (parents.includes(t.info.pid) || t.inheritedFrom?.some((pid) => parents.includes(pid)) === true),
     );
     let first: string[] | undefined;
     for (const source of sources) {
@@ -696,7 +722,7 @@ class Claim {
       if (not.length === 0) return { tie: tie!, by: source.info.pid };
       first ??= not;
     }
-    return { not: first ?? ['no process of this claim held that socket'] };
+    return { not: first ?? ['no process of this claim held that socket but one that holds a socket another user made'] };
   }
 
   /**
@@ -715,8 +741,9 @@ class Claim {
     const sameCgroup = cgroup === undefined || source.context.cgroup === undefined || cgroup === source.context.cgroup;
     const ids = family.groupAndSession(info.pid);
     if (ids !== undefined && source.ids !== undefined) {
-      if (ids.pgrp === source.ids.pgrp) return 'in the process group it was in';
-      if (ids.session === source.ids.session) return 'in the session it was in';
+      // 0: a group or session whose leader is outside this PID namespace, which every process in it may share.
+      if (ids.pgrp !== 0 && ids.pgrp === source.ids.pgrp) return 'in the process group it was in';
+      if (ids.session !== 0 && ids.session === source.ids.session) return 'in the session it was in';
     }
     if (source.reaper !== undefined && info.ppid === source.reaper.pid && since !== undefined && info.startTime >= since && sameCgroup)
       return `born after it was signalled, now a child of PID ${info.ppid}`;
@@ -732,7 +759,7 @@ class Claim {
   strangerReason(pid: number, parents: readonly number[], not: readonly string[]): string {
     const many = parents.length > 1;
     const holders = parents.map((pid) => `PID ${pid}`).join(', ');
-    return `it holds the socket of ${holders}, ${many ? 'holders' : 'a holder'} of ${this.name}, but was not started by ${many ? 'them' : 'it'} (${not.join('; ')}): it received the socket (sent over a Unix socket, SCM_RIGHTS), and claim-port signals only what a holder started, so nothing more is signalled; if PID ${pid} may go, stop it by hand (kill ${pid}), else make it close the socket (restart it), and claim ${this.name} again`;
+    return `it holds the socket of ${holders}, ${many ? 'holders' : 'a holder'} of ${this.name}, but nothing ties it to ${many ? 'them' : 'it'} as a process ${many ? 'they' : 'it'} started (${not.join('; ')}): it may have received the socket (sent over a Unix socket, SCM_RIGHTS), and claim-port signals only what it can tell a holder started, so nothing more is signalled; if PID ${pid} may go, stop it by hand (kill ${pid}), else make it close the socket (restart it), and claim ${this.name} again`;
   }
 
   /**

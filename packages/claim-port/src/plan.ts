@@ -160,7 +160,7 @@ function containerAdvice(context: HolderContext | undefined): string {
  * container's processes hold sockets their user namespace's root made, a uid
  * of its own.
  */
-function handedOverSocket(holder: ProcessInfo, listeners: readonly Listener[]): string | undefined {
+export function handedOverSocket(holder: ProcessInfo, listeners: readonly Listener[]): string | undefined {
   const makers = new Set<number>();
   for (const listener of listeners)
     if (listener.uid > 0 && listener.uid !== holder.uid && listener.uid !== holder.realUid && listener.holders.some((h) => h.pid === holder.pid))
