@@ -61,6 +61,11 @@ const OPERATORS = [
 /** Names through which a file sets names it does not write: any of them, and no name is known. */
 const DYNAMIC = new Set(['globals', 'locals', 'vars', 'exec', 'eval', 'setattr', 'delattr', '__dict__', '__name__', '__builtins__', '__import__', 'modules']);
 
+/** The name Python reads `text` as: identifiers are NFKC-normalized (PEP 3131), so a fullwidth `ｂｉｎｄ` is `bind`. */
+function pythonName(text: string): string {
+  return text.normalize('NFKC');
+}
+
 /** Pure: the file's logical lines, as Python's tokenizer splits them; undefined for a text it would not take (an unclosed string or bracket). */
 function logicalLines(text: string): LogicalLine[] | undefined {
   const lines: LogicalLine[] = [];
@@ -193,7 +198,13 @@ export function pythonSettings(text: string, names: readonly string[]): Map<stri
   const settings = new Map<string, PythonSetting>();
   const lines = logicalLines(text);
   const dynamic = lines?.find(({ tokens }) =>
-    tokens.some((token, index) => (token.kind === 'name' && DYNAMIC.has(token.text)) || (token.text === '*' && tokens[index - 1]?.text === 'import')),
+    tokens.some(
+      (token, index) =>
+        (token.kind === 'name' && DYNAMIC.has(pythonName(token.text))) ||
+        (token.text === '*' && tokens[index - 1]?.text === 'import') ||
+        // An f-string's (or t-string's) braces hold code: `f"{(bind := '0.0.0.0:80')}"` sets a name, unseen by a reading of its text.
+        (token.kind === 'string' && /^[rRbBuU]?[fFtT]/.test(token.text) && token.text.includes('{')),
+    ),
   );
   for (const name of names) {
     if (lines === undefined) {
@@ -206,7 +217,7 @@ export function pythonSettings(text: string, names: readonly string[]): Map<stri
     }
     let found: PythonSetting = { kind: 'unset' };
     for (const { line, indented, tokens } of lines) {
-      const at = tokens.findIndex((token) => token.kind === 'name' && token.text === name);
+      const at = tokens.findIndex((token) => token.kind === 'name' && pythonName(token.text) === name);
       if (at < 0) continue;
       const assigned = !indented && at === 0 && tokens[1]?.text === '=' ? literal(tokens.slice(2)) : undefined;
       // Named any other way (in a block, read, rebound by another statement): what it holds is not told here.

@@ -21,6 +21,11 @@ describe('pythonSettings', () => {
     expect(read('workers = 4\n', 'workers')).toEqual({ kind: 'set', value: 4, line: 1 });
   });
 
+  it('reads a name as Python does, NFKC-normalized: a fullwidth name is the ASCII one', () => {
+    // python3: exec('\uff42\uff49\uff4e\uff44 = "b:2"') sets bind.
+    expect(read('bind = "a:1"\n\uff42\uff49\uff4e\uff44 = "b:2"\n')).toEqual({ kind: 'set', value: 'b:2', line: 2 });
+  });
+
   it('sees no assignment in a comment, a string (one over many lines too), or another name', () => {
     expect(read('# bind = "x"\ntext = "bind = 1 # not a comment"\ndoc = """\nbind = "y"\n"""\nBIND = "z"\nbinds = "w"\n')).toEqual({ kind: 'unset' });
   });
@@ -42,6 +47,11 @@ describe('pythonSettings', () => {
       'import sys\nsetattr(sys.modules[__name__], "bind", "a:1")\n',
       'bind = "a:1\n',
       'bind = ["a:1"\n',
+      // Python reads identifiers NFKC-normalized: fullwidth ｂｉｎｄ is bind, set here by something no plain assignment is.
+      'bind = "127.0.0.1:8000"\n\uff42\uff49\uff4e\uff44 = f"0.0.0.0:{8001}"\n',
+      // An f-string's braces hold code, which may set any name.
+      'bind = "127.0.0.1:8000"\nbanner = f"{(bind := \'0.0.0.0:8001\')}"\n',
+      'bind = "127.0.0.1:8000"\nbanner = rf"{globals()}"\n',
     ])
       expect(read(text)?.kind, text).toBe('unknown');
   });
