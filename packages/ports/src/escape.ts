@@ -88,11 +88,21 @@ const NOT_PRINTABLE_ASCII = /\\|[\ud800-\udbff][\udc00-\udfff]|[^\x20-\x7e]/g;
 export function processNameText(name: string, max = 500): string {
   stringArgument('processNameText', 'name', name);
   maxArgument('processNameText', max);
-  // Cut before escaping (bounded work), as escapeText does; the ellipsis of the cut is ours, not the name's to escape.
+  // Cut before escaping (bounded work), as escapeText does; then cut between escapes, never inside one (`\u04…`).
   const cut = truncate(name, max);
-  const shown = cut === name ? name.replace(NOT_PRINTABLE_ASCII, visible) : `${cut.slice(0, -1).replace(NOT_PRINTABLE_ASCII, visible)}…`;
-  return truncate(shown, max);
+  const pieces = (cut.match(NAME_CHARACTER) ?? []).map((piece) => piece.replace(NOT_PRINTABLE_ASCII, visible));
+  const whole = pieces.join('');
+  if (cut === name && whole.length <= max) return whole;
+  let shown = '';
+  for (const piece of pieces) {
+    if (shown.length + piece.length > max - 1) break;
+    shown += piece;
+  }
+  return `${shown}…`;
 }
+
+// One character of a name: a surrogate pair whole, else one unit.
+const NAME_CHARACTER = /[\ud800-\udbff][\udc00-\udfff]|[\s\S]/g;
 
 /** A bad value quoted in an error message: `"…"`, escaped, at most MAX_QUOTED characters. */
 export function quoteValue(value: string, max = MAX_QUOTED): string {

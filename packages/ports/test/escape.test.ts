@@ -55,6 +55,11 @@ describe('quoteValue', () => {
 describe('processNameText', () => {
   it('escapes every character of a name beyond ASCII: a look-alike (a Cyrillic е) no longer reads as the name it imitates', () => {
     expect(processNameText('r\u0435dis-server')).toBe('r\\u0435dis-server');
+    // Cut between escapes, never inside one: at most max characters, the ellipsis included.
+    expect(processNameText('redis-serv\u0435r-long-name', 12)).toBe('redis-serv…');
+    expect(processNameText(`${'\u0440'.repeat(10)}x`, 8)).toBe('\\u0440…');
+    expect(processNameText('sshd', 4)).toBe('sshd');
+    expect(processNameText('sshd!', 4)).toBe('ssh…');
     expect(escapeText('r\u0435dis-server')).toBe('r\u0435dis-server'); // prose stays readable: escapeText leaves letters alone
     expect(processNameText('nginx: worker*')).toBe('nginx: worker*');
     expect(processNameText('a\\b\n\u{1f600}\udcff\u00a0')).toBe('a\\\\b\\n\\u{1f600}\\xff\\u00a0');
@@ -62,8 +67,8 @@ describe('processNameText', () => {
 
   it('cuts to max characters, its own ellipsis not escaped', () => {
     expect(processNameText('x'.repeat(1_000_000), 10)).toBe(`${'x'.repeat(9)}…`);
-    // Cut again after escaping, as escapeText's `\\n`s are: mid-escape.
-    expect(processNameText('\u043e'.repeat(20), 8)).toBe('\\u043e\\…');
+    // Cut again after escaping, between escapes: never mid-escape.
+    expect(processNameText('\u043e'.repeat(20), 8)).toBe('\\u043e…');
   });
 });
 
