@@ -74,26 +74,10 @@ function spawnSync(...args: Parameters<typeof ChildProcess.spawnSync>): ReturnTy
  * directory, or why it could not tell. `--omit-header`: no names, whatever they hold; one block each, a blank line after.
  */
 function accessEntries(directories: readonly string[]): AclAnswer[] | string {
-  for (const bin of GETFACL) {
-    const result = spawnSync(bin, ['--access', '--omit-header', '--numeric', '--absolute-names', '--', ...directories], {
-      encoding: 'utf8',
-      env: { LC_ALL: 'C' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 10_000,
-      maxBuffer: 1024 * 1024,
-    });
-    const code = (result.error as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'ENOENT') continue;
-    if (result.error !== undefined) return `${bin} could not be run (${code ?? escapeText(result.error.message, 200)})`;
-    if (result.status !== 0) {
-      const said = String(result.stderr)
-        .split('\n')
-        .find((line) => line.trim() !== '');
-      return said !== undefined ? escapeText(said, 300) : `${bin} exited with ${result.status ?? result.signal}`;
-    }
-    const blocks = String(result.stdout)
-      .split(/\n\n+/)
-      .filter((block) => block.trim() !== '');
+  const run = runFirstFound(GETFACL, ['--access', '--omit-header', '--numeric', '--absolute-names', '--', ...directories]);
+  if (typeof run === 'string') return run;
+  if (run !== undefined) {
+    const blocks = run.stdout.split(/\n\n+/).filter((block) => block.trim() !== '');
     // A named user or group: a mask alone (left by `setfacl -x`) names no one beyond the owner and the group.
     return blocks.map((block) => /^(?:user|group):[^:\n]+:/m.test(block));
   }
@@ -102,29 +86,13 @@ function accessEntries(directories: readonly string[]): AclAnswer[] | string {
 
 /** The `+` of `ls -ldL` for each path (`directory` for a directory's: access or default), or why ls could not tell. */
 function listModes(paths: readonly string[]): LsAnswer[] | string {
-  for (const bin of LS) {
-    // -U: the paths in the order given; escape: one line each, whatever the names hold; -n: no user lookups.
-    const result = spawnSync(bin, ['-dLnU', '--quoting-style=escape', '--', ...paths], {
-      encoding: 'utf8',
-      env: { LC_ALL: 'C' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 10_000,
-      maxBuffer: 1024 * 1024,
-    });
-    const code = (result.error as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'ENOENT') continue;
-    if (result.error !== undefined) return `${bin} could not be run (${code ?? escapeText(result.error.message, 200)})`;
-    if (result.status !== 0) {
-      const said = String(result.stderr)
-        .split('\n')
-        .find((line) => line.trim() !== '');
-      return said !== undefined ? escapeText(said, 300) : `${bin} exited with ${result.status ?? result.signal}`;
-    }
-    const lines = String(result.stdout)
-      .split('\n')
-      .filter((line) => line !== '');
+  // -U: the paths in the order given; escape: one line each, whatever the names hold; -n: no user lookups.
+  const run = runFirstFound(LS, ['-dLnU', '--quoting-style=escape', '--', ...paths]);
+  if (typeof run === 'string') return run;
+  if (run !== undefined) {
+    const lines = run.stdout.split('\n').filter((line) => line !== '');
     const modes = lines.map((line) => /^(\S)\S{9}([+.]?)\s/.exec(line));
-    if (modes.some((mode) => mode === null)) return `${bin} printed what is not a mode`;
+    if (modes.some((mode) => mode === null)) return `${run.bin} printed what is not a mode`;
     return modes.map((mode) => (mode![2] !== '+' ? false : mode![1] === 'd' ? 'directory' : true));
   }
   return `no ls at ${LS.join(' or ')}`;
@@ -141,4 +109,31 @@ export function aclWriters(mode: number, gid: number, acl: true | string, more =
   return acl === true
     ? `writable by the users and groups its POSIX ACL names (mode ${octal}: its group bits are the ACL's mask, ${mask}${more})`
     : `perhaps writable by users a POSIX ACL names (mode ${octal}, gid ${gid}; whether it has one could not be told: ${acl}${more})`;
+}
+
+/**
+ * The first of `bins` that is there, run with `args` in the C locale: its stdout when it exits 0, else why it could not
+ * tell (its first line on stderr, escaped); undefined when none of them is there.
+ */
+function runFirstFound(bins: readonly string[], args: readonly string[]): { bin: string; stdout: string } | string | undefined {
+  for (const bin of bins) {
+    const result = spawnSync(bin, args, {
+      encoding: 'utf8',
+      env: { LC_ALL: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 10_000,
+      maxBuffer: 1024 * 1024,
+    });
+    const code = (result.error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ENOENT') continue;
+    if (result.error !== undefined) return `${bin} could not be run (${code ?? escapeText(result.error.message, 200)})`;
+    if (result.status !== 0) {
+      const said = String(result.stderr)
+        .split('\n')
+        .find((line) => line.trim() !== '');
+      return said !== undefined ? escapeText(said, 300) : `${bin} exited with ${result.status ?? result.signal}`;
+    }
+    return { bin, stdout: String(result.stdout) };
+  }
+  return undefined;
 }
