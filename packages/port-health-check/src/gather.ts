@@ -8,7 +8,7 @@
 import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_KINDS, type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
-import { decodeKeepingBadBytes, normalizeAddress, readListenSocketsSync, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
+import { decodeKeepingBadBytes, normalizeAddress, parsePasswd, readListenSocketsSync, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, isElfHead, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { grafanaCommand, grafanaConfigFile, grafanaHome, grafanaPaths } from './checks/grafana-command.js';
@@ -173,6 +173,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     own !== undefined && process.geteuid?.() === 0 ? registryWritablePart('/', own.startsWith('/') ? own : `${process.cwd()}/${own}`) : undefined;
   const sockets = await readSockets(new Set(services.map((service) => service.port)), socketRead);
   const lineage = readLineage(sockets);
+  const accounts = readAccounts(root);
   const initSockets = readInitSockets(root, listing, services, { registry: options.registry, units: unitMap }, sockets);
   // The ruleset only when a robust, non-public service listens beyond loopback (else the answer cannot matter).
   const listenerView = { registry: options.registry, units: unitMap, sockets };
@@ -192,6 +193,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     allServices: options.services === undefined,
     sockets,
     ...(lineage.size > 0 && { lineage }),
+    accounts,
     kernel,
     units: unitMap,
     executables,
@@ -1093,4 +1095,20 @@ function readExecutableAt(root: string, path: string, searchPaths: readonly Sear
       return { path, exists: false, executable: false, loops: [{ path, reason: error instanceof FileReadError ? reason : 'a loop of symbolic links' }] };
     return { path, exists: false, executable: false, problem: `cannot look at it: ${reason}` };
   }
+}
+
+/**
+ * By user name: its uid in the root's /etc/passwd (the first entry for the name, as getpwnam reads it); empty where
+ * the file is missing or unreadable. No NSS: an LDAP or sssd account is in none, and a User= naming one resolves to no uid.
+ */
+function readAccounts(root: string): ReadonlyMap<string, number> {
+  const accounts = new Map<string, number>();
+  let text: string;
+  try {
+    text = decodeKeepingBadBytes(readFileBytes(hostPath(root, '/etc/passwd'), { maxBytes: MAX_CONFIG_BYTES }));
+  } catch {
+    return accounts;
+  }
+  for (const [uid, name] of parsePasswd(text)) if (!accounts.has(name)) accounts.set(name, uid);
+  return accounts;
 }

@@ -22,18 +22,18 @@ export function readLineage(sockets: SocketFacts): Map<number, ProcessFacts> {
   const holders = new Map<number, ProcessFacts>();
   for (const listener of sockets.listeners) for (const holder of listener.holders ?? []) holders.set(holder.pid, holder);
   const lineage = new Map<number, ProcessFacts>();
+  // Each holder's walk goes its full MAX_ANCESTRY levels, through processes another walk already read (taken as
+  // read, never read again): stopping at one would leave out what lies above the other walk's last level, and the
+  // answer would depend on which holder came first. At most MAX_ANCESTRY lookups more per holder.
   for (const holder of holders.values()) {
-    if (lineage.has(holder.pid)) continue;
-    const read = withCgroup(holder);
+    const read = lineage.get(holder.pid) ?? withCgroup(holder);
     if (read === undefined) continue;
     lineage.set(read.pid, read);
     let child: ProcessFacts = read;
     for (let level = 0; level < MAX_ANCESTRY && hasParent(child); level++) {
       const ppid: number = child.ppid!;
-      // Already read, and its own parents with it.
-      if (lineage.has(ppid)) break;
       const known = holders.get(ppid);
-      const parent: ProcessFacts | undefined = known === undefined ? readAncestor(ppid) : withCgroup(known);
+      const parent: ProcessFacts | undefined = lineage.get(ppid) ?? (known === undefined ? readAncestor(ppid) : withCgroup(known));
       if (parent === undefined) break;
       lineage.set(ppid, parent);
       child = parent;

@@ -243,6 +243,8 @@ export interface Facts {
    * which systemd unit runs it. Undefined when no listener has a holder.
    */
   readonly lineage?: ReadonlyMap<number, ProcessFacts>;
+  /** By user name: its uid in the root's /etc/passwd (no NSS); what a unit's User= name resolves to. Undefined: not read. */
+  readonly accounts?: ReadonlyMap<string, number>;
   readonly kernel: KernelFacts;
   /** By unit name. */
   readonly units: ReadonlyMap<string, UnitFacts>;

@@ -4,9 +4,11 @@
 // Vite on Grafana's port). Holders this user cannot see make the check
 // unknown, never a false "wrong owner". A name is not an identity: holders
 // whose names match but none of which runs as the User= of the service's unit
-// are an error (a copy another account started holds the port, and the
-// service's clients reach it), a warning where the unit's own cgroup holds
-// them (started before User= was set). systemd (PID 1)
+// are an error where that is sure (User= a uid none of them has, each in a
+// login session or another service: a copy another account started holds the
+// port, and the service's clients reach it), else a warning (the unit's own
+// cgroup holds them, started before User= was set; a container, a user's
+// manager, an account passwd does not name). systemd (PID 1)
 // holds a port only for a socket unit: that unit is named, with how to stop it.
 // A holder of the service's own socket whose parent holds it too and is the
 // service, or whose parents lead to the service within its unit (the service
@@ -141,7 +143,11 @@ function protection(facts: Facts, process: ProcessFacts): string | undefined {
  * as another user, but one of them, or the process they are workers of,
  * runs as User=; a separate socket (say [::1]) held only by another user is
  * another copy, whatever holds the rest. A holder whose cgroup puts it in the
- * unit is no copy: the unit started it before User= was set (a warning).
+ * unit is no copy: the unit started it before User= was set (a warning). An
+ * error only where User= resolves to a uid (the root's passwd, no NSS) and every
+ * holder has another uid and sits in a login session or another system service;
+ * else a warning: rootless podman's subuids under user@N.service, a container's
+ * scope, an LDAP account passwd does not name are the service as often as not.
  * Only where the unit names a user (not DynamicUser=, and no specifier left
  * unresolved) and every holder's uid is known.
  */
@@ -156,7 +162,11 @@ function otherUser(
   const named = unitUser(facts, service);
   const processes = holdersOf(listeners).processes;
   if (named === undefined || processes.some((process) => process.uid === undefined)) return undefined;
-  const { unit, setting: user, runs } = named;
+  const { unit, setting: user } = named;
+  // User= as a uid, where the root's passwd (or the number itself) gives one: a process runs as it by uid, whatever
+  // name this host's passwd shows for it.
+  const uid = /^\d+$/.test(user.value) ? Number(user.value) : facts.accounts?.get(user.value);
+  const runs = (process: ProcessFacts) => named.runs(process) || (uid !== undefined && process.uid === uid);
   const isUser = (process: ProcessFacts) => runs(process) || runs(workers.get(process.pid)?.service ?? process);
   const stray = processes.some(isUser) ? listeners.find((listener) => !(listener.holders ?? []).some(isUser)) : undefined;
   if (processes.some(isUser) && !stray) return undefined;
@@ -174,6 +184,21 @@ function otherUser(
       file,
     };
   }
+  // A copy for sure only where User= is a uid none of them runs as and each is in a login session or another system
+  // service: rootless podman (a subuid, under user@N.service), a container, or an account passwd does not name (LDAP,
+  // sssd) is the service itself as often as not.
+  const placed = held.every((process) => elsewhere(unitOf(facts.lineage?.get(process.pid) ?? process), unit.unit));
+  if (uid === undefined || !placed) {
+    const unsure =
+      uid === undefined
+        ? `${quoteValue(user.value)} names no account in ${escapeText(facts.root === '/' ? '/etc/passwd' : `${facts.root}/etc/passwd`)} (an LDAP or sssd account?)`
+        : 'no cgroup shows a login session or another service (a container, a user’s own manager, or none)';
+    return {
+      severity: 'warning',
+      reason: `${place} is held by ${held.map(describe).join('; ')}: the name matches, but ${unit.unit} runs ${service.name} as ${quoteValue(user.value)} (${setting}), and no holder runs as that account here; that proves no copy, as ${unsure}: if it is another copy, stop it and restart ${unit.unit}; if it is ${service.name} (in a container, or an account this check cannot resolve), nothing to do`,
+      file,
+    };
+  }
   const pids = held.map((process) => process.pid).join(' ');
   const accounts = [...new Set(held.map(account))].join(', ');
   const copy = stray
@@ -186,6 +211,16 @@ function otherUser(
       `and ${service.name}'s clients reach it, not ${service.name}; stop it (as root: \`kill ${pids}\`), then restart ${unit.unit}`,
     file,
   };
+}
+
+/**
+ * Whether `place` (a holder's unit, unitOf) is somewhere only another start than `unit`'s puts a process: a login
+ * session's scope (`session-3.scope`, started by hand) or another system service; not a user's own manager
+ * (`user@1000.service`: rootless containers), a container's scope, or a cgroup that names none.
+ */
+function elsewhere(place: string | undefined, unit: string): boolean {
+  if (place === undefined || place === unit) return false;
+  return /^session-[^/]+\.scope$/.test(place) || (place.endsWith('.service') && !/^user@\d+\.service$/.test(place));
 }
 
 /** `user redis` (escaped), or `uid 1001` for an account with no name. */

@@ -22,7 +22,7 @@ export interface Worker {
 export interface Descent {
   /** By PID: holders and their parents with start times and cgroups (Facts.lineage); undefined: none read. */
   readonly lineage?: ReadonlyMap<number, ProcessFacts> | undefined;
-  /** The systemd units the service runs as (its unit): a holder or parent known to run in another is not its. */
+  /** The systemd units the service runs as (its unit): only a holder and parents whose cgroups name one are its by descent. */
   readonly units: readonly string[];
 }
 
@@ -40,9 +40,11 @@ export function descentOf(facts: Pick<Facts, 'lineage'>, services: readonly Serv
  *   Unix socket by a process that holds it.
  * - Descent: its parent closed its copy (or never held one: a shell between), but its parents, each started no
  *   later than its child (a PID reused between two reads is a newcomer, not the parent), lead within
- *   MAX_ANCESTRY levels to a process `accepts` accepts, not PID 1; it and each of them, where its cgroup names a
- *   systemd unit of the system's manager, runs in one of `descent.units` (with none given, in the holder's own
- *   unit): no other account can put a process there, nor make itself a child of the service. A parent that died
+ *   MAX_ANCESTRY levels to a process `accepts` accepts, not PID 1; and it and each of them runs in one of
+ *   `descent.units`, as its cgroup names it: no other account can put a process there, nor make itself a child of
+ *   the service. Only then: a service with no unit, or a cgroup that names none (no systemd, `/`, a container), says
+ *   nothing of who started a process, and a name is no proof (a developer's `python3 -m http.server` started from
+ *   VS Code's terminal descends from a `node`, as Vite does). A parent that died
  *   leaves its child to PID 1 or a subreaper: a child of PID 1 is no one's worker; one a subreaper adopted is
  *   the worker of whatever that subreaper descends from, as it descended from it too. And every socket it holds
  *   on the port is the service's: held by the service (as by sharing), or the only socket on its address, since
@@ -110,11 +112,10 @@ function serviceAbove(pid: number, accepts: (process: ProcessFacts) => boolean, 
   const lineage = descent.lineage;
   let child = lineage?.get(pid);
   if (lineage === undefined || child === undefined) return undefined;
-  const own = unitOf(child);
-  const units = descent.units.length > 0 ? descent.units : own === undefined ? [] : [own];
+  // Not known is not a pass: a cgroup that names no unit is in none of them.
   const inUnits = (process: ProcessFacts) => {
     const unit = unitOf(process);
-    return unit === undefined || units.includes(unit);
+    return unit !== undefined && descent.units.includes(unit);
   };
   if (!inUnits(child)) return undefined;
   // As many parents as lineage.ts reads: also the end of a loop of parents read while processes came and went.

@@ -1,8 +1,10 @@
 // The owner check against a real redis-server holding Redis's port that its
-// unit did not start: run by hand under another account than the unit's
-// User= (a squatter: Redis's clients talk to it), under the unit's own (an
-// operator's test copy: said nothing of), and inside the unit's cgroup (the
-// unit's own process, started before User= was set). The server runs on a
+// unit did not start: run by hand in a login session under another account
+// than the unit's User= (a squatter: Redis's clients talk to it), under the
+// unit's own (an operator's test copy: said nothing of), inside the unit's
+// cgroup (the unit's own process, started before User= was set), and where
+// nothing proves a copy: under a user's manager (rootless podman), in no
+// unit's cgroup, or with a User= no passwd entry names (LDAP). The server runs on a
 // leased loopback port above 20000 in a temp dir, saving nothing, and is
 // stopped by its PID.
 import { spawn } from 'node:child_process';
@@ -47,28 +49,86 @@ async function redisAsNobody(): Promise<{ pid: number; port: number }> {
   return { pid: child.pid!, port };
 }
 
+/** The root's passwd: redis is an account there, ldap-redis (an LDAP account) is not. */
+const PASSWD = 'root:x:0:0::/root:/bin/sh\nredis:x:4711:4711::/var/lib/redis:/usr/sbin/nologin\nnobody:x:65534:65534::/nonexistent:/usr/sbin/nologin\n';
+
 async function owner(port: number, user: string): Promise<CheckResult[]> {
-  const root = writeTree(tempDir(), { [`etc/systemd/system/${UNIT}`]: `[Service]\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\nUser=${user}\n` });
+  const root = writeTree(tempDir(), {
+    [`etc/systemd/system/${UNIT}`]: `[Service]\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\nUser=${user}\n`,
+    'etc/passwd': PASSWD,
+  });
   const registry = testRegistry([{ id: 'redis', port, access: 'localhost', group: 'production', processes: ['redis-server'], unit: UNIT }]);
   return checkOwner(await gather({ registry, root, firewall: false }), registry.service('redis'));
 }
 
+/** Runs `body` with a cgroup named `name` (a unit's, a session's scope) made, and what it started killed and the cgroup removed after. */
+async function inCgroup(name: string, body: (move: (pid: number) => void) => Promise<void>): Promise<void> {
+  const cgroup = makeUnitCgroup(name)!;
+  try {
+    await body(cgroup.move);
+  } finally {
+    const pids = started.splice(0);
+    for (const pid of pids) if (isAlive(pid)) signal(pid, 'SIGKILL');
+    await Promise.all(pids.map((pid) => waitForExit(pid)));
+    cgroup.remove();
+  }
+}
+
+const SESSION = `session-s65${process.pid}.scope`;
+
 describe.skipIf(!isRoot || !hasCommand('redis-server'))('owner: a redis-server on Redis’s port that its unit did not start', () => {
-  it('under another account than User=: an error naming the PID and the account, and what to do', async () => {
-    const { pid, port } = await redisAsNobody();
-    const [result, ...more] = await owner(port, 'redis');
-    expect(more).toEqual([]);
-    expect(result).toMatchObject({ severity: 'error', file: `/etc/systemd/system/${UNIT}:3` });
-    expect(result!.reason).toMatch(
-      new RegExp(`^redis \\(${port}\\): port ${port} is held by redis-server \\(pid ${pid}, user nobody\\): redis-server 127\\.0\\.0\\.1:${port}: `),
-    );
-    expect(result!.reason).toContain(`: the name matches, but ${UNIT} runs Redis as "redis" (User= in /etc/systemd/system/${UNIT}:3 under `);
-    expect(result!.reason).toMatch(
-      new RegExp(
-        `\\): another copy under user nobody, started by hand or by another unit, holds the port, and Redis's clients reach it, not Redis; stop it \\(as root: \`kill ${pid}\`\\), then restart ${UNIT.replace(/\./g, '\\.')}$`,
-      ),
-    );
+  it.skipIf(!cgroupsWritable)('in a login session under another account than User=: an error naming the PID and the account, and what to do', () =>
+    inCgroup(SESSION, async (move) => {
+      const { pid, port } = await redisAsNobody();
+      move(pid);
+      const [result, ...more] = await owner(port, 'redis');
+      expect(more).toEqual([]);
+      expect(result).toMatchObject({ severity: 'error', file: `/etc/systemd/system/${UNIT}:3` });
+      expect(result!.reason).toMatch(
+        new RegExp(`^redis \\(${port}\\): port ${port} is held by redis-server \\(pid ${pid}, user nobody\\): redis-server 127\\.0\\.0\\.1:${port}: `),
+      );
+      expect(result!.reason).toContain(`: the name matches, but ${UNIT} runs Redis as "redis" (User= in /etc/systemd/system/${UNIT}:3 under `);
+      expect(result!.reason).toMatch(
+        new RegExp(
+          `\\): another copy under user nobody, started by hand or by another unit, holds the port, and Redis's clients reach it, not Redis; stop it \\(as root: \`kill ${pid}\`\\), then restart ${UNIT.replace(/\./g, '\\.')}$`,
+        ),
+      );
+    }),
+  );
+
+  it.skipIf(!cgroupsWritable)('under a user’s own manager (rootless podman: a subuid, user@N.service): a warning, no kill', () =>
+    inCgroup('user@1001.service', async (move) => {
+      const { pid, port } = await redisAsNobody();
+      move(pid);
+      const [result, ...more] = await owner(port, 'redis');
+      expect(more).toEqual([]);
+      expect(result).toMatchObject({ severity: 'warning', file: `/etc/systemd/system/${UNIT}:3` });
+      expect(result!.reason).toContain(`: the name matches, but ${UNIT} runs Redis as "redis" (User= in /etc/systemd/system/${UNIT}:3 under `);
+      expect(result!.reason).toContain(
+        `, and no holder runs as that account here; that proves no copy, as no cgroup shows a login session or another service (a container, a user’s own manager, or none): if it is another copy, stop it and restart ${UNIT}; if it is Redis (in a container, or an account this check cannot resolve), nothing to do`,
+      );
+      expect(result!.reason).not.toContain('kill');
+    }),
+  );
+
+  it('in no unit’s cgroup (here: the suite’s own, `/` without systemd, or a container’s): a warning, no kill', async () => {
+    const { port } = await redisAsNobody();
+    const [result] = await owner(port, 'redis');
+    expect(result!.severity).toBe('warning');
+    expect(result!.reason).not.toContain('kill');
   });
+
+  it.skipIf(!cgroupsWritable)('with a User= no passwd entry of the root names (an LDAP account), even in a login session: a warning, no kill', () =>
+    inCgroup(SESSION, async (move) => {
+      const { pid, port } = await redisAsNobody();
+      move(pid);
+      const [result] = await owner(port, 'ldap-redis');
+      expect(result!.severity).toBe('warning');
+      expect(result!.reason).toContain(`; that proves no copy, as "ldap-redis" names no account in `);
+      expect(result!.reason).toContain('/etc/passwd (an LDAP or sssd account?): if it is another copy');
+      expect(result!.reason).not.toContain('kill');
+    }),
+  );
 
   it('under the unit’s own account (an operator’s test copy): nothing to say', async () => {
     const { port } = await redisAsNobody();

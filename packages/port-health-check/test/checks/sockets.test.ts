@@ -24,6 +24,18 @@ import { snapshot } from '@dsa110/ports/system';
 /** The user the suite runs as (root or not): holders it spawns belong to it. */
 const me = userInfo().username;
 
+/** A passwd for a staged root: the suite's user and `others` (name and uid), as User= resolves them. */
+function passwd(...others: [string, number][]): string {
+  return [[me, userInfo().uid] as const, ...others].map(([name, uid]) => `${name}:x:${uid}:${uid}::/:/bin/sh\n`).join('');
+}
+
+/** The same real facts, with `pid`'s cgroup a login session's (started by hand), as on a machine with systemd. */
+function inSession(facts: Facts, pid: number): Facts {
+  const lineage = new Map(facts.lineage);
+  lineage.set(pid, { ...lineage.get(pid)!, cgroup: '/user.slice/user-1000.slice/session-7.scope' });
+  return { ...facts, lineage };
+}
+
 async function factsFor(services: ServiceSpec[], reserved: object[] = []): Promise<Facts> {
   return gather({ registry: testRegistry(services, reserved), root: tempDir() });
 }
@@ -230,12 +242,17 @@ describe('listening, owner and access on real listeners', () => {
     const listener = await spawnListener({ host: '127.0.0.1' });
     const { uid } = userInfo();
     const other = uid === 0 ? 'nobody' : 'root';
+    const otherUid = uid === 0 ? 65534 : 0;
     const factsWith = (user: string | undefined) => {
       const root = tempDir();
-      writeTree(root, { 'etc/systemd/system/x.service': `[Service]\nExecStart=/usr/bin/node x.js\n${user === undefined ? '' : `User=${user}\n`}` });
+      writeTree(root, {
+        'etc/systemd/system/x.service': `[Service]\nExecStart=/usr/bin/node x.js\n${user === undefined ? '' : `User=${user}\n`}`,
+        'etc/passwd': passwd([other, otherUid]),
+      });
       return gather({ registry: testRegistry([{ id: 'x', port: listener.port, processes: ['node'], unit: 'x.service' }]), root });
     };
-    const owner = (facts: Facts) => run(facts, 'x').owner;
+    // Started by hand in a login session: only there is it surely a copy (else a warning, owner-account.test.ts).
+    const owner = (facts: Facts) => run(inSession(facts, listener.pid), 'x').owner;
     const [warned, ...more] = owner(await factsWith(other));
     expect(more).toEqual([]);
     expect(warned).toMatchObject({ severity: 'error', file: '/etc/systemd/system/x.service:3' });
@@ -250,6 +267,7 @@ describe('listening, owner and access on real listeners', () => {
     const dropped = writeTree(tempDir(), {
       'etc/systemd/system/x.service': `[Service]\nExecStart=/usr/bin/node x.js\nUser=${me}\n`,
       'etc/systemd/system/x.service.d/user.conf': `# who\n[Service]\nUser=${other}\n`,
+      'etc/passwd': passwd([other, otherUid]),
     });
     const [byDropIn] = owner(
       await gather({ registry: testRegistry([{ id: 'x', port: listener.port, processes: ['node'], unit: 'x.service' }]), root: dropped }),
@@ -267,13 +285,13 @@ describe('listening, owner and access on real listeners', () => {
   it("is an error for a second socket on the port whose holders none run as the unit's User=, even when another socket's do", async () => {
     const own = await spawnListener({ host: '127.0.0.1' });
     const twin = await spawnListener({ host: '::1', port: own.port });
-    const root = writeTree(tempDir(), { 'etc/systemd/system/x.service': `[Service]\nExecStart=/usr/bin/node x.js\nUser=${me}\n` });
+    const root = writeTree(tempDir(), { 'etc/systemd/system/x.service': `[Service]\nExecStart=/usr/bin/node x.js\nUser=${me}\n`, 'etc/passwd': passwd() });
     const real = await gather({ registry: testRegistry([{ id: 'x', port: own.port, processes: ['node'], unit: 'x.service' }]), root });
     expect(run(real, 'x').owner[0]!.severity).toBe('ok');
     // The same real facts, with the [::1] socket's holder another user (started by hand as that user).
     const stranger = (holder: ProcessFacts): ProcessFacts => ({ ...holder, uid: 4242, user: 'mallory' });
     const impostor: Facts = {
-      ...real,
+      ...inSession(real, twin.pid),
       sockets: {
         ...real.sockets,
         listeners: real.sockets.listeners.map((l) => (l.port === own.port && l.address === '::1' ? { ...l, holders: l.holders?.map(stranger) } : l)),

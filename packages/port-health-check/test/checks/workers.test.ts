@@ -81,6 +81,25 @@ function parentOf(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
+/**
+ * Runs `body` with the service's unit made (a cgroup named for it, as systemd makes a system unit's), to which it moves
+ * the PIDs it is given: the descent rule holds only there. What it started is killed, and the cgroup removed, after.
+ */
+async function inUnit(body: (unit: string, move: (pids: Record<string, number>) => void) => Promise<void>): Promise<void> {
+  const unit = `s65-api-${process.pid}.service`;
+  const cgroup = makeUnitCgroup(unit)!;
+  try {
+    await body(unit, (pids) => {
+      for (const pid of Object.values(pids)) cgroup.move(pid);
+    });
+  } finally {
+    const spawned = started.splice(0);
+    for (const pid of spawned) if (isAlive(pid)) signal(pid, 'SIGKILL');
+    await Promise.all(spawned.map((pid) => waitForExit(pid)));
+    cgroup.remove();
+  }
+}
+
 describe('owner: a service whose workers hold the socket it passed them', () => {
   it('spawn workers holding the server’s socket are the service, each said to be a worker of the server', async () => {
     const { port, pids } = await serve([{}, {}]);
@@ -109,12 +128,17 @@ describe('owner: a service whose workers hold the socket it passed them', () => 
     expect(results[0]!.reason).not.toContain('worker of pid');
   });
 
-  it('a holder whose parent let go of the socket once its own worker had it is the service, a worker of that parent', async () => {
-    const { port, pids } = await serve([{}, { letGo: true, workers: [{}] }]);
-    const results = await owner(port);
-    expect(results.map((result) => result.severity)).toEqual(['ok']);
-    expect(results[0]!.reason).toContain(`(pid ${pids['2.1']}, user ${me}, worker of pid ${pids['2']})`);
-  });
+  it.skipIf(!cgroupsWritable)(
+    'a holder whose parent let go of the socket once its own worker had it is the service, a worker of that parent, in its unit',
+    () =>
+      inUnit(async (unit, move) => {
+        const { port, pids } = await serve([{}, { letGo: true, workers: [{}] }]);
+        move(pids);
+        const results = await owner(port, unit);
+        expect(results.map((result) => result.severity)).toEqual(['ok']);
+        expect(results[0]!.reason).toContain(`(pid ${pids['2.1']}, user ${me}, worker of pid ${pids['2']})`);
+      }),
+  );
 
   it.skipIf(!isRoot)('a worker that dropped privileges (another user, as nginx’s www-data workers) is the service', async () => {
     const { port, pids } = await serve([{ user: 'nobody' }]);
@@ -125,21 +149,57 @@ describe('owner: a service whose workers hold the socket it passed them', () => 
 });
 
 describe('owner: a service whose main process handed its socket on and closed its own copy', () => {
-  it('its children, the only holders now (the socket inherited, or passed over a Unix socket), are the service, each a worker of it', async () => {
-    const { port, pids } = await serve([{}, { via: 'pipe' }], false, true);
-    const results = await owner(port);
-    expect(results.map((result) => result.severity)).toEqual(['ok']);
-    expect(results[0]!.reason).toContain(`python3 (pid ${pids['1']}, user ${me}, worker of pid ${pids.server}): `);
-    expect(results[0]!.reason).toContain(`python3 (pid ${pids['2']}, user ${me}, worker of pid ${pids.server}): `);
-    expect(results[0]!.reason).not.toContain(`(pid ${pids.server},`);
+  it.skipIf(!cgroupsWritable)(
+    'its children, the only holders now (the socket inherited, or passed over a Unix socket), in its unit, are the service, each a worker of it',
+    () =>
+      inUnit(async (unit, move) => {
+        const { port, pids } = await serve([{}, { via: 'pipe' }], false, true);
+        move(pids);
+        const results = await owner(port, unit);
+        expect(results.map((result) => result.severity)).toEqual(['ok']);
+        expect(results[0]!.reason).toContain(`python3 (pid ${pids['1']}, user ${me}, worker of pid ${pids.server}): `);
+        expect(results[0]!.reason).toContain(`python3 (pid ${pids['2']}, user ${me}, worker of pid ${pids.server}): `);
+        expect(results[0]!.reason).not.toContain(`(pid ${pids.server},`);
+      }),
+  );
+
+  it('with no unit (or a cgroup that names none), its children are intruders: nothing says who started them', async () => {
+    const { port, pids } = await serve([{}, {}], false, true);
+    // The service with no unit, and with one whose cgroup none of them is in (the suite's own: `/` without systemd).
+    for (const unit of [undefined, `s65-api-${process.pid}.service`]) {
+      const results = await owner(port, unit);
+      expect(results.map((result) => result.severity)).toEqual(['error']);
+      expect(intrudersOf(results[0]!)).toEqual([pids['1'], pids['2']]);
+    }
   });
 
-  it('a grandchild whose parent let go too is the service, through a parent that holds nothing', async () => {
-    const { port, pids } = await serve([{ letGo: true, workers: [{}] }], false, true);
-    const results = await owner(port);
-    expect(results.map((result) => result.severity)).toEqual(['ok']);
-    expect(results[0]!.reason).toContain(`(pid ${pids['1.1']}, user ${me}, worker of pid ${pids['1']})`);
+  it('a listener a `node` started (a terminal of VS Code) on the port of a service named `node` with no unit is an intruder, not its worker', async () => {
+    const port = leasePort({ ranges: [[20001, 30000]] });
+    const listen = `import socket, time\ns = socket.socket()\ns.bind(('127.0.0.1', ${port}))\ns.listen(5)\nprint('ok', flush=True)\ntime.sleep(3600)\n`;
+    const terminal = `const c = require('node:child_process').spawn('python3', ['-c', ${JSON.stringify(listen)}], { stdio: ['ignore', 'pipe', 'inherit'] }); c.stdout.once('data', () => console.log(c.pid)); setInterval(() => {}, 1e6);`;
+    const node = spawn(process.execPath, ['-e', terminal], { stdio: ['ignore', 'pipe', 'inherit'] });
+    recordSpawned(node.pid!);
+    started.push(node.pid!);
+    const listener = Number(await new Promise<string>((resolve) => node.stdout.once('data', (data: Buffer) => resolve(data.toString().trim()))));
+    recordSpawned(listener);
+    started.push(listener);
+    expect(parentOf(listener)).toBe(node.pid);
+    const registry = testRegistry([{ id: 'vite', port, processes: ['node'] }]);
+    const results = checkOwner(await gather({ registry, root: tempDir(), firewall: false }), registry.service('vite'));
+    expect(results.map((result) => result.severity)).toEqual(['error']);
+    expect(results[0]!.reason).toMatch(new RegExp(`^vite \\(${port}\\): port ${port} is held by python3 \\(pid ${listener}, user ${me}\\): `));
+    expect(results[0]!.reason).not.toContain('worker of pid');
   });
+
+  it.skipIf(!cgroupsWritable)('a grandchild whose parent let go too is the service, through a parent that holds nothing, in its unit', () =>
+    inUnit(async (unit, move) => {
+      const { port, pids } = await serve([{ letGo: true, workers: [{}] }], false, true);
+      move(pids);
+      const results = await owner(port, unit);
+      expect(results.map((result) => result.severity)).toEqual(['ok']);
+      expect(results[0]!.reason).toContain(`(pid ${pids['1.1']}, user ${me}, worker of pid ${pids['1']})`);
+    }),
+  );
 
   it('a child with a socket of its own (SO_REUSEPORT) is still an intruder; so is the one with the socket handed down, as nothing tells the two apart', async () => {
     const { port, pids } = await serve([{}, { share: false, own: true }], true, true);
@@ -158,19 +218,22 @@ describe('owner: a service whose main process handed its socket on and closed it
     expect(intrudersOf(results[0]!)).toEqual([pids['1.1']]);
   });
 
-  it('a parent PID reused between two reads (a process started after its child) is not the parent', async () => {
-    const { port, pids } = await serve([{}], false, true);
-    const registry = testRegistry([{ id: 'api', port, processes: ['socket-workers'] }]);
-    const facts = await gather({ registry, root: tempDir(), firewall: false });
-    expect(checkOwner(facts, registry.service('api'))[0]!.severity).toBe('ok');
-    // The same real facts, with the server's PID read as a newcomer's: started after the worker it would be the parent of.
-    const lineage = new Map(facts.lineage);
-    const worker = lineage.get(pids['1']!)!;
-    lineage.set(pids.server!, { ...lineage.get(pids.server!)!, startTime: worker.startTime! + 1 });
-    const results = checkOwner({ ...facts, lineage }, registry.service('api'));
-    expect(results.map((result) => result.severity)).toEqual(['error']);
-    expect(intrudersOf(results[0]!)).toEqual([pids['1']]);
-  });
+  it.skipIf(!cgroupsWritable)('a parent PID reused between two reads (a process started after its child) is not the parent', () =>
+    inUnit(async (unit, move) => {
+      const { port, pids } = await serve([{}], false, true);
+      move(pids);
+      const registry = testRegistry([{ id: 'api', port, processes: ['socket-workers'], unit }]);
+      const facts = await gather({ registry, root: tempDir(), firewall: false });
+      expect(checkOwner(facts, registry.service('api'))[0]!.severity).toBe('ok');
+      // The same real facts, with the server's PID read as a newcomer's: started after the worker it would be the parent of.
+      const lineage = new Map(facts.lineage);
+      const worker = lineage.get(pids['1']!)!;
+      lineage.set(pids.server!, { ...lineage.get(pids.server!)!, startTime: worker.startTime! + 1 });
+      const results = checkOwner({ ...facts, lineage }, registry.service('api'));
+      expect(results.map((result) => result.severity)).toEqual(['error']);
+      expect(intrudersOf(results[0]!)).toEqual([pids['1']]);
+    }),
+  );
 
   it.skipIf(!cgroupsWritable)(
     'a child in the service’s unit is its worker; one in another unit is an intruder, though it descends from the server',
@@ -198,22 +261,25 @@ describe('owner: a service whose main process handed its socket on and closed it
 });
 
 describe('listening: where a service whose workers hold its socket listens instead', () => {
-  it.each([
+  it.skipIf(!cgroupsWritable).each([
     ['holds the socket too', false],
     ['closed its copy', true],
-  ])('names the service, and its workers as the owner check does, when the server %s', async (_, closeOwn) => {
-    const { port, pids } = await serve([{}], false, closeOwn);
-    const given = leasePort({ ranges: [[20001, 30000]] });
-    const registry = testRegistry([{ id: 'api', port: given, group: 'production', access: 'private', processes: ['socket-workers'] }]);
-    const facts = await gather({ registry, root: tempDir(), firewall: false });
-    const [result, ...more] = checkListening(facts, registry.service('api'));
-    expect(more).toEqual([]);
-    expect(result!.severity).toBe('error');
-    expect(result!.reason).toContain(`; by its names it listens on port ${port} (127.0.0.1:${port}, held by `);
-    expect(result!.reason).toContain(`python3 (pid ${pids['1']}, user ${me}, worker of pid ${pids.server}): `);
-    expect(result!.reason.includes(`(pid ${pids.server}, user ${me}): `)).toBe(!closeOwn);
-    expect(checkUnknownListeners(facts, { strict: false }).find((other) => other.port === port)!.reason).toContain("by its names it is Api's (api)");
-  });
+  ])('names the service, and its workers as the owner check does, when the server %s (in its unit)', (_, closeOwn) =>
+    inUnit(async (unit, move) => {
+      const { port, pids } = await serve([{}], false, closeOwn);
+      move(pids);
+      const given = leasePort({ ranges: [[20001, 30000]] });
+      const registry = testRegistry([{ id: 'api', port: given, group: 'production', access: 'private', processes: ['socket-workers'], unit }]);
+      const facts = await gather({ registry, root: tempDir(), firewall: false });
+      const [result, ...more] = checkListening(facts, registry.service('api'));
+      expect(more).toEqual([]);
+      expect(result!.severity).toBe('error');
+      expect(result!.reason).toContain(`; by its names it listens on port ${port} (127.0.0.1:${port}, held by `);
+      expect(result!.reason).toContain(`python3 (pid ${pids['1']}, user ${me}, worker of pid ${pids.server}): `);
+      expect(result!.reason.includes(`(pid ${pids.server}, user ${me}): `)).toBe(!closeOwn);
+      expect(checkUnknownListeners(facts, { strict: false }).find((other) => other.port === port)!.reason).toContain("by its names it is Api's (api)");
+    }),
+  );
 });
 
 describe('reserved: a range kept for a service whose workers hold its socket', () => {
