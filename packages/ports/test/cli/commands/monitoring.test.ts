@@ -17,7 +17,19 @@ import {
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
-import { bin, checkout, CONTROL, expectNoStack, ports, replaceOnce, requireBuilt, rootRegistry, tempDir, twoWritersAtOnce } from '../helpers.js';
+import {
+  bin,
+  binForOtherUsers,
+  checkout,
+  CONTROL,
+  expectNoStack,
+  ports,
+  replaceOnce,
+  requireBuilt,
+  rootRegistry,
+  tempDir,
+  twoWritersAtOnce,
+} from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -503,7 +515,8 @@ const NOBODY = 65534;
 // of that one path no longer sees it: a file is opened in its directory as held, by /proc/self/fd/N/NAME.)
 describe.skipIf(process.getuid?.() !== 0)('ports monitoring: a file in the way that it may not read [needs root to run as nobody]', () => {
   function deniedRun(dir: string, args: readonly string[]): { code: number | null; stdout: string; stderr: string } {
-    const run = spawnSync(process.execPath, [bin, 'monitoring', ...args], {
+    // The bin from a world-readable copy: nobody may not read the checkout (a clone in a 0700 `mktemp -d`).
+    const run = spawnSync(process.execPath, [binForOtherUsers(), 'monitoring', ...args], {
       cwd: dir,
       uid: NOBODY,
       gid: NOBODY,
