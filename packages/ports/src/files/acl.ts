@@ -47,20 +47,24 @@ type LsAnswer = AclAnswer | 'directory';
 
 /** What `ls -dL` says of each path: no ACL (false), an access ACL (true: a `+` on what is not a directory), `directory`, or why it could not tell. */
 function lsAcls(paths: readonly string[]): LsAnswer[] {
-  if (paths.length === 0) return [];
-  const answer = listModes(paths);
-  if (typeof answer !== 'string' && answer.length === paths.length) return answer;
-  if (paths.length === 1) return [typeof answer === 'string' ? answer : 'ls did not answer for it'];
-  return paths.map((path) => lsAcls([path])[0]!);
+  return eachAnswered(paths, listModes, 'ls');
 }
 
 /** Whether each of `directories` (links followed) has an access ACL, by `getfacl --access`; one each when its answer does not line up. */
 function accessAcls(directories: readonly string[]): AclAnswer[] {
-  if (directories.length === 0) return [];
-  const answer = accessEntries(directories);
-  if (typeof answer !== 'string' && answer.length === directories.length) return answer;
-  if (directories.length === 1) return [typeof answer === 'string' ? answer : 'getfacl did not answer for it'];
-  return directories.map((dir) => accessAcls([dir])[0]!);
+  return eachAnswered(directories, accessEntries, 'getfacl');
+}
+
+/**
+ * `ask`'s answer for each of `paths`, asked of all at once, else (its answers not one per path) of each alone: a
+ * path it could not tell of gets its reason, so one bad path never takes the others' answers with it.
+ */
+function eachAnswered<T>(paths: readonly string[], ask: (paths: readonly string[]) => T[] | string, tool: string): (T | string)[] {
+  if (paths.length === 0) return [];
+  const answer = ask(paths);
+  if (typeof answer !== 'string' && answer.length === paths.length) return answer;
+  if (paths.length === 1) return [typeof answer === 'string' ? answer : `${tool} did not answer for it`];
+  return paths.map((path) => eachAnswered([path], ask, tool)[0]!);
 }
 
 // Loaded when first needed, not at the top: child_process costs every run start-up time, and only a rare mode needs
