@@ -292,6 +292,8 @@ describe('listening, owner and access on real listeners', () => {
     const stranger = (holder: ProcessFacts): ProcessFacts => ({ ...holder, uid: 4242, user: 'mallory' });
     const impostor: Facts = {
       ...inSession(real, twin.pid),
+      // The root's passwd, which gather reads only where a holder does not run as User= (as here, once edited).
+      accounts: new Map([[me, userInfo().uid]]),
       sockets: {
         ...real.sockets,
         listeners: real.sockets.listeners.map((l) => (l.port === own.port && l.address === '::1' ? { ...l, holders: l.holders?.map(stranger) } : l)),
