@@ -12,46 +12,13 @@ import { join, posix } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { decodeKeepingBadBytes, hasKeptBadBytes } from '../utf8.js';
 import { escapeText, pathText } from '../escape.js';
-import type {
-  EnvironmentFileFacts,
-  EnvironmentSetting,
-  ExecLine,
-  ExecSearchPathSetting,
-  SettingLine,
-  SkippedDropIn,
-  StartTimeoutSetting,
-  BooleanSetting,
-  RootSetting,
-  UnitFacts,
-  UnreadPart,
-  WorkingDirectorySetting,
-} from './types.js';
-import { parseWorkingDirectory } from './working-directory.js';
-import { parseBoolean, parseRootPath } from './root-directory.js';
-import { parseTimeSpan } from './time-span.js';
-import { parseExecSearchPathLine } from './exec-search.js';
-
-type ExecSearchIgnored = NonNullable<ExecSearchPathSetting['ignored']>[number];
-type ExecSearchUnresolved = NonNullable<ExecSearchPathSetting['unresolved']>;
+import type { EnvironmentSetting, ExecLine, SkippedDropIn, UnitFacts, UnreadPart } from './types.js';
 import { UNIT_DIRS, chooseDropIns, compareNames, dropInDirNames, dropInPrefix, templateOf, typeDropInDirName } from './search-path.js';
 import { parseUnitFile } from './unit-file.js';
-import {
-  commandArgv,
-  type ExecCommand,
-  expandSpecifiers,
-  HOST_SPECIFIERS,
-  isTrueSetting,
-  parseEnvironment,
-  parseExec,
-  simplifyPath,
-  splitWords,
-  unknownSpecifier,
-} from './words.js';
-import { parseEnvironmentFile } from './environment-file.js';
+import { commandArgv } from './words.js';
+import { type EnvironmentFileRead, type KeptCommand, ServiceSettings } from './service-settings.js';
 import { withoutStackTraces } from '../stack-traces.js';
 
-/** systemd's service types (systemd.service(5), Type=; notify-reload since 253). */
-const SERVICE_TYPES: ReadonlySet<string> = new Set(['simple', 'exec', 'forking', 'oneshot', 'dbus', 'notify', 'notify-reload', 'idle']);
 import {
   describeArgument,
   isArraySafely,
@@ -203,12 +170,7 @@ function hostSpecifiersOption(given: unknown): Readonly<Record<string, string>> 
   return host;
 }
 
-/**
- * What reading one EnvironmentFile= gave, by its path on the machine: its
- * bytes, that it is not there, or why it could not be read. The caller reads
- * the files (the `environmentFiles` of a first merge) and passes this in.
- */
-export type EnvironmentFileRead = { readonly bytes: Uint8Array } | { readonly missing: true } | { readonly problem: string };
+export type { EnvironmentFileRead };
 
 /**
  * mergeUnit's `options.environmentFiles`: the files' reads by path, or a
@@ -265,63 +227,6 @@ function isEnvironmentFileRead(read: unknown): read is EnvironmentFileRead {
   return typeof entry === 'object' && entry !== null && (entry.bytes instanceof Uint8Array || entry.missing === true || typeof entry.problem === 'string');
 }
 
-/** An EnvironmentFile= line as the merge keeps it: its value with specifiers resolved, and where it was given. */
-interface EnvironmentFileLine {
-  readonly path: string;
-  readonly optional: boolean;
-  readonly file: string;
-  readonly line: number;
-  /** A host specifier (`%H`) the caller gave no value for: the path is not known. */
-  readonly unresolved?: string;
-}
-
-/**
- * One EnvironmentFile= value as systemd 252 stores it (config_parse_unit_env_file):
- * not unquoted; specifiers resolved (an unknown one drops the line); a
- * leading `-` makes the file optional; a path that is not absolute, or that
- * has a `..` part, is dropped. Undefined for a line systemd drops.
- */
-function environmentFileLine(value: string, unit: { name: string; host?: Readonly<Record<string, string>> }, file: string, line: number) {
-  if (unknownSpecifier(value) !== undefined) return undefined;
-  const unresolved = [...value.matchAll(/%([\s\S]?)/g)].find(
-    ([, letter]) => letter !== '' && HOST_SPECIFIERS.includes(letter!) && !(unit.host !== undefined && Object.hasOwn(unit.host, letter!)),
-  )?.[0];
-  const expanded = expandSpecifiers(value, unit);
-  const optional = expanded.startsWith('-');
-  const written = optional ? expanded.slice(1) : expanded;
-  if (!written.startsWith('/') || written.split('/').includes('..')) return undefined;
-  const entry: EnvironmentFileLine = { path: simplifyPath(written), optional, file, line, ...(unresolved !== undefined && { unresolved }) };
-  return entry;
-}
-
-/** Characters that make glob(3), which systemd runs on each EnvironmentFile= path, more than a plain path. */
-const GLOB = /[*?[\\]/;
-
-/**
- * Apply the EnvironmentFile= list to `environment`, in order, after every
- * Environment= (so a file's value wins, as systemd.exec(5) says), from what
- * the caller read; each file's outcome is returned.
- */
-function applyEnvironmentFiles(
-  lines: readonly EnvironmentFileLine[],
-  read: ((path: string) => EnvironmentFileRead | undefined) | undefined,
-  environment: Map<string, EnvironmentSetting>,
-): EnvironmentFileFacts[] {
-  return lines.map(({ path, optional, file, line, unresolved }): EnvironmentFileFacts => {
-    const facts = { path, optional, file, line };
-    if (unresolved !== undefined) return { ...facts, unread: `its path has ${unresolved}, which this check does not resolve` };
-    if (GLOB.test(path)) return { ...facts, unread: 'it is a glob (systemd reads every file it matches), which this check does not expand' };
-    const got = read?.(path);
-    if (got === undefined) return { ...facts, unread: 'not read' };
-    if ('problem' in got) return { ...facts, unread: got.problem };
-    if ('missing' in got) return { ...facts, failed: 'no such file' };
-    const parsed = parseEnvironmentFile(got.bytes);
-    if (parsed.error !== undefined) return { ...facts, failed: parsed.error };
-    for (const { name, value, line } of parsed.assignments) environment.set(name, { value, file: path, line });
-    return { ...facts, ...(parsed.ignored.length > 0 && { ignored: parsed.ignored }) };
-  });
-}
-
 /**
  * Merge a unit file and its drop-ins (already in systemd's order), as systemd
  * 252 loads them: each file read top to bottom; an empty `ExecStartPre=`,
@@ -362,42 +267,16 @@ export function mergeUnit(
   const environmentFileBytes = environmentFilesOption(givenFiles);
   const defaultEnvironment = defaultEnvironmentOption(givenDefault);
   const masked = loaded.file !== undefined && loaded.file.text === undefined;
-  type Command = { file: string; line: number; value: string; command: ExecCommand };
-  let commands: Command[] = [];
-  // ExecStart= as systemd keeps it: each line's commands appended, an empty line dropping every earlier one.
-  let startCommands: Command[] = [];
-  let cleared: { file: string; line: number } | undefined;
-  const environment = new Map<string, EnvironmentSetting>();
-  let environmentFileLines: EnvironmentFileLine[] = [];
-  // UnsetEnvironment= words (NAME, or NAME=VALUE), in order; an empty line resets the list.
-  let unsetEnvironment: string[] = [];
   const files = masked ? [] : [loaded.file, ...loaded.dropIns];
   const invalid: string[] = [];
   const ignored: string[] = [];
-  const unit = { name: loaded.unit, ...(hostSpecifiers && { host: hostSpecifiers }) };
-  // What service_verify() needs: how many ExecStart= and ExecStop= commands, SuccessAction=, Type=.
-  const count = { ExecStart: 0, ExecStop: 0 };
-  let successAction = false;
-  let user: EnvironmentSetting | undefined;
-  // ExecSearchPath= as systemd stores it (parseExecSearchPathLine: each line appends what systemd keeps of it, an empty one clears).
-  let execSearchPath: { dirs: string[]; lines: SettingLine[]; ignored: ExecSearchIgnored[]; unresolved?: ExecSearchUnresolved; last: SettingLine } | undefined;
-  let passEnvironment: EnvironmentSetting[] = [];
-  let workingDirectory: WorkingDirectorySetting | undefined;
-  // RootDirectory=, RootImage= (the last non-empty line; an empty one resets), RootDirectoryStartOnly=, MountAPIVFS=.
-  const roots: { RootDirectory?: RootSetting | undefined; RootImage?: RootSetting | undefined } = {};
-  const booleans: { RootDirectoryStartOnly?: BooleanSetting | undefined; MountAPIVFS?: BooleanSetting | undefined } = {};
-  const sockets: EnvironmentSetting[] = [];
-  let dynamicUser = false;
-  let type = 'simple';
-  let startTimeout: StartTimeoutSetting | undefined;
+  const settings = new ServiceSettings({ name: loaded.unit, ...(hostSpecifiers && { host: hostSpecifiers }) });
   for (const file of files) {
     if (!file || file.text === undefined) continue;
-    const fatal = file === loaded.file;
-    const report = (line: number, message: string) => (fatal ? invalid : ignored).push(`${file.path}:${line}: ${message}`);
+    const report = (line: number, message: string) => (file === loaded.file ? invalid : ignored).push(`${file.path}:${line}: ${message}`);
     const errors: { line: number; message: string }[] = [];
-    const assignments = parseUnitFile(file.text, errors);
     let stopped = false;
-    for (const { section, key, value, line } of assignments) {
+    for (const { section, key, value, line } of parseUnitFile(file.text, errors)) {
       // Any assignment, in any section, holding bytes that are not UTF-8: systemd 252 says "String is not UTF-8
       // clean, ignoring assignment", and then refuses to load a unit file that held one (a drop-in's is only
       // ignored). Measured with systemd-analyze verify.
@@ -406,134 +285,23 @@ export function mergeUnit(
         continue;
       }
       if (section !== 'Service') continue;
-      if (key === 'ExecStartPre' || key === 'ExecStart' || key === 'ExecStop') {
-        if (value === '') {
-          if (key === 'ExecStartPre') {
-            commands = [];
-            cleared = { file: file.path, line };
-          } else {
-            count[key] = 0;
-            if (key === 'ExecStart') startCommands = [];
-          }
-          continue;
-        }
-        const parsed = parseExec(value, undefined, unit);
-        if (key === 'ExecStartPre') for (const command of parsed.commands) commands.push({ file: file.path, line, value, command });
-        else count[key] += parsed.commands.length;
-        if (key === 'ExecStart') for (const command of parsed.commands) startCommands.push({ file: file.path, line, value, command });
-        if (parsed.error !== undefined) {
-          report(line, `${key}=: ${parsed.error}`);
-          stopped = true;
-          break;
-        }
-      } else if (key === 'Environment') {
-        if (value === '') environment.clear();
-        for (const [name, setting] of parseEnvironment(value, unit)) environment.set(name, { value: setting, file: file.path, line });
-      } else if (key === 'UnsetEnvironment') {
-        if (value === '') unsetEnvironment = [];
-        for (const word of splitWords(value)) unsetEnvironment.push(expandSpecifiers(word, unit));
-      } else if (key === 'EnvironmentFile') {
-        if (value === '') environmentFileLines = [];
-        const entry = value === '' ? undefined : environmentFileLine(value, unit, file.path, line);
-        if (entry) environmentFileLines.push(entry);
-      } else if (key === 'ExecSearchPath') {
-        // As systemd's config_parse_colon_separated_paths: past an entry the model cannot resolve nothing is known, so later lines add nothing.
-        if (value === '') execSearchPath = undefined;
-        else {
-          const at = { file: file.path, line };
-          const known = execSearchPath ?? { dirs: [], lines: [], ignored: [], last: at };
-          execSearchPath = known;
-          if (known.unresolved === undefined) {
-            const parsed = parseExecSearchPathLine(value, unit);
-            known.dirs.push(...parsed.dirs);
-            if (parsed.dirs.length > 0) {
-              known.lines.push(at);
-              known.last = at;
-            }
-            if (parsed.ignored) known.ignored.push({ ...at, ...parsed.ignored });
-            if (parsed.unresolved) known.unresolved = { ...at, ...parsed.unresolved };
-          }
-        }
-      } else if (key === 'WorkingDirectory') {
-        if (value === '') workingDirectory = undefined;
-        else {
-          const parsed = parseWorkingDirectory(value, unit);
-          if ('setting' in parsed) workingDirectory = { ...parsed.setting, file: file.path, line };
-          else if (!parsed.missingOk) {
-            // As a command systemd refuses: the unit file does not load, a drop-in's reading ends (config_parse_working_directory: -ENOEXEC).
-            report(line, parsed.error);
-            stopped = true;
-            break;
-          }
-        }
-      } else if (key === 'RootDirectory' || key === 'RootImage') {
-        if (value === '') roots[key] = undefined;
-        else {
-          const parsed = parseRootPath(key, value, unit);
-          if ('setting' in parsed) roots[key] = { ...parsed.setting, file: file.path, line };
-          else {
-            // config_parse_unit_path_printf with fatal set: the unit file does not load, a drop-in's reading ends.
-            report(line, parsed.error);
-            stopped = true;
-            break;
-          }
-        }
-      } else if (key === 'RootDirectoryStartOnly' || key === 'MountAPIVFS') {
-        // An empty MountAPIVFS= resets it to systemd's default; a value parse_boolean() refuses is logged and ignored.
-        const parsed = parseBoolean(value);
-        if (value === '' && key === 'MountAPIVFS') booleans[key] = undefined;
-        else if (parsed !== undefined) booleans[key] = { value: parsed, file: file.path, line };
-      } else if (key === 'PassEnvironment') {
-        if (value === '') passEnvironment = [];
-        for (const name of value.split(/[ \t\n\r]+/)) if (name !== '') passEnvironment.push({ value: name, file: file.path, line });
-      } else if (key === 'User') user = value === '' ? undefined : { value: expandSpecifiers(value, unit), file: file.path, line };
-      else if (key === 'Sockets') {
-        // A list of socket units, merged across lines (systemd cannot clear it); words are split, not unquoted, and a
-        // name that is not `*.socket` is ignored, as systemd 252 (config_parse_service_sockets) does.
-        for (const name of value.split(/[ \t\n\r]+/)) {
-          const expanded = expandSpecifiers(name, unit);
-          if (expanded.endsWith('.socket') && expanded.length > '.socket'.length) sockets.push({ value: expanded, file: file.path, line });
-        }
-      } else if (key === 'DynamicUser') dynamicUser = isTrueSetting(value);
-      else if (key === 'TimeoutStartSec' || key === 'TimeoutSec') {
-        // As systemd's config_parse_service_timeout: either sets the start timeout, the later line winning; 0 is
-        // no limit, as infinity is; a value it cannot parse is logged and ignored.
-        const seconds = parseTimeSpan(value);
-        if (seconds !== undefined) startTimeout = { key, value, seconds: seconds === 0 ? Infinity : seconds, file: file.path, line };
-      } else if (key === 'SuccessAction') successAction = value !== '' && value !== 'none';
-      // A value systemd does not know, or an empty one, is logged and ignored ("Failed to parse service type,
-      // ignoring"): the type stays what it was (systemd-analyze verify, 252).
-      else if (key === 'Type' && SERVICE_TYPES.has(value)) type = value;
+      const refused = settings.assign(key, value, { file: file.path, line });
+      if (refused !== undefined) {
+        report(line, refused);
+        stopped = true;
+        break;
+      }
     }
     if (!stopped) for (const error of errors) report(error.line, error.message);
   }
   if (loaded.file && !masked && invalid.length === 0) {
-    const where = loaded.file.path;
-    if (count.ExecStart === 0 && count.ExecStop === 0 && !successAction)
-      invalid.push(`${where}: Service has no ExecStart=, ExecStop=, or SuccessAction= (systemd refuses it)`);
-    else if (count.ExecStart > 1 && type !== 'oneshot')
-      invalid.push(`${where}: Service has more than one ExecStart=, which only Type=oneshot allows (systemd refuses it)`);
+    const refusal = serviceVerifyRefusal(settings);
+    if (refusal !== undefined) invalid.push(`${loaded.file.path}: ${refusal}`);
   }
-  // The manager's DefaultEnvironment= first: the unit's Environment= (which an empty one of its own never clears) and
-  // EnvironmentFile= override it, and UnsetEnvironment= undoes it too (exec_child merges them in that order).
-  if (defaultEnvironment !== undefined) {
-    const own = [...environment];
-    environment.clear();
-    for (const [name, setting] of defaultEnvironment) environment.set(name, setting);
-    for (const [name, setting] of own) environment.set(name, setting);
-  }
-  const environmentFiles = applyEnvironmentFiles(environmentFileLines, environmentFileBytes, environment);
-  // systemd.exec(5): UnsetEnvironment= is applied last, when the environment of each process is compiled, and undoes
-  // Environment= and EnvironmentFile= alike: a name removes the variable, NAME=VALUE only that exact assignment. The
-  // commands' $VARIABLEs are expanded from what remains.
-  for (const word of unsetEnvironment) {
-    const equals = word.indexOf('=');
-    if (equals < 0) environment.delete(word);
-    else if (environment.get(word.slice(0, equals))?.value === word.slice(equals + 1)) environment.delete(word.slice(0, equals));
-  }
+  const { environment, environmentFiles } = settings.compileEnvironment(defaultEnvironment, environmentFileBytes);
   const env = new Map([...environment].map(([name, setting]) => [name, setting.value]));
   // One ExecLine per command: a line may hold several, separated by a bare `;`.
-  const execLine = ({ file, line, value, command }: Command): ExecLine => ({
+  const execLine = ({ file, line, value, command }: KeptCommand): ExecLine => ({
     file,
     line,
     value,
@@ -542,8 +310,8 @@ export function mergeUnit(
     words: command.words,
     argv: commandArgv(command, env),
   });
-  const execStartPre = commands.map(execLine);
-  const execStart = startCommands.map(execLine);
+  const execStart = settings.execStart.map(execLine);
+  const { execSearchPath, roots, booleans, user, dynamicUser, sockets, passEnvironment, workingDirectory, startTimeout } = settings;
   return {
     unit: loaded.unit,
     ...(loaded.aliases !== undefined && loaded.aliases.length > 0 && { aliases: loaded.aliases }),
@@ -554,8 +322,8 @@ export function mergeUnit(
         maskedDropIns: loaded.dropIns.filter((file) => file.text === undefined).map((file) => file.path),
       }),
     masked,
-    execStartPre,
-    ...(cleared && { execStartPreCleared: cleared }),
+    execStartPre: settings.execStartPre.map(execLine),
+    ...(settings.execStartPreCleared && { execStartPreCleared: settings.execStartPreCleared }),
     ...(execStart.length > 0 && { execStart }),
     environment,
     ...(environmentFiles.length > 0 && { environmentFiles }),
@@ -580,13 +348,21 @@ export function mergeUnit(
     ...(dynamicUser && { dynamicUser }),
     ...(sockets.length > 0 && { sockets }),
     ...(startTimeout && { startTimeout }),
-    ...(type === 'oneshot' && { oneshot: true }),
+    ...(settings.type === 'oneshot' && { oneshot: true }),
     problems: loaded.problems,
     ...(loaded.unread !== undefined && loaded.unread.length > 0 && { unread: loaded.unread }),
     ...(loaded.skippedDropIns !== undefined && loaded.skippedDropIns.length > 0 && { skippedDropIns: loaded.skippedDropIns }),
     ...(invalid.length > 0 && { invalid }),
     ...(ignored.length > 0 && { ignored }),
   };
+}
+
+/** Why service_verify() refuses a unit file whose settings loaded: no command at all, or several ExecStart= where Type= is not oneshot. */
+function serviceVerifyRefusal(settings: ServiceSettings): string | undefined {
+  const { count, successAction, type } = settings;
+  if (count.ExecStart === 0 && count.ExecStop === 0 && !successAction) return 'Service has no ExecStart=, ExecStop=, or SuccessAction= (systemd refuses it)';
+  if (count.ExecStart > 1 && type !== 'oneshot') return 'Service has more than one ExecStart=, which only Type=oneshot allows (systemd refuses it)';
+  return undefined;
 }
 
 /** What each unit directory holds (entry names), read once for every unit, in the search path's order (which loadUnit follows); absent directories are left out. */
