@@ -163,10 +163,9 @@ function otherUser(
   const processes = holdersOf(listeners).processes;
   if (named === undefined || processes.some((process) => process.uid === undefined)) return undefined;
   const { unit, setting: user } = named;
-  // User= as a uid, where the root's passwd (or the number itself) gives one: a process runs as it by uid, whatever
-  // name this host's passwd shows for it.
-  const uid = /^\d+$/.test(user.value) ? Number(user.value) : facts.accounts?.get(user.value);
-  const runs = (process: ProcessFacts) => named.runs(process) || (uid !== undefined && process.uid === uid);
+  // User= as a uid, where the root's passwd (or the number itself) gives one (unitUser): a process runs as it by uid,
+  // whatever name this host's passwd shows for it.
+  const { uid, runs } = named;
   const isUser = (process: ProcessFacts) => runs(process) || runs(workers.get(process.pid)?.service ?? process);
   const stray = processes.some(isUser) ? listeners.find((listener) => !(listener.holders ?? []).some(isUser)) : undefined;
   if (processes.some(isUser) && !stray) return undefined;
