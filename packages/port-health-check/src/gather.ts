@@ -25,6 +25,7 @@ import { prometheusFilePatterns, scrapeJobName } from './checks/references/prome
 import { commandConfigFile, prometheusCommand } from './checks/references/prometheus-command.js';
 import { exposedListeners, localnetListeners } from './checks/firewall.js';
 import { needsAccounts } from './checks/listeners.js';
+import { unitOf } from './checks/workers.js';
 import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readRouteLocalnet } from './firewall/route-localnet.js';
 import { readKernelFacts } from './kernel.js';
@@ -173,7 +174,9 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const ownRegistryFault =
     own !== undefined && process.geteuid?.() === 0 ? registryWritablePart('/', own.startsWith('/') ? own : `${process.cwd()}/${own}`) : undefined;
   const sockets = await readSockets(new Set(services.map((service) => service.port)), socketRead);
-  const lineage = readLineage(sockets);
+  // Parents only above a holder in the unit of a service of the registry (the descent rule asks no other: workers.ts).
+  const serviceUnits = new Set(options.registry.services.flatMap((service) => (service.systemd ? [service.systemd.unit] : [])));
+  const lineage = readLineage(sockets, (process) => serviceUnits.has(unitOf(process) ?? ''));
   // The root's passwd only where a check asks it (needsAccounts: a unit naming its User= by name, and a process that
   // may be its service's running under another name); a healthy host's holders are their unit's user, and it is not read.
   const accounts = services.some((service) => needsAccounts({ registry: options.registry, units: unitMap, sockets, lineage }, service))
