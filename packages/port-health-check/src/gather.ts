@@ -24,7 +24,8 @@ import { NOT_THERE } from './checks/references/nginx-load.js';
 import { prometheusFilePatterns, scrapeJobName } from './checks/references/prometheus-files.js';
 import { commandConfigFile, prometheusCommand } from './checks/references/prometheus-command.js';
 import { exposedListeners, localnetListeners } from './checks/firewall.js';
-import { holdersOf, listenersOn, unitUser } from './checks/listeners.js';
+import { needsAccounts } from './checks/listeners.js';
+import { unitOf } from './checks/workers.js';
 import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readRouteLocalnet } from './firewall/route-localnet.js';
 import { readKernelFacts } from './kernel.js';
@@ -173,19 +174,12 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const ownRegistryFault =
     own !== undefined && process.geteuid?.() === 0 ? registryWritablePart('/', own.startsWith('/') ? own : `${process.cwd()}/${own}`) : undefined;
   const sockets = await readSockets(new Set(services.map((service) => service.port)), socketRead);
-  const lineage = readLineage(sockets);
-  // The root's passwd only where the owner check asks it: a unit that names its User= by name, on a port a process
-  // not known to run as that name holds (a healthy host's holders are its unit's user, and the file is not read).
-  const accounts = services.some((service) => {
-    const named = unitUser({ units: unitMap }, service);
-    return (
-      named !== undefined &&
-      !/^\d+$/.test(named.setting.value) &&
-      holdersOf(listenersOn({ sockets }, effectivePort({ registry: options.registry, units: unitMap }, service).port)).processes.some(
-        (process) => !named.runs(process),
-      )
-    );
-  })
+  // Parents only above a holder in the unit of a service of the registry (the descent rule asks no other: workers.ts).
+  const serviceUnits = new Set(options.registry.services.flatMap((service) => (service.systemd ? [service.systemd.unit] : [])));
+  const lineage = readLineage(sockets, (process) => serviceUnits.has(unitOf(process) ?? ''));
+  // The root's passwd only where a check asks it (needsAccounts: a unit naming its User= by name, and a process that
+  // may be its service's running under another name); a healthy host's holders are their unit's user, and it is not read.
+  const accounts = services.some((service) => needsAccounts({ registry: options.registry, units: unitMap, sockets, lineage }, service))
     ? readAccounts(root)
     : undefined;
   const initSockets = readInitSockets(root, listing, services, { registry: options.registry, units: unitMap }, sockets);

@@ -3,6 +3,8 @@
 // socket table. A service whose main process binds its port, hands the socket
 // to a child and closes its own copy holds the port through that child alone:
 // only the child's parents lead back to the service (workers.ts judges them).
+// Every holder's own cgroup is read (whose unit it runs in); parents only above
+// a holder in a unit the descent rule asks of, and only while they are in one.
 import { readCgroup, readProcessInfo, readStartTime, type ProcessInfo } from '@dsa110/ports/system';
 import type { ProcessFacts, SocketFacts } from './types.js';
 
@@ -13,12 +15,16 @@ import type { ProcessFacts, SocketFacts } from './types.js';
 export const MAX_ANCESTRY = 8;
 
 /**
- * By PID: every holder of a listener and its parents up to MAX_ANCESTRY levels, stopping below PID 1 (every
- * process descends from it: that proves nothing) and at a parent outside the PID namespace, each with its cgroup. A process is read with its start time, and its cgroup kept only when the start time is the same
- * after the cgroup was read: a PID that exited and was reused meanwhile is left out (the chain ends there), never
- * given the newcomer's cgroup. A holder gone by then is left out too.
+ * By PID: every holder of a listener with its cgroup, and the parents of those `descends` accepts (by cgroup: in a
+ * unit whose service the descent rule judges, workers.ts) up to MAX_ANCESTRY levels, as long as each one read is
+ * accepted too (the rule goes no further up than a parent in such a unit), stopping below PID 1 (every process
+ * descends from it: that proves nothing) and at a parent outside the PID namespace. A process is read with its
+ * start time, and its cgroup kept only when the start time is the same after the cgroup was read: a PID that
+ * exited and was reused meanwhile is left out (the chain ends there), never given the newcomer's cgroup. A holder
+ * gone by then is left out too. The parents of a holder elsewhere (a login session, another service, no unit) are
+ * not read: nothing asks them.
  */
-export function readLineage(sockets: SocketFacts): Map<number, ProcessFacts> {
+export function readLineage(sockets: SocketFacts, descends: (process: ProcessFacts) => boolean): Map<number, ProcessFacts> {
   const holders = new Map<number, ProcessFacts>();
   for (const listener of sockets.listeners) for (const holder of listener.holders ?? []) holders.set(holder.pid, holder);
   const lineage = new Map<number, ProcessFacts>();
@@ -30,7 +36,7 @@ export function readLineage(sockets: SocketFacts): Map<number, ProcessFacts> {
     if (read === undefined) continue;
     lineage.set(read.pid, read);
     let child: ProcessFacts = read;
-    for (let level = 0; level < MAX_ANCESTRY && hasParent(child); level++) {
+    for (let level = 0; level < MAX_ANCESTRY && hasParent(child) && descends(child); level++) {
       const ppid: number = child.ppid!;
       const known = holders.get(ppid);
       const parent: ProcessFacts | undefined = lineage.get(ppid) ?? (known === undefined ? readAncestor(ppid) : withCgroup(known));

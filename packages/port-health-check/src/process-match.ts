@@ -1,7 +1,7 @@
 // Is this process one the registry expects on the port? The names a process
 // goes by (comm, executable, argv[0], an interpreter's module or script) are
 // those of @dsa110/ports/system, the same claim-port protects by.
-import { escapeText } from '@dsa110/ports';
+import { escapeText, processNameText } from '@dsa110/ports';
 import { globToRegExp, isInterpreterName, matchProcessName, processNames } from '@dsa110/ports/system';
 import type { ProcessFacts } from './types.js';
 
@@ -30,8 +30,10 @@ export function processMatchesByOwnName(process: ProcessFacts, globs: readonly s
  * `node (pid 4242, user alice): node /srv/vite.js --port 3030`. What the
  * process chose (its name, its command line) is escaped, backslashes too, so
  * `\n` or `\e` in a report always stands for a control character and never
- * for text a process wrote to look like one; the command line is cut to 160
- * characters.
+ * for text a process wrote to look like one; its names (comm, argv[0]) as
+ * processNameText shows them, every character beyond ASCII escaped too, so a
+ * look-alike (`rеdis-server`, a Cyrillic е) never reads as the name it imitates;
+ * the command line is cut to 160 characters.
  */
 export function describeProcess(process: ProcessFacts): string {
   return describeWith(process, '');
@@ -43,12 +45,35 @@ export function describeWorker(process: ProcessFacts, parent: number): string {
 }
 
 function describeWith(process: ProcessFacts, note: string): string {
-  const name = escapeText(process.comm ?? (process.exe ? basename(process.exe) : '?'), 64);
+  const name = processNameText(process.comm ?? (process.exe ? basename(process.exe) : '?'), 64);
   const user = process.user ? `user ${escapeText(process.user, 64)}` : process.uid !== undefined ? `uid ${process.uid}` : 'user unknown';
   const who = `${name} (pid ${process.pid}, ${user}${note})`;
   const command = process.argv?.length ? withoutPaddingSpaces(process.argv.join(' ')) : undefined;
   if (!command) return who;
-  return `${who}: ${escapeText(command, 160)}`;
+  return `${who}: ${commandText(command, process.argv![0]!.length)}`;
+}
+
+/** How many characters of a command line a report shows. */
+const MAX_COMMAND = 160;
+
+/**
+ * A command line as describeProcess prints it: its argv[0] (the first `nameLength` characters) as processNameText
+ * shows a name, the arguments as escapeText shows text (a path or a value beyond ASCII stays readable), the whole
+ * cut to MAX_COMMAND characters, never inside an escape.
+ */
+function commandText(command: string, nameLength: number): string {
+  const name = processNameText(command.slice(0, nameLength), MAX_COMMAND);
+  const rest = command.slice(nameLength);
+  // processNameText escapes a `…` of the process's own: one at the end is where it cut.
+  if (rest === '' || name.endsWith('…')) return name;
+  if (name.length < MAX_COMMAND - 1) return name + escapeText(rest, MAX_COMMAND - name.length);
+  const cut = processNameText(command.slice(0, nameLength), MAX_COMMAND - 1);
+  return cut.endsWith('…') ? cut : `${cut}…`;
+}
+
+/** A process name or a glob of the registry's on process names, quoted (`"rеdis-server"`), as processNameText shows it. */
+export function quotedProcessName(name: string, max = 200): string {
+  return `"${processNameText(name, max).replace(/"/g, '\\"')}"`;
 }
 
 /**

@@ -238,9 +238,10 @@ export interface Facts {
   readonly allServices: boolean;
   readonly sockets: SocketFacts;
   /**
-   * By PID: each listener's holder, and its parents up to MAX_ANCESTRY levels below PID 1, with their start times
-   * and cgroups (lineage.ts): whose worker a holder is when its parent does not hold its socket (workers.ts), and
-   * which systemd unit runs it. Undefined when no listener has a holder.
+   * By PID: each listener's holder, and the parents of one in a registry service's unit up to MAX_ANCESTRY levels
+   * below PID 1 (while they are in one), with their start times and cgroups (lineage.ts): whose worker a holder is
+   * when its parent does not hold its socket (workers.ts), and which systemd unit runs it. Undefined when no
+   * listener has a holder.
    */
   readonly lineage?: ReadonlyMap<number, ProcessFacts>;
   /** By user name: its uid in the root's /etc/passwd (no NSS); what a unit's User= name resolves to. Undefined: not read. */

@@ -1,12 +1,15 @@
 // readLineage against a real chain of processes deeper than MAX_ANCESTRY: two
 // holders of it, one the other's parent, read in either order, give the same
 // lineage (each walk goes its own MAX_ANCESTRY levels, through what the other
-// walk read).
+// walk read); and parents read only above a holder in a unit the descent rule
+// asks of (a cgroup this test makes), as far up as they are in one.
 import { spawn } from 'node:child_process';
 import { readProcessInfo } from '@dsa110/ports/system';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordSpawned } from '../../../test-support/guard.js';
 import { isAlive, signal, waitForExit } from '../../../test-support/index.js';
+import { cgroupsWritable, makeUnitCgroup } from '../../../test-support/cgroup.js';
+import { unitOf } from '../src/checks/workers.js';
 import { MAX_ANCESTRY, processFacts, readLineage } from '../src/lineage.js';
 import type { ListenerFacts, ProcessFacts } from '../src/types.js';
 
@@ -58,9 +61,31 @@ describe('readLineage', () => {
       [bottom!, above!],
       [above!, bottom!],
     ]) {
-      const lineage = readLineage(heldBy(holders));
+      const lineage = readLineage(heldBy(holders), () => true);
       expect(lineage.has(top)).toBe(true);
       expect(lineage.has(pids.at(-3 - MAX_ANCESTRY)!)).toBe(false);
+    }
+  });
+
+  it.skipIf(!cgroupsWritable)('reads the parents of a holder in a unit it asks of, up to the first outside one; of a holder elsewhere, none', async () => {
+    const unit = `lineage-s66-${process.pid}.service`;
+    const cgroup = makeUnitCgroup(unit)!;
+    try {
+      const pids = await chain();
+      // The bottom three in the unit (a service, its reloader, a worker); those above in the suite's own cgroup.
+      for (const pid of pids.slice(-3)) cgroup.move(pid);
+      const inUnit = (process: ProcessFacts) => unitOf(process) === unit;
+      const facts = (pid: number) => processFacts(readProcessInfo(pid)!);
+      const lineage = readLineage(heldBy([facts(pids.at(-1)!)]), inUnit);
+      expect([...lineage.keys()].sort()).toEqual(pids.slice(-4).sort());
+      expect(unitOf(lineage.get(pids.at(-4)!)!)).not.toBe(unit);
+      // A holder outside the unit: itself (its cgroup), no parent.
+      expect([...readLineage(heldBy([facts(pids.at(-5)!)]), inUnit).keys()]).toEqual([pids.at(-5)]);
+    } finally {
+      const pids = started.splice(0);
+      for (const pid of pids) if (isAlive(pid)) signal(pid, 'SIGKILL');
+      await Promise.all(pids.map((pid) => waitForExit(pid)));
+      cgroup.remove();
     }
   });
 });

@@ -3,7 +3,7 @@ import type { Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
 import { processMatches, processMatchesByOwnName } from '../process-match.js';
 import type { EnvironmentSetting, Facts, ListenerFacts, ProcessFacts, UnitFacts } from '../types.js';
-import { descentOf, workersOf, type Worker } from './workers.js';
+import { descentOf, unitOf, workersOf, type Worker } from './workers.js';
 
 export function listenersOn(facts: Pick<Facts, 'sockets'>, port: number): ListenerFacts[] {
   return facts.sockets.listeners.filter((listener) => listener.port === port);
@@ -61,7 +61,7 @@ export const CHANGED_HOLDER = 'no process that stayed: its listener closed and a
  * its users leave it out.) With the workers among the holders, by PID.
  */
 export function strayListeners(
-  facts: Pick<Facts, 'sockets' | 'registry' | 'units' | 'lineage'>,
+  facts: Pick<Facts, 'sockets' | 'registry' | 'units' | 'lineage' | 'accounts'>,
   service: Service,
 ): { readonly listeners: readonly ListenerFacts[]; readonly workers: ReadonlyMap<number, Worker> } {
   let strays = strayCache.get(facts);
@@ -80,7 +80,7 @@ interface Stray {
 /** By facts: each service's stray listeners, found once for all services (a check asks per port and per service). */
 const strayCache = new WeakMap<object, ReadonlyMap<string, Stray>>();
 
-function everyStray(facts: Pick<Facts, 'sockets' | 'registry' | 'units' | 'lineage'>): Map<string, Stray> {
+function everyStray(facts: Pick<Facts, 'sockets' | 'registry' | 'units' | 'lineage' | 'accounts'>): Map<string, Stray> {
   const strays = new Map<string, Stray>();
   if (facts.sockets.problem) return strays;
   const tcp = facts.registry.services.filter((service) => service.transport === 'tcp');
@@ -131,25 +131,55 @@ function everyStray(facts: Pick<Facts, 'sockets' | 'registry' | 'units' | 'linea
 /**
  * Whether one of `holders` runs as the User= of `service`'s unit; true when that cannot tell (unitUser: none to hold
  * them to; or a holder's uid unknown). A master that drops privileges has one worker that does, or is one itself.
+ * Where User= names an account the root's passwd does not (an LDAP or sssd one: no uid to compare), only what
+ * is known counts: a holder the unit's own cgroup holds is its (systemd put it there); one elsewhere under another
+ * name is not taken for it.
  */
-function runsAsUnitUser(facts: Pick<Facts, 'units'>, service: Service, holders: readonly ProcessFacts[]): boolean {
+function runsAsUnitUser(facts: Pick<Facts, 'units' | 'accounts' | 'lineage'>, service: Service, holders: readonly ProcessFacts[]): boolean {
   const user = unitUser(facts, service);
-  return user === undefined || holders.some((holder) => holder.uid === undefined) || holders.some(user.runs);
+  if (user === undefined || holders.some((holder) => holder.uid === undefined) || holders.some(user.runs)) return true;
+  return user.uid === undefined && holders.some((holder) => unitOf(facts.lineage?.get(holder.pid) ?? holder) === user.unit.unit);
 }
 
 /**
- * The User= of `service`'s unit, with whether a process runs as it (by uid for a number, else by name); undefined
- * where the unit names none to hold processes to (no unit, no User=, DynamicUser=, a specifier left unresolved).
+ * The User= of `service`'s unit, the uid it names, and whether a process runs as it; undefined where the unit names
+ * none to hold processes to (no unit, no User=, DynamicUser=, a specifier left unresolved). The uid: User= itself
+ * when a number, else the name's in the root's passwd (Facts.accounts: the first entry, no NSS), read by gather only
+ * where needsAccounts says; undefined for a name that passwd does not hold (an LDAP or sssd account) or not read. A
+ * process runs as it by that uid, or, for a name, by the name this host's passwd gives the process's uid (so a
+ * root whose passwd was not read still judges its own name).
  */
 export function unitUser(
-  facts: Pick<Facts, 'units'>,
+  facts: Pick<Facts, 'units' | 'accounts'>,
   service: Service,
-): { unit: UnitFacts; setting: EnvironmentSetting; runs: (process: ProcessFacts) => boolean } | undefined {
+): { unit: UnitFacts; setting: EnvironmentSetting; uid: number | undefined; runs: (process: ProcessFacts) => boolean } | undefined {
   const unit = service.systemd ? facts.units.get(service.systemd.unit) : undefined;
   const setting = unit && !unit.dynamicUser ? unit.user : undefined;
   if (unit === undefined || setting === undefined || setting.value.includes('%')) return undefined;
-  const numeric = /^\d+$/.test(setting.value) ? Number(setting.value) : undefined;
-  return { unit, setting, runs: (process) => (numeric !== undefined ? process.uid === numeric : process.user === setting.value) };
+  const numeric = /^\d+$/.test(setting.value);
+  const uid = numeric ? Number(setting.value) : facts.accounts?.get(setting.value);
+  return {
+    unit,
+    setting,
+    uid,
+    runs: (process) => (uid !== undefined && process.uid === uid) || (!numeric && process.user === setting.value),
+  };
+}
+
+/**
+ * Whether judging `service`'s processes by its unit's User= needs the root's passwd (unitUser's uid for a name): the
+ * unit names its User= by name, and a process that may be the service's runs under another name here: a holder of
+ * its port (the owner check), or, with nothing on its port, a process going by its own names, a holder elsewhere or
+ * one's parent (strayListeners: where it listens instead). A healthy host's run as their unit's user, and the file
+ * is not read.
+ */
+export function needsAccounts(facts: Pick<Facts, 'registry' | 'units' | 'sockets' | 'lineage'>, service: Service): boolean {
+  const named = unitUser({ units: facts.units }, service);
+  if (named === undefined || /^\d+$/.test(named.setting.value)) return false;
+  const here = listenersOn(facts, effectivePort(facts, service).port);
+  if (here.length > 0) return holdersOf(here).processes.some((process) => !named.runs(process));
+  const elsewhere = [...holdersOf(facts.sockets.listeners).processes, ...(facts.lineage?.values() ?? [])];
+  return elsewhere.some((process) => processMatchesByOwnName(process, service.processes) && !named.runs(process));
 }
 
 /** `restart UNIT` (or the service's name, with no unit): what moves a running service to the port it is given now. */

@@ -14,13 +14,13 @@
 // service, or whose parents lead to the service within its unit (the service
 // handed it the socket and closed its copy), is the service's worker
 // (workers.ts), whatever its name.
-import { BUILTIN_PROTECTED_PROCESSES, escapeText, pathText, quoteValue, type Service } from '@dsa110/ports';
+import { BUILTIN_PROTECTED_PROCESSES, escapeText, pathText, processNameText, quoteValue, type Service } from '@dsa110/ports';
 import { matchProcessName } from '@dsa110/ports/system';
 import { initSocketAdvice, isSystemdInit, where } from '@dsa110/ports/systemd';
 import { effectivePort } from '../effective-port.js';
 import { claimPortCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
-import { describeProcess, describeWorker, processMatches } from '../process-match.js';
+import { describeProcess, describeWorker, processMatches, quotedProcessName } from '../process-match.js';
 import type { CheckResult, Facts, ListenerFacts, ProcessFacts } from '../types.js';
 import { formatListener } from '../address.js';
 import { CHANGED_HOLDER, holdersOf, listenersOn, restartOf, unitUser, unseenHolders } from './listeners.js';
@@ -33,7 +33,8 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   if (listeners.length === 0) return [];
   const { processes, unseen, changed } = holdersOf(listeners);
   const result = serviceResult('owner', service, port, { processes });
-  const expected = service.processes.join(', ');
+  // The registry's globs as a holder's names are shown (a look-alike in either reads as what it is).
+  const expected = service.processes.map((glob) => processNameText(glob, 200)).join(', ');
   const named = (process: ProcessFacts) => processMatches(process, service.processes);
   const workers = workersOf(listeners, named, descentOf(facts, [service]));
   // Each holder as the report names it: a worker with whose it is.
@@ -58,7 +59,7 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
       return [
         result(
           'error',
-          `port ${port} is held by ${intruders.map(describeProcess).join('; ')}, which is ${other.name}'s by its names (${other.id}: ${other.processes.join(', ')}), not ${service.name}'s (expected ${expected}); the registry gives ${other.id} port ${theirs}: set ${theirs} where ${other.name} takes its port and ${restart}${theirs === port ? '' : ' (claim-port would take it down, not move it)'}, then ${start}`,
+          `port ${port} is held by ${intruders.map(describeProcess).join('; ')}, which is ${other.name}'s by its names (${other.id}: ${other.processes.map((glob) => processNameText(glob, 200)).join(', ')}), not ${service.name}'s (expected ${expected}); the registry gives ${other.id} port ${theirs}: set ${theirs} where ${other.name} takes its port and ${restart}${theirs === port ? '' : ' (claim-port would take it down, not move it)'}, then ${start}`,
         ),
       ];
     }
@@ -126,10 +127,10 @@ function protection(facts: Facts, process: ProcessFacts): string | undefined {
   );
   if (added) {
     const file = facts.registryFile === undefined ? 'the bundled registry' : pathText(facts.registryFile);
-    return `its name ${quoteValue(added.name)} matches the protected pattern ${quoteValue(added.glob)} (claim.protect.processes in ${file})`;
+    return `its name ${quotedProcessName(added.name)} matches the protected pattern ${quotedProcessName(added.glob)} (claim.protect.processes in ${file})`;
   }
   const builtin = matchProcessName(process, protectedProcesses.filter(isBuiltin));
-  return builtin && `its name ${quoteValue(builtin.name)} matches the built-in protected pattern ${quoteValue(builtin.glob)}`;
+  return builtin && `its name ${quotedProcessName(builtin.name)} matches the built-in protected pattern ${quotedProcessName(builtin.glob)}`;
 }
 
 /**
@@ -163,10 +164,9 @@ function otherUser(
   const processes = holdersOf(listeners).processes;
   if (named === undefined || processes.some((process) => process.uid === undefined)) return undefined;
   const { unit, setting: user } = named;
-  // User= as a uid, where the root's passwd (or the number itself) gives one: a process runs as it by uid, whatever
-  // name this host's passwd shows for it.
-  const uid = /^\d+$/.test(user.value) ? Number(user.value) : facts.accounts?.get(user.value);
-  const runs = (process: ProcessFacts) => named.runs(process) || (uid !== undefined && process.uid === uid);
+  // User= as a uid, where the root's passwd (or the number itself) gives one (unitUser): a process runs as it by uid,
+  // whatever name this host's passwd shows for it.
+  const { uid, runs } = named;
   const isUser = (process: ProcessFacts) => runs(process) || runs(workers.get(process.pid)?.service ?? process);
   const stray = processes.some(isUser) ? listeners.find((listener) => !(listener.holders ?? []).some(isUser)) : undefined;
   if (processes.some(isUser) && !stray) return undefined;

@@ -126,9 +126,11 @@ describe('text report', () => {
     const unseen = await spawnListener({ python: true, port: pick(), name: '?' });
     const spaced = await spawnListener({ python: true, port: pick(), name: 'a "b\\' });
     const plain = await spawnListener({ python: true, port: pick(), name: 'uvicorn:main' });
+    // A look-alike (`redis-server` with a Cyrillic е): every character beyond ASCII escaped, as processNameText shows it.
+    const lookalike = await spawnListener({ python: true, port: pick(), name: 'r\u0435dis-server' });
     const registryPath = join(tempDir(), 'ports.yaml');
-    const ids = ['forged', 'unseen', 'spaced', 'plain'];
-    const listeners = [forged, unseen, spaced, plain];
+    const ids = ['forged', 'unseen', 'spaced', 'plain', 'lookalike'];
+    const listeners = [forged, unseen, spaced, plain, lookalike];
     writeFileSync(registryPath, registryText(ids.map((id, i) => ({ id, port: listeners[i]!.port, processes: ['grafana'] }))));
     const text = renderText(await checkPorts({ registry: registryPath, root: tempDir(), firewall: false }));
     const owner = (id: string) => new RegExp(`^\\d+ +${id} +\\S+ +(.*?) +error$`, 'm').exec(text)?.[1];
@@ -136,6 +138,7 @@ describe('text report', () => {
     expect(owner('unseen')).toBe(`"?"[${unseen.pid}]`);
     expect(owner('spaced')).toBe(`"a \\"b\\\\"[${spaced.pid}]`);
     expect(owner('plain')).toBe(`uvicorn:main[${plain.pid}]`);
+    expect(owner('lookalike')).toBe(`"r\\u0435dis-server"[${lookalike.pid}]`);
   });
 
   it("sorts the table by the port each row shows: a service its unit's Environment= moved stands at the port it moved to", async () => {
