@@ -8,9 +8,9 @@ import { readFailureAdvice } from '../../read-advice.js';
 import { killedWritersNote } from '../../regenerate.js';
 import { escapeText, oneLine, pathText } from '../../../escape.js';
 import { directoryDriftFix, directoryProblem, exposedDirectories, guardedDirectories } from '../../../files/directories.js';
-import { FileReadError, formatBytes, hostPath, inspectGeneratedFiles, readFileIfPresent, resolveInRoot, type InspectedFile } from '../../../files/index.js';
+import { FileReadError, hostPath, inspectGeneratedFiles, readFileIfPresent, resolveInRoot, type InspectedFile } from '../../../files/index.js';
 import { killedWritersTemps } from '../../../files/write.js';
-import { MAX_GENERATED_FILE_BYTES } from '../../../limits.js';
+import { MAX_GENERATED_FILE_BYTES, MAX_UNIT_BYTES, UNIT_TOO_LARGE } from '../../../limits.js';
 import type { Registry } from '../../../registry.js';
 import { unifiedDiff } from '../../../render/diff.js';
 import { HEALTH_INTERVAL, HEALTH_SERVICE, type HealthUnit } from '../../../render/health-timer.js';
@@ -397,12 +397,17 @@ function isMaskLink(path: string): boolean {
   }
 }
 
-/** A unit file or drop-in as systemd would read it (links followed, inside --root); undefined when absent. */
+/**
+ * A unit file or drop-in as systemd would read it (links followed, inside --root); undefined when absent. No further
+ * than MAX_UNIT_BYTES, as every reader of units (loadUnit, findClaims): a line past it is seen by none of them.
+ */
 async function readText(shown: string, open: () => string): Promise<string | undefined> {
   try {
-    return readFileIfPresent(open(), { maxBytes: MAX_GENERATED_FILE_BYTES });
+    return readFileIfPresent(open(), { maxBytes: MAX_UNIT_BYTES });
   } catch (error) {
     if (!(error instanceof FileReadError)) throw error;
+    // Too large: said as the other readers say it, what to do included.
+    if (error.kind === 'too-large') throw new CommandError(`ports systemd: cannot read ${escapeText(shown)}: ${UNIT_TOO_LARGE}`);
     const advice = unitReadAdvice(error);
     throw new CommandError(`ports systemd: cannot read ${escapeText(shown)}: ${error.reason}${advice === undefined ? '' : `; ${advice}`}`);
   }
@@ -415,8 +420,6 @@ function unitReadAdvice(error: FileReadError): string | undefined {
       return 'run as root, as systemd reads it';
     case 'not-regular':
       return "replace it with the unit's file (a regular file, or a link to one), which systemd can load";
-    case 'too-large':
-      return `a unit file is a few kB, and this command reads at most ${formatBytes(MAX_GENERATED_FILE_BYTES)}: see what it holds, and replace it with the unit's own file`;
     default:
       return readFailureAdvice(error);
   }

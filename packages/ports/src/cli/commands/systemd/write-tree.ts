@@ -8,7 +8,7 @@ import { concurrentWriteText } from '../../regenerate.js';
 import { escapeText, oneLine } from '../../../escape.js';
 import { exposedDirectories, guardedDirectories, writeThroughDirectories } from '../../../files/directories.js';
 import { ConcurrentWriteError, FileWriteError, readFileIfPresent, writeGeneratedFiles, type WrittenFile } from '../../../files/index.js';
-import { MAX_GENERATED_FILE_BYTES } from '../../../limits.js';
+import { MAX_GENERATED_FILE_BYTES, MAX_UNIT_BYTES } from '../../../limits.js';
 import type { Registry } from '../../../registry.js';
 import { HEALTH_SERVICE, HEALTH_TIMER, type HealthUnit } from '../../../render/health-timer.js';
 import { claimPortDropIn, DEFAULT_UNIT_DIR, DROP_IN_NAME, GENERATED_HEADER, systemdDrift, type ClaimWiring } from '../../../render/systemd.js';
@@ -265,7 +265,7 @@ function outUnit(entry: ClaimWiring, unitDir: string, claimPort: string): OutUni
     const path = join(unitDir, name);
     let text: string | undefined;
     try {
-      text = readFileIfPresent(path, { maxBytes: MAX_GENERATED_FILE_BYTES });
+      text = readFileIfPresent(path, { maxBytes: MAX_UNIT_BYTES });
     } catch {
       break; // unreadable, too large, not a file: --check says which, and what to do
     }
