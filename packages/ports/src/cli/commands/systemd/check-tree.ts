@@ -18,8 +18,8 @@ import { unitOverrideDropIn } from '../../../render/labels.js';
 import { DEFAULT_UNIT_DIR, DROP_IN_NAME, systemdDrift, type ClaimWiring, type SystemdDrift, type UnitFilePlace } from '../../../render/systemd.js';
 import { brokenUnitFileProblem } from '../../../systemd/claim-verdict.js';
 import { driftPath } from '../../../systemd/drift-path.js';
-import { claimsAlike, effectiveProblems, unitAsJudged, unitsVerdictText } from '../../../systemd/effective-problems.js';
-import { listUnitDirs, loadUnit, mergeUnit, type UnitDirListing } from '../../../systemd/effective.js';
+import { claimsAlike, effectiveProblems, outUnitAsJudged, unitAsJudged, unitsVerdictText } from '../../../systemd/effective-problems.js';
+import { listUnitDirs, loadUnit, type UnitDirListing } from '../../../systemd/effective.js';
 import { claimsRead, findClaims, findDropIns } from '../../../systemd/find-claims.js';
 import { droppedSettings, foreignFileText } from '../../../systemd/foreign-settings.js';
 import { healthOwnerText, healthUnitOwner } from '../../../systemd/health-unit-owner.js';
@@ -177,9 +177,12 @@ export async function checkTree(
       if (judged === undefined) return false;
       unit = judged;
     } else {
+      // DIR's unit file for it (its own, or its template's) with its own drop-ins there: as the write's advice judges it.
       const text = files.get(item.path);
-      if (text === undefined || !item.message.startsWith('does not contain') || fromTemplate.has(item.path)) return false;
-      unit = mergeUnit({ unit: entry.unit, file: { path: shown.get(item.path) ?? item.path, text }, dropIns: [], problems: [] });
+      if (text === undefined || !item.message.startsWith('does not contain')) return false;
+      const judged = outUnitAsJudged(entry.unit, { file: { path: shown.get(item.path) ?? item.path, text }, dropIns: outOwnDropIns(entry.unit, unitDir) });
+      if (judged === undefined) return false;
+      unit = judged;
     }
     const alike = claimsAlike(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(effectiveRoot ?? '/')) });
     if (alike === undefined) return false;
