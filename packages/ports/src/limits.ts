@@ -23,6 +23,12 @@ export const MAX_PROTECTION_SCAN_BYTES = 16 * 1024 * 1024;
  * them (loadUnit, findClaims' stray claim lines, --out's drop-ins) stops here, so that none sees a line another misses.
  */
 export const MAX_UNIT_BYTES = 1024 * 1024;
+/**
+ * Why a unit file or drop-in over MAX_UNIT_BYTES is not read, and what to do: said alike by every reader that says it
+ * (loadUnit's, --check's of a `claim: unit` service's file). Said as this reader's bound, not the file's fault: systemd
+ * reads a file of any size (an 80 MiB drop-in loads).
+ */
+export const UNIT_TOO_LARGE = `it is larger than ${MAX_UNIT_BYTES / 1048576} MiB, the most read here of a unit file or drop-in, though systemd reads one of any size; make it smaller (what it sets is not known until then)`;
 
 /** The largest configuration file the health check reads for a port (a config whose port key it checks, or one that names ports). */
 export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;

@@ -17,7 +17,7 @@ import {
   unreadMayHoldClaim,
   type ClaimFinding,
 } from './claim-verdict.js';
-import { listUnitDirs, loadUnit, type UnitDirListing } from './effective.js';
+import { listUnitDirs, loadUnit, mergeUnit, type UnitDirListing } from './effective.js';
 import { claimVariables, environmentDoubt, environmentFileFindings, mergeUnitWithEnvironmentFiles } from './environment-files.js';
 import { execSearch, isBareCommand } from './exec-search.js';
 import { claimLineRegistry, claimRegistryLoader, claimRegistryUnresolved, readsOtherRegistry } from './line-registry.js';
@@ -277,6 +277,23 @@ export function unitAsJudged(root: string, entry: ClaimWiring, listing: UnitDirL
   const kept = { ...loaded, dropIns: loaded.dropIns.filter((dropIn) => dropIn.path !== `${DEFAULT_UNIT_DIR}/${entry.unit}.d/${DROP_IN_NAME}`) };
   const unit = mergeUnitWithEnvironmentFiles(root, kept, { defaultEnvironment: managerDefaults().environment });
   return unit.masked || unit.file === undefined || (unit.invalid ?? []).length > 0 ? undefined : unit;
+}
+
+/**
+ * Pure: a unit as --check judges a `claim: unit` service's claim under --out DIR (claimsAlike), a bare directory read as
+ * systemd would read it once copied into ${DEFAULT_UNIT_DIR} as laid out: `found.file`, DIR's unit file for it (its own,
+ * else its template's), merged with `found.dropIns`, the unit's own drop-ins there (outOwnDropIns: a claim line in one is
+ * the unit's, as under a root; a claim-port.conf left from `claim: drop-in` is not, as unitAsJudged leaves it out). Its
+ * EnvironmentFile= files are not read (they are on the system DIR is copied to). Undefined when DIR has no unit file for
+ * it or systemd would refuse that file (no unit loads). What --check accepts and what the write calls done, alike.
+ */
+export function outUnitAsJudged(
+  unit: string,
+  found: { readonly file?: { readonly path: string; readonly text: string }; readonly dropIns: readonly { readonly path: string; readonly text: string }[] },
+): UnitFacts | undefined {
+  if (found.file === undefined) return undefined;
+  const merged = mergeUnit({ unit, file: found.file, dropIns: found.dropIns, problems: [] });
+  return (merged.invalid ?? []).length > 0 ? undefined : merged;
 }
 
 interface ClaimingUnit {

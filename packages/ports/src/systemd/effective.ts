@@ -7,7 +7,7 @@ import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { FileReadError, readFileBytes } from '../files/index.js';
 import { statOrUndefined } from '../files/read.js';
 import { hostPath, resolveInRoot } from '../files/root.js';
-import { MAX_UNIT_BYTES } from '../limits.js';
+import { MAX_UNIT_BYTES, UNIT_TOO_LARGE } from '../limits.js';
 import { join, posix } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { decodeKeepingBadBytes, hasKeptBadBytes } from '../utf8.js';
@@ -893,10 +893,6 @@ function listDropIns(root: string, path: string, unreadable: Unreadable): string
 /** Why a drop-in that is a socket is skipped (skippedDropInProblem says to remove it: there is no link to fix). */
 export const SOCKET_DROP_IN = 'it is a socket, which nobody can open as a file';
 
-/** Why a unit file or drop-in over MAX_UNIT_BYTES is not read, and what to do, after `it is larger than 1 MiB`. */
-const UNIT_TOO_LARGE =
-  'the most read here of a unit file or drop-in, though systemd reads one of any size; make it smaller (what it sets is not known until then)';
-
 /** What readConfig reads: a drop-in, with the bytes of its name; else a unit file, with the path of a copy lower in the search path that systemd does not read. */
 type ConfigRole = { readonly dropInName: Uint8Array; readonly hides?: string | undefined } | { readonly shadowed: string | undefined };
 
@@ -947,8 +943,8 @@ function readConfig(root: string, relative: string, unreadable: Unreadable, role
       unreadable.skipped.push({ path: shown, reason, ...(role.hides !== undefined && { hides: role.hides }) });
     }
     // A unit file that is a loop of links: systemd's fopen() fails with ELOOP as this read does, whoever runs it.
-    // Too large: systemd reads a file of any size (an 80 MiB drop-in loads), so said as this reader's bound, not the file's fault.
-    else if (error instanceof FileReadError && error.kind === 'too-large') cannotRead(`${error.reason}, ${UNIT_TOO_LARGE}`);
+    // Too large: said as every reader of units says it (UNIT_TOO_LARGE).
+    else if (error instanceof FileReadError && error.kind === 'too-large') cannotRead(UNIT_TOO_LARGE);
     else if (!missing) cannotRead(listingError(error), !dropInName && code === 'ELOOP');
     // Listed, yet not there: a link to nothing (or removed since). systemd takes such a unit file as the unit's, and
     // fails to load it: it never reads a lower copy instead. A drop-in removed since the listing is simply not there.

@@ -37,6 +37,8 @@ export interface OutUnit {
   readonly dropIns: readonly { readonly path: string; readonly text: string }[];
   /** An empty ExecStartPre= in a drop-in in DIR that clears the claim line (outClearings), as `PATH:LINE` printed. */
   readonly cleared?: string;
+  /** Another claim line there that claims the port as this one would (claimsAlike of outUnitAsJudged), when `cleared` clears it. */
+  readonly alike?: ExecLine;
 }
 
 /**
@@ -64,6 +66,12 @@ export function outAdvice(unit: string, line: string, unitDir: string, found: Ou
       text: `its unit file claims the port, but ${refusal}, so the unit never starts and this line${inPlace === file!.path ? '' : `, in its drop-in ${escapeText(inPlace)},`} never runs; fix that line, keeping this line ${inPlace === file!.path ? 'in its [Service] section' : 'there'}`,
       place,
       refused: true,
+      inPlace: true,
+    };
+  if (inPlace === undefined && found.alike !== undefined && found.cleared !== undefined)
+    return {
+      text: `its unit file claims the port; ExecStartPre=${escapeText(found.alike.value, 200)} in ${escapeText(found.alike.file)}:${found.alike.line} claims it as this line would, but the empty ExecStartPre= in ${escapeText(found.cleared)} clears every earlier ExecStartPre=, that line included, so once ${escapeText(unitDir)} is copied into ${DEFAULT_UNIT_DIR} nothing frees the port before the unit starts; remove that empty ExecStartPre= or put this line after it`,
+      place,
       inPlace: true,
     };
   if (inPlace !== undefined && found.cleared !== undefined)

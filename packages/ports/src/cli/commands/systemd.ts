@@ -7,7 +7,7 @@ import { FileReadError, hostPath } from '../../files/index.js';
 import { notFollowed, untrustedLink } from '../../files/write.js';
 import { REGISTRY_ENV } from '../../index.js';
 import { DEFAULT_HEALTH_CHECK, DEFAULT_TEXTFILE, HEALTH_SERVICE, healthUnits, textfileProblem, type HealthUnit } from '../../render/health-timer.js';
-import { claimPortPathProblem, claimWiring, DEFAULT_CLAIM_PORT, DEFAULT_UNIT_DIR, execArgumentProblem } from '../../render/systemd.js';
+import { claimPortPathProblem, claimWiring, DEFAULT_CLAIM_PORT, DEFAULT_UNIT_DIR, execArgumentProblem, type ClaimWiring } from '../../render/systemd.js';
 import { checkTree, danglingLink, type UnitDir } from './systemd/check-tree.js';
 import { isClaimPort } from '../../systemd/claim-line.js';
 import { claimsAlike, effectiveProblems, unitAsJudged, unitsVerdictText } from '../../systemd/effective-problems.js';
@@ -119,6 +119,9 @@ export async function run(context: Context): Promise<Outcome> {
     let unitListing: UnitDirListing | undefined;
     let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
     const listing = () => (unitListing ??= listUnitDirs(root ?? '/', []));
+    // Each line's registry read as --check reads it: under the root, else (--out: a bare directory) on this host.
+    const alikeIn = (entry: ClaimWiring, unit: UnitFacts) =>
+      claimsAlike(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(out === undefined ? (root ?? '/') : '/')) });
     const located: UnitLocator | undefined =
       out === undefined
         ? {
@@ -126,8 +129,7 @@ export async function run(context: Context): Promise<Outcome> {
             load: (unit) => loadUnit(root ?? '/', unit, listing()),
             claimsAlike: (entry) => {
               const unit = unitAsJudged(root ?? '/', entry, listing(), managerDefaults);
-              const alike =
-                unit && claimsAlike(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(root ?? '/')) });
+              const alike = unit && alikeIn(entry, unit);
               // Only a line where the unit's own claim goes (its file, its own NAME.d/): one in a drop-in other units
               // read too (service.d/, a dash prefix's, a template's) is a stray claim --check fails on.
               return alike && (alike.claim.file === unit.file || basename(dirname(alike.claim.file)) === `${entry.unit}.d`) ? alike : undefined;
@@ -144,6 +146,7 @@ export async function run(context: Context): Promise<Outcome> {
         registryRoot: out === undefined ? (root ?? '/') : undefined,
         regenerate: regenerateCommand(context, 'systemd', REGENERATE_FLAGS),
         healthCheck: healthCheckOption(context),
+        claimsAlike: alikeIn,
       },
       wiring,
       health,

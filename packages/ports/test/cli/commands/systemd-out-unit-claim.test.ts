@@ -2,7 +2,7 @@
 // to load wherever its broken line is (after the claim line too), and the write says of the file what --check says of
 // it, as under --root: the line already there, cleared by a later empty ExecStartPre=, or in a file systemd refuses.
 import { spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeTree } from '../../../../../test-support/tree.js';
@@ -78,5 +78,125 @@ describe('ports systemd --out: a unit file in DIR', () => {
     expect(advice((await write()).stdout)).toBe(
       `svc.service: its unit file claims the port, but systemd would refuse to load ${unit}:1: ${HEADER}; fix that line, then make sure its [Service] section holds this line:`,
     );
+  });
+});
+
+describe('ports systemd --out: another claim line --check accepts, in the unit file or a drop-in of its own', () => {
+  /** DIR for `unit` with an executable claim-port (so that systemd-analyze verify judges the lines, not a missing file), the line the write prints, the write and --check. */
+  async function claimOut(unit: string) {
+    const dir = tempDir();
+    const claimPort = join(dir, 'bin/claim-port');
+    writeTree(dir, { 'ports.yaml': REGISTRY.replace('svc.service', unit), 'bin/claim-port': '#!/bin/sh\nexit 0\n' });
+    chmodSync(claimPort, 0o755);
+    const registry = join(dir, 'ports.yaml');
+    const out = join(dir, 'out');
+    const args = ['--registry', registry, 'systemd', '--out', out, '--claim-port', claimPort];
+    const first = await ports(args);
+    expect(first.code).toBe(0);
+    const line = first.stdout.split('\n').find((text) => text.startsWith('ExecStartPre='))!;
+    expect(line).toBe(`ExecStartPre=+${claimPort} 8000 --registry ${registry}`);
+    return { out, line, claimPort, write: () => ports(args), check: () => ports([...args, '--check']) };
+  }
+
+  /** systemd's own verdict on the unit as DIR lays it out (its drop-ins there read too): what it says of the unit's files. */
+  const verify = (out: string, unit: string) =>
+    spawnSync(analyze!, ['verify', '--man=no', join(out, unit)], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_UNIT_PATH: `${out}:` },
+    })
+      .stderr.split('\n')
+      .filter((text) => text.includes(out) && !text.includes('dsa110-port-health'));
+
+  // Each form --check accepts for `ExecStartPre=+CLAIM 8000 --registry R` (hasExecStartPre, then claimsAlike): prefixes
+  // in another order or with `-`, the service id for its port, an option before the port.
+  const forms: [string, (line: string, claimPort: string) => string][] = [
+    ['-+', (line) => line.replace('=+', '=-+')],
+    ['+-', (line) => line.replace('=+', '=+-')],
+    ['the service id', (line) => line.replace(' 8000 ', ' svc ')],
+    ['an option first', (line, claimPort) => line.replace(`${claimPort} `, `${claimPort} --timeout 3 `)],
+  ];
+
+  for (const [form, make] of forms) {
+    it(`${form}, in the unit file or its own drop-in: the write calls it done, --check passes, and systemd accepts the line`, async () => {
+      const { out, line, claimPort, write, check } = await claimOut('svc.service');
+      const other = make(line, claimPort);
+      expect(other).not.toBe(line);
+      for (const [files, at] of [
+        [{ 'svc.service': `[Service]\nExecStart=/bin/true\n${other}\n` }, `${join(out, 'svc.service')}:3`],
+        [
+          { 'svc.service': '[Service]\nExecStart=/bin/true\n', 'svc.service.d/override.conf': `[Service]\n${other}\n` },
+          `${join(out, 'svc.service.d/override.conf')}:2`,
+        ],
+      ] as const) {
+        rmSync(join(out, 'svc.service.d'), { recursive: true, force: true });
+        writeTree(out, files);
+        if (analyze) expect(verify(out, 'svc.service')).toEqual([]);
+        const run = await write();
+        expect(run.code).toBe(0);
+        expect(advice(run.stdout)).toBe(
+          `svc.service: its unit file claims the port; ${other} in ${at} claims it as this line would (--check and the health check accept it), nothing to do:`,
+        );
+        expect(run.stderr).not.toContain('by hand');
+        // Written, then checked: the two agree, and the write changed nothing of the unit's.
+        const checked = await check();
+        expect([checked.code, checked.stdout.split('\n').filter((text) => text.startsWith('ok:'))]).toEqual([
+          0,
+          [`ok: 0 drop-ins, 1 unit file and the health check's 2 units under ${out} match the registry`],
+        ]);
+      }
+    });
+  }
+
+  it("an instance's: its template's file or its own drop-in, as --check judges it (the template's line with --check's warning)", async () => {
+    const { out, line, write, check } = await claimOut('svc@a.service');
+    const other = line.replace('=+', '=-+');
+    for (const [files, at] of [
+      [{ 'svc@.service': '[Service]\nExecStart=/bin/true\n', 'svc@a.service.d/override.conf': `[Service]\n${other}\n` }, 'svc@a.service.d/override.conf:2'],
+      [{ 'svc@.service': `[Service]\nExecStart=/bin/true\n${other}\n` }, 'svc@.service:3'],
+    ] as const) {
+      rmSync(join(out, 'svc@a.service.d'), { recursive: true, force: true });
+      writeTree(out, files);
+      if (analyze) expect(verify(out, 'svc@a.service')).toEqual([]);
+      const run = await write();
+      expect(run.stdout).toContain(
+        `svc@a.service: its unit file claims the port; ${other} in ${join(out, at)} claims it as this line would (--check and the health check accept it), nothing to do:\n`,
+      );
+      expect(run.stderr).not.toContain('by hand');
+      const checked = await check();
+      expect(checked.code).toBe(0);
+      // The template's line frees the port whenever any instance starts: accepted with the health check's warning, as under --root.
+      if (at.startsWith('svc@.service')) expect(checked.stdout).toContain('is the unit file of the template svc@.service, which every instance of it reads');
+    }
+  });
+
+  it('a line --check does not accept (another registry: none named) is still one to put in its place, and --check fails it alike', async () => {
+    const { out, line, claimPort, write, check } = await claimOut('svc.service');
+    const bare = `ExecStartPre=+${claimPort} 8000`;
+    writeTree(out, { 'svc.service': `[Service]\nExecStart=/bin/true\n${bare}\n` });
+    const run = await write();
+    expect(advice(run.stdout)).toBe(
+      `svc.service: its unit file claims the port; put this line in the [Service] section of ${join(out, 'svc.service')}, in place of its ${bare}:`,
+    );
+    expect(run.stderr).toContain('by hand');
+    const checked = await check();
+    expect(checked.code).toBe(1);
+    expect(checked.stdout).toContain(`does not contain ${line} in its [Service] section`);
+    // Nor one systemd refuses (`++`): in a drop-in of its own, read by systemd-analyze as by --check.
+    writeTree(out, { 'svc.service': '[Service]\nExecStart=/bin/true\n', 'svc.service.d/override.conf': `[Service]\n${line.replace('=+', '=++')}\n` });
+    if (analyze) expect(verify(out, 'svc.service').join('\n')).toContain('override.conf:2: Neither a valid executable name nor an absolute path');
+    expect(advice((await write()).stdout)).toBe(
+      `svc.service: its unit file claims the port; put this line in the [Service] section of ${join(out, 'svc.service')}:`,
+    );
+    expect((await check()).code).toBe(1);
+  });
+
+  it('one an empty ExecStartPre= read after it clears: never "nothing to do", as --check fails it', async () => {
+    const { out, line, write, check } = await claimOut('svc.service');
+    const other = line.replace('=+', '=-+');
+    writeTree(out, { 'svc.service': `[Service]\nExecStart=/bin/true\n${other}\n`, 'service.d/z.conf': '[Service]\nExecStartPre=\n' });
+    expect(advice((await write()).stdout)).toBe(
+      `svc.service: its unit file claims the port; ${other} in ${join(out, 'svc.service')}:3 claims it as this line would, but the empty ExecStartPre= in ${join(out, 'service.d/z.conf')}:2 clears every earlier ExecStartPre=, that line included, so once ${out} is copied into /etc/systemd/system nothing frees the port before the unit starts; remove that empty ExecStartPre= or put this line after it:`,
+    );
+    expect((await check()).code).toBe(1);
   });
 });

@@ -5,6 +5,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type TreeEntry, writeTree } from '../../../../../test-support/tree.js';
+import { listUnitDirs, loadUnit } from '../../../src/systemd/effective.js';
 import { ports, tempDir } from '../helpers.js';
 
 const REGISTRY =
@@ -37,12 +38,12 @@ describe('ports systemd --check: the unit file systemd takes', () => {
     expect(cleared.run.stdout).toBe(said(cleared.root));
   });
 
-  it('says what to do with a unit file it cannot read: one over 4 MiB, a FIFO, a loop of links (exit 1, one line)', async () => {
+  it('says what to do with a unit file it cannot read: one over 1 MiB, a FIFO, a loop of links (exit 1, one line)', async () => {
     const FILE = 'etc/systemd/system/svc.service';
     for (const [entry, said] of [
       [
-        `[Service]\n${'# pad\n'.repeat(800_000)}`,
-        "it is larger than 4 MiB; a unit file is a few kB, and this command reads at most 4 MiB: see what it holds, and replace it with the unit's own file",
+        `[Service]\n${'# pad\n'.repeat(262_144)}`,
+        'it is larger than 1 MiB, the most read here of a unit file or drop-in, though systemd reads one of any size; make it smaller (what it sets is not known until then)',
       ],
       [
         { fifo: true },
@@ -54,6 +55,22 @@ describe('ports systemd --check: the unit file systemd takes', () => {
       const run = await ports(['systemd', '--check', '--registry', join(root, 'ports.yaml'), '--root', root]);
       expect(run).toEqual({ code: 1, stdout: '', stderr: `ports systemd: cannot read ${root}/${FILE}: ${said}\n` });
     }
+  });
+
+  it('reads a unit file no further than the other readers of units: one of 1.5 MiB is said too large as loadUnit says it', async () => {
+    // Under MAX_GENERATED_FILE_BYTES (4 MiB), which --check read unit files to: it judged what loadUnit and findClaims never read.
+    const FILE = 'etc/systemd/system/svc.service';
+    const text = `${CLAIMING}${'# pad\n'.repeat(262_144)}`;
+    expect(text.length).toBeGreaterThan(1.5 * 1024 * 1024);
+    const root = writeTree(tempDir(), { 'ports.yaml': REGISTRY, [FILE]: text });
+    const reason = loadUnit(root, 'svc.service', listUnitDirs(root, [])).unread?.[0]?.reason;
+    expect(reason).toMatch(/^it is larger than 1 MiB, /);
+    const run = await ports(['systemd', '--check', '--registry', join(root, 'ports.yaml'), '--root', root]);
+    expect(run).toEqual({ code: 1, stdout: '', stderr: `ports systemd: cannot read ${root}/${FILE}: ${reason}\n` });
+    // --out reads DIR's unit file alike: said there too, never judged.
+    const out = writeTree(tempDir(), { 'svc.service': text });
+    const outRun = await ports(['systemd', '--check', '--registry', join(root, 'ports.yaml'), '--out', out]);
+    expect(outRun).toEqual({ code: 1, stdout: '', stderr: `ports systemd: cannot read ${out}/svc.service: ${reason}\n` });
   });
 
   it('reads the drop-ins of an alias that leads to the unit, as systemd does: one that clears ExecStartPre= there fails the check', async () => {

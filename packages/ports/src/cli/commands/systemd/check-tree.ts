@@ -8,9 +8,9 @@ import { readFailureAdvice } from '../../read-advice.js';
 import { killedWritersNote } from '../../regenerate.js';
 import { escapeText, oneLine, pathText } from '../../../escape.js';
 import { directoryDriftFix, directoryProblem, exposedDirectories, guardedDirectories } from '../../../files/directories.js';
-import { FileReadError, formatBytes, hostPath, inspectGeneratedFiles, readFileIfPresent, resolveInRoot, type InspectedFile } from '../../../files/index.js';
+import { FileReadError, hostPath, inspectGeneratedFiles, readFileIfPresent, resolveInRoot, type InspectedFile } from '../../../files/index.js';
 import { killedWritersTemps } from '../../../files/write.js';
-import { MAX_GENERATED_FILE_BYTES } from '../../../limits.js';
+import { MAX_GENERATED_FILE_BYTES, MAX_UNIT_BYTES, UNIT_TOO_LARGE } from '../../../limits.js';
 import type { Registry } from '../../../registry.js';
 import { unifiedDiff } from '../../../render/diff.js';
 import { HEALTH_INTERVAL, HEALTH_SERVICE, type HealthUnit } from '../../../render/health-timer.js';
@@ -18,8 +18,8 @@ import { unitOverrideDropIn } from '../../../render/labels.js';
 import { DEFAULT_UNIT_DIR, DROP_IN_NAME, systemdDrift, type ClaimWiring, type SystemdDrift, type UnitFilePlace } from '../../../render/systemd.js';
 import { brokenUnitFileProblem } from '../../../systemd/claim-verdict.js';
 import { driftPath } from '../../../systemd/drift-path.js';
-import { claimsAlike, effectiveProblems, unitAsJudged, unitsVerdictText } from '../../../systemd/effective-problems.js';
-import { listUnitDirs, loadUnit, mergeUnit, type UnitDirListing } from '../../../systemd/effective.js';
+import { claimsAlike, effectiveProblems, outUnitAsJudged, unitAsJudged, unitsVerdictText } from '../../../systemd/effective-problems.js';
+import { listUnitDirs, loadUnit, type UnitDirListing } from '../../../systemd/effective.js';
 import { claimsRead, findClaims, findDropIns } from '../../../systemd/find-claims.js';
 import { droppedSettings, foreignFileText } from '../../../systemd/foreign-settings.js';
 import { healthOwnerText, healthUnitOwner } from '../../../systemd/health-unit-owner.js';
@@ -177,9 +177,12 @@ export async function checkTree(
       if (judged === undefined) return false;
       unit = judged;
     } else {
+      // DIR's unit file for it (its own, or its template's) with its own drop-ins there: as the write's advice judges it.
       const text = files.get(item.path);
-      if (text === undefined || !item.message.startsWith('does not contain') || fromTemplate.has(item.path)) return false;
-      unit = mergeUnit({ unit: entry.unit, file: { path: shown.get(item.path) ?? item.path, text }, dropIns: [], problems: [] });
+      if (text === undefined || !item.message.startsWith('does not contain')) return false;
+      const judged = outUnitAsJudged(entry.unit, { file: { path: shown.get(item.path) ?? item.path, text }, dropIns: outOwnDropIns(entry.unit, unitDir) });
+      if (judged === undefined) return false;
+      unit = judged;
     }
     const alike = claimsAlike(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(effectiveRoot ?? '/')) });
     if (alike === undefined) return false;
@@ -397,12 +400,17 @@ function isMaskLink(path: string): boolean {
   }
 }
 
-/** A unit file or drop-in as systemd would read it (links followed, inside --root); undefined when absent. */
+/**
+ * A unit file or drop-in as systemd would read it (links followed, inside --root); undefined when absent. No further
+ * than MAX_UNIT_BYTES, as every reader of units (loadUnit, findClaims): a line past it is seen by none of them.
+ */
 async function readText(shown: string, open: () => string): Promise<string | undefined> {
   try {
-    return readFileIfPresent(open(), { maxBytes: MAX_GENERATED_FILE_BYTES });
+    return readFileIfPresent(open(), { maxBytes: MAX_UNIT_BYTES });
   } catch (error) {
     if (!(error instanceof FileReadError)) throw error;
+    // Too large: said as the other readers say it, what to do included.
+    if (error.kind === 'too-large') throw new CommandError(`ports systemd: cannot read ${escapeText(shown)}: ${UNIT_TOO_LARGE}`);
     const advice = unitReadAdvice(error);
     throw new CommandError(`ports systemd: cannot read ${escapeText(shown)}: ${error.reason}${advice === undefined ? '' : `; ${advice}`}`);
   }
@@ -415,8 +423,6 @@ function unitReadAdvice(error: FileReadError): string | undefined {
       return 'run as root, as systemd reads it';
     case 'not-regular':
       return "replace it with the unit's file (a regular file, or a link to one), which systemd can load";
-    case 'too-large':
-      return `a unit file is a few kB, and this command reads at most ${formatBytes(MAX_GENERATED_FILE_BYTES)}: see what it holds, and replace it with the unit's own file`;
     default:
       return readFailureAdvice(error);
   }

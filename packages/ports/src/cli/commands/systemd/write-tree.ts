@@ -8,7 +8,7 @@ import { concurrentWriteText } from '../../regenerate.js';
 import { escapeText, oneLine } from '../../../escape.js';
 import { exposedDirectories, guardedDirectories, writeThroughDirectories } from '../../../files/directories.js';
 import { ConcurrentWriteError, FileWriteError, readFileIfPresent, writeGeneratedFiles, type WrittenFile } from '../../../files/index.js';
-import { MAX_GENERATED_FILE_BYTES } from '../../../limits.js';
+import { MAX_GENERATED_FILE_BYTES, MAX_UNIT_BYTES } from '../../../limits.js';
 import type { Registry } from '../../../registry.js';
 import { HEALTH_SERVICE, HEALTH_TIMER, type HealthUnit } from '../../../render/health-timer.js';
 import { claimPortDropIn, DEFAULT_UNIT_DIR, DROP_IN_NAME, GENERATED_HEADER, systemdDrift, type ClaimWiring } from '../../../render/systemd.js';
@@ -21,7 +21,8 @@ import { healthOwnerText, healthUnitOwner } from '../../../systemd/health-unit-o
 import { alikeAdvice, byHandText, lineInPlace, outAdvice, unitLineAdvice, type LinePlace, type OutUnit } from '../../../systemd/line-advice.js';
 import { outClearings, outOwnDropIns } from '../../../systemd/out-drop-ins.js';
 import { templateOf } from '../../../systemd/search-path.js';
-import type { ExecLine } from '../../../systemd/types.js';
+import type { ExecLine, UnitFacts } from '../../../systemd/types.js';
+import { outUnitAsJudged } from '../../../systemd/effective-problems.js';
 import { exposedDropIns, stake, unitDirectories } from '../../../systemd/unit-dir-exposure.js';
 import { generatedFiles, sharedOutputs, sharedText } from '../../../systemd/unit-outputs.js';
 import { overrideNote, type Override } from '../../../systemd/unit-overrides.js';
@@ -44,6 +45,7 @@ export async function writeTree(
     registryRoot,
     regenerate,
     healthCheck,
+    claimsAlike,
   }: {
     readonly services: Registry['services'];
     readonly claimPort: string;
@@ -55,6 +57,11 @@ export async function writeTree(
     readonly regenerate: string;
     /** The port-health-check executable the health service runs (--port-health-check). */
     readonly healthCheck: string;
+    /**
+     * Whether `unit` (as merged) already claims `entry`'s port as its line would (claimsAlike, with this run's registry):
+     * under --out, asked of DIR's files as --check judges them (outUnitAsJudged), so that the write calls done what it accepts.
+     */
+    readonly claimsAlike: (entry: ClaimWiring, unit: UnitFacts) => { readonly claim: ExecLine } | undefined;
   },
   wiring: readonly ClaimWiring[],
   health: readonly HealthUnit[],
@@ -132,7 +139,7 @@ export async function writeTree(
     const alike = loaded !== undefined && !inPlace ? located!.claimsAlike(entry) : undefined;
     const advice =
       loaded === undefined
-        ? outAdvice(entry.unit, entry.line, unitDir, outUnit(entry, unitDir, claimPort))
+        ? outUnitAdvice(entry, unitDir, claimPort, claimsAlike)
         : alike !== undefined
           ? alikeAdvice(entry, alike.claim, located!.root)
           : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort);
@@ -254,6 +261,29 @@ export interface UnitLocator {
 }
 
 /**
+ * The advice under --out for a unit-file claim's unit: what DIR holds for it (outUnit), its line already there or
+ * cleared (outAdvice), or another claim line that claims the port as this one would in the unit file or a drop-in of
+ * the unit's own (`claimsAlike` of the unit as --check judges it, outUnitAsJudged): done, as --check accepts it.
+ */
+function outUnitAdvice(
+  entry: ClaimWiring,
+  unitDir: string,
+  claimPort: string,
+  claimsAlike: (entry: ClaimWiring, unit: UnitFacts) => { readonly claim: ExecLine } | undefined,
+): ReturnType<typeof outAdvice> {
+  const found = outUnit(entry, unitDir, claimPort);
+  const advice = outAdvice(entry.unit, entry.line, unitDir, found);
+  // The exact line in place, or in a file systemd refuses (no unit loads, and nothing is alike): said as outAdvice says it.
+  if (advice.inPlace || advice.refused) return advice;
+  const judged = outUnitAsJudged(entry.unit, found);
+  const alike = judged === undefined ? undefined : claimsAlike(entry, judged);
+  if (alike === undefined) return advice;
+  // Cleared by an empty ExecStartPre= read after it (outClearings): --check fails it, so never "nothing to do".
+  if (found.cleared !== undefined) return outAdvice(entry.unit, entry.line, unitDir, { ...found, alike: alike.claim });
+  return { ...alikeAdvice(entry, alike.claim, undefined), inPlace: true };
+}
+
+/**
  * What --out's bare directory holds for a unit-file claim's unit, read as --check reads it: the unit's own file there,
  * else its template's; its own drop-ins; the empty ExecStartPre= there that clears its line. A file that cannot be
  * read is left out: --check says why.
@@ -265,7 +295,7 @@ function outUnit(entry: ClaimWiring, unitDir: string, claimPort: string): OutUni
     const path = join(unitDir, name);
     let text: string | undefined;
     try {
-      text = readFileIfPresent(path, { maxBytes: MAX_GENERATED_FILE_BYTES });
+      text = readFileIfPresent(path, { maxBytes: MAX_UNIT_BYTES });
     } catch {
       break; // unreadable, too large, not a file: --check says which, and what to do
     }
