@@ -6,6 +6,7 @@ import { unreadableDirectory } from '../../files/directories.js';
 import { FileReadError, hostPath } from '../../files/index.js';
 import { notFollowed, untrustedLink } from '../../files/write.js';
 import { REGISTRY_ENV } from '../../index.js';
+import type { Registry } from '../../registry.js';
 import { DEFAULT_HEALTH_CHECK, DEFAULT_TEXTFILE, HEALTH_SERVICE, healthUnits, textfileProblem, type HealthUnit } from '../../render/health-timer.js';
 import { claimPortPathProblem, claimWiring, DEFAULT_CLAIM_PORT, DEFAULT_UNIT_DIR, execArgumentProblem, type ClaimWiring } from '../../render/systemd.js';
 import { checkTree, danglingLink, type UnitDir } from './systemd/check-tree.js';
@@ -58,6 +59,26 @@ export const command = defineCommand({
   run,
 });
 
+/** What one `ports systemd` run works from, write or --check: the options read, the registry, and the wiring. */
+interface SystemdRun {
+  readonly context: Context;
+  /** --out DIR (a bare unit directory), when given. */
+  readonly out: string | undefined;
+  /** --root as given, simplified; undefined for this host. */
+  readonly root: string | undefined;
+  readonly claimPort: string;
+  readonly registryPath: string | undefined;
+  readonly registry: Registry;
+  readonly unitDir: string;
+  readonly wiring: readonly ClaimWiring[];
+  readonly health: readonly HealthUnit[];
+  readonly overrides: ReturnType<typeof unitOverrides>;
+  /** systemd's [Manager] defaults under the root, read at most once in the run. */
+  readonly managerDefaults: () => ManagerDefaults;
+  /** Each file's host path (under --root, its directory's links resolved inside the root). */
+  readonly place: (path: string) => string;
+}
+
 export async function run(context: Context): Promise<Outcome> {
   const { out, root: givenRoot, check } = context.values as { out?: string; root?: string; check?: boolean };
   // Named in messages as it names the same directory (`/srv/img/` as `/srv/img`).
@@ -74,23 +95,6 @@ export async function run(context: Context): Promise<Outcome> {
   // A unit directory that is a file, or that this user may not read, is one line: not the same reason once per file.
   const unreadable = check ? unreadableDirectory(unitDir) : undefined;
   if (unreadable !== undefined) throw new CommandError(`ports systemd: cannot check ${escapeText(unitDir)}: ${unreadable}`);
-  // The unit file systemd loads: the first of its unit directories that has it (UNIT_DIRS), as the write's advice and the
-  // health check find it. Only /etc/systemd/system, /usr/lib and /lib were read here: a unit in /usr/local/lib/systemd/system,
-  // where the write says the line goes, was "missing", and one under /run shadowing /etc was never seen.
-  const unitDirs: UnitDir[] =
-    out !== undefined
-      ? [{ shown: unitDir, open: (name) => join(unitDir, name) }]
-      : UNIT_DIRS.map((relative) => {
-          const dir = `/${relative}`;
-          return {
-            shown: join(root ?? '/', dir),
-            open: (name: string) => hostPath(root ?? '/', `${dir}/${name}`),
-            danglingLink: (name: string) => danglingLink(root ?? '/', `${dir}/${name}`),
-            // The operator's to edit (as unitLineAdvice says); a package's or made at run time, else: its line goes in a drop-in.
-            packaged: !isOperatorsUnitDir(dir),
-            madeAtRunTime: isRunTimeUnitDir(dir),
-          };
-        });
 
   // The registry every claim line and the health check name, as the system that runs the units sees it.
   const registryPath = unitRegistry(context, root);
@@ -111,100 +115,29 @@ export async function run(context: Context): Promise<Outcome> {
   // directory linked with an absolute link); the file itself is judged as it is (a link there is refused).
   const place = (path: string) =>
     root === undefined || out !== undefined ? join(unitDir, path) : join(inRoot(root, `${DEFAULT_UNIT_DIR}/${dirname(path)}`), basename(path));
-  if (!check) {
-    // A warning's fix: this run again, every option in effect repeated (as --check's hints), with the one it names replaced.
-    const rerun: Rerun = (replace) => regenerateCommand(context, 'systemd', REGENERATE_FLAGS, replace);
-    // Where each unit-file claim's line goes: the unit file systemd loads (as --check and the health check find it);
-    // none when the unit already claims its port as the line would (claimsAlike: what --check accepts).
-    let unitListing: UnitDirListing | undefined;
-    let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
-    const listing = () => (unitListing ??= listUnitDirs(root ?? '/', []));
-    // Each line's registry read as --check reads it: under the root, else (--out: a bare directory) on this host.
-    const alikeIn = (entry: ClaimWiring, unit: UnitFacts) =>
-      claimsAlike(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(out === undefined ? (root ?? '/') : '/')) });
-    const located: UnitLocator | undefined =
-      out === undefined
-        ? {
-            root,
-            load: (unit) => loadUnit(root ?? '/', unit, listing()),
-            claimsAlike: (entry) => {
-              const unit = unitAsJudged(root ?? '/', entry, listing(), managerDefaults);
-              const alike = unit && alikeIn(entry, unit);
-              // Only a line where the unit's own claim goes (its file, its own NAME.d/): one in a drop-in other units
-              // read too (service.d/, a dash prefix's, a template's) is a stray claim --check fails on.
-              return alike && (alike.claim.file === unit.file || basename(dirname(alike.claim.file)) === `${entry.unit}.d`) ? alike : undefined;
-            },
-          }
-        : undefined;
-    const { outcome, advised, said } = await writeTree(
-      context.io,
-      {
-        services: registry.services,
-        claimPort,
-        registryPath,
-        source: escapeText(registry.source),
-        registryRoot: out === undefined ? (root ?? '/') : undefined,
-        regenerate: regenerateCommand(context, 'systemd', REGENERATE_FLAGS),
-        healthCheck: healthCheckOption(context),
-        claimsAlike: alikeIn,
-      },
-      wiring,
-      health,
-      unitDir,
-      place,
-      out === undefined && root === undefined,
-      located,
-      overrides,
-    );
-    // The claims just wired may never run or work, for what else the units systemd would load hold: a bad port override
-    // (claim-port refuses it: the start fails), an empty ExecStartPre= in a later drop-in, a socket unit on the port, a
-    // start timeout the claim can outlast... Judged as `--check` judges them once the files match (effectiveProblems),
-    // and said, not failed: the files are what the registry asks for; `--check` fails on them. The units whose line goes
-    // in by hand, or whose unit file systemd refuses, are left out: their advice above says what to add or fix.
-    let merged: UnitFacts[] | undefined;
-    if (out === undefined) {
-      const effectiveRoot = root ?? '/';
-      const listing = listUnitDirs(effectiveRoot, []);
-      merged = wiring.map((entry) =>
-        mergeUnitWithEnvironmentFiles(effectiveRoot, loadUnit(effectiveRoot, entry.unit, listing), { defaultEnvironment: managerDefaults().environment }),
-      );
-      if (outcome === 'ok') {
-        const judged = wiring.filter((entry) => !advised.has(entry.unit));
-        const { problems, warnings, untold } = effectiveProblems(registry, judged, effectiveRoot, {
-          claimPort,
-          registryPath,
-          regenerate: rerun(),
-          managerDefaults,
-          said,
+  const setup: SystemdRun = { context, out, root, claimPort, registryPath, registry, unitDir, wiring, health, overrides, managerDefaults, place };
+  return check ? checkRun(setup) : writeRun(setup);
+}
+
+/** --check: the files against the registry, and under a root the units systemd would load (checkTree). */
+function checkRun({ context, out, root, claimPort, registryPath, registry, unitDir, wiring, health, managerDefaults, place }: SystemdRun): Promise<Outcome> {
+  // The unit file systemd loads: the first of its unit directories that has it (UNIT_DIRS), as the write's advice and the
+  // health check find it. Only /etc/systemd/system, /usr/lib and /lib were read here: a unit in /usr/local/lib/systemd/system,
+  // where the write says the line goes, was "missing", and one under /run shadowing /etc was never seen.
+  const unitDirs: UnitDir[] =
+    out !== undefined
+      ? [{ shown: unitDir, open: (name) => join(unitDir, name) }]
+      : UNIT_DIRS.map((relative) => {
+          const dir = `/${relative}`;
+          return {
+            shown: join(root ?? '/', dir),
+            open: (name: string) => hostPath(root ?? '/', `${dir}/${name}`),
+            danglingLink: (name: string) => danglingLink(root ?? '/', `${dir}/${name}`),
+            // The operator's to edit (as unitLineAdvice says); a package's or made at run time, else: its line goes in a drop-in.
+            packaged: !isOperatorsUnitDir(dir),
+            madeAtRunTime: isRunTimeUnitDir(dir),
+          };
         });
-        for (const line of [...problems, ...warnings]) context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
-        if (problems.length > 0) {
-          const under = root === undefined ? '' : ` under ${escapeText(root)}`;
-          context.io.err(
-            `${oneLine(`${problems.length === 1 ? '1 problem' : `${problems.length} problems`}: the files are written as the registry asks, but the units systemd would load${under} ${unitsVerdictText(problems.length, untold, 'do not claim their ports as they should')} (said above); \`${rerun()} --check\` fails until ${problems.length === 1 ? 'it is' : 'they are'} fixed`)}\n`,
-            'warn',
-          );
-        }
-      }
-    }
-    // The claim-port the lines run may not be there, or not start under systemd: said, not failed (the files are right).
-    if (outcome === 'ok' && wiring.length > 0)
-      for (const line of claimPortWarnings(claimPort, out === undefined ? root : undefined, merged, rerun))
-        context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
-    // The directory the health check writes its textfile into may not be there (node_exporter not installed): every
-    // timer run would fail (exit 3). Said, not failed, as above.
-    if (outcome === 'ok') {
-      // Where the units are for: --out's on this host, else the root's (said, as ` under ROOT`).
-      const lookIn = out === undefined ? (root ?? '/') : '/';
-      const lookedIn = out !== undefined ? ' on this host' : root === undefined ? '' : ` under ${escapeText(root)}`;
-      const warning = textfileWarning(textfileOption(context), lookIn, lookedIn, rerun);
-      if (warning !== undefined) context.io.err(`${oneLine(`warning: ${warning}`)}\n`, 'warn');
-      // So may the port-health-check its service runs: looked for as claim-port is.
-      const healthCheck = healthCheckWarning(healthCheckOption(context), lookIn, lookedIn, rerun);
-      if (healthCheck !== undefined) context.io.err(`${oneLine(`warning: ${healthCheck}`)}\n`, 'warn');
-    }
-    return outcome;
-  }
   // The effective unit (drop-ins merged as systemd does) is judged under a root; --out names a bare directory, not a root.
   const effectiveRoot = out === undefined ? (root ?? '/') : undefined;
   return checkTree(
@@ -225,6 +158,110 @@ export async function run(context: Context): Promise<Outcome> {
     },
     place,
   );
+}
+
+/** The write (writeTree), then what may still keep the written claims from running or working, said as warnings. */
+async function writeRun(setup: SystemdRun): Promise<Outcome> {
+  const { context, out, root, claimPort, registryPath, registry, unitDir, wiring, health, overrides, managerDefaults, place } = setup;
+  // Where each unit-file claim's line goes: the unit file systemd loads (as --check and the health check find it);
+  // none when the unit already claims its port as the line would (claimsAlike: what --check accepts).
+  let unitListing: UnitDirListing | undefined;
+  let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
+  const listing = () => (unitListing ??= listUnitDirs(root ?? '/', []));
+  // Each line's registry read as --check reads it: under the root, else (--out: a bare directory) on this host.
+  const alikeIn = (entry: ClaimWiring, unit: UnitFacts) =>
+    claimsAlike(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(out === undefined ? (root ?? '/') : '/')) });
+  const located: UnitLocator | undefined =
+    out === undefined
+      ? {
+          root,
+          load: (unit) => loadUnit(root ?? '/', unit, listing()),
+          claimsAlike: (entry) => {
+            const unit = unitAsJudged(root ?? '/', entry, listing(), managerDefaults);
+            const alike = unit && alikeIn(entry, unit);
+            // Only a line where the unit's own claim goes (its file, its own NAME.d/): one in a drop-in other units
+            // read too (service.d/, a dash prefix's, a template's) is a stray claim --check fails on.
+            return alike && (alike.claim.file === unit.file || basename(dirname(alike.claim.file)) === `${entry.unit}.d`) ? alike : undefined;
+          },
+        }
+      : undefined;
+  const { outcome, advised, said } = await writeTree(
+    context.io,
+    {
+      services: registry.services,
+      claimPort,
+      registryPath,
+      source: escapeText(registry.source),
+      registryRoot: out === undefined ? (root ?? '/') : undefined,
+      regenerate: regenerateCommand(context, 'systemd', REGENERATE_FLAGS),
+      healthCheck: healthCheckOption(context),
+      claimsAlike: alikeIn,
+    },
+    wiring,
+    health,
+    unitDir,
+    place,
+    out === undefined && root === undefined,
+    located,
+    overrides,
+  );
+  if (outcome !== 'ok') return outcome;
+  // A warning's fix: this run again, every option in effect repeated (as --check's hints), with the one it names replaced.
+  const rerun: Rerun = (replace) => regenerateCommand(context, 'systemd', REGENERATE_FLAGS, replace);
+  const merged = out === undefined ? warnUnitProblems(setup, advised, said, rerun) : undefined;
+  // The claim-port the lines run may not be there, or not start under systemd: said, not failed (the files are right).
+  if (wiring.length > 0)
+    for (const line of claimPortWarnings(claimPort, out === undefined ? root : undefined, merged, rerun))
+      context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
+  // The directory the health check writes its textfile into may not be there (node_exporter not installed): every
+  // timer run would fail (exit 3). Said, not failed, as above.
+  // Where the units are for: --out's on this host, else the root's (said, as ` under ROOT`).
+  const lookIn = out === undefined ? (root ?? '/') : '/';
+  const lookedIn = out !== undefined ? ' on this host' : root === undefined ? '' : ` under ${escapeText(root)}`;
+  const warning = textfileWarning(textfileOption(context), lookIn, lookedIn, rerun);
+  if (warning !== undefined) context.io.err(`${oneLine(`warning: ${warning}`)}\n`, 'warn');
+  // So may the port-health-check its service runs: looked for as claim-port is.
+  const healthCheck = healthCheckWarning(healthCheckOption(context), lookIn, lookedIn, rerun);
+  if (healthCheck !== undefined) context.io.err(`${oneLine(`warning: ${healthCheck}`)}\n`, 'warn');
+  return outcome;
+}
+
+/**
+ * After a write under a root: the claims just wired may never run or work, for what else the units systemd would load
+ * hold: a bad port override (claim-port refuses it: the start fails), an empty ExecStartPre= in a later drop-in, a
+ * socket unit on the port, a start timeout the claim can outlast... Judged as `--check` judges them once the files
+ * match (effectiveProblems), and said, not failed: the files are what the registry asks for; `--check` fails on them.
+ * The units whose line goes in by hand (`advised`), or whose unit file systemd refuses, are left out: their advice
+ * says what to add or fix. Returns the wired units as merged, for claimPortWarnings.
+ */
+function warnUnitProblems(
+  { context, root, claimPort, registryPath, registry, wiring, managerDefaults }: SystemdRun,
+  advised: ReadonlySet<string>,
+  said: ReadonlySet<string>,
+  rerun: Rerun,
+): UnitFacts[] {
+  const effectiveRoot = root ?? '/';
+  const listing = listUnitDirs(effectiveRoot, []);
+  const merged = wiring.map((entry) =>
+    mergeUnitWithEnvironmentFiles(effectiveRoot, loadUnit(effectiveRoot, entry.unit, listing), { defaultEnvironment: managerDefaults().environment }),
+  );
+  const judged = wiring.filter((entry) => !advised.has(entry.unit));
+  const { problems, warnings, untold } = effectiveProblems(registry, judged, effectiveRoot, {
+    claimPort,
+    registryPath,
+    regenerate: rerun(),
+    managerDefaults,
+    said,
+  });
+  for (const line of [...problems, ...warnings]) context.io.err(`${oneLine(`warning: ${line}`)}\n`, 'warn');
+  if (problems.length > 0) {
+    const under = root === undefined ? '' : ` under ${escapeText(root)}`;
+    context.io.err(
+      `${oneLine(`${problems.length === 1 ? '1 problem' : `${problems.length} problems`}: the files are written as the registry asks, but the units systemd would load${under} ${unitsVerdictText(problems.length, untold, 'do not claim their ports as they should')} (said above); \`${rerun()} --check\` fails until ${problems.length === 1 ? 'it is' : 'they are'} fixed`)}\n`,
+      'warn',
+    );
+  }
+  return merged;
 }
 
 /**
