@@ -141,6 +141,18 @@ describe('a unit this check could not read all of', () => {
     }
   });
 
+  it('prometheus.yml with $ARGS from an EnvironmentFile= this check cannot read: unknown (ARGS may hold a --config.file), not ok', async () => {
+    const unit = `${UNITS}/prometheus.service`;
+    const text = `[Service]\nEnvironmentFile=-/etc/default/prometheus\nEnvironmentFile=-/etc/default/prometheus-local\nExecStart=/usr/bin/prometheus --config.file=/etc/prometheus/prometheus.yml $ARGS\n`;
+    const found = await problems(['prometheus'], { [unit]: text }, fifo('etc/default/prometheus-local'));
+    expect(found).toHaveLength(2);
+    expect(found[0]).toMatch(
+      new RegExp(
+        `^unknown: prometheus \\(9090\\): /${unit}:4: Prometheus's command line is not known, as /etc/default/prometheus-local \\(EnvironmentFile= at /${unit}:3\\) may set ARGS, and cannot be read: .*, so whether Prometheus reads this file \\(its --config.file\\) is not checked$`,
+      ),
+    );
+  });
+
   it('a drop-in larger than the model reads is named with its reason', async () => {
     const path = `${UNITS}/prometheus.service.d/zz.conf`;
     const big = (root: string) => writeFileSync(join(root, path), `[Service]\n#${'x'.repeat(1024 * 1024 + 16)}\n`);
