@@ -664,7 +664,8 @@ function readNginxLoads(
     const sites = service.configs.filter((ref) => ref.kind === 'nginx-site' && configs.get(ref.path)?.text !== undefined).map((ref) => ref.path);
     if (sites.length === 0) continue;
     const main = serviceNginxMain({ units }, service);
-    if ('unknown' in main && main.doubt !== undefined) for (const site of sites) loads.set(site, { doubt: main.doubt.reason, at: main.doubt.at });
+    if ('unknown' in main && main.doubt !== undefined)
+      for (const site of sites) loads.set(site, { doubt: main.doubt.reason, at: main.doubt.at, ...(main.doubt.fix !== undefined && { fix: main.doubt.fix }) });
     if ('unknown' in main) continue;
     if ('refused' in main) {
       for (const site of sites) loads.set(site, main);

@@ -207,7 +207,8 @@ export interface NginxMainFile {
  * start with its unit's command: the main configuration its -c names is not there or no file (`mainMissing`, with
  * `reason`, `is not there`), or it refuses an
  * option (`refused`, in nginx's words, `at` the unit line). Or what nginx loads is not known, as a variable of its
- * command may be set by an EnvironmentFile= that cannot be read (`doubt`, commandDoubt's reason, `at` the unit line),
+ * command may be set by an EnvironmentFile= that cannot be read, or a wrapper starts nginx, or part of its unit cannot
+ * be read (`doubt`, commandDoubt's or commandUnknown's reason, `at` the unit line or the part, `fix` where there is one),
  * or its main configuration is there but this check cannot read it (`mainUnread`, with the read's `reason`; `at` the
  * unit line when its command names the file).
  */
@@ -218,7 +219,7 @@ export type NginxLoad =
   | { readonly mainMissing: NginxMainFile; readonly reason: string }
   | { readonly mainUnread: { readonly path: string; readonly at?: UnitLine }; readonly reason: string }
   | { readonly refused: string; readonly at: UnitLine }
-  | { readonly doubt: string; readonly at: UnitLine };
+  | { readonly doubt: string; readonly at: UnitLine; readonly fix?: string };
 
 /** A configuration file named in the registry (`config:`), read under the root. */
 export interface ConfigFileFacts {

@@ -10,7 +10,7 @@ import { asgiFindings } from './asgi-listen.js';
 import { overrideFix, resolveSetting, type ResolvedSetting, type SettingKey } from './config-setting.js';
 import { goPort } from './go-port.js';
 import { grafanaCommand, grafanaConfigFile, grafanaHome, type GrafanaCommand } from './grafana-command.js';
-import { pathFromCwd, sameFile } from './references/daemon-command.js';
+import { commandUnknown, pathFromCwd, sameFile, unreadUnitDoubt, type CommandUnknown } from './references/daemon-command.js';
 import { checkGrafanaServer } from './grafana-server.js';
 import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
@@ -119,6 +119,27 @@ export function checkConfig(facts: Facts, service: Service): CheckResult[] {
   if (!wanted) return checkServerCommand(facts, service);
   // The references check reads this file as its program does and says what is wrong with the key, once.
   if (wanted.judgedBy !== undefined) return [];
+  const results = checkConfigKey(facts, service, wanted);
+  if (wanted.ini !== 'grafana.ini') return results;
+  // Grafana's command line may name another file or override the file's keys (`cfg:server.http_port=`): where it is
+  // not known (a wrapper, a part of the unit not read), no key passes on the file alone.
+  const programs = CONFIG_KINDS['grafana-datasource'].programs;
+  return unlessCommandKnown(results, commandUnknown(facts, service, programs), programs[programs.length - 1]!);
+}
+
+/**
+ * `results` of a verdict that stands on `program`'s command line, held to why that is not known (commandUnknown): each
+ * ok is unknown then, naming why and where (a problem of the file itself stands: the file disagrees either way).
+ */
+function unlessCommandKnown(results: readonly CheckResult[], unknown: CommandUnknown | undefined, program: string): CheckResult[] {
+  if (unknown === undefined) return [...results];
+  const at = unknown.line > 0 ? ` (${escapeText(`${unknown.file}:${unknown.line}`, 500)})` : '';
+  const why = `the command line ${program} is started with is not known, as ${unknown.reason}${at}${unknown.fix === undefined ? '' : `; ${unknown.fix}`}`;
+  return results.map((result) => (result.severity === 'ok' ? { ...result, severity: 'unknown', reason: `${result.reason}, but ${why}` } : result));
+}
+
+/** The config check of a service's port key in its config file (configKey), with Grafana's command line where it reads it. */
+function checkConfigKey(facts: Facts, service: Service, wanted: ConfigKey): CheckResult[] {
   const { port } = effectivePort(facts, service);
   const result = serviceResult('config', service, port);
   // Grafana's command line may make it read another file, or override the file's keys (`cfg:server.http_port=`).
@@ -152,7 +173,11 @@ function checkServerCommand(facts: Facts, service: Service): CheckResult[] {
   const command = asgiCommand(facts, service);
   if (command === undefined) return [];
   const result = serviceResult('config', service, effectivePort(facts, service).port);
-  return asgiFindings(facts, service, command).map((finding) => placedResult(facts, result, finding, command.line.file));
+  const found = asgiFindings(facts, service, command).map((finding) => placedResult(facts, result, finding, command.line.file));
+  // A part of the unit not read may reset the ExecStart= read, or set the variables it expands. (A wrapper says
+  // nothing here: a program that is not the server may be the pipeline's own, which reads its port itself.)
+  const unit = facts.units.get(command.unit);
+  return unlessCommandKnown(found, unit && unreadUnitDoubt(unit), command.line.path.slice(command.line.path.lastIndexOf('/') + 1));
 }
 
 /**

@@ -21,6 +21,7 @@ import { sameFile } from './references/daemon-command.js';
 import { readPrometheusArgs, readPrometheusYml, setsArgs } from './references/prometheus.js';
 import {
   argsReachFinding,
+  commandLineUnknown,
   configFileFindings,
   exitsOn,
   listenFindings,
@@ -74,7 +75,7 @@ function commandExpectation(facts: Facts, service: Service): CommandExpectation 
 /** Of Prometheus's command line, beside the prometheus-yml file `ref`: the file its --config.file names, and its listen address when no prometheus-args entry holds it. */
 function prometheusYmlCommand(facts: Facts, service: Service, ref: ConfigRef): Finding[] {
   const command = prometheusCommand(facts, service);
-  if (command === undefined) return [];
+  if (command === undefined) return commandLineUnknown(facts, service, 'whether Prometheus reads this file (its --config.file)');
   // The file the registry names may be given another way: as the service's config:, or its entry's path:.
   const registryFix = (path: string) =>
     service.config === ref.path
@@ -191,7 +192,8 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
     case 'prometheus-args': {
       const expect = { ...self, access: service.access, snippet: snippet(service), https: urlScheme(service) === 'https' };
       const command = prometheusCommand(facts, service);
-      if (command === undefined) return readPrometheusArgs(text, expect);
+      if (command === undefined)
+        return [...readPrometheusArgs(text, expect), ...commandLineUnknown(facts, service, "whether this file's ARGS reach Prometheus")];
       const args = prometheusArgsCommand(facts, service, ref, command, text);
       if (args.elsewhere === undefined) return args.findings;
       return [...readPrometheusArgs(text, expect, args.elsewhere), ...args.findings];

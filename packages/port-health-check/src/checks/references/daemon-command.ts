@@ -5,7 +5,7 @@
 // --config).
 import { escapeText, plainPath, type Service } from '@dsa110/ports';
 import { commandArgv, environmentDoubt, type ExecLine } from '@dsa110/ports/systemd';
-import type { Facts } from '../../types.js';
+import type { Facts, UnitFacts } from '../../types.js';
 
 /** A daemon's command line: the ExecStart= command of the service's unit that runs one of its programs, and the directory it starts in. */
 export interface DaemonCommand {
@@ -40,6 +40,75 @@ export function daemonCommand(
   const directory = unit.workingDirectory;
   const cwd = directory === undefined ? '/' : directory.path;
   return { unit: unit.unit, line: running[0]!, ...(cwd !== undefined && { cwd }) };
+}
+
+/**
+ * Why the command line `service`'s unit starts `program` (one of `programs`) with is not known here, though the unit
+ * was found: `reason`, a clause to follow "as" (escaped), and where (`file`, and `line`, 0 for a whole file).
+ */
+export interface CommandUnknown {
+  readonly reason: string;
+  readonly file: string;
+  readonly line: number;
+  /** What to do to have it checked, where there is something (a wrapper: run the program itself). */
+  readonly fix?: string;
+}
+
+/**
+ * Pure: why the model cannot know the command line `service`'s unit starts one of `programs` with, where a verdict
+ * that reads it would otherwise stand on the config file alone: part of the unit could not be read (a drop-in that is
+ * a FIFO, or only root may read: it may reset ExecStart= or set the variables the command expands, as an unread
+ * EnvironmentFile= may); or the unit has ExecStart= commands but none runs the program itself, or more than one does.
+ * A wrapper (`sh -c`, `env`, `taskset`, `nice`, a script) may pass it any arguments, or set its environment and
+ * directory (`env -C`, `env -S`): each has its own options, and a wrapper read wrong is a false pass, so none is read.
+ * Undefined when the command is known (daemonCommand gives it), or no unit, or none with an ExecStart=, was read
+ * (then the program's defaults apply, as before).
+ */
+export function commandUnknown(facts: Pick<Facts, 'units'>, service: Service, programs: readonly string[]): CommandUnknown | undefined {
+  const name = service.systemd?.unit;
+  const unit = name === undefined ? undefined : facts.units.get(name);
+  if (unit === undefined || unit.masked || (unit.invalid ?? []).length > 0) return undefined;
+  const unread = unreadUnitDoubt(unit);
+  if (unread !== undefined) return unread;
+  const commands = unit.execStart ?? [];
+  if (commands.length === 0) return undefined;
+  const program = programs[programs.length - 1]!;
+  const running = commands.filter((line) => programs.includes(line.path.slice(line.path.lastIndexOf('/') + 1)));
+  if (running.length === 1) return undefined;
+  if (running.length === 0) {
+    const [first] = commands;
+    const runs = escapeText(first!.path, 200);
+    return {
+      reason: `its ExecStart= runs ${runs}, not ${program} itself, and what that runs, with which arguments, is not read`,
+      file: first!.file,
+      line: first!.line,
+      fix: `run ${program} itself in ExecStart= to have it checked (Environment=, Nice=, CPUAffinity= and IOSchedulingClass= in the unit do what env, nice, taskset and ionice do)`,
+    };
+  }
+  const places = running.map((line) => escapeText(`${line.file}:${line.line}`, 500)).join(', ');
+  return {
+    reason: `its ExecStart= runs ${program} ${running.length} times (${places}), and which one serves is not known`,
+    file: running[0]!.file,
+    line: running[0]!.line,
+  };
+}
+
+/**
+ * Pure: why the unit's merged settings are not all known: the parts of it this check could not read (a drop-in that is
+ * a FIFO, larger than it reads, or only root may read; a unit directory it could not list), which systemd, as root, may
+ * read, and which may set ExecStart=, Environment= or WorkingDirectory=. Not a unit file systemd cannot open either
+ * (`broken`: the unit does not load, the systemd check's error), nor a drop-in it skips (it reads nothing from it).
+ */
+export function unreadUnitDoubt(unit: Pick<UnitFacts, 'unit' | 'unread'>): CommandUnknown | undefined {
+  const parts = (unit.unread ?? []).filter((part) => part.broken !== true);
+  if (parts.length === 0) return undefined;
+  const kinds = { file: 'its unit file', 'drop-in': 'a drop-in of it', listing: 'a directory that may hold a drop-in of it' } as const;
+  const named = parts.map((part) => `${escapeText(part.path, 500)} (${kinds[part.kind]}: ${escapeText(part.reason, 300)})`).join('; ');
+  return {
+    reason: `part of ${escapeText(unit.unit, 200)} cannot be read, ${named}, and may set its ExecStart= or the environment it runs in`,
+    file: parts[0]!.path,
+    line: 0,
+  };
 }
 
 /**

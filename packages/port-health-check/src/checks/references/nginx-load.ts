@@ -23,7 +23,7 @@ export function nginxLoadFinding(load: NginxLoad | undefined, path: string): Fin
     return {
       ...load.at,
       severity: 'unknown',
-      message: `the main configuration nginx reads is not known, as ${escapeText(load.doubt, 1000)}; whether nginx loads this file is not checked`,
+      message: `the main configuration nginx reads is not known, as ${escapeText(load.doubt, 1000)}; whether nginx loads this file is not checked${load.fix === undefined ? '' : `; ${load.fix}`}`,
     };
   }
   if ('mainMissing' in load) {

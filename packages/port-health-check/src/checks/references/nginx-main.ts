@@ -5,7 +5,7 @@
 // conf_prefix). As nginx.c's ngx_get_options and ngx_process_options have it.
 import { CONFIG_KINDS, type Service } from '@dsa110/ports';
 import type { Facts, UnitLine } from '../../types.js';
-import { commandAt, commandDoubt, daemonCommand, pathFromCwd, type DaemonCommand } from './daemon-command.js';
+import { commandAt, commandDoubt, commandUnknown, daemonCommand, pathFromCwd, type DaemonCommand } from './daemon-command.js';
 
 // Where Debian's and Red Hat's nginx build looks for things (`nginx -V`), each said once.
 /** Its compiled-in prefix (--prefix), under which a relative -c is read when there is no -p. */
@@ -21,7 +21,8 @@ export const NGINX_CONF = `${NGINX_CONF_PREFIX}nginx.conf`;
  * line that named it (`at`) when a -c did or it is not NGINX_CONF; or an option nginx refuses (`refused`, in nginx's own words:
  * it exits at start), at that line; or `unknown`, when the model cannot tell (a command that does not serve: -t,
  * -v, -s; a relative -p in a start directory not known), with `doubt` and the unit line when a variable of the
- * command may be set by an EnvironmentFile= that cannot be read (commandDoubt): then its -c is not known.
+ * command may be set by an EnvironmentFile= that cannot be read (commandDoubt), or a wrapper starts nginx or part of
+ * the unit cannot be read (commandUnknown): then its -c is not known.
  */
 export type NginxMain =
   | {
@@ -32,15 +33,22 @@ export type NginxMain =
       readonly at?: UnitLine;
     }
   | { readonly refused: string; readonly at: UnitLine }
-  | { readonly unknown: true; readonly doubt?: { readonly reason: string; readonly at: UnitLine } };
+  | { readonly unknown: true; readonly doubt?: { readonly reason: string; readonly at: UnitLine; readonly fix?: string } };
 
 /**
  * Pure: the main configuration of the nginx that serves `service`'s site, from its unit's command (nginxMain); nginx's
  * default without a unit read. A unit that starts it otherwise (a wrapper, `sh -c` or a script, which may give it any
- * -c; nginx started twice) leaves it unknown, as does a command whose variables an EnvironmentFile= that cannot be
+ * -c; nginx started twice) or that could not all be read leaves it unknown, with the reason, as does a command whose variables an EnvironmentFile= that cannot be
  * read may set (what the readable files give is not what nginx may get: a -c, or none).
  */
 export function serviceNginxMain(facts: Pick<Facts, 'units'>, service: Service): NginxMain {
+  // A wrapper, or a part of the unit not read (commandUnknown): said, never nginx's default taken in its place.
+  const unknown = commandUnknown(facts, service, CONFIG_KINDS['nginx-site'].programs);
+  if (unknown !== undefined)
+    return {
+      unknown: true,
+      doubt: { reason: unknown.reason, at: { file: unknown.file, line: unknown.line }, ...(unknown.fix !== undefined && { fix: unknown.fix }) },
+    };
   const command = daemonCommand(facts, service, CONFIG_KINDS['nginx-site'].programs);
   const doubt = command === undefined ? undefined : commandDoubt(facts, command);
   if (doubt !== undefined) return { unknown: true, doubt: { reason: doubt, at: commandAt(command!) } };

@@ -14,6 +14,7 @@ import type { Facts, UnitFacts } from '../../types.js';
 import {
   commandAt,
   commandDoubt,
+  commandUnknown,
   commandVariables,
   daemonCommand,
   expandedArguments,
@@ -78,10 +79,13 @@ export interface PrometheusCommand extends DaemonCommand {
 
 /**
  * Pure: the command line Prometheus is started with by `service`'s unit, or undefined where this check cannot know
- * it: no single ExecStart= running prometheus (daemonCommand), a variable it expands that an EnvironmentFile= not
- * read may set or that the manager passes (PassEnvironment=), or an `@file` argument (kingpin reads more from it).
+ * it: no single ExecStart= running prometheus (daemonCommand), a wrapper or a part of the unit not read
+ * (commandUnknown), a variable it expands that an EnvironmentFile= not read may set or that the manager passes
+ * (PassEnvironment=), or an `@file` argument (kingpin reads more from it). commandLineUnknown says which of these
+ * leave it unknown though the unit says it.
  */
 export function prometheusCommand(facts: Pick<Facts, 'units'>, service: Service): PrometheusCommand | undefined {
+  if (commandUnknown(facts, service, CONFIG_KINDS['prometheus-yml'].programs) !== undefined) return undefined;
   const command = daemonCommand(facts, service, CONFIG_KINDS['prometheus-yml'].programs);
   const unit = command && facts.units.get(command.unit);
   if (command === undefined || unit === undefined) return undefined;
@@ -115,6 +119,29 @@ export function prometheusCommand(facts: Pick<Facts, 'units'>, service: Service)
     environment: unit.environment,
     environmentFiles: unit.environmentFiles ?? [],
   };
+}
+
+/**
+ * Pure: the unknown, at the unit's line (or the part of it not read), for a command line of Prometheus its unit gives
+ * but this check cannot know (commandUnknown: a wrapper, a part of the unit not read; commandDoubt: a variable it
+ * expands that a file not read may set), saying that `what` is not checked; none when it is known, or no unit with an
+ * ExecStart= was read (Prometheus's defaults then apply). Without it, a file would pass on its own that Prometheus may
+ * never read, or whose ARGS it may never get.
+ */
+export function commandLineUnknown(facts: Pick<Facts, 'units'>, service: Service, what: string): Finding[] {
+  const unknown = commandUnknown(facts, service, CONFIG_KINDS['prometheus-yml'].programs);
+  const command = unknown === undefined ? daemonCommand(facts, service, CONFIG_KINDS['prometheus-yml'].programs) : undefined;
+  const doubt = command === undefined ? undefined : commandDoubt(facts, command);
+  const said = unknown ?? (doubt === undefined ? undefined : { ...commandAt(command!), reason: doubt, fix: undefined });
+  if (said === undefined) return [];
+  return [
+    {
+      file: said.file,
+      line: said.line,
+      severity: 'unknown',
+      message: `Prometheus's command line is not known, as ${said.reason}, so ${what} is not checked${said.fix === undefined ? '' : `; ${said.fix}`}`,
+    },
+  ];
 }
 
 /** An argv word with the ExecStart= word it came from (its index) and the variable that gave it. */

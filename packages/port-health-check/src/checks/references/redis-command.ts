@@ -5,7 +5,7 @@
 // `-` first or last reads more config from stdin, between the two.
 import type { ConfigRef, Service } from '@dsa110/ports';
 import type { Facts } from '../../types.js';
-import { commandAt, commandDoubt, daemonCommand, expandedArguments, pathFromCwd, sameFile, type ExpandedArgument } from './daemon-command.js';
+import { commandAt, commandDoubt, commandUnknown, daemonCommand, expandedArguments, pathFromCwd, sameFile, type ExpandedArgument } from './daemon-command.js';
 import { isGlob } from './includes.js';
 import { redisWords, type RedisOption, type RedisStart, type VariableOrigin } from './redis.js';
 
@@ -95,7 +95,8 @@ function redisQuoted(arg: string): string {
 
 /**
  * The command with which the service's unit starts redis-server (daemonCommand, one of `programs`), held against the
- * registry's `ref`; undefined when there is none to read (no unit, a wrapper) or it does not start a server.
+ * registry's `ref`; undefined when there is none to read (no unit, none with an ExecStart=) or it does not start a
+ * server; with `doubt` when it is not known (commandUnknown: a wrapper, a part of the unit not read; commandDoubt).
  */
 export function redisStart(
   facts: Pick<Facts, 'units' | 'daemonFiles'>,
@@ -103,6 +104,9 @@ export function redisStart(
   ref: Pick<ConfigRef, 'path'>,
   programs: readonly string[],
 ): RedisStart | undefined {
+  const unknown = commandUnknown(facts, service, programs);
+  if (unknown !== undefined)
+    return { file: unknown.file, line: unknown.line, stdin: false, options: [], doubt: unknown.reason, ...(unknown.fix !== undefined && { fix: unknown.fix }) };
   const command = daemonCommand(facts, service, programs);
   if (command === undefined) return undefined;
   const at = commandAt(command);

@@ -53,8 +53,13 @@ export interface RedisStart {
   readonly reads?: 'registry' | 'none' | { readonly other: string; readonly registryNames: string };
   readonly stdin: boolean;
   readonly options: readonly RedisOption[];
-  /** Why the command Redis gets is not known (an EnvironmentFile= this check cannot read may set a variable it uses): then nothing else is read of it. */
+  /**
+   * Why the command Redis gets is not known (an EnvironmentFile= this check cannot read may set a variable it uses; a
+   * wrapper runs redis-server; part of the unit cannot be read: commandUnknown): then nothing else is read of it.
+   */
   readonly doubt?: string;
+  /** What to do to have it read (a wrapper: run redis-server itself). */
+  readonly fix?: string;
 }
 
 /** The directives this reader acts on. */
@@ -510,7 +515,11 @@ function startFindings(start: RedisStart, self: string): Finding[] {
   const registryFile = escapeText(self, 200);
   if (start.doubt !== undefined)
     return [
-      { ...at, severity: 'unknown', message: `the options ExecStart= gives redis-server are not known, as ${start.doubt}; only ${registryFile} is checked` },
+      {
+        ...at,
+        severity: 'unknown',
+        message: `the options ExecStart= gives redis-server are not known, as ${start.doubt}; only ${registryFile} is checked${start.fix === undefined ? '' : `; ${start.fix}`}`,
+      },
     ];
   if (start.reads === 'none') {
     const from = start.stdin ? ' (only its config from stdin)' : '';

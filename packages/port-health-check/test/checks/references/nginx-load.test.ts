@@ -147,10 +147,12 @@ describe('the main configuration nginx loads from, as its unit starts it', () =>
     }
     // Debian's own unit (-g alone) and a -p alone (nginx.conf is read whatever the prefix): nginx.conf, as before.
     for (const start of [DAEMON, '-p /srv/www']) expect(await nginxFindings({ ...linked, [UNIT]: unit(start) })).toEqual([]);
-    // A wrapper may give nginx any -c: nothing said, where nginx.conf would not reach the site.
+    // A wrapper may give nginx any -c: unknown (never absent, where nginx.conf would not reach the site, nor a pass).
     const unlinked = { 'etc/nginx/nginx.conf': NGINX_CONF, 'etc/nginx/alt.conf': `events {}\nhttp {\n  include ${SITE};\n}\n` };
-    expect(await nginxFindings({ ...unlinked, [UNIT]: "[Service]\nExecStart=/bin/sh -c 'exec nginx -c /etc/nginx/alt.conf'\n" })).toEqual([]);
-    expect(await nginxFindings({ ...unlinked, [UNIT]: '[Service]\nExecStart=/usr/local/bin/start-nginx\n' })).toEqual([]);
+    const wrapped = (runs: string) =>
+      `nginx (80): /${UNIT}:2: the main configuration nginx reads is not known, as its ExecStart= runs ${runs}, not nginx itself, and what that runs, with which arguments, is not read; whether nginx loads this file is not checked; run nginx itself in ExecStart= to have it checked (Environment=, Nice=, CPUAffinity= and IOSchedulingClass= in the unit do what env, nice, taskset and ionice do)`;
+    expect(await nginxFindings({ ...unlinked, [UNIT]: "[Service]\nExecStart=/bin/sh -c 'exec nginx -c /etc/nginx/alt.conf'\n" })).toEqual([wrapped('/bin/sh')]);
+    expect(await nginxFindings({ ...unlinked, [UNIT]: '[Service]\nExecStart=/usr/local/bin/start-nginx\n' })).toEqual([wrapped('/usr/local/bin/start-nginx')]);
   });
 
   it('takes a site the -c file reaches as served, a relative -c under -p and relative includes under its directory', async () => {
