@@ -9,7 +9,8 @@ import type { ConfigKind } from '@dsa110/ports';
 import { includePath } from './include-files.js';
 import { NGINX_CONF_PREFIX } from './nginx-main.js';
 import { MAX_SITE_STATEMENTS, nginxStatements } from './nginx.js';
-import { mayBeRedisDirective, redisLines, redisWords } from './redis.js';
+import { redisLines } from './redis-lines.js';
+import { mayBeRedisDirective, redisWords } from './redis.js';
 
 /** The include arguments of a file of `kind`, resolved by includePath (nginx's under `nginxPrefix`), in order (kinds without includes: none). */
 export function includePatterns(kind: ConfigKind, text: string, nginxPrefix = NGINX_CONF_PREFIX): string[] {
