@@ -718,6 +718,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
   let list: AtLine[] | undefined; // the block list the next `- item` lines belong to
   let targets: AtLine[] | undefined; // the list of targets being read (each placed at its column), when that is one
   let aliasAt: number | undefined; // the first line of scrape_configs with an anchor, alias or merge key
+  let looseAt: number | undefined; // the first such line that is in no job's item
   for (const logical of withoutLabels(logicalLines(text))) {
     const { line, text: content, topLevel } = logical;
     const masked = maskedOf(logical);
@@ -742,6 +743,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     if (aliased) {
       aliasAt ??= line;
       if (item) item.aliased = true;
+      else looseAt ??= line; // `scrape_configs: *jobs`, or a flow list of jobs: not one job's
     }
     if (item !== undefined && masked.includes('scheme')) {
       // A relabelling that sets __scheme__ makes the scheme per target: not this reader's to tell.
@@ -828,7 +830,13 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
           },
         ],
   );
-  const resolved: ReturnType<typeof resolveAliases> = aliasAt !== undefined ? resolveAliases(text, read, aliasAt) : { jobs: read.map((each) => each.job) };
+  // Where an alias may give a job's name (`- *job`, `job_name: *n`, `scrape_configs: *jobs`): a job this reader cannot name.
+  const unnamed = drafts.filter((draft) => draft.aliased === true && (draft.name === undefined || UNREAD_NAME.test(draft.name))).map((draft) => draft.line);
+  const unnamedAt = Math.min(looseAt ?? Infinity, ...unnamed);
+  const resolved: ReturnType<typeof resolveAliases> =
+    aliasAt !== undefined
+      ? resolveAliases(text, read, { first: aliasAt, ...(Number.isFinite(unnamedAt) && { unnamed: unnamedAt }) })
+      : { jobs: read.map((each) => each.job) };
   const jobs = resolved.jobs;
   return {
     jobs: jobs.some(needsParser) ? schemesByParser(text, jobs) : jobs,
@@ -837,6 +845,9 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     ...(resolved.unreadJobs !== undefined && { unreadJobs: resolved.unreadJobs }),
   };
 }
+
+/** A job name as the line reader took it that an alias, anchor, tag or block scalar gives: not its name (UNREAD_YAML's). */
+const UNREAD_NAME = /^[&*!|>]/;
 
 /**
  * Whether a line (masked: quoted text hidden) holds YAML whose value is given elsewhere in the file: an anchor
@@ -853,21 +864,21 @@ function resolvesYaml(masked: string): boolean {
  * The jobs when scrape_configs uses anchors, aliases or merge keys (from `aliasAt` on): a job whose text holds one,
  * and a job the line reader could not name (`- *job`, `scrape_configs: *jobs`, `job_name: *n`), are read from the
  * YAML parser's value, which resolves them as Prometheus's parser does (YAML 1.1, `<<` merges, a bound on how often
- * aliases are expanded), placed at their `job_name:` line (at `aliasAt` for one it could not name); the others are
- * the line reader's, with their targets' lines and columns. Where the parser cannot read the file, the jobs with
- * one are unread (unknown), and so is any job it may name.
+ * aliases are expanded), placed at their `job_name:` line (at `at.unnamed`, the first line where an alias may give a
+ * job's name, for one it could not name); the others are the line reader's, with their targets' lines and columns.
+ * Where the parser cannot read the file, the jobs with one are unread (unknown), and so is any job it may name.
  */
 function resolveAliases(
   text: string,
   read: readonly { job: ScrapeJob; aliased: boolean }[],
-  aliasAt: number,
+  at: { readonly first: number; readonly unnamed?: number },
 ): { jobs: ScrapeJob[]; unreadJobs?: { line: number; why: string } } {
   const parsed = parseConfigYaml(text);
   const items = parsed.ok && isRecord(parsed.value) ? parsed.value.scrape_configs : undefined;
   if (!parsed.ok || !Array.isArray(items)) {
     const why = parsed.ok ? 'its scrape_configs is not a list' : parsed.problem;
     const jobs = read.map(({ job, aliased }) => (aliased ? { ...job, unread: { line: job.line, why } } : job));
-    return { jobs, unreadJobs: { line: aliasAt, why } };
+    return { jobs, ...(at.unnamed !== undefined && { unreadJobs: { line: at.unnamed, why } }) };
   }
   const seen = new Map<string, number>();
   const jobs: ScrapeJob[] = [];
@@ -879,7 +890,7 @@ function resolveAliases(
     seen.set(name, nth + 1);
     const lineRead = read.filter((each) => each.job.name === name)[nth];
     if (lineRead !== undefined && !lineRead.aliased) jobs.push(lineRead.job);
-    else jobs.push(parsedJob(name, item, lineRead?.job.line ?? aliasAt, lineRead?.job.column));
+    else jobs.push(parsedJob(name, item, lineRead?.job.line ?? at.unnamed ?? at.first, lineRead?.job.column));
   }
   return { jobs };
 }

@@ -43,7 +43,7 @@ describe('scrape_configs with anchors, aliases and merge keys', () => {
       `scrape_configs:\n  - &job\n    job_name: dsa110-api\n    static_configs: [{targets: ['localhost:8000']}]\n  - *job\n`,
     );
     expect(twice).toEqual([
-      'error: prometheus (9090): /etc/prometheus/prometheus.yml:2: scrape job dsa110-api is defined again (first at /etc/prometheus/prometheus.yml:3), so Prometheus refuses the configuration',
+      'error: prometheus (9090): /etc/prometheus/prometheus.yml:5: scrape job dsa110-api is defined again (first at /etc/prometheus/prometheus.yml:3), so Prometheus refuses the configuration',
     ]);
   });
 
@@ -60,10 +60,14 @@ describe('scrape_configs with anchors, aliases and merge keys', () => {
     );
   });
 
-  it('an alias the parser cannot resolve is unknown, not "no targets"', async () => {
+  it('an alias the parser cannot resolve is unknown, not "no targets" (nor "no scrape job" where it may give the job)', async () => {
+    const item = 'scrape_configs:\n  - job_name: other\n    static_configs: []\n  - *nowhere\n';
+    expect(await prometheusProblems(item)).toEqual([
+      'unknown: prometheus (9090): /etc/prometheus/prometheus.yml:4: scrape_configs uses a YAML alias or merge key this check could not resolve (it cannot be read as YAML: Unresolved alias (the anchor must be set before the alias): nowhere): the jobs it gives are not checked',
+      'unknown: prometheus (9090): /etc/prometheus/prometheus.yml: no scrape job dsa110-api found, and a YAML alias or merge key of scrape_configs could not be resolved (see above): it may be there, so whether Prometheus scrapes FastAPI on port 8000 is not known',
+    ]);
     const yml = 'scrape_configs:\n  - job_name: dsa110-api\n    static_configs: *nowhere\n';
     expect(await prometheusProblems(yml)).toEqual([
-      'unknown: prometheus (9090): /etc/prometheus/prometheus.yml:3: scrape_configs uses a YAML alias or merge key this check could not resolve (it cannot be read as YAML: Unresolved alias (the anchor must be set before the alias): nowhere): the jobs it gives are not checked',
       'unknown: prometheus (9090): /etc/prometheus/prometheus.yml:2: scrape job dsa110-api uses a YAML alias or merge key this check could not resolve (it cannot be read as YAML: Unresolved alias (the anchor must be set before the alias): nowhere), so whether it scrapes FastAPI on port 8000 is not known',
     ]);
   });
