@@ -82,6 +82,24 @@ function checkScheme(job: PlacedJob, want: ScrapeExpectation): Finding | undefin
   };
 }
 
+/**
+ * The top-level keys of prometheus.yml, of every Prometheus release up to 3.x (config.Config: `storage` since 2.29,
+ * `tracing` 2.34, `otlp` 2.47, `runtime` 2.53): any other it refuses. A key only a newer release knows is taken.
+ */
+const PROMETHEUS_KEYS = new Set([
+  'global',
+  'runtime',
+  'rule_files',
+  'scrape_config_files',
+  'scrape_configs',
+  'alerting',
+  'storage',
+  'tracing',
+  'remote_write',
+  'remote_read',
+  'otlp',
+]);
+
 /** A job with the file it is in (undefined: prometheus.yml itself). */
 type PlacedJob = ScrapeJob & { readonly file?: string };
 
@@ -105,6 +123,17 @@ function allJobs(text: string, self: string, lookup: PrometheusFileLookup | unde
           line: section.line,
           severity: 'error',
           message: `${section.value}: a scrape config file holds only scrape_configs:, so Prometheus refuses the configuration`,
+        });
+      }
+    } else {
+      // Prometheus reads its configuration strictly: a top-level key it does not know refuses the whole file (an
+      // `x-anchors:` key kept only to hold YAML anchors, as docker-compose allows, is one).
+      for (const section of config.sections.filter((each) => !PROMETHEUS_KEYS.has(each.value))) {
+        const key = escapeText(section.value, 200);
+        findings.push({
+          line: section.line,
+          severity: 'error',
+          message: `${key}: Prometheus knows no top-level key ${key} and refuses the whole configuration (promtool check config: "field ${key} not found in type config.plain"); remove it, and keep a YAML anchor inside the job or section that uses it`,
         });
       }
     }

@@ -47,6 +47,13 @@ describe('scrape_configs with anchors, aliases and merge keys', () => {
     ]);
   });
 
+  it('an anchor kept under a top-level key of its own (x-sc:): Prometheus refuses the whole file, whatever the job resolves to', async () => {
+    const yml = "x-sc: &sc\n  static_configs:\n    - targets: ['localhost:8000']\nscrape_configs:\n  - job_name: dsa110-api\n    <<: *sc\n";
+    expect(await prometheusProblems(yml)).toEqual([
+      'error: prometheus (9090): /etc/prometheus/prometheus.yml:1: x-sc: Prometheus knows no top-level key x-sc and refuses the whole configuration (promtool check config: "field x-sc not found in type config.plain"); remove it, and keep a YAML anchor inside the job or section that uses it',
+    ]);
+  });
+
   it('file_sd_configs and relabel_configs given by an alias are read where they resolve', async () => {
     const yml =
       "scrape_configs:\n  - job_name: other\n    file_sd_configs: &f\n      - files: ['targets/*.yml']\n    relabel_configs: &r\n      - target_label: __scheme__\n        replacement: https\n" +
