@@ -17,7 +17,7 @@ import { effectivePort } from './effective-port.js';
 import { daemonCommand, pathFromCwd } from './checks/references/daemon-command.js';
 import { redisArguments } from './checks/references/redis-command.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
-import { globPart, includePatterns, isGlob } from './checks/references/includes.js';
+import { globPart, includePatterns, isGlob, nginxIncludes } from './checks/references/includes.js';
 import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
 import { includePrefix, serviceNginxMain } from './checks/references/nginx-main.js';
 import { NOT_THERE } from './checks/references/nginx-load.js';
@@ -73,6 +73,7 @@ import type {
   ExecutableFacts,
   Facts,
   IncludeFacts,
+  NginxIncludeLoop,
   NginxLoad,
   PrometheusFile,
   PrometheusFileFacts,
@@ -681,6 +682,10 @@ function readNginxLoads(
     if (tree !== undefined && 'problem' in tree)
       for (const site of sites) loads.set(site, { mainUnread: { path: main.path, ...(main.at !== undefined && { at: main.at }) }, reason: tree.problem });
     if (tree === undefined || 'unread' in tree || 'problem' in tree) continue;
+    if (tree.loop !== undefined) {
+      for (const site of sites) loads.set(site, { includeLoop: tree.loop, ...(named !== undefined && { main: named }) });
+      continue;
+    }
     for (const site of sites) {
       const load = siteLoad(root, site, tree, configs.get(site)?.text);
       if (load !== undefined) loads.set(site, 'loaded' in load || named === undefined ? load : { ...load, main: named });
@@ -694,6 +699,8 @@ interface NginxTree {
   readonly loaded: ReadonlyMap<string, { readonly path: string; readonly text: string }>;
   readonly globs: readonly string[];
   readonly complete: boolean;
+  /** The first include loop met: nginx does not start with it. */
+  readonly loop?: NginxIncludeLoop;
 }
 
 /**
@@ -716,32 +723,47 @@ function readNginxTree(
   if (mainId !== undefined) loaded.set(mainId, { path: main.path, text: read.text });
   const globs: string[] = [];
   let complete = true;
-  // Each include line's pattern read once (as readIncludes does): a snippet included in twenty server blocks spends the budget once.
-  const followed = new Set<string>();
-  const follow = (text: string, depth: number): void => {
-    for (const pattern of includePatterns('nginx-site', text, main.confPrefix)) {
-      if (followed.has(pattern)) continue;
-      followed.add(pattern);
-      const found = depth >= MAX_INCLUDE_DEPTH ? { problem: 'too deep' } : readInclude(root, pattern, budget.files, budget.text);
-      if (!('files' in found)) {
-        complete = false;
-        continue;
+  let loop: NginxIncludeLoop | undefined;
+  // Each include line's pattern read once (as readIncludes does): a snippet included in twenty server blocks spends
+  // the budget once; its files (by identity) are kept, to hold each later include of it to the files being read.
+  const followed = new Map<string, readonly { id: string | undefined; path: string; text: string }[]>();
+  // The files being read, the main configuration first (by identity, with their paths): one included again is a loop.
+  const chain: { id: string | undefined; path: string }[] = [{ id: mainId, path: main.path }];
+  const follow = (text: string, file: string | undefined, depth: number): void => {
+    for (const { pattern, line } of nginxIncludes(text, main.confPrefix)) {
+      let files = followed.get(pattern);
+      if (files === undefined) {
+        const found = depth >= MAX_INCLUDE_DEPTH ? { problem: 'too deep' } : readInclude(root, pattern, budget.files, budget.text);
+        files = 'files' in found ? found.files.map((each) => ({ id: fileIdentity(root, each.path), path: each.path, text: each.text })) : [];
+        followed.set(pattern, files);
+        if (!('files' in found)) {
+          complete = false;
+          continue;
+        }
+        if (isGlob(pattern)) globs.push(pattern);
+        budget.files -= found.files.length;
+        for (const each of found.files) budget.text -= each.text.length;
       }
-      if (isGlob(pattern)) globs.push(pattern);
-      budget.files -= found.files.length;
-      for (const file of found.files) budget.text -= file.text.length;
-      for (const file of found.files) {
-        const id = fileIdentity(root, file.path);
-        if (id === undefined || loaded.has(id)) continue;
-        loaded.set(id, file);
-        follow(file.text, depth + 1);
+      for (const each of files) {
+        // nginx reads an included file whole, wherever it is included: one of the files being read recurses for ever.
+        const again = each.id === undefined ? -1 : chain.findIndex((open) => open.id === each.id);
+        if (again >= 0) {
+          // -g's directives are in no file: its include's place is the unit's command (said with the main file).
+          loop ??= { at: { file: file ?? main.path, line: file === undefined ? 0 : line }, files: [...chain.slice(again), each].map((open) => open.path) };
+          continue;
+        }
+        if (each.id === undefined || loaded.has(each.id)) continue;
+        loaded.set(each.id, { path: each.path, text: each.text });
+        chain.push(each);
+        follow(each.text, each.path, depth + 1);
+        chain.pop();
       }
     }
   };
   // -g's directives are read (in the main context) before the file: an include there loads its files as well.
-  if (main.params !== undefined) follow(main.params, 0);
-  follow(read.text, 0);
-  return { loaded, globs, complete };
+  if (main.params !== undefined) follow(main.params, undefined, 0);
+  follow(read.text, main.path, 0);
+  return { loaded, globs, complete, ...(loop !== undefined && { loop }) };
 }
 
 /**

@@ -219,7 +219,19 @@ export type NginxLoad =
   | { readonly mainMissing: NginxMainFile; readonly reason: string }
   | { readonly mainUnread: { readonly path: string; readonly at?: UnitLine }; readonly reason: string }
   | { readonly refused: string; readonly at: UnitLine }
-  | { readonly doubt: string; readonly at: UnitLine; readonly fix?: string };
+  | { readonly doubt: string; readonly at: UnitLine; readonly fix?: string }
+  | { readonly includeLoop: NginxIncludeLoop; readonly main?: NginxMainFile };
+
+/**
+ * An include loop in what nginx loads from its main configuration: `at`, the include (file and line) that names a
+ * file already being read; `files`, the chain of files from the main configuration to that one again. nginx follows
+ * it until it crashes (nginx 1.22: `nginx -t` ends with a segmentation fault), or refuses the first directive it
+ * reads again where that is not allowed (the main file included inside `http {}`): it does not start either way.
+ */
+export interface NginxIncludeLoop {
+  readonly at: { readonly file: string; readonly line: number };
+  readonly files: readonly string[];
+}
 
 /** A configuration file named in the registry (`config:`), read under the root. */
 export interface ConfigFileFacts {

@@ -9,7 +9,8 @@ import type { ConfigKind } from '@dsa110/ports';
 import { includePath } from './include-files.js';
 import { NGINX_CONF_PREFIX } from './nginx-main.js';
 import { MAX_SITE_STATEMENTS, nginxStatements } from './nginx.js';
-import { mayBeRedisDirective, redisLines, redisWords } from './redis.js';
+import { redisLines } from './redis-lines.js';
+import { mayBeRedisDirective, redisWords } from './redis.js';
 
 /** The include arguments of a file of `kind`, resolved by includePath (nginx's under `nginxPrefix`), in order (kinds without includes: none). */
 export function includePatterns(kind: ConfigKind, text: string, nginxPrefix = NGINX_CONF_PREFIX): string[] {
@@ -21,13 +22,18 @@ export function includePatterns(kind: ConfigKind, text: string, nginxPrefix = NG
       return words && words.length === 2 && words[0]!.toLowerCase() === 'include' ? [includePath(kind, words[1]!)] : [];
     });
   }
-  if (kind === 'nginx-site') {
-    // As many statements as a site may have (MAX_SITE_STATEMENTS): a file of millions of `}` is not all made statements.
-    return nginxStatements(text, MAX_SITE_STATEMENTS).flatMap((statement) =>
-      statement.end === ';' && statement.words[0] === 'include' && statement.words[1] !== undefined ? [includePath(kind, statement.words[1], nginxPrefix)] : [],
-    );
-  }
+  if (kind === 'nginx-site') return nginxIncludes(text, nginxPrefix).map((include) => include.pattern);
   return [];
+}
+
+/** The `include` directives of an nginx file, each as includePath resolves it (under `nginxPrefix`) with its line, in order. */
+export function nginxIncludes(text: string, nginxPrefix = NGINX_CONF_PREFIX): { pattern: string; line: number }[] {
+  // As many statements as a site may have (MAX_SITE_STATEMENTS): a file of millions of `}` is not all made statements.
+  return nginxStatements(text, MAX_SITE_STATEMENTS).flatMap((statement) =>
+    statement.end === ';' && statement.words[0] === 'include' && statement.words[1] !== undefined
+      ? [{ pattern: includePath('nginx-site', statement.words[1], nginxPrefix), line: statement.line }]
+      : [],
+  );
 }
 
 /** Whether a path holds glob characters (`*`, `?`, `[`). */

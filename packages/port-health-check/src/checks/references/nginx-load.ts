@@ -45,6 +45,15 @@ export function nginxLoadFinding(load: NginxLoad | undefined, path: string): Fin
   }
   const file = printedShellWord(path);
   const test = testCommand(load.main);
+  if ('includeLoop' in load) {
+    const { at, files } = load.includeLoop;
+    const again = escapeText(files[files.length - 1]!, 500);
+    return {
+      ...at,
+      severity: 'error',
+      message: `nginx cannot start: this include reads ${again} again while it is being read (${escapeText(files.join(' -> '), 1000)}), a loop nginx follows until it crashes (nginx -t ends with a segmentation fault) or until a directive it reads again is not allowed there; remove the include, or narrow its glob so it does not match ${again}, then ${test} and restart nginx`,
+    };
+  }
   if ('absent' in load) {
     const from = escapeText(load.main?.path ?? NGINX_CONF);
     const named = load.main === undefined ? '' : ` (the main configuration the -c of ${escapeText(load.main.at.file)}:${load.main.at.line} names)`;

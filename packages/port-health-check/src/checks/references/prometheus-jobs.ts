@@ -48,6 +48,11 @@ export interface ScrapeJob {
   readonly scheme?: AtLine | { readonly line: number; readonly unread: true; readonly flow?: true };
   /** The 1-based column its keys stand at, for a job written as a block item. */
   readonly column?: number;
+  /**
+   * Set when its targets are not known: it uses a YAML alias or merge key (`static_configs: *sc`, `<<: *base`) that
+   * the YAML parser could not resolve (see resolveAliases), with the line and why.
+   */
+  readonly unread?: { readonly line: number; readonly why: string };
 }
 
 export interface ScrapeConfigs {
@@ -56,6 +61,11 @@ export interface ScrapeConfigs {
   readonly scrapeConfigFiles: AtLine[];
   /** Every top-level key with its line (a scrape config file may hold only `scrape_configs`). */
   readonly sections: AtLine[];
+  /**
+   * Set when scrape_configs uses a YAML alias or merge key the YAML parser could not resolve where a job's name
+   * may come from it (`scrape_configs: *jobs`, `- *job`): the jobs it gives are not known. The line and why.
+   */
+  readonly unreadJobs?: { readonly line: number; readonly why: string };
 }
 
 /** The text without a quote (`'` or `"`) at its start and one at its end, each if there. */
@@ -630,6 +640,8 @@ interface JobDraft {
   /** Where its own keys stand (after the `-` of a block item). */
   keyIndent?: number;
   scheme?: ScrapeJob['scheme'];
+  /** Whether its text holds an anchor, alias or merge key (resolvesYaml): its values are then the YAML parser's. */
+  aliased?: boolean;
 }
 
 /** A job's own `scheme:` line (`scheme: https`, maybe quoted, maybe the item's first key after its `-`): the value, unquoted; undefined for any other line. */
@@ -705,6 +717,8 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
   let itemColumn: number | undefined; // the column of the `-` of scrape_configs' items
   let list: AtLine[] | undefined; // the block list the next `- item` lines belong to
   let targets: AtLine[] | undefined; // the list of targets being read (each placed at its column), when that is one
+  let aliasAt: number | undefined; // the first line of scrape_configs with an anchor, alias or merge key
+  let looseAt: number | undefined; // the first such line that is in no job's item
   for (const logical of withoutLabels(logicalLines(text))) {
     const { line, text: content, topLevel } = logical;
     const masked = maskedOf(logical);
@@ -724,6 +738,12 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
       item.keyIndent = logical.indent;
       drafts.push(item);
       list = undefined;
+    }
+    const aliased = section === 'scrape_configs' && resolvesYaml(masked);
+    if (aliased) {
+      aliasAt ??= line;
+      if (item) item.aliased = true;
+      else looseAt ??= line; // `scrape_configs: *jobs`, or a flow list of jobs: not one job's
     }
     if (item !== undefined && masked.includes('scheme')) {
       // A relabelling that sets __scheme__ makes the scheme per target: not this reader's to tell.
@@ -761,6 +781,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
           drafts.push(job);
         }
       }
+      if (aliased && job) job.aliased = true;
       if (name.endsWith('_sd_configs')) {
         // Its value is not read here: its `files:` are (a key inside it is one).
         if (job) sdKey(job, name, content.slice(key.end), line);
@@ -791,18 +812,133 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
         }
         job.name = value.items[0] ?? '';
         job.line = line;
+        if (aliased) job.aliased = true;
       } else if (!job) continue;
       else if (name === 'targets') addTargets(job.targets);
       else if (job.sd === 'file_sd_configs') add(job.fileSd); // files:
     }
   }
-  // An item without job_name is no job Prometheus would load (it refuses the file): nothing to attribute its targets to.
-  const jobs = drafts.flatMap(({ name, line, targets, fileSd, otherSd, scheme, keyIndent }) =>
+  // An item without job_name is no job Prometheus would load (it refuses the file): nothing to attribute its targets to
+  // (unless an alias gives its name: resolveAliases reads those).
+  const read = drafts.flatMap(({ name, line, targets, fileSd, otherSd, scheme, keyIndent, aliased }) =>
     name === undefined
       ? []
-      : [{ name, line, targets, fileSd, otherSd, ...(scheme !== undefined && { scheme }), ...(keyIndent !== undefined && { column: keyIndent + 1 }) }],
+      : [
+          {
+            job: { name, line, targets, fileSd, otherSd, ...(scheme !== undefined && { scheme }), ...(keyIndent !== undefined && { column: keyIndent + 1 }) },
+            aliased: aliased === true,
+          },
+        ],
   );
-  return { jobs: jobs.some(needsParser) ? schemesByParser(text, jobs) : jobs, scrapeConfigFiles, sections };
+  // Where an alias may give a job's name (`- *job`, `job_name: *n`, `scrape_configs: *jobs`): a job this reader cannot name.
+  const unnamed = drafts.filter((draft) => draft.aliased === true && (draft.name === undefined || UNREAD_NAME.test(draft.name))).map((draft) => draft.line);
+  const unnamedAt = Math.min(looseAt ?? Infinity, ...unnamed);
+  const resolved: ReturnType<typeof resolveAliases> =
+    aliasAt !== undefined
+      ? resolveAliases(text, read, { first: aliasAt, ...(Number.isFinite(unnamedAt) && { unnamed: unnamedAt }) })
+      : { jobs: read.map((each) => each.job) };
+  const jobs = resolved.jobs;
+  return {
+    jobs: jobs.some(needsParser) ? schemesByParser(text, jobs) : jobs,
+    scrapeConfigFiles,
+    sections,
+    ...(resolved.unreadJobs !== undefined && { unreadJobs: resolved.unreadJobs }),
+  };
+}
+
+/** A job name as the line reader took it that an alias, anchor, tag or block scalar gives: not its name (UNREAD_YAML's). */
+const UNREAD_NAME = /^[&*!|>]/;
+
+/**
+ * Whether a line (masked: quoted text hidden) holds YAML whose value is given elsewhere in the file: an anchor
+ * (`&sc`) or an alias (`*sc`) where a node may start (at the line's start, after white space, `[`, `{` or `,`), or a
+ * merge key (`<<: *base`). Read loosely (`regex: a *b` matches too): such a line only sends its job to the YAML
+ * parser, which reads what Prometheus reads.
+ */
+function resolvesYaml(masked: string): boolean {
+  if (!masked.includes('*') && !masked.includes('&') && !masked.includes('<<')) return false;
+  return /(?:^|[\s[{,])[&*][^\s,[\]{}]/.test(masked) || /(?:^|[\s{,])<<\s*:/.test(masked);
+}
+
+/**
+ * The jobs when scrape_configs uses anchors, aliases or merge keys (from `aliasAt` on): a job whose text holds one,
+ * and a job the line reader could not name (`- *job`, `scrape_configs: *jobs`, `job_name: *n`), are read from the
+ * YAML parser's value, which resolves them as Prometheus's parser does (YAML 1.1, `<<` merges, a bound on how often
+ * aliases are expanded), placed at their `job_name:` line (at `at.unnamed`, the first line where an alias may give a
+ * job's name, for one it could not name); the others are the line reader's, with their targets' lines and columns.
+ * Where the parser cannot read the file, the jobs with one are unread (unknown), and so is any job it may name.
+ */
+function resolveAliases(
+  text: string,
+  read: readonly { job: ScrapeJob; aliased: boolean }[],
+  at: { readonly first: number; readonly unnamed?: number },
+): { jobs: ScrapeJob[]; unreadJobs?: { line: number; why: string } } {
+  const parsed = parseConfigYaml(text);
+  const items = parsed.ok && isRecord(parsed.value) ? parsed.value.scrape_configs : undefined;
+  if (!parsed.ok || !Array.isArray(items)) {
+    const why = parsed.ok ? 'its scrape_configs is not a list' : parsed.problem;
+    const jobs = read.map(({ job, aliased }) => (aliased ? { ...job, unread: { line: job.line, why } } : job));
+    return { jobs, ...(at.unnamed !== undefined && { unreadJobs: { line: at.unnamed, why } }) };
+  }
+  const seen = new Map<string, number>();
+  const jobs: ScrapeJob[] = [];
+  for (const item of items) {
+    // An item with no job_name (or not a string) is one Prometheus refuses: no job to attribute anything to.
+    if (!isRecord(item) || typeof item.job_name !== 'string') continue;
+    const name = item.job_name;
+    const nth = seen.get(name) ?? 0;
+    seen.set(name, nth + 1);
+    const lineRead = read.filter((each) => each.job.name === name)[nth];
+    if (lineRead !== undefined && !lineRead.aliased) jobs.push(lineRead.job);
+    else jobs.push(parsedJob(name, item, lineRead?.job.line ?? at.unnamed ?? at.first, lineRead?.job.column));
+  }
+  return { jobs };
+}
+
+/** A job read from the YAML parser's value of its scrape_configs item, every value placed at `line`. */
+function parsedJob(name: string, item: Record<string, unknown>, line: number, column: number | undefined): ScrapeJob {
+  const strings = (value: unknown): string[] | undefined =>
+    value === undefined || value === null ? [] : Array.isArray(value) && value.every((each) => typeof each === 'string') ? value : undefined;
+  const listOf = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+  const targets: AtLine[] = [];
+  const fileSd: AtLine[] = [];
+  const otherSd: AtLine[] = [];
+  let unread = false; // a target or file that is not a string: not what this check reads
+  for (const group of listOf(item.static_configs)) {
+    const each = isRecord(group) ? strings(group.targets) : undefined;
+    if (each === undefined) unread = true;
+    else targets.push(...each.map((value) => ({ line, value })));
+  }
+  for (const [key, value] of Object.entries(item)) {
+    if (!key.endsWith('_sd_configs')) continue;
+    if (key !== 'file_sd_configs') {
+      if (listOf(value).length > 0) otherSd.push({ line, value: key });
+      continue;
+    }
+    for (const sd of listOf(value)) {
+      const files = isRecord(sd) ? strings(sd.files) : undefined;
+      if (files === undefined) unread = true;
+      else fileSd.push(...files.map((file) => ({ line, value: file })));
+    }
+  }
+  // A relabelling that sets __scheme__ makes the scheme per target, as the line reader has it.
+  const relabelsScheme = JSON.stringify(item.relabel_configs ?? null).includes('__scheme__');
+  const scheme: ScrapeJob['scheme'] =
+    relabelsScheme || (item.scheme !== undefined && typeof item.scheme !== 'string')
+      ? { line, unread: true }
+      : typeof item.scheme === 'string'
+        ? { line, value: item.scheme }
+        : undefined;
+  return {
+    name,
+    line,
+    targets,
+    fileSd,
+    otherSd,
+    ...(scheme !== undefined && { scheme }),
+    ...(column !== undefined && { column }),
+    ...(unread && { unread: { line, why: 'a target or file_sd file in it is not a string' } }),
+  };
 }
 
 /** A scheme as the line reader takes it whole: one word (`https`, `http`, or a wrong one to report as written). */

@@ -82,6 +82,24 @@ function checkScheme(job: PlacedJob, want: ScrapeExpectation): Finding | undefin
   };
 }
 
+/**
+ * The top-level keys of prometheus.yml, of every Prometheus release up to 3.x (config.Config: `storage` since 2.29,
+ * `tracing` 2.34, `otlp` 2.47, `runtime` 2.53): any other it refuses. A key only a newer release knows is taken.
+ */
+const PROMETHEUS_KEYS = new Set([
+  'global',
+  'runtime',
+  'rule_files',
+  'scrape_config_files',
+  'scrape_configs',
+  'alerting',
+  'storage',
+  'tracing',
+  'remote_write',
+  'remote_read',
+  'otlp',
+]);
+
 /** A job with the file it is in (undefined: prometheus.yml itself). */
 type PlacedJob = ScrapeJob & { readonly file?: string };
 
@@ -89,11 +107,12 @@ type PlacedJob = ScrapeJob & { readonly file?: string };
  * The jobs of prometheus.yml and of the scrape config files it names (looked
  * up in the facts; a scrape config file may name none, Prometheus refuses
  * that), with a finding for each file it cannot read. A file named twice is
- * read twice, as Prometheus does: its jobs are then duplicates.
+ * read twice, as Prometheus does: its jobs are then duplicates. `unread`: why
+ * a job may be there unread (a file, or an alias, that could not be read).
  */
-function allJobs(text: string, self: string, lookup: PrometheusFileLookup | undefined, findings: Finding[]): { jobs: PlacedJob[]; unread: boolean } {
+function allJobs(text: string, self: string, lookup: PrometheusFileLookup | undefined, findings: Finding[]): { jobs: PlacedJob[]; unread: string | undefined } {
   const jobs: PlacedJob[] = [];
-  let unread = false;
+  let unread: string | undefined; // why a job may be there unread, if one may
   const read = (source: string, file: string | undefined): void => {
     const at = file !== undefined ? { file } : {};
     const config = readScrapeConfigs(source);
@@ -106,13 +125,33 @@ function allJobs(text: string, self: string, lookup: PrometheusFileLookup | unde
           message: `${section.value}: a scrape config file holds only scrape_configs:, so Prometheus refuses the configuration`,
         });
       }
+    } else {
+      // Prometheus reads its configuration strictly: a top-level key it does not know refuses the whole file (an
+      // `x-anchors:` key kept only to hold YAML anchors, as docker-compose allows, is one).
+      for (const section of config.sections.filter((each) => !PROMETHEUS_KEYS.has(each.value))) {
+        const key = escapeText(section.value, 200);
+        findings.push({
+          line: section.line,
+          severity: 'error',
+          message: `${key}: Prometheus knows no top-level key ${key} and refuses the whole configuration (promtool check config: "field ${key} not found in type config.plain"); remove it, and keep a YAML anchor inside the job or section that uses it`,
+        });
+      }
     }
     jobs.push(...config.jobs.map((job) => ({ ...job, ...at })));
+    if (config.unreadJobs !== undefined) {
+      unread ??= 'a YAML alias or merge key of scrape_configs could not be resolved';
+      findings.push({
+        ...at,
+        line: config.unreadJobs.line,
+        severity: 'unknown',
+        message: `scrape_configs uses a YAML alias or merge key this check could not resolve (${config.unreadJobs.why}): the jobs it gives are not checked`,
+      });
+    }
     if (file !== undefined && config.scrapeConfigFiles.length > 0) return; // refused above; not followed
     for (const entry of config.scrapeConfigFiles) {
       const named = namedFiles('scrape_config_files', entry, { at, said: `scrape_config_files ${entry.value}`, from: self, lookup, findings });
       if (named === 'refused') continue;
-      if (named.unread) unread = true;
+      if (named.unread) unread ??= 'a scrape config file could not be read';
       for (const each of named.files) read(each.text, each.path);
     }
   };
@@ -218,11 +257,11 @@ export function readPrometheusYml(
     }
     if (!job) {
       findings.push(
-        unread
+        unread !== undefined
           ? {
               line: 0,
               severity: 'unknown',
-              message: `no scrape job ${want.job} found, and a scrape config file could not be read (see above): it may be there, so whether Prometheus scrapes ${want.name} on port ${want.port} is not known`,
+              message: `no scrape job ${want.job} found, and ${unread} (see above): it may be there, so whether Prometheus scrapes ${want.name} on port ${want.port} is not known`,
             }
           : (renamedJob(jobs, want, expect, self, lookup) ?? {
               line: 0,
@@ -235,6 +274,15 @@ export function readPrometheusYml(
     const at = job.file !== undefined ? { file: job.file } : {};
     const scheme = checkScheme(job, want);
     if (scheme) findings.push(scheme);
+    if (job.unread !== undefined) {
+      findings.push({
+        ...at,
+        line: job.unread.line,
+        severity: 'unknown',
+        message: `scrape job ${want.job} uses a YAML alias or merge key this check could not resolve (${job.unread.why}), so whether it scrapes ${want.name} on port ${want.port} is not known`,
+      });
+      continue;
+    }
     const { targets, unread: targetsUnread } = jobTargets(job, self, lookup, findings);
     if (targets.length === 0 && !targetsUnread) {
       const other = job.otherSd[0];

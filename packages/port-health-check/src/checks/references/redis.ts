@@ -9,7 +9,6 @@ import { escapedByte, joinKeptBytes } from '@dsa110/ports/system';
 import { isLoopback } from '../../address.js';
 import {
   characterColumn,
-  contentLines,
   notAPort,
   orRegistry,
   portFix,
@@ -20,6 +19,7 @@ import {
   type RegistryTakes,
 } from './finding.js';
 import { includedFiles, includePath, sameIncludeAt, type IncludeLookup } from './include-files.js';
+import { leadingCSpace, redisLines, redisTrim } from './redis-lines.js';
 import type { VariableOrigin as ArgumentVariable } from './daemon-command.js';
 
 /** One line the options make, as Redis reads it after the config file: its text, and the arguments that gave it (for a message). */
@@ -81,10 +81,7 @@ export const REDIS_PORT: PortReading = {
   refused: 'Redis refuses to start',
 };
 
-/** The lines of a redis.conf as Redis reads them (config.c): a line whose first character after spaces is `#` is a comment; a `#` later is part of the line. */
-export function redisLines(text: string): ReturnType<typeof contentLines> {
-  return contentLines(text, '#', 'line-start');
-}
+export { redisLines } from './redis-lines.js';
 
 /** C's isspace: Redis skips these between words (it ends an unquoted word at a space, tab, CR or LF only). */
 const isSpace = (char: string | undefined): boolean => char === ' ' || char === '\t' || char === '\n' || char === '\r' || char === '\v' || char === '\f';
@@ -127,9 +124,11 @@ function redisWordSpans(line: string): { text: string; start: number }[] | undef
  */
 function valueColumn(raw: string, content: string): number | undefined {
   const start = redisWordSpans(content)?.[1]?.start;
-  if (start === undefined) return undefined;
+  // A line a NUL byte cut (and joined to the next) is not its raw line's text: no column.
+  if (start === undefined || raw.includes('\0')) return undefined;
   const quoted = content[start] === '"' || content[start] === "'" ? 1 : 0;
-  return characterColumn(raw, 0, raw.length - raw.trimStart().length + start + quoted);
+  // What Redis trims and skips before the text (redisLines: content starts after it).
+  return characterColumn(raw, 0, leadingCSpace(raw) + start + quoted);
 }
 
 /** One word of sdssplitargs from `start` (not a space), and where the scan goes on; undefined when Redis refuses its quoting. */
@@ -226,6 +225,12 @@ type Expect = { readonly name: string; readonly port: number; readonly localOnly
 /** A line of the file as written, for a message (a long one cut). */
 const shown = (content: string): string => escapeText(content, 200);
 
+/** A file's line for a message, as Redis reads it (`content`), saying so when a NUL byte of the line as written (`raw`) made Redis read it otherwise. */
+const shownLine = (content: string, raw: string): string =>
+  raw.includes('\0')
+    ? `${shown(content)} (as Redis reads it: a NUL byte ends what it reads of a line, and joins the next line to it when the newline is cut too)`
+    : shown(redisTrim(raw) || content);
+
 /**
  * An option of redis-server's command line as the unit gives it, for a message: `--port 7001 in ExecStart=`, an
  * argument with a space or quote in `"`; with the variable that gave it, where it is set (or that it is not).
@@ -320,8 +325,8 @@ class RedisConfReader {
    * (and stdin), so what it sets replaces the file's. Its includes are read from the top, as Redis reads them.
    */
   readOption(settings: Settings, option: RedisOption, at: { file: string; line: number }): void {
-    // As Redis reads each line of its config text: trimmed, a `#` at its start a comment.
-    const content = option.text.trim();
+    // As Redis reads each line of its config text: trimmed (of " \t\r\n" only), a `#` at its start a comment.
+    const content = redisTrim(option.text);
     if (content === '' || content.startsWith('#')) return;
     const name = redisWords(content)?.[0];
     // No directive of Redis's is other than letters, digits and `-`: a line that starts with anything else (`--port=7001`
@@ -352,11 +357,23 @@ class RedisConfReader {
     chain: readonly string[],
   ): void {
     const { file, line, content, given, from } = at;
+    if (given === undefined && !DIRECTIVE_START.test(content)) {
+      const refused = unknownDirective(content);
+      if (refused !== undefined) {
+        this.add({ file, line, severity: 'error', message: `${shownLine(content, at.rawLine(line))}: ${refused}` });
+        // `\ufeffport 6379` is the port line Redis stops at: not "sets no port" as well.
+        const meant = redisWords(content)![0]!
+          .replace(/[^a-z0-9-]/gi, '')
+          .toLowerCase();
+        if (isPort(meant)) Object.assign(settings, portSetting(meant, { file, line, content, args: [], refused: true }));
+        return;
+      }
+    }
     // Only a line that may be a directive read, or holds a quote Redis may refuse, needs splitting.
     if (!mayBeRedisDirective(content, DIRECTIVES_READ) && !content.includes('"') && !content.includes("'")) return;
     const words = redisWords(content);
     // A line as the message names it: as written in the file, or the command line's option.
-    const written = given !== undefined ? commandWords(given, from) : shown(content);
+    const written = given !== undefined ? commandWords(given, from) : shownLine(content, at.rawLine(line));
     if (words === undefined) {
       this.add({ file, line, severity: 'error', message: `${written}: unbalanced quotes, so Redis refuses to start; fix the quoting` });
       return;
@@ -428,6 +445,30 @@ class RedisConfReader {
     }
     return settings;
   }
+}
+
+/** A line that starts with a word that may be a directive's name (letters, digits and `-`, a letter first), then a space or its end: most lines. */
+const DIRECTIVE_START = /^[A-Za-z][A-Za-z0-9-]*(?:[ \t]|$)/;
+
+/**
+ * Why Redis refuses a file's line (DIRECTIVE_START failed on it) whose first word no directive of Redis's has (none
+ * has other than letters, digits and `-`, a letter first): it exits at start with "Bad directive or wrong number of
+ * arguments". A character that looks like a space, or like nothing, and that Redis does not trim or split at (a
+ * byte-order mark, U+00A0, \v or \f in a word) is named, as the line looks right in an editor. Undefined for a
+ * line Redis takes (`"port" 6379`; no word at all) or whose quotes it refuses (said where the line is split).
+ */
+function unknownDirective(content: string): string | undefined {
+  const name = redisWords(content)?.[0];
+  if (name === undefined || /^[a-z][a-z0-9-]*$/i.test(name)) return undefined;
+  const odd = [...new Set([...name].filter((char) => !/^[\x21-\x7e]$/.test(char)))].slice(0, 3);
+  const codes = odd.map((char) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}${char === '\ufeff' ? ' (a byte-order mark)' : ''}`);
+  const refuses = `Redis refuses to start ("Bad directive or wrong number of arguments")`;
+  if (name.startsWith('#') && content.startsWith('#'))
+    return `${refuses}: a # starts a comment only as the first character after spaces and tabs, and a \\v or \\f stands before it here; remove that character`;
+  if (codes.length === 0) return `${refuses}: no directive is named ${escapeText(name, 200)}; fix or remove the line`;
+  const what = codes.length === 1 ? `${codes[0]}, which Redis takes` : `${codes.join(', ')}, which Redis takes`;
+  const bom = odd.includes('\ufeff') ? ' (save the file as UTF-8 without a BOM)' : '';
+  return `the directive's name holds ${what} as part of the name, not as a space, so ${refuses}; remove ${odd.length === 1 ? 'that character' : 'those characters'}${bom}`;
 }
 
 /** Whether a directive is one of the two ports Redis listens on. */
