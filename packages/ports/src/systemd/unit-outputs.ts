@@ -7,7 +7,7 @@ import type { HealthUnit } from '../render/health-timer.js';
 import type { ClaimWiring } from '../render/systemd.js';
 
 /** A file `ports systemd` writes, and the unit it is for. */
-interface UnitOutput extends GeneratedFile {
+export interface UnitOutput extends GeneratedFile {
   readonly unit: string;
 }
 

@@ -24,8 +24,27 @@ import { templateOf } from '../../../systemd/search-path.js';
 import type { ExecLine, UnitFacts } from '../../../systemd/types.js';
 import { outUnitAsJudged } from '../../../systemd/effective-problems.js';
 import { exposedDropIns, stake, unitDirectories } from '../../../systemd/unit-dir-exposure.js';
-import { generatedFiles, sharedOutputs, sharedText } from '../../../systemd/unit-outputs.js';
+import { generatedFiles, sharedOutputs, sharedText, type UnitOutput } from '../../../systemd/unit-outputs.js';
 import { overrideNote, type Override } from '../../../systemd/unit-overrides.js';
+
+/** What writeTree writes with, as the command's options and the registry give it. */
+interface WriteSettings {
+  readonly services: Registry['services'];
+  readonly claimPort: string;
+  readonly registryPath: string | undefined;
+  readonly source: string;
+  /** Where the units' registry paths name files (undefined for --out, a bare directory). */
+  readonly registryRoot: string | undefined;
+  /** The command that writes the tree again, as the hints name it (regenerateCommand). */
+  readonly regenerate: string;
+  /** The port-health-check executable the health service runs (--port-health-check). */
+  readonly healthCheck: string;
+  /**
+   * Whether `unit` (as merged) already claims `entry`'s port as its line would (claimsAlike, with this run's registry):
+   * under --out, asked of DIR's files as --check judges them (outUnitAsJudged), so that the write calls done what it accepts.
+   */
+  readonly claimsAlike: (entry: ClaimWiring, unit: UnitFacts) => { readonly claim: ExecLine } | undefined;
+}
 
 /**
  * `ports systemd`'s write: the claim drop-ins and the health check's units (`wiring`, `health`) written under `unitDir`
@@ -37,32 +56,7 @@ import { overrideNote, type Override } from '../../../systemd/unit-overrides.js'
  */
 export async function writeTree(
   io: Io,
-  {
-    services,
-    claimPort,
-    registryPath,
-    source,
-    registryRoot,
-    regenerate,
-    healthCheck,
-    claimsAlike,
-  }: {
-    readonly services: Registry['services'];
-    readonly claimPort: string;
-    readonly registryPath: string | undefined;
-    readonly source: string;
-    /** Where the units' registry paths name files (undefined for --out, a bare directory). */
-    readonly registryRoot: string | undefined;
-    /** The command that writes the tree again, as the hints name it (regenerateCommand). */
-    readonly regenerate: string;
-    /** The port-health-check executable the health service runs (--port-health-check). */
-    readonly healthCheck: string;
-    /**
-     * Whether `unit` (as merged) already claims `entry`'s port as its line would (claimsAlike, with this run's registry):
-     * under --out, asked of DIR's files as --check judges them (outUnitAsJudged), so that the write calls done what it accepts.
-     */
-    readonly claimsAlike: (entry: ClaimWiring, unit: UnitFacts) => { readonly claim: ExecLine } | undefined;
-  },
+  settings: WriteSettings,
   wiring: readonly ClaimWiring[],
   health: readonly HealthUnit[],
   unitDir: string,
@@ -71,13 +65,14 @@ export async function writeTree(
   located?: UnitLocator,
   overrides: ReadonlyMap<string, Override> = new Map(),
 ): Promise<{ readonly outcome: Outcome; readonly advised: ReadonlySet<string>; readonly said: ReadonlySet<string> }> {
-  let written: WrittenFile[];
+  const { registryPath, registryRoot, healthCheck } = settings;
   const files = generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) }));
+  const failed = { outcome: 'failed', advised: new Set<string>(), said: new Set<string>() } as const;
   // Two units whose drop-in directories are one directory through links: one file, two claims. Neither is written.
   const shared = sharedOutputs(files);
   if (shared.length > 0) {
     for (const { units, path } of shared) io.err(`${oneLine(`ports systemd: ${sharedText(units, path)}; nothing was written`)}\n`, 'error');
-    return { outcome: 'failed', advised: new Set(), said: new Set() };
+    return failed;
   }
   // One unit directory has one health check: another registry's would be replaced without a word.
   const owner = healthUnitOwner(place(HEALTH_SERVICE), registryPath, registryRoot, healthCheck);
@@ -92,13 +87,42 @@ export async function writeTree(
     for (const { path, dropped } of foreign)
       if (dropped.length > 0)
         io.err(`${oneLine(`ports systemd: cannot write ${escapeText(path)}: ${foreignFileText(path, dropped)}; nothing was written`)}\n`, 'error');
-    return { outcome: 'failed', advised: new Set(), said: new Set() };
+    return failed;
   }
+  const wrote = writeFiles(io, settings, files, foreign, unitDir, defaultDir);
+  const { dropIns, masked } = await findDropIns(unitDir, place, registryRoot);
+  const { byHand, refused } = printUnitAdvice(io, settings, wiring, unitDir, dropIns, located);
+  // After the advice, whose `UNIT:` line is followed by the line to install. A value claim-port refuses gets no note
+  // (that the line frees the port the service really uses would not be true): the warnings after the write say why.
+  for (const entry of wiring) {
+    const override = overrides.get(entry.service.id);
+    if (entry.byId && override !== undefined && !override.refused) io.out(`${oneLine(overrideNote(entry, override))}\n`);
+  }
+  const { said, removed } = await removeLeftovers(io, settings, wiring, files, unitDir, place, { dropIns, masked });
+  if (byHand.length > 0) io.err(`${oneLine(byHandText(byHand, `${settings.regenerate} --check`))}\n`, 'warn');
+  if (wrote > 0 || removed > 0) io.err(`${nextSteps(located)}\n`, 'info');
+  return { outcome: 'ok', advised: new Set([...byHand.map((entry) => entry.unit), ...refused]), said };
+}
+
+/**
+ * Write the files (each directory on the way narrowed first when others may write it) and say each: written or
+ * unchanged, a replaced file of the operator's and what of it is now this command's, a drop-in of another's there.
+ * Returns how many were written.
+ */
+function writeFiles(
+  io: Io,
+  { source, registryRoot, regenerate }: WriteSettings,
+  files: readonly UnitOutput[],
+  foreign: readonly { readonly path: string; readonly replaced: readonly string[] }[],
+  unitDir: string,
+  defaultDir: boolean,
+): number {
   // One that sets only what this run writes there, to other values (a schedule, a program path of the operator's):
   // replaced, as the file is this command's by its name, and said (below), so that a value of theirs is not lost in silence.
   const guarded = guardedDirectories(files.map((file) => file.path));
   const exposed = exposedDirectories(guarded);
   const unitDirs = unitDirectories(unitDir);
+  let written: WrittenFile[];
   let made: string[];
   try {
     ({ written, made } = writeThroughDirectories(
@@ -127,8 +151,22 @@ export async function writeTree(
     io.err(`${oneLine(`warning: ${escapeText(path)}: ${reason} (\`ports systemd\` changes only its own files)`)}\n`, 'warn');
   const wrote = written.filter((file) => file.wrote).length;
   if (wrote > 0) io.done?.(`it wrote ${wrote} file${wrote === 1 ? '' : 's'} under ${escapeText(unitDir)}`);
-  const { dropIns, masked } = await findDropIns(unitDir, place, registryRoot);
-  // The units whose line goes in by hand: this command writes no unit file, and --check fails ("missing") until each has it.
+  return wrote;
+}
+
+/**
+ * Each `claim: unit` service's line, printed with where it goes (or that the unit already claims as it would). Returns
+ * the units whose line goes in by hand (this command writes no unit file, and --check fails until each has it) and
+ * those whose unit file systemd refuses (the advice says so; the verdicts after the write would repeat it).
+ */
+function printUnitAdvice(
+  io: Io,
+  { claimPort, claimsAlike }: WriteSettings,
+  wiring: readonly ClaimWiring[],
+  unitDir: string,
+  dropIns: readonly string[],
+  located: UnitLocator | undefined,
+): { byHand: { unit: string; place: LinePlace }[]; refused: string[] } {
   const byHand: { unit: string; place: LinePlace }[] = [];
   const refused: string[] = [];
   for (const entry of wiring) {
@@ -145,35 +183,43 @@ export async function writeTree(
           : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort);
     // A line in place that a later empty ExecStartPre= clears is not one to add: the advice says what to remove instead.
     if (!advice.text.endsWith('nothing to do') && alike === undefined && !inPlace && !advice.inPlace) byHand.push({ unit: entry.unit, place: advice.place });
-    // Its line in place in a unit file systemd refuses: the advice says the refusal, which the verdicts after the write would repeat.
     if (advice.refused) refused.push(entry.unit);
     // Switched from `claim: drop-in`: the old drop-in goes once the line is in (systemdDrift says the same of the drop-in).
     const leftover = `${entry.unit}.d/${DROP_IN_NAME}`;
     const then = dropIns.includes(leftover) ? `, then remove ${escapeText(join(unitDir, leftover))}, the drop-in the registry wired the claim in before` : '';
     io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice.text}${then}`)}:\n${entry.line}\n`);
   }
-  // After the advice, whose `UNIT:` line is followed by the line to install. A value claim-port refuses gets no note
-  // (that the line frees the port the service really uses would not be true): the warnings after the write say why.
-  for (const entry of wiring) {
-    const override = overrides.get(entry.service.id);
-    if (entry.byId && override !== undefined && !override.refused) io.out(`${oneLine(overrideNote(entry, override))}\n`);
-  }
+  return { byHand, refused };
+}
+
+/**
+ * The claim drop-ins this command wrote for units the registry no longer wires (removed, renamed): its own, removed;
+ * any other unexpected claim said as a warning. Returns how many were removed, and the files and lines the warnings
+ * say what to do with (as the system names them, as --check collects them): the verdicts on the units after the write
+ * leave them out, so that one line is not two warnings with one fix twice.
+ */
+async function removeLeftovers(
+  io: Io,
+  { claimPort, registryPath, registryRoot, regenerate, services }: WriteSettings,
+  wiring: readonly ClaimWiring[],
+  files: readonly UnitOutput[],
+  unitDir: string,
+  place: (path: string) => string,
+  found: { readonly dropIns: readonly string[]; readonly masked: readonly string[] },
+): Promise<{ said: Set<string>; removed: number }> {
   const expected = new Set(wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => entry.path));
   const { warnings: unreadDirs, ...read } = claimsRead(
     registryRoot,
     unitDir,
-    { dropIns, masked, claims: await findClaims(unitDir, place, claimPort, registryRoot, registryPath, expected) },
+    { ...found, claims: await findClaims(unitDir, place, claimPort, registryRoot, registryPath, expected) },
     expected,
   );
   for (const warning of unreadDirs) io.err(`${oneLine(`warning: ${warning}`)}\n`, 'warn');
   const tree = { files: new Map(), ...read };
-  let removedCount = 0;
-  // The files and lines a warning below says what to do with (as the system names them, as --check collects them): the
-  // verdicts on the units after the write leave them out, so that one line is not two warnings with one fix twice.
+  let removed = 0;
   const said = new Set<string>();
   for (const drift of systemdDrift(wiring, tree, { regenerate, services, unitDir, ...(registryPath !== undefined && { registryPath }) })) {
-    // A claim drop-in this command wrote for a unit the registry no longer wires (removed, renamed): its own, removed.
-    const removed =
+    const gone =
       drift.leftover !== undefined &&
       removeLeftover(
         unitDir,
@@ -181,12 +227,12 @@ export async function writeTree(
         claimPortDropIn(drift.leftover.target, claimPort, drift.leftover.transport, registryPath),
         files.map((file) => file.path),
       );
-    if (removed) {
+    if (gone) {
       const unit = drift.path.slice(0, drift.path.indexOf('.d/'));
       io.out(
         `${oneLine(`removed ${escapeText(join(unitDir, drift.path))} (a claim drop-in it wrote before: no robust service in the registry uses ${escapeText(unit)} now)`)}\n`,
       );
-      removedCount++;
+      removed++;
       continue;
     }
     // Unit names here come from the directory listing: one line each, whatever they hold.
@@ -195,9 +241,7 @@ export async function writeTree(
       said.add(drift.path.startsWith('/') ? drift.path : `${DEFAULT_UNIT_DIR}/${drift.path}`);
     }
   }
-  if (byHand.length > 0) io.err(`${oneLine(byHandText(byHand, `${regenerate} --check`))}\n`, 'warn');
-  if (wrote > 0 || removedCount > 0) io.err(`${nextSteps(located)}\n`, 'info');
-  return { outcome: 'ok', advised: new Set([...byHand.map((entry) => entry.unit), ...refused]), said };
+  return { said, removed };
 }
 
 /**
