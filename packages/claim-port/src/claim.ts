@@ -26,7 +26,8 @@ import {
 import { readUserNamespace } from './namespace.js';
 import { isServiceManager, protectionReason, sandboxReason, type Self } from './policy.js';
 import { procControl, type FamilyReader, type ProcessControl } from './processes.js';
-import { defaultReader, type Gathered, type Reader } from './reader.js';
+import { defaultReader, type Gathered, type Reader, withoutExited } from './reader.js';
+import type { Wanderer } from './wanderer.js';
 import type { ClaimAction, ClaimResult, HolderOutcome, HolderReport } from './result.js';
 import { resolveTarget, targetName, type Target } from './target.js';
 import { now, pollUntil, type Identity } from './watch.js';
@@ -280,16 +281,39 @@ class Claim {
         this.reader.maxPollMs,
         this.options.signal,
       );
-      if (gone) found = await this.reader.gather(port, undefined, transport, 'every');
+      if (gone) found = this.withoutExited(await this.reader.gather(port, undefined, transport, 'every'));
     }
     return found;
+  }
+
+  /** `found` less the holders that had already exited when they were read (see withoutExited). */
+  withoutExited(found: Gathered): Gathered {
+    return withoutExited(found, this.processes);
   }
 
   /** The port's holders; where the common scan finds no owner of a socket, every thread's own fd table is read too (see gather). */
   async gatherOwners(seen?: SeenListening): Promise<Gathered> {
     const { port, transport } = this.target;
-    const found = await this.reader.gather(port, seen?.sockets, transport, undefined, seen?.holders);
-    return found.listeners.some((l) => !l.ownerKnown) && this.reader.kind === 'proc' ? this.reader.gather(port, undefined, transport, 'every') : found;
+    const found = this.withoutExited(await this.reader.gather(port, seen?.sockets, transport, undefined, seen?.holders));
+    return found.listeners.some((l) => !l.ownerKnown) && this.reader.kind === 'proc'
+      ? this.withoutExited(await this.reader.gather(port, undefined, transport, 'every'))
+      : found;
+  }
+
+  /**
+   * As root, for each socket whose holder no scan found: the processes seen holding it in turn, when it passes from one to
+   * the next faster than a scan (see wanderer.ts), by inode; for the refusal to name them. Not as another user, whose
+   * refusal says to run as root, which sees more.
+   */
+  wanderers(): ReadonlyMap<number, Wanderer> {
+    const out = new Map<number, Wanderer>();
+    if (this.euid !== 0 || this.reader.wanderer === undefined) return out;
+    for (const listener of this.found.listeners) {
+      if (listener.ownerKnown || out.has(listener.inode)) continue;
+      const wanderer = this.reader.wanderer(listener.inode);
+      if (wanderer !== undefined) out.set(listener.inode, wanderer);
+    }
+    return out;
   }
 
   async bindable(graceMs: number): Promise<BindVerdict> {
@@ -1558,6 +1582,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     transport,
     listeners: claim.found.listeners,
     unreadable: claim.found.unreadable,
+    wanderers: claim.wanderers(),
     policy: target.policy,
     self: claim.self,
     uid: claim.uid,

@@ -6,6 +6,7 @@ import { formatEndpoint } from '@dsa110/ports/system';
 import { claimPortArgument, initSocketAdvice, isSystemdInit } from '@dsa110/ports/systemd';
 import { wouldRestart, type ClaimContext, type HolderContext } from './context.js';
 import { describeOtherPort, describeOtherPorts, othersPorts, type OtherPort } from './elsewhere.js';
+import type { Wanderer } from './wanderer.js';
 import { disguiseReason, isContainerRuntime, protectionReason, sandboxReason, type ProtectionPolicy, type Self } from './policy.js';
 
 export interface PlanInput {
@@ -15,6 +16,8 @@ export interface PlanInput {
   readonly listeners: readonly Listener[];
   /** PIDs whose fds could not be read. */
   readonly unreadable: readonly number[];
+  /** Of a socket whose holder no scan found, by inode: the processes seen holding it in turn (see wanderer.ts). */
+  readonly wanderers?: ReadonlyMap<number, Wanderer>;
   readonly policy: ProtectionPolicy;
   readonly self: Self;
   /** The claiming process's real and effective uid (0 = root). */
@@ -231,6 +234,27 @@ function topHolder(holder: ProcessInfo, holders: readonly ProcessInfo[], stop: (
   return top.pid;
 }
 
+/**
+ * Why a socket seen passing from process to process (a holder that forks and exits in a loop) is not freed: no process
+ * of it lives long enough to be read, judged and identified again for its signal. What ties them is named (a forked
+ * child stays in its parent's process group and session), with the signal that would reach them all for the operator
+ * to judge: claim-port never signals a group.
+ */
+function wanderingReason(socket: string, wanderer: Wanderer): string {
+  const pids = wanderer.pids.map(String);
+  const seen = `PIDs ${pids.slice(0, -1).join(', ')} and ${pids.at(-1)} held it in turn within ${wanderer.ms} ms`;
+  const [tie, advice] =
+    wanderer.pgrp !== undefined
+      ? [
+          `, all in process group ${wanderer.pgrp}${wanderer.session !== undefined ? `, session ${wanderer.session}` : ''}`,
+          `if that group may go, stop it by hand (kill -- -${wanderer.pgrp})`,
+        ]
+      : wanderer.session !== undefined
+        ? [`, all in session ${wanderer.session}`, `if its processes may go, stop them by hand (ps -s ${wanderer.session} lists them)`]
+        : ['', 'stop it by its own means'];
+  return `the process holding ${socket} cannot be identified: it passes from process to process faster than a scan reads them (a holder that forks and exits in a loop: ${seen}${tie}), and claim-port signals only a process it has identified; ${advice}`;
+}
+
 export function planClaim(input: PlanInput): Plan {
   if (input.listeners.length === 0) return { kind: 'free' };
   const transport = input.transport ?? 'tcp';
@@ -244,11 +268,14 @@ export function planClaim(input: PlanInput): Plan {
 
   for (const listener of input.listeners) {
     if (listener.ownerKnown) continue;
+    const wanderer = input.wanderers?.get(listener.inode);
     refusals.push({
-      reason: root
-        ? `the process holding ${describeListener(listener, transport)} cannot be identified even as root (its /proc entries are unreadable; it lives in another PID namespace or container; or no process holds it: it is in flight in a Unix-socket message, SCM_RIGHTS, that no process has received yet); stop it by its own means`
-        : // The socket tables show whose socket it is even when its process cannot be seen: say so (root's, another user's).
-          `the process holding ${describeListener(listener, transport)} (a socket of uid ${listener.uid}) is not visible to this user (uid ${input.euid}); run claim-port as root (${asRoot})`,
+      reason: !root
+        ? // The socket tables show whose socket it is even when its process cannot be seen: say so (root's, another user's).
+          `the process holding ${describeListener(listener, transport)} (a socket of uid ${listener.uid}) is not visible to this user (uid ${input.euid}); run claim-port as root (${asRoot})`
+        : wanderer !== undefined
+          ? wanderingReason(describeListener(listener, transport), wanderer)
+          : `the process holding ${describeListener(listener, transport)} cannot be identified even as root (its /proc entries are unreadable; it lives in another PID namespace or container; it passes from process to process faster than a scan, a holder that forks and exits in a loop; or no process holds it: it is in flight in a Unix-socket message, SCM_RIGHTS, that no process has received yet); stop it by its own means`,
     });
   }
   for (const holder of holders) {
