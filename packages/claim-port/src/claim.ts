@@ -524,7 +524,8 @@ class Claim {
       if (sig === 'SIGTERM' && this.processes.isStopped?.(t.info) && this.processes.signal(t.info, 'SIGCONT') === 'sent') {
         t.signals.push('SIGCONT');
         this.log(`${this.who(t)} was stopped: sent SIGCONT so that it can act on SIGTERM`);
-      }
+      } else if (sig === 'SIGTERM' && this.processes.isTraceStopped?.(t.info))
+        this.log(`${this.who(t)} ${traceStopped(this.target.timeoutSeconds, 'gets')}`, 'warn');
     } else if (outcome === 'gone') {
       if (t.signals.length === 0) t.outcome = 'gone';
       this.log(`${this.who(t)} is gone (exited or its PID was reused); not signalled`);
@@ -1515,6 +1516,15 @@ export function claimPort(portOrId: number | string, options?: ClaimOptions): Pr
   }
 }
 
+/**
+ * What is said of a holder stopped by a tracer (a debugger attached with `gdb -p`, state t) about to get SIGTERM: it
+ * cannot act on it, and SIGCONT does not continue it, so the claim takes its whole timeout before the SIGKILL that ends
+ * it (`gets`, or in a dry run `would get`).
+ */
+function traceStopped(timeoutSeconds: number, gets: string): string {
+  return `is stopped by a tracer (a debugger: state t in /proc/PID/stat): it cannot act on SIGTERM until the tracer lets it go, and SIGCONT does not continue it, so it ${gets} SIGKILL only after the timeout (${timeoutSeconds} s); detach the debugger first, or claim with --force`;
+}
+
 async function claimChecked(portOrId: number | string, options: ClaimOptions, started: number): Promise<ClaimResult> {
   const userLog = options.log ?? (() => {});
   // The common case, a numeric port nobody holds, is answered by a bind check
@@ -1605,6 +1615,11 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     for (const t of claim.tracked) {
       t.outcome = 'would-signal';
       claim.log(`dry run: would send ${first} to ${claim.who(t)}: ${shownCommand(t.info)}`);
+      // A stopped holder: what a real run does about it (SIGKILL acts on any; SIGTERM on a stopped one only once it runs).
+      if (first !== 'SIGTERM') continue;
+      if (claim.processes.isStopped?.(t.info))
+        claim.log(`dry run: ${claim.who(t)} is stopped (SIGSTOP, Ctrl-Z): a real run sends it SIGCONT right after SIGTERM, so that it can act on it`);
+      else if (claim.processes.isTraceStopped?.(t.info)) claim.log(`dry run: ${claim.who(t)} ${traceStopped(target.timeoutSeconds, 'would get')}`, 'warn');
     }
     // What the settle window of a real run would watch for (step 7 of the README): a live parent that may start a holder again.
     for (const { parent, children } of claim.restartingParents(claim.tracked))

@@ -149,9 +149,25 @@ while True: time.sleep(3600)`,
     ]);
     const holder = tracer.first.holder as number;
     expect(stateOf(holder)).toBe('t');
+    // Said before the timeout passes, in a dry run and in the real run's log: SIGTERM cannot act, SIGKILL comes after the timeout.
+    const warning = (gets: string) =>
+      `PID ${holder} is stopped by a tracer (a debugger: state t in /proc/PID/stat): it cannot act on SIGTERM until the tracer lets it go, and SIGCONT does not continue it, so it ${gets} SIGKILL only after the timeout (0.3 s); detach the debugger first, or claim with --force`;
+    const dry: [string, string][] = [];
+    const planned = await claimOurs(port, { dryRun: true, timeoutSeconds: 0.3, settleMs: 0, log: (line, level) => dry.push([line, level]) });
+    expect(planned.action).toBe('would-free');
+    expect(dry).toContainEqual([`dry run: ${warning('would get')}`, 'warn']);
     const lines: string[] = [];
-    const result = await claimOurs(port, { timeoutSeconds: 0.3, settleMs: 0, log: (line) => lines.push(line) });
+    const levels: [string, string][] = [];
+    const result = await claimOurs(port, {
+      timeoutSeconds: 0.3,
+      settleMs: 0,
+      log: (line, level) => {
+        lines.push(line);
+        levels.push([line, level]);
+      },
+    });
     expect(result.action, lines.join('\n')).toBe('freed');
+    expect(levels).toContainEqual([warning('gets'), 'warn']);
     // No SIGCONT: that continues a job-control stop, not a tracer's.
     expect(result.holders).toEqual([expect.objectContaining({ pid: holder, signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' })]);
     expect(isAlive(tracer.child.pid!)).toBe(true);

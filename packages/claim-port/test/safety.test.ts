@@ -2294,6 +2294,23 @@ describe('6d. a stopped holder', () => {
     expect(lines.join('\n')).not.toMatch(/exited after SIGTERM/);
   });
 
+  it('a dry run says that a holder stopped with SIGSTOP is stopped, and that a real run continues it after SIGTERM', async () => {
+    const server = await spawnListener();
+    signal(server.pid, 'SIGSTOP');
+    await waitUntil(() => readFileSync(`/proc/${server.pid}/stat`, 'latin1').split(') ')[1]!.startsWith('T'), 5000);
+    const lines: string[] = [];
+    const result = await claimOurs(server.port, { dryRun: true, settleMs: 0, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('would-free');
+    expect(lines).toContain(
+      `dry run: PID ${server.pid} is stopped (SIGSTOP, Ctrl-Z): a real run sends it SIGCONT right after SIGTERM, so that it can act on it`,
+    );
+    // With --force, SIGKILL acts on a stopped process as on any: nothing to say.
+    const forced: string[] = [];
+    await claimOurs(server.port, { dryRun: true, force: true, settleMs: 0, log: (line) => forced.push(line) });
+    expect(forced.join('\n')).not.toMatch(/is stopped/);
+    signal(server.pid, 'SIGCONT');
+  });
+
   it('a holder stopped with SIGSTOP (a dev server suspended with Ctrl-Z) is continued after SIGTERM and exits at once, not SIGKILLed after the timeout', async () => {
     const server = await spawnListener();
     signal(server.pid, 'SIGSTOP');
