@@ -880,7 +880,7 @@ while True: time.sleep(3600)`;
       expect(result.action, run.stderr).toBe('failed');
       expect(result.retakenBy[0].supervisor.pid, run.stderr).toBe(1);
       expect(result.message).toMatch(
-        /was taken again by PID \d+ \(python3\): .*, started by its supervisor PID 1 \(\w+\): \S*sh -c while :; do .* \(which started holder PID \d+; or left behind by that holder, born after it was signalled, now a child of PID 1\): stop its supervisor \(PID 1, the init of claim-port's PID namespace: stop that container or sandbox, or the loop it runs\) first$/,
+        /was taken again by PID \d+ \(python3\): .*, started by its supervisor PID 1 \(\w+\): \S*sh -c 'while :; do .* \(which started holder PID \d+; or left behind by that holder, born after it was signalled, now a child of PID 1\): stop its supervisor \(PID 1, the init of claim-port's PID namespace: stop that container or sandbox, or the loop it runs\) first$/,
       );
       expect(isAlive(shell)).toBe(true);
     },
@@ -1115,7 +1115,7 @@ describe('5. a respawn is caught, and its cause named', () => {
     expect(result.action, lines.join('\n')).toBe('failed');
     expect(result.retakenBy?.length).toBe(1);
     expect(result.retakenBy![0]!.supervisor?.pid).toBe(loop.shell);
-    expect(result.message).toMatch(new RegExp(`was taken again by PID \\d+ .*started by its supervisor PID ${loop.shell} \\(sh\\): /bin/sh -c while`));
+    expect(result.message).toMatch(new RegExp(`was taken again by PID \\d+ .*started by its supervisor PID ${loop.shell} \\(sh\\): /bin/sh -c 'while :; do`));
     expect(isAlive(loop.shell)).toBe(true);
   });
 
