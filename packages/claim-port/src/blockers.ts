@@ -21,6 +21,7 @@ import {
   type UnexaminedReason,
   type UnlistedHolders,
 } from '@dsa110/ports/system';
+import { shownCommand } from './plan.js';
 import { now } from './watch.js';
 
 type BlockerHolder = { readonly pid: number; readonly comm: string; readonly command: string };
@@ -200,8 +201,7 @@ export function describeBlockers(verdict: BindVerdict, euid: number): string {
       ? `something this machine does not show holds it (not even to root: another network namespace's socket, or the /proc tables are unavailable)`
       : `its owner is not visible to this user (uid ${euid}); run claim-port as root to see it`;
   }
-  const named = (holders: readonly BlockerHolder[]) =>
-    holders.map((h) => `PID ${h.pid} (${escapeText(h.comm, 64)}): ${escapeText(h.command, 1000)}`).join('; ');
+  const named = (holders: readonly BlockerHolder[]) => holders.map((h) => `PID ${h.pid} (${escapeText(h.comm, 64)}): ${shownCommand(h, 1000)}`).join('; ');
   return verdict.blockers
     .map(
       (b) =>

@@ -26,7 +26,8 @@ import {
 import { readUserNamespace } from './namespace.js';
 import { isServiceManager, protectionReason, sandboxReason, type Self } from './policy.js';
 import { procControl, type FamilyReader, type ProcessControl } from './processes.js';
-import { defaultReader, type Gathered, type Reader } from './reader.js';
+import { defaultReader, type Gathered, type Reader, withoutExited } from './reader.js';
+import type { Wanderer } from './wanderer.js';
 import type { ClaimAction, ClaimResult, HolderOutcome, HolderReport } from './result.js';
 import { resolveTarget, targetName, type Target } from './target.js';
 import { now, pollUntil, type Identity } from './watch.js';
@@ -280,16 +281,39 @@ class Claim {
         this.reader.maxPollMs,
         this.options.signal,
       );
-      if (gone) found = await this.reader.gather(port, undefined, transport, 'every');
+      if (gone) found = this.withoutExited(await this.reader.gather(port, undefined, transport, 'every'));
     }
     return found;
+  }
+
+  /** `found` less the holders that had already exited when they were read (see withoutExited). */
+  withoutExited(found: Gathered): Gathered {
+    return withoutExited(found, this.processes);
   }
 
   /** The port's holders; where the common scan finds no owner of a socket, every thread's own fd table is read too (see gather). */
   async gatherOwners(seen?: SeenListening): Promise<Gathered> {
     const { port, transport } = this.target;
-    const found = await this.reader.gather(port, seen?.sockets, transport, undefined, seen?.holders);
-    return found.listeners.some((l) => !l.ownerKnown) && this.reader.kind === 'proc' ? this.reader.gather(port, undefined, transport, 'every') : found;
+    const found = this.withoutExited(await this.reader.gather(port, seen?.sockets, transport, undefined, seen?.holders));
+    return found.listeners.some((l) => !l.ownerKnown) && this.reader.kind === 'proc'
+      ? this.withoutExited(await this.reader.gather(port, undefined, transport, 'every'))
+      : found;
+  }
+
+  /**
+   * As root, for each socket whose holder no scan found: the processes seen holding it in turn, when it passes from one to
+   * the next faster than a scan (see wanderer.ts), by inode; for the refusal to name them. Not as another user, whose
+   * refusal says to run as root, which sees more.
+   */
+  wanderers(): ReadonlyMap<number, Wanderer> {
+    const out = new Map<number, Wanderer>();
+    if (this.euid !== 0 || this.reader.wanderer === undefined) return out;
+    for (const listener of this.found.listeners) {
+      if (listener.ownerKnown || out.has(listener.inode)) continue;
+      const wanderer = this.reader.wanderer(listener.inode);
+      if (wanderer !== undefined) out.set(listener.inode, wanderer);
+    }
+    return out;
   }
 
   async bindable(graceMs: number): Promise<BindVerdict> {
@@ -500,7 +524,8 @@ class Claim {
       if (sig === 'SIGTERM' && this.processes.isStopped?.(t.info) && this.processes.signal(t.info, 'SIGCONT') === 'sent') {
         t.signals.push('SIGCONT');
         this.log(`${this.who(t)} was stopped: sent SIGCONT so that it can act on SIGTERM`);
-      }
+      } else if (sig === 'SIGTERM' && this.processes.isTraceStopped?.(t.info))
+        this.log(`${this.who(t)} ${traceStopped(this.target.timeoutSeconds, 'gets')}`, 'warn');
     } else if (outcome === 'gone') {
       if (t.signals.length === 0) t.outcome = 'gone';
       this.log(`${this.who(t)} is gone (exited or its PID was reused); not signalled`);
@@ -1491,6 +1516,15 @@ export function claimPort(portOrId: number | string, options?: ClaimOptions): Pr
   }
 }
 
+/**
+ * What is said of a holder stopped by a tracer (a debugger attached with `gdb -p`, state t) about to get SIGTERM: it
+ * cannot act on it, and SIGCONT does not continue it, so the claim takes its whole timeout before the SIGKILL that ends
+ * it (`gets`, or in a dry run `would get`).
+ */
+function traceStopped(timeoutSeconds: number, gets: string): string {
+  return `is stopped by a tracer (a debugger: state t in /proc/PID/stat): it cannot act on SIGTERM until the tracer lets it go, and SIGCONT does not continue it, so it ${gets} SIGKILL only after the timeout (${timeoutSeconds} s); detach the debugger first, or claim with --force`;
+}
+
 async function claimChecked(portOrId: number | string, options: ClaimOptions, started: number): Promise<ClaimResult> {
   const userLog = options.log ?? (() => {});
   // The common case, a numeric port nobody holds, is answered by a bind check
@@ -1558,6 +1592,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     transport,
     listeners: claim.found.listeners,
     unreadable: claim.found.unreadable,
+    wanderers: claim.wanderers(),
     policy: target.policy,
     self: claim.self,
     uid: claim.uid,
@@ -1580,6 +1615,11 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     for (const t of claim.tracked) {
       t.outcome = 'would-signal';
       claim.log(`dry run: would send ${first} to ${claim.who(t)}: ${shownCommand(t.info)}`);
+      // A stopped holder: what a real run does about it (SIGKILL acts on any; SIGTERM on a stopped one only once it runs).
+      if (first !== 'SIGTERM') continue;
+      if (claim.processes.isStopped?.(t.info))
+        claim.log(`dry run: ${claim.who(t)} is stopped (SIGSTOP, Ctrl-Z): a real run sends it SIGCONT right after SIGTERM, so that it can act on it`);
+      else if (claim.processes.isTraceStopped?.(t.info)) claim.log(`dry run: ${claim.who(t)} ${traceStopped(target.timeoutSeconds, 'would get')}`, 'warn');
     }
     // What the settle window of a real run would watch for (step 7 of the README): a live parent that may start a holder again.
     for (const { parent, children } of claim.restartingParents(claim.tracked))

@@ -6,6 +6,7 @@ import { formatEndpoint } from '@dsa110/ports/system';
 import { claimPortArgument, initSocketAdvice, isSystemdInit } from '@dsa110/ports/systemd';
 import { wouldRestart, type ClaimContext, type HolderContext } from './context.js';
 import { describeOtherPort, describeOtherPorts, othersPorts, type OtherPort } from './elsewhere.js';
+import type { Wanderer } from './wanderer.js';
 import { disguiseReason, isContainerRuntime, protectionReason, sandboxReason, type ProtectionPolicy, type Self } from './policy.js';
 
 export interface PlanInput {
@@ -15,6 +16,8 @@ export interface PlanInput {
   readonly listeners: readonly Listener[];
   /** PIDs whose fds could not be read. */
   readonly unreadable: readonly number[];
+  /** Of a socket whose holder no scan found, by inode: the processes seen holding it in turn (see wanderer.ts). */
+  readonly wanderers?: ReadonlyMap<number, Wanderer>;
   readonly policy: ProtectionPolicy;
   readonly self: Self;
   /** The claiming process's real and effective uid (0 = root). */
@@ -119,21 +122,103 @@ export function describeHolder(
 }
 
 /**
+ * How many characters of a command line a line of claim-port's log shows: the rest is cut, and the cut said
+ * (`… (117,037 characters cut)`), so that a huge one (argv may be megabytes) cannot drown the line around it, nor pass
+ * journald's line limit (48 KiB by default), which would split the line.
+ */
+export const SHOWN_COMMAND_MAX = 3000;
+
+/**
  * A holder's command line as every line prints it: escaped, backslashes too
  * (a `\n` a process wrote into its argv must not read as an escaped newline),
- * cut to 3000 characters so that the line around it survives.
+ * an argument that holds a space or is empty shell-quoted (`'a b'`, `''`: it
+ * would read as two, or as none) where there are two or more, cut to `max`
+ * characters (see commandLine).
  */
-export function shownCommand(holder: Pick<ProcessInfo, 'command' | 'exe'> & Partial<Pick<ProcessInfo, 'state' | 'kernelThread' | 'argv' | 'comm'>>): string {
+export function shownCommand(
+  holder: Pick<ProcessInfo, 'command' | 'exe'> & Partial<Pick<ProcessInfo, 'state' | 'kernelThread' | 'argv' | 'comm'>>,
+  max = SHOWN_COMMAND_MAX,
+): string {
   // Any process can blank its own argv: the journal must still say what was signalled.
   if (holder.command === '') return `(an empty command line${holder.exe ? `; its executable is ${escapeText(holder.exe, 200)}` : ''})`;
   // A holder that is a zombie is a thread group whose leader exited (a zombie alone holds no fds): its other
   // threads run on. Its command line is read from one of them (readProcessInfo); when even that failed, its
   // name stands without the brackets `ps` keeps for kernel threads.
   if (holder.state === 'Z' && holder.kernelThread !== true) {
-    const command = holder.argv?.length === 0 && holder.comm !== undefined ? shownName({ comm: holder.comm }) : escapeText(holder.command, 3000);
+    const command = holder.argv?.length === 0 && holder.comm !== undefined ? shownName({ comm: holder.comm }) : commandLine(holder, max);
     return `${command} (its main thread exited; another thread holds the socket)`;
   }
-  return escapeText(holder.command, 3000);
+  return commandLine(holder, max);
+}
+
+/** One argument as printed: shell-quoted (printedShellWord) when it holds whitespace or is empty, else escaped as escapeText escapes. */
+function shownArgument(argument: string): string {
+  return argument === '' || /\s/.test(argument) ? printedShellWord(argument) : escapeWhole(argument);
+}
+
+/** `text` escaped (escapeText), never cut: the cut is commandLine's, which says how much it cut. */
+const escapeWhole = (text: string) => escapeText(text, Math.max(1, text.length * 12));
+
+/** How many characters (code points) `text` holds from `start` on. */
+function codePointsFrom(text: string, start: number): number {
+  let count = 0;
+  for (let index = start; index < text.length; index++) {
+    const unit = text.charCodeAt(index);
+    if (unit >= 0xd800 && unit <= 0xdbff && index + 1 < text.length) {
+      const next = text.charCodeAt(index + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) index++;
+    }
+    count++;
+  }
+  return count;
+}
+
+/** The longest start of `word` (never half a surrogate pair) that `render` prints in at most `room` characters. */
+function longestFit(word: string, render: (text: string) => string, room: number): number {
+  let low = 0;
+  let high = Math.min(word.length, room);
+  while (low < high) {
+    const middle = Math.ceil((low + high) / 2);
+    if (render(word.slice(0, middle)).length <= room) low = middle;
+    else high = middle - 1;
+  }
+  const unit = word.charCodeAt(low - 1);
+  return low > 0 && unit >= 0xd800 && unit <= 0xdbff ? low - 1 : low;
+}
+
+/**
+ * The command line as printed: its arguments (from argv, where there are two or more and `command` is argv joined
+ * with spaces), each as shownArgument prints it, else `command` escaped; at most `max` characters, and when cut, followed by `… (N
+ * characters cut)`, N counted in the command line as the process has it. Work is bounded by `max`, not by the
+ * command line's length.
+ */
+function commandLine(holder: Pick<ProcessInfo, 'command'> & Partial<Pick<ProcessInfo, 'argv'>>, max: number): string {
+  const { command } = holder;
+  // Quoting tells arguments apart: a single one is most often a title the program wrote over its argv (`nginx: master
+  // process /usr/sbin/nginx`, `sshd: alice [priv]`), which reads as `ps` shows it.
+  const fromArgv = holder.argv !== undefined && holder.argv.length > 1 && holder.argv.join(' ') === command;
+  const words = fromArgv ? holder.argv! : [command];
+  const render = fromArgv ? shownArgument : escapeWhole;
+  let shown = '';
+  let consumed = 0;
+  for (const [index, word] of words.entries()) {
+    const separator = index > 0 ? ' ' : '';
+    const room = max - shown.length - separator.length;
+    // A word longer than the room left renders longer still: only its start is rendered.
+    const whole = word.length <= room ? render(word) : undefined;
+    if (whole !== undefined && whole.length <= room) {
+      shown += separator + whole;
+      consumed += separator.length + word.length;
+      continue;
+    }
+    const fits = room > 0 ? longestFit(word, render, room) : 0;
+    if (fits > 0) {
+      shown += separator + render(word.slice(0, fits));
+      consumed += separator.length + fits;
+    }
+    break;
+  }
+  return consumed < command.length ? `${shown}… (${codePointsFrom(command, consumed).toLocaleString('en-US')} characters cut)` : shown;
 }
 
 /** A holder's name (comm) as every line prints it: escaped; `comm ""` when a process blanked it (never a bare comma). */
@@ -231,6 +316,27 @@ function topHolder(holder: ProcessInfo, holders: readonly ProcessInfo[], stop: (
   return top.pid;
 }
 
+/**
+ * Why a socket seen passing from process to process (a holder that forks and exits in a loop) is not freed: no process
+ * of it lives long enough to be read, judged and identified again for its signal. What ties them is named (a forked
+ * child stays in its parent's process group and session), with the signal that would reach them all for the operator
+ * to judge: claim-port never signals a group.
+ */
+function wanderingReason(socket: string, wanderer: Wanderer): string {
+  const pids = wanderer.pids.map(String);
+  const seen = `PIDs ${pids.slice(0, -1).join(', ')} and ${pids.at(-1)} held it in turn within ${wanderer.ms} ms`;
+  const [tie, advice] =
+    wanderer.pgrp !== undefined
+      ? [
+          `, all in process group ${wanderer.pgrp}${wanderer.session !== undefined ? `, session ${wanderer.session}` : ''}`,
+          `if that group may go, stop it by hand (kill -- -${wanderer.pgrp})`,
+        ]
+      : wanderer.session !== undefined
+        ? [`, all in session ${wanderer.session}`, `if its processes may go, stop them by hand (ps -s ${wanderer.session} lists them)`]
+        : ['', 'stop it by its own means'];
+  return `the process holding ${socket} cannot be identified: it passes from process to process faster than a scan reads them (a holder that forks and exits in a loop: ${seen}${tie}), and claim-port signals only a process it has identified; ${advice}`;
+}
+
 export function planClaim(input: PlanInput): Plan {
   if (input.listeners.length === 0) return { kind: 'free' };
   const transport = input.transport ?? 'tcp';
@@ -244,11 +350,14 @@ export function planClaim(input: PlanInput): Plan {
 
   for (const listener of input.listeners) {
     if (listener.ownerKnown) continue;
+    const wanderer = input.wanderers?.get(listener.inode);
     refusals.push({
-      reason: root
-        ? `the process holding ${describeListener(listener, transport)} cannot be identified even as root (its /proc entries are unreadable; it lives in another PID namespace or container; or no process holds it: it is in flight in a Unix-socket message, SCM_RIGHTS, that no process has received yet); stop it by its own means`
-        : // The socket tables show whose socket it is even when its process cannot be seen: say so (root's, another user's).
-          `the process holding ${describeListener(listener, transport)} (a socket of uid ${listener.uid}) is not visible to this user (uid ${input.euid}); run claim-port as root (${asRoot})`,
+      reason: !root
+        ? // The socket tables show whose socket it is even when its process cannot be seen: say so (root's, another user's).
+          `the process holding ${describeListener(listener, transport)} (a socket of uid ${listener.uid}) is not visible to this user (uid ${input.euid}); run claim-port as root (${asRoot})`
+        : wanderer !== undefined
+          ? wanderingReason(describeListener(listener, transport), wanderer)
+          : `the process holding ${describeListener(listener, transport)} cannot be identified even as root (its /proc entries are unreadable; it lives in another PID namespace or container; it passes from process to process faster than a scan, a holder that forks and exits in a loop; or no process holds it: it is in flight in a Unix-socket message, SCM_RIGHTS, that no process has received yet); stop it by its own means`,
     });
   }
   for (const holder of holders) {

@@ -12,6 +12,7 @@ import {
   isRunning,
   isSameProcess,
   isStopped,
+  isTraceStopped,
   readBootTicks,
   readAdopted,
   readChildren,
@@ -30,6 +31,8 @@ export interface ProcessControl {
   isRunning(who: Identity): boolean;
   /** The same process, and stopped (SIGSTOP, Ctrl-Z): SIGTERM waits for a SIGCONT. Without it, never stopped. */
   isStopped?(who: Identity): boolean;
+  /** Whether `who` is stopped by a tracer (state t): neither SIGTERM nor SIGCONT acts on it until the tracer lets it go. */
+  isTraceStopped?(who: Identity): boolean;
   /**
    * `who` as it is now, read again: undefined when it is gone or exiting (a
    * zombie with no thread left), its PID names another process, or it cannot
@@ -93,6 +96,7 @@ export const procControl = (procRoot = '/proc'): ProcessControl => ({
   isSame: (who) => isSameProcess(who, procRoot),
   isRunning: (who) => isRunning(who, procRoot),
   isStopped: (who) => isStopped(who, procRoot),
+  isTraceStopped: (who) => isTraceStopped(who, procRoot),
   current: (who) => {
     const info = readProcessInfo(who.pid, procRoot);
     if (info === undefined || info.startTime !== who.startTime) return undefined;

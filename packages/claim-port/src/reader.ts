@@ -17,6 +17,8 @@ import {
   type SocketLinks,
   type StartedHolderScan,
 } from '@dsa110/ports/system';
+import type { ProcessControl } from './processes.js';
+import { followWanderer, type Wanderer } from './wanderer.js';
 
 export interface Gathered {
   readonly listeners: readonly Listener[];
@@ -53,6 +55,25 @@ export interface Reader {
   ancestors(pid: number): Promise<number[]>;
   /** How often the wait loop may poll at most (lsof is slow). */
   readonly maxPollMs: number;
+  /** /proc only: the processes seen holding socket `inode` in turn, when it passes from one to the next faster than a scan (see wanderer.ts). */
+  wanderer?(inode: number): Wanderer | undefined;
+}
+
+/**
+ * `found` less the holders that had already exited when they were read: a zombie with no thread left (its fds were
+ * closed before it became one; the fd scan read them a moment before), as `processes.current` says it is now. They
+ * hold nothing, and one taken for a holder was described as a live one (`its main thread exited; another thread holds
+ * the socket`): a holder that forks and exits in a loop is found so. A socket left with no holder is then one whose
+ * holder was not found (its `ownerKnown` false), which the claim looks at again (Claim.gather, Claim.wanderers).
+ */
+export function withoutExited(found: Gathered, processes: Pick<ProcessControl, 'current'>): Gathered {
+  const exited = (h: ProcessInfo) => (h.state === 'Z' || h.state === 'X') && processes.current !== undefined && processes.current(h) === undefined;
+  if (!found.listeners.some((l) => l.holders.some(exited))) return found;
+  const listeners = found.listeners.map((l) => {
+    const holders = l.holders.filter((h) => !exited(h));
+    return holders.length === l.holders.length ? l : { ...l, holders, ownerKnown: holders.length > 0 };
+  });
+  return { ...found, listeners };
 }
 
 export const procReader = (procRoot = '/proc'): Reader => ({
@@ -97,6 +118,7 @@ export const procReader = (procRoot = '/proc'): Reader => ({
     return ancestors(pid, procRoot);
   },
   maxPollMs: 10,
+  wanderer: (inode) => followWanderer(inode, procRoot),
 });
 
 /**

@@ -35,6 +35,14 @@ export function isStopped(who: Identity, procRoot = '/proc'): boolean {
   return processState(who, procRoot) === 'T';
 }
 
+/**
+ * True while `who` is the same process and stopped by a tracer (state t: a debugger attached with `gdb -p`, a
+ * breakpoint): SIGCONT does not continue it, and it acts on SIGTERM only once the tracer lets it go.
+ */
+export function isTraceStopped(who: Identity, procRoot = '/proc'): boolean {
+  return processState(who, procRoot) === 't';
+}
+
 const dead = (state: string | undefined) => state === undefined || state === 'Z' || state === 'X';
 
 /** The text of a /proc stat file (`PID/stat` or `PID/task/TID/stat`), or undefined when that process or thread is gone. */

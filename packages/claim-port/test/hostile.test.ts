@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adopt, cleanupStarted, claimOurs, start, track } from './started.js';
+import { claimPort } from '../src/index.js';
+import { procControl } from '../src/processes.js';
 import { hasCommand, isAlive, leasePort, signal, spawnListener, waitForExit, waitUntil } from '../../../test-support/index.js';
 
 const root = process.getuid?.() === 0;
@@ -147,9 +149,25 @@ while True: time.sleep(3600)`,
     ]);
     const holder = tracer.first.holder as number;
     expect(stateOf(holder)).toBe('t');
+    // Said before the timeout passes, in a dry run and in the real run's log: SIGTERM cannot act, SIGKILL comes after the timeout.
+    const warning = (gets: string) =>
+      `PID ${holder} is stopped by a tracer (a debugger: state t in /proc/PID/stat): it cannot act on SIGTERM until the tracer lets it go, and SIGCONT does not continue it, so it ${gets} SIGKILL only after the timeout (0.3 s); detach the debugger first, or claim with --force`;
+    const dry: [string, string][] = [];
+    const planned = await claimOurs(port, { dryRun: true, timeoutSeconds: 0.3, settleMs: 0, log: (line, level) => dry.push([line, level]) });
+    expect(planned.action).toBe('would-free');
+    expect(dry).toContainEqual([`dry run: ${warning('would get')}`, 'warn']);
     const lines: string[] = [];
-    const result = await claimOurs(port, { timeoutSeconds: 0.3, settleMs: 0, log: (line) => lines.push(line) });
+    const levels: [string, string][] = [];
+    const result = await claimOurs(port, {
+      timeoutSeconds: 0.3,
+      settleMs: 0,
+      log: (line, level) => {
+        lines.push(line);
+        levels.push([line, level]);
+      },
+    });
     expect(result.action, lines.join('\n')).toBe('freed');
+    expect(levels).toContainEqual([warning('gets'), 'warn']);
     // No SIGCONT: that continues a job-control stop, not a tracer's.
     expect(result.holders).toEqual([expect.objectContaining({ pid: holder, signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' })]);
     expect(isAlive(tracer.child.pid!)).toBe(true);
@@ -200,6 +218,62 @@ int main(void) {
       }
     },
   );
+});
+
+describe.skipIf(!root || !hasCommand('gcc'))('a holder that passes its socket from process to process faster than a scan', () => {
+  it('is refused, named as such with the PIDs seen holding it in turn and the process group they share, and nothing is signalled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claim-port-wander-'));
+    try {
+      const port = leasePort();
+      // Listens, ignores SIGTERM, then every 500 µs forks and exits, the child keeping the socket (and the group).
+      writeFileSync(
+        join(dir, 'wander.c'),
+        `#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(void) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = {0};
+  a.sin_family = AF_INET; a.sin_port = htons(${port}); a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 16)) return 1;
+  signal(SIGTERM, SIG_IGN);
+  printf("{\\"pid\\": %d, \\"port\\": ${port}}\\n", getpid());
+  fflush(stdout);
+  for (;;) { usleep(500); pid_t child = fork(); if (child > 0) _exit(0); if (child < 0) usleep(1000); }
+}
+`,
+      );
+      const cc = spawnSync('gcc', ['-o', join(dir, 'wander'), join(dir, 'wander.c')], { encoding: 'utf8' });
+      expect(cc.status, cc.stderr).toBe(0);
+      // Started detached: its group is its first PID, which cleanupStarted SIGKILLs as a group (no one PID of it lasts).
+      const wanderer = await start([join(dir, 'wander')]);
+      const group = wanderer.child.pid!;
+      // None of its processes is one the guard knows (each is forked after the last): a claim that signals anything fails here.
+      const processes = {
+        ...procControl(),
+        signal: (who: { pid: number }) => {
+          throw new Error(`the claim signalled PID ${who.pid}`);
+        },
+      };
+      // A scan may still catch one of its processes alive, at times: that one is a holder the claim would follow (a dry
+      // run says it would signal it). Claim again then, in a dry run, which signals nothing but refuses as a real run does.
+      const lines: string[] = [];
+      let result = await claimPort(port, { usage: false, processes, dryRun: true, log: (line) => lines.push(line) });
+      for (let attempt = 0; attempt < 5 && result.action === 'would-free'; attempt++)
+        result = await claimPort(port, { usage: false, processes, dryRun: true, log: (line) => lines.push(line) });
+      expect(result.action, lines.join('\n')).toBe('refused');
+      expect(result.holders).toEqual([]);
+      expect(result.message).toMatch(
+        new RegExp(
+          `^refused to free port ${port}: the process holding 127\\.0\\.0\\.1:${port} cannot be identified: it passes from process to process faster than a scan reads them \\(a holder that forks and exits in a loop: PIDs (\\d+, )*\\d+ and \\d+ held it in turn within [\\d.]+ ms, all in process group ${group}, session \\d+\\), and claim-port signals only a process it has identified; if that group may go, stop it by hand \\(kill -- -${group}\\); nothing was signalled$`,
+        ),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe.skipIf(!root || !hasCommand('unshare'))('namespaces', () => {

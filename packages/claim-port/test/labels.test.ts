@@ -103,7 +103,7 @@ ctypes.CDLL(None).pthread_exit(None)`);
       expect(line, lines.join('\n')).toBeDefined();
       expect(line).not.toMatch(/: \[.*\]$/);
       expect(line).not.toContain('mem ');
-      expect(line).toMatch(/: \S*python3\S* -c import ctypes.* \(its main thread exited; another thread holds the socket\)$/);
+      expect(line).toMatch(/: \S*python3\S* -c \$'import ctypes.* \(its main thread exited; another thread holds the socket\)$/);
       expect(result.holders[0]!.command).toMatch(/python3\S* -c import ctypes/);
       expect(result.holders[0]!.memory).toBeUndefined();
     },
@@ -117,3 +117,53 @@ function readFileText(path: string): string | undefined {
     return undefined;
   }
 }
+
+describe("a holder's command line", () => {
+  /** A listener started as `python3 -c CODE ...args`, with `args` as its argv's last words. */
+  const listenerWith = (args: string[]) =>
+    start([
+      python,
+      '-c',
+      `import json, os, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`,
+      ...args,
+    ]);
+  /** The command line each of `lines` shows of `pid`: what follows the description or the dry run's `would send`. */
+  const shown = (lines: string[], pid: number) =>
+    lines.flatMap((line) => {
+      const would = `dry run: would send SIGTERM to PID ${pid}: `;
+      if (line.startsWith(would)) return [line.slice(would.length)];
+      return line.startsWith(`PID ${pid} (`) ? [line.slice(line.indexOf('): ') + 3)] : [];
+    });
+
+  it('shows an argument that holds a space, or is empty, shell-quoted: one argument `a b` never reads as two', async () => {
+    const holder = await listenerWith(['a b', '', 'c', 'tab\there', 'back\\slash']);
+    const { lines } = await dryRunLog(holder.first.port);
+    const commands = shown(lines, holder.first.pid);
+    expect(commands).toHaveLength(2);
+    // The others as before: escaped, a backslash doubled.
+    for (const command of commands) expect(command.endsWith(` 'a b' '' c $'tab\\there' back\\\\slash`), command).toBe(true);
+  });
+
+  it('is cut to 3000 characters, and the cut says how many characters it left out (the JSON keeps it whole)', async () => {
+    const long = 'A'.repeat(120_000);
+    const holder = await listenerWith(['x y', long]);
+    const { lines, result } = await dryRunLog(holder.first.port);
+    const commands = shown(lines, holder.first.pid);
+    expect(commands).toHaveLength(2);
+    const whole = readFileSync(`/proc/${holder.first.pid}/cmdline`, 'latin1').slice(0, -1).split('\0').join(' ');
+    for (const command of commands) {
+      const match = /^(.*)… \(([\d,]+) characters cut\)$/.exec(command);
+      expect(match, command.slice(-80)).not.toBeNull();
+      expect(match![1]!.length).toBeLessThanOrEqual(3000);
+      expect(match![1]!.endsWith("'x y' AAAA") || /'x y' A+$/.test(match![1]!)).toBe(true);
+      // What was shown of the command line and what was cut make it whole: the A's shown, and the number cut.
+      const shownAs = match![1]!.length - match![1]!.indexOf("'x y' ") - "'x y' ".length;
+      expect(Number(match![2]!.replaceAll(',', ''))).toBe(whole.length - (whole.indexOf(long) + shownAs));
+    }
+    // --json's `command` stays whole.
+    expect(result.holders[0]!.command).toBe(whole);
+  });
+});

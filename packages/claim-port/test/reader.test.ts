@@ -1,10 +1,17 @@
-// holdsSocket(): whether a holder still holds the port before it is SIGKILLed.
-import { readListenSocketsSync } from '@dsa110/ports/system';
+// holdsSocket(): whether a holder still holds the port before it is SIGKILLed; withoutExited(): no zombie is a holder.
+import { readListenSocketsSync, readProcessInfo, snapshot } from '@dsa110/ports/system';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { spawnListener, worldReadableBundle } from '../../../test-support/index.js';
-import { holdsSocket } from '../src/reader.js';
+import { holdsSocket, withoutExited } from '../src/reader.js';
+import { procControl } from '../src/processes.js';
+import { cleanupStarted, start } from './started.js';
+
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+afterEach(cleanupStarted);
 
 describe('holdsSocket', () => {
   it('is true while this process holds the listening socket, false once it closed it', async () => {
@@ -32,5 +39,31 @@ describe('holdsSocket', () => {
     });
     expect(JSON.parse(out)).toEqual([true, false]);
     expect(holdsSocket(server.pid, new Set(keys))).toBe(true); // as root, the fds are read: it holds it
+  });
+});
+
+describe('withoutExited', () => {
+  it('drops a holder that is a zombie with no thread left (the scan read its fds just before it exited), and says the socket has no known owner when it was the only one', async () => {
+    const server = await spawnListener();
+    // A child that exits at once and that its parent never reaps: a zombie for as long as the parent sleeps.
+    const parent = await start([
+      python,
+      '-c',
+      `import json, os, time\nchild = os.fork()\nif child == 0: os._exit(0)\nprint(json.dumps({'pid': os.getpid(), 'port': 1, 'zombie': child}), flush=True)\nwhile True: time.sleep(3600)`,
+    ]);
+    const zombie = readProcessInfo(parent.first.zombie as number)!;
+    expect(zombie.state).toBe('Z');
+    const found = await snapshot({ ports: [server.port] });
+    const [listener] = found.listeners;
+    expect(listener!.holders.map((h) => h.pid)).toEqual([server.pid]);
+    const processes = procControl();
+    // Alone, as a wanderer that forks and exits is found: no holder, the owner unknown.
+    const alone = withoutExited({ ...found, listeners: [{ ...listener!, holders: [zombie] }] }, processes);
+    expect(alone.listeners.map((l) => [l.holders, l.ownerKnown])).toEqual([[[], false]]);
+    // Beside a live holder: that one stays.
+    const beside = withoutExited({ ...found, listeners: [{ ...listener!, holders: [listener!.holders[0]!, zombie] }] }, processes);
+    expect(beside.listeners.map((l) => [l.holders.map((h) => h.pid), l.ownerKnown])).toEqual([[[server.pid], true]]);
+    // Nothing exited: the same object back.
+    expect(withoutExited(found, processes)).toBe(found);
   });
 });

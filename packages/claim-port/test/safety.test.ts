@@ -880,7 +880,7 @@ while True: time.sleep(3600)`;
       expect(result.action, run.stderr).toBe('failed');
       expect(result.retakenBy[0].supervisor.pid, run.stderr).toBe(1);
       expect(result.message).toMatch(
-        /was taken again by PID \d+ \(python3\): .*, started by its supervisor PID 1 \(\w+\): \S*sh -c while :; do .* \(which started holder PID \d+; or left behind by that holder, born after it was signalled, now a child of PID 1\): stop its supervisor \(PID 1, the init of claim-port's PID namespace: stop that container or sandbox, or the loop it runs\) first$/,
+        /was taken again by PID \d+ \(python3\): .*, started by its supervisor PID 1 \(\w+\): \S*sh -c 'while :; do .* \(which started holder PID \d+; or left behind by that holder, born after it was signalled, now a child of PID 1\): stop its supervisor \(PID 1, the init of claim-port's PID namespace: stop that container or sandbox, or the loop it runs\) first$/,
       );
       expect(isAlive(shell)).toBe(true);
     },
@@ -1115,7 +1115,7 @@ describe('5. a respawn is caught, and its cause named', () => {
     expect(result.action, lines.join('\n')).toBe('failed');
     expect(result.retakenBy?.length).toBe(1);
     expect(result.retakenBy![0]!.supervisor?.pid).toBe(loop.shell);
-    expect(result.message).toMatch(new RegExp(`was taken again by PID \\d+ .*started by its supervisor PID ${loop.shell} \\(sh\\): /bin/sh -c while`));
+    expect(result.message).toMatch(new RegExp(`was taken again by PID \\d+ .*started by its supervisor PID ${loop.shell} \\(sh\\): /bin/sh -c 'while :; do`));
     expect(isAlive(loop.shell)).toBe(true);
   });
 
@@ -1854,7 +1854,8 @@ while True: time.sleep(3600)`);
     expect(result.holders).toEqual([]);
     expect(result.message).toMatch(
       root
-        ? /cannot be identified even as root \(.*in flight in a Unix-socket message, SCM_RIGHTS, that no process has received yet\)/
+        ? // Among the causes it cannot tell apart, a holder too fast for a scan: none was seen holding it, so the fixed list.
+          /cannot be identified even as root \(.*; it passes from process to process faster than a scan, a holder that forks and exits in a loop; or no process holds it: it is in flight in a Unix-socket message, SCM_RIGHTS, that no process has received yet\)/
         : /is not visible to this user/,
     );
     expect(isAlive(pid)).toBe(true);
@@ -2291,6 +2292,23 @@ describe('6d. a stopped holder', () => {
     expect(result.holders[0]).toMatchObject({ pid: server.pid, signals: ['SIGTERM'], outcome: 'exited' });
     expect(lines.join('\n')).toContain(`PID ${server.pid} is gone after SIGTERM`);
     expect(lines.join('\n')).not.toMatch(/exited after SIGTERM/);
+  });
+
+  it('a dry run says that a holder stopped with SIGSTOP is stopped, and that a real run continues it after SIGTERM', async () => {
+    const server = await spawnListener();
+    signal(server.pid, 'SIGSTOP');
+    await waitUntil(() => readFileSync(`/proc/${server.pid}/stat`, 'latin1').split(') ')[1]!.startsWith('T'), 5000);
+    const lines: string[] = [];
+    const result = await claimOurs(server.port, { dryRun: true, settleMs: 0, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('would-free');
+    expect(lines).toContain(
+      `dry run: PID ${server.pid} is stopped (SIGSTOP, Ctrl-Z): a real run sends it SIGCONT right after SIGTERM, so that it can act on it`,
+    );
+    // With --force, SIGKILL acts on a stopped process as on any: nothing to say.
+    const forced: string[] = [];
+    await claimOurs(server.port, { dryRun: true, force: true, settleMs: 0, log: (line) => forced.push(line) });
+    expect(forced.join('\n')).not.toMatch(/is stopped/);
+    signal(server.pid, 'SIGCONT');
   });
 
   it('a holder stopped with SIGSTOP (a dev server suspended with Ctrl-Z) is continued after SIGTERM and exits at once, not SIGKILLed after the timeout', async () => {

@@ -1,0 +1,90 @@
+// A listening socket whose holder no scan finds may be passing from process
+// to process faster than a scan reads them: a holder that forks and exits in a
+// loop (each process lives less than a millisecond, less than one pass over
+// /proc/*/fd takes). Such a holder is not followed (by the time a process is
+// read, judged and identified again for its signal, the socket is in the next
+// one; only a signal to its process group would reach it, and that is the
+// operator's to judge), but the refusal should say what it is: so, before a
+// claim refuses over such a socket, the newest processes are read for a moment.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readGroupAndSession } from './watch.js';
+
+export interface Wanderer {
+  /** The PIDs seen holding the socket, one after another (each but the last no longer holding it when the look ended), in the order seen. */
+  readonly pids: readonly number[];
+  /** How long the look took, in ms. */
+  readonly ms: number;
+  /** The process group every one of them was in, when they shared one (a forked child stays in its parent's). */
+  readonly pgrp?: number;
+  /** The session every one of them was in, when they shared one. */
+  readonly session?: number;
+}
+
+/** How long a claim looks for a socket's holder among the newest processes before it refuses over it. */
+export const WANDER_LOOK_MS = 100;
+
+/** The newest PIDs read on each pass: what a holder that forks in a loop takes next, with room for other processes starting meanwhile. */
+const NEWEST_PIDS = 32;
+
+/** Enough holders seen to say that the socket passes from process to process. */
+const ENOUGH_SEEN = 4;
+
+/** The last PID the kernel handed out (/proc/loadavg's fifth field), or undefined. */
+function lastPid(procRoot: string): number | undefined {
+  try {
+    const last = Number(readFileSync(`${procRoot}/loadavg`, 'latin1').split(' ')[4]);
+    return Number.isInteger(last) && last > 0 ? last : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether process `pid` has an fd whose link reads `link` (`socket:[INODE]`); false when it is gone or unreadable. */
+function holdsLink(procRoot: string, pid: number, link: string): boolean {
+  let fds: string[];
+  try {
+    fds = readdirSync(`${procRoot}/${pid}/fd`);
+  } catch {
+    return false;
+  }
+  for (const fd of fds) {
+    try {
+      if (readlinkSync(`${procRoot}/${pid}/fd/${fd}`) === link) return true;
+    } catch {
+      // closed meanwhile, or the process is gone
+    }
+  }
+  return false;
+}
+
+/**
+ * Reads the newest processes for up to `lookMs`, for the holders of socket
+ * `inode`: the Wanderer when two or more different processes were seen
+ * holding it and every one but the last no longer holds it (gone, or a
+ * zombie), else undefined (nothing seen, or processes that hold it and stay:
+ * holders a scan can find, not a wanderer). Only on /proc as
+ * this process's PID namespace numbers it (loadavg counts PIDs there).
+ */
+export function followWanderer(inode: number, procRoot = '/proc', lookMs = WANDER_LOOK_MS): Wanderer | undefined {
+  const link = `socket:[${inode}]`;
+  const seen: { pid: number; pgrp: number; session: number }[] = [];
+  const started = performance.now();
+  while (seen.length < ENOUGH_SEEN && performance.now() - started < lookMs) {
+    const last = lastPid(procRoot);
+    if (last === undefined) return undefined;
+    // Newest first: a holder that forks in a loop is among the last PIDs handed out.
+    for (let pid = last; pid > Math.max(0, last - NEWEST_PIDS); pid--) {
+      if (seen.some((s) => s.pid === pid) || !holdsLink(procRoot, pid, link)) continue;
+      const ids = readGroupAndSession(pid, procRoot);
+      if (ids !== undefined) seen.push({ pid, ...ids });
+      break;
+    }
+  }
+  const ms = Math.round((performance.now() - started) * 10) / 10;
+  // Passed on: each but the last no longer holds it.
+  if (seen.length < 2 || seen.slice(0, -1).some((s) => holdsLink(procRoot, s.pid, link))) return undefined;
+  const shared = (key: 'pgrp' | 'session') => (seen[0]![key] > 0 && seen.every((s) => s[key] === seen[0]![key]) ? seen[0]![key] : undefined);
+  const pgrp = shared('pgrp');
+  const session = shared('session');
+  return { pids: seen.map((s) => s.pid), ms, ...(pgrp !== undefined && { pgrp }), ...(session !== undefined && { session }) };
+}
