@@ -325,15 +325,25 @@ function topHolder(holder: ProcessInfo, holders: readonly ProcessInfo[], stop: (
 function wanderingReason(socket: string, wanderer: Wanderer): string {
   const pids = wanderer.pids.map(String);
   const seen = `PIDs ${pids.slice(0, -1).join(', ')} and ${pids.at(-1)} held it in turn within ${wanderer.ms} ms`;
+  const strangers = wanderer.strangers ?? [];
+  const others = strangers.map(({ pid, uid }) => `PID ${pid} (${uid === undefined ? 'its user unread' : `uid ${uid}`})`).join(', ');
   const [tie, advice] =
-    wanderer.pgrp !== undefined
+    strangers.length > 0
       ? [
-          `, all in process group ${wanderer.pgrp}${wanderer.session !== undefined ? `, session ${wanderer.session}` : ''}`,
-          `if that group may go, stop it by hand (kill -- -${wanderer.pgrp})`,
+          wanderer.pgrp !== undefined
+            ? `, all in process group ${wanderer.pgrp}, which also holds ${others}`
+            : `, all in session ${wanderer.session}, which also holds ${others}`,
+          // A process may join a group of its own session (setpgid): one started from an operator's shell can join the shell's.
+          `a kill of that ${wanderer.pgrp !== undefined ? 'group' : 'session'} would reach another user’s processes too, so stop the holder by its own means`,
         ]
-      : wanderer.session !== undefined
-        ? [`, all in session ${wanderer.session}`, `if its processes may go, stop them by hand (ps -s ${wanderer.session} lists them)`]
-        : ['', 'stop it by its own means'];
+      : wanderer.pgrp !== undefined
+        ? [
+            `, all in process group ${wanderer.pgrp}${wanderer.session !== undefined ? `, session ${wanderer.session}` : ''}`,
+            `if that group may go, stop it by hand (kill -- -${wanderer.pgrp})`,
+          ]
+        : wanderer.session !== undefined
+          ? [`, all in session ${wanderer.session}`, `if its processes may go, stop them by hand (ps -s ${wanderer.session} lists them)`]
+          : ['', 'stop it by its own means'];
   return `the process holding ${socket} cannot be identified: it passes from process to process faster than a scan reads them (a holder that forks and exits in a loop: ${seen}${tie}), and claim-port signals only a process it has identified; ${advice}`;
 }
 

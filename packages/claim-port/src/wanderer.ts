@@ -6,8 +6,8 @@
 // one; only a signal to its process group would reach it, and that is the
 // operator's to judge), but the refusal should say what it is: so, before a
 // claim refuses over such a socket, the newest processes are read for a moment.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { readGroupAndSession } from './watch.js';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { parseGroupAndSession, readGroupAndSession } from './watch.js';
 
 export interface Wanderer {
   /** The PIDs seen holding the socket, one after another (each but the last no longer holding it when the look ended), in the order seen. */
@@ -18,6 +18,12 @@ export interface Wanderer {
   readonly pgrp?: number;
   /** The session every one of them was in, when they shared one. */
   readonly session?: number;
+  /**
+   * Processes in that group (else that session) that run as another user than every holder seen, or whose user could
+   * not be read, when there are any (the first few): a process may join a group of its own session, so a holder
+   * started from an operator's shell can put itself in the shell's group. A kill of the group would reach them.
+   */
+  readonly strangers?: readonly { readonly pid: number; readonly uid: number | undefined }[];
 }
 
 /** How long a claim looks for a socket's holder among the newest processes before it refuses over it. */
@@ -67,7 +73,7 @@ function holdsLink(procRoot: string, pid: number, link: string): boolean {
  */
 export function followWanderer(inode: number, procRoot = '/proc', lookMs = WANDER_LOOK_MS): Wanderer | undefined {
   const link = `socket:[${inode}]`;
-  const seen: { pid: number; pgrp: number; session: number }[] = [];
+  const seen: { pid: number; pgrp: number; session: number; uid: number | undefined }[] = [];
   const started = performance.now();
   while (seen.length < ENOUGH_SEEN && performance.now() - started < lookMs) {
     const last = lastPid(procRoot);
@@ -76,7 +82,7 @@ export function followWanderer(inode: number, procRoot = '/proc', lookMs = WANDE
     for (let pid = last; pid > Math.max(0, last - NEWEST_PIDS); pid--) {
       if (seen.some((s) => s.pid === pid) || !holdsLink(procRoot, pid, link)) continue;
       const ids = readGroupAndSession(pid, procRoot);
-      if (ids !== undefined) seen.push({ pid, ...ids });
+      if (ids !== undefined) seen.push({ pid, ...ids, uid: ownerUid(procRoot, pid) });
       break;
     }
   }
@@ -86,5 +92,53 @@ export function followWanderer(inode: number, procRoot = '/proc', lookMs = WANDE
   const shared = (key: 'pgrp' | 'session') => (seen[0]![key] > 0 && seen.every((s) => s[key] === seen[0]![key]) ? seen[0]![key] : undefined);
   const pgrp = shared('pgrp');
   const session = shared('session');
-  return { pids: seen.map((s) => s.pid), ms, ...(pgrp !== undefined && { pgrp }), ...(session !== undefined && { session }) };
+  const tie = pgrp !== undefined ? { key: 'pgrp' as const, id: pgrp } : session !== undefined ? { key: 'session' as const, id: session } : undefined;
+  const uids = new Set(seen.map((s) => s.uid));
+  const strangers = tie === undefined ? [] : membersNotOf(procRoot, tie.key, tie.id, uids.has(undefined) ? new Set() : uids);
+  return {
+    pids: seen.map((s) => s.pid),
+    ms,
+    ...(pgrp !== undefined && { pgrp }),
+    ...(session !== undefined && { session }),
+    ...(strangers.length > 0 && { strangers }),
+  };
+}
+
+/** The uid /proc/PID belongs to (the process's effective uid while it is dumpable), or undefined when it is gone. */
+function ownerUid(procRoot: string, pid: number): number | undefined {
+  try {
+    return statSync(`${procRoot}/${pid}`).uid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** At most this many strangers are named. */
+const STRANGERS_SHOWN = 3;
+
+/** The processes of group (or session) `id` whose uid is not one of `uids` (all of them when `uids` is empty), the first few. */
+function membersNotOf(procRoot: string, key: 'pgrp' | 'session', id: number, uids: ReadonlySet<number | undefined>) {
+  const out: { pid: number; uid: number | undefined }[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync(procRoot);
+  } catch {
+    return out;
+  }
+  for (const entry of entries) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`${procRoot}/${pid}/stat`, 'latin1');
+    } catch {
+      continue; // gone
+    }
+    if (parseGroupAndSession(stat)?.[key] !== id) continue;
+    const uid = ownerUid(procRoot, pid);
+    if (uid !== undefined && uids.has(uid)) continue;
+    out.push({ pid, uid });
+    if (out.length >= STRANGERS_SHOWN) break;
+  }
+  return out;
 }

@@ -221,14 +221,14 @@ int main(void) {
 });
 
 describe.skipIf(!root || !hasCommand('gcc'))('a holder that passes its socket from process to process faster than a scan', () => {
-  it('is refused, named as such with the PIDs seen holding it in turn and the process group they share, and nothing is signalled', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'claim-port-wander-'));
-    try {
-      const port = leasePort();
-      // Listens, ignores SIGTERM, then every 500 µs forks and exits, the child keeping the socket (and the group).
-      writeFileSync(
-        join(dir, 'wander.c'),
-        `#include <arpa/inet.h>
+  /**
+   * Builds a wanderer: it listens on `port`, ignores SIGTERM, then every 500 µs forks and exits, the child keeping the
+   * socket (and the group). With `stranger`, it first forks a child that becomes uid 65534 and waits, in its group.
+   */
+  function buildWanderer(dir: string, port: number, stranger: boolean): string {
+    writeFileSync(
+      join(dir, 'wander.c'),
+      `#include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -239,37 +239,66 @@ int main(void) {
   a.sin_family = AF_INET; a.sin_port = htons(${port}); a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 16)) return 1;
   signal(SIGTERM, SIG_IGN);
+  ${stranger ? 'if (fork() == 0) { close(s); if (setgid(65534) || setuid(65534)) _exit(1); for (;;) pause(); }' : ''}
   printf("{\\"pid\\": %d, \\"port\\": ${port}}\\n", getpid());
   fflush(stdout);
   for (;;) { usleep(500); pid_t child = fork(); if (child > 0) _exit(0); if (child < 0) usleep(1000); }
 }
 `,
-      );
-      const cc = spawnSync('gcc', ['-o', join(dir, 'wander'), join(dir, 'wander.c')], { encoding: 'utf8' });
-      expect(cc.status, cc.stderr).toBe(0);
+    );
+    const cc = spawnSync('gcc', ['-o', join(dir, 'wander'), join(dir, 'wander.c')], { encoding: 'utf8' });
+    expect(cc.status, cc.stderr).toBe(0);
+    return join(dir, 'wander');
+  }
+
+  /** A dry-run claim of `port` whose signals throw (none of the wanderer's processes is one the guard knows), retried while a scan happens to catch one alive. */
+  async function claimWanderer(port: number) {
+    const processes = {
+      ...procControl(),
+      signal: (who: { pid: number }) => {
+        throw new Error(`the claim signalled PID ${who.pid}`);
+      },
+    };
+    // A scan may still catch one of its processes alive, at times: that one is a holder the claim would follow (a dry
+    // run says it would signal it). Claim again then, in a dry run, which signals nothing but refuses as a real run does.
+    const lines: string[] = [];
+    let result = await claimPort(port, { usage: false, processes, dryRun: true, log: (line) => lines.push(line) });
+    for (let attempt = 0; attempt < 5 && result.action === 'would-free'; attempt++)
+      result = await claimPort(port, { usage: false, processes, dryRun: true, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('refused');
+    expect(result.holders).toEqual([]);
+    return result;
+  }
+
+  it('is refused, named as such with the PIDs seen holding it in turn and the process group they share, and nothing is signalled', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claim-port-wander-'));
+    try {
+      const port = leasePort();
       // Started detached: its group is its first PID, which cleanupStarted SIGKILLs as a group (no one PID of it lasts).
-      const wanderer = await start([join(dir, 'wander')]);
+      const wanderer = await start([buildWanderer(dir, port, false)]);
       const group = wanderer.child.pid!;
-      // None of its processes is one the guard knows (each is forked after the last): a claim that signals anything fails here.
-      const processes = {
-        ...procControl(),
-        signal: (who: { pid: number }) => {
-          throw new Error(`the claim signalled PID ${who.pid}`);
-        },
-      };
-      // A scan may still catch one of its processes alive, at times: that one is a holder the claim would follow (a dry
-      // run says it would signal it). Claim again then, in a dry run, which signals nothing but refuses as a real run does.
-      const lines: string[] = [];
-      let result = await claimPort(port, { usage: false, processes, dryRun: true, log: (line) => lines.push(line) });
-      for (let attempt = 0; attempt < 5 && result.action === 'would-free'; attempt++)
-        result = await claimPort(port, { usage: false, processes, dryRun: true, log: (line) => lines.push(line) });
-      expect(result.action, lines.join('\n')).toBe('refused');
-      expect(result.holders).toEqual([]);
+      const result = await claimWanderer(port);
       expect(result.message).toMatch(
         new RegExp(
           `^refused to free port ${port}: the process holding 127\\.0\\.0\\.1:${port} cannot be identified: it passes from process to process faster than a scan reads them \\(a holder that forks and exits in a loop: PIDs (\\d+, )*\\d+ and \\d+ held it in turn within [\\d.]+ ms, all in process group ${group}, session \\d+\\), and claim-port signals only a process it has identified; if that group may go, stop it by hand \\(kill -- -${group}\\); nothing was signalled$`,
         ),
       );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('whose process group also holds another user’s process gets no advice to kill the group, and that process is named', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claim-port-wander-'));
+    try {
+      const port = leasePort();
+      const wanderer = await start([buildWanderer(dir, port, true)]);
+      const group = wanderer.child.pid!;
+      const result = await claimWanderer(port);
+      expect(result.message).toContain(`all in process group ${group}, which also holds PID `);
+      expect(result.message).toMatch(/which also holds PID \d+ \(uid 65534\)/);
+      expect(result.message).toContain('a kill of that group would reach another user’s processes too, so stop the holder by its own means');
+      expect(result.message).not.toContain('kill --');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
