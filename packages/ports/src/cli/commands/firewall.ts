@@ -26,6 +26,7 @@ import {
   type FirewallEntry,
 } from '../../render/firewall.js';
 import { printedShellWord } from '../../shell-word.js';
+import { closest, didYouMeanText } from '../../suggest.js';
 import { defineCommand } from '../command.js';
 import { load, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
@@ -79,7 +80,10 @@ export const command = defineCommand({
     // Without a file there is nothing to compare: the rules would only be printed, and the check pass.
     if (check && out === undefined) throw new UsageError('ports firewall: --check needs --out FILE, the file the rules were written to');
     const format = context.values.format ?? 'nft';
-    if (!isFirewallFormat(format)) throw new UsageError(`ports firewall: --format must be one of ${FIREWALL_FORMATS.join(', ')}, not ${quoteValue(format)}`);
+    if (!isFirewallFormat(format))
+      throw new UsageError(
+        `ports firewall: --format must be one of ${FIREWALL_FORMATS.join(', ')}, not ${quoteValue(format)}${didYouMeanText(closest(format, FIREWALL_FORMATS))}`,
+      );
     const keepOpen: number[] = [];
     for (const text of context.values['keep-open'] ?? []) {
       const problem = portProblem(text);

@@ -25,6 +25,14 @@ describe('ports firewall', () => {
     const bad = await ports(['firewall', '--format', 'iptables'], { cwd: dir });
     expect(bad.code).toBe(64);
     expect(bad.stderr).toMatch(/^ports firewall: --format must be one of nft, ufw, not "iptables"\n/);
+    // The format's full name, and a swapped pair of letters: the format meant.
+    for (const [given, meant] of [
+      ['nftables', 'nft'],
+      ['uwf', 'ufw'],
+    ])
+      expect((await ports(['firewall', '--format', given!], { cwd: dir })).stderr).toMatch(
+        new RegExp(`^ports firewall: --format must be one of nft, ufw, not "${given}" \\(did you mean "${meant}"\\?\\)\n`),
+      );
   });
 });
 
