@@ -89,7 +89,7 @@ describe('did-you-mean', () => {
     const long = 'k'.repeat(1024 * 1024 - minimalRegistry.length - 20);
     for (const [text, message] of [
       // An explicit key (a plain one stops at 1024 characters), in a service: compared with each of a service's keys.
-      [withLine(12, `    processes: [uvicorn]\n    ? ${long}\n    : 1`), /^unknown key "k{199}…"$/],
+      [withLine(12, `    processes: [uvicorn]\n    ? ${long}\n    : 1`), /^unknown key "k{199}…"; remove it$/],
       [minimalRegistry.replace('access: private', `access: ${long}`), /^must be one of public, private, localhost, dev \(got "k{199}…"\)$/],
     ] as const) {
       const path = writeRegistry(text);
