@@ -769,7 +769,7 @@ function describeZodIssue(issue: ZodIssue, input: unknown, isQuotedNumber: (path
     case 'invalid_value': {
       const options = issue.values.map((option) => String(option));
       // `version: "1"`: the number the schema wants, in quotes.
-      if (issue.values.includes(Number(value)) && isQuotedNumber(path))
+      if (typeof value === 'string' && issue.values.includes(Number(value)) && isQuotedNumber(path))
         return [{ path, message: `${issue.message} (got ${describeValue(value)}, in quotes: a string to YAML); remove the quotes` }];
       if (!issue.message.startsWith('Invalid')) return [{ path, message: `${issue.message} (got ${describeValue(value)})` }];
       const hint = typeof value === 'string' ? didYouMean(value, options) : '';
