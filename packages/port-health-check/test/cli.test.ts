@@ -309,7 +309,7 @@ describe('port-health-check (built bin)', () => {
       ['version: 1\nservices: *x\n', ':2:11: YAML alias *x has no anchor &x before it'],
       [
         `version: 1\nservices: []\n${Array.from({ length: 8 }, (_, i) => `a${i}: &a${i} [${i === 0 ? '1' : `*a${i - 1}, *a${i - 1}`}]`).join('\n')}\n`,
-        ':3:1: a0: unknown key "a0"',
+        ':3:1: a0: unknown key "a0"; remove it',
       ],
     ] as const) {
       writeFileSync(path, text);

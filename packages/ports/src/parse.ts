@@ -254,7 +254,10 @@ function parseUnsafe(text: string): ParseResult {
     ...protoLabels(doc),
     ...(data !== undefined
       ? checkRules(data, entryName)
-      : [...mergeMissing((parsed.error?.issues ?? []).flatMap((issue) => describeZodIssue(issue, input))), ...checkRules(entryFacts(input), entryName)]),
+      : [
+          ...mergeMissing((parsed.error?.issues ?? []).flatMap((issue) => describeZodIssue(issue, input, (path) => quotedNumber(doc, path)))),
+          ...checkRules(entryFacts(input), entryName),
+        ]),
   ];
   if (located.length === 0 && data !== undefined && named.length === 0) return { ok: true, data };
 
@@ -711,7 +714,22 @@ function characterOffset(doc: Document, source: string, path: readonly PathSegme
 
 type ZodIssue = z.core.$ZodIssue;
 
-function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
+/**
+ * Whether the value at `path` is a number written in quotes (`port: "80"`): a string to YAML, where the schema wants a
+ * number, and the quotes are all there is to remove. Not a plain scalar (`port: 0x50`, a string too, that no quotes
+ * explain), nor a quoted text that would still not be a plain decimal without them (`"0080"`, `" 80"`).
+ */
+function quotedNumber(doc: Document, path: readonly PathSegment[]): boolean {
+  const { node } = nodeAt(doc, path, false);
+  return (
+    isScalar(node) &&
+    (node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE) &&
+    typeof node.value === 'string' &&
+    /^[1-9][0-9]{0,15}$/.test(node.value)
+  );
+}
+
+function describeZodIssue(issue: ZodIssue, input: unknown, isQuotedNumber: (path: readonly PathSegment[]) => boolean = () => false): Located[] {
   const path = issue.path as PathSegment[];
   // `.int()` also refuses a whole number past 2^53 (`port: 99999999999999999999`) with its
   // "must be a whole number" message, which is untrue; every whole-number key has a range
@@ -732,7 +750,7 @@ function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
           message:
             key === ''
               ? 'an empty or null key (`~:`, `"":`, or nothing before the colon); remove it'
-              : `unknown key ${quoteValue(key)}${didYouMeanText(suggests)}`,
+              : `unknown key ${quoteValue(key)}${suggests === undefined ? '; remove it' : didYouMeanText(suggests)}`,
           atKey: true,
           ...(suggests !== undefined && { suggests }),
         };
@@ -743,13 +761,16 @@ function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
       const got = path.length === 0 ? documentKind(value) : describeValue(value);
       if (path.length === 0)
         return [{ path, message: `must be a mapping (got ${got}); a registry is a mapping that starts with "version: 1" and "services:"` }];
-      if (issue.message.startsWith('Invalid input')) {
-        return [{ path, message: `must be ${article(issue.expected)} (got ${got})` }];
-      }
-      return [{ path, message: `${issue.message} (got ${got})` }];
+      const message = issue.message.startsWith('Invalid input') ? `must be ${article(issue.expected)}` : issue.message;
+      if (issue.expected === 'number' && isQuotedNumber(path))
+        return [{ path, message: `${message} (got ${got}, in quotes: a string to YAML); remove the quotes` }];
+      return [{ path, message: `${message} (got ${got})` }];
     }
     case 'invalid_value': {
       const options = issue.values.map((option) => String(option));
+      // `version: "1"`: the number the schema wants, in quotes.
+      if (typeof value === 'string' && issue.values.includes(Number(value)) && isQuotedNumber(path))
+        return [{ path, message: `${issue.message} (got ${describeValue(value)}, in quotes: a string to YAML); remove the quotes` }];
       if (!issue.message.startsWith('Invalid')) return [{ path, message: `${issue.message} (got ${describeValue(value)})` }];
       const hint = typeof value === 'string' ? didYouMean(value, options) : '';
       return [{ path, message: `must be one of ${options.join(', ')} (got ${describeValue(value)})${hint}` }];
@@ -758,7 +779,7 @@ function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
       // A record's key (a details label) that is not valid: say why, at the key (at the character it names, in the key).
       return issue.issues.flatMap((inner) => {
         const char = inner.code === 'invalid_format' ? refusedCharacter(inner.pattern, path.at(-1)) : undefined;
-        return describeZodIssue({ ...inner, path } as ZodIssue, input).map(({ char: _inValue, ...located }) => ({
+        return describeZodIssue({ ...inner, path } as ZodIssue, input, isQuotedNumber).map(({ char: _inValue, ...located }) => ({
           ...located,
           path,
           atKey: true,
@@ -768,7 +789,7 @@ function describeZodIssue(issue: ZodIssue, input: unknown): Located[] {
     case 'invalid_union': {
       // Report the branch that got furthest: the one whose problems are not at the union itself.
       const deeper = issue.errors.find((branch) => branch.every((inner) => inner.path.length > 0));
-      if (deeper) return deeper.flatMap((inner) => describeZodIssue({ ...inner, path: [...path, ...inner.path] } as ZodIssue, input));
+      if (deeper) return deeper.flatMap((inner) => describeZodIssue({ ...inner, path: [...path, ...inner.path] } as ZodIssue, input, isQuotedNumber));
       const shape = path.at(-1) === 'configuredBy' ? 'none, hardcoded, { env: VARIABLE } or { file: NAME }' : 'one of the allowed forms';
       return [{ path, message: `must be ${shape} (got ${describeValue(value)})` }];
     }

@@ -132,6 +132,11 @@ export class Registry<Id extends string = string> {
   readonly #byId: ReadonlyMap<string, Service<Id>>;
   /** The ids, made once and frozen as everything else the registry holds (deepFreeze cannot reach a private field). */
   readonly #ids: readonly Id[];
+  /**
+   * resolvePort's frozen answer of each service without an override, made on first ask: the common answer costs a
+   * lookup, not an Object.freeze (about 80 ns, a fifth of the call), and is the same object each time.
+   */
+  readonly #registryAnswers = new Map<string, ResolvedPort>();
 
   constructor(data: RegistryData, source: string) {
     const problem = registryDataProblem(data, source);
@@ -249,9 +254,10 @@ export class Registry<Id extends string = string> {
     // Own keys only, here and below: a service with no override variable has none, whatever
     // another module set on Object.prototype (the services handed out are plain objects).
     const variable = own(service, 'env');
-    if (!variable) return { port: service.port, source: 'registry' };
+    // Frozen, as everything the registry hands out: an answer a caller passes on cannot be changed under the next.
+    if (!variable) return this.#registryAnswer(service);
     const value = envValue('resolvePort', env, variable);
-    if (value === undefined) return { port: service.port, source: 'registry' };
+    if (value === undefined) return this.#registryAnswer(service);
 
     const refuse = (why: string) =>
       new PortsError('BAD_OVERRIDE', `${escapeText(variable, MAX_QUOTED)}=${quoteValue(value)} cannot be used for service ${quoteValue(service.id)}: ${why}`);
@@ -278,7 +284,7 @@ export class Registry<Id extends string = string> {
         }
       }
     }
-    return { port, source: 'env', variable };
+    return Object.freeze({ port, source: 'env', variable });
   }
 
   /**
@@ -302,6 +308,13 @@ export class Registry<Id extends string = string> {
    * `value` of `service`'s override `variable` judged against the registry alone, not against other
    * overrides: the port it moves the service to, or why it is refused (a BAD_OVERRIDE message's reason).
    */
+  /** resolvePort's answer for `service`'s registry port, frozen, one object per service. */
+  #registryAnswer(service: Service<Id>): ResolvedPort {
+    let answer = this.#registryAnswers.get(service.id);
+    if (answer === undefined) this.#registryAnswers.set(service.id, (answer = Object.freeze({ port: service.port, source: 'registry' })));
+    return answer;
+  }
+
   #overrideAlone(service: Service<Id>, variable: string, value: string): { port: number } | { refused: string } {
     // What the reason quotes is the registry's (its source, ids, names, a purpose of many lines) and comes
     // from a file or from JavaScript's `new Registry(data)`: each escaped and cut, as every message's value.

@@ -255,12 +255,20 @@ function sharedKeyProblems(service: ServiceFacts, path: PathSegment[], owners: {
   const label = service.id ?? `${path[0]}[${path[1]}]`;
   if (service.port !== undefined && service.transport !== undefined) {
     const owner = owners.port.take(`${service.port}/${service.transport}`, label);
-    if (owner) problems.push({ path: [...path, 'port'], message: `port ${service.port}/${service.transport} is already used by service "${owner}"` });
+    if (owner)
+      problems.push({
+        path: [...path, 'port'],
+        message: `port ${service.port}/${service.transport} is already used by service "${owner}"; give one of the two another port`,
+      });
   }
   if (service.configuredBy !== undefined && typeof service.configuredBy === 'object' && 'env' in service.configuredBy) {
     const variable = service.configuredBy.env;
     const other = owners.env.take(variable, label);
-    if (other) problems.push({ path: [...path, 'configuredBy', 'env'], message: `environment variable ${variable} is already used by service "${other}"` });
+    if (other)
+      problems.push({
+        path: [...path, 'configuredBy', 'env'],
+        message: `environment variable ${variable} is already used by service "${other}"; give one of the two another variable`,
+      });
   }
   // One unit claims one port: the drop-in is one file (a second service's would replace the first's), and
   // the claim verdict holds every claim line of the unit to the one service's port.

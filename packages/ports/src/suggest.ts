@@ -17,13 +17,16 @@ const MAX_SUGGESTED_INPUT = 2 * MAX_ID_LENGTH;
  */
 const MAX_SUGGEST_CELLS = 1_000_000;
 
-/** Levenshtein distance, small and allocation-light: names here are short. */
+/**
+ * Edit distance with two neighbours swapped counted as one edit (optimal string alignment: `uwf` is one from `ufw`,
+ * as a typo is), small and allocation-light: names here are short.
+ */
 export function editDistance(a: string, b: string): number {
   return distanceWithin(a, b, Math.max(a.length, b.length)).distance;
 }
 
 /**
- * The Levenshtein distance when it is at most `max`, else max + 1, and the cells it took. Only
+ * The edit distance (a swap of neighbours one edit) when it is at most `max`, else max + 1, and the cells it took. Only
  * the band of cells within `max` of the diagonal can be that near, and a row with none at most
  * `max` ends the search: the work is about a.length × (2 × max + 1), not a.length × b.length.
  */
@@ -33,18 +36,22 @@ function distanceWithin(a: string, b: string, max: number): { distance: number; 
   if (Math.abs(a.length - b.length) > max) return { distance: over, cells: 0 };
   let cells = 0;
   let previous = Array.from({ length: b.length + 1 }, (_, index) => Math.min(index, over));
+  // The row before `previous`, for a swap of a[i-2..i-1] with b[j-2..j-1]: none before the second row.
+  let beforePrevious: number[] | undefined;
   for (let i = 1; i <= a.length; i++) {
     const current = new Array<number>(b.length + 1).fill(over);
     current[0] = Math.min(i, over);
     let best = current[0];
     for (let j = Math.max(1, i - max), last = Math.min(b.length, i + max); j <= last; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      const cell = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost, over);
+      let cell = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost, over);
+      if (beforePrevious !== undefined && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cell = Math.min(cell, beforePrevious[j - 2]! + 1);
       current[j] = cell;
       if (cell < best) best = cell;
       cells++;
     }
     if (best > max) return { distance: over, cells };
+    beforePrevious = previous;
     previous = current;
   }
   return { distance: previous[b.length]!, cells };
@@ -57,10 +64,29 @@ const MIN_PREFIX = 3;
  * The one candidate that starts with the input (at least MIN_PREFIX
  * characters), as a person shortens a long id (`prom`, `vite-d`: nearer by
  * edits to `vite`, but only `vite-default` goes on from it); else the nearest
- * candidate, if it is near enough to be a plausible typo. Case is ignored.
+ * candidate, if it is near enough to be a plausible typo; else the longest
+ * candidate (at least MIN_PREFIX characters) that is an abbreviation of the
+ * input, as a person writes a short name out in full (`nftables` for `nft`,
+ * `environment` for `env`, `developers` for `dev`). Case is ignored.
  */
 export function closest(input: string, candidates: readonly string[]): string | undefined {
-  return onlyExtension(input, candidates) ?? nearest(input, candidates);
+  return onlyExtension(input, candidates) ?? nearest(input, candidates) ?? longestStart(input, candidates);
+}
+
+/**
+ * The longest candidate of at least MIN_PREFIX characters that `input` starts with and goes on from in letters alone
+ * (case ignored; the first of equals): the same word written out. One that goes on after a dash, dot or underscore
+ * names another thing (`redis-server.socket` is no spelling of `redis`, nor `services_list` of `services`).
+ */
+function longestStart(input: string, candidates: readonly string[]): string | undefined {
+  if (input.length > MAX_SUGGESTED_INPUT) return undefined;
+  const lower = input.toLowerCase();
+  let best: string | undefined;
+  for (const candidate of candidates) {
+    if (candidate.length < MIN_PREFIX || candidate.length <= (best?.length ?? 0) || !lower.startsWith(candidate.toLowerCase())) continue;
+    if (/^[a-z]+$/.test(lower.slice(candidate.length))) best = candidate;
+  }
+  return best;
 }
 
 /** The one candidate that starts with `input` (case ignored), when exactly one does. */
@@ -71,9 +97,14 @@ function onlyExtension(input: string, candidates: readonly string[]): string | u
   return extending.length === 1 ? extending[0] : undefined;
 }
 
+/**
+ * The nearest candidate by edits, when they are few enough for a typo: at most a third of the input (two in a short
+ * one: `rdis`, `redsi` for `redis`), and at most half of the shorter of the two names, so that what is left of it is
+ * still most of it: `fish` is two edits from `sh`, which leaves nothing of `sh` but itself, and `js` is no typo of it.
+ */
 function nearest(input: string, candidates: readonly string[]): string | undefined {
   if (input.length > MAX_SUGGESTED_INPUT) return undefined;
-  const limit = Math.max(2, Math.floor(input.length / 3));
+  const inputLimit = Math.max(2, Math.floor(input.length / 3));
   const lower = input.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;
@@ -81,6 +112,7 @@ function nearest(input: string, candidates: readonly string[]): string | undefin
   for (const candidate of candidates) {
     // Only a strictly nearer candidate replaces the best (the first of equals wins), so the search
     // can stop at one less than the best so far.
+    const limit = Math.min(inputLimit, Math.floor(Math.min(input.length, candidate.length) / 2));
     const { distance, cells: used } = distanceWithin(lower, candidate.toLowerCase(), Math.min(limit, bestDistance - 1));
     cells += used;
     if (distance < bestDistance && distance <= limit) {

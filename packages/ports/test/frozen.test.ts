@@ -58,6 +58,22 @@ describe('a registry shared by the callers of one process', () => {
     expect(second.claim.protectedProcesses).toHaveLength(protectedCount);
   });
 
+  it("hands out resolvePort's answers frozen: the one a caller changed was the next caller's too", async () => {
+    const registry = await loadRegistry();
+    const answers = [
+      registry.resolvePort('redis', { env: {} }),
+      registry.resolvePort('api', { env: {} }),
+      registry.resolvePort('api', { env: { CONTIMG_API_PORT: '8500' } }),
+      registry.resolvePort('nginx', { env: { CONTIMG_API_PORT: '8500' } }),
+    ];
+    for (const answer of answers) {
+      expect(Object.isFrozen(answer)).toBe(true);
+      expect(() => ((answer as { port: number }).port = 1)).toThrow(TypeError);
+    }
+    expect(registry.resolvePort('redis', { env: {} })).toEqual({ port: 6379, source: 'registry' });
+    expect(answers[2]).toEqual({ port: 8500, source: 'env', variable: 'CONTIMG_API_PORT' });
+  });
+
   it('is readonly in its types where it is frozen: configuredBy too, whose env or file the compiler refuses to change', () => {
     const api = parseRegistry(minimalRegistry).service('api');
     const by = api.configuredBy;

@@ -96,7 +96,7 @@ describe('the built package', () => {
       try { parseRegistry('version: 1\\nservices: []\\nextra: 1\\n', { source: 'x.yaml' }); }
       catch (error) { console.log(error instanceof RegistryError, error.message); }
     `);
-    expect(out.trim()).toBe('true x.yaml:3:1: extra: unknown key "extra"');
+    expect(out.trim()).toBe('true x.yaml:3:1: extra: unknown key "extra"; remove it');
   });
 
   it('ships types, the registry and the schema', () => {
@@ -191,7 +191,7 @@ describe('a service bundled with esbuild', () => {
         port: 8000,
         custom: expect.arrayContaining(['api']),
         fromEnv: registry,
-        parsed: [true, 'x.yaml:3:1: extra: unknown key "extra"'],
+        parsed: [true, 'x.yaml:3:1: extra: unknown key "extra"; remove it'],
       });
     });
 

@@ -380,7 +380,7 @@ describe('misuse from JavaScript', () => {
       new TypeError('loadRegistry: unknown option "pth" (did you mean "path"?); it takes { path?, env?, origin? }'),
     );
     expect(() => registryPath({ enviroment: {} } as never)).toThrow(
-      new TypeError('registryPath: unknown option "enviroment"; it takes { path?, env?, origin? }'),
+      new TypeError('registryPath: unknown option "enviroment" (did you mean "env"?); it takes { path?, env?, origin? }'),
     );
     expect(() => parseRegistry('version: 1', { sourc: 'x' } as never)).toThrow(
       new TypeError('parseRegistry: unknown option "sourc" (did you mean "source"?); it takes { source? }'),

@@ -41,8 +41,30 @@ describe('did-you-mean', () => {
     expect(closest('vite-p', ['vite-default', 'vite-preview'])).toBe('vite-preview');
     expect(closest('vite-', ['vite-default', 'vite-preview'])).toBeUndefined(); // two go on from it, neither near
     expect(closest('pr', ['prometheus'])).toBeUndefined();
-    expect(closest('redis-server', ids)).toBeUndefined(); // longer than any id: no prefix of one
+    expect(closest('redis-serve', ['redis-server-main', 'redis-server-spare'])).toBeUndefined(); // two go on from it, neither near
     expect(() => parseRegistry(minimalRegistry).service('red')).toThrow(/^unknown service "red" in ports\.yaml \(did you mean "redis"\?\)/);
+  });
+
+  it('names the longest name that what was typed writes out in full (`nftables`: nft), when none is a near typo; not one under three characters, nor one it goes on from after a dash, dot or underscore', () => {
+    expect(closest('nftables', ['nft', 'ufw'])).toBe('nft');
+    expect(closest('environment', ['en', 'env', 'envi'])).toBe('envi');
+    expect(closest('NFTABLES', ['nft'])).toBe('nft');
+    expect(closest('redis-server', ['api', 'redis'])).toBeUndefined();
+    expect(closest('services_list', ['version', 'services'])).toBeUndefined();
+    expect(closest('shell', ['sh', 'dotenv', 'systemd'])).toBeUndefined();
+    expect(closest('iptables', ['nft', 'ufw'])).toBeUndefined();
+  });
+
+  it('only suggests a name near enough by edits: at most half of the shorter name changed; a swap of neighbours is one edit', () => {
+    const formats = ['sh', 'dotenv', 'systemd'];
+    expect(closest('fish', formats)).toBeUndefined(); // two edits from "sh": nothing of it is left to be a typo of
+    expect(closest('bash', formats)).toBeUndefined();
+    expect(closest('js', formats)).toBeUndefined();
+    expect(closest('hs', formats)).toBe('sh');
+    expect(closest('zsh', formats)).toBe('sh');
+    expect(closest('uwf', ['nft', 'ufw'])).toBe('ufw');
+    expect(closest('redsi', ['api', 'redis'])).toBe('redis');
+    expect([editDistance('ufw', 'uwf'), editDistance('ab', 'ba'), editDistance('abcd', 'badc'), editDistance('ca', 'abc')]).toEqual([1, 1, 2, 3]);
   });
 
   it('registry.service() of a 10-million-character id answers at once (it took 10 s), with no hint', async () => {
@@ -67,7 +89,7 @@ describe('did-you-mean', () => {
     const long = 'k'.repeat(1024 * 1024 - minimalRegistry.length - 20);
     for (const [text, message] of [
       // An explicit key (a plain one stops at 1024 characters), in a service: compared with each of a service's keys.
-      [withLine(12, `    processes: [uvicorn]\n    ? ${long}\n    : 1`), /^unknown key "k{199}…"$/],
+      [withLine(12, `    processes: [uvicorn]\n    ? ${long}\n    : 1`), /^unknown key "k{199}…"; remove it$/],
       [minimalRegistry.replace('access: private', `access: ${long}`), /^must be one of public, private, localhost, dev \(got "k{199}…"\)$/],
     ] as const) {
       const path = writeRegistry(text);

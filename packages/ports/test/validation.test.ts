@@ -70,7 +70,7 @@ const cases: { name: string; line: number; text: string; message: RegExp; path: 
     name: 'two services on one port and transport',
     line: 16,
     text: '    port: 8000',
-    message: /^port 8000\/tcp is already used by service "api"$/,
+    message: /^port 8000\/tcp is already used by service "api"; give one of the two another port$/,
     path: 'services.redis.port',
     at: [16, 11],
   },
@@ -154,7 +154,7 @@ const cases: { name: string; line: number; text: string; message: RegExp; path: 
     name: 'a quoted port',
     line: 6,
     text: '    port: "8000"',
-    message: /^must be a port number written in plain decimal, 1-65535 \(got "8000"\)$/,
+    message: /^must be a port number written in plain decimal, 1-65535 \(got "8000", in quotes: a string to YAML\); remove the quotes$/,
     path: 'services.api.port',
     at: [6, 11],
   },
@@ -178,7 +178,7 @@ const cases: { name: string; line: number; text: string; message: RegExp; path: 
     name: 'one env var on two services',
     line: 19,
     text: '    configuredBy: { env: CONTIMG_API_PORT }',
-    message: /^environment variable CONTIMG_API_PORT is already used by service "api"$/,
+    message: /^environment variable CONTIMG_API_PORT is already used by service "api"; give one of the two another variable$/,
     path: 'services.redis.configuredBy.env',
     at: [19, 26],
   },
@@ -247,7 +247,7 @@ describe('a broken registry is rejected with line and column', () => {
     ['a missing key', 22, '    # processes removed'],
   ])('reports a port shared with an entry broken by %s in the same run', async (_name, line, text) => {
     const { error } = await rejection(withLine(16, '    port: 8000', withLine(line, text)));
-    find(error.issues, /^port 8000\/tcp is already used by service "api"$/);
+    find(error.issues, /^port 8000\/tcp is already used by service "api"; give one of the two another port$/);
     const shared = error.issues.find((issue) => /already used/.test(issue.message))!;
     expect(`${shared.line}:${shared.column} ${shared.path}`).toBe('16:11 services.redis.port');
   });
@@ -267,7 +267,7 @@ describe('a broken registry is rejected with line and column', () => {
     const { error: variable } = await rejection(withLine(19, '    configuredBy: { env: CONTIMG_API_PORT }', withLine(7, '    protocl: HTTP')));
     expect(variable.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
       '7:5 services.api.protocl: unknown key "protocl" (did you mean "protocol"?)',
-      '19:26 services.redis.configuredBy.env: environment variable CONTIMG_API_PORT is already used by service "api"',
+      '19:26 services.redis.configuredBy.env: environment variable CONTIMG_API_PORT is already used by service "api"; give one of the two another variable',
     ]);
   });
 
@@ -289,15 +289,18 @@ describe('a broken registry is rejected with line and column', () => {
   it('still says what a duplicate shares with an entry of another id, wherever that entry is', async () => {
     // The second api on redis's port (redis comes between the two apis).
     const { error } = await rejection(withApiTwice(apiEntry.replace('port: 8000', 'port: 6379')));
-    expect(issueLines(error.issues)).toEqual([duplicateApi, '26:11 services.api.port: port 6379/tcp is already used by service "redis"']);
+    expect(issueLines(error.issues)).toEqual([
+      duplicateApi,
+      '26:11 services.api.port: port 6379/tcp is already used by service "redis"; give one of the two another port',
+    ]);
     // redis on api's port too: redis collides with the first api, the second api with redis.
     const { error: three } = await rejection(
       withLine(16, '    port: 6379', withApiTwice(apiEntry.replace('port: 8000', 'port: 6379'))).replace('port: 8000', 'port: 6379'),
     );
     expect(issueLines(three.issues)).toEqual([
-      '16:11 services.redis.port: port 6379/tcp is already used by service "api"',
+      '16:11 services.redis.port: port 6379/tcp is already used by service "api"; give one of the two another port',
       duplicateApi,
-      '26:11 services.api.port: port 6379/tcp is already used by service "redis"',
+      '26:11 services.api.port: port 6379/tcp is already used by service "redis"; give one of the two another port',
     ]);
   });
 
@@ -318,8 +321,8 @@ describe('a broken registry is rejected with line and column', () => {
     const { error } = await rejection(text);
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
       '15:12 services.redis.group: must be one of production, monitoring, development (got "prod") (did you mean "production"?)',
-      '16:11 services.redis.port: port 8000/tcp is already used by service "api"',
-      '23:5 services.redis.colour: unknown key "colour"',
+      '16:11 services.redis.port: port 8000/tcp is already used by service "api"; give one of the two another port',
+      '23:5 services.redis.colour: unknown key "colour"; remove it',
     ]);
   });
 
@@ -433,7 +436,20 @@ describe('a broken registry is rejected with line and column', () => {
   it('a broken key is not judged again by the rules across entries (no follow-on errors)', async () => {
     // A port that is not a port, a transport that is not one, a broken systemd: only what is wrong with each.
     for (const [line, text, only] of [
-      [16, '    port: "8000"', 'services.redis.port: must be a port number written in plain decimal, 1-65535 (got "8000")'],
+      [
+        16,
+        '    port: "8000"',
+        'services.redis.port: must be a port number written in plain decimal, 1-65535 (got "8000", in quotes: a string to YAML); remove the quotes',
+      ],
+      [
+        16,
+        "    port: '8000'",
+        'services.redis.port: must be a port number written in plain decimal, 1-65535 (got "8000", in quotes: a string to YAML); remove the quotes',
+      ],
+      // Without the quotes still no port: only what they are said of.
+      [16, '    port: "0080"', 'services.redis.port: must be a port number written in plain decimal, 1-65535 (got "0080")'],
+      [16, '    port: 0x1F40', 'services.redis.port: must be a port number written in plain decimal, 1-65535 (got "0x1F40")'],
+      [1, 'version: "1"', 'version: must be 1 (got "1", in quotes: a string to YAML); remove the quotes'],
       [
         21,
         '    systemd: { unit: redis-server, claim: drop-in }',
@@ -516,7 +532,7 @@ describe('a broken registry is rejected with line and column', () => {
     ]);
     // A quoted "<<" is an ordinary key (here an unknown one).
     const { error: quoted } = await rejection(`${minimalRegistry}"<<": 1\n`);
-    expect(quoted.issues.map((issue) => issue.message)).toEqual(['unknown key "<<"']);
+    expect(quoted.issues.map((issue) => issue.message)).toEqual(['unknown key "<<"; remove it']);
   });
 
   it('rejects a list or mapping as a key, with no warning on stderr, and a second YAML document, in plain words', async () => {
@@ -566,11 +582,15 @@ describe('a broken registry is rejected with line and column', () => {
   // keys: 6.5 s; 100,000: minutes), and walked the whole document for every alias (20,000 aliases in
   // 60 KB: 35 s). Each must now be answered at once, and in one pass.
   it.each([
-    ['30,000 unknown top-level keys', `${minimalRegistry}\n${Array.from({ length: 30_000 }, (_, i) => `k${i}: 1`).join('\n')}\n`, /^unknown key "k0"$/],
+    [
+      '30,000 unknown top-level keys',
+      `${minimalRegistry}\n${Array.from({ length: 30_000 }, (_, i) => `k${i}: 1`).join('\n')}\n`,
+      /^unknown key "k0"; remove it$/,
+    ],
     [
       '30,000 unknown keys in one entry',
       `${minimalRegistry}\nclaim:\n${Array.from({ length: 30_000 }, (_, i) => `  k${i}: 1`).join('\n')}\n`,
-      /^unknown key "k0"$/,
+      /^unknown key "k0"; remove it$/,
     ],
     ['20,000 aliases', `${minimalRegistry}\na: &a x\nb: [${Array(20_000).fill('*a').join(',')}]\n`, /^more than 16 YAML aliases/],
     ['20,000 alias keys', `${minimalRegistry}\na: &a x\nb:\n${Array(20_000).fill('  ? *a\n  : 1').join('\n')}\n`, /^more than 16 YAML aliases/],
@@ -757,7 +777,7 @@ describe('a broken registry is rejected with line and column', () => {
   });
 
   it('takes a tab where YAML allows one: after the indentation of a flow list, before a comment', () => {
-    expect(() => parseRegistry(`${minimalRegistry}x: [a,\n \tb]\n`)).toThrow(/^ports\.yaml:34:1: x: unknown key "x"$/);
+    expect(() => parseRegistry(`${minimalRegistry}x: [a,\n \tb]\n`)).toThrow(/^ports\.yaml:34:1: x: unknown key "x"; remove it$/);
     expect(() => parseRegistry(`${minimalRegistry}  \t# a comment\n`)).not.toThrow();
   });
 
@@ -1173,7 +1193,7 @@ describe('a broken registry is rejected with line and column', () => {
       `${file}:3:9: services["a\\e[31mb\\nforged:1:1: fake"].id: must be lower-case letters, digits and dashes, starting with a letter`,
     );
     const { error: key } = await rejection(withLine(12, '    processes: [uvicorn]\n    "x\\e[2Jy": 1'));
-    expect(key.message.split('\n')).toEqual([expect.stringMatching(/:13:5: services\.api\["x\\e\[2Jy"\]: unknown key "x\\e\[2Jy"$/)]);
+    expect(key.message.split('\n')).toEqual([expect.stringMatching(/:13:5: services\.api\["x\\e\[2Jy"\]: unknown key "x\\e\[2Jy"; remove it$/)]);
     const { error: long } = await rejection(withLine(3, `  - id: a${'b'.repeat(5000)}`));
     expect(long.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['services[0].id: must be at most 64 characters']);
   });
@@ -1188,7 +1208,7 @@ describe('a broken registry is rejected with line and column', () => {
     ]);
     // A fixed mapping says it once, as the unknown key it is; "constructor" is an ordinary label.
     const { error: fixed } = await rejection(withLine(12, '    processes: [uvicorn]\n    __proto__: x'));
-    expect(fixed.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['services.api.__proto__: unknown key "__proto__"']);
+    expect(fixed.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['services.api.__proto__: unknown key "__proto__"; remove it']);
     const registry = parseRegistry(withLine(12, '    processes: [uvicorn]\n    details: { constructor: x }'));
     expect(registry.service('api').details).toEqual({ constructor: 'x' });
   });
@@ -1305,7 +1325,7 @@ describe('a broken registry is rejected with line and column', () => {
     const { error: other } = await rejection(withLine(17, '    colour: TCP'));
     expect(other.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
       'services.redis.protocol: is required',
-      'services.redis.colour: unknown key "colour"',
+      'services.redis.colour: unknown key "colour"; remove it',
     ]);
   });
 

@@ -33,6 +33,36 @@ function option(flag: string, value: string | undefined): string[] {
 }
 
 /**
+ * What a --check says of a stale file written under other env overrides than this run's: `recorded` (variable to port,
+ * as the file records them) against `current` (this run's); undefined when they agree. The same options under other
+ * overrides give other rules, so "run ..." alone would write this run's and drop the file's: a CI job or a shell
+ * without the unit's Environment=CONTIMG_API_PORT=8500 removed the filter on the API's real port. Both ways out:
+ * check again in the file's environment (`check`, with the file's overrides set and this run's others unset), or,
+ * when those overrides are gone, regenerate it as this run has them (`regenerate`, which names this run's). One line;
+ * `shown` and `source` escaped by the caller.
+ */
+export function overrideDriftText(
+  shown: string,
+  recorded: ReadonlyMap<string, number>,
+  current: ReadonlyMap<string, number>,
+  commands: { readonly check: string; readonly regenerate: string; readonly source: string; readonly afterwards: string },
+): string | undefined {
+  const variables = [...new Set([...recorded.keys(), ...current.keys()])].filter((variable) => recorded.get(variable) !== current.get(variable)).sort();
+  if (variables.length === 0) return undefined;
+  const value = (port: number | undefined) => (port === undefined ? 'unset' : String(port));
+  const differences = variables.map((variable) => `${variable}: ${value(recorded.get(variable))} in the file, ${value(current.get(variable))} in this run`);
+  const unset = [...current.keys()].filter((variable) => !recorded.has(variable)).sort();
+  const set = [...recorded].sort(([a], [b]) => a.localeCompare(b)).map(([variable, port]) => printedShellWord(`${variable}=${port}`));
+  const environment = unset.length > 0 ? ['env', ...unset.flatMap((variable) => ['-u', printedShellWord(variable)]), ...set] : set;
+  const check = [...environment, commands.check].join(' ');
+  return (
+    `${shown} is stale, and was written under other env overrides than this run's (${differences.join('; ')}): ` +
+    `if the services run with the file's, check it with those: "${check}"; ` +
+    `if they run with this run's, run "${commands.regenerate}" to regenerate it from ${commands.source}${commands.afterwards}`
+  );
+}
+
+/**
  * How a --check names the files on disk and what it asks after regenerating:
  * `committed` and `, then commit them` in a git work tree (a `.git` in `path`
  * or a directory above it), `on disk` and nothing outside one (`ports

@@ -203,10 +203,43 @@ export function exposedDirectories(dirs: readonly GuardedDirectory[]): ExposedDi
   // Those only an ACL can tell about: one ls for all of them (none in the common case).
   const asked = judged.filter((entry) => entry.found !== undefined && !('exposure' in entry.found));
   const acls = extendedAcls(asked.map((entry) => entry.dir.path));
-  return judged.flatMap((entry) => {
-    const found = entry.found === undefined || 'exposure' in entry.found ? entry.found : withAcl(entry.found.info, acls[asked.indexOf(entry)]!);
-    return found === undefined ? [] : [{ dir: entry.dir, found }];
-  });
+  return oneEntryPerDirectory(
+    judged.flatMap((entry) => {
+      const found = entry.found === undefined || 'exposure' in entry.found ? entry.found : withAcl(entry.found.info, acls[asked.indexOf(entry)]!);
+      return found === undefined ? [] : [{ dir: entry.dir, found }];
+    }),
+  );
+}
+
+/**
+ * One entry for each directory judged (by dev and inode): a path through a link (`lnob`, root's link to a directory
+ * another user owns) and the real path guardedDirectories adds for it are one directory, which was named twice (`lnob
+ * is owned by uid 65534 ... (and 1 more: /srv/nob)`), the link as if it had the owner of where it leads. The real path
+ * is kept, in the first one's place, holding files when either does.
+ */
+function oneEntryPerDirectory(entries: readonly ExposedDirectory[]): ExposedDirectory[] {
+  const byDirectory = new Map<string, ExposedDirectory>();
+  for (const entry of entries) {
+    const key = `${entry.found.judged.dev}:${entry.found.judged.ino}`;
+    const seen = byDirectory.get(key);
+    if (seen === undefined) {
+      byDirectory.set(key, entry);
+      continue;
+    }
+    const kept = isRealPath(seen.dir.path) ? seen : entry;
+    const holdsFiles = seen.dir.holdsFiles || entry.dir.holdsFiles;
+    byDirectory.set(key, holdsFiles === kept.dir.holdsFiles ? kept : { ...kept, dir: { path: kept.dir.path, holdsFiles, file: kept.dir.file } });
+  }
+  return [...byDirectory.values()];
+}
+
+/** Whether `path` names its directory without a symbolic link on the way. */
+function isRealPath(path: string): boolean {
+  try {
+    return realpathSync(path) === resolve(path);
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -1,6 +1,7 @@
 // A unified diff of two texts, line by line, for `--check` output. Every line of the diff is printed with
 // its control characters escaped (the texts are files from disk: a terminal escape or a carriage return in
-// one must not reach the terminal).
+// one must not reach the terminal), tabs aside: a tab only moves the cursor, and an nft file is indented
+// with them (printed as `\t\t`, its diff could be neither read nor applied).
 //
 // The page on disk may be anything up to the 4 MiB the commands read: a million lines and more, on both
 // sides (`ports docs` regenerates a page from itself). So time and memory are bounded whatever the texts:
@@ -10,7 +11,7 @@
 // - a larger one with Myers' O((N+M)·D) algorithm, given up past MAX_EDITS differing lines or MAX_STEPS
 //   steps: then the middle is shown whole, removed then added, which is a correct diff, just not the least;
 // - a run of more than MAX_RUN removed (or added) lines shows its first MAX_RUN and counts the rest.
-import { oneLine } from '../escape.js';
+import { oneLine, truncate } from '../escape.js';
 
 // A '…' op is a note printed as it is: it stands at (a, b) and covers no line of either text.
 type Op = { kind: ' ' | '-' | '+' | '…'; line: string; a: number; b: number };
@@ -57,7 +58,21 @@ export function unifiedDiff(before: string, after: string, { from = 'a', to = 'b
     out.push(`@@ -${aCount === 0 ? first.a : first.a + 1},${aCount} +${bCount === 0 ? first.b : first.b + 1},${bCount} @@`);
     for (const op of hunk) out.push(op.kind === '…' ? op.line : `${op.kind}${op.line}`);
   }
-  return `${out.map((line) => oneLine(line)).join('\n')}\n`;
+  return `${out.map(diffLine).join('\n')}\n`;
+}
+
+/** The longest diff line printed: oneLine's default. */
+const MAX_LINE = 4000;
+
+/** One line of the diff as oneLine prints it, its tabs left as they are. */
+function diffLine(line: string): string {
+  return truncate(
+    line
+      .split('\t')
+      .map((part) => oneLine(part, MAX_LINE))
+      .join('\t'),
+    MAX_LINE,
+  );
 }
 
 function splitLines(text: string, loneCr: boolean): string[] {

@@ -227,13 +227,30 @@ function keptPortOverride(id: string, access: AccessLevel, variable: string, por
   );
 }
 
+/** How a rule's comment starts to record an env override (describe): `(port from CONTIMG_API_PORT=8500; the registry's is 8000)`. */
+const OVERRIDE_NOTE = 'port from ';
+/** A comment line of either format (`\t\t# ...` in nft, `# ...` in ufw) recording an override, as describe writes it. */
+const RECORDED_OVERRIDE = new RegExp(`^[ \\t]*# .*\\(${OVERRIDE_NOTE}([A-Z_][A-Z0-9_]*)=([0-9]{1,5}); the registry's is [0-9]{1,5}\\)`, 'gm');
+
+/**
+ * Pure: the env overrides a rules file of renderNft's or renderUfw's was written with, by variable, as its rules' comments
+ * record them (`port from CONTIMG_API_PORT=8500`): what a --check compares with its own run's, since the same options
+ * under other overrides give other rules. Read from a file that may have been edited by hand: the caller keeps the
+ * variables its registry has.
+ */
+export function recordedOverrides(rules: string): Map<string, number> {
+  const recorded = new Map<string, number>();
+  for (const [, variable, port] of rules.matchAll(RECORDED_OVERRIDE)) recorded.set(variable!, Number(port));
+  return recorded;
+}
+
 function ports(entry: FirewallEntry, separator: string): string {
   return entry.start === entry.end ? String(entry.start) : `${entry.start}${separator}${entry.end}`;
 }
 
 function describe(entry: FirewallEntry): string {
   const who = WHO[entry.sources];
-  const moved = entry.override ? ` (port from ${entry.override.variable}=${entry.start}; the registry's is ${entry.override.registryPort})` : '';
+  const moved = entry.override ? ` (${OVERRIDE_NOTE}${entry.override.variable}=${entry.start}; the registry's is ${entry.override.registryPort})` : '';
   return `${entry.id} (${entry.access}): ${entry.transport} ${ports(entry, '-')}${moved} ${who}`;
 }
 

@@ -153,7 +153,7 @@ describe('ports get', () => {
     [
       '8 nested aliases',
       `version: 1\nservices: []\n${Array.from({ length: 8 }, (_, i) => `a${i}: &a${i} [${i === 0 ? '1' : `*a${i - 1}, *a${i - 1}`}]`).join('\n')}\n`,
-      /^ports\.yaml:3:1: a0: unknown key "a0"\n/,
+      /^ports\.yaml:3:1: a0: unknown key "a0"; remove it\n/,
     ],
     [
       'a hexadecimal port',
@@ -260,6 +260,8 @@ describe('ports env', () => {
     expect((await ports(['env', '--format', 'dot-env'])).stderr.split('\n')[0]).toBe(
       'ports env: unknown format "dot-env" (did you mean "dotenv"?); use one of sh, dotenv, systemd',
     );
+    // Two edits from "sh" is no typo of it.
+    expect((await ports(['env', '--format', 'fish'])).stderr.split('\n')[0]).toBe('ports env: unknown format "fish"; use one of sh, dotenv, systemd');
   });
 });
 
@@ -323,8 +325,8 @@ describe('ports validate', () => {
     expect(run.stdout).toBe(
       [
         'ports.yaml: ok (8 services, 2 reserved entries)',
-        `bad.yaml:${lineOf('access: developers')}:13: services.vite.access: must be one of public, private, localhost, dev (got "developers")`,
-        `bad.yaml:${bad.split('\n').lastIndexOf('    port: 6379') + 1}:11: services.prometheus.port: port 6379/tcp is already used by service "redis"`,
+        `bad.yaml:${lineOf('access: developers')}:13: services.vite.access: must be one of public, private, localhost, dev (got "developers") (did you mean "dev"?)`,
+        `bad.yaml:${bad.split('\n').lastIndexOf('    port: 6379') + 1}:11: services.prometheus.port: port 6379/tcp is already used by service "redis"; give one of the two another port`,
         '',
       ].join('\n'),
     );

@@ -11,6 +11,7 @@ import {
   guardedDirectories,
   narrowDirectories,
   narrowDirectory,
+  refuseForeignDirectories,
   replacedSinceJudged,
   unreadableDirectory,
 } from '../../src/files/directories.js';
@@ -65,6 +66,42 @@ describe('guardedDirectories', () => {
       [join(base, 'srv'), join(base, 'srv/units'), 'writable by others (mode 0777)'],
     ]);
   });
+
+  it('names a directory reached through a link once, by its real path: not the link as well, as if the link were it', () => {
+    const base = privateDir();
+    mkdirSync(join(base, 'real'));
+    chmodSync(join(base, 'real'), 0o777);
+    symlinkSync('real', join(base, 'link'));
+    const previous = process.cwd();
+    process.chdir(base);
+    try {
+      for (const file of [join(base, 'link/fw.nft'), 'link/fw.nft']) {
+        const exposed = exposedDirectories(guardedDirectories([file]));
+        expect(exposed.map(({ dir, found }) => [dir.path, dir.holdsFiles, found.exposure])).toEqual([
+          [join(base, 'real'), true, 'writable by others (mode 0777)'],
+        ]);
+      }
+    } finally {
+      process.chdir(previous);
+    }
+  });
+
+  it.skipIf(!isRoot)(
+    `refuses a write through root's link to another user's directory naming that directory once ${isRoot ? '' : '[skipped: chown needs root]'}`,
+    () => {
+      const base = privateDir();
+      mkdirSync(join(base, 'nob'));
+      lchownSync(join(base, 'nob'), 65534, 65534);
+      symlinkSync('nob', join(base, 'lnob'));
+      const exposed = exposedDirectories(guardedDirectories([join(base, 'lnob/fw.nft')]));
+      expect(() => refuseForeignDirectories(exposed, () => 'replace the file')).toThrow(
+        new FileWriteError(
+          join(base, 'lnob/fw.nft'),
+          `${join(base, 'nob')} is owned by uid 65534, not by root: its owner may replace the file; \`chown root:root ${join(base, 'nob')}\` (or remove it) first; nothing was written`,
+        ),
+      );
+    },
+  );
 
   it("a sticky directory counts only where it holds a file: above one, only an entry's owner may rename it", () => {
     const base = privateDir();

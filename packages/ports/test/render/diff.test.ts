@@ -134,3 +134,10 @@ describe('unifiedDiff on large texts', () => {
     );
   });
 });
+
+describe('unifiedDiff of lines that hold control characters', () => {
+  it('prints tabs as they are (an nft file is indented with them) and escapes every other control: ESC, CR, BEL', () => {
+    const diff = unifiedDiff('\t\ttcp dport 8500 drop\nsame\n', '\t\ttcp dport 8600 drop\x1b[31m\r\x07\nsame\n');
+    expect(diff).toBe(text(['--- a', '+++ b', '@@ -1,2 +1,2 @@', '-\t\ttcp dport 8500 drop', '+\t\ttcp dport 8600 drop\\e[31m\\r\\x07', ' same']));
+  });
+});

@@ -17,9 +17,9 @@ export const command = defineCommand({
   async run(context) {
     const format = context.values.format ?? 'sh';
     if (!isEnvFormat(format)) {
-      // Not for a word of one or two letters: `js` is no typo of `sh`.
-      const near = format.length > 2 ? closest(format, ENV_FORMATS) : undefined;
-      throw new UsageError(`ports env: unknown format ${quoteValue(format)}${didYouMeanText(near)}; use one of ${ENV_FORMATS.join(', ')}`);
+      throw new UsageError(
+        `ports env: unknown format ${quoteValue(format)}${didYouMeanText(closest(format, ENV_FORMATS))}; use one of ${ENV_FORMATS.join(', ')}`,
+      );
     }
     context.io.out(renderEnv(await load(context), format));
     return 'ok';

@@ -21,14 +21,16 @@ import {
   hostPortWarnings,
   isFirewallFormat,
   keepOpenWarnings,
+  recordedOverrides,
   renderFirewallRules,
   type FirewallEntry,
 } from '../../render/firewall.js';
 import { printedShellWord } from '../../shell-word.js';
+import { closest, didYouMeanText } from '../../suggest.js';
 import { defineCommand } from '../command.js';
 import { load, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
-import { driftWords, killedWritersNote, regenerateCommand } from '../regenerate.js';
+import { driftWords, killedWritersNote, overrideDriftText, regenerateCommand } from '../regenerate.js';
 
 /** The flags that change what is written, and where: a --check's "run ..." repeats them, as the write they compare with had them. */
 const REGENERATE_FLAGS = ['format', 'keep-open', 'out'] as const;
@@ -78,7 +80,10 @@ export const command = defineCommand({
     // Without a file there is nothing to compare: the rules would only be printed, and the check pass.
     if (check && out === undefined) throw new UsageError('ports firewall: --check needs --out FILE, the file the rules were written to');
     const format = context.values.format ?? 'nft';
-    if (!isFirewallFormat(format)) throw new UsageError(`ports firewall: --format must be one of ${FIREWALL_FORMATS.join(', ')}, not ${quoteValue(format)}`);
+    if (!isFirewallFormat(format))
+      throw new UsageError(
+        `ports firewall: --format must be one of ${FIREWALL_FORMATS.join(', ')}, not ${quoteValue(format)}${didYouMeanText(closest(format, FIREWALL_FORMATS))}`,
+      );
     const keepOpen: number[] = [];
     for (const text of context.values['keep-open'] ?? []) {
       const problem = portProblem(text);
@@ -114,11 +119,16 @@ export const command = defineCommand({
       warn();
       return 'ok';
     }
+    const overrides = overridesOf(plan);
+    const command = regenerateCommand(context, 'firewall', REGENERATE_FLAGS);
     const file: RulesFile = {
       path: out,
       rules,
       source: escapeText(registry.source),
-      regenerate: overridesInEffect(plan) + regenerateCommand(context, 'firewall', REGENERATE_FLAGS),
+      regenerate: [...overrides].map(([variable, port]) => `${printedShellWord(`${variable}=${port}`)} `).join('') + command,
+      check: `${command} --check`,
+      overrides,
+      variables: new Set(registry.services.flatMap((service) => (service.env ? [service.env] : []))),
     };
     // Before anything is written or compared: a file past the limit would be written, then refused by every --check.
     const size = Buffer.byteLength(rules);
@@ -132,22 +142,27 @@ export const command = defineCommand({
   },
 });
 
-/** The rules for --out FILE: `source` (the registry) escaped, `regenerate` the command that writes them (as a --check says to run it). */
+/**
+ * The rules for --out FILE: `source` (the registry) escaped; `regenerate` the command that writes them (as a --check
+ * says to run it), prefixed with this run's env overrides (a fresh shell, `sudo`, has none of them, and would write
+ * other rules); `check` the --check without them; `overrides` this run's, and `variables` the registry's override
+ * variables (which of those a file records count).
+ */
 interface RulesFile {
   readonly path: string;
   readonly rules: string;
   readonly source: string;
   readonly regenerate: string;
+  readonly check: string;
+  readonly overrides: ReadonlyMap<string, number>;
+  readonly variables: ReadonlySet<string>;
 }
 
-/**
- * `CONTIMG_API_PORT=8500 ` for each env override the rules took a port from, or "": the command a --check says
- * to run must see them too, or it writes other rules (a fresh shell, `sudo`, has none of them).
- */
-function overridesInEffect(plan: readonly FirewallEntry[]): string {
+/** Each env override the rules took a port from: its variable and that port. */
+function overridesOf(plan: readonly FirewallEntry[]): Map<string, number> {
   const set = new Map<string, number>();
   for (const entry of plan) if (entry.override !== undefined) set.set(entry.override.variable, entry.start);
-  return [...set].map(([variable, port]) => `${printedShellWord(`${variable}=${port}`)} `).join('');
+  return set;
 }
 
 /** Pure: what a writer of `entry`'s directory may do to the rules (directoryProblem's `what`). */
@@ -180,7 +195,7 @@ function writeRules(context: Context<unknown>, { path, rules, source, regenerate
 }
 
 /** --out FILE --check: what writeRules would change, as `ports docs --check` says it of its page. */
-function checkRules(context: Context<unknown>, { path, rules, source, regenerate }: RulesFile): Outcome {
+function checkRules(context: Context<unknown>, { path, rules, source, regenerate, check, overrides, variables }: RulesFile): Outcome {
   const shown = escapeText(path);
   const [entry] = inspectGeneratedFiles('', [{ path, contents: rules }], { maxBytes: MAX_GENERATED_FILE_BYTES });
   if (entry!.problem !== undefined) throw new CommandError(`ports firewall: cannot check ${shown}: ${entry!.problem}`);
@@ -203,7 +218,12 @@ function checkRules(context: Context<unknown>, { path, rules, source, regenerate
   if (entry!.current !== rules) {
     const words = driftWords(dirname(path), 'it');
     context.io.out(unifiedDiff(entry!.current, rules, { from: `${shown} (${words.current})`, to: `${shown} (from ${source})` }));
-    context.io.err(`${shown} is stale: run "${regenerate}" to regenerate it from ${source}${words.afterwards}\n`, 'error');
+    // Written under other overrides (the unit's Environment=, unset in CI): say so, or "run ..." would drop their rules.
+    const recorded = new Map([...recordedOverrides(entry!.current)].filter(([variable]) => variables.has(variable)));
+    const summary =
+      overrideDriftText(shown, recorded, overrides, { check, regenerate, source, afterwards: words.afterwards }) ??
+      `${shown} is stale: run "${regenerate}" to regenerate it from ${source}${words.afterwards}`;
+    context.io.err(`${summary}\n`, 'error');
     return 'failed';
   }
   if (failed) {

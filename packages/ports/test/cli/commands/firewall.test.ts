@@ -25,6 +25,14 @@ describe('ports firewall', () => {
     const bad = await ports(['firewall', '--format', 'iptables'], { cwd: dir });
     expect(bad.code).toBe(64);
     expect(bad.stderr).toMatch(/^ports firewall: --format must be one of nft, ufw, not "iptables"\n/);
+    // The format's full name, and a swapped pair of letters: the format meant.
+    for (const [given, meant] of [
+      ['nftables', 'nft'],
+      ['uwf', 'ufw'],
+    ])
+      expect((await ports(['firewall', '--format', given!], { cwd: dir })).stderr).toMatch(
+        new RegExp(`^ports firewall: --format must be one of nft, ufw, not "${given}" \\(did you mean "${meant}"\\?\\)\n`),
+      );
   });
 });
 
@@ -215,6 +223,47 @@ describe('ports firewall --out FILE and --check', () => {
     const without = await ports(['firewall', '--out', file, ...registry, '--check'], { cwd: dir });
     expect(without.code).toBe(1);
     expect(without.stdout).toMatch(/^-.*CONTIMG_API_PORT=8500/m);
+  });
+
+  it("--check of a file written under other env overrides than its own says so, with both ways out: check with the file's, or regenerate with its own", async () => {
+    const dir = checkout();
+    const file = join(dir, 'f2.nft');
+    const options = ['--keep-open', '3215', '--out', file, ...registry];
+    const command = `ports --registry ports.yaml firewall --keep-open 3215 --out ${file}`;
+    const stale = (overrides: string) =>
+      `${file} is stale, and was written under other env overrides than this run's (${overrides}): if the services run with the file's, check it with those: `;
+    expect((await ports(['firewall', ...options], { cwd: dir, env: { CONTIMG_API_PORT: '8500', REDIS_PORT: '6400' } })).code).toBe(0);
+    // In CI, without the unit's Environment=: "run ..." alone would drop the rules of the API's real port.
+    const unset = await ports(['firewall', ...options, '--check'], { cwd: dir });
+    expect(unset.code).toBe(1);
+    expect(unset.stdout).toMatch(/^-.*tcp dport 8500 .*drop$/m);
+    expect(unset.stderr).toBe(
+      `${stale('CONTIMG_API_PORT: 8500 in the file, unset in this run; REDIS_PORT: 6400 in the file, unset in this run')}"CONTIMG_API_PORT=8500 REDIS_PORT=6400 ${command} --check"; ` +
+        `if they run with this run's, run "${command}" to regenerate it from ports.yaml\n`,
+    );
+    // The check it names passes; one override changed: that one is named, the command sets the file's both.
+    expect((await ports(['firewall', ...options, '--check'], { cwd: dir, env: { CONTIMG_API_PORT: '8500', REDIS_PORT: '6400' } })).code).toBe(0);
+    const other = await ports(['firewall', ...options, '--check'], { cwd: dir, env: { CONTIMG_API_PORT: '8600', REDIS_PORT: '6400' } });
+    expect(other.stderr).toBe(
+      `${stale('CONTIMG_API_PORT: 8500 in the file, 8600 in this run')}"CONTIMG_API_PORT=8500 REDIS_PORT=6400 ${command} --check"; ` +
+        `if they run with this run's, run "REDIS_PORT=6400 CONTIMG_API_PORT=8600 ${command}" to regenerate it from ports.yaml\n`,
+    );
+    // The other way round, in the ufw format too: an override this run has and the file was written without.
+    for (const format of ['nft', 'ufw']) {
+      expect((await ports(['firewall', '--format', format, ...options], { cwd: dir })).code).toBe(0);
+      const added = await ports(['firewall', '--format', format, ...options, '--check'], { cwd: dir, env: { CONTIMG_API_PORT: '8500' } });
+      const formatted = `ports --registry ports.yaml firewall --format ${format} --keep-open 3215 --out ${file}`;
+      expect(added.stderr).toBe(
+        `${stale('CONTIMG_API_PORT: unset in the file, 8500 in this run')}"env -u CONTIMG_API_PORT ${formatted} --check"; ` +
+          `if they run with this run's, run "CONTIMG_API_PORT=8500 ${formatted}" to regenerate it from ports.yaml\n`,
+      );
+    }
+    // A comment naming a variable the registry has no service for is no override of its: the plain summary.
+    writeFileSync(file, `${readFileSync(file, 'utf8')}# x (port from NOT_OURS_PORT=9; the registry's is 8)\n`);
+    const foreign = await ports(['firewall', '--format', 'ufw', ...options, '--check'], { cwd: dir });
+    expect(foreign.stderr).toBe(
+      `${file} is stale: run "ports --registry ports.yaml firewall --format ufw --keep-open 3215 --out ${file}" to regenerate it from ports.yaml\n`,
+    );
   });
 
   it('--check of a missing or unreadable FILE: one line, exit 1; --check without --out and an empty --out are usage errors', async () => {
