@@ -7,7 +7,7 @@
 // the fd scan is read by perl children only where that pays (many processes).
 import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONFIG_KINDS, type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
+import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
 import { decodeKeepingBadBytes, normalizeAddress, parsePasswd, readListenSocketsSync, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, isElfHead, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
@@ -15,7 +15,7 @@ import { grafanaCommand, grafanaConfigFile, grafanaHome, grafanaPaths } from './
 import { gunicornConfigPath } from './checks/asgi-command.js';
 import { effectivePort } from './effective-port.js';
 import { daemonCommand, pathFromCwd } from './checks/references/daemon-command.js';
-import { redisArguments } from './checks/references/redis-command.js';
+import { REDIS_PROGRAMS, redisArguments } from './checks/references/redis-command.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
 import { globPart, includePatterns, isGlob, nginxIncludes } from './checks/references/includes.js';
 import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
@@ -623,7 +623,7 @@ function readRedisCommands(services: readonly Service[], units: ReadonlyMap<stri
     service.configs
       .filter((ref) => ref.kind === 'redis-conf')
       .flatMap((ref) => {
-        const command = daemonCommand({ units }, service, CONFIG_KINDS['redis-conf'].programs);
+        const command = daemonCommand({ units }, service, REDIS_PROGRAMS);
         const read = command && redisArguments(command.line.argv.slice(1));
         if (read === undefined) return [];
         const file = read.file === undefined ? undefined : pathFromCwd(read.file, command!.cwd);

@@ -571,6 +571,9 @@ describe("'@dsa110/ports/systemd': the facts the verdicts print, checked (they f
     expect(() => untyped(systemd.unreadMayHoldClaim)({ unread: [], execStartPreCleared: 5 })).toThrow(
       new TypeError('unreadMayHoldClaim: unit.execStartPreCleared must be { file, line } or left out, not number 5'),
     );
+    expect(() => untyped(systemd.unreadMaySetExecStart)({ unread: [], execStartCleared: 5 })).toThrow(
+      new TypeError('unreadMaySetExecStart: unit.execStartCleared must be { file, line } or left out, not number 5'),
+    );
     expect(() => untyped(systemd.claimRoot)({ rootDirectory: { value: '/srv/x', file: '/a.service' } })).toThrow(
       new TypeError('claimRoot: unit.rootDirectory.line must be a line number, not undefined'),
     );

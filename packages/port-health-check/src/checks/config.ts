@@ -17,6 +17,7 @@ import { serviceResult } from './service-result.js';
 import { placedResult } from './references.js';
 import { notAPort, orRegistry, portFix, type Finding, type PortReading } from './references/finding.js';
 import { readRedisPort, REDIS_PORT } from './references/redis.js';
+import { REDIS_PROGRAMS } from './references/redis-command.js';
 import type { CheckResult, Facts } from '../types.js';
 
 /**
@@ -42,7 +43,7 @@ const GRAFANA_BUILT_IN: Readonly<Record<string, string>> = { http_port: '3000', 
  * a line it refuses at start). A file is Redis's when the registry says so in any way it can: the service's
  * `configs:` names it as `redis-conf`; its name is one Redis's files go by (`redis.conf`, Debian's
  * redis-server@.service's `redis-INSTANCE.conf`, `sentinel.conf`), as `configuredBy.file` or the base name of
- * `config:`; or the service's `processes` name a program that reads it (CONFIG_KINDS[kind].programs, and
+ * `config:`; or the service's `processes` name a program that reads it (REDIS_PROGRAMS: redis-server, and
  * `redis-sentinel`, redis-server in Sentinel mode, which reads its file the same way).
  */
 const PROGRAM_FILES: readonly { kind: ConfigKind; key: string; portSyntax: PortReading; names: RegExp; programs: readonly string[] }[] = [
@@ -51,7 +52,7 @@ const PROGRAM_FILES: readonly { kind: ConfigKind; key: string; portSyntax: PortR
     key: 'port',
     portSyntax: REDIS_PORT,
     names: /^(?:redis|sentinel)(?:[-_.@].*)?\.conf$/,
-    programs: [...CONFIG_KINDS['redis-conf'].programs, 'redis-sentinel'],
+    programs: REDIS_PROGRAMS,
   },
 ];
 

@@ -7,7 +7,7 @@
 // makes every file that still names the old port an error, with its file and
 // line. Prometheus's command line is held too: the file its --config.file
 // names, and its --web.listen-address wherever it is given.
-import { CONFIG_KINDS, escapeText, isPort, urlScheme, type ConfigRef, type Service } from '@dsa110/ports';
+import { escapeText, isPort, urlScheme, type ConfigRef, type Service } from '@dsa110/ports';
 import { effectivePort, unitVariable } from '../effective-port.js';
 import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
@@ -32,7 +32,7 @@ import {
 } from './references/prometheus-command.js';
 import { scrapeJobName } from './references/prometheus-files.js';
 import { readRedisConf, readRedisOptions, type RedisStart } from './references/redis.js';
-import { redisStart } from './references/redis-command.js';
+import { REDIS_PROGRAMS, redisStart } from './references/redis-command.js';
 
 /**
  * The registry's port of a service moved by its unit's override, in words, for a reason; and whether the registry
@@ -220,7 +220,7 @@ export function checkReferences(facts: Facts, service: Service): CheckResult[] {
     // Every line names its file as the machine booted from --root sees it, and the root it was read under.
     const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
     // How the unit starts redis-server: its command line overrides the file, or names another (or none).
-    const start = ref.kind === 'redis-conf' ? redisStart(facts, service, ref, CONFIG_KINDS['redis-conf'].programs) : undefined;
+    const start = ref.kind === 'redis-conf' ? redisStart(facts, service, ref, REDIS_PROGRAMS) : undefined;
     // Started with no config file, Redis reads none: its command line alone decides, whether the file is there or not.
     const text = start?.reads === 'none' ? '' : config?.text;
     if (text === undefined) {

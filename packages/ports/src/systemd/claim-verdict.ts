@@ -346,16 +346,41 @@ export function skippedDropInProblem(part: Pick<SkippedDropIn, 'path' | 'reason'
  * no claim line, whether the unit claims its port cannot be told while any is
  * left (both tools say so: the health check's unknown, `ports systemd
  * --check`'s "cannot tell"), and judgeClaims' error would be a guess. Only
- * what comes after the last empty ExecStartPre= can: systemd reads the unit
- * file, then the drop-ins by file name (strcmp order of the bytes, whatever
- * their directory). A unit file, or a drop-in whose name sorts before that of
- * the drop-in that clears, is cleared with everything else. Anything else (no
- * clearing line, one in the unit file itself, a directory that could not be
- * listed) may hold it.
+ * what comes after the last empty ExecStartPre= can (unreadAfterClearing).
  */
 export function unreadMayHoldClaim(unit: Pick<UnitFacts, 'file' | 'execStartPreCleared' | 'unread'>): UnreadPart[] {
   objectArgument('unreadMayHoldClaim', 'unit', unit, 'UnitFacts, from mergeUnit');
-  const cleared = unit.execStartPreCleared;
+  return unreadAfterClearing('unreadMayHoldClaim', unit, 'execStartPreCleared');
+}
+
+/**
+ * The parts of `unit` that could not be read (loadUnit's `unread`) and may
+ * hold an ExecStart= line that survives the merge, so may change the command
+ * the service runs: only what comes after the last empty ExecStart= can
+ * (unreadAfterClearing). A part before it may still set what the command
+ * runs with (Environment=, EnvironmentFile=, WorkingDirectory=).
+ */
+export function unreadMaySetExecStart(unit: Pick<UnitFacts, 'file' | 'execStartCleared' | 'unread'>): UnreadPart[] {
+  objectArgument('unreadMaySetExecStart', 'unit', unit, 'UnitFacts, from mergeUnit');
+  return unreadAfterClearing('unreadMaySetExecStart', unit, 'execStartCleared');
+}
+
+/**
+ * The unread parts of `unit` that may hold a line of a command list that
+ * survives its last clearing (`key`: where an empty line of it was last):
+ * systemd reads the unit file, then the drop-ins by file name (strcmp order
+ * of the bytes, whatever their directory). A unit file, or a drop-in whose
+ * name sorts before that of the drop-in that clears, is cleared with
+ * everything else. Anything else (no clearing line, one in the unit file
+ * itself, a directory that could not be listed) may hold one. The one
+ * reading of that order, for ExecStartPre= and ExecStart= alike.
+ */
+function unreadAfterClearing(
+  caller: string,
+  unit: Pick<UnitFacts, 'file' | 'unread' | 'execStartPreCleared' | 'execStartCleared'>,
+  key: 'execStartPreCleared' | 'execStartCleared',
+): UnreadPart[] {
+  const cleared = unit[key];
   // Each read below: a wrong one failed inside ("(unit.unread ?? []).filter is not a function", "cleared.file.slice").
   const unread: unknown = unit.unread;
   const problem =
@@ -368,11 +393,11 @@ export function unreadMayHoldClaim(unit: Pick<UnitFacts, 'file' | 'execStartPreC
           '{ kind: "file", "drop-in" or "listing", path, name?: bytes, reason }',
           isUnreadPart,
         );
-  if (problem !== undefined) throw new TypeError(`unreadMayHoldClaim: ${problem}`);
+  if (problem !== undefined) throw new TypeError(`${caller}: ${problem}`);
   if (cleared !== undefined && (typeof cleared !== 'object' || cleared === null || typeof (cleared as { file?: unknown }).file !== 'string'))
-    throw new TypeError(`unreadMayHoldClaim: unit.execStartPreCleared must be { file, line } or left out, not ${describeArgument(cleared)}`);
+    throw new TypeError(`${caller}: unit.${key} must be { file, line } or left out, not ${describeArgument(cleared)}`);
   if (unit.file !== undefined && typeof unit.file !== 'string')
-    throw new TypeError(`unreadMayHoldClaim: unit.file must be a path (a string) or left out, not ${describeArgument(unit.file)}`);
+    throw new TypeError(`${caller}: unit.file must be a path (a string) or left out, not ${describeArgument(unit.file)}`);
   return (unit.unread ?? []).filter((part) => {
     if (!cleared || cleared.file === unit.file) return true;
     // The clearing line is in a drop-in, and a unit file comes before every drop-in.

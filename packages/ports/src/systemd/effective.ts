@@ -325,6 +325,7 @@ export function mergeUnit(
     execStartPre: settings.execStartPre.map(execLine),
     ...(settings.execStartPreCleared && { execStartPreCleared: settings.execStartPreCleared }),
     ...(execStart.length > 0 && { execStart }),
+    ...(settings.execStartCleared && { execStartCleared: settings.execStartCleared }),
     environment,
     ...(environmentFiles.length > 0 && { environmentFiles }),
     ...(execSearchPath && {

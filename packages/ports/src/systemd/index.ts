@@ -25,6 +25,7 @@ export {
   skippedDropInProblem,
   unitFileMissing,
   unreadMayHoldClaim,
+  unreadMaySetExecStart,
   type ClaimExpectation,
   type ClaimFinding,
   type ClaimSeverity,

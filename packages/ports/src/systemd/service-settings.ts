@@ -96,6 +96,8 @@ export class ServiceSettings {
   execStart: KeptCommand[] = [];
   /** The last empty ExecStartPre=, which dropped every earlier one. */
   execStartPreCleared: SettingAt | undefined;
+  /** The last empty ExecStart=, which dropped every earlier one. */
+  execStartCleared: SettingAt | undefined;
   /** What service_verify() needs: how many ExecStart= and ExecStop= commands, SuccessAction=, Type=. */
   readonly count = { ExecStart: 0, ExecStop: 0 };
   successAction = false;
@@ -156,7 +158,10 @@ function exec(key: 'ExecStartPre' | 'ExecStart' | 'ExecStop'): Handler {
         settings.execStartPreCleared = at;
       } else {
         settings.count[key] = 0;
-        if (key === 'ExecStart') settings.execStart = [];
+        if (key === 'ExecStart') {
+          settings.execStart = [];
+          settings.execStartCleared = at;
+        }
       }
       return undefined;
     }

@@ -67,7 +67,7 @@ export interface EnvironmentFileFacts {
   readonly ignored?: readonly { readonly key: string; readonly line: number }[];
 }
 
-/** Where ExecStartPre= was last cleared (an empty `ExecStartPre=`), and so everything before it dropped. */
+/** Where a command list (ExecStartPre=, ExecStart=) was last cleared (an empty line of its key), and so everything before it dropped. */
 export interface ClearedAt {
   readonly file: string;
   readonly line: number;
@@ -165,6 +165,8 @@ export interface UnitFacts {
    * one: the daemon's command line, which may name the config file it reads and settings that override the file's.
    */
   readonly execStart?: readonly ExecLine[];
+  /** The last empty `ExecStart=`, which dropped every earlier one. */
+  readonly execStartCleared?: ClearedAt;
   /**
    * The manager's DefaultEnvironment= (when the merge was given it; its file is /etc/systemd/system.conf or a drop-in),
    * then Environment=, then the EnvironmentFile= files, each overriding the one before, with UnsetEnvironment= applied;

@@ -8,7 +8,7 @@ import type { UnitFacts } from '../../src/systemd/types.js';
 import { tempDir, type TreeEntry, writeTree } from '../../../../test-support/tree.js';
 import { runModuleAsNobody, worldReadableBundle } from '../../../../test-support/index.js';
 import { verifyOutcome } from './corpus-model.js';
-import { skippedDropInProblem } from '../../src/systemd/claim-verdict.js';
+import { skippedDropInProblem, unreadMaySetExecStart } from '../../src/systemd/claim-verdict.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
 const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((path) => existsSync(path));
@@ -397,6 +397,21 @@ describe('an alias: a unit file that links to another unit name in the search pa
       encoding: 'utf8',
       timeout: 10_000,
     }).stderr;
+
+  it('keeps the last empty ExecStart=, and an unread drop-in before it cannot set the command (unreadMaySetExecStart)', () => {
+    const dir = 'etc/systemd/system/a.service.d';
+    const root = writeTree(tempDir(), {
+      'etc/systemd/system/a.service': '[Service]\nExecStart=/bin/true\n',
+      [`${dir}/50-cmd.conf`]: '[Service]\nExecStart=\nExecStart=/bin/false\n',
+    });
+    for (const name of ['10-early.conf', '90-late.conf']) spawnSync('mkfifo', [join(root, dir, name)]);
+    const unit = mergeUnit(loadUnit(root, 'a.service'));
+    expect(unit.execStartCleared).toEqual({ file: `/${dir}/50-cmd.conf`, line: 2 });
+    expect(unit.unread?.map((part) => part.path)).toEqual([`/${dir}/10-early.conf`, `/${dir}/90-late.conf`]);
+    expect(unreadMaySetExecStart(unit).map((part) => part.path)).toEqual([`/${dir}/90-late.conf`]);
+    // With no empty ExecStart=, any unread part may set it.
+    expect(unreadMaySetExecStart({ ...unit, execStartCleared: undefined }).map((part) => part.path)).toHaveLength(2);
+  });
 
   it('loads the target by its name, with the drop-ins of both names, as systemd does (systemd-analyze shows them)', () => {
     for (const [where, link] of [

@@ -4,7 +4,7 @@
 // (nginx -c, redis-server FILE --port, prometheus --config.file, grafana
 // --config).
 import { escapeText, plainPath, type Service } from '@dsa110/ports';
-import { commandArgv, environmentDoubt, type ExecLine } from '@dsa110/ports/systemd';
+import { commandArgv, environmentDoubt, unreadMaySetExecStart, type ExecLine, type UnreadPart } from '@dsa110/ports/systemd';
 import type { Facts, UnitFacts } from '../../types.js';
 
 /** A daemon's command line: the ExecStart= command of the service's unit that runs one of its programs, and the directory it starts in. */
@@ -15,7 +15,8 @@ export interface DaemonCommand {
   readonly line: ExecLine;
   /**
    * The directory the program starts in (WorkingDirectory=, else systemd's `/`), which a relative path it is given
-   * is read from; undefined when the model does not know it (`~`, a host specifier with no value here).
+   * is read from; undefined when the model does not know it (`~`, a host specifier with no value here, a part of the
+   * unit not read, which may set WorkingDirectory=).
    */
   readonly cwd?: string;
 }
@@ -38,7 +39,7 @@ export function daemonCommand(
   const running = (unit.execStart ?? []).filter(runs);
   if (running.length !== 1) return undefined;
   const directory = unit.workingDirectory;
-  const cwd = directory === undefined ? '/' : directory.path;
+  const cwd = unreadParts(unit).length > 0 ? undefined : directory === undefined ? '/' : directory.path;
   return { unit: unit.unit, line: running[0]!, ...(cwd !== undefined && { cwd }) };
 }
 
@@ -57,24 +58,33 @@ export interface CommandUnknown {
 /**
  * Pure: why the model cannot know the command line `service`'s unit starts one of `programs` with, where a verdict
  * that reads it would otherwise stand on the config file alone: part of the unit could not be read (a drop-in that is
- * a FIFO, or only root may read: it may reset ExecStart= or set the variables the command expands, as an unread
- * EnvironmentFile= may); or the unit has ExecStart= commands but none runs the program itself, or more than one does.
- * A wrapper (`sh -c`, `env`, `taskset`, `nice`, a script) may pass it any arguments, or set its environment and
- * directory (`env -C`, `env -S`): each has its own options, and a wrapper read wrong is a false pass, so none is read.
- * Undefined when the command is known (daemonCommand gives it), or no unit, or none with an ExecStart=, was read
- * (then the program's defaults apply, as before).
+ * a FIFO, or only root may read) and may reset ExecStart= (unreadMaySetExecStart: it comes after the last empty
+ * ExecStart=, or nothing clears it); or the unit has ExecStart= commands but none runs the program itself, or more
+ * than one does. A wrapper (`sh -c`, `env`, `taskset`, `nice`, a script) may pass it any arguments, or set its
+ * environment and directory (`env -C`, `env -S`): each has its own options, and a wrapper read wrong is a false
+ * pass, so none is read. An unread part before the last empty ExecStart= cannot change the command, but may set the
+ * environment and directory it runs with: the command is unknown then only when it expands a variable, or when
+ * `usesStartDirectory` says the program reads a path of it from the directory it starts in (a relative path: each
+ * program's own reading tells). Without `usesStartDirectory` (a program that reads its own environment: Grafana's
+ * GF_ variables), any unread part leaves it unknown. Undefined when the command is known (daemonCommand gives it), or
+ * no unit, or none with an ExecStart=, was read (then the program's defaults apply, as before).
  */
-export function commandUnknown(facts: Pick<Facts, 'units'>, service: Service, programs: readonly string[]): CommandUnknown | undefined {
+export function commandUnknown(
+  facts: Pick<Facts, 'units'>,
+  service: Service,
+  programs: readonly string[],
+  usesStartDirectory?: (command: DaemonCommand) => boolean,
+): CommandUnknown | undefined {
   const name = service.systemd?.unit;
   const unit = name === undefined ? undefined : facts.units.get(name);
   if (unit === undefined || unit.masked || (unit.invalid ?? []).length > 0) return undefined;
-  const unread = unreadUnitDoubt(unit);
-  if (unread !== undefined) return unread;
+  const mayReset = usesStartDirectory === undefined ? unreadParts(unit) : unreadParts(unit, unreadMaySetExecStart(unit));
+  if (mayReset.length > 0) return unreadUnitDoubt(unit, mayReset);
   const commands = unit.execStart ?? [];
   if (commands.length === 0) return undefined;
   const program = programs[programs.length - 1]!;
   const running = commands.filter((line) => programs.includes(line.path.slice(line.path.lastIndexOf('/') + 1)));
-  if (running.length === 1) return undefined;
+  if (running.length === 1) return settingsDoubt(facts, service, programs, usesStartDirectory);
   if (running.length === 0) {
     const [first] = commands;
     const runs = escapeText(first!.path, 200);
@@ -94,18 +104,55 @@ export function commandUnknown(facts: Pick<Facts, 'units'>, service: Service, pr
 }
 
 /**
+ * The unread parts before the last empty ExecStart= (commandUnknown: none after it), which cannot change the command
+ * but may set the variables it expands or the directory it starts in: why the command is not known when it uses
+ * either; undefined when it uses neither, or there is no such part.
+ */
+function settingsDoubt(
+  facts: Pick<Facts, 'units'>,
+  service: Service,
+  programs: readonly string[],
+  usesStartDirectory: ((command: DaemonCommand) => boolean) | undefined,
+): CommandUnknown | undefined {
+  const command = daemonCommand(facts, service, programs);
+  const unit = command && facts.units.get(command.unit);
+  if (command === undefined || unit === undefined || unreadParts(unit).length === 0) return undefined;
+  const variables = commandVariables(command.line).length > 0;
+  // Read from a start directory not known (daemonCommand: none while a part is unread) it would be unknown: so it is relative.
+  if (!variables && !usesStartDirectory?.(command)) return undefined;
+  const doubt = unreadUnitDoubt(unit)!;
+  const cleared = unit.execStartCleared!;
+  const uses = variables
+    ? 'the variables its command expands (Environment=, EnvironmentFile=)'
+    : 'the directory a relative path of its command is read from (WorkingDirectory=)';
+  return {
+    ...doubt,
+    reason: `part of ${escapeText(unit.unit, 200)} cannot be read, ${namedParts(unreadParts(unit))}: it comes before the empty ExecStart= at ${escapeText(`${cleared.file}:${cleared.line}`, 500)}, so cannot change the command, but may set ${uses}`,
+  };
+}
+
+/** The unread parts of `unit` systemd may read (of `parts`, by default all): not a unit file or drop-in it cannot open either (`broken`). */
+function unreadParts(unit: Pick<UnitFacts, 'unread'>, parts: readonly UnreadPart[] = unit.unread ?? []): UnreadPart[] {
+  return parts.filter((part) => part.broken !== true);
+}
+
+/** Each part, named with what it is and why it could not be read, for a message. */
+function namedParts(parts: readonly UnreadPart[]): string {
+  const kinds = { file: 'its unit file', 'drop-in': 'a drop-in of it', listing: 'a directory that may hold a drop-in of it' } as const;
+  return parts.map((part) => `${escapeText(part.path, 500)} (${kinds[part.kind]}: ${escapeText(part.reason, 300)})`).join('; ');
+}
+
+/**
  * Pure: why the unit's merged settings are not all known: the parts of it this check could not read (a drop-in that is
  * a FIFO, larger than it reads, or only root may read; a unit directory it could not list), which systemd, as root, may
- * read, and which may set ExecStart=, Environment= or WorkingDirectory=. Not a unit file systemd cannot open either
- * (`broken`: the unit does not load, the systemd check's error), nor a drop-in it skips (it reads nothing from it).
+ * read, and which may set ExecStart=, Environment= or WorkingDirectory= (`parts`: those, of all unread, to name).
+ * Not a unit file systemd cannot open either (`broken`: the unit does not load, the systemd check's error), nor a
+ * drop-in it skips (it reads nothing from it).
  */
-export function unreadUnitDoubt(unit: Pick<UnitFacts, 'unit' | 'unread'>): CommandUnknown | undefined {
-  const parts = (unit.unread ?? []).filter((part) => part.broken !== true);
+export function unreadUnitDoubt(unit: Pick<UnitFacts, 'unit' | 'unread'>, parts: readonly UnreadPart[] = unreadParts(unit)): CommandUnknown | undefined {
   if (parts.length === 0) return undefined;
-  const kinds = { file: 'its unit file', 'drop-in': 'a drop-in of it', listing: 'a directory that may hold a drop-in of it' } as const;
-  const named = parts.map((part) => `${escapeText(part.path, 500)} (${kinds[part.kind]}: ${escapeText(part.reason, 300)})`).join('; ');
   return {
-    reason: `part of ${escapeText(unit.unit, 200)} cannot be read, ${named}, and may set its ExecStart= or the environment it runs in`,
+    reason: `part of ${escapeText(unit.unit, 200)} cannot be read, ${namedParts(parts)}, and may set its ExecStart= or the environment it runs in`,
     file: parts[0]!.path,
     line: 0,
   };

@@ -43,7 +43,7 @@ export type NginxMain =
  */
 export function serviceNginxMain(facts: Pick<Facts, 'units'>, service: Service): NginxMain {
   // A wrapper, or a part of the unit not read (commandUnknown): said, never nginx's default taken in its place.
-  const unknown = commandUnknown(facts, service, CONFIG_KINDS['nginx-site'].programs);
+  const unknown = commandUnknown(facts, service, CONFIG_KINDS['nginx-site'].programs, nginxUsesStartDirectory);
   if (unknown !== undefined)
     return {
       unknown: true,
@@ -55,6 +55,12 @@ export function serviceNginxMain(facts: Pick<Facts, 'units'>, service: Service):
   if (command !== undefined) return nginxMain(command);
   const unit = service.systemd === undefined ? undefined : facts.units.get(service.systemd.unit);
   return unit?.execStart !== undefined && !unit.masked ? { unknown: true } : nginxMain(undefined);
+}
+
+/** Whether nginx reads a path of `command` from the directory it starts in: a relative -p (a relative -c is read under the prefix). */
+function nginxUsesStartDirectory(command: DaemonCommand): boolean {
+  const options = nginxOptions(command.line.argv);
+  return 'serves' in options && options.p !== undefined && !options.p.startsWith('/');
 }
 
 /** Where relative includes are read from: the main file's directory; nginx's build's where the model cannot tell. */

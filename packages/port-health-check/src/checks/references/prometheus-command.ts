@@ -85,7 +85,7 @@ export interface PrometheusCommand extends DaemonCommand {
  * leave it unknown though the unit says it.
  */
 export function prometheusCommand(facts: Pick<Facts, 'units'>, service: Service): PrometheusCommand | undefined {
-  if (commandUnknown(facts, service, CONFIG_KINDS['prometheus-yml'].programs) !== undefined) return undefined;
+  if (prometheusUnknown(facts, service) !== undefined) return undefined;
   const command = daemonCommand(facts, service, CONFIG_KINDS['prometheus-yml'].programs);
   const unit = command && facts.units.get(command.unit);
   if (command === undefined || unit === undefined) return undefined;
@@ -129,7 +129,7 @@ export function prometheusCommand(facts: Pick<Facts, 'units'>, service: Service)
  * never read, or whose ARGS it may never get.
  */
 export function commandLineUnknown(facts: Pick<Facts, 'units'>, service: Service, what: string): Finding[] {
-  const unknown = commandUnknown(facts, service, CONFIG_KINDS['prometheus-yml'].programs);
+  const unknown = prometheusUnknown(facts, service);
   const command = unknown === undefined ? daemonCommand(facts, service, CONFIG_KINDS['prometheus-yml'].programs) : undefined;
   const doubt = command === undefined ? undefined : commandDoubt(facts, command);
   const said = unknown ?? (doubt === undefined ? undefined : { ...commandAt(command!), reason: doubt, fix: undefined });
@@ -142,6 +142,15 @@ export function commandLineUnknown(facts: Pick<Facts, 'units'>, service: Service
       message: `Prometheus's command line is not known, as ${said.reason}, so ${what} is not checked${said.fix === undefined ? '' : `; ${said.fix}`}`,
     },
   ];
+}
+
+/** Why Prometheus's command line is not known (commandUnknown), a relative --config.file read from the directory it starts in. */
+function prometheusUnknown(facts: Pick<Facts, 'units'>, service: Service): ReturnType<typeof commandUnknown> {
+  return commandUnknown(facts, service, CONFIG_KINDS['prometheus-yml'].programs, (command) => {
+    const read = kingpinFlags(command.line.argv.slice(1).map((value, word) => ({ value, word })));
+    // An @file argument is read from there too, when relative (and makes the command unknown in any case).
+    return read === undefined || read.flags['config.file'].some((flag) => flag.value !== '' && !flag.value.startsWith('/'));
+  });
 }
 
 /** An argv word with the ExecStart= word it came from (its index) and the variable that gave it. */

@@ -3,11 +3,29 @@
 // `-`, is the config file; the options after it are appended to the file's
 // text as lines (`--port 7001` is `port "7001"`), so they override the file;
 // `-` first or last reads more config from stdin, between the two.
-import type { ConfigRef, Service } from '@dsa110/ports';
+import { CONFIG_KINDS, type ConfigRef, type Service } from '@dsa110/ports';
 import type { Facts } from '../../types.js';
-import { commandAt, commandDoubt, commandUnknown, daemonCommand, expandedArguments, pathFromCwd, sameFile, type ExpandedArgument } from './daemon-command.js';
+import {
+  commandAt,
+  commandDoubt,
+  commandUnknown,
+  daemonCommand,
+  expandedArguments,
+  pathFromCwd,
+  sameFile,
+  type DaemonCommand,
+  type ExpandedArgument,
+} from './daemon-command.js';
 import { isGlob } from './includes.js';
 import { redisWords, type RedisOption, type RedisStart, type VariableOrigin } from './redis.js';
+
+/**
+ * The programs that read a redis.conf and take its options on their command line: redis-server, and redis-sentinel,
+ * redis-server under another name (Debian's redis-sentinel.service runs it), which starts it in Sentinel mode and
+ * reads its file and options as redis-server does (checked with Redis 7.0: `redis-sentinel FILE --port N` and
+ * `redis-server FILE --sentinel --port N` both listen on N). redis-server last: the one a message names.
+ */
+export const REDIS_PROGRAMS: readonly string[] = ['redis-sentinel', ...CONFIG_KINDS['redis-conf'].programs];
 
 /** What redis-server's arguments (after argv[0]) make Redis read. */
 export interface RedisArguments {
@@ -104,7 +122,7 @@ export function redisStart(
   ref: Pick<ConfigRef, 'path'>,
   programs: readonly string[],
 ): RedisStart | undefined {
-  const unknown = commandUnknown(facts, service, programs);
+  const unknown = commandUnknown(facts, service, programs, redisUsesStartDirectory);
   if (unknown !== undefined)
     return { file: unknown.file, line: unknown.line, stdin: false, options: [], doubt: unknown.reason, ...(unknown.fix !== undefined && { fix: unknown.fix }) };
   const command = daemonCommand(facts, service, programs);
@@ -126,6 +144,12 @@ export function redisStart(
     stdin: read.stdin,
     options: read.options,
   };
+}
+
+/** Whether Redis reads a path of `command` from the directory it starts in: its config file, given relative (Redis makes it absolute from there). */
+function redisUsesStartDirectory(command: DaemonCommand): boolean {
+  const file = redisArguments(command.line.argv.slice(1))?.file;
+  return file !== undefined && !file.startsWith('/');
 }
 
 /** RedisStart.reads of a command's config file argument (`given`), run from `cwd`, held against the registry's `registryPath`. */

@@ -161,3 +161,92 @@ describe('a unit this check could not read all of', () => {
     for (const result of found) expect(result).toContain(`part of prometheus.service cannot be read, /${path} (a drop-in of it: it is larger than 1 MiB`);
   });
 });
+
+describe('a part not read that comes before the last empty ExecStart=', () => {
+  // systemd reads the unit file, then the drop-ins by name: aa-local.conf before zz-cmd.conf, whose empty ExecStart=
+  // drops whatever ExecStart= the unread one holds. It may still set the environment and directory the command gets.
+  const fifo = (path: string) => (root: string) => execFileSync('mkfifo', [join(root, path)]);
+  const early = (unit: string) => `${UNITS}/${unit}.d/aa-local.conf`;
+  const late = (unit: string) => `${UNITS}/${unit}.d/zz-cmd.conf`;
+
+  it("redis: the command's --port is read and its error stands", async () => {
+    const unit = 'redis-server.service';
+    const found = await problems(['redis'], { [late(unit)]: replaced('/usr/sbin/redis-server /etc/redis/redis.conf --port 6380') }, fifo(early(unit)));
+    expect(found).toEqual([
+      `error: redis (6379): /${late(unit)}:3: --port 6380 in ExecStart=, which overrides port 6379 at /etc/redis/redis.conf:2, but the registry says Redis uses port 6379; make it --port 6379, or give Redis port: 6380 in the registry`,
+    ]);
+  });
+
+  it("prometheus: the command's --web.listen-address is read and its error stands", async () => {
+    const unit = 'prometheus.service';
+    const command = '/usr/bin/prometheus --config.file=/etc/prometheus/prometheus.yml --web.listen-address=127.0.0.1:9091';
+    const found = await problems(['prometheus'], { [late(unit)]: replaced(command) }, fifo(early(unit)));
+    expect(found.filter((result) => result.startsWith('error: '))).toEqual([
+      `error: prometheus (9090): /${late(unit)}:3: --web.listen-address=127.0.0.1:9091, but the registry says Prometheus uses port 9090; write --web.listen-address=127.0.0.1:9090 in its ExecStart=, or give Prometheus port: 9091 in the registry`,
+    ]);
+    expect(found.join('\n')).not.toContain('cannot be read');
+  });
+
+  it('nginx: a -c naming no file is read, and nginx exiting at start stands', async () => {
+    const unit = 'nginx.service';
+    const found = await problems(['nginx'], { [late(unit)]: replaced('/usr/sbin/nginx -c /etc/nginx/missing.conf -g "daemon off;"') }, fifo(early(unit)));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(
+      new RegExp(
+        `^error: nginx \\(\\d+\\): /${late(unit)}:3: nginx exits at start: the main configuration this command names \\(-c /etc/nginx/missing.conf\\) is not there`,
+      ),
+    );
+  });
+
+  const settingsDoubt = (unit: string, uses: string) =>
+    `part of ${unit} cannot be read, /${early(unit)} (a drop-in of it: it is a FIFO (named pipe), not a regular file): it comes before the empty ExecStart= at /${late(unit)}:2, so cannot change the command, but may set ${uses}`;
+
+  it('redis: a command that expands a variable stays unknown (the part may set it)', async () => {
+    const unit = 'redis-server.service';
+    const found = await problems(['redis'], { [late(unit)]: replaced('/usr/sbin/redis-server /etc/redis/redis.conf $REDIS_ARGS') }, fifo(early(unit)));
+    expect(found).toEqual([
+      `unknown: redis (6379): /${early(unit)}: the options ExecStart= gives redis-server are not known, as ${settingsDoubt(unit, 'the variables its command expands (Environment=, EnvironmentFile=)')}; only /etc/redis/redis.conf is checked`,
+    ]);
+  });
+
+  it('redis: a relative config file stays unknown (the part may set WorkingDirectory=)', async () => {
+    const unit = 'redis-server.service';
+    const command = '[Service]\nWorkingDirectory=/etc/redis\nExecStart=\nExecStart=/usr/sbin/redis-server redis.conf --port 6380\n';
+    const found = await problems(['redis'], { [late(unit)]: command }, fifo(early(unit)));
+    expect(found).toEqual([
+      `unknown: redis (6379): /${early(unit)}: the options ExecStart= gives redis-server are not known, as ${settingsDoubt(unit, 'the directory a relative path of its command is read from (WorkingDirectory=)').replace(':2,', ':3,')}; only /etc/redis/redis.conf is checked`,
+    ]);
+  });
+
+  it('an unread part after the empty ExecStart= may set another command: unknown, as before', async () => {
+    const unit = 'redis-server.service';
+    const path = `${UNITS}/${unit}.d/zzz.conf`;
+    const found = await problems(['redis'], { [late(unit)]: replaced('/usr/sbin/redis-server /etc/redis/redis.conf --port 6380') }, fifo(path));
+    expect(found).toEqual([
+      `unknown: redis (6379): /${path}: the options ExecStart= gives redis-server are not known, as part of ${unit} cannot be read, /${path} (a drop-in of it: it is a FIFO (named pipe), not a regular file), and may set its ExecStart= or the environment it runs in; only /etc/redis/redis.conf is checked`,
+    ]);
+  });
+
+  it('grafana: still unknown, as Grafana reads GF_ variables from its environment, which the part may set', async () => {
+    const unit = 'grafana-simple.service';
+    const command = '/usr/sbin/grafana-server --config=/etc/grafana/grafana.ini --homepath=/usr/share/grafana';
+    const found = await problems(['grafana'], { [late(unit)]: replaced(command) }, fifo(early(unit)));
+    expect(found.length).toBeGreaterThan(0);
+    for (const result of found) expect(result).toMatch(/^unknown: .*cannot be read, .*aa-local\.conf/);
+  });
+});
+
+describe('redis-sentinel, redis-server under its Sentinel name', () => {
+  // Debian's redis-sentinel.service runs it so; it reads its file and options as redis-server does.
+  const unit = `${UNITS}/redis-server.service`;
+  it('started with the registry file: nothing to say, not a wrapper', async () => {
+    expect(await problems(['redis'], { [unit]: '[Service]\nExecStart=/usr/bin/redis-sentinel /etc/redis/redis.conf\n' })).toEqual([]);
+  });
+
+  it('its --port is read as redis-server its', async () => {
+    const found = await problems(['redis'], { [unit]: '[Service]\nExecStart=/usr/bin/redis-sentinel /etc/redis/redis.conf --port 6380\n' });
+    expect(found).toEqual([
+      `error: redis (6379): /${unit}:2: --port 6380 in ExecStart=, which overrides port 6379 at /etc/redis/redis.conf:2, but the registry says Redis uses port 6379; make it --port 6379, or give Redis port: 6380 in the registry`,
+    ]);
+  });
+});
