@@ -51,7 +51,8 @@ export interface OutUnit {
  * unit file is usually its template's, which every instance reads, and a file of the instance's name would replace the
  * template for it. What DIR already holds (`found`) is said as --check judges it (systemdDrift, outClearings), as
  * unitLineAdvice says it under --root: the line already there (nothing to do), cleared by a later empty
- * ExecStartPre=, or in a unit file systemd refuses to load (the line never runs: the file is to mend).
+ * ExecStartPre=, or in a unit file systemd refuses to load (the line never runs: the file is to mend); a unit file
+ * that cannot be read (`unread`, said as --check fails on it, never "put this line": it may hold it) or masks the unit.
  */
 export function outAdvice(unit: string, line: string, unitDir: string, found: OutUnit = { dropIns: [] }): LineAdvice {
   const template = templateOf(unit);
