@@ -33,6 +33,10 @@ export function alikeAdvice(entry: ClaimWiring, claim: ExecLine, root: string | 
 export interface OutUnit {
   /** The unit file systemd would load from DIR (the unit's own, else its template's), as printed, with its text. */
   readonly file?: { readonly path: string; readonly text: string };
+  /** In place of `file`: the one that cannot be read (as printed), and why with what to do, as --check says it (unitReadProblem). */
+  readonly unread?: { readonly path: string; readonly reason: string };
+  /** In place of `file`: the link to /dev/null there that masks the unit (as printed). */
+  readonly masked?: string;
   /** The unit's own drop-ins in DIR (outOwnDropIns), as printed, with their text. */
   readonly dropIns: readonly { readonly path: string; readonly text: string }[];
   /** An empty ExecStartPre= in a drop-in in DIR that clears the claim line (outClearings), as `PATH:LINE` printed. */
@@ -47,10 +51,23 @@ export interface OutUnit {
  * unit file is usually its template's, which every instance reads, and a file of the instance's name would replace the
  * template for it. What DIR already holds (`found`) is said as --check judges it (systemdDrift, outClearings), as
  * unitLineAdvice says it under --root: the line already there (nothing to do), cleared by a later empty
- * ExecStartPre=, or in a unit file systemd refuses to load (the line never runs: the file is to mend).
+ * ExecStartPre=, or in a unit file systemd refuses to load (the line never runs: the file is to mend); a unit file
+ * that cannot be read (`unread`, said as --check fails on it, never "put this line": it may hold it) or masks the unit.
  */
 export function outAdvice(unit: string, line: string, unitDir: string, found: OutUnit = { dropIns: [] }): LineAdvice {
   const template = templateOf(unit);
+  // Said first, as --check says it (and fails there): what the file holds is not known, so the line may be there already.
+  if (found.unread !== undefined)
+    return {
+      text: `its unit file claims the port, but ${escapeText(found.unread.path)} cannot be read here (${escapeText(found.unread.reason)}); once it can, make sure this line is ${template === undefined ? 'in its [Service] section' : `under a [Service] line in the drop-in ${escapeText(unitOverrideDropIn(unit, unitDir))} (the instance's own)`}`,
+      place: template === undefined ? 'file' : 'drop-in',
+      unread: true,
+    };
+  if (found.masked !== undefined)
+    return {
+      text: `its unit file claims the port, but ${escapeText(found.masked)} masks it (a link to /dev/null), so systemd never starts it; unmask it (\`systemctl unmask ${escapeText(unit)}\`), then put this line in the [Service] section of the unit file it loads`,
+      place: 'file',
+    };
   const file = found.file;
   const inPlace =
     template === undefined
@@ -110,6 +127,8 @@ interface LineAdvice {
   readonly refused?: true;
   /** (--out) The line is already where it goes: not one to add by hand (under --root, lineInPlace says so). */
   readonly inPlace?: true;
+  /** The unit file cannot be read here: the advice says why and what to do, and --check fails on the file, not for a missing line. */
+  readonly unread?: true;
 }
 
 /**
@@ -209,6 +228,7 @@ export function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, u
     return {
       text: `its unit file claims the port, but systemd loads it from ${shown(unreadFile.path)}, which cannot be read here (${escapeText(unreadFile.reason)}); put this line in the [Service] section of that file if it is yours, else ${inDropIn}`,
       place: 'either',
+      unread: true,
     };
   const file = loaded.file;
   if (file === undefined) {

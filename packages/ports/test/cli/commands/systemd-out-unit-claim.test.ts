@@ -1,10 +1,12 @@
 // `ports systemd --out DIR` for a `claim: unit` service whose unit file is in DIR: --check fails one systemd refuses
 // to load wherever its broken line is (after the claim line too), and the write says of the file what --check says of
-// it, as under --root: the line already there, cleared by a later empty ExecStartPre=, or in a file systemd refuses.
+// it, as under --root: the line already there, cleared by a later empty ExecStartPre=, or in a file systemd refuses;
+// one that cannot be read (too large, a FIFO, a link loop) or that masks the unit said so, as --check says it.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { MAX_UNIT_BYTES, UNIT_TOO_LARGE } from '../../../src/limits.js';
 import { writeTree } from '../../../../../test-support/tree.js';
 import { ports, tempDir } from '../helpers.js';
 
@@ -198,5 +200,85 @@ describe('ports systemd --out: another claim line --check accepts, in the unit f
       `svc.service: its unit file claims the port; ${other} in ${join(out, 'svc.service')}:3 claims it as this line would, but the empty ExecStartPre= in ${join(out, 'service.d/z.conf')}:2 clears every earlier ExecStartPre=, that line included, so once ${out} is copied into /etc/systemd/system nothing frees the port before the unit starts; remove that empty ExecStartPre= or put this line after it:`,
     );
     expect((await check()).code).toBe(1);
+  });
+});
+
+describe('ports systemd --out: a unit file in DIR that cannot be read', () => {
+  /** `line`, then comment lines past MAX_UNIT_BYTES: a unit systemd loads whole, which these tools read no further than the bound. */
+  const tooLarge = (line: string) => `[Service]\nExecStart=/bin/true\n${line}\n${"# a comment of the operator's\n".repeat(MAX_UNIT_BYTES / 28 + 1)}`;
+
+  it('larger than 1 MiB with the line in it: the write says it cannot be read, as --check does, never "put this line" nor one to add by hand', async () => {
+    const { line, unit, write, check } = await outDir();
+    writeFileSync(unit, tooLarge(line));
+    const run = await write();
+    expect(run.code).toBe(0);
+    expect(advice(run.stdout)).toBe(
+      `svc.service: its unit file claims the port, but ${unit} cannot be read here (${UNIT_TOO_LARGE}); once it can, make sure this line is in its [Service] section:`,
+    );
+    expect(run.stderr).not.toContain('by hand');
+    const checked = await check();
+    expect(checked.code).not.toBe(0);
+    expect(checked.stderr).toContain(`ports systemd: cannot read ${unit}: ${UNIT_TOO_LARGE}`);
+  });
+
+  it('a FIFO, a link loop, a directory: each said with why, as --check says it', async () => {
+    const { unit, write, check } = await outDir();
+    const cases: [string, () => void][] = [
+      ['a FIFO', () => spawnSync('mkfifo', [unit])],
+      ['a link loop', () => symlinkSync('svc.service', unit)],
+      ['a directory', () => mkdirSync(unit)],
+    ];
+    for (const [what, make] of cases) {
+      rmSync(unit, { recursive: true, force: true });
+      make();
+      const checked = await check();
+      const said = /^ports systemd: cannot read (.*)$/m.exec(checked.stderr)?.[1];
+      expect(said, what).toMatch(new RegExp(`^${unit}: `));
+      const run = await write();
+      expect(advice(run.stdout), what).toBe(
+        `svc.service: its unit file claims the port, but ${unit} cannot be read here (${said!.slice(unit.length + 2)}); once it can, make sure this line is in its [Service] section:`,
+      );
+      expect(run.stderr, what).not.toContain('by hand');
+    }
+  });
+
+  it('an instance\'s template too large: said so, not "nothing to do" for the line in its own drop-in', async () => {
+    const dir = tempDir();
+    const registry = join(writeTree(dir, { 'ports.yaml': REGISTRY.replace('svc.service', 'svc@a.service') }), 'ports.yaml');
+    const out = join(dir, 'out');
+    const write = () => ports(['--registry', registry, 'systemd', '--out', out]);
+    const line = (await write()).stdout.split('\n').find((text) => text.startsWith('ExecStartPre='))!;
+    writeTree(out, { 'svc@.service': tooLarge('ExecStartPre=/bin/true'), 'svc@a.service.d/override.conf': `[Service]\n${line}\n` });
+    const run = await write();
+    expect(run.stdout).toContain(
+      `svc@a.service: its unit file claims the port, but ${join(out, 'svc@.service')} cannot be read here (${UNIT_TOO_LARGE}); once it can, make sure this line is under a [Service] line in the drop-in ${join(out, 'svc@a.service.d/override.conf')} (the instance's own):\n`,
+    );
+    expect(run.stderr).not.toContain('by hand');
+    const checked = await ports(['--registry', registry, 'systemd', '--out', out, '--check']);
+    expect(checked.stderr).toContain(`cannot read ${join(out, 'svc@.service')}: ${UNIT_TOO_LARGE}`);
+  });
+
+  it('masked (a link to /dev/null): said so, as --check says it', async () => {
+    const { unit, write, check } = await outDir();
+    symlinkSync('/dev/null', unit);
+    expect(advice((await write()).stdout)).toBe(
+      `svc.service: its unit file claims the port, but ${unit} masks it (a link to /dev/null), so systemd never starts it; unmask it (\`systemctl unmask svc.service\`), then put this line in the [Service] section of the unit file it loads:`,
+    );
+    expect((await check()).stdout).toContain(`${unit}: masked (a link to /dev/null), so systemd never starts svc.service`);
+  });
+});
+
+describe('ports systemd --root: a unit file that cannot be read', () => {
+  it('is said so, and not counted as one to add by hand (--check fails on the file, not "missing")', async () => {
+    const root = tempDir();
+    writeTree(root, { 'etc/dsa110/ports.yaml': REGISTRY });
+    const args = ['--registry', join(root, 'etc/dsa110/ports.yaml'), 'systemd', '--root', root];
+    const line = (await ports(args)).stdout.split('\n').find((text) => text.startsWith('ExecStartPre='))!;
+    const unit = join(root, 'etc/systemd/system/svc.service');
+    writeFileSync(unit, `[Service]\nExecStart=/bin/true\n${line}\n${"# a comment of the operator's\n".repeat(MAX_UNIT_BYTES / 28 + 1)}`);
+    const run = await ports(args);
+    expect(advice(run.stdout)).toContain(`but systemd loads it from ${unit}, which cannot be read here (${UNIT_TOO_LARGE})`);
+    expect(run.stderr).not.toContain('by hand');
+    expect((await ports([...args, '--check'])).stderr).toContain(`cannot read ${unit}: ${UNIT_TOO_LARGE}`);
   });
 });

@@ -141,7 +141,7 @@ export function danglingLink(root: string, path: string): string | undefined {
 }
 
 /** Whether `path` is a link to /dev/null: a masked unit (systemd reads no further). */
-function isMaskLink(path: string): boolean {
+export function isMaskLink(path: string): boolean {
   try {
     return lstatSync(path).isSymbolicLink() && readlinkSync(path) === '/dev/null';
   } catch {
@@ -158,11 +158,19 @@ async function readText(shown: string, open: () => string): Promise<string | und
     return readFileIfPresent(open(), { maxBytes: MAX_UNIT_BYTES });
   } catch (error) {
     if (!(error instanceof FileReadError)) throw error;
-    // Too large: said as the other readers say it, what to do included.
-    if (error.kind === 'too-large') throw new CommandError(`ports systemd: cannot read ${escapeText(shown)}: ${UNIT_TOO_LARGE}`);
-    const advice = unitReadAdvice(error);
-    throw new CommandError(`ports systemd: cannot read ${escapeText(shown)}: ${error.reason}${advice === undefined ? '' : `; ${advice}`}`);
+    throw new CommandError(`ports systemd: cannot read ${escapeText(shown)}: ${unitReadProblem(error)}`);
   }
+}
+
+/**
+ * Why a unit file could not be read, and what to do (`REASON; ADVICE`): said alike by --check, which stops there, and
+ * by the write's advice under --out, which says it in place of the line's (the file may hold it already).
+ */
+export function unitReadProblem(error: FileReadError): string {
+  // Too large: said as the other readers say it, what to do included.
+  if (error.kind === 'too-large') return UNIT_TOO_LARGE;
+  const advice = unitReadAdvice(error);
+  return `${error.reason}${advice === undefined ? '' : `; ${advice}`}`;
 }
 
 /** What to do about a unit file readText could not read; undefined where the reason says it (a path that changed). */

@@ -7,7 +7,7 @@ import { CommandError, type Outcome } from '../../exit-code.js';
 import { concurrentWriteText } from '../../regenerate.js';
 import { escapeText, oneLine } from '../../../escape.js';
 import { exposedDirectories, guardedDirectories, writeThroughDirectories } from '../../../files/directories.js';
-import { ConcurrentWriteError, FileWriteError, readFileIfPresent, writeGeneratedFiles, type WrittenFile } from '../../../files/index.js';
+import { ConcurrentWriteError, FileReadError, FileWriteError, readFileIfPresent, writeGeneratedFiles, type WrittenFile } from '../../../files/index.js';
 import { MAX_GENERATED_FILE_BYTES, MAX_UNIT_BYTES } from '../../../limits.js';
 import type { Registry } from '../../../registry.js';
 import { HEALTH_SERVICE, HEALTH_TIMER, type HealthUnit } from '../../../render/health-timer.js';
@@ -26,6 +26,7 @@ import { outUnitAsJudged } from '../../../systemd/effective-problems.js';
 import { exposedDropIns, stake, unitDirectories } from '../../../systemd/unit-dir-exposure.js';
 import { generatedFiles, sharedOutputs, sharedText, type UnitOutput } from '../../../systemd/unit-outputs.js';
 import { overrideNote, type Override } from '../../../systemd/unit-overrides.js';
+import { isMaskLink, unitReadProblem } from './wired-files.js';
 
 /** What writeTree writes with, as the command's options and the registry give it. */
 interface WriteSettings {
@@ -91,7 +92,7 @@ export async function writeTree(
   }
   const wrote = writeFiles(io, settings, files, foreign, unitDir, defaultDir);
   const { dropIns, masked } = await findDropIns(unitDir, place, registryRoot);
-  const { byHand, refused } = printUnitAdvice(io, settings, wiring, unitDir, dropIns, located);
+  const { byHand, toMend } = printUnitAdvice(io, settings, wiring, unitDir, dropIns, located);
   // After the advice, whose `UNIT:` line is followed by the line to install. A value claim-port refuses gets no note
   // (that the line frees the port the service really uses would not be true): the warnings after the write say why.
   for (const entry of wiring) {
@@ -101,7 +102,7 @@ export async function writeTree(
   const { said, removed } = await removeLeftovers(io, settings, wiring, files, unitDir, place, { dropIns, masked });
   if (byHand.length > 0) io.err(`${oneLine(byHandText(byHand, `${settings.regenerate} --check`))}\n`, 'warn');
   if (wrote > 0 || removed > 0) io.err(`${nextSteps(located)}\n`, 'info');
-  return { outcome: 'ok', advised: new Set([...byHand.map((entry) => entry.unit), ...refused]), said };
+  return { outcome: 'ok', advised: new Set([...byHand.map((entry) => entry.unit), ...toMend]), said };
 }
 
 /**
@@ -157,7 +158,8 @@ function writeFiles(
 /**
  * Each `claim: unit` service's line, printed with where it goes (or that the unit already claims as it would). Returns
  * the units whose line goes in by hand (this command writes no unit file, and --check fails until each has it) and
- * those whose unit file systemd refuses (the advice says so; the verdicts after the write would repeat it).
+ * those whose unit file systemd refuses or that cannot be read here (the advice says so, and what to do; the verdicts
+ * after the write would repeat it, and --check fails on the file, not for a missing line).
  */
 function printUnitAdvice(
   io: Io,
@@ -166,9 +168,9 @@ function printUnitAdvice(
   unitDir: string,
   dropIns: readonly string[],
   located: UnitLocator | undefined,
-): { byHand: { unit: string; place: LinePlace }[]; refused: string[] } {
+): { byHand: { unit: string; place: LinePlace }[]; toMend: string[] } {
   const byHand: { unit: string; place: LinePlace }[] = [];
-  const refused: string[] = [];
+  const toMend: string[] = [];
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
     const loaded = located?.load(entry.unit);
@@ -182,14 +184,15 @@ function printUnitAdvice(
           ? alikeAdvice(entry, alike.claim, located!.root)
           : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort);
     // A line in place that a later empty ExecStartPre= clears is not one to add: the advice says what to remove instead.
-    if (!advice.text.endsWith('nothing to do') && alike === undefined && !inPlace && !advice.inPlace) byHand.push({ unit: entry.unit, place: advice.place });
-    if (advice.refused) refused.push(entry.unit);
+    if (advice.refused || advice.unread) toMend.push(entry.unit);
+    else if (!advice.text.endsWith('nothing to do') && alike === undefined && !inPlace && !advice.inPlace)
+      byHand.push({ unit: entry.unit, place: advice.place });
     // Switched from `claim: drop-in`: the old drop-in goes once the line is in (systemdDrift says the same of the drop-in).
     const leftover = `${entry.unit}.d/${DROP_IN_NAME}`;
     const then = dropIns.includes(leftover) ? `, then remove ${escapeText(join(unitDir, leftover))}, the drop-in the registry wired the claim in before` : '';
     io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice.text}${then}`)}:\n${entry.line}\n`);
   }
-  return { byHand, refused };
+  return { byHand, toMend };
 }
 
 /**
@@ -317,8 +320,8 @@ function outUnitAdvice(
 ): ReturnType<typeof outAdvice> {
   const found = outUnit(entry, unitDir, claimPort);
   const advice = outAdvice(entry.unit, entry.line, unitDir, found);
-  // The exact line in place, or in a file systemd refuses (no unit loads, and nothing is alike): said as outAdvice says it.
-  if (advice.inPlace || advice.refused) return advice;
+  // The exact line in place, or in a file systemd refuses or that cannot be read (no unit loads, and nothing is alike): said as outAdvice says it.
+  if (advice.inPlace || advice.refused || advice.unread) return advice;
   const judged = outUnitAsJudged(entry.unit, found);
   const alike = judged === undefined ? undefined : claimsAlike(entry, judged);
   if (alike === undefined) return advice;
@@ -328,20 +331,24 @@ function outUnitAdvice(
 }
 
 /**
- * What --out's bare directory holds for a unit-file claim's unit, read as --check reads it: the unit's own file there,
- * else its template's; its own drop-ins; the empty ExecStartPre= there that clears its line. A file that cannot be
- * read is left out: --check says why.
+ * What --out's bare directory holds for a unit-file claim's unit, read as --check reads it (readWiredFiles): the unit's
+ * own file there, else its template's, or the first of them that masks the unit (a link to /dev/null) or cannot be read
+ * (too large, not a regular file, a link loop, denied), with why, as --check says it; its own drop-ins; the empty
+ * ExecStartPre= there that clears its line.
  */
 function outUnit(entry: ClaimWiring, unitDir: string, claimPort: string): OutUnit {
   const template = templateOf(entry.unit);
   let file: OutUnit['file'];
   for (const name of template === undefined ? [entry.path] : [entry.path, template]) {
     const path = join(unitDir, name);
+    if (isMaskLink(path)) return { masked: path, dropIns: outOwnDropIns(entry.unit, unitDir) };
     let text: string | undefined;
     try {
       text = readFileIfPresent(path, { maxBytes: MAX_UNIT_BYTES });
-    } catch {
-      break; // unreadable, too large, not a file: --check says which, and what to do
+    } catch (error) {
+      if (!(error instanceof FileReadError)) throw error;
+      // What it holds is not known: never "put this line" (it may be there), nor "nothing to do"; --check fails here too.
+      return { unread: { path, reason: unitReadProblem(error) }, dropIns: outOwnDropIns(entry.unit, unitDir) };
     }
     if (text === undefined) continue;
     file = { path, text };
