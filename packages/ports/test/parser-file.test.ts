@@ -8,7 +8,7 @@
 // built tools run for real from an npm-style install in a temporary
 // directory. Build first (`pnpm build`).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test-support/tree.js';
@@ -82,7 +82,12 @@ describe('an installed dist/parse.cjs that is broken: one line naming it and wha
   const cases = [
     {
       name: 'cut short (a SyntaxError when it loads)',
-      damage: (file: string) => truncateSync(file, Math.floor(statSync(file).size / 2)),
+      // Half of it, ended inside an expression: a cut that happens to fall between two statements would load (and fail
+      // later, on a name the lost half defined), so the text is left mid-expression, as a write cut short leaves it.
+      damage: (file: string) => {
+        truncateSync(file, Math.floor(statSync(file).size / 2));
+        appendFileSync(file, '\n{(');
+      },
       why: /^SyntaxError: [^\n]+$/,
     },
     { name: 'empty (it exports nothing)', damage: (file: string) => writeFileSync(file, ''), why: /^it does not export parseRegistryText$/ },
