@@ -151,9 +151,12 @@ export function shownCommand(
   return commandLine(holder, max);
 }
 
-/** One argument as printed: shell-quoted (printedShellWord) when it holds whitespace or is empty, else escaped as escapeText escapes. */
+/**
+ * One argument as printed: as a shell reads it back (printedShellWord: a plain word as it is, any other quoted, what
+ * escapeText escapes as `$'...'` escapes). Quoting only words with spaces let two arguments `'a` and `b'` pass for one.
+ */
 function shownArgument(argument: string): string {
-  return argument === '' || /\s/.test(argument) ? printedShellWord(argument) : escapeWhole(argument);
+  return printedShellWord(argument);
 }
 
 /** `text` escaped (escapeText), never cut: the cut is commandLine's, which says how much it cut. */
@@ -333,8 +336,8 @@ function wanderingReason(socket: string, wanderer: Wanderer): string {
           wanderer.pgrp !== undefined
             ? `, all in process group ${wanderer.pgrp}, which also holds ${others}`
             : `, all in session ${wanderer.session}, which also holds ${others}`,
-          // A process may join a group of its own session (setpgid): one started from an operator's shell can join the shell's.
-          `a kill of that ${wanderer.pgrp !== undefined ? 'group' : 'session'} would reach another user’s processes too, so stop the holder by its own means`,
+          // The script that started the holder, claim-port itself, a shell whose group the holder joined (setpgid).
+          `a kill of that ${wanderer.pgrp !== undefined ? 'group' : 'session'} would reach ${strangers.length === 1 ? 'that process' : 'those processes'} too, so stop the holder by its own means`,
         ]
       : wanderer.pgrp !== undefined
         ? [

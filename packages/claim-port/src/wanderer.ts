@@ -19,9 +19,10 @@ export interface Wanderer {
   /** The session every one of them was in, when they shared one. */
   readonly session?: number;
   /**
-   * Processes in that group (else that session) that run as another user than every holder seen, or whose user could
-   * not be read, when there are any (the first few): a process may join a group of its own session, so a holder
-   * started from an operator's shell can put itself in the shell's group. A kill of the group would reach them.
+   * Processes in that group (else that session) that do not hold the socket, when there are any (the first few, each
+   * with its uid when it could be read; a zombie, which no signal reaches, aside): a deploy script that started the
+   * holder and then ran claim-port, claim-port itself, an operator's shell whose group the holder joined (a process
+   * may join any group of its own session). A kill of the group would reach them.
    */
   readonly strangers?: readonly { readonly pid: number; readonly uid: number | undefined }[];
 }
@@ -73,7 +74,7 @@ function holdsLink(procRoot: string, pid: number, link: string): boolean {
  */
 export function followWanderer(inode: number, procRoot = '/proc', lookMs = WANDER_LOOK_MS): Wanderer | undefined {
   const link = `socket:[${inode}]`;
-  const seen: { pid: number; pgrp: number; session: number; uid: number | undefined }[] = [];
+  const seen: { pid: number; pgrp: number; session: number }[] = [];
   const started = performance.now();
   while (seen.length < ENOUGH_SEEN && performance.now() - started < lookMs) {
     const last = lastPid(procRoot);
@@ -82,7 +83,7 @@ export function followWanderer(inode: number, procRoot = '/proc', lookMs = WANDE
     for (let pid = last; pid > Math.max(0, last - NEWEST_PIDS); pid--) {
       if (seen.some((s) => s.pid === pid) || !holdsLink(procRoot, pid, link)) continue;
       const ids = readGroupAndSession(pid, procRoot);
-      if (ids !== undefined) seen.push({ pid, ...ids, uid: ownerUid(procRoot, pid) });
+      if (ids !== undefined) seen.push({ pid, ...ids });
       break;
     }
   }
@@ -93,8 +94,7 @@ export function followWanderer(inode: number, procRoot = '/proc', lookMs = WANDE
   const pgrp = shared('pgrp');
   const session = shared('session');
   const tie = pgrp !== undefined ? { key: 'pgrp' as const, id: pgrp } : session !== undefined ? { key: 'session' as const, id: session } : undefined;
-  const uids = new Set(seen.map((s) => s.uid));
-  const strangers = tie === undefined ? [] : membersNotOf(procRoot, tie.key, tie.id, uids.has(undefined) ? new Set() : uids);
+  const strangers = tie === undefined ? [] : membersNotHolding(procRoot, tie.key, tie.id, link);
   return {
     pids: seen.map((s) => s.pid),
     ms,
@@ -116,8 +116,8 @@ function ownerUid(procRoot: string, pid: number): number | undefined {
 /** At most this many strangers are named. */
 const STRANGERS_SHOWN = 3;
 
-/** The processes of group (or session) `id` whose uid is not one of `uids` (all of them when `uids` is empty), the first few. */
-function membersNotOf(procRoot: string, key: 'pgrp' | 'session', id: number, uids: ReadonlySet<number | undefined>) {
+/** The processes of group (or session) `id` that do not hold `link` (zombies aside), the first few. */
+function membersNotHolding(procRoot: string, key: 'pgrp' | 'session', id: number, link: string) {
   const out: { pid: number; uid: number | undefined }[] = [];
   let entries: string[];
   try {
@@ -134,10 +134,9 @@ function membersNotOf(procRoot: string, key: 'pgrp' | 'session', id: number, uid
     } catch {
       continue; // gone
     }
-    if (parseGroupAndSession(stat)?.[key] !== id) continue;
-    const uid = ownerUid(procRoot, pid);
-    if (uid !== undefined && uids.has(uid)) continue;
-    out.push({ pid, uid });
+    // State (field 3) Z: exited, waiting for its parent; it holds nothing and no signal reaches it.
+    if (parseGroupAndSession(stat)?.[key] !== id || stat.charAt(stat.lastIndexOf(')') + 2) === 'Z' || holdsLink(procRoot, pid, link)) continue;
+    out.push({ pid, uid: ownerUid(procRoot, pid) });
     if (out.length >= STRANGERS_SHOWN) break;
   }
   return out;

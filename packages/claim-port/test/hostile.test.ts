@@ -223,9 +223,10 @@ int main(void) {
 describe.skipIf(!root || !hasCommand('gcc'))('a holder that passes its socket from process to process faster than a scan', () => {
   /**
    * Builds a wanderer: it listens on `port`, ignores SIGTERM, then every 500 µs forks and exits, the child keeping the
-   * socket (and the group). With `stranger`, it first forks a child that becomes uid 65534 and waits, in its group.
+   * socket (and the group). With `stranger`, it first forks a child that waits in its group without the socket: as
+   * uid 65534, or as the wanderer's own user (as a script that started it, or claim-port itself, would be there).
    */
-  function buildWanderer(dir: string, port: number, stranger: boolean): string {
+  function buildWanderer(dir: string, port: number, stranger: 'none' | 'same-user' | 'nobody'): string {
     writeFileSync(
       join(dir, 'wander.c'),
       `#include <arpa/inet.h>
@@ -239,7 +240,7 @@ int main(void) {
   a.sin_family = AF_INET; a.sin_port = htons(${port}); a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (bind(s, (struct sockaddr *)&a, sizeof a) || listen(s, 16)) return 1;
   signal(SIGTERM, SIG_IGN);
-  ${stranger ? 'if (fork() == 0) { close(s); if (setgid(65534) || setuid(65534)) _exit(1); for (;;) pause(); }' : ''}
+  ${stranger === 'none' ? '' : `if (fork() == 0) { close(s); ${stranger === 'nobody' ? 'if (setgid(65534) || setuid(65534)) _exit(1);' : ''} for (;;) pause(); }`}
   printf("{\\"pid\\": %d, \\"port\\": ${port}}\\n", getpid());
   fflush(stdout);
   for (;;) { usleep(500); pid_t child = fork(); if (child > 0) _exit(0); if (child < 0) usleep(1000); }
@@ -275,7 +276,7 @@ int main(void) {
     try {
       const port = leasePort();
       // Started detached: its group is its first PID, which cleanupStarted SIGKILLs as a group (no one PID of it lasts).
-      const wanderer = await start([buildWanderer(dir, port, false)]);
+      const wanderer = await start([buildWanderer(dir, port, 'none')]);
       const group = wanderer.child.pid!;
       const result = await claimWanderer(port);
       expect(result.message).toMatch(
@@ -288,21 +289,25 @@ int main(void) {
     }
   });
 
-  it('whose process group also holds another user’s process gets no advice to kill the group, and that process is named', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'claim-port-wander-'));
-    try {
-      const port = leasePort();
-      const wanderer = await start([buildWanderer(dir, port, true)]);
-      const group = wanderer.child.pid!;
-      const result = await claimWanderer(port);
-      expect(result.message).toContain(`all in process group ${group}, which also holds PID `);
-      expect(result.message).toMatch(/which also holds PID \d+ \(uid 65534\)/);
-      expect(result.message).toContain('a kill of that group would reach another user’s processes too, so stop the holder by its own means');
-      expect(result.message).not.toContain('kill --');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  for (const [stranger, uid] of [
+    ['nobody', 65534],
+    ['same-user', 0],
+  ] as const)
+    it(`whose process group also holds a process without the socket (${stranger}) gets no advice to kill the group, and that process is named`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'claim-port-wander-'));
+      try {
+        const port = leasePort();
+        const wanderer = await start([buildWanderer(dir, port, stranger)]);
+        const group = wanderer.child.pid!;
+        const result = await claimWanderer(port);
+        expect(result.message).toContain(`all in process group ${group}, which also holds PID `);
+        expect(result.message).toMatch(new RegExp(`which also holds PID \\d+ \\(uid ${uid}\\)`));
+        expect(result.message).toContain('a kill of that group would reach that process too, so stop the holder by its own means');
+        expect(result.message).not.toContain('kill --');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
 });
 
 describe.skipIf(!root || !hasCommand('unshare'))('namespaces', () => {

@@ -138,13 +138,13 @@ while True: time.sleep(3600)`,
       return line.startsWith(`PID ${pid} (`) ? [line.slice(line.indexOf('): ') + 3)] : [];
     });
 
-  it('shows an argument that holds a space, or is empty, shell-quoted: one argument `a b` never reads as two', async () => {
-    const holder = await listenerWith(['a b', '', 'c', 'tab\there', 'back\\slash']);
+  it('shows each argument as a shell reads it back: one argument `a b` never reads as two, nor two as one', async () => {
+    const holder = await listenerWith(['a b', '', 'c', 'tab\there', 'back\\slash', "'a", "b'", "$'\\n'"]);
     const { lines } = await dryRunLog(holder.first.port);
     const commands = shown(lines, holder.first.pid);
     expect(commands).toHaveLength(2);
-    // The others as before: escaped, a backslash doubled.
-    for (const command of commands) expect(command.endsWith(` 'a b' '' c $'tab\\there' back\\\\slash`), command).toBe(true);
+    // A plain word as it is; any other quoted, a control character as a `$'...'` escape.
+    for (const command of commands) expect(command.endsWith(` 'a b' '' c $'tab\\there' 'back\\slash' ''\\''a' 'b'\\''' '$'\\''\\n'\\'''`), command).toBe(true);
   });
 
   it('is cut to 3000 characters, and the cut says how many characters it left out (the JSON keeps it whole)', async () => {
