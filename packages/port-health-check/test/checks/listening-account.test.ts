@@ -32,9 +32,12 @@ afterEach(async () => {
   }
 });
 
-/** A listener named as the service is, as uid 4242, on a port of its own; the service's registry port is a quiet one. */
+/**
+ * A listener named as the service is, as uid 4242, on a port of its own; the service's registry port is a quiet one.
+ * Both below the ephemeral range: only a listener there is an unknown listener (a leased port may be above it).
+ */
 async function strayAsUid(): Promise<{ pid: number; old: number; api: ServiceSpec }> {
-  const listener = await spawnListener({ host: '127.0.0.1', name: 'stray-api', user: String(UID) });
+  const listener = await spawnListener({ host: '127.0.0.1', port: quietPort(new Set()), name: 'stray-api', user: String(UID) });
   const given = quietPort(new Set([listener.port]));
   return {
     pid: listener.pid,
