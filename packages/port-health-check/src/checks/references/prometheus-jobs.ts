@@ -18,6 +18,7 @@
 // is read by the real YAML parser, loaded only for such a file.
 import { parseConfigYaml, YAML_DOUBLE_QUOTE_ESCAPES } from '@dsa110/ports';
 import { characterColumn, yamlLineBreaks } from './finding.js';
+import { repeatedKeys, type RepeatedKey } from './yaml-repeated-keys.js';
 
 /** A string and the line it is on. */
 export interface AtLine {
@@ -53,6 +54,8 @@ export interface ScrapeJob {
    * the YAML parser could not resolve (see resolveAliases), with the line and why.
    */
   readonly unread?: { readonly line: number; readonly why: string };
+  /** Set when a key is written twice in its item (repeatedKeys), its own or in a mapping inside it: Prometheus refuses the file, so nothing else of it is judged. */
+  readonly repeated?: true;
 }
 
 export interface ScrapeConfigs {
@@ -66,6 +69,8 @@ export interface ScrapeConfigs {
    * may come from it (`scrape_configs: *jobs`, `- *job`): the jobs it gives are not known. The line and why.
    */
   readonly unreadJobs?: { readonly line: number; readonly why: string };
+  /** Each key written twice in one block mapping of the file (repeatedKeys): Prometheus refuses the file. */
+  readonly repeats: RepeatedKey[];
 }
 
 /** The text without a quote (`'` or `"`) at its start and one at its end, each if there. */
@@ -642,6 +647,10 @@ interface JobDraft {
   scheme?: ScrapeJob['scheme'];
   /** Whether its text holds an anchor, alias or merge key (resolvesYaml): its values are then the YAML parser's. */
   aliased?: boolean;
+  /** The line of the `- ` its block item starts at. */
+  start?: number;
+  /** Whether a key is written twice in its item (ScrapeJob.repeated). */
+  repeated?: boolean;
 }
 
 /** A job's own `scheme:` line (`scheme: https`, maybe quoted, maybe the item's first key after its `-`): the value, unquoted; undefined for any other line. */
@@ -719,7 +728,10 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
   let targets: AtLine[] | undefined; // the list of targets being read (each placed at its column), when that is one
   let aliasAt: number | undefined; // the first line of scrape_configs with an anchor, alias or merge key
   let looseAt: number | undefined; // the first such line that is in no job's item
-  for (const logical of withoutLabels(logicalLines(text))) {
+  const lines = logicalLines(text);
+  const repeats = repeatedKeys(lines);
+  const repeatLines = new Set(repeats.map((repeat) => repeat.line));
+  for (const logical of withoutLabels(lines)) {
     const { line, text: content, topLevel } = logical;
     const masked = maskedOf(logical);
     const top = topLevel ? topLevelKey(content) : undefined;
@@ -736,6 +748,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     if (section === 'scrape_configs' && top === undefined && logical.dash !== undefined && logical.dash === (itemColumn ??= logical.dash)) {
       item = newDraft(line);
       item.keyIndent = logical.indent;
+      item.start = line;
       drafts.push(item);
       list = undefined;
     }
@@ -800,6 +813,8 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
       };
       if (name === 'scrape_config_files') add(scrapeConfigFiles);
       else if (name === 'job_name') {
+        // A job_name set twice in one block item is one item Prometheus refuses (the repeat is its finding), not a second job.
+        if (job?.name !== undefined && owner === undefined && repeatLines.has(line)) continue;
         // No item (a file of one flow mapping, a job_name before any `- `), or a second job_name in one: a job of its own from here.
         if (!job || job.name !== undefined) {
           job = newDraft(line);
@@ -820,12 +835,27 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
   }
   // An item without job_name is no job Prometheus would load (it refuses the file): nothing to attribute its targets to
   // (unless an alias gives its name: resolveAliases reads those).
-  const read = drafts.flatMap(({ name, line, targets, fileSd, otherSd, scheme, keyIndent, aliased }) =>
+  // A repeated key in a job's item (its own, or in a static_configs entry or any mapping inside it) refuses the job.
+  for (const repeat of repeats) {
+    if (repeat.section !== 'scrape_configs') continue;
+    const owner = drafts.findLast((draft) => draft.start !== undefined && draft.start <= repeat.line);
+    if (owner) owner.repeated = true;
+  }
+  const read = drafts.flatMap(({ name, line, targets, fileSd, otherSd, scheme, keyIndent, aliased, repeated }) =>
     name === undefined
       ? []
       : [
           {
-            job: { name, line, targets, fileSd, otherSd, ...(scheme !== undefined && { scheme }), ...(keyIndent !== undefined && { column: keyIndent + 1 }) },
+            job: {
+              name,
+              line,
+              targets,
+              fileSd,
+              otherSd,
+              ...(scheme !== undefined && { scheme }),
+              ...(keyIndent !== undefined && { column: keyIndent + 1 }),
+              ...(repeated === true && { repeated }),
+            },
             aliased: aliased === true,
           },
         ],
@@ -842,6 +872,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     jobs: jobs.some(needsParser) ? schemesByParser(text, jobs) : jobs,
     scrapeConfigFiles,
     sections,
+    repeats,
     ...(resolved.unreadJobs !== undefined && { unreadJobs: resolved.unreadJobs }),
   };
 }
@@ -890,7 +921,10 @@ function resolveAliases(
     seen.set(name, nth + 1);
     const lineRead = read.filter((each) => each.job.name === name)[nth];
     if (lineRead !== undefined && !lineRead.aliased) jobs.push(lineRead.job);
-    else jobs.push(parsedJob(name, item, lineRead?.job.line ?? at.unnamed ?? at.first, lineRead?.job.column));
+    else {
+      const job = parsedJob(name, item, lineRead?.job.line ?? at.unnamed ?? at.first, lineRead?.job.column);
+      jobs.push(lineRead?.job.repeated === true ? { ...job, repeated: true } : job);
+    }
   }
   return { jobs };
 }

@@ -26,6 +26,7 @@ import {
   type RegistryTakes,
 } from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
+import type { RepeatedKey } from './yaml-repeated-keys.js';
 import { patternProblem, readTargetFile, resolveFrom, UNREAD_YAML, UNREAD_YAML_WORDS, type PrometheusFileLookup } from './prometheus-files.js';
 import type { PrometheusFile } from '../../types.js';
 
@@ -109,13 +110,27 @@ type PlacedJob = ScrapeJob & { readonly file?: string };
  * that), with a finding for each file it cannot read. A file named twice is
  * read twice, as Prometheus does: its jobs are then duplicates. `unread`: why
  * a job may be there unread (a file, or an alias, that could not be read).
+ * `refused`: a file Prometheus refuses has `scrape_configs:` or
+ * `scrape_config_files:` twice, so no job is judged (its repeat is the finding).
  */
-function allJobs(text: string, self: string, lookup: PrometheusFileLookup | undefined, findings: Finding[]): { jobs: PlacedJob[]; unread: string | undefined } {
+function allJobs(
+  text: string,
+  self: string,
+  lookup: PrometheusFileLookup | undefined,
+  findings: Finding[],
+): { jobs: PlacedJob[]; unread: string | undefined; refused: boolean } {
   const jobs: PlacedJob[] = [];
   let unread: string | undefined; // why a job may be there unread, if one may
+  let refused = false;
   const read = (source: string, file: string | undefined): void => {
     const at = file !== undefined ? { file } : {};
     const config = readScrapeConfigs(source);
+    for (const repeat of config.repeats)
+      findings.push({ ...at, line: repeat.line, column: repeat.column, severity: 'error', message: repeatedKeyMessage(repeat) });
+    if (config.repeats.some((repeat) => repeat.section === undefined && (repeat.key === 'scrape_configs' || repeat.key === 'scrape_config_files'))) {
+      refused = true;
+      return;
+    }
     if (file !== undefined) {
       for (const section of config.sections.filter((each) => each.value !== 'scrape_configs')) {
         findings.push({
@@ -156,7 +171,17 @@ function allJobs(text: string, self: string, lookup: PrometheusFileLookup | unde
     }
   };
   read(text, undefined);
-  return { jobs, unread };
+  return { jobs, unread, refused };
+}
+
+/** The mappings of Prometheus's configuration that are Go maps, by their key: a key repeated in one is said by yaml.v2 as a map's, not a field's. */
+const MAP_KEYS = new Set(['labels', 'external_labels', 'params', 'headers', 'http_headers']);
+
+/** The error for a key written twice in one mapping: yaml.v2's UnmarshalStrict, which Prometheus reads with, refuses the file. */
+function repeatedKeyMessage(repeat: RepeatedKey): string {
+  const key = escapeText(repeat.key, 200);
+  const promtool = repeat.parent !== undefined && MAP_KEYS.has(repeat.parent) ? `key ${JSON.stringify(key)} already set in map` : `field ${key} already set`;
+  return `Prometheus refuses this file: ${key} is already set at line ${repeat.first} (promtool check config: ${promtool}); remove one of them`;
 }
 
 /** A file a glob names that could be read. */
@@ -239,9 +264,13 @@ export function readPrometheusYml(
   self = '/etc/prometheus/prometheus.yml',
 ): Finding[] {
   const findings: Finding[] = [];
-  const { jobs, unread } = allJobs(text, self, lookup, findings);
+  const { jobs, unread, refused } = allJobs(text, self, lookup, findings);
+  if (refused) return findings;
   for (const want of expect) {
-    const [job, ...again] = jobs.filter((each) => each.name === want.job);
+    const named = jobs.filter((each) => each.name === want.job);
+    // A job with a repeated key is in a file Prometheus refuses: nothing of it is judged, its repeat is the finding.
+    if (named.length > 0 && named.every((each) => each.repeated === true)) continue;
+    const [job, ...again] = named.filter((each) => each.repeated !== true);
     for (const twice of again) {
       const first = `${job!.file ?? self}:${job!.line}`;
       const where = `${twice.file ?? self}:${twice.line}`;
@@ -363,8 +392,9 @@ function renamedJob(
 ): Finding | undefined {
   const scraping: { job: PlacedJob; target: string }[] = [];
   for (const job of jobs) {
-    // Another service's job of the registry is that service's (its own target on the wrong port is its finding).
-    if (expect.some((each) => each.job === job.name)) continue;
+    // Another service's job of the registry is that service's (its own target on the wrong port is its finding); one
+    // with a repeated key is refused with its file, which its repeat says.
+    if (job.repeated === true || expect.some((each) => each.job === job.name)) continue;
     // The other jobs' own problems (a file_sd file it cannot read) are theirs, not this service's: not reported here.
     const target = jobTargets(job, self, lookup, []).targets.find(
       ({ value }) => !UNREAD_YAML.test(value) && portOfAddress(value) === want.port && isThisHost(hostOfAddress(value)),
