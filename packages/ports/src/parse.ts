@@ -255,7 +255,9 @@ function parseUnsafe(text: string): ParseResult {
     ...(data !== undefined
       ? checkRules(data, entryName)
       : [
-          ...mergeMissing((parsed.error?.issues ?? []).flatMap((issue) => describeZodIssue(issue, input, (path) => quotedNumber(doc, path)))),
+          ...mergeMissing(
+            (parsed.error?.issues ?? []).flatMap((issue) => describeZodIssue(issue, input, (path) => quotedNumber(doc, path) && validUnquoted(input, path))),
+          ),
           ...checkRules(entryFacts(input), entryName),
         ]),
   ];
@@ -713,6 +715,27 @@ function characterOffset(doc: Document, source: string, path: readonly PathSegme
 }
 
 type ZodIssue = z.core.$ZodIssue;
+
+/**
+ * Whether the schema takes the quoted number at `path` once its quotes are gone (`port: "80"` yes; `port: "70000"`,
+ * still no port, no): only then is "remove the quotes" the fix. The schema itself judges it, so each field's range
+ * is said in one place. On the error path only: a copy of the input with that value a number, parsed again.
+ */
+function validUnquoted(input: unknown, path: readonly PathSegment[]): boolean {
+  if (path.length === 0) return false;
+  const copy = structuredClone(input);
+  let parent = copy as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) {
+    const next = parent[key];
+    if (typeof next !== 'object' || next === null) return false;
+    parent = next as Record<string | number, unknown>;
+  }
+  const last = path.at(-1)!;
+  parent[last] = Number(parent[last]);
+  const issues = RegistrySchema.safeParse(copy).error?.issues ?? [];
+  const same = (other: readonly PropertyKey[]) => other.length === path.length && other.every((key, index) => key === path[index]);
+  return !issues.some((issue) => same(issue.path));
+}
 
 /**
  * Whether the value at `path` is a number written in quotes (`port: "80"`): a string to YAML, where the schema wants a

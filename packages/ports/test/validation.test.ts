@@ -159,6 +159,14 @@ const cases: { name: string; line: number; text: string; message: RegExp; path: 
     at: [6, 11],
   },
   {
+    name: 'a quoted port that would be no port without its quotes either: no advice to remove them',
+    line: 6,
+    text: '    port: "70000"',
+    message: /^must be a port number written in plain decimal, 1-65535 \(got "70000"\)$/,
+    path: 'services.api.port',
+    at: [6, 11],
+  },
+  {
     name: 'a reserved range whose start is past its end',
     line: 31,
     text: '    start: 3230',

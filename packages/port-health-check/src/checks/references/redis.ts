@@ -452,14 +452,16 @@ const DIRECTIVE_START = /^[A-Za-z][A-Za-z0-9-]*(?:[ \t]|$)/;
 
 /**
  * Why Redis refuses a file's line (DIRECTIVE_START failed on it) whose first word no directive of Redis's has (none
- * has other than letters, digits and `-`, a letter first): it exits at start with "Bad directive or wrong number of
+ * has other than letters, digits and `-`, a letter first; a name with a `.` is a module's setting): it exits at start with "Bad directive or wrong number of
  * arguments". A character that looks like a space, or like nothing, and that Redis does not trim or split at (a
  * byte-order mark, U+00A0, \v or \f in a word) is named, as the line looks right in an editor. Undefined for a
  * line Redis takes (`"port" 6379`; no word at all) or whose quotes it refuses (said where the line is split).
  */
 function unknownDirective(content: string): string | undefined {
   const name = redisWords(content)?.[0];
-  if (name === undefined || /^[a-z][a-z0-9-]*$/i.test(name)) return undefined;
+  // A name with a `.` is a module's setting (`bf.error-rate`): Redis 7 keeps it for the module a loadmodule line loads,
+  // and is no "Bad directive" (config.c; with no such module it aborts later, for another reason).
+  if (name === undefined || /^[a-z][a-z0-9-]*$/i.test(name) || name.includes('.')) return undefined;
   const odd = [...new Set([...name].filter((char) => !/^[\x21-\x7e]$/.test(char)))].slice(0, 3);
   const codes = odd.map((char) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}${char === '\ufeff' ? ' (a byte-order mark)' : ''}`);
   const refuses = `Redis refuses to start ("Bad directive or wrong number of arguments")`;

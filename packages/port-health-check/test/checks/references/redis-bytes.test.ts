@@ -55,6 +55,14 @@ describe('characters JavaScript trims and Redis does not', () => {
   });
 });
 
+describe('a module’s setting', () => {
+  it('a name with a dot (bf.error-rate, as RedisBloom’s) is no Bad directive: Redis 7 keeps it for the module a loadmodule line loads', async () => {
+    expect(await redisProblems(conf('port 6379\n', BIND, 'loadmodule /usr/lib/redis/modules/redisbloom.so\nbf.error-rate 0.01\nmymod.timeout 500\n'))).toEqual(
+      [],
+    );
+  });
+});
+
 describe('a NUL byte: Redis keeps each 1024-byte piece of a line up to its first NUL, and a line whose newline is lost joins the next', () => {
   it('a NUL in a comment makes the next line part of the comment', async () => {
     expect(await redisProblems(conf('port 6379\n', BIND, '#x\0\nport 6380\n'))).toEqual([]);
