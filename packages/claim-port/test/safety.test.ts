@@ -1292,13 +1292,18 @@ s = listen()
 pids = [os.getpid()]
 if mode == 'child':
     parent = os.getpid()
+    # The child says when it has closed its copy of the socket: until then it is a holder too (on a loaded host the
+    # claim could start first, and signal it as one).
+    closed, told = os.pipe()
     child = os.fork()
     if child == 0:
         os.setsid()
         s.close()
+        os.write(told, b'x')
         while os.getppid() == parent:
             time.sleep(0.005)
         rebind_later()
+    os.read(closed, 1)
     pids.append(child)
 def on_term(signum, frame):
     s.close()
