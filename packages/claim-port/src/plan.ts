@@ -151,14 +151,6 @@ export function shownCommand(
   return commandLine(holder, max);
 }
 
-/**
- * One argument as printed: as a shell reads it back (printedShellWord: a plain word as it is, any other quoted, what
- * escapeText escapes as `$'...'` escapes). Quoting only words with spaces let two arguments `'a` and `b'` pass for one.
- */
-function shownArgument(argument: string): string {
-  return printedShellWord(argument);
-}
-
 /** `text` escaped (escapeText), never cut: the cut is commandLine's, which says how much it cut. */
 const escapeWhole = (text: string) => escapeText(text, Math.max(1, text.length * 12));
 
@@ -191,7 +183,8 @@ function longestFit(word: string, render: (text: string) => string, room: number
 
 /**
  * The command line as printed: its arguments (from argv, where there are two or more and `command` is argv joined
- * with spaces), each as shownArgument prints it, else `command` escaped; at most `max` characters, and when cut, followed by `… (N
+ * with spaces), each as a shell reads it back (printedShellWord: a plain word as it is, any other quoted, what escapeText
+ * escapes as `$'...'` escapes; quoting only words with spaces let `'a` and `b'` pass for `a b`), else `command` escaped; at most `max` characters, and when cut, followed by `… (N
  * characters cut)`, N counted in the command line as the process has it. Work is bounded by `max`, not by the
  * command line's length.
  */
@@ -201,7 +194,7 @@ function commandLine(holder: Pick<ProcessInfo, 'command'> & Partial<Pick<Process
   // process /usr/sbin/nginx`, `sshd: alice [priv]`), which reads as `ps` shows it.
   const fromArgv = holder.argv !== undefined && holder.argv.length > 1 && holder.argv.join(' ') === command;
   const words = fromArgv ? holder.argv! : [command];
-  const render = fromArgv ? shownArgument : escapeWhole;
+  const render = fromArgv ? printedShellWord : escapeWhole;
   let shown = '';
   let consumed = 0;
   for (const [index, word] of words.entries()) {
