@@ -77,6 +77,10 @@ interface SystemdRun {
   readonly managerDefaults: () => ManagerDefaults;
   /** Each file's host path (under --root, its directory's links resolved inside the root). */
   readonly place: (path: string) => string;
+  /** systemd's unit directories under the root (this host's for --out), listed once when first asked. */
+  readonly listing: () => UnitDirListing;
+  /** The registries claim lines name, read as the units' system reads them (under the root; --out: this host), each once. */
+  readonly lineRegistries: () => ReturnType<typeof claimRegistryLoader>;
 }
 
 export async function run(context: Context): Promise<Outcome> {
@@ -115,12 +119,43 @@ export async function run(context: Context): Promise<Outcome> {
   // directory linked with an absolute link); the file itself is judged as it is (a link there is refused).
   const place = (path: string) =>
     root === undefined || out !== undefined ? join(unitDir, path) : join(inRoot(root, `${DEFAULT_UNIT_DIR}/${dirname(path)}`), basename(path));
-  const setup: SystemdRun = { context, out, root, claimPort, registryPath, registry, unitDir, wiring, health, overrides, managerDefaults, place };
+  let unitListing: UnitDirListing | undefined;
+  let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
+  const setup: SystemdRun = {
+    context,
+    out,
+    root,
+    claimPort,
+    registryPath,
+    registry,
+    unitDir,
+    wiring,
+    health,
+    overrides,
+    managerDefaults,
+    place,
+    listing: () => (unitListing ??= listUnitDirs(root ?? '/', [])),
+    lineRegistries: () => (lineRegistries ??= claimRegistryLoader(out === undefined ? (root ?? '/') : '/')),
+  };
   return check ? checkRun(setup) : writeRun(setup);
 }
 
 /** --check: the files against the registry, and under a root the units systemd would load (checkTree). */
-function checkRun({ context, out, root, claimPort, registryPath, registry, unitDir, wiring, health, managerDefaults, place }: SystemdRun): Promise<Outcome> {
+function checkRun({
+  context,
+  out,
+  root,
+  claimPort,
+  registryPath,
+  registry,
+  unitDir,
+  wiring,
+  health,
+  managerDefaults,
+  place,
+  listing,
+  lineRegistries,
+}: SystemdRun): Promise<Outcome> {
   // The unit file systemd loads: the first of its unit directories that has it (UNIT_DIRS), as the write's advice and the
   // health check find it. Only /etc/systemd/system, /usr/lib and /lib were read here: a unit in /usr/local/lib/systemd/system,
   // where the write says the line goes, was "missing", and one under /run shadowing /etc was never seen.
@@ -155,6 +190,8 @@ function checkRun({ context, out, root, claimPort, registryPath, registry, unitD
       managerDefaults,
       regenerate: regenerateCommand(context, 'systemd', REGENERATE_FLAGS),
       healthCheck: healthCheckOption(context),
+      listing,
+      lineRegistries,
     },
     place,
   );
@@ -165,12 +202,9 @@ async function writeRun(setup: SystemdRun): Promise<Outcome> {
   const { context, out, root, claimPort, registryPath, registry, unitDir, wiring, health, overrides, managerDefaults, place } = setup;
   // Where each unit-file claim's line goes: the unit file systemd loads (as --check and the health check find it);
   // none when the unit already claims its port as the line would (claimsAlike: what --check accepts).
-  let unitListing: UnitDirListing | undefined;
-  let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
-  const listing = () => (unitListing ??= listUnitDirs(root ?? '/', []));
+  const { listing } = setup;
   // Each line's registry read as --check reads it: under the root, else (--out: a bare directory) on this host.
-  const alikeIn = (entry: ClaimWiring, unit: UnitFacts) =>
-    claimsAlike(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(out === undefined ? (root ?? '/') : '/')) });
+  const alikeIn = (entry: ClaimWiring, unit: UnitFacts) => claimsAlike(registry, entry, unit, claimPort, { registryPath, load: setup.lineRegistries() });
   const located: UnitLocator | undefined =
     out === undefined
       ? {

@@ -22,7 +22,7 @@ import { droppedSettings, foreignFileText } from '../../../systemd/foreign-setti
 import { healthOwnerText, healthUnitOwner } from '../../../systemd/health-unit-owner.js';
 import { writtenUnitChanges, writtenUnitChangeText } from '../../../systemd/health-units.js';
 import { unitLineAdvice } from '../../../systemd/line-advice.js';
-import { claimRegistryLoader } from '../../../systemd/line-registry.js';
+import type { claimRegistryLoader } from '../../../systemd/line-registry.js';
 import type { ManagerDefaults } from '../../../systemd/manager-defaults.js';
 import { outClearings, outOwnDropIns } from '../../../systemd/out-drop-ins.js';
 import { templateOf } from '../../../systemd/search-path.js';
@@ -45,6 +45,10 @@ export interface CheckOptions {
   readonly regenerate: string;
   /** The port-health-check executable the health service runs (--port-health-check). */
   readonly healthCheck: string;
+  /** systemd's unit directories under the root, listed once when first asked (asked only under a root). */
+  readonly listing: () => UnitDirListing;
+  /** The registries claim lines name (`--registry`), each read once. */
+  readonly lineRegistries: () => ReturnType<typeof claimRegistryLoader>;
 }
 
 /** What every step of one --check shares: the wiring, where it is checked, and the unit directories' listing, read once when first asked. */
@@ -58,7 +62,6 @@ interface CheckRun {
   readonly options: CheckOptions;
   readonly place: (path: string) => string;
   readonly listing: () => UnitDirListing;
-  /** The registries claim lines name (`--registry`), each read once. */
   readonly lineRegistries: () => ReturnType<typeof claimRegistryLoader>;
 }
 
@@ -79,8 +82,6 @@ export async function checkTree(
   options: CheckOptions,
   place: (path: string) => string,
 ): Promise<Outcome> {
-  let listing: UnitDirListing | undefined;
-  let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
   const run: CheckRun = {
     registry,
     wiring,
@@ -89,8 +90,8 @@ export async function checkTree(
     effectiveRoot,
     options,
     place,
-    listing: () => (listing ??= listUnitDirs(effectiveRoot ?? '/', [])),
-    lineRegistries: () => (lineRegistries ??= claimRegistryLoader(effectiveRoot ?? '/')),
+    listing: options.listing,
+    lineRegistries: options.lineRegistries,
   };
   const wired = await readWiredFiles(wiring, unitDirs, { unitDir, effectiveRoot, root: options.root, place, regenerate: options.regenerate });
   const { drift, sharing } = await fileDrift(io, run, wired);
