@@ -340,13 +340,13 @@ describe('the references check', () => {
       problems(await references(moved(conf))).filter((reason) => reason.startsWith('redis') && !reason.includes('include /etc/redis/x.conf: it is'));
     const name = 'Redis (REDIS_PORT=6380 in /etc/systemd/system/redis-server.service:2)';
     expect(await redis('bind 127.0.0.1\ninclude /etc/redis/x.conf\n')).toEqual([
-      `redis (6380): /etc/redis/redis.conf: sets no port outside include /etc/redis/x.conf (/etc/redis/redis.conf:2), which could not be read: the port may be there; if not, ${name} listens on 6379, not 6380`,
+      `redis (6380): /etc/redis/redis.conf: sets no port outside include /etc/redis/x.conf (/etc/redis/redis.conf:2), which could not be read: the port may be there; if not, ${name} listens on Redis's default port 6379, not 6380`,
     ]);
     expect(await redis('port 6379\nbind 127.0.0.1\ninclude /etc/redis/x.conf\n')).toEqual([
       `redis (6380): /etc/redis/redis.conf:1:6: port 6379, but the registry says ${name} uses port 6380, unless include /etc/redis/x.conf (/etc/redis/redis.conf:3), which could not be read, sets another port; set it to 6380 (REDIS_PORT=6380 ports snippet redis-conf prints what passes)`,
     ]);
     // Without the include, the same files are errors.
-    expect(await redis('bind 127.0.0.1\n')).toEqual([`redis (6380): /etc/redis/redis.conf: sets no port, so ${name} listens on 6379, not 6380; add port 6380`]);
+    expect(await redis('bind 127.0.0.1\n')).toEqual([`redis (6380): /etc/redis/redis.conf: sets no port, so ${name} listens on Redis's default port 6379, not 6380; add port 6380`]);
   });
 
   it('Redis: includes nested deeper than it reads may hold the bind (Redis reads any depth), so "sets no bind" is unknown; a loop is read once and decides', async () => {
