@@ -14,10 +14,10 @@ import { commandUnknown, pathFromCwd, sameFile, unreadUnitDoubt, type CommandUnk
 import { checkGrafanaServer } from './grafana-server.js';
 import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
-import { placedResult } from './references.js';
+import { placedResult, portWords } from './references.js';
 import { notAPort, orRegistry, portFix, type Finding, type PortReading } from './references/finding.js';
 import { readRedisPort, REDIS_PORT } from './references/redis.js';
-import { REDIS_PROGRAMS } from './references/redis-command.js';
+import { REDIS_PROGRAMS, redisRunsSentinel } from './references/redis-command.js';
 import type { CheckResult, Facts } from '../types.js';
 
 /**
@@ -422,10 +422,14 @@ function checkRedisPort(
   result: ReturnType<typeof serviceResult>,
 ): CheckResult[] {
   const { file, text, port } = read;
-  const found = readRedisPort(text, { name: service.name, port }, (pattern) => facts.includes?.get(pattern), file);
+  const sentinel = redisRunsSentinel(facts, service);
+  // The registry change that would make the file right instead, where the registry takes it (as the references check offers it).
+  const { registryTakes } = portWords(facts, service);
+  const expect = { name: service.name, port, sentinel, ...(registryTakes && { registryTakes }) };
+  const found = readRedisPort(text, expect, (pattern) => facts.includes?.get(pattern), file);
   const problems = found.findings.filter((finding) => finding.severity !== 'ok');
   if (problems.length > 0) return problems.map((finding) => placedResult(facts, result, finding, file));
-  if (found.port === undefined) return [result('ok', `${file} sets no port: Redis listens on its default, ${port}`, file)];
+  if (found.port === undefined) return [result('ok', `${file} sets no port: ${sentinel ? 'Sentinel' : 'Redis'} listens on its default, ${port}`, file)];
   const at = `${found.port.file}:${found.port.line}`;
   return [result('ok', `${at} sets ${found.port.directive} ${escapeText(found.port.value, 200)}`, at)];
 }

@@ -32,7 +32,7 @@ import {
 } from './references/prometheus-command.js';
 import { scrapeJobName } from './references/prometheus-files.js';
 import { readRedisConf, readRedisOptions, type RedisStart } from './references/redis.js';
-import { REDIS_PROGRAMS, redisStart } from './references/redis-command.js';
+import { REDIS_PROGRAMS, redisRunsSentinel, redisStart } from './references/redis-command.js';
 
 /**
  * The registry's port of a service moved by its unit's override, in words, for a reason; and whether the registry
@@ -136,9 +136,17 @@ function commandLineFindings(facts: Facts, service: Service, ref: ConfigRef, sta
   }
 }
 
-/** What a redis.conf (and redis-server's command line) is held to: the port, loopback for a localhost-only service, the snippet. */
+/**
+ * What a redis.conf (and redis-server's command line) is held to: the port, loopback for a localhost-only service, the
+ * snippet; and whether Redis runs as Sentinel (its default port 26379).
+ */
 function redisExpectation(facts: Facts, service: Service, ref: ConfigRef) {
-  return { ...portWords(facts, service), localOnly: loopbackOnly(service), snippet: portsCommand(facts, ['snippet', ref.kind], [service]) };
+  return {
+    ...portWords(facts, service),
+    localOnly: loopbackOnly(service),
+    snippet: portsCommand(facts, ['snippet', ref.kind], [service]),
+    sentinel: redisRunsSentinel(facts, service),
+  };
 }
 
 function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: string, start?: RedisStart): Finding[] | string {

@@ -282,7 +282,7 @@ describe('config check', () => {
     it('with its includes: the last port Redis reads, in an included file too', async () => {
       const files = { 'etc/redis/redis-6380.conf': 'port 26379\ninclude /etc/redis/local.conf\n', 'etc/redis/local.conf': 'port 6380\n' };
       expect(await problems({ file: 'redis-6380.conf', path: '/etc/redis/redis-6380.conf' }, files)).toEqual([
-        'config error: redis (26379): /etc/redis/local.conf:1:6: port 6380, but the registry says Redis uses port 26379; set it to 26379',
+        'config error: redis (26379): /etc/redis/local.conf:1:6: port 6380, but the registry says Redis uses port 26379; set it to 26379, or give Redis port: 6380 in the registry',
       ]);
     });
 

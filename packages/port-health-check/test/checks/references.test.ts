@@ -271,7 +271,7 @@ describe('the references check', () => {
     ]);
   });
 
-  it('an include it cannot read, a relative Redis include or a loop of includes is unknown, never a hang (one file not there is an error)', async () => {
+  it('an include it cannot read or a relative Redis include is unknown, never a hang (one file not there, or a loop of Redis includes, is an error)', async () => {
     const root = snippetTree(registry, undefined, {
       'etc/nginx/sites-available/dsa110-contimg': 'server { listen 80; include snippets/gone.conf; include fifo.conf; location /metrics { deny all; } }\n',
       'etc/nginx/fifo.conf': { fifo: true },
@@ -291,8 +291,8 @@ describe('the references check', () => {
         '/etc/nginx/sites-available/dsa110-contimg:1',
       ],
       [
-        'unknown',
-        'redis (6379): /etc/redis/loop.conf:1: include /etc/redis/redis.conf: a loop: /etc/redis/redis.conf is already being read (/etc/redis/redis.conf -> /etc/redis/loop.conf -> /etc/redis/redis.conf), so it is not read again; a port or bind in it is not checked',
+        'error',
+        'redis (6379): /etc/redis/loop.conf:1: include /etc/redis/redis.conf: a loop, as it reads /etc/redis/redis.conf again while it is being read (/etc/redis/redis.conf -> /etc/redis/loop.conf -> /etc/redis/redis.conf): Redis follows it without end and crashes at its next start (a segmentation fault, with nothing in its log); remove the include',
         '/etc/redis/loop.conf:1',
       ],
       [
@@ -340,16 +340,18 @@ describe('the references check', () => {
       problems(await references(moved(conf))).filter((reason) => reason.startsWith('redis') && !reason.includes('include /etc/redis/x.conf: it is'));
     const name = 'Redis (REDIS_PORT=6380 in /etc/systemd/system/redis-server.service:2)';
     expect(await redis('bind 127.0.0.1\ninclude /etc/redis/x.conf\n')).toEqual([
-      `redis (6380): /etc/redis/redis.conf: sets no port outside include /etc/redis/x.conf (/etc/redis/redis.conf:2), which could not be read: the port may be there; if not, ${name} listens on 6379, not 6380`,
+      `redis (6380): /etc/redis/redis.conf: sets no port outside include /etc/redis/x.conf (/etc/redis/redis.conf:2), which could not be read: the port may be there; if not, ${name} listens on Redis's default port 6379, not 6380`,
     ]);
     expect(await redis('port 6379\nbind 127.0.0.1\ninclude /etc/redis/x.conf\n')).toEqual([
       `redis (6380): /etc/redis/redis.conf:1:6: port 6379, but the registry says ${name} uses port 6380, unless include /etc/redis/x.conf (/etc/redis/redis.conf:3), which could not be read, sets another port; set it to 6380 (REDIS_PORT=6380 ports snippet redis-conf prints what passes)`,
     ]);
     // Without the include, the same files are errors.
-    expect(await redis('bind 127.0.0.1\n')).toEqual([`redis (6380): /etc/redis/redis.conf: sets no port, so ${name} listens on 6379, not 6380; add port 6380`]);
+    expect(await redis('bind 127.0.0.1\n')).toEqual([
+      `redis (6380): /etc/redis/redis.conf: sets no port, so ${name} listens on Redis's default port 6379, not 6380; add port 6380`,
+    ]);
   });
 
-  it('Redis: includes nested deeper than it reads may hold the bind (Redis reads any depth), so "sets no bind" is unknown; a loop is read once and decides', async () => {
+  it('Redis: includes nested deeper than it reads may hold the bind (Redis reads any depth), so "sets no bind" is unknown; a loop is an error, the rest judged without it', async () => {
     // redis-server 7.0 reads a chain of 12 includes and applies the bind at its end; a loop crashes it (SIGSEGV).
     const chain: Record<string, TreeEntry> = { 'etc/redis/redis.conf': 'port 6379\ninclude /etc/redis/d/1.conf\n', 'etc/redis/d/10.conf': 'bind 127.0.0.1\n' };
     for (let level = 1; level < 10; level++) chain[`etc/redis/d/${level}.conf`] = `include /etc/redis/d/${level + 1}.conf\n`;
@@ -367,7 +369,7 @@ describe('the references check', () => {
       ),
     ).filter((reason) => reason.startsWith('redis'));
     expect(loop).toEqual([
-      'redis (6379): /etc/redis/loop.conf:1: include /etc/redis/redis.conf: a loop: /etc/redis/redis.conf is already being read (/etc/redis/redis.conf -> /etc/redis/loop.conf -> /etc/redis/redis.conf), so it is not read again; a port or bind in it is not checked',
+      'redis (6379): /etc/redis/loop.conf:1: include /etc/redis/redis.conf: a loop, as it reads /etc/redis/redis.conf again while it is being read (/etc/redis/redis.conf -> /etc/redis/loop.conf -> /etc/redis/redis.conf): Redis follows it without end and crashes at its next start (a segmentation fault, with nothing in its log); remove the include',
       'redis (6379): /etc/redis/redis.conf: sets no bind, so Redis listens on every address; add bind 127.0.0.1 -::1 (localhost only)',
     ]);
   });

@@ -15,6 +15,11 @@ export const MAX_INCLUDED_FILES = 256;
  */
 export const MAX_INCLUDED_TEXT = 16 * 1024 * 1024;
 
+/** Whether a path holds glob characters (`*`, `?`, `[`): nginx and Redis expand it (includes.ts), the readers name it so. */
+export function isGlob(path: string): boolean {
+  return /[*?[]/.test(path);
+}
+
 /** The included files by pattern, as the include wrote it (after includePath). */
 export type IncludeLookup = (pattern: string) => IncludeFacts | undefined;
 
@@ -31,19 +36,23 @@ export function includePath(kind: ConfigKind, argument: string, nginxPrefix = NG
  * (a finding: unknown, what it may set is not checked). `chain` holds the
  * files being read, the top one first: a file that includes one of them is a
  * loop (nginx fails on it, Redis recurses until it crashes), read once, and
- * said with `loop` (its text was read; the others' was not).
+ * said with `loop`: the file read again, and the chain that reads it (its
+ * text was read; the others' was not).
  */
 export function includedFiles(
   lookup: IncludeLookup | undefined,
   pattern: string,
   chain: readonly string[],
-): { files: readonly { path: string; text: string }[] } | { problem: string; loop?: true; missing?: true } {
+): { files: readonly { path: string; text: string }[] } | { problem: string; loop?: { again: string; chain: readonly string[] }; missing?: true } {
   if (chain.length > MAX_INCLUDE_DEPTH) return { problem: `includes nest deeper than ${MAX_INCLUDE_DEPTH}, so it is not read` };
   const found = lookup?.(pattern);
   if (!found) return { problem: 'not read' };
   if ('problem' in found) return found;
   const looped = found.files.find((file) => chain.includes(file.path));
-  if (looped) return { problem: `a loop: ${looped.path} is already being read (${[...chain, looped.path].join(' -> ')}), so it is not read again`, loop: true };
+  if (looped) {
+    const loop = { again: looped.path, chain: [...chain, looped.path] };
+    return { problem: `a loop: ${looped.path} is already being read (${loop.chain.join(' -> ')}), so it is not read again`, loop };
+  }
   return found;
 }
 

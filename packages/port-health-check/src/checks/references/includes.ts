@@ -36,10 +36,7 @@ export function nginxIncludes(text: string, nginxPrefix = NGINX_CONF_PREFIX): { 
   );
 }
 
-/** Whether a path holds glob characters (`*`, `?`, `[`). */
-export function isGlob(path: string): boolean {
-  return /[*?[]/.test(path);
-}
+export { isGlob } from './include-files.js';
 
 /** A glob for one path part (`*.conf`) as a regular expression; `*` and `?` never match a leading dot, as glob(3) has it. */
 export function globPart(pattern: string): RegExp {

@@ -27,6 +27,28 @@ import { redisWords, type RedisOption, type RedisStart, type VariableOrigin } fr
  */
 export const REDIS_PROGRAMS: readonly string[] = ['redis-sentinel', ...CONFIG_KINDS['redis-conf'].programs];
 
+/**
+ * Pure: whether Redis runs as Sentinel (server.c, checkForSentinelMode; checked with Redis 7.0): the base name of its
+ * argv[0] holds `redis-sentinel` (ExecStart= runs redis-sentinel, or `@` names it so), or an argument after it is
+ * exactly `--sentinel`. `redis-server FILE` run as `redis-server` is a plain Redis even where the binary is a link.
+ */
+export function runsSentinel(argv0: string, args: readonly string[]): boolean {
+  return argv0.slice(argv0.lastIndexOf('/') + 1).includes('redis-sentinel') || args.includes('--sentinel');
+}
+
+/**
+ * Pure: whether the service's Redis runs as Sentinel, which listens on 26379 (sentinel.c, initSentinelConfig) where
+ * its file and command line set no port, and refuses to start without a config file: as the one ExecStart= command
+ * of its unit that runs Redis starts it (runsSentinel: argv[0] as systemd gives it, the arguments as expanded);
+ * without one to read (no unit, a wrapper), as the registry's `processes` name it (`redis-sentinel`, the name
+ * the kernel gives a process started under it).
+ */
+export function redisRunsSentinel(facts: Pick<Facts, 'units'>, service: Service): boolean {
+  const command = daemonCommand(facts, service, REDIS_PROGRAMS);
+  if (command !== undefined) return runsSentinel(command.line.words[0] ?? command.line.path, command.line.argv.slice(1));
+  return service.processes.includes('redis-sentinel') && !service.processes.some((name) => CONFIG_KINDS['redis-conf'].programs.includes(name));
+}
+
 /** What redis-server's arguments (after argv[0]) make Redis read. */
 export interface RedisArguments {
   /** argv[1] when it does not start with `-`: the config file, as given (Redis makes it absolute from its working directory). */

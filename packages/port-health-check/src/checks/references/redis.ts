@@ -18,7 +18,7 @@ import {
   type RegistryInstead,
   type RegistryTakes,
 } from './finding.js';
-import { includedFiles, includePath, sameIncludeAt, type IncludeLookup } from './include-files.js';
+import { includedFiles, includePath, isGlob, sameIncludeAt, type IncludeLookup } from './include-files.js';
 import { leadingCSpace, redisLines, redisTrim } from './redis-lines.js';
 import type { VariableOrigin as ArgumentVariable } from './daemon-command.js';
 
@@ -67,6 +67,15 @@ const DIRECTIVES_READ = ['port', 'tls-port', 'bind', 'include'];
 
 /** Redis's compiled-in port, when redis.conf sets none. */
 export const REDIS_DEFAULT_PORT = 6379;
+
+/** Sentinel's (sentinel.c, initSentinelConfig; checked with Redis 7.0: a file with no port listens on 26379). */
+export const REDIS_SENTINEL_PORT = 26379;
+
+/** The port Redis listens on where its file and command line set none, as it runs (Expect.sentinel), and its words for a message. */
+const defaultPort = (expect: Pick<Expect, 'sentinel'>): { port: number; of: string; said: string } =>
+  expect.sentinel
+    ? { port: REDIS_SENTINEL_PORT, of: "Sentinel's", said: `Sentinel's default port ${REDIS_SENTINEL_PORT}` }
+    : { port: REDIS_DEFAULT_PORT, of: "Redis's", said: `Redis's default port ${REDIS_DEFAULT_PORT}` };
 
 /**
  * A port as Redis reads it (config.c's numeric configs, string2ll, then the range; checked with redis-server 7.0):
@@ -220,7 +229,15 @@ interface Settings {
 }
 
 /** `snippet`: the command that prints a redis.conf as the registry wants it (`ports snippet redis-conf`, as the references check builds it). */
-type Expect = { readonly name: string; readonly port: number; readonly localOnly: boolean; readonly snippet?: string; readonly registryTakes?: RegistryTakes };
+/** `sentinel`: Redis runs as Sentinel (redisRunsSentinel), whose default port is 26379 and which needs a config file. */
+type Expect = {
+  readonly name: string;
+  readonly port: number;
+  readonly localOnly: boolean;
+  readonly snippet?: string;
+  readonly registryTakes?: RegistryTakes;
+  readonly sentinel?: boolean;
+};
 
 /** A line of the file as written, for a message (a long one cut). */
 const shown = (content: string): string => escapeText(content, 200);
@@ -418,6 +435,21 @@ class RedisConfReader {
       );
       return;
     }
+    if ('problem' in included && included.loop) {
+      // Redis 7.0 reads an include each time it meets it, with no guard (config.c: loadServerConfig calls itself), so a
+      // loop recurses until the stack runs out: checked with 7.0.15, a file including itself (or A -> B -> A, or a glob
+      // matching its own file) ends redis-server within 0.03 s, SIGSEGV (exit 139), nothing in its log. As for an
+      // include it cannot open, what the rest sets is judged as if the line were not there.
+      const again = escapeText(included.loop.again, 200);
+      const glob = isGlob(include.include) ? `, or narrow its glob so it does not match ${again}` : '';
+      this.add({
+        file: include.file,
+        line: include.line,
+        severity: 'error',
+        message: `include ${escapeText(include.include, 200)}: a loop, as it reads ${again} again while it is being read (${escapeText(included.loop.chain.join(' -> '), 1000)}): Redis follows it without end and crashes at its next start (a segmentation fault, with nothing in its log); remove the include${glob}`,
+      });
+      return;
+    }
     if ('problem' in included) {
       this.add(
         {
@@ -428,8 +460,8 @@ class RedisConfReader {
         },
         true,
       );
-      // A loop's files were read (Redis never gets past it: it crashes); any other include may hold what was not seen.
-      if (!included.loop) Object.assign(settings, { portMayBeIn: include, tlsPortMayBeIn: include, bindMayBeIn: include });
+      // An include not read may hold what was not seen.
+      Object.assign(settings, { portMayBeIn: include, tlsPortMayBeIn: include, bindMayBeIn: include });
       return;
     }
     for (const each of included.files) Object.assign(settings, this.includedSettings(each.path, each.text, [...chain, each.path]));
@@ -524,8 +556,11 @@ export function readRedisConf(text: string, expect: Expect, lookup?: IncludeLook
   const read = readRedisSettings(text, expect, lookup, self, start);
   // Started with no config file: Redis's defaults, where the command line leaves them, are said at its line.
   const defaults = start?.reads === 'none' ? { file: start.file, line: start.line } : undefined;
+  const started = start !== undefined ? startFindings(start, self ?? 'redis.conf', expect) : [];
+  // Sentinel started with no config file exits at start (startFindings): it listens on nothing to hold.
+  if (defaults !== undefined && expect.sentinel) return [...started, ...read.findings];
   return [
-    ...(start !== undefined ? startFindings(start, self ?? 'redis.conf') : []),
+    ...started,
     ...read.findings,
     ...listenFindings(read.settings, expect, read, self, { defaults, overrides: read.overrides }),
     ...bindFindings(read.settings.bind, expect, read.bindMayBeIn, defaults),
@@ -542,8 +577,10 @@ export function readRedisOptions(expect: Expect, lookup: IncludeLookup | undefin
   const { port, bind } = read.settings;
   // Without a --tls-port, the file may set one, which a --port 0 leaves Redis listening on (a --tls-port replaces it).
   const fileUnread = `${escapeText(self, 200)}, which could not be read`;
+  // Sentinel started with no config file exits at start (startFindings): it listens on nothing to hold.
+  if (start.reads === 'none' && expect.sentinel) return [...startFindings(start, self, expect), ...read.findings];
   return [
-    ...startFindings(start, self),
+    ...startFindings(start, self, expect),
     ...read.findings,
     ...(port?.given !== undefined
       ? listenFindings(read.settings, expect, { ...read, tlsPortMayBeIn: read.settings.tlsPort === undefined ? fileUnread : read.tlsPortMayBeIn }, self)
@@ -552,8 +589,11 @@ export function readRedisOptions(expect: Expect, lookup: IncludeLookup | undefin
   ];
 }
 
-/** What the command a unit starts redis-server with says by itself of the file `self` the check reads: that Redis reads another, or none; or that it cannot be known. */
-function startFindings(start: RedisStart, self: string): Finding[] {
+/**
+ * What the command a unit starts redis-server with says by itself of the file `self` the check reads: that Redis reads
+ * another, or none (Sentinel then exits at start); or that it cannot be known.
+ */
+function startFindings(start: RedisStart, self: string, expect: Pick<Expect, 'sentinel'>): Finding[] {
   const at = { file: start.file, line: start.line };
   const registryFile = escapeText(self, 200);
   if (start.doubt !== undefined)
@@ -566,11 +606,20 @@ function startFindings(start: RedisStart, self: string): Finding[] {
     ];
   if (start.reads === 'none') {
     const from = start.stdin ? ' (only its config from stdin)' : '';
+    // Checked with Redis 7.0: `redis-sentinel --port N`, and `redis-server - --sentinel` given its config on stdin, exit so.
+    if (expect.sentinel)
+      return [
+        {
+          ...at,
+          severity: 'error',
+          message: `ExecStart= starts Redis as Sentinel with no config file${from}, so it refuses to start ("Sentinel needs config file on disk to save state"); name ${registryFile} as its first argument (redis-sentinel ${registryFile} ...)`,
+        },
+      ];
     return [
       {
         ...at,
         severity: 'warning',
-        message: `ExecStart= starts redis-server with no config file${from}, so Redis reads none of ${registryFile}, the file this check holds to the registry, and runs on its defaults where the command line sets nothing (port ${REDIS_DEFAULT_PORT}, bind * -::*: every address); name it as redis-server's first argument (redis-server ${registryFile} ...)`,
+        message: `ExecStart= starts redis-server with no config file${from}, so Redis reads none of ${registryFile}, the file this check holds to the registry, and runs on its defaults where the command line sets nothing (port ${defaultPort(expect).port}, bind * -::*: every address); name it as redis-server's first argument (redis-server ${registryFile} ...)`,
       },
     ];
   }
@@ -670,7 +719,7 @@ const settingAt = (setting: Setting, self: string | undefined): string =>
 
 /**
  * The verdict on the ports Redis listens on (checked with redis-server 7.0): `port`, plain (its default 6379 when
- * not set; none when 0), and `tls-port`, with TLS (none when not set or 0). With both, Redis listens on both, so the
+ * not set, Sentinel's 26379; none when 0), and `tls-port`, with TLS (none when not set or 0). With both, Redis listens on both, so the
  * registry's port is either: the registry records one port, and a client of either reaches Redis there (the other
  * is the operator's to record, or to close with 0). With port 0, only the tls-port: a TLS-only Redis. Without a
  * tls-port, portFindings. `unless` names an unread include (or stdin) after the last of each.
@@ -690,7 +739,7 @@ function listenFindings(
     return portFindings(port, expect, unless.portMayBeIn, start, tlsPort === undefined ? unless.tlsPortMayBeIn : undefined);
   }
   if (port?.refused) return [];
-  const plain = port?.args[0] ?? String(REDIS_DEFAULT_PORT);
+  const plain = port?.args[0] ?? String(defaultPort(expect).port);
   const mayBe = unless.portMayBeIn ?? unless.tlsPortMayBeIn;
   const otherwise = mayBe ? `, unless ${mayBe}, sets another port` : '';
   const severity = mayBe ? 'unknown' : 'error';
@@ -698,7 +747,7 @@ function listenFindings(
   const writtenTls = tlsPort.given !== undefined ? commandWords(tlsPort.given, tlsPort.from) : `tls-port ${escapeText(tls!, 200)}`;
   const writtenPlain =
     port === undefined
-      ? `no port (Redis's default, ${REDIS_DEFAULT_PORT})`
+      ? `no port (${defaultPort(expect).of} default, ${plain})`
       : `${port.given !== undefined ? commandWords(port.given, port.from) : `port ${escapeText(plain, 200)}`} (${settingAt(port, self)})`;
   if (plain === tls) {
     const twice = `Redis listens on ${escapeText(tls, 200)} twice, plain and with TLS, so it fails to start ("Address already in use")${otherwise}`;
@@ -758,9 +807,11 @@ function portFindings(
   tlsUnless?: string,
 ): Finding[] {
   if (port === undefined) {
-    if (expect.port === REDIS_DEFAULT_PORT) return [];
+    // Redis's 6379, or Sentinel's 26379: the registry's port is right or wrong by the mode Redis runs in.
+    const fallback = defaultPort(expect);
+    if (expect.port === fallback.port) return [];
     if (start.defaults !== undefined) {
-      const listens = `Redis listens on its default port ${REDIS_DEFAULT_PORT}, not ${expect.port}`;
+      const listens = `Redis listens on its default port ${fallback.port}, not ${expect.port}`;
       return [
         unless
           ? {
@@ -771,7 +822,7 @@ function portFindings(
           : {
               ...start.defaults,
               severity: 'error',
-              message: `no config file and no --port in ExecStart=, so ${listens}; add --port ${expect.port}${orRegistry(registryInstead(expect, REDIS_DEFAULT_PORT))}`,
+              message: `no config file and no --port in ExecStart=, so ${listens}; add --port ${expect.port}${orRegistry(registryInstead(expect, fallback.port))}`,
             },
       ];
     }
@@ -780,12 +831,12 @@ function portFindings(
         ? {
             line: 0,
             severity: 'unknown',
-            message: `sets no port outside ${unless}: the port may be there; if not, ${expect.name} listens on ${REDIS_DEFAULT_PORT}, not ${expect.port}`,
+            message: `sets no port outside ${unless}: the port may be there; if not, ${expect.name} listens on ${fallback.said}, not ${expect.port}`,
           }
         : {
             line: 0,
             severity: 'error',
-            message: `sets no port, so ${expect.name} listens on ${REDIS_DEFAULT_PORT}, not ${expect.port}; add port ${expect.port}`,
+            message: `sets no port, so ${expect.name} listens on ${fallback.said}, not ${expect.port}; add port ${expect.port}${orRegistry(registryInstead(expect, fallback.port))}`,
           },
     ];
   }
