@@ -21,7 +21,8 @@ import { claimsRead, findClaims, findDropIns } from '../../../systemd/find-claim
 import { droppedSettings, foreignFileText } from '../../../systemd/foreign-settings.js';
 import { healthOwnerText, healthUnitOwner } from '../../../systemd/health-unit-owner.js';
 import { writtenUnitChanges, writtenUnitChangeText } from '../../../systemd/health-units.js';
-import { unitLineAdvice } from '../../../systemd/line-advice.js';
+import { outMaskedText, unitLineAdvice } from '../../../systemd/line-advice.js';
+import { maskedUnitText } from '../../../systemd/masked-unit.js';
 import type { claimRegistryLoader } from '../../../systemd/line-registry.js';
 import type { ManagerDefaults } from '../../../systemd/manager-defaults.js';
 import { outClearings, outOwnDropIns } from '../../../systemd/out-drop-ins.js';
@@ -291,18 +292,34 @@ function printDrift(io: Io, run: CheckRun, wired: WiredFiles, drift: readonly Sy
   const { masked, fromTemplate, shown } = wired;
   for (const item of drift) {
     const path = shown.get(item.path) ?? driftPath(item.path, run.unitDir, run.effectiveRoot);
-    const printed = escapeText(masked.get(item.path) ?? path);
     const unit = run.wiring.find((entry) => entry.path === item.path)?.unit;
+    const mask = item.message.startsWith('missing:') && unit !== undefined ? masked.get(item.path) : undefined;
+    if (mask !== undefined) {
+      // Named by its unit, as the units' own problems are ("UNIT: masked: ..."), in the write's words.
+      io.out(`${oneLine(`${escapeText(unit!)}: masked: ${maskedText(run, mask, unit!)}`)}\n`);
+      continue;
+    }
+    const printed = escapeText(path);
     const message =
-      masked.has(item.path) && item.message.startsWith('missing:') && unit !== undefined
-        ? `masked (a link to /dev/null), so systemd never starts ${escapeText(unit)}, nor claims its port; unmask it (\`systemctl unmask ${escapeText(unit)}\`) and install the unit with its claim line, or remove the service from the registry`
-        : fromTemplate.has(item.path) && item.message.startsWith('does not contain')
-          ? `${item.message.replace(/ in its \[Service\] section[,;].*$/, ' in its [Service] section')}: ${fromTemplate.get(item.path)}`
-          : item.message;
+      fromTemplate.has(item.path) && item.message.startsWith('does not contain')
+        ? `${item.message.replace(/ in its \[Service\] section[,;].*$/, ' in its [Service] section')}: ${fromTemplate.get(item.path)}`
+        : item.message;
     io.out(`${oneLine(`${printed}: ${message}`)}\n`);
     if (item.expected !== undefined)
       io.out(unifiedDiff(item.actual ?? '', item.expected, { from: `${printed} (on disk)`, to: `${printed} (from the registry)` }));
   }
+}
+
+/**
+ * A wired unit's mask (`mask`: its file as printed, a link to /dev/null or empty), and what to do: under a root the
+ * health check's words (maskedUnitText: `systemctl --root=ROOT unmask`, or remove a package's file), with --out what
+ * removes it from DIR (outMaskedText); then the write again, which says where the claim line goes, or the registry.
+ */
+function maskedText(run: CheckRun, mask: string, unit: string): string {
+  const then = `then run \`${run.options.regenerate}\` to learn where its claim line goes, or remove the service from the registry`;
+  if (run.effectiveRoot === undefined) return `${outMaskedText(mask, run.unitDir)}; ${then}`;
+  const inRoot = run.effectiveRoot === '/' ? mask : mask.slice(run.effectiveRoot.replace(/\/+$/, '').length);
+  return `${maskedUnitText(run.effectiveRoot, inRoot, unit)}; ${then}`;
 }
 
 /**

@@ -18,7 +18,16 @@ import type { LoadedUnit } from '../../../systemd/effective.js';
 import { claimsRead, findClaims, findDropIns } from '../../../systemd/find-claims.js';
 import { foreignFileText, foreignSettings, localDropIn, regularFileText, settingsText } from '../../../systemd/foreign-settings.js';
 import { healthOwnerText, healthUnitOwner } from '../../../systemd/health-unit-owner.js';
-import { alikeAdvice, byHandText, lineInPlace, outAdvice, unitLineAdvice, type LinePlace, type OutUnit } from '../../../systemd/line-advice.js';
+import {
+  alikeAdvice,
+  byHandText,
+  lineInPlace,
+  maskedUnitsText,
+  outAdvice,
+  unitLineAdvice,
+  type LinePlace,
+  type OutUnit,
+} from '../../../systemd/line-advice.js';
 import { outClearings, outOwnDropIns } from '../../../systemd/out-drop-ins.js';
 import { templateOf } from '../../../systemd/search-path.js';
 import type { ExecLine, UnitFacts } from '../../../systemd/types.js';
@@ -92,7 +101,7 @@ export async function writeTree(
   }
   const wrote = writeFiles(io, settings, files, foreign, unitDir, defaultDir);
   const { dropIns, masked } = await findDropIns(unitDir, place, registryRoot);
-  const { byHand, toMend } = printUnitAdvice(io, settings, wiring, unitDir, dropIns, located);
+  const { byHand, toMend, maskedUnits } = printUnitAdvice(io, settings, wiring, unitDir, dropIns, located);
   // After the advice, whose `UNIT:` line is followed by the line to install. A value claim-port refuses gets no note
   // (that the line frees the port the service really uses would not be true): the warnings after the write say why.
   for (const entry of wiring) {
@@ -101,8 +110,10 @@ export async function writeTree(
   }
   const { said, removed } = await removeLeftovers(io, settings, wiring, files, unitDir, place, { dropIns, masked });
   if (byHand.length > 0) io.err(`${oneLine(byHandText(byHand, `${settings.regenerate} --check`))}\n`, 'warn');
+  // Masked: counted as --check counts them ("masked"), never among the lines to add, which would not make them run.
+  if (maskedUnits.length > 0) io.err(`${oneLine(maskedUnitsText(maskedUnits, `${settings.regenerate} --check`))}\n`, 'warn');
   if (wrote > 0 || removed > 0) io.err(`${nextSteps(located)}\n`, 'info');
-  return { outcome: 'ok', advised: new Set([...byHand.map((entry) => entry.unit), ...toMend]), said };
+  return { outcome: 'ok', advised: new Set([...byHand.map((entry) => entry.unit), ...toMend, ...maskedUnits]), said };
 }
 
 /**
@@ -157,9 +168,10 @@ function writeFiles(
 
 /**
  * Each `claim: unit` service's line, printed with where it goes (or that the unit already claims as it would). Returns
- * the units whose line goes in by hand (this command writes no unit file, and --check fails until each has it) and
+ * the units whose line goes in by hand (this command writes no unit file, and --check fails until each has it),
  * those whose unit file systemd refuses or that cannot be read here (the advice says so, and what to do; the verdicts
- * after the write would repeat it, and --check fails on the file, not for a missing line).
+ * after the write would repeat it, and --check fails on the file, not for a missing line), and those masked (the
+ * advice says how to unmask each; --check fails on them as masked, not as missing).
  */
 function printUnitAdvice(
   io: Io,
@@ -168,9 +180,10 @@ function printUnitAdvice(
   unitDir: string,
   dropIns: readonly string[],
   located: UnitLocator | undefined,
-): { byHand: { unit: string; place: LinePlace }[]; toMend: string[] } {
+): { byHand: { unit: string; place: LinePlace }[]; toMend: string[]; maskedUnits: string[] } {
   const byHand: { unit: string; place: LinePlace }[] = [];
   const toMend: string[] = [];
+  const maskedUnits: string[] = [];
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
     const loaded = located?.load(entry.unit);
@@ -184,7 +197,8 @@ function printUnitAdvice(
           ? alikeAdvice(entry, alike.claim, located!.root)
           : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort);
     // A line in place that a later empty ExecStartPre= clears is not one to add: the advice says what to remove instead.
-    if (advice.refused || advice.unread) toMend.push(entry.unit);
+    if (advice.masked) maskedUnits.push(entry.unit);
+    else if (advice.refused || advice.unread) toMend.push(entry.unit);
     else if (!advice.text.endsWith('nothing to do') && alike === undefined && !inPlace && !advice.inPlace)
       byHand.push({ unit: entry.unit, place: advice.place });
     // Switched from `claim: drop-in`: the old drop-in goes once the line is in (systemdDrift says the same of the drop-in).
@@ -192,7 +206,7 @@ function printUnitAdvice(
     const then = dropIns.includes(leftover) ? `, then remove ${escapeText(join(unitDir, leftover))}, the drop-in the registry wired the claim in before` : '';
     io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice.text}${then}`)}:\n${entry.line}\n`);
   }
-  return { byHand, toMend };
+  return { byHand, toMend, maskedUnits };
 }
 
 /**
@@ -332,7 +346,7 @@ function outUnitAdvice(
 
 /**
  * What --out's bare directory holds for a unit-file claim's unit, read as --check reads it (readWiredFiles): the unit's
- * own file there, else its template's, or the first of them that masks the unit (a link to /dev/null) or cannot be read
+ * own file there, else its template's, or the first of them that masks the unit (a link to /dev/null, or empty) or cannot be read
  * (too large, not a regular file, a link loop, denied), with why, as --check says it; its own drop-ins; the empty
  * ExecStartPre= there that clears its line.
  */
@@ -351,6 +365,8 @@ function outUnit(entry: ClaimWiring, unitDir: string, claimPort: string): OutUni
       return { unread: { path, reason: unitReadProblem(error) }, dropIns: outOwnDropIns(entry.unit, unitDir) };
     }
     if (text === undefined) continue;
+    // Empty: masked, as a link to /dev/null is (systemd's null_or_empty_path), whatever a later name holds.
+    if (text === '') return { masked: path, dropIns: outOwnDropIns(entry.unit, unitDir) };
     file = { path, text };
     break;
   }
