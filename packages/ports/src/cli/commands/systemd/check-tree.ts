@@ -30,6 +30,7 @@ import { templateOf } from '../../../systemd/search-path.js';
 import type { UnitFacts } from '../../../systemd/types.js';
 import { exposedDropIns, stake, unitDirectories } from '../../../systemd/unit-dir-exposure.js';
 import { generatedFiles, sharedOutputs, sharedText } from '../../../systemd/unit-outputs.js';
+import { outDropInProblems } from './out-drop-in-problems.js';
 import { exposedText, readWiredFiles, type UnitDir, type WiredFiles } from './wired-files.js';
 
 export { danglingLink, type UnitDir } from './wired-files.js';
@@ -95,11 +96,12 @@ export async function checkTree(
     lineRegistries: options.lineRegistries,
   };
   const wired = await readWiredFiles(wiring, unitDirs, { unitDir, effectiveRoot, root: options.root, place, regenerate: options.regenerate });
-  const { drift, sharing } = await fileDrift(io, run, wired);
+  const { drift, sharing, unreadSaid } = await fileDrift(io, run, wired);
   drift.push(...directoryDrift(run, wired.shown), ...healthFileDrift(run));
   // What systemd would run is the written file with nothing over it: a higher-priority copy, a mask, a drop-in that sets anything.
   // Under a root said with the effective units' problems, below.
-  const healthChanges = healthUnitChanges(health, unitDir, effectiveRoot, options.regenerate);
+  // --out: a drop-in both tell of (one they read that cannot be read) said once, by outDropInProblems, naming them.
+  const healthChanges = healthUnitChanges(health, unitDir, effectiveRoot, options.regenerate).filter((change) => !unreadSaid.has(change.path));
   if (effectiveRoot === undefined) drift.push(...healthChanges.splice(0));
   printDrift(io, run, wired, drift);
   // Not drift (systemd loads no .tmp file), and not a failure: the next write removes them.
@@ -130,7 +132,11 @@ export async function checkTree(
  * (a unit-file claim without the line that claims as it would, judged alike, is not drift); --out's clearing drop-ins.
  * Prints the warnings it meets on the way. Also returns the wiring paths whose drop-in is one file for two units.
  */
-async function fileDrift(io: Io, run: CheckRun, wired: WiredFiles): Promise<{ drift: SystemdDrift[]; sharing: ReadonlySet<string> }> {
+async function fileDrift(
+  io: Io,
+  run: CheckRun,
+  wired: WiredFiles,
+): Promise<{ drift: SystemdDrift[]; sharing: ReadonlySet<string>; unreadSaid: ReadonlySet<string> }> {
   const { wiring, health, unitDir, effectiveRoot, place } = run;
   const { claimPort, registryPath, regenerate } = run.options;
   const unreadablePaths = new Set(wired.unreadable.map((item) => item.path));
@@ -177,9 +183,25 @@ async function fileDrift(io: Io, run: CheckRun, wired: WiredFiles): Promise<{ dr
     // --out: no second stage judges the units systemd would load, so a drop-in in DIR that clears the claim is said here.
     ...(effectiveRoot === undefined ? outClearings(wiring, wired.files, unitDir, claimPort) : []),
   ];
+  // --out: a drop-in in DIR a unit reads that cannot be read here, once each: one that may clear a claim line fails
+  // (whether the unit claims its port cannot be told), as does one the health check's units read too (said here, not
+  // again below); one that cannot, or that systemd skips, is a warning.
+  const unreadSaid = new Set<string>();
+  if (effectiveRoot === undefined)
+    for (const problem of outDropInProblems(
+      wiring,
+      wired.files,
+      unitDir,
+      claimPort,
+      health.map((unit) => unit.path),
+    )) {
+      unreadSaid.add(problem.path);
+      if (problem.fails) drift.push({ path: problem.path, message: problem.message });
+      else io.out(`${oneLine(`warning: ${escapeText(join(unitDir, problem.path))}: ${problem.message}`)}\n`);
+    }
   // Under --root the merged units are judged again below, warnings included: said once.
   if (effectiveRoot === undefined) for (const warning of claimWarnings) io.out(`${oneLine(`warning: ${warning}`)}\n`);
-  return { drift, sharing };
+  return { drift, sharing, unreadSaid };
 }
 
 /**

@@ -35,6 +35,7 @@ import { outUnitAsJudged } from '../../../systemd/effective-problems.js';
 import { exposedDropIns, stake, unitDirectories } from '../../../systemd/unit-dir-exposure.js';
 import { generatedFiles, sharedOutputs, sharedText, type UnitOutput } from '../../../systemd/unit-outputs.js';
 import { overrideNote, type Override } from '../../../systemd/unit-overrides.js';
+import { outDropInProblems } from './out-drop-in-problems.js';
 import { isMaskLink, unitReadProblem } from './wired-files.js';
 
 /** What writeTree writes with, as the command's options and the registry give it. */
@@ -101,7 +102,21 @@ export async function writeTree(
   }
   const wrote = writeFiles(io, settings, files, foreign, unitDir, defaultDir);
   const { dropIns, masked } = await findDropIns(unitDir, place, registryRoot);
-  const { byHand, toMend, maskedUnits } = printUnitAdvice(io, settings, wiring, unitDir, dropIns, located);
+  // --out: a drop-in in DIR a unit reads that cannot be read here, said once each below as --check says it (which fails
+  // on it when it may clear a claim line); nothing here writes or removes it. Read after the write, as --check reads DIR.
+  const unreadDropIns =
+    located === undefined
+      ? outDropInProblems(
+          wiring,
+          outUnitFiles(wiring, unitDir, settings.claimPort),
+          unitDir,
+          settings.claimPort,
+          health.map((unit) => unit.path),
+        )
+      : [];
+  const unknown = new Map<string, string[]>();
+  for (const problem of unreadDropIns) for (const unit of problem.units) unknown.set(unit, [...(unknown.get(unit) ?? []), join(unitDir, problem.path)]);
+  const { byHand, toMend, maskedUnits } = printUnitAdvice(io, settings, wiring, unitDir, dropIns, located, unknown);
   // After the advice, whose `UNIT:` line is followed by the line to install. A value claim-port refuses gets no note
   // (that the line frees the port the service really uses would not be true): the warnings after the write say why.
   for (const entry of wiring) {
@@ -109,6 +124,13 @@ export async function writeTree(
     if (entry.byId && override !== undefined && !override.refused) io.out(`${oneLine(overrideNote(entry, override))}\n`);
   }
   const { said, removed } = await removeLeftovers(io, settings, wiring, files, unitDir, place, { dropIns, masked });
+  for (const { path, message } of unreadDropIns) io.err(`${oneLine(`warning: ${escapeText(join(unitDir, path))}: ${message}`)}\n`, 'warn');
+  const untold = unreadDropIns.filter((problem) => problem.untold).length;
+  if (untold > 0)
+    io.err(
+      `${oneLine(`${untold === 1 ? '1 drop-in' : `${untold} drop-ins`} in ${escapeText(unitDir)} cannot be read here and may clear a claim line (said above); \`${settings.regenerate} --check\` fails until ${untold === 1 ? 'it is' : 'they are'} fixed`)}\n`,
+      'warn',
+    );
   if (byHand.length > 0) io.err(`${oneLine(byHandText(byHand, `${settings.regenerate} --check`))}\n`, 'warn');
   // Masked: counted as --check counts them ("masked"), never among the lines to add, which would not make them run.
   if (maskedUnits.length > 0) io.err(`${oneLine(maskedUnitsText(maskedUnits, `${settings.regenerate} --check`))}\n`, 'warn');
@@ -180,6 +202,8 @@ function printUnitAdvice(
   unitDir: string,
   dropIns: readonly string[],
   located: UnitLocator | undefined,
+  /** (--out) The units a drop-in in DIR that cannot be read may clear the claim of, with those drop-ins (outDropInProblems). */
+  unknown: ReadonlyMap<string, readonly string[]>,
 ): { byHand: { unit: string; place: LinePlace }[]; toMend: string[]; maskedUnits: string[] } {
   const byHand: { unit: string; place: LinePlace }[] = [];
   const toMend: string[] = [];
@@ -190,12 +214,14 @@ function printUnitAdvice(
     // Another line the unit runs that claims the port as this one would (`-+`, the id, options): --check accepts it.
     const inPlace = loaded !== undefined && lineInPlace(entry.unit, entry.line, loaded) !== undefined;
     const alike = loaded !== undefined && !inPlace ? located!.claimsAlike(entry) : undefined;
-    const advice =
+    const advice = unknownAfter(
       loaded === undefined
         ? outUnitAdvice(entry, unitDir, claimPort, claimsAlike)
         : alike !== undefined
           ? alikeAdvice(entry, alike.claim, located!.root)
-          : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort);
+          : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort),
+      unknown.get(entry.unit),
+    );
     // A line in place that a later empty ExecStartPre= clears is not one to add: the advice says what to remove instead.
     if (advice.masked) maskedUnits.push(entry.unit);
     else if (advice.refused || advice.unread) toMend.push(entry.unit);
@@ -207,6 +233,21 @@ function printUnitAdvice(
     io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice.text}${then}`)}:\n${entry.line}\n`);
   }
   return { byHand, toMend, maskedUnits };
+}
+
+/**
+ * An advice that calls the line done ("nothing to do") when a drop-in read after it cannot be read (`unread`, from
+ * outDropInProblems): it may clear the line, so never "nothing to do"; the drop-in's own warning says what to do, and
+ * the unit is left to it (`unread`), never counted as a line to add by hand.
+ */
+function unknownAfter(advice: ReturnType<typeof outUnitAdvice>, unread: readonly string[] | undefined): ReturnType<typeof outUnitAdvice> {
+  if (unread === undefined || !advice.text.endsWith(', nothing to do')) return advice;
+  const files = unread.map((path) => escapeText(path)).join(' and ');
+  return {
+    ...advice,
+    text: `${advice.text.slice(0, -', nothing to do'.length)}, but ${files}, read after it, cannot be read here (below), so whether it still runs cannot be told`,
+    unread: true,
+  };
 }
 
 /**
@@ -311,6 +352,13 @@ function nextSteps(located: UnitLocator | undefined): string {
     return `systemd reads them when the system under ${escapeText(located.root)} boots; to enable the health check's timer there now: ${offline}.`;
   }
   return `Run "systemctl daemon-reload" for systemd to read the changes, and ${enable}.`;
+}
+
+/** Each `claim: unit` service's unit file in --out's DIR (as outUnit reads it: its own, else its template's), by wiring path, for outDropInProblems. */
+function outUnitFiles(wiring: readonly ClaimWiring[], unitDir: string, claimPort: string): Map<string, string | undefined> {
+  const files = new Map<string, string | undefined>();
+  for (const entry of wiring) if (entry.claim === 'unit') files.set(entry.path, outUnit(entry, unitDir, claimPort).file?.text);
+  return files;
 }
 
 /** How `ports systemd` finds the unit file systemd loads for a unit (not with --out): under `root` (undefined: this host). */
