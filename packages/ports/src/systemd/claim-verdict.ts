@@ -366,6 +366,20 @@ export function unreadMaySetExecStart(unit: Pick<UnitFacts, 'file' | 'execStartC
 }
 
 /**
+ * The parts of `unit` that could not be read (loadUnit's `unread`) and that
+ * systemd reads after the file `after` (a path as `unit`'s parts name it,
+ * the file of a claim line): any of them may hold an empty ExecStartPre=
+ * that clears that line, so whether the line still runs cannot be told while
+ * one is left. The order is unreadAfterClearing's (a drop-in whose name
+ * sorts before `after`'s cannot), as for the health check's ExecStart=.
+ */
+export function unreadReadAfter(unit: Pick<UnitFacts, 'file' | 'unread'>, after: string): UnreadPart[] {
+  objectArgument('unreadReadAfter', 'unit', unit, 'UnitFacts, from mergeUnit');
+  stringArgument('unreadReadAfter', 'after', after, 'a path (a string)');
+  return unreadAfterClearing('unreadReadAfter', { file: unit.file, unread: unit.unread, execStartPreCleared: { file: after, line: 0 } }, 'execStartPreCleared');
+}
+
+/**
  * The unread parts of `unit` that may hold a line of a command list that
  * survives its last clearing (`key`: where an empty line of it was last):
  * systemd reads the unit file, then the drop-ins by file name (strcmp order

@@ -8,6 +8,7 @@ import { claimPortLines, DEFAULT_UNIT_DIR, DROP_IN_NAME, hasExecStartPre, unitFi
 import { claimLines } from './claim-line.js';
 import { brokenUnitFileProblem } from './claim-verdict.js';
 import { mergeUnit, type LoadedUnit } from './effective.js';
+import { maskedUnitText } from './masked-unit.js';
 import { templateOf } from './search-path.js';
 import type { ExecLine } from './types.js';
 
@@ -35,7 +36,7 @@ export interface OutUnit {
   readonly file?: { readonly path: string; readonly text: string };
   /** In place of `file`: the one that cannot be read (as printed), and why with what to do, as --check says it (unitReadProblem). */
   readonly unread?: { readonly path: string; readonly reason: string };
-  /** In place of `file`: the link to /dev/null there that masks the unit (as printed). */
+  /** In place of `file`: the file there that masks the unit, a link to /dev/null or empty (as printed). */
   readonly masked?: string;
   /** The unit's own drop-ins in DIR (outOwnDropIns), as printed, with their text. */
   readonly dropIns: readonly { readonly path: string; readonly text: string }[];
@@ -64,10 +65,7 @@ export function outAdvice(unit: string, line: string, unitDir: string, found: Ou
       unread: true,
     };
   if (found.masked !== undefined)
-    return {
-      text: `its unit file claims the port, but ${escapeText(found.masked)} masks it (a link to /dev/null), so systemd never starts it; unmask it (\`systemctl unmask ${escapeText(unit)}\`), then put this line in the [Service] section of the unit file it loads`,
-      place: 'file',
-    };
+    return { text: `its unit file claims the port, but it is masked: ${outMaskedText(found.masked, unitDir)}; ${MASKED_THEN}`, place: 'file', masked: true };
   const file = found.file;
   const inPlace =
     template === undefined
@@ -129,6 +127,32 @@ interface LineAdvice {
   readonly inPlace?: true;
   /** The unit file cannot be read here: the advice says why and what to do, and --check fails on the file, not for a missing line. */
   readonly unread?: true;
+  /** The unit is masked (its file a link to /dev/null, or empty): the advice says how to unmask it; not a line to add by hand. */
+  readonly masked?: true;
+}
+
+/** After a masked unit's unmasking (maskedUnitText): where its line goes is known only once the file systemd loads is. */
+const MASKED_THEN = 'then run this command again to learn where this line goes, or remove the service from the registry';
+
+/**
+ * Pure: a masked unit file in --out's bare DIR (`path`, as printed: a link to /dev/null, or empty, as systemd reads
+ * both), and what to do: once DIR is copied into /etc/systemd/system, it masks the unit there (systemctl unmask would
+ * be needed then); before that, removing it from DIR (or putting the unit's file in its place) is enough. Said alike
+ * by the write's advice and --check, each followed by what to run next.
+ */
+export function outMaskedText(path: string, unitDir: string): string {
+  return `${escapeText(path)} is empty or links to /dev/null, so once ${escapeText(unitDir)} is copied into ${DEFAULT_UNIT_DIR} systemd will not start it; remove it, or put the unit's file in its place`;
+}
+
+/**
+ * Pure: the write's one line about the wired units that are masked (`units`, as written): systemd never starts them,
+ * so their claims never run; each advice above says how to unmask it. `check` is the --check command, which fails
+ * ("masked") on each until it is unmasked (or its service leaves the registry). Not "missing": no line added helps.
+ */
+export function maskedUnitsText(units: readonly string[], check: string): string {
+  const names = units.map((unit) => escapeText(unit)).join(', ');
+  const one = units.length === 1;
+  return `${one ? '1 unit' : `${units.length} units`} (${names}) ${one ? 'is' : 'are'} masked, so systemd never starts ${one ? 'it' : 'them'} and no claim line of ${one ? 'its' : 'theirs'} runs: undo the mask as said above, or remove ${one ? 'its service' : 'their services'} from the registry; \`${check}\` fails ("masked") until then`;
 }
 
 /**
@@ -242,8 +266,9 @@ export function unitLineAdvice(unit: string, line: string, loaded: LoadedUnit, u
   }
   if (file.text === undefined || file.text === '')
     return {
-      text: `its unit file claims the port, but ${shown(file.path)} masks it (a link to /dev/null, or empty), so systemd never starts it; unmask it (\`systemctl unmask ${escapeText(unit)}\`), then put this line in the [Service] section of the unit file it loads`,
+      text: `its unit file claims the port, but it is masked: ${maskedUnitText(root ?? '/', file.path, unit)}; ${MASKED_THEN}`,
       place: 'file',
+      masked: true,
     };
   const name = basename(file.path);
   const operators = isOperatorsUnitDir(file.path);

@@ -8,7 +8,7 @@ import type { UnitFacts } from '../../src/systemd/types.js';
 import { tempDir, type TreeEntry, writeTree } from '../../../../test-support/tree.js';
 import { runModuleAsNobody, worldReadableBundle } from '../../../../test-support/index.js';
 import { verifyOutcome } from './corpus-model.js';
-import { skippedDropInProblem, unreadMaySetExecStart } from '../../src/systemd/claim-verdict.js';
+import { skippedDropInProblem, unreadMaySetExecStart, unreadReadAfter } from '../../src/systemd/claim-verdict.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
 const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((path) => existsSync(path));
@@ -411,6 +411,20 @@ describe('an alias: a unit file that links to another unit name in the search pa
     expect(unreadMaySetExecStart(unit).map((part) => part.path)).toEqual([`/${dir}/90-late.conf`]);
     // With no empty ExecStart=, any unread part may set it.
     expect(unreadMaySetExecStart({ ...unit, execStartCleared: undefined }).map((part) => part.path)).toHaveLength(2);
+  });
+
+  it("an unread drop-in may clear a line only when systemd reads it after that line's file (unreadReadAfter, the same order)", () => {
+    const dir = 'etc/systemd/system/a.service.d';
+    const root = writeTree(tempDir(), {
+      'etc/systemd/system/a.service': '[Service]\nExecStart=/bin/true\n',
+      [`${dir}/50-claim.conf`]: '[Service]\nExecStartPre=+/usr/local/bin/claim-port 8000\n',
+    });
+    for (const name of ['10-early.conf', '90-late.conf']) spawnSync('mkfifo', [join(root, dir, name)]);
+    const unit = mergeUnit(loadUnit(root, 'a.service'));
+    expect(unreadReadAfter(unit, `/${dir}/50-claim.conf`).map((part) => part.path)).toEqual([`/${dir}/90-late.conf`]);
+    // A line in the unit file: every drop-in comes after it.
+    expect(unreadReadAfter(unit, '/etc/systemd/system/a.service').map((part) => part.path)).toHaveLength(2);
+    expect(() => unreadReadAfter(unit, 5 as unknown as string)).toThrow(new TypeError('unreadReadAfter: after must be a path (a string), not number 5'));
   });
 
   it('loads the target by its name, with the drop-ins of both names, as systemd does (systemd-analyze shows them)', () => {

@@ -4,7 +4,7 @@
 // one that cannot be read (too large, a FIFO, a link loop) or that masks the unit said so, as --check says it.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_UNIT_BYTES, UNIT_TOO_LARGE } from '../../../src/limits.js';
 import { writeTree } from '../../../../../test-support/tree.js';
@@ -261,10 +261,11 @@ describe('ports systemd --out: a unit file in DIR that cannot be read', () => {
   it('masked (a link to /dev/null): said so, as --check says it', async () => {
     const { unit, write, check } = await outDir();
     symlinkSync('/dev/null', unit);
+    const dir = dirname(unit);
     expect(advice((await write()).stdout)).toBe(
-      `svc.service: its unit file claims the port, but ${unit} masks it (a link to /dev/null), so systemd never starts it; unmask it (\`systemctl unmask svc.service\`), then put this line in the [Service] section of the unit file it loads:`,
+      `svc.service: its unit file claims the port, but it is masked: ${unit} is empty or links to /dev/null, so once ${dir} is copied into /etc/systemd/system systemd will not start it; remove it, or put the unit's file in its place; then run this command again to learn where this line goes, or remove the service from the registry:`,
     );
-    expect((await check()).stdout).toContain(`${unit}: masked (a link to /dev/null), so systemd never starts svc.service`);
+    expect((await check()).stdout).toContain(`svc.service: masked: ${unit} is empty or links to /dev/null, so once ${dir} is copied into /etc/systemd/system`);
   });
 });
 

@@ -144,7 +144,13 @@ describe('ports systemd: where a unit-file claim goes', () => {
     writeTree(root, { [`${ETC}/dsa110-api.service`]: { symlink: '/dev/null' } });
     const run = await ports(['systemd', '--root', root, '--claim-port', join(root, 'usr/local/bin/claim-port')]);
     expect(stdout).not.toContain('masks it');
-    expect(advice(run.stdout, 'dsa110-api.service').said).toContain(`but ${join(root, ETC, 'dsa110-api.service')} masks it (a link to /dev/null, or empty)`);
+    const file = join(root, ETC, 'dsa110-api.service');
+    // Under the root (systemctl --root=ROOT), never this host's systemctl; counted as masked, not as a line to add by hand.
+    expect(advice(run.stdout, 'dsa110-api.service').said).toContain(
+      `but it is masked: ${file} is empty or links to /dev/null, so systemd will not start it; unmask it: systemctl --root=${root} unmask dsa110-api.service (which removes ${file})`,
+    );
+    expect(run.stderr).toContain('1 unit (dsa110-api.service) is masked');
+    expect(run.stderr).not.toMatch(/\(dsa110-api\.service\) claims its port/);
   });
 });
 

@@ -276,7 +276,7 @@ describe('ports systemd', () => {
     const run = await ports(['systemd', '--check', '--root', root]);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(
-      `${unitDir}/dsa110-api.service: masked (a link to /dev/null), so systemd never starts dsa110-api.service, nor claims its port; unmask it (\`systemctl unmask dsa110-api.service\`) and install the unit with its claim line, or remove the service from the registry\n`,
+      `dsa110-api.service: masked: ${unitDir}/dsa110-api.service is empty or links to /dev/null, so systemd will not start it; unmask it: systemctl --root=${root} unmask dsa110-api.service (which removes ${unitDir}/dsa110-api.service); then run \`ports systemd --root ${root}\` to learn where its claim line goes, or remove the service from the registry\n`,
     );
     expect(run.stdout).not.toContain('dsa110-api.service: missing');
   });

@@ -21,7 +21,8 @@ import { claimsRead, findClaims, findDropIns } from '../../../systemd/find-claim
 import { droppedSettings, foreignFileText } from '../../../systemd/foreign-settings.js';
 import { healthOwnerText, healthUnitOwner } from '../../../systemd/health-unit-owner.js';
 import { writtenUnitChanges, writtenUnitChangeText } from '../../../systemd/health-units.js';
-import { unitLineAdvice } from '../../../systemd/line-advice.js';
+import { outMaskedText, unitLineAdvice } from '../../../systemd/line-advice.js';
+import { maskedUnitText } from '../../../systemd/masked-unit.js';
 import type { claimRegistryLoader } from '../../../systemd/line-registry.js';
 import type { ManagerDefaults } from '../../../systemd/manager-defaults.js';
 import { outClearings, outOwnDropIns } from '../../../systemd/out-drop-ins.js';
@@ -29,6 +30,7 @@ import { templateOf } from '../../../systemd/search-path.js';
 import type { UnitFacts } from '../../../systemd/types.js';
 import { exposedDropIns, stake, unitDirectories } from '../../../systemd/unit-dir-exposure.js';
 import { generatedFiles, sharedOutputs, sharedText } from '../../../systemd/unit-outputs.js';
+import { outDropInProblems } from './out-drop-in-problems.js';
 import { exposedText, readWiredFiles, type UnitDir, type WiredFiles } from './wired-files.js';
 
 export { danglingLink, type UnitDir } from './wired-files.js';
@@ -94,11 +96,12 @@ export async function checkTree(
     lineRegistries: options.lineRegistries,
   };
   const wired = await readWiredFiles(wiring, unitDirs, { unitDir, effectiveRoot, root: options.root, place, regenerate: options.regenerate });
-  const { drift, sharing } = await fileDrift(io, run, wired);
+  const { drift, sharing, unreadSaid } = await fileDrift(io, run, wired);
   drift.push(...directoryDrift(run, wired.shown), ...healthFileDrift(run));
   // What systemd would run is the written file with nothing over it: a higher-priority copy, a mask, a drop-in that sets anything.
   // Under a root said with the effective units' problems, below.
-  const healthChanges = healthUnitChanges(health, unitDir, effectiveRoot, options.regenerate);
+  // --out: a drop-in both tell of (one they read that cannot be read) said once, by outDropInProblems, naming them.
+  const healthChanges = healthUnitChanges(health, unitDir, effectiveRoot, options.regenerate).filter((change) => !unreadSaid.has(change.path));
   if (effectiveRoot === undefined) drift.push(...healthChanges.splice(0));
   printDrift(io, run, wired, drift);
   // Not drift (systemd loads no .tmp file), and not a failure: the next write removes them.
@@ -129,7 +132,11 @@ export async function checkTree(
  * (a unit-file claim without the line that claims as it would, judged alike, is not drift); --out's clearing drop-ins.
  * Prints the warnings it meets on the way. Also returns the wiring paths whose drop-in is one file for two units.
  */
-async function fileDrift(io: Io, run: CheckRun, wired: WiredFiles): Promise<{ drift: SystemdDrift[]; sharing: ReadonlySet<string> }> {
+async function fileDrift(
+  io: Io,
+  run: CheckRun,
+  wired: WiredFiles,
+): Promise<{ drift: SystemdDrift[]; sharing: ReadonlySet<string>; unreadSaid: ReadonlySet<string> }> {
   const { wiring, health, unitDir, effectiveRoot, place } = run;
   const { claimPort, registryPath, regenerate } = run.options;
   const unreadablePaths = new Set(wired.unreadable.map((item) => item.path));
@@ -176,9 +183,25 @@ async function fileDrift(io: Io, run: CheckRun, wired: WiredFiles): Promise<{ dr
     // --out: no second stage judges the units systemd would load, so a drop-in in DIR that clears the claim is said here.
     ...(effectiveRoot === undefined ? outClearings(wiring, wired.files, unitDir, claimPort) : []),
   ];
+  // --out: a drop-in in DIR a unit reads that cannot be read here, once each: one that may clear a claim line fails
+  // (whether the unit claims its port cannot be told), as does one the health check's units read too (said here, not
+  // again below); one that cannot, or that systemd skips, is a warning.
+  const unreadSaid = new Set<string>();
+  if (effectiveRoot === undefined)
+    for (const problem of outDropInProblems(
+      wiring,
+      wired.files,
+      unitDir,
+      claimPort,
+      health.map((unit) => unit.path),
+    )) {
+      unreadSaid.add(problem.path);
+      if (problem.fails) drift.push({ path: problem.path, message: problem.message });
+      else io.out(`${oneLine(`warning: ${escapeText(join(unitDir, problem.path))}: ${problem.message}`)}\n`);
+    }
   // Under --root the merged units are judged again below, warnings included: said once.
   if (effectiveRoot === undefined) for (const warning of claimWarnings) io.out(`${oneLine(`warning: ${warning}`)}\n`);
-  return { drift, sharing };
+  return { drift, sharing, unreadSaid };
 }
 
 /**
@@ -291,18 +314,34 @@ function printDrift(io: Io, run: CheckRun, wired: WiredFiles, drift: readonly Sy
   const { masked, fromTemplate, shown } = wired;
   for (const item of drift) {
     const path = shown.get(item.path) ?? driftPath(item.path, run.unitDir, run.effectiveRoot);
-    const printed = escapeText(masked.get(item.path) ?? path);
     const unit = run.wiring.find((entry) => entry.path === item.path)?.unit;
+    const mask = item.message.startsWith('missing:') && unit !== undefined ? masked.get(item.path) : undefined;
+    if (mask !== undefined) {
+      // Named by its unit, as the units' own problems are ("UNIT: masked: ..."), in the write's words.
+      io.out(`${oneLine(`${escapeText(unit!)}: masked: ${maskedText(run, mask, unit!)}`)}\n`);
+      continue;
+    }
+    const printed = escapeText(path);
     const message =
-      masked.has(item.path) && item.message.startsWith('missing:') && unit !== undefined
-        ? `masked (a link to /dev/null), so systemd never starts ${escapeText(unit)}, nor claims its port; unmask it (\`systemctl unmask ${escapeText(unit)}\`) and install the unit with its claim line, or remove the service from the registry`
-        : fromTemplate.has(item.path) && item.message.startsWith('does not contain')
-          ? `${item.message.replace(/ in its \[Service\] section[,;].*$/, ' in its [Service] section')}: ${fromTemplate.get(item.path)}`
-          : item.message;
+      fromTemplate.has(item.path) && item.message.startsWith('does not contain')
+        ? `${item.message.replace(/ in its \[Service\] section[,;].*$/, ' in its [Service] section')}: ${fromTemplate.get(item.path)}`
+        : item.message;
     io.out(`${oneLine(`${printed}: ${message}`)}\n`);
     if (item.expected !== undefined)
       io.out(unifiedDiff(item.actual ?? '', item.expected, { from: `${printed} (on disk)`, to: `${printed} (from the registry)` }));
   }
+}
+
+/**
+ * A wired unit's mask (`mask`: its file as printed, a link to /dev/null or empty), and what to do: under a root the
+ * health check's words (maskedUnitText: `systemctl --root=ROOT unmask`, or remove a package's file), with --out what
+ * removes it from DIR (outMaskedText); then the write again, which says where the claim line goes, or the registry.
+ */
+function maskedText(run: CheckRun, mask: string, unit: string): string {
+  const then = `then run \`${run.options.regenerate}\` to learn where its claim line goes, or remove the service from the registry`;
+  if (run.effectiveRoot === undefined) return `${outMaskedText(mask, run.unitDir)}; ${then}`;
+  const inRoot = run.effectiveRoot === '/' ? mask : mask.slice(run.effectiveRoot.replace(/\/+$/, '').length);
+  return `${maskedUnitText(run.effectiveRoot, inRoot, unit)}; ${then}`;
 }
 
 /**

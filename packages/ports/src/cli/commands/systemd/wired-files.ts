@@ -33,7 +33,7 @@ export interface WiredFiles {
   readonly shown: Map<string, string>;
   /** Unit-file claims of an instance found in its template's file (no file of its own): what to say beside a missing line. */
   readonly fromTemplate: Map<string, string>;
-  /** Unit files masked (linked to /dev/null), by path: said as such, not as missing. */
+  /** Unit files masked (linked to /dev/null, or empty), by path: the mask's path as printed; said as such, not as missing. */
   readonly masked: Map<string, string>;
   /** Unit-file claims whose unit file is not the operator's (a package's, or made at run time: true), by path. */
   readonly packaged: Map<string, boolean>;
@@ -117,6 +117,11 @@ async function readUnitFile(wired: WiredFiles, entry: ClaimWiring, unitDirs: rea
         };
         wired.unreadable.push({ path: entry.path, message: `systemd cannot load ${escapeText(entry.unit)}: ${brokenUnitFileProblem(part, root ?? '/')}` });
         wired.shown.set(entry.path, join(dir.shown, name));
+        return;
+      }
+      // Empty: masked as a link to /dev/null is (systemd's null_or_empty_path), never a file to add the line to.
+      if (text === '') {
+        wired.masked.set(entry.path, join(dir.shown, name));
         return;
       }
       wired.files.set(entry.path, text);

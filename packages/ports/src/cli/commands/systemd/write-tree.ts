@@ -18,7 +18,16 @@ import type { LoadedUnit } from '../../../systemd/effective.js';
 import { claimsRead, findClaims, findDropIns } from '../../../systemd/find-claims.js';
 import { foreignFileText, foreignSettings, localDropIn, regularFileText, settingsText } from '../../../systemd/foreign-settings.js';
 import { healthOwnerText, healthUnitOwner } from '../../../systemd/health-unit-owner.js';
-import { alikeAdvice, byHandText, lineInPlace, outAdvice, unitLineAdvice, type LinePlace, type OutUnit } from '../../../systemd/line-advice.js';
+import {
+  alikeAdvice,
+  byHandText,
+  lineInPlace,
+  maskedUnitsText,
+  outAdvice,
+  unitLineAdvice,
+  type LinePlace,
+  type OutUnit,
+} from '../../../systemd/line-advice.js';
 import { outClearings, outOwnDropIns } from '../../../systemd/out-drop-ins.js';
 import { templateOf } from '../../../systemd/search-path.js';
 import type { ExecLine, UnitFacts } from '../../../systemd/types.js';
@@ -26,6 +35,7 @@ import { outUnitAsJudged } from '../../../systemd/effective-problems.js';
 import { exposedDropIns, stake, unitDirectories } from '../../../systemd/unit-dir-exposure.js';
 import { generatedFiles, sharedOutputs, sharedText, type UnitOutput } from '../../../systemd/unit-outputs.js';
 import { overrideNote, type Override } from '../../../systemd/unit-overrides.js';
+import { outDropInProblems } from './out-drop-in-problems.js';
 import { isMaskLink, unitReadProblem } from './wired-files.js';
 
 /** What writeTree writes with, as the command's options and the registry give it. */
@@ -92,7 +102,21 @@ export async function writeTree(
   }
   const wrote = writeFiles(io, settings, files, foreign, unitDir, defaultDir);
   const { dropIns, masked } = await findDropIns(unitDir, place, registryRoot);
-  const { byHand, toMend } = printUnitAdvice(io, settings, wiring, unitDir, dropIns, located);
+  // --out: a drop-in in DIR a unit reads that cannot be read here, said once each below as --check says it (which fails
+  // on it when it may clear a claim line); nothing here writes or removes it. Read after the write, as --check reads DIR.
+  const unreadDropIns =
+    located === undefined
+      ? outDropInProblems(
+          wiring,
+          outUnitFiles(wiring, unitDir, settings.claimPort),
+          unitDir,
+          settings.claimPort,
+          health.map((unit) => unit.path),
+        )
+      : [];
+  const unknown = new Map<string, string[]>();
+  for (const problem of unreadDropIns) for (const unit of problem.units) unknown.set(unit, [...(unknown.get(unit) ?? []), join(unitDir, problem.path)]);
+  const { byHand, toMend, maskedUnits } = printUnitAdvice(io, settings, wiring, unitDir, dropIns, located, unknown);
   // After the advice, whose `UNIT:` line is followed by the line to install. A value claim-port refuses gets no note
   // (that the line frees the port the service really uses would not be true): the warnings after the write say why.
   for (const entry of wiring) {
@@ -100,9 +124,18 @@ export async function writeTree(
     if (entry.byId && override !== undefined && !override.refused) io.out(`${oneLine(overrideNote(entry, override))}\n`);
   }
   const { said, removed } = await removeLeftovers(io, settings, wiring, files, unitDir, place, { dropIns, masked });
+  for (const { path, message } of unreadDropIns) io.err(`${oneLine(`warning: ${escapeText(join(unitDir, path))}: ${message}`)}\n`, 'warn');
+  const untold = unreadDropIns.filter((problem) => problem.untold).length;
+  if (untold > 0)
+    io.err(
+      `${oneLine(`${untold === 1 ? '1 drop-in' : `${untold} drop-ins`} in ${escapeText(unitDir)} cannot be read here and may clear a claim line (said above); \`${settings.regenerate} --check\` fails until ${untold === 1 ? 'it is' : 'they are'} fixed`)}\n`,
+      'warn',
+    );
   if (byHand.length > 0) io.err(`${oneLine(byHandText(byHand, `${settings.regenerate} --check`))}\n`, 'warn');
+  // Masked: counted as --check counts them ("masked"), never among the lines to add, which would not make them run.
+  if (maskedUnits.length > 0) io.err(`${oneLine(maskedUnitsText(maskedUnits, `${settings.regenerate} --check`))}\n`, 'warn');
   if (wrote > 0 || removed > 0) io.err(`${nextSteps(located)}\n`, 'info');
-  return { outcome: 'ok', advised: new Set([...byHand.map((entry) => entry.unit), ...toMend]), said };
+  return { outcome: 'ok', advised: new Set([...byHand.map((entry) => entry.unit), ...toMend, ...maskedUnits]), said };
 }
 
 /**
@@ -157,9 +190,10 @@ function writeFiles(
 
 /**
  * Each `claim: unit` service's line, printed with where it goes (or that the unit already claims as it would). Returns
- * the units whose line goes in by hand (this command writes no unit file, and --check fails until each has it) and
+ * the units whose line goes in by hand (this command writes no unit file, and --check fails until each has it),
  * those whose unit file systemd refuses or that cannot be read here (the advice says so, and what to do; the verdicts
- * after the write would repeat it, and --check fails on the file, not for a missing line).
+ * after the write would repeat it, and --check fails on the file, not for a missing line), and those masked (the
+ * advice says how to unmask each; --check fails on them as masked, not as missing).
  */
 function printUnitAdvice(
   io: Io,
@@ -168,23 +202,29 @@ function printUnitAdvice(
   unitDir: string,
   dropIns: readonly string[],
   located: UnitLocator | undefined,
-): { byHand: { unit: string; place: LinePlace }[]; toMend: string[] } {
+  /** (--out) The units a drop-in in DIR that cannot be read may clear the claim of, with those drop-ins (outDropInProblems). */
+  unknown: ReadonlyMap<string, readonly string[]>,
+): { byHand: { unit: string; place: LinePlace }[]; toMend: string[]; maskedUnits: string[] } {
   const byHand: { unit: string; place: LinePlace }[] = [];
   const toMend: string[] = [];
+  const maskedUnits: string[] = [];
   for (const entry of wiring) {
     if (entry.claim !== 'unit') continue;
     const loaded = located?.load(entry.unit);
     // Another line the unit runs that claims the port as this one would (`-+`, the id, options): --check accepts it.
     const inPlace = loaded !== undefined && lineInPlace(entry.unit, entry.line, loaded) !== undefined;
     const alike = loaded !== undefined && !inPlace ? located!.claimsAlike(entry) : undefined;
-    const advice =
+    const advice = unknownAfter(
       loaded === undefined
         ? outUnitAdvice(entry, unitDir, claimPort, claimsAlike)
         : alike !== undefined
           ? alikeAdvice(entry, alike.claim, located!.root)
-          : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort);
+          : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort),
+      unknown.get(entry.unit),
+    );
     // A line in place that a later empty ExecStartPre= clears is not one to add: the advice says what to remove instead.
-    if (advice.refused || advice.unread) toMend.push(entry.unit);
+    if (advice.masked) maskedUnits.push(entry.unit);
+    else if (advice.refused || advice.unread) toMend.push(entry.unit);
     else if (!advice.text.endsWith('nothing to do') && alike === undefined && !inPlace && !advice.inPlace)
       byHand.push({ unit: entry.unit, place: advice.place });
     // Switched from `claim: drop-in`: the old drop-in goes once the line is in (systemdDrift says the same of the drop-in).
@@ -192,7 +232,22 @@ function printUnitAdvice(
     const then = dropIns.includes(leftover) ? `, then remove ${escapeText(join(unitDir, leftover))}, the drop-in the registry wired the claim in before` : '';
     io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice.text}${then}`)}:\n${entry.line}\n`);
   }
-  return { byHand, toMend };
+  return { byHand, toMend, maskedUnits };
+}
+
+/**
+ * An advice that calls the line done ("nothing to do") when a drop-in read after it cannot be read (`unread`, from
+ * outDropInProblems): it may clear the line, so never "nothing to do"; the drop-in's own warning says what to do, and
+ * the unit is left to it (`unread`), never counted as a line to add by hand.
+ */
+function unknownAfter(advice: ReturnType<typeof outUnitAdvice>, unread: readonly string[] | undefined): ReturnType<typeof outUnitAdvice> {
+  if (unread === undefined || !advice.text.endsWith(', nothing to do')) return advice;
+  const files = unread.map((path) => escapeText(path)).join(' and ');
+  return {
+    ...advice,
+    text: `${advice.text.slice(0, -', nothing to do'.length)}, but ${files}, read after it, cannot be read here (below), so whether it still runs cannot be told`,
+    unread: true,
+  };
 }
 
 /**
@@ -299,6 +354,13 @@ function nextSteps(located: UnitLocator | undefined): string {
   return `Run "systemctl daemon-reload" for systemd to read the changes, and ${enable}.`;
 }
 
+/** Each `claim: unit` service's unit file in --out's DIR (as outUnit reads it: its own, else its template's), by wiring path, for outDropInProblems. */
+function outUnitFiles(wiring: readonly ClaimWiring[], unitDir: string, claimPort: string): Map<string, string | undefined> {
+  const files = new Map<string, string | undefined>();
+  for (const entry of wiring) if (entry.claim === 'unit') files.set(entry.path, outUnit(entry, unitDir, claimPort).file?.text);
+  return files;
+}
+
 /** How `ports systemd` finds the unit file systemd loads for a unit (not with --out): under `root` (undefined: this host). */
 export interface UnitLocator {
   readonly root: string | undefined;
@@ -332,7 +394,7 @@ function outUnitAdvice(
 
 /**
  * What --out's bare directory holds for a unit-file claim's unit, read as --check reads it (readWiredFiles): the unit's
- * own file there, else its template's, or the first of them that masks the unit (a link to /dev/null) or cannot be read
+ * own file there, else its template's, or the first of them that masks the unit (a link to /dev/null, or empty) or cannot be read
  * (too large, not a regular file, a link loop, denied), with why, as --check says it; its own drop-ins; the empty
  * ExecStartPre= there that clears its line.
  */
@@ -351,6 +413,8 @@ function outUnit(entry: ClaimWiring, unitDir: string, claimPort: string): OutUni
       return { unread: { path, reason: unitReadProblem(error) }, dropIns: outOwnDropIns(entry.unit, unitDir) };
     }
     if (text === undefined) continue;
+    // Empty: masked, as a link to /dev/null is (systemd's null_or_empty_path), whatever a later name holds.
+    if (text === '') return { masked: path, dropIns: outOwnDropIns(entry.unit, unitDir) };
     file = { path, text };
     break;
   }
