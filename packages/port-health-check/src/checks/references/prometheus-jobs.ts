@@ -16,9 +16,12 @@
 // bracket, comma, key or comment to the scanners. A job's `scheme:` written
 // otherwise than as one word (a tag, an anchor, the value on the next line)
 // is read by the real YAML parser, loaded only for such a file.
-import { parseConfigYaml, YAML_DOUBLE_QUOTE_ESCAPES } from '@dsa110/ports';
+import { parseConfigYaml } from '@dsa110/ports';
 import { characterColumn, yamlLineBreaks } from './finding.js';
 import { repeatedKeys, type RepeatedKey } from './yaml-repeated-keys.js';
+import { isQuote, unquote, yamlScalar } from './yaml-scalar.js';
+
+export { unquote, yamlScalar } from './yaml-scalar.js';
 
 /** A string and the line it is on. */
 export interface AtLine {
@@ -72,15 +75,6 @@ export interface ScrapeConfigs {
   /** Each key written twice in one block mapping of the file (repeatedKeys): Prometheus refuses the file. */
   readonly repeats: RepeatedKey[];
 }
-
-/** The text without a quote (`'` or `"`) at its start and one at its end, each if there. */
-export function unquote(text: string): string {
-  const start = isQuote(text.charCodeAt(0)) ? 1 : 0;
-  const end = text.length > start && isQuote(text.charCodeAt(text.length - 1)) ? text.length - 1 : text.length;
-  return start === 0 && end === text.length ? text : text.slice(start, end);
-}
-
-const isQuote = (code: number) => code === 39 /* ' */ || code === 34; /* " */
 
 /** Where a line's scan stands at its end, carried to the next line: how deep `[` and `{` nest, and the quote of a quoted scalar still open. */
 interface YamlScan {
@@ -160,23 +154,6 @@ export function maskQuoted(text: string): string {
   return scanYaml(text, { depth: 0, quote: '' }, false).masked;
 }
 
-/**
- * A scalar as YAML reads it: `'it''s'` is it's, `"a\"b\tc"` has its escapes
- * applied, a plain one is itself; a lone quote at either end is dropped, as
- * unquote does.
- */
-export function yamlScalar(text: string): string {
-  const quote = text[0];
-  if (text.length < 2 || (quote !== "'" && quote !== '"') || text[text.length - 1] !== quote) return unquote(text);
-  const inner = text.slice(1, -1);
-  if (quote === "'") return inner.replaceAll("''", "'");
-  return inner.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[\s\S])/g, (whole, escaped: string) => {
-    if (escaped.length === 1) return YAML_DOUBLE_QUOTE_ESCAPES[escaped] ?? escaped;
-    const point = parseInt(escaped.slice(1), 16);
-    return point <= 0x10ffff ? String.fromCodePoint(point) : whole; // past Unicode: YAML refuses it, and so does Prometheus
-  });
-}
-
 /** A line of logicalLines: whether it starts at column 0 (a top-level key) and how far its key is indented (after any `- `), besides its number and text. */
 export interface LogicalLine {
   readonly line: number;
@@ -189,6 +166,16 @@ export interface LogicalLine {
   readonly dash?: number;
   /** Where its text stands on the physical line it starts on (columnReader); left out, no column is known. */
   readonly place?: LinePlace;
+  /** Of a flow collection or quoted scalar joined from the lines after: where each of those lines' text stands (a repeated key's line and column). */
+  joins?: LineJoin[];
+}
+
+/** A physical line joined to a logical line: from `at` of the logical line's text on, its text is `raw`'s from `from`, on line `line`. */
+export interface LineJoin {
+  readonly at: number;
+  readonly line: number;
+  readonly raw: string;
+  readonly from: number;
 }
 
 /**
@@ -246,9 +233,11 @@ export const maskedOf = (line: { readonly text: string; readonly masked?: string
  * none).
  */
 export function logicalLines(given: string): LogicalLine[] {
-  const text = yamlLineBreaks(given);
+  // A byte-order mark is no character of the first line (YAML, and Prometheus, drop it): its key is at column 1.
+  const text = yamlLineBreaks(given.charCodeAt(0) === 0xfeff ? given.slice(1) : given);
   const raw = text.split('\n');
   const joined: LogicalLine[] = [];
+  let started = false; // a `---` has started the first document
   const scan: YamlScan = { depth: 0, quote: '' };
   let scalar: number | undefined; // lines indented more than this are an open block scalar's text
   for (let index = 0; index < raw.length; index++) {
@@ -259,8 +248,10 @@ export function logicalLines(given: string): LogicalLine[] {
       const lead = leadingSpace(start);
       if (lead === start.length || start[lead] === '#') continue; // blank, or a comment
       if (isDocumentMarker(start)) {
-        if (joined.length > 0) break; // the next document, or the end of this one
-        continue; // `---` before the first document's content starts it
+        // The next document, or the end of this one (`---` twice: the first document is empty, and so is what Prometheus reads).
+        if (joined.length > 0 || started || start.startsWith('...')) break;
+        started = true; // `---` before the first document's content starts it
+        continue;
       }
       if (scalar !== undefined && lead > scalar) continue;
       scalar = undefined;
@@ -274,6 +265,7 @@ export function logicalLines(given: string): LogicalLine[] {
     const [content, hidden] = [start.slice(from, to), masked.slice(from, to)];
     if (continued && joined.length > 0) {
       const last = joined[joined.length - 1]!;
+      (last.joins ??= []).push({ at: last.text.length + 1, line: index + 1, raw: start, from });
       // A line break folds to a space: inside quotes, the scalar's own.
       last.masked = `${maskedOf(last)}${inQuote ? HIDDEN : ' '}${hidden}`;
       last.text += ` ${content}`;
@@ -623,14 +615,16 @@ function isFollowedKey(name: string): boolean {
   return words !== '' && !words.startsWith('_') && !words.endsWith('_') && !words.includes('__');
 }
 
-/** A top-level key at the start of a line (`global:`, `'scrape_configs':`): `/^(['"]?)([^'"\s:]+)\1:(?:\s|$)/`'s name, by hand. */
+/** A top-level key at the start of a line (`global:`, `'scrape_configs':`): `/^(['"]?)([^'"\s:]+)\1:(?:\s|$)/`'s name, by hand, as YAML reads it. */
 export function topLevelKey(content: string): string | undefined {
   const quote = isQuote(content.charCodeAt(0)) ? content[0]! : '';
   let end = quote.length;
   while (end < content.length && !isQuote(content.charCodeAt(end)) && content[end] !== ':' && !isSpaceAt(content, end)) end++;
   if (end === quote.length || content.slice(end, end + quote.length + 1) !== `${quote}:`) return undefined;
   const after = end + quote.length + 1;
-  return after === content.length || isSpaceAt(content, after) ? content.slice(quote.length, end) : undefined;
+  if (after !== content.length && !isSpaceAt(content, after)) return undefined;
+  // A double-quoted key as YAML reads it, its escapes applied (`"scrape_\x63onfigs"` is scrape_configs).
+  return quote === '"' ? yamlScalar(content.slice(0, after - 1)) : content.slice(quote.length, end);
 }
 
 /** A job as it is read: its keys may come in any order in its item, so its name may come last. */
@@ -840,6 +834,8 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     if (repeat.section !== 'scrape_configs') continue;
     const owner = drafts.findLast((draft) => draft.start !== undefined && draft.start <= repeat.line);
     if (owner) owner.repeated = true;
+    // A job written as a flow mapping has no block item: each one on the line the repeat is found in may hold it.
+    for (const draft of drafts) if (draft.start === undefined && draft.line === repeat.statement) draft.repeated = true;
   }
   const read = drafts.flatMap(({ name, line, targets, fileSd, otherSd, scheme, keyIndent, aliased, repeated }) =>
     name === undefined
