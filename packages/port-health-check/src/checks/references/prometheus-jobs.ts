@@ -746,7 +746,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
       drafts.push(item);
       list = undefined;
     }
-    const aliased = section === 'scrape_configs' && resolvesYaml(masked);
+    const aliased = section === 'scrape_configs' && (resolvesYaml(masked) || hasTagOrEscapedKey(content, masked));
     if (aliased) {
       aliasAt ??= line;
       if (item) item.aliased = true;
@@ -857,11 +857,18 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
         ],
   );
   // Where an alias may give a job's name (`- *job`, `job_name: *n`, `scrape_configs: *jobs`): a job this reader cannot name.
-  const unnamed = drafts.filter((draft) => draft.aliased === true && (draft.name === undefined || UNREAD_NAME.test(draft.name))).map((draft) => draft.line);
-  const unnamedAt = Math.min(looseAt ?? Infinity, ...unnamed);
+  const unnamed = drafts.filter((draft) => draft.aliased === true && (draft.name === undefined || UNREAD_NAME.test(draft.name)));
+  const unnamedAt = Math.min(looseAt ?? Infinity, ...unnamed.map((draft) => draft.line));
+  // Its column: where the keys (or the alias) of a block item stand, as a job's column is (not known for `scrape_configs: *jobs`).
+  const unnamedItem = unnamedAt !== looseAt ? unnamed.find((draft) => draft.line === unnamedAt) : undefined;
+  const unnamedColumn = unnamedItem?.keyIndent !== undefined ? unnamedItem.keyIndent + 1 : undefined;
   const resolved: ReturnType<typeof resolveAliases> =
     aliasAt !== undefined
-      ? resolveAliases(text, read, { first: aliasAt, ...(Number.isFinite(unnamedAt) && { unnamed: unnamedAt }) })
+      ? resolveAliases(text, read, {
+          first: aliasAt,
+          ...(Number.isFinite(unnamedAt) && { unnamed: unnamedAt }),
+          ...(unnamedColumn !== undefined && { unnamedColumn }),
+        })
       : { jobs: read.map((each) => each.job) };
   const jobs = resolved.jobs;
   return {
@@ -888,6 +895,26 @@ function resolvesYaml(masked: string): boolean {
 }
 
 /**
+ * Whether a line holds a job name with a tag (`job_name: !!str x`, which the line reader would take for the name
+ * `!!str x`) or a double-quoted key with an escape (`"job_n\x61me":`, which YAML reads as job_name and the line reader
+ * does not): its job is then read by the YAML parser, as one with an alias is. (A tag on a target or file is unknown,
+ * UNREAD_YAML's.) `masked`: the content with its quoted characters hidden (its quotes kept). One pass over the line.
+ */
+function hasTagOrEscapedKey(content: string, masked: string): boolean {
+  if (masked.includes('!') && /job_name['"]?\s*:\s+!/.test(masked)) return true;
+  if (!content.includes('\\')) return false;
+  for (let open = masked.indexOf('"'); open >= 0; ) {
+    const close = masked.indexOf('"', open + 1);
+    if (close < 0) return false;
+    let after = close + 1;
+    while (isSpaceAt(masked, after)) after++;
+    if (masked[after] === ':' && content.slice(open, close).includes('\\')) return true;
+    open = masked.indexOf('"', close + 1);
+  }
+  return false;
+}
+
+/**
  * The jobs when scrape_configs uses anchors, aliases or merge keys (from `aliasAt` on): a job whose text holds one,
  * and a job the line reader could not name (`- *job`, `scrape_configs: *jobs`, `job_name: *n`), are read from the
  * YAML parser's value, which resolves them as Prometheus's parser does (YAML 1.1, `<<` merges, a bound on how often
@@ -898,7 +925,7 @@ function resolvesYaml(masked: string): boolean {
 function resolveAliases(
   text: string,
   read: readonly { job: ScrapeJob; aliased: boolean }[],
-  at: { readonly first: number; readonly unnamed?: number },
+  at: { readonly first: number; readonly unnamed?: number; readonly unnamedColumn?: number },
 ): { jobs: ScrapeJob[]; unreadJobs?: { line: number; why: string } } {
   const parsed = parseConfigYaml(text);
   const items = parsed.ok && isRecord(parsed.value) ? parsed.value.scrape_configs : undefined;
@@ -918,14 +945,16 @@ function resolveAliases(
     const lineRead = read.filter((each) => each.job.name === name)[nth];
     if (lineRead !== undefined && !lineRead.aliased) jobs.push(lineRead.job);
     else {
-      const job = parsedJob(name, item, lineRead?.job.line ?? at.unnamed ?? at.first, lineRead?.job.column);
+      // Placed where the line reader found it (its job_name:, or the alias that may give it), at its column too.
+      const column = lineRead !== undefined ? lineRead.job.column : at.unnamed !== undefined ? at.unnamedColumn : undefined;
+      const job = parsedJob(name, item, lineRead?.job.line ?? at.unnamed ?? at.first, column);
       jobs.push(lineRead?.job.repeated === true ? { ...job, repeated: true } : job);
     }
   }
   return { jobs };
 }
 
-/** A job read from the YAML parser's value of its scrape_configs item, every value placed at `line`. */
+/** A job read from the YAML parser's value of its scrape_configs item, every value placed at `line` (and `column`, where known: file:line:col, as the line reader's are). */
 function parsedJob(name: string, item: Record<string, unknown>, line: number, column: number | undefined): ScrapeJob {
   const strings = (value: unknown): string[] | undefined =>
     value === undefined || value === null ? [] : Array.isArray(value) && value.every((each) => typeof each === 'string') ? value : undefined;
@@ -937,18 +966,18 @@ function parsedJob(name: string, item: Record<string, unknown>, line: number, co
   for (const group of listOf(item.static_configs)) {
     const each = isRecord(group) ? strings(group.targets) : undefined;
     if (each === undefined) unread = true;
-    else targets.push(...each.map((value) => ({ line, value })));
+    else targets.push(...each.map((value) => atColumn(line, value, column)));
   }
   for (const [key, value] of Object.entries(item)) {
     if (!key.endsWith('_sd_configs')) continue;
     if (key !== 'file_sd_configs') {
-      if (listOf(value).length > 0) otherSd.push({ line, value: key });
+      if (listOf(value).length > 0) otherSd.push(atColumn(line, key, column));
       continue;
     }
     for (const sd of listOf(value)) {
       const files = isRecord(sd) ? strings(sd.files) : undefined;
       if (files === undefined) unread = true;
-      else fileSd.push(...files.map((file) => ({ line, value: file })));
+      else fileSd.push(...files.map((file) => atColumn(line, file, column)));
     }
   }
   // A relabelling that sets __scheme__ makes the scheme per target, as the line reader has it.
