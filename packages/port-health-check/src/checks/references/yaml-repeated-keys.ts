@@ -51,7 +51,8 @@ export const MAP_KEYS = new Set(['labels', 'external_labels', 'params', 'headers
 /** A mapping being read, block or flow: its keys with the line each is set on, and those merges gave (`<<`), with the line of the `<<`. */
 interface Mapping {
   readonly keys: Map<string, number>;
-  readonly merged: Map<string, number>;
+  /** Made on the first merge into a Go map (most mappings have none). */
+  merged?: Map<string, number>;
   /** The key whose value it is (undefined: a list item, the top level). */
   readonly parent?: string;
 }
@@ -68,11 +69,22 @@ interface OpenMapping extends Mapping {
 interface Scan {
   readonly repeats: RepeatedKey[];
   readonly anchors: Map<string, Mapping>;
+  /** How many more keys merges may set: an anchor of many keys merged into many maps is not followed past it. */
+  mergeBudget: number;
 }
+
+/**
+ * The keys merges may set in one file before no more merges are followed (their repeats then not found): each merge
+ * copies the anchored mapping's keys, so a large anchor merged into every job would cost its size times theirs.
+ */
+const MERGED_KEYS = 100_000;
+
+/** yaml.v2's limit on how deep flow collections nest (it refuses a file past it): no deeper one is read. */
+const MAX_FLOW_DEPTH = 10_000;
 
 /** Every key set a second time (or more) in its mapping, in file order. */
 export function repeatedKeys(lines: readonly KeyLine[]): RepeatedKey[] {
-  const scan: Scan = { repeats: [], anchors: new Map() };
+  const scan: Scan = { repeats: [], anchors: new Map(), mergeBudget: MERGED_KEYS };
   const open: OpenMapping[] = [];
   for (const logical of lines) {
     const place = logical.place;
@@ -101,7 +113,7 @@ export function repeatedKeys(lines: readonly KeyLine[]): RepeatedKey[] {
       // A list item's mapping starts here; so does a mapping that is the value of the key before it.
       const parent = dash ? undefined : mapping?.last;
       const anchor = dash ? undefined : mapping?.anchorNext;
-      mapping = { indent: column, keys: new Map(), merged: new Map(), ...(parent !== undefined && { parent }) };
+      mapping = { indent: column, keys: new Map(), ...(parent !== undefined && { parent }) };
       if (anchor !== undefined) scan.anchors.set(anchor, mapping);
       open.push(mapping);
     }
@@ -145,7 +157,7 @@ function sectionOf(open: readonly OpenMapping[], mapping?: OpenMapping): { secti
 /** `key` set in `mapping` at `where`: a repeat if it is set there already (or, in a Go map, a merge gave it). */
 function setKey(scan: Scan, mapping: Mapping, key: string, where: Where): void {
   const first = mapping.keys.get(key);
-  const merged = first === undefined && isGoMap(mapping) ? mapping.merged.get(key) : undefined;
+  const merged = first === undefined && isGoMap(mapping) ? mapping.merged?.get(key) : undefined;
   if (first !== undefined || merged !== undefined) {
     scan.repeats.push(repeat(key, where, (first ?? merged)!, mapping, merged !== undefined));
     return;
@@ -178,12 +190,17 @@ interface Merge {
 /** The keys of `from` merged into `merge.into`: nothing for a struct; for a Go map, each key it (or a merge before) has already is a repeat at the `<<`. */
 function mergeKeys(scan: Scan, merge: Merge, from: Mapping, where: Where): void {
   const into = merge.into;
-  if (!isGoMap(into)) return;
+  const size = from.keys.size + (from.merged?.size ?? 0);
+  if (!isGoMap(into) || size > scan.mergeBudget) return;
+  scan.mergeBudget -= size;
   const at = { ...where, line: merge.line, column: merge.column };
-  for (const key of [...from.keys.keys(), ...from.merged.keys()]) {
-    const first = into.keys.get(key) ?? into.merged.get(key);
-    if (first !== undefined) scan.repeats.push(repeat(key, at, first, into, !into.keys.has(key)));
-    else into.merged.set(key, merge.line);
+  const merged = (into.merged ??= new Map());
+  for (const keys of [from.keys, from.merged ?? new Map<string, number>()]) {
+    for (const key of keys.keys()) {
+      const first = into.keys.get(key) ?? merged.get(key);
+      if (first !== undefined) scan.repeats.push(repeat(key, at, first, into, !into.keys.has(key)));
+      else merged.set(key, merge.line);
+    }
   }
 }
 
@@ -228,10 +245,10 @@ function valueStart(masked: string, from: number): { at: number; anchor?: string
 
 /** A flow collection being read: a mapping (its keys, the key of the entry being read) or a sequence. */
 interface FlowFrame {
-  readonly mapping?: Mapping;
+  mapping?: Mapping;
   /** The merge its value (a flow mapping), or each of its items (a sequence), is merged by. */
-  readonly merge?: Merge;
-  readonly anchor?: string;
+  merge?: Merge;
+  anchor?: string;
   /** At the start of an entry, where a key is read. */
   atKey: boolean;
   /** The key of the entry being read, with its place (undefined: none read, `? ` or a complex key). */
@@ -268,9 +285,12 @@ function flowRepeats(
       const parent = top === undefined ? context.parent : top.mapping !== undefined ? top.key?.name : undefined;
       // A merge's value is merged; so is each mapping of a sequence that is a merge's value.
       const merge = top === undefined ? context.merge : top.key?.name === '<<' ? mergeAt(top) : top.mapping === undefined ? top.merge : undefined;
-      const frame: FlowFrame =
-        char === '{' ? { mapping: { keys: new Map(), merged: new Map(), ...(parent !== undefined && { parent }) }, atKey: true } : { atKey: false };
-      stack.push({ ...frame, ...(merge !== undefined && { merge }), ...(anchor !== undefined && { anchor }) });
+      if (stack.length >= MAX_FLOW_DEPTH) return; // Prometheus refuses the file: "exceeded max depth"
+      const frame: FlowFrame = { atKey: char === '{' };
+      if (char === '{') frame.mapping = { keys: new Map(), ...(parent !== undefined && { parent }) };
+      if (merge !== undefined) frame.merge = merge;
+      if (anchor !== undefined) frame.anchor = anchor;
+      stack.push(frame);
       anchor = undefined;
       if (top !== undefined) top.atKey = false;
       at++;
