@@ -638,6 +638,8 @@ interface JobDraft {
   sd?: string;
   /** Where its own keys stand (after the `-` of a block item). */
   keyIndent?: number;
+  /** Of a job written as a flow mapping: the 1-based column of its job_name key. */
+  column?: number;
   scheme?: ScrapeJob['scheme'];
   /** Whether its text holds an anchor, alias or merge key (resolvesYaml): its values are then the YAML parser's. */
   aliased?: boolean;
@@ -822,6 +824,12 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
         job.name = value.items[0] ?? '';
         job.line = line;
         if (aliased) job.aliased = true;
+        // A job written as a flow mapping stands where its job_name key is (keysOn's index is the character before it).
+        if (owner !== undefined) {
+          columnAt ??= columnReader(logical);
+          const column = columnAt(key.index + 1);
+          if (column !== undefined) job.column = column;
+        }
       } else if (!job) continue;
       else if (name === 'targets') addTargets(job.targets);
       else if (job.sd === 'file_sd_configs') add(job.fileSd); // files:
@@ -837,7 +845,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     // A job written as a flow mapping has no block item: each one on the line the repeat is found in may hold it.
     for (const draft of drafts) if (draft.start === undefined && draft.line === repeat.statement) draft.repeated = true;
   }
-  const read = drafts.flatMap(({ name, line, targets, fileSd, otherSd, scheme, keyIndent, aliased, repeated }) =>
+  const read = drafts.flatMap(({ name, line, targets, fileSd, otherSd, scheme, keyIndent, column, aliased, repeated }) =>
     name === undefined
       ? []
       : [
@@ -849,7 +857,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
               fileSd,
               otherSd,
               ...(scheme !== undefined && { scheme }),
-              ...(keyIndent !== undefined && { column: keyIndent + 1 }),
+              ...(keyIndent !== undefined ? { column: keyIndent + 1 } : column !== undefined && { column }),
               ...(repeated === true && { repeated }),
             },
             aliased: aliased === true,

@@ -86,5 +86,10 @@ describe('scrape_configs with anchors, aliases and merge keys', () => {
     expect(await prometheusProblems(yml)).toEqual([
       'error: prometheus (9090): /etc/prometheus/prometheus.yml:5:5: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
     ]);
+    // A job written as a flow mapping: at its job_name key.
+    const flow = "scrape_configs: [{job_name: dsa110-api, <<: {static_configs: [{targets: ['localhost:8001']}]}}]\n";
+    expect(await prometheusProblems(flow)).toEqual([
+      'error: prometheus (9090): /etc/prometheus/prometheus.yml:1:19: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+    ]);
   });
 });
