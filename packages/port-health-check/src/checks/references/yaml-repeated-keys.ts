@@ -96,7 +96,12 @@ export function repeatedKeys(lines: readonly KeyLine[]): RepeatedKey[] {
     const key = keyAt(text, masked, at);
     // A line that is neither a list item nor a key (a plain scalar's next line, a flow value on its own line) changes no mapping.
     if (!dash && key === undefined) {
-      if (isFlowStart(masked[at])) flowRepeats(scan, logical, at, { statement: logical.line, ...sectionOf(open) });
+      const value = valueStart(masked, at);
+      if (isFlowStart(masked[value.at])) {
+        // The value of the last key of the mapping it is indented under (`labels:` with `{a: 1}` on the next line).
+        const parent = open.findLast((mapping) => mapping.indent < place.from)?.last;
+        flowRepeats(scan, logical, value.at, { statement: logical.line, ...sectionOf(open), parent, anchor: value.anchor });
+      }
       continue;
     }
     const lead = place.from;
@@ -265,7 +270,7 @@ function flowRepeats(
   scan: Scan,
   logical: KeyLine,
   start: number,
-  context: { statement: number; section?: string; parent?: string; merge?: Merge; anchor?: string | undefined },
+  context: { statement: number; section?: string; parent?: string | undefined; merge?: Merge; anchor?: string | undefined },
 ): void {
   const { text } = logical;
   const masked = logical.masked ?? text;

@@ -141,6 +141,10 @@ describe('a key repeated in a flow mapping, or given again by a merge key in a G
     const spans = apiJob("        labels: {  # the site\n          a: '1',\n          b: '2',  \"a\": '3'}\n");
     expect(promtoolSays(spans) ?? `line 7: ${inMap}`).toMatch(`line 7: ${inMap}`);
     expect(await prometheusProblems(spans)).toEqual([refused('7:20', 'a', 6, inMap)]);
+    // On the line after its key: still that key's value (a label map).
+    const below = apiJob("        labels:\n          {a: '1', a: '2'}\n");
+    expect(promtoolSays(below) ?? `line 6: ${inMap}`).toMatch(`line 6: ${inMap}`);
+    expect(await prometheusProblems(below)).toEqual([refused('6:20', 'a', 6, inMap)]);
   });
 
   it('a label a merge key (<<) also gives, in either order, and one two merges give: a Go map takes each as set there', async () => {
