@@ -16,9 +16,12 @@
 // bracket, comma, key or comment to the scanners. A job's `scheme:` written
 // otherwise than as one word (a tag, an anchor, the value on the next line)
 // is read by the real YAML parser, loaded only for such a file.
-import { parseConfigYaml, YAML_DOUBLE_QUOTE_ESCAPES } from '@dsa110/ports';
+import { parseConfigYaml } from '@dsa110/ports';
 import { characterColumn, yamlLineBreaks } from './finding.js';
 import { repeatedKeys, type RepeatedKey } from './yaml-repeated-keys.js';
+import { isQuote, unquote, yamlScalar } from './yaml-scalar.js';
+
+export { unquote, yamlScalar } from './yaml-scalar.js';
 
 /** A string and the line it is on. */
 export interface AtLine {
@@ -72,15 +75,6 @@ export interface ScrapeConfigs {
   /** Each key written twice in one block mapping of the file (repeatedKeys): Prometheus refuses the file. */
   readonly repeats: RepeatedKey[];
 }
-
-/** The text without a quote (`'` or `"`) at its start and one at its end, each if there. */
-export function unquote(text: string): string {
-  const start = isQuote(text.charCodeAt(0)) ? 1 : 0;
-  const end = text.length > start && isQuote(text.charCodeAt(text.length - 1)) ? text.length - 1 : text.length;
-  return start === 0 && end === text.length ? text : text.slice(start, end);
-}
-
-const isQuote = (code: number) => code === 39 /* ' */ || code === 34; /* " */
 
 /** Where a line's scan stands at its end, carried to the next line: how deep `[` and `{` nest, and the quote of a quoted scalar still open. */
 interface YamlScan {
@@ -160,23 +154,6 @@ export function maskQuoted(text: string): string {
   return scanYaml(text, { depth: 0, quote: '' }, false).masked;
 }
 
-/**
- * A scalar as YAML reads it: `'it''s'` is it's, `"a\"b\tc"` has its escapes
- * applied, a plain one is itself; a lone quote at either end is dropped, as
- * unquote does.
- */
-export function yamlScalar(text: string): string {
-  const quote = text[0];
-  if (text.length < 2 || (quote !== "'" && quote !== '"') || text[text.length - 1] !== quote) return unquote(text);
-  const inner = text.slice(1, -1);
-  if (quote === "'") return inner.replaceAll("''", "'");
-  return inner.replace(/\\(x[0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|[\s\S])/g, (whole, escaped: string) => {
-    if (escaped.length === 1) return YAML_DOUBLE_QUOTE_ESCAPES[escaped] ?? escaped;
-    const point = parseInt(escaped.slice(1), 16);
-    return point <= 0x10ffff ? String.fromCodePoint(point) : whole; // past Unicode: YAML refuses it, and so does Prometheus
-  });
-}
-
 /** A line of logicalLines: whether it starts at column 0 (a top-level key) and how far its key is indented (after any `- `), besides its number and text. */
 export interface LogicalLine {
   readonly line: number;
@@ -189,6 +166,16 @@ export interface LogicalLine {
   readonly dash?: number;
   /** Where its text stands on the physical line it starts on (columnReader); left out, no column is known. */
   readonly place?: LinePlace;
+  /** Of a flow collection or quoted scalar joined from the lines after: where each of those lines' text stands (a repeated key's line and column). */
+  joins?: LineJoin[];
+}
+
+/** A physical line joined to a logical line: from `at` of the logical line's text on, its text is `raw`'s from `from`, on line `line`. */
+export interface LineJoin {
+  readonly at: number;
+  readonly line: number;
+  readonly raw: string;
+  readonly from: number;
 }
 
 /**
@@ -246,9 +233,11 @@ export const maskedOf = (line: { readonly text: string; readonly masked?: string
  * none).
  */
 export function logicalLines(given: string): LogicalLine[] {
-  const text = yamlLineBreaks(given);
+  // A byte-order mark is no character of the first line (YAML, and Prometheus, drop it): its key is at column 1.
+  const text = yamlLineBreaks(given.charCodeAt(0) === 0xfeff ? given.slice(1) : given);
   const raw = text.split('\n');
   const joined: LogicalLine[] = [];
+  let started = false; // a `---` has started the first document
   const scan: YamlScan = { depth: 0, quote: '' };
   let scalar: number | undefined; // lines indented more than this are an open block scalar's text
   for (let index = 0; index < raw.length; index++) {
@@ -259,8 +248,10 @@ export function logicalLines(given: string): LogicalLine[] {
       const lead = leadingSpace(start);
       if (lead === start.length || start[lead] === '#') continue; // blank, or a comment
       if (isDocumentMarker(start)) {
-        if (joined.length > 0) break; // the next document, or the end of this one
-        continue; // `---` before the first document's content starts it
+        // The next document, or the end of this one (`---` twice: the first document is empty, and so is what Prometheus reads).
+        if (joined.length > 0 || started || start.startsWith('...')) break;
+        started = true; // `---` before the first document's content starts it
+        continue;
       }
       if (scalar !== undefined && lead > scalar) continue;
       scalar = undefined;
@@ -274,6 +265,7 @@ export function logicalLines(given: string): LogicalLine[] {
     const [content, hidden] = [start.slice(from, to), masked.slice(from, to)];
     if (continued && joined.length > 0) {
       const last = joined[joined.length - 1]!;
+      (last.joins ??= []).push({ at: last.text.length + 1, line: index + 1, raw: start, from });
       // A line break folds to a space: inside quotes, the scalar's own.
       last.masked = `${maskedOf(last)}${inQuote ? HIDDEN : ' '}${hidden}`;
       last.text += ` ${content}`;
@@ -623,14 +615,16 @@ function isFollowedKey(name: string): boolean {
   return words !== '' && !words.startsWith('_') && !words.endsWith('_') && !words.includes('__');
 }
 
-/** A top-level key at the start of a line (`global:`, `'scrape_configs':`): `/^(['"]?)([^'"\s:]+)\1:(?:\s|$)/`'s name, by hand. */
+/** A top-level key at the start of a line (`global:`, `'scrape_configs':`): `/^(['"]?)([^'"\s:]+)\1:(?:\s|$)/`'s name, by hand, as YAML reads it. */
 export function topLevelKey(content: string): string | undefined {
   const quote = isQuote(content.charCodeAt(0)) ? content[0]! : '';
   let end = quote.length;
   while (end < content.length && !isQuote(content.charCodeAt(end)) && content[end] !== ':' && !isSpaceAt(content, end)) end++;
   if (end === quote.length || content.slice(end, end + quote.length + 1) !== `${quote}:`) return undefined;
   const after = end + quote.length + 1;
-  return after === content.length || isSpaceAt(content, after) ? content.slice(quote.length, end) : undefined;
+  if (after !== content.length && !isSpaceAt(content, after)) return undefined;
+  // A double-quoted key as YAML reads it, its escapes applied (`"scrape_\x63onfigs"` is scrape_configs).
+  return quote === '"' ? yamlScalar(content.slice(0, after - 1)) : content.slice(quote.length, end);
 }
 
 /** A job as it is read: its keys may come in any order in its item, so its name may come last. */
@@ -644,6 +638,8 @@ interface JobDraft {
   sd?: string;
   /** Where its own keys stand (after the `-` of a block item). */
   keyIndent?: number;
+  /** Of a job written as a flow mapping: the 1-based column of its job_name key. */
+  column?: number;
   scheme?: ScrapeJob['scheme'];
   /** Whether its text holds an anchor, alias or merge key (resolvesYaml): its values are then the YAML parser's. */
   aliased?: boolean;
@@ -752,7 +748,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
       drafts.push(item);
       list = undefined;
     }
-    const aliased = section === 'scrape_configs' && resolvesYaml(masked);
+    const aliased = section === 'scrape_configs' && (resolvesYaml(masked) || hasTagOrEscapedKey(content, masked));
     if (aliased) {
       aliasAt ??= line;
       if (item) item.aliased = true;
@@ -828,6 +824,12 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
         job.name = value.items[0] ?? '';
         job.line = line;
         if (aliased) job.aliased = true;
+        // A job written as a flow mapping stands where its job_name key is (keysOn's index is the character before it).
+        if (owner !== undefined) {
+          columnAt ??= columnReader(logical);
+          const column = columnAt(key.index + 1);
+          if (column !== undefined) job.column = column;
+        }
       } else if (!job) continue;
       else if (name === 'targets') addTargets(job.targets);
       else if (job.sd === 'file_sd_configs') add(job.fileSd); // files:
@@ -840,8 +842,10 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     if (repeat.section !== 'scrape_configs') continue;
     const owner = drafts.findLast((draft) => draft.start !== undefined && draft.start <= repeat.line);
     if (owner) owner.repeated = true;
+    // A job written as a flow mapping has no block item: each one on the line the repeat is found in may hold it.
+    for (const draft of drafts) if (draft.start === undefined && draft.line === repeat.statement) draft.repeated = true;
   }
-  const read = drafts.flatMap(({ name, line, targets, fileSd, otherSd, scheme, keyIndent, aliased, repeated }) =>
+  const read = drafts.flatMap(({ name, line, targets, fileSd, otherSd, scheme, keyIndent, column, aliased, repeated }) =>
     name === undefined
       ? []
       : [
@@ -853,7 +857,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
               fileSd,
               otherSd,
               ...(scheme !== undefined && { scheme }),
-              ...(keyIndent !== undefined && { column: keyIndent + 1 }),
+              ...(keyIndent !== undefined ? { column: keyIndent + 1 } : column !== undefined && { column }),
               ...(repeated === true && { repeated }),
             },
             aliased: aliased === true,
@@ -861,11 +865,18 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
         ],
   );
   // Where an alias may give a job's name (`- *job`, `job_name: *n`, `scrape_configs: *jobs`): a job this reader cannot name.
-  const unnamed = drafts.filter((draft) => draft.aliased === true && (draft.name === undefined || UNREAD_NAME.test(draft.name))).map((draft) => draft.line);
-  const unnamedAt = Math.min(looseAt ?? Infinity, ...unnamed);
+  const unnamed = drafts.filter((draft) => draft.aliased === true && (draft.name === undefined || UNREAD_NAME.test(draft.name)));
+  const unnamedAt = Math.min(looseAt ?? Infinity, ...unnamed.map((draft) => draft.line));
+  // Its column: where the keys (or the alias) of a block item stand, as a job's column is (not known for `scrape_configs: *jobs`).
+  const unnamedItem = unnamedAt !== looseAt ? unnamed.find((draft) => draft.line === unnamedAt) : undefined;
+  const unnamedColumn = unnamedItem?.keyIndent !== undefined ? unnamedItem.keyIndent + 1 : undefined;
   const resolved: ReturnType<typeof resolveAliases> =
     aliasAt !== undefined
-      ? resolveAliases(text, read, { first: aliasAt, ...(Number.isFinite(unnamedAt) && { unnamed: unnamedAt }) })
+      ? resolveAliases(text, read, {
+          first: aliasAt,
+          ...(Number.isFinite(unnamedAt) && { unnamed: unnamedAt }),
+          ...(unnamedColumn !== undefined && { unnamedColumn }),
+        })
       : { jobs: read.map((each) => each.job) };
   const jobs = resolved.jobs;
   return {
@@ -892,6 +903,26 @@ function resolvesYaml(masked: string): boolean {
 }
 
 /**
+ * Whether a line holds a job name with a tag (`job_name: !!str x`, which the line reader would take for the name
+ * `!!str x`) or a double-quoted key with an escape (`"job_n\x61me":`, which YAML reads as job_name and the line reader
+ * does not): its job is then read by the YAML parser, as one with an alias is. (A tag on a target or file is unknown,
+ * UNREAD_YAML's.) `masked`: the content with its quoted characters hidden (its quotes kept). One pass over the line.
+ */
+function hasTagOrEscapedKey(content: string, masked: string): boolean {
+  if (masked.includes('!') && /job_name['"]?\s*:\s+!/.test(masked)) return true;
+  if (!content.includes('\\')) return false;
+  for (let open = masked.indexOf('"'); open >= 0; ) {
+    const close = masked.indexOf('"', open + 1);
+    if (close < 0) return false;
+    let after = close + 1;
+    while (isSpaceAt(masked, after)) after++;
+    if (masked[after] === ':' && content.slice(open, close).includes('\\')) return true;
+    open = masked.indexOf('"', close + 1);
+  }
+  return false;
+}
+
+/**
  * The jobs when scrape_configs uses anchors, aliases or merge keys (from `aliasAt` on): a job whose text holds one,
  * and a job the line reader could not name (`- *job`, `scrape_configs: *jobs`, `job_name: *n`), are read from the
  * YAML parser's value, which resolves them as Prometheus's parser does (YAML 1.1, `<<` merges, a bound on how often
@@ -902,7 +933,7 @@ function resolvesYaml(masked: string): boolean {
 function resolveAliases(
   text: string,
   read: readonly { job: ScrapeJob; aliased: boolean }[],
-  at: { readonly first: number; readonly unnamed?: number },
+  at: { readonly first: number; readonly unnamed?: number; readonly unnamedColumn?: number },
 ): { jobs: ScrapeJob[]; unreadJobs?: { line: number; why: string } } {
   const parsed = parseConfigYaml(text);
   const items = parsed.ok && isRecord(parsed.value) ? parsed.value.scrape_configs : undefined;
@@ -922,14 +953,16 @@ function resolveAliases(
     const lineRead = read.filter((each) => each.job.name === name)[nth];
     if (lineRead !== undefined && !lineRead.aliased) jobs.push(lineRead.job);
     else {
-      const job = parsedJob(name, item, lineRead?.job.line ?? at.unnamed ?? at.first, lineRead?.job.column);
+      // Placed where the line reader found it (its job_name:, or the alias that may give it), at its column too.
+      const column = lineRead !== undefined ? lineRead.job.column : at.unnamed !== undefined ? at.unnamedColumn : undefined;
+      const job = parsedJob(name, item, lineRead?.job.line ?? at.unnamed ?? at.first, column);
       jobs.push(lineRead?.job.repeated === true ? { ...job, repeated: true } : job);
     }
   }
   return { jobs };
 }
 
-/** A job read from the YAML parser's value of its scrape_configs item, every value placed at `line`. */
+/** A job read from the YAML parser's value of its scrape_configs item, every value placed at `line` (and `column`, where known: file:line:col, as the line reader's are). */
 function parsedJob(name: string, item: Record<string, unknown>, line: number, column: number | undefined): ScrapeJob {
   const strings = (value: unknown): string[] | undefined =>
     value === undefined || value === null ? [] : Array.isArray(value) && value.every((each) => typeof each === 'string') ? value : undefined;
@@ -941,18 +974,18 @@ function parsedJob(name: string, item: Record<string, unknown>, line: number, co
   for (const group of listOf(item.static_configs)) {
     const each = isRecord(group) ? strings(group.targets) : undefined;
     if (each === undefined) unread = true;
-    else targets.push(...each.map((value) => ({ line, value })));
+    else targets.push(...each.map((value) => atColumn(line, value, column)));
   }
   for (const [key, value] of Object.entries(item)) {
     if (!key.endsWith('_sd_configs')) continue;
     if (key !== 'file_sd_configs') {
-      if (listOf(value).length > 0) otherSd.push({ line, value: key });
+      if (listOf(value).length > 0) otherSd.push(atColumn(line, key, column));
       continue;
     }
     for (const sd of listOf(value)) {
       const files = isRecord(sd) ? strings(sd.files) : undefined;
       if (files === undefined) unread = true;
-      else fileSd.push(...files.map((file) => ({ line, value: file })));
+      else fileSd.push(...files.map((file) => atColumn(line, file, column)));
     }
   }
   // A relabelling that sets __scheme__ makes the scheme per target, as the line reader has it.

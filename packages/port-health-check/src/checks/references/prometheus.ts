@@ -26,7 +26,7 @@ import {
   type RegistryTakes,
 } from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
-import type { RepeatedKey } from './yaml-repeated-keys.js';
+import { MAP_KEYS, type RepeatedKey } from './yaml-repeated-keys.js';
 import { patternProblem, readTargetFile, resolveFrom, UNREAD_YAML, UNREAD_YAML_WORDS, type PrometheusFileLookup } from './prometheus-files.js';
 import type { PrometheusFile } from '../../types.js';
 
@@ -174,14 +174,13 @@ function allJobs(
   return { jobs, unread, refused };
 }
 
-/** The mappings of Prometheus's configuration that are Go maps, by their key: a key repeated in one is said by yaml.v2 as a map's, not a field's. */
-const MAP_KEYS = new Set(['labels', 'external_labels', 'params', 'headers', 'http_headers']);
-
 /** The error for a key written twice in one mapping: yaml.v2's UnmarshalStrict, which Prometheus reads with, refuses the file. */
 function repeatedKeyMessage(repeat: RepeatedKey): string {
   const key = escapeText(repeat.key, 200);
   const promtool = repeat.parent !== undefined && MAP_KEYS.has(repeat.parent) ? `key ${JSON.stringify(key)} already set in map` : `field ${key} already set`;
-  return `Prometheus refuses this file: ${key} is already set at line ${repeat.first} (promtool check config: ${promtool}); remove one of them`;
+  // A key a merge key (`<<`) gives a Go map is set there as if written: the `<<` line is where it is set.
+  const first = repeat.merged === true ? `line ${repeat.first} (by its merge key, <<)` : `line ${repeat.first}`;
+  return `Prometheus refuses this file: ${key} is already set at ${first} (promtool check config: ${promtool}); remove one of them`;
 }
 
 /** A file a glob names that could be read. */

@@ -154,7 +154,7 @@ describe('a Prometheus scheme: written as YAML, not as one word', () => {
     ]);
     const flow = `scrape_configs:\n  - {job_name: dsa110-api, scheme: http, static_configs: [{targets: ['localhost:8000']}]}\n${WEB}`;
     expect((await problems(schemes, { [PROMETHEUS_YML]: flow })).filter((line) => line.includes('prometheus.yml'))).toEqual([
-      expect.stringMatching(/^error: prometheus \(9090\): \/etc\/prometheus\/prometheus\.yml:2: scrape job dsa110-api has scheme: http, but /),
+      expect.stringMatching(/^error: prometheus \(9090\): \/etc\/prometheus\/prometheus\.yml:2:6: scrape job dsa110-api has scheme: http, but /),
     ]);
   });
 });

@@ -31,7 +31,7 @@ describe('scrape_configs with anchors, aliases and merge keys', () => {
       `scrape_configs:\n  - job_name: other\n    static_configs: &sc\n      - targets: ['localhost:${port}']\n  - job_name: dsa110-api\n    static_configs: *sc\n`;
     expect(await prometheusProblems(yml(8000))).toEqual([]);
     expect(await prometheusProblems(yml(8001))).toEqual([
-      'error: prometheus (9090): /etc/prometheus/prometheus.yml:5: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+      'error: prometheus (9090): /etc/prometheus/prometheus.yml:5:5: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
     ]);
   });
 
@@ -76,6 +76,20 @@ describe('scrape_configs with anchors, aliases and merge keys', () => {
     const yml = 'scrape_configs:\n  - job_name: dsa110-api\n    static_configs: *nowhere\n';
     expect(await prometheusProblems(yml)).toEqual([
       'unknown: prometheus (9090): /etc/prometheus/prometheus.yml:2: scrape job dsa110-api uses a YAML alias or merge key this check could not resolve (it cannot be read as YAML: Unresolved alias (the anchor must be set before the alias): nowhere), so whether it scrapes FastAPI on port 8000 is not known',
+    ]);
+  });
+
+  it('a job the parser reads is placed at its line and column, as the line reader places one (was file:line alone)', async () => {
+    // Its name from an alias: placed at its item, where the alias gives it.
+    const yml =
+      "global:\n  external_labels:\n    job: &name dsa110-api\nscrape_configs:\n  - job_name: *name\n    static_configs: [{targets: ['localhost:8001']}]\n";
+    expect(await prometheusProblems(yml)).toEqual([
+      'error: prometheus (9090): /etc/prometheus/prometheus.yml:5:5: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+    ]);
+    // A job written as a flow mapping: at its job_name key.
+    const flow = "scrape_configs: [{job_name: dsa110-api, <<: {static_configs: [{targets: ['localhost:8001']}]}}]\n";
+    expect(await prometheusProblems(flow)).toEqual([
+      'error: prometheus (9090): /etc/prometheus/prometheus.yml:1:19: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
     ]);
   });
 });

@@ -43,8 +43,11 @@ function promtoolSays(yml: string): string | undefined {
   }
 }
 
-const refused = (at: string, key: string, first: number, promtoolWords = `field ${key} already set`) =>
+const refused = (at: string, key: string, first: number | string, promtoolWords = `field ${key} already set`) =>
   `error: prometheus (9090): ${FILE}:${at}: Prometheus refuses this file: ${key} is already set at line ${first} (promtool check config: ${promtoolWords}); remove one of them`;
+
+/** prometheus.yml with the one dsa110-api job, its static_configs entry followed by `more` (lines from its key column on). */
+const apiJob = (more = '') => `scrape_configs:\n  - job_name: dsa110-api\n    static_configs:\n      - targets: ['localhost:8000']\n${more}`;
 
 describe('a key repeated in one mapping of prometheus.yml', () => {
   it('static_configs twice in a job: the one error, at the second (was nothing)', async () => {
@@ -98,5 +101,80 @@ describe('a key repeated in one mapping of prometheus.yml', () => {
       "scrape_configs:\n  - job_name: other\n    static_configs: &sc\n      - targets: ['localhost:9999']\n  - job_name: dsa110-api\n    <<: {static_configs: *sc, scrape_interval: 10s}\n    static_configs:\n    - targets: ['localhost:8000']\n      labels: {a: b}\n    - targets:\n      - localhost:8000\n      labels: {a: b}\n    scrape_interval: 5s\n";
     expect(promtoolSays(merged) ?? 'SUCCESS').toMatch('SUCCESS');
     expect(await prometheusProblems(merged)).toEqual([]);
+  });
+});
+
+describe('a key repeated in a flow mapping, or given again by a merge key in a Go map (each was nothing)', () => {
+  const inMap = 'key "a" already set in map';
+
+  it('a label twice in a flow mapping, and targets twice in a static_configs entry written as one: at the second key (a key in two of them is none)', async () => {
+    const labels = apiJob('        labels: {a: 1, a: 2}\n');
+    expect(promtoolSays(labels) ?? `line 5: ${inMap}`).toMatch(`line 5: ${inMap}`);
+    expect(await prometheusProblems(labels)).toEqual([refused('5:24', 'a', 5, inMap)]);
+    const targets = "scrape_configs:\n  - job_name: dsa110-api\n    static_configs: [{targets: ['localhost:8000'], targets: ['localhost:8001']}]\n";
+    expect(promtoolSays(targets) ?? 'line 3: field targets already set').toMatch('line 3: field targets already set');
+    // Not "targets localhost:8001, but FastAPI uses port 8000": Prometheus does not load the file.
+    expect(await prometheusProblems(targets)).toEqual([refused('3:52', 'targets', 3)]);
+    // Not a repeat: a key in two flow mappings, a key inside a quoted value, a merge into a job (a struct), a merge of other labels.
+    for (const yml of [
+      apiJob("        labels: {a: '1', b: '2'}\n      - targets: ['localhost:8000']\n        labels: {a: '1'}\n"),
+      apiJob("        labels: {a: '1, a: 2', b: \"x}, b: y\"}\n    relabel_configs: [{source_labels: [a], regex: '{a: 1, a: 1}', target_label: b}]\n"),
+      apiJob('    <<: [{scrape_interval: 5s}, {scrape_interval: 6s}]\n    scrape_interval: 7s\n'),
+      apiJob("        labels: &l\n          a: '1'\n      - targets: ['localhost:8000']\n        labels: {b: '2', <<: *l}\n"),
+      apiJob('    relabel_configs:\n      - regex: x{1,2}\n        source_labels: [a, a]\n        target_label: b\n'),
+    ]) {
+      expect(promtoolSays(yml) ?? 'SUCCESS', yml).toMatch('SUCCESS');
+      expect(await prometheusProblems(yml), yml).toEqual([]);
+    }
+  });
+
+  it('a key twice in a job written as a flow mapping: the repeat alone (job_name twice was "has no targets")', async () => {
+    const twice = "scrape_configs:\n  - {job_name: dsa110-api, job_name: x, static_configs: [{targets: ['localhost:8000']}]}\n";
+    expect(promtoolSays(twice) ?? 'line 2: field job_name already set').toMatch('line 2: field job_name already set');
+    expect(await prometheusProblems(twice)).toEqual([refused('2:28', 'job_name', 2)]);
+    const sc = "scrape_configs:\n  - {job_name: dsa110-api, static_configs: [{targets: ['localhost:8000']}], static_configs: []}\n";
+    expect(promtoolSays(sc) ?? 'line 2: field static_configs already set').toMatch('line 2: field static_configs already set');
+    expect(await prometheusProblems(sc)).toEqual([refused('2:77', 'static_configs', 2)]);
+  });
+
+  it('a flow mapping that spans lines: the repeat at its own line and column, quoted keys read as YAML reads them', async () => {
+    const spans = apiJob("        labels: {  # the site\n          a: '1',\n          b: '2',  \"a\": '3'}\n");
+    expect(promtoolSays(spans) ?? `line 7: ${inMap}`).toMatch(`line 7: ${inMap}`);
+    expect(await prometheusProblems(spans)).toEqual([refused('7:20', 'a', 6, inMap)]);
+    // On the line after its key: still that key's value (a label map).
+    const below = apiJob("        labels:\n          {a: '1', a: '2'}\n");
+    expect(promtoolSays(below) ?? `line 6: ${inMap}`).toMatch(`line 6: ${inMap}`);
+    expect(await prometheusProblems(below)).toEqual([refused('6:20', 'a', 6, inMap)]);
+  });
+
+  it('a label a merge key (<<) also gives, in either order, and one two merges give: a Go map takes each as set there', async () => {
+    const after = apiJob("        labels:\n          <<: {a: '1'}\n          a: '2'\n");
+    expect(promtoolSays(after) ?? `line 7: ${inMap}`).toMatch(`line 7: ${inMap}`);
+    expect(await prometheusProblems(after)).toEqual([refused('7:11', 'a', '6 (by its merge key, <<)', inMap)]);
+    const alias = apiJob("        labels: &l\n          a: '1'\n      - targets: ['localhost:8000']\n        labels: {a: '2', <<: *l}\n");
+    expect(promtoolSays(alias) ?? `line 6: ${inMap}`).toMatch(inMap);
+    // Placed at the `<<` that sets it again (promtool names the anchored value's line).
+    expect(await prometheusProblems(alias)).toEqual([refused('8:26', 'a', 8, inMap)]);
+    const two = apiJob("        labels:\n          <<: [{a: '1'}, {a: '2'}]\n");
+    expect(promtoolSays(two) ?? `line 6: ${inMap}`).toMatch(`line 6: ${inMap}`);
+    expect(await prometheusProblems(two)).toEqual([refused('6:11', 'a', '6 (by its merge key, <<)', inMap)]);
+  });
+
+  it('scrape_configs twice, once written with an escape or after a byte-order mark: the repeat, no job judged', async () => {
+    const escaped = `${apiJob()}"scrape_\\x63onfigs": []\n`;
+    expect(promtoolSays(escaped) ?? 'line 5: field scrape_configs already set').toMatch('line 5: field scrape_configs already set');
+    expect(await prometheusProblems(escaped)).toEqual([refused('5:1', 'scrape_configs', 1)]);
+    const bom = `\ufeff${apiJob()}scrape_configs: []\n`;
+    expect(promtoolSays(bom) ?? 'line 5: field scrape_configs already set').toMatch('line 5: field scrape_configs already set');
+    expect(await prometheusProblems(bom)).toEqual([refused('5:1', 'scrape_configs', 1)]);
+  });
+
+  it('with CRLF line ends, and in a file that is one flow mapping', async () => {
+    const crlf = apiJob('        labels: {a: 1, a: 2}\n').replaceAll('\n', '\r\n');
+    expect(promtoolSays(crlf) ?? `line 5: ${inMap}`).toMatch(`line 5: ${inMap}`);
+    expect(await prometheusProblems(crlf)).toEqual([refused('5:24', 'a', 5, inMap)]);
+    const flow = "{scrape_configs: [{job_name: dsa110-api, static_configs: [{targets: ['localhost:8000']}]}], scrape_configs: []}\n";
+    expect(promtoolSays(flow) ?? 'line 1: field scrape_configs already set').toMatch('line 1: field scrape_configs already set');
+    expect(await prometheusProblems(flow)).toEqual([refused('1:93', 'scrape_configs', 1)]);
   });
 });

@@ -1,0 +1,76 @@
+// prometheus.yml written in YAML shapes the line reader once read otherwise
+// than Prometheus does: a key with an escape, a tag on the job's name, a
+// and an empty first document. Each file's verdict is checked
+// against `promtool check config` (run here when installed): the check says
+// an error only where Prometheus would not scrape the service as the
+// registry says, and never passes a file Prometheus reads otherwise.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRegistry } from '@dsa110/ports';
+import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
+import { describe, expect, it } from 'vitest';
+import { checkReferences } from '../../../src/checks/references.js';
+import { gather } from '../../../src/gather.js';
+import { hasCommand } from '../../../../../test-support/commands.js';
+import { tempDir, withoutRoot, writeTree } from '../../helpers.js';
+
+const repoRoot = new URL('../../../../../', import.meta.url).pathname;
+const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
+const promtool = hasCommand('promtool', ['--version']);
+const FILE = '/etc/prometheus/prometheus.yml';
+
+/** The references check's problems for prometheus, in a root with every snippet and then prometheus.yml `yml`. */
+async function prometheusProblems(yml: string): Promise<string[]> {
+  const snippets: Record<string, string> = { 'etc/systemd/system/dsa110-api.service': '[Service]\nExecStart=/usr/bin/true\n' };
+  for (const kind of SNIPPET_KINDS) for (const snippet of renderSnippets(registry, kind)) snippets[snippet.path.slice(1)] = snippet.text;
+  const root = writeTree(tempDir(), { ...snippets, 'etc/prometheus/prometheus.yml': yml });
+  const facts = await gather({ registry, root });
+  return checkReferences(facts, registry.service('prometheus'))
+    .filter((result) => result.severity !== 'ok')
+    .map((result) => withoutRoot(result, root))
+    .map((result) => `${result.severity}: ${result.reason}`);
+}
+
+/** Expects promtool (when installed) to accept the file. */
+function acceptedByPromtool(yml: string): void {
+  if (!promtool) return;
+  const file = join(tempDir(), 'prometheus.yml');
+  writeFileSync(file, yml);
+  expect(execFileSync('promtool', ['check', 'config', file], { encoding: 'utf8', stdio: 'pipe' })).toMatch('SUCCESS');
+}
+
+const wrongPort = (at: string) =>
+  `error: prometheus (9090): ${FILE}:${at}: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)`;
+const noJob = `error: prometheus (9090): ${FILE}: no scrape job dsa110-api, so Prometheus does not scrape FastAPI on port 8000 (ports snippet prometheus-yml)`;
+
+/** The dsa110-api job scraping `port`, under the top-level key written `key`, its job_name key written `name`. */
+const job = (port: number, key = 'scrape_configs', name = 'job_name: dsa110-api') =>
+  `${key}:\n  - ${name}\n    static_configs:\n      - targets: ['localhost:${port}']\n`;
+
+describe('keys as YAML reads them', () => {
+  it('an escaped top-level key ("scrape_\\x63onfigs") is scrape_configs (was "knows no top-level key" and "no scrape job")', async () => {
+    const key = '"scrape_\\x63onfigs"';
+    acceptedByPromtool(job(8000, key));
+    expect(await prometheusProblems(job(8000, key))).toEqual([]);
+    expect(await prometheusProblems(job(8001, key))).toEqual([wrongPort('4:20')]);
+  });
+
+  it('an escaped job_name key, and a tag on the name, are read by the YAML parser (each was "no scrape job")', async () => {
+    for (const name of ['"job_n\\x61me": dsa110-api', 'job_name: !!str dsa110-api']) {
+      acceptedByPromtool(job(8000, undefined, name));
+      expect(await prometheusProblems(job(8000, undefined, name)), name).toEqual([]);
+      // Placed at the job's line and column, as a job the YAML parser reads is.
+      expect(await prometheusProblems(job(8001, undefined, name)), name).toEqual([wrongPort('2:5')]);
+    }
+  });
+});
+
+describe('what Prometheus reads of the file', () => {
+  it('`---` twice: the first document is empty, and that is all Prometheus reads (was ok, from the second)', async () => {
+    const yml = `---\n---\n${job(8000)}`;
+    acceptedByPromtool(yml);
+    acceptedByPromtool('---\n---\nno_such_key: 1\n'); // the second document is never read
+    expect(await prometheusProblems(yml)).toEqual([noJob]);
+  });
+});
