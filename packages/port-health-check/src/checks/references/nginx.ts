@@ -62,6 +62,25 @@ export interface NginxExpectations {
   };
   /** The command that prints the site as the registry wants it, named after a fix (`ports snippet nginx-site`, as the references check builds it). */
   readonly snippet: string;
+  /**
+   * The registry's other services a listen of nginx's may take the port of (not those nginx itself serves: their
+   * `processes` name nginx), by their effective ports, `claimed` when claim-port frees the port for them (robust);
+   * left out, none is looked for.
+   */
+  readonly others?: readonly { readonly name: string; readonly port: number; readonly transport: 'tcp' | 'udp'; readonly claimed?: boolean }[];
+}
+
+/**
+ * nginx's main configuration, as gather read it under the root, when nginx loads from it: its path and text, its
+ * includes (by pattern), and the path by which it loads the site (undefined: it does not).
+ */
+export interface NginxConfig {
+  readonly path: string;
+  readonly text: string;
+  readonly lookup: IncludeLookup;
+  readonly site?: string;
+  /** nginx loads a copy of the site that differs from it, in its place: the site's own listens are not nginx's. */
+  readonly copy?: true;
 }
 
 interface Statement {
@@ -453,7 +472,7 @@ function refusedListens(listens: readonly HttpListen[], expect: NginxExpectation
  * loopback: `listen 127.0.0.1:80` beside `listen 80` shares its 0.0.0.0 socket); no socket that takes IPv4 (a `[::]`
  * listen is IPv6 only unless ipv6only=off). Nothing where a host name (resolved by nginx when it starts) is among them.
  */
-function portSockets(listens: readonly HttpListen[], expect: NginxExpectations): Finding[] {
+function portSockets(listens: readonly HttpListen[], expect: NginxExpectations, complete: boolean): Finding[] {
   const onPort = listens.filter((listen) => listenPort(listen.statement.words[1]!, expect) === expect.port);
   const parsed: PortListen<HttpListen>[] = [];
   for (const listen of onPort) {
@@ -465,14 +484,15 @@ function portSockets(listens: readonly HttpListen[], expect: NginxExpectations):
   const sockets = openedSockets(parsed);
   const clash = clashingSockets(sockets);
   if (clash) return [clashFinding(clash)];
-  // A host name (not localhost) may be an address beyond loopback: not known to be narrower.
-  const wider = sockets.some((socket) => !socket.address.loopback) || onPort.some((listen) => listenReach(listen.statement.words[1]!) === undefined);
+  // A host name (not localhost) may be an address beyond loopback, and so may a listen in an include not read: not known to be narrower.
+  const wider =
+    !complete || sockets.some((socket) => !socket.address.loopback) || onPort.some((listen) => listenReach(listen.statement.words[1]!) === undefined);
   const findings = onPort.flatMap((listen) => {
     const reach = listenReach(listen.statement.words[1]!);
     return reach !== undefined && wrongReach(reach, expect, wider) ? [accessFinding(listen.statement, reach, expect)] : [];
   });
   // A host name may resolve to any address: which sockets it opens is not known.
-  if (findings.length > 0 || parsed.length !== onPort.length || parsed.length === 0) return findings;
+  if (findings.length > 0 || parsed.length !== onPort.length || parsed.length === 0 || !complete) return findings;
   const ipv4 = sockets.filter((socket) => socket.address.family === 4 || socket.dualStack);
   // Public and private: some IPv4 socket must take connections from other hosts; else any IPv4 one will do.
   const fromElsewhere = expect.access === 'public' || expect.access === 'private';
@@ -1824,17 +1844,9 @@ export function readNginxSite(
   lookup?: IncludeLookup,
   self?: string,
   confPrefix = NGINX_CONF_PREFIX,
+  config?: NginxConfig,
 ): Finding[] | string {
-  const reading: Reading = {
-    lookup,
-    confPrefix,
-    findings: [],
-    statementsLeft: MAX_SITE_STATEMENTS,
-    bytesLeft: MAX_SITE_BYTES,
-    parsed: new Map(),
-    unread: false,
-    unreadIncludes: new Map(),
-  };
+  const reading = newReading(lookup, confPrefix);
   const statements = siteStatements(text, reading, self);
   if (typeof statements === 'string') return statements;
   const facts = noFacts(reading.findings);
@@ -1844,8 +1856,81 @@ export function readNginxSite(
   facts.findings.push(...checkPasses(facts.passes, facts.upstreams, expect));
   facts.findings.push(...missing(facts, metrics.count, reading, expect));
   facts.findings.push(...listenTls(facts, expect));
-  facts.findings.push(...refusedListens(facts.listens, expect), ...portSockets(facts.listens, expect));
+  const loaded = config === undefined ? undefined : configListens(config, confPrefix, facts.listens);
+  // What nginx loads: its whole configuration (the site in it, or beside it as if it were), else the site alone.
+  const http = loaded === undefined ? facts.listens : [...loaded.http, ...(config!.site === undefined && !config!.copy ? facts.listens : [])];
+  const complete = !reading.unread && loaded?.unread !== true;
+  facts.findings.push(...refusedListens(http, expect), ...portSockets(http, expect, complete));
+  if (loaded !== undefined) facts.findings.push(...otherServicePorts(loaded.all, expect));
   return distinct(facts.findings);
+}
+
+/** A Reading with nothing read yet. */
+function newReading(lookup: IncludeLookup | undefined, confPrefix: string): Reading {
+  return {
+    lookup,
+    confPrefix,
+    findings: [],
+    statementsLeft: MAX_SITE_STATEMENTS,
+    bytesLeft: MAX_SITE_BYTES,
+    parsed: new Map(),
+    unread: false,
+    unreadIncludes: new Map(),
+  };
+}
+
+/** A listen of nginx's configuration, with the block it is in (http, stream or mail). */
+type ConfigListen = HttpListen & { readonly module: string };
+
+/**
+ * Every listen of nginx's main configuration and what it includes, where listen is a directive (a server block of
+ * http, stream or mail): `all` of them, and those of http {}, each the site's (`inSite`) when the site's reading has
+ * it; `unread` when an include could not be read (a listen may be there). The site's own lines are named as the
+ * site's (file undefined), the main file's by its path. Undefined when it is past what this check reads.
+ */
+function configListens(
+  config: NginxConfig,
+  confPrefix: string,
+  siteListens: readonly HttpListen[],
+): { all: ConfigListen[]; http: ConfigListen[]; unread: boolean } | undefined {
+  const reading = newReading(config.lookup, confPrefix);
+  const statements = siteStatements(config.text, reading, config.path);
+  if (typeof statements === 'string') return undefined;
+  const key = (statement: SiteStatement) => `${statement.file ?? ''}\0${statement.line}\0${statement.column}`;
+  const site = new Set(siteListens.map((listen) => key(listen.statement)));
+  const all: ConfigListen[] = [];
+  const open: SiteStatement[] = [];
+  for (const read of statements) {
+    const file = read.file === undefined ? config.path : read.file === config.site ? undefined : read.file;
+    const statement: SiteStatement = { ...read, file };
+    if (statement.end === '{') open.push(statement);
+    else if (statement.end === '}') open.pop();
+    else if (statement.words[0] === 'listen' && statement.words[1] !== undefined && !statement.words[1].startsWith('unix:')) {
+      const [server, module] = [open[open.length - 1], open[open.length - 2]?.words[0]];
+      if (server?.words[0] !== 'server' || (module !== 'http' && module !== 'stream' && module !== 'mail')) continue;
+      all.push({ statement, server, module, inSite: site.has(key(statement)) });
+    }
+  }
+  return { all, http: all.filter((listen) => listen.module === 'http'), unread: reading.unread };
+}
+
+/**
+ * Errors for listens outside the site (anywhere in what nginx loads: another server of http, a stream or mail
+ * block) on a port the registry gives another service, for its transport (UDP: stream's `udp`, http's `quic`):
+ * nginx holds that port, so the service cannot listen on it, and a claim of it for the service signals nginx.
+ */
+function otherServicePorts(listens: readonly ConfigListen[], expect: NginxExpectations): Finding[] {
+  const others = expect.others ?? [];
+  return listens.flatMap((listen): Finding[] => {
+    if (listen.inSite) return []; // the site's own listens are held to its port (checkListen)
+    const [, value, ...flags] = listen.statement.words as [string, string, ...string[]];
+    const port = listenPort(value, expect);
+    const transport = flags.includes('udp') || flags.includes('quic') ? 'udp' : 'tcp';
+    const other = others.find((service) => service.port === port && service.transport === transport);
+    if (other === undefined) return [];
+    const message = `${listenText(listen.statement)} (in ${listen.module} {}) takes port ${port}, which the registry gives ${other.name}: nginx holds it, so ${other.name} cannot listen there${other.claimed ? `, and claim-port, freeing it for ${other.name}, would stop nginx` : ''}; move this listen to a port the registry gives no service, or give ${other.name} another port in the registry`;
+    return [{ ...placeAt(listen.statement), severity: 'error', message }];
+  });
 }
 
 /**

@@ -266,3 +266,55 @@ describe('held to a real nginx', () => {
     }
   });
 });
+
+describe('listens elsewhere in what nginx loads', () => {
+  const ENABLED = 'etc/nginx/sites-enabled/dsa110-contimg';
+  const GOOD = `server {\nlisten 80;\nlisten [::]:80;\n${LOCATIONS}\n}\n`;
+
+  /** The references check's problems with nginx.conf `conf` (and `files`), the site enabled by a link unless `enabled` is false. */
+  async function configProblems(conf: string, files: Record<string, string> = {}, { site = GOOD, enabled = true } = {}): Promise<string[]> {
+    const root = writeTree(tempDir(), {
+      [SITE]: site,
+      'etc/nginx/nginx.conf': conf,
+      ...(enabled && { [ENABLED]: { symlink: '../sites-available/dsa110-contimg' } }),
+      ...files,
+    });
+    const facts = await gather({ registry, root });
+    return checkReferences(facts, registry.service('nginx'))
+      .map((result) => withoutRoot(result, root))
+      .filter((result) => result.severity !== 'ok')
+      .map((result) => `${result.severity}: ${result.reason}`);
+  }
+  const http = (servers: string) => `events {}\nhttp {\n${servers}\n  include /etc/nginx/sites-enabled/*;\n}\n`;
+
+  it('one on another service’s port (a stream proxy on Redis’s, a server on the API’s) is an error at its line', async () => {
+    const conf = `events {}\nstream { server { listen 127.0.0.1:6379; proxy_pass 10.0.0.9:6379; } }\n${http('  server { listen 8000; }').slice('events {}\n'.length)}`;
+    expect(await configProblems(conf)).toEqual([
+      'error: nginx (80): /etc/nginx/nginx.conf:2:19: listen 127.0.0.1:6379 (in stream {}) takes port 6379, which the registry gives Redis: nginx holds it, so Redis cannot listen there, and claim-port, freeing it for Redis, would stop nginx; move this listen to a port the registry gives no service, or give Redis another port in the registry',
+      'error: nginx (80): /etc/nginx/nginx.conf:4:12: listen 8000 (in http {}) takes port 8000, which the registry gives FastAPI: nginx holds it, so FastAPI cannot listen there, and claim-port, freeing it for FastAPI, would stop nginx; move this listen to a port the registry gives no service, or give FastAPI another port in the registry',
+    ]);
+    // In a file nginx.conf includes, said there; a port no service has, a map's entry, or the site not loaded change nothing of it.
+    const included = http('  include /etc/nginx/conf.d/*.conf;\n  map $host $x { default 0; listen 6379; }\n  server { listen 8081; }');
+    expect(await configProblems(included, { 'etc/nginx/conf.d/docs.conf': 'server {\n  listen 127.0.0.1:8001;\n}\n' })).toEqual([
+      'error: nginx (80): /etc/nginx/conf.d/docs.conf:2:3: listen 127.0.0.1:8001 (in http {}) takes port 8001, which the registry gives MkDocs: nginx holds it, so MkDocs cannot listen there; move this listen to a port the registry gives no service, or give MkDocs another port in the registry',
+    ]);
+    expect(await configProblems(http('  server { listen 8000; }'), {}, { enabled: false })).toEqual([
+      expect.stringContaining('nginx does not load this file'),
+      expect.stringContaining('listen 8000 (in http {}) takes port 8000, which the registry gives FastAPI'),
+    ]);
+  });
+
+  it('the port’s sockets count every server nginx loads: a stub_status server in nginx.conf, an IPv4 listen beside the site’s [::]', async () => {
+    const status = '  server { listen 127.0.0.1:80; server_name localhost; location /nginx_status { stub_status; } }';
+    expect(await configProblems(http(status))).toEqual([]);
+    const v6 = `server {\nlisten [::]:80;\n${LOCATIONS}\n}\n`;
+    expect(await configProblems(http('  server { listen 80 default_server; return 444; }'), {}, { site: v6 })).toEqual([]);
+    // The same listen twice, once in nginx.conf and once in the site: nginx -t refuses the second default_server.
+    const twice = `server {\nlisten 80 default_server;\nlisten [::]:80;\n${LOCATIONS}\n}\n`;
+    expect(await configProblems(http('  server { listen 80 default_server; return 444; }'), {}, { site: twice })).toEqual([
+      expect.stringMatching(
+        /^error: nginx \(80\): \/etc\/nginx\/sites-available\/dsa110-contimg:2:1: listen 80 default_server: nginx refuses it, as listen 80 default_server \(\/etc\/nginx\/nginx\.conf:3\) is default_server on 0\.0\.0\.0:80 too/,
+      ),
+    ]);
+  });
+});
