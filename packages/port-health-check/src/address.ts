@@ -57,10 +57,17 @@ function isIPv4Loopback(address: string): boolean {
   );
 }
 
-/** `127.0.0.1:6379` (also for an IPv4-mapped socket), `[::1]:6379`, `[::]:6379 (IPv4+IPv6)`. */
+/**
+ * `127.0.0.1:6379` (also for an IPv4-mapped socket), `[::1]:6379`, `[::]:6379 (IPv4+IPv6 unless v6only)`: a `::`
+ * socket's IPV6_V6ONLY is not in /proc (ListenerFacts.dualStack is inferred), and a program may set it (nginx's
+ * `listen [::]:80` does, by default), so it is said as what is known.
+ */
 export function formatListener(listener: Pick<ListenerFacts, 'address' | 'family' | 'port' | 'dualStack'>): string {
-  return `${formatEndpoint(listener.address, listener.port)}${listener.dualStack ? ' (IPv4+IPv6)' : ''}`;
+  return `${formatEndpoint(listener.address, listener.port)}${listener.dualStack ? ` (${DUAL_STACK})` : ''}`;
 }
+
+/** What a `::` socket inferred dual-stack takes, as far as /proc tells. */
+const DUAL_STACK = 'IPv4+IPv6 unless v6only';
 
 /**
  * Listeners as a reason or the table names them: each formatted (`format`, formatListener by default) and said
@@ -77,6 +84,6 @@ export function formatListeners<T extends Pick<ListenerFacts, 'address' | 'famil
 /** Why a non-loopback bind is reachable from elsewhere, for reasons. */
 export function exposure(listener: Pick<ListenerFacts, 'address' | 'family' | 'dualStack'>): string {
   if (listener.address === '0.0.0.0') return 'every IPv4 interface';
-  if (listener.address === '::') return listener.dualStack ? 'every IPv4 and IPv6 interface' : 'every IPv6 interface';
+  if (listener.address === '::') return listener.dualStack ? 'every IPv6 interface, and every IPv4 one unless v6only' : 'every IPv6 interface';
   return `the interface with address ${normalizeAddress(listener.address)}`;
 }

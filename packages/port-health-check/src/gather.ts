@@ -74,6 +74,7 @@ import type {
   Facts,
   IncludeFacts,
   NginxIncludeLoop,
+  NginxConfigFacts,
   NginxLoad,
   PrometheusFile,
   PrometheusFileFacts,
@@ -127,7 +128,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const grafanaFiles = readGrafanaFiles(root, services, unitMap, daemonFiles, configs);
   const appServerFiles = readAppServerFiles(root, services, unitMap);
   const includes = readIncludes(root, services, unitMap, configs, redisCommands);
-  const nginxLoads = readNginxLoads(root, services, unitMap, configs);
+  const { loads: nginxLoads, configs: nginxConfigs } = readNginxLoads(root, services, unitMap, configs);
   const prometheusFiles = readPrometheusFiles(root, options.registry, services, configs);
   const claims = units.map((unit) => ({ unit, lines: claimLines(unit.execStartPre, claimPortPaths) }));
   const claiming = claims.filter((claim) => claim.lines.length > 0).map((claim) => claim.unit);
@@ -216,6 +217,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(appServerFiles.size > 0 && { appServerFiles }),
     ...(includes.size > 0 && { includes }),
     ...(nginxLoads.size > 0 && { nginxLoads }),
+    ...(nginxConfigs.size > 0 && { nginxConfigs }),
     ...(prometheusFiles.size > 0 && { prometheusFiles }),
     ...(systemctl && { systemctl }),
     claimPortPaths,
@@ -654,8 +656,9 @@ function readNginxLoads(
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
   configs: ReadonlyMap<string, ConfigFileFacts>,
-): Map<string, NginxLoad> {
+): { loads: Map<string, NginxLoad>; configs: Map<string, NginxConfigFacts> } {
   const loads = new Map<string, NginxLoad>();
+  const nginxConfigs = new Map<string, NginxConfigFacts>();
   // As readIncludes bounds a site's includes: at most so many files and so much text in all (a glob over large
   // files must not be read whole, time after time); past either, what they may reach is not said absent.
   const budget = { files: MAX_INCLUDED_FILES, text: MAX_INCLUDED_TEXT };
@@ -682,6 +685,7 @@ function readNginxLoads(
     if (tree !== undefined && 'problem' in tree)
       for (const site of sites) loads.set(site, { mainUnread: { path: main.path, ...(main.at !== undefined && { at: main.at }) }, reason: tree.problem });
     if (tree === undefined || 'unread' in tree || 'problem' in tree) continue;
+    nginxConfigs.set(main.path, { text: tree.text, includes: tree.includes });
     if (tree.loop !== undefined) {
       for (const site of sites) loads.set(site, { includeLoop: tree.loop, ...(named !== undefined && { main: named }) });
       continue;
@@ -691,11 +695,14 @@ function readNginxLoads(
       if (load !== undefined) loads.set(site, 'loaded' in load || named === undefined ? load : { ...load, main: named });
     }
   }
-  return loads;
+  return { loads, configs: nginxConfigs };
 }
 
 /** The files nginx reads from its main configuration (by device and inode), the include globs among them, and whether every include could be read. */
 interface NginxTree {
+  /** The main file's text, and what each include pattern of the files read names. */
+  readonly text: string;
+  readonly includes: ReadonlyMap<string, IncludeFacts>;
   readonly loaded: ReadonlyMap<string, { readonly path: string; readonly text: string }>;
   readonly globs: readonly string[];
   readonly complete: boolean;
@@ -722,6 +729,7 @@ function readNginxTree(
   const mainId = fileIdentity(root, main.path);
   if (mainId !== undefined) loaded.set(mainId, { path: main.path, text: read.text });
   const globs: string[] = [];
+  const includes = new Map<string, IncludeFacts>();
   let complete = true;
   let loop: NginxIncludeLoop | undefined;
   // Each include line's pattern read once (as readIncludes does): a snippet included in twenty server blocks spends
@@ -734,6 +742,7 @@ function readNginxTree(
       let files = followed.get(pattern);
       if (files === undefined) {
         const found = depth >= MAX_INCLUDE_DEPTH ? { problem: 'too deep' } : readInclude(root, pattern, budget.files, budget.text);
+        includes.set(pattern, found);
         files = 'files' in found ? found.files.map((each) => ({ id: fileIdentity(root, each.path), path: each.path, text: each.text })) : [];
         followed.set(pattern, files);
         if (!('files' in found)) {
@@ -763,7 +772,7 @@ function readNginxTree(
   // -g's directives are read (in the main context) before the file: an include there loads its files as well.
   if (main.params !== undefined) follow(main.params, undefined, 0);
   follow(read.text, main.path, 0);
-  return { loaded, globs, complete, ...(loop !== undefined && { loop }) };
+  return { text: read.text, includes, loaded, globs, complete, ...(loop !== undefined && { loop }) };
 }
 
 /**
@@ -775,10 +784,10 @@ function siteLoad(
   site: string,
   tree: NginxTree,
   text: string | undefined,
-): { loaded: true } | { copy: string; differs: boolean } | { absent: true; link?: string } | undefined {
+): { loaded: true; as: string } | { copy: string; differs: boolean } | { absent: true; link?: string } | undefined {
   const { loaded, globs, complete } = tree;
   const id = fileIdentity(root, site);
-  if (id !== undefined && loaded.has(id)) return { loaded: true };
+  if (id !== undefined && loaded.has(id)) return { loaded: true, as: loaded.get(id)!.path };
   const slash = site.lastIndexOf('/');
   const name = site.slice(slash + 1);
   const dir = site.slice(0, slash + 1);

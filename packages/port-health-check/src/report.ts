@@ -21,7 +21,7 @@ export interface ServiceRow {
   readonly access: Service['access'];
   /** undefined when it is not known: the socket table could not be read, or the service is UDP (only TCP listeners are read). */
   readonly listening: boolean | undefined;
-  /** Each listening socket as printed: `127.0.0.1:6379`, `[::]:6379 (IPv4+IPv6)`. */
+  /** Each listening socket as printed: `127.0.0.1:6379`, `[::]:6379 (IPv4+IPv6 unless v6only)`. */
   readonly addresses: readonly string[];
   /** The same sockets, a field each (for programs: `addresses` are for people). */
   readonly listeners: readonly ListenerRow[];

@@ -213,7 +213,7 @@ export interface NginxMainFile {
  * unit line when its command names the file).
  */
 export type NginxLoad =
-  | { readonly loaded: true }
+  | { readonly loaded: true; readonly as?: string }
   | { readonly copy: string; readonly differs: boolean; readonly main?: NginxMainFile }
   | { readonly absent: true; readonly link?: string; readonly main?: NginxMainFile }
   | { readonly mainMissing: NginxMainFile; readonly reason: string }
@@ -231,6 +231,12 @@ export type NginxLoad =
 export interface NginxIncludeLoop {
   readonly at: { readonly file: string; readonly line: number };
   readonly files: readonly string[];
+}
+
+/** nginx's main configuration as read under the root: its text, and what each of its includes (and theirs) names, by pattern. */
+export interface NginxConfigFacts {
+  readonly text: string;
+  readonly includes: ReadonlyMap<string, IncludeFacts>;
 }
 
 /** A configuration file named in the registry (`config:`), read under the root. */
@@ -300,6 +306,11 @@ export interface Facts {
   readonly appServerFiles?: ReadonlyMap<string, ConfigFileFacts & { readonly missing?: boolean }>;
   /** By site file path: whether nginx loads it (only when its main configuration is there and every include of it could be read), or cannot start. */
   readonly nginxLoads?: ReadonlyMap<string, NginxLoad>;
+  /**
+   * By path: each main configuration nginx reads for a service's site (whether it loads the site or not), read under
+   * the root with what its includes name (by pattern), as nginxLoads follows them: where nginx's other listens are.
+   */
+  readonly nginxConfigs?: ReadonlyMap<string, NginxConfigFacts>;
   /** What each include in those files (nginx's, Redis's) names, by its path or glob, read under the root. */
   readonly includes?: ReadonlyMap<string, IncludeFacts>;
   /** The files prometheus.yml makes Prometheus read for the registry's jobs (scrape_config_files, file_sd_configs), by resolved glob, read under the root. */

@@ -11,7 +11,7 @@ describe('formatListener', () => {
     [{ address: '::FFFF:10.0.0.5', family: 6 as const, port: 1, dualStack: false }, '10.0.0.5:1'],
     [{ address: '0:0:0:0:0:ffff:192.168.1.2', family: 6 as const, port: 2, dualStack: false }, '192.168.1.2:2'],
     [{ address: '::1', family: 6 as const, port: 8000, dualStack: false }, '[::1]:8000'],
-    [{ address: '::', family: 6 as const, port: 8000, dualStack: true }, '[::]:8000 (IPv4+IPv6)'],
+    [{ address: '::', family: 6 as const, port: 8000, dualStack: true }, '[::]:8000 (IPv4+IPv6 unless v6only)'],
     [{ address: '0.0.0.0', family: 4 as const, port: 8000, dualStack: false }, '0.0.0.0:8000'],
   ])('%o -> %s', (listener, text) => {
     expect(formatListener(listener)).toBe(text);

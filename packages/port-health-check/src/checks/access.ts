@@ -16,7 +16,7 @@ export function checkAccess(facts: Facts, service: Service): CheckResult[] {
   if (listeners.length === 0) return [];
   const result = serviceResult('access', service, port);
   const exposed = listeners.filter((listener) => !isLoopback(listener.address));
-  // exposure() says what dual-stack means here: no "(IPv4+IPv6)" suffix as well.
+  // exposure() says what dual-stack means here: no "(IPv4+IPv6 unless v6only)" suffix as well.
   const where = formatListeners(exposed, (listener) => `${formatListener({ ...listener, dualStack: false })} (${exposure(listener)})`).join(', ');
   if (service.access === 'localhost' && exposed.length > 0) {
     const rule = service.accessNote ? `the registry says ${service.name} is "${service.accessNote}"` : `${service.name} is localhost-only`;

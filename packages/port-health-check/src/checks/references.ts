@@ -8,15 +8,16 @@
 // line. Prometheus's command line is held too: the file its --config.file
 // names, and its --web.listen-address wherever it is given.
 import { escapeText, isPort, urlScheme, type ConfigRef, type Service } from '@dsa110/ports';
+import { globToRegExp } from '@dsa110/ports/system';
 import { effectivePort, unitVariable } from '../effective-port.js';
 import { portsCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts, ListenerFacts } from '../types.js';
 import type { Finding, RegistryTakes } from './references/finding.js';
 import { readGrafanaDatasource } from './references/grafana.js';
-import { readNginxSite } from './references/nginx.js';
+import { readNginxSite, type NginxConfig, type NginxExpectations } from './references/nginx.js';
 import { nginxLoadFinding } from './references/nginx-load.js';
-import { includePrefix, serviceNginxMain } from './references/nginx-main.js';
+import { includePrefix, serviceNginxMain, type NginxMain } from './references/nginx-main.js';
 import { sameFile } from './references/daemon-command.js';
 import { readPrometheusArgs, readPrometheusYml, setsArgs } from './references/prometheus.js';
 import {
@@ -149,6 +150,27 @@ function redisExpectation(facts: Facts, service: Service, ref: ConfigRef) {
   };
 }
 
+/** The registry's services besides `service` whose ports nginx must leave them (not those nginx serves: their `processes` name nginx), at their effective ports. */
+function otherServices(facts: Facts, service: Service): NginxExpectations['others'] {
+  return facts.registry.services
+    .filter((other) => other.id !== service.id && !other.processes.some((glob) => globToRegExp(glob).test('nginx')))
+    .map((other) => ({ name: other.name, port: effectivePort(facts, other).port, transport: other.transport, claimed: other.robust }));
+}
+
+/**
+ * nginx's main configuration as gather read it, when it is known and there, with the path by which it loads the site
+ * `path` (a copy of it in sites-enabled with the same text is the site; one that differs is served in its place).
+ */
+function nginxConfig(facts: Facts, main: NginxMain, path: string): NginxConfig | undefined {
+  if (!('path' in main)) return undefined;
+  const read = facts.nginxConfigs?.get(main.path);
+  if (read === undefined) return undefined;
+  const load = facts.nginxLoads?.get(path);
+  const site = load === undefined ? undefined : 'loaded' in load ? load.as : 'copy' in load && !load.differs ? load.copy : undefined;
+  const copy = load !== undefined && 'copy' in load && load.differs;
+  return { path: main.path, text: read.text, lookup: (pattern) => read.includes.get(pattern), ...(site !== undefined && { site }), ...(copy && { copy }) };
+}
+
 function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: string, start?: RedisStart): Finding[] | string {
   const lookup = (pattern: string) => facts.includes?.get(pattern);
   const upstream = ref.upstream !== undefined && facts.registry.has(ref.upstream) ? facts.registry.service(ref.upstream) : undefined;
@@ -160,6 +182,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
       if (!upstream) return 'the registry names no upstream for it';
       const reached = portWords(facts, upstream);
       const listeners = listenersOn(facts, reached.port);
+      const main = serviceNginxMain(facts, service);
       const site = readNginxSite(
         text,
         {
@@ -174,10 +197,12 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
             ...(listeners && { listeners }),
           },
           snippet: snippet(service, upstream),
+          others: otherServices(facts, service),
         },
         lookup,
         ref.path,
-        includePrefix(serviceNginxMain(facts, service)),
+        includePrefix(main),
+        nginxConfig(facts, main, ref.path),
       );
       const load = nginxLoadFinding(facts.nginxLoads?.get(ref.path), ref.path);
       return load === undefined || typeof site === 'string' ? site : [load, ...site];

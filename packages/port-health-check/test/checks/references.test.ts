@@ -183,6 +183,8 @@ describe('the references check', () => {
     ).toEqual([]);
     expect(problems(await references(site('server {\n  listen [::]:80; # v6\n  location / { proxy_pass http://localhost:8000; }\n}\n')))).toEqual([
       'nginx (80): /etc/nginx/sites-available/dsa110-contimg:3: location / is the location nginx picks for /metrics and passes it to FastAPI (proxy_pass http://localhost:8000, line 3), but is not restricted to localhost; add location /metrics { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:8000; } (ports snippet nginx-site)',
+      // [::]:80 alone is IPv6 only (nginx's ipv6only=on): no IPv4 client reaches the site.
+      "nginx (80): /etc/nginx/sites-available/dsa110-contimg:2:3: listen [::]:80 takes IPv6 connections only (ipv6only=on is nginx's default for [::] since 1.3.4), and no listen on port 80 takes IPv4, so IPv4 clients are refused; add listen 80; (ports snippet nginx-site), or write listen [::]:80 ipv6only=off;",
     ]);
   });
 

@@ -504,11 +504,19 @@ time.sleep(3600)`,
       { id: 'six', port: v6only.port, access: 'localhost' },
       { id: 'loop', port: loop6.port, access: 'localhost' },
     ]);
-    expect(run(facts, 'dual').listening[0]!.reason).toBe(`dual (${dual.port}): listening on [::]:${dual.port} (IPv4+IPv6)`);
-    expect(run(facts, 'dual').access[0]!.reason).toContain(`listens on [::]:${dual.port} (every IPv4 and IPv6 interface), but`);
+    expect(run(facts, 'dual').listening[0]!.reason).toBe(`dual (${dual.port}): listening on [::]:${dual.port} (IPv4+IPv6 unless v6only)`);
+    expect(run(facts, 'dual').access[0]!.reason).toContain(`listens on [::]:${dual.port} (every IPv6 interface, and every IPv4 one unless v6only), but`);
     expect(run(facts, 'six').listening[0]!.reason).toBe(`six (${v6only.port}): listening on 0.0.0.0:${twin.port}, [::]:${v6only.port}`);
     expect(run(facts, 'six').access[0]!.reason).toContain(`[::]:${v6only.port} (every IPv6 interface)`);
     expect(run(facts, 'loop').access[0]).toMatchObject({ severity: 'ok' });
+  });
+
+  it("says of a [::] listener without an IPv4 twin only what /proc tells: IPv4 too unless it set v6only (nginx's listen [::]:80 does)", async () => {
+    // /proc/net/tcp6 shows no IPV6_V6ONLY: this v6-only socket looks like a dual-stack one, and is never said to take IPv4.
+    const v6only = await spawnListener({ host: '::', ipv6Only: true });
+    const facts = await factsFor([{ id: 'six', port: v6only.port, access: 'localhost' }]);
+    expect(run(facts, 'six').listening[0]!.reason).toBe(`six (${v6only.port}): listening on [::]:${v6only.port} (IPv4+IPv6 unless v6only)`);
+    expect(run(facts, 'six').access[0]!.reason).toContain(`[::]:${v6only.port} (every IPv6 interface, and every IPv4 one unless v6only)`);
   });
 
   it('is unknown, never "wrong owner", when the holders cannot be seen', async () => {

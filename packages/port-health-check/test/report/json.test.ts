@@ -106,7 +106,7 @@ describe('json report', () => {
       writeFileSync(registry, registryText([{ id: 'vite', port: vite.port, group: 'development', access: 'dev', processes: ['node'] }]));
       const row = JSON.parse(renderJson(await checkPorts({ registry, root: dir }))).services[0];
       // Node's [::] listener accepts IPv4 too, as the kernel's default (bindv6only 0) makes it.
-      expect(row.addresses).toEqual([`[::]:${vite.port} (IPv4+IPv6)`]);
+      expect(row.addresses).toEqual([`[::]:${vite.port} (IPv4+IPv6 unless v6only)`]);
       expect(row.listeners).toEqual([{ address: '::', port: vite.port, family: 6, dualStack: true }]);
     } finally {
       signal(vite.pid, 'SIGKILL');

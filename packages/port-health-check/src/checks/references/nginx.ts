@@ -18,6 +18,17 @@ import {
 } from './finding.js';
 import { includedFiles, includePath, sameIncludeAt, type IncludeLookup } from './include-files.js';
 import { NGINX_CONF_PREFIX } from './nginx-main.js';
+import {
+  clashingSockets,
+  DUPLICATE_WORDS,
+  duplicateListen,
+  type Duplicate,
+  listenAddress,
+  listenOptions,
+  openedSockets,
+  type OpenedSocket,
+  type PortListen,
+} from './nginx-listen.js';
 
 export interface NginxExpectations {
   readonly name: string;
@@ -51,6 +62,25 @@ export interface NginxExpectations {
   };
   /** The command that prints the site as the registry wants it, named after a fix (`ports snippet nginx-site`, as the references check builds it). */
   readonly snippet: string;
+  /**
+   * The registry's other services a listen of nginx's may take the port of (not those nginx itself serves: their
+   * `processes` name nginx), by their effective ports, `claimed` when claim-port frees the port for them (robust);
+   * left out, none is looked for.
+   */
+  readonly others?: readonly { readonly name: string; readonly port: number; readonly transport: 'tcp' | 'udp'; readonly claimed?: boolean }[];
+}
+
+/**
+ * nginx's main configuration, as gather read it under the root, when nginx loads from it: its path and text, its
+ * includes (by pattern), and the path by which it loads the site (undefined: it does not).
+ */
+export interface NginxConfig {
+  readonly path: string;
+  readonly text: string;
+  readonly lookup: IncludeLookup;
+  readonly site?: string;
+  /** nginx loads a copy of the site that differs from it, in its place: the site's own listens are not nginx's. */
+  readonly copy?: true;
 }
 
 interface Statement {
@@ -346,14 +376,24 @@ function checkListen(statement: SiteStatement, expect: NginxExpectations): Findi
   const value = statement.words[1]!;
   const port = listenPort(value, expect);
   if (typeof port === 'string') return [{ ...place(statement), severity: 'warning', message: `listen ${shown(value)}: ${port}` }];
-  const address = checkListenAddress(statement, expect);
-  if (port === expect.port) return address ? [address] : [];
+  if (port === expect.port) return []; // its address is judged with the port's other listens (portSockets)
   const wrongPort: Finding = {
     ...placeAt(statement),
     severity: 'error',
     message: `listen ${shown(value)}, but the registry says ${expect.name} uses port ${expect.port}; ${portFix('its port', expect.port, expect.snippet, registryInstead(expect, port))}`,
   };
-  return address ? [wrongPort, address] : [wrongPort];
+  // On another port, its address is held alone: moved to the service's port, it would listen there.
+  const reach = listenReach(value);
+  return reach !== undefined && wrongReach(reach, expect, false) ? [wrongPort, accessFinding(statement, reach, expect)] : [wrongPort];
+}
+
+/**
+ * Whether a listen's reach disagrees with the registry's access level: beyond loopback for localhost and dev;
+ * loopback for public and private, where no other socket of the port reaches further (`wider`).
+ */
+function wrongReach(reach: 'every' | 'loopback' | 'address', expect: NginxExpectations, wider: boolean): boolean {
+  if (expect.access === undefined) return false;
+  return expect.access === 'localhost' || expect.access === 'dev' ? reach !== 'loopback' : reach === 'loopback' && !wider;
 }
 
 /**
@@ -370,18 +410,149 @@ function listenReach(value: string): 'every' | 'loopback' | 'address' | undefine
   return bracket || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host) ? 'address' : undefined;
 }
 
+/** A listen directive of http {} (or of the site read alone), the server block it is in, and whether it is the site's (or a file the site includes). */
+interface HttpListen {
+  readonly statement: SiteStatement;
+  readonly server: object;
+  readonly inSite: boolean;
+}
+
+/** The words nginx prints for an address and port: `0.0.0.0:80`, `[::]:80`. */
+const socketText = (listen: PortListen<HttpListen>, port: number): string => `${listen.address.shown}:${port}`;
+
+/** A listen as written, for a message: `listen [::]:80 ipv6only=on`. */
+const listenText = (statement: SiteStatement): string => `listen ${statement.words.slice(1).map(shown).join(' ')}`;
+
+/** How a listen is named in a message about another: `listen [::]:80 (line 3)`, or `(FILE:3)` in another file. */
+function listenWords(listen: HttpListen, from: SiteStatement): string {
+  const again = listen.statement.file === from.file && listen.statement.line === from.line && listen.statement.column === from.column;
+  return `${listenText(listen.statement)} (${lineWords(listen.statement, from)}${again ? ', the same line read again through another include' : ''})`;
+}
+
+/** How a message says each Duplicate of the earlier listen, and what to do. */
+const DUPLICATE_FIXES: Readonly<Record<Duplicate, { readonly also: string; readonly fix: string }>> = {
+  server: { also: 'in the same server is on', fix: 'remove one of them' },
+  options: { also: 'sets socket options on', fix: 'keep the socket options (backlog=, reuseport, ipv6only= and the like) on one of them only' },
+  default_server: { also: 'is default_server on', fix: 'keep default_server on one of them only' },
+};
+
+/** What nginx refuses of every listen of http {} (nginx -t fails: it does not start, or reload): a parameter, or a duplicate of an address and port. */
+function refusedListens(listens: readonly HttpListen[], expect: NginxExpectations): Finding[] {
+  const findings: Finding[] = [];
+  const ports = new Map<number, PortListen<HttpListen>[]>();
+  for (const listen of listens) {
+    const [, value, ...flags] = listen.statement.words as [string, string, ...string[]];
+    const options = listenOptions(flags);
+    if ('refused' in options) {
+      const message = `${listenText(listen.statement)}: nginx refuses ${shown(options.flag)} (nginx -t: ${shown(options.refused)}), so it does not start, or reload, with this configuration; correct it or remove it (the parameters listen takes: https://nginx.org/en/docs/http/ngx_http_core_module.html#listen)`;
+      findings.push({ ...placeAt(listen.statement), severity: 'error', message });
+      continue;
+    }
+    const port = listenPort(value, expect);
+    const address = listenAddress(value);
+    if (typeof port !== 'number' || address === undefined) continue;
+    ports.set(port, [...(ports.get(port) ?? []), { at: listen, server: listen.server, address, options }]);
+  }
+  for (const [port, onPort] of ports) {
+    const duplicate = duplicateListen(onPort);
+    if (duplicate === undefined) continue;
+    const { listen, earlier, why } = duplicate;
+    const address = socketText(listen, port);
+    const { also, fix } = DUPLICATE_FIXES[why];
+    const message = `${listenText(listen.at.statement)}: nginx refuses it, as ${listenWords(earlier.at, listen.at.statement)} ${also} ${address} too (nginx -t: "${DUPLICATE_WORDS[why]} ${address}"), so it does not start, or reload, with this configuration; ${fix}`;
+    findings.push({ ...placeAt(listen.at.statement), severity: 'error', message });
+  }
+  return findings;
+}
+
+/**
+ * The findings on the sockets nginx opens for the service's port, from every listen of http {} on it (the site's and,
+ * when nginx's main configuration was read, the rest of what it loads): sockets Linux will not both open; an address
+ * the registry's access level disagrees with (for a public or private service, only when no socket reaches beyond
+ * loopback: `listen 127.0.0.1:80` beside `listen 80` shares its 0.0.0.0 socket); no socket that takes IPv4 (a `[::]`
+ * listen is IPv6 only unless ipv6only=off). Nothing where a host name (resolved by nginx when it starts) is among them.
+ */
+function portSockets(listens: readonly HttpListen[], expect: NginxExpectations, complete: boolean): Finding[] {
+  const onPort = listens.filter((listen) => listenPort(listen.statement.words[1]!, expect) === expect.port);
+  const parsed: PortListen<HttpListen>[] = [];
+  for (const listen of onPort) {
+    const options = listenOptions(listen.statement.words.slice(2));
+    const address = listenAddress(listen.statement.words[1]!);
+    if ('refused' in options) return []; // nginx does not start: said as such
+    if (address !== undefined) parsed.push({ at: listen, server: listen.server, address, options });
+  }
+  const sockets = openedSockets(parsed);
+  const clash = clashingSockets(sockets);
+  if (clash) return [clashFinding(clash)];
+  // A host name (not localhost) may be an address beyond loopback, and so may a listen in an include not read: not known to be narrower.
+  const wider =
+    !complete || sockets.some((socket) => !socket.address.loopback) || onPort.some((listen) => listenReach(listen.statement.words[1]!) === undefined);
+  const findings = onPort.flatMap((listen) => {
+    const reach = listenReach(listen.statement.words[1]!);
+    return reach !== undefined && wrongReach(reach, expect, wider) ? [accessFinding(listen.statement, reach, expect)] : [];
+  });
+  // A host name may resolve to any address: which sockets it opens is not known.
+  if (findings.length > 0 || parsed.length !== onPort.length || parsed.length === 0 || !complete) return findings;
+  const ipv4 = sockets.filter((socket) => socket.address.family === 4 || socket.dualStack);
+  // Public and private: some IPv4 socket must take connections from other hosts; else any IPv4 one will do.
+  const fromElsewhere = expect.access === 'public' || expect.access === 'private';
+  if (ipv4.some((socket) => !fromElsewhere || !socket.address.loopback)) return [];
+  return [noIPv4Finding(sockets, ipv4, expect)];
+}
+
 /** An error for a listen whose address the registry's access level disagrees with: loopback for a public or private service, beyond loopback for a localhost or dev one. */
-function checkListenAddress(statement: SiteStatement, expect: NginxExpectations): Finding | undefined {
-  if (expect.access === undefined) return undefined;
+function accessFinding(statement: SiteStatement, reach: 'every' | 'loopback' | 'address', expect: NginxExpectations): Finding {
   const value = statement.words[1]!;
-  const reach = listenReach(value);
-  const local = expect.access === 'localhost' || expect.access === 'dev';
-  if (reach === undefined || (reach === 'loopback') === local) return undefined;
   const registry = `the registry says ${expect.name} is access: ${expect.access}`;
-  const message = local
-    ? `listen ${shown(value)} accepts connections ${reach === 'every' ? 'on every address' : 'from other hosts'}, but ${registry} (loopback only); write listen 127.0.0.1:${expect.port}; and listen [::1]:${expect.port}; (${expect.snippet}), or give ${expect.name} access: private or public in the registry`
-    : `listen ${shown(value)} accepts connections from this host only, but ${registry} (every address; the firewall narrows it); write listen ${expect.port}; and listen [::]:${expect.port}; (${expect.snippet}), or give ${expect.name} access: localhost in the registry`;
+  const message =
+    reach !== 'loopback'
+      ? `listen ${shown(value)} accepts connections ${reach === 'every' ? 'on every address' : 'from other hosts'}, but ${registry} (loopback only); write listen 127.0.0.1:${expect.port}; and listen [::1]:${expect.port}; (${expect.snippet}), or give ${expect.name} access: private or public in the registry`
+      : `listen ${shown(value)} accepts connections from this host only, but ${registry} (every address; the firewall narrows it); write listen ${expect.port}; and listen [::]:${expect.port}; (${expect.snippet}), or give ${expect.name} access: localhost in the registry`;
   return { ...placeAt(statement), severity: 'error', message };
+}
+
+/**
+ * The error for a port whose sockets take no IPv4 connection (or, for a public or private service, none from other
+ * hosts): said at its first `[::]` listen (IPv6 only: nginx's ipv6only=on, its default since 1.3.4), else its first IPv6 one.
+ */
+function noIPv4Finding(sockets: readonly OpenedSocket<HttpListen>[], ipv4: readonly OpenedSocket<HttpListen>[], expect: NginxExpectations): Finding {
+  const { port } = expect;
+  const v6 = sockets.flatMap((socket) => socket.listens).filter((listen) => listen.address.family === 6);
+  const wildcard = v6.find((listen) => listen.address.wildcard);
+  const at = (wildcard ?? v6[0] ?? sockets[0]!.listens[0]!).at.statement;
+  const local = expect.access === 'localhost' || expect.access === 'dev';
+  const only = `${listenText(at)} takes IPv6 connections only${wildcard ? " (ipv6only=on is nginx's default for [::] since 1.3.4)" : ''}`;
+  if (ipv4.length > 0) {
+    const loopback = ipv4.map((socket) => `${socket.address.shown}:${port}`).join(', ');
+    return {
+      ...placeAt(at),
+      severity: 'error',
+      message: `${only}, and on IPv4 port ${port} takes connections from this host only (${loopback}), but the registry says ${expect.name} is access: ${expect.access}, so IPv4 clients from other hosts are refused; add listen ${port}; (${expect.snippet}), or give ${expect.name} access: localhost in the registry`,
+    };
+  }
+  const add = local ? `listen 127.0.0.1:${port};` : `listen ${port};`;
+  const dual = wildcard && !local ? `, or write listen [::]:${port} ipv6only=off;` : '';
+  return {
+    ...placeAt(at),
+    severity: 'error',
+    message: `${only}, and no listen on port ${port} takes IPv4, so IPv4 clients${local ? ' (127.0.0.1)' : ''} are refused; add ${add} (${expect.snippet})${dual}`,
+  };
+}
+
+/** The error for two sockets of the service's port that Linux will not both open: nginx exits at start, though nginx -t passes. */
+function clashFinding([one, other]: [OpenedSocket<HttpListen>, OpenedSocket<HttpListen>]): Finding {
+  // Said at the listen that makes the second socket: the dual-stack one, else the one whose options make it bind beside the wildcard.
+  const [late, early] = one.dualStack || (!one.address.wildcard && other.address.wildcard) ? [one, other] : [other, one];
+  const listen = late.listens.find((each) => each.address.key === late.address.key)!;
+  const first = early.listens.find((each) => each.address.key === early.address.key)!;
+  const why = late.dualStack
+    ? `takes IPv4 too (ipv6only=off) beside ${listenWords(first.at, listen.at.statement)}`
+    : `opens a socket of its own (its socket options make nginx bind it) beside ${listenWords(first.at, listen.at.statement)}`;
+  const fix = late.dualStack
+    ? 'remove ipv6only=off, or the IPv4 listen'
+    : 'move its socket options (backlog=, reuseport and the like) to the listen of the whole port, or remove that one';
+  const message = `${listenText(listen.at.statement)} ${why}, and Linux refuses the second of them ("bind() ... failed (98: Address already in use)"), so nginx does not start, though nginx -t passes; ${fix}`;
+  return { ...placeAt(listen.at.statement), severity: 'error', message };
 }
 
 /**
@@ -1107,7 +1278,8 @@ interface SiteFacts {
   readonly locations: LocationBlock[];
   /** The locations of each server (and of the file itself, a snippet included in one), each a level nginx picks from. */
   readonly servers: LocationBlock[][];
-  listens: number;
+  /** Every listen on a port where listen is a directive: a server of http {}, or the file itself (a snippet included in one). */
+  readonly listens: HttpListen[];
   /** The first `listen unix:...` (a UNIX socket: no port), for a site that has no other listen. */
   unixListen?: SiteStatement;
   /** Every listen on a port, for checkListenTls once all are read (nginx's ssl is one for every listen on an address and port). */
@@ -1600,9 +1772,10 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
   const [directive, argument] = statement.words;
   if (directive === undefined || argument === undefined) return;
   const inner = open[open.length - 1];
+  if (directive === 'listen' && !isListenDirective(open)) return;
   if (directive === 'listen' && argument.startsWith('unix:')) facts.unixListen ??= statement;
   else if (directive === 'listen') {
-    facts.listens++;
+    facts.listens.push({ statement, server: inner ?? facts, inSite: true });
     facts.findings.push(...checkListen(statement, expect));
     facts.tls.push(statement);
   } else if (directive === 'ssl' && argument.toLowerCase() === 'on') facts.sslOn ??= statement;
@@ -1610,6 +1783,17 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
   else if ((directive === 'allow' || directive === 'deny') && inner) inner.rules.push(statement);
   else if (directive === 'server' && inner?.statement.words[0] === 'upstream')
     facts.upstreams.get(inner.statement.words[1]!.toLowerCase())?.servers.push(statement);
+}
+
+/**
+ * Whether a `listen` in the blocks `open` is nginx's directive: in a server block of http {} (a site's top level is
+ * inside http {}), or in the file itself, a snippet included in one. Elsewhere it is a map's, geo's, split_clients' or
+ * types' entry, or a directive nginx refuses there.
+ */
+function isListenDirective(open: readonly Block[]): boolean {
+  if (open.length === 0) return true;
+  const around = open.length === 1 ? 'http' : open[open.length - 2]!.statement.words[0];
+  return open[open.length - 1]!.statement.words[0] === 'server' && around === 'http';
 }
 
 /** A block opening: a location goes into the locations of the location around it, or of its server (a level of its own). */
@@ -1652,7 +1836,7 @@ function readBlocks(statements: readonly SiteStatement[], facts: SiteFacts, dire
 }
 
 /** Facts with nothing read yet; servers[0] holds the locations of the file itself, outside any block (a snippet included in a server). */
-const noFacts = (findings: Finding[]): SiteFacts => ({ findings, passes: [], upstreams: new Map(), locations: [], servers: [[]], listens: 0, tls: [] });
+const noFacts = (findings: Finding[]): SiteFacts => ({ findings, passes: [], upstreams: new Map(), locations: [], servers: [[]], listens: [], tls: [] });
 
 export function readNginxSite(
   text: string,
@@ -1660,17 +1844,9 @@ export function readNginxSite(
   lookup?: IncludeLookup,
   self?: string,
   confPrefix = NGINX_CONF_PREFIX,
+  config?: NginxConfig,
 ): Finding[] | string {
-  const reading: Reading = {
-    lookup,
-    confPrefix,
-    findings: [],
-    statementsLeft: MAX_SITE_STATEMENTS,
-    bytesLeft: MAX_SITE_BYTES,
-    parsed: new Map(),
-    unread: false,
-    unreadIncludes: new Map(),
-  };
+  const reading = newReading(lookup, confPrefix);
   const statements = siteStatements(text, reading, self);
   if (typeof statements === 'string') return statements;
   const facts = noFacts(reading.findings);
@@ -1680,7 +1856,81 @@ export function readNginxSite(
   facts.findings.push(...checkPasses(facts.passes, facts.upstreams, expect));
   facts.findings.push(...missing(facts, metrics.count, reading, expect));
   facts.findings.push(...listenTls(facts, expect));
+  const loaded = config === undefined ? undefined : configListens(config, confPrefix, facts.listens);
+  // What nginx loads: its whole configuration (the site in it, or beside it as if it were), else the site alone.
+  const http = loaded === undefined ? facts.listens : [...loaded.http, ...(config!.site === undefined && !config!.copy ? facts.listens : [])];
+  const complete = !reading.unread && loaded?.unread !== true;
+  facts.findings.push(...refusedListens(http, expect), ...portSockets(http, expect, complete));
+  if (loaded !== undefined) facts.findings.push(...otherServicePorts(loaded.all, expect));
   return distinct(facts.findings);
+}
+
+/** A Reading with nothing read yet. */
+function newReading(lookup: IncludeLookup | undefined, confPrefix: string): Reading {
+  return {
+    lookup,
+    confPrefix,
+    findings: [],
+    statementsLeft: MAX_SITE_STATEMENTS,
+    bytesLeft: MAX_SITE_BYTES,
+    parsed: new Map(),
+    unread: false,
+    unreadIncludes: new Map(),
+  };
+}
+
+/** A listen of nginx's configuration, with the block it is in (http, stream or mail). */
+type ConfigListen = HttpListen & { readonly module: string };
+
+/**
+ * Every listen of nginx's main configuration and what it includes, where listen is a directive (a server block of
+ * http, stream or mail): `all` of them, and those of http {}, each the site's (`inSite`) when the site's reading has
+ * it; `unread` when an include could not be read (a listen may be there). The site's own lines are named as the
+ * site's (file undefined), the main file's by its path. Undefined when it is past what this check reads.
+ */
+function configListens(
+  config: NginxConfig,
+  confPrefix: string,
+  siteListens: readonly HttpListen[],
+): { all: ConfigListen[]; http: ConfigListen[]; unread: boolean } | undefined {
+  const reading = newReading(config.lookup, confPrefix);
+  const statements = siteStatements(config.text, reading, config.path);
+  if (typeof statements === 'string') return undefined;
+  const key = (statement: SiteStatement) => `${statement.file ?? ''}\0${statement.line}\0${statement.column}`;
+  const site = new Set(siteListens.map((listen) => key(listen.statement)));
+  const all: ConfigListen[] = [];
+  const open: SiteStatement[] = [];
+  for (const read of statements) {
+    const file = read.file === undefined ? config.path : read.file === config.site ? undefined : read.file;
+    const statement: SiteStatement = { ...read, file };
+    if (statement.end === '{') open.push(statement);
+    else if (statement.end === '}') open.pop();
+    else if (statement.words[0] === 'listen' && statement.words[1] !== undefined && !statement.words[1].startsWith('unix:')) {
+      const [server, module] = [open[open.length - 1], open[open.length - 2]?.words[0]];
+      if (server?.words[0] !== 'server' || (module !== 'http' && module !== 'stream' && module !== 'mail')) continue;
+      all.push({ statement, server, module, inSite: site.has(key(statement)) });
+    }
+  }
+  return { all, http: all.filter((listen) => listen.module === 'http'), unread: reading.unread };
+}
+
+/**
+ * Errors for listens outside the site (anywhere in what nginx loads: another server of http, a stream or mail
+ * block) on a port the registry gives another service, for its transport (UDP: stream's `udp`, http's `quic`):
+ * nginx holds that port, so the service cannot listen on it, and a claim of it for the service signals nginx.
+ */
+function otherServicePorts(listens: readonly ConfigListen[], expect: NginxExpectations): Finding[] {
+  const others = expect.others ?? [];
+  return listens.flatMap((listen): Finding[] => {
+    if (listen.inSite) return []; // the site's own listens are held to its port (checkListen)
+    const [, value, ...flags] = listen.statement.words as [string, string, ...string[]];
+    const port = listenPort(value, expect);
+    const transport = flags.includes('udp') || flags.includes('quic') ? 'udp' : 'tcp';
+    const other = others.find((service) => service.port === port && service.transport === transport);
+    if (other === undefined) return [];
+    const message = `${listenText(listen.statement)} (in ${listen.module} {}) takes port ${port}, which the registry gives ${other.name}: nginx holds it, so ${other.name} cannot listen there${other.claimed ? `, and claim-port, freeing it for ${other.name}, would stop nginx` : ''}; move this listen to a port the registry gives no service, or give ${other.name} another port in the registry`;
+    return [{ ...placeAt(listen.statement), severity: 'error', message }];
+  });
 }
 
 /**
@@ -1704,11 +1954,11 @@ export function nginxLocationFor(text: string, uri: string): number | 'redirect'
 function missing(facts: SiteFacts, metricsLocations: number, reading: Reading, expect: NginxExpectations): Finding[] {
   const { name, port, metrics } = expect.upstream;
   const found: Finding[] = [];
-  if (facts.listens === 0 && facts.unixListen !== undefined) {
+  if (facts.listens.length === 0 && facts.unixListen !== undefined) {
     const unix = facts.unixListen;
     const message = `listen ${shown(unix.words[1]!)} is a UNIX socket, and no listen is on a port, so ${expect.name} is not served on port ${expect.port} as the registry says; add listen ${expect.port};`;
     found.push({ ...placeAt(unix), severity: 'warning', message });
-  } else if (facts.listens === 0)
+  } else if (facts.listens.length === 0)
     found.push({ line: 0, severity: 'warning', message: `no listen directive (nginx then listens on 80); add listen ${expect.port};` });
   if (facts.passes.length === 0 && !reading.unread) {
     found.push({

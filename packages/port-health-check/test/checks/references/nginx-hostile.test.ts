@@ -96,6 +96,8 @@ describe('includes that multiply', () => {
   it('reads a repeated include within the bound, and says a problem in it once', () => {
     expect(problems(site('include fan/l1.conf;\n'.repeat(2)), fan(2, 'listen 8080;\n'))).toEqual([
       '/etc/nginx/fan/l8.conf:1: error: listen 8080, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
+      // Read twice into one server: nginx refuses the second (nginx -t: "a duplicate listen 0.0.0.0:8080").
+      '/etc/nginx/fan/l8.conf:1: error: listen 8080: nginx refuses it, as listen 8080 (line 1, the same line read again through another include) in the same server is on 0.0.0.0:8080 too (nginx -t: "a duplicate listen 0.0.0.0:8080"), so it does not start, or reload, with this configuration; remove one of them',
     ]);
   });
 });
@@ -990,6 +992,10 @@ describe('listen', () => {
     expect(problems(site('listen 127.0.0.1:8o;'))).toEqual([
       `${SELF}:5: warning: listen 127.0.0.1:8o: not a port nginx accepts (it refuses to start); write listen 80;`,
     ]);
-    expect(problems(site('listen 127.0.0.1; listen [::1]; listen *:80; listen localhost:80;'))).toEqual([]);
+    expect(problems(site('listen 127.0.0.1; listen [::1]; listen localhost:80;'))).toEqual([]);
+    // *:80 is port 80 on 0.0.0.0, the address and port of the site's listen 80: nginx refuses the two in one server.
+    expect(problems(site('listen *:80;'))).toEqual([
+      `${SELF}:5: error: listen *:80: nginx refuses it, as listen 80 (line 2) in the same server is on 0.0.0.0:80 too (nginx -t: "a duplicate listen 0.0.0.0:80"), so it does not start, or reload, with this configuration; remove one of them`,
+    ]);
   });
 });

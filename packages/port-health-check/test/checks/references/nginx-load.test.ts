@@ -199,7 +199,11 @@ describe('the main configuration nginx loads from, as its unit starts it', () =>
       'etc/nginx/snippets/listen.conf': site.text.match(/listen [^;]*;/)![0],
       [UNIT]: unit('-c /srv/nginx/nginx.conf'),
     };
-    expect(await nginxFindings(files)).toEqual([expect.stringMatching(/^nginx \(80\): \/srv\/nginx\/snippets\/listen\.conf:1(:\d+)?: /)]);
+    expect(await nginxFindings(files)).toEqual([
+      expect.stringMatching(/^nginx \(80\): \/srv\/nginx\/snippets\/listen\.conf:1(:\d+)?: /),
+      // Its listen 80 moved to 8080, port 80 has [::]:80 alone: IPv6 only.
+      expect.stringContaining(`${SITE}:4:5: listen [::]:80 takes IPv6 connections only`),
+    ]);
   });
 
   it('is an error at the unit line when nginx cannot start with it: a -c file not there, an option it refuses', async () => {

@@ -1,0 +1,213 @@
+// nginx's listen directive in http {} as nginx reads it (ngx_http_core_listen, ngx_http_add_addresses and
+// ngx_http_init_listening; checked with nginx 1.22 -t and real runs on Linux): its parameters, the sockets a port's
+// listens make nginx open, and what makes it refuse them or fail to open them.
+import { addressBits } from '@dsa110/ports/system';
+import { isLoopback } from '../../address.js';
+import { formatAddress } from '../../firewall/ip.js';
+
+/** What a listen's parameters set, as nginx keeps them per address and port. */
+export interface ListenOptions {
+  readonly defaultServer: boolean;
+  /**
+   * Options of the socket itself (backlog=, rcvbuf=, sndbuf=, fastopen=, deferred, bind, ipv6only=, reuseport,
+   * so_keepalive=): nginx then opens a socket of this address of its own (`bind`), even beside a wildcard one, and two
+   * servers may not both set them on one address and port ("duplicate listen options").
+   */
+  readonly bind: boolean;
+  /** ipv6only= as written; a `[::]` listen without it is IPv6 only (nginx's default since 1.3.4). */
+  readonly ipv6only?: boolean;
+  readonly reuseport: boolean;
+}
+
+/** The parameters nginx takes alone; `true`: they set a socket option (ListenOptions.bind). quic (1.25) and spdy (a warning before 1.22) depend on nginx's version: not judged. */
+const FLAGS: Readonly<Record<string, boolean>> = {
+  default_server: false,
+  default: false,
+  ssl: false,
+  http2: false,
+  quic: false,
+  spdy: false,
+  proxy_protocol: false,
+  deferred: true,
+  bind: true,
+  reuseport: true,
+};
+
+/** A size as ngx_parse_size reads it: digits, and k or m. */
+const SIZE = /^\d+[kKmM]?$/;
+/** A time as ngx_parse_time reads it (so_keepalive's idle and interval): numbers with units, `30m`, `1h30m`, `10`. */
+const TIME = /^(?:\d+(?:ms|[yMwdhms])?\s*)+$/;
+
+/**
+ * The parameters `name=value` nginx takes, each with whether nginx refuses the value, in nginx's words, or
+ * undefined for a value it takes. accept_filter= is FreeBSD's: on Linux nginx says so and ignores it; setfib= is
+ * FreeBSD's too, an "invalid parameter" on Linux.
+ */
+const VALUES: Readonly<Record<string, (value: string, word: string) => string | undefined>> = {
+  backlog: (value, word) => (/^\d+$/.test(value) && Number(value) > 0 ? undefined : `invalid backlog "${word}"`),
+  rcvbuf: (value, word) => (SIZE.test(value) ? undefined : `invalid rcvbuf "${word}"`),
+  sndbuf: (value, word) => (SIZE.test(value) ? undefined : `invalid sndbuf "${word}"`),
+  fastopen: (value, word) => (/^\d+$/.test(value) ? undefined : `invalid fastopen "${word}"`),
+  ipv6only: (value) => (value === 'on' || value === 'off' ? undefined : `invalid ipv6only flags "${value}"`),
+  so_keepalive: (value) => (value === 'on' || value === 'off' || keepalive(value) ? undefined : `invalid so_keepalive value: "${value}"`),
+  accept_filter: () => undefined,
+};
+
+/** so_keepalive=[idle]:[interval]:[count], at least one of them given and not all 0. */
+function keepalive(value: string): boolean {
+  const [idle = '', interval = '', count = '', extra] = value.split(':');
+  if (extra !== undefined) return false;
+  if ((idle !== '' && !TIME.test(idle)) || (interval !== '' && !TIME.test(interval)) || (count !== '' && !/^\d+$/.test(count))) return false;
+  return [idle, interval, count].some((part) => part !== '' && /[1-9]/.test(part));
+}
+
+/** Pure: a listen's parameters (the words after its address), or the first nginx refuses, with nginx -t's words for it. */
+export function listenOptions(flags: readonly string[]): ListenOptions | { readonly refused: string; readonly flag: string } {
+  let defaultServer = false;
+  let bind = false;
+  let reuseport = false;
+  let ipv6only: boolean | undefined;
+  for (const flag of flags) {
+    const equals = flag.indexOf('=');
+    const name = equals < 0 ? flag : flag.slice(0, equals);
+    if (equals < 0 && Object.hasOwn(FLAGS, flag)) {
+      bind ||= FLAGS[flag]!;
+      defaultServer ||= flag === 'default_server' || flag === 'default';
+      reuseport ||= flag === 'reuseport';
+      continue;
+    }
+    const check = equals < 0 ? undefined : VALUES[name];
+    if (check === undefined || !Object.hasOwn(VALUES, name)) return { refused: `invalid parameter "${flag}"`, flag };
+    const refused = check(flag.slice(equals + 1), flag);
+    if (refused !== undefined) return { refused, flag };
+    if (name === 'ipv6only') ipv6only = flag.endsWith('=on');
+    if (name !== 'accept_filter') bind = true;
+  }
+  return { defaultServer, bind, reuseport, ...(ipv6only !== undefined && { ipv6only }) };
+}
+
+/**
+ * Where a listen's address puts it: its family, its address as a key (`80`, `*:80` and `0.0.0.0:80` are one; an
+ * IPv6 address in any spelling), whether it is the family's wildcard, whether loopback. Undefined for a host name
+ * (`localhost` too), which nginx resolves when it starts: the addresses it opens are not known.
+ */
+export interface ListenAddress {
+  readonly family: 4 | 6;
+  readonly key: string;
+  readonly wildcard: boolean;
+  readonly loopback: boolean;
+  /** As nginx prints it: `0.0.0.0`, `127.0.0.1`, `[::]`. */
+  readonly shown: string;
+}
+
+/** Pure: the address of a listen value (`80`, `*:80`, `127.0.0.1:80`, `[::]:80`, `[::1]`), or undefined for a host name or what is no address. */
+export function listenAddress(value: string): ListenAddress | undefined {
+  const bracket = /^\[([0-9a-fA-F:.]+)\](?::|$)/.exec(value);
+  const colon = value.lastIndexOf(':');
+  const host = bracket ? bracket[1]! : /^\d+$/.test(value) ? '*' : colon >= 0 ? value.slice(0, colon) : value;
+  if (host === '*') return { family: 4, key: '4/0', wildcard: true, loopback: false, shown: '0.0.0.0' };
+  if (!bracket && !/^\d{1,3}(?:\.\d{1,3}){3}$/.test(host)) return undefined;
+  const bits = addressBits(host);
+  if (bits === undefined) return undefined;
+  const text = formatAddress(bits.family, bits.value);
+  return {
+    family: bits.family,
+    key: `${bits.family}/${bits.value}`,
+    wildcard: bits.value === 0n,
+    loopback: isLoopback(host),
+    shown: bits.family === 6 ? `[${text}]` : text,
+  };
+}
+
+/** One listen of http {} on a port, as the sockets are worked out from it. */
+export interface PortListen<T> {
+  readonly at: T;
+  /** The server block it is in: two listens of one address in one server are "a duplicate listen". */
+  readonly server: object;
+  readonly address: ListenAddress;
+  readonly options: ListenOptions;
+}
+
+/** A socket nginx opens for a port, and the listens that make it. */
+export interface OpenedSocket<T> {
+  readonly address: ListenAddress;
+  /** Whether it takes IPv4 too: `[::]` with ipv6only=off. */
+  readonly dualStack: boolean;
+  readonly reuseport: boolean;
+  readonly listens: readonly PortListen<T>[];
+}
+
+/**
+ * Pure: the sockets nginx opens for one port's listens (ngx_http_init_listening): per family, when a listen is on the
+ * family's wildcard address, that one socket serves the family's other addresses, but for those whose parameters
+ * make them bind (ListenOptions.bind); without one, a socket for each address.
+ */
+export function openedSockets<T>(listens: readonly PortListen<T>[]): OpenedSocket<T>[] {
+  const sockets = new Map<string, PortListen<T>[]>();
+  for (const family of [4, 6] as const) {
+    const ofFamily = listens.filter((listen) => listen.address.family === family);
+    const wildcard = ofFamily.some((listen) => listen.address.wildcard);
+    for (const listen of ofFamily) {
+      const key = !wildcard || listen.address.wildcard || listen.options.bind ? listen.address.key : `${family}/0`;
+      sockets.set(key, [...(sockets.get(key) ?? []), listen]);
+    }
+  }
+  return [...sockets.entries()].map(([key, of]) => {
+    const own = of.filter((listen) => listen.address.key === key);
+    const address = own[0]!.address;
+    // Options are one per address and port: any listen of it that sets them sets them for all (ipv6only, reuseport).
+    const ipv6only = own.find((listen) => listen.options.ipv6only !== undefined)?.options.ipv6only;
+    return {
+      address,
+      dualStack: address.family === 6 && address.wildcard && ipv6only === false,
+      reuseport: own.some((listen) => listen.options.reuseport),
+      listens: of,
+    };
+  });
+}
+
+/** Why nginx refuses a listen beside an earlier one of the same address and port: in the same server, both setting socket options, both default_server. */
+export type Duplicate = 'server' | 'options' | 'default_server';
+
+/** nginx -t's words for each Duplicate, before the address and port. */
+export const DUPLICATE_WORDS: Readonly<Record<Duplicate, string>> = {
+  server: 'a duplicate listen',
+  options: 'duplicate listen options for',
+  default_server: 'a duplicate default server for',
+};
+
+/**
+ * Pure: the first listen of one port nginx refuses for an earlier one of the same address (ngx_http_add_addresses),
+ * with that one and why: in the same server; in another, both setting socket options, or both default_server.
+ */
+export function duplicateListen<T>(
+  listens: readonly PortListen<T>[],
+): { readonly listen: PortListen<T>; readonly earlier: PortListen<T>; readonly why: Duplicate } | undefined {
+  for (const [index, listen] of listens.entries()) {
+    const same = listens.slice(0, index).filter((earlier) => earlier.address.key === listen.address.key);
+    const inServer = same.find((earlier) => earlier.server === listen.server);
+    if (inServer) return { listen, earlier: inServer, why: 'server' };
+    const options = listen.options.bind ? same.find((earlier) => earlier.options.bind) : undefined;
+    if (options) return { listen, earlier: options, why: 'options' };
+    const byDefault = listen.options.defaultServer ? same.find((earlier) => earlier.options.defaultServer) : undefined;
+    if (byDefault) return { listen, earlier: byDefault, why: 'default_server' };
+  }
+  return undefined;
+}
+
+/**
+ * Pure: two sockets of a port that Linux will not both open (nginx then exits at start: "bind() to ADDRESS failed
+ * (98: Address already in use)", which nginx -t does not try): a wildcard one beside another of its family, or a
+ * dual-stack `[::]` beside any IPv4 one; not when both set reuseport.
+ */
+export function clashingSockets<T>(sockets: readonly OpenedSocket<T>[]): [OpenedSocket<T>, OpenedSocket<T>] | undefined {
+  for (const [index, one] of sockets.entries()) {
+    for (const other of sockets.slice(index + 1)) {
+      if (one.reuseport && other.reuseport) continue;
+      const sameFamily = one.address.family === other.address.family && (one.address.wildcard || other.address.wildcard);
+      const dual = (one.dualStack && other.address.family === 4) || (other.dualStack && one.address.family === 4);
+      if (sameFamily || dual) return [one, other];
+    }
+  }
+  return undefined;
+}
