@@ -119,6 +119,26 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
     ]);
   });
 
+  it(`CONTIMG_API_PORT set to a value the registry refuses: the fix is that setting, or the literal port, never --port \${CONTIMG_API_PORT} again`, async () => {
+    // The registry refuses another service's port (3000), `abc`, `08010` (a leading zero): api stays on 8000, while
+    // --port ${CONTIMG_API_PORT} gives uvicorn the refused value (Python's int() reads 08010 as 8010).
+    for (const [value, said] of [
+      ['3000', 'but FastAPI uses port 8000'],
+      ['abc', '"abc" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start'],
+      ['08010', 'but FastAPI uses port 8000'],
+    ] as const)
+      expect(await apiResults(unit(`Environment=CONTIMG_API_PORT=${value}\nExecStart=/usr/bin/uvicorn app:app --port \${CONTIMG_API_PORT}\n`))).toEqual([
+        `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port ${value} (from \${CONTIMG_API_PORT}, set at ${AT}:2)${said.startsWith('but') ? ', ' : ': '}${said}; set CONTIMG_API_PORT=8000 at ${AT}:2, where the registry refuses ${value} (the systemd check says why), or write --port 8000 in its ExecStart=, ${RESTART}`,
+      ]);
+    // A literal port on the line: the port to write is the registry's, not the refused variable.
+    expect(await apiResults(unit('Environment=CONTIMG_API_PORT=3000\nExecStart=/usr/bin/uvicorn app:app --port 28005\n'))).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port 28005, but FastAPI uses port 8000; write --port 8000 in its ExecStart=, ${RESTART}`,
+    ]);
+    expect(await apiResults(unit(`Environment=CONTIMG_API_PORT=3000\nExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:\${CONTIMG_API_PORT} app:app\n`))).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn binds -b 0.0.0.0:3000 (from \${CONTIMG_API_PORT}, set at ${AT}:2), but FastAPI uses port 8000; set CONTIMG_API_PORT=8000 at ${AT}:2, where the registry refuses 3000 (the systemd check says why), or write -b 0.0.0.0:8000 in its ExecStart=, ${RESTART}`,
+    ]);
+  });
+
   it("a --host in brackets is an error, as uvicorn exits at start on it; gunicorn's [::]:PORT is its own form", async () => {
     // uvicorn 0.54: `--host [::]` (or UVICORN_HOST=[::1]) "[Errno -2] Name or service not known", exit 3; `--host ::` listens on [::].
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --port 8000 --host [::]\n'))).toEqual([
