@@ -6,7 +6,7 @@
 import { escapeText, type Service } from '@dsa110/ports';
 import { addressBits, normalizeAddress } from '@dsa110/ports/system';
 import { portWords } from './references.js';
-import { ASGI_DEFAULT, PYTHON_PORT, type AsgiCommand, type AsgiServer, type GivenValue } from './asgi-command.js';
+import { ASGI_DEFAULT, PYTHON_PORT, type AsgiCommand, type AsgiServer, type GivenValue, type UvicornRefusal } from './asgi-command.js';
 import { commandAt } from './references/daemon-command.js';
 import { accessMismatch, hostReach, notAPort, orRegistry, registryInstead, type Finding, type RegistryTakes } from './references/finding.js';
 import type { EnvironmentSetting, Facts } from '../types.js';
@@ -93,6 +93,13 @@ function withEmptySet(expect: Expectation, lineFix: string, fromVariable: boolea
 function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } }, expect: Expectation): Omit<Finding, 'line'>[] | undefined {
   const { listen } = command;
   const name = expect.service.name;
+  // A word click refuses as it parses: said alone. No APP, or words beyond it: said unless a --port value it refuses
+  // comes first (click converts the options' values before it looks for APP and extra words).
+  if (listen.refused !== undefined) {
+    const { kind } = listen.refused.about;
+    const badPort = listen.port !== undefined && PYTHON_PORT.port(listen.port.value) === undefined;
+    if ((kind !== 'no app' && kind !== 'extra') || !badPort) return [{ severity: 'error', message: refusal(listen.refused, expect) }];
+  }
   // A socket it is handed (--fd) or a Unix socket (--uds): its TCP port is not on this line.
   if (listen.fd !== undefined) return undefined;
   if (listen.uds !== undefined)
@@ -153,6 +160,35 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
   const wrongReach = beyondAccess(hostReach(host), expect.service, listens, written('--host', expect.host, listen.host, expect.unit));
   if (wrongReach !== undefined) findings.push({ severity: 'error', message: wrongReach });
   return findings;
+}
+
+/** A command line click refuses, said with uvicorn's own error (uvicorn 0.54 prints it and exits 2), and what to change. */
+function refusal({ error, about }: UvicornRefusal, expect: Expectation): string {
+  return `its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: ${escapeText(error, 500)}"); ${refusalFix(about, expect)}, then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
+}
+
+/** What to change in the command line click refuses for `about`. */
+function refusalFix(about: UvicornRefusal['about'], expect: Expectation): string {
+  if (about.kind === 'no app') return 'name its app in its ExecStart= (MODULE:ATTRIBUTE, as in uvicorn app:app)';
+  const word = escapeText(about.word, 200);
+  switch (about.kind) {
+    case 'short':
+      return `uvicorn has no short options: write the long one (--port ${expect.portWord}, --host ${expect.host}) in place of ${word} in its ExecStart=`;
+    case 'unknown':
+      return `remove ${word} from its ExecStart=, or write an option \`uvicorn --help\` lists`;
+    case 'flag value':
+      return `write ${word} alone in its ExecStart=, with no =VALUE`;
+    case 'no value':
+      return `give ${word} its value in its ExecStart=`;
+    case 'extra': {
+      const why = about.comment
+        ? 'systemd passes a # inside a command line on as words: a comment goes on a line of its own'
+        : about.afterDashes
+          ? 'after --, uvicorn takes every word as an argument, and it takes one, APP'
+          : 'uvicorn takes one argument, APP, beside its options';
+      return `remove ${word} from its ExecStart= (${why})`;
+    }
+  }
 }
 
 /**
