@@ -6,6 +6,7 @@
 // [server] keys.
 import { escapeText, type Service } from '@dsa110/ports';
 import { unitVariable } from '../effective-port.js';
+import { goIniSetting, type IniRefusal, type IniValue } from './go-ini.js';
 import { characterColumn } from './references/finding.js';
 import type { Facts } from '../types.js';
 
@@ -45,10 +46,10 @@ export interface CommandLineSettings {
 
 /**
  * The uncommented `key = value`, `key: value` or `key value` line that takes
- * effect: the LAST one, as go-ini (Grafana), Redis and systemd read a key
- * given twice. With `section`, only lines under an INI `[section]` header of
- * that name count (Grafana reads http_port from [server] only; a [server]
- * given twice is one section). Value, 1-based line, and the 1-based column
+ * effect: the LAST one, as Redis and systemd read a key given twice. With
+ * `section`, only lines under an INI `[section]` header of that name count (a
+ * section given twice is one). Grafana's INI files are read by go-ini.ts, as
+ * go-ini reads them (readSetting). Value, 1-based line, and the 1-based column
  * (in characters, Finding.column) its text starts at: the value's, not the key's.
  */
 export function findSetting(text: string, key: string, section?: string): { value: string; line: number; column: number } | undefined {
@@ -76,6 +77,14 @@ export function findSetting(text: string, key: string, section?: string): { valu
     found = { value: quoted ? quoted[2]! : written, line: index + 1, column: characterColumn(line, 0, start) };
   }
   return found;
+}
+
+/**
+ * `key` as the program reads its file: an INI file's (`section` given: Grafana's, read as go-ini reads it, which may
+ * refuse the file), else findSetting's plain last `key = value`.
+ */
+function readSetting(text: string, key: string, section: string | undefined): IniValue | IniRefusal | undefined {
+  return section === undefined ? findSetting(text, key) : goIniSetting(text, key, section);
 }
 
 /**
@@ -108,6 +117,8 @@ export type ResolvedSetting =
       readonly kind: 'unknown';
       readonly reason: string;
       readonly at?: string;
+      /** Not unknown at all: the program exits at start on it (a file Grafana cannot parse, a $__file{} it cannot read), as `reason` says, with what to do. */
+      readonly exits?: true;
       /** No layer over Grafana's defaults.ini sets the key, and defaults.ini could not be read: its value would be that file's. */
       readonly defaultsUnread?: true;
     };
@@ -160,11 +171,13 @@ export function resolveSetting(facts: Pick<Facts, 'units' | 'root'>, service: Se
       reason: `${wanted.envOverride} would override ${wanted.key} in ${wanted.file}${under}, and ${overridden.doubt}, so ${subject} cannot be told`,
     };
   }
-  const setting = findSetting(text, wanted.key, wanted.section);
+  const read = readSetting(text, wanted.key, wanted.section);
+  if (read !== undefined && 'refused' in read) return refusedFile(facts, service, wanted.file, read);
+  const setting = read;
   const { defaults } = wanted;
   // The command line's default, over Grafana's defaults.ini (only a key defaults.ini has: Grafana applies it to those):
   // the file's key wins, unless left empty (Grafana skips an empty one).
-  const overDefaults = defaults?.text === undefined || findSetting(defaults.text, wanted.key, wanted.section) !== undefined;
+  const overDefaults = defaults?.text === undefined || readSetting(defaults.text, wanted.key, wanted.section) !== undefined;
   const fallback = overDefaults ? command?.properties.get(`default.${property}`) : undefined;
   if (fallback === '' && commandAt !== undefined && (!setting || setting.value === ''))
     return emptyWord(facts, service, wanted, `cfg:default.${property}=`, commandAt);
@@ -202,13 +215,26 @@ function fromDefaults(
       defaultsUnread: true,
     };
   }
-  const setting = findSetting(defaults.text, wanted.key, wanted.section);
+  const setting = readSetting(defaults.text, wanted.key, wanted.section);
+  if (setting !== undefined && 'refused' in setting) return refusedFile(facts, service, defaults.file, setting);
   if (!setting || setting.value === '') return { kind: 'unset' };
   const at = `${defaults.file}:${setting.line}`;
   const written = `sets ${wanted.key} = ${escapeText(setting.value, 200)} (${service.name}'s defaults), which ${wanted.file} does not set`;
   const place = { at, file: defaults.file, line: setting.line, column: setting.column };
   const found = expanded(facts, service, { value: setting.value, written, placed: `${at}:${setting.column}${under}`, place }, subject);
   return found.kind === 'set' ? { ...found, setIn: wanted.file } : found;
+}
+
+/** A file the program cannot parse (go-ini refuses a line of it): it exits at start, whatever the key says. */
+function refusedFile(facts: Pick<Facts, 'root'>, service: Service, file: string, refusal: IniRefusal): ResolvedSetting {
+  const under = facts.root === '/' ? '' : ` under ${facts.root}`;
+  const at = `${file}:${refusal.line}`;
+  return {
+    kind: 'unknown',
+    exits: true,
+    reason: `${at}${under}: ${service.name} cannot parse this line (go-ini: ${refusal.refused}), so it refuses the file and exits at start ("failed to parse"); write it as KEY = VALUE, closing every quote and [, or comment it out with ;`,
+    at,
+  };
 }
 
 /**

@@ -269,7 +269,7 @@ function checkGrafana(
     return doubt === undefined ? [] : checkPortKey(facts, doubt, { wanted: held, service, port, snippet }, result);
   }
   const portSetting = resolve(wanted.key, 'the port');
-  return [
+  const results = [
     ...(portSetting === undefined
       ? []
       : checkPortKey(facts, portSetting, { wanted: held, service, port, snippet }, result).map((found) => orUnknown(wanted.key, found))),
@@ -277,6 +277,8 @@ function checkGrafana(
       orUnknown(found.key, result(found.severity, found.reason, found.at)),
     ),
   ];
+  // A line Grafana cannot parse (or a file it cannot expand) is the same finding for each key read: said once.
+  return results.filter((each, index) => results.findIndex((other) => other.severity === each.severity && other.reason === each.reason) === index);
 }
 
 /**
@@ -373,7 +375,7 @@ function checkPortKey(
   result: ReturnType<typeof serviceResult>,
 ): CheckResult[] {
   const { wanted, service, port, snippet } = expect;
-  if (resolved.kind === 'unknown') return [result('unknown', resolved.reason, resolved.at)];
+  if (resolved.kind === 'unknown') return [result(resolved.exits ? 'error' : 'unknown', resolved.reason, resolved.at)];
   const section = wanted.section !== undefined ? ` under [${wanted.section}]` : '';
   if (resolved.kind === 'unset') {
     return [

@@ -77,9 +77,9 @@ export function checkGrafanaServer(grafana: GrafanaServer, resolve: Resolve): Gr
   return findings;
 }
 
-/** The finding for a key whose value cannot be told. */
+/** The finding for a key whose value cannot be told (or that Grafana exits on: `exits`). */
 const unknown = (setting: Extract<ResolvedSetting, { kind: 'unknown' }>): GrafanaFinding => ({
-  severity: 'unknown',
+  severity: setting.exits ? 'error' : 'unknown',
   reason: setting.reason,
   ...(setting.at !== undefined && { at: setting.at }),
 });
