@@ -31,6 +31,9 @@ export interface GrafanaFinding {
   readonly at?: string;
 }
 
+/** The [server] keys besides its port that Grafana is held to here. */
+export const GRAFANA_SERVER_KEYS = ['protocol', 'http_addr', 'root_url'] as const;
+
 /** A key as Grafana gets it; undefined when it is not judged (Grafana reads another file than the registry's, which sets it). */
 type Resolve = (key: string, subject: string) => ResolvedSetting | undefined;
 

@@ -71,3 +71,61 @@ describe("grafana.ini's http_port, quoted as go-ini reads it", () => {
     ]);
   });
 });
+
+describe(`Grafana's expansion of a value ($__file{}, $__env{}, \${VAR}, anywhere in it), after every layer and GF_ override`, () => {
+  const UNIT = 'lib/systemd/system/grafana-server.service';
+  const ini = (value: string) => ({ 'etc/grafana/grafana.ini': `[server]\nhttp_addr = 127.0.0.1\nhttp_port = ${value}\n` });
+
+  it("$__file{PATH}: the file's contents, trimmed, read under the root; a port there other than the registry's is fixed in that file", async () => {
+    const ok = await check({ ...ini('$__file{/etc/grafana/port}'), 'etc/grafana/port': ' 3030\n' });
+    expect(ok.results).toEqual([
+      expect.objectContaining({
+        severity: 'ok',
+        reason: 'grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = $__file{/etc/grafana/port} (/etc/grafana/port holds 3030)',
+      }),
+    ]);
+    const other = await check({ ...ini('$__file{/etc/grafana/port}'), 'etc/grafana/port': '3000\n' });
+    expect(other.results).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        reason: `grafana (3030): /etc/grafana/grafana.ini:3:13 under ${other.root}: sets http_port = $__file{/etc/grafana/port} (/etc/grafana/port holds 3000), but the registry says Grafana uses port 3030; write 3030 in /etc/grafana/port, or give Grafana port: 3000 in the registry`,
+      }),
+    ]);
+    // In GF_SERVER_HTTP_PORT too: Grafana expands after it applies the override.
+    const overridden = await check({
+      ...ini('3000'),
+      'etc/grafana/port': '3030',
+      [UNIT]: '[Service]\nEnvironment=GF_SERVER_HTTP_PORT=$__file{/etc/grafana/port}\n',
+    });
+    expect(overridden.results).toEqual([expect.objectContaining({ severity: 'ok' })]);
+    // $__env{} and ${} anywhere in the value, before $__file{}.
+    const env = await check({ ...ini(`30\${TENS}`), [UNIT]: '[Service]\nEnvironment=TENS=30\n' });
+    expect(env.results).toEqual([
+      expect.objectContaining({ severity: 'ok', reason: `grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = 30\${TENS} (TENS=30 from /${UNIT}:2)` }),
+    ]);
+  });
+
+  it('a file that is not there: the error Grafana exits on; a relative path, or $__vault{}: unknown, saying why', async () => {
+    const missing = await check(ini('$__file{/etc/grafana/port}'));
+    expect(missing.results).toEqual([
+      expect.objectContaining({
+        severity: 'error',
+        reason: `grafana (3030): /etc/grafana/grafana.ini:3:13 under ${missing.root} sets http_port = $__file{/etc/grafana/port}, and /etc/grafana/port under ${missing.root} is not there, so Grafana exits at start ("got error while expanding server.http_port with expander 'file': stat /etc/grafana/port: no such file or directory"); put the value in /etc/grafana/port, or write it in place of $__file{/etc/grafana/port}`,
+      }),
+    ]);
+    const relative = await check({ ...ini('$__file{port}'), port: '3030' });
+    expect(relative.results).toEqual([
+      expect.objectContaining({
+        severity: 'unknown',
+        reason: expect.stringContaining('names a path relative to the directory Grafana starts in, so the port cannot be told'),
+      }),
+    ]);
+    const vault = await check(ini('$__vault{kv:grafana:port}'));
+    expect(vault.results).toEqual([
+      expect.objectContaining({
+        severity: 'unknown',
+        reason: expect.stringContaining('is read from Vault by Grafana Enterprise (Grafana OSS leaves it as written), so the port cannot be told'),
+      }),
+    ]);
+  });
+});
