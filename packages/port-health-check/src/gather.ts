@@ -129,7 +129,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...prometheusFilePaths(services, unitMap),
   ]);
   const grafanaFiles = readGrafanaFiles(root, services, unitMap, daemonFiles, configs);
-  const grafanaValueFiles = readGrafanaValueFiles(root, services, unitMap, [configs, grafanaFiles]);
+  const grafanaValueFiles = readGrafanaValueFiles(root, services, unitMap, configs, grafanaFiles);
   const appServerFiles = readAppServerFiles(root, services, unitMap);
   const includes = readIncludes(root, services, unitMap, configs, redisCommands);
   const nginxLoads = readNginxLoads(root, services, unitMap, configs);
@@ -878,14 +878,16 @@ function readGrafanaValueFiles(
   root: string,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
-  layers: readonly ReadonlyMap<string, ConfigFileFacts>[],
+  configs: ReadonlyMap<string, ConfigFileFacts>,
+  grafanaFiles: ReadonlyMap<string, ConfigFileFacts>,
 ): Map<string, ConfigFileFacts & { missing?: boolean }> {
   const files = new Map<string, ConfigFileFacts & { missing?: boolean }>();
-  const texts = layers.flatMap((layer) => [...layer.values()].flatMap((file) => (file.text === undefined ? [] : [file.text])));
   for (const service of services) {
     const wanted = configKey(service);
-    if (wanted?.ini !== 'grafana.ini' || !service.systemd) continue;
-    const environment = units.get(service.systemd.unit)?.environment ?? new Map<string, EnvironmentSetting>();
+    if (wanted?.ini !== 'grafana.ini') continue;
+    // Its grafana.ini, and the layers its command line leads to (grafanaFiles: Grafana's alone).
+    const texts = [configs.get(wanted.file), ...grafanaFiles.values()].flatMap((file) => (file?.text === undefined ? [] : [file.text]));
+    const environment = (service.systemd && units.get(service.systemd.unit)?.environment) || new Map<string, EnvironmentSetting>();
     const command = grafanaCommand({ units }, service);
     const values = [wanted.key, ...GRAFANA_SERVER_KEYS].flatMap((key) => [
       ...texts.flatMap((text) => {
