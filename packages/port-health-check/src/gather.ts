@@ -12,6 +12,9 @@ import { decodeKeepingBadBytes, normalizeAddress, parsePasswd, readListenSockets
 import { FileReadError, hostPath, isElfHead, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { grafanaCommand, grafanaConfigFile, grafanaHome, grafanaPaths } from './checks/grafana-command.js';
+import { filePaths } from './checks/grafana-expand.js';
+import { GRAFANA_SERVER_KEYS } from './checks/grafana-server.js';
+import { goIniSetting } from './checks/go-ini.js';
 import { gunicornConfigPath } from './checks/asgi-command.js';
 import { effectivePort } from './effective-port.js';
 import { daemonCommand, pathFromCwd } from './checks/references/daemon-command.js';
@@ -69,6 +72,7 @@ import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type {
   ConfigFileFacts,
   DaemonFile,
+  EnvironmentSetting,
   ExecLine,
   ExecutableFacts,
   Facts,
@@ -126,6 +130,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...prometheusFilePaths(services, unitMap),
   ]);
   const grafanaFiles = readGrafanaFiles(root, services, unitMap, daemonFiles, configs);
+  const grafanaValueFiles = readGrafanaValueFiles(root, services, unitMap, configs, grafanaFiles);
   const appServerFiles = readAppServerFiles(root, services, unitMap);
   const includes = readIncludes(root, services, unitMap, configs, redisCommands);
   const { loads: nginxLoads, configs: nginxConfigs } = readNginxLoads(root, services, unitMap, configs);
@@ -214,6 +219,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     configs,
     ...(daemonFiles.size > 0 && { daemonFiles }),
     ...(grafanaFiles.size > 0 && { grafanaFiles }),
+    ...(grafanaValueFiles.size > 0 && { grafanaValueFiles }),
     ...(appServerFiles.size > 0 && { appServerFiles }),
     ...(includes.size > 0 && { includes }),
     ...(nginxLoads.size > 0 && { nginxLoads }),
@@ -868,6 +874,47 @@ function readGrafanaFiles(
       if (path === undefined || !path.startsWith('/') || files.has(path) || configs.has(path) || daemonFiles.get(path)?.missing) continue;
       files.set(path, readConfigFile(root, path));
     }
+  }
+  return files;
+}
+
+/**
+ * grafanaValueFiles: the files a `$__file{PATH}` names in the [server] keys the config check reads (its port key, GRAFANA_SERVER_KEYS), in
+ * each layer Grafana builds them from (the INI files read, its unit's GF_SERVER_ variables, its command line's cfg:
+ * words), read under the root, once each: Grafana puts the file's contents in the value.
+ */
+function readGrafanaValueFiles(
+  root: string,
+  services: readonly Service[],
+  units: ReadonlyMap<string, UnitFacts>,
+  configs: ReadonlyMap<string, ConfigFileFacts>,
+  grafanaFiles: ReadonlyMap<string, ConfigFileFacts>,
+): Map<string, ConfigFileFacts & { missing?: boolean }> {
+  const files = new Map<string, ConfigFileFacts & { missing?: boolean }>();
+  for (const service of services) {
+    const wanted = configKey(service);
+    if (wanted?.ini !== 'grafana.ini') continue;
+    // Its grafana.ini, and the layers its command line leads to (grafanaFiles: Grafana's alone).
+    const texts = [configs.get(wanted.file), ...grafanaFiles.values()].flatMap((file) => (file?.text === undefined ? [] : [file.text]));
+    const environment = (service.systemd && units.get(service.systemd.unit)?.environment) || new Map<string, EnvironmentSetting>();
+    const command = grafanaCommand({ units }, service);
+    const values = [wanted.key, ...GRAFANA_SERVER_KEYS].flatMap((key) => [
+      ...texts.flatMap((text) => {
+        const found = goIniSetting(text, key, 'server');
+        return found !== undefined && 'value' in found ? [found.value] : [];
+      }),
+      ...[
+        environment.get(`GF_SERVER_${key.toUpperCase()}`)?.value,
+        command?.properties.get(`server.${key}`),
+        command?.properties.get(`default.server.${key}`),
+      ].filter((value) => value !== undefined),
+    ]);
+    for (const value of values)
+      for (const path of filePaths(value, (name) => environment.get(name)?.value ?? ''))
+        if (!files.has(path)) {
+          const { notRegular: _, ...read } = readFileFacts(root, path);
+          files.set(path, read);
+        }
   }
   return files;
 }

@@ -299,6 +299,11 @@ export interface Facts {
    */
   readonly grafanaFiles?: ReadonlyMap<string, ConfigFileFacts>;
   /**
+   * By path, read under the root (as a config file is, size bounded): the files a `$__file{PATH}` in Grafana's [server]
+   * keys names (grafana-expand.ts), in any layer or override of them; `missing` when nothing is there.
+   */
+  readonly grafanaValueFiles?: ReadonlyMap<string, ConfigFileFacts & { readonly missing?: boolean }>;
+  /**
    * By path, read under the root: the config file the API's gunicorn reads (its -c, else gunicorn.conf.py in the
    * directory it starts in; asgi-command.ts), `missing` when nothing is there. Only for a gunicorn whose unit's
    * command line was read.

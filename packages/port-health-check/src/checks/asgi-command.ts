@@ -4,7 +4,10 @@
 // `--uds PATH`, `--fd N`, the last of each given winning; an option with a
 // value takes the next word whatever it is; without the option, click reads
 // UVICORN_PORT, UVICORN_HOST, UVICORN_UDS, UVICORN_FD (auto_envvar_prefix,
-// an empty one ignored); else 127.0.0.1:8000. A port is read as Python's
+// an empty one ignored); else 127.0.0.1:8000. click refuses, and uvicorn
+// exits at start on, an option `uvicorn --help` does not list (no short
+// ones), no APP (nor UVICORN_APP), and any word beyond the one APP (after
+// `--` too, and systemd's `#` words). A port is read as Python's
 // int() reads it (` 8000`, `+8000`, `8_000`). gunicorn (argparse, checked
 // with gunicorn 26): `-b`/`--bind ADDRESS` (also `-bADDRESS`, `--bind=`, an
 // abbreviation `--bi`), repeatable, each a socket; its command line wins over
@@ -47,9 +50,24 @@ export interface GivenValue {
   readonly implicit?: true;
 }
 
-/** uvicorn's listen options, each undefined when neither its command line nor its environment gives it. */
+/**
+ * Why click refuses uvicorn's command line (uvicorn then exits at start, status 2): `error` as uvicorn prints it, and
+ * what it is about: an option it does not have (a short one, `-p`: uvicorn declares none), a flag given a value, an
+ * option given none, no APP, or words beyond the one APP (`afterDashes`: after a `--`, which makes them arguments;
+ * `comment`: a `#` word, which systemd passes on as an argument).
+ */
+export interface UvicornRefusal {
+  readonly error: string;
+  readonly about:
+    | { readonly kind: 'short' | 'unknown' | 'flag value' | 'no value'; readonly word: string }
+    | { readonly kind: 'no app' }
+    | { readonly kind: 'extra'; readonly word: string; readonly afterDashes?: true; readonly comment?: true };
+}
+
+/** uvicorn's listen options, each undefined when neither its command line nor its environment gives it; or why it does not start. */
 export interface UvicornListen {
   readonly server: 'uvicorn';
+  readonly refused?: UvicornRefusal;
   readonly port?: GivenValue;
   readonly host?: GivenValue;
   readonly uds?: GivenValue;
@@ -84,12 +102,64 @@ export const PYTHON_PORT: PortReading = {
   refused: 'it exits at start',
 };
 
-/** uvicorn's options that take no value (uvicorn 0.54's flags); every other `--name` takes the next word (click). */
-const UVICORN_SWITCHES = new Set(
-  ['reload', 'http2', 'access-log', 'use-colors', 'proxy-headers', 'server-header', 'date-header', 'reset-contextvars', 'factory'].flatMap((name) => [
-    `--${name}`,
-    `--no-${name}`,
-  ]),
+/**
+ * uvicorn's options, as `uvicorn --help` (0.54) lists them: those that take no value (each `--no-` form is its own
+ * option, as declared: there is no --no-reload), and those that take one (the next word, whatever it is, or after `=`).
+ * click refuses any other word starting with `-` (uvicorn declares no short options), before anything else it does.
+ */
+const UVICORN_FLAGS = new Set([
+  '--reload',
+  '--http2',
+  '--reset-contextvars',
+  '--factory',
+  '--version',
+  '--help',
+  ...['access-log', 'use-colors', 'proxy-headers', 'server-header', 'date-header'].flatMap((name) => [`--${name}`, `--no-${name}`]),
+]);
+const UVICORN_VALUED = new Set(
+  [
+    'host',
+    'port',
+    'uds',
+    'fd',
+    'reload-dir',
+    'reload-include',
+    'reload-exclude',
+    'reload-delay',
+    'workers',
+    'loop',
+    'http',
+    'ws',
+    'ws-max-size',
+    'ws-max-queue',
+    'ws-ping-interval',
+    'ws-ping-timeout',
+    'ws-per-message-deflate',
+    'lifespan',
+    'interface',
+    'env-file',
+    'log-config',
+    'log-level',
+    'forwarded-allow-ips',
+    'root-path',
+    'limit-concurrency',
+    'backlog',
+    'limit-max-requests',
+    'limit-max-requests-jitter',
+    'timeout-keep-alive',
+    'timeout-graceful-shutdown',
+    'timeout-worker-healthcheck',
+    'ssl-keyfile',
+    'ssl-certfile',
+    'ssl-keyfile-password',
+    'ssl-version',
+    'ssl-cert-reqs',
+    'ssl-ca-certs',
+    'ssl-ciphers',
+    'header',
+    'app-dir',
+    'h11-max-incomplete-event-size',
+  ].map((name) => `--${name}`),
 );
 const UVICORN_LISTEN = ['port', 'host', 'uds', 'fd'] as const;
 
@@ -117,8 +187,10 @@ export function asgiServer(line: Pick<ExecLine, 'path' | 'argv'>, servers: reado
 }
 
 /**
- * Pure: uvicorn's listen options from its arguments (click's reading) and its unit's `environment`; undefined
- * when it does not serve (`--help`, `--version`) or click refuses the line (an option with no value after it).
+ * Pure: uvicorn's listen options from its arguments (click's reading: one APP, else UVICORN_APP; its options, each
+ * last one winning; `--` ending them) and its unit's `environment`, or what click refuses in them (`refused`), which
+ * uvicorn exits on at start; undefined when it does not serve (`--help`, `--version`, which click acts on before it
+ * looks for APP or extra words).
  */
 export function uvicornListen(
   args: readonly ExpandedArgument[],
@@ -126,19 +198,35 @@ export function uvicornListen(
   dropped: ReadonlyMap<number, VariableOrigin> = new Map(),
 ): UvicornListen | undefined {
   const given: Partial<Record<(typeof UVICORN_LISTEN)[number], GivenValue>> = {};
+  const positional: string[] = [];
+  let afterDashes: number | undefined;
+  let eager = false;
   for (let index = 0; index < args.length; index++) {
     const { value: word, from, word: at } = args[index]!;
-    if (word === '--') break;
-    if (word === '--help' || word === '--version') return undefined;
-    if (!word.startsWith('--') || UVICORN_SWITCHES.has(word)) continue;
+    if (afterDashes !== undefined || word === '-' || !word.startsWith('-')) {
+      positional.push(word);
+      continue;
+    }
+    if (word === '--') {
+      afterDashes = positional.length;
+      continue;
+    }
     const equals = word.indexOf('=');
     const option = equals < 0 ? word : word.slice(0, equals);
+    // click's parse errors come first, in the order of the words.
+    if (!option.startsWith('--')) return refusedLine(`No such option '${word.slice(0, 2)}'.`, { kind: 'short', word });
+    if (UVICORN_FLAGS.has(option)) {
+      if (equals >= 0) return refusedLine(`Option '${option}' does not take a value.`, { kind: 'flag value', word: option });
+      eager ||= option === '--help' || option === '--version';
+      continue;
+    }
+    if (!UVICORN_VALUED.has(option)) return refusedLine(`No such option '${option}'.`, { kind: 'unknown', word: option });
     const name = UVICORN_LISTEN.find((each) => `--${each}` === option);
     // `--port $PORT` with PORT empty or set nowhere: systemd drops the word, and click takes the next one (or none) for the value.
     const vanished = equals < 0 && name !== undefined ? dropped.get(at + 1) : undefined;
     let value: ExpandedArgument | undefined = equals < 0 ? args[++index] : { value: word.slice(equals + 1), word: at, ...(from && { from }) };
     if (value === undefined && vanished !== undefined) value = { value: '', word: at + 1 };
-    if (value === undefined) return undefined;
+    if (value === undefined) return refusedLine(`Option '${option}' requires an argument.`, { kind: 'no value', word: option });
     if (name === undefined) continue;
     // The variable the value came from: the value's own word (`--port ${X}`), or the option's (`$ARGS` holding `--port=7001`).
     value = { ...value, ...(value.from === undefined && from && { from }) };
@@ -147,6 +235,7 @@ export function uvicornListen(
         ? { value: value.value, option, from: vanished, dropped: true }
         : { value: value.value, option, ...(value.from && { from: value.from }) };
   }
+  if (eager) return undefined;
   for (const name of UVICORN_LISTEN) {
     const variable = `UVICORN_${name.toUpperCase()}`;
     const setting = environment.get(variable);
@@ -154,7 +243,28 @@ export function uvicornListen(
     if (given[name] === undefined && setting !== undefined && setting.value !== '')
       given[name] = { value: setting.value, option: variable, env: { ...setting, variable } };
   }
+  // APP: the one word that is no option, else UVICORN_APP (click ignores an empty one); any other word, click refuses,
+  // after it has read each option's value (`--port abc` is said first: PYTHON_PORT).
+  const app = environment.get('UVICORN_APP');
+  if (positional.length === 0 && (app === undefined || app.value === ''))
+    return { server: 'uvicorn', ...given, refused: { error: "Missing argument 'APP'.", about: { kind: 'no app' } } };
+  if (positional.length > 1) {
+    const extra = positional.slice(1);
+    const words = extra.join(' ');
+    const about = {
+      kind: 'extra' as const,
+      word: words,
+      ...(afterDashes !== undefined && afterDashes <= 1 && { afterDashes: true as const }),
+      ...(extra.some((each) => each.startsWith('#')) && { comment: true as const }),
+    };
+    return { server: 'uvicorn', ...given, refused: { error: `Got unexpected extra argument${extra.length > 1 ? 's' : ''} (${words})`, about } };
+  }
   return { server: 'uvicorn', ...given };
+}
+
+/** A uvicorn whose words click refuses as it parses them: its error (as uvicorn prints it after "Error: "), and what in the line it is about. */
+function refusedLine(error: string, about: UvicornRefusal['about']): UvicornListen {
+  return { server: 'uvicorn', refused: { error, about } };
 }
 
 /** What gunicorn's arguments give: its binds, its config file (the last -c winning), and whether --reuse-port is given. */
@@ -366,7 +476,8 @@ function serverCommand(
   const { server, skip } = asgiServer(command.line, servers)!;
   // The variables the server reads itself, which an EnvironmentFile= this check cannot read may set.
   if (
-    environmentDoubt(unit, server === 'uvicorn' ? UVICORN_LISTEN.map((name) => `UVICORN_${name.toUpperCase()}`) : ['GUNICORN_CMD_ARGS', 'PORT']) !== undefined
+    environmentDoubt(unit, server === 'uvicorn' ? [...UVICORN_LISTEN, 'app'].map((name) => `UVICORN_${name.toUpperCase()}`) : ['GUNICORN_CMD_ARGS', 'PORT']) !==
+    undefined
   )
     return undefined;
   const all = expandedArguments(facts, command);

@@ -6,10 +6,11 @@
 import { escapeText, type Service } from '@dsa110/ports';
 import { addressBits, normalizeAddress } from '@dsa110/ports/system';
 import { portWords } from './references.js';
-import { ASGI_DEFAULT, PYTHON_PORT, type AsgiCommand, type AsgiServer, type GivenValue } from './asgi-command.js';
+import { ASGI_DEFAULT, PYTHON_PORT, type AsgiCommand, type AsgiServer, type GivenValue, type UvicornRefusal } from './asgi-command.js';
 import { commandAt } from './references/daemon-command.js';
 import { accessMismatch, hostReach, notAPort, orRegistry, registryInstead, type Finding, type RegistryTakes } from './references/finding.js';
 import type { EnvironmentSetting, Facts } from '../types.js';
+import { effectivePort } from '../effective-port.js';
 
 /** What the server is held to: the service's port as its unit sets it (portWords), and what to write. */
 interface Expectation {
@@ -17,10 +18,15 @@ interface Expectation {
   /** The service's name for a message, with the unit's override of its port: `FastAPI (CONTIMG_API_PORT=28010 in FILE:LINE)`. */
   readonly name: string;
   readonly port: number;
-  /** What to write for the port: `${CONTIMG_API_PORT}` when the unit sets the service's variable, else the port. */
+  /** What to write for the port: `${CONTIMG_API_PORT}` when the unit sets the service's variable to a port the registry takes, else the port. */
   readonly portWord: string;
   /** The unit's setting of the service's variable when it is empty: `${CONTIMG_API_PORT}` then gives the server no port. */
   readonly empty?: EnvironmentSetting & { readonly variable: string };
+  /**
+   * The unit's setting of the service's variable when the registry refuses it (another service's port, `abc`,
+   * `028010`): the service is held to the registry's port, which `${CONTIMG_API_PORT}` does not give.
+   */
+  readonly refused?: EnvironmentSetting & { readonly variable: string };
   /** The host to write: loopback for a localhost or dev service, every address for another. */
   readonly host: string;
   readonly unit: string;
@@ -69,10 +75,14 @@ function written(option: string, value: string, given: GivenValue | undefined, u
  * A fix that writes the port as the service's variable (`lineFix`, for what `option` gives `server`), when the unit
  * sets that variable empty: `${CONTIMG_API_PORT}` would give the server no port (uvicorn 0.54: "Invalid value for
  * '--port': '' is not a valid integer"), so the variable is set to the port where it is set first; the line is left
- * as it is when its port is that variable already (`fromVariable`).
+ * as it is when its port is that variable already (`fromVariable`). When the registry refuses the variable's value,
+ * the line's port comes from it only through that value: the setting is the thing to fix, or the line takes the
+ * port itself (`lineFix` writes it, not the variable).
  */
 function withEmptySet(expect: Expectation, lineFix: string, fromVariable: boolean, option: string, server: AsgiServer): string {
-  const { empty } = expect;
+  const { empty, refused } = expect;
+  if (refused !== undefined && fromVariable)
+    return `set ${refused.variable}=${expect.port} at ${escapeText(`${refused.file}:${refused.line}`, 500)}, where the registry refuses ${escapeText(refused.value, 200)} (the systemd check says why), or ${lineFix}`;
   if (empty === undefined) return lineFix;
   const set = `set ${empty.variable}=${expect.port} at ${escapeText(`${empty.file}:${empty.line}`, 500)}, where it is empty`;
   if (fromVariable) return `${set}, then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
@@ -83,6 +93,13 @@ function withEmptySet(expect: Expectation, lineFix: string, fromVariable: boolea
 function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } }, expect: Expectation): Omit<Finding, 'line'>[] | undefined {
   const { listen } = command;
   const name = expect.service.name;
+  // A word click refuses as it parses: said alone. No APP, or words beyond it: said unless a --port value it refuses
+  // comes first (click converts the options' values before it looks for APP and extra words).
+  if (listen.refused !== undefined) {
+    const { kind } = listen.refused.about;
+    const badPort = listen.port !== undefined && PYTHON_PORT.port(listen.port.value) === undefined;
+    if ((kind !== 'no app' && kind !== 'extra') || !badPort) return [{ severity: 'error', message: refusal(listen.refused, expect) }];
+  }
   // A socket it is handed (--fd) or a Unix socket (--uds): its TCP port is not on this line.
   if (listen.fd !== undefined) return undefined;
   if (listen.uds !== undefined)
@@ -96,7 +113,7 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
   const fixPort = withEmptySet(
     expect,
     written('--port', expect.portWord, listen.port, expect.unit),
-    listen.port?.from !== undefined && listen.port.from.variable === expect.empty?.variable,
+    listen.port?.from !== undefined && listen.port.from.variable === expect.service.env,
     `--port ${expect.portWord}`,
     'uvicorn',
   );
@@ -143,6 +160,35 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
   const wrongReach = beyondAccess(hostReach(host), expect.service, listens, written('--host', expect.host, listen.host, expect.unit));
   if (wrongReach !== undefined) findings.push({ severity: 'error', message: wrongReach });
   return findings;
+}
+
+/** A command line click refuses, said with uvicorn's own error (uvicorn 0.54 prints it and exits 2), and what to change. */
+function refusal({ error, about }: UvicornRefusal, expect: Expectation): string {
+  return `its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: ${escapeText(error, 500)}"); ${refusalFix(about, expect)}, then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
+}
+
+/** What to change in the command line click refuses for `about`. */
+function refusalFix(about: UvicornRefusal['about'], expect: Expectation): string {
+  if (about.kind === 'no app') return 'name its app in its ExecStart= (MODULE:ATTRIBUTE, as in uvicorn app:app)';
+  const word = escapeText(about.word, 200);
+  switch (about.kind) {
+    case 'short':
+      return `uvicorn has no short options: write the long one (--port ${expect.portWord}, --host ${expect.host}) in place of ${word} in its ExecStart=`;
+    case 'unknown':
+      return `remove ${word} from its ExecStart=, or write an option \`uvicorn --help\` lists`;
+    case 'flag value':
+      return `write ${word} alone in its ExecStart=, with no =VALUE`;
+    case 'no value':
+      return `give ${word} its value in its ExecStart=`;
+    case 'extra': {
+      const why = about.comment
+        ? 'systemd passes a # inside a command line on as words: a comment goes on a line of its own'
+        : about.afterDashes
+          ? 'after --, uvicorn takes every word as an argument, and it takes one, APP'
+          : 'uvicorn takes one argument, APP, beside its options';
+      return `remove ${word} from its ExecStart= (${why})`;
+    }
+  }
 }
 
 /**
@@ -258,7 +304,7 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
         expect.unit,
         instead && instead.length > 1 && conf === undefined ? instead.map(shown) : undefined,
       ),
-      (instead ?? [what]).every((each) => each.from !== undefined && each.from.variable === expect.empty?.variable),
+      (instead ?? [what]).every((each) => each.from !== undefined && each.from.variable === expect.service.env),
       `${optionOf(what)} ${bind}`,
       'gunicorn',
     );
@@ -343,12 +389,15 @@ export function asgiFindings(facts: Facts, service: Service, command: AsgiComman
   const { port, name, registryTakes } = portWords(facts, service);
   const variable = service.env;
   const setting = variable === undefined ? undefined : facts.units.get(command.unit)?.environment.get(variable);
+  // A value the registry refuses leaves the service on its registry port: `${VAR}` would give the server the refused one.
+  const refused = setting !== undefined && setting.value !== '' && effectivePort(facts, service).problem !== undefined;
   const expect: Expectation = {
     service,
     name,
     port,
-    portWord: setting !== undefined ? `\${${variable}}` : String(port),
+    portWord: setting !== undefined && !refused ? `\${${variable}}` : String(port),
     ...(setting !== undefined && setting.value === '' && { empty: { ...setting, variable: variable! } }),
+    ...(refused && { refused: { ...setting, variable: variable! } }),
     host: service.access === 'localhost' || service.access === 'dev' ? '127.0.0.1' : '0.0.0.0',
     unit: command.unit,
     ...(registryTakes && { registryTakes }),

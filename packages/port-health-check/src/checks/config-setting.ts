@@ -1,11 +1,14 @@
 // How a program gets one key of its config file: the file's last setting (in
 // its INI section), unless the unit's environment overrides it (Grafana's
 // GF_SERVER_HTTP_PORT for http_port) or its command line does (Grafana's
-// `cfg:server.http_port=`, over both), and a `${VAR}` value read from that
-// environment. The config check reads a port this way, and Grafana's other
-// [server] keys.
+// `cfg:server.http_port=`, over both), each value then expanded as Grafana
+// expands it (grafana-expand.ts: `${VAR}`, `$__env{VAR}` from that
+// environment, `$__file{PATH}` from the file). The config check reads a port
+// this way, and Grafana's other [server] keys.
 import { escapeText, type Service } from '@dsa110/ports';
 import { unitVariable } from '../effective-port.js';
+import { goIniSetting, type IniRefusal, type IniValue } from './go-ini.js';
+import { grafanaExpand, type EnvLookup, type FileLookup } from './grafana-expand.js';
 import { characterColumn } from './references/finding.js';
 import type { Facts } from '../types.js';
 
@@ -45,10 +48,10 @@ export interface CommandLineSettings {
 
 /**
  * The uncommented `key = value`, `key: value` or `key value` line that takes
- * effect: the LAST one, as go-ini (Grafana), Redis and systemd read a key
- * given twice. With `section`, only lines under an INI `[section]` header of
- * that name count (Grafana reads http_port from [server] only; a [server]
- * given twice is one section). Value, 1-based line, and the 1-based column
+ * effect: the LAST one, as Redis and systemd read a key given twice. With
+ * `section`, only lines under an INI `[section]` header of that name count (a
+ * section given twice is one). Grafana's INI files are read by go-ini.ts, as
+ * go-ini reads them (readSetting). Value, 1-based line, and the 1-based column
  * (in characters, Finding.column) its text starts at: the value's, not the key's.
  */
 export function findSetting(text: string, key: string, section?: string): { value: string; line: number; column: number } | undefined {
@@ -79,6 +82,14 @@ export function findSetting(text: string, key: string, section?: string): { valu
 }
 
 /**
+ * `key` as the program reads its file: an INI file's (`section` given: Grafana's, read as go-ini reads it, which may
+ * refuse the file), else findSetting's plain last `key = value`.
+ */
+function readSetting(text: string, key: string, section: string | undefined): IniValue | IniRefusal | undefined {
+  return section === undefined ? findSetting(text, key) : goIniSetting(text, key, section);
+}
+
+/**
  * A key as the program reads it: set (its value, after the unit's override or a `${VAR}` the file names, and
  * `said`, how it was set, `sets KEY = VALUE`, for a reason after its place), not set anywhere, or not to be told
  * (`reason`, ending in "so SUBJECT cannot be told"). `at` is `file:line`, with `column` when it is a line of the config file.
@@ -95,6 +106,8 @@ export type ResolvedSetting =
       readonly column?: number;
       /** The unit's variable a `${VAR}` value was taken from. */
       readonly variable?: string;
+      /** The file a `$__file{PATH}` value was taken from (Grafana puts its contents, trimmed, in the value): the port is written there. */
+      readonly valueFile?: string;
       /**
        * What overrides the file's key, when that gave the value: `cfg:server.KEY=`, a word of the unit's command line,
        * or `GF_SERVER_KEY=`, a variable of its environment. The fix is there: an edit of the file changes nothing.
@@ -108,19 +121,27 @@ export type ResolvedSetting =
       readonly kind: 'unknown';
       readonly reason: string;
       readonly at?: string;
+      /** Not unknown at all: the program exits at start on it (a file Grafana cannot parse, a $__file{} it cannot read), as `reason` says, with what to do. */
+      readonly exits?: true;
       /** No layer over Grafana's defaults.ini sets the key, and defaults.ini could not be read: its value would be that file's. */
       readonly defaultsUnread?: true;
     };
 
 /**
  * `key` of the config file, as the program gets it: the unit's Environment= and EnvironmentFile= (what systemd
- * hands the program) override the file with `envOverride`; a `${VAR}` or `$__env{VAR}` value (Grafana expands
- * them from its environment) is the unit's VAR. Such a value is taken as systemd hands it over, spaces included:
+ * hands the program) override the file with `envOverride`; the value that wins is then expanded as Grafana expands
+ * it (expanded: `${VAR}` and `$__env{VAR}` the unit's VAR, `$__file{PATH}` the file's contents). Such a value is taken as systemd hands it over, spaces included:
  * Grafana sets it as it is (`key.SetValue(envValue)`, no trim), and Go's listener refuses a port of `" 3000"`.
  * The command line (`commandLine`) overrides both with `cfg:SECTION.KEY=VALUE`, and its `cfg:default.SECTION.KEY=VALUE`
  * is the value when the file does not set the key (pkg/setting/setting.go, loadConfiguration).
  */
-export function resolveSetting(facts: Pick<Facts, 'units' | 'root'>, service: Service, text: string, wanted: SettingKey, subject: string): ResolvedSetting {
+export function resolveSetting(
+  facts: Pick<Facts, 'units' | 'root' | 'grafanaValueFiles'>,
+  service: Service,
+  text: string,
+  wanted: SettingKey,
+  subject: string,
+): ResolvedSetting {
   // A reason names its place as every config-file finding does: `file:line:col`, and under --root the root it was read in.
   const under = facts.root === '/' ? '' : ` under ${facts.root}`;
   const command = wanted.commandLine;
@@ -140,7 +161,7 @@ export function resolveSetting(facts: Pick<Facts, 'units' | 'root'>, service: Se
     if (value !== undefined) {
       const written = `sets cfg:${property}=${escapeText(value, 200)}, which overrides ${wanted.key} in ${wanted.file}`;
       const place = { ...commandAt, override: `cfg:${property}=` };
-      return expanded(facts, service, { value, written, placed: `${commandAt.at}${under}`, place }, subject);
+      return expanded(facts, service, { value, written, placed: `${commandAt.at}${under}`, place }, subject, property);
     }
   }
   const overridden = wanted.envOverride !== undefined ? unitVariable(facts, service, wanted.envOverride) : {};
@@ -151,7 +172,9 @@ export function resolveSetting(facts: Pick<Facts, 'units' | 'root'>, service: Se
     const at = `${override.file}:${override.line}`;
     const said = `sets ${wanted.envOverride}=${escapeText(override.value, 200)}, which overrides ${wanted.key} in ${wanted.file}`;
     if (overridden.doubt !== undefined) return { kind: 'unknown', reason: `${at}${under} ${said}, but ${overridden.doubt}, so ${subject} cannot be told`, at };
-    return { kind: 'set', value: override.value, said, at, file: override.file, line: override.line, override: `${wanted.envOverride}=` };
+    // Grafana expands the value after it applies the override (setting.go: expandConfig last).
+    const place = { at, file: override.file, line: override.line, override: `${wanted.envOverride}=` };
+    return expanded(facts, service, { value: override.value, written: said, placed: `${at}${under}`, place }, subject, property);
   }
   // Not set where it could be read, but perhaps in a file that could not be: then the file's key may not count.
   if (overridden.doubt !== undefined) {
@@ -160,24 +183,26 @@ export function resolveSetting(facts: Pick<Facts, 'units' | 'root'>, service: Se
       reason: `${wanted.envOverride} would override ${wanted.key} in ${wanted.file}${under}, and ${overridden.doubt}, so ${subject} cannot be told`,
     };
   }
-  const setting = findSetting(text, wanted.key, wanted.section);
+  const read = readSetting(text, wanted.key, wanted.section);
+  if (read !== undefined && 'refused' in read) return refusedFile(facts, service, wanted.file, read);
+  const setting = read;
   const { defaults } = wanted;
   // The command line's default, over Grafana's defaults.ini (only a key defaults.ini has: Grafana applies it to those):
   // the file's key wins, unless left empty (Grafana skips an empty one).
-  const overDefaults = defaults?.text === undefined || findSetting(defaults.text, wanted.key, wanted.section) !== undefined;
+  const overDefaults = defaults?.text === undefined || readSetting(defaults.text, wanted.key, wanted.section) !== undefined;
   const fallback = overDefaults ? command?.properties.get(`default.${property}`) : undefined;
   if (fallback === '' && commandAt !== undefined && (!setting || setting.value === ''))
     return emptyWord(facts, service, wanted, `cfg:default.${property}=`, commandAt);
   if (fallback !== undefined && commandAt !== undefined && (!setting || setting.value === '')) {
     const written = `sets cfg:default.${property}=${escapeText(fallback, 200)}, which ${wanted.file} does not override`;
-    return expanded(facts, service, { value: fallback, written, placed: `${commandAt.at}${under}`, place: commandAt }, subject);
+    return expanded(facts, service, { value: fallback, written, placed: `${commandAt.at}${under}`, place: commandAt }, subject, property);
   }
   if (defaults !== undefined && (!setting || setting.value === '')) return fromDefaults(facts, service, wanted, defaults, subject);
   if (!setting) return { kind: 'unset' };
   const at = `${wanted.file}:${setting.line}`;
   const written = `sets ${wanted.key} = ${escapeText(setting.value, 200)}`;
   const place = { at, file: wanted.file, line: setting.line, column: setting.column };
-  return expanded(facts, service, { value: setting.value, written, placed: `${at}:${setting.column}${under}`, place }, subject);
+  return expanded(facts, service, { value: setting.value, written, placed: `${at}:${setting.column}${under}`, place }, subject, property);
 }
 
 /**
@@ -186,7 +211,7 @@ export function resolveSetting(facts: Pick<Facts, 'units' | 'root'>, service: Se
  * then takes its own default); unknown when it could not be read.
  */
 function fromDefaults(
-  facts: Pick<Facts, 'units' | 'root'>,
+  facts: Pick<Facts, 'units' | 'root' | 'grafanaValueFiles'>,
   service: Service,
   wanted: SettingKey,
   defaults: NonNullable<SettingKey['defaults']>,
@@ -202,13 +227,32 @@ function fromDefaults(
       defaultsUnread: true,
     };
   }
-  const setting = findSetting(defaults.text, wanted.key, wanted.section);
+  const setting = readSetting(defaults.text, wanted.key, wanted.section);
+  if (setting !== undefined && 'refused' in setting) return refusedFile(facts, service, defaults.file, setting);
   if (!setting || setting.value === '') return { kind: 'unset' };
   const at = `${defaults.file}:${setting.line}`;
   const written = `sets ${wanted.key} = ${escapeText(setting.value, 200)} (${service.name}'s defaults), which ${wanted.file} does not set`;
   const place = { at, file: defaults.file, line: setting.line, column: setting.column };
-  const found = expanded(facts, service, { value: setting.value, written, placed: `${at}:${setting.column}${under}`, place }, subject);
+  const found = expanded(
+    facts,
+    service,
+    { value: setting.value, written, placed: `${at}:${setting.column}${under}`, place },
+    subject,
+    `${wanted.section}.${wanted.key}`,
+  );
   return found.kind === 'set' ? { ...found, setIn: wanted.file } : found;
+}
+
+/** A file the program cannot parse (go-ini refuses a line of it): it exits at start, whatever the key says. */
+function refusedFile(facts: Pick<Facts, 'root'>, service: Service, file: string, refusal: IniRefusal): ResolvedSetting {
+  const under = facts.root === '/' ? '' : ` under ${facts.root}`;
+  const at = `${file}:${refusal.line}`;
+  return {
+    kind: 'unknown',
+    exits: true,
+    reason: `${at}${under}: ${service.name} cannot parse this line (go-ini: ${refusal.refused}), so it refuses the file and exits at start ("failed to parse"); write it as KEY = VALUE, closing every quote and [, or comment it out with ;`,
+    at,
+  };
 }
 
 /**
@@ -250,27 +294,49 @@ export function overrideFix(set: Extract<ResolvedSetting, { kind: 'set' }>, valu
   return `change it to ${set.override}${value} at ${set.at} (or remove it: then the config file's key counts), then systemctl daemon-reload and restart ${unit}`;
 }
 
-/** A written value as the program gets it: itself, or for a whole `${VAR}` or `$__env{VAR}`, the unit's VAR (Grafana expands them from its environment). */
-function expanded(facts: Pick<Facts, 'units'>, service: Service, found: Written, subject: string): ResolvedSetting {
+/**
+ * A written value as the program gets it: Grafana's expansion of it (grafanaExpand: `${VAR}` and `$__env{VAR}` from
+ * the unit's environment, `$__file{PATH}` from the file, read under the root); unknown when what it expands cannot be
+ * told; `exits` for a file that is not there, which Grafana exits on at start.
+ */
+function expanded(
+  facts: Pick<Facts, 'units' | 'root' | 'grafanaValueFiles'>,
+  service: Service,
+  found: Written,
+  subject: string,
+  property: string,
+): ResolvedSetting {
   const { value, written, placed, place } = found;
-  const variable = /^\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|__env\{([A-Za-z_][A-Za-z0-9_]*)\})$/.exec(value);
-  if (!variable) return { kind: 'set', value, said: written, ...place };
-  const name = (variable[1] ?? variable[2])!;
-  const { setting: set, doubt } = unitVariable(facts, service, name);
-  if (doubt !== undefined)
-    return { kind: 'unknown', reason: `${placed} ${written}, from ${service.name}'s environment, but ${doubt}, so ${subject} cannot be told`, at: place.at };
-  if (!set) {
+  const environment = (name: string): EnvLookup => {
+    const { setting: set, doubt } = unitVariable(facts, service, name);
+    if (doubt !== undefined) return { unknown: `from ${service.name}'s environment, but ${doubt}` };
+    if (!set) return { unknown: `from ${service.name}'s environment, and the unit sets no ${name} (in Environment= or an EnvironmentFile=)` };
+    return { value: set.value, said: `${name}=${escapeText(set.value, 200)} from ${set.file}:${set.line}` };
+  };
+  const under = facts.root === '/' ? '' : ` under ${facts.root}`;
+  const file = (path: string): FileLookup => {
+    const read = facts.grafanaValueFiles?.get(path);
+    if (read?.missing === true) return { missing: true };
+    if (read?.text !== undefined) return { text: read.text };
+    return { unknown: `and ${escapeText(path, 500)}${under}, whose contents ${service.name} puts there, cannot be read (${read?.problem ?? 'not read'})` };
+  };
+  const result = grafanaExpand(value, property, environment, file);
+  if ('unknown' in result) return { kind: 'unknown', reason: `${placed} ${written}, ${result.unknown}, so ${subject} cannot be told`, at: place.at };
+  if ('fails' in result) {
+    const path = escapeText(result.path, 500);
     return {
       kind: 'unknown',
-      reason: `${placed} ${written}, from ${service.name}'s environment, and the unit sets no ${name} (in Environment= or an EnvironmentFile=), so ${subject} cannot be told`,
+      exits: true,
+      reason: `${placed} ${written}, and ${path}${under} is not there, so ${service.name} exits at start ("${escapeText(result.fails, 500)}"); put the value in ${path}, or write it in place of $__file{${path}}`,
       at: place.at,
     };
   }
   return {
     kind: 'set',
-    value: set.value,
-    said: `${written} (${name}=${escapeText(set.value, 200)} from ${set.file}:${set.line})`,
+    value: result.value,
+    said: result.said.length === 0 ? written : `${written} (${result.said.join(', ')})`,
     ...place,
-    variable: name,
+    ...(result.variable !== undefined && { variable: result.variable }),
+    ...(result.file !== undefined && { valueFile: result.file }),
   };
 }

@@ -269,7 +269,7 @@ function checkGrafana(
     return doubt === undefined ? [] : checkPortKey(facts, doubt, { wanted: held, service, port, snippet }, result);
   }
   const portSetting = resolve(wanted.key, 'the port');
-  return [
+  const results = [
     ...(portSetting === undefined
       ? []
       : checkPortKey(facts, portSetting, { wanted: held, service, port, snippet }, result).map((found) => orUnknown(wanted.key, found))),
@@ -277,6 +277,8 @@ function checkGrafana(
       orUnknown(found.key, result(found.severity, found.reason, found.at)),
     ),
   ];
+  // A line Grafana cannot parse (or a file it cannot expand) is the same finding for each key read: said once.
+  return results.filter((each, index) => results.findIndex((other) => other.severity === each.severity && other.reason === each.reason) === index);
 }
 
 /**
@@ -373,7 +375,7 @@ function checkPortKey(
   result: ReturnType<typeof serviceResult>,
 ): CheckResult[] {
   const { wanted, service, port, snippet } = expect;
-  if (resolved.kind === 'unknown') return [result('unknown', resolved.reason, resolved.at)];
+  if (resolved.kind === 'unknown') return [result(resolved.exits ? 'error' : 'unknown', resolved.reason, resolved.at)];
   const section = wanted.section !== undefined ? ` under [${wanted.section}]` : '';
   if (resolved.kind === 'unset') {
     return [
@@ -390,11 +392,13 @@ function checkPortKey(
   // command, and (for a port) the registry change that would make the file right instead.
   // The key's own line of the config file: the line to write; an override or a ${VAR} (in a unit): set it.
   const fix =
-    resolved.setIn !== undefined
-      ? { write: `${wanted.key} = ${port}${section} in ${resolved.setIn}` }
-      : resolved.file === wanted.file && resolved.variable === undefined
-        ? { write: `${wanted.key} = ${port}${section}` }
-        : 'it';
+    resolved.valueFile !== undefined
+      ? { write: `${port} in ${escapeText(resolved.valueFile, 500)}` }
+      : resolved.setIn !== undefined
+        ? { write: `${wanted.key} = ${port}${section} in ${resolved.setIn}` }
+        : resolved.file === wanted.file && resolved.variable === undefined
+          ? { write: `${wanted.key} = ${port}${section}` }
+          : 'it';
   const place = { file: resolved.file, line: resolved.line, ...(resolved.column !== undefined && { column: resolved.column }) };
   const reading = typeof wanted.portSyntax === 'object' ? wanted.portSyntax : undefined;
   const none = notAPort(resolved.value, reading);
@@ -403,10 +407,12 @@ function checkPortKey(
   const refused = reading !== undefined ? reading.refused : `${service.name} does not listen on port ${port}`;
   // A cfg: word or GF_ variable decides the port over the file: the fix is there.
   const overridden = overrideFix(resolved, String(port), service);
-  const fixed = overridden === undefined ? portFix(fix, port, snippet, instead) : `${overridden}${orRegistry(instead)}`;
+  // The snippet prints the config file, not the file a $__file{} value is read from.
+  const shownSnippet = resolved.valueFile === undefined ? snippet : undefined;
+  const fixed = overridden === undefined ? portFix(fix, port, shownSnippet, instead) : `${overridden}${orRegistry(instead)}`;
   const message =
     none !== undefined
-      ? `${resolved.said}: ${none}, so ${refused}; ${overridden ?? portFix(fix, port, snippet)}`
+      ? `${resolved.said}: ${none}, so ${refused}; ${overridden ?? portFix(fix, port, shownSnippet)}`
       : `${resolved.said}, but the registry says ${service.name} uses port ${port}; ${fixed}`;
   return [placedResult(facts, result, { ...place, severity: 'error', message }, wanted.file)];
 }

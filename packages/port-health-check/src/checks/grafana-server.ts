@@ -31,6 +31,9 @@ export interface GrafanaFinding {
   readonly at?: string;
 }
 
+/** The [server] keys besides its port that Grafana is held to here. */
+export const GRAFANA_SERVER_KEYS = ['protocol', 'http_addr', 'root_url'] as const;
+
 /** A key as Grafana gets it; undefined when it is not judged (Grafana reads another file than the registry's, which sets it). */
 type Resolve = (key: string, subject: string) => ResolvedSetting | undefined;
 
@@ -77,9 +80,9 @@ export function checkGrafanaServer(grafana: GrafanaServer, resolve: Resolve): Gr
   return findings;
 }
 
-/** The finding for a key whose value cannot be told. */
+/** The finding for a key whose value cannot be told (or that Grafana exits on: `exits`). */
 const unknown = (setting: Extract<ResolvedSetting, { kind: 'unknown' }>): GrafanaFinding => ({
-  severity: 'unknown',
+  severity: setting.exits ? 'error' : 'unknown',
   reason: setting.reason,
   ...(setting.at !== undefined && { at: setting.at }),
 });

@@ -119,6 +119,26 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
     ]);
   });
 
+  it(`CONTIMG_API_PORT set to a value the registry refuses: the fix is that setting, or the literal port, never --port \${CONTIMG_API_PORT} again`, async () => {
+    // The registry refuses another service's port (3000), `abc`, `08010` (a leading zero): api stays on 8000, while
+    // --port ${CONTIMG_API_PORT} gives uvicorn the refused value (Python's int() reads 08010 as 8010).
+    for (const [value, said] of [
+      ['3000', 'but FastAPI uses port 8000'],
+      ['abc', '"abc" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start'],
+      ['08010', 'but FastAPI uses port 8000'],
+    ] as const)
+      expect(await apiResults(unit(`Environment=CONTIMG_API_PORT=${value}\nExecStart=/usr/bin/uvicorn app:app --port \${CONTIMG_API_PORT}\n`))).toEqual([
+        `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port ${value} (from \${CONTIMG_API_PORT}, set at ${AT}:2)${said.startsWith('but') ? ', ' : ': '}${said}; set CONTIMG_API_PORT=8000 at ${AT}:2, where the registry refuses ${value} (the systemd check says why), or write --port 8000 in its ExecStart=, ${RESTART}`,
+      ]);
+    // A literal port on the line: the port to write is the registry's, not the refused variable.
+    expect(await apiResults(unit('Environment=CONTIMG_API_PORT=3000\nExecStart=/usr/bin/uvicorn app:app --port 28005\n'))).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port 28005, but FastAPI uses port 8000; write --port 8000 in its ExecStart=, ${RESTART}`,
+    ]);
+    expect(await apiResults(unit(`Environment=CONTIMG_API_PORT=3000\nExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:\${CONTIMG_API_PORT} app:app\n`))).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn binds -b 0.0.0.0:3000 (from \${CONTIMG_API_PORT}, set at ${AT}:2), but FastAPI uses port 8000; set CONTIMG_API_PORT=8000 at ${AT}:2, where the registry refuses 3000 (the systemd check says why), or write -b 0.0.0.0:8000 in its ExecStart=, ${RESTART}`,
+    ]);
+  });
+
   it("a --host in brackets is an error, as uvicorn exits at start on it; gunicorn's [::]:PORT is its own form", async () => {
     // uvicorn 0.54: `--host [::]` (or UVICORN_HOST=[::1]) "[Errno -2] Name or service not known", exit 3; `--host ::` listens on [::].
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --port 8000 --host [::]\n'))).toEqual([
@@ -140,6 +160,59 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --uds /run/api.sock\n'))).toEqual([
       `warning: api (8000): ${AT}:2: its ExecStart= gives uvicorn --uds /run/api.sock, so FastAPI listens on that Unix socket and on no TCP port, not on port 8000; remove it, or remove FastAPI's port from the registry`,
     ]);
+  });
+});
+
+describe('a uvicorn command line click refuses, as uvicorn 0.54 says it', () => {
+  // Each run by hand (uvicorn 0.54, click 8.5, a trivial app module, loopback ports above 20000): it prints the
+  // error quoted and exits 2, or listens; `--version` prints and exits 0 whatever follows, unless a word before is refused.
+  const refuses = (error: string, fix: string, line = 2) =>
+    `error: api (8000): ${AT}:${line}: its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: ${error}"); ${fix}, ${RESTART}`;
+
+  it('a word beyond APP (a # comment, which systemd passes on, or after --), or no APP: an error at the line, not a pass', async () => {
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --port 8000 # was 28000\n'))).toEqual([
+      refuses(
+        'Got unexpected extra arguments (# was 28000)',
+        'remove # was 28000 from its ExecStart= (systemd passes a # inside a command line on as words: a comment goes on a line of its own)',
+      ),
+    ]);
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --port 8000 extra\n'))).toEqual([
+      refuses('Got unexpected extra argument (extra)', 'remove extra from its ExecStart= (uvicorn takes one argument, APP, beside its options)'),
+    ]);
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --port 8000 -- --port 28001\n'))).toEqual([
+      refuses(
+        'Got unexpected extra arguments (--port 28001)',
+        'remove --port 28001 from its ExecStart= (after --, uvicorn takes every word as an argument, and it takes one, APP)',
+      ),
+    ]);
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn --port 8000\n'))).toEqual([
+      refuses("Missing argument 'APP'.", 'name its app in its ExecStart= (MODULE:ATTRIBUTE, as in uvicorn app:app)'),
+    ]);
+    // APP from UVICORN_APP (click reads it when no word gives APP), or after --: it listens.
+    const ok = (line: number) => [`ok: api (8000): ${AT}:${line}: its ExecStart= runs uvicorn on port 8000`];
+    expect(await apiResults(unit('Environment=UVICORN_APP=app:app\nExecStart=/usr/bin/uvicorn --port 8000\n'))).toEqual(ok(3));
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn --port=8000 --reload-delay 1 -- app:app\n'))).toEqual(ok(2));
+    // A --port value click cannot convert is said first, as uvicorn says it: "Invalid value for '--port'".
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --port --host 0.0.0.0\n'))).toEqual([
+      expect.stringMatching(/: its ExecStart= gives uvicorn --port --host: "--host" is not a port uvicorn accepts/),
+    ]);
+  });
+
+  it('an option uvicorn does not have (-p: it has no short ones; --no-reload), a flag given a value, an option given none', async () => {
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app -p 8000\n'))).toEqual([
+      refuses("No such option '-p'.", 'uvicorn has no short options: write the long one (--port 8000, --host 0.0.0.0) in place of -p in its ExecStart='),
+    ]);
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --no-reload --port 8000\n'))).toEqual([
+      refuses("No such option '--no-reload'.", 'remove --no-reload from its ExecStart=, or write an option `uvicorn --help` lists'),
+    ]);
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --reload=1 --port 8000\n'))).toEqual([
+      refuses("Option '--reload' does not take a value.", 'write --reload alone in its ExecStart=, with no =VALUE'),
+    ]);
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --host\n'))).toEqual([
+      refuses("Option '--host' requires an argument.", 'give --host its value in its ExecStart='),
+    ]);
+    // --version and --help start no server: nothing to say.
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn --version extra\n'))).toEqual([]);
   });
 });
 
