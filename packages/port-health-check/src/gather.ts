@@ -96,6 +96,8 @@ export interface GatherOptions {
   readonly claimPortPaths?: readonly string[];
   /** The file the registry was read from (--registry, $DSA110_PORTS_FILE), as given; undefined for the bundled one. */
   readonly registryPath?: string;
+  /** The registry is the bundled one (no file named): a claim line then reads it only when it names none. */
+  readonly bundledRegistry?: boolean;
   /** Read the live nftables ruleset (default true): only when a robust, non-public service listens beyond loopback, or on 127.x with route_localnet on. */
   readonly firewall?: boolean;
   /** The socket read, when the caller started it earlier (startSocketRead); else it starts here. */
@@ -229,6 +231,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     claimPortPaths,
     ...(registryPath !== undefined && { registryPath }),
     ...(options.registryPath !== undefined && { registryFile: options.registryPath }),
+    ...(options.bundledRegistry === true && { bundledRegistry: true }),
     ...(registryFaults.size > 0 && { registryFaults }),
     ...(claimRegistries.size > 0 && { claimRegistries }),
     ...(chrootProc.size > 0 && { chrootProc }),

@@ -113,6 +113,7 @@ async function checkChecked(options: CheckPortsOptions): Promise<HealthReport> {
     ...(services && { services }),
     claimPortPaths: options.claimPortPaths ?? [],
     ...(named !== undefined && { registryPath: named }),
+    ...(named === undefined && typeof options.registry !== 'object' && { bundledRegistry: true }),
     firewall: options.firewall ?? true,
     socketRead,
   });

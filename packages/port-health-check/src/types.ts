@@ -326,9 +326,12 @@ export interface Facts {
    * The registry this check holds, as the units name it in a claim line's
    * `--registry` (nameInRoot of @dsa110/ports/files): absolute, under a root as the system
    * booted from it names it. Undefined for the bundled registry, a Registry
-   * passed in, and one that lies outside the root: no claim line is held to it.
+   * passed in, and one that lies outside the root: no claim line is held to it
+   * but the bundled one's (bundledRegistry).
    */
   readonly registryPath?: string;
+  /** The registry is the bundled one: a claim line that names a registry (--registry, $DSA110_PORTS_FILE) reads another. */
+  readonly bundledRegistry?: boolean;
   /**
    * The file the registry was read from, as given (--registry, $DSA110_PORTS_FILE): what each `ports` command
    * a check suggests reads (`ports --registry PATH ...`, portsCommand). Undefined for the bundled registry and a

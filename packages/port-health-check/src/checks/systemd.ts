@@ -16,6 +16,7 @@ import {
   claimRoot,
   claimRootProcFinding,
   claimLines,
+  BUNDLED_CLAIM_FIX,
   claimRegistryProblem,
   claimRegistryUnresolved,
   claimTarget,
@@ -297,7 +298,7 @@ function registryResults(
 ): CheckResult[] {
   const registryPath = facts.registryPath;
   const regenerate = systemdCommand(facts);
-  const edit = registryPath === undefined ? '' : `give it --registry ${escapeText(registryPath)}, as \`${regenerate}\` writes it`;
+  const edit = registryPath === undefined ? BUNDLED_CLAIM_FIX : `give it --registry ${escapeText(registryPath)}, as \`${regenerate}\` writes it`;
   // A claim-port.conf is the write's to change, not the operator's by hand: the registry's in /etc/systemd/system is
   // written again; a package's of that name is left, and the one written in /etc is read in its place (claimDropInFix).
   const fix = (line: ExecLine) =>
@@ -306,8 +307,9 @@ function registryResults(
       : undefined) ?? edit;
   return claims.flatMap((line) => {
     const at = where(line);
+    // A registry no line can name (outside the root, a Registry passed in) holds no line to it; the bundled one does.
     const problem =
-      registryPath === undefined
+      registryPath === undefined && facts.bundledRegistry !== true
         ? undefined
         : claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, claimRoot(unit));
     // Chrooted (RootDirectory=): no --registry names the root's file from inside; running the claim on the root does.

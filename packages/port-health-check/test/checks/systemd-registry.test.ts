@@ -9,6 +9,7 @@ import { readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { claimWiring } from '@dsa110/ports/render';
+import { BUNDLED_CLAIM_FIX } from '@dsa110/ports/systemd';
 import { describe, expect, it } from 'vitest';
 import { runMain } from '../../../../test-support/index.js';
 import { main as portsMain } from '../../../ports/src/cli/main.js';
@@ -78,7 +79,7 @@ describe('the systemd check: the registry the claim line reads', () => {
     }
   });
 
-  it('the bundled registry (nothing named): no finding, whatever the line names, as `ports systemd --check` says nothing', async () => {
+  it('the bundled registry (nothing named): a line that names a registry reads another, an error with both ways out, as `ports systemd --check` says it', async () => {
     const registry = await loadRegistry();
     // The registry the api line names holds what the bundled one does: its id resolves to the same port.
     const files: Record<string, TreeEntry> = {
@@ -92,8 +93,21 @@ describe('the systemd check: the registry the claim line reads', () => {
     }
     const report = await checkPorts({ root: writeTree(tempDir(), files), firewall: false, env: {} });
     const systemd = report.results.filter((result) => result.check === 'systemd');
-    expect(systemd.length).toBe(claimWiring(registry).length);
-    expect(severities(systemd)).toEqual(systemd.map(() => 'ok'));
+    // Every line but the api's reads the bundled registry checked here; the api's reads another, whatever it holds.
+    expect(systemd.filter((result) => result.service !== 'api').map((result) => result.severity)).toEqual(
+      claimWiring(registry)
+        .filter((entry) => entry.service.id !== 'api')
+        .map(() => 'ok'),
+    );
+    const api = systemd.filter((result) => result.service === 'api' && result.severity !== 'ok');
+    expect(api.map((result) => result.reason)).toEqual([
+      `api (8000): ExecStartPre=${claimWiring(registry)
+        .find((entry) => entry.service.id === 'api')!
+        .line.slice(
+          'ExecStartPre='.length,
+        )} --registry /etc/dsa110/other.yaml in /etc/systemd/system/dsa110-api.service:5 reads --registry /etc/dsa110/other.yaml, not the bundled registry, the registry checked here: its protected processes and claim timeout would not apply; ${BUNDLED_CLAIM_FIX}`,
+    ]);
+    expect(report.exitCode).toBe(1);
   });
 
   it("a service id is resolved in the registry the line reads (its --registry, else the unit's $DSA110_PORTS_FILE): a port there is not the service's, or a registry claim-port cannot load, is an error", async () => {

@@ -454,10 +454,17 @@ function sharedFile(unit: Pick<UnitFacts, 'unit' | 'aliases'>, line: Pick<ExecLi
 }
 
 /**
+ * What to do about a claim line that claimRegistryProblem finds reading a named registry where the bundled one is
+ * checked: either side may be the wrong one.
+ */
+export const BUNDLED_CLAIM_FIX =
+  'make it read the bundled registry (remove that --registry or $DSA110_PORTS_FILE setting), or check the registry it reads (--registry PATH)';
+
+/**
  * Why a claim-port command line (`argv`, argv[0] the program) does not read
- * `registryPath`, the registry `ports systemd` and the health check read, or
- * undefined when it does (or when none is named: the bundled registry; a
- * line's service id is then resolved in the registry the line reads). The
+ * `registryPath`, the registry `ports systemd` and the health check read
+ * (undefined: the bundled registry, which a line reads when it names none), or
+ * undefined when it does. The
  * line reads its --registry as claim-port's own parser reads it, else the
  * unit's `$DSA110_PORTS_FILE` (`fromEnvironment`: its Environment= or
  * EnvironmentFile= setting; empty is unset, as claim-port reads it), else
@@ -474,8 +481,7 @@ export function claimRegistryProblem(
   root?: ClaimRoot,
 ): string | undefined {
   stringListArgument('claimRegistryProblem', 'argv', argv);
-  if (registryPath === undefined) return undefined;
-  stringArgument('claimRegistryProblem', 'registryPath', registryPath, 'a path (a string) or undefined');
+  if (registryPath !== undefined) stringArgument('claimRegistryProblem', 'registryPath', registryPath, 'a path (a string) or undefined');
   if (fromEnvironment !== undefined) {
     objectArgument('claimRegistryProblem', 'fromEnvironment', fromEnvironment, "{ value, file, line }: the unit's $DSA110_PORTS_FILE setting");
   }
@@ -488,12 +494,14 @@ export function claimRegistryProblem(
   if (args.command !== 'claim') return undefined;
   const fromEnv = args.registry === undefined && fromEnvironment !== undefined && fromEnvironment.value !== '' ? fromEnvironment : undefined;
   const named = args.registry ?? fromEnv?.value;
+  // The bundled registry is checked: a line that reads it names none (the write gives no --registry then).
+  if (registryPath === undefined && named === undefined) return undefined;
   // A relative path is read from the unit's working directory (WorkingDirectory=, else /).
   const found = named === undefined ? undefined : pathInWorkingDirectory(named, workingDirectory);
   const inside = found !== undefined && 'path' in found ? found.path : undefined;
   // Chrooted (RootDirectory=, which `+` does not lift): the file is under that directory.
   const path = inside === undefined || root === undefined ? inside : pathOutsideRoot(inside, root);
-  if (path !== undefined && simplifyPath(path) === simplifyPath(registryPath)) return undefined;
+  if (path !== undefined && registryPath !== undefined && simplifyPath(path) === simplifyPath(registryPath)) return undefined;
   const chrooted = root === undefined ? '' : claimRootText(root);
   const setting = workingDirectory === undefined ? '' : `WorkingDirectory=${escapeText(workingDirectory.value, 200)} (${where(workingDirectory)})`;
   const inDirectory =
@@ -509,7 +517,8 @@ export function claimRegistryProblem(
       : fromEnv !== undefined
         ? `names no --registry, so claim-port reads $${REGISTRY_ENV}=${escapeText(fromEnv.value)} (${where(fromEnv)})${inDirectory}${outside}`
         : `names no --registry and its unit sets no $${REGISTRY_ENV}, so claim-port reads its bundled registry${chrooted === '' ? '' : ` (the one of the claim-port${chrooted})`}`;
-  return `${reads}, not ${escapeText(registryPath)}, the registry checked here: its protected processes and claim timeout would not apply`;
+  const checked = registryPath === undefined ? 'the bundled registry' : escapeText(registryPath);
+  return `${reads}, not ${checked}, the registry checked here: its protected processes and claim timeout would not apply`;
 }
 
 /**

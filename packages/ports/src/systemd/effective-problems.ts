@@ -10,6 +10,7 @@ import { claimLines, where } from './claim-line.js';
 import { claimPortInstall } from './claim-port-install.js';
 import {
   brokenUnitFileProblem,
+  BUNDLED_CLAIM_FIX,
   claimRegistryProblem,
   judgeClaims,
   skippedDropInProblem,
@@ -142,7 +143,8 @@ export function effectiveProblems(
       const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, claimRoot(unit));
       // Chrooted (RootDirectory=): no --registry names the root's file from inside; running the claim on the root does.
       if (problem !== undefined) {
-        const fix = 'directory' in claimRoot(unit) ? CHROOT_FIX : `give it --registry ${escapeText(registryPath!)}`;
+        const fix =
+          'directory' in claimRoot(unit) ? CHROOT_FIX : registryPath === undefined ? BUNDLED_CLAIM_FIX : `give it --registry ${escapeText(registryPath)}`;
         say(`ExecStartPre=${line.value.slice(0, 200)} in ${where(line)} ${problem}; ${fix}`);
       }
       // A relative registry path in a working directory not known here (WorkingDirectory=~): said, as the health check says it.

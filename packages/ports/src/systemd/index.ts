@@ -17,6 +17,7 @@ export {
 export { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, isClaimTimeout } from '../limits.js';
 export { claimLines, claimTarget, DROP_IN_NAME, isClaimDropIn, isClaimPort, where } from './claim-line.js';
 export {
+  BUNDLED_CLAIM_FIX,
   brokenUnitFileProblem,
   claimDropInFix,
   claimRegistryProblem,

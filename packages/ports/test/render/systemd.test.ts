@@ -111,6 +111,14 @@ describe('claim wiring', () => {
   it('claimRegistryProblem: a claim line reads the registry named, however spelt, or says which one it reads instead', () => {
     const argv = (...args: string[]) => ['/usr/local/bin/claim-port', ...args];
     expect(claimRegistryProblem(argv('8000'), undefined)).toBeUndefined();
+    // The bundled registry checked (undefined): a line that names one, or whose unit sets $DSA110_PORTS_FILE, reads another.
+    expect(claimRegistryProblem(argv('8000', '--registry', '/etc/dsa110/ports.yaml'), undefined)).toBe(
+      'reads --registry /etc/dsa110/ports.yaml, not the bundled registry, the registry checked here: its protected processes and claim timeout would not apply',
+    );
+    expect(claimRegistryProblem(argv('8000'), undefined, { value: '/srv/x.yaml', file: '/etc/systemd/system/api.service', line: 4 })).toMatch(
+      /^names no --registry, so claim-port reads \$DSA110_PORTS_FILE=\/srv\/x\.yaml \(\/etc\/systemd\/system\/api\.service:4\), not the bundled registry/,
+    );
+    expect(claimRegistryProblem(argv('8000'), undefined, { value: '', file: '/etc/systemd/system/api.service', line: 4 })).toBeUndefined();
     expect(claimRegistryProblem(argv('8000', '--registry', '/etc/dsa110/ports.yaml'), '/etc/dsa110/ports.yaml')).toBeUndefined();
     expect(claimRegistryProblem(argv('--registry=/etc//dsa110/./ports.yaml', '8000'), '/etc/dsa110/ports.yaml')).toBeUndefined();
     expect(claimRegistryProblem(argv('8000'), '/etc/dsa110/ports.yaml')).toMatch(

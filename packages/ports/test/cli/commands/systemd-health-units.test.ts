@@ -9,6 +9,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLED_CLAIM_FIX } from '@dsa110/ports/systemd';
 import { writeTree, type TreeEntry } from '../../../../../test-support/tree.js';
 import { ports, requireBuilt, tempDir, type Run } from '../helpers.js';
 
@@ -66,6 +67,8 @@ describe("ports systemd --check: the health check's units as systemd loads them"
     expect(run.code).toBe(1);
     const unitDir = `${root}/etc/systemd/system`;
     expect(lines(run)).toEqual([
+      // The dash prefix's drop-in reaches the api's unit too: its claim line then reads that registry, not the bundled one.
+      `dsa110-api.service: ExecStartPre=+/usr/local/bin/claim-port 8000 in /etc/systemd/system/dsa110-api.service:2 names no --registry, so claim-port reads $DSA110_PORTS_FILE=/tmp/other.yaml (/run/systemd/system/dsa110-.service.d/env.conf:2), not the bundled registry, the registry checked here: its protected processes and claim timeout would not apply; ${BUNDLED_CLAIM_FIX}`,
       `${root}/run/systemd/system/dsa110-.service.d/env.conf: a drop-in of every dsa110-*.service unit, ${SERVICE} included: it sets [Service] Environment=, over what \`ports systemd\` wrote in ${unitDir}/${SERVICE}; remove it (what the health check runs is \`ports systemd\`'s to write: give --port-health-check, --textfile, --claim-port or --registry to \`ports systemd --root ${root}\` instead)`,
       `${unitDir}/${SERVICE}.d/override.conf: a drop-in of ${SERVICE}: it sets [Service] ExecStart=, over what \`ports systemd\` wrote in ${unitDir}/${SERVICE}; remove it (what the health check runs is \`ports systemd\`'s to write: give --port-health-check, --textfile, --claim-port or --registry to \`ports systemd --root ${root}\` instead)`,
       `${root}/usr/lib/systemd/system/timer.d/late.conf: a drop-in of every .timer unit, ${TIMER} included: it sets [Timer] AccuracySec=, over what \`ports systemd\` wrote in ${unitDir}/${TIMER}; remove it (the health check's timer runs a minute after boot and every 5min, as \`ports systemd\` writes it)`,
@@ -73,7 +76,7 @@ describe("ports systemd --check: the health check's units as systemd loads them"
     ]);
     expect(run.stdout).not.toContain('match');
     expect(run.stderr).toBe(
-      `4 problems: the files match the registry, but the units systemd would load under ${root} are not the files, each listed above with what to do\n`,
+      `5 problems: the files match the registry, but the units systemd would load under ${root} are not the files (4) and do not claim their ports as they should (1), each listed above with what to do\n`,
     );
   });
 

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseExec } from '@dsa110/ports/systemd';
+import { BUNDLED_CLAIM_FIX, parseExec } from '@dsa110/ports/systemd';
 import { guardPort, isAlive, spawnListener } from '../../../../../test-support/index.js';
 import { writeTree } from '../../../../../test-support/tree.js';
 import { repoRoot } from '../../helpers.js';
@@ -311,6 +311,38 @@ describe('ports systemd --root: the registry inside the root, named as the boote
       expect(check.code, named).toBe(1);
       expect(check.stdout, named).toContain(says);
     }
+  });
+
+  it('the bundled registry: --check reports a claim line that names a registry (--registry; under --root, $DSA110_PORTS_FILE in its unit too) as drift, whatever that file holds', async () => {
+    const out = tempDir();
+    // The bundled registry's two units that claim in their own file, each with its line.
+    const unitText = (lines: string) => `[Service]\nExecStart=/bin/true\n${lines}`;
+    writeFileSync(join(out, 'grafana-simple.service'), unitText('ExecStartPre=+/usr/local/bin/claim-port 3030\n'));
+    writeFileSync(join(out, 'dsa110-api.service'), unitText('ExecStartPre=+/usr/local/bin/claim-port 8000\n'));
+    expect((await ports(['systemd', '--out', out])).code).toBe(0);
+    expect((await ports(['systemd', '--out', out, '--check'])).code).toBe(0);
+    writeFileSync(join(out, 'dsa110-api.service'), unitText('ExecStartPre=+/usr/local/bin/claim-port 8000 --registry /nonexistent/ports.yaml\n'));
+    const check = await ports(['systemd', '--out', out, '--check']);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toContain(
+      `${join(out, 'dsa110-api.service')}: does not contain ExecStartPre=+/usr/local/bin/claim-port 8000 in its [Service] section; replace its ExecStartPre=+/usr/local/bin/claim-port 8000 --registry /nonexistent/ports.yaml with the line`,
+    );
+    // Under --root the unit that loads is judged: the exact line, but its unit's $DSA110_PORTS_FILE names another registry.
+    const root = tempDir();
+    const api = 'etc/systemd/system/dsa110-api.service';
+    writeTree(root, {
+      'usr/local/bin/claim-port': { text: '#!/bin/sh\n', mode: 0o755 },
+      'etc/systemd/system/grafana-simple.service': unitText('ExecStartPre=+/usr/local/bin/claim-port 3030\n'),
+      [api]: unitText('ExecStartPre=+/usr/local/bin/claim-port 8000\n'),
+    });
+    expect((await ports(['systemd', '--root', root])).code).toBe(0);
+    expect((await ports(['systemd', '--root', root, '--check'])).stdout).not.toContain('dsa110-api.service:');
+    writeTree(root, { [api]: unitText('Environment=DSA110_PORTS_FILE=/etc/dsa110/ports.yaml\nExecStartPre=+/usr/local/bin/claim-port 8000\n') });
+    const rootCheck = await ports(['systemd', '--root', root, '--check']);
+    expect(rootCheck.code).toBe(1);
+    expect(rootCheck.stdout).toContain(
+      `dsa110-api.service: ExecStartPre=+/usr/local/bin/claim-port 8000 in /${api}:4 names no --registry, so claim-port reads $DSA110_PORTS_FILE=/etc/dsa110/ports.yaml (/${api}:3), not the bundled registry, the registry checked here: its protected processes and claim timeout would not apply; ${BUNDLED_CLAIM_FIX}`,
+    );
   });
 
   it('a registry outside ROOT is a usage error in one line, and nothing is written', async () => {

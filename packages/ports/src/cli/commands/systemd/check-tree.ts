@@ -115,7 +115,7 @@ export async function checkTree(
   );
   if (temps !== undefined) io.err(`${oneLine(temps)}\n`, 'notice');
   const units = effectiveRoot === undefined ? { problems: 0, untold: 0 } : judgeUnits(io, run, wired, drift, sharing, healthChanges);
-  const summary = problemsSummary(drift.length, units.problems, units.untold, healthChanges.length > 0, unitDir, effectiveRoot);
+  const summary = problemsSummary(drift.length, units.problems, units.untold, healthChanges.length, unitDir, effectiveRoot);
   if (summary !== undefined) {
     io.err(`${summary}\n`, 'error');
     return 'failed';
@@ -387,11 +387,11 @@ function judgeUnits(
 
 /**
  * Pure: --check's last line, counting every problem it listed, or undefined when there is none: `files` in the files
- * (drift), `units` in the units systemd would load under `root` (the effective units' problems and, when
- * `healthChanged`, the health check's units that are not the files written), judged in the same run; `untold` of
- * them cannot be told (a file the units load unread).
+ * (drift), `units` in the units systemd would load under `root` (the effective units' problems and `healthChanged`
+ * of the health check's units that are not the files written), judged in the same run; `untold` of them cannot be
+ * told (a file the units load unread).
  */
-function problemsSummary(files: number, units: number, untold: number, healthChanged: boolean, unitDir: string, root: string | undefined): string | undefined {
+function problemsSummary(files: number, units: number, untold: number, healthChanged: number, unitDir: string, root: string | undefined): string | undefined {
   const count = (n: number) => (n === 1 ? '1 problem' : `${n} problems`);
   // Not "differs from the registry": a file with the right lines that others may change is one of them.
   const inFiles = `in the claim wiring under ${escapeText(unitDir)}, ${files + units === 1 ? '' : 'each '}listed above with what to do`;
@@ -399,9 +399,11 @@ function problemsSummary(files: number, units: number, untold: number, healthCha
   if (files > 0 && units > 0) return `${count(files + units)} ${inFiles}: ${files} in the files, and ${units} in ${loaded}`;
   if (files > 0) return `${count(files)} ${inFiles}`;
   if (units === 0) return undefined;
-  return healthChanged
+  if (healthChanged === 0) return `${count(units)}: the files match the registry, but ${loaded} ${unitsVerdictText(units, untold, 'do not claim their ports')}`;
+  const claims = units - healthChanged;
+  return claims === 0
     ? `${count(units)}: the files match the registry, but ${loaded} are not the files, each listed above with what to do`
-    : `${count(units)}: the files match the registry, but ${loaded} ${unitsVerdictText(units, untold, 'do not claim their ports')}`;
+    : `${count(units)}: the files match the registry, but ${loaded} are not the files (${healthChanged}) and ${unitsVerdictText(claims, untold, 'do not claim their ports as they should')} (${claims}), each listed above with what to do`;
 }
 
 /**
