@@ -24,7 +24,7 @@ import {
   type Plan,
 } from './plan.js';
 import { readUserNamespace } from './namespace.js';
-import { isServiceManager, protectionReason, sandboxReason, type Self } from './policy.js';
+import { isServiceManager, liftedBuiltinHit, protectionReason, sandboxReason, type Self } from './policy.js';
 import { procControl, type FamilyReader, type ProcessControl } from './processes.js';
 import { defaultReader, type Gathered, type Reader, withoutExited } from './reader.js';
 import type { Wanderer } from './wanderer.js';
@@ -488,6 +488,22 @@ class Claim {
       this.log(
         `${describeHolder(t.info, t.context, true)} also listens on ${ports.length > 1 ? 'ports' : 'port'} ${describeOtherPorts(ports, undefined, this.target.transport)}, which no other service of the registry has: ${ports.length > 1 ? 'those sockets' : 'that socket'} ${this.options.dryRun ? 'would close' : ports.length > 1 ? 'close' : 'closes'} with it`,
         'warn',
+      );
+    }
+  }
+
+  /**
+   * Says of each holder to be signalled that only a built-in protection the registry lifted (unprotectBuiltin) would
+   * have spared it, and where it is lifted: in a dry run too; progress (--quiet leaves it out).
+   */
+  noteLiftedProtection(holders: readonly Tracked[]): void {
+    const { policy, registry } = this.target;
+    const where = typeof registry?.source === 'string' ? `the registry ${escapeText(registry.source, 300)}` : 'the registry';
+    for (const t of holders) {
+      const hit = liftedBuiltinHit(t.info, policy);
+      if (hit === undefined) continue;
+      this.log(
+        `${describeHolder(t.info, t.context, true)} is not protected: its name ${quoteValue(hit.name)} matches the built-in protected pattern ${quoteValue(hit.glob)}, which ${where} lifts (claim.protect.unprotectBuiltin)`,
       );
     }
   }
@@ -1623,6 +1639,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
   if (plan.kind !== 'free') claim.unmask(plan.disguised);
   if (plan.kind === 'signal') claim.noteHandedOver(plan.handedOver);
   if (plan.kind === 'signal') claim.noteOtherPorts(claim.tracked);
+  if (plan.kind === 'signal') claim.noteLiftedProtection(claim.tracked);
   if (plan.kind === 'refuse') return claim.refuse(plan);
   const blocked = plan.kind === 'signal' ? claim.refuseIfBlocked(plan) : undefined;
   if (blocked) return blocked;
