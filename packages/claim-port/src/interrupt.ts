@@ -27,6 +27,8 @@ import { resultJsonLine, type ClaimResult } from './result.js';
  * - SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV and SIGSYS, which report a fault
  *   in the process itself: a real one cannot be handled (the handler returns
  *   to the faulting instruction), and Node reserves the first four;
+ * - SIGPROF, with which V8's CPU profiler samples (`node --cpu-prof`): a
+ *   listener would take each sample for an interrupt;
  * - SIGKILL and SIGSTOP, which no process can catch; the real-time
  *   signals, for which Node has no names; SIGSTKFLT (unused on Linux), whose
  *   listener Node 20 never calls (the process still dies of it, as before).
@@ -43,7 +45,6 @@ const INTERRUPT_NAMES = [
   'SIGXCPU',
   'SIGXFSZ',
   'SIGVTALRM',
-  'SIGPROF',
   'SIGIO',
   'SIGPWR',
 ] as const satisfies readonly string[];
