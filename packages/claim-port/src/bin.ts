@@ -3,7 +3,7 @@
 // exit code still says whether the port is free (finishOutput); --help,
 // --version and --test, whose output is all they do, exit 1 instead of 0.
 import { REGISTRY_ENV } from '@dsa110/ports';
-import { commandLine, exitNow, finishOutput, processEnvironment, processIo, undecodedVariables } from '@dsa110/ports/cli';
+import { commandLine, exitNow, finishOutput, ignoreInspectorSignal, processEnvironment, processIo, undecodedVariables } from '@dsa110/ports/cli';
 import { parseClaimArgs } from '@dsa110/ports/systemd';
 import { labelOf, prefix } from './cli-shared.js';
 import { main } from './cli.js';
@@ -11,6 +11,9 @@ import { EXIT_FREE, EXIT_NOT_FREE } from './exit-code.js';
 import { ownFilesWarning } from './own-files.js';
 
 const io = processIo();
+// First: SIGUSR1 would open Node's inspector in a root process (@dsa110/ports/cli's inspector-signal.ts). It
+// interrupts no claim either (interrupt.ts): logrotate's scripts send it to every process; it is said, and ignored.
+ignoreInspectorSignal(() => io.err(`${prefix(labelOf(argv))} SIGUSR1 ignored: it stops no claim (SIGTERM, SIGINT or SIGHUP do)\n`, 'notice'));
 // The arguments' own bytes where Node could not decode them (a --registry path that is not UTF-8): @dsa110/ports/cli's argv.ts.
 const { argv, bytesLost } = commandLine();
 // And $DSA110_PORTS_FILE's, read back from /proc/self/environ (only when it holds U+FFFD); any other variable's too, so

@@ -24,13 +24,24 @@ import {
   type Plan,
 } from './plan.js';
 import { readUserNamespace } from './namespace.js';
-import { isServiceManager, protectionReason, sandboxReason, type Self } from './policy.js';
+import { isServiceManager, liftedBuiltinHit, protectionReason, sandboxReason, type Self } from './policy.js';
 import { procControl, type FamilyReader, type ProcessControl } from './processes.js';
 import { defaultReader, type Gathered, type Reader, withoutExited } from './reader.js';
 import type { Wanderer } from './wanderer.js';
 import type { ClaimAction, ClaimResult, HolderOutcome, HolderReport } from './result.js';
 import { resolveTarget, targetName, type Target } from './target.js';
 import { now, pollUntil, type Identity } from './watch.js';
+
+/**
+ * Why a listening socket that no process holds (read as root: every process's
+ * descriptors were read) still listens, and where to look: a holder sent it
+ * over a Unix socket (SCM_RIGHTS) to a process that has not received the
+ * message, which keeps the socket open until it is received or its queue is
+ * closed. No file of /proc shows such a copy (the socket's reference count in
+ * /proc/net/tcp is the same), so a dry run cannot tell it beforehand.
+ */
+const IN_FLIGHT =
+  'a copy of its socket is in flight in a Unix-socket message (SCM_RIGHTS) that no process has received; `ss -xp` names the process whose socket queues it (a Recv-Q that is not 0): stop that process or have it read its messages (else a process in another PID namespace holds it)';
 
 export { ClaimUsageError, type ClaimOptions, type LogLevel } from './options.js';
 
@@ -481,6 +492,22 @@ class Claim {
     }
   }
 
+  /**
+   * Says of each holder to be signalled that only a built-in protection the registry lifted (unprotectBuiltin) would
+   * have spared it, and where it is lifted: in a dry run too; progress (--quiet leaves it out).
+   */
+  noteLiftedProtection(holders: readonly Tracked[]): void {
+    const { policy, registry } = this.target;
+    const where = typeof registry?.source === 'string' ? `the registry ${escapeText(registry.source, 300)}` : 'the registry';
+    for (const t of holders) {
+      const hit = liftedBuiltinHit(t.info, policy);
+      if (hit === undefined) continue;
+      this.log(
+        `${describeHolder(t.info, t.context, true)} is not protected: its name ${quoteValue(hit.name)} matches the built-in protected pattern ${quoteValue(hit.glob)}, which ${where} lifts (claim.protect.unprotectBuiltin)`,
+      );
+    }
+  }
+
   /** Says of each of `holders` (default every one) to be signalled that holds another user's socket whose it is (see handedOverSocket in plan.ts). */
   noteHandedOver(handedOver: ReadonlyMap<number, string>, holders: readonly Tracked[] = this.tracked): void {
     for (const t of holders) {
@@ -912,7 +939,7 @@ class Claim {
         this.log(
           remaining.length > 0
             ? `${this.name} still in use after ${timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => this.who(t)).join(', ')}${drainingText}`
-            : `${this.name} still in use after ${timeoutSeconds} s, though no holder holds it any more${drainingText}: another process has its socket`,
+            : `${this.name} still in use after ${timeoutSeconds} s, though no holder holds it any more${drainingText}: another process has its socket, or none does (a copy in flight in a Unix-socket message, SCM_RIGHTS, not yet received)`,
         );
         for (const t of remaining) this.send(t, 'SIGKILL');
         killed = remaining.some((t) => t.signals.includes('SIGKILL'));
@@ -1347,12 +1374,17 @@ class Claim {
     const name = (p: ProcessInfo) => `${describeHolder(p, context.holders.get(p.pid), true)}: ${shownCommand(p)}`;
     let message: string;
     if (newcomers.length === 0) {
-      const how = after.listeners.some((l) => !l.ownerKnown)
-        ? 'by a process whose owner cannot be read'
-        : this.tracked.some((t) => t.signals.includes('SIGKILL'))
-          ? 'after SIGKILL'
-          : 'by its holders';
-      message = `${this.name} is still in use (${describeListeners(after.listeners, this.target.transport)}) ${how}`;
+      const unowned = after.listeners.filter((l) => !l.ownerKnown);
+      // As root every process's descriptors are read: a socket found at the start that no process holds now is a copy in
+      // flight (what plan.ts says of one no process held from the start), not one of a process whose owner is hidden.
+      const how = unowned.some((l) => this.euid !== 0 || !original.has(l.inode))
+        ? ' by a process whose owner cannot be read'
+        : unowned.length > 0
+          ? `, though no process holds it: ${IN_FLIGHT}`
+          : this.tracked.some((t) => t.signals.includes('SIGKILL'))
+            ? ' after SIGKILL'
+            : ' by its holders';
+      message = `${this.name} is still in use (${describeListeners(after.listeners, this.target.transport)})${how}`;
     } else {
       const parts = newcomers.map((h) => {
         const inherited = this.refusedInheritors.get(h.pid);
@@ -1607,6 +1639,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
   if (plan.kind !== 'free') claim.unmask(plan.disguised);
   if (plan.kind === 'signal') claim.noteHandedOver(plan.handedOver);
   if (plan.kind === 'signal') claim.noteOtherPorts(claim.tracked);
+  if (plan.kind === 'signal') claim.noteLiftedProtection(claim.tracked);
   if (plan.kind === 'refuse') return claim.refuse(plan);
   const blocked = plan.kind === 'signal' ? claim.refuseIfBlocked(plan) : undefined;
   if (blocked) return blocked;

@@ -6,7 +6,11 @@ import type { ClaimOptions } from './options.js';
 import { EXIT_NOT_FREE, exitCode } from './exit-code.js';
 import { resultJsonLine, type ClaimResult } from './result.js';
 
-export const prefix = (port: number | string) => `[claim-port:${typeof port === 'number' ? port : escapeText(port, 64)}]`;
+/**
+ * `[claim-port:8000]`. A quoted label is claimLabel's word that is no port or id in form, escaped and cut already
+ * (`" 80"`, `"\u0668\u0660"`): escaping it again would double its backslashes. Any other is escaped here.
+ */
+export const prefix = (port: number | string) => `[claim-port:${typeof port === 'number' ? port : /^".*"$/s.test(port) ? port : escapeText(port, 64)}]`;
 
 /** What was asked for, for the prefix of an error line (the port may be unknown): claimLabel's answer. */
 export const labelOf = (argv: readonly string[]): string => claimLabel(argv);

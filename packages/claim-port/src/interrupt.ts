@@ -1,10 +1,14 @@
 // claim-port interrupted while it claims (run.ts: only once a port is in use,
 // so a free port's start-up never installs a handler): systemd sends SIGTERM
-// to an ExecStartPre= that overruns TimeoutStartSec=, an operator presses
-// Ctrl-C (SIGINT), a terminal closes (SIGHUP). The first of these stops the
-// claim where it is (ClaimOptions.signal: no SIGKILL, nothing more sent, a
-// holder it continued runs on), and the command says so: one error line on
-// stderr, the result on stdout with --json, exit 128 + the signal's number.
+// to an ExecStartPre= that overruns TimeoutStartSec= (SIGABRT with
+// TimeoutStartFailureMode=abort), an operator presses Ctrl-C (SIGINT) or
+// Ctrl-\ (SIGQUIT), a terminal closes (SIGHUP), a script sends USR2 or ALRM.
+// The first of these stops the claim where it is (ClaimOptions.signal: no
+// SIGKILL, nothing more sent, a holder it continued runs on), and the command
+// says so: one error line on stderr, the result on stdout with --json, exit
+// 128 + the signal's number. Left to their default action, all but the first
+// three ended the process silently, after it had signalled a holder.
+import os from 'node:os';
 import type { Io } from '@dsa110/ports/cli';
 import type { ClaimArgs } from '@dsa110/ports/systemd';
 import { oneLine } from '@dsa110/ports';
@@ -12,8 +16,50 @@ import { prefix } from './cli-shared.js';
 import { EXIT_NOT_FREE } from './exit-code.js';
 import { resultJsonLine, type ClaimResult } from './result.js';
 
-/** The signals that interrupt a claim, with their numbers (the same on Linux and macOS). */
-export const INTERRUPTS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+/**
+ * The signals that interrupt a claim: every one that another process sends
+ * and whose default action ends a process (signal(7): Term and Core), those
+ * this platform has. Not among them:
+ * - SIGUSR1, which the bin ignores from its start (it would open Node's
+ *   inspector, bin.ts), and which logrotate's scripts send to every process
+ *   to reopen logs: a claim is not stopped for it;
+ * - SIGPIPE, which Node ignores (a closed stdout is an EPIPE the writer handles);
+ * - SIGILL, SIGTRAP, SIGBUS, SIGFPE, SIGSEGV and SIGSYS, which report a fault
+ *   in the process itself: a real one cannot be handled (the handler returns
+ *   to the faulting instruction), and Node reserves the first four;
+ * - SIGPROF, with which V8's CPU profiler samples (`node --cpu-prof`): a
+ *   listener would take each sample for an interrupt;
+ * - SIGKILL and SIGSTOP, which no process can catch; the real-time
+ *   signals, for which Node has no names; SIGSTKFLT (unused on Linux), whose
+ *   listener Node 20 never calls (the process still dies of it, as before).
+ * SIGIO is also SIGPOLL on Linux (one number: listening for both would call the listener twice).
+ */
+const INTERRUPT_NAMES = [
+  'SIGHUP',
+  'SIGINT',
+  'SIGQUIT',
+  'SIGABRT',
+  'SIGUSR2',
+  'SIGALRM',
+  'SIGTERM',
+  'SIGXCPU',
+  'SIGXFSZ',
+  'SIGVTALRM',
+  'SIGIO',
+  'SIGPWR',
+] as const satisfies readonly string[];
+
+let numbers: ReadonlyMap<string, number> | undefined;
+
+/**
+ * The signals that interrupt a claim here, with their numbers on this platform
+ * (node:os, loaded on the first call: once a claim starts, not when the engine loads).
+ */
+export function interruptSignals(): ReadonlyMap<string, number> {
+  const known = os.constants.signals as Partial<Record<string, number>>;
+  numbers ??= new Map(INTERRUPT_NAMES.flatMap((name) => (known[name] === undefined ? [] : [[name, known[name]] as const])));
+  return numbers;
+}
 
 /**
  * Pure: the exit code of a claim interrupted by `name` (the result's
@@ -24,25 +70,26 @@ export const INTERRUPTS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
  * EXIT_NOT_FREE.
  */
 export function interruptedExitCode(name: string): number {
-  return Object.hasOwn(INTERRUPTS, name) ? 128 + INTERRUPTS[name as keyof typeof INTERRUPTS] : EXIT_NOT_FREE;
+  const number = interruptSignals().get(name);
+  return number === undefined ? EXIT_NOT_FREE : 128 + number;
 }
 
 export interface Interruption {
-  /** Aborted, with the signal's name as its reason, by the first SIGTERM, SIGINT or SIGHUP. */
+  /** Aborted, with the signal's name as its reason, by the first of interruptSignals() (SIGTERM, SIGINT, SIGHUP, ...). */
   readonly signal: AbortSignal;
   /** Removes the listeners (the claim has ended): a signal then ends the process as it would without them. */
   stop(): void;
 }
 
 /**
- * Listens for SIGTERM, SIGINT and SIGHUP while a claim runs. The first aborts
+ * Listens for interruptSignals() while a claim runs. The first aborts
  * `signal` and removes every listener at once: a second one ends the process
  * there and then (the default action), as an operator who presses Ctrl-C again
  * expects, whatever the claim is still printing.
  */
 export function interruptOnSignals(): Interruption {
   const controller = new AbortController();
-  const names = Object.keys(INTERRUPTS) as (keyof typeof INTERRUPTS)[];
+  const names = [...interruptSignals().keys()] as NodeJS.Signals[];
   const stop = () => {
     for (const name of names) process.off(name, interrupt);
   };

@@ -357,14 +357,14 @@ export function planClaim(input: PlanInput): Plan {
   for (const listener of input.listeners) {
     if (listener.ownerKnown) continue;
     const wanderer = input.wanderers?.get(listener.inode);
-    refusals.push({
-      reason: !root
-        ? // The socket tables show whose socket it is even when its process cannot be seen: say so (root's, another user's).
-          `the process holding ${describeListener(listener, transport)} (a socket of uid ${listener.uid}) is not visible to this user (uid ${input.euid}); run claim-port as root (${asRoot})`
-        : wanderer !== undefined
-          ? wanderingReason(describeListener(listener, transport), wanderer)
-          : `the process holding ${describeListener(listener, transport)} cannot be identified even as root (its /proc entries are unreadable; it lives in another PID namespace or container; it passes from process to process faster than a scan, a holder that forks and exits in a loop; or no process holds it: it is in flight in a Unix-socket message, SCM_RIGHTS, that no process has received yet); stop it by its own means`,
-    });
+    const reason = !root
+      ? // The socket tables show whose socket it is even when its process cannot be seen: say so (root's, another user's).
+        `the process holding ${describeListener(listener, transport)} (a socket of uid ${listener.uid}) is not visible to this user (uid ${input.euid}); run claim-port as root (${asRoot})`
+      : wanderer !== undefined
+        ? wanderingReason(describeListener(listener, transport), wanderer)
+        : `the process holding ${describeListener(listener, transport)} cannot be identified even as root (its /proc entries are unreadable; it lives in another PID namespace or container; it passes from process to process faster than a scan, a holder that forks and exits in a loop; or no process holds it: it is in flight in a Unix-socket message, SCM_RIGHTS, that no process has received yet); stop it by its own means`;
+    // Sockets that read the same (a SO_REUSEPORT group on one address, each of uid 0): said once.
+    if (!refusals.some((refusal) => refusal.reason === reason)) refusals.push({ reason });
   }
   for (const holder of holders) {
     const context = input.context?.holders.get(holder.pid);

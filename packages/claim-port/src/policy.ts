@@ -216,6 +216,20 @@ function protectedNameHits(info: ProcessInfo, policy: ProtectionPolicy): { added
 type NameHit = { name: string; glob: string };
 
 /**
+ * Pure: the built-in protected pattern one of the holder's names matches that
+ * `policy` leaves out, lifted by the registry's claim.protect.unprotectBuiltin
+ * (or a caller's own list), or undefined: a holder that only that protection
+ * would have spared, which the claim names before it signals it.
+ */
+export function liftedBuiltinHit(info: ProcessInfo, policy: ProtectionPolicy): NameHit | undefined {
+  const kept = new Set(policy.protectedProcesses);
+  return matchProcessName(
+    info,
+    BUILTIN_PROTECTED_PROCESSES.filter((glob) => !kept.has(glob)),
+  );
+}
+
+/**
  * Pure: why the protected name of this holder is a disguise, one its user
  * gave it, so that it earns no protection; undefined when it does not match
  * a built-in protected pattern, when it matches one the registry added (a

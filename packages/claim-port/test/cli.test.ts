@@ -85,15 +85,15 @@ describe('claim-port usage errors', () => {
       expect(run.code, title).toBe(64);
       expect(run.stderr, title).toMatch(
         new RegExp(
-          `^\\[claim-port:\\?\\] error: unknown service "${title.replace(/[()]/g, '\\$&')}" \\(the name of service "${id}": give its id, "${id}"\\); known services: `,
+          `^\\[claim-port:"${title.replace(/[()]/g, '\\$&')}"\\] error: unknown service "${title.replace(/[()]/g, '\\$&')}" \\(the name of service "${id}": give its id, "${id}"\\); known services: `,
         ),
       );
       expect(run.stderr.trim().split('\n'), title).toHaveLength(1);
     }
     // What `claim-port FastAPI` says of its name, word for word.
-    expect((await claimInProcess(['FastAPI Backend', '--dry-run'])).stderr.replace(/"FastAPI Backend"/, '"FastAPI"').replace('[claim-port:?]', '')).toBe(
-      byName.stderr.replace('[claim-port:FastAPI]', ''),
-    );
+    expect(
+      (await claimInProcess(['FastAPI Backend', '--dry-run'])).stderr.replace('[claim-port:"FastAPI Backend"]', '').replace(/"FastAPI Backend"/, '"FastAPI"'),
+    ).toBe(byName.stderr.replace('[claim-port:FastAPI]', ''));
   });
 
   it('--json prints one JSON object on stdout for a usage error too', async () => {
@@ -661,7 +661,10 @@ describe('claim-port: hostile values in errors', () => {
     expect(run.code).toBe(64);
     const lines = run.stderr.split('\n');
     expect(lines).toHaveLength(2);
-    expect(lines[0]).toMatch(args[0] === '--timeout' ? /^\[claim-port:api\] error: --timeout / : /^\[claim-port:\?\] error: port "/);
+    // A bad port is labelled quoted and escaped (claimLabel), cut: no forged prefix, no control character.
+    expect(lines[0]).toMatch(
+      args[0] === '--timeout' ? /^\[claim-port:api\] error: --timeout / : /^\[claim-port:"\\e\\x5b2J9\\n\\x5bclaim-port:22\\x5d forged [^"]*…"\] error: port "/,
+    );
     // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them is the point
     expect(run.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
     expect(run.stderr.length).toBeLessThan(600);

@@ -1,11 +1,13 @@
 // The built bin interrupted while it claims: systemd's SIGTERM to an
 // ExecStartPre= that overran TimeoutStartSec=, an operator's Ctrl-C (SIGINT),
-// a closed terminal (SIGHUP). Real holders this suite spawned, the real bin
+// a closed terminal (SIGHUP), and every other signal whose default action
+// ends a process; SIGUSR1 is said and ignored. Real holders this suite spawned, the real bin
 // (`pnpm build` first), real signals: the claim stops where it is (no SIGKILL,
 // a holder it continued keeps running), says so in one error line, prints its
 // result with --json, and exits 128 + the signal's number.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, constants, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, readFileSync, writeSync } from 'node:fs';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { guardPort, isAlive, leasePort, signal, spawnListener, waitUntil } from '../../../test-support/index.js';
@@ -33,11 +35,11 @@ interface BinRun {
   readonly closed: Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 }
 
-/** `claim-port ...args` on `port` (the guard checks it first); stdout a pipe read here, or the descriptor given. */
-function startBin(port: number, args: string[], stdout: 'pipe' | number = 'pipe'): BinRun {
+/** `claim-port ...args` on `port` (the guard checks it first); stdout a pipe read here, or the descriptor given; `env` added to ours. */
+function startBin(port: number, args: string[], stdout: 'pipe' | number = 'pipe', env: NodeJS.ProcessEnv = {}): BinRun {
   guardPort(port);
   const started = performance.now();
-  const child = spawn(process.execPath, [BIN, String(port), ...args], { stdio: ['ignore', stdout, 'pipe'] });
+  const child = spawn(process.execPath, [BIN, String(port), ...args], { stdio: ['ignore', stdout, 'pipe'], env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   child.stdout?.on('data', (data: Buffer) => (out += data));
@@ -69,6 +71,11 @@ describe('claim-port interrupted while it claims', () => {
     ['SIGTERM', 143],
     ['SIGINT', 130],
     ['SIGHUP', 129],
+    // Their default action ends a process too (signal(7)): left to it, claim-port died without a word or its JSON.
+    ['SIGQUIT', 128 + constants.signals.SIGQUIT],
+    ['SIGABRT', 128 + constants.signals.SIGABRT],
+    ['SIGUSR2', 128 + constants.signals.SIGUSR2],
+    ['SIGALRM', 128 + constants.signals.SIGALRM],
   ] as const)(
     'by %s after its SIGTERM to a stopped holder that ignores it: no SIGKILL, the holder left running, one error line, the JSON result, exit %d',
     async (sig, exit) => {
@@ -110,6 +117,25 @@ describe('claim-port interrupted while it claims', () => {
     },
   );
 
+  it('SIGUSR1 (log rotation) is said and ignored: no inspector opens, the claim goes on to its SIGKILL and frees the port', async () => {
+    const server = await spawnListener({ ignoreTerm: true });
+    let run: BinRun | undefined;
+    try {
+      // --inspect-port=0: were the inspector to open, not on its well-known port.
+      run = startBin(server.port, ['--timeout', '2', '--json'], 'pipe', { NODE_OPTIONS: '--inspect-port=127.0.0.1:0' });
+      await run.waitFor(new RegExp(`sent SIGTERM to PID ${server.pid}\\b`));
+      run.child.kill('SIGUSR1');
+      await run.waitFor(/SIGUSR1 ignored/);
+      const { code } = await run.closed;
+      expect(run.stderr()).toContain(`[claim-port:${server.port}] SIGUSR1 ignored: it stops no claim (SIGTERM, SIGINT or SIGHUP do)\n`);
+      expect(run.stderr()).not.toMatch(/Debugger|inspector/);
+      expect(JSON.parse(run.stdout())).toMatchObject({ action: 'freed', holders: [{ pid: server.pid, signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' }] });
+      expect(code).toBe(0);
+    } finally {
+      stop(run);
+    }
+  });
+
   it('says the port is free when it is: a holder that closed its socket on SIGTERM and runs on, interrupted in the settle window', async () => {
     const port = leasePort();
     // Closes its listener on SIGTERM and keeps running (a drain); its parent, this worker, keeps the settle window open.
@@ -142,7 +168,7 @@ describe('claim-port interrupted while it claims', () => {
     const made = spawn('mkfifo', [fifo]);
     await new Promise((resolve) => made.on('close', resolve));
     // Opened for reading and writing (no open blocks), and filled: nobody reads it.
-    const fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+    const fd = openSync(fifo, fsConstants.O_RDWR | fsConstants.O_NONBLOCK);
     let run: BinRun | undefined;
     try {
       for (const chunk = Buffer.alloc(65536, 'x'); ; ) {

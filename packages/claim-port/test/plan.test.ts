@@ -396,6 +396,14 @@ describe('planClaim', () => {
       'the process holding 0.0.0.0:8000 (a socket of uid 0) is not visible to this user (uid 1000); run claim-port as root (sudo claim-port 8000)',
     );
   });
+  it('says an unknown owner once for sockets that read the same (a SO_REUSEPORT pair on one address), once each for others', () => {
+    const pair = [listener([], { inode: 1 }), listener([], { inode: 2 })];
+    const asUser = planClaim({ ...base, uid: 65534, euid: 65534, listeners: [...pair, listener([], { inode: 3, address: '::1', family: 'IPv6' })] });
+    expect(asUser.kind === 'refuse' && asUser.refusals.map((refusal) => refusal.reason)).toEqual([
+      'the process holding 127.0.0.1:8000 (a socket of uid 0) is not visible to this user (uid 65534); run claim-port as root (sudo claim-port 8000)',
+      'the process holding [::1]:8000 (a socket of uid 0) is not visible to this user (uid 65534); run claim-port as root (sudo claim-port 8000)',
+    ]);
+  });
   it('advises the claim as given when it was more than the port (asRoot): its --registry, --dry-run', () => {
     const asRoot = "sudo claim-port 8000 --dry-run --registry 'my ports.yaml'";
     const unknown = planClaim({ ...base, uid: 1000, euid: 1000, listeners: [listener([], { address: '0.0.0.0' })], asRoot });

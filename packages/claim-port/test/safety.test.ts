@@ -27,6 +27,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupStarted, claimOurs, start } from './started.js';
+import { claimInProcess } from './helpers.js';
 import { claimPort } from '../src/index.js';
 import { SETTLE_MAX_MS } from '../src/claim.js';
 import { procControl, type FamilyReader, type ProcessControl } from '../src/processes.js';
@@ -212,6 +213,27 @@ describe('1. protection is never off by accident', () => {
     const server = await spawnListener({ name: 'systemd-fake' });
     const result = await claimOurs(server.port, { registry });
     expect(result.action).toBe('freed');
+  });
+
+  it('a holder only a lifted built-in pattern would have spared is named so, with the registry that lifts it, in the dry and real runs (not with -q)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claim-port-lifted-'));
+    const registry = join(dir, 'ports.yaml');
+    writeFileSync(registry, 'version: 1\nclaim:\n  protect:\n    unprotectBuiltin: [sshd]\nservices: []\n');
+    try {
+      const server = await spawnListener({ name: 'sshd' });
+      const port = server.port;
+      const note = `[claim-port:${port}] PID ${server.pid} (sshd) is not protected: its name "sshd" matches the built-in protected pattern "sshd", which the registry ${registry} lifts (claim.protect.unprotectBuiltin)`;
+      const noted = (stderr: string) => stderr.split('\n').filter((line) => line.includes('is not protected'));
+      const quiet = await claimInProcess([String(port), '--registry', registry, '--dry-run', '-q'], { port });
+      expect({ code: quiet.code, noted: noted(quiet.stderr) }).toEqual({ code: 0, noted: [] });
+      const dry = await claimInProcess([String(port), '--registry', registry, '--dry-run'], { port });
+      expect({ code: dry.code, noted: noted(dry.stderr) }).toEqual({ code: 0, noted: [note] });
+      const real = await claimInProcess([String(port), '--registry', registry, '--timeout', '2'], { port });
+      expect({ code: real.code, noted: noted(real.stderr) }).toEqual({ code: 0, noted: [note] });
+      expect(isAlive(server.pid)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -7,7 +7,7 @@
 import { formatFlags, parseCommandLine, STANDARD_OPTIONS, UsageError, type Flags, type Parsed } from '../cli-kit/parse.js';
 import { cacheHelp, EXIT_USAGE } from '../cli-kit/conventions.js';
 import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, MIN_CLAIM_TIMEOUT_SECONDS, timeoutTextProblem } from '../limits.js';
-import { escapeText, MAX_QUOTED, quoteValue } from '../escape.js';
+import { escapeText, MAX_QUOTED, processNameText, quoteValue } from '../escape.js';
 import { parsePort, portProblem } from '../port.js';
 import { portArgument, stringArgument, stringListArgument, transportArgument } from '../arguments.js';
 import { deepFreeze } from '../frozen.js';
@@ -223,16 +223,22 @@ const isFlagGroup = (word: string) => /^-[^-]{2,}$/.test(word) && [...word.slice
 /**
  * The port or service id on a claim-port command line, for the `[claim-port:X]`
  * prefix of an error line even when the line does not parse: the first word
- * that is not an option or an option's value, when it looks like a port, a
- * negative number (`-1`, judged a bad port) or an id; `?` otherwise (a hostile
- * argument is never put in the prefix). The word after an unknown option
+ * that is not an option or an option's value, as given when it looks like a
+ * port, a negative number (`-1`, judged a bad port) or an id; any other word
+ * quoted, each character beyond printable ASCII and each `"`, `[` and `]`
+ * escaped, cut to 64 (`" 80"`, `"+80"`, `"\u0668\u0660"`), so that every bad
+ * port is labelled as `0080` is and no argument can forge a prefix or a line;
+ * `?` when there is no such word. The word after an unknown option
  * (`--timout 5 8000`) may be its value, so it is never the label: a journal
  * reader looking for a port's lines must not find them under `[claim-port:5]`;
  * the next operand is (8000), else `?`.
  */
+/** A word that is no port or id in form, for the prefix: quoted, escaped (see claimLabel). */
+const quotedLabel = (word: string): string => `"${processNameText(word, 64).replace(/["[\]]/g, (character) => `\\x${character.charCodeAt(0).toString(16)}`)}"`;
+
 export function claimLabel(argv: readonly string[]): string {
   stringListArgument('claimLabel', 'argv', argv);
-  const shown = (word: string | undefined) => (word !== undefined && (LABEL.test(word) || NEGATIVE.test(word)) ? word : '?');
+  const shown = (word: string | undefined) => (word === undefined ? '?' : LABEL.test(word) || NEGATIVE.test(word) ? word : quotedLabel(word));
   let mayBeValue = false;
   for (let index = 0; index < argv.length; index++) {
     const word = argv[index]!;
