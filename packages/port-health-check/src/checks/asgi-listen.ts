@@ -98,6 +98,8 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
   if (listen.refused !== undefined) {
     const { kind } = listen.refused.about;
     const badPort = listen.port !== undefined && PYTHON_PORT.port(listen.port.value) === undefined;
+    // An option uvicorn 0.54 lacks may be a newer uvicorn's (0.17.6, Debian 12's, has none 0.54 lacks): not told.
+    if (kind === 'unknown') return [{ severity: 'unknown', message: unknownOption(listen.refused.about.word, expect) }];
     if ((kind !== 'no app' && kind !== 'extra') || !badPort) return [{ severity: 'error', message: refusal(listen.refused, expect) }];
   }
   // A socket it is handed (--fd) or a Unix socket (--uds): its TCP port is not on this line.
@@ -165,6 +167,12 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
 /** A command line click refuses, said with uvicorn's own error (uvicorn 0.54 prints it and exits 2), and what to change. */
 function refusal({ error, about }: UvicornRefusal, expect: Expectation): string {
   return `its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: ${escapeText(error, 500)}"); ${refusalFix(about, expect)}, then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
+}
+
+/** An option not in uvicorn 0.54's `--help`: refused unless the uvicorn installed is a newer one that has it, whose value (if any) is not known here. */
+function unknownOption(option: string, expect: Expectation): string {
+  const word = escapeText(option, 200);
+  return `its ExecStart= gives uvicorn ${word}, an option uvicorn 0.54 does not have, so whether it starts, and on which port, cannot be told here: a uvicorn without it exits at start ("Error: No such option '${word}'."); if \`uvicorn --help\` does not list it, remove it from its ExecStart=, then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
 }
 
 /** What to change in the command line click refuses for `about`. */

@@ -202,8 +202,10 @@ describe('a uvicorn command line click refuses, as uvicorn 0.54 says it', () => 
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app -p 8000\n'))).toEqual([
       refuses("No such option '-p'.", 'uvicorn has no short options: write the long one (--port 8000, --host 0.0.0.0) in place of -p in its ExecStart='),
     ]);
+    // A long option uvicorn 0.54 lacks (--no-reload: no version has it) may be a newer uvicorn's, whose value is not
+    // known: unknown, never an error on an operator's newer uvicorn.
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --no-reload --port 8000\n'))).toEqual([
-      refuses("No such option '--no-reload'.", 'remove --no-reload from its ExecStart=, or write an option `uvicorn --help` lists'),
+      `unknown: api (8000): ${AT}:2: its ExecStart= gives uvicorn --no-reload, an option uvicorn 0.54 does not have, so whether it starts, and on which port, cannot be told here: a uvicorn without it exits at start ("Error: No such option '--no-reload'."); if \`uvicorn --help\` does not list it, remove it from its ExecStart=, then systemctl daemon-reload and restart dsa110-api.service`,
     ]);
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --reload=1 --port 8000\n'))).toEqual([
       refuses("Option '--reload' does not take a value.", 'write --reload alone in its ExecStart=, with no =VALUE'),
