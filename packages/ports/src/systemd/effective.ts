@@ -16,7 +16,7 @@ import type { EnvironmentSetting, ExecLine, SkippedDropIn, UnitFacts, UnreadPart
 import { UNIT_DIRS, chooseDropIns, compareNames, dropInDirNames, dropInPrefix, templateOf, typeDropInDirName } from './search-path.js';
 import { parseUnitFile } from './unit-file.js';
 import { commandArgv } from './words.js';
-import { type EnvironmentFileRead, type KeptCommand, ServiceSettings } from './service-settings.js';
+import { type EnvironmentFileRead, type KeptCommand, ServiceSettings, successActionAfter } from './service-settings.js';
 import { withoutStackTraces } from '../stack-traces.js';
 
 import {
@@ -284,6 +284,8 @@ export function mergeUnit(
         report(line, `${escapeText(`${key}=${value}`, 200)} holds bytes that are not UTF-8 (systemd: "String is not UTF-8 clean, ignoring assignment")`);
         continue;
       }
+      // SuccessAction= is a [Unit] setting, which service_verify() reads beside the [Service] ones.
+      if (section === 'Unit' && key === 'SuccessAction') settings.successAction = successActionAfter(settings.successAction, value);
       if (section !== 'Service') continue;
       const refused = settings.assign(key, value, { file: file.path, line });
       if (refused !== undefined) {
@@ -349,7 +351,7 @@ export function mergeUnit(
     ...(dynamicUser && { dynamicUser }),
     ...(sockets.length > 0 && { sockets }),
     ...(startTimeout && { startTimeout }),
-    ...(settings.type === 'oneshot' && { oneshot: true }),
+    ...(settings.effectiveType() === 'oneshot' && { oneshot: true }),
     problems: loaded.problems,
     ...(loaded.unread !== undefined && loaded.unread.length > 0 && { unread: loaded.unread }),
     ...(loaded.skippedDropIns !== undefined && loaded.skippedDropIns.length > 0 && { skippedDropIns: loaded.skippedDropIns }),
@@ -358,11 +360,27 @@ export function mergeUnit(
   };
 }
 
-/** Why service_verify() refuses a unit file whose settings loaded: no command at all, or several ExecStart= where Type= is not oneshot. */
+/**
+ * Why service_verify() refuses a unit whose settings loaded, its first reason in systemd's order (src/core/service.c;
+ * each checked with systemd-analyze verify, 252), in systemd's words, or undefined.
+ */
 function serviceVerifyRefusal(settings: ServiceSettings): string | undefined {
-  const { count, successAction, type } = settings;
-  if (count.ExecStart === 0 && count.ExecStop === 0 && !successAction) return 'Service has no ExecStart=, ExecStop=, or SuccessAction= (systemd refuses it)';
-  if (count.ExecStart > 1 && type !== 'oneshot') return 'Service has more than one ExecStart=, which only Type=oneshot allows (systemd refuses it)';
+  const { count, successAction, remainAfterExit, restart } = settings;
+  const type = settings.effectiveType();
+  const oneshot = type === 'oneshot';
+  const refused = (why: string) => `${why} (systemd refuses it)`;
+  if (count.ExecStart === 0 && count.ExecStop === 0 && !successAction) return refused('Service has no ExecStart=, ExecStop=, or SuccessAction=');
+  if (count.ExecStart === 0 && !oneshot) return refused(`Service has no ExecStart=, which only Type=oneshot allows (it is Type=${type})`);
+  if (count.ExecStart === 0 && !remainAfterExit && !successAction)
+    return refused('Service has no ExecStart= and no SuccessAction=, and does not have RemainAfterExit=yes');
+  if (count.ExecStart > 1 && !oneshot) return refused('Service has more than one ExecStart=, which only Type=oneshot allows');
+  if (oneshot && (restart === 'always' || restart === 'on-success'))
+    return refused(`Service has Restart=${restart}, which Type=oneshot does not allow (use Restart=on-failure, or another Type=)`);
+  if (oneshot && settings.restartForceStatus) return refused('Service has RestartForceExitStatus= set, which Type=oneshot does not allow');
+  if (oneshot && settings.exitType === 'cgroup') return refused('Service has ExitType=cgroup, which Type=oneshot does not allow');
+  if (type === 'dbus' && !settings.busName) return refused('Service is Type=dbus but names no BusName=');
+  if (settings.pamName && settings.killMode !== 'control-group' && settings.killMode !== 'mixed')
+    return refused(`Service has PAMName= set, which needs KillMode=control-group or mixed, not ${settings.killMode}`);
   return undefined;
 }
 

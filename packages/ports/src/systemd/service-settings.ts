@@ -75,6 +75,47 @@ interface KeptSearchPath {
   last: SettingAt;
 }
 
+/** Restart= values (systemd.service(5)). */
+const RESTART_VALUES: ReadonlySet<string> = new Set(['no', 'on-success', 'on-failure', 'on-abnormal', 'on-watchdog', 'on-abort', 'always']);
+
+/** KillMode= values (systemd.kill(5)). */
+const KILL_MODES: ReadonlySet<string> = new Set(['control-group', 'process', 'mixed', 'none']);
+
+/**
+ * A word RestartForceExitStatus= takes (checked with systemd-analyze verify, 252): a status of 0 to 255, a signal in
+ * capitals with or without SIG (`TERM`, `SIGTERM`, `RTMIN+2`), or an exit status name (`FAILURE`); `abc`, `sigterm`
+ * and `300` are ignored.
+ */
+function isExitStatusWord(word: string): boolean {
+  return /^\d+$/.test(word) ? Number(word) <= 255 : /^(?:SIG)?[A-Z][A-Z0-9]*(?:\+\d+)?$/.test(word);
+}
+
+/** SuccessAction= values (systemd.unit(5)), a [Unit] setting. */
+const SUCCESS_ACTIONS: ReadonlySet<string> = new Set([
+  'none',
+  'exit',
+  'exit-force',
+  'reboot',
+  'reboot-force',
+  'reboot-immediate',
+  'poweroff',
+  'poweroff-force',
+  'poweroff-immediate',
+  'halt',
+  'halt-force',
+  'halt-immediate',
+  'kexec',
+  'kexec-force',
+  'kexec-immediate',
+  'soft-reboot',
+  'soft-reboot-force',
+]);
+
+/** Pure: SuccessAction= (in [Unit]) as systemd keeps it after `value`: set by any action but none; a word it does not know is ignored. */
+export function successActionAfter(current: boolean, value: string): boolean {
+  return SUCCESS_ACTIONS.has(value) ? value !== 'none' : current;
+}
+
 /** systemd's service types (systemd.service(5), Type=; notify-reload since 253). */
 const SERVICE_TYPES: ReadonlySet<string> = new Set(['simple', 'exec', 'forking', 'oneshot', 'dbus', 'notify', 'notify-reload', 'idle']);
 
@@ -98,10 +139,21 @@ export class ServiceSettings {
   execStartPreCleared: SettingAt | undefined;
   /** The last empty ExecStart=, which dropped every earlier one. */
   execStartCleared: SettingAt | undefined;
-  /** What service_verify() needs: how many ExecStart= and ExecStop= commands, SuccessAction=, Type=. */
+  /**
+   * What service_verify() needs: how many ExecStart= and ExecStop= commands, SuccessAction= (a [Unit] setting, which
+   * mergeUnit passes in), Type= as given (undefined: systemd infers it, effectiveType), RemainAfterExit=, Restart=,
+   * RestartForceExitStatus=, ExitType=, BusName=, PAMName=, KillMode=.
+   */
   readonly count = { ExecStart: 0, ExecStop: 0 };
   successAction = false;
-  type = 'simple';
+  type: string | undefined;
+  remainAfterExit = false;
+  restart = 'no';
+  restartForceStatus = false;
+  exitType = 'main';
+  busName = false;
+  pamName = false;
+  killMode = 'control-group';
   readonly environment = new Map<string, EnvironmentSetting>();
   environmentFileLines: EnvironmentFileLine[] = [];
   /** UnsetEnvironment= words (NAME, or NAME=VALUE), in order; an empty line resets the list. */
@@ -119,6 +171,14 @@ export class ServiceSettings {
   startTimeout: StartTimeoutSetting | undefined;
 
   constructor(readonly unit: SpecifierUnit) {}
+
+  /**
+   * Type= as systemd runs the service (service_add_extras): as given, else dbus with a BusName=, simple with an
+   * ExecStart=, oneshot with neither.
+   */
+  effectiveType(): string {
+    return this.type ?? (this.busName ? 'dbus' : this.count.ExecStart > 0 ? 'simple' : 'oneshot');
+  }
 
   /** Apply one [Service] assignment; returns why systemd stops reading the file there, or undefined. */
   assign(key: string, value: string, at: SettingAt): string | undefined {
@@ -313,9 +373,57 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['TimeoutStartSec', startTimeout('TimeoutStartSec')],
   ['TimeoutSec', startTimeout('TimeoutSec')],
   [
-    'SuccessAction',
+    'RemainAfterExit',
     (settings, value) => {
-      settings.successAction = value !== '' && value !== 'none';
+      // Not a boolean (empty too): "Failed to parse boolean value, ignoring" (systemd-analyze verify, 252).
+      settings.remainAfterExit = parseBoolean(value) ?? settings.remainAfterExit;
+      return undefined;
+    },
+  ],
+  [
+    'Restart',
+    (settings, value) => {
+      // Another word, or an empty one: "Failed to parse service restart specifier, ignoring" (252).
+      if (RESTART_VALUES.has(value)) settings.restart = value;
+      return undefined;
+    },
+  ],
+  [
+    'RestartForceExitStatus',
+    (settings, value) => {
+      // Empty resets the set; each word that parses (a status 0-255, a signal, an exit status name) is added, the others ignored.
+      settings.restartForceStatus = value !== '' && (settings.restartForceStatus || splitWords(value).some(isExitStatusWord));
+      return undefined;
+    },
+  ],
+  [
+    'ExitType',
+    (settings, value) => {
+      if (value === 'main' || value === 'cgroup') settings.exitType = value;
+      return undefined;
+    },
+  ],
+  [
+    'BusName',
+    (settings, value) => {
+      // An empty one is "Invalid bus name, ignoring": the last name given stays.
+      if (value !== '') settings.busName = true;
+      return undefined;
+    },
+  ],
+  [
+    'PAMName',
+    (settings, value) => {
+      settings.pamName = value !== '';
+      return undefined;
+    },
+  ],
+  [
+    'KillMode',
+    (settings, value) => {
+      // Empty resets it to control-group (systemd-analyze verify, 252: PAMName= with KillMode=process then KillMode= loads).
+      if (value === '') settings.killMode = 'control-group';
+      else if (KILL_MODES.has(value)) settings.killMode = value;
       return undefined;
     },
   ],
