@@ -99,6 +99,12 @@ describe("%(NAME)s in a value, filled in as go-ini's String() does (the same sec
           'grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = %(p)s (Grafana fills in %(p)s with %(q)s from /etc/grafana/grafana.ini:5:5, %(q)s with 3030 from /etc/grafana/grafana.ini:1:5)',
       }),
     ]);
+    // A key whose value is a $__file{}: the file is read for it too.
+    const fromFile = await check({
+      'etc/grafana/grafana.ini': '[server]\nhttp_addr = 127.0.0.1\nhttp_port = %(p)s\np = $__file{/etc/grafana/port}\n',
+      'etc/grafana/port': '3030\n',
+    });
+    expect(fromFile.results).toEqual([expect.objectContaining({ severity: 'ok', reason: expect.stringContaining('fills in %(p)s with 3030 from') })]);
     // The key itself, or a key set nowhere, is left as written (Grafana then fails to listen).
     for (const ini of ['[server]\nhttp_addr = 127.0.0.1\nhttp_port = %(http_port)s\n', '[server]\nhttp_addr = 127.0.0.1\nhttp_port = %(nothing)s\n'])
       expect((await check({ 'etc/grafana/grafana.ini': ini })).results, ini).toEqual([
