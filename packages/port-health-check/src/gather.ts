@@ -11,10 +11,11 @@ import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Serv
 import { decodeKeepingBadBytes, normalizeAddress, parsePasswd, readListenSocketsSync, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, isElfHead, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
+import { envOverrideOf } from './checks/config-setting.js';
 import { grafanaCommand, grafanaConfigFile, grafanaHome, grafanaPaths } from './checks/grafana-command.js';
 import { filePaths } from './checks/grafana-expand.js';
 import { GRAFANA_SERVER_KEYS } from './checks/grafana-server.js';
-import { goIniSetting } from './checks/go-ini.js';
+import { DEFAULT_SECTION, goIniSetting } from './checks/go-ini.js';
 import { gunicornConfigPath } from './checks/asgi-command.js';
 import { effectivePort } from './effective-port.js';
 import { daemonCommand, pathFromCwd } from './checks/references/daemon-command.js';
@@ -901,17 +902,26 @@ function readGrafanaValueFiles(
     const texts = [configs.get(wanted.file), ...grafanaFiles.values()].flatMap((file) => (file?.text === undefined ? [] : [file.text]));
     const environment = (service.systemd && units.get(service.systemd.unit)?.environment) || new Map<string, EnvironmentSetting>();
     const command = grafanaCommand({ units }, service);
-    const values = [wanted.key, ...GRAFANA_SERVER_KEYS].flatMap((key) => [
+    const valuesOf = (section: string, key: string): string[] => [
       ...texts.flatMap((text) => {
-        const found = goIniSetting(text, key, 'server');
+        const found = goIniSetting(text, key, section);
         return found !== undefined && 'value' in found ? [found.value] : [];
       }),
       ...[
-        environment.get(`GF_SERVER_${key.toUpperCase()}`)?.value,
-        command?.properties.get(`server.${key}`),
-        command?.properties.get(`default.server.${key}`),
+        environment.get(envOverrideOf('GF_', section, key))?.value,
+        command?.properties.get(`${section}.${key}`),
+        command?.properties.get(`default.${section}.${key}`),
       ].filter((value) => value !== undefined),
-    ]);
+    ];
+    const values = [wanted.key, ...GRAFANA_SERVER_KEYS].flatMap((key) => valuesOf('server', key));
+    // And the keys a `%(NAME)s` in them names (go-ini fills them in, [server]'s or DEFAULT's: config-setting.ts's filledIn), as many as it fills in.
+    const named = new Set<string>();
+    for (let index = 0; index < values.length && named.size < 99; index++)
+      for (const [, name] of values[index]!.matchAll(/%\(([^)]+)\)s/g))
+        if (!named.has(name!) && named.size < 99) {
+          named.add(name!);
+          values.push(...valuesOf('server', name!), ...valuesOf(DEFAULT_SECTION, name!));
+        }
     for (const value of values)
       for (const path of filePaths(value, (name) => environment.get(name)?.value ?? ''))
         if (!files.has(path)) {

@@ -59,7 +59,9 @@ export interface GivenValue {
 export interface UvicornRefusal {
   readonly error: string;
   readonly about:
-    | { readonly kind: 'short' | 'unknown' | 'flag value' | 'no value'; readonly word: string }
+    | { readonly kind: 'unknown' | 'flag value' | 'no value'; readonly word: string }
+    /** `given`: the long listen options (`--port`, `--host`) the line has already, which the fix does not advise again. */
+    | { readonly kind: 'short'; readonly word: string; readonly given: readonly ('--port' | '--host')[] }
     | { readonly kind: 'no app' }
     | { readonly kind: 'extra'; readonly word: string; readonly afterDashes?: true; readonly comment?: true };
 }
@@ -214,7 +216,11 @@ export function uvicornListen(
     const equals = word.indexOf('=');
     const option = equals < 0 ? word : word.slice(0, equals);
     // click's parse errors come first, in the order of the words.
-    if (!option.startsWith('--')) return refusedLine(`No such option '${word.slice(0, 2)}'.`, { kind: 'short', word });
+    if (!option.startsWith('--')) {
+      const has = (long: string) => args.some(({ value }) => value === long || value.startsWith(`${long}=`));
+      const given = (['--port', '--host'] as const).filter(has);
+      return refusedLine(`No such option '${word.slice(0, 2)}'.`, { kind: 'short', word, given });
+    }
     if (UVICORN_FLAGS.has(option)) {
       if (equals >= 0) return refusedLine(`Option '${option}' does not take a value.`, { kind: 'flag value', word: option });
       eager ||= option === '--help' || option === '--version';

@@ -181,7 +181,7 @@ function refusalFix(about: UvicornRefusal['about'], expect: Expectation): string
   const word = escapeText(about.word, 200);
   switch (about.kind) {
     case 'short':
-      return `uvicorn has no short options: write the long one (--port ${expect.portWord}, --host ${expect.host}) in place of ${word} in its ExecStart=`;
+      return shortFix(about, expect);
     case 'unknown':
       return `remove ${word} from its ExecStart=, or write an option \`uvicorn --help\` lists`;
     case 'flag value':
@@ -197,6 +197,24 @@ function refusalFix(about: UvicornRefusal['about'], expect: Expectation): string
       return `remove ${word} from its ExecStart= (${why})`;
     }
   }
+}
+
+/**
+ * The fix for a short option (uvicorn has none): the long one it stands for (`-p` --port, `-h` --host; for another
+ * letter, whichever of them the line lacks), its value kept when written apart (`-p 8000`: `--port 8000`), or, when
+ * the line has that long one already, the short one removed.
+ */
+function shortFix(about: Extract<UvicornRefusal['about'], { kind: 'short' }>, expect: Expectation): string {
+  const word = escapeText(about.word, 200);
+  const letter = about.word.slice(1, 2);
+  const like = letter === 'p' ? (['--port'] as const) : letter === 'h' ? (['--host'] as const) : (['--port', '--host'] as const);
+  const wanted = { '--port': expect.portWord, '--host': expect.host };
+  const missing = like.filter((long) => !about.given.includes(long));
+  if (missing.length === 0)
+    return `uvicorn has no short options, and the line gives ${like.join(' and ')} already: remove ${word}${about.word.length === 2 ? ' and its value' : ''} from its ExecStart=`;
+  // `-p 8000`: its value is the next word, which stays; `-p8000`: the value is in the word.
+  const long = (option: (typeof missing)[number]) => (about.word.length === 2 && like.length === 1 ? option : `${option} ${wanted[option]}`);
+  return `uvicorn has no short options: write ${missing.map(long).join(' or ')} in place of ${word} in its ExecStart=`;
 }
 
 /**

@@ -7,7 +7,7 @@
 // this way, and Grafana's other [server] keys.
 import { escapeText, type Service } from '@dsa110/ports';
 import { unitVariable } from '../effective-port.js';
-import { goIniSetting, type IniRefusal, type IniValue } from './go-ini.js';
+import { DEFAULT_SECTION, goIniSetting, type IniRefusal, type IniValue } from './go-ini.js';
 import { grafanaExpand, type EnvLookup, type FileLookup } from './grafana-expand.js';
 import { characterColumn } from './references/finding.js';
 import type { Facts } from '../types.js';
@@ -18,6 +18,8 @@ export interface SettingKey {
   readonly key: string;
   readonly section?: string;
   readonly envOverride?: string;
+  /** What starts the name of the variable that overrides any key of the file (`GF_`, envOverrideOf), for the keys a `%(NAME)s` in a value names. */
+  readonly envPrefix?: string;
   readonly commandLine?: CommandLineSettings;
   /**
    * The program's own value of the key when it is left empty (Grafana's `valueAsString(section, key, DEFAULT)`:
@@ -45,6 +47,10 @@ export interface CommandLineSettings {
   /** By property: the unit's variable its value is (`cfg:server.http_port=${GRAFANA_PORT}`), to say why the value is empty. */
   readonly variables?: ReadonlyMap<string, string>;
 }
+
+/** The environment variable that overrides `key` of an INI file's section, as Grafana names it: `GF_SERVER_HTTP_PORT`. */
+export const envOverrideOf = (envPrefix: string, section: string, key: string): string =>
+  `${envPrefix}${section}_${key}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
 
 /**
  * The uncommented `key = value`, `key: value` or `key value` line that takes
@@ -113,6 +119,8 @@ export type ResolvedSetting =
        * or `GF_SERVER_KEY=`, a variable of its environment. The fix is there: an edit of the file changes nothing.
        */
       readonly override?: string;
+      /** The value as written, when go-ini filled in a `%(NAME)s` of it (filledIn): a fix rewrites this. */
+      readonly written?: string;
       /** The file to write the key in, when the value came from a layer under it (Grafana's defaults.ini, never to be edited). */
       readonly setIn?: string;
     }
@@ -136,6 +144,69 @@ export type ResolvedSetting =
  * is the value when the file does not set the key (pkg/setting/setting.go, loadConfiguration).
  */
 export function resolveSetting(
+  facts: Pick<Facts, 'units' | 'root' | 'grafanaValueFiles'>,
+  service: Service,
+  text: string,
+  wanted: SettingKey,
+  subject: string,
+): ResolvedSetting {
+  const found = resolveWritten(facts, service, text, wanted, subject);
+  return found.kind === 'set' && wanted.section !== undefined ? filledIn(facts, service, text, wanted, subject, found) : found;
+}
+
+/** go-ini's depthValues: how many `%(NAME)s` it fills in, one a turn, before it gives the value as it then stands. */
+const FILL_TURNS = 99;
+
+/**
+ * An INI key's value as go-ini's String() gives it to Grafana (key.go, transformValue): in turn, the first
+ * `%(NAME)s` replaced everywhere by NAME's value as Grafana holds it (every layer, override and expansion applied,
+ * its own `%(...)s` left for a later turn), from the same section, else (not there, or the key itself) from
+ * DEFAULT, the keys before any header; a NAME in neither stops it, the rest left as written. Unknown when such a
+ * value cannot be told.
+ */
+function filledIn(
+  facts: Pick<Facts, 'units' | 'root' | 'grafanaValueFiles'>,
+  service: Service,
+  text: string,
+  wanted: SettingKey,
+  subject: string,
+  found: Extract<ResolvedSetting, { kind: 'set' }>,
+): ResolvedSetting {
+  let { value } = found;
+  const filled: string[] = [];
+  for (let turn = 0; turn < FILL_TURNS && value.includes('%'); turn++) {
+    const reference = /%\(([^)]+)\)s/.exec(value);
+    if (reference === null) break;
+    const [written, name] = reference as unknown as [string, string];
+    const shown = escapeText(name, 200);
+    const keyIn = (section: string): ResolvedSetting =>
+      resolveWritten(
+        facts,
+        service,
+        text,
+        {
+          file: wanted.file,
+          key: name,
+          section,
+          ...(wanted.envPrefix !== undefined && { envPrefix: wanted.envPrefix, envOverride: envOverrideOf(wanted.envPrefix, section, name) }),
+          ...(wanted.commandLine !== undefined && { commandLine: wanted.commandLine }),
+          ...(wanted.defaults !== undefined && { defaults: wanted.defaults }),
+        },
+        `the ${shown} that ${service.name} fills in for %(${shown})s in ${wanted.key}, and so ${subject},`,
+      );
+    let got = name === wanted.key ? ({ kind: 'unset' } as const) : keyIn(wanted.section!);
+    if (got.kind === 'unset') got = keyIn(DEFAULT_SECTION);
+    if (got.kind === 'unknown') return got;
+    if (got.kind === 'unset') break;
+    value = value.split(written).join(got.value);
+    filled.push(`%(${shown})s with ${escapeText(got.value, 200)} from ${got.column !== undefined ? `${got.at}:${got.column}` : got.at}`);
+  }
+  if (filled.length === 0) return found;
+  return { ...found, value, written: found.value, said: `${found.said} (${service.name} fills in ${filled.join(', ')})` };
+}
+
+/** A key's value as resolveSetting gives it, before go-ini fills in a `%(NAME)s` of it (filledIn). */
+function resolveWritten(
   facts: Pick<Facts, 'units' | 'root' | 'grafanaValueFiles'>,
   service: Service,
   text: string,

@@ -7,7 +7,7 @@ import { CONFIG_KINDS, escapeText, type ConfigKind, type Service } from '@dsa110
 import { effectivePort } from '../effective-port.js';
 import { asgiCommand } from './asgi-command.js';
 import { asgiFindings } from './asgi-listen.js';
-import { overrideFix, resolveSetting, type ResolvedSetting, type SettingKey } from './config-setting.js';
+import { envOverrideOf, overrideFix, resolveSetting, type ResolvedSetting, type SettingKey } from './config-setting.js';
 import { goPort } from './go-port.js';
 import { grafanaCommand, grafanaConfigFile, grafanaHome, type GrafanaCommand } from './grafana-command.js';
 import { commandUnknown, pathFromCwd, sameFile, unreadUnitDoubt, type CommandUnknown } from './references/daemon-command.js';
@@ -98,9 +98,6 @@ export interface ConfigKey extends SettingKey {
   readonly judgedBy?: ConfigKind;
 }
 
-/** The environment variable that overrides `key` of an INI file's section, as Grafana names it: `GF_SERVER_HTTP_PORT`. */
-const envOverrideOf = (envPrefix: string, section: string, key: string): string => `${envPrefix}${section}_${key}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
-
 export function configKey(service: Service): ConfigKey | undefined {
   const by = service.configuredBy;
   if (typeof by !== 'object' || !('file' in by) || !by.key || !service.config) return undefined;
@@ -112,7 +109,7 @@ export function configKey(service: Service): ConfigKey | undefined {
   }
   if (!ini) return { file: service.config, key: by.key, portSyntax: 'exact' };
   const envOverride = envOverrideOf(ini.envPrefix, ini.section, by.key);
-  return { file: service.config, key: by.key, section: ini.section, envOverride, portSyntax: ini.portSyntax, ini: by.file };
+  return { file: service.config, key: by.key, section: ini.section, envOverride, envPrefix: ini.envPrefix, portSyntax: ini.portSyntax, ini: by.file };
 }
 
 export function checkConfig(facts: Facts, service: Service): CheckResult[] {
@@ -248,6 +245,7 @@ function checkGrafana(
         key,
         section,
         envOverride: envOverrideOf(envPrefix, section, key),
+        envPrefix,
         ...commandLine,
         ...(Object.hasOwn(GRAFANA_BUILT_IN, key) && { builtIn: GRAFANA_BUILT_IN[key] }),
         ...(defaults !== undefined && { defaults }),

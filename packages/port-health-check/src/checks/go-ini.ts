@@ -10,7 +10,8 @@
 // `;` (no space needed), trimmed again, and one pair of `"` or `'` around it
 // taken off when that quote is nowhere else in it. A section or key given
 // twice is one: its last value counts. A line it cannot read (no `=` or `:`,
-// a quote or `[` never closed) fails the whole file.
+// a quote or `[` never closed, `[]`, an empty key: `= x`, `"" = x`) fails the
+// whole file.
 import { characterColumn } from './references/finding.js';
 
 /** A key's value as go-ini gives it, with its 1-based line and the 1-based column (in characters) its text starts at. */
@@ -22,7 +23,8 @@ export interface IniValue {
 
 /**
  * A line go-ini refuses, and the whole file with it (Grafana then exits at start: "failed to parse"): a header with
- * no `]`, a line with no `=` or `:` (`http_port 3000`), or none before it, a quote never closed; go-ini's words for it.
+ * no `]` or no name (`[]`), a line with no `=` or `:` (`http_port 3000`), or none before it or an empty key in quotes
+ * (`"" = x`), a quote never closed; go-ini's words for it.
  */
 export interface IniRefusal {
   readonly refused: string;
@@ -40,16 +42,47 @@ const trimSpace = (text: string): string => trimLeft(text).replace(TRAILING, '')
 const surrounded = (text: string, quote: string): boolean =>
   text.length >= 2 && text.startsWith(quote) && text.endsWith(quote) && text.indexOf(quote, 1) === text.length - 1;
 
+/** A file as go-ini holds it: each section's keys (the last value of each), by name; the keys before any header are in DEFAULT. */
+export interface IniFile {
+  readonly sections: ReadonlyMap<string, ReadonlyMap<string, IniValue>>;
+}
+
+/** go-ini's name for the section of the keys before the first header, which a `[DEFAULT]` header adds to. */
+export const DEFAULT_SECTION = 'DEFAULT';
+
+/**
+ * The files parsed lately, by text: the config check reads several keys of each file (and gather the same keys
+ * again), and a long file must be parsed once per run, not once per key. A few, so a long-running caller keeps no more.
+ */
+const parsed = new Map<string, IniFile | IniRefusal>();
+const PARSED_KEPT = 8;
+
 /**
  * Pure: the value of `key` under `[section]` in `text`, as go-ini reads it (the last one given); undefined when the
  * file does not set it; the first line go-ini refuses, when there is one (then no key of the file counts).
  */
 export function goIniSetting(text: string, key: string, section: string): IniValue | IniRefusal | undefined {
+  const file = goIniFile(text);
+  return 'refused' in file ? file : file.sections.get(section)?.get(key);
+}
+
+/** Pure (its result kept for the next call with the same text): `text` as go-ini reads it, or the first line it refuses. */
+export function goIniFile(text: string): IniFile | IniRefusal {
+  const kept = parsed.get(text);
+  if (kept !== undefined) return kept;
+  const file = parseGoIni(text);
+  if (parsed.size >= PARSED_KEPT) parsed.delete(parsed.keys().next().value!);
+  parsed.set(text, file);
+  return file;
+}
+
+function parseGoIni(text: string): IniFile | IniRefusal {
   // go-ini reads each line with its newline (readUntil('\n')), which a quoted value keeps; a UTF-8 byte order mark goes.
   const lines = text.replace(/^\uFEFF/, '').split('\n');
   const withNewline = (index: number): string => (index < lines.length - 1 ? `${lines[index]!}\n` : lines[index]!);
-  let current: string | undefined; // the section a line is in (none before the first header)
-  let found: IniValue | IniRefusal | undefined;
+  const sections = new Map<string, Map<string, IniValue>>();
+  let keys = new Map<string, IniValue>();
+  sections.set(DEFAULT_SECTION, keys);
   for (let index = 0; index < lines.length; index++) {
     const raw = withNewline(index);
     const line = trimLeft(raw);
@@ -57,7 +90,11 @@ export function goIniSetting(text: string, key: string, section: string): IniVal
     if (line.startsWith('[')) {
       const close = line.lastIndexOf(']');
       if (close < 0) return { refused: 'unclosed section', line: index + 1 };
-      current = line.slice(1, close);
+      // A section given twice is one (go-ini's NewSection); `[]` is refused.
+      const name = line.slice(1, close);
+      if (name === '') return { refused: 'empty section name', line: index + 1 };
+      keys = sections.get(name) ?? new Map<string, IniValue>();
+      sections.set(name, keys);
       continue;
     }
     const name = keyName(line);
@@ -66,10 +103,12 @@ export function goIniSetting(text: string, key: string, section: string): IniVal
     const read = readValue(line.slice(name.offset), index, withNewline, lines.length);
     const at = indent + name.offset + read.start;
     if ('refused' in read) return { refused: read.refused, line: index + 1 };
-    if (current === section && name.key === key) found = { value: read.value, line: index + 1, column: characterColumn(raw, 0, at) };
+    // A quoted key may be empty (`"" = x`), which go-ini's NewKey refuses after the value is read.
+    if (name.key === '') return { refused: 'empty key name', line: index + 1 };
+    keys.set(name.key, { value: read.value, line: index + 1, column: characterColumn(raw, 0, at) });
     index = read.last;
   }
-  return found;
+  return { sections };
 }
 
 /** go-ini's readKeyName with its default delimiters (`=`, `:`): the key, and where its value starts; or why it refuses the line. */
@@ -110,29 +149,30 @@ function readValue(
     const close = line.lastIndexOf(quote);
     if (close >= quote.length) return { value: line.slice(quote.length, close), start: lead + quote.length, last: index };
     // Carried over: up to the last such quote of a later line (readMultilines).
-    let value = line.slice(quote.length);
+    const pieces = [line.slice(quote.length)];
     for (let next = index + 1; next < count; next++) {
       const text = lineAt(next);
       const end = text.lastIndexOf(quote);
-      if (end >= 0) return { value: value + text.slice(0, end), start: lead + quote.length, last: next };
-      value += text;
+      if (end >= 0) return { value: pieces.join('') + text.slice(0, end), start: lead + quote.length, last: next };
+      pieces.push(text);
     }
     return { refused: `missing closing key quote ${quote}`, start: lead + quote.length };
   }
   let value = trimSpace(line);
   let last = index;
   // A `\` at the end joins the next lines, each trimmed, up to an empty one or one without it (readContinuationLines).
+  // Each line is tested and cut alone, and the pieces joined once: growing one string line by line is quadratic.
   if (value.endsWith('\\')) {
-    value = value.slice(0, -1);
+    const pieces = [value.slice(0, -1)];
     for (let next = index + 1; next < count; next++) {
       const text = trimSpace(lineAt(next));
       last = next;
       if (text === '') break;
-      value += text;
-      if (!value.endsWith('\\')) break;
-      value = value.slice(0, -1);
+      const continued = text.endsWith('\\');
+      pieces.push(continued ? text.slice(0, -1) : text);
+      if (!continued) break;
     }
-    return { value, start: lead, last };
+    return { value: pieces.join(''), start: lead, last };
   }
   const comment = indexOfAny(value, '#;', 0);
   if (comment >= 0) value = trimSpace(value.slice(0, comment));

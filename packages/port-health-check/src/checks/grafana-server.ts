@@ -172,7 +172,8 @@ function checkAddress(grafana: GrafanaServer, address: ResolvedSetting): Grafana
 function checkRootUrl(grafana: GrafanaServer, rootUrl: ResolvedSetting, wanted: UrlScheme): GrafanaFinding[] {
   const { service, port, snippet } = grafana;
   if (rootUrl.kind === 'unknown') return [unknown(rootUrl)];
-  if (rootUrl.kind === 'unset') return [];
+  // `%(protocol)s://`: its scheme is the protocol line's, held above.
+  if (rootUrl.kind === 'unset' || rootUrl.written?.startsWith('%(protocol)s')) return [];
   const url = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(\[[^\]]*\]|[^/:?#]*)(?::([^/?#]*))?/.exec(rootUrl.value);
   if (!url) return [];
   const scheme = url[1]!.toLowerCase();
@@ -189,7 +190,9 @@ function checkRootUrl(grafana: GrafanaServer, rootUrl: ResolvedSetting, wanted: 
           ? Number(written)
           : undefined;
   if (named !== port || scheme === wanted) return [];
-  const fixed = `${wanted}${rootUrl.value.slice(url[1]!.length)}`;
+  // The URL as written, `%(http_port)s` and all, with the scheme it starts with replaced (if written so).
+  const asWritten = rootUrl.written?.startsWith(`${url[1]!}://`) ? rootUrl.written : rootUrl.value;
+  const fixed = `${wanted}${asWritten.slice(url[1]!.length)}`;
   const why =
     wanted === 'https'
       ? `names ${service.name}'s own port ${port} by http, but the registry says ${service.name} is HTTPS, so its redirects and links send browsers to a TLS port by plain HTTP (answered 400)`

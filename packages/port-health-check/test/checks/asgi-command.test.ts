@@ -200,7 +200,17 @@ describe('a uvicorn command line click refuses, as uvicorn 0.54 says it', () => 
 
   it('an option uvicorn does not have (-p: it has no short ones; --no-reload), a flag given a value, an option given none', async () => {
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app -p 8000\n'))).toEqual([
-      refuses("No such option '-p'.", 'uvicorn has no short options: write the long one (--port 8000, --host 0.0.0.0) in place of -p in its ExecStart='),
+      refuses("No such option '-p'.", 'uvicorn has no short options: write --port in place of -p in its ExecStart='),
+    ]);
+    // The long option the short one stands for, not both; none the line gives already.
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app -h 0.0.0.0 --port 8000\n'))).toEqual([
+      refuses("No such option '-h'.", 'uvicorn has no short options: write --host in place of -h in its ExecStart='),
+    ]);
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 -x8000\n'))).toEqual([
+      refuses("No such option '-x'.", 'uvicorn has no short options: write --port 8000 in place of -x8000 in its ExecStart='),
+    ]);
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app -p 8000 --port=8000\n'))).toEqual([
+      refuses("No such option '-p'.", 'uvicorn has no short options, and the line gives --port already: remove -p and its value from its ExecStart='),
     ]);
     // A long option uvicorn 0.54 lacks (--no-reload: no version has it) may be a newer uvicorn's, whose value is not
     // known: unknown, never an error on an operator's newer uvicorn.

@@ -51,6 +51,19 @@ describe("go-ini's reading of a value", () => {
     // A section's name is as written between [ and ] (go-ini does not trim it).
     expect(goIniSetting('[ server ]\nhttp_port = 3030\n', 'http_port', 'server')).toBeUndefined();
   });
+
+  it('a section with no name and an empty key, quoted or not, fail the whole file too', () => {
+    expect(goIniSetting('[]\n[server]\nhttp_port = 3030\n', 'http_port', 'server')).toEqual({ refused: 'empty section name', line: 1 });
+    for (const line of ['`` = x', '"" = x', '" " = x', '= x'])
+      expect(read('http_port = 3030', `${line}\n`), line).toEqual({ refused: 'empty key name', line: 3 });
+  });
+
+  it('a long run of `\\` lines is one value, read whole (a MiB of them)', () => {
+    const text = `[server]\nhttp_port = 3030\nroot_url = x\\\n${'a\\\n'.repeat(349_000)}b\n`;
+    const read = goIniSetting(text, 'root_url', 'server');
+    expect(read).toMatchObject({ line: 3 });
+    expect(read && 'value' in read && read.value).toBe(`x${'a'.repeat(349_000)}b`);
+  });
 });
 
 describe("grafana.ini's http_port, quoted as go-ini reads it", () => {
@@ -69,6 +82,34 @@ describe("grafana.ini's http_port, quoted as go-ini reads it", () => {
         reason: `grafana (3030): /etc/grafana/grafana.ini:3 under ${root}: Grafana cannot parse this line (go-ini: key-value delimiter not found), so it refuses the file and exits at start ("failed to parse"); write it as KEY = VALUE, closing every quote and [, or comment it out with ;`,
       }),
     ]);
+  });
+});
+
+describe("%(NAME)s in a value, filled in as go-ini's String() does (the same section, else DEFAULT, the keys before any header)", () => {
+  const ok = (value: string) => [expect.objectContaining({ severity: 'ok', reason: `grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = ${value}` })];
+
+  it("another key's value, from [server] or DEFAULT, a turn at a time: the port, not an error; the key itself or none, as written", async () => {
+    const server = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_addr = 127.0.0.1\nhttp_port = %(p)s\np = 3030\n' });
+    expect(server.results).toEqual(ok('%(p)s (Grafana fills in %(p)s with 3030 from /etc/grafana/grafana.ini:4:5)'));
+    const chained = await check({ 'etc/grafana/grafana.ini': 'q = 3030\n[server]\nhttp_port = %(p)s\nhttp_addr = 127.0.0.1\np = %(q)s\n' });
+    expect(chained.results).toEqual([
+      expect.objectContaining({
+        severity: 'ok',
+        reason:
+          'grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = %(p)s (Grafana fills in %(p)s with %(q)s from /etc/grafana/grafana.ini:5:5, %(q)s with 3030 from /etc/grafana/grafana.ini:1:5)',
+      }),
+    ]);
+    // A key whose value is a $__file{}: the file is read for it too.
+    const fromFile = await check({
+      'etc/grafana/grafana.ini': '[server]\nhttp_addr = 127.0.0.1\nhttp_port = %(p)s\np = $__file{/etc/grafana/port}\n',
+      'etc/grafana/port': '3030\n',
+    });
+    expect(fromFile.results).toEqual([expect.objectContaining({ severity: 'ok', reason: expect.stringContaining('fills in %(p)s with 3030 from') })]);
+    // The key itself, or a key set nowhere, is left as written (Grafana then fails to listen).
+    for (const ini of ['[server]\nhttp_addr = 127.0.0.1\nhttp_port = %(http_port)s\n', '[server]\nhttp_addr = 127.0.0.1\nhttp_port = %(nothing)s\n'])
+      expect((await check({ 'etc/grafana/grafana.ini': ini })).results, ini).toEqual([
+        expect.objectContaining({ severity: 'error', reason: expect.stringContaining('is not a port') }),
+      ]);
   });
 });
 

@@ -125,32 +125,51 @@ function allJobs(
   const read = (source: string, file: string | undefined): void => {
     const at = file !== undefined ? { file } : {};
     const config = readScrapeConfigs(source);
-    for (const repeat of config.repeats)
-      findings.push({ ...at, line: repeat.line, column: repeat.column, severity: 'error', message: repeatedKeyMessage(repeat) });
+    findings.push(
+      ...firstFew(
+        config.repeats.map((repeat) => ({ ...at, line: repeat.line, column: repeat.column, severity: 'error' as const, message: repeatedKeyMessage(repeat) })),
+        (more) =>
+          `${more} more repeated keys are in this file from this line on (only the first ${MAX_FINDINGS_SAID} are said one by one); remove every repeat, as Prometheus refuses the file for any one`,
+      ),
+    );
     if (config.repeats.some((repeat) => repeat.section === undefined && (repeat.key === 'scrape_configs' || repeat.key === 'scrape_config_files'))) {
       refused = true;
       return;
     }
     if (file !== undefined) {
-      for (const section of config.sections.filter((each) => each.value !== 'scrape_configs')) {
-        findings.push({
-          ...at,
-          line: section.line,
-          severity: 'error',
-          message: `${section.value}: a scrape config file holds only scrape_configs:, so Prometheus refuses the configuration`,
-        });
-      }
+      const others = config.sections.filter((each) => each.value !== 'scrape_configs');
+      const said = others.map((section) => ({
+        ...at,
+        line: section.line,
+        severity: 'error' as const,
+        message: `${escapeText(section.value, 200)}: a scrape config file holds only scrape_configs:, so Prometheus refuses the configuration`,
+      }));
+      findings.push(
+        ...firstFew(
+          said,
+          (more) =>
+            `${more} more top-level keys other than scrape_configs: are in this scrape config file from this line on (only the first ${MAX_FINDINGS_SAID} are said one by one), so Prometheus refuses the configuration; remove them all`,
+        ),
+      );
     } else {
       // Prometheus reads its configuration strictly: a top-level key it does not know refuses the whole file (an
       // `x-anchors:` key kept only to hold YAML anchors, as docker-compose allows, is one).
+      const unknownKeys: Finding[] = [];
       for (const section of config.sections.filter((each) => !PROMETHEUS_KEYS.has(each.value))) {
         const key = escapeText(section.value, 200);
-        findings.push({
+        unknownKeys.push({
           line: section.line,
           severity: 'error',
           message: `${key}: Prometheus knows no top-level key ${key} and refuses the whole configuration (promtool check config: "field ${key} not found in type config.plain"); remove it, and keep a YAML anchor inside the job or section that uses it`,
         });
       }
+      findings.push(
+        ...firstFew(
+          unknownKeys,
+          (more) =>
+            `${more} more top-level keys Prometheus does not know are in this file from this line on (only the first ${MAX_FINDINGS_SAID} are said one by one), so it refuses the whole configuration; remove them all`,
+        ),
+      );
     }
     jobs.push(...config.jobs.map((job) => ({ ...job, ...at })));
     if (config.unreadJobs !== undefined) {
@@ -175,6 +194,20 @@ function allJobs(
 }
 
 /** The error for a key written twice in one mapping: yaml.v2's UnmarshalStrict, which Prometheus reads with, refuses the file. */
+/** How many findings of one kind a file gets each (a repeated key, an unknown top-level key) before the rest are counted in one. */
+export const MAX_FINDINGS_SAID = 10;
+
+/**
+ * The first MAX_FINDINGS_SAID of one kind of finding in a file, then one at the next of them that counts the rest
+ * (`more`: its message, after the count): a generated file may hold thousands, each of which the timer's unit would
+ * put in the journal.
+ */
+function firstFew(found: readonly Finding[], more: (count: number) => string): Finding[] {
+  if (found.length <= MAX_FINDINGS_SAID + 1) return [...found];
+  const { message: _, column: __, ...next } = found[MAX_FINDINGS_SAID]!;
+  return [...found.slice(0, MAX_FINDINGS_SAID), { ...next, message: more(found.length - MAX_FINDINGS_SAID) }];
+}
+
 function repeatedKeyMessage(repeat: RepeatedKey): string {
   const key = escapeText(repeat.key, 200);
   const promtool = repeat.parent !== undefined && MAP_KEYS.has(repeat.parent) ? `key ${JSON.stringify(key)} already set in map` : `field ${key} already set`;

@@ -177,4 +177,25 @@ describe('a key repeated in a flow mapping, or given again by a merge key in a G
     expect(promtoolSays(flow) ?? 'line 1: field scrape_configs already set').toMatch('line 1: field scrape_configs already set');
     expect(await prometheusProblems(flow)).toEqual([refused('1:93', 'scrape_configs', 1)]);
   });
+
+  it('a key repeated thousands of times: the first 10 said, then one finding that counts the rest (was one each: 174,651 lines for a MiB)', async () => {
+    const yml = apiJob(`        labels: {a: 1${', a: 1'.repeat(5000)}}\n`);
+    const problems = await prometheusProblems(yml);
+    expect(problems).toHaveLength(11);
+    expect(problems[9]).toBe(refused('5:78', 'a', 5, inMap));
+    expect(problems[10]).toBe(
+      `error: prometheus (9090): ${FILE}:5: 4990 more repeated keys are in this file from this line on (only the first 10 are said one by one); remove every repeat, as Prometheus refuses the file for any one`,
+    );
+    // Eleven are all said: a count of one more would be no shorter.
+    expect(await prometheusProblems(apiJob(`        labels: {a: 1${', a: 1'.repeat(11)}}\n`))).toHaveLength(11);
+  });
+
+  it('thousands of top-level keys Prometheus does not know: the first 10 said, then one that counts the rest', async () => {
+    const yml = `${apiJob()}${Array.from({ length: 3000 }, (_, index) => `x${index}: 1\n`).join('')}`;
+    const problems = await prometheusProblems(yml);
+    expect(problems).toHaveLength(11);
+    expect(problems[10]).toBe(
+      `error: prometheus (9090): ${FILE}:15: 2990 more top-level keys Prometheus does not know are in this file from this line on (only the first 10 are said one by one), so it refuses the whole configuration; remove them all`,
+    );
+  });
 });

@@ -218,6 +218,16 @@ describe('scrape_config_files', () => {
     ]);
   });
 
+  it('a scrape config file of thousands of other top-level keys: the first 10 said, then one that counts the rest', async () => {
+    const many = tree('scrape-config-files', { [`${PROM}/jobs/other.yml`]: Array.from({ length: 2000 }, (_, index) => `x${index}: 1\n`).join('') });
+    const said = (await problems(many)).filter(([, reason]) => reason!.includes('/jobs/other.yml'));
+    expect(said).toHaveLength(11);
+    expect(said[10]).toEqual([
+      'error',
+      'prometheus (9090): /etc/prometheus/jobs/other.yml:11: 1990 more top-level keys other than scrape_configs: are in this scrape config file from this line on (only the first 10 are said one by one), so Prometheus refuses the configuration; remove them all',
+    ]);
+  });
+
   it('a scrape config file it cannot read is unknown, and so is a job that may be in it', async () => {
     const root = tree('scrape-config-files', { [`${PROM}/jobs/dsa110.yml`]: { fifo: true } });
     expect(await problems(root)).toEqual([

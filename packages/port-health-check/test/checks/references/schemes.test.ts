@@ -280,7 +280,7 @@ describe('grafana.ini [server] against Grafana’s protocol and access', () => {
   it('root_url on Grafana’s own port by http is an error; on another port (a proxy) or by %(protocol)s it passes', async () => {
     const withRoot = (url: string) => tree({ [GRAFANA_INI]: ini(...TLS, 'http_addr = 127.0.0.1', `root_url = ${url}`) });
     expect(await problems(withRoot('http://localhost:%(http_port)s/grafana/'))).toEqual([
-      `error: grafana (3030): /${GRAFANA_INI}:7:12 sets root_url = http://localhost:%(http_port)s/grafana/, which names Grafana's own port 3030 by http, but the registry says Grafana is HTTPS, so its redirects and links send browsers to a TLS port by plain HTTP (answered 400); write root_url = https://localhost:%(http_port)s/grafana/ (ports snippet grafana-ini), or give Grafana protocol: HTTP in the registry`,
+      `error: grafana (3030): /${GRAFANA_INI}:7:12 sets root_url = http://localhost:%(http_port)s/grafana/ (Grafana fills in %(http_port)s with 3030 from /${GRAFANA_INI}:2:13), which names Grafana's own port 3030 by http, but the registry says Grafana is HTTPS, so its redirects and links send browsers to a TLS port by plain HTTP (answered 400); write root_url = https://localhost:%(http_port)s/grafana/ (ports snippet grafana-ini), or give Grafana protocol: HTTP in the registry`,
     ]);
     expect(await problems(withRoot('http://grafana.example.org/'))).toEqual([]);
     expect(await problems(withRoot('%(protocol)s://%(domain)s:%(http_port)s/'))).toEqual([]);
