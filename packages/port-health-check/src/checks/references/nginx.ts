@@ -1328,6 +1328,8 @@ interface SiteFacts {
   unixListen?: SiteStatement;
   /** Every listen on a port, for checkListenTls once all are read (nginx's ssl is one for every listen on an address and port). */
   readonly tls: SiteStatement[];
+  /** The server_name values of each server a listen of `listens` is in, for a site nginx's configuration does not load (siteNotServed). */
+  readonly names: Map<object, string[]>;
   /** The first `ssl on;` (deprecated; nginx 1.25.1 refuses it), which turns TLS on for every listen of its server. */
   sslOn?: SiteStatement;
 }
@@ -1822,6 +1824,9 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
     facts.listens.push({ statement, server: inner ?? facts, inSite: true });
     facts.findings.push(...checkListen(statement, expect));
     facts.tls.push(statement);
+  } else if (directive === 'server_name' && isListenDirective(open)) {
+    const server = inner ?? facts;
+    facts.names.set(server, [...(facts.names.get(server) ?? []), ...statement.words.slice(1)]);
   } else if (directive === 'ssl' && argument.toLowerCase() === 'on') facts.sslOn ??= statement;
   else if (directive in PASSES) facts.passes.push(statement);
   else if ((directive === 'allow' || directive === 'deny') && inner) inner.rules.push(statement);
@@ -1880,7 +1885,16 @@ function readBlocks(statements: readonly SiteStatement[], facts: SiteFacts, dire
 }
 
 /** Facts with nothing read yet; servers[0] holds the locations of the file itself, outside any block (a snippet included in a server). */
-const noFacts = (findings: Finding[]): SiteFacts => ({ findings, passes: [], upstreams: new Map(), locations: [], servers: [[]], listens: [], tls: [] });
+const noFacts = (findings: Finding[]): SiteFacts => ({
+  findings,
+  passes: [],
+  upstreams: new Map(),
+  locations: [],
+  servers: [[]],
+  listens: [],
+  tls: [],
+  names: new Map(),
+});
 
 export function readNginxSite(
   text: string,
@@ -1910,7 +1924,7 @@ export function readNginxSite(
   // What nginx loads: its whole configuration (the site in it, or beside it as if it were), else the site alone.
   const http = loaded === undefined ? facts.listens : [...loaded.http, ...(config!.site === undefined && !config!.copy ? facts.listens : [])];
   const complete = !reading.unread && loaded?.unread !== true;
-  facts.findings.push(...refusedListens(http, expect), ...portSockets(http, expect, complete, loaded?.names));
+  facts.findings.push(...refusedListens(http, expect), ...portSockets(http, expect, complete, new Map([...(loaded?.names ?? []), ...facts.names])));
   if (loaded !== undefined) facts.findings.push(...otherServicePorts(loaded.all, expect));
   return distinct(facts.findings);
 }

@@ -89,6 +89,17 @@ describe('another default server on the site’s address and port', () => {
     expect(await problems('listen 80 default_server;\nlisten [::]:80 default_server;', ours)).toEqual([]);
     expect(await problems('listen 80;\nlisten [::]:80;', {})).toEqual([]);
   });
+
+  it('reads the server_name of a site nginx does not load, held as if it did', async () => {
+    const root = writeTree(tempDir(), {
+      'etc/nginx/nginx.conf': NGINX_CONF,
+      [SITE]: `server {\nlisten 80;\nlisten [::]:80;\nserver_name api.example;\n${LOCATIONS}\n}\n`,
+      'etc/nginx/sites-enabled/default': DEBIAN_DEFAULT,
+    });
+    const facts = await gather({ registry, root });
+    const found = checkReferences(facts, registry.service('nginx')).filter((result) => result.severity !== 'ok');
+    expect(found.map((result) => result.reason)).toEqual([expect.stringContaining('nginx does not load this file')]);
+  });
 });
 
 describe('the sockets by transport, and where a clash is said', () => {
