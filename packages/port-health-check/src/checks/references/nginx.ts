@@ -497,7 +497,8 @@ function portSockets(listens: readonly HttpListen[], expect: NginxExpectations, 
     const reach = listenReach(listen.statement.words[1]!);
     return reach !== undefined && wrongReach(reach, expect, wider) ? [accessFinding(listen.statement, reach, expect)] : [];
   });
-  const notServed = siteNotServed(parsed, names, expect);
+  // An include not read may hold the site's server_name, or a default_server of its own.
+  const notServed = complete ? siteNotServed(parsed, names, expect) : [];
   const ownParsed = parsed.filter((listen) => listen.at.inSite);
   // A host name may resolve to any address: which addresses the site takes is not known.
   if (findings.length > 0 || ownParsed.length !== own.length || ownParsed.length === 0 || !complete) return [...findings, ...notServed];
@@ -518,7 +519,7 @@ type ServerNames = ReadonlyMap<object, readonly string[]>;
  * else the first server nginx loads with a listen there) and the site's server has no server_name a request can
  * match (none, or only `""`): nginx answers every request whose Host header matches no server_name with the default
  * server, so it never serves the site to a client that sends one (Debian's stock `sites-enabled/default` and a site
- * without server_name, both on port 80). Said once per server and address.
+ * without server_name, both on port 80). Said once per address and port, at the site's first listen there.
  */
 function siteNotServed(listens: readonly PortListen<HttpListen>[], names: ServerNames, expect: NginxExpectations): Finding[] {
   const defaults = new Map<string, PortListen<HttpListen>>();

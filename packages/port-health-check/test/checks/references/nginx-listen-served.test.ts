@@ -3,6 +3,8 @@
 // matches the Host header, else that address's default server. So the site's reach is its own listens', and a site
 // with no server_name beside another default server (Debian's stock sites-enabled/default) is never served. Also the
 // sockets by transport (quic is UDP), the ipv6only=off listen a clash is said at, and a large configuration read in one pass.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { describe, expect, it } from 'vitest';
@@ -88,6 +90,22 @@ describe('another default server on the site’s address and port', () => {
     const ours = { 'etc/nginx/sites-enabled/default': 'server {\n\tlisten 80;\n\tlisten [::]:80;\n\tserver_name _;\n}\n' };
     expect(await problems('listen 80 default_server;\nlisten [::]:80 default_server;', ours)).toEqual([]);
     expect(await problems('listen 80;\nlisten [::]:80;', {})).toEqual([]);
+  });
+
+  it('says nothing where an include it cannot read (a FIFO) may name the server', async () => {
+    const root = writeTree(tempDir(), {
+      'etc/nginx/nginx.conf': NGINX_CONF,
+      [SITE]: `server {\nlisten 80;\nlisten [::]:80;\ninclude /etc/nginx/snippets/names.conf;\n${LOCATIONS}\n}\n`,
+      'etc/nginx/sites-enabled/dsa110-contimg': { symlink: '../sites-available/dsa110-contimg' },
+      'etc/nginx/sites-enabled/default': DEBIAN_DEFAULT,
+    });
+    mkdirSync(join(root, 'etc/nginx/snippets'));
+    expect(spawnSync('mkfifo', [join(root, 'etc/nginx/snippets/names.conf')]).status).toBe(0);
+    const facts = await gather({ registry, root });
+    const found = checkReferences(facts, registry.service('nginx')).filter((result) => result.severity !== 'ok');
+    expect(found.map((result) => `${result.severity}: ${result.reason}`)).toEqual([
+      expect.stringMatching(/^unknown: .*include \/etc\/nginx\/snippets\/names\.conf: /),
+    ]);
   });
 
   it('reads the server_name of a site nginx does not load, held as if it did', async () => {
