@@ -477,7 +477,7 @@ function refusedListens(listens: readonly HttpListen[], expect: NginxExpectation
  * server that nginx answers with instead (siteNotServed). Nothing where a host name (resolved by nginx when it starts)
  * is among them.
  */
-function portSockets(listens: readonly HttpListen[], expect: NginxExpectations, complete: boolean, names: ServerNames = new Map()): Finding[] {
+function portSockets(listens: readonly HttpListen[], expect: NginxExpectations, complete: boolean, names?: ServerNames): Finding[] {
   const onPort = listens.filter((listen) => listenPort(listen.statement.words[1]!, expect) === expect.port);
   const parsed: PortListen<HttpListen>[] = [];
   for (const listen of onPort) {
@@ -497,8 +497,9 @@ function portSockets(listens: readonly HttpListen[], expect: NginxExpectations, 
     const reach = listenReach(listen.statement.words[1]!);
     return reach !== undefined && wrongReach(reach, expect, wider) ? [accessFinding(listen.statement, reach, expect)] : [];
   });
-  // An include not read may hold the site's server_name, or a default_server of its own.
-  const notServed = complete ? siteNotServed(parsed, names, expect) : [];
+  // An include not read may hold the site's server_name, or a default_server of its own; without the order nginx loads
+  // the site in (names undefined: it does not load it, or loads a copy), which server is first is not known.
+  const notServed = complete && names !== undefined ? siteNotServed(parsed, names, expect) : [];
   const ownParsed = parsed.filter((listen) => listen.at.inSite);
   // A host name may resolve to any address: which addresses the site takes is not known.
   if (findings.length > 0 || ownParsed.length !== own.length || ownParsed.length === 0 || !complete) return [...findings, ...notServed];
@@ -1329,8 +1330,6 @@ interface SiteFacts {
   unixListen?: SiteStatement;
   /** Every listen on a port, for checkListenTls once all are read (nginx's ssl is one for every listen on an address and port). */
   readonly tls: SiteStatement[];
-  /** The server_name values of each server a listen of `listens` is in, for a site nginx's configuration does not load (siteNotServed). */
-  readonly names: Map<object, string[]>;
   /** The first `ssl on;` (deprecated; nginx 1.25.1 refuses it), which turns TLS on for every listen of its server. */
   sslOn?: SiteStatement;
 }
@@ -1825,9 +1824,6 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
     facts.listens.push({ statement, server: inner ?? facts, inSite: true });
     facts.findings.push(...checkListen(statement, expect));
     facts.tls.push(statement);
-  } else if (directive === 'server_name' && isListenDirective(open)) {
-    const server = inner ?? facts;
-    facts.names.set(server, [...(facts.names.get(server) ?? []), ...statement.words.slice(1)]);
   } else if (directive === 'ssl' && argument.toLowerCase() === 'on') facts.sslOn ??= statement;
   else if (directive in PASSES) facts.passes.push(statement);
   else if ((directive === 'allow' || directive === 'deny') && inner) inner.rules.push(statement);
@@ -1894,7 +1890,6 @@ const noFacts = (findings: Finding[]): SiteFacts => ({
   servers: [[]],
   listens: [],
   tls: [],
-  names: new Map(),
 });
 
 export function readNginxSite(
@@ -1925,7 +1920,10 @@ export function readNginxSite(
   // What nginx loads: its whole configuration (the site in it, or beside it as if it were), else the site alone.
   const http = loaded === undefined ? facts.listens : [...loaded.http, ...(config!.site === undefined && !config!.copy ? facts.listens : [])];
   const complete = !reading.unread && loaded?.unread !== true;
-  facts.findings.push(...refusedListens(http, expect), ...portSockets(http, expect, complete, new Map([...(loaded?.names ?? []), ...facts.names])));
+  facts.findings.push(
+    ...refusedListens(http, expect),
+    ...portSockets(http, expect, complete, loaded !== undefined && config!.site !== undefined && !config!.copy ? loaded.names : undefined),
+  );
   if (loaded !== undefined) facts.findings.push(...otherServicePorts(loaded.all, expect));
   return distinct(facts.findings);
 }

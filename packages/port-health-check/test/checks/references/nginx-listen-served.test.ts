@@ -108,7 +108,7 @@ describe('another default server on the site’s address and port', () => {
     ]);
   });
 
-  it('reads the server_name of a site nginx does not load, held as if it did', async () => {
+  it('says nothing of a site nginx does not load (which server it would load first is not known)', async () => {
     const root = writeTree(tempDir(), {
       'etc/nginx/nginx.conf': NGINX_CONF,
       [SITE]: `server {\nlisten 80;\nlisten [::]:80;\nserver_name api.example;\n${LOCATIONS}\n}\n`,
