@@ -116,8 +116,8 @@ describe('the references check', () => {
     const root = snippetTree(registry, undefined, { [API_UNIT]: '[Service]\nEnvironment=CONTIMG_API_PORT=8010\nExecStart=/usr/bin/true\n' });
     const found = problems(await references(root));
     expect(found).toEqual([
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:7:9: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet nginx-site prints what passes)',
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:15:9: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet nginx-site prints what passes)',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:10:9: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet nginx-site prints what passes)',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:18:9: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet nginx-site prints what passes)',
       'prometheus (9090): /etc/prometheus/prometheus.yml:9:14: scrape job dsa110-api targets localhost:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet prometheus-yml prints what passes)',
     ]);
     // Rewritten from the registry with the operator's override: clean again.

@@ -44,6 +44,13 @@ export function bindAddresses(service: Service): { v4: string; v6: string } {
  * Written as lines to fill in, so that `nginx -t` names the file to supply (`cannot load certificate
  * ".../CHANGE-ME.pem"`) rather than passing a site that serves no TLS: nginx -t refuses the snippet as printed.
  */
+/** What a site on every address says of the port's other default server (nginx serves that one to every request with a Host header). */
+const NGINX_DEFAULT_SITE_LINES = [
+  '    # nginx answers a request whose Host matches no server_name with the default server of its address and port,',
+  "    # and this site has no server_name: remove any other site on the port (Debian's: rm /etc/nginx/sites-enabled/default),",
+  '    # or add server_name with the names its clients use.',
+];
+
 const NGINX_TLS_LINES = [
   "    # HTTPS (the registry's protocol): nginx needs this site's certificate and key, which the registry does not",
   '    # know. Replace both paths with them; until then nginx -t refuses the site ("cannot load certificate").',
@@ -68,6 +75,10 @@ function nginxSite(service: Service, upstream: Service, portOf: PortOf, path: st
     // nginx has no optional listen, and a host whose lo has no ::1 refuses the whole site (bind() "Cannot assign
     // requested address"), where Redis's `-::1` is optional and [::] binds without IPv6 addresses too.
     ...(bind.v6 === '::1' ? ['    # On a host without IPv6 on lo (net.ipv6.conf.lo.disable_ipv6=1), remove the [::1] line: nginx could not bind it.'] : []),
+    // On every address, another site's server (Debian's stock default) is the port's default server, which nginx
+    // answers every request with whose Host matches no server_name: this one has none. Not default_server here:
+    // beside Debian's, nginx -t refuses a second one. On loopback the site's addresses are its own: it is their default.
+    ...(bind.v4 === '0.0.0.0' ? NGINX_DEFAULT_SITE_LINES : []),
     ...(tls ? NGINX_TLS_LINES : []),
     '',
     `    location ${NGINX_API_LOCATION} {`,

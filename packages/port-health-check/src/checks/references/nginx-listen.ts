@@ -7,6 +7,8 @@ import { formatAddress } from '../../firewall/ip.js';
 
 /** What a listen's parameters set, as nginx keeps them per address and port. */
 export interface ListenOptions {
+  /** `udp` for `quic` (nginx 1.25: SOCK_DGRAM), else `tcp`: nginx keeps the two apart, as Linux does their sockets. */
+  readonly transport: 'tcp' | 'udp';
   readonly defaultServer: boolean;
   /**
    * Options of the socket itself (backlog=, rcvbuf=, sndbuf=, fastopen=, deferred, bind, ipv6only=, reuseport,
@@ -19,7 +21,10 @@ export interface ListenOptions {
   readonly reuseport: boolean;
 }
 
-/** The parameters nginx takes alone; `true`: they set a socket option (ListenOptions.bind). quic (1.25) and spdy (a warning before 1.22) depend on nginx's version: not judged. */
+/**
+ * The parameters nginx takes alone; `true`: they set a socket option (ListenOptions.bind). quic (1.25), multipath
+ * (1.29.7: an MPTCP socket of its own) and spdy (a warning before 1.22) depend on nginx's version: not judged.
+ */
 const FLAGS: Readonly<Record<string, boolean>> = {
   default_server: false,
   default: false,
@@ -31,12 +36,22 @@ const FLAGS: Readonly<Record<string, boolean>> = {
   deferred: true,
   bind: true,
   reuseport: true,
+  multipath: true,
 };
 
 /** A size as ngx_parse_size reads it: digits, and k or m. */
 const SIZE = /^\d+[kKmM]?$/;
-/** A time as ngx_parse_time reads it (so_keepalive's idle and interval): numbers with units, `30m`, `1h30m`, `10`. */
-const TIME = /^(?:\d+(?:ms|[yMwdhms])?\s*)+$/;
+/** A time in seconds as ngx_parse_time reads it (so_keepalive's idle and interval): numbers with units, `30m`, `1h30m`, `10`; not `ms`, which it refuses in seconds. */
+const TIME = /^(?:\d+[yMwdhms]?\s*)+$/;
+
+/** A number as ngx_atoi reads it: digits, no more than its 64-bit integer holds (beyond, NGX_ERROR). */
+const atoi = (value: string): bigint | undefined => (/^\d+$/.test(value) && BigInt(value) <= 0x7fff_ffff_ffff_ffffn ? BigInt(value) : undefined);
+
+/** backlog= as nginx keeps it: ngx_atoi's number cut to a C int, refused when that is 0 (`backlog=4294967296`) or -1 (NGX_ERROR: `backlog=4294967295`). */
+function backlog(value: string): boolean {
+  const number = atoi(value);
+  return number !== undefined && BigInt.asIntN(32, number) !== 0n && BigInt.asIntN(32, number) !== -1n;
+}
 
 /**
  * The parameters `name=value` nginx takes, each with whether nginx refuses the value, in nginx's words, or
@@ -44,10 +59,10 @@ const TIME = /^(?:\d+(?:ms|[yMwdhms])?\s*)+$/;
  * FreeBSD's too, an "invalid parameter" on Linux.
  */
 const VALUES: Readonly<Record<string, (value: string, word: string) => string | undefined>> = {
-  backlog: (value, word) => (/^\d+$/.test(value) && Number(value) > 0 ? undefined : `invalid backlog "${word}"`),
+  backlog: (value, word) => (backlog(value) ? undefined : `invalid backlog "${word}"`),
   rcvbuf: (value, word) => (SIZE.test(value) ? undefined : `invalid rcvbuf "${word}"`),
   sndbuf: (value, word) => (SIZE.test(value) ? undefined : `invalid sndbuf "${word}"`),
-  fastopen: (value, word) => (/^\d+$/.test(value) ? undefined : `invalid fastopen "${word}"`),
+  fastopen: (value, word) => (atoi(value) !== undefined ? undefined : `invalid fastopen "${word}"`),
   ipv6only: (value) => (value === 'on' || value === 'off' ? undefined : `invalid ipv6only flags "${value}"`),
   so_keepalive: (value) => (value === 'on' || value === 'off' || keepalive(value) ? undefined : `invalid so_keepalive value: "${value}"`),
   accept_filter: () => undefined,
@@ -57,7 +72,7 @@ const VALUES: Readonly<Record<string, (value: string, word: string) => string | 
 function keepalive(value: string): boolean {
   const [idle = '', interval = '', count = '', extra] = value.split(':');
   if (extra !== undefined) return false;
-  if ((idle !== '' && !TIME.test(idle)) || (interval !== '' && !TIME.test(interval)) || (count !== '' && !/^\d+$/.test(count))) return false;
+  if ((idle !== '' && !TIME.test(idle)) || (interval !== '' && !TIME.test(interval)) || (count !== '' && atoi(count) === undefined)) return false;
   return [idle, interval, count].some((part) => part !== '' && /[1-9]/.test(part));
 }
 
@@ -83,7 +98,8 @@ export function listenOptions(flags: readonly string[]): ListenOptions | { reado
     if (name === 'ipv6only') ipv6only = flag.endsWith('=on');
     if (name !== 'accept_filter') bind = true;
   }
-  return { defaultServer, bind, reuseport, ...(ipv6only !== undefined && { ipv6only }) };
+  const transport = flags.includes('quic') ? 'udp' : 'tcp';
+  return { transport, defaultServer, bind, reuseport, ...(ipv6only !== undefined && { ipv6only }) };
 }
 
 /**
@@ -128,39 +144,48 @@ export interface PortListen<T> {
   readonly options: ListenOptions;
 }
 
+/** The key nginx keeps a listen's address and port under, for one port: its transport and its address. */
+export const listenKey = (listen: PortListen<unknown>): string => `${listen.options.transport} ${listen.address.key}`;
+
 /** A socket nginx opens for a port, and the listens that make it. */
 export interface OpenedSocket<T> {
   readonly address: ListenAddress;
+  readonly transport: 'tcp' | 'udp';
   /** Whether it takes IPv4 too: `[::]` with ipv6only=off. */
   readonly dualStack: boolean;
   readonly reuseport: boolean;
+  /** The listens of its own address (first the first of them), then those of other addresses it serves. */
+  readonly own: readonly PortListen<T>[];
   readonly listens: readonly PortListen<T>[];
 }
 
 /**
- * Pure: the sockets nginx opens for one port's listens (ngx_http_init_listening): per family, when a listen is on the
- * family's wildcard address, that one socket serves the family's other addresses, but for those whose parameters
- * make them bind (ListenOptions.bind); without one, a socket for each address.
+ * Pure: the sockets nginx opens for one port's listens (ngx_http_init_listening): per transport and family, when a
+ * listen is on the family's wildcard address, that one socket serves the family's other addresses, but for those
+ * whose parameters make them bind (ListenOptions.bind); without one, a socket for each address.
  */
 export function openedSockets<T>(listens: readonly PortListen<T>[]): OpenedSocket<T>[] {
-  const sockets = new Map<string, PortListen<T>[]>();
-  for (const family of [4, 6] as const) {
-    const ofFamily = listens.filter((listen) => listen.address.family === family);
-    const wildcard = ofFamily.some((listen) => listen.address.wildcard);
-    for (const listen of ofFamily) {
-      const key = !wildcard || listen.address.wildcard || listen.options.bind ? listen.address.key : `${family}/0`;
-      sockets.set(key, [...(sockets.get(key) ?? []), listen]);
-    }
+  const wildcards = new Set(listens.filter((listen) => listen.address.wildcard).map((listen) => `${listen.options.transport} ${listen.address.family}`));
+  const sockets = new Map<string, { own: PortListen<T>[]; listens: PortListen<T>[] }>();
+  for (const listen of listens) {
+    const { transport } = listen.options;
+    const shared = wildcards.has(`${transport} ${listen.address.family}`) && !listen.address.wildcard && !listen.options.bind;
+    const key = shared ? `${transport} ${listen.address.family}/0` : listenKey(listen);
+    const socket = sockets.get(key) ?? { own: [], listens: [] };
+    sockets.set(key, socket);
+    socket.listens.push(listen);
+    if (!shared) socket.own.push(listen);
   }
-  return [...sockets.entries()].map(([key, of]) => {
-    const own = of.filter((listen) => listen.address.key === key);
-    const address = own[0]!.address;
+  return [...sockets.values()].map(({ own, listens: of }) => {
+    const { address, options } = own[0]!;
     // Options are one per address and port: any listen of it that sets them sets them for all (ipv6only, reuseport).
     const ipv6only = own.find((listen) => listen.options.ipv6only !== undefined)?.options.ipv6only;
     return {
       address,
+      transport: options.transport,
       dualStack: address.family === 6 && address.wildcard && ipv6only === false,
       reuseport: own.some((listen) => listen.options.reuseport),
+      own,
       listens: of,
     };
   });
@@ -177,36 +202,44 @@ export const DUPLICATE_WORDS: Readonly<Record<Duplicate, string>> = {
 };
 
 /**
- * Pure: the first listen of one port nginx refuses for an earlier one of the same address (ngx_http_add_addresses),
- * with that one and why: in the same server; in another, both setting socket options, or both default_server.
+ * Pure: the first listen of one port nginx refuses for an earlier one of the same address and transport
+ * (ngx_http_add_addresses), with that one and why: in the same server; in another, both setting socket options, or
+ * both default_server. One pass, each address's earlier listens kept by server.
  */
 export function duplicateListen<T>(
   listens: readonly PortListen<T>[],
 ): { readonly listen: PortListen<T>; readonly earlier: PortListen<T>; readonly why: Duplicate } | undefined {
-  for (const [index, listen] of listens.entries()) {
-    const same = listens.slice(0, index).filter((earlier) => earlier.address.key === listen.address.key);
-    const inServer = same.find((earlier) => earlier.server === listen.server);
+  type Earlier = { servers: Map<object, PortListen<T>>; options?: PortListen<T>; byDefault?: PortListen<T> };
+  const seen = new Map<string, Earlier>();
+  for (const listen of listens) {
+    const key = listenKey(listen);
+    const same: Earlier = seen.get(key) ?? { servers: new Map() };
+    seen.set(key, same);
+    const inServer = same.servers.get(listen.server);
     if (inServer) return { listen, earlier: inServer, why: 'server' };
-    const options = listen.options.bind ? same.find((earlier) => earlier.options.bind) : undefined;
-    if (options) return { listen, earlier: options, why: 'options' };
-    const byDefault = listen.options.defaultServer ? same.find((earlier) => earlier.options.defaultServer) : undefined;
-    if (byDefault) return { listen, earlier: byDefault, why: 'default_server' };
+    if (listen.options.bind && same.options) return { listen, earlier: same.options, why: 'options' };
+    if (listen.options.defaultServer && same.byDefault) return { listen, earlier: same.byDefault, why: 'default_server' };
+    same.servers.set(listen.server, listen);
+    if (listen.options.bind) same.options = listen;
+    if (listen.options.defaultServer) same.byDefault = listen;
   }
   return undefined;
 }
 
 /**
  * Pure: two sockets of a port that Linux will not both open (nginx then exits at start: "bind() to ADDRESS failed
- * (98: Address already in use)", which nginx -t does not try): a wildcard one beside another of its family, or a
- * dual-stack `[::]` beside any IPv4 one; not when both set reuseport.
+ * (98: Address already in use)", which nginx -t does not try): of one transport, a wildcard one beside another of its
+ * family, or a dual-stack `[::]` beside any IPv4 one; not when both set reuseport.
  */
 export function clashingSockets<T>(sockets: readonly OpenedSocket<T>[]): [OpenedSocket<T>, OpenedSocket<T>] | undefined {
+  // Each socket against the wildcard (or dual-stack) ones before and after it: they are few, one per transport and family.
+  const wide = sockets.filter((socket) => socket.address.wildcard);
   for (const [index, one] of sockets.entries()) {
-    for (const other of sockets.slice(index + 1)) {
-      if (one.reuseport && other.reuseport) continue;
-      const sameFamily = one.address.family === other.address.family && (one.address.wildcard || other.address.wildcard);
+    for (const other of wide) {
+      if (other === one || other.transport !== one.transport || (one.reuseport && other.reuseport)) continue;
+      const sameFamily = one.address.family === other.address.family;
       const dual = (one.dualStack && other.address.family === 4) || (other.dualStack && one.address.family === 4);
-      if (sameFamily || dual) return [one, other];
+      if (sameFamily || dual) return sockets.indexOf(other) < index ? [other, one] : [one, other];
     }
   }
   return undefined;

@@ -20,6 +20,7 @@ import { includedFiles, includePath, sameIncludeAt, type IncludeLookup } from '.
 import { NGINX_CONF_PREFIX } from './nginx-main.js';
 import {
   clashingSockets,
+  listenKey,
   DUPLICATE_WORDS,
   duplicateListen,
   type Duplicate,
@@ -451,7 +452,9 @@ function refusedListens(listens: readonly HttpListen[], expect: NginxExpectation
     const port = listenPort(value, expect);
     const address = listenAddress(value);
     if (typeof port !== 'number' || address === undefined) continue;
-    ports.set(port, [...(ports.get(port) ?? []), { at: listen, server: listen.server, address, options }]);
+    const onPort = ports.get(port) ?? [];
+    ports.set(port, onPort);
+    onPort.push({ at: listen, server: listen.server, address, options });
   }
   for (const [port, onPort] of ports) {
     const duplicate = duplicateListen(onPort);
@@ -467,12 +470,14 @@ function refusedListens(listens: readonly HttpListen[], expect: NginxExpectation
 
 /**
  * The findings on the sockets nginx opens for the service's port, from every listen of http {} on it (the site's and,
- * when nginx's main configuration was read, the rest of what it loads): sockets Linux will not both open; an address
- * the registry's access level disagrees with (for a public or private service, only when no socket reaches beyond
- * loopback: `listen 127.0.0.1:80` beside `listen 80` shares its 0.0.0.0 socket); no socket that takes IPv4 (a `[::]`
- * listen is IPv6 only unless ipv6only=off). Nothing where a host name (resolved by nginx when it starts) is among them.
+ * when nginx's main configuration was read, the rest of what it loads): sockets Linux will not both open; then, from
+ * the site's own listens (nginx picks the server for a connection among those listening on the address it came to,
+ * so a site's `listen 127.0.0.1:80` beside another server's `listen 80` shares that socket, yet only connections to
+ * 127.0.0.1 reach it): an address the registry's access level disagrees with, no listen that takes IPv4, and another
+ * server that nginx answers with instead (siteNotServed). Nothing where a host name (resolved by nginx when it starts)
+ * is among them.
  */
-function portSockets(listens: readonly HttpListen[], expect: NginxExpectations, complete: boolean): Finding[] {
+function portSockets(listens: readonly HttpListen[], expect: NginxExpectations, complete: boolean, names?: ServerNames): Finding[] {
   const onPort = listens.filter((listen) => listenPort(listen.statement.words[1]!, expect) === expect.port);
   const parsed: PortListen<HttpListen>[] = [];
   for (const listen of onPort) {
@@ -481,23 +486,63 @@ function portSockets(listens: readonly HttpListen[], expect: NginxExpectations, 
     if ('refused' in options) return []; // nginx does not start: said as such
     if (address !== undefined) parsed.push({ at: listen, server: listen.server, address, options });
   }
+  if (duplicateListen(parsed) !== undefined) return []; // nginx does not start: said as such (refusedListens)
   const sockets = openedSockets(parsed);
   const clash = clashingSockets(sockets);
   if (clash) return [clashFinding(clash)];
+  const own = onPort.filter((listen) => listen.inSite);
   // A host name (not localhost) may be an address beyond loopback, and so may a listen in an include not read: not known to be narrower.
-  const wider =
-    !complete || sockets.some((socket) => !socket.address.loopback) || onPort.some((listen) => listenReach(listen.statement.words[1]!) === undefined);
-  const findings = onPort.flatMap((listen) => {
+  const wider = !complete || own.some((listen) => listenReach(listen.statement.words[1]!) !== 'loopback');
+  const findings = own.flatMap((listen) => {
     const reach = listenReach(listen.statement.words[1]!);
     return reach !== undefined && wrongReach(reach, expect, wider) ? [accessFinding(listen.statement, reach, expect)] : [];
   });
-  // A host name may resolve to any address: which sockets it opens is not known.
-  if (findings.length > 0 || parsed.length !== onPort.length || parsed.length === 0 || !complete) return findings;
-  const ipv4 = sockets.filter((socket) => socket.address.family === 4 || socket.dualStack);
-  // Public and private: some IPv4 socket must take connections from other hosts; else any IPv4 one will do.
+  // An include not read may hold the site's server_name, or a default_server of its own; without the order nginx loads
+  // the site in (names undefined: it does not load it, or loads a copy), which server is first is not known.
+  const notServed = complete && names !== undefined ? siteNotServed(parsed, names, expect) : [];
+  const ownParsed = parsed.filter((listen) => listen.at.inSite);
+  // A host name may resolve to any address: which addresses the site takes is not known.
+  if (findings.length > 0 || ownParsed.length !== own.length || ownParsed.length === 0 || !complete) return [...findings, ...notServed];
+  // A `[::]` listen takes IPv4 where its socket is dual-stack (ipv6only=off on any listen of that address).
+  const dualStack = new Set(sockets.filter((socket) => socket.dualStack).map((socket) => listenKey(socket.own[0]!)));
+  const ipv4 = ownParsed.filter((listen) => listen.address.family === 4 || dualStack.has(listenKey(listen)));
+  // Public and private: some IPv4 listen must take connections from other hosts; else any IPv4 one will do.
   const fromElsewhere = expect.access === 'public' || expect.access === 'private';
-  if (ipv4.some((socket) => !fromElsewhere || !socket.address.loopback)) return [];
-  return [noIPv4Finding(sockets, ipv4, expect)];
+  if (ipv4.some((listen) => !fromElsewhere || !listen.address.loopback)) return notServed;
+  return [noIPv4Finding(ownParsed, ipv4, expect), ...notServed];
+}
+
+/** The server_name values of each server block of http {} nginx loads, by the block's statement. */
+type ServerNames = ReadonlyMap<object, readonly string[]>;
+
+/**
+ * Errors at the site's listens on an address and port where another server is nginx's default (`default_server`,
+ * else the first server nginx loads with a listen there) and the site's server has no server_name a request can
+ * match (none, or only `""`): nginx answers every request whose Host header matches no server_name with the default
+ * server, so it never serves the site to a client that sends one (Debian's stock `sites-enabled/default` and a site
+ * without server_name, both on port 80). Said once per address and port, at the site's first listen there.
+ */
+function siteNotServed(listens: readonly PortListen<HttpListen>[], names: ServerNames, expect: NginxExpectations): Finding[] {
+  const defaults = new Map<string, PortListen<HttpListen>>();
+  for (const listen of listens) {
+    const key = listenKey(listen);
+    const known = defaults.get(key);
+    if (known === undefined || (listen.options.defaultServer && !known.options.defaultServer)) defaults.set(key, listen);
+  }
+  const said = new Set<string>();
+  return listens.flatMap((listen): Finding[] => {
+    const key = listenKey(listen);
+    const chosen = defaults.get(key)!;
+    if (!listen.at.inSite || chosen.at.inSite || said.has(key)) return [];
+    if ((names.get(listen.server) ?? []).some((name) => name !== '')) return [];
+    said.add(key);
+    const statement = listen.at.statement;
+    const how = chosen.options.defaultServer ? 'it is default_server there' : 'it is the first server nginx loads there';
+    const file = chosen.at.statement.file;
+    const remove = file?.includes('/sites-enabled/') ? `remove that site (rm ${shown(file)})` : 'remove that server or its listen there';
+    const message = `${listenText(statement)}: nginx answers requests to ${listen.address.shown}:${expect.port} whose Host header matches no server_name with its default server, ${listenWords(chosen.at, statement)}, as ${how}, and this server has no server_name, so nginx never serves ${expect.name}'s site to a client that sends a Host header (browsers, curl); ${remove}, or add default_server to this listen and remove it from that one, or give this server the server_name its clients use`;
+    return [{ ...placeAt(statement), severity: 'error', message }];
+  });
 }
 
 /** An error for a listen whose address the registry's access level disagrees with: loopback for a public or private service, beyond loopback for a localhost or dev one. */
@@ -512,18 +557,18 @@ function accessFinding(statement: SiteStatement, reach: 'every' | 'loopback' | '
 }
 
 /**
- * The error for a port whose sockets take no IPv4 connection (or, for a public or private service, none from other
- * hosts): said at its first `[::]` listen (IPv6 only: nginx's ipv6only=on, its default since 1.3.4), else its first IPv6 one.
+ * The error for a site whose listens on the port take no IPv4 connection (or, for a public or private service, none
+ * from other hosts): said at its first `[::]` listen (IPv6 only: nginx's ipv6only=on, its default since 1.3.4), else its first IPv6 one.
  */
-function noIPv4Finding(sockets: readonly OpenedSocket<HttpListen>[], ipv4: readonly OpenedSocket<HttpListen>[], expect: NginxExpectations): Finding {
+function noIPv4Finding(listens: readonly PortListen<HttpListen>[], ipv4: readonly PortListen<HttpListen>[], expect: NginxExpectations): Finding {
   const { port } = expect;
-  const v6 = sockets.flatMap((socket) => socket.listens).filter((listen) => listen.address.family === 6);
+  const v6 = listens.filter((listen) => listen.address.family === 6);
   const wildcard = v6.find((listen) => listen.address.wildcard);
-  const at = (wildcard ?? v6[0] ?? sockets[0]!.listens[0]!).at.statement;
+  const at = (wildcard ?? v6[0] ?? listens[0]!).at.statement;
   const local = expect.access === 'localhost' || expect.access === 'dev';
   const only = `${listenText(at)} takes IPv6 connections only${wildcard ? " (ipv6only=on is nginx's default for [::] since 1.3.4)" : ''}`;
   if (ipv4.length > 0) {
-    const loopback = ipv4.map((socket) => `${socket.address.shown}:${port}`).join(', ');
+    const loopback = [...new Set(ipv4.map((listen) => `${listen.address.shown}:${port}`))].join(', ');
     return {
       ...placeAt(at),
       severity: 'error',
@@ -543,8 +588,9 @@ function noIPv4Finding(sockets: readonly OpenedSocket<HttpListen>[], ipv4: reado
 function clashFinding([one, other]: [OpenedSocket<HttpListen>, OpenedSocket<HttpListen>]): Finding {
   // Said at the listen that makes the second socket: the dual-stack one, else the one whose options make it bind beside the wildcard.
   const [late, early] = one.dualStack || (!one.address.wildcard && other.address.wildcard) ? [one, other] : [other, one];
-  const listen = late.listens.find((each) => each.address.key === late.address.key)!;
-  const first = early.listens.find((each) => each.address.key === early.address.key)!;
+  // The dual-stack one is said at the listen that sets ipv6only=off, which may not be its address's first.
+  const listen = late.dualStack ? late.own.find((each) => each.options.ipv6only === false)! : late.own[0]!;
+  const first = early.own[0]!;
   const why = late.dualStack
     ? `takes IPv4 too (ipv6only=off) beside ${listenWords(first.at, listen.at.statement)}`
     : `opens a socket of its own (its socket options make nginx bind it) beside ${listenWords(first.at, listen.at.statement)}`;
@@ -1836,7 +1882,15 @@ function readBlocks(statements: readonly SiteStatement[], facts: SiteFacts, dire
 }
 
 /** Facts with nothing read yet; servers[0] holds the locations of the file itself, outside any block (a snippet included in a server). */
-const noFacts = (findings: Finding[]): SiteFacts => ({ findings, passes: [], upstreams: new Map(), locations: [], servers: [[]], listens: [], tls: [] });
+const noFacts = (findings: Finding[]): SiteFacts => ({
+  findings,
+  passes: [],
+  upstreams: new Map(),
+  locations: [],
+  servers: [[]],
+  listens: [],
+  tls: [],
+});
 
 export function readNginxSite(
   text: string,
@@ -1857,10 +1911,19 @@ export function readNginxSite(
   facts.findings.push(...missing(facts, metrics.count, reading, expect));
   facts.findings.push(...listenTls(facts, expect));
   const loaded = config === undefined ? undefined : configListens(config, confPrefix, facts.listens);
+  if (typeof loaded === 'string') {
+    // The other servers on the port are not known: neither the sockets nor which server answers are judged.
+    const message = `nginx's configuration (${shown(config!.path)}): ${loaded}, so the sockets nginx opens for port ${expect.port}, and which server answers on them, are not judged`;
+    facts.findings.push(...refusedListens(facts.listens, expect), { line: 0, severity: 'unknown', message });
+    return distinct(facts.findings);
+  }
   // What nginx loads: its whole configuration (the site in it, or beside it as if it were), else the site alone.
   const http = loaded === undefined ? facts.listens : [...loaded.http, ...(config!.site === undefined && !config!.copy ? facts.listens : [])];
   const complete = !reading.unread && loaded?.unread !== true;
-  facts.findings.push(...refusedListens(http, expect), ...portSockets(http, expect, complete));
+  facts.findings.push(
+    ...refusedListens(http, expect),
+    ...portSockets(http, expect, complete, loaded !== undefined && config!.site !== undefined && !config!.copy ? loaded.names : undefined),
+  );
   if (loaded !== undefined) facts.findings.push(...otherServicePorts(loaded.all, expect));
   return distinct(facts.findings);
 }
@@ -1886,32 +1949,37 @@ type ConfigListen = HttpListen & { readonly module: string };
  * Every listen of nginx's main configuration and what it includes, where listen is a directive (a server block of
  * http, stream or mail): `all` of them, and those of http {}, each the site's (`inSite`) when the site's reading has
  * it; `unread` when an include could not be read (a listen may be there). The site's own lines are named as the
- * site's (file undefined), the main file's by its path. Undefined when it is past what this check reads.
+ * site's (file undefined), the main file's by its path; `names`: the server_name values of each server of http {}.
+ * Why not, when it is past what this check reads.
  */
 function configListens(
   config: NginxConfig,
   confPrefix: string,
   siteListens: readonly HttpListen[],
-): { all: ConfigListen[]; http: ConfigListen[]; unread: boolean } | undefined {
+): { all: ConfigListen[]; http: ConfigListen[]; names: ServerNames; unread: boolean } | string {
   const reading = newReading(config.lookup, confPrefix);
   const statements = siteStatements(config.text, reading, config.path);
-  if (typeof statements === 'string') return undefined;
+  if (typeof statements === 'string') return statements.replace(/^the site and its includes/, 'it and its includes');
   const key = (statement: SiteStatement) => `${statement.file ?? ''}\0${statement.line}\0${statement.column}`;
   const site = new Set(siteListens.map((listen) => key(listen.statement)));
   const all: ConfigListen[] = [];
+  const names = new Map<object, string[]>();
   const open: SiteStatement[] = [];
   for (const read of statements) {
     const file = read.file === undefined ? config.path : read.file === config.site ? undefined : read.file;
     const statement: SiteStatement = { ...read, file };
     if (statement.end === '{') open.push(statement);
     else if (statement.end === '}') open.pop();
-    else if (statement.words[0] === 'listen' && statement.words[1] !== undefined && !statement.words[1].startsWith('unix:')) {
+    else if (statement.words[0] === 'server_name' && open[open.length - 1]?.words[0] === 'server' && open[open.length - 2]?.words[0] === 'http') {
+      const server = open[open.length - 1]!;
+      names.set(server, [...(names.get(server) ?? []), ...statement.words.slice(1)]);
+    } else if (statement.words[0] === 'listen' && statement.words[1] !== undefined && !statement.words[1].startsWith('unix:')) {
       const [server, module] = [open[open.length - 1], open[open.length - 2]?.words[0]];
       if (server?.words[0] !== 'server' || (module !== 'http' && module !== 'stream' && module !== 'mail')) continue;
       all.push({ statement, server, module, inSite: site.has(key(statement)) });
     }
   }
-  return { all, http: all.filter((listen) => listen.module === 'http'), unread: reading.unread };
+  return { all, http: all.filter((listen) => listen.module === 'http'), names, unread: reading.unread };
 }
 
 /**

@@ -122,6 +122,13 @@ describe('what nginx -t refuses of a listen', () => {
       'server { listen [::]:20080 ipv6only=of; }',
       'server { listen 20080 so_keepalive=x; }',
       'server { listen 20080 so_keepalive=30x::10; }',
+      // ms is no time in seconds; a number past ngx_atoi's 64 bits, or one that is 0 or -1 as a C int, is its error.
+      'server { listen 20080 so_keepalive=30ms::; }',
+      'server { listen 20080 backlog=99999999999999999999; }',
+      'server { listen 20080 backlog=4294967296; }',
+      'server { listen 20080 backlog=4294967295; }',
+      'server { listen 20080 fastopen=99999999999999999999; }',
+      'server { listen 20080 so_keepalive=1::99999999999999999999; }',
       'server { listen 20080; listen 20080; }',
       'server { listen 20080; listen *:20080; }',
       'server { listen [::]:20080; listen [0::0]:20080; }',
@@ -134,6 +141,8 @@ describe('what nginx -t refuses of a listen', () => {
       'server { listen 20080 deferred bind reuseport; }',
       'server { listen 20080 so_keepalive=on; }',
       'server { listen 20080 so_keepalive=30m::10; }',
+      'server { listen 20080 so_keepalive=1h30m:10s:3; }',
+      'server { listen 20080 backlog=9999999999; }',
       'server { listen 20080 fastopen=0 rcvbuf=1m sndbuf=64k backlog=511; }',
       'server { listen 20080 ipv6only=on; }',
       'server { listen 20080 accept_filter=x; }',
@@ -145,6 +154,14 @@ describe('what nginx -t refuses of a listen', () => {
       if (typeof found === 'string') throw new Error(found);
       const refused = found.some((finding) => finding.severity === 'error' && finding.message.includes('so it does not start, or reload'));
       expect({ body, refused }).toEqual({ body, refused: nginxRefuses(body) !== undefined });
+    }
+  });
+
+  it('a parameter of a newer nginx (multipath, 1.29.7; quic, 1.25) is not called invalid', () => {
+    const expect80 = { name: 'Nginx', port: 20080, upstream: { name: 'FastAPI', port: 8000, metrics: '/metrics' }, snippet: 'ports snippet nginx-site' };
+    for (const body of ['server { listen 20080 multipath; }', 'server { listen 20080 quic; }']) {
+      const found = readNginxSite(body, expect80);
+      expect(typeof found !== 'string' && found.filter((finding) => finding.severity === 'error')).toEqual([]);
     }
   });
 });
@@ -304,11 +321,14 @@ describe('listens elsewhere in what nginx loads', () => {
     ]);
   });
 
-  it('the port’s sockets count every server nginx loads: a stub_status server in nginx.conf, an IPv4 listen beside the site’s [::]', async () => {
+  it('the port’s sockets count every server nginx loads: a stub_status server in nginx.conf; the site’s reach is its own listens’', async () => {
     const status = '  server { listen 127.0.0.1:80; server_name localhost; location /nginx_status { stub_status; } }';
     expect(await configProblems(http(status))).toEqual([]);
+    // Another server's listen 80 opens 0.0.0.0:80, but nginx answers IPv4 connections there with that server, not the site's [::] one.
     const v6 = `server {\nlisten [::]:80;\n${LOCATIONS}\n}\n`;
-    expect(await configProblems(http('  server { listen 80 default_server; return 444; }'), {}, { site: v6 })).toEqual([]);
+    expect(await configProblems(http('  server { listen 80 default_server; return 444; }'), {}, { site: v6 })).toEqual([
+      expect.stringContaining('/etc/nginx/sites-available/dsa110-contimg:2:1: listen [::]:80 takes IPv6 connections only'),
+    ]);
     // The same listen twice, once in nginx.conf and once in the site: nginx -t refuses the second default_server.
     const twice = `server {\nlisten 80 default_server;\nlisten [::]:80;\n${LOCATIONS}\n}\n`;
     expect(await configProblems(http('  server { listen 80 default_server; return 444; }'), {}, { site: twice })).toEqual([

@@ -102,6 +102,18 @@ describe('ports snippet', () => {
     expect(fixed.stdout).toContain('\nhttp_port = 6379\n');
   });
 
+  it('a site on every address says to remove the port’s other default site (nginx serves it to every request with a Host header); a loopback one does not', async () => {
+    const advice = "    # and this site has no server_name: remove any other site on the port (Debian's: rm /etc/nginx/sites-enabled/default),\n";
+    const site = await ports(['snippet', 'nginx-site']);
+    expect(site.stdout).toContain(
+      `    listen 80;\n    listen [::]:80;\n    # nginx answers a request whose Host matches no server_name with the default server of its address and port,\n${advice}`,
+    );
+    const registry = writeRegistry(
+      rootRegistry.replace('    access: public\n    accessNote: Publicly accessible (firewall permitting)\n', '    access: localhost\n'),
+    );
+    expect((await ports(['snippet', 'nginx-site', '--registry', registry])).stdout).not.toContain(advice);
+  });
+
   it.skipIf(!nginx || !asRoot)(
     `a localhost site listens on 127.0.0.1 and [::1], and says to drop [::1] where lo has no IPv6, where nginx -t refuses it ${nginx && asRoot ? '' : '[skipped: needs nginx and root]'}`,
     async () => {
