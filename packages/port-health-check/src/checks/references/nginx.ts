@@ -915,6 +915,15 @@ function blockReaches(upstream: Upstream, expect: NginxExpectations): Reached | 
   return ports.map((port) => serviceOn(port, expect)).find((service) => service !== undefined) ?? expect.upstream;
 }
 
+/** Whether a pass goes to this host on another registry service's own port (directly, or through an upstream block), not the upstream's. */
+function reachesOther(pass: SiteStatement, upstreams: ReadonlyMap<string, Upstream>, expect: NginxExpectations): boolean {
+  const target = passTarget(pass.words[0]!, pass.words[1]!);
+  if (target === undefined || target === 'variable' || 'badPort' in target) return false;
+  const block = upstreams.get(target.host.toLowerCase());
+  if (block) return ![undefined, expect.upstream].includes(blockReaches(block, expect));
+  return reachesThisHost(target.host) && target.port !== undefined && target.port !== expect.upstream.port && serviceOn(target.port, expect) !== undefined;
+}
+
 /**
  * What each pass directive that speaks TLS or not by its scheme writes for plain and TLS: proxy_pass http or https,
  * grpc_pass grpc (also with no scheme, `grpc_pass 127.0.0.1:9000`) or grpcs.
@@ -2106,7 +2115,8 @@ function missing(facts: SiteFacts, metricsLocations: number, reading: Reading, e
     found.push({ ...placeAt(unix), severity: 'warning', message });
   } else if (facts.listens.length === 0)
     found.push({ line: 0, severity: 'warning', message: `no listen directive (nginx then listens on 80); add listen ${expect.port};` });
-  if (facts.passes.length === 0 && !reading.unread) {
+  // A pass to another registry service (/grafana/ to Grafana) passes nothing to the upstream either.
+  if (facts.passes.every((pass) => reachesOther(pass, facts.upstreams, expect)) && !reading.unread) {
     found.push({
       line: 0,
       severity: 'warning',

@@ -98,6 +98,11 @@ describe('passes to another registry service’s own port', () => {
     expect(await nginxProblems(site('location /r/ { proxy_pass http://127.0.0.1:6379; }'))).toEqual([
       `error: nginx (80): ${AT}20: proxy_pass http://127.0.0.1:6379 reaches Redis, which the registry says speaks neither HTTP nor HTTPS; write proxy_pass http://127.0.0.1:8000; if it is meant for FastAPI (ports snippet nginx-site), or give Redis protocol: HTTP in the registry`,
     ]);
+    // Passing only to Grafana passes nothing to the upstream: said, as for a site with no pass at all.
+    expect(await nginxProblems('server {\n    listen 80;\n    listen [::]:80;\n    location /grafana/ { proxy_pass http://127.0.0.1:3030; }\n}\n')).toEqual([
+      `warning: nginx (80): /${SITE}: no proxy_pass to FastAPI (port 8000): nginx passes nothing to it; add location /api/ { proxy_pass http://127.0.0.1:8000; } (ports snippet nginx-site)`,
+      `warning: nginx (80): /${SITE}: no location /metrics restricting FastAPI's metrics to localhost (ports snippet nginx-site)`,
+    ]);
     // The upstream's metrics are still held: an open /metrics beside /grafana/ is an error.
     const open = site('location /grafana/ { proxy_pass http://127.0.0.1:3030; }').replace(
       METRICS,
