@@ -158,6 +158,20 @@ function otherServices(facts: Facts, service: Service): NginxExpectations['other
 }
 
 /**
+ * The registry's TCP services besides the site's upstream, at their effective ports, as a pass to one of them is held
+ * to it: its scheme and the sockets listening on its port.
+ */
+function passedServices(facts: Facts, upstream: Service): NginxExpectations['services'] {
+  return facts.registry.services
+    .filter((other) => other.id !== upstream.id && other.transport === 'tcp')
+    .map((other) => {
+      const reached = portWords(facts, other);
+      const listeners = listenersOn(facts, reached.port);
+      return { ...reached, metrics: other.metrics ?? '/metrics', scheme: urlScheme(other), speaksHttp: servesHttp(other), ...(listeners && { listeners }) };
+    });
+}
+
+/**
  * nginx's main configuration as gather read it, when it is known and there, with the path by which it loads the site
  * `path` (a copy of it in sites-enabled with the same text is the site; one that differs is served in its place).
  */
@@ -198,6 +212,8 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
           },
           snippet: snippet(service, upstream),
           others: otherServices(facts, service),
+          reserved: facts.registry.reserved.filter((range) => !range.for.includes(service.id)),
+          services: passedServices(facts, upstream),
         },
         lookup,
         ref.path,

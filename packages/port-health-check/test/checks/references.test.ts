@@ -116,8 +116,8 @@ describe('the references check', () => {
     const root = snippetTree(registry, undefined, { [API_UNIT]: '[Service]\nEnvironment=CONTIMG_API_PORT=8010\nExecStart=/usr/bin/true\n' });
     const found = problems(await references(root));
     expect(found).toEqual([
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:10:9: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet nginx-site prints what passes)',
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:18:9: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet nginx-site prints what passes)',
+      "nginx (80): /etc/nginx/sites-available/dsa110-contimg:10:9: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2), the site's upstream, uses port 8010, and no other registry service uses port 8000; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet nginx-site prints what passes)",
+      "nginx (80): /etc/nginx/sites-available/dsa110-contimg:18:9: proxy_pass http://127.0.0.1:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2), the site's upstream, uses port 8010, and no other registry service uses port 8000; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet nginx-site prints what passes)",
       'prometheus (9090): /etc/prometheus/prometheus.yml:9:14: scrape job dsa110-api targets localhost:8000, but FastAPI (CONTIMG_API_PORT=8010 in /etc/systemd/system/dsa110-api.service:2) uses port 8010; set its port to 8010 (CONTIMG_API_PORT=8010 ports snippet prometheus-yml prints what passes)',
     ]);
     // Rewritten from the registry with the operator's override: clean again.
@@ -175,8 +175,8 @@ describe('the references check', () => {
   it('nginx: a listen elsewhere, an unrestricted /metrics, a missing /metrics location', async () => {
     const site = (body: string) => snippetTree(registry, undefined, { 'etc/nginx/sites-available/dsa110-contimg': body });
     expect(problems(await references(site('server {\n  listen 8080;\n  location /metrics {\n    proxy_pass http://127.0.0.1:8000;\n  }\n}\n')))).toEqual([
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2:3: listen 8080, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes), or give Nginx port: 8080 in the registry',
       'nginx (80): /etc/nginx/sites-available/dsa110-contimg:3: location /metrics is not restricted to localhost; add allow 127.0.0.1; deny all;',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2:3: no listen on port 80, the one the registry gives Nginx (the site listens on 8080), so nginx does not serve it there; add listen 80; (ports snippet nginx-site), or give Nginx port: 8080 in the registry',
     ]);
     expect(
       problems(await references(site('server { listen 80; location /metrics { allow 127.0.0.1; deny all; proxy_pass http://127.0.0.1:8000; } }\n'))),
@@ -195,8 +195,8 @@ describe('the references check', () => {
     // Quoted values are the values: a quoted listen elsewhere or proxy_pass to another port is an error, never port 80 or skipped.
     expect(problems(await references(site(`server {\n  listen "8080";\n  location /api/ { proxy_pass 'http://127.0.0.1:9000'; }\n  ${metrics}\n}\n`)))).toEqual(
       [
-        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2:3: listen 8080, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes), or give Nginx port: 8080 in the registry',
-        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:3:20: proxy_pass http://127.0.0.1:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes), or give FastAPI port: 9000 in the registry',
+        "nginx (80): /etc/nginx/sites-available/dsa110-contimg:3:20: proxy_pass http://127.0.0.1:9000, but FastAPI, the site's upstream, uses port 8000, and no other registry service uses port 9000; set its port to 8000 (ports snippet nginx-site prints what passes), or give FastAPI port: 9000 in the registry",
+        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2:3: no listen on port 80, the one the registry gives Nginx (the site listens on 8080), so nginx does not serve it there; add listen 80; (ports snippet nginx-site), or give Nginx port: 8080 in the registry',
       ],
     );
     expect(problems(await references(site(`server { listen "80"; location /api/ { proxy_pass "http://127.0.0.1:8000"; } ${metrics} }\n`)))).toEqual([]);
@@ -207,12 +207,12 @@ describe('the references check', () => {
       problems(
         await references(
           site(
-            `server {\r\n  listen 80;\r\n  add_header X "a;b}";\r\n  set $p 1;\r\n  location /x { return 200 "\${p}"; }\r\n  listen 81;\r\n  ${metrics}\r\n}\r\n`,
+            `server {\r\n  listen 80;\r\n  add_header X "a;b}";\r\n  set $p 1;\r\n  location /x { return 200 "\${p}"; }\r\n  listen 8001;\r\n  ${metrics}\r\n}\r\n`,
           ),
         ),
       ),
     ).toEqual([
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:6:3: listen 81, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes), or give Nginx port: 81 in the registry',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:6:3: listen 8001 (in http {}) takes port 8001, which the registry gives MkDocs: nginx holds it, so MkDocs cannot listen there; move this listen to a port the registry gives no service, or give MkDocs another port in the registry',
     ]);
   });
 
@@ -232,7 +232,7 @@ describe('the references check', () => {
     const metrics = 'location /metrics { allow 127.0.0.1; deny all; }';
     const root = snippetTree(registry, undefined, {
       'etc/nginx/sites-available/dsa110-contimg': `server {\n  include snippets/listen.conf;\n  location /api/ { include proxy_params; proxy_pass http://127.0.0.1:8000; }\n  include /etc/nginx/conf.d/*.conf;\n}\n`,
-      'etc/nginx/snippets/listen.conf': 'listen 80;\n# listen 8081;\nlisten "8081";\n',
+      'etc/nginx/snippets/listen.conf': 'listen 80;\n# listen 8001;\nlisten "8001";\n',
       'etc/nginx/proxy_params': 'proxy_set_header Host $host;\nproxy_pass http://127.0.0.1:9999;\n',
       'etc/nginx/conf.d/b-metrics.conf': `${metrics}\n`,
       'etc/nginx/conf.d/.hidden.conf': 'listen 1;\n',
@@ -241,8 +241,8 @@ describe('the references check', () => {
       'etc/redis/conf.d/a.conf': 'port 6381\nbind 0.0.0.0\n',
     });
     expect(problems(await references(root))).toEqual([
-      'nginx (80): /etc/nginx/snippets/listen.conf:3:1: listen 8081, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes), or give Nginx port: 8081 in the registry',
-      'nginx (80): /etc/nginx/proxy_params:2:1: proxy_pass http://127.0.0.1:9999, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes), or give FastAPI port: 9999 in the registry',
+      "nginx (80): /etc/nginx/proxy_params:2:1: proxy_pass http://127.0.0.1:9999, but FastAPI, the site's upstream, uses port 8000, and no other registry service uses port 9999; set its port to 8000 (ports snippet nginx-site prints what passes), or give FastAPI port: 9999 in the registry",
+      'nginx (80): /etc/nginx/snippets/listen.conf:3:1: listen 8001 (in http {}) takes port 8001, which the registry gives MkDocs: nginx holds it, so MkDocs cannot listen there; move this listen to a port the registry gives no service, or give MkDocs another port in the registry',
       'redis (6379): /etc/redis/conf.d/b.conf:1:6: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes), or give Redis port: 6380 in the registry',
       'redis (6379): /etc/redis/conf.d/a.conf:2:6: bind 0.0.0.0 reaches beyond this host (0.0.0.0), but Redis is localhost-only; bind 127.0.0.1 -::1 (localhost only), or give Redis access: private or public in the registry',
     ]);

@@ -1,6 +1,7 @@
-// An nginx site: every `listen` on the service's port, every `proxy_pass` to
-// this machine on the upstream's port, and the upstream's metrics location
-// restricted (`deny all`). Read as nginx reads it: statements ended by `;`,
+// An nginx site: a `listen` on the service's port and none on another
+// service's, every `proxy_pass` to this machine on the upstream's port (or on
+// another service's own, held to that service), and the upstream's metrics
+// location restricted (`deny all`). Read as nginx reads it: statements ended by `;`,
 // `{` or `}`, whatever the lines (one-line blocks included), `#` comments.
 import { escapeText, quoteValue, type AccessLevel, type UrlScheme } from '@dsa110/ports';
 import { type AddressBits, addressBits } from '@dsa110/ports/system';
@@ -10,6 +11,7 @@ import {
   type BoundAddress,
   characterColumn,
   type Finding,
+  orRegistry,
   portFix,
   reachesListener,
   refusedConnection,
@@ -69,7 +71,17 @@ export interface NginxExpectations {
    * left out, none is looked for.
    */
   readonly others?: readonly { readonly name: string; readonly port: number; readonly transport: 'tcp' | 'udp'; readonly claimed?: boolean }[];
+  /** The registry's reserved ranges not kept (`for:`) for the service: a listen of nginx's in one takes a port the registry keeps from it. */
+  readonly reserved?: readonly { readonly name: string; readonly start: number; readonly end: number }[];
+  /**
+   * The registry's other TCP services (not the upstream), by their effective ports: a pass to this host on one of
+   * those ports reaches that service, and is held to it (its scheme, its listeners), not to the upstream.
+   */
+  readonly services?: readonly Reached[];
 }
+
+/** A service a pass reaches, as a pass is held to it: the upstream, or another service of the registry on its own port. */
+export type Reached = NginxExpectations['upstream'];
 
 /**
  * nginx's main configuration, as gather read it under the root, when nginx loads from it: its path and text, its
@@ -347,16 +359,19 @@ function lineWords(statement: SiteStatement, from: { file?: string }): string {
 }
 
 /** Where the nginx-site snippet passes requests to the upstream (`https://` for an HTTPS one): the proxy_pass a fix names. */
-function backend(expect: NginxExpectations): string {
-  return `${expect.upstream.scheme ?? 'http'}://127.0.0.1:${expect.upstream.port}`;
+function backend(expect: NginxExpectations, reached: Reached = expect.upstream): string {
+  return `${reached.scheme ?? 'http'}://127.0.0.1:${reached.port}`;
 }
 
 /** What a pass directive writes to reach the upstream: proxy_pass its URL (backend), grpc_pass grpc:// or grpcs://, the others an address. */
-function passTo(directive: string, expect: NginxExpectations): string {
-  if (directive === 'proxy_pass') return backend(expect);
-  if (directive === 'grpc_pass') return backend(expect).replace(/^http/, 'grpc');
-  return `127.0.0.1:${expect.upstream.port}`;
+function passTo(directive: string, expect: NginxExpectations, reached: Reached = expect.upstream): string {
+  if (directive === 'proxy_pass') return backend(expect, reached);
+  if (directive === 'grpc_pass') return backend(expect, reached).replace(/^http/, 'grpc');
+  return `127.0.0.1:${reached.port}`;
 }
+
+/** ` (ports snippet nginx-site)` after a fix for a pass to the upstream, which the snippet writes; nothing for another service's. */
+const snippetAside = (expect: NginxExpectations, reached: Reached): string => (reached === expect.upstream ? ` (${expect.snippet})` : '');
 
 // --- listen ---
 
@@ -378,14 +393,24 @@ function checkListen(statement: SiteStatement, expect: NginxExpectations): Findi
   const port = listenPort(value, expect);
   if (typeof port === 'string') return [{ ...place(statement), severity: 'warning', message: `listen ${shown(value)}: ${port}` }];
   if (port === expect.port) return []; // its address is judged with the port's other listens (portSockets)
-  const wrongPort: Finding = {
-    ...placeAt(statement),
-    severity: 'error',
-    message: `listen ${shown(value)}, but the registry says ${expect.name} uses port ${expect.port}; ${portFix('its port', expect.port, expect.snippet, registryInstead(expect, port))}`,
-  };
-  // On another port, its address is held alone: moved to the service's port, it would listen there.
+  // Another port (443 beside 80, a redirect server's 80 beside 443) is the site's to open, unless the registry gives
+  // it to another service (otherServicePorts); the registry's own port must be listened on too (noOwnPort). Its
+  // address is held only where it reaches beyond loopback for a localhost or dev service: that exposes the service.
   const reach = listenReach(value);
-  return reach !== undefined && wrongReach(reach, expect, false) ? [wrongPort, accessFinding(statement, reach, expect)] : [wrongPort];
+  return reach !== undefined && wrongReach(reach, expect, true) ? [accessFinding(statement, reach, expect, port)] : [];
+}
+
+/**
+ * An error when the site listens on ports (all of them known) and none is the registry's: nginx does not serve it
+ * there. Offered the registry change where every listen is on one port. Nothing when an include was not read.
+ */
+function noOwnPort(listens: readonly HttpListen[], reading: Reading, expect: NginxExpectations): Finding[] {
+  const ports = listens.map((listen) => listenPort(listen.statement.words[1]!, expect));
+  if (reading.unread || listens.length === 0 || ports.some((port) => typeof port !== 'number' || port === expect.port)) return [];
+  const distinctPorts = [...new Set(ports as number[])];
+  const instead = distinctPorts.length === 1 ? registryInstead(expect, distinctPorts[0]) : undefined;
+  const message = `no listen on port ${expect.port}, the one the registry gives ${expect.name} (the site listens on ${distinctPorts.join(', ')}), so nginx does not serve it there; add listen ${expect.port}; (${expect.snippet})${orRegistry(instead)}`;
+  return [{ ...placeAt(listens[0]!.statement), severity: 'error', message }];
 }
 
 /**
@@ -546,13 +571,13 @@ function siteNotServed(listens: readonly PortListen<HttpListen>[], names: Server
 }
 
 /** An error for a listen whose address the registry's access level disagrees with: loopback for a public or private service, beyond loopback for a localhost or dev one. */
-function accessFinding(statement: SiteStatement, reach: 'every' | 'loopback' | 'address', expect: NginxExpectations): Finding {
+function accessFinding(statement: SiteStatement, reach: 'every' | 'loopback' | 'address', expect: NginxExpectations, port = expect.port): Finding {
   const value = statement.words[1]!;
   const registry = `the registry says ${expect.name} is access: ${expect.access}`;
   const message =
     reach !== 'loopback'
-      ? `listen ${shown(value)} accepts connections ${reach === 'every' ? 'on every address' : 'from other hosts'}, but ${registry} (loopback only); write listen 127.0.0.1:${expect.port}; and listen [::1]:${expect.port}; (${expect.snippet}), or give ${expect.name} access: private or public in the registry`
-      : `listen ${shown(value)} accepts connections from this host only, but ${registry} (every address; the firewall narrows it); write listen ${expect.port}; and listen [::]:${expect.port}; (${expect.snippet}), or give ${expect.name} access: localhost in the registry`;
+      ? `listen ${shown(value)} accepts connections ${reach === 'every' ? 'on every address' : 'from other hosts'}, but ${registry} (loopback only); write listen 127.0.0.1:${port}; and listen [::1]:${port}; (${expect.snippet}), or give ${expect.name} access: private or public in the registry`
+      : `listen ${shown(value)} accepts connections from this host only, but ${registry} (every address; the firewall narrows it); write listen ${port}; and listen [::]:${port}; (${expect.snippet}), or give ${expect.name} access: localhost in the registry`;
   return { ...placeAt(statement), severity: 'error', message };
 }
 
@@ -747,13 +772,13 @@ function passTarget(directive: string, value: string): PassHost | { host: string
  * http or https (grpc_pass: grpc or grpcs) per request, so whether it speaks the upstream's scheme (and, with no port written, which port
  * it reaches) is not known. Its host and port are held to the registry as any other pass's.
  */
-function variableSchemeFinding(pass: SiteStatement, portWritten: boolean, expect: NginxExpectations): Finding {
+function variableSchemeFinding(pass: SiteStatement, portWritten: boolean, expect: NginxExpectations, reached: Reached = expect.upstream): Finding {
   const [directive, value] = [pass.words[0]!, pass.words[1]!];
-  const { name } = expect.upstream;
+  const { name } = reached;
   const scheme = value.slice(0, value.indexOf('://'));
   const portWords = !portWritten ? ", and so its port (the scheme's default, 80 or 443)," : '';
-  const speaks = expect.upstream.scheme === undefined ? '' : ` by ${expect.upstream.scheme} as the registry says`;
-  const message = `${directive} ${shown(value)} takes its scheme${portWords} from ${shown(scheme)}, which nginx sets per request and this check cannot tell, so whether it reaches ${name}${speaks} is not known; write ${directive} ${passTo(directive, expect)}; (${expect.snippet})`;
+  const speaks = reached.scheme === undefined ? '' : ` by ${reached.scheme} as the registry says`;
+  const message = `${directive} ${shown(value)} takes its scheme${portWords} from ${shown(scheme)}, which nginx sets per request and this check cannot tell, so whether it reaches ${name}${speaks} is not known; write ${directive} ${passTo(directive, expect, reached)};${snippetAside(expect, reached)}`;
   return { ...placeAt(pass), severity: 'unknown', message };
 }
 
@@ -838,23 +863,65 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
     const upstream = upstreams.get(target.host.toLowerCase());
     if (upstream) {
       const servers = upstream.servers.flatMap((server) => checkUpstreamServer(server, upstream, pass, expect));
-      const here = upstream.servers.some((server) => typeof serverPortHere(server.words[1] ?? '') === 'number');
-      const scheme = !here ? undefined : target.variableScheme ? variableSchemeFinding(pass, true, expect) : checkScheme(pass, expect);
+      const reached = blockReaches(upstream, expect);
+      const scheme =
+        reached === undefined ? undefined : target.variableScheme ? variableSchemeFinding(pass, true, expect, reached) : checkScheme(pass, expect, reached);
       return scheme ? [...servers, scheme] : servers;
     }
     if (!reachesThisHost(target.host)) return [];
-    const scheme = target.variableScheme ? variableSchemeFinding(pass, target.port !== undefined, expect) : checkScheme(pass, expect);
-    if (target.port === undefined || target.port === wanted.port) {
-      const refused = target.port === undefined ? undefined : refusedPass(pass, target.host, expect);
+    // Another service's own port reaches that service (`location /grafana/` to Grafana): held to it, not to the upstream.
+    const reached = target.port === undefined || target.port === wanted.port ? wanted : serviceOn(target.port, expect);
+    const scheme =
+      reached === undefined
+        ? undefined
+        : target.variableScheme
+          ? variableSchemeFinding(pass, target.port !== undefined, expect, reached)
+          : checkScheme(pass, expect, reached);
+    if (reached !== undefined && reached !== wanted && reached.speaksHttp === false && directive in TLS_SCHEMES) {
+      // HTTP (or gRPC) to a service the registry says speaks neither (Redis): most likely meant for the upstream.
+      const message = `${directive} ${shown(value)} reaches ${reached.name}, which the registry says speaks neither HTTP nor HTTPS; write ${directive} ${passTo(directive, expect)}; if it is meant for ${wanted.name} (${expect.snippet}), or give ${reached.name} protocol: HTTP in the registry`;
+      return [{ ...placeAt(pass), severity: 'error', message }];
+    }
+    if (reached !== undefined) {
+      const refused = target.port === undefined ? undefined : refusedPass(pass, target.host, expect, '', undefined, reached);
       return [...(refused ? [refused] : []), ...(scheme ? [scheme] : [])];
     }
-    const port: Finding = {
-      ...placeAt(pass),
-      severity: 'error',
-      message: `${directive} ${shown(value)}, but ${wanted.name} uses port ${wanted.port}; ${portFix('its port', wanted.port, expect.snippet, registryInstead(wanted, target.port))}`,
-    };
-    return scheme ? [port, scheme] : [port];
+    const port: Finding = { ...placeAt(pass), severity: 'error', message: `${directive} ${shown(value)}, ${strayPort(target.port!, expect)}` };
+    const upstreamScheme = target.variableScheme ? variableSchemeFinding(pass, true, expect) : checkScheme(pass, expect);
+    return upstreamScheme ? [port, upstreamScheme] : [port];
   });
+}
+
+/** The registry's service (other than the upstream) a connection to this host on `port` reaches, if any. */
+const serviceOn = (port: number, expect: NginxExpectations): Reached | undefined => expect.services?.find((service) => service.port === port);
+
+/**
+ * The words after a pass (or an upstream server) to this host on a port no registry service uses: most likely meant
+ * for the upstream, so its port is the fix, or the registry's, where it would take the port for the upstream.
+ */
+function strayPort(port: number, expect: NginxExpectations): string {
+  const { name } = expect.upstream;
+  return `but ${name}, the site's upstream, uses port ${expect.upstream.port}, and no other registry service uses port ${port}; ${portFix('its port', expect.upstream.port, expect.snippet, registryInstead(expect.upstream, port))}`;
+}
+
+/**
+ * The service an upstream block's servers on this host reach, for its pass's scheme: the upstream when one of them
+ * is on its port, else the registry's service on the port of the first that is on one; undefined when none is here.
+ */
+function blockReaches(upstream: Upstream, expect: NginxExpectations): Reached | undefined {
+  const ports = upstream.servers.map((server) => serverPortHere(server.words[1] ?? '')).filter((port) => typeof port === 'number');
+  if (ports.length === 0) return undefined;
+  if (ports.includes(expect.upstream.port)) return expect.upstream;
+  return ports.map((port) => serviceOn(port, expect)).find((service) => service !== undefined) ?? expect.upstream;
+}
+
+/** Whether a pass goes to this host on another registry service's own port (directly, or through an upstream block), not the upstream's. */
+function reachesOther(pass: SiteStatement, upstreams: ReadonlyMap<string, Upstream>, expect: NginxExpectations): boolean {
+  const target = passTarget(pass.words[0]!, pass.words[1]!);
+  if (target === undefined || target === 'variable' || 'badPort' in target) return false;
+  const block = upstreams.get(target.host.toLowerCase());
+  if (block) return ![undefined, expect.upstream].includes(blockReaches(block, expect));
+  return reachesThisHost(target.host) && target.port !== undefined && target.port !== expect.upstream.port && serviceOn(target.port, expect) !== undefined;
 }
 
 /**
@@ -873,21 +940,21 @@ const TLS_SCHEMES: Readonly<Record<string, { readonly plain: string; readonly tl
  * port"), cleartext HTTP/2 (grpc://) to a TLS server fails and nginx answers 502, and TLS to a plain one fails its
  * handshake (nginx logs "SSL_do_handshake() failed ... wrong version number" and answers 502).
  */
-function checkScheme(pass: SiteStatement, expect: NginxExpectations): Finding | undefined {
-  const wanted = expect.upstream.scheme;
+function checkScheme(pass: SiteStatement, expect: NginxExpectations, reached: Reached = expect.upstream): Finding | undefined {
+  const wanted = reached.scheme;
   const [directive, value] = [pass.words[0]!, pass.words[1]!];
   const schemes = TLS_SCHEMES[directive];
   if (wanted === undefined || schemes === undefined) return undefined;
   // A gRPC service the registry calls TCP may speak TLS or not: nothing to hold its grpc_pass to.
-  if (directive === 'grpc_pass' && expect.upstream.speaksHttp === false) return undefined;
+  if (directive === 'grpc_pass' && reached.speaksHttp === false) return undefined;
   const written = /^([a-zA-Z]+):\/\//.exec(value)?.[1];
   // grpc_pass without a scheme speaks grpc (plain); proxy_pass always has one.
   const tls = written === undefined ? false : written.toLowerCase() === schemes.tls;
   if (tls === (wanted === 'https')) return undefined;
-  const { name } = expect.upstream;
+  const { name } = reached;
   const scheme = wanted === 'https' ? schemes.tls : schemes.plain;
   const fixed = `${directive} ${shown(written === undefined ? `${scheme}://${value}` : `${scheme}${value.slice(written.length)}`)};`;
-  const fix = `write ${fixed} (${expect.snippet}), or give ${name} protocol: ${wanted === 'https' ? 'HTTP' : 'HTTPS'} in the registry`;
+  const fix = `write ${fixed}${snippetAside(expect, reached)}, or give ${name} protocol: ${wanted === 'https' ? 'HTTP' : 'HTTPS'} in the registry`;
   let message: string;
   if (wanted === 'https' && directive === 'proxy_pass')
     message = `proxy_pass ${shown(value)} speaks plain HTTP to ${name}, but the registry says ${name} is HTTPS, so it answers 400 ("The plain HTTP request was sent to HTTPS port"); ${fix}`;
@@ -904,8 +971,15 @@ function checkScheme(pass: SiteStatement, expect: NginxExpectations): Finding | 
  * connection is refused ("connect() failed (111: Connection refused)") and it answers 502. An IPv4 address is read
  * as glibc's inet_aton reads it (`127.1` is 127.0.0.1); the fix writes the address to connect to instead in its place.
  */
-function refusedPass(statement: SiteStatement, host: string, expect: NginxExpectations, within = '', failover?: Failover): Finding | undefined {
-  const { name, port, listeners } = expect.upstream;
+function refusedPass(
+  statement: SiteStatement,
+  host: string,
+  expect: NginxExpectations,
+  within = '',
+  failover?: Failover,
+  reached: Reached = expect.upstream,
+): Finding | undefined {
+  const { name, port, listeners } = reached;
   if (listeners === undefined || listeners.length === 0) return undefined; // nothing listens: held to the port alone
   const refused = refusedConnection(connectHost(host), port, listeners);
   if (!refused) return undefined;
@@ -914,7 +988,7 @@ function refusedPass(statement: SiteStatement, host: string, expect: NginxExpect
   const scheme = directive === 'server' ? '' : (/^[^/:?]*:\/\//.exec(value)?.[0] ?? ''); // `$scheme://` too
   const authority = value.slice(scheme.length).split(/[/?]/)[0]!;
   const fixed = `${scheme}${refused.instead}${value.slice(scheme.length + authority.length)}`;
-  const fix = `write ${directive} ${shown(fixed)}; (${expect.snippet})`;
+  const fix = `write ${directive} ${shown(fixed)};${snippetAside(expect, reached)}`;
   if (failover === undefined) {
     const message = `${directive} ${shown(value)}${within}, but ${refused.why}, so nginx's connection to ${name} is refused and it answers 502; ${fix}`;
     return { ...placeAt(statement), severity: 'error', message };
@@ -977,6 +1051,9 @@ function checkUpstreamServer(server: SiteStatement, upstream: Upstream, pass: Si
     const refused = refusedPass(server, nginxAddress(address)!.host, expect, ` in upstream ${shown(upstream.name)} (${via})`, failover);
     return refused ? [refused] : [];
   }
+  const other = typeof port === 'number' ? serviceOn(port, expect) : undefined;
+  // Another service's own port: that service's, not the upstream's to judge (its listeners are not weighed against the block's failover).
+  if (other !== undefined) return [];
   if (typeof port === 'object') {
     const fix = port.here
       ? `write server ${shown(address.slice(0, address.length - port.badPort.length))}${expect.upstream.port}; (${expect.upstream.name}'s port)`
@@ -993,7 +1070,7 @@ function checkUpstreamServer(server: SiteStatement, upstream: Upstream, pass: Si
     {
       ...placeAt(server),
       severity: 'error',
-      message: `server ${shown(address)} in upstream ${shown(upstream.name)} (${via}), but ${expect.upstream.name} uses port ${expect.upstream.port}; ${portFix('its port', expect.upstream.port, expect.snippet, registryInstead(expect.upstream, port))}`,
+      message: `server ${shown(address)} in upstream ${shown(upstream.name)} (${via}), ${strayPort(port, expect)}`,
     },
   ];
 }
@@ -1909,12 +1986,13 @@ export function readNginxSite(
   facts.findings.push(...metrics.findings);
   facts.findings.push(...checkPasses(facts.passes, facts.upstreams, expect));
   facts.findings.push(...missing(facts, metrics.count, reading, expect));
-  facts.findings.push(...listenTls(facts, expect));
+  facts.findings.push(...listenTls(facts, expect), ...noOwnPort(facts.listens, reading, expect));
+  const siteListens = facts.listens.map((listen) => ({ ...listen, module: 'http' }));
   const loaded = config === undefined ? undefined : configListens(config, confPrefix, facts.listens);
   if (typeof loaded === 'string') {
     // The other servers on the port are not known: neither the sockets nor which server answers are judged.
     const message = `nginx's configuration (${shown(config!.path)}): ${loaded}, so the sockets nginx opens for port ${expect.port}, and which server answers on them, are not judged`;
-    facts.findings.push(...refusedListens(facts.listens, expect), { line: 0, severity: 'unknown', message });
+    facts.findings.push(...refusedListens(facts.listens, expect), ...otherServicePorts(siteListens, expect), { line: 0, severity: 'unknown', message });
     return distinct(facts.findings);
   }
   // What nginx loads: its whole configuration (the site in it, or beside it as if it were), else the site alone.
@@ -1924,7 +2002,9 @@ export function readNginxSite(
     ...refusedListens(http, expect),
     ...portSockets(http, expect, complete, loaded !== undefined && config!.site !== undefined && !config!.copy ? loaded.names : undefined),
   );
-  if (loaded !== undefined) facts.findings.push(...otherServicePorts(loaded.all, expect));
+  // The site's listens as nginx loads them, else (not loaded, or a copy in its place) as the site says them.
+  const siteLoaded = loaded !== undefined && config!.site !== undefined && !config!.copy;
+  facts.findings.push(...otherServicePorts([...(loaded?.all ?? []), ...(siteLoaded ? [] : siteListens)], expect));
   return distinct(facts.findings);
 }
 
@@ -1983,20 +2063,27 @@ function configListens(
 }
 
 /**
- * Errors for listens outside the site (anywhere in what nginx loads: another server of http, a stream or mail
- * block) on a port the registry gives another service, for its transport (UDP: stream's `udp`, http's `quic`):
- * nginx holds that port, so the service cannot listen on it, and a claim of it for the service signals nginx.
+ * Errors for listens anywhere in what nginx loads (the site, another server of http, a stream or mail block) on a
+ * port the registry gives another service, for its transport (UDP: stream's `udp`, http's `quic`): nginx holds that
+ * port, so the service cannot listen on it, and a claim of it for the service signals nginx; or on a port of a
+ * range the registry reserves, not for this service. Any other port is nginx's to open.
  */
 function otherServicePorts(listens: readonly ConfigListen[], expect: NginxExpectations): Finding[] {
   const others = expect.others ?? [];
   return listens.flatMap((listen): Finding[] => {
-    if (listen.inSite) return []; // the site's own listens are held to its port (checkListen)
     const [, value, ...flags] = listen.statement.words as [string, string, ...string[]];
     const port = listenPort(value, expect);
+    if (typeof port !== 'number' || port === expect.port) return [];
     const transport = flags.includes('udp') || flags.includes('quic') ? 'udp' : 'tcp';
     const other = others.find((service) => service.port === port && service.transport === transport);
-    if (other === undefined) return [];
-    const message = `${listenText(listen.statement)} (in ${listen.module} {}) takes port ${port}, which the registry gives ${other.name}: nginx holds it, so ${other.name} cannot listen there${other.claimed ? `, and claim-port, freeing it for ${other.name}, would stop nginx` : ''}; move this listen to a port the registry gives no service, or give ${other.name} another port in the registry`;
+    const range = other === undefined ? expect.reserved?.find((reserved) => port >= reserved.start && port <= reserved.end) : undefined;
+    const taken = `${listenText(listen.statement)} (in ${listen.module} {}) takes port ${port}`;
+    let message: string;
+    if (other !== undefined)
+      message = `${taken}, which the registry gives ${other.name}: nginx holds it, so ${other.name} cannot listen there${other.claimed ? `, and claim-port, freeing it for ${other.name}, would stop nginx` : ''}; move this listen to a port the registry gives no service, or give ${other.name} another port in the registry`;
+    else if (range !== undefined)
+      message = `${taken}, inside the registry's reserved ${shown(range.name)} (${range.start === range.end ? range.start : `${range.start}-${range.end}`}), not kept for ${expect.name}; move this listen to a port the registry gives no service and reserves for none, or keep the range for ${expect.name} in the registry (for:)`;
+    else return [];
     return [{ ...placeAt(listen.statement), severity: 'error', message }];
   });
 }
@@ -2028,7 +2115,8 @@ function missing(facts: SiteFacts, metricsLocations: number, reading: Reading, e
     found.push({ ...placeAt(unix), severity: 'warning', message });
   } else if (facts.listens.length === 0)
     found.push({ line: 0, severity: 'warning', message: `no listen directive (nginx then listens on 80); add listen ${expect.port};` });
-  if (facts.passes.length === 0 && !reading.unread) {
+  // A pass to another registry service (/grafana/ to Grafana) passes nothing to the upstream either.
+  if (facts.passes.every((pass) => reachesOther(pass, facts.upstreams, expect)) && !reading.unread) {
     found.push({
       line: 0,
       severity: 'warning',

@@ -84,11 +84,11 @@ describe('a proxy_pass scheme from a variable', () => {
   it('holds the host and port to the registry, and says the scheme cannot be told', async () => {
     const unknown = (line: number, value: string, port = '') =>
       `unknown: nginx (80): /${SITE}:${line}:9: proxy_pass ${value} takes its scheme${port} from $scheme, which nginx sets per request and this check cannot tell, so whether it reaches FastAPI by http as the registry says is not known; write proxy_pass http://127.0.0.1:8000; (ports snippet nginx-site)`;
-    expect(await problems(bundled, { [SITE]: site('$scheme://127.0.0.1:8001') })).toEqual([
-      `error: nginx (80): /${SITE}:5:9: proxy_pass $scheme://127.0.0.1:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)`,
-      unknown(5, '$scheme://127.0.0.1:8001'),
-      `error: nginx (80): /${SITE}:11:9: proxy_pass $scheme://127.0.0.1:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)`,
-      unknown(11, '$scheme://127.0.0.1:8001'),
+    expect(await problems(bundled, { [SITE]: site('$scheme://127.0.0.1:8002') })).toEqual([
+      `error: nginx (80): /${SITE}:5:9: proxy_pass $scheme://127.0.0.1:8002, but FastAPI, the site's upstream, uses port 8000, and no other registry service uses port 8002; set its port to 8000 (ports snippet nginx-site prints what passes), or give FastAPI port: 8002 in the registry`,
+      unknown(5, '$scheme://127.0.0.1:8002'),
+      `error: nginx (80): /${SITE}:11:9: proxy_pass $scheme://127.0.0.1:8002, but FastAPI, the site's upstream, uses port 8000, and no other registry service uses port 8002; set its port to 8000 (ports snippet nginx-site prints what passes), or give FastAPI port: 8002 in the registry`,
+      unknown(11, '$scheme://127.0.0.1:8002'),
     ]);
     expect(await problems(bundled, { [SITE]: site('$scheme://127.0.0.1') })).toEqual([
       unknown(5, '$scheme://127.0.0.1', ", and so its port (the scheme's default, 80 or 443),"),
@@ -106,20 +106,20 @@ describe('a grpc_pass scheme from a variable, as proxy_pass', () => {
     const unknown = (value: string, port = '') =>
       `unknown: nginx (80): /${SITE}:5:9: grpc_pass ${value} takes its scheme${port} from $scheme, which nginx sets per request and this check cannot tell, so whether it reaches FastAPI by http as the registry says is not known; write grpc_pass grpc://127.0.0.1:8000; (ports snippet nginx-site)`;
     const wrongPort = (value: string) =>
-      `error: nginx (80): /${SITE}:5:9: grpc_pass ${value}, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)`;
-    expect(await problems(bundled, { [SITE]: grpc('$scheme://127.0.0.1:8001') })).toEqual([
-      wrongPort('$scheme://127.0.0.1:8001'),
-      unknown('$scheme://127.0.0.1:8001'),
+      `error: nginx (80): /${SITE}:5:9: grpc_pass ${value}, but FastAPI, the site's upstream, uses port 8000, and no other registry service uses port 8002; set its port to 8000 (ports snippet nginx-site prints what passes), or give FastAPI port: 8002 in the registry`;
+    expect(await problems(bundled, { [SITE]: grpc('$scheme://127.0.0.1:8002') })).toEqual([
+      wrongPort('$scheme://127.0.0.1:8002'),
+      unknown('$scheme://127.0.0.1:8002'),
     ]);
     expect(await problems(bundled, { [SITE]: grpc('$scheme://127.0.0.1:8000') })).toEqual([unknown('$scheme://127.0.0.1:8000')]);
     expect(await problems(bundled, { [SITE]: grpc('$scheme://[::1]') })).toEqual([
       unknown('$scheme://[::1]', ", and so its port (the scheme's default, 80 or 443),"),
     ]);
-    expect(await problems(bundled, { [SITE]: grpc('grpc://127.0.0.1:8001') })).toEqual([wrongPort('grpc://127.0.0.1:8001')]);
+    expect(await problems(bundled, { [SITE]: grpc('grpc://127.0.0.1:8002') })).toEqual([wrongPort('grpc://127.0.0.1:8002')]);
     // grpcs:// (in any case) to the plain-HTTP API is TLS it does not speak, as https:// would be: its port and scheme both said.
-    expect(await problems(bundled, { [SITE]: grpc('GRPCS://localhost:8001') })).toEqual([
-      wrongPort('GRPCS://localhost:8001'),
-      `error: nginx (80): /${SITE}:5:9: grpc_pass GRPCS://localhost:8001 speaks TLS to FastAPI, but the registry says FastAPI is plain HTTP, so the handshake fails and nginx answers 502 ("SSL_do_handshake() failed ... wrong version number"); write grpc_pass grpc://localhost:8001; (ports snippet nginx-site), or give FastAPI protocol: HTTPS in the registry`,
+    expect(await problems(bundled, { [SITE]: grpc('GRPCS://localhost:8002') })).toEqual([
+      wrongPort('GRPCS://localhost:8002'),
+      `error: nginx (80): /${SITE}:5:9: grpc_pass GRPCS://localhost:8002 speaks TLS to FastAPI, but the registry says FastAPI is plain HTTP, so the handshake fails and nginx answers 502 ("SSL_do_handshake() failed ... wrong version number"); write grpc_pass grpc://localhost:8002; (ports snippet nginx-site), or give FastAPI protocol: HTTPS in the registry`,
     ]);
     expect(await problems(bundled, { [SITE]: grpc('grpc://127.0.0.1:8000') })).toEqual([]);
     // To another host: not the registry's.

@@ -95,7 +95,6 @@ describe('includes that multiply', () => {
 
   it('reads a repeated include within the bound, and says a problem in it once', () => {
     expect(problems(site('include fan/l1.conf;\n'.repeat(2)), fan(2, 'listen 8080;\n'))).toEqual([
-      '/etc/nginx/fan/l8.conf:1: error: listen 8080, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes)',
       // Read twice into one server: nginx refuses the second (nginx -t: "a duplicate listen 0.0.0.0:8080").
       '/etc/nginx/fan/l8.conf:1: error: listen 8080: nginx refuses it, as listen 8080 (line 1, the same line read again through another include) in the same server is on 0.0.0.0:8080 too (nginx -t: "a duplicate listen 0.0.0.0:8080"), so it does not start, or reload, with this configuration; remove one of them',
     ]);
@@ -873,7 +872,7 @@ describe('proxy targets', () => {
         `upstream api {\n server 127.0.0.1:8001;\n server localhost:8000 weight=2;\n}\n${site('location /api/ { proxy_pass http://API; }', { api: false })}`,
       ),
     ).toEqual([
-      `${SELF}:2: error: server 127.0.0.1:8001 in upstream api (proxy_pass http://API at line 9), but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)`,
+      `${SELF}:2: error: server 127.0.0.1:8001 in upstream api (proxy_pass http://API at line 9), but FastAPI, the site's upstream, uses port 8000, and no other registry service uses port 8001; set its port to 8000 (ports snippet nginx-site prints what passes)`,
     ]);
   });
 
@@ -887,7 +886,7 @@ describe('proxy targets', () => {
       'https://[::ffff:127.0.0.1]:8001',
     ]) {
       expect(problems(site(`location /x/ { proxy_pass ${target}; }`))).toEqual([
-        `${SELF}:5: error: proxy_pass ${target}, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)`,
+        `${SELF}:5: error: proxy_pass ${target}, but FastAPI, the site's upstream, uses port 8000, and no other registry service uses port 8001; set its port to 8000 (ports snippet nginx-site prints what passes)`,
       ]);
     }
     expect(problems(site('location /x/ { proxy_pass http://10.1.2.3:8001; }'))).toEqual([]);
@@ -902,7 +901,7 @@ describe('proxy targets', () => {
       'scgi_pass 127.0.0.1:8001',
     ]) {
       expect(problems(site(`location /x/ { ${pass}; }`))).toEqual([
-        `${SELF}:5: error: ${pass}, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)`,
+        `${SELF}:5: error: ${pass}, but FastAPI, the site's upstream, uses port 8000, and no other registry service uses port 8001; set its port to 8000 (ports snippet nginx-site prints what passes)`,
       ]);
     }
   });

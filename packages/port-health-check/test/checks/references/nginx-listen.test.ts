@@ -175,9 +175,9 @@ describe('listen where it is no directive', () => {
       'types { text/plain listen 8001; }',
     ])
       expect(await siteProblems('listen 80;\nlisten [::]:80;', `${block}\n`), block).toEqual([]);
-    // In the server itself it is one.
+    // In the server itself it is one (on MkDocs's port: an error).
     expect(await siteProblems('listen 80;\nlisten 8001;')).toEqual([
-      expect.stringContaining(`${AT}:3:1: listen 8001, but the registry says Nginx uses port 80`),
+      expect.stringContaining(`${AT}:3:1: listen 8001 (in http {}) takes port 8001, which the registry gives MkDocs`),
     ]);
   });
 });

@@ -32,8 +32,8 @@ const site = (pass: string) =>
 describe('a port the registry disagrees with offers the registry change too', () => {
   it('every reader (nginx listen and proxy_pass, a scrape target, the datasource url, redis.conf, --web.listen-address at its column), where the registry would take the port', async () => {
     expect(await problems('nginx', { [SITE]: site('8002').replace('listen 80;', 'listen 81;') })).toEqual([
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2:5: listen 81, but the registry says Nginx uses port 80; set its port to 80 (ports snippet nginx-site prints what passes), or give Nginx port: 81 in the registry',
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:4:9: proxy_pass http://127.0.0.1:8002, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes), or give FastAPI port: 8002 in the registry',
+      "nginx (80): /etc/nginx/sites-available/dsa110-contimg:4:9: proxy_pass http://127.0.0.1:8002, but FastAPI, the site's upstream, uses port 8000, and no other registry service uses port 8002; set its port to 8000 (ports snippet nginx-site prints what passes), or give FastAPI port: 8002 in the registry",
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:2:5: no listen on port 80, the one the registry gives Nginx (the site listens on 81), so nginx does not serve it there; add listen 80; (ports snippet nginx-site), or give Nginx port: 81 in the registry',
     ]);
     expect(await problems('redis', { 'etc/redis/redis.conf': 'port 6380\nbind 127.0.0.1 -::1\n' })).toEqual([
       'redis (6379): /etc/redis/redis.conf:1:6: port 6380, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes), or give Redis port: 6380 in the registry',
@@ -55,9 +55,9 @@ describe('a port the registry disagrees with offers the registry change too', ()
       'grafana (3030): /etc/grafana/provisioning/datasources/dsa110-prometheus.yml:3:11: url http://localhost:9091, but Prometheus uses port 9090; set its port to 9090 (ports snippet grafana-datasource prints what passes), or give Prometheus port: 9091 in the registry',
     ]);
     // Not a port the registry gives another service or keeps in a reserved range, nor to a service its unit moves.
-    // 8001 is MkDocs's; 3215 is inside dashboard-fallback (3210-3220).
-    expect(await problems('nginx', { [SITE]: site('8001') })).toEqual([
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:4:9: proxy_pass http://127.0.0.1:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)',
+    // 3215 is inside dashboard-fallback (3210-3220); a pass to 8001, MkDocs's, reaches MkDocs (references-passes.test.ts).
+    expect(await problems('nginx', { [SITE]: site('3215') })).toEqual([
+      "nginx (80): /etc/nginx/sites-available/dsa110-contimg:4:9: proxy_pass http://127.0.0.1:3215, but FastAPI, the site's upstream, uses port 8000, and no other registry service uses port 3215; set its port to 8000 (ports snippet nginx-site prints what passes)",
     ]);
     expect(await problems('redis', { 'etc/redis/redis.conf': 'port 3215\nbind 127.0.0.1 -::1\n' })).toEqual([
       'redis (6379): /etc/redis/redis.conf:1:6: port 3215, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes)',
@@ -68,15 +68,15 @@ describe('a port the registry disagrees with offers the registry change too', ()
       'etc/systemd/system/dsa110-api.service': '[Service]\nEnvironment=CONTIMG_API_PORT=8000\nExecStart=/usr/bin/true\n',
     });
     expect(pinned).toEqual([
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:4:9: proxy_pass http://127.0.0.1:8002, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)',
+      "nginx (80): /etc/nginx/sites-available/dsa110-contimg:4:9: proxy_pass http://127.0.0.1:8002, but FastAPI, the site's upstream, uses port 8000, and no other registry service uses port 8002; set its port to 8000 (ports snippet nginx-site prints what passes)",
     ]);
-    // Nor a port another service's unit moved it to (REDIS_PORT=8002): given to FastAPI, the registry would refuse Redis's override.
+    // Nor a port another service's unit moved it to (REDIS_PORT=8002): that port is Redis's now, and the pass reaches Redis.
     const movedOnto = await problems('nginx', {
       [SITE]: site('8002'),
       'etc/systemd/system/redis-server.service.d/port.conf': '[Service]\nEnvironment=REDIS_PORT=8002\n',
     });
     expect(movedOnto).toEqual([
-      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:4:9: proxy_pass http://127.0.0.1:8002, but FastAPI uses port 8000; set its port to 8000 (ports snippet nginx-site prints what passes)',
+      'nginx (80): /etc/nginx/sites-available/dsa110-contimg:4:9: proxy_pass http://127.0.0.1:8002 reaches Redis (REDIS_PORT=8002 in /etc/systemd/system/redis-server.service.d/port.conf:2), which the registry says speaks neither HTTP nor HTTPS; write proxy_pass http://127.0.0.1:8000; if it is meant for FastAPI (ports snippet nginx-site), or give Redis (REDIS_PORT=8002 in /etc/systemd/system/redis-server.service.d/port.conf:2) protocol: HTTP in the registry',
     ]);
   });
 });
