@@ -13,7 +13,7 @@ import { ownFilesWarning } from './own-files.js';
 const io = processIo();
 // First: SIGUSR1 would open Node's inspector in a root process (@dsa110/ports/cli's inspector-signal.ts). It
 // interrupts no claim either (interrupt.ts): logrotate's scripts send it to every process; it is said, and ignored.
-ignoreInspectorSignal(() => io.err(`${prefix(labelOf(argv))} SIGUSR1 ignored: it stops no claim (SIGTERM, SIGINT or SIGHUP do)\n`, 'notice'));
+ignoreInspectorSignal(() => io.err(`${prefix(labelOf(argv))} SIGUSR1 ignored: it stops no claim\n`, 'notice'));
 // The arguments' own bytes where Node could not decode them (a --registry path that is not UTF-8): @dsa110/ports/cli's argv.ts.
 const { argv, bytesLost } = commandLine();
 // And $DSA110_PORTS_FILE's, read back from /proc/self/environ (only when it holds U+FFFD); any other variable's too, so

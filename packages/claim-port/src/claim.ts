@@ -18,6 +18,7 @@ import {
   describeUnit,
   distinctHolders,
   handedOverSocket,
+  IN_FLIGHT,
   planClaim,
   shownCommand,
   shownName,
@@ -40,8 +41,7 @@ import { now, pollUntil, type Identity } from './watch.js';
  * closed. No file of /proc shows such a copy (the socket's reference count in
  * /proc/net/tcp is the same), so a dry run cannot tell it beforehand.
  */
-const IN_FLIGHT =
-  'a copy of its socket is in flight in a Unix-socket message (SCM_RIGHTS) that no process has received; `ss -xp` names the process whose socket queues it (a Recv-Q that is not 0): stop that process or have it read its messages (else a process in another PID namespace holds it)';
+const IN_FLIGHT_ADVICE = `a copy of its socket is ${IN_FLIGHT}; \`ss -xp\` names the process whose socket queues it (a Recv-Q that is not 0): stop that process or have it read its messages (else a process in another PID namespace holds it)`;
 
 export { ClaimUsageError, type ClaimOptions, type LogLevel } from './options.js';
 
@@ -242,7 +242,7 @@ class Claim {
     this.userLog(line, level, this.target.port);
   }
 
-  /** options.signal was aborted (the command's SIGTERM, SIGINT, SIGHUP): the claim sends nothing more and ends with interruptedResult(). */
+  /** options.signal was aborted (one of interruptSignals(): SIGTERM, SIGINT, SIGHUP, ...): the claim sends nothing more and ends with interruptedResult(). */
   get interrupted(): boolean {
     return this.options.signal?.aborted ?? false;
   }
@@ -939,7 +939,7 @@ class Claim {
         this.log(
           remaining.length > 0
             ? `${this.name} still in use after ${timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => this.who(t)).join(', ')}${drainingText}`
-            : `${this.name} still in use after ${timeoutSeconds} s, though no holder holds it any more${drainingText}: another process has its socket, or none does (a copy in flight in a Unix-socket message, SCM_RIGHTS, not yet received)`,
+            : `${this.name} still in use after ${timeoutSeconds} s, though no holder holds it any more${drainingText}: another process has its socket, or none does (a copy ${IN_FLIGHT})`,
         );
         for (const t of remaining) this.send(t, 'SIGKILL');
         killed = remaining.some((t) => t.signals.includes('SIGKILL'));
@@ -1380,7 +1380,7 @@ class Claim {
       const how = unowned.some((l) => this.euid !== 0 || !original.has(l.inode))
         ? ' by a process whose owner cannot be read'
         : unowned.length > 0
-          ? `, though no process holds it: ${IN_FLIGHT}`
+          ? `, though no process holds it: ${IN_FLIGHT_ADVICE}`
           : this.tracked.some((t) => t.signals.includes('SIGKILL'))
             ? ' after SIGKILL'
             : ' by its holders';

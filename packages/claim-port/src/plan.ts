@@ -126,6 +126,9 @@ export function describeHolder(
  * (`… (117,037 characters cut)`), so that a huge one (argv may be megabytes) cannot drown the line around it, nor pass
  * journald's line limit (48 KiB by default), which would split the line.
  */
+/** Where a listening socket is that no process holds: the one wording of the refusal, the wait and the last line (claim.ts). */
+export const IN_FLIGHT = 'in flight in a Unix-socket message (SCM_RIGHTS) that no process has received';
+
 export const SHOWN_COMMAND_MAX = 3000;
 
 /**
@@ -362,7 +365,7 @@ export function planClaim(input: PlanInput): Plan {
         `the process holding ${describeListener(listener, transport)} (a socket of uid ${listener.uid}) is not visible to this user (uid ${input.euid}); run claim-port as root (${asRoot})`
       : wanderer !== undefined
         ? wanderingReason(describeListener(listener, transport), wanderer)
-        : `the process holding ${describeListener(listener, transport)} cannot be identified even as root (its /proc entries are unreadable; it lives in another PID namespace or container; it passes from process to process faster than a scan, a holder that forks and exits in a loop; or no process holds it: it is in flight in a Unix-socket message, SCM_RIGHTS, that no process has received yet); stop it by its own means`;
+        : `the process holding ${describeListener(listener, transport)} cannot be identified even as root (its /proc entries are unreadable; it lives in another PID namespace or container; it passes from process to process faster than a scan, a holder that forks and exits in a loop; or no process holds it: it is ${IN_FLIGHT}); stop it by its own means`;
     // Sockets that read the same (a SO_REUSEPORT group on one address, each of uid 0): said once.
     if (!refusals.some((refusal) => refusal.reason === reason)) refusals.push({ reason });
   }

@@ -134,8 +134,8 @@ export interface ClaimResult {
   }[];
   readonly dryRun: boolean;
   /**
-   * Set when the claim was interrupted (ClaimOptions.signal; the command's
-   * SIGTERM, SIGINT or SIGHUP) before it finished: the signal's name (the
+   * Set when the claim was interrupted (ClaimOptions.signal; one of the
+   * command's interruptSignals()) before it finished: the signal's name (the
    * abort's reason when it is a string, else "aborted"). `action` is then
    * `failed`, and `message` says what was sent and whether the port was free
    * at that moment.

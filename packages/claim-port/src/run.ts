@@ -1,7 +1,7 @@
 // The claim-port command, part 2 (dist/run.cjs in the bin, loaded by cli.ts
 // when a port is in use, for a service id, and for --test): claimPort() ->
-// print -> exit code; while the claim runs, SIGTERM, SIGINT and SIGHUP
-// interrupt it (interrupt.ts).
+// print -> exit code; while the claim runs, SIGTERM, SIGINT, SIGHUP and the
+// other signals of interruptSignals() interrupt it (interrupt.ts).
 import type { Env, Io } from '@dsa110/ports/cli';
 import type { ClaimArgs, ParsedClaimArgs } from '@dsa110/ports/systemd';
 import { claimPort, ClaimUsageError } from './claim.js';
@@ -15,7 +15,7 @@ export async function run(args: ParsedClaimArgs, argv: readonly string[], io: Io
   if (args.command === 'self-test') return (await runSelfTest({ json: args.json, io })) ? 0 : 1;
   if (args.command !== 'claim') return fail(io, false, labelOf(argv), `nothing to run for ${args.command}`, 'error');
   const target = 'port' in args.target ? args.target.port : args.target.id;
-  // SIGTERM (a TimeoutStartSec= that ran out), SIGINT, SIGHUP: the claim stops where it is and says so (interrupt.ts).
+  // SIGTERM (a TimeoutStartSec= that ran out), SIGINT, SIGHUP and the other signals of interruptSignals(): the claim stops where it is and says so (interrupt.ts).
   const interruption = interruptOnSignals();
   try {
     const result = await claimPort(target, { ...cliOptions(args, target, io, env), ...(listening && { listening }), signal: interruption.signal });

@@ -37,7 +37,7 @@ describe('a listener in flight in an unreceived SCM_RIGHTS message', () => {
     expect(result.holders[0]).toMatchObject({ pid: holder.first.pid, signals: ['SIGTERM'], outcome: 'exited' });
     expect(result.action, lines.join('\n')).not.toBe('freed');
     expect(lines).toContainEqual(
-      `port ${port} still in use after 0.5 s, though no holder holds it any more: another process has its socket, or none does (a copy in flight in a Unix-socket message, SCM_RIGHTS, not yet received)`,
+      `port ${port} still in use after 0.5 s, though no holder holds it any more: another process has its socket, or none does (a copy in flight in a Unix-socket message (SCM_RIGHTS) that no process has received)`,
     );
     expect(result.message).toBe(
       `port ${port} is still in use (127.0.0.1:${port}), though no process holds it: a copy of its socket is in flight in a Unix-socket message (SCM_RIGHTS) that no process has received; \`ss -xp\` names the process whose socket queues it (a Recv-Q that is not 0): stop that process or have it read its messages (else a process in another PID namespace holds it)`,

@@ -342,7 +342,11 @@ function emptyWord(
   const variable = wanted.commandLine?.variables?.get(word.slice('cfg:'.length, -1));
   const set = variable === undefined ? undefined : unitVariable(facts, service, variable).setting;
   const why =
-    variable === undefined ? 'empty' : set === undefined ? `empty: the unit sets no ${variable}` : `empty: ${variable} is empty at ${set.file}:${set.line}`;
+    variable === undefined
+      ? 'empty'
+      : set === undefined
+        ? `empty: the unit sets no ${escapeText(variable, 200)}`
+        : `empty: ${escapeText(variable, 200)} is empty at ${escapeText(`${set.file}:${set.line}`, 500)}`;
   const said = `sets ${word} (${why}), so ${service.name} takes its own default ${wanted.key}, ${escapeText(wanted.builtIn, 200)}`;
   return { kind: 'set', value: wanted.builtIn, said, ...place };
 }
@@ -381,8 +385,9 @@ function expanded(
   const environment = (name: string): EnvLookup => {
     const { setting: set, doubt } = unitVariable(facts, service, name);
     if (doubt !== undefined) return { unknown: `from ${service.name}'s environment, but ${doubt}` };
-    if (!set) return { unknown: `from ${service.name}'s environment, and the unit sets no ${name} (in Environment= or an EnvironmentFile=)` };
-    return { value: set.value, said: `${name}=${escapeText(set.value, 200)} from ${set.file}:${set.line}` };
+    // The name is read from the file, the place is a unit file's path: both escaped as every string from a file is.
+    if (!set) return { unknown: `from ${service.name}'s environment, and the unit sets no ${escapeText(name, 200)} (in Environment= or an EnvironmentFile=)` };
+    return { value: set.value, said: `${escapeText(name, 200)}=${escapeText(set.value, 200)} from ${escapeText(`${set.file}:${set.line}`, 500)}` };
   };
   const under = facts.root === '/' ? '' : ` under ${facts.root}`;
   const file = (path: string): FileLookup => {

@@ -146,6 +146,25 @@ describe(`Grafana's expansion of a value ($__file{}, $__env{}, \${VAR}, anywhere
     ]);
   });
 
+  it("a variable's name from the file and the unit file's path are escaped in the reason (an ESC there reads as what it is)", async () => {
+    const unset = await check(ini('$' + '{\u001b[31mPORT}'));
+    expect(unset.results).toEqual([
+      expect.objectContaining({ severity: 'unknown', reason: expect.stringContaining('the unit sets no \\e[31mPORT (in Environment=') }),
+    ]);
+    const dropIn = 'etc/systemd/system/grafana-server.service.d/x\u001b[31m.conf';
+    const set = await check({
+      ...ini('$' + '{GPORT}'),
+      [UNIT]: '[Service]\nExecStart=/usr/sbin/grafana-server\n',
+      [dropIn]: '[Service]\nEnvironment=GPORT=3030\n',
+    });
+    expect(set.results).toEqual([
+      expect.objectContaining({
+        severity: 'ok',
+        reason: expect.stringContaining('(GPORT=3030 from /etc/systemd/system/grafana-server.service.d/x\\e[31m.conf:2)'),
+      }),
+    ]);
+  });
+
   it('a file that is not there: the error Grafana exits on; a relative path, or $__vault{}: unknown, saying why', async () => {
     const missing = await check(ini('$__file{/etc/grafana/port}'));
     expect(missing.results).toEqual([

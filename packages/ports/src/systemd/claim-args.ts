@@ -220,6 +220,9 @@ const FLAG_WORDS: ReadonlySet<string> = new Set(
 /** `-qh`: short options that take no value, grouped. */
 const isFlagGroup = (word: string) => /^-[^-]{2,}$/.test(word) && [...word.slice(1)].every((letter) => FLAG_WORDS.has(`-${letter}`));
 
+/** A word that is no port or id in form, for the prefix: quoted, escaped (see claimLabel). */
+const quotedLabel = (word: string): string => `"${processNameText(word, 64).replace(/["[\]]/g, (character) => `\\x${character.charCodeAt(0).toString(16)}`)}"`;
+
 /**
  * The port or service id on a claim-port command line, for the `[claim-port:X]`
  * prefix of an error line even when the line does not parse: the first word
@@ -233,9 +236,6 @@ const isFlagGroup = (word: string) => /^-[^-]{2,}$/.test(word) && [...word.slice
  * reader looking for a port's lines must not find them under `[claim-port:5]`;
  * the next operand is (8000), else `?`.
  */
-/** A word that is no port or id in form, for the prefix: quoted, escaped (see claimLabel). */
-const quotedLabel = (word: string): string => `"${processNameText(word, 64).replace(/["[\]]/g, (character) => `\\x${character.charCodeAt(0).toString(16)}`)}"`;
-
 export function claimLabel(argv: readonly string[]): string {
   stringListArgument('claimLabel', 'argv', argv);
   const shown = (word: string | undefined) => (word === undefined ? '?' : LABEL.test(word) || NEGATIVE.test(word) ? word : quotedLabel(word));

@@ -193,7 +193,6 @@ function allJobs(
   return { jobs, unread, refused };
 }
 
-/** The error for a key written twice in one mapping: yaml.v2's UnmarshalStrict, which Prometheus reads with, refuses the file. */
 /** How many findings of one kind a file gets each (a repeated key, an unknown top-level key) before the rest are counted in one. */
 export const MAX_FINDINGS_SAID = 10;
 
@@ -208,6 +207,7 @@ function firstFew(found: readonly Finding[], more: (count: number) => string): F
   return [...found.slice(0, MAX_FINDINGS_SAID), { ...next, message: more(found.length - MAX_FINDINGS_SAID) }];
 }
 
+/** The error for a key written twice in one mapping: yaml.v2's UnmarshalStrict, which Prometheus reads with, refuses the file. */
 function repeatedKeyMessage(repeat: RepeatedKey): string {
   const key = escapeText(repeat.key, 200);
   const promtool = repeat.parent !== undefined && MAP_KEYS.has(repeat.parent) ? `key ${JSON.stringify(key)} already set in map` : `field ${key} already set`;
