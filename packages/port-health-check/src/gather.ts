@@ -16,7 +16,8 @@ import { grafanaCommand, grafanaConfigFile, grafanaHome, grafanaPaths } from './
 import { filePaths } from './checks/grafana-expand.js';
 import { GRAFANA_SERVER_KEYS } from './checks/grafana-server.js';
 import { DEFAULT_SECTION, goIniSetting } from './checks/go-ini.js';
-import { gunicornConfigPath } from './checks/asgi-command.js';
+import { gunicornConfigPath, uvicornLaunch } from './checks/asgi-command.js';
+import { readInstalledUvicorn } from './uvicorn-install.js';
 import { effectivePort } from './effective-port.js';
 import { daemonCommand, pathFromCwd } from './checks/references/daemon-command.js';
 import { REDIS_PROGRAMS, redisArguments } from './checks/references/redis-command.js';
@@ -78,6 +79,7 @@ import type {
   ExecutableFacts,
   Facts,
   IncludeFacts,
+  InstalledUvicorn,
   NginxIncludeLoop,
   NginxConfigFacts,
   NginxLoad,
@@ -135,6 +137,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const grafanaFiles = readGrafanaFiles(root, services, unitMap, daemonFiles, configs);
   const grafanaValueFiles = readGrafanaValueFiles(root, services, unitMap, configs, grafanaFiles);
   const appServerFiles = readAppServerFiles(root, services, unitMap);
+  const uvicornInstalls = readUvicornInstalls(root, services, unitMap);
   const includes = readIncludes(root, services, unitMap, configs, redisCommands);
   const { loads: nginxLoads, configs: nginxConfigs } = readNginxLoads(root, services, unitMap, configs);
   const prometheusFiles = readPrometheusFiles(root, options.registry, services, configs);
@@ -224,6 +227,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(grafanaFiles.size > 0 && { grafanaFiles }),
     ...(grafanaValueFiles.size > 0 && { grafanaValueFiles }),
     ...(appServerFiles.size > 0 && { appServerFiles }),
+    ...(uvicornInstalls.size > 0 && { uvicornInstalls }),
     ...(includes.size > 0 && { includes }),
     ...(nginxLoads.size > 0 && { nginxLoads }),
     ...(nginxConfigs.size > 0 && { nginxConfigs }),
@@ -946,6 +950,19 @@ function readAppServerFiles(
     files.set(path, read);
   }
   return files;
+}
+
+/** uvicornInstalls: by unit, the uvicorn each service's uvicorn command imports (uvicornLaunch), where its version can be read under the root. */
+function readUvicornInstalls(root: string, services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): Map<string, InstalledUvicorn> {
+  const installs = new Map<string, InstalledUvicorn>();
+  for (const service of services) {
+    const launch = uvicornLaunch({ units }, service);
+    const unit = service.systemd?.unit;
+    if (launch === undefined || unit === undefined || installs.has(unit)) continue;
+    const installed = readInstalledUvicorn(root, launch);
+    if (installed !== undefined) installs.set(unit, installed);
+  }
+  return installs;
 }
 
 /**

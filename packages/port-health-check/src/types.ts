@@ -134,6 +134,12 @@ import type {
 } from '@dsa110/ports/systemd';
 export type { ClearedAt, EnvironmentSetting, ExecLine, RootOnlyStep, UnitFacts } from '@dsa110/ports/systemd';
 
+/** A uvicorn installed where a unit's command imports it from: its version, and the metadata file that says so (as seen on the machine). */
+export interface InstalledUvicorn {
+  readonly version: string;
+  readonly metadata: string;
+}
+
 export interface ExecutableFacts {
   /** The file systemd runs: as named in the unit (an absolute path on the machine), or the one a bare name is found at (the name itself when none is). */
   readonly path: string;
@@ -309,6 +315,11 @@ export interface Facts {
    * command line was read.
    */
   readonly appServerFiles?: ReadonlyMap<string, ConfigFileFacts & { readonly missing?: boolean }>;
+  /**
+   * By unit: the uvicorn its ExecStart= command imports (uvicorn-install.ts), where its version could be read from
+   * the metadata beside the package (read under the root). Only for a uvicorn whose unit's command line was read.
+   */
+  readonly uvicornInstalls?: ReadonlyMap<string, InstalledUvicorn>;
   /** By site file path: whether nginx loads it (only when its main configuration is there and every include of it could be read), or cannot start. */
   readonly nginxLoads?: ReadonlyMap<string, NginxLoad>;
   /**

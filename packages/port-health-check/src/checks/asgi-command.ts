@@ -17,7 +17,8 @@
 // 0.0.0.0:$PORT when PORT is set, else 127.0.0.1:8000.
 import { escapeText, type Service } from '@dsa110/ports';
 import { environmentDoubt, type ExecLine } from '@dsa110/ports/systemd';
-import type { EnvironmentSetting, Facts } from '../types.js';
+import type { EnvironmentSetting, Facts, InstalledUvicorn } from '../types.js';
+import type { UvicornLaunch } from '../uvicorn-install.js';
 import {
   commandDoubt,
   daemonCommand,
@@ -52,17 +53,18 @@ export interface GivenValue {
 
 /**
  * Why click refuses uvicorn's command line (uvicorn then exits at start, status 2): `error` as uvicorn prints it, and
- * what it is about: an option it does not have (a short one, `-p`: uvicorn declares none), a flag given a value, an
- * option given none, no APP, or words beyond the one APP (`afterDashes`: after a `--`, which makes them arguments;
- * `comment`: a `#` word, which systemd passes on as an argument).
+ * what it is about: an option it does not have (a short one, `-p`: uvicorn declares none; `installed`: one the
+ * installed uvicorn, of a version known here, lacks), a flag given a value, an option given none, no APP (`appEnv`:
+ * a UVICORN_APP that the installed uvicorn does not read), or words beyond the one APP (`afterDashes`: after a `--`,
+ * which makes them arguments; `comment`: a `#` word, which systemd passes on as an argument).
  */
 export interface UvicornRefusal {
   readonly error: string;
   readonly about:
-    | { readonly kind: 'unknown' | 'flag value' | 'no value'; readonly word: string }
+    | { readonly kind: 'unknown' | 'flag value' | 'no value'; readonly word: string; readonly installed?: InstalledUvicorn }
     /** `given`: the long listen options (`--port`, `--host`) the line has already, which the fix does not advise again. */
     | { readonly kind: 'short'; readonly word: string; readonly given: readonly ('--port' | '--host')[] }
-    | { readonly kind: 'no app' }
+    | { readonly kind: 'no app'; readonly appEnv?: { readonly setting: EnvironmentSetting; readonly installed: InstalledUvicorn } }
     | { readonly kind: 'extra'; readonly word: string; readonly afterDashes?: true; readonly comment?: true };
 }
 
@@ -104,65 +106,88 @@ export const PYTHON_PORT: PortReading = {
   refused: 'it exits at start',
 };
 
+/** A uvicorn's command-line grammar: the options that take no value, those that take one, and whether APP may come from UVICORN_APP. */
+export interface UvicornOptions {
+  readonly flags: ReadonlySet<string>;
+  readonly valued: ReadonlySet<string>;
+  readonly appEnv: boolean;
+}
+
+/** The `--NAME` and `--no-NAME` of each of uvicorn's on/off options (each `--no-` form is its own option, as declared: there is no --no-reload). */
+const ON_OFF = ['access-log', 'use-colors', 'proxy-headers', 'server-header', 'date-header'].flatMap((name) => [`--${name}`, `--no-${name}`]);
+
+/** The options that take a value in uvicorn 0.17.6 (Debian 12's) and in 0.54 alike. */
+const VALUED_SINCE_0_17 = [
+  'host',
+  'port',
+  'uds',
+  'fd',
+  'reload-dir',
+  'reload-include',
+  'reload-exclude',
+  'reload-delay',
+  'workers',
+  'loop',
+  'http',
+  'ws',
+  'ws-max-size',
+  'ws-ping-interval',
+  'ws-ping-timeout',
+  'ws-per-message-deflate',
+  'lifespan',
+  'interface',
+  'env-file',
+  'log-config',
+  'log-level',
+  'forwarded-allow-ips',
+  'root-path',
+  'limit-concurrency',
+  'backlog',
+  'limit-max-requests',
+  'timeout-keep-alive',
+  'ssl-keyfile',
+  'ssl-certfile',
+  'ssl-keyfile-password',
+  'ssl-version',
+  'ssl-cert-reqs',
+  'ssl-ca-certs',
+  'ssl-ciphers',
+  'header',
+  'app-dir',
+];
+
 /**
- * uvicorn's options, as `uvicorn --help` (0.54) lists them: those that take no value (each `--no-` form is its own
- * option, as declared: there is no --no-reload), and those that take one (the next word, whatever it is, or after `=`).
- * click refuses any other word starting with `-` (uvicorn declares no short options), before anything else it does.
+ * uvicorn's options, as `uvicorn --help` lists them, by the version whose grammar is known: 0.54 (any 0.54.x), and
+ * 0.17.6 (Debian 12's python3-uvicorn: a hidden --debug, none of 0.54's --http2, --reset-contextvars, --ws-max-queue,
+ * --limit-max-requests-jitter, --timeout-graceful-shutdown, --timeout-worker-healthcheck,
+ * --h11-max-incomplete-event-size, and no UVICORN_APP). click refuses any other word starting with `-` (uvicorn
+ * declares no short options), before anything else it does. A version not here is read with 0.54's.
  */
-const UVICORN_FLAGS = new Set([
-  '--reload',
-  '--http2',
-  '--reset-contextvars',
-  '--factory',
-  '--version',
-  '--help',
-  ...['access-log', 'use-colors', 'proxy-headers', 'server-header', 'date-header'].flatMap((name) => [`--${name}`, `--no-${name}`]),
-]);
-const UVICORN_VALUED = new Set(
-  [
-    'host',
-    'port',
-    'uds',
-    'fd',
-    'reload-dir',
-    'reload-include',
-    'reload-exclude',
-    'reload-delay',
-    'workers',
-    'loop',
-    'http',
-    'ws',
-    'ws-max-size',
-    'ws-max-queue',
-    'ws-ping-interval',
-    'ws-ping-timeout',
-    'ws-per-message-deflate',
-    'lifespan',
-    'interface',
-    'env-file',
-    'log-config',
-    'log-level',
-    'forwarded-allow-ips',
-    'root-path',
-    'limit-concurrency',
-    'backlog',
-    'limit-max-requests',
-    'limit-max-requests-jitter',
-    'timeout-keep-alive',
-    'timeout-graceful-shutdown',
-    'timeout-worker-healthcheck',
-    'ssl-keyfile',
-    'ssl-certfile',
-    'ssl-keyfile-password',
-    'ssl-version',
-    'ssl-cert-reqs',
-    'ssl-ca-certs',
-    'ssl-ciphers',
-    'header',
-    'app-dir',
-    'h11-max-incomplete-event-size',
-  ].map((name) => `--${name}`),
-);
+const UVICORN_0_54: UvicornOptions = {
+  flags: new Set(['--reload', '--http2', '--reset-contextvars', '--factory', '--version', '--help', ...ON_OFF]),
+  valued: new Set(
+    [
+      ...VALUED_SINCE_0_17,
+      'ws-max-queue',
+      'limit-max-requests-jitter',
+      'timeout-graceful-shutdown',
+      'timeout-worker-healthcheck',
+      'h11-max-incomplete-event-size',
+    ].map((name) => `--${name}`),
+  ),
+  appEnv: true,
+};
+const UVICORN_0_17_6: UvicornOptions = {
+  flags: new Set(['--debug', '--reload', '--factory', '--version', '--help', ...ON_OFF]),
+  valued: new Set(VALUED_SINCE_0_17.map((name) => `--${name}`)),
+  appEnv: false,
+};
+
+/** The grammar of the uvicorn `installed`, when it is a version known here (0.17.6, 0.54.x). */
+export function knownOptions(installed: InstalledUvicorn | undefined): UvicornOptions | undefined {
+  const version = installed?.version;
+  return version === '0.17.6' ? UVICORN_0_17_6 : version !== undefined && /^0\.54(?:\.|$)/.test(version) ? UVICORN_0_54 : undefined;
+}
 const UVICORN_LISTEN = ['port', 'host', 'uds', 'fd'] as const;
 
 /** Python's options that take no value: before `-m`, a word of these (`-u`, `-OO`) is skipped. */
@@ -192,13 +217,17 @@ export function asgiServer(line: Pick<ExecLine, 'path' | 'argv'>, servers: reado
  * Pure: uvicorn's listen options from its arguments (click's reading: one APP, else UVICORN_APP; its options, each
  * last one winning; `--` ending them) and its unit's `environment`, or what click refuses in them (`refused`), which
  * uvicorn exits on at start; undefined when it does not serve (`--help`, `--version`, which click acts on before it
- * looks for APP or extra words).
+ * looks for APP or extra words). Read with the grammar of the uvicorn `installed` where its version is known here
+ * (knownOptions), else with 0.54's, an option it lacks then `unknown` (a newer uvicorn may have it).
  */
 export function uvicornListen(
   args: readonly ExpandedArgument[],
   environment: ReadonlyMap<string, EnvironmentSetting>,
   dropped: ReadonlyMap<number, VariableOrigin> = new Map(),
+  installed?: InstalledUvicorn,
 ): UvicornListen | undefined {
+  const known = knownOptions(installed);
+  const options = known ?? UVICORN_0_54;
   const given: Partial<Record<(typeof UVICORN_LISTEN)[number], GivenValue>> = {};
   const positional: string[] = [];
   let afterDashes: number | undefined;
@@ -221,12 +250,18 @@ export function uvicornListen(
       const given = (['--port', '--host'] as const).filter(has);
       return refusedLine(`No such option '${word.slice(0, 2)}'.`, { kind: 'short', word, given });
     }
-    if (UVICORN_FLAGS.has(option)) {
+    if (options.flags.has(option)) {
       if (equals >= 0) return refusedLine(`Option '${option}' does not take a value.`, { kind: 'flag value', word: option });
       eager ||= option === '--help' || option === '--version';
       continue;
     }
-    if (!UVICORN_VALUED.has(option)) return refusedLine(`No such option '${option}'.`, { kind: 'unknown', word: option });
+    // 0.17.6 as Debian 12 ships it (click 8.1) words it "No such option: --x".
+    if (!options.valued.has(option))
+      return refusedLine(known === UVICORN_0_17_6 ? `No such option: ${option}` : `No such option '${option}'.`, {
+        kind: 'unknown',
+        word: option,
+        ...(known && installed && { installed }),
+      });
     const name = UVICORN_LISTEN.find((each) => `--${each}` === option);
     // `--port $PORT` with PORT empty or set nowhere: systemd drops the word, and click takes the next one (or none) for the value.
     const vanished = equals < 0 && name !== undefined ? dropped.get(at + 1) : undefined;
@@ -252,8 +287,10 @@ export function uvicornListen(
   // APP: the one word that is no option, else UVICORN_APP (click ignores an empty one); any other word, click refuses,
   // after it has read each option's value (`--port abc` is said first: PYTHON_PORT).
   const app = environment.get('UVICORN_APP');
-  if (positional.length === 0 && (app === undefined || app.value === ''))
-    return { server: 'uvicorn', ...given, refused: { error: "Missing argument 'APP'.", about: { kind: 'no app' } } };
+  if (positional.length === 0 && (app === undefined || app.value === '' || !options.appEnv)) {
+    const appEnv = app !== undefined && app.value !== '' && installed !== undefined ? { setting: app, installed } : undefined;
+    return { server: 'uvicorn', ...given, refused: { error: "Missing argument 'APP'.", about: { kind: 'no app', ...(appEnv && { appEnv }) } } };
+  }
   if (positional.length > 1) {
     const extra = positional.slice(1);
     const words = extra.join(' ');
@@ -493,15 +530,15 @@ function serverCommand(
 /**
  * Pure: where the ExecStart= command of `service`'s unit that runs uvicorn or gunicorn (serverCommand) makes it
  * listen; undefined without one, or when the server does not serve. gunicorn's config file is read from
- * `appServerFiles` (gathered at gunicornConfigPath).
+ * `appServerFiles` (gathered at gunicornConfigPath); uvicorn's version from `uvicornInstalls` (gathered at uvicornLaunch).
  */
-export function asgiCommand(facts: Pick<Facts, 'units' | 'appServerFiles'>, service: Service): AsgiCommand | undefined {
+export function asgiCommand(facts: Pick<Facts, 'units' | 'appServerFiles' | 'uvicornInstalls'>, service: Service): AsgiCommand | undefined {
   const found = serverCommand(facts, service);
   if (found === undefined) return undefined;
   const { command, server, all, args, environment } = found;
   const listen =
     server === 'uvicorn'
-      ? uvicornListen(args, environment, droppedWords(command, all, environment))
+      ? uvicornListen(args, environment, droppedWords(command, all, environment), facts.uvicornInstalls?.get(command.unit))
       : gunicornListen(args, environment, command.cwd, (path) => facts.appServerFiles?.get(path));
   return listen === undefined ? undefined : { ...command, listen };
 }
@@ -516,4 +553,23 @@ export function gunicornConfigPath(facts: Pick<Facts, 'units'>, service: Service
     return undefined;
   });
   return wanted;
+}
+
+/**
+ * Pure: how the ExecStart= command of `service`'s unit runs uvicorn (serverCommand), for gather to read which uvicorn
+ * it imports (readInstalledUvicorn): `python -m uvicorn` (the interpreter, and the directory it starts in) or the
+ * `uvicorn` script, by absolute path; undefined for none, a bare name, a chrooted unit (RootDirectory=, RootImage=),
+ * or one whose environment sets PYTHONPATH or PYTHONHOME (which move where Python imports from).
+ */
+export function uvicornLaunch(facts: Pick<Facts, 'units'>, service: Service): UvicornLaunch | undefined {
+  const found = serverCommand(facts, service);
+  if (found?.server !== 'uvicorn') return undefined;
+  const unit = facts.units.get(found.command.unit);
+  if (unit?.rootDirectory !== undefined || unit?.rootImage !== undefined) return undefined;
+  if (['PYTHONPATH', 'PYTHONHOME'].some((name) => found.environment.has(name)) || environmentDoubt(unit!, ['PYTHONPATH', 'PYTHONHOME']) !== undefined)
+    return undefined;
+  const { path } = found.command.line;
+  if (!path.startsWith('/')) return undefined;
+  const program = path.slice(path.lastIndexOf('/') + 1);
+  return program === 'uvicorn' ? { script: path } : { interpreter: path, ...(found.command.cwd !== undefined && { cwd: found.command.cwd }) };
 }

@@ -9,7 +9,7 @@ import { portWords } from './references.js';
 import { ASGI_DEFAULT, PYTHON_PORT, type AsgiCommand, type AsgiServer, type GivenValue, type UvicornRefusal } from './asgi-command.js';
 import { commandAt } from './references/daemon-command.js';
 import { accessMismatch, hostReach, notAPort, orRegistry, registryInstead, type Finding, type RegistryTakes } from './references/finding.js';
-import type { EnvironmentSetting, Facts } from '../types.js';
+import type { EnvironmentSetting, Facts, InstalledUvicorn } from '../types.js';
 import { effectivePort } from '../effective-port.js';
 
 /** What the server is held to: the service's port as its unit sets it (portWords), and what to write. */
@@ -98,8 +98,9 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
   if (listen.refused !== undefined) {
     const { kind } = listen.refused.about;
     const badPort = listen.port !== undefined && PYTHON_PORT.port(listen.port.value) === undefined;
-    // An option uvicorn 0.54 lacks may be a newer uvicorn's (0.17.6, Debian 12's, has none 0.54 lacks): not told.
-    if (kind === 'unknown') return [{ severity: 'unknown', message: unknownOption(listen.refused.about.word, expect) }];
+    // An option uvicorn 0.54 lacks may be a newer uvicorn's: not told, unless the installed uvicorn is a version known here.
+    if (kind === 'unknown' && listen.refused.about.installed === undefined)
+      return [{ severity: 'unknown', message: unknownOption(listen.refused.about.word, expect) }];
     if ((kind !== 'no app' && kind !== 'extra') || !badPort) return [{ severity: 'error', message: refusal(listen.refused, expect) }];
   }
   // A socket it is handed (--fd) or a Unix socket (--uds): its TCP port is not on this line.
@@ -175,14 +176,27 @@ function unknownOption(option: string, expect: Expectation): string {
   return `its ExecStart= gives uvicorn ${word}, an option uvicorn 0.54 does not have, so whether it starts, and on which port, cannot be told here: a uvicorn without it exits at start ("Error: No such option '${word}'."); if \`uvicorn --help\` does not list it, remove it from its ExecStart=, then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
 }
 
+/** The uvicorn installed, for a message: `uvicorn 0.17.6 (/usr/lib/python3/dist-packages/uvicorn-0.17.6.egg-info/PKG-INFO)`. */
+function installedUvicorn(installed: InstalledUvicorn): string {
+  return `uvicorn ${escapeText(installed.version, 100)} (${escapeText(installed.metadata, 500)})`;
+}
+
 /** What to change in the command line click refuses for `about`. */
 function refusalFix(about: UvicornRefusal['about'], expect: Expectation): string {
-  if (about.kind === 'no app') return 'name its app in its ExecStart= (MODULE:ATTRIBUTE, as in uvicorn app:app)';
+  if (about.kind === 'no app') {
+    const { appEnv } = about;
+    const name = 'name its app in its ExecStart= (MODULE:ATTRIBUTE, as in uvicorn app:app)';
+    if (appEnv === undefined) return name;
+    const at = escapeText(`${appEnv.setting.file}:${appEnv.setting.line}`, 500);
+    return `the installed ${installedUvicorn(appEnv.installed)} does not read UVICORN_APP (set at ${at}): ${name}, or upgrade uvicorn to one that reads it (0.54 does)`;
+  }
   const word = escapeText(about.word, 200);
   switch (about.kind) {
     case 'short':
       return shortFix(about, expect);
     case 'unknown':
+      if (about.installed !== undefined)
+        return `the installed ${installedUvicorn(about.installed)} does not have ${word}: remove it from its ExecStart=, or upgrade uvicorn to a version whose \`uvicorn --help\` lists it`;
       return `remove ${word} from its ExecStart=, or write an option \`uvicorn --help\` lists`;
     case 'flag value':
       return `write ${word} alone in its ExecStart=, with no =VALUE`;

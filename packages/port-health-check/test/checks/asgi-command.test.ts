@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { checkConfig } from '../../src/checks/config.js';
 import { gather } from '../../src/gather.js';
 import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../helpers.js';
+import { DEBIAN_UVICORN, venvUvicorn } from '../uvicorn-trees.js';
 
 const repoRoot = new URL('../../../../', import.meta.url).pathname;
 const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
@@ -350,6 +351,55 @@ describe("gunicorn's config file: its -c, else gunicorn.conf.py in the directory
     ]);
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -c python:api.gunicorn_conf app:app\n'))).toEqual([
       `unknown: api (8000): ${AT}:2: where FastAPI listens cannot be told: it gives no --bind, and gunicorn reads its settings from the module python:api.gunicorn_conf (-c), which this check does not look up; write --bind 0.0.0.0:8000 in its ExecStart= to make it plain`,
+    ]);
+  });
+});
+
+describe("uvicorn's command line held to the version installed where its command imports it (uvicorn-install.ts)", () => {
+  const DEBIAN_AT = '/usr/lib/python3/dist-packages/uvicorn-0.17.6.egg-info/PKG-INFO';
+  const lacks = (option: string, error: string, installed: string) =>
+    `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: ${error}"); the installed uvicorn ${installed} does not have ${option}: remove it from its ExecStart=, or upgrade uvicorn to a version whose \`uvicorn --help\` lists it, ${RESTART}`;
+
+  it('Debian 12\'s 0.17.6 (python3 -m uvicorn): each option 0.54 added is an error naming it (uvicorn 0.17.6 exits 2, "No such option"); its own --debug passes', async () => {
+    for (const [option, value] of [
+      ['--timeout-graceful-shutdown', ' 5'],
+      ['--http2', ''],
+      ['--reset-contextvars', ''],
+      ['--ws-max-queue', ' 32'],
+      ['--limit-max-requests-jitter', ' 3'],
+      ['--timeout-worker-healthcheck', ' 5'],
+      ['--h11-max-incomplete-event-size', ' 100'],
+    ] as const)
+      expect(await apiResults({ ...DEBIAN_UVICORN, ...unit(`ExecStart=/usr/bin/python3 -m uvicorn app:app ${option}${value} --port 8000\n`) })).toEqual([
+        lacks(option, `No such option: ${option}`, `0.17.6 (${DEBIAN_AT})`),
+      ]);
+    expect(await apiResults({ ...DEBIAN_UVICORN, ...unit('ExecStart=/usr/bin/python3 -m uvicorn app:app --debug --timeout-keep-alive 5\n') })).toEqual([
+      `ok: api (8000): ${AT}:2: its ExecStart= runs uvicorn on port 8000`,
+    ]);
+    // Without its metadata the version is not known: 0.54's grammar, as before.
+    const { [DEBIAN_AT.slice(1)]: _, ...unversioned } = DEBIAN_UVICORN;
+    expect(await apiResults({ ...unversioned, ...unit('ExecStart=/usr/bin/python3 -m uvicorn app:app --timeout-graceful-shutdown 5\n') })).toEqual([
+      `ok: api (8000): ${AT}:2: its ExecStart= runs uvicorn on port 8000`,
+    ]);
+  });
+
+  it('UVICORN_APP, which 0.17.6 does not read: no APP, an error naming the setting; read where the version is not known', async () => {
+    const lines = 'Environment=UVICORN_APP=app:app\nExecStart=/usr/bin/python3 -m uvicorn --port 8000\n';
+    expect(await apiResults({ ...DEBIAN_UVICORN, ...unit(lines) })).toEqual([
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: Missing argument 'APP'."); the installed uvicorn 0.17.6 (${DEBIAN_AT}) does not read UVICORN_APP (set at ${AT}:2): name its app in its ExecStart= (MODULE:ATTRIBUTE, as in uvicorn app:app), or upgrade uvicorn to one that reads it (0.54 does), ${RESTART}`,
+    ]);
+    expect(await apiResults(unit(lines))).toEqual([`ok: api (8000): ${AT}:3: its ExecStart= runs uvicorn on port 8000`]);
+  });
+
+  it("a venv's 0.54.x (its uvicorn script): 0.54's options pass, one it lacks is an error naming it; another version: unknown, as before", async () => {
+    const venv = (version: string, options: string) => ({ ...venvUvicorn(version), ...unit(`ExecStart=/opt/api/venv/bin/uvicorn app:app ${options}\n`) });
+    const metadata = (version: string) => `/opt/api/venv/lib/python3.11/site-packages/uvicorn-${version}.dist-info/METADATA`;
+    expect(await apiResults(venv('0.54.0', '--timeout-graceful-shutdown 5 --http2 --port 8000'))).toEqual([
+      `ok: api (8000): ${AT}:2: its ExecStart= runs uvicorn on port 8000`,
+    ]);
+    expect(await apiResults(venv('0.54.0', '--debug --port 8000'))).toEqual([lacks('--debug', "No such option '--debug'.", `0.54.0 (${metadata('0.54.0')})`)]);
+    expect(await apiResults(venv('0.60.0', '--no-reload --port 8000'))).toEqual([
+      expect.stringMatching(/^unknown: .*--no-reload, an option uvicorn 0\.54 does not have/),
     ]);
   });
 });
