@@ -12,15 +12,22 @@
 // Anything else that may come first (a `uvicorn` in the directory `-m` starts
 // in, an earlier directory's .pth file naming a directory that holds one, or its
 // editable install, a venv that also sees the system's packages and lacks its
-// own) leaves the version unknown. Not looked at: a user's ~/.local
-// site-packages (pip --user), and the code a .pth file's `import` line runs.
+// own) leaves the version unknown. Outside a venv, Python imports from the
+// user's own site-packages (~/.local/lib/pythonX.Y/site-packages, pip --user)
+// before the system's: the home of the unit's User= (root without one) in the
+// root's /etc/passwd, unless PYTHONNOUSERSITE is set; a user passwd does not
+// name leaves the version unknown. Not looked at: the code a .pth file's
+// `import` line runs.
 import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hostPath, resolveInRoot } from '@dsa110/ports/files';
 import type { InstalledUvicorn } from './types.js';
 
 /** How a unit's command runs uvicorn: an interpreter given `-m uvicorn`, or the `uvicorn` script (its `#!` line names the interpreter). */
-export type UvicornLaunch = { readonly interpreter: string; readonly cwd?: string } | { readonly script: string };
+export type UvicornLaunch = ({ readonly interpreter: string; readonly cwd?: string } | { readonly script: string }) & {
+  /** Whose ~/.local Python reads outside a venv: the unit's User= (root without one); undefined where it reads none (PYTHONNOUSERSITE, DynamicUser=). */
+  readonly userSiteOf?: string;
+};
 
 /** Most bytes read of a `#!` line, pyvenv.cfg, or a metadata file (its Version: comes in the first lines). */
 const HEAD_BYTES = 4096;
@@ -66,8 +73,18 @@ function realInRoot(root: string, path: string): string | undefined {
   }
 }
 
+/** The home directory of `user` in the root's /etc/passwd (its first entry, as getpwnam reads it). */
+function passwdHome(root: string, user: string): string | undefined {
+  const text = head(root, '/etc/passwd', 1 << 20);
+  for (const line of text?.split('\n') ?? []) {
+    const fields = line.split(':');
+    if (fields[0] === user && fields.length >= 7) return fields[5] || undefined;
+  }
+  return undefined;
+}
+
 /** The directories the interpreter at `interpreter` imports from, in order; undefined when they cannot be told. */
-function importDirectories(root: string, interpreter: string): string[] | undefined {
+function importDirectories(root: string, interpreter: string, userSiteOf: string | undefined): string[] | undefined {
   // A venv: pyvenv.cfg beside the interpreter (as invoked, links not followed) or one directory up.
   for (const prefix of [dirname(interpreter), dirname(dirname(interpreter))]) {
     const config = head(root, join(prefix, 'pyvenv.cfg'));
@@ -85,9 +102,13 @@ function importDirectories(root: string, interpreter: string): string[] | undefi
   if (real === undefined || version === null || version === undefined) return undefined;
   const xy = `${version[1]}.${version[2]}`;
   const prefix = dirname(dirname(real));
+  // pip --user's packages come before the system's (site.py adds the directory where it exists).
+  const home = userSiteOf === undefined ? undefined : passwdHome(root, userSiteOf);
+  if (userSiteOf !== undefined && home === undefined) return undefined;
+  const userSite = home === undefined ? [] : [join(home, '.local', 'lib', `python${xy}`, 'site-packages')];
   if (prefix === '/usr')
-    return [`/usr/local/lib/python${xy}/dist-packages`, `/usr/lib/python${version[1]}/dist-packages`, `/usr/lib/python${xy}/dist-packages`];
-  return [join(prefix, 'lib', `python${xy}`, 'site-packages')];
+    return [...userSite, `/usr/local/lib/python${xy}/dist-packages`, `/usr/lib/python${version[1]}/dist-packages`, `/usr/lib/python${xy}/dist-packages`];
+  return [...userSite, join(prefix, 'lib', `python${xy}`, 'site-packages')];
 }
 
 /** The interpreter of a `#!` script: its first word, unless that is `env` (which looks it up in PATH). */
@@ -134,7 +155,7 @@ export function readInstalledUvicorn(root: string, launch: UvicornLaunch): Insta
   if (interpreter === undefined || !interpreter.startsWith('/')) return undefined;
   // `python -m` imports from the directory it starts in first.
   if ('interpreter' in launch && (launch.cwd === undefined || exists(root, join(launch.cwd, 'uvicorn')))) return undefined;
-  const directories = importDirectories(root, interpreter);
+  const directories = importDirectories(root, interpreter, launch.userSiteOf);
   if (directories === undefined) return undefined;
   for (const directory of directories) {
     let names: string[];

@@ -40,6 +40,26 @@ describe('readInstalledUvicorn', () => {
     expect(readInstalledUvicorn(other, { interpreter: '/usr/bin/python3', cwd: '/' })?.version).toBe('0.17.6');
   });
 
+  it("pip --user: the User='s ~/.local site-packages comes before the system's, outside a venv only", () => {
+    const user = 'var/lib/api/.local/lib/python3.11/site-packages';
+    const root = writeTree(tempDir(), {
+      ...DEBIAN_UVICORN,
+      ...venvUvicorn('0.54.1'),
+      [`${user}/uvicorn/__init__.py`]: '',
+      [`${user}/uvicorn-0.54.0.dist-info/METADATA`]: PKG_INFO('0.54.0'),
+    });
+    expect(readInstalledUvicorn(root, { interpreter: '/usr/bin/python3', cwd: '/', userSiteOf: 'api' })).toEqual({
+      version: '0.54.0',
+      metadata: `/${user}/uvicorn-0.54.0.dist-info/METADATA`,
+    });
+    // root's ~/.local has none: Debian's; PYTHONNOUSERSITE (no userSiteOf): Debian's; a venv never reads ~/.local.
+    expect(readInstalledUvicorn(root, { interpreter: '/usr/bin/python3', cwd: '/', userSiteOf: 'root' })?.version).toBe('0.17.6');
+    expect(readInstalledUvicorn(root, { interpreter: '/usr/bin/python3', cwd: '/' })?.version).toBe('0.17.6');
+    expect(readInstalledUvicorn(root, { script: '/opt/api/venv/bin/uvicorn', userSiteOf: 'api' })?.version).toBe('0.54.1');
+    // A user passwd does not name (LDAP, sssd): whose home it is cannot be told.
+    expect(readInstalledUvicorn(root, { interpreter: '/usr/bin/python3', cwd: '/', userSiteOf: 'ldapuser' })).toBeUndefined();
+  });
+
   it("a venv's uvicorn script: its #! interpreter's pyvenv.cfg, and that venv's site-packages alone", () => {
     const root = writeTree(tempDir(), { ...DEBIAN_UVICORN, ...venvUvicorn('0.54.1') });
     expect(readInstalledUvicorn(root, { script: '/opt/api/venv/bin/uvicorn' })).toEqual({

@@ -5,8 +5,9 @@ import type { TreeEntry } from './helpers.js';
 const PROGRAM = { text: '\u007fELF stand-in\n', mode: 0o755 } as const;
 export const PKG_INFO = (version: string) => `Metadata-Version: 2.1\nName: uvicorn\nVersion: ${version}\nSummary: The lightning-fast ASGI server.\n`;
 
-/** Debian 12's python3 and python3-uvicorn. */
+/** Debian 12's python3 and python3-uvicorn (and the passwd that gives root's and api's homes, for their ~/.local). */
 export const DEBIAN_UVICORN: Record<string, TreeEntry> = {
+  'etc/passwd': 'root:x:0:0:root:/root:/bin/bash\napi:x:998:998::/var/lib/api:/usr/sbin/nologin\n',
   'usr/bin/python3': { symlink: 'python3.11' },
   'usr/bin/python3.11': PROGRAM,
   'usr/lib/python3/dist-packages/uvicorn/__init__.py': '',

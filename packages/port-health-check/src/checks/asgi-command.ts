@@ -188,6 +188,11 @@ export function knownOptions(installed: InstalledUvicorn | undefined): UvicornOp
   const version = installed?.version;
   return version === '0.17.6' ? UVICORN_0_17_6 : version !== undefined && /^0\.54(?:\.|$)/.test(version) ? UVICORN_0_54 : undefined;
 }
+/** Whether `option` is one an older uvicorn known here had and the `installed` one dropped (0.17.6's --debug, on 0.54): upgrading cannot bring it back. */
+export function droppedOption(option: string, installed: InstalledUvicorn): boolean {
+  const known = knownOptions(installed);
+  return known !== undefined && known !== UVICORN_0_17_6 && (UVICORN_0_17_6.flags.has(option) || UVICORN_0_17_6.valued.has(option));
+}
 const UVICORN_LISTEN = ['port', 'host', 'uds', 'fd'] as const;
 
 /** Python's options that take no value: before `-m`, a word of these (`-u`, `-OO`) is skipped. */
@@ -559,17 +564,25 @@ export function gunicornConfigPath(facts: Pick<Facts, 'units'>, service: Service
  * Pure: how the ExecStart= command of `service`'s unit runs uvicorn (serverCommand), for gather to read which uvicorn
  * it imports (readInstalledUvicorn): `python -m uvicorn` (the interpreter, and the directory it starts in) or the
  * `uvicorn` script, by absolute path; undefined for none, a bare name, a chrooted unit (RootDirectory=, RootImage=),
- * or one whose environment sets PYTHONPATH or PYTHONHOME (which move where Python imports from).
+ * or one whose environment sets PYTHONPATH, PYTHONHOME, PYTHONUSERBASE or HOME (which move where Python imports from);
+ * with the User= whose ~/.local Python reads first, unless PYTHONNOUSERSITE is set or the user is dynamic.
  */
 export function uvicornLaunch(facts: Pick<Facts, 'units'>, service: Service): UvicornLaunch | undefined {
   const found = serverCommand(facts, service);
   if (found?.server !== 'uvicorn') return undefined;
   const unit = facts.units.get(found.command.unit);
   if (unit?.rootDirectory !== undefined || unit?.rootImage !== undefined) return undefined;
-  if (['PYTHONPATH', 'PYTHONHOME'].some((name) => found.environment.has(name)) || environmentDoubt(unit!, ['PYTHONPATH', 'PYTHONHOME']) !== undefined)
-    return undefined;
+  // HOME and PYTHONUSERBASE move the user's own site-packages, which Python reads before the system's.
+  const moving = ['PYTHONPATH', 'PYTHONHOME', 'PYTHONUSERBASE', 'HOME'];
+  if (moving.some((name) => found.environment.has(name)) || environmentDoubt(unit!, [...moving, 'PYTHONNOUSERSITE']) !== undefined) return undefined;
   const { path } = found.command.line;
   if (!path.startsWith('/')) return undefined;
+  const user = unit!.user?.value ?? 'root';
+  // A specifier (%i) is not resolved here: whose home it is cannot be told.
+  if (user.includes('%')) return undefined;
+  const userSite = found.environment.get('PYTHONNOUSERSITE')?.value || unit!.dynamicUser ? {} : { userSiteOf: user };
   const program = path.slice(path.lastIndexOf('/') + 1);
-  return program === 'uvicorn' ? { script: path } : { interpreter: path, ...(found.command.cwd !== undefined && { cwd: found.command.cwd }) };
+  return program === 'uvicorn'
+    ? { script: path, ...userSite }
+    : { interpreter: path, ...(found.command.cwd !== undefined && { cwd: found.command.cwd }), ...userSite };
 }

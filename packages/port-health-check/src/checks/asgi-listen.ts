@@ -6,7 +6,7 @@
 import { escapeText, type Service } from '@dsa110/ports';
 import { addressBits, normalizeAddress } from '@dsa110/ports/system';
 import { portWords } from './references.js';
-import { ASGI_DEFAULT, PYTHON_PORT, type AsgiCommand, type AsgiServer, type GivenValue, type UvicornRefusal } from './asgi-command.js';
+import { ASGI_DEFAULT, droppedOption, PYTHON_PORT, type AsgiCommand, type AsgiServer, type GivenValue, type UvicornRefusal } from './asgi-command.js';
 import { commandAt } from './references/daemon-command.js';
 import { accessMismatch, hostReach, notAPort, orRegistry, registryInstead, type Finding, type RegistryTakes } from './references/finding.js';
 import type { EnvironmentSetting, Facts, InstalledUvicorn } from '../types.js';
@@ -195,6 +195,8 @@ function refusalFix(about: UvicornRefusal['about'], expect: Expectation): string
     case 'short':
       return shortFix(about, expect);
     case 'unknown':
+      if (about.installed !== undefined && droppedOption(about.word, about.installed))
+        return `the installed ${installedUvicorn(about.installed)} no longer has ${word} (older uvicorns took it): remove it from its ExecStart=`;
       if (about.installed !== undefined)
         return `the installed ${installedUvicorn(about.installed)} does not have ${word}: remove it from its ExecStart=, or upgrade uvicorn to a version whose \`uvicorn --help\` lists it`;
       return `remove ${word} from its ExecStart=, or write an option \`uvicorn --help\` lists`;

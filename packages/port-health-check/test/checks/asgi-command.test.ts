@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { checkConfig } from '../../src/checks/config.js';
 import { gather } from '../../src/gather.js';
 import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../helpers.js';
-import { DEBIAN_UVICORN, venvUvicorn } from '../uvicorn-trees.js';
+import { DEBIAN_UVICORN, PKG_INFO, venvUvicorn } from '../uvicorn-trees.js';
 
 const repoRoot = new URL('../../../../', import.meta.url).pathname;
 const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
@@ -383,6 +383,22 @@ describe("uvicorn's command line held to the version installed where its command
     ]);
   });
 
+  it("a User='s pip --user uvicorn (~/.local, read before the system's) is the one judged; PYTHONNOUSERSITE turns it off", async () => {
+    const user = 'var/lib/api/.local/lib/python3.11/site-packages';
+    const tree = (lines: string) => ({
+      ...DEBIAN_UVICORN,
+      [`${user}/uvicorn/__init__.py`]: '',
+      [`${user}/uvicorn-0.54.0.dist-info/METADATA`]: PKG_INFO('0.54.0'),
+      ...unit(`${lines}ExecStart=/usr/bin/python3 -m uvicorn app:app --timeout-graceful-shutdown 5 --port 8000\n`),
+    });
+    expect(await apiResults(tree('User=api\n'))).toEqual([`ok: api (8000): ${AT}:3: its ExecStart= runs uvicorn on port 8000`]);
+    // Without User=, root's ~/.local (none here): Debian's 0.17.6, which lacks the option.
+    expect(await apiResults(tree(''))).toEqual([lacks('--timeout-graceful-shutdown', 'No such option: --timeout-graceful-shutdown', `0.17.6 (${DEBIAN_AT})`)]);
+    expect(await apiResults(tree('User=api\nEnvironment=PYTHONNOUSERSITE=1\n'))).toEqual([
+      expect.stringMatching(/^error: api \(8000\): .*:4: .*the installed uvicorn 0\.17\.6 /),
+    ]);
+  });
+
   it('UVICORN_APP, which 0.17.6 does not read: no APP, an error naming the setting; read where the version is not known', async () => {
     const lines = 'Environment=UVICORN_APP=app:app\nExecStart=/usr/bin/python3 -m uvicorn --port 8000\n';
     expect(await apiResults({ ...DEBIAN_UVICORN, ...unit(lines) })).toEqual([
@@ -397,7 +413,10 @@ describe("uvicorn's command line held to the version installed where its command
     expect(await apiResults(venv('0.54.0', '--timeout-graceful-shutdown 5 --http2 --port 8000'))).toEqual([
       `ok: api (8000): ${AT}:2: its ExecStart= runs uvicorn on port 8000`,
     ]);
-    expect(await apiResults(venv('0.54.0', '--debug --port 8000'))).toEqual([lacks('--debug', "No such option '--debug'.", `0.54.0 (${metadata('0.54.0')})`)]);
+    // --debug: 0.17.6 had it, 0.54 dropped it; no upgrade brings it back.
+    expect(await apiResults(venv('0.54.0', '--debug --port 8000'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: No such option '--debug'."); the installed uvicorn 0.54.0 (${metadata('0.54.0')}) no longer has --debug (older uvicorns took it): remove it from its ExecStart=, ${RESTART}`,
+    ]);
     expect(await apiResults(venv('0.60.0', '--no-reload --port 8000'))).toEqual([
       expect.stringMatching(/^unknown: .*--no-reload, an option uvicorn 0\.54 does not have/),
     ]);
