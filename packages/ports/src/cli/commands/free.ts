@@ -54,7 +54,9 @@ export const command = defineCommand({
       context.io.out(context.values.json ? `${JSON.stringify({ id, port }, wellFormedJson)}\n` : `${port}\n`);
       return 'ok';
     }
-    throw new CommandError(`ports free: no free port in "${id}" (${formatRange(range)}): ${whyNotFree(refused, range.end - range.start + 1, owners)}`);
+    throw new CommandError(
+      `ports free: no free port in "${id}" (${formatRange(range)}): ${whyNotFree(refused, range.end - range.start + 1, owners)}; ${whatToDo(refused, id, transports)}`,
+    );
   },
 });
 
@@ -91,15 +93,31 @@ function resolvedPort(registry: Registry, id: string, env: Context['env']): numb
   }
 }
 
-/** `all 11 ports are in use on 0.0.0.0 or [::]`, or how many were refused for which reason. */
+/**
+ * A port refused with EADDRINUSE: a server's bind on 0.0.0.0 and [::] is refused there, by a socket on any of its
+ * addresses (127.0.0.1 too), so no address is named.
+ */
+const IN_USE = 'in use (held on some address of this host)';
+
+/** `all 11 ports are in use (...)`, or how many were refused for which reason. */
 function whyNotFree(refused: ReadonlyMap<string, number>, size: number, owners: ReadonlySet<string>): string {
-  if (refused.size === 1 && refused.has('EADDRINUSE')) return `${size === 1 ? 'the port is' : `all ${size} ports are`} in use on 0.0.0.0 or [::]`;
+  if (refused.size === 1 && refused.has('EADDRINUSE')) return `${size === 1 ? 'the port is' : `all ${size} ports are`} ${IN_USE}`;
   const parts = [...refused].map(([code, count]) => {
     if (code === GIVEN) return `${count} ${GIVEN} (${[...owners].sort().join(', ')})`;
-    if (code === 'EADDRINUSE') return `${count} in use on 0.0.0.0 or [::]`;
+    if (code === 'EADDRINUSE') return `${count} ${IN_USE}`;
     if (code === 'EACCES' || code === 'EPERM')
       return `${count} not permitted to this user (a port below net.ipv4.ip_unprivileged_port_start, 1024 by default, needs root or CAP_NET_BIND_SERVICE)`;
     return `${count} refused (${code})`;
   });
   return parts.join(', ');
+}
+
+/** What the operator can do about a range with no free port, for the reasons it had: free a port, run as root, or widen it. */
+function whatToDo(refused: ReadonlyMap<string, number>, id: string, transports: readonly Transport[]): string {
+  const ways: string[] = [];
+  if (refused.has('EADDRINUSE'))
+    ways.push(`see who holds a port with ss -H${transports.includes('udp') ? 'tu' : 't'}lnp 'sport = :PORT' and free it (claim-port PORT)`);
+  if (refused.has('EACCES') || refused.has('EPERM')) ways.push('run as root');
+  ways.push(`widen ${quoteValue(id)} under reserved: in the registry`);
+  return ways.join(', or ');
 }

@@ -145,7 +145,7 @@ describe('ports free', () => {
     expect(none).toEqual({
       code: 1,
       stdout: '',
-      stderr: `ports free: no free port in "scratch" (${start}-${start + 2}): 2 given to a service (api), 1 in use on 0.0.0.0 or [::]\n`,
+      stderr: `ports free: no free port in "scratch" (${start}-${start + 2}): 2 given to a service (api), 1 in use (held on some address of this host); see who holds a port with ss -Htlnp 'sport = :PORT' and free it (claim-port PORT), or widen "scratch" under reserved: in the registry\n`,
     });
   });
 
@@ -165,7 +165,7 @@ describe('ports free', () => {
     expect(run).toEqual({
       code: 1,
       stdout: '',
-      stderr: `ports free: no free port in "scratch" (${start}-${start + 2}): all 3 ports are in use on 0.0.0.0 or [::]\n`,
+      stderr: `ports free: no free port in "scratch" (${start}-${start + 2}): all 3 ports are in use (held on some address of this host); see who holds a port with ss -Htlnp 'sport = :PORT' and free it (claim-port PORT), or widen "scratch" under reserved: in the registry\n`,
     });
   });
 
@@ -268,7 +268,7 @@ describe('ports free', () => {
       code: 1,
       stdout: '',
       stderr:
-        'ports free: no free port in "scratch" (1-10): 10 not permitted to this user (a port below net.ipv4.ip_unprivileged_port_start, 1024 by default, needs root or CAP_NET_BIND_SERVICE)\n',
+        'ports free: no free port in "scratch" (1-10): 10 not permitted to this user (a port below net.ipv4.ip_unprivileged_port_start, 1024 by default, needs root or CAP_NET_BIND_SERVICE); run as root, or widen "scratch" under reserved: in the registry\n',
     });
   });
 });
