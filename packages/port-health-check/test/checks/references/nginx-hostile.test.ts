@@ -983,6 +983,54 @@ describe('a pass whose port nginx refuses ("invalid port in upstream")', () => {
   });
 });
 
+describe('a named upstream block', () => {
+  /** What `nginx -t` says of `body` in http {}: undefined when it takes it. */
+  function nginxRefuses(body: string): string | undefined {
+    if (!NGINX) return undefined;
+    const dir = tempDir();
+    writeTree(dir, { 'nginx.conf': `pid ${join(dir, 'nginx.pid')}; error_log ${join(dir, 'error.log')}; events {}\nhttp { access_log off;\n${body}\n}\n` });
+    const run = spawnSync(NGINX, ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { encoding: 'utf8' });
+    return run.status === 0 ? undefined : run.stderr;
+  }
+
+  it('no pass names is still read for a port nginx refuses (nginx -t fails), and for nothing else: nginx sends it no request', () => {
+    const body = `upstream spare {\n server 127.0.0.1:8000x;\n server 127.0.0.1:8001;\n server unix:/run/app.sock;\n}\n${site('')}`;
+    expect(problems(body)).toEqual([
+      `${SELF}:2: warning: server 127.0.0.1:8000x in upstream spare (which no pass of the site names): "8000x" is not a port nginx accepts (1 to 65535), so it refuses the file ("invalid port in upstream") and does not start; write server 127.0.0.1:8000; (FastAPI's port)`,
+    ]);
+    if (NGINX) expect(nginxRefuses(body)).toContain('invalid port in upstream');
+    // Its ports taken, nginx starts; the stray 8001 carries no request.
+    if (NGINX) expect(nginxRefuses(body.replace('8000x', '8000'))).toBeUndefined();
+    expect(problems(body.replace('8000x', '8000'))).toEqual([]);
+  });
+
+  it('named with a port by a pass is refused by nginx -t ("may not have port"), wherever the block stands', () => {
+    for (const body of [
+      `upstream app { server 127.0.0.1:8000; }\n${site('location /x/ { proxy_pass http://app:8000/x/; }')}`,
+      `${site('location /x/ { proxy_pass http://APP:8000/x/; }')}upstream app { server 127.0.0.1:8000; }\n`,
+    ]) {
+      expect(problems(body)).toEqual([
+        expect.stringMatching(
+          /:\d+: error: proxy_pass http:\/\/(app|APP):8000\/x\/ names upstream app with a port, which nginx refuses \(nginx -t: "upstream (app|APP) may not have port 8000"\), so it does not start, or reload, with this configuration; write proxy_pass http:\/\/(app|APP)\/x\/; \(the block's servers name the ports\)$/,
+        ),
+      ]);
+      if (NGINX) expect(nginxRefuses(body)).toMatch(/upstream "(app|APP)" may not have port 8000/);
+    }
+  });
+
+  it('named by many passes is judged once, for the first: one finding per server, in linear time', () => {
+    const servers = 4000;
+    const upstream = `upstream app {\n${Array.from({ length: servers }, (_, index) => ` server 127.0.0.1:${index === 0 ? 8001 : 8000};\n`).join('')}}\n`;
+    const locations = Array.from({ length: servers }, (_, index) => `location /x${index}/ { proxy_pass http://app; }`).join('\n');
+    const started = performance.now();
+    const found = problems(`${upstream}${site(locations)}`);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(found).toEqual([
+      expect.stringMatching(/^\S+:2: error: server 127\.0\.0\.1:8001 in upstream app \(proxy_pass http:\/\/app at line \d+\), but FastAPI/),
+    ]);
+  });
+});
+
 describe('listen', () => {
   it('a value that is no port or address is a warning naming the line, never port 80', () => {
     expect(problems(site('listen 80x;'))).toEqual([
