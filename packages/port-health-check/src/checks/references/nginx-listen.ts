@@ -39,8 +39,23 @@ const FLAGS: Readonly<Record<string, boolean>> = {
   multipath: true,
 };
 
-/** A size as ngx_parse_size reads it: digits, and k or m. */
-const SIZE = /^\d+[kKmM]?$/;
+/** ngx_atosz's and ngx_parse_size's limit (NGX_MAX_SIZE_T_VALUE on 64 bits): past it, or past it over the unit's scale, NGX_ERROR. */
+const MAX_SIZE = 0x7fff_ffff_ffff_ffffn;
+const SCALES: Readonly<Record<string, bigint>> = { '': 1n, k: 1024n, m: 1024n * 1024n };
+
+/**
+ * rcvbuf= and sndbuf= as nginx keeps them (checked with nginx 1.22 -t): ngx_parse_size's size (digits, then k or m;
+ * not g, not a sign, no more than MAX_SIZE over the unit's scale: `9007199254740992k` is refused) cut to a C int,
+ * refused when that is -1 (NGX_ERROR: `4294967295`). Any other value is taken, 0 or negative as an int
+ * (`2147483648`) too: the kernel clamps the buffer to its limits (net.core.rmem_max, wmem_max), no error.
+ */
+function bufferSize(value: string): boolean {
+  const match = /^(\d+)([kKmM]?)$/.exec(value);
+  if (!match) return false;
+  const scale = SCALES[match[2]!.toLowerCase()]!;
+  const size = BigInt(match[1]!);
+  return size <= MAX_SIZE / scale && BigInt.asIntN(32, size * scale) !== -1n;
+}
 /** A time in seconds as ngx_parse_time reads it (so_keepalive's idle and interval): numbers with units, `30m`, `1h30m`, `10`; not `ms`, which it refuses in seconds. */
 const TIME = /^(?:\d+[yMwdhms]?\s*)+$/;
 
@@ -60,8 +75,8 @@ function backlog(value: string): boolean {
  */
 const VALUES: Readonly<Record<string, (value: string, word: string) => string | undefined>> = {
   backlog: (value, word) => (backlog(value) ? undefined : `invalid backlog "${word}"`),
-  rcvbuf: (value, word) => (SIZE.test(value) ? undefined : `invalid rcvbuf "${word}"`),
-  sndbuf: (value, word) => (SIZE.test(value) ? undefined : `invalid sndbuf "${word}"`),
+  rcvbuf: (value, word) => (bufferSize(value) ? undefined : `invalid rcvbuf "${word}"`),
+  sndbuf: (value, word) => (bufferSize(value) ? undefined : `invalid sndbuf "${word}"`),
   fastopen: (value, word) => (atoi(value) !== undefined ? undefined : `invalid fastopen "${word}"`),
   ipv6only: (value) => (value === 'on' || value === 'off' ? undefined : `invalid ipv6only flags "${value}"`),
   so_keepalive: (value) => (value === 'on' || value === 'off' || keepalive(value) ? undefined : `invalid so_keepalive value: "${value}"`),

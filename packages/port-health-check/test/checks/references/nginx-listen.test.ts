@@ -129,6 +129,14 @@ describe('what nginx -t refuses of a listen', () => {
       'server { listen 20080 backlog=4294967295; }',
       'server { listen 20080 fastopen=99999999999999999999; }',
       'server { listen 20080 so_keepalive=1::99999999999999999999; }',
+      // rcvbuf= and sndbuf=: ngx_parse_size past its 63 bits (over k's or m's scale), or -1 as a C int.
+      'server { listen 20080 rcvbuf=4294967295; }',
+      'server { listen 20080 sndbuf=9223372036854775807; }',
+      'server { listen 20080 rcvbuf=99999999999999999999; }',
+      'server { listen 20080 sndbuf=9007199254740992k; }',
+      'server { listen 20080 rcvbuf=8796093022208m; }',
+      'server { listen 20080 sndbuf=1kk; }',
+      'server { listen 20080 rcvbuf=+1; }',
       'server { listen 20080; listen 20080; }',
       'server { listen 20080; listen *:20080; }',
       'server { listen [::]:20080; listen [0::0]:20080; }',
@@ -144,6 +152,10 @@ describe('what nginx -t refuses of a listen', () => {
       'server { listen 20080 so_keepalive=1h30m:10s:3; }',
       'server { listen 20080 backlog=9999999999; }',
       'server { listen 20080 fastopen=0 rcvbuf=1m sndbuf=64k backlog=511; }',
+      // Sizes the kernel clamps (0, negative as a C int, past net.core.rmem_max): nginx takes them, and starts.
+      'server { listen 20080 rcvbuf=0 sndbuf=4294967296; }',
+      'server { listen 20080 rcvbuf=2147483648 sndbuf=9007199254740991k; }',
+      'server { listen 20080 rcvbuf=8796093022207m sndbuf=4194304K; }',
       'server { listen 20080 ipv6only=on; }',
       'server { listen 20080 accept_filter=x; }',
       'server { listen 20080; }\nserver { listen 20080; server_name other; }',
@@ -258,6 +270,12 @@ describe('held to a real nginx', () => {
       { servers: 'server { listen [::]:PORT ipv6only=off; }\nserver { listen 127.0.0.1:PORT; }', reader: 'Address already in use', nginx: 'fails' },
       {
         servers: 'server { listen PORT reuseport; }\nserver { listen 127.0.0.1:PORT reuseport; }',
+        reader: 'ok',
+        nginx: { '127.0.0.1': true, '127.0.0.2': true, '::1': false },
+      },
+      // Buffer sizes past the kernel's limits, or negative as a C int: clamped, and nginx starts.
+      {
+        servers: 'server { listen PORT rcvbuf=2147483648 sndbuf=9007199254740991k; }',
         reader: 'ok',
         nginx: { '127.0.0.1': true, '127.0.0.2': true, '::1': false },
       },
