@@ -117,6 +117,22 @@ export function listenOptions(flags: readonly string[]): ListenOptions | { reado
   return { transport, defaultServer, bind, reuseport, ...(ipv6only !== undefined && { ipv6only }) };
 }
 
+/** The IPv4 address glibc's inet_aton reads (`127.1`, `0x7f.0.0.1`, `2130706433`), as a number; undefined for anything else. */
+export function inetAton(host: string): number | undefined {
+  const parts = host.split('.');
+  if (parts.length > 4) return undefined;
+  const values = parts.map((part) =>
+    /^0x[0-9a-f]+$/i.test(part) ? parseInt(part, 16) : /^0[0-7]*$/.test(part) ? parseInt(part, 8) : /^[1-9]\d*$/.test(part) ? Number(part) : NaN,
+  );
+  if (values.some((value) => Number.isNaN(value))) return undefined;
+  const last = values.pop()!;
+  if (values.some((value) => value > 255) || last >= 2 ** (8 * (4 - values.length))) return undefined;
+  return values.reduce((sum, value, index) => sum + value * 2 ** (8 * (3 - index)), 0) + last;
+}
+
+/** An IPv4 address as a number (inetAton's) in dotted decimal. */
+export const dottedQuad = (value: number): string => [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+
 /**
  * Where a listen's address puts it: its family, its address as a key (`80`, `*:80` and `0.0.0.0:80` are one; an
  * IPv6 address in any spelling), whether it is the family's wildcard, whether loopback. Undefined for a host name
@@ -131,21 +147,26 @@ export interface ListenAddress {
   readonly shown: string;
 }
 
-/** Pure: the address of a listen value (`80`, `*:80`, `127.0.0.1:80`, `[::]:80`, `[::1]`), or undefined for a host name or what is no address. */
+/**
+ * Pure: the address of a listen value (`80`, `*:80`, `127.0.0.1:80`, `127.1:80`, `[::]:80`, `[::1]`), or undefined
+ * for a host name or what is no address.
+ */
 export function listenAddress(value: string): ListenAddress | undefined {
   const bracket = /^\[([0-9a-fA-F:.]+)\](?::|$)/.exec(value);
   const colon = value.lastIndexOf(':');
   const host = bracket ? bracket[1]! : /^\d+$/.test(value) ? '*' : colon >= 0 ? value.slice(0, colon) : value;
   if (host === '*') return { family: 4, key: '4/0', wildcard: true, loopback: false, shown: '0.0.0.0' };
-  if (!bracket && !/^\d{1,3}(?:\.\d{1,3}){3}$/.test(host)) return undefined;
-  const bits = addressBits(host);
+  // Another spelling of an IPv4 address (`127.1`, `2130706433`), which nginx resolves as glibc's inet_aton reads it.
+  const v4 = bracket || (colon < 0 && !/^\d{1,3}(?:\.\d{1,3}){3}$/.test(host)) ? undefined : inetAton(host);
+  if (!bracket && v4 === undefined) return undefined;
+  const bits = addressBits(v4 === undefined ? host : dottedQuad(v4));
   if (bits === undefined) return undefined;
   const text = formatAddress(bits.family, bits.value);
   return {
     family: bits.family,
     key: `${bits.family}/${bits.value}`,
     wildcard: bits.value === 0n,
-    loopback: isLoopback(host),
+    loopback: isLoopback(v4 === undefined ? host : dottedQuad(v4)),
     shown: bits.family === 6 ? `[${text}]` : text,
   };
 }

@@ -28,6 +28,8 @@ import {
   type Duplicate,
   listenAddress,
   listenOptions,
+  inetAton,
+  dottedQuad,
   openedSockets,
   type OpenedSocket,
   type PortListen,
@@ -378,11 +380,18 @@ const snippetAside = (expect: NginxExpectations, reached: Reached): string => (r
 /** A listen value's port, or why it has none nginx would take as the service's (a warning). */
 function listenPort(value: string, expect: NginxExpectations): number | string {
   const fix = `write listen ${expect.port};`;
-  if (/^\d+$/.test(value)) return Number(value) <= 65535 ? Number(value) : `not a port nginx accepts (it refuses to start); ${fix}`;
+  // 1 to 65535: nginx -t refuses 0 too ("invalid port in "0" of the "listen" directive").
+  const valid = (port: string) => (/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535 ? Number(port) : undefined);
+  const refused = `not a port nginx accepts (it refuses to start); ${fix}`;
+  if (/^\d+$/.test(value)) return valid(value) ?? refused;
   const bracket = /^\[[0-9a-fA-F:.]+\](?::(.*))?$/.exec(value);
-  const colon = value.lastIndexOf(':');
+  // The port is after the first colon, as nginx reads it (ngx_parse_inet_url): `::1` is port ":1", which it refuses.
+  const colon = bracket ? -1 : value.indexOf(':');
   const port = bracket ? bracket[1] : colon >= 0 ? value.slice(colon + 1) : undefined;
-  if (port !== undefined) return /^\d+$/.test(port) && Number(port) <= 65535 ? Number(port) : `not a port nginx accepts (it refuses to start); ${fix}`;
+  if (port !== undefined && valid(port) === undefined) return refused;
+  // nginx -t: "no host in ":80" of the "listen" directive".
+  if (colon === 0) return `no host before the port, which nginx refuses (nginx -t: "no host in ..."), so it does not start; ${fix}`;
+  if (port !== undefined) return valid(port)!;
   if (bracket || value === '*' || value.toLowerCase() === 'localhost' || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(value)) return 80;
   // nginx reads any other word as a host name on port 80, resolved when it starts: most often a typo.
   return `not a port, and as a host name it means port 80 on whatever ${shown(value)} resolves to; ${fix}`;
@@ -428,12 +437,11 @@ function wrongReach(reach: 'every' | 'loopback' | 'address', expect: NginxExpect
  * this host (`10.0.0.5:80`: reachable from elsewhere); undefined for a host name, which nginx resolves when it starts.
  */
 function listenReach(value: string): 'every' | 'loopback' | 'address' | undefined {
-  const bracket = /^\[([0-9a-fA-F:.]+)\](?::|$)/.exec(value);
   const colon = value.lastIndexOf(':');
-  const host = bracket ? bracket[1]! : /^\d+$/.test(value) ? '*' : colon >= 0 ? value.slice(0, colon) : value;
-  if (host === '*' || isUnspecified(host)) return 'every';
-  if (host.toLowerCase() === 'localhost' || isLoopback(host)) return 'loopback';
-  return bracket || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host) ? 'address' : undefined;
+  if ((colon >= 0 ? value.slice(0, colon) : value).toLowerCase() === 'localhost') return 'loopback';
+  const address = listenAddress(value);
+  if (address === undefined) return undefined;
+  return address.wildcard ? 'every' : address.loopback ? 'loopback' : 'address';
 }
 
 /** A listen directive of http {} (or of the site read alone), the server block it is in, and whether it is the site's (or a file the site includes). */
@@ -817,19 +825,6 @@ function mayBuild(template: string, path: string): boolean {
   return dollar < 0 ? literal === path : path.startsWith(literal);
 }
 
-/** The IPv4 address glibc's inet_aton reads (`127.1`, `0x7f.0.0.1`, `2130706433`), as a number; undefined for anything else. */
-function inetAton(host: string): number | undefined {
-  const parts = host.split('.');
-  if (parts.length > 4) return undefined;
-  const values = parts.map((part) =>
-    /^0x[0-9a-f]+$/i.test(part) ? parseInt(part, 16) : /^0[0-7]*$/.test(part) ? parseInt(part, 8) : /^[1-9]\d*$/.test(part) ? Number(part) : NaN,
-  );
-  if (values.some((value) => Number.isNaN(value))) return undefined;
-  const last = values.pop()!;
-  if (values.some((value) => value > 255) || last >= 2 ** (8 * (4 - values.length))) return undefined;
-  return values.reduce((sum, value, index) => sum + value * 2 ** (8 * (3 - index)), 0) + last;
-}
-
 /** Whether connecting to a host reaches this machine: loopback in any spelling glibc resolves (`127.1`, `localhost.`), or the unspecified address (`0.0.0.0`, `::`), which Linux connects to loopback. */
 function reachesThisHost(host: string): boolean {
   const bare = (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host).toLowerCase().replace(/\.$/, '');
@@ -1060,9 +1055,6 @@ function serverReaches(server: SiteStatement, expect: NginxExpectations): boolea
   if (listeners === undefined || listeners.length === 0) return false;
   return reachesListener(connectHost(nginxAddress(address)!.host), listeners) === true;
 }
-
-/** An IPv4 address as a number (inetAton's) in dotted decimal. */
-const dottedQuad = (value: number): string => [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
 
 /**
  * Where an upstream block's `server` sends requests, when that is this
@@ -1955,7 +1947,10 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
   if (directive === undefined || argument === undefined) return;
   const inner = open[open.length - 1];
   if (directive === 'listen' && !isListenDirective(open)) return;
-  if (directive === 'listen' && argument.startsWith('unix:')) facts.unixListen ??= statement;
+  if (directive === 'listen' && argument === 'unix:') {
+    const message = `listen unix: names no socket path, which nginx refuses (nginx -t: "no path in the unix domain socket"), so it does not start, or reload, with this configuration; write listen ${expect.port};`;
+    facts.findings.push({ ...placeAt(statement), severity: 'error', message });
+  } else if (directive === 'listen' && argument.startsWith('unix:')) facts.unixListen ??= statement;
   else if (directive === 'listen') {
     facts.listens.push({ statement, server: inner ?? facts, inSite: true });
     facts.findings.push(...checkListen(statement, expect));

@@ -983,15 +983,17 @@ describe('a pass whose port nginx refuses ("invalid port in upstream")', () => {
   });
 });
 
+/** What `nginx -t` says of `body` in http {} (a site, its upstream blocks): undefined when it takes it, or when there is no nginx. */
+function nginxRefusesHttp(body: string): string | undefined {
+  if (!NGINX) return undefined;
+  const dir = tempDir();
+  writeTree(dir, { 'nginx.conf': `pid ${join(dir, 'nginx.pid')}; error_log ${join(dir, 'error.log')}; events {}\nhttp { access_log off;\n${body}\n}\n` });
+  const run = spawnSync(NGINX, ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { encoding: 'utf8' });
+  return run.status === 0 ? undefined : run.stderr;
+}
+
 describe('a named upstream block', () => {
-  /** What `nginx -t` says of `body` in http {}: undefined when it takes it. */
-  function nginxRefuses(body: string): string | undefined {
-    if (!NGINX) return undefined;
-    const dir = tempDir();
-    writeTree(dir, { 'nginx.conf': `pid ${join(dir, 'nginx.pid')}; error_log ${join(dir, 'error.log')}; events {}\nhttp { access_log off;\n${body}\n}\n` });
-    const run = spawnSync(NGINX, ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { encoding: 'utf8' });
-    return run.status === 0 ? undefined : run.stderr;
-  }
+  const nginxRefuses = nginxRefusesHttp;
 
   it('no pass names is still read for a port nginx refuses (nginx -t fails), and for nothing else: nginx sends it no request', () => {
     const body = `upstream spare {\n server 127.0.0.1:8000x;\n server 127.0.0.1:8001;\n server unix:/run/app.sock;\n}\n${site('')}`;
@@ -1040,6 +1042,25 @@ describe('listen', () => {
       `${SELF}:5: warning: listen 127.0.0.1:8o: not a port nginx accepts (it refuses to start); write listen 80;`,
     ]);
     expect(problems(site('listen 127.0.0.1; listen [::1]; listen localhost:80;'))).toEqual([]);
+    // Port 0, a port after a second colon (`::1` unbracketed is port ":1"), no host before the colon: nginx -t refuses each.
+    for (const [value, why] of [
+      ['0', 'not a port nginx accepts (it refuses to start)'],
+      ['127.0.0.1:0', 'not a port nginx accepts (it refuses to start)'],
+      ['[::1]:0', 'not a port nginx accepts (it refuses to start)'],
+      ['::1', 'not a port nginx accepts (it refuses to start)'],
+      [':80', 'no host before the port, which nginx refuses (nginx -t: "no host in ..."), so it does not start'],
+    ] as const) {
+      // Its own port (20080, a high one: nginx -t binds what it can), so the site's listen 80 is no duplicate of it.
+      const body = site(`listen ${value.replace(/80$/, '20080')};`);
+      expect(problems(body), value).toEqual([`${SELF}:5: warning: listen ${value.replace(/80$/, '20080')}: ${why}; write listen 80;`]);
+      if (NGINX) expect(nginxRefusesHttp(body.replace('listen 80;', 'listen 20081;')), value).toMatch(/invalid port in|no host in/);
+    }
+    // A UNIX socket with no path: nginx -t refuses it; one with a path is no port (said only when no listen is on one).
+    expect(problems(site('listen unix:;'))).toEqual([
+      `${SELF}:5: error: listen unix: names no socket path, which nginx refuses (nginx -t: "no path in the unix domain socket"), so it does not start, or reload, with this configuration; write listen 80;`,
+    ]);
+    if (NGINX) expect(nginxRefusesHttp(site('listen unix:;').replace('listen 80;', 'listen 20081;'))).toContain('no path in the unix domain socket');
+    expect(problems(site('listen unix:/run/nginx-site.sock;'))).toEqual([]);
     // *:80 is port 80 on 0.0.0.0, the address and port of the site's listen 80: nginx refuses the two in one server.
     expect(problems(site('listen *:80;'))).toEqual([
       `${SELF}:5: error: listen *:80: nginx refuses it, as listen 80 (line 2) in the same server is on 0.0.0.0:80 too (nginx -t: "a duplicate listen 0.0.0.0:80"), so it does not start, or reload, with this configuration; remove one of them`,

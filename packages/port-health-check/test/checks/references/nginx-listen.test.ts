@@ -57,6 +57,11 @@ describe('the sockets nginx opens for the site’s port', () => {
         /^error: nginx \(80\): \/etc\/nginx\/sites-available\/dsa110-contimg:2:1: listen 127\.0\.0\.1:80 accepts connections from this host only, /,
       ),
     ]);
+    // Spelt as inet_aton reads it (127.1, 2130706433, 0x7f.1), it is 127.0.0.1 still.
+    for (const value of ['127.1:80', '2130706433:80', '0x7f.1:80'])
+      expect(await siteProblems(`listen ${value};`), value).toEqual([
+        expect.stringContaining(`dsa110-contimg:2:1: listen ${value} accepts connections from this host only, `),
+      ]);
   });
 
   it('two sockets Linux will not both open are an error, though nginx -t passes', async () => {
@@ -142,6 +147,8 @@ describe('what nginx -t refuses of a listen', () => {
       'server { listen [::]:20080; listen [0::0]:20080; }',
       'server { listen 20080 default_server; }\nserver { listen 0.0.0.0:20080 default_server; }',
       'server { listen 20080 backlog=10; }\nserver { listen 20080 reuseport; }',
+      // 127.1 is 127.0.0.1 (nginx resolves it as inet_aton reads it).
+      'server { listen 127.0.0.1:20080; listen 127.1:20080; }',
       // Taken.
       'server { listen 20080 default; }',
       'server { listen 20080 default_server default_server; }',
@@ -160,6 +167,7 @@ describe('what nginx -t refuses of a listen', () => {
       'server { listen 20080 accept_filter=x; }',
       'server { listen 20080; }\nserver { listen 20080; server_name other; }',
       'server { listen 20080 default_server; }\nserver { listen 127.0.0.1:20080 default_server; }',
+      'server { listen 20080; listen 2130706433:20080; }',
     ];
     for (const body of servers) {
       const found = readNginxSite(body, expect80);
