@@ -836,6 +836,8 @@ function reachesThisHost(host: string): boolean {
 interface Upstream {
   readonly name: string;
   readonly servers: SiteStatement[];
+  /** Where it opens. */
+  readonly statement?: SiteStatement;
   /** The services its servers reach (blockReaches), worked out once however many passes name it. */
   reaches?: readonly Reached[];
 }
@@ -1977,7 +1979,15 @@ function isListenDirective(open: readonly Block[]): boolean {
 function openBlock(statement: SiteStatement, parent: Block | undefined, facts: SiteFacts): Block {
   const [kind, name] = statement.words;
   const location = kind === 'location' ? locationMatch(statement.words) : undefined;
-  if (kind === 'upstream' && name !== undefined && statement.words.length === 2) facts.upstreams.set(name.toLowerCase(), { name, servers: [] });
+  if (kind === 'upstream' && name !== undefined && statement.words.length === 2) {
+    // nginx -t: `duplicate upstream "NAME"`, the names compared in any case (ngx_http_upstream_add).
+    const earlier = facts.upstreams.get(name.toLowerCase());
+    if (earlier?.statement !== undefined) {
+      const message = `upstream ${shown(name)}: nginx refuses it, as upstream ${shown(earlier.name)} (${lineWords(earlier.statement, statement)}) has the same name (nginx -t: "duplicate upstream ${shown(name)}"), so it does not start, or reload, with this configuration; rename one of them, or remove it`;
+      facts.findings.push({ ...placeAt(statement), severity: 'error', message });
+    }
+    facts.upstreams.set(name.toLowerCase(), { name, servers: [], statement });
+  }
   const around = parent?.location;
   const unreachable = around !== undefined && location !== undefined && !isRegex(location) && (isRegex(around) || parent!.unreachable);
   const common = { statement, rules: [], locations: [], parent, unreachable, autoRedirect: false, routing: [] };

@@ -983,11 +983,15 @@ describe('a pass whose port nginx refuses ("invalid port in upstream")', () => {
   });
 });
 
-/** What `nginx -t` says of `body` in http {} (a site, its upstream blocks): undefined when it takes it, or when there is no nginx. */
+/**
+ * What `nginx -t` says of `body` in http {} (a site, its upstream blocks): undefined when it takes it, or when there
+ * is no nginx. nginx -t binds the sockets it can, so the site's `listen 80;` is moved to a leased high port first.
+ */
 function nginxRefusesHttp(body: string): string | undefined {
   if (!NGINX) return undefined;
   const dir = tempDir();
-  writeTree(dir, { 'nginx.conf': `pid ${join(dir, 'nginx.pid')}; error_log ${join(dir, 'error.log')}; events {}\nhttp { access_log off;\n${body}\n}\n` });
+  const http = body.replaceAll('listen 80;', `listen 127.0.0.1:${leasePort()};`);
+  writeTree(dir, { 'nginx.conf': `pid ${join(dir, 'nginx.pid')}; error_log ${join(dir, 'error.log')}; events {}\nhttp { access_log off;\n${http}\n}\n` });
   const run = spawnSync(NGINX, ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { encoding: 'utf8' });
   return run.status === 0 ? undefined : run.stderr;
 }
@@ -1018,6 +1022,15 @@ describe('a named upstream block', () => {
       ]);
       if (NGINX) expect(nginxRefuses(body)).toMatch(/upstream "(app|APP)" may not have port 8000/);
     }
+  });
+
+  it('given twice, in any case, is refused by nginx -t ("duplicate upstream")', () => {
+    const body = `upstream app { server 127.0.0.1:8000; }\nupstream APP { server 127.0.0.1:8000; }\n${site('')}`;
+    expect(problems(body)).toEqual([
+      `${SELF}:2: error: upstream APP: nginx refuses it, as upstream app (line 1) has the same name (nginx -t: "duplicate upstream APP"), so it does not start, or reload, with this configuration; rename one of them, or remove it`,
+    ]);
+    if (NGINX) expect(nginxRefuses(body)).toContain('duplicate upstream "APP"');
+    if (NGINX) expect(nginxRefuses(body.replace('upstream APP', 'upstream app2'))).toBeUndefined();
   });
 
   it('named by many passes is judged once, for the first: one finding per server, in linear time', () => {
@@ -1053,13 +1066,13 @@ describe('listen', () => {
       // Its own port (20080, a high one: nginx -t binds what it can), so the site's listen 80 is no duplicate of it.
       const body = site(`listen ${value.replace(/80$/, '20080')};`);
       expect(problems(body), value).toEqual([`${SELF}:5: warning: listen ${value.replace(/80$/, '20080')}: ${why}; write listen 80;`]);
-      if (NGINX) expect(nginxRefusesHttp(body.replace('listen 80;', 'listen 20081;')), value).toMatch(/invalid port in|no host in/);
+      if (NGINX) expect(nginxRefusesHttp(body), value).toMatch(/invalid port in|no host in/);
     }
     // A UNIX socket with no path: nginx -t refuses it; one with a path is no port (said only when no listen is on one).
     expect(problems(site('listen unix:;'))).toEqual([
       `${SELF}:5: error: listen unix: names no socket path, which nginx refuses (nginx -t: "no path in the unix domain socket"), so it does not start, or reload, with this configuration; write listen 80;`,
     ]);
-    if (NGINX) expect(nginxRefusesHttp(site('listen unix:;').replace('listen 80;', 'listen 20081;'))).toContain('no path in the unix domain socket');
+    if (NGINX) expect(nginxRefusesHttp(site('listen unix:;'))).toContain('no path in the unix domain socket');
     expect(problems(site('listen unix:/run/nginx-site.sock;'))).toEqual([]);
     // *:80 is port 80 on 0.0.0.0, the address and port of the site's listen 80: nginx refuses the two in one server.
     expect(problems(site('listen *:80;'))).toEqual([
