@@ -938,7 +938,8 @@ describe('a pass whose port nginx refuses ("invalid port in upstream")', () => {
     if (!NGINX) return undefined;
     const dir = tempDir();
     writeTree(dir, {
-      'nginx.conf': `pid ${join(dir, 'nginx.pid')}; error_log ${join(dir, 'error.log')}; events {}\nhttp { access_log off; upstream app { server 127.0.0.1:8000; }\n${body}\n}\n`,
+      // nginx -t binds the sockets it can: the site's listen 80 on a leased high port instead.
+      'nginx.conf': `pid ${join(dir, 'nginx.pid')}; error_log ${join(dir, 'error.log')}; events {}\nhttp { access_log off; upstream app { server 127.0.0.1:8000; }\n${body.replaceAll('listen 80;', `listen 127.0.0.1:${leasePort()};`)}\n}\n`,
     });
     const run = spawnSync(NGINX, ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { encoding: 'utf8' });
     return run.status === 0 ? undefined : run.stderr;
