@@ -39,8 +39,23 @@ const FLAGS: Readonly<Record<string, boolean>> = {
   multipath: true,
 };
 
-/** A size as ngx_parse_size reads it: digits, and k or m. */
-const SIZE = /^\d+[kKmM]?$/;
+/** ngx_atosz's and ngx_parse_size's limit (NGX_MAX_SIZE_T_VALUE on 64 bits): past it, or past it over the unit's scale, NGX_ERROR. */
+const MAX_SIZE = 0x7fff_ffff_ffff_ffffn;
+const SCALES: Readonly<Record<string, bigint>> = { '': 1n, k: 1024n, m: 1024n * 1024n };
+
+/**
+ * rcvbuf= and sndbuf= as nginx keeps them (checked with nginx 1.22 -t): ngx_parse_size's size (digits, then k or m;
+ * not g, not a sign, no more than MAX_SIZE over the unit's scale: `9007199254740992k` is refused) cut to a C int,
+ * refused when that is -1 (NGX_ERROR: `4294967295`). Any other value is taken, 0 or negative as an int
+ * (`2147483648`) too: the kernel clamps the buffer to its limits (net.core.rmem_max, wmem_max), no error.
+ */
+function bufferSize(value: string): boolean {
+  const match = /^(\d+)([kKmM]?)$/.exec(value);
+  if (!match) return false;
+  const scale = SCALES[match[2]!.toLowerCase()]!;
+  const size = BigInt(match[1]!);
+  return size <= MAX_SIZE / scale && BigInt.asIntN(32, size * scale) !== -1n;
+}
 /** A time in seconds as ngx_parse_time reads it (so_keepalive's idle and interval): numbers with units, `30m`, `1h30m`, `10`; not `ms`, which it refuses in seconds. */
 const TIME = /^(?:\d+[yMwdhms]?\s*)+$/;
 
@@ -60,8 +75,8 @@ function backlog(value: string): boolean {
  */
 const VALUES: Readonly<Record<string, (value: string, word: string) => string | undefined>> = {
   backlog: (value, word) => (backlog(value) ? undefined : `invalid backlog "${word}"`),
-  rcvbuf: (value, word) => (SIZE.test(value) ? undefined : `invalid rcvbuf "${word}"`),
-  sndbuf: (value, word) => (SIZE.test(value) ? undefined : `invalid sndbuf "${word}"`),
+  rcvbuf: (value, word) => (bufferSize(value) ? undefined : `invalid rcvbuf "${word}"`),
+  sndbuf: (value, word) => (bufferSize(value) ? undefined : `invalid sndbuf "${word}"`),
   fastopen: (value, word) => (atoi(value) !== undefined ? undefined : `invalid fastopen "${word}"`),
   ipv6only: (value) => (value === 'on' || value === 'off' ? undefined : `invalid ipv6only flags "${value}"`),
   so_keepalive: (value) => (value === 'on' || value === 'off' || keepalive(value) ? undefined : `invalid so_keepalive value: "${value}"`),
@@ -102,6 +117,22 @@ export function listenOptions(flags: readonly string[]): ListenOptions | { reado
   return { transport, defaultServer, bind, reuseport, ...(ipv6only !== undefined && { ipv6only }) };
 }
 
+/** The IPv4 address glibc's inet_aton reads (`127.1`, `0x7f.0.0.1`, `2130706433`), as a number; undefined for anything else. */
+export function inetAton(host: string): number | undefined {
+  const parts = host.split('.');
+  if (parts.length > 4) return undefined;
+  const values = parts.map((part) =>
+    /^0x[0-9a-f]+$/i.test(part) ? parseInt(part, 16) : /^0[0-7]*$/.test(part) ? parseInt(part, 8) : /^[1-9]\d*$/.test(part) ? Number(part) : NaN,
+  );
+  if (values.some((value) => Number.isNaN(value))) return undefined;
+  const last = values.pop()!;
+  if (values.some((value) => value > 255) || last >= 2 ** (8 * (4 - values.length))) return undefined;
+  return values.reduce((sum, value, index) => sum + value * 2 ** (8 * (3 - index)), 0) + last;
+}
+
+/** An IPv4 address as a number (inetAton's) in dotted decimal. */
+export const dottedQuad = (value: number): string => [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
+
 /**
  * Where a listen's address puts it: its family, its address as a key (`80`, `*:80` and `0.0.0.0:80` are one; an
  * IPv6 address in any spelling), whether it is the family's wildcard, whether loopback. Undefined for a host name
@@ -116,21 +147,26 @@ export interface ListenAddress {
   readonly shown: string;
 }
 
-/** Pure: the address of a listen value (`80`, `*:80`, `127.0.0.1:80`, `[::]:80`, `[::1]`), or undefined for a host name or what is no address. */
+/**
+ * Pure: the address of a listen value (`80`, `*:80`, `127.0.0.1:80`, `127.1:80`, `[::]:80`, `[::1]`), or undefined
+ * for a host name or what is no address.
+ */
 export function listenAddress(value: string): ListenAddress | undefined {
   const bracket = /^\[([0-9a-fA-F:.]+)\](?::|$)/.exec(value);
   const colon = value.lastIndexOf(':');
   const host = bracket ? bracket[1]! : /^\d+$/.test(value) ? '*' : colon >= 0 ? value.slice(0, colon) : value;
   if (host === '*') return { family: 4, key: '4/0', wildcard: true, loopback: false, shown: '0.0.0.0' };
-  if (!bracket && !/^\d{1,3}(?:\.\d{1,3}){3}$/.test(host)) return undefined;
-  const bits = addressBits(host);
+  // Another spelling of an IPv4 address (`127.1`, `2130706433`), which nginx resolves as glibc's inet_aton reads it.
+  const v4 = bracket || (colon < 0 && !/^\d{1,3}(?:\.\d{1,3}){3}$/.test(host)) ? undefined : inetAton(host);
+  if (!bracket && v4 === undefined) return undefined;
+  const bits = addressBits(v4 === undefined ? host : dottedQuad(v4));
   if (bits === undefined) return undefined;
   const text = formatAddress(bits.family, bits.value);
   return {
     family: bits.family,
     key: `${bits.family}/${bits.value}`,
     wildcard: bits.value === 0n,
-    loopback: isLoopback(host),
+    loopback: isLoopback(v4 === undefined ? host : dottedQuad(v4)),
     shown: bits.family === 6 ? `[${text}]` : text,
   };
 }

@@ -28,6 +28,8 @@ import {
   type Duplicate,
   listenAddress,
   listenOptions,
+  inetAton,
+  dottedQuad,
   openedSockets,
   type OpenedSocket,
   type PortListen,
@@ -378,11 +380,18 @@ const snippetAside = (expect: NginxExpectations, reached: Reached): string => (r
 /** A listen value's port, or why it has none nginx would take as the service's (a warning). */
 function listenPort(value: string, expect: NginxExpectations): number | string {
   const fix = `write listen ${expect.port};`;
-  if (/^\d+$/.test(value)) return Number(value) <= 65535 ? Number(value) : `not a port nginx accepts (it refuses to start); ${fix}`;
+  // 1 to 65535: nginx -t refuses 0 too ("invalid port in "0" of the "listen" directive").
+  const valid = (port: string) => (/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535 ? Number(port) : undefined);
+  const refused = `not a port nginx accepts (it refuses to start); ${fix}`;
+  if (/^\d+$/.test(value)) return valid(value) ?? refused;
   const bracket = /^\[[0-9a-fA-F:.]+\](?::(.*))?$/.exec(value);
-  const colon = value.lastIndexOf(':');
+  // The port is after the first colon, as nginx reads it (ngx_parse_inet_url): `::1` is port ":1", which it refuses.
+  const colon = bracket ? -1 : value.indexOf(':');
   const port = bracket ? bracket[1] : colon >= 0 ? value.slice(colon + 1) : undefined;
-  if (port !== undefined) return /^\d+$/.test(port) && Number(port) <= 65535 ? Number(port) : `not a port nginx accepts (it refuses to start); ${fix}`;
+  if (port !== undefined && valid(port) === undefined) return refused;
+  // nginx -t: "no host in ":80" of the "listen" directive".
+  if (colon === 0) return `no host before the port, which nginx refuses (nginx -t: "no host in ..."), so it does not start; ${fix}`;
+  if (port !== undefined) return valid(port)!;
   if (bracket || value === '*' || value.toLowerCase() === 'localhost' || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(value)) return 80;
   // nginx reads any other word as a host name on port 80, resolved when it starts: most often a typo.
   return `not a port, and as a host name it means port 80 on whatever ${shown(value)} resolves to; ${fix}`;
@@ -428,12 +437,11 @@ function wrongReach(reach: 'every' | 'loopback' | 'address', expect: NginxExpect
  * this host (`10.0.0.5:80`: reachable from elsewhere); undefined for a host name, which nginx resolves when it starts.
  */
 function listenReach(value: string): 'every' | 'loopback' | 'address' | undefined {
-  const bracket = /^\[([0-9a-fA-F:.]+)\](?::|$)/.exec(value);
   const colon = value.lastIndexOf(':');
-  const host = bracket ? bracket[1]! : /^\d+$/.test(value) ? '*' : colon >= 0 ? value.slice(0, colon) : value;
-  if (host === '*' || isUnspecified(host)) return 'every';
-  if (host.toLowerCase() === 'localhost' || isLoopback(host)) return 'loopback';
-  return bracket || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host) ? 'address' : undefined;
+  if ((colon >= 0 ? value.slice(0, colon) : value).toLowerCase() === 'localhost') return 'loopback';
+  const address = listenAddress(value);
+  if (address === undefined) return undefined;
+  return address.wildcard ? 'every' : address.loopback ? 'loopback' : 'address';
 }
 
 /** A listen directive of http {} (or of the site read alone), the server block it is in, and whether it is the site's (or a file the site includes). */
@@ -737,7 +745,7 @@ function badPortText(port: string, fix: string): string {
 }
 
 /** Where a pass directive sends requests to a host: its port (undefined: none written and no default known), and whether a variable gives its scheme. */
-type PassHost = { host: string; port: number | undefined; variableScheme?: true };
+type PassHost = { host: string; port: number | undefined; portWritten: boolean; variableScheme?: true };
 
 /**
  * Where a pass directive sends requests: a host and its port (undefined: none
@@ -763,8 +771,9 @@ function passTarget(directive: string, value: string): PassHost | { host: string
   if (authority.includes('$')) return 'variable';
   const address = nginxAddress(authority);
   if (!address || 'badPort' in address) return address;
-  if (variableScheme) return { host: address.host, port: address.port, variableScheme: true };
-  return { host: address.host, port: address.port ?? (schemes[name]! || undefined) };
+  const portWritten = address.port !== undefined;
+  if (variableScheme) return { host: address.host, port: address.port, portWritten, variableScheme: true };
+  return { host: address.host, port: address.port ?? (schemes[name]! || undefined), portWritten };
 }
 
 /**
@@ -816,19 +825,6 @@ function mayBuild(template: string, path: string): boolean {
   return dollar < 0 ? literal === path : path.startsWith(literal);
 }
 
-/** The IPv4 address glibc's inet_aton reads (`127.1`, `0x7f.0.0.1`, `2130706433`), as a number; undefined for anything else. */
-function inetAton(host: string): number | undefined {
-  const parts = host.split('.');
-  if (parts.length > 4) return undefined;
-  const values = parts.map((part) =>
-    /^0x[0-9a-f]+$/i.test(part) ? parseInt(part, 16) : /^0[0-7]*$/.test(part) ? parseInt(part, 8) : /^[1-9]\d*$/.test(part) ? Number(part) : NaN,
-  );
-  if (values.some((value) => Number.isNaN(value))) return undefined;
-  const last = values.pop()!;
-  if (values.some((value) => value > 255) || last >= 2 ** (8 * (4 - values.length))) return undefined;
-  return values.reduce((sum, value, index) => sum + value * 2 ** (8 * (3 - index)), 0) + last;
-}
-
 /** Whether connecting to a host reaches this machine: loopback in any spelling glibc resolves (`127.1`, `localhost.`), or the unspecified address (`0.0.0.0`, `::`), which Linux connects to loopback. */
 function reachesThisHost(host: string): boolean {
   const bare = (host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host).toLowerCase().replace(/\.$/, '');
@@ -840,12 +836,22 @@ function reachesThisHost(host: string): boolean {
 interface Upstream {
   readonly name: string;
   readonly servers: SiteStatement[];
+  /** Where it opens. */
+  readonly statement?: SiteStatement;
+  /** The services its servers reach (blockReaches), worked out once however many passes name it. */
+  reaches?: readonly Reached[];
 }
 
-/** The findings for every pass directive: each to this machine on the upstream's port, directly or through every server of a named `upstream` block. */
+/**
+ * The findings for every pass directive: each to this machine on the upstream's port (or on another registry
+ * service's, held to that service), directly or through every server of a named `upstream` block. A block's servers
+ * are judged once, for the first pass that names it, however many do; a block no pass names is read only for what
+ * nginx refuses (a port it does not take), since nginx sends it no request.
+ */
 function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<string, Upstream>, expect: NginxExpectations): Finding[] {
   const wanted = expect.upstream;
-  return passes.flatMap((pass): Finding[] => {
+  const judged = new Set<Upstream>();
+  const findings = passes.flatMap((pass): Finding[] => {
     const [directive, value] = [pass.words[0]!, pass.words[1]!];
     const target = passTarget(directive, value);
     if (target === 'variable') {
@@ -862,11 +868,19 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
     }
     const upstream = upstreams.get(target.host.toLowerCase());
     if (upstream) {
-      const servers = upstream.servers.flatMap((server) => checkUpstreamServer(server, upstream, pass, expect));
-      const reached = blockReaches(upstream, expect);
-      const scheme =
-        reached === undefined ? undefined : target.variableScheme ? variableSchemeFinding(pass, true, expect, reached) : checkScheme(pass, expect, reached);
-      return scheme ? [...servers, scheme] : servers;
+      // nginx -t: `upstream "NAME" may not have port 8000`, wherever the block stands (ngx_http_upstream_add).
+      if (target.portWritten) {
+        const fixed = value.replace(`${target.host}:${target.port}`, target.host);
+        const message = `${directive} ${shown(value)} names upstream ${shown(upstream.name)} with a port, which nginx refuses (nginx -t: "upstream ${shown(target.host)} may not have port ${target.port}"), so it does not start, or reload, with this configuration; write ${directive} ${shown(fixed)}; (the block's servers name the ports)`;
+        return [{ ...placeAt(pass), severity: 'error', message }];
+      }
+      const servers = judged.has(upstream) ? [] : checkUpstreamServers(upstream, pass, expect);
+      judged.add(upstream);
+      const schemes = blockReaches(upstream, expect).flatMap((reached) => {
+        const scheme = target.variableScheme ? variableSchemeFinding(pass, true, expect, reached) : checkScheme(pass, expect, reached);
+        return scheme ? [scheme] : [];
+      });
+      return [...servers, ...schemes];
     }
     if (!reachesThisHost(target.host)) return [];
     // Another service's own port reaches that service (`location /grafana/` to Grafana): held to it, not to the upstream.
@@ -890,10 +904,19 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
     const upstreamScheme = target.variableScheme ? variableSchemeFinding(pass, true, expect) : checkScheme(pass, expect);
     return upstreamScheme ? [port, upstreamScheme] : [port];
   });
+  for (const upstream of new Set(upstreams.values())) if (!judged.has(upstream)) findings.push(...unusedUpstream(upstream, expect));
+  return findings;
 }
 
 /** The registry's service (other than the upstream) a connection to this host on `port` reaches, if any. */
 const serviceOn = (port: number, expect: NginxExpectations): Reached | undefined => expect.services?.find((service) => service.port === port);
+
+/**
+ * The service a connection to this host on `port` is held to: the upstream on its port, another registry service on
+ * its own, and the upstream on a port no service uses (most likely meant for it: strayPort says so).
+ */
+const heldTo = (port: number, expect: NginxExpectations): Reached =>
+  port === expect.upstream.port ? expect.upstream : (serviceOn(port, expect) ?? expect.upstream);
 
 /**
  * The words after a pass (or an upstream server) to this host on a port no registry service uses: most likely meant
@@ -905,14 +928,19 @@ function strayPort(port: number, expect: NginxExpectations): string {
 }
 
 /**
- * The service an upstream block's servers on this host reach, for its pass's scheme: the upstream when one of them
- * is on its port, else the registry's service on the port of the first that is on one; undefined when none is here.
+ * The services an upstream block's servers on this host reach (heldTo), each once, in the order of its servers, for
+ * its passes' schemes; a `down` server, never sent a request, reaches none. Empty when none is here.
  */
-function blockReaches(upstream: Upstream, expect: NginxExpectations): Reached | undefined {
-  const ports = upstream.servers.map((server) => serverPortHere(server.words[1] ?? '')).filter((port) => typeof port === 'number');
-  if (ports.length === 0) return undefined;
-  if (ports.includes(expect.upstream.port)) return expect.upstream;
-  return ports.map((port) => serviceOn(port, expect)).find((service) => service !== undefined) ?? expect.upstream;
+function blockReaches(upstream: Upstream, expect: NginxExpectations): readonly Reached[] {
+  upstream.reaches ??= [
+    ...new Set(
+      upstream.servers.flatMap((server) => {
+        const port = serverFlag(server, 'down') ? undefined : serverPortHere(server.words[1] ?? '');
+        return typeof port === 'number' ? [heldTo(port, expect)] : [];
+      }),
+    ),
+  ];
+  return upstream.reaches;
 }
 
 /** Whether a pass goes to this host on another registry service's own port (directly, or through an upstream block), not the upstream's. */
@@ -920,7 +948,11 @@ function reachesOther(pass: SiteStatement, upstreams: ReadonlyMap<string, Upstre
   const target = passTarget(pass.words[0]!, pass.words[1]!);
   if (target === undefined || target === 'variable' || 'badPort' in target) return false;
   const block = upstreams.get(target.host.toLowerCase());
-  if (block) return ![undefined, expect.upstream].includes(blockReaches(block, expect));
+  if (block) {
+    if (target.portWritten) return false; // nginx refuses it: said by checkPasses
+    const reached = blockReaches(block, expect);
+    return reached.length > 0 && !reached.includes(expect.upstream);
+  }
   return reachesThisHost(target.host) && target.port !== undefined && target.port !== expect.upstream.port && serviceOn(target.port, expect) !== undefined;
 }
 
@@ -1013,16 +1045,18 @@ function connectHost(host: string): string {
 /** An upstream server's parameters after its address (`weight=2`, `backup`, `down`): nginx never uses a `down` one. */
 const serverFlag = (server: SiteStatement, flag: 'backup' | 'down'): boolean => server.words.slice(2).includes(flag);
 
-/** Whether nginx's connection through an upstream server reaches one of the upstream's listeners: this host, on its port, taken by a socket there. */
+/**
+ * Whether nginx's connection through an upstream server reaches a listener of the service it is held to (heldTo):
+ * this host, on that service's port, taken by a socket there.
+ */
 function serverReaches(server: SiteStatement, expect: NginxExpectations): boolean {
-  const { port, listeners } = expect.upstream;
   const address = server.words[1] ?? '';
-  if (listeners === undefined || listeners.length === 0 || serverPortHere(address) !== port) return false;
+  const port = serverPortHere(address);
+  if (typeof port !== 'number') return false;
+  const { listeners } = heldTo(port, expect);
+  if (listeners === undefined || listeners.length === 0) return false;
   return reachesListener(connectHost(nginxAddress(address)!.host), listeners) === true;
 }
-
-/** An IPv4 address as a number (inetAton's) in dotted decimal. */
-const dottedQuad = (value: number): string => [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
 
 /**
  * Where an upstream block's `server` sends requests, when that is this
@@ -1037,42 +1071,60 @@ function serverPortHere(address: string): number | { badPort: string; here: bool
   return parsed.port ?? 80;
 }
 
-function checkUpstreamServer(server: SiteStatement, upstream: Upstream, pass: SiteStatement, expect: NginxExpectations): Finding[] {
-  const address = server.words[1]!;
-  const port = serverPortHere(address);
-  if (port === undefined) return [];
-  // A `down` server is never sent a request: only a port nginx refuses (nginx -t fails) is said of it.
-  if (serverFlag(server, 'down') && typeof port !== 'object') return [];
-  const via = `${pass.words[0]} ${shown(pass.words[1]!)} at ${lineWords(pass, server)}`;
-  if (port === expect.upstream.port) {
+/**
+ * The findings for the servers of an upstream block a pass names (`via`: the first that does), each held to the
+ * service its port reaches here as a pass straight to that port is: the upstream on its port, another registry
+ * service on its own (its listeners, and HTTP to one that speaks neither HTTP nor HTTPS), and a port no service uses
+ * as most likely meant for the upstream. A refused server is a warning where another server of the block reaches a
+ * listener (nginx fails over to it). One pass over the block: which servers reach a listener is worked out once.
+ */
+function checkUpstreamServers(upstream: Upstream, pass: SiteStatement, expect: NginxExpectations): Finding[] {
+  const reaching = new Set(upstream.servers.filter((server) => !serverFlag(server, 'down') && serverReaches(server, expect)));
+  const directive = pass.words[0]!;
+  return upstream.servers.flatMap((server): Finding[] => {
+    const address = server.words[1]!;
+    const within = ` in upstream ${shown(upstream.name)} (${directive} ${shown(pass.words[1]!)} at ${lineWords(pass, server)})`;
+    const port = serverPortHere(address);
+    if (port === undefined) return [];
+    if (typeof port === 'object') return [badServerPort(server, port, expect, within)];
+    // A `down` server is never sent a request: only a port nginx refuses (nginx -t fails) is said of it.
+    if (serverFlag(server, 'down')) return [];
+    const reached = heldTo(port, expect);
+    if (reached === expect.upstream && port !== expect.upstream.port)
+      return [{ ...placeAt(server), severity: 'error', message: `server ${shown(address)}${within}, ${strayPort(port, expect)}` }];
+    if (reached !== expect.upstream && reached.speaksHttp === false && directive in TLS_SCHEMES) {
+      // HTTP (or gRPC) to a service the registry says speaks neither (Redis): most likely meant for the upstream.
+      const fixed = `${address.slice(0, address.length - String(port).length)}${expect.upstream.port}`;
+      const message = `server ${shown(address)}${within} reaches ${reached.name}, which the registry says speaks neither HTTP nor HTTPS, so ${directive} speaks ${directive === 'grpc_pass' ? 'gRPC' : 'HTTP'} to it; write server ${shown(fixed)}; if it is meant for ${expect.upstream.name} (${expect.snippet}), or give ${reached.name} protocol: HTTP in the registry`;
+      return [{ ...placeAt(server), severity: 'error', message }];
+    }
     // nginx answers 502 for a refused server only when no other server of the block takes the request instead.
-    const others = upstream.servers.some((other) => other !== server && !serverFlag(other, 'down') && serverReaches(other, expect));
+    const others = reaching.size > (reaching.has(server) ? 1 : 0);
     const failover = !others ? undefined : serverFlag(server, 'backup') ? 'backup' : 'primary';
-    const refused = refusedPass(server, nginxAddress(address)!.host, expect, ` in upstream ${shown(upstream.name)} (${via})`, failover);
+    const refused = refusedPass(server, nginxAddress(address)!.host, expect, within, failover, reached);
     return refused ? [refused] : [];
-  }
-  const other = typeof port === 'number' ? serviceOn(port, expect) : undefined;
-  // Another service's own port: that service's, not the upstream's to judge (its listeners are not weighed against the block's failover).
-  if (other !== undefined) return [];
-  if (typeof port === 'object') {
-    const fix = port.here
-      ? `write server ${shown(address.slice(0, address.length - port.badPort.length))}${expect.upstream.port}; (${expect.upstream.name}'s port)`
-      : 'write the port the server listens on';
-    return [
-      {
-        ...place(server),
-        severity: 'warning',
-        message: `server ${shown(address)} in upstream ${shown(upstream.name)} (${via}): ${badPortText(port.badPort, fix)}`,
-      },
-    ];
-  }
-  return [
-    {
-      ...placeAt(server),
-      severity: 'error',
-      message: `server ${shown(address)} in upstream ${shown(upstream.name)} (${via}), ${strayPort(port, expect)}`,
-    },
-  ];
+  });
+}
+
+/** A warning for an upstream server's port nginx refuses (serverPortHere's badPort): nginx -t fails, wherever the block stands. */
+function badServerPort(server: SiteStatement, port: { badPort: string; here: boolean }, expect: NginxExpectations, within: string): Finding {
+  const address = server.words[1]!;
+  const fix = port.here
+    ? `write server ${shown(address.slice(0, address.length - port.badPort.length))}${expect.upstream.port}; (${expect.upstream.name}'s port)`
+    : 'write the port the server listens on';
+  return { ...place(server), severity: 'warning', message: `server ${shown(address)}${within}: ${badPortText(port.badPort, fix)}` };
+}
+
+/**
+ * The findings for an upstream block no pass of the site names: nginx still reads it, and refuses a port it does not
+ * take; it sends it no request, so where its servers point is not judged (a pass in another file nginx loads may name it).
+ */
+function unusedUpstream(upstream: Upstream, expect: NginxExpectations): Finding[] {
+  const within = ` in upstream ${shown(upstream.name)} (which no pass of the site names)`;
+  return upstream.servers.flatMap((server) => {
+    const port = serverPortHere(server.words[1] ?? '');
+    return typeof port === 'object' ? [badServerPort(server, port, expect, within)] : [];
+  });
 }
 
 /**
@@ -1094,6 +1146,7 @@ function passesToUpstream(upstreams: ReadonlyMap<string, Upstream>, expect: Ngin
     if (target === undefined || target === 'variable' || 'badPort' in target) return false;
     const upstream = upstreams.get(target.host.toLowerCase());
     if (!upstream) return reachesThisHost(target.host) && target.port === port;
+    if (target.portWritten) return false; // `upstream "NAME" may not have port`: nginx does not start
     if (!blocks.has(upstream))
       blocks.set(
         upstream,
@@ -1896,7 +1949,10 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
   if (directive === undefined || argument === undefined) return;
   const inner = open[open.length - 1];
   if (directive === 'listen' && !isListenDirective(open)) return;
-  if (directive === 'listen' && argument.startsWith('unix:')) facts.unixListen ??= statement;
+  if (directive === 'listen' && argument === 'unix:') {
+    const message = `listen unix: names no socket path, which nginx refuses (nginx -t: "no path in the unix domain socket"), so it does not start, or reload, with this configuration; write listen ${expect.port};`;
+    facts.findings.push({ ...placeAt(statement), severity: 'error', message });
+  } else if (directive === 'listen' && argument.startsWith('unix:')) facts.unixListen ??= statement;
   else if (directive === 'listen') {
     facts.listens.push({ statement, server: inner ?? facts, inSite: true });
     facts.findings.push(...checkListen(statement, expect));
@@ -1923,7 +1979,15 @@ function isListenDirective(open: readonly Block[]): boolean {
 function openBlock(statement: SiteStatement, parent: Block | undefined, facts: SiteFacts): Block {
   const [kind, name] = statement.words;
   const location = kind === 'location' ? locationMatch(statement.words) : undefined;
-  if (kind === 'upstream' && name !== undefined && statement.words.length === 2) facts.upstreams.set(name.toLowerCase(), { name, servers: [] });
+  if (kind === 'upstream' && name !== undefined && statement.words.length === 2) {
+    // nginx -t: `duplicate upstream "NAME"`, the names compared in any case (ngx_http_upstream_add).
+    const earlier = facts.upstreams.get(name.toLowerCase());
+    if (earlier?.statement !== undefined) {
+      const message = `upstream ${shown(name)}: nginx refuses it, as upstream ${shown(earlier.name)} (${lineWords(earlier.statement, statement)}) has the same name (nginx -t: "duplicate upstream ${shown(name)}"), so it does not start, or reload, with this configuration; rename one of them, or remove it`;
+      facts.findings.push({ ...placeAt(statement), severity: 'error', message });
+    }
+    facts.upstreams.set(name.toLowerCase(), { name, servers: [], statement });
+  }
   const around = parent?.location;
   const unreachable = around !== undefined && location !== undefined && !isRegex(location) && (isRegex(around) || parent!.unreachable);
   const common = { statement, rules: [], locations: [], parent, unreachable, autoRedirect: false, routing: [] };

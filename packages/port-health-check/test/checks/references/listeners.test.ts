@@ -105,6 +105,41 @@ describe('an nginx pass on this host, held to the sockets listening on the upstr
     }
   });
 
+  it('an upstream server on another service’s port is held to that service’s listeners, as a pass straight to its port is', async () => {
+    const port = leasePort({ ranges: [[20000, 29996]], count: 4 });
+    const grafana = port + 3;
+    const registry = await registryAt(port);
+    const check = (pass: string, servers: string) =>
+      problems(registry, 'nginx', {
+        [SITE]: site(port, pass, `upstream graf {\n${servers}}\n`).replace('}\n}\n', `}\n    location /grafana/ { proxy_pass http://graf; }\n}\n`),
+      });
+    const why = `but port ${grafana} here is listened on at 127.0.0.1:${grafana} only, and a connection to 127.0.0.2 reaches only a socket bound to that address or to every address`;
+    const within = (line = 10) => `in upstream graf (proxy_pass http://graf at line ${line})`;
+    const server = await listeningOn(grafana, '127.0.0.1');
+    try {
+      expect(await check(`proxy_pass http://127.0.0.1:${port}`, `    server 127.0.0.2:${grafana};\n`)).toEqual([
+        `error: nginx (${port + 1}): /${SITE}:2:5: server 127.0.0.2:${grafana} ${within()}, ${why}, so nginx's connection to Grafana is refused and it answers 502; write server 127.0.0.1:${grafana};`,
+      ]);
+      // Another server of the block reaches Grafana: nginx fails over to it.
+      expect(await check(`proxy_pass http://127.0.0.1:${port}`, `    server 127.0.0.2:${grafana};\n    server localhost:${grafana};\n`)).toEqual([
+        `warning: nginx (${port + 1}): /${SITE}:2:5: server 127.0.0.2:${grafana} ${within(11)}, ${why}, so nginx's connection to Grafana through it is refused: nginx marks it failed and passes requests to the other servers of the upstream; write server 127.0.0.1:${grafana};`,
+      ]);
+      // Down, a UNIX socket, another host: never judged against Grafana's listeners.
+      expect(
+        await check(
+          `proxy_pass http://127.0.0.1:${port}`,
+          `    server 127.0.0.2:${grafana} down;\n    server unix:/run/grafana.sock;\n    server 10.1.2.3:${grafana};\n`,
+        ),
+      ).toEqual([]);
+      // A pass straight to it says the same.
+      expect(await check(`proxy_pass http://127.0.0.2:${grafana}`, `    server 127.0.0.1:${grafana};\n`)).toEqual([
+        expect.stringContaining(`proxy_pass http://127.0.0.2:${grafana}, ${why}, so nginx's connection to Grafana is refused and it answers 502`),
+      ]);
+    } finally {
+      await closeServer(server);
+    }
+  });
+
   it('a socket on every address takes 127.0.0.2, as one bound to it IPv4-mapped does; the other family’s loopback is refused', async () => {
     const port = leasePort({ ranges: [[20000, 29996]], count: 4 });
     const registry = await registryAt(port);

@@ -938,7 +938,8 @@ describe('a pass whose port nginx refuses ("invalid port in upstream")', () => {
     if (!NGINX) return undefined;
     const dir = tempDir();
     writeTree(dir, {
-      'nginx.conf': `pid ${join(dir, 'nginx.pid')}; error_log ${join(dir, 'error.log')}; events {}\nhttp { access_log off; upstream app { server 127.0.0.1:8000; }\n${body}\n}\n`,
+      // nginx -t binds the sockets it can: the site's listen 80 on a leased high port instead.
+      'nginx.conf': `pid ${join(dir, 'nginx.pid')}; error_log ${join(dir, 'error.log')}; events {}\nhttp { access_log off; upstream app { server 127.0.0.1:8000; }\n${body.replaceAll('listen 80;', `listen 127.0.0.1:${leasePort()};`)}\n}\n`,
     });
     const run = spawnSync(NGINX, ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { encoding: 'utf8' });
     return run.status === 0 ? undefined : run.stderr;
@@ -983,6 +984,69 @@ describe('a pass whose port nginx refuses ("invalid port in upstream")', () => {
   });
 });
 
+/**
+ * What `nginx -t` says of `body` in http {} (a site, its upstream blocks): undefined when it takes it, or when there
+ * is no nginx. nginx -t binds the sockets it can, so the site's `listen 80;` is moved to a leased high port first.
+ */
+function nginxRefusesHttp(body: string): string | undefined {
+  if (!NGINX) return undefined;
+  const dir = tempDir();
+  const http = body.replaceAll('listen 80;', `listen 127.0.0.1:${leasePort()};`);
+  writeTree(dir, { 'nginx.conf': `pid ${join(dir, 'nginx.pid')}; error_log ${join(dir, 'error.log')}; events {}\nhttp { access_log off;\n${http}\n}\n` });
+  const run = spawnSync(NGINX, ['-t', '-q', '-p', dir, '-c', join(dir, 'nginx.conf'), '-e', join(dir, 'error.log')], { encoding: 'utf8' });
+  return run.status === 0 ? undefined : run.stderr;
+}
+
+describe('a named upstream block', () => {
+  const nginxRefuses = nginxRefusesHttp;
+
+  it('no pass names is still read for a port nginx refuses (nginx -t fails), and for nothing else: nginx sends it no request', () => {
+    const body = `upstream spare {\n server 127.0.0.1:8000x;\n server 127.0.0.1:8001;\n server unix:/run/app.sock;\n}\n${site('')}`;
+    expect(problems(body)).toEqual([
+      `${SELF}:2: warning: server 127.0.0.1:8000x in upstream spare (which no pass of the site names): "8000x" is not a port nginx accepts (1 to 65535), so it refuses the file ("invalid port in upstream") and does not start; write server 127.0.0.1:8000; (FastAPI's port)`,
+    ]);
+    if (NGINX) expect(nginxRefuses(body)).toContain('invalid port in upstream');
+    // Its ports taken, nginx starts; the stray 8001 carries no request.
+    if (NGINX) expect(nginxRefuses(body.replace('8000x', '8000'))).toBeUndefined();
+    expect(problems(body.replace('8000x', '8000'))).toEqual([]);
+  });
+
+  it('named with a port by a pass is refused by nginx -t ("may not have port"), wherever the block stands', () => {
+    for (const body of [
+      `upstream app { server 127.0.0.1:8000; }\n${site('location /x/ { proxy_pass http://app:8000/x/; }')}`,
+      `${site('location /x/ { proxy_pass http://APP:8000/x/; }')}upstream app { server 127.0.0.1:8000; }\n`,
+    ]) {
+      expect(problems(body)).toEqual([
+        expect.stringMatching(
+          /:\d+: error: proxy_pass http:\/\/(app|APP):8000\/x\/ names upstream app with a port, which nginx refuses \(nginx -t: "upstream (app|APP) may not have port 8000"\), so it does not start, or reload, with this configuration; write proxy_pass http:\/\/(app|APP)\/x\/; \(the block's servers name the ports\)$/,
+        ),
+      ]);
+      if (NGINX) expect(nginxRefuses(body)).toMatch(/upstream "(app|APP)" may not have port 8000/);
+    }
+  });
+
+  it('given twice, in any case, is refused by nginx -t ("duplicate upstream")', () => {
+    const body = `upstream app { server 127.0.0.1:8000; }\nupstream APP { server 127.0.0.1:8000; }\n${site('')}`;
+    expect(problems(body)).toEqual([
+      `${SELF}:2: error: upstream APP: nginx refuses it, as upstream app (line 1) has the same name (nginx -t: "duplicate upstream APP"), so it does not start, or reload, with this configuration; rename one of them, or remove it`,
+    ]);
+    if (NGINX) expect(nginxRefuses(body)).toContain('duplicate upstream "APP"');
+    if (NGINX) expect(nginxRefuses(body.replace('upstream APP', 'upstream app2'))).toBeUndefined();
+  });
+
+  it('named by many passes is judged once, for the first: one finding per server, in linear time', () => {
+    const servers = 4000;
+    const upstream = `upstream app {\n${Array.from({ length: servers }, (_, index) => ` server 127.0.0.1:${index === 0 ? 8001 : 8000};\n`).join('')}}\n`;
+    const locations = Array.from({ length: servers }, (_, index) => `location /x${index}/ { proxy_pass http://app; }`).join('\n');
+    const started = performance.now();
+    const found = problems(`${upstream}${site(locations)}`);
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(found).toEqual([
+      expect.stringMatching(/^\S+:2: error: server 127\.0\.0\.1:8001 in upstream app \(proxy_pass http:\/\/app at line \d+\), but FastAPI/),
+    ]);
+  });
+});
+
 describe('listen', () => {
   it('a value that is no port or address is a warning naming the line, never port 80', () => {
     expect(problems(site('listen 80x;'))).toEqual([
@@ -992,6 +1056,25 @@ describe('listen', () => {
       `${SELF}:5: warning: listen 127.0.0.1:8o: not a port nginx accepts (it refuses to start); write listen 80;`,
     ]);
     expect(problems(site('listen 127.0.0.1; listen [::1]; listen localhost:80;'))).toEqual([]);
+    // Port 0, a port after a second colon (`::1` unbracketed is port ":1"), no host before the colon: nginx -t refuses each.
+    for (const [value, why] of [
+      ['0', 'not a port nginx accepts (it refuses to start)'],
+      ['127.0.0.1:0', 'not a port nginx accepts (it refuses to start)'],
+      ['[::1]:0', 'not a port nginx accepts (it refuses to start)'],
+      ['::1', 'not a port nginx accepts (it refuses to start)'],
+      [':80', 'no host before the port, which nginx refuses (nginx -t: "no host in ..."), so it does not start'],
+    ] as const) {
+      // Its own port (20080, a high one: nginx -t binds what it can), so the site's listen 80 is no duplicate of it.
+      const body = site(`listen ${value.replace(/80$/, '20080')};`);
+      expect(problems(body), value).toEqual([`${SELF}:5: warning: listen ${value.replace(/80$/, '20080')}: ${why}; write listen 80;`]);
+      if (NGINX) expect(nginxRefusesHttp(body), value).toMatch(/invalid port in|no host in/);
+    }
+    // A UNIX socket with no path: nginx -t refuses it; one with a path is no port (said only when no listen is on one).
+    expect(problems(site('listen unix:;'))).toEqual([
+      `${SELF}:5: error: listen unix: names no socket path, which nginx refuses (nginx -t: "no path in the unix domain socket"), so it does not start, or reload, with this configuration; write listen 80;`,
+    ]);
+    if (NGINX) expect(nginxRefusesHttp(site('listen unix:;'))).toContain('no path in the unix domain socket');
+    expect(problems(site('listen unix:/run/nginx-site.sock;'))).toEqual([]);
     // *:80 is port 80 on 0.0.0.0, the address and port of the site's listen 80: nginx refuses the two in one server.
     expect(problems(site('listen *:80;'))).toEqual([
       `${SELF}:5: error: listen *:80: nginx refuses it, as listen 80 (line 2) in the same server is on 0.0.0.0:80 too (nginx -t: "a duplicate listen 0.0.0.0:80"), so it does not start, or reload, with this configuration; remove one of them`,

@@ -57,6 +57,11 @@ describe('the sockets nginx opens for the site’s port', () => {
         /^error: nginx \(80\): \/etc\/nginx\/sites-available\/dsa110-contimg:2:1: listen 127\.0\.0\.1:80 accepts connections from this host only, /,
       ),
     ]);
+    // Spelt as inet_aton reads it (127.1, 2130706433, 0x7f.1), it is 127.0.0.1 still.
+    for (const value of ['127.1:80', '2130706433:80', '0x7f.1:80'])
+      expect(await siteProblems(`listen ${value};`), value).toEqual([
+        expect.stringContaining(`dsa110-contimg:2:1: listen ${value} accepts connections from this host only, `),
+      ]);
   });
 
   it('two sockets Linux will not both open are an error, though nginx -t passes', async () => {
@@ -129,11 +134,21 @@ describe('what nginx -t refuses of a listen', () => {
       'server { listen 20080 backlog=4294967295; }',
       'server { listen 20080 fastopen=99999999999999999999; }',
       'server { listen 20080 so_keepalive=1::99999999999999999999; }',
+      // rcvbuf= and sndbuf=: ngx_parse_size past its 63 bits (over k's or m's scale), or -1 as a C int.
+      'server { listen 20080 rcvbuf=4294967295; }',
+      'server { listen 20080 sndbuf=9223372036854775807; }',
+      'server { listen 20080 rcvbuf=99999999999999999999; }',
+      'server { listen 20080 sndbuf=9007199254740992k; }',
+      'server { listen 20080 rcvbuf=8796093022208m; }',
+      'server { listen 20080 sndbuf=1kk; }',
+      'server { listen 20080 rcvbuf=+1; }',
       'server { listen 20080; listen 20080; }',
       'server { listen 20080; listen *:20080; }',
       'server { listen [::]:20080; listen [0::0]:20080; }',
       'server { listen 20080 default_server; }\nserver { listen 0.0.0.0:20080 default_server; }',
       'server { listen 20080 backlog=10; }\nserver { listen 20080 reuseport; }',
+      // 127.1 is 127.0.0.1 (nginx resolves it as inet_aton reads it).
+      'server { listen 127.0.0.1:20080; listen 127.1:20080; }',
       // Taken.
       'server { listen 20080 default; }',
       'server { listen 20080 default_server default_server; }',
@@ -144,10 +159,15 @@ describe('what nginx -t refuses of a listen', () => {
       'server { listen 20080 so_keepalive=1h30m:10s:3; }',
       'server { listen 20080 backlog=9999999999; }',
       'server { listen 20080 fastopen=0 rcvbuf=1m sndbuf=64k backlog=511; }',
+      // Sizes the kernel clamps (0, negative as a C int, past net.core.rmem_max): nginx takes them, and starts.
+      'server { listen 20080 rcvbuf=0 sndbuf=4294967296; }',
+      'server { listen 20080 rcvbuf=2147483648 sndbuf=9007199254740991k; }',
+      'server { listen 20080 rcvbuf=8796093022207m sndbuf=4194304K; }',
       'server { listen 20080 ipv6only=on; }',
       'server { listen 20080 accept_filter=x; }',
       'server { listen 20080; }\nserver { listen 20080; server_name other; }',
       'server { listen 20080 default_server; }\nserver { listen 127.0.0.1:20080 default_server; }',
+      'server { listen 20080; listen 2130706433:20080; }',
     ];
     for (const body of servers) {
       const found = readNginxSite(body, expect80);
@@ -258,6 +278,12 @@ describe('held to a real nginx', () => {
       { servers: 'server { listen [::]:PORT ipv6only=off; }\nserver { listen 127.0.0.1:PORT; }', reader: 'Address already in use', nginx: 'fails' },
       {
         servers: 'server { listen PORT reuseport; }\nserver { listen 127.0.0.1:PORT reuseport; }',
+        reader: 'ok',
+        nginx: { '127.0.0.1': true, '127.0.0.2': true, '::1': false },
+      },
+      // Buffer sizes past the kernel's limits, or negative as a C int: clamped, and nginx starts.
+      {
+        servers: 'server { listen PORT rcvbuf=2147483648 sndbuf=9007199254740991k; }',
         reader: 'ok',
         nginx: { '127.0.0.1': true, '127.0.0.2': true, '::1': false },
       },

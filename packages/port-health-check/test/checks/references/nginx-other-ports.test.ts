@@ -111,6 +111,28 @@ describe('passes to another registry service’s own port', () => {
     expect(await nginxProblems(open)).toEqual([expect.stringMatching(/^error: nginx \(80\): .*location \/metrics is not restricted to localhost/)]);
   });
 
+  it('through a named upstream block, each server is held to the service its port reaches, as a pass straight to it is', async () => {
+    const through = (servers: string, pass = 'proxy_pass http://back') => `upstream back {\n${servers}}\n${site(`location /r/ { ${pass}; }`)}`;
+    // Redis speaks neither HTTP nor HTTPS: an error at the server, whatever else the block holds.
+    expect(await nginxProblems(through('    server 127.0.0.1:6379;\n'))).toEqual([
+      `error: nginx (80): /${SITE}:2:5: server 127.0.0.1:6379 in upstream back (proxy_pass http://back at line 9) reaches Redis, which the registry says speaks neither HTTP nor HTTPS, so proxy_pass speaks HTTP to it; write server 127.0.0.1:8000; if it is meant for FastAPI (ports snippet nginx-site), or give Redis protocol: HTTP in the registry`,
+    ]);
+    expect(await nginxProblems(through('    server localhost:8000;\n    server localhost:6379 backup;\n', 'grpc_pass grpc://back'))).toEqual([
+      `error: nginx (80): /${SITE}:3:5: server localhost:6379 in upstream back (grpc_pass grpc://back at line 10) reaches Redis, which the registry says speaks neither HTTP nor HTTPS, so grpc_pass speaks gRPC to it; write server localhost:8000; if it is meant for FastAPI (ports snippet nginx-site), or give Redis protocol: HTTP in the registry`,
+    ]);
+    // A down server is sent nothing; a UNIX socket or another host is no registry port here.
+    expect(
+      await nginxProblems(
+        through('    server 127.0.0.1:8000;\n    server 127.0.0.1:6379 down;\n    server unix:/run/redis.sock;\n    server 10.1.2.3:6379;\n'),
+      ),
+    ).toEqual([]);
+    // Each service's scheme: TLS to Grafana (plain HTTP) beside FastAPI in one block is said for both.
+    expect(await nginxProblems(through('    server 127.0.0.1:8000;\n    server 127.0.0.1:3030 backup;\n', 'proxy_pass https://back'))).toEqual([
+      expect.stringContaining(`/${SITE}:10:20: proxy_pass https://back speaks TLS to FastAPI`),
+      expect.stringContaining(`/${SITE}:10:20: proxy_pass https://back speaks TLS to Grafana`),
+    ]);
+  });
+
   it('a pass to a port no registry service uses is an error naming the upstream’s port', async () => {
     expect(await nginxProblems(site('location /grafana/ { proxy_pass http://127.0.0.1:3031; }'))).toEqual([
       `error: nginx (80): ${AT}26: proxy_pass http://127.0.0.1:3031, but FastAPI, the site's upstream, uses port 8000, and no other registry service uses port 3031; set its port to 8000 (ports snippet nginx-site prints what passes), or give FastAPI port: 3031 in the registry`,
