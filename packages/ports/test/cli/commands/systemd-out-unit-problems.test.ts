@@ -5,7 +5,7 @@
 // masked in DIR (a link to /dev/null, an empty file). --check fails on each; the write warns and never says "nothing to
 // do". Real trees in temp dirs, the bundled registry (no --registry, no $DSA110_PORTS_FILE).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_CLAIM_FIX } from '@dsa110/ports/systemd';
@@ -120,4 +120,27 @@ describe('ports systemd --out --check as a user who is not root: a drop-in direc
       expect((await ports(['systemd', '--out', out, '--check'])).code).toBe(0);
     },
   );
+});
+
+describe('ports systemd --out --check: a drop-in in DIR that is a loop of links', () => {
+  it("one of the operator's: a warning (systemd skips it without a word), never a crash; --check passes", async () => {
+    const { out, check } = await outDir({ 'redis-server.service.d/zz.conf': { symlink: 'zz.conf' } });
+    const run = await check();
+    expect(run.stderr).not.toContain('internal error');
+    expect(run.code).toBe(0);
+    const path = join(out, 'redis-server.service.d/zz.conf');
+    expect(run.stdout.split('\n').filter((line) => line.startsWith('warning: '))).toEqual([
+      `warning: ${path}: it is a loop of symbolic links, which systemd skips without a word, so once ${out} is copied into /etc/systemd/system nothing in it applies to redis-server.service; fix the link or remove it`,
+    ]);
+  });
+
+  it('the claim drop-in itself: said once, as the link the write never replaces, never a crash', async () => {
+    const { out, check } = await outDir();
+    const path = join(out, 'redis-server.service.d/claim-port.conf');
+    rmSync(path);
+    symlinkSync('claim-port.conf', path);
+    const run = await check();
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(`${path}: it is a symbolic link to "claim-port.conf", which is never replaced; remove the link to let this tool write the file\n`);
+  });
 });

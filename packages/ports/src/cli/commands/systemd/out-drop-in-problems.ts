@@ -76,6 +76,8 @@ export function outDropInProblems(
       const path = `${dir}/${name}`;
       const read = readDropIn(join(unitDir, path));
       if (read === undefined) continue;
+      // The unit's own claim drop-in, when it cannot be read: --check's drift line on it says what to do, once.
+      if (!('text' in read) && entry.claim === 'drop-in' && path === entry.path) continue;
       if ('text' in read) dropIns.push({ path, text: read.text });
       else if (read.skipped) note(path, read).before.set(entry.unit, port);
       else unread.push({ kind: 'drop-in', path, name: Buffer.from(name), reason: read.reason, why: read });
@@ -149,7 +151,21 @@ interface Unread {
 /** A drop-in's text, or why it is not read; undefined when it is gone, or masked (empty, a link to /dev/null). */
 function readDropIn(path: string): { readonly text: string } | Unread | undefined {
   // A link to /dev/null masks a drop-in (systemd.unit(5)): nothing to read, as an empty file.
-  const stats = statSync(path, { throwIfNoEntry: false });
+  let stats: ReturnType<typeof statSync>;
+  try {
+    stats = statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    // A loop of links: systemd cannot open it either, and skips it without a word (as under --root: skippedDropInProblem).
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP')
+      return { reason: 'it is a loop of symbolic links, which systemd skips without a word', advice: 'fix the link or remove it', skipped: true };
+    const denied = code === 'EACCES' || code === 'EPERM';
+    return {
+      reason: `it cannot be looked at (${denied ? 'permission denied' : (code ?? 'error')})`,
+      advice: denied ? 'run as root, as systemd reads it' : 'make it readable, or remove it',
+      skipped: false,
+    };
+  }
   if (stats === undefined || stats.isCharacterDevice()) return undefined;
   if (stats.isDirectory()) return { reason: `${DIRECTORY_DROP_IN.reason}: systemd skips it without a word`, advice: DIRECTORY_DROP_IN.fix, skipped: true };
   try {
