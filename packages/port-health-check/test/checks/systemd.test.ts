@@ -244,7 +244,7 @@ describe('systemd check', () => {
     );
     expect(systemd.map((result) => result.severity)).toEqual(['unknown', 'unknown']);
     expect(systemd[0]!.reason).toBe(
-      `redis (6379): cannot read part of redis-server.service: /${REDIS_DROP_IN}: cannot read: it is a FIFO (named pipe), not a regular file`,
+      `redis (6379): cannot read part of redis-server.service: /${REDIS_DROP_IN}: cannot read: it is a FIFO (named pipe), not a regular file, which systemd would block reading; make it a regular file, or remove it`,
     );
     expect(systemd[1]!.reason).toMatch(
       /^redis \(6379\): no ExecStartPre= in redis-server\.service calls claim-port, .*, but part of redis-server\.service could not be read and may hold the claim$/,
@@ -604,7 +604,7 @@ describe('systemd check', () => {
       const facts = await gather({ registry, root });
       const reasons = checkSystemd(facts, registry.service('api')).map((r) => r.reason);
       expect(reasons).toContain(
-        `api (8000): cannot ${fifoAt === API ? 'read' : 'read part of'} dsa110-api.service: /${fifoAt}: cannot read: it is a FIFO (named pipe), not a regular file`,
+        `api (8000): cannot ${fifoAt === API ? 'read' : 'read part of'} dsa110-api.service: /${fifoAt}: cannot read: it is a FIFO (named pipe), not a regular file${fifoAt === API ? '' : ', which systemd would block reading; make it a regular file, or remove it'}`,
       );
     }
   });

@@ -13,7 +13,7 @@ import { type ClaimRoot, claimRootText, pathOutsideRoot } from './root-directory
 import { escapeText } from '../escape.js';
 import { REGISTRY_ENV } from '../load.js';
 import { describeArgument, listProblem, objectArgument, portArgument, stringArgument, stringListArgument } from '../arguments.js';
-import { isUnreadPart, SOCKET_DROP_IN } from './effective.js';
+import { DIRECTORY_DROP_IN, isUnreadPart, SOCKET_DROP_IN } from './effective.js';
 import { claimPortArgument, parseClaimArgs } from './claim-args.js';
 import { extractWord, parseExec, SYSTEMD_WHITESPACE, simplifyPath } from './words.js';
 
@@ -336,8 +336,13 @@ export function skippedDropInProblem(part: Pick<SkippedDropIn, 'path' | 'reason'
   const under = (path: string) => escapeText(`${root === '/' ? '' : root.replace(/\/+$/, '')}${path}`);
   const hides = part.hides === undefined ? '' : ` (nor ${under(part.hides)}, the drop-in of its name lower in the search path, which it hides)`;
   // A socket is no link to fix (systemd passes over it in silence too: unit_load_dropin gives config_parse no flags).
-  const socket = part.reason === SOCKET_DROP_IN;
-  return `its drop-in ${under(part.path)} cannot be opened: ${part.reason}; systemd skips it without a word and loads ${escapeText(unit)} without its settings${hides}; ${socket ? 'remove it' : 'fix the link or remove it'}`;
+  // Nor is a directory, which systemd opens and reads nothing from.
+  const directory = part.reason === DIRECTORY_DROP_IN.reason;
+  const fix = part.reason === SOCKET_DROP_IN ? 'remove it' : directory ? DIRECTORY_DROP_IN.fix : 'fix the link or remove it';
+  // A drop-in directory (`foo.service.d`, a loop of links): no drop-in in it is read.
+  if (!part.path.endsWith('.conf'))
+    return `its drop-in directory ${under(part.path)} cannot be opened: ${part.reason}; systemd reads no drop-in from it, without a word, and loads ${escapeText(unit)} all the same; ${fix}`;
+  return `its drop-in ${under(part.path)} ${directory ? 'is not a file' : 'cannot be opened'}: ${part.reason}; systemd skips it without a word and loads ${escapeText(unit)} without its settings${hides}; ${fix}`;
 }
 
 /**

@@ -87,6 +87,8 @@ export function effectiveProblems(
   let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
   const defaultEnvironment = managerDefaults().environment;
   const saidAt = (place: string) => said.has(place) || said.has(place.replace(/:\d+$/, ''));
+  // The drop-ins systemd skips, each with the units that read it: said once each, after the units are judged.
+  const skipped = new Map<string, { readonly part: NonNullable<UnitFacts['skippedDropIns']>[number]; readonly units: string[] }>();
   for (const entry of wiring) {
     const onDisk = loadUnit(root, entry.unit, listing);
     // Another drop-in of the claim's name is there (read in its place, skipped as a link to nothing, unreadable): the
@@ -125,9 +127,13 @@ export function effectiveProblems(
       continue;
     }
     for (const reason of unit.invalid ?? []) say(`systemd would refuse to load it: ${reason}`);
-    // A drop-in systemd skips (a link to nothing, a loop of links): the unit loads without it, as judged below. A
-    // warning, as the health check's.
-    for (const part of unit.skippedDropIns ?? []) warnings.push(`${entry.unit}: ${skippedDropInProblem(part, entry.unit, root)}`);
+    // A drop-in systemd skips (a link to nothing, a loop of links, a directory): the unit loads without it, as judged
+    // below. A warning, as the health check's; once for all the units that read it (`service.d/x.conf/`).
+    for (const part of unit.skippedDropIns ?? []) {
+      const seen = skipped.get(part.path);
+      if (seen === undefined) skipped.set(part.path, { part, units: [entry.unit] });
+      else if (!seen.units.includes(entry.unit)) seen.units.push(entry.unit);
+    }
     merged.push({ entry, unit });
     const doubt = environmentDoubt(unit, claimVariables(registry, entry.service, unit, [claimPort]));
     const port = effectivePort(registry, entry.service, unit);
@@ -140,13 +146,8 @@ export function effectiveProblems(
     // The claim that runs (a later drop-in may replace this command's) reads the registry the units name, or protects other processes.
     for (const line of claims) {
       if (saidAt(where(line))) continue;
-      const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, claimRoot(unit));
-      // Chrooted (RootDirectory=): no --registry names the root's file from inside; running the claim on the root does.
-      if (problem !== undefined) {
-        const fix =
-          'directory' in claimRoot(unit) ? CHROOT_FIX : registryPath === undefined ? BUNDLED_CLAIM_FIX : `give it --registry ${escapeText(registryPath)}`;
-        say(`ExecStartPre=${line.value.slice(0, 200)} in ${where(line)} ${problem}; ${fix}`);
-      }
+      const problem = claimRegistryLineProblem(line, unit, registryPath);
+      if (problem !== undefined) say(problem);
       // A relative registry path in a working directory not known here (WorkingDirectory=~): said, as the health check says it.
       const unresolved = problem === undefined ? claimRegistryUnresolved(line, unit) : undefined;
       if (unresolved !== undefined) warnings.push(`${entry.unit}: ${unresolved}`);
@@ -171,6 +172,10 @@ export function effectiveProblems(
       else if (doubt !== undefined) sayUntold(`cannot tell whether it claims the right port: ${finding.reason}, but the port may not be ${port}: ${doubt}`);
     }
   }
+  for (const { part, units } of skipped.values()) {
+    const names = units.join(', ');
+    warnings.push(`${escapeText(names)}: ${skippedDropInProblem(part, names, root)}`);
+  }
   // A socket unit that something starts makes PID 1 hold the port: the service never starts, a problem. One that
   // nothing starts yet, a warning.
   const found = socketActivation(root, listing, claimingUnits(registry, merged, claimPort), claimPort);
@@ -179,6 +184,20 @@ export function effectiveProblems(
   // A claim that can outlast the unit's start timeout: a warning, as the health check's.
   warnings.push(...startTimeoutWarnings(registry, managerDefaults, merged, claimPort));
   return { problems, warnings, untold };
+}
+
+/**
+ * Pure: why claim line `line` of `unit` (merged) reads another registry than `registryPath` (undefined: the bundled one),
+ * with what to do, or undefined when it reads that one (claimRegistryProblem: its --registry, else the unit's
+ * $DSA110_PORTS_FILE from Environment= or an EnvironmentFile=). The one wording of the fact, under a root and with --out.
+ */
+export function claimRegistryLineProblem(line: ExecLine, unit: UnitFacts, registryPath: string | undefined): string | undefined {
+  const lineRoot = claimRoot(unit);
+  const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, lineRoot);
+  if (problem === undefined) return undefined;
+  // Chrooted (RootDirectory=): no --registry names the root's file from inside; running the claim on the root does.
+  const fix = 'directory' in lineRoot ? CHROOT_FIX : registryPath === undefined ? BUNDLED_CLAIM_FIX : `give it --registry ${escapeText(registryPath)}`;
+  return `ExecStartPre=${line.value.slice(0, 200)} in ${where(line)} ${problem}; ${fix}`;
 }
 
 /**

@@ -57,8 +57,9 @@ export interface LoadedUnit {
   readonly unread?: readonly UnreadPart[];
   /**
    * The drop-ins systemd skips, when there are any: chosen for their file name (the first in the search path), but
-   * a link to nothing or a loop of links, which systemd cannot open either, whoever runs it. It reads nothing from
-   * them, says nothing (a debug line at most), and reads no drop-in of that name lower down instead.
+   * a link to nothing, a loop of links, a socket or a directory, which systemd cannot read either, whoever runs it. It
+   * reads nothing from them, says nothing (a debug line at most), and reads no drop-in of that name lower down instead.
+   * A drop-in directory that is a loop of links too (SkippedDropIn).
    */
   readonly skippedDropIns?: readonly SkippedDropIn[];
 }
@@ -882,14 +883,16 @@ function dropInEntries(listing: UnitDirListing): readonly string[] {
 /** The entries of drop-in directory `path` that are not directories; a listing error other than absence is unread. */
 function listDropIns(root: string, path: string, unreadable: Unreadable): string[] {
   try {
-    // A directory named *.conf is skipped, as systemd skips it. A FIFO is not
-    // (systemd 252 blocks opening one): it is refused when read, a problem.
+    // A directory named *.conf is listed, as systemd lists it (conf_files_list reads no entry's type): it is a drop-in
+    // systemd reads nothing from, and it hides a drop-in of its name lower in the search path (systemd-analyze verify
+    // 252 says "Skipping overridden file" of that one). readConfig says it is skipped. A FIFO is not skipped (systemd
+    // 252 blocks opening one): it is refused when read, a problem.
     // Names as bytes: a drop-in whose name is not UTF-8 is still applied by
     // systemd, but a string path cannot open it here, so it is a problem (the
     // verdict unknown), never silently left out.
     const names: string[] = [];
     for (const entry of readdirSync(hostPath(root, path), { withFileTypes: true, encoding: 'buffer' })) {
-      if (entry.isDirectory()) continue;
+      if (entry.isDirectory() && entry.name.subarray(-5).toString('latin1') !== '.conf') continue;
       const name = entry.name.toString('utf8');
       if (isUtf8(entry.name)) names.push(name);
       else if (entry.name.subarray(-5).toString('latin1') === '.conf' && entry.name[0] !== 0x2e) {
@@ -901,7 +904,10 @@ function listDropIns(root: string, path: string, unreadable: Unreadable): string
     return names;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') {
+    // A loop of links holds no drop-in: systemd reads none from it, without a word (systemd-analyze verify 252 says
+    // nothing, and loads the unit with its other drop-ins), so it is skipped, as a drop-in that is a loop is.
+    if (code === 'ELOOP') unreadable.skipped.push({ path: `/${path}`, reason: listingError(error) });
+    else if (code !== 'ENOENT' && code !== 'ENOTDIR') {
       const reason = listingError(error);
       noteUnread(unreadable, { kind: 'listing', path: `/${path}`, reason }, `/${path}: cannot list drop-ins: ${reason}`);
     }
@@ -911,6 +917,22 @@ function listDropIns(root: string, path: string, unreadable: Unreadable): string
 
 /** Why a drop-in that is a socket is skipped (skippedDropInProblem says to remove it: there is no link to fix). */
 export const SOCKET_DROP_IN = 'it is a socket, which nobody can open as a file';
+
+/**
+ * A drop-in that is a directory (`foo.service.d/x.conf/`): why systemd skips it, and what to do (skippedDropInProblem;
+ * `ports systemd --out` says the same of one in DIR). systemd 252 takes it for the drop-in of its name, reads nothing
+ * from it and says nothing (systemd-analyze verify lists it as a DropIn Path, applies none of the files in it).
+ */
+export const DIRECTORY_DROP_IN = {
+  reason: 'it is a directory, which systemd reads no drop-in from (not even the files in it)',
+  fix: 'if it was meant as a drop-in, make it a file, else rename it without .conf or remove it',
+} as const;
+
+/**
+ * What to do about a drop-in that is a FIFO, a device or another file that is not regular (neither a directory nor a
+ * socket): systemd 252 blocks opening a FIFO (`systemd-analyze verify` hangs on one), so said of the reason, with the fix.
+ */
+export const NOT_REGULAR_DROP_IN = { why: 'which systemd would block reading', fix: 'make it a regular file, or remove it' } as const;
 
 /** What readConfig reads: a drop-in, with the bytes of its name; else a unit file, with the path of a copy lower in the search path that systemd does not read. */
 type ConfigRole = { readonly dropInName: Uint8Array; readonly hides?: string | undefined } | { readonly shadowed: string | undefined };
@@ -956,14 +978,20 @@ function readConfig(root: string, relative: string, unreadable: Unreadable, role
     // it and goes on (unit_load_dropin() passes config_parse() no flags: not even a warning), and the unit loads. A
     // certainty, not an unknown; a drop-in of its name lower down is not read instead (checked with systemd-analyze verify).
     // So is a socket: open(2) of one fails (ENXIO) for root too, and systemd logs that and goes on.
-    const socket = dropInName !== undefined && !missing && statOrUndefined(join(root, inside ?? shown))?.isSocket() === true;
-    if (dropInName && 'dropInName' in role && (code === 'ELOOP' || socket || (missing && leadsNowhere !== undefined))) {
-      const reason = code === 'ELOOP' ? listingError(error) : socket ? SOCKET_DROP_IN : leadsNowhere!;
+    const kind = dropInName !== undefined && !missing ? statOrUndefined(join(root, inside ?? shown)) : undefined;
+    const socket = kind?.isSocket() === true;
+    // A directory of a drop-in's name (`x.conf/`): systemd reads nothing from it, whoever runs it, and goes on.
+    const directory = kind?.isDirectory() === true;
+    if (dropInName && 'dropInName' in role && (code === 'ELOOP' || socket || directory || (missing && leadsNowhere !== undefined))) {
+      const reason = code === 'ELOOP' ? listingError(error) : socket ? SOCKET_DROP_IN : directory ? DIRECTORY_DROP_IN.reason : leadsNowhere!;
       unreadable.skipped.push({ path: shown, reason, ...(role.hides !== undefined && { hides: role.hides }) });
     }
     // A unit file that is a loop of links: systemd's fopen() fails with ELOOP as this read does, whoever runs it.
     // Too large: said as every reader of units says it (UNIT_TOO_LARGE).
     else if (error instanceof FileReadError && error.kind === 'too-large') cannotRead(UNIT_TOO_LARGE);
+    // A FIFO or a device as a drop-in: what it sets is not known here, and systemd would block reading it.
+    else if (dropInName && error instanceof FileReadError && error.kind === 'not-regular')
+      cannotRead(`${error.reason}, ${NOT_REGULAR_DROP_IN.why}; ${NOT_REGULAR_DROP_IN.fix}`);
     else if (!missing) cannotRead(listingError(error), !dropInName && code === 'ELOOP');
     // Listed, yet not there: a link to nothing (or removed since). systemd takes such a unit file as the unit's, and
     // fails to load it: it never reads a lower copy instead. A drop-in removed since the listing is simply not there.

@@ -1,6 +1,6 @@
 // The drop-ins of --out's bare directory as systemd would read them once the directory is copied into place: a unit's
 // own, and the empty ExecStartPre= lines that clear a claim.
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { escapeText } from '../escape.js';
 import { readFileBytes } from '../files/index.js';
@@ -9,8 +9,12 @@ import { DEFAULT_UNIT_DIR, DROP_IN_NAME, type ClaimWiring, type SystemdDrift } f
 import { decodeKeepingBadBytes } from '../utf8.js';
 import { claimPortArgument } from './claim-args.js';
 import { claimLines } from './claim-line.js';
-import { mergeUnit } from './effective.js';
-import { chooseDropIns, dropInDirNames } from './search-path.js';
+import { claimRegistryLineProblem } from './effective-problems.js';
+import { mergeUnit, type LoadedUnit } from './effective.js';
+import { mergeUnitWithEnvironmentFiles } from './environment-files.js';
+import { outMaskedText } from './line-advice.js';
+import { chooseDropIns, dropInDirNames, templateOf } from './search-path.js';
+import type { EnvironmentSetting } from './types.js';
 
 /**
  * A unit's own drop-ins in the bare directory of --out (`UNIT.d/*.conf`, by name, as systemd reads them), but not a
@@ -53,29 +57,9 @@ export function outClearings(
   claimPort: string,
 ): SystemdDrift[] {
   const drift: SystemdDrift[] = [];
-  const text = (path: string): string | undefined => {
-    try {
-      const host = join(unitDir, path);
-      return statSync(host).isFile() ? decodeKeepingBadBytes(readFileBytes(host, { maxBytes: MAX_UNIT_BYTES })) : undefined;
-    } catch {
-      return undefined; // gone, unreadable or too big: said by the drift above, or nothing systemd reads either
-    }
-  };
   for (const entry of wiring) {
     if (files.get(entry.path) === undefined) continue;
-    const found = dropInDirNames(entry.unit).map((dir) => {
-      try {
-        return { dir, names: readdirSync(join(unitDir, dir)) };
-      } catch {
-        return { dir, names: [] }; // no such directory
-      }
-    });
-    const dropIns = chooseDropIns(found).flatMap(({ dir, name }) => {
-      const read = text(`${dir}/${name}`);
-      return read === undefined ? [] : [{ path: `${dir}/${name}`, text: read }];
-    });
-    const file = entry.claim === 'unit' ? { path: entry.path, text: files.get(entry.path) } : undefined;
-    const unit = mergeUnit({ unit: entry.unit, ...(file && { file }), dropIns, problems: [] });
+    const unit = mergeUnit(outLoadedUnit(entry, files, unitDir));
     const cleared = unit.execStartPreCleared;
     if (cleared === undefined || claimLines(unit.execStartPre, [claimPort]).length > 0) continue;
     const port = claimPortArgument(entry.port, entry.service.transport);
@@ -85,4 +69,102 @@ export function outClearings(
     });
   }
   return drift;
+}
+
+/**
+ * A wired unit as systemd would load it from --out's bare DIR once copied into place (outClearings' reading): its unit
+ * file there for a `claim: unit` service (its text in `files`, by the wiring's path), then the drop-ins of each of its
+ * drop-in directories there, the first of a file name winning (chooseDropIns). Paths relative to DIR, or with `shown`
+ * joined to it (`out/foo.service.d/x.conf`), as messages name them. One that is not a regular file or cannot be read
+ * is left out: said by outDropInProblems.
+ */
+function outLoadedUnit(entry: ClaimWiring, files: ReadonlyMap<string, string | undefined>, unitDir: string, shown = false): LoadedUnit {
+  const named = (path: string) => (shown ? join(unitDir, path) : path);
+  const text = (path: string): string | undefined => {
+    try {
+      const host = join(unitDir, path);
+      return statSync(host).isFile() ? decodeKeepingBadBytes(readFileBytes(host, { maxBytes: MAX_UNIT_BYTES })) : undefined;
+    } catch {
+      return undefined; // gone, unreadable or too big: said by the drift, or nothing systemd reads either
+    }
+  };
+  const found = dropInDirNames(entry.unit).map((dir) => {
+    try {
+      return { dir, names: readdirSync(join(unitDir, dir)) };
+    } catch {
+      return { dir, names: [] }; // no such directory
+    }
+  });
+  const dropIns = chooseDropIns(found).flatMap(({ dir, name }) => {
+    const read = text(`${dir}/${name}`);
+    return read === undefined ? [] : [{ path: named(`${dir}/${name}`), text: read }];
+  });
+  const fileText = entry.claim === 'unit' ? files.get(entry.path) : undefined;
+  return { unit: entry.unit, ...(fileText !== undefined && { file: { path: named(entry.path), text: fileText } }), dropIns, problems: [] };
+}
+
+/** A problem of one wired unit as --out's DIR would have systemd load it: said `UNIT: message`, as under a root. */
+export interface OutUnitProblem {
+  readonly unit: string;
+  readonly message: string;
+  /** The unit is masked in DIR: no claim of its runs (counted with the masked units). */
+  readonly masked?: true;
+}
+
+/**
+ * With --out DIR, the wired units' problems that the files in DIR alone cause once DIR is copied into
+ * ${DEFAULT_UNIT_DIR} as laid out, as --check under a root says them of the units it loads: a `claim: drop-in` unit
+ * masked in DIR (its name, else its template's, a link to /dev/null or empty: outMask), whose claim then never runs;
+ * and each claim line that reads another registry than `registryPath` (undefined: the bundled one), for the unit's
+ * $DSA110_PORTS_FILE set by Environment= or an EnvironmentFile= in DIR (claimRegistryLineProblem). The unit is read
+ * from DIR (outLoadedUnit) when its claim file there is as read (`files`, by the wiring's path; a drifted one is said
+ * by its drift); its EnvironmentFile= files and systemd's DefaultEnvironment= (`defaultEnvironment`) are this host's.
+ */
+export function outUnitProblems(
+  wiring: readonly ClaimWiring[],
+  files: ReadonlyMap<string, string | undefined>,
+  unitDir: string,
+  claimPort: string,
+  registryPath: string | undefined,
+  defaultEnvironment: ReadonlyMap<string, EnvironmentSetting>,
+): OutUnitProblem[] {
+  const problems: OutUnitProblem[] = [];
+  for (const entry of wiring) {
+    if (entry.claim === 'drop-in') {
+      const mask = outMask(entry.unit, unitDir);
+      if (mask !== undefined) {
+        problems.push({ unit: entry.unit, message: `masked: ${outMaskedText(mask, unitDir)}`, masked: true });
+        continue;
+      }
+    }
+    if (files.get(entry.path) === undefined) continue;
+    const unit = mergeUnitWithEnvironmentFiles('/', outLoadedUnit(entry, files, unitDir, true), { defaultEnvironment });
+    for (const line of claimLines(unit.execStartPre, [claimPort])) {
+      const problem = claimRegistryLineProblem(line, unit, registryPath);
+      if (problem !== undefined) problems.push({ unit: entry.unit, message: problem });
+    }
+  }
+  return problems;
+}
+
+/**
+ * The file in --out's DIR that masks `unit` (`DIR/NAME`, else its template's, the first of them there), a link to
+ * /dev/null or an empty regular file, as systemd takes either (null_or_empty_path); undefined when the first one there
+ * is a unit file with text, or there is none.
+ */
+export function outMask(unit: string, unitDir: string): string | undefined {
+  const template = templateOf(unit);
+  for (const name of template === undefined ? [unit] : [unit, template]) {
+    const path = join(unitDir, name);
+    let info: ReturnType<typeof lstatSync> | undefined;
+    try {
+      info = lstatSync(path, { throwIfNoEntry: false });
+      if (info === undefined) continue;
+      if (info.isSymbolicLink()) return readlinkSync(path) === '/dev/null' ? path : undefined;
+      return info.isFile() && info.size === 0 ? path : undefined;
+    } catch {
+      return undefined; // cannot be looked at: said as the unit file's drift, when it is one
+    }
+  }
+  return undefined;
 }

@@ -102,9 +102,10 @@ export interface UnreadPart {
 
 /**
  * A drop-in systemd skips: the first of its file name in the search path, so the
- * one systemd picks, but one it cannot open, whoever runs it (a link to nothing,
- * a loop of links). systemd reads nothing from it, logs nothing above debug, and
- * loads the unit without it; it reads no drop-in of its name lower down instead.
+ * one systemd picks, but one it cannot open or read, whoever runs it (a link to nothing,
+ * a loop of links, a socket, a directory named *.conf). systemd reads nothing from it, logs nothing above debug, and
+ * loads the unit without it; it reads no drop-in of its name lower down instead. Or a drop-in directory
+ * (`foo.service.d`, its path not ending in .conf) that is a loop of links: no drop-in in it is read.
  */
 export interface SkippedDropIn {
   /** Its path under the root (as seen on the machine), not escaped. */
@@ -213,7 +214,7 @@ export interface UnitFacts {
   readonly problems: readonly string[];
   /** The same parts as data, when there are any: decide from these, never by parsing `problems`. */
   readonly unread?: readonly UnreadPart[];
-  /** The drop-ins systemd skips (a link to nothing, a loop of links), when there are any (loadUnit's `skippedDropIns`). */
+  /** The drop-ins systemd skips (a link to nothing, a loop of links, a directory), when there are any (loadUnit's `skippedDropIns`). */
   readonly skippedDropIns?: readonly SkippedDropIn[];
   /** Why systemd would refuse to load the unit (`file:line: reason`): a bad section header, an Exec line it rejects. */
   readonly invalid?: readonly string[];

@@ -80,7 +80,7 @@ describe('Restart= from unit files, through the core drop-in search', () => {
     const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: repoRoot, encoding: 'utf8', timeout: 20_000 });
     expect(child.signal, 'the read hung on the FIFO').toBeNull();
     expect(child.stderr).toBe('');
-    const fifo = 'cannot read: it is a FIFO (named pipe), not a regular file';
+    const fifo = 'cannot read: it is a FIFO (named pipe), not a regular file, which systemd would block reading; make it a regular file, or remove it';
     expect(JSON.parse(child.stdout)).toEqual([
       { restart: 'always', source: `/${DIR}/${UNIT}.d/r.conf`, problems: [`/${DIR}/${UNIT}.d/fifo.conf: ${fifo}`] },
       { restart: 'always', source: `${dir}/${UNIT}.d/r.conf`, problems: [`${dir}/${UNIT}.d/fifo.conf: ${fifo}`] },

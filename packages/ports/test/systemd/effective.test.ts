@@ -352,6 +352,64 @@ describe('the unit file: the one systemd takes, never a copy below it', () => {
     expect(said).toContain('/bin/lib');
   });
 
+  it('skips a drop-in that is a directory (x.conf/), which systemd reads nothing from, and which hides the drop-in of its name lower down', () => {
+    const DROP_INS = `etc/systemd/system/${UNIT}.d`;
+    const root = writeTree(tempDir(), {
+      ...around,
+      [ETC_FILE]: '[Service]\nExecStart=/usr/bin/redis-server\n',
+      // The files in the directory are never read, nor is the drop-in of its name in /usr/lib, which would clear the claim.
+      [`${DROP_INS}/30-dir.conf/inner.conf`]: '[Service]\nExecStartPre=/bin/inner\n',
+      [`usr/lib/systemd/system/${UNIT}.d/30-dir.conf`]: '[Service]\nExecStartPre=\nExecStartPre=/bin/hidden\n',
+      [`${DROP_INS}/40-env.conf`]: '[Service]\nEnvironment=KEPT=1\n',
+    });
+    const loaded = loadUnit(root, UNIT);
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.unread).toBeUndefined();
+    const part = { path: `/${DROP_INS}/30-dir.conf`, reason: 'it is a directory, which systemd reads no drop-in from (not even the files in it)' };
+    expect(loaded.skippedDropIns).toEqual([{ ...part, hides: `/usr/lib/systemd/system/${UNIT}.d/30-dir.conf` }]);
+    expect(skippedDropInProblem(part, UNIT, '/')).toBe(
+      `its drop-in /${DROP_INS}/30-dir.conf is not a file: it is a directory, which systemd reads no drop-in from (not even the files in it); systemd skips it without a word and loads ${UNIT} without its settings; if it was meant as a drop-in, make it a file, else rename it without .conf or remove it`,
+    );
+    // Not counted as a drop-in: only the files systemd applies.
+    expect(loaded.dropIns.map((file) => file.path)).toEqual([
+      `/usr/lib/systemd/system/${UNIT}.d/10-lib.conf`,
+      `/${DROP_INS}/20-etc.conf`,
+      `/${DROP_INS}/40-env.conf`,
+    ]);
+    expect(mergeUnit(loaded).execStartPre.map((line) => line.argv[0])).toEqual(['/bin/lib', '/bin/etc']);
+    if (!analyze) return;
+    // systemd 252: "Skipping overridden file" of the one below, and neither the directory's files nor that one applied.
+    const said = loadedDump(root, UNIT);
+    expect(said).toContain(`Skipping overridden file '${root}/usr/lib/systemd/system/${UNIT}.d/30-dir.conf'`);
+    expect(said).toContain('Environment: KEPT=1');
+    expect(said).toContain('/bin/etc');
+    expect(said).not.toContain('/bin/inner');
+    expect(said).not.toContain('/bin/hidden');
+  });
+
+  it('skips a drop-in directory that is a loop of links, which holds nothing (systemd loads the unit with its other drop-ins, without a word)', () => {
+    const root = writeTree(tempDir(), {
+      ...around,
+      [ETC_FILE]: '[Service]\nExecStart=/usr/bin/redis-server\n',
+      [`run/systemd/system/${UNIT}.d`]: { symlink: `${UNIT}.d` },
+    });
+    const loaded = loadUnit(root, UNIT);
+    expect(loaded.problems).toEqual([]);
+    expect(loaded.unread).toBeUndefined();
+    expect(loaded.skippedDropIns).toEqual([{ path: `/run/systemd/system/${UNIT}.d`, reason: expect.stringMatching(/^a loop of symbolic links/) }]);
+    expect(skippedDropInProblem(loaded.skippedDropIns![0]!, UNIT, root)).toMatch(
+      new RegExp(
+        `^its drop-in directory ${root}/run/systemd/system/${UNIT.replace('.', '\\.')}\\.d cannot be opened: a loop of symbolic links.*; systemd reads no drop-in from it, without a word, and loads ${UNIT.replace('.', '\\.')} all the same; fix the link or remove it$`,
+      ),
+    );
+    expect(loaded.dropIns.map((file) => file.path)).toEqual([`/usr/lib/systemd/system/${UNIT}.d/10-lib.conf`, `/etc/systemd/system/${UNIT}.d/20-etc.conf`]);
+    if (!analyze) return;
+    const said = loadedDump(root, UNIT);
+    expect(said).toContain('Unit Load State: loaded');
+    expect(said).toContain('/bin/etc');
+    expect(said).not.toMatch(/symbolic links|canonicalize/i);
+  });
+
   it('takes no template for an instance whose own unit file cannot be read, as systemd takes none', () => {
     const root = writeTree(tempDir(), {
       'etc/systemd/system/api@blue.service': { symlink: '../../../opt/gone.service' },
@@ -619,7 +677,8 @@ describe('what loadUnit could not read, as data (unread) beside the lines it pri
   it('gives each unread part its kind, its whole path and, of a drop-in, the bytes of its name: never only escaped, cut text', () => {
     const DIR = 'etc/systemd/system/svc.service.d';
     const root = writeTree(tempDir(), {
-      // A unit directory and a drop-in directory that are loops of links: neither can be listed.
+      // A unit directory and a drop-in directory that are loops of links: neither can be listed. The drop-in directory
+      // holds nothing systemd could read (systemd-analyze verify 252 loads the unit without a word): skipped, not unread.
       'run/systemd/generator': { symlink: 'generator' },
       'run/systemd/system/svc.service.d': { symlink: 'svc.service.d' },
       'etc/systemd/system/svc.service': { fifo: true },
@@ -632,18 +691,20 @@ describe('what loadUnit could not read, as data (unread) beside the lines it pri
     writeFileSync(Buffer.concat([Buffer.from(`${root}/${DIR}/`), long]), '[Service]\n');
     const loaded = loadUnit(root, 'svc.service');
     const fifo = 'it is a FIFO (named pipe), not a regular file';
+    // A FIFO drop-in, with what to do (systemd 252 blocks opening one: systemd-analyze verify hangs on it).
+    const fifoDropIn = `${fifo}, which systemd would block reading; make it a regular file, or remove it`;
     expect(loaded.unread).toEqual([
       { kind: 'listing', path: '/run/systemd/generator', reason: expect.stringMatching(/^a loop of symbolic links/) },
       { kind: 'file', path: '/etc/systemd/system/svc.service', reason: fifo },
       { kind: 'drop-in', path: `/${DIR}/00-${'\udcff'.repeat(240)}.conf`, name: long, reason: expect.stringMatching(/^its name is not UTF-8/) },
-      { kind: 'listing', path: '/run/systemd/system/svc.service.d', reason: expect.stringMatching(/^a loop of symbolic links/) },
-      { kind: 'drop-in', path: `/${DIR}/a: cannot read: b.conf`, name: Buffer.from('a: cannot read: b.conf'), reason: fifo },
+      { kind: 'drop-in', path: `/${DIR}/a: cannot read: b.conf`, name: Buffer.from('a: cannot read: b.conf'), reason: fifoDropIn },
     ]);
+    expect(loaded.skippedDropIns).toEqual([{ path: '/run/systemd/system/svc.service.d', reason: expect.stringMatching(/^a loop of symbolic links/) }]);
     // The same parts in words, in the same order; the long name is cut there, and whole in unread.
-    expect(loaded.problems).toHaveLength(5);
+    expect(loaded.problems).toHaveLength(4);
     expect(loaded.problems[0]).toMatch(/^\/run\/systemd\/generator: cannot list: a loop of symbolic links/);
     expect(loaded.problems[2]).toMatch(/^\/etc\/systemd\/system\/svc\.service\.d\/00-(\\xff)+\\?x?…: cannot read: its name is not UTF-8 /);
-    expect(loaded.problems[4]).toBe(`/${DIR}/a: cannot read: b.conf: cannot read: ${fifo}`);
+    expect(loaded.problems[3]).toBe(`/${DIR}/a: cannot read: b.conf: cannot read: ${fifoDropIn}`);
     const unit = mergeUnit(loaded);
     expect(unit.unread).toEqual(loaded.unread);
     expect(unit.execStartPreCleared).toEqual({ file: `/${DIR}/zz.conf`, line: 2 });

@@ -123,7 +123,7 @@ describe('a unit this check could not read all of', () => {
   /** A FIFO at `path` (under the root): systemd reads it (and waits on it), this check does not. */
   const fifo = (path: string) => (root: string) => execFileSync('mkfifo', [join(root, path)]);
   const unread = (unit: string, path: string) =>
-    `part of ${unit} cannot be read, /${path} (a drop-in of it: it is a FIFO (named pipe), not a regular file), and may set its ExecStart= or the environment it runs in`;
+    `part of ${unit} cannot be read, /${path} (a drop-in of it: it is a FIFO (named pipe), not a regular file, which systemd would block reading; make it a regular file, or remove it), and may set its ExecStart= or the environment it runs in`;
 
   it.each([
     ['redis', 'redis-server.service'],
@@ -199,7 +199,7 @@ describe('a part not read that comes before the last empty ExecStart=', () => {
   });
 
   const settingsDoubt = (unit: string, uses: string) =>
-    `part of ${unit} cannot be read, /${early(unit)} (a drop-in of it: it is a FIFO (named pipe), not a regular file): it comes before the empty ExecStart= at /${late(unit)}:2, so cannot change the command, but may set ${uses}`;
+    `part of ${unit} cannot be read, /${early(unit)} (a drop-in of it: it is a FIFO (named pipe), not a regular file, which systemd would block reading; make it a regular file, or remove it): it comes before the empty ExecStart= at /${late(unit)}:2, so cannot change the command, but may set ${uses}`;
 
   it('redis: a command that expands a variable stays unknown (the part may set it)', async () => {
     const unit = 'redis-server.service';
@@ -223,7 +223,7 @@ describe('a part not read that comes before the last empty ExecStart=', () => {
     const path = `${UNITS}/${unit}.d/zzz.conf`;
     const found = await problems(['redis'], { [late(unit)]: replaced('/usr/sbin/redis-server /etc/redis/redis.conf --port 6380') }, fifo(path));
     expect(found).toEqual([
-      `unknown: redis (6379): /${path}: the options ExecStart= gives redis-server are not known, as part of ${unit} cannot be read, /${path} (a drop-in of it: it is a FIFO (named pipe), not a regular file), and may set its ExecStart= or the environment it runs in; only /etc/redis/redis.conf is checked`,
+      `unknown: redis (6379): /${path}: the options ExecStart= gives redis-server are not known, as part of ${unit} cannot be read, /${path} (a drop-in of it: it is a FIFO (named pipe), not a regular file, which systemd would block reading; make it a regular file, or remove it), and may set its ExecStart= or the environment it runs in; only /etc/redis/redis.conf is checked`,
     ]);
   });
 

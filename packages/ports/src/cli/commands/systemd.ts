@@ -230,6 +230,7 @@ async function writeRun(setup: SystemdRun): Promise<Outcome> {
       regenerate: regenerateCommand(context, 'systemd', REGENERATE_FLAGS),
       healthCheck: healthCheckOption(context),
       claimsAlike: alikeIn,
+      defaultEnvironment: () => managerDefaults().environment,
     },
     wiring,
     health,

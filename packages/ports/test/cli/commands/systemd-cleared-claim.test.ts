@@ -143,7 +143,9 @@ describe('ports systemd --out DIR --check: a drop-in in DIR that clears the clai
     const args = ['--registry', join(registry, 'ports.yaml'), 'systemd', '--out', join(dir, 'units')];
     expect((await ports(args)).code).toBe(0);
     const line = `ExecStartPre=+/usr/local/bin/claim-port 26380 --registry ${join(registry, 'ports.yaml')}`;
-    writeTree(join(dir, 'units'), { 'svc.service': `[Service]\n${line}\nExecStart=/bin/true\n`, ...files });
+    // REGISTRY in a file: the registry's path (a claim line naming none reads the bundled one, which --check says).
+    const named = Object.fromEntries(Object.entries(files).map(([path, text]) => [path, text.replaceAll('REGISTRY', join(registry, 'ports.yaml'))]));
+    writeTree(join(dir, 'units'), { 'svc.service': `[Service]\n${line}\nExecStart=/bin/true\n`, ...named });
     return { units: join(dir, 'units'), run: await ports([...args, '--check']) };
   }
   const cleared = (units: string, at: string, unit: string, claim: string, port: number) =>
@@ -172,7 +174,7 @@ describe('ports systemd --out DIR --check: a drop-in in DIR that clears the clai
   });
 
   it('a claim line of its port read after the clearing one: that claim runs, and passes', async () => {
-    const { run } = await out({ 'svc.service.d/zz.conf': `${CLEAR}ExecStartPre=+/usr/local/bin/claim-port 26380\n` });
+    const { run } = await out({ 'svc.service.d/zz.conf': `${CLEAR}ExecStartPre=+/usr/local/bin/claim-port 26380 --registry REGISTRY\n` });
     expect([run.code, run.stderr]).toEqual([0, '']);
   });
 });

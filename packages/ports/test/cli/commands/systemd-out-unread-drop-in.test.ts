@@ -93,7 +93,7 @@ describe('ports systemd --out: a drop-in in DIR that cannot be read', () => {
     const { out, run, check } = await outDir('unit');
     const path = join(out, 'svc.service.d/90-local.conf');
     writeTree(path, { 'override.conf': '[Service]\nExecStartPre=\n' });
-    const said = `it is a directory, which systemd skips without a word (it reads no drop-in from it), so once ${out} is copied into /etc/systemd/system nothing in it applies to svc.service; if it was meant as a drop-in, make it a file (the files in it are never read), else rename it without .conf or remove it`;
+    const said = `it is a directory, which systemd reads no drop-in from (not even the files in it): systemd skips it without a word, so once ${out} is copied into /etc/systemd/system nothing in it applies to svc.service; if it was meant as a drop-in, make it a file, else rename it without .conf or remove it`;
     const write = await run();
     expect(write.code).toBe(0);
     expect(write.stdout).toContain('nothing to do');

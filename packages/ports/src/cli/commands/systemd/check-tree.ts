@@ -25,7 +25,7 @@ import { outMaskedText, unitLineAdvice } from '../../../systemd/line-advice.js';
 import { maskedUnitText } from '../../../systemd/masked-unit.js';
 import type { claimRegistryLoader } from '../../../systemd/line-registry.js';
 import type { ManagerDefaults } from '../../../systemd/manager-defaults.js';
-import { outClearings, outOwnDropIns } from '../../../systemd/out-drop-ins.js';
+import { outClearings, outOwnDropIns, outUnitProblems } from '../../../systemd/out-drop-ins.js';
 import { templateOf } from '../../../systemd/search-path.js';
 import type { UnitFacts } from '../../../systemd/types.js';
 import { exposedDropIns, stake, unitDirectories } from '../../../systemd/unit-dir-exposure.js';
@@ -52,6 +52,9 @@ export interface CheckOptions {
   /** The registries claim lines name (`--registry`), each read once. */
   readonly lineRegistries: () => ReturnType<typeof claimRegistryLoader>;
 }
+
+/** A drift line; one of a unit (`unit`) is named by it, as the units' own problems are (`UNIT: masked: ...`). */
+type Drift = SystemdDrift & { readonly unit?: string };
 
 /** What every step of one --check shares: the wiring, where it is checked, and the unit directories' listing, read once when first asked. */
 interface CheckRun {
@@ -132,11 +135,7 @@ export async function checkTree(
  * (a unit-file claim without the line that claims as it would, judged alike, is not drift); --out's clearing drop-ins.
  * Prints the warnings it meets on the way. Also returns the wiring paths whose drop-in is one file for two units.
  */
-async function fileDrift(
-  io: Io,
-  run: CheckRun,
-  wired: WiredFiles,
-): Promise<{ drift: SystemdDrift[]; sharing: ReadonlySet<string>; unreadSaid: ReadonlySet<string> }> {
+async function fileDrift(io: Io, run: CheckRun, wired: WiredFiles): Promise<{ drift: Drift[]; sharing: ReadonlySet<string>; unreadSaid: ReadonlySet<string> }> {
   const { wiring, health, unitDir, effectiveRoot, place } = run;
   const { claimPort, registryPath, regenerate } = run.options;
   const unreadablePaths = new Set(wired.unreadable.map((item) => item.path));
@@ -171,7 +170,7 @@ async function fileDrift(
   // Another registry's claim drop-in: said, not failed (that registry's own --check judges it).
   for (const item of found) if (item.warning) io.out(`${oneLine(`warning: ${escapeText(driftPath(item.path, unitDir, effectiveRoot))}: ${item.message}`)}\n`);
   const claimWarnings: string[] = [];
-  const drift: SystemdDrift[] = [
+  const drift: Drift[] = [
     ...shared.map(({ units, path }) => {
       wired.shown.set(path, path);
       return { path, message: sharedText(units, path) };
@@ -180,8 +179,18 @@ async function fileDrift(
     ...found.filter(
       (item) => !item.warning && !unreadablePaths.has(item.path) && !sharing.has(item.path) && !claimsAsTheLineWould(run, wired, item, claimWarnings),
     ),
-    // --out: no second stage judges the units systemd would load, so a drop-in in DIR that clears the claim is said here.
-    ...(effectiveRoot === undefined ? outClearings(wiring, wired.files, unitDir, claimPort) : []),
+    // --out: no second stage judges the units systemd would load, so a drop-in in DIR that clears the claim is said here,
+    // and, named by their units as under a root, a unit masked in DIR and a claim line reading another registry.
+    ...(effectiveRoot === undefined
+      ? [
+          ...outClearings(wiring, wired.files, unitDir, claimPort),
+          ...outUnitProblems(wiring, wired.files, unitDir, claimPort, registryPath, run.options.managerDefaults().environment).map(({ unit, message }) => ({
+            path: unit,
+            unit,
+            message,
+          })),
+        ]
+      : []),
   ];
   // --out: a drop-in in DIR a unit reads that cannot be read here, once each: one that may clear a claim line fails
   // (whether the unit claims its port cannot be told), as does one the health check's units read too (said here, not
@@ -310,9 +319,13 @@ function healthFileDrift(run: CheckRun): SystemdDrift[] {
 }
 
 /** Each drift as one line (a masked unit and a template's missing line said as such), with its diff when there is one. */
-function printDrift(io: Io, run: CheckRun, wired: WiredFiles, drift: readonly SystemdDrift[]): void {
+function printDrift(io: Io, run: CheckRun, wired: WiredFiles, drift: readonly Drift[]): void {
   const { masked, fromTemplate, shown } = wired;
   for (const item of drift) {
+    if (item.unit !== undefined) {
+      io.out(`${oneLine(`${escapeText(item.unit)}: ${item.message}`)}\n`);
+      continue;
+    }
     const path = shown.get(item.path) ?? driftPath(item.path, run.unitDir, run.effectiveRoot);
     const unit = run.wiring.find((entry) => entry.path === item.path)?.unit;
     const mask = item.message.startsWith('missing:') && unit !== undefined ? masked.get(item.path) : undefined;

@@ -11,7 +11,7 @@ import { DEFAULT_UNIT_DIR, type ClaimWiring } from '../../../render/systemd.js';
 import { claimPortArgument } from '../../../systemd/claim-args.js';
 import { claimLines } from '../../../systemd/claim-line.js';
 import { unreadMayHoldClaim, unreadReadAfter } from '../../../systemd/claim-verdict.js';
-import { mergeUnit } from '../../../systemd/effective.js';
+import { DIRECTORY_DROP_IN, mergeUnit, NOT_REGULAR_DROP_IN } from '../../../systemd/effective.js';
 import { chooseDropIns, dropInDirNames } from '../../../systemd/search-path.js';
 import type { UnreadPart } from '../../../systemd/types.js';
 import { decodeKeepingBadBytes } from '../../../utf8.js';
@@ -69,12 +69,15 @@ export function outDropInProblems(
   for (const entry of wiring) {
     const listed = listDropIns(entry.unit, unitDir);
     const dropIns: { path: string; text: string }[] = [];
-    const unread: (UnreadPart & { readonly why: Unread })[] = [];
+    // A directory that cannot be listed here (as a user who is not root) may hold any drop-in: never taken as empty.
+    const unread: (UnreadPart & { readonly why: Unread })[] = listed.unlisted.map(({ dir, why }) => ({ kind: 'listing', path: dir, reason: why.reason, why }));
     const port = claimPortArgument(entry.port, entry.service.transport);
-    for (const { dir, name } of chooseDropIns(listed)) {
+    for (const { dir, name } of chooseDropIns(listed.found)) {
       const path = `${dir}/${name}`;
       const read = readDropIn(join(unitDir, path));
       if (read === undefined) continue;
+      // The unit's own claim drop-in, when it cannot be read: --check's drift line on it says what to do, once.
+      if (!('text' in read) && entry.claim === 'drop-in' && path === entry.path) continue;
       if ('text' in read) dropIns.push({ path, text: read.text });
       else if (read.skipped) note(path, read).before.set(entry.unit, port);
       else unread.push({ kind: 'drop-in', path, name: Buffer.from(name), reason: read.reason, why: read });
@@ -96,7 +99,7 @@ export function outDropInProblems(
   }
   // One the health check's units read too (`service.d/`) is said here once for all: --check's own line on those units leaves it to this one.
   for (const unit of others)
-    for (const { dir, name } of chooseDropIns(listDropIns(unit, unitDir))) {
+    for (const { dir, name } of chooseDropIns(listDropIns(unit, unitDir).found)) {
       const problem = found.get(`${dir}/${name}`);
       if (problem !== undefined && !problem.skipped) problem.also.add(unit);
     }
@@ -109,15 +112,33 @@ export function outDropInProblems(
   }));
 }
 
-/** The drop-in directories of `unit` in DIR, each with its entries (none when it is not there), as chooseDropIns takes them. */
-function listDropIns(unit: string, unitDir: string): { dir: string; names: string[] }[] {
-  return dropInDirNames(unit).map((dir) => {
+/**
+ * The drop-in directories of `unit` in DIR, each with its entries (none when it is not there, or a loop of links, which
+ * systemd reads nothing from either), as chooseDropIns takes them; and those that cannot be listed here (`unlisted`:
+ * denied to a user who is not root), each with why and what to do: any drop-in in one may clear a claim line.
+ */
+function listDropIns(unit: string, unitDir: string): { found: { dir: string; names: string[] }[]; unlisted: { dir: string; why: Unread }[] } {
+  const unlisted: { dir: string; why: Unread }[] = [];
+  const found = dropInDirNames(unit).map((dir) => {
     try {
       return { dir, names: readdirSync(join(unitDir, dir)) };
-    } catch {
-      return { dir, names: [] }; // no such directory
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ELOOP') {
+        const denied = code === 'EACCES' || code === 'EPERM';
+        unlisted.push({
+          dir,
+          why: {
+            reason: `the directory cannot be listed (${denied ? 'permission denied' : (code ?? 'error')})`,
+            advice: denied ? 'run as root, as systemd reads it' : 'make it readable, or remove it',
+            skipped: false,
+          },
+        });
+      }
+      return { dir, names: [] };
     }
   });
+  return { found, unlisted };
 }
 
 /** Why a drop-in is not read, and what to do; `skipped`: systemd skips it too (a directory), so it sets nothing. */
@@ -130,14 +151,23 @@ interface Unread {
 /** A drop-in's text, or why it is not read; undefined when it is gone, or masked (empty, a link to /dev/null). */
 function readDropIn(path: string): { readonly text: string } | Unread | undefined {
   // A link to /dev/null masks a drop-in (systemd.unit(5)): nothing to read, as an empty file.
-  const stats = statSync(path, { throwIfNoEntry: false });
-  if (stats === undefined || stats.isCharacterDevice()) return undefined;
-  if (stats.isDirectory())
+  let stats: ReturnType<typeof statSync>;
+  try {
+    stats = statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    // A loop of links: systemd cannot open it either, and skips it without a word (as under --root: skippedDropInProblem).
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP')
+      return { reason: 'it is a loop of symbolic links, which systemd skips without a word', advice: 'fix the link or remove it', skipped: true };
+    const denied = code === 'EACCES' || code === 'EPERM';
     return {
-      reason: 'it is a directory, which systemd skips without a word (it reads no drop-in from it)',
-      advice: 'if it was meant as a drop-in, make it a file (the files in it are never read), else rename it without .conf or remove it',
-      skipped: true,
+      reason: `it cannot be looked at (${denied ? 'permission denied' : (code ?? 'error')})`,
+      advice: denied ? 'run as root, as systemd reads it' : 'make it readable, or remove it',
+      skipped: false,
     };
+  }
+  if (stats === undefined || stats.isCharacterDevice()) return undefined;
+  if (stats.isDirectory()) return { reason: `${DIRECTORY_DROP_IN.reason}: systemd skips it without a word`, advice: DIRECTORY_DROP_IN.fix, skipped: true };
   try {
     return { text: decodeKeepingBadBytes(readFileBytes(path, { maxBytes: MAX_UNIT_BYTES })) };
   } catch (error) {
@@ -158,7 +188,7 @@ function dropInReadProblem(error: FileReadError): { reason: string; advice: stri
     case 'denied':
       return { reason: error.reason, advice: 'run as root, as systemd reads it' };
     case 'not-regular':
-      return { reason: `${error.reason}, which systemd would block reading`, advice: 'make it a regular file, or remove it' };
+      return { reason: `${error.reason}, ${NOT_REGULAR_DROP_IN.why}`, advice: NOT_REGULAR_DROP_IN.fix };
     default:
       return { reason: error.reason, advice: readFailureAdvice(error) ?? 'make it readable, or remove it' };
   }

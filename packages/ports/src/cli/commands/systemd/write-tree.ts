@@ -28,9 +28,9 @@ import {
   type LinePlace,
   type OutUnit,
 } from '../../../systemd/line-advice.js';
-import { outClearings, outOwnDropIns } from '../../../systemd/out-drop-ins.js';
+import { outClearings, outOwnDropIns, outUnitProblems } from '../../../systemd/out-drop-ins.js';
 import { templateOf } from '../../../systemd/search-path.js';
-import type { ExecLine, UnitFacts } from '../../../systemd/types.js';
+import type { EnvironmentSetting, ExecLine, UnitFacts } from '../../../systemd/types.js';
 import { outUnitAsJudged } from '../../../systemd/effective-problems.js';
 import { exposedDropIns, stake, unitDirectories } from '../../../systemd/unit-dir-exposure.js';
 import { generatedFiles, sharedOutputs, sharedText, type UnitOutput } from '../../../systemd/unit-outputs.js';
@@ -55,6 +55,8 @@ interface WriteSettings {
    * under --out, asked of DIR's files as --check judges them (outUnitAsJudged), so that the write calls done what it accepts.
    */
   readonly claimsAlike: (entry: ClaimWiring, unit: UnitFacts) => { readonly claim: ExecLine } | undefined;
+  /** systemd's DefaultEnvironment= where --out's units run (this host), read when first asked. */
+  readonly defaultEnvironment: () => ReadonlyMap<string, EnvironmentSetting>;
 }
 
 /**
@@ -116,7 +118,24 @@ export async function writeTree(
       : [];
   const unknown = new Map<string, string[]>();
   for (const problem of unreadDropIns) for (const unit of problem.units) unknown.set(unit, [...(unknown.get(unit) ?? []), join(unitDir, problem.path)]);
-  const { byHand, toMend, maskedUnits } = printUnitAdvice(io, settings, wiring, unitDir, dropIns, located, unknown);
+  // --out: a unit masked in DIR, a claim line reading another registry (outUnitProblems): said below as --check says them.
+  const unitProblems =
+    located === undefined
+      ? outUnitProblems(
+          wiring,
+          new Map([
+            ...outUnitFiles(wiring, unitDir, settings.claimPort),
+            ...wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => [entry.path, entry.contents] as const),
+          ]),
+          unitDir,
+          settings.claimPort,
+          settings.registryPath,
+          settings.defaultEnvironment(),
+        )
+      : [];
+  const misread = new Set(unitProblems.filter((problem) => problem.masked !== true).map((problem) => problem.unit));
+  const { byHand, toMend, maskedUnits } = printUnitAdvice(io, settings, wiring, unitDir, dropIns, located, unknown, misread);
+  maskedUnits.push(...unitProblems.filter((problem) => problem.masked === true).map((problem) => problem.unit));
   // After the advice, whose `UNIT:` line is followed by the line to install. A value claim-port refuses gets no note
   // (that the line frees the port the service really uses would not be true): the warnings after the write say why.
   for (const entry of wiring) {
@@ -129,6 +148,12 @@ export async function writeTree(
   if (untold > 0)
     io.err(
       `${oneLine(`${untold === 1 ? '1 drop-in' : `${untold} drop-ins`} in ${escapeText(unitDir)} cannot be read here and may clear a claim line (said above); \`${settings.regenerate} --check\` fails until ${untold === 1 ? 'it is' : 'they are'} fixed`)}\n`,
+      'warn',
+    );
+  for (const { unit, message } of unitProblems) io.err(`${oneLine(`warning: ${escapeText(unit)}: ${message}`)}\n`, 'warn');
+  if (misread.size > 0)
+    io.err(
+      `${oneLine(`${misread.size === 1 ? '1 unit' : `${misread.size} units`} (${[...misread].map((unit) => escapeText(unit)).join(', ')}) would run claim lines that read another registry once ${escapeText(unitDir)} is copied into ${DEFAULT_UNIT_DIR} (said above); \`${settings.regenerate} --check\` fails until ${misread.size === 1 ? 'it reads' : 'they read'} this one`)}\n`,
       'warn',
     );
   if (byHand.length > 0) io.err(`${oneLine(byHandText(byHand, `${settings.regenerate} --check`))}\n`, 'warn');
@@ -204,6 +229,8 @@ function printUnitAdvice(
   located: UnitLocator | undefined,
   /** (--out) The units a drop-in in DIR that cannot be read may clear the claim of, with those drop-ins (outDropInProblems). */
   unknown: ReadonlyMap<string, readonly string[]>,
+  /** (--out) The units whose claim line would read another registry (outUnitProblems): never "nothing to do". */
+  misread: ReadonlySet<string> = new Set(),
 ): { byHand: { unit: string; place: LinePlace }[]; toMend: string[]; maskedUnits: string[] } {
   const byHand: { unit: string; place: LinePlace }[] = [];
   const toMend: string[] = [];
@@ -214,13 +241,16 @@ function printUnitAdvice(
     // Another line the unit runs that claims the port as this one would (`-+`, the id, options): --check accepts it.
     const inPlace = loaded !== undefined && lineInPlace(entry.unit, entry.line, loaded) !== undefined;
     const alike = loaded !== undefined && !inPlace ? located!.claimsAlike(entry) : undefined;
-    const advice = unknownAfter(
-      loaded === undefined
-        ? outUnitAdvice(entry, unitDir, claimPort, claimsAlike)
-        : alike !== undefined
-          ? alikeAdvice(entry, alike.claim, located!.root)
-          : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort),
-      unknown.get(entry.unit),
+    const advice = misreadAdvice(
+      unknownAfter(
+        loaded === undefined
+          ? outUnitAdvice(entry, unitDir, claimPort, claimsAlike)
+          : alike !== undefined
+            ? alikeAdvice(entry, alike.claim, located!.root)
+            : unitLineAdvice(entry.unit, entry.line, loaded, unitDir, located!.root, claimPort),
+        unknown.get(entry.unit),
+      ),
+      misread.has(entry.unit),
     );
     // A line in place that a later empty ExecStartPre= clears is not one to add: the advice says what to remove instead.
     if (advice.masked) maskedUnits.push(entry.unit);
@@ -233,6 +263,15 @@ function printUnitAdvice(
     io.out(`${oneLine(`${escapeText(entry.unit)}: ${advice.text}${then}`)}:\n${entry.line}\n`);
   }
   return { byHand, toMend, maskedUnits };
+}
+
+/**
+ * An advice that calls the line done ("nothing to do") when the unit's claim line would read another registry (`misread`,
+ * from outUnitProblems, whose warning says why and what to do): never "nothing to do", and never a line to add by hand.
+ */
+function misreadAdvice(advice: ReturnType<typeof outUnitAdvice>, misread: boolean): ReturnType<typeof outUnitAdvice> {
+  if (!misread || !advice.text.endsWith(', nothing to do')) return advice;
+  return { ...advice, text: `${advice.text.slice(0, -', nothing to do'.length)}, but it would read another registry than this one (below)`, unread: true };
 }
 
 /**
