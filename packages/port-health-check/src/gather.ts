@@ -551,7 +551,8 @@ function runningAsRoot(): boolean {
 
 function readConfigFile(root: string, path: string): ConfigFileFacts {
   const { missing: _, ...facts } = readFileFacts(root, path);
-  return facts;
+  const id = facts.text === undefined ? undefined : fileIdentity(root, path);
+  return id === undefined ? facts : { ...facts, id };
 }
 
 /** readConfigFile's facts, and whether the file is simply not there. */
@@ -1031,7 +1032,9 @@ function readInclude(root: string, pattern: string, budget: number, textLeft = M
     if (read.text === undefined) return { problem: `${path === pattern ? '' : `${path}: `}${read.problem ?? 'not read'}` };
     left -= read.text.length;
     if (left < 0) return { problem: `its files and those read before come to more than the ${MAX_INCLUDED_TEXT / 1048576} MiB read for includes` };
-    files.push({ path, text: read.text });
+    // Its identity, by which an include of it under another name (a link, `..`) is known to be a file being read.
+    const id = fileIdentity(root, path);
+    files.push({ path, text: read.text, ...(id !== undefined && { id }) });
   }
   return { files };
 }
