@@ -393,6 +393,9 @@ class RedisConfReader {
     const written = given !== undefined ? commandWords(given, from) : shownLine(content, at.rawLine(line));
     if (words === undefined) {
       this.add({ file, line, severity: 'error', message: `${written}: unbalanced quotes, so Redis refuses to start; fix the quoting` });
+      // Redis stops at this line ("Unbalanced quotes in configuration line"): a port line's port is not its default either.
+      const meant = /^[A-Za-z][A-Za-z0-9-]*/.exec(content)?.[0].toLowerCase();
+      if (meant !== undefined && isPort(meant)) Object.assign(settings, portSetting(meant, { file, line, content, args: [], refused: true }));
       return;
     }
     const [directive, ...lineArgs] = words;

@@ -136,6 +136,16 @@ describe('redis.conf lines as Redis reads them', () => {
     ]);
   });
 
+  it('a port line Redis cannot split is that error alone: Redis stops there, so it listens on no default port 6379 either', async () => {
+    // redis-server 7.0.15 on `port "27001"x` (and `tls-port "27001`): FATAL CONFIG FILE ERROR, "Unbalanced quotes in configuration line".
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port "6379"x\nbind 127.0.0.1\n' })).toEqual([
+      'error: redis (6379): /etc/redis/redis.conf:1: port "6379"x: unbalanced quotes, so Redis refuses to start; fix the quoting',
+    ]);
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 0\nbind 127.0.0.1\ntls-port "6379\n' })).toEqual([
+      'error: redis (6379): /etc/redis/redis.conf:3: tls-port "6379: unbalanced quotes, so Redis refuses to start; fix the quoting',
+    ]);
+  });
+
   it('a quote opens anywhere in a word, as sdssplitargs has it: one never closed is an error', async () => {
     expect(redisWords('requirepass a"b c"d')).toBeUndefined();
     expect(redisWords('requirepass a"b c" x\'y\'')).toEqual(['requirepass', 'ab c', 'xy']);
