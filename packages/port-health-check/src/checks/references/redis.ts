@@ -938,6 +938,13 @@ function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: strin
           fix: 'put a comment on a line of its own',
         };
   if (bind.args.includes('')) return { what: `${written}: an empty address, which Redis cannot listen on, so it fails to start`, fix: 'remove it' };
+  // A `-` marks the address after it optional (Redis skips it when not there), but `-` alone names none: Redis looks up
+  // the empty name, fails ("Name or service not known"; checked with 7.0.15) and exits, optional or not.
+  if (bind.args.includes('-'))
+    return {
+      what: `${written}: a - with no address after it, an empty address Redis cannot listen on, so it fails to start`,
+      fix: 'remove it, or write the address after it (-::1)',
+    };
   if (!expect.localOnly) return undefined;
   const wide = bind.args.map((address) => address.replace(/^-/, '')).filter((address) => address !== 'localhost' && !isLoopback(address));
   if (wide.length === 0) return undefined;

@@ -154,6 +154,21 @@ describe('redis.conf lines as Redis reads them', () => {
     ]);
   });
 
+  it('a bind address that is a - alone names none: Redis looks up the empty name and exits, optional or not', async () => {
+    // redis-server 7.0.15 on `bind 127.0.0.1 -` (and `bind -`, `bind 127.0.0.1 "-"`): "Could not create server TCP
+    // listening socket :PORT: Name or service not known", then "Failed listening on port PORT (TCP), aborting".
+    const fails = (line: string, column = 6) =>
+      `error: redis (6379): /etc/redis/redis.conf:2:${column}: ${line}: a - with no address after it, an empty address Redis cannot listen on, so it fails to start; remove it, or write the address after it (-::1)`;
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1 -\n' })).toEqual([fails('bind 127.0.0.1 -')]);
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind -\n' })).toEqual([fails('bind -')]);
+    // For a Redis open to other hosts too: it was said to be fine.
+    expect(readRedisConf('port 6379\nbind 127.0.0.1 -\n', { ...EXPECT, localOnly: false }).map((found) => `${found.severity} ${found.line}`)).toEqual([
+      'error 2',
+    ]);
+    // `-::1`, the address after it, is the optional one it means.
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1 -::1\n' })).toEqual([]);
+  });
+
   it('a comment after a value is more arguments to Redis: port refuses them, bind takes # for an address', async () => {
     expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379 # ours\nbind 127.0.0.1\n' })).toEqual([
       'error: redis (6379): /etc/redis/redis.conf:1: port 6379 # ours: port takes one number, so Redis refuses to start ("wrong number of arguments"); put a comment on a line of its own',
