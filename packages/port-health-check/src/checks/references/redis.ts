@@ -432,7 +432,7 @@ class RedisConfReader {
           file: include.file,
           line: include.line,
           severity: 'error',
-          message: `include ${escapeText(include.include, 200)}: ${included.problem}, so Redis will refuse to start at its next restart ("Fatal error, can't open config file"); create the file, or remove the include`,
+          message: `include ${escapeText(include.include, 200)}: ${included.problem}, so Redis will refuse to start at its next restart ("Fatal error, can't open config file"); ${/symbolic links/.test(included.problem) ? 'make the link name a file' : 'create the file'}, or remove the include`,
         },
         true,
       );

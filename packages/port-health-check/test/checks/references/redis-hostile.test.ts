@@ -154,6 +154,18 @@ describe('redis.conf lines as Redis reads them', () => {
     ]);
   });
 
+  it('an include of a directory is empty to Redis; of a loop of links, a file it cannot open, and it exits', async () => {
+    // redis-server 7.0.15: `include DIR` starts (fopen opens a directory, fgets reads nothing from it); `include L1`,
+    // L1 -> L2 -> L1, exits: "Fatal error, can't open config file 'L1': Too many levels of symbolic links".
+    const head = 'port 6379\nbind 127.0.0.1 -::1\n';
+    expect(await redisProblems({ 'etc/redis/redis.conf': `${head}include /etc/redis/conf.d\n`, 'etc/redis/conf.d/x.conf': 'port 6380\n' })).toEqual([]);
+    expect(
+      await redisProblems({ 'etc/redis/redis.conf': `${head}include /etc/redis/l1\n`, 'etc/redis/l1': { symlink: 'l2' }, 'etc/redis/l2': { symlink: 'l1' } }),
+    ).toEqual([
+      'error: redis (6379): /etc/redis/redis.conf:3: include /etc/redis/l1: a loop of symbolic links, so Redis will refuse to start at its next restart ("Fatal error, can\'t open config file"); make the link name a file, or remove the include',
+    ]);
+  });
+
   it('a bind address that is a - alone names none: Redis looks up the empty name and exits, optional or not', async () => {
     // redis-server 7.0.15 on `bind 127.0.0.1 -` (and `bind -`, `bind 127.0.0.1 "-"`): "Could not create server TCP
     // listening socket :PORT: Name or service not known", then "Failed listening on port PORT (TCP), aborting".
