@@ -555,11 +555,12 @@ function runningAsRoot(): boolean {
 
 function readConfigFile(root: string, path: string): ConfigFileFacts {
   const { missing: _, ...facts } = readFileFacts(root, path);
-  return facts;
+  const id = facts.text === undefined ? undefined : fileIdentity(root, path);
+  return id === undefined ? facts : { ...facts, id };
 }
 
 /** readConfigFile's facts, and whether the file is simply not there. */
-function readFileFacts(root: string, path: string): ConfigFileFacts & { missing?: boolean; notRegular?: boolean } {
+function readFileFacts(root: string, path: string): ConfigFileFacts & { missing?: boolean; notRegular?: boolean; linkLoop?: boolean } {
   try {
     // A byte that is not UTF-8 kept as U+DC80+byte (escapeText shows it as \xNN, where U+FFFD hid which byte it was);
     // a file that is UTF-8 (isUtf8, native) is decoded as it was.
@@ -576,6 +577,8 @@ function readFileFacts(root: string, path: string): ConfigFileFacts & { missing?
       problem: error.kind === 'denied' ? denied : error.reason,
       ...(error.kind === 'missing' && { missing: true }),
       ...(error.kind === 'not-regular' && { notRegular: true }),
+      // Links that never end in a file (ELOOP), under the root or not: no program opens it either.
+      ...(error.code === 'ELOOP' && error.kind !== 'changed' && { linkLoop: true }),
     };
   }
 }
@@ -600,7 +603,7 @@ function readIncludes(
     if (depth >= MAX_INCLUDE_DEPTH) return;
     for (const pattern of includePatterns(kind, text, nginxPrefix)) {
       if (includes.has(pattern)) continue;
-      const found = readInclude(root, pattern, budget, textLeft);
+      const found = readInclude(root, pattern, budget, textLeft, kind);
       includes.set(pattern, found);
       if (!('files' in found)) continue;
       budget -= found.files.length;
@@ -1007,6 +1010,15 @@ function lookAtFile(root: string, path: string): DaemonFile | undefined {
 }
 
 /** A file's device and inode under `root` (links followed), or undefined when it cannot be looked at. */
+/** Whether `path` under `root` is a directory (links followed inside the root). */
+function isDirectory(root: string, path: string): boolean {
+  try {
+    return statSync(hostPath(root, path)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
 function fileIdentity(root: string, path: string): string | undefined {
   try {
     const info = statSync(hostPath(root, path));
@@ -1017,7 +1029,7 @@ function fileIdentity(root: string, path: string): string | undefined {
 }
 
 /** The files one include names: a path, or a glob in its last part (in name order, as glob() gives them; none matching is none). */
-function readInclude(root: string, pattern: string, budget: number, textLeft = MAX_INCLUDED_TEXT): IncludeFacts {
+function readInclude(root: string, pattern: string, budget: number, textLeft = MAX_INCLUDED_TEXT, kind: ConfigKind = 'nginx-site'): IncludeFacts {
   if (!pattern.startsWith('/')) return { problem: "a relative path (read from the program's working directory, which this check does not know)" };
   const dir = pattern.slice(0, pattern.lastIndexOf('/') + 1);
   const base = pattern.slice(dir.length);
@@ -1045,10 +1057,21 @@ function readInclude(root: string, pattern: string, budget: number, textLeft = M
     const read = readFileFacts(root, path);
     // One file named, not there: nginx and Redis refuse the include (what matched a glob and went since is only unread).
     if (read.text === undefined && read.missing && path === pattern) return { problem: read.problem ?? 'no such file', missing: true };
+    if (kind === 'redis-conf' && read.text === undefined) {
+      // Redis fopen()s each file and exits when it cannot ("Fatal error, can't open config file ...: Too many levels of
+      // symbolic links"); a directory it opens, and reads nothing from (fgets fails): an empty file. Checked with 7.0.15.
+      if (read.linkLoop === true) return { problem: read.problem ?? 'too many levels of symbolic links', missing: true };
+      if (read.notRegular === true && isDirectory(root, path)) {
+        files.push({ path, text: '' });
+        continue;
+      }
+    }
     if (read.text === undefined) return { problem: `${path === pattern ? '' : `${path}: `}${read.problem ?? 'not read'}` };
     left -= read.text.length;
     if (left < 0) return { problem: `its files and those read before come to more than the ${MAX_INCLUDED_TEXT / 1048576} MiB read for includes` };
-    files.push({ path, text: read.text });
+    // Its identity, by which an include of it under another name (a link, `..`) is known to be a file being read.
+    const id = fileIdentity(root, path);
+    files.push({ path, text: read.text, ...(id !== undefined && { id }) });
   }
   return { files };
 }

@@ -186,7 +186,7 @@ export type PrometheusFileFacts = { readonly files: readonly PrometheusFile[] } 
  * nginx and Redis both refuse such an include at start (a glob that matches nothing they take).
  */
 export type IncludeFacts =
-  | { readonly files: readonly { readonly path: string; readonly text: string }[] }
+  | { readonly files: readonly { readonly path: string; readonly text: string; readonly id?: string }[] }
   | { readonly problem: string; readonly missing?: true };
 
 /** The unit file (or drop-in) and line of a command. */
@@ -252,6 +252,8 @@ export interface ConfigFileFacts {
   /** undefined when absent or unreadable. */
   readonly text?: string;
   readonly problem?: string;
+  /** Its identity under the root (device and inode, `DEV:INO`), when read: one file reached by two names (a link, `..`) has one. */
+  readonly id?: string;
 }
 
 export interface Facts {

@@ -9,6 +9,7 @@ import { escapeText, type Service } from '@dsa110/ports';
 import { unitVariable } from '../effective-port.js';
 import { DEFAULT_SECTION, goIniSetting, type IniRefusal, type IniValue } from './go-ini.js';
 import { grafanaExpand, type EnvLookup, type FileLookup } from './grafana-expand.js';
+import { grafanaFileKey, grafanaHasKey } from './grafana-file.js';
 import { characterColumn } from './references/finding.js';
 import type { Facts } from '../types.js';
 
@@ -48,9 +49,12 @@ export interface CommandLineSettings {
   readonly variables?: ReadonlyMap<string, string>;
 }
 
-/** The environment variable that overrides `key` of an INI file's section, as Grafana names it: `GF_SERVER_HTTP_PORT`. */
+/**
+ * The environment variable that overrides `key` of an INI file's section, as Grafana names it (setting.go, EnvKey):
+ * `GF_SERVER_HTTP_PORT`; the section's `.` and `-` and the key's `.` become `_`, nothing else does.
+ */
 export const envOverrideOf = (envPrefix: string, section: string, key: string): string =>
-  `${envPrefix}${section}_${key}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+  `${envPrefix}${section.toUpperCase().replaceAll('.', '_').replaceAll('-', '_')}_${key.toUpperCase().replaceAll('.', '_')}`;
 
 /**
  * The uncommented `key = value`, `key: value` or `key value` line that takes
@@ -216,10 +220,22 @@ function resolveWritten(
   // A reason names its place as every config-file finding does: `file:line:col`, and under --root the root it was read in.
   const under = facts.root === '/' ? '' : ` under ${facts.root}`;
   const command = wanted.commandLine;
-  // The key's name on the command line, as Grafana gives it: SECTION.KEY.
-  const property = wanted.section !== undefined ? `${wanted.section}.${wanted.key}` : wanted.key;
+  // The key's name on the command line, as Grafana gives it: SECTION.KEY, or KEY alone for DEFAULT's (applyCommandLineProperties);
+  // its default's: default.SECTION.KEY, DEFAULT's too (applyCommandLineDefaultProperties).
+  const property = wanted.section !== undefined && wanted.section !== DEFAULT_SECTION ? `${wanted.section}.${wanted.key}` : wanted.key;
+  const defaultProperty = `default.${wanted.section !== undefined ? `${wanted.section}.` : ''}${wanted.key}`;
   const commandAt = command && { at: `${command.file}:${command.line}`, file: command.file, line: command.line };
-  if (command !== undefined && commandAt !== undefined) {
+  // Grafana applies its cfg: words and GF_ variables only to the keys its merged file has (defaults.ini's, and those the file sets).
+  const has = wanted.section === undefined ? true : grafanaHasKey(text, wanted.key, wanted.section, wanted.defaults?.text);
+  const notKnown = (at: string, sets: string): ResolvedSetting => ({
+    kind: 'unknown',
+    reason: `${at}${under} sets ${sets}, which ${service.name} applies only if its homepath's ${wanted.defaults?.file ?? 'conf/defaults.ini'} has ${wanted.key} in [${wanted.section}] (${wanted.file} does not set it), and that file ${wanted.defaults === undefined ? 'is not known' : 'cannot be read'}, so ${subject} cannot be told`,
+    at,
+  });
+  // A cfg: word for a key the merged file lacks is ignored (has false), or may be (undefined).
+  const word = command?.doubt === undefined && has !== true ? command?.properties.get(property) : undefined;
+  if (word !== undefined && has === undefined) return notKnown(commandAt!.at, `cfg:${property}=${escapeText(word, 200)}`);
+  if (command !== undefined && commandAt !== undefined && word === undefined) {
     if (command.doubt !== undefined) {
       return {
         kind: 'unknown',
@@ -235,13 +251,14 @@ function resolveWritten(
       return expanded(facts, service, { value, written, placed: `${commandAt.at}${under}`, place }, subject, property);
     }
   }
-  const overridden = wanted.envOverride !== undefined ? unitVariable(facts, service, wanted.envOverride) : {};
+  const overridden = wanted.envOverride !== undefined && has !== false ? unitVariable(facts, service, wanted.envOverride) : {};
   // An empty variable overrides nothing: Grafana (the one program with such overrides, config.ts's INI_FILES) applies one
   // only `if len(envValue) > 0` (pkg/setting/setting.go, applyEnvVariableOverrides).
   const override = overridden.setting?.value === '' ? undefined : overridden.setting;
   if (override) {
     const at = `${override.file}:${override.line}`;
     const said = `sets ${wanted.envOverride}=${escapeText(override.value, 200)}, which overrides ${wanted.key} in ${wanted.file}`;
+    if (has === undefined) return notKnown(at, `${wanted.envOverride}=${escapeText(override.value, 200)}`);
     if (overridden.doubt !== undefined) return { kind: 'unknown', reason: `${at}${under} ${said}, but ${overridden.doubt}, so ${subject} cannot be told`, at };
     // Grafana expands the value after it applies the override (setting.go: expandConfig last).
     const place = { at, file: override.file, line: override.line, override: `${wanted.envOverride}=` };
@@ -254,24 +271,26 @@ function resolveWritten(
       reason: `${wanted.envOverride} would override ${wanted.key} in ${wanted.file}${under}, and ${overridden.doubt}, so ${subject} cannot be told`,
     };
   }
-  const read = readSetting(text, wanted.key, wanted.section);
+  const read = wanted.section === undefined ? findSetting(text, wanted.key) : grafanaFileKey(text, wanted.key, wanted.section, wanted.defaults?.text);
   if (read !== undefined && 'refused' in read) return refusedFile(facts, service, wanted.file, read);
   const setting = read;
   const { defaults } = wanted;
   // The command line's default, over Grafana's defaults.ini (only a key defaults.ini has: Grafana applies it to those):
   // the file's key wins, unless left empty (Grafana skips an empty one).
   const overDefaults = defaults?.text === undefined || readSetting(defaults.text, wanted.key, wanted.section) !== undefined;
-  const fallback = overDefaults ? command?.properties.get(`default.${property}`) : undefined;
+  const fallback = overDefaults ? command?.properties.get(defaultProperty) : undefined;
   if (fallback === '' && commandAt !== undefined && (!setting || setting.value === ''))
-    return emptyWord(facts, service, wanted, `cfg:default.${property}=`, commandAt);
+    return emptyWord(facts, service, wanted, `cfg:${defaultProperty}=`, commandAt);
   if (fallback !== undefined && commandAt !== undefined && (!setting || setting.value === '')) {
-    const written = `sets cfg:default.${property}=${escapeText(fallback, 200)}, which ${wanted.file} does not override`;
+    const written = `sets cfg:${defaultProperty}=${escapeText(fallback, 200)}, which ${wanted.file} does not override`;
     return expanded(facts, service, { value: fallback, written, placed: `${commandAt.at}${under}`, place: commandAt }, subject, property);
   }
   if (defaults !== undefined && (!setting || setting.value === '')) return fromDefaults(facts, service, wanted, defaults, subject);
   if (!setting) return { kind: 'unset' };
   const at = `${wanted.file}:${setting.line}`;
-  const written = `sets ${wanted.key} = ${escapeText(setting.value, 200)}`;
+  // A child section's key, which go-ini's GetKey finds in the parent (grafana-file.ts): said where it is written.
+  const child = setting !== undefined && 'section' in setting && setting.section !== wanted.section ? setting.section : undefined;
+  const written = `sets ${wanted.key} = ${escapeText(setting.value, 200)}${child === undefined ? '' : ` in [${escapeText(child, 200)}], which ${service.name} reads as [${wanted.section}]'s (go-ini finds a key of [${wanted.section}] from its child sections)`}`;
   const place = { at, file: wanted.file, line: setting.line, column: setting.column };
   return expanded(facts, service, { value: setting.value, written, placed: `${at}:${setting.column}${under}`, place }, subject, property);
 }

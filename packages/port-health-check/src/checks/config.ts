@@ -17,6 +17,7 @@ import { serviceResult } from './service-result.js';
 import { placedResult, portWords } from './references.js';
 import { notAPort, orRegistry, portFix, type Finding, type PortReading } from './references/finding.js';
 import { readRedisPort, REDIS_PORT } from './references/redis.js';
+import { factsLookup } from './references/include-files.js';
 import { REDIS_PROGRAMS, redisRunsSentinel } from './references/redis-command.js';
 import type { CheckResult, Facts } from '../types.js';
 
@@ -430,7 +431,7 @@ function checkRedisPort(
   // The registry change that would make the file right instead, where the registry takes it (as the references check offers it).
   const { registryTakes } = portWords(facts, service);
   const expect = { name: service.name, port, sentinel, ...(registryTakes && { registryTakes }) };
-  const found = readRedisPort(text, expect, (pattern) => facts.includes?.get(pattern), file);
+  const found = readRedisPort(text, expect, factsLookup(facts), file);
   const problems = found.findings.filter((finding) => finding.severity !== 'ok');
   if (problems.length > 0) return problems.map((finding) => placedResult(facts, result, finding, file));
   if (found.port === undefined) return [result('ok', `${file} sets no port: ${sentinel ? 'Sentinel' : 'Redis'} listens on its default, ${port}`, file)];

@@ -15,6 +15,7 @@ import { serviceResult } from './service-result.js';
 import type { CheckResult, Facts, ListenerFacts } from '../types.js';
 import type { Finding, RegistryTakes } from './references/finding.js';
 import { readGrafanaDatasource } from './references/grafana.js';
+import { factsLookup } from './references/include-files.js';
 import { readNginxSite, type NginxConfig, type NginxExpectations } from './references/nginx.js';
 import { nginxLoadFinding } from './references/nginx-load.js';
 import { includePrefix, serviceNginxMain, type NginxMain } from './references/nginx-main.js';
@@ -125,7 +126,7 @@ function prometheusArgsCommand(
 function commandLineFindings(facts: Facts, service: Service, ref: ConfigRef, start: RedisStart | undefined): Finding[] {
   switch (ref.kind) {
     case 'redis-conf':
-      return start === undefined ? [] : readRedisOptions(redisExpectation(facts, service, ref), (pattern) => facts.includes?.get(pattern), ref.path, start);
+      return start === undefined ? [] : readRedisOptions(redisExpectation(facts, service, ref), factsLookup(facts), ref.path, start);
     case 'prometheus-yml':
       return prometheusYmlCommand(facts, service, ref);
     case 'prometheus-args': {
@@ -186,7 +187,7 @@ function nginxConfig(facts: Facts, main: NginxMain, path: string): NginxConfig |
 }
 
 function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: string, start?: RedisStart): Finding[] | string {
-  const lookup = (pattern: string) => facts.includes?.get(pattern);
+  const lookup = factsLookup(facts);
   const upstream = ref.upstream !== undefined && facts.registry.has(ref.upstream) ? facts.registry.service(ref.upstream) : undefined;
   const self = portWords(facts, service);
   // The command that prints what the file should hold, for the services whose ports it names (their overrides applied).

@@ -410,3 +410,49 @@ describe("the config check reads Grafana's homepath's conf/defaults.ini under th
     ]);
   });
 });
+
+describe("GF_ variables and cfg: words apply only to the keys Grafana's merged file has; a [server.NAME] key sets [server]'s", () => {
+  // setting.go: applyEnvVariableOverrides and applyCommandLineProperties iterate the sections and keys of the file
+  // made of defaults.ini and the config file; loadSpecifiedConfigFile sets each key where go-ini's GetKey finds it.
+  const SHIPPED = '[paths]\ndata = data\n\n[server]\nprotocol = http\nhttp_addr = 0.0.0.0\nhttp_port = 3000\n';
+  const packaged = { 'usr/share/grafana/bin/grafana': EXECUTABLE, 'usr/share/grafana/conf/defaults.ini': SHIPPED, 'etc/default/grafana-server': DEFAULTS };
+  const withIni = (ini: string, ...lines: string[]) => results({ ...packaged, 'etc/grafana/grafana.ini': ini, [UNIT]: unit(...lines, ...DEBIAN) });
+  const FILLED = '[server]\nhttp_addr = 127.0.0.1\nhttp_port = %(p)s\n';
+
+  it('GF_SERVER_P or cfg:server.p for a key p that no file has: Grafana ignores it, and %(p)s is left as written', async () => {
+    for (const found of [await withIni(FILLED, 'Environment=GF_SERVER_P=3030'), await withIni(`${FILLED}p =\n`, 'Environment=GF_SERVER_P=3030')])
+      expect(found).toEqual([expect.stringMatching(/^error .*sets http_port = %\(p\)s: "%\(p\)s" is not a port/)]);
+    const word = `  cfg:server.p=3030`;
+    expect(await results({ ...packaged, 'etc/grafana/grafana.ini': FILLED, [UNIT]: unit(...DEBIAN.slice(0, -1), `${DEBIAN.at(-1)!} \\`, word) })).toEqual([
+      expect.stringMatching(/^error .*sets http_port = %\(p\)s: "%\(p\)s" is not a port/),
+    ]);
+    // Whether defaults.ini has p, when it cannot be read, is not known.
+    const unread = { ...packaged, 'usr/share/grafana/conf/defaults.ini': { fifo: true } as TreeEntry };
+    expect(await results({ ...unread, 'etc/grafana/grafana.ini': FILLED, [UNIT]: unit('Environment=GF_SERVER_P=3030', ...DEBIAN) })).toEqual([
+      `unknown /${UNIT}:2: grafana (3030): /${UNIT}:2 sets GF_SERVER_P=3030, which Grafana applies only if its homepath's /usr/share/grafana/conf/defaults.ini has p in [server] (/etc/grafana/grafana.ini does not set it), and that file cannot be read, so the p that Grafana fills in for %(p)s in http_port, and so the port, cannot be told`,
+    ]);
+    // A key the file has (any value) is overridden, and filled in from the variable.
+    expect(await withIni(`${FILLED}p = 1\n`, 'Environment=GF_SERVER_P=3030')).toEqual([
+      `ok /etc/grafana/grafana.ini:3: grafana (3030): /etc/grafana/grafana.ini:3 sets http_port = %(p)s (Grafana fills in %(p)s with 3030 from /${UNIT}:2)`,
+    ]);
+    // A key of DEFAULT (before any header): GF_DEFAULT_Q, and cfg:q (no section), as Grafana names them.
+    const defaulted = 'q = 1\n[server]\nhttp_addr = 127.0.0.1\nhttp_port = %(q)s\n';
+    expect(await withIni(defaulted, 'Environment=GF_DEFAULT_Q=3030')).toEqual([expect.stringMatching(/^ok .*fills in %\(q\)s with 3030 from/)]);
+    expect(
+      await results({ ...packaged, 'etc/grafana/grafana.ini': defaulted, [UNIT]: unit(...DEBIAN.slice(0, -1), `${DEBIAN.at(-1)!} \\`, '  cfg:q=3030') }),
+    ).toEqual([expect.stringMatching(/^ok .*fills in %\(q\)s with 3030 from/)]);
+  });
+
+  it("a key of [server.NAME] that [server] has sets [server]'s (go-ini looks up a child section's key in its parent), the later one winning", async () => {
+    expect(await withIni(`${INI}[server.extra]\nhttp_port = 3000\n`)).toEqual([
+      "error /etc/grafana/grafana.ini:5:13: grafana (3030): /etc/grafana/grafana.ini:5:13: sets http_port = 3000 in [server.extra], which Grafana reads as [server]'s (go-ini finds a key of [server] from its child sections), but the registry says Grafana uses port 3030; write http_port = 3030 under [server] (ports snippet grafana-ini prints what passes), or give Grafana port: 3000 in the registry",
+    ]);
+    // Deeper, and before [server] (then [server]'s own line comes later and wins); an empty one is skipped.
+    expect(await withIni('[server.a.b]\nhttp_port = 3030\n[server]\nhttp_addr = 127.0.0.1\n')).toEqual([
+      "ok /etc/grafana/grafana.ini:2: grafana (3030): /etc/grafana/grafana.ini:2 sets http_port = 3030 in [server.a.b], which Grafana reads as [server]'s (go-ini finds a key of [server] from its child sections)",
+    ]);
+    expect(await withIni(`[server.extra]\nhttp_port = 3000\n${INI}[server.other]\nhttp_port =\n`)).toEqual([
+      'ok /etc/grafana/grafana.ini:5: grafana (3030): /etc/grafana/grafana.ini:5 sets http_port = 3030',
+    ]);
+  });
+});

@@ -1,7 +1,7 @@
 // What an include (nginx's `include FILE;`, Redis's `include FILE`) splices
 // in, looked up in the facts gather() read: the readers' side of includes.ts.
 import { escapeText, type ConfigKind } from '@dsa110/ports';
-import type { IncludeFacts } from '../../types.js';
+import type { ConfigFileFacts, IncludeFacts } from '../../types.js';
 import { NGINX_CONF_PREFIX } from './nginx-main.js';
 
 /** Includes nest at most this deep (deeper is not read; nginx and Redis would fail or recurse forever on a loop). */
@@ -20,8 +20,29 @@ export function isGlob(path: string): boolean {
   return /[*?[]/.test(path);
 }
 
-/** The included files by pattern, as the include wrote it (after includePath). */
-export type IncludeLookup = (pattern: string) => IncludeFacts | undefined;
+/**
+ * The included files by pattern, as the include wrote it (after includePath); with `identity`, each file's identity
+ * by path (the config file's and the included ones', `DEV:INO`), by which a file reached by another name is the same.
+ */
+export type IncludeLookup = ((pattern: string) => IncludeFacts | undefined) & { readonly identity?: (path: string) => string | undefined };
+
+/** An IncludeLookup over the facts: their includes, and the identity of each file read (configs and includes). */
+export function factsLookup(facts: {
+  readonly includes?: ReadonlyMap<string, IncludeFacts>;
+  readonly configs: ReadonlyMap<string, ConfigFileFacts>;
+}): IncludeLookup {
+  let ids: Map<string, string> | undefined;
+  const identity = (path: string): string | undefined => {
+    if (ids === undefined) {
+      ids = new Map();
+      for (const config of facts.configs.values()) if (config.id !== undefined) ids.set(config.path, config.id);
+      for (const found of facts.includes?.values() ?? [])
+        if ('files' in found) for (const file of found.files) if (file.id !== undefined) ids.set(file.path, file.id);
+    }
+    return ids.get(path);
+  };
+  return Object.assign((pattern: string) => facts.includes?.get(pattern), { identity });
+}
 
 /**
  * An include's argument as a path to look for: nginx's relative ones are under `nginxPrefix` (its conf_prefix, with a
@@ -48,10 +69,15 @@ export function includedFiles(
   const found = lookup?.(pattern);
   if (!found) return { problem: 'not read' };
   if ('problem' in found) return found;
-  const looped = found.files.find((file) => chain.includes(file.path));
+  // The same file by its name, or by its identity (a link to it, a path through `..`): the program opens it again either way.
+  const id = lookup?.identity;
+  const open = (file: { readonly path: string; readonly id?: string }) =>
+    chain.find((reading) => reading === file.path || (file.id !== undefined && id?.(reading) === file.id));
+  const looped = found.files.find((file) => open(file) !== undefined);
   if (looped) {
-    const loop = { again: looped.path, chain: [...chain, looped.path] };
-    return { problem: `a loop: ${looped.path} is already being read (${loop.chain.join(' -> ')}), so it is not read again`, loop };
+    const again = open(looped)!;
+    const loop = { again, chain: [...chain, looped.path] };
+    return { problem: `a loop: ${again} is already being read (${loop.chain.join(' -> ')}), so it is not read again`, loop };
   }
   return found;
 }

@@ -393,6 +393,9 @@ class RedisConfReader {
     const written = given !== undefined ? commandWords(given, from) : shownLine(content, at.rawLine(line));
     if (words === undefined) {
       this.add({ file, line, severity: 'error', message: `${written}: unbalanced quotes, so Redis refuses to start; fix the quoting` });
+      // Redis stops at this line ("Unbalanced quotes in configuration line"): a port line's port is not its default either.
+      const meant = /^[A-Za-z][A-Za-z0-9-]*/.exec(content)?.[0].toLowerCase();
+      if (meant !== undefined && isPort(meant)) Object.assign(settings, portSetting(meant, { file, line, content, args: [], refused: true }));
       return;
     }
     const [directive, ...lineArgs] = words;
@@ -429,7 +432,7 @@ class RedisConfReader {
           file: include.file,
           line: include.line,
           severity: 'error',
-          message: `include ${escapeText(include.include, 200)}: ${included.problem}, so Redis will refuse to start at its next restart ("Fatal error, can't open config file"); create the file, or remove the include`,
+          message: `include ${escapeText(include.include, 200)}: ${included.problem}, so Redis will refuse to start at its next restart ("Fatal error, can't open config file"); ${/symbolic links/.test(included.problem) ? 'make the link name a file' : 'create the file'}, or remove the include`,
         },
         true,
       );
@@ -935,6 +938,13 @@ function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: strin
           fix: 'put a comment on a line of its own',
         };
   if (bind.args.includes('')) return { what: `${written}: an empty address, which Redis cannot listen on, so it fails to start`, fix: 'remove it' };
+  // A `-` marks the address after it optional (Redis skips it when not there), but `-` alone names none: Redis looks up
+  // the empty name, fails ("Name or service not known"; checked with 7.0.15) and exits, optional or not.
+  if (bind.args.includes('-'))
+    return {
+      what: `${written}: a - with no address after it, an empty address Redis cannot listen on, so it fails to start`,
+      fix: 'remove it, or write the address after it (-::1)',
+    };
   if (!expect.localOnly) return undefined;
   const wide = bind.args.map((address) => address.replace(/^-/, '')).filter((address) => address !== 'localhost' && !isLoopback(address));
   if (wide.length === 0) return undefined;

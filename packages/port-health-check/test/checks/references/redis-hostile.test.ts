@@ -136,12 +136,49 @@ describe('redis.conf lines as Redis reads them', () => {
     ]);
   });
 
+  it('a port line Redis cannot split is that error alone: Redis stops there, so it listens on no default port 6379 either', async () => {
+    // redis-server 7.0.15 on `port "27001"x` (and `tls-port "27001`): FATAL CONFIG FILE ERROR, "Unbalanced quotes in configuration line".
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port "6379"x\nbind 127.0.0.1\n' })).toEqual([
+      'error: redis (6379): /etc/redis/redis.conf:1: port "6379"x: unbalanced quotes, so Redis refuses to start; fix the quoting',
+    ]);
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 0\nbind 127.0.0.1\ntls-port "6379\n' })).toEqual([
+      'error: redis (6379): /etc/redis/redis.conf:3: tls-port "6379: unbalanced quotes, so Redis refuses to start; fix the quoting',
+    ]);
+  });
+
   it('a quote opens anywhere in a word, as sdssplitargs has it: one never closed is an error', async () => {
     expect(redisWords('requirepass a"b c"d')).toBeUndefined();
     expect(redisWords('requirepass a"b c" x\'y\'')).toEqual(['requirepass', 'ab c', 'xy']);
     expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1\nrequirepass a"bc\n' })).toEqual([
       'error: redis (6379): /etc/redis/redis.conf:3: requirepass a"bc: unbalanced quotes, so Redis refuses to start; fix the quoting',
     ]);
+  });
+
+  it('an include of a directory is empty to Redis; of a loop of links, a file it cannot open, and it exits', async () => {
+    // redis-server 7.0.15: `include DIR` starts (fopen opens a directory, fgets reads nothing from it); `include L1`,
+    // L1 -> L2 -> L1, exits: "Fatal error, can't open config file 'L1': Too many levels of symbolic links".
+    const head = 'port 6379\nbind 127.0.0.1 -::1\n';
+    expect(await redisProblems({ 'etc/redis/redis.conf': `${head}include /etc/redis/conf.d\n`, 'etc/redis/conf.d/x.conf': 'port 6380\n' })).toEqual([]);
+    expect(
+      await redisProblems({ 'etc/redis/redis.conf': `${head}include /etc/redis/l1\n`, 'etc/redis/l1': { symlink: 'l2' }, 'etc/redis/l2': { symlink: 'l1' } }),
+    ).toEqual([
+      'error: redis (6379): /etc/redis/redis.conf:3: include /etc/redis/l1: a loop of symbolic links, so Redis will refuse to start at its next restart ("Fatal error, can\'t open config file"); make the link name a file, or remove the include',
+    ]);
+  });
+
+  it('a bind address that is a - alone names none: Redis looks up the empty name and exits, optional or not', async () => {
+    // redis-server 7.0.15 on `bind 127.0.0.1 -` (and `bind -`, `bind 127.0.0.1 "-"`): "Could not create server TCP
+    // listening socket :PORT: Name or service not known", then "Failed listening on port PORT (TCP), aborting".
+    const fails = (line: string, column = 6) =>
+      `error: redis (6379): /etc/redis/redis.conf:2:${column}: ${line}: a - with no address after it, an empty address Redis cannot listen on, so it fails to start; remove it, or write the address after it (-::1)`;
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1 -\n' })).toEqual([fails('bind 127.0.0.1 -')]);
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind -\n' })).toEqual([fails('bind -')]);
+    // For a Redis open to other hosts too: it was said to be fine.
+    expect(readRedisConf('port 6379\nbind 127.0.0.1 -\n', { ...EXPECT, localOnly: false }).map((found) => `${found.severity} ${found.line}`)).toEqual([
+      'error 2',
+    ]);
+    // `-::1`, the address after it, is the optional one it means.
+    expect(await redisProblems({ 'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1 -::1\n' })).toEqual([]);
   });
 
   it('a comment after a value is more arguments to Redis: port refuses them, bind takes # for an address', async () => {

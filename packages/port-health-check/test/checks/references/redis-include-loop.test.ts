@@ -50,6 +50,31 @@ describe('an include loop in a redis.conf', () => {
     ]);
   });
 
+  it('through a link, or a path with `..`: the same file by its identity, the same error (it was unknown, "nests deeper than 8")', async () => {
+    // Checked with 7.0.15: `include /DIR/link.conf` (a link to the file itself) and `include /DIR/sub/../a.conf` end
+    // redis-server with a segmentation fault (exit 139), as a direct loop does.
+    const linked = { 'etc/redis/redis.conf': `${HEAD}include /etc/redis/link.conf\n`, 'etc/redis/link.conf': { symlink: 'redis.conf' } };
+    expect(await redisProblems(linked)).toEqual([loop(`${CONF}:3`, '/etc/redis/link.conf', CONF, `${CONF} -> /etc/redis/link.conf`)]);
+    const dotted = { 'etc/redis/redis.conf': `${HEAD}include /etc/redis/sub/../redis.conf\n`, 'etc/redis/sub/x.conf': '# x\n' };
+    expect(await redisProblems(dotted)).toEqual([loop(`${CONF}:3`, '/etc/redis/sub/../redis.conf', CONF, `${CONF} -> /etc/redis/sub/../redis.conf`)]);
+    // A -> B -> A, B naming A through a directory link; a link to another file, included twice, is none.
+    const inner = {
+      'etc/redis/redis.conf': `${HEAD}include /etc/redis/a.conf\n`,
+      'etc/redis/a.conf': 'include /etc/redis/b.conf\n',
+      'etc/redis/b.conf': 'include /etc/redis.d/a.conf\n',
+      'etc/redis.d': { symlink: 'redis' },
+    };
+    expect(await redisProblems(inner)).toEqual([
+      loop('/etc/redis/b.conf:1', '/etc/redis.d/a.conf', '/etc/redis/a.conf', `${CONF} -> /etc/redis/a.conf -> /etc/redis/b.conf -> /etc/redis.d/a.conf`),
+    ]);
+    const twice = {
+      'etc/redis/redis.conf': `${HEAD}include /etc/redis/x.conf\ninclude /etc/redis/y.conf\n`,
+      'etc/redis/x.conf': '# x\n',
+      'etc/redis/y.conf': { symlink: 'x.conf' },
+    };
+    expect(await redisProblems(twice)).toEqual([]);
+  });
+
   it('a glob that matches its own file: remove it, or narrow the glob', async () => {
     const files = { 'etc/redis/redis.conf': `${HEAD}include /etc/redis/*.conf\n` };
     expect(await redisProblems(files)).toEqual([
