@@ -757,7 +757,12 @@ interface ReadState {
 }
 
 function newReadState(repeats: readonly RepeatedKey[]): ReadState {
-  return { drafts: [], scrapeConfigFiles: [], sections: [], repeatLines: new Set(repeats.map((repeat) => repeat.line)) };
+  return {
+    drafts: [],
+    scrapeConfigFiles: [],
+    sections: [],
+    repeatLines: new Set(repeats.flatMap((repeat) => (repeat.via === undefined ? [repeat.line] : []))),
+  };
 }
 
 /** One logical line of the file: a section it opens, an item it starts, and the keys or list entry it holds. */
@@ -944,7 +949,9 @@ function readJobName(
 function markRepeated(drafts: readonly JobDraft[], repeats: readonly RepeatedKey[]): void {
   for (const repeat of repeats) {
     if (repeat.section !== 'scrape_configs') continue;
-    const owner = drafts.findLast((draft) => draft.start !== undefined && draft.start <= repeat.line);
+    // A key a merge gives again is the job's that holds the `<<` (the merged mapping may be another job's).
+    const at = repeat.via?.line ?? repeat.line;
+    const owner = drafts.findLast((draft) => draft.start !== undefined && draft.start <= at);
     if (owner) owner.repeated = true;
     // A job written as a flow mapping has no block item: each one on the line the repeat is found in may hold it.
     for (const draft of drafts) if (draft.start === undefined && draft.line === repeat.statement) draft.repeated = true;

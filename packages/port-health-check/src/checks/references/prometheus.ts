@@ -213,7 +213,9 @@ function repeatedKeyMessage(repeat: RepeatedKey): string {
   const promtool = repeat.parent !== undefined && MAP_KEYS.has(repeat.parent) ? `key ${JSON.stringify(key)} already set in map` : `field ${key} already set`;
   // A key a merge key (`<<`) gives a Go map is set there as if written: the `<<` line is where it is set.
   const first = repeat.merged === true ? `line ${repeat.first} (by its merge key, <<)` : `line ${repeat.first}`;
-  return `Prometheus refuses this file: ${key} is already set at ${first} (promtool check config: ${promtool}); remove one of them`;
+  // Placed where promtool names it, the merged key: the `<<` that sets it again may be far from there.
+  const again = repeat.via !== undefined ? `, and the merge key (<<) at line ${repeat.via.line}:${repeat.via.column} sets it again from here` : '';
+  return `Prometheus refuses this file: ${key} is already set at ${first}${again} (promtool check config: ${promtool}); remove one of them`;
 }
 
 /** A file a glob names that could be read. */
