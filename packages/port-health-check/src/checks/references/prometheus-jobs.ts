@@ -647,6 +647,8 @@ interface JobDraft {
   start?: number;
   /** Whether a key is written twice in its item (ScrapeJob.repeated). */
   repeated?: boolean;
+  /** Of a block item: whether its value is a job written as a flow mapping (`- &job {job_name: x, ...}`), which is the job, so the item is none without a name. */
+  flowValue?: boolean;
 }
 
 /** A job's own `scheme:` line (`scheme: https`, maybe quoted, maybe the item's first key after its `-`): the value, unquoted; undefined for any other line. */
@@ -894,6 +896,7 @@ function flowJob(state: ReadState, line: KeyedLine, owner: number): JobDraft {
   if (known) return known;
   const job = newDraft(line.logical.line);
   line.flow.set(owner, job);
+  if (state.item?.start === job.line) state.item.flowValue = true;
   // Its keys are not read one by one: a scheme in it is not known (one left out is http, as Prometheus has it).
   if (line.masked.includes('scheme'))
     job.scheme = line.masked.includes('__scheme__') ? { line: job.line, unread: true } : { line: job.line, unread: true, flow: true };
@@ -991,7 +994,7 @@ function namedJobs(drafts: readonly JobDraft[]): { job: ScrapeJob; aliased: bool
  * not known for `scrape_configs: *jobs`).
  */
 function unnamedPlace(drafts: readonly JobDraft[], looseAt: number | undefined): { line?: number; column?: number } {
-  const unnamed = drafts.filter((draft) => draft.aliased === true && (draft.name === undefined || UNREAD_NAME.test(draft.name)));
+  const unnamed = drafts.filter((draft) => draft.aliased === true && draft.flowValue !== true && (draft.name === undefined || UNREAD_NAME.test(draft.name)));
   const line = Math.min(looseAt ?? Infinity, ...unnamed.map((draft) => draft.line));
   if (!Number.isFinite(line)) return {};
   const item = line !== looseAt ? unnamed.find((draft) => draft.line === line) : undefined;
