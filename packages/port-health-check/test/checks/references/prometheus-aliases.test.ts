@@ -79,6 +79,21 @@ describe('scrape_configs with anchors, aliases and merge keys', () => {
     ]);
   });
 
+  it('a merge key after the job own keys overrides them, as Prometheus parser takes it (was: the job own won)', async () => {
+    // Prometheus 2.42 loaded targets localhost:8000 for this job (its /api/v1/status/config): the merged ones.
+    const targets =
+      "scrape_configs:\n  - job_name: dsa110-api\n    static_configs:\n      - targets: ['localhost:8001']\n    <<: {static_configs: [{targets: ['localhost:8000']}]}\n";
+    expect(promtoolSays(targets) ?? 'SUCCESS').toMatch('SUCCESS');
+    expect(await prometheusProblems(targets)).toEqual([]);
+    // The merge renames the job: two jobs named other, which promtool refuses; no dsa110-api job (was ok).
+    const renamed =
+      "scrape_configs:\n  - &base\n    job_name: other\n    static_configs:\n      - targets: ['localhost:8000']\n  - job_name: dsa110-api\n    <<: *base\n";
+    expect(promtoolSays(renamed) ?? 'found multiple scrape configs with job name "other"').toMatch('found multiple scrape configs with job name "other"');
+    expect(await prometheusProblems(renamed)).toEqual([
+      "error: prometheus (9090): /etc/prometheus/prometheus.yml:3:5: no scrape job dsa110-api, but scrape job other here scrapes FastAPI's port 8000 (targets localhost:8000) (so does scrape job other at /etc/prometheus/prometheus.yml:2): the registry names FastAPI's job dsa110-api, after its id; if that job is it renamed, rename its job_name back to dsa110-api, else add the dsa110-api job (ports snippet prometheus-yml prints what passes)",
+    ]);
+  });
+
   it('an anchor kept under a top-level key of its own (x-sc:): Prometheus refuses the whole file, whatever the job resolves to', async () => {
     const yml = "x-sc: &sc\n  static_configs:\n    - targets: ['localhost:8000']\nscrape_configs:\n  - job_name: dsa110-api\n    <<: *sc\n";
     expect(await prometheusProblems(yml)).toEqual([
