@@ -247,6 +247,8 @@ export function logicalLines(given: string): LogicalLine[] {
     if (!continued) {
       const lead = leadingSpace(start);
       if (lead === start.length || start[lead] === '#') continue; // blank, or a comment
+      // A directive (`%YAML 1.1`, `%TAG ...`), which only the lines before the first document's `---` may be: no content.
+      if (start[0] === '%' && !started && joined.length === 0) continue;
       if (isDocumentMarker(start)) {
         // The next document, or the end of this one (`---` twice: the first document is empty, and so is what Prometheus reads).
         if (joined.length > 0 || started || start.startsWith('...')) break;
@@ -811,7 +813,7 @@ function startItem(state: ReadState, logical: LogicalLine): void {
  * a job name, an escaped key): its job is then read by the YAML parser (resolveAliases), and the first such line is kept.
  */
 function noteResolvedYaml(state: ReadState, logical: LogicalLine, masked: string): boolean {
-  const aliased = state.section === 'scrape_configs' && (resolvesYaml(masked) || hasTagOrEscapedKey(logical.text, masked));
+  const aliased = state.section === 'scrape_configs' && (resolvesYaml(masked) || hasTagOrEscapedKey(logical.text, masked) || EXPLICIT_KEY.test(masked));
   if (aliased) {
     state.aliasAt ??= logical.line;
     if (state.item) state.item.aliased = true;
@@ -988,17 +990,26 @@ function namedJobs(drafts: readonly JobDraft[]): { job: ScrapeJob; aliased: bool
   );
 }
 
+/** A line, and the column where known. */
+interface Place {
+  readonly line: number;
+  readonly column?: number;
+}
+
 /**
  * Where an alias may give a job's name (`- *job`, `job_name: *n`, `scrape_configs: *jobs`): the first line of a job
  * this reader cannot name, and its column (where the keys or the alias of a block item stand, as a job's column is;
- * not known for `scrape_configs: *jobs`).
+ * not known for `scrape_configs: *jobs`); and, when every such job is an item of its own (no `scrape_configs: *jobs`),
+ * each of them in file order, the place of each job the parser finds and the line reader could not name.
  */
-function unnamedPlace(drafts: readonly JobDraft[], looseAt: number | undefined): { line?: number; column?: number } {
+function unnamedPlace(drafts: readonly JobDraft[], looseAt: number | undefined): { line?: number; column?: number; each?: Place[] } {
   const unnamed = drafts.filter((draft) => draft.aliased === true && draft.flowValue !== true && (draft.name === undefined || UNREAD_NAME.test(draft.name)));
   const line = Math.min(looseAt ?? Infinity, ...unnamed.map((draft) => draft.line));
   if (!Number.isFinite(line)) return {};
   const item = line !== looseAt ? unnamed.find((draft) => draft.line === line) : undefined;
-  return { line, ...(item?.keyIndent !== undefined && { column: item.keyIndent + 1 }) };
+  const each =
+    looseAt === undefined ? unnamed.map((draft) => ({ line: draft.line, ...(draft.keyIndent !== undefined && { column: draft.keyIndent + 1 }) })) : undefined;
+  return { line, ...(item?.keyIndent !== undefined && { column: item.keyIndent + 1 }), ...(each !== undefined && { each }) };
 }
 
 /** The jobs read, those with YAML the line reader does not follow read by the parser (resolveAliases) when there are any. */
@@ -1010,8 +1021,12 @@ function resolvedJobs(text: string, state: ReadState): ReturnType<typeof resolve
     first: state.aliasAt,
     ...(unnamed.line !== undefined && { unnamed: unnamed.line }),
     ...(unnamed.column !== undefined && { unnamedColumn: unnamed.column }),
+    ...(unnamed.each !== undefined && { unnamedEach: unnamed.each }),
   });
 }
+
+/** A line that starts with an explicit key (`? job_name`, `- ? job_name`), whose `: value` is on the next line: the YAML parser reads its job. */
+const EXPLICIT_KEY = /^(?:-\s+)*\?(?:\s|$)/;
 
 /** A job name as the line reader took it that an alias, anchor, tag or block scalar gives: not its name (UNREAD_YAML's). */
 const UNREAD_NAME = /^[&*!|>]/;
@@ -1058,7 +1073,7 @@ function hasTagOrEscapedKey(content: string, masked: string): boolean {
 function resolveAliases(
   text: string,
   read: readonly { job: ScrapeJob; aliased: boolean }[],
-  at: { readonly first: number; readonly unnamed?: number; readonly unnamedColumn?: number },
+  at: { readonly first: number; readonly unnamed?: number; readonly unnamedColumn?: number; readonly unnamedEach?: readonly Place[] },
 ): { jobs: ScrapeJob[]; unreadJobs?: { line: number; why: string } } {
   const parsed = parseConfigYaml(text);
   const items = parsed.ok && isRecord(parsed.value) ? parsed.value.scrape_configs : undefined;
@@ -1069,6 +1084,7 @@ function resolveAliases(
   }
   const seen = new Map<string, number>();
   const jobs: ScrapeJob[] = [];
+  let unnamedNext = 0; // the next of at.unnamedEach, for a job the line reader could not name
   for (const item of items) {
     // An item with no job_name (or not a string) is one Prometheus refuses: no job to attribute anything to.
     if (!isRecord(item) || typeof item.job_name !== 'string') continue;
@@ -1078,9 +1094,12 @@ function resolveAliases(
     const lineRead = read.filter((each) => each.job.name === name)[nth];
     if (lineRead !== undefined && !lineRead.aliased) jobs.push(lineRead.job);
     else {
-      // Placed where the line reader found it (its job_name:, or the alias that may give it), at its column too.
-      const column = lineRead !== undefined ? lineRead.job.column : at.unnamed !== undefined ? at.unnamedColumn : undefined;
-      const job = parsedJob(name, item, lineRead?.job.line ?? at.unnamed ?? at.first, column);
+      // Placed where the line reader found it (its job_name:, or the alias that may give it: each such item its own
+      // job, in file order, as `job_name: *n` twice is two jobs at two lines), at its column too.
+      const unnamed = lineRead === undefined ? at.unnamedEach?.[unnamedNext++] : undefined;
+      const column =
+        lineRead !== undefined ? lineRead.job.column : unnamed !== undefined ? unnamed.column : at.unnamed !== undefined ? at.unnamedColumn : undefined;
+      const job = parsedJob(name, item, lineRead?.job.line ?? unnamed?.line ?? at.unnamed ?? at.first, column);
       jobs.push(lineRead?.job.repeated === true ? { ...job, repeated: true } : job);
     }
   }

@@ -79,6 +79,15 @@ describe('scrape_configs with anchors, aliases and merge keys', () => {
     ]);
   });
 
+  it('a job name given by an alias of another job name (`job_name: *n`): defined again at its own line (was "this file is read twice")', async () => {
+    const yml =
+      "scrape_configs:\n  - job_name: &n dsa110-api\n    static_configs: [{targets: ['localhost:8000']}]\n  - job_name: *n\n    static_configs: [{targets: ['localhost:8000']}]\n";
+    expect(promtoolSays(yml) ?? 'found multiple scrape configs with job name "dsa110-api"').toMatch('found multiple scrape configs with job name "dsa110-api"');
+    expect(await prometheusProblems(yml)).toEqual([
+      'error: prometheus (9090): /etc/prometheus/prometheus.yml:4: scrape job dsa110-api is defined again (first at /etc/prometheus/prometheus.yml:2), so Prometheus refuses the configuration',
+    ]);
+  });
+
   it('a merge key after the job own keys overrides them, as Prometheus parser takes it (was: the job own won)', async () => {
     // Prometheus 2.42 loaded targets localhost:8000 for this job (its /api/v1/status/config): the merged ones.
     const targets =

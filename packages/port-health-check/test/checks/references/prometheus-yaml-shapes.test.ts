@@ -66,6 +66,21 @@ describe('keys as YAML reads them', () => {
   });
 });
 
+describe('explicit keys and directives', () => {
+  it('an explicit key (`? job_name` with `: dsa110-api` on the next line) is read by the YAML parser (was "no scrape job")', async () => {
+    const name = '? job_name\n    : dsa110-api';
+    acceptedByPromtool(job(8000, undefined, name));
+    expect(await prometheusProblems(job(8000, undefined, name))).toEqual([]);
+    expect(await prometheusProblems(job(8001, undefined, name))).toEqual([wrongPort('2:5')]);
+  });
+
+  it('a `%YAML 1.1` directive before the first `---` is no content: the document after it is read (was "no scrape job")', async () => {
+    acceptedByPromtool(`%YAML 1.1\n---\n${job(8000)}`);
+    expect(await prometheusProblems(`%YAML 1.1\n---\n${job(8000)}`)).toEqual([]);
+    expect(await prometheusProblems(`%YAML 1.1\n---\n${job(8001)}`)).toEqual([wrongPort('6:20')]);
+  });
+});
+
 describe('what Prometheus reads of the file', () => {
   it('`---` twice: the first document is empty, and that is all Prometheus reads (was ok, from the second)', async () => {
     const yml = `---\n---\n${job(8000)}`;
