@@ -88,6 +88,8 @@ interface OpenMapping extends Mapping {
   mergeNext?: PendingMerge;
   /** Of a block mapping that is a merge key's value: that merge, made when the mapping ends (its keys all known). */
   mergedBy?: PendingMerge;
+  /** The anchored mappings a block list under its `<<:` names (`- *a`), merged when the list ends, the last first (as yaml.v2 does). */
+  mergeItems?: Mapping[];
 }
 
 /** A merge whose value is a block mapping on the lines after its `<<`: made when that mapping ends, with what the `<<` is in. */
@@ -138,8 +140,15 @@ export function repeatedKeys(lines: readonly KeyLine[]): RepeatedKey[] {
     const lead = place.from;
     closeMappings(scan, open, lead);
     if (key === undefined) {
-      // `- {job_name: a, ...}`, `- [..]`: a list item written as a flow collection.
       const value = valueStart(masked, at);
+      const under = open[open.length - 1];
+      if (dash && under?.mergeNext !== undefined && masked[value.at] === '*') {
+        // `- *a` in a block list that is a merge key's value.
+        const anchored = scan.anchors.get(aliasName(masked, value.at));
+        if (anchored !== undefined) (under.mergeItems ??= []).push(anchored);
+        continue;
+      }
+      // `- {job_name: a, ...}`, `- [..]`: a list item written as a flow collection.
       if (isFlowStart(masked[value.at])) flowRepeats(scan, logical, value.at, { statement: logical.line, ...sectionOf(open), anchor: value.anchor });
       continue;
     }
@@ -156,6 +165,7 @@ export function repeatedKeys(lines: readonly KeyLine[]): RepeatedKey[] {
     }
     mapping.last = key.name;
     mapping.anchorNext = undefined;
+    mergeListed(scan, mapping);
     mapping.mergeNext = undefined;
     const where = { line: logical.line, column: column + 1, statement: logical.line, ...sectionOf(open, mapping) };
     const value = valueStart(masked, key.end);
@@ -189,7 +199,16 @@ function closeMappings(scan: Scan, open: OpenMapping[], lead: number): void {
   while (open.length > 0 && open[open.length - 1]!.indent > lead) {
     const closed = open.pop()!;
     if (closed.mergedBy !== undefined) mergeKeys(scan, closed.mergedBy.merge, closed, closed.mergedBy.where);
+    mergeListed(scan, closed);
   }
+}
+
+/** The mappings a block list under a `<<:` of `mapping` named, merged into it now that the list has ended: the last first. */
+function mergeListed(scan: Scan, mapping: OpenMapping): void {
+  const items = mapping.mergeItems;
+  if (items === undefined || mapping.mergeNext === undefined) return;
+  mapping.mergeItems = undefined;
+  for (const each of items.reverse()) mergeKeys(scan, mapping.mergeNext.merge, each, mapping.mergeNext.where);
 }
 
 /** Where a repeat stands, and what it is in. */

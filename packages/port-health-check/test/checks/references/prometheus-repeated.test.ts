@@ -193,9 +193,18 @@ describe('a key repeated in a flow mapping, or given again by a merge key in a G
     );
     expect(promtoolSays(anchored) ?? `line 7: ${inMap}`).toMatch(`line 7: ${inMap}`);
     expect(await prometheusProblems(anchored)).toEqual([refused('7:13', 'a', againBy(11, '12:11'), inMap)]);
-    // Not a repeat: a block mapping merged into labels with other keys, or into a job (a struct).
+    // A block list of aliases under `<<:`: merged last first, as `<<: [*x, *y]` is (was not followed).
+    const listed = apiJob(
+      "        labels: &x {a: '1'}\n      - targets: ['localhost:8000']\n        labels: &y {a: '2'}\n      - targets: ['localhost:8000']\n        labels:\n          <<:\n            - *x\n            - *y\n",
+    );
+    expect(promtoolSays(listed) ?? `line 5: ${inMap}`).toMatch(`line 5: ${inMap}`);
+    expect(await prometheusProblems(listed)).toEqual([refused('5:21', 'a', againBy('10 (by its merge key, <<)', '10:11'), inMap)]);
+    // Not a repeat: a block mapping merged into labels with other keys, a block list of aliases of other keys, or a block mapping merged into a job (a struct).
     for (const yml of [
       apiJob("        labels:\n          a: '2'\n          <<:\n            b: '1'\n"),
+      apiJob(
+        "        labels: &x {a: '1'}\n      - targets: ['localhost:8000']\n        labels:\n          b: '2'\n          <<:\n          - *x\n          c: '3'\n",
+      ),
       "scrape_configs:\n  - job_name: dsa110-api\n    scrape_interval: 5s\n    <<:\n      scrape_interval: 6s\n      static_configs:\n        - targets: ['localhost:8000']\n",
     ]) {
       expect(promtoolSays(yml) ?? 'SUCCESS', yml).toMatch('SUCCESS');
