@@ -18,6 +18,7 @@
 // is read by the real YAML parser, loaded only for such a file.
 import { parseConfigYaml } from '@dsa110/ports';
 import { characterColumn, yamlLineBreaks } from './finding.js';
+import { refusedAnchorName, type RefusedName } from './yaml-anchor-names.js';
 import { repeatedKeys, type RepeatedKey } from './yaml-repeated-keys.js';
 import { isQuote, unquote, yamlScalar } from './yaml-scalar.js';
 
@@ -74,6 +75,8 @@ export interface ScrapeConfigs {
   readonly unreadJobs?: { readonly line: number; readonly why: string };
   /** Each key written twice in one block mapping of the file (repeatedKeys): Prometheus refuses the file. */
   readonly repeats: RepeatedKey[];
+  /** The first anchor or alias whose name Prometheus's parser does not scan (refusedAnchorName): it refuses the file. */
+  readonly refusedName?: RefusedName;
 }
 
 /** Where a line's scan stands at its end, carried to the next line: how deep `[` and `{` nest, and the quote of a quoted scalar still open. */
@@ -724,11 +727,13 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
   markRepeated(state.drafts, repeats);
   const resolved = resolvedJobs(text, state);
   const jobs = resolved.jobs;
+  const refusedName = refusedAnchorName(lines, (line, index) => columnReader(line)(index));
   return {
     jobs: jobs.some(needsParser) ? schemesByParser(text, jobs) : jobs,
     scrapeConfigFiles: state.scrapeConfigFiles,
     sections: state.sections,
     repeats,
+    ...(refusedName !== undefined && { refusedName }),
     ...(resolved.unreadJobs !== undefined && { unreadJobs: resolved.unreadJobs }),
   };
 }

@@ -136,6 +136,13 @@ function allJobs(
       refused = true;
       return;
     }
+    if (config.refusedName !== undefined) {
+      // Not YAML to Prometheus's parser: nothing of the file is loaded, so no job in it is judged.
+      const { written, line, column } = config.refusedName;
+      findings.push({ ...at, line, ...(column !== undefined && { column }), severity: 'error', message: refusedNameMessage(written) });
+      refused = true;
+      return;
+    }
     if (file !== undefined) {
       const others = config.sections.filter((each) => each.value !== 'scrape_configs');
       const said = others.map((section) => ({
@@ -216,6 +223,12 @@ function repeatedKeyMessage(repeat: RepeatedKey): string {
   // Placed where promtool names it, the merged key: the `<<` that sets it again may be far from there.
   const again = repeat.via !== undefined ? `, and the merge key (<<) at line ${repeat.via.line}:${repeat.via.column} sets it again from here` : '';
   return `Prometheus refuses this file: ${key} is already set at ${first}${again} (promtool check config: ${promtool}); remove one of them`;
+}
+
+/** The error for an anchor or alias name Go's yaml.v2, which Prometheus reads with, does not scan (refusedAnchorName). */
+function refusedNameMessage(written: string): string {
+  const name = escapeText(written, 200);
+  return `Prometheus refuses this file: the YAML anchor or alias ${name} has a name Go's yaml.v2 does not read, which takes only letters, digits, _ and - (promtool check config: did not find expected alphabetic or numeric character); rename it so, or quote the value if it is text`;
 }
 
 /** A file a glob names that could be read. */
