@@ -19,7 +19,8 @@
 import { parseConfigYaml } from '@dsa110/ports';
 import { characterColumn, yamlLineBreaks } from './finding.js';
 import { refusedAnchorName, type RefusedName } from './yaml-anchor-names.js';
-import { repeatedKeys, type RepeatedKey } from './yaml-repeated-keys.js';
+import { isRefusedLabel } from './yaml-label-names.js';
+import { repeatedKeys, type RepeatedKey, type SetKey } from './yaml-repeated-keys.js';
 import { isQuote, unquote, yamlScalar } from './yaml-scalar.js';
 
 export { unquote, yamlScalar } from './yaml-scalar.js';
@@ -77,6 +78,8 @@ export interface ScrapeConfigs {
   readonly repeats: RepeatedKey[];
   /** The first anchor or alias whose name Prometheus's parser does not scan (refusedAnchorName): it refuses the file. */
   readonly refusedName?: RefusedName;
+  /** The first label name Prometheus refuses (isRefusedLabel): it refuses the file. */
+  readonly refusedLabel?: SetKey;
 }
 
 /** Where a line's scan stands at its end, carried to the next line: how deep `[` and `{` nest, and the quote of a quoted scalar still open. */
@@ -721,7 +724,10 @@ function flowJobs(masked: string, keys: readonly KeyAt[]): (number | undefined)[
 /** The scrape jobs of a prometheus.yml or a scrape config file, in file order (a name written twice: both). */
 export function readScrapeConfigs(text: string): ScrapeConfigs {
   const lines = logicalLines(text);
-  const repeats = repeatedKeys(lines);
+  let refusedLabel: SetKey | undefined; // the first label name Prometheus refuses (it stops there)
+  const repeats = repeatedKeys(lines, (set) => {
+    if (refusedLabel === undefined && isRefusedLabel(set)) refusedLabel = set;
+  });
   const state = newReadState(repeats);
   for (const logical of withoutLabels(lines)) readLine(state, logical);
   markRepeated(state.drafts, repeats);
@@ -734,6 +740,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     sections: state.sections,
     repeats,
     ...(refusedName !== undefined && { refusedName }),
+    ...(refusedLabel !== undefined && { refusedLabel }),
     ...(resolved.unreadJobs !== undefined && { unreadJobs: resolved.unreadJobs }),
   };
 }

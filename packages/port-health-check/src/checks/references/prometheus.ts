@@ -26,6 +26,7 @@ import {
   type RegistryTakes,
 } from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
+import type { SetKey } from './yaml-repeated-keys.js';
 import { MAP_KEYS, type RepeatedKey } from './yaml-repeated-keys.js';
 import { patternProblem, readTargetFile, resolveFrom, UNREAD_YAML, UNREAD_YAML_WORDS, type PrometheusFileLookup } from './prometheus-files.js';
 import type { PrometheusFile } from '../../types.js';
@@ -143,6 +144,14 @@ function allJobs(
       refused = true;
       return;
     }
+    if (config.refusedLabel !== undefined) {
+      // promtool names no line: the one the label is set at (a merge's `<<`), and where it is written.
+      const label = config.refusedLabel;
+      const place = label.via ?? label;
+      findings.push({ ...at, line: place.line, column: place.column, severity: 'error', message: refusedLabelMessage(label) });
+      refused = true;
+      return;
+    }
     if (file !== undefined) {
       const others = config.sections.filter((each) => each.value !== 'scrape_configs');
       const said = others.map((section) => ({
@@ -229,6 +238,13 @@ function repeatedKeyMessage(repeat: RepeatedKey): string {
 function refusedNameMessage(written: string): string {
   const name = escapeText(written, 200);
   return `Prometheus refuses this file: the YAML anchor or alias ${name} has a name Go's yaml.v2 does not read, which takes only letters, digits, _ and - (promtool check config: did not find expected alphabetic or numeric character); rename it so, or quote the value if it is text`;
+}
+
+/** The error for a label name Prometheus refuses (isRefusedLabel), said where it is set; for a merged one, where it is written too. */
+function refusedLabelMessage(label: SetKey): string {
+  const name = escapeText(label.key, 200);
+  const merged = label.via !== undefined ? `, which this merge key (<<) gives from line ${label.line}:${label.column},` : '';
+  return `Prometheus refuses this file: the label ${name}${merged} is not a valid label name (promtool check config: ${JSON.stringify(name)} is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
 }
 
 /** A file a glob names that could be read. */

@@ -101,6 +101,7 @@ interface PendingMerge {
 /** What the scans of one file share: the repeats found, and the keys of each anchored mapping (for an alias a merge key names). */
 interface Scan {
   readonly repeats: RepeatedKey[];
+  readonly onKey: ((set: SetKey) => void) | undefined;
   readonly anchors: Map<string, Mapping>;
   /** How many more keys merges may set: an anchor of many keys merged into many maps is not followed past it. */
   mergeBudget: number;
@@ -115,9 +116,18 @@ const MERGED_KEYS = 100_000;
 /** yaml.v2's limit on how deep flow collections nest (it refuses a file past it): no deeper one is read. */
 const MAX_FLOW_DEPTH = 10_000;
 
-/** Every key set a second time (or more) in its mapping, in file order. */
-export function repeatedKeys(lines: readonly KeyLine[]): RepeatedKey[] {
-  const scan: Scan = { repeats: [], anchors: new Map(), mergeBudget: MERGED_KEYS };
+/** A key set in a mapping (not again): where it is written, the key whose value the mapping is, and the `<<` that merged it, if one did (into a Go map). */
+export interface SetKey {
+  readonly key: string;
+  readonly parent?: string;
+  readonly line: number;
+  readonly column: number;
+  readonly via?: KeyPlace;
+}
+
+/** Every key set a second time (or more) in its mapping, in file order; `onKey` hears each key set the first time (a label name to judge). */
+export function repeatedKeys(lines: readonly KeyLine[], onKey?: (set: SetKey) => void): RepeatedKey[] {
+  const scan: Scan = { repeats: [], onKey, anchors: new Map(), mergeBudget: MERGED_KEYS };
   const open: OpenMapping[] = [];
   for (const logical of lines) {
     const place = logical.place;
@@ -235,6 +245,7 @@ function setKey(scan: Scan, mapping: Mapping, key: string, where: Where): void {
     return;
   }
   mapping.keys.set(key, { line: where.line, column: where.column });
+  scan.onKey?.({ key, ...(mapping.parent !== undefined && { parent: mapping.parent }), line: where.line, column: where.column });
 }
 
 const isGoMap = (mapping: Mapping): boolean => mapping.parent !== undefined && MAP_KEYS.has(mapping.parent);
@@ -276,7 +287,10 @@ function mergeKeys(scan: Scan, merge: Merge, from: Mapping, where: Where): void 
     const own = into.keys.get(key)?.line;
     const first = own ?? merged.get(key)?.by;
     if (first !== undefined) scan.repeats.push(repeat(key, { ...where, ...place }, first, into, own === undefined, via));
-    else merged.set(key, { by: merge.line, from: place });
+    else {
+      merged.set(key, { by: merge.line, from: place });
+      scan.onKey?.({ key, ...(into.parent !== undefined && { parent: into.parent }), ...place, via });
+    }
   }
 }
 

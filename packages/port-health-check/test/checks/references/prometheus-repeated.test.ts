@@ -251,3 +251,30 @@ describe('a key repeated in a flow mapping, or given again by a merge key in a G
     );
   });
 });
+
+describe('a label name Prometheus refuses (promtool names no line; each was nothing)', () => {
+  const badLabel = (at: string, name: string, merged = '') =>
+    `error: prometheus (9090): ${FILE}:${at}: Prometheus refuses this file: the label ${name}${merged} is not a valid label name (promtool check config: "${name}" is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
+
+  it('in a static_configs entry labels, or external_labels: at the label, and no job judged', async () => {
+    const direct = apiJob('        labels:\n          "bad-name": \'1\'\n');
+    expect(promtoolSays(direct) ?? '"bad-name" is not a valid label name').toMatch('"bad-name" is not a valid label name');
+    expect(await prometheusProblems(direct)).toEqual([badLabel('6:11', 'bad-name')]);
+    const external = `global:\n  external_labels:\n    1x: y\n${apiJob().replace('8000', '8001')}`;
+    expect(promtoolSays(external) ?? '"1x" is not a valid label name').toMatch('"1x" is not a valid label name');
+    expect(await prometheusProblems(external)).toEqual([badLabel('3:5', '1x')]);
+  });
+
+  it('given by a merge key: at the `<<` that sets it, saying where it is written (block or flow)', async () => {
+    const block = apiJob('        labels:\n          ok: x\n          <<:\n            bad-name: y\n');
+    expect(promtoolSays(block) ?? '"bad-name" is not a valid label name').toMatch('"bad-name" is not a valid label name');
+    expect(await prometheusProblems(block)).toEqual([badLabel('7:11', 'bad-name', ', which this merge key (<<) gives from line 8:13,')]);
+    const flow = apiJob('        labels: {ok: x, <<: {"a b": y}}\n');
+    expect(promtoolSays(flow) ?? '"a b" is not a valid label name').toMatch('"a b" is not a valid label name');
+    expect(await prometheusProblems(flow)).toEqual([badLabel('5:25', 'a b', ', which this merge key (<<) gives from line 5:30,')]);
+    // Not refused: names of letters, digits and _, a key of another map (params), a label value with any characters.
+    const fine = apiJob("        labels: {ok_1: 'a-b.c', _x: '1'}\n    params:\n      'bad-name': ['1']\n");
+    expect(promtoolSays(fine) ?? 'SUCCESS').toMatch('SUCCESS');
+    expect(await prometheusProblems(fine)).toEqual([]);
+  });
+});
