@@ -39,6 +39,7 @@ import {
 import { MAX_ID_LENGTH, MAX_REGISTRY_BYTES, REGISTRY_TOO_LARGE, timeoutProblem, timeoutTextProblem } from './limits.js';
 import { claimSections, throughLastLineBreak } from './claim-sections.js';
 import { mergeProtections, salvageProtection } from './salvage.js';
+import { mergeInWrittenOrder } from './yaml-v2-merge.js';
 
 export { MAX_ALIASES };
 /** The JSON Schema of ports.yaml (`ports schema`, schema.json), built with zod: loaded with the parser. */
@@ -894,8 +895,8 @@ function describeValue(value: unknown): string {
 /**
  * Another program's YAML file (prometheus.yml) as JavaScript values, as YAML 1.1 reads it (Go's yaml.v2, which
  * Prometheus uses, does): tags (`!!str https`), anchors and aliases, block scalars, a value on the line after its
- * key. For the health check's readers, where a file is written in a way their line-by-line reading does not
- * follow. Never throws: a file that is not YAML, or holds more than MAX_ALIASES aliases, more than
+ * key; merge keys in the order they are written (mergeInWrittenOrder: a `<<` after a key gives it again). For the
+ * health check's readers, where a file is written in a way their line-by-line reading does not follow. Never throws: a file that is not YAML, or holds more than MAX_ALIASES aliases, more than
  * MAX_EXPANDED_NODES values or nests too deep, is `ok: false` with a one-line problem.
  */
 export function parseConfigYamlText(text: string): { ok: true; value: unknown } | { ok: false; problem: string } {
@@ -905,6 +906,7 @@ export function parseConfigYamlText(text: string): { ok: true; value: unknown } 
     const doc = parseDocument(source, { version: '1.1', logLevel: 'silent', prettyErrors: false, keepSourceTokens: false, uniqueKeys: false });
     const error = doc.errors[0];
     if (error) return { ok: false, problem: `it is not YAML: ${oneLine(escapeText(error.message, 200))}` };
+    mergeInWrittenOrder(doc);
     return { ok: true, value: doc.toJS({ maxAliasCount: MAX_ALIASES }) };
   } catch (error) {
     // yaml's own limits: an alias expanded too often, nesting past the stack.

@@ -18,7 +18,9 @@
 // is read by the real YAML parser, loaded only for such a file.
 import { parseConfigYaml } from '@dsa110/ports';
 import { characterColumn, yamlLineBreaks } from './finding.js';
-import { repeatedKeys, type RepeatedKey } from './yaml-repeated-keys.js';
+import { refusedAnchorName, type RefusedName } from './yaml-anchor-names.js';
+import { isRefusedLabel } from './yaml-label-names.js';
+import { repeatedKeys, type RepeatedKey, type SetKey } from './yaml-repeated-keys.js';
 import { isQuote, unquote, yamlScalar } from './yaml-scalar.js';
 
 export { unquote, yamlScalar } from './yaml-scalar.js';
@@ -74,6 +76,10 @@ export interface ScrapeConfigs {
   readonly unreadJobs?: { readonly line: number; readonly why: string };
   /** Each key written twice in one block mapping of the file (repeatedKeys): Prometheus refuses the file. */
   readonly repeats: RepeatedKey[];
+  /** The first anchor or alias whose name Prometheus's parser does not scan (refusedAnchorName): it refuses the file. */
+  readonly refusedName?: RefusedName;
+  /** The first label name Prometheus refuses (isRefusedLabel): it refuses the file. */
+  readonly refusedLabel?: SetKey;
 }
 
 /** Where a line's scan stands at its end, carried to the next line: how deep `[` and `{` nest, and the quote of a quoted scalar still open. */
@@ -247,6 +253,8 @@ export function logicalLines(given: string): LogicalLine[] {
     if (!continued) {
       const lead = leadingSpace(start);
       if (lead === start.length || start[lead] === '#') continue; // blank, or a comment
+      // A directive (`%YAML 1.1`, `%TAG ...`), which only the lines before the first document's `---` may be: no content.
+      if (start[0] === '%' && !started && joined.length === 0) continue;
       if (isDocumentMarker(start)) {
         // The next document, or the end of this one (`---` twice: the first document is empty, and so is what Prometheus reads).
         if (joined.length > 0 || started || start.startsWith('...')) break;
@@ -647,6 +655,8 @@ interface JobDraft {
   start?: number;
   /** Whether a key is written twice in its item (ScrapeJob.repeated). */
   repeated?: boolean;
+  /** Of a block item: whether its value is a job written as a flow mapping (`- &job {job_name: x, ...}`), which is the job, so the item is none without a name. */
+  flowValue?: boolean;
 }
 
 /** A job's own `scheme:` line (`scheme: https`, maybe quoted, maybe the item's first key after its `-`): the value, unquoted; undefined for any other line. */
@@ -713,139 +723,265 @@ function flowJobs(masked: string, keys: readonly KeyAt[]): (number | undefined)[
 
 /** The scrape jobs of a prometheus.yml or a scrape config file, in file order (a name written twice: both). */
 export function readScrapeConfigs(text: string): ScrapeConfigs {
-  const drafts: JobDraft[] = [];
-  const scrapeConfigFiles: AtLine[] = [];
-  const sections: AtLine[] = [];
-  let section: string | undefined;
-  // The scrape_configs item being read (a job: every key in its `- ` item is its own, job_name first or last).
-  let item: JobDraft | undefined;
-  let itemColumn: number | undefined; // the column of the `-` of scrape_configs' items
-  let list: AtLine[] | undefined; // the block list the next `- item` lines belong to
-  let targets: AtLine[] | undefined; // the list of targets being read (each placed at its column), when that is one
-  let aliasAt: number | undefined; // the first line of scrape_configs with an anchor, alias or merge key
-  let looseAt: number | undefined; // the first such line that is in no job's item
   const lines = logicalLines(text);
-  const repeats = repeatedKeys(lines);
-  const repeatLines = new Set(repeats.map((repeat) => repeat.line));
-  for (const logical of withoutLabels(lines)) {
-    const { line, text: content, topLevel } = logical;
-    const masked = maskedOf(logical);
-    const top = topLevel ? topLevelKey(content) : undefined;
-    if (top !== undefined) {
-      section = top;
-      sections.push({ line, value: section });
-      item = undefined;
-      itemColumn = undefined;
-      list = undefined;
-    }
-    // A document of other top-level keys, or none seen yet (a file of one flow mapping): jobs only under scrape_configs.
-    if (section !== undefined && section !== 'scrape_configs' && section !== 'scrape_config_files') continue;
-    // The first `- ` under scrape_configs starts its first item, and sets the column of the others.
-    if (section === 'scrape_configs' && top === undefined && logical.dash !== undefined && logical.dash === (itemColumn ??= logical.dash)) {
-      item = newDraft(line);
-      item.keyIndent = logical.indent;
-      item.start = line;
-      drafts.push(item);
-      list = undefined;
-    }
-    const aliased = section === 'scrape_configs' && (resolvesYaml(masked) || hasTagOrEscapedKey(content, masked));
-    if (aliased) {
-      aliasAt ??= line;
-      if (item) item.aliased = true;
-      else looseAt ??= line; // `scrape_configs: *jobs`, or a flow list of jobs: not one job's
-    }
-    if (item !== undefined && masked.includes('scheme')) {
-      // A relabelling that sets __scheme__ makes the scheme per target: not this reader's to tell.
-      if (masked.includes('__scheme__')) item.scheme = { line, unread: true };
-      else if (logical.indent === item.keyIndent && (logical.dash === undefined || line === item.line) && item.scheme === undefined) {
-        const value = schemeOf(content);
-        if (value !== undefined) item.scheme = { line, value };
-      }
-    }
-    const keys = keysOn(masked);
-    if (keys.length === 0) {
-      const entry = list && listItem(content, masked);
-      if (entry === undefined) list = undefined;
-      else if (list === targets) list!.push(placedItem(logical, entry));
-      else list!.push({ line, value: entry });
+  let refusedLabel: SetKey | undefined; // the first label name Prometheus refuses (it stops there)
+  const repeats = repeatedKeys(lines, (set) => {
+    if (refusedLabel === undefined && isRefusedLabel(set)) refusedLabel = set;
+  });
+  const state = newReadState(repeats);
+  for (const logical of withoutLabels(lines)) readLine(state, logical);
+  markRepeated(state.drafts, repeats);
+  const resolved = resolvedJobs(text, state);
+  const jobs = resolved.jobs;
+  const refusedName = refusedAnchorName(lines, (line, index) => columnReader(line)(index));
+  return {
+    jobs: jobs.some(needsParser) ? schemesByParser(text, jobs) : jobs,
+    scrapeConfigFiles: state.scrapeConfigFiles,
+    sections: state.sections,
+    repeats,
+    ...(refusedName !== undefined && { refusedName }),
+    ...(refusedLabel !== undefined && { refusedLabel }),
+    ...(resolved.unreadJobs !== undefined && { unreadJobs: resolved.unreadJobs }),
+  };
+}
+
+/**
+ * Where readScrapeConfigs stands between lines: what it has found so far, and what the next line may belong to. Each
+ * line is read by readLine and the functions it calls, which change this and nothing else.
+ */
+interface ReadState {
+  /** Every job begun, named or not yet (a block item whose job_name comes later), in file order. */
+  readonly drafts: JobDraft[];
+  readonly scrapeConfigFiles: AtLine[];
+  readonly sections: AtLine[];
+  /** The lines a repeated key is on (repeatedKeys): a job_name there is the repeat, not a second job. */
+  readonly repeatLines: ReadonlySet<number>;
+  /** The top-level key the line is under; undefined before the first (a file of one flow mapping). */
+  section?: string;
+  /** The scrape_configs item being read (a job: every key in its `- ` item is its own, job_name first or last). */
+  item?: JobDraft;
+  /** The column of the `-` of scrape_configs' items (set by the first). */
+  itemColumn?: number;
+  /** The block list the next `- item` lines belong to. */
+  list?: AtLine[];
+  /** The list of targets being read (each placed at its column), when that is one; the next `- item` lines are targets when `list` is this. */
+  targets?: AtLine[];
+  /** The first line of scrape_configs with an anchor, alias or merge key. */
+  aliasAt?: number;
+  /** The first such line that is in no job's item (`scrape_configs: *jobs`, or a flow list of jobs). */
+  looseAt?: number;
+}
+
+function newReadState(repeats: readonly RepeatedKey[]): ReadState {
+  return {
+    drafts: [],
+    scrapeConfigFiles: [],
+    sections: [],
+    repeatLines: new Set(repeats.flatMap((repeat) => (repeat.via === undefined ? [repeat.line] : []))),
+  };
+}
+
+/** One logical line of the file: a section it opens, an item it starts, and the keys or list entry it holds. */
+function readLine(state: ReadState, logical: LogicalLine): void {
+  const masked = maskedOf(logical);
+  const top = logical.topLevel ? topLevelKey(logical.text) : undefined;
+  if (top !== undefined) enterSection(state, top, logical.line);
+  // A document of other top-level keys, or none seen yet (a file of one flow mapping): jobs only under scrape_configs.
+  if (state.section !== undefined && state.section !== 'scrape_configs' && state.section !== 'scrape_config_files') return;
+  if (top === undefined && startsItem(state, logical)) startItem(state, logical);
+  const aliased = noteResolvedYaml(state, logical, masked);
+  readItemScheme(state.item, logical, masked);
+  const keys = keysOn(masked);
+  if (keys.length === 0) readListEntry(state, logical, masked);
+  else readKeys(state, keyedLine(logical, masked, aliased), keys);
+}
+
+/** A top-level key: the section the lines after it are in; no item or list of the one before goes on into it. */
+function enterSection(state: ReadState, top: string, line: number): void {
+  state.section = top;
+  state.sections.push({ line, value: top });
+  state.item = undefined;
+  state.itemColumn = undefined;
+  state.list = undefined;
+}
+
+/** Whether a line starts an item of scrape_configs: a `- ` at the column of its first one (which sets that column). */
+function startsItem(state: ReadState, logical: LogicalLine): boolean {
+  return state.section === 'scrape_configs' && logical.dash !== undefined && logical.dash === (state.itemColumn ??= logical.dash);
+}
+
+/** A block item of scrape_configs: a job from here, its name wherever its job_name is in it. */
+function startItem(state: ReadState, logical: LogicalLine): void {
+  const item = newDraft(logical.line);
+  item.keyIndent = logical.indent;
+  item.start = logical.line;
+  state.drafts.push(item);
+  state.item = item;
+  state.list = undefined;
+}
+
+/**
+ * Whether a line of scrape_configs holds YAML the line reader does not follow (an anchor, alias, merge key, a tag on
+ * a job name, an escaped key): its job is then read by the YAML parser (resolveAliases), and the first such line is kept.
+ */
+function noteResolvedYaml(state: ReadState, logical: LogicalLine, masked: string): boolean {
+  const aliased = state.section === 'scrape_configs' && (resolvesYaml(masked) || hasTagOrEscapedKey(logical.text, masked) || EXPLICIT_KEY.test(masked));
+  if (aliased) {
+    state.aliasAt ??= logical.line;
+    if (state.item) state.item.aliased = true;
+    else state.looseAt ??= logical.line; // `scrape_configs: *jobs`, or a flow list of jobs: not one job's
+  }
+  return aliased;
+}
+
+/** The block item's own `scheme:` (at its keys' indentation), or unread when a relabelling on the line sets `__scheme__`. */
+function readItemScheme(item: JobDraft | undefined, logical: LogicalLine, masked: string): void {
+  if (item === undefined || !masked.includes('scheme')) return;
+  const { line } = logical;
+  // A relabelling that sets __scheme__ makes the scheme per target: not this reader's to tell.
+  if (masked.includes('__scheme__')) item.scheme = { line, unread: true };
+  else if (logical.indent === item.keyIndent && (logical.dash === undefined || line === item.line) && item.scheme === undefined) {
+    const value = schemeOf(logical.text);
+    if (value !== undefined) item.scheme = { line, value };
+  }
+}
+
+/** A line with no key this reader follows: an entry of the block list being read (a target, a file), or the end of that list. */
+function readListEntry(state: ReadState, logical: LogicalLine, masked: string): void {
+  const entry = state.list && listItem(logical.text, masked);
+  if (entry === undefined) state.list = undefined;
+  else if (state.list === state.targets) state.list!.push(placedItem(logical, entry));
+  else state.list!.push({ line: logical.line, value: entry });
+}
+
+/** A line with keys this reader follows, and what reading their values needs. */
+interface KeyedLine {
+  readonly logical: LogicalLine;
+  readonly masked: string;
+  /** Whether it holds YAML the parser is to read (noteResolvedYaml): each job it gives a key to is read so. */
+  readonly aliased: boolean;
+  readonly valueAt: (start: number) => KeyValue;
+  /** The column of an index of its text (columnReader), made on first use: only a line with targets or a flow job needs it. */
+  readonly columnAt: (index: number) => number | undefined;
+  /** The jobs written as flow mappings on it, by where their `{` is. */
+  readonly flow: Map<number, JobDraft>;
+}
+
+function keyedLine(logical: LogicalLine, masked: string, aliased: boolean): KeyedLine {
+  let columns: ((index: number) => number | undefined) | undefined;
+  return {
+    logical,
+    masked,
+    aliased,
+    valueAt: valueReader(logical.text, masked),
+    columnAt: (index) => (columns ??= columnReader(logical))(index),
+    flow: new Map(),
+  };
+}
+
+/** Each followed key of a line, left to right, given to the job it belongs to: the item's, or the flow mapping's that holds it. */
+function readKeys(state: ReadState, line: KeyedLine, keys: readonly KeyAt[]): void {
+  state.list = undefined;
+  const owners = flowJobs(line.masked, keys);
+  let read = 0; // where the last value read ends: a key inside it (`job_name: [a, targets: x]`) is its text
+  for (const [index, key] of keys.entries()) {
+    if (key.index < read) continue;
+    const owner = owners[index];
+    const job = owner === undefined ? state.item : flowJob(state, line, owner);
+    if (line.aliased && job) job.aliased = true;
+    if (key.name.endsWith('_sd_configs')) {
+      // Its value is not read here: its `files:` are (a key inside it is one).
+      if (job) sdKey(job, key.name, line.logical.text.slice(key.end), line.logical.line);
       continue;
     }
-    list = undefined;
-    const valueAt = valueReader(content, masked);
-    let columnAt: ((index: number) => number | undefined) | undefined; // made for a line with targets only
-    const owners = flowJobs(masked, keys);
-    const flow = new Map<number, JobDraft>(); // the jobs written as flow mappings on this line, by where their `{` is
-    let read = 0; // where the last value read ends: a key inside it (`job_name: [a, targets: x]`) is its text
-    for (const [index, key] of keys.entries()) {
-      const name = key.name;
-      if (key.index < read) continue;
-      const owner = owners[index];
-      let job = item;
-      if (owner !== undefined) {
-        job = flow.get(owner);
-        if (!job) {
-          flow.set(owner, (job = newDraft(line)));
-          // Its keys are not read one by one: a scheme in it is not known (one left out is http, as Prometheus has it).
-          if (masked.includes('scheme')) job.scheme = masked.includes('__scheme__') ? { line, unread: true } : { line, unread: true, flow: true };
-          drafts.push(job);
-        }
-      }
-      if (aliased && job) job.aliased = true;
-      if (name.endsWith('_sd_configs')) {
-        // Its value is not read here: its `files:` are (a key inside it is one).
-        if (job) sdKey(job, name, content.slice(key.end), line);
-        continue;
-      }
-      const value = valueAt(key.end);
-      read = value.end;
-      const add = (into: AtLine[]) => {
-        into.push(...value.items.map((entry) => ({ line, value: entry })));
-        if (value.block) list = into;
-      };
-      const addTargets = (into: AtLine[]) => {
-        columnAt ??= columnReader(logical);
-        for (let at = 0; at < value.items.length; at++) into.push(atColumn(line, value.items[at]!, columnAt(value.starts[at]!)));
-        if (value.block) list = targets = into;
-      };
-      if (name === 'scrape_config_files') add(scrapeConfigFiles);
-      else if (name === 'job_name') {
-        // A job_name set twice in one block item is one item Prometheus refuses (the repeat is its finding), not a second job.
-        if (job?.name !== undefined && owner === undefined && repeatLines.has(line)) continue;
-        // No item (a file of one flow mapping, a job_name before any `- `), or a second job_name in one: a job of its own from here.
-        if (!job || job.name !== undefined) {
-          job = newDraft(line);
-          drafts.push(job);
-          if (owner !== undefined) flow.set(owner, job);
-          else {
-            job.keyIndent = logical.indent;
-            item = job;
-          }
-        }
-        job.name = value.items[0] ?? '';
-        job.line = line;
-        if (aliased) job.aliased = true;
-        // A job written as a flow mapping stands where its job_name key is (keysOn's index is the character before it).
-        if (owner !== undefined) {
-          columnAt ??= columnReader(logical);
-          const column = columnAt(key.index + 1);
-          if (column !== undefined) job.column = column;
-        }
-      } else if (!job) continue;
-      else if (name === 'targets') addTargets(job.targets);
-      else if (job.sd === 'file_sd_configs') add(job.fileSd); // files:
+    const value = line.valueAt(key.end);
+    read = value.end;
+    if (key.name === 'scrape_config_files') addValues(state, state.scrapeConfigFiles, value, line.logical.line);
+    else if (key.name === 'job_name') readJobName(state, line, { key, owner, job, value });
+    else if (!job) continue;
+    else if (key.name === 'targets') addTargets(state, job.targets, value, line);
+    else if (job.sd === 'file_sd_configs') addValues(state, job.fileSd, value, line.logical.line); // files:
+  }
+}
+
+/** The job written as the flow mapping whose `{` is at `owner` on the line: made at its first key. */
+function flowJob(state: ReadState, line: KeyedLine, owner: number): JobDraft {
+  const known = line.flow.get(owner);
+  if (known) return known;
+  const job = newDraft(line.logical.line);
+  line.flow.set(owner, job);
+  if (state.item?.start === job.line) state.item.flowValue = true;
+  // Its keys are not read one by one: a scheme in it is not known (one left out is http, as Prometheus has it).
+  if (line.masked.includes('scheme'))
+    job.scheme = line.masked.includes('__scheme__') ? { line: job.line, unread: true } : { line: job.line, unread: true, flow: true };
+  state.drafts.push(job);
+  return job;
+}
+
+/** A key's values (scrape_config_files, files), at its line; a block list after it is read into the same list. */
+function addValues(state: ReadState, into: AtLine[], value: KeyValue, line: number): void {
+  into.push(...value.items.map((entry) => ({ line, value: entry })));
+  if (value.block) state.list = into;
+}
+
+/** A `targets:` key's values, each at its column; a block list after it is read into the same list, each item at its own. */
+function addTargets(state: ReadState, into: AtLine[], value: KeyValue, line: KeyedLine): void {
+  for (let at = 0; at < value.items.length; at++) into.push(atColumn(line.logical.line, value.items[at]!, line.columnAt(value.starts[at]!)));
+  if (value.block) state.list = state.targets = into;
+}
+
+/**
+ * A `job_name:` key: names the job it is in, or starts one of its own (no item yet: a file of one flow mapping, a
+ * job_name before any `- `; or a second job_name in one item).
+ */
+function readJobName(
+  state: ReadState,
+  line: KeyedLine,
+  { key, owner, job: holder, value }: { key: KeyAt; owner: number | undefined; job: JobDraft | undefined; value: KeyValue },
+): void {
+  const at = line.logical.line;
+  // A job_name set twice in one block item is one item Prometheus refuses (the repeat is its finding), not a second job.
+  if (holder?.name !== undefined && owner === undefined && state.repeatLines.has(at)) return;
+  let job = holder;
+  if (!job || job.name !== undefined) {
+    job = newDraft(at);
+    state.drafts.push(job);
+    if (owner !== undefined) line.flow.set(owner, job);
+    else {
+      job.keyIndent = line.logical.indent;
+      state.item = job;
     }
   }
-  // An item without job_name is no job Prometheus would load (it refuses the file): nothing to attribute its targets to
-  // (unless an alias gives its name: resolveAliases reads those).
-  // A repeated key in a job's item (its own, or in a static_configs entry or any mapping inside it) refuses the job.
+  job.name = value.items[0] ?? '';
+  job.line = at;
+  if (line.aliased) job.aliased = true;
+  // A job written as a flow mapping stands where its job_name key is (keysOn's index is the character before it).
+  if (owner !== undefined) {
+    const column = line.columnAt(key.index + 1);
+    if (column !== undefined) job.column = column;
+  }
+}
+
+/** A repeated key in a job's item (its own, or in a static_configs entry or any mapping inside it) refuses the job. */
+function markRepeated(drafts: readonly JobDraft[], repeats: readonly RepeatedKey[]): void {
   for (const repeat of repeats) {
     if (repeat.section !== 'scrape_configs') continue;
-    const owner = drafts.findLast((draft) => draft.start !== undefined && draft.start <= repeat.line);
+    // A key a merge gives again is the job's that holds the `<<` (the merged mapping may be another job's).
+    const at = repeat.via?.line ?? repeat.line;
+    const owner = drafts.findLast((draft) => draft.start !== undefined && draft.start <= at);
     if (owner) owner.repeated = true;
     // A job written as a flow mapping has no block item: each one on the line the repeat is found in may hold it.
     for (const draft of drafts) if (draft.start === undefined && draft.line === repeat.statement) draft.repeated = true;
   }
-  const read = drafts.flatMap(({ name, line, targets, fileSd, otherSd, scheme, keyIndent, column, aliased, repeated }) =>
+}
+
+/**
+ * The drafts that have a name, as jobs, each with whether the YAML parser is to read it. An item without job_name is
+ * no job Prometheus would load (it refuses the file): nothing to attribute its targets to (unless an alias gives its
+ * name: resolveAliases reads those).
+ */
+function namedJobs(drafts: readonly JobDraft[]): { job: ScrapeJob; aliased: boolean }[] {
+  return drafts.flatMap(({ name, line, targets, fileSd, otherSd, scheme, keyIndent, column, aliased, repeated }) =>
     name === undefined
       ? []
       : [
@@ -864,29 +1000,45 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
           },
         ],
   );
-  // Where an alias may give a job's name (`- *job`, `job_name: *n`, `scrape_configs: *jobs`): a job this reader cannot name.
-  const unnamed = drafts.filter((draft) => draft.aliased === true && (draft.name === undefined || UNREAD_NAME.test(draft.name)));
-  const unnamedAt = Math.min(looseAt ?? Infinity, ...unnamed.map((draft) => draft.line));
-  // Its column: where the keys (or the alias) of a block item stand, as a job's column is (not known for `scrape_configs: *jobs`).
-  const unnamedItem = unnamedAt !== looseAt ? unnamed.find((draft) => draft.line === unnamedAt) : undefined;
-  const unnamedColumn = unnamedItem?.keyIndent !== undefined ? unnamedItem.keyIndent + 1 : undefined;
-  const resolved: ReturnType<typeof resolveAliases> =
-    aliasAt !== undefined
-      ? resolveAliases(text, read, {
-          first: aliasAt,
-          ...(Number.isFinite(unnamedAt) && { unnamed: unnamedAt }),
-          ...(unnamedColumn !== undefined && { unnamedColumn }),
-        })
-      : { jobs: read.map((each) => each.job) };
-  const jobs = resolved.jobs;
-  return {
-    jobs: jobs.some(needsParser) ? schemesByParser(text, jobs) : jobs,
-    scrapeConfigFiles,
-    sections,
-    repeats,
-    ...(resolved.unreadJobs !== undefined && { unreadJobs: resolved.unreadJobs }),
-  };
 }
+
+/** A line, and the column where known. */
+interface Place {
+  readonly line: number;
+  readonly column?: number;
+}
+
+/**
+ * Where an alias may give a job's name (`- *job`, `job_name: *n`, `scrape_configs: *jobs`): the first line of a job
+ * this reader cannot name, and its column (where the keys or the alias of a block item stand, as a job's column is;
+ * not known for `scrape_configs: *jobs`); and, when every such job is an item of its own (no `scrape_configs: *jobs`),
+ * each of them in file order, the place of each job the parser finds and the line reader could not name.
+ */
+function unnamedPlace(drafts: readonly JobDraft[], looseAt: number | undefined): { line?: number; column?: number; each?: Place[] } {
+  const unnamed = drafts.filter((draft) => draft.aliased === true && draft.flowValue !== true && (draft.name === undefined || UNREAD_NAME.test(draft.name)));
+  const line = Math.min(looseAt ?? Infinity, ...unnamed.map((draft) => draft.line));
+  if (!Number.isFinite(line)) return {};
+  const item = line !== looseAt ? unnamed.find((draft) => draft.line === line) : undefined;
+  const each =
+    looseAt === undefined ? unnamed.map((draft) => ({ line: draft.line, ...(draft.keyIndent !== undefined && { column: draft.keyIndent + 1 }) })) : undefined;
+  return { line, ...(item?.keyIndent !== undefined && { column: item.keyIndent + 1 }), ...(each !== undefined && { each }) };
+}
+
+/** The jobs read, those with YAML the line reader does not follow read by the parser (resolveAliases) when there are any. */
+function resolvedJobs(text: string, state: ReadState): ReturnType<typeof resolveAliases> {
+  const read = namedJobs(state.drafts);
+  if (state.aliasAt === undefined) return { jobs: read.map((each) => each.job) };
+  const unnamed = unnamedPlace(state.drafts, state.looseAt);
+  return resolveAliases(text, read, {
+    first: state.aliasAt,
+    ...(unnamed.line !== undefined && { unnamed: unnamed.line }),
+    ...(unnamed.column !== undefined && { unnamedColumn: unnamed.column }),
+    ...(unnamed.each !== undefined && { unnamedEach: unnamed.each }),
+  });
+}
+
+/** A line that starts with an explicit key (`? job_name`, `- ? job_name`), whose `: value` is on the next line: the YAML parser reads its job. */
+const EXPLICIT_KEY = /^(?:-\s+)*\?(?:\s|$)/;
 
 /** A job name as the line reader took it that an alias, anchor, tag or block scalar gives: not its name (UNREAD_YAML's). */
 const UNREAD_NAME = /^[&*!|>]/;
@@ -933,7 +1085,7 @@ function hasTagOrEscapedKey(content: string, masked: string): boolean {
 function resolveAliases(
   text: string,
   read: readonly { job: ScrapeJob; aliased: boolean }[],
-  at: { readonly first: number; readonly unnamed?: number; readonly unnamedColumn?: number },
+  at: { readonly first: number; readonly unnamed?: number; readonly unnamedColumn?: number; readonly unnamedEach?: readonly Place[] },
 ): { jobs: ScrapeJob[]; unreadJobs?: { line: number; why: string } } {
   const parsed = parseConfigYaml(text);
   const items = parsed.ok && isRecord(parsed.value) ? parsed.value.scrape_configs : undefined;
@@ -944,6 +1096,7 @@ function resolveAliases(
   }
   const seen = new Map<string, number>();
   const jobs: ScrapeJob[] = [];
+  let unnamedNext = 0; // the next of at.unnamedEach, for a job the line reader could not name
   for (const item of items) {
     // An item with no job_name (or not a string) is one Prometheus refuses: no job to attribute anything to.
     if (!isRecord(item) || typeof item.job_name !== 'string') continue;
@@ -953,9 +1106,12 @@ function resolveAliases(
     const lineRead = read.filter((each) => each.job.name === name)[nth];
     if (lineRead !== undefined && !lineRead.aliased) jobs.push(lineRead.job);
     else {
-      // Placed where the line reader found it (its job_name:, or the alias that may give it), at its column too.
-      const column = lineRead !== undefined ? lineRead.job.column : at.unnamed !== undefined ? at.unnamedColumn : undefined;
-      const job = parsedJob(name, item, lineRead?.job.line ?? at.unnamed ?? at.first, column);
+      // Placed where the line reader found it (its job_name:, or the alias that may give it: each such item its own
+      // job, in file order, as `job_name: *n` twice is two jobs at two lines), at its column too.
+      const unnamed = lineRead === undefined ? at.unnamedEach?.[unnamedNext++] : undefined;
+      const column =
+        lineRead !== undefined ? lineRead.job.column : unnamed !== undefined ? unnamed.column : at.unnamed !== undefined ? at.unnamedColumn : undefined;
+      const job = parsedJob(name, item, lineRead?.job.line ?? unnamed?.line ?? at.unnamed ?? at.first, column);
       jobs.push(lineRead?.job.repeated === true ? { ...job, repeated: true } : job);
     }
   }

@@ -26,6 +26,7 @@ import {
   type RegistryTakes,
 } from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
+import type { SetKey } from './yaml-repeated-keys.js';
 import { MAP_KEYS, type RepeatedKey } from './yaml-repeated-keys.js';
 import { patternProblem, readTargetFile, resolveFrom, UNREAD_YAML, UNREAD_YAML_WORDS, type PrometheusFileLookup } from './prometheus-files.js';
 import type { PrometheusFile } from '../../types.js';
@@ -136,6 +137,21 @@ function allJobs(
       refused = true;
       return;
     }
+    if (config.refusedName !== undefined) {
+      // Not YAML to Prometheus's parser: nothing of the file is loaded, so no job in it is judged.
+      const { written, line, column } = config.refusedName;
+      findings.push({ ...at, line, ...(column !== undefined && { column }), severity: 'error', message: refusedNameMessage(written) });
+      refused = true;
+      return;
+    }
+    if (config.refusedLabel !== undefined) {
+      // promtool names no line: the one the label is set at (a merge's `<<`), and where it is written.
+      const label = config.refusedLabel;
+      const place = label.via ?? label;
+      findings.push({ ...at, line: place.line, column: place.column, severity: 'error', message: refusedLabelMessage(label) });
+      refused = true;
+      return;
+    }
     if (file !== undefined) {
       const others = config.sections.filter((each) => each.value !== 'scrape_configs');
       const said = others.map((section) => ({
@@ -213,7 +229,22 @@ function repeatedKeyMessage(repeat: RepeatedKey): string {
   const promtool = repeat.parent !== undefined && MAP_KEYS.has(repeat.parent) ? `key ${JSON.stringify(key)} already set in map` : `field ${key} already set`;
   // A key a merge key (`<<`) gives a Go map is set there as if written: the `<<` line is where it is set.
   const first = repeat.merged === true ? `line ${repeat.first} (by its merge key, <<)` : `line ${repeat.first}`;
-  return `Prometheus refuses this file: ${key} is already set at ${first} (promtool check config: ${promtool}); remove one of them`;
+  // Placed where promtool names it, the merged key: the `<<` that sets it again may be far from there.
+  const again = repeat.via !== undefined ? `, and the merge key (<<) at line ${repeat.via.line}:${repeat.via.column} sets it again from here` : '';
+  return `Prometheus refuses this file: ${key} is already set at ${first}${again} (promtool check config: ${promtool}); remove one of them`;
+}
+
+/** The error for an anchor or alias name Go's yaml.v2, which Prometheus reads with, does not scan (refusedAnchorName). */
+function refusedNameMessage(written: string): string {
+  const name = escapeText(written, 200);
+  return `Prometheus refuses this file: the YAML anchor or alias ${name} has a name Go's yaml.v2 does not read, which takes only letters, digits, _ and - (promtool check config: did not find expected alphabetic or numeric character); rename it so, or quote the value if it is text`;
+}
+
+/** The error for a label name Prometheus refuses (isRefusedLabel), said where it is set; for a merged one, where it is written too. */
+function refusedLabelMessage(label: SetKey): string {
+  const name = escapeText(label.key, 200);
+  const merged = label.via !== undefined ? `, which this merge key (<<) gives from line ${label.line}:${label.column},` : '';
+  return `Prometheus refuses this file: the label ${name}${merged} is not a valid label name (promtool check config: ${JSON.stringify(name)} is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
 }
 
 /** A file a glob names that could be read. */

@@ -10,8 +10,12 @@
 // also sets is taken, the mapping's own winning; into a Go map (MAP_KEYS:
 // `labels`, ...) every key is set one by one, so a key the mapping and a
 // merge both give, or two merges both give, is set twice and refused (the
-// merged keys are known for a flow mapping written there and for an alias of
-// an anchor set earlier in the file; a merge of anything else is not read).
+// merged keys are known for a mapping written there, flow or block, and for
+// an alias of an anchor set earlier in the file; a merge of anything else is
+// not read). yaml.v2 names the line of the value set the second time: for a
+// key a merge gives again, that is where the merged mapping holds it (maybe
+// far from the `<<`), and of a list of merges (`<<: [*a, *b]`) it merges the
+// last first, so the repeat is the earlier one's key.
 import { characterColumn } from './finding.js';
 import { yamlScalar } from './yaml-scalar.js';
 
@@ -27,9 +31,14 @@ export interface KeyLine {
 export interface RepeatedKey {
   /** The key, as YAML reads it (a quoted one unquoted, escapes applied). */
   readonly key: string;
-  /** Where it is written the second time (for a merge that gives it again, where that `<<` is): its line and 1-based column. */
+  /**
+   * Where it is set the second time, as promtool names it: the key written again; for a key a merge gives again,
+   * that key where the merged mapping holds it (the `<<` is `via`). Its line and 1-based column.
+   */
   readonly line: number;
   readonly column: number;
+  /** Set when a merge key gives the key again: where that `<<` is (the line and column of the mapping merged into). */
+  readonly via?: KeyPlace;
   /** The line it is first set on (of the `<<` that set it, when `merged`). */
   readonly first: number;
   /** Set when one of the two is a merge key's (`<<`): a Go map takes each merged key as if it were written there. */
@@ -48,11 +57,23 @@ export interface RepeatedKey {
  */
 export const MAP_KEYS = new Set(['labels', 'external_labels', 'params', 'headers', 'http_headers']);
 
-/** A mapping being read, block or flow: its keys with the line each is set on, and those merges gave (`<<`), with the line of the `<<`. */
+/** Where a key (or a `<<`) is written: its line and 1-based column. */
+export interface KeyPlace {
+  readonly line: number;
+  readonly column: number;
+}
+
+/** A key a merge gave a Go map: the line of the `<<` that gave it, and where the merged mapping holds it. */
+interface MergedKey {
+  readonly by: number;
+  readonly from: KeyPlace;
+}
+
+/** A mapping being read, block or flow: its keys with where each is written, and those merges gave (`<<`). */
 interface Mapping {
-  readonly keys: Map<string, number>;
+  readonly keys: Map<string, KeyPlace>;
   /** Made on the first merge into a Go map (most mappings have none). */
-  merged?: Map<string, number>;
+  merged?: Map<string, MergedKey>;
   /** The key whose value it is (undefined: a list item, the top level). */
   readonly parent?: string;
 }
@@ -63,11 +84,24 @@ interface OpenMapping extends Mapping {
   last?: string;
   /** An anchor written after the last key with no value on its line (`labels: &l`): the mapping under it is anchored so. */
   anchorNext?: string;
+  /** Set when its last key is a `<<` with no value on its line: the block mapping under it is merged so. */
+  mergeNext?: PendingMerge;
+  /** Of a block mapping that is a merge key's value: that merge, made when the mapping ends (its keys all known). */
+  mergedBy?: PendingMerge;
+  /** The anchored mappings a block list under its `<<:` names (`- *a`), merged when the list ends, the last first (as yaml.v2 does). */
+  mergeItems?: Mapping[];
+}
+
+/** A merge whose value is a block mapping on the lines after its `<<`: made when that mapping ends, with what the `<<` is in. */
+interface PendingMerge {
+  readonly merge: Merge;
+  readonly where: Where;
 }
 
 /** What the scans of one file share: the repeats found, and the keys of each anchored mapping (for an alias a merge key names). */
 interface Scan {
   readonly repeats: RepeatedKey[];
+  readonly onKey: ((set: SetKey) => void) | undefined;
   readonly anchors: Map<string, Mapping>;
   /** How many more keys merges may set: an anchor of many keys merged into many maps is not followed past it. */
   mergeBudget: number;
@@ -82,9 +116,18 @@ const MERGED_KEYS = 100_000;
 /** yaml.v2's limit on how deep flow collections nest (it refuses a file past it): no deeper one is read. */
 const MAX_FLOW_DEPTH = 10_000;
 
-/** Every key set a second time (or more) in its mapping, in file order. */
-export function repeatedKeys(lines: readonly KeyLine[]): RepeatedKey[] {
-  const scan: Scan = { repeats: [], anchors: new Map(), mergeBudget: MERGED_KEYS };
+/** A key set in a mapping (not again): where it is written, the key whose value the mapping is, and the `<<` that merged it, if one did (into a Go map). */
+export interface SetKey {
+  readonly key: string;
+  readonly parent?: string;
+  readonly line: number;
+  readonly column: number;
+  readonly via?: KeyPlace;
+}
+
+/** Every key set a second time (or more) in its mapping, in file order; `onKey` hears each key set the first time (a label name to judge). */
+export function repeatedKeys(lines: readonly KeyLine[], onKey?: (set: SetKey) => void): RepeatedKey[] {
+  const scan: Scan = { repeats: [], onKey, anchors: new Map(), mergeBudget: MERGED_KEYS };
   const open: OpenMapping[] = [];
   for (const logical of lines) {
     const place = logical.place;
@@ -105,10 +148,17 @@ export function repeatedKeys(lines: readonly KeyLine[]): RepeatedKey[] {
       continue;
     }
     const lead = place.from;
-    while (open.length > 0 && open[open.length - 1]!.indent > lead) open.pop();
+    closeMappings(scan, open, lead);
     if (key === undefined) {
-      // `- {job_name: a, ...}`, `- [..]`: a list item written as a flow collection.
       const value = valueStart(masked, at);
+      const under = open[open.length - 1];
+      if (dash && under?.mergeNext !== undefined && masked[value.at] === '*') {
+        // `- *a` in a block list that is a merge key's value.
+        const anchored = scan.anchors.get(aliasName(masked, value.at));
+        if (anchored !== undefined) (under.mergeItems ??= []).push(anchored);
+        continue;
+      }
+      // `- {job_name: a, ...}`, `- [..]`: a list item written as a flow collection.
       if (isFlowStart(masked[value.at])) flowRepeats(scan, logical, value.at, { statement: logical.line, ...sectionOf(open), anchor: value.anchor });
       continue;
     }
@@ -118,18 +168,27 @@ export function repeatedKeys(lines: readonly KeyLine[]): RepeatedKey[] {
       // A list item's mapping starts here; so does a mapping that is the value of the key before it.
       const parent = dash ? undefined : mapping?.last;
       const anchor = dash ? undefined : mapping?.anchorNext;
-      mapping = { indent: column, keys: new Map(), ...(parent !== undefined && { parent }) };
+      const mergedBy = dash ? undefined : mapping?.mergeNext;
+      mapping = { indent: column, keys: new Map(), ...(parent !== undefined && { parent }), ...(mergedBy !== undefined && { mergedBy }) };
       if (anchor !== undefined) scan.anchors.set(anchor, mapping);
       open.push(mapping);
     }
     mapping.last = key.name;
     mapping.anchorNext = undefined;
+    mergeListed(scan, mapping);
+    mapping.mergeNext = undefined;
     const where = { line: logical.line, column: column + 1, statement: logical.line, ...sectionOf(open, mapping) };
     const value = valueStart(masked, key.end);
     if (key.name === '<<') {
       const merge = { into: mapping, line: logical.line, column: column + 1 };
       if (masked[value.at] === '*') mergeAlias(scan, merge, aliasName(masked, value.at), where);
-      else if (isFlowStart(masked[value.at])) flowRepeats(scan, logical, value.at, { statement: logical.line, ...optional(open[0]!.last), merge });
+      else if (isFlowStart(masked[value.at]))
+        flowRepeats(scan, logical, value.at, { statement: logical.line, ...optional(open[0]!.last), merge, anchor: value.anchor });
+      else if (value.at >= masked.length) {
+        // `<<:` with a block mapping under it (`<<: &base` anchors it too).
+        mapping.mergeNext = { merge, where };
+        if (value.anchor !== undefined) mapping.anchorNext = value.anchor;
+      }
       continue;
     }
     setKey(scan, mapping, key.name, where);
@@ -141,7 +200,25 @@ export function repeatedKeys(lines: readonly KeyLine[]): RepeatedKey[] {
       flowRepeats(scan, logical, value.at, { statement: logical.line, ...optional(section), parent: key.name, anchor: value.anchor });
     }
   }
+  closeMappings(scan, open, -1);
   return scan.repeats;
+}
+
+/** The block mappings indented more than `lead` end: each that is a merge's value is merged now, its keys all read. */
+function closeMappings(scan: Scan, open: OpenMapping[], lead: number): void {
+  while (open.length > 0 && open[open.length - 1]!.indent > lead) {
+    const closed = open.pop()!;
+    if (closed.mergedBy !== undefined) mergeKeys(scan, closed.mergedBy.merge, closed, closed.mergedBy.where);
+    mergeListed(scan, closed);
+  }
+}
+
+/** The mappings a block list under a `<<:` of `mapping` named, merged into it now that the list has ended: the last first. */
+function mergeListed(scan: Scan, mapping: OpenMapping): void {
+  const items = mapping.mergeItems;
+  if (items === undefined || mapping.mergeNext === undefined) return;
+  mapping.mergeItems = undefined;
+  for (const each of items.reverse()) mergeKeys(scan, mapping.mergeNext.merge, each, mapping.mergeNext.where);
 }
 
 /** Where a repeat stands, and what it is in. */
@@ -161,22 +238,24 @@ function sectionOf(open: readonly OpenMapping[], mapping?: OpenMapping): { secti
 
 /** `key` set in `mapping` at `where`: a repeat if it is set there already (or, in a Go map, a merge gave it). */
 function setKey(scan: Scan, mapping: Mapping, key: string, where: Where): void {
-  const first = mapping.keys.get(key);
-  const merged = first === undefined && isGoMap(mapping) ? mapping.merged?.get(key) : undefined;
+  const first = mapping.keys.get(key)?.line;
+  const merged = first === undefined && isGoMap(mapping) ? mapping.merged?.get(key)?.by : undefined;
   if (first !== undefined || merged !== undefined) {
     scan.repeats.push(repeat(key, where, (first ?? merged)!, mapping, merged !== undefined));
     return;
   }
-  mapping.keys.set(key, where.line);
+  mapping.keys.set(key, { line: where.line, column: where.column });
+  scan.onKey?.({ key, ...(mapping.parent !== undefined && { parent: mapping.parent }), line: where.line, column: where.column });
 }
 
 const isGoMap = (mapping: Mapping): boolean => mapping.parent !== undefined && MAP_KEYS.has(mapping.parent);
 
-function repeat(key: string, where: Where, first: number, mapping: Mapping, merged: boolean): RepeatedKey {
+function repeat(key: string, where: Where, first: number, mapping: Mapping, merged: boolean, via?: KeyPlace): RepeatedKey {
   return {
     key,
     line: where.line,
     column: where.column,
+    ...(via !== undefined && { via }),
     first,
     ...(merged && { merged: true as const }),
     statement: where.statement,
@@ -192,19 +271,25 @@ interface Merge {
   readonly column: number;
 }
 
-/** The keys of `from` merged into `merge.into`: nothing for a struct; for a Go map, each key it (or a merge before) has already is a repeat at the `<<`. */
+/**
+ * The keys of `from` merged into `merge.into`: nothing for a struct; for a Go map, each key it (or a merge before)
+ * has already is a repeat, placed where `from` holds that key (the line yaml.v2 names), by the `<<` (`via`).
+ */
 function mergeKeys(scan: Scan, merge: Merge, from: Mapping, where: Where): void {
   const into = merge.into;
   const size = from.keys.size + (from.merged?.size ?? 0);
   if (!isGoMap(into) || size > scan.mergeBudget) return;
   scan.mergeBudget -= size;
-  const at = { ...where, line: merge.line, column: merge.column };
+  const via = { line: merge.line, column: merge.column };
   const merged = (into.merged ??= new Map());
-  for (const keys of [from.keys, from.merged ?? new Map<string, number>()]) {
-    for (const key of keys.keys()) {
-      const first = into.keys.get(key) ?? merged.get(key);
-      if (first !== undefined) scan.repeats.push(repeat(key, at, first, into, !into.keys.has(key)));
-      else merged.set(key, merge.line);
+  const given = [...from.keys, ...[...(from.merged ?? [])].map(([key, each]): [string, KeyPlace] => [key, each.from])];
+  for (const [key, place] of given) {
+    const own = into.keys.get(key)?.line;
+    const first = own ?? merged.get(key)?.by;
+    if (first !== undefined) scan.repeats.push(repeat(key, { ...where, ...place }, first, into, own === undefined, via));
+    else {
+      merged.set(key, { by: merge.line, from: place });
+      scan.onKey?.({ key, ...(into.parent !== undefined && { parent: into.parent }), ...place, via });
     }
   }
 }
@@ -253,6 +338,8 @@ interface FlowFrame {
   mapping?: Mapping;
   /** The merge its value (a flow mapping), or each of its items (a sequence), is merged by. */
   merge?: Merge;
+  /** Of a sequence that is a merge's value (`<<: [*a, {b: 1}]`): its mappings, merged when it ends, the last first (as yaml.v2 does). */
+  pending?: Mapping[];
   anchor?: string;
   /** At the start of an entry, where a key is read. */
   atKey: boolean;
@@ -294,6 +381,7 @@ function flowRepeats(
       const frame: FlowFrame = { atKey: char === '{' };
       if (char === '{') frame.mapping = { keys: new Map(), ...(parent !== undefined && { parent }) };
       if (merge !== undefined) frame.merge = merge;
+      if (merge !== undefined && char === '[') frame.pending = [];
       if (anchor !== undefined) frame.anchor = anchor;
       stack.push(frame);
       anchor = undefined;
@@ -307,8 +395,13 @@ function flowRepeats(
       const where = { line: 0, column: 0, statement: context.statement, ...optional(section()) };
       if (top.mapping !== undefined) {
         if (top.anchor !== undefined) scan.anchors.set(top.anchor, top.mapping);
-        if (top.merge !== undefined) mergeKeys(scan, top.merge, top.mapping, where);
+        const list = stack[stack.length - 1]?.pending;
+        if (top.merge !== undefined) {
+          if (list !== undefined) list.push(top.mapping);
+          else mergeKeys(scan, top.merge, top.mapping, where);
+        }
       }
+      if (top.pending !== undefined && top.merge !== undefined) for (const each of top.pending.reverse()) mergeKeys(scan, top.merge, each, where);
       if (stack.length === 0) return;
       at++;
       continue;
@@ -333,7 +426,10 @@ function flowRepeats(
       const name = aliasName(masked, at);
       if (!top.atKey) {
         const merge = top.key?.name === '<<' ? mergeAt(top) : top.mapping === undefined ? top.merge : undefined;
-        if (merge !== undefined) mergeAlias(scan, merge, name, { line: 0, column: 0, statement: context.statement, ...optional(section()) });
+        const anchored = scan.anchors.get(name);
+        if (top.pending !== undefined) {
+          if (anchored !== undefined) top.pending.push(anchored);
+        } else if (merge !== undefined) mergeAlias(scan, merge, name, { line: 0, column: 0, statement: context.statement, ...optional(section()) });
       }
       top.atKey = false; // an alias key is not read
       at += name.length + 1;

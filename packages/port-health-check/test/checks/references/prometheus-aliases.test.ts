@@ -2,12 +2,15 @@
 // each is resolved as Prometheus's parser resolves it (Prometheus 2.42, run
 // by hand on a loopback port, scraped each job's resolved targets), and a
 // file whose aliases cannot be resolved is unknown, never "no targets".
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
 import { describe, expect, it } from 'vitest';
 import { checkReferences } from '../../../src/checks/references.js';
 import { gather } from '../../../src/gather.js';
+import { hasCommand } from '../../../../../test-support/commands.js';
 import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
 
 const repoRoot = new URL('../../../../../', import.meta.url).pathname;
@@ -23,6 +26,21 @@ async function prometheusProblems(yml: string, files: Record<string, TreeEntry> 
     .filter((result) => result.severity !== 'ok')
     .map((result) => withoutRoot(result, root))
     .map((result) => `${result.severity}: ${result.reason}`);
+}
+
+const promtool = hasCommand('promtool', ['--version']);
+
+/** What `promtool check config` says of the file (its output, refused or not); undefined without promtool. */
+function promtoolSays(yml: string): string | undefined {
+  if (!promtool) return undefined;
+  const file = join(tempDir(), 'prometheus.yml');
+  writeFileSync(file, yml);
+  try {
+    return execFileSync('promtool', ['check', 'config', file], { encoding: 'utf8', stdio: 'pipe' });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout: string; stderr: string };
+    return `${stdout}${stderr}`;
+  }
 }
 
 describe('scrape_configs with anchors, aliases and merge keys', () => {
@@ -44,6 +62,44 @@ describe('scrape_configs with anchors, aliases and merge keys', () => {
     );
     expect(twice).toEqual([
       'error: prometheus (9090): /etc/prometheus/prometheus.yml:5: scrape job dsa110-api is defined again (first at /etc/prometheus/prometheus.yml:3), so Prometheus refuses the configuration',
+    ]);
+  });
+
+  it('an anchor on a job written as a flow mapping (`- &job {...}`), repeated by `- *job`: defined again, first at its line (was "this file is read twice")', async () => {
+    const yml = "scrape_configs:\n  - &job {job_name: dsa110-api, static_configs: [{targets: ['localhost:8000']}]}\n  - *job\n";
+    expect(promtoolSays(yml) ?? 'found multiple scrape configs with job name "dsa110-api"').toMatch('found multiple scrape configs with job name "dsa110-api"');
+    expect(await prometheusProblems(yml)).toEqual([
+      'error: prometheus (9090): /etc/prometheus/prometheus.yml:3: scrape job dsa110-api is defined again (first at /etc/prometheus/prometheus.yml:2), so Prometheus refuses the configuration',
+    ]);
+    // Merged into a job of another name: that job scrapes what it merges.
+    const merged = "scrape_configs:\n  - &job {job_name: other, static_configs: [{targets: ['localhost:8001']}]}\n  - {<<: *job, job_name: dsa110-api}\n";
+    expect(promtoolSays(merged) ?? 'SUCCESS').toMatch('SUCCESS');
+    expect(await prometheusProblems(merged)).toEqual([
+      'error: prometheus (9090): /etc/prometheus/prometheus.yml:3:16: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+    ]);
+  });
+
+  it('a job name given by an alias of another job name (`job_name: *n`): defined again at its own line (was "this file is read twice")', async () => {
+    const yml =
+      "scrape_configs:\n  - job_name: &n dsa110-api\n    static_configs: [{targets: ['localhost:8000']}]\n  - job_name: *n\n    static_configs: [{targets: ['localhost:8000']}]\n";
+    expect(promtoolSays(yml) ?? 'found multiple scrape configs with job name "dsa110-api"').toMatch('found multiple scrape configs with job name "dsa110-api"');
+    expect(await prometheusProblems(yml)).toEqual([
+      'error: prometheus (9090): /etc/prometheus/prometheus.yml:4: scrape job dsa110-api is defined again (first at /etc/prometheus/prometheus.yml:2), so Prometheus refuses the configuration',
+    ]);
+  });
+
+  it('a merge key after the job own keys overrides them, as Prometheus parser takes it (was: the job own won)', async () => {
+    // Prometheus 2.42 loaded targets localhost:8000 for this job (its /api/v1/status/config): the merged ones.
+    const targets =
+      "scrape_configs:\n  - job_name: dsa110-api\n    static_configs:\n      - targets: ['localhost:8001']\n    <<: {static_configs: [{targets: ['localhost:8000']}]}\n";
+    expect(promtoolSays(targets) ?? 'SUCCESS').toMatch('SUCCESS');
+    expect(await prometheusProblems(targets)).toEqual([]);
+    // The merge renames the job: two jobs named other, which promtool refuses; no dsa110-api job (was ok).
+    const renamed =
+      "scrape_configs:\n  - &base\n    job_name: other\n    static_configs:\n      - targets: ['localhost:8000']\n  - job_name: dsa110-api\n    <<: *base\n";
+    expect(promtoolSays(renamed) ?? 'found multiple scrape configs with job name "other"').toMatch('found multiple scrape configs with job name "other"');
+    expect(await prometheusProblems(renamed)).toEqual([
+      "error: prometheus (9090): /etc/prometheus/prometheus.yml:3:5: no scrape job dsa110-api, but scrape job other here scrapes FastAPI's port 8000 (targets localhost:8000) (so does scrape job other at /etc/prometheus/prometheus.yml:2): the registry names FastAPI's job dsa110-api, after its id; if that job is it renamed, rename its job_name back to dsa110-api, else add the dsa110-api job (ports snippet prometheus-yml prints what passes)",
     ]);
   });
 

@@ -46,6 +46,9 @@ function promtoolSays(yml: string): string | undefined {
 const refused = (at: string, key: string, first: number | string, promtoolWords = `field ${key} already set`) =>
   `error: prometheus (9090): ${FILE}:${at}: Prometheus refuses this file: ${key} is already set at line ${first} (promtool check config: ${promtoolWords}); remove one of them`;
 
+/** A repeat's `first` words for a key a merge key gives again: set first at `first`, again by the `<<` at `merge` (line:column). */
+const againBy = (first: number | string, merge: string) => `${first}, and the merge key (<<) at line ${merge} sets it again from here`;
+
 /** prometheus.yml with the one dsa110-api job, its static_configs entry followed by `more` (lines from its key column on). */
 const apiJob = (more = '') => `scrape_configs:\n  - job_name: dsa110-api\n    static_configs:\n      - targets: ['localhost:8000']\n${more}`;
 
@@ -152,12 +155,61 @@ describe('a key repeated in a flow mapping, or given again by a merge key in a G
     expect(promtoolSays(after) ?? `line 7: ${inMap}`).toMatch(`line 7: ${inMap}`);
     expect(await prometheusProblems(after)).toEqual([refused('7:11', 'a', '6 (by its merge key, <<)', inMap)]);
     const alias = apiJob("        labels: &l\n          a: '1'\n      - targets: ['localhost:8000']\n        labels: {a: '2', <<: *l}\n");
-    expect(promtoolSays(alias) ?? `line 6: ${inMap}`).toMatch(inMap);
-    // Placed at the `<<` that sets it again (promtool names the anchored value's line).
-    expect(await prometheusProblems(alias)).toEqual([refused('8:26', 'a', 8, inMap)]);
+    expect(promtoolSays(alias) ?? `line 6: ${inMap}`).toMatch(`line 6: ${inMap}`);
+    // Placed where promtool names it, the anchored key, and the `<<` that sets it again said (was at the `<<`, 8:26).
+    expect(await prometheusProblems(alias)).toEqual([refused('6:11', 'a', againBy(8, '8:26'), inMap)]);
+    // yaml.v2 merges a list of merges last first: the repeat is the first mapping's key (was at the `<<`, 6:11).
     const two = apiJob("        labels:\n          <<: [{a: '1'}, {a: '2'}]\n");
     expect(promtoolSays(two) ?? `line 6: ${inMap}`).toMatch(`line 6: ${inMap}`);
-    expect(await prometheusProblems(two)).toEqual([refused('6:11', 'a', '6 (by its merge key, <<)', inMap)]);
+    expect(await prometheusProblems(two)).toEqual([refused('6:17', 'a', againBy('6 (by its merge key, <<)', '6:11'), inMap)]);
+  });
+
+  it('a label a merge gives again from an anchor lines away: at the merged key, as promtool names it, with the `<<` said (was at the `<<`)', async () => {
+    // After the mapping's own key, from an anchor in the entry before.
+    const after = apiJob("        labels: &l\n          a: '1'\n      - targets: ['localhost:8000']\n        labels:\n          a: '2'\n          <<: *l\n");
+    expect(promtoolSays(after) ?? `line 6: ${inMap}`).toMatch(`line 6: ${inMap}`);
+    expect(await prometheusProblems(after)).toEqual([refused('6:11', 'a', againBy(9, '10:11'), inMap)]);
+    // Two aliases merged, `<<: [*x, *y]`: yaml.v2 merges *y first, so *x's key is the repeat (was at the `<<`, 12:11).
+    const both = apiJob(
+      "        labels: &x\n          a: '1'\n      - targets: ['localhost:8000']\n        labels: &y\n          a: '2'\n      - targets: ['localhost:8000']\n        labels:\n          <<: [*x, *y]\n",
+    );
+    expect(promtoolSays(both) ?? `line 6: ${inMap}`).toMatch(`line 6: ${inMap}`);
+    expect(await prometheusProblems(both)).toEqual([refused('6:11', 'a', againBy('12 (by its merge key, <<)', '12:11'), inMap)]);
+    // The anchor in another job: the job with the `<<` is the one in a refused file (its wrong port not advised on).
+    const other =
+      "scrape_configs:\n  - job_name: other\n    static_configs:\n      - targets: ['localhost:9999']\n        labels: &l\n          a: '1'\n" +
+      "  - job_name: dsa110-api\n    static_configs:\n      - targets: ['localhost:8001']\n        labels: {a: '2', <<: *l}\n";
+    expect(promtoolSays(other) ?? `line 6: ${inMap}`).toMatch(`line 6: ${inMap}`);
+    expect(await prometheusProblems(other)).toEqual([refused('6:11', 'a', againBy(10, '10:26'), inMap)]);
+  });
+
+  it('a merge whose value is a block mapping under its `<<` (was not followed: nothing said)', async () => {
+    const block = apiJob("        labels:\n          a: '2'\n          <<:\n            a: '1'\n");
+    expect(promtoolSays(block) ?? `line 8: ${inMap}`).toMatch(`line 8: ${inMap}`);
+    expect(await prometheusProblems(block)).toEqual([refused('8:13', 'a', againBy(6, '7:11'), inMap)]);
+    // Anchored there (`<<: &m`) and merged again by an alias.
+    const anchored = apiJob(
+      "        labels:\n          <<: &m\n            a: '1'\n          b: '1'\n      - targets: ['localhost:8000']\n        labels:\n          a: '2'\n          <<: *m\n",
+    );
+    expect(promtoolSays(anchored) ?? `line 7: ${inMap}`).toMatch(`line 7: ${inMap}`);
+    expect(await prometheusProblems(anchored)).toEqual([refused('7:13', 'a', againBy(11, '12:11'), inMap)]);
+    // A block list of aliases under `<<:`: merged last first, as `<<: [*x, *y]` is (was not followed).
+    const listed = apiJob(
+      "        labels: &x {a: '1'}\n      - targets: ['localhost:8000']\n        labels: &y {a: '2'}\n      - targets: ['localhost:8000']\n        labels:\n          <<:\n            - *x\n            - *y\n",
+    );
+    expect(promtoolSays(listed) ?? `line 5: ${inMap}`).toMatch(`line 5: ${inMap}`);
+    expect(await prometheusProblems(listed)).toEqual([refused('5:21', 'a', againBy('10 (by its merge key, <<)', '10:11'), inMap)]);
+    // Not a repeat: a block mapping merged into labels with other keys, a block list of aliases of other keys, or a block mapping merged into a job (a struct).
+    for (const yml of [
+      apiJob("        labels:\n          a: '2'\n          <<:\n            b: '1'\n"),
+      apiJob(
+        "        labels: &x {a: '1'}\n      - targets: ['localhost:8000']\n        labels:\n          b: '2'\n          <<:\n          - *x\n          c: '3'\n",
+      ),
+      "scrape_configs:\n  - job_name: dsa110-api\n    scrape_interval: 5s\n    <<:\n      scrape_interval: 6s\n      static_configs:\n        - targets: ['localhost:8000']\n",
+    ]) {
+      expect(promtoolSays(yml) ?? 'SUCCESS', yml).toMatch('SUCCESS');
+      expect(await prometheusProblems(yml), yml).toEqual([]);
+    }
   });
 
   it('scrape_configs twice, once written with an escape or after a byte-order mark: the repeat, no job judged', async () => {
@@ -197,5 +249,32 @@ describe('a key repeated in a flow mapping, or given again by a merge key in a G
     expect(problems[10]).toBe(
       `error: prometheus (9090): ${FILE}:15: 2990 more top-level keys Prometheus does not know are in this file from this line on (only the first 10 are said one by one), so it refuses the whole configuration; remove them all`,
     );
+  });
+});
+
+describe('a label name Prometheus refuses (promtool names no line; each was nothing)', () => {
+  const badLabel = (at: string, name: string, merged = '') =>
+    `error: prometheus (9090): ${FILE}:${at}: Prometheus refuses this file: the label ${name}${merged} is not a valid label name (promtool check config: "${name}" is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
+
+  it('in a static_configs entry labels, or external_labels: at the label, and no job judged', async () => {
+    const direct = apiJob('        labels:\n          "bad-name": \'1\'\n');
+    expect(promtoolSays(direct) ?? '"bad-name" is not a valid label name').toMatch('"bad-name" is not a valid label name');
+    expect(await prometheusProblems(direct)).toEqual([badLabel('6:11', 'bad-name')]);
+    const external = `global:\n  external_labels:\n    1x: y\n${apiJob().replace('8000', '8001')}`;
+    expect(promtoolSays(external) ?? '"1x" is not a valid label name').toMatch('"1x" is not a valid label name');
+    expect(await prometheusProblems(external)).toEqual([badLabel('3:5', '1x')]);
+  });
+
+  it('given by a merge key: at the `<<` that sets it, saying where it is written (block or flow)', async () => {
+    const block = apiJob('        labels:\n          ok: x\n          <<:\n            bad-name: y\n');
+    expect(promtoolSays(block) ?? '"bad-name" is not a valid label name').toMatch('"bad-name" is not a valid label name');
+    expect(await prometheusProblems(block)).toEqual([badLabel('7:11', 'bad-name', ', which this merge key (<<) gives from line 8:13,')]);
+    const flow = apiJob('        labels: {ok: x, <<: {"a b": y}}\n');
+    expect(promtoolSays(flow) ?? '"a b" is not a valid label name').toMatch('"a b" is not a valid label name');
+    expect(await prometheusProblems(flow)).toEqual([badLabel('5:25', 'a b', ', which this merge key (<<) gives from line 5:30,')]);
+    // Not refused: names of letters, digits and _, a key of another map (params), a label value with any characters.
+    const fine = apiJob("        labels: {ok_1: 'a-b.c', _x: '1'}\n    params:\n      'bad-name': ['1']\n");
+    expect(promtoolSays(fine) ?? 'SUCCESS').toMatch('SUCCESS');
+    expect(await prometheusProblems(fine)).toEqual([]);
   });
 });

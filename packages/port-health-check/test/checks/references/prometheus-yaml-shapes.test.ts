@@ -66,6 +66,60 @@ describe('keys as YAML reads them', () => {
   });
 });
 
+describe('explicit keys and directives', () => {
+  it('an explicit key (`? job_name` with `: dsa110-api` on the next line) is read by the YAML parser (was "no scrape job")', async () => {
+    const name = '? job_name\n    : dsa110-api';
+    acceptedByPromtool(job(8000, undefined, name));
+    expect(await prometheusProblems(job(8000, undefined, name))).toEqual([]);
+    expect(await prometheusProblems(job(8001, undefined, name))).toEqual([wrongPort('2:5')]);
+  });
+
+  it('a `%YAML 1.1` directive before the first `---` is no content: the document after it is read (was "no scrape job")', async () => {
+    acceptedByPromtool(`%YAML 1.1\n---\n${job(8000)}`);
+    expect(await prometheusProblems(`%YAML 1.1\n---\n${job(8000)}`)).toEqual([]);
+    expect(await prometheusProblems(`%YAML 1.1\n---\n${job(8001)}`)).toEqual([wrongPort('6:20')]);
+  });
+});
+
+describe('anchor and alias names Prometheus parser does not read', () => {
+  const refusedName = (at: string, written: string) =>
+    `error: prometheus (9090): ${FILE}:${at}: Prometheus refuses this file: the YAML anchor or alias ${written} has a name Go's yaml.v2 does not read, which takes only letters, digits, _ and - (promtool check config: did not find expected alphabetic or numeric character); rename it so, or quote the value if it is text`;
+
+  /** What `promtool check config` says of a file it refuses (undefined without promtool). */
+  function promtoolRefusal(yml: string): string | undefined {
+    if (!promtool) return undefined;
+    const file = join(tempDir(), 'prometheus.yml');
+    writeFileSync(file, yml);
+    try {
+      return execFileSync('promtool', ['check', 'config', file], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (error) {
+      const { stdout, stderr } = error as { stdout: string; stderr: string };
+      return `${stdout}${stderr}`;
+    }
+  }
+
+  it('a `.` in an anchor name, or a target written `*.example.com` unquoted: the file is refused, no job judged (was judged as the yaml package reads it)', async () => {
+    const dotted =
+      "scrape_configs:\n  - job_name: other\n    static_configs: &sc.api\n      - targets: ['localhost:8001']\n  - job_name: dsa110-api\n    static_configs: *sc.api\n";
+    expect(promtoolRefusal(dotted) ?? 'line 3: did not find expected alphabetic or numeric character').toMatch(
+      'line 3: did not find expected alphabetic or numeric character',
+    );
+    expect(await prometheusProblems(dotted)).toEqual([refusedName('3:21', '&sc.api')]);
+    const star = `${job(8000)}      - targets:\n          - *.example.com:8000\n`;
+    expect(promtoolRefusal(star) ?? 'line 6: did not find expected alphabetic or numeric character').toMatch(
+      'line 6: did not find expected alphabetic or numeric character',
+    );
+    expect(await prometheusProblems(star)).toEqual([refusedName('6:13', '*.example.com:8000')]);
+  });
+
+  it('not refused: names of letters, digits, _ and -, and a `*` or `&` inside a plain or quoted scalar', async () => {
+    const yml =
+      "scrape_configs:\n  - job_name: other\n    static_configs: &sc_api-1 [{targets: ['localhost:9999']}]\n  - job_name: dsa110-api\n    relabel_configs:\n      - regex: a *b,*c .* &d\n        source_labels: [a]\n        target_label: b\n      - {regex: '&x *y', source_labels: [a], target_label: b}\n    static_configs: [{targets: ['localhost:8000']}]\n  - job_name: third\n    static_configs: *sc_api-1\n";
+    acceptedByPromtool(yml);
+    expect(await prometheusProblems(yml)).toEqual([]);
+  });
+});
+
 describe('what Prometheus reads of the file', () => {
   it('`---` twice: the first document is empty, and that is all Prometheus reads (was ok, from the second)', async () => {
     const yml = `---\n---\n${job(8000)}`;
