@@ -1009,8 +1009,7 @@ function lookAtFile(root: string, path: string): DaemonFile | undefined {
   }
 }
 
-/** A file's device and inode under `root` (links followed), or undefined when it cannot be looked at. */
-/** Whether `path` under `root` is a directory (links followed inside the root). */
+/** Whether `path` under `root` is a directory (links followed). */
 function isDirectory(root: string, path: string): boolean {
   try {
     return statSync(hostPath(root, path)).isDirectory();
@@ -1019,6 +1018,7 @@ function isDirectory(root: string, path: string): boolean {
   }
 }
 
+/** A file's device and inode under `root` (links followed), or undefined when it cannot be looked at. */
 function fileIdentity(root: string, path: string): string | undefined {
   try {
     const info = statSync(hostPath(root, path));

@@ -29,6 +29,9 @@ export type UvicornLaunch = ({ readonly interpreter: string; readonly cwd?: stri
   readonly userSiteOf?: string;
 };
 
+/** What `import uvicorn` finds in a directory besides the package: a module file of that name comes first. */
+const MODULE_FILES = ['uvicorn', 'uvicorn.py'];
+
 /** Most bytes read of a `#!` line, pyvenv.cfg, or a metadata file (its Version: comes in the first lines). */
 const HEAD_BYTES = 4096;
 
@@ -154,7 +157,7 @@ export function readInstalledUvicorn(root: string, launch: UvicornLaunch): Insta
   const interpreter = 'script' in launch ? scriptInterpreter(root, launch.script) : launch.interpreter;
   if (interpreter === undefined || !interpreter.startsWith('/')) return undefined;
   // `python -m` imports from the directory it starts in first.
-  if ('interpreter' in launch && (launch.cwd === undefined || exists(root, join(launch.cwd, 'uvicorn')))) return undefined;
+  if ('interpreter' in launch && (launch.cwd === undefined || MODULE_FILES.some((name) => exists(root, join(launch.cwd!, name))))) return undefined;
   const directories = importDirectories(root, interpreter, launch.userSiteOf);
   if (directories === undefined) return undefined;
   for (const directory of directories) {
@@ -165,7 +168,8 @@ export function readInstalledUvicorn(root: string, launch: UvicornLaunch): Insta
       continue;
     }
     if (!names.includes('uvicorn') || !isDirectory(root, join(directory, 'uvicorn'))) {
-      if (shadowedAfter(root, directory, names)) return undefined;
+      // A module file of that name, found first, is what `import uvicorn` gets: no package, no version.
+      if (names.includes('uvicorn.py') || shadowedAfter(root, directory, names)) return undefined;
       continue;
     }
     const metadata = names.filter((name) => /^uvicorn-\d[^-]*(?:-py\d[^-]*)?\.(?:dist|egg)-info$/i.test(name));

@@ -30,8 +30,12 @@ describe('readInstalledUvicorn', () => {
       version: '0.54.0',
       metadata: `/${local}/uvicorn-0.54.0.dist-info/METADATA`,
     });
-    const shadowed = writeTree(tempDir(), { ...DEBIAN_UVICORN, 'srv/api/uvicorn/__init__.py': '' });
+    const shadowed = writeTree(tempDir(), { ...DEBIAN_UVICORN, 'srv/api/uvicorn/__init__.py': '', 'srv/web/uvicorn.py': '' });
     expect(readInstalledUvicorn(shadowed, { interpreter: '/usr/bin/python3', cwd: '/srv/api' })).toBeUndefined();
+    // A uvicorn.py module where -m starts, or in a directory read before the package's: it is what Python imports.
+    expect(readInstalledUvicorn(shadowed, { interpreter: '/usr/bin/python3', cwd: '/srv/web' })).toBeUndefined();
+    const module = writeTree(tempDir(), { ...DEBIAN_UVICORN, [`${local}/uvicorn.py`]: '' });
+    expect(readInstalledUvicorn(module, { interpreter: '/usr/bin/python3', cwd: '/' })).toBeUndefined();
     // A .pth file naming a directory with a uvicorn in it, which Python adds before /usr/lib/python3/dist-packages;
     // one naming none, or running code (`import`), changes nothing here.
     const pth = writeTree(tempDir(), { ...DEBIAN_UVICORN, [`${local}/extra.pth`]: 'import os\n/opt/lib\n', 'opt/lib/uvicorn/__init__.py': '' });

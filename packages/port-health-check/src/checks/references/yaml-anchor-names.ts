@@ -1,6 +1,6 @@
 // An anchor or alias name Go's yaml.v2 (Prometheus's parser) does not scan:
 // it takes a name of ASCII letters, digits, `_` and `-` only, which must end
-// at white space, the line's end or one of `? : , ] } % @` (its scanner's
+// at white space, the line's end or one of `? : , ] } % @` and a backtick (its scanner's
 // yaml_parser_scan_anchor); anything else (`&sc.api`, `*é`, a target written
 // `- *.example.com`) is a syntax error, so Prometheus refuses the whole file
 // (`promtool check config`: "did not find expected alphabetic or numeric

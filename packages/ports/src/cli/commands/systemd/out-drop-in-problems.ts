@@ -125,20 +125,22 @@ function listDropIns(unit: string, unitDir: string): { found: { dir: string; nam
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR' && code !== 'ELOOP') {
-        const denied = code === 'EACCES' || code === 'EPERM';
-        unlisted.push({
-          dir,
-          why: {
-            reason: `the directory cannot be listed (${denied ? 'permission denied' : (code ?? 'error')})`,
-            advice: denied ? 'run as root, as systemd reads it' : 'make it readable, or remove it',
-            skipped: false,
-          },
-        });
+        unlisted.push({ dir, why: { ...unreadBy(code, 'the directory cannot be listed'), skipped: false } });
       }
       return { dir, names: [] };
     }
   });
   return { found, unlisted };
+}
+
+/** What to do about a drop-in (or its directory) this user may not read, and about one nobody can. */
+const AS_ROOT = 'run as root, as systemd reads it';
+const MAKE_READABLE = 'make it readable, or remove it';
+
+/** Why a drop-in or its directory, which `what` failed on with errno `code`, is not read, and what to do. */
+function unreadBy(code: string | undefined, what: string): { reason: string; advice: string } {
+  const denied = code === 'EACCES' || code === 'EPERM';
+  return { reason: `${what} (${denied ? 'permission denied' : (code ?? 'error')})`, advice: denied ? AS_ROOT : MAKE_READABLE };
 }
 
 /** Why a drop-in is not read, and what to do; `skipped`: systemd skips it too (a directory), so it sets nothing. */
@@ -159,12 +161,7 @@ function readDropIn(path: string): { readonly text: string } | Unread | undefine
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ELOOP')
       return { reason: 'it is a loop of symbolic links, which systemd skips without a word', advice: 'fix the link or remove it', skipped: true };
-    const denied = code === 'EACCES' || code === 'EPERM';
-    return {
-      reason: `it cannot be looked at (${denied ? 'permission denied' : (code ?? 'error')})`,
-      advice: denied ? 'run as root, as systemd reads it' : 'make it readable, or remove it',
-      skipped: false,
-    };
+    return { ...unreadBy(code, 'it cannot be looked at'), skipped: false };
   }
   if (stats === undefined || stats.isCharacterDevice()) return undefined;
   if (stats.isDirectory()) return { reason: `${DIRECTORY_DROP_IN.reason}: systemd skips it without a word`, advice: DIRECTORY_DROP_IN.fix, skipped: true };
@@ -186,11 +183,11 @@ function dropInReadProblem(error: FileReadError): { reason: string; advice: stri
       return { reason: UNIT_TOO_LARGE.slice(0, cut), advice: UNIT_TOO_LARGE.slice(cut + 2) };
     }
     case 'denied':
-      return { reason: error.reason, advice: 'run as root, as systemd reads it' };
+      return { reason: error.reason, advice: AS_ROOT };
     case 'not-regular':
       return { reason: `${error.reason}, ${NOT_REGULAR_DROP_IN.why}`, advice: NOT_REGULAR_DROP_IN.fix };
     default:
-      return { reason: error.reason, advice: readFailureAdvice(error) ?? 'make it readable, or remove it' };
+      return { reason: error.reason, advice: readFailureAdvice(error) ?? MAKE_READABLE };
   }
 }
 
