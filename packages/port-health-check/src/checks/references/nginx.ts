@@ -35,6 +35,9 @@ import {
   type PortListen,
 } from './nginx-listen.js';
 
+/** What nginx refusing a line means: said after each refusal nginx -t shows. */
+const REFUSES_CONFIG = ', so it does not start, or reload, with this configuration';
+
 export interface NginxExpectations {
   readonly name: string;
   readonly port: number;
@@ -377,30 +380,45 @@ const snippetAside = (expect: NginxExpectations, reached: Reached): string => (r
 
 // --- listen ---
 
-/** A listen value's port, or why it has none nginx would take as the service's (a warning). */
-function listenPort(value: string, expect: NginxExpectations): number | string {
+/**
+ * A listen value's port as nginx reads it, or why it has none: `refused`, a value nginx -t refuses (it does not start),
+ * or `doubt`, a word nginx reads as a host name on port 80 (most often a typo).
+ */
+function readListenPort(value: string, expect: NginxExpectations): { port: number } | { refused: string } | { doubt: string } {
   const fix = `write listen ${expect.port};`;
   // 1 to 65535: nginx -t refuses 0 too ("invalid port in "0" of the "listen" directive").
   const valid = (port: string) => (/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535 ? Number(port) : undefined);
-  const refused = `not a port nginx accepts (it refuses to start); ${fix}`;
-  if (/^\d+$/.test(value)) return valid(value) ?? refused;
+  const refused = { refused: `not a port nginx accepts (it refuses to start); ${fix}` };
+  if (/^\d+$/.test(value)) {
+    const port = valid(value);
+    return port === undefined ? refused : { port };
+  }
   const bracket = /^\[[0-9a-fA-F:.]+\](?::(.*))?$/.exec(value);
   // The port is after the first colon, as nginx reads it (ngx_parse_inet_url): `::1` is port ":1", which it refuses.
   const colon = bracket ? -1 : value.indexOf(':');
   const port = bracket ? bracket[1] : colon >= 0 ? value.slice(colon + 1) : undefined;
   if (port !== undefined && valid(port) === undefined) return refused;
   // nginx -t: "no host in ":80" of the "listen" directive".
-  if (colon === 0) return `no host before the port, which nginx refuses (nginx -t: "no host in ..."), so it does not start; ${fix}`;
-  if (port !== undefined) return valid(port)!;
-  if (bracket || value === '*' || value.toLowerCase() === 'localhost' || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(value)) return 80;
+  if (colon === 0) return { refused: `no host before the port, which nginx refuses (nginx -t: "no host in ..."), so it does not start; ${fix}` };
+  if (port !== undefined) return { port: valid(port)! };
+  if (bracket || value === '*' || value.toLowerCase() === 'localhost' || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(value)) return { port: 80 };
   // nginx reads any other word as a host name on port 80, resolved when it starts: most often a typo.
-  return `not a port, and as a host name it means port 80 on whatever ${shown(value)} resolves to; ${fix}`;
+  return { doubt: `not a port, and as a host name it means port 80 on whatever ${shown(value)} resolves to; ${fix}` };
+}
+
+/** A listen value's port, or why it has none nginx would take as the service's (readListenPort). */
+function listenPort(value: string, expect: NginxExpectations): number | string {
+  const read = readListenPort(value, expect);
+  return 'port' in read ? read.port : 'refused' in read ? read.refused : read.doubt;
 }
 
 function checkListen(statement: SiteStatement, expect: NginxExpectations): Finding[] {
   const value = statement.words[1]!;
-  const port = listenPort(value, expect);
-  if (typeof port === 'string') return [{ ...place(statement), severity: 'warning', message: `listen ${shown(value)}: ${port}` }];
+  const read = readListenPort(value, expect);
+  // A value nginx refuses keeps it from starting: an error, as every refusal nginx -t shows; a host name, a warning.
+  if ('refused' in read) return [{ ...place(statement), severity: 'error', message: `listen ${shown(value)}: ${read.refused}` }];
+  if ('doubt' in read) return [{ ...place(statement), severity: 'warning', message: `listen ${shown(value)}: ${read.doubt}` }];
+  const { port } = read;
   if (port === expect.port) return []; // its address is judged with the port's other listens (portSockets)
   // Another port (443 beside 80, a redirect server's 80 beside 443) is the site's to open, unless the registry gives
   // it to another service (otherServicePorts); the registry's own port must be listened on too (noOwnPort). Its
@@ -478,7 +496,7 @@ function refusedListens(listens: readonly HttpListen[], expect: NginxExpectation
     const [, value, ...flags] = listen.statement.words as [string, string, ...string[]];
     const options = listenOptions(flags);
     if ('refused' in options) {
-      const message = `${listenText(listen.statement)}: nginx refuses ${shown(options.flag)} (nginx -t: ${shown(options.refused)}), so it does not start, or reload, with this configuration; correct it or remove it (the parameters listen takes: https://nginx.org/en/docs/http/ngx_http_core_module.html#listen)`;
+      const message = `${listenText(listen.statement)}: nginx refuses ${shown(options.flag)} (nginx -t: ${shown(options.refused)})${REFUSES_CONFIG}; correct it or remove it (the parameters listen takes: https://nginx.org/en/docs/http/ngx_http_core_module.html#listen)`;
       findings.push({ ...placeAt(listen.statement), severity: 'error', message });
       continue;
     }
@@ -495,7 +513,7 @@ function refusedListens(listens: readonly HttpListen[], expect: NginxExpectation
     const { listen, earlier, why } = duplicate;
     const address = socketText(listen, port);
     const { also, fix } = DUPLICATE_FIXES[why];
-    const message = `${listenText(listen.at.statement)}: nginx refuses it, as ${listenWords(earlier.at, listen.at.statement)} ${also} ${address} too (nginx -t: "${DUPLICATE_WORDS[why]} ${address}"), so it does not start, or reload, with this configuration; ${fix}`;
+    const message = `${listenText(listen.at.statement)}: nginx refuses it, as ${listenWords(earlier.at, listen.at.statement)} ${also} ${address} too (nginx -t: "${DUPLICATE_WORDS[why]} ${address}")${REFUSES_CONFIG}; ${fix}`;
     findings.push({ ...placeAt(listen.at.statement), severity: 'error', message });
   }
   return findings;
@@ -871,7 +889,7 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
       // nginx -t: `upstream "NAME" may not have port 8000`, wherever the block stands (ngx_http_upstream_add).
       if (target.portWritten) {
         const fixed = value.replace(`${target.host}:${target.port}`, target.host);
-        const message = `${directive} ${shown(value)} names upstream ${shown(upstream.name)} with a port, which nginx refuses (nginx -t: "upstream ${shown(target.host)} may not have port ${target.port}"), so it does not start, or reload, with this configuration; write ${directive} ${shown(fixed)}; (the block's servers name the ports)`;
+        const message = `${directive} ${shown(value)} names upstream ${shown(upstream.name)} with a port, which nginx refuses (nginx -t: "upstream ${shown(target.host)} may not have port ${target.port}")${REFUSES_CONFIG}; write ${directive} ${shown(fixed)}; (the block's servers name the ports)`;
         return [{ ...placeAt(pass), severity: 'error', message }];
       }
       const servers = judged.has(upstream) ? [] : checkUpstreamServers(upstream, pass, expect);
@@ -1950,7 +1968,7 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
   const inner = open[open.length - 1];
   if (directive === 'listen' && !isListenDirective(open)) return;
   if (directive === 'listen' && argument === 'unix:') {
-    const message = `listen unix: names no socket path, which nginx refuses (nginx -t: "no path in the unix domain socket"), so it does not start, or reload, with this configuration; write listen ${expect.port};`;
+    const message = `listen unix: names no socket path, which nginx refuses (nginx -t: "no path in the unix domain socket")${REFUSES_CONFIG}; write listen ${expect.port};`;
     facts.findings.push({ ...placeAt(statement), severity: 'error', message });
   } else if (directive === 'listen' && argument.startsWith('unix:')) facts.unixListen ??= statement;
   else if (directive === 'listen') {
@@ -1983,7 +2001,7 @@ function openBlock(statement: SiteStatement, parent: Block | undefined, facts: S
     // nginx -t: `duplicate upstream "NAME"`, the names compared in any case (ngx_http_upstream_add).
     const earlier = facts.upstreams.get(name.toLowerCase());
     if (earlier?.statement !== undefined) {
-      const message = `upstream ${shown(name)}: nginx refuses it, as upstream ${shown(earlier.name)} (${lineWords(earlier.statement, statement)}) has the same name (nginx -t: "duplicate upstream ${shown(name)}"), so it does not start, or reload, with this configuration; rename one of them, or remove it`;
+      const message = `upstream ${shown(name)}: nginx refuses it, as upstream ${shown(earlier.name)} (${lineWords(earlier.statement, statement)}) has the same name (nginx -t: "duplicate upstream ${shown(name)}")${REFUSES_CONFIG}; rename one of them, or remove it`;
       facts.findings.push({ ...placeAt(statement), severity: 'error', message });
     }
     facts.upstreams.set(name.toLowerCase(), { name, servers: [], statement });

@@ -1048,12 +1048,12 @@ describe('a named upstream block', () => {
 });
 
 describe('listen', () => {
-  it('a value that is no port or address is a warning naming the line, never port 80', () => {
+  it('a value nginx refuses is an error naming the line (it does not start); a word it reads as a host name, a warning; never port 80', () => {
     expect(problems(site('listen 80x;'))).toEqual([
       `${SELF}:5: warning: listen 80x: not a port, and as a host name it means port 80 on whatever 80x resolves to; write listen 80;`,
     ]);
     expect(problems(site('listen 127.0.0.1:8o;'))).toEqual([
-      `${SELF}:5: warning: listen 127.0.0.1:8o: not a port nginx accepts (it refuses to start); write listen 80;`,
+      `${SELF}:5: error: listen 127.0.0.1:8o: not a port nginx accepts (it refuses to start); write listen 80;`,
     ]);
     expect(problems(site('listen 127.0.0.1; listen [::1]; listen localhost:80;'))).toEqual([]);
     // Port 0, a port after a second colon (`::1` unbracketed is port ":1"), no host before the colon: nginx -t refuses each.
@@ -1066,7 +1066,7 @@ describe('listen', () => {
     ] as const) {
       // Its own port (20080, a high one: nginx -t binds what it can), so the site's listen 80 is no duplicate of it.
       const body = site(`listen ${value.replace(/80$/, '20080')};`);
-      expect(problems(body), value).toEqual([`${SELF}:5: warning: listen ${value.replace(/80$/, '20080')}: ${why}; write listen 80;`]);
+      expect(problems(body), value).toEqual([`${SELF}:5: error: listen ${value.replace(/80$/, '20080')}: ${why}; write listen 80;`]);
       if (NGINX) expect(nginxRefusesHttp(body), value).toMatch(/invalid port in|no host in/);
     }
     // A UNIX socket with no path: nginx -t refuses it; one with a path is no port (said only when no listen is on one).
