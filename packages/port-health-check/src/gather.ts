@@ -127,7 +127,8 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const { units, listing, managerDefaults } = readUnits(root, unitNames);
   const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
   const foreignClaimUnits = listing ? readForeignClaimUnits(root, listing, options.registry, managerDefaults) : undefined;
-  const configs = new Map(configPaths.map((path) => [path, readConfigFile(root, path)]));
+  const datasources = new Set(services.flatMap((service) => service.configs.filter((ref) => ref.kind === 'grafana-datasource').map((ref) => ref.path)));
+  const configs = new Map(configPaths.map((path) => [path, readConfigFile(root, path, datasources.has(path))]));
   const redisCommands = readRedisCommands(services, unitMap);
   const daemonFiles = readDaemonFiles(root, [
     ...grafanaFilePaths(services, unitMap),
@@ -553,10 +554,36 @@ function runningAsRoot(): boolean {
   return process.geteuid?.() === 0;
 }
 
-function readConfigFile(root: string, path: string): ConfigFileFacts {
-  const { missing: _, ...facts } = readFileFacts(root, path);
+/** A config file's facts; for a provisioning file that is not there (`provisioning`), the others of its directory (provisioningSiblings). */
+function readConfigFile(root: string, path: string, provisioning = false): ConfigFileFacts {
+  const { missing, ...facts } = readFileFacts(root, path);
+  if (missing === true && provisioning) {
+    const siblings = provisioningSiblings(root, path.slice(0, path.lastIndexOf('/') + 1));
+    return siblings === undefined ? facts : { ...facts, siblings };
+  }
   const id = facts.text === undefined ? undefined : fileIdentity(root, path);
   return id === undefined ? facts : { ...facts, id };
+}
+
+/**
+ * The files of a provisioning directory Grafana reads (pkg/services/provisioning's config readers: each file whose
+ * name ends .yaml or .yml, links followed), in name order; undefined when the directory cannot be listed.
+ */
+function provisioningSiblings(root: string, dir: string): string[] | undefined {
+  try {
+    return readdirSync(hostPath(root, dir))
+      .filter((name) => /\.ya?ml$/.test(name))
+      .filter((name) => {
+        try {
+          return statSync(hostPath(root, `${dir}${name}`)).isFile();
+        } catch {
+          return false;
+        }
+      })
+      .sort();
+  } catch {
+    return undefined;
+  }
 }
 
 /** readConfigFile's facts, and whether the file is simply not there. */

@@ -254,6 +254,12 @@ export interface ConfigFileFacts {
   readonly problem?: string;
   /** Its identity under the root (device and inode, `DEV:INO`), when read: one file reached by two names (a link, `..`) has one. */
   readonly id?: string;
+  /**
+   * For a Grafana datasource file (a grafana-datasource entry of `configs:`) that is not there: the other files of its
+   * directory Grafana reads as provisioning (`*.yaml`, `*.yml`), by name in name order, where the operator's
+   * datasource may be instead (none: an empty list); undefined when the directory cannot be listed.
+   */
+  readonly siblings?: readonly string[];
 }
 
 export interface Facts {

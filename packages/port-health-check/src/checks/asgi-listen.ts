@@ -224,7 +224,9 @@ function shortFix(about: Extract<UvicornRefusal['about'], { kind: 'short' }>, ex
   const word = escapeText(about.word, 200);
   const letter = about.word.slice(1, 2);
   const like = letter === 'p' ? (['--port'] as const) : letter === 'h' ? (['--host'] as const) : (['--port', '--host'] as const);
-  const wanted = { '--port': expect.portWord, '--host': expect.host };
+  // `-h127.0.0.1`: the host in the word, kept where the access allows it (keptHost).
+  const kept = keptHost(letter === 'h' && about.word.length > 2 ? about.word.slice(2) : undefined, expect);
+  const wanted = { '--port': expect.portWord, '--host': kept.why === undefined ? escapeText(kept.host, 200) : `${kept.host} (${kept.why})` };
   const missing = like.filter((long) => !about.given.includes(long));
   if (missing.length === 0)
     return `uvicorn has no short options, and the line gives ${like.join(' and ')} already: remove ${word}${about.word.length === 2 ? ' and its value' : ''} from its ExecStart=`;
@@ -240,6 +242,18 @@ function shortFix(about: Extract<UvicornRefusal['about'], { kind: 'short' }>, ex
  */
 function beyondAccess(...[reach, ...rest]: Parameters<typeof accessMismatch>): string | undefined {
   return reach === 'loopback' ? undefined : accessMismatch(reach, ...rest);
+}
+
+/**
+ * The host a fix writes for a server given `host` (as written, without brackets; undefined when none is): that host
+ * when the service's access allows it (beyondAccess: loopback behind a proxy, as the README has it, is within every
+ * level), so that the fix changes only the port and widens nothing; else the host of its access level (expect.host),
+ * with why.
+ */
+function keptHost(host: string | undefined, expect: Expectation): { host: string; why?: string } {
+  if (host === undefined) return { host: expect.host };
+  if (beyondAccess(hostReach(host.toLowerCase()), expect.service, '', '') === undefined) return { host };
+  return { host: expect.host, why: `not ${escapeText(host, 200)}: the registry says ${expect.service.name} is access: ${expect.service.access}` };
 }
 
 /** A gunicorn bind as gunicorn reads it (util.parse_address): a Unix socket, a socket it is handed, or a host and port (8000 when none). */
@@ -299,15 +313,19 @@ function listed(words: readonly string[]): string {
 function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' } }, expect: Expectation): Omit<Finding, 'line'>[] | undefined {
   const { listen } = command;
   const name = expect.service.name;
-  const bind = `${expect.host === '0.0.0.0' ? '0.0.0.0' : '127.0.0.1'}:${expect.portWord}`;
   const restart = `then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
-  if ('unread' in listen)
+  if ('unread' in listen) {
+    // Where it listens now is not known: loopback, within every access level, so the advice widens nothing.
+    const bind = `127.0.0.1:${expect.portWord}`;
+    const wider =
+      expect.host === '0.0.0.0' ? ` (or --bind 0.0.0.0:${expect.portWord} if other hosts must reach it, as access: ${expect.service.access} allows)` : '';
     return [
       {
         severity: 'unknown',
-        message: `where ${name} listens cannot be told: ${listen.unread}; ${withEmptySet(expect, `write --bind ${bind} in its ExecStart= to make it plain`, false, `--bind ${bind}`, 'gunicorn')}`,
+        message: `where ${name} listens cannot be told: ${listen.unread}; ${withEmptySet(expect, `write --bind ${bind} in its ExecStart=${wider} to make it plain`, false, `--bind ${bind}`, 'gunicorn')}`,
       },
     ];
+  }
   if ('configMissing' in listen) {
     const { named, path } = listen.configMissing;
     return [
@@ -335,13 +353,16 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
     'port' in address ? [{ given, host: address.host, portText: address.port, port: PYTHON_PORT.port(address.port) }] : [],
   );
   const optionOf = (what: GivenValue) => (/^-[^-]/.test(what.option) ? '-b' : '--bind');
-  // In place of the line's binds; over the config file's or GUNICORN_CMD_ARGS's, which the line's wins over.
-  const fix = (what: GivenValue, instead?: readonly GivenValue[]) =>
-    withEmptySet(
+  // In place of the line's binds; over the config file's or GUNICORN_CMD_ARGS's, which the line's wins over. Its host kept (keptHost).
+  const fix = (what: GivenValue, instead?: readonly GivenValue[]) => {
+    const address = gunicornAddress(what.value);
+    const kept = keptHost('host' in address ? address.host : undefined, expect);
+    const bind = `${escapeText(kept.host.includes(':') ? `[${kept.host}]` : kept.host, 200)}:${expect.portWord}`;
+    return withEmptySet(
       expect,
       written(
         optionOf(what),
-        bind,
+        kept.why === undefined ? bind : `${bind} (${kept.why})`,
         what.env === undefined && what.conf === undefined ? undefined : what,
         expect.unit,
         instead && instead.length > 1 && conf === undefined ? instead.map(shown) : undefined,
@@ -350,6 +371,7 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
       `${optionOf(what)} ${bind}`,
       'gunicorn',
     );
+  };
   for (const { given, portText } of tcp.filter(({ port }) => port === undefined))
     findings.push({
       severity: 'error',

@@ -262,6 +262,27 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
   }
 }
 
+/** How many of the other files of a provisioning directory a message names. */
+const SIBLINGS_SHOWN = 3;
+
+/**
+ * What to do about a Grafana datasource file that is not there (`siblings`, the other files Grafana reads in its
+ * directory, gather's ConfigFileFacts): the operator's datasource may be one of them, which `path:` in the registry's
+ * entry then names; or the file is written from `ports snippet grafana-datasource`. Nothing when the directory could
+ * not be listed.
+ */
+function elsewhere(facts: Facts, service: Service, ref: ConfigRef, siblings: readonly string[] | undefined): string {
+  if (siblings === undefined) return '';
+  const upstream = ref.upstream !== undefined && facts.registry.has(ref.upstream) ? facts.registry.service(ref.upstream) : undefined;
+  const write = `write the output of \`${portsCommand(facts, ['snippet', ref.kind], upstream === undefined ? [] : [upstream])}\` to ${escapeText(ref.path, 500)}`;
+  const entry = `path: in ${service.name}'s configs: entry (kind: ${ref.kind}) in the registry`;
+  if (siblings.length === 0) return `; ${write}, or name the file that holds its datasource with ${entry}`;
+  const shown = siblings.slice(0, SIBLINGS_SHOWN).map((name) => escapeText(name, 200));
+  const more = siblings.length > SIBLINGS_SHOWN ? ` and ${siblings.length - SIBLINGS_SHOWN} more` : '';
+  const files = `${siblings.length === 1 ? 'another file' : `${siblings.length} other files`} there (${shown.join(', ')}${more})`;
+  return `; Grafana reads ${files}: name the one that holds its datasource for ${upstream?.name ?? 'the upstream'} with ${entry}, or ${write}`;
+}
+
 export function checkReferences(facts: Facts, service: Service): CheckResult[] {
   const { port } = effectivePort(facts, service);
   return service.configs.flatMap((ref): CheckResult[] => {
@@ -274,7 +295,11 @@ export function checkReferences(facts: Facts, service: Service): CheckResult[] {
     // Started with no config file, Redis reads none: its command line alone decides, whether the file is there or not.
     const text = start?.reads === 'none' ? '' : config?.text;
     if (text === undefined) {
-      const unread = result('unknown', `cannot check ${ref.kind} ${ref.path}${shownRoot}: ${config?.problem ?? 'not read'}`, ref.path);
+      const unread = result(
+        'unknown',
+        `cannot check ${ref.kind} ${ref.path}${shownRoot}: ${config?.problem ?? 'not read'}${elsewhere(facts, service, ref, config?.siblings)}`,
+        ref.path,
+      );
       // The command line is read all the same: what it gives the daemon overrides any file.
       const given = commandLineFindings(facts, service, ref, start).filter((finding) => finding.severity !== 'ok');
       return [unread, ...given.map((finding) => placedResult(facts, result, finding, ref.path))];

@@ -207,6 +207,10 @@ describe('a uvicorn command line click refuses, as uvicorn 0.54 says it', () => 
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app -h 0.0.0.0 --port 8000\n'))).toEqual([
       refuses("No such option '-h'.", 'uvicorn has no short options: write --host in place of -h in its ExecStart='),
     ]);
+    // Its value in the word: kept, a host as a port (a fix changes only what is wrong).
+    expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app -h127.0.0.1 --port 8000\n'))).toEqual([
+      refuses("No such option '-h'.", 'uvicorn has no short options: write --host 127.0.0.1 in place of -h127.0.0.1 in its ExecStart='),
+    ]);
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 -x8000\n'))).toEqual([
       refuses("No such option '-x'.", 'uvicorn has no short options: write --port 8000 in place of -x8000 in its ExecStart='),
     ]);
@@ -251,7 +255,7 @@ describe("gunicorn's binds, from its unit's ExecStart=", () => {
       await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -k uvicorn.workers.UvicornWorker -b 0.0.0.0:8000 --bind unix:/run/api.sock app:app\n')),
     ).toEqual([`ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`]);
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -k uvicorn.workers.UvicornWorker --bind=[::]:28005 app:app\n'))).toEqual([
-      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn binds --bind [::]:28005, but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart=, ${RESTART}, or give FastAPI port: 28005 in the registry`,
+      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn binds --bind [::]:28005, but FastAPI uses port 8000; write --bind [::]:8000 in its ExecStart=, ${RESTART}, or give FastAPI port: 28005 in the registry`,
     ]);
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b127.0.0.1:8000 app:app\n'))).toEqual([
       `ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`,
@@ -271,7 +275,7 @@ describe("gunicorn's binds, from its unit's ExecStart=", () => {
       `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn -b 127.0.0.1:8000 and -b 0.0.0.0:8000, but -b 0.0.0.0:8000 takes port 8000 on every address, so gunicorn cannot open them all (Address already in use) and exits at start; write -b 0.0.0.0:8000 in its ExecStart= in place of -b 127.0.0.1:8000 and -b 0.0.0.0:8000, ${RESTART}`,
     ]);
     expect(await apiResults(gunicorn('-b [::]:8000 -b localhost:8000'))).toEqual([
-      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn -b [::]:8000 and -b localhost:8000, but -b [::]:8000 takes port 8000 on every address, so gunicorn cannot open them all (Address already in use) and exits at start; write -b 0.0.0.0:8000 in its ExecStart= in place of -b [::]:8000 and -b localhost:8000, ${RESTART}`,
+      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn -b [::]:8000 and -b localhost:8000, but -b [::]:8000 takes port 8000 on every address, so gunicorn cannot open them all (Address already in use) and exits at start; write -b [::]:8000 in its ExecStart= in place of -b [::]:8000 and -b localhost:8000, ${RESTART}`,
     ]);
     expect(await apiResults(gunicorn('-b 0.0.0.0:8000 -b 0.0.0.0:8000'))).toEqual([
       `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn -b 0.0.0.0:8000 twice, so gunicorn cannot open both (Address already in use) and exits at start; remove one of them from its ExecStart=, ${RESTART}`,
@@ -340,7 +344,7 @@ describe("gunicorn's config file: its -c, else gunicorn.conf.py in the directory
     expect(await apiResults({ ...gunicorn('-b 0.0.0.0:8000'), 'srv/api/gunicorn.conf.py': 'bind = "0.0.0.0:28005"\n' })).toEqual(ok);
     expect(await apiResults({ ...gunicorn(''), 'srv/api/gunicorn.conf.py': 'bind = "0.0.0.0:8000"\n' })).toEqual(ok);
     expect(await apiResults({ ...gunicorn(''), 'srv/api/gunicorn.conf.py': 'import os\nbind = os.environ["BIND"]\n' })).toEqual([
-      `unknown: api (8000): ${AT}:3: where FastAPI listens cannot be told: gunicorn takes its binds from its config file ${FILE}, where it names bind other than in a plain top-level bind = VALUE (line 2); write --bind 0.0.0.0:8000 in its ExecStart= to make it plain`,
+      `unknown: api (8000): ${AT}:3: where FastAPI listens cannot be told: gunicorn takes its binds from its config file ${FILE}, where it names bind other than in a plain top-level bind = VALUE (line 2); write --bind 127.0.0.1:8000 in its ExecStart= (or --bind 0.0.0.0:8000 if other hosts must reach it, as access: private allows) to make it plain`,
     ]);
   });
 
@@ -350,7 +354,39 @@ describe("gunicorn's config file: its -c, else gunicorn.conf.py in the directory
       `error: api (8000): ${AT}:2: gunicorn is given -c /etc/api/gunicorn.conf.py, and /etc/api/gunicorn.conf.py is not there, so gunicorn exits at start ("doesn't exist"); put its config file there, or make -c name the one it has, ${RESTART}`,
     ]);
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -c python:api.gunicorn_conf app:app\n'))).toEqual([
-      `unknown: api (8000): ${AT}:2: where FastAPI listens cannot be told: it gives no --bind, and gunicorn reads its settings from the module python:api.gunicorn_conf (-c), which this check does not look up; write --bind 0.0.0.0:8000 in its ExecStart= to make it plain`,
+      `unknown: api (8000): ${AT}:2: where FastAPI listens cannot be told: it gives no --bind, and gunicorn reads its settings from the module python:api.gunicorn_conf (-c), which this check does not look up; write --bind 127.0.0.1:8000 in its ExecStart= (or --bind 0.0.0.0:8000 if other hosts must reach it, as access: private allows) to make it plain`,
+    ]);
+  });
+});
+
+describe('a fix keeps the host the server is given when its access allows it, and changes only the port', () => {
+  // A private API on loopback behind nginx (the README's usual way): gunicorn 26 with -b 127.0.0.1:P listens on
+  // 127.0.0.1:P only; advice to write 0.0.0.0 would open it to every interface.
+  const withPort = (lines: string) => ({ ...unit(`EnvironmentFile=/etc/default/dsa110-api\nWorkingDirectory=/srv/api\n${lines}`), ...ENV_FILE });
+  const AT4 = `${AT}:4`;
+  const FILE = '/srv/api/gunicorn.conf.py';
+  it("gunicorn's -b on loopback, on the line or in its config file, on another port: the fix keeps 127.0.0.1, as uvicorn's keeps its --host", async () => {
+    expect(await apiResults(withPort('ExecStart=/opt/venv/bin/gunicorn -b 127.0.0.1:8001 app:app\n'))).toEqual([
+      `error: api (28010): ${AT4}: its ExecStart= gives gunicorn binds -b 127.0.0.1:8001, but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write -b 127.0.0.1:\${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
+    ]);
+    expect(await apiResults({ ...withPort('ExecStart=/opt/venv/bin/gunicorn app:app\n'), 'srv/api/gunicorn.conf.py': 'bind = "127.0.0.1:8001"\n' })).toEqual([
+      `error: api (28010): ${AT4}: its ExecStart= gives gunicorn no --bind, so it takes its config file's bind = 127.0.0.1:8001 at ${FILE}:1, but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write --bind 127.0.0.1:\${CONTIMG_API_PORT} in its ExecStart= (over the bind of ${FILE}), ${RESTART}`,
+    ]);
+    expect(await apiResults(withPort('ExecStart=/usr/bin/uvicorn app:app --host 127.0.0.1 --port 8001\n'))).toEqual([
+      expect.stringContaining(`write --port \${CONTIMG_API_PORT} in its ExecStart=`),
+    ]);
+  });
+
+  it('a bind its config file sets from code (os.getenv with a loopback default): the advice is loopback, with every address as the choice private access allows', async () => {
+    const conf = 'import os\nbind = os.getenv("API_BIND", "127.0.0.1:8000")\n';
+    expect(await apiResults({ ...withPort('ExecStart=/opt/venv/bin/gunicorn app:app\n'), 'srv/api/gunicorn.conf.py': conf })).toEqual([
+      `unknown: api (28010): ${AT4}: where FastAPI listens cannot be told: gunicorn takes its binds from its config file ${FILE}, where it names bind other than in a plain top-level bind = VALUE (line 2); write --bind 127.0.0.1:\${CONTIMG_API_PORT} in its ExecStart= (or --bind 0.0.0.0:\${CONTIMG_API_PORT} if other hosts must reach it, as access: private allows) to make it plain`,
+    ]);
+  });
+
+  it('a host the access does not allow is replaced by its own, saying why', async () => {
+    expect(await localApiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:8001 app:app\n'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn binds -b 0.0.0.0:8001, but FastAPI uses port 8000; write -b 127.0.0.1:8000 (not 0.0.0.0: the registry says FastAPI is access: localhost) in its ExecStart=, ${RESTART}`,
     ]);
   });
 });

@@ -143,6 +143,37 @@ describe('the references check', () => {
     ]);
   });
 
+  it('a datasource file not there names the files Grafana reads beside it, and says to name the right one with path: or write the snippet there', async () => {
+    const DIR = 'etc/grafana/provisioning/datasources';
+    const FILE = `/${DIR}/dsa110-prometheus.yml`;
+    const grafana = async (files: Record<string, TreeEntry>) => {
+      const root = snippetTree(registry, undefined, files);
+      rmSync(join(root, FILE), { force: true });
+      const facts = await gather({ registry, root });
+      return checkReferences(facts, registry.service('grafana')).map((result) => `${result.severity}: ${result.reason.split(root).join('ROOT')}`);
+    };
+    const tail = "path: in Grafana's configs: entry (kind: grafana-datasource) in the registry";
+    // Grafana reads each *.yaml and *.yml of the directory (not README, nor a directory named .yml); names escaped, the first three.
+    expect(
+      await grafana({
+        [`${DIR}/prometheus.yaml`]: 'datasources: []\n',
+        [`${DIR}/a\u001b[31m.yml`]: 'datasources: []\n',
+        [`${DIR}/loki.yml`]: 'datasources: []\n',
+        [`${DIR}/tempo.yml`]: 'datasources: []\n',
+        [`${DIR}/README`]: 'notes\n',
+        [`${DIR}/old.yml/x`]: 'x\n',
+      }),
+    ).toEqual([
+      `unknown: grafana (3030): cannot check grafana-datasource ${FILE} under ROOT: no such file; Grafana reads 4 other files there (a\\e[31m.yml, loki.yml, prometheus.yaml and 1 more): name the one that holds its datasource for Prometheus with ${tail}, or write the output of \`ports snippet grafana-datasource\` to ${FILE}`,
+    ]);
+    expect(await grafana({ [`${DIR}/prometheus.yaml`]: 'datasources: []\n' })).toEqual([
+      `unknown: grafana (3030): cannot check grafana-datasource ${FILE} under ROOT: no such file; Grafana reads another file there (prometheus.yaml): name the one that holds its datasource for Prometheus with ${tail}, or write the output of \`ports snippet grafana-datasource\` to ${FILE}`,
+    ]);
+    expect(await grafana({})).toEqual([
+      `unknown: grafana (3030): cannot check grafana-datasource ${FILE} under ROOT: no such file; write the output of \`ports snippet grafana-datasource\` to ${FILE}, or name the file that holds its datasource with ${tail}`,
+    ]);
+  });
+
   it('a missing piece names the `ports snippet` command for the registry the check read, a word the shell reads back, after a moved port', async () => {
     const named = '/srv/dsa110/my ports.yaml';
     const found = async (root: string) => {

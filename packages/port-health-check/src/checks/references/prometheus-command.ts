@@ -23,7 +23,7 @@ import {
   type DaemonCommand,
 } from './daemon-command.js';
 import type { Finding } from './finding.js';
-import { listenAddressFindings, noWebConfigFinding, type ListenExpectation } from './prometheus.js';
+import { keptListen, listenAddressFindings, noWebConfigFinding, type ListenExpectation } from './prometheus.js';
 
 /**
  * The prometheus.yml Prometheus reads without --config.file: Debian's build's
@@ -360,7 +360,8 @@ export function listenFindings(command: PrometheusCommand, expect: CommandExpect
   const judged: (CommandFlag | undefined)[] =
     listens.length === 0 ? (heldInFile === undefined ? [undefined] : []) : listens.filter((flag) => heldInFile?.(flag) !== true);
   for (const listen of judged) {
-    const fix = valueFix('web.listen-address', expect.listen, listen, `write --web.listen-address=${expect.listen} ${writtenIn(listen)}`);
+    const address = keptListen(listen?.value, expect, expect.listen);
+    const fix = valueFix('web.listen-address', address, listen, `write --web.listen-address=${escapeText(address, 200)} ${writtenIn(listen)}`);
     for (const finding of listenAddressFindings(listen?.value, expect, fix, listen === undefined ? '' : originOf(listen))) findings.push({ ...at, ...finding });
   }
   const tls = repeatedFlag(command, 'web.config.file');

@@ -559,6 +559,19 @@ function listenAddress(value: string): { host: string; port: number | undefined 
   return none !== undefined ? { problem: none } : { host, port: goPort(port) };
 }
 
+/**
+ * Pure: the listen address a fix writes for a --web.listen-address `value`: its host kept, with the registry's port,
+ * when the access level allows that host (accessMismatch; a host name it cannot judge is kept: a fix changes only the port and widens nothing, as
+ * `10.0.0.5:9091` for a private service becomes `10.0.0.5:9090`, not `0.0.0.0:9090`); else `listen`, the address
+ * `ports snippet prometheus-args` writes (its reach finding then says why).
+ */
+export function keptListen(value: string | undefined, expect: ListenExpectation, listen: string): string {
+  const address = value === undefined ? undefined : listenAddress(value);
+  if (address === undefined || 'problem' in address) return listen;
+  if (accessMismatch(hostReach(address.host), expect, '', '') !== undefined) return listen;
+  return `${address.host.includes(':') ? `[${address.host}]` : address.host}:${expect.port}`;
+}
+
 /** Prometheus's own listen address when no --web.listen-address is given (`prometheus --help`): every address, port 9090. */
 export const PROMETHEUS_DEFAULT_LISTEN = `0.0.0.0:${PROMETHEUS_DEFAULT_PORT}`;
 

@@ -127,6 +127,25 @@ describe("Prometheus's command line", () => {
     ]);
   });
 
+  it('keeps the host of a --web.listen-address on another port where the access allows it, changing only the port; a host it does not allow is replaced', async () => {
+    // A private Prometheus on one address of the host: the fix must not widen it to every address.
+    const text = registryText.replace(/(\n {2}- id: prometheus\n(?: {4}.*\n)*? {4}access:) localhost/, '$1 private');
+    const wide = parseRegistry(text, { source: 'ports.yaml' });
+    expect(wide.service('prometheus').access).toBe('private');
+    const unit = (listen: string) => ({ [UNIT]: DEBIAN_UNIT.replace('$ARGS', `--web.listen-address=${listen} $ARGS`), 'etc/default/prometheus': 'ARGS=""\n' });
+    expect(await findings(unit('10.0.0.5:9091'), wide)).toEqual([
+      `error prometheus (9090): ${AT}: --web.listen-address=10.0.0.5:9091, but the registry says Prometheus uses port 9090; write --web.listen-address=10.0.0.5:9090 in its ExecStart=, or give Prometheus port: 9091 in the registry`,
+    ]);
+    expect(await findings(unit('[fd00::5]:9091'), wide)).toEqual([
+      `error prometheus (9090): ${AT}: --web.listen-address=[fd00::5]:9091, but the registry says Prometheus uses port 9090; write --web.listen-address=[fd00::5]:9090 in its ExecStart=, or give Prometheus port: 9091 in the registry`,
+    ]);
+    // Loopback only, for a private service: the address of its access, and the reach finding says why.
+    expect(await findings(unit('127.0.0.1:9091'), wide)).toEqual([
+      `error prometheus (9090): ${AT}: --web.listen-address=127.0.0.1:9091, but the registry says Prometheus uses port 9090; write --web.listen-address=0.0.0.0:9090 in its ExecStart=, or give Prometheus port: 9091 in the registry`,
+      `error prometheus (9090): ${AT}: --web.listen-address=127.0.0.1:9091 accepts connections from this host only, but the registry says Prometheus is access: private (every address; the firewall narrows it); write --web.listen-address=0.0.0.0:9090 in its ExecStart=, or give Prometheus access: localhost in the registry`,
+    ]);
+  });
+
   it("takes the first word of $ARGS, as systemd splits it, for the value of the line's own flag before it, which the command line holds (checked with Prometheus 2.42)", async () => {
     const unit = (flag: string, args: string) => ({ [UNIT]: DEBIAN_UNIT.replace('$ARGS', `${flag} $ARGS`), 'etc/default/prometheus': `ARGS="${args}"\n` });
     const listen = (args: string) => unit('--web.listen-address', args);
@@ -224,7 +243,7 @@ describe('a registry with no prometheus-args entry', () => {
     expect(yml.service('prometheus').configs.map((ref) => ref.kind)).toEqual(['prometheus-yml']);
     expect(await findings({ 'etc/default/prometheus': 'ARGS="--web.listen-address=127.0.0.1:9090"\n' }, yml)).toEqual([]);
     expect(await findings({ 'etc/default/prometheus': 'ARGS="--web.listen-address=localhost:9091"\n' }, yml)).toEqual([
-      `error prometheus (9090): ${AT}: --web.listen-address=localhost:9091 (from $ARGS, set at /etc/default/prometheus:1), but the registry says Prometheus uses port 9090; write --web.listen-address=127.0.0.1:9090 in ARGS at /etc/default/prometheus:1, or give Prometheus port: 9091 in the registry`,
+      `error prometheus (9090): ${AT}: --web.listen-address=localhost:9091 (from $ARGS, set at /etc/default/prometheus:1), but the registry says Prometheus uses port 9090; write --web.listen-address=localhost:9090 in ARGS at /etc/default/prometheus:1, or give Prometheus port: 9091 in the registry`,
     ]);
   });
 });
