@@ -868,6 +868,15 @@ function prometheusFilePaths(services: readonly Service[], units: ReadonlyMap<st
   });
 }
 
+/** Whether `name` in the directory `dir` under `root` is a link (its directory's links followed, not its own). */
+function isLinkIn(root: string, dir: string, name: string): boolean {
+  try {
+    return lstatSync(join(hostPath(root, dir), name)).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
 /** Whether anything, a dangling link included, is at `path` under `root`. */
 function anythingAt(root: string, path: string): boolean {
   try {
@@ -1082,8 +1091,11 @@ function readInclude(root: string, pattern: string, budget: number, textLeft = M
   let left = textLeft;
   for (const path of paths) {
     const read = readFileFacts(root, path);
-    // One file named, not there: nginx and Redis refuse the include (what matched a glob and went since is only unread).
-    if (read.text === undefined && read.missing && path === pattern) return { problem: read.problem ?? 'no such file', missing: true };
+    // One file named, not there: nginx and Redis refuse the include; so they do a link a glob matched whose file is not
+    // there (nginx 1.22 -t: `open() "/etc/nginx/modules-enabled/50-mod.conf" failed (2: No such file or directory)`).
+    // A file that matched a glob and went since is only unread.
+    if (read.text === undefined && read.missing && (path === pattern || isLinkIn(root, dir, path.slice(dir.length))))
+      return { problem: `${path === pattern ? '' : `${path}: `}${read.problem ?? 'no such file'}`, missing: true };
     if (kind === 'redis-conf' && read.text === undefined) {
       // Redis fopen()s each file and exits when it cannot ("Fatal error, can't open config file ...: Too many levels of
       // symbolic links"); a directory it opens, and reads nothing from (fgets fails): an empty file. Checked with 7.0.15.

@@ -18,7 +18,7 @@ import {
   registryInstead,
   type RegistryTakes,
 } from './finding.js';
-import { includedFiles, includePath, sameIncludeAt, type IncludeLookup } from './include-files.js';
+import { includedFiles, includePath, isGlob, sameIncludeAt, type IncludeLookup } from './include-files.js';
 import { NGINX_CONF_PREFIX } from './nginx-main.js';
 import {
   clashingSockets,
@@ -257,6 +257,8 @@ interface Reading {
   readonly parsed: Map<string, readonly Statement[]>;
   /** An include could not be read: what it may hold (a listen, a proxy_pass) is not known. */
   unread: boolean;
+  /** Whether an include loop is a finding of this reading (the site's), not one said elsewhere (nginx's main configuration's). */
+  readonly sayLoops: boolean;
   /** Each unknown for an include that cannot be read, by its message: where it was said (its finding's index, its line) and the other lines that gave it again. */
   readonly unreadIncludes: Map<string, { readonly index: number; readonly first: string; readonly others: Set<string> }>;
 }
@@ -314,13 +316,18 @@ function includedFrames(statement: Statement, frame: Frame, reading: Reading): F
     }
     return [];
   };
-  // One file named (no glob), not there: nginx refuses the configuration (ngx_conf_include: "open() ... failed (2: No
-  // such file or directory)", checked with nginx 1.22 -t); the rest is judged as if the include were not there.
+  // One file named (no glob), or a link a glob matches, not there: nginx refuses the configuration (ngx_conf_include:
+  // "open() ... failed (2: No such file or directory)", checked with nginx 1.22 -t); the rest is judged as if the include were not there.
   if ('problem' in included && included.missing)
     return sayOnce(
-      `include ${shown(argument)}: ${included.problem}, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed"), and does not start, or reload, with it; create the file, or remove the include`,
+      `include ${shown(argument)}: ${included.problem}, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed"), and does not start, or reload, with it; ${isGlob(argument) ? 'remove the link, or create the file it names' : 'create the file, or remove the include'}`,
       'error',
     );
+  // A loop in nginx's main configuration is said by gather, as nginx refuses it (nginxLoadFinding): not again here.
+  if ('problem' in included && included.loop !== undefined && !reading.sayLoops) {
+    reading.unread = true;
+    return [];
+  }
   if ('problem' in included) return unknown(included.problem);
   const frames: Frame[] = [];
   for (const [index, file] of included.files.entries()) {
@@ -567,9 +574,17 @@ function portSockets(listens: readonly HttpListen[], expect: NginxExpectations, 
 type ServerNames = ReadonlyMap<object, readonly string[]>;
 
 /**
+ * Whether a server_name value is one a client's Host header may match: not `""` (no Host header: the default server
+ * answers those), nor `_`, the catch-all no client sends, which Debian's default site has too (nginx 1.22 -t:
+ * `conflicting server name "_" on 0.0.0.0:80, ignored`; requests with or without a Host header, `Host: _` too, reach
+ * the default site).
+ */
+const clientName = (name: string): boolean => name !== '' && name !== '_';
+
+/**
  * Errors at the site's listens on an address and port where another server is nginx's default (`default_server`,
  * else the first server nginx loads with a listen there) and the site's server has no server_name a request can
- * match (none, or only `""`): nginx answers every request whose Host header matches no server_name with the default
+ * match (none, or only `""` or `_`): nginx answers every request whose Host header matches no server_name with the default
  * server, so it never serves the site to a client that sends one (Debian's stock `sites-enabled/default` and a site
  * without server_name, both on port 80). Said once per address and port, at the site's first listen there.
  */
@@ -585,13 +600,15 @@ function siteNotServed(listens: readonly PortListen<HttpListen>[], names: Server
     const key = listenKey(listen);
     const chosen = defaults.get(key)!;
     if (!listen.at.inSite || chosen.at.inSite || said.has(key)) return [];
-    if ((names.get(listen.server) ?? []).some((name) => name !== '')) return [];
+    const named = names.get(listen.server) ?? [];
+    if (named.some(clientName)) return [];
     said.add(key);
+    const none = named.includes('_') ? 'no server_name but _, which no client sends' : 'no server_name';
     const statement = listen.at.statement;
     const how = chosen.options.defaultServer ? 'it is default_server there' : 'it is the first server nginx loads there';
     const file = chosen.at.statement.file;
     const remove = file?.includes('/sites-enabled/') ? `remove that site (rm ${shown(file)})` : 'remove that server or its listen there';
-    const message = `${listenText(statement)}: nginx answers requests to ${listen.address.shown}:${expect.port} whose Host header matches no server_name with its default server, ${listenWords(chosen.at, statement)}, as ${how}, and this server has no server_name, so nginx never serves ${expect.name}'s site to a client that sends a Host header (browsers, curl); ${remove}, or add default_server to this listen and remove it from that one, or give this server the server_name its clients use`;
+    const message = `${listenText(statement)}: nginx answers requests to ${listen.address.shown}:${expect.port} whose Host header matches no server_name with its default server, ${listenWords(chosen.at, statement)}, as ${how}, and this server has ${none}, so nginx never serves ${expect.name}'s site to a client that sends a Host header (browsers, curl); ${remove}, or add default_server to this listen and remove it from that one, or give this server the server_name its clients use`;
     return [{ ...placeAt(statement), severity: 'error', message }];
   });
 }
@@ -851,6 +868,11 @@ function reachesThisHost(host: string): boolean {
   return v4 !== undefined && (v4 === 0 || Math.floor(v4 / 2 ** 24) === 127);
 }
 
+/** Whether a pass's host may be an upstream block's name: one word, no dot, not this host, not an address. */
+function mayNameUpstream(host: string): boolean {
+  return !/[.:[\]]/.test(host) && !reachesThisHost(host) && inetAton(host) === undefined;
+}
+
 interface Upstream {
   readonly name: string;
   readonly servers: SiteStatement[];
@@ -866,7 +888,7 @@ interface Upstream {
  * are judged once, for the first pass that names it, however many do; a block no pass names is read only for what
  * nginx refuses (a port it does not take), since nginx sends it no request.
  */
-function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<string, Upstream>, expect: NginxExpectations): Finding[] {
+function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<string, Upstream>, expect: NginxExpectations, unread?: string): Finding[] {
   const wanted = expect.upstream;
   const judged = new Set<Upstream>();
   const findings = passes.flatMap((pass): Finding[] => {
@@ -899,6 +921,11 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
         return scheme ? [scheme] : [];
       });
       return [...servers, ...schemes];
+    }
+    // A name (no dot, no port) that may be an upstream block in a file not read: where it passes is not known.
+    if (unread !== undefined && !target.portWritten && mayNameUpstream(target.host)) {
+      const message = `${directive} ${shown(value)}: no upstream ${shown(target.host)} is in what this check read, and ${unread}, so whether it passes requests to ${wanted.name} (and its ${wanted.metrics}) is not checked; define the upstream in a file nginx loads that this check can read, or write ${directive} ${passTo(directive, expect)}; if it is meant for ${wanted.name} (${expect.snippet})`;
+      return [{ ...placeAt(pass), severity: 'unknown', message }];
     }
     if (!reachesThisHost(target.host)) return [];
     // Another service's own port reaches that service (`location /grafana/` to Grafana): held to it, not to the upstream.
@@ -2064,13 +2091,26 @@ export function readNginxSite(
   if (typeof statements === 'string') return statements;
   const facts = noFacts(reading.findings);
   readBlocks(statements, facts, (statement, open) => readDirective(statement, open, expect, facts));
+  const loaded = config === undefined ? undefined : configListens(config, confPrefix, facts.listens);
+  // A pass may name an upstream block of another file nginx loads (conf.d/upstreams.conf, nginx.conf's http {}).
+  if (loaded !== undefined && typeof loaded !== 'string') {
+    facts.findings.push(...loaded.findings);
+    const named = passHosts(facts.passes);
+    for (const [name, upstream] of loaded.upstreams) {
+      const own = facts.upstreams.get(name);
+      // nginx -t: `duplicate upstream "NAME"` across files too, where nginx loads the site itself (not a copy of it).
+      if (own?.statement !== undefined && config!.site !== undefined && !config!.copy) {
+        const message = `upstream ${shown(own.name)}: nginx refuses it, as upstream ${shown(upstream.name)} (${lineWords(upstream.statement!, own.statement)}) has the same name (nginx -t: "duplicate upstream ${shown(own.name)}"), so it does not start, or reload, with this configuration; rename one of them, or remove it`;
+        facts.findings.push({ ...placeAt(own.statement), severity: 'error', message });
+      } else if (own === undefined && named.has(name)) facts.upstreams.set(name, upstream);
+    }
+  }
   const metrics = checkMetricsLocations(facts, expect);
   facts.findings.push(...metrics.findings);
-  facts.findings.push(...checkPasses(facts.passes, facts.upstreams, expect));
+  facts.findings.push(...checkPasses(facts.passes, facts.upstreams, expect, upstreamsUnread(config, loaded, reading)));
   facts.findings.push(...missing(facts, metrics.count, reading, expect));
   facts.findings.push(...listenTls(facts, expect), ...noOwnPort(facts.listens, reading, expect));
   const siteListens = facts.listens.map((listen) => ({ ...listen, module: 'http' }));
-  const loaded = config === undefined ? undefined : configListens(config, confPrefix, facts.listens);
   if (typeof loaded === 'string') {
     // The other servers on the port are not known: neither the sockets nor which server answers are judged.
     const message = `nginx's configuration (${shown(config!.path)}): ${loaded}, so the sockets nginx opens for port ${expect.port}, and which server answers on them, are not judged`;
@@ -2090,8 +2130,30 @@ export function readNginxSite(
   return distinct(facts.findings);
 }
 
+/** The hosts the site's passes name, in lower case, as nginx compares upstream names: each a block they may name. */
+function passHosts(passes: readonly SiteStatement[]): Set<string> {
+  const hosts = new Set<string>();
+  for (const pass of passes) {
+    const target = passTarget(pass.words[0]!, pass.words[1]!);
+    if (typeof target === 'object') hosts.add(target.host.toLowerCase());
+  }
+  return hosts;
+}
+
+/**
+ * Why an upstream block a pass names may be in a file this check has not read (undefined: it read all nginx loads):
+ * nginx's main configuration not read (not under the root, or not known), past what this check reads, or an include
+ * it cannot read.
+ */
+function upstreamsUnread(config: NginxConfig | undefined, loaded: ReturnType<typeof configListens> | undefined, reading: Reading): string | undefined {
+  if (config === undefined || loaded === undefined) return "nginx's main configuration, whose http {} may define it, was not read";
+  if (typeof loaded === 'string') return `nginx's configuration (${shown(config.path)}), which may define it, is not read: ${loaded}`;
+  if (reading.unread || loaded.unread) return 'an include this check cannot read may define it';
+  return undefined;
+}
+
 /** A Reading with nothing read yet. */
-function newReading(lookup: IncludeLookup | undefined, confPrefix: string): Reading {
+function newReading(lookup: IncludeLookup | undefined, confPrefix: string, sayLoops = true): Reading {
   return {
     lookup,
     confPrefix,
@@ -2100,6 +2162,7 @@ function newReading(lookup: IncludeLookup | undefined, confPrefix: string): Read
     bytesLeft: MAX_SITE_BYTES,
     parsed: new Map(),
     unread: false,
+    sayLoops,
     unreadIncludes: new Map(),
   };
 }
@@ -2118,20 +2181,36 @@ function configListens(
   config: NginxConfig,
   confPrefix: string,
   siteListens: readonly HttpListen[],
-): { all: ConfigListen[]; http: ConfigListen[]; names: ServerNames; unread: boolean } | string {
-  const reading = newReading(config.lookup, confPrefix);
+): { all: ConfigListen[]; http: ConfigListen[]; names: ServerNames; unread: boolean; upstreams: Map<string, Upstream>; findings: Finding[] } | string {
+  const reading = newReading(config.lookup, confPrefix, false);
   const statements = siteStatements(config.text, reading, config.path);
   if (typeof statements === 'string') return statements.replace(/^the site and its includes/, 'it and its includes');
   const key = (statement: SiteStatement) => `${statement.file ?? ''}\0${statement.line}\0${statement.column}`;
   const site = new Set(siteListens.map((listen) => key(listen.statement)));
   const all: ConfigListen[] = [];
   const names = new Map<object, string[]>();
+  // The upstream blocks of http {} outside the site (its own are the site's reading's), each with its servers.
+  const upstreams = new Map<string, Upstream>();
   const open: SiteStatement[] = [];
   for (const read of statements) {
     const file = read.file === undefined ? config.path : read.file === config.site ? undefined : read.file;
     const statement: SiteStatement = { ...read, file };
-    if (statement.end === '{') open.push(statement);
-    else if (statement.end === '}') open.pop();
+    const inner = open[open.length - 1];
+    if (statement.end === '{') {
+      const [kind, name] = statement.words;
+      if (
+        kind === 'upstream' &&
+        name !== undefined &&
+        file !== undefined &&
+        inner?.words[0] === 'http' &&
+        open.length === 1 &&
+        !upstreams.has(name.toLowerCase())
+      )
+        upstreams.set(name.toLowerCase(), { name, servers: [], statement });
+      open.push(statement);
+    } else if (statement.end === '}') open.pop();
+    else if (statement.words[0] === 'server' && inner?.words[0] === 'upstream' && open.length === 2 && inner.file !== undefined)
+      upstreams.get(inner.words[1]!.toLowerCase())?.servers.push(statement);
     else if (statement.words[0] === 'server_name' && open[open.length - 1]?.words[0] === 'server' && open[open.length - 2]?.words[0] === 'http') {
       const server = open[open.length - 1]!;
       names.set(server, [...(names.get(server) ?? []), ...statement.words.slice(1)]);
@@ -2141,7 +2220,12 @@ function configListens(
       all.push({ statement, server, module, inSite: site.has(key(statement)) });
     }
   }
-  return { all, http: all.filter((listen) => listen.module === 'http'), names, unread: reading.unread };
+  // What nginx refuses or this check cannot read in them (an include not there, or unreadable), said at the include
+  // (the main file's own lines named by its path); the site's own are said by the site's reading.
+  const findings = reading.findings
+    .filter((finding) => finding.file !== config.site)
+    .map((finding) => (finding.file === undefined ? { ...finding, file: config.path } : finding));
+  return { all, http: all.filter((listen) => listen.module === 'http'), names, unread: reading.unread, upstreams, findings };
 }
 
 /**

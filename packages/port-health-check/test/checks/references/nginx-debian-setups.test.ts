@@ -1,0 +1,176 @@
+// Ordinary Debian 12 setups a tester staged under --root, each once a wrong pass: an upstream block in another file
+// nginx loads (conf.d/upstreams.conf, nginx.conf's http {}), `server_name _;` beside Debian's default site, and an
+// include nginx cannot open in nginx.conf (a modules-enabled link whose file is not there). Each tree is also given to
+// the real nginx (1.22, `nginx -t`, its paths moved under a temp dir), which takes or refuses it as the check says.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRegistry } from '@dsa110/ports';
+import { describe, expect, it } from 'vitest';
+import { checkReferences } from '../../../src/checks/references.js';
+import { gather } from '../../../src/gather.js';
+import { hasCommand } from '../../../../../test-support/index.js';
+import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
+
+const repoRoot = new URL('../../../../../', import.meta.url).pathname;
+const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
+const NGINX = ['nginx', '/usr/sbin/nginx'].find((command) => hasCommand(command, ['-v']));
+if (!NGINX) console.warn('[skipped: missing Debian package nginx-light: install with sudo bash scripts/install-system-packages.sh]');
+
+const SITE = 'etc/nginx/sites-available/dsa110-contimg';
+const AT = 'nginx (80): /etc/nginx/sites-available/dsa110-contimg';
+/** Debian 12's nginx.conf, as far as what it includes. */
+const NGINX_CONF =
+  'user www-data;\ninclude /etc/nginx/modules-enabled/*.conf;\nevents {}\nhttp {\n  include /etc/nginx/conf.d/*.conf;\n  include /etc/nginx/sites-enabled/*;\n}\n';
+/** Debian's stock sites-enabled/default. */
+const DEBIAN_DEFAULT = 'server {\n\tlisten 80 default_server;\n\tlisten [::]:80 default_server;\n\troot /var/www/html;\n\tserver_name _;\n}\n';
+const METRICS = 'location /metrics { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:8000; }';
+
+/** A Debian tree: nginx.conf, the site enabled, and `files`. */
+const tree = (site: string, files: Record<string, TreeEntry> = {}): Record<string, TreeEntry> => ({
+  'etc/nginx/nginx.conf': NGINX_CONF,
+  [SITE]: site,
+  'etc/nginx/sites-enabled/dsa110-contimg': { symlink: '../sites-available/dsa110-contimg' },
+  ...files,
+});
+
+/** The references check's problems for nginx on `files` under a root, as `severity: reason`. */
+async function problems(files: Record<string, TreeEntry>, prepare?: (root: string) => void): Promise<string[]> {
+  const root = writeTree(tempDir(), files);
+  prepare?.(root);
+  const facts = await gather({ registry, root, services: [registry.service('nginx')] });
+  return checkReferences(facts, registry.service('nginx'))
+    .filter((result) => result.severity !== 'ok')
+    .map((result) => withoutRoot(result, root))
+    .map((result) => `${result.severity}: ${result.reason}`);
+}
+
+/** `nginx -t` of `files` with /etc/nginx/ moved under a temp dir (links, absolute ones too, moved with it): its status and what it says. */
+function nginxTest(files: Record<string, TreeEntry>): { status: number | null; said: string } {
+  const dir = tempDir();
+  const moved = (text: string) => text.replaceAll('/etc/nginx/', `${dir}/etc/nginx/`).replace('user www-data;', '');
+  const entries = Object.entries(files).map(([path, entry]): [string, TreeEntry] =>
+    typeof entry === 'string' ? [path, moved(entry)] : 'symlink' in entry ? [path, { symlink: moved(entry.symlink) }] : [path, entry],
+  );
+  writeTree(dir, Object.fromEntries(entries));
+  const conf = join(dir, 'etc/nginx/nginx.conf');
+  const main = files['etc/nginx/nginx.conf'];
+  writeTree(dir, { 'etc/nginx/nginx.conf': `pid ${dir}/nginx.pid;\nerror_log ${dir}/error.log;\n${moved(typeof main === 'string' ? main : NGINX_CONF)}` });
+  const run = spawnSync(NGINX!, ['-t', '-p', dir, '-c', conf, '-e', join(dir, 'error.log')], { encoding: 'utf8' });
+  return { status: run.status, said: run.stderr };
+}
+
+describe('an upstream block in another file nginx loads', () => {
+  // The site passes /api/ (and so /api/metrics, FastAPI's /metrics) through `api`, and /docs/ through `docs`.
+  const site = `server {\n  listen 80;\n  listen [::]:80;\n  server_name dsa.example;\n  location /api/ { proxy_pass http://api/; }\n  location /docs/ { proxy_pass http://docs/; }\n  ${METRICS}\n}\n`;
+  const upstreams = (docs: number) => `upstream api {\n  server 127.0.0.1:8000;\n}\nupstream docs {\n  server 127.0.0.1:${docs};\n}\n`;
+  const exposed = expect.stringMatching(
+    /^error: nginx \(80\): \/etc\/nginx\/sites-available\/dsa110-contimg:5: location \/api\/ is the location nginx picks for \/api\/metrics and passes it to FastAPI \(proxy_pass http:\/\/api\/, line 5\): .* is not restricted to localhost/,
+  );
+
+  it('in conf.d/upstreams.conf: its servers are held as the site’s own (a port no service uses; /api/metrics exposed)', async () => {
+    const files = tree(site, { 'etc/nginx/conf.d/upstreams.conf': upstreams(8009) });
+    if (NGINX) expect(nginxTest(files).status).toBe(0);
+    const found = await problems(files);
+    expect(found).toContainEqual(exposed);
+    expect(found).toContainEqual(
+      expect.stringMatching(
+        /^error: nginx \(80\): \/etc\/nginx\/conf\.d\/upstreams\.conf:5:3: server 127\.0\.0\.1:8009 in upstream docs .*no other registry service uses port 8009/,
+      ),
+    );
+    expect(found).toHaveLength(2);
+    // MkDocs' own port reaches MkDocs: only the exposure is said.
+    expect(await problems(tree(site, { 'etc/nginx/conf.d/upstreams.conf': upstreams(8001) }))).toEqual([exposed]);
+  });
+
+  it('in nginx.conf’s own http {}: the same', async () => {
+    const files = tree(site, { 'etc/nginx/nginx.conf': NGINX_CONF.replace('http {\n', `http {\n${upstreams(8001)}`) });
+    expect(await problems(files)).toEqual([exposed]);
+  });
+
+  it('of the same name as the site’s own: an error, as nginx refuses the second (duplicate upstream)', async () => {
+    const files = tree(`upstream API {\n  server 127.0.0.1:8000;\n}\n${site}`, { 'etc/nginx/conf.d/upstreams.conf': upstreams(8001) });
+    if (NGINX) expect(nginxTest(files).said).toMatch(/duplicate upstream "API"/);
+    expect(await problems(files)).toContainEqual(
+      `error: ${AT}:1:1: upstream API: nginx refuses it, as upstream api (/etc/nginx/conf.d/upstreams.conf:1) has the same name (nginx -t: "duplicate upstream API"), so it does not start, or reload, with this configuration; rename one of them, or remove it`,
+    );
+  });
+
+  it('not in what the check read: unknown, where a file that may hold it cannot be read, or nginx.conf is not there', async () => {
+    const unknown = (host: string, why: string) =>
+      expect.stringMatching(
+        new RegExp(
+          `^unknown: ${AT.replace('(80)', '\\(80\\)')}:\\d+:\\d+: proxy_pass http://${host}/: no upstream ${host} is in what this check read, and ${why}, so whether it passes requests to FastAPI`,
+        ),
+      );
+    // conf.d/upstreams.conf a FIFO: matched by the glob, not read.
+    const fifo = (root: string) => {
+      mkdirSync(join(root, 'etc/nginx/conf.d'), { recursive: true });
+      expect(spawnSync('mkfifo', [join(root, 'etc/nginx/conf.d/upstreams.conf')]).status).toBe(0);
+    };
+    const unread = await problems(tree(site), fifo);
+    expect(unread).toContainEqual(unknown('api', 'an include this check cannot read may define it'));
+    expect(unread).toContainEqual(unknown('docs', 'an include this check cannot read may define it'));
+    expect(unread).toContainEqual(expect.stringMatching(/^unknown: nginx \(80\): \/etc\/nginx\/nginx\.conf:5: include \/etc\/nginx\/conf\.d\/\*\.conf: /));
+    const { 'etc/nginx/nginx.conf': _, ...noMain } = tree(site);
+    expect(await problems(noMain)).toEqual([
+      unknown('api', "nginx's main configuration, whose http \\{\\} may define it, was not read"),
+      unknown('docs', "nginx's main configuration, whose http \\{\\} may define it, was not read"),
+    ]);
+  });
+});
+
+describe('server_name _ beside Debian’s default site', () => {
+  const site = (names: string) =>
+    `server {\n  listen 80;\n  listen [::]:80;\n  ${names}\n  location /api/ { proxy_pass http://127.0.0.1:8000; }\n  ${METRICS}\n}\n`;
+
+  it('is no name a client sends: the default site answers (nginx -t: conflicting server name "_", ignored)', async () => {
+    const files = tree(site('server_name _;'), { 'etc/nginx/sites-enabled/default': DEBIAN_DEFAULT });
+    if (NGINX) {
+      const run = nginxTest(files);
+      expect(run.status).toBe(0);
+      expect(run.said).toMatch(/conflicting server name "_" on 0\.0\.0\.0:80, ignored/);
+    }
+    const said = (line: number, listen: string, address: string, other: string) =>
+      `error: ${AT}:${line}:3: listen ${listen}: nginx answers requests to ${address} whose Host header matches no server_name with its default server, listen ${other} default_server (/etc/nginx/sites-enabled/default:${line}), as it is default_server there, and this server has no server_name but _, which no client sends, so nginx never serves Nginx's site to a client that sends a Host header (browsers, curl); remove that site (rm /etc/nginx/sites-enabled/default), or add default_server to this listen and remove it from that one, or give this server the server_name its clients use`;
+    expect(await problems(files)).toEqual([said(2, '80', '0.0.0.0:80', '80'), said(3, '[::]:80', '[::]:80', '[::]:80')]);
+    // A name beside it is one clients send.
+    expect(await problems(tree(site('server_name _ dsa.example;'), { 'etc/nginx/sites-enabled/default': DEBIAN_DEFAULT }))).toEqual([]);
+  });
+});
+
+describe('an include in nginx.conf that nginx cannot open', () => {
+  const site = `server {\n  listen 80;\n  listen [::]:80;\n  server_name dsa.example;\n  location /api/ { proxy_pass http://127.0.0.1:8000; }\n  ${METRICS}\n}\n`;
+  const refused = (include: string, problem: string, fix: string) =>
+    `error: nginx (80): /etc/nginx/nginx.conf:2: include ${include}: ${problem}, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed"), and does not start, or reload, with it; ${fix}`;
+
+  it('a modules-enabled link whose file is not there (staged without it): an error at the include, naming the link', async () => {
+    const link = { symlink: '/usr/share/nginx/modules-available/mod-http-geoip.conf' };
+    const files = tree(site, { 'etc/nginx/modules-enabled/50-mod-http-geoip.conf': link });
+    if (NGINX) {
+      // Under the temp dir, the link names a file that is not there either.
+      const run = nginxTest(files);
+      expect(run.status).not.toBe(0);
+      expect(run.said).toMatch(/open\(\) ".*\/etc\/nginx\/modules-enabled\/50-mod-http-geoip\.conf" failed \(2: No such file or directory\)/);
+    }
+    expect(await problems(files)).toEqual([
+      refused(
+        '/etc/nginx/modules-enabled/*.conf',
+        '/etc/nginx/modules-enabled/50-mod-http-geoip.conf: no such file',
+        'remove the link, or create the file it names',
+      ),
+    ]);
+    // With the file there (as on the machine), nothing.
+    const there = { ...files, 'usr/share/nginx/modules-available/mod-http-geoip.conf': '# load_module ...;\n' };
+    expect(readlinkSync(join(writeTree(tempDir(), there), 'etc/nginx/modules-enabled/50-mod-http-geoip.conf'))).toBe(link.symlink);
+    expect(await problems(there)).toEqual([]);
+  });
+
+  it('one file named that is not there: an error at the include; a glob matching nothing is fine', async () => {
+    const missing = tree(site, { 'etc/nginx/nginx.conf': NGINX_CONF.replace('modules-enabled/*.conf', 'modules-enabled/geoip.conf') });
+    if (NGINX) expect(nginxTest(missing).status).not.toBe(0);
+    expect(await problems(missing)).toEqual([refused('/etc/nginx/modules-enabled/geoip.conf', 'no such file', 'create the file, or remove the include')]);
+    if (NGINX) expect(nginxTest(tree(site)).status).toBe(0);
+    expect(await problems(tree(site))).toEqual([]);
+  });
+});
