@@ -25,12 +25,21 @@ import type { InstalledUvicorn } from './types.js';
 
 /** How a unit's command runs uvicorn: an interpreter given `-m uvicorn`, or the `uvicorn` script (its `#!` line names the interpreter). */
 export type UvicornLaunch = ({ readonly interpreter: string; readonly cwd?: string } | { readonly script: string }) & {
-  /** Whose ~/.local Python reads outside a venv: the unit's User= (root without one); undefined where it reads none (PYTHONNOUSERSITE, DynamicUser=). */
+  /** Whose ~/.local Python reads outside a venv: the unit's User= (root without one); undefined where it reads none (-s, -I, PYTHONNOUSERSITE, DynamicUser=). */
   readonly userSiteOf?: string;
+  /** `python -P`, `-I` or PYTHONSAFEPATH: the directory it starts in is not on its path. */
+  readonly safePath?: boolean;
 };
 
-/** What `import uvicorn` finds in a directory besides the package: a module file of that name comes first. */
-const MODULE_FILES = ['uvicorn', 'uvicorn.py'];
+/**
+ * What `import uvicorn` finds first in a directory of its path: a regular package (`uvicorn/__init__.py`), else a
+ * module (`uvicorn.py`). A `uvicorn/` without `__init__.py` is only a namespace portion, which a regular package
+ * later on the path wins over (importlib's PathFinder), so it shadows nothing.
+ */
+function importedFrom(root: string, directory: string): 'package' | 'module' | undefined {
+  if (exists(root, join(directory, 'uvicorn', '__init__.py'))) return 'package';
+  return exists(root, join(directory, 'uvicorn.py')) ? 'module' : undefined;
+}
 
 /** Most bytes read of a `#!` line, pyvenv.cfg, or a metadata file (its Version: comes in the first lines). */
 const HEAD_BYTES = 4096;
@@ -156,8 +165,8 @@ function metadataVersion(root: string, path: string): string | undefined {
 export function readInstalledUvicorn(root: string, launch: UvicornLaunch): InstalledUvicorn | undefined {
   const interpreter = 'script' in launch ? scriptInterpreter(root, launch.script) : launch.interpreter;
   if (interpreter === undefined || !interpreter.startsWith('/')) return undefined;
-  // `python -m` imports from the directory it starts in first.
-  if ('interpreter' in launch && (launch.cwd === undefined || MODULE_FILES.some((name) => exists(root, join(launch.cwd!, name))))) return undefined;
+  // `python -m` imports from the directory it starts in first, unless -P, -I or PYTHONSAFEPATH leave it out.
+  if ('interpreter' in launch && !launch.safePath && (launch.cwd === undefined || importedFrom(root, launch.cwd) !== undefined)) return undefined;
   const directories = importDirectories(root, interpreter, launch.userSiteOf);
   if (directories === undefined) return undefined;
   for (const directory of directories) {
@@ -167,15 +176,17 @@ export function readInstalledUvicorn(root: string, launch: UvicornLaunch): Insta
     } catch {
       continue;
     }
-    if (!names.includes('uvicorn') || !isDirectory(root, join(directory, 'uvicorn'))) {
-      // A module file of that name, found first, is what `import uvicorn` gets: no package, no version.
-      if (names.includes('uvicorn.py') || shadowedAfter(root, directory, names)) return undefined;
+    const found = names.includes('uvicorn') || names.includes('uvicorn.py') ? importedFrom(root, directory) : undefined;
+    // A module file of that name, found first, is what `import uvicorn` gets: no package, no version.
+    if (found === 'module') return undefined;
+    if (found === undefined) {
+      if (shadowedAfter(root, directory, names)) return undefined;
       continue;
     }
     const metadata = names.filter((name) => /^uvicorn-\d[^-]*(?:-py\d[^-]*)?\.(?:dist|egg)-info$/i.test(name));
     if (metadata.length !== 1) return undefined;
-    const found = join(directory, metadata[0]!);
-    const file = found.endsWith('.dist-info') ? join(found, 'METADATA') : isDirectory(root, found) ? join(found, 'PKG-INFO') : found;
+    const info = join(directory, metadata[0]!);
+    const file = info.endsWith('.dist-info') ? join(info, 'METADATA') : isDirectory(root, info) ? join(info, 'PKG-INFO') : info;
     const version = metadataVersion(root, file);
     return version === undefined ? undefined : { version, metadata: file };
   }

@@ -198,6 +198,18 @@ const UVICORN_LISTEN = ['port', 'host', 'uds', 'fd'] as const;
 /** Python's options that take no value: before `-m`, a word of these (`-u`, `-OO`) is skipped. */
 const PYTHON_SWITCHES = /^-[bBdEiIOPqsSuv]+$/;
 
+/** Pure: the letters of Python's switches given before `-m` (`-s -I` → `sI`; `-Wx`, `-X y` skipped). */
+function pythonSwitches(args: readonly string[]): string {
+  let letters = '';
+  for (let index = 0; index < args.length; index++) {
+    const word = args[index]!;
+    if (word === '-m' || word.startsWith('-m')) break;
+    if (word === '-X' || word === '-W') index++;
+    else if (PYTHON_SWITCHES.test(word)) letters += word.slice(1);
+  }
+  return letters;
+}
+
 /**
  * Pure: the server an ExecStart= line runs, and how many of its arguments (argv after argv[0]) come before the
  * server's own: `uvicorn ...` (0), `python3 -u -m uvicorn ...` (3); undefined for another program.
@@ -564,25 +576,34 @@ export function gunicornConfigPath(facts: Pick<Facts, 'units'>, service: Service
  * Pure: how the ExecStart= command of `service`'s unit runs uvicorn (serverCommand), for gather to read which uvicorn
  * it imports (readInstalledUvicorn): `python -m uvicorn` (the interpreter, and the directory it starts in) or the
  * `uvicorn` script, by absolute path; undefined for none, a bare name, a chrooted unit (RootDirectory=, RootImage=),
- * or one whose environment sets PYTHONPATH, PYTHONHOME, PYTHONUSERBASE or HOME (which move where Python imports from);
- * with the User= whose ~/.local Python reads first, unless PYTHONNOUSERSITE is set or the user is dynamic.
+ * or one whose environment sets PYTHONPATH, PYTHONHOME, PYTHONUSERBASE or HOME (which move where Python imports from;
+ * the PYTHON* ones not under -E or -I); with the User= whose ~/.local Python reads first, unless -s, -I,
+ * PYTHONNOUSERSITE or a dynamic user turn that off, and whether -P, -I or PYTHONSAFEPATH leave out the directory it starts in.
  */
 export function uvicornLaunch(facts: Pick<Facts, 'units'>, service: Service): UvicornLaunch | undefined {
   const found = serverCommand(facts, service);
   if (found?.server !== 'uvicorn') return undefined;
   const unit = facts.units.get(found.command.unit);
   if (unit?.rootDirectory !== undefined || unit?.rootImage !== undefined) return undefined;
-  // HOME and PYTHONUSERBASE move the user's own site-packages, which Python reads before the system's.
-  const moving = ['PYTHONPATH', 'PYTHONHOME', 'PYTHONUSERBASE', 'HOME'];
-  if (moving.some((name) => found.environment.has(name)) || environmentDoubt(unit!, [...moving, 'PYTHONNOUSERSITE']) !== undefined) return undefined;
   const { path } = found.command.line;
   if (!path.startsWith('/')) return undefined;
+  const program = path.slice(path.lastIndexOf('/') + 1);
+  // Python's own switches before -m: -E ignores the PYTHON* variables, -s the user's site-packages, -P the directory
+  // it starts in; -I is all three.
+  const switches = program === 'uvicorn' ? '' : pythonSwitches(found.command.line.argv.slice(1));
+  const isolated = switches.includes('I');
+  const ignoresEnvironment = isolated || switches.includes('E');
+  const set = (name: string) => !ignoresEnvironment && Boolean(found.environment.get(name)?.value);
+  // HOME and PYTHONUSERBASE move the user's own site-packages, which Python reads before the system's.
+  const moving = [...(ignoresEnvironment ? [] : ['PYTHONPATH', 'PYTHONHOME', 'PYTHONUSERBASE']), 'HOME'];
+  const doubtful = [...moving, ...(ignoresEnvironment ? [] : ['PYTHONNOUSERSITE', 'PYTHONSAFEPATH'])];
+  if (moving.some((name) => found.environment.has(name)) || environmentDoubt(unit!, doubtful) !== undefined) return undefined;
   const user = unit!.user?.value ?? 'root';
   // A specifier (%i) is not resolved here: whose home it is cannot be told.
   if (user.includes('%')) return undefined;
-  const userSite = found.environment.get('PYTHONNOUSERSITE')?.value || unit!.dynamicUser ? {} : { userSiteOf: user };
-  const program = path.slice(path.lastIndexOf('/') + 1);
-  return program === 'uvicorn'
-    ? { script: path, ...userSite }
-    : { interpreter: path, ...(found.command.cwd !== undefined && { cwd: found.command.cwd }), ...userSite };
+  const noUserSite = isolated || switches.includes('s') || set('PYTHONNOUSERSITE') || unit!.dynamicUser;
+  const userSite = noUserSite ? {} : { userSiteOf: user };
+  if (program === 'uvicorn') return { script: path, ...userSite };
+  const safePath = isolated || switches.includes('P') || set('PYTHONSAFEPATH');
+  return { interpreter: path, ...(found.command.cwd !== undefined && { cwd: found.command.cwd }), ...userSite, ...(safePath && { safePath }) };
 }

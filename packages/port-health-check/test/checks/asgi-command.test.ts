@@ -435,6 +435,35 @@ describe("uvicorn's command line held to the version installed where its command
     ]);
   });
 
+  it("Python's switches: -s and -I leave out ~/.local, -P, -I and PYTHONSAFEPATH the directory -m starts in; a bare uvicorn/ there shadows nothing", async () => {
+    const user = 'var/lib/api/.local/lib/python3.11/site-packages';
+    const option = '--timeout-graceful-shutdown 5 --port 8000';
+    const tree = (lines: string, python = '/usr/bin/python3', extra: Record<string, string> = {}) => ({
+      ...DEBIAN_UVICORN,
+      [`${user}/uvicorn/__init__.py`]: '',
+      [`${user}/uvicorn-0.54.0.dist-info/METADATA`]: PKG_INFO('0.54.0'),
+      ...extra,
+      ...unit(`${lines}ExecStart=${python} -m uvicorn app:app ${option}\n`),
+    });
+    const debian = /^error: api \(8000\): .*the installed uvicorn 0\.17\.6 /;
+    // python3 -s -m uvicorn and -I run Debian's 0.17.6 (checked: `python3 -s -m uvicorn --version`), which exits 2.
+    for (const python of ['/usr/bin/python3 -s', '/usr/bin/python3 -I', '/usr/bin/python3 -u -sE'])
+      expect(await apiResults(tree('User=api\n', python)), python).toEqual([expect.stringMatching(debian)]);
+    // A uvicorn.py where -m starts is what it imports (unknown: 0.54's grammar, which has the option), unless the
+    // directory is left out of the path.
+    const module = { 'srv/api/uvicorn.py': '' };
+    const ok = `ok: api (8000): ${AT}:3: its ExecStart= runs uvicorn on port 8000`;
+    expect(await apiResults(tree('WorkingDirectory=/srv/api\n', '/usr/bin/python3', module))).toEqual([ok]);
+    expect(await apiResults(tree('WorkingDirectory=/srv/api\n', '/usr/bin/python3 -P', module))).toEqual([expect.stringMatching(debian)]);
+    expect(await apiResults(tree('WorkingDirectory=/srv/api\nEnvironment=PYTHONSAFEPATH=1\n', '/usr/bin/python3', module))).toEqual([
+      expect.stringMatching(debian),
+    ]);
+    // A uvicorn/ with no __init__.py is a namespace portion: the regular package later on the path wins.
+    expect(await apiResults(tree('WorkingDirectory=/srv/api\n', '/usr/bin/python3', { 'srv/api/uvicorn/README': '' }))).toEqual([
+      expect.stringMatching(debian),
+    ]);
+  });
+
   it('UVICORN_APP, which 0.17.6 does not read: no APP, an error naming the setting; read where the version is not known', async () => {
     const lines = 'Environment=UVICORN_APP=app:app\nExecStart=/usr/bin/python3 -m uvicorn --port 8000\n';
     expect(await apiResults({ ...DEBIAN_UVICORN, ...unit(lines) })).toEqual([
