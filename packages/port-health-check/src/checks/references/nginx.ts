@@ -2005,7 +2005,7 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
   } else if (directive === 'ssl' && argument.toLowerCase() === 'on') facts.sslOn ??= statement;
   else if (directive in PASSES) facts.passes.push(statement);
   else if ((directive === 'allow' || directive === 'deny') && inner) inner.rules.push(statement);
-  else if (directive === 'server' && inner?.statement.words[0] === 'upstream')
+  else if (directive === 'server' && open.length === 1 && inner?.statement.words[0] === 'upstream')
     facts.upstreams.get(inner.statement.words[1]!.toLowerCase())?.servers.push(statement);
 }
 
@@ -2020,11 +2020,23 @@ function isListenDirective(open: readonly Block[]): boolean {
   return open[open.length - 1]!.statement.words[0] === 'server' && around === 'http';
 }
 
+/**
+ * An error for an upstream block where nginx does not take one (nginx -t: `"upstream" directive is not allowed here`):
+ * anywhere but directly in http {} (a site's top level is in it); nginx does not start, and the block defines no name.
+ * `around`: the block it is in (undefined: outside http {}, at the top of nginx.conf).
+ */
+function misplacedUpstream(statement: SiteStatement, around: string | undefined): Finding {
+  const where = around === undefined ? 'outside http {}' : `inside ${shown(around)} {}`;
+  const message = `upstream ${shown(statement.words[1] ?? '')} is ${where}, where nginx refuses it (nginx -t: "upstream" directive is not allowed here)${REFUSES_CONFIG}; move it into http {}, outside any server {} (a file of conf.d/, or the site's top level)`;
+  return { ...placeAt(statement), severity: 'error', message };
+}
+
 /** A block opening: a location goes into the locations of the location around it, or of its server (a level of its own). */
 function openBlock(statement: SiteStatement, parent: Block | undefined, facts: SiteFacts): Block {
   const [kind, name] = statement.words;
   const location = kind === 'location' ? locationMatch(statement.words) : undefined;
-  if (kind === 'upstream' && name !== undefined && statement.words.length === 2) {
+  if (kind === 'upstream' && parent !== undefined) facts.findings.push(misplacedUpstream(statement, parent.statement.words[0]));
+  else if (kind === 'upstream' && name !== undefined && statement.words.length === 2) {
     // nginx -t: `duplicate upstream "NAME"`, the names compared in any case (ngx_http_upstream_add).
     const earlier = facts.upstreams.get(name.toLowerCase());
     if (earlier?.statement !== undefined) {
@@ -2191,6 +2203,7 @@ function configListens(
   const names = new Map<object, string[]>();
   // The upstream blocks of http {} outside the site (its own are the site's reading's), each with its servers.
   const upstreams = new Map<string, Upstream>();
+  const findings: Finding[] = [];
   const open: SiteStatement[] = [];
   for (const read of statements) {
     const file = read.file === undefined ? config.path : read.file === config.site ? undefined : read.file;
@@ -2198,18 +2211,14 @@ function configListens(
     const inner = open[open.length - 1];
     if (statement.end === '{') {
       const [kind, name] = statement.words;
-      if (
-        kind === 'upstream' &&
-        name !== undefined &&
-        file !== undefined &&
-        inner?.words[0] === 'http' &&
-        open.length === 1 &&
-        !upstreams.has(name.toLowerCase())
-      )
+      // Where nginx does not take it (the site's own lines are said by the site's reading): an error, and no name defined.
+      if (kind === 'upstream' && file !== undefined && (open.length !== 1 || (inner?.words[0] !== 'http' && inner?.words[0] !== 'stream')))
+        findings.push(misplacedUpstream(statement, inner?.words[0]));
+      else if (kind === 'upstream' && name !== undefined && file !== undefined && inner?.words[0] === 'http' && !upstreams.has(name.toLowerCase()))
         upstreams.set(name.toLowerCase(), { name, servers: [], statement });
       open.push(statement);
     } else if (statement.end === '}') open.pop();
-    else if (statement.words[0] === 'server' && inner?.words[0] === 'upstream' && open.length === 2 && inner.file !== undefined)
+    else if (statement.words[0] === 'server' && inner?.words[0] === 'upstream' && open.length === 2 && open[0]!.words[0] === 'http' && inner.file !== undefined)
       upstreams.get(inner.words[1]!.toLowerCase())?.servers.push(statement);
     else if (statement.words[0] === 'server_name' && open[open.length - 1]?.words[0] === 'server' && open[open.length - 2]?.words[0] === 'http') {
       const server = open[open.length - 1]!;
@@ -2222,9 +2231,11 @@ function configListens(
   }
   // What nginx refuses or this check cannot read in them (an include not there, or unreadable), said at the include
   // (the main file's own lines named by its path); the site's own are said by the site's reading.
-  const findings = reading.findings
-    .filter((finding) => finding.file !== config.site)
-    .map((finding) => (finding.file === undefined ? { ...finding, file: config.path } : finding));
+  findings.unshift(
+    ...reading.findings
+      .filter((finding) => finding.file !== config.site)
+      .map((finding) => (finding.file === undefined ? { ...finding, file: config.path } : finding)),
+  );
   return { all, http: all.filter((listen) => listen.module === 'http'), names, unread: reading.unread, upstreams, findings };
 }
 

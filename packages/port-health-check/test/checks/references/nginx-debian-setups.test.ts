@@ -174,3 +174,41 @@ describe('an include in nginx.conf that nginx cannot open', () => {
     expect(await problems(tree(site))).toEqual([]);
   });
 });
+
+describe('an upstream block where nginx does not take one', () => {
+  const site = (inServer = '') =>
+    `server {\n  listen 80;\n  server_name dsa.example;\n  ${inServer}\n  location /api/ { proxy_pass http://api/; }\n  ${METRICS}\n}\n`;
+  const refused = (at: string, where: string) =>
+    `error: ${at}: upstream api is ${where}, where nginx refuses it (nginx -t: "upstream" directive is not allowed here), so it does not start, or reload, with this configuration; move it into http {}, outside any server {} (a file of conf.d/, or the site's top level)`;
+  const stray = expect.stringMatching(/server 127\.0\.0\.1:8009 in upstream api/);
+
+  it('inside server {}, directly or through an include there: an error at its line, and it defines no name', async () => {
+    const direct = tree(site('upstream api { server 127.0.0.1:8009; }'));
+    if (NGINX) expect(nginxTest(direct).said).toMatch(/"upstream" directive is not allowed here in .*dsa110-contimg:4/);
+    const found = await problems(direct);
+    expect(found).toContainEqual(refused(`${AT}:4:3`, 'inside server {}'));
+    expect(found).not.toContainEqual(stray);
+    const included = tree(site('include /etc/nginx/snippets/up.conf;'), { 'etc/nginx/snippets/up.conf': '\nupstream api { server 127.0.0.1:8009; }\n' });
+    if (NGINX) expect(nginxTest(included).said).toMatch(/"upstream" directive is not allowed here in .*up\.conf:2/);
+    const through = await problems(included);
+    expect(through).toContainEqual(refused('nginx (80): /etc/nginx/snippets/up.conf:2:1', 'inside server {}'));
+    expect(through.filter((problem) => problem.includes('not allowed here'))).toHaveLength(1);
+    expect(through).not.toContainEqual(stray);
+  });
+
+  it('in conf.d inside another server, or at the top of nginx.conf outside http {}: the same', async () => {
+    const other = tree(site(), {
+      'etc/nginx/conf.d/other.conf':
+        'upstream api { server 127.0.0.1:8000; }\nserver {\n  listen 127.0.0.1:8081;\n  upstream docs { server 127.0.0.1:8009; }\n}\n',
+    });
+    if (NGINX) expect(nginxTest(other).said).toMatch(/"upstream" directive is not allowed here in .*other\.conf:4/);
+    expect(await problems(other)).toContainEqual(
+      refused('nginx (80): /etc/nginx/conf.d/other.conf:4:3', 'inside server {}').replace('upstream api', 'upstream docs'),
+    );
+    const top = tree(site(), { 'etc/nginx/nginx.conf': `upstream api { server 127.0.0.1:8009; }\n${NGINX_CONF}` });
+    if (NGINX) expect(nginxTest(top).said).toMatch(/"upstream" directive is not allowed here in .*nginx\.conf:3/);
+    const found = await problems(top);
+    expect(found).toContainEqual(refused('nginx (80): /etc/nginx/nginx.conf:1:1', 'outside http {}'));
+    expect(found).not.toContainEqual(stray);
+  });
+});
