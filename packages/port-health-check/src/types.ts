@@ -243,6 +243,8 @@ export interface NginxIncludeLoop {
 export interface NginxConfigFacts {
   readonly text: string;
   readonly includes: ReadonlyMap<string, IncludeFacts>;
+  /** The host names of the root's /etc/hosts, in lower case; undefined where it could not be read. */
+  readonly hosts?: ReadonlySet<string>;
 }
 
 /** A configuration file named in the registry (`config:`), read under the root. */

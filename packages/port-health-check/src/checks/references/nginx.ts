@@ -97,6 +97,8 @@ export interface NginxConfig {
   readonly text: string;
   readonly lookup: IncludeLookup;
   readonly site?: string;
+  /** The host names of the root's /etc/hosts (lower case), by which nginx resolves a pass's host first; undefined: not read. */
+  readonly hosts?: ReadonlySet<string>;
   /** nginx loads a copy of the site that differs from it, in its place: the site's own listens are not nginx's. */
   readonly copy?: true;
 }
@@ -888,7 +890,13 @@ interface Upstream {
  * are judged once, for the first pass that names it, however many do; a block no pass names is read only for what
  * nginx refuses (a port it does not take), since nginx sends it no request.
  */
-function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<string, Upstream>, expect: NginxExpectations, unread?: string): Finding[] {
+function checkPasses(
+  passes: readonly SiteStatement[],
+  upstreams: ReadonlyMap<string, Upstream>,
+  expect: NginxExpectations,
+  unread?: string,
+  hosts?: ReadonlySet<string>,
+): Finding[] {
   const wanted = expect.upstream;
   const judged = new Set<Upstream>();
   const findings = passes.flatMap((pass): Finding[] => {
@@ -927,6 +935,9 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
       const message = `${directive} ${shown(value)}: no upstream ${shown(target.host)} is in what this check read, and ${unread}, so whether it passes requests to ${wanted.name} (and its ${wanted.metrics}) is not checked; define the upstream in a file nginx loads that this check can read, or write ${directive} ${passTo(directive, expect)}; if it is meant for ${wanted.name} (${expect.snippet})`;
       return [{ ...placeAt(pass), severity: 'unknown', message }];
     }
+    // Everything nginx loads read, and no block of the name: nginx resolves it as a host when it reads the file.
+    if (unread === undefined && mayNameUpstream(target.host) && !hosts?.has(target.host.toLowerCase()))
+      return [undefinedUpstream(pass, target.host, expect, hosts)];
     if (!reachesThisHost(target.host)) return [];
     // Another service's own port reaches that service (`location /grafana/` to Grafana): held to it, not to the upstream.
     const reached = target.port === undefined || target.port === wanted.port ? wanted : serviceOn(target.port, expect);
@@ -951,6 +962,20 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
   });
   for (const upstream of new Set(upstreams.values())) if (!judged.has(upstream)) findings.push(...unusedUpstream(upstream, expect));
   return findings;
+}
+
+/**
+ * A finding for a pass naming a host with no dot that no upstream block of what nginx loads defines: nginx resolves it
+ * when it reads the file and refuses the configuration where it cannot (nginx -t: `host not found in upstream "NAME"`).
+ * Not in /etc/hosts, it is most likely a missing upstream block (an error; only DNS with a search domain could
+ * resolve it); where /etc/hosts could not be read, a warning.
+ */
+function undefinedUpstream(pass: SiteStatement, host: string, expect: NginxExpectations, hosts: ReadonlySet<string> | undefined): Finding {
+  const [directive, value] = [pass.words[0]!, pass.words[1]!];
+  const { name, port } = expect.upstream;
+  const hostsSaid = hosts === undefined ? '/etc/hosts could not be read' : `${shown(host)} is not in /etc/hosts`;
+  const message = `${directive} ${shown(value)}: no upstream ${shown(host)} is defined in what nginx loads, and ${hostsSaid}, so it is most likely a missing upstream block: nginx refuses the configuration (nginx -t: host not found in upstream "${shown(host)}")${REFUSES_CONFIG}, unless DNS resolves ${shown(host)}; define upstream ${shown(host)} { server 127.0.0.1:${port}; } in http {} (a file of conf.d/, or the site's top level), or write ${directive} ${passTo(directive, expect)}; if it is meant for ${name} (${expect.snippet})`;
+  return { ...placeAt(pass), severity: hosts === undefined ? 'warning' : 'error', message };
 }
 
 /** The registry's service (other than the upstream) a connection to this host on `port` reaches, if any. */
@@ -2119,7 +2144,7 @@ export function readNginxSite(
   }
   const metrics = checkMetricsLocations(facts, expect);
   facts.findings.push(...metrics.findings);
-  facts.findings.push(...checkPasses(facts.passes, facts.upstreams, expect, upstreamsUnread(config, loaded, reading)));
+  facts.findings.push(...checkPasses(facts.passes, facts.upstreams, expect, upstreamsUnread(config, loaded, reading), config?.hosts));
   facts.findings.push(...missing(facts, metrics.count, reading, expect));
   facts.findings.push(...listenTls(facts, expect), ...noOwnPort(facts.listens, reading, expect));
   const siteListens = facts.listens.map((listen) => ({ ...listen, module: 'http' }));
