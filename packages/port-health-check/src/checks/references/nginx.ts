@@ -804,6 +804,8 @@ function passTarget(directive: string, value: string): PassHost | { host: string
   if (!scheme && value.startsWith('$')) return 'variable';
   if ((!variableScheme && !(name in schemes)) || (!scheme && value.startsWith('unix:'))) return undefined;
   // The address ends at the URI's `/` or the arguments' `?`, as nginx reads it.
+  // `http://unix:/run/app.sock:/uri` is a UNIX socket, as nginx reads it (ngx_parse_url), no host and port.
+  if (value.slice(scheme ? scheme[0].length : 0).startsWith('unix:')) return undefined;
   const authority = value.slice(scheme ? scheme[0].length : 0).split(/[/?]/)[0]!;
   if (authority.includes('$')) return 'variable';
   const address = nginxAddress(authority);
@@ -912,7 +914,7 @@ function checkPasses(
       const fix = reachesThisHost(target.host)
         ? `write ${directive} ${shown(value.replace(`${target.host}:${target.badPort}`, `${target.host}:${wanted.port}`))}; (${wanted.name}'s port)`
         : 'write the port the server listens on';
-      return [{ ...place(pass), severity: 'warning', message: `${directive} ${shown(value)}: ${badPortText(target.badPort, fix)}` }];
+      return [{ ...place(pass), severity: 'error', message: `${directive} ${shown(value)}: ${badPortText(target.badPort, fix)}` }];
     }
     const upstream = upstreams.get(target.host.toLowerCase());
     if (upstream) {
@@ -1176,13 +1178,13 @@ function checkUpstreamServers(upstream: Upstream, pass: SiteStatement, expect: N
   });
 }
 
-/** A warning for an upstream server's port nginx refuses (serverPortHere's badPort): nginx -t fails, wherever the block stands. */
+/** An error for an upstream server's port nginx refuses (serverPortHere's badPort): nginx -t fails, wherever the block stands. */
 function badServerPort(server: SiteStatement, port: { badPort: string; here: boolean }, expect: NginxExpectations, within: string): Finding {
   const address = server.words[1]!;
   const fix = port.here
     ? `write server ${shown(address.slice(0, address.length - port.badPort.length))}${expect.upstream.port}; (${expect.upstream.name}'s port)`
     : 'write the port the server listens on';
-  return { ...place(server), severity: 'warning', message: `server ${shown(address)}${within}: ${badPortText(port.badPort, fix)}` };
+  return { ...place(server), severity: 'error', message: `server ${shown(address)}${within}: ${badPortText(port.badPort, fix)}` };
 }
 
 /**
