@@ -393,8 +393,11 @@ const snippetAside = (expect: NginxExpectations, reached: Reached): string => (r
  * A listen value's port as nginx reads it, or why it has none: `refused`, a value nginx -t refuses (it does not start),
  * or `doubt`, a word nginx reads as a host name on port 80 (most often a typo).
  */
-function readListenPort(value: string, expect: NginxExpectations): { port: number } | { refused: string } | { doubt: string } {
-  const fix = `write listen ${expect.port};`;
+function readListenPort(
+  value: string,
+  expect: NginxExpectations,
+  fix = `write listen ${expect.port};`,
+): { port: number } | { refused: string } | { doubt: string } {
   // 1 to 65535: nginx -t refuses 0 too ("invalid port in "0" of the "listen" directive").
   const valid = (port: string) => (/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535 ? Number(port) : undefined);
   const refused = { refused: `not a port nginx accepts (it refuses to start); ${fix}` };
@@ -421,12 +424,19 @@ function listenPort(value: string, expect: NginxExpectations): number | string {
   return 'port' in read ? read.port : 'refused' in read ? read.refused : read.doubt;
 }
 
+/** What is wrong with a listen's value itself: nginx refuses it (it does not start), an error, as every refusal nginx -t shows; a host name, a warning. */
+function checkListenValue(statement: SiteStatement, expect: NginxExpectations, fix?: string): Finding[] {
+  const value = statement.words[1]!;
+  const read = readListenPort(value, expect, fix);
+  if ('refused' in read) return [{ ...place(statement), severity: 'error', message: `listen ${shown(value)}: ${read.refused}` }];
+  if ('doubt' in read) return [{ ...place(statement), severity: 'warning', message: `listen ${shown(value)}: ${read.doubt}` }];
+  return [];
+}
+
 function checkListen(statement: SiteStatement, expect: NginxExpectations): Finding[] {
   const value = statement.words[1]!;
   const read = readListenPort(value, expect);
-  // A value nginx refuses keeps it from starting: an error, as every refusal nginx -t shows; a host name, a warning.
-  if ('refused' in read) return [{ ...place(statement), severity: 'error', message: `listen ${shown(value)}: ${read.refused}` }];
-  if ('doubt' in read) return [{ ...place(statement), severity: 'warning', message: `listen ${shown(value)}: ${read.doubt}` }];
+  if (!('port' in read)) return checkListenValue(statement, expect);
   const { port } = read;
   if (port === expect.port) return []; // its address is judged with the port's other listens (portSockets)
   // Another port (443 beside 80, a redirect server's 80 beside 443) is the site's to open, unless the registry gives
@@ -509,6 +519,8 @@ function refusedListens(listens: readonly HttpListen[], expect: NginxExpectation
       findings.push({ ...placeAt(listen.statement), severity: 'error', message });
       continue;
     }
+    // Another server's value nginx refuses (or reads as a host name), held as the site's own are (checkListen): the site's are said there.
+    if (!listen.inSite) findings.push(...checkListenValue(listen.statement, expect, 'write the port that server is to listen on'));
     const port = listenPort(value, expect);
     const address = listenAddress(value);
     if (typeof port !== 'number' || address === undefined) continue;

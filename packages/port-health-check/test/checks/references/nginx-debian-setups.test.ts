@@ -231,3 +231,29 @@ describe('a pass to an upstream name defined nowhere, with everything nginx load
     expect(await problems(defined)).not.toContainEqual(expect.stringMatching(/no upstream apii/));
   });
 });
+
+describe('a listen value nginx refuses in another server block nginx loads', () => {
+  const site = `server {\n  listen 80;\n  server_name dsa.example;\n  location /api/ { proxy_pass http://127.0.0.1:8000; }\n  ${METRICS}\n}\n`;
+  const other = (value: string) => `server {\n  server_name other.example;\n  listen ${value};\n}\n`;
+
+  it('is held as the site’s own: an error where nginx refuses it, a warning for a host name', async () => {
+    for (const [value, said] of [
+      [
+        '0',
+        'error: nginx (80): /etc/nginx/conf.d/other.conf:3: listen 0: not a port nginx accepts (it refuses to start); write the port that server is to listen on',
+      ],
+      [
+        ':18082',
+        'error: nginx (80): /etc/nginx/conf.d/other.conf:3: listen :18082: no host before the port, which nginx refuses (nginx -t: "no host in ..."), so it does not start; write the port that server is to listen on',
+      ],
+      [
+        '8o',
+        'warning: nginx (80): /etc/nginx/conf.d/other.conf:3: listen 8o: not a port, and as a host name it means port 80 on whatever 8o resolves to; write the port that server is to listen on',
+      ],
+    ] as const) {
+      const files = tree(site, { 'etc/nginx/conf.d/other.conf': other(value) });
+      if (NGINX) expect(nginxTest(files).said, value).toMatch(/of the "listen" directive in .*other\.conf:3/);
+      expect(await problems(files), value).toEqual([said]);
+    }
+  });
+});
