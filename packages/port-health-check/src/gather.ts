@@ -1107,6 +1107,9 @@ function readInclude(root: string, pattern: string, budget: number, textLeft = M
         continue;
       }
     }
+    // A directory named, or matched by a glob: nginx opens it and fails to read it (nginx 1.22 -t: `pread() "..." failed (21: Is a directory)`).
+    if (kind === 'nginx-site' && read.text === undefined && read.notRegular === true && isDirectory(root, path))
+      return { problem: `${path === pattern ? '' : `${path}: `}a directory, not a file`, missing: true, directory: true };
     if (read.text === undefined) return { problem: `${path === pattern ? '' : `${path}: `}${read.problem ?? 'not read'}` };
     left -= read.text.length;
     if (left < 0) return { problem: `its files and those read before come to more than the ${MAX_INCLUDED_TEXT / 1048576} MiB read for includes` };

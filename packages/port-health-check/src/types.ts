@@ -187,7 +187,7 @@ export type PrometheusFileFacts = { readonly files: readonly PrometheusFile[] } 
  */
 export type IncludeFacts =
   | { readonly files: readonly { readonly path: string; readonly text: string; readonly id?: string }[] }
-  | { readonly problem: string; readonly missing?: true };
+  | { readonly problem: string; readonly missing?: true; readonly directory?: true };
 
 /** The unit file (or drop-in) and line of a command. */
 export interface UnitLine {

@@ -320,6 +320,11 @@ function includedFrames(statement: Statement, frame: Frame, reading: Reading): F
   };
   // One file named (no glob), or a link a glob matches, not there: nginx refuses the configuration (ngx_conf_include:
   // "open() ... failed (2: No such file or directory)", checked with nginx 1.22 -t); the rest is judged as if the include were not there.
+  if ('problem' in included && included.directory)
+    return sayOnce(
+      `include ${shown(argument)}: ${included.problem}, so nginx refuses a configuration that loads it (nginx -t fails: "pread() ... failed (21: Is a directory)"), and does not start, or reload, with it; ${isGlob(argument) ? 'rename or move the directory the glob matches' : `include the files in it (include ${shown(argument.replace(/\/$/, ''))}/*.conf;), or remove the include`}`,
+      'error',
+    );
   if ('problem' in included && included.missing)
     return sayOnce(
       `include ${shown(argument)}: ${included.problem}, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed"), and does not start, or reload, with it; ${isGlob(argument) ? 'remove the link, or create the file it names' : 'create the file, or remove the include'}`,

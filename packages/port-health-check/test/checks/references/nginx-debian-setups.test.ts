@@ -257,3 +257,33 @@ describe('a listen value nginx refuses in another server block nginx loads', () 
     }
   });
 });
+
+describe('an include of a directory', () => {
+  const site = (include: string) =>
+    `server {\n  listen 80;\n  server_name dsa.example;\n  ${include}\n  location /api/ { proxy_pass http://127.0.0.1:8000; }\n  ${METRICS}\n}\n`;
+  const refused = (at: string, include: string, problem: string, fix: string) =>
+    `error: nginx (80): ${at}: include ${include}: ${problem}, so nginx refuses a configuration that loads it (nginx -t fails: "pread() ... failed (21: Is a directory)"), and does not start, or reload, with it; ${fix}`;
+
+  it('named, or matched by a glob: an error at the include, as a missing file is (nginx -t: Is a directory)', async () => {
+    const named = tree(site('include snippets/x.conf;'), { 'etc/nginx/snippets/x.conf/a.conf': '# a file in a directory\n' });
+    if (NGINX) expect(nginxTest(named).said).toMatch(/pread\(\) ".*\/snippets\/x\.conf" failed \(21: Is a directory\)/);
+    expect(await problems(named)).toEqual([
+      refused(
+        '/etc/nginx/sites-available/dsa110-contimg:4',
+        'snippets/x.conf',
+        'a directory, not a file',
+        'include the files in it (include snippets/x.conf/*.conf;), or remove the include',
+      ),
+    ]);
+    const globbed = tree(site(''), { 'etc/nginx/conf.d/old.conf/a.conf': '# a file in a directory\n' });
+    if (NGINX) expect(nginxTest(globbed).said).toMatch(/pread\(\) ".*\/conf\.d\/old\.conf" failed \(21: Is a directory\)/);
+    expect(await problems(globbed)).toEqual([
+      refused(
+        '/etc/nginx/nginx.conf:5',
+        '/etc/nginx/conf.d/*.conf',
+        '/etc/nginx/conf.d/old.conf: a directory, not a file',
+        'rename or move the directory the glob matches',
+      ),
+    ]);
+  });
+});
