@@ -1547,6 +1547,8 @@ interface SiteFacts {
   readonly listens: HttpListen[];
   /** The first `listen unix:...` (a UNIX socket: no port), for a site that has no other listen. */
   unixListen?: SiteStatement;
+  /** The first listen nginx refuses that is in no list above (`listen unix:;`): the site has a listen, not none. */
+  refusedListen?: SiteStatement;
   /** Every listen on a port, for checkListenTls once all are read (nginx's ssl is one for every listen on an address and port). */
   readonly tls: SiteStatement[];
   /** The first `ssl on;` (deprecated; nginx 1.25.1 refuses it), which turns TLS on for every listen of its server. */
@@ -2041,6 +2043,7 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
   if (directive === 'listen' && argument === 'unix:') {
     const message = `listen unix: names no socket path, which nginx refuses (nginx -t: "no path in the unix domain socket")${REFUSES_CONFIG}; write listen ${expect.port};`;
     facts.findings.push({ ...placeAt(statement), severity: 'error', message });
+    facts.refusedListen ??= statement;
   } else if (directive === 'listen' && argument.startsWith('unix:')) facts.unixListen ??= statement;
   else if (directive === 'listen') {
     facts.listens.push({ statement, server: inner ?? facts, inSite: true });
@@ -2334,7 +2337,7 @@ function missing(facts: SiteFacts, metricsLocations: number, reading: Reading, e
     const unix = facts.unixListen;
     const message = `listen ${shown(unix.words[1]!)} is a UNIX socket, and no listen is on a port, so ${expect.name} is not served on port ${expect.port} as the registry says; add listen ${expect.port};`;
     found.push({ ...placeAt(unix), severity: 'warning', message });
-  } else if (facts.listens.length === 0)
+  } else if (facts.listens.length === 0 && facts.refusedListen === undefined)
     found.push({ line: 0, severity: 'warning', message: `no listen directive (nginx then listens on 80); add listen ${expect.port};` });
   // A pass to another registry service (/grafana/ to Grafana) passes nothing to the upstream either.
   if (facts.passes.every((pass) => reachesOther(pass, facts.upstreams, expect)) && !reading.unread) {

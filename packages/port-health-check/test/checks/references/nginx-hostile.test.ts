@@ -1074,6 +1074,10 @@ describe('listen', () => {
       `${SELF}:5: error: listen unix: names no socket path, which nginx refuses (nginx -t: "no path in the unix domain socket"), so it does not start, or reload, with this configuration; write listen 80;`,
     ]);
     if (NGINX) expect(nginxRefusesHttp(site('listen unix:;'))).toContain('no path in the unix domain socket');
+    // The site's only listen: the error alone, no second warning that it has no listen (it has one nginx refuses).
+    expect(problems(site('listen unix:;').replace('listen 80;\n', ''))).toEqual([
+      `${SELF}:4: error: listen unix: names no socket path, which nginx refuses (nginx -t: "no path in the unix domain socket"), so it does not start, or reload, with this configuration; write listen 80;`,
+    ]);
     expect(problems(site('listen unix:/run/nginx-site.sock;'))).toEqual([]);
     // *:80 is port 80 on 0.0.0.0, the address and port of the site's listen 80: nginx refuses the two in one server.
     expect(problems(site('listen *:80;'))).toEqual([
