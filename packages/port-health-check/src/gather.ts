@@ -708,6 +708,7 @@ function readNginxLoads(
   const budget = { files: MAX_INCLUDED_FILES, text: MAX_INCLUDED_TEXT };
   // Each main configuration followed once, however many services' units name it.
   const trees = new Map<string, NginxTree | { unread: string } | { problem: string } | undefined>();
+  let hosts: ReadonlySet<string> | 'unread' | undefined;
   for (const service of services) {
     const sites = service.configs.filter((ref) => ref.kind === 'nginx-site' && configs.get(ref.path)?.text !== undefined).map((ref) => ref.path);
     if (sites.length === 0) continue;
@@ -729,7 +730,8 @@ function readNginxLoads(
     if (tree !== undefined && 'problem' in tree)
       for (const site of sites) loads.set(site, { mainUnread: { path: main.path, ...(main.at !== undefined && { at: main.at }) }, reason: tree.problem });
     if (tree === undefined || 'unread' in tree || 'problem' in tree) continue;
-    nginxConfigs.set(main.path, { text: tree.text, includes: tree.includes });
+    hosts ??= readHostNames(root);
+    nginxConfigs.set(main.path, { text: tree.text, includes: tree.includes, ...(hosts !== 'unread' && { hosts }) });
     if (tree.loop !== undefined) {
       for (const site of sites) loads.set(site, { includeLoop: tree.loop, ...(named !== undefined && { main: named }) });
       continue;
@@ -1105,6 +1107,9 @@ function readInclude(root: string, pattern: string, budget: number, textLeft = M
         continue;
       }
     }
+    // A directory named, or matched by a glob: nginx opens it and fails to read it (nginx 1.22 -t: `pread() "..." failed (21: Is a directory)`).
+    if (kind === 'nginx-site' && read.text === undefined && read.notRegular === true && isDirectory(root, path))
+      return { problem: `${path === pattern ? '' : `${path}: `}a directory, not a file`, missing: true, directory: true };
     if (read.text === undefined) return { problem: `${path === pattern ? '' : `${path}: `}${read.problem ?? 'not read'}` };
     left -= read.text.length;
     if (left < 0) return { problem: `its files and those read before come to more than the ${MAX_INCLUDED_TEXT / 1048576} MiB read for includes` };
@@ -1274,6 +1279,25 @@ function readExecutableAt(root: string, path: string, searchPaths: readonly Sear
       return { path, exists: false, executable: false, loops: [{ path, reason: error instanceof FileReadError ? reason : 'a loop of symbolic links' }] };
     return { path, exists: false, executable: false, problem: `cannot look at it: ${reason}` };
   }
+}
+
+/**
+ * The host names of the root's /etc/hosts, in lower case (a file not there names none): what nginx resolves a pass's
+ * host by before DNS. `unread` where it is there but cannot be read.
+ */
+function readHostNames(root: string): ReadonlySet<string> | 'unread' {
+  let text: string;
+  try {
+    text = decodeKeepingBadBytes(readFileBytes(hostPath(root, '/etc/hosts'), { maxBytes: MAX_CONFIG_BYTES }));
+  } catch (error) {
+    return error instanceof FileReadError && error.kind === 'missing' ? new Set() : 'unread';
+  }
+  const names = new Set<string>();
+  for (const line of text.split('\n')) {
+    const words = line.replace(/#.*/, '').trim().split(/\s+/);
+    for (const name of words.slice(1)) names.add(name.toLowerCase());
+  }
+  return names;
 }
 
 /**

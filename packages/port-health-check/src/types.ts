@@ -187,7 +187,7 @@ export type PrometheusFileFacts = { readonly files: readonly PrometheusFile[] } 
  */
 export type IncludeFacts =
   | { readonly files: readonly { readonly path: string; readonly text: string; readonly id?: string }[] }
-  | { readonly problem: string; readonly missing?: true };
+  | { readonly problem: string; readonly missing?: true; readonly directory?: true };
 
 /** The unit file (or drop-in) and line of a command. */
 export interface UnitLine {
@@ -243,6 +243,8 @@ export interface NginxIncludeLoop {
 export interface NginxConfigFacts {
   readonly text: string;
   readonly includes: ReadonlyMap<string, IncludeFacts>;
+  /** The host names of the root's /etc/hosts, in lower case; undefined where it could not be read. */
+  readonly hosts?: ReadonlySet<string>;
 }
 
 /** A configuration file named in the registry (`config:`), read under the root. */

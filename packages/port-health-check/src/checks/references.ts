@@ -183,7 +183,14 @@ function nginxConfig(facts: Facts, main: NginxMain, path: string): NginxConfig |
   const load = facts.nginxLoads?.get(path);
   const site = load === undefined ? undefined : 'loaded' in load ? load.as : 'copy' in load && !load.differs ? load.copy : undefined;
   const copy = load !== undefined && 'copy' in load && load.differs;
-  return { path: main.path, text: read.text, lookup: (pattern) => read.includes.get(pattern), ...(site !== undefined && { site }), ...(copy && { copy }) };
+  return {
+    path: main.path,
+    text: read.text,
+    lookup: (pattern) => read.includes.get(pattern),
+    ...(read.hosts !== undefined && { hosts: read.hosts }),
+    ...(site !== undefined && { site }),
+    ...(copy && { copy }),
+  };
 }
 
 function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: string, start?: RedisStart): Finding[] | string {

@@ -97,6 +97,8 @@ export interface NginxConfig {
   readonly text: string;
   readonly lookup: IncludeLookup;
   readonly site?: string;
+  /** The host names of the root's /etc/hosts (lower case), by which nginx resolves a pass's host first; undefined: not read. */
+  readonly hosts?: ReadonlySet<string>;
   /** nginx loads a copy of the site that differs from it, in its place: the site's own listens are not nginx's. */
   readonly copy?: true;
 }
@@ -318,6 +320,11 @@ function includedFrames(statement: Statement, frame: Frame, reading: Reading): F
   };
   // One file named (no glob), or a link a glob matches, not there: nginx refuses the configuration (ngx_conf_include:
   // "open() ... failed (2: No such file or directory)", checked with nginx 1.22 -t); the rest is judged as if the include were not there.
+  if ('problem' in included && included.directory)
+    return sayOnce(
+      `include ${shown(argument)}: ${included.problem}, so nginx refuses a configuration that loads it (nginx -t fails: "pread() ... failed (21: Is a directory)"), and does not start, or reload, with it; ${isGlob(argument) ? 'rename or move the directory the glob matches' : `include the files in it (include ${shown(argument.replace(/\/$/, ''))}/*.conf;), or remove the include`}`,
+      'error',
+    );
   if ('problem' in included && included.missing)
     return sayOnce(
       `include ${shown(argument)}: ${included.problem}, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed"), and does not start, or reload, with it; ${isGlob(argument) ? 'remove the link, or create the file it names' : 'create the file, or remove the include'}`,
@@ -391,8 +398,11 @@ const snippetAside = (expect: NginxExpectations, reached: Reached): string => (r
  * A listen value's port as nginx reads it, or why it has none: `refused`, a value nginx -t refuses (it does not start),
  * or `doubt`, a word nginx reads as a host name on port 80 (most often a typo).
  */
-function readListenPort(value: string, expect: NginxExpectations): { port: number } | { refused: string } | { doubt: string } {
-  const fix = `write listen ${expect.port};`;
+function readListenPort(
+  value: string,
+  expect: NginxExpectations,
+  fix = `write listen ${expect.port};`,
+): { port: number } | { refused: string } | { doubt: string } {
   // 1 to 65535: nginx -t refuses 0 too ("invalid port in "0" of the "listen" directive").
   const valid = (port: string) => (/^\d+$/.test(port) && Number(port) >= 1 && Number(port) <= 65535 ? Number(port) : undefined);
   const refused = { refused: `not a port nginx accepts (it refuses to start); ${fix}` };
@@ -419,12 +429,19 @@ function listenPort(value: string, expect: NginxExpectations): number | string {
   return 'port' in read ? read.port : 'refused' in read ? read.refused : read.doubt;
 }
 
+/** What is wrong with a listen's value itself: nginx refuses it (it does not start), an error, as every refusal nginx -t shows; a host name, a warning. */
+function checkListenValue(statement: SiteStatement, expect: NginxExpectations, fix?: string): Finding[] {
+  const value = statement.words[1]!;
+  const read = readListenPort(value, expect, fix);
+  if ('refused' in read) return [{ ...place(statement), severity: 'error', message: `listen ${shown(value)}: ${read.refused}` }];
+  if ('doubt' in read) return [{ ...place(statement), severity: 'warning', message: `listen ${shown(value)}: ${read.doubt}` }];
+  return [];
+}
+
 function checkListen(statement: SiteStatement, expect: NginxExpectations): Finding[] {
   const value = statement.words[1]!;
   const read = readListenPort(value, expect);
-  // A value nginx refuses keeps it from starting: an error, as every refusal nginx -t shows; a host name, a warning.
-  if ('refused' in read) return [{ ...place(statement), severity: 'error', message: `listen ${shown(value)}: ${read.refused}` }];
-  if ('doubt' in read) return [{ ...place(statement), severity: 'warning', message: `listen ${shown(value)}: ${read.doubt}` }];
+  if (!('port' in read)) return checkListenValue(statement, expect);
   const { port } = read;
   if (port === expect.port) return []; // its address is judged with the port's other listens (portSockets)
   // Another port (443 beside 80, a redirect server's 80 beside 443) is the site's to open, unless the registry gives
@@ -507,6 +524,8 @@ function refusedListens(listens: readonly HttpListen[], expect: NginxExpectation
       findings.push({ ...placeAt(listen.statement), severity: 'error', message });
       continue;
     }
+    // Another server's value nginx refuses (or reads as a host name), held as the site's own are (checkListen): the site's are said there.
+    if (!listen.inSite) findings.push(...checkListenValue(listen.statement, expect, 'write the port that server is to listen on'));
     const port = listenPort(value, expect);
     const address = listenAddress(value);
     if (typeof port !== 'number' || address === undefined) continue;
@@ -802,6 +821,8 @@ function passTarget(directive: string, value: string): PassHost | { host: string
   if (!scheme && value.startsWith('$')) return 'variable';
   if ((!variableScheme && !(name in schemes)) || (!scheme && value.startsWith('unix:'))) return undefined;
   // The address ends at the URI's `/` or the arguments' `?`, as nginx reads it.
+  // `http://unix:/run/app.sock:/uri` is a UNIX socket, as nginx reads it (ngx_parse_url), no host and port.
+  if (value.slice(scheme ? scheme[0].length : 0).startsWith('unix:')) return undefined;
   const authority = value.slice(scheme ? scheme[0].length : 0).split(/[/?]/)[0]!;
   if (authority.includes('$')) return 'variable';
   const address = nginxAddress(authority);
@@ -888,7 +909,13 @@ interface Upstream {
  * are judged once, for the first pass that names it, however many do; a block no pass names is read only for what
  * nginx refuses (a port it does not take), since nginx sends it no request.
  */
-function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<string, Upstream>, expect: NginxExpectations, unread?: string): Finding[] {
+function checkPasses(
+  passes: readonly SiteStatement[],
+  upstreams: ReadonlyMap<string, Upstream>,
+  expect: NginxExpectations,
+  unread?: string,
+  hosts?: ReadonlySet<string>,
+): Finding[] {
   const wanted = expect.upstream;
   const judged = new Set<Upstream>();
   const findings = passes.flatMap((pass): Finding[] => {
@@ -904,7 +931,7 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
       const fix = reachesThisHost(target.host)
         ? `write ${directive} ${shown(value.replace(`${target.host}:${target.badPort}`, `${target.host}:${wanted.port}`))}; (${wanted.name}'s port)`
         : 'write the port the server listens on';
-      return [{ ...place(pass), severity: 'warning', message: `${directive} ${shown(value)}: ${badPortText(target.badPort, fix)}` }];
+      return [{ ...place(pass), severity: 'error', message: `${directive} ${shown(value)}: ${badPortText(target.badPort, fix)}` }];
     }
     const upstream = upstreams.get(target.host.toLowerCase());
     if (upstream) {
@@ -927,6 +954,9 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
       const message = `${directive} ${shown(value)}: no upstream ${shown(target.host)} is in what this check read, and ${unread}, so whether it passes requests to ${wanted.name} (and its ${wanted.metrics}) is not checked; define the upstream in a file nginx loads that this check can read, or write ${directive} ${passTo(directive, expect)}; if it is meant for ${wanted.name} (${expect.snippet})`;
       return [{ ...placeAt(pass), severity: 'unknown', message }];
     }
+    // Everything nginx loads read, and no block of the name: nginx resolves it as a host when it reads the file.
+    if (unread === undefined && mayNameUpstream(target.host) && !hosts?.has(target.host.toLowerCase()))
+      return [undefinedUpstream(pass, target.host, expect, hosts)];
     if (!reachesThisHost(target.host)) return [];
     // Another service's own port reaches that service (`location /grafana/` to Grafana): held to it, not to the upstream.
     const reached = target.port === undefined || target.port === wanted.port ? wanted : serviceOn(target.port, expect);
@@ -951,6 +981,20 @@ function checkPasses(passes: readonly SiteStatement[], upstreams: ReadonlyMap<st
   });
   for (const upstream of new Set(upstreams.values())) if (!judged.has(upstream)) findings.push(...unusedUpstream(upstream, expect));
   return findings;
+}
+
+/**
+ * A finding for a pass naming a host with no dot that no upstream block of what nginx loads defines: nginx resolves it
+ * when it reads the file and refuses the configuration where it cannot (nginx -t: `host not found in upstream "NAME"`).
+ * Not in /etc/hosts, it is most likely a missing upstream block (an error; only DNS with a search domain could
+ * resolve it); where /etc/hosts could not be read, a warning.
+ */
+function undefinedUpstream(pass: SiteStatement, host: string, expect: NginxExpectations, hosts: ReadonlySet<string> | undefined): Finding {
+  const [directive, value] = [pass.words[0]!, pass.words[1]!];
+  const { name, port } = expect.upstream;
+  const hostsSaid = hosts === undefined ? '/etc/hosts could not be read' : `${shown(host)} is not in /etc/hosts`;
+  const message = `${directive} ${shown(value)}: no upstream ${shown(host)} is defined in what nginx loads, and ${hostsSaid}, so it is most likely a missing upstream block: nginx refuses the configuration (nginx -t: host not found in upstream "${shown(host)}")${REFUSES_CONFIG}, unless DNS resolves ${shown(host)}; define upstream ${shown(host)} { server 127.0.0.1:${port}; } in http {} (a file of conf.d/, or the site's top level), or write ${directive} ${passTo(directive, expect)}; if it is meant for ${name} (${expect.snippet})`;
+  return { ...placeAt(pass), severity: hosts === undefined ? 'warning' : 'error', message };
 }
 
 /** The registry's service (other than the upstream) a connection to this host on `port` reaches, if any. */
@@ -1151,13 +1195,13 @@ function checkUpstreamServers(upstream: Upstream, pass: SiteStatement, expect: N
   });
 }
 
-/** A warning for an upstream server's port nginx refuses (serverPortHere's badPort): nginx -t fails, wherever the block stands. */
+/** An error for an upstream server's port nginx refuses (serverPortHere's badPort): nginx -t fails, wherever the block stands. */
 function badServerPort(server: SiteStatement, port: { badPort: string; here: boolean }, expect: NginxExpectations, within: string): Finding {
   const address = server.words[1]!;
   const fix = port.here
     ? `write server ${shown(address.slice(0, address.length - port.badPort.length))}${expect.upstream.port}; (${expect.upstream.name}'s port)`
     : 'write the port the server listens on';
-  return { ...place(server), severity: 'warning', message: `server ${shown(address)}${within}: ${badPortText(port.badPort, fix)}` };
+  return { ...place(server), severity: 'error', message: `server ${shown(address)}${within}: ${badPortText(port.badPort, fix)}` };
 }
 
 /**
@@ -1503,6 +1547,8 @@ interface SiteFacts {
   readonly listens: HttpListen[];
   /** The first `listen unix:...` (a UNIX socket: no port), for a site that has no other listen. */
   unixListen?: SiteStatement;
+  /** The first listen nginx refuses that is in no list above (`listen unix:;`): the site has a listen, not none. */
+  refusedListen?: SiteStatement;
   /** Every listen on a port, for checkListenTls once all are read (nginx's ssl is one for every listen on an address and port). */
   readonly tls: SiteStatement[];
   /** The first `ssl on;` (deprecated; nginx 1.25.1 refuses it), which turns TLS on for every listen of its server. */
@@ -1997,6 +2043,7 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
   if (directive === 'listen' && argument === 'unix:') {
     const message = `listen unix: names no socket path, which nginx refuses (nginx -t: "no path in the unix domain socket")${REFUSES_CONFIG}; write listen ${expect.port};`;
     facts.findings.push({ ...placeAt(statement), severity: 'error', message });
+    facts.refusedListen ??= statement;
   } else if (directive === 'listen' && argument.startsWith('unix:')) facts.unixListen ??= statement;
   else if (directive === 'listen') {
     facts.listens.push({ statement, server: inner ?? facts, inSite: true });
@@ -2005,7 +2052,7 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
   } else if (directive === 'ssl' && argument.toLowerCase() === 'on') facts.sslOn ??= statement;
   else if (directive in PASSES) facts.passes.push(statement);
   else if ((directive === 'allow' || directive === 'deny') && inner) inner.rules.push(statement);
-  else if (directive === 'server' && inner?.statement.words[0] === 'upstream')
+  else if (directive === 'server' && open.length === 1 && inner?.statement.words[0] === 'upstream')
     facts.upstreams.get(inner.statement.words[1]!.toLowerCase())?.servers.push(statement);
 }
 
@@ -2020,11 +2067,23 @@ function isListenDirective(open: readonly Block[]): boolean {
   return open[open.length - 1]!.statement.words[0] === 'server' && around === 'http';
 }
 
+/**
+ * An error for an upstream block where nginx does not take one (nginx -t: `"upstream" directive is not allowed here`):
+ * anywhere but directly in http {} (a site's top level is in it); nginx does not start, and the block defines no name.
+ * `around`: the block it is in (undefined: outside http {}, at the top of nginx.conf).
+ */
+function misplacedUpstream(statement: SiteStatement, around: string | undefined): Finding {
+  const where = around === undefined ? 'outside http {}' : `inside ${shown(around)} {}`;
+  const message = `upstream ${shown(statement.words[1] ?? '')} is ${where}, where nginx refuses it (nginx -t: "upstream" directive is not allowed here)${REFUSES_CONFIG}; move it into http {}, outside any server {} (a file of conf.d/, or the site's top level)`;
+  return { ...placeAt(statement), severity: 'error', message };
+}
+
 /** A block opening: a location goes into the locations of the location around it, or of its server (a level of its own). */
 function openBlock(statement: SiteStatement, parent: Block | undefined, facts: SiteFacts): Block {
   const [kind, name] = statement.words;
   const location = kind === 'location' ? locationMatch(statement.words) : undefined;
-  if (kind === 'upstream' && name !== undefined && statement.words.length === 2) {
+  if (kind === 'upstream' && parent !== undefined) facts.findings.push(misplacedUpstream(statement, parent.statement.words[0]));
+  else if (kind === 'upstream' && name !== undefined && statement.words.length === 2) {
     // nginx -t: `duplicate upstream "NAME"`, the names compared in any case (ngx_http_upstream_add).
     const earlier = facts.upstreams.get(name.toLowerCase());
     if (earlier?.statement !== undefined) {
@@ -2107,7 +2166,7 @@ export function readNginxSite(
   }
   const metrics = checkMetricsLocations(facts, expect);
   facts.findings.push(...metrics.findings);
-  facts.findings.push(...checkPasses(facts.passes, facts.upstreams, expect, upstreamsUnread(config, loaded, reading)));
+  facts.findings.push(...checkPasses(facts.passes, facts.upstreams, expect, upstreamsUnread(config, loaded, reading), config?.hosts));
   facts.findings.push(...missing(facts, metrics.count, reading, expect));
   facts.findings.push(...listenTls(facts, expect), ...noOwnPort(facts.listens, reading, expect));
   const siteListens = facts.listens.map((listen) => ({ ...listen, module: 'http' }));
@@ -2191,6 +2250,7 @@ function configListens(
   const names = new Map<object, string[]>();
   // The upstream blocks of http {} outside the site (its own are the site's reading's), each with its servers.
   const upstreams = new Map<string, Upstream>();
+  const findings: Finding[] = [];
   const open: SiteStatement[] = [];
   for (const read of statements) {
     const file = read.file === undefined ? config.path : read.file === config.site ? undefined : read.file;
@@ -2198,18 +2258,14 @@ function configListens(
     const inner = open[open.length - 1];
     if (statement.end === '{') {
       const [kind, name] = statement.words;
-      if (
-        kind === 'upstream' &&
-        name !== undefined &&
-        file !== undefined &&
-        inner?.words[0] === 'http' &&
-        open.length === 1 &&
-        !upstreams.has(name.toLowerCase())
-      )
+      // Where nginx does not take it (the site's own lines are said by the site's reading): an error, and no name defined.
+      if (kind === 'upstream' && file !== undefined && (open.length !== 1 || (inner?.words[0] !== 'http' && inner?.words[0] !== 'stream')))
+        findings.push(misplacedUpstream(statement, inner?.words[0]));
+      else if (kind === 'upstream' && name !== undefined && file !== undefined && inner?.words[0] === 'http' && !upstreams.has(name.toLowerCase()))
         upstreams.set(name.toLowerCase(), { name, servers: [], statement });
       open.push(statement);
     } else if (statement.end === '}') open.pop();
-    else if (statement.words[0] === 'server' && inner?.words[0] === 'upstream' && open.length === 2 && inner.file !== undefined)
+    else if (statement.words[0] === 'server' && inner?.words[0] === 'upstream' && open.length === 2 && open[0]!.words[0] === 'http' && inner.file !== undefined)
       upstreams.get(inner.words[1]!.toLowerCase())?.servers.push(statement);
     else if (statement.words[0] === 'server_name' && open[open.length - 1]?.words[0] === 'server' && open[open.length - 2]?.words[0] === 'http') {
       const server = open[open.length - 1]!;
@@ -2222,9 +2278,11 @@ function configListens(
   }
   // What nginx refuses or this check cannot read in them (an include not there, or unreadable), said at the include
   // (the main file's own lines named by its path); the site's own are said by the site's reading.
-  const findings = reading.findings
-    .filter((finding) => finding.file !== config.site)
-    .map((finding) => (finding.file === undefined ? { ...finding, file: config.path } : finding));
+  findings.unshift(
+    ...reading.findings
+      .filter((finding) => finding.file !== config.site)
+      .map((finding) => (finding.file === undefined ? { ...finding, file: config.path } : finding)),
+  );
   return { all, http: all.filter((listen) => listen.module === 'http'), names, unread: reading.unread, upstreams, findings };
 }
 
@@ -2279,7 +2337,7 @@ function missing(facts: SiteFacts, metricsLocations: number, reading: Reading, e
     const unix = facts.unixListen;
     const message = `listen ${shown(unix.words[1]!)} is a UNIX socket, and no listen is on a port, so ${expect.name} is not served on port ${expect.port} as the registry says; add listen ${expect.port};`;
     found.push({ ...placeAt(unix), severity: 'warning', message });
-  } else if (facts.listens.length === 0)
+  } else if (facts.listens.length === 0 && facts.refusedListen === undefined)
     found.push({ line: 0, severity: 'warning', message: `no listen directive (nginx then listens on 80); add listen ${expect.port};` });
   // A pass to another registry service (/grafana/ to Grafana) passes nothing to the upstream either.
   if (facts.passes.every((pass) => reachesOther(pass, facts.upstreams, expect)) && !reading.unread) {

@@ -174,3 +174,116 @@ describe('an include in nginx.conf that nginx cannot open', () => {
     expect(await problems(tree(site))).toEqual([]);
   });
 });
+
+describe('an upstream block where nginx does not take one', () => {
+  const site = (inServer = '') =>
+    `server {\n  listen 80;\n  server_name dsa.example;\n  ${inServer}\n  location /api/ { proxy_pass http://api/; }\n  ${METRICS}\n}\n`;
+  const refused = (at: string, where: string) =>
+    `error: ${at}: upstream api is ${where}, where nginx refuses it (nginx -t: "upstream" directive is not allowed here), so it does not start, or reload, with this configuration; move it into http {}, outside any server {} (a file of conf.d/, or the site's top level)`;
+  const stray = expect.stringMatching(/server 127\.0\.0\.1:8009 in upstream api/);
+
+  it('inside server {}, directly or through an include there: an error at its line, and it defines no name', async () => {
+    const direct = tree(site('upstream api { server 127.0.0.1:8009; }'));
+    if (NGINX) expect(nginxTest(direct).said).toMatch(/"upstream" directive is not allowed here in .*dsa110-contimg:4/);
+    const found = await problems(direct);
+    expect(found).toContainEqual(refused(`${AT}:4:3`, 'inside server {}'));
+    expect(found).not.toContainEqual(stray);
+    const included = tree(site('include /etc/nginx/snippets/up.conf;'), { 'etc/nginx/snippets/up.conf': '\nupstream api { server 127.0.0.1:8009; }\n' });
+    if (NGINX) expect(nginxTest(included).said).toMatch(/"upstream" directive is not allowed here in .*up\.conf:2/);
+    const through = await problems(included);
+    expect(through).toContainEqual(refused('nginx (80): /etc/nginx/snippets/up.conf:2:1', 'inside server {}'));
+    expect(through.filter((problem) => problem.includes('not allowed here'))).toHaveLength(1);
+    expect(through).not.toContainEqual(stray);
+  });
+
+  it('in conf.d inside another server, or at the top of nginx.conf outside http {}: the same', async () => {
+    const other = tree(site(), {
+      'etc/nginx/conf.d/other.conf':
+        'upstream api { server 127.0.0.1:8000; }\nserver {\n  listen 127.0.0.1:8081;\n  upstream docs { server 127.0.0.1:8009; }\n}\n',
+    });
+    if (NGINX) expect(nginxTest(other).said).toMatch(/"upstream" directive is not allowed here in .*other\.conf:4/);
+    expect(await problems(other)).toContainEqual(
+      refused('nginx (80): /etc/nginx/conf.d/other.conf:4:3', 'inside server {}').replace('upstream api', 'upstream docs'),
+    );
+    const top = tree(site(), { 'etc/nginx/nginx.conf': `upstream api { server 127.0.0.1:8009; }\n${NGINX_CONF}` });
+    if (NGINX) expect(nginxTest(top).said).toMatch(/"upstream" directive is not allowed here in .*nginx\.conf:3/);
+    const found = await problems(top);
+    expect(found).toContainEqual(refused('nginx (80): /etc/nginx/nginx.conf:1:1', 'outside http {}'));
+    expect(found).not.toContainEqual(stray);
+  });
+});
+
+describe('a pass to an upstream name defined nowhere, with everything nginx loads read', () => {
+  const site = `server {\n  listen 80;\n  server_name dsa.example;\n  location /api/ { proxy_pass http://apii/; }\n  ${METRICS}\n}\n`;
+  const said = (severity: string, hosts: string) =>
+    `${severity}: ${AT}:4:20: proxy_pass http://apii/: no upstream apii is defined in what nginx loads, and ${hosts}, so it is most likely a missing upstream block: nginx refuses the configuration (nginx -t: host not found in upstream "apii"), so it does not start, or reload, with this configuration, unless DNS resolves apii; define upstream apii { server 127.0.0.1:8000; } in http {} (a file of conf.d/, or the site's top level), or write proxy_pass http://127.0.0.1:8000; if it is meant for FastAPI (ports snippet nginx-site)`;
+
+  it('not in /etc/hosts: an error (nginx -t: host not found in upstream); in it, nothing', async () => {
+    const files = tree(site, { 'etc/nginx/conf.d/upstreams.conf': 'upstream api {\n  server 127.0.0.1:8000;\n}\n' });
+    if (NGINX) expect(nginxTest(files).said).toMatch(/host not found in upstream "apii"/);
+    expect(await problems(files)).toContainEqual(said('error', 'apii is not in /etc/hosts'));
+    expect(await problems({ ...files, 'etc/hosts': '127.0.0.1 localhost\n10.0.0.9 db APII # the API box\n' })).not.toContainEqual(
+      expect.stringMatching(/no upstream apii/),
+    );
+    // Defined where nginx takes it: nothing of the kind.
+    const defined = { ...files, 'etc/nginx/conf.d/upstreams.conf': 'upstream apii {\n  server 127.0.0.1:8000;\n}\n' };
+    if (NGINX) expect(nginxTest(defined).status).toBe(0);
+    expect(await problems(defined)).not.toContainEqual(expect.stringMatching(/no upstream apii/));
+  });
+});
+
+describe('a listen value nginx refuses in another server block nginx loads', () => {
+  const site = `server {\n  listen 80;\n  server_name dsa.example;\n  location /api/ { proxy_pass http://127.0.0.1:8000; }\n  ${METRICS}\n}\n`;
+  const other = (value: string) => `server {\n  server_name other.example;\n  listen ${value};\n}\n`;
+
+  it('is held as the site’s own: an error where nginx refuses it, a warning for a host name', async () => {
+    for (const [value, said] of [
+      [
+        '0',
+        'error: nginx (80): /etc/nginx/conf.d/other.conf:3: listen 0: not a port nginx accepts (it refuses to start); write the port that server is to listen on',
+      ],
+      [
+        ':18082',
+        'error: nginx (80): /etc/nginx/conf.d/other.conf:3: listen :18082: no host before the port, which nginx refuses (nginx -t: "no host in ..."), so it does not start; write the port that server is to listen on',
+      ],
+      [
+        '8o',
+        'warning: nginx (80): /etc/nginx/conf.d/other.conf:3: listen 8o: not a port, and as a host name it means port 80 on whatever 8o resolves to; write the port that server is to listen on',
+      ],
+    ] as const) {
+      const files = tree(site, { 'etc/nginx/conf.d/other.conf': other(value) });
+      if (NGINX) expect(nginxTest(files).said, value).toMatch(/of the "listen" directive in .*other\.conf:3/);
+      expect(await problems(files), value).toEqual([said]);
+    }
+  });
+});
+
+describe('an include of a directory', () => {
+  const site = (include: string) =>
+    `server {\n  listen 80;\n  server_name dsa.example;\n  ${include}\n  location /api/ { proxy_pass http://127.0.0.1:8000; }\n  ${METRICS}\n}\n`;
+  const refused = (at: string, include: string, problem: string, fix: string) =>
+    `error: nginx (80): ${at}: include ${include}: ${problem}, so nginx refuses a configuration that loads it (nginx -t fails: "pread() ... failed (21: Is a directory)"), and does not start, or reload, with it; ${fix}`;
+
+  it('named, or matched by a glob: an error at the include, as a missing file is (nginx -t: Is a directory)', async () => {
+    const named = tree(site('include snippets/x.conf;'), { 'etc/nginx/snippets/x.conf/a.conf': '# a file in a directory\n' });
+    if (NGINX) expect(nginxTest(named).said).toMatch(/pread\(\) ".*\/snippets\/x\.conf" failed \(21: Is a directory\)/);
+    expect(await problems(named)).toEqual([
+      refused(
+        '/etc/nginx/sites-available/dsa110-contimg:4',
+        'snippets/x.conf',
+        'a directory, not a file',
+        'include the files in it (include snippets/x.conf/*.conf;), or remove the include',
+      ),
+    ]);
+    const globbed = tree(site(''), { 'etc/nginx/conf.d/old.conf/a.conf': '# a file in a directory\n' });
+    if (NGINX) expect(nginxTest(globbed).said).toMatch(/pread\(\) ".*\/conf\.d\/old\.conf" failed \(21: Is a directory\)/);
+    expect(await problems(globbed)).toEqual([
+      refused(
+        '/etc/nginx/nginx.conf:5',
+        '/etc/nginx/conf.d/*.conf',
+        '/etc/nginx/conf.d/old.conf: a directory, not a file',
+        'rename or move the directory the glob matches',
+      ),
+    ]);
+  });
+});

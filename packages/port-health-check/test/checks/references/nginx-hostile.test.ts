@@ -945,9 +945,9 @@ describe('a pass whose port nginx refuses ("invalid port in upstream")', () => {
     return run.status === 0 ? undefined : run.stderr;
   }
 
-  it('is a warning naming the line, the value escaped, and what to write; never "agrees with the registry"', () => {
-    const warning = (pass: string, port: string, fix: string) =>
-      `${SELF}:5: warning: ${pass}: ${port} nginx accepts (1 to 65535), so it refuses the file ("invalid port in upstream") and does not start; ${fix}`;
+  it('is an error naming the line, the value escaped, and what to write; never "agrees with the registry"', () => {
+    const refused = (pass: string, port: string, fix: string) =>
+      `${SELF}:5: error: ${pass}: ${port} nginx accepts (1 to 65535), so it refuses the file ("invalid port in upstream") and does not start; ${fix}`;
     for (const [pass, port, fix] of [
       ['proxy_pass http://127.0.0.1:8000x/', '"8000x" is not a port', "write proxy_pass http://127.0.0.1:8000/; (FastAPI's port)"],
       ['proxy_pass http://127.0.0.1:+8001/', '"+8001" is not a port', "write proxy_pass http://127.0.0.1:8000/; (FastAPI's port)"],
@@ -959,13 +959,13 @@ describe('a pass whose port nginx refuses ("invalid port in upstream")', () => {
       ['proxy_pass http://10.1.2.3:90x', '"90x" is not a port', 'write the port the server listens on'],
     ] as const) {
       const body = site(`location /x/ { ${pass}; }`);
-      expect(problems(body), pass).toEqual([warning(pass, port, fix)]);
+      expect(problems(body), pass).toEqual([refused(pass, port, fix)]);
       if (NGINX) expect(nginxRefuses(body), pass).toContain('invalid port in upstream');
     }
     // A port followed by an escape character: the value is printed escaped, never the raw byte.
     const escaped = problems(site('location /x/ { proxy_pass http://127.0.0.1:8000\x1b[31m/; }'));
     expect(escaped).toEqual([
-      warning('proxy_pass http://127.0.0.1:8000\\e[31m/', '"8000\\e[31m" is not a port', "write proxy_pass http://127.0.0.1:8000/; (FastAPI's port)"),
+      refused('proxy_pass http://127.0.0.1:8000\\e[31m/', '"8000\\e[31m" is not a port', "write proxy_pass http://127.0.0.1:8000/; (FastAPI's port)"),
     ]);
     expect(JSON.stringify(escaped)).not.toContain('\x1b');
     // What nginx takes passes: arguments after the port, the scheme's default port.
@@ -978,7 +978,7 @@ describe('a pass whose port nginx refuses ("invalid port in upstream")', () => {
   it('so is a server of a named upstream block, however the pass names the block', () => {
     const body = site('location /x/ { proxy_pass http://bad; }').replace('server {', 'upstream bad { server 127.0.0.1:8000x; }\nserver {');
     expect(problems(body)).toEqual([
-      `${SELF}:1: warning: server 127.0.0.1:8000x in upstream bad (proxy_pass http://bad at line 6): "8000x" is not a port nginx accepts (1 to 65535), so it refuses the file ("invalid port in upstream") and does not start; write server 127.0.0.1:8000; (FastAPI's port)`,
+      `${SELF}:1: error: server 127.0.0.1:8000x in upstream bad (proxy_pass http://bad at line 6): "8000x" is not a port nginx accepts (1 to 65535), so it refuses the file ("invalid port in upstream") and does not start; write server 127.0.0.1:8000; (FastAPI's port)`,
     ]);
     if (NGINX) expect(nginxRefuses(body)).toContain('invalid port in upstream');
   });
@@ -1003,7 +1003,7 @@ describe('a named upstream block', () => {
   it('no pass names is still read for a port nginx refuses (nginx -t fails), and for nothing else: nginx sends it no request', () => {
     const body = `upstream spare {\n server 127.0.0.1:8000x;\n server 127.0.0.1:8001;\n server unix:/run/app.sock;\n}\n${site('')}`;
     expect(problems(body)).toEqual([
-      `${SELF}:2: warning: server 127.0.0.1:8000x in upstream spare (which no pass of the site names): "8000x" is not a port nginx accepts (1 to 65535), so it refuses the file ("invalid port in upstream") and does not start; write server 127.0.0.1:8000; (FastAPI's port)`,
+      `${SELF}:2: error: server 127.0.0.1:8000x in upstream spare (which no pass of the site names): "8000x" is not a port nginx accepts (1 to 65535), so it refuses the file ("invalid port in upstream") and does not start; write server 127.0.0.1:8000; (FastAPI's port)`,
     ]);
     if (NGINX) expect(nginxRefuses(body)).toContain('invalid port in upstream');
     // Its ports taken, nginx starts; the stray 8001 carries no request.
@@ -1074,6 +1074,10 @@ describe('listen', () => {
       `${SELF}:5: error: listen unix: names no socket path, which nginx refuses (nginx -t: "no path in the unix domain socket"), so it does not start, or reload, with this configuration; write listen 80;`,
     ]);
     if (NGINX) expect(nginxRefusesHttp(site('listen unix:;'))).toContain('no path in the unix domain socket');
+    // The site's only listen: the error alone, no second warning that it has no listen (it has one nginx refuses).
+    expect(problems(site('listen unix:;').replace('listen 80;\n', ''))).toEqual([
+      `${SELF}:4: error: listen unix: names no socket path, which nginx refuses (nginx -t: "no path in the unix domain socket"), so it does not start, or reload, with this configuration; write listen 80;`,
+    ]);
     expect(problems(site('listen unix:/run/nginx-site.sock;'))).toEqual([]);
     // *:80 is port 80 on 0.0.0.0, the address and port of the site's listen 80: nginx refuses the two in one server.
     expect(problems(site('listen *:80;'))).toEqual([

@@ -155,6 +155,18 @@ describe('a large configuration', () => {
     ]);
   });
 
+  it('32,000 servers with a listen nginx refuses, and 500 with an upstream block it does not take: each said once, in one pass', async () => {
+    const many = {
+      'etc/nginx/conf.d/many.conf': 'server { listen 0; }\n'.repeat(32_000),
+      'etc/nginx/conf.d/up.conf': 'server { upstream u { } }\n'.repeat(500),
+    };
+    const started = performance.now();
+    const found = await problems('listen 80;', many);
+    expect(performance.now() - started).toBeLessThan(15_000);
+    expect(found.filter((problem) => problem.includes(': listen 0: not a port nginx accepts'))).toHaveLength(32_000);
+    expect(found.filter((problem) => problem.includes('where nginx refuses it (nginx -t: "upstream" directive is not allowed here)'))).toHaveLength(500);
+  });
+
   it('past what this check reads of nginx’s configuration, the port’s sockets are unknown, not judged from the site alone', async () => {
     const many = { 'etc/nginx/conf.d/many.conf': 'server { listen 80; }\n'.repeat(34_000) };
     expect(await problems('listen [::]:80;', many)).toEqual([
