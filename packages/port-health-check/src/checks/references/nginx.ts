@@ -986,15 +986,15 @@ function checkPasses(
 /**
  * A finding for a pass naming a host with no dot that no upstream block of what nginx loads defines: nginx resolves it
  * when it reads the file and refuses the configuration where it cannot (nginx -t: `host not found in upstream "NAME"`).
- * Not in /etc/hosts, it is most likely a missing upstream block (an error; only DNS with a search domain could
- * resolve it); where /etc/hosts could not be read, a warning.
+ * Not in /etc/hosts, it is most likely a missing upstream block; a warning all the same, as DNS (a search domain, a
+ * container's resolver) may resolve it, which this check does not ask.
  */
 function undefinedUpstream(pass: SiteStatement, host: string, expect: NginxExpectations, hosts: ReadonlySet<string> | undefined): Finding {
   const [directive, value] = [pass.words[0]!, pass.words[1]!];
   const { name, port } = expect.upstream;
   const hostsSaid = hosts === undefined ? '/etc/hosts could not be read' : `${shown(host)} is not in /etc/hosts`;
   const message = `${directive} ${shown(value)}: no upstream ${shown(host)} is defined in what nginx loads, and ${hostsSaid}, so it is most likely a missing upstream block: nginx refuses the configuration (nginx -t: host not found in upstream "${shown(host)}")${REFUSES_CONFIG}, unless DNS resolves ${shown(host)}; define upstream ${shown(host)} { server 127.0.0.1:${port}; } in http {} (a file of conf.d/, or the site's top level), or write ${directive} ${passTo(directive, expect)}; if it is meant for ${name} (${expect.snippet})`;
-  return { ...placeAt(pass), severity: hosts === undefined ? 'warning' : 'error', message };
+  return { ...placeAt(pass), severity: 'warning', message };
 }
 
 /** The registry's service (other than the upstream) a connection to this host on `port` reaches, if any. */
