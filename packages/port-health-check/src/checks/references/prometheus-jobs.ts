@@ -1096,7 +1096,23 @@ function resolveAliases(
   }
   const seen = new Map<string, number>();
   const jobs: ScrapeJob[] = [];
-  let unnamedNext = 0; // the next of at.unnamedEach, for a job the line reader could not name
+  // Where a job the line reader did not name so stands, in file order: one it could not name (at.unnamedEach), or
+  // one a merge key renames (`job_name: x` then `<<: *a`, whose job_name is a's), whose name the parser gives no job.
+  const given = new Map<string, number>();
+  for (const item of items) if (isRecord(item) && typeof item.job_name === 'string') given.set(item.job_name, (given.get(item.job_name) ?? 0) + 1);
+  const renamed = read.filter(({ job, aliased }) => {
+    if (!aliased || UNREAD_NAME.test(job.name)) return false;
+    const left = given.get(job.name) ?? 0;
+    given.set(job.name, left - 1);
+    return left <= 0;
+  });
+  const elsewhere: Place[] | undefined =
+    at.unnamedEach === undefined && renamed.length === 0
+      ? undefined
+      : [...(at.unnamedEach ?? []), ...renamed.map(({ job }) => ({ line: job.line, ...(job.column !== undefined && { column: job.column }) }))].sort(
+          (a, b) => a.line - b.line,
+        );
+  let unnamedNext = 0; // the next of elsewhere, for a job the line reader did not name so
   for (const item of items) {
     // An item with no job_name (or not a string) is one Prometheus refuses: no job to attribute anything to.
     if (!isRecord(item) || typeof item.job_name !== 'string') continue;
@@ -1108,7 +1124,7 @@ function resolveAliases(
     else {
       // Placed where the line reader found it (its job_name:, or the alias that may give it: each such item its own
       // job, in file order, as `job_name: *n` twice is two jobs at two lines), at its column too.
-      const unnamed = lineRead === undefined ? at.unnamedEach?.[unnamedNext++] : undefined;
+      const unnamed = lineRead === undefined ? elsewhere?.[unnamedNext++] : undefined;
       const column =
         lineRead !== undefined ? lineRead.job.column : unnamed !== undefined ? unnamed.column : at.unnamed !== undefined ? at.unnamedColumn : undefined;
       const job = parsedJob(name, item, lineRead?.job.line ?? unnamed?.line ?? at.unnamed ?? at.first, column);

@@ -247,6 +247,42 @@ function refusedLabelMessage(label: SetKey): string {
   return `Prometheus refuses this file: the label ${name}${merged} is not a valid label name (promtool check config: ${JSON.stringify(name)} is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
 }
 
+/**
+ * An error at each job whose name an earlier job has (any name: two `other` jobs too, or a `<<` after job_name that
+ * names it so): Prometheus refuses the whole configuration (promtool check config: found multiple scrape configs with
+ * job name "x"), so it loads none of it.
+ */
+function definedAgain(jobs: readonly PlacedJob[], self: string): Finding[] {
+  const first = new Map<string, PlacedJob>();
+  const found: Finding[] = [];
+  for (const twice of jobs) {
+    if (twice.repeated === true) continue; // a job with a repeated key: its repeat is the finding
+    const job = first.get(twice.name);
+    if (job === undefined) {
+      first.set(twice.name, twice);
+      continue;
+    }
+    const name = escapeText(twice.name, 200);
+    const at = `${job.file ?? self}:${job.line}`;
+    const where = `${twice.file ?? self}:${twice.line}`;
+    const promtool = `found multiple scrape configs with job name "${name}"`;
+    found.push({
+      ...(twice.file !== undefined && { file: twice.file }),
+      line: twice.line,
+      severity: 'error',
+      message:
+        at === where
+          ? `scrape job ${name}: this file is read twice (scrape_config_files names it again), so Prometheus refuses the configuration (promtool check config: ${promtool}); name it once`
+          : `scrape job ${name} is defined again (first at ${at}), so Prometheus refuses the configuration (promtool check config: ${promtool}); rename one of them`,
+    });
+  }
+  return firstFew(
+    found,
+    (more) =>
+      `${more} more scrape jobs are defined again from this line on (only the first ${MAX_FINDINGS_SAID} are said one by one), so Prometheus refuses the configuration; give every job a name of its own`,
+  );
+}
+
 /** A file a glob names that could be read. */
 type NamedFile = Extract<PrometheusFile, { text: string }>;
 
@@ -329,24 +365,13 @@ export function readPrometheusYml(
   const findings: Finding[] = [];
   const { jobs, unread, refused } = allJobs(text, self, lookup, findings);
   if (refused) return findings;
+  const twice = definedAgain(jobs, self);
+  if (twice.length > 0) return [...findings, ...twice]; // Prometheus loads none of the configuration: no job is judged
   for (const want of expect) {
     const named = jobs.filter((each) => each.name === want.job);
     // A job with a repeated key is in a file Prometheus refuses: nothing of it is judged, its repeat is the finding.
     if (named.length > 0 && named.every((each) => each.repeated === true)) continue;
-    const [job, ...again] = named.filter((each) => each.repeated !== true);
-    for (const twice of again) {
-      const first = `${job!.file ?? self}:${job!.line}`;
-      const where = `${twice.file ?? self}:${twice.line}`;
-      findings.push({
-        ...(twice.file !== undefined && { file: twice.file }),
-        line: twice.line,
-        severity: 'error',
-        message:
-          first === where
-            ? `scrape job ${want.job}: this file is read twice (scrape_config_files names it again), so Prometheus refuses the configuration`
-            : `scrape job ${want.job} is defined again (first at ${first}), so Prometheus refuses the configuration`,
-      });
-    }
+    const job = named.find((each) => each.repeated !== true);
     if (!job) {
       findings.push(
         unread !== undefined

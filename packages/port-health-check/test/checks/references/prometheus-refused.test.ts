@@ -1,0 +1,67 @@
+// prometheus.yml files Prometheus's parser (Go's yaml.v2) refuses whole,
+// which a hostile tester found passed or judged as if loaded: two jobs of one
+// name, a quoted `<<`, a merge of what is not a mapping, directives yaml.v2
+// refuses. Each is checked against `promtool check config` (2.42), run here
+// when installed.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadRegistry } from '@dsa110/ports';
+import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
+import { describe, expect, it } from 'vitest';
+import { checkReferences } from '../../../src/checks/references.js';
+import { gather } from '../../../src/gather.js';
+import { hasCommand } from '../../../../../test-support/commands.js';
+import { tempDir, withoutRoot, writeTree } from '../../helpers.js';
+
+const repoRoot = new URL('../../../../../', import.meta.url).pathname;
+const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
+const FILE = '/etc/prometheus/prometheus.yml';
+
+/** The references check's problems for prometheus, in a root with every snippet and then prometheus.yml `yml`. */
+async function prometheusProblems(yml: string): Promise<string[]> {
+  const snippets: Record<string, string> = { 'etc/systemd/system/dsa110-api.service': '[Service]\nExecStart=/usr/bin/true\n' };
+  for (const kind of SNIPPET_KINDS) for (const snippet of renderSnippets(registry, kind)) snippets[snippet.path.slice(1)] = snippet.text;
+  const root = writeTree(tempDir(), { ...snippets, 'etc/prometheus/prometheus.yml': yml });
+  const facts = await gather({ registry, root });
+  return checkReferences(facts, registry.service('prometheus'))
+    .filter((result) => result.severity !== 'ok')
+    .map((result) => withoutRoot(result, root))
+    .map((result) => `${result.severity}: ${result.reason}`);
+}
+
+const promtool = hasCommand('promtool', ['--version']);
+
+/** What `promtool check config` says of the file (its output, refused or not); `expected` without promtool. */
+function promtoolSays(yml: string, expected: string): string {
+  if (!promtool) return expected;
+  const file = join(tempDir(), 'prometheus.yml');
+  writeFileSync(file, yml);
+  try {
+    return execFileSync('promtool', ['check', 'config', file], { encoding: 'utf8', stdio: 'pipe' });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout: string; stderr: string };
+    return `${stdout}${stderr}`;
+  }
+}
+
+const API = "  - job_name: dsa110-api\n    static_configs: [{targets: ['localhost:8000']}]\n";
+
+const refused = (at: string, message: string) => `error: prometheus (9090): ${FILE}:${at}: ${message}`;
+
+describe('two scrape jobs of one name, whatever the name: Prometheus loads none of the file', () => {
+  const twice = (name: string, first: number | string) =>
+    `scrape job ${name} is defined again (first at ${FILE}:${first}), so Prometheus refuses the configuration (promtool check config: found multiple scrape configs with job name "${name}"); rename one of them`;
+
+  it('two jobs named other beside dsa110-api: an error at the second naming the first (was a pass)', async () => {
+    const yml = `scrape_configs:\n${API}  - job_name: other\n    static_configs: [{targets: ['localhost:1']}]\n  - job_name: other\n    static_configs: [{targets: ['localhost:2']}]\n`;
+    expect(promtoolSays(yml, 'found multiple scrape configs with job name "other"')).toMatch('found multiple scrape configs with job name "other"');
+    expect(await prometheusProblems(yml)).toEqual([refused('6', twice('other', 4))]);
+  });
+
+  it('a merge key after job_name that names the job as another: the duplicate at the merged job (was a pass)', async () => {
+    const yml = `scrape_configs:\n${API}  - &a\n    job_name: other\n    static_configs: [{targets: ['localhost:1']}]\n  - job_name: x\n    <<: *a\n`;
+    expect(promtoolSays(yml, 'found multiple scrape configs with job name "other"')).toMatch('found multiple scrape configs with job name "other"');
+    expect(await prometheusProblems(yml)).toEqual([refused('7', twice('other', 5))]);
+  });
+});
