@@ -152,6 +152,12 @@ function allJobs(
       refused = true;
       return;
     }
+    if (config.quotedMerge !== undefined) {
+      const { line, column } = config.quotedMerge;
+      findings.push({ ...at, line, column, severity: 'error', message: QUOTED_MERGE });
+      refused = true;
+      return;
+    }
     if (file !== undefined) {
       const others = config.sections.filter((each) => each.value !== 'scrape_configs');
       const said = others.map((section) => ({
@@ -233,6 +239,10 @@ function repeatedKeyMessage(repeat: RepeatedKey): string {
   const again = repeat.via !== undefined ? `, and the merge key (<<) at line ${repeat.via.line}:${repeat.via.column} sets it again from here` : '';
   return `Prometheus refuses this file: ${key} is already set at ${first}${again} (promtool check config: ${promtool}); remove one of them`;
 }
+
+/** The error for a quoted `<<` key in a job or other section's mapping (prometheus-jobs.ts's quotedMerge). */
+const QUOTED_MERGE =
+  "Prometheus refuses this file: a quoted '<<' is a key named <<, not a merge key, as Go's yaml.v2 reads it (promtool check config: field << not found); write << unquoted to merge, or remove the key";
 
 /** The error for an anchor or alias name Go's yaml.v2, which Prometheus reads with, does not scan (refusedAnchorName). */
 function refusedNameMessage(written: string): string {

@@ -120,6 +120,8 @@ const MAX_FLOW_DEPTH = 10_000;
 export interface SetKey {
   readonly key: string;
   readonly parent?: string;
+  /** The top-level key it is under (none: it is one). */
+  readonly section?: string;
   readonly line: number;
   readonly column: number;
   readonly via?: KeyPlace;
@@ -179,7 +181,7 @@ export function repeatedKeys(lines: readonly KeyLine[], onKey?: (set: SetKey) =>
     mapping.mergeNext = undefined;
     const where = { line: logical.line, column: column + 1, statement: logical.line, ...sectionOf(open, mapping) };
     const value = valueStart(masked, key.end);
-    if (key.name === '<<') {
+    if (key.merge === true) {
       const merge = { into: mapping, line: logical.line, column: column + 1 };
       if (masked[value.at] === '*') mergeAlias(scan, merge, aliasName(masked, value.at), where);
       else if (isFlowStart(masked[value.at]))
@@ -245,7 +247,13 @@ function setKey(scan: Scan, mapping: Mapping, key: string, where: Where): void {
     return;
   }
   mapping.keys.set(key, { line: where.line, column: where.column });
-  scan.onKey?.({ key, ...(mapping.parent !== undefined && { parent: mapping.parent }), line: where.line, column: where.column });
+  scan.onKey?.({
+    key,
+    ...(mapping.parent !== undefined && { parent: mapping.parent }),
+    ...(where.section !== undefined && { section: where.section }),
+    line: where.line,
+    column: where.column,
+  });
 }
 
 const isGoMap = (mapping: Mapping): boolean => mapping.parent !== undefined && MAP_KEYS.has(mapping.parent);
@@ -344,7 +352,7 @@ interface FlowFrame {
   /** At the start of an entry, where a key is read. */
   atKey: boolean;
   /** The key of the entry being read, with its place (undefined: none read, `? ` or a complex key). */
-  key?: { readonly name: string; readonly line: number; readonly column: number };
+  key?: { readonly name: string; readonly line: number; readonly column: number; readonly merge: boolean };
 }
 
 /**
@@ -376,7 +384,7 @@ function flowRepeats(
       // Its parent: the key whose value it is; the outermost one's, the context's.
       const parent = top === undefined ? context.parent : top.mapping !== undefined ? top.key?.name : undefined;
       // A merge's value is merged; so is each mapping of a sequence that is a merge's value.
-      const merge = top === undefined ? context.merge : top.key?.name === '<<' ? mergeAt(top) : top.mapping === undefined ? top.merge : undefined;
+      const merge = top === undefined ? context.merge : top.key?.merge === true ? mergeAt(top) : top.mapping === undefined ? top.merge : undefined;
       if (stack.length >= MAX_FLOW_DEPTH) return; // Prometheus refuses the file: "exceeded max depth"
       const frame: FlowFrame = { atKey: char === '{' };
       if (char === '{') frame.mapping = { keys: new Map(), ...(parent !== undefined && { parent }) };
@@ -425,7 +433,7 @@ function flowRepeats(
     if (char === '*') {
       const name = aliasName(masked, at);
       if (!top.atKey) {
-        const merge = top.key?.name === '<<' ? mergeAt(top) : top.mapping === undefined ? top.merge : undefined;
+        const merge = top.key?.merge === true ? mergeAt(top) : top.mapping === undefined ? top.merge : undefined;
         const anchored = scan.anchors.get(name);
         if (top.pending !== undefined) {
           if (anchored !== undefined) top.pending.push(anchored);
@@ -443,11 +451,13 @@ function flowRepeats(
     // A scalar: a key where an entry starts, else a value (or an item), read to where it ends.
     const end = scalarEnd(masked, at);
     if (top.mapping !== undefined && top.atKey) {
-      const name = yamlScalar(text.slice(at, end).trim());
+      const written = text.slice(at, end).trim();
+      const name = yamlScalar(written);
       const { line, column } = place(at);
-      top.key = { name, line, column };
+      const merge = written === '<<'; // a quoted `<<` is a key named so, as yaml.v2 reads it
+      top.key = { name, line, column, merge };
       top.atKey = false;
-      if (name !== '<<') setKey(scan, top.mapping, name, { line, column, statement: context.statement, ...optional(section()) });
+      if (!merge) setKey(scan, top.mapping, name, { line, column, statement: context.statement, ...optional(section()) });
     }
     at = masked[end] === ':' ? end + 1 : end;
   }
@@ -507,14 +517,18 @@ function placeOf(logical: KeyLine): (index: number) => { line: number; column: n
  * it, and where its `:` ends; undefined when it starts with none: a scalar (`localhost:9090`, whose `:` no space
  * follows), a flow collection, an explicit `? ` key, an alias or anchor. `masked`: the text with its quoted characters hidden.
  */
-function keyAt(text: string, masked: string, at: number): { name: string; end: number } | undefined {
+function keyAt(text: string, masked: string, at: number): { name: string; end: number; merge?: true } | undefined {
   if (at >= text.length || '[{?*&!|>%@`#'.includes(text[at]!)) return undefined;
   let colon = masked.indexOf(':', at);
   while (colon >= 0 && colon + 1 < masked.length && masked[colon + 1] !== ' ' && masked[colon + 1] !== '\t') colon = masked.indexOf(':', colon + 1);
   if (colon < 0) return undefined;
   const written = text.slice(at, colon).trimEnd();
   const quote = written[0];
-  if (quote !== "'" && quote !== '"') return written === '' || /["'[\]{},]/.test(masked.slice(at, colon)) ? undefined : { name: written, end: colon + 1 };
+  // Only a plain `<<` is a merge key: a quoted one is a key named `<<`, as yaml.v2 reads it.
+  if (quote !== "'" && quote !== '"')
+    return written === '' || /["'[\]{},]/.test(masked.slice(at, colon))
+      ? undefined
+      : { name: written, end: colon + 1, ...(written === '<<' && { merge: true as const }) };
   // A quoted key ends at its closing quote, just before the `:`.
   if (written.length < 2 || written[written.length - 1] !== quote || masked.slice(at + 1, at + written.length - 1).includes(quote)) return undefined;
   return { name: yamlScalar(written), end: colon + 1 };

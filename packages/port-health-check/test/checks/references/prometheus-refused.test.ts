@@ -65,3 +65,27 @@ describe('two scrape jobs of one name, whatever the name: Prometheus loads none 
     expect(await prometheusProblems(yml)).toEqual([refused('7', twice('other', 5))]);
   });
 });
+
+describe("a quoted '<<' is a key named <<, not a merge key (yaml.v2)", () => {
+  const quoted =
+    "Prometheus refuses this file: a quoted '<<' is a key named <<, not a merge key, as Go's yaml.v2 reads it (promtool check config: field << not found); write << unquoted to merge, or remove the key";
+
+  it('in a job, single or double quoted: an error at the key, and what it holds is no job (was a pass: merged)', async () => {
+    for (const key of ["'<<'", '"<<"']) {
+      const yml = `scrape_configs:\n  - job_name: x\n    ${key}: {job_name: dsa110-api, static_configs: [{targets: ['localhost:8000']}]}\n`;
+      expect(promtoolSays(yml, 'field << not found in type config.ScrapeConfig')).toMatch('field << not found in type config.ScrapeConfig');
+      expect(await prometheusProblems(yml)).toEqual([refused('3:5', quoted)]);
+    }
+  });
+
+  it('in labels: the label << Prometheus refuses (was a pass: merged)', async () => {
+    const yml = `scrape_configs:\n  - job_name: dsa110-api\n    static_configs: [{targets: ['localhost:8000'], labels: {"<<": {a: b}}}]\n`;
+    expect(promtoolSays(yml, '"<<" is not a valid label name')).toMatch('"<<" is not a valid label name');
+    expect(await prometheusProblems(yml)).toEqual([
+      refused(
+        '3:61',
+        'Prometheus refuses this file: the label << is not a valid label name (promtool check config: "<<" is not a valid label name); name it with letters, digits and _ only, not starting with a digit',
+      ),
+    ]);
+  });
+});
