@@ -20,7 +20,7 @@ import { parseConfigYaml } from '@dsa110/ports';
 import { characterColumn, yamlLineBreaks } from './finding.js';
 import { refusedAnchorName, type RefusedName } from './yaml-anchor-names.js';
 import { isRefusedLabel } from './yaml-label-names.js';
-import { MAP_KEYS, repeatedKeys, type RepeatedKey, type SetKey } from './yaml-repeated-keys.js';
+import { type KeyPlace, MAP_KEYS, repeatedKeys, type RepeatedKey, type SetKey } from './yaml-repeated-keys.js';
 import { isQuote, unquote, yamlScalar } from './yaml-scalar.js';
 
 export { unquote, yamlScalar } from './yaml-scalar.js';
@@ -82,6 +82,8 @@ export interface ScrapeConfigs {
   readonly refusedLabel?: SetKey;
   /** The first quoted `<<` key (`'<<':`) in a mapping of a section that is no Go map: a key, not a merge, which Prometheus refuses (field << not found). */
   readonly quotedMerge?: SetKey;
+  /** The first merge key (`<<`) whose value is written as no mapping (`<<: x`, `<<: [x]`, `<<: [[a]]`): Prometheus refuses the file. */
+  readonly badMerge?: KeyPlace;
 }
 
 /** Where a line's scan stands at its end, carried to the next line: how deep `[` and `{` nest, and the quote of a quoted scalar still open. */
@@ -728,12 +730,19 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
   const lines = logicalLines(text);
   let refusedLabel: SetKey | undefined; // the first label name Prometheus refuses (it stops there)
   let quotedMerge: SetKey | undefined;
-  const repeats = repeatedKeys(lines, (set) => {
-    if (refusedLabel === undefined && isRefusedLabel(set)) refusedLabel = set;
-    // Only a quoted `<<` is set as a key (a plain one merges); at the top level, it is a top-level key Prometheus does not know.
-    else if (quotedMerge === undefined && set.key === '<<' && set.via === undefined && set.section !== undefined && !MAP_KEYS.has(set.parent ?? ''))
-      quotedMerge = set;
-  });
+  let badMerge: KeyPlace | undefined; // the first merge key whose value is no mapping
+  const repeats = repeatedKeys(
+    lines,
+    (set) => {
+      if (refusedLabel === undefined && isRefusedLabel(set)) refusedLabel = set;
+      // Only a quoted `<<` is set as a key (a plain one merges); at the top level, it is a top-level key Prometheus does not know.
+      else if (quotedMerge === undefined && set.key === '<<' && set.via === undefined && set.section !== undefined && !MAP_KEYS.has(set.parent ?? ''))
+        quotedMerge = set;
+    },
+    (at) => {
+      badMerge ??= at;
+    },
+  );
   const state = newReadState(repeats);
   for (const logical of withoutLabels(lines)) readLine(state, logical);
   markRepeated(state.drafts, repeats);
@@ -748,6 +757,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     ...(refusedName !== undefined && { refusedName }),
     ...(refusedLabel !== undefined && { refusedLabel }),
     ...(quotedMerge !== undefined && { quotedMerge }),
+    ...(badMerge !== undefined && { badMerge: { line: badMerge.line, column: badMerge.column } }),
     ...(resolved.unreadJobs !== undefined && { unreadJobs: resolved.unreadJobs }),
   };
 }

@@ -152,6 +152,12 @@ function allJobs(
       refused = true;
       return;
     }
+    if (config.badMerge !== undefined) {
+      const { line, column } = config.badMerge;
+      findings.push({ ...at, line, column, severity: 'error', message: BAD_MERGE });
+      refused = true;
+      return;
+    }
     if (config.quotedMerge !== undefined) {
       const { line, column } = config.quotedMerge;
       findings.push({ ...at, line, column, severity: 'error', message: QUOTED_MERGE });
@@ -239,6 +245,10 @@ function repeatedKeyMessage(repeat: RepeatedKey): string {
   const again = repeat.via !== undefined ? `, and the merge key (<<) at line ${repeat.via.line}:${repeat.via.column} sets it again from here` : '';
   return `Prometheus refuses this file: ${key} is already set at ${first}${again} (promtool check config: ${promtool}); remove one of them`;
 }
+
+/** The error for a merge key whose value is no mapping (prometheus-jobs.ts's badMerge). */
+const BAD_MERGE =
+  'Prometheus refuses this file: this merge key (<<) merges what is not a mapping (promtool check config: map merge requires map or sequence of maps as the value); merge a mapping, an alias of one, or a list of those';
 
 /** The error for a quoted `<<` key in a job or other section's mapping (prometheus-jobs.ts's quotedMerge). */
 const QUOTED_MERGE =

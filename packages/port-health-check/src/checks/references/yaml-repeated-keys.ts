@@ -102,6 +102,8 @@ interface PendingMerge {
 interface Scan {
   readonly repeats: RepeatedKey[];
   readonly onKey: ((set: SetKey) => void) | undefined;
+  /** Hears each merge key whose value is written as no mapping (a scalar, a list of one, a list in a list), which yaml.v2 refuses. */
+  readonly onBadMerge: ((at: KeyPlace) => void) | undefined;
   readonly anchors: Map<string, Mapping>;
   /** How many more keys merges may set: an anchor of many keys merged into many maps is not followed past it. */
   mergeBudget: number;
@@ -128,8 +130,8 @@ export interface SetKey {
 }
 
 /** Every key set a second time (or more) in its mapping, in file order; `onKey` hears each key set the first time (a label name to judge). */
-export function repeatedKeys(lines: readonly KeyLine[], onKey?: (set: SetKey) => void): RepeatedKey[] {
-  const scan: Scan = { repeats: [], onKey, anchors: new Map(), mergeBudget: MERGED_KEYS };
+export function repeatedKeys(lines: readonly KeyLine[], onKey?: (set: SetKey) => void, onBadMerge?: (at: KeyPlace) => void): RepeatedKey[] {
+  const scan: Scan = { repeats: [], onKey, onBadMerge, anchors: new Map(), mergeBudget: MERGED_KEYS };
   const open: OpenMapping[] = [];
   for (const logical of lines) {
     const place = logical.place;
@@ -184,6 +186,8 @@ export function repeatedKeys(lines: readonly KeyLine[], onKey?: (set: SetKey) =>
     if (key.merge === true) {
       const merge = { into: mapping, line: logical.line, column: column + 1 };
       if (masked[value.at] === '*') mergeAlias(scan, merge, aliasName(masked, value.at), where);
+      else if (value.at < masked.length && !isFlowStart(masked[value.at]) && !'#!'.includes(masked[value.at]!))
+        scan.onBadMerge?.(merge); // `<<: x`
       else if (isFlowStart(masked[value.at]))
         flowRepeats(scan, logical, value.at, { statement: logical.line, ...optional(open[0]!.last), merge, anchor: value.anchor });
       else if (value.at >= masked.length) {
@@ -386,6 +390,8 @@ function flowRepeats(
       // A merge's value is merged; so is each mapping of a sequence that is a merge's value.
       const merge = top === undefined ? context.merge : top.key?.merge === true ? mergeAt(top) : top.mapping === undefined ? top.merge : undefined;
       if (stack.length >= MAX_FLOW_DEPTH) return; // Prometheus refuses the file: "exceeded max depth"
+      // A list in the list that is a merge's value (`<<: [[a]]`): no mapping to merge.
+      if (top?.pending !== undefined && top.merge !== undefined && char === '[') scan.onBadMerge?.(top.merge);
       const frame: FlowFrame = { atKey: char === '{' };
       if (char === '{') frame.mapping = { keys: new Map(), ...(parent !== undefined && { parent }) };
       if (merge !== undefined) frame.merge = merge;
@@ -458,7 +464,9 @@ function flowRepeats(
       top.key = { name, line, column, merge };
       top.atKey = false;
       if (!merge) setKey(scan, top.mapping, name, { line, column, statement: context.statement, ...optional(section()) });
-    }
+    } else if (top.mapping !== undefined && top.key?.merge === true)
+      scan.onBadMerge?.(top.key); // `{<<: x}`
+    else if (top.pending !== undefined && top.merge !== undefined) scan.onBadMerge?.(top.merge); // `<<: [x]`
     at = masked[end] === ':' ? end + 1 : end;
   }
 }

@@ -89,3 +89,33 @@ describe("a quoted '<<' is a key named <<, not a merge key (yaml.v2)", () => {
     ]);
   });
 });
+
+describe('a merge key whose value is no mapping: Prometheus refuses the file', () => {
+  const bad =
+    'Prometheus refuses this file: this merge key (<<) merges what is not a mapping (promtool check config: map merge requires map or sequence of maps as the value); merge a mapping, an alias of one, or a list of those';
+
+  it('in labels ({<<: x}, {<<: [x]}), in a job (<<: x, <<: [[a]]): an error at the << (was a pass, or unknown)', async () => {
+    const labels = (value: string) =>
+      `scrape_configs:\n  - job_name: dsa110-api\n    static_configs: [{targets: ['localhost:8000'], labels: {<<: ${value}}}]\n`;
+    const job = (value: string) => `scrape_configs:\n  - job_name: dsa110-api\n    <<: ${value}\n    static_configs: [{targets: ['localhost:8000']}]\n`;
+    for (const [yml, at] of [
+      [labels('x'), '3:61'],
+      [labels('[x]'), '3:61'],
+      [labels('[[a]]'), '3:61'],
+      [job('x'), '3:5'],
+      [job('[[a]]'), '3:5'],
+      [job('[x]'), '3:5'],
+    ] as const) {
+      expect(promtoolSays(yml, 'map merge requires map or sequence of maps as the value'), yml).toMatch(
+        'map merge requires map or sequence of maps as the value',
+      );
+      expect(await prometheusProblems(yml), yml).toEqual([refused(at, bad)]);
+    }
+  });
+
+  it('a merge of a mapping, an alias of one, or a list of those is no error', async () => {
+    const yml = `scrape_configs:\n  - job_name: dsa110-api\n    static_configs: [{targets: ['localhost:8000'], labels: &l {a: b}}, {targets: ['localhost:8000'], labels: {<<: [*l, {c: d}]}}]\n    <<: {scrape_interval: 1m}\n`;
+    expect(promtoolSays(yml, 'SUCCESS')).toMatch('SUCCESS');
+    expect(await prometheusProblems(yml)).toEqual([]);
+  });
+});
