@@ -27,6 +27,7 @@ import {
 } from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
 import type { SetKey } from './yaml-repeated-keys.js';
+import { refusedDirective } from './yaml-directives.js';
 import { MAP_KEYS, type RepeatedKey } from './yaml-repeated-keys.js';
 import { patternProblem, readTargetFile, resolveFrom, UNREAD_YAML, UNREAD_YAML_WORDS, type PrometheusFileLookup } from './prometheus-files.js';
 import type { PrometheusFile } from '../../types.js';
@@ -149,6 +150,13 @@ function allJobs(
       const label = config.refusedLabel;
       const place = label.via ?? label;
       findings.push({ ...at, line: place.line, column: place.column, severity: 'error', message: refusedLabelMessage(label) });
+      refused = true;
+      return;
+    }
+    const directive = refusedDirective(source);
+    if (directive !== undefined) {
+      const message = `Prometheus refuses this file: Go's yaml.v2 does not take this directive (promtool check config: ${directive.promtool}); remove the line, or write %YAML 1.1 once`;
+      findings.push({ ...at, line: directive.line, column: 1, severity: 'error', message });
       refused = true;
       return;
     }

@@ -119,3 +119,28 @@ describe('a merge key whose value is no mapping: Prometheus refuses the file', (
     expect(await prometheusProblems(yml)).toEqual([]);
   });
 });
+
+describe('directives yaml.v2 refuses: an error at the line', () => {
+  const API_FILE = `---\nscrape_configs:\n${API}`;
+  it('%YAML 1.2, %FOO bar, %YAML twice, a %TAG handle twice (was a pass); %YAML 1.1 passes', async () => {
+    for (const [head, words] of [
+      ['%YAML 1.2\n', 'found incompatible YAML document'],
+      ['%FOO bar\n', 'found unknown directive name'],
+      ['%YAML 1.1\n%YAML 1.1\n', 'found duplicate %YAML directive'],
+      ['%TAG ! tag:x,2000:\n%TAG ! tag:y,2000:\n', 'found duplicate %TAG directive'],
+    ] as const) {
+      const yml = `${head}${API_FILE}`;
+      expect(promtoolSays(yml, words), yml).toMatch(words);
+      const line = head.split('\n').length - 1;
+      expect(await prometheusProblems(yml), yml).toEqual([
+        refused(
+          `${line}:1`,
+          `Prometheus refuses this file: Go's yaml.v2 does not take this directive (promtool check config: ${words}); remove the line, or write %YAML 1.1 once`,
+        ),
+      ]);
+    }
+    const good = `%YAML 1.1\n${API_FILE}`;
+    expect(promtoolSays(good, 'SUCCESS')).toMatch('SUCCESS');
+    expect(await prometheusProblems(good)).toEqual([]);
+  });
+});
