@@ -272,7 +272,8 @@ function refusedNameMessage(written: string): string {
 function refusedLabelMessage(label: SetKey): string {
   const name = escapeText(label.key, 200);
   const merged = label.via !== undefined ? `, which this merge key (<<) gives from line ${label.line}:${label.column},` : '';
-  return `Prometheus refuses this file: the label ${name}${merged} is not a valid label name (promtool check config: ${JSON.stringify(name)} is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
+  // Quoted as promtool quotes it (Go's %q): an empty name shows, and an escape is written once (`"a\x00"`).
+  return `Prometheus refuses this file: the label "${name}"${merged} is not a valid label name (promtool check config: "${name}" is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
 }
 
 /**

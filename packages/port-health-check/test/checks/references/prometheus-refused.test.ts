@@ -84,7 +84,7 @@ describe("a quoted '<<' is a key named <<, not a merge key (yaml.v2)", () => {
     expect(await prometheusProblems(yml)).toEqual([
       refused(
         '3:61',
-        'Prometheus refuses this file: the label << is not a valid label name (promtool check config: "<<" is not a valid label name); name it with letters, digits and _ only, not starting with a digit',
+        'Prometheus refuses this file: the label "<<" is not a valid label name (promtool check config: "<<" is not a valid label name); name it with letters, digits and _ only, not starting with a digit',
       ),
     ]);
   });
@@ -142,5 +142,23 @@ describe('directives yaml.v2 refuses: an error at the line', () => {
     const good = `%YAML 1.1\n${API_FILE}`;
     expect(promtoolSays(good, 'SUCCESS')).toMatch('SUCCESS');
     expect(await prometheusProblems(good)).toEqual([]);
+  });
+});
+
+describe('a refused label name is quoted as promtool quotes it', () => {
+  it('an empty one shows as "" (was two spaces), an escape once as "a\\x00" (was "a\\\\x00")', async () => {
+    for (const [written, shown] of [
+      ["''", ''],
+      ['"a\\x00"', 'a\\x00'],
+    ] as const) {
+      const yml = `scrape_configs:\n  - job_name: dsa110-api\n    static_configs: [{targets: ['localhost:8000'], labels: {${written}: b}}]\n`;
+      expect(promtoolSays(yml, `"${shown}" is not a valid label name`)).toMatch(`"${shown}" is not a valid label name`);
+      expect(await prometheusProblems(yml)).toEqual([
+        refused(
+          '3:61',
+          `Prometheus refuses this file: the label "${shown}" is not a valid label name (promtool check config: "${shown}" is not a valid label name); name it with letters, digits and _ only, not starting with a digit`,
+        ),
+      ]);
+    }
   });
 });
