@@ -20,7 +20,7 @@ import { parseConfigYaml } from '@dsa110/ports';
 import { characterColumn, yamlLineBreaks } from './finding.js';
 import { refusedAnchorName, type RefusedName } from './yaml-anchor-names.js';
 import { isRefusedLabel } from './yaml-label-names.js';
-import { repeatedKeys, type RepeatedKey, type SetKey } from './yaml-repeated-keys.js';
+import { type KeyPlace, MAP_KEYS, repeatedKeys, type RepeatedKey, type SetKey } from './yaml-repeated-keys.js';
 import { isQuote, unquote, yamlScalar } from './yaml-scalar.js';
 
 export { unquote, yamlScalar } from './yaml-scalar.js';
@@ -80,6 +80,10 @@ export interface ScrapeConfigs {
   readonly refusedName?: RefusedName;
   /** The first label name Prometheus refuses (isRefusedLabel): it refuses the file. */
   readonly refusedLabel?: SetKey;
+  /** The first quoted `<<` key (`'<<':`) in a mapping of a section that is no Go map: a key, not a merge, which Prometheus refuses (field << not found). */
+  readonly quotedMerge?: SetKey;
+  /** The first merge key (`<<`) whose value is written as no mapping (`<<: x`, `<<: [x]`, `<<: [[a]]`): Prometheus refuses the file. */
+  readonly badMerge?: KeyPlace;
 }
 
 /** Where a line's scan stands at its end, carried to the next line: how deep `[` and `{` nest, and the quote of a quoted scalar still open. */
@@ -725,9 +729,20 @@ function flowJobs(masked: string, keys: readonly KeyAt[]): (number | undefined)[
 export function readScrapeConfigs(text: string): ScrapeConfigs {
   const lines = logicalLines(text);
   let refusedLabel: SetKey | undefined; // the first label name Prometheus refuses (it stops there)
-  const repeats = repeatedKeys(lines, (set) => {
-    if (refusedLabel === undefined && isRefusedLabel(set)) refusedLabel = set;
-  });
+  let quotedMerge: SetKey | undefined;
+  let badMerge: KeyPlace | undefined; // the first merge key whose value is no mapping
+  const repeats = repeatedKeys(
+    lines,
+    (set) => {
+      if (refusedLabel === undefined && isRefusedLabel(set)) refusedLabel = set;
+      // Only a quoted `<<` is set as a key (a plain one merges); at the top level, it is a top-level key Prometheus does not know.
+      else if (quotedMerge === undefined && set.key === '<<' && set.via === undefined && set.section !== undefined && !MAP_KEYS.has(set.parent ?? ''))
+        quotedMerge = set;
+    },
+    (at) => {
+      badMerge ??= at;
+    },
+  );
   const state = newReadState(repeats);
   for (const logical of withoutLabels(lines)) readLine(state, logical);
   markRepeated(state.drafts, repeats);
@@ -741,6 +756,8 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     repeats,
     ...(refusedName !== undefined && { refusedName }),
     ...(refusedLabel !== undefined && { refusedLabel }),
+    ...(quotedMerge !== undefined && { quotedMerge }),
+    ...(badMerge !== undefined && { badMerge: { line: badMerge.line, column: badMerge.column } }),
     ...(resolved.unreadJobs !== undefined && { unreadJobs: resolved.unreadJobs }),
   };
 }
@@ -1096,7 +1113,23 @@ function resolveAliases(
   }
   const seen = new Map<string, number>();
   const jobs: ScrapeJob[] = [];
-  let unnamedNext = 0; // the next of at.unnamedEach, for a job the line reader could not name
+  // Where a job the line reader did not name so stands, in file order: one it could not name (at.unnamedEach), or
+  // one a merge key renames (`job_name: x` then `<<: *a`, whose job_name is a's), whose name the parser gives no job.
+  const given = new Map<string, number>();
+  for (const item of items) if (isRecord(item) && typeof item.job_name === 'string') given.set(item.job_name, (given.get(item.job_name) ?? 0) + 1);
+  const renamed = read.filter(({ job, aliased }) => {
+    if (!aliased || UNREAD_NAME.test(job.name)) return false;
+    const left = given.get(job.name) ?? 0;
+    given.set(job.name, left - 1);
+    return left <= 0;
+  });
+  const elsewhere: Place[] | undefined =
+    at.unnamedEach === undefined && renamed.length === 0
+      ? undefined
+      : [...(at.unnamedEach ?? []), ...renamed.map(({ job }) => ({ line: job.line, ...(job.column !== undefined && { column: job.column }) }))].sort(
+          (a, b) => a.line - b.line,
+        );
+  let unnamedNext = 0; // the next of elsewhere, for a job the line reader did not name so
   for (const item of items) {
     // An item with no job_name (or not a string) is one Prometheus refuses: no job to attribute anything to.
     if (!isRecord(item) || typeof item.job_name !== 'string') continue;
@@ -1108,7 +1141,7 @@ function resolveAliases(
     else {
       // Placed where the line reader found it (its job_name:, or the alias that may give it: each such item its own
       // job, in file order, as `job_name: *n` twice is two jobs at two lines), at its column too.
-      const unnamed = lineRead === undefined ? at.unnamedEach?.[unnamedNext++] : undefined;
+      const unnamed = lineRead === undefined ? elsewhere?.[unnamedNext++] : undefined;
       const column =
         lineRead !== undefined ? lineRead.job.column : unnamed !== undefined ? unnamed.column : at.unnamed !== undefined ? at.unnamedColumn : undefined;
       const job = parsedJob(name, item, lineRead?.job.line ?? unnamed?.line ?? at.unnamed ?? at.first, column);

@@ -27,6 +27,7 @@ import {
 } from './finding.js';
 import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
 import type { SetKey } from './yaml-repeated-keys.js';
+import { refusedDirective } from './yaml-directives.js';
 import { MAP_KEYS, type RepeatedKey } from './yaml-repeated-keys.js';
 import { patternProblem, readTargetFile, resolveFrom, UNREAD_YAML, UNREAD_YAML_WORDS, type PrometheusFileLookup } from './prometheus-files.js';
 import type { PrometheusFile } from '../../types.js';
@@ -152,6 +153,25 @@ function allJobs(
       refused = true;
       return;
     }
+    const directive = refusedDirective(source);
+    if (directive !== undefined) {
+      const message = `Prometheus refuses this file: Go's yaml.v2 does not take this directive (promtool check config: ${directive.promtool}); remove the line, or write %YAML 1.1 once`;
+      findings.push({ ...at, line: directive.line, column: 1, severity: 'error', message });
+      refused = true;
+      return;
+    }
+    if (config.badMerge !== undefined) {
+      const { line, column } = config.badMerge;
+      findings.push({ ...at, line, column, severity: 'error', message: BAD_MERGE });
+      refused = true;
+      return;
+    }
+    if (config.quotedMerge !== undefined) {
+      const { line, column } = config.quotedMerge;
+      findings.push({ ...at, line, column, severity: 'error', message: QUOTED_MERGE });
+      refused = true;
+      return;
+    }
     if (file !== undefined) {
       const others = config.sections.filter((each) => each.value !== 'scrape_configs');
       const said = others.map((section) => ({
@@ -234,6 +254,14 @@ function repeatedKeyMessage(repeat: RepeatedKey): string {
   return `Prometheus refuses this file: ${key} is already set at ${first}${again} (promtool check config: ${promtool}); remove one of them`;
 }
 
+/** The error for a merge key whose value is no mapping (prometheus-jobs.ts's badMerge). */
+const BAD_MERGE =
+  'Prometheus refuses this file: this merge key (<<) merges what is not a mapping (promtool check config: map merge requires map or sequence of maps as the value); merge a mapping, an alias of one, or a list of those';
+
+/** The error for a quoted `<<` key in a job or other section's mapping (prometheus-jobs.ts's quotedMerge). */
+const QUOTED_MERGE =
+  "Prometheus refuses this file: a quoted '<<' is a key named <<, not a merge key, as Go's yaml.v2 reads it (promtool check config: field << not found); write << unquoted to merge, or remove the key";
+
 /** The error for an anchor or alias name Go's yaml.v2, which Prometheus reads with, does not scan (refusedAnchorName). */
 function refusedNameMessage(written: string): string {
   const name = escapeText(written, 200);
@@ -244,7 +272,44 @@ function refusedNameMessage(written: string): string {
 function refusedLabelMessage(label: SetKey): string {
   const name = escapeText(label.key, 200);
   const merged = label.via !== undefined ? `, which this merge key (<<) gives from line ${label.line}:${label.column},` : '';
-  return `Prometheus refuses this file: the label ${name}${merged} is not a valid label name (promtool check config: ${JSON.stringify(name)} is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
+  // Quoted as promtool quotes it (Go's %q): an empty name shows, and an escape is written once (`"a\x00"`).
+  return `Prometheus refuses this file: the label "${name}"${merged} is not a valid label name (promtool check config: "${name}" is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
+}
+
+/**
+ * An error at each job whose name an earlier job has (any name: two `other` jobs too, or a `<<` after job_name that
+ * names it so): Prometheus refuses the whole configuration (promtool check config: found multiple scrape configs with
+ * job name "x"), so it loads none of it.
+ */
+function definedAgain(jobs: readonly PlacedJob[], self: string): Finding[] {
+  const first = new Map<string, PlacedJob>();
+  const found: Finding[] = [];
+  for (const twice of jobs) {
+    if (twice.repeated === true) continue; // a job with a repeated key: its repeat is the finding
+    const job = first.get(twice.name);
+    if (job === undefined) {
+      first.set(twice.name, twice);
+      continue;
+    }
+    const name = escapeText(twice.name, 200);
+    const at = `${job.file ?? self}:${job.line}`;
+    const where = `${twice.file ?? self}:${twice.line}`;
+    const promtool = `found multiple scrape configs with job name "${name}"`;
+    found.push({
+      ...(twice.file !== undefined && { file: twice.file }),
+      line: twice.line,
+      severity: 'error',
+      message:
+        at === where
+          ? `scrape job ${name}: this file is read twice (scrape_config_files names it again), so Prometheus refuses the configuration (promtool check config: ${promtool}); name it once`
+          : `scrape job ${name} is defined again (first at ${at}), so Prometheus refuses the configuration (promtool check config: ${promtool}); rename one of them`,
+    });
+  }
+  return firstFew(
+    found,
+    (more) =>
+      `${more} more scrape jobs are defined again from this line on (only the first ${MAX_FINDINGS_SAID} are said one by one), so Prometheus refuses the configuration; give every job a name of its own`,
+  );
 }
 
 /** A file a glob names that could be read. */
@@ -329,24 +394,13 @@ export function readPrometheusYml(
   const findings: Finding[] = [];
   const { jobs, unread, refused } = allJobs(text, self, lookup, findings);
   if (refused) return findings;
+  const twice = definedAgain(jobs, self);
+  if (twice.length > 0) return [...findings, ...twice]; // Prometheus loads none of the configuration: no job is judged
   for (const want of expect) {
     const named = jobs.filter((each) => each.name === want.job);
     // A job with a repeated key is in a file Prometheus refuses: nothing of it is judged, its repeat is the finding.
     if (named.length > 0 && named.every((each) => each.repeated === true)) continue;
-    const [job, ...again] = named.filter((each) => each.repeated !== true);
-    for (const twice of again) {
-      const first = `${job!.file ?? self}:${job!.line}`;
-      const where = `${twice.file ?? self}:${twice.line}`;
-      findings.push({
-        ...(twice.file !== undefined && { file: twice.file }),
-        line: twice.line,
-        severity: 'error',
-        message:
-          first === where
-            ? `scrape job ${want.job}: this file is read twice (scrape_config_files names it again), so Prometheus refuses the configuration`
-            : `scrape job ${want.job} is defined again (first at ${first}), so Prometheus refuses the configuration`,
-      });
-    }
+    const job = named.find((each) => each.repeated !== true);
     if (!job) {
       findings.push(
         unread !== undefined

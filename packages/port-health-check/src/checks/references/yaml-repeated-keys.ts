@@ -102,6 +102,8 @@ interface PendingMerge {
 interface Scan {
   readonly repeats: RepeatedKey[];
   readonly onKey: ((set: SetKey) => void) | undefined;
+  /** Hears each merge key whose value is written as no mapping (a scalar, a list of one, a list in a list), which yaml.v2 refuses. */
+  readonly onBadMerge: ((at: KeyPlace) => void) | undefined;
   readonly anchors: Map<string, Mapping>;
   /** How many more keys merges may set: an anchor of many keys merged into many maps is not followed past it. */
   mergeBudget: number;
@@ -120,14 +122,16 @@ const MAX_FLOW_DEPTH = 10_000;
 export interface SetKey {
   readonly key: string;
   readonly parent?: string;
+  /** The top-level key it is under (none: it is one). */
+  readonly section?: string;
   readonly line: number;
   readonly column: number;
   readonly via?: KeyPlace;
 }
 
 /** Every key set a second time (or more) in its mapping, in file order; `onKey` hears each key set the first time (a label name to judge). */
-export function repeatedKeys(lines: readonly KeyLine[], onKey?: (set: SetKey) => void): RepeatedKey[] {
-  const scan: Scan = { repeats: [], onKey, anchors: new Map(), mergeBudget: MERGED_KEYS };
+export function repeatedKeys(lines: readonly KeyLine[], onKey?: (set: SetKey) => void, onBadMerge?: (at: KeyPlace) => void): RepeatedKey[] {
+  const scan: Scan = { repeats: [], onKey, onBadMerge, anchors: new Map(), mergeBudget: MERGED_KEYS };
   const open: OpenMapping[] = [];
   for (const logical of lines) {
     const place = logical.place;
@@ -179,9 +183,11 @@ export function repeatedKeys(lines: readonly KeyLine[], onKey?: (set: SetKey) =>
     mapping.mergeNext = undefined;
     const where = { line: logical.line, column: column + 1, statement: logical.line, ...sectionOf(open, mapping) };
     const value = valueStart(masked, key.end);
-    if (key.name === '<<') {
+    if (key.merge === true) {
       const merge = { into: mapping, line: logical.line, column: column + 1 };
       if (masked[value.at] === '*') mergeAlias(scan, merge, aliasName(masked, value.at), where);
+      else if (value.at < masked.length && !isFlowStart(masked[value.at]) && !'#!'.includes(masked[value.at]!))
+        scan.onBadMerge?.(merge); // `<<: x`
       else if (isFlowStart(masked[value.at]))
         flowRepeats(scan, logical, value.at, { statement: logical.line, ...optional(open[0]!.last), merge, anchor: value.anchor });
       else if (value.at >= masked.length) {
@@ -245,7 +251,13 @@ function setKey(scan: Scan, mapping: Mapping, key: string, where: Where): void {
     return;
   }
   mapping.keys.set(key, { line: where.line, column: where.column });
-  scan.onKey?.({ key, ...(mapping.parent !== undefined && { parent: mapping.parent }), line: where.line, column: where.column });
+  scan.onKey?.({
+    key,
+    ...(mapping.parent !== undefined && { parent: mapping.parent }),
+    ...(where.section !== undefined && { section: where.section }),
+    line: where.line,
+    column: where.column,
+  });
 }
 
 const isGoMap = (mapping: Mapping): boolean => mapping.parent !== undefined && MAP_KEYS.has(mapping.parent);
@@ -344,7 +356,7 @@ interface FlowFrame {
   /** At the start of an entry, where a key is read. */
   atKey: boolean;
   /** The key of the entry being read, with its place (undefined: none read, `? ` or a complex key). */
-  key?: { readonly name: string; readonly line: number; readonly column: number };
+  key?: { readonly name: string; readonly line: number; readonly column: number; readonly merge: boolean };
 }
 
 /**
@@ -376,8 +388,10 @@ function flowRepeats(
       // Its parent: the key whose value it is; the outermost one's, the context's.
       const parent = top === undefined ? context.parent : top.mapping !== undefined ? top.key?.name : undefined;
       // A merge's value is merged; so is each mapping of a sequence that is a merge's value.
-      const merge = top === undefined ? context.merge : top.key?.name === '<<' ? mergeAt(top) : top.mapping === undefined ? top.merge : undefined;
+      const merge = top === undefined ? context.merge : top.key?.merge === true ? mergeAt(top) : top.mapping === undefined ? top.merge : undefined;
       if (stack.length >= MAX_FLOW_DEPTH) return; // Prometheus refuses the file: "exceeded max depth"
+      // A list in the list that is a merge's value (`<<: [[a]]`): no mapping to merge.
+      if (top?.pending !== undefined && top.merge !== undefined && char === '[') scan.onBadMerge?.(top.merge);
       const frame: FlowFrame = { atKey: char === '{' };
       if (char === '{') frame.mapping = { keys: new Map(), ...(parent !== undefined && { parent }) };
       if (merge !== undefined) frame.merge = merge;
@@ -425,7 +439,7 @@ function flowRepeats(
     if (char === '*') {
       const name = aliasName(masked, at);
       if (!top.atKey) {
-        const merge = top.key?.name === '<<' ? mergeAt(top) : top.mapping === undefined ? top.merge : undefined;
+        const merge = top.key?.merge === true ? mergeAt(top) : top.mapping === undefined ? top.merge : undefined;
         const anchored = scan.anchors.get(name);
         if (top.pending !== undefined) {
           if (anchored !== undefined) top.pending.push(anchored);
@@ -443,12 +457,16 @@ function flowRepeats(
     // A scalar: a key where an entry starts, else a value (or an item), read to where it ends.
     const end = scalarEnd(masked, at);
     if (top.mapping !== undefined && top.atKey) {
-      const name = yamlScalar(text.slice(at, end).trim());
+      const written = text.slice(at, end).trim();
+      const name = yamlScalar(written);
       const { line, column } = place(at);
-      top.key = { name, line, column };
+      const merge = written === '<<'; // a quoted `<<` is a key named so, as yaml.v2 reads it
+      top.key = { name, line, column, merge };
       top.atKey = false;
-      if (name !== '<<') setKey(scan, top.mapping, name, { line, column, statement: context.statement, ...optional(section()) });
-    }
+      if (!merge) setKey(scan, top.mapping, name, { line, column, statement: context.statement, ...optional(section()) });
+    } else if (top.mapping !== undefined && top.key?.merge === true)
+      scan.onBadMerge?.(top.key); // `{<<: x}`
+    else if (top.pending !== undefined && top.merge !== undefined) scan.onBadMerge?.(top.merge); // `<<: [x]`
     at = masked[end] === ':' ? end + 1 : end;
   }
 }
@@ -507,14 +525,18 @@ function placeOf(logical: KeyLine): (index: number) => { line: number; column: n
  * it, and where its `:` ends; undefined when it starts with none: a scalar (`localhost:9090`, whose `:` no space
  * follows), a flow collection, an explicit `? ` key, an alias or anchor. `masked`: the text with its quoted characters hidden.
  */
-function keyAt(text: string, masked: string, at: number): { name: string; end: number } | undefined {
+function keyAt(text: string, masked: string, at: number): { name: string; end: number; merge?: true } | undefined {
   if (at >= text.length || '[{?*&!|>%@`#'.includes(text[at]!)) return undefined;
   let colon = masked.indexOf(':', at);
   while (colon >= 0 && colon + 1 < masked.length && masked[colon + 1] !== ' ' && masked[colon + 1] !== '\t') colon = masked.indexOf(':', colon + 1);
   if (colon < 0) return undefined;
   const written = text.slice(at, colon).trimEnd();
   const quote = written[0];
-  if (quote !== "'" && quote !== '"') return written === '' || /["'[\]{},]/.test(masked.slice(at, colon)) ? undefined : { name: written, end: colon + 1 };
+  // Only a plain `<<` is a merge key: a quoted one is a key named `<<`, as yaml.v2 reads it.
+  if (quote !== "'" && quote !== '"')
+    return written === '' || /["'[\]{},]/.test(masked.slice(at, colon))
+      ? undefined
+      : { name: written, end: colon + 1, ...(written === '<<' && { merge: true as const }) };
   // A quoted key ends at its closing quote, just before the `:`.
   if (written.length < 2 || written[written.length - 1] !== quote || masked.slice(at + 1, at + written.length - 1).includes(quote)) return undefined;
   return { name: yamlScalar(written), end: colon + 1 };

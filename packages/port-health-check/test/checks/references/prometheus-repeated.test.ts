@@ -254,7 +254,7 @@ describe('a key repeated in a flow mapping, or given again by a merge key in a G
 
 describe('a label name Prometheus refuses (promtool names no line; each was nothing)', () => {
   const badLabel = (at: string, name: string, merged = '') =>
-    `error: prometheus (9090): ${FILE}:${at}: Prometheus refuses this file: the label ${name}${merged} is not a valid label name (promtool check config: "${name}" is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
+    `error: prometheus (9090): ${FILE}:${at}: Prometheus refuses this file: the label "${name}"${merged} is not a valid label name (promtool check config: "${name}" is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
 
   it('in a static_configs entry labels, or external_labels: at the label, and no job judged', async () => {
     const direct = apiJob('        labels:\n          "bad-name": \'1\'\n');

@@ -213,7 +213,7 @@ describe('scrape_config_files', () => {
       ],
       [
         'error',
-        'prometheus (9090): /etc/prometheus/jobs/other.yml:4: scrape job dsa110-api is defined again (first at /etc/prometheus/jobs/dsa110.yml:3), so Prometheus refuses the configuration',
+        'prometheus (9090): /etc/prometheus/jobs/other.yml:4: scrape job dsa110-api is defined again (first at /etc/prometheus/jobs/dsa110.yml:3), so Prometheus refuses the configuration (promtool check config: found multiple scrape configs with job name "dsa110-api"); rename one of them',
       ],
     ]);
   });
