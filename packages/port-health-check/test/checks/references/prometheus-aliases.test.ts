@@ -2,16 +2,14 @@
 // each is resolved as Prometheus's parser resolves it (Prometheus 2.42, run
 // by hand on a loopback port, scraped each job's resolved targets), and a
 // file whose aliases cannot be resolved is unknown, never "no targets".
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
 import { describe, expect, it } from 'vitest';
 import { checkReferences } from '../../../src/checks/references.js';
 import { gather } from '../../../src/gather.js';
-import { hasCommand } from '../../../../../test-support/commands.js';
 import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
+import { promtoolSays } from './promtool.js';
 
 const repoRoot = new URL('../../../../../', import.meta.url).pathname;
 const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
@@ -26,21 +24,6 @@ async function prometheusProblems(yml: string, files: Record<string, TreeEntry> 
     .filter((result) => result.severity !== 'ok')
     .map((result) => withoutRoot(result, root))
     .map((result) => `${result.severity}: ${result.reason}`);
-}
-
-const promtool = hasCommand('promtool', ['--version']);
-
-/** What `promtool check config` says of the file (its output, refused or not); undefined without promtool. */
-function promtoolSays(yml: string): string | undefined {
-  if (!promtool) return undefined;
-  const file = join(tempDir(), 'prometheus.yml');
-  writeFileSync(file, yml);
-  try {
-    return execFileSync('promtool', ['check', 'config', file], { encoding: 'utf8', stdio: 'pipe' });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout: string; stderr: string };
-    return `${stdout}${stderr}`;
-  }
 }
 
 describe('scrape_configs with anchors, aliases and merge keys', () => {

@@ -2,20 +2,17 @@
 // file with yaml.v2's UnmarshalStrict, which refuses it whole (each case's
 // error checked against `promtool check config`, run here when installed), so
 // the repeat is the one error and nothing is advised from the file's values.
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
 import { describe, expect, it } from 'vitest';
 import { checkReferences } from '../../../src/checks/references.js';
 import { gather } from '../../../src/gather.js';
-import { hasCommand } from '../../../../../test-support/commands.js';
 import { tempDir, withoutRoot, writeTree } from '../../helpers.js';
+import { promtoolSays } from './promtool.js';
 
 const repoRoot = new URL('../../../../../', import.meta.url).pathname;
 const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
-const promtool = hasCommand('promtool', ['--version']);
 const FILE = '/etc/prometheus/prometheus.yml';
 
 /** The references check's problems for prometheus, in a root with every snippet and then prometheus.yml `yml`. */
@@ -28,19 +25,6 @@ async function prometheusProblems(yml: string): Promise<string[]> {
     .filter((result) => result.severity !== 'ok')
     .map((result) => withoutRoot(result, root))
     .map((result) => `${result.severity}: ${result.reason}`);
-}
-
-/** What `promtool check config` says of the file (its output, refused or not); undefined without promtool. */
-function promtoolSays(yml: string): string | undefined {
-  if (!promtool) return undefined;
-  const file = join(tempDir(), 'prometheus.yml');
-  writeFileSync(file, yml);
-  try {
-    return execFileSync('promtool', ['check', 'config', file], { encoding: 'utf8', stdio: 'pipe' });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout: string; stderr: string };
-    return `${stdout}${stderr}`;
-  }
 }
 
 const refused = (at: string, key: string, first: number | string, promtoolWords = `field ${key} already set`) =>

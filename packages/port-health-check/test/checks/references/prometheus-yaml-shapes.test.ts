@@ -12,12 +12,11 @@ import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
 import { describe, expect, it } from 'vitest';
 import { checkReferences } from '../../../src/checks/references.js';
 import { gather } from '../../../src/gather.js';
-import { hasCommand } from '../../../../../test-support/commands.js';
 import { tempDir, withoutRoot, writeTree } from '../../helpers.js';
+import { promtool, promtoolSays } from './promtool.js';
 
 const repoRoot = new URL('../../../../../', import.meta.url).pathname;
 const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
-const promtool = hasCommand('promtool', ['--version']);
 const FILE = '/etc/prometheus/prometheus.yml';
 
 /** The references check's problems for prometheus, in a root with every snippet and then prometheus.yml `yml`. */
@@ -86,27 +85,16 @@ describe('anchor and alias names Prometheus parser does not read', () => {
     `error: prometheus (9090): ${FILE}:${at}: Prometheus refuses this file: the YAML anchor or alias ${written} has a name Go's yaml.v2 does not read, which takes only letters, digits, _ and - (promtool check config: did not find expected alphabetic or numeric character); rename it so, or quote the value if it is text`;
 
   /** What `promtool check config` says of a file it refuses (undefined without promtool). */
-  function promtoolRefusal(yml: string): string | undefined {
-    if (!promtool) return undefined;
-    const file = join(tempDir(), 'prometheus.yml');
-    writeFileSync(file, yml);
-    try {
-      return execFileSync('promtool', ['check', 'config', file], { encoding: 'utf8', stdio: 'pipe' });
-    } catch (error) {
-      const { stdout, stderr } = error as { stdout: string; stderr: string };
-      return `${stdout}${stderr}`;
-    }
-  }
 
   it('a `.` in an anchor name, or a target written `*.example.com` unquoted: the file is refused, no job judged (was judged as the yaml package reads it)', async () => {
     const dotted =
       "scrape_configs:\n  - job_name: other\n    static_configs: &sc.api\n      - targets: ['localhost:8001']\n  - job_name: dsa110-api\n    static_configs: *sc.api\n";
-    expect(promtoolRefusal(dotted) ?? 'line 3: did not find expected alphabetic or numeric character').toMatch(
+    expect(promtoolSays(dotted) ?? 'line 3: did not find expected alphabetic or numeric character').toMatch(
       'line 3: did not find expected alphabetic or numeric character',
     );
     expect(await prometheusProblems(dotted)).toEqual([refusedName('3:21', '&sc.api')]);
     const star = `${job(8000)}      - targets:\n          - *.example.com:8000\n`;
-    expect(promtoolRefusal(star) ?? 'line 6: did not find expected alphabetic or numeric character').toMatch(
+    expect(promtoolSays(star) ?? 'line 6: did not find expected alphabetic or numeric character').toMatch(
       'line 6: did not find expected alphabetic or numeric character',
     );
     expect(await prometheusProblems(star)).toEqual([refusedName('6:13', '*.example.com:8000')]);
