@@ -3,16 +3,14 @@
 // name, a quoted `<<`, a merge of what is not a mapping, directives yaml.v2
 // refuses. Each is checked against `promtool check config` (2.42), run here
 // when installed.
-import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
 import { describe, expect, it } from 'vitest';
 import { checkReferences } from '../../../src/checks/references.js';
 import { gather } from '../../../src/gather.js';
-import { hasCommand } from '../../../../../test-support/commands.js';
 import { tempDir, withoutRoot, writeTree } from '../../helpers.js';
+import { promtoolSays as promtoolOutput } from './promtool.js';
 
 const repoRoot = new URL('../../../../../', import.meta.url).pathname;
 const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
@@ -30,20 +28,8 @@ async function prometheusProblems(yml: string): Promise<string[]> {
     .map((result) => `${result.severity}: ${result.reason}`);
 }
 
-const promtool = hasCommand('promtool', ['--version']);
-
 /** What `promtool check config` says of the file (its output, refused or not); `expected` without promtool. */
-function promtoolSays(yml: string, expected: string): string {
-  if (!promtool) return expected;
-  const file = join(tempDir(), 'prometheus.yml');
-  writeFileSync(file, yml);
-  try {
-    return execFileSync('promtool', ['check', 'config', file], { encoding: 'utf8', stdio: 'pipe' });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout: string; stderr: string };
-    return `${stdout}${stderr}`;
-  }
-}
+const promtoolSays = (yml: string, expected: string): string => promtoolOutput(yml) ?? expected;
 
 const API = "  - job_name: dsa110-api\n    static_configs: [{targets: ['localhost:8000']}]\n";
 
