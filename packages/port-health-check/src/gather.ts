@@ -70,6 +70,7 @@ import {
   type UnitDirListing,
 } from '@dsa110/ports/systemd';
 import { checkedRegistryName } from './claim-registry.js';
+import { isDirectory } from './root-files.js';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type {
   ConfigFileFacts,
@@ -1044,15 +1045,6 @@ function lookAtFile(root: string, path: string): DaemonFile | undefined {
   } catch {
     // There, but not readable: not known to be the program.
     return { id, elf: false };
-  }
-}
-
-/** Whether `path` under `root` is a directory (links followed). */
-function isDirectory(root: string, path: string): boolean {
-  try {
-    return statSync(hostPath(root, path)).isDirectory();
-  } catch {
-    return false;
   }
 }
 

@@ -18,9 +18,10 @@
 // root's /etc/passwd, unless PYTHONNOUSERSITE is set; a user passwd does not
 // name leaves the version unknown. Not looked at: the code a .pth file's
 // `import` line runs.
-import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hostPath, resolveInRoot } from '@dsa110/ports/files';
+import { isDirectory } from './root-files.js';
 import type { InstalledUvicorn } from './types.js';
 
 /** How a unit's command runs uvicorn: an interpreter given `-m uvicorn`, or the `uvicorn` script (its `#!` line names the interpreter). */
@@ -56,14 +57,6 @@ function head(root: string, path: string, max = HEAD_BYTES): string | undefined 
     }
   } catch {
     return undefined;
-  }
-}
-
-function isDirectory(root: string, path: string): boolean {
-  try {
-    return statSync(hostPath(root, path)).isDirectory();
-  } catch {
-    return false;
   }
 }
 

@@ -243,14 +243,41 @@ export function uvicornListen(
   dropped: ReadonlyMap<number, VariableOrigin> = new Map(),
   installed?: InstalledUvicorn,
 ): UvicornListen | undefined {
-  const known = knownOptions(installed);
-  const options = known ?? UVICORN_0_54;
-  const given: Partial<Record<(typeof UVICORN_LISTEN)[number], GivenValue>> = {};
+  const words = readUvicornWords(args, dropped, installed);
+  if ('refused' in words) return words.refused;
+  if (words.eager) return undefined;
+  const given = withEnvironment(words.given, environment);
+  const refused = positionalRefusal(words.positional, words.afterDashes, environment, installed);
+  return { server: 'uvicorn', ...given, ...(refused && { refused }) };
+}
+
+/** The listen options given, by name. */
+type ListenGiven = Partial<Record<(typeof UVICORN_LISTEN)[number], GivenValue>>;
+
+/** The grammar uvicornListen reads the installed uvicorn's words with: its own where its version is known here, else 0.54's. */
+function grammarOf(installed: InstalledUvicorn | undefined): UvicornOptions {
+  return knownOptions(installed) ?? UVICORN_0_54;
+}
+
+/**
+ * uvicorn's words as click parses them, in order: the listen options the command line gives (each last one winning),
+ * the positional words (APP and any beyond it), how many came before `--` (`afterDashes`, when there is one), and
+ * whether --help or --version was given (`eager`); or the first word click refuses (`refused`), as it stops there.
+ */
+function readUvicornWords(
+  args: readonly ExpandedArgument[],
+  dropped: ReadonlyMap<number, VariableOrigin>,
+  installed: InstalledUvicorn | undefined,
+):
+  | { readonly refused: UvicornListen }
+  | { readonly given: ListenGiven; readonly positional: string[]; readonly afterDashes?: number; readonly eager: boolean } {
+  const options = grammarOf(installed);
+  const given: ListenGiven = {};
   const positional: string[] = [];
   let afterDashes: number | undefined;
   let eager = false;
   for (let index = 0; index < args.length; index++) {
-    const { value: word, from, word: at } = args[index]!;
+    const word = args[index]!.value;
     if (afterDashes !== undefined || word === '-' || !word.startsWith('-')) {
       positional.push(word);
       continue;
@@ -261,65 +288,121 @@ export function uvicornListen(
     }
     const equals = word.indexOf('=');
     const option = equals < 0 ? word : word.slice(0, equals);
-    // click's parse errors come first, in the order of the words.
-    if (!option.startsWith('--')) {
-      const has = (long: string) => args.some(({ value }) => value === long || value.startsWith(`${long}=`));
-      const given = (['--port', '--host'] as const).filter(has);
-      return refusedLine(`No such option '${word.slice(0, 2)}'.`, { kind: 'short', word, given });
-    }
+    const refused = optionRefusal(args, word, option, equals >= 0, installed);
+    if (refused !== undefined) return { refused };
     if (options.flags.has(option)) {
-      if (equals >= 0) return refusedLine(`Option '${option}' does not take a value.`, { kind: 'flag value', word: option });
       eager ||= option === '--help' || option === '--version';
       continue;
     }
-    // 0.17.6 as Debian 12 ships it (click 8.1) words it "No such option: --x".
-    if (!options.valued.has(option))
-      return refusedLine(known === UVICORN_0_17_6 ? `No such option: ${option}` : `No such option '${option}'.`, {
-        kind: 'unknown',
-        word: option,
-        ...(known && installed && { installed }),
-      });
-    const name = UVICORN_LISTEN.find((each) => `--${each}` === option);
-    // `--port $PORT` with PORT empty or set nowhere: systemd drops the word, and click takes the next one (or none) for the value.
-    const vanished = equals < 0 && name !== undefined ? dropped.get(at + 1) : undefined;
-    let value: ExpandedArgument | undefined = equals < 0 ? args[++index] : { value: word.slice(equals + 1), word: at, ...(from && { from }) };
-    if (value === undefined && vanished !== undefined) value = { value: '', word: at + 1 };
-    if (value === undefined) return refusedLine(`Option '${option}' requires an argument.`, { kind: 'no value', word: option });
-    if (name === undefined) continue;
-    // The variable the value came from: the value's own word (`--port ${X}`), or the option's (`$ARGS` holding `--port=7001`).
-    value = { ...value, ...(value.from === undefined && from && { from }) };
-    given[name] =
-      vanished !== undefined
-        ? { value: value.value, option, from: vanished, dropped: true }
-        : { value: value.value, option, ...(value.from && { from: value.from }) };
+    const read = valuedOption(args, index, option, equals, dropped);
+    if ('refused' in read) return read;
+    index = read.last;
+    if (read.listen !== undefined) given[read.listen.name] = read.listen.value;
   }
-  if (eager) return undefined;
+  return { given, positional, ...(afterDashes !== undefined && { afterDashes }), eager };
+}
+
+/**
+ * click's refusal of the option `option` (the word `word`, with a value after `=` when `withValue`), in the order it
+ * checks: a short option (uvicorn declares none), a flag given a value, an option the grammar lacks; undefined for
+ * one it accepts (a value it needs is read after: valuedOption).
+ */
+function optionRefusal(
+  args: readonly ExpandedArgument[],
+  word: string,
+  option: string,
+  withValue: boolean,
+  installed: InstalledUvicorn | undefined,
+): UvicornListen | undefined {
+  const known = knownOptions(installed);
+  const options = grammarOf(installed);
+  if (!option.startsWith('--')) {
+    const has = (long: string) => args.some(({ value }) => value === long || value.startsWith(`${long}=`));
+    const given = (['--port', '--host'] as const).filter(has);
+    return refusedLine(`No such option '${word.slice(0, 2)}'.`, { kind: 'short', word, given });
+  }
+  if (options.flags.has(option)) return withValue ? refusedLine(`Option '${option}' does not take a value.`, { kind: 'flag value', word: option }) : undefined;
+  // 0.17.6 as Debian 12 ships it (click 8.1) words it "No such option: --x".
+  if (!options.valued.has(option))
+    return refusedLine(known === UVICORN_0_17_6 ? `No such option: ${option}` : `No such option '${option}'.`, {
+      kind: 'unknown',
+      word: option,
+      ...(known && installed && { installed }),
+    });
+  return undefined;
+}
+
+/**
+ * The value of the option `option` that takes one, the word at `index` (after its `=` when `equals` is not -1, else
+ * the next word): `last`, the index of the last word it took, and `listen`, what it gives when it is a listen option;
+ * or click's refusal when no word is left for it.
+ */
+function valuedOption(
+  args: readonly ExpandedArgument[],
+  index: number,
+  option: string,
+  equals: number,
+  dropped: ReadonlyMap<number, VariableOrigin>,
+):
+  | { readonly refused: UvicornListen }
+  | { readonly last: number; readonly listen?: { readonly name: (typeof UVICORN_LISTEN)[number]; readonly value: GivenValue } } {
+  const { value: word, from, word: at } = args[index]!;
+  const name = UVICORN_LISTEN.find((each) => `--${each}` === option);
+  // `--port $PORT` with PORT empty or set nowhere: systemd drops the word, and click takes the next one (or none) for the value.
+  const vanished = equals < 0 && name !== undefined ? dropped.get(at + 1) : undefined;
+  const last = equals < 0 ? index + 1 : index;
+  let value: ExpandedArgument | undefined = equals < 0 ? args[last] : { value: word.slice(equals + 1), word: at, ...(from && { from }) };
+  if (value === undefined && vanished !== undefined) value = { value: '', word: at + 1 };
+  if (value === undefined) return { refused: refusedLine(`Option '${option}' requires an argument.`, { kind: 'no value', word: option }) };
+  if (name === undefined) return { last };
+  // The variable the value came from: the value's own word (`--port ${X}`), or the option's (`$ARGS` holding `--port=7001`).
+  value = { ...value, ...(value.from === undefined && from && { from }) };
+  const given: GivenValue =
+    vanished !== undefined
+      ? { value: value.value, option, from: vanished, dropped: true }
+      : { value: value.value, option, ...(value.from && { from: value.from }) };
+  return { last, listen: { name, value: given } };
+}
+
+/** The listen options `given` on the command line, and each other one that its UVICORN_ variable in `environment` sets. */
+function withEnvironment(given: ListenGiven, environment: ReadonlyMap<string, EnvironmentSetting>): ListenGiven {
+  const all: ListenGiven = { ...given };
   for (const name of UVICORN_LISTEN) {
     const variable = `UVICORN_${name.toUpperCase()}`;
     const setting = environment.get(variable);
     // click ignores an empty variable.
-    if (given[name] === undefined && setting !== undefined && setting.value !== '')
-      given[name] = { value: setting.value, option: variable, env: { ...setting, variable } };
+    if (all[name] === undefined && setting !== undefined && setting.value !== '')
+      all[name] = { value: setting.value, option: variable, env: { ...setting, variable } };
   }
-  // APP: the one word that is no option, else UVICORN_APP (click ignores an empty one); any other word, click refuses,
-  // after it has read each option's value (`--port abc` is said first: PYTHON_PORT).
+  return all;
+}
+
+/**
+ * click's refusal of the positional words, which it checks after it has read each option's value (`--port abc` is
+ * said first: PYTHON_PORT): no APP, and no UVICORN_APP the installed uvicorn reads (click ignores an empty one), or
+ * any word beyond the one APP (`afterDashes`: how many came before a `--`); undefined for the one APP.
+ */
+function positionalRefusal(
+  positional: readonly string[],
+  afterDashes: number | undefined,
+  environment: ReadonlyMap<string, EnvironmentSetting>,
+  installed: InstalledUvicorn | undefined,
+): UvicornRefusal | undefined {
   const app = environment.get('UVICORN_APP');
-  if (positional.length === 0 && (app === undefined || app.value === '' || !options.appEnv)) {
+  if (positional.length === 0 && (app === undefined || app.value === '' || !grammarOf(installed).appEnv)) {
     const appEnv = app !== undefined && app.value !== '' && installed !== undefined ? { setting: app, installed } : undefined;
-    return { server: 'uvicorn', ...given, refused: { error: "Missing argument 'APP'.", about: { kind: 'no app', ...(appEnv && { appEnv }) } } };
+    return { error: "Missing argument 'APP'.", about: { kind: 'no app', ...(appEnv && { appEnv }) } };
   }
-  if (positional.length > 1) {
-    const extra = positional.slice(1);
-    const words = extra.join(' ');
-    const about = {
-      kind: 'extra' as const,
-      word: words,
-      ...(afterDashes !== undefined && afterDashes <= 1 && { afterDashes: true as const }),
-      ...(extra.some((each) => each.startsWith('#')) && { comment: true as const }),
-    };
-    return { server: 'uvicorn', ...given, refused: { error: `Got unexpected extra argument${extra.length > 1 ? 's' : ''} (${words})`, about } };
-  }
-  return { server: 'uvicorn', ...given };
+  if (positional.length <= 1) return undefined;
+  const extra = positional.slice(1);
+  const words = extra.join(' ');
+  const about = {
+    kind: 'extra' as const,
+    word: words,
+    ...(afterDashes !== undefined && afterDashes <= 1 && { afterDashes: true as const }),
+    ...(extra.some((each) => each.startsWith('#')) && { comment: true as const }),
+  };
+  return { error: `Got unexpected extra argument${extra.length > 1 ? 's' : ''} (${words})`, about };
 }
 
 /** A uvicorn whose words click refuses as it parses them: its error (as uvicorn prints it after "Error: "), and what in the line it is about. */

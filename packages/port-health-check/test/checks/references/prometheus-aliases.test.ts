@@ -2,29 +2,9 @@
 // each is resolved as Prometheus's parser resolves it (Prometheus 2.42, run
 // by hand on a loopback port, scraped each job's resolved targets), and a
 // file whose aliases cannot be resolved is unknown, never "no targets".
-import { join } from 'node:path';
-import { loadRegistry } from '@dsa110/ports';
-import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
 import { describe, expect, it } from 'vitest';
-import { checkReferences } from '../../../src/checks/references.js';
-import { gather } from '../../../src/gather.js';
-import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
 import { promtoolSays } from './promtool.js';
-
-const repoRoot = new URL('../../../../../', import.meta.url).pathname;
-const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
-
-/** The references check's problems for prometheus, in a root with every snippet and then prometheus.yml `yml` (and `files`). */
-async function prometheusProblems(yml: string, files: Record<string, TreeEntry> = {}): Promise<string[]> {
-  const snippets: Record<string, TreeEntry> = { 'etc/systemd/system/dsa110-api.service': '[Service]\nExecStart=/usr/bin/true\n' };
-  for (const kind of SNIPPET_KINDS) for (const snippet of renderSnippets(registry, kind)) snippets[snippet.path.slice(1)] = snippet.text;
-  const root = writeTree(tempDir(), { ...snippets, ...files, 'etc/prometheus/prometheus.yml': yml });
-  const facts = await gather({ registry, root });
-  return checkReferences(facts, registry.service('prometheus'))
-    .filter((result) => result.severity !== 'ok')
-    .map((result) => withoutRoot(result, root))
-    .map((result) => `${result.severity}: ${result.reason}`);
-}
+import { prometheusProblems } from './prometheus-problems.js';
 
 describe('scrape_configs with anchors, aliases and merge keys', () => {
   it('a job whose static_configs is an alias is judged on the targets it resolves to', async () => {

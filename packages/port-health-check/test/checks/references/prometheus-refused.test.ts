@@ -3,30 +3,11 @@
 // name, a quoted `<<`, a merge of what is not a mapping, directives yaml.v2
 // refuses. Each is checked against `promtool check config` (2.42), run here
 // when installed.
-import { join } from 'node:path';
-import { loadRegistry } from '@dsa110/ports';
-import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
 import { describe, expect, it } from 'vitest';
-import { checkReferences } from '../../../src/checks/references.js';
-import { gather } from '../../../src/gather.js';
-import { tempDir, withoutRoot, writeTree } from '../../helpers.js';
 import { promtoolSays as promtoolOutput } from './promtool.js';
+import { prometheusProblems } from './prometheus-problems.js';
 
-const repoRoot = new URL('../../../../../', import.meta.url).pathname;
-const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
 const FILE = '/etc/prometheus/prometheus.yml';
-
-/** The references check's problems for prometheus, in a root with every snippet and then prometheus.yml `yml`. */
-async function prometheusProblems(yml: string): Promise<string[]> {
-  const snippets: Record<string, string> = { 'etc/systemd/system/dsa110-api.service': '[Service]\nExecStart=/usr/bin/true\n' };
-  for (const kind of SNIPPET_KINDS) for (const snippet of renderSnippets(registry, kind)) snippets[snippet.path.slice(1)] = snippet.text;
-  const root = writeTree(tempDir(), { ...snippets, 'etc/prometheus/prometheus.yml': yml });
-  const facts = await gather({ registry, root });
-  return checkReferences(facts, registry.service('prometheus'))
-    .filter((result) => result.severity !== 'ok')
-    .map((result) => withoutRoot(result, root))
-    .map((result) => `${result.severity}: ${result.reason}`);
-}
 
 /** What `promtool check config` says of the file (its output, refused or not); `expected` without promtool. */
 const promtoolSays = (yml: string, expected: string): string => promtoolOutput(yml) ?? expected;

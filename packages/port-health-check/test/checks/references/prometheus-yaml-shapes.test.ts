@@ -7,29 +7,12 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRegistry } from '@dsa110/ports';
-import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
 import { describe, expect, it } from 'vitest';
-import { checkReferences } from '../../../src/checks/references.js';
-import { gather } from '../../../src/gather.js';
-import { tempDir, withoutRoot, writeTree } from '../../helpers.js';
+import { tempDir } from '../../helpers.js';
 import { promtool, promtoolSays } from './promtool.js';
+import { prometheusProblems } from './prometheus-problems.js';
 
-const repoRoot = new URL('../../../../../', import.meta.url).pathname;
-const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
 const FILE = '/etc/prometheus/prometheus.yml';
-
-/** The references check's problems for prometheus, in a root with every snippet and then prometheus.yml `yml`. */
-async function prometheusProblems(yml: string): Promise<string[]> {
-  const snippets: Record<string, string> = { 'etc/systemd/system/dsa110-api.service': '[Service]\nExecStart=/usr/bin/true\n' };
-  for (const kind of SNIPPET_KINDS) for (const snippet of renderSnippets(registry, kind)) snippets[snippet.path.slice(1)] = snippet.text;
-  const root = writeTree(tempDir(), { ...snippets, 'etc/prometheus/prometheus.yml': yml });
-  const facts = await gather({ registry, root });
-  return checkReferences(facts, registry.service('prometheus'))
-    .filter((result) => result.severity !== 'ok')
-    .map((result) => withoutRoot(result, root))
-    .map((result) => `${result.severity}: ${result.reason}`);
-}
 
 /** Expects promtool (when installed) to accept the file. */
 function acceptedByPromtool(yml: string): void {

@@ -28,14 +28,14 @@ import {
   type LinePlace,
   type OutUnit,
 } from '../../../systemd/line-advice.js';
-import { outClearings, outOwnDropIns, outUnitProblems } from '../../../systemd/out-drop-ins.js';
+import { outClearings, outOwnDropIns, outUnitProblems, type OutUnitProblem } from '../../../systemd/out-drop-ins.js';
 import { templateOf } from '../../../systemd/search-path.js';
 import type { EnvironmentSetting, ExecLine, UnitFacts } from '../../../systemd/types.js';
 import { outUnitAsJudged } from '../../../systemd/effective-problems.js';
 import { exposedDropIns, stake, unitDirectories } from '../../../systemd/unit-dir-exposure.js';
 import { generatedFiles, sharedOutputs, sharedText, type UnitOutput } from '../../../systemd/unit-outputs.js';
 import { overrideNote, type Override } from '../../../systemd/unit-overrides.js';
-import { outDropInProblems } from './out-drop-in-problems.js';
+import { outDropInProblems, type OutDropInProblem } from './out-drop-in-problems.js';
 import { isMaskLink, unitReadProblem } from './wired-files.js';
 
 /** What writeTree writes with, as the command's options and the registry give it. */
@@ -78,14 +78,43 @@ export async function writeTree(
   located?: UnitLocator,
   overrides: ReadonlyMap<string, Override> = new Map(),
 ): Promise<{ readonly outcome: Outcome; readonly advised: ReadonlySet<string>; readonly said: ReadonlySet<string> }> {
-  const { registryPath, registryRoot, healthCheck } = settings;
   const files = generatedFiles(wiring, health).map((file) => ({ ...file, path: place(file.path) }));
-  const failed = { outcome: 'failed', advised: new Set<string>(), said: new Set<string>() } as const;
+  const foreign = checkWritable(io, settings, files, place);
+  if (foreign === undefined) return { outcome: 'failed', advised: new Set<string>(), said: new Set<string>() };
+  const wrote = writeFiles(io, settings, files, foreign, unitDir, defaultDir);
+  const { dropIns, masked } = await findDropIns(unitDir, place, settings.registryRoot);
+  const { unreadDropIns, unitProblems } = located === undefined ? outDirProblems(settings, wiring, health, unitDir) : NO_OUT_PROBLEMS;
+  const misread = new Set(unitProblems.filter((problem) => problem.masked !== true).map((problem) => problem.unit));
+  const unknown = unreadDropInsByUnit(unreadDropIns, unitDir);
+  const { byHand, toMend, maskedUnits } = printUnitAdvice(io, settings, wiring, unitDir, dropIns, located, unknown, misread);
+  maskedUnits.push(...unitProblems.filter((problem) => problem.masked === true).map((problem) => problem.unit));
+  printOverrideNotes(io, wiring, overrides);
+  const { said, removed } = await removeLeftovers(io, settings, wiring, files, unitDir, place, { dropIns, masked });
+  printOutDirWarnings(io, settings.regenerate, unitDir, unreadDropIns, unitProblems, misread);
+  printUnitsLeft(io, settings.regenerate, byHand, maskedUnits);
+  if (wrote > 0 || removed > 0) io.err(`${nextSteps(located)}\n`, 'info');
+  return { outcome: 'ok', advised: new Set([...byHand.map((entry) => entry.unit), ...toMend, ...maskedUnits]), said };
+}
+
+/** A file this run writes, with what a file of the operator's there sets that the write would drop or replace (foreignSettings). */
+type ForeignFile = { readonly path: string } & ReturnType<typeof foreignSettings>;
+
+/**
+ * The checks made before anything is written, in this order. Returns each file's foreign settings (for writeFiles to
+ * say), or undefined when a refusal was said to `io`; throws a CommandError when the unit directory's health check is
+ * another registry's. Nothing is written after a refusal.
+ */
+function checkWritable(
+  io: Io,
+  { registryPath, registryRoot, healthCheck }: WriteSettings,
+  files: readonly UnitOutput[],
+  place: (path: string) => string,
+): ForeignFile[] | undefined {
   // Two units whose drop-in directories are one directory through links: one file, two claims. Neither is written.
   const shared = sharedOutputs(files);
   if (shared.length > 0) {
     for (const { units, path } of shared) io.err(`${oneLine(`ports systemd: ${sharedText(units, path)}; nothing was written`)}\n`, 'error');
-    return failed;
+    return undefined;
   }
   // One unit directory has one health check: another registry's would be replaced without a word.
   const owner = healthUnitOwner(place(HEALTH_SERVICE), registryPath, registryRoot, healthCheck);
@@ -100,67 +129,93 @@ export async function writeTree(
     for (const { path, dropped } of foreign)
       if (dropped.length > 0)
         io.err(`${oneLine(`ports systemd: cannot write ${escapeText(path)}: ${foreignFileText(path, dropped)}; nothing was written`)}\n`, 'error');
-    return failed;
+    return undefined;
   }
-  const wrote = writeFiles(io, settings, files, foreign, unitDir, defaultDir);
-  const { dropIns, masked } = await findDropIns(unitDir, place, registryRoot);
-  // --out: a drop-in in DIR a unit reads that cannot be read here, said once each below as --check says it (which fails
-  // on it when it may clear a claim line); nothing here writes or removes it. Read after the write, as --check reads DIR.
-  const unreadDropIns =
-    located === undefined
-      ? outDropInProblems(
-          wiring,
-          outUnitFiles(wiring, unitDir, settings.claimPort),
-          unitDir,
-          settings.claimPort,
-          health.map((unit) => unit.path),
-        )
-      : [];
+  return foreign;
+}
+
+/** What --out's DIR itself holds that --check fails on or warns of, said after the write as --check says it. */
+interface OutDirProblems {
+  /** A drop-in in DIR a unit reads that cannot be read here (--check fails on it when it may clear a claim line); nothing here writes or removes it. */
+  readonly unreadDropIns: readonly OutDropInProblem[];
+  /** A unit masked in DIR, a claim line reading another registry (outUnitProblems). */
+  readonly unitProblems: readonly OutUnitProblem[];
+}
+
+/** Not with --out: the unit directory is one systemd reads, whose units the advice judges as loaded. */
+const NO_OUT_PROBLEMS: OutDirProblems = { unreadDropIns: [], unitProblems: [] };
+
+/** --out's problems of DIR (OutDirProblems), read after the write, as --check reads DIR. */
+function outDirProblems(settings: WriteSettings, wiring: readonly ClaimWiring[], health: readonly HealthUnit[], unitDir: string): OutDirProblems {
+  const unreadDropIns = outDropInProblems(
+    wiring,
+    outUnitFiles(wiring, unitDir, settings.claimPort),
+    unitDir,
+    settings.claimPort,
+    health.map((unit) => unit.path),
+  );
+  const unitProblems = outUnitProblems(
+    wiring,
+    new Map([
+      ...outUnitFiles(wiring, unitDir, settings.claimPort),
+      ...wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => [entry.path, entry.contents] as const),
+    ]),
+    unitDir,
+    settings.claimPort,
+    settings.registryPath,
+    settings.defaultEnvironment(),
+  );
+  return { unreadDropIns, unitProblems };
+}
+
+/** (--out) Each unit a drop-in in DIR that cannot be read may clear the claim of, with those drop-ins' paths, for printUnitAdvice. */
+function unreadDropInsByUnit(unreadDropIns: readonly OutDropInProblem[], unitDir: string): Map<string, string[]> {
   const unknown = new Map<string, string[]>();
   for (const problem of unreadDropIns) for (const unit of problem.units) unknown.set(unit, [...(unknown.get(unit) ?? []), join(unitDir, problem.path)]);
-  // --out: a unit masked in DIR, a claim line reading another registry (outUnitProblems): said below as --check says them.
-  const unitProblems =
-    located === undefined
-      ? outUnitProblems(
-          wiring,
-          new Map([
-            ...outUnitFiles(wiring, unitDir, settings.claimPort),
-            ...wiring.filter((entry) => entry.claim === 'drop-in').map((entry) => [entry.path, entry.contents] as const),
-          ]),
-          unitDir,
-          settings.claimPort,
-          settings.registryPath,
-          settings.defaultEnvironment(),
-        )
-      : [];
-  const misread = new Set(unitProblems.filter((problem) => problem.masked !== true).map((problem) => problem.unit));
-  const { byHand, toMend, maskedUnits } = printUnitAdvice(io, settings, wiring, unitDir, dropIns, located, unknown, misread);
-  maskedUnits.push(...unitProblems.filter((problem) => problem.masked === true).map((problem) => problem.unit));
-  // After the advice, whose `UNIT:` line is followed by the line to install. A value claim-port refuses gets no note
-  // (that the line frees the port the service really uses would not be true): the warnings after the write say why.
+  return unknown;
+}
+
+/**
+ * The note on each line that names its service by id, printed after the advice, whose `UNIT:` line is followed by the
+ * line to install. A value claim-port refuses gets no note (that the line frees the port the service really uses would
+ * not be true): the warnings after the write say why.
+ */
+function printOverrideNotes(io: Io, wiring: readonly ClaimWiring[], overrides: ReadonlyMap<string, Override>): void {
   for (const entry of wiring) {
     const override = overrides.get(entry.service.id);
     if (entry.byId && override !== undefined && !override.refused) io.out(`${oneLine(overrideNote(entry, override))}\n`);
   }
-  const { said, removed } = await removeLeftovers(io, settings, wiring, files, unitDir, place, { dropIns, masked });
+}
+
+/** (--out) The warnings on DIR's own problems (OutDirProblems), each as --check says it, and what --check fails until. */
+function printOutDirWarnings(
+  io: Io,
+  regenerate: string,
+  unitDir: string,
+  unreadDropIns: readonly OutDropInProblem[],
+  unitProblems: readonly OutUnitProblem[],
+  misread: ReadonlySet<string>,
+): void {
   for (const { path, message } of unreadDropIns) io.err(`${oneLine(`warning: ${escapeText(join(unitDir, path))}: ${message}`)}\n`, 'warn');
   const untold = unreadDropIns.filter((problem) => problem.untold).length;
   if (untold > 0)
     io.err(
-      `${oneLine(`${untold === 1 ? '1 drop-in' : `${untold} drop-ins`} in ${escapeText(unitDir)} cannot be read here and may clear a claim line (said above); \`${settings.regenerate} --check\` fails until ${untold === 1 ? 'it is' : 'they are'} fixed`)}\n`,
+      `${oneLine(`${untold === 1 ? '1 drop-in' : `${untold} drop-ins`} in ${escapeText(unitDir)} cannot be read here and may clear a claim line (said above); \`${regenerate} --check\` fails until ${untold === 1 ? 'it is' : 'they are'} fixed`)}\n`,
       'warn',
     );
   for (const { unit, message } of unitProblems) io.err(`${oneLine(`warning: ${escapeText(unit)}: ${message}`)}\n`, 'warn');
   if (misread.size > 0)
     io.err(
-      `${oneLine(`${misread.size === 1 ? '1 unit' : `${misread.size} units`} (${[...misread].map((unit) => escapeText(unit)).join(', ')}) would run claim lines that read another registry once ${escapeText(unitDir)} is copied into ${DEFAULT_UNIT_DIR} (said above); \`${settings.regenerate} --check\` fails until ${misread.size === 1 ? 'it reads' : 'they read'} this one`)}\n`,
+      `${oneLine(`${misread.size === 1 ? '1 unit' : `${misread.size} units`} (${[...misread].map((unit) => escapeText(unit)).join(', ')}) would run claim lines that read another registry once ${escapeText(unitDir)} is copied into ${DEFAULT_UNIT_DIR} (said above); \`${regenerate} --check\` fails until ${misread.size === 1 ? 'it reads' : 'they read'} this one`)}\n`,
       'warn',
     );
-  if (byHand.length > 0) io.err(`${oneLine(byHandText(byHand, `${settings.regenerate} --check`))}\n`, 'warn');
+}
+
+/** The units --check fails on until someone acts: the lines to add by hand, then the masked units. */
+function printUnitsLeft(io: Io, regenerate: string, byHand: readonly { unit: string; place: LinePlace }[], maskedUnits: readonly string[]): void {
+  if (byHand.length > 0) io.err(`${oneLine(byHandText(byHand, `${regenerate} --check`))}\n`, 'warn');
   // Masked: counted as --check counts them ("masked"), never among the lines to add, which would not make them run.
-  if (maskedUnits.length > 0) io.err(`${oneLine(maskedUnitsText(maskedUnits, `${settings.regenerate} --check`))}\n`, 'warn');
-  if (wrote > 0 || removed > 0) io.err(`${nextSteps(located)}\n`, 'info');
-  return { outcome: 'ok', advised: new Set([...byHand.map((entry) => entry.unit), ...toMend, ...maskedUnits]), said };
+  if (maskedUnits.length > 0) io.err(`${oneLine(maskedUnitsText(maskedUnits, `${regenerate} --check`))}\n`, 'warn');
 }
 
 /**
