@@ -70,7 +70,7 @@ import {
   type UnitDirListing,
 } from '@dsa110/ports/systemd';
 import { checkedRegistryName } from './claim-registry.js';
-import { isDirectory } from './root-files.js';
+import { anythingAt, isDirectory } from './root-files.js';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type {
   ConfigFileFacts,
@@ -881,14 +881,6 @@ function isLinkIn(root: string, dir: string, name: string): boolean {
 }
 
 /** Whether anything, a dangling link included, is at `path` under `root`. */
-function anythingAt(root: string, path: string): boolean {
-  try {
-    lstatSync(hostPath(root, path));
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The files Grafana's command line leads to (grafanaPaths), for each service whose port is in grafana.ini, and that grafana.ini (daemonFiles). */
 function grafanaFilePaths(services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): string[] {

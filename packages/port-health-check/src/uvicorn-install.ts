@@ -18,10 +18,10 @@
 // root's /etc/passwd, unless PYTHONNOUSERSITE is set; a user passwd does not
 // name leaves the version unknown. Not looked at: the code a .pth file's
 // `import` line runs.
-import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, realpathSync } from 'node:fs';
+import { closeSync, constants, openSync, readdirSync, readSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hostPath, resolveInRoot } from '@dsa110/ports/files';
-import { isDirectory } from './root-files.js';
+import { anythingAt, isDirectory } from './root-files.js';
 import type { InstalledUvicorn } from './types.js';
 
 /** How a unit's command runs uvicorn: an interpreter given `-m uvicorn`, or the `uvicorn` script (its `#!` line names the interpreter). */
@@ -38,8 +38,8 @@ export type UvicornLaunch = ({ readonly interpreter: string; readonly cwd?: stri
  * later on the path wins over (importlib's PathFinder), so it shadows nothing.
  */
 function importedFrom(root: string, directory: string): 'package' | 'module' | undefined {
-  if (exists(root, join(directory, 'uvicorn', '__init__.py'))) return 'package';
-  return exists(root, join(directory, 'uvicorn.py')) ? 'module' : undefined;
+  if (anythingAt(root, join(directory, 'uvicorn', '__init__.py'))) return 'package';
+  return anythingAt(root, join(directory, 'uvicorn.py')) ? 'module' : undefined;
 }
 
 /** Most bytes read of a `#!` line, pyvenv.cfg, or a metadata file (its Version: comes in the first lines). */
@@ -57,15 +57,6 @@ function head(root: string, path: string, max = HEAD_BYTES): string | undefined 
     }
   } catch {
     return undefined;
-  }
-}
-
-function exists(root: string, path: string): boolean {
-  try {
-    lstatSync(hostPath(root, path));
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -139,7 +130,7 @@ function shadowedAfter(root: string, directory: string, names: readonly string[]
         line !== '' &&
         !line.startsWith('#') &&
         !/^import[ \t]/.test(line) &&
-        exists(root, join(line.startsWith('/') ? line : join(directory, line), 'uvicorn'))
+        anythingAt(root, join(line.startsWith('/') ? line : join(directory, line), 'uvicorn'))
       )
         return true;
   }
