@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+// First, before the bundle loads: SIGUSR1 would open Node's inspector in a process that may run as root, and
+// a listener keeps it shut (@dsa110/ports/cli's inspector-signal.ts says why; the bundle adds its own, which says it).
+process.on('SIGUSR1', () => {});
 try {
   require('../dist/start.cjs');
 } catch (error) {

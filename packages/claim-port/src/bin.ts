@@ -3,7 +3,16 @@
 // exit code still says whether the port is free (finishOutput); --help,
 // --version and --test, whose output is all they do, exit 1 instead of 0.
 import { REGISTRY_ENV } from '@dsa110/ports';
-import { commandLine, exitNow, finishOutput, ignoreInspectorSignal, processEnvironment, processIo, undecodedVariables } from '@dsa110/ports/cli';
+import {
+  commandLine,
+  exitNow,
+  finishOutput,
+  ignoreInspectorSignal,
+  INSPECTOR_CLOSED,
+  processEnvironment,
+  processIo,
+  undecodedVariables,
+} from '@dsa110/ports/cli';
 import { parseClaimArgs } from '@dsa110/ports/systemd';
 import { labelOf, prefix } from './cli-shared.js';
 import { main } from './cli.js';
@@ -11,11 +20,15 @@ import { EXIT_FREE, EXIT_NOT_FREE } from './exit-code.js';
 import { ownFilesWarning } from './own-files.js';
 
 const io = processIo();
-// First: SIGUSR1 would open Node's inspector in a root process (@dsa110/ports/cli's inspector-signal.ts). It
-// interrupts no claim either (interrupt.ts): logrotate's scripts send it to every process; it is said, and ignored.
-ignoreInspectorSignal(() => io.err(`${prefix(labelOf(argv))} SIGUSR1 ignored: it stops no claim\n`, 'notice'));
 // The arguments' own bytes where Node could not decode them (a --registry path that is not UTF-8): @dsa110/ports/cli's argv.ts.
 const { argv, bytesLost } = commandLine();
+// SIGUSR1 would open Node's inspector in a root process (@dsa110/ports/cli's inspector-signal.ts; the bin file's first
+// line ignores it already). It interrupts no claim either (interrupt.ts): logrotate's scripts send it to every
+// process; it is said, and ignored. An inspector one opened before the bin's first line is closed, and said.
+ignoreInspectorSignal(
+  () => io.err(`${prefix(labelOf(argv))} SIGUSR1 ignored: it stops no claim\n`, 'notice'),
+  () => io.err(`${prefix(labelOf(argv))} ${INSPECTOR_CLOSED}\n`, 'warn'),
+);
 // And $DSA110_PORTS_FILE's, read back from /proc/self/environ (only when it holds U+FFFD); any other variable's too, so
 // that a port override the registry names (CONTIMG_API_PORT) is shown with its bytes, `\xff`.
 const { env, bytesLost: lostVariables } = processEnvironment([REGISTRY_ENV, ...undecodedVariables()]);

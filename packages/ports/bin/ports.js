@@ -1,4 +1,7 @@
 #!/usr/bin/env node
+// First, before the bundle loads: SIGUSR1 would open Node's inspector in a process that may run as root, and
+// a listener keeps it shut (@dsa110/ports/cli's inspector-signal.ts says why; the bundle adds its own, which says it).
+process.on('SIGUSR1', () => {});
 const entry = new URL('../dist/cli/ports.js', import.meta.url);
 import(entry.href).catch((error) => {
   // A checkout that was never built (a published package always has dist/): one line saying what to run, not a stack trace.

@@ -3,7 +3,7 @@
 // conventions. Internal: bundled into each bin, not part of the public API.
 export { fdWriter, type FdWriter } from './write.js';
 export { exitNow, finishOutput, processIo, type Io, type Env, type ProcessIo } from './io.js';
-export { ignoreInspectorSignal } from './inspector-signal.js';
+export { ignoreInspectorSignal, INSPECTOR_CLOSED } from './inspector-signal.js';
 export { isJournalStream, journalLines, type Severity, type StreamId } from './journal.js';
 export {
   flagSyntax,
