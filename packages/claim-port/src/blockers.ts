@@ -24,7 +24,10 @@ import {
 import { shownCommand } from './plan.js';
 import { now } from './watch.js';
 
-type BlockerHolder = { readonly pid: number; readonly comm: string; readonly command: string };
+type BlockerHolder = Pick<ProcessInfo, 'pid' | 'comm' | 'command' | 'argv' | 'exe'>;
+
+/** What a blocker's line says of a process: its argv too, so that shownCommand quotes its arguments as the holder lines do. */
+const blockerHolder = (p: ProcessInfo): BlockerHolder => ({ pid: p.pid, comm: p.comm, command: p.command, argv: p.argv, exe: p.exe });
 
 export interface Blocker {
   /** `127.0.0.1:8000 bound, not listening`, `127.0.0.1:8000 -> 127.0.0.1:41234 (ESTABLISHED)`. */
@@ -113,7 +116,7 @@ export function readBlockers(port: number, transport: Transport, procRoot = '/pr
     (scan.holders.get(socket.inode) ?? []).flatMap((pid) => {
       if (!info.has(pid)) info.set(pid, readProcessInfo(pid, procRoot));
       const p = info.get(pid);
-      return p ? [{ pid, comm: p.comm, command: p.command }] : [];
+      return p ? [blockerHolder(p)] : [];
     });
   return sockets.map((socket, index) => {
     const peer = peers[index];
@@ -156,7 +159,7 @@ function unlistedBlockers(port: number, procRoot = '/proc'): Blocker[] {
       .holders.filter((pid) => pid !== process.pid)
       .flatMap((pid) => {
         const p = readProcessInfo(pid, procRoot);
-        return p ? [{ pid: p.pid, comm: p.comm, command: p.command }] : [];
+        return p ? [blockerHolder(p)] : [];
       });
   } catch {
     holders = [];
@@ -272,7 +275,7 @@ export function blockersAfterClaim(
   const holder = (pid: number): BlockerHolder[] => {
     if (!info.has(pid)) info.set(pid, readProcessInfo(pid, procRoot));
     const p = info.get(pid);
-    return p ? [{ pid, comm: p.comm, command: p.command }] : [];
+    return p ? [blockerHolder(p)] : [];
   };
   const held = sockets.map((socket) => ({ socket, pids: (holders.get(socket.inode) ?? []).filter((pid) => pid !== process.pid) }));
   // Held by no process (the kernel's: an orphan closing, a connection not yet accepted; or out of this user's sight),

@@ -8,8 +8,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { guardPort, spawnListener, waitUntil } from '../../../test-support/index.js';
 import { tempDir } from '../../../test-support/tree.js';
-import { readPortSockets } from '@dsa110/ports/system';
+import { readPortSockets, readProcessInfo } from '@dsa110/ports/system';
 import { describeBlockers, describeUnexamined } from '../src/blockers.js';
+import { shownCommand } from '../src/plan.js';
 import { BIN } from './helpers.js';
 
 type Listening = Awaited<ReturnType<typeof spawnListener>>;
@@ -90,4 +91,24 @@ describe('the sockets out of the tables, in a claim of a held port', () => {
       }
     },
   );
+});
+
+describe('a process that blocks the bind, in the refusal', () => {
+  afterEach(async () => {
+    for (const listener of spawned.splice(0)) await listener.kill();
+  });
+
+  it("is shown with its arguments quoted, as a holder's line shows them (an argument with a space is one word)", async () => {
+    const server = await spawnListener();
+    // Bound on ::1, never listening: it keeps a wildcard bind off the port. Its argv's last word (the JSON options) holds a space.
+    const blocker = await spawnListener({ host: '::1', port: server.port, bindOnly: true, name: 'bound only' });
+    spawned.push(server, blocker);
+    guardPort(server.port);
+    const info = readProcessInfo(blocker.pid);
+    expect(info?.argv.at(-1)).toContain(' ');
+    const run = spawnSync(process.execPath, [BIN, String(server.port), '--dry-run'], { encoding: 'utf8' });
+    const refusal = `${run.stdout}${run.stderr}`.split('\n').find((line) => line.includes(`PID ${blocker.pid} (`)) ?? '';
+    expect(refusal).toContain(`: ${shownCommand(info!, 1000)}`);
+    expect(refusal).toContain(` '${info!.argv.at(-1)}'`);
+  });
 });
