@@ -63,6 +63,11 @@ try {
       [...missing.map((f) => `missing ${f}`), ...unwanted.map((f) => `unwanted ${f}`)].join('\n'),
     );
   }
+  // The changelog `changeset version` writes beside each package.json: npm packs it only where `files` names it.
+  for (const dir of readdirSync(join(repo, 'packages'))) {
+    const { files = [] } = JSON.parse(readFileSync(join(repo, 'packages', dir, 'package.json'), 'utf8'));
+    check(`packages/${dir} ships its CHANGELOG.md once changeset version writes it (package.json's files name it)`, files.includes('CHANGELOG.md'));
+  }
   if (reproducible) {
     const second = join(work, 'tarballs-again');
     const again = pack(second);

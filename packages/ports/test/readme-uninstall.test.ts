@@ -36,7 +36,11 @@ describe('README.md: Uninstall', () => {
     const removed = operands('rm -f').map((path) => path.slice(UNIT_DIR.length));
     expect(removed.sort()).toEqual([...written].sort());
     const dropInDirs = written.filter((path) => path.includes('.d/')).map((path) => `${UNIT_DIR}${path.slice(0, path.lastIndexOf('/'))}`);
-    expect(operands('rmdir').sort()).toEqual(dropInDirs.sort());
+    // And the packages' scope directory, which npm uninstall leaves behind, empty.
+    expect(operands('rmdir').sort()).toEqual([...dropInDirs, '/usr/local/lib/node_modules/@dsa110'].sort());
+    expect(commands.findIndex((line) => line.endsWith(' /usr/local/lib/node_modules/@dsa110'))).toBeGreaterThan(
+      commands.findIndex((line) => line.startsWith('npm uninstall')),
+    );
     // The unit files that claim their port themselves: the line it printed for each, to remove by hand.
     const byHand = [...run.stdout.matchAll(/^(\S+): its unit file claims the port;/gm)].map((match) => match[1]!);
     expect(byHand.length).toBeGreaterThan(0);
