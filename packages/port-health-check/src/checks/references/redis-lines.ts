@@ -63,22 +63,101 @@ function keptOfLine(raw: string, newline: boolean): { kept: string; newline: boo
   return { kept, newline: newline && (bytes >= CONFIG_READ_LEN || !cut) };
 }
 
-let last: { text: string; lines: readonly ContentLine[] } = { text: '', lines: [] };
+/** A file's content lines (redisLines) and its lines as written, by number (`rawLine`, 1-based: the line a ContentLine names). */
+interface ReadLines {
+  readonly text: string;
+  readonly lines: readonly ContentLine[];
+  readonly rawLine: (line: number) => string;
+}
+
+/**
+ * The files read last, newest first: gather reads a redis.conf for its includes, then the check reads it again, and
+ * another file's read (a unit's command-line config) came between, which made a cache of one entry split and walk
+ * Debian's 2,300-line file twice, and split it a third time for the port line's column (callgrind: 2.0M instructions of
+ * the health check over the bundled registry). A few entries: a few redis.conf files are read one after the other.
+ */
+const recent: ReadLines[] = [];
+const RECENT_FILES = 4;
 
 /**
  * A redis.conf's content lines as Redis reads them (see above), each at the line of the file it starts on (a line
  * a NUL joined to the next is one line there), trimmed as Redis trims it; comments and empty lines left out.
  */
 export function redisLines(text: string): readonly ContentLine[] {
-  // The same file is read twice in a row (gather's look for includes, then the check): the second read is the first's answer.
-  if (text === last.text) return last.lines;
+  return readLines(text).lines;
+}
+
+/** A redis.conf's line `line` (1-based, as ContentLine.line) as written, without its newline; '' past its end. */
+export function redisRawLines(text: string): (line: number) => string {
+  return readLines(text).rawLine;
+}
+
+function readLines(text: string): ReadLines {
+  for (const read of recent) if (read.text === text) return read;
+  const read = text.includes('\0') ? readJoinedLines(text) : readPlainLines(text);
+  recent.unshift(read);
+  if (recent.length > RECENT_FILES) recent.pop();
+  return read;
+}
+
+/**
+ * The lines of a text without a NUL byte: each physical line is a line, found with indexOf; only the content lines
+ * are made strings (Debian's file: 71 of 2,300, the rest comments or empty), where a split made every one.
+ */
+function readPlainLines(text: string): ReadLines {
+  const found: ContentLine[] = [];
+  // Each content line as written (what a message and a port's column show), at the index of its ContentLine.
+  const written: string[] = [];
+  let number = 0;
+  // As text.split('\n'): a text ending in a newline has an empty last line.
+  for (let start = 0; start <= text.length; ) {
+    number++;
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    // Most lines of a packaged redis.conf are whole-line comments or empty: nothing to trim.
+    if (end > start && text.charCodeAt(start) !== 35 /* # */) {
+      const line = text.slice(start, end);
+      const content = redisTrim(line);
+      // sdssplitargs skips C's other spaces (\v, \f) before the first word: `\vport 6380` is a port line (`\f#x` is no comment).
+      const from = content === '' || content.charCodeAt(0) === 35 ? content.length : leadingCSpace(content);
+      if (from < content.length) {
+        found.push(Object.freeze({ line: number, text: from === 0 ? content : content.slice(from) }));
+        written.push(line);
+      }
+    }
+    start = end + 1;
+  }
+  // Another line as written (none of the readers asks for one): split once, if ever.
+  let raw: string[] | undefined;
+  const rawLine = (line: number): string => {
+    const at = contentIndex(found, line);
+    return at !== undefined ? written[at]! : ((raw ??= text.split('\n'))[line - 1] ?? '');
+  };
+  return { text, lines: Object.freeze(found), rawLine };
+}
+
+/** The index of the content line at file line `line` in `lines` (in line order), by bisection; undefined when none is. */
+function contentIndex(lines: readonly ContentLine[], line: number): number | undefined {
+  let low = 0;
+  let high = lines.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const at = lines[middle]!.line;
+    if (at === line) return middle;
+    if (at < line) low = middle + 1;
+    else high = middle - 1;
+  }
+  return undefined;
+}
+
+/** The lines of a text with a NUL byte: a line a NUL cut is joined to the next (see above), from the text split at newlines. */
+function readJoinedLines(text: string): ReadLines {
   const raw = text.split('\n');
   const found: ContentLine[] = [];
-  const withNul = text.includes('\0');
   for (let index = 0; index < raw.length; index++) {
     const start = index;
     let line = raw[index]!;
-    if (withNul && line.includes('\0')) {
+    if (line.includes('\0')) {
       // Joined with the lines after it while a NUL takes the newline away.
       let piece = keptOfLine(line, index + 1 < raw.length);
       line = piece.kept;
@@ -87,14 +166,11 @@ export function redisLines(text: string): readonly ContentLine[] {
         line += piece.kept;
       }
     }
-    // Most lines of a packaged redis.conf (2,300) are whole-line comments or empty: nothing to trim.
     if (line === '' || line.charCodeAt(0) === 35 /* # */) continue;
     const content = redisTrim(line);
     if (content === '' || content.charCodeAt(0) === 35) continue;
-    // sdssplitargs skips C's other spaces (\v, \f) before the first word: `\vport 6380` is a port line (`\f#x` is no comment).
     const from = leadingCSpace(content);
     if (from < content.length) found.push(Object.freeze({ line: start + 1, text: from === 0 ? content : content.slice(from) }));
   }
-  last = { text, lines: Object.freeze(found) };
-  return last.lines;
+  return { text, lines: Object.freeze(found), rawLine: (line) => raw[line - 1] ?? '' };
 }

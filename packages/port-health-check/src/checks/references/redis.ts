@@ -19,7 +19,7 @@ import {
   type RegistryTakes,
 } from './finding.js';
 import { includedFiles, includePath, isGlob, sameIncludeAt, type IncludeLookup } from './include-files.js';
-import { leadingCSpace, redisLines, redisTrim } from './redis-lines.js';
+import { leadingCSpace, redisLines, redisRawLines, redisTrim } from './redis-lines.js';
 import type { VariableOrigin as ArgumentVariable } from './daemon-command.js';
 
 /** One line the options make, as Redis reads it after the config file: its text, and the arguments that gave it (for a message). */
@@ -314,9 +314,9 @@ class RedisConfReader {
   /** A file's Settings. `chain` holds the files being read, this one last: how deep it is, and what would be a loop. */
   settingsOf(source: string, file: string | undefined, chain: readonly string[]): Settings {
     const settings: Settings = {};
-    // The lines as written, for a port's column: split only when a file has one.
-    let raw: string[] | undefined;
-    const rawLine = (line: number): string => (raw ??= source.split('\n'))[line - 1] ?? '';
+    // The lines as written, for a port's column and a message: kept by redisLines (taken now: reading the includes
+    // below may push this text out of the few files it keeps).
+    const rawLine = redisRawLines(source);
     for (const { line, text: content } of redisLines(source)) this.readLine(settings, { file, line, content, rawLine }, chain);
     return settings;
   }
