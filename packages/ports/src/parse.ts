@@ -25,6 +25,7 @@ import { escapeText, oneLine, quoteValue, truncate } from './escape.js';
 import { pollutedKeys } from './polluted.js';
 import { closest, didYouMean, didYouMeanText } from './suggest.js';
 import {
+  COLLECTION_KEY,
   directiveProblems,
   disallowedCharacter,
   MAX_ALIASES,
@@ -553,6 +554,10 @@ function syntaxError(error: YAMLError, source: string, deepest: () => number): {
   const message = yamlMessage(error.code, error.message, sourceAt(source, error.pos[0]));
   if (message === TOO_DEEP) return { message, offset: deepest() };
   if (error.code === 'MULTIPLE_DOCS') return { message: secondDocument(source, error.pos[0]), offset: error.pos[0] };
+  // `[a]: v` or `{a: 1}: v` after the first key of a nested mapping: yaml's composer fails on it ("Map comment with
+  // trailing content", IMPOSSIBLE), where the same key anywhere else is yamlProblems' "a mapping key must be a plain word".
+  if (error.code === 'IMPOSSIBLE' && FLOW_KEY.test(source.slice(error.pos[0], error.pos[0] + MAX_FLOW_KEY_LINE)))
+    return { message: COLLECTION_KEY, offset: error.pos[0] };
   const offset = pastBlankLines(source, error.pos[0]);
   const lineStart = source.lastIndexOf('\n', offset - 1) + 1;
   const indent = /^[ \t]*/.exec(source.slice(lineStart, lineStart + 200))![0];
@@ -593,6 +598,10 @@ function pastBlankLines(source: string, offset: number): number {
     at = end + 1;
   }
 }
+
+/** A flow list or mapping written as a key (`[a]: v`, `{a: 1}: v`), from where it starts; one line, its first MAX_FLOW_KEY_LINE characters. */
+const FLOW_KEY = /^(?:\[[^\n]*\]|\{[^\n]*\})[ \t]*:(?:[ \t]|\r?\n|$)/;
+const MAX_FLOW_KEY_LINE = 1000;
 
 /** What to do, after a syntax error's message that does not say it already. */
 const SYNTAX_ADVICE = 'fix the YAML there (the rest of the file is checked once it parses)';

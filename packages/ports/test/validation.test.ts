@@ -543,6 +543,27 @@ describe('a broken registry is rejected with line and column', () => {
     expect(quoted.issues.map((issue) => issue.message)).toEqual(['unknown key "<<"; remove it']);
   });
 
+  it('says a list or mapping written as a key (`[a]: v`, `{a: 1}: v`) is one wherever it is, at its line and column (yaml fails inside on one not first in a nested mapping)', async () => {
+    const message = 'a mapping key must be a plain word, not a list or a mapping';
+    // After a service's first key (its line 5, column 5), after a nested mapping's first key, and first there.
+    for (const [line, key, column] of [
+      [5, '    [transport]: udp', 5],
+      [5, '    {transport: tcp}: udp', 5],
+      [5, '    [a, b]:   v # a comment', 5],
+    ] as const) {
+      const { error } = await rejection(withLine(line, `${key}\n    group: production`));
+      expect(
+        error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message.split('; ')[0]}`),
+        key,
+      ).toEqual([`${line}:${column} ${message}`]);
+    }
+    const nested = minimalRegistry.replace('    processes: [uvicorn]\n', '    processes: [uvicorn]\n    details:\n      Docs: at /docs\n      [a]: v\n');
+    const { error } = await rejection(nested);
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message.split('; ')[0]}`)).toEqual([`15:7 ${message}`]);
+    const first = minimalRegistry.replace('    processes: [uvicorn]\n', '    processes: [uvicorn]\n    details:\n      [a]: v\n');
+    expect((await rejection(first)).error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([`14:7 ${message}`]);
+  });
+
   it('rejects a list or mapping as a key, with no warning on stderr, and a second YAML document, in plain words', async () => {
     const warnings: string[] = [];
     const listen = (warning: Error) => warnings.push(warning.message);
