@@ -57,6 +57,8 @@ interface Located {
   suggests?: string;
   /** The character the message names (schema.ts, refusedCharacter): the place is where the value holds it. */
   char?: string;
+  /** Where the problem is in the text, when the node at `path` does not say it (an empty key: its colon). */
+  offset?: number;
 }
 
 /**
@@ -250,28 +252,33 @@ function parseUnsafe(text: string): ParseResult {
     const { line } = position(offsetOf(doc, path, false));
     return `${path[0]}[${path[1]}]${line > 0 ? ` (line ${line})` : ''}`;
   };
+  const nulls = nullLabels(doc, source);
   const located: Located[] = [
     ...wholeNumbersWithAPoint(doc),
     ...timeoutAsWritten(doc),
     ...protoLabels(doc),
-    ...(data !== undefined
-      ? checkRules(data, entryName)
-      : [
-          ...mergeMissing(
-            (parsed.error?.issues ?? []).flatMap((issue) => describeZodIssue(issue, input, (path) => quotedNumber(doc, path) && validUnquoted(input, path))),
-          ),
-          ...checkRules(entryFacts(input), entryName),
-        ]),
+    ...nulls,
+    ...noNullLabelEmpty(
+      data !== undefined
+        ? checkRules(data, entryName)
+        : [
+            ...mergeMissing(
+              (parsed.error?.issues ?? []).flatMap((issue) => describeZodIssue(issue, input, (path) => quotedNumber(doc, path) && validUnquoted(input, path))),
+            ),
+            ...checkRules(entryFacts(input), entryName),
+          ],
+      nulls,
+    ),
   ];
   if (located.length === 0 && data !== undefined && named.length === 0) return { ok: true, data };
 
   return fail(
     [
       ...named,
-      ...located.map(({ path, message, atKey, char }) => ({
+      ...located.map(({ path, message, atKey, char, offset }) => ({
         path: formatPath(path, input),
         message,
-        ...position(char === undefined ? offsetOf(doc, path, atKey ?? false) : characterOffset(doc, source, path, atKey ?? false, char)),
+        ...position(offset ?? (char === undefined ? offsetOf(doc, path, atKey ?? false) : characterOffset(doc, source, path, atKey ?? false, char))),
       })),
     ],
     protect,
@@ -445,6 +452,38 @@ function protoLabels(doc: Document): Located[] {
     },
   });
   return found;
+}
+
+/**
+ * A label in a mapping of free labels (a service's `details`) that YAML reads as null (`null:`, `~:`, `Null:`, or
+ * nothing before the colon): JavaScript makes it "", which zod calls empty, though something was written. Said as
+ * what YAML read, with what to do; zod's "must not be empty" for it goes (noNullLabelEmpty).
+ */
+function nullLabels(doc: Document, source: string): Located[] {
+  const found: Located[] = [];
+  visit(doc, {
+    Pair(_, pair, ancestors) {
+      if (!isScalar(pair.key) || pair.key.value !== null) return;
+      const parent = pathTo(ancestors);
+      if (!(schemaAt(parent) instanceof z.ZodRecord)) return;
+      const written = typeof pair.key.source === 'string' ? pair.key.source.trim() : '';
+      const message =
+        written === ''
+          ? 'an empty label (nothing before the colon), which YAML reads as null; write the label'
+          : `YAML reads the label ${written} as null, not as the word; quote it ("${written}") to keep the word, or write another label`;
+      // An empty key's node starts where its line does: the colon is what was written.
+      const start = pair.key.range?.[0];
+      const colon = written === '' && start !== undefined ? start + /^[ \t]*/.exec(source.slice(start, start + 200))![0].length : undefined;
+      found.push({ path: [...parent, ''], message, atKey: true, ...(colon !== undefined && { offset: colon }) });
+    },
+  });
+  return found;
+}
+
+/** `located` without zod's "must not be empty" for a label nullLabels said (the null key is the "" label). */
+function noNullLabelEmpty(located: readonly Located[], nulls: readonly Located[]): Located[] {
+  const said = new Set(nulls.map((item) => JSON.stringify(item.path)));
+  return located.filter((item) => item.message !== 'must not be empty' || !said.has(JSON.stringify(item.path)));
 }
 
 /** The registry path of the last node of a chain from visit(): keys by name, list items by index. */

@@ -1242,6 +1242,27 @@ describe('a broken registry is rejected with line and column', () => {
     expect(registry.service('api').details).toEqual({ constructor: 'x' });
   });
 
+  it('says a details label YAML reads as null (null, Null, ~, nothing) is read so, at the key, with what to do; a quoted one is the word', async () => {
+    for (const [key, message] of [
+      ['null', 'YAML reads the label null as null, not as the word; quote it ("null") to keep the word, or write another label'],
+      ['Null', 'YAML reads the label Null as null, not as the word; quote it ("Null") to keep the word, or write another label'],
+      ['~', 'YAML reads the label ~ as null, not as the word; quote it ("~") to keep the word, or write another label'],
+      ['', 'an empty label (nothing before the colon), which YAML reads as null; write the label'],
+    ]) {
+      const { error } = await rejection(withLine(12, `    processes: [uvicorn]\n    details:\n      Kept: yes\n      ${key}: v`));
+      expect(
+        error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`),
+        key,
+      ).toEqual([`15:7 services.api.details[""]: ${message}`]);
+    }
+    // A quoted empty label is empty, as written.
+    const { error } = await rejection(withLine(12, '    processes: [uvicorn]\n    details:\n      "": v'));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['services.api.details[""]: must not be empty']);
+    // Quoted, the word is the label; a number or a boolean is kept as written.
+    const registry = parseRegistry(withLine(12, '    processes: [uvicorn]\n    details: { "null": a, true: b, 0x1F: c, 1.50: d }'));
+    expect(registry.service('api').details).toEqual({ null: 'a', true: 'b', '0x1F': 'c', '1.50': 'd' });
+  });
+
   it('keeps a details label as written, in the order written', () => {
     // YAML reads plain 1.50 and True as a number and a boolean: a label is the text, not String() of those.
     const registry = parseRegistry(
