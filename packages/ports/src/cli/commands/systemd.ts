@@ -22,7 +22,7 @@ import { UNIT_DIRS } from '../../systemd/search-path.js';
 import type { UnitFacts } from '../../systemd/types.js';
 import { unitOverrides } from '../../systemd/unit-overrides.js';
 import { generatedFiles } from '../../systemd/unit-outputs.js';
-import { refuseRegistryOutput } from '../registry-output.js';
+import { refuseRegistryOutput, registryAmong } from '../registry-output.js';
 import { simplifyPath } from '../../systemd/words.js';
 import { writeTree, type UnitLocator } from './systemd/write-tree.js';
 import { claimPortWarnings, healthCheckWarning, textfileWarning, type Rerun } from '../../systemd/written-unit-warnings.js';
@@ -341,6 +341,11 @@ function healthUnitsFor(context: Context, claimPort: string, registry: string | 
   if (same) throw new UsageError(`ports systemd: ${same}`);
   const fileProblem = textfileProblem(textfile);
   if (fileProblem) throw new UsageError(`ports systemd: --textfile ${quoteValue(textfile)}: ${fileProblem}`);
+  // The health check writes its textfile on every run: never over the registry the units name (by path, or, on this host, any name).
+  if (registry !== undefined && (simplifyPath(textfile) === simplifyPath(registry) || (lookIn === '/' && registryAmong(registry, [textfile]) !== undefined)))
+    throw new UsageError(
+      `ports systemd: --textfile ${quoteValue(textfile)} is the registry the units read (${quoteValue(registry)}): port-health-check would replace it with its metrics on every run; give --textfile another file (default: ${DEFAULT_TEXTFILE}) (nothing was written)`,
+    );
   return healthUnits({ healthCheck, textfile, claimPort, ...(registry !== undefined && { registry }) });
 }
 

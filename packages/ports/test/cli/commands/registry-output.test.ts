@@ -68,4 +68,20 @@ describe('a command never writes over its registry', () => {
     expect(readdirSync(join(dir, 'sd'))).toEqual(['dsa110-port-health.service']);
     expect(readFileSync(join(dir, 'ports.yaml'), 'utf8')).toBe(rootRegistry);
   });
+
+  it('ports systemd --textfile: the registry the units read, which the health check would replace with its metrics on every run', async () => {
+    const dir = checkout();
+    const registry = join(dir, 'ports.prom');
+    linkSync(join(dir, 'ports.yaml'), registry);
+    linkSync(join(dir, 'ports.yaml'), join(dir, 'other.prom'));
+    mkdirSync(join(dir, 'sd'));
+    for (const textfile of [registry, join(dir, 'other.prom')]) {
+      const run = await ports(['systemd', '--registry', registry, '--out', 'sd', '--textfile', textfile], { cwd: dir });
+      expect(run.code, textfile).toBe(64);
+      expect(run.stderr.split('\n')[0]).toBe(
+        `ports systemd: --textfile "${textfile}" is the registry the units read ("${registry}"): port-health-check would replace it with its metrics on every run; give --textfile another file (default: /var/lib/prometheus/node-exporter/dsa110_ports.prom) (nothing was written)`,
+      );
+    }
+    expect(readdirSync(join(dir, 'sd'))).toEqual([]);
+  });
 });
