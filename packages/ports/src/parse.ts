@@ -25,6 +25,7 @@ import { escapeText, oneLine, quoteValue, truncate } from './escape.js';
 import { pollutedKeys } from './polluted.js';
 import { closest, didYouMean, didYouMeanText } from './suggest.js';
 import {
+  COLLECTION_KEY,
   directiveProblems,
   disallowedCharacter,
   MAX_ALIASES,
@@ -56,6 +57,8 @@ interface Located {
   suggests?: string;
   /** The character the message names (schema.ts, refusedCharacter): the place is where the value holds it. */
   char?: string;
+  /** Where the problem is in the text, when the node at `path` does not say it (an empty key: its colon). */
+  offset?: number;
 }
 
 /**
@@ -249,28 +252,33 @@ function parseUnsafe(text: string): ParseResult {
     const { line } = position(offsetOf(doc, path, false));
     return `${path[0]}[${path[1]}]${line > 0 ? ` (line ${line})` : ''}`;
   };
+  const nulls = nullLabels(doc, source);
   const located: Located[] = [
     ...wholeNumbersWithAPoint(doc),
     ...timeoutAsWritten(doc),
     ...protoLabels(doc),
-    ...(data !== undefined
-      ? checkRules(data, entryName)
-      : [
-          ...mergeMissing(
-            (parsed.error?.issues ?? []).flatMap((issue) => describeZodIssue(issue, input, (path) => quotedNumber(doc, path) && validUnquoted(input, path))),
-          ),
-          ...checkRules(entryFacts(input), entryName),
-        ]),
+    ...nulls,
+    ...noNullLabelEmpty(
+      data !== undefined
+        ? checkRules(data, entryName)
+        : [
+            ...mergeMissing(
+              (parsed.error?.issues ?? []).flatMap((issue) => describeZodIssue(issue, input, (path) => quotedNumber(doc, path) && validUnquoted(input, path))),
+            ),
+            ...checkRules(entryFacts(input), entryName),
+          ],
+      nulls,
+    ),
   ];
   if (located.length === 0 && data !== undefined && named.length === 0) return { ok: true, data };
 
   return fail(
     [
       ...named,
-      ...located.map(({ path, message, atKey, char }) => ({
+      ...located.map(({ path, message, atKey, char, offset }) => ({
         path: formatPath(path, input),
         message,
-        ...position(char === undefined ? offsetOf(doc, path, atKey ?? false) : characterOffset(doc, source, path, atKey ?? false, char)),
+        ...position(offset ?? (char === undefined ? offsetOf(doc, path, atKey ?? false) : characterOffset(doc, source, path, atKey ?? false, char))),
       })),
     ],
     protect,
@@ -446,6 +454,38 @@ function protoLabels(doc: Document): Located[] {
   return found;
 }
 
+/**
+ * A label in a mapping of free labels (a service's `details`) that YAML reads as null (`null:`, `~:`, `Null:`, or
+ * nothing before the colon): JavaScript makes it "", which zod calls empty, though something was written. Said as
+ * what YAML read, with what to do; zod's "must not be empty" for it goes (noNullLabelEmpty).
+ */
+function nullLabels(doc: Document, source: string): Located[] {
+  const found: Located[] = [];
+  visit(doc, {
+    Pair(_, pair, ancestors) {
+      if (!isScalar(pair.key) || pair.key.value !== null) return;
+      const parent = pathTo(ancestors);
+      if (!(schemaAt(parent) instanceof z.ZodRecord)) return;
+      const written = typeof pair.key.source === 'string' ? pair.key.source.trim() : '';
+      const message =
+        written === ''
+          ? 'an empty label (nothing before the colon), which YAML reads as null; write the label'
+          : `YAML reads the label ${written} as null, not as the word; quote it ("${written}") to keep the word, or write another label`;
+      // An empty key's node starts where its line does: the colon is what was written.
+      const start = pair.key.range?.[0];
+      const colon = written === '' && start !== undefined ? start + /^[ \t]*/.exec(source.slice(start, start + 200))![0].length : undefined;
+      found.push({ path: [...parent, ''], message, atKey: true, ...(colon !== undefined && { offset: colon }) });
+    },
+  });
+  return found;
+}
+
+/** `located` without zod's "must not be empty" for a label nullLabels said (the null key is the "" label). */
+function noNullLabelEmpty(located: readonly Located[], nulls: readonly Located[]): Located[] {
+  const said = new Set(nulls.map((item) => JSON.stringify(item.path)));
+  return located.filter((item) => item.message !== 'must not be empty' || !said.has(JSON.stringify(item.path)));
+}
+
 /** The registry path of the last node of a chain from visit(): keys by name, list items by index. */
 function pathTo(chain: readonly unknown[]): PathSegment[] {
   const path: PathSegment[] = [];
@@ -553,6 +593,10 @@ function syntaxError(error: YAMLError, source: string, deepest: () => number): {
   const message = yamlMessage(error.code, error.message, sourceAt(source, error.pos[0]));
   if (message === TOO_DEEP) return { message, offset: deepest() };
   if (error.code === 'MULTIPLE_DOCS') return { message: secondDocument(source, error.pos[0]), offset: error.pos[0] };
+  // `[a]: v` or `{a: 1}: v` after the first key of a nested mapping: yaml's composer fails on it ("Map comment with
+  // trailing content", IMPOSSIBLE), where the same key anywhere else is yamlProblems' "a mapping key must be a plain word".
+  if (error.code === 'IMPOSSIBLE' && FLOW_KEY.test(source.slice(error.pos[0], error.pos[0] + MAX_FLOW_KEY_LINE)))
+    return { message: COLLECTION_KEY, offset: error.pos[0] };
   const offset = pastBlankLines(source, error.pos[0]);
   const lineStart = source.lastIndexOf('\n', offset - 1) + 1;
   const indent = /^[ \t]*/.exec(source.slice(lineStart, lineStart + 200))![0];
@@ -593,6 +637,10 @@ function pastBlankLines(source: string, offset: number): number {
     at = end + 1;
   }
 }
+
+/** A flow list or mapping written as a key (`[a]: v`, `{a: 1}: v`), from where it starts; one line, its first MAX_FLOW_KEY_LINE characters. */
+const FLOW_KEY = /^(?:\[[^\n]*\]|\{[^\n]*\})[ \t]*:(?:[ \t]|\r?\n|$)/;
+const MAX_FLOW_KEY_LINE = 1000;
 
 /** What to do, after a syntax error's message that does not say it already. */
 const SYNTAX_ADVICE = 'fix the YAML there (the rest of the file is checked once it parses)';

@@ -9,6 +9,9 @@ import { LONE_SURROGATE } from './characters.js';
 import { escapeText, quoteValue } from './escape.js';
 import { CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, Parser, Scalar, visit, type Alias, type Document, type Node, type ScalarTag } from 'yaml';
 
+/** What is wrong with a list or mapping as a key (`? [a, b]`, `[a]: v`): it has no JavaScript form. */
+export const COLLECTION_KEY = 'a mapping key must be a plain word, not a list or a mapping';
+
 export const MAX_ALIASES = 16;
 /** Nodes after every alias is expanded; the real registry has about 1,500. */
 export const MAX_EXPANDED_NODES = 100_000;
@@ -396,7 +399,7 @@ export function yamlProblems(doc: Document, text?: string): YamlProblem[] {
         const key = pair.key;
         // A list or mapping as a key (`? [a, b]`) has no JavaScript form: toJS() would stringify it with a warning.
         if (isMap(key) || isSeq(key)) {
-          problems.push({ message: 'a mapping key must be a plain word, not a list or a mapping', offset: at(pair.key as Node) });
+          problems.push({ message: COLLECTION_KEY, offset: at(pair.key as Node) });
           continue;
         }
         // A merge key (`<<: *base`, YAML 1.1) is not YAML 1.2: read as a key named "<<", it would be

@@ -543,6 +543,27 @@ describe('a broken registry is rejected with line and column', () => {
     expect(quoted.issues.map((issue) => issue.message)).toEqual(['unknown key "<<"; remove it']);
   });
 
+  it('says a list or mapping written as a key (`[a]: v`, `{a: 1}: v`) is one wherever it is, at its line and column (yaml fails inside on one not first in a nested mapping)', async () => {
+    const message = 'a mapping key must be a plain word, not a list or a mapping';
+    // After a service's first key (its line 5, column 5), after a nested mapping's first key, and first there.
+    for (const [line, key, column] of [
+      [5, '    [transport]: udp', 5],
+      [5, '    {transport: tcp}: udp', 5],
+      [5, '    [a, b]:   v # a comment', 5],
+    ] as const) {
+      const { error } = await rejection(withLine(line, `${key}\n    group: production`));
+      expect(
+        error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message.split('; ')[0]}`),
+        key,
+      ).toEqual([`${line}:${column} ${message}`]);
+    }
+    const nested = minimalRegistry.replace('    processes: [uvicorn]\n', '    processes: [uvicorn]\n    details:\n      Docs: at /docs\n      [a]: v\n');
+    const { error } = await rejection(nested);
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message.split('; ')[0]}`)).toEqual([`15:7 ${message}`]);
+    const first = minimalRegistry.replace('    processes: [uvicorn]\n', '    processes: [uvicorn]\n    details:\n      [a]: v\n');
+    expect((await rejection(first)).error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([`14:7 ${message}`]);
+  });
+
   it('rejects a list or mapping as a key, with no warning on stderr, and a second YAML document, in plain words', async () => {
     const warnings: string[] = [];
     const listen = (warning: Error) => warnings.push(warning.message);
@@ -1219,6 +1240,27 @@ describe('a broken registry is rejected with line and column', () => {
     expect(fixed.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['services.api.__proto__: unknown key "__proto__"; remove it']);
     const registry = parseRegistry(withLine(12, '    processes: [uvicorn]\n    details: { constructor: x }'));
     expect(registry.service('api').details).toEqual({ constructor: 'x' });
+  });
+
+  it('says a details label YAML reads as null (null, Null, ~, nothing) is read so, at the key, with what to do; a quoted one is the word', async () => {
+    for (const [key, message] of [
+      ['null', 'YAML reads the label null as null, not as the word; quote it ("null") to keep the word, or write another label'],
+      ['Null', 'YAML reads the label Null as null, not as the word; quote it ("Null") to keep the word, or write another label'],
+      ['~', 'YAML reads the label ~ as null, not as the word; quote it ("~") to keep the word, or write another label'],
+      ['', 'an empty label (nothing before the colon), which YAML reads as null; write the label'],
+    ]) {
+      const { error } = await rejection(withLine(12, `    processes: [uvicorn]\n    details:\n      Kept: yes\n      ${key}: v`));
+      expect(
+        error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`),
+        key,
+      ).toEqual([`15:7 services.api.details[""]: ${message}`]);
+    }
+    // A quoted empty label is empty, as written.
+    const { error } = await rejection(withLine(12, '    processes: [uvicorn]\n    details:\n      "": v'));
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['services.api.details[""]: must not be empty']);
+    // Quoted, the word is the label; a number or a boolean is kept as written.
+    const registry = parseRegistry(withLine(12, '    processes: [uvicorn]\n    details: { "null": a, true: b, 0x1F: c, 1.50: d }'));
+    expect(registry.service('api').details).toEqual({ null: 'a', true: 'b', '0x1F': 'c', '1.50': 'd' });
   });
 
   it('keeps a details label as written, in the order written', () => {

@@ -563,8 +563,22 @@ function makeTemp(
     if (code === 'ENOENT' && isDirectory(dir.base)) {
       throw new FileWriteError(shown, 'its directory takes no new files (a special file system such as /proc or /sys); nothing was written', code);
     }
+    // The temporary file could not be made: the directory is what this user may not write, whatever the file's mode.
+    if (code === 'EACCES' && fd === undefined) throw new FileWriteError(shown, directoryDenied(dir.path), code);
     throw new FileWriteError(shown, describe(code), code);
   }
+}
+
+/**
+ * Why a file cannot be replaced when its directory `dir` may not be written (EACCES making the temporary file): the
+ * directory named, and why it matters (the file is replaced through a file made beside it), with what to do.
+ */
+export function directoryDenied(dir: string): string {
+  const shown = escapeText(dir);
+  return `cannot make a file in its directory ${shown}: ${deniedPhrase(
+    `write the directory ${shown}`,
+    'write elsewhere',
+  )} (the file is replaced through a temporary file made in its directory and renamed over it, so the directory must be writable, not only the file; nothing was written)`;
 }
 
 /** The name temp-files.ts holds a temporary file by: unique while its directory is held. */

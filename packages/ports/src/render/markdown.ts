@@ -11,12 +11,39 @@
  * `<br/>`. The cell is Markdown already: its text went through markdownText
  * or markdownProse, which escape backslashes; inside a code span a backslash
  * is a character, so it is left alone here (doubled, `x\y` would read `x\\y`).
+ * A code span with a backslash right before a `|` (`` `grep '8010\|api'` ``)
+ * cannot be written in a cell at all: GFM reads `\\|` as an escaped backslash
+ * and a `|` that ends the cell, and `\\\|` as two backslashes and a `|`. It
+ * becomes `<code>` with every character of its text an entity where one could
+ * act (codeElement).
  */
 export function sanitizeMarkdownTable(text: string): string {
-  return text
-    .replace(/\|/g, '\\|')
-    .replace(/\r\n|\r|\n/g, '<br/>')
-    .trim();
+  let out = '';
+  let from = 0;
+  for (const [start, end] of codeSpans(text, true)) {
+    const span = text.slice(start, end);
+    out += escapePipes(text.slice(from, start)) + (/\\\|/.test(span) ? codeElement(span) : escapePipes(span));
+    from = end;
+  }
+  return (out + escapePipes(text.slice(from))).replace(/\r\n|\r|\n/g, '<br/>').trim();
+}
+
+function escapePipes(markdown: string): string {
+  return markdown.replace(/\|/g, '\\|');
+}
+
+const CODE_ENTITIES: Readonly<Record<string, string>> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', '|': '&#124;', '\\': '&#92;' };
+
+/**
+ * A code span (its backticks included) as the `<code>` element CommonMark makes of it: its line endings spaces, one
+ * space stripped from each end when both are spaces and it is not all spaces; `<`, `>`, `&`, `"`, `|` and `\` as
+ * entities (raw HTML is passed on as written: no `|` in it ends a table cell, no `\` escapes one).
+ */
+function codeElement(span: string): string {
+  const fence = /^`+/.exec(span)![0].length;
+  let code = span.slice(fence, -fence).replace(/\r\n|\r|\n/g, ' ');
+  if (code.length >= 2 && code.startsWith(' ') && code.endsWith(' ') && code.trim() !== '') code = code.slice(1, -1);
+  return `<code>${code.replace(/[<>&"|\\]/g, (char) => CODE_ENTITIES[char]!)}</code>`;
 }
 
 /** Make text safe for one line of a Markdown list item: newlines become spaces. */

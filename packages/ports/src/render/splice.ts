@@ -5,7 +5,7 @@
 // blank lines so that splicing twice changes nothing. Inline values use
 //   <!-- ports:ref KEY -->VALUE<!-- /ports:ref -->
 // on one line, a value holding no marker. Markers inside code (fenced and indented code blocks, read as
-// CommonMark reads them: BlockReader; code spans) are text. Each line keeps its own line ending (CRLF, LF,
+// CommonMark reads them: BlockReader; code spans, over the lines of their paragraph) are text. Each line keeps its own line ending (CRLF, LF,
 // or a lone CR); the generated lines take the page's majority one.
 import { codeSpans } from './markdown.js';
 
@@ -54,6 +54,14 @@ export function spliceMarkers(text: string, options: SpliceOptions): string {
   const seen = new Map<string, number>();
   let open: { name: string; line: number } | undefined;
   const reader = new BlockReader();
+  // The lines of the paragraph being read: a code span may run over several (CommonMark), so a line's references
+  // are spliced once its paragraph has ended, with the paragraph's code spans masked (spliceParagraph).
+  let paragraph: ParagraphLine[] = [];
+  const flush = () => {
+    if (paragraph.length === 0) return;
+    out += spliceParagraph(paragraph, file, options.reference);
+    paragraph = [];
+  };
 
   lines.forEach(({ content: line, ending }, index) => {
     const number = index + 1;
@@ -68,11 +76,13 @@ export function spliceMarkers(text: string, options: SpliceOptions): string {
     }
     const kind = reader.read(line, number);
     if (kind !== 'text') {
+      flush();
       out += line + ending;
       return;
     }
     const block = BLOCK.exec(line.trim());
     if (block) {
+      flush();
       reader.afterMarker();
       const [, name, edge] = block as unknown as [string, string, 'start' | 'end'];
       if (!known.includes(name)) {
@@ -88,8 +98,10 @@ export function spliceMarkers(text: string, options: SpliceOptions): string {
       out += line + ending;
       return;
     }
-    out += spliceReferences(line, number, file, options.reference) + ending;
+    if (!reader.continues) flush();
+    paragraph.push({ line, number, ending });
   });
+  flush();
 
   function endSection(section: { name: string; line: number }, block: [string, string, 'start' | 'end'], number: number, line: string): string {
     const [, name, edge] = block;
@@ -206,9 +218,12 @@ class BlockReader {
   private fence: OpenFence | undefined;
   /** The last line was paragraph text: an indented line continues it, and a less indented one may be a lazy continuation. */
   private paragraph = false;
+  /** The last line read continued a paragraph. */
+  private continued = false;
 
   /** What the line is; `number` (1-based) is where an opening fence is remembered. */
   read(line: string, number: number): 'code' | 'text' {
+    this.continued = false;
     if (line.trim() === '') {
       this.paragraph = false;
       return this.fence ? 'code' : 'text';
@@ -228,13 +243,20 @@ class BlockReader {
       const rest = line.slice(offset);
       // A paragraph's next line continues it (however indented: a lazy continuation keeps its list item open)
       // unless it starts a block that interrupts one.
-      if (this.paragraph && !startsBlock(rest)) return 'text';
+      if (this.paragraph && !startsBlock(rest)) {
+        this.continued = true;
+        return 'text';
+      }
       while (this.items.length > 0 && column < this.items.at(-1)!) {
         this.items.pop();
         this.paragraph = false;
       }
       const container = this.items.at(-1) ?? 0;
-      if (column - container >= 4) return this.paragraph ? 'text' : 'code';
+      if (column - container >= 4) {
+        // An indented line continues a paragraph: it cannot interrupt one.
+        this.continued = this.paragraph;
+        return this.paragraph ? 'text' : 'code';
+      }
       const fence = OPENING_FENCE.exec(rest);
       if (fence && !(fence[1]![0] === '`' && fence[2]!.includes('`'))) {
         this.fence = { char: fence[1]![0]!, length: fence[1]!.length, container, line: number, column: offset + 1, marker: fence[1]! };
@@ -260,6 +282,11 @@ class BlockReader {
     }
   }
 
+  /** Whether the last line read continued the paragraph before it (a code span may run from that one into it). */
+  get continues(): boolean {
+    return this.continued;
+  }
+
   /** A section marker line (an HTML block) ends any paragraph. */
   afterMarker(): void {
     this.paragraph = false;
@@ -271,11 +298,22 @@ class BlockReader {
   }
 }
 
+/**
+ * The start of an HTML block that interrupts a paragraph (CommonMark's kinds 1 to 6: `<!--`, `<script`, `<div`, ...),
+ * so that no code span runs from a paragraph into it: `<!-- ports:ref ... -->` at the start of a line is live.
+ */
+const HTML_BLOCK_START = new RegExp(
+  '^(?:<(?:script|pre|style|textarea)(?:[ \\t>]|$)|<!--|<\\?|<![A-Za-z]|<!\\[CDATA\\[|</?(?:' +
+    'address|article|aside|base|basefont|blockquote|body|caption|center|col|colgroup|dd|details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame|frameset|h1|h2|h3|h4|h5|h6|head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav|noframes|ol|optgroup|option|p|param|search|section|summary|table|tbody|td|tfoot|th|thead|title|tr|track|ul' +
+    ')(?:[ \\t>]|/>|$))',
+  'i',
+);
+
 /** Whether `rest` (a line from its first non-blank character) starts a block that interrupts a paragraph. */
 function startsBlock(rest: string): boolean {
   const fence = OPENING_FENCE.exec(rest);
   if (fence && !(fence[1]![0] === '`' && fence[2]!.includes('`'))) return true;
-  if (THEMATIC_BREAK.test(rest.trimEnd()) || /^#{1,6}(?:[ \t]|$)/.test(rest) || rest.startsWith('>')) return true;
+  if (THEMATIC_BREAK.test(rest.trimEnd()) || /^#{1,6}(?:[ \t]|$)/.test(rest) || rest.startsWith('>') || HTML_BLOCK_START.test(rest)) return true;
   // A list item interrupts a paragraph when it is not empty, and, ordered, starts at 1.
   const item = LIST_MARKER.exec(rest);
   return item !== null && rest.slice(item[0].length).trim() !== '' && (!/^[0-9]/.test(item[0]) || /^1[.)]$/.test(item[0]));
@@ -293,12 +331,46 @@ function indentation(line: string, offset: number, column: number): { column: nu
   return { column, offset };
 }
 
-function spliceReferences(line: string, number: number, file: string, reference: SpliceOptions['reference']): string {
-  // Code spans are text: mask them so that a marker shown as an example is left alone. As Markdown reads the
-  // line: a backslash-escaped backtick (a protected name tick`x is written tick\`x) opens none.
+/** A line of a paragraph, with its number (1-based) and its own line ending. */
+interface ParagraphLine {
+  readonly line: string;
+  readonly number: number;
+  readonly ending: string;
+}
+
+/**
+ * The lines of one paragraph with their references spliced (spliceReferences), each with its ending. Code spans
+ * are text: masked so that a marker shown as an example is left alone, found as CommonMark finds them in the
+ * paragraph (a backtick string, then anything up to the next of the same length, over line endings too); a
+ * backslash-escaped backtick (a protected name tick`x is written tick\`x) opens none.
+ */
+function spliceParagraph(lines: readonly ParagraphLine[], file: string, reference: SpliceOptions['reference']): string {
+  const starts: number[] = [];
+  let text = '';
+  for (const { line } of lines) {
+    starts.push(text.length);
+    text += `${line}\n`;
+  }
+  const spans = codeSpans(text, true);
+  let out = '';
+  let next = 0;
+  lines.forEach(({ line, number, ending }, index) => {
+    const from = starts[index]!;
+    const to = from + line.length;
+    // The spans over this line, as columns of it: one walk over the paragraph's spans, in order.
+    while (next < spans.length && spans[next]![1] <= from) next++;
+    const code: [number, number][] = [];
+    for (let each = next; each < spans.length && spans[each]![0] < to; each++)
+      code.push([Math.max(spans[each]![0], from) - from, Math.min(spans[each]![1], to) - from]);
+    out += spliceReferences(line, number, file, reference, code) + ending;
+  });
+  return out;
+}
+
+function spliceReferences(line: string, number: number, file: string, reference: SpliceOptions['reference'], code: readonly [number, number][]): string {
   let masked = '';
   let from = 0;
-  for (const [start, end] of codeSpans(line, true)) {
+  for (const [start, end] of code) {
     masked += line.slice(from, start) + ' '.repeat(end - start);
     from = end;
   }

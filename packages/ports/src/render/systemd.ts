@@ -9,7 +9,7 @@ import { claimTarget, DROP_IN_NAME, isClaimPort } from '../systemd/claim-line.js
 import { compareNames, dropInDirNames, dropInPattern, templateOf } from '../systemd/search-path.js';
 import { parseUnitFile, type UnitFileError } from '../systemd/unit-file.js';
 import { HOST_SPECIFIERS, NAME_MAX, PATH_MAX, parseExec, quoteExecWord, simplifyPath, type ParsedExec } from '../systemd/words.js';
-import { claimPortArgument, parseClaimArgs } from '../systemd/claim-args.js';
+import { claimArgsAlike, claimPortArgument, parseClaimArgs } from '../systemd/claim-args.js';
 import { BEFORE_ETC, inPlaceFix, inPlaceReason, sameNameWinner } from '../systemd/same-name-drop-in.js';
 import { hasKeptBadBytes } from '../utf8.js';
 import { REGISTRY_ENV } from '../load.js';
@@ -933,10 +933,16 @@ export function hasExecStartPre(text: string, line: string): boolean {
   );
 }
 
-/** A parsed Exec line as one comparable string: each command's prefixes (in any order), executable and words; undefined when systemd refuses it. */
+/**
+ * A parsed Exec line as one comparable string: each command's prefixes (in any order), executable and words, its
+ * arguments read as claim-port reads them (`--registry=PATH` as `--registry PATH`: claimArgsAlike); undefined when
+ * systemd refuses it.
+ */
 function execShape(parsed: ParsedExec): string | undefined {
   if (parsed.error !== undefined) return undefined;
-  return JSON.stringify(parsed.commands.map((command) => [[...command.prefixes].sort().join(''), command.path, command.words]));
+  return JSON.stringify(
+    parsed.commands.map((command) => [[...command.prefixes].sort().join(''), command.path, command.words.slice(0, 1), claimArgsAlike(command.words.slice(1))]),
+  );
 }
 
 /**

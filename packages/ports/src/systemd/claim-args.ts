@@ -205,6 +205,28 @@ const VALUE_WORDS: ReadonlySet<string> = new Set(
   ),
 );
 
+/**
+ * Pure: claim-port's arguments (after the program) with each `--option=value` of an option that takes a value
+ * written `--option value`, as claim-port's parser reads both alike: so that two spellings of one claim compare
+ * equal. The value of such an option, and every word after `--` (operands), is kept as it is.
+ */
+export function claimArgsAlike(args: readonly string[]): string[] {
+  stringListArgument('claimArgsAlike', 'args', args);
+  const out: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const word = args[index]!;
+    if (word === '--') {
+      out.push(...args.slice(index));
+      break;
+    }
+    const equals = word.startsWith('--') ? word.indexOf('=') : -1;
+    if (equals > 2 && VALUE_WORDS.has(word.slice(0, equals))) out.push(word.slice(0, equals), word.slice(equals + 1));
+    else if (VALUE_WORDS.has(word) && index + 1 < args.length) out.push(word, args[++index]!);
+    else out.push(word);
+  }
+  return out;
+}
+
 /** What looks like a port, PORT/udp or a service id: what an error line may show in its prefix. */
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}(?:\/(?:tcp|udp))?$/;
 /** A negative number: the parser takes it as the port operand (`claim-port -1`), so the prefix shows it as given, as it shows `0`. */

@@ -1,3 +1,4 @@
+import { marked } from 'marked';
 import { describe, expect, it } from 'vitest';
 import {
   codeOrProse,
@@ -19,6 +20,36 @@ describe('sanitizeMarkdownTable', () => {
     expect(sanitizeMarkdownTable(markdownText('C:\\dir | x'))).toBe('C:\\\\dir \\| x');
     expect(sanitizeMarkdownTable('one\ntwo\r\nthree')).toBe('one<br/>two<br/>three');
     expect(sanitizeMarkdownTable('plain')).toBe('plain');
+  });
+
+  it('keeps every | in a cell, inside code spans too, from ending it, and the cell reads as written (marked, a GFM renderer)', () => {
+    // [the registry's prose, the cell's text as shown, the code in it]
+    const cases: [string, string, string[]][] = [
+      ["find users with `grep -r '8010\\|api-alt' /etc`", "find users with grep -r '8010\\|api-alt' /etc", ["grep -r '8010\\|api-alt' /etc"]],
+      ['`a\\\\|b`', 'a\\\\|b', ['a\\\\|b']],
+      ['`\\|` and `|`', '\\| and |', ['\\|', '|']],
+      ['`x\\`|y', 'x\\|y', ['x\\']],
+      ['a\\|b', 'a\\|b', []],
+      ['``a`\\|b``', 'a`\\|b', ['a`\\|b']],
+      ['` \\| `', '\\|', ['\\|']],
+      ['`<b>&amp;"\\|</b>`', '<b>&amp;"\\|</b>', ['<b>&amp;"\\|</b>']],
+      ['`a\\|\nb`', 'a\\| b', ['a\\| b']],
+    ];
+    const decode = (html: string) =>
+      html.replace(/&(lt|gt|quot|amp|#39|#\d+);/g, (_, name: string) =>
+        name.startsWith('#') ? String.fromCodePoint(Number(name.slice(1))) : { lt: '<', gt: '>', quot: '"', amp: '&' }[name]!,
+      );
+    for (const [prose, text, code] of cases) {
+      const html = marked.parse(`${markdownTable(['Purpose', 'Id'], [[markdownProse(prose), 'z']])}\n`, { async: false }) as string;
+      const cells = [...html.matchAll(/<td>(.*?)<\/td>/gs)].map((match) => match[1]!);
+      expect(cells, prose).toHaveLength(2);
+      expect(cells[1]).toBe('z');
+      expect(
+        [...cells[0]!.matchAll(/<code>(.*?)<\/code>/gs)].map((match) => decode(match[1]!)),
+        prose,
+      ).toEqual(code);
+      expect(decode(cells[0]!.replace(/<\/?code>/g, '')), prose).toBe(text);
+    }
   });
 
   it('keeps a list line on one line', () => {

@@ -91,6 +91,36 @@ describe('spliceMarkers', () => {
     expect(spliceMarkers(page.replace('Port ', '``a`<!-- ports:ref bogus -->`b`` ` Port '), options)).toContain('` Port <!-- ports:ref port:x -->42<');
   });
 
+  it('reads a code span over the lines of its paragraph as code, as CommonMark does, and never across paragraphs or into a block', () => {
+    // A marker inside a span that runs over lines: text, left as written (was: an unrecognized marker, or a value spliced).
+    for (const example of [
+      'Write `<!-- ports:ref port:x -->1\nmore <!-- /ports:ref -->` in prose.',
+      'Or `a\nb <!-- ports:ref port:x -->PORT<!-- /ports:ref --> c`.',
+      'Or ``a\n` <!-- ports:ref bogus -->\n    b`` c.',
+      '- item `a\n  <b> <!-- ports:NAME:end --> b` c',
+    ]) {
+      const text = page.replace(
+        'Port <!-- ports:ref port:x -->1<!-- /ports:ref --> here.',
+        `${example}\n\nPort <!-- ports:ref port:x -->1<!-- /ports:ref --> here.`,
+      );
+      const out = spliceMarkers(text, options);
+      expect(out, example).toContain(`${example}\n\nPort <!-- ports:ref port:x -->42<!-- /ports:ref --> here.`);
+      expect(spliceMarkers(out, options)).toBe(out);
+    }
+    // CRLF lines: the same span, each line keeping its ending.
+    const crlf = page.replace('Port <!-- ports:ref port:x -->1<!-- /ports:ref --> here.', 'Or `a\r\nb <!-- ports:ref port:x -->PORT<!-- /ports:ref --> c`.');
+    expect(spliceMarkers(crlf, options)).toContain('Or `a\r\nb <!-- ports:ref port:x -->PORT<!-- /ports:ref --> c`.');
+    // A blank line ends the paragraph: the backtick before it opens nothing, and the value after it is live.
+    const apart = page.replace('Port ', 'A ` here\n\nPort ');
+    expect(spliceMarkers(apart, options)).toContain('Port <!-- ports:ref port:x -->42<!-- /ports:ref --> here.');
+    // So does a line that starts an HTML block (`<!--`, `<div>`): the value there is live.
+    const html = page.replace('Port ', 'Some `text\n');
+    expect(spliceMarkers(html, options)).toContain('Some `text\n<!-- ports:ref port:x -->42<!-- /ports:ref --> here.');
+    // And a heading: no span runs into one.
+    const heading = page.replace('Port ', 'A ` here\n# Port `\nPort ');
+    expect(spliceMarkers(heading, options)).toContain('\nPort <!-- ports:ref port:x -->42<!-- /ports:ref --> here.');
+  });
+
   it('reads a line of 20,000 backtick runs (50 lengths, most never closed) in one pass', () => {
     const runs = Array.from({ length: 20_000 }, (_, index) => '`'.repeat((index % 50) + 1)).join(' x ');
     const started = performance.now();

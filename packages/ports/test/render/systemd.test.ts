@@ -309,6 +309,19 @@ describe('systemdDrift', () => {
     ]);
   });
 
+  it('reads --registry=PATH as --registry PATH in a unit-file claim line, as claim-port does (before "--" only)', () => {
+    const named = claimWiring(registry, '/usr/local/bin/claim-port', '/etc/dsa110/ports.yaml');
+    const drift = (line: string) =>
+      systemdDrift(named, {
+        files: new Map(good).set('dsa110-api.service', `[Service]\n${line}\n`),
+        dropIns: ['redis-server.service.d/claim-port.conf'],
+      }).filter((item) => item.path === 'dsa110-api.service');
+    expect(drift('ExecStartPre=+/usr/local/bin/claim-port 8000 --registry=/etc/dsa110/ports.yaml')).toEqual([]);
+    expect(drift('ExecStartPre=+/usr/local/bin/claim-port 8000 --registry /etc/dsa110/ports.yaml')).toEqual([]);
+    expect(drift('ExecStartPre=+/usr/local/bin/claim-port 8000 --registry=/etc/other.yaml')[0]!.message).toMatch(/^does not contain/);
+    expect(drift('ExecStartPre=+/usr/local/bin/claim-port 8000 -- --registry=/etc/dsa110/ports.yaml')[0]!.message).toMatch(/^does not contain/);
+  });
+
   it('finds the unit line only in [Service], with continuations and spacing normalised', () => {
     const elsewhere = '[Unit]\nExecStartPre=+/usr/local/bin/claim-port 8000\n[Service]\nExecStart=/bin/true\n';
     const files = new Map(good).set('dsa110-api.service', elsewhere);

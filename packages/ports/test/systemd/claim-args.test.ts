@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { flagSpellings, flagsInHelp } from '../../../../test-support/index.js';
 import {
   CLAIM_FLAGS,
+  claimArgsAlike,
   claimLabel,
   claimPortArgument,
   claimUsage,
@@ -204,6 +205,23 @@ describe('claimLabel', () => {
     [['-qh', '8000'], '8000'],
   ])('%j -> %s', (argv, label) => {
     expect(claimLabel(argv)).toBe(label);
+  });
+});
+
+describe('claimArgsAlike', () => {
+  it('writes each --option=value of an option with a value as --option value, as parseClaimArgs reads both; operands and values as they are', () => {
+    expect(claimArgsAlike(['8000', '--registry=/etc/p.yaml', '--timeout=5'])).toEqual(['8000', '--registry', '/etc/p.yaml', '--timeout', '5']);
+    expect(claimArgsAlike(['--registry=', '8000'])).toEqual(['--registry', '', '8000']);
+    // The value of --registry is a word of its own, whatever it looks like; so is every word after "--".
+    expect(claimArgsAlike(['--registry', '--timeout=5', '8000'])).toEqual(['--registry', '--timeout=5', '8000']);
+    expect(claimArgsAlike(['--', '--registry=x'])).toEqual(['--', '--registry=x']);
+    // An option without a value, or one claim-port does not know, is left as it is.
+    expect(claimArgsAlike(['--force=yes', '--regsitry=x', '8000'])).toEqual(['--force=yes', '--regsitry=x', '8000']);
+    for (const args of [
+      ['8000', '--registry=/etc/p.yaml', '--timeout=5'],
+      ['--registry', '/etc/p.yaml', '8000'],
+    ])
+      expect(parseArgs(claimArgsAlike(args))).toEqual(parseArgs(args));
   });
 });
 

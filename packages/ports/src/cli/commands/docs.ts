@@ -11,6 +11,7 @@ import { CommandError, UsageError } from '../exit-code.js';
 import { driftWords, killedWritersNote, regenerateCommand } from '../regenerate.js';
 import { escapeText } from '../../escape.js';
 import { readFailureAdvice } from '../read-advice.js';
+import { refuseRegistryOutput } from '../registry-output.js';
 
 /** The page `ports docs` regenerates when --file is not given, relative to the working directory. */
 export const DEFAULT_DOCS_FILE = 'docs/ports.md';
@@ -32,6 +33,7 @@ export const command = defineCommand({
     // The checkout that holds the page decides the registry (docs/ports.md of another checkout: that one's
     // ports.yaml), then the one the command runs in: never a build's copy in packages/ports.
     const registry = await load(context, [dirname(file), '.']);
+    refuseRegistryOutput('docs', registry.source, '--file', file, [file], 'the page');
     let bytes: Buffer;
     try {
       // Never blocks on a FIFO or device.

@@ -11,6 +11,7 @@ import {
 } from '../../files/directories.js';
 import { ConcurrentWriteError, FileWriteError, formatBytes, inspectGeneratedFiles, writeGeneratedFiles } from '../../files/index.js';
 import { killedWritersTemps } from '../../files/write.js';
+import { refuseRegistryOutput } from '../registry-output.js';
 import { MAX_GENERATED_FILE_BYTES } from '../../limits.js';
 import { portProblem } from '../../port.js';
 import { unifiedDiff } from '../../render/diff.js';
@@ -91,6 +92,7 @@ export const command = defineCommand({
       keepOpen.push(Number(text));
     }
     const registry = await load(context);
+    if (out !== undefined) refuseRegistryOutput('firewall', registry.source, '--out', out, [out], 'the rules');
     let rules: string;
     let plan: FirewallEntry[];
     let warnings: string[];

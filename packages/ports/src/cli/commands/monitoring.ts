@@ -31,6 +31,7 @@ import { defineCommand } from '../command.js';
 import { extraFiles, type ExtraFile } from './monitoring/extra-files.js';
 import { CHECKOUT_REGISTRY, load, workTreeRoot, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
+import { refuseRegistryOutput } from '../registry-output.js';
 import { concurrentWriteText, driftWords, inWorkTree, killedWritersNote, regenerateCommand } from '../regenerate.js';
 
 export const command = defineCommand({
@@ -55,6 +56,14 @@ export const command = defineCommand({
     // A directory, links followed: a file or a dangling link there is no list, and the write (or --check) says so.
     const fleetListedHere = statOrUndefined(join(dir, dirname(NODE_TARGET_FILE)))?.isDirectory() === true;
     const files = monitoringFiles(registry).filter((file) => !(fleetListedHere && fleetListed(file)));
+    refuseRegistryOutput(
+      'monitoring',
+      registry.source,
+      '--out',
+      dir,
+      files.map((file) => join(dir, file.path)),
+      'the monitoring files',
+    );
     const unmade = unmadeMonitoringFiles(registry);
     const leftovers = unmade.filter((path) => exists(join(dir, path)));
     // Not a failure (Grafana may have the data source from elsewhere), but every panel would be empty without a word:

@@ -21,6 +21,8 @@ import { processFileProblem, rootName } from '../../systemd/registry-in-units.js
 import { UNIT_DIRS } from '../../systemd/search-path.js';
 import type { UnitFacts } from '../../systemd/types.js';
 import { unitOverrides } from '../../systemd/unit-overrides.js';
+import { generatedFiles } from '../../systemd/unit-outputs.js';
+import { refuseRegistryOutput, registryAmong } from '../registry-output.js';
 import { simplifyPath } from '../../systemd/words.js';
 import { writeTree, type UnitLocator } from './systemd/write-tree.js';
 import { claimPortWarnings, healthCheckWarning, textfileWarning, type Rerun } from '../../systemd/written-unit-warnings.js';
@@ -119,6 +121,16 @@ export async function run(context: Context): Promise<Outcome> {
   // directory linked with an absolute link); the file itself is judged as it is (a link there is refused).
   const place = (path: string) =>
     root === undefined || out !== undefined ? join(unitDir, path) : join(inRoot(root, `${DEFAULT_UNIT_DIR}/${dirname(path)}`), basename(path));
+  // Never over the registry it reads (a registry kept in the unit directory, a hard link there).
+  const flag = out !== undefined ? '--out' : root !== undefined ? '--root' : 'the unit directory';
+  refuseRegistryOutput(
+    'systemd',
+    registry.source,
+    flag,
+    out ?? root ?? unitDir,
+    generatedFiles(wiring, health).map((file) => place(file.path)),
+    'a unit file',
+  );
   let unitListing: UnitDirListing | undefined;
   let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
   const setup: SystemdRun = {
@@ -329,6 +341,11 @@ function healthUnitsFor(context: Context, claimPort: string, registry: string | 
   if (same) throw new UsageError(`ports systemd: ${same}`);
   const fileProblem = textfileProblem(textfile);
   if (fileProblem) throw new UsageError(`ports systemd: --textfile ${quoteValue(textfile)}: ${fileProblem}`);
+  // The health check writes its textfile on every run: never over the registry the units name (by path, or, on this host, any name).
+  if (registry !== undefined && (simplifyPath(textfile) === simplifyPath(registry) || (lookIn === '/' && registryAmong(registry, [textfile]) !== undefined)))
+    throw new UsageError(
+      `ports systemd: --textfile ${quoteValue(textfile)} is the registry the units read (${quoteValue(registry)}): port-health-check would replace it with its metrics on every run; give --textfile another file (default: ${DEFAULT_TEXTFILE}) (nothing was written)`,
+    );
   return healthUnits({ healthCheck, textfile, claimPort, ...(registry !== undefined && { registry }) });
 }
 

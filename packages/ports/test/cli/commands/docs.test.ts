@@ -341,6 +341,28 @@ describe('ports docs', () => {
     },
   );
 
+  it.skipIf(process.getuid?.() !== 0)(
+    "as nobody, a page of nobody's in a directory nobody may not write is refused naming the directory and why (the write makes a temporary file there) (built bin)",
+    async () => {
+      const dir = checkout(replaceOnce(rootRegistry, 'port: 9090', 'port: 9091'), committedDocs);
+      chmodSync(dir, 0o755);
+      chmodSync(join(dir, 'docs'), 0o755); // root's
+      for (const path of [join(dir, 'docs/ports.md'), join(dir, 'ports.yaml')]) chownSync(path, 65534, 65534);
+      const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binForOtherUsers(), 'docs'], {
+        cwd: dir,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
+        encoding: 'utf8',
+      });
+      const docs = join(dir, 'docs');
+      expect({ code: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `ports docs: cannot write docs/ports.md: cannot make a file in its directory ${docs}: permission denied; run as a user who may write the directory ${docs} (the file is replaced through a temporary file made in its directory and renamed over it, so the directory must be writable, not only the file; nothing was written)\n`,
+      });
+      expect(read(dir)).toBe(committedDocs);
+    },
+  );
+
   it('writes a hard-linked page in place: every name shows the new page (a rename split it from its other links)', async () => {
     const dir = checkout(replaceOnce(rootRegistry, 'port: 9090', 'port: 9091'), committedDocs);
     const page = join(dir, 'docs/ports.md');
