@@ -169,6 +169,7 @@ export function effectiveProblems(
       if (finding.where !== undefined && saidAt(finding.where)) continue;
       if (finding.severity === 'error') say(finding.reason);
       else if (finding.severity === 'warning') warnings.push(`${entry.unit}: ${finding.reason}`);
+      else if (finding.severity === 'unknown') sayUntold(finding.reason);
       else if (doubt !== undefined) sayUntold(`cannot tell whether it claims the right port: ${finding.reason}, but the port may not be ${port}: ${doubt}`);
     }
   }
@@ -207,7 +208,10 @@ export function claimRegistryLineProblem(line: ExecLine, unit: UnitFacts, regist
  */
 export function unitsVerdictText(problems: number, untold: number, fails: string): string {
   if (untold === 0) return fails;
-  const why = untold === 1 ? 'a file they load cannot be read' : 'files they load cannot be read';
+  const why =
+    untold === 1
+      ? 'a file they load or a wrapper they run claim-port through cannot be read'
+      : 'files they load or wrappers they run claim-port through cannot be read';
   return untold === problems ? `may not claim their ports: ${why}, so it cannot be told` : `${fails}, or ${why}`;
 }
 
@@ -286,6 +290,22 @@ export function claimsAlike(
     claimRegistryUnresolved(line, unit) !== undefined;
   if (claims.length === 0 || claims.some(elsewhere)) return undefined;
   return { claim: claims[0]!, warnings: findings.filter((finding) => finding.severity === 'warning').map((finding) => `${entry.unit}: ${finding.reason}`) };
+}
+
+/**
+ * Whether `unit`'s only claim runs claim-port through a wrapper the core does not read (judgeClaims' `unknown`,
+ * `sudo claim-port 8000`): not known to claim the port, nor known not to, so --check does not ask for the exact line
+ * (its "cannot tell" says what the health check's unknown says).
+ */
+export function claimUntold(
+  registry: Registry,
+  entry: ClaimWiring,
+  unit: UnitFacts,
+  claimPort: string,
+  lines: { readonly registryPath: string | undefined; readonly load: ReturnType<typeof claimRegistryLoader> },
+): boolean {
+  const findings = claimFindings(registry, entry, unit, claimPort, lines);
+  return findings.some((finding) => finding.severity === 'unknown') && !findings.some((finding) => finding.severity === 'error');
 }
 
 /**
