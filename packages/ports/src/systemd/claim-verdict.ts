@@ -496,7 +496,9 @@ export const BUNDLED_CLAIM_FIX =
  * EnvironmentFile= setting; empty is unset, as claim-port reads it), else
  * the bundled registry; a relative path is the one in `workingDirectory`
  * (the unit's WorkingDirectory=, else `/`); paths are compared as paths
- * (`//` and `/./` alike).
+ * (`//` and `/./` alike). `differences` (claimRegistryDifferences of the two
+ * registries, when both could be loaded) says what differs for this claim;
+ * none: that the two agree on all it uses (a warning, not an error, for both tools).
  * Arguments claim-port refuses are judged elsewhere (judgeClaims). Pure.
  */
 export function claimRegistryProblem(
@@ -505,8 +507,10 @@ export function claimRegistryProblem(
   fromEnvironment?: Pick<EnvironmentSetting, 'value' | 'file' | 'line'>,
   workingDirectory?: WorkingDirectorySetting,
   root?: ClaimRoot,
+  differences?: readonly string[],
 ): string | undefined {
   stringListArgument('claimRegistryProblem', 'argv', argv);
+  if (differences !== undefined) stringListArgument('claimRegistryProblem', 'differences', differences);
   if (registryPath !== undefined) stringArgument('claimRegistryProblem', 'registryPath', registryPath, 'a path (a string) or undefined');
   if (fromEnvironment !== undefined) {
     objectArgument('claimRegistryProblem', 'fromEnvironment', fromEnvironment, "{ value, file, line }: the unit's $DSA110_PORTS_FILE setting");
@@ -544,7 +548,10 @@ export function claimRegistryProblem(
         ? `names no --registry, so claim-port reads $${REGISTRY_ENV}=${escapeText(fromEnv.value)} (${where(fromEnv)})${inDirectory}${outside}`
         : `names no --registry and its unit sets no $${REGISTRY_ENV}, so claim-port reads its bundled registry${chrooted === '' ? '' : ` (the one of the claim-port${chrooted})`}`;
   const checked = registryPath === undefined ? 'the bundled registry' : escapeText(registryPath);
-  return `${reads}, not ${checked}, the registry checked here: its protected processes and claim timeout would not apply`;
+  if (differences === undefined) return `${reads}, not ${checked}, the registry checked here: its protected processes and claim timeout would not apply`;
+  if (differences.length > 0)
+    return `${reads}, not ${checked}, the registry checked here, and the two differ in what this claim uses: ${differences.join('; ')}`;
+  return `${reads}, not ${checked}, the registry checked here; the two agree on all this claim uses (the claim: policy, and the services' ports, port variables and units), so it frees the port as it would with ${checked}, but a later change there would not reach it`;
 }
 
 /**

@@ -22,6 +22,7 @@ import { listUnitDirs, loadUnit, mergeUnit, type UnitDirListing } from './effect
 import { claimVariables, environmentDoubt, environmentFileFindings, mergeUnitWithEnvironmentFiles } from './environment-files.js';
 import { execSearch, isBareCommand } from './exec-search.js';
 import { claimLineRegistry, claimRegistryLoader, claimRegistryUnresolved, readsOtherRegistry } from './line-registry.js';
+import { claimLineDifferences } from './registry-difference.js';
 import type { ManagerDefaults } from './manager-defaults.js';
 import { maskedUnitText } from './masked-unit.js';
 import { claimRoot, claimRootProcFinding, claimRootText, procMountedIn } from './root-directory.js';
@@ -146,8 +147,14 @@ export function effectiveProblems(
     // The claim that runs (a later drop-in may replace this command's) reads the registry the units name, or protects other processes.
     for (const line of claims) {
       if (saidAt(where(line))) continue;
-      const problem = claimRegistryLineProblem(line, unit, registryPath);
-      if (problem !== undefined) say(problem);
+      // What differs for this claim between the registry it reads and this one: none, a warning (as the health check's).
+      const read = readsOtherRegistry(line, unit, { path: registryPath })
+        ? (lineRegistries ??= claimRegistryLoader(root))(claimLineRegistry(line, unit))
+        : undefined;
+      const differences = claimLineDifferences(line, read, registry);
+      const problem = claimRegistryLineProblem(line, unit, registryPath, differences);
+      if (problem !== undefined && differences?.length === 0) warnings.push(`${entry.unit}: ${problem}`);
+      else if (problem !== undefined) say(problem);
       // A relative registry path in a working directory not known here (WorkingDirectory=~): said, as the health check says it.
       const unresolved = problem === undefined ? claimRegistryUnresolved(line, unit) : undefined;
       if (unresolved !== undefined) warnings.push(`${entry.unit}: ${unresolved}`);
@@ -192,9 +199,14 @@ export function effectiveProblems(
  * with what to do, or undefined when it reads that one (claimRegistryProblem: its --registry, else the unit's
  * $DSA110_PORTS_FILE from Environment= or an EnvironmentFile=). The one wording of the fact, under a root and with --out.
  */
-export function claimRegistryLineProblem(line: ExecLine, unit: UnitFacts, registryPath: string | undefined): string | undefined {
+export function claimRegistryLineProblem(
+  line: ExecLine,
+  unit: UnitFacts,
+  registryPath: string | undefined,
+  differences?: readonly string[],
+): string | undefined {
   const lineRoot = claimRoot(unit);
-  const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, lineRoot);
+  const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, lineRoot, differences);
   if (problem === undefined) return undefined;
   // Chrooted (RootDirectory=): no --registry names the root's file from inside; running the claim on the root does.
   const fix = 'directory' in lineRoot ? CHROOT_FIX : registryPath === undefined ? BUNDLED_CLAIM_FIX : `give it --registry ${escapeText(registryPath)}`;

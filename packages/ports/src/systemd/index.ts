@@ -31,6 +31,7 @@ export {
   type ClaimFinding,
   type ClaimSeverity,
 } from './claim-verdict.js';
+export { claimLineDifferences, claimRegistryDifferences } from './registry-difference.js';
 export { claimLineRegistry, claimRegistryLoader, claimRegistryUnresolved, readsOtherRegistry } from './line-registry.js';
 export {
   claimExecKey,
