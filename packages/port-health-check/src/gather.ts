@@ -39,7 +39,6 @@ import {
   claimLineRegistry,
   claimLines,
   claimRegistryLoader,
-  claimTarget,
   claimExecKey,
   DROP_IN_NAME,
   dropInDirNames,
@@ -269,9 +268,10 @@ function readRegistryFaults(root: string, claims: readonly { readonly unit: Unit
 }
 
 /**
- * The registries claim lines that give a service id read, when not the one
- * checked (readsOtherRegistry): which port `claim-port api` frees is the
- * registry it reads to say, and one it cannot load makes it exit 64. Loaded
+ * The registries claim lines read, when not the one checked
+ * (readsOtherRegistry): which port `claim-port api` frees is the registry it
+ * reads to say, one it cannot load makes it exit 64, and what differs from the
+ * one checked is what the line does otherwise (claimRegistryDifferences). Loaded
  * as claim-port loads them (claimRegistryLoader of @dsa110/ports/systemd:
  * each file once, under the root as the booted system names it; a relative
  * path in the unit's WorkingDirectory=, else /, and not guessed at in one not
@@ -287,7 +287,8 @@ function readClaimRegistries(
   let load: ReturnType<typeof claimRegistryLoader> | undefined;
   for (const { unit, lines } of claims) {
     for (const line of lines) {
-      if (!('id' in claimTarget(line.argv)) || !readsOtherRegistry(line, unit, checked)) continue;
+      // Any line's, not only a service id's: what differs between the two for its claim is said with it (registryResults).
+      if (!readsOtherRegistry(line, unit, checked)) continue;
       const name = claimLineRegistry(line, unit);
       if (loaded.has(name ?? '')) continue;
       const registry = (load ??= claimRegistryLoader(root))(name);

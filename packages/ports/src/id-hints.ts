@@ -8,6 +8,7 @@
 // shown escaped all the same (a Registry built from data by JavaScript holds
 // whatever ids it was given: a line break, a terminal escape, a megabyte).
 import { escapeText, MAX_QUOTED, quoteValue } from './escape.js';
+import { compileGlob } from './glob.js';
 import { formatRange } from './rules.js';
 import { closest } from './suggest.js';
 
@@ -41,6 +42,8 @@ export interface IdFacts {
     readonly port: number;
     readonly transport: 'tcp' | 'udp';
     readonly systemd?: { readonly unit: string };
+    /** The process names (globs) the service runs as (`uvicorn`): a person types them for the service too. */
+    readonly processes?: readonly string[];
   }[];
   readonly reserved: readonly { readonly id: string; readonly name: string; readonly start: number; readonly end: number; readonly for: readonly string[] }[];
 }
@@ -80,6 +83,15 @@ function byName<T extends Entry & { readonly name: string; readonly title?: stri
   return entries.filter((entry) => entry.name.toLowerCase() === lower || entry.title?.toLowerCase() === lower);
 }
 
+/** Whether process-name glob `glob` (a registry's `processes`) matches `name`; false for a glob that is not well formed. */
+function processGlobMatches(glob: string, name: string): boolean {
+  try {
+    return compileGlob(glob).test(name);
+  } catch {
+    return false;
+  }
+}
+
 /** The reserved ranges that hold `port`. */
 const rangesOf = (port: number, registry: IdFacts) => registry.reserved.filter((range) => port >= range.start && port <= range.end);
 
@@ -89,8 +101,9 @@ const rangesOf = (port: number, registry: IdFacts) => registry.reserved.filter((
  * registry, overrides not applied), a systemd unit a service declares
  * (`redis-server.service`, or without `.service`), a service's name or title
  * (`FastAPI`), or an id with a unit suffix (`redis.service`); what a reserved
- * range is when the input is one (`api-alt`) or a port in one (`8010`); else
- * the nearest id (a typo).
+ * range is when the input is one (`api-alt`) or a port in one (`8010`); the
+ * service that runs as a process of that name (`uvicorn`, by its `processes`);
+ * else the nearest id (a typo).
  */
 export function serviceIdHint(input: string, registry: IdFacts): string {
   const { services } = registry;
@@ -123,6 +136,9 @@ export function serviceIdHint(input: string, registry: IdFacts): string {
   const unit = UNIT_SUFFIX.exec(input);
   const byId = unit ? services.find((service) => service.id === unit[1]) : undefined;
   if (byId) return ` (a systemd unit name, not a service id: give the id, ${quoteValue(byId.id)})`;
+  // A process name a service runs as (`uvicorn` for api, whose processes are [uvicorn, gunicorn, ...]).
+  const runs = services.filter((service) => (service.processes ?? []).some((glob) => processGlobMatches(glob, input)));
+  if (runs.length > 0) return ` (a process name of ${giveId('service', runs)})`;
   return nearest(
     input,
     services.map((service) => service.id),

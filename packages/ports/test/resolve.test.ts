@@ -253,13 +253,33 @@ describe('resolvePort', () => {
     expect(() => big.service('20499')).toThrow(
       `unknown service "20499" in big.yaml (port 20499 belongs to service "service-499": give its id, "service-499"); ${list}`,
     );
-    expect(() => big.service('zeta')).toThrow(`unknown service "zeta" in big.yaml (did you mean "zeta-service"?); ${list}`);
+    expect(() => big.service('zeta')).toThrow(
+      `unknown service "zeta" in big.yaml (a process name of service "zeta-service": give its id, "zeta-service"); ${list}`,
+    );
     expect(() => big.service('Service 7')).toThrow(
       `unknown service "Service 7" in big.yaml (the name of service "service-007": give its id, "service-007"); ${list}`,
     );
     // No more than the cap: listed whole, as before.
     const few = parseRegistry(`version: 1\nservices:\n${services.slice(0, MAX_IDS_IN_MESSAGE).join('\n')}\n`);
     expect(() => few.service('nope')).toThrow(`unknown service "nope" in ports.yaml; known services: ${first}`);
+  });
+
+  it("names the service a process name belongs to (its `processes`, globs matched): `uvicorn` is api's, `node` two services'", async () => {
+    const registry: Registry = await loadRegistry();
+    expect(() => registry.resolvePort('uvicorn')).toThrow(
+      /^unknown service "uvicorn" \(a process name of service "api": give its id, "api"\); known services: /,
+    );
+    const node = registry.services.filter((service) => service.processes.includes('node')).map((service) => `"${service.id}"`);
+    expect(node.length).toBeGreaterThan(1);
+    expect(() => registry.service('node')).toThrow(`(a process name of services ${node.join(', ')}: give one of their ids)`);
+    // A glob: `dsa110_contimg.api*` holds `dsa110_contimg.api.main`.
+    expect(() => registry.service('dsa110_contimg.api.main')).toThrow(/\(a process name of service "api": give its id, "api"\)/);
+    try {
+      registry.resolvePort('uvicorn');
+    } catch (error) {
+      expect(error).toBeInstanceOf(PortsError);
+      expect((error as PortsError).code).toBe('UNKNOWN_SERVICE');
+    }
   });
 
   it('refuses any id in a registry without services, saying it has none (not "known services: " and nothing)', () => {

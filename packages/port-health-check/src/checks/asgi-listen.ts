@@ -34,6 +34,17 @@ interface Expectation {
 }
 
 /** A given value for a message: `--port 28005`, `--port 28005 (from $PORT_ARGS, set at FILE:LINE)`, `UVICORN_PORT=28005 at FILE:LINE`. */
+/** A bind the line gives, as `0.0.0.0:8005 (--bind)` (`(-b, from ${PORT}, set at FILE:LINE)`); undefined for any other (shown's). */
+function boundTo(given: GivenValue): string | undefined {
+  if (given.implicit || given.conf !== undefined || given.env !== undefined || given.dropped) return undefined;
+  const from = given.from;
+  const origin =
+    from === undefined
+      ? ''
+      : `, from ${from.written}, ${from.set === undefined ? 'set nowhere' : `set at ${escapeText(`${from.set.file}:${from.set.line}`, 500)}`}`;
+  return `${escapeText(given.value, 200)} (${given.option}${origin})`;
+}
+
 function shown(given: GivenValue): string {
   if (given.implicit) {
     const port = given.env === undefined ? '' : ` (PORT=${escapeText(given.env.value, 200)} at ${escapeText(`${given.env.file}:${given.env.line}`, 500)})`;
@@ -380,12 +391,18 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
   let onPort = tcp.filter(({ port }) => port === expect.port);
   if (findings.length === 0 && onPort.length === 0) {
     const first = listen.binds[0]!;
-    const binds = `${source!.implicit || conf !== undefined ? '' : 'binds '}${listen.binds.map(shown).join(', ')}`;
+    // Binds on the line: `binds gunicorn to 0.0.0.0:8005 (--bind)`; from GUNICORN_CMD_ARGS: the line gives none; else as given.
+    const bound = listen.binds.map(boundTo);
+    const binds = bound.every((text) => text !== undefined)
+      ? `its ExecStart= binds gunicorn to ${bound.join(', ')}`
+      : listen.binds.every((given) => given.env !== undefined && !given.implicit)
+        ? `its ExecStart= gives gunicorn no --bind, so it takes ${listen.binds.map(shown).join(', ')}`
+        : `${lead} ${listen.binds.map(shown).join(', ')}`;
     const said = tcp.length === 0 ? `${binds}, no TCP port` : binds;
     const other = tcp.length === 1 ? tcp[0]!.port : undefined;
     findings.push({
       severity: 'error',
-      message: `${lead} ${said}, but ${expect.name} uses port ${expect.port}; ${fix(first)}${orRegistry(registryInstead(expect, other))}`,
+      message: `${said}, but ${expect.name} uses port ${expect.port}; ${fix(first)}${orRegistry(registryInstead(expect, other))}`,
     });
   }
   // Two binds on one port that refuse each other: gunicorn retries, then exits.

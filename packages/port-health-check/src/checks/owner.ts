@@ -191,11 +191,11 @@ function otherUser(
   if (uid === undefined || !placed) {
     const unsure =
       uid === undefined
-        ? `${quoteValue(user.value)} names no account in ${escapeText(facts.root === '/' ? '/etc/passwd' : `${facts.root}/etc/passwd`)} (an LDAP or sssd account?)`
-        : 'no cgroup shows a login session or another service (a container, a user’s own manager, or none)';
+        ? `${quoteValue(user.value)} names no account in ${escapeText(facts.root === '/' ? '/etc/passwd' : `${facts.root}/etc/passwd`)} (an LDAP or sssd account?), so this check cannot tell which uid it is`
+        : 'no cgroup shows whether it runs in a login session or another service (it may be in a container, a user’s own manager, or none)';
     return {
       severity: 'warning',
-      reason: `${place} is held by ${held.map(describe).join('; ')}: the name matches, but ${unit.unit} runs ${service.name} as ${quoteValue(user.value)} (${setting}), and no holder runs as that account here; that proves no copy, as ${unsure}: if it is another copy, stop it and restart ${unit.unit}; if it is ${service.name} (in a container, or an account this check cannot resolve), nothing to do`,
+      reason: `${place} is held by ${held.map(describe).join('; ')}: the name matches, but ${unit.unit} runs ${service.name} as ${quoteValue(user.value)} (${setting}), and no holder runs as that account; whether it is ${service.name} or another copy is not known, as ${unsure}: if it is another copy, stop it and restart ${unit.unit}; if it is ${service.name} (in a container, or under an account this check cannot resolve), leave it`,
       file,
     };
   }

@@ -17,6 +17,7 @@ import {
   claimRootProcFinding,
   claimLines,
   BUNDLED_CLAIM_FIX,
+  claimLineDifferences,
   claimRegistryProblem,
   claimRegistryUnresolved,
   claimTarget,
@@ -308,13 +309,17 @@ function registryResults(
   return claims.flatMap((line) => {
     const at = where(line);
     // A registry no line can name (outside the root, a Registry passed in) holds no line to it; the bundled one does.
+    // What differs for this claim between the registry it reads and this one, when both are loaded: none, a warning.
+    const read = registryForLine(facts, line, unit);
+    const differences = read === facts.registry ? undefined : claimLineDifferences(line, read, facts.registry);
     const problem =
       registryPath === undefined && facts.bundledRegistry !== true
         ? undefined
-        : claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, claimRoot(unit));
+        : claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, claimRoot(unit), differences);
     // Chrooted (RootDirectory=): no --registry names the root's file from inside; running the claim on the root does.
     const fixed = 'directory' in claimRoot(unit) ? "add RootDirectoryStartOnly=yes to [Service] to run it on the host's root" : fix(line);
-    if (problem !== undefined) return [result('error', `ExecStartPre=${line.value.slice(0, 200)} in ${at} ${problem}; ${fixed}`, at)];
+    if (problem !== undefined)
+      return [result(differences?.length === 0 ? 'warning' : 'error', `ExecStartPre=${line.value.slice(0, 200)} in ${at} ${problem}; ${fixed}`, at)];
     // A relative registry path in a working directory not known here (WorkingDirectory=~): said, never passed in silence.
     const unresolved = claimRegistryUnresolved(line, unit);
     return unresolved === undefined ? [] : [result('warning', unresolved, at)];

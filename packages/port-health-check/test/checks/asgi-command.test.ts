@@ -109,7 +109,7 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
       `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port \${CONTIMG_API_PORT} (empty at /etc/default/dsa110-api:2): "" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; set CONTIMG_API_PORT=8000 at /etc/default/dsa110-api:2, where it is empty, ${RESTART}`,
     ]);
     expect(await apiResults(unit(`${empty}ExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:28005 app:app\n`))).toEqual([
-      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn binds -b 0.0.0.0:28005, but FastAPI uses port 8000; ${set} (so -b 0.0.0.0:\${CONTIMG_API_PORT} would give gunicorn no port), and write -b 0.0.0.0:\${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
+      `error: api (8000): ${AT}:3: its ExecStart= binds gunicorn to 0.0.0.0:28005 (-b), but FastAPI uses port 8000; ${set} (so -b 0.0.0.0:\${CONTIMG_API_PORT} would give gunicorn no port), and write -b 0.0.0.0:\${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
     ]);
     expect(await apiResults(unit(`${empty}ExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:\${CONTIMG_API_PORT} app:app\n`))).toEqual([
       expect.stringMatching(new RegExp(`so gunicorn exits at start; ${set.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, ${RESTART}$`)),
@@ -136,7 +136,7 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
       `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port 28005, but FastAPI uses port 8000; write --port 8000 in its ExecStart=, ${RESTART}`,
     ]);
     expect(await apiResults(unit(`Environment=CONTIMG_API_PORT=3000\nExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:\${CONTIMG_API_PORT} app:app\n`))).toEqual([
-      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn binds -b 0.0.0.0:3000 (from \${CONTIMG_API_PORT}, set at ${AT}:2), but FastAPI uses port 8000; set CONTIMG_API_PORT=8000 at ${AT}:2, where the registry refuses 3000 (the systemd check says why), or write -b 0.0.0.0:8000 in its ExecStart=, ${RESTART}`,
+      `error: api (8000): ${AT}:3: its ExecStart= binds gunicorn to 0.0.0.0:3000 (-b, from \${CONTIMG_API_PORT}, set at ${AT}:2), but FastAPI uses port 8000; set CONTIMG_API_PORT=8000 at ${AT}:2, where the registry refuses 3000 (the systemd check says why), or write -b 0.0.0.0:8000 in its ExecStart=, ${RESTART}`,
     ]);
   });
 
@@ -255,7 +255,7 @@ describe("gunicorn's binds, from its unit's ExecStart=", () => {
       await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -k uvicorn.workers.UvicornWorker -b 0.0.0.0:8000 --bind unix:/run/api.sock app:app\n')),
     ).toEqual([`ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`]);
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -k uvicorn.workers.UvicornWorker --bind=[::]:28005 app:app\n'))).toEqual([
-      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn binds --bind [::]:28005, but FastAPI uses port 8000; write --bind [::]:8000 in its ExecStart=, ${RESTART}, or give FastAPI port: 28005 in the registry`,
+      `error: api (8000): ${AT}:2: its ExecStart= binds gunicorn to [::]:28005 (--bind), but FastAPI uses port 8000; write --bind [::]:8000 in its ExecStart=, ${RESTART}, or give FastAPI port: 28005 in the registry`,
     ]);
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b127.0.0.1:8000 app:app\n'))).toEqual([
       `ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`,
@@ -286,7 +286,7 @@ describe("gunicorn's binds, from its unit's ExecStart=", () => {
 
   it('GUNICORN_CMD_ARGS when the line gives no bind; with none anywhere, its default: 0.0.0.0:$PORT, else 127.0.0.1:8000', async () => {
     expect(await apiResults(unit('Environment="GUNICORN_CMD_ARGS=--bind=0.0.0.0:28005"\nExecStart=/opt/venv/bin/gunicorn app:app\n'))).toEqual([
-      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn binds GUNICORN_CMD_ARGS=--bind=0.0.0.0:28005 at ${AT}:2, but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart= (over GUNICORN_CMD_ARGS), ${RESTART}, or give FastAPI port: 28005 in the registry`,
+      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn no --bind, so it takes GUNICORN_CMD_ARGS=--bind=0.0.0.0:28005 at ${AT}:2, but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart= (over GUNICORN_CMD_ARGS), ${RESTART}, or give FastAPI port: 28005 in the registry`,
     ]);
     // gunicorn 26, no gunicorn.conf.py where it starts: PORT=P listens on 0.0.0.0:P; without PORT on 127.0.0.1:8000.
     expect(await apiResults(unit('Environment=PORT=8000\nExecStart=/opt/venv/bin/gunicorn app:app\n'))).toEqual([
@@ -367,7 +367,7 @@ describe('a fix keeps the host the server is given when its access allows it, an
   const FILE = '/srv/api/gunicorn.conf.py';
   it("gunicorn's -b on loopback, on the line or in its config file, on another port: the fix keeps 127.0.0.1, as uvicorn's keeps its --host", async () => {
     expect(await apiResults(withPort('ExecStart=/opt/venv/bin/gunicorn -b 127.0.0.1:8001 app:app\n'))).toEqual([
-      `error: api (28010): ${AT4}: its ExecStart= gives gunicorn binds -b 127.0.0.1:8001, but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write -b 127.0.0.1:\${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
+      `error: api (28010): ${AT4}: its ExecStart= binds gunicorn to 127.0.0.1:8001 (-b), but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write -b 127.0.0.1:\${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
     ]);
     expect(await apiResults({ ...withPort('ExecStart=/opt/venv/bin/gunicorn app:app\n'), 'srv/api/gunicorn.conf.py': 'bind = "127.0.0.1:8001"\n' })).toEqual([
       `error: api (28010): ${AT4}: its ExecStart= gives gunicorn no --bind, so it takes its config file's bind = 127.0.0.1:8001 at ${FILE}:1, but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write --bind 127.0.0.1:\${CONTIMG_API_PORT} in its ExecStart= (over the bind of ${FILE}), ${RESTART}`,
@@ -386,7 +386,7 @@ describe('a fix keeps the host the server is given when its access allows it, an
 
   it('a host the access does not allow is replaced by its own, saying why', async () => {
     expect(await localApiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:8001 app:app\n'))).toEqual([
-      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn binds -b 0.0.0.0:8001, but FastAPI uses port 8000; write -b 127.0.0.1:8000 (not 0.0.0.0: the registry says FastAPI is access: localhost) in its ExecStart=, ${RESTART}`,
+      `error: api (8000): ${AT}:2: its ExecStart= binds gunicorn to 0.0.0.0:8001 (-b), but FastAPI uses port 8000; write -b 127.0.0.1:8000 (not 0.0.0.0: the registry says FastAPI is access: localhost) in its ExecStart=, ${RESTART}`,
     ]);
   });
 });

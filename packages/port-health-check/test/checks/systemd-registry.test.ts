@@ -51,7 +51,7 @@ describe('the systemd check: the registry the claim line reads', () => {
       expect(severities(results), how).toEqual(['ok', 'error']);
       expect(errors(results)[0]).toMatchObject({ service: 'api', port: 8000, file: `/${API}:5` });
       expect(errors(results)[0]!.reason).toBe(
-        `api (8000): ExecStartPre=+${CLAIM} 8000 in /${API}:5 names no --registry and its unit sets no $DSA110_PORTS_FILE, so claim-port reads its bundled registry, not ${REGISTRY}, the registry checked here: its protected processes and claim timeout would not apply; give it --registry ${REGISTRY}, as \`ports --registry ${join(root, REGISTRY)} systemd --root ${root}\` writes it`,
+        `api (8000): ExecStartPre=+${CLAIM} 8000 in /${API}:5 names no --registry and its unit sets no $DSA110_PORTS_FILE, so claim-port reads its bundled registry, not ${REGISTRY}, the registry checked here, and the two differ in what this claim uses: its services nginx, vite, grafana, vite-default, redis and 3 more (in one registry only, or on another port, port variable or unit); its reserved ranges; give it --registry ${REGISTRY}, as \`ports --registry ${join(root, REGISTRY)} systemd --root ${root}\` writes it`,
       );
     }
   });
@@ -79,7 +79,7 @@ describe('the systemd check: the registry the claim line reads', () => {
     }
   });
 
-  it('the bundled registry (nothing named): a line that names a registry reads another, an error with both ways out, as `ports systemd --check` says it', async () => {
+  it('the bundled registry (nothing named): a line that names a registry reads another, said with both ways out, as `ports systemd --check` says it (a warning: that file holds what the bundled one does)', async () => {
     const registry = await loadRegistry();
     // The registry the api line names holds what the bundled one does: its id resolves to the same port.
     const files: Record<string, TreeEntry> = {
@@ -99,15 +99,41 @@ describe('the systemd check: the registry the claim line reads', () => {
         .filter((entry) => entry.service.id !== 'api')
         .map(() => 'ok'),
     );
-    const api = systemd.filter((result) => result.service === 'api' && result.severity !== 'ok');
+    const api = systemd.filter((result) => result.service === 'api' && result.severity === 'warning');
     expect(api.map((result) => result.reason)).toEqual([
       `api (8000): ExecStartPre=${claimWiring(registry)
         .find((entry) => entry.service.id === 'api')!
         .line.slice(
           'ExecStartPre='.length,
-        )} --registry /etc/dsa110/other.yaml in /etc/systemd/system/dsa110-api.service:5 reads --registry /etc/dsa110/other.yaml, not the bundled registry, the registry checked here: its protected processes and claim timeout would not apply; ${BUNDLED_CLAIM_FIX}`,
+        )} --registry /etc/dsa110/other.yaml in /etc/systemd/system/dsa110-api.service:5 reads --registry /etc/dsa110/other.yaml, not the bundled registry, the registry checked here; the two agree on all this claim uses (the claim: policy, and the services' ports, port variables and units), so it frees the port as it would with the bundled registry, but a later change there would not reach it; ${BUNDLED_CLAIM_FIX}`,
     ]);
-    expect(report.exitCode).toBe(1);
+    expect(systemd.filter((result) => result.service === 'api').map((result) => result.severity)).toEqual(['ok', 'warning']);
+  });
+
+  it("a line reading the bundled registry where the one checked differs only in what this claim does not use (another service's unit, its config): a warning, not an error", async () => {
+    // The bundled registry with Redis moved to a template unit: the api's claim of 8000 does the same with either.
+    const bundled = readFileSync(join(import.meta.dirname, '../../../../ports.yaml'), 'utf8');
+    const moved = bundled
+      .replace('unit: redis-server.service', 'unit: redis-server@dsa110.service')
+      .replace('config: /etc/redis/redis.conf', 'config: /etc/redis/redis-dsa110.conf');
+    expect(moved).not.toBe(bundled);
+    const root = writeTree(tempDir(), { 'usr/local/bin/claim-port': EXECUTABLE, [REGISTRY.slice(1)]: moved, [API]: unit(`ExecStartPre=+${CLAIM} 8000`) });
+    const results = (await checkPorts({ registry: join(root, REGISTRY), root, services: ['api'], firewall: false, env: {} })).results.filter(
+      (result) => result.check === 'systemd',
+    );
+    expect(severities(results)).toEqual(['ok', 'warning']);
+    expect(results[1]!.reason).toContain(
+      'so claim-port reads its bundled registry, not /etc/dsa110/ports.yaml, the registry checked here; the two agree on all this claim uses',
+    );
+    expect(results[1]!.reason).not.toContain('would not apply');
+    // Its claim timeout changed too: an error, naming it.
+    writeTree(root, { [REGISTRY.slice(1)]: moved.replace(/^claim:\n(?:\s.*\n)*/m, '').concat('claim:\n  timeoutSeconds: 9\n') });
+    const slower = (await checkPorts({ registry: join(root, REGISTRY), root, services: ['api'], firewall: false, env: {} })).results.filter(
+      (result) => result.check === 'systemd' && result.severity === 'error',
+    );
+    expect(slower.map((result) => result.reason)).toEqual([
+      expect.stringContaining('and the two differ in what this claim uses: its claim timeout (claim.timeoutSeconds): 5 there, 9 here;'),
+    ]);
   });
 
   it("a service id is resolved in the registry the line reads (its --registry, else the unit's $DSA110_PORTS_FILE): a port there is not the service's, or a registry claim-port cannot load, is an error", async () => {
@@ -200,11 +226,20 @@ describe('the systemd check: the registry the claim line reads', () => {
   it('a unit whose $DSA110_PORTS_FILE names the registry checked reads it: ok; one that names another is said with where it is set', async () => {
     const root = rootWith({ [API]: unit(`Environment=DSA110_PORTS_FILE=/etc//dsa110/ports.yaml`, `ExecStartPre=+${CLAIM} api`) });
     expect(severities(await systemdResults(root))).toEqual(['ok']);
-    writeTree(root, { 'srv/old.yaml': TEXT, [API]: unit(`Environment=DSA110_PORTS_FILE=/srv/old.yaml`, `ExecStartPre=+${CLAIM} api`) });
+    // Another file whose claim timeout differs: an error naming that, with both values.
+    const slower = JSON.stringify({ ...JSON.parse(TEXT), claim: { timeoutSeconds: 10 } });
+    writeTree(root, { 'srv/old.yaml': slower, [API]: unit(`Environment=DSA110_PORTS_FILE=/srv/old.yaml`, `ExecStartPre=+${CLAIM} api`) });
     const found = errors(await systemdResults(root));
     expect(found.map((result) => result.reason)).toEqual([
-      `api (8000): ExecStartPre=+${CLAIM} api in /${API}:6 names no --registry, so claim-port reads $DSA110_PORTS_FILE=/srv/old.yaml (/${API}:5), not ${REGISTRY}, the registry checked here: its protected processes and claim timeout would not apply; give it --registry ${REGISTRY}, as \`ports --registry ${join(root, REGISTRY)} systemd --root ${root}\` writes it`,
+      `api (8000): ExecStartPre=+${CLAIM} api in /${API}:6 names no --registry, so claim-port reads $DSA110_PORTS_FILE=/srv/old.yaml (/${API}:5), not ${REGISTRY}, the registry checked here, and the two differ in what this claim uses: its claim timeout (claim.timeoutSeconds): 10 there, 5 here; give it --registry ${REGISTRY}, as \`ports --registry ${join(root, REGISTRY)} systemd --root ${root}\` writes it`,
     ]);
+    // A copy that agrees on all the claim uses: claim-port does the same today, so a warning, saying so.
+    writeTree(root, { 'srv/old.yaml': TEXT });
+    const copy = await systemdResults(root);
+    expect(severities(copy)).toEqual(['ok', 'warning']);
+    expect(copy[1]!.reason).toContain(
+      `reads $DSA110_PORTS_FILE=/srv/old.yaml (/${API}:5), not ${REGISTRY}, the registry checked here; the two agree on all this claim uses (the claim: policy, and the services' ports, port variables and units), so it frees the port as it would with ${REGISTRY}, but a later change there would not reach it; give it --registry`,
+    );
     // An empty value is unset, as claim-port reads it: the bundled registry.
     writeTree(root, { [API]: unit(`Environment=DSA110_PORTS_FILE=`, `ExecStartPre=+${CLAIM} api`) });
     expect(errors(await systemdResults(root))[0]!.reason).toContain(
@@ -218,7 +253,7 @@ describe('the systemd check: the registry the claim line reads', () => {
     expect(severities(await systemdResults(root))).toEqual(['ok']);
     // Another registry there: said with the system.conf line that sets it.
     writeTree(root, {
-      'srv/old.yaml': TEXT,
+      'srv/old.yaml': JSON.stringify({ ...JSON.parse(TEXT), claim: { timeoutSeconds: 10 } }),
       'etc/systemd/system.conf.d/50-registry.conf': '[Manager]\nDefaultEnvironment="DSA110_PORTS_FILE=/srv/old.yaml"\n',
     });
     expect(errors(await systemdResults(root)).map((result) => result.reason)).toEqual([
@@ -350,7 +385,7 @@ describe('the systemd check: the registry the claim line reads', () => {
     const redis = async () =>
       (await checkPorts({ registry, root, services: ['redis'], firewall: false, env: {} })).results.filter((result) => result.check === 'systemd');
     const command = `ports --registry ${registry} systemd --root ${root}`;
-    const problem = `names no --registry and its unit sets no $DSA110_PORTS_FILE, so claim-port reads its bundled registry, not ${REGISTRY}, the registry checked here: its protected processes and claim timeout would not apply`;
+    const problem = `names no --registry and its unit sets no $DSA110_PORTS_FILE, so claim-port reads its bundled registry, not ${REGISTRY}, the registry checked here, and the two differ in what this claim uses: its services nginx, vite, grafana, vite-default, redis and 3 more (in one registry only, or on another port, port variable or unit); its reserved ranges`;
     expect(errors(await redis()).map((result) => result.reason)).toEqual([
       `redis (6379): ExecStartPre=+${CLAIM} 6379 in /${packaged}:2 ${problem}; run \`${command}\`: it writes the claim with --registry ${REGISTRY} to ${join(root, written)}, ` +
         'which systemd reads in place of this file (one drop-in of each file name), then `systemctl daemon-reload`',

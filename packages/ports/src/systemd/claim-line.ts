@@ -5,6 +5,7 @@
 import { parseClaimArgs } from './claim-args.js';
 import type { ExecLine } from './types.js';
 import { simplifyPath } from './words.js';
+import { unwrapCommand } from './claim-wrapper.js';
 import { describeArgument, isArraySafely, listProblem, objectArgument, stringArgument, stringListArgument } from '../arguments.js';
 
 const CLAIM_PORT_NAMES = ['claim-port', 'claim-port.sh', 'claim-port.js', 'claim-port.mjs'];
@@ -59,11 +60,57 @@ export function execLinesArgument(fn: string, name: string, lines: unknown): ass
   }
 }
 
-/** The commands among `lines` that run claim-port. */
+/** Each claim line of a wrapper (`env claim-port 8000`), as claimLines gives it, to the ExecLine as written. */
+const WRAPPED = new WeakMap<ExecLine, ExecLine>();
+
+/** A word that names claim-port (or one of `extraPaths`) anywhere in it: `claim-port`, `/usr/local/bin/claim-port 8000`. */
+function mentionsClaimPort(word: string, extraPaths: readonly string[]): boolean {
+  return /(?:^|[^A-Za-z0-9_.-])claim-port(?:\.sh|\.js|\.mjs)?(?![A-Za-z0-9_.-])/.test(word) || extraPaths.some((path) => path !== '' && word.includes(path));
+}
+
+/**
+ * The commands among `lines` that run claim-port: directly, or through wrappers read exactly (`env PATH=... claim-port`,
+ * `nice -n 5`, `ionice`, `sh -c 'claim-port 8000'`; see claim-wrapper.ts). A wrapped one is given as the claim-port
+ * command inside (its `path`, `words` and `argv`), its file, line, value and prefixes the line's as written.
+ */
 export function claimLines(lines: readonly ExecLine[], extraPaths: readonly string[]): ExecLine[] {
   execLinesArgument('claimLines', 'lines', lines);
   stringListArgument('claimLines', 'extraPaths', extraPaths);
-  return lines.filter((line) => isClaimPort(line.argv[0], extraPaths));
+  const target = (program: string) => isClaimPort(program, extraPaths);
+  const mentions = (word: string) => mentionsClaimPort(word, extraPaths);
+  return lines.flatMap((line) => {
+    if (isClaimPort(line.argv[0], extraPaths)) return [line];
+    const inner = unwrapCommand(line.argv, target, mentions);
+    if (inner === undefined || 'unread' in inner) return [];
+    const words = unwrapCommand(line.words, target, mentions);
+    const unwrapped: ExecLine = {
+      ...line,
+      path: simplifyPath(inner.argv[0]!),
+      argv: inner.argv,
+      words: words !== undefined && 'argv' in words ? words.argv : inner.argv,
+    };
+    WRAPPED.set(unwrapped, line);
+    return [unwrapped];
+  });
+}
+
+/** The ExecLine as written of a claim line claimLines gave (the wrapper's, for `env claim-port 8000`); `line` itself for a direct one. */
+export function lineAsWritten(line: ExecLine): ExecLine {
+  return WRAPPED.get(line) ?? line;
+}
+
+/**
+ * The commands among `lines` that run claim-port through a wrapper claimLines cannot read exactly (`sudo claim-port`,
+ * `sh -c 'claim-port 8000 || true'`, `env -i claim-port`), each with that wrapper (and what in it) named.
+ */
+export function unreadClaimWrappers(lines: readonly ExecLine[], extraPaths: readonly string[]): { line: ExecLine; wrapper: string }[] {
+  execLinesArgument('unreadClaimWrappers', 'lines', lines);
+  stringListArgument('unreadClaimWrappers', 'extraPaths', extraPaths);
+  const target = (program: string) => isClaimPort(program, extraPaths);
+  return lines.flatMap((line) => {
+    const inner = unwrapCommand(line.argv, target, (word) => mentionsClaimPort(word, extraPaths));
+    return inner !== undefined && 'unread' in inner ? [{ line, wrapper: inner.unread }] : [];
+  });
 }
 
 /**

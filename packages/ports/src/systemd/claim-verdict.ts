@@ -3,7 +3,17 @@
 // (mergeUnit) and the port the service uses, does an ExecStartPre= line run
 // claim-port on that port, with the privileges to free it? Pure: facts in,
 // findings with severities out; each tool prints them its own way.
-import { claimLines, claimTarget, DROP_IN_NAME, execLinesArgument, isClaimDropIn, isClaimPort, where } from './claim-line.js';
+import {
+  claimLines,
+  claimTarget,
+  DROP_IN_NAME,
+  execLinesArgument,
+  isClaimDropIn,
+  isClaimPort,
+  lineAsWritten,
+  unreadClaimWrappers,
+  where,
+} from './claim-line.js';
 import { idFirst, inPlaceFix, inPlaceReason, sameNameWinner } from './same-name-drop-in.js';
 import { templateOf } from './search-path.js';
 import { DEFAULT_UNIT_DIR } from '../render/systemd.js';
@@ -17,7 +27,8 @@ import { DIRECTORY_DROP_IN, isUnreadPart, SOCKET_DROP_IN } from './effective.js'
 import { claimPortArgument, parseClaimArgs } from './claim-args.js';
 import { extractWord, parseExec, SYSTEMD_WHITESPACE, simplifyPath } from './words.js';
 
-export type ClaimSeverity = 'ok' | 'warning' | 'error';
+/** `unknown`: the line may claim the port, through a wrapper that is not read (`sudo claim-port 8000`). */
+export type ClaimSeverity = 'ok' | 'warning' | 'error' | 'unknown';
 
 export interface ClaimFinding {
   readonly severity: ClaimSeverity;
@@ -229,7 +240,17 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
   if (claims.length === 0) {
     const cleared = unit.execStartPreCleared;
     const maskedClaim = unit.maskedDropIns?.find((path) => path.endsWith(`/${unit.unit}.d/${DROP_IN_NAME}`));
-    if (cleared) {
+    const wrapped = unreadClaimWrappers(unit.execStartPre, expected.claimPortPaths);
+    if (wrapped.length > 0) {
+      // Not "nothing frees the port": the line may well free it, through a program whose arguments are not read here.
+      for (const { line, wrapper } of wrapped) {
+        findings.push({
+          severity: 'unknown',
+          where: where(line),
+          reason: `ExecStartPre=${line.value.slice(0, 200)} in ${where(line)} runs claim-port through ${escapeText(wrapper)}, which this check does not read, so whether it frees port ${own} before ${unit.unit} starts is not known; write the claim line directly, as \`${expected.regenerate ?? 'ports systemd'}\` writes it`,
+        });
+      }
+    } else if (cleared) {
       findings.push({
         severity: 'error',
         where: where(cleared),
@@ -270,7 +291,7 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
     } else {
       // Which command of its line's `;` chain it is: the ExecLines of one line are consecutive, in order.
       const chain = unit.execStartPre.filter((each) => each.file === line.file && each.line === line.line && each.value === line.value);
-      const command = chain.indexOf(line);
+      const command = chain.indexOf(lineAsWritten(line));
       const privilege = privilegeFindingAt(line, unit, command < 0 ? undefined : command);
       const shared = privilege ? undefined : sharedFile(unit, line);
       if (privilege) findings.push({ ...privilege, where: at, reason: `${shown} in ${at} ${privilege.reason}` });
@@ -475,7 +496,9 @@ export const BUNDLED_CLAIM_FIX =
  * EnvironmentFile= setting; empty is unset, as claim-port reads it), else
  * the bundled registry; a relative path is the one in `workingDirectory`
  * (the unit's WorkingDirectory=, else `/`); paths are compared as paths
- * (`//` and `/./` alike).
+ * (`//` and `/./` alike). `differences` (claimRegistryDifferences of the two
+ * registries, when both could be loaded) says what differs for this claim;
+ * none: that the two agree on all it uses (a warning, not an error, for both tools).
  * Arguments claim-port refuses are judged elsewhere (judgeClaims). Pure.
  */
 export function claimRegistryProblem(
@@ -484,8 +507,10 @@ export function claimRegistryProblem(
   fromEnvironment?: Pick<EnvironmentSetting, 'value' | 'file' | 'line'>,
   workingDirectory?: WorkingDirectorySetting,
   root?: ClaimRoot,
+  differences?: readonly string[],
 ): string | undefined {
   stringListArgument('claimRegistryProblem', 'argv', argv);
+  if (differences !== undefined) stringListArgument('claimRegistryProblem', 'differences', differences);
   if (registryPath !== undefined) stringArgument('claimRegistryProblem', 'registryPath', registryPath, 'a path (a string) or undefined');
   if (fromEnvironment !== undefined) {
     objectArgument('claimRegistryProblem', 'fromEnvironment', fromEnvironment, "{ value, file, line }: the unit's $DSA110_PORTS_FILE setting");
@@ -523,7 +548,10 @@ export function claimRegistryProblem(
         ? `names no --registry, so claim-port reads $${REGISTRY_ENV}=${escapeText(fromEnv.value)} (${where(fromEnv)})${inDirectory}${outside}`
         : `names no --registry and its unit sets no $${REGISTRY_ENV}, so claim-port reads its bundled registry${chrooted === '' ? '' : ` (the one of the claim-port${chrooted})`}`;
   const checked = registryPath === undefined ? 'the bundled registry' : escapeText(registryPath);
-  return `${reads}, not ${checked}, the registry checked here: its protected processes and claim timeout would not apply`;
+  if (differences === undefined) return `${reads}, not ${checked}, the registry checked here: its protected processes and claim timeout would not apply`;
+  if (differences.length > 0)
+    return `${reads}, not ${checked}, the registry checked here, and the two differ in what this claim uses: ${differences.join('; ')}`;
+  return `${reads}, not ${checked}, the registry checked here; the two agree on all this claim uses (the claim: policy, and the services' ports, port variables and units), so it frees the port as it would with ${checked}, but a later change there would not reach it`;
 }
 
 /**

@@ -22,6 +22,7 @@ import { listUnitDirs, loadUnit, mergeUnit, type UnitDirListing } from './effect
 import { claimVariables, environmentDoubt, environmentFileFindings, mergeUnitWithEnvironmentFiles } from './environment-files.js';
 import { execSearch, isBareCommand } from './exec-search.js';
 import { claimLineRegistry, claimRegistryLoader, claimRegistryUnresolved, readsOtherRegistry } from './line-registry.js';
+import { claimLineDifferences } from './registry-difference.js';
 import type { ManagerDefaults } from './manager-defaults.js';
 import { maskedUnitText } from './masked-unit.js';
 import { claimRoot, claimRootProcFinding, claimRootText, procMountedIn } from './root-directory.js';
@@ -146,8 +147,14 @@ export function effectiveProblems(
     // The claim that runs (a later drop-in may replace this command's) reads the registry the units name, or protects other processes.
     for (const line of claims) {
       if (saidAt(where(line))) continue;
-      const problem = claimRegistryLineProblem(line, unit, registryPath);
-      if (problem !== undefined) say(problem);
+      // What differs for this claim between the registry it reads and this one: none, a warning (as the health check's).
+      const read = readsOtherRegistry(line, unit, { path: registryPath })
+        ? (lineRegistries ??= claimRegistryLoader(root))(claimLineRegistry(line, unit))
+        : undefined;
+      const differences = claimLineDifferences(line, read, registry);
+      const problem = claimRegistryLineProblem(line, unit, registryPath, differences);
+      if (problem !== undefined && differences?.length === 0) warnings.push(`${entry.unit}: ${problem}`);
+      else if (problem !== undefined) say(problem);
       // A relative registry path in a working directory not known here (WorkingDirectory=~): said, as the health check says it.
       const unresolved = problem === undefined ? claimRegistryUnresolved(line, unit) : undefined;
       if (unresolved !== undefined) warnings.push(`${entry.unit}: ${unresolved}`);
@@ -169,6 +176,7 @@ export function effectiveProblems(
       if (finding.where !== undefined && saidAt(finding.where)) continue;
       if (finding.severity === 'error') say(finding.reason);
       else if (finding.severity === 'warning') warnings.push(`${entry.unit}: ${finding.reason}`);
+      else if (finding.severity === 'unknown') sayUntold(finding.reason);
       else if (doubt !== undefined) sayUntold(`cannot tell whether it claims the right port: ${finding.reason}, but the port may not be ${port}: ${doubt}`);
     }
   }
@@ -191,9 +199,14 @@ export function effectiveProblems(
  * with what to do, or undefined when it reads that one (claimRegistryProblem: its --registry, else the unit's
  * $DSA110_PORTS_FILE from Environment= or an EnvironmentFile=). The one wording of the fact, under a root and with --out.
  */
-export function claimRegistryLineProblem(line: ExecLine, unit: UnitFacts, registryPath: string | undefined): string | undefined {
+export function claimRegistryLineProblem(
+  line: ExecLine,
+  unit: UnitFacts,
+  registryPath: string | undefined,
+  differences?: readonly string[],
+): string | undefined {
   const lineRoot = claimRoot(unit);
-  const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, lineRoot);
+  const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, lineRoot, differences);
   if (problem === undefined) return undefined;
   // Chrooted (RootDirectory=): no --registry names the root's file from inside; running the claim on the root does.
   const fix = 'directory' in lineRoot ? CHROOT_FIX : registryPath === undefined ? BUNDLED_CLAIM_FIX : `give it --registry ${escapeText(registryPath)}`;
@@ -207,7 +220,10 @@ export function claimRegistryLineProblem(line: ExecLine, unit: UnitFacts, regist
  */
 export function unitsVerdictText(problems: number, untold: number, fails: string): string {
   if (untold === 0) return fails;
-  const why = untold === 1 ? 'a file they load cannot be read' : 'files they load cannot be read';
+  const why =
+    untold === 1
+      ? 'a file they load or a wrapper they run claim-port through cannot be read'
+      : 'files they load or wrappers they run claim-port through cannot be read';
   return untold === problems ? `may not claim their ports: ${why}, so it cannot be told` : `${fails}, or ${why}`;
 }
 
@@ -286,6 +302,22 @@ export function claimsAlike(
     claimRegistryUnresolved(line, unit) !== undefined;
   if (claims.length === 0 || claims.some(elsewhere)) return undefined;
   return { claim: claims[0]!, warnings: findings.filter((finding) => finding.severity === 'warning').map((finding) => `${entry.unit}: ${finding.reason}`) };
+}
+
+/**
+ * Whether `unit`'s only claim runs claim-port through a wrapper the core does not read (judgeClaims' `unknown`,
+ * `sudo claim-port 8000`): not known to claim the port, nor known not to, so --check does not ask for the exact line
+ * (its "cannot tell" says what the health check's unknown says).
+ */
+export function claimUntold(
+  registry: Registry,
+  entry: ClaimWiring,
+  unit: UnitFacts,
+  claimPort: string,
+  lines: { readonly registryPath: string | undefined; readonly load: ReturnType<typeof claimRegistryLoader> },
+): boolean {
+  const findings = claimFindings(registry, entry, unit, claimPort, lines);
+  return findings.some((finding) => finding.severity === 'unknown') && !findings.some((finding) => finding.severity === 'error');
 }
 
 /**

@@ -15,7 +15,7 @@ export {
   type ParsedClaimArgs,
 } from './claim-args.js';
 export { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, isClaimTimeout } from '../limits.js';
-export { claimLines, claimTarget, DROP_IN_NAME, isClaimDropIn, isClaimPort, where } from './claim-line.js';
+export { claimLines, claimTarget, DROP_IN_NAME, isClaimDropIn, isClaimPort, lineAsWritten, unreadClaimWrappers, where } from './claim-line.js';
 export {
   BUNDLED_CLAIM_FIX,
   brokenUnitFileProblem,
@@ -31,6 +31,7 @@ export {
   type ClaimFinding,
   type ClaimSeverity,
 } from './claim-verdict.js';
+export { claimLineDifferences, claimRegistryDifferences } from './registry-difference.js';
 export { claimLineRegistry, claimRegistryLoader, claimRegistryUnresolved, readsOtherRegistry } from './line-registry.js';
 export {
   claimExecKey,

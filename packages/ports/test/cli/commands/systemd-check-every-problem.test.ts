@@ -183,11 +183,11 @@ describe('ports systemd --root --check: every problem in one run, and a count of
     expect([run.code, run.stdout, run.stderr]).toEqual([
       1,
       `${line}\n`,
-      `1 problem: the files match the registry, but the units systemd would load under ${dir} may not claim their ports: a file they load cannot be read, so it cannot be told\n`,
+      `1 problem: the files match the registry, but the units systemd would load under ${dir} may not claim their ports: a file they load or a wrapper they run claim-port through cannot be read, so it cannot be told\n`,
     ]);
     const written = await ports(['--registry', join(dir, REGISTRY_AT), 'systemd', '--root', dir]);
     expect(written.stderr).toContain(
-      `warning: ${line}\n1 problem: the files are written as the registry asks, but the units systemd would load under ${dir} may not claim their ports: a file they load cannot be read, so it cannot be told (said above); \`${regenerate} --check\` fails until it is fixed\n`,
+      `warning: ${line}\n1 problem: the files are written as the registry asks, but the units systemd would load under ${dir} may not claim their ports: a file they load or a wrapper they run claim-port through cannot be read, so it cannot be told (said above); \`${regenerate} --check\` fails until it is fixed\n`,
     );
   });
 

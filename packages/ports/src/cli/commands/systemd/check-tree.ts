@@ -15,7 +15,7 @@ import { HEALTH_INTERVAL, HEALTH_SERVICE, type HealthUnit } from '../../../rende
 import { unitOverrideDropIn } from '../../../render/labels.js';
 import { DEFAULT_UNIT_DIR, DROP_IN_NAME, systemdDrift, type ClaimWiring, type SystemdDrift, type UnitFilePlace } from '../../../render/systemd.js';
 import { driftPath } from '../../../systemd/drift-path.js';
-import { claimsAlike, effectiveProblems, outUnitAsJudged, unitAsJudged, unitsVerdictText } from '../../../systemd/effective-problems.js';
+import { claimsAlike, claimUntold, effectiveProblems, outUnitAsJudged, unitAsJudged, unitsVerdictText } from '../../../systemd/effective-problems.js';
 import { listUnitDirs, loadUnit, type UnitDirListing } from '../../../systemd/effective.js';
 import { claimsRead, findClaims, findDropIns } from '../../../systemd/find-claims.js';
 import { droppedSettings, foreignFileText } from '../../../systemd/foreign-settings.js';
@@ -273,7 +273,9 @@ function claimsAsTheLineWould(run: CheckRun, wired: WiredFiles, item: SystemdDri
   if (unit === undefined) return false;
   const { registryPath, claimPort } = run.options;
   const alike = claimsAlike(run.registry, entry, unit, claimPort, { registryPath, load: run.lineRegistries() });
-  if (alike === undefined) return false;
+  // A claim through a wrapper not read: said as "cannot tell" with the units (under a root), as the health check's unknown.
+  if (alike === undefined)
+    return run.effectiveRoot !== undefined && claimUntold(run.registry, entry, unit, claimPort, { registryPath, load: run.lineRegistries() });
   warnings.push(...alike.warnings);
   return true;
 }
