@@ -57,6 +57,16 @@ const UNSEEN_GRACE_MS = 300;
 export const SETTLE_MS = CLAIM_SETTLE_MS;
 /** The settle window's bound while a supervisor's new child, or a process a holder left born after the first signal, is still starting (see settle()). */
 export const SETTLE_MAX_MS = CLAIM_SETTLE_MAX_MS;
+/**
+ * Once a child that a holder's parent started after the signal has exited (a restart loop's `sleep 1`), how long the
+ * settle window waits for that parent's next child before it calls the port free. Between the exit of one child and
+ * the fork of the next, the parent has no child at all: a look that lands in that gap, past the window, saw nothing
+ * (an exit 0, then the loop's server took the port back). The gap is the parent's wake-up after the exit and its fork:
+ * a whole bash loop iteration of /bin/true (fork, exec, exit, wait) took a median of 14 ms, 99% within 37 ms, on
+ * 2 cores at a load of 14, and a median of 66-91 ms, 99% within 170-290 ms, with 4 more busy loops on them. Paid
+ * only when such a child exited and no other followed it (a restart that comes later than that is not caught).
+ */
+export const RESPAWN_GAP_MS = 300;
 /** How many times one look reads a reaper's children again after a new child of it exited (see Claim.forked). */
 const MAX_REAPER_READS = 4;
 /** How many times the look at the timeout reads the port while holders go during it (see Claim.lookAtTimeout). */
@@ -483,8 +493,16 @@ class Claim {
   /** Says of each holder to be signalled that listens on other ports too which ones (they close with it): in a dry run too. */
   noteOtherPorts(holders: readonly Tracked[]): void {
     for (const t of holders) {
-      const ports = t.otherPorts ?? [];
-      if (ports.length === 0 || othersPorts(ports).length > 0) continue;
+      const all = t.otherPorts ?? [];
+      if (all.length === 0 || othersPorts(all).length > 0) continue;
+      // A client's UDP socket (OtherPort.ephemeral) closes with it too, but no one else listens there: no warning.
+      const clients = all.filter((p) => p.ephemeral === true);
+      if (clients.length > 0)
+        this.log(
+          `${describeHolder(t.info, t.context, true)} has a UDP socket on ${clients.length > 1 ? 'ports' : 'port'} ${describeOtherPorts(clients, undefined, this.target.transport)} (${clients.length > 1 ? "ephemeral ports: most likely clients'" : "an ephemeral port: most likely a client's"}), which ${this.options.dryRun ? 'would close' : 'closes'} with it`,
+        );
+      const ports = all.filter((p) => p.ephemeral !== true);
+      if (ports.length === 0) continue;
       this.log(
         `${describeHolder(t.info, t.context, true)} also listens on ${ports.length > 1 ? 'ports' : 'port'} ${describeOtherPorts(ports, undefined, this.target.transport)}, which no other service of the registry has: ${ports.length > 1 ? 'those sockets' : 'that socket'} ${this.options.dryRun ? 'would close' : ports.length > 1 ? 'close' : 'closes'} with it`,
         'warn',
@@ -1318,29 +1336,59 @@ class Claim {
     const startedAt = now();
     const family = this.processes.family;
     // PID 1's new children are looked at as what the holders left (forked: born after the first signal, in a holder's cgroup).
-    const respawning = () => family !== undefined && parents.some((p) => family.children(p.pid).some((child) => !before.has(child)));
+    // The new children seen (PID: its parent), and when none was seen any more after some were (see RESPAWN_GAP_MS).
+    const seen = new Map<number, ProcessInfo>();
+    let quietSince: number | undefined;
+    // Read on every look, not only past the window: a child that exits just before the window ends is one seen.
+    const respawning = () => {
+      const born =
+        family === undefined ? [] : parents.flatMap((p) => family.children(p.pid).flatMap((child) => (before.has(child) ? [] : [[child, p] as const])));
+      for (const [child, p] of born) seen.set(child, p);
+      if (born.length > 0 || seen.size === 0) {
+        quietSince = undefined;
+        return born.length > 0;
+      }
+      quietSince ??= now();
+      return now() - quietSince < RESPAWN_GAP_MS;
+    };
     // A process a holder left that was born after the first signal is part of its answer to it, maybe still starting up.
     const starting = () => left.some((p) => this.bornSinceSignal(p) && this.processes.isRunning(p));
-    await pollUntilAsync(
+    const after = () => `${Math.round(now() - startedAt)} ms`;
+    let ended = '';
+    const closed = await pollUntilAsync(
       async () => {
-        // A port that binds has no listener (bindsNow): the tables are read only where it does not.
+        // A port that binds has no listener (bindsNow): the tables are read only where it does not (verify says who took it).
         if (!this.bindsNow() && (await this.reader.listening(port, transport)).size > 0) return true;
-        const ended = units.length === 0 && supervisors.every((p) => !this.processes.isSame(p)) && left.every((p) => !this.processes.isRunning(p));
+        const over = units.length === 0 && supervisors.every((p) => !this.processes.isSame(p)) && left.every((p) => !this.processes.isRunning(p));
         // What a process left behind forked in turn and left (a double fork: setsid, fork, exit) is its reaper's now; read
         // after the look above, so that the children of one seen gone there are found here.
         const more = this.forked((p) => this.isKnown(p) || left.some((o) => o.pid === p.pid && o.startTime === p.startTime));
+        const waiting = respawning();
         if (more.length > 0) {
           left.push(...more);
           this.log(`${this.describeLeft(more)}: watching ${this.name} while ${more.length > 1 ? 'they run' : 'it runs'} (up to ${max} ms)`);
-        } else if (ended) return true;
+        } else if (over) {
+          const gone = [...parents.map((p) => `PID ${p.pid} (${escapeText(p.comm, 64)})`), ...(left.length > 0 ? ['what the holders left'] : [])];
+          ended = `the watch of ${this.name} ended after ${after()}: ${listed(gone)} exited, so nothing is left to start a holder again`;
+          return true;
+        }
         // Past the window: done, unless a new child of a supervisor, or a process born after the first signal, is still starting.
-        return now() - startedAt >= ms && !respawning() && !starting();
+        if (now() - startedAt < ms || waiting || starting()) return false;
+        const exited = [...seen].map(([child, p]) => `PID ${child}, which PID ${p.pid} (${escapeText(p.comm, 64)}) started after the signal,`);
+        ended =
+          exited.length > 0
+            ? `the watch of ${this.name} ended after ${after()}: ${listed(exited)} exited, and no other child followed within ${RESPAWN_GAP_MS} ms`
+            : `the watch of ${this.name} ended after ${after()}: not taken again`;
+        return true;
       },
       startedAt + max,
       Math.max(this.reader.maxPollMs, 10),
       this.options.signal,
       startedAt + ms,
     );
+    if (!closed && !this.options.signal?.aborted)
+      ended = `the watch of ${this.name} ended at its bound of ${max} ms, while what could start a holder again still runs: a restart after it is not caught`;
+    if (ended !== '') this.log(ended);
   }
 
   /** Who started a newcomer: an original holder's parent (itself, or its parent). */

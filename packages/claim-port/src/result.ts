@@ -22,6 +22,12 @@ export interface OtherPort {
   readonly sameUnit?: boolean;
   /** The registry's reserved entry the port is in, when no service has it (named, never a refusal). */
   readonly reserved?: string;
+  /**
+   * True for a UDP socket, not connected, bound to the wildcard address on a port in the ephemeral range
+   * (net.ipv4.ip_local_port_range) that the registry gives no one: most likely a client's (`sendto`), not a
+   * listener's. The log names it at info level, not in the warning.
+   */
+  readonly ephemeral?: boolean;
 }
 
 export type ClaimAction = 'already-free' | 'freed' | 'would-free' | 'refused' | 'failed';

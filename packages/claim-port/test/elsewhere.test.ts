@@ -3,6 +3,7 @@
 // too; others are named, and freed with it. Real holders on loopback, spawned
 // by the suite; every claim behind the guard (claimOurs).
 import { parseRegistry } from '@dsa110/ports';
+import { readEphemeralRange } from '@dsa110/ports/system';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -258,6 +259,48 @@ describe('a holder that also listens on ports no other service has', () => {
       if (dryRun) expect(isAlive(pid)).toBe(true);
       else expect(result.holders[0]).toMatchObject({ signals: ['SIGTERM'], outcome: 'exited' });
     }
+  });
+
+  it("a client's UDP socket (a statsd client's: unconnected, sendto, given a port in the ephemeral range on the wildcard address) is no listener: said at info level, not in the warning; a port the registry gives another service still refuses", async () => {
+    const mine = lease();
+    const sink = lease();
+    // The server's statsd client: it sends before it binds, so the kernel binds it to 0.0.0.0 on an ephemeral port.
+    const server = await start([
+      python,
+      '-c',
+      `import json, os, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${mine})); s.listen(16)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.sendto(b'api.up:1|c', ('127.0.0.1', ${sink}))
+print(json.dumps({'pid': os.getpid(), 'port': ${mine}, 'client': u.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    const { pid } = server.first;
+    const client = server.first.client as number;
+    const range = readEphemeralRange();
+    expect(range !== undefined && client >= range.start && client <= range.end).toBe(true);
+    const registry = parseRegistry(registryText([{ id: 'mysvc', port: mine, unit: 'mysvc.service' }]));
+    const lines: { line: string; level: string }[] = [];
+    const dry = await claimOurs(mine, { registry, dryRun: true, settleMs: 0, log: (line, level) => lines.push({ line, level }) });
+    expect(dry.action).toBe('would-free');
+    expect(lines.filter((l) => l.line.includes(String(client)))).toEqual([
+      {
+        line: `PID ${pid} (python3) has a UDP socket on port ${client}/udp (an ephemeral port: most likely a client's), which would close with it`,
+        level: 'info',
+      },
+    ]);
+    expect(lines.some((l) => l.line.includes('also listens on'))).toBe(false);
+    expect(dry.holders[0]!.otherPorts).toEqual([{ port: client, transport: 'udp', ephemeral: true }]);
+    // The registry's word comes first: a service's port is that service's, whatever the range (the claim refuses).
+    const taken = parseRegistry(
+      registryText([
+        { id: 'mysvc', port: mine, unit: 'mysvc.service' },
+        { id: 'statsd', port: client, unit: 'statsd.service', transport: 'udp' },
+      ]),
+    );
+    const refused = await claimOurs(mine, { registry: taken, timeoutSeconds: 1, settleMs: 0 });
+    expect(refused.action).toBe('refused');
+    expect(refused.holders[0]!.otherPorts).toEqual([{ port: client, transport: 'udp', service: 'statsd', unit: 'statsd.service' }]);
+    expect(isAlive(pid)).toBe(true);
   });
 
   it('describeOtherPorts: one port, a few, and a count past the first six: 400 listeners are one short line', () => {

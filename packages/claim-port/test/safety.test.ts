@@ -29,7 +29,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cleanupStarted, claimOurs, start } from './started.js';
 import { claimInProcess } from './helpers.js';
 import { claimPort } from '../src/index.js';
-import { SETTLE_MAX_MS } from '../src/claim.js';
+import { RESPAWN_GAP_MS, SETTLE_MAX_MS } from '../src/claim.js';
 import { procControl, type FamilyReader, type ProcessControl } from '../src/processes.js';
 import { lsofReader } from '../src/reader.js';
 import { main } from '../src/cli.js';
@@ -1185,6 +1185,64 @@ describe('5. a respawn is caught, and its cause named', () => {
     expect(isAlive(missed.shell)).toBe(true);
   });
 
+  /**
+   * A bash loop whose next server is forked `gap` s after its `sleep` exits (a `read -t` on a fifo nobody writes: bash
+   * waits with no child at all), the sleep tuned to end just past the window: the gap that a look past the window
+   * could land in (the loop's shell between reaping one child and forking the next), made wide enough to be hit
+   * every time. `then`: what the loop runs after the gap (default: the server again).
+   */
+  async function gapLoop(settleMs: number, gap: number, then?: string) {
+    const port = freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'claim-port-gap-'));
+    const fifo = join(dir, 'fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const json = JSON.stringify({ host: '127.0.0.1', port, role: 'listener' });
+    const server = `"${process.execPath}" "${listenerChild}" '${json}'`;
+    const pause = `sleep ${(settleMs + 100) / 1000}; read -t ${gap} -u 9`;
+    const script = then === undefined ? `exec 9<>"${fifo}"; while :; do ${server}; ${pause}; done` : `exec 9<>"${fifo}"; ${server}; ${pause}; ${then}`;
+    const loop = await start(['bash', '-c', script]);
+    rmSync(dir, { recursive: true, force: true });
+    return { port, shell: loop.child.pid!, holder: loop.first.pid };
+  }
+
+  it('a bash loop whose sleep ends just past the window, its next server forked a moment later: the watch waits RESPAWN_GAP_MS for it, and the re-take fails the claim, every time', async () => {
+    expect(RESPAWN_GAP_MS).toBeGreaterThan(150);
+    for (let run = 0; run < 3; run++) {
+      // SETTLE_MS's 1 s: the respawned server then has 1.75 s to bind before the window's bound (3 s), on a loaded machine.
+      const loop = await gapLoop(1000, 0.15);
+      const lines: string[] = [];
+      const result = await claimOurs(loop.port, { timeoutSeconds: 2, settleMs: 1000, log: (line) => lines.push(line) });
+      expect(result.action, `run ${run}:\n${lines.join('\n')}`).toBe('failed');
+      expect(result.retakenBy![0]!.supervisor?.pid).toBe(loop.shell);
+      expect(isAlive(loop.shell)).toBe(true);
+      signal(loop.shell, 'SIGKILL');
+      await waitForExit(loop.shell, 5000);
+    }
+  });
+
+  it('a parent whose child started after the signal exits and that starts no other within RESPAWN_GAP_MS: the port is free, and the log says why the watch ended', async () => {
+    const loop = await gapLoop(300, 5, 'true');
+    // In a cgroup of their own where one can be made, as a unit's are: what other tests orphan meanwhile (in this
+    // suite's cgroup) is then not taken for what the holder left, which would keep the window open for another reason.
+    const place = cgroupsWritable ? makeUnitCgroup(`claim-port-gap-${process.pid}`) : undefined;
+    for (const pid of [loop.shell, loop.holder]) place?.move(pid);
+    try {
+      const lines: string[] = [];
+      const result = await claimOurs(loop.port, { timeoutSeconds: 2, settleMs: 300, log: (line) => lines.push(line) });
+      expect(result.action, lines.join('\n')).toBe('freed');
+      expect(lines.join('\n'), lines.join('\n')).toMatch(
+        new RegExp(
+          `the watch of port ${loop.port} ended after \\d+ ms: PID \\d+, which PID ${loop.shell} \\(bash\\) started after the signal, exited, and no other child followed within ${RESPAWN_GAP_MS} ms`,
+        ),
+      );
+      expect(isAlive(loop.shell)).toBe(true);
+      signal(loop.shell, 'SIGKILL');
+      await waitForExit(loop.shell, 5000);
+    } finally {
+      place?.remove();
+    }
+  });
+
   it("a holder whose live parent is a subreaper (tini -s, PR_SET_CHILD_SUBREAPER) and that forks on SIGTERM: the parent adopts the child, which keeps the window open past 1 s, and its re-take fails the claim (the README's Beware)", async () => {
     const port = freePort();
     const tree = await py(`import ctypes, json, os, socket, time, signal
@@ -1231,9 +1289,14 @@ while True:
     const place = cgroupsWritable ? makeUnitCgroup(`claim-port-wrapped-${process.pid}`) : undefined;
     for (const pid of [wrapped.child.pid!, wrapped.first.pid]) place?.move(pid);
     try {
-      const result = await claimOurs(wrapped.first.port, { settleMs: 5000 });
+      const lines: string[] = [];
+      const result = await claimOurs(wrapped.first.port, { settleMs: 5000, log: (line) => lines.push(line) });
       expect(result.action).toBe('freed');
       expect(result.elapsedMs).toBeLessThan(3000);
+      // The log says why the watch ended early, before the port is called free.
+      expect(lines.at(-2)).toMatch(
+        new RegExp(`^the watch of port \\d+ ended after \\d+ ms: PID ${wrapped.child.pid} \\(sh\\) exited, so nothing is left to start a holder again$`),
+      );
     } finally {
       place?.remove();
     }
