@@ -881,8 +881,6 @@ function isLinkIn(root: string, dir: string, name: string): boolean {
   }
 }
 
-/** Whether anything, a dangling link included, is at `path` under `root`. */
-
 /** The files Grafana's command line leads to (grafanaPaths), for each service whose port is in grafana.ini, and that grafana.ini (daemonFiles). */
 function grafanaFilePaths(services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): string[] {
   return services.flatMap((service) => {

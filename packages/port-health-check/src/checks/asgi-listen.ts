@@ -33,7 +33,6 @@ interface Expectation {
   readonly registryTakes?: RegistryTakes;
 }
 
-/** A given value for a message: `--port 28005`, `--port 28005 (from $PORT_ARGS, set at FILE:LINE)`, `UVICORN_PORT=28005 at FILE:LINE`. */
 /** A bind the line gives, as `0.0.0.0:8005 (--bind)` (`(-b, from ${PORT}, set at FILE:LINE)`); undefined for any other (shown's). */
 function boundTo(given: GivenValue): string | undefined {
   if (given.implicit || given.conf !== undefined || given.env !== undefined || given.dropped) return undefined;
@@ -45,6 +44,7 @@ function boundTo(given: GivenValue): string | undefined {
   return `${escapeText(given.value, 200)} (${given.option}${origin})`;
 }
 
+/** A given value for a message: `--port 28005`, `--port 28005 (from $PORT_ARGS, set at FILE:LINE)`, `UVICORN_PORT=28005 at FILE:LINE`. */
 function shown(given: GivenValue): string {
   if (given.implicit) {
     const port = given.env === undefined ? '' : ` (PORT=${escapeText(given.env.value, 200)} at ${escapeText(`${given.env.file}:${given.env.line}`, 500)})`;
