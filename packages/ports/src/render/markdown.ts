@@ -8,21 +8,24 @@
 /**
  * Make Markdown safe for one table cell: `|` becomes `\|` (GFM splits rows at
  * it, code spans included, and reads `\|` as a `|` there too), newlines
- * `<br/>`. The cell is Markdown already: its text went through markdownText
- * or markdownProse, which escape backslashes; inside a code span a backslash
+ * `<br/>` (in a code span, spaces: a `<br/>` there would show as text). The
+ * cell is Markdown already: its text went through markdownText or
+ * markdownProse, which escape backslashes; inside a code span a backslash
  * is a character, so it is left alone here (doubled, `x\y` would read `x\\y`).
  * A code span with a backslash right before a `|` (`` `grep '8010\|api'` ``)
  * cannot be written in a cell at all: GFM reads `\\|` as an escaped backslash
  * and a `|` that ends the cell, and `\\\|` as two backslashes and a `|`. It
- * becomes `<code>` with every character of its text an entity where one could
- * act (codeElement).
+ * becomes `<code>` with every punctuation character of its text an entity
+ * (codeElement).
  */
 export function sanitizeMarkdownTable(text: string): string {
   let out = '';
   let from = 0;
   for (const [start, end] of codeSpans(text, true)) {
     const span = text.slice(start, end);
-    out += escapePipes(text.slice(from, start)) + (/\\\|/.test(span) ? codeElement(span) : escapePipes(span));
+    // A code span's line endings are spaces (as CommonMark reads them), so no <br/> lands inside it as text.
+    const code = span.replace(/\r\n|\r|\n/g, ' ');
+    out += escapePipes(text.slice(from, start)) + (/\\\|/.test(code) ? codeElement(code) : escapePipes(code));
     from = end;
   }
   return (out + escapePipes(text.slice(from))).replace(/\r\n|\r|\n/g, '<br/>').trim();
@@ -32,18 +35,18 @@ function escapePipes(markdown: string): string {
   return markdown.replace(/\|/g, '\\|');
 }
 
-const CODE_ENTITIES: Readonly<Record<string, string>> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', '|': '&#124;', '\\': '&#92;' };
-
 /**
  * A code span (its backticks included) as the `<code>` element CommonMark makes of it: its line endings spaces, one
- * space stripped from each end when both are spaces and it is not all spaces; `<`, `>`, `&`, `"`, `|` and `\` as
- * entities (raw HTML is passed on as written: no `|` in it ends a table cell, no `\` escapes one).
+ * space stripped from each end when both are spaces and it is not all spaces; every ASCII punctuation character as a
+ * numeric entity (`&#124;`), so that nothing in it acts: no `|` ends the table cell, no `\` escapes one, no `*`, `_` or
+ * `~` emphasizes or strikes through, no backtick opens a code span, no `<` opens HTML, and no `scheme://`, `www.` or
+ * `a@b` is autolinked (GFM's renderers parse Markdown inside raw HTML elements in a cell).
  */
 function codeElement(span: string): string {
   const fence = /^`+/.exec(span)![0].length;
   let code = span.slice(fence, -fence).replace(/\r\n|\r|\n/g, ' ');
   if (code.length >= 2 && code.startsWith(' ') && code.endsWith(' ') && code.trim() !== '') code = code.slice(1, -1);
-  return `<code>${code.replace(/[<>&"|\\]/g, (char) => CODE_ENTITIES[char]!)}</code>`;
+  return `<code>${code.replace(/[!-/:-@[-`{-~]/g, (char) => `&#${char.charCodeAt(0)};`)}</code>`;
 }
 
 /** Make text safe for one line of a Markdown list item: newlines become spaces. */

@@ -34,21 +34,37 @@ describe('sanitizeMarkdownTable', () => {
       ['` \\| `', '\\|', ['\\|']],
       ['`<b>&amp;"\\|</b>`', '<b>&amp;"\\|</b>', ['<b>&amp;"\\|</b>']],
       ['`a\\|\nb`', 'a\\| b', ['a\\| b']],
+      // Markdown inside the <code> a `\|` needs is still parsed: none of it may act (emphasis, strikethrough, autolink, code).
+      ["`grep 'a*b\\|c*d'`", "grep 'a*b\\|c*d'", ["grep 'a*b\\|c*d'"]],
+      ['`a _x\\|y_ b`', 'a _x\\|y_ b', ['a _x\\|y_ b']],
+      ['`a ~~x\\|y~~`', 'a ~~x\\|y~~', ['a ~~x\\|y~~']],
+      ['``a`b\\|c`d``', 'a`b\\|c`d', ['a`b\\|c`d']],
+      [
+        '`see https://example.com/a\\|b www.example.org ops@example.org`',
+        'see https://example.com/a\\|b www.example.org ops@example.org',
+        ['see https://example.com/a\\|b www.example.org ops@example.org'],
+      ],
+      ['`[x](y)\\|![i](j) <b> &amp; $m$`', '[x](y)\\|![i](j) <b> &amp; $m$', ['[x](y)\\|![i](j) <b> &amp; $m$']],
+    ];
+    // Cells given as Markdown (not through markdownProse): a code span's line break is a space, never a <br/> in the code.
+    const cells: [string, string, string[]][] = [
+      ['`a\nb`', 'a b', ['a b']],
+      ['x `a\r\nb_c*` y\nz', 'x a b_c* y<br/>z', ['a b_c*']],
     ];
     const decode = (html: string) =>
       html.replace(/&(lt|gt|quot|amp|#39|#\d+);/g, (_, name: string) =>
         name.startsWith('#') ? String.fromCodePoint(Number(name.slice(1))) : { lt: '<', gt: '>', quot: '"', amp: '&' }[name]!,
       );
-    for (const [prose, text, code] of cases) {
-      const html = marked.parse(`${markdownTable(['Purpose', 'Id'], [[markdownProse(prose), 'z']])}\n`, { async: false }) as string;
-      const cells = [...html.matchAll(/<td>(.*?)<\/td>/gs)].map((match) => match[1]!);
-      expect(cells, prose).toHaveLength(2);
-      expect(cells[1]).toBe('z');
-      expect(
-        [...cells[0]!.matchAll(/<code>(.*?)<\/code>/gs)].map((match) => decode(match[1]!)),
-        prose,
-      ).toEqual(code);
-      expect(decode(cells[0]!.replace(/<\/?code>/g, '')), prose).toBe(text);
+    for (const [prose, text, code] of [...cases.map(([prose, ...rest]) => [markdownProse(prose), ...rest] as const), ...cells]) {
+      const html = marked.parse(`${markdownTable(['Purpose', 'Id'], [[prose, 'z']])}\n`, { async: false }) as string;
+      const shown = [...html.matchAll(/<td>(.*?)<\/td>/gs)].map((match) => match[1]!);
+      expect(shown, prose).toHaveLength(2);
+      expect(shown[1]).toBe('z');
+      const codes = [...shown[0]!.matchAll(/<code>(.*?)<\/code>/gs)].map((match) => match[1]!);
+      for (const inner of codes) expect(inner, prose).not.toMatch(/<(em|strong|del|a|code|br|img)\b/);
+      expect(shown[0], prose).not.toMatch(/<(em|strong|del|a|img)\b/);
+      expect(codes.map(decode), prose).toEqual(code);
+      expect(decode(shown[0]!.replace(/<\/?code>/g, '')), prose).toBe(text);
     }
   });
 
