@@ -1649,14 +1649,15 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
       claim.log(message);
       return claim.finish('would-free', message);
     }
-    if (!options.dryRun) verdict = await claim.waitOutTimeWaits(verdict);
+    const waited = !options.dryRun && left !== undefined && left <= target.timeoutSeconds * 1000;
+    if (waited) verdict = await claim.waitOutTimeWaits(verdict);
     if (!verdict.ok)
       return claim.refuseUnbindable(
         verdict,
         // UDP: a client's socket connected to a peer may be bound to it (a blocker, named next), but no server's.
         `${transport === 'udp' ? 'no server socket is bound to' : 'nothing listens on'} ${claim.name}${claim.reader.kind === 'lsof' ? ' that this user can see' : ''}`,
       );
-    const message = `${claim.name} is free; nothing to do`;
+    const message = `${claim.name} is free${waited ? ' (its TIME_WAITs have ended)' : ''}; nothing to do`;
     claim.log(message);
     return claim.finish('already-free', message);
   }

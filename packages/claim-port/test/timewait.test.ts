@@ -112,6 +112,7 @@ describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
       expect.stringMatching(`^1 TIME_WAIT on port ${a} .* keeps a server from binding it for \\d+ s more: waiting for the kernel to end it`),
     );
     expect(resultB.action, linesB.join('\n')).toBe('already-free');
+    expect(resultB.message).toBe(`port ${b} is free (its TIME_WAITs have ended); nothing to do`);
     expect(linesB).toContainEqual(
       expect.stringMatching(`^1 TIME_WAIT on port ${b} .* keeps a server from binding it for (59|60) s more: waiting for the kernel to end it`),
     );
