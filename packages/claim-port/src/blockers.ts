@@ -454,25 +454,29 @@ const CLOSING_FIRST = new Set(['ESTABLISHED', 'SYN_RECV', 'CLOSE_WAIT', 'FIN_WAI
  * TIME_WAIT_SECONDS each) would keep a server from binding the port for `waitMs` once the holders are gone. A listener
  * bound without SO_REUSEADDR was bound while no TIME_WAIT overlapped it (the kernel would have refused its bind), so
  * every TIME_WAIT that overlaps it now is one of its own. Undefined where nothing would be left, or where no
- * listener's SO_REUSEADDR could be read (not root, no perl): then nothing is foretold. `reuse`: the freed
- * listeners' SO_REUSEADDR by inode (socketReuseAddress in @dsa110/ports/system).
+ * listener's SO_REUSEADDR could be read (not root, no perl): then nothing is foretold. `reuse`: reads the freed
+ * listeners' SO_REUSEADDR by inode (socketReuseAddress in @dsa110/ports/system), called only where the port has
+ * a TIME_WAIT or a connection that overlaps one of them.
  */
 export function timeWaitsAfterClaim(
   port: number,
   listeners: readonly Listener[],
   signalled: ReadonlySet<number>,
-  reuse: ReadonlyMap<number, boolean>,
+  reuse: () => ReadonlyMap<number, boolean>,
   procRoot = '/proc',
   socketLinks?: SocketLinks,
 ): TimeWaitsAfterClaim | undefined {
-  const bare = listeners.filter((l) => reuse.get(l.inode) === false);
-  if (bare.length === 0) return undefined;
   let all: PortSocket[];
   try {
     all = readPortSockets(port, 'tcp', procRoot);
   } catch {
     return undefined;
   }
+  // The listeners' SO_REUSEADDR (a perl run) is read only where the port has a socket that could be theirs.
+  if (!all.some((s) => (s.state === 'TIME_WAIT' || CLOSING_FIRST.has(s.state)) && listeners.some((l) => overlaps(l, s.address)))) return undefined;
+  const read = reuse();
+  const bare = listeners.filter((l) => read.get(l.inode) === false);
+  if (bare.length === 0) return undefined;
   const theirs = all.filter((s) => s.state !== 'LISTEN' && bare.some((l) => overlaps(l, s.address)));
   const timeWaits = theirs.filter((s) => s.state === 'TIME_WAIT');
   const open = theirs.filter((s) => CLOSING_FIRST.has(s.state));

@@ -426,7 +426,7 @@ class Claim {
     const freed = this.found.listeners.map((l) => l.inode);
     const links = new Map([...this.found.socketLinks].filter(([inode]) => freed.includes(inode)));
     const signalled = new Set(plan.holders.map((h) => h.pid));
-    const after = timeWaitsAfterClaim(port, this.found.listeners, signalled, socketReuseAddress(port, links), '/proc', this.found.socketLinks);
+    const after = timeWaitsAfterClaim(port, this.found.listeners, signalled, () => socketReuseAddress(port, links), '/proc', this.found.socketLinks);
     if (after === undefined) return undefined;
     const what = [
       ...(after.timeWaits > 0 ? [`${after.timeWaits} TIME_WAIT${after.timeWaits > 1 ? 's' : ''} on the port`] : []),
