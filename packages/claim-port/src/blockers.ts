@@ -44,6 +44,8 @@ export interface Blocker {
   readonly unidentified?: boolean;
   /** Sockets out of the tables that could not be examined: `socket` says how many and why; processes hold them, none is named (none is proved to hold the port). */
   readonly unexamined?: boolean;
+  /** A TIME_WAIT: how long the kernel keeps it yet, in ms, as the socket table says (PortSocket.timeWaitLeftMs). */
+  readonly timeWaitLeftMs?: number;
 }
 
 export interface BindVerdict {
@@ -59,6 +61,13 @@ export interface BindVerdict {
 
 /** How long a TCP connection stays in TIME_WAIT on Linux (TCP_TIMEWAIT_LEN, fixed: no sysctl changes it), in seconds. */
 export const TIME_WAIT_SECONDS = 60;
+
+/**
+ * How late the kernel may end a TIME_WAIT after the time its socket table shows, in ms: the timer wheel fires a
+ * timer armed TIME_WAIT_SECONDS ahead at the end of its level's granule, up to 512 ticks later (5.12 s at HZ 100,
+ * 2.05 s at HZ 250, 4.1 s at HZ 1000), and a little more for the timer softirq.
+ */
+export const TIME_WAIT_SLACK_MS = 5500;
 
 /** Pure: whether a blocker is a TIME_WAIT held by no process (the kernel closing a connection: see describeSocket). */
 export function isTimeWait(blocker: Blocker): boolean {
@@ -76,9 +85,21 @@ export function isTimeWait(blocker: Blocker): boolean {
  * SO_REUSEADDR (Linux keeps the flag with it: a server's accepted connections take the listener's), so the lasting
  * fix is the program that made it setting SO_REUSEADDR.
  */
-export function timeWaitAdvice(count: number, name: string): string {
+export function timeWaitAdvice(count: number, name: string, leftMs?: number): string {
   const it = count > 1 ? 'them' : 'it';
-  return `wait for the kernel to end ${it} (a TIME_WAIT lasts ${TIME_WAIT_SECONDS} s on Linux) and claim ${name} again; a TIME_WAIT keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, so a program that sets SO_REUSEADDR before it binds leaves none behind`;
+  const lasts = leftMs === undefined ? `a TIME_WAIT lasts ${TIME_WAIT_SECONDS} s on Linux` : `for ${seconds(leftMs)} s more`;
+  return `wait for the kernel to end ${it} (${lasts}) and claim ${name} again, or claim it with a --timeout that long; a TIME_WAIT keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, so a program that sets SO_REUSEADDR before it binds leaves none behind`;
+}
+
+/** Pure: ms as whole seconds, rounded up (`for 5 s more` where 4.1 s are left), at least 1. */
+export function seconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
+/** Pure: the longest time left of `blockers` when every one is a TIME_WAIT whose time left is known; else undefined. */
+export function timeWaitsLeftMs(blockers: readonly Blocker[]): number | undefined {
+  if (blockers.length === 0 || !blockers.every((b) => isTimeWait(b) && b.timeWaitLeftMs !== undefined)) return undefined;
+  return Math.max(...blockers.map((b) => b.timeWaitLeftMs!));
 }
 
 /** Pure: how a blocking socket is named. */
@@ -123,6 +144,7 @@ export function readBlockers(port: number, transport: Transport, procRoot = '/pr
     return {
       socket: describeSocket(socket),
       holders: holdersOf(socket),
+      ...(socket.timeWaitLeftMs !== undefined && { timeWaitLeftMs: socket.timeWaitLeftMs }),
       ...(peer && { peer: { socket: `${formatEndpoint(peer.address, peer.port)} (${peer.state})`, holders: holdersOf(peer) } }),
     };
   });
@@ -407,4 +429,65 @@ function unlistedBound(
     ...(unread.length > 0 ? [{ pids: unread }] : []),
   ];
   return { bound, unexamined: found.unexamined, because: found.unexaminedBecause };
+}
+
+/** What a claim would leave in TIME_WAIT on the port, keeping a server from binding it for a while (see timeWaitsAfterClaim). */
+export interface TimeWaitsAfterClaim {
+  /** TIME_WAITs on the port now, taken from a listener without SO_REUSEADDR. */
+  readonly timeWaits: number;
+  /** Connections of such a listener that its holders, or nobody, hold: closed first when they go, each a TIME_WAIT. */
+  readonly connections: number;
+  /** How long after the holders are gone a server could not bind the port, at most, in ms. */
+  readonly waitMs: number;
+  /** The listeners without SO_REUSEADDR, named. */
+  readonly listeners: readonly string[];
+}
+
+/** States of a connection that closes first when its process goes (or has closed first): each ends in TIME_WAIT. */
+const CLOSING_FIRST = new Set(['ESTABLISHED', 'SYN_RECV', 'CLOSE_WAIT', 'FIN_WAIT1', 'FIN_WAIT2', 'CLOSING']);
+
+/**
+ * Before any signal (TCP, /proc): a listener being freed that was made without SO_REUSEADDR leaves its sockets on the
+ * port in TIME_WAIT (an accepted connection keeps its listener's flag, and so does its TIME_WAIT), and Linux refuses
+ * a bind of the port, even one with SO_REUSEADDR, while such a TIME_WAIT is there. Those on the port now (each with
+ * the time the table says it has left) and the connections its holders hold (they close first when stopped: up to
+ * TIME_WAIT_SECONDS each) would keep a server from binding the port for `waitMs` once the holders are gone. A listener
+ * bound without SO_REUSEADDR was bound while no TIME_WAIT overlapped it (the kernel would have refused its bind), so
+ * every TIME_WAIT that overlaps it now is one of its own. Undefined where nothing would be left, or where no
+ * listener's SO_REUSEADDR could be read (not root, no perl): then nothing is foretold. `reuse`: reads the freed
+ * listeners' SO_REUSEADDR by inode (socketReuseAddress in @dsa110/ports/system), called only where the port has
+ * a TIME_WAIT or a connection that overlaps one of them.
+ */
+export function timeWaitsAfterClaim(
+  port: number,
+  listeners: readonly Listener[],
+  signalled: ReadonlySet<number>,
+  reuse: () => ReadonlyMap<number, boolean>,
+  procRoot = '/proc',
+  socketLinks?: SocketLinks,
+): TimeWaitsAfterClaim | undefined {
+  let all: PortSocket[];
+  try {
+    all = readPortSockets(port, 'tcp', procRoot);
+  } catch {
+    return undefined;
+  }
+  // The listeners' SO_REUSEADDR (a perl run) is read only where the port has a socket that could be theirs.
+  if (!all.some((s) => (s.state === 'TIME_WAIT' || CLOSING_FIRST.has(s.state)) && listeners.some((l) => overlaps(l, s.address)))) return undefined;
+  const read = reuse();
+  const bare = listeners.filter((l) => read.get(l.inode) === false);
+  if (bare.length === 0) return undefined;
+  const theirs = all.filter((s) => s.state !== 'LISTEN' && bare.some((l) => overlaps(l, s.address)));
+  const timeWaits = theirs.filter((s) => s.state === 'TIME_WAIT');
+  const open = theirs.filter((s) => CLOSING_FIRST.has(s.state));
+  const holders = connectionHolders(
+    open.map((s) => s.inode).filter((inode) => inode !== 0),
+    procRoot,
+    socketLinks,
+  );
+  // Held by the holders only, or by nobody (an orphan closing): one a surviving process holds stays open.
+  const connections = open.filter((s) => (holders.get(s.inode) ?? []).every((pid) => signalled.has(pid))).length;
+  const waitMs = Math.max(connections > 0 ? TIME_WAIT_SECONDS * 1000 : 0, ...timeWaits.map((s) => s.timeWaitLeftMs ?? TIME_WAIT_SECONDS * 1000));
+  if (timeWaits.length === 0 && connections === 0) return undefined;
+  return { timeWaits: timeWaits.length, connections, waitMs, listeners: bare.map((l) => formatEndpoint(l.address, port)) };
 }

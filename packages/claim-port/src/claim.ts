@@ -3,9 +3,21 @@
 // policy.ts, context.ts and exit-code.ts, every process touched through the
 // ProcessControl (processes.ts).
 import { CLAIM_BIND_GRACE_MS, CLAIM_KILL_WAIT_MS, CLAIM_SETTLE_MAX_MS, CLAIM_SETTLE_MS, escapeText, quoteValue } from '@dsa110/ports';
-import { canBindSync, type ProcessInfo } from '@dsa110/ports/system';
+import { canBindSync, socketReuseAddress, type ProcessInfo } from '@dsa110/ports/system';
 import { asRootCommand } from './as-root.js';
-import { blockersAfterClaim, describeBlockers, isTimeWait, timeWaitAdvice, verifyBindable, type BindVerdict, type Blocker } from './blockers.js';
+import {
+  blockersAfterClaim,
+  describeBlockers,
+  isTimeWait,
+  seconds,
+  timeWaitAdvice,
+  timeWaitsAfterClaim,
+  timeWaitsLeftMs,
+  TIME_WAIT_SLACK_MS,
+  verifyBindable,
+  type BindVerdict,
+  type Blocker,
+} from './blockers.js';
 import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook, type SeenListening } from './early.js';
 import { classifyPorts, describeOtherPorts, listeningElsewhere, othersPorts, type OtherPort } from './elsewhere.js';
@@ -185,7 +197,7 @@ function listed(words: readonly string[]): string {
  */
 function blockerAdvice(blockers: readonly Blocker[], name: string): string | undefined {
   const pids = [...new Set(blockers.flatMap((b) => b.holders.map((h) => h.pid)))];
-  if (pids.length === 0 && blockers.length > 0 && blockers.every(isTimeWait)) return timeWaitAdvice(blockers.length, name);
+  if (pids.length === 0 && blockers.length > 0 && blockers.every(isTimeWait)) return timeWaitAdvice(blockers.length, name, timeWaitsLeftMs(blockers));
   if (pids.length === 0) return undefined;
   const many = pids.length > 1;
   const sockets = blockers.length > 1 ? 'the sockets' : 'the socket';
@@ -341,6 +353,23 @@ class Claim {
     return verifyBindable(this.target.port, this.target.transport, { graceMs, tables: this.reader.kind === 'proc' });
   }
 
+  /**
+   * Where every socket that keeps a server from binding the port is a TIME_WAIT held by no process whose time left
+   * (as the socket table says) fits within the claim's timeout, counted from now (nothing holds the port any more):
+   * says so, and waits for the bind (up to TIME_WAIT_SLACK_MS more than the table says: the kernel's timers may
+   * end them that much later). The verdict after
+   * the wait, or `verdict` where it does not wait.
+   */
+  async waitOutTimeWaits(verdict: BindVerdict): Promise<BindVerdict> {
+    const left = verdict.ok ? undefined : timeWaitsLeftMs(verdict.blockers);
+    if (left === undefined || left > this.target.timeoutSeconds * 1000) return verdict;
+    const many = verdict.blockers.length > 1;
+    this.log(
+      `${verdict.blockers.length} TIME_WAIT${many ? 's' : ''} on ${this.name} (${many ? 'connections' : 'a connection'} closed first by a server made without SO_REUSEADDR) keep${many ? '' : 's'} a server from binding it for ${seconds(left)} s more: waiting for the kernel to end ${many ? 'them' : 'it'} (within the ${this.target.timeoutSeconds} s timeout)`,
+    );
+    return this.bindable(left + TIME_WAIT_SLACK_MS);
+  }
+
   /** `before`: what the claim did and found (after signals, what it sent to whom comes first: with --quiet this is the only line). */
   notBindable(verdict: BindVerdict, before: string): ClaimResult {
     const sent = this.tracked.filter((t) => t.signals.length > 0);
@@ -385,13 +414,43 @@ class Claim {
         'warn',
       );
     }
-    if (staying.certain.length === 0) return undefined;
+    if (staying.certain.length === 0) return this.refuseIfTimeWaits(plan);
     for (const t of this.tracked) t.reason = 'the claim was refused';
     const they = staying.certain.length > 1;
     const why = transport === 'udp' ? 'a server binds a UDP port without SO_REUSEADDR' : `${they ? 'they were' : 'it was'} bound without SO_REUSEADDR`;
     const reason = `${describeBlockers({ ok: false, blockers: staying.certain }, this.euid)}: ${they ? 'these' : 'it'} would keep a server from binding ${this.name} after the holders exit (${why}); ${blockerAdvice(staying.certain, this.name) ?? `claim ${this.name} again once ${they ? 'they are' : 'it is'} gone`}`;
     this.refusedLines([reason]);
     return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers: staying.certain });
+  }
+
+  /**
+   * Before any signal (a dry run too): a listener being freed that has no SO_REUSEADDR (read as root, see
+   * socketReuseAddress) leaves TIME_WAITs that keep a server from binding the port after it is gone (see
+   * timeWaitsAfterClaim). Longer than the timeout: the claim is refused, nobody signalled (the server keeps serving);
+   * within it: said, and the claim waits for them after the stop (verifySlowly). Where SO_REUSEADDR cannot be read,
+   * nothing is said.
+   */
+  refuseIfTimeWaits(plan: Extract<Plan, { kind: 'signal' }>): ClaimResult | undefined {
+    const { port, transport, timeoutSeconds } = this.target;
+    if (transport !== 'tcp' || this.found.socketLinks === undefined) return undefined;
+    const freed = this.found.listeners.map((l) => l.inode);
+    const links = new Map([...this.found.socketLinks].filter(([inode]) => freed.includes(inode)));
+    const signalled = new Set(plan.holders.map((h) => h.pid));
+    const after = timeWaitsAfterClaim(port, this.found.listeners, signalled, () => socketReuseAddress(port, links), '/proc', this.found.socketLinks);
+    if (after === undefined) return undefined;
+    const what = [
+      ...(after.timeWaits > 0 ? [`${after.timeWaits} TIME_WAIT${after.timeWaits > 1 ? 's' : ''} on the port`] : []),
+      ...(after.connections > 0 ? [`${after.connections} connection${after.connections > 1 ? 's' : ''} it holds (each a TIME_WAIT once it is stopped)`] : []),
+    ].join(' and ');
+    const facts = `${listed(after.listeners)} ${after.listeners.length > 1 ? 'were' : 'was'} bound without SO_REUSEADDR: ${what} would keep a server from binding ${this.name} for up to ${seconds(after.waitMs)} s after the holders are gone (Linux refuses the bind while a TIME_WAIT of such a socket is there)`;
+    if (after.waitMs <= timeoutSeconds * 1000) {
+      this.log(`${facts}; ${this.options.dryRun ? 'a real run waits' : 'waiting'} for them after the stop (within the ${timeoutSeconds} s timeout)`, 'warn');
+      return undefined;
+    }
+    for (const t of this.tracked) t.reason = 'the claim was refused';
+    const reason = `${facts}, longer than the ${timeoutSeconds} s timeout; stop ${listed(plan.holders.map((h) => `PID ${h.pid}`))} by hand and claim ${this.name} ${seconds(after.waitMs)} s later, or give the service SO_REUSEADDR, or claim it with --timeout ${seconds(after.waitMs) + 1}`;
+    this.refusedLines([reason]);
+    return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`);
   }
 
   /**
@@ -1571,7 +1630,7 @@ class Claim {
       }
       return this.retaken(after);
     }
-    const verdict = await this.bindable(BIND_GRACE_MS);
+    const verdict = await this.waitOutTimeWaits(await this.bindable(BIND_GRACE_MS));
     if (!verdict.ok) return this.notBindable(verdict, `nothing holds ${this.name} any more`);
     return this.freed();
   }
@@ -1630,14 +1689,23 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
   if (seen === undefined) early?.holders?.cancel();
   claim.found = await claim.gather(seen);
   if (claim.found.listeners.length === 0) {
-    const verdict = await claim.bindable(0);
+    let verdict = await claim.bindable(0);
+    const left = verdict.ok ? undefined : timeWaitsLeftMs(verdict.blockers);
+    if (options.dryRun && left !== undefined && left <= target.timeoutSeconds * 1000) {
+      const many = verdict.blockers.length > 1;
+      const message = `dry run: nothing listens on ${claim.name}, but ${verdict.blockers.length} TIME_WAIT${many ? 's keep' : ' keeps'} a server from binding it for ${seconds(left)} s more: a real run waits for the kernel to end ${many ? 'them' : 'it'} (within the ${target.timeoutSeconds} s timeout)`;
+      claim.log(message);
+      return claim.finish('would-free', message);
+    }
+    const waited = !options.dryRun && left !== undefined && left <= target.timeoutSeconds * 1000;
+    if (waited) verdict = await claim.waitOutTimeWaits(verdict);
     if (!verdict.ok)
       return claim.refuseUnbindable(
         verdict,
         // UDP: a client's socket connected to a peer may be bound to it (a blocker, named next), but no server's.
         `${transport === 'udp' ? 'no server socket is bound to' : 'nothing listens on'} ${claim.name}${claim.reader.kind === 'lsof' ? ' that this user can see' : ''}`,
       );
-    const message = `${claim.name} is free; nothing to do`;
+    const message = `${claim.name} is free${waited ? ' (its TIME_WAITs have ended)' : ''}; nothing to do`;
     claim.log(message);
     return claim.finish('already-free', message);
   }

@@ -65,7 +65,7 @@ describe('a refusal by a protected name', () => {
 });
 
 describe('a port held only by a TIME_WAIT', () => {
-  it('is refused saying to wait for the kernel (60 s on Linux) and claim again, and why SO_REUSEADDR does not pass it (it ended at "the kernel is still closing it")', async () => {
+  it('is refused (a timeout shorter than its time left) saying to wait for the kernel for the time it has left and claim again, and why SO_REUSEADDR does not pass it (it ended at "the kernel is still closing it")', async () => {
     // A server made without SO_REUSEADDR closes its connection first (its end then waits in TIME_WAIT) and its listener.
     const server = await start([
       python,
@@ -91,7 +91,7 @@ while True: time.sleep(3600)`,
     expect(result.action, result.message).toBe('refused');
     expect(result.message).toMatch(
       new RegExp(
-        `^refused to free port ${port}: nothing listens on port ${port}, but a server could not bind it \\(.*EADDRINUSE\\): 127\\.0\\.0\\.1:${port} -> 127\\.0\\.0\\.1:\\d+ \\(TIME_WAIT, a connection using the port as its local port\\), held by no process \\(the kernel is still closing it\\); wait for the kernel to end it \\(a TIME_WAIT lasts 60 s on Linux\\) and claim port ${port} again; a TIME_WAIT keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, so a program that sets SO_REUSEADDR before it binds leaves none behind; nothing was signalled$`,
+        `^refused to free port ${port}: nothing listens on port ${port}, but a server could not bind it \\(.*EADDRINUSE\\): 127\\.0\\.0\\.1:${port} -> 127\\.0\\.0\\.1:\\d+ \\(TIME_WAIT, a connection using the port as its local port\\), held by no process \\(the kernel is still closing it\\); wait for the kernel to end it \\(for (59|60) s more\\) and claim port ${port} again, or claim it with a --timeout that long; a TIME_WAIT keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, so a program that sets SO_REUSEADDR before it binds leaves none behind; nothing was signalled$`,
       ),
     );
     expect(isAlive(server.first.pid)).toBe(true);

@@ -476,3 +476,18 @@ function listProcRoot(procRoot: string, caller: string): string[] {
     throw Object.assign(new Error(`${caller}: cannot list procRoot ${JSON.stringify(procRoot)}: ${why}`, { cause: error }), { code });
   }
 }
+
+/**
+ * The SO_REUSEADDR of each of the TCP sockets `sockets` (inode -> PID -> fd: a holder scan's socket links) bound to
+ * `port` in this network namespace (listeners too), read as the unlisted ones are (see EXAMINE_SCRIPT: root and
+ * perl): by inode, only those read; empty where none could be (not root, no perl, perl failed).
+ */
+export function socketReuseAddress(port: number, sockets: SocketLinks): ReadonlyMap<number, boolean> {
+  portArgument('socketReuseAddress', port);
+  const out = new Map<number, boolean>();
+  const perl = perlExecutable();
+  if (perl === undefined || sockets.size === 0) return out;
+  for (const [kind, inode, reuse] of examineSockets(port, sockets, perl).records)
+    if (kind === 'm' && (reuse === '0' || reuse === '1')) out.set(Number(inode), reuse === '1');
+  return out;
+}

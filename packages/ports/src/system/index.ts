@@ -57,6 +57,7 @@ export {
   tableInodes,
   processesWithUnlistedSockets,
   unlistedSocketHolders,
+  socketReuseAddress,
   sockstatRulesOutUnlistedTcp,
   type UnexaminedReason,
   type UnlistedHolders,

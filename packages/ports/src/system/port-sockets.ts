@@ -31,6 +31,24 @@ export interface PortSocket extends ListenSocket {
   readonly state: string;
   /** The remote end, `address:port`, for a connection; undefined when there is none. */
   readonly remote?: string;
+  /**
+   * TCP TIME_WAIT: how long the kernel keeps it yet, in ms (the row's timer, `03:` and the time left in clock
+   * ticks, USER_HZ 100: what `ss -o` shows as `timer:(timewait,...)`); undefined where the row has none.
+   */
+  readonly timeWaitLeftMs?: number;
+}
+
+/** /proc/net/tcp's clock ticks per second (USER_HZ: 100 on every Linux architecture, jiffies_delta_to_clock_t). */
+const USER_HZ = 100;
+
+/** Pure: a TIME_WAIT row's `tr:tm->when` field (`03:000001EB`) as ms left; undefined for any other timer. */
+function timeWaitLeft(field: string | undefined): number | undefined {
+  const match = /^03:([0-9A-Fa-f]{8})$/.exec(field ?? '');
+  if (match === null) return undefined;
+  const ticks = parseInt(match[1]!, 16);
+  // The kernel prints an expired timer not yet run as 0 (jiffies_delta_to_clock_t clamps at 0); a TIME_WAIT is
+  // armed for 60 s (TCP_TIMEWAIT_LEN): a longer time is no TIME_WAIT timer this reads, and none is given.
+  return ticks > 60 * USER_HZ ? undefined : (ticks * 1000) / USER_HZ;
 }
 
 /** Pure: the sockets of one table whose local port is `port`. */
@@ -75,6 +93,7 @@ function parseRows(
     const remotePort = parseInt(remote.slice(remoteColon + 1), 16);
     const code = fields[3]!;
     const state = transport === 'tcp' ? (TCP_STATES[code] ?? code) : code === '01' ? 'CONNECTED' : 'BOUND';
+    const left = state === 'TIME_WAIT' ? timeWaitLeft(fields[5]) : undefined;
     out.push({
       address: decode(local.slice(0, colon)),
       family,
@@ -84,6 +103,7 @@ function parseRows(
       transport,
       state,
       ...(remotePort !== 0 && { remote: `${decode(remote.slice(0, remoteColon))}:${remotePort}` }),
+      ...(left !== undefined && { timeWaitLeftMs: left }),
     });
   }
   return out;

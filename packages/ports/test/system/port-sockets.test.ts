@@ -16,6 +16,18 @@ describe('socket tables in any state', () => {
     ]);
     expect(parsePortSockets(tcp, 'IPv4', 'udp', 41136).map((s) => s.state)).toEqual(['CONNECTED']);
   });
+
+  it("gives a TIME_WAIT the time it has left, from its timer (03:, clock ticks: ss -o's timer:(timewait,58sec,0)); an expired one, 0; a timer past 60 s, none", () => {
+    // Captured from /proc/net/tcp: a TIME_WAIT 1.5 s old; then one whose timer has run out (the kernel prints 0), and
+    // one whose timer is past the 60 s a TIME_WAIT is armed for.
+    const table = readFileSync(new URL('./fixtures/proc-net-tcp-time-wait.txt', import.meta.url), 'utf8');
+    expect(parsePortSockets(table, 'IPv4', 'tcp', 8000).map((s) => [s.state, s.timeWaitLeftMs])).toEqual([
+      ['TIME_WAIT', 58_440],
+      ['TIME_WAIT', 0],
+      ['TIME_WAIT', undefined],
+    ]);
+    expect(parsePortSockets(tcp, 'IPv4', 'tcp', 8000).every((s) => s.timeWaitLeftMs === undefined)).toBe(true);
+  });
 });
 
 describe('readSocketsByInode', () => {
