@@ -2,7 +2,7 @@
 // a function of the claim's state below; every decision is in plan.ts,
 // policy.ts, context.ts and exit-code.ts, every process touched through the
 // ProcessControl (processes.ts).
-import { CLAIM_BIND_GRACE_MS, CLAIM_KILL_WAIT_MS, CLAIM_SETTLE_MAX_MS, CLAIM_SETTLE_MS, escapeText, quoteValue } from '@dsa110/ports';
+import { CLAIM_AFTER_TIMEOUT_MS, CLAIM_BIND_GRACE_MS, CLAIM_KILL_WAIT_MS, CLAIM_SETTLE_MAX_MS, CLAIM_SETTLE_MS, escapeText, quoteValue } from '@dsa110/ports';
 import { canBindSync, socketReuseAddress, type ProcessInfo } from '@dsa110/ports/system';
 import { asRootCommand } from './as-root.js';
 import {
@@ -354,20 +354,29 @@ class Claim {
   }
 
   /**
+   * Whether a wait of `ms` for TIME_WAITs to end fits in what is left of the claim's timeout, counted from the claim's
+   * start: so that with the kernel's lateness (TIME_WAIT_SLACK_MS, taken from CLAIM_AFTER_TIMEOUT_MS's allowance) a
+   * claim never outlasts claimWorstCaseSeconds, which a unit's start timeout is held to (the health check).
+   */
+  timeWaitFits(ms: number): boolean {
+    return ms <= this.target.timeoutSeconds * 1000 - (now() - this.started);
+  }
+
+  /**
    * Where every socket that keeps a server from binding the port is a TIME_WAIT held by no process whose time left
-   * (as the socket table says) fits within the claim's timeout, counted from now (nothing holds the port any more):
-   * says so, and waits for the bind (up to TIME_WAIT_SLACK_MS more than the table says: the kernel's timers may
-   * end them that much later). The verdict after
-   * the wait, or `verdict` where it does not wait.
+   * (as the socket table says) fits in what is left of the claim's timeout (timeWaitFits): says so, and waits for the
+   * bind, up to TIME_WAIT_SLACK_MS more than the table says (the kernel's timers may end them that much later), never
+   * past the claim's worst case. The verdict after the wait, or `verdict` where it does not wait.
    */
   async waitOutTimeWaits(verdict: BindVerdict): Promise<BindVerdict> {
     const left = verdict.ok ? undefined : timeWaitsLeftMs(verdict.blockers);
-    if (left === undefined || left > this.target.timeoutSeconds * 1000) return verdict;
+    if (left === undefined || !this.timeWaitFits(left)) return verdict;
     const many = verdict.blockers.length > 1;
     this.log(
       `${verdict.blockers.length} TIME_WAIT${many ? 's' : ''} on ${this.name} (${many ? 'connections' : 'a connection'} closed first by a server made without SO_REUSEADDR) keep${many ? '' : 's'} a server from binding it for ${seconds(left)} s more: waiting for the kernel to end ${many ? 'them' : 'it'} (within the ${this.target.timeoutSeconds} s timeout)`,
     );
-    return this.bindable(left + TIME_WAIT_SLACK_MS);
+    const worstCaseEnd = this.started + this.target.timeoutSeconds * 1000 + CLAIM_AFTER_TIMEOUT_MS;
+    return this.bindable(Math.max(0, Math.min(left + TIME_WAIT_SLACK_MS, worstCaseEnd - now())));
   }
 
   /** `before`: what the claim did and found (after signals, what it sent to whom comes first: with --quiet this is the only line). */
@@ -443,7 +452,7 @@ class Claim {
       ...(after.connections > 0 ? [`${after.connections} connection${after.connections > 1 ? 's' : ''} it holds (each a TIME_WAIT once it is stopped)`] : []),
     ].join(' and ');
     const facts = `${listed(after.listeners)} ${after.listeners.length > 1 ? 'were' : 'was'} bound without SO_REUSEADDR: ${what} would keep a server from binding ${this.name} for up to ${seconds(after.waitMs)} s after the holders are gone (Linux refuses the bind while a TIME_WAIT of such a socket is there)`;
-    if (after.waitMs <= timeoutSeconds * 1000) {
+    if (this.timeWaitFits(after.waitMs)) {
       this.log(`${facts}; ${this.options.dryRun ? 'a real run waits' : 'waiting'} for them after the stop (within the ${timeoutSeconds} s timeout)`, 'warn');
       return undefined;
     }
@@ -1691,13 +1700,13 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
   if (claim.found.listeners.length === 0) {
     let verdict = await claim.bindable(0);
     const left = verdict.ok ? undefined : timeWaitsLeftMs(verdict.blockers);
-    if (options.dryRun && left !== undefined && left <= target.timeoutSeconds * 1000) {
+    if (options.dryRun && left !== undefined && claim.timeWaitFits(left)) {
       const many = verdict.blockers.length > 1;
       const message = `dry run: nothing listens on ${claim.name}, but ${verdict.blockers.length} TIME_WAIT${many ? 's keep' : ' keeps'} a server from binding it for ${seconds(left)} s more: a real run waits for the kernel to end ${many ? 'them' : 'it'} (within the ${target.timeoutSeconds} s timeout)`;
       claim.log(message);
       return claim.finish('would-free', message);
     }
-    const waited = !options.dryRun && left !== undefined && left <= target.timeoutSeconds * 1000;
+    const waited = !options.dryRun && left !== undefined && claim.timeWaitFits(left);
     if (waited) verdict = await claim.waitOutTimeWaits(verdict);
     if (!verdict.ok)
       return claim.refuseUnbindable(
