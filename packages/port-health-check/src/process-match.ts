@@ -45,7 +45,8 @@ export function describeWorker(process: ProcessFacts, parent: number): string {
 }
 
 function describeWith(process: ProcessFacts, note: string): string {
-  const name = processNameText(process.comm ?? (process.exe ? basename(process.exe) : '?'), 64);
+  const known = process.comm ?? (process.exe ? basename(process.exe) : undefined);
+  const name = known === undefined ? '?' : processName(known, 64);
   const user = process.user ? `user ${escapeText(process.user, 64)}` : process.uid !== undefined ? `uid ${process.uid}` : 'user unknown';
   const who = `${name} (pid ${process.pid}, ${user}${note})`;
   const command = process.argv?.length ? withoutPaddingSpaces(process.argv.join(' ')) : undefined;
@@ -69,6 +70,19 @@ function commandText(command: string, nameLength: number): string {
   if (name.length < MAX_COMMAND - 1) return name + escapeText(rest, MAX_COMMAND - name.length);
   const cut = processNameText(command.slice(0, nameLength), MAX_COMMAND - 1);
   return cut.endsWith('…') ? cut : `${cut}…`;
+}
+
+// A process names itself (any 15 bytes, none at all too). In the OWNER column's list of `name[PID]`, one holding
+// its separators or a space could pass for two holders (`x[9], grafana` at PID 812 read as `x[9], grafana[812]`),
+// and `?` for the holder that was not seen; anywhere, an empty one reads as nothing (`held by  (pid 9`).
+const PLAIN_NAME = /^[A-Za-z0-9._\-/:+@~#%=]+$/;
+
+/**
+ * A holder's own name wherever a report shows one, escaped (processNameText): quoted when empty (`""`), and in a
+ * list of `name[PID]` (`listed`: the OWNER column) whenever it is not plain (`"x[9], grafana"`).
+ */
+export function processName(name: string, max: number, listed = false): string {
+  return name === '' || (listed && !PLAIN_NAME.test(name)) ? quotedProcessName(name, max) : processNameText(name, max);
 }
 
 /** A process name or a glob of the registry's on process names, quoted (`"rеdis-server"`), as processNameText shows it. */

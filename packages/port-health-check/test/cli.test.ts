@@ -358,6 +358,28 @@ describe('port-health-check (built bin)', () => {
     expect(unwritable.stderr).toBe(`port-health-check: cannot write ${join(dir, 'missing', 'x.prom')}: its directory does not exist; create it first\n`);
   });
 
+  it('--output /dev/fd/3 with a pipe the caller opened as 3 (`3> >(cat)`) is refused, saying a pipe is not taken there and what to do', async () => {
+    const healthy = await scenario();
+    const piped = join(tempDir(), 'piped');
+    const args = [bin, '--registry', healthy.registryPath, '--root', healthy.root, '--format', 'prometheus', '--output', '/dev/fd/3'];
+    // bash's process substitution, as an operator writes it: fd 3 a FIFO's write end, its reader `cat`.
+    const child = spawn('bash', ['-c', `"$@" 3> >(cat > '${piped}')`, 'bash', process.execPath, ...args], {
+      env: { ...process.env, NO_COLOR: '' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(status).toBe(3);
+    // The caller opened it: never blamed on Node's own descriptors as if it were one.
+    expect(stderr).not.toContain('this process holds');
+    expect(stderr).toBe(
+      'port-health-check: cannot write /dev/fd/3: descriptor 3 is a FIFO (named pipe): a pipe or socket given as /dev/fd/3 (`3> >(cmd)`) is not taken, as past descriptor 2 Node holds pipes of its own that cannot be told from one the caller opened (only a file or device is written there); give a file path, or "-" for standard output and pipe that (nothing was written)\n',
+    );
+    await waitUntil(() => existsSync(piped));
+    expect(readFileSync(piped, 'utf8')).toBe('');
+  });
+
   it('an --output file others could write is made 0644, said in one port-health-check line on stderr', async () => {
     const broken = await scenario({ broken: true });
     const file = join(tempDir(), 'dsa110_ports.prom');

@@ -23,6 +23,23 @@ describe('describeProcess', () => {
     }
   });
 
+  it('quotes a name that is empty (prctl PR_SET_NAME to ""), as the OWNER column does', async () => {
+    const child = spawn('python3', ['-c', 'import ctypes, sys, time; ctypes.CDLL(None).prctl(15, b"\\0", 0, 0, 0); print("up", flush=True); time.sleep(30)'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      await once(child.stdout, 'data');
+      const info = readProcessInfo(child.pid!)!;
+      expect(info.comm).toBe('');
+      expect(describeProcess(info)).toMatch(new RegExp(`^"" \\(pid ${child.pid}, user [^)]+\\): `));
+    } finally {
+      child.kill();
+      await once(child, 'exit');
+    }
+    expect(describeProcess({ pid: 7, uid: 0, user: 'root', comm: 'uvicorn:main' })).toBe('uvicorn:main (pid 7, user root)');
+    expect(describeProcess({ pid: 7, uid: 0 })).toBe('? (pid 7, uid 0)');
+  });
+
   it('drops the spaces a retitled process pads its command line with, and only those', () => {
     const shown = describeProcess({ pid: 7, uid: 0, user: 'root', comm: 'nginx', argv: ['nginx: worker process      '] });
     expect(shown).toBe('nginx (pid 7, user root): nginx: worker process');

@@ -2,8 +2,8 @@
 // problems grouped by severity, then one summary line. `quiet` prints the
 // problems alone (nothing at all when every check passed, so cron sends no
 // mail). Colour only when asked (the CLI asks on a TTY without NO_COLOR).
-import { oneLine, optionsArgument, pathText, processNameText } from '@dsa110/ports';
-import { quotedProcessName } from '../process-match.js';
+import { oneLine, optionsArgument, pathText } from '@dsa110/ports';
+import { processName } from '../process-match.js';
 import { reportArgument } from './argument.js';
 import { EXIT } from '../exit-code.js';
 import { plural } from '../label.js';
@@ -113,14 +113,9 @@ function owners(row: ServiceRow): string {
   return seen.join(', ');
 }
 
-// A process names itself (any 15 bytes): one holding this column's separators or a space could pass for two
-// owners (`x[9], grafana` at PID 812 read as `x[9], grafana[812]`), and `?` for the holder that was not seen.
-const PLAIN_NAME = /^[A-Za-z0-9._\-/:+@~#%=]+$/;
-
-/** A holder's name in the OWNER column: as it is when plain, else quoted (`"x[9], grafana"`), escaped either way (processNameText). */
+/** A holder's name in the OWNER column (processName), `?` when it was not read. */
 function ownerName(comm: string | undefined): string {
-  if (comm === undefined) return '?';
-  return PLAIN_NAME.test(comm) ? processNameText(comm, 32) : quotedProcessName(comm, 32);
+  return comm === undefined ? '?' : processName(comm, 32, true);
 }
 
 /** `port-health-check: 1 error, 2 warnings, 0 unknown; 20 passed (8 services, ports.yaml (bundled), 41 ms): exit 1` */

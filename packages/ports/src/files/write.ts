@@ -372,7 +372,7 @@ function writeDescriptor(path: string, fd: number, text: string, options: WriteO
     if (info !== undefined && !info.isFile() && !info.isCharacterDevice()) {
       throw new FileWriteError(
         path,
-        `descriptor ${fd} is ${fileKind(info)} this process holds (Node keeps descriptors of its own past 2); give a file path, or "-" for standard output (nothing was written)`,
+        `descriptor ${fd} is ${fileKind(info)}: a pipe or socket given as /dev/fd/${fd} (\`${fd}> >(cmd)\`) is not taken, as past descriptor 2 Node holds pipes of its own that cannot be told from one the caller opened (only a file or device is written there); give a file path, or "-" for standard output and pipe that (nothing was written)`,
       );
     }
   }

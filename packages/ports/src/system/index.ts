@@ -12,7 +12,7 @@ export {
   type SocketFamily,
   type ReadSocketsOptions,
 } from './sockets.js';
-export { isDualStack, readBindV6Only } from './dual-stack.js';
+export { isDualStack, readBindV6Only, readKernelV6Only } from './dual-stack.js';
 export { scanSocketHolders, type HolderScan, type ScanOptions, type SocketLinks } from './holders.js';
 export {
   scanSocketHoldersParallel,

@@ -1,7 +1,7 @@
 // One call for "who listens where": the socket table, one /proc/*/fd scan,
 // and process info for each holder.
 import { describeArgument, integerArgument, isArraySafely, optionsArgument, portArgument } from '../arguments.js';
-import { isDualStack, readBindV6Only } from './dual-stack.js';
+import { isDualStack, readBindV6Only, readKernelV6Only, uncertainDualStackPorts } from './dual-stack.js';
 import { scanSocketHolders, type HolderScan, type SocketLinks } from './holders.js';
 import { scanSocketHoldersParallel, startSocketHoldersParallel, type StartedHolderScan } from './holders-parallel.js';
 import { readProcessInfo, type ProcessInfo } from './process.js';
@@ -9,7 +9,7 @@ import { readBoundUdpSockets, type Transport } from './port-sockets.js';
 import { portSet, procRootOption, readListenTables, readListenTablesAsync, type ListenSocket } from './sockets.js';
 
 export interface Listener extends ListenSocket {
-  /** A `::` socket that (by inference, see dual-stack.ts) also accepts IPv4. */
+  /** A `::` socket that also accepts IPv4: inferred, or asked of the kernel with bindv6only 1 (see dual-stack.ts); true where not known. */
   readonly dualStack: boolean;
   /** Every process holding the socket, by PID. Empty when the owner is unknown. */
   readonly holders: readonly ProcessInfo[];
@@ -76,12 +76,13 @@ const SNAPSHOT_OPTIONS: Readonly<Record<keyof SnapshotOptions, true>> = {
 };
 const SNAPSHOT_KEYS = Object.keys(SNAPSHOT_OPTIONS);
 
-/** Pure: join sockets, the holder scan and process info into listeners. */
+/** Pure: join sockets, the holder scan and process info into listeners (`kernel`: each `::` socket's dual-stack as the kernel told it, by inode; see isDualStack). */
 export function assemble(
   sockets: readonly ListenSocket[],
   holders: ReadonlyMap<number, readonly number[]>,
   info: (pid: number) => ProcessInfo | undefined,
   bindV6Only: boolean,
+  kernel?: ReadonlyMap<number, boolean>,
 ): Listener[] {
   if (!isArraySafely(sockets)) throw new TypeError(`assemble: sockets must be an array of ListenSocket, not ${describeArgument(sockets)}`);
   // Each read below by its inode: `[null]` failed inside ("reading 'inode'"), and a symbol was refused in isDualStack's name.
@@ -93,7 +94,7 @@ export function assemble(
   if (typeof info !== 'function') throw new TypeError(`assemble: info must be a function of a PID, not ${describeArgument(info)}`);
   return sockets.map((socket) => {
     const processes = (holders.get(socket.inode) ?? []).map(info).filter((p): p is ProcessInfo => p !== undefined);
-    return { ...socket, dualStack: isDualStack(socket, sockets, bindV6Only), holders: processes, ownerKnown: processes.length > 0 };
+    return { ...socket, dualStack: isDualStack(socket, sockets, bindV6Only, kernel), holders: processes, ownerKnown: processes.length > 0 };
   });
 }
 
@@ -178,8 +179,13 @@ function build(sockets: readonly ListenSocket[], scan: HolderScan, options: Chec
     if (!cache.has(pid)) cache.set(pid, readProcessInfo(pid, options.procRoot));
     return cache.get(pid);
   };
+  const bindV6Only = readBindV6Only(options.procRoot);
+  // Asked only where /proc cannot tell (bindv6only 1, a `::` socket with no 0.0.0.0 twin), and only of this process's
+  // own network namespace, the one /proc/net shows: under another procRoot the safe side is taken (dual-stack).
+  const uncertain = uncertainDualStackPorts(sockets, bindV6Only);
+  const kernel = uncertain.length > 0 && options.procRoot === '/proc' ? readKernelV6Only(uncertain, options.transport) : undefined;
   return {
-    listeners: assemble(sockets, scan.holders, info, readBindV6Only(options.procRoot)),
+    listeners: assemble(sockets, scan.holders, info, bindV6Only, kernel),
     unreadable: scan.unreadable,
     ...(scan.socketLinks && { socketLinks: scan.socketLinks }),
   };

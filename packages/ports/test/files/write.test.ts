@@ -324,7 +324,9 @@ for (const name of ['own.prom', 'roots.prom', 'third.prom']) {
     for (const fd of own) {
       const refused = refusal(`/proc/self/fd/${fd}`);
       expect(refused.reason, String(fd)).toMatch(
-        new RegExp(`^descriptor ${fd} is .* this process holds \\(Node keeps descriptors of its own past 2\\); give a file path`),
+        new RegExp(
+          `^descriptor ${fd} is .*: a pipe or socket given as /dev/fd/${fd} .* is not taken, as past descriptor 2 Node holds pipes of its own .*; give a file path`,
+        ),
       );
     }
     const fd = openSync(join(dir, 'opened.prom'), 'w');

@@ -67,10 +67,19 @@ describe('parseProcNetTcp', () => {
 
 describe('isDualStack', () => {
   const s = (address: string, family: 'IPv4' | 'IPv6', port = 8000): ListenSocket => ({ address, family, port, inode: 1, uid: 0 });
-  it('is true for :: alone when bindv6only is 0', () => {
+  it('is true for :: alone when bindv6only is 0, and with bindv6only 1 when the kernel was not asked (the safe side)', () => {
     const any6 = s('::', 'IPv6');
     expect(isDualStack(any6, [any6], false)).toBe(true);
-    expect(isDualStack(any6, [any6], true)).toBe(false);
+    // A program may clear IPV6_V6ONLY whatever the default (Go's `:PORT` does): not known, so reachable over IPv4 too.
+    expect(isDualStack(any6, [any6], true)).toBe(true);
+  });
+  it("takes the kernel's answer by inode where it was asked", () => {
+    const any6 = s('::', 'IPv6');
+    expect(isDualStack(any6, [any6], true, new Map([[1, false]]))).toBe(false);
+    expect(isDualStack(any6, [any6], true, new Map([[1, true]]))).toBe(true);
+    expect(isDualStack(any6, [any6], true, new Map([[2, false]]))).toBe(true);
+    expect(isDualStack(any6, [any6], false, new Map([[1, false]]))).toBe(false);
+    expect(() => isDualStack(any6, [any6], true, 'x' as never)).toThrow('isDualStack: kernel must be a Map of socket inode to dual-stack');
   });
   it('is false when 0.0.0.0 listens on the same port, or for other addresses', () => {
     const any6 = s('::', 'IPv6');
