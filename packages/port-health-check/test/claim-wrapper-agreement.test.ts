@@ -18,7 +18,7 @@ const untold = (line: string) => line.startsWith('svc.service: cannot tell') || 
 describe('`ports systemd --check` and the health check agree on a claim line behind a wrapper', () => {
   it.each<[string, Verdict, string]>([
     [`+/usr/bin/env ${CLAIM} 8000 ${CLAIM_REGISTRY}`, 'ok', 'claims port 8000'],
-    [`+/usr/bin/env PATH=/usr/local/bin:/usr/bin claim-port 8000 ${CLAIM_REGISTRY}`, 'ok', 'claims port 8000'],
+    [`+/usr/bin/env PATH=/usr/local/bin:/usr/bin ${CLAIM} 8000 ${CLAIM_REGISTRY}`, 'ok', 'claims port 8000'],
     [`+/usr/bin/nice -n 5 ${CLAIM} 8000 ${CLAIM_REGISTRY}`, 'ok', 'claims port 8000'],
     [`+/usr/bin/ionice -c 3 /usr/bin/nice -n5 ${CLAIM} 8000 ${CLAIM_REGISTRY}`, 'ok', 'claims port 8000'],
     [`+/bin/sh -c 'exec ${CLAIM} 8000 ${CLAIM_REGISTRY}'`, 'ok', 'claims port 8000'],
@@ -26,6 +26,12 @@ describe('`ports systemd --check` and the health check agree on a claim line beh
     [`+/usr/bin/sudo ${CLAIM} 8000 ${CLAIM_REGISTRY}`, 'unknown', 'runs claim-port through sudo, which this check does not read'],
     [`+/bin/sh -c '${CLAIM} 8000 ${CLAIM_REGISTRY} || true'`, 'unknown', 'runs claim-port through sh -c with "|", which this check does not read'],
     [`+/usr/bin/env DSA110_PORTS_FILE=/x ${CLAIM} 8000`, 'unknown', 'runs claim-port through env setting DSA110_PORTS_FILE'],
+    // Each a wrapper the real program does not run as a loose reading would (claim-wrapper.test.ts runs them): never a pass.
+    [`+/bin/sh -c '${CLAIM}\\n8000 ${CLAIM_REGISTRY}'`, 'unknown', 'runs claim-port through sh -c with "\\n"'],
+    [`+/usr/bin/ionice -c idel ${CLAIM} 8000 ${CLAIM_REGISTRY}`, 'unknown', 'runs claim-port through ionice with -c idel'],
+    [`+/usr/bin/env PATH=/nonexistent claim-port 8000 ${CLAIM_REGISTRY}`, 'unknown', 'runs claim-port through env setting PATH, then claim-port by name'],
+    // Run as a loose reading would, but not read: unknown, never "nothing frees the port".
+    [`+/bin/sh -c -e '${CLAIM} 8000 ${CLAIM_REGISTRY}'`, 'unknown', 'runs claim-port through sh -c with the option -e'],
   ])('%s', async (line, verdict, reason) => {
     const { check, health } = await bothToolsOn(line);
     expect({ ports: checkVerdict(check, untold), health: healthVerdict(health) }).toEqual({ ports: verdict, health: verdict });

@@ -63,9 +63,45 @@ export function execLinesArgument(fn: string, name: string, lines: unknown): ass
 /** Each claim line of a wrapper (`env claim-port 8000`), as claimLines gives it, to the ExecLine as written. */
 const WRAPPED = new WeakMap<ExecLine, ExecLine>();
 
+/** One of CLAIM_PORT_NAMES anywhere in a word, not part of a longer name: `claim-port`, `/usr/local/bin/claim-port 8000`. */
+const CLAIM_PORT_NAME_IN = new RegExp(`(?:^|[^A-Za-z0-9_.-])(?:${CLAIM_PORT_NAMES.map((name) => name.replaceAll('.', '\\.')).join('|')})(?![A-Za-z0-9_.-])`);
+
 /** A word that names claim-port (or one of `extraPaths`) anywhere in it: `claim-port`, `/usr/local/bin/claim-port 8000`. */
 function mentionsClaimPort(word: string, extraPaths: readonly string[]): boolean {
-  return /(?:^|[^A-Za-z0-9_.-])claim-port(?:\.sh|\.js|\.mjs)?(?![A-Za-z0-9_.-])/.test(word) || extraPaths.some((path) => path !== '' && word.includes(path));
+  return CLAIM_PORT_NAME_IN.test(word) || extraPaths.some((path) => path !== '' && word.includes(path));
+}
+
+/**
+ * Each of `lines` read once: the claim lines among them (as claimLines gives them) and those that run claim-port through
+ * a wrapper not read (as unreadClaimWrappers gives them). The arguments are checked by the caller.
+ */
+function readLines(lines: readonly ExecLine[], extraPaths: readonly string[]): { claims: ExecLine[]; unread: { line: ExecLine; wrapper: string }[] } {
+  const target = (program: string) => isClaimPort(program, extraPaths);
+  const mentions = (word: string) => mentionsClaimPort(word, extraPaths);
+  const claims: ExecLine[] = [];
+  const unread: { line: ExecLine; wrapper: string }[] = [];
+  for (const line of lines) {
+    if (isClaimPort(line.argv[0], extraPaths)) {
+      claims.push(line);
+      continue;
+    }
+    const inner = unwrapCommand(line.argv, target, mentions);
+    if (inner === undefined) continue;
+    if ('unread' in inner) {
+      unread.push({ line, wrapper: inner.unread });
+      continue;
+    }
+    const words = unwrapCommand(line.words, target, mentions);
+    const unwrapped: ExecLine = {
+      ...line,
+      path: simplifyPath(inner.argv[0]!),
+      argv: inner.argv,
+      words: words !== undefined && 'argv' in words ? words.argv : inner.argv,
+    };
+    WRAPPED.set(unwrapped, line);
+    claims.push(unwrapped);
+  }
+  return { claims, unread };
 }
 
 /**
@@ -76,22 +112,7 @@ function mentionsClaimPort(word: string, extraPaths: readonly string[]): boolean
 export function claimLines(lines: readonly ExecLine[], extraPaths: readonly string[]): ExecLine[] {
   execLinesArgument('claimLines', 'lines', lines);
   stringListArgument('claimLines', 'extraPaths', extraPaths);
-  const target = (program: string) => isClaimPort(program, extraPaths);
-  const mentions = (word: string) => mentionsClaimPort(word, extraPaths);
-  return lines.flatMap((line) => {
-    if (isClaimPort(line.argv[0], extraPaths)) return [line];
-    const inner = unwrapCommand(line.argv, target, mentions);
-    if (inner === undefined || 'unread' in inner) return [];
-    const words = unwrapCommand(line.words, target, mentions);
-    const unwrapped: ExecLine = {
-      ...line,
-      path: simplifyPath(inner.argv[0]!),
-      argv: inner.argv,
-      words: words !== undefined && 'argv' in words ? words.argv : inner.argv,
-    };
-    WRAPPED.set(unwrapped, line);
-    return [unwrapped];
-  });
+  return readLines(lines, extraPaths).claims;
 }
 
 /** The ExecLine as written of a claim line claimLines gave (the wrapper's, for `env claim-port 8000`); `line` itself for a direct one. */
@@ -106,11 +127,20 @@ export function lineAsWritten(line: ExecLine): ExecLine {
 export function unreadClaimWrappers(lines: readonly ExecLine[], extraPaths: readonly string[]): { line: ExecLine; wrapper: string }[] {
   execLinesArgument('unreadClaimWrappers', 'lines', lines);
   stringListArgument('unreadClaimWrappers', 'extraPaths', extraPaths);
-  const target = (program: string) => isClaimPort(program, extraPaths);
-  return lines.flatMap((line) => {
-    const inner = unwrapCommand(line.argv, target, (word) => mentionsClaimPort(word, extraPaths));
-    return inner !== undefined && 'unread' in inner ? [{ line, wrapper: inner.unread }] : [];
-  });
+  return readLines(lines, extraPaths).unread;
+}
+
+/**
+ * claimLines and unreadClaimWrappers of the same lines, each line read once: for a verdict that needs both
+ * (judgeClaims: no claim line, but one through a wrapper not read, is unknown, not an error).
+ */
+export function claimsAndUnreadWrappers(
+  lines: readonly ExecLine[],
+  extraPaths: readonly string[],
+): { claims: ExecLine[]; unread: { line: ExecLine; wrapper: string }[] } {
+  execLinesArgument('claimsAndUnreadWrappers', 'lines', lines);
+  stringListArgument('claimsAndUnreadWrappers', 'extraPaths', extraPaths);
+  return readLines(lines, extraPaths);
 }
 
 /**

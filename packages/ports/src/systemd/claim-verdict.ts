@@ -3,17 +3,7 @@
 // (mergeUnit) and the port the service uses, does an ExecStartPre= line run
 // claim-port on that port, with the privileges to free it? Pure: facts in,
 // findings with severities out; each tool prints them its own way.
-import {
-  claimLines,
-  claimTarget,
-  DROP_IN_NAME,
-  execLinesArgument,
-  isClaimDropIn,
-  isClaimPort,
-  lineAsWritten,
-  unreadClaimWrappers,
-  where,
-} from './claim-line.js';
+import { claimsAndUnreadWrappers, claimTarget, DROP_IN_NAME, execLinesArgument, isClaimDropIn, isClaimPort, lineAsWritten, where } from './claim-line.js';
 import { idFirst, inPlaceFix, inPlaceReason, sameNameWinner } from './same-name-drop-in.js';
 import { templateOf } from './search-path.js';
 import { DEFAULT_UNIT_DIR } from '../render/systemd.js';
@@ -236,11 +226,10 @@ export function judgeClaims(unit: UnitFacts, expected: ClaimExpectation): ClaimF
   expectationFields(expected);
   unitFieldsJudged(unit);
   const own = claimPortArgument(expected.port, expected.transport);
-  const claims = claimLines(unit.execStartPre, expected.claimPortPaths);
+  const { claims, unread: wrapped } = claimsAndUnreadWrappers(unit.execStartPre, expected.claimPortPaths);
   if (claims.length === 0) {
     const cleared = unit.execStartPreCleared;
     const maskedClaim = unit.maskedDropIns?.find((path) => path.endsWith(`/${unit.unit}.d/${DROP_IN_NAME}`));
-    const wrapped = unreadClaimWrappers(unit.execStartPre, expected.claimPortPaths);
     if (wrapped.length > 0) {
       // Not "nothing frees the port": the line may well free it, through a program whose arguments are not read here.
       for (const { line, wrapper } of wrapped) {

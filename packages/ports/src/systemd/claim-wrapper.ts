@@ -2,18 +2,27 @@
 // claim-port 8000`, `sh -c 'claim-port 8000'`): the claim-port command inside,
 // read exactly, or the wrapper this module cannot read. Only wrappers whose
 // argv is plain are read, and only what they do to claim-port that does not
-// change what it claims: env with PATH, LANG, LC_*, TZ or TERM assignments
-// (no option: -i, -u and -S change what claim-port reads or splits), nice
-// with its adjustment, ionice with its class and level, and sh, bash or dash
-// given `-c` with a simple command line (words, single- or double-quoted
-// without `$`, `` ` `` or `\`; `exec` before it). The rest (sudo, setpriv,
-// chrt, timeout, a pipe, `$VAR` inside, any other option) is named, unread.
+// change what it claims, each value one the real program accepts: env with
+// LANG, LC_*, TZ or TERM assignments, or PATH when every program after it is
+// named by absolute path (no option: -i, -u and -S change what claim-port
+// reads or splits), nice with a numeric adjustment, ionice with a class
+// (0-3, none, realtime, best-effort, idle) and a level (0-7), and sh, bash or
+// dash given `-c` with a simple command line (words separated by spaces or
+// tabs, single- or double-quoted without `$`, `` ` `` or `\`; `exec` before
+// it). The rest (sudo, setpriv, chrt, timeout, a pipe, a newline, `$VAR`
+// inside, a shell option after `-c`, any other option or value) is named,
+// unread: a wrapper read wrong would pass a line that frees nothing.
 
-/** What one wrapper runs: its command (argv[0] the program), not a wrapper at all (undefined), or why it cannot be read. */
-type Step = { readonly inner: readonly string[] } | { readonly unread: string } | undefined;
+/**
+ * What one wrapper runs: its command (argv[0] the program; `setsPath` when it sets PATH, by which the programs after it
+ * are looked up), not a wrapper at all (undefined), or why it cannot be read.
+ */
+type Step = { readonly inner: readonly string[]; readonly setsPath?: boolean } | { readonly unread: string } | undefined;
 
 /** The environment a claim-port may be given without changing what it claims: its program lookup and messages only. */
 const HARMLESS_VARIABLE = /^(?:PATH|LANG|LANGUAGE|LC_[A-Z]+|TZ|TERM)=/;
+/** util-linux ionice's classes by name (compared ignoring case, as it does), besides their numbers 0-3. */
+const IONICE_CLASS = /^(?:[0-3]|none|realtime|best-effort|idle)$/i;
 const NUMBER = /^[+-]?\d+$/;
 
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
@@ -22,10 +31,12 @@ const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 function envStep(args: readonly string[]): Step {
   let at = args[0] === '--' ? 1 : 0;
   if (at === 0 && args[0]?.startsWith('-')) return { unread: `env with ${args[0]}` };
+  let setsPath = false;
   for (; at < args.length && args[at]!.includes('='); at++) {
     if (!HARMLESS_VARIABLE.test(args[at]!)) return { unread: `env setting ${args[at]!.slice(0, args[at]!.indexOf('=')) || '""'}` };
+    if (args[at]!.startsWith('PATH=')) setsPath = true;
   }
-  return at < args.length ? { inner: args.slice(at) } : undefined;
+  return at < args.length ? { inner: args.slice(at), setsPath } : undefined;
 }
 
 /** coreutils nice: `-n N`, `-nN`, `--adjustment=N`, `--adjustment N`, or `-N` first, then the command (getopt stops at it). */
@@ -45,7 +56,11 @@ function niceStep(args: readonly string[]): Step {
   return at < args.length ? { inner: args.slice(at) } : undefined;
 }
 
-/** util-linux ionice: `-c CLASS`, `-n LEVEL`, `-t` (and their long names), then the command; `-p`, `-P`, `-u` name processes, not a command. */
+/**
+ * util-linux ionice: `-c CLASS`, `-n LEVEL`, `-t` (and their long names), then the command; `-p`, `-P`, `-u` name
+ * processes, not a command. Only a class and level it takes: another makes it exit 1 without running the command
+ * (`-c idel`: "unknown scheduling class"; `-n abc`: "invalid class data argument"), or a kernel may refuse it (`-n 9`).
+ */
 function ioniceStep(args: readonly string[]): Step {
   let at = 0;
   while (at < args.length && args[at]!.startsWith('-')) {
@@ -58,9 +73,11 @@ function ioniceStep(args: readonly string[]): Step {
       at++;
       continue;
     }
+    const isClass = /^(?:-c|--class(?:=|$))/.test(word);
     const value =
       word === '-c' || word === '-n' || word === '--class' || word === '--classdata' ? args[++at] : /^(?:-c|-n|--class=|--classdata=)(.+)$/.exec(word)?.[1];
-    if (value === undefined || !/^[A-Za-z0-9-]+$/.test(value)) return { unread: `ionice with ${word}` };
+    if (value === undefined || !(isClass ? IONICE_CLASS : /^[0-7]$/).test(value))
+      return { unread: `ionice with ${word}${value === undefined ? '' : ` ${value}`}` };
     at++;
   }
   return at < args.length ? { inner: args.slice(at) } : undefined;
@@ -72,14 +89,17 @@ function ioniceStep(args: readonly string[]): Step {
  */
 function shellStep(shell: string, args: readonly string[]): Step {
   if (args[0] !== '-c' || args[1] === undefined) return { unread: `${shell} ${args[0] ?? ''}`.trim() };
+  // `sh -c -e STRING`: an option after -c, STRING the word after the options.
+  if (args[1].startsWith('-') || args[1].startsWith('+')) return { unread: `${shell} -c with the option ${args[1]}` };
   const words: string[] = [];
   const text = args[1];
-  const token = /[ \t\n]+|([A-Za-z0-9_./:=@%+,-]+)|'([^']*)'|"([^"$`\\!]*)"/y;
+  // Words are split at spaces and tabs only: a newline ends a command (`claim-port\n8000` runs claim-port alone).
+  const token = /[ \t]+|([A-Za-z0-9_./:=@%+,-]+)|'([^']*)'|"([^"$`\\!]*)"/y;
   let word: string | undefined;
   while (token.lastIndex < text.length) {
     const start = token.lastIndex;
     const match = token.exec(text);
-    if (match === null) return { unread: `${shell} -c with ${JSON.stringify(text[start])}` };
+    if (match === null) return { unread: `${shell} -c with "${text[start]}"` };
     const part = match[1] ?? match[2] ?? match[3];
     if (part === undefined) {
       if (word !== undefined) words.push(word);
@@ -111,10 +131,14 @@ function wrapperStep(argv: readonly string[]): Step {
   }
 }
 
+/** How deep a chain of wrappers is read (`env nice ionice sh -c ...`); one deeper is unread. */
+const MAX_WRAPPERS = 8;
+
 /**
  * Pure: the command a chain of wrappers runs in the end (`argv`, argv[0] the program), and the wrappers on the way
- * (`through`, as written: empty for a direct command), when `isTarget` holds for it; `{ unread }` naming the wrapper
- * (and what in it) that cannot be read exactly when a word of the command names a program `mentions` holds for; else undefined.
+ * (`through`, as written: empty for a direct command), when `isTarget` holds for it; else `{ unread }` naming the
+ * wrapper (and what in it) that cannot be read exactly when a word of `argv` after its program names a program
+ * `mentions` holds for (never undefined then: a line that may run claim-port is not one that does not); else undefined.
  */
 export function unwrapCommand(
   argv: readonly string[],
@@ -123,15 +147,27 @@ export function unwrapCommand(
 ): { readonly argv: readonly string[]; readonly through: readonly string[] } | { readonly unread: string } | undefined {
   let current = argv;
   const through: string[] = [];
-  for (let depth = 0; depth < 8 && current.length > 0; depth++) {
+  // Set once a wrapper sets PATH: a program named after it without a `/` is looked up there, not where systemd would.
+  let pathSet = false;
+  let unread: string | undefined;
+  for (let depth = 0; current.length > 0; depth++) {
+    if (pathSet && !current[0]!.startsWith('/')) {
+      unread = `env setting PATH, then ${current[0]} by name`;
+      break;
+    }
     if (isTarget(current[0]!)) return { argv: current, through };
+    if (depth === MAX_WRAPPERS) {
+      unread = `more than ${MAX_WRAPPERS} wrappers`;
+      break;
+    }
     const step = wrapperStep(current);
     if (step === undefined || 'unread' in step) {
-      if (!current.slice(1).some(mentions)) return undefined;
-      return { unread: step === undefined ? baseName(current[0]!) : step.unread };
+      unread = step === undefined ? baseName(current[0]!) : step.unread;
+      break;
     }
     through.push(current[0]!);
+    pathSet ||= step.setsPath === true;
     current = step.inner;
   }
-  return undefined;
+  return argv.slice(1).some(mentions) ? { unread: unread ?? baseName(through.at(-1) ?? argv[0] ?? '') } : undefined;
 }

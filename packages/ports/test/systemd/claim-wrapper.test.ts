@@ -2,7 +2,7 @@
 // the real wrappers: each line is run with a claim-port that prints the
 // arguments it was given, and claimLines must give exactly those; a wrapper
 // it cannot read exactly is named by unreadClaimWrappers instead.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { tempDir, writeTree } from '../../../../test-support/tree.js';
 import { claimLines, lineAsWritten, unreadClaimWrappers } from '../../src/systemd/claim-line.js';
@@ -22,11 +22,12 @@ function unitWith(line: (claim: string) => string) {
 describe('claimLines behind a wrapper, as the real wrapper runs claim-port', () => {
   it.each<[string, (claim: string) => string]>([
     ['env', (claim) => `+/usr/bin/env ${claim} 8000`],
-    ['env PATH= and a bare name', (claim) => `+/usr/bin/env PATH=${claim.slice(0, -11)}:/usr/bin LC_ALL=C claim-port --registry /etc/dsa110/ports.yaml api`],
+    ['env PATH= and claim-port by its path', (claim) => `+/usr/bin/env PATH=/nonexistent LC_ALL=C ${claim} --registry /etc/dsa110/ports.yaml api`],
     ['env --', (claim) => `+/usr/bin/env -- TZ=UTC ${claim} 8000/udp`],
     ['nice -n N', (claim) => `+/usr/bin/nice -n 5 ${claim} 8000`],
     ['nice -nN, --adjustment=N, -N', (claim) => `+/usr/bin/nice -10 /usr/bin/nice -n3 /usr/bin/nice --adjustment=2 ${claim} --timeout 5 8000`],
     ['ionice', (claim) => `+/usr/bin/ionice -c 3 -t ${claim} 8000`],
+    ['ionice with classes by name, any case', (claim) => `+/usr/bin/ionice --class=IDLE /usr/bin/ionice -c Best-Effort -n 7 ${claim} 8000`],
     ['sh -c', (claim) => `+/bin/sh -c '${claim} 8000 --registry "/etc/dsa110/ports.yaml"'`],
     ['bash -c exec, with $0', (claim) => `+/bin/bash -c 'exec /usr/bin/env ${claim} "80"00' x`],
   ])('%s', (_, line) => {
@@ -54,6 +55,39 @@ describe('claimLines behind a wrapper, as the real wrapper runs claim-port', () 
     const { unit } = unitWith(line);
     expect(claimLines(unit.execStartPre, [])).toEqual([]);
     expect(unreadClaimWrappers(unit.execStartPre, []).map((each) => each.wrapper)).toEqual([wrapper]);
+  });
+
+  // Each of these, run by the real program, does not run claim-port with `8000` as a loose reading would (`other`: it
+  // exits before, or runs claim-port alone), or does (`claims`) but through a form not read: unread, never "no claim
+  // line" (an error) nor a claim (a pass).
+  it.each<[string, (claim: string) => string, string, 'other' | 'claims']>([
+    ['a newline in sh -c, which ends the command', (claim) => `+/bin/sh -c '${claim}\\n8000'`, 'sh -c with "\n"', 'other'],
+    ['a newline in bash -c', (claim) => `+/bin/bash -c 'exec ${claim}\\n8000'`, 'bash -c with "\n"', 'other'],
+    ['a shell option after -c', (claim) => `+/bin/sh -c -e '${claim} 8000'`, 'sh -c with the option -e', 'claims'],
+    ['an ionice class it does not know', (claim) => `+/usr/bin/ionice -c idel ${claim} 8000`, 'ionice with -c idel', 'other'],
+    ['an ionice level that is no number', (claim) => `+/usr/bin/ionice -c 2 -n abc ${claim} 8000`, 'ionice with -n abc', 'other'],
+    ['a nice adjustment that is no number', (claim) => `+/usr/bin/nice --adjustment=abc ${claim} 8000`, 'nice with --adjustment=abc', 'other'],
+    [
+      'env setting PATH, then claim-port by name',
+      () => '+/usr/bin/env PATH=/nonexistent claim-port 8000',
+      'env setting PATH, then claim-port by name',
+      'other',
+    ],
+    [
+      'env setting PATH, then a wrapper by name',
+      (claim) => `+/usr/bin/env PATH=/nonexistent nice ${claim} 8000`,
+      'env setting PATH, then nice by name',
+      'other',
+    ],
+    ['more than 8 wrappers', (claim) => `+/usr/bin/env${' /usr/bin/env'.repeat(8)} ${claim} 8000`, 'more than 8 wrappers', 'claims'],
+  ])('names a wrapper it does not read exactly: %s', (_, line, wrapper, real) => {
+    const { unit } = unitWith(line);
+    expect(claimLines(unit.execStartPre, [])).toEqual([]);
+    expect(unreadClaimWrappers(unit.execStartPre, []).map((each) => each.wrapper)).toEqual([wrapper]);
+    const written = unit.execStartPre[0]!.argv;
+    const run = spawnSync(written[0]!, written.slice(1), { encoding: 'utf8' });
+    if (real === 'claims') expect([run.status, run.stdout]).toEqual([0, '8000\n']);
+    else expect([run.status, run.stdout]).not.toEqual([0, '8000\n']);
   });
 
   it('a command that names no claim-port is neither', () => {
