@@ -446,6 +446,11 @@ function isRegistry(value: unknown): value is Registry {
   }
 }
 
+/** A Registry argument (`name` of `fn`), as isRegistry knows one; anything else a TypeError naming it. */
+export function registryObjectArgument(fn: string, name: string, registry: unknown): asserts registry is Registry {
+  if (!isRegistry(registry)) throw new TypeError(`${fn}: ${name} must be a Registry (from loadRegistry or parseRegistry), not ${describeArgument(registry)}`);
+}
+
 /**
  * `options.registry` of claimPort and checkPorts: a ports.yaml path (a non-empty string), a
  * Registry, or left out (undefined); anything else is a TypeError naming it, before anything is

@@ -16,7 +16,17 @@ import { accessSync, constants } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ListenSocket } from './sockets.js';
 import type { Transport } from './port-sockets.js';
-import { describeArgument, isArraySafely, objectArgument, procRootArgument, stringArgument } from '../arguments.js';
+import {
+  describeArgument,
+  integerArgument,
+  isArraySafely,
+  objectArgument,
+  portArgument,
+  procRootArgument,
+  stringArgument,
+  stringListArgument,
+  transportArgument,
+} from '../arguments.js';
 import { tryReadProcText } from './system-files.js';
 
 /**
@@ -111,6 +121,11 @@ export function readKernelV6Only(
   executables: readonly string[] = SS_PATHS,
   timeoutMs = SS_TIMEOUT_MS,
 ): Map<number, boolean> | undefined {
+  if (!isArraySafely(ports)) throw new TypeError(`readKernelV6Only: ports must be an array of ports, not ${describeArgument(ports)}`);
+  ports.forEach((port, index) => portArgument('readKernelV6Only', port, `ports[${index}]`));
+  transportArgument('readKernelV6Only', transport);
+  stringListArgument('readKernelV6Only', 'executables', executables);
+  integerArgument('readKernelV6Only', 'timeoutMs', timeoutMs, 1, 600_000, 'a number of ms');
   if (ports.length === 0) return new Map();
   const ss = executables.find((path) => {
     try {

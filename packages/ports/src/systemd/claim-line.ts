@@ -39,25 +39,26 @@ export function isClaimPort(path: string | undefined, extraPaths: readonly strin
  */
 export function execLinesArgument(fn: string, name: string, lines: unknown): asserts lines is readonly ExecLine[] {
   if (!isArraySafely(lines)) throw new TypeError(`${fn}: ${name} must be an array of ExecLine ({ argv, ... }), not ${describeArgument(lines)}`);
-  for (let index = 0; index < lines.length; index++) {
-    const line: unknown = lines[index];
-    if (typeof line !== 'object' || line === null)
-      throw new TypeError(`${fn}: ${name}[${index}] must be an ExecLine ({ argv, ... }), not ${describeArgument(line)}`);
-    const { file, line: number, value, prefixes, argv, words } = line as Partial<Record<keyof ExecLine, unknown>>;
-    const problem =
-      listProblem('.argv', argv) ??
-      listProblem('.words', words) ??
-      (typeof file !== 'string'
-        ? `.file must be a path (a string), not ${describeArgument(file)}`
-        : typeof number !== 'number'
-          ? `.line must be a line number, not ${describeArgument(number)}`
-          : typeof value !== 'string'
-            ? `.value must be the line as written (a string), not ${describeArgument(value)}`
-            : typeof prefixes !== 'string'
-              ? `.prefixes must be a string, not ${describeArgument(prefixes)}`
-              : undefined);
-    if (problem !== undefined) throw new TypeError(`${fn}: ${name}[${index}]${problem}`);
-  }
+  for (let index = 0; index < lines.length; index++) execLineArgument(fn, `${name}[${index}]`, lines[index]);
+}
+
+/** One ExecLine (`name`), each field checked as execLinesArgument checks those of a list. */
+export function execLineArgument(fn: string, name: string, line: unknown): asserts line is ExecLine {
+  if (typeof line !== 'object' || line === null) throw new TypeError(`${fn}: ${name} must be an ExecLine ({ argv, ... }), not ${describeArgument(line)}`);
+  const { file, line: number, value, prefixes, argv, words } = line as Partial<Record<keyof ExecLine, unknown>>;
+  const problem =
+    listProblem('.argv', argv) ??
+    listProblem('.words', words) ??
+    (typeof file !== 'string'
+      ? `.file must be a path (a string), not ${describeArgument(file)}`
+      : typeof number !== 'number'
+        ? `.line must be a line number, not ${describeArgument(number)}`
+        : typeof value !== 'string'
+          ? `.value must be the line as written (a string), not ${describeArgument(value)}`
+          : typeof prefixes !== 'string'
+            ? `.prefixes must be a string, not ${describeArgument(prefixes)}`
+            : undefined);
+  if (problem !== undefined) throw new TypeError(`${fn}: ${name}${problem}`);
 }
 
 /** Each claim line of a wrapper (`env claim-port 8000`), as claimLines gives it, to the ExecLine as written. */
@@ -117,6 +118,7 @@ export function claimLines(lines: readonly ExecLine[], extraPaths: readonly stri
 
 /** The ExecLine as written of a claim line claimLines gave (the wrapper's, for `env claim-port 8000`); `line` itself for a direct one. */
 export function lineAsWritten(line: ExecLine): ExecLine {
+  execLineArgument('lineAsWritten', 'line', line);
   return WRAPPED.get(line) ?? line;
 }
 

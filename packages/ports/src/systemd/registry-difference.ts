@@ -5,7 +5,8 @@
 // ports it frees too rather than refusing them; the reserved ranges). Pure: two
 // registries in, the differences in words out (none: the claim does today
 // exactly what it would with the registry checked).
-import type { ClaimPolicy, Registry, Service } from '../registry.js';
+import { describeArgument, listProblem, objectArgument } from '../arguments.js';
+import { registryObjectArgument, type ClaimPolicy, type Registry, type Service } from '../registry.js';
 import { claimTarget } from './claim-line.js';
 import type { ExecLine } from './types.js';
 
@@ -36,6 +37,10 @@ function claimView(service: Service | undefined, claimedUnit: string | undefined
  * (claim.timeoutSeconds: 10 there, 5 here)`, `its port of redis`; empty when claim-port would act on the line the same.
  */
 export function claimRegistryDifferences(read: Registry, checked: Registry, claimed: string | undefined): string[] {
+  registryObjectArgument('claimRegistryDifferences', 'read', read);
+  registryObjectArgument('claimRegistryDifferences', 'checked', checked);
+  if (claimed !== undefined && typeof claimed !== 'string')
+    throw new TypeError(`claimRegistryDifferences: claimed must be a service id (a string) or undefined, not ${describeArgument(claimed)}`);
   const out: string[] = [];
   for (const key of Object.keys(POLICY_WORDS) as (keyof ClaimPolicy)[]) {
     const [there, here] = [read.claim[key], checked.claim[key]];
@@ -72,6 +77,10 @@ export function claimRegistryDifferences(read: Registry, checked: Registry, clai
  * gives, else the service `checked` puts on the port it claims. Undefined when `read` is not a loaded registry.
  */
 export function claimLineDifferences(line: Pick<ExecLine, 'argv'>, read: Registry | string | undefined, checked: Registry): string[] | undefined {
+  const problem = listProblem('.argv', objectArgument('claimLineDifferences', 'line', line, 'an ExecLine ({ argv, ... })').argv);
+  if (problem !== undefined) throw new TypeError(`claimLineDifferences: line${problem}`);
+  if (read !== undefined && typeof read !== 'string') registryObjectArgument('claimLineDifferences', 'read', read);
+  registryObjectArgument('claimLineDifferences', 'checked', checked);
   if (read === undefined || typeof read === 'string') return undefined;
   const target = claimTarget(line.argv);
   const owner = 'port' in target ? checked.lookup(target.port, target.transport ?? 'tcp') : undefined;
