@@ -122,7 +122,7 @@ export function readKernelV6Only(
   timeoutMs = SS_TIMEOUT_MS,
 ): Map<number, boolean> | undefined {
   if (!isArraySafely(ports)) throw new TypeError(`readKernelV6Only: ports must be an array of ports, not ${describeArgument(ports)}`);
-  ports.forEach((port, index) => portArgument('readKernelV6Only', port, `ports[${index}]`));
+  for (let index = 0; index < ports.length; index++) portArgument('readKernelV6Only', ports[index], `ports[${index}]`);
   transportArgument('readKernelV6Only', transport);
   stringListArgument('readKernelV6Only', 'executables', executables);
   integerArgument('readKernelV6Only', 'timeoutMs', timeoutMs, 1, 600_000, 'a number of ms');
