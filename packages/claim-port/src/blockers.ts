@@ -241,6 +241,8 @@ export interface StayingBlockers {
   readonly certain: readonly Blocker[];
   /** Sockets that may (whether they do could not be told before the holders are gone): a warning, and the claim goes on. */
   readonly possible: readonly Blocker[];
+  /** Every socket on the port as the tables showed them (any state), for timeWaitsAfterClaim; undefined where they could not be read. */
+  readonly sockets?: readonly PortSocket[];
 }
 
 /**
@@ -281,12 +283,13 @@ export function blockersAfterClaim(
   const certain: Blocker[] = [];
   const possible: Blocker[] = [];
   const freed = new Set(listeners.map((l) => l.inode));
-  let all: PortSocket[];
+  let read: PortSocket[] | undefined;
   try {
-    all = readPortSockets(port, transport, procRoot);
+    read = readPortSockets(port, transport, procRoot);
   } catch {
-    all = [];
+    read = undefined;
   }
+  const all = read ?? [];
   const sockets = all.filter((s) => s.state !== 'LISTEN' && s.state !== 'TIME_WAIT' && !freed.has(s.inode));
   const holders = connectionHolders(
     sockets.map((s) => s.inode).filter((inode) => inode !== 0),
@@ -328,7 +331,7 @@ export function blockersAfterClaim(
     // any may be bound to the port. Said, not taken for nothing (as another user, a claim signals only its own).
     if (unexamined > 0 && process.geteuid?.() === 0) possible.push({ socket: describeUnexamined(unexamined, because), holders: [], unexamined: true });
   }
-  return { certain, possible };
+  return { certain, possible, ...(read !== undefined && { sockets: read }) };
 }
 
 const UNLISTED = "a socket bound to the port but not listening (the kernel's tables do not list such sockets)";
@@ -437,10 +440,19 @@ export interface TimeWaitsAfterClaim {
   readonly timeWaits: number;
   /** Connections of such a listener that its holders, or nobody, hold: closed first when they go, each a TIME_WAIT. */
   readonly connections: number;
-  /** How long after the holders are gone a server could not bind the port, at most, in ms. */
+  /** How long after the holders are gone a server could not bind the port, at most, in ms (0 where only `shared` are). */
   readonly waitMs: number;
   /** The listeners without SO_REUSEADDR, named. */
   readonly listeners: readonly string[];
+  /** Those TIME_WAITs and connections, each as a blocker (a TIME_WAIT with its time left), for the refusal's `blockers`. */
+  readonly blockers: readonly Blocker[];
+  /**
+   * TIME_WAITs and such connections that may be of a listener with SO_REUSEADDR instead (or one whose SO_REUSEADDR could
+   * not be read), which shares their address with it (SO_REUSEPORT): which socket a TIME_WAIT is of cannot be told,
+   * and one of a socket with SO_REUSEADDR does not keep a server that sets it from binding. How many, and how long
+   * they would keep it from binding if they are the listener's own.
+   */
+  readonly shared?: { readonly timeWaits: number; readonly connections: number; readonly waitMs: number };
 }
 
 /** States of a connection that closes first when its process goes (or has closed first): each ends in TIME_WAIT. */
@@ -449,45 +461,79 @@ const CLOSING_FIRST = new Set(['ESTABLISHED', 'SYN_RECV', 'CLOSE_WAIT', 'FIN_WAI
 /**
  * Before any signal (TCP, /proc): a listener being freed that was made without SO_REUSEADDR leaves its sockets on the
  * port in TIME_WAIT (an accepted connection keeps its listener's flag, and so does its TIME_WAIT), and Linux refuses
- * a bind of the port, even one with SO_REUSEADDR, while such a TIME_WAIT is there. Those on the port now (each with
- * the time the table says it has left) and the connections its holders hold (they close first when stopped: up to
- * TIME_WAIT_SECONDS each) would keep a server from binding the port for `waitMs` once the holders are gone. A listener
- * bound without SO_REUSEADDR was bound while no TIME_WAIT overlapped it (the kernel would have refused its bind), so
- * every TIME_WAIT that overlaps it now is one of its own. Undefined where nothing would be left, or where no
- * listener's SO_REUSEADDR could be read (not root, no perl): then nothing is foretold. `reuse`: reads the freed
- * listeners' SO_REUSEADDR by inode (socketReuseAddress in @dsa110/ports/system), called only where the port has
- * a TIME_WAIT or a connection that overlaps one of them.
+ * a bind of the port with SO_REUSEADDR (claim-port's, a server's) while such a TIME_WAIT is there, whether or not it
+ * had SO_REUSEPORT too. Those on the port (each with the time the table says it has left) and the connections its
+ * holders hold (they close first when stopped: up to TIME_WAIT_SECONDS each) would keep a server from binding the
+ * port for `waitMs` once the holders are gone. A listener bound with neither SO_REUSEADDR nor SO_REUSEPORT was bound
+ * while no TIME_WAIT overlapped it (the kernel would have refused its bind), and no other socket shares its address,
+ * so every TIME_WAIT that overlaps it is its own. One with SO_REUSEPORT may share its address with other listeners,
+ * and may have been bound over their TIME_WAITs: a socket that overlaps a listener with SO_REUSEADDR too (or one
+ * whose SO_REUSEADDR could not be read) may be that one's, which Linux lets such a bind pass, and is counted in
+ * `shared`, not in the wait; one that overlaps only listeners without SO_REUSEADDR is taken as theirs (an older
+ * TIME_WAIT of a socket with it, over which such a listener was bound, is then counted too: the safe side).
+ *
+ * `sockets`: the port's TCP rows, read before any signal (blockersAfterClaim's read, not read again: each read walks
+ * the kernel's whole connection hash). Between that read and the signal, a TIME_WAIT may end (the wait foretold is
+ * then longer than the real one), a connection may close first (it was counted as a connection, 60 s, longer than
+ * its TIME_WAIT), and a connection may be accepted, which no read before the signal can see (the holders serve until
+ * signalled): step 8 waits for TIME_WAITs that end within the timeout and names the rest. Undefined where nothing
+ * would be left, or where no listener's SO_REUSEADDR could be read (not root, no perl): then nothing is foretold.
+ * `reuse`: reads the freed listeners' SO_REUSEADDR by inode (socketReuseAddress in @dsa110/ports/system), called only
+ * where the port has a TIME_WAIT or a connection that overlaps one of them.
  */
 export function timeWaitsAfterClaim(
   port: number,
+  sockets: readonly PortSocket[],
   listeners: readonly Listener[],
   signalled: ReadonlySet<number>,
   reuse: () => ReadonlyMap<number, boolean>,
   procRoot = '/proc',
   socketLinks?: SocketLinks,
 ): TimeWaitsAfterClaim | undefined {
-  let all: PortSocket[];
-  try {
-    all = readPortSockets(port, 'tcp', procRoot);
-  } catch {
-    return undefined;
-  }
+  const all = sockets.filter((s) => s.transport === 'tcp' && s.port === port);
   // The listeners' SO_REUSEADDR (a perl run) is read only where the port has a socket that could be theirs.
   if (!all.some((s) => (s.state === 'TIME_WAIT' || CLOSING_FIRST.has(s.state)) && listeners.some((l) => overlaps(l, s.address)))) return undefined;
   const read = reuse();
   const bare = listeners.filter((l) => read.get(l.inode) === false);
   if (bare.length === 0) return undefined;
-  const theirs = all.filter((s) => s.state !== 'LISTEN' && bare.some((l) => overlaps(l, s.address)));
-  const timeWaits = theirs.filter((s) => s.state === 'TIME_WAIT');
-  const open = theirs.filter((s) => CLOSING_FIRST.has(s.state));
+  const theirs = all.filter((s) => (s.state === 'TIME_WAIT' || CLOSING_FIRST.has(s.state)) && bare.some((l) => overlaps(l, s.address)));
   const holders = connectionHolders(
-    open.map((s) => s.inode).filter((inode) => inode !== 0),
+    theirs.filter((s) => s.state !== 'TIME_WAIT' && s.inode !== 0).map((s) => s.inode),
     procRoot,
     socketLinks,
   );
-  // Held by the holders only, or by nobody (an orphan closing): one a surviving process holds stays open.
-  const connections = open.filter((s) => (holders.get(s.inode) ?? []).every((pid) => signalled.has(pid))).length;
-  const waitMs = Math.max(connections > 0 ? TIME_WAIT_SECONDS * 1000 : 0, ...timeWaits.map((s) => s.timeWaitLeftMs ?? TIME_WAIT_SECONDS * 1000));
-  if (timeWaits.length === 0 && connections === 0) return undefined;
-  return { timeWaits: timeWaits.length, connections, waitMs, listeners: bare.map((l) => formatEndpoint(l.address, port)) };
+  // A connection held by a process that outlives the claim stays open: no TIME_WAIT of the claim's.
+  const pidsOf = (s: PortSocket) => (s.state === 'TIME_WAIT' ? [] : (holders.get(s.inode) ?? []).filter((pid) => pid !== process.pid));
+  const closing = theirs.filter((s) => pidsOf(s).every((pid) => signalled.has(pid)));
+  const leftMs = (s: PortSocket) => (s.state === 'TIME_WAIT' ? (s.timeWaitLeftMs ?? TIME_WAIT_SECONDS * 1000) : TIME_WAIT_SECONDS * 1000);
+  // Theirs for certain where every listener that overlaps it lacks SO_REUSEADDR.
+  const own = (s: PortSocket) => listeners.every((l) => !overlaps(l, s.address) || read.get(l.inode) === false);
+  const certain = closing.filter(own);
+  const shared = closing.filter((s) => !own(s));
+  if (certain.length === 0 && shared.length === 0) return undefined;
+  const info = new Map<number, ProcessInfo | undefined>();
+  const holder = (pid: number): BlockerHolder[] => {
+    if (!info.has(pid)) info.set(pid, readProcessInfo(pid, procRoot));
+    const p = info.get(pid);
+    return p ? [blockerHolder(p)] : [];
+  };
+  return {
+    timeWaits: certain.filter((s) => s.state === 'TIME_WAIT').length,
+    connections: certain.filter((s) => s.state !== 'TIME_WAIT').length,
+    waitMs: Math.max(0, ...certain.map(leftMs)),
+    // A group's listeners share an address: each named once.
+    listeners: [...new Set(bare.map((l) => formatEndpoint(l.address, port)))],
+    blockers: certain.map((s) => ({
+      socket: describeSocket(s),
+      holders: pidsOf(s).flatMap(holder),
+      ...(s.timeWaitLeftMs !== undefined && { timeWaitLeftMs: s.timeWaitLeftMs }),
+    })),
+    ...(shared.length > 0 && {
+      shared: {
+        timeWaits: shared.filter((s) => s.state === 'TIME_WAIT').length,
+        connections: shared.filter((s) => s.state !== 'TIME_WAIT').length,
+        waitMs: Math.max(...shared.map(leftMs)),
+      },
+    }),
+  };
 }

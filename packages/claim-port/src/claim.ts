@@ -3,7 +3,7 @@
 // policy.ts, context.ts and exit-code.ts, every process touched through the
 // ProcessControl (processes.ts).
 import { CLAIM_AFTER_TIMEOUT_MS, CLAIM_BIND_GRACE_MS, CLAIM_KILL_WAIT_MS, CLAIM_SETTLE_MAX_MS, CLAIM_SETTLE_MS, escapeText, quoteValue } from '@dsa110/ports';
-import { canBindSync, socketReuseAddress, type ProcessInfo } from '@dsa110/ports/system';
+import { canBindSync, socketReuseAddress, type PortSocket, type ProcessInfo } from '@dsa110/ports/system';
 import { asRootCommand } from './as-root.js';
 import {
   blockersAfterClaim,
@@ -423,7 +423,7 @@ class Claim {
         'warn',
       );
     }
-    if (staying.certain.length === 0) return this.refuseIfTimeWaits(plan);
+    if (staying.certain.length === 0) return this.refuseIfTimeWaits(plan, staying.sockets);
     for (const t of this.tracked) t.reason = 'the claim was refused';
     const they = staying.certain.length > 1;
     const why = transport === 'udp' ? 'a server binds a UDP port without SO_REUSEADDR' : `${they ? 'they were' : 'it was'} bound without SO_REUSEADDR`;
@@ -437,16 +437,30 @@ class Claim {
    * socketReuseAddress) leaves TIME_WAITs that keep a server from binding the port after it is gone (see
    * timeWaitsAfterClaim). Longer than the timeout: the claim is refused, nobody signalled (the server keeps serving);
    * within it: said, and the claim waits for them after the stop (verifySlowly). Where SO_REUSEADDR cannot be read,
-   * nothing is said.
+   * nothing is said. Those that may be of another listener sharing the port (SO_REUSEPORT) with SO_REUSEADDR: a
+   * warning. `sockets`: the port's rows refuseIfBlocked read (undefined where they could not be read: nothing is said).
    */
-  refuseIfTimeWaits(plan: Extract<Plan, { kind: 'signal' }>): ClaimResult | undefined {
+  refuseIfTimeWaits(plan: Extract<Plan, { kind: 'signal' }>, sockets: readonly PortSocket[] | undefined): ClaimResult | undefined {
     const { port, transport, timeoutSeconds } = this.target;
-    if (transport !== 'tcp' || this.found.socketLinks === undefined) return undefined;
+    if (transport !== 'tcp' || this.found.socketLinks === undefined || sockets === undefined) return undefined;
     const freed = this.found.listeners.map((l) => l.inode);
     const links = new Map([...this.found.socketLinks].filter(([inode]) => freed.includes(inode)));
     const signalled = new Set(plan.holders.map((h) => h.pid));
-    const after = timeWaitsAfterClaim(port, this.found.listeners, signalled, () => socketReuseAddress(port, links), '/proc', this.found.socketLinks);
+    const after = timeWaitsAfterClaim(port, sockets, this.found.listeners, signalled, () => socketReuseAddress(port, links), '/proc', this.found.socketLinks);
     if (after === undefined) return undefined;
+    if (after.shared !== undefined) {
+      const { timeWaits, connections, waitMs } = after.shared;
+      const many = timeWaits + connections > 1;
+      const what = [
+        ...(timeWaits > 0 ? [`${timeWaits} TIME_WAIT${timeWaits > 1 ? 's' : ''} on ${this.name}`] : []),
+        ...(connections > 0 ? [`${connections} connection${connections > 1 ? 's' : ''} closed first when the holders go`] : []),
+      ].join(' and ');
+      this.log(
+        `${what} may be of ${listed(after.listeners)}, bound without SO_REUSEADDR, or of another listener on ${many ? 'their' : 'its'} address with SO_REUSEADDR (they share it with SO_REUSEPORT; which one cannot be told): if of the former, ${many ? 'they' : 'it'} would keep a server from binding ${this.name} for up to ${seconds(waitMs)} s after the holders are gone${this.timeWaitFits(waitMs) ? ` (within the ${timeoutSeconds} s timeout: ${this.options.dryRun ? 'a real run waits' : 'the claim waits'} for ${many ? 'them' : 'it'})` : `, longer than the ${timeoutSeconds} s timeout; if the claim then fails, claim ${this.name} again once ${many ? 'they have' : 'it has'} ended`}`,
+        'warn',
+      );
+    }
+    if (after.timeWaits === 0 && after.connections === 0) return undefined;
     const what = [
       ...(after.timeWaits > 0 ? [`${after.timeWaits} TIME_WAIT${after.timeWaits > 1 ? 's' : ''} on the port`] : []),
       ...(after.connections > 0 ? [`${after.connections} connection${after.connections > 1 ? 's' : ''} it holds (each a TIME_WAIT once it is stopped)`] : []),
@@ -459,7 +473,7 @@ class Claim {
     for (const t of this.tracked) t.reason = 'the claim was refused';
     const reason = `${facts}, longer than the ${timeoutSeconds} s timeout; stop ${listed(plan.holders.map((h) => `PID ${h.pid}`))} by hand and claim ${this.name} ${seconds(after.waitMs)} s later, or give the service SO_REUSEADDR, or claim it with --timeout ${seconds(after.waitMs) + 1}`;
     this.refusedLines([reason]);
-    return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`);
+    return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers: after.blockers });
   }
 
   /**

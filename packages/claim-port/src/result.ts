@@ -131,12 +131,14 @@ export interface ClaimResult {
     /** The holder that left it running (in the process group or session it led, its child, or a child of its reaper born after the signal and tied to it: see Claim.tiedTo), when no supervisor started it; left out when nothing ties it to a holder. */
     readonly leftBehindBy?: number;
   }[];
-  /** When a server could still not bind the port, or the claim was refused over a socket that would keep a server from binding it once the holders are gone: the sockets that block it (bound, not listening; a connection using it as its local port), with their holders. */
+  /** When a server could still not bind the port, or the claim was refused over a socket (or TIME_WAITs) that would keep a server from binding it once the holders are gone: the sockets that block it (bound, not listening; a connection using it as its local port), with their holders. */
   readonly blockers?: readonly {
     readonly socket: string;
     readonly holders: readonly { readonly pid: number; readonly comm: string; readonly command: string }[];
     /** A connection's other end, when it is on this machine (a loopback client), and who holds it: named, never signalled. */
     readonly peer?: { readonly socket: string; readonly holders: readonly { readonly pid: number; readonly comm: string; readonly command: string }[] };
+    /** A TIME_WAIT: how long the kernel keeps it yet, in ms, as the socket table says. */
+    readonly timeWaitLeftMs?: number;
   }[];
   readonly dryRun: boolean;
   /**

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { guardPort, spawnListener, waitUntil } from '../../../test-support/index.js';
 import { tempDir } from '../../../test-support/tree.js';
-import { readPortSockets, readProcessInfo } from '@dsa110/ports/system';
-import { describeBlockers, describeUnexamined } from '../src/blockers.js';
+import { readPortSockets, readProcessInfo, type Listener, type PortSocket } from '@dsa110/ports/system';
+import { describeBlockers, describeUnexamined, timeWaitsAfterClaim } from '../src/blockers.js';
 import { shownCommand } from '../src/plan.js';
 import { BIN } from './helpers.js';
 
@@ -91,6 +91,86 @@ describe('the sockets out of the tables, in a claim of a held port', () => {
       }
     },
   );
+});
+
+describe('timeWaitsAfterClaim', () => {
+  // A listener being freed, and rows of the port's table as a claim read them before any signal.
+  const listener = (inode: number, address = '127.0.0.1'): Listener => ({
+    address,
+    family: 'IPv4',
+    port: 8000,
+    inode,
+    uid: 0,
+    dualStack: false,
+    holders: [],
+    ownerKnown: true,
+  });
+  const timeWait = (leftMs: number): PortSocket => ({
+    address: '127.0.0.1',
+    family: 'IPv4',
+    port: 8000,
+    inode: 0,
+    uid: 0,
+    transport: 'tcp',
+    state: 'TIME_WAIT',
+    remote: '127.0.0.1:41234',
+    timeWaitLeftMs: leftMs,
+  });
+
+  it("foretells from the rows it is given, reading no socket table again (each read walks the kernel's whole connection hash)", () => {
+    // A tree with no net/tcp: a read of the tables would find nothing here.
+    const empty = tempDir('no-tables-');
+    const after = timeWaitsAfterClaim(8000, [timeWait(42_000)], [listener(11)], new Set([4242]), () => new Map([[11, false]]), empty);
+    expect(after).toEqual({
+      timeWaits: 1,
+      connections: 0,
+      waitMs: 42_000,
+      listeners: ['127.0.0.1:8000'],
+      blockers: [
+        { socket: '127.0.0.1:8000 -> 127.0.0.1:41234 (TIME_WAIT, a connection using the port as its local port)', holders: [], timeWaitLeftMs: 42_000 },
+      ],
+    });
+  });
+
+  it("counts a TIME_WAIT that a listener with SO_REUSEADDR (or one not read) shares the address of as shared, not in the wait: it may be that one's", () => {
+    const empty = tempDir('no-tables-');
+    // A SO_REUSEPORT group on 127.0.0.1:8000: 11 without SO_REUSEADDR, 12 with it (or not read).
+    for (const read of [
+      new Map([
+        [11, false],
+        [12, true],
+      ]),
+      new Map([[11, false]]),
+    ]) {
+      expect(timeWaitsAfterClaim(8000, [timeWait(30_000)], [listener(11), listener(12)], new Set(), () => read, empty)).toEqual({
+        timeWaits: 0,
+        connections: 0,
+        waitMs: 0,
+        listeners: ['127.0.0.1:8000'],
+        blockers: [],
+        shared: { timeWaits: 1, connections: 0, waitMs: 30_000 },
+      });
+    }
+    // Every listener there without it: theirs, named once.
+    expect(
+      timeWaitsAfterClaim(
+        8000,
+        [timeWait(30_000)],
+        [listener(11), listener(12)],
+        new Set(),
+        () =>
+          new Map([
+            [11, false],
+            [12, false],
+          ]),
+        empty,
+      ),
+    ).toMatchObject({
+      timeWaits: 1,
+      waitMs: 30_000,
+      listeners: ['127.0.0.1:8000'],
+    });
+  });
 });
 
 describe('a process that blocks the bind, in the refusal', () => {

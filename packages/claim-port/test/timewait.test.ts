@@ -5,10 +5,12 @@
 // outlast its timeout, and waits for them when they would not. Real
 // processes on loopback; the TIME_WAITs are made by connections the test
 // opens itself, which the server closes first.
+import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
-import { canBindSync } from '@dsa110/ports/system';
+import { canBindSync, readPortSockets } from '@dsa110/ports/system';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive, leasePort } from '../../../test-support/index.js';
+import { resultJson } from '../src/result.js';
 import { cleanupStarted, claimOurs, start } from './started.js';
 
 afterEach(cleanupStarted);
@@ -52,10 +54,19 @@ describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
       expect(result.action, lines.join('\n')).toBe('refused');
       expect(result.message).toMatch(
         new RegExp(
-          `^refused to free port ${port}: 127\\.0\\.0\\.1:${port} was bound without SO_REUSEADDR: 2 TIME_WAITs on the port would keep a server from binding port ${port} for up to (59|60) s after the holders are gone \\(Linux refuses the bind while a TIME_WAIT of such a socket is there\\), longer than the 5 s timeout; stop PID ${listener.first.pid} by hand and claim port ${port} (59|60) s later, or give the service SO_REUSEADDR, or claim it with --timeout (60|61); nothing was signalled$`,
+          `^refused to free port ${port}: 127\\.0\\.0\\.1:${port} was bound without SO_REUSEADDR: 2 TIME_WAITs on the port would keep a server from binding port ${port} for up to (5\\d|60) s after the holders are gone \\(Linux refuses the bind while a TIME_WAIT of such a socket is there\\), longer than the 5 s timeout; stop PID ${listener.first.pid} by hand and claim port ${port} (5\\d|60) s later, or give the service SO_REUSEADDR, or claim it with --timeout (5\\d|6[01]); nothing was signalled$`,
         ),
       );
       expect(result.holders).toEqual([expect.objectContaining({ pid: listener.first.pid, signals: [], outcome: 'spared' })]);
+      // The JSON names them as the other refusals name what blocks the bind: no process holds a TIME_WAIT.
+      const timeWait = {
+        socket: expect.stringMatching(
+          new RegExp(`^127\\.0\\.0\\.1:${port} -> 127\\.0\\.0\\.1:\\d+ \\(TIME_WAIT, a connection using the port as its local port\\)$`),
+        ),
+        holders: [],
+        timeWaitLeftMs: expect.any(Number),
+      };
+      expect(resultJson(result).blockers).toEqual([timeWait, timeWait]);
       expect(lines.some((line) => line.startsWith('dry run: would send'))).toBe(false);
       expect(isAlive(listener.first.pid)).toBe(true);
     }
@@ -75,6 +86,13 @@ describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
         `: 1 connection it holds (each a TIME_WAIT once it is stopped) would keep a server from binding port ${port} for up to 60 s after the holders are gone`,
       );
       expect(result.message).toContain('longer than the 2 s timeout');
+      expect(resultJson(result).blockers).toEqual([
+        {
+          socket: `127.0.0.1:${port} -> 127.0.0.1:${client.localPort} (ESTABLISHED, a connection using the port as its local port)`,
+          // Not accepted yet: in the listener's queue, no process holds it.
+          holders: [],
+        },
+      ]);
       expect(isAlive(listener.first.pid)).toBe(true);
     } finally {
       client.destroy();
@@ -119,4 +137,96 @@ describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
     expect(canBindSync(a, 'tcp')?.ok).toBe(true);
     expect(canBindSync(b, 'tcp')?.ok).toBe(true);
   }, 100_000);
+});
+
+/**
+ * Listeners on 127.0.0.1:PORT that share it with SO_REUSEPORT, each with SO_REUSEADDR or not (`reuseAddress`), and
+ * one TIME_WAIT of the connection listener `via` accepted and closed first (a connection another one accepted is
+ * closed first by its client: its TIME_WAIT is the client's, on its own port). With `thenClose`, the listeners close.
+ */
+const group = (port: number, reuseAddress: boolean[], via: number, thenClose = false) =>
+  start([
+    python,
+    '-c',
+    `import json, os, select, socket, time
+def listener(reuse_address):
+    s = socket.socket()
+    if reuse_address: s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    s.bind(('127.0.0.1', ${port})); s.listen(8); s.setblocking(False)
+    return s
+group = [listener(r) for r in ${JSON.stringify(reuseAddress.map((r) => (r ? 1 : 0)))}]
+done = False
+while not done:
+    c = socket.create_connection(('127.0.0.1', ${port}))
+    ready, _, _ = select.select(group, [], [], 5)
+    a, _ = ready[0].accept(); a.setblocking(True)
+    if group.index(ready[0]) == ${via}:
+        a.close(); c.recv(1); c.close(); done = True
+    else:
+        c.close(); a.recv(1); a.close()
+${thenClose ? 'for s in group: s.close()' : ''}
+print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`,
+  ]);
+
+/** Whether a socket with SO_REUSEPORT (not SO_REUSEADDR) binds 0.0.0.0:`port` now, as a server of such a group binds (Node 20 cannot set it). */
+const bindsWithReusePort = (port: number) =>
+  spawnSync(python, [
+    '-c',
+    `import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+try:
+    s.bind(('0.0.0.0', ${port})); print('ok')
+except OSError as e: print(e.strerror)`,
+  ])
+    .stdout.toString()
+    .trim();
+
+const timeWaitsOn = (port: number) => readPortSockets(port, 'tcp').filter((s) => s.state === 'TIME_WAIT').length;
+
+describe('TIME_WAITs where listeners share the port (SO_REUSEPORT), as Linux judges them', () => {
+  it.skipIf(!root)(
+    "one that may be of a listener with SO_REUSEADDR (which a server's bind passes) is warned of, not refused over: the claim frees the port",
+    async () => {
+      const [port, twin] = [leasePort(), leasePort()];
+      // The kernel: with the group gone, a TIME_WAIT of its member with SO_REUSEADDR keeps no SO_REUSEADDR bind off the port.
+      await group(twin, [true, false], 0, true);
+      expect(timeWaitsOn(twin)).toBe(1);
+      expect(canBindSync(twin, 'tcp')?.ok).toBe(true);
+      const listeners = await group(port, [true, false], 0);
+      expect(timeWaitsOn(port)).toBe(1);
+      const lines: string[] = [];
+      const result = await claimOurs(port, { timeoutSeconds: 5, log: (line) => lines.push(line) });
+      expect(result.action, lines.join('\n')).toBe('freed');
+      expect(result.holders).toEqual([expect.objectContaining({ pid: listeners.first.pid, signals: ['SIGTERM'] })]);
+      expect(lines).toContainEqual(
+        expect.stringMatching(
+          `^1 TIME_WAIT on port ${port} may be of 127\\.0\\.0\\.1:${port}, bound without SO_REUSEADDR, or of another listener on its address with SO_REUSEADDR \\(they share it with SO_REUSEPORT; which one cannot be told\\): if of the former, it would keep a server from binding port ${port} for up to (5\\d|60) s after the holders are gone, longer than the 5 s timeout; if the claim then fails, claim port ${port} again once it has ended$`,
+        ),
+      );
+      expect(canBindSync(port, 'tcp')?.ok).toBe(true);
+    },
+  );
+
+  it.skipIf(!root)(
+    'where every listener lacks SO_REUSEADDR, their TIME_WAITs keep a SO_REUSEADDR bind off the port (a SO_REUSEPORT one passes): refused, as for one listener',
+    async () => {
+      const [port, twin] = [leasePort(), leasePort()];
+      // The kernel: with the group gone, its TIME_WAIT keeps a SO_REUSEADDR bind off the port; not one with SO_REUSEPORT.
+      await group(twin, [false, false], 1, true);
+      expect(timeWaitsOn(twin)).toBe(1);
+      expect(canBindSync(twin, 'tcp')).toMatchObject({ ok: false, code: 'EADDRINUSE' });
+      expect(bindsWithReusePort(twin)).toBe('ok');
+      const listeners = await group(port, [false, false], 1);
+      const result = await claimOurs(port, { timeoutSeconds: 5 });
+      expect(result.action, result.message).toBe('refused');
+      expect(result.message).toMatch(
+        new RegExp(
+          `^refused to free port ${port}: 127\\.0\\.0\\.1:${port} was bound without SO_REUSEADDR: 1 TIME_WAIT on the port would keep a server from binding port ${port} for up to (5\\d|60) s after the holders are gone`,
+        ),
+      );
+      expect(isAlive(listeners.first.pid)).toBe(true);
+    },
+  );
 });
