@@ -40,11 +40,17 @@ describe('readTextFile', () => {
 
   it('says in words that the process ran out of descriptors (EMFILE), and what to raise: nothing about the file', () => {
     // A child that holds every descriptor its limit allows, then reads: the limit is the process's, not the file's.
+    // Another thread of it (tsx's loader) may close a descriptor of its own meanwhile, on a loaded machine: the read
+    // then gets it; it takes that one too and reads again, up to 5 times.
     const script = `const { readTextFile } = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '../../src/files/read.ts')).href)});
 const { openSync } = await import('node:fs');
 const held = [];
-try { for (;;) held.push(openSync('/dev/null', 'r')); } catch {}
-try { readTextFile('/proc/self/stat', { maxBytes: 4096 }); console.log('read'); } catch (error) { console.log(error.kind, error.reason); }`;
+let said = 'read';
+for (let attempt = 0; attempt < 5 && said === 'read'; attempt++) {
+  try { for (;;) held.push(openSync('/dev/null', 'r')); } catch {}
+  try { readTextFile('/proc/self/stat', { maxBytes: 4096 }); } catch (error) { said = error.kind + ' ' + error.reason; }
+}
+console.log(said);`;
     const run = spawnSync('sh', ['-c', 'ulimit -n 256; exec "$0" --import tsx --input-type=module -e "$1"', process.execPath, script], {
       encoding: 'utf8',
       cwd: join(import.meta.dirname, '../..'),
