@@ -91,7 +91,7 @@ while True: time.sleep(3600)`,
     expect(result.action, result.message).toBe('refused');
     expect(result.message).toMatch(
       new RegExp(
-        `^refused to free port ${port}: nothing listens on port ${port}, but a server could not bind it \\(.*EADDRINUSE\\): 127\\.0\\.0\\.1:${port} -> 127\\.0\\.0\\.1:\\d+ \\(TIME_WAIT, a connection using the port as its local port\\), held by no process \\(the kernel is still closing it\\); wait for the kernel to end it \\(for (59|60) s more\\) and claim port ${port} again, or claim it with a --timeout that long; a TIME_WAIT keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, so a program that sets SO_REUSEADDR before it binds leaves none behind; nothing was signalled$`,
+        `^refused to free port ${port}: nothing listens on port ${port}, but a server could not bind it \\(.*EADDRINUSE\\): 127\\.0\\.0\\.1:${port} -> 127\\.0\\.0\\.1:\\d+ \\(TIME_WAIT, a connection using the port as its local port\\), held by no process \\(the kernel is still closing it\\); wait for the kernel to end it \\(for (5\\d|60) s more\\) and claim port ${port} again, or claim it with a --timeout that long; a TIME_WAIT keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, so a program that sets SO_REUSEADDR before it binds leaves none behind; nothing was signalled$`,
       ),
     );
     expect(isAlive(server.first.pid)).toBe(true);
