@@ -2,16 +2,18 @@
 // sockets (not fds), why they were not examined, and never "held by no
 // process" (processes hold them; none is proved to hold the port).
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { guardPort, spawnListener, waitUntil } from '../../../test-support/index.js';
+import { guardPort, hasCommand, leasePort, spawnListener, waitUntil } from '../../../test-support/index.js';
 import { tempDir } from '../../../test-support/tree.js';
 import { readPortSockets, readProcessInfo, type Listener, type PortSocket } from '@dsa110/ports/system';
 import { describeBlockers, describeUnexamined, timeWaitsAfterClaim } from '../src/blockers.js';
 import { shownCommand } from '../src/plan.js';
 import { BIN } from './helpers.js';
+import { adopt, cleanupStarted, start } from './started.js';
 
 type Listening = Awaited<ReturnType<typeof spawnListener>>;
 const spawned: Listening[] = [];
@@ -31,66 +33,140 @@ describe('describeUnexamined', () => {
   });
 });
 
-const strace = spawnSync('strace', ['-V']).status === 0;
+const root = process.getuid?.() === 0;
+const missing = ['strace', 'unshare', 'nsenter'].filter((command) => !hasCommand(command, ['-V']));
+const cannotTrace = !root ? 'not root' : missing.length > 0 ? `${missing.join(', ')} not installed` : undefined;
+const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+const listenerChild = (name: string) => fileURLToPath(new URL(`../../../test-support/${name}`, import.meta.url));
 
 /**
- * The fewest times a dry-run claim of `port` read `decoyPid`'s fd table, over up to three runs under strace (stopping at
- * one). A socket any process on the machine closes between the holder scan and perl's look at it is read again, on
- * purpose (examineGoneAgain): on a busy machine one run can see that; a claim that always read every table twice
- * reads it twice in each run.
+ * PID 1 of a PID namespace with a /proc of its own: after the port, its arguments come in threes (a program, a listener
+ * child script of test-support, its JSON options); it starts each, waits for its ready line, prints them on one line with
+ * the port (their PIDs are the namespace's, so no top-level `pid` for start() to take for a host PID), then sleeps.
  */
-function fewestFdTableReads(port: number, holderPid: number, decoyPid: number): number {
-  let fewest = Number.POSITIVE_INFINITY;
-  for (let attempt = 0; attempt < 3 && fewest > 1; attempt++) {
-    const trace = join(tempDir('one-scan-'), 'trace');
-    const run = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat,chdir', '-o', trace, process.execPath, BIN, String(port), '--dry-run', '--json'], {
-      encoding: 'utf8',
-    });
-    expect(run.status, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toMatchObject({ action: 'would-free', holders: [expect.objectContaining({ pid: holderPid })] });
-    // Node opens the directory (readdir), perl enters it (chdir): either way, once per scan.
-    const reads = readFileSync(trace, 'utf8').match(new RegExp(`(openat\\(AT_FDCWD, |chdir\\()"/proc/${decoyPid}/fd"`, 'g')) ?? [];
-    fewest = Math.min(fewest, reads.length);
+const initScript = `set -e
+port=$1; shift
+lines=()
+while [ $# -gt 0 ]; do
+  exec {out}< <(exec "$1" "$2" "$3")
+  read -r line <&"$out" && [[ $line == *'"ready"'* ]] || { echo "listener failed: $line" >&2; exit 1; }
+  lines+=("$line")
+  shift 3
+done
+printf '{"port":%s,"listeners":[%s]}\\n' "$port" "$(IFS=,; echo "\${lines[*]}")"
+while :; do sleep 3600; done`;
+
+/** The host PID of the process under `ancestor` (a host PID) that is `inner` in its own PID namespace (NSpid's last field). */
+function hostPidOf(ancestor: number, inner: number): number {
+  const tree = new Map<number, { ppid: number; nspid: number[] }>();
+  for (const name of readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+    try {
+      const status = readFileSync(`/proc/${name}/status`, 'utf8');
+      tree.set(Number(name), { ppid: Number(/^PPid:\s+(\d+)/m.exec(status)![1]), nspid: /^NSpid:(.*)$/m.exec(status)![1]!.trim().split(/\s+/).map(Number) });
+    } catch {}
   }
-  return fewest;
+  const under = (pid: number): boolean => pid > 1 && (tree.get(pid)?.ppid === ancestor || under(tree.get(pid)?.ppid ?? 0));
+  const found = [...tree].find(([pid, { nspid }]) => nspid.length > 1 && nspid.at(-1) === inner && under(pid));
+  if (!found) throw new Error(`no process under PID ${ancestor} is PID ${inner} of its namespace`);
+  return found[0];
 }
 
-describe('the sockets out of the tables, in a claim of a held port', () => {
-  afterEach(async () => {
-    for (const listener of spawned.splice(0)) await listener.kill();
+/**
+ * A listener (the server) and a decoy holding sockets no table lists (unbound: /proc/net/sockstat counts them, so the
+ * search runs), each in many fds, in a PID namespace of their own with its own /proc; the network namespace is the
+ * test's, so the test can connect to the server. Every process on the machine is scanned, and a socket one closes
+ * between the holder scan and perl's look at it is read again, on purpose (examineGoneAgain): here the machine is the
+ * namespace, and nothing in it closes a socket. Its host PIDs are recorded with the guard; cleanupStarted kills it.
+ */
+async function serverAndDecoyInPidNamespace(attempt = 1): Promise<{ port: number; initPid: number; server: number; decoy: number }> {
+  const [port, decoyPort] = [leasePort(), leasePort()];
+  const starting = start([
+    'unshare',
+    '--pid',
+    '--fork',
+    '--mount-proc',
+    '--kill-child',
+    'bash',
+    '-c',
+    initScript,
+    'bash',
+    String(port),
+    // The server accepts (node): an accepted connection has a file, an inode, a holder.
+    process.execPath,
+    listenerChild('listener-child.mjs'),
+    JSON.stringify({ host: '127.0.0.1', port, role: 'listener' }),
+    python,
+    listenerChild('listener-child.py'),
+    JSON.stringify({ host: '127.0.0.1', port: decoyPort, bindOnly: true, unboundSockets: 2, dups: 500 }),
+  ]);
+  // A leased port something outside the lease holds (as spawnListener does): other ones.
+  const init = await starting.catch((error: unknown) => {
+    if (attempt >= 10 || !/EADDRINUSE|Address already in use/.test(String(error))) throw error;
+    return undefined;
+  });
+  if (init === undefined) return serverAndDecoyInPidNamespace(attempt + 1);
+  const [server, decoy] = (init.first.listeners as { pid: number }[]).map((listener) => listener.pid) as [number, number];
+  const initPid = hostPidOf(init.child.pid!, 1);
+  for (const inner of [server, decoy]) adopt(init, hostPidOf(init.child.pid!, inner));
+  guardPort(port);
+  return { port, initPid, server, decoy };
+}
+
+/**
+ * How many times a dry-run claim of `port`, run in the PID namespace of host PID `initPid` under strace, read the fd
+ * table of `decoy` (a PID there): once, or twice where the claim reads every table twice.
+ */
+function fdTableReads(initPid: number, port: number, server: number, decoy: number): number {
+  const trace = join(tempDir('one-scan-'), 'trace');
+  const run = spawnSync(
+    'nsenter',
+    [
+      '-t',
+      String(initPid),
+      '--pid',
+      '--mount',
+      'strace',
+      '-f',
+      '-qq',
+      '-e',
+      'trace=openat,chdir',
+      '-o',
+      trace,
+      process.execPath,
+      BIN,
+      String(port),
+      '--dry-run',
+      '--json',
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
+  expect(run.status, run.stderr).toBe(0);
+  expect(JSON.parse(run.stdout)).toMatchObject({ action: 'would-free', holders: [expect.objectContaining({ pid: server })] });
+  // Node opens the directory (readdir), perl enters it (chdir): either way, once per scan.
+  return (readFileSync(trace, 'utf8').match(new RegExp(`(openat\\(AT_FDCWD, |chdir\\()"/proc/${decoy}/fd"`, 'g')) ?? []).length;
+}
+
+describe.skipIf(cannotTrace !== undefined)(`the sockets out of the tables, in a claim of a held port${cannotTrace ? ` [skipped: ${cannotTrace}]` : ''}`, () => {
+  afterEach(cleanupStarted);
+
+  it("reads each process's fd table once: the holder scan's links serve the search for them (a second pass over 2 million dup'd fds doubled a claim's time)", async () => {
+    const { port, initPid, server, decoy } = await serverAndDecoyInPidNamespace();
+    expect(fdTableReads(initPid, port, server, decoy)).toBe(1);
   });
 
-  it.skipIf(process.getuid?.() !== 0 || !strace)(
-    `reads each process's fd table once: the holder scan's links serve the search for them (a second pass over 2 million dup'd fds doubled a claim's time)${strace ? '' : ' [skipped: strace is not installed]'}`,
-    async () => {
-      const server = await spawnListener();
-      // A process holding sockets no table lists (unbound: /proc/net/sockstat counts them, so the search runs), each in many fds.
-      const decoy = await spawnListener({ bindOnly: true, unboundSockets: 2, dups: 500 });
-      spawned.push(server, decoy);
-      guardPort(server.port);
-      expect(fewestFdTableReads(server.port, server.pid, decoy.pid)).toBe(1);
-    },
-  );
-
-  it.skipIf(process.getuid?.() !== 0 || !strace)(
-    `reads each process's fd table once where the port has connections too: the holder scan's links name their holders${strace ? '' : ' [skipped: strace is not installed]'}`,
-    async () => {
-      const server = await spawnListener();
-      const decoy = await spawnListener({ bindOnly: true, unboundSockets: 2, dups: 500 });
-      spawned.push(server, decoy);
-      guardPort(server.port);
-      // A client of the server: the connection it accepted is on the port, held by the server.
-      const client = await new Promise<Socket>((resolve, reject) => {
-        const socket = connect(server.port, '127.0.0.1', () => resolve(socket)).on('error', reject);
-      });
-      try {
-        expect(await waitUntil(() => readPortSockets(server.port, 'tcp').some((socket) => socket.state === 'ESTABLISHED' && socket.inode !== 0))).toBe(true);
-        expect(fewestFdTableReads(server.port, server.pid, decoy.pid)).toBe(1);
-      } finally {
-        client.destroy();
-      }
-    },
-  );
+  it("reads each process's fd table once where the port has connections too: the holder scan's links name their holders", async () => {
+    const { port, initPid, server, decoy } = await serverAndDecoyInPidNamespace();
+    // A client of the server, outside the namespace (out of the scan): the connection the server accepted is on the port, held by it.
+    const client = await new Promise<Socket>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => resolve(socket)).on('error', reject);
+    });
+    try {
+      expect(await waitUntil(() => readPortSockets(port, 'tcp').some((socket) => socket.state === 'ESTABLISHED' && socket.inode !== 0))).toBe(true);
+      expect(fdTableReads(initPid, port, server, decoy)).toBe(1);
+    } finally {
+      client.destroy();
+    }
+  });
 });
 
 describe('timeWaitsAfterClaim', () => {
