@@ -483,18 +483,18 @@ const mayTimeWait = (s: PortSocket) => s.state === 'TIME_WAIT' || (s.inode === 0
 
 /**
  * Before any signal (TCP, /proc): a listener being freed that was made without SO_REUSEADDR leaves its sockets on the
- * port in TIME_WAIT (an accepted connection keeps its listener's flag, and so does its TIME_WAIT), and Linux refuses
- * a bind of the port with SO_REUSEADDR (claim-port's, a server's) while such a TIME_WAIT is there, whether or not it
- * had SO_REUSEPORT too. Those on the port (each with the time the table says it has left) and the connections its
- * holders hold (they close first when stopped: up to TIME_WAIT_SECONDS each; CLOSING_FIRST), and its orphans that have
- * closed first (ORPHAN_CLOSING; never a connection still in its accept queue, which is reset when it closes), would
- * keep a server from binding the port for `waitMs` once the holders are gone. A listener bound with neither SO_REUSEADDR nor SO_REUSEPORT was bound
- * while no TIME_WAIT overlapped it (the kernel would have refused its bind), and no other socket shares its address,
- * so every TIME_WAIT that overlaps it is its own. One with SO_REUSEPORT may share its address with other listeners,
- * and may have been bound over their TIME_WAITs: a socket that overlaps a listener with SO_REUSEADDR too (or one
- * whose SO_REUSEADDR could not be read) may be that one's, which Linux lets such a bind pass, and is counted in
- * `shared`, not in the wait; one that overlaps only listeners without SO_REUSEADDR is taken as theirs (an older
- * TIME_WAIT of a socket with it, over which such a listener was bound, is then counted too: the safe side).
+ * port in TIME_WAIT (an accepted connection keeps its listener's flag, and so does its TIME_WAIT), and Linux refuses a
+ * bind of the port with SO_REUSEADDR (claim-port's, a server's) while such a TIME_WAIT is there, whether or not it had
+ * SO_REUSEPORT too. Those on the port (each with the time the table says it has left) and the connections its holders
+ * hold (they close first when stopped: up to TIME_WAIT_SECONDS each; CLOSING_FIRST), and its orphans that have closed
+ * first (ORPHAN_CLOSING; never a connection still in its accept queue, which is reset when it closes), would keep a
+ * server from binding the port for `waitMs` once the holders are gone. A listener bound with neither SO_REUSEADDR nor
+ * SO_REUSEPORT was bound while no TIME_WAIT overlapped it (the kernel would have refused its bind), and no other socket
+ * shares its address, so every TIME_WAIT that overlaps it is its own. One with SO_REUSEPORT may share its address with
+ * other listeners, and may have been bound over their TIME_WAITs: a socket that overlaps a listener with SO_REUSEADDR
+ * too (or one whose SO_REUSEADDR could not be read) may be that one's, which Linux lets such a bind pass, and is
+ * counted in `shared`, not in the wait (refused over where it would outlast the timeout all the same); one that overlaps only listeners without SO_REUSEADDR is taken as theirs (an
+ * older TIME_WAIT of a socket with it, over which such a listener was bound, is then counted too: the safe side).
  *
  * `sockets`: the port's TCP rows, read before any signal (blockersAfterClaim's read, not read again: each read walks
  * the kernel's whole connection hash). Between that read and the signal, a TIME_WAIT may end (the wait foretold is
@@ -528,7 +528,8 @@ export function timeWaitsAfterClaim(
   );
   // Counted where every process that holds it is signalled: one held by a process that outlives the claim stays open,
   // no TIME_WAIT of the claim's. A TIME_WAIT, or an orphan (inode 0), has no holder.
-  // Not claim-port itself: a copy of the socket it inherited closes when it exits (as blockersAfterClaim and unlistedBound count it).
+  // Not claim-port itself: a copy of the socket it inherited closes when it exits (as blockersAfterClaim and
+  // unlistedBound count it).
   const pidsOf = (s: PortSocket) => (s.state === 'TIME_WAIT' ? [] : (holders.get(s.inode) ?? []).filter((pid) => pid !== process.pid));
   const closing = theirs.filter((s) => pidsOf(s).every((pid) => signalled.has(pid)));
   const leftMs = (s: PortSocket) => (s.state === 'TIME_WAIT' ? (s.timeWaitLeftMs ?? TIME_WAIT_SECONDS * 1000) : TIME_WAIT_SECONDS * 1000);

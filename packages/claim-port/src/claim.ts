@@ -439,7 +439,8 @@ class Claim {
    * within it: said, and the claim waits for them after the stop (verifySlowly). Where SO_REUSEADDR cannot be read,
    * nothing is said. Those that may be of another listener sharing the port (SO_REUSEPORT) with SO_REUSEADDR (which
    * one cannot be told): refused as well where they would outlast the timeout (safety first: if they are the bare
-   * listener's, killing it would leave the port unbindable), a warning within it. `sockets`: the port's rows refuseIfBlocked read (undefined where they could not be read: nothing is said).
+   * listener's, killing it would leave the port unbindable), a warning within it. `sockets`: the port's rows
+   * refuseIfBlocked read (undefined where they could not be read: nothing is said).
    */
   refuseIfTimeWaits(plan: Extract<Plan, { kind: 'signal' }>, sockets: readonly PortSocket[] | undefined): ClaimResult | undefined {
     const { port, transport, timeoutSeconds } = this.target;
