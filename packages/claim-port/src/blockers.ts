@@ -438,7 +438,7 @@ function unlistedBound(
 export interface TimeWaitsAfterClaim {
   /** TIME_WAITs on the port now, taken from a listener without SO_REUSEADDR. */
   readonly timeWaits: number;
-  /** Connections of such a listener that its holders, or nobody, hold: closed first when they go, each a TIME_WAIT. */
+  /** Connections of such a listener that its holders hold, closed first when they go, and orphans it has closed first: each a TIME_WAIT. */
   readonly connections: number;
   /** How long after the holders are gone a server could not bind the port, at most, in ms (0 where only `shared` are). */
   readonly waitMs: number;
@@ -452,25 +452,49 @@ export interface TimeWaitsAfterClaim {
    * and one of a socket with SO_REUSEADDR does not keep a server that sets it from binding. How many, and how long
    * they would keep it from binding if they are the listener's own.
    */
-  readonly shared?: { readonly timeWaits: number; readonly connections: number; readonly waitMs: number };
+  readonly shared?: {
+    readonly timeWaits: number;
+    readonly connections: number;
+    readonly waitMs: number;
+    /** The listeners without SO_REUSEADDR whose address they overlap, named. */
+    readonly listeners: readonly string[];
+    /** Whether a listener whose SO_REUSEADDR could not be read shares their address. */
+    readonly unread: boolean;
+    /** Each as a blocker, as in `blockers`. */
+    readonly blockers: readonly Blocker[];
+  };
 }
 
-/** States of a connection that closes first when its process goes (or has closed first): each ends in TIME_WAIT. */
-const CLOSING_FIRST = new Set(['ESTABLISHED', 'SYN_RECV', 'CLOSE_WAIT', 'FIN_WAIT1', 'FIN_WAIT2', 'CLOSING']);
+/**
+ * States of a connection a process holds that closes first when its process goes: each ends in TIME_WAIT. Not
+ * CLOSE_WAIT: its peer closed first, so its close ends in LAST_ACK, then CLOSED, no TIME_WAIT.
+ */
+const CLOSING_FIRST = new Set(['ESTABLISHED', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'CLOSING']);
+
+/**
+ * States of a connection no process holds (inode 0) that end in TIME_WAIT: an orphan its server has closed. One in
+ * ESTABLISHED, SYN_RECV or CLOSE_WAIT is still in its listener's accept queue: the kernel resets it when the listener
+ * closes, and it leaves no TIME_WAIT.
+ */
+const ORPHAN_CLOSING = new Set(['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING']);
+
+/** Whether a row of the port may be, or become once its holders close it, a TIME_WAIT. */
+const mayTimeWait = (s: PortSocket) => s.state === 'TIME_WAIT' || (s.inode === 0 ? ORPHAN_CLOSING : CLOSING_FIRST).has(s.state);
 
 /**
  * Before any signal (TCP, /proc): a listener being freed that was made without SO_REUSEADDR leaves its sockets on the
- * port in TIME_WAIT (an accepted connection keeps its listener's flag, and so does its TIME_WAIT), and Linux refuses
- * a bind of the port with SO_REUSEADDR (claim-port's, a server's) while such a TIME_WAIT is there, whether or not it
- * had SO_REUSEPORT too. Those on the port (each with the time the table says it has left) and the connections its
- * holders hold (they close first when stopped: up to TIME_WAIT_SECONDS each) would keep a server from binding the
- * port for `waitMs` once the holders are gone. A listener bound with neither SO_REUSEADDR nor SO_REUSEPORT was bound
- * while no TIME_WAIT overlapped it (the kernel would have refused its bind), and no other socket shares its address,
- * so every TIME_WAIT that overlaps it is its own. One with SO_REUSEPORT may share its address with other listeners,
- * and may have been bound over their TIME_WAITs: a socket that overlaps a listener with SO_REUSEADDR too (or one
- * whose SO_REUSEADDR could not be read) may be that one's, which Linux lets such a bind pass, and is counted in
- * `shared`, not in the wait; one that overlaps only listeners without SO_REUSEADDR is taken as theirs (an older
- * TIME_WAIT of a socket with it, over which such a listener was bound, is then counted too: the safe side).
+ * port in TIME_WAIT (an accepted connection keeps its listener's flag, and so does its TIME_WAIT), and Linux refuses a
+ * bind of the port with SO_REUSEADDR (claim-port's, a server's) while such a TIME_WAIT is there, whether or not it had
+ * SO_REUSEPORT too. Those on the port (each with the time the table says it has left) and the connections its holders
+ * hold (they close first when stopped: up to TIME_WAIT_SECONDS each; CLOSING_FIRST), and its orphans that have closed
+ * first (ORPHAN_CLOSING; never a connection still in its accept queue, which is reset when it closes), would keep a
+ * server from binding the port for `waitMs` once the holders are gone. A listener bound with neither SO_REUSEADDR nor
+ * SO_REUSEPORT was bound while no TIME_WAIT overlapped it (the kernel would have refused its bind), and no other socket
+ * shares its address, so every TIME_WAIT that overlaps it is its own. One with SO_REUSEPORT may share its address with
+ * other listeners, and may have been bound over their TIME_WAITs: a socket that overlaps a listener with SO_REUSEADDR
+ * too (or one whose SO_REUSEADDR could not be read) may be that one's, which Linux lets such a bind pass, and is
+ * counted in `shared`, not in the wait (refused over where it would outlast the timeout all the same); one that overlaps only listeners without SO_REUSEADDR is taken as theirs (an
+ * older TIME_WAIT of a socket with it, over which such a listener was bound, is then counted too: the safe side).
  *
  * `sockets`: the port's TCP rows, read before any signal (blockersAfterClaim's read, not read again: each read walks
  * the kernel's whole connection hash). Between that read and the signal, a TIME_WAIT may end (the wait foretold is
@@ -492,17 +516,20 @@ export function timeWaitsAfterClaim(
 ): TimeWaitsAfterClaim | undefined {
   const all = sockets.filter((s) => s.transport === 'tcp' && s.port === port);
   // The listeners' SO_REUSEADDR (a perl run) is read only where the port has a socket that could be theirs.
-  if (!all.some((s) => (s.state === 'TIME_WAIT' || CLOSING_FIRST.has(s.state)) && listeners.some((l) => overlaps(l, s.address)))) return undefined;
+  if (!all.some((s) => mayTimeWait(s) && listeners.some((l) => overlaps(l, s.address)))) return undefined;
   const read = reuse();
   const bare = listeners.filter((l) => read.get(l.inode) === false);
   if (bare.length === 0) return undefined;
-  const theirs = all.filter((s) => (s.state === 'TIME_WAIT' || CLOSING_FIRST.has(s.state)) && bare.some((l) => overlaps(l, s.address)));
+  const theirs = all.filter((s) => mayTimeWait(s) && bare.some((l) => overlaps(l, s.address)));
   const holders = connectionHolders(
     theirs.filter((s) => s.state !== 'TIME_WAIT' && s.inode !== 0).map((s) => s.inode),
     procRoot,
     socketLinks,
   );
-  // A connection held by a process that outlives the claim stays open: no TIME_WAIT of the claim's.
+  // Counted where every process that holds it is signalled: one held by a process that outlives the claim stays open,
+  // no TIME_WAIT of the claim's. A TIME_WAIT, or an orphan (inode 0), has no holder.
+  // Not claim-port itself: a copy of the socket it inherited closes when it exits (as blockersAfterClaim and
+  // unlistedBound count it).
   const pidsOf = (s: PortSocket) => (s.state === 'TIME_WAIT' ? [] : (holders.get(s.inode) ?? []).filter((pid) => pid !== process.pid));
   const closing = theirs.filter((s) => pidsOf(s).every((pid) => signalled.has(pid)));
   const leftMs = (s: PortSocket) => (s.state === 'TIME_WAIT' ? (s.timeWaitLeftMs ?? TIME_WAIT_SECONDS * 1000) : TIME_WAIT_SECONDS * 1000);
@@ -517,22 +544,28 @@ export function timeWaitsAfterClaim(
     const p = info.get(pid);
     return p ? [blockerHolder(p)] : [];
   };
+  const blocker = (s: PortSocket): Blocker => ({
+    socket: describeSocket(s),
+    holders: pidsOf(s).flatMap(holder),
+    ...(s.timeWaitLeftMs !== undefined && { timeWaitLeftMs: s.timeWaitLeftMs }),
+  });
+  // A group's listeners share an address: each named once.
+  const named = (among: readonly Listener[]) => [...new Set(among.map((l) => formatEndpoint(l.address, port)))];
+  const overlapped = (l: Listener) => shared.some((s) => overlaps(l, s.address));
   return {
     timeWaits: certain.filter((s) => s.state === 'TIME_WAIT').length,
     connections: certain.filter((s) => s.state !== 'TIME_WAIT').length,
     waitMs: Math.max(0, ...certain.map(leftMs)),
-    // A group's listeners share an address: each named once.
-    listeners: [...new Set(bare.map((l) => formatEndpoint(l.address, port)))],
-    blockers: certain.map((s) => ({
-      socket: describeSocket(s),
-      holders: pidsOf(s).flatMap(holder),
-      ...(s.timeWaitLeftMs !== undefined && { timeWaitLeftMs: s.timeWaitLeftMs }),
-    })),
+    listeners: named(bare),
+    blockers: certain.map(blocker),
     ...(shared.length > 0 && {
       shared: {
         timeWaits: shared.filter((s) => s.state === 'TIME_WAIT').length,
         connections: shared.filter((s) => s.state !== 'TIME_WAIT').length,
         waitMs: Math.max(...shared.map(leftMs)),
+        listeners: named(bare.filter(overlapped)),
+        unread: listeners.some((l) => overlapped(l) && !read.has(l.inode)),
+        blockers: shared.map(blocker),
       },
     }),
   };

@@ -437,8 +437,10 @@ class Claim {
    * socketReuseAddress) leaves TIME_WAITs that keep a server from binding the port after it is gone (see
    * timeWaitsAfterClaim). Longer than the timeout: the claim is refused, nobody signalled (the server keeps serving);
    * within it: said, and the claim waits for them after the stop (verifySlowly). Where SO_REUSEADDR cannot be read,
-   * nothing is said. Those that may be of another listener sharing the port (SO_REUSEPORT) with SO_REUSEADDR: a
-   * warning. `sockets`: the port's rows refuseIfBlocked read (undefined where they could not be read: nothing is said).
+   * nothing is said. Those that may be of another listener sharing the port (SO_REUSEPORT) with SO_REUSEADDR (which
+   * one cannot be told): refused as well where they would outlast the timeout (safety first: if they are the bare
+   * listener's, killing it would leave the port unbindable), a warning within it. `sockets`: the port's rows
+   * refuseIfBlocked read (undefined where they could not be read: nothing is said).
    */
   refuseIfTimeWaits(plan: Extract<Plan, { kind: 'signal' }>, sockets: readonly PortSocket[] | undefined): ClaimResult | undefined {
     const { port, transport, timeoutSeconds } = this.target;
@@ -448,19 +450,31 @@ class Claim {
     const signalled = new Set(plan.holders.map((h) => h.pid));
     const after = timeWaitsAfterClaim(port, sockets, this.found.listeners, signalled, () => socketReuseAddress(port, links), '/proc', this.found.socketLinks);
     if (after === undefined) return undefined;
-    if (after.shared !== undefined) {
-      const { timeWaits, connections, waitMs } = after.shared;
+    const certain = after.timeWaits + after.connections > 0;
+    const refuse = (reason: string, blockers: readonly Blocker[]) => {
+      for (const t of this.tracked) t.reason = 'the claim was refused';
+      this.refusedLines([reason]);
+      return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers });
+    };
+    const stop = (waitMs: number) => `stop ${listed(plan.holders.map((h) => `PID ${h.pid}`))} by hand and claim ${this.name} ${seconds(waitMs)} s later`;
+    // Where the certain ones would outlast the timeout, theirs is the refusal.
+    if (after.shared !== undefined && (!certain || this.timeWaitFits(after.waitMs))) {
+      const { timeWaits, connections, waitMs, listeners, unread, blockers } = after.shared;
       const many = timeWaits + connections > 1;
       const what = [
         ...(timeWaits > 0 ? [`${timeWaits} TIME_WAIT${timeWaits > 1 ? 's' : ''} on ${this.name}`] : []),
         ...(connections > 0 ? [`${connections} connection${connections > 1 ? 's' : ''} closed first when the holders go`] : []),
       ].join(' and ');
+      const facts = `${what} may be of ${listed(listeners)}, bound without SO_REUSEADDR, or of another listener on ${listeners.length > 1 ? 'their addresses' : 'its address'} with SO_REUSEADDR${unread ? ' (or whose SO_REUSEADDR could not be read)' : ''} (they share it with SO_REUSEPORT; which one cannot be told): if of the former, ${many ? 'they' : 'it'} would keep a server from binding ${this.name} for up to ${seconds(waitMs)} s after the holders are gone`;
+      // Safety first: where they may outlast the timeout, the server keeps serving.
+      if (!this.timeWaitFits(waitMs))
+        return refuse(`${facts}, longer than the ${timeoutSeconds} s timeout; ${stop(waitMs)}, or claim it with --timeout ${seconds(waitMs) + 1}`, blockers);
       this.log(
-        `${what} may be of ${listed(after.listeners)}, bound without SO_REUSEADDR, or of another listener on ${many ? 'their' : 'its'} address with SO_REUSEADDR (they share it with SO_REUSEPORT; which one cannot be told): if of the former, ${many ? 'they' : 'it'} would keep a server from binding ${this.name} for up to ${seconds(waitMs)} s after the holders are gone${this.timeWaitFits(waitMs) ? ` (within the ${timeoutSeconds} s timeout: ${this.options.dryRun ? 'a real run waits' : 'the claim waits'} for ${many ? 'them' : 'it'})` : `, longer than the ${timeoutSeconds} s timeout; if the claim then fails, claim ${this.name} again once ${many ? 'they have' : 'it has'} ended`}`,
+        `${facts} (within the ${timeoutSeconds} s timeout: ${this.options.dryRun ? 'a real run waits' : 'the claim waits'} for ${many ? 'them' : 'it'})`,
         'warn',
       );
     }
-    if (after.timeWaits === 0 && after.connections === 0) return undefined;
+    if (!certain) return undefined;
     const what = [
       ...(after.timeWaits > 0 ? [`${after.timeWaits} TIME_WAIT${after.timeWaits > 1 ? 's' : ''} on the port`] : []),
       ...(after.connections > 0 ? [`${after.connections} connection${after.connections > 1 ? 's' : ''} it holds (each a TIME_WAIT once it is stopped)`] : []),
@@ -470,10 +484,10 @@ class Claim {
       this.log(`${facts}; ${this.options.dryRun ? 'a real run waits' : 'waiting'} for them after the stop (within the ${timeoutSeconds} s timeout)`, 'warn');
       return undefined;
     }
-    for (const t of this.tracked) t.reason = 'the claim was refused';
-    const reason = `${facts}, longer than the ${timeoutSeconds} s timeout; stop ${listed(plan.holders.map((h) => `PID ${h.pid}`))} by hand and claim ${this.name} ${seconds(after.waitMs)} s later, or give the service SO_REUSEADDR, or claim it with --timeout ${seconds(after.waitMs) + 1}`;
-    this.refusedLines([reason]);
-    return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers: after.blockers });
+    return refuse(
+      `${facts}, longer than the ${timeoutSeconds} s timeout; ${stop(after.waitMs)}, or give the service SO_REUSEADDR, or claim it with --timeout ${seconds(after.waitMs) + 1}`,
+      after.blockers,
+    );
   }
 
   /**

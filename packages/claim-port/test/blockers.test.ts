@@ -210,21 +210,41 @@ describe('timeWaitsAfterClaim', () => {
 
   it("counts a TIME_WAIT that a listener with SO_REUSEADDR (or one not read) shares the address of as shared, not in the wait: it may be that one's", () => {
     const empty = tempDir('no-tables-');
-    // A SO_REUSEPORT group on 127.0.0.1:8000: 11 without SO_REUSEADDR, 12 with it (or not read).
-    for (const read of [
-      new Map([
-        [11, false],
-        [12, true],
-      ]),
-      new Map([[11, false]]),
-    ]) {
-      expect(timeWaitsAfterClaim(8000, [timeWait(30_000)], [listener(11), listener(12)], new Set(), () => read, empty)).toEqual({
+    // A SO_REUSEPORT group on 127.0.0.1:8000: 11 without SO_REUSEADDR, 12 with it (or not read); 13, bare, elsewhere.
+    for (const [read, unread] of [
+      [
+        new Map([
+          [11, false],
+          [12, true],
+          [13, false],
+        ]),
+        false,
+      ],
+      [
+        new Map([
+          [11, false],
+          [13, false],
+        ]),
+        true,
+      ],
+    ] as const) {
+      expect(timeWaitsAfterClaim(8000, [timeWait(30_000)], [listener(11), listener(12), listener(13, '127.0.0.2')], new Set(), () => read, empty)).toEqual({
         timeWaits: 0,
         connections: 0,
         waitMs: 0,
-        listeners: ['127.0.0.1:8000'],
+        listeners: ['127.0.0.1:8000', '127.0.0.2:8000'],
         blockers: [],
-        shared: { timeWaits: 1, connections: 0, waitMs: 30_000 },
+        // Only the listener whose address it overlaps is named with it.
+        shared: {
+          timeWaits: 1,
+          connections: 0,
+          waitMs: 30_000,
+          listeners: ['127.0.0.1:8000'],
+          unread,
+          blockers: [
+            { socket: '127.0.0.1:8000 -> 127.0.0.1:41234 (TIME_WAIT, a connection using the port as its local port)', holders: [], timeWaitLeftMs: 30_000 },
+          ],
+        },
       });
     }
     // Every listener there without it: theirs, named once.
@@ -246,6 +266,37 @@ describe('timeWaitsAfterClaim', () => {
       waitMs: 30_000,
       listeners: ['127.0.0.1:8000'],
     });
+  });
+
+  it('counts a TIME_WAIT that overlaps only a bare listener as certain, whatever a listener with SO_REUSEADDR elsewhere has', () => {
+    const empty = tempDir('no-tables-');
+    const after = timeWaitsAfterClaim(
+      8000,
+      [timeWait(30_000)],
+      [listener(11), listener(12, '127.0.0.2')],
+      new Set(),
+      () =>
+        new Map([
+          [11, false],
+          [12, true],
+        ]),
+      empty,
+    );
+    expect(after).toMatchObject({ timeWaits: 1, connections: 0, waitMs: 30_000, listeners: ['127.0.0.1:8000'] });
+    expect(after?.shared).toBeUndefined();
+  });
+
+  it('counts a connection no process holds only where its server has closed it (FIN_WAIT1, FIN_WAIT2, CLOSING), and none in CLOSE_WAIT', () => {
+    const empty = tempDir('no-tables-');
+    const row = (state: string, inode: number): PortSocket => ({ ...timeWait(0), state, inode, timeWaitLeftMs: undefined });
+    const after = (state: string, inode = 0) => timeWaitsAfterClaim(8000, [row(state, inode)], [listener(11)], new Set(), () => new Map([[11, false]]), empty);
+    // Still in the accept queue (the kernel resets it when the listener closes: no TIME_WAIT).
+    for (const state of ['ESTABLISHED', 'SYN_RECV', 'CLOSE_WAIT']) expect(after(state), state).toBeUndefined();
+    // An orphan the server closed first: its TIME_WAIT comes.
+    for (const state of ['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING']) expect(after(state), state).toMatchObject({ connections: 1, waitMs: 60_000 });
+    // One a process holds: closed first when it goes; in CLOSE_WAIT its peer closed first (LAST_ACK, no TIME_WAIT).
+    expect(after('ESTABLISHED', 77)).toMatchObject({ connections: 1, waitMs: 60_000 });
+    expect(after('CLOSE_WAIT', 77)).toBeUndefined();
   });
 });
 

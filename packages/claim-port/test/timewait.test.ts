@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { canBindSync, readPortSockets } from '@dsa110/ports/system';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive, leasePort } from '../../../test-support/index.js';
+import { isAlive, leasePort, signal, waitForExit, waitUntil } from '../../../test-support/index.js';
 import { resultJson } from '../src/result.js';
 import { cleanupStarted, claimOurs, start } from './started.js';
 
@@ -18,16 +18,22 @@ afterEach(cleanupStarted);
 const root = process.getuid?.() === 0;
 const python = '/usr/bin/python3';
 
-/** A server on 127.0.0.1:PORT made without SO_REUSEADDR that answers each connection and closes it first (`serve` of them; then it closes its listener too when `thenClose`). */
-const server = (port: number, thenClose = false, serve = 1000) =>
+/**
+ * A server on 127.0.0.1:PORT made without SO_REUSEADDR that answers each connection and closes it first (`serve` of
+ * them; then it closes its listener too when `thenClose`); with `hold`, it accepts each and holds it open instead.
+ */
+const server = (port: number, thenClose = false, serve = 1000, hold = false) =>
   start([
     python,
     '-c',
     `import json, os, socket, time
 s = socket.socket(); s.bind(('127.0.0.1', ${port})); s.listen(8)
 print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+held = []
 for _ in range(${serve}):
-    c, _ = s.accept(); c.sendall(b'ok'); c.close()
+    c, _ = s.accept()
+    if ${hold ? 'True' : 'False'}: held.append(c)
+    else: c.sendall(b'ok'); c.close()
 ${thenClose ? 's.close()' : ''}
 while True: time.sleep(3600)`,
   ]);
@@ -41,6 +47,16 @@ const served = (port: number) =>
     socket.on('end', () => socket.end());
     socket.on('close', () => resolve());
   });
+
+/** Connects to 127.0.0.1:`port`, and once it is connected and, with `accepted`, the server holds it (its row has an inode). */
+const opened = async (port: number, accepted: boolean) => {
+  const client = connect(port, '127.0.0.1');
+  client.on('error', () => {});
+  await new Promise((resolve) => client.on('connect', resolve));
+  const local = `127.0.0.1:${client.localPort}`;
+  if (accepted) expect(await waitUntil(() => readPortSockets(port, 'tcp').some((s) => s.remote === local && s.inode !== 0), 5000)).toBe(true);
+  return client;
+};
 
 describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
   it.skipIf(!root)('that would outlast the timeout: refused before any signal, dry run and real run alike, with the time they have left', async () => {
@@ -60,6 +76,9 @@ describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
       expect(result.message).toMatch(said);
       const [, left, timeout] = said.exec(result.message)!;
       expect(Number(timeout)).toBe(Number(left) + 1);
+      // The seconds said are the longest time left in the JSON, rounded up.
+      const leftMs = resultJson(result).blockers!.map((b) => b.timeWaitLeftMs!);
+      expect(Math.ceil(Math.max(...leftMs) / 1000)).toBe(Number(left));
       expect(result.holders).toEqual([expect.objectContaining({ pid: listener.first.pid, signals: [], outcome: 'spared' })]);
       // The JSON names them as the other refusals name what blocks the bind: no process holds a TIME_WAIT.
       const timeWait = {
@@ -76,12 +95,20 @@ describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
   });
 
   it.skipIf(!root)('a connection it holds (a TIME_WAIT once it is stopped) is foretold too', async () => {
-    const port = leasePort();
-    // It never answers: the connection stays open, held by the server.
-    const listener = await server(port, false, 0);
-    const client = connect(port, '127.0.0.1');
-    client.on('error', () => {});
-    await new Promise((resolve) => client.on('connect', resolve));
+    const [port, twin] = [leasePort(), leasePort()];
+    // The kernel: a server stopped while it holds an accepted connection closes it first, and a SO_REUSEADDR bind of
+    // the port is refused (for the 60 s of its TIME_WAIT, or of its FIN_WAIT2 while the client stays open).
+    const stopped = await server(twin, false, 1, true);
+    const other = await opened(twin, true);
+    try {
+      signal(stopped.first.pid, 'SIGTERM');
+      expect(await waitForExit(stopped.first.pid)).toBe(true);
+      expect(canBindSync(twin, 'tcp')).toMatchObject({ ok: false, code: 'EADDRINUSE' });
+    } finally {
+      other.destroy();
+    }
+    const listener = await server(port, false, 1, true);
+    const client = await opened(port, true);
     try {
       const result = await claimOurs(port, { timeoutSeconds: 2 });
       expect(result.action, result.message).toBe('refused');
@@ -92,11 +119,28 @@ describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
       expect(resultJson(result).blockers).toEqual([
         {
           socket: `127.0.0.1:${port} -> 127.0.0.1:${client.localPort} (ESTABLISHED, a connection using the port as its local port)`,
-          // Not accepted yet: in the listener's queue, no process holds it.
-          holders: [],
+          holders: [expect.objectContaining({ pid: listener.first.pid })],
         },
       ]);
       expect(isAlive(listener.first.pid)).toBe(true);
+    } finally {
+      client.destroy();
+    }
+  });
+
+  it.skipIf(!root)('a connection it has not accepted (reset when it closes, no TIME_WAIT) is no reason to refuse: the claim frees the port', async () => {
+    const port = leasePort();
+    // It never accepts: the connection waits in its queue, held by no process.
+    const listener = await server(port, false, 0);
+    const client = await opened(port, false);
+    try {
+      expect(readPortSockets(port, 'tcp')).toContainEqual(expect.objectContaining({ state: 'ESTABLISHED', inode: 0 }));
+      const lines: string[] = [];
+      const result = await claimOurs(port, { timeoutSeconds: 2, log: (line) => lines.push(line) });
+      expect(result.action, lines.join('\n')).toBe('freed');
+      expect(result.holders).toEqual([expect.objectContaining({ pid: listener.first.pid, signals: ['SIGTERM'] })]);
+      expect(lines.filter((line) => line.includes('SO_REUSEADDR'))).toEqual([]);
+      expect(canBindSync(port, 'tcp')?.ok).toBe(true);
     } finally {
       client.destroy();
     }
@@ -190,7 +234,7 @@ const timeWaitsOn = (port: number) => readPortSockets(port, 'tcp').filter((s) =>
 
 describe('TIME_WAITs where listeners share the port (SO_REUSEPORT), as Linux judges them', () => {
   it.skipIf(!root)(
-    "one that may be of a listener with SO_REUSEADDR (which a server's bind passes) is warned of, not refused over: the claim frees the port",
+    "one that may be of a listener with SO_REUSEADDR (which a server's bind passes): refused where it would outlast the timeout (it may be the other's), warned of and waited for within it",
     async () => {
       const [port, twin] = [leasePort(), leasePort()];
       // The kernel: with the group gone, a TIME_WAIT of its member with SO_REUSEADDR keeps no SO_REUSEADDR bind off the port.
@@ -199,17 +243,26 @@ describe('TIME_WAITs where listeners share the port (SO_REUSEPORT), as Linux jud
       expect(canBindSync(twin, 'tcp')?.ok).toBe(true);
       const listeners = await group(port, [true, false], 0);
       expect(timeWaitsOn(port)).toBe(1);
+      const facts = `1 TIME_WAIT on port ${port} may be of 127\\.0\\.0\\.1:${port}, bound without SO_REUSEADDR, or of another listener on its address with SO_REUSEADDR \\(they share it with SO_REUSEPORT; which one cannot be told\\): if of the former, it would keep a server from binding port ${port} for up to (5\\d|60) s after the holders are gone`;
+      // Safety first: were it the listener's without SO_REUSEADDR, killing the server would leave the port unbindable past the timeout.
+      const refused = await claimOurs(port, { timeoutSeconds: 5 });
+      expect(refused.action, refused.message).toBe('refused');
+      const said = new RegExp(
+        `^refused to free port ${port}: ${facts}, longer than the 5 s timeout; stop PID ${listeners.first.pid} by hand and claim port ${port} \\1 s later, or claim it with --timeout (\\d+); nothing was signalled$`,
+      );
+      expect(refused.message).toMatch(said);
+      const [, left, timeout] = said.exec(refused.message)!;
+      expect(Number(timeout)).toBe(Number(left) + 1);
+      expect(resultJson(refused).blockers).toEqual([expect.objectContaining({ holders: [], timeWaitLeftMs: expect.any(Number) })]);
+      expect(isAlive(listeners.first.pid)).toBe(true);
       const lines: string[] = [];
-      const result = await claimOurs(port, { timeoutSeconds: 5, log: (line) => lines.push(line) });
+      const result = await claimOurs(port, { timeoutSeconds: 70, log: (line) => lines.push(line) });
       expect(result.action, lines.join('\n')).toBe('freed');
       expect(result.holders).toEqual([expect.objectContaining({ pid: listeners.first.pid, signals: ['SIGTERM'] })]);
-      expect(lines).toContainEqual(
-        expect.stringMatching(
-          `^1 TIME_WAIT on port ${port} may be of 127\\.0\\.0\\.1:${port}, bound without SO_REUSEADDR, or of another listener on its address with SO_REUSEADDR \\(they share it with SO_REUSEPORT; which one cannot be told\\): if of the former, it would keep a server from binding port ${port} for up to (5\\d|60) s after the holders are gone, longer than the 5 s timeout; if the claim then fails, claim port ${port} again once it has ended$`,
-        ),
-      );
+      expect(lines).toContainEqual(expect.stringMatching(`^${facts} \\(within the 70 s timeout: the claim waits for it\\)$`));
       expect(canBindSync(port, 'tcp')?.ok).toBe(true);
     },
+    100_000,
   );
 
   it.skipIf(!root)(
