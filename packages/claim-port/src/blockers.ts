@@ -440,6 +440,8 @@ export interface TimeWaitsAfterClaim {
   readonly timeWaits: number;
   /** Connections of such a listener that its holders hold, closed first when they go, and orphans it has closed first: each a TIME_WAIT. */
   readonly connections: number;
+  /** Of `connections`, the orphans: closed first already (FIN_WAIT1, FIN_WAIT2, CLOSING), held by no process. */
+  readonly closed: number;
   /** How long after the holders are gone a server could not bind the port, at most, in ms (0 where only `shared` are). */
   readonly waitMs: number;
   /** The listeners without SO_REUSEADDR, named. */
@@ -493,8 +495,9 @@ const mayTimeWait = (s: PortSocket) => s.state === 'TIME_WAIT' || (s.inode === 0
  * shares its address, so every TIME_WAIT that overlaps it is its own. One with SO_REUSEPORT may share its address with
  * other listeners, and may have been bound over their TIME_WAITs: a socket that overlaps a listener with SO_REUSEADDR
  * too (or one whose SO_REUSEADDR could not be read) may be that one's, which Linux lets such a bind pass, and is
- * counted in `shared`, not in the wait (refused over where it would outlast the timeout all the same); one that overlaps only listeners without SO_REUSEADDR is taken as theirs (an
- * older TIME_WAIT of a socket with it, over which such a listener was bound, is then counted too: the safe side).
+ * counted in `shared`, not in the wait (refused over where it would outlast the timeout all the same); one that
+ * overlaps only listeners without SO_REUSEADDR is taken as theirs (an older TIME_WAIT of a socket with it, over which
+ * such a listener was bound, is then counted too: the safe side).
  *
  * `sockets`: the port's TCP rows, read before any signal (blockersAfterClaim's read, not read again: each read walks
  * the kernel's whole connection hash). Between that read and the signal, a TIME_WAIT may end (the wait foretold is
@@ -555,6 +558,7 @@ export function timeWaitsAfterClaim(
   return {
     timeWaits: certain.filter((s) => s.state === 'TIME_WAIT').length,
     connections: certain.filter((s) => s.state !== 'TIME_WAIT').length,
+    closed: certain.filter((s) => s.state !== 'TIME_WAIT' && s.inode === 0).length,
     waitMs: Math.max(0, ...certain.map(leftMs)),
     listeners: named(bare),
     blockers: certain.map(blocker),

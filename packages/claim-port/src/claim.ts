@@ -186,6 +186,11 @@ function withUid(info: ProcessInfo, context: HolderContext | undefined): string 
   return `PID ${info.pid} (${shownName(info)}, ${user}${uidOf(info)}${unit ? `, unit ${unit}` : ''})`;
 }
 
+/** `n` connections, said with what they are (`that`); nothing for none. */
+function countedAs(n: number, that: string): string[] {
+  return n > 0 ? [`${n} connection${n > 1 ? 's' : ''} ${that}`] : [];
+}
+
 /** `SIGTERM`, `SIGTERM and SIGCONT`, `SIGTERM, SIGCONT and SIGKILL`. */
 function listed(words: readonly string[]): string {
   return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : (words[0] ?? '');
@@ -477,7 +482,8 @@ class Claim {
     if (!certain) return undefined;
     const what = [
       ...(after.timeWaits > 0 ? [`${after.timeWaits} TIME_WAIT${after.timeWaits > 1 ? 's' : ''} on the port`] : []),
-      ...(after.connections > 0 ? [`${after.connections} connection${after.connections > 1 ? 's' : ''} it holds (each a TIME_WAIT once it is stopped)`] : []),
+      ...countedAs(after.connections - after.closed, 'it holds (each a TIME_WAIT once it is stopped)'),
+      ...countedAs(after.closed, 'it has closed, still closing (each ends in a TIME_WAIT)'),
     ].join(' and ');
     const facts = `${listed(after.listeners)} ${after.listeners.length > 1 ? 'were' : 'was'} bound without SO_REUSEADDR: ${what} would keep a server from binding ${this.name} for up to ${seconds(after.waitMs)} s after the holders are gone (Linux refuses the bind while a TIME_WAIT of such a socket is there)`;
     if (this.timeWaitFits(after.waitMs)) {

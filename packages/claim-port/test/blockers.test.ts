@@ -200,6 +200,7 @@ describe('timeWaitsAfterClaim', () => {
     expect(after).toEqual({
       timeWaits: 1,
       connections: 0,
+      closed: 0,
       waitMs: 42_000,
       listeners: ['127.0.0.1:8000'],
       blockers: [
@@ -231,6 +232,7 @@ describe('timeWaitsAfterClaim', () => {
       expect(timeWaitsAfterClaim(8000, [timeWait(30_000)], [listener(11), listener(12), listener(13, '127.0.0.2')], new Set(), () => read, empty)).toEqual({
         timeWaits: 0,
         connections: 0,
+        closed: 0,
         waitMs: 0,
         listeners: ['127.0.0.1:8000', '127.0.0.2:8000'],
         blockers: [],
@@ -293,9 +295,9 @@ describe('timeWaitsAfterClaim', () => {
     // Still in the accept queue (the kernel resets it when the listener closes: no TIME_WAIT).
     for (const state of ['ESTABLISHED', 'SYN_RECV', 'CLOSE_WAIT']) expect(after(state), state).toBeUndefined();
     // An orphan the server closed first: its TIME_WAIT comes.
-    for (const state of ['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING']) expect(after(state), state).toMatchObject({ connections: 1, waitMs: 60_000 });
+    for (const state of ['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING']) expect(after(state), state).toMatchObject({ connections: 1, closed: 1, waitMs: 60_000 });
     // One a process holds: closed first when it goes; in CLOSE_WAIT its peer closed first (LAST_ACK, no TIME_WAIT).
-    expect(after('ESTABLISHED', 77)).toMatchObject({ connections: 1, waitMs: 60_000 });
+    expect(after('ESTABLISHED', 77)).toMatchObject({ connections: 1, closed: 0, waitMs: 60_000 });
     expect(after('CLOSE_WAIT', 77)).toBeUndefined();
   });
 });

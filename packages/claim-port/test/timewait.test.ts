@@ -128,6 +128,29 @@ describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
     }
   });
 
+  it.skipIf(!root)('a connection it has closed whose client has not (FIN_WAIT2, held by no process) is said as closed, not as held', async () => {
+    const port = leasePort();
+    // It answers one connection and closes it first; the client keeps its end open (half-open), so the server's end
+    // waits in FIN_WAIT2, an orphan, until the client closes: then a TIME_WAIT.
+    const listener = await server(port, false, 1);
+    const client = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    client.on('error', () => {});
+    client.on('data', () => {});
+    await new Promise((resolve) => client.on('end', resolve));
+    try {
+      expect(await waitUntil(() => readPortSockets(port, 'tcp').some((s) => s.state === 'FIN_WAIT2' && s.inode === 0), 5000)).toBe(true);
+      const result = await claimOurs(port, { timeoutSeconds: 2 });
+      expect(result.action, result.message).toBe('refused');
+      expect(result.message).toContain(
+        `: 1 connection it has closed, still closing (each ends in a TIME_WAIT) would keep a server from binding port ${port} for up to 60 s after the holders are gone`,
+      );
+      expect(result.message).not.toContain('it holds');
+      expect(isAlive(listener.first.pid)).toBe(true);
+    } finally {
+      client.destroy();
+    }
+  });
+
   it.skipIf(!root)('a connection it has not accepted (reset when it closes, no TIME_WAIT) is no reason to refuse: the claim frees the port', async () => {
     const port = leasePort();
     // It never accepts: the connection waits in its queue, held by no process.
