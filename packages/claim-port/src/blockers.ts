@@ -29,6 +29,16 @@ type BlockerHolder = Pick<ProcessInfo, 'pid' | 'comm' | 'command' | 'argv' | 'ex
 /** What a blocker's line says of a process: its argv too, so that shownCommand quotes its arguments as the holder lines do. */
 const blockerHolder = (p: ProcessInfo): BlockerHolder => ({ pid: p.pid, comm: p.comm, command: p.command, argv: p.argv, exe: p.exe });
 
+/** A reader of holders by PID, each process read once (a holder often holds several of the port's sockets); none for one gone. */
+function holderReader(procRoot: string): (pid: number) => BlockerHolder[] {
+  const info = new Map<number, ProcessInfo | undefined>();
+  return (pid) => {
+    if (!info.has(pid)) info.set(pid, readProcessInfo(pid, procRoot));
+    const p = info.get(pid);
+    return p ? [blockerHolder(p)] : [];
+  };
+}
+
 export interface Blocker {
   /** `127.0.0.1:8000 bound, not listening`, `127.0.0.1:8000 -> 127.0.0.1:41234 (ESTABLISHED)`. */
   readonly socket: string;
@@ -132,13 +142,8 @@ export function readBlockers(port: number, transport: Transport, procRoot = '/pr
     [...sockets, ...peers].flatMap((s) => (s === undefined || s.inode === 0 ? [] : [s.inode])),
     { procRoot },
   );
-  const info = new Map<number, ProcessInfo | undefined>();
-  const holdersOf = (socket: PortSocket) =>
-    (scan.holders.get(socket.inode) ?? []).flatMap((pid) => {
-      if (!info.has(pid)) info.set(pid, readProcessInfo(pid, procRoot));
-      const p = info.get(pid);
-      return p ? [blockerHolder(p)] : [];
-    });
+  const holder = holderReader(procRoot);
+  const holdersOf = (socket: PortSocket) => (scan.holders.get(socket.inode) ?? []).flatMap(holder);
   return sockets.map((socket, index) => {
     const peer = peers[index];
     return {
@@ -296,12 +301,7 @@ export function blockersAfterClaim(
     procRoot,
     socketLinks,
   );
-  const info = new Map<number, ProcessInfo | undefined>();
-  const holder = (pid: number): BlockerHolder[] => {
-    if (!info.has(pid)) info.set(pid, readProcessInfo(pid, procRoot));
-    const p = info.get(pid);
-    return p ? [blockerHolder(p)] : [];
-  };
+  const holder = holderReader(procRoot);
   const held = sockets.map((socket) => ({ socket, pids: (holders.get(socket.inode) ?? []).filter((pid) => pid !== process.pid) }));
   // Held by no process (the kernel's: an orphan closing, a connection not yet accepted; or out of this user's sight),
   // or only by the holders: goes with them.
@@ -541,12 +541,7 @@ export function timeWaitsAfterClaim(
   const certain = closing.filter(own);
   const shared = closing.filter((s) => !own(s));
   if (certain.length === 0 && shared.length === 0) return undefined;
-  const info = new Map<number, ProcessInfo | undefined>();
-  const holder = (pid: number): BlockerHolder[] => {
-    if (!info.has(pid)) info.set(pid, readProcessInfo(pid, procRoot));
-    const p = info.get(pid);
-    return p ? [blockerHolder(p)] : [];
-  };
+  const holder = holderReader(procRoot);
   const blocker = (s: PortSocket): Blocker => ({
     socket: describeSocket(s),
     holders: pidsOf(s).flatMap(holder),
