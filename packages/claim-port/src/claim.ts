@@ -468,7 +468,7 @@ class Claim {
       const many = timeWaits + connections > 1;
       const what = [
         ...(timeWaits > 0 ? [`${timeWaits} TIME_WAIT${timeWaits > 1 ? 's' : ''} on ${this.name}`] : []),
-        ...(connections > 0 ? [`${connections} connection${connections > 1 ? 's' : ''} closed first when the holders go`] : []),
+        ...countedAs(connections, 'closed first when the holders go'),
       ].join(' and ');
       const facts = `${what} may be of ${listed(listeners)}, bound without SO_REUSEADDR, or of another listener on ${listeners.length > 1 ? 'their addresses' : 'its address'} with SO_REUSEADDR${unread ? ' (or whose SO_REUSEADDR could not be read)' : ''} (they share it with SO_REUSEPORT; which one cannot be told): if of the former, ${many ? 'they' : 'it'} would keep a server from binding ${this.name} for up to ${seconds(waitMs)} s after the holders are gone`;
       // Safety first: where they may outlast the timeout, the server keeps serving.
