@@ -8,7 +8,7 @@
 // exits at start on, an option `uvicorn --help` does not list (no short
 // ones), no APP (nor UVICORN_APP), and any word beyond the one APP (after
 // `--` too, and systemd's `#` words). A port is read as Python's
-// int() reads it (` 8000`, `+8000`, `8_000`). gunicorn (argparse, checked
+// int() reads it (` 8000`, `+8000`, `8_000`, `８０００`: python-int.ts). gunicorn (argparse, checked
 // with gunicorn 26): `-b`/`--bind ADDRESS` (also `-bADDRESS`, `--bind=`, an
 // abbreviation `--bi`), repeatable, each a socket; its command line wins over
 // GUNICORN_CMD_ARGS (shlex-split), which wins over the config file (-c, else
@@ -30,6 +30,7 @@ import {
   type VariableOrigin,
 } from './references/daemon-command.js';
 import type { PortReading } from './references/finding.js';
+import { pythonInt } from './python-int.js';
 import { pythonSettings, type PythonSetting } from './python-settings.js';
 
 export type AsgiServer = 'uvicorn' | 'gunicorn';
@@ -94,13 +95,12 @@ export type AsgiListen = UvicornListen | GunicornListen;
 /** uvicorn's and gunicorn's own port and host, without an option or environment that sets them. */
 export const ASGI_DEFAULT = { host: '127.0.0.1', port: 8000 } as const;
 
-/** A port as uvicorn and gunicorn read it: Python's int() (spaces around, a sign, `_` between digits), then a port the socket takes. */
+/** A port as uvicorn and gunicorn read it: Python's int() (pythonInt: spaces around, a sign, `_` between digits, digits of any script), then a port the socket takes. */
 export const PYTHON_PORT: PortReading = {
   program: 'uvicorn',
   port: (value) => {
-    if (!/^\s*\+?\d+(?:_\d+)*\s*$/.test(value)) return undefined;
-    const port = Number(value.trim().replace(/[+_]/g, ''));
-    return port >= 1 && port <= 65535 ? port : undefined;
+    const port = pythonInt(value);
+    return port !== undefined && port >= 1n && port <= 65535n ? Number(port) : undefined;
   },
   rule: 'a whole number from 1 to 65535',
   refused: 'it exits at start',

@@ -153,6 +153,30 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
     ]);
   });
 
+  it("a port as Python's int() reads it: digits of any script, spaces of any script around, one _ between digits", async () => {
+    // Run by hand (uvicorn 0.54, click 8.5, gunicorn 26, loopback): uvicorn listened on 28411 given --port ２８４１１,
+    // on 28413 given --port ２_８𝟒١٣, on 28412 given UVICORN_PORT=" ٢٨٤١٢ " (U+3000, U+00A0 around), gunicorn on 28420
+    // given -b 127.0.0.1:２８４２０; each refused 28__414 (uvicorn: "is not a valid integer", gunicorn: "is not a valid
+    // port number"), uvicorn also U+FEFF before and ² after. Each int() reading is held to python3 in python-int.test.ts.
+    expect(await apiResults(unit('ExecStart=/opt/venv/bin/uvicorn app:app --port １８０００\n'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port １８０００, but FastAPI uses port 8000; write --port 8000 in its ExecStart=, ${RESTART}, or give FastAPI port: 18000 in the registry`,
+    ]);
+    expect(await apiResults(unit('ExecStart=/opt/venv/bin/uvicorn app:app --port ８_０𝟎٠\n'))).toEqual([
+      `ok: api (8000): ${AT}:2: its ExecStart= runs uvicorn on port 8000`,
+    ]);
+    expect(await apiResults(unit('Environment="UVICORN_PORT=\u3000٨٠٠٠\u00a0"\nExecStart=/opt/venv/bin/uvicorn app:app\n'))).toEqual([
+      `ok: api (8000): ${AT}:3: its ExecStart= runs uvicorn on port 8000`,
+    ]);
+    expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b 127.0.0.1:８０００ app:app\n'))).toEqual([
+      `ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`,
+    ]);
+    // Not int(): two underscores, a byte-order mark (JavaScript's \s has it), a superscript (a number, not a digit).
+    for (const port of ['8__000', '\ufeff8000', '8000²'])
+      expect(await apiResults(unit(`ExecStart=/opt/venv/bin/uvicorn app:app --port ${port}\n`))).toEqual([
+        expect.stringMatching(/ is not a port uvicorn accepts \(a whole number from 1 to 65535\), so it exits at start; write --port 8000 in its ExecStart=/),
+      ]);
+  });
+
   it('a port uvicorn refuses is said so; a socket it is handed (--fd) says nothing; a Unix socket (--uds) no TCP port', async () => {
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port 80a\n'))).toEqual([
       `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port 80a: "80a" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; write --port 8000 in its ExecStart=, ${RESTART}`,
