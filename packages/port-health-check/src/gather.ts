@@ -1081,6 +1081,10 @@ function readInclude(root: string, pattern: string, budget: number, textLeft = M
     // A file that matched a glob and went since is only unread.
     if (read.text === undefined && read.missing && (path === pattern || isLinkIn(root, dir, path.slice(dir.length))))
       return { problem: `${path === pattern ? '' : `${path}: `}${read.problem ?? 'no such file'}`, missing: true };
+    // A loop of links (a name in a glob's directory too): nginx's open() fails and it refuses the configuration
+    // (nginx 1.22 -t: `open() ".../sites-enabled/l" failed (40: Too many levels of symbolic links)`).
+    if (kind === 'nginx-site' && read.text === undefined && read.linkLoop === true)
+      return { problem: `${path === pattern ? '' : `${path}: `}${read.problem ?? 'a loop of symbolic links'}`, missing: true, linkLoop: true };
     if (kind === 'redis-conf' && read.text === undefined) {
       // Redis fopen()s each file and exits when it cannot ("Fatal error, can't open config file ...: Too many levels of
       // symbolic links"); a directory it opens, and reads nothing from (fgets fails): an empty file. Checked with 7.0.15.

@@ -183,11 +183,12 @@ export type PrometheusFileFacts = { readonly files: readonly PrometheusFile[] } 
 
 /**
  * The files an include names, read; or why not, with `missing` when it names one file (no glob) that is not there:
- * nginx and Redis both refuse such an include at start (a glob that matches nothing they take).
+ * nginx and Redis both refuse such an include at start (a glob that matches nothing they take). For nginx, also a
+ * link a glob matches whose file is not there, a directory (`directory`) and a loop of links (`linkLoop`).
  */
 export type IncludeFacts =
   | { readonly files: readonly { readonly path: string; readonly text: string; readonly id?: string }[] }
-  | { readonly problem: string; readonly missing?: true; readonly directory?: true };
+  | { readonly problem: string; readonly missing?: true; readonly directory?: true; readonly linkLoop?: true };
 
 /** The unit file (or drop-in) and line of a command. */
 export interface UnitLine {

@@ -315,13 +315,13 @@ describe('the references check', () => {
     expect(results.map((result) => [result.severity, result.reason, result.file])).toEqual([
       [
         'error',
-        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:1: include snippets/gone.conf: no such file, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed"), and does not start, or reload, with it; create the file, or remove the include',
-        '/etc/nginx/sites-available/dsa110-contimg:1',
+        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:1:21: include snippets/gone.conf: no such file, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed (2: No such file or directory)"), and does not start, or reload, with it; create the file, or remove the include',
+        '/etc/nginx/sites-available/dsa110-contimg:1:21',
       ],
       [
         'unknown',
-        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:1: include fifo.conf: it is a FIFO (named pipe), not a regular file; a listen or proxy_pass in it is not checked',
-        '/etc/nginx/sites-available/dsa110-contimg:1',
+        'nginx (80): /etc/nginx/sites-available/dsa110-contimg:1:49: include fifo.conf: it is a FIFO (named pipe), not a regular file; a listen or proxy_pass in it is not checked',
+        '/etc/nginx/sites-available/dsa110-contimg:1:49',
       ],
       [
         'error',

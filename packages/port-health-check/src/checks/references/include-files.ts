@@ -66,7 +66,7 @@ export function includedFiles(
   chain: readonly string[],
 ):
   | { files: readonly { path: string; text: string }[] }
-  | { problem: string; loop?: { again: string; chain: readonly string[] }; missing?: true; directory?: true } {
+  | { problem: string; loop?: { again: string; chain: readonly string[] }; missing?: true; directory?: true; linkLoop?: true } {
   if (chain.length > MAX_INCLUDE_DEPTH) return { problem: `includes nest deeper than ${MAX_INCLUDE_DEPTH}, so it is not read` };
   const found = lookup?.(pattern);
   if (!found) return { problem: 'not read' };

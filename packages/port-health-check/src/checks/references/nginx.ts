@@ -310,7 +310,7 @@ function includedFrames(statement: Statement, frame: Frame, reading: Reading): F
     const said = reading.unreadIncludes.get(message);
     if (said === undefined) {
       reading.unreadIncludes.set(message, { index: reading.findings.length, first: here, others: new Set() });
-      reading.findings.push({ ...(frame.file !== undefined && { file: frame.file }), line: statement.line, severity, message });
+      reading.findings.push({ ...(frame.file !== undefined && { file: frame.file }), line: statement.line, column: statement.column, severity, message });
     } else if (here !== said.first && !said.others.has(here)) {
       // A set, and only five of it shown: a list searched per line made an include repeated 20,000 times take seconds.
       said.others.add(here);
@@ -318,18 +318,32 @@ function includedFrames(statement: Statement, frame: Frame, reading: Reading): F
     }
     return [];
   };
-  // One file named (no glob), or a link a glob matches, not there: nginx refuses the configuration (ngx_conf_include:
-  // "open() ... failed (2: No such file or directory)", checked with nginx 1.22 -t); the rest is judged as if the include were not there.
-  if ('problem' in included && included.directory)
+  // One file named (no glob), or a name a glob matches (every one but a dot file, whichever include holds the site),
+  // that nginx cannot open or read: it refuses the configuration (ngx_conf_include, checked with nginx 1.22 -t); the
+  // rest is judged as if the include were not there.
+  if ('problem' in included && included.missing) {
+    const glob = isGlob(argument);
+    const [failed, fix] = included.directory
+      ? [
+          'pread() ... failed (21: Is a directory)',
+          glob
+            ? 'rename or move the directory the glob matches'
+            : `include the files in it (include ${shown(argument.replace(/\/$/, ''))}/*.conf;), or remove the include`,
+        ]
+      : included.linkLoop
+        ? [
+            'open() ... failed (40: Too many levels of symbolic links)',
+            glob ? 'remove the link, or point it at a file' : 'point the link at a file, or remove the include',
+          ]
+        : [
+            'open() ... failed (2: No such file or directory)',
+            glob ? 'remove the link, or create the file it names' : 'create the file, or remove the include',
+          ];
     return sayOnce(
-      `include ${shown(argument)}: ${included.problem}, so nginx refuses a configuration that loads it (nginx -t fails: "pread() ... failed (21: Is a directory)"), and does not start, or reload, with it; ${isGlob(argument) ? 'rename or move the directory the glob matches' : `include the files in it (include ${shown(argument.replace(/\/$/, ''))}/*.conf;), or remove the include`}`,
+      `include ${shown(argument)}: ${included.problem}, so nginx refuses a configuration that loads it (nginx -t fails: "${failed}"), and does not start, or reload, with it; ${fix}`,
       'error',
     );
-  if ('problem' in included && included.missing)
-    return sayOnce(
-      `include ${shown(argument)}: ${included.problem}, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed"), and does not start, or reload, with it; ${isGlob(argument) ? 'remove the link, or create the file it names' : 'create the file, or remove the include'}`,
-      'error',
-    );
+  }
   // A loop in nginx's main configuration is said by gather, as nginx refuses it (nginxLoadFinding): not again here.
   if ('problem' in included && included.loop !== undefined && !reading.sayLoops) {
     reading.unread = true;
@@ -2277,10 +2291,12 @@ function configListens(
     }
   }
   // What nginx refuses or this check cannot read in them (an include not there, or unreadable), said at the include
-  // (the main file's own lines named by its path); the site's own are said by the site's reading.
+  // (the main file's own lines named by its path); the site's own are said by the site's reading. A finding with no
+  // file is the main file's: where nginx's loading of the site is not known (an include of the glob that holds it
+  // refused), no line is the site's, and the main file's are said as any other's.
   findings.unshift(
     ...reading.findings
-      .filter((finding) => finding.file !== config.site)
+      .filter((finding) => config.site === undefined || finding.file !== config.site)
       .map((finding) => (finding.file === undefined ? { ...finding, file: config.path } : finding)),
   );
   return { all, http: all.filter((listen) => listen.module === 'http'), names, unread: reading.unread, upstreams, findings };

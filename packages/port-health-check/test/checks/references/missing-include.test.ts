@@ -31,7 +31,7 @@ async function problems(service: 'redis' | 'nginx', files: Record<string, TreeEn
 const redisRefuses = (include: string, reason = 'no such file') =>
   `include ${include}: ${reason}, so Redis will refuse to start at its next restart ("Fatal error, can't open config file"); create the file, or remove the include`;
 const nginxRefuses = (include: string) =>
-  `include ${include}: no such file, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed"), and does not start, or reload, with it; create the file, or remove the include`;
+  `include ${include}: no such file, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed (2: No such file or directory)"), and does not start, or reload, with it; create the file, or remove the include`;
 
 describe('Redis: an include of one file that is not there', () => {
   it('is an error at its line (it was unknown, exit 0), said once however often it is given; the rest is judged as if it were not there; a glob matching nothing is fine, a file that cannot be read unknown', async () => {
@@ -75,7 +75,7 @@ describe('nginx: an include of one file that is not there', () => {
 
   it("is an error at its line, in the site or a file it includes, said once; a relative one is under nginx.conf's directory; a glob matching nothing is fine, a file that cannot be read unknown", async () => {
     expect(await problems('nginx', site('include /etc/nginx/missing.conf;'))).toContainEqual(
-      `error: nginx (80): ${SITE}:3: ${nginxRefuses('/etc/nginx/missing.conf')}`,
+      `error: nginx (80): ${SITE}:3:5: ${nginxRefuses('/etc/nginx/missing.conf')}`,
     );
     expect(
       await problems('nginx', {
@@ -83,12 +83,12 @@ describe('nginx: an include of one file that is not there', () => {
         'etc/nginx/snippets/a.conf': 'include snippets/gone.conf;\ninclude snippets/gone.conf;\n',
       }),
     ).toContainEqual(
-      `error: nginx (80): /etc/nginx/snippets/a.conf:1: ${nginxRefuses('snippets/gone.conf')} (the same include at /etc/nginx/snippets/a.conf:2)`,
+      `error: nginx (80): /etc/nginx/snippets/a.conf:1:1: ${nginxRefuses('snippets/gone.conf')} (the same include at /etc/nginx/snippets/a.conf:2)`,
     );
     // A glob that matches nothing nginx takes; a file there that cannot be read stays unknown.
     expect((await problems('nginx', site('include /etc/nginx/conf.d/*.conf;'))).filter((problem) => problem.includes('include'))).toEqual([]);
     expect(await problems('nginx', { ...site('include /etc/nginx/x.conf;'), 'etc/nginx/x.conf': { fifo: true } })).toContainEqual(
-      `unknown: nginx (80): ${SITE}:3: include /etc/nginx/x.conf: it is a FIFO (named pipe), not a regular file; a listen or proxy_pass in it is not checked`,
+      `unknown: nginx (80): ${SITE}:3:5: include /etc/nginx/x.conf: it is a FIFO (named pipe), not a regular file; a listen or proxy_pass in it is not checked`,
     );
   });
 });

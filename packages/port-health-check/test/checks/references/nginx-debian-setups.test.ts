@@ -111,7 +111,7 @@ describe('an upstream block in another file nginx loads', () => {
     const unread = await problems(tree(site), fifo);
     expect(unread).toContainEqual(unknown('api', 'an include this check cannot read may define it'));
     expect(unread).toContainEqual(unknown('docs', 'an include this check cannot read may define it'));
-    expect(unread).toContainEqual(expect.stringMatching(/^unknown: nginx \(80\): \/etc\/nginx\/nginx\.conf:5: include \/etc\/nginx\/conf\.d\/\*\.conf: /));
+    expect(unread).toContainEqual(expect.stringMatching(/^unknown: nginx \(80\): \/etc\/nginx\/nginx\.conf:5:3: include \/etc\/nginx\/conf\.d\/\*\.conf: /));
     const { 'etc/nginx/nginx.conf': _, ...noMain } = tree(site);
     expect(await problems(noMain)).toEqual([
       unknown('api', "nginx's main configuration, whose http \\{\\} may define it, was not read"),
@@ -142,7 +142,7 @@ describe('server_name _ beside Debian’s default site', () => {
 describe('an include in nginx.conf that nginx cannot open', () => {
   const site = `server {\n  listen 80;\n  listen [::]:80;\n  server_name dsa.example;\n  location /api/ { proxy_pass http://127.0.0.1:8000; }\n  ${METRICS}\n}\n`;
   const refused = (include: string, problem: string, fix: string) =>
-    `error: nginx (80): /etc/nginx/nginx.conf:2: include ${include}: ${problem}, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed"), and does not start, or reload, with it; ${fix}`;
+    `error: nginx (80): /etc/nginx/nginx.conf:2:1: include ${include}: ${problem}, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed (2: No such file or directory)"), and does not start, or reload, with it; ${fix}`;
 
   it('a modules-enabled link whose file is not there (staged without it): an error at the include, naming the link', async () => {
     const link = { symlink: '/usr/share/nginx/modules-available/mod-http-geoip.conf' };
@@ -172,6 +172,70 @@ describe('an include in nginx.conf that nginx cannot open', () => {
     expect(await problems(missing)).toEqual([refused('/etc/nginx/modules-enabled/geoip.conf', 'no such file', 'create the file, or remove the include')]);
     if (NGINX) expect(nginxTest(tree(site)).status).toBe(0);
     expect(await problems(tree(site))).toEqual([]);
+  });
+});
+
+describe('an entry nginx cannot open in the glob that holds the site (sites-enabled/*)', () => {
+  // Judged as any other glob's entries are (conf.d/*.conf): nginx opens every name it matches but dot files, so one it
+  // cannot open or read fails nginx -t, whether the site is still linked there or not (it was `references ok`).
+  const site = `server {\n  listen 80;\n  server_name dsa.example;\n  location /api/ { proxy_pass http://127.0.0.1:8000; }\n  ${METRICS}\n}\n`;
+  const { 'etc/nginx/sites-enabled/dsa110-contimg': _, ...unlinked } = tree(site);
+  const SITES = '/etc/nginx/sites-enabled/*';
+  /** The error at nginx.conf's include of `glob` (line 6, column 3: sites-enabled/*; line 5: conf.d/*.conf) for `entry`. */
+  const refused = (glob: string, entry: string, problem: string, failed: string, fix: string) =>
+    `error: nginx (80): /etc/nginx/nginx.conf:${glob === SITES ? 6 : 5}:3: include ${glob}: ${entry}: ${problem}, so nginx refuses a configuration that loads it (nginx -t fails: "${failed}"), and does not start, or reload, with it; ${fix}`;
+  const dangling = refused(
+    SITES,
+    '/etc/nginx/sites-enabled/zz',
+    'no such file',
+    'open() ... failed (2: No such file or directory)',
+    'remove the link, or create the file it names',
+  );
+
+  it('a link whose file is not there, the site unlinked or still linked: an error at the include (nginx -t: No such file or directory)', async () => {
+    const gone = { ...unlinked, 'etc/nginx/sites-enabled/zz': { symlink: 'nope' } };
+    if (NGINX) {
+      const run = nginxTest(gone);
+      expect(run.status).not.toBe(0);
+      expect(run.said).toMatch(/open\(\) ".*\/etc\/nginx\/sites-enabled\/zz" failed \(2: No such file or directory\) in .*\/nginx\.conf:\d+/);
+    }
+    expect(await problems(gone)).toEqual([dangling]);
+    const linked = { ...tree(site), 'etc/nginx/sites-enabled/zz': { symlink: 'nope' } };
+    if (NGINX) expect(nginxTest(linked).said).toMatch(/sites-enabled\/zz" failed \(2: No such file or directory\)/);
+    expect(await problems(linked)).toEqual([dangling]);
+  });
+
+  it('a directory, or a loop of links, beside the linked site: an error at the include (nginx -t: Is a directory, Too many levels of symbolic links)', async () => {
+    const directory = tree(site, { 'etc/nginx/sites-enabled/old/default': DEBIAN_DEFAULT });
+    if (NGINX) expect(nginxTest(directory).said).toMatch(/pread\(\) ".*\/etc\/nginx\/sites-enabled\/old" failed \(21: Is a directory\)/);
+    expect(await problems(directory)).toEqual([
+      refused(
+        SITES,
+        '/etc/nginx/sites-enabled/old',
+        'a directory, not a file',
+        'pread() ... failed (21: Is a directory)',
+        'rename or move the directory the glob matches',
+      ),
+    ]);
+    const loop = tree(site, { 'etc/nginx/sites-enabled/l': { symlink: 'l' } });
+    if (NGINX) expect(nginxTest(loop).said).toMatch(/open\(\) ".*\/etc\/nginx\/sites-enabled\/l" failed \(40: Too many levels of symbolic links\)/);
+    const looped = (glob: string, entry: string) =>
+      refused(glob, entry, 'a loop of symbolic links', 'open() ... failed (40: Too many levels of symbolic links)', 'remove the link, or point it at a file');
+    expect(await problems(loop)).toEqual([looped(SITES, '/etc/nginx/sites-enabled/l')]);
+    // The same in conf.d/*.conf (it was unknown there): one code path for every glob.
+    const confLoop = tree(site, { 'etc/nginx/conf.d/l.conf': { symlink: 'l.conf' } });
+    if (NGINX) expect(nginxTest(confLoop).said).toMatch(/conf\.d\/l\.conf" failed \(40: Too many levels of symbolic links\)/);
+    expect(await problems(confLoop)).toEqual([looped('/etc/nginx/conf.d/*.conf', '/etc/nginx/conf.d/l.conf')]);
+  });
+
+  it('dot files are not matched, as nginx’s glob skips them: a dangling .link or a .dir there is nothing', async () => {
+    const hidden = tree(site, { 'etc/nginx/sites-enabled/.zz': { symlink: 'nope' }, 'etc/nginx/sites-enabled/.old/default': DEBIAN_DEFAULT });
+    if (NGINX) expect(nginxTest(hidden).status).toBe(0);
+    expect(await problems(hidden)).toEqual([]);
+    // Beside one nginx does open, still said.
+    const both = { ...unlinked, 'etc/nginx/sites-enabled/.zz': { symlink: 'nope' }, 'etc/nginx/sites-enabled/zz': { symlink: 'nope' } };
+    if (NGINX) expect(nginxTest(both).status).not.toBe(0);
+    expect(await problems(both)).toEqual([dangling]);
   });
 });
 
@@ -269,7 +333,7 @@ describe('an include of a directory', () => {
     if (NGINX) expect(nginxTest(named).said).toMatch(/pread\(\) ".*\/snippets\/x\.conf" failed \(21: Is a directory\)/);
     expect(await problems(named)).toEqual([
       refused(
-        '/etc/nginx/sites-available/dsa110-contimg:4',
+        '/etc/nginx/sites-available/dsa110-contimg:4:3',
         'snippets/x.conf',
         'a directory, not a file',
         'include the files in it (include snippets/x.conf/*.conf;), or remove the include',
@@ -279,7 +343,7 @@ describe('an include of a directory', () => {
     if (NGINX) expect(nginxTest(globbed).said).toMatch(/pread\(\) ".*\/conf\.d\/old\.conf" failed \(21: Is a directory\)/);
     expect(await problems(globbed)).toEqual([
       refused(
-        '/etc/nginx/nginx.conf:5',
+        '/etc/nginx/nginx.conf:5:3',
         '/etc/nginx/conf.d/*.conf',
         '/etc/nginx/conf.d/old.conf: a directory, not a file',
         'rename or move the directory the glob matches',

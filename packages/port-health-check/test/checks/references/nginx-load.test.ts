@@ -52,11 +52,13 @@ describe('whether nginx loads the site file the registry names', () => {
     expect(await nginxFindings({ 'etc/nginx/nginx.conf': NGINX_CONF, 'etc/nginx/sites-enabled/default': 'server { listen 8081; }\n' })).toEqual([
       `nginx (80): ${SITE}: nginx does not load this file: no include of /etc/nginx/nginx.conf reaches it, so the site is not served; enable it (ln -s ${SITE} ${ENABLED}), then nginx -t and reload nginx`,
     ]);
-    // Includes past the text read in all (16 MiB, as for a site's own) may reach it: nothing said then.
+    // Includes past the text read in all (16 MiB, as for a site's own) may reach it: not said absent, only the include unread.
     const big = `# ${'x'.repeat(3.5 * 1024 * 1024)}\n`;
     const parts = Object.fromEntries([1, 2, 3, 4, 5].map((n) => [`etc/nginx/part${n}.conf`, big]));
     const many = NGINX_CONF.replace('http {', `http {\n${[1, 2, 3, 4, 5].map((n) => `  include /etc/nginx/part${n}.conf;`).join('\n')}`);
-    expect(await nginxFindings({ 'etc/nginx/nginx.conf': many, ...parts })).toEqual([]);
+    expect(await nginxFindings({ 'etc/nginx/nginx.conf': many, ...parts })).toEqual([
+      'nginx (80): /etc/nginx/nginx.conf:7:3: include /etc/nginx/part5.conf: its files and those read before come to more than the 16 MiB read for includes; a listen or proxy_pass in it is not checked',
+    ]);
     // A large snippet included in many server blocks counts once: the site is still said not to be served.
     const servers = Array.from({ length: 20 }, (_, n) => `  server { listen ${9000 + n}; include /etc/nginx/snippets/geo.conf; }`).join('\n');
     const repeated = NGINX_CONF.replace('http {', `http {\n${servers}`);
@@ -68,9 +70,11 @@ describe('whether nginx loads the site file the registry names', () => {
         'etc/nginx/sites-enabled/default': 'server { listen 8081; }\n',
       }),
     ).toEqual([expect.stringContaining(': nginx does not load this file: no include of /etc/nginx/nginx.conf reaches it')]);
-    // An include that cannot be read may reach it: nothing said then.
+    // An include that cannot be read may reach it: not said absent; one nginx cannot open either is said, as nginx refuses it.
     const unreadable = NGINX_CONF.replace('mime.types;', 'missing.types;');
-    expect(await nginxFindings({ 'etc/nginx/nginx.conf': unreadable })).toEqual([]);
+    expect(await nginxFindings({ 'etc/nginx/nginx.conf': unreadable })).toEqual([
+      'nginx (80): /etc/nginx/nginx.conf:3:3: include /etc/nginx/missing.types: no such file, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed (2: No such file or directory)"), and does not start, or reload, with it; create the file, or remove the include',
+    ]);
   });
 
   it('advises a link only where an include of nginx.conf would read it and nothing is yet; else to include the file', async () => {
