@@ -263,7 +263,14 @@ function parseUnsafe(text: string): ParseResult {
         ? checkRules(data, entryName)
         : [
             ...mergeMissing(
-              (parsed.error?.issues ?? []).flatMap((issue) => describeZodIssue(issue, input, (path) => quotedNumber(doc, path) && validUnquoted(input, path))),
+              (parsed.error?.issues ?? []).flatMap((issue) =>
+                describeZodIssue(
+                  issue,
+                  input,
+                  (path) => quotedNumber(doc, path) && validUnquoted(input, path),
+                  (path) => writtenAs(doc, source, path),
+                ),
+              ),
             ),
             ...checkRules(entryFacts(input), entryName),
           ],
@@ -801,7 +808,63 @@ function quotedNumber(doc: Document, path: readonly PathSegment[]): boolean {
   );
 }
 
-function describeZodIssue(issue: ZodIssue, input: unknown, isQuotedNumber: (path: readonly PathSegment[]) => boolean = () => false): Located[] {
+/** How a value is written in the file: a scalar (`quoted` or plain, `text` its source), a flow or block collection. */
+type WrittenAs = { readonly kind: 'scalar'; readonly quoted: boolean; readonly text: string } | { readonly kind: 'flow' | 'block' } | undefined;
+
+/** How the value at `path` is written in `source` (nodeAt's node); undefined where no node is found. */
+function writtenAs(doc: Document, source: string, path: readonly PathSegment[]): WrittenAs {
+  const { node } = nodeAt(doc, path, false);
+  if (isScalar(node)) {
+    const range = node.range;
+    const quoted = node.type === Scalar.QUOTE_DOUBLE || node.type === Scalar.QUOTE_SINGLE;
+    return { kind: 'scalar', quoted, text: range ? source.slice(range[0], range[1]) : String(node.value) };
+  }
+  if (isMap(node) || isSeq(node)) return { kind: node.flow ? 'flow' : 'block' };
+  return undefined;
+}
+
+/**
+ * Pure: what a value of the wrong type is to YAML, and what to write instead, by the type the schema wants against the
+ * type YAML read and how the value is written (`robust: "false"`: quoted; `robust: yes`: a string to YAML 1.2;
+ * `name: 123`: a number; a list item holding `: `: a mapping). `note` goes inside the "(got ...)", `fix` after it;
+ * undefined when there is nothing more to say than the types.
+ */
+function wrongTypeHint(expected: string, value: unknown, written: WrittenAs): { readonly note?: string; readonly fix: string } | undefined {
+  const scalar = written?.kind === 'scalar' ? written : undefined;
+  const collection = Array.isArray(value) ? 'list' : typeof value === 'object' && value !== null ? 'mapping' : undefined;
+  if (expected === 'boolean') {
+    if (typeof value === 'string' && scalar?.quoted && /^(?:true|false)$/.test(value))
+      return { note: 'in quotes: a string to YAML', fix: 'write true or false without quotes' };
+    if (typeof value === 'string' && !scalar?.quoted && /^(?:y|yes|n|no|on|off|true|false)$/i.test(value))
+      return { note: 'a string to YAML 1.2, where only true and false are booleans', fix: 'write true or false' };
+    return { fix: 'write true or false' };
+  }
+  if (expected === 'string') {
+    if (scalar !== undefined && !scalar.quoted && (typeof value === 'number' || typeof value === 'boolean' || value === null)) {
+      const kind = value === null ? 'null' : typeof value === 'number' ? 'a number' : 'a boolean';
+      if (scalar.text.trim() === '') return { fix: 'write the text after the colon' };
+      return { note: `${kind} to YAML`, fix: `put it in quotes to make it text: ${quoteValue(scalar.text)}` };
+    }
+    if (collection === 'mapping')
+      return {
+        note: written?.kind === 'flow' ? 'YAML reads {...} as a mapping' : 'YAML reads a colon followed by a space as "key: value"',
+        fix: 'put the whole text in quotes',
+      };
+    if (collection === 'list')
+      return { note: written?.kind === 'flow' ? 'YAML reads [...] as a list' : 'YAML reads "- " lines as a list', fix: 'put the whole text in quotes' };
+    return undefined;
+  }
+  if (expected === 'array' && collection === undefined) return { fix: 'write a list: each item on a line of its own, after "- " (or [a, b])' };
+  if (expected === 'object' && collection === undefined) return { fix: 'write a mapping: its keys on the lines below, indented' };
+  return undefined;
+}
+
+function describeZodIssue(
+  issue: ZodIssue,
+  input: unknown,
+  isQuotedNumber: (path: readonly PathSegment[]) => boolean = () => false,
+  written: (path: readonly PathSegment[]) => WrittenAs = () => undefined,
+): Located[] {
   const path = issue.path as PathSegment[];
   // `.int()` also refuses a whole number past 2^53 (`port: 99999999999999999999`) with its
   // "must be a whole number" message, which is untrue; every whole-number key has a range
@@ -836,7 +899,9 @@ function describeZodIssue(issue: ZodIssue, input: unknown, isQuotedNumber: (path
       const message = issue.message.startsWith('Invalid input') ? `must be ${article(issue.expected)}` : issue.message;
       if (issue.expected === 'number' && isQuotedNumber(path))
         return [{ path, message: `${message} (got ${got}, in quotes: a string to YAML); remove the quotes` }];
-      return [{ path, message: `${message} (got ${got})` }];
+      const hint = wrongTypeHint(issue.expected, value, written(path));
+      if (hint === undefined) return [{ path, message: `${message} (got ${got})` }];
+      return [{ path, message: `${message} (got ${got}${hint.note === undefined ? '' : `, ${hint.note}`}); ${hint.fix}` }];
     }
     case 'invalid_value': {
       const options = issue.values.map((option) => String(option));
@@ -851,7 +916,7 @@ function describeZodIssue(issue: ZodIssue, input: unknown, isQuotedNumber: (path
       // A record's key (a details label) that is not valid: say why, at the key (at the character it names, in the key).
       return issue.issues.flatMap((inner) => {
         const char = inner.code === 'invalid_format' ? refusedCharacter(inner.pattern, path.at(-1)) : undefined;
-        return describeZodIssue({ ...inner, path } as ZodIssue, input, isQuotedNumber).map(({ char: _inValue, ...located }) => ({
+        return describeZodIssue({ ...inner, path } as ZodIssue, input, isQuotedNumber, written).map(({ char: _inValue, ...located }) => ({
           ...located,
           path,
           atKey: true,
@@ -861,7 +926,7 @@ function describeZodIssue(issue: ZodIssue, input: unknown, isQuotedNumber: (path
     case 'invalid_union': {
       // Report the branch that got furthest: the one whose problems are not at the union itself.
       const deeper = issue.errors.find((branch) => branch.every((inner) => inner.path.length > 0));
-      if (deeper) return deeper.flatMap((inner) => describeZodIssue({ ...inner, path: [...path, ...inner.path] } as ZodIssue, input, isQuotedNumber));
+      if (deeper) return deeper.flatMap((inner) => describeZodIssue({ ...inner, path: [...path, ...inner.path] } as ZodIssue, input, isQuotedNumber, written));
       const shape = path.at(-1) === 'configuredBy' ? 'none, hardcoded, { env: VARIABLE } or { file: NAME }' : 'one of the allowed forms';
       return [{ path, message: `must be ${shape} (got ${describeValue(value)})` }];
     }

@@ -17,7 +17,7 @@ export const MAX_ALIASES = 16;
 export const MAX_EXPANDED_NODES = 100_000;
 export const MAX_DEPTH = 32;
 /** The one message for a document nested past MAX_DEPTH, however deep (parse.ts uses it when yaml's own parser runs out of stack). */
-export const TOO_DEEP = `the YAML nests deeper than ${MAX_DEPTH} levels`;
+export const TOO_DEEP = `the YAML nests deeper than ${MAX_DEPTH} levels; a registry needs only a few: look here for a [, { or "- " repeated or left open by mistake`;
 
 /** A plain decimal: what every number in ports.yaml must look like (`61800`, `0.5`, `-1`). */
 const DECIMAL = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/;

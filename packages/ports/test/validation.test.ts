@@ -463,7 +463,7 @@ describe('a broken registry is rejected with line and column', () => {
         '    systemd: { unit: redis-server, claim: drop-in }',
         'services.redis.systemd.unit: must be a service unit name ending in .service (claim-port runs in its ExecStartPre=)',
       ],
-      [28, '    for: [api, 7]', 'reserved.api-alt.for[1]: must be a string (got 7)'],
+      [28, '    for: [api, 7]', 'reserved.api-alt.for[1]: must be a string (got 7, a number to YAML); put it in quotes to make it text: "7"'],
     ] as const) {
       const { error } = await rejection(withLine(line, text));
       expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([only]);
@@ -485,6 +485,56 @@ describe('a broken registry is rejected with line and column', () => {
       'services.api.port: port 8010 is inside reserved "api-alt" (8010), which is not reserved for "api"',
       'reserved.api-alt.purpose: must not be empty',
     ]);
+  });
+
+  it('a value of the wrong type says what YAML read it as and what to write instead, by the type wanted and the value as written', async () => {
+    for (const [line, text, only] of [
+      [10, '    robust: "false"', 'services.api.robust: must be a boolean (got "false", in quotes: a string to YAML); write true or false without quotes'],
+      [10, "    robust: 'true'", 'services.api.robust: must be a boolean (got "true", in quotes: a string to YAML); write true or false without quotes'],
+      [
+        10,
+        '    robust: yes',
+        'services.api.robust: must be a boolean (got "yes", a string to YAML 1.2, where only true and false are booleans); write true or false',
+      ],
+      [
+        10,
+        '    robust: Off',
+        'services.api.robust: must be a boolean (got "Off", a string to YAML 1.2, where only true and false are booleans); write true or false',
+      ],
+      [10, '    robust: 1', 'services.api.robust: must be a boolean (got 1); write true or false'],
+      [4, '    name: 123', 'services.api.name: must be a string (got 123, a number to YAML); put it in quotes to make it text: "123"'],
+      [4, '    name: 1.50', 'services.api.name: must be a string (got 1.5, a number to YAML); put it in quotes to make it text: "1.50"'],
+      [4, '    name: true', 'services.api.name: must be a string (got true, a boolean to YAML); put it in quotes to make it text: "true"'],
+      [4, '    name: ~', 'services.api.name: must be a string (got null, null to YAML); put it in quotes to make it text: "~"'],
+      [
+        12,
+        '    processes: [uvicorn]\n    notes:\n      - see {port: api} first',
+        'services.api.notes[0]: must be a string (got a mapping, YAML reads a colon followed by a space as "key: value"); put the whole text in quotes',
+      ],
+      [
+        12,
+        '    processes: [uvicorn]\n    notes: [{port: api}]',
+        'services.api.notes[0]: must be a string (got a mapping, YAML reads {...} as a mapping); put the whole text in quotes',
+      ],
+      [
+        12,
+        '    processes: [uvicorn]\n    notes: [[api]]',
+        'services.api.notes[0]: must be a string (got a list, YAML reads [...] as a list); put the whole text in quotes',
+      ],
+      [
+        27,
+        '    purpose:\n      - on {port:api}',
+        'reserved.api-alt.purpose: must be a string (got a list, YAML reads "- " lines as a list); put the whole text in quotes',
+      ],
+      [
+        12,
+        '    processes: uvicorn',
+        'services.api.processes: must be a list (got "uvicorn"); write a list: each item on a line of its own, after "- " (or [a, b])',
+      ],
+    ] as const) {
+      const { error } = await rejection(withLine(line, text));
+      expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([only]);
+    }
   });
 
   it("reports a duplicate key and the file's other problems in the same run, judging the first of the pair", async () => {
@@ -526,7 +576,9 @@ describe('a broken registry is rejected with line and column', () => {
     ['20,000 flow mappings', `x: ${'{a: '.repeat(20_000)}1${'}'.repeat(20_000)}`, `${last}:${4 + 4 * 31 + 1}`],
   ])('rejects %s as nesting deeper than 32 levels, however deep (not "Maximum call stack size exceeded"), where it passes them', async (_name, extra, at) => {
     const { error } = await rejection(`${minimalRegistry}${extra}\n`);
-    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([`${at} the YAML nests deeper than 32 levels`]);
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([
+      `${at} the YAML nests deeper than 32 levels; a registry needs only a few: look here for a [, { or "- " repeated or left open by mistake`,
+    ]);
     expect(error.issues[0]!.line).toBeGreaterThan(minimalRegistry.split('\n').length - 1);
   });
 
@@ -1434,7 +1486,9 @@ describe('a broken registry is rejected with line and column', () => {
     );
     // A value inside a registry is still quoted: it is the registry's, and saying it is the point.
     const { error } = await rejection('version: 1\nservices: hunter2\n');
-    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['services: must be a list (got "hunter2")']);
+    expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([
+      'services: must be a list (got "hunter2"); write a list: each item on a line of its own, after "- " (or [a, b])',
+    ]);
   });
 
   it('refuses a protocol its transport contradicts: the tools check and claim the transport, not the label', async () => {

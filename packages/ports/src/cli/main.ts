@@ -191,8 +191,13 @@ export async function main(
       }
       // An operand after `--` that starts with "-" (`ports -- --help`) is no command.
       if (positionals.length > 0) throw new UsageError(`unknown command ${quoteValue(positionals[0]!)}; commands: ${NAMES.join(', ')}`);
-      // Bare `ports` is a question, not a mistake: the help, exit 0.
-      if (argv.length === 0 || values.help) {
+      // Bare `ports` is a missing argument (EX_USAGE, as bare claim-port is): the one line, then the help, on stderr;
+      // only `ports --help` asks for the help (stdout, exit 0).
+      if (argv.length === 0) {
+        io.err(`ports: no command given; commands: ${NAMES.join(', ')}\n\n${await usage()}`, 'error');
+        return exitCode('usage');
+      }
+      if (values.help) {
         io.out(await usage());
         return exitCode('ok');
       }

@@ -16,6 +16,7 @@ import { escapeText, quoteValue } from '../escape.js';
 import {
   describe,
   directoryChanged,
+  directoryPathProblem,
   discardTemp,
   FileWriteError,
   type HeldTemp,
@@ -174,7 +175,10 @@ function inspectHeld(
   held: TreeDirectories,
   options: TreeOptions & { readonly readByOthers: boolean; readonly root: string | undefined },
 ): InspectedFile[] {
-  const inspected = files.map((file) => {
+  const inspected = files.map((file): { file: GeneratedFile; path: string } & ReturnType<typeof inspect> => {
+    // A whole path that names a directory (`fw.nft/`, `fw.nft/.`): join would drop its ending, and the file `fw.nft` be written.
+    const spelled = dir === '' ? directoryPathProblem(file.path) : undefined;
+    if (spelled !== undefined) return { file, path: file.path, current: undefined, problem: spelled };
     const path = join(dir, file.path);
     return { file, path, ...inspect(path, held.get(dirname(path))!, options) };
   });

@@ -38,6 +38,7 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, normalize, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
+import { directoryEnding } from './directory-ending.js';
 import { fileKind } from './read.js';
 import { isElfHead, isScriptHead } from './program-head.js';
 import { decodeKeepingBadBytes, encodeKeepingBadBytes, fileSystemPath } from '../utf8.js';
@@ -112,10 +113,9 @@ export function writeOutputFile(path: string, text: string, options: WriteOption
     checked.stdout(text);
     return 'stdout';
   }
-  // `out/` names a directory whatever is there: never a file called `out`, never "its directory does not exist".
-  if (path.endsWith('/') && !isDirectory(path)) {
-    throw new FileWriteError(path, 'it ends in "/", so it names a directory; give the path of a file to write (nothing was written)');
-  }
+  // `out/` (`out/.`) names a directory whatever is there: never a file called `out`, never "its directory does not exist".
+  const spelled = directoryPathProblem(path);
+  if (spelled !== undefined) throw new FileWriteError(path, `${spelled} (nothing was written)`);
   // A link another user planted in /tmp (or any sticky, world-writable directory) is never followed, on the path or at its end.
   const hostile = plantedLink(path);
   if (hostile) throw new FileWriteError(path, hostile);
@@ -410,6 +410,33 @@ function linkTarget(path: string): string {
  * should be (`--output notes.txt/x.prom`), escaped; its directory "does not
  * exist" would send the user looking for the wrong thing.
  */
+/**
+ * Why `path` cannot name a file to write because its spelling names a directory (directoryEnding: `out/`, `out/.`,
+ * `a/..`), by what is there, as the kernel would refuse it; undefined for a path that may name a file. One phrase, the
+ * path's parts escaped: the one check of every writer of a path a user gave (writeOutputFile, the tree writers given
+ * whole paths, `ports docs --file`), so each says the same.
+ */
+export function directoryPathProblem(path: string): string | undefined {
+  const ending = directoryEnding(path);
+  if (ending === undefined) return undefined;
+  if (isDirectory(path)) return 'it is a directory; give the path of a file to write';
+  // The path without its ending (`fw.nft` of `fw.nft/.`), then each directory above it: the first there that is none.
+  let stem = path;
+  for (let end = directoryEnding(stem); end !== undefined && stem !== '/'; end = directoryEnding(stem)) stem = stem.slice(0, -end.length) || '/';
+  for (let dir = stem; dir !== '' && dir !== dirname(dir); dir = dirname(dir)) {
+    let info: Stats;
+    try {
+      info = statSync(fileSystemPath(dir));
+    } catch {
+      continue; // missing, or itself under the culprit
+    }
+    if (info.isDirectory()) break;
+    const fix = dir === stem && ending !== '/..' ? `give the path of the file without the "${ending}" at its end` : 'give a path whose directories exist';
+    return `${escapeText(dir)} is ${fileKind(info)}, not a directory; ${fix}`;
+  }
+  return `it ends in ${JSON.stringify(ending)}, so it names a directory; give the path of a file to write`;
+}
+
 function notADirectory(path: string): string {
   for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
     let info: Stats;

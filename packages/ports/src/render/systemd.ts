@@ -4,6 +4,7 @@
 // port-health-check's systemd check accepts exactly what claimPortDropIn writes.
 import type { Registry, Service } from '../index.js';
 import { escapeText, quoteValue } from '../escape.js';
+import { directoryEnding } from '../files/directory-ending.js';
 import { printedShellWord } from '../shell-word.js';
 import { claimTarget, DROP_IN_NAME, isClaimPort } from '../systemd/claim-line.js';
 import { compareNames, dropInDirNames, dropInPattern, templateOf } from '../systemd/search-path.js';
@@ -75,7 +76,8 @@ export function claimPortPathProblem(path: string): string | undefined {
   if (problem) return problem;
   if (/["'\\]/.test(path))
     return 'systemd refuses a command whose path has quotes or backslashes ("Executable name contains special characters"); install it elsewhere';
-  if (path.endsWith('/')) return 'it names a directory (it ends in "/"); give the executable file';
+  const ending = directoryEnding(path);
+  if (ending !== undefined) return `it names a directory (it ends in ${JSON.stringify(ending)}); give the executable file`;
   if (Buffer.byteLength(path) >= PATH_MAX || path.split('/').some((part) => Buffer.byteLength(part) > NAME_MAX)) {
     return `systemd refuses a command path of ${PATH_MAX} bytes or more, or with a name longer than ${NAME_MAX} bytes`;
   }

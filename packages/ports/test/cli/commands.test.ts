@@ -586,13 +586,14 @@ describe('usage', () => {
     expect(await portsBin(['-V'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
   });
 
-  it('bare ports prints the help (with examples) and exits 0', async () => {
+  it('bare ports is a usage error (a missing argument, as bare claim-port is): one line, then the help, on stderr; exit 64', async () => {
+    const help = (await ports(['--help'])).stdout;
     for (const run of [await ports([]), await portsBin([])]) {
-      expect(run.code).toBe(0);
-      expect(run.stderr).toBe('');
-      expect(run.stdout).toMatch(/^Usage: ports /);
-      expect(run.stdout).toMatch(/\nExamples:\n {2}ports list /);
-      expect(run.stdout).toContain('64 usage error');
+      expect(run.code).toBe(64);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe(`ports: no command given; commands: ${Object.keys(COMMANDS).join(', ')}\n\n${help}`);
+      expect(run.stderr).toMatch(/\nExamples:\n {2}ports list /);
+      expect(run.stderr).toContain('64 usage error');
     }
   });
 

@@ -179,6 +179,32 @@ describe('writeGeneratedFiles: paths', () => {
   });
 });
 
+describe('writeGeneratedFiles: a whole path that names a directory', () => {
+  it('with dir "", refuses `out/`, `f/.`, `f/..` as the kernel reads them, writing nothing: never the file `f` that joining them names', () => {
+    const dir = privateDir();
+    writeFileSync(join(dir, 'fw.nft'), 'mine\n');
+    mkdirSync(join(dir, 'sub'));
+    const cases: [string, string][] = [
+      [`${dir}/nft.d/`, 'it ends in "/", so it names a directory; give the path of a file to write'],
+      [`${dir}/new/.`, 'it ends in "/.", so it names a directory; give the path of a file to write'],
+      [`${dir}/sub/x/..`, 'it ends in "/..", so it names a directory; give the path of a file to write'],
+      [`${dir}/fw.nft/`, `${dir}/fw.nft is a regular file, not a directory; give the path of the file without the "/" at its end`],
+      [`${dir}/./fw.nft/.`, `${dir}/./fw.nft is a regular file, not a directory; give the path of the file without the "/." at its end`],
+      [`${dir}/fw.nft/..`, `${dir}/fw.nft is a regular file, not a directory; give a path whose directories exist`],
+      [`${dir}/sub/`, 'it is a directory; give the path of a file to write'],
+      [`${dir}/sub/.`, 'it is a directory; give the path of a file to write'],
+    ];
+    for (const [path, problem] of cases) {
+      const [entry] = inspectGeneratedFiles('', [{ path, contents: 'rules\n' }], LIMIT);
+      expect(entry, path).toMatchObject({ path, current: undefined, problem });
+      expect(() => writeGeneratedFiles('', [{ path, contents: 'rules\n' }], LIMIT), path).toThrow(`${path}: ${problem}; nothing was written`);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['fw.nft', 'sub']);
+    expect(readdirSync(join(dir, 'sub'))).toEqual([]);
+    expect(readFileSync(join(dir, 'fw.nft'), 'utf8')).toBe('mine\n');
+  });
+});
+
 describe('writeGeneratedFiles: directories', () => {
   const NESTED = [FILES[1]!, FILES[0]!]; // the file whose directory is missing comes second
 

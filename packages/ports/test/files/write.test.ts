@@ -255,7 +255,10 @@ for (const name of ['own.prom', 'roots.prom', 'third.prom']) {
     expect(refusal(join(dir, 'loop-a/x.prom')).reason).toMatch(/^its path holds a loop of symbolic links/);
     // `new/` and `notes.txt/` name directories: never written as a file called `new` (nor "its directory does not exist").
     expect(refusal(join(dir, 'new/')).reason).toBe('it ends in "/", so it names a directory; give the path of a file to write (nothing was written)');
-    expect(refusal(join(dir, 'notes.txt/')).reason).toMatch(/^it ends in "\/"/);
+    expect(refusal(join(dir, 'notes.txt/')).reason).toBe(
+      `${join(dir, 'notes.txt')} is a regular file, not a directory; give the path of the file without the "/" at its end (nothing was written)`,
+    );
+    expect(refusal(`${dir}/new/.`).reason).toBe('it ends in "/.", so it names a directory; give the path of a file to write (nothing was written)');
     expect(readdirSync(dir).sort()).toEqual(['loop-a', 'loop-b', 'notes.txt', 'through.prom']);
     expect(readFileSync(join(dir, 'notes.txt'), 'utf8')).toBe('mine\n');
   });

@@ -56,6 +56,9 @@ describe('claim wiring', () => {
       expect(claimPortPathProblem(path), path).toMatch(/control characters/);
     for (const path of ['/a"b/claim-port', "/it's/claim-port", '/a\\b/claim-port']) expect(claimPortPathProblem(path), path).toMatch(/quotes or backslashes/);
     expect(claimPortPathProblem('/opt/bin/')).toMatch(/directory/);
+    // `/.` and `/..` name a directory too (the kernel's ENOTDIR or EISDIR at every start), not the file before them.
+    expect(claimPortPathProblem('/opt/bin/claim-port/.')).toBe('it names a directory (it ends in "/."); give the executable file');
+    expect(claimPortPathProblem('/opt/bin/claim-port/..')).toBe('it names a directory (it ends in "/.."); give the executable file');
     expect(claimPortPathProblem(`/${'x'.repeat(256)}/claim-port`)).toMatch(/255 bytes/);
     expect(claimPortPathProblem(`/${'x/'.repeat(2048)}claim-port`)).toMatch(/4096 bytes/);
     expect(claimPortPathProblem('/a\ud800b')).toMatch(/Unicode/);

@@ -2,7 +2,7 @@ import { accessSync, closeSync, constants, fsyncSync, ftruncateSync, lstatSync, 
 import { dirname } from 'node:path';
 import { FileReadError, formatBytes, readFileBytes } from '../../files/read.js';
 import { decodeKeepingBadBytes, fileSystemPath, utf8Problem } from '../../utf8.js';
-import { describe, FileWriteError, killedWritersTemps, untrustedLink, writeOutputFile } from '../../files/write.js';
+import { describe, directoryPathProblem, FileWriteError, killedWritersTemps, untrustedLink, writeOutputFile } from '../../files/write.js';
 import { regenerateDocs } from '../../render/docs.js';
 import { unifiedDiff } from '../../render/diff.js';
 import { defineCommand } from '../command.js';
@@ -34,6 +34,9 @@ export const command = defineCommand({
     // ports.yaml), then the one the command runs in: never a build's copy in packages/ports.
     const registry = await load(context, [dirname(file), '.']);
     refuseRegistryOutput('docs', registry.source, '--file', file, [file], 'the page');
+    // `docs/ports.md/` names a directory: said as every writer says it (not "copy the page to docs/ports.md/ first").
+    const spelled = directoryPathProblem(file);
+    if (spelled !== undefined) throw new CommandError(`ports docs: cannot read ${escapeText(file)}: ${spelled}`);
     let bytes: Buffer;
     try {
       // Never blocks on a FIFO or device.

@@ -30,6 +30,23 @@ describe('ports docs: a page on a path that cannot be examined', () => {
     }
   });
 
+  it('a --file that names a directory (docs/ports.md/, new/): the line every writer gives, never "copy the page to new/ first"', async () => {
+    const dir = checkout(rootRegistry, committedDocs);
+    const reasons: Record<string, string> = {
+      'docs/ports.md/': 'docs/ports.md is a regular file, not a directory; give the path of the file without the "/" at its end',
+      'docs/ports.md/.': 'docs/ports.md is a regular file, not a directory; give the path of the file without the "/." at its end',
+      'new/': 'it ends in "/", so it names a directory; give the path of a file to write',
+      'docs/': 'it is a directory; give the path of a file to write',
+    };
+    for (const [file, reason] of Object.entries(reasons)) {
+      for (const check of [[], ['--check']]) {
+        const { bare, named } = await withAndWithoutRegistry([...check, '--file', file], dir);
+        expect(bare, file).toEqual({ code: 1, stdout: '', stderr: `ports docs: cannot read ${file}: ${reason}\n` });
+        expect(named).toEqual(bare);
+      }
+    }
+  });
+
   it('bare `ports docs --check` where docs is a regular file: the clean line, not an internal error', async () => {
     const dir = checkout(rootRegistry);
     writeFileSync(join(dir, 'docs'), 'not a directory\n');

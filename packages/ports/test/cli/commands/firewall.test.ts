@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hasCommand } from '../../../../../test-support/commands.js';
 import { repoRoot } from '../../helpers.js';
-import { checkout, ports, portsBin, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
+import { checkout, committedDocs, ports, portsBin, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
 import { aclsWork, grantAcl, NO_ACLS } from '../../files/special.js';
 
 /** nft -c -f in a network namespace of its own (as test/render/firewall.test.ts checks the rules): root, nft and unshare. */
@@ -294,6 +294,37 @@ describe('ports firewall --out FILE and --check', () => {
     const empty = await ports(['firewall', '--out', '', ...registry], { cwd: dir });
     expect(empty.code).toBe(64);
     expect(empty.stderr).toMatch(/^ports firewall: --out needs a file\n/);
+  });
+
+  it('refuses an --out that names a directory (nft.d/, fw.nft/, ./fw.nft/.), --check too, as `ports docs --file` does: one line, exit 1, nothing written', async () => {
+    const dir = checkout(rootRegistry, committedDocs);
+    const file = join(dir, 'fw.nft');
+    expect((await ports(['firewall', '--out', file, ...registry], { cwd: dir })).code).toBe(0);
+    const before = readFileSync(file, 'utf8');
+    const reasons: Record<string, string> = {
+      'nft.d/': 'it ends in "/", so it names a directory; give the path of a file to write',
+      'fw.nft/': 'fw.nft is a regular file, not a directory; give the path of the file without the "/" at its end',
+      './fw.nft/.': './fw.nft is a regular file, not a directory; give the path of the file without the "/." at its end',
+      'fw.nft/..': 'fw.nft is a regular file, not a directory; give a path whose directories exist',
+    };
+    for (const [out, reason] of Object.entries(reasons)) {
+      for (const format of ['nft', 'ufw']) {
+        const write = await ports(['firewall', '--format', format, '--out', out, ...registry], { cwd: dir });
+        expect(write, out).toEqual({ code: 1, stdout: '', stderr: `ports firewall: cannot write ${out}: ${reason}; nothing was written\n` });
+        const check = await ports(['firewall', '--format', format, '--out', out, ...registry, '--check'], { cwd: dir });
+        expect(check, out).toEqual({ code: 1, stdout: '', stderr: `ports firewall: cannot check ${out}: ${reason}\n` });
+      }
+    }
+    expect(readdirSync(dir).sort()).toEqual(['docs', 'fw.nft', 'ports.yaml']);
+    expect(readFileSync(file, 'utf8')).toBe(before);
+    // The same reason as the page's: one check for every path a user gives to be written.
+    const docs = await ports(['docs', '--file', 'docs/ports.md/', ...registry], { cwd: dir });
+    expect(docs).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'ports docs: cannot read docs/ports.md/: docs/ports.md is a regular file, not a directory; give the path of the file without the "/" at its end\n',
+    });
   });
 
   it('--check fails on the right rules in a file others may write; the write replaces it (0644)', async () => {
