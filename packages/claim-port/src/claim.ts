@@ -595,16 +595,8 @@ class Claim {
   /** Says of each holder to be signalled that listens on other ports too which ones (they close with it): in a dry run too. */
   noteOtherPorts(holders: readonly Tracked[]): void {
     for (const t of holders) {
-      const all = t.otherPorts ?? [];
-      if (all.length === 0 || othersPorts(all).length > 0) continue;
-      // A client's UDP socket (OtherPort.ephemeral) closes with it too, but no one else listens there: no warning.
-      const clients = all.filter((p) => p.ephemeral === true);
-      if (clients.length > 0)
-        this.log(
-          `${describeHolder(t.info, t.context, true)} has a UDP socket on ${clients.length > 1 ? 'ports' : 'port'} ${describeOtherPorts(clients, undefined, this.target.transport)} (${clients.length > 1 ? "ephemeral ports: most likely clients'" : "an ephemeral port: most likely a client's"}), which ${this.options.dryRun ? 'would close' : 'closes'} with it`,
-        );
-      const ports = all.filter((p) => p.ephemeral !== true);
-      if (ports.length === 0) continue;
+      const ports = t.otherPorts ?? [];
+      if (ports.length === 0 || othersPorts(ports).length > 0) continue;
       this.log(
         `${describeHolder(t.info, t.context, true)} also listens on ${ports.length > 1 ? 'ports' : 'port'} ${describeOtherPorts(ports, undefined, this.target.transport)}, which no other service of the registry has: ${ports.length > 1 ? 'those sockets' : 'that socket'} ${this.options.dryRun ? 'would close' : ports.length > 1 ? 'close' : 'closes'} with it`,
         'warn',

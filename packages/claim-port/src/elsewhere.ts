@@ -4,7 +4,7 @@
 // holder scan's socket links (every socket each process holds) and one read of
 // the socket tables for those sockets' ports; no second /proc scan.
 import { escapeText, type Registry, type Service } from '@dsa110/ports';
-import { readEphemeralRange, readSocketsByInode, type Listener, type PortSocket, type SocketLinks, type Transport } from '@dsa110/ports/system';
+import { readSocketsByInode, type Listener, type PortSocket, type SocketLinks, type Transport } from '@dsa110/ports/system';
 import { claimPortArgument } from '@dsa110/ports/systemd';
 import type { OtherPort } from './result.js';
 
@@ -15,8 +15,10 @@ export type { OtherPort };
  * `transport`), by PID, ascending; undefined when it cannot be known (no socket
  * links: lsof, or a reader of another /proc tree). `links`: the holder scan's
  * (Gathered.socketLinks); `listeners`: the claimed port's sockets, left out.
- * `ephemeral`: every socket on that port is an unconnected UDP socket bound to
- * the wildcard address on a port in the ephemeral range (isClientUdp).
+ * A TCP socket in LISTEN, a UDP socket not connected to a peer: the kernel
+ * hands it every datagram sent to its port, whatever port that is (a DNS or
+ * QUIC server's, or a `sendto` client's: the socket table does not tell them
+ * apart). A UDP socket connected to a peer is a client's, and no listener.
  */
 export function listeningElsewhere(
   holders: readonly number[],
@@ -25,7 +27,7 @@ export function listeningElsewhere(
   port: number,
   transport: Transport,
   procRoot = '/proc',
-): Map<number, { port: number; transport: Transport; ephemeral?: true }[]> | undefined {
+): Map<number, { port: number; transport: Transport }[]> | undefined {
   if (links === undefined) return undefined;
   const wanted = new Set(holders);
   const claimed = new Set(listeners.map((l) => l.inode));
@@ -39,37 +41,26 @@ export function listeningElsewhere(
       else byInode.set(inode, [pid]);
     }
   }
-  const out = new Map<number, { port: number; transport: Transport; ephemeral?: true }[]>();
+  const out = new Map<number, { port: number; transport: Transport }[]>();
   if (byInode.size === 0) return out;
-  const range = readEphemeralRange(`${procRoot}/sys/net/ipv4/ip_local_port_range`);
   let sockets: PortSocket[];
   try {
     sockets = readSocketsByInode(new Set(byInode.keys()), procRoot);
   } catch {
     return undefined;
   }
-  const keys = new Map<number, Map<string, { ephemeral?: true }>>();
+  const keys = new Map<number, Set<string>>();
   for (const socket of sockets) {
     if (socket.transport === 'tcp' ? socket.state !== 'LISTEN' : socket.state !== 'BOUND') continue;
     if (socket.port === port && socket.transport === transport) continue;
-    const client = isClientUdp(socket, range);
     for (const pid of byInode.get(socket.inode) ?? []) {
       const key = `${socket.port}/${socket.transport}`;
       let seen = keys.get(pid);
-      if (!seen) keys.set(pid, (seen = new Map()));
-      const known = seen.get(key);
-      if (known !== undefined) {
-        // A port it also holds otherwise (a specific address) is no client's only.
-        if (!client) delete known.ephemeral;
-        continue;
-      }
+      if (!seen) keys.set(pid, (seen = new Set()));
+      if (seen.has(key)) continue;
+      seen.add(key);
       const list = out.get(pid);
-      const entry: { port: number; transport: Transport; ephemeral?: true } = {
-        port: socket.port,
-        transport: socket.transport,
-        ...(client && { ephemeral: true as const }),
-      };
-      seen.set(key, entry);
+      const entry = { port: socket.port, transport: socket.transport };
       if (list) list.push(entry);
       else out.set(pid, [entry]);
     }
@@ -79,33 +70,18 @@ export function listeningElsewhere(
 }
 
 /**
- * Pure: whether `socket` looks like a client's rather than a listener's: UDP, not connected (a `sendto` client's, as a
- * statsd or DNS client library keeps), bound to the wildcard address, on a port inside the ephemeral range `range`
- * (where the kernel puts a socket that sends before it binds). A server bound by number to a port in that range looks
- * the same: it is "most likely" a client's, never certainly.
- */
-export function isClientUdp(
-  socket: { transport: Transport; state: string; address: string; port: number },
-  range: { start: number; end: number } | undefined,
-): boolean {
-  if (range === undefined || socket.transport !== 'udp' || socket.state !== 'BOUND') return false;
-  return (socket.address === '0.0.0.0' || socket.address === '::') && socket.port >= range.start && socket.port <= range.end;
-}
-
-/**
  * Pure: what the registry says of each port: the service on it (by its
  * registered port, or its env override in `env`), whether that service is the
  * claimed one or shares its systemd unit, else the reserved entry it is in.
  * Without a registry, nothing.
  */
 export function classifyPorts(
-  ports: readonly { port: number; transport: Transport; ephemeral?: true }[],
+  ports: readonly { port: number; transport: Transport }[],
   registry: Registry | undefined,
   claimedService: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
 ): OtherPort[] {
-  // A port the registry names (a service's, a reserved range) is never said to be a client's.
-  if (registry === undefined) return ports.map(({ port, transport, ephemeral }) => ({ port, transport, ...(ephemeral && { ephemeral }) }));
+  if (registry === undefined) return ports.map(({ port, transport }) => ({ port, transport }));
   const byPort = servicesByPort(registry, env);
   let claimedUnit: string | undefined;
   try {
@@ -118,7 +94,7 @@ export function classifyPorts(
   // claim by port number, serviceOnPort): that unit runs on the override. Another service's registered port still
   // counts (refuses), moved or not: an instance of it may run there yet.
   const movedAway = (s: Service, port: number) => s.port === port && resolvedPort(registry, s, env) !== port;
-  return ports.map(({ port, transport, ephemeral }) => {
+  return ports.map(({ port, transport }) => {
     const services = (byPort.get(`${port}/${transport}`) ?? []).filter((s) => !(same(s) && movedAway(s, port)));
     // Another service's port first: that is what refuses.
     const service = services.find((s) => !same(s)) ?? services[0];
@@ -131,7 +107,7 @@ export function classifyPorts(
         ...(same(service) && { sameUnit: true }),
       };
     const owner = registry.lookup(port, transport);
-    return owner?.kind === 'reserved' ? { port, transport, reserved: owner.id } : { port, transport, ...(ephemeral && { ephemeral }) };
+    return owner?.kind === 'reserved' ? { port, transport, reserved: owner.id } : { port, transport };
   });
 }
 

@@ -22,12 +22,6 @@ export interface OtherPort {
   readonly sameUnit?: boolean;
   /** The registry's reserved entry the port is in, when no service has it (named, never a refusal). */
   readonly reserved?: string;
-  /**
-   * True for a UDP socket, not connected, bound to the wildcard address on a port in the ephemeral range
-   * (net.ipv4.ip_local_port_range) that the registry gives no one: most likely a client's (`sendto`), not a
-   * listener's. The log names it at info level, not in the warning.
-   */
-  readonly ephemeral?: boolean;
 }
 
 export type ClaimAction = 'already-free' | 'freed' | 'would-free' | 'refused' | 'failed';
@@ -134,9 +128,26 @@ export interface ClaimResult {
   /** When a server could still not bind the port, or the claim was refused over a socket (or TIME_WAITs) that would keep a server from binding it once the holders are gone: the sockets that block it (bound, not listening; a connection using it as its local port), with their holders. */
   readonly blockers?: readonly {
     readonly socket: string;
-    readonly holders: readonly { readonly pid: number; readonly comm: string; readonly command: string }[];
+    readonly holders: readonly {
+      readonly pid: number;
+      readonly comm: string;
+      readonly command: string;
+      /** Its arguments (/proc/PID/cmdline). */
+      readonly argv: readonly string[];
+      /** Basename of its executable (/proc/PID/exe), when readable. */
+      readonly exe?: string;
+    }[];
     /** A connection's other end, when it is on this machine (a loopback client), and who holds it: named, never signalled. */
-    readonly peer?: { readonly socket: string; readonly holders: readonly { readonly pid: number; readonly comm: string; readonly command: string }[] };
+    readonly peer?: {
+      readonly socket: string;
+      readonly holders: readonly {
+        readonly pid: number;
+        readonly comm: string;
+        readonly command: string;
+        readonly argv: readonly string[];
+        readonly exe?: string;
+      }[];
+    };
     /** A TIME_WAIT: how long the kernel keeps it yet, in ms, as the socket table says. */
     readonly timeWaitLeftMs?: number;
   }[];

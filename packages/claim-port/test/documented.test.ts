@@ -4,12 +4,25 @@
 // unit-file lines included) uses only flags claim-port has and, when it is a
 // command as written (not a synopsis with placeholders), parses; the README's
 // Flags section names every flag; its exit codes are the ones the help gives.
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT_USAGE } from '@dsa110/ports/cli';
 import { CLAIM_FLAGS, claimUsage, parseClaimArgs } from '@dsa110/ports/systemd';
-import { examplesOf, firstCells, flagSpellings, flagsIn, interfaceMembers, section, splitArgv, unionMembers } from '../../../test-support/index.js';
+import {
+  examplesOf,
+  firstCells,
+  flagSpellings,
+  flagsIn,
+  guardPort,
+  interfaceMembers,
+  leasePort,
+  section,
+  splitArgv,
+  unionMembers,
+} from '../../../test-support/index.js';
 import { EXIT_FREE, EXIT_NOT_FREE } from '../src/index.js';
 import { interruptedExitCode } from '../src/interrupt.js';
+import { runClaim } from './helpers.js';
+import { cleanupStarted, start } from './started.js';
 
 /** The name the docs give an unknown option when they show a usage error. */
 const SHOWN_AS_A_MISTAKE = '--bogus';
@@ -103,5 +116,38 @@ describe("the README's JSON output", () => {
     const sentence = /holder's `outcome` is ([\s\S]*?)\. A\s/.exec(json)?.[1] ?? '';
     const named = [...sentence.matchAll(/(?:^|,\s+|\sor\s+)`([a-z-]+)`/g)].map((match) => match[1]);
     expect(named).toEqual(unionMembers('packages/claim-port/api/index.api.md', 'HolderOutcome'));
+  });
+
+  describe('a refusal over a blocker', () => {
+    afterEach(cleanupStarted);
+
+    it("names every field of `blockers` and of their holders that a real --json refusal has (a UDP client's socket, bound and connected, on the port)", async () => {
+      // `blockers: [{ socket, holders: [{ pid, comm, command, argv, exe? }], peer?: ..., timeWaitLeftMs? }]`
+      const shape = /`blockers: \[\{ ([^`]*) \}\]`/.exec(json)?.[1] ?? '';
+      const holders = /holders: \[\{ ([^\]]*) \}\]/.exec(shape)?.[1] ?? '';
+      const fields = (list: string) => list.split(/,\s*/).map((field) => field.replace(/[?:].*$/, ''));
+      const blockerFields = fields(shape.replace(/\[\{[^\]]*\}\]/, '').replace(/\{[^}]*\}/, ''));
+      expect(blockerFields).toEqual(['socket', 'holders', 'peer', 'timeWaitLeftMs']);
+      const port = leasePort({ ranges: [[20000, 29999]] });
+      const client = await start([
+        '/usr/bin/python3',
+        '-c',
+        `import json, os, socket, time
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.bind(('127.0.0.3', ${port})); c.connect(('127.0.0.1', 53))
+print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`,
+      ]);
+      guardPort(port, 'udp');
+      const run = await runClaim([`${port}/udp`, '--json']);
+      expect(run.code).toBe(EXIT_NOT_FREE);
+      const result = JSON.parse(run.stdout) as { action: string; blockers: Record<string, unknown>[] };
+      expect(result.action).toBe('refused');
+      const blocker = result.blockers[0]!;
+      expect(Object.keys(blocker).every((key) => blockerFields.includes(key))).toBe(true);
+      const holder = (blocker.holders as Record<string, unknown>[])[0]!;
+      expect(holder.pid).toBe(client.first.pid);
+      // The suite's own process: its exe is readable, so every field is there, `exe?` too.
+      expect(Object.keys(holder).sort()).toEqual(fields(holders).sort());
+    });
   });
 });

@@ -261,35 +261,48 @@ describe('a holder that also listens on ports no other service has', () => {
     }
   });
 
-  it("a client's UDP socket (a statsd client's: unconnected, sendto, given a port in the ephemeral range on the wildcard address) is no listener: said at info level, not in the warning; a port the registry gives another service still refuses", async () => {
-    const mine = lease();
+  it("a UDP socket not connected to a peer listens, whatever its port (a DNS or QUIC server's on [::], a statsd client's sendto): warned of as any other, never guessed a client's; one connected to a peer is a client's, not named; a port the registry gives another service still refuses", async () => {
     const sink = lease();
-    // The server's statsd client: it sends before it binds, so the kernel binds it to 0.0.0.0 on an ephemeral port.
+    // On a port in the ephemeral range: a dual-stack UDP server on [::]:P and a TCP listener on 127.0.0.1:P (the port
+    // claimed); a statsd client (sendto before any bind: the kernel binds it to 0.0.0.0 on an ephemeral port); a
+    // resolver's socket bound to 127.0.0.3 and connected to 127.0.0.1:53 (a client's, as the kernel's table says).
     const server = await start([
       python,
       '-c',
       `import json, os, socket, time
-s = socket.socket(); s.bind(('127.0.0.1', ${mine})); s.listen(16)
+while True:
+    d = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); d.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0); d.bind(('::', 0))
+    s = socket.socket()
+    try: s.bind(('127.0.0.1', d.getsockname()[1])); break
+    except OSError: d.close(); s.close()
+s.listen(16)
 u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.sendto(b'api.up:1|c', ('127.0.0.1', ${sink}))
-print(json.dumps({'pid': os.getpid(), 'port': ${mine}, 'client': u.getsockname()[1]}), flush=True)
+c = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); c.bind(('127.0.0.3', 0)); c.connect(('127.0.0.1', 53))
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1], 'client': u.getsockname()[1], 'connected': c.getsockname()[1]}), flush=True)
 while True: time.sleep(3600)`,
     ]);
     const { pid } = server.first;
+    const mine = server.first.port as number;
     const client = server.first.client as number;
+    const connected = server.first.connected as number;
     const range = readEphemeralRange();
-    expect(range !== undefined && client >= range.start && client <= range.end).toBe(true);
+    for (const p of [mine, client]) expect(range !== undefined && p >= range.start && p <= range.end).toBe(true);
     const registry = parseRegistry(registryText([{ id: 'mysvc', port: mine, unit: 'mysvc.service' }]));
     const lines: { line: string; level: string }[] = [];
     const dry = await claimOurs(mine, { registry, dryRun: true, settleMs: 0, log: (line, level) => lines.push({ line, level }) });
     expect(dry.action).toBe('would-free');
-    expect(lines.filter((l) => l.line.includes(String(client)))).toEqual([
+    const [low, high] = mine < client ? [mine, client] : [client, mine];
+    expect(lines.filter((l) => l.line.includes('UDP') || l.line.includes('/udp'))).toEqual([
       {
-        line: `PID ${pid} (python3) has a UDP socket on port ${client}/udp (an ephemeral port: most likely a client's), which would close with it`,
-        level: 'info',
+        line: `PID ${pid} (python3) also listens on ports ${low}/udp and ${high}/udp, which no other service of the registry has: those sockets would close with it`,
+        level: 'warn',
       },
     ]);
-    expect(lines.some((l) => l.line.includes('also listens on'))).toBe(false);
-    expect(dry.holders[0]!.otherPorts).toEqual([{ port: client, transport: 'udp', ephemeral: true }]);
+    expect(lines.some((l) => l.line.includes("a client's") || l.line.includes('ephemeral port') || l.line.includes(`${connected}/udp`))).toBe(false);
+    expect(dry.holders[0]!.otherPorts).toEqual([
+      { port: low, transport: 'udp' },
+      { port: high, transport: 'udp' },
+    ]);
     // The registry's word comes first: a service's port is that service's, whatever the range (the claim refuses).
     const taken = parseRegistry(
       registryText([
@@ -299,7 +312,7 @@ while True: time.sleep(3600)`,
     );
     const refused = await claimOurs(mine, { registry: taken, timeoutSeconds: 1, settleMs: 0 });
     expect(refused.action).toBe('refused');
-    expect(refused.holders[0]!.otherPorts).toEqual([{ port: client, transport: 'udp', service: 'statsd', unit: 'statsd.service' }]);
+    expect(refused.holders[0]!.otherPorts).toContainEqual({ port: client, transport: 'udp', service: 'statsd', unit: 'statsd.service' });
     expect(isAlive(pid)).toBe(true);
   });
 
