@@ -36,3 +36,4 @@ export {
   type DocExample,
   type Tool,
 } from './docs.js';
+export { ringHolderUnavailable, startRingHolder, type RingHolder } from './io-uring.js';

@@ -542,7 +542,10 @@ class Claim {
       .map(({ pids, listeners: ls }) => {
         const sockets = describeListeners(ls, transport);
         if (pids.length === 0) return `${sockets} held by an unknown process`;
-        return `${sockets}${ls.length > 1 && pids.length > 1 ? ', each' : ''} held by ${listed(pids.map(name))}`;
+        // A socket registered with an io_uring (IORING_REGISTER_FILES) whose fd was then closed: no fd table shows it.
+        const ring = (pid: number) =>
+          ls.every((l) => l.throughRing?.includes(pid)) ? `${name(pid)} through its io_uring (in the ring's registered files, not its fd table)` : name(pid);
+        return `${sockets}${ls.length > 1 && pids.length > 1 ? ', each' : ''} held by ${listed(pids.map(ring))}`;
       })
       .join('; ');
   }

@@ -15,6 +15,7 @@ import {
   scanInputsSync,
   scanPidList,
   scanPids,
+  scanRings,
   scanSettings,
   scanTasks,
   wantedLinks,
@@ -155,8 +156,10 @@ function beginScan(
         if (started.length > 0) parts.push(scanPids(started, wanted, proc, links));
         const all = started.length > 0 ? [...pids, ...started] : pids;
         const tasks = everyThread ? scanEveryThread(all, parts, wanted, proc) : scanTasks(parts, wanted, proc);
+        if (tasks) parts.push(tasks);
+        const rings = scanRings(parts, wanted, proc);
         return {
-          ...mergeScans(tasks ? [...parts, tasks] : parts),
+          ...mergeScans(rings ? [...parts, rings] : parts),
           ...(read ? { threads: ways, scanner: 'perl' as const } : { threads: 1, scanner: 'node' as const }),
         };
       });

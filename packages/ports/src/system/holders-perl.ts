@@ -42,7 +42,8 @@ const MAX_PIDS_PER_CHILD = 50_000;
  * socket, with the first fd read on it (what unlistedSocketHolders asks
  * perl to duplicate), once however many of its fds are on it (any user can dup one
  * socket into 20,000 fds per process: a record per fd made 50 MB for Node to
- * split out of 100 such processes), then `d PID COUNT` once every fd of its
+ * split out of 100 such processes), `r PID FD` for each io_uring fd (see
+ * scanRings in holders.ts), then `d PID COUNT` once every fd of its
  * directory was read, or `e PID ERRNO` where the directory or a link could
  * not be read (it stops reading that process). chdir into each directory: a
  * relative readlink skips the path walk through /proc (about an eighth of
@@ -91,7 +92,8 @@ sub scan {
         $count++;
         my $link = readlink($fd);
         unless (defined $link) { print "e\\0$pid\\0", $! + 0, "\\0"; next PID }
-        print "s\\0$pid\\0$link $fd\\0" if rindex($link, 'socket:', 0) == 0 && !$seen{$link}++;
+        if (rindex($link, 'socket:', 0) == 0) { print "s\\0$pid\\0$link $fd\\0" unless $seen{$link}++ }
+        elsif ($link eq 'anon_inode:[io_uring]') { print "r\\0$pid\\0$fd\\0" }
       }
       print "d\\0$pid\\0$count\\0";
     }
@@ -142,6 +144,7 @@ export function readChildOutput(
   const found: number[] = [];
   const empty: number[] = [];
   const linked: number[] = [];
+  const rings: number[] = [];
   for (let index = 0; index < fields.length; index += 3) {
     const kind = fields[index];
     const pid = Number(fields[index + 1]);
@@ -158,7 +161,8 @@ export function readChildOutput(
       const inode = wanted.get(link);
       if (inode !== undefined) found.push(pid, inode);
       if (links) linked.push(pid, Number(link.slice(8, -1)), Number(fd));
-    } else if (kind === 'e') recheck.add(pid);
+    } else if (kind === 'r' && /^\d+$/.test(value)) rings.push(pid, Number(value));
+    else if (kind === 'e') recheck.add(pid);
     else return everything;
   }
   for (const pid of pids) if (!listed.has(pid) || reread.has(pid)) recheck.add(pid);
@@ -167,8 +171,16 @@ export function readChildOutput(
   const keptLinks: number[] = [];
   for (let index = 0; index < linked.length; index += 3)
     if (!recheck.has(linked[index]!)) keptLinks.push(linked[index]!, linked[index + 1]!, linked[index + 2]!);
+  const keptRings: number[] = [];
+  for (let index = 0; index < rings.length; index += 2) if (!recheck.has(rings[index]!)) keptRings.push(rings[index]!, rings[index + 1]!);
   return {
-    scan: { found: kept, unreadable: [], empty: empty.filter((pid) => !recheck.has(pid)), ...(links && { links: keptLinks }) },
+    scan: {
+      found: kept,
+      unreadable: [],
+      empty: empty.filter((pid) => !recheck.has(pid)),
+      ...(links && { links: keptLinks }),
+      ...(keptRings.length > 0 && { rings: keptRings }),
+    },
     recheck: [...recheck],
   };
 }

@@ -2,7 +2,7 @@
 // held by every process with an fd on it (forked workers, SO_REUSEPORT groups
 // are several sockets, a shared listen socket is one inode in many PIDs).
 // Processes whose fd directory cannot be read are reported, never guessed.
-import { readdirSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { withoutStackTraces } from '../stack-traces.js';
 import { describeArgument, integerArgument, iterableArgument, optionsArgument, pidArgument } from '../arguments.js';
 import { flagsKernelThread, parseStat } from './process.js';
@@ -16,6 +16,12 @@ export interface HolderScan {
   readonly unreadable: readonly number[];
   /** With ScanOptions.socketLinks: every socket the processes read hold, wanted or not (see SocketLinks). */
   readonly socketLinks?: SocketLinks;
+  /**
+   * Socket inode -> PIDs (ascending) among its holders that hold it only
+   * through an io_uring's table of registered files (see scanRings); left out
+   * when none does.
+   */
+  readonly rings?: ReadonlyMap<number, readonly number[]>;
 }
 
 /**
@@ -64,6 +70,10 @@ export interface PartialScan {
   empty?: number[];
   /** When asked for: [pid, inode, fd] of every socket link, once per process and socket (its first fd on it). */
   links?: number[];
+  /** [pid, fd] of each io_uring fd read (`anon_inode:[io_uring]`), for scanRings; left out when none. */
+  rings?: number[];
+  /** [pid, inode] of `found` that were found in an io_uring's registered files, not in an fd table (scanRings). */
+  ringFound?: number[];
 }
 
 /**
@@ -77,6 +87,7 @@ export function scanPids(pids: readonly number[], wanted: ReadonlyMap<string, nu
   const linked: number[] | undefined = links ? [] : undefined;
   const unreadable: number[] = [];
   const empty: number[] = [];
+  const rings: number[] = [];
   const denied = (error: unknown) => {
     const code = (error as { code?: string }).code;
     return code === 'EACCES' || code === 'EPERM';
@@ -105,8 +116,11 @@ export function scanPids(pids: readonly number[], wanted: ReadonlyMap<string, nu
         }
         continue;
       }
-      // Cheap prefilter: only socket links can match.
-      if (target.charCodeAt(0) !== 115 /* s */) continue;
+      // Cheap prefilter: only socket links can match (and io_uring's, kept for scanRings).
+      if (target.charCodeAt(0) !== 115 /* s */) {
+        if (target === RING_LINK) rings.push(pid, Number(fd));
+        continue;
+      }
       const inode = wanted.get(target);
       if (inode !== undefined) found.push(pid, inode);
       if (seen && target.startsWith('socket:[') && !seen.has(target)) {
@@ -115,7 +129,7 @@ export function scanPids(pids: readonly number[], wanted: ReadonlyMap<string, nu
       }
     }
   }
-  return { found, unreadable, empty, ...(linked && { links: linked }) };
+  return { found, unreadable, empty, ...(linked && { links: linked }), ...(rings.length > 0 && { rings }) };
 }
 
 /** The PIDs to scan, and the `socket:[INODE]` links that matter. */
@@ -200,7 +214,92 @@ export function mergeScans(parts: readonly PartialScan[]): HolderScan {
   }
   for (const list of holders.values()) list.sort((a, b) => a - b);
   unreadable.sort((a, b) => a - b);
-  return { holders, unreadable: [...new Set(unreadable)], ...(socketLinks && { socketLinks }) };
+  const rings = ringHolders(parts, holders);
+  return { holders, unreadable: [...new Set(unreadable)], ...(socketLinks && { socketLinks }), ...(rings && { rings }) };
+}
+
+/** The holders found only in an io_uring's registered files (PartialScan.ringFound), by inode: not where an fd table holds the socket too. */
+function ringHolders(parts: readonly PartialScan[], holders: ReadonlyMap<number, readonly number[]>): Map<number, number[]> | undefined {
+  if (!parts.some((part) => part.ringFound !== undefined && part.ringFound.length > 0)) return undefined;
+  const direct = new Set<string>();
+  for (const part of parts)
+    if (part.ringFound === undefined) for (let index = 0; index < part.found.length; index += 2) direct.add(`${part.found[index]} ${part.found[index + 1]}`);
+  let rings: Map<number, number[]> | undefined;
+  for (const [inode, pids] of holders) {
+    const through = pids.filter((pid) => !direct.has(`${pid} ${inode}`));
+    if (through.length > 0) (rings ??= new Map()).set(inode, through);
+  }
+  return rings;
+}
+
+/** What readlink of an io_uring's fd reads. */
+export const RING_LINK = 'anon_inode:[io_uring]';
+
+/** How many times a ring's fdinfo is read when the kernel printed no table (its lock was held at that moment). */
+const RING_READS = 3;
+
+/**
+ * Pure: the `socket:[INODE]` entries of an io_uring's registered-file table
+ * as its /proc/PID/fdinfo/FD prints it (io_uring/fdinfo.c: `UserFiles:\t3`,
+ * then `%5u: ` and the file's path for each slot in use), or undefined when
+ * no table is printed: the kernel skips it when it cannot take the ring's
+ * lock at that moment, and that is not knowing, not an empty table.
+ */
+export function parseRingFiles(fdinfo: string): number[] | undefined {
+  const lines = fdinfo.split('\n');
+  const start = lines.findIndex((line) => /^UserFiles:\s*\d+$/.test(line));
+  if (start < 0) return undefined;
+  const inodes: number[] = [];
+  for (const line of lines.slice(start + 1)) {
+    const entry = /^\s*\d+: (.*)$/.exec(line);
+    if (!entry) break;
+    const socket = /^socket:\[(\d+)\]$/.exec(entry[1]!);
+    if (socket) inodes.push(Number(socket[1]));
+  }
+  return inodes;
+}
+
+/**
+ * The holders fd tables do not show: a socket a process registered with its
+ * io_uring (IORING_REGISTER_FILES) and then closed is held by the ring alone,
+ * and the ring's fdinfo lists it. Read only while a wanted socket has no
+ * holder, and only the io_uring fds the scan saw (PartialScan.rings): the
+ * common scan reads no fdinfo. A ring whose table could not be read (no
+ * permission, or no table printed in RING_READS reads) makes its process
+ * unreadable: an owner is never guessed.
+ */
+export function scanRings(parts: readonly PartialScan[], wanted: ReadonlyMap<string, number>, proc: string): PartialScan | undefined {
+  const rings = parts.flatMap((part) => part.rings ?? []);
+  if (rings.length === 0) return undefined;
+  const seen = new Set<number>();
+  for (const part of parts) for (let index = 1; index < part.found.length; index += 2) seen.add(part.found[index]!);
+  const inodes = new Set(wanted.values());
+  if ([...inodes].every((inode) => seen.has(inode))) return undefined;
+  const found: number[] = [];
+  const unreadable: number[] = [];
+  for (let index = 0; index < rings.length; index += 2) {
+    const [pid, fd] = [rings[index]!, rings[index + 1]!];
+    let files: number[] | undefined;
+    let denied = false;
+    for (let attempt = 0; attempt < RING_READS && files === undefined && !denied; attempt++) {
+      let text: string;
+      try {
+        text = readFileSync(`${proc}/${pid}/fdinfo/${fd}`, 'latin1');
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        denied = code === 'EACCES' || code === 'EPERM';
+        if (!denied) break; // ENOENT: closed, or the process exited
+        continue;
+      }
+      files = parseRingFiles(text);
+    }
+    if (files === undefined) {
+      if (denied || existsSync(`${proc}/${pid}/fdinfo/${fd}`)) unreadable.push(pid);
+      continue;
+    }
+    for (const inode of files) if (inodes.has(inode)) found.push(pid, inode);
+  }
+  return { found, unreadable, ringFound: found };
 }
 
 /**
@@ -382,6 +481,8 @@ export function scanInputsSync({
   return withoutStackTraces(() => {
     const parts = [scanPids(pids, wanted, proc, links)];
     const tasks = everyThread ? scanEveryThread(pids, parts, wanted, proc) : scanTasks(parts, wanted, proc);
-    return mergeScans(tasks ? [...parts, tasks] : parts);
+    if (tasks) parts.push(tasks);
+    const rings = scanRings(parts, wanted, proc);
+    return mergeScans(rings ? [...parts, rings] : parts);
   });
 }

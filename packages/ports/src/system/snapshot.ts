@@ -19,6 +19,12 @@ export interface Listener extends ListenSocket {
    * another network namespace's process): it is never guessed.
    */
   readonly ownerKnown: boolean;
+  /**
+   * PIDs among `holders` that hold the socket only through an io_uring's
+   * registered files (the process registered it, then closed its own fd);
+   * left out when none does.
+   */
+  readonly throughRing?: readonly number[];
 }
 
 export interface Snapshot {
@@ -184,11 +190,18 @@ function build(sockets: readonly ListenSocket[], scan: HolderScan, options: Chec
   // own network namespace, the one /proc/net shows: under another procRoot the safe side is taken (dual-stack).
   const uncertain = uncertainDualStackPorts(sockets, bindV6Only);
   const kernel = uncertain.length > 0 && options.procRoot === '/proc' ? readKernelV6Only(uncertain, options.transport) : undefined;
+  const listeners = assemble(sockets, scan.holders, info, bindV6Only, kernel);
   return {
-    listeners: assemble(sockets, scan.holders, info, bindV6Only, kernel),
+    listeners: scan.rings ? listeners.map((l) => withRing(l, scan.rings!.get(l.inode))) : listeners,
     unreadable: scan.unreadable,
     ...(scan.socketLinks && { socketLinks: scan.socketLinks }),
   };
+}
+
+/** Pure: `listener` with the PIDs among its holders that hold it through an io_uring (HolderScan.rings), where there are any. */
+function withRing(listener: Listener, pids: readonly number[] | undefined): Listener {
+  const through = pids?.filter((pid) => listener.holders.some((h) => h.pid === pid));
+  return through && through.length > 0 ? { ...listener, throughRing: through } : listener;
 }
 
 /**

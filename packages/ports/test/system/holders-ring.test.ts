@@ -1,0 +1,56 @@
+// Sockets held only inside an io_uring: registered with IORING_REGISTER_FILES, the process's own fd closed. The
+// holder scans (Node's and perl's) find the process through its ring's fdinfo, only while a socket has no holder.
+import { afterEach, describe, expect, it } from 'vitest';
+import { scanSocketHolders, scanSocketHoldersParallel, snapshot } from '@dsa110/ports/system';
+import { leasePort, ringHolderUnavailable, startRingHolder, type RingHolder } from '../../../../test-support/index.js';
+import { parseRingFiles } from '../../src/system/holders.js';
+import { perlExecutable, readChildOutput } from '../../src/system/holders-perl.js';
+
+describe('parseRingFiles', () => {
+  const head = 'SqMask:\t0x3\nSqHead:\t0\nSqThreadCpu:\t-1\n';
+  it('takes the socket entries of the registered-file table, as io_uring/fdinfo.c prints them', () => {
+    const text = `${head}UserFiles:\t3\n    0: socket:[14598121]\n    1: /tmp/a file\n   12: socket:[7]\nUserBufs:\t0\nPollList:\n`;
+    expect(parseRingFiles(text)).toEqual([14598121, 7]);
+  });
+  it('an empty table is empty; no table printed (the ring was locked) is not knowing', () => {
+    expect(parseRingFiles(`${head}UserFiles:\t0\nUserBufs:\t0\n`)).toEqual([]);
+    expect(parseRingFiles(`${head}PollList:\n`)).toBeUndefined();
+  });
+});
+
+describe('readChildOutput', () => {
+  it('keeps the io_uring fds perl reports (r records), not those of a process left to recheck', () => {
+    const out = `${['r', 10, 4, 'd', 10, 3, 'r', 11, 5, 'e', 11, 13].map(String).join('\0')}\0`;
+    expect(readChildOutput([10, 11], out, new Map()).scan.rings).toEqual([10, 4]);
+  });
+});
+
+const unavailable = ringHolderUnavailable();
+let holder: RingHolder | undefined;
+afterEach(async () => {
+  await holder?.stop();
+  holder = undefined;
+});
+
+describe.skipIf(unavailable !== undefined)(`a socket held only through an io_uring${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
+  it('scanSocketHolders names its process, as held through the ring', async () => {
+    holder = await startRingHolder(leasePort());
+    const scan = scanSocketHolders([holder.inode]);
+    expect(scan.holders.get(holder.inode)).toEqual([holder.pid]);
+    expect(scan.rings?.get(holder.inode)).toEqual([holder.pid]);
+  });
+
+  it.skipIf(perlExecutable() === undefined)('the perl scan names it too', async () => {
+    holder = await startRingHolder(leasePort());
+    const { threads, scanner, ...scan } = await scanSocketHoldersParallel([holder.inode], { minProcesses: 1, requireIdleCore: false });
+    expect(scanner).toBe('perl');
+    expect(scan.holders.get(holder.inode)).toEqual([holder.pid]);
+    expect(scan.rings?.get(holder.inode)).toEqual([holder.pid]);
+  });
+
+  it("a snapshot's listener has its owner, marked throughRing", async () => {
+    holder = await startRingHolder(leasePort());
+    const { listeners } = await snapshot({ ports: [holder.port] });
+    expect(listeners.map((l) => [l.ownerKnown, l.holders.map((h) => h.pid), l.throughRing])).toEqual([[true, [holder.pid], [holder.pid]]]);
+  });
+});

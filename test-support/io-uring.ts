@@ -1,0 +1,101 @@
+// A listener held only inside an io_uring: it listens on 127.0.0.1:PORT,
+// registers the socket with a ring (IORING_REGISTER_FILES), closes its own fd
+// and waits. No fd table shows the socket; the ring's fdinfo does. Built with
+// gcc; run as nobody where the tests run as root (any local user can do this).
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hasCommand } from './commands.js';
+import { forgetSpawned, isAlive, recordSpawned, waitForExit } from './guard.js';
+
+const SOURCE = `#define _GNU_SOURCE
+#include <linux/io_uring.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  int port = atoi(argv[1]);
+  int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  struct sockaddr_in a = {0};
+  a.sin_family = AF_INET; a.sin_port = htons(port); a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 5)) { perror("listen"); return 1; }
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  int ring = syscall(__NR_io_uring_setup, 4, &p);
+  if (ring < 0) { perror("io_uring_setup"); return 3; }
+  if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_FILES, &fd, 1) < 0) { perror("io_uring_register"); return 3; }
+  struct stat st;
+  if (fstat(fd, &st)) { perror("fstat"); return 1; }
+  close(fd);
+  printf("{\\"pid\\": %d, \\"port\\": %d, \\"ring\\": %d, \\"inode\\": %lu}\\n", getpid(), port, ring, (unsigned long)st.st_ino);
+  fflush(stdout);
+  for (;;) pause();
+}
+`;
+
+/** Why the ring holder cannot run here, or undefined when it can (gcc, and io_uring not disabled for its user). */
+export function ringHolderUnavailable(): string | undefined {
+  if (!hasCommand('gcc')) return 'no gcc to build the io_uring holder';
+  const disabled = existsSync('/proc/sys/kernel/io_uring_disabled') ? readFileSync('/proc/sys/kernel/io_uring_disabled', 'latin1').trim() : '0';
+  if (disabled === '2' || (disabled === '1' && process.getuid?.() === 0)) return `io_uring is disabled here (kernel.io_uring_disabled = ${disabled})`;
+  return undefined;
+}
+
+export interface RingHolder {
+  readonly pid: number;
+  readonly port: number;
+  /** The listening socket's inode, as the program read it (fstat) before it closed its fd. */
+  readonly inode: number;
+  /** The ring's fd. */
+  readonly ring: number;
+  /** SIGKILL it (if still alive) and remove its build directory. */
+  stop(): Promise<void>;
+}
+
+/** Build and start the ring holder on `port` (as nobody when root), recorded with the guard. */
+export async function startRingHolder(port: number): Promise<RingHolder> {
+  const dir = mkdtempSync(join(tmpdir(), 'ring-holder-'));
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, 'ring.c'), SOURCE);
+  const cc = spawnSync('gcc', ['-O', '-o', join(dir, 'ring'), join(dir, 'ring.c')], { encoding: 'utf8' });
+  if (cc.status !== 0) throw new Error(`gcc could not build the io_uring holder: ${cc.stderr}`);
+  const argv = [join(dir, 'ring'), String(port)];
+  const run = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv;
+  const child = spawn(run[0]!, run.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir });
+  // setpriv execs: the program's PID is the child's.
+  if (child.pid !== undefined) recordSpawned(child.pid);
+  const pid = child.pid!;
+  const stop = async () => {
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    await waitForExit(pid, 5000);
+    forgetSpawned(pid);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (data: Buffer) => (err += data.toString()));
+  const ready = await new Promise<boolean>((resolve) => {
+    child.stdout!.on('data', (data: Buffer) => {
+      out += data.toString();
+      if (out.includes('\n')) resolve(true);
+    });
+    child.on('close', () => resolve(false));
+  });
+  if (!ready) {
+    await stop();
+    throw new Error(`the io_uring holder did not start: ${err.trim()}`);
+  }
+  const line = JSON.parse(out.slice(0, out.indexOf('\n'))) as { pid: number; port: number; ring: number; inode: number };
+  if (line.pid !== pid) {
+    await stop();
+    throw new Error(`the io_uring holder reported PID ${line.pid}, not ${pid}`);
+  }
+  return { pid, port, inode: line.inode, ring: line.ring, stop };
+}
