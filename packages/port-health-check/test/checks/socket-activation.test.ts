@@ -91,7 +91,7 @@ describe('socket activation and claim-port', () => {
     const dropIn = await run({
       [API]: service(),
       'usr/lib/systemd/system/dsa110-api.socket': socket('ListenStream=/run/api.sock'),
-      [`${DIR}/dsa110-api.socket.d/port.conf`]: '[Socket]\nListenStream=0.0.0.0:8000%lo\n',
+      [`${DIR}/dsa110-api.socket.d/port.conf`]: '[Socket]\nListenStream=0.0.0.0:8000%%lo\n',
       ...enabled('dsa110-api.socket'),
     });
     expect(dropIn.socket.map((r) => [r.severity, r.file])).toEqual([['warning', `/${DIR}/dsa110-api.socket.d/port.conf:2`]]);
@@ -110,6 +110,21 @@ describe('socket activation and claim-port', () => {
     expect(otherPort.socket).toEqual([]);
     expect((await run(template)).socket).toEqual([]);
   });
+
+  // systemd reads a port as strtoul() does (hex, a leading 0 octal, 0o and 0b, a + sign): 8000 is 0x1f40, 017500, 0o17500.
+  it.each(['0x1f40', '0X1F40', '017500', '0o17500', '+8000', '0.0.0.0:0x1f40', '[::]:017500', '127.0.0.1:+8000'])(
+    'warns for an enabled socket unit on the port written ListenStream=%s, as systemd loads it',
+    async (value) => {
+      const { root, socket: found } = await run({
+        [API]: service(),
+        [`${DIR}/dsa110-api.socket`]: socket(`ListenStream=${value}`),
+        ...enabled('dsa110-api.socket'),
+      });
+      expect(found.map((r) => [r.severity, r.port, r.file])).toEqual([['warning', 8000, `/${DIR}/dsa110-api.socket:6`]]);
+      expect(found[0]!.reason).toContain(`dsa110-api.socket (same name) listens on ListenStream=${value} for dsa110-api.service, and it is enabled`);
+      if (analyze) expect(verify(root, ['dsa110-api.socket', 'dsa110-api.service'])).toEqual({ code: 0, stderr: [] });
+    },
+  );
 
   it('is info, not a warning, for a socket unit nothing starts (claim-port works until it is started)', async () => {
     const { socket: found } = await run({ [API]: service(), [`${DIR}/dsa110-api.socket`]: socket('ListenStream=8000') });
@@ -133,6 +148,10 @@ describe('socket activation and claim-port', () => {
 
   it.each<[string, Record<string, TreeEntry>]>([
     ['another port', { [`${DIR}/dsa110-api.socket`]: socket('ListenStream=8001'), ...enabled('dsa110-api.socket') }],
+    [
+      'a port systemd refuses, so ignores (08 is no octal number)',
+      { [`${DIR}/dsa110-api.socket`]: socket('ListenStream=08000', 'ListenStream=/run/api.sock'), ...enabled('dsa110-api.socket') },
+    ],
     ['a UNIX socket only', { [`${DIR}/dsa110-api.socket`]: socket('ListenStream=/run/8000'), ...enabled('dsa110-api.socket') }],
     ['UDP on the port (the service is TCP)', { [`${DIR}/dsa110-api.socket`]: socket('ListenDatagram=8000'), ...enabled('dsa110-api.socket') }],
     [
@@ -173,7 +192,8 @@ describe('socket activation and claim-port', () => {
     ['127.0.0.1:8000', 8000],
     ['[::1]:8000', 8000],
     ['[fe80::1]:8000%eth0', 8000],
-    ['0.0.0.0:8000#name', 8000],
+    // systemd reads no server name (`#`) in a socket address: it ignores the line.
+    ['0.0.0.0:8000#name', undefined],
     ['/run/x.sock', undefined],
     ['@abstract:8000', undefined],
     ['vsock:2:8000', undefined],

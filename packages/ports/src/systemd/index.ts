@@ -88,6 +88,7 @@ export {
   type SocketUnit,
 } from './socket-units.js';
 export { initSocketAdvice, isSystemdInit } from './init-socket.js';
+export { parseIpPort } from './ip-port.js';
 export { parseTimeSpan } from './time-span.js';
 export {
   readDefaultEnvironment,

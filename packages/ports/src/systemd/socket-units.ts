@@ -14,7 +14,9 @@
 import { readdirSync } from 'node:fs';
 import { hostPath } from '../files/root.js';
 import { describeArgument, isArraySafely, listProblem, nonEmptyStringArgument, portArgument, stringArgument, transportArgument } from '../arguments.js';
+import { addressBits } from '../system/ip.js';
 import { checkLoadedUnit, type LoadedUnit, loadUnit, type UnitDirListing } from './effective.js';
+import { parseIpPort } from './ip-port.js';
 import { templateOf } from './search-path.js';
 import type { UnitFacts } from './types.js';
 import { parseUnitFile } from './unit-file.js';
@@ -52,23 +54,41 @@ export interface RelatedSocket extends SocketUnit {
 }
 
 /**
- * The port a socket address names, as systemd's socket_address_parse() reads
- * it: `8000`, `127.0.0.1:8000`, `[::1]:8000`, with `%ifname` or `#name`
- * after it; undefined for a UNIX socket (`/path`, `@abstract`), a vsock or
- * anything systemd would refuse.
+ * The port a socket address names, as systemd 252's socket_address_parse()
+ * reads it: a port alone (`8000`), `127.0.0.1:8000` or `[::1]:8000`, with
+ * `%ifname` after it, each port as parseIpPort() reads it (`0x1f40` is 8000
+ * too); undefined for a UNIX socket (`/path`, `@abstract`), a vsock, or
+ * anything systemd refuses and ignores (`8000#name`, `[fe80::1%lo]:8000`,
+ * `::1`, `127.000.0.1:8000`, a port 0). An interface is taken to exist.
  */
 export function listenPort(value: string): number | undefined {
   stringArgument('listenPort', 'value', value, 'a ListenStream= or ListenDatagram= value (a string)');
-  let text = value.trim();
+  // The unit file's value is trimmed (unit-file.ts); a caller's is trimmed alike.
+  let text = value.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, '');
   if (text.startsWith('/') || text.startsWith('@') || text.startsWith('vsock:')) return undefined;
-  const port = (digits: string) => (/^\d{1,5}$/.test(digits) && Number(digits) >= 1 && Number(digits) <= 65535 ? Number(digits) : undefined);
-  if (/^\d+$/.test(text)) return port(text);
-  text = text.replace(/#.*$/s, '').replace(/%.*$/s, '');
-  const bracketed = /^\[[0-9A-Fa-f:.]+\]:(\d+)$/.exec(text);
-  if (bracketed) return port(bracketed[1]!);
-  const ipv4 = /^\d{1,3}(?:\.\d{1,3}){3}:(\d+)$/.exec(text);
-  return ipv4 ? port(ipv4[1]!) : undefined;
+  const alone = parseIpPort(text);
+  if (alone !== undefined) return alone;
+  // in_addr_port_ifindex_name_from_string_auto(), with no server name (`#`) allowed and an interface after `%`.
+  if (text.includes('#')) return undefined;
+  const percent = text.indexOf('%');
+  if (percent >= 0) {
+    if (!isInterfaceName(text.slice(percent + 1))) return undefined;
+    text = text.slice(0, percent);
+  }
+  const colon = text.lastIndexOf(':');
+  if (colon < 0) return undefined;
+  if (text.startsWith('[')) {
+    if (text[colon - 1] !== ']' || addressBits(text.slice(1, colon - 1))?.family !== 6) return undefined;
+    return parseIpPort(text.slice(colon + 1));
+  }
+  // An IPv6 address without brackets has no port (systemd: "no port, no go").
+  if (addressBits(text)?.family === 6) return undefined;
+  return addressBits(text.slice(0, colon))?.family === 4 ? parseIpPort(text.slice(colon + 1)) : undefined;
 }
+
+/** An interface name as ifname_valid_full() takes one (altnames and indexes too): whether it exists is for the machine to say. */
+const isInterfaceName = (name: string) =>
+  name.length > 0 && name.length < 128 && !['.', '..', 'all', 'default'].includes(name) && /^[!-~]+$/.test(name) && !/[:/%]/.test(name);
 
 /** Pure: merge a loaded socket unit's [Socket] section (an empty Listen*= drops every listen line before it, as systemd has it). */
 export function parseSocketUnit(loaded: LoadedUnit): SocketUnit {

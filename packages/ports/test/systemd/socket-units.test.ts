@@ -51,4 +51,21 @@ describe('socketUnitsOn', () => {
     expect(socketUnitsOn(root, listing, 9000, 'tcp')).toEqual([]);
     expect(() => socketUnitsOn(root, listing, 0, 'tcp')).toThrow(/socketUnitsOn: port must be/);
   });
+
+  it('reads the port as systemd does: 0x4650, 043120 and +18000 are 18000; 018000 and 127.0.0.1:18000#name are ignored lines', () => {
+    const dir = 'etc/systemd/system';
+    const socket = (...lines: string[]) => `[Socket]\n${lines.join('\n')}\n`;
+    const root = writeTree(tempDir(), {
+      [`${dir}/hex.socket`]: socket('ListenStream=0x4650'),
+      [`${dir}/octal.socket`]: socket('ListenDatagram=0.0.0.0:043120'),
+      [`${dir}/plus.socket`]: socket('ListenStream=[::]:+18000'),
+      [`${dir}/refused.socket`]: socket('ListenStream=018000', 'ListenStream=127.0.0.1:18000#name'),
+    });
+    const listing = listUnitDirs(root);
+    expect(socketUnitsOn(root, listing, 18000, 'tcp').map((s) => [s.unit, s.listen.value])).toEqual([
+      ['hex.socket', '0x4650'],
+      ['plus.socket', '[::]:+18000'],
+    ]);
+    expect(socketUnitsOn(root, listing, 18000, 'udp').map((s) => s.unit)).toEqual(['octal.socket']);
+  });
 });
