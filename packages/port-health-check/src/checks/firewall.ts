@@ -271,8 +271,10 @@ function grouped(answers: readonly SourcesOutcome[]): { how: string; sources: Ad
 }
 
 function decidedBy(outcome: Outcome): string {
-  if (outcome.verdict === 'drop') return describeDecision(outcome.by);
   if (outcome.verdict === 'unknown') return outcome.at ? describeDecision(outcome.at) : outcome.why;
-  if (outcome.by.length === 0) return 'no input chain filters it';
-  return `accepted by ${outcome.by.map(describeDecision).join(' and ')}`;
+  // An untracked packet is not `ct state new`: say which rule makes it so.
+  const untracked = outcome.untracked ? `, the packet untracked by ${describeDecision(outcome.untracked)}` : '';
+  if (outcome.verdict === 'drop') return `${describeDecision(outcome.by)}${untracked}`;
+  if (outcome.by.length === 0) return `no input chain filters it${untracked}`;
+  return `accepted by ${outcome.by.map(describeDecision).join(' and ')}${untracked}`;
 }

@@ -436,7 +436,9 @@ function throughPrerouting(
     // No NAT to the listener: the packet goes where it was sent.
     if (!piece.mapped) continue;
     const { by, to } = piece.mapped;
-    for (const { sources, outcome } of evaluateSources(ruleset, { family: 4, port: question.port, destination: to, sources: piece.sources, ...on }, budget)) {
+    // NATed, so tracked: a notrack would have left it unNATed (the nat walk cannot tell then).
+    const probe = { family: 4, port: question.port, destination: to, sources: piece.sources, ...on, tracked: true } as const;
+    for (const { sources, outcome } of evaluateSources(ruleset, probe, budget)) {
       if (outcome.verdict === 'accept') answers.push({ sources, outcome: { verdict: 'in', by, to: `${to}:${question.port}`, input: outcome.by } });
       else if (outcome.verdict === 'unknown') answers.push({ sources, outcome: unknownOf(outcome) });
     }

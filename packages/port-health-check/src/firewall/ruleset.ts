@@ -9,7 +9,12 @@
 // chain accepts it. Whatever it cannot evaluate (an iptables-nft `xt` match,
 // `fib`, `limit`, `tcp flags`, a daddr when the destination is not given, a
 // mark...) makes the answer `unknown` for the sources that reach it, naming
-// the rule, never a guess. The same walk runs one prerouting chain for nat.ts
+// the rule, never a guess. An untracked packet is not `ct state new`: where a
+// chain that runs before conntrack (ingress, or prerouting below priority
+// -200, as `priority raw` is) may `notrack` the packet, the input chains are
+// walked for `ct state untracked` too, and the answer is that one where the
+// notrack surely applies, else the same both ways or unknown (trackingStates).
+// The same walk runs one prerouting chain for nat.ts
 // (evaluateBaseChain), which follows a packet through DNAT to a loopback
 // listener: there a `dnat` or `redirect` statement ends the walk with where
 // it sends the packet. A dormant table's
@@ -29,6 +34,8 @@ export interface Probe {
   readonly destination?: string;
   /** The interface it comes in on, when the question is about one; else some non-loopback interface (only `lo` can be told apart). */
   readonly interface?: string;
+  /** The packet is known to be tracked (it was NATed): no `notrack` before conntrack is asked about. */
+  readonly tracked?: true;
 }
 
 /** The same question for every source in `sources` at once. */
@@ -38,6 +45,7 @@ export interface SourcesProbe {
   readonly sources: AddressSet;
   readonly destination?: string;
   readonly interface?: string;
+  readonly tracked?: true;
 }
 
 /** A sample outside source of each family (documentation ranges, never routed), for questions about one packet. */
@@ -55,8 +63,14 @@ export interface Decision {
 }
 
 export type Outcome =
-  | { readonly verdict: 'accept' /** One per base chain on the hook; empty when there is none. */; readonly by: readonly Decision[] }
-  | { readonly verdict: 'drop'; readonly by: Decision }
+  | {
+      readonly verdict: 'accept';
+      /** One per base chain on the hook; empty when there is none. */
+      readonly by: readonly Decision[];
+      /** The `notrack` rule that leaves the packet untracked, when one surely does. */
+      readonly untracked?: Decision;
+    }
+  | { readonly verdict: 'drop'; readonly by: Decision; readonly untracked?: Decision }
   | { readonly verdict: 'unknown'; readonly at?: Decision; readonly why: string };
 
 /** A nat chain's answer besides a verdict: a `dnat` or `redirect` that sends the packet to `to` (a listener asked about), or elsewhere when `to` is undefined. The chain ends there (the kernel accepts the packet once its NAT is set). */
@@ -66,8 +80,14 @@ export interface Mapped {
   readonly to?: string;
 }
 
-/** A base chain's answer: a verdict, or (in a nat walk) where NAT sends the packet. */
-export type ChainOutcome = Outcome | Mapped;
+/** A chain before conntrack's answer in a walk for `notrack`: the rule whose `notrack` the packet meets. */
+interface Untracked {
+  readonly verdict: 'untracked';
+  readonly by: Decision;
+}
+
+/** A base chain's answer: a verdict, or (in a nat walk) where NAT sends the packet, or (before conntrack) a notrack. */
+export type ChainOutcome = Outcome | Mapped | Untracked;
 
 /**
  * Where a `dnat` or `redirect` statement sends a packet: one of the listeners asked about (`127.0.0.1`), elsewhere
@@ -208,7 +228,7 @@ export function namedSet(ruleset: Ruleset, family: string, table: string, name: 
  */
 export function evaluateBaseChain(ruleset: Ruleset, chain: Chain, probe: SourcesProbe, nat?: NatTarget, budget?: Budget): SourcesChainOutcome[] | undefined {
   if (isEmpty(probe.sources)) return [];
-  return runTableChain(newWalk(ruleset, probe, nat, budget), chain, probe.sources);
+  return runTableChain(newWalk(ruleset, probe, { ...(nat && { nat }), ...(budget && { budget }) }), chain, probe.sources);
 }
 
 /** The input path's answer for one packet. */
@@ -220,13 +240,155 @@ export function evaluateInput(ruleset: Ruleset, probe: Probe): Outcome {
 }
 
 /** The input path's answer for every source in `probe.sources`: ranges that together cover them, each with its outcome (none when the set is empty). `budget`: shared with other questions, instead of this one's own. */
-export function evaluateSources(ruleset: Ruleset, probe: SourcesProbe, budget?: Budget): SourcesOutcome[] {
+export function evaluateSources(ruleset: Ruleset, probe: SourcesProbe, budget: Budget = probeBudget()): SourcesOutcome[] {
   if (isEmpty(probe.sources)) return [];
+  const answers: SourcesOutcome[] = [];
+  for (const { sources, state } of trackingStates(ruleset, probe, budget)) {
+    const asked = { ...probe, sources };
+    if (state.kind === 'new') answers.push(...inputPath(ruleset, asked, 'new', budget));
+    else if (state.kind === 'untracked') answers.push(...inputPath(ruleset, asked, 'untracked', budget).map((answer) => untrackedBy(answer, state.by)));
+    else answers.push(...eitherState(inputPath(ruleset, asked, 'new', budget), inputPath(ruleset, asked, 'untracked', budget), state));
+  }
+  return answers;
+}
+
+/** What conntrack makes of the packet before the input hook: tracked (`new`), left untracked by a `notrack` rule, or either (why it cannot tell). */
+type TrackingState =
+  | { readonly kind: 'new' }
+  | { readonly kind: 'untracked'; readonly by: Decision }
+  | { readonly kind: 'either'; readonly at?: Decision; readonly why: string };
+
+/** Conntrack's own hook on prerouting: a `notrack` in a chain below it leaves the packet untracked; above it, the packet is tracked already (tried on a real kernel). */
+const CONNTRACK_PRIORITY = -200;
+
+/**
+ * The base chains that may see a packet from outside before conntrack does, in the order they run: ingress (netdev
+ * tables, on some device, and inet ones), then prerouting below conntrack's priority and at it (where the order is the
+ * kernel's to choose).
+ */
+function beforeConntrack(ruleset: Ruleset, family: 4 | 6): Chain[] {
+  const families = ['inet', family === 4 ? 'ip' : 'ip6'];
+  const early = (chain: Chain) =>
+    chain.type === 'filter' &&
+    ((chain.hook === 'ingress' && (chain.family === 'netdev' || chain.family === 'inet')) ||
+      (chain.hook === 'prerouting' && families.includes(chain.family) && chain.prio <= CONNTRACK_PRIORITY));
+  return [...ruleset.chains.values()].filter(early).sort((a, b) => Number(a.hook === 'prerouting') - Number(b.hook === 'prerouting') || a.prio - b.prio);
+}
+
+/** Whether a rule may leave a packet untracked: a `notrack`, or an iptables target nft -j does not show (`-j CT --notrack`). */
+function mayNotrack(expr: readonly unknown[]): boolean {
+  return expr.some((statement) => {
+    const parsed = statementOf(statement);
+    return parsed?.name === 'notrack' || (parsed?.name === 'xt' && str(record(parsed.body)?.type) === 'target');
+  });
+}
+
+/**
+ * The packet's conntrack state for each range of the sources: the chains before conntrack are walked (when some rule
+ * of their tables may notrack it) up to the first `notrack` each range meets. One they accept goes on to the next;
+ * one they drop never reaches the input hook (left as tracked, as prerouting's drops are not followed); one they
+ * cannot tell for may be either.
+ */
+function trackingStates(ruleset: Ruleset, probe: SourcesProbe, budget: Budget): { sources: AddressSet; state: TrackingState }[] {
+  const tracked: TrackingState = { kind: 'new' };
+  if (probe.tracked) return [{ sources: probe.sources, state: tracked }];
+  const chains = beforeConntrack(ruleset, probe.family);
+  const tables = new Set(chains.map((chain) => tableKey(chain.family, chain.table)));
+  const relevant = [...ruleset.chains.values()].some(
+    (chain) => tables.has(tableKey(chain.family, chain.table)) && chain.rules.some((rule) => mayNotrack(rule.expr)),
+  );
+  if (!relevant) return [{ sources: probe.sources, state: tracked }];
+  // Below conntrack's priority, `ct state` sees no conntrack entry yet: invalid; at it, either.
+  const walks = {
+    before: newWalk(ruleset, probe, { budget, ctState: 'invalid', track: true }),
+    at: newWalk(ruleset, probe, { budget, ctState: 'unsure', track: true }),
+  };
+  const states: { sources: AddressSet; state: TrackingState }[] = [];
+  let going = probe.sources;
+  for (const chain of chains) {
+    if (isEmpty(going)) break;
+    // An ingress chain sees the packets of its device only, and nft -j (1.0.6) does not name it; at conntrack's own
+    // priority, the kernel may run the chain after conntrack (then a notrack changes nothing).
+    const atConntrack = chain.hook === 'prerouting' && chain.prio === CONNTRACK_PRIORITY;
+    const maybe =
+      chain.hook === 'ingress'
+        ? 'a notrack in an ingress chain, on a device nft -j does not name'
+        : atConntrack
+          ? `a notrack at conntrack's own priority (${CONNTRACK_PRIORITY}), which may run after conntrack`
+          : undefined;
+    const walk = atConntrack ? walks.at : walks.before;
+    const outcomes = runTableChain(walk, chain, going);
+    if (!outcomes) continue;
+    let next = emptySet(probe.family);
+    for (const { sources, outcome } of outcomes) {
+      if (outcome.verdict === 'accept') next = union(next, sources);
+      else if (outcome.verdict === 'untracked' && maybe) states.push({ sources, state: { kind: 'either', at: outcome.by, why: maybe } });
+      else if (outcome.verdict === 'untracked') states.push({ sources, state: { kind: 'untracked', by: outcome.by } });
+      else if (outcome.verdict === 'unknown') states.push({ sources, state: { kind: 'either', ...(outcome.at && { at: outcome.at }), why: outcome.why } });
+      // Dropped: it never reaches the input hook, unless it came in on another device than this chain's.
+      else if (maybe) next = union(next, sources);
+      else states.push({ sources, state: tracked });
+    }
+    going = next;
+  }
+  if (!isEmpty(going)) states.push({ sources: going, state: tracked });
+  return states;
+}
+
+function untrackedBy(answer: SourcesOutcome, by: Decision): SourcesOutcome {
+  const { outcome } = answer;
+  if (outcome.verdict === 'unknown') return answer;
+  return { sources: answer.sources, outcome: { ...outcome, untracked: by } };
+}
+
+/** Pieces of answers for both states, at most; beyond, unknown rather than a slow product. */
+const MAX_STATE_PIECES = 100_000;
+
+/** The answer when the packet may be tracked or not: the same both ways, else unknown (naming what each way does). */
+function eitherState(
+  tracked: readonly SourcesOutcome[],
+  untracked: readonly SourcesOutcome[],
+  state: Extract<TrackingState, { kind: 'either' }>,
+): SourcesOutcome[] {
+  const may = `${state.why}, so the packet may be untracked`;
+  if (tracked.length * untracked.length > MAX_STATE_PIECES) {
+    const sources = fromRanges(
+      tracked[0]!.sources.family,
+      tracked.flatMap((answer) => answer.sources.ranges),
+    );
+    return [{ sources, outcome: { verdict: 'unknown', ...(state.at && { at: state.at }), why: `${may}, and too many source ranges to compare both ways` } }];
+  }
+  const answers: SourcesOutcome[] = [];
+  for (const one of tracked) {
+    for (const other of untracked) {
+      const sources = intersect(one.sources, other.sources);
+      if (isEmpty(sources)) continue;
+      const [a, b] = [one.outcome, other.outcome];
+      if (a.verdict === 'unknown') answers.push({ sources, outcome: a });
+      else if (b.verdict === 'unknown') answers.push({ sources, outcome: b });
+      else if (a.verdict === b.verdict) answers.push({ sources, outcome: a });
+      else {
+        const why = `${may} (then ${outcomeWords(b)}; tracked, ${outcomeWords(a)})`;
+        answers.push({ sources, outcome: { verdict: 'unknown', ...(state.at && { at: state.at }), why } });
+      }
+    }
+  }
+  return answers;
+}
+
+/** `accepted by the policy (accept) of inet f input`, `dropped by rule inet f input handle 3`. */
+function outcomeWords(outcome: Exclude<Outcome, { verdict: 'unknown' }>): string {
+  if (outcome.verdict === 'drop') return `dropped by ${describeDecision(outcome.by)}`;
+  return outcome.by.length === 0 ? 'no input chain filters it' : `accepted by ${outcome.by.map(describeDecision).join(' and ')}`;
+}
+
+/** The input hook's answer for a packet in conntrack state `state`. */
+function inputPath(ruleset: Ruleset, probe: SourcesProbe, state: 'new' | 'untracked', budget: Budget): SourcesOutcome[] {
   const families = ['inet', probe.family === 4 ? 'ip' : 'ip6'];
   const base = [...ruleset.chains.values()]
     .filter((chain) => chain.hook === 'input' && chain.type === 'filter' && families.includes(chain.family))
     .sort((a, b) => a.prio - b.prio);
-  const walk = newWalk(ruleset, probe, undefined, budget);
+  const walk = newWalk(ruleset, probe, { budget, ctState: state });
   // Every base chain sees the packet unless an earlier one drops it; a drop anywhere keeps it out,
   // and an earlier "cannot tell" stays the answer unless a later chain drops.
   let going: { sources: AddressSet; accepted: readonly Decision[]; unknown?: Outcome }[] = [{ sources: probe.sources, accepted: [] }];
@@ -240,8 +402,9 @@ export function evaluateSources(ruleset: Ruleset, probe: SourcesProbe, budget?: 
         continue;
       }
       for (const { sources, outcome } of outcomes) {
-        // A walk without `nat` maps nothing.
-        if (outcome.verdict === 'mapped') throw new TypeError('evaluateSources: a NAT mapping on the input hook');
+        // A walk without `nat` maps nothing, nor one without `track` notracks.
+        if (outcome.verdict === 'mapped' || outcome.verdict === 'untracked')
+          throw new TypeError(`evaluateSources: a ${outcome.verdict} outcome on the input hook`);
         if (outcome.verdict === 'drop') answers.push({ sources, outcome });
         else if (outcome.verdict === 'unknown') next.push({ sources, accepted: piece.accepted, unknown: piece.unknown ?? outcome });
         else next.push({ sources, accepted: [...piece.accepted, ...outcome.by], ...(piece.unknown && { unknown: piece.unknown }) });
@@ -290,6 +453,10 @@ export const MAX_SOURCE_RANGES = 16_384;
 interface Walk {
   readonly ruleset: Ruleset;
   readonly probe: Omit<SourcesProbe, 'sources'>;
+  /** The packet's `ct state`; `unsure` where it cannot tell (a chain at conntrack's own priority). */
+  readonly ctState: CtState;
+  /** In a walk of the chains before conntrack: a `notrack` ends it, with the rule that notracks. */
+  readonly track: boolean;
   /** By chain, then by set of sources (setKey). */
   readonly done: Map<Chain, Map<string, readonly Piece[]>>;
   /** The chains on the current path: a jump back to one is a loop. */
@@ -301,9 +468,12 @@ interface Walk {
   readonly budget: Budget;
 }
 
-function newWalk(ruleset: Ruleset, probe: SourcesProbe, nat?: NatTarget, budget: Budget = probeBudget()): Walk {
+type CtState = 'new' | 'untracked' | 'invalid' | 'unsure';
+
+function newWalk(ruleset: Ruleset, probe: SourcesProbe, options: { nat?: NatTarget; budget?: Budget; ctState?: CtState; track?: boolean } = {}): Walk {
   const { sources: _, ...fixed } = probe;
-  return { ruleset, probe: fixed, done: new Map(), walking: new Set(), searched: new Map(), ...(nat && { nat }), budget };
+  const { nat, budget = probeBudget(), ctState = 'new', track = false } = options;
+  return { ruleset, probe: fixed, ctState, track, done: new Map(), walking: new Set(), searched: new Map(), ...(nat && { nat }), budget };
 }
 
 /** Spend one rule asked about `sources` from the walk's budget; why it cannot tell when the budget is gone. */
@@ -376,9 +546,9 @@ function unknownPiece(sources: AddressSet, at: Decision, why: string): Piece {
 /** Statements that change nothing about where the packet goes. */
 const NO_OPS = new Set(['counter', 'log', 'notrack']);
 
-/** Whether a statement changes nothing for this walk: `notrack` does on the way to NAT (an untracked packet gets none). */
+/** Whether a statement changes nothing for this walk: `notrack` does on the way to NAT (an untracked packet gets none), and before conntrack. */
 function isNoOp(walk: Walk, name: string, body: unknown): boolean {
-  return (NO_OPS.has(name) && !(name === 'notrack' && walk.nat)) || setsMark(name, body);
+  return (NO_OPS.has(name) && !(name === 'notrack' && (walk.nat || walk.track))) || setsMark(name, body);
 }
 
 /** `meta mark set`, `ct mark set`: a mark changes no verdict by itself, and a later match on one stays unknown (marks are not followed). */
@@ -408,7 +578,7 @@ function runRule(walk: Walk, chain: Chain, expr: readonly unknown[], at: Decisio
     const parsed = statementOf(statement);
     if (!parsed || (parsed.name !== 'match' && parsed.name !== 'xt' && !isNoOp(walk, parsed.name, parsed.body))) break;
     if (parsed.name !== 'match') continue;
-    const left = field(record(record(parsed.body)?.left), walk.probe);
+    const left = field(record(record(parsed.body)?.left), walk);
     if (typeof left !== 'string' && left.kind !== 'source' && answer(index, parsed.body) === false) return [];
   }
   const decided: Piece[] = [];
@@ -478,6 +648,9 @@ function applyVerdict(
       return decide(RETURN);
     case 'continue':
       return { decided: [], going: sources };
+    case 'notrack':
+      if (walk.track) return decide({ kind: 'verdict', outcome: { verdict: 'untracked', by: at } });
+      break;
     case 'jump':
     case 'goto': {
       const targetName = str(record(entry[name])?.target);
@@ -530,7 +703,8 @@ const PROTOCOL_NAMES = ['tcp', 'udp', 'udplite', 'sctp', 'dccp', 'icmp', 'icmpv6
 /** The same protocols by number (6 is tcp). */
 const PROTOCOL_NUMBERS = ['6', '17', '136', '132', '33', '1', '58', '2', '47', '50', '51'];
 
-function field(left: Record<string, unknown> | undefined, probe: Walk['probe']): Field | string {
+function field(left: Record<string, unknown> | undefined, walk: Walk): Field | string {
+  const { probe } = walk;
   const payload = record(left?.payload);
   if (payload) {
     const protocol = str(payload.protocol);
@@ -557,7 +731,9 @@ function field(left: Record<string, unknown> | undefined, probe: Walk['probe']):
   if (meta === 'iiftype') return { kind: 'word', value: 'not-loopback', known: ['loopback'] };
   if (meta) return `meta ${meta}`;
   const ct = str(record(left?.ct)?.key);
-  if (ct === 'state') return { kind: 'word', value: 'new', known: ['new', 'established', 'related', 'invalid', 'untracked'] };
+  // At conntrack's own priority, a chain may run before it (no entry yet: invalid) or after it (new).
+  if (ct === 'state' && walk.ctState === 'unsure') return "ct state (in a chain at conntrack's priority, -200)";
+  if (ct === 'state') return { kind: 'word', value: walk.ctState, known: ['new', 'established', 'related', 'invalid', 'untracked'] };
   if (ct) return `ct ${ct}`;
   return Object.keys(left ?? {})[0] ?? 'an expression';
 }
@@ -567,7 +743,7 @@ type MatchAnswer = boolean | string | { readonly holds: AddressSet; readonly why
 
 function matchAnswer(walk: Walk, chain: Chain, match: Record<string, unknown> | undefined): MatchAnswer {
   const op = str(match?.op);
-  const left = field(record(match?.left), walk.probe);
+  const left = field(record(match?.left), walk);
   if (typeof left === 'string') return `a match on ${left}`;
   // `udp dport != 53`, `ip saddr != ...` on IPv6: nft adds the protocol as a dependency, so the rule never matches.
   if (left.kind === 'absent') return false;
@@ -731,7 +907,7 @@ function lookupVmap(
   vmap: Record<string, unknown> | undefined,
   among: AddressSet,
 ): { found: { sources: AddressSet; verdict: Record<string, unknown> }[]; unsure: { sources: AddressSet; why: string }[] } {
-  const left = field(record(vmap?.key), walk.probe);
+  const left = field(record(vmap?.key), walk);
   if (typeof left === 'string') return { found: [], unsure: [{ sources: among, why: `a verdict map on ${left}` }] };
   const data = vmap?.data;
   const named = typeof data === 'string' && data.startsWith('@');
