@@ -1062,18 +1062,26 @@ class Claim {
         draining.length > 0
           ? ` (${draining.map((t) => this.who(t)).join(', ')} closed ${draining.length > 1 ? 'their sockets' : 'its socket'}: not killed)`
           : '';
-      if (!freed && !this.interrupted) {
-        this.log(
-          remaining.length > 0
-            ? `${this.name} still in use after ${timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => this.who(t)).join(', ')}${drainingText}`
-            : `${this.name} still in use after ${timeoutSeconds} s, though no holder holds it any more${drainingText}: another process has its socket, or none does (a copy ${IN_FLIGHT})`,
-        );
+      if (!freed && !this.interrupted && remaining.length > 0) {
+        this.log(`${this.name} still in use after ${timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => this.who(t)).join(', ')}${drainingText}`);
         for (const t of remaining) this.send(t, 'SIGKILL');
         killed = remaining.some((t) => t.signals.includes('SIGKILL'));
+      }
+      if (!freed && !this.interrupted && !killed) {
         // No holder holds the socket any more, yet it is held: by a process that inherited it after the looks ran out (one
         // that forks again on every SIGTERM; or the fork of a holder caught exiting, which then no longer holds it, and so
-        // was not yet "gone"): SIGKILL, which it cannot answer with a fork. adoptInheritors judges it as holders are.
-        if (!killed) killed = (await this.adoptInheritors(originalKeys, 'SIGKILL')) === 'signalled';
+        // was not yet "gone"): SIGKILL, which it cannot answer with a fork. adoptInheritors judges it as holders are, and
+        // says what it found. Only when it found none is the socket said to be elsewhere, or in flight: said before the
+        // look, that line was followed by the very process it said no one could find.
+        const adopted = await this.adoptInheritors(originalKeys, 'SIGKILL');
+        killed = adopted === 'signalled';
+        // (With holders left, the SIGKILL line above said it.)
+        if (remaining.length === 0 && !this.interrupted && adopted === 'none')
+          this.log(
+            `${this.name} still in use after ${timeoutSeconds} s, though no holder holds it any more${drainingText}: another process has its socket, or none does (a copy ${IN_FLIGHT})`,
+          );
+        if (remaining.length === 0 && !this.interrupted && adopted === 'signalled' && drainingText !== '')
+          this.log(`${this.name} still in use after ${timeoutSeconds} s${drainingText}`);
       }
     }
     if (this.interrupted) return;
