@@ -149,6 +149,13 @@ function report(t: Tracked): HolderReport {
   };
 }
 
+/**
+ * What ties a process that holds a holder's socket to that holder (Claim.lineage): `started`, the holder was its
+ * parent (`its child`); `shares`, what it shares with the holder, as a clause after "it" (`is in the process group
+ * PID 901 was in`), which does not say who started it.
+ */
+type Tie = { readonly started: string } | { readonly shares: string };
+
 /** A process a gone holder left behind (see Claim.leftBehind): it could bind the port again. Never signalled: it is no holder. */
 interface LeftBehind extends Identity {
   /**
@@ -871,7 +878,7 @@ class Claim {
    * takes fds from anyone, and signalling that daemon would let that user have
    * root's claim-port kill a process that never held the port.
    */
-  heirOf(info: ProcessInfo, parents: readonly number[]): { tie: string; by: number } | { not: string[] } {
+  heirOf(info: ProcessInfo, parents: readonly number[]): { tie: Tie; by: number } | { not: string[] } {
     const sources = this.tracked.filter(
       (t) =>
         !this.refusedInheritors.has(t.info.pid) &&
@@ -898,9 +905,10 @@ class Claim {
    * after the first signal in its cgroup (it forked it, then exited), or in the process group or session it was in,
    * or in its cgroup when that is not the one PID 1 or claim-port runs in. Undefined when none of these holds.
    */
-  lineage(info: ProcessInfo, source: Tracked): string | undefined {
-    if (info.ppid === source.info.pid && this.processes.isSame(source.info)) return 'its child';
-    if (source.children?.some((c) => c.pid === info.pid && c.startTime === info.startTime)) return 'its child when it was signalled';
+  lineage(info: ProcessInfo, source: Tracked): Tie | undefined {
+    const s = `PID ${source.info.pid}`;
+    if (info.ppid === source.info.pid && this.processes.isSame(source.info)) return { started: 'its child' };
+    if (source.children?.some((c) => c.pid === info.pid && c.startTime === info.startTime)) return { started: 'its child when it was signalled' };
     const family = this.processes.family;
     if (family === undefined) return undefined;
     const cgroup = family.cgroup?.(info.pid);
@@ -909,14 +917,14 @@ class Claim {
     const ids = family.groupAndSession(info.pid);
     if (ids !== undefined && source.ids !== undefined) {
       // 0: a group or session whose leader is outside this PID namespace, which every process in it may share.
-      if (ids.pgrp !== 0 && ids.pgrp === source.ids.pgrp) return 'in the process group it was in';
-      if (ids.session !== 0 && ids.session === source.ids.session) return 'in the session it was in';
+      if (ids.pgrp !== 0 && ids.pgrp === source.ids.pgrp) return { shares: `is in the process group ${s} was in` };
+      if (ids.session !== 0 && ids.session === source.ids.session) return { shares: `is in the session ${s} was in` };
     }
     if (source.reaper !== undefined && info.ppid === source.reaper.pid && since !== undefined && info.startTime >= since && sameCgroup)
-      return `born after it was signalled, now a child of PID ${info.ppid}`;
+      return { shares: `was born after ${s} was signalled, and is a child of PID ${info.ppid}` };
     if (cgroup === undefined || cgroup !== source.context.cgroup) return undefined;
     this.sharedCgroups ??= new Set([family.cgroup?.(1), family.cgroup?.(process.pid)].filter((c) => c !== undefined));
-    return this.sharedCgroups.has(cgroup) ? undefined : `in its cgroup ${escapeText(cgroup, 200)}`;
+    return this.sharedCgroups.has(cgroup) ? undefined : { shares: `is in the cgroup ${escapeText(cgroup, 200)} ${s} was in` };
   }
 
   /**
@@ -936,14 +944,18 @@ class Claim {
    * at every SIGTERM) is named; any other parent is its reaper, the process
    * that forked it having exited (or one that passed it the socket), and no
    * PID is named as the one that left it the socket, only what ties it to the
-   * holder (`tie`, see lineage).
+   * holder (`tie`, see lineage): that holder is said to have started it only
+   * when it was its parent; a process group, session or cgroup they share says
+   * no more than that (the holder of the group may have exited before it was
+   * born, and another process of the group, an inetd that respawns its
+   * worker, started it).
    */
-  forkedFrom(t: Tracked, gone: boolean, tie?: { tie: string; by: number }): string {
+  forkedFrom(t: Tracked, gone: boolean, tie?: { tie: Tie; by: number }): string {
     const ppid = t.info.ppid;
     const parent = this.tracked.find((o) => o !== t && o.info.pid === ppid);
     if (parent !== undefined)
       return `; it is a child of ${describeHolder(parent.info, parent.context, true)}, which this claim ${parent.signals.length > 0 ? 'signalled' : 'found holding the port'}`;
-    const tied = tie === undefined ? '' : `; PID ${tie.by} started it (${tie.tie})`;
+    const tied = tie === undefined ? '' : 'started' in tie.tie ? `; PID ${tie.by} started it (${tie.tie.started})` : `; it ${tie.tie.shares}`;
     if (!gone) return tied;
     return ppid > 0
       ? `; what left it the socket has exited (its parent now is PID ${ppid}, which held no socket of the port)${tied}`
@@ -1050,18 +1062,26 @@ class Claim {
         draining.length > 0
           ? ` (${draining.map((t) => this.who(t)).join(', ')} closed ${draining.length > 1 ? 'their sockets' : 'its socket'}: not killed)`
           : '';
-      if (!freed && !this.interrupted) {
-        this.log(
-          remaining.length > 0
-            ? `${this.name} still in use after ${timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => this.who(t)).join(', ')}${drainingText}`
-            : `${this.name} still in use after ${timeoutSeconds} s, though no holder holds it any more${drainingText}: another process has its socket, or none does (a copy ${IN_FLIGHT})`,
-        );
+      if (!freed && !this.interrupted && remaining.length > 0) {
+        this.log(`${this.name} still in use after ${timeoutSeconds} s; sending SIGKILL to ${remaining.map((t) => this.who(t)).join(', ')}${drainingText}`);
         for (const t of remaining) this.send(t, 'SIGKILL');
         killed = remaining.some((t) => t.signals.includes('SIGKILL'));
+      }
+      if (!freed && !this.interrupted && !killed) {
         // No holder holds the socket any more, yet it is held: by a process that inherited it after the looks ran out (one
         // that forks again on every SIGTERM; or the fork of a holder caught exiting, which then no longer holds it, and so
-        // was not yet "gone"): SIGKILL, which it cannot answer with a fork. adoptInheritors judges it as holders are.
-        if (!killed) killed = (await this.adoptInheritors(originalKeys, 'SIGKILL')) === 'signalled';
+        // was not yet "gone"): SIGKILL, which it cannot answer with a fork. adoptInheritors judges it as holders are, and
+        // says what it found. Only when it found none is the socket said to be elsewhere, or in flight: said before the
+        // look, that line was followed by the very process it said no one could find.
+        const adopted = await this.adoptInheritors(originalKeys, 'SIGKILL');
+        killed = adopted === 'signalled';
+        // (With holders left, the SIGKILL line above said it.)
+        if (remaining.length === 0 && !this.interrupted && adopted === 'none')
+          this.log(
+            `${this.name} still in use after ${timeoutSeconds} s, though no holder holds it any more${drainingText}: another process has its socket, or none does (a copy ${IN_FLIGHT})`,
+          );
+        if (remaining.length === 0 && !this.interrupted && adopted === 'signalled' && drainingText !== '')
+          this.log(`${this.name} still in use after ${timeoutSeconds} s${drainingText}`);
       }
     }
     if (this.interrupted) return;

@@ -77,28 +77,42 @@ export function interruptedExitCode(name: string): number {
 export interface Interruption {
   /** Aborted, with the signal's name as its reason, by the first of interruptSignals() (SIGTERM, SIGINT, SIGHUP, ...). */
   readonly signal: AbortSignal;
-  /** Removes the listeners (the claim has ended): a signal then ends the process as it would without them. */
-  stop(): void;
+  /**
+   * The claim has ended without being interrupted (its result is decided, or
+   * it failed): from now until the process exits, each of interruptSignals()
+   * is ignored. Removed, the listeners would hand the signals back to their
+   * default action for the milliseconds between the result and the exit, and
+   * one sent then ended the process by it: exit 130 after `"action":"freed"`.
+   * When a signal has been taken already (the claim decided before it heeded
+   * it), the listeners stay removed: a second signal ends the process.
+   */
+  settle(): void;
 }
 
 /**
  * Listens for interruptSignals() while a claim runs. The first aborts
  * `signal` and removes every listener at once: a second one ends the process
  * there and then (the default action), as an operator who presses Ctrl-C again
- * expects, whatever the claim is still printing.
+ * expects, whatever the claim is still printing. Once settled, they are
+ * ignored.
  */
 export function interruptOnSignals(): Interruption {
   const controller = new AbortController();
   const names = [...interruptSignals().keys()] as NodeJS.Signals[];
-  const stop = () => {
-    for (const name of names) process.off(name, interrupt);
-  };
+  let settled = false;
   function interrupt(name: NodeJS.Signals) {
-    stop();
+    // Late: the result stands, and so does its exit code.
+    if (settled) return;
+    for (const each of names) process.off(each, interrupt);
     controller.abort(name);
   }
   for (const name of names) process.on(name, interrupt);
-  return { signal: controller.signal, stop };
+  return {
+    signal: controller.signal,
+    settle: () => {
+      if (!controller.signal.aborted) settled = true;
+    },
+  };
 }
 
 /**

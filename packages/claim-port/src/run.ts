@@ -1,7 +1,8 @@
 // The claim-port command, part 2 (dist/run.cjs in the bin, loaded by cli.ts
 // when a port is in use, for a service id, and for --test): claimPort() ->
 // print -> exit code; while the claim runs, SIGTERM, SIGINT, SIGHUP and the
-// other signals of interruptSignals() interrupt it (interrupt.ts).
+// other signals of interruptSignals() interrupt it, and once it has decided
+// they are ignored until the process exits (interrupt.ts).
 import type { Env, Io } from '@dsa110/ports/cli';
 import type { ClaimArgs, ParsedClaimArgs } from '@dsa110/ports/systemd';
 import { claimPort, ClaimUsageError } from './claim.js';
@@ -19,13 +20,17 @@ export async function run(args: ParsedClaimArgs, argv: readonly string[], io: Io
   const interruption = interruptOnSignals();
   try {
     const result = await claimPort(target, { ...cliOptions(args, target, io, env), ...(listening && { listening }), signal: interruption.signal });
-    return result.interrupted === undefined ? printResult(io, args, result) : printInterrupted(io, args, { ...result, interrupted: result.interrupted });
+    if (result.interrupted !== undefined) return printInterrupted(io, args, { ...result, interrupted: result.interrupted });
+    // Decided: a signal from now on changes neither the result nor the exit code (the listeners stay, and ignore it, until the process exits).
+    interruption.settle();
+    return printResult(io, args, result);
   } catch (error) {
     if (error instanceof ClaimUsageError) return fail(io, args.json, error.port ?? target, error.message, 'usage');
     // Unexpected: still one line, and exit 1 (the port is not known to be free).
     return fail(io, args.json, target, (error as Error).message, 'error');
   } finally {
-    interruption.stop();
+    // An error ends the claim too: its exit code stands (a no-op when settled already, or once a signal was taken).
+    interruption.settle();
   }
 }
 

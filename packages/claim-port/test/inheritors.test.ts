@@ -207,12 +207,40 @@ while True: time.sleep(1)`);
     expect(child).toMatchObject({ inheritedFrom: [pid], signals: ['SIGTERM'], outcome: 'exited' });
     expect(lines).toContainEqual(
       expect.stringMatching(
-        new RegExp(
-          `^PID ${child.pid} \\(python3\\) holds the socket of PID ${pid}, which is gone; .*PID ${pid} started it \\(in the process group it was in\\)`,
-        ),
+        new RegExp(`^PID ${child.pid} \\(python3\\) holds the socket of PID ${pid}, which is gone; .*; it is in the process group PID ${pid} was in: `),
       ),
     );
   });
+
+  it.skipIf(!root)(
+    'a worker an inetd respawned as another user after its first worker died is followed, and its line names no dead worker as the one that started it',
+    async () => {
+      // inetd's `wait` service: the listening socket is each worker's stdin; the inetd (root, SIGTERM ignored) starts
+      // another worker, as nobody, when one exits. The second worker is in the first one's process group, and born
+      // after it was gone: the first did not start it, the inetd did.
+      const inetd = await py(`import json, os, signal, socket, subprocess
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+work = lambda: subprocess.Popen([${JSON.stringify(python)}, '-c', 'import time\\ntime.sleep(600)'], stdin=s.fileno(), user=65534, group=65534)
+w = work()
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1], 'pids': [w.pid], 'worker': w.pid}), flush=True)
+while True:
+    w.wait(); w = work()
+    print(json.dumps({'pids': [w.pid]}), flush=True)`);
+      const { pid, port } = inetd.first;
+      const first = inetd.first.worker as number;
+      const lines: string[] = [];
+      const result = await claimOurs(port, { timeoutSeconds: 0.5, settleMs: 0, log: (line) => lines.push(line) });
+      const log = lines.join('\n');
+      expect(result.action, log).toBe('freed');
+      const second = result.holders.find((h) => h.pid !== pid && h.pid !== first);
+      expect(second, log).toMatchObject({ inheritedFrom: expect.arrayContaining([first]), signals: expect.arrayContaining(['SIGKILL']) });
+      const line = lines.find((l) => l.startsWith(`PID ${second!.pid} (python3) holds the socket of `));
+      expect(line, log).toBeDefined();
+      expect(line).not.toMatch(new RegExp(`PID ${first} started it`));
+      expect(line).toMatch(new RegExp(`; it is in the process group PID (${first}|${pid}) was in: |; it is a child of PID ${pid}\\b`));
+    },
+  );
 
   it.skipIf(!root)(
     'one that renamed itself sshd, run by another user from a program that bears no such name, is signalled as a disguised holder is: warned of, with its disguise in the JSON',

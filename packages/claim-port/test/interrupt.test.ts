@@ -162,6 +162,34 @@ describe('claim-port interrupted while it claims', () => {
     }
   });
 
+  it('a signal once the claim has decided changes nothing: sent again and again from the moment its JSON arrives, the exit code is still 0', async () => {
+    // Between its last line and its exit (a few ms), a signal left to its default action ended claim-port by it: exit
+    // 130 after `"action":"freed"`. Signalled from the first bytes of its result until it has exited (this loop holds
+    // the worker's event loop, so the child is not reaped while it runs: the PID stays ours); several claims, as the
+    // gap is a few ms on a busy host.
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+      const server = await spawnListener();
+      let run: BinRun | undefined;
+      try {
+        run = startBin(server.port, ['--json', '--quiet']);
+        const { child } = run;
+        await new Promise<void>((resolve, reject) => {
+          child.stdout!.once('data', () => resolve());
+          void run!.closed.then(() => reject(new Error(`claim-port exited before its result: ${run!.stderr()}`)));
+        });
+        let sent = 0;
+        for (const until = performance.now() + 60; performance.now() < until; sent++) child.kill(sig);
+        const { code, signal: by } = await run.closed;
+        expect(sent).toBeGreaterThan(0);
+        expect(JSON.parse(run.stdout())).toMatchObject({ port: server.port, action: 'freed' });
+        expect(JSON.parse(run.stdout())).not.toHaveProperty('interrupted');
+        expect({ sig, code, by }).toEqual({ sig, code: 0, by: null });
+      } finally {
+        stop(run);
+      }
+    }
+  });
+
   it('after it has said so, a second signal ends it at once: here while its JSON waits for a full pipe nobody reads', async () => {
     const server = await spawnListener({ ignoreTerm: true });
     const fifo = join(tempDir('claim-port-interrupt-'), 'stdout');

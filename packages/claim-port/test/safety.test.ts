@@ -2246,6 +2246,32 @@ while True: time.sleep(0.05)`);
     for (const h of result.holders) expect(holder.pids).toContain(h.pid);
   });
 
+  it('a holder that forks a child keeping its socket at every SIGTERM: the child found after the looks ran out is SIGKILLed, and no line says first that no process may hold the socket', async () => {
+    // Each SIGTERM makes the process that gets it fork a child (with the same handler) and exit: a chain the looks
+    // follow, each one SIGTERMed, until they run out; at the timeout the newest is adopted with SIGKILL. The line
+    // that says the socket is elsewhere or in flight (a copy in a Unix-socket message) came before that look, and
+    // the next line named the child it found.
+    const holder = await py(`import json, os, signal, socket, time
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+def handover(signum, frame):
+    if os.fork() == 0:
+        os.write(1, (json.dumps({'pid': os.getpid()}) + '\\n').encode())
+        return
+    os._exit(0)
+signal.signal(signal.SIGTERM, handover)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(0.05)`);
+    const lines: string[] = [];
+    const result = await claimOurs(holder.first.port, { timeoutSeconds: 1, killWaitMs: 2000, settleMs: 0, log: (line) => lines.push(line) });
+    const log = lines.join('\n');
+    expect(result.action, log).toBe('freed');
+    const last = result.holders.at(-1)!;
+    expect(last, log).toMatchObject({ outcome: 'killed', signals: ['SIGKILL'] });
+    expect(result.holders.length, log).toBeGreaterThan(2);
+    expect(log).not.toMatch(/another process has its socket, or none does|in flight/);
+    expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^PID ${last.pid} \\(python3\\) holds the socket of `)));
+  });
+
   it('a holder that forks on SIGTERM and drains on without its socket: at the timeout the child that kept it is SIGKILLed, the draining parent is not', async () => {
     // The parent never exits, so the looks during the wait (which wait for every holder to be gone) adopt no one:
     // only the timeout finds the socket in a process no holder is, judges it and SIGKILLs it.

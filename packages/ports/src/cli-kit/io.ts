@@ -3,7 +3,7 @@
 // test-support/cli.ts) and call main() in-process; the bins pass processIo().
 import { fstatSync } from 'node:fs';
 import { envObjectArgument } from '../arguments.js';
-import { TEMP_FILE_SIGNALS } from '../files/temp-files.js';
+import { holdingTempSignals } from '../files/temp-files.js';
 import { isJournalStream, journalLines, type Severity, type StreamId } from './journal.js';
 import { fdWriter } from './write.js';
 
@@ -149,9 +149,10 @@ export async function finishOutput(io: ProcessIo, prefix: string, code: number, 
  * a temp file's signal listener is still there (for two turns of the loop
  * after its rename: files/temp-files.ts), a signal may be waiting in the
  * loop's signal pipe, and must end the process once the file is in place:
- * Node ends it then, as before.
+ * Node ends it then, as before. Other listeners (claim-port's, which ignore a
+ * signal once the claim has decided) stay until the exit.
  */
 export function exitNow(code: number): void {
-  if (TEMP_FILE_SIGNALS.some((signal) => process.listenerCount(signal) > 0)) process.exitCode = code;
+  if (holdingTempSignals()) process.exitCode = code;
   else process.exit(code);
 }

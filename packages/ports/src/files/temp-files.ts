@@ -52,6 +52,17 @@ export function releaseTemp(temp: string): void {
   );
 }
 
+/**
+ * Whether holdTemp's listeners are still there (a file held, or released
+ * less than two turns of the loop ago): a signal may then be waiting to end
+ * the process (io.ts, exitNow). Other listeners for the same signals
+ * (claim-port's, which ignore a signal once its claim has decided) are not
+ * counted.
+ */
+export function holdingTempSignals(): boolean {
+  return listening;
+}
+
 function stopListening(): void {
   listening = false;
   for (const signal of TEMP_FILE_SIGNALS) process.removeListener(signal, onSignal);

@@ -69,8 +69,13 @@ describe.skipIf(!existsSync('/dev/full'))('ports with stdout on /dev/full', () =
 
 describe('exitNow', () => {
   const io = new URL('../../src/cli-kit/io.ts', import.meta.url).pathname;
-  /** A process that queues a line for the next turn of its loop, then calls exitNow(3); `listen` installs a SIGTERM listener first. */
-  const end = (listen: boolean) =>
+  const temps = new URL('../../src/files/temp-files.ts', import.meta.url).pathname;
+  /**
+   * A process that queues a line for the next turn of its loop, then calls exitNow(3). `listen`: first a temporary
+   * file held and released (its SIGTERM listener stays two turns more), or a SIGTERM listener of its own that stays
+   * (claim-port's, ignoring a signal once its claim has decided).
+   */
+  const end = (listen?: 'temp' | 'own') =>
     spawnSync(
       process.execPath,
       [
@@ -79,7 +84,9 @@ describe('exitNow', () => {
         '--input-type=module',
         '-e',
         `const { exitNow } = await import(${JSON.stringify(io)});
-${listen ? "const onTerm = () => {}; process.on('SIGTERM', onTerm); setImmediate(() => process.off('SIGTERM', onTerm));" : ''}
+const { holdTemp, releaseTemp } = await import(${JSON.stringify(temps)});
+${listen === 'temp' ? "holdTemp('.report.tmp'); releaseTemp('.report.tmp');" : ''}
+${listen === 'own' ? "process.on('SIGTERM', () => {});" : ''}
 setImmediate(() => process.stdout.write('the loop ran on\\n'));
 process.on('exit', (code) => process.stdout.write(\`exit \${code}\\n\`));
 exitNow(3);`,
@@ -88,14 +95,20 @@ exitNow(3);`,
     );
 
   it('exits with the code at once: what the loop still had queued never runs, exit listeners do', () => {
-    const run = end(false);
+    const run = end();
     expect(run.stdout).toBe('exit 3\n');
     expect(run.status).toBe(3);
   });
 
-  it('leaves the end to Node while a signal listener is there (a signal may be waiting in the loop), with the same code', () => {
-    const run = end(true);
+  it("leaves the end to Node while a temporary file's signal listener is there (a signal may be waiting in the loop), with the same code", () => {
+    const run = end('temp');
     expect(run.stdout).toBe('the loop ran on\nexit 3\n');
+    expect(run.status).toBe(3);
+  });
+
+  it('exits at once past a signal listener of its own that stays (claim-port ignoring a late signal)', () => {
+    const run = end('own');
+    expect(run.stdout).toBe('exit 3\n');
     expect(run.status).toBe(3);
   });
 });
