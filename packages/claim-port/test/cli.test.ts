@@ -671,6 +671,20 @@ describe('claim-port: hostile values in errors', () => {
   });
 });
 
+describe('an option copied from a page with a typographic dash', () => {
+  it('is labelled with the port, as --bogus 5 8000 is, and named with the dash and the option meant (the bin)', async () => {
+    const run = await runClaim(['\u2014dry-run', '8000']);
+    expect(run).toMatchObject({
+      code: 64,
+      stdout: '',
+      stderr:
+        '[claim-port:8000] error: "\u2014dry-run" starts with an em dash (U+2014), not "--" (a command copied from a web page or a document); did you mean --dry-run?\n',
+    });
+    // An unknown option with one: never the label, nor the word after it.
+    expect((await claimInProcess(['\u2014bogus', '5', '8000'])).stderr).toMatch(/^\[claim-port:8000\] error: /);
+  });
+});
+
 describe('the bin in a checkout that was never built', () => {
   it('says in one line what to run, exit 1 (the port is not known to be free), no stack trace', () => {
     const run = runUnbuiltBin(join(dirname(BIN), '..'), 'claim-port.js', ['8000']);

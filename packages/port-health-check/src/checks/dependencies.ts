@@ -56,7 +56,22 @@ export function checkDependencies(facts: Facts): CheckResult[] {
     }
   }
   for (const [key, known] of callers) {
-    for (const caller of known) results.push(...judge(facts, key, caller, known));
+    const judged = known.map((caller) => ({ caller, findings: judge(facts, key, caller, known) }));
+    // One problem the same for several callers (the file is missing, its interpreter not found in the same PATH): each
+    // service keeps its own result, but they share one `line` for the text report, naming them all, so it is said once.
+    const sharing = new Map<string, Caller[]>();
+    for (const { caller, findings } of judged) {
+      for (const finding of findings) {
+        const same = `${finding.result.severity}\0${finding.tail}`;
+        sharing.set(same, [...(sharing.get(same) ?? []), caller]);
+      }
+    }
+    for (const { findings } of judged) {
+      for (const { result, tail } of findings) {
+        const all = sharing.get(`${result.severity}\0${tail}`)!;
+        results.push(all.length > 1 ? { ...result, line: `${head(facts, key, all[0]!, known, all)}${tail}` } : result);
+      }
+    }
   }
   return results;
 }
@@ -73,6 +88,23 @@ function alsoBy(others: readonly string[]): string {
   return `${others.slice(0, MAX_OTHER_CALLERS_NAMED).join(', ')} and ${others.length - MAX_OTHER_CALLERS_NAMED} more`;
 }
 
+/**
+ * How a finding on the claim-port `key` starts: the file, and who calls it. For one caller, `caller`'s line and the
+ * others that call the file (`called by redis in FILE:LINE; also by grafana, api`); for the one line of a problem the
+ * same for several (`sharing`, caller first among them), each of them at its line, the first few and how many more.
+ */
+function head(facts: Facts, key: string, caller: Caller, callers: readonly Caller[], sharing?: readonly Caller[]): string {
+  const executable = facts.executables.get(key);
+  // A bare name: the file systemd found for it (or the one it cannot look at), and the name the line gives; none found, the name alone.
+  const name = executable?.name;
+  const shown = name === undefined ? ` ${escapeText(caller.command)}` : executable!.path !== name ? ` ${escapeText(executable!.path)}` : '';
+  const as = name === undefined ? '' : ` as ${escapeText(name)}`;
+  if (sharing !== undefined) return `claim-port${shown} (called by ${alsoBy(sharing.map((each) => `${each.service} in ${each.at}`))}${as})`;
+  // The other services whose units call the same file: one fix mends them all.
+  const others = callers.filter((other) => other !== caller).map((other) => other.service);
+  return `claim-port${shown} (called by ${caller.service} in ${caller.at}${as}${others.length > 0 ? `; also by ${alsoBy(others)}` : ''})`;
+}
+
 /** A service whose unit calls a claim-port: the service, the first unit line that calls it (`FILE:LINE`), and the PATH the unit gets. */
 interface Caller {
   readonly service: string;
@@ -82,9 +114,15 @@ interface Caller {
   readonly command: string;
 }
 
-/** The results of the claim-port `key` for one service that calls it (`caller`); `callers` are all that call it, named in each reason. */
-function judge(facts: Facts, key: string, caller: Caller, callers: readonly Caller[]): CheckResult[] {
-  const results: CheckResult[] = [];
+/** One finding of judge(): its result, and what its reason says after who calls the file (the same for each caller it concerns). */
+interface Finding {
+  readonly result: CheckResult;
+  readonly tail: string;
+}
+
+/** The findings on the claim-port `key` for one service that calls it (`caller`); `callers` are all that call it, named in each reason. */
+function judge(facts: Facts, key: string, caller: Caller, callers: readonly Caller[]): Finding[] {
+  const results: Finding[] = [];
   const executable = facts.executables.get(key);
   // Chrooted in the unit's RootDirectory= (`+` does not lift it): the file is inside that directory, and installed there.
   const chroot = executable?.rootDirectory;
@@ -97,21 +135,13 @@ function judge(facts: Facts, key: string, caller: Caller, callers: readonly Call
       : ` under ${escapeText(system)} (RootDirectory=${escapeText(chroot.setting.value, 200)} in ${where(chroot.setting)} chroots it, \`+\` too)`;
   // How to install it where the units look (a bare name: where the README installs it).
   const install = (path: string) => `install claim-port there (${claimPortInstall(path.startsWith('/') ? path : undefined, system)})`;
-  // A bare name: the file systemd found for it (or the one it cannot look at), and the name the line gives; none found, the name alone.
-  const name = executable?.name;
-  const shown = name === undefined ? ` ${escapeText(caller.command)}` : executable!.path !== name ? ` ${escapeText(executable!.path)}` : '';
-  // The other services whose units call the same file: one fix mends them all.
-  const others = callers.filter((other) => other !== caller).map((other) => other.service);
-  const base = `claim-port${shown} (called by ${caller.service} in ${caller.at}${name === undefined ? '' : ` as ${escapeText(name)}`}${others.length > 0 ? `; also by ${alsoBy(others)}` : ''})`;
-  const result = (severity: CheckResult['severity'], reason: string): CheckResult => ({
-    check: 'dependencies',
-    severity,
-    service: caller.service,
-    reason,
-    file: caller.at,
+  const base = head(facts, key, caller, callers);
+  const result = (severity: CheckResult['severity'], tail: string): Finding => ({
+    result: { check: 'dependencies', severity, service: caller.service, reason: `${base}${tail}`, file: caller.at },
+    tail,
   });
-  if (!executable) return [result('unknown', `${base}: not looked at`)];
-  if (executable.problem) return [result('unknown', `${base}: ${executable.problem}`)];
+  if (!executable) return [result('unknown', `: not looked at`)];
+  if (executable.problem) return [result('unknown', `: ${executable.problem}`)];
   if (!executable.exists) {
     // systemd fails on a loop of symbolic links (ELOOP) as on a missing file.
     const loops = (executable.loops ?? []).map((loop) => `${escapeText(loop.path)} is ${loop.reason}`).join(', ');
@@ -119,32 +149,28 @@ function judge(facts: Facts, key: string, caller: Caller, callers: readonly Call
       result(
         'error',
         executable.searched === undefined
-          ? `${base} ${loops === '' ? 'does not exist' : `is ${executable.loops![0]!.reason}`}${shownRoot}; ${install(executable.path)}`
-          : `${base} does not exist${shownRoot} in any directory systemd searches for a command without a path (${describeExecSearch(executable.searched)})${loops === '' ? '' : `: ${loops}`}; ${install(executable.path)}`,
+          ? ` ${loops === '' ? 'does not exist' : `is ${executable.loops![0]!.reason}`}${shownRoot}; ${install(executable.path)}`
+          : ` does not exist${shownRoot} in any directory systemd searches for a command without a path (${describeExecSearch(executable.searched)})${loops === '' ? '' : `: ${loops}`}; ${install(executable.path)}`,
       ),
     ];
   }
   if (executable.notRegular)
-    return [result('error', `${base} is not a regular file${shownRoot} (a FIFO, directory or device: nothing systemd can run); ${install(executable.path)}`)];
-  if (!executable.executable) return [result('error', `${base} is not an executable file${shownRoot}; chmod +x it`)];
+    return [result('error', ` is not a regular file${shownRoot} (a FIFO, directory or device: nothing systemd can run); ${install(executable.path)}`)];
+  if (!executable.executable) return [result('error', ` is not an executable file${shownRoot}; chmod +x it`)];
   // What its #! line runs in the PATH this unit gets: systemd cannot start a unit whose claim-port's interpreter it cannot find.
   let runs: string | undefined;
   const lookup = executable.interpreters?.get(caller.searchPath);
-  if (lookup === undefined) results.push(result('unknown', `${base}: its #! line was not looked at`));
+  if (lookup === undefined) results.push(result('unknown', `: its #! line was not looked at`));
   else {
     const problem = interpreterProblem(lookup);
-    if (problem !== undefined)
-      results.push(result(lookup.kind === 'missing' || lookup.kind === 'invalid' ? 'error' : 'unknown', `${base}${shownRoot}: ${problem}`));
+    if (problem !== undefined) results.push(result(lookup.kind === 'missing' || lookup.kind === 'invalid' ? 'error' : 'unknown', `${shownRoot}: ${problem}`));
     else if (lookup.kind === 'found') runs = lookup.command === undefined ? lookup.path : `${lookup.command} at ${lookup.path}`;
   }
   // Root runs it (ExecStartPre=+): a part others may change is an error even when it runs.
-  if (executable.rootWritable !== undefined) results.push(result('error', `${base}${shownRoot}: ${rootWritableProblem(executable.rootWritable)}`));
+  if (executable.rootWritable !== undefined) results.push(result('error', `${shownRoot}: ${rootWritableProblem(executable.rootWritable)}`));
   if (results.length === 0)
     results.push(
-      result(
-        'ok',
-        `${base} exists${chroot === undefined ? '' : shownRoot} and is executable${runs === undefined ? '' : `, and its interpreter is found (${runs})`}`,
-      ),
+      result('ok', ` exists${chroot === undefined ? '' : shownRoot} and is executable${runs === undefined ? '' : `, and its interpreter is found (${runs})`}`),
     );
   return results;
 }

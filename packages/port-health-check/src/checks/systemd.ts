@@ -26,6 +26,7 @@ import {
   isClaimPort,
   judgeClaims,
   maskedUnitText,
+  reloadStep,
   parseClaimArgs,
   registryWritableProblem,
   skippedDropInProblem,
@@ -114,6 +115,7 @@ function ownClaims(facts: Facts, service: Service): CheckResult[] {
     moved,
     regenerate: systemdCommand(facts),
     wiring,
+    ...(facts.root !== '/' && { root: facts.root }),
   });
   const claims = claimLines(unit.execStartPre, facts.claimPortPaths);
   const claimed = claims.length > 0;
@@ -234,7 +236,7 @@ function foreignClaims(facts: Facts, service: Service): CheckResult[] {
     return result(
       'error',
       `${who} port ${claimedPortNumber}, ${service.id}'s: ExecStartPre=${escapeText(line.value, 200)} in ${escapeText(at)} ` +
-        `runs claim-port as root at each start of ${single ?? 'each of them'}, which takes ${service.name} down; remove the line (${file}), then run systemctl daemon-reload`,
+        `runs claim-port as root at each start of ${single ?? 'each of them'}, which takes ${service.name} down; remove the line (${file})${reloadStep(facts.root)}`,
       at,
     );
   });
@@ -304,7 +306,12 @@ function registryResults(
   // written again; a package's of that name is left, and the one written in /etc is read in its place (claimDropInFix).
   const fix = (line: ExecLine) =>
     (registryPath !== undefined && wiring !== undefined
-      ? claimDropInFix(line, unit, { claim: `claim with --registry ${escapeText(registryPath)}`, regenerate, wiring })
+      ? claimDropInFix(line, unit, {
+          claim: `claim with --registry ${escapeText(registryPath)}`,
+          regenerate,
+          wiring,
+          ...(facts.root !== '/' && { root: facts.root }),
+        })
       : undefined) ?? edit;
   return claims.flatMap((line) => {
     const at = where(line);

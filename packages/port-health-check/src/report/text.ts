@@ -60,7 +60,7 @@ export function textLines(report: HealthReport, options: TextOptions = {}): Text
 
   if (options.quiet) {
     for (const severity of PROBLEM_SEVERITIES) {
-      for (const result of report.results.filter((r) => r.severity === severity)) {
+      for (const result of once(report.results.filter((r) => r.severity === severity))) {
         lines.push({ text: `${paint(severity, severity)}: ${line(result)}`, level: LEVELS[severity] });
       }
     }
@@ -87,17 +87,24 @@ export function textLines(report: HealthReport, options: TextOptions = {}): Text
   for (const severity of [...PROBLEM_SEVERITIES, 'info'] as const) {
     const results = report.results.filter((result) => result.severity === severity);
     if (results.length === 0) continue;
+    // Counted as the summary counts them (one per service a shared problem concerns), printed once per problem.
     lines.push({ text: paint(severity, `${HEADINGS[severity]} (${results.length})`), level: LEVELS[severity] });
-    for (const result of results) lines.push({ text: `  ${line(result)}`, level: LEVELS[severity] });
+    for (const result of once(results)) lines.push({ text: `  ${line(result)}`, level: LEVELS[severity] });
     info('');
   }
   lines.push({ text: summary(report, paint), level: report.exitCode === EXIT.errors ? 'error' : report.exitCode === EXIT.warnings ? 'warn' : 'info' });
   return lines;
 }
 
+/** The results to print: of those that share a `line` (one problem of several services), the first alone. */
+function once(results: readonly CheckResult[]): CheckResult[] {
+  const said = new Set<string>();
+  return results.filter((result) => result.line === undefined || (!said.has(result.line) && said.add(result.line)));
+}
+
 function line(result: CheckResult): string {
   // Reasons quote unit lines, paths and command lines: one line each, control characters visible.
-  return `[${result.check}] ${oneLine(result.reason)}`;
+  return `[${result.check}] ${oneLine(result.line ?? result.reason)}`;
 }
 
 function state(row: ServiceRow): string {

@@ -9,6 +9,7 @@ import { checkDependencies } from '../../src/checks/dependencies.js';
 import { gather } from '../../src/gather.js';
 import { checkPorts } from '../../src/index.js';
 import { renderPrometheus } from '../../src/report/prometheus.js';
+import { renderText } from '../../src/report/text.js';
 import { EXECUTABLE, tempDir, testRegistry, writeTree, type ServiceSpec, type TreeEntry } from '../helpers.js';
 
 const CLAIM = '/usr/local/bin/claim-port';
@@ -103,4 +104,26 @@ describe('dependencies: a claim-port that several units run', () => {
       expect(check.status, `${check.stdout}${check.stderr}`).toBe(0);
     },
   );
+
+  it('one problem the same for each caller (no /usr/bin/env under --root) is one line of the text report, naming each at its line; each service keeps its result', async () => {
+    const root = tree({ text: '#!/usr/bin/env node\n', mode: 0o755 });
+    const report = await checkPorts({ registry, root, firewall: false });
+    const mine = report.results.filter((result) => result.check === 'dependencies' && result.service !== undefined);
+    expect(mine.map((result) => [result.severity, result.service])).toEqual([
+      ['error', 'grafana'],
+      ['error', 'redis'],
+      ['error', 'api'],
+    ]);
+    const shared = `claim-port ${CLAIM} (called by grafana in /${GRAFANA}:2, redis in /${REDIS_DROP_IN}:2, api in /${API}:2) under ${root}: its interpreter /usr/bin/env (#!/usr/bin/env node) does not exist`;
+    for (const result of mine) expect(result.line).toMatch(new RegExp(`^${shared.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    // The JSON reasons, one per service, stay as they were: each its own line and the others.
+    expect(mine[1]!.reason).toMatch(/^claim-port \S+ \(called by redis in \S+:2; also by grafana, api\) under /);
+    for (const quiet of [false, true]) {
+      const lines = renderText(report, { quiet })
+        .split('\n')
+        .filter((line) => line.includes('[dependencies] claim-port'));
+      expect(lines, `quiet: ${quiet}`).toHaveLength(1);
+      expect(lines[0]).toContain(shared);
+    }
+  });
 });

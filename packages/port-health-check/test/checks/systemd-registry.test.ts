@@ -388,12 +388,12 @@ describe('the systemd check: the registry the claim line reads', () => {
     const problem = `names no --registry and its unit sets no $DSA110_PORTS_FILE, so claim-port reads its bundled registry, not ${REGISTRY}, the registry checked here, and the two differ in what this claim uses: its services nginx, vite, grafana, vite-default, redis and 3 more (in one registry only, or on another port, port variable or unit); its reserved ranges`;
     expect(errors(await redis()).map((result) => result.reason)).toEqual([
       `redis (6379): ExecStartPre=+${CLAIM} 6379 in /${packaged}:2 ${problem}; run \`${command}\`: it writes the claim with --registry ${REGISTRY} to ${join(root, written)}, ` +
-        'which systemd reads in place of this file (one drop-in of each file name), then `systemctl daemon-reload`',
+        `which systemd reads in place of this file (one drop-in of each file name); systemd reads it when the system under ${root} boots`,
     ]);
     // The registry's own in /etc, read in place of the package's, without --registry (written for the bundled registry): written again.
     writeTree(root, { [written]: `[Service]\nExecStartPre=+${CLAIM} 6379\n` });
     expect(errors(await redis()).map((result) => result.reason)).toEqual([
-      `redis (6379): ExecStartPre=+${CLAIM} 6379 in /${written}:2 ${problem}; run \`${command}\`, which writes its claim with --registry ${REGISTRY} there, then \`systemctl daemon-reload\``,
+      `redis (6379): ExecStartPre=+${CLAIM} 6379 in /${written}:2 ${problem}; run \`${command}\`, which writes its claim with --registry ${REGISTRY} there; systemd reads it when the system under ${root} boots`,
     ]);
     // Followed: the package's file untouched, /etc's read in its place.
     rmSync(join(root, written));

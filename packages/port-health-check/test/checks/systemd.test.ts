@@ -64,7 +64,7 @@ describe('systemd check', () => {
     const OLD = 'etc/systemd/system/old-redis.service';
     const OLD_DROP_IN = `${OLD}.d/claim-port.conf`;
     const files = { ...redisUnit, [OLD]: '[Service]\nExecStart=/usr/bin/redis-server\n', [OLD_DROP_IN]: `[Service]\nExecStartPre=+${CLAIM} 6379\n` };
-    const { systemd } = await check(files, 'redis');
+    const { root, systemd } = await check(files, 'redis');
     expect(systemd).toEqual([
       expect.objectContaining({ severity: 'ok', file: `/${REDIS_DROP_IN}:2` }),
       expect.objectContaining({
@@ -74,7 +74,9 @@ describe('systemd check', () => {
         file: `/${OLD_DROP_IN}:2`,
         reason:
           `redis (6379): old-redis.service, a unit no service of test-ports.yaml names, claims port 6379, redis's: ExecStartPre=+${CLAIM} 6379 in /${OLD_DROP_IN}:2 ` +
-          'runs claim-port as root at each start of old-redis.service, which takes Redis down; remove the line (a claim drop-in `ports systemd` wrote for a unit since renamed or dropped from the registry: the file), then run systemctl daemon-reload',
+          'runs claim-port as root at each start of old-redis.service, which takes Redis down; remove the line (a claim drop-in `ports systemd` wrote for a unit since renamed or dropped from the registry: the file); ' +
+          // Under --root, as `ports systemd --root` says: no daemon-reload of this host.
+          `systemd reads it when the system under ${root} boots`,
       }),
     ]);
     // By service id too, and for a service that is not robust.
@@ -125,7 +127,8 @@ describe('systemd check', () => {
         file: `/${DASH}:2`,
         reason:
           `redis (6379): dsa110-old.service, a unit no service of test-ports.yaml names, claims port 6379, redis's: ExecStartPre=+${CLAIM} 6379 in /${DASH}:2 ` +
-          'runs claim-port as root at each start of dsa110-old.service, which takes Redis down; remove the line (a claim drop-in where every unit named dsa110-* reads it: the file), then run systemctl daemon-reload',
+          'runs claim-port as root at each start of dsa110-old.service, which takes Redis down; remove the line (a claim drop-in where every unit named dsa110-* reads it: the file); ' +
+          `systemd reads it when the system under ${dash.root} boots`,
       }),
     ]);
     const TYPE_WIDE = 'etc/systemd/system/service.d/claim-port.conf';
@@ -136,7 +139,8 @@ describe('systemd check', () => {
     );
     expect(everyService.systemd.filter((r) => r.severity === 'error').map((r) => r.reason)).toEqual([
       `redis (6379): 4 units no service of test-ports.yaml names (a.service, b.service, c.service and 1 more) claim port 6379, redis's: ExecStartPre=+${CLAIM} 6379 in /${TYPE_WIDE}:2 ` +
-        'runs claim-port as root at each start of each of them, which takes Redis down; remove the line (a claim drop-in where every service reads it (/etc/systemd/system/service.d/): the file), then run systemctl daemon-reload',
+        'runs claim-port as root at each start of each of them, which takes Redis down; remove the line (a claim drop-in where every service reads it (/etc/systemd/system/service.d/): the file); ' +
+        `systemd reads it when the system under ${everyService.root} boots`,
     ]);
     // An alias is the unit under another name: one unit, not two.
     const aliased = await check(
@@ -444,13 +448,15 @@ describe('systemd check', () => {
   });
 
   it('is an error when the claimed port differs from the registry', async () => {
-    const { systemd } = await check({ [API]: unit(`ExecStartPre=+${CLAIM} 8001`) });
+    const { root, systemd } = await check({ [API]: unit(`ExecStartPre=+${CLAIM} 8001`) });
     expect(systemd).toEqual([expect.objectContaining({ severity: 'error', file: `/${API}:5` })]);
     expect(systemd[0]!.reason).toContain('claims port 8001, but api uses port 8000');
     // The operator's line: theirs to change, to the line `ports systemd` prints.
+    // Under --root, the end `ports systemd --root` says (no daemon-reload of this host: `systemctl --root=` has none).
     expect(systemd[0]!.reason).toMatch(
-      /; it would free the wrong port; make the line claim port 8000 \(`ports [^`]*systemd[^`]*` prints it\), then `systemctl daemon-reload`$/,
+      /; it would free the wrong port; make the line claim port 8000 \(`ports [^`]*systemd --root [^`]*` prints it\); systemd reads it when /,
     );
+    expect(systemd[0]!.reason.endsWith(`; systemd reads it when the system under ${root} boots`)).toBe(true);
     // A claim drop-in left from `claim: drop-in`, the registry now wiring the claim in the unit file: `ports systemd`
     // leaves it alone (its --check says to remove it), so running it is no fix.
     const left = await check({ [API]: unit(), 'etc/systemd/system/dsa110-api.service.d/claim-port.conf': `[Service]\nExecStartPre=+${CLAIM} 8001\n` });
@@ -460,7 +466,7 @@ describe('systemd check', () => {
     // The claim drop-in `ports systemd` wrote for a `claim: drop-in` unit, left from before the registry moved the port: written again by it.
     const dropIn = await check({ [REDIS_DROP_IN]: `[Service]\nExecStartPre=+${CLAIM} 6380\n`, 'usr/lib/systemd/system/redis-server.service': unit() }, 'redis');
     expect(dropIn.systemd[0]!.reason).toMatch(
-      /; it would free the wrong port; run `ports [^`]*systemd[^`]*`, which writes its claim of port 6379 there, then `systemctl daemon-reload`$/,
+      /; it would free the wrong port; run `ports [^`]*systemd[^`]*`, which writes its claim of port 6379 there; systemd reads it when /,
     );
   });
 

@@ -81,7 +81,7 @@ export class UsageError extends Error {
 
 /** Parse `argv` against `options` (strict); throws UsageError with one clear line. */
 export function parseCommandLine<O extends Options>(argv: readonly string[], options: O, settings: ParseOptions): Parsed<O> {
-  const typographic = typographicOption(argv, options as unknown as Flags);
+  const typographic = typographicOption(argv, options as unknown as Flags, settings.unsuggested ?? []);
   if (typographic !== undefined) throw new UsageError(typographic);
   let args = [...argv];
   if (settings.negativeNumbers) {
@@ -140,12 +140,38 @@ export function parseCommandLine<O extends Options>(argv: readonly string[], opt
  */
 const TYPOGRAPHIC_DASHES = /^[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]+/u;
 
+/** Each typographic dash by name, for the error: `starts with an em dash (U+2014)`. */
+const DASH_NAMES: ReadonlyMap<number, string> = new Map([
+  [0x2010, 'a hyphen'],
+  [0x2011, 'a non-breaking hyphen'],
+  [0x2012, 'a figure dash'],
+  [0x2013, 'an en dash'],
+  [0x2014, 'an em dash'],
+  [0x2015, 'a horizontal bar'],
+  [0x2212, 'a minus sign'],
+  [0xfe58, 'a small em dash'],
+  [0xfe63, 'a small hyphen-minus'],
+  [0xff0d, 'a full-width hyphen-minus'],
+]);
+
+/**
+ * A word that starts with typographic dashes, as the option it reads as once they are `-` (`—dry-run`: `--dry-run`;
+ * `–V`: `-V`; `–-timeout=5`: `--timeout=5`), or undefined when it starts with none. For what looks at option-like
+ * words without parsing (claim-port's `[claim-port:8000]` label), so that such a word is an option there too.
+ */
+export function asciiDashed(word: string): string | undefined {
+  const dashes = TYPOGRAPHIC_DASHES.exec(word)?.[0];
+  if (dashes === undefined) return undefined;
+  const rest = word.slice(dashes.length).replace(/^-+/, '');
+  return rest.split('=')[0]!.length === 1 ? `-${rest}` : `--${rest}`;
+}
+
 /**
  * The line for the first word before `--` that is a declared option written with typographic dashes (`—dry-run`,
- * `–-json=x`, `–V`), or undefined. Only a declared name counts: a value or an operand that starts with such a dash
- * is left to the command.
+ * `–-json=x`, `–V`), or one near a declared name (`—dry-rn`), or undefined. Only such a name counts: a value or an
+ * operand that starts with such a dash is left to the command.
  */
-function typographicOption(argv: readonly string[], flags: Flags): string | undefined {
+function typographicOption(argv: readonly string[], flags: Flags, unsuggested: readonly string[]): string | undefined {
   const end = argv.indexOf('--');
   const words = end < 0 ? argv : argv.slice(0, end);
   // The value of the option before it (`--registry —x.yaml`) is that option's, whatever it starts with.
@@ -162,10 +188,15 @@ function typographicOption(argv: readonly string[], flags: Flags): string | unde
     const name = rest.split('=')[0]!;
     const long = Object.hasOwn(flags, name) ? `--${name}` : undefined;
     const short = name.length === 1 ? Object.values(flags).find((flag) => flag.short === name)?.short : undefined;
-    const meant = long ?? (short === undefined ? undefined : `-${short}`);
+    const exact = long ?? (short === undefined ? undefined : `-${short}`);
+    // Not the exact name: one near it (`—jsn`), said without the typed value, which may be meant for another option.
+    const near = exact === undefined && name.length > 1 && /^[A-Za-z][A-Za-z0-9-]*$/.test(name) ? nearOption(`--${name}`, flags, unsuggested) : undefined;
+    const meant = exact ?? near;
     if (meant === undefined) continue;
-    const first = dashes.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-    return `${quoteValue(word)} starts with U+${first}, a typographic dash, not "-" (a command copied from a web page or a document); did you mean ${meant}${escapeText(rest.slice(name.length), 200)}?`;
+    const code = dashes.codePointAt(0)!;
+    const dash = `${DASH_NAMES.get(code) ?? 'a typographic dash'} (U+${code.toString(16).toUpperCase().padStart(4, '0')})`;
+    const value = exact === undefined ? '' : escapeText(rest.slice(name.length), 200);
+    return `${quoteValue(word)} starts with ${dash}, not "${meant.startsWith('--') ? '--' : '-'}" (a command copied from a web page or a document); did you mean ${meant}${value}?`;
   }
   return undefined;
 }

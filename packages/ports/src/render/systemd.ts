@@ -413,7 +413,10 @@ export function systemdDrift(
           : place.madeAtRunTime
             ? ', and it is made at run time (under /run), which a reboot replaces'
             : ", and it is a package's file, which an upgrade of the package overwrites";
-        drift.push({ path: entry.path, message: `does not contain ${entry.line} in its [Service] section${packaged}; ${unitLineFix(actual, place)}` });
+        drift.push({
+          path: entry.path,
+          message: `does not contain ${entry.line} in its [Service] section${packaged}; ${unitLineFix(actual, escapeText(entry.path.slice(entry.path.lastIndexOf('/') + 1)), place)}`,
+        });
       }
     }
   }
@@ -890,7 +893,15 @@ function lineInOwnDropIn(line: string, place: UnitFilePlace | undefined): boolea
 
 /** The ExecStartPre= lines of a unit file or drop-in's [Service] sections that run claim-port (as serviceSectionLines spells them). */
 export function claimPortLines(text: string): string[] {
-  return serviceSectionLines(text).filter((line) => /^ExecStartPre=.*claim-port/.test(line));
+  return claimPortAssignments(text).map(({ text: line }) => line);
+}
+
+/** claimPortLines, each with its 1-based line in the file (that of its first line, when continued). */
+function claimPortAssignments(text: string): { readonly text: string; readonly line: number }[] {
+  return parseUnitFile(text)
+    .filter((assignment) => assignment.section === 'Service')
+    .map((assignment) => ({ text: `${assignment.key}=${assignment.value}`.replace(/\s+/g, ' '), line: assignment.line }))
+    .filter(({ text: line }) => /^ExecStartPre=.*claim-port/.test(line));
 }
 
 /**
@@ -900,13 +911,19 @@ export function claimPortLines(text: string): string[] {
  * a package's file never gets it), remove the others, else add the line where
  * the write says it goes (the unit file, or the drop-in `place.dropIn`).
  */
-function unitLineFix(text: string, place: UnitFilePlace | undefined): string {
-  const inFile = claimPortLines(text);
-  const inDropIns = (place?.dropIns ?? []).flatMap((dropIn) => claimPortLines(dropIn.text).map((line) => ({ line, where: ` in the drop-in ${dropIn.path}` })));
-  const found = [...inDropIns, ...inFile.map((line) => ({ line, where: '' }))];
-  const replaced = place?.packaged ? found.find((item) => item.where !== '') : found[0];
-  const steps = found.filter((item) => item !== replaced).map((item) => (item.where === '' ? `remove its ${item.line}` : `remove ${item.line}${item.where}`));
-  if (replaced !== undefined) steps.push(`replace ${replaced.where === '' ? 'its ' : ''}${replaced.line}${replaced.where} with the line`);
+function unitLineFix(text: string, file: string, place: UnitFilePlace | undefined): string {
+  // Each line named at its FILE:LINE, as the health check names it (`grafana-simple.service:4`), the unit file by the name the drift line starts with.
+  const inFile = claimPortAssignments(text);
+  const inDropIns = (place?.dropIns ?? []).flatMap((dropIn) =>
+    claimPortAssignments(dropIn.text).map((line) => ({ line: line.text, where: ` in the drop-in ${dropIn.path}:${line.line}` })),
+  );
+  const found = [...inDropIns, ...inFile.map((line) => ({ line: line.text, where: ` at ${file}:${line.line}` }))];
+  const own = (item: { readonly where: string }) => item.where.startsWith(' at ');
+  const replaced = place?.packaged ? found.find((item) => !own(item)) : found[0];
+  const steps = found
+    .filter((item) => item !== replaced)
+    .map((item) => (own(item) ? `remove its ${item.line}${item.where}` : `remove ${item.line}${item.where}`));
+  if (replaced !== undefined) steps.push(`replace ${own(replaced) ? 'its ' : ''}${replaced.line}${replaced.where} with the line`);
   else if (place?.packaged) steps.push(`put the line under a [Service] line in the drop-in ${place.dropIn}`);
   else steps.push('add it there');
   return steps.length === 1 ? steps[0]! : `${steps.slice(0, -1).join(', ')}, and ${steps.at(-1)}`;

@@ -4,7 +4,7 @@
 // readers: claim-port itself, and the unit-file model that judges an
 // `ExecStartPre=` claim line ("would claim-port accept this, and which port
 // would it claim?"): one grammar, one answer.
-import { formatFlags, parseCommandLine, STANDARD_OPTIONS, UsageError, type Flags, type Parsed } from '../cli-kit/parse.js';
+import { asciiDashed, formatFlags, parseCommandLine, STANDARD_OPTIONS, UsageError, type Flags, type Parsed } from '../cli-kit/parse.js';
 import { cacheHelp, EXIT_USAGE } from '../cli-kit/conventions.js';
 import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, MIN_CLAIM_TIMEOUT_SECONDS, timeoutTextProblem } from '../limits.js';
 import { escapeText, MAX_QUOTED, processNameText, quoteValue } from '../escape.js';
@@ -256,14 +256,18 @@ const quotedLabel = (word: string): string => `"${processNameText(word, 64).repl
  * `?` when there is no such word. The word after an unknown option
  * (`--timout 5 8000`) may be its value, so it is never the label: a journal
  * reader looking for a port's lines must not find them under `[claim-port:5]`;
- * the next operand is (8000), else `?`.
+ * the next operand is (8000), else `?`. A word that starts with a typographic
+ * dash (`—dry-run`, copied from a page) is an option-like word as well, read as
+ * the option it would be with `-` (`—timeout 5 8000` is labelled 8000).
  */
 export function claimLabel(argv: readonly string[]): string {
   stringListArgument('claimLabel', 'argv', argv);
   const shown = (word: string | undefined) => (word === undefined ? '?' : LABEL.test(word) || NEGATIVE.test(word) ? word : quotedLabel(word));
   let mayBeValue = false;
   for (let index = 0; index < argv.length; index++) {
-    const word = argv[index]!;
+    // A word copied with typographic dashes (`—dry-run`) is an option here too, as the one it reads as (`—1` stays an operand, quoted).
+    const dashed = asciiDashed(argv[index]!);
+    const word = dashed !== undefined && !NEGATIVE.test(dashed) ? dashed : argv[index]!;
     if (word === '--') return shown(argv[index + 1]);
     const valueOfUnknown = mayBeValue;
     mayBeValue = false;

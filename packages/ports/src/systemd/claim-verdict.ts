@@ -6,6 +6,7 @@
 import { claimsAndUnreadWrappers, claimTarget, DROP_IN_NAME, execLinesArgument, isClaimDropIn, isClaimPort, lineAsWritten, where } from './claim-line.js';
 import { idFirst, inPlaceFix, inPlaceReason, sameNameWinner } from './same-name-drop-in.js';
 import { templateOf } from './search-path.js';
+import { reloadStep } from './reload.js';
 import { DEFAULT_UNIT_DIR } from '../render/systemd.js';
 import type { EnvironmentSetting, ExecLine, SkippedDropIn, UnitFacts, UnreadPart, WorkingDirectorySetting } from './types.js';
 import { pathInWorkingDirectory } from './working-directory.js';
@@ -56,6 +57,11 @@ export interface ClaimExpectation {
    * changes nothing. Left out: any claim-port.conf is taken for the registry's.
    */
   readonly wiring?: { readonly claim: 'unit' | 'drop-in'; readonly unitDir: string };
+  /**
+   * The tree the units were read from (`--root`), when not this host's: a fix then ends as `ports systemd --root`
+   * says (reloadStep: systemd reads the change when that system boots), not with the host's `systemctl daemon-reload`.
+   */
+  readonly root?: string;
 }
 
 /**
@@ -551,14 +557,20 @@ export function claimRegistryProblem(
  */
 function wrongPortFix(line: ExecLine, unit: Pick<UnitFacts, 'unit' | 'aliases' | 'file'>, own: string, expected: ClaimExpectation): string {
   const command = expected.regenerate ?? 'ports systemd';
-  const byHand = `make the line claim port ${own} (\`${command}\` prints it), then \`systemctl daemon-reload\``;
+  const reload = reloadStep(expected.root);
+  const byHand = `make the line claim port ${own} (\`${command}\` prints it)${reload}`;
   const wiring = expected.wiring;
   if (!isClaimDropIn(line.file)) return byHand;
-  if (wiring === undefined) return `run \`${command}\`, which writes its claim of port ${own} there, then \`systemctl daemon-reload\``;
+  if (wiring === undefined) return `run \`${command}\`, which writes its claim of port ${own} there${reload}`;
   // A claim in the unit file: the write leaves a claim-port.conf alone, and --check calls it a second claim to remove.
   if (wiring.claim === 'unit')
     return `remove this drop-in: the registry wires ${escapeText(unit.unit)}'s claim in the unit file (systemd.claim: unit), so with this drop-in it would claim twice; \`${command}\` prints the unit file's line`;
-  return claimDropInFix(line, unit, { claim: `claim of port ${own}`, regenerate: command, wiring })!;
+  return claimDropInFix(line, unit, {
+    claim: `claim of port ${own}`,
+    regenerate: command,
+    wiring,
+    ...(expected.root !== undefined && { root: expected.root }),
+  })!;
 }
 
 /**
@@ -574,7 +586,13 @@ function wrongPortFix(line: ExecLine, unit: Pick<UnitFacts, 'unit' | 'aliases' |
 export function claimDropInFix(
   line: Pick<ExecLine, 'file'>,
   unit: Pick<UnitFacts, 'unit' | 'aliases' | 'file'>,
-  options: { readonly claim: string; readonly regenerate: string; readonly wiring: { readonly claim: 'unit' | 'drop-in'; readonly unitDir: string } },
+  options: {
+    readonly claim: string;
+    readonly regenerate: string;
+    readonly wiring: { readonly claim: 'unit' | 'drop-in'; readonly unitDir: string };
+    /** The tree read with --root, when not this host's (ClaimExpectation's `root`). */
+    readonly root?: string;
+  },
 ): string | undefined {
   objectArgument('claimDropInFix', 'line', line, 'an ExecLine ({ file, ... })');
   stringArgument('claimDropInFix', 'line.file', line.file, 'a path (a string)');
@@ -582,7 +600,8 @@ export function claimDropInFix(
   stringArgument('claimDropInFix', 'unit.unit', unit.unit, 'a unit name (a string)');
   if (unit.aliases !== undefined) stringListArgument('claimDropInFix', 'unit.aliases', unit.aliases);
   if (unit.file !== undefined) stringArgument('claimDropInFix', 'unit.file', unit.file, 'a path (a string) or left out');
-  const { claim, regenerate, wiring } = objectArgument('claimDropInFix', 'options', options, '{ claim, regenerate, wiring }');
+  const { claim, regenerate, wiring, root } = objectArgument('claimDropInFix', 'options', options, '{ claim, regenerate, wiring, root? }');
+  if (root !== undefined) stringArgument('claimDropInFix', 'root', root, 'a directory (a string) or left out');
   stringArgument('claimDropInFix', 'claim', claim, 'words for the claim the write puts there (a string)');
   stringArgument('claimDropInFix', 'regenerate', regenerate, 'the command that writes the claims (a string)');
   objectArgument('claimDropInFix', 'wiring', wiring, "{ claim: 'unit' | 'drop-in', unitDir }");
@@ -591,8 +610,7 @@ export function claimDropInFix(
   stringArgument('claimDropInFix', 'wiring.unitDir', wiring.unitDir, 'a directory (a string)');
   if (!isClaimDropIn(line.file) || wiring.claim !== 'drop-in') return undefined;
   const entry = { unit: unit.unit, claim: wiring.claim, path: `${unit.unit}.d/${DROP_IN_NAME}` };
-  if (simplifyPath(line.file) === `${DEFAULT_UNIT_DIR}/${entry.path}`)
-    return `run \`${regenerate}\`, which writes its ${claim} there, then \`systemctl daemon-reload\``;
+  if (simplifyPath(line.file) === `${DEFAULT_UNIT_DIR}/${entry.path}`) return `run \`${regenerate}\`, which writes its ${claim} there${reloadStep(root)}`;
   // Another claim-port.conf: as find-claims gives it, its unit directory and path in it, and the unit's names, id first.
   const file = simplifyPath(line.file);
   const dirAt = file.lastIndexOf('/', file.lastIndexOf('/') - 1);
@@ -602,5 +620,5 @@ export function claimDropInFix(
   const registryDropIn = escapeText(`${wiring.unitDir}/${entry.path}`);
   if (sameNameWinner(found, entry) === 'claim')
     return `this is not the registry's claim drop-in: systemd reads this file in place of ${registryDropIn}, where the registry wires ${escapeText(unit.unit)}'s claim (${inPlaceReason(found, entry)}); ${inPlaceFix(found, entry, wiring.unitDir, regenerate)}`;
-  return `run \`${regenerate}\`: it writes the ${claim} to ${registryDropIn}, which systemd reads in place of this file (one drop-in of each file name), then \`systemctl daemon-reload\``;
+  return `run \`${regenerate}\`: it writes the ${claim} to ${registryDropIn}, which systemd reads in place of this file (one drop-in of each file name)${reloadStep(root)}`;
 }

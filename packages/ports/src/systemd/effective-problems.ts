@@ -264,6 +264,8 @@ function claimFindings(
     ...(regenerate !== undefined && { regenerate }),
     // Where the registry's claim goes: a claim-port.conf elsewhere is not the one the command writes (as --check says it).
     ...(root !== undefined && { wiring: { claim: entry.claim, unitDir: join(root, DEFAULT_UNIT_DIR) } }),
+    // A fix under --root ends as the write's own advice does (reloadStep), not with the host's daemon-reload.
+    ...(root !== undefined && root !== '/' && { root }),
     // In the registry the line reads (its --registry, the unit's $DSA110_PORTS_FILE), as claim-port resolves it.
     resolveId: (id, env, line) => {
       const own = readsOtherRegistry(line, unit, { path: lines.registryPath }) ? lines.load(claimLineRegistry(line, unit)) : undefined;

@@ -44,6 +44,7 @@ export {
   type ClaimRoot,
 } from './root-directory.js';
 export { maskedUnitText } from './masked-unit.js';
+export { reloadStep } from './reload.js';
 export { parseUnitFile, splitUnitLines, LONG_LINE_MAX, type Assignment, type UnitFileError } from './unit-file.js';
 export {
   splitWords,

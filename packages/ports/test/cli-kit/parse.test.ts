@@ -86,13 +86,16 @@ describe('parseCommandLine', () => {
     expect(problem(['api'], 0)).toBe('unexpected argument "api"; see tool --help');
   });
 
-  it('names an option written with typographic dashes (a command copied from a page), with the one meant; other words with them are left alone', () => {
-    const why = (word: string, code: string) =>
-      `"${word}" starts with U+${code}, a typographic dash, not "-" (a command copied from a web page or a document); did you mean`;
-    expect(problem(['8000', '\u2014json'])).toBe(`${why('\u2014json', '2014')} --json?`);
-    expect(problem(['\u2013-timeout=5\u001b[2J', '8000'])).toBe(`${why('\u2013-timeout=5\\e[2J', '2013')} --timeout=5\\e[2J?`);
-    expect(problem(['\u2212V'])).toBe(`${why('\u2212V', '2212')} -V?`);
-    expect(problem(['\uff0d\uff0dhelp'])).toBe(`${why('\uff0d\uff0dhelp', 'FF0D')} --help?`);
+  it('names an option written with typographic dashes (a command copied from a page), the dash, and the option meant; other words with them are left alone', () => {
+    const why = (word: string, dash: string, ascii = '--') =>
+      `"${word}" starts with ${dash}, not "${ascii}" (a command copied from a web page or a document); did you mean`;
+    expect(problem(['8000', '\u2014json'])).toBe(`${why('\u2014json', 'an em dash (U+2014)')} --json?`);
+    expect(problem(['\u2013-timeout=5\u001b[2J', '8000'])).toBe(`${why('\u2013-timeout=5\\e[2J', 'an en dash (U+2013)')} --timeout=5\\e[2J?`);
+    expect(problem(['\u2212V'])).toBe(`${why('\u2212V', 'a minus sign (U+2212)', '-')} -V?`);
+    expect(problem(['\uff0d\uff0dhelp'])).toBe(`${why('\uff0d\uff0dhelp', 'a full-width hyphen-minus (U+FF0D)')} --help?`);
+    // A name near a declared one, as an unknown option's: the option meant, without the typed value.
+    expect(problem(['\u2014jsn', '8000'])).toBe(`${why('\u2014jsn', 'an em dash (U+2014)')} --json?`);
+    expect(problem(['\u2010timout=5', '8000'])).toBe(`${why('\u2010timout=5', 'a hyphen (U+2010)')} --timeout?`);
     // A value or an operand that starts with one is the command's to judge; so is anything after --.
     expect(parse(['--timeout', '\u2014json'])).toEqual({ values: { timeout: '\u2014json' }, positionals: [] });
     expect(parse(['\u2014notes'])).toEqual({ values: {}, positionals: ['\u2014notes'] });

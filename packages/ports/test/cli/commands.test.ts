@@ -553,10 +553,10 @@ describe('usage', () => {
       [['-registry', 'x.yaml', 'list'], /^ports: unknown option -registry; did you mean --registry\?\n/],
       [['-r', 'x.yaml', 'list'], /^ports: unknown option -r; usage: ports \[--registry PATH\] <command> \[options\]\n/],
       // Typographic dashes (a command copied from a page): the option meant, before the command or after it.
-      [['\u2014registry', 'x.yaml', 'list'], /^ports: "\u2014registry" starts with U\+2014, a typographic dash, not "-" .*; did you mean --registry\?\n/],
-      [['list', '\u2013\u2013json'], /^ports list: "\u2013\u2013json" starts with U\+2013, a typographic dash, not "-" .*; did you mean --json\?\n/],
+      [['\u2014registry', 'x.yaml', 'list'], /^ports: "\u2014registry" starts with an em dash \(U\+2014\), not "--" .*; did you mean --registry\?\n/],
+      [['list', '\u2013\u2013json'], /^ports list: "\u2013\u2013json" starts with an en dash \(U\+2013\), not "--" .*; did you mean --json\?\n/],
       // A command's option before the command: named by the command's parser (only --registry is a global option).
-      [['\u2014out', 'dir', 'monitoring'], /^ports monitoring: "\u2014out" starts with U\+2014, a typographic dash, not "-" .*; did you mean --out\?\n/],
+      [['\u2014out', 'dir', 'monitoring'], /^ports monitoring: "\u2014out" starts with an em dash \(U\+2014\), not "--" .*; did you mean --out\?\n/],
     ];
     for (const [args, message] of cases) {
       const run = await ports(args);

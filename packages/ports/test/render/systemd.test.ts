@@ -356,7 +356,7 @@ describe('systemdDrift', () => {
       systemdDrift(udp, { files: new Map([['resolver-udp.service', text]]), dropIns: [], ...(place && { places: place }) }).map((item) => item.message);
     const want = 'ExecStartPre=+/usr/local/bin/claim-port 61053/udp';
     expect(drift(unitWith('ExecStartPre=+/usr/local/bin/claim-port 61053'))).toEqual([
-      `does not contain ${want} in its [Service] section; replace its ExecStartPre=+/usr/local/bin/claim-port 61053 with the line`,
+      `does not contain ${want} in its [Service] section; replace its ExecStartPre=+/usr/local/bin/claim-port 61053 at resolver-udp.service:2 with the line`,
     ]);
     expect(drift(unitWith())).toEqual([`does not contain ${want} in its [Service] section; add it there`]);
     const place = (packaged: boolean, dropIns: { path: string; text: string }[] = []) =>
@@ -367,11 +367,11 @@ describe('systemdDrift', () => {
     ]);
     const wrong = { path: '/etc/systemd/system/resolver-udp.service.d/claim.conf', text: unitWith('ExecStartPre=+/usr/local/bin/claim-port 61054/udp') };
     expect(drift(unitWith('ExecStartPre=+/usr/local/bin/claim-port 61053'), place(true, [wrong]))).toEqual([
-      `${packaged}; remove its ExecStartPre=+/usr/local/bin/claim-port 61053, and replace ExecStartPre=+/usr/local/bin/claim-port 61054/udp in the drop-in ${wrong.path} with the line`,
+      `${packaged}; remove its ExecStartPre=+/usr/local/bin/claim-port 61053 at resolver-udp.service:2, and replace ExecStartPre=+/usr/local/bin/claim-port 61054/udp in the drop-in ${wrong.path}:2 with the line`,
     ]);
     // The operator's own file and a drop-in both claiming: the drop-in's is replaced (systemd reads it last), the file's removed.
     expect(drift(unitWith('ExecStartPre=+/usr/local/bin/claim-port 61053'), place(false, [wrong]))).toEqual([
-      `does not contain ${want} in its [Service] section; remove its ExecStartPre=+/usr/local/bin/claim-port 61053, and replace ExecStartPre=+/usr/local/bin/claim-port 61054/udp in the drop-in ${wrong.path} with the line`,
+      `does not contain ${want} in its [Service] section; remove its ExecStartPre=+/usr/local/bin/claim-port 61053 at resolver-udp.service:2, and replace ExecStartPre=+/usr/local/bin/claim-port 61054/udp in the drop-in ${wrong.path}:2 with the line`,
     ]);
   });
 

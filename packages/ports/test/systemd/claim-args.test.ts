@@ -203,6 +203,14 @@ describe('claimLabel', () => {
     [['--timout=5', '8000'], '8000'],
     [['--force', '8000'], '8000'],
     [['-qh', '8000'], '8000'],
+    // A word with typographic dashes (copied from a page) is an option-like word, as the one it reads as.
+    [['\u2014dry-run', '8000'], '8000'],
+    [['\u2013\u2013json', 'api'], 'api'],
+    [['\u2212q', '8000'], '8000'],
+    [['\u2014timeout', '5', '8000'], '8000'],
+    [['\uff0d\uff0dbogus', '5', '8000'], '8000'],
+    [['\u2014bogus', '5'], '?'],
+    [['\u20141'], '"\\u20141"'],
   ])('%j -> %s', (argv, label) => {
     expect(claimLabel(argv)).toBe(label);
   });

@@ -195,6 +195,24 @@ describe('judgeClaims', () => {
     });
   });
 
+  it("ends the fix of a wrong port as `ports systemd` would: the host's daemon-reload, or under --root the system's next boot", () => {
+    const root = writeTree(tempDir(), { [UNIT]: service(`ExecStartPre=+${CLAIM} 8001`) });
+    const fix = (options: { root?: string; regenerate?: string }) =>
+      judgeClaims(mergeUnit(loadUnit(root, 'api.service')), {
+        serviceId: 'api',
+        port: 8000,
+        transport: 'tcp',
+        claimPortPaths: [],
+        resolveId: () => ({ problem: 'unused' }),
+        ...options,
+      })[0]!.reason.split('; it would free the wrong port; ')[1];
+    expect(fix({})).toBe('make the line claim port 8000 (`ports systemd` prints it), then `systemctl daemon-reload`');
+    expect(fix({ root: '/', regenerate: 'ports systemd' })).toBe('make the line claim port 8000 (`ports systemd` prints it), then `systemctl daemon-reload`');
+    expect(fix({ root, regenerate: `ports systemd --root ${root}` })).toBe(
+      `make the line claim port 8000 (\`ports systemd --root ${root}\` prints it); systemd reads it when the system under ${root} boots`,
+    );
+  });
+
   it('says a masked claim-port.conf is masked, and to remove it first (running `ports systemd` alone changes nothing: the link stays)', () => {
     const masked = 'etc/systemd/system/api.service.d/claim-port.conf';
     const root = writeTree(tempDir(), { [UNIT]: service(), [masked]: { symlink: '/dev/null' } });

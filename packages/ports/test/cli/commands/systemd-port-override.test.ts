@@ -213,7 +213,7 @@ describe("ports systemd: a unit that sets its service's port variable", () => {
       // Before the advice is followed, --check says the same: replace the port line with the id's.
       const before = await check();
       expect(before.code).toBe(1);
-      expect(before.stdout).toContain(`in its [Service] section; replace its ${oldLine} with the line\n`);
+      expect(before.stdout).toContain(`in its [Service] section; replace its ${oldLine} at dsa110-api.service:6 with the line\n`);
       followAdvice(root, run.stdout, 'dsa110-api.service', oldLine);
       const checked = await check();
       expect([checked.code, checked.stderr]).toEqual([0, '']);

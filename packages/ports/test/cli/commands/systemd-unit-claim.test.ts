@@ -185,7 +185,7 @@ describe.skipIf(!existsSync(healthCheck))('--check and the health check on a uni
     expect(run.stdout).toContain(`${join(root, LIB, 'grafana-simple.service')}: does not contain ExecStartPre=+${claimPort} 3030`);
     // The line to replace is the drop-in's, where it is: a second one in override.conf would leave 3031 claimed too.
     expect(run.stdout).toContain(
-      `; replace ExecStartPre=+${claimPort} 3031 in the drop-in ${join(root, ETC, 'grafana-simple.service.d/claim.conf')} with the line\n`,
+      `; replace ExecStartPre=+${claimPort} 3031 in the drop-in ${join(root, ETC, 'grafana-simple.service.d/claim.conf')}:2 with the line\n`,
     );
     expect(healthOf(root, 'grafana')).toEqual([expect.objectContaining({ severity: 'error', reason: expect.stringContaining('claims port 3031') })]);
   });
@@ -237,7 +237,7 @@ describe('--check says where the claim line goes, as the write does, and the wri
     expect(run.code).toBe(1);
     expect(checkLine(run.stdout, join(root, LIB, 'grafana-simple.service'))).toBe(
       `${join(root, LIB, 'grafana-simple.service')}: does not contain ExecStartPre=+${claimPort} 3030 in its [Service] section, and it is a package's file, which an upgrade of the package overwrites; ` +
-        `replace ExecStartPre=+${claimPort} 3031 in the drop-in ${dropIn} with the line`,
+        `replace ExecStartPre=+${claimPort} 3031 in the drop-in ${dropIn}:2 with the line`,
     );
     writeFileSync(dropIn, readFileSync(dropIn, 'utf8').replace(' 3031', ' 3030'));
     expect((await check()).code).toBe(0);
@@ -250,7 +250,7 @@ describe('--check says where the claim line goes, as the write does, and the wri
     const run = await check();
     expect(checkLine(run.stdout, join(root, LIB, 'grafana-simple.service'))).toBe(
       `${join(root, LIB, 'grafana-simple.service')}: does not contain ExecStartPre=+${claimPort} 3030 in its [Service] section, and it is a package's file, which an upgrade of the package overwrites; ` +
-        `remove its ExecStartPre=+/usr/local/bin/claim-port 3031, and put the line under a [Service] line in the drop-in ${join(root, ETC, 'grafana-simple.service.d/override.conf')}`,
+        `remove its ExecStartPre=+/usr/local/bin/claim-port 3031 at grafana-simple.service:5, and put the line under a [Service] line in the drop-in ${join(root, ETC, 'grafana-simple.service.d/override.conf')}`,
     );
   });
 
@@ -323,7 +323,7 @@ describe('--check says where the claim line goes, as the write does, and the wri
     const run = await check();
     expect(run.code).toBe(1);
     expect(checkLine(run.stdout, api)).toBe(
-      `${api}: does not contain ExecStartPre=+${claimPort} 8000 in its [Service] section; replace its ExecStartPre=+${claimPort} 8001 with the line`,
+      `${api}: does not contain ExecStartPre=+${claimPort} 8000 in its [Service] section; replace its ExecStartPre=+${claimPort} 8001 at dsa110-api.service:5 with the line`,
     );
     writeFileSync(api, readFileSync(api, 'utf8').replace(' 8001', ' 8000'));
     expect((await check()).code).toBe(0);

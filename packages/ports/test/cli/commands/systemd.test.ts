@@ -306,7 +306,7 @@ describe('ports systemd', () => {
     const run = await ports(['systemd', '--check', '--root', root]);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(
-      `${unitDir}/dsa110-api.service: does not contain ExecStartPre=+/usr/local/bin/claim-port 8000 in its [Service] section; replace its ExecStartPre=+/usr/local/bin/claim-port 8001 with the line\n`,
+      `${unitDir}/dsa110-api.service: does not contain ExecStartPre=+/usr/local/bin/claim-port 8000 in its [Service] section; replace its ExecStartPre=+/usr/local/bin/claim-port 8001 at dsa110-api.service:5 with the line\n`,
     );
     expect(run.stdout).toContain(
       `${unitDir}/grafana-simple.service: does not contain ExecStartPre=+/usr/local/bin/claim-port 3030 in its [Service] section; add it there\n`,

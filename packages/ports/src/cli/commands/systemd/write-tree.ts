@@ -14,6 +14,7 @@ import { HEALTH_SERVICE, HEALTH_TIMER, type HealthUnit } from '../../../render/h
 import { claimPortDropIn, DEFAULT_UNIT_DIR, DROP_IN_NAME, GENERATED_HEADER, systemdDrift, type ClaimWiring } from '../../../render/systemd.js';
 import { printedShellWord } from '../../../shell-word.js';
 import { driftPath } from '../../../systemd/drift-path.js';
+import { readsAtBoot } from '../../../systemd/reload.js';
 import type { LoadedUnit } from '../../../systemd/effective.js';
 import { claimsRead, findClaims, findDropIns } from '../../../systemd/find-claims.js';
 import { foreignFileText, foreignSettings, localDropIn, regularFileText, settingsText } from '../../../systemd/foreign-settings.js';
@@ -443,7 +444,7 @@ function nextSteps(located: UnitLocator | undefined): string {
   if (located === undefined) return `Copy them into /etc/systemd/system as they are laid out, then run "systemctl daemon-reload" and ${enable}.`;
   if (located.root !== undefined && located.root !== '/') {
     const offline = ['systemctl', `--root=${located.root}`, 'enable', HEALTH_TIMER].map(printedShellWord).join(' ');
-    return `systemd reads them when the system under ${escapeText(located.root)} boots; to enable the health check's timer there now: ${offline}.`;
+    return `${readsAtBoot(located.root, 'them')}; to enable the health check's timer there now: ${offline}.`;
   }
   return `Run "systemctl daemon-reload" for systemd to read the changes, and ${enable}.`;
 }
