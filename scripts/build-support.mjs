@@ -11,6 +11,7 @@ import * as nodeModule from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { pruneTypes } from './types-reach.mjs';
 
 const require = nodeModule.createRequire(import.meta.url);
 
@@ -298,9 +299,14 @@ export async function libraryEntry(common, dist) {
   requireDoors(dist, ['index']);
 }
 
-/** The last steps of every package's build: the .d.ts files, then THIRD-PARTY-NOTICES.md. */
+/**
+ * The last steps of every package's build: the .d.ts files (only those the
+ * published type entries reach: tsc also emits the CLI's and other internal
+ * modules', which no consumer can import), then THIRD-PARTY-NOTICES.md.
+ */
 export function finish(root) {
   emitTypes(root);
+  pruneTypes(root);
   writeThirdPartyNotices(root);
 }
 

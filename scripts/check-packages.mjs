@@ -7,7 +7,9 @@
 // require), runs each bin, type-checks a consumer and the READMEs' examples
 // under `nodenext`, `node16` and `bundler`, and runs publint and @arethetypeswrong/cli on each tarball.
 // With --reproducible it builds and packs a second time and requires
-// byte-identical tarballs. Prints one line per check; exit 1 when any fails.
+// byte-identical tarballs. Also: every shipped .d.ts is reached from an export's types (and every relative
+// import in one resolves), the packed package.json has no scripts, and a project pinning the oldest @types/node
+// the peer range allows installs and type-checks. Prints one line per check; exit 1 when any fails.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { declarationFiles, reachableTypes } from './types-reach.mjs';
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -61,6 +64,29 @@ try {
       `${file} ships LICENSE, README, notices; no sources, tests or caches`,
       missing.length === 0 && unwanted.length === 0,
       [...missing.map((f) => `missing ${f}`), ...unwanted.map((f) => `unwanted ${f}`)].join('\n'),
+    );
+  }
+  // Every .d.ts shipped is reached from a published type entry (following relative imports), and every relative import
+  // in one names a shipped file; the packed package.json has no scripts (each would run a file that is not shipped).
+  for (const file of tarballs) {
+    const unpacked = join(work, 'unpacked', file.replace(/\.tgz$/, ''));
+    mkdirSync(unpacked, { recursive: true });
+    run('tar', ['-xzf', join(first, file), '-C', unpacked]);
+    const root = join(unpacked, 'package');
+    const { reached, unresolved } = reachableTypes(root);
+    const unreachable = declarationFiles(root).filter((f) => !reached.includes(f));
+    check(
+      `${file}: every .d.ts is reached from the exports' types, and every relative import in them resolves (${reached.length} files)`,
+      unreachable.length === 0 && unresolved.length === 0,
+      [...unreachable.map((f) => `unreachable ${f}`), ...unresolved.map((f) => `unresolved ${f}`)].join('\n'),
+    );
+    const { scripts = {} } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    check(
+      `${file}: its package.json has no scripts (.pnpmfile.cjs's beforePacking)`,
+      Object.keys(scripts).length === 0,
+      Object.entries(scripts)
+        .map(([name, command]) => `scripts.${name}: ${command}`)
+        .join('\n'),
     );
   }
   // The changelog `changeset version` writes beside each package.json: npm packs it only where `files` names it.
@@ -127,6 +153,28 @@ try {
     cwd: bare,
   });
   check('npm installs @types/node in that project, as the README says to', typesInstall.status === 0, typesInstall.out);
+
+  // 2b'. The oldest @types/node the packages' types compile against (the floor of @dsa110/ports's peer range): a
+  // project that pins it installs the tarballs (no ERESOLVE), and its tsc finds no error outside @types/node's own
+  // files (that old @types/node has some of its own under this TypeScript and exactOptionalPropertyTypes, as in any project).
+  const floorPeer = JSON.parse(readFileSync(join(repo, 'packages/ports/package.json'), 'utf8')).peerDependencies['@types/node'];
+  const floor = floorPeer.match(/^\^?(\d+\.\d+\.\d+)/)?.[1];
+  const oldest = join(work, 'oldest-types');
+  mkdirSync(join(oldest, 'src'), { recursive: true });
+  writeFileSync(
+    join(oldest, 'package.json'),
+    JSON.stringify({ name: 'oldest-types', private: true, type: 'module', devDependencies: { '@types/node': floor } }, null, 2),
+  );
+  const oldestInstall = run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error', ...tarballs.map((f) => join(first, f))], {
+    cwd: oldest,
+  });
+  check(
+    `npm installs the tarballs in a project whose own @types/node is ${floor}, the oldest the peer range ${floorPeer} allows`,
+    oldestInstall.status === 0 &&
+      existsSync(join(oldest, 'node_modules/@types/node/package.json')) &&
+      JSON.parse(readFileSync(join(oldest, 'node_modules/@types/node/package.json'), 'utf8')).version === floor,
+    oldestInstall.out,
+  );
 
   // 2c. Where the project's own tsc does not look for its @types/node: a tsconfig
   // with "types": [] (npm), and pnpm, which installs the package in .pnpm/.
@@ -323,6 +371,23 @@ export const loaded: [typeof ports.loadRegistry, typeof claim.claimPort, typeof 
   for (const mode of ['nodenext', 'node16', 'bundler']) {
     const r = run(process.execPath, [tsc, '-p', `tsconfig.${mode}.json`], { cwd: consumer });
     check(`a consumer type-checks under ${mode}${mode === 'nodenext' ? ' (ESM and CommonJS files)' : ''}`, r.status === 0, r.out);
+  }
+
+  // The same consumer (with its examples) against the oldest @types/node (2b'), under node16 only: bundler resolves
+  // @types/node the same way (both were checked by hand when the floor was found), and each run costs CI ~8 s.
+  if (oldestInstall.status === 0) {
+    writeFileSync(join(oldest, 'tsconfig.node16.json'), readFileSync(join(consumer, 'tsconfig.node16.json')));
+    for (const f of readdirSync(join(consumer, 'src'))) writeFileSync(join(oldest, 'src', f), readFileSync(join(consumer, 'src', f)));
+    for (const mode of ['node16']) {
+      const r = run(process.execPath, [tsc, '-p', `tsconfig.${mode}.json`], { cwd: oldest });
+      const errors = r.out.split('\n').filter((line) => /^\S.*error TS\d+/.test(line));
+      const ours = errors.filter((line) => !line.startsWith('node_modules/@types/node/'));
+      check(
+        `a consumer type-checks under ${mode} with @types/node ${floor} (no error outside @types/node's own files)`,
+        ours.length === 0 && (r.status === 0 || errors.length > 0),
+        ours.length ? r.out : '',
+      );
+    }
   }
 
   // 6. publint and arethetypeswrong on each tarball.

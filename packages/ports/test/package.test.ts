@@ -115,7 +115,7 @@ describe('the built package', () => {
       const pkg = JSON.parse(readFileSync(join(repoRoot, 'packages', name, 'package.json'), 'utf8'));
       for (const peer of Object.keys(pkg.peerDependencies ?? {})) expect(pkg.peerDependenciesMeta?.[peer], `${name}: ${peer}`).toEqual({ optional: true });
     }
-    expect(JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')).peerDependencies).toEqual({ '@types/node': '>=20' });
+    expect(JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')).peerDependencies).toEqual({ '@types/node': '^16.11.22 || ^17.0.14 || >=18' });
   });
 });
 
