@@ -406,11 +406,6 @@ function linkTarget(path: string): string {
 }
 
 /**
- * The reason for ENOTDIR: which part of `path` is a file where a directory
- * should be (`--output notes.txt/x.prom`), escaped; its directory "does not
- * exist" would send the user looking for the wrong thing.
- */
-/**
  * Why `path` cannot name a file to write because its spelling names a directory (directoryEnding: `out/`, `out/.`,
  * `a/..`), by what is there, as the kernel would refuse it; undefined for a path that may name a file. One phrase, the
  * path's parts escaped: the one check of every writer of a path a user gave (writeOutputFile, the tree writers given
@@ -431,12 +426,19 @@ export function directoryPathProblem(path: string): string | undefined {
       continue; // missing, or itself under the culprit
     }
     if (info.isDirectory()) break;
-    const fix = dir === stem && ending !== '/..' ? `give the path of the file without the "${ending}" at its end` : 'give a path whose directories exist';
+    // All of what the path adds after the file's name (`/./` of `afile/./`), so that following the fix gives the file.
+    const after = path.slice(stem.length);
+    const fix = dir === stem && !after.includes('..') ? `give the path of the file without the "${after}" at its end` : 'give a path whose directories exist';
     return `${escapeText(dir)} is ${fileKind(info)}, not a directory; ${fix}`;
   }
   return `it ends in ${JSON.stringify(ending)}, so it names a directory; give the path of a file to write`;
 }
 
+/**
+ * The reason for ENOTDIR: which part of `path` is a file where a directory
+ * should be (`--output notes.txt/x.prom`), escaped; its directory "does not
+ * exist" would send the user looking for the wrong thing.
+ */
 function notADirectory(path: string): string {
   for (let dir = dirname(path); dir !== dirname(dir); dir = dirname(dir)) {
     let info: Stats;

@@ -191,6 +191,10 @@ describe('writeGeneratedFiles: a whole path that names a directory', () => {
       [`${dir}/fw.nft/`, `${dir}/fw.nft is a regular file, not a directory; give the path of the file without the "/" at its end`],
       [`${dir}/./fw.nft/.`, `${dir}/./fw.nft is a regular file, not a directory; give the path of the file without the "/." at its end`],
       [`${dir}/fw.nft/..`, `${dir}/fw.nft is a regular file, not a directory; give a path whose directories exist`],
+      // All of the ending named, so that following the fix gives the file: `fw.nft/./` without "/" would still be `fw.nft/.`.
+      [`${dir}/fw.nft/./`, `${dir}/fw.nft is a regular file, not a directory; give the path of the file without the "/./" at its end`],
+      [`${dir}/fw.nft//`, `${dir}/fw.nft is a regular file, not a directory; give the path of the file without the "//" at its end`],
+      [`${dir}/fw.nft/./..`, `${dir}/fw.nft is a regular file, not a directory; give a path whose directories exist`],
       [`${dir}/sub/`, 'it is a directory; give the path of a file to write'],
       [`${dir}/sub/.`, 'it is a directory; give the path of a file to write'],
     ];
