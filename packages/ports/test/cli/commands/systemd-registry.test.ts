@@ -82,7 +82,7 @@ describe('ports systemd: the claim lines name the registry the health check name
     expect(check.stdout).toContain(`${dropIn}: differs from the registry (ExecStartPre=+/usr/local/bin/claim-port 41700 --registry ${registry});`);
     expect(check.stdout).toContain(`+ExecStartPre=+/usr/local/bin/claim-port 41700 --registry ${registry}\n`);
     expect(check.stdout).toContain(
-      `${out}/myapi.service: does not contain ExecStartPre=+/usr/local/bin/claim-port 41701 --registry ${registry} in its [Service] section; replace its ExecStartPre=+/usr/local/bin/claim-port 41701 with the line\n`,
+      `${out}/myapi.service: does not contain ExecStartPre=+/usr/local/bin/claim-port 41701 --registry ${registry} in its [Service] section; replace its ExecStartPre=+/usr/local/bin/claim-port 41701 at myapi.service:2 with the line\n`,
     );
     // Another registry is not this one; the same one spelt otherwise (`//`, another place in the line) is.
     writeFileSync(
@@ -326,7 +326,7 @@ describe('ports systemd --root: the registry inside the root, named as the boote
     const check = await ports(['systemd', '--out', out, '--check']);
     expect(check.code).toBe(1);
     expect(check.stdout).toContain(
-      `${join(out, 'dsa110-api.service')}: does not contain ExecStartPre=+/usr/local/bin/claim-port 8000 in its [Service] section; replace its ExecStartPre=+/usr/local/bin/claim-port 8000 --registry /nonexistent/ports.yaml with the line`,
+      `${join(out, 'dsa110-api.service')}: does not contain ExecStartPre=+/usr/local/bin/claim-port 8000 in its [Service] section; replace its ExecStartPre=+/usr/local/bin/claim-port 8000 --registry /nonexistent/ports.yaml at dsa110-api.service:3 with the line`,
     );
     // Under --root the unit that loads is judged: the exact line, but its unit's $DSA110_PORTS_FILE names another registry.
     const root = tempDir();

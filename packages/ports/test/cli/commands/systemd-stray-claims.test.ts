@@ -602,7 +602,7 @@ describe('ports systemd --check: a stray claim in a drop-in another directory na
     expect(run.code).toBe(1);
     expect(said(run.stdout).map((line) => line.slice(0, twice.length))).toEqual([twice]);
     expect(run.stdout).toContain(
-      `${unitDir}/myapi.service: does not contain ExecStartPre=+${CLAIM} 41701 --registry /etc/dsa110/ports.yaml in its [Service] section; replace its ExecStartPre=+${CLAIM} 41999 --registry /etc/dsa110/ports.yaml with the line`,
+      `${unitDir}/myapi.service: does not contain ExecStartPre=+${CLAIM} 41701 --registry /etc/dsa110/ports.yaml in its [Service] section; replace its ExecStartPre=+${CLAIM} 41999 --registry /etc/dsa110/ports.yaml at myapi.service:2 with the line`,
     );
     // The write: the line's one fix is its advice, beside the line to put in its place.
     const written = await write();
