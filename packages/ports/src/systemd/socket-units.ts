@@ -20,13 +20,15 @@ import { parseIpPort } from './ip-port.js';
 import { templateOf } from './search-path.js';
 import type { UnitFacts } from './types.js';
 import { parseUnitFile } from './unit-file.js';
-import { expandSpecifiers, isTrueSetting } from './words.js';
+import { expandSpecifiers, HOST_SPECIFIERS, isTrueSetting, type SpecifierUnit, SYSTEM_MANAGER_SPECIFIERS, unknownSpecifier } from './words.js';
 
 /** One `ListenStream=` / `ListenDatagram=` of a socket unit, with the port it names (none for a UNIX or vsock socket). */
 export interface SocketListen {
   readonly key: 'ListenStream' | 'ListenDatagram';
   readonly value: string;
   readonly port?: number;
+  /** A host specifier in the value whose value only the machine knows (`%H`, `%m`): then no port is told, not guessed. */
+  readonly unresolved?: string;
   readonly transport: 'tcp' | 'udp';
   readonly file: string;
   readonly line: number;
@@ -60,6 +62,7 @@ export interface RelatedSocket extends SocketUnit {
  * too); undefined for a UNIX socket (`/path`, `@abstract`), a vsock, or
  * anything systemd refuses and ignores (`8000#name`, `[fe80::1%lo]:8000`,
  * `::1`, `127.000.0.1:8000`, a port 0). An interface is taken to exist.
+ * `value` is after specifiers (a unit file's `%%lo` is `%lo` here; parseSocketUnit resolves them).
  */
 export function listenPort(value: string): number | undefined {
   stringArgument('listenPort', 'value', value, 'a ListenStream= or ListenDatagram= value (a string)');
@@ -90,6 +93,28 @@ export function listenPort(value: string): number | undefined {
 const isInterfaceName = (name: string) =>
   name.length > 0 && name.length < 128 && !['.', '..', 'all', 'default'].includes(name) && /^[!-~]+$/.test(name) && !/[:/%]/.test(name);
 
+/**
+ * One ListenStream= / ListenDatagram= value as systemd 252's
+ * config_parse_socket_listen() reads it: specifiers resolved first, over the
+ * whole value (so `%` before an interface is written `%%`), then the address
+ * parsed (listenPort). A specifier systemd does not know (`8000%eth0`: `%e`)
+ * makes it ignore the line, so no port. A host specifier is resolved as PID 1
+ * resolves it where systemd.unit(5) fixes its value (`%t` is /run), else the
+ * line's port cannot be told here (`0.0.0.0:8000%lo`: `%l` is the host name):
+ * no port, and `unresolved` names the specifier.
+ */
+function listenLine(value: string, unit: SpecifierUnit): { value: string; port?: number; unresolved?: string } {
+  if (unknownSpecifier(value) !== undefined) return { value };
+  const host = { ...SYSTEM_MANAGER_SPECIFIERS, ...(unit.host !== undefined && Object.fromEntries(Object.entries(unit.host))) };
+  const expanded = expandSpecifiers(value, { name: unit.name, host });
+  const unresolved = [...value.matchAll(/%([\s\S]?)/g)].find(
+    ([, letter]) => letter !== '' && HOST_SPECIFIERS.includes(letter!) && !Object.hasOwn(host, letter!),
+  )?.[0];
+  if (unresolved !== undefined) return { value: expanded, unresolved };
+  const port = listenPort(expanded);
+  return { value: expanded, ...(port !== undefined && { port }) };
+}
+
 /** Pure: merge a loaded socket unit's [Socket] section (an empty Listen*= drops every listen line before it, as systemd has it). */
 export function parseSocketUnit(loaded: LoadedUnit): SocketUnit {
   checkLoadedUnit('parseSocketUnit', loaded, false);
@@ -104,9 +129,16 @@ export function parseSocketUnit(loaded: LoadedUnit): SocketUnit {
       if (section !== 'Socket') continue;
       if (key.startsWith('Listen') && value === '') listens = [];
       else if (key === 'ListenStream' || key === 'ListenDatagram') {
-        const expanded = expandSpecifiers(value, unit);
-        const port = listenPort(expanded);
-        listens.push({ key, value: expanded, ...(port !== undefined && { port }), transport: key === 'ListenStream' ? 'tcp' : 'udp', file: file.path, line });
+        const { value: expanded, port, unresolved } = listenLine(value, unit);
+        listens.push({
+          key,
+          value: expanded,
+          ...(port !== undefined && { port }),
+          ...(unresolved !== undefined && { unresolved }),
+          transport: key === 'ListenStream' ? 'tcp' : 'udp',
+          file: file.path,
+          line,
+        });
       } else if (key === 'Service' && value !== '') service = { value: expandSpecifiers(value, unit), file: file.path, line };
       else if (key === 'Accept') accept = isTrueSetting(value);
     }

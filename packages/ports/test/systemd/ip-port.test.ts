@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parseIpPort } from '../../src/systemd/ip-port.js';
-import { listenPort } from '../../src/systemd/socket-units.js';
+import { listenPort, parseSocketUnit } from '../../src/systemd/socket-units.js';
 import { hasCommand } from '../../../../test-support/index.js';
 import { tempDir, writeTree } from '../../../../test-support/tree.js';
 
@@ -151,6 +151,22 @@ const VALUES: readonly (readonly [string, number | undefined])[] = [
   ['@abstract', undefined],
 ];
 
+/**
+ * A ListenStream= value as written in unit `p<index>.socket`, specifiers and
+ * all: systemd resolves them over the whole value before it parses the
+ * address, so `%` before an interface is a specifier unless written `%%`.
+ */
+const WRITTEN: readonly (readonly [string, number | undefined])[] = [
+  // `%e` and `%1` are no specifiers systemd knows: "Failed to resolve unit specifiers ... Invalid slot", the line ignored.
+  ['[fe80::1]:8000%eth0', undefined],
+  ['[::1]:8000%1', undefined],
+  // `%l` is the host name (`0.0.0.0:8000vmo` on the machine these were read on): not known here, so no port.
+  ['0.0.0.0:8000%lo', undefined],
+  ['0.0.0.0:8000%%lo', 8000],
+  // `%n` is the unit's name: `8000p4.socket`.
+  ['8000%n', undefined],
+];
+
 describe('parseIpPort', () => {
   it.each(PORTS)('%j is %j', (text, port) => {
     expect(parseIpPort(text)).toBe(port);
@@ -168,14 +184,41 @@ describe('listenPort', () => {
   });
 });
 
+describe('parseSocketUnit reads a listen line', () => {
+  it.each(WRITTEN.map(([value, port], index) => [value, port, index] as const))('%j as written is %j', (value, port, index) => {
+    const unit = `p${index}.socket`;
+    const { listens } = parseSocketUnit({
+      unit,
+      file: { path: `/etc/systemd/system/${unit}`, text: `[Socket]\nListenStream=${value}\n` },
+      dropIns: [],
+      problems: [],
+    });
+    expect(listens.map((listen) => listen.port)).toEqual([port]);
+  });
+
+  it('names a host specifier it cannot resolve, and resolves those PID 1 fixes', () => {
+    const socket = (value: string) =>
+      parseSocketUnit({
+        unit: 'a.socket',
+        file: { path: '/etc/systemd/system/a.socket', text: `[Socket]\nListenStream=${value}\n` },
+        dropIns: [],
+        problems: [],
+      }).listens[0]!;
+    expect(socket('0.0.0.0:8000%lo')).toMatchObject({ value: '0.0.0.0:8000%lo', unresolved: '%l' });
+    expect(socket('0.0.0.0:8000%lo').port).toBeUndefined();
+    expect(socket('%t/a.sock')).toEqual(expect.objectContaining({ value: '/run/a.sock' }));
+    expect(socket('%t/a.sock').unresolved).toBeUndefined();
+  });
+});
+
 const analyze = hasCommand('systemd-analyze', ['--version']);
 
 /** The port systemd-analyze's dump shows for each `p<N>.socket` (undefined: no IP listen loaded), of one ListenStream= value each. */
-function loadedPorts(values: readonly string[]): (number | undefined)[] {
+function loadedPorts(values: readonly string[], asWritten = false): (number | undefined)[] {
   const dir = 'etc/systemd/system';
   const files: Record<string, string> = {};
   values.forEach((value, index) => {
-    files[`${dir}/p${index}.socket`] = `[Socket]\nListenStream=${value.replaceAll('%', '%%')}\n`;
+    files[`${dir}/p${index}.socket`] = `[Socket]\nListenStream=${asWritten ? value : value.replaceAll('%', '%%')}\n`;
     files[`${dir}/p${index}.service`] = '[Service]\nExecStart=/bin/true\n';
   });
   const root = writeTree(tempDir('dsa110-ip-port-'), files);
@@ -208,6 +251,12 @@ describe.skipIf(!analyze)(
       const values = VALUES.map(([value]) => value);
       const loaded = loadedPorts(values);
       expect(values.map((value, index) => [value, loaded[index]])).toEqual(VALUES.map(([value, port]) => [value, port]));
+    }, 60_000);
+
+    it('for each ListenStream= value as written, specifiers and all', () => {
+      const values = WRITTEN.map(([value]) => value);
+      const loaded = loadedPorts(values, true);
+      expect(values.map((value, index) => [value, loaded[index]])).toEqual(WRITTEN.map(([value, port]) => [value, port]));
     }, 60_000);
 
     it('for each port after 127.0.0.1: (where the unit file trims nothing off)', () => {
