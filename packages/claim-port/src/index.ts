@@ -4,5 +4,5 @@
 // internals (argument grammar, plan, readers) are not part of it.
 export { claimPort } from './claim.js';
 export { ClaimUsageError, type ClaimOptions, type LogLevel } from './options.js';
-export type { ClaimResult, ClaimAction, HolderReport, HolderOutcome, OtherPort } from './result.js';
+export type { ClaimResult, ClaimAction, HolderReport, HolderOutcome, OtherPort, SocketHolder } from './result.js';
 export { exitCode, EXIT_FREE, EXIT_NOT_FREE } from './exit-code.js';

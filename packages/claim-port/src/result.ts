@@ -103,6 +103,17 @@ export interface HolderReport {
   readonly memory?: number;
 }
 
+/** A process that holds a socket named in a refusal (ClaimResult.blockers): named, never signalled for it. */
+export interface SocketHolder {
+  readonly pid: number;
+  readonly comm: string;
+  readonly command: string;
+  /** Its arguments (/proc/PID/cmdline). */
+  readonly argv: readonly string[];
+  /** Basename of its executable (/proc/PID/exe), when readable. */
+  readonly exe?: string;
+}
+
 export interface ClaimResult {
   readonly port: number;
   /** What was claimed: tcp (listening sockets) or udp (bound sockets). */
@@ -128,26 +139,9 @@ export interface ClaimResult {
   /** When a server could still not bind the port, or the claim was refused over a socket (or TIME_WAITs) that would keep a server from binding it once the holders are gone: the sockets that block it (bound, not listening; a connection using it as its local port), with their holders. */
   readonly blockers?: readonly {
     readonly socket: string;
-    readonly holders: readonly {
-      readonly pid: number;
-      readonly comm: string;
-      readonly command: string;
-      /** Its arguments (/proc/PID/cmdline). */
-      readonly argv: readonly string[];
-      /** Basename of its executable (/proc/PID/exe), when readable. */
-      readonly exe?: string;
-    }[];
+    readonly holders: readonly SocketHolder[];
     /** A connection's other end, when it is on this machine (a loopback client), and who holds it: named, never signalled. */
-    readonly peer?: {
-      readonly socket: string;
-      readonly holders: readonly {
-        readonly pid: number;
-        readonly comm: string;
-        readonly command: string;
-        readonly argv: readonly string[];
-        readonly exe?: string;
-      }[];
-    };
+    readonly peer?: { readonly socket: string; readonly holders: readonly SocketHolder[] };
     /** A TIME_WAIT: how long the kernel keeps it yet, in ms, as the socket table says. */
     readonly timeWaitLeftMs?: number;
   }[];
