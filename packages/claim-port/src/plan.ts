@@ -365,7 +365,7 @@ export function planClaim(input: PlanInput): Plan {
         `the process holding ${describeListener(listener, transport)} (a socket of uid ${listener.uid}) is not visible to this user (uid ${input.euid}); run claim-port as root (${asRoot})`
       : wanderer !== undefined
         ? wanderingReason(describeListener(listener, transport), wanderer)
-        : `the process holding ${describeListener(listener, transport)} cannot be identified even as root (its /proc entries are unreadable; it lives in another PID namespace or container; it passes from process to process faster than a scan, a holder that forks and exits in a loop; it is registered with an io_uring whose own fd was registered too (IORING_REGISTER_RING_FDS) and then closed, which /proc does not show; or no process holds it: it is ${IN_FLIGHT}); stop it by its own means`;
+        : `the process holding ${describeListener(listener, transport)} cannot be identified even as root (its /proc entries are unreadable; it lives in another PID namespace or container; it passes from process to process faster than a scan, a holder that forks and exits in a loop; it is registered with an io_uring whose own fd was registered too (IORING_REGISTER_RING_FDS) and then closed, which /proc does not show, or with one on an older kernel that does not name a ring's files; or no process holds it: it is ${IN_FLIGHT}); stop it by its own means`;
     // Sockets that read the same (a SO_REUSEPORT group on one address, each of uid 0): said once.
     if (!refusals.some((refusal) => refusal.reason === reason)) refusals.push({ reason });
   }

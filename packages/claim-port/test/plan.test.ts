@@ -391,6 +391,8 @@ describe('planClaim', () => {
     const unknown = listener([], { address: '0.0.0.0' });
     const asRoot = planClaim({ ...base, listeners: [unknown] });
     expect(asRoot.kind === 'refuse' && asRoot.refusals[0]!.reason).toMatch(/cannot be identified even as root/);
+    // A ring whose files an older kernel does not name (its dentry name, empty for a socket) leaves its process unreadable.
+    expect(asRoot.kind === 'refuse' && asRoot.refusals[0]!.reason).toContain("or with one on an older kernel that does not name a ring's files;");
     const asUser = planClaim({ ...base, uid: 1000, euid: 1000, listeners: [unknown] });
     expect(asUser.kind === 'refuse' && asUser.refusals[0]!.reason).toBe(
       'the process holding 0.0.0.0:8000 (a socket of uid 0) is not visible to this user (uid 1000); run claim-port as root (sudo claim-port 8000)',

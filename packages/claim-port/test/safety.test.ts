@@ -1960,7 +1960,7 @@ while True: time.sleep(3600)`);
     expect(result.message).toMatch(
       root
         ? // Among the causes it cannot tell apart, a holder too fast for a scan: none was seen holding it, so the fixed list.
-          /cannot be identified even as root \(.*; it passes from process to process faster than a scan, a holder that forks and exits in a loop; it is registered with an io_uring whose own fd was registered too \(IORING_REGISTER_RING_FDS\) and then closed, which \/proc does not show; or no process holds it: it is in flight in a Unix-socket message \(SCM_RIGHTS\) that no process has received\)/
+          /cannot be identified even as root \(.*; it passes from process to process faster than a scan, a holder that forks and exits in a loop; it is registered with an io_uring whose own fd was registered too \(IORING_REGISTER_RING_FDS\) and then closed, which \/proc does not show, or with one on an older kernel that does not name a ring's files; or no process holds it: it is in flight in a Unix-socket message \(SCM_RIGHTS\) that no process has received\)/
         : /is not visible to this user/,
     );
     expect(isAlive(pid)).toBe(true);

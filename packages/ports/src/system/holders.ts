@@ -235,28 +235,39 @@ function ringHolders(parts: readonly PartialScan[], holders: ReadonlyMap<number,
 /** What readlink of an io_uring's fd reads. */
 export const RING_LINK = 'anon_inode:[io_uring]';
 
-/** How many times a ring's fdinfo is read when the kernel printed no table (its lock was held at that moment). */
+/** How many times a ring's fdinfo is read when its table cannot be told (parseRingFiles: its lock was held at that moment). */
 const RING_READS = 3;
 
 /**
  * Pure: the `socket:[INODE]` entries of an io_uring's registered-file table
- * as its /proc/PID/fdinfo/FD prints it (io_uring/fdinfo.c: `UserFiles:\t3`,
- * then `%5u: ` and the file's path for each slot in use), or undefined when
- * no table is printed: the kernel skips it when it cannot take the ring's
- * lock at that moment, and that is not knowing, not an empty table.
+ * as its /proc/PID/fdinfo/FD prints it (io_uring/fdinfo.c: `UserFiles:\t4`,
+ * the table's slots, then `%5u: ` and the file's path for each slot in use),
+ * or undefined when the table cannot be told, which is not knowing, not an
+ * empty table: no table printed (the kernel skips it when it cannot take the
+ * ring's lock at that moment); slots counted but no entry (kernels before
+ * about 6.14 print the count and skip only the entries then; a table of empty
+ * slots alone reads the same); or an entry with no name (older kernels print
+ * a file's dentry name, `<none>` for an empty slot, and a socket's is empty).
+ * Fewer entries than slots is a table with empty slots (not printed since
+ * about 6.14), not a skipped one: one entry shows the lock was taken.
  */
 export function parseRingFiles(fdinfo: string): number[] | undefined {
   const lines = fdinfo.split('\n');
   const start = lines.findIndex((line) => /^UserFiles:\s*\d+$/.test(line));
   if (start < 0) return undefined;
+  const slots = Number(/\d+/.exec(lines[start]!)![0]);
   const inodes: number[] = [];
+  let entries = 0;
   for (const line of lines.slice(start + 1)) {
-    const entry = /^\s*\d+: (.*)$/.exec(line);
+    const entry = /^\s*\d+:(?: (.*))?$/.exec(line);
     if (!entry) break;
-    const socket = /^socket:\[(\d+)\]$/.exec(entry[1]!);
+    const name = entry[1] ?? '';
+    if (name === '') return undefined;
+    entries++;
+    const socket = /^socket:\[(\d+)\]$/.exec(name);
     if (socket) inodes.push(Number(socket[1]));
   }
-  return inodes;
+  return slots > 0 && entries === 0 ? undefined : inodes;
 }
 
 /**
@@ -265,7 +276,7 @@ export function parseRingFiles(fdinfo: string): number[] | undefined {
  * and the ring's fdinfo lists it. Read only while a wanted socket has no
  * holder, and only the io_uring fds the scan saw (PartialScan.rings): the
  * common scan reads no fdinfo. A ring whose table could not be read (no
- * permission, or no table printed in RING_READS reads) makes its process
+ * permission, or no table told in RING_READS reads) makes its process
  * unreadable: an owner is never guessed.
  */
 export function scanRings(parts: readonly PartialScan[], wanted: ReadonlyMap<string, number>, proc: string): PartialScan | undefined {

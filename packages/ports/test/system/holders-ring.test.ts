@@ -1,5 +1,7 @@
 // Sockets held only inside an io_uring: registered with IORING_REGISTER_FILES, the process's own fd closed. The
 // holder scans (Node's and perl's) find the process through its ring's fdinfo, only while a socket has no holder.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scanSocketHolders, scanSocketHoldersParallel, snapshot } from '@dsa110/ports/system';
 import { leasePort, ringHolderUnavailable, startRingHolder, type RingHolder } from '../../../../test-support/index.js';
@@ -15,6 +17,21 @@ describe('parseRingFiles', () => {
   it('an empty table is empty; no table printed (the ring was locked) is not knowing', () => {
     expect(parseRingFiles(`${head}UserFiles:\t0\nUserBufs:\t0\n`)).toEqual([]);
     expect(parseRingFiles(`${head}PollList:\n`)).toBeUndefined();
+  });
+  // Kernels before about 6.14 (io_uring/fdinfo.c then): the count is printed even when the ring's lock could not be
+  // taken, and only the entries are skipped; and each entry is the file's dentry name (d_iname), empty for a socket.
+  const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'latin1');
+  it('an older kernel that counted files but printed no entry (the ring was locked) is not knowing, not an empty table', () => {
+    expect(parseRingFiles(fixture('io-uring-fdinfo-old-busy.txt'))).toBeUndefined();
+  });
+  it('a table with empty slots, as 6.18 prints it (only the slots in use, read from a real ring), is read', () => {
+    expect(parseRingFiles(fixture('io-uring-fdinfo-6.18-sparse.txt'))).toEqual([15081588]);
+  });
+  it('an older kernel that names each file by its dentry (a socket by nothing) is not knowing', () => {
+    expect(parseRingFiles(fixture('io-uring-fdinfo-old-dentry-names.txt'))).toBeUndefined();
+    expect(parseRingFiles(`${head}UserFiles:\t1\n    0:\nUserBufs:\t0\n`)).toBeUndefined();
+    // Named files and empty slots only: no socket among them.
+    expect(parseRingFiles(`${head}UserFiles:\t2\n    0: ring.log\n    1: <none>\nUserBufs:\t0\n`)).toEqual([]);
   });
 });
 
