@@ -66,11 +66,11 @@ export interface CheckResult {
   readonly processes?: readonly ProcessFacts[];
   /**
    * One problem several services share, each with a result of its own (its `service` label, its alert at its own
-   * severity): the one line, naming them all, that the text report prints for every result with this same `line`,
+   * severity): the one line, naming them all, that the text report prints for every result with this same `sharedText`,
    * once. A claim-port several units run, missing its interpreter: `claim-port /usr/local/bin/claim-port (called by
    * grafana in FILE:4, redis in FILE:3) under R: its interpreter ...`.
    */
-  readonly line?: string;
+  readonly sharedText?: string;
 }
 
 // ---- facts ---------------------------------------------------------------

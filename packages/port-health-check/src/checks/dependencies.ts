@@ -58,7 +58,7 @@ export function checkDependencies(facts: Facts): CheckResult[] {
   for (const [key, known] of callers) {
     const judged = known.map((caller) => ({ caller, findings: judge(facts, key, caller, known) }));
     // One problem the same for several callers (the file is missing, its interpreter not found in the same PATH): each
-    // service keeps its own result, but they share one `line` for the text report, naming them all, so it is said once.
+    // service keeps its own result, but they share one `sharedText` for the text report, naming them all, so it is said once.
     const sharing = new Map<string, Caller[]>();
     for (const { caller, findings } of judged) {
       for (const finding of findings) {
@@ -69,7 +69,7 @@ export function checkDependencies(facts: Facts): CheckResult[] {
     for (const { findings } of judged) {
       for (const { result, tail } of findings) {
         const all = sharing.get(`${result.severity}\0${tail}`)!;
-        results.push(all.length > 1 ? { ...result, line: `${head(facts, key, all[0]!, known, all)}${tail}` } : result);
+        results.push(all.length > 1 ? { ...result, sharedText: `${head(facts, key, all[0]!, known, all)}${tail}` } : result);
       }
     }
   }

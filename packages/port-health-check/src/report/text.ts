@@ -96,15 +96,15 @@ export function textLines(report: HealthReport, options: TextOptions = {}): Text
   return lines;
 }
 
-/** The results to print: of those that share a `line` (one problem of several services), the first alone. */
+/** The results to print: of those that share a `sharedText` (one problem of several services), the first alone. */
 function once(results: readonly CheckResult[]): CheckResult[] {
   const said = new Set<string>();
-  return results.filter((result) => result.line === undefined || (!said.has(result.line) && said.add(result.line)));
+  return results.filter((result) => result.sharedText === undefined || (!said.has(result.sharedText) && said.add(result.sharedText)));
 }
 
 function line(result: CheckResult): string {
   // Reasons quote unit lines, paths and command lines: one line each, control characters visible.
-  return `[${result.check}] ${oneLine(result.line ?? result.reason)}`;
+  return `[${result.check}] ${oneLine(result.sharedText ?? result.reason)}`;
 }
 
 function state(row: ServiceRow): string {

@@ -115,7 +115,7 @@ describe('dependencies: a claim-port that several units run', () => {
       ['error', 'api'],
     ]);
     const shared = `claim-port ${CLAIM} (called by grafana in /${GRAFANA}:2, redis in /${REDIS_DROP_IN}:2, api in /${API}:2) under ${root}: its interpreter /usr/bin/env (#!/usr/bin/env node) does not exist`;
-    for (const result of mine) expect(result.line).toMatch(new RegExp(`^${shared.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    for (const result of mine) expect(result.sharedText).toMatch(new RegExp(`^${shared.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
     // The JSON reasons, one per service, stay as they were: each its own line and the others.
     expect(mine[1]!.reason).toMatch(/^claim-port \S+ \(called by redis in \S+:2; also by grafana, api\) under /);
     for (const quiet of [false, true]) {
