@@ -68,4 +68,18 @@ describe.skipIf(unavailable !== undefined)(`a listener held only through an io_u
       holder = undefined;
     }
   });
+  // A thread with an fd table of its own (unshare(CLONE_FILES)) that holds the ring: /proc/PID/fd shows nothing.
+  it("is claimed when the ring is in a thread's own fd table: named, signalled and gone; a dry run signals nothing", async () => {
+    holder = await startRingHolder(leasePort(), { ownTable: true });
+    const dry = await claimRing(holder, { dryRun: true });
+    expect(dry.result.action, `${dry.result.message}\n${dry.log}`).toBe('would-free');
+    expect(dry.result.holders.map((h) => [h.pid, h.outcome, h.throughRing])).toEqual([[holder.pid, 'would-signal', true]]);
+    expect(isAlive(holder.pid)).toBe(true);
+    const { result, log } = await claimRing(holder, { timeoutSeconds: 2 });
+    expect(result.action, `${result.message}\n${log}`).toBe('freed');
+    expect(result.holders.map((h) => [h.pid, h.signals[0], h.throughRing])).toEqual([[holder.pid, 'SIGTERM', true]]);
+    expect(log).toContain(`127.0.0.1:${holder.port} held by PID ${holder.pid} through its io_uring`);
+    expect(isAlive(holder.pid)).toBe(false);
+    expect((await canBind(holder.port, 'tcp')).ok).toBe(true);
+  });
 });
