@@ -1,7 +1,12 @@
 // A listener held only inside an io_uring: it listens on 127.0.0.1:PORT,
 // registers the socket with a ring (IORING_REGISTER_FILES), closes its own fd
-// and waits. No fd table shows the socket; the ring's fdinfo does. Built with
-// gcc; run as nobody where the tests run as root (any local user can do this).
+// and waits. No fd table shows the socket; the ring's fdinfo does. With
+// `ownTable`, a second thread does it all in an fd table of its own
+// (unshare(CLONE_FILES)): /proc/PID/fd does not show the ring either, only
+// /proc/PID/task/TID/fd; with `leaderExits`, a second thread does it in the
+// process's table and the main thread exits (/proc/PID/fd is then empty);
+// `idleThreads`, that many more threads that share the process's table. Built with gcc; run as nobody where the tests run as
+// root (any local user can do this).
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +17,8 @@ import { forgetSpawned, isAlive, recordSpawned, waitForExit } from './guard.js';
 const SOURCE = `#define _GNU_SOURCE
 #include <linux/io_uring.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,24 +26,54 @@ const SOURCE = `#define _GNU_SOURCE
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-int main(int argc, char **argv) {
-  int port = atoi(argv[1]);
+static int port;
+static void *hold(void *unused) {
+  (void)unused;
+#ifdef OWN_TABLE
+  if (unshare(CLONE_FILES)) { perror("unshare"); exit(1); }
+#endif
   int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   struct sockaddr_in a = {0};
   a.sin_family = AF_INET; a.sin_port = htons(port); a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 5)) { perror("listen"); return 1; }
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 5)) { perror("listen"); exit(1); }
   struct io_uring_params p;
   memset(&p, 0, sizeof p);
   int ring = syscall(__NR_io_uring_setup, 4, &p);
-  if (ring < 0) { perror("io_uring_setup"); return 3; }
-  if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_FILES, &fd, 1) < 0) { perror("io_uring_register"); return 3; }
+  if (ring < 0) { perror("io_uring_setup"); exit(3); }
+  if (syscall(__NR_io_uring_register, ring, IORING_REGISTER_FILES, &fd, 1) < 0) { perror("io_uring_register"); exit(3); }
   struct stat st;
-  if (fstat(fd, &st)) { perror("fstat"); return 1; }
+  if (fstat(fd, &st)) { perror("fstat"); exit(1); }
   close(fd);
-  printf("{\\"pid\\": %d, \\"port\\": %d, \\"ring\\": %d, \\"inode\\": %lu}\\n", getpid(), port, ring, (unsigned long)st.st_ino);
+  printf("{\\"pid\\": %d, \\"tid\\": %ld, \\"port\\": %d, \\"ring\\": %d, \\"inode\\": %lu}\\n", getpid(), (long)syscall(SYS_gettid), port, ring, (unsigned long)st.st_ino);
   fflush(stdout);
   for (;;) pause();
+}
+#ifdef IDLE_THREADS
+static void *idle(void *unused) {
+  (void)unused;
+  for (;;) pause();
+}
+#endif
+int main(int argc, char **argv) {
+  (void)argc;
+  port = atoi(argv[1]);
+#ifdef IDLE_THREADS
+  for (int i = 0; i < IDLE_THREADS; i++) {
+    pthread_t thread;
+    if (pthread_create(&thread, NULL, idle, NULL)) { perror("pthread_create"); return 1; }
+  }
+#endif
+#if defined(OWN_TABLE) || defined(LEADER_EXITS)
+  pthread_t thread;
+  if (pthread_create(&thread, NULL, hold, NULL)) { perror("pthread_create"); return 1; }
+#ifdef LEADER_EXITS
+  pthread_exit(NULL);
+#endif
+  for (;;) pause();
+#else
+  hold(NULL);
+#endif
 }
 `;
 
@@ -55,16 +92,39 @@ export interface RingHolder {
   readonly inode: number;
   /** The ring's fd. */
   readonly ring: number;
+  /** The thread that made the ring (the process's own PID, unless `ownTable` or `leaderExits`). */
+  readonly tid: number;
   /** SIGKILL it (if still alive) and remove its build directory. */
   stop(): Promise<void>;
 }
 
-/** Build and start the ring holder on `port` (as nobody when root), recorded with the guard. */
-export async function startRingHolder(port: number): Promise<RingHolder> {
+/**
+ * Build and start the ring holder on `port` (as nobody when root), recorded with the guard. `ownTable`: its ring, and
+ * the socket, are made by a second thread in an fd table of that thread's own (unshare(CLONE_FILES)); `leaderExits`: by
+ * a second thread in the process's table, and the main thread exits (pthread_exit); `idleThreads`: that many threads
+ * more, started first, that share the process's table and only wait.
+ */
+export async function startRingHolder(
+  port: number,
+  { ownTable = false, leaderExits = false, idleThreads = 0 }: { ownTable?: boolean; leaderExits?: boolean; idleThreads?: number } = {},
+): Promise<RingHolder> {
   const dir = mkdtempSync(join(tmpdir(), 'ring-holder-'));
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, 'ring.c'), SOURCE);
-  const cc = spawnSync('gcc', ['-O', '-o', join(dir, 'ring'), join(dir, 'ring.c')], { encoding: 'utf8' });
+  const cc = spawnSync(
+    'gcc',
+    [
+      '-O',
+      '-pthread',
+      ...(ownTable ? ['-DOWN_TABLE'] : []),
+      ...(leaderExits ? ['-DLEADER_EXITS'] : []),
+      ...(idleThreads > 0 ? [`-DIDLE_THREADS=${idleThreads}`] : []),
+      '-o',
+      join(dir, 'ring'),
+      join(dir, 'ring.c'),
+    ],
+    { encoding: 'utf8' },
+  );
   if (cc.status !== 0) throw new Error(`gcc could not build the io_uring holder: ${cc.stderr}`);
   const argv = [join(dir, 'ring'), String(port)];
   const run = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', ...argv] : argv;
@@ -92,10 +152,10 @@ export async function startRingHolder(port: number): Promise<RingHolder> {
     await stop();
     throw new Error(`the io_uring holder did not start: ${err.trim()}`);
   }
-  const line = JSON.parse(out.slice(0, out.indexOf('\n'))) as { pid: number; port: number; ring: number; inode: number };
+  const line = JSON.parse(out.slice(0, out.indexOf('\n'))) as { pid: number; tid: number; port: number; ring: number; inode: number };
   if (line.pid !== pid) {
     await stop();
     throw new Error(`the io_uring holder reported PID ${line.pid}, not ${pid}`);
   }
-  return { pid, port, inode: line.inode, ring: line.ring, stop };
+  return { pid, port, inode: line.inode, ring: line.ring, tid: line.tid, stop };
 }

@@ -29,6 +29,7 @@ import {
   describeListeners,
   describeUnit,
   distinctHolders,
+  throughRingOnly,
   handedOverSocket,
   IN_FLIGHT,
   planClaim,
@@ -123,6 +124,8 @@ interface Tracked {
    * container's shell loop, `while :; do server; done`), which may start another once it is gone (see Claim.respawner).
    */
   startedByInit?: ProcessInfo;
+  /** It holds every one of the port's sockets it holds only through an io_uring's registered files (see throughRingOnly). */
+  throughRing?: true;
   cpu?: number;
   memory?: number;
 }
@@ -138,6 +141,7 @@ function report(t: Tracked): HolderReport {
     startTime: t.info.startTime,
     ...(t.context.unit !== undefined && { unit: t.context.unit }),
     ...(t.context.container !== undefined && { container: t.context.container }),
+    ...(t.throughRing && { throughRing: true }),
     signals: [...t.signals],
     outcome: t.outcome,
     ...(t.reason !== undefined && { reason: t.reason }),
@@ -566,8 +570,10 @@ class Claim {
       const usageText = `${t.cpu !== undefined ? `, cpu ${t.cpu}%` : ''}${t.memory !== undefined ? `, mem ${formatMemory(t.memory)}` : ''}`;
       const unit = describeUnit(t.context);
       const container = t.context.container ? `, container ${escapeText(t.context.container, 200)}` : '';
+      // No fd table shows its socket (`ss -p`, lsof name no process): said where its line is read alone too.
+      const ring = t.throughRing ? ', through its io_uring' : '';
       this.log(
-        `PID ${h.pid} (${shownName(h)}, user ${escapeText(h.user, 64)}, parent ${h.ppid}${unit ? `, unit ${unit}` : ''}${container}${usageText}): ${shownCommand(h)}`,
+        `PID ${h.pid} (${shownName(h)}, user ${escapeText(h.user, 64)}, parent ${h.ppid}${unit ? `, unit ${unit}` : ''}${container}${ring}${usageText}): ${shownCommand(h)}`,
       );
     }
   }
@@ -831,6 +837,7 @@ class Claim {
           outcome: protectedPids.has(info.pid) ? 'protected' : reason !== undefined ? 'refused' : 'spared',
           reason: reason ?? 'the claim was refused',
           inheritedFrom: parents,
+          ...(throughRingOnly(info.pid, listeners) && { throughRing: true as const }),
           ...(otherPorts.has(info.pid) && { otherPorts: otherPorts.get(info.pid)! }),
         });
         // verify() names whoever still holds the port, and why it was not signalled.
@@ -847,6 +854,7 @@ class Claim {
         signals: [],
         outcome: 'spared',
         inheritedFrom: parents,
+        ...(throughRingOnly(info.pid, listeners) && { throughRing: true as const }),
         ...(otherPorts.has(info.pid) && { otherPorts: otherPorts.get(info.pid)! }),
       };
       this.tracked.push(t);
@@ -1782,6 +1790,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
   claim.tracked = holders.map((h) => ({
     info: h,
     context: context.holders.get(h.pid) ?? {},
+    ...(throughRingOnly(h.pid, claim.found.listeners) && { throughRing: true as const }),
     ...(otherPorts.has(h.pid) && { otherPorts: otherPorts.get(h.pid)! }),
     signals: [],
     outcome: 'spared',

@@ -64,6 +64,16 @@ export function distinctHolders(listeners: readonly Listener[]): ProcessInfo[] {
 }
 
 /**
+ * Pure: whether `pid` holds the sockets among `listeners` it holds only through an io_uring (IORING_REGISTER_FILES,
+ * its own fd closed: Listener.throughRing), and holds at least one. A process that holds one of them in an fd table
+ * too is not: that one shows.
+ */
+export function throughRingOnly(pid: number, listeners: readonly Listener[]): boolean {
+  const held = listeners.filter((l) => l.holders.some((h) => h.pid === pid));
+  return held.length > 0 && held.every((l) => l.throughRing?.includes(pid));
+}
+
+/**
  * What a `[::]` listener that may be dual-stack is called. /proc does not show
  * a socket's IPV6_V6ONLY, so `dualStack` is an inference (see dual-stack.ts in
  * @dsa110/ports): with bindv6only 0 and no 0.0.0.0 twin the socket takes IPv4

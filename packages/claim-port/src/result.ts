@@ -72,6 +72,12 @@ export interface HolderReport {
   readonly unit?: string;
   /** The container it belongs to or serves (an id, or docker-proxy's `172.17.0.2:80`). */
   readonly container?: string;
+  /**
+   * True when it holds the port's sockets only through an io_uring: registered
+   * with its ring (IORING_REGISTER_FILES) and its own fd closed, so no fd table
+   * (nor `ss -p`, nor lsof) shows it; left out otherwise.
+   */
+  readonly throughRing?: true;
   /** Signals actually sent, in order. */
   readonly signals: readonly ('SIGTERM' | 'SIGCONT' | 'SIGKILL')[];
   readonly outcome: HolderOutcome;

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { canBind, readListenSocketsSync } from '@dsa110/ports/system';
 import { claimPort, type ClaimOptions } from '../src/index.js';
+import { resultJsonLine } from '../src/result.js';
 import { procControl } from '../src/processes.js';
 import { isAlive, leasePort, ringHolderUnavailable, startRingHolder, type RingHolder } from '../../../test-support/index.js';
 
@@ -52,5 +53,33 @@ describe.skipIf(unavailable !== undefined)(`a listener held only through an io_u
     expect(result.holders.map((h) => [h.pid, h.outcome, h.signals])).toEqual([[holder.pid, 'would-signal', []]]);
     expect(log).toContain(`held by PID ${holder.pid} through its io_uring (in the ring's registered files, not its fd table)`);
     expect(isAlive(holder.pid)).toBe(true);
+  });
+
+  // ss -p and lsof show no process on such a socket: the JSON and the holder's own line say how it holds it.
+  it('--json marks the holder throughRing, and its line says through its io_uring: in a dry run and in a claim', async () => {
+    for (const dryRun of [true, false]) {
+      holder = await startRingHolder(leasePort());
+      const { result, log } = await claimRing(holder, { dryRun, timeoutSeconds: 2 });
+      expect(result.action, `${result.message}\n${log}`).toBe(dryRun ? 'would-free' : 'freed');
+      const json = JSON.parse(resultJsonLine(result)) as { holders: { pid: number; throughRing?: unknown }[] };
+      expect(json.holders.map((h) => [h.pid, h.throughRing])).toEqual([[holder.pid, true]]);
+      expect(log).toMatch(new RegExp(`^PID ${holder.pid} \\([^)]*, through its io_uring\\): `, 'm'));
+      await holder.stop();
+      holder = undefined;
+    }
+  });
+  // A thread with an fd table of its own (unshare(CLONE_FILES)) that holds the ring: /proc/PID/fd shows nothing.
+  it("is claimed when the ring is in a thread's own fd table: named, signalled and gone; a dry run signals nothing", async () => {
+    holder = await startRingHolder(leasePort(), { ownTable: true });
+    const dry = await claimRing(holder, { dryRun: true });
+    expect(dry.result.action, `${dry.result.message}\n${dry.log}`).toBe('would-free');
+    expect(dry.result.holders.map((h) => [h.pid, h.outcome, h.throughRing])).toEqual([[holder.pid, 'would-signal', true]]);
+    expect(isAlive(holder.pid)).toBe(true);
+    const { result, log } = await claimRing(holder, { timeoutSeconds: 2 });
+    expect(result.action, `${result.message}\n${log}`).toBe('freed');
+    expect(result.holders.map((h) => [h.pid, h.signals[0], h.throughRing])).toEqual([[holder.pid, 'SIGTERM', true]]);
+    expect(log).toContain(`127.0.0.1:${holder.port} held by PID ${holder.pid} through its io_uring`);
+    expect(isAlive(holder.pid)).toBe(false);
+    expect((await canBind(holder.port, 'tcp')).ok).toBe(true);
   });
 });

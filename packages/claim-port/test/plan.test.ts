@@ -2,7 +2,7 @@
 import { readProcessInfo, type Listener, type ProcessInfo } from '@dsa110/ports/system';
 import { describe, expect, it } from 'vitest';
 import { exitCode } from '../src/exit-code.js';
-import { planClaim } from '../src/plan.js';
+import { planClaim, throughRingOnly } from '../src/plan.js';
 import { globToRegExp, processNames } from '@dsa110/ports/system';
 import { BUILTIN_POLICY, disguiseReason, isServiceManager, protectionReason, sandboxJoiner, sandboxReason } from '../src/policy.js';
 import { mapsHostRoot, parseUidMap, type NamespaceMember } from '../src/namespace.js';
@@ -557,5 +557,20 @@ describe("planClaim: a holder that also listens on another service's port", () =
     expect(reasonWith({ cgroup: '/system.slice/prometheus.service', unit: 'prometheus.service' })).toContain(
       'signalling it would take them down too; stop prometheus first (systemctl stop prometheus.service), or free port 8000 by hand (kill 4242) if they may go down',
     );
+  });
+});
+
+describe('throughRingOnly', () => {
+  const a = proc({ pid: 5001 });
+  const b = proc({ pid: 5002 });
+  it('is true of a process that holds each of its sockets only through its io_uring, and of no other', () => {
+    const ring = listener([a, b], { throughRing: [5001] });
+    expect(throughRingOnly(5001, [ring])).toBe(true);
+    expect(throughRingOnly(5002, [ring])).toBe(false);
+    // One socket through the ring, another in its fd table: that one shows, so it is not held only through a ring.
+    expect(throughRingOnly(5001, [ring, listener([a], { inode: 2 })])).toBe(false);
+    // Sockets it does not hold say nothing of it; nor does a listener list of which it holds none.
+    expect(throughRingOnly(5001, [ring, listener([b], { inode: 2 })])).toBe(true);
+    expect(throughRingOnly(5003, [ring])).toBe(false);
   });
 });

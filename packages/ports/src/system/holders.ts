@@ -46,7 +46,9 @@ export interface ScanOptions {
    * otherwise. It costs a stat per process and per thread, and the reading of
    * the tables that are not the leader's by their size; those that look like
    * it are read only while a socket has no holder, for at most
-   * EVERY_THREAD_SCAN_MS (see scanEveryThread). For a socket whose holder the
+   * EVERY_THREAD_SCAN_MS (see scanEveryThread). The io_urings those tables
+   * hold are read too, as the leaders' are (see scanRings): a thread's own
+   * table may hold the ring that alone holds a socket. For a socket whose holder the
    * common scan did not find. Default: leaders that exited only.
    */
   threads?: 'every' | undefined;
@@ -72,6 +74,11 @@ export interface PartialScan {
   links?: number[];
   /** [pid, fd] of each io_uring fd read (`anon_inode:[io_uring]`), for scanRings; left out when none. */
   rings?: number[];
+  /**
+   * [pid, tid, fd] of each io_uring fd read in a thread's fd table (/proc/PID/task/TID/fd: scanTasks,
+   * scanEveryThread), for scanRings; left out when none.
+   */
+  taskRings?: number[];
   /** [pid, inode] of `found` that were found in an io_uring's registered files, not in an fd table (scanRings). */
   ringFound?: number[];
 }
@@ -274,13 +281,32 @@ export function parseRingFiles(fdinfo: string): number[] | undefined {
  * The holders fd tables do not show: a socket a process registered with its
  * io_uring (IORING_REGISTER_FILES) and then closed is held by the ring alone,
  * and the ring's fdinfo lists it. Read only while a wanted socket has no
- * holder, and only the io_uring fds the scan saw (PartialScan.rings): the
- * common scan reads no fdinfo. A ring whose table could not be read (no
- * permission, or no table told in RING_READS reads) makes its process
- * unreadable: an owner is never guessed.
+ * holder, and only the io_uring fds the scan saw (PartialScan.rings, and
+ * taskRings: a ring in a thread's fd table, one of its own after
+ * unshare(CLONE_FILES) or a leader's that exited, read through
+ * /proc/PID/task/TID/fdinfo): the common scan reads no fdinfo. A thread's ring
+ * at an fd that its process's table, or a thread's of it read before, also
+ * has a ring at is taken for that same ring (a table shared, or copied by
+ * unshare) and not read again: a process of many threads costs one read per
+ * ring. A ring whose table could not be read (no permission, or no table told
+ * in RING_READS reads) makes its process unreadable: an owner is never guessed.
  */
 export function scanRings(parts: readonly PartialScan[], wanted: ReadonlyMap<string, number>, proc: string): PartialScan | undefined {
-  const rings = parts.flatMap((part) => part.rings ?? []);
+  const rings: { pid: number; path: string }[] = [];
+  const read = new Set<string>();
+  for (const part of parts)
+    for (let index = 0; index < (part.rings?.length ?? 0); index += 2) {
+      const [pid, fd] = [part.rings![index]!, part.rings![index + 1]!];
+      read.add(`${pid} ${fd}`);
+      rings.push({ pid, path: `${proc}/${pid}/fdinfo/${fd}` });
+    }
+  for (const part of parts)
+    for (let index = 0; index < (part.taskRings?.length ?? 0); index += 3) {
+      const [pid, tid, fd] = [part.taskRings![index]!, part.taskRings![index + 1]!, part.taskRings![index + 2]!];
+      if (read.has(`${pid} ${fd}`)) continue;
+      read.add(`${pid} ${fd}`);
+      rings.push({ pid, path: `${proc}/${pid}/task/${tid}/fdinfo/${fd}` });
+    }
   if (rings.length === 0) return undefined;
   const seen = new Set<number>();
   for (const part of parts) for (let index = 1; index < part.found.length; index += 2) seen.add(part.found[index]!);
@@ -288,24 +314,23 @@ export function scanRings(parts: readonly PartialScan[], wanted: ReadonlyMap<str
   if ([...inodes].every((inode) => seen.has(inode))) return undefined;
   const found: number[] = [];
   const unreadable: number[] = [];
-  for (let index = 0; index < rings.length; index += 2) {
-    const [pid, fd] = [rings[index]!, rings[index + 1]!];
+  for (const { pid, path } of rings) {
     let files: number[] | undefined;
     let denied = false;
     for (let attempt = 0; attempt < RING_READS && files === undefined && !denied; attempt++) {
       let text: string;
       try {
-        text = readFileSync(`${proc}/${pid}/fdinfo/${fd}`, 'latin1');
+        text = readFileSync(path, 'latin1');
       } catch (error) {
         const code = (error as { code?: string }).code;
         denied = code === 'EACCES' || code === 'EPERM';
-        if (!denied) break; // ENOENT: closed, or the process exited
+        if (!denied) break; // ENOENT: closed, or the process (or thread) exited
         continue;
       }
       files = parseRingFiles(text);
     }
     if (files === undefined) {
-      if (denied || existsSync(`${proc}/${pid}/fdinfo/${fd}`)) unreadable.push(pid);
+      if (denied || existsSync(path)) unreadable.push(pid);
       continue;
     }
     for (const inode of files) if (inodes.has(inode)) found.push(pid, inode);
@@ -338,10 +363,18 @@ function kernelThreads(empty: readonly number[], proc: string): ReadonlySet<numb
 /**
  * Read one fd table (`/proc/PID/fd` or a thread's `/proc/PID/task/TID/fd`):
  * every fd that is one of the `wanted` sockets goes into `found` as [pid,
- * inode]. False when the table could not be read for want of permission;
+ * inode]; with `rings`, each io_uring fd into `rings.into` as [pid, rings.tid,
+ * fd] (PartialScan.taskRings). False when the table could not be read for want of permission;
  * stops (true) at `deadline` (performance.now()), when given, with `late` set.
  */
-function readTable(dir: string, pid: number, wanted: ReadonlyMap<string, number>, found: number[], deadline?: { at: number; late: boolean }): boolean {
+function readTable(
+  dir: string,
+  pid: number,
+  wanted: ReadonlyMap<string, number>,
+  found: number[],
+  deadline?: { at: number; late: boolean },
+  rings?: { tid: number; into: number[] },
+): boolean {
   let fds: string[];
   try {
     fds = readdirSync(dir);
@@ -362,6 +395,7 @@ function readTable(dir: string, pid: number, wanted: ReadonlyMap<string, number>
     }
     const inode = wanted.get(target);
     if (inode !== undefined) found.push(pid, inode);
+    else if (rings && target === RING_LINK) rings.into.push(pid, rings.tid, Number(fds[index]));
   }
   return true;
 }
@@ -392,13 +426,15 @@ export function scanTasks(parts: PartialScan[], wanted: ReadonlyMap<string, numb
   const kernel = kernelThreads(candidates, proc);
   const found: number[] = [];
   const unreadable: number[] = [];
+  const taskRings: number[] = [];
   for (const pid of candidates) {
     if (kernel.has(pid)) continue;
     // The threads of a process usually share one fd table: one live thread shows a dead leader's.
     const [tid] = otherTasks(pid, proc);
-    if (tid !== undefined && !readTable(`${proc}/${pid}/task/${tid}/fd`, pid, wanted, found)) unreadable.push(pid);
+    if (tid !== undefined && !readTable(`${proc}/${pid}/task/${tid}/fd`, pid, wanted, found, undefined, { tid: Number(tid), into: taskRings }))
+      unreadable.push(pid);
   }
-  return { found, unreadable };
+  return { found, unreadable, ...(taskRings.length > 0 && { taskRings }) };
 }
 
 /** How long a scan of every thread's fd table (ScanOptions.threads) may read tables it can only guess are shared, in ms. */
@@ -428,7 +464,8 @@ export function scanEveryThread(
   const kernel = kernelThreads([...empty], proc);
   const found: number[] = [];
   const unreadable = new Set<number>();
-  const later: { pid: number; dir: string }[] = [];
+  const taskRings: number[] = [];
+  const later: { pid: number; tid: number; dir: string }[] = [];
   const size = (dir: string) => statSync(dir, { throwIfNoEntry: false })?.size ?? 0;
   for (const pid of pids) {
     if (kernel.has(pid)) continue;
@@ -442,8 +479,8 @@ export function scanEveryThread(
       const own = size(dir);
       if ((leader === undefined && sizes.size === 0) || (own > 0 && own !== leader && !sizes.has(own))) {
         sizes.add(own);
-        if (!readTable(dir, pid, wanted, found)) unreadable.add(pid);
-      } else later.push({ pid, dir });
+        if (!readTable(dir, pid, wanted, found, undefined, { tid: Number(tid), into: taskRings })) unreadable.add(pid);
+      } else later.push({ pid, tid: Number(tid), dir });
     }
   }
   const missing = () => {
@@ -454,18 +491,18 @@ export function scanEveryThread(
   if (later.length > 0 && missing()) {
     const deadline = { at: performance.now() + budgetMs, late: false };
     for (let index = 0; index < later.length; index++) {
-      const { pid, dir } = later[index]!;
+      const { pid, tid, dir } = later[index]!;
       if (deadline.late || performance.now() > deadline.at) {
         for (const rest of later.slice(index)) unreadable.add(rest.pid);
         break;
       }
-      if (!readTable(dir, pid, wanted, found, deadline)) unreadable.add(pid);
+      if (!readTable(dir, pid, wanted, found, deadline, { tid, into: taskRings })) unreadable.add(pid);
       if (deadline.late) unreadable.add(pid);
       // Stop as soon as every wanted socket has a holder.
       if ((index & 15) === 15 && !missing()) break;
     }
   }
-  return { found, unreadable: [...unreadable] };
+  return { found, unreadable: [...unreadable], ...(taskRings.length > 0 && { taskRings }) };
 }
 
 /** Map each of `inodes` to the PIDs that hold it, in one synchronous pass. */

@@ -1,10 +1,13 @@
 // Sockets held only inside an io_uring: registered with IORING_REGISTER_FILES, the process's own fd closed. The
 // holder scans (Node's and perl's) find the process through its ring's fdinfo, only while a socket has no holder.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { scanSocketHolders, scanSocketHoldersParallel, snapshot } from '@dsa110/ports/system';
 import { leasePort, ringHolderUnavailable, startRingHolder, type RingHolder } from '../../../../test-support/index.js';
+import { tempDir } from '../../../../test-support/tree.js';
 import { parseRingFiles } from '../../src/system/holders.js';
 import { perlExecutable, readChildOutput } from '../../src/system/holders-perl.js';
 
@@ -71,3 +74,83 @@ describe.skipIf(unavailable !== undefined)(`a socket held only through an io_uri
     expect(listeners.map((l) => [l.ownerKnown, l.holders.map((h) => h.pid), l.throughRing])).toEqual([[true, [holder.pid], [holder.pid]]]);
   });
 });
+
+/** The fds of an fd table (`/proc/PID/fd` or `/proc/PID/task/TID/fd`) that are io_urings. */
+const ringFds = (dir: string) => readdirSync(dir).filter((fd) => readlinkSync(`${dir}/${fd}`) === 'anon_inode:[io_uring]');
+
+// A thread that made an fd table of its own (unshare(CLONE_FILES)) and its ring there: /proc/PID/fd shows neither the
+// ring nor the socket, only /proc/PID/task/TID/fd. The scan of every thread's table reads that ring too.
+describe.skipIf(unavailable !== undefined)(
+  `a socket held only through an io_uring in a thread's own fd table${unavailable ? ` (skipped: ${unavailable})` : ''}`,
+  () => {
+    it('the scan of every thread names its process, as held through the ring; the common scan names no one and knows it', async () => {
+      holder = await startRingHolder(leasePort(), { ownTable: true });
+      expect(holder.tid).not.toBe(holder.pid);
+      expect(ringFds(`/proc/${holder.pid}/fd`)).toEqual([]);
+      expect(ringFds(`/proc/${holder.pid}/task/${holder.tid}/fd`)).toEqual([String(holder.ring)]);
+      const scan = scanSocketHolders([holder.inode], { threads: 'every' });
+      expect(scan.holders.get(holder.inode)).toEqual([holder.pid]);
+      expect(scan.rings?.get(holder.inode)).toEqual([holder.pid]);
+      // Without every thread's table: no holder, which a snapshot says as an owner not known (never as none).
+      expect(scanSocketHolders([holder.inode]).holders.get(holder.inode)).toBeUndefined();
+      const { listeners } = await snapshot({ ports: [holder.port] });
+      expect(listeners.map((l) => [l.ownerKnown, l.holders.length])).toEqual([[false, 0]]);
+    });
+
+    it.skipIf(perlExecutable() === undefined)('the perl scan of every thread names it too', async () => {
+      holder = await startRingHolder(leasePort(), { ownTable: true });
+      const { threads, scanner, ...scan } = await scanSocketHoldersParallel([holder.inode], { minProcesses: 1, requireIdleCore: false, threads: 'every' });
+      expect(scanner).toBe('perl');
+      expect(scan.holders.get(holder.inode)).toEqual([holder.pid]);
+      expect(scan.rings?.get(holder.inode)).toEqual([holder.pid]);
+    });
+
+    it("a snapshot of every thread's table has its owner, marked throughRing", async () => {
+      holder = await startRingHolder(leasePort(), { ownTable: true });
+      const { listeners } = await snapshot({ ports: [holder.port], threads: 'every' });
+      expect(listeners.map((l) => [l.ownerKnown, l.holders.map((h) => h.pid), l.throughRing])).toEqual([[true, [holder.pid], [holder.pid]]]);
+    });
+  },
+);
+
+// A process whose main thread exited (pthread_exit): its /proc/PID/fd is empty, and its ring is read through the
+// table of a thread that lives on, by the common scan as by the scan of every thread.
+describe.skipIf(unavailable !== undefined)(
+  `a socket held only through the io_uring of a process whose main thread exited${unavailable ? ` (skipped: ${unavailable})` : ''}`,
+  () => {
+    it('scanSocketHolders names its process, as held through the ring', async () => {
+      holder = await startRingHolder(leasePort(), { leaderExits: true });
+      expect(readdirSync(`/proc/${holder.pid}/fd`)).toEqual([]);
+      for (const threads of [undefined, 'every'] as const) {
+        const scan = scanSocketHolders([holder.inode], { threads });
+        expect(scan.holders.get(holder.inode)).toEqual([holder.pid]);
+        expect(scan.rings?.get(holder.inode)).toEqual([holder.pid]);
+      }
+    });
+  },
+);
+
+const strace = spawnSync('strace', ['-V']).status === 0;
+describe.skipIf(unavailable !== undefined || !strace)(
+  `the rings of a process of many threads sharing one table${unavailable ? ` (skipped: ${unavailable})` : strace ? '' : ' (skipped: strace is not installed)'}`,
+  () => {
+    it("are read once, not once per thread, by the scan of every thread's table", async () => {
+      holder = await startRingHolder(leasePort(), { idleThreads: 8 });
+      const trace = join(tempDir('ring-reads-'), 'trace');
+      const holders = fileURLToPath(new URL('../../src/system/holders.ts', import.meta.url));
+      const script = `import { scanSocketHolders } from ${JSON.stringify(holders)};
+const scan = scanSocketHolders([${holder.inode}], { threads: 'every', pids: [${holder.pid}] });
+console.log(JSON.stringify([...scan.holders.entries()]));`;
+      const run = spawnSync(
+        'strace',
+        ['-f', '-qq', '-e', 'trace=openat', '-o', trace, process.execPath, '--conditions=development', '--import', 'tsx', '--input-type=module', '-e', script],
+        { encoding: 'utf8' },
+      );
+      expect(run.status, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toEqual([[holder.inode, [holder.pid]]]);
+      // Each thread's table (the process's own, shared) shows the ring at the same fd: its fdinfo is read once.
+      const reads = readFileSync(trace, 'utf8').match(new RegExp(`/proc/${holder.pid}/(task/\\d+/)?fdinfo/${holder.ring}"`, 'g')) ?? [];
+      expect(reads).toHaveLength(1);
+    });
+  },
+);
