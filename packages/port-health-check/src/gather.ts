@@ -19,7 +19,7 @@ import { DEFAULT_SECTION, goIniSetting } from './checks/go-ini.js';
 import { gunicornConfigPath, uvicornLaunch } from './checks/asgi-command.js';
 import { readInstalledUvicorn } from './uvicorn-install.js';
 import { effectivePort } from './effective-port.js';
-import { daemonCommand, pathFromCwd } from './checks/references/daemon-command.js';
+import { commandPath, daemonCommand, pathFromCwd } from './checks/references/daemon-command.js';
 import { REDIS_PROGRAMS, redisArguments } from './checks/references/redis-command.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
 import { globPart, includePatterns, isGlob, nginxIncludes } from './checks/references/includes.js';
@@ -628,16 +628,17 @@ function readIncludes(
   const includes = new Map<string, IncludeFacts>();
   let budget = MAX_INCLUDED_FILES;
   let textLeft = MAX_INCLUDED_TEXT;
-  const follow = (kind: ConfigKind, text: string, depth: number, nginxPrefix: string | undefined): void => {
+  // `chroot`: the RootDirectory= the program runs chrooted in, whose absolute includes are under it (includePath).
+  const follow = (kind: ConfigKind, text: string, depth: number, nginxPrefix: string | undefined, chroot?: string): void => {
     if (depth >= MAX_INCLUDE_DEPTH) return;
-    for (const pattern of includePatterns(kind, text, nginxPrefix)) {
+    for (const pattern of includePatterns(kind, text, nginxPrefix, chroot)) {
       if (includes.has(pattern)) continue;
       const found = readInclude(root, pattern, budget, textLeft, kind);
       includes.set(pattern, found);
       if (!('files' in found)) continue;
       budget -= found.files.length;
       for (const file of found.files) textLeft -= file.text.length;
-      for (const file of found.files) follow(kind, file.text, depth + 1, nginxPrefix);
+      for (const file of found.files) follow(kind, file.text, depth + 1, nginxPrefix, chroot);
     }
   };
   // The configs: entries' files, and a file whose port key a program reads by its own rules (config.ts's PROGRAM_FILES: a redis.conf no entry names).
@@ -650,10 +651,11 @@ function readIncludes(
   ];
   for (const { ref, service } of read) {
     const text = configs.get(ref.path)?.text;
-    if (text !== undefined) follow(ref.kind, text, 0, ref.kind === 'nginx-site' ? includePrefix(serviceNginxMain({ units }, service)) : undefined);
+    const chroot = ref.kind === 'redis-conf' ? daemonCommand({ units }, service, REDIS_PROGRAMS)?.root : undefined;
+    if (text !== undefined) follow(ref.kind, text, 0, ref.kind === 'nginx-site' ? includePrefix(serviceNginxMain({ units }, service)) : undefined, chroot);
   }
   // redis-server's `--include FILE` options: lines Redis reads after its config file.
-  for (const command of redisCommands) follow('redis-conf', command.options.map((option) => option.text).join('\n'), 0, undefined);
+  for (const command of redisCommands) follow('redis-conf', command.options.map((option) => option.text).join('\n'), 0, undefined, command.root);
   return includes;
 }
 
@@ -663,6 +665,8 @@ interface RedisCommand {
   /** Absolute; undefined when it names none, or a relative one from a directory not known. */
   readonly file?: string;
   readonly options: readonly { readonly text: string }[];
+  /** The RootDirectory= it runs chrooted in (DaemonCommand's `root`). */
+  readonly root?: string;
 }
 
 /** Of each service's redis-conf entry, the command its unit starts redis-server with (daemonCommand), as Redis reads it. */
@@ -674,8 +678,10 @@ function readRedisCommands(services: readonly Service[], units: ReadonlyMap<stri
         const command = daemonCommand({ units }, service, REDIS_PROGRAMS);
         const read = command && redisArguments(command.line.argv.slice(1));
         if (read === undefined) return [];
-        const file = read.file === undefined ? undefined : pathFromCwd(read.file, command!.cwd);
-        return [{ registryPath: ref.path, ...(file !== undefined && { file }), options: read.options }];
+        const file = read.file === undefined ? undefined : commandPath(command!, read.file);
+        return [
+          { registryPath: ref.path, ...(file !== undefined && { file }), options: read.options, ...(command!.root !== undefined && { root: command!.root }) },
+        ];
       }),
   );
 }

@@ -23,7 +23,7 @@ import {
   commandDoubt,
   daemonCommand,
   expandedArguments,
-  pathFromCwd,
+  commandPath,
   wordVariables,
   type DaemonCommand,
   type ExpandedArgument,
@@ -454,7 +454,8 @@ export type GunicornConfigRead = { readonly text?: string; readonly problem?: st
 
 /**
  * Pure: the config file gunicorn reads (app/base.py's load_config: -c on its command line, else in GUNICORN_CMD_ARGS,
- * else ./gunicorn.conf.py, read only when there), as a path from `cwd`, the directory it starts in (its --chdir is
+ * else ./gunicorn.conf.py, read only when there), as the `start` command opens it (commandPath: from the directory it
+ * starts in, under its RootDirectory=; its --chdir is
  * applied only after the file is read: gunicorn 26 with --chdir DIR does not read DIR/gunicorn.conf.py); `unread`, why it cannot be told: a module
  * (`python:NAME`), a relative path from a directory not known, GUNICORN_CMD_ARGS quoted.
  */
@@ -462,15 +463,21 @@ function gunicornConfigFile(
   line: { readonly config?: string },
   fromEnv: { readonly config?: string } | undefined,
   quoted: boolean,
-  cwd: string | undefined,
+  start: Pick<DaemonCommand, 'cwd' | 'root' | 'rootUnknown'>,
 ): GunicornConfigFile | { unread: string } {
   const named = line.config ?? fromEnv?.config;
   if (named === undefined && quoted)
     return { unread: 'GUNICORN_CMD_ARGS is quoted, which this check does not split as gunicorn does, and may name its config file' };
   if (named?.startsWith('python:'))
     return { unread: `gunicorn reads its settings from the module ${escapeText(named, 500)} (-c), which this check does not look up` };
-  const path = pathFromCwd(named === undefined ? 'gunicorn.conf.py' : named.replace(/^file:/, ''), cwd);
-  if (path === undefined) return { unread: 'gunicorn reads its config file from the directory it starts in, which is not known here' };
+  const path = commandPath(start, named === undefined ? 'gunicorn.conf.py' : named.replace(/^file:/, ''));
+  if (path === undefined)
+    return {
+      unread:
+        start.rootUnknown !== undefined
+          ? `${start.rootUnknown}, where gunicorn reads its config file`
+          : 'gunicorn reads its config file from the directory it starts in, which is not known here',
+    };
   return { path, ...(named !== undefined && { named }) };
 }
 
@@ -522,7 +529,7 @@ function gunicornConfigSettings(read: GunicornConfigRead | undefined): {
 export function gunicornListen(
   args: readonly ExpandedArgument[],
   environment: ReadonlyMap<string, EnvironmentSetting>,
-  cwd: string | undefined,
+  start: Pick<DaemonCommand, 'cwd' | 'root' | 'rootUnknown'>,
   files: (path: string) => GunicornConfigRead | undefined,
 ): GunicornListen | undefined {
   const line = gunicornArguments(args);
@@ -538,7 +545,7 @@ export function gunicornListen(
             .filter(Boolean)
             .map((value) => ({ value })),
         );
-  const config = gunicornConfigFile(line, fromEnv, quoted, cwd);
+  const config = gunicornConfigFile(line, fromEnv, quoted, start);
   const read = 'path' in config ? files(config.path) : undefined;
   // gunicorn exits at start on a -c naming nothing ("Error: 'FILE' doesn't exist").
   if ('path' in config && config.named !== undefined && read?.missing === true)
@@ -639,7 +646,7 @@ export function asgiCommand(facts: Pick<Facts, 'units' | 'appServerFiles' | 'uvi
   const listen =
     server === 'uvicorn'
       ? uvicornListen(args, environment, droppedWords(command, all, environment), facts.uvicornInstalls?.get(command.unit))
-      : gunicornListen(args, environment, command.cwd, (path) => facts.appServerFiles?.get(path));
+      : gunicornListen(args, environment, command, (path) => facts.appServerFiles?.get(path));
   return listen === undefined ? undefined : { ...command, listen };
 }
 
@@ -648,7 +655,7 @@ export function gunicornConfigPath(facts: Pick<Facts, 'units'>, service: Service
   const found = serverCommand(facts, service);
   if (found?.server !== 'gunicorn') return undefined;
   let wanted: string | undefined;
-  gunicornListen(found.args, found.environment, found.command.cwd, (path) => {
+  gunicornListen(found.args, found.environment, found.command, (path) => {
     wanted = path;
     return undefined;
   });

@@ -14,7 +14,7 @@
 // words, split at spaces, before the arguments; the last of a name wins).
 import { CONFIG_KINDS, type Service } from '@dsa110/ports';
 import type { CommandLineSettings } from './config-setting.js';
-import { commandDoubt, daemonCommand, pathFromCwd } from './references/daemon-command.js';
+import { commandDoubt, commandPath, daemonCommand, pathFromCwd } from './references/daemon-command.js';
 import type { EnvironmentSetting } from '@dsa110/ports/systemd';
 import type { DaemonFile, Facts } from '../types.js';
 
@@ -87,9 +87,13 @@ export function grafanaArgs(argv: readonly string[]): GrafanaArgs | undefined {
 
 /** Grafana's command line, read: where it is, the directory it starts in, its executable, and what its words say. */
 export interface GrafanaCommand extends CommandLineSettings {
-  /** WorkingDirectory= (else `/`); undefined when not known. */
+  /** WorkingDirectory= (else `/`), as Grafana names it (inside `root`); undefined when not known. */
   readonly cwd?: string;
-  /** The executable, as the unit names it. */
+  /** The RootDirectory= Grafana runs chrooted in (DaemonCommand's `root`): every path it opens is under it. */
+  readonly root?: string;
+  /** Why no file Grafana opens can be looked at here (DaemonCommand's `rootUnknown`: RootImage=): then none is. */
+  readonly rootUnknown?: string;
+  /** The executable, as the unit names it (an absolute one under `root`, as the root the units are for names it). */
   readonly executable: string;
   /** --config's value, when not empty (Grafana reads an empty one as none). */
   readonly config?: string;
@@ -131,7 +135,9 @@ export function grafanaCommand(facts: Pick<Facts, 'units'>, service: Service): G
     file: command.line.file,
     line: command.line.line,
     ...(command.cwd !== undefined && { cwd: command.cwd }),
-    executable: command.line.path,
+    ...(command.root !== undefined && { root: command.root }),
+    ...(command.rootUnknown !== undefined && { rootUnknown: command.rootUnknown }),
+    executable: command.line.path.startsWith('/') ? (commandPath(command, command.line.path) ?? command.line.path) : command.line.path,
     ...(args.config && { config: args.config }),
     ...(setting !== undefined && { configFrom: { ...setting, variable: variable! } }),
     ...(args.homepath && { homepath: args.homepath }),
@@ -167,14 +173,20 @@ const parentOf = (dir: string): string => dir.slice(0, dir.replace(/\/+$/, '').l
  */
 export function grafanaPaths(command: GrafanaCommand): string[] {
   const { cwd } = command;
-  const config = command.config === undefined ? [] : [pathFromCwd(command.config, cwd)].filter((path) => path !== undefined);
+  if (command.rootUnknown !== undefined) return [];
+  const config = command.config === undefined ? [] : [commandPath(command, command.config)].filter((path) => path !== undefined);
   const names = command.config === undefined ? ['conf/defaults.ini', 'conf/custom.ini'] : ['conf/defaults.ini'];
-  const homes = command.homepath !== undefined ? [pathFromCwd(command.homepath, cwd)] : cwd === undefined ? [] : [cwd, parentOf(cwd)];
+  const homes =
+    command.homepath !== undefined
+      ? [commandPath(command, command.homepath)]
+      : cwd === undefined
+        ? []
+        : [commandPath(command, cwd), commandPath(command, parentOf(cwd))];
   return [...config, command.executable, ...homes.flatMap((home) => (home === undefined ? [] : names.map((name) => pathFromCwd(name, home)!)))];
 }
 
 /**
- * Pure: Grafana's homepath (setHomePath), from what gather found at grafanaPaths: --homepath; else, for the ELF
+ * Pure: Grafana's homepath (setHomePath), as the root the units are for names it (under its RootDirectory=), from what gather found at grafanaPaths: --homepath; else, for the ELF
  * program, its working directory when conf/defaults.ini is there, else the one above when it is there, else the
  * working directory. Undefined when it cannot be told: a variable of the command line may be set in a file that
  * cannot be read, a relative path from an unknown directory, a wrapper script (the package's /usr/sbin/grafana adds
@@ -182,11 +194,13 @@ export function grafanaPaths(command: GrafanaCommand): string[] {
  */
 export function grafanaHome(command: GrafanaCommand, files: ReadonlyMap<string, DaemonFile | undefined>): string | undefined {
   if (command.doubt !== undefined) return undefined;
-  const { cwd } = command;
-  if (command.homepath !== undefined) return pathFromCwd(command.homepath, cwd);
-  if (files.get(command.executable)?.elf !== true || cwd === undefined) return undefined;
+  if (command.homepath !== undefined) return commandPath(command, command.homepath);
+  if (command.rootUnknown !== undefined || files.get(command.executable)?.elf !== true || command.cwd === undefined) return undefined;
+  // As the root the units are for names them (under RootDirectory=, inside it).
+  const cwd = commandPath(command, command.cwd)!;
+  const parent = commandPath(command, parentOf(command.cwd))!;
   const defaultsIn = (home: string) => files.get(pathFromCwd('conf/defaults.ini', home)!)?.id !== undefined;
-  return defaultsIn(cwd) || !defaultsIn(parentOf(cwd)) ? cwd : parentOf(cwd);
+  return defaultsIn(cwd) || !defaultsIn(parent) ? cwd : parent;
 }
 
 /** The config file Grafana reads: named by --config, or its homepath's conf/custom.ini (read only when it is there). */
@@ -203,12 +217,11 @@ export interface GrafanaConfigFile {
  */
 export function grafanaConfigFile(command: GrafanaCommand, files: ReadonlyMap<string, DaemonFile | undefined>): GrafanaConfigFile | undefined {
   if (command.doubt !== undefined) return undefined;
-  const { cwd } = command;
   if (command.config !== undefined) {
-    const path = pathFromCwd(command.config, cwd);
+    const path = commandPath(command, command.config);
     return path === undefined ? undefined : { path, by: 'config' };
   }
-  if (files.get(command.executable)?.elf !== true) return undefined;
+  if (command.rootUnknown !== undefined || files.get(command.executable)?.elf !== true) return undefined;
   const home = grafanaHome(command, files);
   return home === undefined ? undefined : { path: pathFromCwd('conf/custom.ini', home)!, by: 'homepath' };
 }

@@ -372,6 +372,36 @@ describe("gunicorn's config file: its -c, else gunicorn.conf.py in the directory
     ]);
   });
 
+  it("under RootDirectory=, the one inside that directory (gunicorn runs chrooted there), not the root's own file of that name", async () => {
+    const chrooted = (binds: string) => unit(`RootDirectory=/srv/jail\nWorkingDirectory=/srv/api\nExecStart=/opt/venv/bin/gunicorn ${binds} app:app\n`);
+    const FILE = '/srv/jail/srv/api/gunicorn.conf.py';
+    expect(
+      await apiResults({
+        ...chrooted(''),
+        'srv/api/gunicorn.conf.py': 'bind = "0.0.0.0:8000"\n',
+        'srv/jail/srv/api/gunicorn.conf.py': 'bind = "0.0.0.0:28005"\n',
+      }),
+    ).toEqual([
+      `error: api (8000): ${AT}:4: its ExecStart= gives gunicorn no --bind, so it takes its config file's bind = 0.0.0.0:28005 at ${FILE}:1, but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart= (over the bind of ${FILE}), ${RESTART}, or give FastAPI port: 28005 in the registry`,
+    ]);
+    // A -c file there only inside the root is there for gunicorn.
+    expect(await apiResults({ ...chrooted('-c /etc/api/gunicorn.py'), 'srv/jail/etc/api/gunicorn.py': 'bind = "0.0.0.0:8000"\n' })).toEqual([
+      `ok: api (8000): ${AT}:4: its ExecStart= runs gunicorn on port 8000`,
+    ]);
+    // Inside RootImage= its config file is not known (the root's own passed before); its command line's words still are.
+    const imaged = (line: string) => unit(`RootImage=/srv/api.raw\nWorkingDirectory=/srv/api\nExecStart=${line}\n`);
+    expect(await apiResults({ ...imaged('/opt/venv/bin/gunicorn app:app'), 'srv/api/gunicorn.conf.py': 'bind = "0.0.0.0:8000"\n' })).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^unknown: api \\(8000\\): ${AT}:4: where FastAPI listens cannot be told: it gives no --bind, and its ExecStart= runs inside RootImage=/srv/api.raw \\(${AT}:2\\), which this check does not open, where gunicorn reads its config file;`,
+        ),
+      ),
+    ]);
+    expect(await apiResults(imaged('/usr/bin/uvicorn app:app --port 8001'))).toEqual([
+      expect.stringMatching(new RegExp(`^error: api \\(8000\\): ${AT}:4: its ExecStart= gives uvicorn --port 8001, but FastAPI uses port 8000;`)),
+    ]);
+  });
+
   it('a -c naming no file is an error (gunicorn exits at start); a module (python:NAME) is not looked up', async () => {
     // gunicorn 26: `-c /nonexistent.py` prints "Error: '/nonexistent.py' doesn't exist" and exits 1.
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -c /etc/api/gunicorn.conf.py app:app\n'))).toEqual([

@@ -3,6 +3,7 @@
 // settings. One reading for every config kind whose program takes them
 // (nginx -c, redis-server FILE --port, prometheus --config.file, grafana
 // --config).
+import { posix } from 'node:path';
 import { escapeText, plainPath, type Service } from '@dsa110/ports';
 import { commandArgv, environmentDoubt, unreadMaySetExecStart, type ExecLine, type UnreadPart } from '@dsa110/ports/systemd';
 import type { Facts, UnitFacts } from '../../types.js';
@@ -19,6 +20,68 @@ export interface DaemonCommand {
    * unit not read, which may set WorkingDirectory=).
    */
   readonly cwd?: string;
+  /**
+   * The RootDirectory= the program runs chrooted in, as the root the units are for names it: every path it opens (its
+   * executable, its config files, `cwd`) is under it (commandPath). Absent on that root itself.
+   */
+  readonly root?: string;
+  /**
+   * Why no file it opens can be looked at here, in words: it runs inside RootImage= (not opened here), or chrooted in
+   * a RootDirectory= with a specifier not resolved here. commandPath then tells no path; its words still stand.
+   */
+  readonly rootUnknown?: string;
+}
+
+/**
+ * Where a unit's ExecStart= runs (systemd.exec(5); RootDirectoryStartOnly= leaves ExecStart= chrooted, and `+` does
+ * not lift the root either, root-directory.ts says why): on the root the units are for (undefined), chrooted in a
+ * directory, or inside something this check does not open (RootImage=, which wins over RootDirectory=, or a
+ * RootDirectory= with a specifier not resolved here), with the words for it.
+ */
+function startRoot(unit: Pick<UnitFacts, 'rootDirectory' | 'rootImage'>): { directory: string } | { unknown: CommandUnknown } | undefined {
+  const image = unit.rootImage;
+  const setting = image ?? unit.rootDirectory;
+  if (setting === undefined) return undefined;
+  const where = escapeText(`${setting.file}:${setting.line}`, 500);
+  if (image !== undefined)
+    return {
+      unknown: {
+        reason: `its ExecStart= runs inside RootImage=${escapeText(image.value, 200)} (${where}), which this check does not open`,
+        file: image.file,
+        line: image.line,
+      },
+    };
+  if (setting.path === undefined)
+    return {
+      unknown: {
+        reason: `its ExecStart= runs chrooted in RootDirectory=${escapeText(setting.value, 200)} (${where}), whose ${setting.unresolved ?? 'specifier'} this check does not resolve`,
+        file: setting.file,
+        line: setting.line,
+      },
+    };
+  return setting.path === '/' ? undefined : { directory: setting.path.replace(/\/+$/, '') };
+}
+
+/**
+ * Pure: `path`, an argument of `command` (or a default it opens), as the root the units are for names the file the
+ * program opens: from the directory it starts in (pathFromCwd), under the RootDirectory= it runs chrooted in (`..`
+ * stops at that directory, as in the chroot). Undefined when it cannot be told (relative, from a directory not known).
+ */
+export function commandPath(command: Pick<DaemonCommand, 'cwd' | 'root' | 'rootUnknown'>, path: string): string | undefined {
+  if (command.rootUnknown !== undefined) return undefined;
+  const inside = pathFromCwd(path, command.cwd);
+  if (inside === undefined || command.root === undefined) return inside;
+  return posix.join(command.root, posix.resolve('/', inside)) + (inside.endsWith('/') && inside !== '/' ? '/' : '');
+}
+
+/**
+ * Pure: the name `command`'s program gives the file `path` (as the root the units are for names it): itself on that
+ * root; inside a RootDirectory=, the path below it, or undefined for a file outside it, which the program cannot open.
+ */
+export function nameInCommand(command: Pick<DaemonCommand, 'root' | 'rootUnknown'>, path: string): string | undefined {
+  if (command.rootUnknown !== undefined) return undefined;
+  if (command.root === undefined) return path;
+  return path.startsWith(`${command.root}/`) ? path.slice(command.root.length) : undefined;
 }
 
 /**
@@ -38,9 +101,18 @@ export function daemonCommand(
   const runs = typeof programs === 'function' ? programs : (line: ExecLine) => programs.includes(line.path.slice(line.path.lastIndexOf('/') + 1));
   const running = (unit.execStart ?? []).filter(runs);
   if (running.length !== 1) return undefined;
+  // Inside RootImage= (or a RootDirectory= not resolved here) nothing it opens can be read (commandUnknown says so
+  // for a daemon whose files a verdict reads); its words are known all the same.
+  const root = startRoot(unit);
+  // WorkingDirectory= is a path inside the root (systemd changes to it after the chroot).
   const directory = unit.workingDirectory;
   const cwd = unreadParts(unit).length > 0 ? undefined : directory === undefined ? '/' : directory.path;
-  return { unit: unit.unit, line: running[0]!, ...(cwd !== undefined && { cwd }) };
+  return {
+    unit: unit.unit,
+    line: running[0]!,
+    ...(cwd !== undefined && { cwd }),
+    ...(root !== undefined && ('unknown' in root ? { rootUnknown: root.unknown.reason } : { root: root.directory })),
+  };
 }
 
 /**
@@ -84,7 +156,11 @@ export function commandUnknown(
   if (commands.length === 0) return undefined;
   const program = programs[programs.length - 1]!;
   const running = commands.filter((line) => programs.includes(line.path.slice(line.path.lastIndexOf('/') + 1)));
-  if (running.length === 1) return settingsDoubt(facts, service, programs, usesStartDirectory);
+  if (running.length === 1) {
+    const root = startRoot(unit);
+    if (root !== undefined && 'unknown' in root) return root.unknown;
+    return settingsDoubt(facts, service, programs, usesStartDirectory);
+  }
   if (running.length === 0) {
     const [first] = commands;
     const runs = escapeText(first!.path, 200);

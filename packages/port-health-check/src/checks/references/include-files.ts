@@ -46,9 +46,11 @@ export function factsLookup(facts: {
 
 /**
  * An include's argument as a path to look for: nginx's relative ones are under `nginxPrefix` (its conf_prefix, with a
- * trailing `/`); Redis's, relative to its working directory, are left as written.
+ * trailing `/`); Redis's, relative to its working directory, are left as written. An absolute one of a program
+ * chrooted in `root` (its unit's RootDirectory=) is under that directory.
  */
-export function includePath(kind: ConfigKind, argument: string, nginxPrefix = NGINX_CONF_PREFIX): string {
+export function includePath(kind: ConfigKind, argument: string, nginxPrefix = NGINX_CONF_PREFIX, root?: string): string {
+  if (root !== undefined && argument.startsWith('/')) return `${root}${argument}`;
   return kind === 'nginx-site' && !argument.startsWith('/') ? `${nginxPrefix}${argument}` : argument;
 }
 

@@ -12,14 +12,14 @@ import { MAX_SITE_STATEMENTS, nginxStatements } from './nginx.js';
 import { redisLines } from './redis-lines.js';
 import { mayBeRedisDirective, redisWords } from './redis.js';
 
-/** The include arguments of a file of `kind`, resolved by includePath (nginx's under `nginxPrefix`), in order (kinds without includes: none). */
-export function includePatterns(kind: ConfigKind, text: string, nginxPrefix = NGINX_CONF_PREFIX): string[] {
+/** The include arguments of a file of `kind`, resolved by includePath (nginx's under `nginxPrefix`; absolute ones under the RootDirectory= `root` of a program chrooted there), in order (kinds without includes: none). */
+export function includePatterns(kind: ConfigKind, text: string, nginxPrefix = NGINX_CONF_PREFIX, root?: string): string[] {
   if (kind === 'redis-conf') {
     // Redis's lines: `include "/etc/redis/a#1.conf"` names that file (a # is a comment only at a line's start); an include of more than one word is refused, so names none.
     return redisLines(text).flatMap(({ text: content }) => {
       if (!mayBeRedisDirective(content, ['include'])) return [];
       const words = redisWords(content);
-      return words && words.length === 2 && words[0]!.toLowerCase() === 'include' ? [includePath(kind, words[1]!)] : [];
+      return words && words.length === 2 && words[0]!.toLowerCase() === 'include' ? [includePath(kind, words[1]!, undefined, root)] : [];
     });
   }
   if (kind === 'nginx-site') return nginxIncludes(text, nginxPrefix).map((include) => include.pattern);

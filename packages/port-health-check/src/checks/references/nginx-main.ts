@@ -3,9 +3,9 @@
 // compiled-in one), `-g` adds directives read before it, and a relative
 // include in any file is under the directory of that main file (nginx's
 // conf_prefix). As nginx.c's ngx_get_options and ngx_process_options have it.
-import { CONFIG_KINDS, type Service } from '@dsa110/ports';
+import { CONFIG_KINDS, escapeText, type Service } from '@dsa110/ports';
 import type { Facts, UnitLine } from '../../types.js';
-import { commandAt, commandDoubt, commandUnknown, daemonCommand, pathFromCwd, type DaemonCommand } from './daemon-command.js';
+import { commandAt, commandDoubt, commandPath, commandUnknown, daemonCommand, type DaemonCommand } from './daemon-command.js';
 
 // Where Debian's and Red Hat's nginx build looks for things (`nginx -V`), each said once.
 /** Its compiled-in prefix (--prefix), under which a relative -c is read when there is no -p. */
@@ -52,6 +52,17 @@ export function serviceNginxMain(facts: Pick<Facts, 'units'>, service: Service):
   const command = daemonCommand(facts, service, CONFIG_KINDS['nginx-site'].programs);
   const doubt = command === undefined ? undefined : commandDoubt(facts, command);
   if (doubt !== undefined) return { unknown: true, doubt: { reason: doubt, at: commandAt(command!) } };
+  // Chrooted (RootDirectory=): its files are under that directory, and the includes of its configuration are not
+  // followed there (nginxMain gives the main file, but readNginxTree reads includes on the root itself): not known.
+  if (command?.root !== undefined)
+    return {
+      unknown: true,
+      doubt: {
+        reason: `nginx runs chrooted in RootDirectory=${escapeText(command.root, 200)}, and this check does not follow its configuration's includes there`,
+        at: commandAt(command),
+        fix: `test it there with chroot ${escapeText(command.root, 200)} nginx -t`,
+      },
+    };
   if (command !== undefined) return nginxMain(command);
   const unit = service.systemd === undefined ? undefined : facts.units.get(service.systemd.unit);
   return unit?.execStart !== undefined && !unit.masked ? { unknown: true } : nginxMain(undefined);
@@ -87,11 +98,12 @@ export function nginxMain(command: DaemonCommand | undefined): NginxMain {
   // The directory of the main file, its last `/` past the first character (ngx_process_options' loop stops before it); else the prefix's.
   const slash = full.lastIndexOf('/');
   const confDir = slash > 0 ? full.slice(0, slash + 1) : options.p === undefined ? NGINX_CONF_PREFIX : prefix;
-  const path = pathFromCwd(full, command.cwd);
+  // Under a RootDirectory=, each of them inside it (commandPath).
+  const path = commandPath(command, full);
   // Both as directories (an empty prefix: the start directory itself).
   const asDirectory = (dir: string | undefined) => (dir === undefined || dir.endsWith('/') ? dir : `${dir}/`);
-  const confPrefix = asDirectory(pathFromCwd(confDir, command.cwd));
-  const prefixDir = options.p === undefined ? undefined : asDirectory(pathFromCwd(prefix, command.cwd));
+  const confPrefix = asDirectory(commandPath(command, confDir));
+  const prefixDir = options.p === undefined ? undefined : asDirectory(commandPath(command, prefix));
   if (path === undefined || confPrefix === undefined || (options.p !== undefined && prefixDir === undefined)) return { unknown: true };
   return {
     path,

@@ -18,7 +18,8 @@ import {
   commandVariables,
   daemonCommand,
   expandedArguments,
-  pathFromCwd,
+  commandPath,
+  nameInCommand,
   wordVariables,
   type DaemonCommand,
 } from './daemon-command.js';
@@ -197,9 +198,10 @@ function kingpinFlags(words: readonly ExpandedFlagWord[]): { flags: Record<Prome
  */
 export function commandConfigFile(command: PrometheusCommand): { readonly path: string; readonly flag?: CommandFlag } | undefined {
   const given = command.flags['config.file'];
-  if (given.length === 0) return { path: PROMETHEUS_DEFAULT_CONFIG };
+  // Under a RootDirectory=, the default is the file of that name inside it.
+  if (given.length === 0) return { path: commandPath(command, PROMETHEUS_DEFAULT_CONFIG)! };
   if (given.length > 1 || given[0]!.value === '') return undefined;
-  const path = pathFromCwd(given[0]!.value, command.cwd);
+  const path = commandPath(command, given[0]!.value);
   return path === undefined ? undefined : { path, flag: given[0]! };
 }
 
@@ -320,21 +322,27 @@ export function configFileFindings(
   const read = commandConfigFile(command);
   if (read === undefined || same(read.path, yml)) return [];
   const shownYml = escapeText(yml, 500);
+  // The name Prometheus gives the registry's file (inside its RootDirectory=); none for one outside it, which it cannot read.
+  const ymlInCommand = nameInCommand(command, yml);
+  const shownInCommand = ymlInCommand === undefined ? undefined : escapeText(ymlInCommand, 500);
+  const chroot = command.root === undefined ? '' : ` inside RootDirectory=${escapeText(command.root, 500)}, ${escapeText(read.path, 500)}`;
   const reads =
     read.flag === undefined
-      ? `Prometheus's command line sets no --config.file, so Prometheus reads its default ${PROMETHEUS_DEFAULT_CONFIG} (Debian's build)`
+      ? `Prometheus's command line sets no --config.file, so Prometheus reads its default ${PROMETHEUS_DEFAULT_CONFIG} (Debian's build)${chroot}`
       : read.flag.value === read.path
         ? `Prometheus reads ${escapeText(read.path, 500)} (its --config.file${read.flag.from === undefined ? '' : `, from ${setBy(read.flag)}`})`
         : `Prometheus reads ${escapeText(read.path, 500)} (${shownFlag('config.file', read.flag)})`;
   const fix =
-    read.flag === undefined
-      ? `add --config.file=${shownYml} to its ExecStart=`
-      : valueFix('config.file', yml, read.flag, `point --config.file at ${shownYml} ${writtenIn(read.flag)}`);
+    ymlInCommand === undefined
+      ? undefined
+      : read.flag === undefined
+        ? `add --config.file=${shownInCommand} to its ExecStart=`
+        : valueFix('config.file', ymlInCommand, read.flag, `point --config.file at ${shownInCommand} ${writtenIn(read.flag)}`);
   return [
     {
       ...at,
       severity: 'warning',
-      message: `${reads}, not ${shownYml}, the prometheus-yml file this check read (its findings are about a file Prometheus does not read); ${fix}, or ${registryFix(read.path)}`,
+      message: `${reads}, not ${shownYml}, the prometheus-yml file this check read (its findings are about a file Prometheus does not read); ${fix === undefined ? '' : `${fix}, or `}${registryFix(read.path)}`,
     },
   ];
 }

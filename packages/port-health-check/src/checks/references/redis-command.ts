@@ -11,7 +11,8 @@ import {
   commandUnknown,
   daemonCommand,
   expandedArguments,
-  pathFromCwd,
+  commandPath,
+  nameInCommand,
   sameFile,
   type DaemonCommand,
   type ExpandedArgument,
@@ -158,14 +159,21 @@ export function redisStart(
     expanded,
   );
   if (read === undefined) return undefined;
-  const reads = configRead(facts, read.file, command.cwd, ref.path);
+  const reads = configRead(facts, read.file, command, ref.path);
   const registryNames = ref.path === service.config ? `${service.name}'s config:` : `the path: of ${service.name}'s redis-conf entry`;
   return {
     ...at,
-    ...(reads !== undefined && { reads: typeof reads === 'string' ? reads : { other: reads.other, registryNames } }),
+    ...(reads !== undefined && { reads: typeof reads === 'string' ? reads : { other: reads.other, registryNames, ...inCommand(command, ref.path) } }),
     stdin: read.stdin,
     options: read.options,
+    ...(command.root !== undefined && { root: command.root }),
   };
+}
+
+/** The name `command`'s Redis gives the registry's file `path` (nameInCommand), when it can open it. */
+function inCommand(command: DaemonCommand, path: string): { registryInCommand?: string } {
+  const name = nameInCommand(command, path);
+  return name === undefined ? {} : { registryInCommand: name };
 }
 
 /** Whether Redis reads a path of `command` from the directory it starts in: its config file, given relative (Redis makes it absolute from there). */
@@ -174,15 +182,15 @@ function redisUsesStartDirectory(command: DaemonCommand): boolean {
   return file !== undefined && !file.startsWith('/');
 }
 
-/** RedisStart.reads of a command's config file argument (`given`), run from `cwd`, held against the registry's `registryPath`. */
+/** RedisStart.reads of a command's config file argument (`given`), as `command` opens it (commandPath), held against the registry's `registryPath`. */
 function configRead(
   facts: Pick<Facts, 'daemonFiles'>,
   given: string | undefined,
-  cwd: string | undefined,
+  command: DaemonCommand,
   registryPath: string,
 ): 'registry' | 'none' | { other: string } | undefined {
   if (given === undefined) return 'none';
-  const path = pathFromCwd(given, cwd);
+  const path = commandPath(command, given);
   if (path === undefined || isGlob(path)) return undefined;
   return sameFile(facts, path, registryPath) ? 'registry' : { other: path };
 }

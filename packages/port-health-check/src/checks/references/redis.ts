@@ -47,12 +47,16 @@ export interface RedisStart {
   /**
    * The config file Redis reads: `registry`, the registry's own (the same file: a link to it is it); `none` (its first
    * argument is an option); `other`, another one, as Redis opens it (under --root: as the booted system names it),
-   * with where the registry would name it (`Redis's config:`). Undefined when that cannot be told here: a glob (Redis
-   * reads every file it matches), a relative path from a working directory not known.
+   * with where the registry would name it (`Redis's config:`), and the name Redis would give the registry's file
+   * (`registryInCommand`: the path under the RootDirectory= it runs chrooted in; left out when the file is outside
+   * it, so Redis cannot read it). Undefined when that cannot be told here: a glob (Redis reads every file it
+   * matches), a relative path from a working directory not known.
    */
-  readonly reads?: 'registry' | 'none' | { readonly other: string; readonly registryNames: string };
+  readonly reads?: 'registry' | 'none' | { readonly other: string; readonly registryNames: string; readonly registryInCommand?: string };
   readonly stdin: boolean;
   readonly options: readonly RedisOption[];
+  /** The RootDirectory= redis-server runs chrooted in (DaemonCommand's `root`): an absolute include is the file under it. */
+  readonly root?: string;
   /**
    * Why the command Redis gets is not known (an EnvironmentFile= this check cannot read may set a variable it uses; a
    * wrapper runs redis-server; part of the unit cannot be read: commandUnknown): then nothing else is read of it.
@@ -298,6 +302,8 @@ class RedisConfReader {
     private readonly lookup: IncludeLookup | undefined,
     /** The file the registry names, for the lines of it a finding names in its text. */
     private readonly self: string | undefined,
+    /** The RootDirectory= Redis runs chrooted in (RedisStart's `root`), where its absolute includes are. */
+    private readonly root?: string,
   ) {}
 
   /**
@@ -423,7 +429,7 @@ class RedisConfReader {
 
   /** `include FILE` reads FILE there, so the last port or bind may be in it. */
   private include(settings: Settings, include: UnreadInclude, chain: readonly string[]): void {
-    const included = includedFiles(this.lookup, includePath('redis-conf', include.include), chain);
+    const included = includedFiles(this.lookup, includePath('redis-conf', include.include, undefined, this.root), chain);
     if ('problem' in included && included.missing) {
       // Redis opens an include with no glob character or exits (config.c: "Fatal error, can't open config file");
       // as for an include line it refuses, what the rest of the file sets is judged as if the line were not there.
@@ -628,11 +634,13 @@ function startFindings(start: RedisStart, self: string, expect: Pick<Expect, 'se
   }
   if (start.reads === undefined || start.reads === 'registry') return [];
   const other = escapeText(start.reads.other, 200);
+  const inCommand = start.reads.registryInCommand;
+  const orRead = inCommand === undefined ? '' : `, or make ExecStart= read ${escapeText(inCommand, 200)}`;
   return [
     {
       ...at,
       severity: 'warning',
-      message: `ExecStart= starts redis-server with ${other}, not ${registryFile}: this check read a file Redis does not; name ${other} in the registry (${start.reads.registryNames}), or make ExecStart= read ${registryFile}`,
+      message: `ExecStart= starts redis-server with ${other}, not ${registryFile}: this check read a file Redis does not; name ${other} in the registry (${start.reads.registryNames})${orRead}`,
     },
   ];
 }
@@ -671,7 +679,7 @@ export function readRedisPort(
  * the unread include (or stdin) that may set another port (bind), and the file's port line an option overrides.
  */
 function readRedisSettings(text: string, expect: Expect, lookup: IncludeLookup | undefined, self: string | undefined, start?: RedisStart) {
-  const reader = new RedisConfReader(expect, lookup, self);
+  const reader = new RedisConfReader(expect, lookup, self, start?.root);
   // Started with no config file, Redis reads none: the command line alone sets what it listens on.
   const settings = start?.reads === 'none' ? {} : reader.settingsOf(text, undefined, self !== undefined ? [self] : []);
   const fromFile = settings.port;

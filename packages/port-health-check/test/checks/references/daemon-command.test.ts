@@ -3,7 +3,15 @@
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { describe, expect, it } from 'vitest';
-import { commandVariables, daemonCommand, pathFromCwd, sameFile, wordVariables } from '../../../src/checks/references/daemon-command.js';
+import {
+  commandPath,
+  commandVariables,
+  daemonCommand,
+  nameInCommand,
+  pathFromCwd,
+  sameFile,
+  wordVariables,
+} from '../../../src/checks/references/daemon-command.js';
 import { gather } from '../../../src/gather.js';
 import { tempDir, writeTree, type TreeEntry } from '../../helpers.js';
 
@@ -67,5 +75,39 @@ describe('two paths as one file', () => {
     expect(sameFile(facts, '/etc/redis//./redis.conf', '/etc/redis/redis.conf')).toBe(true);
     expect(sameFile(facts, 'redis.conf', 'other.conf')).toBe(false);
     expect(sameFile(facts, '/etc/redis/redis.conf', 'redis.conf')).toBe(false);
+  });
+});
+
+describe('a path of a command chrooted in RootDirectory= (commandPath, nameInCommand)', () => {
+  it('is under that directory, a relative one from the start directory inside it, `..` stopping at it as in the chroot', async () => {
+    const root = writeTree(tempDir(), {
+      [UNIT]: '[Service]\nRootDirectory=/srv//redis/\nWorkingDirectory=/etc/redis\nExecStart=/usr/bin/redis-server redis.conf\n',
+    });
+    const facts = await gather({ registry, root, services: [registry.service('redis')] });
+    const command = daemonCommand(facts, registry.service('redis'), ['redis-server'])!;
+    expect({ root: command.root, cwd: command.cwd }).toEqual({ root: '/srv/redis', cwd: '/etc/redis' });
+    expect(commandPath(command, 'redis.conf')).toBe('/srv/redis/etc/redis/redis.conf');
+    expect(commandPath(command, '/../../etc/redis.conf')).toBe('/srv/redis/etc/redis.conf');
+    expect(commandPath(command, '/etc/nginx/')).toBe('/srv/redis/etc/nginx/');
+    expect(commandPath({ root: '/srv/redis' }, 'redis.conf')).toBeUndefined();
+    expect(commandPath({ cwd: '/' }, '/etc/redis.conf')).toBe('/etc/redis.conf');
+    expect(nameInCommand(command, '/srv/redis/etc/redis.conf')).toBe('/etc/redis.conf');
+    expect(nameInCommand(command, '/srv/redis-old/etc/redis.conf')).toBeUndefined();
+    expect(nameInCommand({}, '/etc/redis.conf')).toBe('/etc/redis.conf');
+  });
+
+  it('is not told inside RootImage= (its words still are), nor rooted under RootDirectory=/ (the root itself)', async () => {
+    const command = async (lines: string) => {
+      const root = writeTree(tempDir(), { [UNIT]: `[Service]\n${lines}ExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n` });
+      const facts = await gather({ registry, root, services: [registry.service('redis')] });
+      return daemonCommand(facts, registry.service('redis'), ['redis-server']);
+    };
+    const imaged = (await command('RootImage=/srv/redis.raw\nRootDirectory=/srv/redis\n'))!;
+    expect(imaged.line.argv).toEqual(['/usr/bin/redis-server', '/etc/redis/redis.conf']);
+    expect(imaged.rootUnknown).toBe(`its ExecStart= runs inside RootImage=/srv/redis.raw (/${UNIT}:2), which this check does not open`);
+    expect(commandPath(imaged, '/etc/redis/redis.conf')).toBeUndefined();
+    expect(nameInCommand(imaged, '/etc/redis/redis.conf')).toBeUndefined();
+    expect((await command('RootDirectory=/\n'))?.root).toBeUndefined();
+    expect((await command('RootDirectory=/srv/redis\nRootDirectory=\n'))?.root).toBeUndefined();
   });
 });

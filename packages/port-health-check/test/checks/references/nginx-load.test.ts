@@ -159,6 +159,14 @@ describe('the main configuration nginx loads from, as its unit starts it', () =>
     expect(await nginxFindings({ ...unlinked, [UNIT]: '[Service]\nExecStart=/usr/local/bin/start-nginx\n' })).toEqual([wrapped('/usr/local/bin/start-nginx')]);
   });
 
+  it('under RootDirectory= is not known: nginx reads its configuration inside that directory, whose includes are not followed there', async () => {
+    // Before, the root's own nginx.conf (which reaches the site) passed, though the chrooted nginx never opens it.
+    const linked = { 'etc/nginx/nginx.conf': NGINX_CONF, [ENABLED.slice(1)]: { symlink: SITE }, 'srv/nginx/etc/nginx/nginx.conf': 'events {}\nhttp {}\n' };
+    expect(await nginxFindings({ ...linked, [UNIT]: unit(DAEMON, 'RootDirectory=/srv/nginx\n') })).toEqual([
+      `nginx (80): /${UNIT}:4: the main configuration nginx reads is not known, as nginx runs chrooted in RootDirectory=/srv/nginx, and this check does not follow its configuration's includes there; whether nginx loads this file is not checked; test it there with chroot /srv/nginx nginx -t`,
+    ]);
+  });
+
   it('takes a site the -c file reaches as served, a relative -c under -p and relative includes under its directory', async () => {
     const site = { 'etc/nginx/nginx.conf': NGINX_CONF, 'etc/nginx/sites-enabled/default': 'server { listen 8081; }\n' };
     const alt = { 'etc/nginx/alt.conf': `events {}\nhttp {\n  include ${SITE};\n}\n` };

@@ -1,0 +1,124 @@
+// A daemon whose unit sets RootDirectory= (systemd.exec(5)) runs chrooted there: the executable, its config file (a
+// relative one from WorkingDirectory=, itself inside the root) and a default it reads are the files under that
+// directory, not the ones of the same name on the root the units are for; `+` does not lift the root (systemd 252's
+// exec_child sets the namespace's root, or chroots, on EXEC_APPLY_CHROOT alone: root-directory.ts). EnvironmentFile=
+// is read by PID 1 before the chroot, on the root itself. Inside RootImage= nothing can be read without mounting it:
+// unknown, never a pass. Checked by hand with redis-server 7.0.15 chrooted (`chroot DIR /usr/bin/redis-server
+// /etc/redis/redis.conf`): it listened on DIR/etc/redis/redis.conf's port (27001, loopback), not the host file's.
+import { join } from 'node:path';
+import { loadRegistry, parseRegistry, type Registry } from '@dsa110/ports';
+import { renderSnippets } from '@dsa110/ports/render';
+import { describe, expect, it } from 'vitest';
+import { checkReferences } from '../../../src/checks/references.js';
+import { gather } from '../../../src/gather.js';
+import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
+
+const repoRoot = new URL('../../../../../', import.meta.url).pathname;
+const registryText = (await import('node:fs')).readFileSync(join(repoRoot, 'ports.yaml'), 'utf8');
+const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
+/** The registry with `from` replaced by `to` (a service's config: path). */
+const moved = (from: string, to: string): Registry => parseRegistry(registryText.replace(from, to));
+
+/** The references check's results for `id` (ok ones too), in a root with the files `ports snippet` prints for `kind` and then `files`. */
+async function results(id: string, kind: 'redis-conf' | 'prometheus-yml', files: Record<string, TreeEntry>, using: Registry = registry): Promise<string[]> {
+  const snippets: Record<string, TreeEntry> = {};
+  for (const snippet of renderSnippets(registry, kind)) snippets[snippet.path.slice(1)] = snippet.text;
+  const root = writeTree(tempDir(), { ...snippets, ...files });
+  const facts = await gather({ registry: using, root, services: [using.service(id)] });
+  return checkReferences(facts, using.service(id))
+    .map((result) => withoutRoot(result, root))
+    .map((result) => `${result.severity}: ${result.reason}`);
+}
+
+const REDIS_UNIT = 'lib/systemd/system/redis-server.service';
+const redis = (lines: string, files: Record<string, TreeEntry> = {}, using?: Registry) =>
+  results('redis', 'redis-conf', { [REDIS_UNIT]: `[Service]\n${lines}`, ...files }, using);
+const CHROOTED = 'srv/redis/etc/redis/redis.conf';
+const OTHER = `warning: redis (6379): /${REDIS_UNIT}:3: ExecStart= starts redis-server with /srv/redis/etc/redis/redis.conf, not /etc/redis/redis.conf: this check read a file Redis does not; name /srv/redis/etc/redis/redis.conf in the registry (Redis's config:)`;
+
+describe('a daemon chrooted in RootDirectory=', () => {
+  it("reads the config file under that directory, not the root's own file of that name (which passed before)", async () => {
+    const files = { [CHROOTED]: 'port 7001\nbind 127.0.0.1\n' };
+    // The registry's /etc/redis/redis.conf is outside the root: Redis cannot open it, so the only fix is the registry's.
+    expect(await redis('RootDirectory=/srv/redis\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n', files)).toEqual([OTHER]);
+    // `+` runs it with full privileges, still chrooted; RootDirectoryStartOnly=yes chroots ExecStart= all the same.
+    expect(await redis('RootDirectory=/srv/redis\nExecStart=+/usr/bin/redis-server /etc/redis/redis.conf\n', files)).toEqual([OTHER]);
+    expect(await redis('RootDirectory=/srv/redis\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\nRootDirectoryStartOnly=yes\n', files)).toEqual([
+      OTHER,
+    ]);
+    // A relative path is read from WorkingDirectory=, inside the root too; `..` stops at the root, as in the chroot.
+    expect(await redis('RootDirectory=/srv/redis\nExecStart=/usr/bin/redis-server ./redis.conf\nWorkingDirectory=/etc/redis\n', files)).toEqual([OTHER]);
+    expect(await redis('RootDirectory=/srv/redis\nExecStart=/usr/bin/redis-server /../../etc/redis/redis.conf\n', files)).toEqual([OTHER]);
+  });
+
+  it("is held to the registry by the file under that directory when the registry names it, and offers the name inside the root as the command's fix", async () => {
+    const inRoot = moved('config: /etc/redis/redis.conf', 'config: /srv/redis/etc/redis/redis.conf');
+    const unit = 'RootDirectory=/srv/redis\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n';
+    expect(await redis(unit, { [CHROOTED]: 'port 6379\nbind 127.0.0.1 -::1\n' }, inRoot)).toEqual([
+      'ok: redis (6379): /srv/redis/etc/redis/redis.conf agrees with the registry (redis-conf)',
+    ]);
+    expect(await redis(unit, { [CHROOTED]: 'port 7001\nbind 127.0.0.1 -::1\n' }, inRoot)).toEqual([
+      'error: redis (6379): /srv/redis/etc/redis/redis.conf:1:6: port 7001, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes), or give Redis port: 7001 in the registry',
+    ]);
+    // Another file inside the root: the registry's can be named as Redis names it.
+    expect(
+      await redis(
+        'RootDirectory=/srv/redis\nExecStart=/usr/bin/redis-server /etc/redis/other.conf\n',
+        { [CHROOTED]: 'port 6379\n', 'srv/redis/etc/redis/other.conf': 'port 6379\n' },
+        inRoot,
+      ),
+    ).toContainEqual(
+      `warning: redis (6379): /${REDIS_UNIT}:3: ExecStart= starts redis-server with /srv/redis/etc/redis/other.conf, not /srv/redis/etc/redis/redis.conf: this check read a file Redis does not; name /srv/redis/etc/redis/other.conf in the registry (Redis's config:), or make ExecStart= read /etc/redis/redis.conf`,
+    );
+  });
+
+  it('follows an absolute include of its config file (and an --include of its command) under that directory too', async () => {
+    const inRoot = moved('config: /etc/redis/redis.conf', 'config: /srv/redis/etc/redis/redis.conf');
+    const files = {
+      [CHROOTED]: 'bind 127.0.0.1 -::1\ninclude /etc/redis/local.conf\n',
+      'srv/redis/etc/redis/local.conf': 'port 7001\n',
+      'etc/redis/local.conf': 'port 6379\n',
+    };
+    const error = 'error: redis (6379): /srv/redis/etc/redis/local.conf:1:6: port 7001, but the registry says Redis uses port 6379';
+    expect(await redis('RootDirectory=/srv/redis\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n', files, inRoot)).toEqual([
+      expect.stringContaining(error),
+    ]);
+    expect(
+      await redis(
+        'RootDirectory=/srv/redis\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf --include /etc/redis/local.conf\n',
+        { ...files, [CHROOTED]: 'bind 127.0.0.1 -::1\n' },
+        inRoot,
+      ),
+    ).toEqual([expect.stringContaining(error)]);
+  });
+
+  it("takes its variables from an EnvironmentFile= on the root itself (PID 1 reads it before the chroot), not from the root's file of that name", async () => {
+    expect(
+      await redis('RootDirectory=/srv/redis\nEnvironmentFile=/etc/default/redis\nExecStart=/usr/bin/redis-server $CONF\n', {
+        'etc/default/redis': 'CONF=/etc/redis/redis.conf\n',
+        'srv/redis/etc/default/redis': 'CONF=/etc/redis/decoy.conf\n',
+        [CHROOTED]: 'port 7001\n',
+      }),
+    ).toEqual([OTHER.replace(':3:', ':4:')]);
+  });
+
+  it("reads Prometheus's default prometheus.yml under that directory, with the registry's fix alone when the registry's file is outside it", async () => {
+    const unit = '[Service]\nRootDirectory=/srv/prometheus\nEnvironmentFile=/etc/default/prometheus\nExecStart=/usr/bin/prometheus $ARGS\n';
+    const found = await results('prometheus', 'prometheus-yml', {
+      'lib/systemd/system/prometheus.service': unit,
+      'etc/default/prometheus': 'ARGS="--web.listen-address=127.0.0.1:9090"\n',
+      'srv/prometheus/etc/prometheus/prometheus.yml': 'global: {}\n',
+    });
+    expect(found.filter((line) => !line.startsWith('ok'))).toEqual([
+      "warning: prometheus (9090): /lib/systemd/system/prometheus.service:4: Prometheus's command line sets no --config.file, so Prometheus reads its default /etc/prometheus/prometheus.yml (Debian's build) inside RootDirectory=/srv/prometheus, /srv/prometheus/etc/prometheus/prometheus.yml, not /etc/prometheus/prometheus.yml, the prometheus-yml file this check read (its findings are about a file Prometheus does not read); give Prometheus config: /srv/prometheus/etc/prometheus/prometheus.yml in the registry",
+    ]);
+  });
+});
+
+describe('a daemon inside RootImage=', () => {
+  it('is unknown: the image is not opened, so the file on the root itself neither passes nor fails', async () => {
+    expect(await redis('RootImage=/srv/redis.raw\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n')).toEqual([
+      `unknown: redis (6379): /${REDIS_UNIT}:2: the options ExecStart= gives redis-server are not known, as its ExecStart= runs inside RootImage=/srv/redis.raw (/${REDIS_UNIT}:2), which this check does not open; only /etc/redis/redis.conf is checked`,
+    ]);
+  });
+});
