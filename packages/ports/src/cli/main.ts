@@ -25,7 +25,7 @@ import { MAX_ISSUES_IN_MESSAGE, RegistryError, formatIssue, moreProblems } from 
 import { isParserNotInstalled } from '../parser-file.js';
 import { type Command, commandFlags, commandHelp, exclusiveClash, GLOBAL_FLAGS, operandCount, usageLine } from './command.js';
 import type { Io } from './context.js';
-import { exitCode, outcomeOfError, UsageError } from './exit-code.js';
+import { CommandError, exitCode, outcomeOfError, UsageError } from './exit-code.js';
 import { printedShellWord } from '../shell-word.js';
 
 /** Every command, in the order `ports --help` lists them; each module is loaded only when used. */
@@ -127,7 +127,8 @@ function pathRefusal(name: string, command: Command, values: Readonly<Record<str
 /**
  * The values run() gets, by the command's `outputs` (command.ts): a flag that names standard output (`-`,
  * /dev/stdout) where the command may print is left out, as when it is not given; a UsageError where it may not
- * (--check, or a flag that names a directory or a page rewritten in place).
+ * (--check, or a flag that names a directory or a page rewritten in place). A flag that names a device or a file the
+ * kernel keeps (/dev/null, /dev/stderr, /proc/self/fd/2: systemOutput) is a CommandError saying what to give instead.
  */
 async function standardOutput<V extends Readonly<Record<string, unknown>>>(name: string, command: Command, values: V): Promise<V> {
   const given = Object.entries(command.outputs ?? {}).filter(([flag]) => typeof values[flag] === 'string' && values[flag] !== '');
@@ -137,7 +138,14 @@ async function standardOutput<V extends Readonly<Record<string, unknown>>>(name:
   const run: Record<string, unknown> = { ...values };
   for (const [flag, meaning] of given) {
     const path = values[flag] as string;
-    if (!writesToStdout(path)) continue;
+    if (!writesToStdout(path)) {
+      // A device, /dev/stderr, /proc/self/fd/2: never written, and never to be moved away or unlinked for this tool.
+      const { systemOutput, systemOutputText } = await import('./system-output.js');
+      const what = systemOutput(path);
+      const value = command.flags[flag]?.value ?? 'PATH';
+      if (what !== undefined) throw new CommandError(systemOutputText(name, flag, value, path, what, meaning === true, values.check === true));
+      continue;
+    }
     const shown = `--${flag} ${path === '-' ? '-' : `${escapeText(path)} (descriptor 1)`}`;
     const asked = `--${flag} ${command.flags[flag]?.value ?? 'PATH'}`;
     const named = path === '-' ? ' (./- for one named "-")' : '';

@@ -46,16 +46,25 @@ export function claimPortDropIn(target: number | string, claimPort = DEFAULT_CLA
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** A byte decodeKeepingBadBytes kept (U+DC80+byte, not the second half of a pair), each. */
+const KEPT_BYTES = /(?<![\ud800-\udbff])[\udc80-\udcff]/g;
 
 /**
  * Why `text` cannot be an argument of a generated Exec*= line (a registry path,
  * the textfile), or undefined when it can: any text but control characters
  * (a newline would end the line; systemd.service(5) allows none in a command)
- * and broken Unicode. White space, quotes, backslashes, `%`, `$` and `;` are
+ * and broken Unicode (bytes that are not UTF-8, which systemd ignores the line for). White space, quotes, backslashes, `%`, `$` and `;` are
  * written quoted and escaped (quoteExecWord).
  */
 export function execArgumentProblem(text: string): string | undefined {
   if (CONTROL.test(text)) return 'it must not contain control characters (a newline, a tab, ...): a unit file line cannot hold them';
+  // Bytes that are not UTF-8 (a directory named \xff\xfe), kept as U+DC80+byte when read (decodeKeepingBadBytes):
+  // systemd 252 drops the whole line ("String is not UTF-8 clean, ignoring assignment", systemd-analyze verify).
+  if (hasKeptBadBytes(text)) {
+    const bytes = escapeText([...text.matchAll(KEPT_BYTES)].map((match) => match[0]).join(''), 40);
+    return `it is not valid UTF-8 (the bytes ${bytes}), and systemd ignores a unit file line that is not ("String is not UTF-8 clean, ignoring assignment"); give a path that is UTF-8 (a symbolic link with a UTF-8 name will do)`;
+  }
+  // A lone surrogate that stands for no byte (U+D800-U+DC7F, or a string given to the API): no character at all.
   if (LONE_SURROGATE.test(text)) return 'it is not valid Unicode (a lone surrogate)';
   return undefined;
 }

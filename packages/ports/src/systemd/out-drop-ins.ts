@@ -1,7 +1,7 @@
 // The drop-ins of --out's bare directory as systemd would read them once the directory is copied into place: a unit's
 // own, and the empty ExecStartPre= lines that clear a claim.
 import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
 import { readFileBytes } from '../files/index.js';
 import { MAX_UNIT_BYTES } from '../limits.js';
@@ -10,11 +10,31 @@ import { decodeKeepingBadBytes } from '../utf8.js';
 import { claimPortArgument } from './claim-args.js';
 import { claimLines } from './claim-line.js';
 import { claimRegistryLineProblem } from './effective-problems.js';
-import { mergeUnit, type LoadedUnit } from './effective.js';
+import { listUnitDirs, loadUnit, mergeUnit, type LoadedUnit, type UnitDirListing } from './effective.js';
 import { mergeUnitWithEnvironmentFiles } from './environment-files.js';
 import { outMaskedText } from './line-advice.js';
-import { chooseDropIns, dropInDirNames, templateOf } from './search-path.js';
+import { idFirst } from './same-name-drop-in.js';
+import { chooseDropIns, dropInDirNames, templateOf, typeDropInDirName } from './search-path.js';
 import type { EnvironmentSetting } from './types.js';
+
+/** --out's DIR listed as the one unit directory (listUnitDirs), as loadUnit reads it: once for every wired unit of a run. */
+export function outListing(unitDir: string): UnitDirListing {
+  return listUnitDirs('/', [], [resolve(unitDir)]);
+}
+
+/**
+ * The drop-in directories (relative to --out's DIR) `unit` reads once DIR is copied into place, in systemd's order:
+ * those of each of the unit's names as loadUnit finds them, DIR being the one unit directory (its id first, then each
+ * alias, as under a root: `redis.service`, a link to `redis-server.service` in DIR, makes `redis.service.d/` one of
+ * redis-server.service's), each with its template's and dash prefixes', then the type-wide `service.d/`. So --out and
+ * --root read the same drop-ins of the same files. `listing`: outListing(unitDir), listed once for a run.
+ */
+export function outDropInDirNames(unit: string, unitDir: string, listing: UnitDirListing = outListing(unitDir)): string[] {
+  const loaded = loadUnit('/', unit, listing);
+  const aliases = loaded.aliases ?? [];
+  const names = loaded.file === undefined ? [unit, ...aliases] : idFirst(unit, aliases, basename(loaded.file.path));
+  return [...new Set([...names.flatMap((name) => dropInDirNames(name).slice(0, -1)), typeDropInDirName(unit)])];
+}
 
 /**
  * A unit's own drop-ins in the bare directory of --out (`UNIT.d/*.conf`, by name, as systemd reads them), but not a
@@ -45,7 +65,7 @@ export function outOwnDropIns(unit: string, unitDir: string): { readonly path: s
 /**
  * With --out DIR (a bare directory: no unit is loaded, and the units are judged no further), each wired claim that
  * an empty ExecStartPre= in a drop-in in DIR clears, as systemd would read DIR once copied into /etc/systemd/system
- * as laid out: the unit's drop-ins there (its own directory, its template's, its dash prefixes', the type-wide
+ * as laid out: the unit's drop-ins there (its own directory, its aliases', its template's, its dash prefixes', the type-wide
  * `service.d/`, the first of a file name winning, then all by file name: chooseDropIns), after its unit file when DIR
  * has it. One drift each, at the clearing line, when the claim's file is there (its line is then what is cleared) and
  * no claim-port line is read after it. Drop-ins under /usr/lib or /run on the system it is copied to are not known here.
@@ -57,9 +77,10 @@ export function outClearings(
   claimPort: string,
 ): SystemdDrift[] {
   const drift: SystemdDrift[] = [];
+  const listing = outListing(unitDir);
   for (const entry of wiring) {
     if (files.get(entry.path) === undefined) continue;
-    const unit = mergeUnit(outLoadedUnit(entry, files, unitDir));
+    const unit = mergeUnit(outLoadedUnit(entry, files, unitDir, listing));
     const cleared = unit.execStartPreCleared;
     if (cleared === undefined || claimLines(unit.execStartPre, [claimPort]).length > 0) continue;
     const port = claimPortArgument(entry.port, entry.service.transport);
@@ -78,7 +99,13 @@ export function outClearings(
  * joined to it (`out/foo.service.d/x.conf`), as messages name them. One that is not a regular file or cannot be read
  * is left out: said by outDropInProblems.
  */
-function outLoadedUnit(entry: ClaimWiring, files: ReadonlyMap<string, string | undefined>, unitDir: string, shown = false): LoadedUnit {
+function outLoadedUnit(
+  entry: ClaimWiring,
+  files: ReadonlyMap<string, string | undefined>,
+  unitDir: string,
+  listing: UnitDirListing,
+  shown = false,
+): LoadedUnit {
   const named = (path: string) => (shown ? join(unitDir, path) : path);
   const text = (path: string): string | undefined => {
     try {
@@ -88,7 +115,7 @@ function outLoadedUnit(entry: ClaimWiring, files: ReadonlyMap<string, string | u
       return undefined; // gone, unreadable or too big: said by the drift, or nothing systemd reads either
     }
   };
-  const found = dropInDirNames(entry.unit).map((dir) => {
+  const found = outDropInDirNames(entry.unit, unitDir, listing).map((dir) => {
     try {
       return { dir, names: readdirSync(join(unitDir, dir)) };
     } catch {
@@ -129,6 +156,7 @@ export function outUnitProblems(
   defaultEnvironment: ReadonlyMap<string, EnvironmentSetting>,
 ): OutUnitProblem[] {
   const problems: OutUnitProblem[] = [];
+  const listing = outListing(unitDir);
   for (const entry of wiring) {
     if (entry.claim === 'drop-in') {
       const mask = outMask(entry.unit, unitDir);
@@ -138,7 +166,7 @@ export function outUnitProblems(
       }
     }
     if (files.get(entry.path) === undefined) continue;
-    const unit = mergeUnitWithEnvironmentFiles('/', outLoadedUnit(entry, files, unitDir, true), { defaultEnvironment });
+    const unit = mergeUnitWithEnvironmentFiles('/', outLoadedUnit(entry, files, unitDir, listing, true), { defaultEnvironment });
     for (const line of claimLines(unit.execStartPre, [claimPort])) {
       const problem = claimRegistryLineProblem(line, unit, registryPath);
       if (problem !== undefined) problems.push({ unit: entry.unit, message: problem });

@@ -5,7 +5,7 @@
 // bytes back from /proc/self/cmdline and environ (cli-kit/argv.ts); where it
 // cannot, such a path is refused (64). The bin runs from its sources as a real
 // process, with real bytes in its argv.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { bytePath, fromSource, runWithBytes } from '../../../../test-support/raw-bytes.js';
 import { tempDir } from './helpers.js';
@@ -97,6 +97,26 @@ describe('ports, given paths that are not UTF-8', () => {
     );
     expect(runWithBytes(BIN, ['systemd', '--registry', path, '--root', dir, '--claim-port', out], { env: cleanEnv })).toEqual(
       refusal('systemd', '--claim-port', 'it is written into unit files, and systemd ignores an assignment that is not UTF-8'),
+    );
+  });
+
+  it('ports systemd: a registry under a directory named by bytes that are not UTF-8 is refused as not UTF-8 (64), never as a lone surrogate', () => {
+    const dir = tempDir('ports-bytes-');
+    const registry = Buffer.concat([bytePath(dir, '\xff\xfe'), Buffer.from('/ports.yaml')]);
+    mkdirSync(bytePath(dir, '\xff\xfe'));
+    writeFileSync(registry, readFileSync(registryWithByte().path));
+    // systemd-analyze verify 252 of a claim line naming it: "String is not UTF-8 clean, ignoring assignment".
+    const refusal = (origin: string) => ({
+      code: 64,
+      stdout: '',
+      stderr:
+        `ports systemd: the registry path "${dir}/\\xff\\xfe/ports.yaml" (${origin}) cannot go into the units: it is not valid UTF-8 (the bytes \\xff\\xfe), ` +
+        'and systemd ignores a unit file line that is not ("String is not UTF-8 clean, ignoring assignment"); give a path that is UTF-8 (a symbolic link with a UTF-8 name will do)\n' +
+        'Run "ports systemd --help" for usage.\n',
+    });
+    expect(runWithBytes(BIN, ['systemd', '--registry', registry, '--out', `${dir}/units`], { env: cleanEnv })).toEqual(refusal('from --registry'));
+    expect(runWithBytes(BIN, ['systemd', '--out', `${dir}/units`], { env: { ...cleanEnv, DSA110_PORTS_FILE: registry } })).toEqual(
+      refusal('from $DSA110_PORTS_FILE'),
     );
   });
 });

@@ -458,6 +458,33 @@ describe('ports firewall --out FILE and --check', () => {
     expect(readFileSync(join(dir, '-'), 'utf8')).toBe((await ports(['firewall', ...registry], { cwd: dir })).stdout);
   });
 
+  it("--out a device or the system's link (/dev/null, /dev/tty, /dev/stderr, /dev/fd/2, /proc/self/fd/2, a link to /dev/null): refused, saying to give a file or -, never to move or remove it", async () => {
+    const dir = checkout();
+    symlinkSync('/dev/null', join(dir, 'null.nft'));
+    const cases: [string, string][] = [
+      ['/dev/null', "it is a character device, the system's"],
+      ['/dev/tty', "it is a character device, the system's"],
+      ['/dev/stderr', 'it is the system\'s symbolic link under /dev (to "/proc/self/fd/2")'],
+      ['/dev/fd/2', "it is the system's symbolic link under /dev (to "],
+      ['/proc/self/fd/2', "it is the system's symbolic link under /proc (to "],
+      [join(dir, 'null.nft'), 'it is a symbolic link to "/dev/null", the system\'s path under /dev'],
+    ];
+    for (const [out, what] of cases) {
+      const run = await ports(['firewall', '--out', out, ...registry], { cwd: dir });
+      expect(run.code, out).toBe(1);
+      expect(run.stdout, out).toBe('');
+      expect(run.stderr, out).toContain(`ports firewall: cannot write ${out}: ${what}`);
+      expect(run.stderr, out).toMatch(/, not a file for this tool; give --out a regular file's path, or - for standard output; nothing was written\n$/);
+      expect(run.stderr, out).not.toMatch(/move it|remove the link/);
+      // With --check, no -: the file compared with.
+      const check = await ports(['firewall', '--out', out, ...registry, '--check'], { cwd: dir });
+      expect(check.code, out).toBe(1);
+      expect(check.stderr, out).toContain(`ports firewall: cannot check ${out}: ${what}`);
+      expect(check.stderr, out).toMatch(/, not a file for this tool; give --out the path of a regular file, the one written\n$/);
+    }
+    expect(readdirSync(dir).sort()).toEqual(['null.nft', 'ports.yaml']);
+  });
+
   it.skipIf(!canCheckNft)(`--out - gives nft -c -f - the rules ${canCheckNft ? '' : '[skipped: needs root, nft, unshare]'}`, async () => {
     const dir = checkout();
     const run = await portsBin(['firewall', '--keep-open', '3215', '--keep-open', '3211', '--out', '-', ...registry], { cwd: dir });

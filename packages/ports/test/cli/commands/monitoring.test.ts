@@ -261,6 +261,27 @@ describe('ports monitoring', () => {
     }
   });
 
+  it("--out a device or the system's link (/dev/null, /proc/self/fd/2): refused, saying to give a directory, never to move it away; ports systemd --out and --root alike", async () => {
+    const dir = checkout();
+    for (const [command, flag, out, check, what] of [
+      ['monitoring', '--out', '/dev/null', false, "it is a character device, the system's"],
+      ['monitoring', '--out', '/proc/self/fd/2', true, "it is the system's symbolic link under /proc (to "],
+      ['systemd', '--out', '/dev/null', false, "it is a character device, the system's"],
+      ['systemd', '--root', '/dev/stderr', false, 'it is the system\'s symbolic link under /dev (to "/proc/self/fd/2")'],
+    ] as const) {
+      const args = [command, flag, out, '--registry', 'ports.yaml', ...(check ? ['--check'] : [])];
+      const run = await ports(args, { cwd: dir });
+      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.stdout).toBe('');
+      expect(run.stderr, args.join(' ')).toContain(`ports ${command}: cannot ${check ? 'check' : 'write'} under ${out}: ${what}`);
+      expect(run.stderr, args.join(' ')).toMatch(
+        new RegExp(`, not a directory for this tool; give ${flag} a directory's path${check ? '' : '; nothing was written'}\n$`),
+      );
+      expect(run.stderr).not.toMatch(/move it|remove the link/);
+    }
+    expect(readdirSync(dir)).toEqual(['ports.yaml']);
+  });
+
   it('--help names files it writes: the promtool commands it suggests point at them', async () => {
     const dir = checkout();
     expect((await ports(['monitoring', '--out', 'out'], { cwd: dir })).code).toBe(0);

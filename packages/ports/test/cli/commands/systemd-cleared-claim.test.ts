@@ -5,7 +5,7 @@
 import { chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeTree } from '../../../../../test-support/tree.js';
+import { type TreeEntry, writeTree } from '../../../../../test-support/tree.js';
 import { ports, tempDir } from '../helpers.js';
 
 const ETC = 'etc/systemd/system';
@@ -135,7 +135,7 @@ describe('ports systemd: a claim line in a drop-in of its own that a later drop-
 
 describe('ports systemd --out DIR --check: a drop-in in DIR that clears the claim, as systemd reads DIR copied into /etc/systemd/system', () => {
   /** DIR written for the registry (redis by a claim drop-in, svc in its unit file, which DIR holds with its line), then `files` added. */
-  async function out(files: Record<string, string>) {
+  async function out(files: Record<string, TreeEntry>) {
     const dir = tempDir('dsa110-ports-out-cleared-');
     const registry = writeTree(tempDir('dsa110-ports-out-reg-'), {
       'ports.yaml': `version: 1\nservices:\n${service('redis', 26379, '{ unit: redis-server.service, claim: drop-in }')}${service('svc', 26380, '{ unit: svc.service, claim: unit }')}`,
@@ -144,7 +144,9 @@ describe('ports systemd --out DIR --check: a drop-in in DIR that clears the clai
     expect((await ports(args)).code).toBe(0);
     const line = `ExecStartPre=+/usr/local/bin/claim-port 26380 --registry ${join(registry, 'ports.yaml')}`;
     // REGISTRY in a file: the registry's path (a claim line naming none reads the bundled one, which --check says).
-    const named = Object.fromEntries(Object.entries(files).map(([path, text]) => [path, text.replaceAll('REGISTRY', join(registry, 'ports.yaml'))]));
+    const named = Object.fromEntries(
+      Object.entries(files).map(([path, text]) => [path, typeof text === 'string' ? text.replaceAll('REGISTRY', join(registry, 'ports.yaml')) : text]),
+    );
     writeTree(join(dir, 'units'), { 'svc.service': `[Service]\n${line}\nExecStart=/bin/true\n`, ...named });
     return { units: join(dir, 'units'), run: await ports([...args, '--check']) };
   }
@@ -171,6 +173,41 @@ describe('ports systemd --out DIR --check: a drop-in in DIR that clears the clai
     expect(run.code).toBe(1);
     expect(run.stdout).toContain(cleared(units, 'service.d/zz.conf:2', 'redis-server.service', 'redis-server.service.d/claim-port.conf', 26379));
     expect(run.stdout).toContain(cleared(units, 'service.d/zz.conf:2', 'svc.service', 'svc.service', 26380));
+  });
+
+  // systemd reads the drop-in directories of each of a unit's names (checked with systemd-analyze verify 252: with the
+  // claim-port path missing it says "not executable" without zz.conf, nothing with it), as --check under a root does.
+  it("an alias's drop-in directory (redis.service, a link to the unit's file in DIR, as `systemctl enable` makes for Alias=): fails, naming it", async () => {
+    const { units, run } = await out({
+      'redis-server.service': '[Service]\nExecStart=/bin/true\n',
+      'redis.service': { symlink: 'redis-server.service' },
+      'redis.service.d/zz.conf': CLEAR,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(`${cleared(units, 'redis.service.d/zz.conf:2', 'redis-server.service', 'redis-server.service.d/claim-port.conf', 26379)}\n`);
+  });
+
+  it("the registry's unit an alias (a link to foo.service in DIR): foo.service.d/ clears it, and fails, for a drop-in claim and a unit-file claim alike", async () => {
+    const { units, run } = await out({
+      'foo.service': '[Service]\nExecStart=/bin/true\n',
+      'redis-server.service': { symlink: 'foo.service' },
+      'foo.service.d/zz.conf': CLEAR,
+      'bar.service': '[Service]\nExecStartPre=+/usr/local/bin/claim-port 26380 --registry REGISTRY\nExecStart=/bin/true\n',
+      'svc.service': { symlink: 'bar.service' },
+      'bar.service.d/zz.conf': CLEAR,
+    });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(cleared(units, 'foo.service.d/zz.conf:2', 'redis-server.service', 'redis-server.service.d/claim-port.conf', 26379));
+    expect(run.stdout).toContain(cleared(units, 'bar.service.d/zz.conf:2', 'svc.service', 'svc.service', 26380));
+  });
+
+  it('a link that is no alias (another type of unit): its drop-in directory is not read, and passes', async () => {
+    const { run } = await out({
+      'redis-server.service': '[Service]\nExecStart=/bin/true\n',
+      'redis.socket': { symlink: 'redis-server.service' },
+      'redis.socket.d/zz.conf': CLEAR,
+    });
+    expect([run.code, run.stderr]).toEqual([0, '']);
   });
 
   it('a claim line of its port read after the clearing one: that claim runs, and passes', async () => {

@@ -4,7 +4,7 @@
 // unit claims its port cannot be told, so --check fails (exit 1) and the write never says "nothing to do"; one read
 // before the claim line, or a directory, is a warning. The write leaves each file as it is. Real trees in temp dirs.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_UNIT_BYTES } from '../../../src/limits.js';
@@ -72,6 +72,19 @@ describe('ports systemd --out: a drop-in in DIR that cannot be read', () => {
     expect(checked.code).toBe(1);
     expect(linesOf(checked.stdout, path)).toEqual([`${path}: ${said}`]);
     expect(checked.stderr).toBe(`1 problem in the claim wiring under ${out}, listed above with what to do\n`);
+  });
+
+  it("a FIFO in an alias's directory (web.service -> svc.service in DIR), read after the claim line: --check fails, as for the unit's own", async () => {
+    const { out, check } = await outDir('unit');
+    symlinkSync('svc.service', join(out, 'web.service'));
+    const path = join(out, 'web.service.d/50-local.conf');
+    mkdirSync(join(path, '..'));
+    execFileSync('mkfifo', [path]);
+    const checked = await check();
+    expect(checked.code).toBe(1);
+    expect(linesOf(checked.stdout, path)).toEqual([
+      `${path}: cannot be read here: it is a FIFO (named pipe), not a regular file, which systemd would block reading; svc.service reads it after its claim line (${join(out, 'svc.service')}:3), which an empty ExecStartPre= in it would clear, so whether svc.service claims its port once ${out} is copied into /etc/systemd/system cannot be told; make it a regular file, or remove it`,
+    ]);
   });
 
   it('a FIFO read before the claim drop-in (it cannot clear the claim): a warning, once; --check passes', async () => {

@@ -12,7 +12,9 @@ import { claimPortArgument } from '../../../systemd/claim-args.js';
 import { claimLines } from '../../../systemd/claim-line.js';
 import { unreadMayHoldClaim, unreadReadAfter } from '../../../systemd/claim-verdict.js';
 import { DIRECTORY_DROP_IN, mergeUnit, NOT_REGULAR_DROP_IN } from '../../../systemd/effective.js';
-import { chooseDropIns, dropInDirNames } from '../../../systemd/search-path.js';
+import { outDropInDirNames, outListing } from '../../../systemd/out-drop-ins.js';
+import { chooseDropIns } from '../../../systemd/search-path.js';
+import type { UnitDirListing } from '../../../systemd/effective.js';
 import type { UnreadPart } from '../../../systemd/types.js';
 import { decodeKeepingBadBytes } from '../../../utf8.js';
 import { readFailureAdvice } from '../../read-advice.js';
@@ -47,7 +49,7 @@ interface Found {
 
 /**
  * The drop-ins in `unitDir` (--out's bare DIR) each wired unit would read once DIR is copied into place (its own
- * directory, its template's and dash prefixes', `service.d/`; by name, as outClearings reads them), that cannot be read
+ * directory, its aliases', its template's and dash prefixes', `service.d/`; by name, as outClearings reads them), that cannot be read
  * here or that systemd skips, each once, whatever the number of units that read it. One read after a unit's claim line
  * (unreadReadAfter: the health check's rule for ExecStart=), or any when no claim line was read (unreadMayHoldClaim),
  * is `untold`: an empty ExecStartPre= in it would clear the claim. A directory named *.conf is none: systemd skips it.
@@ -66,8 +68,9 @@ export function outDropInProblems(
     if (entry === undefined) found.set(path, (entry = { reason, advice, skipped, untold: new Map(), before: new Map(), also: new Set() }));
     return entry;
   };
+  const listing = outListing(unitDir);
   for (const entry of wiring) {
-    const listed = listDropIns(entry.unit, unitDir);
+    const listed = listDropIns(entry.unit, unitDir, listing);
     const dropIns: { path: string; text: string }[] = [];
     // A directory that cannot be listed here (as a user who is not root) may hold any drop-in: never taken as empty.
     const unread: (UnreadPart & { readonly why: Unread })[] = listed.unlisted.map(({ dir, why }) => ({ kind: 'listing', path: dir, reason: why.reason, why }));
@@ -99,7 +102,7 @@ export function outDropInProblems(
   }
   // One the health check's units read too (`service.d/`) is said here once for all: --check's own line on those units leaves it to this one.
   for (const unit of others)
-    for (const { dir, name } of chooseDropIns(listDropIns(unit, unitDir).found)) {
+    for (const { dir, name } of chooseDropIns(listDropIns(unit, unitDir, listing).found)) {
       const problem = found.get(`${dir}/${name}`);
       if (problem !== undefined && !problem.skipped) problem.also.add(unit);
     }
@@ -113,13 +116,17 @@ export function outDropInProblems(
 }
 
 /**
- * The drop-in directories of `unit` in DIR, each with its entries (none when it is not there, or a loop of links, which
+ * The drop-in directories of `unit` in DIR (its aliases' too: outDropInDirNames), each with its entries (none when it is not there, or a loop of links, which
  * systemd reads nothing from either), as chooseDropIns takes them; and those that cannot be listed here (`unlisted`:
  * denied to a user who is not root), each with why and what to do: any drop-in in one may clear a claim line.
  */
-function listDropIns(unit: string, unitDir: string): { found: { dir: string; names: string[] }[]; unlisted: { dir: string; why: Unread }[] } {
+function listDropIns(
+  unit: string,
+  unitDir: string,
+  listing: UnitDirListing,
+): { found: { dir: string; names: string[] }[]; unlisted: { dir: string; why: Unread }[] } {
   const unlisted: { dir: string; why: Unread }[] = [];
-  const found = dropInDirNames(unit).map((dir) => {
+  const found = outDropInDirNames(unit, unitDir, listing).map((dir) => {
     try {
       return { dir, names: readdirSync(join(unitDir, dir)) };
     } catch (error) {
