@@ -1579,9 +1579,12 @@ class Claim {
       message = `${this.name} ${taken} ${parts.join('; ')}${strangers ? '' : `: stop ${this.whatToStop(newcomers, context, supervisor)} first`}`;
     }
     this.log(message, 'error');
+    // As the text says it: a process that holds a holder's socket and was refused (nothing ties it to a holder as one it
+    // started, or the claim's rules refuse it) is named with no supervisor and no holder that left it behind.
+    const refused = (h: ProcessInfo) => this.refusedInheritors.has(h.pid) && !again.has(h.pid);
     const retakenBy = newcomers.map((h) => {
-      const owner = supervisor(h);
-      const left = leftBy(h);
+      const owner = refused(h) ? undefined : supervisor(h);
+      const left = refused(h) ? undefined : leftBy(h);
       return {
         pid: h.pid,
         user: h.user,
