@@ -43,7 +43,7 @@ export type HolderOutcome =
    * that became protected after its SIGTERM keeps it in `signals`, and gets no SIGKILL.
    */
   | 'protected'
-  /** Not signalled because the claim was refused (another holder is protected or unknown), or interrupted before its signals (`reason` says which). */
+  /** Not signalled because the claim was refused (another holder is protected or unknown, or this one frozen by cgroup v1's freezer), or interrupted before its signals (`reason` says which). */
   | 'spared'
   /**
    * A process that held a holder's socket once the holders were gone (`inheritedFrom`) and was not signalled (`reason`
