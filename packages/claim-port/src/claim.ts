@@ -25,11 +25,11 @@ import { readExecutable, readUserExecutable } from './executable.js';
 import { checkClaimArguments, type ClaimOptions, type LogLevel } from './options.js';
 import {
   describeHolder,
-  describeListener,
   describeListeners,
   describeUnit,
   distinctHolders,
   handedOverSocket,
+  listenerLabels,
   IN_FLIGHT,
   planClaim,
   shownCommand,
@@ -300,7 +300,7 @@ class Claim {
       holders: this.tracked.map(report),
       elapsedMs: this.elapsed(),
       message,
-      listeners: this.found.listeners.map((l) => describeListener(l, transport)),
+      listeners: listenerLabels(this.found.listeners, transport),
       dryRun: this.options.dryRun ?? false,
       ...extra,
     };
