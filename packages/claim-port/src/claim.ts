@@ -25,12 +25,12 @@ import { readExecutable, readUserExecutable } from './executable.js';
 import { checkClaimArguments, type ClaimOptions, type LogLevel } from './options.js';
 import {
   describeHolder,
-  describeListener,
   describeListeners,
   describeUnit,
   distinctHolders,
   throughRingOnly,
   handedOverSocket,
+  listenerLabels,
   IN_FLIGHT,
   planClaim,
   shownCommand,
@@ -39,6 +39,7 @@ import {
 } from './plan.js';
 import { readUserNamespace } from './namespace.js';
 import { isServiceManager, liftedBuiltinHit, protectionReason, sandboxReason, type Self } from './policy.js';
+import type { Frozen } from './freezer.js';
 import { procControl, type FamilyReader, type ProcessControl } from './processes.js';
 import { defaultReader, type Gathered, type Reader, withoutExited } from './reader.js';
 import type { Wanderer } from './wanderer.js';
@@ -303,7 +304,7 @@ class Claim {
       holders: this.tracked.map(report),
       elapsedMs: this.elapsed(),
       message,
-      listeners: this.found.listeners.map((l) => describeListener(l, transport)),
+      listeners: listenerLabels(this.found.listeners, transport),
       dryRun: this.options.dryRun ?? false,
       ...extra,
     };
@@ -645,6 +646,25 @@ class Claim {
     }
   }
 
+  /**
+   * Before any signal (a dry run too, --force too): a holder frozen by cgroup v1's freezer (`docker pause` on a v1
+   * host) acts on no signal, SIGKILL included, until it is thawed: signalling it would only spend the timeout and leave
+   * the port held. The claim is refused, nobody signalled, naming where to thaw it. Undefined when none is.
+   */
+  refuseIfFrozen(): ClaimResult | undefined {
+    const frozen = this.tracked.flatMap((t) => {
+      const f = this.processes.frozen?.(t.info);
+      return f?.hierarchy === 'v1' ? [{ t, f }] : [];
+    });
+    if (frozen.length === 0) return undefined;
+    const reasons = frozen.map(({ t, f }) => `${this.who(t)} ${frozenV1(f, this.name)}`);
+    for (const t of this.tracked) t.reason = 'the claim was refused';
+    for (const [i, { t }] of frozen.entries()) t.reason = reasons[i]!;
+    this.refusedLines(reasons);
+    const more = reasons.length > 1 ? ` (and ${reasons.length - 1} more)` : '';
+    return this.finish('refused', `refused to free ${this.name}: ${reasons[0]}${more}; nothing was signalled`);
+  }
+
   refuse(plan: Extract<Plan, { kind: 'refuse' }>): ClaimResult {
     for (const t of this.tracked) {
       const why = plan.protectedPids.get(t.info.pid);
@@ -681,6 +701,15 @@ class Claim {
         this.log(`${this.who(t)} was stopped: sent SIGCONT so that it can act on SIGTERM`);
       } else if (sig === 'SIGTERM' && this.processes.isTraceStopped?.(t.info))
         this.log(`${this.who(t)} ${traceStopped(this.target.timeoutSeconds, 'gets')}`, 'warn');
+      else if (sig === 'SIGTERM') {
+        const frozen = this.processes.frozen?.(t.info);
+        // v1: frozen since the claim looked (refuseIfFrozen), or a holder's child that inherited its socket.
+        if (frozen !== undefined)
+          this.log(
+            `${this.who(t)} ${frozen.hierarchy === 'v1' ? frozenV1(frozen, this.name) : frozenWarning(frozen, this.target.timeoutSeconds, 'gets')}`,
+            'warn',
+          );
+      }
     } else if (outcome === 'gone') {
       if (t.signals.length === 0) t.outcome = 'gone';
       this.log(`${this.who(t)} is gone (exited or its PID was reused); not signalled`);
@@ -1131,7 +1160,14 @@ class Claim {
       if (t.outcome === 'killed' || t.outcome === 'exited') continue;
       if (t.signals.includes('SIGKILL')) {
         t.outcome = 'survived';
-        this.log(`${this.who(t)} is still running after SIGKILL (stuck in the kernel?): ${shownCommand(t.info)}`, 'error');
+        // Frozen since it was found (a v1 freezer holds it in the kernel): said so, with where to thaw it.
+        const frozen = this.processes.frozen?.(t.info);
+        this.log(
+          frozen?.hierarchy === 'v1'
+            ? `${this.who(t)} is still running after SIGKILL: it ${frozenV1(frozen, this.name)}: ${shownCommand(t.info)}`
+            : `${this.who(t)} is still running after SIGKILL (stuck in the kernel?): ${shownCommand(t.info)}`,
+          'error',
+        );
       } else {
         t.outcome = 'released';
         this.log(`${this.who(t)} closed its socket and is still running (draining); not killed`);
@@ -1587,9 +1623,12 @@ class Claim {
       message = `${this.name} ${taken} ${parts.join('; ')}${strangers ? '' : `: stop ${this.whatToStop(newcomers, context, supervisor)} first`}`;
     }
     this.log(message, 'error');
+    // As the text says it: a process that holds a holder's socket and was refused (nothing ties it to a holder as one it
+    // started, or the claim's rules refuse it) is named with no supervisor and no holder that left it behind.
+    const refused = (h: ProcessInfo) => this.refusedInheritors.has(h.pid) && !again.has(h.pid);
     const retakenBy = newcomers.map((h) => {
-      const owner = supervisor(h);
-      const left = leftBy(h);
+      const owner = refused(h) ? undefined : supervisor(h);
+      const left = refused(h) ? undefined : leftBy(h);
       return {
         pid: h.pid,
         user: h.user,
@@ -1730,6 +1769,25 @@ function traceStopped(timeoutSeconds: number, gets: string): string {
   return `is stopped by a tracer (a debugger: state t in /proc/PID/stat): it cannot act on SIGTERM until the tracer lets it go, and SIGCONT does not continue it, so it ${gets} SIGKILL only after the timeout (${timeoutSeconds} s); detach the debugger first, or claim with --force`;
 }
 
+/** `echo THAWED > DIR/freezer.state` (v1), `echo 0 > DIR/cgroup.freeze` (v2), for each directory to thaw, nearest first. */
+function thawCommands(f: Frozen): string {
+  const file = f.hierarchy === 'v1' ? 'freezer.state' : 'cgroup.freeze';
+  return f.thaw.map((dir) => `echo ${f.hierarchy === 'v1' ? 'THAWED' : '0'} > ${escapeText(`${dir}/${file}`, 300)}`).join('; ');
+}
+
+/** What is said of a holder frozen by cgroup v1's freezer: no signal acts on it, SIGKILL included, until it is thawed. */
+function frozenV1(f: Frozen, name: string): string {
+  return `is frozen by the cgroup freezer at ${escapeText(f.cgroup, 300)} (freezer.state ${f.state ?? 'FROZEN'}; \`docker pause\` on a cgroup v1 host does this): no signal acts on it until it is thawed, SIGKILL included; thaw it (${thawCommands(f)}; \`docker unpause\` for a paused container) and claim ${name} again`;
+}
+
+/**
+ * What is said of a holder frozen by cgroup v2's freezer (`cgroup.freeze`) about to get SIGTERM: SIGKILL ends it (and
+ * SIGTERM, when it has no handler for it), but a handler runs only once it is thawed. v1: see frozenV1 (refused).
+ */
+function frozenWarning(f: Frozen, timeoutSeconds: number, gets: string): string {
+  return `is frozen by the cgroup freezer at ${escapeText(f.cgroup, 300)} (cgroup v2, cgroup.events frozen 1): a SIGTERM handler it has runs only once it is thawed, so it ${gets} SIGKILL, which ends a frozen process, after the timeout (${timeoutSeconds} s); thaw it first (${thawCommands(f)}), or claim with --force`;
+}
+
 async function claimChecked(portOrId: number | string, options: ClaimOptions, started: number): Promise<ClaimResult> {
   const userLog = options.log ?? (() => {});
   // The common case, a numeric port nobody holds, is answered by a bind check
@@ -1824,7 +1882,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
   if (plan.kind === 'signal') claim.noteOtherPorts(claim.tracked);
   if (plan.kind === 'signal') claim.noteLiftedProtection(claim.tracked);
   if (plan.kind === 'refuse') return claim.refuse(plan);
-  const blocked = plan.kind === 'signal' ? claim.refuseIfBlocked(plan) : undefined;
+  const blocked = plan.kind === 'signal' ? (claim.refuseIfBlocked(plan) ?? claim.refuseIfFrozen()) : undefined;
   if (blocked) return blocked;
   if (options.dryRun) {
     const first = options.force ? 'SIGKILL' : 'SIGTERM';
@@ -1836,6 +1894,10 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
       if (claim.processes.isStopped?.(t.info))
         claim.log(`dry run: ${claim.who(t)} is stopped (SIGSTOP, Ctrl-Z): a real run sends it SIGCONT right after SIGTERM, so that it can act on it`);
       else if (claim.processes.isTraceStopped?.(t.info)) claim.log(`dry run: ${claim.who(t)} ${traceStopped(target.timeoutSeconds, 'would get')}`, 'warn');
+      else {
+        const frozen = claim.processes.frozen?.(t.info);
+        if (frozen !== undefined) claim.log(`dry run: ${claim.who(t)} ${frozenWarning(frozen, target.timeoutSeconds, 'would get')}`, 'warn');
+      }
     }
     // What the settle window of a real run would watch for (step 7 of the README): a live parent that may start a holder again.
     for (const { parent, children } of claim.restartingParents(claim.tracked))

@@ -98,6 +98,11 @@ export function describeListener(listener: Listener, transport: Transport = 'tcp
  * `0.0.0.0:8000 (2 sockets), [::1]:8000`. In the order found.
  */
 export function describeListeners(listeners: readonly Listener[], transport: Transport = 'tcp'): string {
+  return listenerLabels(listeners, transport).join(', ');
+}
+
+/** Every listener, each address once with how many sockets share it, as describeListeners says them (and `--json`'s `listeners`). */
+export function listenerLabels(listeners: readonly Listener[], transport: Transport = 'tcp'): string[] {
   const byAddress = new Map<string, { listener: Listener; sockets: number }>();
   for (const listener of listeners) {
     const key = describeListener(listener, transport);
@@ -105,7 +110,7 @@ export function describeListeners(listeners: readonly Listener[], transport: Tra
     if (seen) seen.sockets++;
     else byAddress.set(key, { listener, sockets: 1 });
   }
-  return [...byAddress.values()].map(({ listener, sockets }) => describeListener(listener, transport, sockets)).join(', ');
+  return [...byAddress.values()].map(({ listener, sockets }) => describeListener(listener, transport, sockets));
 }
 
 /** `api.service`, `app.service (user@1000.service)`: a unit as systemctl would need it. */

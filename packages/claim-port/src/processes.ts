@@ -6,6 +6,7 @@
 // leave behind (its children, its process group) is read through the same
 // interface (FamilyReader), never from /proc beside it.
 import { liveThreadId, readCgroup, readProcessInfo, readStartTime, type ProcessInfo } from '@dsa110/ports/system';
+import { readFrozen, type Frozen } from './freezer.js';
 import {
   groupExists,
   groupMembers,
@@ -33,6 +34,8 @@ export interface ProcessControl {
   isStopped?(who: Identity): boolean;
   /** Whether `who` is stopped by a tracer (state t): neither SIGTERM nor SIGCONT acts on it until the tracer lets it go. */
   isTraceStopped?(who: Identity): boolean;
+  /** Whether `who` is frozen by a cgroup freezer (see Frozen), and where; undefined when it is not, is gone, or it cannot be told. */
+  frozen?(who: Identity): Frozen | undefined;
   /**
    * `who` as it is now, read again: undefined when it is gone or exiting (a
    * zombie with no thread left), its PID names another process, or it cannot
@@ -97,6 +100,7 @@ export const procControl = (procRoot = '/proc'): ProcessControl => ({
   isRunning: (who) => isRunning(who, procRoot),
   isStopped: (who) => isStopped(who, procRoot),
   isTraceStopped: (who) => isTraceStopped(who, procRoot),
+  frozen: (who) => (isSameProcess(who, procRoot) ? readFrozen(who.pid, procRoot) : undefined),
   current: (who) => {
     const info = readProcessInfo(who.pid, procRoot);
     if (info === undefined || info.startTime !== who.startTime) return undefined;

@@ -43,7 +43,7 @@ export type HolderOutcome =
    * that became protected after its SIGTERM keeps it in `signals`, and gets no SIGKILL.
    */
   | 'protected'
-  /** Not signalled because the claim was refused (another holder is protected or unknown), or interrupted before its signals (`reason` says which). */
+  /** Not signalled because the claim was refused (another holder is protected or unknown, or this one frozen by cgroup v1's freezer), or interrupted before its signals (`reason` says which). */
   | 'spared'
   /**
    * A process that held a holder's socket once the holders were gone (`inheritedFrom`) and was not signalled (`reason`
@@ -131,7 +131,7 @@ export interface ClaimResult {
   readonly elapsedMs: number;
   /** One line for people: why it was refused or failed, or what happened. */
   readonly message: string;
-  /** Listening sockets found on the port, one entry per socket (a SO_REUSEPORT group of two gives two): `127.0.0.1:8000`, `[::]:8000 (IPv6; IPv4 too unless it set IPV6_V6ONLY)`. */
+  /** Listening sockets found on the port, each address once with how many sockets share it (a SO_REUSEPORT group), as the message says them: `127.0.0.1:8000`, `0.0.0.0:8000 (2 sockets)`, `[::]:8000 (IPv6; IPv4 too unless it set IPV6_V6ONLY)`. */
   readonly listeners: readonly string[];
   /** Processes that hold the port after the holders died, and the supervisor that started each, where known. */
   readonly retakenBy?: readonly {

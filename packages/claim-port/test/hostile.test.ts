@@ -4,7 +4,7 @@
 // claim behind the guard (claimOurs), every process signalled one this file
 // started.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -126,6 +126,129 @@ describe('a holder that changes between SIGTERM and SIGKILL', () => {
       ),
     );
   });
+});
+
+/** The mount point of the cgroup hierarchy `match` picks from this process's mountinfo (fstype, super options), or undefined. */
+function cgroupMount(match: (fstype: string, options: string[]) => boolean): string | undefined {
+  for (const line of readFileSync('/proc/self/mountinfo', 'latin1').split('\n')) {
+    const fields = line.split(' ');
+    const dash = fields.indexOf('-');
+    if (dash > 0 && fields[3] === '/' && match(fields[dash + 1]!, fields[dash + 3]!.split(','))) return fields[4];
+  }
+  return undefined;
+}
+const freezerV1 = cgroupMount((fstype, options) => fstype === 'cgroup' && options.includes('freezer'));
+const cgroupV2 = cgroupMount((fstype) => fstype === 'cgroup2');
+/** This process's cgroup in a hierarchy (`freezer`, or '' for v2), from /proc/self/cgroup. */
+const ownCgroup = (controller: string) =>
+  readFileSync('/proc/self/cgroup', 'latin1')
+    .split('\n')
+    .map((line) => line.split(':'))
+    .find((fields) => fields.length >= 3 && fields[1]!.split(',').includes(controller))
+    ?.slice(2)
+    .join(':');
+/** Why a freezer test cannot run here (as in the skip reason), or '' when it can: the hierarchy mounted, and root to make cgroups in it. */
+const noFreezer = (mount: string | undefined, which: string) =>
+  mount === undefined ? `no ${which} hierarchy is mounted (/proc/self/mountinfo)` : !root ? `making a cgroup under ${mount} needs root` : '';
+
+/**
+ * Run `body` with `pids` in a new cgroup `dir` (and `parent`'s child when given), then thaw, move them back to `home`
+ * and remove the cgroups, whatever the body did: a process frozen by the v1 freezer survives the suite's SIGKILL.
+ */
+async function inCgroup(dirs: string[], home: string, thaw: (dir: string) => void, body: () => Promise<void>): Promise<void> {
+  try {
+    await body();
+  } finally {
+    for (const dir of dirs) if (existsSync(dir)) thaw(dir);
+    for (const dir of [...dirs].reverse()) {
+      if (!existsSync(dir)) continue;
+      for (const pid of readFileSync(`${dir}/cgroup.procs`, 'latin1').split('\n').filter(Boolean)) {
+        try {
+          writeFileSync(`${home}/cgroup.procs`, pid);
+        } catch {
+          // Gone in the meantime.
+        }
+      }
+      rmdirSync(dir);
+    }
+  }
+}
+
+describe('holders frozen by a cgroup freezer', () => {
+  // `docker pause` on a cgroup v1 host: the freezer holds the task in the kernel (state D), where no signal acts, SIGKILL
+  // included. Signalling it only spent the timeout, and the claim ended "still running after SIGKILL (stuck in the kernel?)".
+  it.skipIf(noFreezer(freezerV1, 'cgroup v1 freezer') !== '')(
+    'a holder frozen by the v1 freezer (in a child of the frozen cgroup): refused before any signal, a dry run and --force too, naming the cgroup that froze and how to thaw it',
+    async () => {
+      const home = `${freezerV1}${ownCgroup('freezer') === '/' ? '' : ownCgroup('freezer')}`;
+      const outer = `${home}/claim-port-test-${process.pid}-frozen`;
+      const inner = `${outer}/inner`;
+      const holder = await spawnListener({ ignoreTerm: true });
+      await inCgroup(
+        [outer, inner],
+        home,
+        (dir) => writeFileSync(`${dir}/freezer.state`, 'THAWED'),
+        async () => {
+          mkdirSync(inner, { recursive: true });
+          writeFileSync(`${inner}/cgroup.procs`, String(holder.pid));
+          writeFileSync(`${outer}/freezer.state`, 'FROZEN');
+          expect(await waitUntil(() => readFileSync(`${inner}/freezer.state`, 'latin1').trim() === 'FROZEN', 5000)).toBe(true);
+          const reason = `PID ${holder.pid} is frozen by the cgroup freezer at ${inner} (freezer.state FROZEN; \`docker pause\` on a cgroup v1 host does this): no signal acts on it until it is thawed, SIGKILL included; thaw it (echo THAWED > ${outer}/freezer.state; \`docker unpause\` for a paused container) and claim port ${holder.port} again`;
+          for (const options of [{ dryRun: true }, {}, { force: true }]) {
+            const levels: [string, string][] = [];
+            const started = performance.now();
+            const result = await claimOurs(holder.port, { timeoutSeconds: 5, settleMs: 0, ...options, log: (line, level) => levels.push([line, level]) });
+            expect(result.action, JSON.stringify(levels)).toBe('refused');
+            expect(result.message).toBe(`refused to free port ${holder.port}: ${reason}; nothing was signalled`);
+            expect(result.holders).toEqual([expect.objectContaining({ pid: holder.pid, signals: [], outcome: 'spared', reason })]);
+            expect(levels).toContainEqual([`refusing: ${reason}`, 'error']);
+            // No timeout spent: refused at once.
+            expect(performance.now() - started).toBeLessThan(3000);
+          }
+          // Nothing pending for it: no signal was sent.
+          expect(readFileSync(`/proc/${holder.pid}/status`, 'latin1')).toMatch(/^ShdPnd:\s*0+$/m);
+        },
+      );
+      // Thawed, the same holder is claimed as any other.
+      const result = await claimOurs(holder.port, { timeoutSeconds: 0.3, settleMs: 0 });
+      expect(result.action).toBe('freed');
+      expect(result.holders).toEqual([expect.objectContaining({ pid: holder.pid, signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' })]);
+    },
+  );
+
+  // cgroup v2's cgroup.freeze lets SIGKILL through (and a SIGTERM with no handler), but a handler runs only once thawed:
+  // as for a holder stopped by a tracer, a warning says SIGKILL comes only after the timeout, and the claim goes on.
+  it.skipIf(noFreezer(cgroupV2, 'cgroup v2') !== '')(
+    'a holder frozen by cgroup v2 (cgroup.freeze) with a SIGTERM handler: warned of in a dry run (exit 0) and in the real run, and SIGKILL after the timeout ends it',
+    async () => {
+      const home = `${cgroupV2}${ownCgroup('') === '/' ? '' : ownCgroup('')}`;
+      const dir = `${home}/claim-port-test-${process.pid}-frozen2`;
+      // Exits on SIGTERM, but its handler cannot run while the cgroup is frozen.
+      const holder = await spawnListener({ graceMs: 10 });
+      await inCgroup(
+        [dir],
+        home,
+        (d) => writeFileSync(`${d}/cgroup.freeze`, '0'),
+        async () => {
+          mkdirSync(dir);
+          writeFileSync(`${dir}/cgroup.procs`, String(holder.pid));
+          writeFileSync(`${dir}/cgroup.freeze`, '1');
+          expect(await waitUntil(() => /^frozen 1$/m.test(readFileSync(`${dir}/cgroup.events`, 'latin1')), 5000)).toBe(true);
+          const warning = (gets: string) =>
+            `PID ${holder.pid} is frozen by the cgroup freezer at ${dir} (cgroup v2, cgroup.events frozen 1): a SIGTERM handler it has runs only once it is thawed, so it ${gets} SIGKILL, which ends a frozen process, after the timeout (0.3 s); thaw it first (echo 0 > ${dir}/cgroup.freeze), or claim with --force`;
+          const dry: [string, string][] = [];
+          const planned = await claimOurs(holder.port, { dryRun: true, timeoutSeconds: 0.3, settleMs: 0, log: (line, level) => dry.push([line, level]) });
+          expect(planned.action).toBe('would-free');
+          expect(dry).toContainEqual([`dry run: ${warning('would get')}`, 'warn']);
+          const levels: [string, string][] = [];
+          const result = await claimOurs(holder.port, { timeoutSeconds: 0.3, settleMs: 0, log: (line, level) => levels.push([line, level]) });
+          expect(result.action, JSON.stringify(levels)).toBe('freed');
+          expect(levels).toContainEqual([warning('gets'), 'warn']);
+          expect(result.holders).toEqual([expect.objectContaining({ pid: holder.pid, signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' })]);
+        },
+      );
+    },
+  );
 });
 
 describe('holders the kernel holds still', () => {

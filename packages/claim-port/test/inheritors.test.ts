@@ -87,6 +87,9 @@ describe("a holder's socket in a process no holder started", () => {
     );
     // It stops there: no SIGKILL wait, no settle window.
     expect(log).not.toMatch(/still in use after|watching port/);
+    // The JSON says what the text says: nothing ties it to the holder, so no supervisor (the holder's parent, which
+    // is its parent too) and no holder that left it behind.
+    expect(result.retakenBy).toEqual([{ pid: keeper, user: result.holders[1]!.user, command: result.holders[1]!.command }]);
   });
 
   it.skipIf(!root)(
@@ -119,6 +122,8 @@ while True: time.sleep(1)`);
       expect(isAlive(child)).toBe(true);
       expect(result.holders[1]).toMatchObject({ pid: child, uid: 65534, inheritedFrom: [pid], signals: [], outcome: 'refused' });
       expect(result.holders[1]!.reason).toContain(`(it runs as uid 65534, PID ${pid} ran as uid 0)`);
+      // Not "left behind by" the holder in the JSON either (it is in the holder's process group, but was refused).
+      expect(result.retakenBy).toEqual([{ pid: child, user: result.holders[1]!.user, command: result.holders[1]!.command }]);
     },
   );
   it.skipIf(!root)("a child of a holder that itself held another user's socket is not followed: whoever made the socket chose where it went", async () => {

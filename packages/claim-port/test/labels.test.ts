@@ -45,8 +45,24 @@ while True: time.sleep(3600)`);
   );
 });
 
+describe('a listener on [::] beside an IPv4 one on its port', () => {
+  // A dual-stack [::] covers 127.0.0.1 too, so the kernel refuses the second bind: the [::] one set IPV6_V6ONLY.
+  it('is not said to take IPv4 too, in the log or --json', async () => {
+    const holder = await py(`import json, os, socket, time
+port = ${leasePort()}
+v6 = socket.socket(socket.AF_INET6); v6.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1); v6.bind(('::', port)); v6.listen(16)
+v4 = socket.socket(); v4.bind(('127.0.0.1', port)); v4.listen(16)
+print(json.dumps({'pid': os.getpid(), 'port': port}), flush=True)
+while True: time.sleep(3600)`);
+    const { port } = holder.first;
+    const { lines, result } = await dryRunLog(port);
+    expect([...result.listeners].sort()).toEqual([`127.0.0.1:${port}`, `[::]:${port}`]);
+    expect(lines.join('\n')).not.toContain('IPv4 too');
+  });
+});
+
 describe('a SO_REUSEPORT group', () => {
-  it('names each socket with its own holder in the log; --json keeps one entry per socket', async () => {
+  it('names each socket with its own holder in the log; --json names its address once, with the count', async () => {
     const port = leasePort();
     const script = `import json, os, socket, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1); s.bind(('0.0.0.0', ${port})); s.listen(16)
@@ -55,7 +71,8 @@ while True: time.sleep(3600)`;
     const first = await py(script);
     const second = await py(script);
     const { lines, result } = await dryRunLog(port);
-    expect(result.listeners).toEqual([`0.0.0.0:${port}`, `0.0.0.0:${port}`]);
+    // Each address once, counted as the text counts it (never two equal entries).
+    expect(result.listeners).toEqual([`0.0.0.0:${port} (2 sockets)`]);
     const heldBy = lines.find((line) => line.includes(' held by '));
     // Each socket with its own holder: never "(2 sockets) held by PID a, PID b", which leaves who holds which to guess.
     const [a, b] = [first.first.pid, second.first.pid].sort((x, y) => x - y);

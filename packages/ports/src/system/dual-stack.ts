@@ -1,7 +1,8 @@
 // Whether a `::` listener also accepts IPv4. /proc does not show a socket's
 // IPV6_V6ONLY flag, so it is inferred where the inference is certain enough:
-// a `::` socket with a 0.0.0.0 socket on the same port is not dual-stack (the
-// kernel would have refused that bind had it been), and one with none, while
+// a `::` socket with an IPv4 socket on the same port (0.0.0.0, 127.0.0.1, any
+// address) is not dual-stack (the kernel would have refused that bind had it
+// been), and one with none, while
 // the system default (/proc/sys/net/ipv6/bindv6only) is 0, is taken to be
 // (the safe side: a program that sets IPV6_V6ONLY itself, nginx's
 // `listen [::]:PORT`, is reported as reachable over IPv4 too).
@@ -32,7 +33,7 @@ import { tryReadProcText } from './system-files.js';
 /**
  * Pure: is this socket dual-stack, given every listener, the bindv6only default and, where the kernel was asked
  * (readKernelV6Only), its answer by socket inode (true: dual-stack). The kernel's answer wins; else a `::` socket
- * is dual-stack unless a 0.0.0.0 socket shares its port. The bindv6only default no longer changes the answer by
+ * is dual-stack unless an IPv4 socket (0.0.0.0 or any other address) shares its port. The bindv6only default no longer changes the answer by
  * itself (a program may clear or set the flag whatever it is: not knowing, the safe side); it is kept for callers.
  */
 export function isDualStack(socket: ListenSocket, all: readonly ListenSocket[], _bindV6Only: boolean, kernel?: ReadonlyMap<number, boolean>): boolean {
@@ -46,17 +47,21 @@ export function isDualStack(socket: ListenSocket, all: readonly ListenSocket[], 
   return !hasIPv4Twin(socket, all, 'isDualStack');
 }
 
-/** A 0.0.0.0 socket on `socket`'s port, each entry checked as it is read (assemble asks this of every socket, with all of them). */
+/**
+ * An IPv4 socket on `socket`'s port (0.0.0.0, or any address, such as 127.0.0.1, which a dual-stack `::` covers too:
+ * the kernel refuses either bind beside one; an IPv4-mapped IPv6 address, shown as IPv4, alike), each entry checked
+ * as it is read (assemble asks this of every socket, with all of them).
+ */
 function hasIPv4Twin(socket: ListenSocket, all: readonly ListenSocket[], fn: string): boolean {
   return all.some((other, index) => {
     if (typeof other !== 'object' || other === null) throw new TypeError(`${fn}: all[${index}] must be a ListenSocket, not ${describeArgument(other)}`);
-    return other.port === socket.port && other.family === 'IPv4' && other.address === '0.0.0.0';
+    return other.port === socket.port && typeof other.address === 'string' && !other.address.includes(':');
   });
 }
 
 /**
  * Pure: the ports whose `::` sockets only the kernel can tell about: with bindv6only 1, each `::` socket with no
- * 0.0.0.0 twin (with 0, the inference above is kept: a v6only one is said to be dual-stack, the safe side).
+ * IPv4 twin (with 0, the inference above is kept: a v6only one is said to be dual-stack, the safe side).
  */
 export function uncertainDualStackPorts(all: readonly ListenSocket[], bindV6Only: boolean): number[] {
   if (!isArraySafely(all)) throw new TypeError(`uncertainDualStackPorts: all must be an array of ListenSocket, not ${describeArgument(all)}`);

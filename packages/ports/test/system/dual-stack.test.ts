@@ -1,5 +1,5 @@
 // A `::` socket's IPV6_V6ONLY: inferred from /proc where that is certain, asked of the kernel (sock_diag, through
-// ss) where it is not, net.ipv6.bindv6only=1 with no 0.0.0.0 twin, and the safe side (dual-stack) where it cannot be.
+// ss) where it is not, net.ipv6.bindv6only=1 with no IPv4 twin, and the safe side (dual-stack) where it cannot be.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +34,7 @@ describe('parseSsV6Only', () => {
 
 describe('uncertainDualStackPorts', () => {
   const s = (address: string, family: 'IPv4' | 'IPv6', port: number): ListenSocket => ({ address, family, port, inode: port, uid: 0 });
-  it('is the ports of `::` sockets with no 0.0.0.0 twin, only when bindv6only is 1', () => {
+  it('is the ports of `::` sockets with no IPv4 twin, only when bindv6only is 1', () => {
     const all = [s('::', 'IPv6', 9090), s('::', 'IPv6', 9091), s('0.0.0.0', 'IPv4', 9091), s('::1', 'IPv6', 9092), s('::', 'IPv6', 9090)];
     expect(uncertainDualStackPorts(all, true)).toEqual([9090]);
     expect(uncertainDualStackPorts(all, false)).toEqual([]);

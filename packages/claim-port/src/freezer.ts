@@ -1,0 +1,100 @@
+// Whether a process is frozen by a cgroup freezer, read from /proc and the
+// cgroup file systems (read only: nothing here thaws or signals).
+//
+// cgroup v1's freezer (`docker pause` on a v1 host, `echo FROZEN >
+// freezer.state`) holds its tasks in the kernel: no signal acts on them,
+// SIGKILL included, until the cgroup is thawed. cgroup v2's `cgroup.freeze`
+// lets a fatal signal through (SIGKILL, or SIGTERM with no handler), but a
+// handler runs only once the cgroup is thawed.
+import { readFileSync } from 'node:fs';
+
+export interface Frozen {
+  /** `v1`: the freezer hierarchy of cgroup v1, where SIGKILL does not end it either; `v2`: `cgroup.freeze` of cgroup v2. */
+  readonly hierarchy: 'v1' | 'v2';
+  /** Its cgroup's directory (`/sys/fs/cgroup/freezer/X`). */
+  readonly cgroup: string;
+  /** v1: its cgroup's `freezer.state`, `FROZEN` or `FREEZING` (some tasks not frozen yet). */
+  readonly state?: string;
+  /**
+   * The directories to thaw, nearest first: the cgroup and the ancestors that froze themselves (v1
+   * `freezer.self_freezing` 1, v2 `cgroup.freeze` 1); the cgroup alone when none says so.
+   */
+  readonly thaw: readonly string[];
+}
+
+const read = (path: string): string | undefined => {
+  try {
+    return readFileSync(path, 'latin1');
+  } catch {
+    return undefined;
+  }
+};
+
+/** Pure: a mountinfo field as written (`\040` for a space, `\134` for a backslash) decoded. */
+function unescapeMount(field: string): string {
+  return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+}
+
+/**
+ * Pure: the directory of cgroup `path` (as /proc/PID/cgroup names it) under the mount of the hierarchy that `match`
+ * picks from `mountinfo` (fstype and super options): mount point plus the path below the mount's root. Undefined when
+ * no such mount shows it (not mounted, or mounted from below the cgroup).
+ */
+export function cgroupDirectory(mountinfo: string, path: string, match: (fstype: string, options: readonly string[]) => boolean): string | undefined {
+  for (const line of mountinfo.split('\n')) {
+    const fields = line.split(' ');
+    const dash = fields.indexOf('-');
+    if (dash < 6 || fields.length < dash + 4) continue;
+    if (!match(fields[dash + 1]!, fields[dash + 3]!.split(','))) continue;
+    const root = unescapeMount(fields[3]!);
+    const point = unescapeMount(fields[4]!);
+    const below = root === '/' ? path : path === root ? '/' : path.startsWith(`${root}/`) ? path.slice(root.length) : undefined;
+    if (below === undefined) continue;
+    return below === '/' ? point : `${point.replace(/\/$/, '')}${below}`;
+  }
+  return undefined;
+}
+
+/** The directories from `dir` up to `top` (the mount point), nearest first. */
+function upTo(dir: string, top: string): string[] {
+  const dirs = [dir];
+  for (let d = dir; d.length > top.length && d.includes('/'); ) {
+    d = d.slice(0, d.lastIndexOf('/'));
+    if (d.length < top.length) break;
+    dirs.push(d);
+  }
+  return dirs;
+}
+
+/**
+ * Whether process `pid` is frozen by a cgroup freezer: its cgroup in the v1 freezer hierarchy (from /proc/PID/cgroup,
+ * found under the freezer mount of `mountinfo`) reads FROZEN or FREEZING in `freezer.state`; else its v2 cgroup's
+ * `cgroup.events` says `frozen 1`. Undefined when it is not, or it cannot be told.
+ */
+export function readFrozen(pid: number, procRoot = '/proc', mountinfoPath = `${procRoot}/self/mountinfo`): Frozen | undefined {
+  const cgroups = read(`${procRoot}/${pid}/cgroup`);
+  const mountinfo = cgroups === undefined ? undefined : read(mountinfoPath);
+  if (cgroups === undefined || mountinfo === undefined) return undefined;
+  const lines = cgroups.split('\n').map((line) => {
+    const first = line.indexOf(':');
+    const second = line.indexOf(':', first + 1);
+    return { controllers: line.slice(first + 1, second).split(','), path: line.slice(second + 1) };
+  });
+  const v1 = lines.find((l) => l.controllers.includes('freezer'));
+  if (v1 !== undefined) {
+    const top = cgroupDirectory(mountinfo, '/', (fstype, options) => fstype === 'cgroup' && options.includes('freezer'));
+    const dir = cgroupDirectory(mountinfo, v1.path, (fstype, options) => fstype === 'cgroup' && options.includes('freezer'));
+    const state = dir === undefined ? undefined : read(`${dir}/freezer.state`)?.trim();
+    if (dir !== undefined && (state === 'FROZEN' || state === 'FREEZING')) {
+      const selves = upTo(dir, top ?? dir).filter((d) => read(`${d}/freezer.self_freezing`)?.trim() === '1');
+      return { hierarchy: 'v1', cgroup: dir, state, thaw: selves.length > 0 ? selves : [dir] };
+    }
+  }
+  const v2 = lines.find((l) => l.controllers.length === 1 && l.controllers[0] === '' && l.path.startsWith('/'));
+  if (v2 === undefined) return undefined;
+  const top = cgroupDirectory(mountinfo, '/', (fstype) => fstype === 'cgroup2');
+  const dir = cgroupDirectory(mountinfo, v2.path, (fstype) => fstype === 'cgroup2');
+  if (dir === undefined || !/^frozen 1$/m.test(read(`${dir}/cgroup.events`) ?? '')) return undefined;
+  const selves = upTo(dir, top ?? dir).filter((d) => read(`${d}/cgroup.freeze`)?.trim() === '1');
+  return { hierarchy: 'v2', cgroup: dir, thaw: selves.length > 0 ? selves : [dir] };
+}
