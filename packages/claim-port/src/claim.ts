@@ -1792,7 +1792,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
   const userLog = options.log ?? (() => {});
   // The common case, a numeric port nobody holds, is answered by a bind check
   // alone: no registry, no socket table, no process scan (service start-up time).
-  const look = options.listening ? { listening: options.listening } : earlyLook(portOrId, options, started);
+  const look = options.listening ? { listening: options.listening } : await earlyLook(portOrId, options, started);
   if (look && 'free' in look) {
     userLog(look.free.message, 'info', look.free.port);
     return look.free;

@@ -46,7 +46,7 @@ export async function main(argv: readonly string[], io: Io, env: Env, lost: Lost
         if (refused) return fail(io, json, labelOf(argv), refused, 'usage');
         const target = 'port' in args.target ? args.target.port : args.target.id;
         const options = cliOptions(args, target, io, env);
-        const look = earlyLook(target, options);
+        const look = await earlyLook(target, options);
         if (look && 'free' in look) {
           options.log!(look.free.message, 'info', look.free.port);
           return printResult(io, args, look.free);

@@ -3,7 +3,15 @@
 // before it loads the rest of claim-port (start-up time of every service).
 import { checkRegistryFile, isPort, parsePort, RegistryError } from '@dsa110/ports';
 import { claimPortArgument, isClaimTimeout } from '@dsa110/ports/systemd';
-import { canBindSync, hasProcNet, readListenSocketsSync, startSocketHoldersParallel, type ListenSocket, type StartedHolderScan } from '@dsa110/ports/system';
+import {
+  canBind,
+  canBindSync,
+  hasProcNet,
+  readListenSocketsSync,
+  startSocketHoldersParallel,
+  type ListenSocket,
+  type StartedHolderScan,
+} from '@dsa110/ports/system';
 import { registryTrustWarning } from './registry-trust.js';
 import { registryWarning } from './registry-warning.js';
 import type { ClaimResult } from './result.js';
@@ -40,20 +48,23 @@ export interface EarlyLookOptions {
  * wildcard addresses, IPv4 and IPv6, right now; else in use (for TCP on
  * /proc, the LISTEN sockets seen, so the claim need not read the tables
  * again); undefined when the full path must decide (a service id, a bad
- * value, a custom reader, a port this user may not bind).
+ * value, a custom reader, a port this user may not bind). The bind check is
+ * libuv's, without the event loop, and through `net` where Node would warn of
+ * reading libuv's handles (node-binding.ts): the same answer either way, a
+ * free port never named by the registry nor checked against it.
  */
-export function earlyLook(
+export async function earlyLook(
   portOrId: number | string,
   options: EarlyLookOptions,
   started = now(),
-): { free: ClaimResult } | { listening: SeenListening } | undefined {
+): Promise<{ free: ClaimResult } | { listening: SeenListening } | undefined> {
   const port = typeof portOrId === 'number' ? portOrId : parsePort(portOrId);
   if (!isPort(port)) return undefined;
   const timeout = options.timeoutSeconds;
   if (timeout !== undefined && !isClaimTimeout(timeout)) return undefined; // resolveTarget() reports it
   if (options.reader) return undefined; // a custom reader takes the full path
   const transport = options.transport ?? 'tcp';
-  const bind = canBindSync(port, transport);
+  const bind = canBindSync(port, transport) ?? (await canBind(port, transport));
   if (bind?.ok) {
     // No registry is needed to answer, but a registry path that cannot be read
     // is said on every run (a typo in ExecStartPre= shows at once, not on the

@@ -6,6 +6,7 @@ import { userInfo } from 'node:os';
 import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Script } from 'node:vm';
+import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { compiledText, decodeEntry } from '@dsa110/ports/cli';
 import { readEphemeralRange, readStartTime } from '@dsa110/ports/system';
@@ -285,6 +286,36 @@ describe('claim-port usage errors', () => {
       const free = await runClaim([String(server.port)], { port: server.port, env });
       expect(free.stderr).toBe(`[claim-port:${server.port}] port ${server.port} is free; nothing to do\n`);
       expect(free.code).toBe(0);
+    }
+  });
+
+  it('the built bin answers a free port the same where Node warns of pending deprecations: the registry neither names it nor is parsed', async () => {
+    const dir = tempDir('claim-port-pending-');
+    const port = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => resolve(port));
+      });
+    });
+    const named = join(dir, 'named.yaml');
+    writeFileSync(named, `version: 1\nservices:\n  - id: api\n    port: ${port}\n`);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'version: 1\nservices: nope\n');
+    const answers = async (env: NodeJS.ProcessEnv) => {
+      const runs = [];
+      for (const registry of [named, bad]) {
+        const run = await runClaim([String(port), '--json', '--registry', registry], { port, env });
+        const result = JSON.parse(run.stdout) as Record<string, unknown>;
+        runs.push({ code: run.code, stderr: run.stderr, result: { ...result, elapsedMs: 0 } });
+      }
+      return runs;
+    };
+    const plain = await answers({ NODE_PENDING_DEPRECATION: undefined, NODE_OPTIONS: undefined });
+    const line = `[claim-port:${port}] port ${port} is free; nothing to do\n`;
+    expect(plain.map((run) => run.stderr)).toEqual([line, line]);
+    expect(plain[0]!.result).not.toHaveProperty('service');
+    for (const env of [{ NODE_PENDING_DEPRECATION: '1' }, { NODE_OPTIONS: '--pending-deprecation' }]) {
+      expect(await answers(env), JSON.stringify(env)).toEqual(plain);
     }
   });
 

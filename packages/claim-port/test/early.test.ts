@@ -24,9 +24,9 @@ function recorded(scan: StartedHolderScan, calls: string[]): StartedHolderScan {
 }
 
 /** The first look at a port this suite holds: its sockets and the scan it started. */
-function look(port: number): SeenListening {
+async function look(port: number): Promise<SeenListening> {
   guardPort(port);
-  const result = earlyLook(port, {});
+  const result = await earlyLook(port, {});
   if (!result || !('listening' in result)) throw new Error(`port ${port}: the first look did not find it in use`);
   return result.listening;
 }
@@ -34,7 +34,7 @@ function look(port: number): SeenListening {
 describe('the first look at a held port', () => {
   it('returns its LISTEN sockets with the holder scan started, which finds the holders', async () => {
     const server = await spawnListener({ host: '127.0.0.1', workers: 2 });
-    const seen = look(server.port);
+    const seen = await look(server.port);
     expect(seen.sockets).toEqual(readListenSocketsSync({ ports: [server.port] }));
     expect(seen.holders).toBeDefined();
     const scan = await seen.holders!.finish(seen.sockets.map((s) => s.inode));
@@ -43,7 +43,7 @@ describe('the first look at a held port', () => {
 
   it('claimPort() finishes the scan the first look started: the claim names its holders', async () => {
     const server = await spawnListener({ host: '127.0.0.1' });
-    const seen = look(server.port);
+    const seen = await look(server.port);
     const calls: string[] = [];
     const result = await claimPort(server.port, { dryRun: true, usage: false, listening: { ...seen, holders: recorded(seen.holders!, calls) } });
     expect(calls).toEqual(['finish']);
@@ -54,14 +54,14 @@ describe('the first look at a held port', () => {
   it('claimPort() stops the scan when it claims another port, or when the target cannot be resolved', async () => {
     const server = await spawnListener({ host: '127.0.0.1' });
     const other = await spawnListener({ host: '127.0.0.1' });
-    const seen = look(server.port);
+    const seen = await look(server.port);
     const calls: string[] = [];
     guardPort(other.port);
     const result = await claimPort(other.port, { dryRun: true, usage: false, listening: { ...seen, holders: recorded(seen.holders!, calls) } });
     expect(calls).toEqual(['cancel']);
     expect(result.holders.map((h) => h.pid)).toEqual([other.pid]);
 
-    const again = look(server.port);
+    const again = await look(server.port);
     const failed: string[] = [];
     await expect(
       claimPort('no-such-service', { dryRun: true, usage: false, listening: { ...again, holders: recorded(again.holders!, failed) } }),
@@ -88,7 +88,7 @@ describe.runIf(existsSync('/usr/bin/python3'))('a holder forked after the first 
   for (const { name, seen } of cases) {
     it(`is named by the dry run beside its parent (${name})`, async () => {
       const server = await spawnListener({ host: '127.0.0.1', forkOnRequest: true });
-      const listening = seen(server.port);
+      const listening = await seen(server.port);
       const child = await server.forkHolder();
       const result = await claimPort(server.port, { dryRun: true, usage: false, listening });
       const both = [server.pid, child].sort((a, b) => a - b);

@@ -1,7 +1,7 @@
 // What a command gets: its parsed arguments, where to print, and the registry.
 // Paths are used as given (relative to the working directory), so that error
 // messages name files the way the operator typed them.
-import { existsSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { lostPathMessage } from '../cli-kit/argv.js';
 import type { Io } from '../cli-kit/io.js';
@@ -33,7 +33,9 @@ export const CHECKOUT_REGISTRY = 'ports.yaml';
  * In a git work tree (a `.git` in the directory or one above it): the one at the work tree's root, from any
  * subdirectory, never the copy a build leaves in packages/ports. Outside one: ./ports.yaml. `near`: the
  * directories to look from, first first (`ports docs`: the page's, then the current one); the first in a
- * work tree whose root holds a ports.yaml gives it.
+ * work tree whose root holds a ports.yaml gives it. A ports.yaml this user cannot tell is absent (a directory it
+ * may not search: EACCES; ELOOP; EIO) is given too, and reading it says what is wrong: never the bundled registry
+ * in its place.
  */
 export function checkoutRegistry(near: readonly string[] = ['.']): string | undefined {
   let inTree = false;
@@ -42,9 +44,25 @@ export function checkoutRegistry(near: readonly string[] = ['.']): string | unde
     if (root === undefined) continue;
     inTree = true;
     const file = join(root, CHECKOUT_REGISTRY);
-    if (existsSync(file)) return relative(process.cwd(), file) || CHECKOUT_REGISTRY;
+    if (mayBeThere(file)) return relative(process.cwd(), file) || CHECKOUT_REGISTRY;
   }
-  return !inTree && existsSync(CHECKOUT_REGISTRY) ? CHECKOUT_REGISTRY : undefined;
+  return !inTree && mayBeThere(CHECKOUT_REGISTRY) ? CHECKOUT_REGISTRY : undefined;
+}
+
+/**
+ * Whether `file` is there, or may be: only ENOENT and ENOTDIR say it is not. Any other errno error of stat (EACCES
+ * on a directory this user may not search, ELOOP, EIO) leaves it unknown, so the file is read and that read fails
+ * with the reason, where existsSync would answer false and the bundled registry would be used in silence.
+ */
+function mayBeThere(file: string): boolean {
+  try {
+    statSync(file);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (typeof code !== 'string') throw error;
+    return code !== 'ENOENT' && code !== 'ENOTDIR';
+  }
 }
 
 /**

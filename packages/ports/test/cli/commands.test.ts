@@ -1,11 +1,11 @@
 // list, get, env, validate, schema and usage errors: in-process through main(), and the built bin where the process matters.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
 import { COMMANDS } from '../../src/cli/main.js';
-import { bin, checkout, cliBundle, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
+import { bin, binForOtherUsers, checkout, cliBundle, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 
 beforeAll(requireBuilt);
@@ -450,6 +450,57 @@ describe('ports validate', () => {
     expect(registryLine).toContain('never the bundled one');
     expect(registryLine).not.toContain('else the bundled');
   });
+});
+
+describe('the default ./ports.yaml when this user cannot tell whether it is there', () => {
+  // Only ENOENT (and ENOTDIR) say there is no ./ports.yaml: the bundled registry (monitoring, docs) or a usage error
+  // (validate). Any other reason stat fails is said, as a read of the file says it, never the bundled registry instead.
+  const defaultCommands = (out: string) => [['validate'], ['monitoring', '--out', out], ['docs', '--check']];
+
+  it('a ./ports.yaml that is a symbolic link loop (ELOOP): the read error, exit 1, never the bundled registry', async () => {
+    const dir = tempDir();
+    symlinkSync('ports.yaml', join(dir, 'ports.yaml'));
+    const out = join(dir, 'out');
+    for (const args of defaultCommands(out)) {
+      // validate reports on stdout, as for every file it checks; the others on stderr.
+      const run = await ports(args, { cwd: dir });
+      expect({ code: run.code, text: run.stdout + run.stderr }, args.join(' ')).toEqual({
+        code: 1,
+        text: 'ports.yaml: cannot read the registry (the default: ./ports.yaml in the current directory): too many levels of symbolic links; check the path\n',
+      });
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'as nobody, in a 0700 directory of root that holds ports.yaml (EACCES): the line a 0600 ports.yaml gets, exit 1, nothing written (built bin)',
+    () => {
+      const dir = tempDir(); // 0700, root's: nobody may not search it
+      writeFileSync(join(dir, 'ports.yaml'), rootRegistry);
+      const out = tempDir();
+      chmodSync(out, 0o777); // nobody could write the tree here: it must not
+      const asNobody = (args: readonly string[]) => {
+        const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binForOtherUsers(), ...args], {
+          cwd: dir,
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
+          encoding: 'utf8',
+        });
+        return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+      };
+      const denied =
+        'ports.yaml: cannot read the registry (the default: ./ports.yaml in the current directory): permission denied; run as a user who can read it, or check the path\n';
+      for (const args of defaultCommands(out)) {
+        const run = asNobody(args);
+        expect({ code: run.code, text: run.stdout + run.stderr }, args.join(' ')).toEqual({ code: 1, text: denied });
+      }
+      expect(readdirSync(out)).toEqual([]);
+      // The same line as for a 0600 ports.yaml in a directory nobody may search.
+      chmodSync(dir, 0o755);
+      chmodSync(join(dir, 'ports.yaml'), 0o600);
+      const unreadable = asNobody(['validate']);
+      expect({ code: unreadable.code, text: unreadable.stdout + unreadable.stderr }).toEqual({ code: 1, text: denied });
+    },
+  );
 });
 
 describe('ports schema', () => {
