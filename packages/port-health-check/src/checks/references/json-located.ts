@@ -31,7 +31,15 @@ const MAX_DEPTH = 10000;
 const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 
-type Open = { kind: 'array'; at: number; items: JsonNode[] } | { kind: 'object'; at: number; entries: JsonEntry[]; key?: { key: string; keyAt: number } };
+/** An array or object not yet closed; one shape for both (V8 keeps the loop optimized): `key`, an object's key read whose value is not. */
+interface Open {
+  readonly kind: 'array' | 'object';
+  readonly at: number;
+  readonly items: JsonNode[];
+  readonly entries: JsonEntry[];
+  key: string | undefined;
+  keyAt: number;
+}
 
 class JsonProblem extends Error {
   constructor(
@@ -105,7 +113,7 @@ function parse(text: string): JsonNode {
     if (open === undefined) done = node;
     else if (open.kind === 'array') open.items.push(node);
     else {
-      open.entries.push({ ...open.key!, value: node });
+      open.entries.push({ key: open.key!, keyAt: open.keyAt, value: node });
       open.key = undefined;
     }
   };
@@ -126,7 +134,8 @@ function parse(text: string): JsonNode {
         space();
         if (text[at] !== ':') unexpected('after a key (a colon should follow it)');
         at++;
-        open.key = { key, keyAt };
+        open.key = key;
+        open.keyAt = keyAt;
         first = false;
         continue;
       }
@@ -140,7 +149,7 @@ function parse(text: string): JsonNode {
       if (char === '[' || char === '{') {
         if (stack.length >= MAX_DEPTH) throw new JsonProblem(`it nests more than ${MAX_DEPTH} deep`, at);
         at++;
-        stack.push(char === '[' ? { kind: 'array', at: start, items: [] } : { kind: 'object', at: start, entries: [] });
+        stack.push({ kind: char === '[' ? 'array' : 'object', at: start, items: [], entries: [], key: undefined, keyAt: 0 });
         first = true;
         continue;
       }
@@ -180,13 +189,25 @@ function parse(text: string): JsonNode {
   }
 }
 
-/** The 1-based line and column (Finding.column: characters) of UTF-16 index `at` of `text`; lines end at \n (a CRLF file's \r ends its line). */
-export function lineColumn(text: string, at: number): { line: number; column: number } {
-  let line = 1;
-  let start = 0;
-  for (let index = text.indexOf('\n'); index >= 0 && index < at; index = text.indexOf('\n', index + 1)) {
-    line++;
-    start = index + 1;
-  }
-  return { line, column: characterColumn(text, start, at) };
+/**
+ * The 1-based line and column (Finding.column: characters) of UTF-16 index `at` of `text`, by a function made once
+ * per text (the line starts found once, each index then by binary search: a file of many targets stays linear);
+ * lines end at \n (a CRLF file's \r ends its line).
+ */
+export function lineColumns(text: string): (at: number) => { line: number; column: number } {
+  const starts = [0];
+  for (let index = text.indexOf('\n'); index >= 0; index = text.indexOf('\n', index + 1)) starts.push(index + 1);
+  return (at) => {
+    let low = 0;
+    let high = starts.length - 1;
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (starts[middle]! <= at) low = middle;
+      else high = middle - 1;
+    }
+    return { line: low + 1, column: characterColumn(text, starts[low]!, at) };
+  };
 }
+
+/** lineColumns for one index. */
+export const lineColumn = (text: string, at: number): { line: number; column: number } => lineColumns(text)(at);

@@ -13,7 +13,7 @@ import { yamlLineBreaks } from './finding.js';
 import { quoteValue } from '@dsa110/ports';
 import type { Finding } from './finding.js';
 import { goGlobPart, hasGoMeta } from './go-glob.js';
-import { lineColumn, readJsonLocated, type JsonNode } from './json-located.js';
+import { lineColumn, lineColumns, readJsonLocated, type JsonNode } from './json-located.js';
 import {
   atColumn,
   columnReader,
@@ -132,6 +132,7 @@ function jsonTargets(text: string, top: JsonNode, json: boolean): TargetFile {
   if (top.kind === 'null') return { targets: [] }; // Go reads null as no groups
   if (top.kind !== 'array') return cannotRead(text, top.at, 'it is not a list of target groups ([{"targets": [...]}])');
   const targets: AtLine[] = [];
+  const placed = lineColumns(text);
   for (const [index, group] of top.items.entries()) {
     if (group.kind === 'null') return cannotRead(text, group.at, `nil target group item found (index ${index})`);
     if (group.kind !== 'object') return cannotRead(text, group.at, `target group ${index} is not an object`);
@@ -143,7 +144,7 @@ function jsonTargets(text: string, top: JsonNode, json: boolean): TargetFile {
         for (const target of value.kind === 'array' ? value.items : []) {
           // null would be an empty target, which Prometheus refuses too (no address).
           if (target.kind !== 'string') return cannotRead(text, target.at, `the targets of group ${index} are not a list of strings`);
-          const { line, column } = lineColumn(text, target.at + 1);
+          const { line, column } = placed(target.at + 1);
           list.push({ line, column, value: target.value });
         }
       } else if (names(key, 'labels', json)) {

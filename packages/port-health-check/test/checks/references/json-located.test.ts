@@ -1,6 +1,6 @@
 // readJsonLocated reads what JSON.parse reads (and refuses what it refuses), with where each value is written.
 import { describe, expect, it } from 'vitest';
-import { lineColumn, readJsonLocated, type JsonNode } from '../../../src/checks/references/json-located.js';
+import { lineColumn, lineColumns, readJsonLocated, type JsonNode } from '../../../src/checks/references/json-located.js';
 
 /** The value a node stands for, as JSON.parse would give it (numbers and booleans read from the text). */
 function parsedValue(text: string, node: JsonNode): unknown {
@@ -81,6 +81,17 @@ describe('readJsonLocated', () => {
       { line: 2, column: 24 },
       { line: 2, column: 29 },
     ]);
+  });
+
+  it('lineColumns, made once per text, places every index as counting from the start does (CRLF, an emoji, the last line)', () => {
+    const text = '[\r\n "🙂",\r\n\r\n  "a"\n]';
+    const placed = lineColumns(text);
+    for (let at = 0; at <= text.length; at++) {
+      const before = text.slice(0, at);
+      const line = before.split('\n').length;
+      const column = [...before.slice(before.lastIndexOf('\n') + 1)].length + 1;
+      expect(placed(at), `index ${at}`).toEqual({ line, column });
+    }
   });
 
   it('reads a file nested deeper than a stack would allow, and refuses deeper than Go does', () => {
