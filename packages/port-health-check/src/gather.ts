@@ -7,7 +7,7 @@
 // the fd scan is read by perl children only where that pays (many processes).
 import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, type Registry, type Service } from '@dsa110/ports';
+import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, quoteValue, type Registry, type Service } from '@dsa110/ports';
 import { decodeKeepingBadBytes, normalizeAddress, parsePasswd, readListenSocketsSync, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, isElfHead, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
@@ -33,18 +33,17 @@ import { needsAccounts } from './checks/listeners.js';
 import { unitOf } from './checks/workers.js';
 import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readRouteLocalnet } from './firewall/route-localnet.js';
+import { claimLookup } from './claim-lookup.js';
 import { readKernelFacts } from './kernel.js';
 import { processFacts, readLineage } from './lineage.js';
 import {
   claimLineRegistry,
   claimLines,
   claimRegistryLoader,
-  claimExecKey,
   DROP_IN_NAME,
   dropInDirNames,
   claimRoot,
   claimRootProcReason,
-  execSearch,
   procMountedIn,
   unresolvedExecSearch,
   isBareCommand,
@@ -60,7 +59,6 @@ import {
   readsOtherRegistry,
   isSystemdInit,
   socketUnitsOn,
-  unitSearchPath,
   type ClaimRoot,
   type ListeningSocket,
   type ExecSearch,
@@ -152,22 +150,22 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   // Each claim-port (a path, or a bare name with the directories systemd looks it up in: execKey) with the
   // PATHs systemd would give the units that run it (its #! line's interpreter is looked up there).
   // Chrooted (RootDirectory=, which `+` does not lift): looked up inside that directory; inside RootImage=: not looked at.
-  const wanted = new Map<string, { command: string; search: ExecSearch; root: ClaimRoot; byValue: Map<string, SearchPath> }>();
+  // A claim-port env names after setting PATH (`env PATH=/opt/x/bin claim-port`) is looked up in that PATH (claimLookup).
+  const wanted = new Map<string, { command: string; search: ExecSearch; envPath?: string; root: ClaimRoot; byValue: Map<string, SearchPath> }>();
   for (const { unit, lines } of claims) {
-    const searchPath = unitSearchPath(unit);
     for (const line of lines) {
       const command = line.argv[0]!;
-      const key = claimExecKey(command, unit);
-      const entry = wanted.get(key) ?? { command, search: execSearch(unit), root: claimRoot(unit), byValue: new Map() };
+      const { key, search, envPath, searchPath } = claimLookup(line, unit);
+      const entry = wanted.get(key) ?? { command, search, ...(envPath !== undefined && { envPath }), root: claimRoot(unit), byValue: new Map() };
       wanted.set(key, entry);
       if (!entry.byValue.has(searchPath.value)) entry.byValue.set(searchPath.value, searchPath);
     }
   }
   const executables = new Map<string, ExecutableFacts>(
-    [...wanted].map(([key, { command, search, root: lineRoot, byValue }]) => [
-      key,
-      readClaimExecutable(root, lineRoot, command, search, [...byValue.values()]),
-    ]),
+    [...wanted].map(([key, { command, search, envPath, root: lineRoot, byValue }]) => {
+      const found = readClaimExecutable(root, lineRoot, command, search, [...byValue.values()]);
+      return [key, envPath === undefined ? found : inEnvPath(found, command, envPath)];
+    }),
   );
   const registryFaults = readRegistryFaults(root, claims);
   const checkedName = checkedRegistryName({
@@ -1189,6 +1187,21 @@ function readGoGlob(root: string, pattern: string, budget: number): PrometheusFi
     files.push(read.text !== undefined ? { path, text: read.text } : { path, problem: read.problem ?? 'not read' });
   }
   return { files };
+}
+
+/**
+ * What readExecutable found for `command` in the absolute directories of the PATH env sets, as env's execvp looks it
+ * up: `envPath` set; not found there while PATH has an empty or relative entry (the directory the service runs in,
+ * not looked at), a problem (unknown), not "does not exist".
+ */
+function inEnvPath(found: ExecutableFacts, command: string, envPath: string): ExecutableFacts {
+  const relative = envPath.split(':').find((dir) => !dir.startsWith('/'));
+  if (found.exists || found.problem !== undefined || relative === undefined) return { ...found, envPath };
+  return {
+    ...found,
+    envPath,
+    problem: `env looks it up in PATH=${escapeText(envPath)}, and ${escapeText(command)} is in none of its absolute directories, but ${relative === '' ? 'an empty entry' : `the entry ${quoteValue(relative)}`} is the directory the service runs in, not looked at; write the directory's absolute path in PATH`,
+  };
 }
 
 /**

@@ -153,6 +153,8 @@ export interface ExecutableFacts {
   /** The bare name the unit gives (`claim-port`), which systemd looks up in `searched`'s directories; undefined for a path. */
   readonly name?: string;
   readonly searched?: ExecSearch;
+  /** The PATH an env in the claim line sets before naming claim-port (`env PATH=/opt/x/bin claim-port`): `searched` is its directories, looked up as env's execvp does. */
+  readonly envPath?: string;
   readonly exists: boolean;
   readonly executable: boolean;
   /** It exists but is not a regular file (a FIFO, a directory, a device): nothing systemd can run, whatever its mode. */

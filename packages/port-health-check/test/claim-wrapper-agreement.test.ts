@@ -29,7 +29,9 @@ describe('`ports systemd --check` and the health check agree on a claim line beh
     // Each a wrapper the real program does not run as a loose reading would (claim-wrapper.test.ts runs them): never a pass.
     [`+/bin/sh -c '${CLAIM}\\n8000 ${CLAIM_REGISTRY}'`, 'unknown', 'runs claim-port through sh -c with "\\n"'],
     [`+/usr/bin/ionice -c idel ${CLAIM} 8000 ${CLAIM_REGISTRY}`, 'unknown', 'runs claim-port through ionice with -c idel'],
-    [`+/usr/bin/env PATH=/nonexistent claim-port 8000 ${CLAIM_REGISTRY}`, 'unknown', 'runs claim-port through env setting PATH, then claim-port by name'],
+    // claim-port by name after env sets PATH: the line claims the port; the file env finds there is the dependencies check's (claim-env-path.test.ts).
+    [`+/usr/bin/env PATH=/nonexistent:/usr/local/bin claim-port 8000 ${CLAIM_REGISTRY}`, 'ok', 'claims port 8000'],
+    [`+/usr/bin/env PATH=/usr/local/bin nice claim-port 8000 ${CLAIM_REGISTRY}`, 'unknown', 'runs claim-port through env setting PATH, then nice by name'],
     // Run as a loose reading would, but not read: unknown, never "nothing frees the port".
     [`+/bin/sh -c -e '${CLAIM} 8000 ${CLAIM_REGISTRY}'`, 'unknown', 'runs claim-port through sh -c with the option -e'],
   ])('%s', async (line, verdict, reason) => {

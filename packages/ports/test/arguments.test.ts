@@ -430,6 +430,11 @@ describe("'@dsa110/ports/systemd': a wrong entry of a list, or field of an objec
       new TypeError('claimLines: lines[0].prefixes must be a string, not undefined'),
     );
     expect(systemd.claimLines([line, execLine([])], [])).toEqual([line]);
+    expect(() => untyped(systemd.claimLookupPath)(null)).toThrow(new TypeError('claimLookupPath: line must be an ExecLine ({ argv, ... }), not null'));
+    expect(() => untyped(systemd.claimLookupPath)({ ...line, argv: undefined })).toThrow(
+      new TypeError('claimLookupPath: line.argv must be an array of strings, not undefined'),
+    );
+    expect(systemd.claimLookupPath(line)).toBeUndefined();
     expect(() => untyped(systemd.where)({ file: Symbol('x'), line: 1 })).toThrow(new TypeError('where: line.file must be a path (a string), not symbol'));
     expect(() => untyped(systemd.where)({ file: '/x.service' })).toThrow(new TypeError('where: line.line must be a line number, not undefined'));
   });

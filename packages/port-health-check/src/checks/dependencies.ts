@@ -13,16 +13,8 @@
 // each service's alert rule pages at that service's severity.
 import { escapeText } from '@dsa110/ports';
 import { join } from 'node:path';
-import {
-  claimExecKey,
-  claimLines,
-  claimPortInstall,
-  describeExecSearch,
-  interpreterProblem,
-  rootWritableProblem,
-  unitSearchPath,
-  where,
-} from '@dsa110/ports/systemd';
+import { claimLines, claimPortInstall, describeExecSearch, interpreterProblem, rootWritableProblem, where } from '@dsa110/ports/systemd';
+import { claimLookup } from '../claim-lookup.js';
 import type { CheckResult, Facts } from '../types.js';
 
 export function checkDependencies(facts: Facts): CheckResult[] {
@@ -47,9 +39,11 @@ export function checkDependencies(facts: Facts): CheckResult[] {
   for (const service of facts.services) {
     const unit = service.robust && service.systemd ? facts.units.get(service.systemd.unit) : undefined;
     if (!unit || unit.masked) continue;
-    const searchPath = unitSearchPath(unit).value;
     for (const line of claimLines(unit.execStartPre, facts.claimPortPaths)) {
-      const key = claimExecKey(line.argv[0]!, unit);
+      const {
+        key,
+        searchPath: { value: searchPath },
+      } = claimLookup(line, unit);
       const known = callers.get(key) ?? [];
       callers.set(key, known);
       if (!known.some((caller) => caller.service === service.id)) known.push({ service: service.id, at: where(line), searchPath, command: line.argv[0]! });
@@ -150,7 +144,9 @@ function judge(facts: Facts, key: string, caller: Caller, callers: readonly Call
         'error',
         executable.searched === undefined
           ? ` ${loops === '' ? 'does not exist' : `is ${executable.loops![0]!.reason}`}${shownRoot}; ${install(executable.path)}`
-          : ` does not exist${shownRoot} in any directory systemd searches for a command without a path (${describeExecSearch(executable.searched)})${loops === '' ? '' : `: ${loops}`}; ${install(executable.path)}`,
+          : executable.envPath !== undefined
+            ? ` does not exist${shownRoot} in any directory of the PATH env sets before it (PATH=${escapeText(executable.envPath)}), so env fails (env: '${escapeText(executable.path)}': No such file or directory) and systemd cannot start the unit${loops === '' ? '' : `: ${loops}`}; ${envPathFix(executable.searched.dirs, system)}`
+            : ` does not exist${shownRoot} in any directory systemd searches for a command without a path (${describeExecSearch(executable.searched)})${loops === '' ? '' : `: ${loops}`}; ${install(executable.path)}`,
       ),
     ];
   }
@@ -173,4 +169,11 @@ function judge(facts: Facts, key: string, caller: Caller, callers: readonly Call
       result('ok', ` exists${chroot === undefined ? '' : shownRoot} and is executable${runs === undefined ? '' : `, and its interpreter is found (${runs})`}`),
     );
   return results;
+}
+
+/** What to do about a claim-port not in the PATH env sets: install it in a `.../bin` of it (npm's --prefix puts it there), or name it where it is. */
+function envPathFix(dirs: readonly string[], system: string): string {
+  const bin = dirs.find((dir) => /^\/.+\/bin$/.test(dir));
+  const install = bin === undefined ? '' : `install claim-port in ${escapeText(bin)} (${claimPortInstall(`${bin}/claim-port`, system)}), or `;
+  return `${install}set that PATH to the directory claim-port is in, or write claim-port's absolute path after env`;
 }

@@ -63,6 +63,8 @@ export function execLineArgument(fn: string, name: string, line: unknown): asser
 
 /** Each claim line of a wrapper (`env claim-port 8000`), as claimLines gives it, to the ExecLine as written. */
 const WRAPPED = new WeakMap<ExecLine, ExecLine>();
+/** Each claim line of a wrapper that sets PATH before claim-port by name (`env PATH=/opt/x/bin claim-port 8000`), to that PATH. */
+const ENV_PATH = new WeakMap<ExecLine, string>();
 
 /** One of CLAIM_PORT_NAMES anywhere in a word, not part of a longer name: `claim-port`, `/usr/local/bin/claim-port 8000`. */
 const CLAIM_PORT_NAME_IN = new RegExp(`(?:^|[^A-Za-z0-9_.-])(?:${CLAIM_PORT_NAMES.map((name) => name.replaceAll('.', '\\.')).join('|')})(?![A-Za-z0-9_.-])`);
@@ -100,6 +102,7 @@ function readLines(lines: readonly ExecLine[], extraPaths: readonly string[]): {
       words: words !== undefined && 'argv' in words ? words.argv : inner.argv,
     };
     WRAPPED.set(unwrapped, line);
+    if (inner.path !== undefined) ENV_PATH.set(unwrapped, inner.path);
     claims.push(unwrapped);
   }
   return { claims, unread };
@@ -120,6 +123,16 @@ export function claimLines(lines: readonly ExecLine[], extraPaths: readonly stri
 export function lineAsWritten(line: ExecLine): ExecLine {
   execLineArgument('lineAsWritten', 'line', line);
   return WRAPPED.get(line) ?? line;
+}
+
+/**
+ * The PATH a wrapper of a claim line claimLines gave sets before naming claim-port without a slash
+ * (`env PATH=/opt/x/bin claim-port 8000`: `/opt/x/bin`), in which env's execvp looks claim-port up, not where systemd
+ * looks up a command; undefined for any other line (systemd's lookup, or a path).
+ */
+export function claimLookupPath(line: ExecLine): string | undefined {
+  execLineArgument('claimLookupPath', 'line', line);
+  return ENV_PATH.get(line);
 }
 
 /**

@@ -3,9 +3,10 @@
 // read exactly, or the wrapper this module cannot read. Only wrappers whose
 // argv is plain are read, and only what they do to claim-port that does not
 // change what it claims, each value one the real program accepts: env with
-// LANG, LC_*, TZ or TERM assignments, or PATH when every program after it is
-// named by absolute path (no option: -i, -u and -S change what claim-port
-// reads or splits), nice with a numeric adjustment, ionice with a class
+// LANG, LC_*, TZ or TERM assignments, or PATH (claim-port named after it
+// without a slash is looked up there, as env's execvp does: the caller is
+// given that PATH; a wrapper named so is unread) (no option: -i, -u and -S
+// change what claim-port reads or splits), nice with a numeric adjustment, ionice with a class
 // (0-3, none, realtime, best-effort, idle) and a level (0-7), and sh, bash or
 // dash given `-c` with a simple command line (words separated by spaces or
 // tabs, single- or double-quoted without `$`, `` ` `` or `\`; `exec` before
@@ -17,7 +18,7 @@
  * What one wrapper runs: its command (argv[0] the program; `setsPath` when it sets PATH, by which the programs after it
  * are looked up), not a wrapper at all (undefined), or why it cannot be read.
  */
-type Step = { readonly inner: readonly string[]; readonly setsPath?: boolean } | { readonly unread: string } | undefined;
+type Step = { readonly inner: readonly string[]; readonly setsPath?: string } | { readonly unread: string } | undefined;
 
 /** The environment a claim-port may be given without changing what it claims: its program lookup and messages only. */
 const HARMLESS_VARIABLE = /^(?:PATH|LANG|LANGUAGE|LC_[A-Z]+|TZ|TERM)=/;
@@ -31,12 +32,12 @@ const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 function envStep(args: readonly string[]): Step {
   let at = args[0] === '--' ? 1 : 0;
   if (at === 0 && args[0]?.startsWith('-')) return { unread: `env with ${args[0]}` };
-  let setsPath = false;
+  let setsPath: string | undefined; // the last PATH= wins, as env's putenv does
   for (; at < args.length && args[at]!.includes('='); at++) {
     if (!HARMLESS_VARIABLE.test(args[at]!)) return { unread: `env setting ${args[at]!.slice(0, args[at]!.indexOf('=')) || '""'}` };
-    if (args[at]!.startsWith('PATH=')) setsPath = true;
+    if (args[at]!.startsWith('PATH=')) setsPath = args[at]!.slice('PATH='.length);
   }
-  return at < args.length ? { inner: args.slice(at), setsPath } : undefined;
+  return at < args.length ? { inner: args.slice(at), ...(setsPath !== undefined && { setsPath }) } : undefined;
 }
 
 /** coreutils nice: `-n N`, `-nN`, `--adjustment=N`, `--adjustment N`, or `-N` first, then the command (getopt stops at it). */
@@ -136,26 +137,30 @@ const MAX_WRAPPERS = 8;
 
 /**
  * Pure: the command a chain of wrappers runs in the end (`argv`, argv[0] the program), and the wrappers on the way
- * (`through`, as written: empty for a direct command), when `isTarget` holds for it; else `{ unread }` naming the
- * wrapper (and what in it) that cannot be read exactly when a word of `argv` after its program names a program
- * `mentions` holds for (never undefined then: a line that may run claim-port is not one that does not); else undefined.
+ * (`through`, as written: empty for a direct command), when `isTarget` holds for it, with the PATH an env on the way
+ * sets (`path`: env execvp's a program named without a `/` in that PATH, not where systemd looks); else `{ unread }`
+ * naming the wrapper (and what in it) that cannot be read exactly when a word of `argv` after its program names a
+ * program `mentions` holds for (never undefined then: a line that may run claim-port is not one that does not); else
+ * undefined.
  */
 export function unwrapCommand(
   argv: readonly string[],
   isTarget: (program: string) => boolean,
   mentions: (word: string) => boolean,
-): { readonly argv: readonly string[]; readonly through: readonly string[] } | { readonly unread: string } | undefined {
+): { readonly argv: readonly string[]; readonly through: readonly string[]; readonly path?: string } | { readonly unread: string } | undefined {
   let current = argv;
   const through: string[] = [];
   // Set once a wrapper sets PATH: a program named after it without a `/` is looked up there, not where systemd would.
-  let pathSet = false;
+  let path: string | undefined;
   let unread: string | undefined;
   for (let depth = 0; current.length > 0; depth++) {
-    if (pathSet && !current[0]!.startsWith('/')) {
+    const byName = !current[0]!.includes('/');
+    if (isTarget(current[0]!)) return { argv: current, through, ...(path !== undefined && byName && { path }) };
+    // A wrapper named after it is looked up in that PATH too: where, this module does not follow.
+    if (path !== undefined && byName) {
       unread = `env setting PATH, then ${current[0]} by name`;
       break;
     }
-    if (isTarget(current[0]!)) return { argv: current, through };
     if (depth === MAX_WRAPPERS) {
       unread = `more than ${MAX_WRAPPERS} wrappers`;
       break;
@@ -166,7 +171,7 @@ export function unwrapCommand(
       break;
     }
     through.push(current[0]!);
-    pathSet ||= step.setsPath === true;
+    path = step.setsPath ?? path;
     current = step.inner;
   }
   return argv.slice(1).some(mentions) ? { unread: unread ?? baseName(through.at(-1) ?? argv[0] ?? '') } : undefined;

@@ -15,7 +15,7 @@ export {
   type ParsedClaimArgs,
 } from './claim-args.js';
 export { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, isClaimTimeout } from '../limits.js';
-export { claimLines, claimTarget, DROP_IN_NAME, isClaimDropIn, isClaimPort, lineAsWritten, unreadClaimWrappers, where } from './claim-line.js';
+export { claimLines, claimLookupPath, claimTarget, DROP_IN_NAME, isClaimDropIn, isClaimPort, lineAsWritten, unreadClaimWrappers, where } from './claim-line.js';
 export {
   BUNDLED_CLAIM_FIX,
   brokenUnitFileProblem,

@@ -5,7 +5,7 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { tempDir, writeTree } from '../../../../test-support/tree.js';
-import { claimLines, lineAsWritten, unreadClaimWrappers } from '../../src/systemd/claim-line.js';
+import { claimLines, claimLookupPath, lineAsWritten, unreadClaimWrappers } from '../../src/systemd/claim-line.js';
 import { loadUnit, mergeUnit } from '../../src/systemd/effective.js';
 
 /** A root whose api.service runs `ExecStartPre=LINE` (CLAIM in it: a claim-port that prints its arguments, one a line). */
@@ -57,6 +57,20 @@ describe('claimLines behind a wrapper, as the real wrapper runs claim-port', () 
     expect(unreadClaimWrappers(unit.execStartPre, []).map((each) => each.wrapper)).toEqual([wrapper]);
   });
 
+  it('env setting PATH, then claim-port by name: a claim, looked up in the last PATH env sets (as its execvp does), not where systemd looks', () => {
+    const lines = (line: string) => claimLines(unitWith(() => line).unit.execStartPre, []);
+    const [claim] = lines('+/usr/bin/env PATH=/opt/a/bin PATH=/opt/x/bin claim-port 8000');
+    expect(claim?.argv).toEqual(['claim-port', '8000']);
+    expect(claimLookupPath(claim!)).toBe('/opt/x/bin');
+    // Named by path, or without PATH set: systemd's lookup (or none), not env's PATH.
+    expect(claimLookupPath(lines('+/usr/bin/env PATH=/opt/x/bin /usr/local/bin/claim-port 8000')[0]!)).toBeUndefined();
+    expect(claimLookupPath(lines('+/usr/bin/env claim-port 8000')[0]!)).toBeUndefined();
+    expect(claimLookupPath(lines('+claim-port 8000')[0]!)).toBeUndefined();
+    // The real env looks it up there: not found in /nonexistent, whatever systemd's search path holds.
+    const run = spawnSync('env', ['PATH=/nonexistent', 'claim-port', '8000'], { encoding: 'utf8' });
+    expect([run.status, run.stderr]).toEqual([127, 'env: ‘claim-port’: No such file or directory\n']);
+  });
+
   // Each of these, run by the real program, does not run claim-port with `8000` as a loose reading would (`other`: it
   // exits before, or runs claim-port alone), or does (`claims`) but through a form not read: unread, never "no claim
   // line" (an error) nor a claim (a pass).
@@ -67,12 +81,6 @@ describe('claimLines behind a wrapper, as the real wrapper runs claim-port', () 
     ['an ionice class it does not know', (claim) => `+/usr/bin/ionice -c idel ${claim} 8000`, 'ionice with -c idel', 'other'],
     ['an ionice level that is no number', (claim) => `+/usr/bin/ionice -c 2 -n abc ${claim} 8000`, 'ionice with -n abc', 'other'],
     ['a nice adjustment that is no number', (claim) => `+/usr/bin/nice --adjustment=abc ${claim} 8000`, 'nice with --adjustment=abc', 'other'],
-    [
-      'env setting PATH, then claim-port by name',
-      () => '+/usr/bin/env PATH=/nonexistent claim-port 8000',
-      'env setting PATH, then claim-port by name',
-      'other',
-    ],
     [
       'env setting PATH, then a wrapper by name',
       (claim) => `+/usr/bin/env PATH=/nonexistent nice ${claim} 8000`,

@@ -13,6 +13,7 @@ import { yamlLineBreaks } from './finding.js';
 import { quoteValue } from '@dsa110/ports';
 import type { Finding } from './finding.js';
 import { goGlobPart, hasGoMeta } from './go-glob.js';
+import { lineColumn, lineColumns, readJsonLocated, type JsonNode } from './json-located.js';
 import {
   atColumn,
   columnReader,
@@ -88,53 +89,71 @@ export function prometheusFilePatterns(text: string, path: string, jobs: Readonl
   ];
 }
 
-/** The targets of a file_sd file, each with its line (and its column, in a YAML one: see jsonTargets), or why Prometheus cannot read them (severity error) or this check cannot (unknown). */
-export type TargetFile = { readonly targets: readonly AtLine[] } | Omit<Finding, 'line' | 'file'>;
+/**
+ * The targets of a file_sd file, each with its line and column, or why Prometheus cannot read them (severity error) or
+ * this check cannot (unknown), at the line (and column) of what is wrong where that is known (0: the file as a whole).
+ */
+export type TargetFile = { readonly targets: readonly AtLine[] } | (Omit<Finding, 'file' | 'line'> & { readonly line?: number });
 
 /** A file_sd file's targets, read as Prometheus reads it by its extension: JSON, or YAML (as written, line by line). */
 export function readTargetFile(path: string, text: string): TargetFile {
   const json = path.toLowerCase().endsWith('.json');
   if (json || /^\s*\[\s*(\{\s*"|\]\s*$)/.test(text)) {
-    // YAML is a superset of JSON: a .yml file written as JSON means the same.
-    let groups: unknown;
-    try {
-      groups = JSON.parse(text);
-    } catch (error) {
-      if (json) {
-        // Node's message quotes the file; only where it is wrong is kept, as a line.
-        const position = /position (\d+)/.exec((error as Error).message);
-        const at = position ? ` (line ${text.slice(0, Number(position[1])).split('\n').length})` : '';
-        return { severity: 'error', message: `Prometheus cannot read its targets: not valid JSON${at}` };
-      }
-    }
-    if (groups !== undefined) return jsonTargets(text, groups);
+    // YAML is a superset of JSON: a .yml file written as JSON means the same (read as YAML reads it, see jsonTargets).
+    const read = readJsonLocated(text);
+    if ('node' in read) return jsonTargets(text, read.node, json);
+    if (json && read.at === 0 && text.startsWith('\ufeff'))
+      return cannotRead(text, 0, "not valid JSON: it starts with a byte-order mark (BOM), which Go's JSON reader refuses; save it as UTF-8 without a BOM");
+    if (json) return cannotRead(text, read.at, `not valid JSON: ${read.problem}`);
   }
   return yamlTargets(text);
 }
 
+const cannotRead = (text: string, at: number, why: string): TargetFile => ({
+  ...lineColumn(text, at),
+  severity: 'error',
+  message: `Prometheus cannot read its targets: ${why}`,
+});
+
 /**
- * A JSON file's targets, each at the line of its next appearance as a JSON string: that may be a label's value, so
- * no column is given (one would name where that text is, not the target the reader read).
+ * Whether an object's key names the field `name`: as Go's encoding/json matches it (case folded: `Targets`,
+ * `targetſ`), or, for a .yml file written as JSON, as YAML does (exactly).
  */
-function jsonTargets(text: string, groups: unknown): TargetFile {
-  const cannot = (why: string): TargetFile => ({ severity: 'error', message: `Prometheus cannot read its targets: ${why}` });
-  if (!Array.isArray(groups)) return cannot('it is not a list of target groups ([{"targets": [...]}])');
+const names = (key: string, name: string, json: boolean): boolean =>
+  key === name || (json && (key.toLowerCase() === name || key.toUpperCase() === name.toUpperCase()));
+
+/**
+ * A JSON file's targets (discovery/file: []*targetgroup.Group), each at the line and column its text starts at
+ * (inside its quotes): a list of groups, each an object of `targets` (a list of strings) and `labels` (an object of
+ * strings), either null or left out; any other key refuses the file (DisallowUnknownFields; YAML's strict reading
+ * too). A .yml file (`json` false) is read as YAML reads it: keys exactly, labels as YAML takes them.
+ */
+function jsonTargets(text: string, top: JsonNode, json: boolean): TargetFile {
+  if (top.kind === 'null') return { targets: [] }; // Go reads null as no groups
+  if (top.kind !== 'array') return cannotRead(text, top.at, 'it is not a list of target groups ([{"targets": [...]}])');
   const targets: AtLine[] = [];
-  let from = 0;
-  for (const [index, group] of groups.entries()) {
-    if (group === null) return cannot(`nil target group item found (index ${index})`);
-    if (typeof group !== 'object' || Array.isArray(group)) return cannot(`target group ${index} is not an object`);
-    const list = (group as { targets?: unknown }).targets ?? [];
-    if (!Array.isArray(list) || list.some((target) => typeof target !== 'string')) return cannot(`the targets of group ${index} are not a list of strings`);
-    for (const target of list as string[]) {
-      // The line of the target: its next appearance as a JSON string (0, the file as a whole, when written with escapes).
-      // A byte that is not UTF-8 (kept as a lone surrogate, which JSON.stringify writes as \udcNN) stands as itself.
-      const written = JSON.stringify(target);
-      const found = text.indexOf(written, from);
-      const at = found >= 0 || written === `"${target}"` ? found : text.indexOf(`"${target}"`, from);
-      if (at >= 0) from = at + 1;
-      targets.push({ line: at >= 0 ? text.slice(0, at).split('\n').length : 0, value: target });
+  const placed = lineColumns(text);
+  for (const [index, group] of top.items.entries()) {
+    if (group.kind === 'null') return cannotRead(text, group.at, `nil target group item found (index ${index})`);
+    if (group.kind !== 'object') return cannotRead(text, group.at, `target group ${index} is not an object`);
+    let list: AtLine[] = [];
+    for (const { key, keyAt, value } of group.entries) {
+      if (names(key, 'targets', json)) {
+        if (value.kind !== 'array' && value.kind !== 'null') return cannotRead(text, value.at, `the targets of group ${index} are not a list of strings`);
+        list = [];
+        for (const target of value.kind === 'array' ? value.items : []) {
+          // null would be an empty target, which Prometheus refuses too (no address).
+          if (target.kind !== 'string') return cannotRead(text, target.at, `the targets of group ${index} are not a list of strings`);
+          const { line, column } = placed(target.at + 1);
+          list.push({ line, column, value: target.value });
+        }
+      } else if (names(key, 'labels', json)) {
+        if (value.kind !== 'object' && value.kind !== 'null') return cannotRead(text, value.at, `the labels of group ${index} are not an object`);
+        const bad = json && value.kind === 'object' ? value.entries.find((label) => label.value.kind !== 'string') : undefined;
+        if (bad) return cannotRead(text, bad.value.at, `label ${quoteValue(bad.key)} of group ${index} is not a string`);
+      } else return cannotRead(text, keyAt, `${quoteValue(key)} is not a key of a target group (only targets and labels are)`);
     }
+    targets.push(...list); // of a key given twice, the last is read
   }
   return { targets };
 }

@@ -373,7 +373,7 @@ function jobTargets(
       if ('targets' in read) targets.push(...read.targets.map((target) => ({ ...target, file: file.path })));
       else {
         if (read.severity !== 'error') unread = true;
-        findings.push({ file: file.path, line: 0, severity: read.severity, message: `scrape job ${job.name}: ${read.message}` });
+        findings.push({ ...read, file: file.path, line: read.line ?? 0, message: `scrape job ${job.name}: ${read.message}` });
       }
     }
   }

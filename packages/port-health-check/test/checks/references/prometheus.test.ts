@@ -45,10 +45,19 @@ async function prometheusResults(root: string, reg: Registry = registry): Promis
     .filter((result) => result.severity !== 'ok')
     .map((result) => withoutRoot(result, root));
 }
+/** What `promtool check config` says of the tree's prometheus.yml, refused or not. */
+function promtoolSays(root: string): string {
+  try {
+    return execFileSync('promtool', ['check', 'config', join(root, PROM, 'prometheus.yml')], { encoding: 'utf8', stdio: 'pipe' });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout: string; stderr: string };
+    return `${stdout}${stderr}`;
+  }
+}
 const problems = async (root: string) => (await prometheusResults(root)).map((result) => [result.severity, result.reason]);
 
 describe('file_sd_configs', () => {
-  it('a job whose targets are only in file_sd files (JSON and YAML, from prometheus.yml’s directory) passes, and a wrong one is an error at its file:line', async () => {
+  it('a job whose targets are only in file_sd files (JSON and YAML, from prometheus.yml’s directory) passes, and a wrong one is an error at its file:line:col', async () => {
     const root = tree('file-sd');
     expect(await problems(root)).toEqual([]);
     // The fixture is a configuration Prometheus takes, target files included.
@@ -62,8 +71,8 @@ describe('file_sd_configs', () => {
       expect.objectContaining({
         severity: 'error',
         reason:
-          'prometheus (9090): /etc/prometheus/targets/api/.hidden.json:3: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes), or give FastAPI port: 9000 in the registry',
-        file: '/etc/prometheus/targets/api/.hidden.json:3',
+          'prometheus (9090): /etc/prometheus/targets/api/.hidden.json:3:6: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes), or give FastAPI port: 9000 in the registry',
+        file: '/etc/prometheus/targets/api/.hidden.json:3:6',
       }),
       expect.objectContaining({
         severity: 'error',
@@ -82,7 +91,7 @@ describe('file_sd_configs', () => {
     expect(await problems(root)).toEqual([
       [
         'error',
-        `prometheus (9090): /etc/prometheus/targets/api/raw.json:2: scrape job dsa110-api targets localhost:8000\\x85, whose port "8000\\x85" is not a port (1 to 65535), ${fix}`,
+        `prometheus (9090): /etc/prometheus/targets/api/raw.json:2:17: scrape job dsa110-api targets localhost:8000\\x85, whose port "8000\\x85" is not a port (1 to 65535), ${fix}`,
       ],
       [
         'error',
@@ -106,7 +115,7 @@ describe('file_sd_configs', () => {
     expect(await problems(broken)).toEqual([
       [
         'error',
-        'prometheus (9090): /etc/prometheus/targets/api/main.json: scrape job dsa110-api: Prometheus cannot read its targets: nil target group item found (index 0)',
+        'prometheus (9090): /etc/prometheus/targets/api/main.json:1:2: scrape job dsa110-api: Prometheus cannot read its targets: nil target group item found (index 0)',
       ],
       [
         'unknown',
@@ -140,7 +149,7 @@ describe('file_sd_configs', () => {
           ],
           [
             'error',
-            'prometheus (9090): /etc/prometheus/targets/api/main.json:1: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+            'prometheus (9090): /etc/prometheus/targets/api/main.json:1:16: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
           ],
         ]);
       }
@@ -196,7 +205,7 @@ describe('scrape_config_files', () => {
     expect(await problems(wrong)).toEqual([
       [
         'error',
-        'prometheus (9090): /etc/prometheus/jobs/targets/api.json:1: scrape job dsa110-api targets localhost:8080, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes), or give FastAPI port: 8080 in the registry',
+        'prometheus (9090): /etc/prometheus/jobs/targets/api.json:1:17: scrape job dsa110-api targets localhost:8080, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes), or give FastAPI port: 8080 in the registry',
       ],
     ]);
   });
@@ -254,7 +263,7 @@ describe('scrape_config_files', () => {
       ],
       [
         'error',
-        'prometheus (9090): /etc/prometheus/jobs/targets/api.json:1: scrape job dsa110-api targets localhost:8080, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes), or give FastAPI port: 8080 in the registry',
+        'prometheus (9090): /etc/prometheus/jobs/targets/api.json:1:17: scrape job dsa110-api targets localhost:8080, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes), or give FastAPI port: 8080 in the registry',
       ],
     ]);
   });
@@ -310,15 +319,88 @@ describe('what gather reads for Prometheus', () => {
   });
 });
 
+describe('a file_sd JSON file is placed at file:line:col', () => {
+  // Each file as Prometheus (discovery/file: Go's encoding/json, unknown keys refused, keys matched case folded) reads
+  // it, written to a real tree and held to `promtool check config`; the finding at the value that is wrong, found by
+  // reading the JSON (not by looking for its text: an escape, a label holding the same text, CRLF, an emoji before it).
+  const cases: { name: string; text: string; promtool: RegExp; found: string[] }[] = [
+    {
+      name: 'an escaped target after a label holding its text, CRLF, an emoji',
+      text: '[\r\n  {"labels": {"note": "🙂 localhost:9000"},\r\n   "targets": ["🙂.example:8000", "localhost:\\u0039000"]}\r\n]\r\n',
+      promtool: /SUCCESS/,
+      found: [
+        'warning: /etc/prometheus/targets/api/main.json:3: scrape job dsa110-api targets 🙂.example:8000, another host (or a name this check does not resolve): it does not scrape FastAPI on this host',
+        'error: /etc/prometheus/targets/api/main.json:3:35: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes), or give FastAPI port: 9000 in the registry',
+      ],
+    },
+    {
+      name: 'a byte-order mark',
+      text: '\ufeff[{"targets": ["localhost:8000"]}]\n',
+      promtool: /invalid character 'ï' looking for beginning of value/,
+      found: [
+        "error: /etc/prometheus/targets/api/main.json:1:1: scrape job dsa110-api: Prometheus cannot read its targets: not valid JSON: it starts with a byte-order mark (BOM), which Go's JSON reader refuses; save it as UTF-8 without a BOM",
+      ],
+    },
+    {
+      name: 'a trailing comma',
+      text: '[\n  {"targets": [\n    "localhost:8000",\n  ]}\n]\n',
+      promtool: /invalid character ']' looking for beginning of value/,
+      found: [
+        "error: /etc/prometheus/targets/api/main.json:4:3: scrape job dsa110-api: Prometheus cannot read its targets: not valid JSON: ']' where a value should be",
+      ],
+    },
+    {
+      name: 'a key a target group does not have',
+      text: '[\n  {"targets": ["localhost:8000"], "label": {"env": "x"}}\n]\n',
+      promtool: /unknown field "label"/,
+      found: [
+        'error: /etc/prometheus/targets/api/main.json:2:35: scrape job dsa110-api: Prometheus cannot read its targets: "label" is not a key of a target group (only targets and labels are)',
+      ],
+    },
+    {
+      name: 'a target that is a number',
+      text: '[{"targets": ["localhost:8000", 8000]}]',
+      promtool: /cannot unmarshal number into Go struct field .targets of type string/,
+      found: [
+        'error: /etc/prometheus/targets/api/main.json:1:33: scrape job dsa110-api: Prometheus cannot read its targets: the targets of group 0 are not a list of strings',
+      ],
+    },
+    {
+      name: 'a label that is a number',
+      text: '[{"targets": ["localhost:8000"],\n  "labels": {"env": "x", "shard": 2}}]',
+      promtool: /cannot unmarshal number into Go struct field .labels of type model.LabelValue/,
+      found: [
+        'error: /etc/prometheus/targets/api/main.json:2:35: scrape job dsa110-api: Prometheus cannot read its targets: label "shard" of group 0 is not a string',
+      ],
+    },
+    {
+      name: 'keys in another case (Go matches them case folded)',
+      text: '[{"Targets": ["localhost:8001"], "LABELS": {"env": "x"}}]',
+      promtool: /SUCCESS/,
+      found: [
+        'error: /etc/prometheus/targets/api/main.json:1:16: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
+      ],
+    },
+    { name: 'null, no groups', text: 'null\n', promtool: /SUCCESS/, found: [] },
+  ];
+  for (const each of cases) {
+    it(each.name, async () => {
+      const root = tree('file-sd', { [`${PROM}/targets/api/main.json`]: each.text });
+      expect((await prometheusResults(root)).map((result) => `${result.severity}: ${result.reason.replace(/^prometheus \(9090\): /, '')}`)).toEqual(each.found);
+      if (promtool) expect(promtoolSays(root)).toMatch(each.promtool);
+    });
+  }
+});
+
 describe('readTargetFile', () => {
   it('reads groups as Prometheus does: by extension, YAML written as JSON, flow groups on one line, labels never targets', () => {
     expect(readTargetFile('/a.yml', '[{"targets": ["a:1", "b:2"]}]')).toEqual({
       targets: [
-        { line: 1, value: 'a:1' },
-        { line: 1, value: 'b:2' },
+        { line: 1, column: 16, value: 'a:1' },
+        { line: 1, column: 23, value: 'b:2' },
       ],
     });
-    // A YAML target is at its column (past the labels set aside); a JSON one at its line only.
+    // A YAML target is at its column (past the labels set aside), as a JSON one is.
     expect(readTargetFile('/a.YAML', "[{targets: ['a:1'], labels: {targets: 'x'}}, {targets: [b:2]}]\n")).toEqual({
       targets: [
         { line: 1, column: 14, value: 'a:1' },
@@ -333,6 +415,8 @@ describe('readTargetFile', () => {
       ],
     });
     expect(readTargetFile('/a.json', '{"targets": []}')).toEqual({
+      line: 1,
+      column: 1,
       severity: 'error',
       message: 'Prometheus cannot read its targets: it is not a list of target groups ([{"targets": [...]}])',
     });
@@ -379,6 +463,7 @@ describe('readPrometheusYml without facts', () => {
       {
         file: '/etc/prometheus/sd/a.json',
         line: 1,
+        column: 16,
         severity: 'error',
         message:
           'scrape job dsa110-api targets localhost:1, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
@@ -567,7 +652,7 @@ describe('a target that disagrees is placed at file:line:col (the column in char
     ]);
   });
 
-  it('in a file_sd YAML file (not a JSON one, whose targets are found by their text)', () => {
+  it('in a file_sd YAML or JSON file', () => {
     const text = 'scrape_configs:\n  - job_name: dsa110-api\n    file_sd_configs: [{files: [t.yml, t.json]}]\n';
     const yml = [
       '- targets:',
@@ -588,7 +673,7 @@ describe('a target that disagrees is placed at file:line:col (the column in char
       '/etc/prometheus/t.yml:5:51: error: scrape job dsa110-api targets localhost:8004',
       '/etc/prometheus/t.yml:6: warning: scrape job dsa110-api targets 🙂.example:8000',
       '/etc/prometheus/t.yml:6:32: error: scrape job dsa110-api targets localhost:8005',
-      '/etc/prometheus/t.json:1: error: scrape job dsa110-api targets localhost:8006',
+      '/etc/prometheus/t.json:1:16: error: scrape job dsa110-api targets localhost:8006',
     ]);
   });
 });
