@@ -520,7 +520,7 @@ describe("a fix to the app server's unit under --root and on this host", () => {
       'ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port 28005', // written(): the port
       'ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port 8000 --no-reload', // unknownOption()
       'ExecStart=/usr/bin/uvicorn app:app extra --port 8000', // refusal()
-      'Environment=CONTIMG_API_PORT=\nExecStart=/usr/bin/uvicorn app:app --port ${CONTIMG_API_PORT}', // withEmptySet(), from the variable
+      `Environment=CONTIMG_API_PORT=\nExecStart=/usr/bin/uvicorn app:app --port \${CONTIMG_API_PORT}`, // withEmptySet(), from the variable
       'ExecStart=/opt/venv/bin/gunicorn -c /etc/api/gunicorn.conf.py app:app', // gunicorn's -c not there
       'ExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:8000 -b 0.0.0.0:8000 app:app', // one bind twice
     ];
