@@ -5,6 +5,7 @@
 // it with systemd-analyze): writing the registry's again mends nothing. Both tools give the one fix that does
 // (the core's inPlaceFix). Real files in a temp root; `ports` through its in-process main, the health check through
 // checkPorts().
+import { reloadStep } from '@dsa110/ports/systemd';
 import { describe, expect, it } from 'vitest';
 import { bothTools, CLAIM, UNIT, wiredRoot } from './agreement.js';
 import { writeTree } from './helpers.js';
@@ -43,5 +44,24 @@ describe("`ports systemd --check` and the health check agree on a claim-port.con
         `/${PACKAGED}:2`,
       ],
     ]);
+  });
+});
+
+describe("a claim-port.conf read in place of the registry's, under --root", () => {
+  it("the health check's fix ends as reloadStep says, not with the host's daemon-reload (a transient one, a system.control one)", async () => {
+    for (const dir of ['run/systemd/transient', 'etc/systemd/system.control']) {
+      const { root, registry } = await wiredRoot('dsa110-same-name-root-', [], { robust: true, unit: 'svc.service', claim: 'drop-in' });
+      writeTree(root, { [`${dir}/svc.service.d/claim-port.conf`]: `[Service]\nExecStartPre=+${CLAIM} 8999\n` });
+      const { health } = await bothTools(root, registry);
+      const wrongPort = health.filter((result) => result.reason.includes('claims port 8999'));
+      expect(
+        wrongPort.map((result) => result.severity),
+        dir,
+      ).toEqual(['error']);
+      expect(wrongPort[0]!.reason, dir).toContain(
+        `remove this file, not only the line (systemd reads even an emptied file of its name in place of the registry's)${reloadStep(root)}; it is under /${dir}, where`,
+      );
+      expect(wrongPort[0]!.reason, dir).not.toContain('daemon-reload');
+    }
   });
 });

@@ -11,6 +11,7 @@ import { commandAt } from './references/daemon-command.js';
 import { accessMismatch, hostReach, notAPort, orRegistry, registryInstead, type Finding, type RegistryTakes } from './references/finding.js';
 import type { EnvironmentSetting, Facts, InstalledUvicorn } from '../types.js';
 import { effectivePort } from '../effective-port.js';
+import { restartStep } from './restart-step.js';
 
 /** What the server is held to: the service's port as its unit sets it (portWords), and what to write. */
 interface Expectation {
@@ -30,6 +31,8 @@ interface Expectation {
   /** The host to write: loopback for a localhost or dev service, every address for another. */
   readonly host: string;
   readonly unit: string;
+  /** The root checked (Facts.root): a fix under another one ends as reloadStep says, not with the host's daemon-reload. */
+  readonly root: string;
   readonly registryTakes?: RegistryTakes;
 }
 
@@ -71,7 +74,13 @@ function shown(given: GivenValue): string {
 }
 
 /** Where to write an option: in ExecStart=, which wins over the server's environment variables; `instead` of what it gives (two binds or more). */
-function written(option: string, value: string, given: GivenValue | undefined, unit: string, instead?: readonly string[]): string {
+function written(
+  option: string,
+  value: string,
+  given: GivenValue | undefined,
+  expect: Pick<Expectation, 'unit' | 'root'>,
+  instead?: readonly string[],
+): string {
   const also =
     given?.conf !== undefined
       ? ` (over the bind of ${escapeText(given.conf.file, 500)})`
@@ -79,7 +88,12 @@ function written(option: string, value: string, given: GivenValue | undefined, u
         ? ` (over ${given.env.variable})`
         : '';
   const replacing = instead === undefined ? '' : ` in place of ${listed(instead)}`;
-  return `write ${option} ${value} in its ExecStart=${replacing}${also}, then systemctl daemon-reload and restart ${escapeText(unit, 200)}`;
+  return `write ${option} ${value} in its ExecStart=${replacing}${also}${restarted(expect)}`;
+}
+
+/** What a fix ends with: the host's daemon-reload and restart of the unit, or under --root reloadStep's words (restartStep). */
+function restarted(expect: Pick<Expectation, 'unit' | 'root'>): string {
+  return restartStep(expect.root, escapeText(expect.unit, 200));
 }
 
 /**
@@ -96,7 +110,7 @@ function withEmptySet(expect: Expectation, lineFix: string, fromVariable: boolea
     return `set ${refused.variable}=${expect.port} at ${escapeText(`${refused.file}:${refused.line}`, 500)}, where the registry refuses ${escapeText(refused.value, 200)} (the systemd check says why), or ${lineFix}`;
   if (empty === undefined) return lineFix;
   const set = `set ${empty.variable}=${expect.port} at ${escapeText(`${empty.file}:${empty.line}`, 500)}, where it is empty`;
-  if (fromVariable) return `${set}, then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
+  if (fromVariable) return `${set}${restarted(expect)}`;
   return `${set} (so ${option} would give ${server} no port), and ${lineFix}`;
 }
 
@@ -126,7 +140,7 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
   const findings: Omit<Finding, 'line'>[] = [];
   const fixPort = withEmptySet(
     expect,
-    written('--port', expect.portWord, listen.port, expect.unit),
+    written('--port', expect.portWord, listen.port, expect),
     listen.port?.from !== undefined && listen.port.from.variable === expect.service.env,
     `--port ${expect.portWord}`,
     'uvicorn',
@@ -162,7 +176,7 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
         : `its ExecStart= gives uvicorn ${shown(listen.host)}`;
     findings.push({
       severity: 'error',
-      message: `${said}, an address in brackets, which uvicorn does not take (it exits at start: "Name or service not known"); ${written('--host', escapeText(write, 200), listen.host, expect.unit)}`,
+      message: `${said}, an address in brackets, which uvicorn does not take (it exits at start: "Name or service not known"); ${written('--host', escapeText(write, 200), listen.host, expect)}`,
     });
     return findings;
   }
@@ -171,20 +185,20 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
     listen.host === undefined
       ? `its ExecStart= gives uvicorn no --host (nor UVICORN_HOST), so it listens on its default ${ASGI_DEFAULT.host}, which`
       : `${shown(listen.host)} in its ExecStart=`;
-  const wrongReach = beyondAccess(hostReach(host), expect.service, listens, written('--host', expect.host, listen.host, expect.unit));
+  const wrongReach = beyondAccess(hostReach(host), expect.service, listens, written('--host', expect.host, listen.host, expect));
   if (wrongReach !== undefined) findings.push({ severity: 'error', message: wrongReach });
   return findings;
 }
 
 /** A command line click refuses, said with uvicorn's own error (uvicorn 0.54 prints it and exits 2), and what to change. */
 function refusal({ error, about }: UvicornRefusal, expect: Expectation): string {
-  return `its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: ${escapeText(error, 500)}"); ${refusalFix(about, expect)}, then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
+  return `its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: ${escapeText(error, 500)}"); ${refusalFix(about, expect)}${restarted(expect)}`;
 }
 
 /** An option not in uvicorn 0.54's `--help`: refused unless the uvicorn installed is a newer one that has it, whose value (if any) is not known here. */
 function unknownOption(option: string, expect: Expectation): string {
   const word = escapeText(option, 200);
-  return `its ExecStart= gives uvicorn ${word}, an option uvicorn 0.54 does not have, so whether it starts, and on which port, cannot be told here: a uvicorn without it exits at start ("Error: No such option '${word}'."); if \`uvicorn --help\` does not list it, remove it from its ExecStart=, then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
+  return `its ExecStart= gives uvicorn ${word}, an option uvicorn 0.54 does not have, so whether it starts, and on which port, cannot be told here: a uvicorn without it exits at start ("Error: No such option '${word}'."); if \`uvicorn --help\` does not list it, remove it from its ExecStart=${restarted(expect)}`;
 }
 
 /** The uvicorn installed, for a message: `uvicorn 0.17.6 (/usr/lib/python3/dist-packages/uvicorn-0.17.6.egg-info/PKG-INFO)`. */
@@ -324,7 +338,7 @@ function listed(words: readonly string[]): string {
 function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' } }, expect: Expectation): Omit<Finding, 'line'>[] | undefined {
   const { listen } = command;
   const name = expect.service.name;
-  const restart = `then systemctl daemon-reload and restart ${escapeText(expect.unit, 200)}`;
+  const restart = restarted(expect);
   if ('unread' in listen) {
     // Where it listens now is not known: loopback, within every access level, so the advice widens nothing.
     const bind = `127.0.0.1:${expect.portWord}`;
@@ -342,7 +356,7 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
     return [
       {
         severity: 'error',
-        message: `gunicorn is given -c ${escapeText(named, 500)}, and ${escapeText(path, 500)} is not there, so gunicorn exits at start ("doesn't exist"); put its config file there, or make -c name the one it has, ${restart}`,
+        message: `gunicorn is given -c ${escapeText(named, 500)}, and ${escapeText(path, 500)} is not there, so gunicorn exits at start ("doesn't exist"); put its config file there, or make -c name the one it has${restart}`,
       },
     ];
   }
@@ -375,7 +389,7 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
         optionOf(what),
         kept.why === undefined ? bind : `${bind} (${kept.why})`,
         what.env === undefined && what.conf === undefined ? undefined : what,
-        expect.unit,
+        expect,
         instead && instead.length > 1 && conf === undefined ? instead.map(shown) : undefined,
       ),
       (instead ?? [what]).every((each) => each.from !== undefined && each.from.variable === expect.service.env),
@@ -422,7 +436,7 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
         for (const { given } of twice)
           findings.push({
             severity: 'error',
-            message: `${lead} ${shown(given)} twice, so gunicorn cannot open both (Address already in use) and exits at start; remove one of them from ${from}, ${restart}`,
+            message: `${lead} ${shown(given)} twice, so gunicorn cannot open both (Address already in use) and exits at start; remove one of them from ${from}${restart}`,
           });
         continue;
       }
@@ -433,7 +447,7 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
               every.given,
               same.map(({ given }) => given),
             )
-          : `remove ${listed(same.filter((each) => each !== every).map(({ given }) => shown(given)))} from ${from}, ${restart}`;
+          : `remove ${listed(same.filter((each) => each !== every).map(({ given }) => shown(given)))} from ${from}${restart}`;
       findings.push({
         severity: 'error',
         message: `${lead} ${listed(refused.map(({ given }) => shown(given)))}, but ${shown(every.given)} takes port ${port} on every address, so gunicorn cannot open them all (Address already in use) and exits at start; ${instead}`,
@@ -450,7 +464,7 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
   // For a localhost service, the binds beyond loopback go; one on loopback already there stays.
   const remedy =
     local && beyond.length < onPort.length && reaches.every((each) => each !== undefined)
-      ? `remove ${listed(beyond.map(({ given }) => shown(given)))} from ${from}, ${restart}`
+      ? `remove ${listed(beyond.map(({ given }) => shown(given)))} from ${from}${restart}`
       : fix(
           subject[0]!.given,
           onPort.map(({ given }) => given),
@@ -481,6 +495,7 @@ export function asgiFindings(facts: Facts, service: Service, command: AsgiComman
     ...(refused && { refused: { ...setting, variable: variable! } }),
     host: service.access === 'localhost' || service.access === 'dev' ? '127.0.0.1' : '0.0.0.0',
     unit: command.unit,
+    root: facts.root,
     ...(registryTakes && { registryTakes }),
   };
   const found =

@@ -11,6 +11,7 @@ import { DEFAULT_SECTION, goIniSetting, type IniRefusal, type IniValue } from '.
 import { grafanaExpand, type EnvLookup, type FileLookup } from './grafana-expand.js';
 import { grafanaFileKey, grafanaHasKey } from './grafana-file.js';
 import { characterColumn } from './references/finding.js';
+import { restartStep } from './restart-step.js';
 import type { Facts } from '../types.js';
 
 /** A key of a config file, where to find it, and the environment variable and command line that override it. */
@@ -380,12 +381,13 @@ interface Written {
 
 /**
  * The fix for a value an override gives (`set.override`: a cfg: word, a GF_ variable) that should be `value`: change
- * it where it is set (or remove it, and the file's key counts), then reload the unit; undefined for the file's own key.
+ * it where it is set (or remove it, and the file's key counts), then reload the unit (restartStep: under --root, reloadStep's
+ * words); undefined for the file's own key.
  */
-export function overrideFix(set: Extract<ResolvedSetting, { kind: 'set' }>, value: string, service: Service): string | undefined {
+export function overrideFix(set: Extract<ResolvedSetting, { kind: 'set' }>, value: string, service: Service, root: string): string | undefined {
   if (set.override === undefined) return undefined;
   const unit = service.systemd?.unit ?? service.name;
-  return `change it to ${set.override}${value} at ${set.at} (or remove it: then the config file's key counts), then systemctl daemon-reload and restart ${unit}`;
+  return `change it to ${set.override}${value} at ${set.at} (or remove it: then the config file's key counts)${restartStep(root, unit)}`;
 }
 
 /**

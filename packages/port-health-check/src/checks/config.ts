@@ -20,6 +20,7 @@ import { readRedisPort, REDIS_PORT } from './references/redis.js';
 import { factsLookup } from './references/include-files.js';
 import { REDIS_PROGRAMS, redisRunsSentinel } from './references/redis-command.js';
 import type { CheckResult, Facts } from '../types.js';
+import { restartStep } from './restart-step.js';
 
 /**
  * The INI section a config file's port key lives in, by file name, and the
@@ -272,8 +273,8 @@ function checkGrafana(
     ...(portSetting === undefined
       ? []
       : checkPortKey(facts, portSetting, { wanted: held, service, port, snippet }, result).map((found) => orUnknown(wanted.key, found))),
-    ...checkGrafanaServer({ service, port, file, snippet, under: facts.root === '/' ? '' : ` under ${escapeText(facts.root)}` }, resolve).map((found) =>
-      orUnknown(found.key, result(found.severity, found.reason, found.at)),
+    ...checkGrafanaServer({ service, port, file, snippet, root: facts.root, under: facts.root === '/' ? '' : ` under ${escapeText(facts.root)}` }, resolve).map(
+      (found) => orUnknown(found.key, result(found.severity, found.reason, found.at)),
     ),
   ];
   // A line Grafana cannot parse (or a file it cannot expand) is the same finding for each key read: said once.
@@ -285,7 +286,7 @@ function checkGrafana(
  * the file's keys: a `cfg:` word Grafana exits on, or another config file read (--config naming another, or none given
  * to the program itself, which then reads its homepath's conf/custom.ini): then the file is not Grafana's.
  */
-function commandLineFinding(facts: Pick<Facts, 'daemonFiles'>, service: Service, file: string, command: GrafanaCommand): Finding | undefined {
+function commandLineFinding(facts: Pick<Facts, 'daemonFiles' | 'root'>, service: Service, file: string, command: GrafanaCommand): Finding | undefined {
   const at = { file: command.file, line: command.line };
   if (command.refused !== undefined && command.doubt === undefined) {
     return {
@@ -297,7 +298,7 @@ function commandLineFinding(facts: Pick<Facts, 'daemonFiles'>, service: Service,
   const files = facts.daemonFiles ?? new Map();
   // Grafana reads its homepath's conf/defaults.ini first, with or without --config; a homepath not known says nothing.
   const home = grafanaHome(command, files);
-  if (home !== undefined && files.get(pathFromCwd('conf/defaults.ini', home)!)?.missing) return noDefaults(service, file, command, home);
+  if (home !== undefined && files.get(pathFromCwd('conf/defaults.ini', home)!)?.missing) return noDefaults(facts.root, service, file, command, home);
   const reads = grafanaConfigFile(command, files);
   if (reads === undefined || sameFile(facts, reads.path, file)) return undefined;
   const path = escapeText(reads.path);
@@ -310,7 +311,7 @@ function commandLineFinding(facts: Pick<Facts, 'daemonFiles'>, service: Service,
       message: `runs ${service.name} with ${reads.by === 'config' ? `--config=${escapeText(command.config!, 200)}` : "no --config (so its homepath's conf/custom.ini)"}, and whether ${path} is ${file}, the registry's config:, cannot be told: ${unseen.map((one) => escapeText(one)).join(' and ')} cannot be looked at (a directory on the way this check may not search; run it as root)`,
     };
   }
-  if (reads.by === 'config' && files.get(reads.path)?.missing) return missingConfig(service, file, command, path);
+  if (reads.by === 'config' && files.get(reads.path)?.missing) return missingConfig(facts.root, service, file, command, path);
   // A custom.ini that is not there is no file to name in the registry: Grafana runs on its defaults alone.
   const absent = reads.by === 'homepath' && files.get(reads.path)?.missing === true;
   const how =
@@ -330,7 +331,7 @@ function commandLineFinding(facts: Pick<Facts, 'daemonFiles'>, service: Service,
  * may be restored there: the package installs it), else the working directory (or the one above, when
  * conf/defaults.ini is there), so the fix is a --homepath that holds it (and a --config, when none is given).
  */
-function noDefaults(service: Service, file: string, command: GrafanaCommand, home: string): Finding {
+function noDefaults(root: string, service: Service, file: string, command: GrafanaCommand, home: string): Finding {
   const unit = service.systemd?.unit ?? service.name;
   const defaults = escapeText(pathFromCwd('conf/defaults.ini', home)!);
   const given = command.homepath !== undefined;
@@ -342,7 +343,7 @@ function noDefaults(service: Service, file: string, command: GrafanaCommand, hom
     severity: 'error',
     message: `runs ${service.name} with its homepath ${escapeText(home)} (${whence}), where ${defaults} is not there, so ${service.name} exits at start ("Could not find config defaults"), whatever --config names; ${
       given ? `restore ${defaults} (reinstall Grafana's package), or ${homepath}` : homepath
-    }, then systemctl daemon-reload and restart ${unit}`,
+    }${restartStep(root, unit)}`,
   };
 }
 
@@ -351,7 +352,7 @@ function noDefaults(service: Service, file: string, command: GrafanaCommand, hom
  * load it, and loadConfiguration exits). The fix is where the name is set: the unit's line, or for `--config=${VAR}`
  * the line of the unit's environment that sets VAR (Debian's CONF_FILE in /etc/default/grafana-server).
  */
-function missingConfig(service: Service, file: string, command: GrafanaCommand, path: string): Finding {
+function missingConfig(root: string, service: Service, file: string, command: GrafanaCommand, path: string): Finding {
   const from = command.configFrom;
   const unit = service.systemd?.unit ?? service.name;
   const set = from && `${from.variable}=${escapeText(from.value, 200)} at ${escapeText(from.file)}:${from.line}`;
@@ -360,9 +361,7 @@ function missingConfig(service: Service, file: string, command: GrafanaCommand, 
     line: command.line,
     severity: 'error',
     message: `runs ${service.name} with --config=${escapeText(command.config!, 200)}${set === undefined ? '' : ` (${set})`}, and ${path} is not there, so ${service.name} exits at start ("failed to parse"); ${
-      from === undefined
-        ? `give it --config=${file}, then systemctl daemon-reload and restart ${unit}`
-        : `set ${from.variable}=${file} there, then restart ${unit}`
+      from === undefined ? `give it --config=${file}${restartStep(root, unit)}` : `set ${from.variable}=${file} there, then restart ${unit}`
     }`,
   };
 }
@@ -405,7 +404,7 @@ function checkPortKey(
   const instead = read !== undefined && read !== port ? { name: service.name, port: read } : undefined;
   const refused = reading !== undefined ? reading.refused : `${service.name} does not listen on port ${port}`;
   // A cfg: word or GF_ variable decides the port over the file: the fix is there.
-  const overridden = overrideFix(resolved, String(port), service);
+  const overridden = overrideFix(resolved, String(port), service, facts.root);
   // The snippet prints the config file, not the file a $__file{} value is read from.
   const shownSnippet = resolved.valueFile === undefined ? snippet : undefined;
   const fixed = overridden === undefined ? portFix(fix, port, shownSnippet, instead) : `${overridden}${orRegistry(instead)}`;

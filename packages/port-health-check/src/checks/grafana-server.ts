@@ -21,6 +21,8 @@ export interface GrafanaServer {
   readonly snippet: string;
   /** ` under ROOT` when the files were read under --root (escaped), else empty: after each file:line, as every config-file finding says it. */
   readonly under: string;
+  /** The root checked (Facts.root): a fix under another one ends as reloadStep says (overrideFix). */
+  readonly root: string;
 }
 
 export interface GrafanaFinding {
@@ -106,14 +108,14 @@ function wrongProtocol(
     return {
       severity: 'error',
       at,
-      reason: `${said}: ${service.name} listens on a unix socket, not on port ${port}, but ${registry}; ${(protocol.kind === 'set' && overrideFix(protocol, wanted, service)) || `write protocol = ${wanted} under [server]${writeIn(protocol)} (${snippet})`}`,
+      reason: `${said}: ${service.name} listens on a unix socket, not on port ${port}, but ${registry}; ${(protocol.kind === 'set' && overrideFix(protocol, wanted, service, grafana.root)) || `write protocol = ${wanted} under [server]${writeIn(protocol)} (${snippet})`}`,
     };
   }
   const why =
     wanted === 'https'
       ? `so it serves plain HTTP, but ${registry}, so a client's TLS handshake fails ("wrong version number")`
       : `so it serves TLS, but ${registry}, so a plain HTTP request is answered 400 ("Client sent an HTTP request to an HTTPS server")`;
-  const overridden = protocol.kind === 'set' ? overrideFix(protocol, wanted, service) : undefined;
+  const overridden = protocol.kind === 'set' ? overrideFix(protocol, wanted, service, grafana.root) : undefined;
   const write =
     wanted === 'https'
       ? `write protocol = https with cert_file and cert_key under [server]${writeIn(protocol)}`
@@ -156,7 +158,7 @@ function checkAddress(grafana: GrafanaServer, address: ResolvedSetting): Grafana
   if ((reach === 'loopback') === local) return [];
   const registry = `the registry says ${service.name} is access: ${service.access}`;
   const fix = (to: string) =>
-    (address.kind === 'set' && overrideFix(address, to, service)) || `write http_addr = ${to} under [server]${writeIn(address)} (${snippet})`;
+    (address.kind === 'set' && overrideFix(address, to, service, grafana.root)) || `write http_addr = ${to} under [server]${writeIn(address)} (${snippet})`;
   const reason = local
     ? `${said}, so ${service.name} accepts connections ${reach === 'every' ? 'on every address' : 'from other hosts'}, but ${registry} (loopback only); ${fix('127.0.0.1')}, or give ${service.name} access: private or public in the registry`
     : `${said}, so ${service.name} accepts connections from this host only, but ${registry} (every address; the firewall narrows it); ${fix('0.0.0.0')}, or give ${service.name} access: localhost in the registry`;
@@ -201,7 +203,7 @@ function checkRootUrl(grafana: GrafanaServer, rootUrl: ResolvedSetting, wanted: 
     {
       severity: 'error',
       at: placeOf(rootUrl),
-      reason: `${saidOf(rootUrl, grafana.under)}, which ${why}; ${overrideFix(rootUrl, shown(fixed), service) ?? `write root_url = ${shown(fixed)}${writeIn(rootUrl)} (${snippet})`}, or give ${service.name} protocol: ${wanted === 'https' ? 'HTTP' : 'HTTPS'} in the registry`,
+      reason: `${saidOf(rootUrl, grafana.under)}, which ${why}; ${overrideFix(rootUrl, shown(fixed), service, grafana.root) ?? `write root_url = ${shown(fixed)}${writeIn(rootUrl)} (${snippet})`}, or give ${service.name} protocol: ${wanted === 'https' ? 'HTTP' : 'HTTPS'} in the registry`,
     },
   ];
 }

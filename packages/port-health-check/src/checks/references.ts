@@ -228,7 +228,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
         includePrefix(main),
         nginxConfig(facts, main, ref.path),
       );
-      const load = nginxLoadFinding(facts.nginxLoads?.get(ref.path), ref.path);
+      const load = nginxLoadFinding(facts.nginxLoads?.get(ref.path), ref.path, facts.root);
       return load === undefined || typeof site === 'string' ? site : [load, ...site];
     }
     case 'prometheus-yml': {

@@ -5,6 +5,7 @@
 // --host, uvicorn listens on 127.0.0.1; gunicorn's -b wins over GUNICORN_CMD_ARGS; with no bind, 0.0.0.0:$PORT.
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
+import { reloadStep } from '@dsa110/ports/systemd';
 import { describe, expect, it } from 'vitest';
 import { checkConfig } from '../../src/checks/config.js';
 import { gather } from '../../src/gather.js';
@@ -24,10 +25,11 @@ async function apiResults(files: Record<string, TreeEntry>): Promise<string[]> {
   const facts = await gather({ registry, root, services: [api] });
   return checkConfig(facts, api)
     .map((result) => withoutRoot(result, root))
-    .map((result) => `${result.severity}: ${result.reason}`);
+    .map((result) => `${result.severity}: ${result.reason.replaceAll(root, 'ROOT')}`);
 }
 
-const RESTART = 'then systemctl daemon-reload and restart dsa110-api.service';
+// The files are read under a temp root (said ROOT here), so a fix ends as reloadStep says there, not with the host's daemon-reload.
+const RESTART = '; systemd reads it when the system under ROOT boots';
 
 /** The config check's results for an api the registry keeps to loopback (access: localhost), in a root with `files`. */
 async function localApiResults(files: Record<string, TreeEntry>): Promise<string[]> {
@@ -39,7 +41,7 @@ async function localApiResults(files: Record<string, TreeEntry>): Promise<string
   const facts = await gather({ registry: local, root, services: [local.service('api')] });
   return checkConfig(facts, local.service('api'))
     .map((result) => withoutRoot(result, root))
-    .map((result) => `${result.severity}: ${result.reason}`);
+    .map((result) => `${result.severity}: ${result.reason.replaceAll(root, 'ROOT')}`);
 }
 const ENV_FILE = { 'etc/default/dsa110-api': 'CONTIMG_API_PORT=28010\n' };
 
@@ -47,13 +49,13 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
   it(`a literal --port other than the port CONTIMG_API_PORT gives it: an error at the ExecStart= line, saying to write --port \${CONTIMG_API_PORT}`, async () => {
     // The hostile tester's first case: uvicorn listens on 28005 after a restart, whatever CONTIMG_API_PORT says.
     expect(await apiResults(unit('Environment=CONTIMG_API_PORT=8000\nExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port 28005\n'))).toEqual([
-      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port 28005, but FastAPI uses port 8000; write --port \${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port 28005, but FastAPI uses port 8000; write --port \${CONTIMG_API_PORT} in its ExecStart=${RESTART}`,
     ]);
     // The second: CONTIMG_API_PORT=28010 from an EnvironmentFile=, and a hard-coded --port 8000 that no restart changes.
     expect(
       await apiResults({ ...unit('EnvironmentFile=/etc/default/dsa110-api\nExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port=8000\n'), ...ENV_FILE }),
     ).toEqual([
-      `error: api (28010): ${AT}:3: its ExecStart= gives uvicorn --port 8000, but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write --port \${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
+      `error: api (28010): ${AT}:3: its ExecStart= gives uvicorn --port 8000, but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write --port \${CONTIMG_API_PORT} in its ExecStart=${RESTART}`,
     ]);
   });
 
@@ -72,22 +74,22 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
 
   it("no --port: UVICORN_PORT, else uvicorn's default 8000; no --host: UVICORN_HOST, else 127.0.0.1, within a private service's reach", async () => {
     expect(await apiResults(unit('Environment=UVICORN_PORT=28006 UVICORN_HOST=::\nExecStart=/usr/bin/uvicorn app:app\n'))).toEqual([
-      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn no --port, so it listens on UVICORN_PORT=28006 at ${AT}:2, but FastAPI uses port 8000; write --port 8000 in its ExecStart= (over UVICORN_PORT), ${RESTART}, or give FastAPI port: 28006 in the registry`,
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn no --port, so it listens on UVICORN_PORT=28006 at ${AT}:2, but FastAPI uses port 8000; write --port 8000 in its ExecStart= (over UVICORN_PORT)${RESTART}, or give FastAPI port: 28006 in the registry`,
     ]);
     // Loopback only is within a private service's reach (the API behind nginx on 127.0.0.1), as the live access check has it.
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app\n'))).toEqual([`ok: api (8000): ${AT}:2: its ExecStart= runs uvicorn on port 8000`]);
     expect(await apiResults({ ...unit('EnvironmentFile=/etc/default/dsa110-api\nExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0\n'), ...ENV_FILE })).toEqual([
-      `error: api (28010): ${AT}:3: its ExecStart= gives uvicorn no --port (nor UVICORN_PORT), so it listens on its default port 8000, but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write --port \${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
+      `error: api (28010): ${AT}:3: its ExecStart= gives uvicorn no --port (nor UVICORN_PORT), so it listens on its default port 8000, but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write --port \${CONTIMG_API_PORT} in its ExecStart=${RESTART}`,
     ]);
   });
 
   it('--port $CONTIMG_API_PORT set nowhere: systemd drops the word, and --port takes the next one; said once, naming the variable', async () => {
     // uvicorn 0.54: `--port --host 0.0.0.0` exits 2 ("'--host' is not a valid integer"); `--port` last, "requires an argument".
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --port $CONTIMG_API_PORT --host 0.0.0.0\n'))).toEqual([
-      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port $CONTIMG_API_PORT (set nowhere), a word systemd drops, so --port takes the next word, --host: "--host" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; write --port 8000 in its ExecStart=, ${RESTART}`,
+      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port $CONTIMG_API_PORT (set nowhere), a word systemd drops, so --port takes the next word, --host: "--host" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; write --port 8000 in its ExecStart=${RESTART}`,
     ]);
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port $CONTIMG_API_PORT\n'))).toEqual([
-      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port $CONTIMG_API_PORT (set nowhere), a word systemd drops, so --port takes no value: "" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; write --port 8000 in its ExecStart=, ${RESTART}`,
+      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port $CONTIMG_API_PORT (set nowhere), a word systemd drops, so --port takes no value: "" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; write --port 8000 in its ExecStart=${RESTART}`,
     ]);
   });
 
@@ -97,7 +99,7 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
     const empty = 'Environment=CONTIMG_API_PORT=\n';
     const set = `set CONTIMG_API_PORT=8000 at ${AT}:2, where it is empty`;
     expect(await apiResults(unit(`${empty}ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port 28005\n`))).toEqual([
-      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port 28005, but FastAPI uses port 8000; ${set} (so --port \${CONTIMG_API_PORT} would give uvicorn no port), and write --port \${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port 28005, but FastAPI uses port 8000; ${set} (so --port \${CONTIMG_API_PORT} would give uvicorn no port), and write --port \${CONTIMG_API_PORT} in its ExecStart=${RESTART}`,
     ]);
     // In an EnvironmentFile=: that file's line.
     expect(
@@ -106,13 +108,13 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
         'etc/default/dsa110-api': '# the API\nCONTIMG_API_PORT=\n',
       }),
     ).toEqual([
-      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port \${CONTIMG_API_PORT} (empty at /etc/default/dsa110-api:2): "" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; set CONTIMG_API_PORT=8000 at /etc/default/dsa110-api:2, where it is empty, ${RESTART}`,
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port \${CONTIMG_API_PORT} (empty at /etc/default/dsa110-api:2): "" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; set CONTIMG_API_PORT=8000 at /etc/default/dsa110-api:2, where it is empty${RESTART}`,
     ]);
     expect(await apiResults(unit(`${empty}ExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:28005 app:app\n`))).toEqual([
-      `error: api (8000): ${AT}:3: its ExecStart= binds gunicorn to 0.0.0.0:28005 (-b), but FastAPI uses port 8000; ${set} (so -b 0.0.0.0:\${CONTIMG_API_PORT} would give gunicorn no port), and write -b 0.0.0.0:\${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
+      `error: api (8000): ${AT}:3: its ExecStart= binds gunicorn to 0.0.0.0:28005 (-b), but FastAPI uses port 8000; ${set} (so -b 0.0.0.0:\${CONTIMG_API_PORT} would give gunicorn no port), and write -b 0.0.0.0:\${CONTIMG_API_PORT} in its ExecStart=${RESTART}`,
     ]);
     expect(await apiResults(unit(`${empty}ExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:\${CONTIMG_API_PORT} app:app\n`))).toEqual([
-      expect.stringMatching(new RegExp(`so gunicorn exits at start; ${set.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, ${RESTART}$`)),
+      expect.stringMatching(new RegExp(`so gunicorn exits at start; ${set.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${RESTART}$`)),
     ]);
     // Its port agreeing (uvicorn on 8000, the registry's): nothing to set.
     expect(await apiResults(unit(`${empty}ExecStart=/usr/bin/uvicorn app:app --port 8000\n`))).toEqual([
@@ -129,24 +131,24 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
       ['08010', 'but FastAPI uses port 8000'],
     ] as const)
       expect(await apiResults(unit(`Environment=CONTIMG_API_PORT=${value}\nExecStart=/usr/bin/uvicorn app:app --port \${CONTIMG_API_PORT}\n`))).toEqual([
-        `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port ${value} (from \${CONTIMG_API_PORT}, set at ${AT}:2)${said.startsWith('but') ? ', ' : ': '}${said}; set CONTIMG_API_PORT=8000 at ${AT}:2, where the registry refuses ${value} (the systemd check says why), or write --port 8000 in its ExecStart=, ${RESTART}`,
+        `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port ${value} (from \${CONTIMG_API_PORT}, set at ${AT}:2)${said.startsWith('but') ? ', ' : ': '}${said}; set CONTIMG_API_PORT=8000 at ${AT}:2, where the registry refuses ${value} (the systemd check says why), or write --port 8000 in its ExecStart=${RESTART}`,
       ]);
     // A literal port on the line: the port to write is the registry's, not the refused variable.
     expect(await apiResults(unit('Environment=CONTIMG_API_PORT=3000\nExecStart=/usr/bin/uvicorn app:app --port 28005\n'))).toEqual([
-      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port 28005, but FastAPI uses port 8000; write --port 8000 in its ExecStart=, ${RESTART}`,
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn --port 28005, but FastAPI uses port 8000; write --port 8000 in its ExecStart=${RESTART}`,
     ]);
     expect(await apiResults(unit(`Environment=CONTIMG_API_PORT=3000\nExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:\${CONTIMG_API_PORT} app:app\n`))).toEqual([
-      `error: api (8000): ${AT}:3: its ExecStart= binds gunicorn to 0.0.0.0:3000 (-b, from \${CONTIMG_API_PORT}, set at ${AT}:2), but FastAPI uses port 8000; set CONTIMG_API_PORT=8000 at ${AT}:2, where the registry refuses 3000 (the systemd check says why), or write -b 0.0.0.0:8000 in its ExecStart=, ${RESTART}`,
+      `error: api (8000): ${AT}:3: its ExecStart= binds gunicorn to 0.0.0.0:3000 (-b, from \${CONTIMG_API_PORT}, set at ${AT}:2), but FastAPI uses port 8000; set CONTIMG_API_PORT=8000 at ${AT}:2, where the registry refuses 3000 (the systemd check says why), or write -b 0.0.0.0:8000 in its ExecStart=${RESTART}`,
     ]);
   });
 
   it("a --host in brackets is an error, as uvicorn exits at start on it; gunicorn's [::]:PORT is its own form", async () => {
     // uvicorn 0.54: `--host [::]` (or UVICORN_HOST=[::1]) "[Errno -2] Name or service not known", exit 3; `--host ::` listens on [::].
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --port 8000 --host [::]\n'))).toEqual([
-      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --host [::], an address in brackets, which uvicorn does not take (it exits at start: "Name or service not known"); write --host :: in its ExecStart=, ${RESTART}`,
+      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --host [::], an address in brackets, which uvicorn does not take (it exits at start: "Name or service not known"); write --host :: in its ExecStart=${RESTART}`,
     ]);
     expect(await apiResults(unit('Environment=UVICORN_HOST=[::1]\nExecStart=/usr/bin/uvicorn app:app --port 8000\n'))).toEqual([
-      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn no --host, so it reads UVICORN_HOST=[::1] at ${AT}:2, an address in brackets, which uvicorn does not take (it exits at start: "Name or service not known"); write --host 0.0.0.0 in its ExecStart= (over UVICORN_HOST), ${RESTART}`,
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn no --host, so it reads UVICORN_HOST=[::1] at ${AT}:2, an address in brackets, which uvicorn does not take (it exits at start: "Name or service not known"); write --host 0.0.0.0 in its ExecStart= (over UVICORN_HOST)${RESTART}`,
     ]);
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b [::]:8000 app:app\n'))).toEqual([
       `ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`,
@@ -159,7 +161,7 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
     // given -b 127.0.0.1:２８４２０; each refused 28__414 (uvicorn: "is not a valid integer", gunicorn: "is not a valid
     // port number"), uvicorn also U+FEFF before and ² after. Each int() reading is held to python3 in python-int.test.ts.
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/uvicorn app:app --port １８０００\n'))).toEqual([
-      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port １８０００, but FastAPI uses port 8000; write --port 8000 in its ExecStart=, ${RESTART}, or give FastAPI port: 18000 in the registry`,
+      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port １８０００, but FastAPI uses port 8000; write --port 8000 in its ExecStart=${RESTART}, or give FastAPI port: 18000 in the registry`,
     ]);
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/uvicorn app:app --port ８_０𝟎٠\n'))).toEqual([
       `ok: api (8000): ${AT}:2: its ExecStart= runs uvicorn on port 8000`,
@@ -179,7 +181,7 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
 
   it('a port uvicorn refuses is said so; a socket it is handed (--fd) says nothing; a Unix socket (--uds) no TCP port', async () => {
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port 80a\n'))).toEqual([
-      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port 80a: "80a" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; write --port 8000 in its ExecStart=, ${RESTART}`,
+      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn --port 80a: "80a" is not a port uvicorn accepts (a whole number from 1 to 65535), so it exits at start; write --port 8000 in its ExecStart=${RESTART}`,
     ]);
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --fd 3 --port 28005\n'))).toEqual([]);
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --uds /run/api.sock\n'))).toEqual([
@@ -192,7 +194,7 @@ describe('a uvicorn command line click refuses, as uvicorn 0.54 says it', () => 
   // Each run by hand (uvicorn 0.54, click 8.5, a trivial app module, loopback ports above 20000): it prints the
   // error quoted and exits 2, or listens; `--version` prints and exits 0 whatever follows, unless a word before is refused.
   const refuses = (error: string, fix: string, line = 2) =>
-    `error: api (8000): ${AT}:${line}: its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: ${error}"); ${fix}, ${RESTART}`;
+    `error: api (8000): ${AT}:${line}: its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: ${error}"); ${fix}${RESTART}`;
 
   it('a word beyond APP (a # comment, which systemd passes on, or after --), or no APP: an error at the line, not a pass', async () => {
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --port 8000 # was 28000\n'))).toEqual([
@@ -244,7 +246,7 @@ describe('a uvicorn command line click refuses, as uvicorn 0.54 says it', () => 
     // A long option uvicorn 0.54 lacks (--no-reload: no version has it) may be a newer uvicorn's, whose value is not
     // known: unknown, never an error on an operator's newer uvicorn.
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --no-reload --port 8000\n'))).toEqual([
-      `unknown: api (8000): ${AT}:2: its ExecStart= gives uvicorn --no-reload, an option uvicorn 0.54 does not have, so whether it starts, and on which port, cannot be told here: a uvicorn without it exits at start ("Error: No such option '--no-reload'."); if \`uvicorn --help\` does not list it, remove it from its ExecStart=, then systemctl daemon-reload and restart dsa110-api.service`,
+      `unknown: api (8000): ${AT}:2: its ExecStart= gives uvicorn --no-reload, an option uvicorn 0.54 does not have, so whether it starts, and on which port, cannot be told here: a uvicorn without it exits at start ("Error: No such option '--no-reload'."); if \`uvicorn --help\` does not list it, remove it from its ExecStart=${RESTART}`,
     ]);
     expect(await apiResults(unit('ExecStart=/usr/bin/uvicorn app:app --reload=1 --port 8000\n'))).toEqual([
       refuses("Option '--reload' does not take a value.", 'write --reload alone in its ExecStart=, with no =VALUE'),
@@ -279,7 +281,7 @@ describe("gunicorn's binds, from its unit's ExecStart=", () => {
       await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -k uvicorn.workers.UvicornWorker -b 0.0.0.0:8000 --bind unix:/run/api.sock app:app\n')),
     ).toEqual([`ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`]);
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -k uvicorn.workers.UvicornWorker --bind=[::]:28005 app:app\n'))).toEqual([
-      `error: api (8000): ${AT}:2: its ExecStart= binds gunicorn to [::]:28005 (--bind), but FastAPI uses port 8000; write --bind [::]:8000 in its ExecStart=, ${RESTART}, or give FastAPI port: 28005 in the registry`,
+      `error: api (8000): ${AT}:2: its ExecStart= binds gunicorn to [::]:28005 (--bind), but FastAPI uses port 8000; write --bind [::]:8000 in its ExecStart=${RESTART}, or give FastAPI port: 28005 in the registry`,
     ]);
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b127.0.0.1:8000 app:app\n'))).toEqual([
       `ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`,
@@ -296,13 +298,13 @@ describe("gunicorn's binds, from its unit's ExecStart=", () => {
     expect(await apiResults(gunicorn('-b 0.0.0.0:8000 -b [::1]:8000'))).toEqual(ok);
     expect(await apiResults(gunicorn('--reuse-port -b 127.0.0.1:8000 -b 0.0.0.0:8000'))).toEqual(ok);
     expect(await apiResults(gunicorn('-b 127.0.0.1:8000 -b 0.0.0.0:8000'))).toEqual([
-      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn -b 127.0.0.1:8000 and -b 0.0.0.0:8000, but -b 0.0.0.0:8000 takes port 8000 on every address, so gunicorn cannot open them all (Address already in use) and exits at start; write -b 0.0.0.0:8000 in its ExecStart= in place of -b 127.0.0.1:8000 and -b 0.0.0.0:8000, ${RESTART}`,
+      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn -b 127.0.0.1:8000 and -b 0.0.0.0:8000, but -b 0.0.0.0:8000 takes port 8000 on every address, so gunicorn cannot open them all (Address already in use) and exits at start; write -b 0.0.0.0:8000 in its ExecStart= in place of -b 127.0.0.1:8000 and -b 0.0.0.0:8000${RESTART}`,
     ]);
     expect(await apiResults(gunicorn('-b [::]:8000 -b localhost:8000'))).toEqual([
-      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn -b [::]:8000 and -b localhost:8000, but -b [::]:8000 takes port 8000 on every address, so gunicorn cannot open them all (Address already in use) and exits at start; write -b [::]:8000 in its ExecStart= in place of -b [::]:8000 and -b localhost:8000, ${RESTART}`,
+      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn -b [::]:8000 and -b localhost:8000, but -b [::]:8000 takes port 8000 on every address, so gunicorn cannot open them all (Address already in use) and exits at start; write -b [::]:8000 in its ExecStart= in place of -b [::]:8000 and -b localhost:8000${RESTART}`,
     ]);
     expect(await apiResults(gunicorn('-b 0.0.0.0:8000 -b 0.0.0.0:8000'))).toEqual([
-      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn -b 0.0.0.0:8000 twice, so gunicorn cannot open both (Address already in use) and exits at start; remove one of them from its ExecStart=, ${RESTART}`,
+      `error: api (8000): ${AT}:2: its ExecStart= gives gunicorn -b 0.0.0.0:8000 twice, so gunicorn cannot open both (Address already in use) and exits at start; remove one of them from its ExecStart=${RESTART}`,
     ]);
     // Loopback only on every bind, for a private service: within its reach.
     expect(await apiResults(gunicorn('-b 127.0.0.1:8000 -b [::1]:8000'))).toEqual(ok);
@@ -310,14 +312,14 @@ describe("gunicorn's binds, from its unit's ExecStart=", () => {
 
   it('GUNICORN_CMD_ARGS when the line gives no bind; with none anywhere, its default: 0.0.0.0:$PORT, else 127.0.0.1:8000', async () => {
     expect(await apiResults(unit('Environment="GUNICORN_CMD_ARGS=--bind=0.0.0.0:28005"\nExecStart=/opt/venv/bin/gunicorn app:app\n'))).toEqual([
-      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn no --bind, so it takes GUNICORN_CMD_ARGS=--bind=0.0.0.0:28005 at ${AT}:2, but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart= (over GUNICORN_CMD_ARGS), ${RESTART}, or give FastAPI port: 28005 in the registry`,
+      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn no --bind, so it takes GUNICORN_CMD_ARGS=--bind=0.0.0.0:28005 at ${AT}:2, but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart= (over GUNICORN_CMD_ARGS)${RESTART}, or give FastAPI port: 28005 in the registry`,
     ]);
     // gunicorn 26, no gunicorn.conf.py where it starts: PORT=P listens on 0.0.0.0:P; without PORT on 127.0.0.1:8000.
     expect(await apiResults(unit('Environment=PORT=8000\nExecStart=/opt/venv/bin/gunicorn app:app\n'))).toEqual([
       `ok: api (8000): ${AT}:3: its ExecStart= runs gunicorn on port 8000`,
     ]);
     expect(await apiResults(unit('Environment=PORT=28005\nExecStart=/opt/venv/bin/gunicorn app:app\n'))).toEqual([
-      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn no bind, so it takes gunicorn's default bind 0.0.0.0:28005 (PORT=28005 at ${AT}:2), but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart=, ${RESTART}, or give FastAPI port: 28005 in the registry`,
+      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn no bind, so it takes gunicorn's default bind 0.0.0.0:28005 (PORT=28005 at ${AT}:2), but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart=${RESTART}, or give FastAPI port: 28005 in the registry`,
     ]);
   });
 });
@@ -359,10 +361,10 @@ describe("gunicorn's config file: its -c, else gunicorn.conf.py in the directory
   it('its bind, when the line and GUNICORN_CMD_ARGS give none, held as a --bind is, at the line that sets it; a bind it sets otherwise: unknown', async () => {
     const FILE = '/srv/api/gunicorn.conf.py';
     expect(await apiResults({ ...gunicorn(''), 'srv/api/gunicorn.conf.py': 'bind = "0.0.0.0:28005"\n' })).toEqual([
-      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn no --bind, so it takes its config file's bind = 0.0.0.0:28005 at ${FILE}:1, but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart= (over the bind of ${FILE}), ${RESTART}, or give FastAPI port: 28005 in the registry`,
+      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn no --bind, so it takes its config file's bind = 0.0.0.0:28005 at ${FILE}:1, but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart= (over the bind of ${FILE})${RESTART}, or give FastAPI port: 28005 in the registry`,
     ]);
     expect(await apiResults({ ...gunicorn(''), 'srv/api/gunicorn.conf.py': 'bind = [\n    "127.0.0.1:8000",\n    "0.0.0.0:8000",\n]\n' })).toEqual([
-      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn no --bind, so it takes its config file's bind = 127.0.0.1:8000 at ${FILE}:1 and bind = 0.0.0.0:8000 at ${FILE}:1, but bind = 0.0.0.0:8000 at ${FILE}:1 takes port 8000 on every address, so gunicorn cannot open them all (Address already in use) and exits at start; write --bind 0.0.0.0:8000 in its ExecStart= (over the bind of ${FILE}), ${RESTART}`,
+      `error: api (8000): ${AT}:3: its ExecStart= gives gunicorn no --bind, so it takes its config file's bind = 127.0.0.1:8000 at ${FILE}:1 and bind = 0.0.0.0:8000 at ${FILE}:1, but bind = 0.0.0.0:8000 at ${FILE}:1 takes port 8000 on every address, so gunicorn cannot open them all (Address already in use) and exits at start; write --bind 0.0.0.0:8000 in its ExecStart= (over the bind of ${FILE})${RESTART}`,
     ]);
     // The line's --bind wins over the file's (gunicorn 26 --print-config: bind = the line's).
     expect(await apiResults({ ...gunicorn('-b 0.0.0.0:8000'), 'srv/api/gunicorn.conf.py': 'bind = "0.0.0.0:28005"\n' })).toEqual(ok);
@@ -405,7 +407,7 @@ describe("gunicorn's config file: its -c, else gunicorn.conf.py in the directory
   it('a -c naming no file is an error (gunicorn exits at start); a module (python:NAME) is not looked up', async () => {
     // gunicorn 26: `-c /nonexistent.py` prints "Error: '/nonexistent.py' doesn't exist" and exits 1.
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -c /etc/api/gunicorn.conf.py app:app\n'))).toEqual([
-      `error: api (8000): ${AT}:2: gunicorn is given -c /etc/api/gunicorn.conf.py, and /etc/api/gunicorn.conf.py is not there, so gunicorn exits at start ("doesn't exist"); put its config file there, or make -c name the one it has, ${RESTART}`,
+      `error: api (8000): ${AT}:2: gunicorn is given -c /etc/api/gunicorn.conf.py, and /etc/api/gunicorn.conf.py is not there, so gunicorn exits at start ("doesn't exist"); put its config file there, or make -c name the one it has${RESTART}`,
     ]);
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -c python:api.gunicorn_conf app:app\n'))).toEqual([
       `unknown: api (8000): ${AT}:2: where FastAPI listens cannot be told: it gives no --bind, and gunicorn reads its settings from the module python:api.gunicorn_conf (-c), which this check does not look up; write --bind 127.0.0.1:8000 in its ExecStart= (or --bind 0.0.0.0:8000 if other hosts must reach it, as access: private allows) to make it plain`,
@@ -421,10 +423,10 @@ describe('a fix keeps the host the server is given when its access allows it, an
   const FILE = '/srv/api/gunicorn.conf.py';
   it("gunicorn's -b on loopback, on the line or in its config file, on another port: the fix keeps 127.0.0.1, as uvicorn's keeps its --host", async () => {
     expect(await apiResults(withPort('ExecStart=/opt/venv/bin/gunicorn -b 127.0.0.1:8001 app:app\n'))).toEqual([
-      `error: api (28010): ${AT4}: its ExecStart= binds gunicorn to 127.0.0.1:8001 (-b), but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write -b 127.0.0.1:\${CONTIMG_API_PORT} in its ExecStart=, ${RESTART}`,
+      `error: api (28010): ${AT4}: its ExecStart= binds gunicorn to 127.0.0.1:8001 (-b), but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write -b 127.0.0.1:\${CONTIMG_API_PORT} in its ExecStart=${RESTART}`,
     ]);
     expect(await apiResults({ ...withPort('ExecStart=/opt/venv/bin/gunicorn app:app\n'), 'srv/api/gunicorn.conf.py': 'bind = "127.0.0.1:8001"\n' })).toEqual([
-      `error: api (28010): ${AT4}: its ExecStart= gives gunicorn no --bind, so it takes its config file's bind = 127.0.0.1:8001 at ${FILE}:1, but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write --bind 127.0.0.1:\${CONTIMG_API_PORT} in its ExecStart= (over the bind of ${FILE}), ${RESTART}`,
+      `error: api (28010): ${AT4}: its ExecStart= gives gunicorn no --bind, so it takes its config file's bind = 127.0.0.1:8001 at ${FILE}:1, but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write --bind 127.0.0.1:\${CONTIMG_API_PORT} in its ExecStart= (over the bind of ${FILE})${RESTART}`,
     ]);
     expect(await apiResults(withPort('ExecStart=/usr/bin/uvicorn app:app --host 127.0.0.1 --port 8001\n'))).toEqual([
       expect.stringContaining(`write --port \${CONTIMG_API_PORT} in its ExecStart=`),
@@ -440,7 +442,7 @@ describe('a fix keeps the host the server is given when its access allows it, an
 
   it('a host the access does not allow is replaced by its own, saying why', async () => {
     expect(await localApiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:8001 app:app\n'))).toEqual([
-      `error: api (8000): ${AT}:2: its ExecStart= binds gunicorn to 0.0.0.0:8001 (-b), but FastAPI uses port 8000; write -b 127.0.0.1:8000 (not 0.0.0.0: the registry says FastAPI is access: localhost) in its ExecStart=, ${RESTART}`,
+      `error: api (8000): ${AT}:2: its ExecStart= binds gunicorn to 0.0.0.0:8001 (-b), but FastAPI uses port 8000; write -b 127.0.0.1:8000 (not 0.0.0.0: the registry says FastAPI is access: localhost) in its ExecStart=${RESTART}`,
     ]);
   });
 });
@@ -448,7 +450,7 @@ describe('a fix keeps the host the server is given when its access allows it, an
 describe("uvicorn's command line held to the version installed where its command imports it (uvicorn-install.ts)", () => {
   const DEBIAN_AT = '/usr/lib/python3/dist-packages/uvicorn-0.17.6.egg-info/PKG-INFO';
   const lacks = (option: string, error: string, installed: string) =>
-    `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: ${error}"); the installed uvicorn ${installed} does not have ${option}: remove it from its ExecStart=, or upgrade uvicorn to a version whose \`uvicorn --help\` lists it, ${RESTART}`;
+    `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: ${error}"); the installed uvicorn ${installed} does not have ${option}: remove it from its ExecStart=, or upgrade uvicorn to a version whose \`uvicorn --help\` lists it${RESTART}`;
 
   it('Debian 12\'s 0.17.6 (python3 -m uvicorn): each option 0.54 added is an error naming it (uvicorn 0.17.6 exits 2, "No such option"); its own --debug passes', async () => {
     for (const [option, value] of [
@@ -521,7 +523,7 @@ describe("uvicorn's command line held to the version installed where its command
   it('UVICORN_APP, which 0.17.6 does not read: no APP, an error naming the setting; read where the version is not known', async () => {
     const lines = 'Environment=UVICORN_APP=app:app\nExecStart=/usr/bin/python3 -m uvicorn --port 8000\n';
     expect(await apiResults({ ...DEBIAN_UVICORN, ...unit(lines) })).toEqual([
-      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: Missing argument 'APP'."); the installed uvicorn 0.17.6 (${DEBIAN_AT}) does not read UVICORN_APP (set at ${AT}:2): name its app in its ExecStart= (MODULE:ATTRIBUTE, as in uvicorn app:app), or upgrade uvicorn to one that reads it (0.54 does), ${RESTART}`,
+      `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: Missing argument 'APP'."); the installed uvicorn 0.17.6 (${DEBIAN_AT}) does not read UVICORN_APP (set at ${AT}:2): name its app in its ExecStart= (MODULE:ATTRIBUTE, as in uvicorn app:app), or upgrade uvicorn to one that reads it (0.54 does)${RESTART}`,
     ]);
     expect(await apiResults(unit(lines))).toEqual([`ok: api (8000): ${AT}:3: its ExecStart= runs uvicorn on port 8000`]);
   });
@@ -534,10 +536,37 @@ describe("uvicorn's command line held to the version installed where its command
     ]);
     // --debug: 0.17.6 had it, 0.54 dropped it; no upgrade brings it back.
     expect(await apiResults(venv('0.54.0', '--debug --port 8000'))).toEqual([
-      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: No such option '--debug'."); the installed uvicorn 0.54.0 (${metadata('0.54.0')}) no longer has --debug (older uvicorns took it): remove it from its ExecStart=, ${RESTART}`,
+      `error: api (8000): ${AT}:2: its ExecStart= gives uvicorn a command line it refuses, so it exits at start ("Error: No such option '--debug'."); the installed uvicorn 0.54.0 (${metadata('0.54.0')}) no longer has --debug (older uvicorns took it): remove it from its ExecStart=${RESTART}`,
     ]);
     expect(await apiResults(venv('0.60.0', '--no-reload --port 8000'))).toEqual([
       expect.stringMatching(/^unknown: .*--no-reload, an option uvicorn 0\.54 does not have/),
     ]);
+  });
+});
+
+describe("a fix to the app server's unit under --root and on this host", () => {
+  it("ends as reloadStep says under --root, never with the host's daemon-reload; on this host (/) with systemctl daemon-reload and restart", async () => {
+    const lines = [
+      'ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port 28005', // written(): the port
+      'ExecStart=/usr/bin/uvicorn app:app --host 0.0.0.0 --port 8000 --no-reload', // unknownOption()
+      'ExecStart=/usr/bin/uvicorn app:app extra --port 8000', // refusal()
+      `Environment=CONTIMG_API_PORT=\nExecStart=/usr/bin/uvicorn app:app --port \${CONTIMG_API_PORT}`, // withEmptySet(), from the variable
+      'ExecStart=/opt/venv/bin/gunicorn -c /etc/api/gunicorn.conf.py app:app', // gunicorn's -c not there
+      'ExecStart=/opt/venv/bin/gunicorn -b 0.0.0.0:8000 -b 0.0.0.0:8000 app:app', // one bind twice
+    ];
+    for (const line of lines) {
+      const root = writeTree(tempDir(), unit(`${line}\n`));
+      const facts = await gather({ registry, root, services: [api] });
+      const fixes = (checked: typeof facts) =>
+        checkConfig(checked, api)
+          .filter((result) => result.severity !== 'ok')
+          .map((result) => result.reason);
+      const [under, here] = [fixes(facts), fixes({ ...facts, root: '/' })];
+      expect(under, line).toHaveLength(1);
+      expect(under[0], line).toContain(reloadStep(root));
+      expect(under[0], line).not.toContain('daemon-reload');
+      expect(here[0], line).toContain(', then systemctl daemon-reload and restart dsa110-api.service');
+      expect(here[0], line).not.toContain(reloadStep(root));
+    }
   });
 });

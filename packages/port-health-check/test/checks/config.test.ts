@@ -317,7 +317,7 @@ describe('config check', () => {
     expect(overridden.results[0]).toMatchObject({
       severity: 'error',
       file: `/${UNIT}:2`,
-      reason: `grafana (3030): /${UNIT}:2 under ${overridden.root}: sets GF_SERVER_HTTP_PORT=3000, which overrides http_port in /etc/grafana/grafana.ini, but the registry says Grafana uses port 3030; change it to GF_SERVER_HTTP_PORT=3030 at /${UNIT}:2 (or remove it: then the config file's key counts), then systemctl daemon-reload and restart grafana-server.service, or give Grafana port: 3000 in the registry`,
+      reason: `grafana (3030): /${UNIT}:2 under ${overridden.root}: sets GF_SERVER_HTTP_PORT=3000, which overrides http_port in /etc/grafana/grafana.ini, but the registry says Grafana uses port 3030; change it to GF_SERVER_HTTP_PORT=3030 at /${UNIT}:2 (or remove it: then the config file's key counts); systemd reads it when the system under ${overridden.root} boots, or give Grafana port: 3000 in the registry`,
     });
     const fixed = await check({ 'etc/grafana/grafana.ini': '[server]\nhttp_port = 3000\n', [UNIT]: '[Service]\nEnvironment=GF_SERVER_HTTP_PORT=3030\n' });
     expect(fixed.results[0]).toMatchObject({ severity: 'ok' });
@@ -354,7 +354,7 @@ describe('config check', () => {
     expect(overridden.results[0]).toMatchObject({
       severity: 'error',
       file: '/etc/default/grafana-server:3',
-      reason: `grafana (3030): /etc/default/grafana-server:3 under ${overridden.root}: sets GF_SERVER_HTTP_PORT=3000, which overrides http_port in /etc/grafana/grafana.ini, but the registry says Grafana uses port 3030; change it to GF_SERVER_HTTP_PORT=3030 at /etc/default/grafana-server:3 (or remove it: then the config file's key counts), then systemctl daemon-reload and restart grafana-server.service, or give Grafana port: 3000 in the registry`,
+      reason: `grafana (3030): /etc/default/grafana-server:3 under ${overridden.root}: sets GF_SERVER_HTTP_PORT=3000, which overrides http_port in /etc/grafana/grafana.ini, but the registry says Grafana uses port 3030; change it to GF_SERVER_HTTP_PORT=3030 at /etc/default/grafana-server:3 (or remove it: then the config file's key counts); systemd reads it when the system under ${overridden.root} boots, or give Grafana port: 3000 in the registry`,
     });
     const fromFile = await check({
       'etc/grafana/grafana.ini': `[server]\nhttp_port = \${PORT}\n`,

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
+import { reloadStep } from '@dsa110/ports/systemd';
 import { describe, expect, it } from 'vitest';
 import { checkConfig } from '../../src/checks/config.js';
 import { grafanaArgs } from '../../src/checks/grafana-command.js';
@@ -27,11 +28,15 @@ const DEBIAN = [
 ];
 const DEFAULTS = 'CONF_FILE=/etc/grafana/grafana.ini\nPID_FILE_DIR=/run/grafana\nLOG_DIR=/var/log/grafana\nDATA_DIR=/var/lib/grafana\n';
 
+// Read under a temp root (said ROOT): a fix ends as reloadStep says there, not with the host's daemon-reload.
+const RELOAD = '; systemd reads it when the system under ROOT boots';
+
 /** The config check's results for Grafana, `severity file: reason`, without the temp root. */
 async function results(files: Record<string, TreeEntry>): Promise<string[]> {
   const root = writeTree(tempDir(), files);
   return checkConfig(await gather({ registry, root, services: [grafana] }), grafana).map(
-    (result) => `${result.severity} ${result.file}: ${result.reason.replaceAll(` under ${root}`, '')}`,
+    (result) =>
+      `${result.severity} ${result.file}: ${result.reason.replaceAll(`system under ${root} boots`, 'system under ROOT boots').replaceAll(` under ${root}`, '')}`,
   );
 }
 
@@ -105,7 +110,7 @@ describe('the config check holds the file --config names', () => {
   it('is an error when --config names a file that is not there: Grafana exits at start; the fix is where the name is set', async () => {
     const missing = 'ExecStart=/usr/sbin/grafana-server --config=/etc/grafana/missing.ini cfg:server.http_port=3030';
     expect(await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit(missing) })).toEqual([
-      `error /${UNIT}:2: grafana (3030): /${UNIT}:2: runs Grafana with --config=/etc/grafana/missing.ini, and /etc/grafana/missing.ini is not there, so Grafana exits at start ("failed to parse"); give it --config=/etc/grafana/grafana.ini, then systemctl daemon-reload and restart ${grafana.systemd!.unit}`,
+      `error /${UNIT}:2: grafana (3030): /${UNIT}:2: runs Grafana with --config=/etc/grafana/missing.ini, and /etc/grafana/missing.ini is not there, so Grafana exits at start ("failed to parse"); give it --config=/etc/grafana/grafana.ini${RELOAD}`,
     ]);
     const moved = DEFAULTS.replace('CONF_FILE=/etc/grafana/grafana.ini', 'CONF_FILE=/etc/grafana/other.ini');
     expect(await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit(...DEBIAN), 'etc/default/grafana-server': moved })).toEqual([
@@ -229,9 +234,8 @@ describe('the config check says unknown, not another file, where it cannot tell'
 describe("the config check holds Grafana's homepath", () => {
   it('is an error when its homepath holds no conf/defaults.ini: Grafana exits at start, whatever file it would read', async () => {
     const files = { 'etc/grafana/grafana.ini': INI, 'usr/share/grafana/bin/grafana': EXECUTABLE, 'usr/share/grafana/conf/defaults.ini': '' };
-    const restart = `then systemctl daemon-reload and restart ${grafana.systemd!.unit}`;
     expect(await results({ ...files, [UNIT]: unit('ExecStart=/usr/share/grafana/bin/grafana server') })).toEqual([
-      `error /${UNIT}:2: grafana (3030): /${UNIT}:2: runs Grafana with its homepath / (its working directory, as neither it nor the one above holds conf/defaults.ini), where /conf/defaults.ini is not there, so Grafana exits at start ("Could not find config defaults"), whatever --config names; give it --homepath= the directory that holds conf/defaults.ini (/usr/share/grafana, as Grafana's packages install it) and --config=/etc/grafana/grafana.ini, ${restart}`,
+      `error /${UNIT}:2: grafana (3030): /${UNIT}:2: runs Grafana with its homepath / (its working directory, as neither it nor the one above holds conf/defaults.ini), where /conf/defaults.ini is not there, so Grafana exits at start ("Could not find config defaults"), whatever --config names; give it --homepath= the directory that holds conf/defaults.ini (/usr/share/grafana, as Grafana's packages install it) and --config=/etc/grafana/grafana.ini${RELOAD}`,
     ]);
     const [given] = await results({ ...files, [UNIT]: unit('ExecStart=/usr/share/grafana/bin/grafana server --homepath=/opt/grafana') });
     expect(given).toMatch(
@@ -248,10 +252,9 @@ describe("the config check holds Grafana's homepath", () => {
       'usr/share/grafana/bin/grafana': EXECUTABLE,
       'usr/share/grafana/conf/defaults.ini': '',
     };
-    const restart = `then systemctl daemon-reload and restart ${grafana.systemd!.unit}`;
     for (const config of ['--config /etc/grafana/grafana.ini', '-config=/etc/grafana/other.ini'])
       expect(await results({ ...files, [UNIT]: unit(`ExecStart=/usr/share/grafana/bin/grafana server ${config} --homepath /opt/grafana`) }), config).toEqual([
-        `error /${UNIT}:2: grafana (3030): /${UNIT}:2: runs Grafana with its homepath /opt/grafana (--homepath=/opt/grafana), where /opt/grafana/conf/defaults.ini is not there, so Grafana exits at start ("Could not find config defaults"), whatever --config names; restore /opt/grafana/conf/defaults.ini (reinstall Grafana's package), or give it --homepath= the directory that holds conf/defaults.ini (/usr/share/grafana, as Grafana's packages install it), ${restart}`,
+        `error /${UNIT}:2: grafana (3030): /${UNIT}:2: runs Grafana with its homepath /opt/grafana (--homepath=/opt/grafana), where /opt/grafana/conf/defaults.ini is not there, so Grafana exits at start ("Could not find config defaults"), whatever --config names; restore /opt/grafana/conf/defaults.ini (reinstall Grafana's package), or give it --homepath= the directory that holds conf/defaults.ini (/usr/share/grafana, as Grafana's packages install it)${RELOAD}`,
       ]);
     // The program itself with no --homepath, started where no conf/defaults.ini is (nor above): its working directory.
     const [started] = await results({
@@ -259,7 +262,7 @@ describe("the config check holds Grafana's homepath", () => {
       [UNIT]: unit('WorkingDirectory=/var/lib/grafana', 'ExecStart=/usr/share/grafana/bin/grafana server --config=/etc/grafana/grafana.ini'),
     });
     expect(started).toMatch(
-      /^error .*its homepath \/var\/lib\/grafana \(its working directory, .*, where \/var\/lib\/grafana\/conf\/defaults\.ini is not there, .*\(\/usr\/share\/grafana, as Grafana's packages install it\), then/,
+      /^error .*its homepath \/var\/lib\/grafana \(its working directory, .*, where \/var\/lib\/grafana\/conf\/defaults\.ini is not there, .*\(\/usr\/share\/grafana, as Grafana's packages install it\); systemd reads it/,
     );
     // Its homepath not known (a wrapper script given no --homepath adds its own; a variable an unread file may set): nothing of it.
     const wrapper = {
@@ -292,7 +295,7 @@ describe("the config check holds the command line's cfg: properties over grafana
         'etc/default/grafana-server': DEFAULTS,
       }),
     ).toEqual([
-      `error /${UNIT}:5: grafana (3030): /${UNIT}:5: sets cfg:server.http_port=3000, which overrides http_port in /etc/grafana/grafana.ini, but the registry says Grafana uses port 3030; change it to cfg:server.http_port=3030 at /${UNIT}:5 (or remove it: then the config file's key counts), then systemctl daemon-reload and restart ${grafana.systemd!.unit}, or give Grafana port: 3000 in the registry`,
+      `error /${UNIT}:5: grafana (3030): /${UNIT}:5: sets cfg:server.http_port=3000, which overrides http_port in /etc/grafana/grafana.ini, but the registry says Grafana uses port 3030; change it to cfg:server.http_port=3030 at /${UNIT}:5 (or remove it: then the config file's key counts)${RELOAD}, or give Grafana port: 3000 in the registry`,
     ]);
     const last = 'ExecStart=/usr/sbin/grafana-server --configOverrides=cfg:server.http_port=3000 cfg:server.http_port=3001 cfg:server.http_port=03030';
     expect(await results({ 'etc/grafana/grafana.ini': '[server]\nhttp_addr = 127.0.0.1\nhttp_port = 3000\n', [UNIT]: unit(last) })).toEqual([
@@ -303,13 +306,13 @@ describe("the config check holds the command line's cfg: properties over grafana
   it("cfg:server.http_addr= and cfg:server.protocol= are held as the file's keys are, placed at the unit line", async () => {
     const [, address] = await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit('ExecStart=/usr/sbin/grafana-server cfg:server.http_addr=0.0.0.0') });
     expect(address).toBe(
-      `error /${UNIT}:2: grafana (3030): /${UNIT}:2 sets cfg:server.http_addr=0.0.0.0, which overrides http_addr in /etc/grafana/grafana.ini, so Grafana accepts connections on every address, but the registry says Grafana is access: localhost (loopback only); change it to cfg:server.http_addr=127.0.0.1 at /${UNIT}:2 (or remove it: then the config file's key counts), then systemctl daemon-reload and restart ${grafana.systemd!.unit}, or give Grafana access: private or public in the registry`,
+      `error /${UNIT}:2: grafana (3030): /${UNIT}:2 sets cfg:server.http_addr=0.0.0.0, which overrides http_addr in /etc/grafana/grafana.ini, so Grafana accepts connections on every address, but the registry says Grafana is access: localhost (loopback only); change it to cfg:server.http_addr=127.0.0.1 at /${UNIT}:2 (or remove it: then the config file's key counts)${RELOAD}, or give Grafana access: private or public in the registry`,
     );
     const protocol = await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit('ExecStart=/usr/sbin/grafana-server cfg:server.protocol=https') });
     expect(protocol.filter((line) => !line.startsWith('ok'))).toEqual([
       expect.stringMatching(
         new RegExp(
-          `^error /${UNIT}:2: grafana \\(3030\\): /${UNIT}:2 sets cfg:server\\.protocol=https, which overrides protocol in /etc/grafana/grafana\\.ini, so it serves TLS.*; change it to cfg:server\\.protocol=http at /${UNIT}:2 \\(or remove it: then the config file's key counts\\), then systemctl daemon-reload and restart`,
+          `^error /${UNIT}:2: grafana \\(3030\\): /${UNIT}:2 sets cfg:server\\.protocol=https, which overrides protocol in /etc/grafana/grafana\\.ini, so it serves TLS.*; change it to cfg:server\\.protocol=http at /${UNIT}:2 \\(or remove it: then the config file's key counts\\); systemd reads it when the system under ROOT boots`,
         ),
       ),
     ]);
@@ -329,7 +332,7 @@ describe("the config check holds the command line's cfg: properties over grafana
     const files = { 'etc/grafana/grafana.ini': '[server]\nhttp_addr = 127.0.0.1\nhttp_port = 3030\n' };
     const start = `ExecStart=/usr/sbin/grafana-server cfg:server.http_port=\${GRAFANA_PORT}`;
     expect(await results({ ...files, [UNIT]: unit(start) })).toEqual([
-      `error /${UNIT}:2: grafana (3030): /${UNIT}:2: sets cfg:server.http_port= (empty: the unit sets no GRAFANA_PORT), so Grafana takes its own default http_port, 3000, but the registry says Grafana uses port 3030; change it to cfg:server.http_port=3030 at /${UNIT}:2 (or remove it: then the config file's key counts), then systemctl daemon-reload and restart ${grafana.systemd!.unit}, or give Grafana port: 3000 in the registry`,
+      `error /${UNIT}:2: grafana (3030): /${UNIT}:2: sets cfg:server.http_port= (empty: the unit sets no GRAFANA_PORT), so Grafana takes its own default http_port, 3000, but the registry says Grafana uses port 3030; change it to cfg:server.http_port=3030 at /${UNIT}:2 (or remove it: then the config file's key counts)${RELOAD}, or give Grafana port: 3000 in the registry`,
     ]);
     // cfg:default. when the file sets none; an empty http_addr is every address, as Grafana's own default.
     const defaults = 'ExecStart=/usr/sbin/grafana-server cfg:default.server.http_port= cfg:server.http_addr=';
@@ -454,5 +457,34 @@ describe("GF_ variables and cfg: words apply only to the keys Grafana's merged f
     expect(await withIni(`[server.extra]\nhttp_port = 3000\n${INI}[server.other]\nhttp_port =\n`)).toEqual([
       'ok /etc/grafana/grafana.ini:5: grafana (3030): /etc/grafana/grafana.ini:5 sets http_port = 3030',
     ]);
+  });
+});
+
+describe("a fix to Grafana's unit under --root and on this host", () => {
+  it("ends as reloadStep says under --root, never with the host's daemon-reload; on this host (/) with systemctl daemon-reload and restart", async () => {
+    const trees: Record<string, TreeEntry>[] = [
+      // missingConfig(): --config names no file.
+      { 'etc/grafana/grafana.ini': INI, [UNIT]: unit('ExecStart=/usr/sbin/grafana-server --config=/etc/grafana/missing.ini') },
+      // noDefaults(): its homepath holds no conf/defaults.ini.
+      { 'etc/grafana/grafana.ini': INI, 'usr/share/grafana/bin/grafana': EXECUTABLE, [UNIT]: unit('ExecStart=/usr/share/grafana/bin/grafana server') },
+      // overrideFix(): a cfg: word over the file's port; and over its protocol (checkGrafanaServer).
+      { 'etc/grafana/grafana.ini': INI, [UNIT]: unit('ExecStart=/usr/sbin/grafana-server cfg:server.http_port=3000') },
+      { 'etc/grafana/grafana.ini': INI, [UNIT]: unit('ExecStart=/usr/sbin/grafana-server cfg:server.protocol=socket') },
+    ];
+    for (const files of trees) {
+      const root = writeTree(tempDir(), files);
+      const facts = await gather({ registry, root, services: [grafana] });
+      const fixes = (checked: typeof facts) =>
+        checkConfig(checked, grafana)
+          .filter((result) => result.severity === 'error')
+          .map((result) => result.reason);
+      const [under, here] = [fixes(facts), fixes({ ...facts, root: '/' })];
+      const line = String(files[UNIT]);
+      expect(under, line).toHaveLength(1);
+      expect(under[0], line).toContain(reloadStep(root));
+      expect(under[0], line).not.toContain('daemon-reload');
+      expect(here[0], line).toContain(`, then systemctl daemon-reload and restart ${grafana.systemd!.unit}`);
+      expect(here[0], line).not.toContain(reloadStep(root));
+    }
   });
 });

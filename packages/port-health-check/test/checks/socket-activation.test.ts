@@ -148,10 +148,6 @@ describe('socket activation and claim-port', () => {
 
   it.each<[string, Record<string, TreeEntry>]>([
     ['another port', { [`${DIR}/dsa110-api.socket`]: socket('ListenStream=8001'), ...enabled('dsa110-api.socket') }],
-    [
-      'a port systemd refuses, so ignores (08 is no octal number)',
-      { [`${DIR}/dsa110-api.socket`]: socket('ListenStream=08000', 'ListenStream=/run/api.sock'), ...enabled('dsa110-api.socket') },
-    ],
     ['a UNIX socket only', { [`${DIR}/dsa110-api.socket`]: socket('ListenStream=/run/8000'), ...enabled('dsa110-api.socket') }],
     ['UDP on the port (the service is TCP)', { [`${DIR}/dsa110-api.socket`]: socket('ListenDatagram=8000'), ...enabled('dsa110-api.socket') }],
     [
@@ -202,5 +198,57 @@ describe('socket activation and claim-port', () => {
     ['localhost:8000', undefined],
   ])('listenPort(%j) is %j, as systemd parses a socket address', (value, port) => {
     expect(listenPort(value)).toBe(port);
+  });
+});
+
+describe('a listen line of such a socket unit that systemd ignores', () => {
+  it('is a warning at its value (file:line:col), naming it and why, with what to write; as systemd-analyze verify ignores exactly those lines', async () => {
+    const lines = [
+      'ListenStream=/run/api.sock',
+      'ListenStream=08000',
+      'ListenStream = 0.0.0.0:8000#x',
+      'ListenDatagram=8000%1',
+      'ListenStream=::1',
+      'ListenStream=[::1]:9000',
+    ];
+    const { root, results } = await run({ [API]: service(), [`${DIR}/dsa110-api.socket`]: socket(...lines), ...enabled('dsa110-api.socket') });
+    const ignored = results.filter((result) => result.reason.includes('systemd ignores'));
+    // No conflict with the claim of port 8000: a line systemd ignores listens on nothing (08 is no octal number).
+    expect(results.filter((result) => /socket/.test(result.reason) && result.severity !== 'ok')).toEqual(ignored);
+    const at = `/${DIR}/dsa110-api.socket`;
+    expect(ignored.map((result) => [result.check, result.severity, result.file])).toEqual([
+      ['systemd', 'warning', `${at}:7:14`],
+      ['systemd', 'warning', `${at}:8:16`],
+      ['systemd', 'warning', `${at}:9:16`],
+      ['systemd', 'warning', `${at}:10:14`],
+    ]);
+    const said = 'systemd reads no address in it ("Failed to parse address value", as systemd-analyze verify logs it)';
+    expect(ignored.map((result) => result.reason)).toEqual([
+      `api (8000): dsa110-api.socket (same name): systemd ignores ListenStream=08000: ${said}: a port with a leading 0 is octal to systemd, and 08000 has an 8 or 9, so dsa110-api.socket does not listen there; write ListenStream=8000`,
+      `api (8000): dsa110-api.socket (same name): systemd ignores ListenStream=0.0.0.0:8000#x: ${said}: systemd takes no #NAME after a listen address, so dsa110-api.socket does not listen there; write ListenStream=0.0.0.0:8000`,
+      `api (8000): dsa110-api.socket (same name): systemd ignores ListenDatagram=8000%1: systemd knows no specifier %1 ("Failed to resolve unit specifiers", as systemd-analyze verify logs it; a % meant as itself is written %%), so dsa110-api.socket does not listen there; write a port (ListenDatagram=8000), an IPv4 address and port (ListenDatagram=127.0.0.1:8000) or an IPv6 one in brackets (ListenDatagram=[::]:8000)`,
+      `api (8000): dsa110-api.socket (same name): systemd ignores ListenStream=::1: ${said}: an IPv6 address takes brackets and a port ([::1]:8000), so dsa110-api.socket does not listen there; write a port (ListenStream=8000), an IPv4 address and port (ListenStream=127.0.0.1:8000) or an IPv6 one in brackets (ListenStream=[::]:8000)`,
+    ]);
+    if (analyze) {
+      // systemd's view: the lines it logs as ignored, at the same file:line.
+      const run = spawnSync('systemd-analyze', ['verify', '--man=no', `--root=${root}`, 'dsa110-api.socket'], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_COLOR: '0' },
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      const logged = run.stderr.split('\n').flatMap((line) => {
+        const found = /^(.*):(\d+): [^\n]*, ignoring: /.exec(line);
+        return found && found[1] === `${root}${at}` ? [`${at}:${found[2]}`] : [];
+      });
+      expect(logged).toEqual(ignored.map((result) => result.file!.replace(/:\d+$/, '')));
+    }
+  });
+
+  it('a value escaped as every file string is; nothing for a line systemd takes', async () => {
+    const { results } = await run({ [API]: service(), [`${DIR}/dsa110-api.socket`]: socket('ListenStream=8000\u001b[31m'), ...enabled('dsa110-api.socket') });
+    const [ignored] = results.filter((result) => result.reason.includes('systemd ignores'));
+    expect(ignored!.reason).toContain('systemd ignores ListenStream=8000\\e[31m: ');
+    const taken = await run({ [API]: service(), [`${DIR}/dsa110-api.socket`]: socket('ListenStream=127.0.0.1:9000', 'ListenStream=/run/a.sock') });
+    expect(taken.results.filter((result) => result.reason.includes('systemd ignores'))).toEqual([]);
   });
 });

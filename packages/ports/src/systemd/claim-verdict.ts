@@ -619,6 +619,6 @@ export function claimDropInFix(
   const found = { path: file.slice(dirAt + 1), dir: file.slice(0, dirAt), unitNames: names };
   const registryDropIn = escapeText(`${wiring.unitDir}/${entry.path}`);
   if (sameNameWinner(found, entry) === 'claim')
-    return `this is not the registry's claim drop-in: systemd reads this file in place of ${registryDropIn}, where the registry wires ${escapeText(unit.unit)}'s claim (${inPlaceReason(found, entry)}); ${inPlaceFix(found, entry, wiring.unitDir, regenerate)}`;
+    return `this is not the registry's claim drop-in: systemd reads this file in place of ${registryDropIn}, where the registry wires ${escapeText(unit.unit)}'s claim (${inPlaceReason(found, entry)}); ${inPlaceFix(found, entry, wiring.unitDir, regenerate, root)}`;
   return `run \`${regenerate}\`: it writes the ${claim} to ${registryDropIn}, which systemd reads in place of this file (one drop-in of each file name)${reloadStep(root)}`;
 }

@@ -3,6 +3,7 @@
 // that wins: an emptied file of that name still wins, and a mask of it hides the registry's too.
 import { escapeText } from '../escape.js';
 import { DROP_IN_NAME } from './claim-line.js';
+import { reloadStep } from './reload.js';
 import { compareNames, dropInPattern, UNIT_DIRS } from './search-path.js';
 
 /** Where a claim line found outside the registry's drop-ins is (FoundClaim's fields: its path, unit directory, and its unit's names). */
@@ -68,16 +69,18 @@ export function inPlaceReason(claim: ClaimFile, entry: Wired): string {
  * Under system.control or /run/systemd/transient, the file, and what put it there; a generator's (generator.early),
  * made again at each daemon-reload, at its source. Else (a drop-in of an earlier name of the unit: its id, when the
  * registry names an alias) the file when it is the operator's, in `unitDir`; else the registry names the unit by its
- * id, so that `regenerate` writes the claim in the id's own directory, which systemd reads first.
+ * id, so that `regenerate` writes the claim in the id's own directory, which systemd reads first. `root`: the tree
+ * read with --root, when not this host's: a removal there ends as reloadStep says, not with the host's daemon-reload.
  */
-export function inPlaceFix(claim: ClaimFile, entry: Wired, unitDir: string, regenerate: string): string {
+export function inPlaceFix(claim: ClaimFile, entry: Wired, unitDir: string, regenerate: string, root?: string): string {
   const file = "remove this file, not only the line (systemd reads even an emptied file of its name in place of the registry's)";
   const dir = claim.dir;
+  const reload = root === undefined || root === '/' ? ', then run `systemctl daemon-reload`' : reloadStep(root);
   const shown = escapeText(dir ?? unitDir);
   if (dir === '/run/systemd/transient')
-    return `${file}, then run \`systemctl daemon-reload\`; it is under ${shown}, where systemd keeps transient units (\`systemd-run\`) and their settings (a reboot removes it), so whatever put it there may put it again: change that too`;
+    return `${file}${reload}; it is under ${shown}, where systemd keeps transient units (\`systemd-run\`) and their settings (a reboot removes it), so whatever put it there may put it again: change that too`;
   if (dir?.endsWith('/systemd/system.control'))
-    return `${file}, then run \`systemctl daemon-reload\`; it is under ${shown}, where \`systemctl set-property\` keeps the settings it makes, and ExecStartPre= is none of them: the file was put there by hand or by a tool, so change that too`;
+    return `${file}${reload}; it is under ${shown}, where \`systemctl set-property\` keeps the settings it makes, and ExecStartPre= is none of them: the file was put there by hand or by a tool, so change that too`;
   if (dir !== undefined && BEFORE_ETC.has(dir))
     return `the file is a generator's (under ${shown}), which systemd's generators make again at each boot and \`systemctl daemon-reload\`, and nothing in ${escapeText(unitDir)} hides it: change what the generator makes it from (its configuration), or remove the generator (under /etc/systemd/system-generators, /usr/local/lib/systemd/system-generators, /usr/lib/systemd/system-generators)`;
   if (dir === undefined || dir === '/etc/systemd/system') return file;

@@ -19,8 +19,16 @@ import { checkLoadedUnit, type LoadedUnit, loadUnit, type UnitDirListing } from 
 import { parseIpPort } from './ip-port.js';
 import { templateOf } from './search-path.js';
 import type { UnitFacts } from './types.js';
-import { parseUnitFile } from './unit-file.js';
-import { expandSpecifiers, HOST_SPECIFIERS, isTrueSetting, type SpecifierUnit, SYSTEM_MANAGER_SPECIFIERS, unknownSpecifier } from './words.js';
+import { parseUnitFile, splitUnitLines } from './unit-file.js';
+import {
+  expandSpecifiers,
+  HOST_SPECIFIERS,
+  isTrueSetting,
+  type SpecifierUnit,
+  SYSTEM_MANAGER_SPECIFIERS,
+  SYSTEMD_WHITESPACE,
+  unknownSpecifier,
+} from './words.js';
 
 /** One `ListenStream=` / `ListenDatagram=` of a socket unit, with the port it names (none for a UNIX or vsock socket). */
 export interface SocketListen {
@@ -29,6 +37,14 @@ export interface SocketListen {
   readonly port?: number;
   /** A host specifier in the value whose value only the machine knows (`%H`, `%m`): then no port is told, not guessed. */
   readonly unresolved?: string;
+  /**
+   * Why systemd 252 ignores the line (it logs it, as `systemd-analyze verify` shows, and listens on nothing for it):
+   * a specifier it does not know, or no address it reads (listenIgnored). Undefined for a line it takes, a UNIX or
+   * vsock socket, or one `unresolved` leaves to the machine.
+   */
+  readonly ignored?: string;
+  /** The 1-based column, in characters, of the value on its line (after `Key=` and blanks): a finding's file:line:col. */
+  readonly column?: number;
   readonly transport: 'tcp' | 'udp';
   readonly file: string;
   readonly line: number;
@@ -103,8 +119,13 @@ const isInterfaceName = (name: string) =>
  * line's port cannot be told here (`0.0.0.0:8000%lo`: `%l` is the host name):
  * no port, and `unresolved` names the specifier.
  */
-function listenLine(value: string, unit: SpecifierUnit): { value: string; port?: number; unresolved?: string } {
-  if (unknownSpecifier(value) !== undefined) return { value };
+function listenLine(value: string, unit: SpecifierUnit): { value: string; port?: number; unresolved?: string; ignored?: string } {
+  const unknown = unknownSpecifier(value);
+  if (unknown !== undefined)
+    return {
+      value,
+      ignored: `systemd knows no specifier ${unknown} ("Failed to resolve unit specifiers", as systemd-analyze verify logs it; a % meant as itself is written %%)`,
+    };
   const host = { ...SYSTEM_MANAGER_SPECIFIERS, ...(unit.host !== undefined && Object.fromEntries(Object.entries(unit.host))) };
   const expanded = expandSpecifiers(value, { name: unit.name, host });
   const unresolved = [...value.matchAll(/%([\s\S]?)/g)].find(
@@ -112,7 +133,30 @@ function listenLine(value: string, unit: SpecifierUnit): { value: string; port?:
   )?.[0];
   if (unresolved !== undefined) return { value: expanded, unresolved };
   const port = listenPort(expanded);
-  return { value: expanded, ...(port !== undefined && { port }) };
+  if (port !== undefined) return { value: expanded, port };
+  const ignored = listenIgnored(expanded);
+  return { value: expanded, ...(ignored !== undefined && { ignored }) };
+}
+
+/**
+ * Pure: why systemd 252 reads no address in a listen value (after specifiers) that listenPort() names no port of,
+ * as `systemd-analyze verify` logs it ("Failed to parse address value ..., ignoring"), with what in it systemd
+ * refuses; undefined for a UNIX socket (`/path`, `@abstract`) or a vsock one, which have no port.
+ */
+function listenIgnored(value: string): string | undefined {
+  const text = value.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, '');
+  if (text.startsWith('/') || text.startsWith('@') || text.startsWith('vsock:')) return undefined;
+  const said = 'systemd reads no address in it ("Failed to parse address value", as systemd-analyze verify logs it)';
+  // The port: the whole value, or what follows an address's last colon.
+  const port = /^(?:\[[^\]]*\]:|[0-9.]+:)?(\d+)$/.exec(text)?.[1];
+  let why: string;
+  if (port !== undefined && /^0\d*[89]/.test(port)) why = `a port with a leading 0 is octal to systemd, and ${port} has an 8 or 9`;
+  else if (port !== undefined && Number(port) > 65535) why = `port ${port} is beyond 65535`;
+  else if (port !== undefined && Number(port) === 0) why = 'port 0 is no port';
+  else if (text.includes('#')) why = 'systemd takes no #NAME after a listen address';
+  else if (addressBits(text)?.family === 6) why = 'an IPv6 address takes brackets and a port ([::1]:8000)';
+  else why = 'it is no port (8000), IPv4 address and port (127.0.0.1:8000) nor [IPv6 address]:port ([::]:8000)';
+  return `${said}: ${why}`;
 }
 
 /** Pure: merge a loaded socket unit's [Socket] section (an empty Listen*= drops every listen line before it, as systemd has it). */
@@ -125,16 +169,31 @@ export function parseSocketUnit(loaded: LoadedUnit): SocketUnit {
   const unit = { name: loaded.unit };
   for (const file of masked ? [] : [loaded.file, ...loaded.dropIns]) {
     if (!file || file.text === undefined) continue;
-    for (const { section, key, value, line } of parseUnitFile(file.text, [])) {
+    const text = file.text;
+    let lines: string[] | undefined;
+    // Where the value starts on its line: after the first `=` and systemd's blanks; a UTF-8 byte order mark is no character.
+    const columnOf = (line: number): number | undefined => {
+      lines ??= splitUnitLines(text);
+      const physical = (lines[line - 1] ?? '').replace(/^\ufeff/, '');
+      const equals = physical.indexOf('=');
+      if (equals < 0) return undefined;
+      let start = equals + 1;
+      while (start < physical.length && SYSTEMD_WHITESPACE.includes(physical[start]!)) start++;
+      return [...physical.slice(0, start)].length + 1;
+    };
+    for (const { section, key, value, line } of parseUnitFile(text, [])) {
       if (section !== 'Socket') continue;
       if (key.startsWith('Listen') && value === '') listens = [];
       else if (key === 'ListenStream' || key === 'ListenDatagram') {
-        const { value: expanded, port, unresolved } = listenLine(value, unit);
+        const { value: expanded, port, unresolved, ignored } = listenLine(value, unit);
+        const column = columnOf(line);
         listens.push({
           key,
           value: expanded,
           ...(port !== undefined && { port }),
           ...(unresolved !== undefined && { unresolved }),
+          ...(ignored !== undefined && { ignored }),
+          ...(column !== undefined && { column }),
           transport: key === 'ListenStream' ? 'tcp' : 'udp',
           file: file.path,
           line,

@@ -211,10 +211,49 @@ describe('parseSocketUnit reads a listen line', () => {
   });
 });
 
+/** The one listen line of a socket unit holding `ListenStream=VALUE` (as written), as parseSocketUnit reads it. */
+function socketListen(value: string, before = '') {
+  return parseSocketUnit({
+    unit: 'a.socket',
+    file: { path: '/etc/systemd/system/a.socket', text: `[Socket]\n${before}ListenStream=${value}\n` },
+    dropIns: [],
+    problems: [],
+  }).listens[0]!;
+}
+
+describe('parseSocketUnit says which listen lines systemd ignores, and why, at the value', () => {
+  it('a leading 0 (octal to systemd), a port beyond 65535, #NAME, an unbracketed IPv6 address, an unknown specifier', () => {
+    expect(socketListen('08000').ignored).toBe(
+      'systemd reads no address in it ("Failed to parse address value", as systemd-analyze verify logs it): a port with a leading 0 is octal to systemd, and 08000 has an 8 or 9',
+    );
+    expect(socketListen('70000').ignored).toMatch(/: port 70000 is beyond 65535$/);
+    expect(socketListen('0.0.0.0:8000#x').ignored).toMatch(/: systemd takes no #NAME after a listen address$/);
+    expect(socketListen('::1').ignored).toMatch(/: an IPv6 address takes brackets and a port \(\[::1\]:8000\)$/);
+    expect(socketListen('8000%1')).toMatchObject({
+      value: '8000%1',
+      ignored: 'systemd knows no specifier %1 ("Failed to resolve unit specifiers", as systemd-analyze verify logs it; a % meant as itself is written %%)',
+    });
+    // Taken: a port (octal 010000 is 4096), an address and port; no port, and not ignored: a UNIX socket, a host specifier only the machine resolves.
+    for (const value of ['8000', '010000', '[::]:8000', '/run/a.sock', '@a', '0.0.0.0:8000%lo']) expect(socketListen(value).ignored, value).toBeUndefined();
+  });
+
+  it('places the value: its column after Key= and blanks, in characters', () => {
+    expect(socketListen('08000').column).toBe(14);
+    expect(socketListen('08000', '# é ü\n').column).toBe(14);
+    const spaced = parseSocketUnit({
+      unit: 'a.socket',
+      file: { path: '/a.socket', text: '\ufeff[Socket]\n  ListenStream =\t é08000\n' },
+      dropIns: [],
+      problems: [],
+    }).listens[0]!;
+    expect(spaced).toMatchObject({ line: 2, column: 19 });
+  });
+});
+
 const analyze = hasCommand('systemd-analyze', ['--version']);
 
-/** The port systemd-analyze's dump shows for each `p<N>.socket` (undefined: no IP listen loaded), of one ListenStream= value each. */
-function loadedPorts(values: readonly string[], asWritten = false): (number | undefined)[] {
+/** systemd-analyze verify's output (stdout and stderr, at debug level) over `p<N>.socket` units of one ListenStream= value each. */
+function verify(values: readonly string[], asWritten: boolean): { output: string; stderr: string } {
   const dir = 'etc/systemd/system';
   const files: Record<string, string> = {};
   values.forEach((value, index) => {
@@ -228,9 +267,15 @@ function loadedPorts(values: readonly string[], asWritten = false): (number | un
     maxBuffer: 64 * 1024 * 1024,
     timeout: 60_000,
   });
+  return { output: `${run.stdout}\n${run.stderr}`, stderr: run.stderr };
+}
+
+/** The port systemd-analyze's dump shows for each `p<N>.socket` (undefined: no IP listen loaded), of one ListenStream= value each. */
+function loadedPorts(values: readonly string[], asWritten = false): (number | undefined)[] {
+  const run = verify(values, asWritten);
   const listens = new Map<string, string>();
   let unit: string | undefined;
-  for (const line of `${run.stdout}\n${run.stderr}`.split('\n')) {
+  for (const line of run.output.split('\n')) {
     const header = /^\t-> Unit (\S+):$/.exec(line);
     if (header) unit = header[1];
     const listen = /^\t\tListenStream: (.*)$/.exec(line);
@@ -257,6 +302,21 @@ describe.skipIf(!analyze)(
       const values = WRITTEN.map(([value]) => value);
       const loaded = loadedPorts(values, true);
       expect(values.map((value, index) => [value, loaded[index]])).toEqual(WRITTEN.map(([value, port]) => [value, port]));
+    }, 60_000);
+
+    it('and ignores the lines it logs as ignored ("..., ignoring"), each with why, and no other (one the machine resolves is its own)', () => {
+      // As written: VALUES with each % doubled (a % meant as itself), and WRITTEN with its specifiers.
+      const written = [...VALUES.map(([value]) => value.replaceAll('%', '%%')), ...WRITTEN.map(([value]) => value)];
+      const run = verify(written, true);
+      const logged = new Set([...run.output.matchAll(/\/p(\d+)\.socket:2: [^\n]*, ignoring/g)].map((match) => Number(match[1])));
+      const listens = written.map((value) => socketListen(value));
+      const told = written.map((_, index) => index).filter((index) => listens[index]!.unresolved === undefined);
+      expect(told.map((index) => [written[index], listens[index]!.ignored !== undefined])).toEqual(told.map((index) => [written[index], logged.has(index)]));
+      // systemd's own words lead each reason.
+      for (const index of told.filter((each) => logged.has(each)))
+        expect(listens[index]!.ignored).toMatch(
+          /^systemd (?:reads no address in it \("Failed to parse address value"|knows no specifier %. \("Failed to resolve unit specifiers")/,
+        );
     }, 60_000);
 
     it('for each port after 127.0.0.1: (where the unit file trims nothing off)', () => {

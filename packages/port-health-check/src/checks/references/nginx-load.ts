@@ -5,18 +5,19 @@ import { escapeText, printedShellWord } from '@dsa110/ports';
 import type { NginxLoad, NginxMainFile } from '../../types.js';
 import type { Finding } from './finding.js';
 import { NGINX_CONF } from './nginx-main.js';
+import { restartStep } from '../restart-step.js';
 
 /** gather's reason for a main configuration that is not there (the other: no file nginx can read, a directory). */
 export const NOT_THERE = 'is not there';
 
 /** Pure: the finding for a site nginx does not load as the registry names it (a warning about the file as a whole), or nginx cannot start with its unit's command (an error at that line); or undefined. */
-export function nginxLoadFinding(load: NginxLoad | undefined, path: string): Finding | undefined {
+export function nginxLoadFinding(load: NginxLoad | undefined, path: string, root: string): Finding | undefined {
   if (load === undefined || 'loaded' in load) return undefined;
   if ('refused' in load) {
     return {
       ...load.at,
       severity: 'error',
-      message: `nginx exits at start: it refuses this command (${escapeText(load.refused, 200)}); correct the line, then systemctl daemon-reload and restart nginx`,
+      message: `nginx exits at start: it refuses this command (${escapeText(load.refused, 200)}); correct the line${restartStep(root, 'nginx')}`,
     };
   }
   if ('doubt' in load) {
@@ -31,7 +32,7 @@ export function nginxLoadFinding(load: NginxLoad | undefined, path: string): Fin
     return {
       ...load.mainMissing.at,
       severity: 'error',
-      message: `nginx exits at start: the main configuration this command names (-c ${main}) ${escapeText(load.reason, 200)}; correct the -c (nginx's default is ${NGINX_CONF}) or ${load.reason === NOT_THERE ? 'create the file' : 'put the file there'}, then systemctl daemon-reload and restart nginx`,
+      message: `nginx exits at start: the main configuration this command names (-c ${main}) ${escapeText(load.reason, 200)}; correct the -c (nginx's default is ${NGINX_CONF}) or ${load.reason === NOT_THERE ? 'create the file' : 'put the file there'}${restartStep(root, 'nginx')}`,
     };
   }
   if ('mainUnread' in load) {
@@ -59,7 +60,7 @@ export function nginxLoadFinding(load: NginxLoad | undefined, path: string): Fin
     const named = load.main === undefined ? '' : ` (the main configuration the -c of ${escapeText(load.main.at.file)}:${load.main.at.line} names)`;
     const enable = load.link !== undefined ? `enable it (ln -s ${file} ${printedShellWord(load.link)})` : `include it from ${from} or a file it includes`;
     // With a -c, the unit may be what is wrong: it names the other way out.
-    const other = load.main === undefined ? '' : ', or name a main configuration that includes it in that -c, then systemctl daemon-reload and restart nginx';
+    const other = load.main === undefined ? '' : `, or name a main configuration that includes it in that -c${restartStep(root, 'nginx')}`;
     return {
       line: 0,
       severity: 'warning',

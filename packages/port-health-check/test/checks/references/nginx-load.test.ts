@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { loadRegistry, parseRegistry, type Registry } from '@dsa110/ports';
 import { renderSnippets } from '@dsa110/ports/render';
+import { reloadStep } from '@dsa110/ports/systemd';
 import { describe, expect, it } from 'vitest';
 import { checkReferences } from '../../../src/checks/references.js';
 import { gather } from '../../../src/gather.js';
@@ -19,13 +20,16 @@ const ENABLED = '/etc/nginx/sites-enabled/dsa110-contimg';
 const site = renderSnippets(registry, 'nginx-site')[0]!;
 const NGINX_CONF = 'events {}\nhttp {\n  include /etc/nginx/mime.types;\n  include /etc/nginx/conf.d/*.conf;\n  include /etc/nginx/sites-enabled/*;\n}\n';
 
+// Read under a temp root (said ROOT): a fix ends as reloadStep says there, not with the host's daemon-reload.
+const RELOAD = '; systemd reads it when the system under ROOT boots';
+
 async function nginxFindings(files: Record<string, TreeEntry>, reg: Registry = registry): Promise<string[]> {
   const root = writeTree(tempDir(), { [SITE.slice(1)]: site.text, 'etc/nginx/mime.types': 'types {}\n', ...files });
   const facts = await gather({ registry: reg, root });
   return checkReferences(facts, reg.service('nginx'))
     .map((result) => withoutRoot(result, root))
     .filter((result) => result.severity !== 'ok')
-    .map((result) => result.reason);
+    .map((result) => result.reason.replaceAll(root, 'ROOT'));
 }
 
 /** As nginxFindings, each with its severity. */
@@ -35,7 +39,7 @@ async function nginxResults(files: Record<string, TreeEntry>): Promise<string[]>
   return checkReferences(facts, registry.service('nginx'))
     .map((result) => withoutRoot(result, root))
     .filter((result) => result.severity !== 'ok')
-    .map((result) => `${result.severity}: ${result.reason}`);
+    .map((result) => `${result.severity}: ${result.reason.replaceAll(root, 'ROOT')}`);
 }
 
 describe('whether nginx loads the site file the registry names', () => {
@@ -143,7 +147,7 @@ describe('the main configuration nginx loads from, as its unit starts it', () =>
   it('follows the file its -c names, not nginx.conf: a site only nginx.conf reaches is not served', async () => {
     const linked = { 'etc/nginx/nginx.conf': NGINX_CONF, [ENABLED.slice(1)]: { symlink: SITE }, 'etc/nginx/alt.conf': ALT };
     expect(await nginxFindings({ ...linked, [UNIT]: unit(`-c /etc/nginx/alt.conf ${DAEMON}`) })).toEqual([
-      `nginx (80): ${SITE}: nginx does not load this file: no include of /etc/nginx/alt.conf (the main configuration the -c of /${UNIT}:3 names) reaches it, so the site is not served; include it from /etc/nginx/alt.conf or a file it includes, then nginx -t -c /etc/nginx/alt.conf and reload nginx, or name a main configuration that includes it in that -c, then systemctl daemon-reload and restart nginx`,
+      `nginx (80): ${SITE}: nginx does not load this file: no include of /etc/nginx/alt.conf (the main configuration the -c of /${UNIT}:3 names) reaches it, so the site is not served; include it from /etc/nginx/alt.conf or a file it includes, then nginx -t -c /etc/nginx/alt.conf and reload nginx, or name a main configuration that includes it in that -c${RELOAD}`,
     ]);
     // Its other spellings: -cFILE, after flags (-qc FILE), the last -c given winning.
     for (const start of ['-c/etc/nginx/alt.conf', '-qc /etc/nginx/alt.conf', '-c /etc/nginx/nginx.conf -c /etc/nginx/alt.conf']) {
@@ -193,7 +197,7 @@ describe('the main configuration nginx loads from, as its unit starts it', () =>
       'etc/nginx/sites-enabled/default': 'server { listen 8081; }\n',
     };
     expect(await nginxFindings({ 'etc/nginx/nginx.conf': NGINX_CONF, ...alt, [UNIT]: unit('-p /srv -c /etc/nginx/alt.conf') })).toEqual([
-      `nginx (80): ${SITE}: nginx does not load this file: no include of /etc/nginx/alt.conf (the main configuration the -c of /${UNIT}:3 names) reaches it, so the site is not served; enable it (ln -s ${SITE} ${ENABLED}), then nginx -t -p /srv/ -c /etc/nginx/alt.conf and reload nginx, or name a main configuration that includes it in that -c, then systemctl daemon-reload and restart nginx`,
+      `nginx (80): ${SITE}: nginx does not load this file: no include of /etc/nginx/alt.conf (the main configuration the -c of /${UNIT}:3 names) reaches it, so the site is not served; enable it (ln -s ${SITE} ${ENABLED}), then nginx -t -p /srv/ -c /etc/nginx/alt.conf and reload nginx, or name a main configuration that includes it in that -c${RELOAD}`,
     ]);
     const old = site.text.replace('127.0.0.1:8000', '127.0.0.1:8001');
     expect(await nginxFindings({ 'etc/nginx/alt.conf': NGINX_CONF, [ENABLED.slice(1)]: old, [UNIT]: unit('-c /etc/nginx/alt.conf') })).toEqual([
@@ -217,10 +221,30 @@ describe('the main configuration nginx loads from, as its unit starts it', () =>
     ]);
   });
 
+  it("ends each fix to the unit under --root as reloadStep says, not with the host's daemon-reload; on this host (/) with it", async () => {
+    const served = { 'etc/nginx/nginx.conf': NGINX_CONF, [ENABLED.slice(1)]: { symlink: SITE } };
+    const cases = [
+      { [UNIT]: unit('-c /etc/nginx/nginx.conf daemon') },
+      { ...served, [UNIT]: unit(`-c /etc/nginx/nginx.con ${DAEMON}`) },
+      { ...served, 'etc/nginx/alt.conf': ALT, [UNIT]: unit(`-c /etc/nginx/alt.conf ${DAEMON}`) },
+    ];
+    for (const files of cases) {
+      const root = writeTree(tempDir(), { [SITE.slice(1)]: site.text, 'etc/nginx/mime.types': 'types {}\n', ...files });
+      const facts = await gather({ registry, root });
+      const under = checkReferences(facts, registry.service('nginx')).filter((result) => result.severity !== 'ok');
+      const here = checkReferences({ ...facts, root: '/' }, registry.service('nginx')).filter((result) => result.severity !== 'ok');
+      expect(under).toHaveLength(1);
+      expect(under[0]!.reason).toContain(reloadStep(root));
+      expect(under[0]!.reason).not.toContain('daemon-reload');
+      expect(here[0]!.reason).toContain(', then systemctl daemon-reload and restart nginx');
+      expect(here[0]!.reason).not.toContain(reloadStep(root));
+    }
+  });
+
   it('is an error at the unit line when nginx cannot start with it: a -c file not there, an option it refuses', async () => {
     const served = { 'etc/nginx/nginx.conf': NGINX_CONF, [ENABLED.slice(1)]: { symlink: SITE } };
     expect(await nginxFindings({ ...served, [UNIT]: unit(`-c /etc/nginx/nginx.con ${DAEMON}`) })).toEqual([
-      `nginx (80): /${UNIT}:3: nginx exits at start: the main configuration this command names (-c /etc/nginx/nginx.con) is not there; correct the -c (nginx's default is /etc/nginx/nginx.conf) or create the file, then systemctl daemon-reload and restart nginx`,
+      `nginx (80): /${UNIT}:3: nginx exits at start: the main configuration this command names (-c /etc/nginx/nginx.con) is not there; correct the -c (nginx's default is /etc/nginx/nginx.conf) or create the file${RELOAD}`,
     ]);
     // Relative to the compiled-in prefix without -p (/usr/share/nginx), not to /etc/nginx.
     expect(await nginxFindings({ ...served, [UNIT]: unit('-c nginx.conf') })).toEqual([
@@ -232,10 +256,10 @@ describe('the main configuration nginx loads from, as its unit starts it', () =>
     ]);
     expect(await nginxFindings({ [UNIT]: unit(DAEMON) })).toEqual([]);
     expect(await nginxFindings({ ...served, 'etc/nginx/alt.conf/x': '', [UNIT]: unit('-c /etc/nginx/alt.conf') })).toEqual([
-      `nginx (80): /${UNIT}:3: nginx exits at start: the main configuration this command names (-c /etc/nginx/alt.conf) is no file nginx can read (it is a directory, not a regular file); correct the -c (nginx's default is /etc/nginx/nginx.conf) or put the file there, then systemctl daemon-reload and restart nginx`,
+      `nginx (80): /${UNIT}:3: nginx exits at start: the main configuration this command names (-c /etc/nginx/alt.conf) is no file nginx can read (it is a directory, not a regular file); correct the -c (nginx's default is /etc/nginx/nginx.conf) or put the file there${RELOAD}`,
     ]);
     expect(await nginxFindings({ ...served, [UNIT]: unit('-c /etc/nginx/nginx.conf daemon') })).toEqual([
-      `nginx (80): /${UNIT}:3: nginx exits at start: it refuses this command (invalid option: "daemon"); correct the line, then systemctl daemon-reload and restart nginx`,
+      `nginx (80): /${UNIT}:3: nginx exits at start: it refuses this command (invalid option: "daemon"); correct the line${RELOAD}`,
     ]);
     expect(await nginxFindings({ ...served, [UNIT]: unit('-x') })).toEqual([expect.stringContaining('(invalid option: "x")')]);
     expect(await nginxFindings({ ...served, [UNIT]: unit('-q -c') })).toEqual([expect.stringContaining('(option "-c" requires file name)')]);

@@ -39,6 +39,9 @@ function tree(extra: Record<string, TreeEntry> = {}): string {
   return writeTree(tempDir(), { ...files, ...extra });
 }
 
+// Read under a temp root (said ROOT): a fix ends as reloadStep says there, not with the host's daemon-reload.
+const RELOAD = '; systemd reads it when the system under ROOT boots';
+
 /** The references and config checks' problems, `file:line:col: message` without the root. */
 async function problems(root: string): Promise<string[]> {
   const facts = await gather({ registry, root });
@@ -46,7 +49,7 @@ async function problems(root: string): Promise<string[]> {
     .flatMap((service) => [...checkReferences(facts, service), ...checkConfig(facts, service)])
     .filter((result) => result.severity !== 'ok')
     .map((result) => withoutRoot(result, root))
-    .map((result) => `${result.severity}: ${result.reason}`);
+    .map((result) => `${result.severity}: ${result.reason.replaceAll(root, 'ROOT')}`);
 }
 
 /** A site as `ports snippet nginx-site` would write it, with `listen` and `proxy_pass` lines given. */
@@ -262,7 +265,7 @@ describe('grafana.ini [server] against Grafana’s protocol and access', () => {
     expect(await problems(root)).toEqual([]);
     const wrong = tree({ [GRAFANA_INI]: ini(...TLS, 'http_addr = 127.0.0.1'), [GRAFANA_UNIT]: '[Service]\nEnvironment=GF_SERVER_HTTP_ADDR=0.0.0.0\n' });
     expect(await problems(wrong)).toEqual([
-      `error: grafana (3030): /${GRAFANA_UNIT}:2 sets GF_SERVER_HTTP_ADDR=0.0.0.0, which overrides http_addr in /${GRAFANA_INI}, so Grafana accepts connections on every address, but the registry says Grafana is access: localhost (loopback only); change it to GF_SERVER_HTTP_ADDR=127.0.0.1 at /${GRAFANA_UNIT}:2 (or remove it: then the config file's key counts), then systemctl daemon-reload and restart grafana-server.service, or give Grafana access: private or public in the registry`,
+      `error: grafana (3030): /${GRAFANA_UNIT}:2 sets GF_SERVER_HTTP_ADDR=0.0.0.0, which overrides http_addr in /${GRAFANA_INI}, so Grafana accepts connections on every address, but the registry says Grafana is access: localhost (loopback only); change it to GF_SERVER_HTTP_ADDR=127.0.0.1 at /${GRAFANA_UNIT}:2 (or remove it: then the config file's key counts)${RELOAD}, or give Grafana access: private or public in the registry`,
     ]);
   });
 
