@@ -337,6 +337,10 @@ describe('claimPort resolves', () => {
     await expect(claimPort('١٢', { dryRun: true })).rejects.toThrow(
       'port "١٢" is not valid: it is written with digits other than ASCII 0-9 (U+0661, U+0662: 12 in ASCII digits)',
     );
+    // Millions of them too: a port written wrong, never a RangeError (/^\p{Nd}+$/u overflowed the stack).
+    await expect(claimPort('８'.repeat(5_000_000), { dryRun: true })).rejects.toThrow(
+      /^port "８+…" is not valid: it is 5000000 characters long, far too long for a port$/,
+    );
   });
 
   it("keeps the @dsa110/ports error it stands for as its cause, whose code says which (UNKNOWN_SERVICE, BAD_OVERRIDE, INVALID_REGISTRY); none for claim-port's own", async () => {

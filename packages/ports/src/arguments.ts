@@ -77,14 +77,19 @@ export function isPlainObject(value: unknown): value is object {
 }
 
 /**
- * `options` as a plain object (prototype Object.prototype or null): undefined is {}; anything
- * else is a TypeError. Returns a copy with no prototype holding the own enumerable properties
- * (each getter read once), so that an option is never read through a prototype: with
- * `Object.prototype.path` set by a polluted dependency, `options.path` of `{}` would be that path.
+ * `options` as a plain object (prototype Object.prototype or null, or a Proxy of one), or one made from plain
+ * objects with Object.create (`Object.create(defaults)`): undefined is {}; anything else is a TypeError. Returns
+ * a copy with no prototype holding each option as a property get reads it (`options.path`), once: a
+ * non-enumerable property, one inherited from `defaults`, or a Proxy's `get` (one with only a `get` trap has no
+ * own keys) gives an option as it gives any code that reads it, never silently dropped. Never one that
+ * Object.prototype holds: with `Object.prototype.path` set by a polluted dependency, `options.path` of `{}`
+ * would be that path (a Proxy's `get` answering Object.prototype's own value for a key it does not own is
+ * taken as that, as envValue does). A getter or trap that throws is a TypeError naming the option.
  *
- * `shape` is how messages show the options (`{ path?, env? }`). With `keys`, a key not among them
- * is a TypeError too. Given the keys in place of the shape, every key is optional and the shape is
- * made from them (`{ path?, env?, origin? }`): the one list an entry point keeps of its options.
+ * `shape` is how messages show the options (`{ path?, env? }`). With `keys`, a key not among them (an
+ * enumerable one, of the object or of `defaults`) is a TypeError too. Given the keys in place of the shape, every key is optional and the
+ * shape is made from them (`{ path?, env?, origin? }`): the one list an entry point keeps of its options.
+ * Without keys (a shape alone), the own enumerable properties are copied.
  */
 export function optionsArgument<T extends object>(fn: string, value: T | undefined, shape: string | readonly string[], keys?: readonly string[]): T {
   // Its own arguments too: it is exported, and `fn` and `shape` end up in the message.
@@ -96,13 +101,100 @@ export function optionsArgument<T extends object>(fn: string, value: T | undefin
   const known = typeof shape === 'string' ? keys : shape;
   const copy = Object.create(null) as Record<string, unknown>;
   if (value === undefined) return copy as T;
-  if (!isPlainObject(value)) throw new TypeError(`${fn}: options must be an object (${shapeText(shape)}) or left out, not ${describeArgument(value)}`);
-  for (const key of Object.keys(value)) {
-    // A misspelt option (`{ pth }`, `{ dryrun }`) would be ignored, and the default used in its place: said instead.
-    if (known !== undefined && !known.includes(key)) throw unknownOption(fn, key, known, shapeText(shape));
-    copy[key] = (value as Record<string, unknown>)[key];
+  if (!isOptionsObject(value)) throw new TypeError(`${fn}: options must be an object (${shapeText(shape)}) or left out, not ${describeArgument(value)}`);
+  const given = value as Record<string, unknown>;
+  const listed = optionRead(fn, 'options', () => enumerableKeys(given));
+  // A misspelt option (`{ pth }`, `{ dryrun }`) would be ignored, and the default used in its place: said instead.
+  for (const key of listed) if (known !== undefined && !known.includes(key)) throw unknownOption(fn, key, known, shapeText(shape));
+  for (const key of known ?? listed) {
+    const option = optionRead(fn, `options.${key}`, () => ownOrProxied(given, key));
+    if (option !== undefined) copy[key] = option;
   }
   return copy as T;
+}
+
+/** How many objects made with Object.create an options object may stand on (a Proxy's getPrototypeOf may never end). */
+const MAX_OPTIONS_PROTOTYPES = 32;
+
+/**
+ * A plain object (isPlainObject), or one made from plain objects with Object.create (`Object.create(defaults)`):
+ * every prototype up to Object.prototype (or null) has no `constructor` of its own, as a class's prototype, a
+ * Map's or a URL's has (their options, `new Map([['path', '/x']])`, are no properties: refused, never ignored).
+ */
+function isOptionsObject(value: unknown): value is object {
+  if (isPlainObject(value)) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  try {
+    if (Array.isArray(value)) return false;
+    let prototype: unknown = Object.getPrototypeOf(value);
+    for (let depth = 0; depth < MAX_OPTIONS_PROTOTYPES; depth++) {
+      if (prototype === null || prototype === Object.prototype) return true;
+      if (typeof prototype !== 'object' || Array.isArray(prototype) || Object.hasOwn(prototype, 'constructor')) return false;
+      prototype = Object.getPrototypeOf(prototype);
+    }
+    return false;
+  } catch {
+    return false; // a revoked Proxy, or a trap that throws: refused, and described, by the caller
+  }
+}
+
+/**
+ * `object[key]` (one property get: a getter runs once) when the object owns `key`, inherits it from a prototype
+ * of its own (`Object.create(defaults)`), or is a Proxy (read through its `get`); else undefined: never a value
+ * Object.prototype holds (a polluted one), nor a Proxy's answer that is Object.prototype's own value for a key it lacks.
+ */
+function ownOrProxied(object: Record<string, unknown>, key: string): unknown {
+  const own = Object.hasOwn(object, key);
+  if (!own && !types.isProxy(object) && !inheritedBelowObjectPrototype(object, key)) return undefined;
+  const value = object[key];
+  if (!own && value !== undefined && Object.hasOwn(Object.prototype, key) && value === (Object.prototype as Record<string, unknown>)[key]) return undefined;
+  return value;
+}
+
+/** The own enumerable keys of `object` and of its prototypes before Object.prototype (`Object.create(defaults)`'s). */
+function enumerableKeys(object: object): string[] {
+  const keys = Object.keys(object);
+  let prototype: unknown = Object.getPrototypeOf(object);
+  for (let depth = 0; depth < MAX_OPTIONS_PROTOTYPES && typeof prototype === 'object' && prototype !== null && prototype !== Object.prototype; depth++) {
+    for (const key of Object.keys(prototype)) if (!keys.includes(key)) keys.push(key);
+    prototype = Object.getPrototypeOf(prototype);
+  }
+  return keys;
+}
+
+/** Whether `key` is the own property of a prototype of `object` that comes before Object.prototype. */
+function inheritedBelowObjectPrototype(object: object, key: string): boolean {
+  let prototype: unknown = Object.getPrototypeOf(object);
+  for (let depth = 0; depth < MAX_OPTIONS_PROTOTYPES && typeof prototype === 'object' && prototype !== null && prototype !== Object.prototype; depth++) {
+    if (Object.hasOwn(prototype, key)) return true;
+    prototype = Object.getPrototypeOf(prototype);
+  }
+  return false;
+}
+
+/**
+ * What a getter threw, as a message shows it: `Error "boom"` (its message cut and quoted, as describeArgument
+ * quotes a string), or what describeArgument says of a non-error. A hostile error's own getters are not trusted.
+ */
+function thrownText(error: unknown): string {
+  try {
+    if (error instanceof Error) {
+      const name = /^[A-Za-z_$][\w$]{0,39}$/.test(String(error.name)) ? String(error.name) : 'an error';
+      return `${name} ${JSON.stringify(String(error.message).slice(0, 200))}`;
+    }
+  } catch {}
+  return describeArgument(error);
+}
+
+/** `read()`, where a getter or Proxy trap that throws is a TypeError naming `fn` and what was read (the error as its cause). */
+function optionRead<T>(fn: string, name: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error) {
+    throw new TypeError(`${fn}: ${name} cannot be read (reading it threw ${thrownText(error)}); give options whose properties read as values`, {
+      cause: error,
+    });
+  }
 }
 
 /** The `fn` an exported checker was given: it ends up in its messages. */
@@ -330,9 +422,10 @@ const MAX_BYTES_KEYS: readonly string[] = ['maxBytes'];
 export function maxBytesOption(fn: string, options: unknown, keys: readonly string[] = MAX_BYTES_KEYS): number {
   const shape = `{ ${keys.map((key) => (key === 'maxBytes' ? key : `${key}?`)).join(', ')} }`;
   const checked = objectArgument(fn, 'options', options as { maxBytes?: unknown } | undefined, shape);
-  for (const key of Object.keys(checked)) if (!keys.includes(key)) throw unknownOption(fn, key, keys, shape);
+  for (const key of optionRead(fn, 'options', () => Object.keys(checked))) if (!keys.includes(key)) throw unknownOption(fn, key, keys, shape);
   // Its own property only: a limit inherited through a prototype (a polluted Object.prototype) is not the caller's.
-  const maxBytes = Object.hasOwn(checked, 'maxBytes') ? checked.maxBytes : undefined;
+  // A Proxy is read through its `get`, and a getter that throws is a TypeError (optionsArgument's rules).
+  const maxBytes = optionRead(fn, 'options.maxBytes', () => ownOrProxied(checked as Record<string, unknown>, 'maxBytes'));
   return integerArgument(fn, 'options.maxBytes', maxBytes, 0, Number.MAX_SAFE_INTEGER, 'a number of bytes');
 }
 

@@ -7,6 +7,17 @@ export function parsePort(text: string): number | undefined {
   return port <= 65535 ? port : undefined;
 }
 
+/** The longest text portProblem reads further than ASCII: a port in any decimal digits is at most 10 UTF-16 units (5 digits). */
+const MAX_PORT_TEXT = 100;
+
+/**
+ * Whether non-empty `text` is all decimal digits (\p{Nd}), of any script: tested as "no character that is not one", a
+ * test that holds no stack for a long run as /^\p{Nd}+$/u did (a RangeError past a few million characters).
+ */
+export function isOtherDigits(text: string): boolean {
+  return text !== '' && !/\P{Nd}/u.test(text);
+}
+
 /** Why `text` is not a port, for error messages; undefined when it is one. */
 export function portProblem(text: string): string | undefined {
   stringArgument('portProblem', 'text', text, 'a string (a port as text)');
@@ -18,8 +29,11 @@ export function portProblem(text: string): string | undefined {
   // `-0` is no negative number, nor `+80` a number written plainly, but a sign all the same.
   if (/^(?:-0+|\+[0-9]+)$/.test(text)) return 'it has a sign';
   if (/^-[0-9]+$/.test(text)) return 'it is negative';
+  // Told before the test below, whose /^\p{Nd}+$/u overflowed the stack (a RangeError) on millions of digits, and
+  // before the message that shows every one of them: no port is written with more, in any digits.
+  if (text.length > MAX_PORT_TEXT) return `it is ${text.length} characters long, far too long for a port`;
   // `٨٠`, `１２` (Arabic-Indic, fullwidth): a number to the eye, written with other digits than the ones a port is written with.
-  if (/^\p{Nd}+$/u.test(text)) return `it is written with digits other than ASCII 0-9 (${codePoints(text)}: ${asciiDigits(text)} in ASCII digits)`;
+  if (isOtherDigits(text)) return `it is written with digits other than ASCII 0-9 (${codePoints(text)}: ${asciiDigits(text)} in ASCII digits)`;
   return 'it is not a plain decimal integer';
 }
 

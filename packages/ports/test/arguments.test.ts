@@ -805,11 +805,12 @@ describe('optionsArgument: a plain object, read by its own properties', () => {
     expect(ports.describeArgument(new Hostile())).toBe('an object with a prototype of its own');
   });
 
-  it('refuses a Map, a URL, a class instance or an object with another prototype (they were taken as {}, or read through the prototype)', () => {
+  it('refuses a Map, a URL, a class instance (they were taken as {})', () => {
     for (const [value, what] of [
       [new Map([['path', '/x']]), 'a Map'],
       [new URL('file:///x'), 'a URL'],
-      [Object.create({ path: '/x' }), 'an object with a prototype of its own'],
+      [new (class Options {})(), 'an Options'],
+      [Object.create(new Map()), 'an object with a prototype of its own'],
     ] as const) {
       expect(() => ports.optionsArgument('loadRegistry', value as object, SHAPE, KEYS)).toThrow(
         new TypeError(`loadRegistry: options must be an object (${SHAPE}) or left out, not ${what}`),
@@ -840,6 +841,110 @@ describe('optionsArgument: a plain object, read by its own properties', () => {
     expect(Object.keys(left)).toEqual([]);
   });
 
+  it('reads each known option with one property get: non-enumerable, inherited from defaults (Object.create), or a Proxy with only a get trap (Object.keys dropped them)', () => {
+    const nonEnumerable = Object.defineProperty({ env: {} }, 'path', { value: '/a' });
+    const inherited = Object.create(Object.create({ path: '/b' })) as { path?: string };
+    const getOnly = new Proxy({}, { get: (_target, key) => (key === 'path' ? '/c' : undefined) });
+    for (const [value, path] of [
+      [nonEnumerable, '/a'],
+      [inherited, '/b'],
+      [getOnly, '/c'],
+    ] as const) {
+      const copy = ports.optionsArgument('loadRegistry', value as { path?: string }, SHAPE, KEYS);
+      expect(Object.getPrototypeOf(copy)).toBe(null);
+      expect(copy.path).toBe(path);
+    }
+    // Each getter once (a getter may answer otherwise the second time), and an unknown key among the defaults said.
+    const reads: string[] = [];
+    const counted = new Proxy(
+      {},
+      {
+        get: (_target, key) => {
+          reads.push(String(key));
+          return key === 'path' ? '/d' : undefined;
+        },
+      },
+    );
+    expect(ports.optionsArgument<{ path?: string }>('loadRegistry', counted, SHAPE, KEYS).path).toBe('/d');
+    expect(reads.sort()).toEqual(['env', 'path']);
+    expect(() => ports.optionsArgument('loadRegistry', Object.create({ pth: '/x' }) as object, SHAPE, KEYS)).toThrow(
+      /^loadRegistry: unknown option "pth" \(did you mean "path"\?\); it takes \{ path\?, env\? \}$/,
+    );
+    // Without keys (a shape alone), the own enumerable properties, as before.
+    expect({ ...ports.optionsArgument('findFreePort', { start: 1, end: 2 }, '{ start, end }') }).toEqual({ start: 1, end: 2 });
+  });
+
+  it("a getter or Proxy trap that throws is a TypeError naming the option, its error the cause (it was the getter's own error)", () => {
+    const boom = new Error('boom');
+    const cases: [object, string][] = [
+      [
+        {
+          get path(): string {
+            throw boom;
+          },
+        },
+        'options.path',
+      ],
+      [
+        new Proxy(
+          {},
+          {
+            get() {
+              throw boom;
+            },
+          },
+        ),
+        'options.path',
+      ],
+      [
+        new Proxy(
+          {},
+          {
+            ownKeys() {
+              throw boom;
+            },
+          },
+        ),
+        'options',
+      ],
+      [
+        {
+          get env(): unknown {
+            throw '\u001b[31m';
+          },
+        },
+        'options.env',
+      ],
+    ];
+    for (const [value, name] of cases) {
+      let caught: unknown;
+      try {
+        ports.optionsArgument('loadRegistry', value, SHAPE, KEYS);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(TypeError);
+      expect((caught as Error).message).toMatch(
+        new RegExp(
+          `^loadRegistry: ${name.replace('.', '\\.')} cannot be read \\(reading it threw (Error "boom"|the string "\\\\u001b\\[31m")\\); give options whose properties read as values$`,
+        ),
+      );
+    }
+    expect(() =>
+      files.readTextFile(
+        '/etc/hostname',
+        new Proxy(
+          {},
+          {
+            get() {
+              throw boom;
+            },
+          },
+        ) as { maxBytes: number },
+      ),
+    ).toThrow(new TypeError('readTextFile: options.maxBytes cannot be read (reading it threw Error "boom"); give options whose properties read as values'));
+  });
+
   it('never reads an option through a polluted Object.prototype (Object.prototype.path chose the file loadRegistry() read)', () => {
     const polluted = Object.prototype as Record<string, unknown>;
     try {
@@ -847,6 +952,10 @@ describe('optionsArgument: a plain object, read by its own properties', () => {
       expect(ports.optionsArgument<{ path?: string }>('loadRegistry', undefined, SHAPE, KEYS).path).toBeUndefined();
       expect(ports.optionsArgument<{ path?: string }>('loadRegistry', {}, SHAPE, KEYS).path).toBeUndefined();
       expect(ports.optionsArgument<{ path?: string }>('loadRegistry', { path: '/mine' }, SHAPE, KEYS).path).toBe('/mine');
+      // Nor through defaults of their own, nor a Proxy's get that answers what Object.prototype holds.
+      expect(ports.optionsArgument<{ path?: string }>('loadRegistry', Object.create({ env: {} }) as object, SHAPE, KEYS).path).toBeUndefined();
+      const forwarding = new Proxy({}, { get: (target, key) => Reflect.get(target, key) });
+      expect(ports.optionsArgument<{ path?: string }>('loadRegistry', forwarding, SHAPE, KEYS).path).toBeUndefined();
     } finally {
       delete polluted.path;
     }

@@ -1,6 +1,16 @@
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import { BUNDLED_SOURCE, checkRegistryFile, loadRegistry, parseRegistry, PortsError, Registry, registryPath, type ResolvedPort } from '../src/index.js';
+import {
+  BUNDLED_SOURCE,
+  checkRegistryFile,
+  loadRegistry,
+  parseRegistry,
+  PortsError,
+  portProblem,
+  Registry,
+  registryPath,
+  type ResolvedPort,
+} from '../src/index.js';
 import { MAX_IDS_IN_MESSAGE } from '../src/id-hints.js';
 import { parseRegistryText } from '../src/parse.js';
 import { minimalRegistry, writeRegistry } from './helpers.js';
@@ -142,6 +152,20 @@ describe('resolvePort', () => {
     ['𝟖𝟎𝟖𝟏', 'it is written with digits other than ASCII 0-9 (U+1D7D6, U+1D7CE, U+1D7CF: 8081 in ASCII digits)'],
   ])('rejects %j: %s', (value, why) => {
     expect(refusal(value).message).toContain(`${why}; give a plain decimal port 1-65535 or unset CONTIMG_API_PORT`);
+  });
+
+  it('rejects millions of digits of another script as BAD_OVERRIDE, never a RangeError (/^\\p{Nd}+$/u overflowed the stack)', () => {
+    for (const value of ['８'.repeat(5_000_000), '𝟖'.repeat(2_500_000), `${'٨'.repeat(1_000)}x`]) {
+      expect(() => registry.resolvePort('api', { env: { CONTIMG_API_PORT: value } })).toThrow(
+        expect.objectContaining({
+          code: 'BAD_OVERRIDE',
+          message: expect.stringMatching(/characters long, far too long for a port; give a plain decimal port 1-65535/),
+        }),
+      );
+      expect(portProblem(value)).toBe(`it is ${value.length} characters long, far too long for a port`);
+    }
+    // Up to 100 characters, still told as digits of another script.
+    expect(portProblem('８'.repeat(100))).toMatch(/^it is written with digits other than ASCII 0-9 \(U\+FF18: 8{100} in ASCII digits\)$/);
   });
 
   it("rejects another service's port", () => {
@@ -486,8 +510,8 @@ describe('misuse from JavaScript', () => {
     await expect(untyped(new Map([['path', '/x']]))).rejects.toThrow(
       new TypeError(`loadRegistry: options must be an object (${shape}) or left out, not a Map`),
     );
-    await expect(untyped(Object.create({ path: '/x' }))).rejects.toThrow(
-      new TypeError(`loadRegistry: options must be an object (${shape}) or left out, not an object with a prototype of its own`),
+    await expect(untyped(new (class Options {})())).rejects.toThrow(
+      new TypeError(`loadRegistry: options must be an object (${shape}) or left out, not an Options`),
     );
     expect(() => (registryPath as (options: unknown) => unknown)(new Map())).toThrow(/^registryPath: options must be an object .*, not a Map$/);
     expect(() => (checkRegistryFile as (options: unknown) => unknown)(new Date())).toThrow(/^checkRegistryFile: options must be an object .*, not a Date$/);
@@ -511,7 +535,64 @@ describe('misuse from JavaScript', () => {
     expect(resolve('api', Object.freeze({ env: Object.freeze({ CONTIMG_API_PORT: '8010' }) }))).toMatchObject({ port: 8010 });
   });
 
-  it('reads options as own properties only: a polluted Object.prototype, or a prototype of the options, never chooses the file or the env', async () => {
+  it('reads each option as code reads it, options.path: non-enumerable, inherited from defaults (Object.create), or through a Proxy with only a get trap (each loaded the bundled registry)', async () => {
+    const path = writeRegistry(minimalRegistry);
+    const nonEnumerable = Object.defineProperty({}, 'path', { value: path });
+    const inherited = Object.create({ path }) as { path?: string };
+    const getOnly = new Proxy({}, { get: (_target, key) => (key === 'path' ? path : undefined) });
+    for (const options of [nonEnumerable, inherited, getOnly]) {
+      expect((await loadRegistry(options)).source).toBe(path);
+      expect(registryPath(options)).toBe(path);
+      expect(checkRegistryFile(options)).toBe(path);
+    }
+    // env too, and resolvePort's one option.
+    const env = { CONTIMG_API_PORT: '8010' };
+    for (const options of [
+      Object.defineProperty({}, 'env', { value: env }),
+      Object.create({ env }),
+      new Proxy({}, { get: (_t, key) => (key === 'env' ? env : undefined) }),
+    ]) {
+      expect(registry.resolvePort('api', options)).toEqual({ port: 8010, source: 'env', variable: 'CONTIMG_API_PORT' });
+    }
+    // A misspelt option in the defaults is said, as one of the object's own is.
+    await expect(loadRegistry(Object.create({ pth: path }) as object)).rejects.toThrow(/^loadRegistry: unknown option "pth" \(did you mean "path"\?\)/);
+  });
+
+  it("reads a getter once, and one that throws is a TypeError naming the option (it was the getter's own error)", async () => {
+    const path = writeRegistry(minimalRegistry);
+    let reads = 0;
+    // A second read would get a number: refused as "options.path must be a path", or loading another file.
+    const flipping = {
+      get path() {
+        return reads++ === 0 ? path : 5;
+      },
+    };
+    expect((await loadRegistry(flipping as { path: string })).source).toBe(path);
+    expect(reads).toBe(1);
+    const throwing = {
+      get path(): string {
+        throw new Error('no path today');
+      },
+    };
+    await expect(loadRegistry(throwing)).rejects.toThrow(
+      new TypeError('loadRegistry: options.path cannot be read (reading it threw Error "no path today"); give options whose properties read as values'),
+    );
+    expect(() =>
+      registry.resolvePort(
+        'api',
+        new Proxy(
+          {},
+          {
+            get() {
+              throw new RangeError('trap');
+            },
+          },
+        ),
+      ),
+    ).toThrow(new TypeError('resolvePort: options.env cannot be read (reading it threw RangeError "trap"); give options whose properties read as values'));
+  });
+
+  it("reads options as own properties, defaults of their own or a Proxy's get: a polluted Object.prototype never chooses the file or the env", async () => {
     const evil = writeRegistry(minimalRegistry, 'evil.yaml');
     const registry = parseRegistry(minimalRegistry);
     const polluted = Object.prototype as Record<string, unknown>;
@@ -521,6 +602,15 @@ describe('misuse from JavaScript', () => {
       expect((await loadRegistry({ env: {} })).source).toBe(BUNDLED_SOURCE);
       expect(registryPath({ env: {} })).toBeUndefined();
       expect(checkRegistryFile({ env: {} })).toBeUndefined();
+    } finally {
+      delete polluted.path;
+    }
+    try {
+      polluted.path = evil;
+      // Through defaults of their own, or a Proxy's get that answers what Object.prototype holds: still not set.
+      expect((await loadRegistry(Object.create(Object.create({ env: {} })) as object)).source).toBe(BUNDLED_SOURCE);
+      const forwarding = new Proxy({ env: {} }, { get: (target, key) => Reflect.get(target, key) });
+      expect((await loadRegistry(forwarding)).source).toBe(BUNDLED_SOURCE);
     } finally {
       delete polluted.path;
     }

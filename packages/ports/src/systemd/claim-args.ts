@@ -8,7 +8,7 @@ import { asciiDashed, formatFlags, parseCommandLine, STANDARD_OPTIONS, UsageErro
 import { cacheHelp, EXIT_USAGE } from '../cli-kit/conventions.js';
 import { DEFAULT_CLAIM_TIMEOUT_SECONDS, MAX_CLAIM_TIMEOUT_SECONDS, MIN_CLAIM_TIMEOUT_SECONDS, timeoutTextProblem } from '../limits.js';
 import { escapeText, MAX_QUOTED, processNameText, quoteValue } from '../escape.js';
-import { parsePort, portProblem } from '../port.js';
+import { isOtherDigits, parsePort, portProblem } from '../port.js';
 import { portArgument, stringArgument, stringListArgument, transportArgument } from '../arguments.js';
 import { deepFreeze } from '../frozen.js';
 
@@ -176,7 +176,7 @@ export function parseClaimTarget(text: string): { port: number; transport?: 'tcp
     return { problem: `service id ${quoteValue(text)} has surrounding white space; give ${quoteValue(trimmed)}` };
   }
   // Anything that starts like a number (or is empty, or signed), or is all digits of another script (`٨٠`), was meant as a port.
-  if (text === '' || /^[-+]?[0-9.]/.test(text) || /^\p{Nd}+$/u.test(text) || text.trim() !== text) {
+  if (text === '' || /^[-+]?[0-9.]/.test(text) || isOtherDigits(text) || text.trim() !== text) {
     return { problem: `port ${quoteValue(text)} is not valid: ${portProblem(text)}; give a decimal port 1-65535 or a service id` };
   }
   if (!SERVICE_ID.test(text)) return { problem: neither(text) };

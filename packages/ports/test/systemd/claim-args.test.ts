@@ -145,6 +145,13 @@ describe('parseArgs', () => {
     expect(parsed).toMatchObject({ command: 'usage-error' });
     expect((parsed as { message: string }).message).toMatch(message);
   });
+
+  it('refuses millions of digits of another script as a port, never a RangeError (/^\\p{Nd}+$/u overflowed the stack)', () => {
+    const parsed = parseClaimTarget('８'.repeat(5_000_000));
+    expect(parsed).toMatchObject({
+      problem: expect.stringMatching(/^port "８+…" is not valid: it is 5000000 characters long, far too long for a port; give a decimal port/),
+    });
+  });
 });
 
 describe('parseTimeout', () => {
