@@ -227,7 +227,7 @@ describe('holders frozen by a cgroup freezer', () => {
     'a holder frozen by the v1 freezer in a cgroup whose name is not ASCII (é, and a byte that is not UTF-8): refused before any signal, named as escaped',
     async () => {
       const home = `${freezerV1}${ownCgroup('freezer') === '/' ? '' : ownCgroup('freezer')}`;
-      const dir = `${home}/claim-port-test-${process.pid}-é\udcff`;
+      const dir = `${home}/claim-port-test-${process.pid}-é it's\udcff`;
       const holder = await spawnListener({ ignoreTerm: true });
       await inCgroup(
         [dir],
@@ -242,11 +242,17 @@ describe('holders frozen by a cgroup freezer', () => {
             const started = performance.now();
             const result = await claimOurs(holder.port, { timeoutSeconds: 5, settleMs: 0, ...options });
             expect(result.action, result.message).toBe('refused');
-            expect(result.message).toContain(`is frozen by the cgroup freezer at ${home}/claim-port-test-${process.pid}-é\\xff (freezer.state FROZEN;`);
+            expect(result.message).toContain(`is frozen by the cgroup freezer at ${home}/claim-port-test-${process.pid}-é it's\\xff (freezer.state FROZEN;`);
             expect(result.holders).toEqual([expect.objectContaining({ pid: holder.pid, signals: [], outcome: 'spared' })]);
             expect(performance.now() - started).toBeLessThan(3000);
           }
           expect(readFileSync(`/proc/${holder.pid}/status`, 'latin1')).toMatch(/^ShdPnd:\s*0+$/m);
+          // The thaw command it prints is one the shell runs as it reads: the directory quoted, its byte as $'\xff'.
+          const { message } = await claimOurs(holder.port, { timeoutSeconds: 5, settleMs: 0, dryRun: true });
+          const thaw = /thaw it \((echo THAWED > .*?); `docker unpause`/.exec(message)?.[1];
+          expect(thaw).toBe(`echo THAWED > $'${home}/claim-port-test-${process.pid}-é it\\'s\\xff/freezer.state'`);
+          expect(spawnSync('bash', ['-c', thaw!]).status).toBe(0);
+          expect(readFileSync(fileSystemPath(`${dir}/freezer.state`), 'latin1').trim()).toBe('THAWED');
         },
       );
       signal(holder.pid, 'SIGKILL');
