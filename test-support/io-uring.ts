@@ -9,11 +9,11 @@
 // (and a socket more, so that its table's size differs); `idleThreads`, that many more threads that share the process's table. Built with gcc; run as nobody where the tests run as
 // root (any local user can do this).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasCommand } from './commands.js';
-import { forgetSpawned, isAlive, recordSpawned, waitForExit } from './guard.js';
+import { forgetSpawned, isAlive, recordSpawned, waitForExit, waitUntil } from './guard.js';
 
 const SOURCE = `#define _GNU_SOURCE
 #include <linux/io_uring.h>
@@ -189,6 +189,11 @@ export async function startRingHolder(
   if (line.pid !== pid) {
     await stop();
     throw new Error(`the io_uring holder reported PID ${line.pid}, not ${pid}`);
+  }
+  // The thread prints its line before the main thread is surely gone: until then /proc/PID/fd is still the leader's.
+  if (leaderExits && !(await waitUntil(() => readdirSync(`/proc/${pid}/fd`).length === 0, 5000))) {
+    await stop();
+    throw new Error(`the io_uring holder's main thread did not exit (PID ${pid})`);
   }
   return { pid, port, inode: line.inode, ring: line.ring, tid: line.tid, stop };
 }
