@@ -122,6 +122,31 @@ function build(name) {
   return spawnSync(pnpm[0], [...pnpm.slice(1), '--filter', name, 'run', 'build'], { stdio: 'inherit' }).status ?? 1;
 }
 
+/**
+ * Remove lock `dir` of `holder`, a process that is gone: under a second lock (`dir.reap`), and only when `dir` still
+ * names that holder. Two waiters that both saw it gone removed it in turn, the second the lock the first had just
+ * taken, and both built at once. A `.reap` left by a waiter killed in those few microseconds is removed after 10 s.
+ */
+function removeStale(dir, holder) {
+  const reap = `${dir}.reap`;
+  try {
+    mkdirSync(reap);
+  } catch (error) {
+    if (error.code !== 'EEXIST') throw error;
+    if (Date.now() - (statSync(reap, { throwIfNoEntry: false })?.mtimeMs ?? Date.now()) > 10_000) rmSync(reap, { recursive: true, force: true });
+    return;
+  }
+  try {
+    let now;
+    try {
+      now = Number.parseInt(readFileSync(join(dir, 'pid'), 'utf8'), 10);
+    } catch {}
+    if (now === holder && !existsSync(`/proc/${holder}`)) rmSync(dir, { recursive: true, force: true });
+  } finally {
+    rmSync(reap, { recursive: true, force: true });
+  }
+}
+
 /** Until this process holds the build lock of `name` (a directory made atomically; one whose maker has exited is taken over). */
 async function lock(name) {
   mkdirSync(cache, { recursive: true });
@@ -139,9 +164,11 @@ async function lock(name) {
       holder = Number.parseInt(readFileSync(join(dir, 'pid'), 'utf8'), 10);
     } catch {}
     // A lock left by a prepack that was killed: its process is gone (Linux, as everything here).
-    if (Number.isInteger(holder) && !existsSync(`/proc/${holder}`)) rmSync(dir, { recursive: true, force: true });
+    if (Number.isInteger(holder) && !existsSync(`/proc/${holder}`)) removeStale(dir, holder);
     else if (waited > 15 * 60_000) {
-      console.error(`${pkg.name}: waited 15 minutes for the build of ${name} by PID ${holder ?? '?'} (${dir}); remove that directory if no build runs`);
+      console.error(
+        `${pkg.name}: waited 15 minutes for the build of ${name} by PID ${holder ?? '?'} (${dir}); remove that directory (and ${dir}.reap) if no build runs`,
+      );
       process.exit(1);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));

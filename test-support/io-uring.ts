@@ -5,14 +5,15 @@
 // (unshare(CLONE_FILES)): /proc/PID/fd does not show the ring either, only
 // /proc/PID/task/TID/fd; with `leaderExits`, a second thread does it in the
 // process's table and the main thread exits (/proc/PID/fd is then empty);
-// `idleThreads`, that many more threads that share the process's table. Built with gcc; run as nobody where the tests run as
+// `leaderRing` (with `ownTable`), the main thread makes a ring of its own at the same fd number
+// (and a socket more, so that its table's size differs); `idleThreads`, that many more threads that share the process's table. Built with gcc; run as nobody where the tests run as
 // root (any local user can do this).
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasCommand } from './commands.js';
-import { forgetSpawned, isAlive, recordSpawned, waitForExit } from './guard.js';
+import { forgetSpawned, isAlive, recordSpawned, waitForExit, waitUntil } from './guard.js';
 
 const SOURCE = `#define _GNU_SOURCE
 #include <linux/io_uring.h>
@@ -27,6 +28,15 @@ const SOURCE = `#define _GNU_SOURCE
 #include <sys/syscall.h>
 #include <unistd.h>
 static int port;
+#ifdef LEADER_RING
+static pthread_barrier_t made, copied;
+static int ring_fd;
+static int make_ring(void) {
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  return syscall(__NR_io_uring_setup, 4, &p);
+}
+#endif
 static void *hold(void *unused) {
   (void)unused;
 #ifdef OWN_TABLE
@@ -45,6 +55,11 @@ static void *hold(void *unused) {
   struct stat st;
   if (fstat(fd, &st)) { perror("fstat"); exit(1); }
   close(fd);
+#ifdef LEADER_RING
+  ring_fd = ring;
+  pthread_barrier_wait(&made);
+  pthread_barrier_wait(&copied);
+#endif
   printf("{\\"pid\\": %d, \\"tid\\": %ld, \\"port\\": %d, \\"ring\\": %d, \\"inode\\": %lu}\\n", getpid(), (long)syscall(SYS_gettid), port, ring, (unsigned long)st.st_ino);
   fflush(stdout);
   for (;;) pause();
@@ -64,9 +79,20 @@ int main(int argc, char **argv) {
     if (pthread_create(&thread, NULL, idle, NULL)) { perror("pthread_create"); return 1; }
   }
 #endif
+#ifdef LEADER_RING
+  pthread_barrier_init(&made, NULL, 2);
+  pthread_barrier_init(&copied, NULL, 2);
+#endif
 #if defined(OWN_TABLE) || defined(LEADER_EXITS)
   pthread_t thread;
   if (pthread_create(&thread, NULL, hold, NULL)) { perror("pthread_create"); return 1; }
+#ifdef LEADER_RING
+  /* A ring of the process's own at the fd number of the thread's ring, registering nothing. */
+  pthread_barrier_wait(&made);
+  int ring = make_ring();
+  if (ring < 0 || (ring != ring_fd && (dup2(ring, ring_fd) < 0 || close(ring))) || socket(AF_INET, SOCK_STREAM, 0) < 0) { perror("leader ring"); exit(3); }
+  pthread_barrier_wait(&copied);
+#endif
 #ifdef LEADER_EXITS
   pthread_exit(NULL);
 #endif
@@ -101,12 +127,18 @@ export interface RingHolder {
 /**
  * Build and start the ring holder on `port` (as nobody when root), recorded with the guard. `ownTable`: its ring, and
  * the socket, are made by a second thread in an fd table of that thread's own (unshare(CLONE_FILES)); `leaderExits`: by
- * a second thread in the process's table, and the main thread exits (pthread_exit); `idleThreads`: that many threads
+ * a second thread in the process's table, and the main thread exits (pthread_exit); `leaderRing` (with `ownTable`): the
+ * main thread makes an empty ring at the fd number of the thread's, in the process's table; `idleThreads`: that many threads
  * more, started first, that share the process's table and only wait.
  */
 export async function startRingHolder(
   port: number,
-  { ownTable = false, leaderExits = false, idleThreads = 0 }: { ownTable?: boolean; leaderExits?: boolean; idleThreads?: number } = {},
+  {
+    ownTable = false,
+    leaderExits = false,
+    leaderRing = false,
+    idleThreads = 0,
+  }: { ownTable?: boolean; leaderExits?: boolean; leaderRing?: boolean; idleThreads?: number } = {},
 ): Promise<RingHolder> {
   const dir = mkdtempSync(join(tmpdir(), 'ring-holder-'));
   chmodSync(dir, 0o755);
@@ -118,6 +150,7 @@ export async function startRingHolder(
       '-pthread',
       ...(ownTable ? ['-DOWN_TABLE'] : []),
       ...(leaderExits ? ['-DLEADER_EXITS'] : []),
+      ...(leaderRing ? ['-DLEADER_RING'] : []),
       ...(idleThreads > 0 ? [`-DIDLE_THREADS=${idleThreads}`] : []),
       '-o',
       join(dir, 'ring'),
@@ -156,6 +189,11 @@ export async function startRingHolder(
   if (line.pid !== pid) {
     await stop();
     throw new Error(`the io_uring holder reported PID ${line.pid}, not ${pid}`);
+  }
+  // The thread prints its line before the main thread is surely gone: until then /proc/PID/fd is still the leader's.
+  if (leaderExits && !(await waitUntil(() => readdirSync(`/proc/${pid}/fd`).length === 0, 5000))) {
+    await stop();
+    throw new Error(`the io_uring holder's main thread did not exit (PID ${pid})`);
   }
   return { pid, port, inode: line.inode, ring: line.ring, tid: line.tid, stop };
 }

@@ -54,6 +54,8 @@ unbound = [socket.socket(family, socket.SOCK_STREAM) for _ in range(options.get(
 s = socket.socket(family, socket.SOCK_STREAM, 262 if options.get('mptcp') else 0)
 if options.get('reusePort'):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+if family == socket.AF_INET6 and 'ipv6Only' in options:
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1 if options['ipv6Only'] else 0)
 s.bind((host, options.get('port', 0)))
 if not options.get('bindOnly'):
     s.listen(16)

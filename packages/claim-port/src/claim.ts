@@ -2,7 +2,16 @@
 // a function of the claim's state below; every decision is in plan.ts,
 // policy.ts, context.ts and exit-code.ts, every process touched through the
 // ProcessControl (processes.ts).
-import { CLAIM_AFTER_TIMEOUT_MS, CLAIM_BIND_GRACE_MS, CLAIM_KILL_WAIT_MS, CLAIM_SETTLE_MAX_MS, CLAIM_SETTLE_MS, escapeText, quoteValue } from '@dsa110/ports';
+import {
+  CLAIM_AFTER_TIMEOUT_MS,
+  CLAIM_BIND_GRACE_MS,
+  CLAIM_KILL_WAIT_MS,
+  CLAIM_SETTLE_MAX_MS,
+  CLAIM_SETTLE_MS,
+  escapeText,
+  printedShellWord,
+  quoteValue,
+} from '@dsa110/ports';
 import { canBindSync, socketReuseAddress, type PortSocket, type ProcessInfo } from '@dsa110/ports/system';
 import { asRootCommand } from './as-root.js';
 import {
@@ -1772,7 +1781,8 @@ function traceStopped(timeoutSeconds: number, gets: string): string {
 /** `echo THAWED > DIR/freezer.state` (v1), `echo 0 > DIR/cgroup.freeze` (v2), for each directory to thaw, nearest first. */
 function thawCommands(f: Frozen): string {
   const file = f.hierarchy === 'v1' ? 'freezer.state' : 'cgroup.freeze';
-  return f.thaw.map((dir) => `echo ${f.hierarchy === 'v1' ? 'THAWED' : '0'} > ${escapeText(`${dir}/${file}`, 300)}`).join('; ');
+  // A word the shell reads back as the path: quoted, a control character or a byte that is not UTF-8 as $'\xNN'.
+  return f.thaw.map((dir) => `echo ${f.hierarchy === 'v1' ? 'THAWED' : '0'} > ${printedShellWord(`${dir}/${file}`)}`).join('; ');
 }
 
 /** What is said of a holder frozen by cgroup v1's freezer: no signal acts on it, SIGKILL included, until it is thawed. */

@@ -3,15 +3,7 @@
 // before it loads the rest of claim-port (start-up time of every service).
 import { checkRegistryFile, isPort, parsePort, RegistryError } from '@dsa110/ports';
 import { claimPortArgument, isClaimTimeout } from '@dsa110/ports/systemd';
-import {
-  canBind,
-  canBindSync,
-  hasProcNet,
-  readListenSocketsSync,
-  startSocketHoldersParallel,
-  type ListenSocket,
-  type StartedHolderScan,
-} from '@dsa110/ports/system';
+import { canBind, hasProcNet, readListenSocketsSync, startSocketHoldersParallel, type ListenSocket, type StartedHolderScan } from '@dsa110/ports/system';
 import { registryTrustWarning } from './registry-trust.js';
 import { registryWarning } from './registry-warning.js';
 import type { ClaimResult } from './result.js';
@@ -64,7 +56,8 @@ export async function earlyLook(
   if (timeout !== undefined && !isClaimTimeout(timeout)) return undefined; // resolveTarget() reports it
   if (options.reader) return undefined; // a custom reader takes the full path
   const transport = options.transport ?? 'tcp';
-  const bind = canBindSync(port, transport) ?? (await canBind(port, transport));
+  // canBind binds synchronously first (the same libuv bind canBindSync makes), after any test of the port in flight here.
+  const bind = await canBind(port, transport);
   if (bind?.ok) {
     // No registry is needed to answer, but a registry path that cannot be read
     // is said on every run (a typo in ExecStartPre= shows at once, not on the

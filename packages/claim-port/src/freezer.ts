@@ -7,11 +7,12 @@
 // lets a fatal signal through (SIGKILL, or SIGTERM with no handler), but a
 // handler runs only once the cgroup is thawed.
 import { readFileSync } from 'node:fs';
+import { decodeKeepingBadBytes, fileSystemPath, readCgroupLines } from '@dsa110/ports/system';
 
 export interface Frozen {
   /** `v1`: the freezer hierarchy of cgroup v1, where SIGKILL does not end it either; `v2`: `cgroup.freeze` of cgroup v2. */
   readonly hierarchy: 'v1' | 'v2';
-  /** Its cgroup's directory (`/sys/fs/cgroup/freezer/X`). */
+  /** Its cgroup's directory (`/sys/fs/cgroup/freezer/X`); a byte of its name that is not UTF-8 kept as decodeKeepingBadBytes keeps it. */
   readonly cgroup: string;
   /** v1: its cgroup's `freezer.state`, `FROZEN` or `FREEZING` (some tasks not frozen yet). */
   readonly state?: string;
@@ -22,15 +23,19 @@ export interface Frozen {
   readonly thaw: readonly string[];
 }
 
+/** The text of `path` (a byte that is not UTF-8 kept, as in the path itself: fileSystemPath opens it), or undefined. */
 const read = (path: string): string | undefined => {
   try {
-    return readFileSync(path, 'latin1');
+    return decodeKeepingBadBytes(readFileSync(fileSystemPath(path)));
   } catch {
     return undefined;
   }
 };
 
-/** Pure: a mountinfo field as written (`\040` for a space, `\134` for a backslash) decoded. */
+/** The mount table `readFrozen` reads (`/proc/self/mountinfo` by default), or undefined when it cannot be read. */
+export const readMountinfo = (path = '/proc/self/mountinfo'): string | undefined => read(path);
+
+/** Pure: a mountinfo field as written (`\040` for a space, `\134` for a backslash; the kernel escapes only ASCII) decoded. */
 function unescapeMount(field: string): string {
   return field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
 }
@@ -69,32 +74,33 @@ function upTo(dir: string, top: string): string[] {
 /**
  * Whether process `pid` is frozen by a cgroup freezer: its cgroup in the v1 freezer hierarchy (from /proc/PID/cgroup,
  * found under the freezer mount of `mountinfo`) reads FROZEN or FREEZING in `freezer.state`; else its v2 cgroup's
- * `cgroup.events` says `frozen 1`. Undefined when it is not, or it cannot be told.
+ * `cgroup.events` says `frozen 1`. Undefined when it is not, or it cannot be told. `mountinfo` gives the mount table
+ * (a claim reads it once for all its holders: procControl), read only for a process /proc/PID/cgroup shows.
  */
-export function readFrozen(pid: number, procRoot = '/proc', mountinfoPath = `${procRoot}/self/mountinfo`): Frozen | undefined {
-  const cgroups = read(`${procRoot}/${pid}/cgroup`);
-  const mountinfo = cgroups === undefined ? undefined : read(mountinfoPath);
-  if (cgroups === undefined || mountinfo === undefined) return undefined;
-  const lines = cgroups.split('\n').map((line) => {
-    const first = line.indexOf(':');
-    const second = line.indexOf(':', first + 1);
-    return { controllers: line.slice(first + 1, second).split(','), path: line.slice(second + 1) };
-  });
-  const v1 = lines.find((l) => l.controllers.includes('freezer'));
+export function readFrozen(
+  pid: number,
+  procRoot = '/proc',
+  mountinfo: () => string | undefined = () => readMountinfo(`${procRoot}/self/mountinfo`),
+): Frozen | undefined {
+  const lines = readCgroupLines(pid, procRoot);
+  const mounts = lines === undefined ? undefined : mountinfo();
+  if (lines === undefined || mounts === undefined) return undefined;
+  const v1 = lines.find((l) => l.controllers.split(',').includes('freezer'));
   if (v1 !== undefined) {
-    const top = cgroupDirectory(mountinfo, '/', (fstype, options) => fstype === 'cgroup' && options.includes('freezer'));
-    const dir = cgroupDirectory(mountinfo, v1.path, (fstype, options) => fstype === 'cgroup' && options.includes('freezer'));
+    const freezer = (fstype: string, options: readonly string[]) => fstype === 'cgroup' && options.includes('freezer');
+    const dir = cgroupDirectory(mounts, v1.path, freezer);
     const state = dir === undefined ? undefined : read(`${dir}/freezer.state`)?.trim();
     if (dir !== undefined && (state === 'FROZEN' || state === 'FREEZING')) {
+      const top = cgroupDirectory(mounts, '/', freezer);
       const selves = upTo(dir, top ?? dir).filter((d) => read(`${d}/freezer.self_freezing`)?.trim() === '1');
       return { hierarchy: 'v1', cgroup: dir, state, thaw: selves.length > 0 ? selves : [dir] };
     }
   }
-  const v2 = lines.find((l) => l.controllers.length === 1 && l.controllers[0] === '' && l.path.startsWith('/'));
+  const v2 = lines.find((l) => l.controllers === '' && l.path.startsWith('/'));
   if (v2 === undefined) return undefined;
-  const top = cgroupDirectory(mountinfo, '/', (fstype) => fstype === 'cgroup2');
-  const dir = cgroupDirectory(mountinfo, v2.path, (fstype) => fstype === 'cgroup2');
+  const dir = cgroupDirectory(mounts, v2.path, (fstype) => fstype === 'cgroup2');
   if (dir === undefined || !/^frozen 1$/m.test(read(`${dir}/cgroup.events`) ?? '')) return undefined;
+  const top = cgroupDirectory(mounts, '/', (fstype) => fstype === 'cgroup2');
   const selves = upTo(dir, top ?? dir).filter((d) => read(`${d}/cgroup.freeze`)?.trim() === '1');
   return { hierarchy: 'v2', cgroup: dir, thaw: selves.length > 0 ? selves : [dir] };
 }

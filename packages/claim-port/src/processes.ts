@@ -6,7 +6,7 @@
 // leave behind (its children, its process group) is read through the same
 // interface (FamilyReader), never from /proc beside it.
 import { liveThreadId, readCgroup, readProcessInfo, readStartTime, type ProcessInfo } from '@dsa110/ports/system';
-import { readFrozen, type Frozen } from './freezer.js';
+import { readFrozen, readMountinfo, type Frozen } from './freezer.js';
 import {
   groupExists,
   groupMembers,
@@ -95,22 +95,27 @@ export const procFamily = (procRoot = '/proc'): FamilyReader => ({
   cgroup: (pid) => readCgroup(pid, procRoot)?.path,
 });
 
-export const procControl = (procRoot = '/proc'): ProcessControl => ({
-  isSame: (who) => isSameProcess(who, procRoot),
-  isRunning: (who) => isRunning(who, procRoot),
-  isStopped: (who) => isStopped(who, procRoot),
-  isTraceStopped: (who) => isTraceStopped(who, procRoot),
-  frozen: (who) => (isSameProcess(who, procRoot) ? readFrozen(who.pid, procRoot) : undefined),
-  current: (who) => {
-    const info = readProcessInfo(who.pid, procRoot);
-    if (info === undefined || info.startTime !== who.startTime) return undefined;
-    // Exiting (a zombie, or dead, with no thread left): it runs nothing new, so it is not judged again as changed
-    // (its comm reads `[name]` now, its command line empty; a pre-fork master's workers it SIGKILLed and has not
-    // reaped read so), and the command it was found with stays the one reported. A main thread that exited while
-    // another thread runs on is no zombie of this kind: that one is judged again.
-    if ((info.state === 'Z' || info.state === 'X') && liveThreadId(who.pid, procRoot) === undefined) return undefined;
-    return info;
-  },
-  signal: (who, sig) => signalIfSame(who, sig, procRoot),
-  family: procFamily(procRoot),
-});
+export const procControl = (procRoot = '/proc'): ProcessControl => {
+  // The mount table, read once for every holder of a claim (and only when one is looked at).
+  let mounts: { text: string | undefined } | undefined;
+  const mountinfo = () => (mounts ??= { text: readMountinfo(`${procRoot}/self/mountinfo`) }).text;
+  return {
+    isSame: (who) => isSameProcess(who, procRoot),
+    isRunning: (who) => isRunning(who, procRoot),
+    isStopped: (who) => isStopped(who, procRoot),
+    isTraceStopped: (who) => isTraceStopped(who, procRoot),
+    frozen: (who) => (isSameProcess(who, procRoot) ? readFrozen(who.pid, procRoot, mountinfo) : undefined),
+    current: (who) => {
+      const info = readProcessInfo(who.pid, procRoot);
+      if (info === undefined || info.startTime !== who.startTime) return undefined;
+      // Exiting (a zombie, or dead, with no thread left): it runs nothing new, so it is not judged again as changed
+      // (its comm reads `[name]` now, its command line empty; a pre-fork master's workers it SIGKILLed and has not
+      // reaped read so), and the command it was found with stays the one reported. A main thread that exited while
+      // another thread runs on is no zombie of this kind: that one is judged again.
+      if ((info.state === 'Z' || info.state === 'X') && liveThreadId(who.pid, procRoot) === undefined) return undefined;
+      return info;
+    },
+    signal: (who, sig) => signalIfSame(who, sig, procRoot),
+    family: procFamily(procRoot),
+  };
+};

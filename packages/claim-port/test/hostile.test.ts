@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { adopt, cleanupStarted, claimOurs, start, track } from './started.js';
+import { fileSystemPath } from '@dsa110/ports/system';
 import { claimPort } from '../src/index.js';
 import { procControl } from '../src/processes.js';
 import { hasCommand, isAlive, leasePort, signal, spawnListener, waitForExit, waitUntil } from '../../../test-support/index.js';
@@ -156,20 +157,24 @@ const noFreezer = (mount: string | undefined, which: string) =>
  * and remove the cgroups, whatever the body did: a process frozen by the v1 freezer survives the suite's SIGKILL.
  */
 async function inCgroup(dirs: string[], home: string, thaw: (dir: string) => void, body: () => Promise<void>): Promise<void> {
+  // A name's byte that is not UTF-8 is written as decodeKeepingBadBytes keeps it (U+DC00+byte): fileSystemPath opens it.
+  const at = fileSystemPath;
   try {
     await body();
   } finally {
-    for (const dir of dirs) if (existsSync(dir)) thaw(dir);
+    for (const dir of dirs) if (existsSync(at(dir))) thaw(dir);
     for (const dir of [...dirs].reverse()) {
-      if (!existsSync(dir)) continue;
-      for (const pid of readFileSync(`${dir}/cgroup.procs`, 'latin1').split('\n').filter(Boolean)) {
+      if (!existsSync(at(dir))) continue;
+      for (const pid of readFileSync(at(`${dir}/cgroup.procs`), 'latin1')
+        .split('\n')
+        .filter(Boolean)) {
         try {
           writeFileSync(`${home}/cgroup.procs`, pid);
         } catch {
           // Gone in the meantime.
         }
       }
-      rmdirSync(dir);
+      rmdirSync(at(dir));
     }
   }
 }
@@ -213,6 +218,45 @@ describe('holders frozen by a cgroup freezer', () => {
       const result = await claimOurs(holder.port, { timeoutSeconds: 0.3, settleMs: 0 });
       expect(result.action).toBe('freed');
       expect(result.holders).toEqual([expect.objectContaining({ pid: holder.pid, signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' })]);
+    },
+  );
+
+  // Anyone with cgroupfs access names a cgroup: read as latin1, a name with é (or a byte that is not UTF-8) named a
+  // directory that does not exist, the holder was taken for not frozen, and signalled in vain for the whole timeout.
+  it.skipIf(noFreezer(freezerV1, 'cgroup v1 freezer') !== '')(
+    'a holder frozen by the v1 freezer in a cgroup whose name is not ASCII (é, and a byte that is not UTF-8): refused before any signal, named as escaped',
+    async () => {
+      const home = `${freezerV1}${ownCgroup('freezer') === '/' ? '' : ownCgroup('freezer')}`;
+      const dir = `${home}/claim-port-test-${process.pid}-é it's\udcff`;
+      const holder = await spawnListener({ ignoreTerm: true });
+      await inCgroup(
+        [dir],
+        home,
+        (d) => writeFileSync(fileSystemPath(`${d}/freezer.state`), 'THAWED'),
+        async () => {
+          mkdirSync(fileSystemPath(dir));
+          writeFileSync(fileSystemPath(`${dir}/cgroup.procs`), String(holder.pid));
+          writeFileSync(fileSystemPath(`${dir}/freezer.state`), 'FROZEN');
+          expect(await waitUntil(() => readFileSync(fileSystemPath(`${dir}/freezer.state`), 'latin1').trim() === 'FROZEN', 5000)).toBe(true);
+          for (const options of [{ dryRun: true }, {}]) {
+            const started = performance.now();
+            const result = await claimOurs(holder.port, { timeoutSeconds: 5, settleMs: 0, ...options });
+            expect(result.action, result.message).toBe('refused');
+            expect(result.message).toContain(`is frozen by the cgroup freezer at ${home}/claim-port-test-${process.pid}-é it's\\xff (freezer.state FROZEN;`);
+            expect(result.holders).toEqual([expect.objectContaining({ pid: holder.pid, signals: [], outcome: 'spared' })]);
+            expect(performance.now() - started).toBeLessThan(3000);
+          }
+          expect(readFileSync(`/proc/${holder.pid}/status`, 'latin1')).toMatch(/^ShdPnd:\s*0+$/m);
+          // The thaw command it prints is one the shell runs as it reads: the directory quoted, its byte as $'\xff'.
+          const { message } = await claimOurs(holder.port, { timeoutSeconds: 5, settleMs: 0, dryRun: true });
+          const thaw = /thaw it \((echo THAWED > .*?); `docker unpause`/.exec(message)?.[1];
+          expect(thaw).toBe(`echo THAWED > $'${home}/claim-port-test-${process.pid}-é it\\'s\\xff/freezer.state'`);
+          expect(spawnSync('bash', ['-c', thaw!]).status).toBe(0);
+          expect(readFileSync(fileSystemPath(`${dir}/freezer.state`), 'latin1').trim()).toBe('THAWED');
+        },
+      );
+      signal(holder.pid, 'SIGKILL');
+      await waitForExit(holder.pid, 5000);
     },
   );
 

@@ -2,8 +2,8 @@
 // three packages in a temp dir (a, and b and c that depend on it), with a stand-in for pnpm that "builds" a package
 // slowly and writes down when. The package the others depend on is built once, never by two at a time, and not
 // again while its sources and dist are as its last build left them.
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test-support/tree.js';
@@ -87,5 +87,17 @@ describe('scripts/prepack.mjs under pnpm -r pack', () => {
     writeFileSync(join(repo, 'packages/a/dist/index.js'), 'a build by hand, maybe cut short');
     await packAll();
     expect(aBuilds()).toBe(3);
+  });
+
+  it('takes over a lock whose prepack was killed, one waiter at a time: a is still built once, never two at a time', async () => {
+    const { repo, packAll, builds } = workspace();
+    // The lock of a prepack that is gone (a process that has exited), as `pnpm -r pack` killed midway leaves it.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    const lock = join(repo, 'node_modules/.cache/dsa110-prepack/_t_a.stamp.lock');
+    mkdirSync(lock, { recursive: true });
+    writeFileSync(join(lock, 'pid'), `${gone}\n`);
+    expect(await packAll()).toEqual([0, 0, 0]);
+    expect(builds().filter((line) => line.endsWith('@t/a'))).toEqual(['start @t/a', 'end @t/a']);
+    expect(existsSync(lock) || existsSync(`${lock}.reap`)).toBe(false);
   });
 });

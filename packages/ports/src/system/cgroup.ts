@@ -16,17 +16,39 @@ export interface CgroupPlace {
   readonly container?: string;
 }
 
-/** Pure: the cgroup path systemd manages, from the text of /proc/PID/cgroup. */
-export function cgroupPath(text: string): string | undefined {
-  stringArgument('cgroupPath', 'text', text, 'the text of /proc/PID/cgroup');
-  let v2: string | undefined;
+/** One line of /proc/PID/cgroup: `hierarchy:controllers:path`. */
+export interface CgroupLine {
+  /** The hierarchy ID (`0` for cgroup v2). */
+  readonly hierarchy: string;
+  /** Its controllers, as written between the first two colons (`cpu,cpuacct`, `name=systemd`; empty for v2). */
+  readonly controllers: string;
+  /** The cgroup's path in that hierarchy (it may hold colons). */
+  readonly path: string;
+}
+
+/** Pure: the lines of the text of /proc/PID/cgroup; a line without two colons is left out. */
+export function cgroupLines(text: string): CgroupLine[] {
+  stringArgument('cgroupLines', 'text', text, 'the text of /proc/PID/cgroup');
+  const lines: CgroupLine[] = [];
   for (const line of text.split('\n')) {
     const first = line.indexOf(':');
     const second = line.indexOf(':', first + 1);
     if (first < 0 || second < 0) continue;
-    const hierarchy = line.slice(0, first);
-    const controllers = line.slice(first + 1, second);
-    const path = line.slice(second + 1);
+    lines.push({ hierarchy: line.slice(0, first), controllers: line.slice(first + 1, second), path: line.slice(second + 1) });
+  }
+  return lines;
+}
+
+/** Pure: the cgroup path systemd manages, from the text of /proc/PID/cgroup. */
+export function cgroupPath(text: string): string | undefined {
+  stringArgument('cgroupPath', 'text', text, 'the text of /proc/PID/cgroup');
+  return systemdPath(cgroupLines(text));
+}
+
+/** The cgroup path systemd manages: v1's `name=systemd` hierarchy's, else v2's. */
+function systemdPath(lines: readonly CgroupLine[]): string | undefined {
+  let v2: string | undefined;
+  for (const { hierarchy, controllers, path } of lines) {
     if (controllers === 'name=systemd') return path;
     if (hierarchy === '0' && controllers === '') v2 = path;
   }
@@ -55,18 +77,27 @@ export function parseCgroupPath(path: string): CgroupPlace {
   return { path, ...(unit !== undefined && { unit }), ...(userManager !== undefined && { userManager }), ...(container !== undefined && { container }) };
 }
 
+/**
+ * The lines of /proc/PID/cgroup of `pid` (cgroupLines), or undefined when it cannot be read. Read as UTF-8, a byte
+ * that is not kept as U+DC00+byte (escapeText shows \xNN; fileSystemPath opens the path it names): a cgroup's name is
+ * anyone's with cgroupfs access.
+ */
+export function readCgroupLines(pid: number, procRoot = '/proc'): CgroupLine[] | undefined {
+  pidArgument('readCgroupLines', pid);
+  procRootArgument('readCgroupLines', procRoot);
+  try {
+    return cgroupLines(decodeKeepingBadBytes(readProcBytes(procRoot, `${pid}/cgroup`)));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The cgroup place of `pid`, or undefined when /proc/PID/cgroup cannot be read. */
 export function readCgroup(pid: number, procRoot = '/proc'): CgroupPlace | undefined {
   pidArgument('readCgroup', pid);
   procRootArgument('readCgroup', procRoot);
-  let text: string;
-  try {
-    // UTF-8, a byte that is not kept as U+DC80+byte (escapeText shows \xNN): a cgroup's name is anyone's with cgroupfs access.
-    text = decodeKeepingBadBytes(readProcBytes(procRoot, `${pid}/cgroup`));
-  } catch {
-    return undefined;
-  }
-  const path = cgroupPath(text);
+  const lines = readCgroupLines(pid, procRoot);
+  const path = lines === undefined ? undefined : systemdPath(lines);
   return path === undefined ? undefined : parseCgroupPath(path);
 }
 

@@ -1,8 +1,11 @@
 // Whether a `::` listener also accepts IPv4. /proc does not show a socket's
 // IPV6_V6ONLY flag, so it is inferred where the inference is certain enough:
 // a `::` socket with an IPv4 socket on the same port (0.0.0.0, 127.0.0.1, any
-// address) is not dual-stack (the kernel would have refused that bind had it
-// been), and one with none, while
+// address) owned by another uid is not dual-stack (the kernel would have
+// refused that bind had it been: SO_REUSEPORT shares a port only between
+// sockets of the same uid; two of one uid that both set it can be a
+// dual-stack `::` and an IPv4 one, so the kernel is asked there, as below),
+// and one with none, while
 // the system default (/proc/sys/net/ipv6/bindv6only) is 0, is taken to be
 // (the safe side: a program that sets IPV6_V6ONLY itself, nginx's
 // `listen [::]:PORT`, is reported as reachable over IPv4 too).
@@ -33,7 +36,8 @@ import { tryReadProcText } from './system-files.js';
 /**
  * Pure: is this socket dual-stack, given every listener, the bindv6only default and, where the kernel was asked
  * (readKernelV6Only), its answer by socket inode (true: dual-stack). The kernel's answer wins; else a `::` socket
- * is dual-stack unless an IPv4 socket (0.0.0.0 or any other address) shares its port. The bindv6only default no longer changes the answer by
+ * is dual-stack unless an IPv4 socket (0.0.0.0 or any other address) of another uid shares its port (one of the same
+ * uid proves nothing: both may have set SO_REUSEPORT). The bindv6only default no longer changes the answer by
  * itself (a program may clear or set the flag whatever it is: not knowing, the safe side); it is kept for callers.
  */
 export function isDualStack(socket: ListenSocket, all: readonly ListenSocket[], _bindV6Only: boolean, kernel?: ReadonlyMap<number, boolean>): boolean {
@@ -44,32 +48,39 @@ export function isDualStack(socket: ListenSocket, all: readonly ListenSocket[], 
   if (socket.family !== 'IPv6' || socket.address !== '::') return false;
   const told = socket.inode > 0 ? kernel?.get(socket.inode) : undefined;
   if (told !== undefined) return told;
-  return !hasIPv4Twin(socket, all, 'isDualStack');
+  return ipv4Twins(socket, all, 'isDualStack') !== 'proof';
 }
 
 /**
- * An IPv4 socket on `socket`'s port (0.0.0.0, or any address, such as 127.0.0.1, which a dual-stack `::` covers too:
- * the kernel refuses either bind beside one; an IPv4-mapped IPv6 address, shown as IPv4, alike), each entry checked
- * as it is read (assemble asks this of every socket, with all of them).
+ * The IPv4 sockets on `socket`'s port (0.0.0.0, or any address, such as 127.0.0.1, which a dual-stack `::` covers too;
+ * an IPv4-mapped IPv6 address, shown as IPv4, alike), each entry checked as it is read (assemble asks this of every
+ * socket, with all of them): `proof`, one of another uid, which the kernel would have refused beside a dual-stack
+ * `::` (SO_REUSEPORT shares a port only within one uid); `same`, only ones of the same uid, which may share it with
+ * a dual-stack `::` when both set SO_REUSEPORT (a connection to 127.0.0.2 then reaches the `::` one).
  */
-function hasIPv4Twin(socket: ListenSocket, all: readonly ListenSocket[], fn: string): boolean {
-  return all.some((other, index) => {
+function ipv4Twins(socket: ListenSocket, all: readonly ListenSocket[], fn: string): 'proof' | 'same' | undefined {
+  let twins: 'proof' | 'same' | undefined;
+  all.forEach((other, index) => {
     if (typeof other !== 'object' || other === null) throw new TypeError(`${fn}: all[${index}] must be a ListenSocket, not ${describeArgument(other)}`);
-    return other.port === socket.port && typeof other.address === 'string' && !other.address.includes(':');
+    if (twins === 'proof' || other.port !== socket.port || typeof other.address !== 'string' || other.address.includes(':')) return;
+    twins = other.uid !== socket.uid ? 'proof' : 'same';
   });
+  return twins;
 }
 
 /**
- * Pure: the ports whose `::` sockets only the kernel can tell about: with bindv6only 1, each `::` socket with no
- * IPv4 twin (with 0, the inference above is kept: a v6only one is said to be dual-stack, the safe side).
+ * Pure: the ports whose `::` sockets only the kernel can tell about: each `::` socket whose IPv4 twins on its port
+ * are all of its own uid (SO_REUSEPORT may have let it share the port dual-stack); with bindv6only 1, each with no
+ * IPv4 twin too (with 0, the inference above is kept: a v6only one is said to be dual-stack, the safe side).
  */
 export function uncertainDualStackPorts(all: readonly ListenSocket[], bindV6Only: boolean): number[] {
   if (!isArraySafely(all)) throw new TypeError(`uncertainDualStackPorts: all must be an array of ListenSocket, not ${describeArgument(all)}`);
-  if (!bindV6Only) return [];
   const ports = new Set<number>();
-  for (const socket of all)
-    if (socket.family === 'IPv6' && socket.address === '::' && !ports.has(socket.port) && !hasIPv4Twin(socket, all, 'uncertainDualStackPorts'))
-      ports.add(socket.port);
+  for (const socket of all) {
+    if (socket.family !== 'IPv6' || socket.address !== '::' || ports.has(socket.port)) continue;
+    const twins = ipv4Twins(socket, all, 'uncertainDualStackPorts');
+    if (twins === 'same' || (bindV6Only && twins === undefined)) ports.add(socket.port);
+  }
   return [...ports];
 }
 

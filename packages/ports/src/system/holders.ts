@@ -76,9 +76,16 @@ export interface PartialScan {
   rings?: number[];
   /**
    * [pid, tid, fd] of each io_uring fd read in a thread's fd table (/proc/PID/task/TID/fd: scanTasks,
-   * scanEveryThread), for scanRings; left out when none.
+   * scanEveryThread), for scanRings; left out when none. A ring here at an fd where its process has a ring already
+   * read is taken for that one (the table is guessed shared).
    */
   taskRings?: number[];
+  /**
+   * [pid, tid, fd] of each io_uring fd read in a thread's fd table that is not the process's (its size differs:
+   * scanEveryThread), for scanRings: always read, whatever fd its process has a ring at (unshare(CLONE_FILES) makes
+   * the same fd number another ring); left out when none.
+   */
+  ownRings?: number[];
   /** [pid, inode] of `found` that were found in an io_uring's registered files, not in an fd table (scanRings). */
   ringFound?: number[];
 }
@@ -284,11 +291,12 @@ export function parseRingFiles(fdinfo: string): number[] | undefined {
  * holder, and only the io_uring fds the scan saw (PartialScan.rings, and
  * taskRings: a ring in a thread's fd table, one of its own after
  * unshare(CLONE_FILES) or a leader's that exited, read through
- * /proc/PID/task/TID/fdinfo): the common scan reads no fdinfo. A thread's ring
- * at an fd that its process's table, or a thread's of it read before, also
- * has a ring at is taken for that same ring (a table shared, or copied by
- * unshare) and not read again: a process of many threads costs one read per
- * ring. A ring whose table could not be read (no permission, or no table told
+ * /proc/PID/task/TID/fdinfo): the common scan reads no fdinfo. A ring in a
+ * thread's table that is not its process's (ownRings: its size differs) is
+ * always read: after unshare(CLONE_FILES) the same fd number can be another
+ * ring. A ring in a table guessed shared (taskRings: the same size as one read)
+ * at an fd where its process already has a ring read is taken for that same
+ * ring and not read again: a process of many threads costs one read per ring. A ring whose table could not be read (no permission, or no table told
  * in RING_READS reads) makes its process unreadable: an owner is never guessed.
  */
 export function scanRings(parts: readonly PartialScan[], wanted: ReadonlyMap<string, number>, proc: string): PartialScan | undefined {
@@ -299,6 +307,12 @@ export function scanRings(parts: readonly PartialScan[], wanted: ReadonlyMap<str
       const [pid, fd] = [part.rings![index]!, part.rings![index + 1]!];
       read.add(`${pid} ${fd}`);
       rings.push({ pid, path: `${proc}/${pid}/fdinfo/${fd}` });
+    }
+  for (const part of parts)
+    for (let index = 0; index < (part.ownRings?.length ?? 0); index += 3) {
+      const [pid, tid, fd] = [part.ownRings![index]!, part.ownRings![index + 1]!, part.ownRings![index + 2]!];
+      read.add(`${pid} ${fd}`);
+      rings.push({ pid, path: `${proc}/${pid}/task/${tid}/fdinfo/${fd}` });
     }
   for (const part of parts)
     for (let index = 0; index < (part.taskRings?.length ?? 0); index += 3) {
@@ -465,6 +479,7 @@ export function scanEveryThread(
   const found: number[] = [];
   const unreadable = new Set<number>();
   const taskRings: number[] = [];
+  const ownRings: number[] = [];
   const later: { pid: number; tid: number; dir: string }[] = [];
   const size = (dir: string) => statSync(dir, { throwIfNoEntry: false })?.size ?? 0;
   for (const pid of pids) {
@@ -479,7 +494,7 @@ export function scanEveryThread(
       const own = size(dir);
       if ((leader === undefined && sizes.size === 0) || (own > 0 && own !== leader && !sizes.has(own))) {
         sizes.add(own);
-        if (!readTable(dir, pid, wanted, found, undefined, { tid: Number(tid), into: taskRings })) unreadable.add(pid);
+        if (!readTable(dir, pid, wanted, found, undefined, { tid: Number(tid), into: ownRings })) unreadable.add(pid);
       } else later.push({ pid, tid: Number(tid), dir });
     }
   }
@@ -502,7 +517,7 @@ export function scanEveryThread(
       if ((index & 15) === 15 && !missing()) break;
     }
   }
-  return { found, unreadable: [...unreadable], ...(taskRings.length > 0 && { taskRings }) };
+  return { found, unreadable: [...unreadable], ...(taskRings.length > 0 && { taskRings }), ...(ownRings.length > 0 && { ownRings }) };
 }
 
 /** Map each of `inodes` to the PIDs that hold it, in one synchronous pass. */

@@ -40,7 +40,7 @@ export { snapshot, snapshotSync, assemble, type Listener, type Snapshot, type Sn
 export { parseLsof, readLsofListeners, type LsofListener } from './lsof.js';
 export { tryBind, portAvailability, findFreePort, type BindResult, type FindFreePortOptions, type PortAvailability } from './free-port.js';
 export { processNames, matchProcessName, isInterpreterName, globToRegExp, type NamedProcess } from './process-names.js';
-export { cgroupPath, parseCgroupPath, readCgroup, containerFromArgs, type CgroupPlace } from './cgroup.js';
+export { cgroupLines, cgroupPath, parseCgroupPath, readCgroup, readCgroupLines, containerFromArgs, type CgroupLine, type CgroupPlace } from './cgroup.js';
 export {
   unitSearchPath,
   restartSetting,
@@ -64,4 +64,4 @@ export {
   type UnlistedPortSocket,
 } from './hidden-sockets.js';
 export { EPHEMERAL_RANGE_FILE, parsePortRange, readEphemeralRange } from './ephemeral.js';
-export { decodeKeepingBadBytes, escapedByte, joinKeptBytes } from '../utf8.js';
+export { decodeKeepingBadBytes, escapedByte, fileSystemPath, joinKeptBytes } from '../utf8.js';

@@ -186,7 +186,7 @@ function build(sockets: readonly ListenSocket[], scan: HolderScan, options: Chec
     return cache.get(pid);
   };
   const bindV6Only = readBindV6Only(options.procRoot);
-  // Asked only where /proc cannot tell (bindv6only 1, a `::` socket with no IPv4 twin), and only of this process's
+  // Asked only where /proc cannot tell (a `::` socket whose IPv4 twins are all of its uid; bindv6only 1 and none), and only of this process's
   // own network namespace, the one /proc/net shows: under another procRoot the safe side is taken (dual-stack).
   const uncertain = uncertainDualStackPorts(sockets, bindV6Only);
   const kernel = uncertain.length > 0 && options.procRoot === '/proc' ? readKernelV6Only(uncertain, options.transport) : undefined;

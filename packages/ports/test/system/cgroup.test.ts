@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escapeText } from '../../src/escape.js';
-import { cgroupPath, containerFromArgs, parseCgroupPath, readCgroup } from '../../src/system/cgroup.js';
+import { cgroupLines, cgroupPath, containerFromArgs, parseCgroupPath, readCgroup } from '../../src/system/cgroup.js';
 
 /** A writable cgroup hierarchy systemd's paths show in /proc/PID/cgroup (root, cgroupfs mounted read-write); undefined elsewhere. */
 const writableHierarchy = ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified', '/sys/fs/cgroup'].find((base) => {
@@ -24,6 +24,13 @@ describe('cgroup -> unit and container', () => {
   it('reads v2 and v1 (name=systemd wins) /proc/PID/cgroup text', () => {
     expect(cgroupPath('0::/system.slice/api.service\n')).toBe('/system.slice/api.service');
     expect(cgroupPath('4:memory:/x\n1:name=systemd:/system.slice/redis-server.service\n0::/\n')).toBe('/system.slice/redis-server.service');
+  });
+
+  it('cgroupLines: each line split at its first two colons (a path keeps its own), a line without them left out', () => {
+    expect(cgroupLines('5:cpu,cpuacct:/a:b\n0::/\nbad\n')).toEqual([
+      { hierarchy: '5', controllers: 'cpu,cpuacct', path: '/a:b' },
+      { hierarchy: '0', controllers: '', path: '/' },
+    ]);
   });
 
   it('names the innermost unit, a user manager and a container', () => {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { canRunFirewallNetns, runNetnsScript } from '../../../../test-support/firewall-netns.js';
 import { hasCommand } from '../../../../test-support/index.js';
-import { parseSsV6Only, readKernelV6Only, uncertainDualStackPorts } from '../../src/system/dual-stack.js';
+import { isDualStack, parseSsV6Only, readKernelV6Only, uncertainDualStackPorts } from '../../src/system/dual-stack.js';
 import type { ListenSocket } from '../../src/system/sockets.js';
 
 const repo = join(import.meta.dirname, '../../../..');
@@ -35,9 +35,16 @@ describe('parseSsV6Only', () => {
 describe('uncertainDualStackPorts', () => {
   const s = (address: string, family: 'IPv4' | 'IPv6', port: number): ListenSocket => ({ address, family, port, inode: port, uid: 0 });
   it('is the ports of `::` sockets with no IPv4 twin, only when bindv6only is 1', () => {
-    const all = [s('::', 'IPv6', 9090), s('::', 'IPv6', 9091), s('0.0.0.0', 'IPv4', 9091), s('::1', 'IPv6', 9092), s('::', 'IPv6', 9090)];
+    const all = [s('::', 'IPv6', 9090), s('::', 'IPv6', 9091), { ...s('0.0.0.0', 'IPv4', 9091), uid: 65534 }, s('::1', 'IPv6', 9092), s('::', 'IPv6', 9090)];
     expect(uncertainDualStackPorts(all, true)).toEqual([9090]);
     expect(uncertainDualStackPorts(all, false)).toEqual([]);
+  });
+  it('is the ports of `::` sockets whose IPv4 twins are all of their uid, whatever bindv6only (SO_REUSEPORT may share a port dual-stack)', () => {
+    const all = [s('::', 'IPv6', 9091), s('127.0.0.1', 'IPv4', 9091), s('::', 'IPv6', 9092), { ...s('0.0.0.0', 'IPv4', 9092), uid: 65534 }];
+    expect(uncertainDualStackPorts(all, false)).toEqual([9091]);
+    expect(uncertainDualStackPorts(all, true)).toEqual([9091]);
+    expect(isDualStack(all[0]!, all, false)).toBe(true);
+    expect(isDualStack(all[2]!, all, false)).toBe(false);
   });
 });
 

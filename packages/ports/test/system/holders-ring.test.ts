@@ -105,6 +105,15 @@ describe.skipIf(unavailable !== undefined)(
       expect(scan.rings?.get(holder.inode)).toEqual([holder.pid]);
     });
 
+    it('a ring of its own at the fd number where its process has another ring is read too (unshare made the number another ring)', async () => {
+      holder = await startRingHolder(leasePort(), { ownTable: true, leaderRing: true });
+      expect(ringFds(`/proc/${holder.pid}/fd`)).toEqual([String(holder.ring)]);
+      expect(ringFds(`/proc/${holder.pid}/task/${holder.tid}/fd`)).toEqual([String(holder.ring)]);
+      const scan = scanSocketHolders([holder.inode], { threads: 'every' });
+      expect(scan.holders.get(holder.inode)).toEqual([holder.pid]);
+      expect(scan.rings?.get(holder.inode)).toEqual([holder.pid]);
+    });
+
     it("a snapshot of every thread's table has its owner, marked throughRing", async () => {
       holder = await startRingHolder(leasePort(), { ownTable: true });
       const { listeners } = await snapshot({ ports: [holder.port], threads: 'every' });

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { userInfo } from 'node:os';
 // The readers against real listeners this test spawns on loopback.
 import { afterEach, describe, expect, it } from 'vitest';
@@ -77,6 +78,30 @@ describe('snapshot', () => {
     expect(listeners.find((l) => l.port === any6.port)!.dualStack).toBe(!bindV6Only);
     expect(listeners.find((l) => l.port === v6only.port && l.address === '::')!.dualStack).toBe(false);
     expect(listeners.find((l) => l.port === v4.port && l.address === '0.0.0.0')!.dualStack).toBe(false);
+  });
+
+  // SO_REUSEPORT shares a port between sockets of one uid, a dual-stack `::` and an IPv4 one included: an IPv4 twin
+  // of the same uid proves nothing (the kernel is asked), one of another uid does (the kernel refuses that bind).
+  it('takes a :: socket beside a 127.0.0.1 one of its uid (both SO_REUSEPORT) as the kernel has it: dual-stack when 127.0.0.2 reaches it', async () => {
+    const reaches = (port: number) =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect({ host: '127.0.0.2', port }, () => {
+          socket.destroy();
+          resolve(true);
+        });
+        socket.on('error', () => resolve(false));
+      });
+    for (const ipv6Only of [false, true]) {
+      const any6 = await spawnListener({ host: '::', reusePort: true, ipv6Only });
+      const v4 = await spawnListener({ host: '127.0.0.1', reusePort: true, port: any6.port });
+      expect(await reaches(any6.port)).toBe(!ipv6Only);
+      for (const { listeners } of [snapshotSync({ ports: [any6.port] }), await snapshot({ ports: [any6.port] })])
+        expect(listeners.map((l) => [l.address, l.dualStack]).sort()).toEqual([
+          ['127.0.0.1', false],
+          ['::', !ipv6Only],
+        ]);
+      await Promise.all([any6.kill(), v4.kill()]);
+    }
   });
 
   it('reports holder details: user, comm, argv, start time, parent', async () => {

@@ -81,17 +81,24 @@ describe('isDualStack', () => {
     expect(isDualStack(any6, [any6], false, new Map([[1, false]]))).toBe(false);
     expect(() => isDualStack(any6, [any6], true, 'x' as never)).toThrow('isDualStack: kernel must be a Map of socket inode to dual-stack');
   });
-  it('is false when an IPv4 socket (0.0.0.0, 127.0.0.1) listens on the same port, or for other addresses', () => {
+  it('is false when an IPv4 socket (0.0.0.0, 127.0.0.1) of another uid listens on the same port, or for other addresses', () => {
     const any6 = s('::', 'IPv6');
-    expect(isDualStack(any6, [any6, s('0.0.0.0', 'IPv4')], false)).toBe(false);
-    expect(isDualStack(any6, [any6, s('0.0.0.0', 'IPv4', 8001)], false)).toBe(true);
+    const other = (address: string, family: 'IPv4' | 'IPv6', port?: number) => ({ ...s(address, family, port), uid: 65534 });
+    expect(isDualStack(any6, [any6, other('0.0.0.0', 'IPv4')], false)).toBe(false);
+    expect(isDualStack(any6, [any6, other('0.0.0.0', 'IPv4', 8001)], false)).toBe(true);
     // Any IPv4 address on the port: a dual-stack :: covers 127.0.0.1 too, so the kernel would have refused one of the binds.
-    expect(isDualStack(any6, [any6, s('127.0.0.1', 'IPv4')], false)).toBe(false);
+    expect(isDualStack(any6, [any6, other('127.0.0.1', 'IPv4')], false)).toBe(false);
     // An IPv4-mapped IPv6 socket (::ffff:127.0.0.1, shown as IPv4) alike.
-    expect(isDualStack(any6, [any6, s('127.0.0.1', 'IPv6')], false)).toBe(false);
+    expect(isDualStack(any6, [any6, other('127.0.0.1', 'IPv6')], false)).toBe(false);
     expect(isDualStack(any6, [any6, s('::1', 'IPv6')], false)).toBe(true);
     expect(isDualStack(s('::1', 'IPv6'), [], false)).toBe(false);
     expect(isDualStack(s('0.0.0.0', 'IPv4'), [], false)).toBe(false);
+  });
+  it('is true beside an IPv4 socket of the same uid when the kernel was not asked: both may have set SO_REUSEPORT', () => {
+    const any6 = s('::', 'IPv6');
+    expect(isDualStack(any6, [any6, s('0.0.0.0', 'IPv4')], false)).toBe(true);
+    expect(isDualStack(any6, [any6, s('127.0.0.1', 'IPv4')], false)).toBe(true);
+    expect(isDualStack(any6, [any6, s('127.0.0.1', 'IPv4')], false, new Map([[any6.inode, false]]))).toBe(false);
   });
 });
 

@@ -71,7 +71,12 @@ export function commandPath(command: Pick<DaemonCommand, 'cwd' | 'root' | 'rootU
   if (command.rootUnknown !== undefined) return undefined;
   const inside = pathFromCwd(path, command.cwd);
   if (inside === undefined || command.root === undefined) return inside;
-  return posix.join(command.root, posix.resolve('/', inside)) + (inside.endsWith('/') && inside !== '/' ? '/' : '');
+  return underRoot(command.root, inside);
+}
+
+/** Pure: absolute `path` as a program chrooted in `root` opens it: under `root`, a `..` stopping at it as in the chroot (a trailing `/` kept). */
+export function underRoot(root: string, path: string): string {
+  return posix.join(root, posix.resolve('/', path)) + (path.endsWith('/') && path !== '/' ? '/' : '');
 }
 
 /**

@@ -2,6 +2,7 @@
 // in, looked up in the facts gather() read: the readers' side of includes.ts.
 import { escapeText, type ConfigKind } from '@dsa110/ports';
 import type { ConfigFileFacts, IncludeFacts } from '../../types.js';
+import { underRoot } from './daemon-command.js';
 import { NGINX_CONF_PREFIX } from './nginx-main.js';
 
 /** Includes nest at most this deep (deeper is not read; nginx and Redis would fail or recurse forever on a loop). */
@@ -47,10 +48,10 @@ export function factsLookup(facts: {
 /**
  * An include's argument as a path to look for: nginx's relative ones are under `nginxPrefix` (its conf_prefix, with a
  * trailing `/`); Redis's, relative to its working directory, are left as written. An absolute one of a program
- * chrooted in `root` (its unit's RootDirectory=) is under that directory.
+ * chrooted in `root` (its unit's RootDirectory=) is under that directory (`/../x` stops at it, as in the chroot).
  */
 export function includePath(kind: ConfigKind, argument: string, nginxPrefix = NGINX_CONF_PREFIX, root?: string): string {
-  if (root !== undefined && argument.startsWith('/')) return `${root}${argument}`;
+  if (root !== undefined && argument.startsWith('/')) return underRoot(root, argument);
   return kind === 'nginx-site' && !argument.startsWith('/') ? `${nginxPrefix}${argument}` : argument;
 }
 

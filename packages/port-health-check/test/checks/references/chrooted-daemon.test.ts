@@ -83,6 +83,11 @@ describe('a daemon chrooted in RootDirectory=', () => {
     expect(await redis('RootDirectory=/srv/redis\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n', files, inRoot)).toEqual([
       expect.stringContaining(error),
     ]);
+    // `..` stops at the root, as in the chroot: never the root's own /etc/redis/local.conf.
+    const escaping = { ...files, [CHROOTED]: 'bind 127.0.0.1 -::1\ninclude /../../etc/redis/local.conf\n' };
+    expect(await redis('RootDirectory=/srv/redis\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n', escaping, inRoot)).toEqual([
+      expect.stringContaining(error),
+    ]);
     expect(
       await redis(
         'RootDirectory=/srv/redis\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf --include /etc/redis/local.conf\n',
