@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
 import { COMMANDS } from '../../src/cli/main.js';
-import { bin, binForOtherUsers, checkout, cliBundle, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
+import { bin, portsAsNobody, checkout, cliBundle, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 
 beforeAll(requireBuilt);
@@ -479,14 +479,7 @@ describe('the default ./ports.yaml when this user cannot tell whether it is ther
       writeFileSync(join(dir, 'ports.yaml'), rootRegistry);
       const out = tempDir();
       chmodSync(out, 0o777); // nobody could write the tree here: it must not
-      const asNobody = (args: readonly string[]) => {
-        const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binForOtherUsers(), ...args], {
-          cwd: dir,
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
-          encoding: 'utf8',
-        });
-        return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-      };
+      const asNobody = (args: readonly string[]) => portsAsNobody(dir, args);
       const denied =
         'ports.yaml: cannot read the registry (the default: ./ports.yaml in the current directory): permission denied; run as a user who can read it, or check the path\n';
       for (const args of defaultCommands(out)) {

@@ -1,6 +1,6 @@
 // Running `ports` on real files in temp dirs: in-process through
 // main(argv, io, env) (ports()), or the built bin (portsBin()).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,15 @@ export const bin = join(repoRoot, 'packages/ports/bin/ports.js');
  */
 export function binForOtherUsers(): string {
   return join(worldReadablePackage(join(repoRoot, 'packages/ports'), { yaml: ['.'], zod: ['.'] }), 'bin/ports.js');
+}
+/** The built `ports` bin run as `nobody` (setpriv) in `cwd`, without the cache: a user who may not read what root may. */
+export function portsAsNobody(cwd: string, args: readonly string[]): Run {
+  const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binForOtherUsers(), ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
+    encoding: 'utf8',
+  });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 export const cliBundle = join(repoRoot, 'packages/ports/dist/cli/ports.js');
 export const rootRegistry = readFileSync(join(repoRoot, 'ports.yaml'), 'utf8');

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { binForOtherUsers, checkout, committedDocs, expectNoStack, ports, rootRegistry, tempDir } from '../helpers.js';
+import { portsAsNobody, checkout, committedDocs, expectNoStack, ports, rootRegistry, tempDir } from '../helpers.js';
 
 /** `ports docs ARGS` in `cwd`, without and with `--registry ports.yaml` (the checkout's own): both runs. */
 async function withAndWithoutRegistry(args: readonly string[], cwd: string) {
@@ -86,14 +86,7 @@ describe('ports docs: a page on a path that cannot be examined', () => {
       mkdirSync(join(dir, 'locked'), { mode: 0o700 });
       writeFileSync(join(dir, 'locked/ports.md'), committedDocs);
       // The built bin, copied where nobody may read it (the checkout may be a clone in a 0700 mktemp -d).
-      const asNobody = (args: readonly string[]) => {
-        const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binForOtherUsers(), ...args], {
-          cwd: dir,
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
-          encoding: 'utf8',
-        });
-        return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-      };
+      const asNobody = (args: readonly string[]) => portsAsNobody(dir, args);
       const bare = asNobody(['docs', '--check', '--file', 'locked/ports.md']);
       expect(bare).toEqual({
         code: 1,

@@ -4,7 +4,7 @@ import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, readFileSync, st
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../../helpers.js';
-import { binForOtherUsers, checkout, committedDocs, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
+import { portsAsNobody, checkout, committedDocs, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
 
 beforeAll(requireBuilt);
 
@@ -326,12 +326,8 @@ describe('ports docs', () => {
         chmodSync(dir, 0o755);
         for (const path of [dir, join(dir, 'docs'), join(dir, 'docs/ports.md'), join(dir, 'ports.yaml')]) chownSync(path, 65534, 65534);
         chmodSync(join(dir, 'docs/ports.md'), mode);
-        const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binForOtherUsers(), 'docs'], {
-          cwd: dir,
-          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
-          encoding: 'utf8',
-        });
-        expect({ code: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({
+        const run = portsAsNobody(dir, ['docs']);
+        expect(run).toEqual({
           code: 1,
           stdout: '',
           stderr: `ports docs: cannot write docs/ports.md: ${why}; make it writable (chmod u+w docs/ports.md) to regenerate it, or run with --check; nothing was written\n`,
@@ -348,13 +344,9 @@ describe('ports docs', () => {
       chmodSync(dir, 0o755);
       chmodSync(join(dir, 'docs'), 0o755); // root's
       for (const path of [join(dir, 'docs/ports.md'), join(dir, 'ports.yaml')]) chownSync(path, 65534, 65534);
-      const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binForOtherUsers(), 'docs'], {
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
-        encoding: 'utf8',
-      });
+      const run = portsAsNobody(dir, ['docs']);
       const docs = join(dir, 'docs');
-      expect({ code: run.status, stdout: run.stdout, stderr: run.stderr }).toEqual({
+      expect(run).toEqual({
         code: 1,
         stdout: '',
         stderr: `ports docs: cannot write docs/ports.md: cannot make a file in its directory ${docs}: permission denied; run as a user who may write the directory ${docs} (the file is replaced through a temporary file made in its directory and renamed over it, so the directory must be writable, not only the file; nothing was written)\n`,

@@ -26,7 +26,7 @@ import { repoRoot } from '../../helpers.js';
 import { writeTree } from '../../../../../test-support/tree.js';
 import {
   bin,
-  binForOtherUsers,
+  portsAsNobody,
   checkout,
   CONTROL,
   expectNoStack,
@@ -1025,20 +1025,14 @@ describe('ports systemd', () => {
     chmodSync(parent, 0o755);
     const locked = join(parent, 'locked');
     mkdirSync(locked, { mode: 0o755 });
-    const asNobody = (args: string[]) =>
-      spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, binForOtherUsers(), ...args], {
-        cwd: parent,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
-        encoding: 'utf8',
-      });
-    const chosen = asNobody(['systemd', '--out', locked]);
-    expect(chosen.status).toBe(1);
+    const chosen = portsAsNobody(parent, ['systemd', '--out', locked]);
+    expect(chosen.code).toBe(1);
     expect(chosen.stderr).toBe(
       `ports systemd: cannot write ${locked}/redis-server.service.d/claim-port.conf: cannot make its directory ${locked}/redis-server.service.d: permission denied; run as a user who may write there; nothing was written\n`,
     );
     expect(readdirSync(locked)).toEqual([]);
-    const byDefault = asNobody(['systemd']);
-    expect(byDefault.status).toBe(1);
+    const byDefault = portsAsNobody(parent, ['systemd']);
+    expect(byDefault.code).toBe(1);
     expect(byDefault.stderr).toMatch(
       /^ports systemd: cannot write \/etc\/systemd\/system\/.*: permission denied; run as a user who may write there; nothing was written \(to write elsewhere: --out DIR or --root DIR\)\n$/,
     );
