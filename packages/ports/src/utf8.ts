@@ -98,6 +98,7 @@ export function joinKeptBytes(text: string): string {
  * /proc/self/cmdline), those bytes; Node would encode each as U+FFFD's three.
  */
 export function fileSystemPath(path: string): string | Buffer {
+  stringArgument('fileSystemPath', 'path', path);
   return KEPT_BYTE.test(path) ? encodeKeepingBadBytes(path) : path;
 }
 

@@ -384,7 +384,7 @@ describe("gunicorn's config file: its -c, else gunicorn.conf.py in the directory
         'srv/jail/srv/api/gunicorn.conf.py': 'bind = "0.0.0.0:28005"\n',
       }),
     ).toEqual([
-      `error: api (8000): ${AT}:4: its ExecStart= gives gunicorn no --bind, so it takes its config file's bind = 0.0.0.0:28005 at ${FILE}:1, but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart= (over the bind of ${FILE}), ${RESTART}, or give FastAPI port: 28005 in the registry`,
+      `error: api (8000): ${AT}:4: its ExecStart= gives gunicorn no --bind, so it takes its config file's bind = 0.0.0.0:28005 at ${FILE}:1, but FastAPI uses port 8000; write --bind 0.0.0.0:8000 in its ExecStart= (over the bind of ${FILE})${RESTART}, or give FastAPI port: 28005 in the registry`,
     ]);
     // A -c file there only inside the root is there for gunicorn.
     expect(await apiResults({ ...chrooted('-c /etc/api/gunicorn.py'), 'srv/jail/etc/api/gunicorn.py': 'bind = "0.0.0.0:8000"\n' })).toEqual([
