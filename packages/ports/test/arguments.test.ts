@@ -945,6 +945,19 @@ describe('optionsArgument: a plain object, read by its own properties', () => {
     ).toThrow(new TypeError('readTextFile: options.maxBytes cannot be read (reading it threw Error "boom"); give options whose properties read as values'));
   });
 
+  it("shows a getter's thrown message escaped: no raw U+202E, U+2028 or terminal escape reaches the message", () => {
+    const evil = {
+      get path(): string {
+        throw new Error('evil\u202Etxt.exe\u2028next\x1b[31mred');
+      },
+    };
+    expect(() => ports.optionsArgument('f', evil, ['path'])).toThrow(
+      new TypeError(
+        'f: options.path cannot be read (reading it threw Error "evil\\u202etxt.exe\\u2028next\\e[31mred"); give options whose properties read as values',
+      ),
+    );
+  });
+
   it('never reads an option through a polluted Object.prototype (Object.prototype.path chose the file loadRegistry() read)', () => {
     const polluted = Object.prototype as Record<string, unknown>;
     try {
