@@ -159,6 +159,8 @@ describe('the low-level helpers, misused', () => {
     expect(() => untyped(ports.portProblem)(8000)).toThrow(/^portProblem: text must be a string/);
     expect(() => untyped(ports.parsePort)(8000)).toThrow(/^parsePort: text must be a string .*check it with isPort.*not number 8000$/);
     expect(ports.parsePort('٨٠')).toBeUndefined(); // Arabic-Indic digits are not decimal digits here
+    expect(() => untyped(ports.isOtherDigits)(80)).toThrow(/^isOtherDigits: text must be a string .*not number 80$/);
+    expect([ports.isOtherDigits('٨٠'), ports.isOtherDigits('１２'), ports.isOtherDigits(''), ports.isOtherDigits('8a')]).toEqual([true, true, false, false]);
   });
 
   it('addresses: decodeIPv4(0) and a hex string of the wrong length are refused, not decoded as NaN.NaN.NaN.NaN', () => {
