@@ -90,7 +90,11 @@ int main(int argc, char **argv) {
   /* A ring of the process's own at the fd number of the thread's ring, registering nothing. */
   pthread_barrier_wait(&made);
   int ring = make_ring();
-  if (ring < 0 || (ring != ring_fd && (dup2(ring, ring_fd) < 0 || close(ring))) || socket(AF_INET, SOCK_STREAM, 0) < 0) { perror("leader ring"); exit(3); }
+  if (ring < 0 || (ring != ring_fd && (dup2(ring, ring_fd) < 0 || close(ring)))) { perror("leader ring"); exit(3); }
+#ifndef SAME_SIZE
+  /* One fd more: the two tables' sizes differ. */
+  if (socket(AF_INET, SOCK_STREAM, 0) < 0) { perror("leader ring"); exit(3); }
+#endif
   pthread_barrier_wait(&copied);
 #endif
 #ifdef LEADER_EXITS
@@ -128,7 +132,8 @@ export interface RingHolder {
  * Build and start the ring holder on `port` (as nobody when root), recorded with the guard. `ownTable`: its ring, and
  * the socket, are made by a second thread in an fd table of that thread's own (unshare(CLONE_FILES)); `leaderExits`: by
  * a second thread in the process's table, and the main thread exits (pthread_exit); `leaderRing` (with `ownTable`): the
- * main thread makes an empty ring at the fd number of the thread's, in the process's table; `idleThreads`: that many threads
+ * main thread makes an empty ring at the fd number of the thread's, in the process's table, and one fd more there unless
+ * `sameSize` (then the two tables have as many fds: one size); `idleThreads`: that many threads
  * more, started first, that share the process's table and only wait.
  */
 export async function startRingHolder(
@@ -137,8 +142,9 @@ export async function startRingHolder(
     ownTable = false,
     leaderExits = false,
     leaderRing = false,
+    sameSize = false,
     idleThreads = 0,
-  }: { ownTable?: boolean; leaderExits?: boolean; leaderRing?: boolean; idleThreads?: number } = {},
+  }: { ownTable?: boolean; leaderExits?: boolean; leaderRing?: boolean; sameSize?: boolean; idleThreads?: number } = {},
 ): Promise<RingHolder> {
   const dir = mkdtempSync(join(tmpdir(), 'ring-holder-'));
   chmodSync(dir, 0o755);
@@ -151,6 +157,7 @@ export async function startRingHolder(
       ...(ownTable ? ['-DOWN_TABLE'] : []),
       ...(leaderExits ? ['-DLEADER_EXITS'] : []),
       ...(leaderRing ? ['-DLEADER_RING'] : []),
+      ...(sameSize ? ['-DSAME_SIZE'] : []),
       ...(idleThreads > 0 ? [`-DIDLE_THREADS=${idleThreads}`] : []),
       '-o',
       join(dir, 'ring'),

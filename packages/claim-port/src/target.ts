@@ -3,6 +3,7 @@
 // (the registry's, or the built-in one when the registry cannot be read).
 import {
   DEFAULT_CLAIM_TIMEOUT_SECONDS,
+  isOtherDigits,
   loadRegistry,
   MAX_CLAIM_TIMEOUT_SECONDS,
   parsePort,
@@ -76,8 +77,7 @@ export async function resolveTarget(portOrId: number | string, options: ClaimOpt
     throw new ClaimUsageError(`port ${portOrId} is not valid: give an integer 1-65535`);
   }
   // Meant as a port: what starts like a number (or is empty), or is all digits of another script (`٨٠`, `１２`: no service id is).
-  // All digits told as "no character that is not one": /^\p{Nd}+$/u overflowed the stack (a RangeError) on millions of them.
-  if (numeric === undefined && (/^[-+]?[0-9.]|^$/.test(String(portOrId)) || !/\P{Nd}/u.test(String(portOrId)))) {
+  if (numeric === undefined && (/^[-+]?[0-9.]|^$/.test(String(portOrId)) || isOtherDigits(String(portOrId)))) {
     throw new ClaimUsageError(`port ${quoteValue(String(portOrId))} is not valid: ${portProblem(String(portOrId))}`);
   }
   // As root, a registry file others may change is said before it is read (registry-trust.ts); the claim goes on.

@@ -3,6 +3,7 @@
 // never "cannot read properties of null" from deep inside, and never silently
 // ignored (loadRegistry('/etc/ports.yaml') must not load the bundled registry).
 import { types } from 'node:util';
+import { quotedText } from './escape-core.js';
 import { closest, didYouMeanText } from './suggest.js';
 
 /** A bad argument, named for a TypeError: its type, and its value when short. */
@@ -173,14 +174,14 @@ function inheritedBelowObjectPrototype(object: object, key: string): boolean {
 }
 
 /**
- * What a getter threw, as a message shows it: `Error "boom"` (its message cut and quoted, as describeArgument
- * quotes a string), or what describeArgument says of a non-error. A hostile error's own getters are not trusted.
+ * What a getter threw, as a message shows it: `Error "boom"` (its message cut, escaped and quoted as quoteValue does:
+ * U+202E, U+2028 and terminal escapes shown as escapes), or what describeArgument says of a non-error. A hostile error's own getters are not trusted.
  */
 function thrownText(error: unknown): string {
   try {
     if (error instanceof Error) {
       const name = /^[A-Za-z_$][\w$]{0,39}$/.test(String(error.name)) ? String(error.name) : 'an error';
-      return `${name} ${JSON.stringify(String(error.message).slice(0, 200))}`;
+      return `${name} ${quotedText(String(error.message), 200)}`;
     }
   } catch {}
   return describeArgument(error);

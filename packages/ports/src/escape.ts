@@ -4,16 +4,10 @@
 // home for the rule; claim-port, the health check and `ports` print through it.
 
 import { maxArgument, stringArgument } from './arguments.js';
-import {
-  CONTROLS_BUT_NEWLINE,
-  INVISIBLE,
-  INVISIBLE_PAIRS,
-  LONE_SURROGATE,
-  LOOKALIKE_PAIRS,
-  LOOKALIKES,
-  NONCHARACTER_PAIRS,
-  NONCHARACTERS,
-} from './characters.js';
+import { CONTROLS_BUT_NEWLINE, INVISIBLE, INVISIBLE_PAIRS, LONE_SURROGATE, NONCHARACTER_PAIRS, NONCHARACTERS } from './characters.js';
+import { cutText, ESCAPED_SOURCE, escapedText, quotedText, visible } from './escape-core.js';
+
+export { ESCAPED_SOURCE };
 
 /** Errors quote at most this much of a bad value. */
 export const MAX_QUOTED = 200;
@@ -24,40 +18,11 @@ export const MAX_QUOTED = 200;
 // Printable text, emoji included, is left alone.
 // Noncharacters too: the schema refuses them, and the error that says so must show where the one is.
 const UNSAFE = new RegExp(`[\\n${CONTROLS_BUT_NEWLINE}${INVISIBLE}${NONCHARACTERS}]|${INVISIBLE_PAIRS}|${NONCHARACTER_PAIRS}|${LONE_SURROGATE}`, 'g');
-/**
- * What escapeText shows escaped, the backslash aside (one character, or a pair of UTF-16
- * units), as a regular expression's source: printedShellWord (shell-word.ts) escapes the same.
- */
-export const ESCAPED_SOURCE = `[\\n${CONTROLS_BUT_NEWLINE}${INVISIBLE}${NONCHARACTERS}${LOOKALIKES}]|${INVISIBLE_PAIRS}|${NONCHARACTER_PAIRS}|${LOOKALIKE_PAIRS}|${LONE_SURROGATE}`;
-const UNSAFE_OR_BACKSLASH = new RegExp(`\\\\|${ESCAPED_SOURCE}`, 'g');
-
-const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\u001b': '\\e', '\\': '\\\\' };
-
-function visible(char: string): string {
-  const named = NAMED[char];
-  if (named) return named;
-  const code = char.codePointAt(0)!;
-  if (code >= 0xdc80 && code <= 0xdcff) return `\\x${(code - 0xdc00).toString(16)}`; // a bad byte kept by decodeKeepingBadBytes
-  if (code > 0xffff) return `\\u{${code.toString(16)}}`; // a tag character or variation selector beyond the BMP
-  // \xNN is for a byte (one that is not UTF-8, above); a character is \uNNNN from U+0080 up (a C1 control, a no-break
-  // space), so that the two never read alike: U+00A0 and the byte 0xa0 were both `\xa0`.
-  return code <= 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-}
-
 /** Cut `text` to `max` characters (code points), the last one an ellipsis. */
 export function truncate(text: string, max: number): string {
   stringArgument('truncate', 'text', text);
   maxArgument('truncate', max);
-  if (text.length <= max) return text;
-  // Code points up to max + 1 only: splitting the whole text took 0.4 s for 10 million characters.
-  const keep = Math.max(0, max - 1);
-  let points = 0;
-  let cut = 0;
-  for (const point of text) {
-    if (++points > max) return `${text.slice(0, cut)}…`;
-    if (points <= keep) cut += point.length;
-  }
-  return text;
+  return cutText(text, max);
 }
 
 /**
@@ -70,8 +35,7 @@ export function truncate(text: string, max: number): string {
 export function escapeText(value: string, max = 500): string {
   stringArgument('escapeText', 'value', value);
   maxArgument('escapeText', max);
-  // Cut before escaping (bounded work on a 1 MB value), then once more after.
-  return truncate(truncate(value, max).replace(UNSAFE_OR_BACKSLASH, visible), max);
+  return escapedText(value, max);
 }
 
 // A name's every character that is not printable ASCII: a surrogate pair whole (one `\u{...}`), else one unit.
@@ -108,7 +72,7 @@ const NAME_CHARACTER = /[\ud800-\udbff][\udc00-\udfff]|[\s\S]/g;
 export function quoteValue(value: string, max = MAX_QUOTED): string {
   stringArgument('quoteValue', 'value', value);
   maxArgument('quoteValue', max);
-  return `"${escapeText(value, max).replace(/"/g, '\\"')}"`;
+  return quotedText(value, max);
 }
 
 /**

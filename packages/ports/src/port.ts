@@ -15,6 +15,7 @@ const MAX_PORT_TEXT = 100;
  * test that holds no stack for a long run as /^\p{Nd}+$/u did (a RangeError past a few million characters).
  */
 export function isOtherDigits(text: string): boolean {
+  stringArgument('isOtherDigits', 'text', text, 'a string (a port as text)');
   return text !== '' && !/\P{Nd}/u.test(text);
 }
 

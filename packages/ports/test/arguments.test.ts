@@ -159,6 +159,8 @@ describe('the low-level helpers, misused', () => {
     expect(() => untyped(ports.portProblem)(8000)).toThrow(/^portProblem: text must be a string/);
     expect(() => untyped(ports.parsePort)(8000)).toThrow(/^parsePort: text must be a string .*check it with isPort.*not number 8000$/);
     expect(ports.parsePort('٨٠')).toBeUndefined(); // Arabic-Indic digits are not decimal digits here
+    expect(() => untyped(ports.isOtherDigits)(80)).toThrow(/^isOtherDigits: text must be a string .*not number 80$/);
+    expect([ports.isOtherDigits('٨٠'), ports.isOtherDigits('１２'), ports.isOtherDigits(''), ports.isOtherDigits('8a')]).toEqual([true, true, false, false]);
   });
 
   it('addresses: decodeIPv4(0) and a hex string of the wrong length are refused, not decoded as NaN.NaN.NaN.NaN', () => {
@@ -943,6 +945,19 @@ describe('optionsArgument: a plain object, read by its own properties', () => {
         ) as { maxBytes: number },
       ),
     ).toThrow(new TypeError('readTextFile: options.maxBytes cannot be read (reading it threw Error "boom"); give options whose properties read as values'));
+  });
+
+  it("shows a getter's thrown message escaped: no raw U+202E, U+2028 or terminal escape reaches the message", () => {
+    const evil = {
+      get path(): string {
+        throw new Error('evil\u202Etxt.exe\u2028next\x1b[31mred');
+      },
+    };
+    expect(() => ports.optionsArgument('f', evil, ['path'])).toThrow(
+      new TypeError(
+        'f: options.path cannot be read (reading it threw Error "evil\\u202etxt.exe\\u2028next\\e[31mred"); give options whose properties read as values',
+      ),
+    );
   });
 
   it('never reads an option through a polluted Object.prototype (Object.prototype.path chose the file loadRegistry() read)', () => {

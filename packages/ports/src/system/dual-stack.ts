@@ -1,14 +1,16 @@
 // Whether a `::` listener also accepts IPv4. /proc does not show a socket's
 // IPV6_V6ONLY flag, so it is inferred where the inference is certain enough:
-// a `::` socket with an IPv4 socket on the same port (0.0.0.0, 127.0.0.1, any
-// address) owned by another uid is not dual-stack (the kernel would have
-// refused that bind had it been: SO_REUSEPORT shares a port only between
-// sockets of the same uid; two of one uid that both set it can be a
-// dual-stack `::` and an IPv4 one, so the kernel is asked there, as below),
-// and one with none, while
-// the system default (/proc/sys/net/ipv6/bindv6only) is 0, is taken to be
-// (the safe side: a program that sets IPV6_V6ONLY itself, nginx's
-// `listen [::]:PORT`, is reported as reachable over IPv4 too).
+// a TCP `::` listener with an IPv4 listener on the same port (0.0.0.0,
+// 127.0.0.1, any address) owned by another uid is not dual-stack (the kernel
+// would have refused that bind had it been: SO_REUSEPORT shares a port only
+// between sockets of the same uid; two of one uid that both set it can be a
+// dual-stack `::` and an IPv4 one, so the kernel is asked there, as below).
+// A UDP one proves nothing whatever its uid (SO_REUSEADDR lets a datagram
+// socket of any uid share the port with a dual-stack `::`), so for UDP the
+// kernel is asked whenever there is an IPv4 twin. A `::` socket with none,
+// while the system default (/proc/sys/net/ipv6/bindv6only) is 0, is taken to
+// be dual-stack (the safe side: a program that sets IPV6_V6ONLY itself,
+// nginx's `listen [::]:PORT`, is reported as reachable over IPv4 too).
 // With bindv6only 1 the default is v6only, but a program may clear it (every
 // Go server listening on `:PORT` does: Prometheus, Grafana), so the kernel is
 // asked: sock_diag shows the flag, and ss(8) prints it (`ss -e`: `v6only:0`).
@@ -36,49 +38,60 @@ import { tryReadProcText } from './system-files.js';
 /**
  * Pure: is this socket dual-stack, given every listener, the bindv6only default and, where the kernel was asked
  * (readKernelV6Only), its answer by socket inode (true: dual-stack). The kernel's answer wins; else a `::` socket
- * is dual-stack unless an IPv4 socket (0.0.0.0 or any other address) of another uid shares its port (one of the same
- * uid proves nothing: both may have set SO_REUSEPORT). The bindv6only default no longer changes the answer by
+ * is dual-stack unless, for TCP (`transport`, the default), an IPv4 listener (0.0.0.0 or any other address) of another
+ * uid shares its port (one of the same uid proves nothing: both may have set SO_REUSEPORT; for UDP none does:
+ * SO_REUSEADDR shares a datagram port across uids). The bindv6only default no longer changes the answer by
  * itself (a program may clear or set the flag whatever it is: not knowing, the safe side); it is kept for callers.
  */
-export function isDualStack(socket: ListenSocket, all: readonly ListenSocket[], _bindV6Only: boolean, kernel?: ReadonlyMap<number, boolean>): boolean {
+export function isDualStack(
+  socket: ListenSocket,
+  all: readonly ListenSocket[],
+  _bindV6Only: boolean,
+  kernel?: ReadonlyMap<number, boolean>,
+  transport: Transport = 'tcp',
+): boolean {
   objectArgument('isDualStack', 'socket', socket, 'a ListenSocket');
   if (!isArraySafely(all)) throw new TypeError(`isDualStack: all must be an array of ListenSocket, not ${describeArgument(all)}`);
   if (kernel !== undefined && typeof (kernel as Partial<ReadonlyMap<number, boolean>> | null)?.get !== 'function')
     throw new TypeError(`isDualStack: kernel must be a Map of socket inode to dual-stack (readKernelV6Only) or left out, not ${describeArgument(kernel)}`);
+  transportArgument('isDualStack', transport);
   if (socket.family !== 'IPv6' || socket.address !== '::') return false;
   const told = socket.inode > 0 ? kernel?.get(socket.inode) : undefined;
   if (told !== undefined) return told;
-  return ipv4Twins(socket, all, 'isDualStack') !== 'proof';
+  return ipv4Twins(socket, all, transport, 'isDualStack') !== 'proof';
 }
 
 /**
  * The IPv4 sockets on `socket`'s port (0.0.0.0, or any address, such as 127.0.0.1, which a dual-stack `::` covers too;
  * an IPv4-mapped IPv6 address, shown as IPv4, alike), each entry checked as it is read (assemble asks this of every
- * socket, with all of them): `proof`, one of another uid, which the kernel would have refused beside a dual-stack
- * `::` (SO_REUSEPORT shares a port only within one uid); `same`, only ones of the same uid, which may share it with
- * a dual-stack `::` when both set SO_REUSEPORT (a connection to 127.0.0.2 then reaches the `::` one).
+ * socket, with all of them): `proof`, a TCP one of another uid, which the kernel would have refused beside a
+ * dual-stack `::` (SO_REUSEPORT shares a port only within one uid); `same`, only ones of the same uid, which may share
+ * it with a dual-stack `::` when both set SO_REUSEPORT (a connection to 127.0.0.2 then reaches the `::` one), or any
+ * for UDP, where SO_REUSEADDR lets sockets of any uid share it (a datagram to 127.0.0.2 then reaches the `::` one).
  */
-function ipv4Twins(socket: ListenSocket, all: readonly ListenSocket[], fn: string): 'proof' | 'same' | undefined {
+function ipv4Twins(socket: ListenSocket, all: readonly ListenSocket[], transport: Transport, fn: string): 'proof' | 'same' | undefined {
   let twins: 'proof' | 'same' | undefined;
   all.forEach((other, index) => {
     if (typeof other !== 'object' || other === null) throw new TypeError(`${fn}: all[${index}] must be a ListenSocket, not ${describeArgument(other)}`);
     if (twins === 'proof' || other.port !== socket.port || typeof other.address !== 'string' || other.address.includes(':')) return;
-    twins = other.uid !== socket.uid ? 'proof' : 'same';
+    twins = transport === 'tcp' && other.uid !== socket.uid ? 'proof' : 'same';
   });
   return twins;
 }
 
 /**
  * Pure: the ports whose `::` sockets only the kernel can tell about: each `::` socket whose IPv4 twins on its port
- * are all of its own uid (SO_REUSEPORT may have let it share the port dual-stack); with bindv6only 1, each with no
- * IPv4 twin too (with 0, the inference above is kept: a v6only one is said to be dual-stack, the safe side).
+ * are all of its own uid (SO_REUSEPORT may have let it share the port dual-stack), or, for UDP, that has any IPv4
+ * twin (SO_REUSEADDR shares it across uids); with bindv6only 1, each with no IPv4 twin too (with 0, the inference
+ * above is kept: a v6only one is said to be dual-stack, the safe side).
  */
-export function uncertainDualStackPorts(all: readonly ListenSocket[], bindV6Only: boolean): number[] {
+export function uncertainDualStackPorts(all: readonly ListenSocket[], bindV6Only: boolean, transport: Transport = 'tcp'): number[] {
   if (!isArraySafely(all)) throw new TypeError(`uncertainDualStackPorts: all must be an array of ListenSocket, not ${describeArgument(all)}`);
+  transportArgument('uncertainDualStackPorts', transport);
   const ports = new Set<number>();
   for (const socket of all) {
     if (socket.family !== 'IPv6' || socket.address !== '::' || ports.has(socket.port)) continue;
-    const twins = ipv4Twins(socket, all, 'uncertainDualStackPorts');
+    const twins = ipv4Twins(socket, all, transport, 'uncertainDualStackPorts');
     if (twins === 'same' || (bindV6Only && twins === undefined)) ports.add(socket.port);
   }
   return [...ports];

@@ -77,7 +77,7 @@ export interface PartialScan {
   /**
    * [pid, tid, fd] of each io_uring fd read in a thread's fd table (/proc/PID/task/TID/fd: scanTasks,
    * scanEveryThread), for scanRings; left out when none. A ring here at an fd where its process has a ring already
-   * read is taken for that one (the table is guessed shared).
+   * read is taken for that one (the table is guessed shared), and read only while a wanted socket has no holder.
    */
   taskRings?: number[];
   /**
@@ -294,13 +294,22 @@ export function parseRingFiles(fdinfo: string): number[] | undefined {
  * /proc/PID/task/TID/fdinfo): the common scan reads no fdinfo. A ring in a
  * thread's table that is not its process's (ownRings: its size differs) is
  * always read: after unshare(CLONE_FILES) the same fd number can be another
- * ring. A ring in a table guessed shared (taskRings: the same size as one read)
- * at an fd where its process already has a ring read is taken for that same
- * ring and not read again: a process of many threads costs one read per ring. A ring whose table could not be read (no permission, or no table told
- * in RING_READS reads) makes its process unreadable: an owner is never guessed.
+ * ring. A ring in a table guessed shared (taskRings: the same size as one read,
+ * or any size before Linux 6.2, where the size is 0) at an fd where its process
+ * already has a ring read is taken for that same ring at first, and read only
+ * if a wanted socket still has no holder once the others are: a process of many
+ * threads costs one read per ring while the sockets are found, and a table
+ * guessed shared wrongly (unshare(CLONE_FILES) leaves the sizes equal) is still
+ * read before a socket is said to have no holder. (A ring's identity cannot be
+ * told from /proc: every io_uring file may share one anonymous inode, and
+ * fdinfo names none.) A ring whose table could not be read (no permission, or no
+ * table told in RING_READS reads) makes its process unreadable: an owner is
+ * never guessed.
  */
 export function scanRings(parts: readonly PartialScan[], wanted: ReadonlyMap<string, number>, proc: string): PartialScan | undefined {
   const rings: { pid: number; path: string }[] = [];
+  /** Rings at an fd where their process has one read already: most likely the same ring, read only on a miss. */
+  const doubtful: { pid: number; path: string }[] = [];
   const read = new Set<string>();
   for (const part of parts)
     for (let index = 0; index < (part.rings?.length ?? 0); index += 2) {
@@ -317,18 +326,26 @@ export function scanRings(parts: readonly PartialScan[], wanted: ReadonlyMap<str
   for (const part of parts)
     for (let index = 0; index < (part.taskRings?.length ?? 0); index += 3) {
       const [pid, tid, fd] = [part.taskRings![index]!, part.taskRings![index + 1]!, part.taskRings![index + 2]!];
-      if (read.has(`${pid} ${fd}`)) continue;
+      (read.has(`${pid} ${fd}`) ? doubtful : rings).push({ pid, path: `${proc}/${pid}/task/${tid}/fdinfo/${fd}` });
       read.add(`${pid} ${fd}`);
-      rings.push({ pid, path: `${proc}/${pid}/task/${tid}/fdinfo/${fd}` });
     }
-  if (rings.length === 0) return undefined;
+  if (rings.length === 0) return undefined; // a doubtful one has a ring read before it
   const seen = new Set<number>();
   for (const part of parts) for (let index = 1; index < part.found.length; index += 2) seen.add(part.found[index]!);
   const inodes = new Set(wanted.values());
   if ([...inodes].every((inode) => seen.has(inode))) return undefined;
   const found: number[] = [];
   const unreadable: number[] = [];
-  for (const { pid, path } of rings) {
+  const missing = () => {
+    const now = new Set(seen);
+    for (let index = 1; index < found.length; index += 2) now.add(found[index]!);
+    return [...inodes].some((inode) => !now.has(inode));
+  };
+  const all = [...rings, ...doubtful];
+  for (let index = 0; index < all.length; index++) {
+    // The doubtful ones (after the others) only while a wanted socket has no holder.
+    if (index === rings.length && !missing()) break;
+    const { pid, path } = all[index]!;
     let files: number[] | undefined;
     let denied = false;
     for (let attempt = 0; attempt < RING_READS && files === undefined && !denied; attempt++) {

@@ -82,13 +82,17 @@ const SNAPSHOT_OPTIONS: Readonly<Record<keyof SnapshotOptions, true>> = {
 };
 const SNAPSHOT_KEYS = Object.keys(SNAPSHOT_OPTIONS);
 
-/** Pure: join sockets, the holder scan and process info into listeners (`kernel`: each `::` socket's dual-stack as the kernel told it, by inode; see isDualStack). */
+/**
+ * Pure: join sockets, the holder scan and process info into listeners (`kernel`: each `::` socket's dual-stack as the kernel told it, by inode;
+ * `transport`: the sockets', TCP by default; see isDualStack).
+ */
 export function assemble(
   sockets: readonly ListenSocket[],
   holders: ReadonlyMap<number, readonly number[]>,
   info: (pid: number) => ProcessInfo | undefined,
   bindV6Only: boolean,
   kernel?: ReadonlyMap<number, boolean>,
+  transport: Transport = 'tcp',
 ): Listener[] {
   if (!isArraySafely(sockets)) throw new TypeError(`assemble: sockets must be an array of ListenSocket, not ${describeArgument(sockets)}`);
   // Each read below by its inode: `[null]` failed inside ("reading 'inode'"), and a symbol was refused in isDualStack's name.
@@ -100,7 +104,7 @@ export function assemble(
   if (typeof info !== 'function') throw new TypeError(`assemble: info must be a function of a PID, not ${describeArgument(info)}`);
   return sockets.map((socket) => {
     const processes = (holders.get(socket.inode) ?? []).map(info).filter((p): p is ProcessInfo => p !== undefined);
-    return { ...socket, dualStack: isDualStack(socket, sockets, bindV6Only, kernel), holders: processes, ownerKnown: processes.length > 0 };
+    return { ...socket, dualStack: isDualStack(socket, sockets, bindV6Only, kernel, transport), holders: processes, ownerKnown: processes.length > 0 };
   });
 }
 
@@ -186,11 +190,11 @@ function build(sockets: readonly ListenSocket[], scan: HolderScan, options: Chec
     return cache.get(pid);
   };
   const bindV6Only = readBindV6Only(options.procRoot);
-  // Asked only where /proc cannot tell (a `::` socket whose IPv4 twins are all of its uid; bindv6only 1 and none), and only of this process's
+  // Asked only where /proc cannot tell (a `::` socket whose IPv4 twins are all of its uid, or any for UDP; bindv6only 1 and none), and only of this process's
   // own network namespace, the one /proc/net shows: under another procRoot the safe side is taken (dual-stack).
-  const uncertain = uncertainDualStackPorts(sockets, bindV6Only);
+  const uncertain = uncertainDualStackPorts(sockets, bindV6Only, options.transport);
   const kernel = uncertain.length > 0 && options.procRoot === '/proc' ? readKernelV6Only(uncertain, options.transport) : undefined;
-  const listeners = assemble(sockets, scan.holders, info, bindV6Only, kernel);
+  const listeners = assemble(sockets, scan.holders, info, bindV6Only, kernel, options.transport);
   return {
     listeners: scan.rings ? listeners.map((l) => withRing(l, scan.rings!.get(l.inode))) : listeners,
     unreadable: scan.unreadable,

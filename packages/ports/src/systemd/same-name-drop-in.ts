@@ -75,7 +75,7 @@ export function inPlaceReason(claim: ClaimFile, entry: Wired): string {
 export function inPlaceFix(claim: ClaimFile, entry: Wired, unitDir: string, regenerate: string, root?: string): string {
   const file = "remove this file, not only the line (systemd reads even an emptied file of its name in place of the registry's)";
   const dir = claim.dir;
-  const reload = root === undefined || root === '/' ? ', then run `systemctl daemon-reload`' : reloadStep(root);
+  const reload = reloadStep(root);
   const shown = escapeText(dir ?? unitDir);
   if (dir === '/run/systemd/transient')
     return `${file}${reload}; it is under ${shown}, where systemd keeps transient units (\`systemd-run\`) and their settings (a reboot removes it), so whatever put it there may put it again: change that too`;

@@ -46,6 +46,12 @@ describe('uncertainDualStackPorts', () => {
     expect(isDualStack(all[0]!, all, false)).toBe(true);
     expect(isDualStack(all[2]!, all, false)).toBe(false);
   });
+  it('for UDP, is the ports of `::` sockets with any IPv4 twin, of any uid (SO_REUSEADDR shares a datagram port across uids)', () => {
+    const all = [s('::', 'IPv6', 9092), { ...s('127.0.0.1', 'IPv4', 9092), uid: 65534 }];
+    expect(uncertainDualStackPorts(all, false, 'udp')).toEqual([9092]);
+    expect(isDualStack(all[0]!, all, false, undefined, 'udp')).toBe(true);
+    expect(isDualStack(all[0]!, all, false, new Map([[9092, false]]), 'udp')).toBe(false);
+  });
 });
 
 describe('readKernelV6Only', () => {
@@ -92,6 +98,29 @@ console.log(JSON.stringify({
           [port + 1, true],
         ],
       });
+    },
+    60_000,
+  );
+});
+
+const udpSkipped = canRunFirewallNetns && hasCommand('ss', ['-V']) ? '' : '[skipped: needs root, unshare, python3 and ss]';
+describe('snapshot of UDP `::` sockets beside a 127.0.0.1 one of another uid', () => {
+  it.skipIf(udpSkipped !== '')(
+    `asks the kernel (SO_REUSEADDR shares a datagram port across uids): the dual-stack one is told from the IPv6-only one ${udpSkipped}`,
+    async () => {
+      const port = 9190; // the namespace is new: nothing else listens there
+      const script = `const { snapshotSync } = await import(${JSON.stringify(join(repo, 'packages/ports/src/system/index.ts'))});
+const ports = [${port}, ${port + 1}];
+const of = (listeners) => listeners.filter((l) => l.address === '::').map((l) => [l.port, l.dualStack]).sort((a, b) => a[0] - b[0]);
+console.log(JSON.stringify(of(snapshotSync({ ports, transport: 'udp' }).listeners)));`;
+      const command = `cd ${repo} && ${process.execPath} --conditions=development --import tsx --input-type=module -e '${script.replaceAll("'", "'\\''")}'`;
+      const run = await runNetnsScript({ script: join(fixtures, 'udp-twin-netns.sh'), args: [String(port), command], env: {}, timeoutMs: 60_000 });
+      // What the kernel does: a datagram to 127.0.0.2 reaches the dual-stack `::` socket only.
+      expect(Object.fromEntries(run.seen)).toEqual({ [`reached v4 udp ${port}`]: 'open', [`reached v4 udp ${port + 1}`]: 'closed' });
+      expect(JSON.parse(run.output)).toEqual([
+        [port, true],
+        [port + 1, false],
+      ]);
     },
     60_000,
   );

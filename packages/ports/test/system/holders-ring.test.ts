@@ -1,6 +1,6 @@
 // Sockets held only inside an io_uring: registered with IORING_REGISTER_FILES, the process's own fd closed. The
 // holder scans (Node's and perl's) find the process through its ring's fdinfo, only while a socket has no holder.
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +109,14 @@ describe.skipIf(unavailable !== undefined)(
       holder = await startRingHolder(leasePort(), { ownTable: true, leaderRing: true });
       expect(ringFds(`/proc/${holder.pid}/fd`)).toEqual([String(holder.ring)]);
       expect(ringFds(`/proc/${holder.pid}/task/${holder.tid}/fd`)).toEqual([String(holder.ring)]);
+      const scan = scanSocketHolders([holder.inode], { threads: 'every' });
+      expect(scan.holders.get(holder.inode)).toEqual([holder.pid]);
+      expect(scan.rings?.get(holder.inode)).toEqual([holder.pid]);
+    });
+
+    it('such a ring is read too when the two tables have as many fds (one size: taken for one table at first), before a socket is said to have no holder', async () => {
+      holder = await startRingHolder(leasePort(), { ownTable: true, leaderRing: true, sameSize: true });
+      expect(statSync(`/proc/${holder.pid}/task/${holder.tid}/fd`).size).toBe(statSync(`/proc/${holder.pid}/fd`).size);
       const scan = scanSocketHolders([holder.inode], { threads: 'every' });
       expect(scan.holders.get(holder.inode)).toEqual([holder.pid]);
       expect(scan.rings?.get(holder.inode)).toEqual([holder.pid]);

@@ -109,6 +109,16 @@ export function readTargetFile(path: string, text: string): TargetFile {
   return yamlTargets(text);
 }
 
+/** The first entry of an object whose key an earlier one has: YAML read strictly refuses it, where Go's JSON reader keeps the last. */
+function repeatedKey<T extends { readonly key: string }>(entries: readonly T[]): T | undefined {
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    if (seen.has(entry.key)) return entry;
+    seen.add(entry.key);
+  }
+  return undefined;
+}
+
 const cannotRead = (text: string, at: number, why: string): TargetFile => ({
   ...lineColumn(text, at),
   severity: 'error',
@@ -126,7 +136,9 @@ const names = (key: string, name: string, json: boolean): boolean =>
  * A JSON file's targets (discovery/file: []*targetgroup.Group), each at the line and column its text starts at
  * (inside its quotes): a list of groups, each an object of `targets` (a list of strings) and `labels` (an object of
  * strings), either null or left out; any other key refuses the file (DisallowUnknownFields; YAML's strict reading
- * too). A .yml file (`json` false) is read as YAML reads it: keys exactly, labels as YAML takes them.
+ * too). A .yml file (`json` false) is read as YAML reads it (yaml.UnmarshalStrict): keys exactly, a key given twice
+ * in one object refusing the file ("field targets already set", "key \"env\" already set in map"), and a label any
+ * scalar but no object or list ("cannot unmarshal !!map into model.LabelValue").
  */
 function jsonTargets(text: string, top: JsonNode, json: boolean): TargetFile {
   if (top.kind === 'null') return { targets: [] }; // Go reads null as no groups
@@ -137,6 +149,8 @@ function jsonTargets(text: string, top: JsonNode, json: boolean): TargetFile {
     if (group.kind === 'null') return cannotRead(text, group.at, `nil target group item found (index ${index})`);
     if (group.kind !== 'object') return cannotRead(text, group.at, `target group ${index} is not an object`);
     let list: AtLine[] = [];
+    const twice = json ? undefined : repeatedKey(group.entries);
+    if (twice) return cannotRead(text, twice.keyAt, `${quoteValue(twice.key)} is given twice in target group ${index} (YAML reads a key once)`);
     for (const { key, keyAt, value } of group.entries) {
       if (names(key, 'targets', json)) {
         if (value.kind !== 'array' && value.kind !== 'null') return cannotRead(text, value.at, `the targets of group ${index} are not a list of strings`);
@@ -149,8 +163,16 @@ function jsonTargets(text: string, top: JsonNode, json: boolean): TargetFile {
         }
       } else if (names(key, 'labels', json)) {
         if (value.kind !== 'object' && value.kind !== 'null') return cannotRead(text, value.at, `the labels of group ${index} are not an object`);
-        const bad = json && value.kind === 'object' ? value.entries.find((label) => label.value.kind !== 'string') : undefined;
-        if (bad) return cannotRead(text, bad.value.at, `label ${quoteValue(bad.key)} of group ${index} is not a string`);
+        const labels = value.kind === 'object' ? value.entries : [];
+        const bad = labels.find((label) => (json ? label.value.kind !== 'string' : label.value.kind === 'object' || label.value.kind === 'array'));
+        if (bad)
+          return cannotRead(
+            text,
+            bad.value.at,
+            `label ${quoteValue(bad.key)} of group ${index} is not a ${json ? 'string' : 'value (a string or other scalar)'}`,
+          );
+        const again = json ? undefined : repeatedKey(labels);
+        if (again) return cannotRead(text, again.keyAt, `label ${quoteValue(again.key)} is given twice in group ${index} (YAML reads a key once)`);
       } else return cannotRead(text, keyAt, `${quoteValue(key)} is not a key of a target group (only targets and labels are)`);
     }
     targets.push(...list); // of a key given twice, the last is read
@@ -207,7 +229,8 @@ const GROUP_KEYS = new Set(['targets', 'labels']);
 /**
  * Why Prometheus refuses a file_sd YAML file for its shape, or undefined: a
  * document that is not a list (of target groups), or a group with a key other
- * than `targets` and `labels` (`target:`, `Labels:`, `foo:`), in block form
+ * than `targets` and `labels` (`target:`, `Labels:`, `foo:`) or with one of
+ * them twice (YAML read strictly: "field targets already set"), in block form
  * (`- targets: ...` and the keys under it) or flow form (`- {targets: [...]}`).
  * The lines are logicalLines without labels' contents (withoutLabels).
  */
@@ -215,6 +238,7 @@ export function groupShapeProblem(text: string, lines: readonly LogicalLine[]): 
   const raw = yamlLineBreaks(text).split('\n');
   let dashAt: number | undefined; // the column of the dash of a target group
   let keyAt: number | undefined; // the column of the current group's keys
+  let seen = new Set<string>(); // the current group's keys
   for (const line of lines) {
     const lead = leadingSpace(raw[line.line - 1]!);
     let keys: string[] = [];
@@ -222,6 +246,7 @@ export function groupShapeProblem(text: string, lines: readonly LogicalLine[]): 
       dashAt ??= lead;
       if (lead !== dashAt) continue; // an item of a list inside the group (its targets)
       keyAt = line.indent;
+      seen = new Set();
       const item = line.text.slice(1).trim();
       keys = item.startsWith('{') ? flowMappingKeys(item) : [topLevelKey(item)].filter((key) => key !== undefined);
     } else if (dashAt === undefined) {
@@ -234,6 +259,10 @@ export function groupShapeProblem(text: string, lines: readonly LogicalLine[]): 
     // A merge key (<<) is YAML's, not a field.
     const other = keys.find((key) => !GROUP_KEYS.has(key) && key !== '<<');
     if (other !== undefined) return `line ${line.line}: ${quoteValue(other)} is not a key of a target group (only targets and labels are)`;
+    for (const key of keys) {
+      if (seen.has(key)) return `line ${line.line}: ${quoteValue(key)} is given twice in a target group (YAML reads a key once)`;
+      if (key !== '<<') seen.add(key);
+    }
   }
   return undefined;
 }

@@ -392,6 +392,64 @@ describe('a file_sd JSON file is placed at file:line:col', () => {
   }
 });
 
+describe('a file_sd .yml file (written as JSON too) is read as YAML, strictly, as Prometheus reads it', () => {
+  const cases: { name: string; text: string; promtool: RegExp; found: string[] }[] = [
+    {
+      name: 'a key of a group given twice (block YAML)',
+      text: '- targets: ["localhost:8001"]\n  targets: ["localhost:8000"]\n',
+      promtool: /line 2: field targets already set/,
+      found: [
+        'error: /etc/prometheus/targets/api/extra.yml: scrape job dsa110-api: Prometheus cannot read its targets: line 2: "targets" is given twice in a target group (YAML reads a key once)',
+      ],
+    },
+    {
+      name: 'labels given twice in a group written as JSON',
+      text: '[{"labels": {"a": "1"}, "targets": ["localhost:8000"],\n  "labels": {"a": "2"}}]\n',
+      promtool: /line 2: field labels already set/,
+      found: [
+        'error: /etc/prometheus/targets/api/extra.yml:2:3: scrape job dsa110-api: Prometheus cannot read its targets: "labels" is given twice in target group 0 (YAML reads a key once)',
+      ],
+    },
+    {
+      name: 'a label given twice',
+      text: '[{"targets": ["localhost:8000"],\n  "labels": {"a": "1", "a": "2"}}]\n',
+      promtool: /line 2: key "a" already set in map/,
+      found: [
+        'error: /etc/prometheus/targets/api/extra.yml:2:24: scrape job dsa110-api: Prometheus cannot read its targets: label "a" is given twice in group 0 (YAML reads a key once)',
+      ],
+    },
+    {
+      name: 'a label that is a map',
+      text: '[{"targets": ["localhost:8000"], "labels": {"a": {"b": "c"}}}]\n',
+      promtool: /cannot unmarshal !!map into model.LabelValue/,
+      found: [
+        'error: /etc/prometheus/targets/api/extra.yml:1:50: scrape job dsa110-api: Prometheus cannot read its targets: label "a" of group 0 is not a value (a string or other scalar)',
+      ],
+    },
+    {
+      name: 'a label that is a list',
+      text: '[{"targets": ["localhost:8000"], "labels": {"a": ["x"]}}]\n',
+      promtool: /cannot unmarshal !!seq into model.LabelValue/,
+      found: [
+        'error: /etc/prometheus/targets/api/extra.yml:1:50: scrape job dsa110-api: Prometheus cannot read its targets: label "a" of group 0 is not a value (a string or other scalar)',
+      ],
+    },
+    {
+      name: 'labels that are other scalars (YAML takes them as text)',
+      text: '[{"targets": ["localhost:8000"], "labels": {"a": 1, "b": true, "c": null}}]\n',
+      promtool: /SUCCESS/,
+      found: [],
+    },
+  ];
+  for (const each of cases) {
+    it(each.name, async () => {
+      const root = tree('file-sd', { [`${PROM}/targets/api/extra.yml`]: each.text });
+      expect((await prometheusResults(root)).map((result) => `${result.severity}: ${result.reason.replace(/^prometheus \(9090\): /, '')}`)).toEqual(each.found);
+      if (promtool) expect(promtoolSays(root)).toMatch(each.promtool);
+    });
+  }
+});
+
 describe('readTargetFile', () => {
   it('reads groups as Prometheus does: by extension, YAML written as JSON, flow groups on one line, labels never targets', () => {
     expect(readTargetFile('/a.yml', '[{"targets": ["a:1", "b:2"]}]')).toEqual({

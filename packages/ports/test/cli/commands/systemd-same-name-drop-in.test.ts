@@ -185,15 +185,15 @@ describe.skipIf(!analyze)("ports systemd --check: a claim-port.conf systemd read
   it.each([
     [
       'etc/systemd/system.control',
-      "remove this file, not only the line (systemd reads even an emptied file of its name in place of the registry's), then run `systemctl daemon-reload`; it is under /etc/systemd/system.control, where `systemctl set-property` keeps the settings it makes, and ExecStartPre= is none of them: the file was put there by hand or by a tool, so change that too",
+      "remove this file, not only the line (systemd reads even an emptied file of its name in place of the registry's), then `systemctl daemon-reload`; it is under /etc/systemd/system.control, where `systemctl set-property` keeps the settings it makes, and ExecStartPre= is none of them: the file was put there by hand or by a tool, so change that too",
     ],
     [
       'run/systemd/system.control',
-      "remove this file, not only the line (systemd reads even an emptied file of its name in place of the registry's), then run `systemctl daemon-reload`; it is under /run/systemd/system.control, where `systemctl set-property` keeps the settings it makes, and ExecStartPre= is none of them: the file was put there by hand or by a tool, so change that too",
+      "remove this file, not only the line (systemd reads even an emptied file of its name in place of the registry's), then `systemctl daemon-reload`; it is under /run/systemd/system.control, where `systemctl set-property` keeps the settings it makes, and ExecStartPre= is none of them: the file was put there by hand or by a tool, so change that too",
     ],
     [
       'run/systemd/transient',
-      "remove this file, not only the line (systemd reads even an emptied file of its name in place of the registry's), then run `systemctl daemon-reload`; it is under /run/systemd/transient, where systemd keeps transient units (`systemd-run`) and their settings (a reboot removes it), so whatever put it there may put it again: change that too",
+      "remove this file, not only the line (systemd reads even an emptied file of its name in place of the registry's), then `systemctl daemon-reload`; it is under /run/systemd/transient, where systemd keeps transient units (`systemd-run`) and their settings (a reboot removes it), so whatever put it there may put it again: change that too",
     ],
     [
       'run/systemd/generator.early',
