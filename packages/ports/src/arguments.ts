@@ -12,7 +12,8 @@ export function describeArgument(value: unknown): string {
   // String(-0) is "0": `lookup(-0)` said it refused "number 0", a valid-looking value.
   if (Object.is(value, -0)) return 'number -0';
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
-  if (typeof value === 'string') return value.length <= 60 ? `the string ${JSON.stringify(value)}` : 'a string';
+  // Escaped as every printed string is: JSON.stringify left U+202E and U+2028 raw.
+  if (typeof value === 'string') return value.length <= 60 ? `the string ${quotedText(value, 60)}` : 'a string';
   return typeof value === 'object' ? objectKind(value) : typeof value;
 }
 

@@ -784,6 +784,11 @@ describe('optionsArgument: a plain object, read by its own properties', () => {
   const SHAPE = '{ path?, env? }';
   const KEYS = ['path', 'env'];
 
+  it('shows a string argument escaped as every printed string is (JSON.stringify left U+202E and U+2028 raw)', () => {
+    expect(ports.describeArgument('api\u202etxt\u2028x')).toBe('the string "api\\u202etxt\\u2028x"');
+    expect(ports.describeArgument('say "hi"\n')).toBe('the string "say \\"hi\\"\\n"');
+  });
+
   it('describes -0 as -0 (String(-0) is "0": lookup(-0) refused "number 0")', async () => {
     expect(ports.describeArgument(-0)).toBe('number -0');
     expect(ports.describeArgument(0)).toBe('number 0');
@@ -928,7 +933,7 @@ describe('optionsArgument: a plain object, read by its own properties', () => {
       expect(caught).toBeInstanceOf(TypeError);
       expect((caught as Error).message).toMatch(
         new RegExp(
-          `^loadRegistry: ${name.replace('.', '\\.')} cannot be read \\(reading it threw (Error "boom"|the string "\\\\u001b\\[31m")\\); give options whose properties read as values$`,
+          `^loadRegistry: ${name.replace('.', '\\.')} cannot be read \\(reading it threw (Error "boom"|the string "\\\\e\\[31m")\\); give options whose properties read as values$`,
         ),
       );
     }
