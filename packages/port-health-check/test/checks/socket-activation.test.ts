@@ -3,6 +3,7 @@
 // PID 1, so the service can never start. Real unit trees, read by the real
 // gather(); systemd-analyze verify confirms each tree is one systemd loads.
 import { spawnSync } from 'node:child_process';
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { checkSystemd } from '../../src/checks/systemd.js';
 import { gather } from '../../src/gather.js';
@@ -250,5 +251,43 @@ describe('a listen line of such a socket unit that systemd ignores', () => {
     expect(ignored!.reason).toContain('systemd ignores ListenStream=8000\\e[31m: ');
     const taken = await run({ [API]: service(), [`${DIR}/dsa110-api.socket`]: socket('ListenStream=127.0.0.1:9000', 'ListenStream=/run/a.sock') });
     expect(taken.results.filter((result) => result.reason.includes('systemd ignores'))).toEqual([]);
+  });
+});
+
+describe('a listen line of such a socket unit with a host specifier (%H, %l), which systemd resolves from the machine', () => {
+  it('is unknown at its value (file:line:col), naming the specifier and what to write; systemd takes or ignores such a line by the host it runs on', async () => {
+    const lines = ['ListenStream=%H:8000', 'ListenStream=[fe80::1]:8000%%%l', 'ListenStream=/run/%H.sock', 'ListenStream=127.0.0.1:9000'];
+    const { root, results } = await run({ [API]: service(), [`${DIR}/dsa110-api.socket`]: socket(...lines), ...enabled('dsa110-api.socket') });
+    const at = `/${DIR}/dsa110-api.socket`;
+    const unknown = results.filter((result) => result.severity === 'unknown');
+    // Nothing else of the socket: no conflict told from a port that is not known, the UNIX socket and port 9000 not the claim's.
+    expect(results.filter((result) => /socket/.test(result.reason) && result.severity !== 'ok')).toEqual(unknown);
+    expect(unknown.map((result) => [result.check, result.file])).toEqual([
+      ['systemd', `${at}:6:14`],
+      ['systemd', `${at}:7:14`],
+    ]);
+    const fix =
+      'cannot be told (where what it makes is no address, systemd ignores the line: "Failed to parse address value", as systemd-analyze verify logs it); ' +
+      'write the address literally (ListenStream=127.0.0.1:8000, ListenStream=[::]:8000; a % meant as itself is written %%)';
+    expect(unknown.map((result) => result.reason)).toEqual([
+      `api (8000): dsa110-api.socket (same name): ListenStream=%H:8000 holds %H, which systemd resolves to the host name and this check does not, so whether dsa110-api.socket listens there, and on which port, ${fix}`,
+      `api (8000): dsa110-api.socket (same name): ListenStream=[fe80::1]:8000%%l holds %l, which systemd resolves to the short host name and this check does not, so whether dsa110-api.socket listens there, and on which port, ${fix}`,
+    ]);
+    if (analyze) {
+      // systemd's view: each line as this machine makes it (its host name in it), an address or not by that name alone.
+      const verified = spawnSync('systemd-analyze', ['verify', '--man=no', `--root=${root}`, 'dsa110-api.socket'], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_COLOR: '0' },
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      const logged = verified.stderr.split('\n').flatMap((line) => {
+        const found = /^(.*):(\d+): Failed to parse address value in '(.*)', ignoring/.exec(line);
+        return found && found[1] === `${root}${at}` ? [[Number(found[2]), found[3]]] : [];
+      });
+      expect(logged).toEqual([
+        [6, `${hostname()}:8000`],
+        [7, `[fe80::1]:8000%${hostname().split('.')[0]}`],
+      ]);
+    }
   });
 });

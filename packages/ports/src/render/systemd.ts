@@ -373,12 +373,19 @@ export interface SystemdDrift {
  * line claims is looked up in `options.services` only when the line reads the registry checked (else it is the other
  * registry's to resolve); given `options.services`, an id it lacks is one claim-port refuses. `options.unitDir` is the
  * unit directory as messages name it (default DEFAULT_UNIT_DIR), where the advice for a line in a package's file puts
- * its override.
+ * its override. `options.root` is the root the tree was read under (`/`, this host; another, a system's tree read with
+ * --root): a fix that changes a file ends as reloadStep says there, never with this host's daemon-reload for another's.
  */
 export function systemdDrift(
   wiring: readonly ClaimWiring[],
   tree: SystemdTree,
-  options: { readonly regenerate?: string; readonly services?: readonly Service[]; readonly registryPath?: string; readonly unitDir?: string } = {},
+  options: {
+    readonly regenerate?: string;
+    readonly services?: readonly Service[];
+    readonly registryPath?: string;
+    readonly unitDir?: string;
+    readonly root?: string;
+  } = {},
 ): SystemdDrift[] {
   const regenerate = options.regenerate ?? 'ports systemd';
   const drift: SystemdDrift[] = [];
@@ -446,7 +453,7 @@ export function systemdDrift(
   for (const claim of claims) {
     // The registry's drop-in, or a leftover one, in the unit directory checked: judged above.
     if (claim.dir === undefined && claim.path.endsWith(`/${DROP_IN_NAME}`)) continue;
-    const drifted = strayClaim(claim, wiring, services, options.registryPath, unitDir, regenerate);
+    const drifted = strayClaim(claim, wiring, services, options.registryPath, unitDir, regenerate, options.root);
     const path = claim.dir === undefined ? claim.path : `${claim.dir}/${claim.path}`;
     if (drifted === undefined) continue;
     drift.push({ path: `${path}:${claim.line}`, message: `unexpected: ${drifted}` });
@@ -682,13 +689,14 @@ function strayClaim(
   registryPath: string | undefined,
   unitDir: string,
   regenerate: string,
+  root: string | undefined,
 ): string | undefined {
-  const verdict = strayVerdict(claim, wiring, services, registryPath, unitDir, regenerate);
+  const verdict = strayVerdict(claim, wiring, services, registryPath, unitDir, regenerate, root);
   if (verdict === undefined) return undefined;
   // A line systemd ignores claims nothing: said so, whatever it would have claimed (a unit file holding one does not load).
   if (claim.notUtf8) {
     const unitFile = !claim.path.includes('/');
-    return `${escapeText(claim.text, 200)}: it holds bytes that are not UTF-8, so systemd ignores it ("String is not UTF-8 clean, ignoring assignment")${unitFile ? ` and refuses to load ${escapeText(claim.path)}` : ''}: it claims nothing; ${inPlaceOf(claim, wiring)[0] === undefined ? lineFix(claim, 'remove the line', unitDir) : inPlaceFix(claim, inPlaceOf(claim, wiring)[0]!, unitDir, regenerate)}`;
+    return `${escapeText(claim.text, 200)}: it holds bytes that are not UTF-8, so systemd ignores it ("String is not UTF-8 clean, ignoring assignment")${unitFile ? ` and refuses to load ${escapeText(claim.path)}` : ''}: it claims nothing; ${inPlaceOf(claim, wiring)[0] === undefined ? lineFix(claim, 'remove the line', unitDir) : inPlaceFix(claim, inPlaceOf(claim, wiring)[0]!, unitDir, regenerate, root)}`;
   }
   return verdict;
 }
@@ -700,6 +708,7 @@ function strayVerdict(
   registryPath: string | undefined,
   unitDir: string,
   regenerate: string,
+  root: string | undefined,
 ): string | undefined {
   const slash = claim.path.indexOf('/');
   const dirName = slash < 0 ? undefined : claim.path.slice(0, slash);
@@ -709,7 +718,7 @@ function strayVerdict(
   const replaced = inPlaceOf(claim, wiring);
   const remove =
     replaced[0] !== undefined
-      ? inPlaceFix(claim, replaced[0], unitDir, regenerate)
+      ? inPlaceFix(claim, replaced[0], unitDir, regenerate, root)
       : lineFix(claim, claim.target !== undefined && 'dynamic' in claim.target ? dynamicFix(claim.target.dynamic) : 'remove the line', unitDir);
   // A dash prefix's or a template's drop-in directory (`foo-.service.d`) is read by every unit it names (`foo-*.service`).
   const pattern = dirName === undefined ? undefined : dropInPattern(dirName);

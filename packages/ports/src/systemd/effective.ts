@@ -444,8 +444,42 @@ export function listUnitDirs(root: string, problems: string[] = [], dirs: readon
     }),
   );
   const listing: UnitDirListing = new Map(entries.filter((entry) => entry !== undefined));
-  listingNotes.set(listing, { unlisted, links, sameDirs });
+  const searched = dirs.map((given) => given.replace(/^\/+/, ''));
+  listingNotes.set(listing, { unlisted, links, sameDirs, searched });
   return listing;
+}
+
+/**
+ * A bare directory (--out's DIR, a host path) listed as the one unit directory, to be read as systemd reads it once
+ * copied into `place` (inside a root: `etc/systemd/system`) as laid out: a link in it is an alias when its target lies
+ * in a unit directory of systemd's search path (UNIT_DIRS) there, an absolute target as written, a relative one from
+ * `place` (`/lib/systemd/system/foo.service`, `../../../lib/systemd/system/foo.service`), or in DIR itself by its host
+ * path. Nothing outside DIR is read: a unit file an alias leads to there is on the system DIR is copied to.
+ */
+export function listPlacedUnitDir(unitDir: string, place = 'etc/systemd/system'): UnitDirListing {
+  nonEmptyStringArgument('listPlacedUnitDir', 'unitDir', unitDir, 'a directory (a non-empty string)');
+  const listing = listUnitDirs('/', [], [unitDir]);
+  const notes = listingNotes.get(listing)!;
+  listingNotes.set(listing, { ...notes, placed: { dir: unitDir.replace(/^\/+/, ''), at: place.replace(/^\/+|\/+$/g, '') } });
+  return listing;
+}
+
+/**
+ * The names of `unit` whose drop-in directories systemd reads, when the listing holds no unit file of it (nor of the
+ * unit its alias links in the listing lead to) but the system it is copied to does (listPlacedUnitDir): the unit its
+ * links lead to first, then `unit` and every alias in the listing that leads to that unit, as namesOfUnit orders them
+ * (an instance's unit file taken for its template's).
+ */
+export function namesWithFileElsewhere(listing: UnitDirListing, unit: string): string[] {
+  nonEmptyStringArgument('namesWithFileElsewhere', 'unit', unit, 'a unit name (a non-empty string)');
+  listingArgument(listing);
+  const { finalOf } = aliasIndex('/', listing, unit);
+  const instance = instanceOf(unit);
+  const template = templateOf(unit);
+  const templateFinal = template === undefined ? undefined : finalOf.get(template);
+  const id = finalOf.get(unit) ?? (templateFinal !== undefined && instance !== undefined ? withInstance(templateFinal, instance) : unit);
+  const fragment = instanceOf(id) !== undefined ? (templateOf(id) ?? id) : id;
+  return namesOfUnit('/', listing, unit, [unit], fragment);
 }
 
 /**
@@ -461,6 +495,10 @@ interface ListingNotes {
   readonly unlisted: readonly UnreadPart[];
   readonly links: ReadonlyMap<string, readonly string[]>;
   readonly sameDirs: readonly string[];
+  /** Every unit directory of the search path, as given (no leading `/`), listed or not: a link into one that is absent is still an alias (systemd-analyze verify 252). */
+  readonly searched: readonly string[];
+  /** listPlacedUnitDir's: the listed directory `dir`, read as if it were `at` (inside a root). */
+  readonly placed?: { readonly dir: string; readonly at: string };
 }
 
 const listingNotes = new WeakMap<UnitDirListing, ListingNotes>();
@@ -775,6 +813,12 @@ function aliasTarget(root: string, dir: string, name: string, listing: UnitDirLi
   // Most aliases name a unit of their own directory (`reboot.target`): no path to work out.
   if (slash < 0) return target;
   const written = link.slice(0, slash) || '/';
+  const placed = listingNotes.get(listing)?.placed;
+  if (placed?.dir === dir) {
+    // DIR read as if copied into its place: the link's target as systemd there would see it.
+    const there = posix.normalize(link.startsWith('/') ? written : `/${placed.at}/${written}`);
+    if (UNIT_DIRS.some((unitDir) => there === `/${unitDir}` || there.startsWith(`/${unitDir}/`))) return target;
+  }
   return inUnitDir(root, posix.normalize(link.startsWith('/') ? written : `/${dir}/${written}`), listing) ? target : undefined;
 }
 
@@ -790,7 +834,11 @@ function inUnitDir(root: string, path: string, listing: UnitDirListing): boolean
     const within = (dir: string) =>
       candidate.length > dir.length && candidate.startsWith(dir, 1) && (candidate.length === dir.length + 1 || candidate[dir.length + 1] === '/');
     for (const dir of listing.keys()) if (within(dir)) return true;
-    return (listingNotes.get(listing)?.sameDirs ?? []).some(within);
+    const notes = listingNotes.get(listing);
+    // A unit directory of the search path that is absent from the root is one all the same: systemd 252 takes a link
+    // into it for an alias (checked with systemd-analyze verify --root, a link to /usr/lib/systemd/system/x with no
+    // usr/lib/systemd/system in the root).
+    return (notes?.sameDirs ?? []).some(within) || (notes?.searched ?? []).some(within);
   };
   if (under(path)) return true;
   try {

@@ -10,16 +10,20 @@ import { decodeKeepingBadBytes } from '../utf8.js';
 import { claimPortArgument } from './claim-args.js';
 import { claimLines } from './claim-line.js';
 import { claimRegistryLineProblem } from './effective-problems.js';
-import { listUnitDirs, loadUnit, mergeUnit, type LoadedUnit, type UnitDirListing } from './effective.js';
+import { listPlacedUnitDir, loadUnit, mergeUnit, namesWithFileElsewhere, type LoadedUnit, type UnitDirListing } from './effective.js';
 import { mergeUnitWithEnvironmentFiles } from './environment-files.js';
 import { outMaskedText } from './line-advice.js';
 import { idFirst } from './same-name-drop-in.js';
 import { chooseDropIns, dropInDirNames, templateOf, typeDropInDirName } from './search-path.js';
 import type { EnvironmentSetting } from './types.js';
 
-/** --out's DIR listed as the one unit directory (listUnitDirs), as loadUnit reads it: once for every wired unit of a run. */
+/**
+ * --out's DIR listed as the one unit directory, as loadUnit reads it once DIR is copied into /etc/systemd/system
+ * (listPlacedUnitDir: a link to /lib/systemd/system/foo.service there is an alias of foo.service): once for every
+ * wired unit of a run.
+ */
 export function outListing(unitDir: string): UnitDirListing {
-  return listUnitDirs('/', [], [resolve(unitDir)]);
+  return listPlacedUnitDir(resolve(unitDir));
 }
 
 /**
@@ -31,8 +35,9 @@ export function outListing(unitDir: string): UnitDirListing {
  */
 export function outDropInDirNames(unit: string, unitDir: string, listing: UnitDirListing = outListing(unitDir)): string[] {
   const loaded = loadUnit('/', unit, listing);
-  const aliases = loaded.aliases ?? [];
-  const names = loaded.file === undefined ? [unit, ...aliases] : idFirst(unit, aliases, basename(loaded.file.path));
+  // No unit file of it in DIR: it is on the system DIR is copied to (a package's), and every alias link in DIR that
+  // leads to it, wherever the link points, names a drop-in directory of it.
+  const names = loaded.file === undefined ? namesWithFileElsewhere(listing, unit) : idFirst(unit, loaded.aliases ?? [], basename(loaded.file.path));
   return [...new Set([...names.flatMap((name) => dropInDirNames(name).slice(0, -1)), typeDropInDirName(unit)])];
 }
 

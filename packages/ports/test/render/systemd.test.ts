@@ -184,6 +184,22 @@ describe('systemdDrift', () => {
     expect(systemdDrift(wiring, { files, dropIns: [] })[0]!.message).toMatch(/^missing: /);
   });
 
+  it("ends the fix for a claim-port.conf read in place of the registry's with this host's daemon-reload only on this host (root /), not for another root's tree", () => {
+    const claims = claimLinesIn('redis-server.service.d/claim-port.conf', '[Service]\nExecStartPre=+/usr/local/bin/claim-port 6390\n', [
+      '/usr/local/bin/claim-port',
+    ]).map((claim) => ({ ...claim, dir: '/etc/systemd/system.control', unitNames: ['redis-server.service'] }));
+    const fix = (root?: string) =>
+      systemdDrift(wiring, { files: good, dropIns: ['redis-server.service.d/claim-port.conf'], claims }, root === undefined ? {} : { root })
+        .map((item) => item.message)
+        .find((message) => message.includes('remove this file'));
+    const host = ', then `systemctl daemon-reload`; it is under /etc/systemd/system.control';
+    expect(fix()).toContain(host);
+    expect(fix('/')).toContain(host);
+    const image = fix('/srv/img');
+    expect(image).toContain("in place of the registry's); systemd reads it when the system under /srv/img boots; it is under /etc/systemd/system.control");
+    expect(image).not.toContain('daemon-reload`;');
+  });
+
   it('orders what it reports by path the same in every locale (under da_DK, localeCompare put aa after z)', () => {
     const render = fileURLToPath(new URL('../../src/render/index.ts', import.meta.url));
     const ports = fileURLToPath(new URL('../../src/index.ts', import.meta.url));

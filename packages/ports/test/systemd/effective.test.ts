@@ -558,6 +558,17 @@ describe('the drop-ins of an alias that leads to the unit: systemd loads a unit 
     expect(loadUnit(root, 'dsa110-api.service', listUnitDirs(root)).dropIns.map((file) => file.path)).toEqual([`/${ETC}/api.service.d/port.conf`]);
   });
 
+  it('takes a link into a unit directory of the search path that the root lacks for an alias, as systemd does', () => {
+    // No lib/systemd/system in the root: a link to /lib/systemd/system/a.service still names a.service (found in usr/lib).
+    const root = writeTree(tempDir(), {
+      [`${LIB}/a.service`]: '[Service]\nExecStart=/bin/true\n',
+      [`${ETC}/b.service`]: { symlink: '/lib/systemd/system/a.service' },
+      [`${ETC}/b.service.d/10-b.conf`]: '[Service]\nBDropIn=1\n',
+    });
+    expect(dropInsOf(root, 'a.service')).toEqual([`/${ETC}/b.service.d/10-b.conf`]);
+    expect(loadUnit(root, 'a.service').aliases).toEqual(['b.service']);
+  });
+
   it('finds an alias in any unit directory, a lower one too, and along a chain of aliases', () => {
     const root = writeTree(tempDir(), {
       [`${ETC}/a.service`]: '[Service]\nExecStart=/bin/true\nAFile=1\n',

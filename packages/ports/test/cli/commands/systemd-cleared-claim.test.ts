@@ -201,6 +201,29 @@ describe('ports systemd --out DIR --check: a drop-in in DIR that clears the clai
     expect(run.stdout).toContain(cleared(units, 'bar.service.d/zz.conf:2', 'svc.service', 'svc.service', 26380));
   });
 
+  // The link `systemctl enable` makes for Alias= of a package's unit names the unit file where it lies, out of DIR: once
+  // DIR is in /etc/systemd/system, a link into a unit directory of systemd's is an alias all the same (checked with
+  // systemd-analyze verify --root 252, DIR copied into ROOT/etc/systemd/system: with zz.conf the claim line is not run).
+  it.each([
+    ['an absolute link to /lib/systemd/system', '/lib/systemd/system/redis-server.service'],
+    ['a relative link out of DIR (taken from /etc/systemd/system)', '../../../usr/lib/systemd/system/redis-server.service'],
+  ])("an alias's drop-in directory, the alias %s: fails, naming it", async (_, target) => {
+    const { units, run } = await out({ 'redis.service': { symlink: target }, 'redis.service.d/zz.conf': CLEAR });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(`${cleared(units, 'redis.service.d/zz.conf:2', 'redis-server.service', 'redis-server.service.d/claim-port.conf', 26379)}\n`);
+  });
+
+  it("the registry's unit an alias of a unit out of DIR: that unit's drop-in directory in DIR clears it, and fails", async () => {
+    const { units, run } = await out({ 'redis-server.service': { symlink: '/usr/lib/systemd/system/foo.service' }, 'foo.service.d/zz.conf': CLEAR });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe(`${cleared(units, 'foo.service.d/zz.conf:2', 'redis-server.service', 'redis-server.service.d/claim-port.conf', 26379)}\n`);
+  });
+
+  it('a link out of the unit directories (a linked unit file, no alias): its drop-in directory is not read, and passes', async () => {
+    const { run } = await out({ 'redis.service': { symlink: '/opt/redis/redis-server.service' }, 'redis.service.d/zz.conf': CLEAR });
+    expect([run.code, run.stderr]).toEqual([0, '']);
+  });
+
   it('a link that is no alias (another type of unit): its drop-in directory is not read, and passes', async () => {
     const { run } = await out({
       'redis-server.service': '[Service]\nExecStart=/bin/true\n',

@@ -185,24 +185,24 @@ describe.skipIf(!analyze)("ports systemd --check: a claim-port.conf systemd read
   it.each([
     [
       'etc/systemd/system.control',
-      "remove this file, not only the line (systemd reads even an emptied file of its name in place of the registry's), then `systemctl daemon-reload`; it is under /etc/systemd/system.control, where `systemctl set-property` keeps the settings it makes, and ExecStartPre= is none of them: the file was put there by hand or by a tool, so change that too",
+      "remove this file, not only the line (systemd reads even an emptied file of its name in place of the registry's); systemd reads it when the system under ROOT boots; it is under /etc/systemd/system.control, where `systemctl set-property` keeps the settings it makes, and ExecStartPre= is none of them: the file was put there by hand or by a tool, so change that too",
     ],
     [
       'run/systemd/system.control',
-      "remove this file, not only the line (systemd reads even an emptied file of its name in place of the registry's), then `systemctl daemon-reload`; it is under /run/systemd/system.control, where `systemctl set-property` keeps the settings it makes, and ExecStartPre= is none of them: the file was put there by hand or by a tool, so change that too",
+      "remove this file, not only the line (systemd reads even an emptied file of its name in place of the registry's); systemd reads it when the system under ROOT boots; it is under /run/systemd/system.control, where `systemctl set-property` keeps the settings it makes, and ExecStartPre= is none of them: the file was put there by hand or by a tool, so change that too",
     ],
     [
       'run/systemd/transient',
-      "remove this file, not only the line (systemd reads even an emptied file of its name in place of the registry's), then `systemctl daemon-reload`; it is under /run/systemd/transient, where systemd keeps transient units (`systemd-run`) and their settings (a reboot removes it), so whatever put it there may put it again: change that too",
+      "remove this file, not only the line (systemd reads even an emptied file of its name in place of the registry's); systemd reads it when the system under ROOT boots; it is under /run/systemd/transient, where systemd keeps transient units (`systemd-run`) and their settings (a reboot removes it), so whatever put it there may put it again: change that too",
     ],
     [
       'run/systemd/generator.early',
       "the file is a generator's (under /run/systemd/generator.early), which systemd's generators make again at each boot and `systemctl daemon-reload`, and nothing in ROOT/etc/systemd/system hides it: change what the generator makes it from (its configuration), or remove the generator (under /etc/systemd/system-generators, /usr/local/lib/systemd/system-generators, /usr/lib/systemd/system-generators)",
     ],
   ])(
-    "a claim-port.conf in %s, read before /etc/systemd/system, replaces the registry's: said so; the fix removes the file, since an emptied one still replaces it",
+    "a claim-port.conf in %s, read before /etc/systemd/system, replaces the registry's: said so; the fix removes the file, since an emptied one still replaces it, and names no daemon-reload of this host for the root's tree",
     async (dir, fix) => {
-      const { root, check } = await stagedRoot('db.service', { [`${LIB}/db.service`]: '[Service]\nExecStart=/bin/true\n' });
+      const { root, write, check } = await stagedRoot('db.service', { [`${LIB}/db.service`]: '[Service]\nExecStart=/bin/true\n' });
       const file = join(root, dir, 'db.service.d/claim-port.conf');
       writeTree(root, { [`${dir}/db.service.d/claim-port.conf`]: `[Service]\nExecStartPre=+${CLAIM} 41999\nEnvironment=A=1\n` });
       // verify --root puts transient and generator units in a temporary directory: the search path is given instead.
@@ -214,9 +214,11 @@ describe.skipIf(!analyze)("ports systemd --check: a claim-port.conf systemd read
         [
           `${file}:2: unexpected: ExecStartPre=+${CLAIM} 41999: systemd reads this file in place of db.service.d/claim-port.conf, where the registry wires db.service's claim ` +
             `(systemd applies one drop-in of each file name, the first it finds, and it reads /${dir} before /etc/systemd/system), so the registry's claim never runs: ` +
-            `db's port 41700 is never claimed, and this line frees port 41999 instead; ${fix.replace('ROOT', root)}`,
+            `db's port 41700 is never claimed, and this line frees port 41999 instead; ${fix.replaceAll('ROOT', root)}`,
         ],
       ]);
+      // The write says the same fix of the same tree.
+      expect((await write()).stderr).toContain(fix.replaceAll('ROOT', root));
       // "Remove the line" would not do: systemd reads the file without it all the same, and still not the registry's.
       writeFileSync(file, '[Service]\nEnvironment=A=1\n');
       expect(loaded(root, 'db.service', first)).toEqual({ dropIns: [file], commands: [] });

@@ -160,7 +160,13 @@ async function fileDrift(io: Io, run: CheckRun, wired: WiredFiles): Promise<{ dr
   const found = systemdDrift(
     wiring,
     { files: wired.files, ...read, places },
-    { regenerate, services: run.registry.services, unitDir, ...(registryPath !== undefined && { registryPath }) },
+    {
+      regenerate,
+      services: run.registry.services,
+      unitDir,
+      ...(registryPath !== undefined && { registryPath }),
+      ...(effectiveRoot !== undefined && { root: effectiveRoot }),
+    },
   ).map((item) => {
     const entry = wiring.find((candidate) => candidate.path === item.path);
     if (entry?.claim !== 'drop-in' || item.expected === undefined) return item;

@@ -371,7 +371,14 @@ async function removeLeftovers(
   const tree = { files: new Map(), ...read };
   let removed = 0;
   const said = new Set<string>();
-  for (const drift of systemdDrift(wiring, tree, { regenerate, services, unitDir, ...(registryPath !== undefined && { registryPath }) })) {
+  const options = {
+    regenerate,
+    services,
+    unitDir,
+    ...(registryPath !== undefined && { registryPath }),
+    ...(registryRoot !== undefined && { root: registryRoot }),
+  };
+  for (const drift of systemdDrift(wiring, tree, options)) {
     const gone =
       drift.leftover !== undefined &&
       removeLeftover(
