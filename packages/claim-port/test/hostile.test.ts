@@ -13,7 +13,8 @@ import { adopt, cleanupStarted, claimOurs, start, track } from './started.js';
 import { fileSystemPath } from '@dsa110/ports/system';
 import { claimPort } from '../src/index.js';
 import { procControl } from '../src/processes.js';
-import { hasCommand, isAlive, leasePort, signal, spawnListener, waitForExit, waitUntil } from '../../../test-support/index.js';
+import { guardPort, hasCommand, isAlive, leasePort, signal, spawnListener, waitForExit, waitUntil } from '../../../test-support/index.js';
+import { BIN } from './helpers.js';
 
 const root = process.getuid?.() === 0;
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -257,6 +258,58 @@ describe('holders frozen by a cgroup freezer', () => {
       );
       signal(holder.pid, 'SIGKILL');
       await waitForExit(holder.pid, 5000);
+    },
+  );
+
+  // The freezer's files are read as every file here is (readFileSync before): one that is not a regular file is refused
+  // at once, never waited on. A FIFO where a holder's freezer.state is (bound over it in a mount namespace: anyone who
+  // may mount in the claim's) hung the claim for good, a dry run too, before it said a word.
+  it.skipIf(noFreezer(freezerV1, 'cgroup v1 freezer') !== '' || !hasCommand('unshare'))(
+    "a FIFO where the holder's freezer.state is (bound over it in a mount namespace): not waited on, the holder taken for not frozen (the built bin, a dry run)",
+    async () => {
+      const home = `${freezerV1}${ownCgroup('freezer') === '/' ? '' : ownCgroup('freezer')}`;
+      const dir = `${home}/claim-port-test-${process.pid}-fifo`;
+      const scratch = mkdtempSync(join(tmpdir(), 'claim-port-freezer-'));
+      const fifo = join(scratch, 'freezer.state');
+      const holder = await spawnListener({ ignoreTerm: true });
+      try {
+        await inCgroup(
+          [dir],
+          home,
+          (d) => writeFileSync(`${d}/freezer.state`, 'THAWED'),
+          async () => {
+            mkdirSync(dir);
+            writeFileSync(`${dir}/cgroup.procs`, String(holder.pid));
+            expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+            guardPort(holder.port);
+            const run = spawnSync(
+              'unshare',
+              [
+                '--mount',
+                '--propagation',
+                'private',
+                'sh',
+                '-c',
+                'mount --bind "$1" "$2" && exec "$3" "$4" "$5" --dry-run --json',
+                'sh',
+                fifo,
+                `${dir}/freezer.state`,
+                process.execPath,
+                BIN,
+                String(holder.port),
+              ],
+              { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' },
+            );
+            expect(run.signal, `${run.stderr} (waited on the FIFO?)`).toBeNull();
+            expect(run.status, run.stderr).toBe(0);
+            expect(JSON.parse(run.stdout)).toMatchObject({ action: 'would-free', holders: [{ pid: holder.pid, signals: [], outcome: 'would-signal' }] });
+          },
+        );
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+        signal(holder.pid, 'SIGKILL');
+        await waitForExit(holder.pid, 5000);
+      }
     },
   );
 
