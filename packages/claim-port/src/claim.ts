@@ -250,9 +250,10 @@ class Claim {
   inheritorRefused = false;
   /**
    * Those refused inheritors, by PID: whose socket each holds (`from`), for verify's message (they did not take the port
-   * again), and why one that no holder started is not signalled (`stranger`, see strangerReason).
+   * again), and why one is not signalled when that reason says what to do itself (`notSignalled`): one that no holder
+   * started (strangerReason), or one frozen by cgroup v1's freezer (frozenV1).
    */
-  refusedInheritors = new Map<number, { from: number[]; stranger?: string }>();
+  refusedInheritors = new Map<number, { from: number[]; notSignalled?: string }>();
   /**
    * Holders that hold a socket another user made (handedOverSocket): none of them started what later holds that socket
    * for this claim's purposes (heirOf), since whoever made it could have handed it to them and then to anyone.
@@ -712,7 +713,7 @@ class Claim {
         this.log(`${this.who(t)} ${traceStopped(this.target.timeoutSeconds, 'gets')}`, 'warn');
       else if (sig === 'SIGTERM') {
         const frozen = this.processes.frozen?.(t.info);
-        // v1: frozen since the claim looked (refuseIfFrozen), or a holder's child that inherited its socket.
+        // v1: frozen since the claim looked at it (refuseIfFrozen, adoptInheritors), a moment before this signal.
         if (frozen !== undefined)
           this.log(
             `${this.who(t)} ${frozen.hierarchy === 'v1' ? frozenV1(frozen, this.name) : frozenWarning(frozen, this.target.timeoutSeconds, 'gets')}`,
@@ -808,8 +809,10 @@ class Claim {
    * received the socket (a daemon that takes fds over a Unix socket, to which
    * a holder sent it on SIGTERM) and none of them is signalled. A followed one
    * is judged as the holders were (protected names, Restart=, this user's
-   * rights: planClaim), and signalled with `sig` unless the plan refuses one,
-   * its disguise and whose socket it holds said as for a holder. A refused one
+   * rights: planClaim; and, as refuseIfFrozen looks at each holder, cgroup
+   * v1's freezer, which no signal gets through), and signalled with `sig`
+   * unless one is refused, its disguise and whose socket it holds said as for
+   * a holder. A refused one
    * is left alone, listed with its outcome, and the claim fails naming it
    * (verify). Only where sockets are known by inode (/proc): lsof's keys name
    * their process.
@@ -857,7 +860,14 @@ class Claim {
       const heir = handed === undefined ? this.heirOf(info, from(info)) : { not: [handed] };
       return { info, from: from(info), heir };
     });
-    if (heirs.some(({ heir }) => 'not' in heir) || plan.kind !== 'signal') {
+    // One frozen by cgroup v1's freezer acts on no signal, SIGKILL included, until it is thawed: looked at before any is sent.
+    const frozen = new Map(
+      inheritors.flatMap((info) => {
+        const f = this.processes.frozen?.(info);
+        return f?.hierarchy === 'v1' ? [[info.pid, `it ${frozenV1(f, this.name)}`] as const] : [];
+      }),
+    );
+    if (heirs.some(({ heir }) => 'not' in heir) || plan.kind !== 'signal' || frozen.size > 0) {
       // Not one is signalled: the socket a refused one keeps holds the port whatever becomes of the others.
       if (plan.kind === 'refuse')
         for (const refusal of plan.refusals) this.log(`not signalling a process that inherited the socket: ${refusal.reason}`, 'error');
@@ -866,8 +876,9 @@ class Claim {
       for (const { info, from: parents, heir } of heirs) {
         // A protected process is named as such (its refusal was logged above), never with "kill it" advice.
         const stranger = 'not' in heir && !protectedPids.has(info.pid) ? this.strangerReason(info.pid, parents, heir.not) : undefined;
-        if (stranger !== undefined) this.log(`not signalling ${withUid(info, context.holders.get(info.pid))}: ${stranger}`, 'error');
-        const reason = protectedPids.get(info.pid) ?? stranger ?? refusals.get(info.pid);
+        const notSignalled = stranger ?? (protectedPids.has(info.pid) ? undefined : frozen.get(info.pid));
+        if (notSignalled !== undefined) this.log(`not signalling ${withUid(info, context.holders.get(info.pid))}: ${notSignalled}`, 'error');
+        const reason = protectedPids.get(info.pid) ?? notSignalled ?? refusals.get(info.pid);
         this.tracked.push({
           info,
           context: context.holders.get(info.pid) ?? {},
@@ -879,7 +890,7 @@ class Claim {
           ...(otherPorts.has(info.pid) && { otherPorts: otherPorts.get(info.pid)! }),
         });
         // verify() names whoever still holds the port, and why it was not signalled.
-        this.refusedInheritors.set(info.pid, { from: parents, ...(stranger !== undefined && { stranger }) });
+        this.refusedInheritors.set(info.pid, { from: parents, ...(notSignalled !== undefined && { notSignalled }) });
       }
       if (plan.kind === 'refuse') this.unmask(plan.disguised, this.tracked.slice(-heirs.length));
       this.inheritorRefused = true;
@@ -1606,8 +1617,8 @@ class Claim {
     } else {
       const parts = newcomers.map((h) => {
         const inherited = this.refusedInheritors.get(h.pid);
-        if (inherited?.stranger !== undefined && !again.has(h.pid))
-          return `${withUid(h, context.holders.get(h.pid))}: ${shownCommand(h)} (not signalled: ${inherited.stranger})`;
+        if (inherited?.notSignalled !== undefined && !again.has(h.pid))
+          return `${withUid(h, context.holders.get(h.pid))}: ${shownCommand(h)} (not signalled: ${inherited.notSignalled})`;
         if (inherited !== undefined && !again.has(h.pid))
           return `${name(h)} (it holds the socket of ${inherited.from.map((pid) => `PID ${pid}`).join(', ')}, passed on or left to it, and was not signalled)`;
         const owner = supervisor(h);
@@ -1627,9 +1638,9 @@ class Claim {
       });
       // Only processes that inherited a holder's socket: nobody took the port again.
       const taken = newcomers.every((h) => this.refusedInheritors.has(h.pid) && !again.has(h.pid)) ? 'is still in use by' : 'was taken again by';
-      // Only processes no holder started: each part says what to do; none of them is a process to stop as a matter of course.
-      const strangers = newcomers.every((h) => this.refusedInheritors.get(h.pid)?.stranger !== undefined && !again.has(h.pid));
-      message = `${this.name} ${taken} ${parts.join('; ')}${strangers ? '' : `: stop ${this.whatToStop(newcomers, context, supervisor)} first`}`;
+      // Only processes no holder started, or frozen: each part says what to do; none of them is a process to stop as a matter of course.
+      const advised = newcomers.every((h) => this.refusedInheritors.get(h.pid)?.notSignalled !== undefined && !again.has(h.pid));
+      message = `${this.name} ${taken} ${parts.join('; ')}${advised ? '' : `: stop ${this.whatToStop(newcomers, context, supervisor)} first`}`;
     }
     this.log(message, 'error');
     // As the text says it: a process that holds a holder's socket and was refused (nothing ties it to a holder as one it

@@ -6,8 +6,8 @@
 // SIGKILL included, until the cgroup is thawed. cgroup v2's `cgroup.freeze`
 // lets a fatal signal through (SIGKILL, or SIGTERM with no handler), but a
 // handler runs only once the cgroup is thawed.
-import { readFileSync } from 'node:fs';
-import { decodeKeepingBadBytes, fileSystemPath, readCgroupLines } from '@dsa110/ports/system';
+import { readFileBytes } from '@dsa110/ports/files';
+import { decodeKeepingBadBytes, readCgroupLines } from '@dsa110/ports/system';
 
 export interface Frozen {
   /** `v1`: the freezer hierarchy of cgroup v1, where SIGKILL does not end it either; `v2`: `cgroup.freeze` of cgroup v2. */
@@ -23,17 +23,29 @@ export interface Frozen {
   readonly thaw: readonly string[];
 }
 
-/** The text of `path` (a byte that is not UTF-8 kept, as in the path itself: fileSystemPath opens it), or undefined. */
-const read = (path: string): string | undefined => {
+/**
+ * The largest cgroup control file read (`freezer.state`, `freezer.self_freezing`, `cgroup.events`, `cgroup.freeze`):
+ * the kernel writes a word or two lines in each; a file past this is no such file, and is not read.
+ */
+const MAX_CGROUP_FILE_BYTES = 64 * 1024;
+/** The largest mount table read: at about 150 bytes a line, some hundred thousand mounts, where a busy host has thousands. */
+const MAX_MOUNTINFO_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The text of `path` (a byte that is not UTF-8 kept, in the text and in the path: readFileBytes opens it as that byte),
+ * or undefined when it cannot be read: missing, not a regular file (a FIFO is never waited on, a device never opened),
+ * or longer than `maxBytes`.
+ */
+const read = (path: string, maxBytes = MAX_CGROUP_FILE_BYTES): string | undefined => {
   try {
-    return decodeKeepingBadBytes(readFileSync(fileSystemPath(path)));
+    return decodeKeepingBadBytes(readFileBytes(path, { maxBytes }));
   } catch {
     return undefined;
   }
 };
 
 /** The mount table `readFrozen` reads (`/proc/self/mountinfo` by default), or undefined when it cannot be read. */
-export const readMountinfo = (path = '/proc/self/mountinfo'): string | undefined => read(path);
+export const readMountinfo = (path = '/proc/self/mountinfo'): string | undefined => read(path, MAX_MOUNTINFO_BYTES);
 
 /** Pure: a mountinfo field as written (`\040` for a space, `\134` for a backslash; the kernel escapes only ASCII) decoded. */
 function unescapeMount(field: string): string {

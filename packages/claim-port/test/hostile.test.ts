@@ -13,7 +13,8 @@ import { adopt, cleanupStarted, claimOurs, start, track } from './started.js';
 import { fileSystemPath } from '@dsa110/ports/system';
 import { claimPort } from '../src/index.js';
 import { procControl } from '../src/processes.js';
-import { hasCommand, isAlive, leasePort, signal, spawnListener, waitForExit, waitUntil } from '../../../test-support/index.js';
+import { guardPort, hasCommand, isAlive, leasePort, signal, spawnListener, waitForExit, waitUntil } from '../../../test-support/index.js';
+import { BIN } from './helpers.js';
 
 const root = process.getuid?.() === 0;
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
@@ -257,6 +258,163 @@ describe('holders frozen by a cgroup freezer', () => {
       );
       signal(holder.pid, 'SIGKILL');
       await waitForExit(holder.pid, 5000);
+    },
+  );
+
+  // Every process that holds the socket is looked at before any signal, not only the first: a worker that shares it (a
+  // pre-fork server's) frozen alone, its parent not, had the claim spend its timeout on a SIGKILL the worker never got.
+  it.skipIf(noFreezer(freezerV1, 'cgroup v1 freezer') !== '')(
+    "a holder's forked child that shares its socket, frozen by the v1 freezer while the holder is not: refused before any signal, naming the child's cgroup",
+    async () => {
+      const home = `${freezerV1}${ownCgroup('freezer') === '/' ? '' : ownCgroup('freezer')}`;
+      const dir = `${home}/claim-port-test-${process.pid}-frozen-child`;
+      const holder = await start([
+        python,
+        '-c',
+        `import json, os, signal, socket, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+child = os.fork()
+if child == 0:
+    while True: time.sleep(3600)
+print(json.dumps({'pid': os.getpid(), 'pids': [child], 'child': child, 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`,
+      ]);
+      const { pid, port } = holder.first;
+      const child = holder.first.child as number;
+      await inCgroup(
+        [dir],
+        home,
+        (d) => writeFileSync(`${d}/freezer.state`, 'THAWED'),
+        async () => {
+          mkdirSync(dir);
+          writeFileSync(`${dir}/cgroup.procs`, String(child));
+          writeFileSync(`${dir}/freezer.state`, 'FROZEN');
+          expect(await waitUntil(() => readFileSync(`${dir}/freezer.state`, 'latin1').trim() === 'FROZEN', 5000)).toBe(true);
+          const reason = `PID ${child} is frozen by the cgroup freezer at ${dir} (freezer.state FROZEN; \`docker pause\` on a cgroup v1 host does this): no signal acts on it until it is thawed, SIGKILL included; thaw it (echo THAWED > ${dir}/freezer.state; \`docker unpause\` for a paused container) and claim port ${port} again`;
+          const started = performance.now();
+          const result = await claimOurs(port, { timeoutSeconds: 5, settleMs: 0 });
+          expect(result.action, result.message).toBe('refused');
+          expect(result.message).toBe(`refused to free port ${port}: ${reason}; nothing was signalled`);
+          expect(result.holders).toEqual(
+            expect.arrayContaining([
+              expect.objectContaining({ pid, signals: [], outcome: 'spared' }),
+              expect.objectContaining({ pid: child, signals: [], outcome: 'spared', reason }),
+            ]),
+          );
+          expect(performance.now() - started).toBeLessThan(3000);
+          for (const p of [pid, child]) expect(readFileSync(`/proc/${p}/status`, 'latin1')).toMatch(/^ShdPnd:\s*0+$/m);
+        },
+      );
+    },
+  );
+
+  // A child a holder forks on SIGTERM is found once the holder is gone (adoptInheritors): one in a v1-frozen cgroup was
+  // signalled in vain, SIGTERM then SIGKILL after the whole timeout, and named frozen only when it survived the SIGKILL.
+  it.skipIf(noFreezer(freezerV1, 'cgroup v1 freezer') !== '')(
+    'a child a holder forks on SIGTERM into a cgroup frozen by the v1 freezer: never signalled, the claim fails at once naming its cgroup and how to thaw it',
+    async () => {
+      const home = `${freezerV1}${ownCgroup('freezer') === '/' ? '' : ownCgroup('freezer')}`;
+      const dir = `${home}/claim-port-test-${process.pid}-frozen-heir`;
+      const port = leasePort();
+      // On SIGTERM: fork a child that keeps the socket (SIGTERM ignored), put it in the frozen cgroup, exit.
+      const holder = await start([
+        python,
+        '-c',
+        termHolder(
+          port,
+          `    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    child = os.fork()
+    if child == 0:
+        while True: time.sleep(3600)
+    print(json.dumps({'pid': child}), flush=True)
+    open(${JSON.stringify(`${dir}/cgroup.procs`)}, 'w').write(str(child))
+    os._exit(0)`,
+        ),
+      ]);
+      const { pid } = holder.first;
+      await inCgroup(
+        [dir],
+        home,
+        (d) => writeFileSync(`${d}/freezer.state`, 'THAWED'),
+        async () => {
+          mkdirSync(dir);
+          writeFileSync(`${dir}/freezer.state`, 'FROZEN');
+          expect(await waitUntil(() => readFileSync(`${dir}/freezer.state`, 'latin1').trim() === 'FROZEN', 5000)).toBe(true);
+          const levels: [string, string][] = [];
+          const started = performance.now();
+          const result = await claimOurs(port, { timeoutSeconds: 5, settleMs: 0, log: (line, level) => levels.push([line, level]) });
+          const log = JSON.stringify(levels);
+          expect(result.action, log).toBe('failed');
+          const child = result.holders.find((h) => h.pid !== pid)!.pid;
+          expect(readFileSync(`${dir}/cgroup.procs`, 'latin1').trim()).toBe(String(child));
+          const reason = `it is frozen by the cgroup freezer at ${dir} (freezer.state FROZEN; \`docker pause\` on a cgroup v1 host does this): no signal acts on it until it is thawed, SIGKILL included; thaw it (echo THAWED > ${dir}/freezer.state; \`docker unpause\` for a paused container) and claim port ${port} again`;
+          expect(result.holders).toEqual([
+            expect.objectContaining({ pid, signals: ['SIGTERM'], outcome: 'exited' }),
+            expect.objectContaining({ pid: child, inheritedFrom: [pid], signals: [], outcome: 'refused', reason }),
+          ]);
+          const line = levels.find(([text]) => text.startsWith(`not signalling PID ${child} (python3, `));
+          expect(line, log).toEqual([expect.stringMatching(/^not signalling PID \d+ \(python3, user [^,]+, uid \d+\): it is frozen /), 'error']);
+          expect(line![0].endsWith(`): ${reason}`)).toBe(true);
+          expect(result.message).toContain(`(not signalled: ${reason})`);
+          expect(result.message).not.toContain('stop ');
+          // No timeout spent: failed at once, nothing sent to the child.
+          expect(performance.now() - started).toBeLessThan(3000);
+          expect(readFileSync(`/proc/${child}/status`, 'latin1')).toMatch(/^ShdPnd:\s*0+$/m);
+        },
+      );
+    },
+  );
+
+  // The freezer's files are read as every file here is (readFileSync before): one that is not a regular file is refused
+  // at once, never waited on. A FIFO where a holder's freezer.state is (bound over it in a mount namespace: anyone who
+  // may mount in the claim's) hung the claim for good, a dry run too, before it said a word.
+  it.skipIf(noFreezer(freezerV1, 'cgroup v1 freezer') !== '' || !hasCommand('unshare'))(
+    "a FIFO where the holder's freezer.state is (bound over it in a mount namespace): not waited on, the holder taken for not frozen (the built bin, a dry run)",
+    async () => {
+      const home = `${freezerV1}${ownCgroup('freezer') === '/' ? '' : ownCgroup('freezer')}`;
+      const dir = `${home}/claim-port-test-${process.pid}-fifo`;
+      const scratch = mkdtempSync(join(tmpdir(), 'claim-port-freezer-'));
+      const fifo = join(scratch, 'freezer.state');
+      const holder = await spawnListener({ ignoreTerm: true });
+      try {
+        await inCgroup(
+          [dir],
+          home,
+          (d) => writeFileSync(`${d}/freezer.state`, 'THAWED'),
+          async () => {
+            mkdirSync(dir);
+            writeFileSync(`${dir}/cgroup.procs`, String(holder.pid));
+            expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+            guardPort(holder.port);
+            const run = spawnSync(
+              'unshare',
+              [
+                '--mount',
+                '--propagation',
+                'private',
+                'sh',
+                '-c',
+                'mount --bind "$1" "$2" && exec "$3" "$4" "$5" --dry-run --json',
+                'sh',
+                fifo,
+                `${dir}/freezer.state`,
+                process.execPath,
+                BIN,
+                String(holder.port),
+              ],
+              { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' },
+            );
+            expect(run.signal, `${run.stderr} (waited on the FIFO?)`).toBeNull();
+            expect(run.status, run.stderr).toBe(0);
+            expect(JSON.parse(run.stdout)).toMatchObject({ action: 'would-free', holders: [{ pid: holder.pid, signals: [], outcome: 'would-signal' }] });
+          },
+        );
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+        signal(holder.pid, 'SIGKILL');
+        await waitForExit(holder.pid, 5000);
+      }
     },
   );
 
