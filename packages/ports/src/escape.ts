@@ -3,9 +3,10 @@
 // terminal escape as a visible escape, long values cut with an ellipsis. One
 // home for the rule; claim-port, the health check and `ports` print through it.
 
-import { maxArgument, stringArgument } from './arguments.js';
+import { maxArgument, stringArgument, stringListArgument } from './arguments.js';
 import { CONTROLS_BUT_NEWLINE, INVISIBLE, INVISIBLE_PAIRS, LONE_SURROGATE, NONCHARACTER_PAIRS, NONCHARACTERS } from './characters.js';
 import { cutText, ESCAPED_SOURCE, escapedText, quotedText, visible } from './escape-core.js';
+import { MAX_ID_LENGTH } from './limits.js';
 
 export { ESCAPED_SOURCE };
 
@@ -110,6 +111,39 @@ export function prometheusLabel(value: string, max = MAX_QUOTED): string {
   maxArgument('prometheusLabel', max);
   const shown = truncate(value, max).replace(UNSAFE, (char) => (char === '\n' ? char : visible(char)));
   return truncate(shown, max).replace(/[\\"\n]/g, (char) => (char === '\n' ? '\\n' : `\\${char}`));
+}
+
+/**
+ * Each service id's Prometheus label value (prometheusLabel, as the health check's metrics write `service="..."`),
+ * one to one: two ids written as one value would make two services one series, and the alerts `ports monitoring`
+ * writes for one fire for the other. A validated registry's ids (lower-case letters, digits and dashes, at most 64
+ * characters) are their own values; a Registry made with `new Registry(data, source)` from ids never validated may
+ * have two that are cut to the same first 200 characters, or a control character beside the text of its escape
+ * (`a\x01` and `a\\x01`): a TypeError that names both.
+ */
+export function prometheusLabels(ids: readonly string[]): ReadonlyMap<string, string> {
+  stringListArgument('prometheusLabels', 'ids', ids);
+  const labels = new Map<string, string>();
+  const owner = new Map<string, string>(); // each value, and the id it is written for
+  for (const id of ids) {
+    if (labels.has(id)) continue;
+    const label = prometheusLabel(id);
+    const other = owner.get(label);
+    if (other !== undefined) throw sameLabel(other, id, label);
+    labels.set(id, label);
+    owner.set(label, id);
+  }
+  return labels;
+}
+
+function sameLabel(first: string, second: string, label: string): TypeError {
+  let differ = 0; // where the ids differ, in characters: said when their quotes, cut, look alike
+  while (first[differ] === second[differ]) differ++;
+  const [a, b] = [quotedText(first, MAX_QUOTED), quotedText(second, MAX_QUOTED)];
+  const apart = a === b ? ` (they differ from character ${[...first.slice(0, differ)].length + 1} on)` : '';
+  return new TypeError(
+    `services ${a} and ${b}${apart} would be one series in Prometheus: both are written as the label value service="${truncate(label, 60)}"; give each an id of lower-case letters, digits and dashes, at most ${MAX_ID_LENGTH} characters, as a validated registry has (parseRegistry, loadRegistry)`,
+  );
 }
 
 const LONE_SURROGATES = new RegExp(LONE_SURROGATE, 'g');

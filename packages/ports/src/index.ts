@@ -21,7 +21,18 @@ export {
 export { CONFIG_KINDS, configKinds, plainPath, type ConfigKind, type ConfigKindInfo } from './config-kinds.js';
 export { RegistryError, PortsError, formatIssue, MAX_ISSUES_IN_MESSAGE, type RegistryIssue, type PortsErrorCode, type SalvagedProtection } from './errors.js';
 export { parsePort, portProblem, isPort, isOtherDigits } from './port.js';
-export { escapeText, processNameText, quoteValue, pathText, oneLine, prometheusLabel, truncate, wellFormedJson, MAX_QUOTED } from './escape.js';
+export {
+  escapeText,
+  processNameText,
+  quoteValue,
+  pathText,
+  oneLine,
+  prometheusLabel,
+  prometheusLabels,
+  truncate,
+  wellFormedJson,
+  MAX_QUOTED,
+} from './escape.js';
 export { formatRange, type PortRange } from './rules.js';
 export { urlScheme, type UrlScheme } from './url-scheme.js';
 export { parseConfigYaml } from './config-yaml.js';

@@ -1,6 +1,6 @@
 // Strings from outside, printed: visible escapes, one line, bounded.
 import { describe, expect, it } from 'vitest';
-import { escapeText, oneLine, pathText, processNameText, prometheusLabel, quoteValue, truncate } from '../src/escape.js';
+import { escapeText, oneLine, pathText, processNameText, prometheusLabel, prometheusLabels, quoteValue, truncate } from '../src/escape.js';
 import { formatIssue } from '../src/errors.js';
 
 describe('escapeText', () => {
@@ -91,6 +91,32 @@ describe('prometheusLabel', () => {
     expect(prometheusLabel('a"b\\c\nd')).toBe('a\\"b\\\\c\\nd');
     expect(prometheusLabel('x\x1b[31m')).toBe('x\\\\e[31m');
     expect(prometheusLabel('y'.repeat(500))).toHaveLength(200);
+  });
+});
+
+describe('prometheusLabels', () => {
+  it("gives a validated registry's ids as themselves, each once", () => {
+    expect([...prometheusLabels(['api', 'redis', 'api', 'a-1'])]).toEqual([
+      ['api', 'api'],
+      ['redis', 'redis'],
+      ['a-1', 'a-1'],
+    ]);
+  });
+
+  it('refuses two ids written as one label value (cut alike, or a control beside its escape), naming both', () => {
+    const long = 'r'.repeat(250);
+    expect(() => prometheusLabels(['api', `${long}a`, `${long}b`])).toThrow(
+      new TypeError(
+        `services "${'r'.repeat(199)}…" and "${'r'.repeat(199)}…" (they differ from character 251 on) would be one series in Prometheus: both are written as the label value service="${'r'.repeat(59)}…"; give each an id of lower-case letters, digits and dashes, at most 64 characters, as a validated registry has (parseRegistry, loadRegistry)`,
+      ),
+    );
+    // A control character is written as the text of its escape, which another id may be.
+    expect(() => prometheusLabels(['redis\x01', 'redis\\x01'])).toThrow(
+      new TypeError(
+        'services "redis\\x01" and "redis\\\\x01" would be one series in Prometheus: both are written as the label value service="redis\\\\x01"; give each an id of lower-case letters, digits and dashes, at most 64 characters, as a validated registry has (parseRegistry, loadRegistry)',
+      ),
+    );
+    expect(() => prometheusLabels(['a', 1 as unknown as string])).toThrow(TypeError);
   });
 });
 

@@ -1,7 +1,7 @@
 // The node_exporter textfile-collector format (Prometheus text exposition
 // 0.0.4), so the existing Prometheus and Grafana see every host's port
 // health. Write it with --output into the collector's directory.
-import { prometheusLabel } from '@dsa110/ports';
+import { prometheusLabel, prometheusLabels } from '@dsa110/ports';
 import type { HealthReport } from '../report.js';
 import { reportArgument } from './argument.js';
 import { SEVERITIES, worst, type Severity } from '../types.js';
@@ -19,6 +19,8 @@ function metric(lines: string[], name: string, help: string, samples: Array<[Rec
 
 export function renderPrometheus(report: HealthReport): string {
   reportArgument('renderPrometheus', report);
+  // Two services written as one label value would be one series, silently merged: refused (a Registry of ids never validated).
+  prometheusLabels([...report.services.map((row) => row.id), ...report.results.flatMap((result) => result.service ?? [])]);
   const lines: string[] = [];
   metric(
     lines,

@@ -10,7 +10,7 @@
 // missing), and a host Prometheus no longer scrapes one (unscraped). Every
 // alert carries its own promtool test case, a firing and a quiet input, so the
 // rules and their tests (alert-tests.ts) are made from one definition.
-import type { Registry, Service } from '../index.js';
+import { prometheusLabels, type Registry, type Service } from '../index.js';
 import { HEALTH_INTERVAL, HEALTH_TIMER } from './health-timer.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
@@ -442,6 +442,8 @@ export function alertRules(registry: Registry, options: AlertOptions = {}): Aler
   if (!Number.isInteger(interval) || interval < 1) throw new RangeError(`healthIntervalSeconds must be a whole number of seconds >= 1, not ${interval}`);
   if (options.for !== undefined) durationSeconds(options.for);
   const forDuration = (normal: string) => options.for ?? normal;
+  // Two services the health check's metrics would write as one (a Registry of ids never validated): one's alerts would fire for the other.
+  prometheusLabels(registry.services.map((service) => service.id));
   const health = healthAlerts(registry, interval, forDuration);
   const covers = (rules: readonly AlertRule[]) => rules.flatMap((rule) => (rule.covers === undefined ? [] : [rule.covers]));
   return [

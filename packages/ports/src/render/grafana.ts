@@ -3,7 +3,7 @@
 // for the health check itself, plus the provisioning files that load it and
 // the Prometheus datasource it queries. Every query reads only metrics that
 // port-health-check writes (a contract test holds the two packages together).
-import { urlScheme, type Registry, type Service, type UrlScheme } from '../index.js';
+import { prometheusLabels, urlScheme, type Registry, type Service, type UrlScheme } from '../index.js';
 import { accessLabel } from './labels.js';
 import { GENERATED_BY, socketsRead } from './alert-rules.js';
 import { toYaml, type YamlValue } from './yaml.js';
@@ -145,6 +145,7 @@ function healthRow(nextId: () => number): Panel[] {
 
 /** The dashboard JSON (stable uid; ids and positions follow the registry's order). */
 export function renderDashboard(registry: Registry): string {
+  prometheusLabels(registry.services.map((service) => service.id)); // two services written as one series would share a row's panels
   let id = 0;
   const nextId = () => ++id;
   const panels = healthRow(nextId);

@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { loadRegistry, parseRegistry } from '@dsa110/ports';
+import { loadRegistry, parseRegistry, Registry } from '@dsa110/ports';
 import {
   alertRules,
   annotate,
@@ -24,6 +24,7 @@ import {
   type GeneratedFile,
 } from '@dsa110/ports/render';
 import { hasCommand } from '../../../../test-support/commands.js';
+import { parseRegistryText } from '../../src/parse.js';
 import { minimalRegistry, repoRoot } from '../helpers.js';
 import { tempDir } from '../../../../test-support/tree.js';
 
@@ -492,5 +493,35 @@ describe('Go templates and YAML from registry text', () => {
     ).annotations.summary;
     expect(summary).toContain(`Fast'API {{ "{{" }} .Evil {{ "}}" }}`);
     expect(annotate(summary, { port: '8000', instance: 'h:1' })).toBe(`Fast'API {{ .Evil }} "x" #: - [a] {}} {{{ US$ { is not listening on port 8000 on h:1`);
+  });
+});
+
+describe('a Registry made with new Registry() from ids never validated', () => {
+  /** The minimal registry, its Redis with `id` and a second Redis (6380) with `twin`. */
+  function twins(id: string, twin: string): Registry {
+    const parsed = parseRegistryText(minimalRegistry);
+    if (!parsed.ok) throw new Error('the minimal registry does not parse');
+    const redis = parsed.data.services.find((service) => service.id === 'redis')!;
+    const services = [...parsed.data.services.filter((service) => service !== redis), { ...redis, id }, { ...redis, id: twin, port: 6380 }];
+    return new Registry({ ...parsed.data, services }, 'odd.yaml');
+  }
+
+  it('refuses two services the health check would write as one service label, instead of alerting on the merged series', () => {
+    const said =
+      /^services "redis\\x01" and "redis\\\\x01" would be one series in Prometheus: both are written as the label value service="redis\\\\x01"; give each an id/;
+    const odd = twins('redis\x01', 'redis\\x01');
+    expect(() => monitoringFiles(odd)).toThrow(said);
+    expect(() => renderAlertRules(odd)).toThrow(said);
+    expect(() => renderAlertTests(odd)).toThrow(said);
+    expect(() => renderDashboard(odd)).toThrow(said);
+    // Cut to the same first 200 characters.
+    const long = 'r'.repeat(230);
+    expect(() => monitoringFiles(twins(`${long}-a`, `${long}-b`))).toThrow(
+      /^services "r+…" and "r+…" \(they differ from character 232 on\) would be one series/,
+    );
+    // Ids that stay apart are written as before.
+    expect(monitoringFiles(twins('redis', 'redis-2')).map((file) => file.path)).toEqual(
+      monitoringFiles(parseRegistry(minimalRegistry)).map((file) => file.path),
+    );
   });
 });

@@ -10,7 +10,7 @@
 import type { PrometheusFileFacts } from '../../types.js';
 import { posix } from 'node:path';
 import { yamlLineBreaks } from './finding.js';
-import { quoteValue } from '@dsa110/ports';
+import { escapeText, quoteValue } from '@dsa110/ports';
 import type { Finding } from './finding.js';
 import { goGlobPart, hasGoMeta } from './go-glob.js';
 import { lineColumn, lineColumns, readJsonLocated, type JsonNode } from './json-located.js';
@@ -32,6 +32,8 @@ import {
   type AtLine,
   type LogicalLine,
 } from './prometheus-jobs.js';
+import { isLabelName } from './yaml-label-names.js';
+import { repeatedKeys, type KeyPlace } from './yaml-repeated-keys.js';
 
 /** The scrape job Prometheus must have for a service with `metrics:` (as `ports snippet prometheus-yml` writes it). */
 export const scrapeJobName = (id: string) => `dsa110-${id}`;
@@ -173,6 +175,8 @@ function jsonTargets(text: string, top: JsonNode, json: boolean): TargetFile {
           );
         const again = json ? undefined : repeatedKey(labels);
         if (again) return cannotRead(text, again.keyAt, `label ${quoteValue(again.key)} is given twice in group ${index} (YAML reads a key once)`);
+        const refused = labels.find((label) => !isLabelName(label.key));
+        if (refused) return cannotRead(text, refused.keyAt, refusedLabelWords(refused.key));
       } else return cannotRead(text, keyAt, `${quoteValue(key)} is not a key of a target group (only targets and labels are)`);
     }
     targets.push(...list); // of a key given twice, the last is read
@@ -186,12 +190,53 @@ export const UNREAD_YAML = /^[&*!|>]/;
 /** What a finding says of such a value. */
 export const UNREAD_YAML_WORDS = 'uses YAML this check does not read (an anchor, alias, tag or block scalar)';
 
+/**
+ * Why Prometheus refuses a label of a file_sd file (model.LabelName): promtool check config says it with no line.
+ * Go's %q quotes it, as escapeText writes it.
+ */
+function refusedLabelWords(name: string): string {
+  const said = escapeText(name, 200);
+  return `the label "${said}" is not a valid label name (promtool check config: "${said}" is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
+}
+
+/**
+ * The first problem with the labels of a YAML file_sd file, block or flow, at its line and column: a label name
+ * Prometheus refuses (which stops yaml.v2 at once, so it is said first), else, in file order, a label given twice
+ * (`key "a" already set in map`), one whose value is a mapping or list (`cannot unmarshal !!map into
+ * model.LabelValue`), or `labels:` that is a list (`cannot unmarshal !!seq into model.LabelSet`).
+ */
+function yamlLabelProblem(lines: readonly LogicalLine[]): (KeyPlace & { readonly why: string }) | undefined {
+  let name: (KeyPlace & { readonly why: string }) | undefined;
+  const others: (KeyPlace & { readonly why: string })[] = [];
+  const repeats = repeatedKeys(
+    lines,
+    (set) => {
+      if (name === undefined && set.parent === 'labels' && !isLabelName(set.key))
+        name = { line: set.line, column: set.column, why: refusedLabelWords(set.key) };
+    },
+    undefined,
+    (value) => {
+      if (value.parent === 'labels')
+        others.push({ ...value, why: `label ${quoteValue(value.key)} is a ${value.kind}, not a value (a string or other scalar)` });
+      else if (value.key === 'labels' && value.parent === undefined && value.kind === 'list')
+        others.push({ ...value, why: 'the labels of a target group are a list, not a mapping of label names to values' });
+    },
+  );
+  if (name) return name;
+  for (const repeat of repeats)
+    if (repeat.parent === 'labels') others.push({ ...repeat, why: `label ${quoteValue(repeat.key)} is given twice in a target group (YAML reads a key once)` });
+  return others.sort((a, b) => a.line - b.line || a.column - b.column)[0];
+}
+
 function yamlTargets(text: string): TargetFile {
   const targets: AtLine[] = [];
   let list = false;
-  const lines = withoutLabels(logicalLines(text));
+  const all = logicalLines(text);
+  const lines = withoutLabels(all);
   const refused = groupShapeProblem(text, lines);
   if (refused) return { severity: 'error', message: `Prometheus cannot read its targets: ${refused}` };
+  const label = yamlLabelProblem(all);
+  if (label) return { line: label.line, column: label.column, severity: 'error', message: `Prometheus cannot read its targets: ${label.why}` };
   for (const logical of lines) {
     const { line, text: content } = logical;
     const masked = maskedOf(logical); // a `targets:` inside quotes is text

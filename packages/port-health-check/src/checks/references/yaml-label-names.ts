@@ -11,7 +11,10 @@ const LABEL_MAPS = new Set(['labels', 'external_labels']);
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
+/** Whether Prometheus takes `name` as a label name (model.LabelName's IsValid, as 2.x checks it; file_sd files' labels too). */
+export const isLabelName = (name: string): boolean => LABEL_NAME.test(name);
+
 /** Whether a key set in a mapping is a label name Prometheus refuses. */
 export function isRefusedLabel(set: SetKey): boolean {
-  return set.parent !== undefined && LABEL_MAPS.has(set.parent) && !LABEL_NAME.test(set.key);
+  return set.parent !== undefined && LABEL_MAPS.has(set.parent) && !isLabelName(set.key);
 }

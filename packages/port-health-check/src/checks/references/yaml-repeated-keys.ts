@@ -90,6 +90,8 @@ interface OpenMapping extends Mapping {
   mergedBy?: PendingMerge;
   /** The anchored mappings a block list under its `<<:` names (`- *a`), merged when the list ends, the last first (as yaml.v2 does). */
   mergeItems?: Mapping[];
+  /** Set when its last key has no value on its line (nor is a `<<`): a block mapping or list on the lines after is its value. */
+  awaiting?: true;
 }
 
 /** A merge whose value is a block mapping on the lines after its `<<`: made when that mapping ends, with what the `<<` is in. */
@@ -104,6 +106,8 @@ interface Scan {
   readonly onKey: ((set: SetKey) => void) | undefined;
   /** Hears each merge key whose value is written as no mapping (a scalar, a list of one, a list in a list), which yaml.v2 refuses. */
   readonly onBadMerge: ((at: KeyPlace) => void) | undefined;
+  /** Hears each key whose value is a collection (onCollection). */
+  readonly onCollection: ((value: CollectionValue) => void) | undefined;
   readonly anchors: Map<string, Mapping>;
   /** How many more keys merges may set: an anchor of many keys merged into many maps is not followed past it. */
   mergeBudget: number;
@@ -129,9 +133,29 @@ export interface SetKey {
   readonly via?: KeyPlace;
 }
 
-/** Every key set a second time (or more) in its mapping, in file order; `onKey` hears each key set the first time (a label name to judge). */
-export function repeatedKeys(lines: readonly KeyLine[], onKey?: (set: SetKey) => void, onBadMerge?: (at: KeyPlace) => void): RepeatedKey[] {
-  const scan: Scan = { repeats: [], onKey, onBadMerge, anchors: new Map(), mergeBudget: MERGED_KEYS };
+/**
+ * A key whose value is a mapping or a list, block or flow (`a: {b: 1}`, `a: [x]`, `a:` with `b: 1` or `- x` under
+ * it): the key, the key whose value its mapping is, and where the collection starts (its `{`, `[`, first key or `-`).
+ */
+export interface CollectionValue {
+  readonly key: string;
+  readonly parent?: string;
+  readonly kind: 'mapping' | 'list';
+  readonly line: number;
+  readonly column: number;
+}
+
+/**
+ * Every key set a second time (or more) in its mapping, in file order; `onKey` hears each key set the first time (a
+ * label name to judge), `onCollection` each key whose value is a collection (a label's value that is none).
+ */
+export function repeatedKeys(
+  lines: readonly KeyLine[],
+  onKey?: (set: SetKey) => void,
+  onBadMerge?: (at: KeyPlace) => void,
+  onCollection?: (value: CollectionValue) => void,
+): RepeatedKey[] {
+  const scan: Scan = { repeats: [], onKey, onBadMerge, onCollection, anchors: new Map(), mergeBudget: MERGED_KEYS };
   const open: OpenMapping[] = [];
   for (const logical of lines) {
     const place = logical.place;
@@ -146,13 +170,17 @@ export function repeatedKeys(lines: readonly KeyLine[], onKey?: (set: SetKey) =>
       const value = valueStart(masked, at);
       if (isFlowStart(masked[value.at])) {
         // The value of the last key of the mapping it is indented under (`labels:` with `{a: 1}` on the next line).
-        const parent = open.findLast((mapping) => mapping.indent < place.from)?.last;
+        const holder = open.findLast((mapping) => mapping.indent < place.from);
+        const parent = holder?.last;
+        if (holder?.awaiting === true) collectionOf(scan, holder, masked[value.at] === '{' ? 'mapping' : 'list', placeOf(logical)(value.at));
         flowRepeats(scan, logical, value.at, { statement: logical.line, ...sectionOf(open), parent, anchor: value.anchor });
       }
       continue;
     }
     const lead = place.from;
     closeMappings(scan, open, lead);
+    const holder = open[open.length - 1];
+    if (dash && holder?.awaiting === true) collectionOf(scan, holder, 'list', { line: logical.line, column: lead + 1 });
     if (key === undefined) {
       const value = valueStart(masked, at);
       const under = open[open.length - 1];
@@ -173,12 +201,14 @@ export function repeatedKeys(lines: readonly KeyLine[], onKey?: (set: SetKey) =>
       const parent = dash ? undefined : mapping?.last;
       const anchor = dash ? undefined : mapping?.anchorNext;
       const mergedBy = dash ? undefined : mapping?.mergeNext;
+      if (!dash && mapping?.awaiting === true) collectionOf(scan, mapping, 'mapping', { line: logical.line, column: column + 1 });
       mapping = { indent: column, keys: new Map(), ...(parent !== undefined && { parent }), ...(mergedBy !== undefined && { mergedBy }) };
       if (anchor !== undefined) scan.anchors.set(anchor, mapping);
       open.push(mapping);
     }
     mapping.last = key.name;
     mapping.anchorNext = undefined;
+    mapping.awaiting = undefined;
     mergeListed(scan, mapping);
     mapping.mergeNext = undefined;
     const where = { line: logical.line, column: column + 1, statement: logical.line, ...sectionOf(open, mapping) };
@@ -200,7 +230,9 @@ export function repeatedKeys(lines: readonly KeyLine[], onKey?: (set: SetKey) =>
     setKey(scan, mapping, key.name, where);
     if (value.at >= masked.length) {
       if (value.anchor !== undefined) mapping.anchorNext = value.anchor;
+      mapping.awaiting = true;
     } else if (isFlowStart(masked[value.at])) {
+      collectionOf(scan, mapping, masked[value.at] === '{' ? 'mapping' : 'list', placeOf(logical)(value.at));
       // Its section: the top-level key it is under, or this key itself, when it is one.
       const section = open[0]!.last;
       flowRepeats(scan, logical, value.at, { statement: logical.line, ...optional(section), parent: key.name, anchor: value.anchor });
@@ -258,6 +290,13 @@ function setKey(scan: Scan, mapping: Mapping, key: string, where: Where): void {
     line: where.line,
     column: where.column,
   });
+}
+
+/** The value of `mapping`'s last key is a collection starting at `at`: heard by onCollection (once). */
+function collectionOf(scan: Scan, mapping: OpenMapping, kind: CollectionValue['kind'], at: KeyPlace): void {
+  mapping.awaiting = undefined;
+  if (mapping.last === undefined) return;
+  scan.onCollection?.({ key: mapping.last, ...(mapping.parent !== undefined && { parent: mapping.parent }), kind, line: at.line, column: at.column });
 }
 
 const isGoMap = (mapping: Mapping): boolean => mapping.parent !== undefined && MAP_KEYS.has(mapping.parent);
@@ -392,6 +431,16 @@ function flowRepeats(
       if (stack.length >= MAX_FLOW_DEPTH) return; // Prometheus refuses the file: "exceeded max depth"
       // A list in the list that is a merge's value (`<<: [[a]]`): no mapping to merge.
       if (top?.pending !== undefined && top.merge !== undefined && char === '[') scan.onBadMerge?.(top.merge);
+      if (top?.mapping !== undefined && top.key !== undefined && !top.key.merge && !top.atKey) {
+        const { line, column } = place(at);
+        scan.onCollection?.({
+          key: top.key.name,
+          ...(top.mapping.parent !== undefined && { parent: top.mapping.parent }),
+          kind: char === '{' ? 'mapping' : 'list',
+          line,
+          column,
+        });
+      }
       const frame: FlowFrame = { atKey: char === '{' };
       if (char === '{') frame.mapping = { keys: new Map(), ...(parent !== undefined && { parent }) };
       if (merge !== undefined) frame.merge = merge;

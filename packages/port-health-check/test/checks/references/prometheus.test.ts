@@ -5,7 +5,7 @@
 // (Debian's promtool, 2.42, predates scrape_config_files: it checks the
 // scrape config file itself, a configuration of scrape_configs only).
 import { execFileSync } from 'node:child_process';
-import { cpSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry, type Registry } from '@dsa110/ports';
 import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
@@ -381,6 +381,14 @@ describe('a file_sd JSON file is placed at file:line:col', () => {
         'error: /etc/prometheus/targets/api/main.json:1:16: scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',
       ],
     },
+    {
+      name: 'a label name Prometheus refuses',
+      text: '[{"targets": ["localhost:8000"],\n  "labels": {"env": "x", "bad-name": "y"}}]',
+      promtool: /"bad-name" is not a valid label name/,
+      found: [
+        'error: /etc/prometheus/targets/api/main.json:2:26: scrape job dsa110-api: Prometheus cannot read its targets: the label "bad-name" is not a valid label name (promtool check config: "bad-name" is not a valid label name); name it with letters, digits and _ only, not starting with a digit',
+      ],
+    },
     { name: 'null, no groups', text: 'null\n', promtool: /SUCCESS/, found: [] },
   ];
   for (const each of cases) {
@@ -435,6 +443,14 @@ describe('a file_sd .yml file (written as JSON too) is read as YAML, strictly, a
       ],
     },
     {
+      name: 'a label name Prometheus refuses',
+      text: '[{"targets": ["localhost:8000"], "labels": {"9a": "x"}}]\n',
+      promtool: /"9a" is not a valid label name/,
+      found: [
+        'error: /etc/prometheus/targets/api/extra.yml:1:45: scrape job dsa110-api: Prometheus cannot read its targets: the label "9a" is not a valid label name (promtool check config: "9a" is not a valid label name); name it with letters, digits and _ only, not starting with a digit',
+      ],
+    },
+    {
       name: 'labels that are other scalars (YAML takes them as text)',
       text: '[{"targets": ["localhost:8000"], "labels": {"a": 1, "b": true, "c": null}}]\n',
       promtool: /SUCCESS/,
@@ -444,6 +460,70 @@ describe('a file_sd .yml file (written as JSON too) is read as YAML, strictly, a
   for (const each of cases) {
     it(each.name, async () => {
       const root = tree('file-sd', { [`${PROM}/targets/api/extra.yml`]: each.text });
+      expect((await prometheusResults(root)).map((result) => `${result.severity}: ${result.reason.replace(/^prometheus \(9090\): /, '')}`)).toEqual(each.found);
+      if (promtool) expect(promtoolSays(root)).toMatch(each.promtool);
+    });
+  }
+});
+
+describe('a file_sd YAML file’s labels, block or flow, are checked as Prometheus checks them, at file:line:col', () => {
+  // Each fixture in fixtures/file-sd-labels/ is written as targets/api/extra.yml and held to `promtool check config`
+  // (which reads file_sd files as Prometheus's file discovery does: a running Prometheus logs the same errors and
+  // drops the file's targets).
+  const refused = (name: string) =>
+    `the label "${name}" is not a valid label name (promtool check config: "${name}" is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
+  const at = (place: string, why: string) =>
+    `error: /etc/prometheus/targets/api/extra.yml:${place}: scrape job dsa110-api: Prometheus cannot read its targets: ${why}`;
+  const cases: { fixture: string; promtool: RegExp; found: string[] }[] = [
+    { fixture: 'block-name.yml', promtool: /"__bad-name" is not a valid label name/, found: [at('5:5', refused('__bad-name'))] },
+    { fixture: 'flow-name.yml', promtool: /"bad-name" is not a valid label name/, found: [at('1:51', refused('bad-name'))] },
+    { fixture: 'empty-name.yml', promtool: /"" is not a valid label name/, found: [at('3:5', refused(''))] },
+    {
+      fixture: 'block-list-value.yml',
+      promtool: /line 4: cannot unmarshal !!seq into model.LabelValue/,
+      found: [at('4:5', 'label "env" is a list, not a value (a string or other scalar)')],
+    },
+    {
+      fixture: 'block-map-value.yml',
+      promtool: /line 4: cannot unmarshal !!map into model.LabelValue/,
+      found: [at('4:7', 'label "env" is a mapping, not a value (a string or other scalar)')],
+    },
+    {
+      fixture: 'inline-map-value.yml',
+      promtool: /line 3: cannot unmarshal !!map into model.LabelValue/,
+      found: [at('3:10', 'label "env" is a mapping, not a value (a string or other scalar)')],
+    },
+    {
+      fixture: 'flow-list-value.yml',
+      promtool: /line 1: cannot unmarshal !!seq into model.LabelValue/,
+      found: [at('1:45', 'label "env" is a list, not a value (a string or other scalar)')],
+    },
+    {
+      fixture: 'block-twice.yml',
+      promtool: /line 4: key "env" already set in map/,
+      found: [at('4:5', 'label "env" is given twice in a target group (YAML reads a key once)')],
+    },
+    {
+      fixture: 'flow-twice.yml',
+      promtool: /line 1: key "env" already set in map/,
+      found: [at('1:48', 'label "env" is given twice in a target group (YAML reads a key once)')],
+    },
+    {
+      fixture: 'merged-twice.yml',
+      promtool: /line 7: key "env" already set in map/,
+      found: [at('7:5', 'label "env" is given twice in a target group (YAML reads a key once)')],
+    },
+    {
+      fixture: 'labels-list.yml',
+      promtool: /line 3: cannot unmarshal !!seq into model.LabelSet/,
+      found: [at('3:5', 'the labels of a target group are a list, not a mapping of label names to values')],
+    },
+    { fixture: 'scalars.yml', promtool: /SUCCESS/, found: [] },
+  ];
+  for (const each of cases) {
+    it(each.fixture, async () => {
+      const text = readFileSync(join(fixtures, 'file-sd-labels', each.fixture), 'utf8');
+      const root = tree('file-sd', { [`${PROM}/targets/api/extra.yml`]: text });
       expect((await prometheusResults(root)).map((result) => `${result.severity}: ${result.reason.replace(/^prometheus \(9090\): /, '')}`)).toEqual(each.found);
       if (promtool) expect(promtoolSays(root)).toMatch(each.promtool);
     });
