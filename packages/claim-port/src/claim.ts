@@ -47,6 +47,7 @@ import {
   type Plan,
 } from './plan.js';
 import { readUserNamespace } from './namespace.js';
+import { readForeignProc } from './pid-namespace.js';
 import { isServiceManager, liftedBuiltinHit, protectionReason, sandboxReason, type Self } from './policy.js';
 import type { Frozen } from './freezer.js';
 import { procControl, type FamilyReader, type ProcessControl } from './processes.js';
@@ -1842,6 +1843,12 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     const message = `${claim.name} is free${waited ? ' (its TIME_WAITs have ended)' : ''}; nothing to do`;
     claim.log(message);
     return claim.finish('already-free', message);
+  }
+  // Before anything reads claim-port's own PID or signals: the PIDs /proc gave must be the ones kill() reaches.
+  const foreign = readForeignProc();
+  if (foreign !== undefined) {
+    claim.refusedLines([foreign]);
+    return claim.finish('refused', `refused to free ${claim.name}: ${foreign}; nothing was signalled`);
   }
   const holders = distinctHolders(claim.found.listeners);
   const wantUsage = options.usage ?? options.log !== undefined;
