@@ -3,7 +3,6 @@
 // @dsa110/ports/system). When that fails, this names what blocks it: a
 // socket bound but not listening, or a connection using the port as its local
 // port, with the PIDs that hold them where they can be seen.
-import { escapeText } from '@dsa110/ports';
 import {
   canBind,
   canBindAddressSync,
@@ -22,6 +21,7 @@ import {
   type UnlistedHolders,
 } from '@dsa110/ports/system';
 import { shownCommand } from './plan.js';
+import { shownName } from './shown-name.js';
 import { now } from './watch.js';
 
 type BlockerHolder = Pick<ProcessInfo, 'pid' | 'comm' | 'command' | 'argv' | 'exe'>;
@@ -231,7 +231,7 @@ export function describeBlockers(verdict: BindVerdict, euid: number): string {
       ? `something this machine does not show holds it (not even to root: another network namespace's socket, or the /proc tables are unavailable)`
       : `its owner is not visible to this user (uid ${euid}); run claim-port as root to see it`;
   }
-  const named = (holders: readonly BlockerHolder[]) => holders.map((h) => `PID ${h.pid} (${escapeText(h.comm, 64)}): ${shownCommand(h, 1000)}`).join('; ');
+  const named = (holders: readonly BlockerHolder[]) => holders.map((h) => `PID ${h.pid} (${shownName(h)}): ${shownCommand(h, 1000)}`).join('; ');
   return verdict.blockers
     .map(
       (b) =>

@@ -47,6 +47,7 @@ import {
   type Plan,
 } from './plan.js';
 import { readUserNamespace } from './namespace.js';
+import { readForeignProc } from './pid-namespace.js';
 import { isServiceManager, liftedBuiltinHit, protectionReason, sandboxReason, type Self } from './policy.js';
 import type { Frozen } from './freezer.js';
 import { procControl, type FamilyReader, type ProcessControl } from './processes.js';
@@ -1505,8 +1506,8 @@ class Claim {
     const max = Math.max(ms, this.options.settleMs === undefined ? SETTLE_MAX_MS : ms * 3);
     const parents = supervisors.filter((p) => p !== init);
     const why = [
-      ...(parents.length > 0 ? [`the parent of a holder is still running (${parents.map((p) => `PID ${p.pid} (${escapeText(p.comm, 64)})`).join(', ')})`] : []),
-      ...(init !== undefined ? [`PID 1 (${escapeText(init.comm, 64)}), no service manager, started a holder and is still running`] : []),
+      ...(parents.length > 0 ? [`the parent of a holder is still running (${parents.map((p) => `PID ${p.pid} (${shownName(p)})`).join(', ')})`] : []),
+      ...(init !== undefined ? [`PID 1 (${shownName(init)}), no service manager, started a holder and is still running`] : []),
       ...(units.length > 0 ? [`the Restart= of ${units.map((unit) => escapeText(unit, 200)).join(', ')} is not known`] : []),
       ...(left.length > 0 ? [this.describeLeft(left)] : []),
     ];
@@ -1549,13 +1550,13 @@ class Claim {
           left.push(...more);
           this.log(`${this.describeLeft(more)}: watching ${this.name} while ${more.length > 1 ? 'they run' : 'it runs'} (up to ${max} ms)`);
         } else if (over) {
-          const gone = [...parents.map((p) => `PID ${p.pid} (${escapeText(p.comm, 64)})`), ...(left.length > 0 ? ['what the holders left'] : [])];
+          const gone = [...parents.map((p) => `PID ${p.pid} (${shownName(p)})`), ...(left.length > 0 ? ['what the holders left'] : [])];
           ended = `the watch of ${this.name} ended after ${after()}: ${listed(gone)} exited, so nothing is left to start a holder again`;
           return true;
         }
         // Past the window: done, unless a new child of a supervisor, or a process born after the first signal, is still starting.
         if (now() - startedAt < ms || waiting || starting()) return false;
-        const exited = [...seen].map(([child, p]) => `PID ${child}, which PID ${p.pid} (${escapeText(p.comm, 64)}) started after the signal,`);
+        const exited = [...seen].map(([child, p]) => `PID ${child}, which PID ${p.pid} (${shownName(p)}) started after the signal,`);
         ended =
           exited.length > 0
             ? `the watch of ${this.name} ended after ${after()}: ${listed(exited)} exited, and no other child followed within ${RESPAWN_GAP_MS} ms`
@@ -1853,6 +1854,12 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     const message = `${claim.name} is free${waited ? ' (its TIME_WAITs have ended)' : ''}; nothing to do`;
     claim.log(message);
     return claim.finish('already-free', message);
+  }
+  // Before anything reads claim-port's own PID or signals: the PIDs /proc gave must be the ones kill() reaches.
+  const foreign = readForeignProc();
+  if (foreign !== undefined) {
+    claim.refusedLines([foreign]);
+    return claim.finish('refused', `refused to free ${claim.name}: ${foreign}; nothing was signalled`);
   }
   const holders = distinctHolders(claim.found.listeners);
   const wantUsage = options.usage ?? options.log !== undefined;

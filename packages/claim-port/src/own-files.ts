@@ -8,6 +8,7 @@
 // start). port-health-check and `ports systemd` report the same as an error
 // and a warning. Only stat calls (a dozen lstat), and only as root; `ls`
 // only when a part of root's group has the group-write bit (its POSIX ACL).
+import { lstatSync, readFileSync } from 'node:fs';
 import { escapeText } from '@dsa110/ports';
 import { rootOnlyAlong } from '@dsa110/ports/cli';
 import { CLAIM_PORT_BIN_FILES } from '@dsa110/ports/systemd';
@@ -24,5 +25,26 @@ export function ownFilesWarning(dist: string | undefined, euid: number | undefin
   const pkg = dist.slice(0, -'/dist'.length);
   const fault = rootOnlyAlong(CLAIM_PORT_BIN_FILES.map((file) => `${pkg}/${file}`));
   if (fault === undefined) return undefined;
+  const unmapped = unmappedOwner(fault.path);
+  if (unmapped !== undefined)
+    return `${escapeText(fault.path)} is owned by a user this user namespace does not map (it shows as uid ${unmapped}, the overflow uid: claim-port runs as root of a user namespace, e.g. \`unshare --user --map-root-user\`), which no chown from here changes; whoever owns it outside may change claim-port's files and so run code as this namespace's root: make sure from outside it that ${escapeText(pkg)} and the directories above it are root's and writable only by root, or install claim-port as a user this namespace maps`;
   return `${escapeText(fault.path)} ${fault.why}: claim-port runs as root, so whoever may change its files may run code as root; make ${escapeText(pkg)} and the directories above it root's and writable only by root (chown -R root:root, chmod -R go-w), or reinstall under umask 022; port-health-check reports it as an error`;
+}
+
+/**
+ * The overflow uid (/proc/sys/kernel/overflowuid, 65534) when `path` is owned
+ * by it and claim-port runs in a user namespace other than the initial one
+ * (whose /proc/self/uid_map maps every uid to itself): there a file whose
+ * owner the namespace does not map shows as that uid, and no chown made inside
+ * can change it. Undefined otherwise, and when a read fails. Read only once a
+ * fault was found.
+ */
+function unmappedOwner(path: string, procRoot = '/proc'): number | undefined {
+  try {
+    if (/^\s*0\s+0\s+4294967295\s*$/.test(readFileSync(`${procRoot}/self/uid_map`, 'latin1'))) return undefined;
+    const overflow = Number(readFileSync(`${procRoot}/sys/kernel/overflowuid`, 'latin1').trim());
+    return Number.isSafeInteger(overflow) && lstatSync(path).uid === overflow ? overflow : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -7,6 +7,9 @@ import { claimPortArgument, initSocketAdvice, isSystemdInit } from '@dsa110/port
 import { wouldRestart, type ClaimContext, type HolderContext } from './context.js';
 import { describeOtherPort, describeOtherPorts, othersPorts, type OtherPort } from './elsewhere.js';
 import type { Wanderer } from './wanderer.js';
+import { shownName } from './shown-name.js';
+
+export { shownName };
 import { disguiseReason, isContainerRuntime, protectionReason, sandboxReason, type ProtectionPolicy, type Self } from './policy.js';
 
 export interface PlanInput {
@@ -233,11 +236,6 @@ function commandLine(holder: Pick<ProcessInfo, 'command'> & Partial<Pick<Process
     break;
   }
   return consumed < command.length ? `${shown}… (${codePointsFrom(command, consumed).toLocaleString('en-US')} characters cut)` : shown;
-}
-
-/** A holder's name (comm) as every line prints it: escaped; `comm ""` when a process blanked it (never a bare comma). */
-export function shownName(holder: Pick<ProcessInfo, 'comm'>): string {
-  return holder.comm === '' ? 'comm ""' : escapeText(holder.comm, 64);
 }
 
 /** What to stop instead of a container runtime process. */

@@ -12,6 +12,7 @@ import {
 import { globToRegExp, matchProcessName, processNames, type ProcessInfo } from '@dsa110/ports/system';
 import type { Executable, Ownership } from './executable.js';
 import type { NamespaceMember, UidRange, UserNamespace } from './namespace.js';
+import { shownName } from './shown-name.js';
 
 export interface ProtectionPolicy {
   /** Glob patterns (`*`, `?`, `[...]`) matched against the names a process goes by (see processNames in @dsa110/ports/system). */
@@ -193,8 +194,11 @@ export function sandboxJoiner(userNamespace: UserNamespace, initPid?: number): s
 
 /** `PID 4321 (sleep, user root)`, its comm and user escaped. */
 function memberName(member: NamespaceMember): string {
-  const details = [member.comm, member.user === undefined ? undefined : `user ${member.user}`].filter((part) => part !== undefined);
-  return `PID ${member.pid}${details.length > 0 ? ` (${details.map((part) => escapeText(part, 64)).join(', ')})` : ''}`;
+  const details = [
+    ...(member.comm === undefined ? [] : [shownName({ comm: member.comm })]),
+    ...(member.user === undefined ? [] : [`user ${escapeText(member.user, 64)}`]),
+  ];
+  return `PID ${member.pid}${details.length > 0 ? ` (${details.join(', ')})` : ''}`;
 }
 
 /**

@@ -7,7 +7,8 @@ import { MAX_CLAIM_TIMEOUT_SECONDS, parseClaimArgs as parseArgs } from '@dsa110/
 import { claimPort, ClaimUsageError } from './claim.js';
 import { exitCode } from './exit-code.js';
 import { isRunning } from './watch.js';
-import { escapeText, loadRegistry } from '@dsa110/ports';
+import { shownName } from './shown-name.js';
+import { loadRegistry } from '@dsa110/ports';
 import type { Severity } from '@dsa110/ports/cli';
 import {
   hasProcNet,
@@ -153,7 +154,7 @@ async function liveClaim(transport: Transport, random: () => number): Promise<Ch
     const dry = await claimPort(port, { dryRun: true, usage: false, transport, processes: onlyOurs });
     const strangers = dry.holders.filter((h) => h.pid !== child.pid);
     if (strangers.length > 0 || dry.listeners.length !== 1) {
-      const who = strangers.map((h) => `PID ${h.pid} (${escapeText(h.comm, 64)})`).join(', ') || 'a process that cannot be seen';
+      const who = strangers.map((h) => `PID ${h.pid} (${shownName(h)})`).join(', ') || 'a process that cannot be seen';
       checks.push({
         name: `live ${transport.toUpperCase()} claim of ${shown(port)}`,
         ok: false,

@@ -15,6 +15,9 @@ import { BIN } from './helpers.js';
 
 const source = dirname(dirname(BIN));
 const asRoot = process.geteuid?.() === 0;
+/** `unshare --user --map-root-user` as uid 65534 (its root is uid 65534 outside): whether this kernel lets it. */
+const nobodyUserns =
+  asRoot && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '--user', '--map-root-user', 'true']).status === 0;
 
 /** A prefix with claim-port installed as npm installs it (root's files, 0755 directories, 0644 bundles); returns its bin/claim-port. */
 function install(): { bin: string; pkg: string } {
@@ -94,6 +97,24 @@ describe.skipIf(!asRoot)('claim-port as root: its own files', () => {
       const dir = install();
       expect(grantAcl(join(dir.pkg, 'dist'))).toBe(true);
       expect(run(dir.bin, port).stderr).toContain(`warning: ${dir.pkg}/dist is writable by the users and groups its POSIX ACL names (mode 0775`);
+    },
+  );
+
+  it.skipIf(!nobodyUserns)(
+    'as root of a user namespace that maps only uid 65534: files of an unmapped owner are said to be so, with no chown to run',
+    async () => {
+      const { bin, pkg } = install();
+      const port = await freePort();
+      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' };
+      const done = spawnSync(
+        'setpriv',
+        ['--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '--user', '--map-root-user', process.execPath, bin, '--dry-run', String(port)],
+        { encoding: 'utf8', env },
+      );
+      expect(done.stderr).toBe(
+        `[claim-port:${port}] warning: ${pkg}/bin/claim-port.js is owned by a user this user namespace does not map (it shows as uid 65534, the overflow uid: claim-port runs as root of a user namespace, e.g. \`unshare --user --map-root-user\`), which no chown from here changes; whoever owns it outside may change claim-port's files and so run code as this namespace's root: make sure from outside it that ${pkg} and the directories above it are root's and writable only by root, or install claim-port as a user this namespace maps\n[claim-port:${port}] port ${port} is free; nothing to do\n`,
+      );
+      expect(done.status).toBe(0);
     },
   );
 });

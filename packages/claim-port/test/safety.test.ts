@@ -34,6 +34,7 @@ import { procControl, type FamilyReader, type ProcessControl } from '../src/proc
 import { lsofReader } from '../src/reader.js';
 import { main } from '../src/cli.js';
 import { describeBlockers } from '../src/blockers.js';
+import { shownName } from '../src/shown-name.js';
 import {
   guardPort,
   hasCommand,
@@ -412,6 +413,22 @@ describe.skipIf(!root)('1b. a protected name that is a disguise protects nothing
       expect(described.join('\n')).toMatch(/\(an empty command line; its executable is perl[^)]*\)/);
     },
   );
+
+  it('a holder whose name could close its field or fake the next (`x) (sshd, user`) is printed quoted; JSON keeps its comm as it is', async () => {
+    // prctl(PR_SET_NAME): any process names itself what it likes (15 bytes).
+    const holder = await spawnListener({ python: true, name: 'x) (sshd, user' });
+    expect(readFileSync(`/proc/${holder.pid}/comm`, 'latin1').trim()).toBe('x) (sshd, user');
+    const lines: string[] = [];
+    const result = await claimOurs(holder.port, { dryRun: true, log: (line) => lines.push(line) });
+    expect(result.holders[0]).toMatchObject({ pid: holder.pid, comm: 'x) (sshd, user' });
+    const described = lines.filter((line) => line.includes(`PID ${holder.pid} (`));
+    expect(described.length).toBeGreaterThan(0);
+    for (const line of described) expect(line).toContain(`PID ${holder.pid} ("x) (sshd, user", `);
+    // A plain name stays bare; a quote in a name is escaped inside the quotes.
+    expect(shownName({ comm: 'python3' })).toBe('python3');
+    expect(shownName({ comm: 'a"b' })).toBe('"a\\"b"');
+    expect(shownName({ comm: ' lead' })).toBe('" lead"');
+  });
 
   it('a supervisor of another user that only took the name systemd is watched for a respawn like any other', async () => {
     // Supervisor and child both call themselves systemd; the supervisor starts a new child 0.5 s after the first dies.

@@ -143,6 +143,14 @@ const SERVICE_ID = /^[a-z0-9][a-z0-9_.-]*$/i;
 /** Pure: a port or a service id; a usage error for anything that looks like a broken port. */
 export function parseClaimTarget(text: string): { port: number; transport?: 'tcp' | 'udp' } | { id: string } | { problem: string } {
   stringArgument('parseClaimTarget', 'text', text, 'a string (PORT, PORT/udp or a service id)');
+  // `5353/udp ` (a quoting slip in a unit or a script): white space around a port and its transport, said as such,
+  // as it is around a bare port (it was "is not a port").
+  const bare = text.trim();
+  if (bare !== text && /\/(?:tcp|udp)$/i.test(bare)) {
+    const inner = parseClaimTarget(bare);
+    if ('problem' in inner) return { problem: `${quoteValue(text)} has surrounding white space; without it, ${inner.problem}` };
+    return { problem: `port ${quoteValue(text)} is not valid: it has surrounding white space; give ${quoteValue(bare)}` };
+  }
   // `5353/udp`, `8000/tcp`: the transport to claim.
   const slash = /^(.*)\/(tcp|udp)$/.exec(text);
   if (slash) {

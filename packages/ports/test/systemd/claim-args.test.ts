@@ -133,6 +133,10 @@ describe('parseArgs', () => {
     [['api/Tcp'], /^"api\/tcp": a service id takes no \/tcp/],
     [['api '], /^service id "api " has surrounding white space; give "api"$/],
     [['\tredis'], /^service id "\\tredis" has surrounding white space; give "redis"$/],
+    // A port with its transport and white space around it: said as for a bare port (it was "is not a port").
+    [['41000/udp '], /^port "41000\/udp " is not valid: it has surrounding white space; give "41000\/udp"$/],
+    [[' 8000/tcp'], /^port " 8000\/tcp" is not valid: it has surrounding white space; give "8000\/tcp"$/],
+    [['99999/UDP\n'], /^"99999\/UDP\\n" has surrounding white space; without it, port "99999" is not valid: it is outside 1-65535; give e\.g\. 5353\/udp$/],
     // Options the self-test would silently ignore: `--test --dry-run` still signals (its own processes).
     [['--test', '--dry-run'], /--test takes no --dry-run: the self-test runs with its own settings \(only --json applies\)/],
     [['--test', '--force'], /--test takes no --force/],
