@@ -19,12 +19,12 @@ import { DEFAULT_SECTION, goIniSetting } from './checks/go-ini.js';
 import { gunicornConfigPath, uvicornLaunch } from './checks/asgi-command.js';
 import { readInstalledUvicorn } from './uvicorn-install.js';
 import { effectivePort } from './effective-port.js';
-import { commandPath, daemonCommand, pathFromCwd } from './checks/references/daemon-command.js';
+import { commandPath, daemonCommand, pathFromCwd, underRoot } from './checks/references/daemon-command.js';
 import { REDIS_PROGRAMS, redisArguments } from './checks/references/redis-command.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
 import { globPart, includePatterns, isGlob, nginxIncludes } from './checks/references/includes.js';
 import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
-import { includePrefix, serviceNginxMain } from './checks/references/nginx-main.js';
+import { includePrefix, includeRoot, serviceNginxMain } from './checks/references/nginx-main.js';
 import { NOT_THERE } from './checks/references/nginx-load.js';
 import { prometheusFilePatterns, scrapeJobName } from './checks/references/prometheus-files.js';
 import { commandConfigFile, prometheusCommand } from './checks/references/prometheus-command.js';
@@ -664,8 +664,9 @@ function readIncludes(
   ];
   for (const { ref, service } of read) {
     const text = configs.get(ref.path)?.text;
-    const chroot = ref.kind === 'redis-conf' ? daemonCommand({ units }, service, REDIS_PROGRAMS)?.root : undefined;
-    if (text !== undefined) follow(ref.kind, text, 0, ref.kind === 'nginx-site' ? includePrefix(serviceNginxMain({ units }, service)) : undefined, chroot);
+    const main = ref.kind === 'nginx-site' ? serviceNginxMain({ units }, service) : undefined;
+    const chroot = ref.kind === 'redis-conf' ? daemonCommand({ units }, service, REDIS_PROGRAMS)?.root : main && includeRoot(main);
+    if (text !== undefined) follow(ref.kind, text, 0, main && includePrefix(main), chroot);
   }
   // redis-server's `--include FILE` options: lines Redis reads after its config file.
   for (const command of redisCommands) follow('redis-conf', command.options.map((option) => option.text).join('\n'), 0, undefined, command.root);
@@ -729,7 +730,7 @@ function readNginxLoads(
   const budget = { files: MAX_INCLUDED_FILES, text: MAX_INCLUDED_TEXT };
   // Each main configuration followed once, however many services' units name it.
   const trees = new Map<string, NginxTree | { unread: string } | { problem: string } | undefined>();
-  let hosts: ReadonlySet<string> | 'unread' | undefined;
+  const hosts = new Map<string, ReadonlySet<string> | 'unread'>();
   for (const service of services) {
     const sites = service.configs.filter((ref) => ref.kind === 'nginx-site' && configs.get(ref.path)?.text !== undefined).map((ref) => ref.path);
     if (sites.length === 0) continue;
@@ -741,18 +742,24 @@ function readNginxLoads(
       for (const site of sites) loads.set(site, main);
       continue;
     }
-    const key = JSON.stringify([main.path, main.confPrefix, main.params]);
+    const key = JSON.stringify([main.path, main.confPrefix, main.params, main.root]);
     if (!trees.has(key)) trees.set(key, readNginxTree(at, main, budget));
     const tree = trees.get(key);
     // Named with the unit line that gave it where it is not nginx's default (that file is the one to test with nginx -t -c).
-    const named = main.at === undefined ? undefined : { path: main.path, ...(main.prefix !== undefined && { prefix: main.prefix }), at: main.at };
+    const named =
+      main.at === undefined
+        ? undefined
+        : { path: main.path, ...(main.prefix !== undefined && { prefix: main.prefix }), at: main.at, ...(main.root !== undefined && { root: main.root }) };
     if (tree !== undefined && 'unread' in tree && named !== undefined) for (const site of sites) loads.set(site, { mainMissing: named, reason: tree.unread });
     // There, but not to be read by this check (permission denied): said, as any configuration file it cannot read is.
     if (tree !== undefined && 'problem' in tree)
       for (const site of sites) loads.set(site, { mainUnread: { path: main.path, ...(main.at !== undefined && { at: main.at }) }, reason: tree.problem });
     if (tree === undefined || 'unread' in tree || 'problem' in tree) continue;
-    hosts ??= readHostNames(at.root);
-    nginxConfigs.set(main.path, { text: tree.text, includes: tree.includes, ...(hosts !== 'unread' && { hosts }) });
+    // Chrooted, nginx resolves a host name with the /etc/hosts inside its RootDirectory=.
+    const hostsFile = main.root === undefined ? '/etc/hosts' : underRoot(main.root, '/etc/hosts');
+    if (!hosts.has(hostsFile)) hosts.set(hostsFile, readHostNames(at, hostsFile));
+    const names = hosts.get(hostsFile)!;
+    nginxConfigs.set(main.path, { text: tree.text, includes: tree.includes, ...(names !== 'unread' && { hosts: names }) });
     if (tree.loop !== undefined) {
       for (const site of sites) loads.set(site, { includeLoop: tree.loop, ...(named !== undefined && { main: named }) });
       continue;
@@ -785,7 +792,7 @@ interface NginxTree {
  */
 function readNginxTree(
   at: ReadRoot,
-  main: { readonly path: string; readonly confPrefix: string; readonly params?: string },
+  main: { readonly path: string; readonly confPrefix: string; readonly params?: string; readonly root?: string },
   budget: { files: number; text: number },
 ): NginxTree | { unread: string } | { problem: string } {
   const read = readFileFacts(at, main.path);
@@ -805,7 +812,7 @@ function readNginxTree(
   // The files being read, the main configuration first (by identity, with their paths): one included again is a loop.
   const chain: { id: string | undefined; path: string }[] = [{ id: mainId, path: main.path }];
   const follow = (text: string, file: string | undefined, depth: number): void => {
-    for (const { pattern, line } of nginxIncludes(text, main.confPrefix)) {
+    for (const { pattern, line } of nginxIncludes(text, main.confPrefix, main.root)) {
       let files = followed.get(pattern);
       if (files === undefined) {
         const found = depth >= MAX_INCLUDE_DEPTH ? { problem: 'too deep' } : readInclude(at, pattern, budget.files, budget.text);
@@ -1303,13 +1310,13 @@ function readExecutableAt(root: string, path: string, searchPaths: readonly Sear
 }
 
 /**
- * The host names of the root's /etc/hosts, in lower case (a file not there names none): what nginx resolves a pass's
+ * The host names of the hosts file `path` (the root's /etc/hosts, or the one inside the RootDirectory= nginx runs chrooted in), in lower case (a file not there names none): what nginx resolves a pass's
  * host by before DNS. `unread` where it is there but cannot be read.
  */
-function readHostNames(root: string): ReadonlySet<string> | 'unread' {
+function readHostNames(at: ReadRoot, path: string): ReadonlySet<string> | 'unread' {
   let text: string;
   try {
-    text = decodeKeepingBadBytes(readFileBytes(hostPath(root, '/etc/hosts'), { maxBytes: MAX_CONFIG_BYTES }));
+    text = decodeKeepingBadBytes(readFileBytes(readPath(at, path), { maxBytes: MAX_CONFIG_BYTES }));
   } catch (error) {
     return error instanceof FileReadError && error.kind === 'missing' ? new Set() : 'unread';
   }

@@ -57,9 +57,25 @@ export function nginxLoadFinding(load: NginxLoad | undefined, path: string, root
   }
   if ('absent' in load) {
     const from = escapeText(load.main?.path ?? NGINX_CONF);
-    const named = load.main === undefined ? '' : ` (the main configuration the -c of ${escapeText(load.main.at.file)}:${load.main.at.line} names)`;
+    const chroot = load.main?.root;
+    const started = load.main === undefined ? '' : `${escapeText(load.main.at.file)}:${load.main.at.line}`;
+    const named =
+      load.main === undefined
+        ? ''
+        : chroot === undefined
+          ? ` (the main configuration the -c of ${started} names)`
+          : ` (the main configuration of the nginx ${started} runs chrooted in RootDirectory=${escapeText(chroot)})`;
+    // Chrooted, nginx opens nothing outside its RootDirectory=: no include reaches a file there.
+    if (chroot !== undefined && !path.startsWith(`${chroot}/`))
+      return {
+        line: 0,
+        severity: 'warning',
+        message: `nginx does not load this file: it runs chrooted in RootDirectory=${escapeText(chroot)} (${started}), where this file is not, so no include of ${from} reaches it and the site is not served; put the site inside ${escapeText(chroot)} and include it from ${from} or a file it includes${nginxStep(root, load.main, 'reload')}, and give nginx's entry that file as config: in the registry`,
+      };
+    // The link's target as nginx names it (inside its RootDirectory=); the link made where it reads it (under --root, in the tree).
+    const target = printedShellWord(load.main?.root === undefined ? path : path.slice(load.main.root.length));
     const enable =
-      load.link !== undefined ? `enable it (ln -s ${file} ${printedShellWord(inTree(root, load.link))})` : `include it from ${from} or a file it includes`;
+      load.link !== undefined ? `enable it (ln -s ${target} ${printedShellWord(inTree(root, load.link))})` : `include it from ${from} or a file it includes`;
     // With a -c, the unit may be what is wrong: it names the other way out.
     const other = load.main === undefined ? '' : `, or name a main configuration that includes it in that -c${restartStep(root, 'nginx')}`;
     return {
@@ -74,7 +90,7 @@ export function nginxLoadFinding(load: NginxLoad | undefined, path: string, root
   return {
     line: 0,
     severity: 'warning',
-    message: `nginx loads ${copy}, a copy of this file that differs from it, not this file, so these findings are not about the site it serves; replace the copy with a link (ln -sf ${file} ${printedShellWord(inTree(root, load.copy))})${nginxStep(root, main, 'reload')}, or name ${copy} in config:`,
+    message: `nginx loads ${copy}, a copy of this file that differs from it, not this file, so these findings are not about the site it serves; replace the copy with a link (ln -sf ${main?.root === undefined ? file : printedShellWord(path.slice(main.root.length))} ${printedShellWord(inTree(root, load.copy))})${nginxStep(root, main, 'reload')}, or name ${copy} in config:`,
   };
 }
 
@@ -85,13 +101,20 @@ export function nginxLoadFinding(load: NginxLoad | undefined, path: string, root
  * not serve that tree: that system's nginx reads the files when it boots (as reloadStep says of systemd's).
  */
 function nginxStep(root: string, main: NginxMainFile | undefined, verb: 'reload' | 'restart'): string {
-  const test = testCommand(main);
+  const test = testCommand(root, main);
   if (root === '/') return `, then ${test} and ${verb} nginx`;
-  return `, then test it there with chroot ${printedShellWord(root)} ${test}; nginx reads it when the system under ${escapeText(root)} boots`;
+  return `, then test it there with ${test}; nginx reads it when the system under ${escapeText(root)} boots`;
 }
 
-/** The test of nginx's configuration as its unit starts it: `nginx -t` alone reads the default main configuration. */
-function testCommand(main: NginxMainFile | undefined): string {
-  if (main === undefined) return 'nginx -t';
-  return `nginx -t${main.prefix !== undefined ? ` -p ${printedShellWord(main.prefix)}` : ''} -c ${printedShellWord(main.path)}`;
+/**
+ * The test of nginx's configuration as its unit starts it: `nginx -t` alone reads the default main configuration;
+ * chrooted in its RootDirectory= (`chroot DIR nginx -t`, its files named as inside it), and under --root in the tree
+ * (`chroot ROOT nginx -t`, `chroot ROOT/DIR ...`).
+ */
+function testCommand(root: string, main: NginxMainFile | undefined): string {
+  const chroot = main?.root;
+  const inside = (path: string) => printedShellWord(chroot === undefined ? path : path.slice(chroot.length));
+  const test = main === undefined ? 'nginx -t' : `nginx -t${main.prefix !== undefined ? ` -p ${inside(main.prefix)}` : ''} -c ${inside(main.path)}`;
+  const directory = chroot === undefined ? (root === '/' ? undefined : root) : inTree(root, chroot);
+  return directory === undefined ? test : `chroot ${printedShellWord(directory)} ${test}`;
 }

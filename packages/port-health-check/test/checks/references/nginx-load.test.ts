@@ -166,11 +166,50 @@ describe('the main configuration nginx loads from, as its unit starts it', () =>
     expect(await nginxFindings({ ...unlinked, [UNIT]: '[Service]\nExecStart=/usr/local/bin/start-nginx\n' })).toEqual([wrapped('/usr/local/bin/start-nginx')]);
   });
 
-  it('under RootDirectory= is not known: nginx reads its configuration inside that directory, whose includes are not followed there', async () => {
-    // Before, the root's own nginx.conf (which reaches the site) passed, though the chrooted nginx never opens it.
-    const linked = { 'etc/nginx/nginx.conf': NGINX_CONF, [ENABLED.slice(1)]: { symlink: SITE }, 'srv/nginx/etc/nginx/nginx.conf': 'events {}\nhttp {}\n' };
-    expect(await nginxFindings({ ...linked, [UNIT]: unit(DAEMON, 'RootDirectory=/srv/nginx\n') })).toEqual([
-      `nginx (80): /${UNIT}:4: the main configuration nginx reads is not known, as nginx runs chrooted in RootDirectory=/srv/nginx, and this check does not follow its configuration's includes there; whether nginx loads this file is not checked; test it there with chroot /srv/nginx nginx -t`,
+  // Checked with nginx 1.22.1 chrooted in such a tree (`chroot DIR nginx -T`, /usr bind-mounted in): it reads DIR's
+  // nginx.conf and, through DIR's sites-enabled link to /etc/nginx/sites-available/..., DIR's site, never the root's.
+  it('under RootDirectory= follows its configuration and includes inside that directory, links too, as the chrooted nginx reads them', async () => {
+    const text = readFileSync(join(repoRoot, 'ports.yaml'), 'utf8');
+    const JAIL = '/srv/nginx';
+    const inJail = parseRegistry(text.replace(`config: ${SITE}`, `config: ${JAIL}${SITE}`), { source: 'ports.yaml' });
+    const chrooted = {
+      [UNIT]: unit(DAEMON, `RootDirectory=${JAIL}\n`),
+      [`${JAIL.slice(1)}${SITE}`]: site.text,
+      [`${JAIL.slice(1)}/etc/nginx/mime.types`]: 'types {}\n',
+    };
+    // The root's own nginx.conf reaches no site; the jail's reaches its site through an absolute link, resolved inside the jail.
+    const served = {
+      ...chrooted,
+      'etc/nginx/nginx.conf': 'events {}\nhttp {}\n',
+      [`${JAIL.slice(1)}/etc/nginx/nginx.conf`]: NGINX_CONF,
+      [`${JAIL.slice(1)}${ENABLED}`]: { symlink: SITE },
+    };
+    expect(await nginxFindings(served, inJail)).toEqual([]);
+    // The site's own absolute include, a link too, is the jail's file: its listen moved to 8080 leaves port 80 IPv6 only.
+    const listen = site.text.match(/listen [^;]*;/)![0];
+    const including = {
+      ...served,
+      [`${JAIL.slice(1)}${SITE}`]: site.text.replace(listen, 'include /etc/nginx/snippets/listen.conf;'),
+      [`${JAIL.slice(1)}/etc/nginx/snippets/listen.conf`]: { symlink: '/etc/nginx/snippets/real.conf' },
+      [`${JAIL.slice(1)}/etc/nginx/snippets/real.conf`]: 'listen 8080;\n',
+      'etc/nginx/snippets/real.conf': listen,
+    };
+    expect(await nginxFindings(including, inJail)).toEqual([expect.stringContaining(`${JAIL}${SITE}:4:5: listen [::]:80 takes IPv6 connections only`)]);
+    // Not reached inside the jail (though the root's nginx.conf reaches the root's file of that name): not served, and
+    // the link to make is the jail's, its target as nginx names it, tested chrooted there.
+    const unserved = {
+      ...chrooted,
+      'etc/nginx/nginx.conf': NGINX_CONF,
+      [ENABLED.slice(1)]: { symlink: SITE },
+      [`${JAIL.slice(1)}/etc/nginx/nginx.conf`]: NGINX_CONF,
+      [`${JAIL.slice(1)}/etc/nginx/sites-enabled/default`]: 'server { listen 8081; }\n',
+    };
+    expect(await nginxFindings(unserved, inJail)).toEqual([
+      `nginx (80): ${JAIL}${SITE}: nginx does not load this file: no include of ${JAIL}/etc/nginx/nginx.conf (the main configuration of the nginx /${UNIT}:4 runs chrooted in RootDirectory=${JAIL}) reaches it, so the site is not served; enable it (ln -s ${SITE} ROOT${JAIL}${ENABLED}), then test it there with chroot ROOT${JAIL} nginx -t -c /etc/nginx/nginx.conf; nginx reads it when the system under ROOT boots, or name a main configuration that includes it in that -c${RELOAD}`,
+    ]);
+    // The registry's file outside the jail: nginx cannot open it, whatever the root's nginx.conf includes.
+    expect(await nginxFindings({ ...unserved, [`${JAIL.slice(1)}${ENABLED}`]: { symlink: SITE } })).toEqual([
+      expect.stringContaining(`${SITE}: nginx does not load this file: it runs chrooted in RootDirectory=${JAIL} (/${UNIT}:4), where this file is not`),
     ]);
   });
 
