@@ -19,12 +19,12 @@ import { DEFAULT_SECTION, goIniSetting } from './checks/go-ini.js';
 import { gunicornConfigPath, uvicornLaunch } from './checks/asgi-command.js';
 import { readInstalledUvicorn } from './uvicorn-install.js';
 import { effectivePort } from './effective-port.js';
-import { commandPath, daemonCommand, pathFromCwd } from './checks/references/daemon-command.js';
+import { commandPath, daemonCommand, pathFromCwd, underRoot } from './checks/references/daemon-command.js';
 import { REDIS_PROGRAMS, redisArguments } from './checks/references/redis-command.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
 import { globPart, includePatterns, isGlob, nginxIncludes } from './checks/references/includes.js';
 import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
-import { includePrefix, serviceNginxMain } from './checks/references/nginx-main.js';
+import { includePrefix, includeRoot, serviceNginxMain } from './checks/references/nginx-main.js';
 import { NOT_THERE } from './checks/references/nginx-load.js';
 import { prometheusFilePatterns, scrapeJobName } from './checks/references/prometheus-files.js';
 import { commandConfigFile, prometheusCommand } from './checks/references/prometheus-command.js';
@@ -67,7 +67,7 @@ import {
   type UnitDirListing,
 } from '@dsa110/ports/systemd';
 import { checkedRegistryName } from './claim-registry.js';
-import { anythingAt, isDirectory } from './root-files.js';
+import { anythingAt, isDirectory, readPath, type ReadRoot } from './root-files.js';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type {
   ConfigFileFacts,
@@ -126,20 +126,22 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
   const foreignClaimUnits = listing ? readForeignClaimUnits(root, listing, options.registry, managerDefaults) : undefined;
   const datasources = new Set(services.flatMap((service) => service.configs.filter((ref) => ref.kind === 'grafana-datasource').map((ref) => ref.path)));
-  const configs = new Map(configPaths.map((path) => [path, readConfigFile(root, path, datasources.has(path))]));
+  // The daemons' files: a file inside a RootDirectory= read as the program chrooted there opens it (readPath).
+  const at: ReadRoot = { root, chroots: chrootsOf(units) };
+  const configs = new Map(configPaths.map((path) => [path, readConfigFile(at, path, datasources.has(path))]));
   const redisCommands = readRedisCommands(services, unitMap);
-  const daemonFiles = readDaemonFiles(root, [
+  const daemonFiles = readDaemonFiles(at, [
     ...grafanaFilePaths(services, unitMap),
     ...redisFilePaths(redisCommands),
     ...prometheusFilePaths(services, unitMap),
   ]);
-  const grafanaFiles = readGrafanaFiles(root, services, unitMap, daemonFiles, configs);
-  const grafanaValueFiles = readGrafanaValueFiles(root, services, unitMap, configs, grafanaFiles);
-  const appServerFiles = readAppServerFiles(root, services, unitMap);
+  const grafanaFiles = readGrafanaFiles(at, services, unitMap, daemonFiles, configs);
+  const grafanaValueFiles = readGrafanaValueFiles(at, services, unitMap, configs, grafanaFiles);
+  const appServerFiles = readAppServerFiles(at, services, unitMap);
   const uvicornInstalls = readUvicornInstalls(root, services, unitMap);
-  const includes = readIncludes(root, services, unitMap, configs, redisCommands);
-  const { loads: nginxLoads, configs: nginxConfigs } = readNginxLoads(root, services, unitMap, configs);
-  const prometheusFiles = readPrometheusFiles(root, options.registry, services, configs);
+  const includes = readIncludes(at, services, unitMap, configs, redisCommands);
+  const { loads: nginxLoads, configs: nginxConfigs } = readNginxLoads(at, services, unitMap, configs);
+  const prometheusFiles = readPrometheusFiles(at, options.registry, services, configs);
   const claims = units.map((unit) => ({ unit, lines: claimLines(unit.execStartPre, claimPortPaths) }));
   const claiming = claims.filter((claim) => claim.lines.length > 0).map((claim) => claim.unit);
   // systemd's DefaultTimeoutStartSec=, only for a claiming unit that sets no start timeout of its own (the systemd check
@@ -554,14 +556,27 @@ function runningAsRoot(): boolean {
   return process.geteuid?.() === 0;
 }
 
+/**
+ * The RootDirectory= directories the units run their programs chrooted in (as the root the units are for names them;
+ * not `/`, nor one with a specifier not resolved here, nor one under RootImage=, where nothing is read): the chroots
+ * a daemon's files are read in (readPath).
+ */
+function chrootsOf(units: readonly UnitFacts[]): string[] {
+  const chroots = units.flatMap((unit) => {
+    const path = unit.rootImage === undefined ? unit.rootDirectory?.path?.replace(/\/+$/, '') : undefined;
+    return path === undefined || path === '' ? [] : [path];
+  });
+  return [...new Set(chroots)];
+}
+
 /** A config file's facts; for a provisioning file that is not there (`provisioning`), the others of its directory (provisioningSiblings). */
-function readConfigFile(root: string, path: string, provisioning = false): ConfigFileFacts {
-  const { missing, ...facts } = readFileFacts(root, path);
+function readConfigFile(at: ReadRoot, path: string, provisioning = false): ConfigFileFacts {
+  const { missing, ...facts } = readFileFacts(at, path);
   if (missing === true && provisioning) {
-    const siblings = provisioningSiblings(root, path.slice(0, path.lastIndexOf('/') + 1));
+    const siblings = provisioningSiblings(at, path.slice(0, path.lastIndexOf('/') + 1));
     return siblings === undefined ? facts : { ...facts, siblings };
   }
-  const id = facts.text === undefined ? undefined : fileIdentity(root, path);
+  const id = facts.text === undefined ? undefined : fileIdentity(at, path);
   return id === undefined ? facts : { ...facts, id };
 }
 
@@ -569,13 +584,13 @@ function readConfigFile(root: string, path: string, provisioning = false): Confi
  * The files of a provisioning directory Grafana reads (pkg/services/provisioning's config readers: each file whose
  * name ends .yaml or .yml, links followed), in name order; undefined when the directory cannot be listed.
  */
-function provisioningSiblings(root: string, dir: string): string[] | undefined {
+function provisioningSiblings(at: ReadRoot, dir: string): string[] | undefined {
   try {
-    return readdirSync(hostPath(root, dir))
+    return readdirSync(readPath(at, dir))
       .filter((name) => /\.ya?ml$/.test(name))
       .filter((name) => {
         try {
-          return statSync(hostPath(root, `${dir}${name}`)).isFile();
+          return statSync(readPath(at, `${dir}${name}`)).isFile();
         } catch {
           return false;
         }
@@ -587,11 +602,11 @@ function provisioningSiblings(root: string, dir: string): string[] | undefined {
 }
 
 /** readConfigFile's facts, and whether the file is simply not there. */
-function readFileFacts(root: string, path: string): ConfigFileFacts & { missing?: boolean; notRegular?: boolean; linkLoop?: boolean } {
+function readFileFacts(at: ReadRoot, path: string): ConfigFileFacts & { missing?: boolean; notRegular?: boolean; linkLoop?: boolean } {
   try {
     // A byte that is not UTF-8 kept as U+DC80+byte (escapeText shows it as \xNN, where U+FFFD hid which byte it was);
     // a file that is UTF-8 (isUtf8, native) is decoded as it was.
-    return { path, text: decodeKeepingBadBytes(readFileBytes(hostPath(root, path), { maxBytes: MAX_CONFIG_BYTES })) };
+    return { path, text: decodeKeepingBadBytes(readFileBytes(readPath(at, path), { maxBytes: MAX_CONFIG_BYTES })) };
   } catch (error) {
     if (!(error instanceof FileReadError)) {
       const code = (error as NodeJS.ErrnoException).code;
@@ -617,7 +632,7 @@ function readFileFacts(root: string, path: string): ConfigFileFacts & { missing?
  * the directory of the main configuration its unit's command names).
  */
 function readIncludes(
-  root: string,
+  at: ReadRoot,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
   configs: ReadonlyMap<string, ConfigFileFacts>,
@@ -631,7 +646,7 @@ function readIncludes(
     if (depth >= MAX_INCLUDE_DEPTH) return;
     for (const pattern of includePatterns(kind, text, nginxPrefix, chroot)) {
       if (includes.has(pattern)) continue;
-      const found = readInclude(root, pattern, budget, textLeft, kind);
+      const found = readInclude(at, pattern, budget, textLeft, kind);
       includes.set(pattern, found);
       if (!('files' in found)) continue;
       budget -= found.files.length;
@@ -649,8 +664,9 @@ function readIncludes(
   ];
   for (const { ref, service } of read) {
     const text = configs.get(ref.path)?.text;
-    const chroot = ref.kind === 'redis-conf' ? daemonCommand({ units }, service, REDIS_PROGRAMS)?.root : undefined;
-    if (text !== undefined) follow(ref.kind, text, 0, ref.kind === 'nginx-site' ? includePrefix(serviceNginxMain({ units }, service)) : undefined, chroot);
+    const main = ref.kind === 'nginx-site' ? serviceNginxMain({ units }, service) : undefined;
+    const chroot = ref.kind === 'redis-conf' ? daemonCommand({ units }, service, REDIS_PROGRAMS)?.root : main && includeRoot(main);
+    if (text !== undefined) follow(ref.kind, text, 0, main && includePrefix(main), chroot);
   }
   // redis-server's `--include FILE` options: lines Redis reads after its config file.
   for (const command of redisCommands) follow('redis-conf', command.options.map((option) => option.text).join('\n'), 0, undefined, command.root);
@@ -702,7 +718,7 @@ function redisFilePaths(commands: readonly RedisCommand[]): string[] {
  * that cannot be read.
  */
 function readNginxLoads(
-  root: string,
+  at: ReadRoot,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
   configs: ReadonlyMap<string, ConfigFileFacts>,
@@ -714,7 +730,7 @@ function readNginxLoads(
   const budget = { files: MAX_INCLUDED_FILES, text: MAX_INCLUDED_TEXT };
   // Each main configuration followed once, however many services' units name it.
   const trees = new Map<string, NginxTree | { unread: string } | { problem: string } | undefined>();
-  let hosts: ReadonlySet<string> | 'unread' | undefined;
+  const hosts = new Map<string, ReadonlySet<string> | 'unread'>();
   for (const service of services) {
     const sites = service.configs.filter((ref) => ref.kind === 'nginx-site' && configs.get(ref.path)?.text !== undefined).map((ref) => ref.path);
     if (sites.length === 0) continue;
@@ -726,24 +742,30 @@ function readNginxLoads(
       for (const site of sites) loads.set(site, main);
       continue;
     }
-    const key = JSON.stringify([main.path, main.confPrefix, main.params]);
-    if (!trees.has(key)) trees.set(key, readNginxTree(root, main, budget));
+    const key = JSON.stringify([main.path, main.confPrefix, main.params, main.root]);
+    if (!trees.has(key)) trees.set(key, readNginxTree(at, main, budget));
     const tree = trees.get(key);
     // Named with the unit line that gave it where it is not nginx's default (that file is the one to test with nginx -t -c).
-    const named = main.at === undefined ? undefined : { path: main.path, ...(main.prefix !== undefined && { prefix: main.prefix }), at: main.at };
+    const named =
+      main.at === undefined
+        ? undefined
+        : { path: main.path, ...(main.prefix !== undefined && { prefix: main.prefix }), at: main.at, ...(main.root !== undefined && { root: main.root }) };
     if (tree !== undefined && 'unread' in tree && named !== undefined) for (const site of sites) loads.set(site, { mainMissing: named, reason: tree.unread });
     // There, but not to be read by this check (permission denied): said, as any configuration file it cannot read is.
     if (tree !== undefined && 'problem' in tree)
       for (const site of sites) loads.set(site, { mainUnread: { path: main.path, ...(main.at !== undefined && { at: main.at }) }, reason: tree.problem });
     if (tree === undefined || 'unread' in tree || 'problem' in tree) continue;
-    hosts ??= readHostNames(root);
-    nginxConfigs.set(main.path, { text: tree.text, includes: tree.includes, ...(hosts !== 'unread' && { hosts }) });
+    // Chrooted, nginx resolves a host name with the /etc/hosts inside its RootDirectory=.
+    const hostsFile = main.root === undefined ? '/etc/hosts' : underRoot(main.root, '/etc/hosts');
+    if (!hosts.has(hostsFile)) hosts.set(hostsFile, readHostNames(at, hostsFile));
+    const names = hosts.get(hostsFile)!;
+    nginxConfigs.set(main.path, { text: tree.text, includes: tree.includes, ...(names !== 'unread' && { hosts: names }) });
     if (tree.loop !== undefined) {
       for (const site of sites) loads.set(site, { includeLoop: tree.loop, ...(named !== undefined && { main: named }) });
       continue;
     }
     for (const site of sites) {
-      const load = siteLoad(root, site, tree, configs.get(site)?.text);
+      const load = siteLoad(at, site, tree, configs.get(site)?.text);
       if (load !== undefined) loads.set(site, 'loaded' in load || named === undefined ? load : { ...load, main: named });
     }
   }
@@ -769,16 +791,16 @@ interface NginxTree {
  * where nginx, started as root, may.
  */
 function readNginxTree(
-  root: string,
-  main: { readonly path: string; readonly confPrefix: string; readonly params?: string },
+  at: ReadRoot,
+  main: { readonly path: string; readonly confPrefix: string; readonly params?: string; readonly root?: string },
   budget: { files: number; text: number },
 ): NginxTree | { unread: string } | { problem: string } {
-  const read = readFileFacts(root, main.path);
+  const read = readFileFacts(at, main.path);
   if (read.missing) return { unread: NOT_THERE };
   if (read.notRegular) return { unread: `is no file nginx can read (${read.problem})` };
   if (read.text === undefined) return { problem: read.problem ?? 'not read' };
   const loaded = new Map<string, { path: string; text: string }>();
-  const mainId = fileIdentity(root, main.path);
+  const mainId = fileIdentity(at, main.path);
   if (mainId !== undefined) loaded.set(mainId, { path: main.path, text: read.text });
   const globs: string[] = [];
   const includes = new Map<string, IncludeFacts>();
@@ -790,12 +812,12 @@ function readNginxTree(
   // The files being read, the main configuration first (by identity, with their paths): one included again is a loop.
   const chain: { id: string | undefined; path: string }[] = [{ id: mainId, path: main.path }];
   const follow = (text: string, file: string | undefined, depth: number): void => {
-    for (const { pattern, line } of nginxIncludes(text, main.confPrefix)) {
+    for (const { pattern, line } of nginxIncludes(text, main.confPrefix, main.root)) {
       let files = followed.get(pattern);
       if (files === undefined) {
-        const found = depth >= MAX_INCLUDE_DEPTH ? { problem: 'too deep' } : readInclude(root, pattern, budget.files, budget.text);
+        const found = depth >= MAX_INCLUDE_DEPTH ? { problem: 'too deep' } : readInclude(at, pattern, budget.files, budget.text);
         includes.set(pattern, found);
-        files = 'files' in found ? found.files.map((each) => ({ id: fileIdentity(root, each.path), path: each.path, text: each.text })) : [];
+        files = 'files' in found ? found.files.map((each) => ({ id: fileIdentity(at, each.path), path: each.path, text: each.text })) : [];
         followed.set(pattern, files);
         if (!('files' in found)) {
           complete = false;
@@ -832,13 +854,13 @@ function readNginxTree(
  * its sites-available, or absent (with the link to advise); undefined when that cannot be said.
  */
 function siteLoad(
-  root: string,
+  at: ReadRoot,
   site: string,
   tree: NginxTree,
   text: string | undefined,
 ): { loaded: true; as: string } | { copy: string; differs: boolean } | { absent: true; link?: string } | undefined {
   const { loaded, globs, complete } = tree;
-  const id = fileIdentity(root, site);
+  const id = fileIdentity(at, site);
   if (id !== undefined && loaded.has(id)) return { loaded: true, as: loaded.get(id)!.path };
   const slash = site.lastIndexOf('/');
   const name = site.slice(slash + 1);
@@ -854,8 +876,8 @@ function siteLoad(
   const link =
     enabledName !== undefined &&
     globs.some((glob) => glob.slice(0, glob.lastIndexOf('/') + 1) === enabledDir && globPart(glob.slice(glob.lastIndexOf('/') + 1)).test(name)) &&
-    fileIdentity(root, enabledDir!.slice(0, -1)) !== undefined &&
-    !anythingAt(root, enabledName)
+    fileIdentity(at, enabledDir!.slice(0, -1)) !== undefined &&
+    !anythingAt(at, enabledName)
       ? enabledName
       : undefined;
   return { absent: true, ...(link !== undefined && { link }) };
@@ -877,9 +899,9 @@ function prometheusFilePaths(services: readonly Service[], units: ReadonlyMap<st
 }
 
 /** Whether `name` in the directory `dir` under `root` is a link (its directory's links followed, not its own). */
-function isLinkIn(root: string, dir: string, name: string): boolean {
+function isLinkIn(at: ReadRoot, dir: string, name: string): boolean {
   try {
-    return lstatSync(join(hostPath(root, dir), name)).isSymbolicLink();
+    return lstatSync(join(readPath(at, dir), name)).isSymbolicLink();
   } catch {
     return false;
   }
@@ -900,7 +922,7 @@ function grafanaFilePaths(services: readonly Service[], units: ReadonlyMap<strin
  * when that is another than the registry's (its --config, or its homepath's conf/custom.ini), whose keys then count.
  */
 function readGrafanaFiles(
-  root: string,
+  at: ReadRoot,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
   daemonFiles: ReadonlyMap<string, DaemonFile | undefined>,
@@ -917,7 +939,7 @@ function readGrafanaFiles(
     for (const path of [defaults, reads]) {
       // Not there: no layer (a missing defaults.ini or --config file is its own finding, a missing custom.ini none).
       if (path === undefined || !path.startsWith('/') || files.has(path) || configs.has(path) || daemonFiles.get(path)?.missing) continue;
-      files.set(path, readConfigFile(root, path));
+      files.set(path, readConfigFile(at, path));
     }
   }
   return files;
@@ -929,7 +951,7 @@ function readGrafanaFiles(
  * words), read under the root, once each: Grafana puts the file's contents in the value.
  */
 function readGrafanaValueFiles(
-  root: string,
+  at: ReadRoot,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
   configs: ReadonlyMap<string, ConfigFileFacts>,
@@ -966,7 +988,7 @@ function readGrafanaValueFiles(
     for (const value of values)
       for (const path of filePaths(value, (name) => environment.get(name)?.value ?? ''))
         if (!files.has(path)) {
-          const { notRegular: _, ...read } = readFileFacts(root, path);
+          const { notRegular: _, ...read } = readFileFacts(at, path);
           files.set(path, read);
         }
   }
@@ -975,7 +997,7 @@ function readGrafanaValueFiles(
 
 /** appServerFiles: the config file each service's gunicorn reads (gunicornConfigPath), read under the root, once. */
 function readAppServerFiles(
-  root: string,
+  at: ReadRoot,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
 ): Map<string, ConfigFileFacts & { missing?: boolean }> {
@@ -983,7 +1005,7 @@ function readAppServerFiles(
   for (const service of services) {
     const path = gunicornConfigPath({ units }, service);
     if (path === undefined || files.has(path)) continue;
-    const { notRegular: _, ...read } = readFileFacts(root, path);
+    const { notRegular: _, ...read } = readFileFacts(at, path);
     files.set(path, read);
   }
   return files;
@@ -1006,9 +1028,9 @@ function readUvicornInstalls(root: string, services: readonly Service[], units: 
  * daemonFiles: each of `paths` (absolute ones; a relative one is not known here) looked at under the root, once:
  * which file it is (device and inode, links followed), whether it is an ELF executable, or that nothing is there.
  */
-function readDaemonFiles(root: string, paths: readonly string[]): Map<string, DaemonFile | undefined> {
+function readDaemonFiles(at: ReadRoot, paths: readonly string[]): Map<string, DaemonFile | undefined> {
   const files = new Map<string, DaemonFile | undefined>();
-  for (const path of paths) if (path.startsWith('/') && !files.has(path)) files.set(path, lookAtFile(root, path));
+  for (const path of paths) if (path.startsWith('/') && !files.has(path)) files.set(path, lookAtFile(at, path));
   return files;
 }
 
@@ -1018,10 +1040,10 @@ function readDaemonFiles(root: string, paths: readonly string[]): Map<string, Da
  * A file under `root` (links followed): its device and inode, and whether it is an ELF executable; `missing` when
  * nothing is there; undefined when it cannot be looked at (a directory on its path this check may not search).
  */
-function lookAtFile(root: string, path: string): DaemonFile | undefined {
+function lookAtFile(at: ReadRoot, path: string): DaemonFile | undefined {
   let id: string;
   try {
-    const info = statSync(hostPath(root, path));
+    const info = statSync(readPath(at, path));
     id = `${info.dev}:${info.ino}`;
     if (!info.isFile()) return { id, elf: false };
   } catch (error) {
@@ -1030,7 +1052,7 @@ function lookAtFile(root: string, path: string): DaemonFile | undefined {
   }
   try {
     // Four bytes, without waiting: a FIFO put in its place meanwhile is not waited on.
-    const fd = openSync(hostPath(root, path), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    const fd = openSync(readPath(at, path), constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
     try {
       const head = Buffer.alloc(4);
       return { id, elf: isElfHead(head.subarray(0, readSync(fd, head, 0, 4, 0))) };
@@ -1044,9 +1066,9 @@ function lookAtFile(root: string, path: string): DaemonFile | undefined {
 }
 
 /** A file's device and inode under `root` (links followed), or undefined when it cannot be looked at. */
-function fileIdentity(root: string, path: string): string | undefined {
+function fileIdentity(at: ReadRoot, path: string): string | undefined {
   try {
-    const info = statSync(hostPath(root, path));
+    const info = statSync(readPath(at, path));
     return `${info.dev}:${info.ino}`;
   } catch {
     return undefined;
@@ -1054,7 +1076,7 @@ function fileIdentity(root: string, path: string): string | undefined {
 }
 
 /** The files one include names: a path, or a glob in its last part (in name order, as glob() gives them; none matching is none). */
-function readInclude(root: string, pattern: string, budget: number, textLeft = MAX_INCLUDED_TEXT, kind: ConfigKind = 'nginx-site'): IncludeFacts {
+function readInclude(at: ReadRoot, pattern: string, budget: number, textLeft = MAX_INCLUDED_TEXT, kind: ConfigKind = 'nginx-site'): IncludeFacts {
   if (!pattern.startsWith('/')) return { problem: "a relative path (read from the program's working directory, which this check does not know)" };
   const dir = pattern.slice(0, pattern.lastIndexOf('/') + 1);
   const base = pattern.slice(dir.length);
@@ -1063,7 +1085,7 @@ function readInclude(root: string, pattern: string, budget: number, textLeft = M
   if (isGlob(base)) {
     const matcher = globPart(base);
     try {
-      paths = readdirSync(hostPath(root, dir))
+      paths = readdirSync(readPath(at, dir))
         .filter((name) => matcher.test(name))
         .sort()
         .map((name) => `${dir}${name}`);
@@ -1079,11 +1101,11 @@ function readInclude(root: string, pattern: string, budget: number, textLeft = M
   const files: { path: string; text: string }[] = [];
   let left = textLeft;
   for (const path of paths) {
-    const read = readFileFacts(root, path);
+    const read = readFileFacts(at, path);
     // One file named, not there: nginx and Redis refuse the include; so they do a link a glob matched whose file is not
     // there (nginx 1.22 -t: `open() "/etc/nginx/modules-enabled/50-mod.conf" failed (2: No such file or directory)`).
     // A file that matched a glob and went since is only unread.
-    if (read.text === undefined && read.missing && (path === pattern || isLinkIn(root, dir, path.slice(dir.length))))
+    if (read.text === undefined && read.missing && (path === pattern || isLinkIn(at, dir, path.slice(dir.length))))
       return { problem: `${path === pattern ? '' : `${path}: `}${read.problem ?? 'no such file'}`, missing: true };
     // A loop of links (a name in a glob's directory too): nginx's open() fails and it refuses the configuration
     // (nginx 1.22 -t: `open() ".../sites-enabled/l" failed (40: Too many levels of symbolic links)`).
@@ -1093,19 +1115,19 @@ function readInclude(root: string, pattern: string, budget: number, textLeft = M
       // Redis fopen()s each file and exits when it cannot ("Fatal error, can't open config file ...: Too many levels of
       // symbolic links"); a directory it opens, and reads nothing from (fgets fails): an empty file. Checked with 7.0.15.
       if (read.linkLoop === true) return { problem: read.problem ?? 'too many levels of symbolic links', missing: true };
-      if (read.notRegular === true && isDirectory(root, path)) {
+      if (read.notRegular === true && isDirectory(at, path)) {
         files.push({ path, text: '' });
         continue;
       }
     }
     // A directory named, or matched by a glob: nginx opens it and fails to read it (nginx 1.22 -t: `pread() "..." failed (21: Is a directory)`).
-    if (kind === 'nginx-site' && read.text === undefined && read.notRegular === true && isDirectory(root, path))
+    if (kind === 'nginx-site' && read.text === undefined && read.notRegular === true && isDirectory(at, path))
       return { problem: `${path === pattern ? '' : `${path}: `}a directory, not a file`, missing: true, directory: true };
     if (read.text === undefined) return { problem: `${path === pattern ? '' : `${path}: `}${read.problem ?? 'not read'}` };
     left -= read.text.length;
     if (left < 0) return { problem: `its files and those read before come to more than the ${MAX_INCLUDED_TEXT / 1048576} MiB read for includes` };
     // Its identity, by which an include of it under another name (a link, `..`) is known to be a file being read.
-    const id = fileIdentity(root, path);
+    const id = fileIdentity(at, path);
     files.push({ path, text: read.text, ...(id !== undefined && { id }) });
   }
   return { files };
@@ -1118,7 +1140,7 @@ function readInclude(root: string, pattern: string, budget: number, textLeft = M
  * at most MAX_INCLUDED_FILES. Nothing at all for a prometheus.yml without them.
  */
 function readPrometheusFiles(
-  root: string,
+  at: ReadRoot,
   registry: Registry,
   services: readonly Service[],
   configs: ReadonlyMap<string, ConfigFileFacts>,
@@ -1131,7 +1153,7 @@ function readPrometheusFiles(
   const follow = (text: string, path: string, scrapeConfigFile: boolean): void => {
     for (const { pattern, scrapeConfigs } of prometheusFilePatterns(text, path, jobs, scrapeConfigFile)) {
       if (files.has(pattern)) continue;
-      const found = readGoGlob(root, pattern, budget);
+      const found = readGoGlob(at, pattern, budget);
       files.set(pattern, found);
       if (!('files' in found)) continue;
       budget -= found.files.length;
@@ -1152,7 +1174,7 @@ function readPrometheusFiles(
  * cannot list is a problem, not nothing: Prometheus, as another user, may see
  * files there.
  */
-function readGoGlob(root: string, pattern: string, budget: number): PrometheusFileFacts {
+function readGoGlob(at: ReadRoot, pattern: string, budget: number): PrometheusFileFacts {
   const parts = pattern.split('/').filter((part) => part !== '');
   let paths = [''];
   for (const part of parts) {
@@ -1166,7 +1188,7 @@ function readGoGlob(root: string, pattern: string, budget: number): PrometheusFi
     for (const dir of paths) {
       let names: string[];
       try {
-        names = readdirSync(hostPath(root, dir || '/'));
+        names = readdirSync(readPath(at, dir || '/'));
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') continue;
@@ -1181,7 +1203,7 @@ function readGoGlob(root: string, pattern: string, budget: number): PrometheusFi
   }
   const files: PrometheusFile[] = [];
   for (const path of paths) {
-    const read = readFileFacts(root, path);
+    const read = readFileFacts(at, path);
     if (read.missing && !hasGoMeta(parts.at(-1) ?? '')) continue; // a last part without a glob that is not there matches nothing (a listed name that is not: a dangling link)
     // Each file on its own, as Prometheus's file discovery reads them: one that cannot be read hides none of the others.
     files.push(read.text !== undefined ? { path, text: read.text } : { path, problem: read.problem ?? 'not read' });
@@ -1288,13 +1310,13 @@ function readExecutableAt(root: string, path: string, searchPaths: readonly Sear
 }
 
 /**
- * The host names of the root's /etc/hosts, in lower case (a file not there names none): what nginx resolves a pass's
+ * The host names of the hosts file `path` (the root's /etc/hosts, or the one inside the RootDirectory= nginx runs chrooted in), in lower case (a file not there names none): what nginx resolves a pass's
  * host by before DNS. `unread` where it is there but cannot be read.
  */
-function readHostNames(root: string): ReadonlySet<string> | 'unread' {
+function readHostNames(at: ReadRoot, path: string): ReadonlySet<string> | 'unread' {
   let text: string;
   try {
-    text = decodeKeepingBadBytes(readFileBytes(hostPath(root, '/etc/hosts'), { maxBytes: MAX_CONFIG_BYTES }));
+    text = decodeKeepingBadBytes(readFileBytes(readPath(at, path), { maxBytes: MAX_CONFIG_BYTES }));
   } catch (error) {
     return error instanceof FileReadError && error.kind === 'missing' ? new Set() : 'unread';
   }

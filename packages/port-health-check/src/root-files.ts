@@ -1,23 +1,56 @@
 // Questions about a file under the checked root (--root), asked of the host path its links lead to inside that root
-// (hostPath), so that one answer is kept in one place for gather and uvicorn-install alike.
+// (hostPath), so that one answer is kept in one place for gather and uvicorn-install alike. A file inside a
+// RootDirectory= is asked of the path its links lead to inside that directory, as the program chrooted there opens it
+// (readPath).
 import { lstatSync, statSync } from 'node:fs';
 import { hostPath } from '@dsa110/ports/files';
 
-/** Whether `path` under `root` is a directory (links followed); false when it cannot be looked at. */
-export function isDirectory(root: string, path: string): boolean {
+/**
+ * Where a daemon's files are read: the root the units are for (--root, `/` on the host), and the RootDirectory=
+ * directories in it that programs run chrooted in (as that root names them, without a trailing `/`; never `/`).
+ */
+export interface ReadRoot {
+  readonly root: string;
+  readonly chroots: readonly string[];
+}
+
+/**
+ * The host path to open for `path` (as the root the units are for names it): inside one of the tree's chroots (the
+ * innermost), the file a program chrooted there opens, its links (an absolute one, `..`) resolved inside that
+ * directory, as chroot(2) has it, the directory itself found inside the root; else hostPath's, inside the root.
+ */
+export function readPath(at: ReadRoot, path: string): string {
+  const chroot = chrootOf(at.chroots, path);
+  if (chroot === undefined) return hostPath(at.root, path);
+  return hostPath(hostPath(at.root, chroot), path.slice(chroot.length) || '/');
+}
+
+/** Pure: the innermost of `chroots` that `path` is inside (or is), undefined for none. */
+export function chrootOf(chroots: readonly string[], path: string): string | undefined {
+  let found: string | undefined;
+  for (const chroot of chroots) if ((path === chroot || path.startsWith(`${chroot}/`)) && chroot.length > (found?.length ?? 0)) found = chroot;
+  return found;
+}
+
+/** Whether `path` under `root` (or in `at`: readPath) is a directory (links followed); false when it cannot be looked at. */
+export function isDirectory(root: string | ReadRoot, path: string): boolean {
   try {
-    return statSync(hostPath(root, path)).isDirectory();
+    return statSync(openPath(root, path)).isDirectory();
   } catch {
     return false;
   }
 }
 
-/** Whether anything (a file, a directory, a link, even a dangling one) is at `path` under `root`. */
-export function anythingAt(root: string, path: string): boolean {
+/** Whether anything (a file, a directory, a link, even a dangling one) is at `path` under `root` (or in `at`: readPath). */
+export function anythingAt(root: string | ReadRoot, path: string): boolean {
   try {
-    lstatSync(hostPath(root, path));
+    lstatSync(openPath(root, path));
     return true;
   } catch {
     return false;
   }
+}
+
+function openPath(root: string | ReadRoot, path: string): string {
+  return typeof root === 'string' ? hostPath(root, path) : readPath(root, path);
 }

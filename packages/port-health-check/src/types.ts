@@ -213,6 +213,8 @@ export interface NginxMainFile {
   readonly path: string;
   readonly prefix?: string;
   readonly at: UnitLine;
+  /** The RootDirectory= nginx runs chrooted in (`path` and `prefix` are under it, as the root the units are for names them). */
+  readonly root?: string;
 }
 
 /**

@@ -4,6 +4,7 @@
 // checked before it boots. A missing key means the program's own default,
 // which is how Grafana ends up on 3000, Vite's port.
 import { CONFIG_KINDS, escapeText, type ConfigKind, type Service } from '@dsa110/ports';
+import { reloadStep } from '@dsa110/ports/systemd';
 import { effectivePort } from '../effective-port.js';
 import { asgiCommand } from './asgi-command.js';
 import { asgiFindings } from './asgi-listen.js';
@@ -21,6 +22,7 @@ import { factsLookup } from './references/include-files.js';
 import { REDIS_PROGRAMS, redisRunsSentinel } from './references/redis-command.js';
 import type { CheckResult, Facts } from '../types.js';
 import { restartStep } from './restart-step.js';
+import { inTree } from './tree-path.js';
 
 /**
  * The INI section a config file's port key lives in, by file name, and the
@@ -333,7 +335,11 @@ function commandLineFinding(facts: Pick<Facts, 'daemonFiles' | 'root'>, service:
  */
 function noDefaults(root: string, service: Service, file: string, command: GrafanaCommand, home: string): Finding {
   const unit = service.systemd?.unit ?? service.name;
-  const defaults = escapeText(pathFromCwd('conf/defaults.ini', home)!);
+  const path = pathFromCwd('conf/defaults.ini', home)!;
+  const defaults = escapeText(path);
+  // Under --root, the tree's file, from the tree's package: the host's reinstall restores the host's.
+  const restore =
+    root === '/' ? `restore ${defaults} (reinstall Grafana's package)` : `restore ${escapeText(inTree(root, path))} (reinstall Grafana's package in that tree)`;
   const given = command.homepath !== undefined;
   const whence = given ? `--homepath=${escapeText(command.homepath!, 200)}` : 'its working directory, as neither it nor the one above holds conf/defaults.ini';
   const homepath = `give it --homepath= the directory that holds conf/defaults.ini (/usr/share/grafana, as Grafana's packages install it)${command.config === undefined ? ` and --config=${file}` : ''}`;
@@ -342,7 +348,7 @@ function noDefaults(root: string, service: Service, file: string, command: Grafa
     line: command.line,
     severity: 'error',
     message: `runs ${service.name} with its homepath ${escapeText(home)} (${whence}), where ${defaults} is not there, so ${service.name} exits at start ("Could not find config defaults"), whatever --config names; ${
-      given ? `restore ${defaults} (reinstall Grafana's package), or ${homepath}` : homepath
+      given ? `${restore}, or ${homepath}` : homepath
     }${restartStep(root, unit)}`,
   };
 }
@@ -361,7 +367,9 @@ function missingConfig(root: string, service: Service, file: string, command: Gr
     line: command.line,
     severity: 'error',
     message: `runs ${service.name} with --config=${escapeText(command.config!, 200)}${set === undefined ? '' : ` (${set})`}, and ${path} is not there, so ${service.name} exits at start ("failed to parse"); ${
-      from === undefined ? `give it --config=${file}${restartStep(root, unit)}` : `set ${from.variable}=${file} there, then restart ${unit}`
+      from === undefined
+        ? `give it --config=${file}${restartStep(root, unit)}`
+        : `set ${from.variable}=${file} there${root === '/' ? `, then restart ${unit}` : reloadStep(root)}`
     }`,
   };
 }

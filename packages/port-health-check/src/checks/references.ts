@@ -18,7 +18,7 @@ import { readGrafanaDatasource } from './references/grafana.js';
 import { factsLookup } from './references/include-files.js';
 import { readNginxSite, type NginxConfig, type NginxExpectations } from './references/nginx.js';
 import { nginxLoadFinding } from './references/nginx-load.js';
-import { includePrefix, serviceNginxMain, type NginxMain } from './references/nginx-main.js';
+import { includePrefix, includeRoot, serviceNginxMain, type NginxMain } from './references/nginx-main.js';
 import { sameFile } from './references/daemon-command.js';
 import { readPrometheusArgs, readPrometheusYml, setsArgs } from './references/prometheus.js';
 import {
@@ -227,6 +227,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
         ref.path,
         includePrefix(main),
         nginxConfig(facts, main, ref.path),
+        includeRoot(main),
       );
       const load = nginxLoadFinding(facts.nginxLoads?.get(ref.path), ref.path, facts.root);
       return load === undefined || typeof site === 'string' ? site : [load, ...site];

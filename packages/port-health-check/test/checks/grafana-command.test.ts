@@ -36,7 +36,7 @@ async function results(files: Record<string, TreeEntry>): Promise<string[]> {
   const root = writeTree(tempDir(), files);
   return checkConfig(await gather({ registry, root, services: [grafana] }), grafana).map(
     (result) =>
-      `${result.severity} ${result.file}: ${result.reason.replaceAll(`system under ${root} boots`, 'system under ROOT boots').replaceAll(` under ${root}`, '')}`,
+      `${result.severity} ${result.file}: ${result.reason.replaceAll(`system under ${root} boots`, 'system under ROOT boots').replaceAll(` under ${root}`, '').replaceAll(root, 'ROOT')}`,
   );
 }
 
@@ -114,7 +114,7 @@ describe('the config check holds the file --config names', () => {
     ]);
     const moved = DEFAULTS.replace('CONF_FILE=/etc/grafana/grafana.ini', 'CONF_FILE=/etc/grafana/other.ini');
     expect(await results({ 'etc/grafana/grafana.ini': INI, [UNIT]: unit(...DEBIAN), 'etc/default/grafana-server': moved })).toEqual([
-      `error /${UNIT}:4: grafana (3030): /${UNIT}:4: runs Grafana with --config=/etc/grafana/other.ini (CONF_FILE=/etc/grafana/other.ini at /etc/default/grafana-server:1), and /etc/grafana/other.ini is not there, so Grafana exits at start ("failed to parse"); set CONF_FILE=/etc/grafana/grafana.ini there, then restart ${grafana.systemd!.unit}`,
+      `error /${UNIT}:4: grafana (3030): /${UNIT}:4: runs Grafana with --config=/etc/grafana/other.ini (CONF_FILE=/etc/grafana/other.ini at /etc/default/grafana-server:1), and /etc/grafana/other.ini is not there, so Grafana exits at start ("failed to parse"); set CONF_FILE=/etc/grafana/grafana.ini there${RELOAD}`,
     ]);
   });
 
@@ -239,8 +239,29 @@ describe("the config check holds Grafana's homepath", () => {
     ]);
     const [given] = await results({ ...files, [UNIT]: unit('ExecStart=/usr/share/grafana/bin/grafana server --homepath=/opt/grafana') });
     expect(given).toMatch(
-      /^error .*its homepath \/opt\/grafana \(--homepath=\/opt\/grafana\), where \/opt\/grafana\/conf\/defaults\.ini is not there, so Grafana exits at start .*; restore \/opt\/grafana\/conf\/defaults\.ini \(reinstall Grafana's package\), or give it --homepath=/,
+      /^error .*its homepath \/opt\/grafana \(--homepath=\/opt\/grafana\), where \/opt\/grafana\/conf\/defaults\.ini is not there, so Grafana exits at start .*; restore ROOT\/opt\/grafana\/conf\/defaults\.ini \(reinstall Grafana's package in that tree\), or give it --homepath=/,
     );
+  });
+
+  it("names the host's restart and package for the host (/) alone: under --root, the tree's file and no restart of the host's Grafana", async () => {
+    const moved = DEFAULTS.replace('CONF_FILE=/etc/grafana/grafana.ini', 'CONF_FILE=/etc/grafana/other.ini');
+    const cases = [
+      { 'etc/grafana/grafana.ini': INI, [UNIT]: unit(...DEBIAN), 'etc/default/grafana-server': moved },
+      {
+        'etc/grafana/grafana.ini': INI,
+        'usr/share/grafana/bin/grafana': EXECUTABLE,
+        [UNIT]: unit('ExecStart=/usr/share/grafana/bin/grafana server --homepath=/opt/grafana'),
+      },
+    ];
+    for (const files of cases) {
+      const root = writeTree(tempDir(), files);
+      const facts = await gather({ registry, root, services: [grafana] });
+      const [under] = checkConfig(facts, grafana).filter((result) => result.severity === 'error');
+      const [here] = checkConfig({ ...facts, root: '/' }, grafana).filter((result) => result.severity === 'error');
+      expect(under!.reason).not.toMatch(/restart|reinstall Grafana's package\)/);
+      expect(under!.reason).toContain(reloadStep(root));
+      expect(here!.reason).toMatch(/then restart grafana-simple\.service$|restore \/opt\/grafana\/conf\/defaults\.ini \(reinstall Grafana's package\)/);
+    }
   });
 
   it("is that error with --config too: Grafana reads conf/defaults.ini before the file --config names (-config, the registry's file or another)", async () => {
@@ -254,7 +275,7 @@ describe("the config check holds Grafana's homepath", () => {
     };
     for (const config of ['--config /etc/grafana/grafana.ini', '-config=/etc/grafana/other.ini'])
       expect(await results({ ...files, [UNIT]: unit(`ExecStart=/usr/share/grafana/bin/grafana server ${config} --homepath /opt/grafana`) }), config).toEqual([
-        `error /${UNIT}:2: grafana (3030): /${UNIT}:2: runs Grafana with its homepath /opt/grafana (--homepath=/opt/grafana), where /opt/grafana/conf/defaults.ini is not there, so Grafana exits at start ("Could not find config defaults"), whatever --config names; restore /opt/grafana/conf/defaults.ini (reinstall Grafana's package), or give it --homepath= the directory that holds conf/defaults.ini (/usr/share/grafana, as Grafana's packages install it)${RELOAD}`,
+        `error /${UNIT}:2: grafana (3030): /${UNIT}:2: runs Grafana with its homepath /opt/grafana (--homepath=/opt/grafana), where /opt/grafana/conf/defaults.ini is not there, so Grafana exits at start ("Could not find config defaults"), whatever --config names; restore ROOT/opt/grafana/conf/defaults.ini (reinstall Grafana's package in that tree), or give it --homepath= the directory that holds conf/defaults.ini (/usr/share/grafana, as Grafana's packages install it)${RELOAD}`,
       ]);
     // The program itself with no --homepath, started where no conf/defaults.ini is (nor above): its working directory.
     const [started] = await results({

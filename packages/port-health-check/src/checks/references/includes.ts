@@ -22,16 +22,16 @@ export function includePatterns(kind: ConfigKind, text: string, nginxPrefix = NG
       return words && words.length === 2 && words[0]!.toLowerCase() === 'include' ? [includePath(kind, words[1]!, undefined, root)] : [];
     });
   }
-  if (kind === 'nginx-site') return nginxIncludes(text, nginxPrefix).map((include) => include.pattern);
+  if (kind === 'nginx-site') return nginxIncludes(text, nginxPrefix, root).map((include) => include.pattern);
   return [];
 }
 
-/** The `include` directives of an nginx file, each as includePath resolves it (under `nginxPrefix`) with its line, in order. */
-export function nginxIncludes(text: string, nginxPrefix = NGINX_CONF_PREFIX): { pattern: string; line: number }[] {
+/** The `include` directives of an nginx file, each as includePath resolves it (under `nginxPrefix`; an absolute one under the RootDirectory= `root` nginx runs chrooted in) with its line, in order. */
+export function nginxIncludes(text: string, nginxPrefix = NGINX_CONF_PREFIX, root?: string): { pattern: string; line: number }[] {
   // As many statements as a site may have (MAX_SITE_STATEMENTS): a file of millions of `}` is not all made statements.
   return nginxStatements(text, MAX_SITE_STATEMENTS).flatMap((statement) =>
     statement.end === ';' && statement.words[0] === 'include' && statement.words[1] !== undefined
-      ? [{ pattern: includePath('nginx-site', statement.words[1], nginxPrefix), line: statement.line }]
+      ? [{ pattern: includePath('nginx-site', statement.words[1], nginxPrefix, root), line: statement.line }]
       : [],
   );
 }

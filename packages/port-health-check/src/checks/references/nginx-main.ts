@@ -3,7 +3,7 @@
 // compiled-in one), `-g` adds directives read before it, and a relative
 // include in any file is under the directory of that main file (nginx's
 // conf_prefix). As nginx.c's ngx_get_options and ngx_process_options have it.
-import { CONFIG_KINDS, escapeText, type Service } from '@dsa110/ports';
+import { CONFIG_KINDS, type Service } from '@dsa110/ports';
 import type { Facts, UnitLine } from '../../types.js';
 import { commandAt, commandDoubt, commandPath, commandUnknown, daemonCommand, type DaemonCommand } from './daemon-command.js';
 
@@ -31,6 +31,8 @@ export type NginxMain =
       readonly params?: string;
       readonly prefix?: string;
       readonly at?: UnitLine;
+      /** The RootDirectory= nginx runs chrooted in (DaemonCommand's `root`): its files, and its absolute includes, are under it. */
+      readonly root?: string;
     }
   | { readonly refused: string; readonly at: UnitLine }
   | { readonly unknown: true; readonly doubt?: { readonly reason: string; readonly at: UnitLine; readonly fix?: string } };
@@ -52,17 +54,6 @@ export function serviceNginxMain(facts: Pick<Facts, 'units'>, service: Service):
   const command = daemonCommand(facts, service, CONFIG_KINDS['nginx-site'].programs);
   const doubt = command === undefined ? undefined : commandDoubt(facts, command);
   if (doubt !== undefined) return { unknown: true, doubt: { reason: doubt, at: commandAt(command!) } };
-  // Chrooted (RootDirectory=): its files are under that directory, and the includes of its configuration are not
-  // followed there (nginxMain gives the main file, but readNginxTree reads includes on the root itself): not known.
-  if (command?.root !== undefined)
-    return {
-      unknown: true,
-      doubt: {
-        reason: `nginx runs chrooted in RootDirectory=${escapeText(command.root, 200)}, and this check does not follow its configuration's includes there`,
-        at: commandAt(command),
-        fix: `test it there with chroot ${escapeText(command.root, 200)} nginx -t`,
-      },
-    };
   if (command !== undefined) return nginxMain(command);
   const unit = service.systemd === undefined ? undefined : facts.units.get(service.systemd.unit);
   return unit?.execStart !== undefined && !unit.masked ? { unknown: true } : nginxMain(undefined);
@@ -72,6 +63,11 @@ export function serviceNginxMain(facts: Pick<Facts, 'units'>, service: Service):
 function nginxUsesStartDirectory(command: DaemonCommand): boolean {
   const options = nginxOptions(command.line.argv);
   return 'serves' in options && options.p !== undefined && !options.p.startsWith('/');
+}
+
+/** The RootDirectory= nginx runs chrooted in, where its absolute includes are (includePath); undefined on the root itself, or not known. */
+export function includeRoot(main: NginxMain): string | undefined {
+  return 'root' in main ? main.root : undefined;
 }
 
 /** Where relative includes are read from: the main file's directory; nginx's build's where the model cannot tell. */
@@ -110,6 +106,7 @@ export function nginxMain(command: DaemonCommand | undefined): NginxMain {
     confPrefix,
     ...(options.g !== undefined && { params: options.g }),
     ...(prefixDir !== undefined && { prefix: prefixDir }),
+    ...(command.root !== undefined && { root: command.root }),
     // Any -c, nginx.conf too: a -c file that is not there is said at that line (nginx exits); nginx.conf without one is no nginx here.
     ...((options.c !== undefined || path !== NGINX_CONF) && { at }),
   };

@@ -253,6 +253,8 @@ interface Reading {
   readonly lookup: IncludeLookup | undefined;
   /** Where a relative include is read from: the directory of nginx's main configuration (includePath). */
   readonly confPrefix: string;
+  /** The RootDirectory= nginx runs chrooted in, where an absolute include is (includePath). */
+  readonly root?: string;
   readonly findings: Finding[];
   statementsLeft: number;
   bytesLeft: number;
@@ -298,7 +300,7 @@ function siteStatements(text: string, reading: Reading, self: string | undefined
 /** The files an include splices in, as frames to read, in order; a finding for what cannot be read (an error for one file that is not there). */
 function includedFrames(statement: Statement, frame: Frame, reading: Reading): Frame[] {
   const argument = statement.words[1]!;
-  const included = includedFiles(reading.lookup, includePath('nginx-site', argument, reading.confPrefix), frame.chain);
+  const included = includedFiles(reading.lookup, includePath('nginx-site', argument, reading.confPrefix, reading.root), frame.chain);
   const unknown = (problem: string, what = 'it'): Frame[] => {
     reading.unread = true;
     return sayOnce(`include ${shown(argument)}: ${problem}; a listen or proxy_pass in ${what} is not checked`, 'unknown');
@@ -2158,13 +2160,14 @@ export function readNginxSite(
   self?: string,
   confPrefix = NGINX_CONF_PREFIX,
   config?: NginxConfig,
+  root?: string,
 ): Finding[] | string {
-  const reading = newReading(lookup, confPrefix);
+  const reading = newReading(lookup, confPrefix, true, root);
   const statements = siteStatements(text, reading, self);
   if (typeof statements === 'string') return statements;
   const facts = noFacts(reading.findings);
   readBlocks(statements, facts, (statement, open) => readDirective(statement, open, expect, facts));
-  const loaded = config === undefined ? undefined : configListens(config, confPrefix, facts.listens);
+  const loaded = config === undefined ? undefined : configListens(config, confPrefix, facts.listens, root);
   // A pass may name an upstream block of another file nginx loads (conf.d/upstreams.conf, nginx.conf's http {}).
   if (loaded !== undefined && typeof loaded !== 'string') {
     facts.findings.push(...loaded.findings);
@@ -2226,10 +2229,11 @@ function upstreamsUnread(config: NginxConfig | undefined, loaded: ReturnType<typ
 }
 
 /** A Reading with nothing read yet. */
-function newReading(lookup: IncludeLookup | undefined, confPrefix: string, sayLoops = true): Reading {
+function newReading(lookup: IncludeLookup | undefined, confPrefix: string, sayLoops = true, root?: string): Reading {
   return {
     lookup,
     confPrefix,
+    ...(root !== undefined && { root }),
     findings: [],
     statementsLeft: MAX_SITE_STATEMENTS,
     bytesLeft: MAX_SITE_BYTES,
@@ -2254,8 +2258,9 @@ function configListens(
   config: NginxConfig,
   confPrefix: string,
   siteListens: readonly HttpListen[],
+  root: string | undefined,
 ): { all: ConfigListen[]; http: ConfigListen[]; names: ServerNames; unread: boolean; upstreams: Map<string, Upstream>; findings: Finding[] } | string {
-  const reading = newReading(config.lookup, confPrefix, false);
+  const reading = newReading(config.lookup, confPrefix, false, root);
   const statements = siteStatements(config.text, reading, config.path);
   if (typeof statements === 'string') return statements.replace(/^the site and its includes/, 'it and its includes');
   const key = (statement: SiteStatement) => `${statement.file ?? ''}\0${statement.line}\0${statement.column}`;

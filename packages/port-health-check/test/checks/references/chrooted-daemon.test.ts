@@ -97,6 +97,42 @@ describe('a daemon chrooted in RootDirectory=', () => {
     ).toEqual([expect.stringContaining(error)]);
   });
 
+  // Checked with redis-server 7.0.15 chrooted in such a tree (`chroot DIR /usr/bin/redis-server /etc/redis/redis.conf`,
+  // /usr bind-mounted in): it listened on the port of DIR's real.conf (27311), not the root's (27312); through a link
+  // to a directory and an included link, on DIR's included file's (27313), not the root's (27314).
+  it("follows its links (an absolute one, one to a directory, an included one) inside that directory, as chroot does, not the root's", async () => {
+    const inRoot = moved('config: /etc/redis/redis.conf', 'config: /srv/redis/etc/redis/redis.conf');
+    const unit = 'RootDirectory=/srv/redis\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n';
+    const linked = {
+      [CHROOTED]: { symlink: '/etc/redis/real.conf' },
+      'srv/redis/etc/redis/real.conf': 'port 7001\nbind 127.0.0.1 -::1\n',
+      'etc/redis/real.conf': 'port 6379\nbind 127.0.0.1 -::1\n',
+    };
+    expect(await redis(unit, linked, inRoot)).toEqual([
+      'error: redis (6379): /srv/redis/etc/redis/redis.conf:1:6: port 7001, but the registry says Redis uses port 6379; set it to 6379 (ports snippet redis-conf prints what passes), or give Redis port: 7001 in the registry',
+    ]);
+    // `..` in a link stops at that directory too.
+    expect(await redis(unit, { ...linked, [CHROOTED]: { symlink: '../../../../etc/redis/real.conf' } }, inRoot)).toEqual([
+      expect.stringContaining('/srv/redis/etc/redis/redis.conf:1:6: port 7001, but the registry says'),
+    ]);
+    // A directory on the path that links to an absolute one, and an include that is a link: each inside the directory.
+    const through = moved('config: /etc/redis/redis.conf', 'config: /srv/redis/etc/redis-link/main.conf');
+    expect(
+      await redis(
+        'RootDirectory=/srv/redis\nExecStart=/usr/bin/redis-server /etc/redis-link/main.conf\n',
+        {
+          'srv/redis/etc/redis-link': { symlink: '/etc/redis' },
+          'srv/redis/etc/redis/main.conf': 'bind 127.0.0.1 -::1\ninclude /etc/redis/local.conf\n',
+          'srv/redis/etc/redis/local.conf': { symlink: '/etc/redis-local/real.conf' },
+          'srv/redis/etc/redis-local/real.conf': 'port 7001\n',
+          'etc/redis/main.conf': 'port 6379\nbind 127.0.0.1 -::1\n',
+          'etc/redis-local/real.conf': 'port 6379\n',
+        },
+        through,
+      ),
+    ).toEqual([expect.stringContaining('/srv/redis/etc/redis/local.conf:1:6: port 7001, but the registry says Redis uses port 6379')]);
+  });
+
   it("takes its variables from an EnvironmentFile= on the root itself (PID 1 reads it before the chroot), not from the root's file of that name", async () => {
     expect(
       await redis('RootDirectory=/srv/redis\nEnvironmentFile=/etc/default/redis\nExecStart=/usr/bin/redis-server $CONF\n', {

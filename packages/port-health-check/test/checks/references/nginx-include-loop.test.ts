@@ -25,11 +25,11 @@ async function nginxResults(files: Record<string, TreeEntry>): Promise<string[]>
   return checkReferences(facts, registry.service('nginx'))
     .map((result) => withoutRoot(result, root))
     .filter((result) => result.severity !== 'ok')
-    .map((result) => `${result.severity}: ${result.reason}`);
+    .map((result) => `${result.severity}: ${result.reason.replaceAll(root, 'ROOT')}`);
 }
 
 const loop = (at: string, again: string, chain: string) =>
-  `error: nginx (80): ${at}: nginx cannot start: this include reads ${again} again while it is being read (${chain}), a loop nginx follows until it crashes (nginx -t ends with a segmentation fault) or until a directive it reads again is not allowed there; remove the include, or narrow its glob so it does not match ${again}, then nginx -t and restart nginx`;
+  `error: nginx (80): ${at}: nginx cannot start: this include reads ${again} again while it is being read (${chain}), a loop nginx follows until it crashes (nginx -t ends with a segmentation fault) or until a directive it reads again is not allowed there; remove the include, or narrow its glob so it does not match ${again}, then test it there with chroot ROOT nginx -t; nginx reads it when the system under ROOT boots`;
 
 describe('an include loop in what nginx loads', () => {
   it('a file of conf.d that includes conf.d/*.conf (itself); a file included twice is none', async () => {

@@ -54,7 +54,7 @@ describe('whether nginx loads the site file the registry names', () => {
 
   it('warns when no include of nginx.conf reaches it: the site is not served', async () => {
     expect(await nginxFindings({ 'etc/nginx/nginx.conf': NGINX_CONF, 'etc/nginx/sites-enabled/default': 'server { listen 8081; }\n' })).toEqual([
-      `nginx (80): ${SITE}: nginx does not load this file: no include of /etc/nginx/nginx.conf reaches it, so the site is not served; enable it (ln -s ${SITE} ${ENABLED}), then nginx -t and reload nginx`,
+      `nginx (80): ${SITE}: nginx does not load this file: no include of /etc/nginx/nginx.conf reaches it, so the site is not served; enable it (ln -s ${SITE} ROOT${ENABLED}), then test it there with chroot ROOT nginx -t; nginx reads it when the system under ROOT boots`,
     ]);
     // Includes past the text read in all (16 MiB, as for a site's own) may reach it: not said absent, only the include unread.
     const big = `# ${'x'.repeat(3.5 * 1024 * 1024)}\n`;
@@ -82,7 +82,8 @@ describe('whether nginx loads the site file the registry names', () => {
   });
 
   it('advises a link only where an include of nginx.conf would read it and nothing is yet; else to include the file', async () => {
-    const include = 'include it from /etc/nginx/nginx.conf or a file it includes, then nginx -t and reload nginx';
+    const include =
+      'include it from /etc/nginx/nginx.conf or a file it includes, then test it there with chroot ROOT nginx -t; nginx reads it when the system under ROOT boots';
     const absent = `nginx (80): ${SITE}: nginx does not load this file: no include of /etc/nginx/nginx.conf reaches it, so the site is not served; `;
     // Red Hat's layout, conf.d/*.conf alone: a link in sites-enabled would not be read, nor one named without .conf.
     const confD = 'events {}\nhttp {\n  include /etc/nginx/conf.d/*.conf;\n}\n';
@@ -100,7 +101,7 @@ describe('whether nginx loads the site file the registry names', () => {
     const stock = `include /etc/nginx/modules-enabled/*.conf;\n${NGINX_CONF}`;
     const modules = { 'etc/nginx/modules-enabled/50-mod.conf': '# load_module\n', 'etc/nginx/sites-enabled/default': 'server { listen 8081; }\n' };
     expect(await nginxFindings({ 'etc/nginx/nginx.conf': stock, [conf.slice(1)]: site.text, ...modules }, dotConf)).toEqual([
-      `nginx (80): ${conf}: nginx does not load this file: no include of /etc/nginx/nginx.conf reaches it, so the site is not served; enable it (ln -s ${conf} /etc/nginx/sites-enabled/dsa110-contimg.conf), then nginx -t and reload nginx`,
+      `nginx (80): ${conf}: nginx does not load this file: no include of /etc/nginx/nginx.conf reaches it, so the site is not served; enable it (ln -s ${conf} ROOT/etc/nginx/sites-enabled/dsa110-contimg.conf), then test it there with chroot ROOT nginx -t; nginx reads it when the system under ROOT boots`,
     ]);
     // Another file of that name where the link would go (not a copy of the site: only sites-enabled beside sites-available is): never ln -sf over it.
     const named = NGINX_CONF.replace('/etc/nginx/sites-enabled/*;', '/etc/nginx/other/*;');
@@ -125,7 +126,9 @@ describe('whether nginx loads the site file the registry names', () => {
       spaced,
     );
     expect(found).toEqual([
-      expect.stringContaining("; enable it (ln -s '/etc/nginx/sites-available/dsa110 contimg' '/etc/nginx/sites-enabled/dsa110 contimg'), then nginx -t"),
+      expect.stringContaining(
+        "; enable it (ln -s '/etc/nginx/sites-available/dsa110 contimg' 'ROOT/etc/nginx/sites-enabled/dsa110 contimg'), then test it there with chroot ROOT nginx -t",
+      ),
     ]);
   });
 
@@ -133,7 +136,7 @@ describe('whether nginx loads the site file the registry names', () => {
     const old = site.text.replace('127.0.0.1:8000', '127.0.0.1:8001');
     expect(old).not.toBe(site.text);
     expect(await nginxFindings({ 'etc/nginx/nginx.conf': NGINX_CONF, [ENABLED.slice(1)]: old })).toEqual([
-      `nginx (80): ${SITE}: nginx loads ${ENABLED}, a copy of this file that differs from it, not this file, so these findings are not about the site it serves; replace the copy with a link (ln -sf ${SITE} ${ENABLED}), then nginx -t and reload nginx, or name ${ENABLED} in config:`,
+      `nginx (80): ${SITE}: nginx loads ${ENABLED}, a copy of this file that differs from it, not this file, so these findings are not about the site it serves; replace the copy with a link (ln -sf ${SITE} ROOT${ENABLED}), then test it there with chroot ROOT nginx -t; nginx reads it when the system under ROOT boots, or name ${ENABLED} in config:`,
     ]);
   });
 });
@@ -147,7 +150,7 @@ describe('the main configuration nginx loads from, as its unit starts it', () =>
   it('follows the file its -c names, not nginx.conf: a site only nginx.conf reaches is not served', async () => {
     const linked = { 'etc/nginx/nginx.conf': NGINX_CONF, [ENABLED.slice(1)]: { symlink: SITE }, 'etc/nginx/alt.conf': ALT };
     expect(await nginxFindings({ ...linked, [UNIT]: unit(`-c /etc/nginx/alt.conf ${DAEMON}`) })).toEqual([
-      `nginx (80): ${SITE}: nginx does not load this file: no include of /etc/nginx/alt.conf (the main configuration the -c of /${UNIT}:3 names) reaches it, so the site is not served; include it from /etc/nginx/alt.conf or a file it includes, then nginx -t -c /etc/nginx/alt.conf and reload nginx, or name a main configuration that includes it in that -c${RELOAD}`,
+      `nginx (80): ${SITE}: nginx does not load this file: no include of /etc/nginx/alt.conf (the main configuration the -c of /${UNIT}:3 names) reaches it, so the site is not served; include it from /etc/nginx/alt.conf or a file it includes, then test it there with chroot ROOT nginx -t -c /etc/nginx/alt.conf; nginx reads it when the system under ROOT boots, or name a main configuration that includes it in that -c${RELOAD}`,
     ]);
     // Its other spellings: -cFILE, after flags (-qc FILE), the last -c given winning.
     for (const start of ['-c/etc/nginx/alt.conf', '-qc /etc/nginx/alt.conf', '-c /etc/nginx/nginx.conf -c /etc/nginx/alt.conf']) {
@@ -163,11 +166,50 @@ describe('the main configuration nginx loads from, as its unit starts it', () =>
     expect(await nginxFindings({ ...unlinked, [UNIT]: '[Service]\nExecStart=/usr/local/bin/start-nginx\n' })).toEqual([wrapped('/usr/local/bin/start-nginx')]);
   });
 
-  it('under RootDirectory= is not known: nginx reads its configuration inside that directory, whose includes are not followed there', async () => {
-    // Before, the root's own nginx.conf (which reaches the site) passed, though the chrooted nginx never opens it.
-    const linked = { 'etc/nginx/nginx.conf': NGINX_CONF, [ENABLED.slice(1)]: { symlink: SITE }, 'srv/nginx/etc/nginx/nginx.conf': 'events {}\nhttp {}\n' };
-    expect(await nginxFindings({ ...linked, [UNIT]: unit(DAEMON, 'RootDirectory=/srv/nginx\n') })).toEqual([
-      `nginx (80): /${UNIT}:4: the main configuration nginx reads is not known, as nginx runs chrooted in RootDirectory=/srv/nginx, and this check does not follow its configuration's includes there; whether nginx loads this file is not checked; test it there with chroot /srv/nginx nginx -t`,
+  // Checked with nginx 1.22.1 chrooted in such a tree (`chroot DIR nginx -T`, /usr bind-mounted in): it reads DIR's
+  // nginx.conf and, through DIR's sites-enabled link to /etc/nginx/sites-available/..., DIR's site, never the root's.
+  it('under RootDirectory= follows its configuration and includes inside that directory, links too, as the chrooted nginx reads them', async () => {
+    const text = readFileSync(join(repoRoot, 'ports.yaml'), 'utf8');
+    const JAIL = '/srv/nginx';
+    const inJail = parseRegistry(text.replace(`config: ${SITE}`, `config: ${JAIL}${SITE}`), { source: 'ports.yaml' });
+    const chrooted = {
+      [UNIT]: unit(DAEMON, `RootDirectory=${JAIL}\n`),
+      [`${JAIL.slice(1)}${SITE}`]: site.text,
+      [`${JAIL.slice(1)}/etc/nginx/mime.types`]: 'types {}\n',
+    };
+    // The root's own nginx.conf reaches no site; the jail's reaches its site through an absolute link, resolved inside the jail.
+    const served = {
+      ...chrooted,
+      'etc/nginx/nginx.conf': 'events {}\nhttp {}\n',
+      [`${JAIL.slice(1)}/etc/nginx/nginx.conf`]: NGINX_CONF,
+      [`${JAIL.slice(1)}${ENABLED}`]: { symlink: SITE },
+    };
+    expect(await nginxFindings(served, inJail)).toEqual([]);
+    // The site's own absolute include, a link too, is the jail's file: its listen moved to 8080 leaves port 80 IPv6 only.
+    const listen = site.text.match(/listen [^;]*;/)![0];
+    const including = {
+      ...served,
+      [`${JAIL.slice(1)}${SITE}`]: site.text.replace(listen, 'include /etc/nginx/snippets/listen.conf;'),
+      [`${JAIL.slice(1)}/etc/nginx/snippets/listen.conf`]: { symlink: '/etc/nginx/snippets/real.conf' },
+      [`${JAIL.slice(1)}/etc/nginx/snippets/real.conf`]: 'listen 8080;\n',
+      'etc/nginx/snippets/real.conf': listen,
+    };
+    expect(await nginxFindings(including, inJail)).toEqual([expect.stringContaining(`${JAIL}${SITE}:4:5: listen [::]:80 takes IPv6 connections only`)]);
+    // Not reached inside the jail (though the root's nginx.conf reaches the root's file of that name): not served, and
+    // the link to make is the jail's, its target as nginx names it, tested chrooted there.
+    const unserved = {
+      ...chrooted,
+      'etc/nginx/nginx.conf': NGINX_CONF,
+      [ENABLED.slice(1)]: { symlink: SITE },
+      [`${JAIL.slice(1)}/etc/nginx/nginx.conf`]: NGINX_CONF,
+      [`${JAIL.slice(1)}/etc/nginx/sites-enabled/default`]: 'server { listen 8081; }\n',
+    };
+    expect(await nginxFindings(unserved, inJail)).toEqual([
+      `nginx (80): ${JAIL}${SITE}: nginx does not load this file: no include of ${JAIL}/etc/nginx/nginx.conf (the main configuration of the nginx /${UNIT}:4 runs chrooted in RootDirectory=${JAIL}) reaches it, so the site is not served; enable it (ln -s ${SITE} ROOT${JAIL}${ENABLED}), then test it there with chroot ROOT${JAIL} nginx -t -c /etc/nginx/nginx.conf; nginx reads it when the system under ROOT boots, or name a main configuration that includes it in that -c${RELOAD}`,
+    ]);
+    // The registry's file outside the jail: nginx cannot open it, whatever the root's nginx.conf includes.
+    expect(await nginxFindings({ ...unserved, [`${JAIL.slice(1)}${ENABLED}`]: { symlink: SITE } })).toEqual([
+      expect.stringContaining(`${SITE}: nginx does not load this file: it runs chrooted in RootDirectory=${JAIL} (/${UNIT}:4), where this file is not`),
     ]);
   });
 
@@ -197,11 +239,13 @@ describe('the main configuration nginx loads from, as its unit starts it', () =>
       'etc/nginx/sites-enabled/default': 'server { listen 8081; }\n',
     };
     expect(await nginxFindings({ 'etc/nginx/nginx.conf': NGINX_CONF, ...alt, [UNIT]: unit('-p /srv -c /etc/nginx/alt.conf') })).toEqual([
-      `nginx (80): ${SITE}: nginx does not load this file: no include of /etc/nginx/alt.conf (the main configuration the -c of /${UNIT}:3 names) reaches it, so the site is not served; enable it (ln -s ${SITE} ${ENABLED}), then nginx -t -p /srv/ -c /etc/nginx/alt.conf and reload nginx, or name a main configuration that includes it in that -c${RELOAD}`,
+      `nginx (80): ${SITE}: nginx does not load this file: no include of /etc/nginx/alt.conf (the main configuration the -c of /${UNIT}:3 names) reaches it, so the site is not served; enable it (ln -s ${SITE} ROOT${ENABLED}), then test it there with chroot ROOT nginx -t -p /srv/ -c /etc/nginx/alt.conf; nginx reads it when the system under ROOT boots, or name a main configuration that includes it in that -c${RELOAD}`,
     ]);
     const old = site.text.replace('127.0.0.1:8000', '127.0.0.1:8001');
     expect(await nginxFindings({ 'etc/nginx/alt.conf': NGINX_CONF, [ENABLED.slice(1)]: old, [UNIT]: unit('-c /etc/nginx/alt.conf') })).toEqual([
-      expect.stringContaining(`replace the copy with a link (ln -sf ${SITE} ${ENABLED}), then nginx -t -c /etc/nginx/alt.conf and reload nginx`),
+      expect.stringContaining(
+        `replace the copy with a link (ln -sf ${SITE} ROOT${ENABLED}), then test it there with chroot ROOT nginx -t -c /etc/nginx/alt.conf; nginx reads it when the system under ROOT boots`,
+      ),
     ]);
   });
 
@@ -238,6 +282,29 @@ describe('the main configuration nginx loads from, as its unit starts it', () =>
       expect(under[0]!.reason).not.toContain('daemon-reload');
       expect(here[0]!.reason).toContain(', then systemctl daemon-reload and restart nginx');
       expect(here[0]!.reason).not.toContain(reloadStep(root));
+    }
+  });
+
+  it("names the tree's files for ln and tests nginx inside the tree under --root, never the host's nginx; on this host (/) the host's", async () => {
+    const cases = [
+      { 'etc/nginx/nginx.conf': NGINX_CONF, 'etc/nginx/sites-enabled/default': 'server { listen 8081; }\n' },
+      { 'etc/nginx/nginx.conf': NGINX_CONF, [ENABLED.slice(1)]: site.text.replace('127.0.0.1:8000', '127.0.0.1:8001') },
+      { 'etc/nginx/nginx.conf': NGINX_CONF.replace('http {', 'http {\n  include /etc/nginx/nginx.conf;') },
+    ];
+    for (const files of cases) {
+      const root = writeTree(tempDir(), { [SITE.slice(1)]: site.text, 'etc/nginx/mime.types': 'types {}\n', ...files });
+      const facts = await gather({ registry, root });
+      const [under] = checkReferences(facts, registry.service('nginx')).filter((result) => result.severity !== 'ok');
+      const [here] = checkReferences({ ...facts, root: '/' }, registry.service('nginx')).filter((result) => result.severity !== 'ok');
+      expect(under!.reason).toContain(`, then test it there with chroot ${root} nginx -t; nginx reads it when the system under ${root} boots`);
+      expect(under!.reason).not.toMatch(/(reload|restart) nginx/);
+      expect(here!.reason).toMatch(/, then nginx -t and (reload|restart) nginx/);
+      expect(here!.reason).not.toContain('chroot');
+      // The link made where the tree's nginx reads it (its target as that system names it), not in the host's /etc.
+      if (under!.reason.includes('ln -s')) {
+        expect(under!.reason).toMatch(new RegExp(`ln -sf? ${SITE} ${root}${ENABLED}\\)`));
+        expect(here!.reason).toMatch(new RegExp(`ln -sf? ${SITE} ${ENABLED}\\)`));
+      }
     }
   });
 
