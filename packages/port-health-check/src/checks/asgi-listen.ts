@@ -8,7 +8,8 @@ import { addressBits, normalizeAddress } from '@dsa110/ports/system';
 import { portWords } from './references.js';
 import { ASGI_DEFAULT, droppedOption, PYTHON_PORT, type AsgiCommand, type AsgiServer, type GivenValue, type UvicornRefusal } from './asgi-command.js';
 import { commandAt } from './references/daemon-command.js';
-import { accessMismatch, hostReach, notAPort, orRegistry, registryInstead, type Finding, type RegistryTakes } from './references/finding.js';
+import { glibcHost } from './references/glibc-host.js';
+import { accessMismatch, hostReach, mappedBind, notAPort, orRegistry, registryInstead, type Finding, type RegistryTakes } from './references/finding.js';
 import type { EnvironmentSetting, Facts, InstalledUvicorn } from '../types.js';
 import { effectivePort } from '../effective-port.js';
 import { restartStep } from './restart-step.js';
@@ -168,7 +169,7 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
   // uvicorn hands --host to getaddrinfo as it is: `[::]` is no name it resolves, and it exits at start (uvicorn 0.54).
   if (listen.host !== undefined && /[[\]]/.test(listen.host.value)) {
     const bare = listen.host.value.replace(/^\[(.*)\]$/, '$1');
-    const reach = hostReach(bare.toLowerCase());
+    const reach = hostReach(bare.toLowerCase(), glibcHost);
     const write = reach !== undefined && !/[[\]]/.test(bare) && accessMismatch(reach, expect.service, '', '') === undefined ? bare : expect.host;
     const said =
       listen.host.env !== undefined
@@ -181,11 +182,21 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
     return findings;
   }
   const host = listen.host?.value ?? ASGI_DEFAULT.host;
+  // An IPv4-mapped address: asyncio opens an IPv6-only socket for it, which Linux will not bind (uvicorn 0.17.6 exits).
+  const mapped = glibcHost(host);
+  if (listen.host !== undefined && mappedBind(mapped)) {
+    const v4 = [24n, 16n, 8n, 0n].map((shift) => String((mapped!.value >> shift) & 255n)).join('.');
+    findings.push({
+      severity: 'error',
+      message: `${shown(listen.host)} in its ExecStart=: an IPv4-mapped IPv6 address, which Linux does not bind uvicorn's IPv6-only socket to, so it exits at start ("[Errno 22] error while attempting to bind on address ... invalid argument"); ${written('--host', escapeText(keptHost(v4, expect).host, 200), listen.host, expect)}`,
+    });
+    return findings;
+  }
   const listens =
     listen.host === undefined
       ? `its ExecStart= gives uvicorn no --host (nor UVICORN_HOST), so it listens on its default ${ASGI_DEFAULT.host}, which`
       : `${shown(listen.host)} in its ExecStart=`;
-  const wrongReach = beyondAccess(hostReach(host), expect.service, listens, written('--host', expect.host, listen.host, expect));
+  const wrongReach = beyondAccess(hostReach(host, glibcHost), expect.service, listens, written('--host', expect.host, listen.host, expect));
   if (wrongReach !== undefined) findings.push({ severity: 'error', message: wrongReach });
   return findings;
 }
@@ -277,7 +288,7 @@ function beyondAccess(...[reach, ...rest]: Parameters<typeof accessMismatch>): s
  */
 function keptHost(host: string | undefined, expect: Expectation): { host: string; why?: string } {
   if (host === undefined) return { host: expect.host };
-  if (beyondAccess(hostReach(host.toLowerCase()), expect.service, '', '') === undefined) return { host };
+  if (beyondAccess(hostReach(host.toLowerCase(), glibcHost), expect.service, '', '') === undefined) return { host };
   return { host: expect.host, why: `not ${escapeText(host, 200)}: the registry says ${expect.service.name} is access: ${expect.service.access}` };
 }
 
@@ -456,7 +467,7 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
   if (refusedOnPort || onPort.length === 0) return findings;
   // Where it accepts connections on the service's port: from every address or another host when any bind does.
   onPort = onPort.filter((each, index) => onPort.findIndex((other) => boundAs(other.host).key === boundAs(each.host).key) === index);
-  const reaches = onPort.map(({ host }) => hostReach(host.toLowerCase()));
+  const reaches = onPort.map(({ host }) => hostReach(host.toLowerCase(), glibcHost));
   const reach = (['every', 'address', undefined] as const).find((each) => reaches.includes(each)) ?? 'loopback';
   const local = expect.host !== '0.0.0.0';
   const beyond = onPort.filter((_, index) => reaches[index] === 'every' || reaches[index] === 'address');

@@ -5,6 +5,7 @@ import { addressBits, formatEndpoint, normalizeAddress } from '@dsa110/ports/sys
 import { isLoopback, isUnspecified } from '../../address.js';
 import { goPort } from '../go-port.js';
 import type { Severity } from '../../types.js';
+import type { HostBits } from './glibc-host.js';
 
 export interface Finding {
   /** The included file it is in (nginx's or Redis's include); undefined for the file the registry names. */
@@ -81,14 +82,29 @@ export function isLoopbackHost(host: string): boolean {
 
 /**
  * Where a server that listens on `host` (a bind address as its config or command line gives it, without brackets)
- * accepts connections from: `every` address (empty, `0.0.0.0`, `::`), `loopback` only (`127.x`, `::1`,
- * `localhost`), another address of this host (reachable from elsewhere); undefined for a host name, which the
- * server resolves when it starts.
+ * accepts connections from, its address read as the server reads it (`read`: glibcHost for C and Python servers,
+ * goHost for Go ones): `every` address (empty, `0.0.0.0`, `::`; to glibc `0` too), `loopback` only (`127.x`,
+ * `::1`, `localhost`; to glibc `127.1` too), another address of this host (reachable from elsewhere); undefined for
+ * a host name, which the server resolves when it starts. An IPv4-mapped address (`::ffff:127.0.0.1`) reaches as its
+ * IPv4 one (where a server can bind it at all: mappedBind).
  */
-export function hostReach(host: string): 'every' | 'loopback' | 'address' | undefined {
-  if (host === '' || isUnspecified(host)) return 'every';
-  if (isLoopbackHost(host)) return 'loopback';
-  return /^[0-9a-fA-F:.]+(?:%[\w.-]+)?$/.test(host) && (host.includes(':') || /^\d{1,3}(?:\.\d{1,3}){3}$/.test(host)) ? 'address' : undefined;
+export function hostReach(host: string, read: (host: string) => HostBits | undefined): 'every' | 'loopback' | 'address' | undefined {
+  if (host === '') return 'every';
+  if (host.toLowerCase() === 'localhost') return 'loopback';
+  const bits = read(host);
+  if (bits === undefined) return undefined;
+  const to = unmapped(bits);
+  if (to.value === 0n) return 'every';
+  return (to.family === 4 && to.value >> 24n === 127n) || (to.family === 6 && to.value === 1n) ? 'loopback' : 'address';
+}
+
+/**
+ * Whether `bits` is an IPv4-mapped IPv6 address (`::ffff:127.0.0.1`), which Linux will not bind an IPv6-only socket
+ * to ("bind: Invalid argument"): the socket nginx (without ipv6only=off), Redis and uvicorn open for an IPv6 address,
+ * so each exits at start (checked with nginx 1.22.1, redis-server 7.0.15, uvicorn 0.17.6). Go binds it as IPv4.
+ */
+export function mappedBind(bits: HostBits | undefined): boolean {
+  return bits?.family === 6 && bits.value >> 32n === 0xffffn;
 }
 
 /**

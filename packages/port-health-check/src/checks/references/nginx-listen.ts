@@ -4,6 +4,8 @@
 import { addressBits } from '@dsa110/ports/system';
 import { isLoopback } from '../../address.js';
 import { formatAddress } from '../../firewall/ip.js';
+import { mappedBind } from './finding.js';
+import { dottedQuad, inetAton } from './glibc-host.js';
 
 /** What a listen's parameters set, as nginx keeps them per address and port. */
 export interface ListenOptions {
@@ -117,22 +119,6 @@ export function listenOptions(flags: readonly string[]): ListenOptions | { reado
   return { transport, defaultServer, bind, reuseport, ...(ipv6only !== undefined && { ipv6only }) };
 }
 
-/** The IPv4 address glibc's inet_aton reads (`127.1`, `0x7f.0.0.1`, `2130706433`), as a number; undefined for anything else. */
-export function inetAton(host: string): number | undefined {
-  const parts = host.split('.');
-  if (parts.length > 4) return undefined;
-  const values = parts.map((part) =>
-    /^0x[0-9a-f]+$/i.test(part) ? parseInt(part, 16) : /^0[0-7]*$/.test(part) ? parseInt(part, 8) : /^[1-9]\d*$/.test(part) ? Number(part) : NaN,
-  );
-  if (values.some((value) => Number.isNaN(value))) return undefined;
-  const last = values.pop()!;
-  if (values.some((value) => value > 255) || last >= 2 ** (8 * (4 - values.length))) return undefined;
-  return values.reduce((sum, value, index) => sum + value * 2 ** (8 * (3 - index)), 0) + last;
-}
-
-/** An IPv4 address as a number (inetAton's) in dotted decimal. */
-export const dottedQuad = (value: number): string => [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
-
 /**
  * Where a listen's address puts it: its family, its address as a key (`80`, `*:80` and `0.0.0.0:80` are one; an
  * IPv6 address in any spelling), whether it is the family's wildcard, whether loopback. Undefined for a host name
@@ -145,6 +131,8 @@ export interface ListenAddress {
   readonly loopback: boolean;
   /** As nginx prints it: `0.0.0.0`, `127.0.0.1`, `[::]`. */
   readonly shown: string;
+  /** An IPv4-mapped IPv6 address (`[::ffff:127.0.0.1]`): Linux binds it only to a dual-stack socket (unboundMapped). */
+  readonly mapped: boolean;
 }
 
 /**
@@ -155,7 +143,7 @@ export function listenAddress(value: string): ListenAddress | undefined {
   const bracket = /^\[([0-9a-fA-F:.]+)\](?::|$)/.exec(value);
   const colon = value.lastIndexOf(':');
   const host = bracket ? bracket[1]! : /^\d+$/.test(value) ? '*' : colon >= 0 ? value.slice(0, colon) : value;
-  if (host === '*') return { family: 4, key: '4/0', wildcard: true, loopback: false, shown: '0.0.0.0' };
+  if (host === '*') return { family: 4, key: '4/0', wildcard: true, loopback: false, shown: '0.0.0.0', mapped: false };
   // Another spelling of an IPv4 address (`127.1`, `2130706433`), which nginx resolves as glibc's inet_aton reads it.
   const v4 = bracket || (colon < 0 && !/^\d{1,3}(?:\.\d{1,3}){3}$/.test(host)) ? undefined : inetAton(host);
   if (!bracket && v4 === undefined) return undefined;
@@ -168,6 +156,7 @@ export function listenAddress(value: string): ListenAddress | undefined {
     wildcard: bits.value === 0n,
     loopback: isLoopback(v4 === undefined ? host : dottedQuad(v4)),
     shown: bits.family === 6 ? `[${text}]` : text,
+    mapped: mappedBind(bits),
   };
 }
 
@@ -279,4 +268,15 @@ export function clashingSockets<T>(sockets: readonly OpenedSocket<T>[]): [Opened
     }
   }
   return undefined;
+}
+
+/**
+ * Pure: the first of one port's listens on an IPv4-mapped address (`[::ffff:127.0.0.1]:80`) whose socket is
+ * IPv6-only (no listen of that address sets ipv6only=off): Linux will not bind it, and nginx, nginx -t too, fails
+ * ("bind() to [::ffff:127.0.0.1]:80 failed (22: Invalid argument)"; checked with nginx 1.22.1).
+ */
+export function unboundMapped<T>(listens: readonly PortListen<T>[]): PortListen<T> | undefined {
+  return listens.find(
+    (listen) => listen.address.mapped && !listens.some((other) => listenKey(other) === listenKey(listen) && other.options.ipv6only === false),
+  );
 }

@@ -19,6 +19,7 @@ import {
   type RegistryTakes,
 } from './finding.js';
 import { includedFiles, includePath, isGlob, sameIncludeAt, type IncludeLookup } from './include-files.js';
+import { dottedQuad, inetAton } from './glibc-host.js';
 import { NGINX_CONF_PREFIX } from './nginx-main.js';
 import {
   clashingSockets,
@@ -28,11 +29,10 @@ import {
   type Duplicate,
   listenAddress,
   listenOptions,
-  inetAton,
-  dottedQuad,
   openedSockets,
   type OpenedSocket,
   type PortListen,
+  unboundMapped,
 } from './nginx-listen.js';
 
 /** What nginx refusing a line means: said after each refusal nginx -t shows. */
@@ -111,9 +111,16 @@ interface Statement {
   readonly words: readonly string[];
   /** What ended it: `;` a directive, `{` a block opening, `}` a block closing. */
   readonly end: ';' | '{' | '}';
+  /**
+   * A character nginx's tokenizer refuses after its last word, where it stopped reading the file (`listen "80""";`:
+   * nginx -t: unexpected """), and where it stands; the statement is then no directive nginx reads.
+   */
+  readonly unexpected?: { readonly char: string; readonly line: number; readonly column: number };
 }
 
 const SPACE = new Set([' ', '\t', '\r', '\n']);
+/** What nginx takes right after a closing quote, besides a space. */
+const AFTER_QUOTE = new Set([';', '{', ')']);
 
 /**
  * nginx's configuration as statements, read as nginx's own tokenizer
@@ -151,6 +158,14 @@ export function nginxStatements(text: string, limit = Infinity): Statement[] {
       continue;
     }
     words.push(readWord(text, at));
+    // After a closing quote nginx wants a space, `;`, `{` or `)`: anything else ends its reading of the file
+    // (ngx_conf_read_token: unexpected "X"). An unclosed quote reads to the end of the text.
+    const next = text[at.index];
+    if ((char === '"' || char === "'") && next !== undefined && !SPACE.has(next) && !AFTER_QUOTE.has(next)) {
+      const unexpected = { char: next, line: at.line, column: columnAt(text, at) };
+      statements.push({ line: startLine, column: startColumn, words, end: ';', unexpected });
+      return statements;
+    }
   }
   if (words.length > 0) statements.push({ line: startLine, column: startColumn, words, end: ';' }); // an unterminated last statement, read as nginx would have it
   return statements;
@@ -261,6 +276,8 @@ interface Reading {
   readonly parsed: Map<string, readonly Statement[]>;
   /** An include could not be read: what it may hold (a listen, a proxy_pass) is not known. */
   unread: boolean;
+  /** nginx's tokenizer stopped at a character it refuses (Statement.unexpected): nginx reads no more; said alone. */
+  refused: boolean;
   /** Whether an include loop is a finding of this reading (the site's), not one said elsewhere (nginx's main configuration's). */
   readonly sayLoops: boolean;
   /** Each unknown for an include that cannot be read, by its message: where it was said (its finding's index, its line) and the other lines that gave it again. */
@@ -290,6 +307,16 @@ function siteStatements(text: string, reading: Reading, self: string | undefined
     }
     if (--reading.statementsLeft < 0) {
       return `the site and its includes come to more than ${MAX_SITE_STATEMENTS} statements (an include repeated in the files it includes multiplies them), more than this check reads; include each file once`;
+    }
+    if (statement.unexpected !== undefined) {
+      // nginx stops at it and refuses the configuration: what follows in the file is not read, as though not there.
+      reading.unread = true;
+      reading.refused = true;
+      const { char, line, column } = statement.unexpected;
+      const at = `${frame.file ?? frame.chain[0] ?? 'the site'}:${line}`;
+      const message = `nginx refuses this file at an unexpected ${shown(char)} after a closing quote (nginx -t: unexpected "${shown(char)}" in ${shown(at)})${REFUSES_CONFIG}; put a space, ; or { after the quoted word, or remove the extra quote`;
+      reading.findings.push({ ...(frame.file !== undefined && { file: frame.file }), line, column, severity: 'error', message });
+      continue;
     }
     if (isInclude(statement)) stack.push(...includedFrames(statement, frame, reading).reverse());
     else all.push(frame.file !== undefined ? { ...statement, file: frame.file } : statement);
@@ -558,6 +585,13 @@ function refusedListens(listens: readonly HttpListen[], expect: NginxExpectation
     const message = `${listenText(listen.at.statement)}: nginx refuses it, as ${listenWords(earlier.at, listen.at.statement)} ${also} ${address} too (nginx -t: "${DUPLICATE_WORDS[why]} ${address}")${REFUSES_CONFIG}; ${fix}`;
     findings.push({ ...placeAt(listen.at.statement), severity: 'error', message });
   }
+  for (const [port, onPort] of ports) {
+    const mapped = unboundMapped(onPort);
+    if (mapped === undefined) continue;
+    const v4 = formatAddress(4, addressBits(mapped.address.shown.slice(1, -1))!.value & 0xffffffffn);
+    const message = `${listenText(mapped.at.statement)}: an IPv4-mapped IPv6 address, which Linux does not bind nginx's IPv6-only socket to, so nginx does not start, nor passes nginx -t ("bind() to ${socketText(mapped, port)} failed (22: Invalid argument)"); write listen ${v4}:${port}; instead`;
+    findings.push({ ...placeAt(mapped.at.statement), severity: 'error', message });
+  }
   return findings;
 }
 
@@ -579,7 +613,8 @@ function portSockets(listens: readonly HttpListen[], expect: NginxExpectations, 
     if ('refused' in options) return []; // nginx does not start: said as such
     if (address !== undefined) parsed.push({ at: listen, server: listen.server, address, options });
   }
-  if (duplicateListen(parsed) !== undefined) return []; // nginx does not start: said as such (refusedListens)
+  // nginx does not start: said as such (refusedListens).
+  if (duplicateListen(parsed) !== undefined || unboundMapped(parsed) !== undefined) return [];
   const sockets = openedSockets(parsed);
   const clash = clashingSockets(sockets);
   if (clash) return [clashFinding(clash)];
@@ -2165,6 +2200,8 @@ export function readNginxSite(
   const reading = newReading(lookup, confPrefix, true, root);
   const statements = siteStatements(text, reading, self);
   if (typeof statements === 'string') return statements;
+  // nginx refuses the file as it reads it: nothing it would do with the rest is worth saying beside that.
+  if (reading.refused) return reading.findings;
   const facts = noFacts(reading.findings);
   readBlocks(statements, facts, (statement, open) => readDirective(statement, open, expect, facts));
   const loaded = config === undefined ? undefined : configListens(config, confPrefix, facts.listens, root);
@@ -2239,6 +2276,7 @@ function newReading(lookup: IncludeLookup | undefined, confPrefix: string, sayLo
     bytesLeft: MAX_SITE_BYTES,
     parsed: new Map(),
     unread: false,
+    refused: false,
     sayLoops,
     unreadIncludes: new Map(),
   };

@@ -9,6 +9,7 @@
 import { goPort } from '../go-port.js';
 import { escapeText, quoteValue, type AccessLevel, type UrlScheme } from '@dsa110/ports';
 import { isUnspecified } from '../../address.js';
+import { goHost, goUnreadAddress } from './go-host.js';
 import {
   type BoundAddress,
   characterColumn,
@@ -622,7 +623,7 @@ function listenAddress(value: string): { host: string; port: number | undefined 
 export function keptListen(value: string | undefined, expect: ListenExpectation, listen: string): string {
   const address = value === undefined ? undefined : listenAddress(value);
   if (address === undefined || 'problem' in address) return listen;
-  if (accessMismatch(hostReach(address.host), expect, '', '') !== undefined) return listen;
+  if (goUnreadAddress(address.host) !== undefined || accessMismatch(hostReach(address.host, goHost), expect, '', '') !== undefined) return listen;
   return `${address.host.includes(':') ? `[${address.host}]` : address.host}:${expect.port}`;
 }
 
@@ -658,6 +659,14 @@ export function listenAddressFindings(
   const said = value === undefined ? undefined : `--web.listen-address${separator}${escapeText(value, 200)}${origin}`;
   if ('problem' in address)
     return [{ severity: 'warning', message: `${said}: ${address.problem}, so Prometheus cannot listen there and exits at start; ${fix}` }];
+  const dotted = goUnreadAddress(address.host);
+  if (dotted !== undefined)
+    return [
+      {
+        severity: 'error',
+        message: `${said}: Go reads no address in ${quoteValue(address.host, 200)} (an IPv4 address only in dotted decimal, ${dotted}) and looks it up as a host name, which fails ("lookup ${escapeText(address.host, 200)}: no such host"), so Prometheus exits at start; ${fix}`,
+      },
+    ];
   const findings: Omit<Finding, 'line'>[] = [];
   if (address.port !== expect.port)
     findings.push({
@@ -668,7 +677,7 @@ export function listenAddressFindings(
           : `${said}, but the registry says ${expect.name} uses port ${expect.port}; ${fix}${orRegistry(registryInstead(expect, address.port))}`,
     });
   const listens = said ?? `sets no --web.listen-address, so ${expect.name} listens on its default ${PROMETHEUS_DEFAULT_LISTEN}, which`;
-  const wrongReach = accessMismatch(hostReach(address.host), expect, listens, fix);
+  const wrongReach = accessMismatch(hostReach(address.host, goHost), expect, listens, fix);
   if (wrongReach !== undefined) findings.push({ severity: 'error', message: wrongReach });
   return findings;
 }

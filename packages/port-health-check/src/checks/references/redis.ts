@@ -6,9 +6,10 @@
 // registry's port is either.
 import { escapeText } from '@dsa110/ports';
 import { escapedByte, joinKeptBytes } from '@dsa110/ports/system';
-import { isLoopback } from '../../address.js';
 import {
   characterColumn,
+  hostReach,
+  mappedBind,
   notAPort,
   orRegistry,
   portFix,
@@ -18,6 +19,7 @@ import {
   type RegistryInstead,
   type RegistryTakes,
 } from './finding.js';
+import { dottedQuad, glibcHost } from './glibc-host.js';
 import { includedFiles, includePath, isGlob, sameIncludeAt, type IncludeLookup } from './include-files.js';
 import { leadingCSpace, redisLines, redisRawLines, redisTrim } from './redis-lines.js';
 import type { VariableOrigin as ArgumentVariable } from './daemon-command.js';
@@ -953,8 +955,17 @@ function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: strin
       what: `${written}: a - with no address after it, an empty address Redis cannot listen on, so it fails to start`,
       fix: 'remove it, or write the address after it (-::1)',
     };
+  // An IPv4-mapped address: Redis opens an IPv6-only socket for it, which Linux will not bind, and Redis aborts
+  // (7.0.15: "bind: Invalid argument", optional with a - or not).
+  const mapped = bind.args.map((address) => address.replace(/^-/, '')).find((address) => mappedBind(glibcHost(address)));
+  if (mapped !== undefined)
+    return {
+      what: `${written}: ${shown(mapped)} is an IPv4-mapped IPv6 address, which Linux does not bind Redis's IPv6-only socket to, so Redis does not start ("Could not create server TCP listening socket ...: bind: Invalid argument")`,
+      fix: `write its IPv4 address (${dottedQuad(Number(glibcHost(mapped)!.value & 0xffffffffn))}) instead`,
+    };
   if (!expect.localOnly) return undefined;
-  const wide = bind.args.map((address) => address.replace(/^-/, '')).filter((address) => address !== 'localhost' && !isLoopback(address));
+  // Each address as Redis reads it (getaddrinfo: `127.1` and `0x7f.0.0.2` are loopback); a host name other than localhost may be any.
+  const wide = bind.args.map((address) => address.replace(/^-/, '')).filter((address) => hostReach(address, glibcHost) !== 'loopback');
   if (wide.length === 0) return undefined;
   return {
     what: `${option ? written : `bind ${shown(bind.args.join(' '))}`} reaches beyond this host (${shown(wide.join(', '))}), but ${expect.name} is localhost-only`,
