@@ -10,7 +10,8 @@ import { escapeText } from '../escape.js';
 import { withoutStackTraces } from '../stack-traces.js';
 import { fileSystemPath } from '../utf8.js';
 
-export type ReadFailure = 'missing' | 'denied' | 'not-regular' | 'too-large' | 'changed' | 'io';
+/** `link`: as root, a symbolic link on the way that another user owns, never followed (root-read.ts). */
+export type ReadFailure = 'missing' | 'denied' | 'not-regular' | 'too-large' | 'changed' | 'link' | 'io';
 
 /** Why a file could not be read; `reason` is a short phrase for a one-line error. */
 export class FileReadError extends Error {
