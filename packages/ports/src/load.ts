@@ -2,7 +2,8 @@ import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { BUNDLED_SOURCE } from './bundled-source.js';
-import { cacheDir, rootOnlyWalk, type RootOnlyStep } from './cache.js';
+import { cacheDir, type RootOnlyStep } from './cache.js';
+import { foreignLinkReason, rootApproval } from './files/root-read.js';
 import { RegistryError, type SalvagedProtection } from './errors.js';
 import {
   type ApprovedFile,
@@ -350,11 +351,9 @@ class ForeignLink extends Error {
  * stands for the reader's own), and none for another user: undefined.
  */
 function approvedFile(path: string): ApprovedFile | undefined {
-  if (process.geteuid?.() !== 0) return undefined;
-  const walk = rootOnlyWalk('/', path.startsWith('/') ? path : `${process.cwd()}/${path}`, { acls: false });
-  const link = walk.faults.find((fault) => fault.kind === 'link');
-  if (link !== undefined) throw new ForeignLink(link);
-  return { file: walk.file };
+  const approval = rootApproval(path);
+  if (approval !== undefined && 'link' in approval) throw new ForeignLink(approval.link);
+  return approval?.approved;
 }
 
 /**
@@ -394,10 +393,7 @@ function readProblem(error: unknown, origin: string | undefined, fromEnv: boolea
   const hint = fromEnv ? `fix or unset ${REGISTRY_ENV}` : 'check the path';
   if (error instanceof StdinNotSupported) return `${what}: "-" (standard input) is not supported; give the path of a ports.yaml (./- for a file named "-")`;
   if (error instanceof NulInPath) return `${what}: the path holds a NUL byte, which no file name can; ${hint}`;
-  if (error instanceof ForeignLink) {
-    const at = escapeText(error.link.path);
-    return `${what}: ${at} ${error.link.why}, and root does not follow another user's link (it could point root at any file); give the path of the file itself, or make the link root's (chown -h root:root ${at})`;
-  }
+  if (error instanceof ForeignLink) return `${what}: ${foreignLinkReason(error.link)}`;
   if (error instanceof VariableNotUtf8) {
     return `${what}: $${REGISTRY_ENV} is not UTF-8 (\\ufffd: bytes Node could not decode), so Node cannot name the file; give the file a UTF-8 name (or a symlink with one) and set $${REGISTRY_ENV} to it, or pass loadRegistry({ path })`;
   }

@@ -778,19 +778,40 @@ type ZodIssue = z.core.$ZodIssue;
  * is said in one place. On the error path only: a copy of the input with that value a number, parsed again.
  */
 function validUnquoted(input: unknown, path: readonly PathSegment[]): boolean {
-  if (path.length === 0) return false;
+  const issues = issuesWith(input, path, Number);
+  return issues !== undefined && issues.length === 0;
+}
+
+/**
+ * The schema's issues at `path` once its value is `replace(value)`, in a copy of the input parsed again; undefined
+ * where there is no such value. On the error path only: so the schema itself says what it says of another value.
+ */
+function issuesWith(input: unknown, path: readonly PathSegment[], replace: (value: unknown) => unknown): ZodIssue[] | undefined {
+  if (path.length === 0) return undefined;
   const copy = structuredClone(input);
   let parent = copy as Record<string | number, unknown>;
   for (const key of path.slice(0, -1)) {
     const next = parent[key];
-    if (typeof next !== 'object' || next === null) return false;
+    if (typeof next !== 'object' || next === null) return undefined;
     parent = next as Record<string | number, unknown>;
   }
   const last = path.at(-1)!;
-  parent[last] = Number(parent[last]);
+  parent[last] = replace(parent[last]);
   const issues = RegistrySchema.safeParse(copy).error?.issues ?? [];
   const same = (other: readonly PropertyKey[]) => other.length === path.length && other.every((key, index) => key === path[index]);
-  return !issues.some((issue) => same(issue.path));
+  return issues.filter((issue) => same(issue.path));
+}
+
+/**
+ * `port: 999…` of 309 digits or more: yaml reads Infinity, which the schema refuses as no number at all. As far past
+ * the range as it is, it gets the range's own message (`must be between 1 and 65535`, `must be at most 300 seconds`),
+ * the one a number of 300 digits gets: the schema's, for the largest number there is; undefined for another value.
+ */
+function tooLongNumber(input: unknown, path: readonly PathSegment[], value: unknown): string | undefined {
+  if (typeof value !== 'number' || Number.isFinite(value) || Number.isNaN(value)) return undefined;
+  const issues = issuesWith(input, path, () => Math.sign(value) * Number.MAX_VALUE);
+  // `.int()`'s "not a safe integer" is left out, as describeZodIssue leaves it out: the range says what is wrong.
+  return issues?.find((issue) => (issue.code === 'too_big' || issue.code === 'too_small') && issue.origin !== 'int')?.message;
 }
 
 /**
@@ -892,6 +913,8 @@ function describeZodIssue(
       });
     }
     case 'invalid_type': {
+      const range = tooLongNumber(input, path, value);
+      if (range !== undefined) return [{ path, message: range }];
       // The whole document: its kind only, never its content (see documentKind).
       const got = path.length === 0 ? documentKind(value) : describeValue(value);
       if (path.length === 0)
@@ -999,6 +1022,8 @@ function documentKind(value: unknown): string {
 
 function describeValue(value: unknown): string {
   if (value === null) return 'null';
+  // yaml's Infinity for a plain decimal of 309 digits or more: never "Infinity", which no one wrote.
+  if (typeof value === 'number' && !Number.isFinite(value) && !Number.isNaN(value)) return `${value < 0 ? 'a negative number' : 'a number'} of over 300 digits`;
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return quoteValue(value);

@@ -107,8 +107,16 @@ export function utf8Problem(bytes: Buffer): RegistryIssue | undefined {
   if (isUtf8(bytes)) return undefined;
   const offset = firstInvalidUtf8(bytes);
   if (offset < 0) return undefined;
-  const lineStart = offset === 0 ? 0 : bytes.lastIndexOf(0x0a, offset - 1) + 1; // (a negative start would count from the end)
-  const line = bytes.subarray(0, lineStart).reduce((count, byte) => count + (byte === 0x0a ? 1 : 0), 1);
+  // Lines as YAML 1.2 counts them, and so every other issue's: CR LF, LF, and a lone CR (an old Mac file) each end one.
+  let line = 1;
+  let lineStart = 0;
+  for (let at = 0; at < offset; at++) {
+    const byte = bytes[at];
+    if (byte === 0x0a || (byte === 0x0d && bytes[at + 1] !== 0x0a)) {
+      line++;
+      lineStart = at + 1;
+    }
+  }
   // In UTF-16 code units, as yaml counts the columns of every other issue.
   const column = bytes.subarray(lineStart, offset).toString('utf8').length + 1;
   const hex = bytes[offset]!.toString(16).padStart(2, '0');

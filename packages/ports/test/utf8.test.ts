@@ -47,6 +47,26 @@ describe('a registry that is not UTF-8', () => {
     });
   });
 
+  it('counts lines as YAML 1.2 and every other issue do (CR LF, LF, a lone CR): a bad byte and a NUL at the same place, the same line:col', async () => {
+    const text = minimalRegistry.replace('name: Redis', 'name: Caf\u00e9');
+    const line = text.split('\n').findIndex((row) => row.includes('Caf\u00e9')) + 1;
+    const column = text.split('\n')[line - 1]!.indexOf('\u00e9') + 1;
+    const rows = text.split('\n');
+    for (const [ending, eols] of [
+      ['LF', ['\n']],
+      ['CR LF', ['\r\n']],
+      ['a lone CR', ['\r']],
+      ['mixed', ['\r\n', '\n', '\r']],
+    ] as const) {
+      const ended = rows.map((row, index) => (index === 0 ? row : `${eols[index % eols.length]}${row}`)).join('');
+      const bad = await loadBytes(Buffer.from(ended, 'latin1'));
+      expect((bad.error as RegistryError).message, ending).toBe(`${bad.path}:${line}:${column}: the file is not UTF-8 text (byte 0xe9); save it as UTF-8`);
+      // A NUL at the same place: the line and column the parser gives.
+      const nul = await loadBytes(Buffer.from(ended.replace('\u00e9', '\0')));
+      expect((nul.error as RegistryError).issues[0], ending).toMatchObject({ line, column });
+    }
+  });
+
   it('loads UTF-8 text with a byte order mark and characters of every length', async () => {
     const text = `\ufeff${minimalRegistry.replace('name: Redis', 'name: Ré€😀 \ufffd')}`;
     const { error } = await loadBytes(Buffer.from(text));

@@ -641,9 +641,22 @@ describe('a broken registry is rejected with line and column', () => {
     ['timeoutSeconds: 0.00099999999999999999999', /^claim\.timeoutSeconds: must be at least 0\.001 seconds$/],
     ['protect: { pidsUpTo: 5000000 }', /^claim\.protect\.pidsUpTo: must be between 2 and 4194304$/],
     ['protect: { pidsUpTo: 2.0 }', /^claim\.protect\.pidsUpTo: must be a whole number written without a decimal point \(got 2\.0\)$/],
+    // 309 digits and more (yaml's Infinity): too large, with the limit, as 300 digits are.
+    [`timeoutSeconds: ${'9'.repeat(309)}`, /^claim\.timeoutSeconds: must be at most 300 seconds$/],
+    [`protect: { pidsUpTo: ${'9'.repeat(309)} }`, /^claim\.protect\.pidsUpTo: must be between 2 and 4194304$/],
   ])('rejects claim.%s', async (line, message) => {
     const { error } = await rejection(`${minimalRegistry}\nclaim:\n  ${line}\n`);
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('never says "Infinity" for a number of 309 digits or more where no number may be', async () => {
+    const big = '9'.repeat(309);
+    const { error: name } = await rejection(withLine(4, `    name: ${big}`));
+    expect(name.issues.map((issue) => issue.message)).toEqual([
+      expect.stringMatching(/^must be a string \(got a number of over 300 digits, a number to YAML\); put it in quotes/),
+    ]);
+    const { error: version } = await rejection(minimalRegistry.replace('version: 1', `version: -${big}`));
+    expect(version.issues.map((issue) => issue.message)).toEqual(['must be 1 (got a negative number of over 300 digits)']);
   });
 
   it('accepts a claim.timeoutSeconds at a limit however it is written (300.000, 0.0010)', () => {
@@ -996,6 +1009,9 @@ describe('a broken registry is rejected with line and column', () => {
   it.each([
     ['    port: 99999999999999999999', 'services.api.port: must be between 1 and 65535'],
     ['    port: -9007199254740993', 'services.api.port: must be between 1 and 65535'],
+    // 309 digits and more: yaml reads Infinity, said as the range a number of 300 digits gets, never "got Infinity".
+    [`    port: ${'9'.repeat(309)}`, 'services.api.port: must be between 1 and 65535'],
+    [`    port: -${'9'.repeat(400)}`, 'services.api.port: must be between 1 and 65535'],
   ])('refuses %s with its range only, not also "must be a whole number"', async (line, message) => {
     const { error } = await rejection(withLine(6, line));
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([message]);

@@ -1,7 +1,7 @@
 // What a command gets: its parsed arguments, where to print, and the registry.
 // Paths are used as given (relative to the working directory), so that error
 // messages name files the way the operator typed them.
-import { statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { lostPathMessage } from '../cli-kit/argv.js';
 import type { Io } from '../cli-kit/io.js';
@@ -34,8 +34,8 @@ export const CHECKOUT_REGISTRY = 'ports.yaml';
  * subdirectory, never the copy a build leaves in packages/ports. Outside one: ./ports.yaml. `near`: the
  * directories to look from, first first (`ports docs`: the page's, then the current one); the first in a
  * work tree whose root holds a ports.yaml gives it. A ports.yaml this user cannot tell is absent (a directory it
- * may not search: EACCES; ELOOP; EIO) is given too, and reading it says what is wrong: never the bundled registry
- * in its place.
+ * may not search: EACCES; ELOOP; EIO), or a symbolic link to nothing, is given too, and reading it says what is
+ * wrong: never the bundled registry in its place.
  */
 export function checkoutRegistry(near: readonly string[] = ['.']): string | undefined {
   let inTree = false;
@@ -61,7 +61,9 @@ function mayBeThere(file: string): boolean {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
     if (typeof code !== 'string') throw error;
-    return code !== 'ENOENT' && code !== 'ENOTDIR';
+    // A symbolic link to nothing (`ports.yaml -> missing-mount/ports.yaml`) is there: the read says where it points.
+    if (code === 'ENOENT') return lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() === true;
+    return code !== 'ENOTDIR';
   }
 }
 

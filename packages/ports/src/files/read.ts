@@ -3,14 +3,15 @@
 // refused at once (never opened for a blocking read: a FIFO would hang, and
 // /dev/urandom or /dev/zero would flood), and no read goes past the size
 // limit whatever stat() said (/proc files say 0, a growing file says less).
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { integerArgument, maxBytesOption, objectArgument, pathArgument } from '../arguments.js';
-import { escapeText } from '../escape.js';
+import { escapeText, quoteValue } from '../escape.js';
 import { withoutStackTraces } from '../stack-traces.js';
-import { fileSystemPath } from '../utf8.js';
+import { decodeKeepingBadBytes, fileSystemPath } from '../utf8.js';
 
-export type ReadFailure = 'missing' | 'denied' | 'not-regular' | 'too-large' | 'changed' | 'io';
+/** `link`: as root, a symbolic link on the way that another user owns, never followed (root-read.ts). */
+export type ReadFailure = 'missing' | 'denied' | 'not-regular' | 'too-large' | 'changed' | 'link' | 'io';
 
 /** Why a file could not be read; `reason` is a short phrase for a one-line error. */
 export class FileReadError extends Error {
@@ -314,7 +315,21 @@ function missingFile(path: string): FileReadError {
     if (info.isDirectory()) break;
     return new FileReadError(path, 'missing', `${escapeText(part)} is ${fileKind(info)}, not a directory`, 'ENOTDIR');
   }
+  // A symbolic link to nothing (a file system not mounted, a file moved): said so, where "no such file" would send the
+  // reader looking for a name that is there.
+  const target = danglingTarget(path);
+  if (target !== undefined)
+    return new FileReadError(path, 'missing', `it is a symbolic link to ${quoteValue(target, 200)}, which names no file (not there, or not mounted)`, 'ENOENT');
   return new FileReadError(path, 'missing', 'no such file', 'ENOENT');
+}
+
+/** The target of the symbolic link at `path` (as bytes kept, U+DC80+byte), or undefined for anything else. */
+function danglingTarget(path: string): string | undefined {
+  try {
+    return decodeKeepingBadBytes(readlinkSync(fileSystemPath(path), { encoding: 'buffer' }));
+  } catch {
+    return undefined; // not a link, or not there
+  }
 }
 
 function attempt<T>(path: string, action: () => T): T {

@@ -144,6 +144,14 @@ function healthRow(nextId: () => number): Panel[] {
 }
 
 /** The dashboard JSON (stable uid; ids and positions follow the registry's order). */
+/**
+ * The services the dashboard has a row of panels for (about 3 kB each, whatever their names): every one outside the
+ * development group whose sockets the health check reads (renderDashboard says why).
+ */
+export function dashboardServices(registry: Registry): Service[] {
+  return registry.services.filter((service) => service.group !== 'development' && socketsRead(service));
+}
+
 export function renderDashboard(registry: Registry): string {
   prometheusLabels(registry.services.map((service) => service.id)); // two services written as one series would share a row's panels
   let id = 0;
@@ -152,7 +160,7 @@ export function renderDashboard(registry: Registry): string {
   // Development servers are not expected to run on a host: no row for them. Nor for a UDP service: a row's panels
   // read dsa110_port_up and the owner, access and firewall results, which the health check never writes for one
   // (socketsRead(), as the alert rules leave those alerts out for it).
-  const services = registry.services.filter((service) => service.group !== 'development' && socketsRead(service));
+  const services = dashboardServices(registry);
   for (const [index, service] of services.entries()) panels.push(...serviceRow(service, 6 + index * 6, nextId));
   const dashboard = {
     uid: DASHBOARD_UID,

@@ -472,6 +472,20 @@ describe('the default ./ports.yaml when this user cannot tell whether it is ther
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a ./ports.yaml that is a symbolic link to nothing (an unmounted file system): the read error naming the target, exit 1, never the bundled registry', async () => {
+    const dir = tempDir();
+    symlinkSync('missing-mount/ports.yaml', join(dir, 'ports.yaml'));
+    const out = join(dir, 'out');
+    for (const args of defaultCommands(out)) {
+      const run = await ports(args, { cwd: dir });
+      expect({ code: run.code, text: run.stdout + run.stderr }, args.join(' ')).toEqual({
+        code: 1,
+        text: 'ports.yaml: cannot read the registry (the default: ./ports.yaml in the current directory): it is a symbolic link to "missing-mount/ports.yaml", which names no file (not there, or not mounted); check the path\n',
+      });
+    }
+    expect(existsSync(out)).toBe(false);
+  });
+
   it.skipIf(process.getuid?.() !== 0)(
     'as nobody, in a 0700 directory of root that holds ports.yaml (EACCES): the line a 0600 ports.yaml gets, exit 1, nothing written (built bin)',
     () => {

@@ -1,6 +1,7 @@
 import { accessSync, closeSync, constants, fsyncSync, ftruncateSync, lstatSync, openSync, realpathSync, statSync, writeSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
-import { FileReadError, formatBytes, readFileBytes } from '../../files/read.js';
+import { FileReadError, formatBytes } from '../../files/read.js';
+import { readRootSafeFileBytes } from '../../files/root-read.js';
 import { decodeKeepingBadBytes, fileSystemPath, utf8Problem } from '../../utf8.js';
 import { describe, directoryPathProblem, FileWriteError, killedWritersTemps, untrustedLink, writeOutputFile } from '../../files/write.js';
 import { regenerateDocs } from '../../render/docs.js';
@@ -39,8 +40,9 @@ export const command = defineCommand({
     if (spelled !== undefined) throw new CommandError(`ports docs: cannot read ${escapeText(file)}: ${spelled}`);
     let bytes: Buffer;
     try {
-      // Never blocks on a FIFO or device.
-      bytes = readFileBytes(file, { maxBytes: MAX_DOCS_PAGE_BYTES });
+      // Never blocks on a FIFO or device; as root, never through a link another user owns (its owner chose what
+      // --check would quote in its diff).
+      bytes = readRootSafeFileBytes(file, { maxBytes: MAX_DOCS_PAGE_BYTES });
     } catch (error) {
       if (!(error instanceof FileReadError)) throw error;
       const hint = readHint(error, file, context.values.file !== undefined);

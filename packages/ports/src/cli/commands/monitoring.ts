@@ -17,7 +17,7 @@ import { escapeText } from '../../escape.js';
 import { existsSync, lstatSync } from 'node:fs';
 import { statOrUndefined } from '../../files/read.js';
 import { dirname, join, resolve } from 'node:path';
-import { DATASOURCE_UID, PROMETHEUS_SERVICE } from '../../render/grafana.js';
+import { DASHBOARD_FILE, DATASOURCE_UID, dashboardServices, PROMETHEUS_SERVICE } from '../../render/grafana.js';
 import {
   DATASOURCE_FILE,
   DEFAULT_DEPLOY_DIR,
@@ -80,7 +80,7 @@ export const command = defineCommand({
     const source = escapeText(registry.source);
     // Before anything is written or compared: a file past the limit would be written, then refused by every later run and --check.
     const oversized = oversizedFile(files);
-    if (oversized !== undefined) throw new CommandError(oversizedMessage(oversized, dir, source, check === true));
+    if (oversized !== undefined) throw new CommandError(oversizedMessage(oversized, dir, source, check === true, dashboardServices(registry).length));
     if (!check) return writeFiles(context, files, dir, source, leftovers, sourceless);
     // Nothing there at all is not "7 of 7 files are stale": outside a checkout, say where the tree was looked for.
     const code = lstatCode(dir);
@@ -200,12 +200,20 @@ function oversizedFile(files: readonly GeneratedFile[]): { path: string; bytes: 
   return undefined;
 }
 
-/** Pure: the one line for a file too large to write, in either mode (write and --check refuse alike). */
-function oversizedMessage(file: { path: string; bytes: number }, dir: string, source: string, check: boolean): string {
+/**
+ * Pure: the one line for a file too large to write, in either mode (write and --check refuse alike), with what makes
+ * that file large: the dashboard a row of panels per service it shows (`rows`), whatever the names; the alert rules
+ * and their tests each service, a robust one much more, and the names they repeat.
+ */
+function oversizedMessage(file: { path: string; bytes: number }, dir: string, source: string, check: boolean, rows: number): string {
+  const dashboard = file.path.endsWith(`/${DASHBOARD_FILE}`) && rows > 0;
+  const perRow = Math.ceil(file.bytes / Math.max(rows, 1));
+  const advice = dashboard
+    ? `the dashboard has a row of panels for each service outside the development group (about ${formatBytes(perRow)} each, whatever its name): ${rows} here, about ${Math.floor(MAX_GENERATED_FILE_BYTES / perRow)} fit; list fewer services in the registry this tree is made from (a development service gets no row)`
+    : 'shorten service names or mark fewer services robust (each service adds alert rules and their tests, a robust one several times as many)';
   return (
     `ports monitoring: cannot ${check ? 'check' : 'write'} ${escapeText(join(dir, file.path))}: ${source} makes it ${file.bytes} bytes, ` +
-    `over the ${formatBytes(MAX_GENERATED_FILE_BYTES)} this tool reads back; nothing was written; ` +
-    'shorten service names or mark fewer services robust (each service adds dashboard panels, each robust one alert rules and their tests)'
+    `over the ${formatBytes(MAX_GENERATED_FILE_BYTES)} this tool reads back; nothing was written; ${advice}`
   );
 }
 

@@ -1,10 +1,10 @@
 // `ports docs` when the page cannot be read: one line saying what, where and what to do, in-process through main()
 // (as another user, the built bin), never an internal error from the look for the checkout's registry.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lchownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { portsAsNobody, checkout, committedDocs, expectNoStack, ports, rootRegistry, tempDir } from '../helpers.js';
+import { portsAsNobody, checkout, committedDocs, expectNoStack, ports, replaceOnce, rootRegistry, tempDir } from '../helpers.js';
 
 /** `ports docs ARGS` in `cwd`, without and with `--registry ports.yaml` (the checkout's own): both runs. */
 async function withAndWithoutRegistry(args: readonly string[], cwd: string) {
@@ -146,5 +146,46 @@ describe('ports docs: a page that cannot be read says what to do', () => {
       stdout: '',
       stderr: `ports docs: cannot read pages: it is a directory, not a regular file; ${fix}\n`,
     });
+  });
+});
+
+// As root, --check quoted the page's lines in its diff: through a link another user owns, a root-only file's (the
+// link's owner chose it). Refused as the registry's reader and the write refuse it; root's own links still followed.
+describe.skipIf(process.geteuid?.() !== 0)('ports docs --check as root: a link another user owns', () => {
+  const NOBODY = 65534;
+
+  /** A checkout, and beside it a root-only directory holding a root-only copy of the page with a secret row. */
+  function secretPage(): { dir: string; hidden: string } {
+    const dir = checkout(rootRegistry, committedDocs);
+    const hidden = tempDir();
+    chmodSync(hidden, 0o700);
+    writeFileSync(join(hidden, 'secret.md'), replaceOnce(committedDocs, '| 80   | Nginx ', '| SECRET=hunter2 |\n| 80   | Nginx '), { mode: 0o600 });
+    return { dir, hidden };
+  }
+
+  it('the page a link of uid 65534, or under a directory link of it: one line naming the link, the target never quoted', async () => {
+    const { dir, hidden } = secretPage();
+    symlinkSync(join(hidden, 'secret.md'), join(dir, 'docs/s.md'));
+    lchownSync(join(dir, 'docs/s.md'), NOBODY, NOBODY);
+    symlinkSync(hidden, join(dir, 'udocs'));
+    lchownSync(join(dir, 'udocs'), NOBODY, NOBODY);
+    for (const [file, link] of [
+      ['docs/s.md', join(dir, 'docs/s.md')],
+      ['udocs/secret.md', join(dir, 'udocs')],
+    ]) {
+      for (const check of [['--check'], []]) {
+        const run = await ports(['--registry', 'ports.yaml', 'docs', '--file', file!, ...check], { cwd: dir });
+        expect(run, file).toEqual({
+          code: 1,
+          stdout: '',
+          stderr: `ports docs: cannot read ${file}: ${link} is a symbolic link owned by uid ${NOBODY}, not by root, and root does not follow another user's link (it could point root at any file); give the path of the file itself, or make the link root's (chown -h root:root ${link})\n`,
+        });
+      }
+    }
+    // Root's own link is followed, as before: the diff shows the page it names.
+    lchownSync(join(dir, 'docs/s.md'), 0, 0);
+    const own = await ports(['--registry', 'ports.yaml', 'docs', '--file', 'docs/s.md', '--check'], { cwd: dir });
+    expect(own.code).toBe(1);
+    expect(own.stdout).toContain('-| SECRET=hunter2 |');
   });
 });

@@ -511,6 +511,31 @@ ${left}
     expect(check.stderr).toMatch(line('check'));
     expect(readdirSync(join(dir, 'deploy'))).toEqual([]);
   });
+
+  it('a dashboard too large for its many short-named services that are not robust: says so, not "shorten names or mark fewer robust"', async () => {
+    // The dashboard's rows are what grows (about 3 kB a service, whatever its name); the rules and tests stay well under.
+    const services = Array.from({ length: 1300 }, (_, index) =>
+      [
+        `  - id: s${index}`,
+        `    name: S${index}`,
+        '    group: production',
+        `    port: ${20000 + index}`,
+        '    protocol: TCP',
+        '    access: localhost',
+        '    configuredBy: hardcoded',
+        '    robust: false',
+        '    processes: [p]',
+      ].join('\n'),
+    );
+    const dir = checkout(['version: 1', 'services:', ...services, ''].join('\n'));
+    const write = await ports(['monitoring'], { cwd: dir });
+    expect(write).toMatchObject({ code: 1, stdout: '' });
+    expect(write.stderr).toMatch(
+      /^ports monitoring: cannot write deploy\/grafana\/dashboards\/dsa110-ports\.json: ports\.yaml makes it \d+ bytes, over the 4 MiB this tool reads back; nothing was written; the dashboard has a row of panels for each service outside the development group \(about \d+ bytes each, whatever its name\): 1300 here, about 12\d\d fit; list fewer services in the registry this tree is made from \(a development service gets no row\)\n$/,
+    );
+    expect(write.stderr).not.toContain('robust');
+    expect(readdirSync(dir)).not.toContain('deploy');
+  });
 });
 
 describe('ports monitoring: a file in the way larger than the tool writes', () => {

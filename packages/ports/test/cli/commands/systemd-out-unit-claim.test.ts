@@ -3,7 +3,7 @@
 // it, as under --root: the line already there, cleared by a later empty ExecStartPre=, or in a file systemd refuses;
 // one that cannot be read (too large, a FIFO, a link loop) or that masks the unit said so, as --check says it.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lchownSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_UNIT_BYTES, UNIT_TOO_LARGE } from '../../../src/limits.js';
@@ -240,6 +240,25 @@ describe('ports systemd --out: a unit file in DIR that cannot be read', () => {
       );
       expect(run.stderr, what).not.toContain('by hand');
     }
+  });
+
+  it.skipIf(process.geteuid?.() !== 0)('as root, a link of uid 65534 to a root-only unit file: refused, naming the link; its lines never quoted', async () => {
+    const { unit, write, check } = await outDir();
+    const hidden = tempDir();
+    chmodSync(hidden, 0o700);
+    writeFileSync(join(hidden, 'svc.service'), '[Service]\nExecStartPre=+/usr/local/bin/claim-port 8000 --registry /SECRET=hunter2\n', { mode: 0o600 });
+    rmSync(unit, { force: true });
+    symlinkSync(join(hidden, 'svc.service'), unit);
+    lchownSync(unit, 65534, 65534);
+    const reason = `${unit} is a symbolic link owned by uid 65534, not by root, and root does not follow another user's link (it could point root at any file); give the path of the file itself, or make the link root's (chown -h root:root ${unit})`;
+    const checked = await check();
+    expect(checked.code).toBe(1);
+    expect(checked.stderr).toContain(`ports systemd: cannot read ${unit}: ${reason}\n`);
+    const run = await write();
+    expect(advice(run.stdout)).toBe(
+      `svc.service: its unit file claims the port, but ${unit} cannot be read here (${reason}); once it can, make sure this line is in its [Service] section:`,
+    );
+    for (const said of [checked, run]) expect(`${said.stdout}${said.stderr}`).not.toContain('SECRET');
   });
 
   it('an instance\'s template too large: said so, not "nothing to do" for the line in its own drop-in', async () => {

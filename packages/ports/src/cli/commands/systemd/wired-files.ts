@@ -6,7 +6,8 @@ import { lstatSync, readlinkSync, statSync } from 'node:fs';
 import { CommandError } from '../../exit-code.js';
 import { readFailureAdvice } from '../../read-advice.js';
 import { escapeText, pathText } from '../../../escape.js';
-import { FileReadError, hostPath, inspectGeneratedFiles, readFileIfPresent, resolveInRoot, type InspectedFile } from '../../../files/index.js';
+import { FileReadError, hostPath, inspectGeneratedFiles, resolveInRoot, type InspectedFile } from '../../../files/index.js';
+import { readRootSafeFileIfPresent } from '../../../files/root-read.js';
 import { MAX_GENERATED_FILE_BYTES, MAX_UNIT_BYTES, UNIT_TOO_LARGE } from '../../../limits.js';
 import type { ClaimWiring, SystemdDrift } from '../../../render/systemd.js';
 import { brokenUnitFileProblem } from '../../../systemd/claim-verdict.js';
@@ -155,12 +156,13 @@ export function isMaskLink(path: string): boolean {
 }
 
 /**
- * A unit file or drop-in as systemd would read it (links followed, inside --root); undefined when absent. No further
+ * A unit file or drop-in as systemd would read it (links followed, inside --root; as root, none another user owns:
+ * readRootSafeFileIfPresent); undefined when absent. No further
  * than MAX_UNIT_BYTES, as every reader of units (loadUnit, findClaims): a line past it is seen by none of them.
  */
 async function readText(shown: string, open: () => string): Promise<string | undefined> {
   try {
-    return readFileIfPresent(open(), { maxBytes: MAX_UNIT_BYTES });
+    return readRootSafeFileIfPresent(open(), { maxBytes: MAX_UNIT_BYTES });
   } catch (error) {
     if (!(error instanceof FileReadError)) throw error;
     throw new CommandError(`ports systemd: cannot read ${escapeText(shown)}: ${unitReadProblem(error)}`);

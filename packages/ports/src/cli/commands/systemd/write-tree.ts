@@ -7,7 +7,8 @@ import { CommandError, type Outcome } from '../../exit-code.js';
 import { concurrentWriteText } from '../../regenerate.js';
 import { escapeText, oneLine } from '../../../escape.js';
 import { exposedDirectories, guardedDirectories, writeThroughDirectories } from '../../../files/directories.js';
-import { ConcurrentWriteError, FileReadError, FileWriteError, readFileIfPresent, writeGeneratedFiles, type WrittenFile } from '../../../files/index.js';
+import { ConcurrentWriteError, FileReadError, FileWriteError, writeGeneratedFiles, type WrittenFile } from '../../../files/index.js';
+import { readRootSafeFileIfPresent } from '../../../files/root-read.js';
 import { MAX_GENERATED_FILE_BYTES, MAX_UNIT_BYTES } from '../../../limits.js';
 import type { Registry } from '../../../registry.js';
 import { HEALTH_SERVICE, HEALTH_TIMER, type HealthUnit } from '../../../render/health-timer.js';
@@ -508,7 +509,7 @@ function outUnit(entry: ClaimWiring, unitDir: string, claimPort: string): OutUni
     if (isMaskLink(path)) return { masked: path, dropIns: outOwnDropIns(entry.unit, unitDir) };
     let text: string | undefined;
     try {
-      text = readFileIfPresent(path, { maxBytes: MAX_UNIT_BYTES });
+      text = readRootSafeFileIfPresent(path, { maxBytes: MAX_UNIT_BYTES });
     } catch (error) {
       if (!(error instanceof FileReadError)) throw error;
       // What it holds is not known: never "put this line" (it may be there), nor "nothing to do"; --check fails here too.
