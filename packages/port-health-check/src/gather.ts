@@ -27,7 +27,7 @@ import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
 import { includePrefix, serviceNginxMain } from './checks/references/nginx-main.js';
 import { NOT_THERE } from './checks/references/nginx-load.js';
 import { prometheusFilePatterns, scrapeJobName } from './checks/references/prometheus-files.js';
-import { commandConfigFile, prometheusCommand } from './checks/references/prometheus-command.js';
+import { commandConfigFile, prometheusArgFileNeeded, prometheusCommand, type ArgFile } from './checks/references/prometheus-command.js';
 import { exposedListeners, localnetListeners } from './checks/firewall.js';
 import { needsAccounts } from './checks/listeners.js';
 import { unitOf } from './checks/workers.js';
@@ -128,10 +128,11 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const datasources = new Set(services.flatMap((service) => service.configs.filter((ref) => ref.kind === 'grafana-datasource').map((ref) => ref.path)));
   const configs = new Map(configPaths.map((path) => [path, readConfigFile(root, path, datasources.has(path))]));
   const redisCommands = readRedisCommands(services, unitMap);
+  const prometheusArgFiles = readPrometheusArgFiles(root, services, unitMap);
   const daemonFiles = readDaemonFiles(root, [
     ...grafanaFilePaths(services, unitMap),
     ...redisFilePaths(redisCommands),
-    ...prometheusFilePaths(services, unitMap),
+    ...prometheusFilePaths(services, unitMap, prometheusArgFiles),
   ]);
   const grafanaFiles = readGrafanaFiles(root, services, unitMap, daemonFiles, configs);
   const grafanaValueFiles = readGrafanaValueFiles(root, services, unitMap, configs, grafanaFiles);
@@ -231,6 +232,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(nginxLoads.size > 0 && { nginxLoads }),
     ...(nginxConfigs.size > 0 && { nginxConfigs }),
     ...(prometheusFiles.size > 0 && { prometheusFiles }),
+    ...(prometheusArgFiles.size > 0 && { prometheusArgFiles }),
     ...(systemctl && { systemctl }),
     claimPortPaths,
     ...(registryPath !== undefined && { registryPath }),
@@ -866,14 +868,30 @@ function siteLoad(
  * EnvironmentFile= list) and the registry's prometheus files they are held to, when any of their paths differ
  * (daemonFiles); none for a service whose command line is not known.
  */
-function prometheusFilePaths(services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): string[] {
+function prometheusFilePaths(services: readonly Service[], units: ReadonlyMap<string, UnitFacts>, prometheusArgFiles: ReadonlyMap<string, ArgFile>): string[] {
   return services.flatMap((service) => {
     const registry = service.configs.filter((ref) => ref.kind === 'prometheus-yml' || ref.kind === 'prometheus-args').map((ref) => ref.path);
-    const command = registry.length > 0 ? prometheusCommand({ units }, service) : undefined;
+    const command = registry.length > 0 ? prometheusCommand({ units, prometheusArgFiles }, service) : undefined;
     if (command === undefined) return [];
     const named = [commandConfigFile(command)?.path, ...command.environmentFiles.map((file) => file.path)].filter((path) => path !== undefined);
     return named.every((path) => registry.includes(path)) ? [] : [...registry, ...named];
   });
+}
+
+/**
+ * prometheusArgFiles: the files the `@file` arguments of each Prometheus's command line name (prometheusArgFileNeeded,
+ * nested ones as their lines name them), read under the root, once each.
+ */
+function readPrometheusArgFiles(root: string, services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): Map<string, ArgFile> {
+  const files = new Map<string, ArgFile>();
+  for (const service of services) {
+    if (!service.configs.some((ref) => ref.kind === 'prometheus-yml' || ref.kind === 'prometheus-args')) continue;
+    // expandAtFiles stops after MAX_AT_FILES expansions: so does this.
+    for (let path = prometheusArgFileNeeded({ units }, service, files); path !== undefined; path = prometheusArgFileNeeded({ units }, service, files)) {
+      files.set(path, readFileFacts(root, path));
+    }
+  }
+  return files;
 }
 
 /** Whether `name` in the directory `dir` under `root` is a link (its directory's links followed, not its own). */

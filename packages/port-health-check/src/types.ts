@@ -351,6 +351,15 @@ export interface Facts {
   readonly includes?: ReadonlyMap<string, IncludeFacts>;
   /** The files prometheus.yml makes Prometheus read for the registry's jobs (scrape_config_files, file_sd_configs), by resolved glob, read under the root. */
   readonly prometheusFiles?: ReadonlyMap<string, PrometheusFileFacts>;
+  /**
+   * By path (as Prometheus opens it, under the root), read under the root: the files the `@file` arguments of
+   * Prometheus's command line name, nested ones too (expandAtFiles); `missing` when nothing is there, `notRegular`, `linkLoop` as for a config file. Only for a
+   * Prometheus whose unit's command line was read.
+   */
+  readonly prometheusArgFiles?: ReadonlyMap<
+    string,
+    ConfigFileFacts & { readonly missing?: boolean; readonly notRegular?: boolean; readonly linkLoop?: boolean }
+  >;
   /** Extra executable paths that count as claim-port (`--claim-port`). */
   readonly claimPortPaths: readonly string[];
   /**
