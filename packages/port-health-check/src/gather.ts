@@ -174,7 +174,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     registryPath,
     ...(options.registryPath !== undefined && { registryFile: options.registryPath }),
   });
-  const claimRegistries = readClaimRegistries(root, claims, checkedName);
+  const { loaded: claimRegistries, aliases: checkedRegistryAliases } = readClaimRegistries(root, claims, checkedName);
   // A chrooted claim line's /proc, where systemd mounts none for it (`+`, MountAPIVFS=no): only what is mounted there.
   const chrootProc = new Map<string, boolean | undefined>();
   for (const { unit, lines } of claims) {
@@ -240,6 +240,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(options.bundledRegistry === true && { bundledRegistry: true }),
     ...(registryFaults.size > 0 && { registryFaults }),
     ...(claimRegistries.size > 0 && { claimRegistries }),
+    ...(checkedRegistryAliases.size > 0 && { checkedRegistryAliases }),
     ...(chrootProc.size > 0 && { chrootProc }),
     ...(ownRegistryFault !== undefined && { ownRegistryFault }),
     ...(firewall && { firewall: await firewall }),
@@ -276,26 +277,37 @@ function readRegistryFaults(root: string, claims: readonly { readonly unit: Unit
  * each file once, under the root as the booted system names it; a relative
  * path in the unit's WorkingDirectory=, else /, and not guessed at in one not
  * known here, `~`); none on the usual machine, whose lines read the
- * registry checked.
+ * registry checked. `aliases`: the names lines give the registry checked
+ * by another spelling, the one file (checkedRegistryAliases), not loaded.
  */
 function readClaimRegistries(
   root: string,
   claims: readonly { readonly unit: UnitFacts; readonly lines: readonly ExecLine[] }[],
   checked: { readonly path: string | undefined } | undefined,
-): Map<string, Registry | string> {
+): { loaded: Map<string, Registry | string>; aliases: Set<string> } {
   const loaded = new Map<string, Registry | string>();
+  const aliases = new Set<string>();
   let load: ReturnType<typeof claimRegistryLoader> | undefined;
+  // The checked registry's identity under the root, to know it by another name (checkedRegistryAliases).
+  let checkedId: string | undefined | null = null;
   for (const { unit, lines } of claims) {
     for (const line of lines) {
       // Any line's, not only a service id's: what differs between the two for its claim is said with it (registryResults).
       if (!readsOtherRegistry(line, unit, checked)) continue;
       const name = claimLineRegistry(line, unit);
-      if (loaded.has(name ?? '')) continue;
+      if (loaded.has(name ?? '') || (name !== undefined && aliases.has(name))) continue;
+      if (name !== undefined && checked?.path !== undefined) {
+        if (checkedId === null) checkedId = fileIdentity(root, checked.path);
+        if (checkedId !== undefined && fileIdentity(root, name) === checkedId) {
+          aliases.add(name);
+          continue;
+        }
+      }
       const registry = (load ??= claimRegistryLoader(root))(name);
       if (registry !== undefined) loaded.set(name ?? '', registry);
     }
   }
-  return loaded;
+  return { loaded, aliases };
 }
 
 /**

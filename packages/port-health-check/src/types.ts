@@ -392,6 +392,12 @@ export interface Facts {
    */
   readonly claimRegistries?: ReadonlyMap<string, Registry | string>;
   /**
+   * The names claim lines give the registry checked by another spelling (claimLineRegistry: `/etc/../ports.yaml`, a
+   * link to it, `../ports.yaml` from WorkingDirectory=/etc), the one file by device and inode under the root: those
+   * lines read it, and are held as reading it.
+   */
+  readonly checkedRegistryAliases?: ReadonlySet<string>;
+  /**
    * Of each directory a claim line runs chrooted in (RootDirectory=) where systemd mounts no /proc for it (`+`,
    * MountAPIVFS=no; claimRootProcReason of @dsa110/ports/systemd), as the root checked names it: whether a /proc
    * is mounted there (procMountedIn; undefined under another root, where it cannot be told).
