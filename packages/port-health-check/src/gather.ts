@@ -7,7 +7,7 @@
 // the fd scan is read by perl children only where that pays (many processes).
 import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, quoteValue, type Registry, type Service } from '@dsa110/ports';
+import { CONFIG_KINDS, type ConfigKind, escapeText, MAX_CONFIG_BYTES, quoteValue, type Registry, type Service } from '@dsa110/ports';
 import { decodeKeepingBadBytes, normalizeAddress, parsePasswd, readListenSocketsSync, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, isElfHead, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
@@ -18,6 +18,7 @@ import { GRAFANA_SERVER_KEYS } from './checks/grafana-server.js';
 import { DEFAULT_SECTION, goIniSetting } from './checks/go-ini.js';
 import { gunicornConfigPath, uvicornLaunch } from './checks/asgi-command.js';
 import { readInstalledUvicorn } from './uvicorn-install.js';
+import { readPrometheusVersion } from './prometheus-version.js';
 import { effectivePort } from './effective-port.js';
 import { commandPath, daemonCommand, pathFromCwd } from './checks/references/daemon-command.js';
 import { REDIS_PROGRAMS, redisArguments } from './checks/references/redis-command.js';
@@ -85,6 +86,7 @@ import type {
   PrometheusFileFacts,
   RootOnlyStep,
   SocketFacts,
+  PrometheusVersion,
   UnitFacts,
 } from './types.js';
 
@@ -137,6 +139,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const grafanaFiles = readGrafanaFiles(root, services, unitMap, daemonFiles, configs);
   const grafanaValueFiles = readGrafanaValueFiles(root, services, unitMap, configs, grafanaFiles);
   const appServerFiles = readAppServerFiles(root, services, unitMap);
+  const prometheusVersions = readPrometheusVersions(root, services, unitMap, configs);
   const uvicornInstalls = readUvicornInstalls(root, services, unitMap);
   const includes = readIncludes(root, services, unitMap, configs, redisCommands);
   const { loads: nginxLoads, configs: nginxConfigs } = readNginxLoads(root, services, unitMap, configs);
@@ -227,6 +230,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(grafanaFiles.size > 0 && { grafanaFiles }),
     ...(grafanaValueFiles.size > 0 && { grafanaValueFiles }),
     ...(appServerFiles.size > 0 && { appServerFiles }),
+    ...(prometheusVersions.size > 0 && { prometheusVersions }),
     ...(uvicornInstalls.size > 0 && { uvicornInstalls }),
     ...(includes.size > 0 && { includes }),
     ...(nginxLoads.size > 0 && { nginxLoads }),
@@ -1017,6 +1021,26 @@ function readAppServerFiles(
     files.set(path, read);
   }
   return files;
+}
+
+/** prometheusVersions: by unit, the version of the Prometheus each service's unit runs (readPrometheusVersion), where its prometheus.yml has scrape_config_files. */
+function readPrometheusVersions(
+  root: string,
+  services: readonly Service[],
+  units: ReadonlyMap<string, UnitFacts>,
+  configs: ReadonlyMap<string, ConfigFileFacts>,
+): Map<string, PrometheusVersion> {
+  const versions = new Map<string, PrometheusVersion>();
+  for (const service of services) {
+    // Only where a prometheus.yml asks for a version (scrape_config_files: versionFindings).
+    if (!service.configs.some((ref) => ref.kind === 'prometheus-yml' && configs.get(ref.path)?.text?.includes('scrape_config_files') === true)) continue;
+    const command = daemonCommand({ units }, service, CONFIG_KINDS['prometheus-yml'].programs);
+    if (command === undefined || versions.has(command.unit) || command.rootUnknown !== undefined) continue;
+    const executable = command.line.path.startsWith('/') ? commandPath(command, command.line.path) : undefined;
+    if (executable === undefined) continue;
+    versions.set(command.unit, readPrometheusVersion(root, executable, command.root));
+  }
+  return versions;
 }
 
 /** uvicornInstalls: by unit, the uvicorn each service's uvicorn command imports (uvicornLaunch), where its version can be read under the root. */

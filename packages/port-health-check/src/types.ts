@@ -274,6 +274,9 @@ export interface ConfigFileFacts {
   readonly siblings?: readonly string[];
 }
 
+/** A Prometheus's version (`from`: where it was read, in words), or why it is not known. */
+export type PrometheusVersion = { readonly version: string; readonly from: string } | { readonly unknown: string };
+
 export interface Facts {
   readonly registry: Registry;
   /** The directory configuration files were read under (`/` for the live machine). */
@@ -397,6 +400,12 @@ export interface Facts {
    * lines read it, and are held as reading it.
    */
   readonly checkedRegistryAliases?: ReadonlySet<string>;
+  /**
+   * By unit: the version of the Prometheus its ExecStart= runs, from the dpkg package that installed that executable
+   * under the root (prometheus-version.ts; never by running it), or why it is not known. Only for a Prometheus whose
+   * unit's command line was read.
+   */
+  readonly prometheusVersions?: ReadonlyMap<string, PrometheusVersion>;
   /**
    * Of each directory a claim line runs chrooted in (RootDirectory=) where systemd mounts no /proc for it (`+`,
    * MountAPIVFS=no; claimRootProcReason of @dsa110/ports/systemd), as the root checked names it: whether a /proc
