@@ -7,7 +7,7 @@
 // the fd scan is read by perl children only where that pays (many processes).
 import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, quoteValue, type Registry, type Service } from '@dsa110/ports';
+import { CONFIG_KINDS, type ConfigKind, escapeText, MAX_CONFIG_BYTES, quoteValue, type Registry, type Service } from '@dsa110/ports';
 import { decodeKeepingBadBytes, normalizeAddress, parsePasswd, readListenSocketsSync, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
 import { FileReadError, hostPath, isElfHead, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
@@ -18,6 +18,7 @@ import { GRAFANA_SERVER_KEYS } from './checks/grafana-server.js';
 import { DEFAULT_SECTION, goIniSetting } from './checks/go-ini.js';
 import { gunicornConfigPath, uvicornLaunch } from './checks/asgi-command.js';
 import { readInstalledUvicorn } from './uvicorn-install.js';
+import { readPrometheusVersion } from './prometheus-version.js';
 import { effectivePort } from './effective-port.js';
 import { commandPath, daemonCommand, pathFromCwd, underRoot } from './checks/references/daemon-command.js';
 import { REDIS_PROGRAMS, redisArguments } from './checks/references/redis-command.js';
@@ -27,7 +28,7 @@ import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
 import { includePrefix, includeRoot, serviceNginxMain } from './checks/references/nginx-main.js';
 import { NOT_THERE } from './checks/references/nginx-load.js';
 import { prometheusFilePatterns, scrapeJobName } from './checks/references/prometheus-files.js';
-import { commandConfigFile, prometheusCommand } from './checks/references/prometheus-command.js';
+import { commandConfigFile, prometheusArgFileNeeded, prometheusCommand, type ArgFile } from './checks/references/prometheus-command.js';
 import { exposedListeners, localnetListeners } from './checks/firewall.js';
 import { needsAccounts } from './checks/listeners.js';
 import { unitOf } from './checks/workers.js';
@@ -85,6 +86,7 @@ import type {
   PrometheusFileFacts,
   RootOnlyStep,
   SocketFacts,
+  PrometheusVersion,
   UnitFacts,
 } from './types.js';
 
@@ -130,14 +132,16 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const at: ReadRoot = { root, chroots: chrootsOf(units) };
   const configs = new Map(configPaths.map((path) => [path, readConfigFile(at, path, datasources.has(path))]));
   const redisCommands = readRedisCommands(services, unitMap);
+  const prometheusArgFiles = readPrometheusArgFiles(at, services, unitMap);
   const daemonFiles = readDaemonFiles(at, [
     ...grafanaFilePaths(services, unitMap),
     ...redisFilePaths(redisCommands),
-    ...prometheusFilePaths(services, unitMap),
+    ...prometheusFilePaths(services, unitMap, prometheusArgFiles),
   ]);
   const grafanaFiles = readGrafanaFiles(at, services, unitMap, daemonFiles, configs);
   const grafanaValueFiles = readGrafanaValueFiles(at, services, unitMap, configs, grafanaFiles);
   const appServerFiles = readAppServerFiles(at, services, unitMap);
+  const prometheusVersions = readPrometheusVersions(root, services, unitMap, configs);
   const uvicornInstalls = readUvicornInstalls(root, services, unitMap);
   const includes = readIncludes(at, services, unitMap, configs, redisCommands);
   const { loads: nginxLoads, configs: nginxConfigs } = readNginxLoads(at, services, unitMap, configs);
@@ -175,7 +179,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     registryPath,
     ...(options.registryPath !== undefined && { registryFile: options.registryPath }),
   });
-  const claimRegistries = readClaimRegistries(root, claims, checkedName);
+  const { loaded: claimRegistries, aliases: checkedRegistryAliases } = readClaimRegistries(root, claims, checkedName);
   // A chrooted claim line's /proc, where systemd mounts none for it (`+`, MountAPIVFS=no): only what is mounted there.
   const chrootProc = new Map<string, boolean | undefined>();
   for (const { unit, lines } of claims) {
@@ -228,11 +232,13 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(grafanaFiles.size > 0 && { grafanaFiles }),
     ...(grafanaValueFiles.size > 0 && { grafanaValueFiles }),
     ...(appServerFiles.size > 0 && { appServerFiles }),
+    ...(prometheusVersions.size > 0 && { prometheusVersions }),
     ...(uvicornInstalls.size > 0 && { uvicornInstalls }),
     ...(includes.size > 0 && { includes }),
     ...(nginxLoads.size > 0 && { nginxLoads }),
     ...(nginxConfigs.size > 0 && { nginxConfigs }),
     ...(prometheusFiles.size > 0 && { prometheusFiles }),
+    ...(prometheusArgFiles.size > 0 && { prometheusArgFiles }),
     ...(systemctl && { systemctl }),
     claimPortPaths,
     ...(registryPath !== undefined && { registryPath }),
@@ -240,6 +246,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(options.bundledRegistry === true && { bundledRegistry: true }),
     ...(registryFaults.size > 0 && { registryFaults }),
     ...(claimRegistries.size > 0 && { claimRegistries }),
+    ...(checkedRegistryAliases.size > 0 && { checkedRegistryAliases }),
     ...(chrootProc.size > 0 && { chrootProc }),
     ...(ownRegistryFault !== undefined && { ownRegistryFault }),
     ...(firewall && { firewall: await firewall }),
@@ -276,26 +283,38 @@ function readRegistryFaults(root: string, claims: readonly { readonly unit: Unit
  * each file once, under the root as the booted system names it; a relative
  * path in the unit's WorkingDirectory=, else /, and not guessed at in one not
  * known here, `~`); none on the usual machine, whose lines read the
- * registry checked.
+ * registry checked. `aliases`: the names lines give the registry checked
+ * by another spelling, the one file (checkedRegistryAliases), not loaded.
  */
 function readClaimRegistries(
   root: string,
   claims: readonly { readonly unit: UnitFacts; readonly lines: readonly ExecLine[] }[],
   checked: { readonly path: string | undefined } | undefined,
-): Map<string, Registry | string> {
+): { loaded: Map<string, Registry | string>; aliases: Set<string> } {
   const loaded = new Map<string, Registry | string>();
+  const aliases = new Set<string>();
   let load: ReturnType<typeof claimRegistryLoader> | undefined;
+  // The checked registry's identity under the root, to know it by another name (checkedRegistryAliases).
+  let checkedId: string | undefined | null = null;
   for (const { unit, lines } of claims) {
     for (const line of lines) {
       // Any line's, not only a service id's: what differs between the two for its claim is said with it (registryResults).
       if (!readsOtherRegistry(line, unit, checked)) continue;
       const name = claimLineRegistry(line, unit);
-      if (loaded.has(name ?? '')) continue;
+      if (loaded.has(name ?? '') || (name !== undefined && aliases.has(name))) continue;
+      if (name !== undefined && checked?.path !== undefined) {
+        // claim-port runs with `+` (no RootDirectory=): its registry path is the root's, never a chroot's.
+        if (checkedId === null) checkedId = fileIdentity({ root, chroots: [] }, checked.path);
+        if (checkedId !== undefined && fileIdentity({ root, chroots: [] }, name) === checkedId) {
+          aliases.add(name);
+          continue;
+        }
+      }
       const registry = (load ??= claimRegistryLoader(root))(name);
       if (registry !== undefined) loaded.set(name ?? '', registry);
     }
   }
-  return loaded;
+  return { loaded, aliases };
 }
 
 /**
@@ -888,14 +907,30 @@ function siteLoad(
  * EnvironmentFile= list) and the registry's prometheus files they are held to, when any of their paths differ
  * (daemonFiles); none for a service whose command line is not known.
  */
-function prometheusFilePaths(services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): string[] {
+function prometheusFilePaths(services: readonly Service[], units: ReadonlyMap<string, UnitFacts>, prometheusArgFiles: ReadonlyMap<string, ArgFile>): string[] {
   return services.flatMap((service) => {
     const registry = service.configs.filter((ref) => ref.kind === 'prometheus-yml' || ref.kind === 'prometheus-args').map((ref) => ref.path);
-    const command = registry.length > 0 ? prometheusCommand({ units }, service) : undefined;
+    const command = registry.length > 0 ? prometheusCommand({ units, prometheusArgFiles }, service) : undefined;
     if (command === undefined) return [];
     const named = [commandConfigFile(command)?.path, ...command.environmentFiles.map((file) => file.path)].filter((path) => path !== undefined);
     return named.every((path) => registry.includes(path)) ? [] : [...registry, ...named];
   });
+}
+
+/**
+ * prometheusArgFiles: the files the `@file` arguments of each Prometheus's command line name (prometheusArgFileNeeded,
+ * nested ones as their lines name them), read under the root, once each.
+ */
+function readPrometheusArgFiles(at: ReadRoot, services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): Map<string, ArgFile> {
+  const files = new Map<string, ArgFile>();
+  for (const service of services) {
+    if (!service.configs.some((ref) => ref.kind === 'prometheus-yml' || ref.kind === 'prometheus-args')) continue;
+    // expandAtFiles stops after MAX_AT_FILES expansions: so does this.
+    for (let path = prometheusArgFileNeeded({ units }, service, files); path !== undefined; path = prometheusArgFileNeeded({ units }, service, files)) {
+      files.set(path, readFileFacts(at, path));
+    }
+  }
+  return files;
 }
 
 /** Whether `name` in the directory `dir` under `root` is a link (its directory's links followed, not its own). */
@@ -1009,6 +1044,26 @@ function readAppServerFiles(
     files.set(path, read);
   }
   return files;
+}
+
+/** prometheusVersions: by unit, the version of the Prometheus each service's unit runs (readPrometheusVersion), where its prometheus.yml has scrape_config_files. */
+function readPrometheusVersions(
+  root: string,
+  services: readonly Service[],
+  units: ReadonlyMap<string, UnitFacts>,
+  configs: ReadonlyMap<string, ConfigFileFacts>,
+): Map<string, PrometheusVersion> {
+  const versions = new Map<string, PrometheusVersion>();
+  for (const service of services) {
+    // Only where a prometheus.yml asks for a version (scrape_config_files: versionFindings).
+    if (!service.configs.some((ref) => ref.kind === 'prometheus-yml' && configs.get(ref.path)?.text?.includes('scrape_config_files') === true)) continue;
+    const command = daemonCommand({ units }, service, CONFIG_KINDS['prometheus-yml'].programs);
+    if (command === undefined || versions.has(command.unit) || command.rootUnknown !== undefined) continue;
+    const executable = command.line.path.startsWith('/') ? commandPath(command, command.line.path) : undefined;
+    if (executable === undefined) continue;
+    versions.set(command.unit, readPrometheusVersion(root, executable, command.root));
+  }
+  return versions;
 }
 
 /** uvicornInstalls: by unit, the uvicorn each service's uvicorn command imports (uvicornLaunch), where its version can be read under the root. */

@@ -276,6 +276,9 @@ export interface ConfigFileFacts {
   readonly siblings?: readonly string[];
 }
 
+/** A Prometheus's version (`from`: where it was read, in words), or why it is not known. */
+export type PrometheusVersion = { readonly version: string; readonly from: string } | { readonly unknown: string };
+
 export interface Facts {
   readonly registry: Registry;
   /** The directory configuration files were read under (`/` for the live machine). */
@@ -353,6 +356,15 @@ export interface Facts {
   readonly includes?: ReadonlyMap<string, IncludeFacts>;
   /** The files prometheus.yml makes Prometheus read for the registry's jobs (scrape_config_files, file_sd_configs), by resolved glob, read under the root. */
   readonly prometheusFiles?: ReadonlyMap<string, PrometheusFileFacts>;
+  /**
+   * By path (as Prometheus opens it, under the root), read under the root: the files the `@file` arguments of
+   * Prometheus's command line name, nested ones too (expandAtFiles); `missing` when nothing is there, `notRegular`, `linkLoop` as for a config file. Only for a
+   * Prometheus whose unit's command line was read.
+   */
+  readonly prometheusArgFiles?: ReadonlyMap<
+    string,
+    ConfigFileFacts & { readonly missing?: boolean; readonly notRegular?: boolean; readonly linkLoop?: boolean }
+  >;
   /** Extra executable paths that count as claim-port (`--claim-port`). */
   readonly claimPortPaths: readonly string[];
   /**
@@ -384,6 +396,18 @@ export interface Facts {
    * that name a service id.
    */
   readonly claimRegistries?: ReadonlyMap<string, Registry | string>;
+  /**
+   * The names claim lines give the registry checked by another spelling (claimLineRegistry: `/etc/../ports.yaml`, a
+   * link to it, `../ports.yaml` from WorkingDirectory=/etc), the one file by device and inode under the root: those
+   * lines read it, and are held as reading it.
+   */
+  readonly checkedRegistryAliases?: ReadonlySet<string>;
+  /**
+   * By unit: the version of the Prometheus its ExecStart= runs, from the dpkg package that installed that executable
+   * under the root (prometheus-version.ts; never by running it), or why it is not known. Only for a Prometheus whose
+   * unit's command line was read.
+   */
+  readonly prometheusVersions?: ReadonlyMap<string, PrometheusVersion>;
   /**
    * Of each directory a claim line runs chrooted in (RootDirectory=) where systemd mounts no /proc for it (`+`,
    * MountAPIVFS=no; claimRootProcReason of @dsa110/ports/systemd), as the root checked names it: whether a /proc

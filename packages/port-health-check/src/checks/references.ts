@@ -21,6 +21,7 @@ import { nginxLoadFinding } from './references/nginx-load.js';
 import { includePrefix, includeRoot, serviceNginxMain, type NginxMain } from './references/nginx-main.js';
 import { sameFile } from './references/daemon-command.js';
 import { readPrometheusArgs, readPrometheusYml, setsArgs } from './references/prometheus.js';
+import { versionFindings } from './references/prometheus-version.js';
 import {
   argsReachFinding,
   commandLineUnknown,
@@ -245,7 +246,11 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
         (pattern) => facts.prometheusFiles?.get(pattern),
         ref.path,
       );
-      return typeof yml === 'string' ? yml : [...prometheusYmlCommand(facts, service, ref), ...yml];
+      if (typeof yml === 'string') return yml;
+      // The Prometheus its unit runs, whose version decides whether it reads scrape_config_files.
+      const unit = service.systemd?.unit;
+      const version = unit === undefined ? undefined : facts.prometheusVersions?.get(unit);
+      return [...prometheusYmlCommand(facts, service, ref), ...yml, ...versionFindings(text, version, unit)];
     }
     case 'prometheus-args': {
       const expect = { ...self, access: service.access, snippet: snippet(service), https: urlScheme(service) === 'https' };

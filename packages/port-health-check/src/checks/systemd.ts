@@ -319,8 +319,10 @@ function registryResults(
     // What differs for this claim between the registry it reads and this one, when both are loaded: none, a warning.
     const read = registryForLine(facts, line, unit);
     const differences = read === facts.registry ? undefined : claimLineDifferences(line, read, facts.registry);
+    // The registry checked by another name (a link to it, `..`): that file is read.
+    const alias = facts.checkedRegistryAliases?.has(claimLineRegistry(line, unit) ?? '') === true;
     const problem =
-      registryPath === undefined && facts.bundledRegistry !== true
+      (registryPath === undefined && facts.bundledRegistry !== true) || alias
         ? undefined
         : claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, claimRoot(unit), differences);
     // Chrooted (RootDirectory=): no --registry names the root's file from inside; running the claim on the root does.

@@ -247,6 +247,23 @@ describe('the systemd check: the registry the claim line reads', () => {
     );
   });
 
+  it('a claim line naming the registry checked by another spelling (a link to it, `..`, relative from WorkingDirectory=) reads it: ok, no warning', async () => {
+    const root = rootWith({ 'srv/reg.yaml': { symlink: REGISTRY } });
+    for (const lines of [
+      [`ExecStartPre=+${CLAIM} api --registry /srv/reg.yaml`],
+      [`ExecStartPre=+${CLAIM} api --registry /etc/../etc/dsa110/ports.yaml`],
+      ['WorkingDirectory=/etc', `ExecStartPre=+${CLAIM} api --registry ../etc/dsa110/ports.yaml`],
+      [`Environment=DSA110_PORTS_FILE=/srv/reg.yaml`, `ExecStartPre=+${CLAIM} api`],
+    ]) {
+      writeTree(root, { [API]: unit(...lines) });
+      expect(severities(await systemdResults(root)), lines.join(' ')).toEqual(['ok']);
+    }
+    // A copy is another file: still the warning that a later change there would not reach it.
+    rmSync(join(root, 'srv/reg.yaml'));
+    writeTree(root, { 'srv/reg.yaml': TEXT, [API]: unit(`ExecStartPre=+${CLAIM} api --registry /srv/reg.yaml`) });
+    expect(severities(await systemdResults(root))).toEqual(['ok', 'warning']);
+  });
+
   it("a unit that inherits $DSA110_PORTS_FILE from systemd's DefaultEnvironment= (system.conf, a drop-in) reads that registry; its own Environment= and UnsetEnvironment= still decide", async () => {
     const line = `ExecStartPre=+${CLAIM} api`;
     const root = rootWith({ 'etc/systemd/system.conf': '[Manager]\nDefaultEnvironment=DSA110_PORTS_FILE=/etc//dsa110/ports.yaml\n', [API]: unit(line) });

@@ -7,10 +7,11 @@
 // `--flag=value` and `--flag value` alike; a value starting with `-` is
 // refused ("expected argument"); a flag given twice is refused ("flag
 // 'config.file' cannot be repeated") and Prometheus exits; `--` ends the
-// flags; a word starting with `@` is replaced by the lines of that file.
+// flags; a word starting with `@` is replaced by the lines of that file
+// (expandAtFiles: read under the root, as gather gives them).
 import { CONFIG_KINDS, escapeText, type Service } from '@dsa110/ports';
 import { commandArgv } from '@dsa110/ports/systemd';
-import type { Facts, UnitFacts } from '../../types.js';
+import type { ConfigFileFacts, Facts, UnitFacts } from '../../types.js';
 import {
   commandAt,
   commandDoubt,
@@ -52,6 +53,8 @@ export interface CommandFlag {
    * and its value is fixed where it is written.
    */
   readonly apart?: true;
+  /** The `@file` line that gave it (expandAtFiles): there, not at the ExecStart= line, is it written and fixed. */
+  readonly at?: { readonly file: string; readonly line: number; readonly column?: number };
 }
 
 /** A flag kingpin refuses for want of a value (`--web.listen-address` last, or before a word starting with `-`): Prometheus exits at start. */
@@ -85,7 +88,7 @@ export interface PrometheusCommand extends DaemonCommand {
  * (PassEnvironment=), or an `@file` argument (kingpin reads more from it). commandLineUnknown says which of these
  * leave it unknown though the unit says it.
  */
-export function prometheusCommand(facts: Pick<Facts, 'units'>, service: Service): PrometheusCommand | undefined {
+export function prometheusCommand(facts: Pick<Facts, 'units' | 'prometheusArgFiles'>, service: Service): PrometheusCommand | undefined {
   if (prometheusUnknown(facts, service) !== undefined) return undefined;
   const command = daemonCommand(facts, service, CONFIG_KINDS['prometheus-yml'].programs);
   const unit = command && facts.units.get(command.unit);
@@ -94,15 +97,9 @@ export function prometheusCommand(facts: Pick<Facts, 'units'>, service: Service)
   const expands = !line.prefixes.includes(':');
   const variables = new Set(commandVariables(line));
   if (commandDoubt(facts, command) !== undefined) return undefined;
-  // Word by word, as the unit model expands the line (expandedArguments), so each argv word knows the variable it came from.
-  const words = expandedArguments(facts, command).map((argument): ExpandedFlagWord => {
-    const set = argument.from?.set;
-    const from = set && { variable: argument.from!.variable, written: argument.from!.written, file: set.file, line: set.line };
-    return { value: argument.value, word: argument.word, ...(from && { from }) };
-  });
-  const read = kingpinFlags(words);
-  if (read === undefined) return undefined;
-  const { flags, valueless } = read;
+  const expanded = expandAtFiles(commandWords(facts, command), command, facts.prometheusArgFiles ?? new Map());
+  if (!('words' in expanded)) return undefined;
+  const { flags, valueless } = kingpinFlags(expanded.words);
   const splits = new Set(
     expands
       ? line.words
@@ -122,6 +119,112 @@ export function prometheusCommand(facts: Pick<Facts, 'units'>, service: Service)
   };
 }
 
+/** The command's arguments word by word, as the unit model expands the line (expandedArguments), so each knows the variable it came from. */
+function commandWords(facts: Pick<Facts, 'units'>, command: DaemonCommand): ExpandedFlagWord[] {
+  return expandedArguments(facts, command).map((argument): ExpandedFlagWord => {
+    const set = argument.from?.set;
+    const from = set && { variable: argument.from!.variable, written: argument.from!.written, file: set.file, line: set.line };
+    return { value: argument.value, word: argument.word, ...(from && { from }) };
+  });
+}
+
+/** An `@file` Prometheus reads arguments from, as gather read it under the root (`missing`: nothing there). */
+export type ArgFile = ConfigFileFacts & { readonly missing?: boolean; readonly notRegular?: boolean; readonly linkLoop?: boolean };
+
+/** Why an `@file` argument leaves the command line not known (`exits`: Prometheus refuses it and exits at start), and where it is written. */
+export interface AtFileDoubt {
+  readonly file: string;
+  readonly line: number;
+  readonly reason: string;
+  readonly exits?: true;
+}
+
+/** At most this many `@file` expansions (kingpin has no limit: a file naming itself never ends). */
+const MAX_AT_FILES = 32;
+
+/**
+ * Pure: the arguments as kingpin reads them, each `@file` (before `--`) replaced by the lines of that file
+ * (ExpandArgsFromFile; checked with Prometheus 2.42): one argument per line, as written (no quotes removed, no
+ * spaces trimmed: `--web.listen-address="x"` keeps its quotes), a trailing \r dropped, a line starting with `#`
+ * skipped, a blank line an empty argument (which Prometheus refuses: "unexpected"), an `@` line expanded in turn; the
+ * file opened from the directory Prometheus starts in, under its RootDirectory= (commandPath), in `files` (gathered
+ * under the root). `need`: a file not in `files` yet (gather reads it and asks again); `doubt`: why it is not known.
+ */
+export function expandAtFiles(
+  words: readonly ExpandedFlagWord[],
+  command: DaemonCommand,
+  files: ReadonlyMap<string, ArgFile>,
+): { words: ExpandedFlagWord[] } | { need: string } | { doubt: AtFileDoubt } {
+  const pending = [...words];
+  const out: ExpandedFlagWord[] = [];
+  let expansions = 0;
+  while (pending.length > 0) {
+    const word = pending.shift()!;
+    if (word.value === '--') {
+      out.push(word, ...pending);
+      break;
+    }
+    if (!word.value.startsWith('@')) {
+      out.push(word);
+      continue;
+    }
+    const where = word.at ?? commandAt(command);
+    const shown = escapeText(word.value, 200);
+    const name = word.value.slice(1);
+    if (name === '') return { doubt: { ...where, exits: true, reason: `its argument @ names no file ("expected @ file to expand arguments from")` } };
+    if (++expansions > MAX_AT_FILES) return { doubt: { ...where, reason: `its @file arguments name more than ${MAX_AT_FILES} files (one may name itself)` } };
+    const path = commandPath(command, name);
+    if (path === undefined) return { doubt: { ...where, reason: `its argument ${shown} is read from a directory not known here` } };
+    const file = files.get(path);
+    if (file === undefined) return { need: path };
+    const shownPath = escapeText(path, 500);
+    // Prometheus cannot open it, or read it (a directory: "is a directory"), and exits.
+    if (file.missing === true || file.linkLoop === true || file.notRegular === true)
+      return {
+        doubt: {
+          ...where,
+          exits: true,
+          reason: `its argument ${shown} names ${shownPath}, which ${file.missing === true ? 'is not there' : escapeText(file.problem ?? 'is no file', 200)} ("failed to open arguments file")`,
+        },
+      };
+    if (file.text === undefined)
+      return {
+        doubt: { ...where, reason: `its argument ${shown} names ${shownPath}, which cannot be read (${escapeText(file.problem ?? 'unreadable', 200)})` },
+      };
+    const lines = file.text.split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    const read: ExpandedFlagWord[] = [];
+    lines.forEach((text, index) => {
+      const value = text.endsWith('\r') ? text.slice(0, -1) : text;
+      if (!value.startsWith('#')) read.push({ value, word: word.word, at: { file: path, line: index + 1 } });
+    });
+    pending.unshift(...read);
+  }
+  return { words: out };
+}
+
+/**
+ * Pure: the `@file` paths Prometheus's command line leads to (expandAtFiles), given those read so far; undefined when
+ * no more are needed. For gather, which reads each and asks again.
+ */
+export function prometheusArgFileNeeded(facts: Pick<Facts, 'units'>, service: Service, files: ReadonlyMap<string, ArgFile>): string | undefined {
+  if (prometheusUnknown(facts, service) !== undefined) return undefined;
+  const command = daemonCommand(facts, service, CONFIG_KINDS['prometheus-yml'].programs);
+  if (command === undefined || commandDoubt(facts, command) !== undefined) return undefined;
+  const expanded = expandAtFiles(commandWords(facts, command), command, files);
+  return 'need' in expanded ? expanded.need : undefined;
+}
+
+/** Pure: why an `@file` argument of the command leaves it not known (expandAtFiles' doubt), where the rest of the command line is. */
+function atFileDoubt(facts: Pick<Facts, 'units' | 'prometheusArgFiles'>, service: Service): AtFileDoubt | undefined {
+  if (prometheusUnknown(facts, service) !== undefined) return undefined;
+  const command = daemonCommand(facts, service, CONFIG_KINDS['prometheus-yml'].programs);
+  if (command === undefined || commandDoubt(facts, command) !== undefined) return undefined;
+  const expanded = expandAtFiles(commandWords(facts, command), command, facts.prometheusArgFiles ?? new Map());
+  if ('doubt' in expanded) return expanded.doubt;
+  return 'need' in expanded ? { ...commandAt(command), reason: `its argument file ${escapeText(expanded.need, 500)} was not read` } : undefined;
+}
+
 /**
  * Pure: the unknown, at the unit's line (or the part of it not read), for a command line of Prometheus its unit gives
  * but this check cannot know (commandUnknown: a wrapper, a part of the unit not read; commandDoubt: a variable it
@@ -129,7 +232,21 @@ export function prometheusCommand(facts: Pick<Facts, 'units'>, service: Service)
  * ExecStart= was read (Prometheus's defaults then apply). Without it, a file would pass on its own that Prometheus may
  * never read, or whose ARGS it may never get.
  */
-export function commandLineUnknown(facts: Pick<Facts, 'units'>, service: Service, what: string): Finding[] {
+export function commandLineUnknown(facts: Pick<Facts, 'units' | 'prometheusArgFiles'>, service: Service, what: string): Finding[] {
+  const atFile = atFileDoubt(facts, service);
+  if (atFile !== undefined)
+    return [
+      {
+        file: atFile.file,
+        line: atFile.line,
+        ...(atFile.exits === true
+          ? {
+              severity: 'error',
+              message: `Prometheus refuses its command line: ${atFile.reason}, and exits at start; create that file or correct the argument`,
+            }
+          : { severity: 'unknown', message: `Prometheus's command line is not known, as ${atFile.reason}, so ${what} is not checked` }),
+      },
+    ];
   const unknown = prometheusUnknown(facts, service);
   const command = unknown === undefined ? daemonCommand(facts, service, CONFIG_KINDS['prometheus-yml'].programs) : undefined;
   const doubt = command === undefined ? undefined : commandDoubt(facts, command);
@@ -148,9 +265,12 @@ export function commandLineUnknown(facts: Pick<Facts, 'units'>, service: Service
 /** Why Prometheus's command line is not known (commandUnknown), a relative --config.file read from the directory it starts in. */
 function prometheusUnknown(facts: Pick<Facts, 'units'>, service: Service): ReturnType<typeof commandUnknown> {
   return commandUnknown(facts, service, CONFIG_KINDS['prometheus-yml'].programs, (command) => {
-    const read = kingpinFlags(command.line.argv.slice(1).map((value, word) => ({ value, word })));
-    // An @file argument is read from there too, when relative (and makes the command unknown in any case).
-    return read === undefined || read.flags['config.file'].some((flag) => flag.value !== '' && !flag.value.startsWith('/'));
+    const argv = command.line.argv.slice(1);
+    const end = argv.indexOf('--');
+    // An @file argument is read from there too, when relative (its lines are not looked at here: they may be relative too).
+    if ((end < 0 ? argv : argv.slice(0, end)).some((word) => word.startsWith('@'))) return true;
+    const read = kingpinFlags(argv.map((value, word) => ({ value, word })));
+    return read.flags['config.file'].some((flag) => flag.value !== '' && !flag.value.startsWith('/'));
   });
 }
 
@@ -158,32 +278,32 @@ function prometheusUnknown(facts: Pick<Facts, 'units'>, service: Service): Retur
 type ExpandedFlagWord = CommandFlag & { readonly word: number };
 
 /**
- * The flags of READ in argv words as kingpin takes them; undefined for a word starting with `@` (before `--`),
- * whose file kingpin reads more arguments from. A flag whose value is missing (`--config.file` last, or before
- * `--x`) kingpin refuses, and Prometheus exits: the first such is `valueless`, and kingpin reads no further.
+ * The flags of READ in argv words as kingpin takes them, its `@file` words expanded (expandAtFiles). A flag whose
+ * value is missing (`--config.file` last, or before `--x`) kingpin refuses, and Prometheus exits: the first such is
+ * `valueless`, and kingpin reads no further.
  */
-function kingpinFlags(words: readonly ExpandedFlagWord[]): { flags: Record<PrometheusFlag, CommandFlag[]>; valueless?: ValuelessFlag } | undefined {
+function kingpinFlags(words: readonly ExpandedFlagWord[]): { flags: Record<PrometheusFlag, CommandFlag[]>; valueless?: ValuelessFlag } {
   const flags: Record<PrometheusFlag, CommandFlag[]> = { 'config.file': [], 'web.listen-address': [], 'web.config.file': [] };
   for (let index = 0; index < words.length; index++) {
-    const { value: word, from, word: written } = words[index]!;
+    const { value: word, from, word: written, at } = words[index]!;
     if (word === '--') break;
-    if (word.startsWith('@')) return undefined;
     if (!word.startsWith('--')) continue;
     const equals = word.indexOf('=');
     const name = word.slice(2, equals < 0 ? undefined : equals);
     if (!READ.includes(name)) continue;
     let flag: CommandFlag;
-    if (equals >= 0) flag = { value: word.slice(equals + 1), ...(from && { from }) };
+    // From an @file line, the value's column there (the line is the argument, as written).
+    if (equals >= 0)
+      flag = { value: word.slice(equals + 1), ...(from && { from }), ...(at && { at: { ...at, column: [...word.slice(0, equals + 1)].length + 1 } }) };
     else {
       const next = words[index + 1];
       if (next === undefined || (next.value.startsWith('-') && next.value !== '-')) {
         const shown = next && { value: next.value, ...(next.from && { from: next.from }) };
         return { flags, valueless: { name: name as PrometheusFlag, ...(shown && { next: shown }), ...(from && { from }) } };
       }
-      if (next.value.startsWith('@')) return undefined;
       // Its value is where the next word comes from; the two from different places (`--web.listen-address $ARGS`) are apart.
       const apart = next.word !== written && (from !== undefined || next.from !== undefined);
-      flag = { value: next.value, ...(next.from && { from: next.from }), ...(apart && { apart }) };
+      flag = { value: next.value, ...(next.from && { from: next.from }), ...(apart && { apart }), ...(next.at && { at: { ...next.at, column: 1 } }) };
       index++;
     }
     flags[name as PrometheusFlag].push(flag);
@@ -217,6 +337,7 @@ export interface CommandExpectation extends ListenExpectation {
 
 /** Where a flag's word is written, for a fix: `in ARGS at FILE:LINE` (a variable's), or `in its ExecStart=`. */
 function writtenIn(flag: CommandFlag | undefined): string {
+  if (flag?.at !== undefined) return `at ${escapeText(`${flag.at.file}:${flag.at.line}`, 500)}`;
   return flag?.from === undefined ? 'in its ExecStart=' : `in ${flag.from.variable} at ${escapeText(`${flag.from.file}:${flag.from.line}`, 500)}`;
 }
 
@@ -263,6 +384,7 @@ function setBy(flag: CommandFlag): string | undefined {
 
 /** Where a flag's word comes from, after its value in a message: ` (from $ARGS, set at FILE:LINE)`, nothing for the line's own. */
 function originOf(flag: CommandFlag): string {
+  if (flag.at !== undefined) return ` (from ${escapeText(`${flag.at.file}:${flag.at.line}`, 500)})`;
   const variable = setBy(flag);
   return variable === undefined ? '' : ` (from ${variable})`;
 }
@@ -321,6 +443,8 @@ export function configFileFindings(
     ];
   const read = commandConfigFile(command);
   if (read === undefined || same(read.path, yml)) return [];
+  // One from an @file is said there, at its value.
+  const place = read.flag?.at ?? at;
   const shownYml = escapeText(yml, 500);
   // The name Prometheus gives the registry's file (inside its RootDirectory=); none for one outside it, which it cannot read.
   const ymlInCommand = nameInCommand(command, yml);
@@ -340,7 +464,7 @@ export function configFileFindings(
         : valueFix('config.file', ymlInCommand, read.flag, `point --config.file at ${shownInCommand} ${writtenIn(read.flag)}`);
   return [
     {
-      ...at,
+      ...place,
       severity: 'warning',
       message: `${reads}, not ${shownYml}, the prometheus-yml file this check read (its findings are about a file Prometheus does not read); ${fix === undefined ? '' : `${fix}, or `}${registryFix(read.path)}`,
     },
@@ -370,7 +494,10 @@ export function listenFindings(command: PrometheusCommand, expect: CommandExpect
   for (const listen of judged) {
     const address = keptListen(listen?.value, expect, expect.listen);
     const fix = valueFix('web.listen-address', address, listen, `write --web.listen-address=${escapeText(address, 200)} ${writtenIn(listen)}`);
-    for (const finding of listenAddressFindings(listen?.value, expect, fix, listen === undefined ? '' : originOf(listen))) findings.push({ ...at, ...finding });
+    // One from an @file is said there, at its value (its line is the argument as written).
+    const place = listen?.at === undefined ? at : listen.at;
+    const origin = listen === undefined || listen.at !== undefined ? '' : originOf(listen);
+    for (const finding of listenAddressFindings(listen?.value, expect, fix, origin)) findings.push({ ...place, ...finding });
   }
   const tls = repeatedFlag(command, 'web.config.file');
   if (tls) findings.push(tls);

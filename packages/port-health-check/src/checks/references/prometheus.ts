@@ -720,6 +720,8 @@ export function readPrometheusArgs(
     const separator = match[0].charAt('--web.listen-address'.length) === '=' ? '=' : ' ';
     for (const finding of listenAddressFindings(value, expect, fix, '', separator)) findings.push({ ...place, ...finding });
   }
+  // An @file in ARGS gives Prometheus more arguments (its command line's reader reads them, or says why not): their lack is not said here.
+  if (args !== undefined && /(?:^|[\s'"])@/.test(args.value)) elsewhere = { listenAddress: true, webConfigFile: true };
   if (expect.https === true && elsewhere.webConfigFile !== true && !/--web\.config\.file(?:=|\s+)['"]?[^\s'"]/.test(args?.value ?? '')) {
     const tls =
       expect.snippet !== undefined

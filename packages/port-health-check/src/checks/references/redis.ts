@@ -373,6 +373,11 @@ class RedisConfReader {
       this.add({ ...at, severity: 'error', message: `${commandWords(option.given, option.from)}: ${message}` });
       return;
     }
+    const swallowed = swallowedOption(option.given, content);
+    if (swallowed !== undefined) {
+      this.add({ ...at, ...swallowed, message: `${commandWords(option.given, option.from)}: ${swallowed.message}${fixedIn(option.from)}` });
+      return;
+    }
     this.readLine(settings, { ...at, content, given: option.given, ...(option.from && { from: option.from }), rawLine: () => '' }, []);
   }
 
@@ -488,6 +493,48 @@ class RedisConfReader {
     }
     return settings;
   }
+}
+
+/**
+ * The directives Redis 7.0 takes more than one argument for (config.c: MULTI_ARG_CONFIG, and those loadServerConfigFromString
+ * reads itself), and those this reader judges (readLine): neither is said to have the wrong number of arguments here.
+ */
+const NOT_ONE_ARGUMENT = new Set([
+  'save',
+  'bind',
+  'client-output-buffer-limit',
+  'oom-score-adj-values',
+  'user',
+  'loadmodule',
+  'sentinel',
+  'rename-command',
+  'replicaof',
+  'slaveof',
+  'port',
+  'tls-port',
+  'include',
+]);
+
+/**
+ * Pure: what Redis makes of an option of its command line alone (`--daemonize`) followed by another (`--port 16380`):
+ * it takes the next argument as the value even when it starts with `--` (server.c main; `--save` and `--sentinel`
+ * aside, which redisArguments reads so), so the line is `daemonize "--port" "16380"`. With two values or more, a
+ * directive of one argument is refused ("wrong number of arguments": an error, as Redis exits at start; checked with
+ * redis-server 7.0.15); with `--port` last, its one value is `--port`, which some directives refuse (`loglevel`) and
+ * others take (`logfile`, a file named --port): a warning. `line`: the line Redis reads, trimmed. Undefined for any other option, and for the directives this
+ * reader judges itself (port, bind, include).
+ */
+function swallowedOption(given: readonly string[], line: string): Pick<Finding, 'severity' | 'message'> | undefined {
+  const [option, next] = given;
+  if (option === undefined || next === undefined || !option.startsWith('--') || !next.startsWith('--')) return undefined;
+  if (redisWords(option)?.length !== 1) return undefined;
+  const name = option.slice(2);
+  if (NOT_ONE_ARGUMENT.has(name.toLowerCase())) return undefined;
+  const shownName = escapeText(option, 200);
+  const takes = `Redis takes the argument after ${shownName} as its value even when it starts with --, so it reads ${escapeText(line, 300)}`;
+  return given.length > 2
+    ? { severity: 'error', message: `${takes}, which it refuses ("wrong number of arguments") and exits at start; give ${shownName} its value, or remove it` }
+    : { severity: 'warning', message: `${takes}, not ${escapeText(next, 200)} as an option of its own; give ${shownName} its value, or remove it` };
 }
 
 /** A line that starts with a word that may be a directive's name (letters, digits and `-`, a letter first), then a space or its end: most lines. */

@@ -87,8 +87,28 @@ describe("Prometheus's command line", () => {
     expect(
       await findings({ [UNIT]: DEBIAN_UNIT.replace('$ARGS', '--config.file prometheus.yml $ARGS'), [`${UNIT}.d/wd.conf`]: '[Service]\nWorkingDirectory=~\n' }),
     ).toEqual([]);
-    // An @file argument: kingpin reads more flags from it, which this check does not.
-    expect(await findings({ [UNIT]: DEBIAN_UNIT.replace('$ARGS', '--config.file=/srv/p.yml @/etc/prometheus/flags $ARGS') })).toEqual([]);
+  });
+
+  it('reads an @file argument as Prometheus 2.42 does: a line an argument, # lines skipped, nested, from inside the root, placed at its line and column', async () => {
+    const viaArgs = (lines: string, more: Record<string, TreeEntry> = {}) =>
+      findings({ 'etc/default/prometheus': 'ARGS="@/etc/prometheus/args"\n', 'etc/prometheus/args': lines, ...more });
+    // `prometheus @args` with these lines listens on 127.0.0.1 (checked on loopback high ports).
+    expect(await viaArgs('# where it listens\n--web.listen-address=127.0.0.1:9090\n')).toEqual([]);
+    expect(await viaArgs('@/etc/prometheus/more\r\n', { 'etc/prometheus/more': '--web.listen-address\n127.0.0.1:9090' })).toEqual([]);
+    expect(await viaArgs('--web.listen-address=127.0.0.1:9091\n')).toEqual([
+      'error prometheus (9090): /etc/prometheus/args:1:22: --web.listen-address=127.0.0.1:9091, but the registry says Prometheus uses port 9090; write --web.listen-address=127.0.0.1:9090 at /etc/prometheus/args:1, or give Prometheus port: 9091 in the registry',
+    ]);
+    // Its --config.file, held as the ExecStart= line's is.
+    expect(
+      await findings({ [UNIT]: DEBIAN_UNIT.replace('$ARGS', '@/etc/prometheus/flags $ARGS'), 'etc/prometheus/flags': '--config.file=/srv/p.yml\n' }),
+    ).toEqual([
+      'warning prometheus (9090): /etc/prometheus/flags:1:15: Prometheus reads /srv/p.yml (its --config.file), not /etc/prometheus/prometheus.yml, the prometheus-yml file this check read (its findings are about a file Prometheus does not read); point --config.file at /etc/prometheus/prometheus.yml at /etc/prometheus/flags:1, or give Prometheus config: /srv/p.yml in the registry',
+    ]);
+    // Not there: Prometheus exits ("failed to open arguments file"). One it cannot read here: unknown, saying why.
+    const gone = `error prometheus (9090): ${AT}: Prometheus refuses its command line: its argument @/etc/prometheus/flags names /etc/prometheus/flags, which is not there ("failed to open arguments file"), and exits at start; create that file or correct the argument`;
+    expect(await findings({ [UNIT]: DEBIAN_UNIT.replace('$ARGS', '@/etc/prometheus/flags $ARGS') })).toEqual([gone, gone]);
+    const unknown = `unknown prometheus (9090): ${AT}: Prometheus's command line is not known, as its argument @/etc/prometheus/args names /etc/prometheus/args, which cannot be read (it is larger than 4 MiB)`;
+    expect(await viaArgs('#\n'.repeat(2_200_000))).toEqual([expect.stringContaining(unknown), expect.stringContaining(unknown)]);
   });
 
   it("without --config.file, holds Debian's default to a registry that names another prometheus.yml", async () => {

@@ -101,6 +101,19 @@ describe("the command line's options", () => {
     ]);
   });
 
+  it('an option alone before another (--daemonize --port 16380) takes it as its value: an error where Redis then refuses the line, a warning where it may take it', async () => {
+    // redis-server 7.0.15: `>>> 'daemonize "--port" "16380"'  wrong number of arguments`, and it exits.
+    expect(await redisResults(unit('ExecStart=/usr/bin/redis-server /etc/redis/redis.conf --daemonize --port 16380\n'))).toEqual([
+      `error: redis (6379): ${AT}:2: --daemonize --port 16380 in ExecStart=: Redis takes the argument after --daemonize as its value even when it starts with --, so it reads daemonize "--port" "16380", which it refuses ("wrong number of arguments") and exits at start; give --daemonize its value, or remove it`,
+    ]);
+    // `--logfile --port` last: Redis 7.0.15 logs to a file named --port, and starts.
+    expect(await redisResults(unit('ExecStart=/usr/bin/redis-server /etc/redis/redis.conf --logfile --port\n'))).toEqual([
+      `warning: redis (6379): ${AT}:2: --logfile --port in ExecStart=: Redis takes the argument after --logfile as its value even when it starts with --, so it reads logfile "--port", not --port as an option of its own; give --logfile its value, or remove it`,
+    ]);
+    // --save alone before another option is `save ""` (no snapshots), as Redis 7.0.15 reads it: it starts on 6379.
+    expect(await redisResults(unit('ExecStart=/usr/bin/redis-server /etc/redis/redis.conf --save --port 6379\n'))).toEqual([OK]);
+  });
+
   it('--bind is held to the access level; its addresses in one argument are split, as Redis splits them (in redis.conf too)', async () => {
     expect(await redisResults(unit('ExecStart=/usr/bin/redis-server /etc/redis/redis.conf --bind 0.0.0.0\n'))).toEqual([
       `error: redis (6379): ${AT}:2: --bind 0.0.0.0 in ExecStart= reaches beyond this host (0.0.0.0), but Redis is localhost-only; make it --bind 127.0.0.1 -::1 (localhost only), or give Redis access: private or public in the registry`,
