@@ -8,7 +8,17 @@
 import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ConfigKind, escapeText, MAX_CONFIG_BYTES, quoteValue, type Registry, type Service } from '@dsa110/ports';
-import { decodeKeepingBadBytes, normalizeAddress, parsePasswd, readListenSocketsSync, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
+import {
+  ancestors,
+  decodeKeepingBadBytes,
+  normalizeAddress,
+  parsePasswd,
+  readListenSocketsSync,
+  readProcessInfo,
+  snapshot,
+  type Listener,
+  type Snapshot,
+} from '@dsa110/ports/system';
 import { FileReadError, hostPath, isElfHead, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { envOverrideOf } from './checks/config-setting.js';
@@ -35,7 +45,7 @@ import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readRouteLocalnet } from './firewall/route-localnet.js';
 import { claimLookup } from './claim-lookup.js';
 import { readKernelFacts } from './kernel.js';
-import { processFacts, readLineage } from './lineage.js';
+import { MAX_ANCESTRY, processFacts, readLineage } from './lineage.js';
 import {
   claimLineRegistry,
   claimLines,
@@ -83,6 +93,7 @@ import type {
   NginxLoad,
   PrometheusFile,
   PrometheusFileFacts,
+  ProcessFacts,
   RootOnlyStep,
   SocketFacts,
   UnitFacts,
@@ -437,22 +448,54 @@ export async function readSockets(
     if ('error' in read) throw read.error;
     const { taken } = read;
     const { listeners, changed } = await withClosedReplaced(await withHiddenHolders(taken.listeners, watched), watched, taken.unreadable.length === 0, hooks);
+    const unreadParent = unreadParentOf(new Set(taken.unreadable));
     return {
-      listeners: listeners.map((listener) => ({
-        port: listener.port,
-        address: normalizeAddress(listener.address),
-        family: listener.family === 'IPv6' ? 6 : 4,
-        dualStack: listener.dualStack,
-        inode: listener.inode,
-        holders: listener.ownerKnown ? listener.holders.map(processFacts) : undefined,
-        ...(changed.has(listener) && { changed: true as const }),
-      })),
+      listeners: listeners.map((listener) => {
+        const holders = listener.ownerKnown ? listener.holders.map(processFacts) : undefined;
+        const unreadParents = (holders ?? []).flatMap((holder) => {
+          const parent = unreadParent(holder);
+          return parent === undefined ? [] : [{ holder: holder.pid, parent }];
+        });
+        return {
+          port: listener.port,
+          address: normalizeAddress(listener.address),
+          family: listener.family === 'IPv6' ? 6 : 4,
+          dualStack: listener.dualStack,
+          inode: listener.inode,
+          holders,
+          ...(changed.has(listener) && { changed: true as const }),
+          ...(unreadParents.length > 0 && { unreadParents }),
+        };
+      }),
       unreadableProcesses: taken.unreadable.length,
       readAsRoot: runningAsRoot(),
     };
   } catch (error) {
     return { listeners: [], unreadableProcesses: 0, problem: socketTableProblem(error, runningAsRoot()) };
   }
+}
+
+/**
+ * For a holder: its first parent (up to MAX_ANCESTRY levels, below PID 1) among `unread`, the processes whose open
+ * files the scan could not read, read now; undefined when none is (or it exited since). Such a parent may hold the
+ * same socket, as a socket is passed down by fork (a root master whose worker dropped privileges, seen by a user
+ * who can read only the worker's files), and the holder be its worker: so only parents count, never every
+ * unreadable process (some even root cannot read, and they share no socket with the holder). Parents are read from
+ * /proc/PID/stat, once each.
+ */
+function unreadParentOf(unread: ReadonlySet<number>): (holder: ProcessFacts) => ProcessFacts | undefined {
+  const chains = new Map<number, number[]>();
+  return (holder) => {
+    if (unread.size === 0 || holder.ppid === undefined || holder.ppid <= 1) return undefined;
+    let chain = chains.get(holder.ppid);
+    if (chain === undefined) {
+      chain = [holder.ppid, ...ancestors(holder.ppid)];
+      chains.set(holder.ppid, chain);
+    }
+    const pid = chain.slice(0, MAX_ANCESTRY).find((parent) => parent > 1 && unread.has(parent));
+    const info = pid === undefined ? undefined : readProcessInfo(pid);
+    return info === undefined ? undefined : processFacts(info);
+  };
 }
 
 /**
