@@ -532,8 +532,9 @@ const MAX_REREADS = 3;
  * would send the operator after the wrong cause. Where the tables (of those
  * ports alone, a cheap read) no longer list such a listener, its port is
  * read again, with its holders, and its listeners replaced by what listens
- * there now (the restarted daemon's, or none), on any port, the registry's or
- * not. A replacement may have closed as it was read too: that is looked at
+ * there now (the restarted daemon's), on any port, the registry's or not; with
+ * none there now, the listener that closed is kept, in `changed` (a process
+ * restarting in a loop, read in its gap: not "nothing listens"). A replacement may have closed as it was read too: that is looked at
  * again, at most MAX_REREADS times; a port whose holder-less listener is still
  * gone after that is returned with it in `changed` (it changed while the check
  * ran), never as a holder that cannot be seen. A listener still listed
@@ -549,16 +550,20 @@ async function withClosedReplaced(
 ): Promise<{ listeners: readonly Listener[]; changed: ReadonlySet<Listener> }> {
   let current = listeners;
   let reread = 0;
+  // Listeners that closed as they were read, with nothing on their port when it was read again: kept, as changed.
+  const vanished = new Set<Listener>();
   while (true) {
     // Another port's listener only when every process's fds were read: else its holder is most likely one of those
     // that could not be (a protected process, another container's), and the tables are not read again on every run.
-    const unknown = current.filter((listener) => !listener.ownerKnown && listener.inode !== 0 && (everyFdRead || watched.has(listener.port)));
-    if (unknown.length === 0) return { listeners: current, changed: new Set() };
+    const unknown = current.filter(
+      (listener) => !listener.ownerKnown && listener.inode !== 0 && !vanished.has(listener) && (everyFdRead || watched.has(listener.port)),
+    );
+    if (unknown.length === 0) return { listeners: current, changed: vanished };
     await hooks.beforeReread?.();
     const open = new Set(readListenSocketsSync({ ports: new Set(unknown.map((listener) => listener.port)) }).map((socket) => socket.inode));
     const closed = new Set(unknown.filter((listener) => !open.has(listener.inode)).map((listener) => listener.port));
-    if (closed.size === 0) return { listeners: current, changed: new Set() };
-    if (reread === MAX_REREADS) return { listeners: current, changed: new Set(unknown.filter((listener) => closed.has(listener.port))) };
+    if (closed.size === 0) return { listeners: current, changed: vanished };
+    if (reread === MAX_REREADS) return { listeners: current, changed: new Set([...vanished, ...unknown.filter((listener) => closed.has(listener.port))]) };
     const now = await snapshot({ ports: closed });
     // In the table's order: a replaced port's listeners where its first one was.
     const replaced: Listener[] = [];
@@ -567,7 +572,15 @@ async function withClosedReplaced(
       if (!closed.has(listener.port)) replaced.push(listener);
       else if (!done.has(listener.port)) {
         done.add(listener.port);
-        replaced.push(...now.listeners.filter((fresh) => fresh.port === listener.port));
+        const fresh = now.listeners.filter((other) => other.port === listener.port);
+        // Nothing there now, but a listener was when the table was read, and it closed as it was read (a process
+        // restarting in a loop, read in its gap): it changed while the check ran, not "nothing listens".
+        if (fresh.length > 0) replaced.push(...fresh);
+        else
+          for (const kept of current.filter((other) => other.port === listener.port)) {
+            replaced.push(kept);
+            if (unknown.includes(kept)) vanished.add(kept);
+          }
       }
     }
     current = replaced;
