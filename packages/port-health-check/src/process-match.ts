@@ -67,9 +67,39 @@ function commandText(command: string, nameLength: number): string {
   const rest = command.slice(nameLength);
   // processNameText escapes a `…` of the process's own: one at the end is where it cut.
   if (rest === '' || name.endsWith('…')) return name;
-  if (name.length < MAX_COMMAND - 1) return name + escapeText(rest, MAX_COMMAND - name.length);
+  if (name.length < MAX_COMMAND - 1) return name + escapedWithin(rest, MAX_COMMAND - name.length);
   const cut = processNameText(command.slice(0, nameLength), MAX_COMMAND - 1);
   return cut.endsWith('…') ? cut : `${cut}…`;
+}
+
+// One character: a surrogate pair whole, else one unit (what escapeText escapes as one).
+const CHARACTER = /[\ud800-\udbff][\udc00-\udfff]|[\s\S]/g;
+
+/**
+ * `text` as escapeText shows it, at most `max` characters (code points), cut between escapes, never inside one (`\e`
+ * whole or not at all, never `\…`), the last character an ellipsis where it was cut. Bounded: escapes characters
+ * only until past `max`.
+ */
+function escapedWithin(text: string, max: number): string {
+  const pieces: string[] = [];
+  let total = 0;
+  for (const [character] of text.matchAll(CHARACTER)) {
+    const shown = escapeText(character);
+    total += [...shown].length;
+    if (total > max) {
+      let kept = '';
+      let used = 0;
+      for (const piece of pieces) {
+        const length = [...piece].length;
+        if (used + length > max - 1) break;
+        kept += piece;
+        used += length;
+      }
+      return `${kept}…`;
+    }
+    pieces.push(shown);
+  }
+  return pieces.join('');
 }
 
 // A process names itself (any 15 bytes, none at all too). In the OWNER column's list of `name[PID]`, one holding
