@@ -47,11 +47,21 @@ export function describeWorker(process: ProcessFacts, parent: number): string {
 function describeWith(process: ProcessFacts, note: string): string {
   const known = process.comm ?? (process.exe ? basename(process.exe) : undefined);
   const name = known === undefined ? '?' : processName(known, 64);
-  const user = process.user ? `user ${escapeText(process.user, 64)}` : process.uid !== undefined ? `uid ${process.uid}` : 'user unknown';
+  const user = accountText(process) ?? 'user unknown';
   const who = `${name} (pid ${process.pid}, ${user}${note})`;
   const command = process.argv?.length ? withoutPaddingSpaces(process.argv.join(' ')) : undefined;
   if (!command) return who;
   return `${who}: ${commandText(command, process.argv![0]!.length)}`;
+}
+
+/**
+ * The account a process runs as, as a report names it: `user redis` (escaped), or `uid 12345` for a uid the passwd
+ * file names no account for (userName gives the number itself then, which `user 12345` would pass off as a name);
+ * undefined when neither is known.
+ */
+export function accountText(process: Pick<ProcessFacts, 'user' | 'uid'>): string | undefined {
+  if (process.user && process.user !== String(process.uid)) return `user ${escapeText(process.user, 64)}`;
+  return process.uid !== undefined ? `uid ${process.uid}` : process.user ? `user ${escapeText(process.user, 64)}` : undefined;
 }
 
 /** How many characters of a command line a report shows. */

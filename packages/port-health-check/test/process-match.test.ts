@@ -64,4 +64,11 @@ describe('describeProcess', () => {
       }
     }
   });
+
+  it('names a uid that no passwd entry names as `uid N`, never as a user named by the number', () => {
+    // readProcessInfo's user for such a uid is the number itself (userName).
+    expect(describeProcess({ pid: 9, uid: 12345, user: '12345', comm: 'evil' })).toBe('evil (pid 9, uid 12345)');
+    expect(describeProcess({ pid: 9, uid: 0, user: 'root', comm: 'redis-server' })).toBe('redis-server (pid 9, user root)');
+    expect(describeProcess({ pid: 9, comm: 'redis-server' })).toBe('redis-server (pid 9, user unknown)');
+  });
 });

@@ -20,7 +20,7 @@ import { initSocketAdvice, isSystemdInit, where } from '@dsa110/ports/systemd';
 import { effectivePort } from '../effective-port.js';
 import { claimPortCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
-import { describeProcess, describeWorker, processMatches, quotedProcessName } from '../process-match.js';
+import { accountText, describeProcess, describeWorker, processMatches, quotedProcessName } from '../process-match.js';
 import type { CheckResult, Facts, ListenerFacts, ProcessFacts } from '../types.js';
 import { formatListener } from '../address.js';
 import { CHANGED_HOLDER, holdersOf, listenersOn, restartOf, unitUser, unseenHolders } from './listeners.js';
@@ -228,7 +228,7 @@ function elsewhere(place: string | undefined, unit: string): boolean {
   return /^session-[^/]+\.scope$/.test(place) || (place.endsWith('.service') && !/^user@\d+\.service$/.test(place));
 }
 
-/** `user redis` (escaped), or `uid 1001` for an account with no name. */
+/** `user redis` (escaped), or `uid 1001` for an account with no name (accountText). */
 function account(process: ProcessFacts): string {
-  return process.user ? `user ${escapeText(process.user, 64)}` : `uid ${process.uid}`;
+  return accountText(process) ?? 'user unknown';
 }
