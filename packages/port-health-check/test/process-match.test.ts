@@ -59,7 +59,8 @@ describe('describeProcess', () => {
         expect(command.endsWith('…')).toBe(true);
         // Where the arguments were cut is where one character's escape ends.
         const cut = command.length - 'redis-server'.length - 1;
-        const ends = [...rest].reduce<number[]>((at, character) => [...at, (at.at(-1) ?? 0) + escapeText(character).length], [0]);
+        const ends = [0];
+        for (const character of rest) ends.push(ends.at(-1)! + escapeText(character).length);
         expect(ends, `${JSON.stringify(special)} after ${k}: ${command}`).toContain(cut);
       }
     }
