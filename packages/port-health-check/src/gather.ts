@@ -8,7 +8,17 @@
 import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_KINDS, type ConfigKind, escapeText, MAX_CONFIG_BYTES, quoteValue, type Registry, type Service } from '@dsa110/ports';
-import { decodeKeepingBadBytes, normalizeAddress, parsePasswd, readListenSocketsSync, snapshot, type Listener, type Snapshot } from '@dsa110/ports/system';
+import {
+  ancestors,
+  decodeKeepingBadBytes,
+  normalizeAddress,
+  parsePasswd,
+  readListenSocketsSync,
+  readProcessInfo,
+  snapshot,
+  type Listener,
+  type Snapshot,
+} from '@dsa110/ports/system';
 import { FileReadError, hostPath, isElfHead, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
 import { envOverrideOf } from './checks/config-setting.js';
@@ -36,7 +46,7 @@ import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readRouteLocalnet } from './firewall/route-localnet.js';
 import { claimLookup } from './claim-lookup.js';
 import { readKernelFacts } from './kernel.js';
-import { processFacts, readLineage } from './lineage.js';
+import { MAX_ANCESTRY, processFacts, readLineage } from './lineage.js';
 import {
   claimLineRegistry,
   claimLines,
@@ -84,6 +94,7 @@ import type {
   NginxLoad,
   PrometheusFile,
   PrometheusFileFacts,
+  ProcessFacts,
   RootOnlyStep,
   SocketFacts,
   PrometheusVersion,
@@ -456,22 +467,54 @@ export async function readSockets(
     if ('error' in read) throw read.error;
     const { taken } = read;
     const { listeners, changed } = await withClosedReplaced(await withHiddenHolders(taken.listeners, watched), watched, taken.unreadable.length === 0, hooks);
+    const unreadParent = unreadParentOf(new Set(taken.unreadable));
     return {
-      listeners: listeners.map((listener) => ({
-        port: listener.port,
-        address: normalizeAddress(listener.address),
-        family: listener.family === 'IPv6' ? 6 : 4,
-        dualStack: listener.dualStack,
-        inode: listener.inode,
-        holders: listener.ownerKnown ? listener.holders.map(processFacts) : undefined,
-        ...(changed.has(listener) && { changed: true as const }),
-      })),
+      listeners: listeners.map((listener) => {
+        const holders = listener.ownerKnown ? listener.holders.map(processFacts) : undefined;
+        const unreadParents = (holders ?? []).flatMap((holder) => {
+          const parent = unreadParent(holder);
+          return parent === undefined ? [] : [{ holder: holder.pid, parent }];
+        });
+        return {
+          port: listener.port,
+          address: normalizeAddress(listener.address),
+          family: listener.family === 'IPv6' ? 6 : 4,
+          dualStack: listener.dualStack,
+          inode: listener.inode,
+          holders,
+          ...(changed.has(listener) && { changed: true as const }),
+          ...(unreadParents.length > 0 && { unreadParents }),
+        };
+      }),
       unreadableProcesses: taken.unreadable.length,
       readAsRoot: runningAsRoot(),
     };
   } catch (error) {
     return { listeners: [], unreadableProcesses: 0, problem: socketTableProblem(error, runningAsRoot()) };
   }
+}
+
+/**
+ * For a holder: its first parent (up to MAX_ANCESTRY levels, below PID 1) among `unread`, the processes whose open
+ * files the scan could not read, read now; undefined when none is (or it exited since). Such a parent may hold the
+ * same socket, as a socket is passed down by fork (a root master whose worker dropped privileges, seen by a user
+ * who can read only the worker's files), and the holder be its worker: so only parents count, never every
+ * unreadable process (some even root cannot read, and they share no socket with the holder). Parents are read from
+ * /proc/PID/stat, once each.
+ */
+function unreadParentOf(unread: ReadonlySet<number>): (holder: ProcessFacts) => ProcessFacts | undefined {
+  const chains = new Map<number, number[]>();
+  return (holder) => {
+    if (unread.size === 0 || holder.ppid === undefined || holder.ppid <= 1) return undefined;
+    let chain = chains.get(holder.ppid);
+    if (chain === undefined) {
+      chain = [holder.ppid, ...ancestors(holder.ppid)];
+      chains.set(holder.ppid, chain);
+    }
+    const pid = chain.slice(0, MAX_ANCESTRY).find((parent) => parent > 1 && unread.has(parent));
+    const info = pid === undefined ? undefined : readProcessInfo(pid);
+    return info === undefined ? undefined : processFacts(info);
+  };
 }
 
 /**
@@ -508,8 +551,9 @@ const MAX_REREADS = 3;
  * would send the operator after the wrong cause. Where the tables (of those
  * ports alone, a cheap read) no longer list such a listener, its port is
  * read again, with its holders, and its listeners replaced by what listens
- * there now (the restarted daemon's, or none), on any port, the registry's or
- * not. A replacement may have closed as it was read too: that is looked at
+ * there now (the restarted daemon's), on any port, the registry's or not; with
+ * none there now, the listener that closed is kept, in `changed` (a process
+ * restarting in a loop, read in its gap: not "nothing listens"). A replacement may have closed as it was read too: that is looked at
  * again, at most MAX_REREADS times; a port whose holder-less listener is still
  * gone after that is returned with it in `changed` (it changed while the check
  * ran), never as a holder that cannot be seen. A listener still listed
@@ -525,16 +569,20 @@ async function withClosedReplaced(
 ): Promise<{ listeners: readonly Listener[]; changed: ReadonlySet<Listener> }> {
   let current = listeners;
   let reread = 0;
+  // Listeners that closed as they were read, with nothing on their port when it was read again: kept, as changed.
+  const vanished = new Set<Listener>();
   while (true) {
     // Another port's listener only when every process's fds were read: else its holder is most likely one of those
     // that could not be (a protected process, another container's), and the tables are not read again on every run.
-    const unknown = current.filter((listener) => !listener.ownerKnown && listener.inode !== 0 && (everyFdRead || watched.has(listener.port)));
-    if (unknown.length === 0) return { listeners: current, changed: new Set() };
+    const unknown = current.filter(
+      (listener) => !listener.ownerKnown && listener.inode !== 0 && !vanished.has(listener) && (everyFdRead || watched.has(listener.port)),
+    );
+    if (unknown.length === 0) return { listeners: current, changed: vanished };
     await hooks.beforeReread?.();
     const open = new Set(readListenSocketsSync({ ports: new Set(unknown.map((listener) => listener.port)) }).map((socket) => socket.inode));
     const closed = new Set(unknown.filter((listener) => !open.has(listener.inode)).map((listener) => listener.port));
-    if (closed.size === 0) return { listeners: current, changed: new Set() };
-    if (reread === MAX_REREADS) return { listeners: current, changed: new Set(unknown.filter((listener) => closed.has(listener.port))) };
+    if (closed.size === 0) return { listeners: current, changed: vanished };
+    if (reread === MAX_REREADS) return { listeners: current, changed: new Set([...vanished, ...unknown.filter((listener) => closed.has(listener.port))]) };
     const now = await snapshot({ ports: closed });
     // In the table's order: a replaced port's listeners where its first one was.
     const replaced: Listener[] = [];
@@ -543,7 +591,15 @@ async function withClosedReplaced(
       if (!closed.has(listener.port)) replaced.push(listener);
       else if (!done.has(listener.port)) {
         done.add(listener.port);
-        replaced.push(...now.listeners.filter((fresh) => fresh.port === listener.port));
+        const fresh = now.listeners.filter((other) => other.port === listener.port);
+        // Nothing there now, but a listener was when the table was read, and it closed as it was read (a process
+        // restarting in a loop, read in its gap): it changed while the check ran, not "nothing listens".
+        if (fresh.length > 0) replaced.push(...fresh);
+        else
+          for (const kept of current.filter((other) => other.port === listener.port)) {
+            replaced.push(kept);
+            if (unknown.includes(kept)) vanished.add(kept);
+          }
       }
     }
     current = replaced;

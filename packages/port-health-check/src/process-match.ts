@@ -47,11 +47,21 @@ export function describeWorker(process: ProcessFacts, parent: number): string {
 function describeWith(process: ProcessFacts, note: string): string {
   const known = process.comm ?? (process.exe ? basename(process.exe) : undefined);
   const name = known === undefined ? '?' : processName(known, 64);
-  const user = process.user ? `user ${escapeText(process.user, 64)}` : process.uid !== undefined ? `uid ${process.uid}` : 'user unknown';
+  const user = accountText(process) ?? 'user unknown';
   const who = `${name} (pid ${process.pid}, ${user}${note})`;
   const command = process.argv?.length ? withoutPaddingSpaces(process.argv.join(' ')) : undefined;
   if (!command) return who;
   return `${who}: ${commandText(command, process.argv![0]!.length)}`;
+}
+
+/**
+ * The account a process runs as, as a report names it: `user redis` (escaped), or `uid 12345` for a uid the passwd
+ * file names no account for (userName gives the number itself then, which `user 12345` would pass off as a name);
+ * undefined when neither is known.
+ */
+export function accountText(process: Pick<ProcessFacts, 'user' | 'uid'>): string | undefined {
+  if (process.user && process.user !== String(process.uid)) return `user ${escapeText(process.user, 64)}`;
+  return process.uid !== undefined ? `uid ${process.uid}` : process.user ? `user ${escapeText(process.user, 64)}` : undefined;
 }
 
 /** How many characters of a command line a report shows. */
@@ -67,9 +77,39 @@ function commandText(command: string, nameLength: number): string {
   const rest = command.slice(nameLength);
   // processNameText escapes a `…` of the process's own: one at the end is where it cut.
   if (rest === '' || name.endsWith('…')) return name;
-  if (name.length < MAX_COMMAND - 1) return name + escapeText(rest, MAX_COMMAND - name.length);
+  if (name.length < MAX_COMMAND - 1) return name + escapedWithin(rest, MAX_COMMAND - name.length);
   const cut = processNameText(command.slice(0, nameLength), MAX_COMMAND - 1);
   return cut.endsWith('…') ? cut : `${cut}…`;
+}
+
+// One character: a surrogate pair whole, else one unit (what escapeText escapes as one).
+const CHARACTER = /[\ud800-\udbff][\udc00-\udfff]|[\s\S]/g;
+
+/**
+ * `text` as escapeText shows it, at most `max` characters (code points), cut between escapes, never inside one (`\e`
+ * whole or not at all, never `\…`), the last character an ellipsis where it was cut. Bounded: escapes characters
+ * only until past `max`.
+ */
+function escapedWithin(text: string, max: number): string {
+  const pieces: string[] = [];
+  let total = 0;
+  for (const [character] of text.matchAll(CHARACTER)) {
+    const shown = escapeText(character);
+    total += [...shown].length;
+    if (total > max) {
+      let kept = '';
+      let used = 0;
+      for (const piece of pieces) {
+        const length = [...piece].length;
+        if (used + length > max - 1) break;
+        kept += piece;
+        used += length;
+      }
+      return `${kept}…`;
+    }
+    pieces.push(shown);
+  }
+  return pieces.join('');
 }
 
 // A process names itself (any 15 bytes, none at all too). In the OWNER column's list of `name[PID]`, one holding

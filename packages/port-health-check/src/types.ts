@@ -108,6 +108,12 @@ export interface ListenerFacts {
    * undefined because it has none any more, not because they could not be seen.
    */
   readonly changed?: true;
+  /**
+   * Holders whose parents (up to MAX_ANCESTRY levels, below PID 1) include a process whose open files this run
+   * could not read: it may hold this same socket (a socket is passed down by fork), and the holder be its worker.
+   * The first such parent of each, read as the holders are; a process that exited since is left out.
+   */
+  readonly unreadParents?: readonly { readonly holder: number; readonly parent: ProcessFacts }[];
 }
 
 export interface SocketFacts {

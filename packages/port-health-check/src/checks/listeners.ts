@@ -10,11 +10,19 @@ export function listenersOn(facts: Pick<Facts, 'sockets'>, port: number): Listen
 }
 
 /**
- * Every process holding any of these sockets (once each), whether some holders could not be seen, and whether
- * some sockets changed while the check ran (closed again each time they were read: no holder to see).
+ * Every process holding any of these sockets (once each), whether some holders could not be seen, whether some
+ * sockets changed while the check ran (closed again each time they were read: no holder to see), and the holders
+ * whose parents include a process whose open files could not be read (ListenerFacts.unreadParents: it may hold the
+ * same socket, so the holders are not all seen either), by holder PID.
  */
-export function holdersOf(listeners: readonly ListenerFacts[]): { processes: ProcessFacts[]; unseen: boolean; changed: boolean } {
+export function holdersOf(listeners: readonly ListenerFacts[]): {
+  processes: ProcessFacts[];
+  unseen: boolean;
+  changed: boolean;
+  unreadParents: ReadonlyMap<number, ProcessFacts>;
+} {
   const byPid = new Map<number, ProcessFacts>();
+  const unreadParents = new Map<number, ProcessFacts>();
   let unseen = false;
   let changed = false;
   for (const listener of listeners) {
@@ -22,8 +30,10 @@ export function holdersOf(listeners: readonly ListenerFacts[]): { processes: Pro
     // A listening socket always has a holder: none seen means none could be read.
     else if (!listener.holders || listener.holders.length === 0) unseen = true;
     for (const holder of listener.holders ?? []) byPid.set(holder.pid, holder);
+    for (const { holder, parent } of listener.unreadParents ?? []) unreadParents.set(holder, parent);
   }
-  return { processes: [...byPid.values()].sort((a, b) => a.pid - b.pid), unseen, changed };
+  if (unreadParents.size > 0) unseen = true;
+  return { processes: [...byPid.values()].sort((a, b) => a.pid - b.pid), unseen, changed, unreadParents };
 }
 
 /**

@@ -20,7 +20,7 @@ import { initSocketAdvice, isSystemdInit, where } from '@dsa110/ports/systemd';
 import { effectivePort } from '../effective-port.js';
 import { claimPortCommand } from '../ports-command.js';
 import { serviceResult } from './service-result.js';
-import { describeProcess, describeWorker, processMatches, quotedProcessName } from '../process-match.js';
+import { accountText, describeProcess, describeWorker, processMatches, quotedProcessName } from '../process-match.js';
 import type { CheckResult, Facts, ListenerFacts, ProcessFacts } from '../types.js';
 import { formatListener } from '../address.js';
 import { CHANGED_HOLDER, holdersOf, listenersOn, restartOf, unitUser, unseenHolders } from './listeners.js';
@@ -31,7 +31,7 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   const { port } = effectivePort(facts, service);
   const listeners = listenersOn(facts, port);
   if (listeners.length === 0) return [];
-  const { processes, unseen, changed } = holdersOf(listeners);
+  const { processes, unseen, changed, unreadParents } = holdersOf(listeners);
   const result = serviceResult('owner', service, port, { processes });
   // The registry's globs as a holder's names are shown (a look-alike in either reads as what it is).
   const expected = service.processes.map((glob) => processNameText(glob, 200)).join(', ');
@@ -42,7 +42,9 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
     const worker = workers.get(process.pid);
     return worker === undefined ? describeProcess(process) : describeWorker(process, worker.parent);
   };
-  const intruders = processes.filter((process) => !named(process) && !workers.has(process.pid));
+  // A holder under a parent whose open files could not be read may be that parent's worker (it may hold the same
+  // socket): not an intruder for sure, and the check is unknown below.
+  const intruders = processes.filter((process) => !named(process) && !workers.has(process.pid) && !unreadParents.has(process.pid));
   if (intruders.length > 0) {
     // What to do: the intruder goes (claim-port, under the registry this check read; by hand where that
     // registry protects it, since claim-port refuses it), then the service starts.
@@ -77,9 +79,12 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   }
   if (unseen) {
     const seen = processes.length > 0 ? ` (seen: ${processes.map(describe).join('; ')})` : '';
-    return [
-      result('unknown', `cannot see every process holding port ${port}: their open files (/proc/PID/fd) are unreadable; ${unseenHolders(facts).remedy}${seen}`),
-    ];
+    const [holder, parent] = [...unreadParents][0] ?? [];
+    const which =
+      parent === undefined
+        ? 'their open files (/proc/PID/fd) are unreadable'
+        : `pid ${holder}'s parent ${describeProcess(parent)} may hold the same socket (a socket is passed down by fork), and its open files (/proc/${parent.pid}/fd) are unreadable`;
+    return [result('unknown', `cannot see every process holding port ${port}: ${which}; ${unseenHolders(facts).remedy}${seen}`)];
   }
   if (changed) {
     const seen = processes.length > 0 ? ` (seen: ${processes.map(describe).join('; ')})` : '';
@@ -223,7 +228,7 @@ function elsewhere(place: string | undefined, unit: string): boolean {
   return /^session-[^/]+\.scope$/.test(place) || (place.endsWith('.service') && !/^user@\d+\.service$/.test(place));
 }
 
-/** `user redis` (escaped), or `uid 1001` for an account with no name. */
+/** `user redis` (escaped), or `uid 1001` for an account with no name (accountText). */
 function account(process: ProcessFacts): string {
-  return process.user ? `user ${escapeText(process.user, 64)}` : `uid ${process.uid}`;
+  return accountText(process) ?? 'user unknown';
 }

@@ -389,11 +389,29 @@ time.sleep(3600)`,
     const onPort = now.listeners.filter((listener) => listener.port === first.port);
     expect(onPort.map((listener) => listener.holders?.map((holder) => holder.pid))).toEqual([second.holders]);
     expect(onPort[0]!.inode).not.toBe(listeners[0]!.inode);
-    // And with none there any more: not listening, rather than an unknown owner.
     signal(second.pid, 'SIGKILL');
     await waitForExit(second.pid);
-    const gone = await readSockets(new Set([first.port]), stale);
-    expect(gone.listeners.filter((listener) => listener.port === first.port)).toEqual([]);
+  });
+
+  it("says a listener that closed as it was read, with nothing on its port when read again, changed while the check ran (info), not 'nothing is listening'", async () => {
+    // A process restarting in a loop, read in its gap: the table listed its listener, the fd scan found no holder
+    // (it had exited), and when the port is read again nothing listens there yet.
+    const first = await spawnListener({ host: '127.0.0.1' });
+    const { listeners } = await snapshot({ ports: [first.port] });
+    const stale: SocketRead = Promise.resolve({
+      taken: { listeners: listeners.map((listener) => ({ ...listener, holders: [], ownerKnown: false })), unreadable: [] },
+    });
+    signal(first.pid, 'SIGKILL');
+    await waitForExit(first.pid);
+    const sockets = await readSockets(new Set([first.port]), stale);
+    expect(sockets.listeners.filter((listener) => listener.port === first.port)).toEqual([
+      expect.objectContaining({ inode: listeners[0]!.inode, changed: true, holders: undefined }),
+    ]);
+    const facts = { ...(await factsFor([{ id: 'flappy', port: first.port, processes: ['node'] }])), sockets };
+    const { listening, owner } = run(facts, 'flappy');
+    expect(listening[0]!.reason).not.toContain('nothing is listening');
+    expect(owner).toEqual([expect.objectContaining({ severity: 'info' })]);
+    expect(owner[0]!.reason).toContain(`cannot tell who holds port ${first.port}: held by no process that stayed`);
   });
 
   it("reads a port outside the registry again too when its listener closed as it was read, not 'a process whose open files even root cannot read'", async () => {

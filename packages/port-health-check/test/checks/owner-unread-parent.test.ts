@@ -1,0 +1,57 @@
+// The owner check run as a user who cannot read every process's open files: a holder whose parent is one of
+// those may be that parent's worker (the parent may hold the same socket, passed down by fork), so the holders
+// are not known, never a false "wrong owner".
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { signal, waitForExit, worldReadableBundle } from '../../../../test-support/index.js';
+import { recordSpawned } from '../../../../test-support/guard.js';
+import { quietPort, registryText, tempDir } from '../helpers.js';
+
+// Running as another user (setpriv) needs root; CI runs as root.
+describe.skipIf(process.getuid?.() !== 0 || !existsSync('/usr/bin/python3'))('owner, run as nobody', () => {
+  it("says a root master's worker that dropped to nobody cannot be judged (its parent's files are unreadable), not an intruder", async () => {
+    const port = quietPort(new Set());
+    // A root master named redis-server binds the port and forks a worker named evil that becomes nobody and keeps
+    // the socket (dumpable again, so nobody reads its fds), as a daemon that drops privileges for its workers.
+    const code = [
+      'import ctypes, os, socket, time',
+      'libc = ctypes.CDLL(None)',
+      'def name(n): libc.prctl(15, ctypes.c_char_p(n), 0, 0, 0)',
+      'name(b"redis-server")',
+      `s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", ${port})); s.listen(5)`,
+      'if os.fork() == 0:',
+      '    name(b"evil"); os.setgid(65534); os.setuid(65534); libc.prctl(4, 1, 0, 0, 0)',
+      '    print(os.getpid(), flush=True); time.sleep(3600)',
+      'time.sleep(3600)',
+    ].join('\n');
+    const master = spawn('/usr/bin/python3', ['-c', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+    recordSpawned(master.pid!);
+    const worker = Number(await new Promise<string>((resolve) => master.stdout!.once('data', (data: Buffer) => resolve(data.toString()))));
+    recordSpawned(worker);
+    try {
+      const dir = tempDir();
+      chmodSync(dir, 0o755);
+      const registry = join(dir, 'ports.yaml');
+      writeFileSync(registry, registryText([{ id: 'redis', port, processes: ['redis-server'] }]), { mode: 0o644 });
+      const bundle = await worldReadableBundle(new URL('../../src/index.ts', import.meta.url).pathname);
+      const script = `import('${bundle}').then((m) => m.checkPorts({ root: ${JSON.stringify(dir)}, registry: ${JSON.stringify(registry)} })).then((r) => console.log(JSON.stringify(r.results.filter((x) => x.check === 'owner'))));`;
+      const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        cwd: '/',
+      });
+      const owner = JSON.parse(out) as { severity: string; reason: string }[];
+      expect(owner).toEqual([expect.objectContaining({ severity: 'unknown' })]);
+      expect(owner[0]!.reason).toContain(`cannot see every process holding port ${port}: pid ${worker}'s parent redis-server (pid ${master.pid}, user root)`);
+      expect(owner[0]!.reason).toContain(
+        `its open files (/proc/${master.pid}/fd) are unreadable; run as root to see them (seen: evil (pid ${worker}, user nobody)`,
+      );
+    } finally {
+      signal(worker, 'SIGKILL');
+      signal(master.pid!, 'SIGKILL');
+      await waitForExit(worker);
+      await waitForExit(master.pid!);
+    }
+  });
+});
