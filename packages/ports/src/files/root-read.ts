@@ -1,7 +1,7 @@
 // Root's rule for reading a file a user named: a symbolic link on the way (the file, or a directory above it) that
 // root does not own is never followed. Its owner chose where it points: followed, it would have root read any file
 // (a root-only one), whose lines a diff, a parse error or a drift message then quotes. The registry's reader
-// (load.ts), `ports docs --check`'s page and the unit files `ports systemd --out DIR` reads all go through here.
+// (load.ts), `ports docs --check`'s page and the unit files and drop-ins `ports systemd --out DIR` reads all go through here.
 import { rootOnlyWalk, type RootOnlyStep } from '../cache.js';
 import { escapeText } from '../escape.js';
 import { CHANGED_ATTEMPTS, FileReadError, isChanged, readApprovedFileBytes, type ApprovedFile, type ReadOptions } from './read.js';
@@ -20,8 +20,20 @@ export function rootApproval(path: string): { approved: ApprovedFile } | { link:
 
 /** `LINK is a symbolic link owned by uid N, not by root, and root does not follow another user's link (...); give ..., or make the link root's (...)`, escaped. */
 export function foreignLinkReason(link: RootOnlyStep): string {
-  const at = escapeText(link.path);
-  return `${at} ${link.why}, and root does not follow another user's link (it could point root at any file); give the path of the file itself, or make the link root's (chown -h root:root ${at})`;
+  const { reason, fix } = foreignLinkParts(link);
+  return `${reason}; give the path of the file itself, or ${fix}`;
+}
+
+/**
+ * foreignLinkReason's parts: what the link is (`LINK is ... another user's link (...)`), and `make the link root's
+ * (chown ...)`, its path through `quote` (escapeText; identity for a caller that escapes the whole reason itself).
+ */
+export function foreignLinkParts(link: RootOnlyStep, quote: (text: string) => string = escapeText): { reason: string; fix: string } {
+  const at = quote(link.path);
+  return {
+    reason: `${at} ${link.why}, and root does not follow another user's link (it could point root at any file)`,
+    fix: `make the link root's (chown -h root:root ${at})`,
+  };
 }
 
 /**

@@ -3,7 +3,7 @@
 import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
-import { readFileBytes } from '../files/index.js';
+import { readRootSafeFileBytes } from '../files/root-read.js';
 import { MAX_UNIT_BYTES } from '../limits.js';
 import { DEFAULT_UNIT_DIR, DROP_IN_NAME, type ClaimWiring, type SystemdDrift } from '../render/systemd.js';
 import { decodeKeepingBadBytes } from '../utf8.js';
@@ -44,7 +44,8 @@ export function outDropInDirNames(unit: string, unitDir: string, listing: UnitDi
 /**
  * A unit's own drop-ins in the bare directory of --out (`UNIT.d/*.conf`, by name, as systemd reads them), but not a
  * claim-port.conf left from `claim: drop-in` (said on its own line, to be removed once the line is in): each with its
- * path as printed and its text. One that is not a regular file or cannot be read is left out (nothing to accept).
+ * path as printed and its text. One that is not a regular file or cannot be read (as root, through a link another
+ * user owns: readRootSafeFileBytes) is left out (nothing to accept).
  */
 export function outOwnDropIns(unit: string, unitDir: string): { readonly path: string; readonly text: string }[] {
   const dir = join(unitDir, `${unit}.d`);
@@ -60,7 +61,7 @@ export function outOwnDropIns(unit: string, unitDir: string): { readonly path: s
     .flatMap((name) => {
       const path = join(dir, name);
       try {
-        return statSync(path).isFile() ? [{ path, text: decodeKeepingBadBytes(readFileBytes(path, { maxBytes: MAX_UNIT_BYTES })) }] : [];
+        return statSync(path).isFile() ? [{ path, text: decodeKeepingBadBytes(readRootSafeFileBytes(path, { maxBytes: MAX_UNIT_BYTES })) }] : [];
       } catch {
         return [];
       }
@@ -115,9 +116,9 @@ function outLoadedUnit(
   const text = (path: string): string | undefined => {
     try {
       const host = join(unitDir, path);
-      return statSync(host).isFile() ? decodeKeepingBadBytes(readFileBytes(host, { maxBytes: MAX_UNIT_BYTES })) : undefined;
+      return statSync(host).isFile() ? decodeKeepingBadBytes(readRootSafeFileBytes(host, { maxBytes: MAX_UNIT_BYTES })) : undefined;
     } catch {
-      return undefined; // gone, unreadable or too big: said by the drift, or nothing systemd reads either
+      return undefined; // gone, unreadable, too big or (as root) through another user's link: said by outDropInProblems, or nothing systemd reads either
     }
   };
   const found = outDropInDirNames(entry.unit, unitDir, listing).map((dir) => {

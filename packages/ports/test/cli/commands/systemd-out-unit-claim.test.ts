@@ -171,6 +171,31 @@ describe('ports systemd --out: another claim line --check accepts, in the unit f
     }
   });
 
+  it.skipIf(process.geteuid?.() !== 0)(
+    "as root, an instance's own drop-in a link of uid 65534 to a root-only file with the line: not taken as there",
+    async () => {
+      const { out, line, write, check } = await claimOut('svc@a.service');
+      const other = line.replace('=+', '=-+');
+      const hidden = tempDir();
+      chmodSync(hidden, 0o700);
+      writeFileSync(join(hidden, 'override.conf'), `[Service]\n${other}\n`, { mode: 0o600 });
+      const link = join(out, 'svc@a.service.d/override.conf');
+      writeTree(out, { 'svc@.service': '[Service]\nExecStart=/bin/true\n' });
+      mkdirSync(join(out, 'svc@a.service.d'), { recursive: true });
+      symlinkSync(join(hidden, 'override.conf'), link);
+      lchownSync(link, 65534, 65534);
+      const reason = `${link} is a symbolic link owned by uid 65534, not by root, and root does not follow another user's link (it could point root at any file)`;
+      const run = await write();
+      expect(run.stdout).not.toContain('nothing to do');
+      expect(run.stdout).not.toContain(other);
+      expect(run.stderr).toContain(`warning: ${link}: cannot be read here: ${reason}; it may hold the claim line of svc@a.service`);
+      const checked = await check();
+      expect(checked.code).toBe(1);
+      expect(checked.stdout).toContain(`${link}: cannot be read here: ${reason}; `);
+      expect(checked.stdout).not.toContain(other);
+    },
+  );
+
   it('a line --check does not accept (another registry: none named) is still one to put in its place, and --check fails it alike', async () => {
     const { out, line, claimPort, write, check } = await claimOut('svc.service');
     const bare = `ExecStartPre=+${claimPort} 8000`;

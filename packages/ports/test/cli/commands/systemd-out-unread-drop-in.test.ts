@@ -4,7 +4,7 @@
 // unit claims its port cannot be told, so --check fails (exit 1) and the write never says "nothing to do"; one read
 // before the claim line, or a directory, is a warning. The write leaves each file as it is. Real trees in temp dirs.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, lchownSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_UNIT_BYTES } from '../../../src/limits.js';
@@ -114,5 +114,43 @@ describe('ports systemd --out: a drop-in in DIR that cannot be read', () => {
     const checked = await check();
     expect(checked.code).toBe(0);
     expect(linesOf(checked.stdout, path)).toEqual([`warning: ${path}: ${said}`]);
+  });
+});
+
+// As root, a drop-in read through a link another user owns (the drop-in, or its directory) had its lines used and
+// quoted (a claim line's --registry): a root-only file's, which the link's owner chose. Refused as the unit file is
+// (systemd-out-unit-claim.test.ts), said as a drop-in that cannot be read here; root's own link still followed.
+describe.skipIf(process.geteuid?.() !== 0)('ports systemd --out as root: a drop-in through a link another user owns', () => {
+  const NOBODY = 65534;
+  const SECRET = '[Service]\nExecStartPre=\nExecStartPre=+/usr/local/bin/claim-port 8000 --registry /SECRET=hunter2\n';
+
+  it.each([
+    ['the drop-in a link of uid 65534', 'file', 'svc.service.d'],
+    ['its directory a link of uid 65534', 'directory', 'svc.service.d'],
+    ["an alias's directory (web.service -> svc.service in DIR) a link of uid 65534", 'directory', 'web.service.d'],
+  ] as const)('%s: one line naming the link, --check fails, nothing of the target said', async (_, level, name) => {
+    const { out, run, check } = await outDir('unit');
+    if (name === 'web.service.d') symlinkSync('svc.service', join(out, 'web.service'));
+    const hidden = tempDir();
+    chmodSync(hidden, 0o700);
+    writeFileSync(join(hidden, 'zz.conf'), SECRET, { mode: 0o600 });
+    const dir = join(out, name);
+    const link = level === 'file' ? join(dir, 'zz.conf') : dir;
+    if (level === 'file') mkdirSync(dir);
+    symlinkSync(level === 'file' ? join(hidden, 'zz.conf') : hidden, link);
+    lchownSync(link, NOBODY, NOBODY);
+    const said = `cannot be read here: ${link} is a symbolic link owned by uid ${NOBODY}, not by root, and root does not follow another user's link (it could point root at any file); svc.service reads it after its claim line (${join(out, 'svc.service')}:3), which an empty ExecStartPre= in it would clear, so whether svc.service claims its port once ${out} is copied into /etc/systemd/system cannot be told; make the link root's (chown -h root:root ${link}), or put the ${level} itself in its place`;
+    const checked = await check();
+    expect(checked.code).toBe(1);
+    expect(linesOf(checked.stdout, link)).toEqual([`${link}: ${said}`]);
+    const write = await run();
+    expect(write.code).toBe(0);
+    expect(linesOf(write.stderr, link)).toEqual([`warning: ${link}: ${said}`]);
+    for (const output of [checked, write]) expect(`${output.stdout}${output.stderr}`).not.toContain('SECRET');
+    // Root's own link is followed, as before: its claim line is read (and said to read another registry).
+    lchownSync(link, 0, 0);
+    const own = await check();
+    expect(own.code).toBe(1);
+    expect(own.stdout).toContain('--registry /SECRET=hunter2');
   });
 });

@@ -5,7 +5,8 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { escapeText } from '../../../escape.js';
-import { FileReadError, readFileBytes } from '../../../files/index.js';
+import { FileReadError } from '../../../files/index.js';
+import { foreignLinkParts, readRootSafeFileBytes, rootApproval } from '../../../files/root-read.js';
 import { MAX_UNIT_BYTES, UNIT_TOO_LARGE } from '../../../limits.js';
 import { DEFAULT_UNIT_DIR, type ClaimWiring } from '../../../render/systemd.js';
 import { claimPortArgument } from '../../../systemd/claim-args.js';
@@ -18,6 +19,7 @@ import type { UnitDirListing } from '../../../systemd/effective.js';
 import type { UnreadPart } from '../../../systemd/types.js';
 import { decodeKeepingBadBytes } from '../../../utf8.js';
 import { readFailureAdvice } from '../../read-advice.js';
+import { isMaskLink } from './wired-files.js';
 
 /** A drop-in in DIR that a wired unit reads and that cannot be read here, or that systemd skips. */
 export interface OutDropInProblem {
@@ -127,6 +129,12 @@ function listDropIns(
 ): { found: { dir: string; names: string[] }[]; unlisted: { dir: string; why: Unread }[] } {
   const unlisted: { dir: string; why: Unread }[] = [];
   const found = outDropInDirNames(unit, unitDir, listing).map((dir) => {
+    // As root, never listed through a link another user owns (it could name a root-only directory): said as unread.
+    const link = foreignLink(join(unitDir, dir), 'directory');
+    if (link !== undefined) {
+      unlisted.push({ dir, why: { ...link, skipped: false } });
+      return { dir, names: [] };
+    }
     try {
       return { dir, names: readdirSync(join(unitDir, dir)) };
     } catch (error) {
@@ -138,6 +146,15 @@ function listDropIns(
     }
   });
   return { found, unlisted };
+}
+
+/** As root, the first link on the way to `path` that another user owns (rootApproval), as an Unread's reason and advice; undefined when none. */
+function foreignLink(path: string, what: 'file' | 'directory'): { reason: string; advice: string } | undefined {
+  const approval = rootApproval(path);
+  if (approval === undefined || !('link' in approval)) return undefined;
+  // The reason is escaped where it is said (problemText), the advice is not.
+  const { reason } = foreignLinkParts(approval.link, (text) => text);
+  return { reason, advice: `${foreignLinkParts(approval.link).fix}, or put the ${what} itself in its place` };
 }
 
 /** What to do about a drop-in (or its directory) this user may not read, and about one nobody can. */
@@ -159,6 +176,9 @@ interface Unread {
 
 /** A drop-in's text, or why it is not read; undefined when it is gone, or masked (empty, a link to /dev/null). */
 function readDropIn(path: string): { readonly text: string } | Unread | undefined {
+  // As root, nothing looked at through another user's link (a link to /dev/null, read by none, still masks).
+  const link = isMaskLink(path) ? undefined : foreignLink(path, 'file');
+  if (link !== undefined) return { ...link, skipped: false };
   // A link to /dev/null masks a drop-in (systemd.unit(5)): nothing to read, as an empty file.
   let stats: ReturnType<typeof statSync>;
   try {
@@ -173,7 +193,7 @@ function readDropIn(path: string): { readonly text: string } | Unread | undefine
   if (stats === undefined || stats.isCharacterDevice()) return undefined;
   if (stats.isDirectory()) return { reason: `${DIRECTORY_DROP_IN.reason}: systemd skips it without a word`, advice: DIRECTORY_DROP_IN.fix, skipped: true };
   try {
-    return { text: decodeKeepingBadBytes(readFileBytes(path, { maxBytes: MAX_UNIT_BYTES })) };
+    return { text: decodeKeepingBadBytes(readRootSafeFileBytes(path, { maxBytes: MAX_UNIT_BYTES })) };
   } catch (error) {
     if (!(error instanceof FileReadError)) throw error;
     if (error.kind === 'missing') return undefined;
