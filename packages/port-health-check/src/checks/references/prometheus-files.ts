@@ -10,7 +10,7 @@
 import type { PrometheusFileFacts } from '../../types.js';
 import { posix } from 'node:path';
 import { yamlLineBreaks } from './finding.js';
-import { escapeText, quoteValue } from '@dsa110/ports';
+import { quoteValue } from '@dsa110/ports';
 import type { Finding } from './finding.js';
 import { goGlobPart, hasGoMeta } from './go-glob.js';
 import { lineColumn, lineColumns, readJsonLocated, type JsonNode } from './json-located.js';
