@@ -33,17 +33,24 @@ export function ownFilesWarning(dist: string | undefined, euid: number | undefin
 
 /**
  * The overflow uid (/proc/sys/kernel/overflowuid, 65534) when `path` is owned
- * by it and claim-port runs in a user namespace other than the initial one
- * (whose /proc/self/uid_map maps every uid to itself): there a file whose
- * owner the namespace does not map shows as that uid, and no chown made inside
- * can change it. Undefined otherwise, and when a read fails. Read only once a
- * fault was found.
+ * by it and this user namespace does not map it (no range of
+ * /proc/self/uid_map, inside id and count, holds it): there a file whose owner
+ * the namespace does not map shows as that uid, and no chown made inside can
+ * change it. Where the namespace maps it (the initial one, or a container's
+ * usual `0 100000 65536`, whose nobody it is), the file is that user's and a
+ * chown changes it. Undefined otherwise, and when a read fails. Read only once
+ * a fault was found.
  */
 function unmappedOwner(path: string, procRoot = '/proc'): number | undefined {
   try {
-    if (/^\s*0\s+0\s+4294967295\s*$/.test(readFileSync(`${procRoot}/self/uid_map`, 'latin1'))) return undefined;
     const overflow = Number(readFileSync(`${procRoot}/sys/kernel/overflowuid`, 'latin1').trim());
-    return Number.isSafeInteger(overflow) && lstatSync(path).uid === overflow ? overflow : undefined;
+    if (!Number.isSafeInteger(overflow) || lstatSync(path).uid !== overflow) return undefined;
+    const map = readFileSync(`${procRoot}/self/uid_map`, 'latin1');
+    for (const line of map.split('\n')) {
+      const [inside, , count] = line.trim().split(/\s+/).map(Number);
+      if (inside !== undefined && count !== undefined && overflow >= inside && overflow - inside < count) return undefined;
+    }
+    return overflow;
   } catch {
     return undefined;
   }

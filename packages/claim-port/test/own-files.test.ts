@@ -4,8 +4,8 @@
 // each service start. The built bin, copied into a tree laid out as `npm
 // install -g --prefix` does, run as root on a free port: a warning line in the
 // journal (stderr), the claim's answer unchanged.
-import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readdirSync, symlinkSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,6 +18,8 @@ const asRoot = process.geteuid?.() === 0;
 /** `unshare --user --map-root-user` as uid 65534 (its root is uid 65534 outside): whether this kernel lets it. */
 const nobodyUserns =
   asRoot && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '--user', '--map-root-user', 'true']).status === 0;
+/** `unshare --user` as root: whether this kernel lets it (its maps are then written from outside). */
+const rootUserns = asRoot && spawnSync('unshare', ['--user', 'true']).status === 0;
 
 /** A prefix with claim-port installed as npm installs it (root's files, 0755 directories, 0644 bundles); returns its bin/claim-port. */
 function install(): { bin: string; pkg: string } {
@@ -115,6 +117,34 @@ describe.skipIf(!asRoot)('claim-port as root: its own files', () => {
         `[claim-port:${port}] warning: ${pkg}/bin/claim-port.js is owned by a user this user namespace does not map (it shows as uid 65534, the overflow uid: claim-port runs as root of a user namespace, e.g. \`unshare --user --map-root-user\`), which no chown from here changes; whoever owns it outside may change claim-port's files and so run code as this namespace's root: make sure from outside it that ${pkg} and the directories above it are root's and writable only by root, or install claim-port as a user this namespace maps\n[claim-port:${port}] port ${port} is free; nothing to do\n`,
       );
       expect(done.status).toBe(0);
+    },
+  );
+
+  it.skipIf(!rootUserns)(
+    "as root of a user namespace that maps uids 0-65535 (a container's map): a file of uid 65534, its nobody, is asked to be chowned as usual",
+    async () => {
+      const { bin, pkg } = install();
+      spawnSync('chown', ['65534', join(pkg, 'bin/claim-port.js')]);
+      const port = await freePort();
+      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' };
+      // It waits for a line on stdin until its maps are written, as newuidmap does for a container.
+      const child = spawn('unshare', ['--user', 'sh', '-c', 'read go && exec "$0" "$@"', process.execPath, bin, '--dry-run', String(port)], {
+        env,
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString('utf8');
+      });
+      const status = new Promise<number | null>((done) => child.on('close', done));
+      await new Promise((done) => setTimeout(done, 300));
+      writeFileSync(`/proc/${child.pid}/uid_map`, '0 0 65536\n');
+      writeFileSync(`/proc/${child.pid}/gid_map`, '0 0 65536\n');
+      child.stdin.end('go\n');
+      expect(await status).toBe(0);
+      expect(stderr).toBe(
+        `[claim-port:${port}] warning: ${pkg}/bin/claim-port.js is owned by uid 65534, not by root (mode 0755): claim-port runs as root, so whoever may change its files may run code as root; make ${pkg} and the directories above it root's and writable only by root (chown -R root:root, chmod -R go-w), or reinstall under umask 022; port-health-check reports it as an error\n[claim-port:${port}] port ${port} is free; nothing to do\n`,
+      );
     },
   );
 });

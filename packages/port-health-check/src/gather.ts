@@ -633,12 +633,12 @@ function runningAsRoot(): boolean {
 
 /**
  * The RootDirectory= directories the units run their programs chrooted in (as the root the units are for names them;
- * not `/`, nor one with a specifier not resolved here, nor one under RootImage=, where nothing is read): the chroots
- * a daemon's files are read in (readPath).
+ * not `/`, nor one with a specifier not resolved here, nor one under RootImage=, nor one BindPaths= and the like
+ * mount into, where nothing is read): the chroots a daemon's files are read in (readPath).
  */
 function chrootsOf(units: readonly UnitFacts[]): string[] {
   const chroots = units.flatMap((unit) => {
-    const path = unit.rootImage === undefined ? unit.rootDirectory?.path?.replace(/\/+$/, '') : undefined;
+    const path = unit.rootImage === undefined && unit.rootMounts === undefined ? unit.rootDirectory?.path?.replace(/\/+$/, '') : undefined;
     return path === undefined || path === '' ? [] : [path];
   });
   return [...new Set(chroots)];
@@ -824,7 +824,13 @@ function readNginxLoads(
     const named =
       main.at === undefined
         ? undefined
-        : { path: main.path, ...(main.prefix !== undefined && { prefix: main.prefix }), at: main.at, ...(main.root !== undefined && { root: main.root }) };
+        : {
+            path: main.path,
+            ...(main.prefix !== undefined && { prefix: main.prefix }),
+            at: main.at,
+            ...(main.option && { option: main.option }),
+            ...(main.root !== undefined && { root: main.root }),
+          };
     if (tree !== undefined && 'unread' in tree && named !== undefined) for (const site of sites) loads.set(site, { mainMissing: named, reason: tree.unread });
     // There, but not to be read by this check (permission denied): said, as any configuration file it cannot read is.
     if (tree !== undefined && 'problem' in tree)

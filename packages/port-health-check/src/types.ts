@@ -219,6 +219,8 @@ export interface NginxMainFile {
   readonly path: string;
   readonly prefix?: string;
   readonly at: UnitLine;
+  /** Whether the command has a -c (else `path` is nginx's default, under `root`). */
+  readonly option?: true;
   /** The RootDirectory= nginx runs chrooted in (`path` and `prefix` are under it, as the root the units are for names them). */
   readonly root?: string;
 }

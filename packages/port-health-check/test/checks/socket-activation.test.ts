@@ -271,7 +271,7 @@ describe('a listen line of such a socket unit with a host specifier (%H, %l), wh
       'write the address literally (ListenStream=127.0.0.1:8000, ListenStream=[::]:8000; a % meant as itself is written %%)';
     expect(unknown.map((result) => result.reason)).toEqual([
       `api (8000): dsa110-api.socket (same name): ListenStream=%H:8000 holds %H, which systemd resolves to the host name and this check does not, so whether dsa110-api.socket listens there, and on which port, ${fix}`,
-      `api (8000): dsa110-api.socket (same name): ListenStream=[fe80::1]:8000%%l holds %l, which systemd resolves to the short host name and this check does not, so whether dsa110-api.socket listens there, and on which port, ${fix}`,
+      `api (8000): dsa110-api.socket (same name): ListenStream=[fe80::1]:8000%%%l holds %l, which systemd resolves to the short host name and this check does not, so whether dsa110-api.socket listens there, and on which port, ${fix}`,
     ]);
     if (analyze) {
       // systemd's view: each line as this machine makes it (its host name in it), an address or not by that name alone.

@@ -348,6 +348,7 @@ export function mergeUnit(
     ...(roots.RootImage && { rootImage: roots.RootImage }),
     ...(booleans.RootDirectoryStartOnly && { rootDirectoryStartOnly: booleans.RootDirectoryStartOnly }),
     ...(booleans.MountAPIVFS && { mountAPIVFS: booleans.MountAPIVFS }),
+    ...(settings.mounts.size > 0 && { rootMounts: [...settings.mounts.values()].at(-1)! }),
     ...(user && { user }),
     ...(dynamicUser && { dynamicUser }),
     ...(sockets.length > 0 && { sockets }),

@@ -165,6 +165,8 @@ export class ServiceSettings {
   readonly roots: { RootDirectory?: RootSetting | undefined; RootImage?: RootSetting | undefined } = {};
   /** RootDirectoryStartOnly=, MountAPIVFS=. */
   readonly booleans: { RootDirectoryStartOnly?: BooleanSetting | undefined; MountAPIVFS?: BooleanSetting | undefined } = {};
+  /** BindPaths= and the other settings that mount into the root (MOUNT_KEYS): the last line of each, in the order read, an empty one resetting its key. */
+  readonly mounts = new Map<string, EnvironmentSetting>();
   user: EnvironmentSetting | undefined;
   dynamicUser = false;
   readonly sockets: EnvironmentSetting[] = [];
@@ -233,6 +235,26 @@ function exec(key: 'ExecStartPre' | 'ExecStart' | 'ExecStop'): Handler {
     return parsed.error === undefined ? undefined : `${key}=: ${parsed.error}`;
   };
 }
+
+/**
+ * The [Service] settings that mount something into the unit's root (systemd.exec(5)): a chroot then sees more than
+ * its directory. ConfigurationDirectory= implies BindPaths= of the host's /etc/NAME under RootDirectory=; the other
+ * *Directory= ones mount state, logs and sockets, not what a daemon is configured by, and are left out.
+ */
+const MOUNT_KEYS = [
+  'BindPaths',
+  'BindReadOnlyPaths',
+  'TemporaryFileSystem',
+  'MountImages',
+  'ExtensionImages',
+  'ExtensionDirectories',
+  'ConfigurationDirectory',
+];
+/** Keys an empty line of which resets together: either bind list's empty line resets both (systemd.exec(5)). */
+const MOUNT_RESETS: Readonly<Record<string, readonly string[]>> = {
+  BindPaths: ['BindPaths', 'BindReadOnlyPaths'],
+  BindReadOnlyPaths: ['BindPaths', 'BindReadOnlyPaths'],
+};
 
 /** RootDirectory=, RootImage=: the last non-empty line; a path systemd refuses stops the file (config_parse_unit_path_printf, fatal). */
 function root(key: 'RootDirectory' | 'RootImage'): Handler {
@@ -335,6 +357,19 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['RootDirectory', root('RootDirectory')],
   ['RootImage', root('RootImage')],
   ['RootDirectoryStartOnly', boolean('RootDirectoryStartOnly')],
+  ...MOUNT_KEYS.map((key): [string, Handler] => [
+    key,
+    (settings, value, at) => {
+      // An empty line resets the list (systemd.exec(5)); otherwise the paths add up, and any of them changes the root's view.
+      // The map's order is the lines': the last one read is its last entry.
+      if (value === '') for (const reset of MOUNT_RESETS[key] ?? [key]) settings.mounts.delete(reset);
+      else {
+        settings.mounts.delete(key);
+        settings.mounts.set(key, { value: `${key}=${value}`, ...at });
+      }
+      return undefined;
+    },
+  ]),
   ['MountAPIVFS', boolean('MountAPIVFS')],
   [
     'PassEnvironment',

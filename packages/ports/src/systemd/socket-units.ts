@@ -33,9 +33,10 @@ import {
 /** One `ListenStream=` / `ListenDatagram=` of a socket unit, with the port it names (none for a UNIX or vsock socket). */
 export interface SocketListen {
   readonly key: 'ListenStream' | 'ListenDatagram';
+  /** The value, its specifiers resolved; as the file says it where `unresolved` is set. */
   readonly value: string;
   readonly port?: number;
-  /** A host specifier in the value whose value only the machine knows (`%H`, `%m`): then no port is told, not guessed. */
+  /** A host specifier in the value whose value only the machine knows (`%H`, `%m`): then no port is told, not guessed (none for a UNIX or vsock socket, which has no port). */
   readonly unresolved?: string;
   /**
    * Why systemd 252 ignores the line (it logs it, as `systemd-analyze verify` shows, and listens on nothing for it):
@@ -131,7 +132,9 @@ function listenLine(value: string, unit: SpecifierUnit): { value: string; port?:
   const unresolved = [...value.matchAll(/%([\s\S]?)/g)].find(
     ([, letter]) => letter !== '' && HOST_SPECIFIERS.includes(letter!) && !Object.hasOwn(host, letter!),
   )?.[0];
-  if (unresolved !== undefined) return { value: expanded, unresolved };
+  // A UNIX or vsock socket has no port to leave to the machine; any other such line is quoted as the file says it
+  // (`[fe80::1]:8000%%%l`), not half expanded.
+  if (unresolved !== undefined) return /^[ \t\n\r]*(?:\/|@|vsock:)/.test(expanded) ? { value: expanded } : { value, unresolved };
   const port = listenPort(expanded);
   if (port !== undefined) return { value: expanded, port };
   const ignored = listenIgnored(expanded);

@@ -204,6 +204,13 @@ export interface UnitFacts {
   readonly rootImage?: RootSetting;
   /** RootDirectoryStartOnly=, when a valid line sets it: yes chroots ExecStart= alone, so a claim line runs on the host's root. */
   readonly rootDirectoryStartOnly?: BooleanSetting;
+  /**
+   * The last line of a setting that mounts into the unit's root (BindPaths=, BindReadOnlyPaths=,
+   * TemporaryFileSystem=, MountImages=, ExtensionImages=, ExtensionDirectories=, ConfigurationDirectory=), when one
+   * is set: under a RootDirectory= the files the program opens are then not only the directory's (the value is not
+   * read here).
+   */
+  readonly rootMounts?: EnvironmentSetting;
   /** MountAPIVFS=, when a valid line sets it (else systemd's default: yes with RootDirectory=/RootImage=); it applies only to lines without `+`. */
   readonly mountAPIVFS?: BooleanSetting;
   /** TimeoutStartSec= or TimeoutSec=, when a valid line sets it (else systemd's DefaultTimeoutStartSec=, or none for Type=oneshot). */

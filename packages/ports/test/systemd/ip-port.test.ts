@@ -208,6 +208,11 @@ describe('parseSocketUnit reads a listen line', () => {
     expect(socket('0.0.0.0:8000%lo').port).toBeUndefined();
     expect(socket('%t/a.sock')).toEqual(expect.objectContaining({ value: '/run/a.sock' }));
     expect(socket('%t/a.sock').unresolved).toBeUndefined();
+    // Left to the machine: quoted as the file says it, not half expanded (`%%` is `%` only once `%l` is too).
+    expect(socket('[fe80::1]:8000%%%l')).toMatchObject({ value: '[fe80::1]:8000%%%l', unresolved: '%l' });
+    // A UNIX socket has no port to leave to the machine.
+    expect(socket('%t/%H.sock')).toMatchObject({ value: expect.stringMatching(/^\/run\/.*\.sock$/) });
+    expect(socket('%t/%H.sock').unresolved).toBeUndefined();
   });
 });
 

@@ -38,7 +38,7 @@ export interface DaemonCommand {
  * directory, or inside something this check does not open (RootImage=, which wins over RootDirectory=, or a
  * RootDirectory= with a specifier not resolved here), with the words for it.
  */
-function startRoot(unit: Pick<UnitFacts, 'rootDirectory' | 'rootImage'>): { directory: string } | { unknown: CommandUnknown } | undefined {
+function startRoot(unit: Pick<UnitFacts, 'rootDirectory' | 'rootImage' | 'rootMounts'>): { directory: string } | { unknown: CommandUnknown } | undefined {
   const image = unit.rootImage;
   const setting = image ?? unit.rootDirectory;
   if (setting === undefined) return undefined;
@@ -57,6 +57,16 @@ function startRoot(unit: Pick<UnitFacts, 'rootDirectory' | 'rootImage'>): { dire
         reason: `its ExecStart= runs chrooted in RootDirectory=${escapeText(setting.value, 200)} (${where}), whose ${setting.unresolved ?? 'specifier'} this check does not resolve`,
         file: setting.file,
         line: setting.line,
+      },
+    };
+  const mounts = unit.rootMounts;
+  // Bind mounts and the like put files of elsewhere into the chroot: which file a path there is, is not read here.
+  if (mounts !== undefined && setting.path !== '/')
+    return {
+      unknown: {
+        reason: `its ExecStart= runs chrooted in RootDirectory=${escapeText(setting.value, 200)} (${where}), into which ${escapeText(mounts.value, 200)} (${escapeText(`${mounts.file}:${mounts.line}`, 500)}) mounts files this check does not follow`,
+        file: mounts.file,
+        line: mounts.line,
       },
     };
   return setting.path === '/' ? undefined : { directory: setting.path.replace(/\/+$/, '') };

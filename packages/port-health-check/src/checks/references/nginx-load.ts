@@ -29,11 +29,17 @@ export function nginxLoadFinding(load: NginxLoad | undefined, path: string, root
     };
   }
   if ('mainMissing' in load) {
-    const main = printedShellWord(load.mainMissing.path);
+    const { path: file, option, root: chroot } = load.mainMissing;
+    const main = printedShellWord(file);
+    // Without -c, nginx's default, which a chrooted nginx opens inside its RootDirectory=.
+    const named = option
+      ? `the main configuration this command names (-c ${main})`
+      : `its main configuration ${printedShellWord(chroot === undefined ? file : file.slice(chroot.length))}${chroot === undefined ? '' : ` (chrooted in RootDirectory=${escapeText(chroot)}: ${main})`}`;
+    const fix = option ? `correct the -c (nginx's default is ${NGINX_CONF}) or ` : '';
     return {
       ...load.mainMissing.at,
       severity: 'error',
-      message: `nginx exits at start: the main configuration this command names (-c ${main}) ${escapeText(load.reason, 200)}; correct the -c (nginx's default is ${NGINX_CONF}) or ${load.reason === NOT_THERE ? 'create the file' : 'put the file there'}${restartStep(root, 'nginx')}`,
+      message: `nginx exits at start: ${named} ${escapeText(load.reason, 200)}; ${fix}${load.reason === NOT_THERE ? 'create the file' : 'put the file there'}${restartStep(root, 'nginx')}`,
     };
   }
   if ('mainUnread' in load) {

@@ -31,6 +31,8 @@ export type NginxMain =
       readonly params?: string;
       readonly prefix?: string;
       readonly at?: UnitLine;
+      /** Whether the command has a -c (else `path` is nginx's default, under `root` when chrooted). */
+      readonly option?: true;
       /** The RootDirectory= nginx runs chrooted in (DaemonCommand's `root`): its files, and its absolute includes, are under it. */
       readonly root?: string;
     }
@@ -107,6 +109,7 @@ export function nginxMain(command: DaemonCommand | undefined): NginxMain {
     ...(options.g !== undefined && { params: options.g }),
     ...(prefixDir !== undefined && { prefix: prefixDir }),
     ...(command.root !== undefined && { root: command.root }),
+    ...(options.c !== undefined && { option: true }),
     // Any -c, nginx.conf too: a -c file that is not there is said at that line (nginx exits); nginx.conf without one is no nginx here.
     ...((options.c !== undefined || path !== NGINX_CONF) && { at }),
   };

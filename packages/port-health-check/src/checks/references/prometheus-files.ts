@@ -10,7 +10,7 @@
 import type { PrometheusFileFacts } from '../../types.js';
 import { posix } from 'node:path';
 import { yamlLineBreaks } from './finding.js';
-import { escapeText, quoteValue } from '@dsa110/ports';
+import { quoteValue } from '@dsa110/ports';
 import type { Finding } from './finding.js';
 import { goGlobPart, hasGoMeta } from './go-glob.js';
 import { lineColumn, lineColumns, readJsonLocated, type JsonNode } from './json-located.js';
@@ -192,11 +192,11 @@ export const UNREAD_YAML_WORDS = 'uses YAML this check does not read (an anchor,
 
 /**
  * Why Prometheus refuses a label of a file_sd file (model.LabelName): promtool check config says it with no line.
- * Go's %q quotes it, as escapeText writes it.
+ * Quoted as Go's %q quotes it (`"` and `\` escaped, and control characters), as quoteValue writes it.
  */
 function refusedLabelWords(name: string): string {
-  const said = escapeText(name, 200);
-  return `the label "${said}" is not a valid label name (promtool check config: "${said}" is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
+  const said = quoteValue(name, 202);
+  return `the label ${said} is not a valid label name (promtool check config: ${said} is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
 }
 
 /**

@@ -271,10 +271,10 @@ function refusedNameMessage(written: string): string {
 
 /** The error for a label name Prometheus refuses (isRefusedLabel), said where it is set; for a merged one, where it is written too. */
 function refusedLabelMessage(label: SetKey): string {
-  const name = escapeText(label.key, 200);
+  const name = quoteValue(label.key, 202);
   const merged = label.via !== undefined ? `, which this merge key (<<) gives from line ${label.line}:${label.column},` : '';
-  // Quoted as promtool quotes it (Go's %q): an empty name shows, and an escape is written once (`"a\x00"`).
-  return `Prometheus refuses this file: the label "${name}"${merged} is not a valid label name (promtool check config: "${name}" is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
+  // Quoted as promtool quotes it (Go's %q): an empty name shows, `"` and `\` are escaped, and an escape is written once (`"a\x00"`).
+  return `Prometheus refuses this file: the label ${name}${merged} is not a valid label name (promtool check config: ${name} is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
 }
 
 /**

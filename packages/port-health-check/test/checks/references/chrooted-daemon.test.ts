@@ -156,6 +156,15 @@ describe('a daemon chrooted in RootDirectory=', () => {
   });
 });
 
+describe('a daemon chrooted in RootDirectory= that BindPaths= (or the like) mounts into', () => {
+  it("is unknown: the files it opens may be the host's, so the jail's file neither passes nor fails", async () => {
+    const files = { [CHROOTED]: 'port 7001\nbind 127.0.0.1\n' };
+    expect(await redis('RootDirectory=/srv/redis\nBindReadOnlyPaths=/etc/redis\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n', files)).toEqual([
+      `unknown: redis (6379): /${REDIS_UNIT}:3: the options ExecStart= gives redis-server are not known, as its ExecStart= runs chrooted in RootDirectory=/srv/redis (/${REDIS_UNIT}:2), into which BindReadOnlyPaths=/etc/redis (/${REDIS_UNIT}:3) mounts files this check does not follow; only /etc/redis/redis.conf is checked`,
+    ]);
+  });
+});
+
 describe('a daemon inside RootImage=', () => {
   it('is unknown: the image is not opened, so the file on the root itself neither passes nor fails', async () => {
     expect(await redis('RootImage=/srv/redis.raw\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n')).toEqual([

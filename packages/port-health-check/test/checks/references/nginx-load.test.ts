@@ -213,6 +213,33 @@ describe('the main configuration nginx loads from, as its unit starts it', () =>
     ]);
   });
 
+  // systemd.exec(5): BindPaths=/BindReadOnlyPaths= mount a path of the host into the chroot (TemporaryFileSystem=,
+  // MountImages= and the like mount other things): the files nginx opens are then not only the jail's.
+  it('under RootDirectory= without nginx.conf there: nginx exits, its default named as it opens it; with BindReadOnlyPaths= (or the like) unknown', async () => {
+    const JAIL = '/srv/jail';
+    const jailed = (extra: string) => ({
+      [UNIT]: unit(DAEMON, `RootDirectory=${JAIL}\n${extra}`),
+      'etc/nginx/nginx.conf': NGINX_CONF,
+      [ENABLED.slice(1)]: { symlink: SITE },
+      [`${JAIL.slice(1)}/etc/nginx/mime.types`]: 'types {}\n',
+    });
+    // No -c: nginx opens its default /etc/nginx/nginx.conf inside the jail.
+    expect(await nginxResults(jailed(''))).toEqual([
+      `error: nginx (80): /${UNIT}:4: nginx exits at start: its main configuration /etc/nginx/nginx.conf (chrooted in RootDirectory=${JAIL}: ${JAIL}/etc/nginx/nginx.conf) is not there; create the file${RELOAD}`,
+    ]);
+    // BindReadOnlyPaths=/etc/nginx: the chrooted nginx reads the host's /etc/nginx; not followed here, so unknown.
+    const unknown = (line: number, setting: string) =>
+      `unknown: nginx (80): /${UNIT}:${line}: the main configuration nginx reads is not known, as its ExecStart= runs chrooted in RootDirectory=${JAIL} (/${UNIT}:3), into which ${setting} (/${UNIT}:${line}) mounts files this check does not follow; whether nginx loads this file is not checked`;
+    expect(await nginxResults(jailed('BindReadOnlyPaths=/etc/nginx\n'))).toEqual([unknown(4, 'BindReadOnlyPaths=/etc/nginx')]);
+    expect(await nginxResults(jailed('BindPaths=-/etc/nginx:/etc/nginx:rbind\nTemporaryFileSystem=/var\n'))).toEqual([unknown(5, 'TemporaryFileSystem=/var')]);
+    // ConfigurationDirectory=nginx binds the host's /etc/nginx in (it implies BindPaths= under RootDirectory=).
+    expect(await nginxResults(jailed('ConfigurationDirectory=nginx\n'))).toEqual([unknown(4, 'ConfigurationDirectory=nginx')]);
+    // An empty line resets the list, either bind list's both: the jail alone again.
+    const exits = [expect.stringContaining('nginx exits at start')];
+    expect(await nginxResults(jailed('BindReadOnlyPaths=/etc/nginx\nBindReadOnlyPaths=\n'))).toEqual(exits);
+    expect(await nginxResults(jailed('BindPaths=/etc/nginx\nBindReadOnlyPaths=\n'))).toEqual(exits);
+  });
+
   it('takes a site the -c file reaches as served, a relative -c under -p and relative includes under its directory', async () => {
     const site = { 'etc/nginx/nginx.conf': NGINX_CONF, 'etc/nginx/sites-enabled/default': 'server { listen 8081; }\n' };
     const alt = { 'etc/nginx/alt.conf': `events {}\nhttp {\n  include ${SITE};\n}\n` };

@@ -228,6 +228,10 @@ describe('a label name Prometheus refuses (promtool names no line; each was noth
     const external = `global:\n  external_labels:\n    1x: y\n${apiJob().replace('8000', '8001')}`;
     expect(promtoolSays(external) ?? '"1x" is not a valid label name').toMatch('"1x" is not a valid label name');
     expect(await prometheusProblems(external)).toEqual([badLabel('3:5', '1x')]);
+    // Quoted as Go's %q quotes it: `"` and `\` escaped (the key is a"b\\c; promtool 2.42 says "a\"b\\\\c").
+    const quoted = apiJob("        labels:\n          'a\"b\\\\c': '1'\n");
+    expect(promtoolSays(quoted) ?? '"a\\"b\\\\\\\\c" is not a valid label name').toMatch('"a\\"b\\\\\\\\c" is not a valid label name');
+    expect(await prometheusProblems(quoted)).toEqual([badLabel('6:11', 'a\\"b\\\\\\\\c')]);
   });
 
   it('given by a merge key: at the `<<` that sets it, saying where it is written (block or flow)', async () => {

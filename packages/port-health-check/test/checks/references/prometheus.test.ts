@@ -478,6 +478,12 @@ describe('a file_sd YAML file’s labels, block or flow, are checked as Promethe
     { fixture: 'block-name.yml', promtool: /"__bad-name" is not a valid label name/, found: [at('5:5', refused('__bad-name'))] },
     { fixture: 'flow-name.yml', promtool: /"bad-name" is not a valid label name/, found: [at('1:51', refused('bad-name'))] },
     { fixture: 'empty-name.yml', promtool: /"" is not a valid label name/, found: [at('3:5', refused(''))] },
+    // Quoted as Go's %q quotes it: `"` and `\` escaped (the key is a"b\\c; promtool 2.42 says "a\"b\\\\c").
+    {
+      fixture: 'quoted-name.yml',
+      promtool: /"a\\"b\\\\\\\\c" is not a valid label name/,
+      found: [at('4:5', refused('a\\"b\\\\\\\\c'))],
+    },
     {
       fixture: 'block-list-value.yml',
       promtool: /line 4: cannot unmarshal !!seq into model.LabelValue/,
