@@ -313,8 +313,9 @@ function readClaimRegistries(
       if (!readsOtherRegistry(line, unit, checked)) continue;
       const name = claimLineRegistry(line, unit);
       if (loaded.has(name ?? '') || (name !== undefined && aliases.has(name))) continue;
-      if (name !== undefined && checked?.path !== undefined) {
-        // claim-port runs with `+` (no RootDirectory=): its registry path is the root's, never a chroot's.
+      // Only a claim run on the root itself (not chrooted: `+` does not lift RootDirectory=) names the root's files; a
+      // link inside a chroot leads elsewhere there, and the chrooted claim's own check says what it reads.
+      if (name !== undefined && checked?.path !== undefined && 'host' in claimRoot(unit)) {
         if (checkedId === null) checkedId = fileIdentity({ root, chroots: [] }, checked.path);
         if (checkedId !== undefined && fileIdentity({ root, chroots: [] }, name) === checkedId) {
           aliases.add(name);

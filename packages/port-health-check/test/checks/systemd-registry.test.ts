@@ -264,6 +264,13 @@ describe('the systemd check: the registry the claim line reads', () => {
     expect(severities(await systemdResults(root))).toEqual(['ok', 'warning']);
   });
 
+  it("a chrooted claim line's registry is not the checked one by a link inside the chroot: it reads the chroot's file, said as such", async () => {
+    const root = rootWith({ 'srv/jail/etc/dsa110/alias.yaml': { symlink: REGISTRY } });
+    writeTree(root, { [API]: unit('RootDirectory=/srv/jail', `ExecStartPre=+${CLAIM} api --registry /etc/dsa110/alias.yaml`) });
+    const reasons = (await systemdResults(root)).filter((result) => result.severity !== 'ok').map((result) => result.reason);
+    expect(reasons.some((reason) => reason.includes('so /srv/jail/etc/dsa110/alias.yaml, not /etc/dsa110/ports.yaml, the registry checked here'))).toBe(true);
+  });
+
   it("a unit that inherits $DSA110_PORTS_FILE from systemd's DefaultEnvironment= (system.conf, a drop-in) reads that registry; its own Environment= and UnsetEnvironment= still decide", async () => {
     const line = `ExecStartPre=+${CLAIM} api`;
     const root = rootWith({ 'etc/systemd/system.conf': '[Manager]\nDefaultEnvironment=DSA110_PORTS_FILE=/etc//dsa110/ports.yaml\n', [API]: unit(line) });
