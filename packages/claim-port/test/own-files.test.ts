@@ -121,7 +121,7 @@ describe.skipIf(!asRoot)('claim-port as root: its own files', () => {
   );
 
   it.skipIf(!rootUserns)(
-    "as root of a user namespace that maps uids 0-65535 (a container's map): a file of uid 65534, its nobody, is asked to be chowned as usual",
+    "as root of a user namespace that maps uids 0-65535 (a container's map): a file of uid 65534, its nobody or an owner it does not map, is asked to be chowned, from outside where that fails",
     async () => {
       const { bin, pkg } = install();
       spawnSync('chown', ['65534', join(pkg, 'bin/claim-port.js')]);
@@ -143,7 +143,7 @@ describe.skipIf(!asRoot)('claim-port as root: its own files', () => {
       child.stdin.end('go\n');
       expect(await status).toBe(0);
       expect(stderr).toBe(
-        `[claim-port:${port}] warning: ${pkg}/bin/claim-port.js is owned by uid 65534, not by root (mode 0755): claim-port runs as root, so whoever may change its files may run code as root; make ${pkg} and the directories above it root's and writable only by root (chown -R root:root, chmod -R go-w), or reinstall under umask 022; port-health-check reports it as an error\n[claim-port:${port}] port ${port} is free; nothing to do\n`,
+        `[claim-port:${port}] warning: ${pkg}/bin/claim-port.js is owned by uid 65534, not by root (mode 0755): claim-port runs as root, so whoever may change its files may run code as root; make ${pkg} and the directories above it root's and writable only by root (chown -R root:root, chmod -R go-w; uid 65534 is also how this user namespace shows an owner it does not map: where that chown fails (EPERM), run it from outside the namespace), or reinstall under umask 022; port-health-check reports it as an error\n[claim-port:${port}] port ${port} is free; nothing to do\n`,
       );
     },
   );

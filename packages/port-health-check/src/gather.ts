@@ -472,10 +472,7 @@ export async function readSockets(
     return {
       listeners: listeners.map((listener) => {
         const holders = listener.ownerKnown ? listener.holders.map(processFacts) : undefined;
-        const unreadParents = (holders ?? []).flatMap((holder) => {
-          const parent = unreadParent(holder);
-          return parent === undefined ? [] : [{ holder: holder.pid, parent }];
-        });
+        const unreadParents = (holders ?? []).flatMap((holder) => unreadParent(holder).map((parent) => ({ holder: holder.pid, parent })));
         return {
           port: listener.port,
           address: normalizeAddress(listener.address),
@@ -496,25 +493,30 @@ export async function readSockets(
 }
 
 /**
- * For a holder: its first parent (up to MAX_ANCESTRY levels, below PID 1) among `unread`, the processes whose open
- * files the scan could not read, read now; undefined when none is (or it exited since). Such a parent may hold the
- * same socket, as a socket is passed down by fork (a root master whose worker dropped privileges, seen by a user
- * who can read only the worker's files), and the holder be its worker: so only parents count, never every
- * unreadable process (some even root cannot read, and they share no socket with the holder). Parents are read from
- * /proc/PID/stat, once each.
+ * For a holder: its parents (up to MAX_ANCESTRY levels, below PID 1, nearest first) among `unread`, the processes
+ * whose open files the scan could not read, read now; none when none is (or they exited since). Such a parent may
+ * hold the same socket, as a socket is passed down by fork (a root master whose worker dropped privileges, seen by a
+ * user who can read only the worker's files), and the holder be its worker: so only parents count, never every
+ * unreadable process (some even root cannot read, and they share no socket with the holder). Which of them may be
+ * the service's own master is the owner check's to tell (by its names: a root `runuser`, `sudo` or `sshd` that
+ * started a service is none). Parents are read from /proc/PID/stat, once each.
  */
-function unreadParentOf(unread: ReadonlySet<number>): (holder: ProcessFacts) => ProcessFacts | undefined {
+function unreadParentOf(unread: ReadonlySet<number>): (holder: ProcessFacts) => ProcessFacts[] {
   const chains = new Map<number, number[]>();
   return (holder) => {
-    if (unread.size === 0 || holder.ppid === undefined || holder.ppid <= 1) return undefined;
+    if (unread.size === 0 || holder.ppid === undefined || holder.ppid <= 1) return [];
     let chain = chains.get(holder.ppid);
     if (chain === undefined) {
       chain = [holder.ppid, ...ancestors(holder.ppid)];
       chains.set(holder.ppid, chain);
     }
-    const pid = chain.slice(0, MAX_ANCESTRY).find((parent) => parent > 1 && unread.has(parent));
-    const info = pid === undefined ? undefined : readProcessInfo(pid);
-    return info === undefined ? undefined : processFacts(info);
+    return chain
+      .slice(0, MAX_ANCESTRY)
+      .filter((parent) => parent > 1 && unread.has(parent))
+      .flatMap((pid) => {
+        const info = readProcessInfo(pid);
+        return info === undefined ? [] : [processFacts(info)];
+      });
   };
 }
 

@@ -13,9 +13,14 @@ export function listenersOn(facts: Pick<Facts, 'sockets'>, port: number): Listen
  * Every process holding any of these sockets (once each), whether some holders could not be seen, whether some
  * sockets changed while the check ran (closed again each time they were read: no holder to see), and the holders
  * whose parents include a process whose open files could not be read (ListenerFacts.unreadParents: it may hold the
- * same socket, so the holders are not all seen either), by holder PID.
+ * same socket, so the holders are not all seen either), by holder PID: the nearest such parent `counts` accepts (the
+ * owner check's: one named as the service is, which may be its master; a root `runuser` or `sudo` that started it
+ * holds no socket of its), any by default.
  */
-export function holdersOf(listeners: readonly ListenerFacts[]): {
+export function holdersOf(
+  listeners: readonly ListenerFacts[],
+  counts: (parent: ProcessFacts) => boolean = () => true,
+): {
   processes: ProcessFacts[];
   unseen: boolean;
   changed: boolean;
@@ -30,7 +35,9 @@ export function holdersOf(listeners: readonly ListenerFacts[]): {
     // A listening socket always has a holder: none seen means none could be read.
     else if (!listener.holders || listener.holders.length === 0) unseen = true;
     for (const holder of listener.holders ?? []) byPid.set(holder.pid, holder);
-    for (const { holder, parent } of listener.unreadParents ?? []) unreadParents.set(holder, parent);
+    for (const { holder, parent } of listener.unreadParents ?? []) {
+      if (!unreadParents.has(holder) && counts(parent)) unreadParents.set(holder, parent);
+    }
   }
   if (unreadParents.size > 0) unseen = true;
   return { processes: [...byPid.values()].sort((a, b) => a.pid - b.pid), unseen, changed, unreadParents };

@@ -31,11 +31,13 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   const { port } = effectivePort(facts, service);
   const listeners = listenersOn(facts, port);
   if (listeners.length === 0) return [];
-  const { processes, unseen, changed, unreadParents } = holdersOf(listeners);
+  const named = (process: ProcessFacts) => processMatches(process, service.processes);
+  // Only an unreadable parent named as the service is may be its master holding the same socket: a root runuser,
+  // sudo or sshd that started the service holds none of its sockets.
+  const { processes, unseen, changed, unreadParents } = holdersOf(listeners, named);
   const result = serviceResult('owner', service, port, { processes });
   // The registry's globs as a holder's names are shown (a look-alike in either reads as what it is).
   const expected = service.processes.map((glob) => processNameText(glob, 200)).join(', ');
-  const named = (process: ProcessFacts) => processMatches(process, service.processes);
   const workers = workersOf(listeners, named, descentOf(facts, [service]));
   // Each holder as the report names it: a worker with whose it is.
   const describe = (process: ProcessFacts) => {

@@ -54,4 +54,50 @@ describe.skipIf(process.getuid?.() !== 0 || !existsSync('/usr/bin/python3'))('ow
       await waitForExit(master.pid!);
     }
   });
+  // The launcher's child binds its own socket as nobody, and the launcher (a root runuser, sudo or sshd) keeps
+  // running: its files are unreadable too, but a parent not named as the service is not its master.
+  for (const [child, globs, severity] of [
+    ['web', ['web'], 'ok'],
+    ['evil', ['web'], 'error'],
+  ] as const) {
+    it(`judges a nobody ${child} that a root launcher (runuser) started by its own names: ${severity}`, async () => {
+      const port = quietPort(new Set());
+      const code = [
+        'import ctypes, os, socket, time',
+        'libc = ctypes.CDLL(None)',
+        'def name(n): libc.prctl(15, ctypes.c_char_p(n), 0, 0, 0)',
+        'name(b"runuser")',
+        'if os.fork() == 0:',
+        `    name(b"${child}"); os.setgid(65534); os.setuid(65534); libc.prctl(4, 1, 0, 0, 0)`,
+        `    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.1", ${port})); s.listen(5)`,
+        '    print(os.getpid(), flush=True); time.sleep(3600)',
+        'time.sleep(3600)',
+      ].join('\n');
+      const launcher = spawn('/usr/bin/python3', ['-c', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+      recordSpawned(launcher.pid!);
+      const holder = Number(await new Promise<string>((resolve) => launcher.stdout!.once('data', (data: Buffer) => resolve(data.toString()))));
+      recordSpawned(holder);
+      try {
+        const dir = tempDir();
+        chmodSync(dir, 0o755);
+        const registry = join(dir, 'ports.yaml');
+        writeFileSync(registry, registryText([{ id: 'web', port, processes: [...globs] }]), { mode: 0o644 });
+        const bundle = await worldReadableBundle(new URL('../../src/index.ts', import.meta.url).pathname);
+        const script = `import('${bundle}').then((m) => m.checkPorts({ root: ${JSON.stringify(dir)}, registry: ${JSON.stringify(registry)} })).then((r) => console.log(JSON.stringify(r.results.filter((x) => x.check === 'owner'))));`;
+        const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', script], {
+          encoding: 'utf8',
+          cwd: '/',
+        });
+        const owner = JSON.parse(out) as { severity: string; reason: string }[];
+        expect(owner).toEqual([expect.objectContaining({ severity })]);
+        expect(owner[0]!.reason).not.toContain('may hold the same socket');
+        expect(owner[0]!.reason).toContain(`${child} (pid ${holder}, user nobody)`);
+      } finally {
+        signal(holder, 'SIGKILL');
+        signal(launcher.pid!, 'SIGKILL');
+        await waitForExit(holder);
+        await waitForExit(launcher.pid!);
+      }
+    });
+  }
 });
