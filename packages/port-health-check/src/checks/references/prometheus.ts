@@ -6,6 +6,7 @@
 // `scrape_config_files:`, and a job's file_sd target files. A job whose
 // targets come only from a discovery this check cannot read (Consul, DNS,
 // Kubernetes, HTTP, ...) is unknown, never a false error.
+import { goQuoted } from './go-quote.js';
 import { goPort } from '../go-port.js';
 import { escapeText, quoteValue, type AccessLevel, type UrlScheme } from '@dsa110/ports';
 import { isUnspecified } from '../../address.js';
@@ -271,9 +272,9 @@ function refusedNameMessage(written: string): string {
 
 /** The error for a label name Prometheus refuses (isRefusedLabel), said where it is set; for a merged one, where it is written too. */
 function refusedLabelMessage(label: SetKey): string {
-  const name = quoteValue(label.key, 202);
+  const name = goQuoted(label.key);
   const merged = label.via !== undefined ? `, which this merge key (<<) gives from line ${label.line}:${label.column},` : '';
-  // Quoted as promtool quotes it (Go's %q): an empty name shows, `"` and `\` are escaped, and an escape is written once (`"a\x00"`).
+  // Quoted as promtool quotes it (Go's %q, goQuoted): an empty name shows, `"` and `\` are escaped.
   return `Prometheus refuses this file: the label ${name}${merged} is not a valid label name (promtool check config: ${name} is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
 }
 
