@@ -37,10 +37,12 @@ export function readPrometheusVersion(root: string, executable: string, system =
     if (typeof status !== 'string') return { unknown: `dpkg's status file ${system}/var/lib/dpkg/status cannot be read (${status.problem})` };
     const stanza = status.split(/\n\n+/).find((each) => each.split('\n').includes(`Package: ${name}`));
     const version = stanza && /^Version: (\S+)$/m.exec(stanza)?.[1];
-    const installed = stanza !== undefined && /^Status: install ok installed$/m.test(stanza);
+    // Installed whatever dpkg wants of it (`hold` after apt-mark hold, `deinstall`): the third word, dpkg-query's
+    // ${db:Status-Status}.
+    const installed = stanza !== undefined && /^Status: [a-z]+ ok installed$/m.test(stanza);
     if (version === undefined || !installed)
       return { unknown: `dpkg's status file ${system}/var/lib/dpkg/status does not say which ${name} package is installed` };
-    return { version, from: `the dpkg package ${name} ${version} (${system}/var/lib/dpkg/status), which installed ${shown}` };
+    return { version, from: `the dpkg package ${name} that installed ${shown}, in ${system}/var/lib/dpkg/status` };
   }
   return { unknown: `no dpkg package lists ${shown}, so its version is not known here (the check does not run it)` };
 }

@@ -7,6 +7,7 @@
 // or the scrape config file the job is in), globs are Go's (go-glob.ts), and
 // a glob that matches nothing is no error. gather() reads them under the root
 // (prometheusFiles in the facts); the reader looks them up here.
+import { goQuoted } from './go-quote.js';
 import type { PrometheusFileFacts } from '../../types.js';
 import { posix } from 'node:path';
 import { yamlLineBreaks } from './finding.js';
@@ -192,10 +193,10 @@ export const UNREAD_YAML_WORDS = 'uses YAML this check does not read (an anchor,
 
 /**
  * Why Prometheus refuses a label of a file_sd file (model.LabelName): promtool check config says it with no line.
- * Quoted as Go's %q quotes it (`"` and `\` escaped, and control characters), as quoteValue writes it.
+ * Quoted as Go's %q quotes it (goQuoted).
  */
 function refusedLabelWords(name: string): string {
-  const said = quoteValue(name, 202);
+  const said = goQuoted(name);
   return `the label ${said} is not a valid label name (promtool check config: ${said} is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
 }
 

@@ -6,6 +6,7 @@
 // `scrape_config_files:`, and a job's file_sd target files. A job whose
 // targets come only from a discovery this check cannot read (Consul, DNS,
 // Kubernetes, HTTP, ...) is unknown, never a false error.
+import { goQuoted } from './go-quote.js';
 import { goPort } from '../go-port.js';
 import { escapeText, quoteValue, type AccessLevel, type UrlScheme } from '@dsa110/ports';
 import { isUnspecified } from '../../address.js';
@@ -271,9 +272,9 @@ function refusedNameMessage(written: string): string {
 
 /** The error for a label name Prometheus refuses (isRefusedLabel), said where it is set; for a merged one, where it is written too. */
 function refusedLabelMessage(label: SetKey): string {
-  const name = quoteValue(label.key, 202);
+  const name = goQuoted(label.key);
   const merged = label.via !== undefined ? `, which this merge key (<<) gives from line ${label.line}:${label.column},` : '';
-  // Quoted as promtool quotes it (Go's %q): an empty name shows, `"` and `\` are escaped, and an escape is written once (`"a\x00"`).
+  // Quoted as promtool quotes it (Go's %q, goQuoted): an empty name shows, `"` and `\` are escaped.
   return `Prometheus refuses this file: the label ${name}${merged} is not a valid label name (promtool check config: ${name} is not a valid label name); name it with letters, digits and _ only, not starting with a digit`;
 }
 
@@ -659,15 +660,18 @@ export function listenAddressFindings(
   const said = value === undefined ? undefined : `--web.listen-address${separator}${escapeText(value, 200)}${origin}`;
   if ('problem' in address)
     return [{ severity: 'warning', message: `${said}: ${address.problem}, so Prometheus cannot listen there and exits at start; ${fix}` }];
+  // A C spelling of an address (`127.1`, `0`): Go's own resolver finds no such host and Prometheus exits at start; a
+  // cgo lookup (Debian's prometheus is cgo-linked) reads it as glibc does and it listens. Which one runs depends on
+  // the host, so a warning, and the reach held to the registry is glibc's reading.
   const dotted = goUnreadAddress(address.host);
-  if (dotted !== undefined)
-    return [
-      {
-        severity: 'error',
-        message: `${said}: Go reads no address in ${quoteValue(address.host, 200)} (an IPv4 address only in dotted decimal, ${dotted}) and looks it up as a host name, which fails ("lookup ${escapeText(address.host, 200)}: no such host"), so Prometheus exits at start; ${fix}`,
-      },
-    ];
   const findings: Omit<Finding, 'line'>[] = [];
+  const listens = said ?? `sets no --web.listen-address, so ${expect.name} listens on its default ${PROMETHEUS_DEFAULT_LISTEN}, which`;
+  const wrongReach = accessMismatch(hostReach(dotted ?? address.host, goHost), expect, listens, fix);
+  if (dotted !== undefined)
+    findings.push({
+      severity: 'warning',
+      message: `${said}: Prometheus may refuse ${quoteValue(address.host, 200)}: Go's own resolver reads no address in it (an IPv4 address only in dotted decimal) and looks it up as a host name, which fails ("lookup ${escapeText(address.host, 200)}: no such host"), so Prometheus exits at start, while a cgo lookup (GODEBUG=netdns=cgo, or Go's own choice on some hosts, e.g. an /etc/nsswitch.conf with mdns4_minimal or resolve) reads it as glibc does, as ${dotted}; ${wrongReach === undefined ? `write the address in full (${dotted})` : fix}`,
+    });
   if (address.port !== expect.port)
     findings.push({
       severity: 'error',
@@ -676,8 +680,6 @@ export function listenAddressFindings(
           ? `sets no --web.listen-address, so ${expect.name} listens on its default ${PROMETHEUS_DEFAULT_PORT}, not ${expect.port}; ${fix}`
           : `${said}, but the registry says ${expect.name} uses port ${expect.port}; ${fix}${orRegistry(registryInstead(expect, address.port))}`,
     });
-  const listens = said ?? `sets no --web.listen-address, so ${expect.name} listens on its default ${PROMETHEUS_DEFAULT_LISTEN}, which`;
-  const wrongReach = accessMismatch(hostReach(address.host, goHost), expect, listens, fix);
   if (wrongReach !== undefined) findings.push({ severity: 'error', message: wrongReach });
   return findings;
 }

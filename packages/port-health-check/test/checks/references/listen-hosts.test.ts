@@ -1,7 +1,8 @@
 // Listen hosts as each daemon reads them, from the fixtures in fixtures/listen-hosts (each names what the real daemon
 // did with it, run on a loopback high port and read with ss -ltnH): glibc's getaddrinfo for nginx, Redis and uvicorn
-// (`127.1`, `0x7f.0.0.2`, `0` are addresses), Go's strict parser for Prometheus (they are host names it cannot find,
-// and it exits), and an IPv4-mapped address that the IPv6-only sockets of nginx, Redis and uvicorn cannot bind.
+// (`127.1`, `0x7f.0.0.2`, `0` are addresses), Go's strict parser for Prometheus (host names its own resolver cannot
+// find, and it exits; a cgo lookup reads them as glibc does), and an IPv4-mapped address that the IPv6-only sockets
+// of nginx, Redis and uvicorn cannot bind.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry, parseRegistry, type Registry } from '@dsa110/ports';
@@ -71,13 +72,18 @@ describe('nginx', () => {
   });
 });
 
-describe('Prometheus reads its listen host as Go does', () => {
-  it.each([
-    ['prometheus-zero.args', '0', '0.0.0.0'],
-    ['prometheus-127-1.args', '127.1', '127.0.0.1'],
-  ])('%s: a C spelling of an address is a host name Go cannot find: an error, Prometheus exits at start', async (file, host, dotted) => {
-    expect(await problems('prometheus', { [PROMETHEUS_ARGS]: fixture(file) })).toEqual([
-      `error: prometheus (9090): /${PROMETHEUS_ARGS}:2:28: --web.listen-address=${host}:9090: Go reads no address in "${host}" (an IPv4 address only in dotted decimal, ${dotted}) and looks it up as a host name, which fails ("lookup ${host}: no such host"), so Prometheus exits at start; write the ARGS line \`ports snippet prometheus-args\` prints`,
+describe('Prometheus reads its listen host as Go does, or as glibc does with a cgo lookup', () => {
+  const warning = (host: string, dotted: string, fix = `write the address in full (${dotted})`) =>
+    `warning: prometheus (9090): /${PROMETHEUS_ARGS}:2:28: --web.listen-address=${host}:9090: Prometheus may refuse "${host}": Go's own resolver reads no address in it (an IPv4 address only in dotted decimal) and looks it up as a host name, which fails ("lookup ${host}: no such host"), so Prometheus exits at start, while a cgo lookup (GODEBUG=netdns=cgo, or Go's own choice on some hosts, e.g. an /etc/nsswitch.conf with mdns4_minimal or resolve) reads it as glibc does, as ${dotted}; ${fix}`;
+
+  it("127.1: a warning (exits with Go's resolver, listens on 127.0.0.1 with cgo), no error for a localhost service", async () => {
+    expect(await problems('prometheus', { [PROMETHEUS_ARGS]: fixture('prometheus-127-1.args') })).toEqual([warning('127.1', '127.0.0.1')]);
+  });
+
+  it("0: the warning, and every address (glibc's reading) is an error for a localhost service", async () => {
+    expect(await problems('prometheus', { [PROMETHEUS_ARGS]: fixture('prometheus-zero.args') })).toEqual([
+      warning('0', '0.0.0.0', 'write the ARGS line `ports snippet prometheus-args` prints'),
+      `error: prometheus (9090): /${PROMETHEUS_ARGS}:2:28: --web.listen-address=0:9090 accepts connections on every address, but the registry says Prometheus is access: localhost (loopback only); write the ARGS line \`ports snippet prometheus-args\` prints, or give Prometheus access: private or public in the registry`,
     ]);
   });
 });

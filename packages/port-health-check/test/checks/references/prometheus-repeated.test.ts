@@ -232,6 +232,11 @@ describe('a label name Prometheus refuses (promtool names no line; each was noth
     const quoted = apiJob("        labels:\n          'a\"b\\\\c': '1'\n");
     expect(promtoolSays(quoted) ?? '"a\\"b\\\\\\\\c" is not a valid label name').toMatch('"a\\"b\\\\\\\\c" is not a valid label name');
     expect(await prometheusProblems(quoted)).toEqual([badLabel('6:11', 'a\\"b\\\\\\\\c')]);
+    // Control and other non-printable characters as Go writes them (`\a`, `\x1b`, `\u202e`, `\U000e0001`), not `\e`.
+    const controls = apiJob('        labels:\n          "a\\x1bb\\x07\\u202e\\U000e0001\\t\\x7f": \'1\'\n');
+    const goSays = String.raw`"a\x1bb\a\u202e\U000e0001\t\x7f" is not a valid label name`;
+    expect(promtoolSays(controls) ?? goSays).toContain(goSays);
+    expect(await prometheusProblems(controls)).toEqual([badLabel('6:11', String.raw`a\x1bb\a\u202e\U000e0001\t\x7f`)]);
   });
 
   it('given by a merge key: at the `<<` that sets it, saying where it is written (block or flow)', async () => {

@@ -39,7 +39,7 @@ describe('scrape_config_files and the Prometheus that reads it', () => {
   it('is an error for the dpkg prometheus 2.42 the unit runs, nothing for 2.43, unknown (saying why) when no package lists the executable', async () => {
     const dpkg = (version: string) => ({ 'var/lib/dpkg/info/prometheus.list': LIST, 'var/lib/dpkg/status': status(version) });
     expect(await findings(dpkg('2.42.0+ds-5+deb12u1'))).toEqual([
-      `error prometheus (9090): /etc/prometheus/prometheus.yml:${KEY_LINE}:1: scrape_config_files needs Prometheus 2.43 or later, but prometheus.service runs 2.42.0+ds-5+deb12u1 (the dpkg package prometheus 2.42.0+ds-5+deb12u1 (/var/lib/dpkg/status), which installed /usr/bin/prometheus), which refuses the whole configuration (promtool check config: "field scrape_config_files not found in type config.plain") and exits at start; move those jobs into scrape_configs, or upgrade Prometheus`,
+      `error prometheus (9090): /etc/prometheus/prometheus.yml:${KEY_LINE}:1: scrape_config_files needs Prometheus 2.43 or later, but prometheus.service runs 2.42.0+ds-5+deb12u1 (the dpkg package prometheus that installed /usr/bin/prometheus, in /var/lib/dpkg/status), which refuses the whole configuration (promtool check config: "field scrape_config_files not found in type config.plain") and exits at start; move those jobs into scrape_configs, or upgrade Prometheus`,
     ]);
     expect(await findings(dpkg('2.43.0+ds-1'))).toEqual([]);
     expect(await findings({})).toEqual([
@@ -48,6 +48,18 @@ describe('scrape_config_files and the Prometheus that reads it', () => {
     // Another executable than the package's: its version is not the package's.
     expect(await findings({ ...dpkg('2.42.0+ds-5+deb12u1'), [UNIT]: DEBIAN_UNIT.replace('/usr/bin/', '/usr/local/bin/') })).toEqual([
       expect.stringContaining('unknown prometheus (9090): /etc/prometheus/prometheus.yml:'),
+    ]);
+  });
+
+  it('reads a held package (apt-mark hold: "Status: hold ok installed") as installed, and says its version once', async () => {
+    const held = status('2.42.0+ds-5+deb12u1').replace('Status: install ok installed\nVersion: 2.42', 'Status: hold ok installed\nVersion: 2.42');
+    const found = await findings({ 'var/lib/dpkg/info/prometheus.list': LIST, 'var/lib/dpkg/status': held });
+    expect(found).toEqual([expect.stringContaining('error prometheus (9090):')]);
+    expect(found[0]!.split('2.42.0+ds-5+deb12u1')).toHaveLength(2);
+    // Unpacked but not configured (half-configured, unpacked) is not installed: not known.
+    const unpacked = held.replace('hold ok installed', 'install ok unpacked');
+    expect(await findings({ 'var/lib/dpkg/info/prometheus.list': LIST, 'var/lib/dpkg/status': unpacked })).toEqual([
+      expect.stringContaining('does not say which prometheus package is installed'),
     ]);
   });
 });

@@ -389,6 +389,14 @@ describe('a file_sd JSON file is placed at file:line:col', () => {
         'error: /etc/prometheus/targets/api/main.json:2:26: scrape job dsa110-api: Prometheus cannot read its targets: the label "bad-name" is not a valid label name (promtool check config: "bad-name" is not a valid label name); name it with letters, digits and _ only, not starting with a digit',
       ],
     },
+    {
+      name: 'a label name with control and bidi characters, quoted as Go quotes it',
+      text: '[{"targets": ["localhost:8000"],\n  "labels": {"a\\u001bb\\u0007\\u202e": "y"}}]',
+      promtool: /"a\\x1bb\\a\\u202e" is not a valid label name/,
+      found: [
+        String.raw`error: /etc/prometheus/targets/api/main.json:2:14: scrape job dsa110-api: Prometheus cannot read its targets: the label "a\x1bb\a\u202e" is not a valid label name (promtool check config: "a\x1bb\a\u202e" is not a valid label name); name it with letters, digits and _ only, not starting with a digit`,
+      ],
+    },
     { name: 'null, no groups', text: 'null\n', promtool: /SUCCESS/, found: [] },
   ];
   for (const each of cases) {
