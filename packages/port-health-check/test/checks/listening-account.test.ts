@@ -60,7 +60,7 @@ describe.skipIf(!isRoot)('listening: where the service listens instead, under an
     const facts = await factsAs(api, 'api-svc');
     const [result] = checkListening(facts, facts.registry.service('api'));
     expect(result!.reason).toContain(hint(old));
-    expect(result!.reason).toContain(`(pid ${pid}, user ${UID}): stray-api), not on ${api.port}: if ${api.port} is new to it`);
+    expect(result!.reason).toContain(`(pid ${pid}, uid ${UID}): stray-api), not on ${api.port}: if ${api.port} is new to it`);
     expect(checkUnknownListeners(facts, { strict: false }).find((r) => r.port === old)!.reason).toContain("by its names it is Api's (api)");
   });
 
