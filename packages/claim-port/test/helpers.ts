@@ -25,7 +25,10 @@ export interface Run {
  * Run `claim-port ...args`. `port` is the port the run may act on: the guard
  * checks, right before the run, that only this suite's processes listen there.
  */
-export async function runClaim(args: string[], options: { port?: number; user?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Run> {
+export async function runClaim(
+  args: string[],
+  options: { port?: number; user?: string; env?: NodeJS.ProcessEnv; prefix?: readonly string[] } = {},
+): Promise<Run> {
   if (options.port !== undefined) guardPort(options.port);
   // Another user may not be able to read the checkout (a clone in a 0700 dir): run a world-readable copy.
   const bin = options.user
@@ -35,7 +38,9 @@ export async function runClaim(args: string[], options: { port?: number; user?: 
       )
     : BIN;
   const argv = [process.execPath, bin, ...args];
-  const command = options.user ? ['setpriv', `--reuid=${options.user}`, '--regid=nogroup', '--clear-groups', ...argv] : argv;
+  const asUser = options.user ? ['setpriv', `--reuid=${options.user}`, '--regid=nogroup', '--clear-groups', ...argv] : argv;
+  // `prefix`: a command that runs it elsewhere (nsenter into a namespace), its own arguments ending in `--`.
+  const command = [...(options.prefix ?? []), ...asUser];
   const started = performance.now();
   const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -4,15 +4,14 @@
 // case as root: a holder on the host, and in the namespace a decoy this file
 // started with the holder's host PID as its own, which logs any SIGTERM; the
 // built bin runs in that namespace (nsenter). Nothing else has that PID there.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { foreignProcReason, readForeignProc } from '../src/pid-namespace.js';
-import { BIN, type Run } from './helpers.js';
+import { type Run, runClaim } from './helpers.js';
 import { cleanupStarted, start } from './started.js';
-import { guardPort, hasCommand, isAlive, leasePort, spawnListener } from '../../../test-support/index.js';
+import { hasCommand, isAlive, leasePort, spawnListener } from '../../../test-support/index.js';
 
 const root = process.getuid?.() === 0;
 
@@ -36,16 +35,8 @@ describe('foreignProcReason', () => {
 });
 
 /** `claim-port ...args` (the built bin) in the PID namespace of `inside`, with the /proc of this one; `port` behind the guard. */
-async function claimIn(inside: number, args: string[], port: number): Promise<Run> {
-  guardPort(port);
-  const started = performance.now();
-  const child = spawn('nsenter', ['--target', String(inside), '--pid', '--', process.execPath, BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  return { code, stdout, stderr, ms: performance.now() - started };
+function claimIn(inside: number, args: string[], port: number): Promise<Run> {
+  return runClaim(args, { port, prefix: ['nsenter', '--target', String(inside), '--pid', '--'] });
 }
 
 describe.skipIf(!root || !hasCommand('unshare') || !hasCommand('nsenter'))('in a PID namespace with the host’s /proc', () => {

@@ -26,32 +26,16 @@ describe.skipIf(process.getuid?.() !== 0 || !existsSync('/usr/bin/python3'))('ow
       '    print(os.getpid(), flush=True); time.sleep(3600)',
       'time.sleep(3600)',
     ].join('\n');
-    const master = spawn('/usr/bin/python3', ['-c', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-    recordSpawned(master.pid!);
-    const worker = Number(await new Promise<string>((resolve) => master.stdout!.once('data', (data: Buffer) => resolve(data.toString()))));
-    recordSpawned(worker);
+    const [master, worker] = await startPair(code);
     try {
-      const dir = tempDir();
-      chmodSync(dir, 0o755);
-      const registry = join(dir, 'ports.yaml');
-      writeFileSync(registry, registryText([{ id: 'redis', port, processes: ['redis-server'] }]), { mode: 0o644 });
-      const bundle = await worldReadableBundle(new URL('../../src/index.ts', import.meta.url).pathname);
-      const script = `import('${bundle}').then((m) => m.checkPorts({ root: ${JSON.stringify(dir)}, registry: ${JSON.stringify(registry)} })).then((r) => console.log(JSON.stringify(r.results.filter((x) => x.check === 'owner'))));`;
-      const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', script], {
-        encoding: 'utf8',
-        cwd: '/',
-      });
-      const owner = JSON.parse(out) as { severity: string; reason: string }[];
+      const owner = await ownerResultsAsNobody('redis', port, ['redis-server']);
       expect(owner).toEqual([expect.objectContaining({ severity: 'unknown' })]);
-      expect(owner[0]!.reason).toContain(`cannot see every process holding port ${port}: pid ${worker}'s parent redis-server (pid ${master.pid}, user root)`);
+      expect(owner[0]!.reason).toContain(`cannot see every process holding port ${port}: pid ${worker}'s parent redis-server (pid ${master}, user root)`);
       expect(owner[0]!.reason).toContain(
-        `its open files (/proc/${master.pid}/fd) are unreadable; run as root to see them (seen: evil (pid ${worker}, user nobody)`,
+        `its open files (/proc/${master}/fd) are unreadable; run as root to see them (seen: evil (pid ${worker}, user nobody)`,
       );
     } finally {
-      signal(worker, 'SIGKILL');
-      signal(master.pid!, 'SIGKILL');
-      await waitForExit(worker);
-      await waitForExit(master.pid!);
+      await stopPair(master, worker);
     }
   });
   // The launcher's child binds its own socket as nobody, and the launcher (a root runuser, sudo or sshd) keeps
@@ -73,31 +57,46 @@ describe.skipIf(process.getuid?.() !== 0 || !existsSync('/usr/bin/python3'))('ow
         '    print(os.getpid(), flush=True); time.sleep(3600)',
         'time.sleep(3600)',
       ].join('\n');
-      const launcher = spawn('/usr/bin/python3', ['-c', code], { stdio: ['ignore', 'pipe', 'inherit'] });
-      recordSpawned(launcher.pid!);
-      const holder = Number(await new Promise<string>((resolve) => launcher.stdout!.once('data', (data: Buffer) => resolve(data.toString()))));
-      recordSpawned(holder);
+      const [launcher, holder] = await startPair(code);
       try {
-        const dir = tempDir();
-        chmodSync(dir, 0o755);
-        const registry = join(dir, 'ports.yaml');
-        writeFileSync(registry, registryText([{ id: 'web', port, processes: [...globs] }]), { mode: 0o644 });
-        const bundle = await worldReadableBundle(new URL('../../src/index.ts', import.meta.url).pathname);
-        const script = `import('${bundle}').then((m) => m.checkPorts({ root: ${JSON.stringify(dir)}, registry: ${JSON.stringify(registry)} })).then((r) => console.log(JSON.stringify(r.results.filter((x) => x.check === 'owner'))));`;
-        const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', script], {
-          encoding: 'utf8',
-          cwd: '/',
-        });
-        const owner = JSON.parse(out) as { severity: string; reason: string }[];
+        const owner = await ownerResultsAsNobody('web', port, [...globs]);
         expect(owner).toEqual([expect.objectContaining({ severity })]);
         expect(owner[0]!.reason).not.toContain('may hold the same socket');
         expect(owner[0]!.reason).toContain(`${child} (pid ${holder}, user nobody)`);
       } finally {
-        signal(holder, 'SIGKILL');
-        signal(launcher.pid!, 'SIGKILL');
-        await waitForExit(holder);
-        await waitForExit(launcher.pid!);
+        await stopPair(launcher, holder);
       }
     });
   }
 });
+
+/** Runs python `code` (which forks once and prints the child's PID): the parent's PID and the child's, both recorded as this suite's. */
+async function startPair(code: string): Promise<[number, number]> {
+  const parent = spawn('/usr/bin/python3', ['-c', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+  recordSpawned(parent.pid!);
+  const child = Number(await new Promise<string>((resolve) => parent.stdout!.once('data', (data: Buffer) => resolve(data.toString()))));
+  recordSpawned(child);
+  return [parent.pid!, child];
+}
+
+async function stopPair(parent: number, child: number): Promise<void> {
+  signal(child, 'SIGKILL');
+  signal(parent, 'SIGKILL');
+  await waitForExit(child);
+  await waitForExit(parent);
+}
+
+/** The owner check's results for a one-service registry (`id` on `port`, named `processes`), the check run as nobody. */
+async function ownerResultsAsNobody(id: string, port: number, processes: string[]): Promise<{ severity: string; reason: string }[]> {
+  const dir = tempDir();
+  chmodSync(dir, 0o755);
+  const registry = join(dir, 'ports.yaml');
+  writeFileSync(registry, registryText([{ id, port, processes }]), { mode: 0o644 });
+  const bundle = await worldReadableBundle(new URL('../../src/index.ts', import.meta.url).pathname);
+  const script = `import('${bundle}').then((m) => m.checkPorts({ root: ${JSON.stringify(dir)}, registry: ${JSON.stringify(registry)} })).then((r) => console.log(JSON.stringify(r.results.filter((x) => x.check === 'owner'))));`;
+  const out = execFileSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    cwd: '/',
+  });
+  return JSON.parse(out) as { severity: string; reason: string }[];
+}
