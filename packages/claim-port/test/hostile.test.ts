@@ -153,20 +153,60 @@ const ownCgroup = (controller: string) =>
 const noFreezer = (mount: string | undefined, which: string) =>
   mount === undefined ? `no ${which} hierarchy is mounted (/proc/self/mountinfo)` : !root ? `making a cgroup under ${mount} needs root` : '';
 
+/** What the freezer tests write and read in each hierarchy: v1's freezer.state, v2's cgroup.freeze and cgroup.events. */
+const FREEZERS = {
+  v1: {
+    mount: freezerV1,
+    controller: 'freezer',
+    freeze: (dir: string) => writeFileSync(fileSystemPath(`${dir}/freezer.state`), 'FROZEN'),
+    thaw: (dir: string) => writeFileSync(fileSystemPath(`${dir}/freezer.state`), 'THAWED'),
+    isFrozen: (dir: string) => readFileSync(fileSystemPath(`${dir}/freezer.state`), 'latin1').trim() === 'FROZEN',
+  },
+  v2: {
+    mount: cgroupV2,
+    controller: '',
+    freeze: (dir: string) => writeFileSync(`${dir}/cgroup.freeze`, '1'),
+    thaw: (dir: string) => writeFileSync(`${dir}/cgroup.freeze`, '0'),
+    isFrozen: (dir: string) => /^frozen 1$/m.test(readFileSync(`${dir}/cgroup.events`, 'latin1')),
+  },
+} as const;
+
+/** This process's own cgroup directory in the `hierarchy`, under which the freezer tests make theirs. */
+function homeCgroup(hierarchy: keyof typeof FREEZERS): string {
+  const own = ownCgroup(FREEZERS[hierarchy].controller);
+  return `${FREEZERS[hierarchy].mount}${own === '/' ? '' : own}`;
+}
+
 /**
- * Run `body` with `pids` in a new cgroup `dir` (and `parent`'s child when given), then thaw, move them back to `home`
- * and remove the cgroups, whatever the body did: a process frozen by the v1 freezer survives the suite's SIGKILL.
+ * Make cgroup `name` in the `hierarchy` under this process's own (and, with `inner`, a child of it), move `pids` into
+ * the innermost, freeze the outer one (unless `freeze` is false) and wait until the innermost is frozen; run `body`;
+ * then thaw, move every process back and remove the cgroups, whatever the body did: a process frozen by the v1 freezer
+ * survives the suite's SIGKILL. A name's byte that is not UTF-8 is written as decodeKeepingBadBytes keeps it (U+DC00+byte).
  */
-async function inCgroup(dirs: string[], home: string, thaw: (dir: string) => void, body: () => Promise<void>): Promise<void> {
-  // A name's byte that is not UTF-8 is written as decodeKeepingBadBytes keeps it (U+DC00+byte): fileSystemPath opens it.
+async function inFrozenCgroup(
+  hierarchy: keyof typeof FREEZERS,
+  options: { name: string; pids?: readonly number[]; inner?: boolean; freeze?: boolean },
+  body: (cgroup: { home: string; outer: string; dir: string }) => Promise<void>,
+): Promise<void> {
+  const { freeze, thaw, isFrozen } = FREEZERS[hierarchy];
+  const home = homeCgroup(hierarchy);
+  const outer = `${home}/${options.name}`;
+  const dir = options.inner ? `${outer}/inner` : outer;
+  const dirs = options.inner ? [outer, dir] : [outer];
   const at = fileSystemPath;
   try {
-    await body();
+    mkdirSync(at(dir), { recursive: true });
+    for (const pid of options.pids ?? []) writeFileSync(at(`${dir}/cgroup.procs`), String(pid));
+    if (options.freeze !== false) {
+      freeze(outer);
+      expect(await waitUntil(() => isFrozen(dir), 5000)).toBe(true);
+    }
+    await body({ home, outer, dir });
   } finally {
-    for (const dir of dirs) if (existsSync(at(dir))) thaw(dir);
-    for (const dir of [...dirs].reverse()) {
-      if (!existsSync(at(dir))) continue;
-      for (const pid of readFileSync(at(`${dir}/cgroup.procs`), 'latin1')
+    for (const d of dirs) if (existsSync(at(d))) thaw(d);
+    for (const d of [...dirs].reverse()) {
+      if (!existsSync(at(d))) continue;
+      for (const pid of readFileSync(at(`${d}/cgroup.procs`), 'latin1')
         .split('\n')
         .filter(Boolean)) {
         try {
@@ -175,7 +215,7 @@ async function inCgroup(dirs: string[], home: string, thaw: (dir: string) => voi
           // Gone in the meantime.
         }
       }
-      rmdirSync(at(dir));
+      rmdirSync(at(d));
     }
   }
 }
@@ -186,35 +226,23 @@ describe('holders frozen by a cgroup freezer', () => {
   it.skipIf(noFreezer(freezerV1, 'cgroup v1 freezer') !== '')(
     'a holder frozen by the v1 freezer (in a child of the frozen cgroup): refused before any signal, a dry run and --force too, naming the cgroup that froze and how to thaw it',
     async () => {
-      const home = `${freezerV1}${ownCgroup('freezer') === '/' ? '' : ownCgroup('freezer')}`;
-      const outer = `${home}/claim-port-test-${process.pid}-frozen`;
-      const inner = `${outer}/inner`;
       const holder = await spawnListener({ ignoreTerm: true });
-      await inCgroup(
-        [outer, inner],
-        home,
-        (dir) => writeFileSync(`${dir}/freezer.state`, 'THAWED'),
-        async () => {
-          mkdirSync(inner, { recursive: true });
-          writeFileSync(`${inner}/cgroup.procs`, String(holder.pid));
-          writeFileSync(`${outer}/freezer.state`, 'FROZEN');
-          expect(await waitUntil(() => readFileSync(`${inner}/freezer.state`, 'latin1').trim() === 'FROZEN', 5000)).toBe(true);
-          const reason = `PID ${holder.pid} is frozen by the cgroup freezer at ${inner} (freezer.state FROZEN; \`docker pause\` on a cgroup v1 host does this): no signal acts on it until it is thawed, SIGKILL included; thaw it (echo THAWED > ${outer}/freezer.state; \`docker unpause\` for a paused container) and claim port ${holder.port} again`;
-          for (const options of [{ dryRun: true }, {}, { force: true }]) {
-            const levels: [string, string][] = [];
-            const started = performance.now();
-            const result = await claimOurs(holder.port, { timeoutSeconds: 5, settleMs: 0, ...options, log: (line, level) => levels.push([line, level]) });
-            expect(result.action, JSON.stringify(levels)).toBe('refused');
-            expect(result.message).toBe(`refused to free port ${holder.port}: ${reason}; nothing was signalled`);
-            expect(result.holders).toEqual([expect.objectContaining({ pid: holder.pid, signals: [], outcome: 'spared', reason })]);
-            expect(levels).toContainEqual([`refusing: ${reason}`, 'error']);
-            // No timeout spent: refused at once.
-            expect(performance.now() - started).toBeLessThan(3000);
-          }
-          // Nothing pending for it: no signal was sent.
-          expect(readFileSync(`/proc/${holder.pid}/status`, 'latin1')).toMatch(/^ShdPnd:\s*0+$/m);
-        },
-      );
+      await inFrozenCgroup('v1', { name: `claim-port-test-${process.pid}-frozen`, pids: [holder.pid], inner: true }, async ({ outer, dir: inner }) => {
+        const reason = `PID ${holder.pid} is frozen by the cgroup freezer at ${inner} (freezer.state FROZEN; \`docker pause\` on a cgroup v1 host does this): no signal acts on it until it is thawed, SIGKILL included; thaw it (echo THAWED > ${outer}/freezer.state; \`docker unpause\` for a paused container) and claim port ${holder.port} again`;
+        for (const options of [{ dryRun: true }, {}, { force: true }]) {
+          const levels: [string, string][] = [];
+          const started = performance.now();
+          const result = await claimOurs(holder.port, { timeoutSeconds: 5, settleMs: 0, ...options, log: (line, level) => levels.push([line, level]) });
+          expect(result.action, JSON.stringify(levels)).toBe('refused');
+          expect(result.message).toBe(`refused to free port ${holder.port}: ${reason}; nothing was signalled`);
+          expect(result.holders).toEqual([expect.objectContaining({ pid: holder.pid, signals: [], outcome: 'spared', reason })]);
+          expect(levels).toContainEqual([`refusing: ${reason}`, 'error']);
+          // No timeout spent: refused at once.
+          expect(performance.now() - started).toBeLessThan(3000);
+        }
+        // Nothing pending for it: no signal was sent.
+        expect(readFileSync(`/proc/${holder.pid}/status`, 'latin1')).toMatch(/^ShdPnd:\s*0+$/m);
+      });
       // Thawed, the same holder is claimed as any other.
       const result = await claimOurs(holder.port, { timeoutSeconds: 0.3, settleMs: 0 });
       expect(result.action).toBe('freed');
@@ -227,35 +255,24 @@ describe('holders frozen by a cgroup freezer', () => {
   it.skipIf(noFreezer(freezerV1, 'cgroup v1 freezer') !== '')(
     'a holder frozen by the v1 freezer in a cgroup whose name is not ASCII (é, and a byte that is not UTF-8): refused before any signal, named as escaped',
     async () => {
-      const home = `${freezerV1}${ownCgroup('freezer') === '/' ? '' : ownCgroup('freezer')}`;
-      const dir = `${home}/claim-port-test-${process.pid}-é it's\udcff`;
       const holder = await spawnListener({ ignoreTerm: true });
-      await inCgroup(
-        [dir],
-        home,
-        (d) => writeFileSync(fileSystemPath(`${d}/freezer.state`), 'THAWED'),
-        async () => {
-          mkdirSync(fileSystemPath(dir));
-          writeFileSync(fileSystemPath(`${dir}/cgroup.procs`), String(holder.pid));
-          writeFileSync(fileSystemPath(`${dir}/freezer.state`), 'FROZEN');
-          expect(await waitUntil(() => readFileSync(fileSystemPath(`${dir}/freezer.state`), 'latin1').trim() === 'FROZEN', 5000)).toBe(true);
-          for (const options of [{ dryRun: true }, {}]) {
-            const started = performance.now();
-            const result = await claimOurs(holder.port, { timeoutSeconds: 5, settleMs: 0, ...options });
-            expect(result.action, result.message).toBe('refused');
-            expect(result.message).toContain(`is frozen by the cgroup freezer at ${home}/claim-port-test-${process.pid}-é it's\\xff (freezer.state FROZEN;`);
-            expect(result.holders).toEqual([expect.objectContaining({ pid: holder.pid, signals: [], outcome: 'spared' })]);
-            expect(performance.now() - started).toBeLessThan(3000);
-          }
-          expect(readFileSync(`/proc/${holder.pid}/status`, 'latin1')).toMatch(/^ShdPnd:\s*0+$/m);
-          // The thaw command it prints is one the shell runs as it reads: the directory quoted, its byte as $'\xff'.
-          const { message } = await claimOurs(holder.port, { timeoutSeconds: 5, settleMs: 0, dryRun: true });
-          const thaw = /thaw it \((echo THAWED > .*?); `docker unpause`/.exec(message)?.[1];
-          expect(thaw).toBe(`echo THAWED > $'${home}/claim-port-test-${process.pid}-é it\\'s\\xff/freezer.state'`);
-          expect(spawnSync('bash', ['-c', thaw!]).status).toBe(0);
-          expect(readFileSync(fileSystemPath(`${dir}/freezer.state`), 'latin1').trim()).toBe('THAWED');
-        },
-      );
+      await inFrozenCgroup('v1', { name: `claim-port-test-${process.pid}-é it's\udcff`, pids: [holder.pid] }, async ({ home, dir }) => {
+        for (const options of [{ dryRun: true }, {}]) {
+          const started = performance.now();
+          const result = await claimOurs(holder.port, { timeoutSeconds: 5, settleMs: 0, ...options });
+          expect(result.action, result.message).toBe('refused');
+          expect(result.message).toContain(`is frozen by the cgroup freezer at ${home}/claim-port-test-${process.pid}-é it's\\xff (freezer.state FROZEN;`);
+          expect(result.holders).toEqual([expect.objectContaining({ pid: holder.pid, signals: [], outcome: 'spared' })]);
+          expect(performance.now() - started).toBeLessThan(3000);
+        }
+        expect(readFileSync(`/proc/${holder.pid}/status`, 'latin1')).toMatch(/^ShdPnd:\s*0+$/m);
+        // The thaw command it prints is one the shell runs as it reads: the directory quoted, its byte as $'\xff'.
+        const { message } = await claimOurs(holder.port, { timeoutSeconds: 5, settleMs: 0, dryRun: true });
+        const thaw = /thaw it \((echo THAWED > .*?); `docker unpause`/.exec(message)?.[1];
+        expect(thaw).toBe(`echo THAWED > $'${home}/claim-port-test-${process.pid}-é it\\'s\\xff/freezer.state'`);
+        expect(spawnSync('bash', ['-c', thaw!]).status).toBe(0);
+        expect(readFileSync(fileSystemPath(`${dir}/freezer.state`), 'latin1').trim()).toBe('THAWED');
+      });
       signal(holder.pid, 'SIGKILL');
       await waitForExit(holder.pid, 5000);
     },
@@ -266,8 +283,6 @@ describe('holders frozen by a cgroup freezer', () => {
   it.skipIf(noFreezer(freezerV1, 'cgroup v1 freezer') !== '')(
     "a holder's forked child that shares its socket, frozen by the v1 freezer while the holder is not: refused before any signal, naming the child's cgroup",
     async () => {
-      const home = `${freezerV1}${ownCgroup('freezer') === '/' ? '' : ownCgroup('freezer')}`;
-      const dir = `${home}/claim-port-test-${process.pid}-frozen-child`;
       const holder = await start([
         python,
         '-c',
@@ -282,30 +297,21 @@ while True: time.sleep(3600)`,
       ]);
       const { pid, port } = holder.first;
       const child = holder.first.child as number;
-      await inCgroup(
-        [dir],
-        home,
-        (d) => writeFileSync(`${d}/freezer.state`, 'THAWED'),
-        async () => {
-          mkdirSync(dir);
-          writeFileSync(`${dir}/cgroup.procs`, String(child));
-          writeFileSync(`${dir}/freezer.state`, 'FROZEN');
-          expect(await waitUntil(() => readFileSync(`${dir}/freezer.state`, 'latin1').trim() === 'FROZEN', 5000)).toBe(true);
-          const reason = `PID ${child} is frozen by the cgroup freezer at ${dir} (freezer.state FROZEN; \`docker pause\` on a cgroup v1 host does this): no signal acts on it until it is thawed, SIGKILL included; thaw it (echo THAWED > ${dir}/freezer.state; \`docker unpause\` for a paused container) and claim port ${port} again`;
-          const started = performance.now();
-          const result = await claimOurs(port, { timeoutSeconds: 5, settleMs: 0 });
-          expect(result.action, result.message).toBe('refused');
-          expect(result.message).toBe(`refused to free port ${port}: ${reason}; nothing was signalled`);
-          expect(result.holders).toEqual(
-            expect.arrayContaining([
-              expect.objectContaining({ pid, signals: [], outcome: 'spared' }),
-              expect.objectContaining({ pid: child, signals: [], outcome: 'spared', reason }),
-            ]),
-          );
-          expect(performance.now() - started).toBeLessThan(3000);
-          for (const p of [pid, child]) expect(readFileSync(`/proc/${p}/status`, 'latin1')).toMatch(/^ShdPnd:\s*0+$/m);
-        },
-      );
+      await inFrozenCgroup('v1', { name: `claim-port-test-${process.pid}-frozen-child`, pids: [child] }, async ({ dir }) => {
+        const reason = `PID ${child} is frozen by the cgroup freezer at ${dir} (freezer.state FROZEN; \`docker pause\` on a cgroup v1 host does this): no signal acts on it until it is thawed, SIGKILL included; thaw it (echo THAWED > ${dir}/freezer.state; \`docker unpause\` for a paused container) and claim port ${port} again`;
+        const started = performance.now();
+        const result = await claimOurs(port, { timeoutSeconds: 5, settleMs: 0 });
+        expect(result.action, result.message).toBe('refused');
+        expect(result.message).toBe(`refused to free port ${port}: ${reason}; nothing was signalled`);
+        expect(result.holders).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({ pid, signals: [], outcome: 'spared' }),
+            expect.objectContaining({ pid: child, signals: [], outcome: 'spared', reason }),
+          ]),
+        );
+        expect(performance.now() - started).toBeLessThan(3000);
+        for (const p of [pid, child]) expect(readFileSync(`/proc/${p}/status`, 'latin1')).toMatch(/^ShdPnd:\s*0+$/m);
+      });
     },
   );
 
@@ -314,8 +320,8 @@ while True: time.sleep(3600)`,
   it.skipIf(noFreezer(freezerV1, 'cgroup v1 freezer') !== '')(
     'a child a holder forks on SIGTERM into a cgroup frozen by the v1 freezer: never signalled, the claim fails at once naming its cgroup and how to thaw it',
     async () => {
-      const home = `${freezerV1}${ownCgroup('freezer') === '/' ? '' : ownCgroup('freezer')}`;
-      const dir = `${home}/claim-port-test-${process.pid}-frozen-heir`;
+      const name = `claim-port-test-${process.pid}-frozen-heir`;
+      const dir = `${homeCgroup('v1')}/${name}`;
       const port = leasePort();
       // On SIGTERM: fork a child that keeps the socket (SIGTERM ignored), put it in the frozen cgroup, exit.
       const holder = await start([
@@ -333,36 +339,28 @@ while True: time.sleep(3600)`,
         ),
       ]);
       const { pid } = holder.first;
-      await inCgroup(
-        [dir],
-        home,
-        (d) => writeFileSync(`${d}/freezer.state`, 'THAWED'),
-        async () => {
-          mkdirSync(dir);
-          writeFileSync(`${dir}/freezer.state`, 'FROZEN');
-          expect(await waitUntil(() => readFileSync(`${dir}/freezer.state`, 'latin1').trim() === 'FROZEN', 5000)).toBe(true);
-          const levels: [string, string][] = [];
-          const started = performance.now();
-          const result = await claimOurs(port, { timeoutSeconds: 5, settleMs: 0, log: (line, level) => levels.push([line, level]) });
-          const log = JSON.stringify(levels);
-          expect(result.action, log).toBe('failed');
-          const child = result.holders.find((h) => h.pid !== pid)!.pid;
-          expect(readFileSync(`${dir}/cgroup.procs`, 'latin1').trim()).toBe(String(child));
-          const reason = `it is frozen by the cgroup freezer at ${dir} (freezer.state FROZEN; \`docker pause\` on a cgroup v1 host does this): no signal acts on it until it is thawed, SIGKILL included; thaw it (echo THAWED > ${dir}/freezer.state; \`docker unpause\` for a paused container) and claim port ${port} again`;
-          expect(result.holders).toEqual([
-            expect.objectContaining({ pid, signals: ['SIGTERM'], outcome: 'exited' }),
-            expect.objectContaining({ pid: child, inheritedFrom: [pid], signals: [], outcome: 'refused', reason }),
-          ]);
-          const line = levels.find(([text]) => text.startsWith(`not signalling PID ${child} (python3, `));
-          expect(line, log).toEqual([expect.stringMatching(/^not signalling PID \d+ \(python3, user [^,]+, uid \d+\): it is frozen /), 'error']);
-          expect(line![0].endsWith(`): ${reason}`)).toBe(true);
-          expect(result.message).toContain(`(not signalled: ${reason})`);
-          expect(result.message).not.toContain('stop ');
-          // No timeout spent: failed at once, nothing sent to the child.
-          expect(performance.now() - started).toBeLessThan(3000);
-          expect(readFileSync(`/proc/${child}/status`, 'latin1')).toMatch(/^ShdPnd:\s*0+$/m);
-        },
-      );
+      await inFrozenCgroup('v1', { name }, async () => {
+        const levels: [string, string][] = [];
+        const started = performance.now();
+        const result = await claimOurs(port, { timeoutSeconds: 5, settleMs: 0, log: (line, level) => levels.push([line, level]) });
+        const log = JSON.stringify(levels);
+        expect(result.action, log).toBe('failed');
+        const child = result.holders.find((h) => h.pid !== pid)!.pid;
+        expect(readFileSync(`${dir}/cgroup.procs`, 'latin1').trim()).toBe(String(child));
+        const reason = `it is frozen by the cgroup freezer at ${dir} (freezer.state FROZEN; \`docker pause\` on a cgroup v1 host does this): no signal acts on it until it is thawed, SIGKILL included; thaw it (echo THAWED > ${dir}/freezer.state; \`docker unpause\` for a paused container) and claim port ${port} again`;
+        expect(result.holders).toEqual([
+          expect.objectContaining({ pid, signals: ['SIGTERM'], outcome: 'exited' }),
+          expect.objectContaining({ pid: child, inheritedFrom: [pid], signals: [], outcome: 'refused', reason }),
+        ]);
+        const line = levels.find(([text]) => text.startsWith(`not signalling PID ${child} (python3, `));
+        expect(line, log).toEqual([expect.stringMatching(/^not signalling PID \d+ \(python3, user [^,]+, uid \d+\): it is frozen /), 'error']);
+        expect(line![0].endsWith(`): ${reason}`)).toBe(true);
+        expect(result.message).toContain(`(not signalled: ${reason})`);
+        expect(result.message).not.toContain('stop ');
+        // No timeout spent: failed at once, nothing sent to the child.
+        expect(performance.now() - started).toBeLessThan(3000);
+        expect(readFileSync(`/proc/${child}/status`, 'latin1')).toMatch(/^ShdPnd:\s*0+$/m);
+      });
     },
   );
 
@@ -372,44 +370,35 @@ while True: time.sleep(3600)`,
   it.skipIf(noFreezer(freezerV1, 'cgroup v1 freezer') !== '' || !hasCommand('unshare'))(
     "a FIFO where the holder's freezer.state is (bound over it in a mount namespace): not waited on, the holder taken for not frozen (the built bin, a dry run)",
     async () => {
-      const home = `${freezerV1}${ownCgroup('freezer') === '/' ? '' : ownCgroup('freezer')}`;
-      const dir = `${home}/claim-port-test-${process.pid}-fifo`;
       const scratch = mkdtempSync(join(tmpdir(), 'claim-port-freezer-'));
       const fifo = join(scratch, 'freezer.state');
       const holder = await spawnListener({ ignoreTerm: true });
       try {
-        await inCgroup(
-          [dir],
-          home,
-          (d) => writeFileSync(`${d}/freezer.state`, 'THAWED'),
-          async () => {
-            mkdirSync(dir);
-            writeFileSync(`${dir}/cgroup.procs`, String(holder.pid));
-            expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
-            guardPort(holder.port);
-            const run = spawnSync(
-              'unshare',
-              [
-                '--mount',
-                '--propagation',
-                'private',
-                'sh',
-                '-c',
-                'mount --bind "$1" "$2" && exec "$3" "$4" "$5" --dry-run --json',
-                'sh',
-                fifo,
-                `${dir}/freezer.state`,
-                process.execPath,
-                BIN,
-                String(holder.port),
-              ],
-              { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' },
-            );
-            expect(run.signal, `${run.stderr} (waited on the FIFO?)`).toBeNull();
-            expect(run.status, run.stderr).toBe(0);
-            expect(JSON.parse(run.stdout)).toMatchObject({ action: 'would-free', holders: [{ pid: holder.pid, signals: [], outcome: 'would-signal' }] });
-          },
-        );
+        await inFrozenCgroup('v1', { name: `claim-port-test-${process.pid}-fifo`, pids: [holder.pid], freeze: false }, async ({ dir }) => {
+          expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+          guardPort(holder.port);
+          const run = spawnSync(
+            'unshare',
+            [
+              '--mount',
+              '--propagation',
+              'private',
+              'sh',
+              '-c',
+              'mount --bind "$1" "$2" && exec "$3" "$4" "$5" --dry-run --json',
+              'sh',
+              fifo,
+              `${dir}/freezer.state`,
+              process.execPath,
+              BIN,
+              String(holder.port),
+            ],
+            { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' },
+          );
+          expect(run.signal, `${run.stderr} (waited on the FIFO?)`).toBeNull();
+          expect(run.status, run.stderr).toBe(0);
+          expect(JSON.parse(run.stdout)).toMatchObject({ action: 'would-free', holders: [{ pid: holder.pid, signals: [], outcome: 'would-signal' }] });
+        });
       } finally {
         rmSync(scratch, { recursive: true, force: true });
         signal(holder.pid, 'SIGKILL');
@@ -423,32 +412,21 @@ while True: time.sleep(3600)`,
   it.skipIf(noFreezer(cgroupV2, 'cgroup v2') !== '')(
     'a holder frozen by cgroup v2 (cgroup.freeze) with a SIGTERM handler: warned of in a dry run (exit 0) and in the real run, and SIGKILL after the timeout ends it',
     async () => {
-      const home = `${cgroupV2}${ownCgroup('') === '/' ? '' : ownCgroup('')}`;
-      const dir = `${home}/claim-port-test-${process.pid}-frozen2`;
       // Exits on SIGTERM, but its handler cannot run while the cgroup is frozen.
       const holder = await spawnListener({ graceMs: 10 });
-      await inCgroup(
-        [dir],
-        home,
-        (d) => writeFileSync(`${d}/cgroup.freeze`, '0'),
-        async () => {
-          mkdirSync(dir);
-          writeFileSync(`${dir}/cgroup.procs`, String(holder.pid));
-          writeFileSync(`${dir}/cgroup.freeze`, '1');
-          expect(await waitUntil(() => /^frozen 1$/m.test(readFileSync(`${dir}/cgroup.events`, 'latin1')), 5000)).toBe(true);
-          const warning = (gets: string) =>
-            `PID ${holder.pid} is frozen by the cgroup freezer at ${dir} (cgroup v2, cgroup.events frozen 1): a SIGTERM handler it has runs only once it is thawed, so it ${gets} SIGKILL, which ends a frozen process, after the timeout (0.3 s); thaw it first (echo 0 > ${dir}/cgroup.freeze), or claim with --force`;
-          const dry: [string, string][] = [];
-          const planned = await claimOurs(holder.port, { dryRun: true, timeoutSeconds: 0.3, settleMs: 0, log: (line, level) => dry.push([line, level]) });
-          expect(planned.action).toBe('would-free');
-          expect(dry).toContainEqual([`dry run: ${warning('would get')}`, 'warn']);
-          const levels: [string, string][] = [];
-          const result = await claimOurs(holder.port, { timeoutSeconds: 0.3, settleMs: 0, log: (line, level) => levels.push([line, level]) });
-          expect(result.action, JSON.stringify(levels)).toBe('freed');
-          expect(levels).toContainEqual([warning('gets'), 'warn']);
-          expect(result.holders).toEqual([expect.objectContaining({ pid: holder.pid, signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' })]);
-        },
-      );
+      await inFrozenCgroup('v2', { name: `claim-port-test-${process.pid}-frozen2`, pids: [holder.pid] }, async ({ dir }) => {
+        const warning = (gets: string) =>
+          `PID ${holder.pid} is frozen by the cgroup freezer at ${dir} (cgroup v2, cgroup.events frozen 1): a SIGTERM handler it has runs only once it is thawed, so it ${gets} SIGKILL, which ends a frozen process, after the timeout (0.3 s); thaw it first (echo 0 > ${dir}/cgroup.freeze), or claim with --force`;
+        const dry: [string, string][] = [];
+        const planned = await claimOurs(holder.port, { dryRun: true, timeoutSeconds: 0.3, settleMs: 0, log: (line, level) => dry.push([line, level]) });
+        expect(planned.action).toBe('would-free');
+        expect(dry).toContainEqual([`dry run: ${warning('would get')}`, 'warn']);
+        const levels: [string, string][] = [];
+        const result = await claimOurs(holder.port, { timeoutSeconds: 0.3, settleMs: 0, log: (line, level) => levels.push([line, level]) });
+        expect(result.action, JSON.stringify(levels)).toBe('freed');
+        expect(levels).toContainEqual([warning('gets'), 'warn']);
+        expect(result.holders).toEqual([expect.objectContaining({ pid: holder.pid, signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' })]);
+      });
     },
   );
 });

@@ -2,7 +2,17 @@
 // the registry loader, the health check (unit files, drop-ins, config files,
 // --output) and the ports command (docs --file; the trees `ports systemd` and
 // `ports monitoring` write).
-export { checkFileReadable, readFileBytes, readTextFile, fileKind, formatBytes, FileReadError, type ReadFailure, type ReadOptions } from './read.js';
+export {
+  checkFileReadable,
+  readFileBytes,
+  readSystemFileBytes,
+  readTextFile,
+  fileKind,
+  formatBytes,
+  FileReadError,
+  type ReadFailure,
+  type ReadOptions,
+} from './read.js';
 export { hostPath, nameInRoot, resolveInRoot, MAX_LINKS } from './root.js';
 export { writeOutputFile, writesToStdout, replaceFileAtomically, FileWriteError, type WriteMethod, type WriteOptions } from './write.js';
 export {
