@@ -498,7 +498,7 @@ export async function readSockets(
  * hold the same socket, as a socket is passed down by fork (a root master whose worker dropped privileges, seen by a
  * user who can read only the worker's files), and the holder be its worker: so only parents count, never every
  * unreadable process (some even root cannot read, and they share no socket with the holder). Which of them may be
- * the service's own master is the owner check's to tell (by its names: a root `runuser`, `sudo` or `sshd` that
+ * a service's own master is holdersOf's to tell, for every check alike (by its names: a root `runuser`, `sudo` or `sshd` that
  * started a service is none). Parents are read from /proc/PID/stat, once each.
  */
 function unreadParentOf(unread: ReadonlySet<number>): (holder: ProcessFacts) => ProcessFacts[] {

@@ -78,7 +78,7 @@ export function serviceRows(facts: Facts, results: readonly CheckResult[]): Serv
     // Only TCP listeners are read: a UDP service's state is not known (never "not listening", never a TCP socket on its number).
     const known = !facts.sockets.problem && service.transport === 'tcp';
     const listeners = known ? listenersOn(facts, port) : [];
-    const { processes, unseen, changed } = holdersOf(listeners);
+    const { processes, unseen, changed } = holdersOf(facts, listeners);
     return {
       id: service.id,
       name: service.name,

@@ -112,7 +112,7 @@ export interface ListenerFacts {
    * Holders whose parents (up to MAX_ANCESTRY levels, below PID 1) include a process whose open files this run
    * could not read: it may hold this same socket (a socket is passed down by fork), and the holder be its worker.
    * Every such parent of each (one entry per parent, nearest first), read as the holders are; a process that
-   * exited since is left out. The owner check counts only those named as the service is (holdersOf's `counts`).
+   * exited since is left out. The checks count only those named as a service whose socket it may be (holdersOf, mastersOn).
    */
   readonly unreadParents?: readonly { readonly holder: number; readonly parent: ProcessFacts }[];
 }

@@ -1,7 +1,7 @@
 // Shared by the socket checks: the listeners on a port and their holders.
 import type { Service } from '@dsa110/ports';
 import { effectivePort } from '../effective-port.js';
-import { processMatches, processMatchesByOwnName } from '../process-match.js';
+import { describeProcess, processMatches, processMatchesByOwnName } from '../process-match.js';
 import type { EnvironmentSetting, Facts, ListenerFacts, ProcessFacts, UnitFacts } from '../types.js';
 import { descentOf, unitOf, workersOf, type Worker } from './workers.js';
 
@@ -12,14 +12,14 @@ export function listenersOn(facts: Pick<Facts, 'sockets'>, port: number): Listen
 /**
  * Every process holding any of these sockets (once each), whether some holders could not be seen, whether some
  * sockets changed while the check ran (closed again each time they were read: no holder to see), and the holders
- * whose parents include a process whose open files could not be read (ListenerFacts.unreadParents: it may hold the
- * same socket, so the holders are not all seen either), by holder PID: the nearest such parent `counts` accepts (the
- * owner check's: one named as the service is, which may be its master; a root `runuser` or `sudo` that started it
- * holds no socket of its), any by default.
+ * whose parents include a process whose open files could not be read (ListenerFacts.unreadParents) and that may
+ * hold the same socket as their master, by holder PID: the nearest such parent named as a service whose socket it
+ * may be (mastersOn: the port's own service; a root `runuser`, `sudo` or `sshd` that started it holds no socket of
+ * its, and its holder is judged by its own names). Every check asks this, so each says the same of one listener.
  */
 export function holdersOf(
+  facts: Pick<Facts, 'registry' | 'units'>,
   listeners: readonly ListenerFacts[],
-  counts: (parent: ProcessFacts) => boolean = () => true,
 ): {
   processes: ProcessFacts[];
   unseen: boolean;
@@ -35,12 +35,53 @@ export function holdersOf(
     // A listening socket always has a holder: none seen means none could be read.
     else if (!listener.holders || listener.holders.length === 0) unseen = true;
     for (const holder of listener.holders ?? []) byPid.set(holder.pid, holder);
-    for (const { holder, parent } of listener.unreadParents ?? []) {
-      if (!unreadParents.has(holder) && counts(parent)) unreadParents.set(holder, parent);
+    if (!listener.unreadParents?.length) continue;
+    const globs = mastersOn(facts, listener.port).flatMap((service) => service.processes);
+    for (const { holder, parent } of listener.unreadParents) {
+      if (!unreadParents.has(holder) && processMatches(parent, globs)) unreadParents.set(holder, parent);
     }
   }
   if (unreadParents.size > 0) unseen = true;
   return { processes: [...byPid.values()].sort((a, b) => a.pid - b.pid), unseen, changed, unreadParents };
+}
+
+/**
+ * The services whose master an unreadable parent of a holder on TCP `port` may be, so that holdersOf counts it (by
+ * its names): the service whose port it is (its unit's override applied); else those the reserved range it is in is
+ * kept for; else (a port no service uses, or a range kept for none) every TCP service: one started elsewhere, or
+ * before its port moved, may hold it.
+ */
+export function mastersOn(facts: Pick<Facts, 'registry' | 'units'>, port: number): readonly Service[] {
+  let byPort = mastersCache.get(facts);
+  if (byPort === undefined) {
+    byPort = new Map();
+    for (const service of facts.registry.services) {
+      if (service.transport !== 'tcp') continue;
+      const on = effectivePort(facts, service).port;
+      byPort.set(on, [...(byPort.get(on) ?? []), service]);
+    }
+    mastersCache.set(facts, byPort);
+  }
+  const own = byPort.get(port);
+  if (own !== undefined) return own;
+  const kept = facts.registry.reserved
+    .filter((range) => port >= range.start && port <= range.end)
+    .flatMap((range) => range.for.filter((id) => facts.registry.has(id)).map((id) => facts.registry.service(id)));
+  return kept.length > 0 ? kept : facts.registry.services.filter((service) => service.transport === 'tcp');
+}
+
+/** By facts: the TCP services on each port (their units' overrides applied), for mastersOn. */
+const mastersCache = new WeakMap<object, Map<number, Service[]>>();
+
+/**
+ * `pid W's parent NAME (pid M, user U) may hold the same socket ...`: why holders are not all seen, for the first
+ * holder holdersOf found under an unreadable parent that may be its master; undefined for none.
+ */
+export function unreadParentText(unreadParents: ReadonlyMap<number, ProcessFacts>): string | undefined {
+  const [holder, parent] = [...unreadParents][0] ?? [];
+  return parent === undefined
+    ? undefined
+    : `pid ${holder}'s parent ${describeProcess(parent)} may hold the same socket (a socket is passed down by fork), and its open files (/proc/${parent.pid}/fd) are unreadable`;
 }
 
 /**
@@ -194,8 +235,8 @@ export function needsAccounts(facts: Pick<Facts, 'registry' | 'units' | 'sockets
   const named = unitUser({ units: facts.units }, service);
   if (named === undefined || /^\d+$/.test(named.setting.value)) return false;
   const here = listenersOn(facts, effectivePort(facts, service).port);
-  if (here.length > 0) return holdersOf(here).processes.some((process) => !named.runs(process));
-  const elsewhere = [...holdersOf(facts.sockets.listeners).processes, ...(facts.lineage?.values() ?? [])];
+  if (here.length > 0) return holdersOf(facts, here).processes.some((process) => !named.runs(process));
+  const elsewhere = [...holdersOf(facts, facts.sockets.listeners).processes, ...(facts.lineage?.values() ?? [])];
   return elsewhere.some((process) => processMatchesByOwnName(process, service.processes) && !named.runs(process));
 }
 

@@ -33,7 +33,7 @@ export function checkListening(facts: Facts, service: Service): CheckResult[] {
       return [
         result(
           'error',
-          `${missing}; by its names it listens on ${ports.length === 1 ? 'port' : 'ports'} ${ports.join(', ')} (${formatListeners(stray).join(', ')}, held by ${holdersOf(stray).processes.map(describe).join('; ')}), not on ${port}: if ${port} is new to it (the registry or its unit moved it), ${restartOf(service)}; else make it listen on ${port} as well, as the registry says`,
+          `${missing}; by its names it listens on ${ports.length === 1 ? 'port' : 'ports'} ${ports.join(', ')} (${formatListeners(stray).join(', ')}, held by ${holdersOf(facts, stray).processes.map(describe).join('; ')}), not on ${port}: if ${port} is new to it (the registry or its unit moved it), ${restartOf(service)}; else make it listen on ${port} as well, as the registry says`,
         ),
       ];
     }

@@ -23,7 +23,7 @@ import { serviceResult } from './service-result.js';
 import { accountText, describeProcess, describeWorker, processMatches, quotedProcessName } from '../process-match.js';
 import type { CheckResult, Facts, ListenerFacts, ProcessFacts } from '../types.js';
 import { formatListener } from '../address.js';
-import { CHANGED_HOLDER, holdersOf, listenersOn, restartOf, unitUser, unseenHolders } from './listeners.js';
+import { CHANGED_HOLDER, holdersOf, listenersOn, restartOf, unitUser, unreadParentText, unseenHolders } from './listeners.js';
 import { descentOf, unitOf, workersOf, type Worker } from './workers.js';
 
 export function checkOwner(facts: Facts, service: Service): CheckResult[] {
@@ -31,13 +31,13 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   const { port } = effectivePort(facts, service);
   const listeners = listenersOn(facts, port);
   if (listeners.length === 0) return [];
-  const named = (process: ProcessFacts) => processMatches(process, service.processes);
-  // Only an unreadable parent named as the service is may be its master holding the same socket: a root runuser,
-  // sudo or sshd that started the service holds none of its sockets.
-  const { processes, unseen, changed, unreadParents } = holdersOf(listeners, named);
+  // Only an unreadable parent named as the service is may be its master holding the same socket (holdersOf: a root
+  // runuser, sudo or sshd that started the service holds none of its sockets).
+  const { processes, unseen, changed, unreadParents } = holdersOf(facts, listeners);
   const result = serviceResult('owner', service, port, { processes });
   // The registry's globs as a holder's names are shown (a look-alike in either reads as what it is).
   const expected = service.processes.map((glob) => processNameText(glob, 200)).join(', ');
+  const named = (process: ProcessFacts) => processMatches(process, service.processes);
   const workers = workersOf(listeners, named, descentOf(facts, [service]));
   // Each holder as the report names it: a worker with whose it is.
   const describe = (process: ProcessFacts) => {
@@ -81,11 +81,7 @@ export function checkOwner(facts: Facts, service: Service): CheckResult[] {
   }
   if (unseen) {
     const seen = processes.length > 0 ? ` (seen: ${processes.map(describe).join('; ')})` : '';
-    const [holder, parent] = [...unreadParents][0] ?? [];
-    const which =
-      parent === undefined
-        ? 'their open files (/proc/PID/fd) are unreadable'
-        : `pid ${holder}'s parent ${describeProcess(parent)} may hold the same socket (a socket is passed down by fork), and its open files (/proc/${parent.pid}/fd) are unreadable`;
+    const which = unreadParentText(unreadParents) ?? 'their open files (/proc/PID/fd) are unreadable';
     return [result('unknown', `cannot see every process holding port ${port}: ${which}; ${unseenHolders(facts).remedy}${seen}`)];
   }
   if (changed) {
@@ -168,7 +164,7 @@ function otherUser(
   describe: (process: ProcessFacts) => string,
 ): { severity: 'error' | 'warning'; reason: string; file: string } | undefined {
   const named = unitUser(facts, service);
-  const processes = holdersOf(listeners).processes;
+  const processes = holdersOf(facts, listeners).processes;
   if (named === undefined || processes.some((process) => process.uid === undefined)) return undefined;
   const { unit, setting: user } = named;
   // User= as a uid, where the root's passwd (or the number itself) gives one (unitUser): a process runs as it by uid,

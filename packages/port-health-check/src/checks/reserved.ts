@@ -3,12 +3,14 @@
 // kept for; a warning when it is someone else; unknown when the owner cannot
 // be seen and the range is kept for particular services. The owner's worker
 // (workers.ts: it shares the owner's socket, or descends from the owner
-// within its unit) is the owner's, whatever its name.
+// within its unit) is the owner's, whatever its name; a holder under an
+// unreadable parent named as the owner may be its worker (unknown), as the
+// owner check says of a service's port.
 import { formatRange, type ReservedRange } from '@dsa110/ports';
 import { formatListeners } from '../address.js';
 import { describeProcess, processMatches } from '../process-match.js';
 import type { CheckResult, Facts, ProcessFacts } from '../types.js';
-import { CHANGED_HOLDER, holdersOf, unseenHolders } from './listeners.js';
+import { CHANGED_HOLDER, holdersOf, unreadParentText, unseenHolders } from './listeners.js';
 import { descentOf, workersOf } from './workers.js';
 
 export function checkReserved(facts: Facts): CheckResult[] {
@@ -25,7 +27,7 @@ function checkRange(facts: Facts, range: ReservedRange): CheckResult[] {
   const globs = owners.flatMap((service) => service.processes);
   return ports.map((port): CheckResult => {
     const listeners = inside.filter((listener) => listener.port === port);
-    const { processes, unseen, changed } = holdersOf(listeners);
+    const { processes, unseen, changed, unreadParents } = holdersOf(facts, listeners);
     const unseenWords = unseenHolders(facts);
     const held = processes.length > 0 ? processes.map(describeProcess).join('; ') : unseen || !changed ? unseenWords.holder : CHANGED_HOLDER;
     const base = `port ${port} in ${name} is in use on ${formatListeners(listeners).join(', ')}, held by ${held}`;
@@ -34,9 +36,14 @@ function checkRange(facts: Facts, range: ReservedRange): CheckResult[] {
     const forWhom = owners.map((service) => service.id).join(', ');
     const named = (process: ProcessFacts) => processMatches(process, globs);
     const workers = workersOf(listeners, named, descentOf(facts, owners));
-    const intruders = processes.filter((process) => !named(process) && !workers.has(process.pid));
+    // A holder under an unreadable parent named as a service the range is kept for (holdersOf) may be its worker, as
+    // the owner check judges it: not someone else for sure.
+    const intruders = processes.filter((process) => !named(process) && !workers.has(process.pid) && !unreadParents.has(process.pid));
     if (intruders.length > 0) return result('warning', `${base}; the range is kept for ${forWhom} (expected ${globs.join(', ')})`);
-    if (unseen) return result('unknown', `${base}; cannot tell whether it is ${forWhom} (${unseenWords.remedy})`);
+    if (unseen) {
+      const why = unreadParentText(unreadParents);
+      return result('unknown', `${base}; cannot tell whether it is ${forWhom}${why === undefined ? '' : `: ${why}`} (${unseenWords.remedy})`);
+    }
     return result('info', `${base} (kept for ${forWhom})`);
   });
 }

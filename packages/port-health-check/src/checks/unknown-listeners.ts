@@ -10,7 +10,7 @@ import { formatListeners } from '../address.js';
 import { effectivePort, type EffectivePort } from '../effective-port.js';
 import { describeProcess } from '../process-match.js';
 import type { CheckOptions, CheckResult, Facts, ListenerFacts } from '../types.js';
-import { CHANGED_HOLDER, holdersOf, isDevOnly, restartOf, strayListeners, unseenHolders } from './listeners.js';
+import { CHANGED_HOLDER, holdersOf, isDevOnly, restartOf, strayListeners, unreadParentText, unseenHolders } from './listeners.js';
 import { serviceResult } from './service-result.js';
 
 /** Used when the kernel's range cannot be read: Linux's default first ephemeral port. */
@@ -31,7 +31,7 @@ export function checkUnknownListeners(facts: Facts, options: CheckOptions): Chec
   for (const [port, { service, effective }] of [...vacated].sort(([a], [b]) => a - b)) {
     const listeners = facts.sockets.listeners.filter((listener) => listener.port === port);
     if (listeners.length === 0) continue;
-    const { processes } = holdersOf(listeners);
+    const { processes } = holdersOf(facts, listeners);
     const override = effective.override!;
     const moved = `port ${port} is ${service.id}'s in ${facts.registry.source}, but ${service.id} moved to port ${effective.port} (${override.variable}=${effective.port} from ${where(override)})`;
     // The service itself, started before its unit moved it: a restart moves it (claim-port would take it down).
@@ -59,7 +59,7 @@ export function checkUnknownListeners(facts: Facts, options: CheckOptions): Chec
       severity: options.strict ? 'warning' : 'info',
       port,
       reason: `port ${port} is not in ${facts.registry.source}${forUdp}: ${heldBy(facts, listeners)}${strayOf(facts, tcp, port)}`,
-      processes: holdersOf(listeners).processes,
+      processes: holdersOf(facts, listeners).processes,
     });
   }
   return results;
@@ -77,9 +77,15 @@ function strayOf(facts: Facts, tcp: readonly { service: Service; effective: Effe
   return `; by its names it is ${service.name}'s (${service.id}), and nothing listens on port ${effective.port}, the one the registry gives it (its listening result says what to do)`;
 }
 
-/** `listening on ADDRESS, ..., held by PROCESS; ...` */
+/**
+ * `listening on ADDRESS, ..., held by PROCESS; ...`: with, for a holder under an unreadable parent named as a
+ * registry service (holdersOf: it may be that service's worker, the parent its master holding the same socket),
+ * that parent and what would show it; a parent named as none (a root `runuser` or `sudo`) is not said.
+ */
 function heldBy(facts: Facts, listeners: readonly ListenerFacts[]): string {
-  const { processes, unseen, changed } = holdersOf(listeners);
-  const held = [...processes.map(describeProcess), ...(unseen ? [unseenHolders(facts).holder] : []), ...(changed ? [CHANGED_HOLDER] : [])].join('; ');
+  const { processes, unseen, changed, unreadParents } = holdersOf(facts, listeners);
+  const why = unreadParentText(unreadParents);
+  const hidden = why === undefined ? unseenHolders(facts).holder : `${unseenHolders(facts).holder} (${why}: ${unseenHolders(facts).remedy})`;
+  const held = [...processes.map(describeProcess), ...(unseen ? [hidden] : []), ...(changed ? [CHANGED_HOLDER] : [])].join('; ');
   return `listening on ${formatListeners(listeners).join(', ')}, held by ${held}`;
 }
