@@ -5,7 +5,7 @@
 // limit whatever stat() said (/proc files say 0, a growing file says less).
 import { closeSync, constants, fstatSync, lstatSync, openSync, readlinkSync, readSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
-import { integerArgument, maxBytesOption, objectArgument, pathArgument } from '../arguments.js';
+import { describeArgument, integerArgument, maxBytesOption, objectArgument, pathArgument } from '../arguments.js';
 import { escapeText, quoteValue } from '../escape.js';
 import { withoutStackTraces } from '../stack-traces.js';
 import { decodeKeepingBadBytes, fileSystemPath } from '../utf8.js';
@@ -203,6 +203,11 @@ export function readFileBytes(path: string, options: ReadOptions): Buffer {
  * never waits, and the read is still bounded.
  */
 export function readSystemFileBytes(path: string, maxBytes: number, kernelFile = false): Buffer {
+  // Exported: checked as every function of the module is (typeof checks, nanoseconds beside the open).
+  pathArgument('readSystemFileBytes', 'path', path);
+  integerArgument('readSystemFileBytes', 'maxBytes', maxBytes, 0, Number.MAX_SAFE_INTEGER, 'a number of bytes');
+  // Only `true` leaves out the fstat: a truthy 'no' must not.
+  if (typeof kernelFile !== 'boolean') throw new TypeError(`readSystemFileBytes: kernelFile must be a boolean, not ${describeArgument(kernelFile)}`);
   return readRegularFile(path, maxBytes, kernelFile ? 'none' : 'fstat');
 }
 
