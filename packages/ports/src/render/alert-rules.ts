@@ -10,7 +10,7 @@
 // missing), and a host Prometheus no longer scrapes one (unscraped). Every
 // alert carries its own promtool test case, a firing and a quiet input, so the
 // rules and their tests (alert-tests.ts) are made from one definition.
-import { prometheusLabels, type Registry, type Service } from '../index.js';
+import { prometheusLabel, prometheusLabels, type Registry, type Service } from '../index.js';
 import { HEALTH_INTERVAL, HEALTH_TIMER } from './health-timer.js';
 import { toYaml, type YamlValue } from './yaml.js';
 
@@ -94,6 +94,21 @@ export function promString(value: string): string {
   return JSON.stringify(value);
 }
 
+/**
+ * A service id's `service` label value as port-health-check's metrics give it to Prometheus (prometheusLabel, read
+ * back from the exposition text's escapes): a validated id is its own; one never validated (`new Registry()`) has its
+ * control characters written as visible escapes (`\x01`) and is cut to 200 characters. The rules match this value, so
+ * an alert fires for the series the health check writes.
+ */
+function serviceLabel(id: string): string {
+  return prometheusLabel(id).replace(/\\([\\"n])/g, (_, char: string) => (char === 'n' ? '\n' : char));
+}
+
+/** `text` matched literally in a Prometheus (RE2) regular expression: each of its metacharacters escaped. */
+function regexLiteral(text: string): string {
+  return text.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
+}
+
 /** The annotations of an alert with `labels`, as Prometheus renders them (for promtool's exp_annotations). */
 export function annotate(template: string, labels: Readonly<Record<string, string>>): string {
   return template.replace(
@@ -145,7 +160,8 @@ function unitHint(service: Service): string {
 }
 
 function serviceAlerts(service: Service, forDuration: (normal: string) => string): AlertRule[] {
-  const id = service.id;
+  // The label value the health check's series carry (and, in the annotations, as text: no brace starts a template).
+  const id = serviceLabel(service.id);
   const name = templateText(service.name);
   const severity = service.group === 'production' ? 'critical' : 'warning';
   const where = 'on {{ $labels.instance }}';
@@ -194,7 +210,7 @@ function serviceAlerts(service: Service, forDuration: (normal: string) => string
       labels: { service: id, severity },
       annotations: {
         summary: `${name}'s port is held by another process ${where}`,
-        description: `port-health-check found a process that is not ${name} holding its port; see its report on the host (port-health-check --service ${id}). claim-port frees the port when ${name} restarts.`,
+        description: `port-health-check found a process that is not ${name} holding its port; see its report on the host (port-health-check --service ${templateText(id)}). claim-port frees the port when ${name} restarts.`,
       },
       fires: checkCase('owner', 'error', { severity }),
       quiet: checkCase('owner', 'ok'),
@@ -207,7 +223,7 @@ function serviceAlerts(service: Service, forDuration: (normal: string) => string
       labels: { service: id, severity },
       annotations: {
         summary: `${name} listens wider than its access level (${service.access}) ${where}`,
-        description: `port-health-check found ${name} bound to an address its access level (${service.access}) does not allow; bind it as the registry says (port-health-check --service ${id}).`,
+        description: `port-health-check found ${name} bound to an address its access level (${service.access}) does not allow; bind it as the registry says (port-health-check --service ${templateText(id)}).`,
       },
       fires: checkCase('access', 'error', { severity }),
       quiet: checkCase('access', 'ok'),
@@ -225,7 +241,7 @@ function serviceAlerts(service: Service, forDuration: (normal: string) => string
       annotations: {
         summary: `${name}'s systemd unit does not claim its port ${where}, or not safely`,
         // The check's errors: no claim line that works, or one that reads a registry someone besides root may change.
-        description: `port-health-check found no working ExecStartPre=+claim-port for ${name}${templateText(unitHint(service))}, or one reading a registry someone besides root may change (port-health-check --service ${id} says which); run \`ports systemd\` on the host and systemctl daemon-reload, or make that registry root's.`,
+        description: `port-health-check found no working ExecStartPre=+claim-port for ${name}${templateText(unitHint(service))}, or one reading a registry someone besides root may change (port-health-check --service ${templateText(id)} says which); run \`ports systemd\` on the host and systemctl daemon-reload, or make that registry root's.`,
       },
       fires: checkCase('systemd', 'error', { severity: 'warning' }),
       quiet: checkCase('systemd', 'ok'),
@@ -246,7 +262,7 @@ function serviceAlerts(service: Service, forDuration: (normal: string) => string
       labels: { service: id, severity },
       annotations: {
         summary: `The firewall lets outside connections reach ${name} (access: ${service.access}) ${where}`,
-        description: `port-health-check found ${name} listening beyond loopback and the host's nftables ruleset accepting new connections to its port from outside; load the registry's rules (ports firewall --format nft) or bind it to loopback (port-health-check --service ${id} names the accepting rule).`,
+        description: `port-health-check found ${name} listening beyond loopback and the host's nftables ruleset accepting new connections to its port from outside; load the registry's rules (ports firewall --format nft) or bind it to loopback (port-health-check --service ${templateText(id)} names the accepting rule).`,
       },
       fires: { input: exposed('1'), firing: { service: id, instance: CASE_HOST, job: NODE_JOB, severity } },
       quiet: { input: exposed('0') },
@@ -277,7 +293,7 @@ function uncovered(covered: readonly string[]): string {
  * error pages twice). Severity as the specific alerts': critical for production.
  */
 function checkErrorAlert(service: Service, covered: readonly string[], forDuration: (normal: string) => string): AlertRule {
-  const id = service.id;
+  const id = serviceLabel(service.id);
   const name = templateText(service.name);
   const severity = service.group === 'production' ? 'critical' : 'warning';
   return {
@@ -287,7 +303,7 @@ function checkErrorAlert(service: Service, covered: readonly string[], forDurati
     labels: { service: id, severity },
     annotations: {
       summary: `port-health-check's {{ $labels.check }} check finds an error for ${name} on {{ $labels.instance }}`,
-      description: `port-health-check reports an error of its {{ $labels.check }} check for ${name}; run port-health-check --service ${id} on the host to see what is wrong and what to do.`,
+      description: `port-health-check reports an error of its {{ $labels.check }} check for ${name}; run port-health-check --service ${templateText(id)} on the host to see what is wrong and what to do.`,
     },
     fires: checkErrorCase(id, 'config', 'error', { severity }),
     quiet: checkErrorCase(id, 'config', 'warning'),
@@ -302,11 +318,12 @@ function checkErrorAlert(service: Service, covered: readonly string[], forDurati
  * do not know (a host whose ports.yaml has a service this one has not).
  */
 function otherCheckErrorAlerts(registry: Registry, covered: readonly string[], forDuration: (normal: string) => string): AlertRule[] {
-  const ids = new Set(registry.services.map((service) => service.id));
+  // The services' label values, as the health check's series carry them (serviceLabel).
+  const ids = new Set(registry.services.map((service) => serviceLabel(service.id)));
   let stranger = 'unregistered';
   while (ids.has(stranger)) stranger += '-x';
-  // Registry ids are [a-z][a-z0-9-]*: nothing in them is special to a regular expression. "" is the host-wide results'.
-  const known = promString(['', ...ids].join('|'));
+  // Each matched as itself (a validated id has no metacharacter; one never validated may: `a.b` is not `axb`). "" is the host-wide results'.
+  const known = promString(['', ...ids].map(regexLiteral).join('|'));
   return [
     {
       alert: CHECK_ERROR_ALERT,

@@ -11,6 +11,7 @@ import { compareNames, dropInDirNames, dropInPattern, templateOf } from '../syst
 import { parseUnitFile, type UnitFileError } from '../systemd/unit-file.js';
 import { HOST_SPECIFIERS, NAME_MAX, PATH_MAX, parseExec, quoteExecWord, simplifyPath, type ParsedExec } from '../systemd/words.js';
 import { claimArgsAlike, claimPortArgument, parseClaimArgs } from '../systemd/claim-args.js';
+import { sameButRegistryName } from '../systemd/registry-name.js';
 import { BEFORE_ETC, inPlaceFix, inPlaceReason, sameNameWinner } from '../systemd/same-name-drop-in.js';
 import { hasKeptBadBytes } from '../utf8.js';
 import { REGISTRY_ENV } from '../load.js';
@@ -375,6 +376,8 @@ export interface SystemdDrift {
  * unit directory as messages name it (default DEFAULT_UNIT_DIR), where the advice for a line in a package's file puts
  * its override. `options.root` is the root the tree was read under (`/`, this host; another, a system's tree read with
  * --root): a fix that changes a file ends as reloadStep says there, never with this host's daemon-reload for another's.
+ * `options.names` (namesRegistry), when given, tells whether a path is the registry's file: a claim drop-in that names
+ * it by another name (a link to it, a path through `..`) is as written, not drift.
  */
 export function systemdDrift(
   wiring: readonly ClaimWiring[],
@@ -385,6 +388,7 @@ export function systemdDrift(
     readonly registryPath?: string;
     readonly unitDir?: string;
     readonly root?: string;
+    readonly names?: (path: string) => boolean;
   } = {},
 ): SystemdDrift[] {
   const regenerate = options.regenerate ?? 'ports systemd';
@@ -393,7 +397,14 @@ export function systemdDrift(
     const actual = tree.files.get(entry.path);
     if (entry.claim === 'drop-in') {
       if (actual === undefined) drift.push({ path: entry.path, message: `missing: the registry wants ${entry.line} for ${entry.unit}; run \`${regenerate}\`` });
-      else if (actual !== entry.contents) {
+      else if (
+        actual !== entry.contents &&
+        !(
+          options.registryPath !== undefined &&
+          options.names !== undefined &&
+          sameButRegistryName(actual, entry.contents!, options.registryPath, options.names)
+        )
+      ) {
         drift.push({ path: entry.path, message: `differs from the registry (${entry.line}); run \`${regenerate}\``, expected: entry.contents!, actual });
       }
     } else if (actual === undefined) {

@@ -494,7 +494,9 @@ export const BUNDLED_CLAIM_FIX =
  * (`//` and `/./` alike). `differences` (claimRegistryDifferences of the two
  * registries, when both could be loaded) says what differs for this claim;
  * none: that the two agree on all it uses (a warning, not an error, for both tools).
- * Arguments claim-port refuses are judged elsewhere (judgeClaims). Pure.
+ * `names`, when given (namesRegistry), tells whether a path the line reads on the root itself (not chrooted) is
+ * `registryPath` by the file it names: a link to it, or a path through `..`, is the same registry.
+ * Arguments claim-port refuses are judged elsewhere (judgeClaims). Pure, but for what `names` looks up.
  */
 export function claimRegistryProblem(
   argv: readonly string[],
@@ -503,6 +505,7 @@ export function claimRegistryProblem(
   workingDirectory?: WorkingDirectorySetting,
   root?: ClaimRoot,
   differences?: readonly string[],
+  names?: (path: string) => boolean,
 ): string | undefined {
   stringListArgument('claimRegistryProblem', 'argv', argv);
   if (differences !== undefined) stringListArgument('claimRegistryProblem', 'differences', differences);
@@ -513,6 +516,8 @@ export function claimRegistryProblem(
   if (workingDirectory !== undefined)
     objectArgument('claimRegistryProblem', 'workingDirectory', workingDirectory, "the unit's WorkingDirectory= setting, from mergeUnit");
   if (root !== undefined) objectArgument('claimRegistryProblem', 'root', root, 'where the line runs, from claimRoot');
+  if (names !== undefined && typeof names !== 'function')
+    throw new TypeError(`claimRegistryProblem: names must be a function (path) => boolean (namesRegistry) or undefined, not ${describeArgument(names)}`);
   // Inside RootImage= (or a RootDirectory= not resolved here): which file it reads is not known (claimRegistryUnresolved says so).
   if (root !== undefined && 'unknown' in root) return undefined;
   const args = parseClaimArgs(argv.slice(1));
@@ -526,7 +531,11 @@ export function claimRegistryProblem(
   const inside = found !== undefined && 'path' in found ? found.path : undefined;
   // Chrooted (RootDirectory=, which `+` does not lift): the file is under that directory.
   const path = inside === undefined || root === undefined ? inside : pathOutsideRoot(inside, root);
-  if (path !== undefined && registryPath !== undefined && simplifyPath(path) === simplifyPath(registryPath)) return undefined;
+  if (path !== undefined && registryPath !== undefined) {
+    // On the root itself, the file the path names (names); chrooted, links lead elsewhere inside, so the path as written.
+    const byFile = names !== undefined && (root === undefined || 'host' in root);
+    if (byFile ? names(path) : simplifyPath(path) === simplifyPath(registryPath)) return undefined;
+  }
   const chrooted = root === undefined ? '' : claimRootText(root);
   const setting = workingDirectory === undefined ? '' : `WorkingDirectory=${escapeText(workingDirectory.value, 200)} (${where(workingDirectory)})`;
   const inDirectory =

@@ -23,6 +23,7 @@ import { claimVariables, environmentDoubt, environmentFileFindings, mergeUnitWit
 import { execSearch, isBareCommand } from './exec-search.js';
 import { claimLineRegistry, claimRegistryLoader, claimRegistryUnresolved, readsOtherRegistry } from './line-registry.js';
 import { claimLineDifferences } from './registry-difference.js';
+import { namesRegistry } from './registry-name.js';
 import type { ManagerDefaults } from './manager-defaults.js';
 import { maskedUnitText } from './masked-unit.js';
 import { claimRoot, claimRootProcFinding, claimRootText, procMountedIn } from './root-directory.js';
@@ -86,6 +87,8 @@ export function effectiveProblems(
   untold += listingProblems.length;
   const merged: { entry: ClaimWiring; unit: UnitFacts }[] = [];
   let lineRegistries: ReturnType<typeof claimRegistryLoader> | undefined;
+  // A claim line's --registry that is the registry's file by another name (a link, `..`) reads it.
+  const names = registryPath === undefined ? undefined : namesRegistry(root, registryPath);
   const defaultEnvironment = managerDefaults().environment;
   const saidAt = (place: string) => said.has(place) || said.has(place.replace(/:\d+$/, ''));
   // The drop-ins systemd skips, each with the units that read it: said once each, after the units are judged.
@@ -148,11 +151,11 @@ export function effectiveProblems(
     for (const line of claims) {
       if (saidAt(where(line))) continue;
       // What differs for this claim between the registry it reads and this one: none, a warning (as the health check's).
-      const read = readsOtherRegistry(line, unit, { path: registryPath })
+      const read = readsOtherRegistry(line, unit, { path: registryPath, names })
         ? (lineRegistries ??= claimRegistryLoader(root))(claimLineRegistry(line, unit))
         : undefined;
       const differences = claimLineDifferences(line, read, registry);
-      const problem = claimRegistryLineProblem(line, unit, registryPath, differences);
+      const problem = claimRegistryLineProblem(line, unit, registryPath, differences, names);
       if (problem !== undefined && differences?.length === 0) warnings.push(`${entry.unit}: ${problem}`);
       else if (problem !== undefined) say(problem);
       // A relative registry path in a working directory not known here (WorkingDirectory=~): said, as the health check says it.
@@ -171,7 +174,7 @@ export function effectiveProblems(
       ...environmentFileFindings(unit, entry.service.env),
       ...(mayClaim.length > 0
         ? []
-        : claimFindings(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(root)) }, regenerate, root)),
+        : claimFindings(registry, entry, unit, claimPort, { registryPath, load: (lineRegistries ??= claimRegistryLoader(root)), names }, regenerate, root)),
     ]) {
       if (finding.where !== undefined && saidAt(finding.where)) continue;
       if (finding.severity === 'error') say(finding.reason);
@@ -198,15 +201,17 @@ export function effectiveProblems(
  * Pure: why claim line `line` of `unit` (merged) reads another registry than `registryPath` (undefined: the bundled one),
  * with what to do, or undefined when it reads that one (claimRegistryProblem: its --registry, else the unit's
  * $DSA110_PORTS_FILE from Environment= or an EnvironmentFile=). The one wording of the fact, under a root and with --out.
+ * `names` (namesRegistry): a path that is the registry's file by another name (a link, `..`) reads it.
  */
 export function claimRegistryLineProblem(
   line: ExecLine,
   unit: UnitFacts,
   registryPath: string | undefined,
   differences?: readonly string[],
+  names?: (path: string) => boolean,
 ): string | undefined {
   const lineRoot = claimRoot(unit);
-  const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, lineRoot, differences);
+  const problem = claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, lineRoot, differences, names);
   if (problem === undefined) return undefined;
   // Chrooted (RootDirectory=): no --registry names the root's file from inside; running the claim on the root does.
   const fix = 'directory' in lineRoot ? CHROOT_FIX : registryPath === undefined ? BUNDLED_CLAIM_FIX : `give it --registry ${escapeText(registryPath)}`;
@@ -240,13 +245,23 @@ function unreadClaimText(parts: readonly UnreadPart[]): string {
   return `${said.join('; ')}, and ${read}`;
 }
 
+/**
+ * The registry the units name (`registryPath`; undefined: the bundled one), the loader of those claim lines name
+ * (claimRegistryLoader), and, when given, whether a path names the registry's file (namesRegistry: a link to it is it).
+ */
+export interface ClaimLineRegistries {
+  readonly registryPath: string | undefined;
+  readonly load: ReturnType<typeof claimRegistryLoader>;
+  readonly names?: (path: string) => boolean;
+}
+
 /** The verdict on a unit's claim lines: the core's (judgeClaims), shared with the health check's systemd check. */
 function claimFindings(
   registry: Registry,
   entry: ClaimWiring,
   unit: UnitFacts,
   claimPort: string,
-  lines: { readonly registryPath: string | undefined; readonly load: ReturnType<typeof claimRegistryLoader> },
+  lines: ClaimLineRegistries,
   regenerate?: string,
   root?: string,
 ): ClaimFinding[] {
@@ -268,7 +283,7 @@ function claimFindings(
     ...(root !== undefined && root !== '/' && { root }),
     // In the registry the line reads (its --registry, the unit's $DSA110_PORTS_FILE), as claim-port resolves it.
     resolveId: (id, env, line) => {
-      const own = readsOtherRegistry(line, unit, { path: lines.registryPath }) ? lines.load(claimLineRegistry(line, unit)) : undefined;
+      const own = readsOtherRegistry(line, unit, { path: lines.registryPath, names: lines.names }) ? lines.load(claimLineRegistry(line, unit)) : undefined;
       if (typeof own === 'string') return { problem: own };
       const reads = own ?? registry;
       if (!reads.has(id)) return { problem: `claim-port argument ${quoteValue(id)} is neither a port nor a service id in ${pathText(reads.source)}` };
@@ -293,14 +308,14 @@ export function claimsAlike(
   entry: ClaimWiring,
   unit: UnitFacts,
   claimPort: string,
-  lines: { readonly registryPath: string | undefined; readonly load: ReturnType<typeof claimRegistryLoader> },
+  lines: ClaimLineRegistries,
 ): { readonly claim: ExecLine; readonly warnings: string[] } | undefined {
   const findings = claimFindings(registry, entry, unit, claimPort, lines);
   if (findings.some((finding) => finding.severity === 'error')) return undefined;
   const claims = claimLines(unit.execStartPre, [claimPort]);
   const fromEnvironment = unit.environment.get(REGISTRY_ENV);
   const elsewhere = (line: ExecLine) =>
-    claimRegistryProblem(line.argv, lines.registryPath, fromEnvironment, unit.workingDirectory, claimRoot(unit)) !== undefined ||
+    claimRegistryProblem(line.argv, lines.registryPath, fromEnvironment, unit.workingDirectory, claimRoot(unit), undefined, lines.names) !== undefined ||
     claimRegistryUnresolved(line, unit) !== undefined;
   if (claims.length === 0 || claims.some(elsewhere)) return undefined;
   return { claim: claims[0]!, warnings: findings.filter((finding) => finding.severity === 'warning').map((finding) => `${entry.unit}: ${finding.reason}`) };
@@ -311,13 +326,7 @@ export function claimsAlike(
  * `sudo claim-port 8000`): not known to claim the port, nor known not to, so --check does not ask for the exact line
  * (its "cannot tell" says what the health check's unknown says).
  */
-export function claimUntold(
-  registry: Registry,
-  entry: ClaimWiring,
-  unit: UnitFacts,
-  claimPort: string,
-  lines: { readonly registryPath: string | undefined; readonly load: ReturnType<typeof claimRegistryLoader> },
-): boolean {
+export function claimUntold(registry: Registry, entry: ClaimWiring, unit: UnitFacts, claimPort: string, lines: ClaimLineRegistries): boolean {
   const findings = claimFindings(registry, entry, unit, claimPort, lines);
   return findings.some((finding) => finding.severity === 'unknown') && !findings.some((finding) => finding.severity === 'error');
 }

@@ -1,8 +1,6 @@
 // Which registry a claim line found across the unit directories (findClaims) makes claim-port read: its --registry,
 // else its unit's $DSA110_PORTS_FILE, a relative path in the unit's working directory; or why that is not known here.
-import { statSync } from 'node:fs';
 import { escapeText } from '../escape.js';
-import { hostPath } from '../files/index.js';
 import { REGISTRY_ENV } from '../load.js';
 import type { FoundClaim } from '../render/systemd.js';
 import { where } from './claim-line.js';
@@ -109,12 +107,5 @@ export function unitReader(root: string | undefined, unitDir: string): (unit: st
   };
 }
 
-/** The registry file `path` names under `root` (device and inode), or undefined when it names no regular file there. */
-export function registryFileId(root: string, path: string): string | undefined {
-  try {
-    const file = statSync(hostPath(root, path));
-    return file.isFile() ? `${file.dev}:${file.ino}` : undefined;
-  } catch {
-    return undefined;
-  }
-}
+// The registry file a path names (device and inode): with namesRegistry, in its own file (the renderers use it too).
+export { registryFileId } from './registry-name.js';

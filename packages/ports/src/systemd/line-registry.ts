@@ -97,12 +97,13 @@ function namedRegistry(line: Pick<ExecLine, 'argv'>, unit: Pick<UnitFacts, 'envi
 /**
  * Whether the claim line reads another registry than the one checked (`checked.path` as the units name it; undefined:
  * the bundled one): then its service id is resolved in its own (claimRegistryLoader). Never when `checked` is
- * undefined (a registry no line can name: outside the root, or a Registry object given).
+ * undefined (a registry no line can name: outside the root, or a Registry object given). `checked.names`
+ * (namesRegistry), when given: a path that is the registry's file by another name (a link, `..`) is the one checked.
  */
 export function readsOtherRegistry(
   line: Pick<ExecLine, 'argv'>,
   unit: Pick<UnitFacts, 'environment' | 'workingDirectory' | 'rootDirectory' | 'rootImage' | 'rootDirectoryStartOnly'>,
-  checked: { readonly path: string | undefined } | undefined,
+  checked: { readonly path: string | undefined; readonly names?: (path: string) => boolean } | undefined,
 ): boolean {
   checkLineAndUnit('readsOtherRegistry', line, unit);
   if (checked !== undefined) objectArgument('readsOtherRegistry', 'checked', checked, '{ path }: the registry checked, or undefined');
@@ -111,7 +112,7 @@ export function readsOtherRegistry(
   const root = rootOf('readsOtherRegistry', unit);
   if ('unknown' in root) return false;
   if (checked.path === undefined) return claimLineRegistry(line, unit) !== undefined;
-  return claimRegistryProblem(line.argv, checked.path, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, root) !== undefined;
+  return claimRegistryProblem(line.argv, checked.path, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, root, undefined, checked.names) !== undefined;
 }
 
 /**

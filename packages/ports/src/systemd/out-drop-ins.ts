@@ -13,6 +13,7 @@ import { claimRegistryLineProblem } from './effective-problems.js';
 import { listPlacedUnitDir, loadUnit, mergeUnit, namesWithFileElsewhere, type LoadedUnit, type UnitDirListing } from './effective.js';
 import { mergeUnitWithEnvironmentFiles } from './environment-files.js';
 import { outMaskedText } from './line-advice.js';
+import { namesRegistry } from './registry-name.js';
 import { idFirst } from './same-name-drop-in.js';
 import { chooseDropIns, dropInDirNames, templateOf, typeDropInDirName } from './search-path.js';
 import type { EnvironmentSetting } from './types.js';
@@ -163,6 +164,8 @@ export function outUnitProblems(
 ): OutUnitProblem[] {
   const problems: OutUnitProblem[] = [];
   const listing = outListing(unitDir);
+  // --out names this host's files: a --registry that is the registry's file by another name (a link, `..`) reads it.
+  const names = registryPath === undefined ? undefined : namesRegistry('/', registryPath);
   for (const entry of wiring) {
     if (entry.claim === 'drop-in') {
       const mask = outMask(entry.unit, unitDir);
@@ -174,7 +177,7 @@ export function outUnitProblems(
     if (files.get(entry.path) === undefined) continue;
     const unit = mergeUnitWithEnvironmentFiles('/', outLoadedUnit(entry, files, unitDir, listing, true), { defaultEnvironment });
     for (const line of claimLines(unit.execStartPre, [claimPort])) {
-      const problem = claimRegistryLineProblem(line, unit, registryPath);
+      const problem = claimRegistryLineProblem(line, unit, registryPath, undefined, names);
       if (problem !== undefined) problems.push({ unit: entry.unit, message: problem });
     }
   }

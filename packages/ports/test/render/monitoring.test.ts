@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { loadRegistry, parseRegistry, Registry } from '@dsa110/ports';
+import { loadRegistry, parseRegistry, prometheusLabel, Registry } from '@dsa110/ports';
 import {
   alertRules,
   annotate,
@@ -21,6 +21,7 @@ import {
   renderSnippets,
   templateText,
   toYaml,
+  type AlertRule,
   type GeneratedFile,
 } from '@dsa110/ports/render';
 import { hasCommand } from '../../../../test-support/commands.js';
@@ -524,4 +525,56 @@ describe('a Registry made with new Registry() from ids never validated', () => {
       monitoringFiles(parseRegistry(minimalRegistry)).map((file) => file.path),
     );
   });
+  withPromtool(
+    'its alerts match the label value the health check writes for an id prometheusLabel changes, and the unknown-service regex only the known values (promtool test rules)',
+    () => {
+      const parsed = parseRegistryText(minimalRegistry);
+      if (!parsed.ok) throw new Error('the minimal registry does not parse');
+      const redis = parsed.data.services.find((service) => service.id === 'redis')!;
+      const long = `r${'x'.repeat(230)}`;
+      // A control character (written `\x01`), a cut id, and two with regex metacharacters.
+      const ids = ['redis\x01', long, 'api.v2', 'a+b'];
+      const services = [...parsed.data.services.filter((service) => service !== redis), ...ids.map((id, index) => ({ ...redis, id, port: 6379 + index }))];
+      const registry = new Registry({ ...parsed.data, services }, 'odd.yaml');
+      const rules = alertRules(registry, { for: '1m' }).filter((rule) => rule.alert === 'Dsa110PortCheckError');
+      const dir = tempDir('dsa110-odd-ids-');
+      writeFileSync(join(dir, 'rules.yml'), renderAlertRules(registry, { for: '1m' }));
+      // The series as port-health-check writes them: service="<prometheusLabel(id)>" (exposition escapes read as PromQL's).
+      const written = (value: string, instance: string) =>
+        `dsa110_port_check{service="${value}",check="config",severity="error",instance="${instance}",job="node"}`;
+      // The alert as Prometheus makes it: the series' labels, the rule's (of the service `id`, else the unknown services'), and service= the series' value.
+      const expected = (service: string, instance: string, id?: string) => {
+        const names = (candidate: AlertRule) => [service, id].some((value) => candidate.expr.includes(`{service=${JSON.stringify(value)},`));
+        const rule = rules.find((candidate) => (id === undefined ? candidate.labels.in_registry === 'false' : names(candidate)))!;
+        const labels = { service, check: 'config', instance, job: 'node' };
+        return {
+          exp_labels: { alertname: rule.alert, ...rule.labels, ...labels },
+          exp_annotations: Object.fromEntries(Object.entries(rule.annotations).map(([key, template]) => [key, annotate(template, labels)])),
+        };
+      };
+      const label = (id: string) => JSON.parse(`"${prometheusLabel(id)}"`) as string;
+      const cases = [
+        // Each known id's own alert (not the one for services these rules do not know).
+        ...ids.map((id, index) => ({ series: written(prometheusLabel(id), `known-${index}`), alert: expected(label(id), `known-${index}`, id) })),
+        // Values the unescaped regexes `api.v2` and `a+b` matched: services these rules do not know.
+        { series: written('apixv2', 'stranger-dot'), alert: expected('apixv2', 'stranger-dot') },
+        { series: written('aab', 'stranger-plus'), alert: expected('aab', 'stranger-plus') },
+      ];
+      const test = {
+        rule_files: ['rules.yml'],
+        evaluation_interval: '1m',
+        tests: [
+          {
+            interval: '1m',
+            input_series: cases.map(({ series }) => ({ series, values: '1x10' })),
+            alert_rule_test: [{ eval_time: '5m', alertname: 'Dsa110PortCheckError', exp_alerts: cases.map(({ alert }) => alert) }],
+          },
+        ],
+      };
+      writeFileSync(join(dir, 'test.yml'), toYaml(test as never));
+      expect(run('promtool', ['check', 'rules', join(dir, 'rules.yml')]).code).toBe(0);
+      const result = run('promtool', ['test', 'rules', join(dir, 'test.yml')]);
+      expect(result.code, result.output).toBe(0);
+    },
+  );
 });

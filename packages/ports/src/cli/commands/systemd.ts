@@ -18,6 +18,7 @@ import { isOperatorsUnitDir, isRunTimeUnitDir } from '../../systemd/line-advice.
 import { claimRegistryLoader } from '../../systemd/line-registry.js';
 import { readManagerDefaults, type ManagerDefaults } from '../../systemd/manager-defaults.js';
 import { processFileProblem, rootName } from '../../systemd/registry-in-units.js';
+import { namesRegistry } from '../../systemd/registry-name.js';
 import { UNIT_DIRS } from '../../systemd/search-path.js';
 import type { UnitFacts } from '../../systemd/types.js';
 import { unitOverrides } from '../../systemd/unit-overrides.js';
@@ -83,6 +84,8 @@ interface SystemdRun {
   readonly listing: () => UnitDirListing;
   /** The registries claim lines name, read as the units' system reads them (under the root; --out: this host), each once. */
   readonly lineRegistries: () => ReturnType<typeof claimRegistryLoader>;
+  /** Whether a path a unit names is the registry's file (namesRegistry, under the root; --out: this host); undefined for the bundled one. */
+  readonly names: ((path: string) => boolean) | undefined;
 }
 
 export async function run(context: Context): Promise<Outcome> {
@@ -148,6 +151,8 @@ export async function run(context: Context): Promise<Outcome> {
     place,
     listing: () => (unitListing ??= listUnitDirs(root ?? '/', [])),
     lineRegistries: () => (lineRegistries ??= claimRegistryLoader(out === undefined ? (root ?? '/') : '/')),
+    // A unit's --registry that is the registry's file by another name (a link, `..`) names it: not drift.
+    names: registryPath === undefined ? undefined : namesRegistry(out === undefined ? (root ?? '/') : '/', registryPath),
   };
   return check ? checkRun(setup) : writeRun(setup);
 }
@@ -167,6 +172,7 @@ function checkRun({
   place,
   listing,
   lineRegistries,
+  names,
 }: SystemdRun): Promise<Outcome> {
   // The unit file systemd loads: the first of its unit directories that has it (UNIT_DIRS), as the write's advice and the
   // health check find it. Only /etc/systemd/system, /usr/lib and /lib were read here: a unit in /usr/local/lib/systemd/system,
@@ -204,6 +210,7 @@ function checkRun({
       healthCheck: healthCheckOption(context),
       listing,
       lineRegistries,
+      names,
     },
     place,
   );
@@ -216,7 +223,8 @@ async function writeRun(setup: SystemdRun): Promise<Outcome> {
   // none when the unit already claims its port as the line would (claimsAlike: what --check accepts).
   const { listing } = setup;
   // Each line's registry read as --check reads it: under the root, else (--out: a bare directory) on this host.
-  const alikeIn = (entry: ClaimWiring, unit: UnitFacts) => claimsAlike(registry, entry, unit, claimPort, { registryPath, load: setup.lineRegistries() });
+  const alikeIn = (entry: ClaimWiring, unit: UnitFacts) =>
+    claimsAlike(registry, entry, unit, claimPort, { registryPath, load: setup.lineRegistries(), names: setup.names });
   const located: UnitLocator | undefined =
     out === undefined
       ? {

@@ -412,3 +412,77 @@ describe("ports systemd --check under --root: a stray claim line's --registry na
     expect(reported.sort()).toEqual(['u-dots.service', 'u-link.service', 'u-missing.service', 'u-relative.service']);
   });
 });
+
+describe('ports systemd --check: the registry the units name is known by its file, as port-health-check knows it', () => {
+  it('under --root, units written for the registry pass a --check that names it through a link or `..` (and the other way round); another file, or a path that names none, is still drift', async () => {
+    const root = tempDir();
+    writeTree(root, {
+      'etc/dsa110/ports.yaml': registryText(41700),
+      'etc/other/ports.yaml': registryText(41700),
+      'etc/ports-link.yaml': { symlink: 'dsa110/ports.yaml' },
+      'etc/other-link.yaml': { symlink: 'other/ports.yaml' },
+      // /etc/deep/../ports.yaml is /etc/dsa110/ports.yaml inside the root (etc/deep -> dsa110/sub), not /etc/ports.yaml.
+      'etc/dsa110/sub/.keep': '',
+      'etc/deep': { symlink: 'dsa110/sub' },
+    });
+    const registry = join(root, 'etc/dsa110/ports.yaml');
+    const unitDir = join(root, 'etc/systemd/system');
+    const check = (named: string) => ports(['--registry', named, 'systemd', '--root', root, '--check']);
+    const write = async (named: string) => {
+      expect((await ports(['--registry', named, 'systemd', '--root', root])).code).toBe(0);
+      writeFileSync(
+        join(unitDir, 'myapi.service'),
+        `[Service]\nExecStartPre=+/usr/local/bin/claim-port 41701 --registry ${named.slice(root.length)}\nExecStart=/bin/true\n`,
+      );
+      writeFileSync(join(unitDir, 'mydb.service'), '[Service]\nExecStart=/bin/true\n');
+    };
+    await write(registry);
+    expect(await check(registry)).toMatchObject({ code: 0, stderr: '' });
+    // The drop-in, the unit file's line and the health unit name /etc/dsa110/ports.yaml: the file the link names.
+    expect(await check(join(root, 'etc/ports-link.yaml'))).toMatchObject({ code: 0, stderr: '' });
+    // A line naming it through `..` after a link (/etc/deep/.. is /etc/dsa110 there): that file too.
+    writeFileSync(
+      join(unitDir, 'myapi.service'),
+      '[Service]\nExecStartPre=+/usr/local/bin/claim-port 41701 --registry /etc/deep/../ports.yaml\nExecStart=/bin/true\n',
+    );
+    expect(await check(registry)).toMatchObject({ code: 0, stderr: '' });
+    // Written through the link, checked by the file's own name.
+    await write(join(root, 'etc/ports-link.yaml'));
+    expect(claimLine(join(unitDir, 'mydb.service.d/claim-port.conf'))).toBe('ExecStartPre=+/usr/local/bin/claim-port 41700 --registry /etc/ports-link.yaml');
+    expect(await check(registry)).toMatchObject({ code: 0, stderr: '' });
+    // Another file with the same text is another registry: drift, as before, in each file.
+    for (const named of [join(root, 'etc/other/ports.yaml'), join(root, 'etc/other-link.yaml')]) {
+      const run = await check(named);
+      expect(run.code, named).toBe(1);
+      expect(run.stdout).toContain(`${unitDir}/mydb.service.d/claim-port.conf: differs from the registry`);
+      expect(run.stdout).toContain(`${unitDir}/myapi.service: does not contain`);
+      expect(run.stdout).toContain(
+        `${unitDir}/dsa110-port-health.service: it runs the port health check against /etc/ports-link.yaml, not ${named.slice(root.length)};`,
+      );
+    }
+    // A line naming a path that is no file there is compared as written: not the registry.
+    writeFileSync(
+      join(unitDir, 'myapi.service'),
+      '[Service]\nExecStartPre=+/usr/local/bin/claim-port 41701 --registry /etc/gone/ports.yaml\nExecStart=/bin/true\n',
+    );
+    expect((await check(registry)).stdout).toContain(`${unitDir}/myapi.service: does not contain`);
+  });
+
+  it('--out: a unit that names the registry through a link on this host passes --check (drop-in, unit-file line, health unit)', async () => {
+    const dir = tempDir();
+    writeTree(dir, { 'reg/ports.yaml': registryText(41700), 'link.yaml': { symlink: 'reg/ports.yaml' } });
+    const registry = join(dir, 'reg/ports.yaml');
+    const out = join(dir, 'units');
+    const run = await ports(['--registry', join(dir, 'link.yaml'), 'systemd', '--out', out]);
+    expect(run.code, run.stderr).toBe(0);
+    writeFileSync(
+      join(out, 'myapi.service'),
+      `[Service]\nExecStartPre=+/usr/local/bin/claim-port 41701 --registry ${join(dir, 'link.yaml')}\nExecStart=/bin/true\n`,
+    );
+    expect(await ports(['--registry', registry, 'systemd', '--out', out, '--check'])).toMatchObject({ code: 0, stderr: '' });
+    writeFileSync(join(dir, 'copy.yaml'), registryText(41700));
+    const other = await ports(['--registry', join(dir, 'copy.yaml'), 'systemd', '--out', out, '--check']);
+    expect(other.code).toBe(1);
+    expect(other.stdout).toContain(`${out}/mydb.service.d/claim-port.conf: differs from the registry`);
+  });
+});

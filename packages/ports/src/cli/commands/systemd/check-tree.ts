@@ -29,6 +29,7 @@ import { outClearings, outOwnDropIns, outUnitProblems } from '../../../systemd/o
 import { templateOf } from '../../../systemd/search-path.js';
 import type { UnitFacts } from '../../../systemd/types.js';
 import { exposedDropIns, stake, unitDirectories } from '../../../systemd/unit-dir-exposure.js';
+import { sameButRegistryName } from '../../../systemd/registry-name.js';
 import { generatedFiles, sharedOutputs, sharedText } from '../../../systemd/unit-outputs.js';
 import { outDropInProblems } from './out-drop-in-problems.js';
 import { exposedText, readWiredFiles, type UnitDir, type WiredFiles } from './wired-files.js';
@@ -51,6 +52,8 @@ export interface CheckOptions {
   readonly listing: () => UnitDirListing;
   /** The registries claim lines name (`--registry`), each read once. */
   readonly lineRegistries: () => ReturnType<typeof claimRegistryLoader>;
+  /** Whether a path a unit names is the registry's file (namesRegistry); undefined: compared as written. */
+  readonly names?: (path: string) => boolean;
 }
 
 /** A drift line; one of a unit (`unit`) is named by it, as the units' own problems are (`UNIT: masked: ...`). */
@@ -165,6 +168,7 @@ async function fileDrift(io: Io, run: CheckRun, wired: WiredFiles): Promise<{ dr
       services: run.registry.services,
       unitDir,
       ...(registryPath !== undefined && { registryPath }),
+      ...(run.options.names !== undefined && { names: run.options.names }),
       ...(effectiveRoot !== undefined && { root: effectiveRoot }),
     },
   ).map((item) => {
@@ -278,10 +282,13 @@ function claimsAsTheLineWould(run: CheckRun, wired: WiredFiles, item: SystemdDri
   }
   if (unit === undefined) return false;
   const { registryPath, claimPort } = run.options;
-  const alike = claimsAlike(run.registry, entry, unit, claimPort, { registryPath, load: run.lineRegistries() });
+  const alike = claimsAlike(run.registry, entry, unit, claimPort, { registryPath, load: run.lineRegistries(), names: run.options.names });
   // A claim through a wrapper not read: said as "cannot tell" with the units (under a root), as the health check's unknown.
   if (alike === undefined)
-    return run.effectiveRoot !== undefined && claimUntold(run.registry, entry, unit, claimPort, { registryPath, load: run.lineRegistries() });
+    return (
+      run.effectiveRoot !== undefined &&
+      claimUntold(run.registry, entry, unit, claimPort, { registryPath, load: run.lineRegistries(), names: run.options.names })
+    );
   warnings.push(...alike.warnings);
   return true;
 }
@@ -317,6 +324,8 @@ function healthFileDrift(run: CheckRun): SystemdDrift[] {
     if (exposure !== undefined) return [{ path: unit.path, message: exposedText(exposure, regenerate) }];
     if (actual === undefined) return [{ path: unit.path, message: `missing: the port health check's unit; run \`${regenerate}\`` }];
     if (actual === unit.contents) return [];
+    // The same unit but for the registry's name: another name of its file (a link, `..`), which the health check reads alike.
+    if (registryPath !== undefined && run.options.names !== undefined && sameButRegistryName(actual, unit.contents, registryPath, run.options.names)) return [];
     // Another registry's health check, or the operator's own unit: not drift a run could fix (the run refuses to replace it), said as what it is.
     const owner = unit.path === HEALTH_SERVICE ? healthUnitOwner(run.place(unit.path), registryPath, run.effectiveRoot, healthCheck) : undefined;
     if (owner !== undefined) return [{ path: unit.path, message: healthOwnerText(owner, registryPath, run.effectiveRoot === undefined) }];
