@@ -11,6 +11,8 @@ import { checkSocketActivation } from './socket-activation.js';
 import { checkStartTimeout } from './start-timeout.js';
 import {
   brokenUnitFileProblem,
+  danglingAliasProblem,
+  ignoredLinkProblem,
   claimDropInFix,
   claimLineRegistry,
   claimRoot,
@@ -40,9 +42,22 @@ import type { SystemctlUnit } from '../systemd/systemctl.js';
 import type { CheckResult, ExecLine, Facts, UnitFacts } from '../types.js';
 
 export function checkSystemd(facts: Facts, service: Service): CheckResult[] {
-  const own = service.robust ? ownClaims(facts, service) : strayClaims(facts, service);
+  const own = service.robust ? [...ownClaims(facts, service), ...ignoredLinks(facts, service)] : strayClaims(facts, service);
   const foreign = foreignClaims(facts, service);
   return foreign.length === 0 ? own : [...own, ...foreign];
+}
+
+/**
+ * The links of a robust service's unit name that systemd ignores (`dsa110-api.service -> x`, x not a unit name): a
+ * warning each, as the file meant to be the unit (with its claim line, perhaps) is never read; the unit file below it
+ * is the one judged.
+ */
+function ignoredLinks(facts: Facts, service: Service): CheckResult[] {
+  const unitName = service.systemd?.unit;
+  const unit = unitName === undefined ? undefined : facts.units.get(unitName);
+  if (unit?.ignoredLinks === undefined || unitName === undefined) return [];
+  const result = serviceResult('systemd', service, effectivePort(facts, service).port);
+  return unit.ignoredLinks.map((link) => result('warning', ignoredLinkProblem(link, unitName, unit.file, facts.root), link.path));
 }
 
 /** The claim of a robust service's own unit: there, as root, on its effective port, reading this registry, in time. */
@@ -61,6 +76,9 @@ function ownClaims(facts: Facts, service: Service): CheckResult[] {
   // same, fails to load the unit, and never reads a copy lower down. Not an unknown: the unit cannot start.
   const broken = unit?.unread?.find((part) => part.kind === 'file' && part.broken);
   if (broken !== undefined) return [result('error', `systemd cannot load ${unitName}: ${brokenUnitFileProblem(broken, facts.root)}`, broken.path)];
+  // An alias of a unit with no unit file: systemd loads no unit of the name, not even a file of it lower down.
+  const dangling = unit?.danglingAlias;
+  if (dangling !== undefined) return [result('error', `unit ${unitName} not found: ${danglingAliasProblem(dangling, unitName, facts.root)}`, dangling.path)];
   const hidden = unit !== undefined && unit.problems.length > 0 && !unitFileMissing(unit);
   if (!unit?.file && !(hidden && unit.dropIns.length > 0)) {
     if (hidden) return [result('unknown', `cannot read ${unitName}: ${unit.problems.join('; ')}`)];

@@ -296,6 +296,51 @@ describe('systemd check', () => {
     expect(passedOver.systemd).toEqual([expect.objectContaining({ severity: 'unknown' }), expect.objectContaining({ severity: 'ok', file: `/${BELOW}:5` })]);
   });
 
+  it("a link of the unit's name to no unit name (`-> x`) is skipped, as systemd skips it: the copy below is judged, and the link is a warning", async () => {
+    const BELOW = 'lib/systemd/system/dsa110-api.service';
+    const X = 'etc/systemd/system/x';
+    const skipped = (root: string) =>
+      `api (8000): systemd ignores ${root}/${API} (a link to /${X}): it points to "x", which is not a valid unit name, so it is no alias of another unit, and systemd never reads its target; it `;
+    // The claim is in x, which systemd never reads (systemd-analyze verify: "points to "x" which is not a valid unit name"): no claim.
+    const { root, systemd } = await check({ [BELOW]: unit(), [X]: unit(`ExecStartPre=+${CLAIM} 8000`), [API]: { symlink: `/${X}` } });
+    expect(systemd).toEqual([
+      expect.objectContaining({ severity: 'error', file: `/${BELOW}` }),
+      expect.objectContaining({ severity: 'warning', file: `/${API}` }),
+    ]);
+    expect(systemd[0]!.reason).toContain(`no ExecStartPre= in dsa110-api.service calls claim-port`);
+    expect(systemd[1]!.reason).toBe(
+      `${skipped(root)}loads dsa110-api.service from ${root}/${BELOW} instead; put the unit file itself in its place, or remove the link`,
+    );
+    // x missing: no link to nothing that fails the unit; the copy below loads, and its claim counts.
+    const below = await check({ [BELOW]: unit(`ExecStartPre=+${CLAIM} 8000`), [API]: { symlink: `/${X}` } });
+    expect(below.systemd.map((result) => [result.severity, result.file])).toEqual([
+      ['ok', `/${BELOW}:5`],
+      ['warning', `/${API}`],
+    ]);
+    if (hasCommand('systemd-analyze', ['--version'])) {
+      for (const tree of [root, below.root]) {
+        const verify = spawnSync('systemd-analyze', ['verify', '--man=no', `--root=${tree}`, 'dsa110-api.service'], { encoding: 'utf8', timeout: 10_000 });
+        expect(verify.stderr).toContain('dsa110-api.service points to "x" which is not a valid unit name');
+        expect(verify.stderr).not.toContain('Unit dsa110-api.service not found');
+      }
+    }
+  });
+
+  it('an alias of a unit with no unit file is not found: the error names the link, what it points to, and the file of its name it hides', async () => {
+    const BELOW = 'lib/systemd/system/dsa110-api.service';
+    const OTHER = '/etc/systemd/system/other.service';
+    const { root, systemd } = await check({ [BELOW]: unit(`ExecStartPre=+${CLAIM} 8000`), [API]: { symlink: OTHER } });
+    expect(systemd).toEqual([expect.objectContaining({ severity: 'error', file: `/${API}` })]);
+    expect(systemd[0]!.reason).toBe(
+      `api (8000): unit dsa110-api.service not found: ${root}/${API} is an alias of other.service (a link to ${OTHER}), and no unit directory has a unit file of other.service, ` +
+        `so systemd loads no unit dsa110-api.service, not even ${root}/${BELOW}, which the link hides; remove the link, or install other.service`,
+    );
+    if (hasCommand('systemd-analyze', ['--version'])) {
+      const verify = spawnSync('systemd-analyze', ['verify', '--man=no', `--root=${root}`, 'dsa110-api.service'], { encoding: 'utf8', timeout: 10_000 });
+      expect(verify.stderr).toContain('Unit dsa110-api.service not found.');
+    }
+  });
+
   it('an unreadable drop-in that an empty ExecStartPre= after it clears cannot hold the claim: the error stands', async () => {
     const DIR = 'etc/systemd/system/redis-server.service.d';
     const vendor = { 'usr/lib/systemd/system/redis-server.service': `[Service]\nExecStartPre=+${CLAIM} 6379\nExecStart=/usr/bin/redis-server\n` };

@@ -8,7 +8,7 @@ import { idFirst, inPlaceFix, inPlaceReason, sameNameWinner } from './same-name-
 import { templateOf } from './search-path.js';
 import { reloadStep } from './reload.js';
 import { DEFAULT_UNIT_DIR } from '../render/systemd.js';
-import type { EnvironmentSetting, ExecLine, SkippedDropIn, UnitFacts, UnreadPart, WorkingDirectorySetting } from './types.js';
+import type { DanglingAlias, EnvironmentSetting, ExecLine, IgnoredLink, SkippedDropIn, UnitFacts, UnreadPart, WorkingDirectorySetting } from './types.js';
 import { pathInWorkingDirectory } from './working-directory.js';
 import { type ClaimRoot, claimRootText, pathOutsideRoot } from './root-directory.js';
 import { escapeText } from '../escape.js';
@@ -331,6 +331,39 @@ export function brokenUnitFileProblem(part: Pick<UnreadPart, 'path' | 'reason'>,
   stringArgument('brokenUnitFileProblem', 'part.reason', part.reason, 'a reason (a string)');
   const file = escapeText(`${root === '/' ? '' : root.replace(/\/+$/, '')}${part.path}`);
   return `its unit file ${file} cannot be opened: ${part.reason}; systemd takes it as the unit's file all the same, never a copy lower in the search path, so the unit cannot start; fix the link or remove it`;
+}
+
+/**
+ * Why systemd loads no unit `unit` whose name is an alias of a unit with no unit file (UnitFacts' `danglingAlias`),
+ * and what to do, in words for both tools: the link under `root` (the host path of it), what it points to, the unit
+ * it names, and the file of the unit's own name lower down that the alias hides, when there is one.
+ */
+export function danglingAliasProblem(alias: DanglingAlias, unit: string, root: string): string {
+  objectArgument('danglingAliasProblem', 'alias', alias, 'a DanglingAlias, from loadUnit');
+  stringArgument('danglingAliasProblem', 'unit', unit, 'a unit name (a string)');
+  stringArgument('danglingAliasProblem', 'root', root, 'a directory (a string)');
+  for (const field of ['path', 'link', 'target'] as const) stringArgument('danglingAliasProblem', `alias.${field}`, alias[field], 'a string');
+  if (alias.hides !== undefined) stringArgument('danglingAliasProblem', 'alias.hides', alias.hides, 'a path (a string) or left out');
+  const under = (path: string) => escapeText(`${root === '/' ? '' : root.replace(/\/+$/, '')}${path}`);
+  const target = escapeText(alias.target);
+  const hides = alias.hides === undefined ? '' : `, not even ${under(alias.hides)}, which the link hides`;
+  return `${under(alias.path)} is an alias of ${target} (a link to ${escapeText(alias.link)}), and no unit directory has a unit file of ${target}, so systemd loads no unit ${escapeText(unit)}${hides}; remove the link, or install ${target}`;
+}
+
+/**
+ * What a link systemd ignores (UnitFacts' `ignoredLinks`) does to `unit`, and what to do, in words for both tools:
+ * the link under `root`, why systemd ignores it, and the unit file it loads instead (`file`, under the root), or that
+ * it finds none.
+ */
+export function ignoredLinkProblem(link: IgnoredLink, unit: string, file: string | undefined, root: string): string {
+  objectArgument('ignoredLinkProblem', 'link', link, 'an IgnoredLink, from loadUnit');
+  stringArgument('ignoredLinkProblem', 'unit', unit, 'a unit name (a string)');
+  stringArgument('ignoredLinkProblem', 'root', root, 'a directory (a string)');
+  if (file !== undefined) stringArgument('ignoredLinkProblem', 'file', file, 'a path (a string) or undefined');
+  for (const field of ['path', 'link', 'reason'] as const) stringArgument('ignoredLinkProblem', `link.${field}`, link[field], 'a string');
+  const under = (path: string) => escapeText(`${root === '/' ? '' : root.replace(/\/+$/, '')}${path}`);
+  const instead = file === undefined ? 'finds no other file of its name' : `loads ${escapeText(unit)} from ${under(file)} instead`;
+  return `systemd ignores ${under(link.path)} (a link to ${escapeText(link.link)}): ${link.reason}, so it is no alias of another unit, and systemd never reads its target; it ${instead}; put the unit file itself in its place, or remove the link`;
 }
 
 /**

@@ -10,6 +10,7 @@ import { claimLines, where } from './claim-line.js';
 import { claimPortInstall } from './claim-port-install.js';
 import {
   brokenUnitFileProblem,
+  danglingAliasProblem,
   BUNDLED_CLAIM_FIX,
   claimRegistryProblem,
   judgeClaims,
@@ -109,6 +110,10 @@ export function effectiveProblems(
     const broken = unit.unread?.find((part) => part.kind === 'file' && part.broken);
     if (broken !== undefined) {
       say(`systemd cannot load it: ${brokenUnitFileProblem(broken, root)}`);
+      continue;
+    }
+    if (unit.danglingAlias !== undefined) {
+      say(`not found: ${danglingAliasProblem(unit.danglingAlias, entry.unit, root)}`);
       continue;
     }
     for (const problem of unit.problems) sayUntold(`cannot read part of the unit: ${problem}`);

@@ -12,7 +12,7 @@ import { join, posix } from 'node:path';
 import { isUtf8 } from 'node:buffer';
 import { decodeKeepingBadBytes, hasKeptBadBytes } from '../utf8.js';
 import { escapeText, pathText } from '../escape.js';
-import type { EnvironmentSetting, ExecLine, SkippedDropIn, UnitFacts, UnreadPart } from './types.js';
+import type { DanglingAlias, EnvironmentSetting, ExecLine, IgnoredLink, SkippedDropIn, UnitFacts, UnreadPart } from './types.js';
 import { UNIT_DIRS, chooseDropIns, compareNames, dropInDirNames, dropInPrefix, templateOf, typeDropInDirName } from './search-path.js';
 import { parseUnitFile } from './unit-file.js';
 import { commandArgv } from './words.js';
@@ -62,6 +62,14 @@ export interface LoadedUnit {
    * A drop-in directory that is a loop of links too (SkippedDropIn).
    */
   readonly skippedDropIns?: readonly SkippedDropIn[];
+  /**
+   * The links of the unit's name (or of a name its aliases lead to) that systemd ignores, when there are any: links
+   * into the search path to no name systemd takes for an alias (IgnoredLink). The unit file is the next entry of the
+   * name lower in the search path instead.
+   */
+  readonly ignoredLinks?: readonly IgnoredLink[];
+  /** When the unit's name is an alias of a unit no unit directory has a file of (DanglingAlias): then no `file`. */
+  readonly danglingAlias?: DanglingAlias;
 }
 
 /** What loadUnit could not read, as it collects it: the lines for `problems`, and the same parts for `unread`; the drop-ins systemd skips. */
@@ -91,6 +99,20 @@ function isSkippedDropIn(part: unknown): part is SkippedDropIn {
   if (typeof part !== 'object' || part === null) return false;
   const { path, reason, hides } = part as Record<string, unknown>;
   return typeof path === 'string' && typeof reason === 'string' && (hides === undefined || typeof hides === 'string');
+}
+
+/** Whether `part` has IgnoredLink's shape. */
+function isIgnoredLink(part: unknown): part is IgnoredLink {
+  if (typeof part !== 'object' || part === null) return false;
+  const { path, link, reason } = part as Record<string, unknown>;
+  return typeof path === 'string' && typeof link === 'string' && typeof reason === 'string';
+}
+
+/** Whether `part` has DanglingAlias's shape. */
+function isDanglingAlias(part: unknown): part is DanglingAlias {
+  if (typeof part !== 'object' || part === null) return false;
+  const { path, link, target, hides } = part as Record<string, unknown>;
+  return typeof path === 'string' && typeof link === 'string' && typeof target === 'string' && (hides === undefined || typeof hides === 'string');
 }
 
 const UNREAD_KINDS: ReadonlySet<unknown> = new Set(['file', 'drop-in', 'listing']);
@@ -123,6 +145,8 @@ export function checkLoadedUnit(fn: string, loaded: LoadedUnit, withProblems: bo
   // Each list's entry at fault is named (`loaded.aliases[1] must be ...`), not the list called no list.
   const unread: unknown = loaded.unread;
   const skipped: unknown = loaded.skippedDropIns;
+  const ignoredLinks: unknown = loaded.ignoredLinks;
+  const dangling: unknown = loaded.danglingAlias;
   const problem =
     (aliases === undefined ? undefined : listProblem('loaded.aliases', aliases, 'an array of unit names (strings), or left out', 'a unit name (a string)')) ??
     (withProblems ? listProblem('loaded.problems', loaded.problems) : undefined) ??
@@ -143,7 +167,13 @@ export function checkLoadedUnit(fn: string, loaded: LoadedUnit, withProblems: bo
           'an array of { path, reason, hides? }, or left out',
           '{ path, reason, hides?: a path }',
           isSkippedDropIn,
-        ));
+        )) ??
+    (ignoredLinks === undefined
+      ? undefined
+      : listProblem('loaded.ignoredLinks', ignoredLinks, 'an array of { path, link, reason }, or left out', '{ path, link, reason }', isIgnoredLink)) ??
+    (dangling === undefined || isDanglingAlias(dangling)
+      ? undefined
+      : `loaded.danglingAlias must be { path, link, target, hides? }, or left out, not ${describeArgument(dangling)}`);
   if (problem !== undefined) throw new TypeError(`${fn}: ${problem}`);
 }
 
@@ -357,6 +387,8 @@ export function mergeUnit(
     problems: loaded.problems,
     ...(loaded.unread !== undefined && loaded.unread.length > 0 && { unread: loaded.unread }),
     ...(loaded.skippedDropIns !== undefined && loaded.skippedDropIns.length > 0 && { skippedDropIns: loaded.skippedDropIns }),
+    ...(loaded.ignoredLinks !== undefined && loaded.ignoredLinks.length > 0 && { ignoredLinks: loaded.ignoredLinks }),
+    ...(loaded.danglingAlias !== undefined && { danglingAlias: loaded.danglingAlias }),
     ...(invalid.length > 0 && { invalid }),
     ...(ignored.length > 0 && { ignored }),
   };
@@ -578,16 +610,31 @@ function readListedUnit(root: string, unit: string, names: readonly string[], li
   const instance = instanceOf(unit);
   // The names followed to the unit file: the unit's, and those of the units its alias links name (followed by name).
   const chain: string[] = [unit];
+  // The links systemd ignores on the way (unit_file_resolve_symlink), and the last alias link followed.
+  const ignoredLinks: IgnoredLink[] = [];
+  let lastAlias: DanglingAlias | undefined;
+  let tooLong = false;
   for (let index = 0; index < candidates.length; index++) {
     const { dir, name } = candidates[index]!;
     const entry = unitFileEntry(root, dir, name);
     if (entry === 'taken') {
+      const verdict = aliasTarget(root, dir, name, listing);
+      // A link into the search path that systemd takes for no alias (`foo.service -> x`): it maps nothing to the name
+      // there, so the next entry of the name lower down is the unit file (systemd-analyze verify 252 reads that one).
+      if (verdict !== undefined && 'ignored' in verdict) {
+        ignoredLinks.push({ path: `/${dir}/${name}`, link: verdict.link, reason: verdict.ignored });
+        continue;
+      }
       // An alias (a link to another unit's name in a unit directory): systemd loads that unit, by name, from wherever
       // the search path first has it (or its template's, for an instance), with the drop-ins of both names
       // (unit_file_build_name_map, unit_ids_map_get, systemd 252).
-      const target = aliasTarget(root, dir, name, listing);
+      const target = verdict?.target;
       const named = target !== undefined && instance !== undefined && isTemplate(target) ? withInstance(target, instance) : target;
       if (named !== undefined && !chain.includes(named) && chain.length <= MAX_ALIASES) {
+        // The unit's own file lower down, which the alias hides: systemd never loads it, whatever the alias leads to.
+        const below = chain.length === 1 ? candidates.slice(index + 1).find((each) => unitFileEntry(root, each.dir, each.name) === 'taken') : undefined;
+        const hides = below === undefined ? lastAlias?.hides : `/${below.dir}/${below.name}`;
+        lastAlias = { path: `/${dir}/${name}`, link: verdict!.link, target: named, ...(hides !== undefined && { hides }) };
         chain.push(named);
         const targetNames = [named, templateOf(named)].filter((each): each is string => each !== undefined);
         candidates = targetNames.flatMap((each) => [...listing].filter(([, listed]) => listed.has(each)).map(([dir]) => ({ dir, name: each })));
@@ -595,7 +642,10 @@ function readListedUnit(root: string, unit: string, names: readonly string[], li
         continue;
       }
       // A chain longer than systemd follows (unit_ids_map_get gives up: -ELOOP): no unit of this name is found.
-      if (named !== undefined && !chain.includes(named)) break;
+      if (named !== undefined && !chain.includes(named)) {
+        tooLong = true;
+        break;
+      }
       const next = candidates[index + 1];
       file = readConfig(root, `${dir}/${name}`, unreadable, { shadowed: next && `${next.dir}/${next.name}` });
       fragment = name;
@@ -635,7 +685,17 @@ function readListedUnit(root: string, unit: string, names: readonly string[], li
     if (loaded) dropIns.push(loaded);
   }
   const aliases = unitNames.filter((name) => name !== unit);
-  return { unit, ...(file && { file }), dropIns, ...(aliases.length > 0 && { aliases }), ...unreadFields(unreadable) };
+  // An alias to a unit no unit directory has a file of: systemd loads no unit of the name (unit_ids_map_get: -ENXIO).
+  const dangling = file === undefined && lastAlias !== undefined && !tooLong && !unreadable.unread.some((part) => part.kind === 'file');
+  return {
+    unit,
+    ...(file && { file }),
+    dropIns,
+    ...(aliases.length > 0 && { aliases }),
+    ...unreadFields(unreadable),
+    ...(ignoredLinks.length > 0 && { ignoredLinks }),
+    ...(dangling && { danglingAlias: lastAlias }),
+  };
 }
 
 /**
@@ -734,11 +794,17 @@ function buildAliasIndex(root: string, listing: UnitDirListing, suffix: string):
   for (const [position, dir] of dirs.entries()) {
     for (const name of linksIn(root, listing, dir)) {
       if (!name.endsWith(suffix) || decided.has(name)) continue;
+      // A file of the name higher in the path is the name's (a FIFO or directory there is passed over, and so is a
+      // link systemd ignores).
+      if (takenAbove(root, listing, dirs, position, name)) {
+        decided.add(name);
+        continue;
+      }
+      const verdict = aliasTarget(root, dir, name, listing);
+      // A link systemd ignores leaves the name to an entry lower down.
+      if (verdict !== undefined && 'ignored' in verdict) continue;
       decided.add(name);
-      // A file of the name higher in the path is the name's (a FIFO or directory there is passed over).
-      if (takenAbove(root, listing, dirs, position, name)) continue;
-      const target = aliasTarget(root, dir, name, listing);
-      if (target !== undefined) targetOf.set(name, target);
+      if (verdict !== undefined) targetOf.set(name, verdict.target);
     }
   }
   const finalOf = new Map<string, string>();
@@ -765,7 +831,12 @@ function buildAliasIndex(root: string, listing: UnitDirListing, suffix: string):
 
 /** Whether a unit directory before `dirs[position]` has an entry `name` that systemd takes for a unit file (a FIFO or directory it passes over). */
 function takenAbove(root: string, listing: UnitDirListing, dirs: readonly string[], position: number, name: string): boolean {
-  for (let index = 0; index < position; index++) if (listing.get(dirs[index]!)!.has(name) && unitFileEntry(root, dirs[index]!, name) === 'taken') return true;
+  for (let index = 0; index < position; index++) {
+    const dir = dirs[index]!;
+    if (!listing.get(dir)!.has(name) || unitFileEntry(root, dir, name) !== 'taken') continue;
+    const verdict = aliasTarget(root, dir, name, listing);
+    if (verdict === undefined || !('ignored' in verdict)) return true;
+  }
   return false;
 }
 
@@ -791,17 +862,20 @@ function linksIn(root: string, listing: UnitDirListing, dir: string): readonly s
 const MAX_ALIASES = 7;
 
 /**
- * The unit `name` (a link in unit directory `dir`) is an alias of, or
- * undefined when it is no alias. A link whose target lies in a unit directory
- * (written `b.service`, relative, or `/usr/lib/systemd/system/b.service`; in a
- * subdirectory such as `foo.target.wants/` too, which systemd 252 warns of as
- * "suspicious" and takes all the same) and has another name is an alias:
- * systemd loads the target by its name. One systemd refuses as an alias
- * (another type, a template and a plain unit, an instance of another
- * template), or one that leads out of the unit directories (a linked unit
- * file, a mask), is left a plain link: read through, as it always was.
+ * What systemd 252 makes of the unit file `name` of unit directory `dir` when it is a link
+ * (unit_file_resolve_symlink, unit_validate_alias_symlink_or_warn): undefined when it is no link, or a link that
+ * leads out of the unit directories (a linked unit file, a mask), read through. A link whose target lies in a unit
+ * directory (written `b.service`, relative, or `/usr/lib/systemd/system/b.service`; in a subdirectory such as
+ * `foo.target.wants/` too, which systemd 252 warns of as "suspicious" and takes all the same) is an alias (`target`)
+ * when systemd takes its target's file name for another name of it: systemd loads the target by that name. Any
+ * other such link systemd ignores (`ignored`, why): a target that is not a valid unit name (`x`), of another type
+ * (`b.socket`), a template for a plain unit or the reverse, an instance of another instance name, a unit type that
+ * may have no alias (`.mount`), or the link's own name (a self-alias). It maps no unit file to the name there, so
+ * the next entry of the name lower in the search path is the unit file (systemd-analyze verify shows it).
  */
-function aliasTarget(root: string, dir: string, name: string, listing: UnitDirListing): string | undefined {
+type LinkVerdict = { readonly target: string; readonly link: string } | { readonly ignored: string; readonly link: string } | undefined;
+
+function aliasTarget(root: string, dir: string, name: string, listing: UnitDirListing): LinkVerdict {
   let link: string;
   try {
     link = readlinkSync(join(hostPath(root, dir), name));
@@ -810,17 +884,23 @@ function aliasTarget(root: string, dir: string, name: string, listing: UnitDirLi
   }
   const slash = link.lastIndexOf('/');
   const target = link.slice(slash + 1);
-  if (target === name || !validAlias(name, target)) return undefined;
+  if (!linksIntoUnitDir(root, dir, link, slash, listing)) return undefined;
+  const ignored = aliasRefusal(name, target);
+  return ignored === undefined ? { target, link } : { ignored, link };
+}
+
+/** Whether `link`, the target of a link in unit directory `dir`, lies in a unit directory (or below one). */
+function linksIntoUnitDir(root: string, dir: string, link: string, slash: number, listing: UnitDirListing): boolean {
   // Most aliases name a unit of their own directory (`reboot.target`): no path to work out.
-  if (slash < 0) return target;
+  if (slash < 0) return true;
   const written = link.slice(0, slash) || '/';
   const placed = listingNotes.get(listing)?.placed;
   if (placed?.dir === dir) {
     // DIR read as if copied into its place: the link's target as systemd there would see it.
     const there = posix.normalize(link.startsWith('/') ? written : `/${placed.at}/${written}`);
-    if (UNIT_DIRS.some((unitDir) => there === `/${unitDir}` || there.startsWith(`/${unitDir}/`))) return target;
+    if (UNIT_DIRS.some((unitDir) => there === `/${unitDir}` || there.startsWith(`/${unitDir}/`))) return true;
   }
-  return inUnitDir(root, posix.normalize(link.startsWith('/') ? written : `/${dir}/${written}`), listing) ? target : undefined;
+  return inUnitDir(root, posix.normalize(link.startsWith('/') ? written : `/${dir}/${written}`), listing);
 }
 
 /**
@@ -854,21 +934,32 @@ function inUnitDir(root: string, path: string, listing: UnitDirListing): boolean
 const ALIAS_TYPES: ReadonlySet<string> = new Set(['.service', '.socket', '.target', '.device', '.timer', '.path']);
 
 /**
- * Whether systemd 252 takes `alias` for a name of `target`
- * (unit_validate_alias_symlink_and_warn): valid unit names of one type that
- * may have aliases; a plain unit for a plain unit, a template for a template,
- * an instance for an instance of the same instance name or for a template
- * (a device unit is never a template or an instance).
+ * Why systemd 252 refuses `target` as another name of the unit `alias` (unit_validate_alias_symlink_or_warn; its
+ * words, as `systemd-analyze verify` logs them), or undefined when it takes it: valid unit names of one type that may
+ * have aliases; a plain unit for a plain unit, a template for a template, an instance for an instance of the same
+ * instance name or for a template (a device unit is never a template or an instance). A link to its own name is
+ * refused too (a self-alias, which systemd ignores in silence).
  */
-function validAlias(alias: string, target: string): boolean {
+function aliasRefusal(alias: string, target: string): string | undefined {
   const suffix = alias.slice(alias.lastIndexOf('.'));
-  if (suffix !== target.slice(target.lastIndexOf('.')) || !ALIAS_TYPES.has(suffix) || !isUnitName(alias) || !isUnitName(target)) return false;
   const kind = (unit: string) => (!unit.includes('@') ? 'plain' : isTemplate(unit) ? 'template' : 'instance');
-  if (kind(alias) !== 'plain' && suffix === '.device') return false;
-  if (kind(alias) === 'instance' && kind(target) === 'template') return true;
-  if (kind(alias) !== kind(target)) return false;
-  // An instance may alias only an instance of the same instance name (foo@a.service -> bar@a.service).
-  return kind(alias) !== 'instance' || instanceOf(alias) === instanceOf(target);
+  const shown = quoteUnitName(target);
+  if (!isUnitName(alias)) return 'its name is not a valid unit name';
+  if (!ALIAS_TYPES.has(suffix)) return `units of type ${suffix.slice(1)} may have no alias`;
+  if (kind(alias) !== 'plain' && suffix === '.device') return 'device units may not be templates';
+  if (!isUnitName(target)) return `it points to ${shown}, which is not a valid unit name`;
+  const targetKind = kind(target);
+  if (!(targetKind === kind(alias) || (kind(alias) === 'instance' && targetKind === 'template')))
+    return `it points to ${shown}, ${targetKind === 'plain' ? 'a plain unit' : `a${targetKind === 'instance' ? 'n' : ''} ${targetKind}`}, not a ${kind(alias) === 'plain' ? 'plain unit' : kind(alias)} as it is`;
+  if (targetKind === 'instance' && instanceOf(alias) !== instanceOf(target)) return `it points to ${shown}, an instance of another instance name`;
+  if (target.slice(target.lastIndexOf('.')) !== suffix) return `it points to ${shown}, a unit of another type`;
+  if (target === alias) return 'it points to a file of its own name (a self-alias)';
+  return undefined;
+}
+
+/** A link target's file name as a message shows it: quoted, escaped. */
+function quoteUnitName(name: string): string {
+  return `"${escapeText(name, 200)}"`;
 }
 
 /**

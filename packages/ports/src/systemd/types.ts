@@ -116,6 +116,37 @@ export interface SkippedDropIn {
   readonly hides?: string;
 }
 
+/**
+ * A link of a unit's name in a unit directory that systemd 252 ignores: it points into the search path, but not to a
+ * name systemd takes for another name of the unit (`foo.service -> /etc/systemd/system/x`: "points to "x" which is not
+ * a valid unit name"; another type, a template for a plain unit, its own name). systemd maps no unit file to the name
+ * there, so the next entry of the name lower in the search path is the unit file: the link's target is never read.
+ */
+export interface IgnoredLink {
+  /** Its path under the root (as seen on the machine), not escaped. */
+  readonly path: string;
+  /** What it points to, as written (readlink), not escaped. */
+  readonly link: string;
+  /** Why systemd ignores it, in words, escaped (`it points to "x", which is not a valid unit name`). */
+  readonly reason: string;
+}
+
+/**
+ * A unit's name that is an alias (a link in a unit directory to another unit's name) of a unit no unit directory
+ * has a file of: systemd loads no unit of the name (unit_ids_map_get), not even a file of the name lower in the
+ * search path, which the alias hides. The last link of the chain followed.
+ */
+export interface DanglingAlias {
+  /** The link's path under the root (as seen on the machine), not escaped. */
+  readonly path: string;
+  /** What it points to, as written (readlink), not escaped. */
+  readonly link: string;
+  /** The unit name it names, which has no unit file. */
+  readonly target: string;
+  /** A unit file of the unit's own name lower in the search path (under the root), when there is one: never loaded. */
+  readonly hides?: string;
+}
+
 /** The start timeout a unit sets (TimeoutStartSec=, or TimeoutSec=, which sets it too), the last valid line winning. */
 /** The last WorkingDirectory= of a unit, as written (`value`), with where it was set and what systemd makes of it. */
 export interface WorkingDirectorySetting extends EnvironmentSetting {
@@ -223,6 +254,10 @@ export interface UnitFacts {
   readonly unread?: readonly UnreadPart[];
   /** The drop-ins systemd skips (a link to nothing, a loop of links, a directory), when there are any (loadUnit's `skippedDropIns`). */
   readonly skippedDropIns?: readonly SkippedDropIn[];
+  /** The links of the unit's name that systemd ignores, when there are any (loadUnit's `ignoredLinks`). */
+  readonly ignoredLinks?: readonly IgnoredLink[];
+  /** The alias to a unit with no unit file that the unit's name is, when it is one (loadUnit's `danglingAlias`): no unit loads. */
+  readonly danglingAlias?: DanglingAlias;
   /** Why systemd would refuse to load the unit (`file:line: reason`): a bad section header, an Exec line it rejects. */
   readonly invalid?: readonly string[];
   /** Errors systemd logs in drop-ins and then ignores (`file:line: reason`): an assignment that is not UTF-8, or an Exec line it rejects with the rest of that drop-in; the unit still loads. */

@@ -511,7 +511,7 @@ describe('an alias: a unit file that links to another unit name in the search pa
     }
   });
 
-  it('reads a link systemd refuses as an alias (a template to a plain unit) or one out of the search path as before: through it, its own drop-ins only', () => {
+  it('reads a link out of the search path through it, its own drop-ins only; one into it that systemd refuses as an alias (a template to a plain unit) is no unit file', () => {
     const root = writeTree(tempDir(), {
       [`${LIB}/b.service`]: '[Service]\nExecStart=/bin/true\n',
       [`${LIB}/b.service.d/20-b.conf`]: '[Service]\nExecStartPre=/bin/b\n',
@@ -520,6 +520,59 @@ describe('an alias: a unit file that links to another unit name in the search pa
       'etc/systemd/system/d.service': { symlink: '/opt/units/c.service' },
     });
     for (const name of ['a@x.service', 'd.service']) expect(mergeUnit(loadUnit(root, name)).dropIns).toEqual([]);
+    expect(mergeUnit(loadUnit(root, 'd.service')).file).toBe('/etc/systemd/system/d.service');
+    // systemd 252: "a@.service: symlink target name type "b.service" does not match source, rejecting." and "Unit a@x.service not found."
+    expect(loadUnit(root, 'a@x.service').file).toBeUndefined();
+    if (analyze) expect(verify(root, 'a@x.service')).toContain('Unit a@x.service not found.');
+  });
+
+  it('skips a link into the search path that systemd takes for no alias (no unit name, another type, its own name), and loads the file of the name below it', () => {
+    const ETC = 'etc/systemd/system';
+    const below = { 'lib/systemd/system/api.service': '[Service]\nExecStart=/nonexistent-lib\n' };
+    const x = '[Service]\nExecStartPre=+/usr/local/bin/claim-port 8000\nExecStart=/nonexistent-x\n';
+    for (const [entries, reason] of [
+      [{ [`${ETC}/x`]: x, [`${ETC}/api.service`]: { symlink: `/${ETC}/x` } }, 'it points to "x", which is not a valid unit name'],
+      // Its target missing: still skipped, never a link to nothing that fails the unit.
+      [{ [`${ETC}/api.service`]: { symlink: `/${ETC}/x` } }, 'it points to "x", which is not a valid unit name'],
+      [{ [`${ETC}/sub/x`]: x, [`${ETC}/api.service`]: { symlink: 'sub/x' } }, 'it points to "x", which is not a valid unit name'],
+      [{ [`${ETC}/x.socket`]: x, [`${ETC}/api.service`]: { symlink: 'x.socket' } }, 'it points to "x.socket", a unit of another type'],
+      [{ [`${ETC}/x@.service`]: x, [`${ETC}/api.service`]: { symlink: 'x@.service' } }, 'it points to "x@.service", a template, not a plain unit as it is'],
+      [{ [`${ETC}/api.service`]: { symlink: '/run/systemd/system/api.service' } }, 'it points to a file of its own name (a self-alias)'],
+    ] as const) {
+      const root = writeTree(tempDir(), { ...below, ...entries });
+      const loaded = loadUnit(root, 'api.service');
+      expect(loaded.file?.path, reason).toBe('/lib/systemd/system/api.service');
+      expect(loaded.problems).toEqual([]);
+      const link = (entries as Record<string, unknown>)[`${ETC}/api.service`] as { symlink: string };
+      expect(mergeUnit(loaded).ignoredLinks).toEqual([{ path: `/${ETC}/api.service`, link: link.symlink, reason }]);
+      // systemd-analyze verify reads the copy below (it complains of its command), never the link's target.
+      if (analyze) {
+        const shown = verify(root, 'api.service');
+        expect(shown, reason).toContain('Command /nonexistent-lib is not executable');
+        expect(shown).not.toContain('nonexistent-x');
+      }
+    }
+  });
+
+  it('an alias of a unit with no unit file: no unit file, not even the one of its name below, and the link said (danglingAlias)', () => {
+    const ETC = 'etc/systemd/system';
+    const root = writeTree(tempDir(), {
+      'lib/systemd/system/api.service': '[Service]\nExecStart=/nonexistent-lib\n',
+      [`${ETC}/api.service`]: { symlink: `/${ETC}/other.service` },
+    });
+    const unit = mergeUnit(loadUnit(root, 'api.service'));
+    expect(unit.file).toBeUndefined();
+    expect(unit.unread).toBeUndefined();
+    expect(unit.danglingAlias).toEqual({
+      path: `/${ETC}/api.service`,
+      link: `/${ETC}/other.service`,
+      target: 'other.service',
+      hides: '/lib/systemd/system/api.service',
+    });
+    if (analyze) expect(verify(root, 'api.service')).toContain('Unit api.service not found.');
+    // With a file of the target, no dangling alias.
+    writeFileSync(join(root, ETC, 'other.service'), '[Service]\nExecStart=/bin/true\n');
+    expect(mergeUnit(loadUnit(root, 'api.service')).danglingAlias).toBeUndefined();
   });
 });
 
