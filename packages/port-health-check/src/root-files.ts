@@ -2,7 +2,7 @@
 // (hostPath), so that one answer is kept in one place for gather and uvicorn-install alike. A file inside a
 // RootDirectory= is asked of the path its links lead to inside that directory, as the program chrooted there opens it
 // (readPath).
-import { lstatSync, statSync } from 'node:fs';
+import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { hostPath } from '@dsa110/ports/files';
 
 /**
@@ -23,6 +23,30 @@ export function readPath(at: ReadRoot, path: string): string {
   const chroot = chrootOf(at.chroots, path);
   if (chroot === undefined) return hostPath(at.root, path);
   return hostPath(hostPath(at.root, chroot), path.slice(chroot.length) || '/');
+}
+
+/**
+ * Of `ats` (the roots of the daemons that open `path`), one to read `path` through when all of them open the one file
+ * (readPath, links followed); undefined when two open different files by that name (a daemon chrooted in a
+ * RootDirectory= and one beside it on the root, a link between): which one a reading is about cannot be told.
+ */
+export function sharedReadRoot(ats: readonly ReadRoot[], path: string): ReadRoot | undefined {
+  const opened = (at: ReadRoot): string => {
+    try {
+      const host = readPath(at, path);
+      try {
+        return realpathSync(host);
+      } catch {
+        return host;
+      }
+    } catch (error) {
+      return `${(error as Error).message}`;
+    }
+  };
+  const first = ats[0];
+  if (first === undefined) return undefined;
+  const file = opened(first);
+  return ats.every((at) => chrootOf(at.chroots, path) === chrootOf(first.chroots, path) || opened(at) === file) ? first : undefined;
 }
 
 /** Pure: the innermost of `chroots` that `path` is inside (or is), undefined for none. */

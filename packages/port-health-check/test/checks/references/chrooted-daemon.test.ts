@@ -156,6 +156,46 @@ describe('a daemon chrooted in RootDirectory=', () => {
   });
 });
 
+describe('a daemon beside another chrooted in RootDirectory=', () => {
+  // Checked with redis-server 7.0.15 unchrooted (`redis-server DIR/srv/x/etc/redis/redis.conf`, that file a link to
+  // /etc/redis/real.conf): it listened on the host's real.conf's port, not that of DIR/srv/x's real.conf.
+  it("reads its own files on the root, its links followed there, not inside the other unit's directory", async () => {
+    const underOther = moved('config: /etc/redis/redis.conf', 'config: /srv/x/etc/redis/redis.conf');
+    const services = [underOther.service('redis'), underOther.service('prometheus')];
+    const root = writeTree(tempDir(), {
+      [REDIS_UNIT]: '[Service]\nExecStart=/usr/bin/redis-server /srv/x/etc/redis/redis.conf\n',
+      'lib/systemd/system/prometheus.service': '[Service]\nRootDirectory=/srv/x\nExecStart=/usr/bin/prometheus\n',
+      'srv/x/etc/redis/redis.conf': { symlink: '/etc/redis/real.conf' },
+      'srv/x/etc/redis/real.conf': 'port 7001\nbind 127.0.0.1 -::1\n',
+      'etc/redis/real.conf': 'port 6379\nbind 127.0.0.1 -::1\n',
+    });
+    const facts = await gather({ registry: underOther, root, services });
+    expect(checkReferences(facts, underOther.service('redis')).map((result) => `${result.severity}: ${withoutRoot(result, root).reason}`)).toEqual([
+      'ok: redis (6379): /srv/x/etc/redis/redis.conf agrees with the registry (redis-conf)',
+    ]);
+  });
+
+  it('is unknown when it and the chrooted daemon name one file in the registry that they open as different files', async () => {
+    const shared = parseRegistry(
+      registryText
+        .replace('config: /etc/redis/redis.conf', 'config: /srv/x/etc/shared.conf')
+        .replace('config: /etc/prometheus/prometheus.yml', 'config: /srv/x/etc/shared.conf'),
+    );
+    const services = [shared.service('redis'), shared.service('prometheus')];
+    const root = writeTree(tempDir(), {
+      [REDIS_UNIT]: '[Service]\nExecStart=/usr/bin/redis-server /srv/x/etc/shared.conf\n',
+      'lib/systemd/system/prometheus.service': '[Service]\nRootDirectory=/srv/x\nExecStart=/usr/bin/prometheus --config.file=/etc/shared.conf\n',
+      'srv/x/etc/shared.conf': { symlink: '/etc/real.conf' },
+      'srv/x/etc/real.conf': 'port 7001\n',
+      'etc/real.conf': 'port 6379\nbind 127.0.0.1 -::1\n',
+    });
+    const facts = await gather({ registry: shared, root, services });
+    expect(checkReferences(facts, shared.service('redis')).map((result) => `${result.severity}: ${withoutRoot(result, root).reason}`)).toEqual([
+      `unknown: redis (6379): cannot check redis-conf /srv/x/etc/shared.conf under ${root}: redis-server.service and prometheus.service open different files by this name (one chrooted in its RootDirectory=, a link leading elsewhere there); name each daemon's file in the registry as the root names it`,
+    ]);
+  });
+});
+
 describe('a daemon chrooted in RootDirectory= that BindPaths= (or the like) mounts into', () => {
   it("is unknown: the files it opens may be the host's, so the jail's file neither passes nor fails", async () => {
     const files = { [CHROOTED]: 'port 7001\nbind 127.0.0.1\n' };
