@@ -78,7 +78,7 @@ import {
   type UnitDirListing,
 } from '@dsa110/ports/systemd';
 import { checkedRegistryName } from './claim-registry.js';
-import { anythingAt, isDirectory, readPath, type ReadRoot, sharedReadRoot } from './root-files.js';
+import { anythingAt, HiddenPathError, isDirectory, readPath, type ReadRoot, sharedReadRoot } from './root-files.js';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type {
   ConfigFileFacts,
@@ -643,7 +643,17 @@ function runningAsRoot(): boolean {
  */
 function daemonRoot(root: string, unit: UnitFacts | undefined): ReadRoot {
   const path = unit !== undefined && unit.rootImage === undefined && unit.rootMounts === undefined ? unit.rootDirectory?.path?.replace(/\/+$/, '') : undefined;
-  return { root, chroots: path === undefined || path === '' ? [] : [path] };
+  const chroot = path === undefined || path === '' ? undefined : path;
+  // What PrivateTmp=, ProtectHome= and InaccessiblePaths= hide, unless `+` runs the daemon with full privileges
+  // (systemd.service(5): the file system namespacing options do not apply to it; RootDirectory= still does).
+  const lifted = unit?.execStart !== undefined && unit.execStart.length > 0 && unit.execStart.every((line) => line.prefixes.includes('+'));
+  const hidden = lifted
+    ? []
+    : (unit?.hiddenPaths ?? []).map((each) => ({
+        path: each.inRoot && chroot !== undefined ? underRoot(chroot, each.path) : each.path,
+        setting: each.setting,
+      }));
+  return { root, chroots: chroot === undefined ? [] : [chroot], ...(hidden.length > 0 && { hidden }) };
 }
 
 /**
@@ -700,6 +710,7 @@ function readFileFacts(at: ReadRoot, path: string): ConfigFileFacts & { missing?
     // a file that is UTF-8 (isUtf8, native) is decoded as it was.
     return { path, text: decodeKeepingBadBytes(readFileBytes(readPath(at, path), { maxBytes: MAX_CONFIG_BYTES })) };
   } catch (error) {
+    if (error instanceof HiddenPathError) return { path, problem: error.message };
     if (!(error instanceof FileReadError)) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === undefined) throw error;
@@ -1261,7 +1272,7 @@ function readInclude(at: ReadRoot, pattern: string, budget: number, textLeft = M
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return { files: [] };
       return {
-        problem: `cannot list ${dir}: ${error instanceof FileReadError ? error.reason : code === 'EACCES' ? 'permission denied' : (code ?? (error as Error).message)}`,
+        problem: `cannot list ${dir}: ${error instanceof FileReadError ? error.reason : error instanceof HiddenPathError ? error.message : code === 'EACCES' ? 'permission denied' : (code ?? (error as Error).message)}`,
       };
     }
   }
@@ -1361,7 +1372,7 @@ function readGoGlob(at: ReadRoot, pattern: string, budget: number): PrometheusFi
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') continue;
         return {
-          problem: `cannot list ${dir || '/'}: ${error instanceof FileReadError ? error.reason : code === 'EACCES' ? 'permission denied' : (code ?? (error as Error).message)}`,
+          problem: `cannot list ${dir || '/'}: ${error instanceof FileReadError ? error.reason : error instanceof HiddenPathError ? error.message : code === 'EACCES' ? 'permission denied' : (code ?? (error as Error).message)}`,
         };
       }
       for (const name of names.sort()) if (matcher.test(name)) next.push(`${dir}/${name}`);

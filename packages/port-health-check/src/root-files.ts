@@ -3,7 +3,9 @@
 // RootDirectory= is asked of the path its links lead to inside that directory, as the program chrooted there opens it
 // (readPath).
 import { lstatSync, realpathSync, statSync } from 'node:fs';
+import { escapeText } from '@dsa110/ports';
 import { hostPath } from '@dsa110/ports/files';
+import type { EnvironmentSetting } from '@dsa110/ports/systemd';
 
 /**
  * Where a daemon's files are read: the root the units are for (--root, `/` on the host), and the RootDirectory=
@@ -12,6 +14,17 @@ import { hostPath } from '@dsa110/ports/files';
 export interface ReadRoot {
   readonly root: string;
   readonly chroots: readonly string[];
+  /**
+   * What the daemon's unit hides from it (PrivateTmp=, ProtectHome=, InaccessiblePaths=: UnitFacts' hiddenPaths), each
+   * path as the root the units are for names it: a file at or under one, or that its links lead to, is not read
+   * (readPath throws HiddenPathError), as the daemon sees an empty directory or nothing there.
+   */
+  readonly hidden?: readonly { readonly path: string; readonly setting: EnvironmentSetting }[];
+}
+
+/** A file the daemon's unit hides from it (ReadRoot's `hidden`): which file it opens, if any, is not known here. */
+export class HiddenPathError extends Error {
+  readonly code = 'EHIDDEN';
 }
 
 /**
@@ -20,9 +33,30 @@ export interface ReadRoot {
  * directory, as chroot(2) has it, the directory itself found inside the root; else hostPath's, inside the root.
  */
 export function readPath(at: ReadRoot, path: string): string {
+  const host = openedPath(at, path);
+  for (const hidden of at.hidden ?? []) {
+    const under = (name: string, dir: string): boolean => name === dir || name.startsWith(`${dir}/`);
+    const dir = realOrSame(openedPath(at, hidden.path));
+    if (under(path, hidden.path) || under(host, dir) || under(realOrSame(host), dir))
+      throw new HiddenPathError(
+        `${escapeText(hidden.setting.value, 200)} (${escapeText(`${hidden.setting.file}:${hidden.setting.line}`, 500)}) hides ${escapeText(hidden.path)} from the daemon, so it does not read the file there; move the file out of it, or the setting`,
+      );
+  }
+  return host;
+}
+
+function openedPath(at: ReadRoot, path: string): string {
   const chroot = chrootOf(at.chroots, path);
   if (chroot === undefined) return hostPath(at.root, path);
   return hostPath(hostPath(at.root, chroot), path.slice(chroot.length) || '/');
+}
+
+function realOrSame(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /**

@@ -127,6 +127,7 @@ export type {
   ClearedAt,
   EnvironmentFileFacts,
   EnvironmentSetting,
+  HiddenPath,
   ExecLine,
   ExecSearchPathSetting,
   SettingLine,
