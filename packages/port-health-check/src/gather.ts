@@ -79,7 +79,7 @@ import {
   type UnitDirListing,
 } from '@dsa110/ports/systemd';
 import { checkedRegistryName } from './claim-registry.js';
-import { anythingAt, isDirectory, readPath, type ReadRoot } from './root-files.js';
+import { anythingAt, HiddenPathError, isDirectory, readPath, type ReadRoot, sharedReadRoot } from './root-files.js';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type {
   ConfigFileFacts,
@@ -140,24 +140,25 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const unitMap = new Map<string, UnitFacts>(units.map((unit) => [unit.unit, unit]));
   const foreignClaimUnits = listing ? readForeignClaimUnits(root, listing, options.registry, managerDefaults) : undefined;
   const datasources = new Set(services.flatMap((service) => service.configs.filter((ref) => ref.kind === 'grafana-datasource').map((ref) => ref.path)));
-  // The daemons' files: a file inside a RootDirectory= read as the program chrooted there opens it (readPath).
-  const at: ReadRoot = { root, chroots: chrootsOf(units) };
-  const configs = new Map(configPaths.map((path) => [path, readConfigFile(at, path, datasources.has(path))]));
-  const redisCommands = readRedisCommands(services, unitMap);
-  const prometheusArgFiles = readPrometheusArgFiles(at, services, unitMap);
-  const daemonFiles = readDaemonFiles(at, [
-    ...grafanaFilePaths(services, unitMap),
+  // The daemons' files, each service's through its own unit's root (daemonRoot): inside its RootDirectory=, as the
+  // program chrooted there opens it (readPath); on the root itself for a daemon without one, whatever other units chroot in.
+  const atOf = (service: Service): ReadRoot => daemonRoot(root, service.systemd && unitMap.get(service.systemd.unit));
+  const configs = new Map(configPaths.map((path) => [path, readSharedConfigFile(services, atOf, path, datasources.has(path))]));
+  const redisCommands = readRedisCommands(services, unitMap, atOf);
+  const prometheusArgFiles = readPrometheusArgFiles(atOf, services, unitMap);
+  const daemonFiles = readDaemonFiles([
+    ...grafanaFilePaths(services, unitMap, atOf),
     ...redisFilePaths(redisCommands),
-    ...prometheusFilePaths(services, unitMap, prometheusArgFiles),
+    ...prometheusFilePaths(services, unitMap, prometheusArgFiles, atOf),
   ]);
-  const grafanaFiles = readGrafanaFiles(at, services, unitMap, daemonFiles, configs);
-  const grafanaValueFiles = readGrafanaValueFiles(at, services, unitMap, configs, grafanaFiles);
-  const appServerFiles = readAppServerFiles(at, services, unitMap);
+  const grafanaFiles = readGrafanaFiles(atOf, services, unitMap, daemonFiles, configs);
+  const grafanaValueFiles = readGrafanaValueFiles(atOf, services, unitMap, configs, grafanaFiles);
+  const appServerFiles = readAppServerFiles(atOf, services, unitMap);
   const prometheusVersions = readPrometheusVersions(root, services, unitMap, configs);
   const uvicornInstalls = readUvicornInstalls(root, services, unitMap);
-  const includes = readIncludes(at, services, unitMap, configs, redisCommands);
-  const { loads: nginxLoads, configs: nginxConfigs } = readNginxLoads(at, services, unitMap, configs);
-  const prometheusFiles = readPrometheusFiles(at, options.registry, services, configs);
+  const includes = readIncludes(atOf, services, unitMap, configs, redisCommands);
+  const { loads: nginxLoads, configs: nginxConfigs } = readNginxLoads(atOf, services, unitMap, configs);
+  const prometheusFiles = readPrometheusFiles(atOf, options.registry, services, configs);
   const claims = units.map((unit) => ({ unit, lines: claimLines(unit.execStartPre, claimPortPaths) }));
   const claiming = claims.filter((claim) => claim.lines.length > 0).map((claim) => claim.unit);
   // systemd's DefaultTimeoutStartSec=, only for a claiming unit that sets no start timeout of its own (the systemd check
@@ -687,16 +688,39 @@ function runningAsRoot(): boolean {
 }
 
 /**
- * The RootDirectory= directories the units run their programs chrooted in (as the root the units are for names them;
- * not `/`, nor one with a specifier not resolved here, nor one under RootImage=, nor one BindPaths= and the like
- * mount into, where nothing is read): the chroots a daemon's files are read in (readPath).
+ * Where the program `unit` starts reads its files (none: a service without one, on the root): the root the units are
+ * for, and the RootDirectory= it runs chrooted in (as that root names it; not `/`, nor one with a specifier not
+ * resolved here, nor one under RootImage=, nor one BindPaths= and the like mount into, where nothing is read), its
+ * own alone: another unit's chroot is nothing to a program beside it, which follows links on the root (readPath).
  */
-function chrootsOf(units: readonly UnitFacts[]): string[] {
-  const chroots = units.flatMap((unit) => {
-    const path = unit.rootImage === undefined && unit.rootMounts === undefined ? unit.rootDirectory?.path?.replace(/\/+$/, '') : undefined;
-    return path === undefined || path === '' ? [] : [path];
-  });
-  return [...new Set(chroots)];
+function daemonRoot(root: string, unit: UnitFacts | undefined): ReadRoot {
+  const path = unit !== undefined && unit.rootImage === undefined && unit.rootMounts === undefined ? unit.rootDirectory?.path?.replace(/\/+$/, '') : undefined;
+  const chroot = path === undefined || path === '' ? undefined : path;
+  // What PrivateTmp=, ProtectHome= and InaccessiblePaths= hide, unless `+` runs the daemon with full privileges
+  // (systemd.service(5): the file system namespacing options do not apply to it; RootDirectory= still does).
+  const lifted = unit?.execStart !== undefined && unit.execStart.length > 0 && unit.execStart.every((line) => line.prefixes.includes('+'));
+  const hidden = lifted
+    ? []
+    : (unit?.hiddenPaths ?? []).map((each) => ({
+        path: each.inRoot && chroot !== undefined ? underRoot(chroot, each.path) : each.path,
+        setting: each.setting,
+      }));
+  return { root, chroots: chroot === undefined ? [] : [chroot], ...(hidden.length > 0 && { hidden }) };
+}
+
+/**
+ * A registry's config file, read through the root of each daemon whose service names it (sharedReadRoot); when two
+ * open different files by that name, neither is read (a problem: which one it is cannot be told).
+ */
+function readSharedConfigFile(services: readonly Service[], atOf: (service: Service) => ReadRoot, path: string, provisioning: boolean): ConfigFileFacts {
+  const named = services.filter((service) => configKey(service)?.file === path || service.configs.some((ref) => ref.path === path));
+  const at = sharedReadRoot(named.map(atOf), path);
+  if (at !== undefined) return readConfigFile(at, path, provisioning);
+  const units = [...new Set(named.flatMap((service) => (service.systemd ? [service.systemd.unit] : [])))];
+  return {
+    path,
+    problem: `${units.map((unit) => escapeText(unit)).join(' and ')} open different files by this name (one chrooted in its RootDirectory=, a link leading elsewhere there); name each daemon's file in the registry as the root names it`,
+  };
 }
 
 /** A config file's facts; for a provisioning file that is not there (`provisioning`), the others of its directory (provisioningSiblings). */
@@ -738,6 +762,7 @@ function readFileFacts(at: ReadRoot, path: string): ConfigFileFacts & { missing?
     // a file that is UTF-8 (isUtf8, native) is decoded as it was.
     return { path, text: decodeKeepingBadBytes(readFileBytes(readPath(at, path), { maxBytes: MAX_CONFIG_BYTES })) };
   } catch (error) {
+    if (error instanceof HiddenPathError) return { path, problem: error.message };
     if (!(error instanceof FileReadError)) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === undefined) throw error;
@@ -762,7 +787,7 @@ function readFileFacts(at: ReadRoot, path: string): ConfigFileFacts & { missing?
  * the directory of the main configuration its unit's command names).
  */
 function readIncludes(
-  at: ReadRoot,
+  atOf: (service: Service) => ReadRoot,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
   configs: ReadonlyMap<string, ConfigFileFacts>,
@@ -772,7 +797,8 @@ function readIncludes(
   let budget = MAX_INCLUDED_FILES;
   let textLeft = MAX_INCLUDED_TEXT;
   // `chroot`: the RootDirectory= the program runs chrooted in, whose absolute includes are under it (includePath).
-  const follow = (kind: ConfigKind, text: string, depth: number, nginxPrefix: string | undefined, chroot?: string): void => {
+  // `at`: the root of the daemon that reads them (daemonRoot).
+  const follow = (at: ReadRoot, kind: ConfigKind, text: string, depth: number, nginxPrefix: string | undefined, chroot?: string): void => {
     if (depth >= MAX_INCLUDE_DEPTH) return;
     for (const pattern of includePatterns(kind, text, nginxPrefix, chroot)) {
       if (includes.has(pattern)) continue;
@@ -781,7 +807,7 @@ function readIncludes(
       if (!('files' in found)) continue;
       budget -= found.files.length;
       for (const file of found.files) textLeft -= file.text.length;
-      for (const file of found.files) follow(kind, file.text, depth + 1, nginxPrefix, chroot);
+      for (const file of found.files) follow(at, kind, file.text, depth + 1, nginxPrefix, chroot);
     }
   };
   // The configs: entries' files, and a file whose port key a program reads by its own rules (config.ts's PROGRAM_FILES: a redis.conf no entry names).
@@ -796,10 +822,10 @@ function readIncludes(
     const text = configs.get(ref.path)?.text;
     const main = ref.kind === 'nginx-site' ? serviceNginxMain({ units }, service) : undefined;
     const chroot = ref.kind === 'redis-conf' ? daemonCommand({ units }, service, REDIS_PROGRAMS)?.root : main && includeRoot(main);
-    if (text !== undefined) follow(ref.kind, text, 0, main && includePrefix(main), chroot);
+    if (text !== undefined) follow(atOf(service), ref.kind, text, 0, main && includePrefix(main), chroot);
   }
   // redis-server's `--include FILE` options: lines Redis reads after its config file.
-  for (const command of redisCommands) follow('redis-conf', command.options.map((option) => option.text).join('\n'), 0, undefined, command.root);
+  for (const command of redisCommands) follow(command.at, 'redis-conf', command.options.map((option) => option.text).join('\n'), 0, undefined, command.root);
   return includes;
 }
 
@@ -811,10 +837,12 @@ interface RedisCommand {
   readonly options: readonly { readonly text: string }[];
   /** The RootDirectory= it runs chrooted in (DaemonCommand's `root`). */
   readonly root?: string;
+  /** Where its files are read (daemonRoot of its unit). */
+  readonly at: ReadRoot;
 }
 
 /** Of each service's redis-conf entry, the command its unit starts redis-server with (daemonCommand), as Redis reads it. */
-function readRedisCommands(services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): RedisCommand[] {
+function readRedisCommands(services: readonly Service[], units: ReadonlyMap<string, UnitFacts>, atOf: (service: Service) => ReadRoot): RedisCommand[] {
   return services.flatMap((service) =>
     service.configs
       .filter((ref) => ref.kind === 'redis-conf')
@@ -824,15 +852,23 @@ function readRedisCommands(services: readonly Service[], units: ReadonlyMap<stri
         if (read === undefined) return [];
         const file = read.file === undefined ? undefined : commandPath(command!, read.file);
         return [
-          { registryPath: ref.path, ...(file !== undefined && { file }), options: read.options, ...(command!.root !== undefined && { root: command!.root }) },
+          {
+            registryPath: ref.path,
+            ...(file !== undefined && { file }),
+            options: read.options,
+            ...(command!.root !== undefined && { root: command!.root }),
+            at: atOf(service),
+          },
         ];
       }),
   );
 }
 
 /** The files a redis-server command names other than the registry's by name, and the registry's (daemonFiles). */
-function redisFilePaths(commands: readonly RedisCommand[]): string[] {
-  return commands.flatMap(({ file, registryPath }) => (file === undefined || file === registryPath || isGlob(file) ? [] : [file, registryPath]));
+function redisFilePaths(commands: readonly RedisCommand[]): DaemonPath[] {
+  return commands.flatMap(({ file, registryPath, at }) =>
+    file === undefined || file === registryPath || isGlob(file) ? [] : [file, registryPath].map((path) => ({ path, at })),
+  );
 }
 
 /**
@@ -848,7 +884,7 @@ function redisFilePaths(commands: readonly RedisCommand[]): string[] {
  * that cannot be read.
  */
 function readNginxLoads(
-  at: ReadRoot,
+  atOf: (service: Service) => ReadRoot,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
   configs: ReadonlyMap<string, ConfigFileFacts>,
@@ -865,6 +901,7 @@ function readNginxLoads(
     const sites = service.configs.filter((ref) => ref.kind === 'nginx-site' && configs.get(ref.path)?.text !== undefined).map((ref) => ref.path);
     if (sites.length === 0) continue;
     const main = serviceNginxMain({ units }, service);
+    const at = atOf(service);
     if ('unknown' in main && main.doubt !== undefined)
       for (const site of sites) loads.set(site, { doubt: main.doubt.reason, at: main.doubt.at, ...(main.doubt.fix !== undefined && { fix: main.doubt.fix }) });
     if ('unknown' in main) continue;
@@ -872,7 +909,7 @@ function readNginxLoads(
       for (const site of sites) loads.set(site, main);
       continue;
     }
-    const key = JSON.stringify([main.path, main.confPrefix, main.params, main.root]);
+    const key = JSON.stringify([main.path, main.confPrefix, main.params, main.root, at.chroots]);
     if (!trees.has(key)) trees.set(key, readNginxTree(at, main, budget));
     const tree = trees.get(key);
     // Named with the unit line that gave it where it is not nginx's default (that file is the one to test with nginx -t -c).
@@ -893,6 +930,7 @@ function readNginxLoads(
     if (tree === undefined || 'unread' in tree || 'problem' in tree) continue;
     // Chrooted, nginx resolves a host name with the /etc/hosts inside its RootDirectory=.
     const hostsFile = main.root === undefined ? '/etc/hosts' : underRoot(main.root, '/etc/hosts');
+    // Keyed by the file as the root names it: /etc/hosts is the root's own only outside every chroot.
     if (!hosts.has(hostsFile)) hosts.set(hostsFile, readHostNames(at, hostsFile));
     const names = hosts.get(hostsFile)!;
     nginxConfigs.set(main.path, { text: tree.text, includes: tree.includes, ...(names !== 'unread' && { hosts: names }) });
@@ -1024,13 +1062,18 @@ function siteLoad(
  * EnvironmentFile= list) and the registry's prometheus files they are held to, when any of their paths differ
  * (daemonFiles); none for a service whose command line is not known.
  */
-function prometheusFilePaths(services: readonly Service[], units: ReadonlyMap<string, UnitFacts>, prometheusArgFiles: ReadonlyMap<string, ArgFile>): string[] {
+function prometheusFilePaths(
+  services: readonly Service[],
+  units: ReadonlyMap<string, UnitFacts>,
+  prometheusArgFiles: ReadonlyMap<string, ArgFile>,
+  atOf: (service: Service) => ReadRoot,
+): DaemonPath[] {
   return services.flatMap((service) => {
     const registry = service.configs.filter((ref) => ref.kind === 'prometheus-yml' || ref.kind === 'prometheus-args').map((ref) => ref.path);
     const command = registry.length > 0 ? prometheusCommand({ units, prometheusArgFiles }, service) : undefined;
     if (command === undefined) return [];
     const named = [commandConfigFile(command)?.path, ...command.environmentFiles.map((file) => file.path)].filter((path) => path !== undefined);
-    return named.every((path) => registry.includes(path)) ? [] : [...registry, ...named];
+    return named.every((path) => registry.includes(path)) ? [] : [...registry, ...named].map((path) => ({ path, at: atOf(service) }));
   });
 }
 
@@ -1038,13 +1081,17 @@ function prometheusFilePaths(services: readonly Service[], units: ReadonlyMap<st
  * prometheusArgFiles: the files the `@file` arguments of each Prometheus's command line name (prometheusArgFileNeeded,
  * nested ones as their lines name them), read under the root, once each.
  */
-function readPrometheusArgFiles(at: ReadRoot, services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): Map<string, ArgFile> {
+function readPrometheusArgFiles(
+  atOf: (service: Service) => ReadRoot,
+  services: readonly Service[],
+  units: ReadonlyMap<string, UnitFacts>,
+): Map<string, ArgFile> {
   const files = new Map<string, ArgFile>();
   for (const service of services) {
     if (!service.configs.some((ref) => ref.kind === 'prometheus-yml' || ref.kind === 'prometheus-args')) continue;
     // expandAtFiles stops after MAX_AT_FILES expansions: so does this.
     for (let path = prometheusArgFileNeeded({ units }, service, files); path !== undefined; path = prometheusArgFileNeeded({ units }, service, files)) {
-      files.set(path, readFileFacts(at, path));
+      files.set(path, readFileFacts(atOf(service), path));
     }
   }
   return files;
@@ -1060,11 +1107,11 @@ function isLinkIn(at: ReadRoot, dir: string, name: string): boolean {
 }
 
 /** The files Grafana's command line leads to (grafanaPaths), for each service whose port is in grafana.ini, and that grafana.ini (daemonFiles). */
-function grafanaFilePaths(services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): string[] {
+function grafanaFilePaths(services: readonly Service[], units: ReadonlyMap<string, UnitFacts>, atOf: (service: Service) => ReadRoot): DaemonPath[] {
   return services.flatMap((service) => {
     const wanted = configKey(service);
     const command = wanted?.ini === 'grafana.ini' ? grafanaCommand({ units }, service) : undefined;
-    return wanted === undefined || command === undefined ? [] : [wanted.file, ...grafanaPaths(command)];
+    return wanted === undefined || command === undefined ? [] : [wanted.file, ...grafanaPaths(command)].map((path) => ({ path, at: atOf(service) }));
   });
 }
 
@@ -1074,7 +1121,7 @@ function grafanaFilePaths(services: readonly Service[], units: ReadonlyMap<strin
  * when that is another than the registry's (its --config, or its homepath's conf/custom.ini), whose keys then count.
  */
 function readGrafanaFiles(
-  at: ReadRoot,
+  atOf: (service: Service) => ReadRoot,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
   daemonFiles: ReadonlyMap<string, DaemonFile | undefined>,
@@ -1091,7 +1138,7 @@ function readGrafanaFiles(
     for (const path of [defaults, reads]) {
       // Not there: no layer (a missing defaults.ini or --config file is its own finding, a missing custom.ini none).
       if (path === undefined || !path.startsWith('/') || files.has(path) || configs.has(path) || daemonFiles.get(path)?.missing) continue;
-      files.set(path, readConfigFile(at, path));
+      files.set(path, readConfigFile(atOf(service), path));
     }
   }
   return files;
@@ -1103,7 +1150,7 @@ function readGrafanaFiles(
  * words), read under the root, once each: Grafana puts the file's contents in the value.
  */
 function readGrafanaValueFiles(
-  at: ReadRoot,
+  atOf: (service: Service) => ReadRoot,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
   configs: ReadonlyMap<string, ConfigFileFacts>,
@@ -1140,7 +1187,7 @@ function readGrafanaValueFiles(
     for (const value of values)
       for (const path of filePaths(value, (name) => environment.get(name)?.value ?? ''))
         if (!files.has(path)) {
-          const { notRegular: _, ...read } = readFileFacts(at, path);
+          const { notRegular: _, ...read } = readFileFacts(atOf(service), path);
           files.set(path, read);
         }
   }
@@ -1149,7 +1196,7 @@ function readGrafanaValueFiles(
 
 /** appServerFiles: the config file each service's gunicorn reads (gunicornConfigPath), read under the root, once. */
 function readAppServerFiles(
-  at: ReadRoot,
+  atOf: (service: Service) => ReadRoot,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
 ): Map<string, ConfigFileFacts & { missing?: boolean }> {
@@ -1157,7 +1204,7 @@ function readAppServerFiles(
   for (const service of services) {
     const path = gunicornConfigPath({ units }, service);
     if (path === undefined || files.has(path)) continue;
-    const { notRegular: _, ...read } = readFileFacts(at, path);
+    const { notRegular: _, ...read } = readFileFacts(atOf(service), path);
     files.set(path, read);
   }
   return files;
@@ -1200,10 +1247,22 @@ function readUvicornInstalls(root: string, services: readonly Service[], units: 
  * daemonFiles: each of `paths` (absolute ones; a relative one is not known here) looked at under the root, once:
  * which file it is (device and inode, links followed), whether it is an ELF executable, or that nothing is there.
  */
-function readDaemonFiles(at: ReadRoot, paths: readonly string[]): Map<string, DaemonFile | undefined> {
+function readDaemonFiles(paths: readonly DaemonPath[]): Map<string, DaemonFile | undefined> {
   const files = new Map<string, DaemonFile | undefined>();
-  for (const path of paths) if (path.startsWith('/') && !files.has(path)) files.set(path, lookAtFile(at, path));
+  const byPath = new Map<string, ReadRoot[]>();
+  for (const { path, at } of paths) if (path.startsWith('/')) byPath.set(path, [...(byPath.get(path) ?? []), at]);
+  // Two daemons that open different files by one name: neither is known to be the file (undefined, as one not looked at).
+  for (const [path, ats] of byPath) {
+    const at = sharedReadRoot(ats, path);
+    files.set(path, at === undefined ? undefined : lookAtFile(at, path));
+  }
   return files;
+}
+
+/** A file a daemon's command leads to, and the root that daemon reads it through (daemonRoot). */
+interface DaemonPath {
+  readonly path: string;
+  readonly at: ReadRoot;
 }
 
 /** The first bytes of an ELF file: a program, where a wrapper script starts `#!`. */
@@ -1265,7 +1324,7 @@ function readInclude(at: ReadRoot, pattern: string, budget: number, textLeft = M
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return { files: [] };
       return {
-        problem: `cannot list ${dir}: ${error instanceof FileReadError ? error.reason : code === 'EACCES' ? 'permission denied' : (code ?? (error as Error).message)}`,
+        problem: `cannot list ${dir}: ${error instanceof FileReadError ? error.reason : error instanceof HiddenPathError ? error.message : code === 'EACCES' ? 'permission denied' : (code ?? (error as Error).message)}`,
       };
     }
   }
@@ -1312,29 +1371,29 @@ function readInclude(at: ReadRoot, pattern: string, budget: number, textLeft = M
  * at most MAX_INCLUDED_FILES. Nothing at all for a prometheus.yml without them.
  */
 function readPrometheusFiles(
-  at: ReadRoot,
+  atOf: (service: Service) => ReadRoot,
   registry: Registry,
   services: readonly Service[],
   configs: ReadonlyMap<string, ConfigFileFacts>,
 ): Map<string, PrometheusFileFacts> {
   const files = new Map<string, PrometheusFileFacts>();
-  const refs = services.flatMap((service) => service.configs.filter((ref) => ref.kind === 'prometheus-yml'));
+  const refs = services.flatMap((service) => service.configs.filter((ref) => ref.kind === 'prometheus-yml').map((ref) => ({ ref, at: atOf(service) })));
   if (refs.length === 0) return files;
   const jobs = new Set(registry.services.flatMap((service) => (service.metrics === undefined ? [] : [scrapeJobName(service.id)])));
   let budget = MAX_INCLUDED_FILES;
-  const follow = (text: string, path: string, scrapeConfigFile: boolean): void => {
+  const follow = (at: ReadRoot, text: string, path: string, scrapeConfigFile: boolean): void => {
     for (const { pattern, scrapeConfigs } of prometheusFilePatterns(text, path, jobs, scrapeConfigFile)) {
       if (files.has(pattern)) continue;
       const found = readGoGlob(at, pattern, budget);
       files.set(pattern, found);
       if (!('files' in found)) continue;
       budget -= found.files.length;
-      if (scrapeConfigs) for (const file of found.files) if ('text' in file) follow(file.text, file.path, true);
+      if (scrapeConfigs) for (const file of found.files) if ('text' in file) follow(at, file.text, file.path, true);
     }
   };
-  for (const ref of refs) {
+  for (const { ref, at } of refs) {
     const text = configs.get(ref.path)?.text;
-    if (text !== undefined) follow(text, ref.path, false);
+    if (text !== undefined) follow(at, text, ref.path, false);
   }
   return files;
 }
@@ -1365,7 +1424,7 @@ function readGoGlob(at: ReadRoot, pattern: string, budget: number): PrometheusFi
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') continue;
         return {
-          problem: `cannot list ${dir || '/'}: ${error instanceof FileReadError ? error.reason : code === 'EACCES' ? 'permission denied' : (code ?? (error as Error).message)}`,
+          problem: `cannot list ${dir || '/'}: ${error instanceof FileReadError ? error.reason : error instanceof HiddenPathError ? error.message : code === 'EACCES' ? 'permission denied' : (code ?? (error as Error).message)}`,
         };
       }
       for (const name of names.sort()) if (matcher.test(name)) next.push(`${dir}/${name}`);

@@ -17,6 +17,7 @@ import { UNIT_DIRS, chooseDropIns, compareNames, dropInDirNames, dropInPrefix, t
 import { parseUnitFile } from './unit-file.js';
 import { commandArgv } from './words.js';
 import { type EnvironmentFileRead, type KeptCommand, ServiceSettings, successActionAfter } from './service-settings.js';
+import { hiddenPaths } from './hidden-paths.js';
 import { withoutStackTraces } from '../stack-traces.js';
 
 import {
@@ -345,6 +346,7 @@ export function mergeUnit(
   });
   const execStart = settings.execStart.map(execLine);
   const { execSearchPath, roots, booleans, user, dynamicUser, sockets, passEnvironment, workingDirectory, startTimeout } = settings;
+  const hidden = hiddenPaths(settings.hiders, settings.inaccessible, settings.unit);
   return {
     unit: loaded.unit,
     ...(loaded.aliases !== undefined && loaded.aliases.length > 0 && { aliases: loaded.aliases }),
@@ -379,6 +381,7 @@ export function mergeUnit(
     ...(booleans.RootDirectoryStartOnly && { rootDirectoryStartOnly: booleans.RootDirectoryStartOnly }),
     ...(booleans.MountAPIVFS && { mountAPIVFS: booleans.MountAPIVFS }),
     ...(settings.mounts.size > 0 && { rootMounts: [...settings.mounts.values()].at(-1)! }),
+    ...(hidden.length > 0 && { hiddenPaths: hidden }),
     ...(user && { user }),
     ...(dynamicUser && { dynamicUser }),
     ...(sockets.length > 0 && { sockets }),

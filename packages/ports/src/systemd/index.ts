@@ -129,6 +129,7 @@ export type {
   ClearedAt,
   EnvironmentFileFacts,
   EnvironmentSetting,
+  HiddenPath,
   ExecLine,
   ExecSearchPathSetting,
   SettingLine,

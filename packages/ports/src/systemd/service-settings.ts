@@ -167,6 +167,10 @@ export class ServiceSettings {
   readonly booleans: { RootDirectoryStartOnly?: BooleanSetting | undefined; MountAPIVFS?: BooleanSetting | undefined } = {};
   /** BindPaths= and the other settings that mount into the root (MOUNT_KEYS): the last line of each, in the order read, an empty one resetting its key. */
   readonly mounts = new Map<string, EnvironmentSetting>();
+  /** PrivateTmp=, ProtectHome=, DynamicUser=: the last valid line of each (hiddenPaths). */
+  readonly hiders = new Map<HiderKey, EnvironmentSetting>();
+  /** InaccessiblePaths=: its lines since the last empty one (hiddenPaths). */
+  inaccessible: EnvironmentSetting[] = [];
   user: EnvironmentSetting | undefined;
   dynamicUser = false;
   readonly sockets: EnvironmentSetting[] = [];
@@ -255,6 +259,9 @@ const MOUNT_RESETS: Readonly<Record<string, readonly string[]>> = {
   BindPaths: ['BindPaths', 'BindReadOnlyPaths'],
   BindReadOnlyPaths: ['BindPaths', 'BindReadOnlyPaths'],
 };
+
+/** The settings whose lines hiddenPaths reads. */
+export type HiderKey = 'PrivateTmp' | 'ProtectHome' | 'DynamicUser';
 
 /** RootDirectory=, RootImage=: the last non-empty line; a path systemd refuses stops the file (config_parse_unit_path_printf, fatal). */
 function root(key: 'RootDirectory' | 'RootImage'): Handler {
@@ -371,6 +378,30 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
     },
   ]),
   ['MountAPIVFS', boolean('MountAPIVFS')],
+  // As systemd reads them (a value it refuses is logged and ignored): what they hide is hiddenPaths's to say.
+  [
+    'PrivateTmp',
+    (settings, value, at) => {
+      if (parseBoolean(value) !== undefined) settings.hiders.set('PrivateTmp', { value: `PrivateTmp=${value}`, ...at });
+      return undefined;
+    },
+  ],
+  [
+    'ProtectHome',
+    (settings, value, at) => {
+      if (parseBoolean(value) !== undefined || value === 'read-only' || value === 'tmpfs')
+        settings.hiders.set('ProtectHome', { value: `ProtectHome=${value}`, ...at });
+      return undefined;
+    },
+  ],
+  [
+    'InaccessiblePaths',
+    (settings, value, at) => {
+      if (value === '') settings.inaccessible = [];
+      else settings.inaccessible.push({ value, ...at });
+      return undefined;
+    },
+  ],
   [
     'PassEnvironment',
     (settings, value, at) => {
@@ -400,8 +431,9 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ],
   [
     'DynamicUser',
-    (settings, value) => {
+    (settings, value, at) => {
       settings.dynamicUser = isTrueSetting(value);
+      if (parseBoolean(value) !== undefined) settings.hiders.set('DynamicUser', { value: `DynamicUser=${value}`, ...at });
       return undefined;
     },
   ],

@@ -23,6 +23,19 @@ export interface EnvironmentSetting {
   readonly line: number;
 }
 
+/** A path a unit's programs do not see as the root has it (systemd.exec(5)), and the line that hides it. */
+export interface HiddenPath {
+  /** Absolute, simplified. */
+  readonly path: string;
+  /**
+   * The path is inside the unit's RootDirectory= (PrivateTmp=, ProtectHome=, InaccessiblePaths=+PATH), rather than
+   * on the host's root (InaccessiblePaths=PATH: the host's file, wherever the program is chrooted).
+   */
+  readonly inRoot: boolean;
+  /** `PrivateTmp=yes`, `ProtectHome=tmpfs`, `InaccessiblePaths=...`, or `DynamicUser=yes` (which implies PrivateTmp=yes), and where. */
+  readonly setting: EnvironmentSetting;
+}
+
 /** Where one line of a setting was given. */
 export interface SettingLine {
   readonly file: string;
@@ -242,6 +255,11 @@ export interface UnitFacts {
    * read here).
    */
   readonly rootMounts?: EnvironmentSetting;
+  /**
+   * The paths PrivateTmp=, ProtectHome= (yes, tmpfs) and InaccessiblePaths= hide from the unit's programs, which see
+   * an empty directory or nothing there (hiddenPaths); `+` lines see them (systemd.service(5)). Absent when none.
+   */
+  readonly hiddenPaths?: readonly HiddenPath[];
   /** MountAPIVFS=, when a valid line sets it (else systemd's default: yes with RootDirectory=/RootImage=); it applies only to lines without `+`. */
   readonly mountAPIVFS?: BooleanSetting;
   /** TimeoutStartSec= or TimeoutSec=, when a valid line sets it (else systemd's DefaultTimeoutStartSec=, or none for Type=oneshot). */

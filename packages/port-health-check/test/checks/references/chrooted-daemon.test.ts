@@ -156,6 +156,121 @@ describe('a daemon chrooted in RootDirectory=', () => {
   });
 });
 
+describe('a daemon beside another chrooted in RootDirectory=', () => {
+  // Checked with redis-server 7.0.15 unchrooted (`redis-server DIR/srv/x/etc/redis/redis.conf`, that file a link to
+  // /etc/redis/real.conf): it listened on the host's real.conf's port, not that of DIR/srv/x's real.conf.
+  it("reads its own files on the root, its links followed there, not inside the other unit's directory", async () => {
+    const underOther = moved('config: /etc/redis/redis.conf', 'config: /srv/x/etc/redis/redis.conf');
+    const services = [underOther.service('redis'), underOther.service('prometheus')];
+    const root = writeTree(tempDir(), {
+      [REDIS_UNIT]: '[Service]\nExecStart=/usr/bin/redis-server /srv/x/etc/redis/redis.conf\n',
+      'lib/systemd/system/prometheus.service': '[Service]\nRootDirectory=/srv/x\nExecStart=/usr/bin/prometheus\n',
+      'srv/x/etc/redis/redis.conf': { symlink: '/etc/redis/real.conf' },
+      'srv/x/etc/redis/real.conf': 'port 7001\nbind 127.0.0.1 -::1\n',
+      'etc/redis/real.conf': 'port 6379\nbind 127.0.0.1 -::1\n',
+    });
+    const facts = await gather({ registry: underOther, root, services });
+    expect(checkReferences(facts, underOther.service('redis')).map((result) => `${result.severity}: ${withoutRoot(result, root).reason}`)).toEqual([
+      'ok: redis (6379): /srv/x/etc/redis/redis.conf agrees with the registry (redis-conf)',
+    ]);
+  });
+
+  it('is unknown when it and the chrooted daemon name one file in the registry that they open as different files', async () => {
+    const shared = parseRegistry(
+      registryText
+        .replace('config: /etc/redis/redis.conf', 'config: /srv/x/etc/shared.conf')
+        .replace('config: /etc/prometheus/prometheus.yml', 'config: /srv/x/etc/shared.conf'),
+    );
+    const services = [shared.service('redis'), shared.service('prometheus')];
+    const root = writeTree(tempDir(), {
+      [REDIS_UNIT]: '[Service]\nExecStart=/usr/bin/redis-server /srv/x/etc/shared.conf\n',
+      'lib/systemd/system/prometheus.service': '[Service]\nRootDirectory=/srv/x\nExecStart=/usr/bin/prometheus --config.file=/etc/shared.conf\n',
+      'srv/x/etc/shared.conf': { symlink: '/etc/real.conf' },
+      'srv/x/etc/real.conf': 'port 7001\n',
+      'etc/real.conf': 'port 6379\nbind 127.0.0.1 -::1\n',
+    });
+    const facts = await gather({ registry: shared, root, services });
+    expect(checkReferences(facts, shared.service('redis')).map((result) => `${result.severity}: ${withoutRoot(result, root).reason}`)).toEqual([
+      `unknown: redis (6379): cannot check redis-conf /srv/x/etc/shared.conf under ${root}: redis-server.service and prometheus.service open different files by this name (one chrooted in its RootDirectory=, a link leading elsewhere there); name each daemon's file in the registry as the root names it`,
+    ]);
+  });
+});
+
+// systemd.exec(5): PrivateTmp= gives the unit's programs an empty /tmp and /var/tmp of their own (DynamicUser=yes implies
+// it), ProtectHome=yes makes /home, /root and /run/user inaccessible and tmpfs mounts an empty one there (read-only
+// hides nothing), InaccessiblePaths= hides a host path (`+PATH`: one in the unit's RootDirectory=); systemd.service(5):
+// none applies to a `+` line, which RootDirectory= still chroots. Checked with `systemd-analyze verify` on these units.
+describe('a daemon whose unit hides the path of its file', () => {
+  const conf = 'port 6379\nbind 127.0.0.1 -::1\n';
+  const at = (file: string) => moved('config: /etc/redis/redis.conf', `config: ${file}`);
+  const hides = (setting: string, line: number, hidden: string) =>
+    `${setting} (/${REDIS_UNIT}:${line}) hides ${hidden} from the daemon, so it does not read the file there; move the file out of it, or the setting`;
+  const unknown = (file: string, why: string) => `unknown: redis (6379): cannot check redis-conf ${file} under ROOT: ${why}`;
+  const check = async (lines: string, file: string, files: Record<string, TreeEntry>) =>
+    (await redis(lines, files, at(file))).map((line) => line.replace(/ under \/\S+: /, ' under ROOT: '));
+
+  it('is unknown under PrivateTmp= (or DynamicUser=), ProtectHome=yes or tmpfs, and InaccessiblePaths=, and read as before under a `+` line', async () => {
+    const tmp = { 'tmp/redis/redis.conf': conf };
+    expect(await check('PrivateTmp=yes\nExecStart=/usr/bin/redis-server /tmp/redis/redis.conf\n', '/tmp/redis/redis.conf', tmp)).toEqual([
+      unknown('/tmp/redis/redis.conf', hides('PrivateTmp=yes', 2, '/tmp')),
+    ]);
+    expect(await check('DynamicUser=yes\nPrivateTmp=no\nExecStart=/usr/bin/redis-server /tmp/redis/redis.conf\n', '/tmp/redis/redis.conf', tmp)).toEqual([
+      unknown('/tmp/redis/redis.conf', hides('DynamicUser=yes', 2, '/tmp')),
+    ]);
+    expect(await check('PrivateTmp=yes\nExecStart=+/usr/bin/redis-server /tmp/redis/redis.conf\n', '/tmp/redis/redis.conf', tmp)).toEqual([
+      'ok: redis (6379): /tmp/redis/redis.conf agrees with the registry (redis-conf)',
+    ]);
+    const home = { 'home/redis/redis.conf': conf };
+    for (const value of ['yes', 'tmpfs'])
+      expect(await check(`ProtectHome=${value}\nExecStart=/usr/bin/redis-server /home/redis/redis.conf\n`, '/home/redis/redis.conf', home)).toEqual([
+        unknown('/home/redis/redis.conf', hides(`ProtectHome=${value}`, 2, '/home')),
+      ]);
+    expect(await check('ProtectHome=read-only\nExecStart=/usr/bin/redis-server /home/redis/redis.conf\n', '/home/redis/redis.conf', home)).toEqual([
+      'ok: redis (6379): /home/redis/redis.conf agrees with the registry (redis-conf)',
+    ]);
+    // Through a link: the file it leads to is hidden.
+    expect(
+      await check('PrivateTmp=yes\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n', '/etc/redis/redis.conf', {
+        'etc/redis/redis.conf': { symlink: '/tmp/redis/redis.conf' },
+        ...tmp,
+      }),
+    ).toEqual([unknown('/etc/redis/redis.conf', hides('PrivateTmp=yes', 2, '/tmp'))]);
+    expect(
+      await check('InaccessiblePaths=-/etc/redis\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n', '/etc/redis/redis.conf', {
+        'etc/redis/redis.conf': conf,
+      }),
+    ).toEqual([unknown('/etc/redis/redis.conf', hides('InaccessiblePaths=-/etc/redis', 2, '/etc/redis'))]);
+    // An empty line resets the list; a value systemd refuses is ignored (systemd-analyze verify: "Failed to parse protect home value, ignoring").
+    expect(
+      await check(
+        'InaccessiblePaths=/etc/redis\nInaccessiblePaths=\nProtectHome=bogus\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n',
+        '/etc/redis/redis.conf',
+        {
+          'etc/redis/redis.conf': conf,
+        },
+      ),
+    ).toEqual(['ok: redis (6379): /etc/redis/redis.conf agrees with the registry (redis-conf)']);
+  });
+
+  it('chrooted: PrivateTmp= and InaccessiblePaths=+PATH hide a path in its RootDirectory=, InaccessiblePaths=PATH one on the host', async () => {
+    const inRoot = { 'srv/redis/tmp/redis.conf': conf, 'srv/redis/etc/redis/redis.conf': conf };
+    const unit = (setting: string, file: string) => `RootDirectory=/srv/redis\n${setting}\nExecStart=/usr/bin/redis-server ${file}\n`;
+    expect(await check(unit('PrivateTmp=yes', '/tmp/redis.conf'), '/srv/redis/tmp/redis.conf', inRoot)).toEqual([
+      unknown('/srv/redis/tmp/redis.conf', hides('PrivateTmp=yes', 3, '/srv/redis/tmp')),
+    ]);
+    expect(await check(unit('InaccessiblePaths=+/etc/redis', '/etc/redis/redis.conf'), '/srv/redis/etc/redis/redis.conf', inRoot)).toEqual([
+      unknown('/srv/redis/etc/redis/redis.conf', hides('InaccessiblePaths=+/etc/redis', 3, '/srv/redis/etc/redis')),
+    ]);
+    expect(await check(unit('InaccessiblePaths=/srv/redis/etc', '/etc/redis/redis.conf'), '/srv/redis/etc/redis/redis.conf', inRoot)).toEqual([
+      unknown('/srv/redis/etc/redis/redis.conf', hides('InaccessiblePaths=/srv/redis/etc', 3, '/srv/redis/etc')),
+    ]);
+    // The host's /etc/redis is not the chroot's: hiding it hides nothing Redis reads there.
+    expect(await check(unit('InaccessiblePaths=/etc/redis', '/etc/redis/redis.conf'), '/srv/redis/etc/redis/redis.conf', inRoot)).toEqual([
+      'ok: redis (6379): /srv/redis/etc/redis/redis.conf agrees with the registry (redis-conf)',
+    ]);
+  });
+});
+
 describe('a daemon chrooted in RootDirectory= that BindPaths= (or the like) mounts into', () => {
   it("is unknown: the files it opens may be the host's, so the jail's file neither passes nor fails", async () => {
     const files = { [CHROOTED]: 'port 7001\nbind 127.0.0.1\n' };
