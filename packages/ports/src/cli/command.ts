@@ -12,7 +12,11 @@ import type { Outcome } from './exit-code.js';
 
 /** What every command takes, besides its own flags; --json only where the command declares `json`. */
 export const GLOBAL_FLAGS = {
-  registry: { type: 'string', value: 'PATH', help: 'the registry to read (default: $DSA110_PORTS_FILE, else the bundled ports.yaml)' },
+  registry: {
+    type: 'string',
+    value: 'PATH',
+    help: "the registry to read (default: $DSA110_PORTS_FILE, else the bundled ports.yaml, with a warning when the checkout's ports.yaml differs from it)",
+  },
   json: { type: 'boolean', selectsJson: true, help: 'one JSON object on stdout, errors included' },
   ...STANDARD_OPTIONS,
 } as const satisfies Flags;
@@ -32,7 +36,8 @@ export interface Command<F extends Flags = Flags> {
   /**
    * A command for a checkout: without --registry or $DSA110_PORTS_FILE it reads
    * the checkout's ports.yaml (at the root of the git work tree, else ./ports.yaml)
-   * when it exists, before the bundled registry (context.ts, checkoutRegistry()).
+   * when it exists, before the bundled registry (context.ts, checkoutRegistry()). A command
+   * without it reads the bundled registry there, and warns when the checkout's differs (load()).
    */
   readonly checkout?: true;
   /** A checkout command's --registry help line, when its default differs from load()'s (validate never reads the bundled registry). */

@@ -1,10 +1,15 @@
 // What a command gets: its parsed arguments, where to print, and the registry.
 // Paths are used as given (relative to the working directory), so that error
 // messages name files the way the operator typed them.
-import { lstatSync, statSync } from 'node:fs';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { lostPathMessage } from '../cli-kit/argv.js';
 import type { Io } from '../cli-kit/io.js';
+import { escapeText, oneLine } from '../escape.js';
+import { FileReadError, readFileBytes } from '../files/read.js';
+import { printedShellWord } from '../shell-word.js';
+import { MAX_REGISTRY_BYTES } from '../limits.js';
 import { UsageError } from './exit-code.js';
 import { loadRegistry, REGISTRY_ENV, type Registry } from '../index.js';
 
@@ -95,15 +100,65 @@ export function checkoutOrigin(file: string): string {
 }
 
 /**
- * --registry, then $DSA110_PORTS_FILE, then (for a checkout command) the checkout's ports.yaml
- * (checkoutRegistry(), looked for from `near`), then the registry bundled with the package.
+ * The one rule of every command: --registry, then $DSA110_PORTS_FILE, then the default. The default is the
+ * checkout's ports.yaml (checkoutRegistry(), looked for from `near`) for a checkout command (one that makes or
+ * checks a checkout's files: docs, monitoring, firewall, snippet, validate), else the registry bundled with the
+ * package. A command that reads the bundled registry while a checkout's ports.yaml differs from the copy bundled
+ * (the build's copy, or the installed package's) says so on stderr, in one line naming both files and the fix
+ * (staleBundledWarning): never the old copy's ports in silence.
  */
 export function load(context: Context<unknown>, near?: readonly string[]): Promise<Registry> {
   if (context.registryPath !== undefined) return loadRegistry({ path: context.registryPath, env: context.env, origin: ORIGIN.option });
   refuseLostRegistryVariable(context);
-  const file = context.checkout && !context.env[REGISTRY_ENV] ? checkoutRegistry(near) : undefined;
-  if (file !== undefined) return loadRegistry({ path: file, env: context.env, origin: checkoutOrigin(file) });
+  const file = context.env[REGISTRY_ENV] ? undefined : checkoutRegistry(near);
+  if (file !== undefined && context.checkout) return loadRegistry({ path: file, env: context.env, origin: checkoutOrigin(file) });
+  const warning = file === undefined ? undefined : staleBundledWarning(file, bundledCopy());
+  if (warning !== undefined) context.io.err(`${warning}\n`, 'warn');
   return loadRegistry({ env: context.env });
+}
+
+/**
+ * The ports.yaml the build copied beside this package's package.json (packages/ports/ports.yaml; an installed
+ * package's own), from which its bundled registry was made; undefined when no such package.json is found above
+ * this module (a bundle of it elsewhere).
+ */
+export function bundledCopy(from: string = import.meta.url): string | undefined {
+  for (let dir = dirname(fileURLToPath(from)), up = 0; up < 4; dir = dirname(dir), up++) {
+    try {
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === '@dsa110/ports') return join(dir, CHECKOUT_REGISTRY);
+    } catch (error) {
+      // No package.json there (errno), or not JSON: look higher.
+      if (!(error instanceof SyntaxError) && typeof (error as NodeJS.ErrnoException | undefined)?.code !== 'string') throw error;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The warning line for a command that reads the bundled registry in a checkout whose ports.yaml (`file`) is not
+ * the copy it was made from (`bundled`): their bytes differ, or the copy cannot be read (never a wait: a FIFO or a
+ * file over 1 MiB is not read). Undefined when they are the same bytes, or `file` cannot be read (nothing to tell:
+ * a checkout command reading it says why).
+ */
+export function staleBundledWarning(file: string, bundled: string | undefined): string | undefined {
+  const read = (path: string) => {
+    try {
+      return readFileBytes(path, { maxBytes: MAX_REGISTRY_BYTES });
+    } catch (error) {
+      if (error instanceof FileReadError) return undefined;
+      throw error;
+    }
+  };
+  const checkout = read(file);
+  if (checkout === undefined) return undefined;
+  const copy = bundled === undefined ? undefined : read(bundled);
+  if (copy?.equals(checkout)) return undefined;
+  const near = bundled === undefined ? undefined : relative(process.cwd(), bundled);
+  const copyName = bundled === undefined ? 'the copy bundled with this ports' : escapeText(near !== undefined && !near.startsWith('..') ? near : bundled);
+  const differs = copy === undefined ? `may differ from ${copyName} (it cannot be read to compare)` : `differs from ${copyName}`;
+  return oneLine(
+    `warning: ${escapeText(file)} ${differs}, the copy the bundled registry this command read was built from; rebuild (npx -y pnpm@10.34.9 build, then reinstall an installed ports), or give --registry ${printedShellWord(file)}`,
+  );
 }
 
 /**

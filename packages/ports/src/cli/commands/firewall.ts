@@ -65,6 +65,7 @@ export const command = defineCommand({
     },
   },
   utf8Paths: { out: 'the rules are written and read by a UTF-8 name' },
+  checkout: true,
   // `--out -` prints the rules, as no --out does (main.ts, standardOutput): `ports firewall --out - | nft -f -`.
   outputs: { out: true },
   notes: [

@@ -22,6 +22,7 @@ export const command = defineCommand({
   summary: `what a config file that names a port should say (${SNIPPET_KINDS.join(', ')})`,
   operands: '<kind>',
   flags: {},
+  checkout: true,
   notes: [
     "Printed from the registry, with the services' env overrides applied (CONTIMG_API_PORT=8010 ports snippet nginx-site).",
     "port-health-check holds the files named in each service's configs: against the same registry.",
