@@ -2,7 +2,7 @@
 // registry data and JSON Schema, the ESM library entries (with a CommonJS
 // door for require()), the `ports` bin, and the .d.ts files. Run with plain
 // node: `pnpm build`.
-import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,15 @@ await bundle({ ...common, entryPoints: ['src/parse.ts'], format: 'cjs', outfile:
 
 // 2. Registry data, service ids and schema.json from the root ports.yaml.
 if (!generate({ parser: require(join(dist, 'parse.cjs')), write: true })) process.exit(1);
-copyFileSync(join(root, '../../ports.yaml'), join(root, 'ports.yaml'));
+// The copy installed with the package names the schema beside it (`./schema.json`): the checkout's first line names
+// it from the repository's root (`./packages/ports/schema.json`), a path that is no file in node_modules/@dsa110/ports.
+const SCHEMA_LINE = /^(\uFEFF?# yaml-language-server: \$schema=)\.\/packages\/ports\/schema\.json$/m;
+const checkoutRegistry = readFileSync(join(root, '../../ports.yaml'), 'utf8');
+if (!SCHEMA_LINE.test(checkoutRegistry.split('\n', 1)[0])) {
+  console.error('ports.yaml: its first line must be "# yaml-language-server: $schema=./packages/ports/schema.json"; restore it');
+  process.exit(1);
+}
+writeFileSync(join(root, 'ports.yaml'), checkoutRegistry.replace(SCHEMA_LINE, '$1./schema.json'));
 // The parsed-registry cache's id (scripts/build-support.mjs), from the parser just built.
 common.define = registryCacheDefine();
 

@@ -24,6 +24,7 @@ import { INTEGER_KEYS, RegistrySchema, refusedCharacter, ReservedSchema, Service
 import { escapeText, oneLine, quoteValue, truncate } from './escape.js';
 import { pollutedKeys } from './polluted.js';
 import { closest, didYouMean, didYouMeanText } from './suggest.js';
+import { notAsciiProblem } from './port.js';
 import {
   COLLECTION_KEY,
   directiveProblems,
@@ -123,11 +124,25 @@ function foreignLineEnds(text: string, result: Extract<ParseResult, { ok: false 
     start = breaks.lastIndex;
   }
   const end = breaks.exec(text)?.index ?? text.length;
-  const at = text.slice(start, end).search(/[\u0085\u2028\u2029]/);
+  let at = text.slice(start, end).search(/[\u0085\u2028\u2029]/);
   if (at < 0) return undefined;
+  if (start === 0 && text.startsWith('\uFEFF')) at--; // a byte order mark is no column
   const name = FOREIGN_LINE_ENDS[text[start + at]!]!;
   const message = `this line ends in ${name}, which YAML 1.2 does not read as a line break (the lines after it read as part of this one); save the file with LF line endings`;
   return fail([{ path: '', message, line: first.line, column: at + 1 }], result.protect);
+}
+
+/**
+ * Line and column (1-based) of `offset` in `source`, as an editor counts them: yaml's linePos, but a byte order mark
+ * at the start of the file, which yaml counts as line 1's first character and which no editor shows, not counted.
+ * Columns count UTF-16 code units (an emoji is two), as yaml's offsets do and VS Code's "Go to Line/Column" does.
+ * Whole numbers always (a RegistryError refuses any other): yaml's state, read through a polluted prototype
+ * (`Object.prototype.value`), can give an error no offset; then 0 and 0.
+ */
+function placeOf(lineCounter: LineCounter, source: string, offset: number): { line: number; column: number } {
+  const { line, col } = lineCounter.linePos(offset);
+  if (!Number.isInteger(line) || !Number.isInteger(col)) return { line: 0, column: 0 };
+  return { line, column: line === 1 && col > 1 && source.startsWith('\uFEFF') ? col - 1 : col };
 }
 
 /** A registry's text as YAML, as every reader of it here parses it: the document, its line counter, and the text it was read from. */
@@ -174,12 +189,7 @@ function parseUnsafe(text: string): ParseResult {
   if (tooManyValues(text)) return fail([{ path: '', message: tooManyValuesMessage(), line: 1, column: 1 }], claimSectionProtection(text));
 
   const { lineCounter, source, doc } = readRegistryDocument(text);
-  const position = (offset: number) => {
-    const { line, col } = lineCounter.linePos(offset);
-    // Whole numbers always (a RegistryError refuses any other): yaml's state, read through a
-    // polluted prototype (`Object.prototype.value`), can give an error no offset.
-    return Number.isInteger(line) && Number.isInteger(col) ? { line, column: col } : { line: 0, column: 0 };
-  };
+  const position = (offset: number) => placeOf(lineCounter, source, offset);
 
   // A directive other than `%YAML 1.2`: said wherever the file has other problems (the rest is still read as YAML 1.2).
   const directives: RegistryIssue[] = directiveProblems(source).map(({ message, offset }) => ({ path: '', message, ...position(offset) }));
@@ -302,7 +312,7 @@ export function entryKeyPositions(
   text: string,
   wanted: readonly { readonly list: 'services' | 'reserved'; readonly id: string; readonly key: string; readonly item?: number }[],
 ): { line: number; column: number }[] {
-  const { lineCounter, doc } = readRegistryDocument(text);
+  const { lineCounter, source, doc } = readRegistryDocument(text);
   return wanted.map(({ list, id, key, item }) => {
     const items = isMap(doc.contents) ? pairByKey(doc.contents, list)?.value : undefined;
     const index = isSeq(items)
@@ -311,8 +321,8 @@ export function entryKeyPositions(
         )
       : -1;
     if (index < 0) return { line: 0, column: 0 };
-    const { line, col } = lineCounter.linePos(offsetOf(doc, [list, index, key, ...(item === undefined ? [] : [item])], false));
-    return Number.isInteger(line) && Number.isInteger(col) && line > 0 ? { line, column: col } : { line: 0, column: 0 };
+    const place = placeOf(lineCounter, source, offsetOf(doc, [list, index, key, ...(item === undefined ? [] : [item])], false));
+    return place.line > 0 ? place : { line: 0, column: 0 };
   });
 }
 
@@ -322,14 +332,14 @@ export function entryKeyPositions(
  * refusal by a pattern the registry added. Parsed as parseRegistryText parses it.
  */
 export function protectPatternPosition(text: string, pattern: string): { line: number; column: number } {
-  const { lineCounter, doc } = readRegistryDocument(text);
+  const { lineCounter, source, doc } = readRegistryDocument(text);
   const claim = isMap(doc.contents) ? pairByKey(doc.contents, 'claim')?.value : undefined;
   const protect = isMap(claim) ? pairByKey(claim, 'protect')?.value : undefined;
   const processes = isMap(protect) ? pairByKey(protect, 'processes')?.value : undefined;
   const index = isSeq(processes) ? processes.items.findIndex((item) => isScalar(item) && item.value === pattern) : -1;
   if (index < 0) return { line: 0, column: 0 };
-  const { line, col } = lineCounter.linePos(offsetOf(doc, ['claim', 'protect', 'processes', index], false));
-  return Number.isInteger(line) && Number.isInteger(col) && line > 0 ? { line, column: col } : { line: 0, column: 0 };
+  const place = placeOf(lineCounter, source, offsetOf(doc, ['claim', 'protect', 'processes', index], false));
+  return place.line > 0 ? place : { line: 0, column: 0 };
 }
 
 /** Why a mapping none of whose keys is a registry's is not a registry at all, or undefined. */
@@ -901,12 +911,17 @@ function describeZodIssue(
       const known = knownKeys(path);
       return issue.keys.map((key) => {
         const suggests = closest(key, known);
+        // Every key the schema knows is ASCII: a key that is not (`рort`, a Cyrillic р) is named by code point,
+        // or it reads as the key it is told to be (`unknown key "рort" (did you mean "port"?)`).
+        const notAscii = notAsciiProblem(key);
+        const hint =
+          notAscii === undefined ? didYouMeanText(suggests) : ` (${notAscii}${suggests === undefined ? '' : `; did you mean ${quoteValue(suggests)}?`})`;
         return {
           path: [...path, key],
           message:
             key === ''
               ? 'an empty or null key (`~:`, `"":`, or nothing before the colon); remove it'
-              : `unknown key ${quoteValue(key)}${suggests === undefined ? '; remove it' : didYouMeanText(suggests)}`,
+              : `unknown key ${quoteValue(key)}${hint}${suggests === undefined ? '; remove it' : ''}`,
           atKey: true,
           ...(suggests !== undefined && { suggests }),
         };
@@ -922,6 +937,9 @@ function describeZodIssue(
       const message = issue.message.startsWith('Invalid input') ? `must be ${article(issue.expected)}` : issue.message;
       if (issue.expected === 'number' && isQuotedNumber(path))
         return [{ path, message: `${message} (got ${got}, in quotes: a string to YAML); remove the quotes` }];
+      // `port: ８０００`: a number to the eye, in other digits: named by code point, as an environment override's is.
+      const notAscii = issue.expected === 'number' && typeof value === 'string' ? notAsciiProblem(value) : undefined;
+      if (notAscii !== undefined) return [{ path, message: `${message} (got ${got}): ${notAscii}` }];
       const hint = wrongTypeHint(issue.expected, value, written(path));
       if (hint === undefined) return [{ path, message: `${message} (got ${got})` }];
       return [{ path, message: `${message} (got ${got}${hint.note === undefined ? '' : `, ${hint.note}`}); ${hint.fix}` }];

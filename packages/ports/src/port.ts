@@ -34,8 +34,22 @@ export function portProblem(text: string): string | undefined {
   // before the message that shows every one of them: no port is written with more, in any digits.
   if (text.length > MAX_PORT_TEXT) return `it is ${text.length} characters long, far too long for a port`;
   // `٨٠`, `１２` (Arabic-Indic, fullwidth): a number to the eye, written with other digits than the ones a port is written with.
-  if (isOtherDigits(text)) return `it is written with digits other than ASCII 0-9 (${codePoints(text)}: ${asciiDigits(text)} in ASCII digits)`;
+  if (isOtherDigits(text)) return notAsciiProblem(text)!;
   return 'it is not a plain decimal integer';
+}
+
+/**
+ * What in `text` is not ASCII, by code point, for a message about a value or key that looks like one written in ASCII
+ * (a port `８０００` in fullwidth digits, a key `рort` with a Cyrillic р): `it is written with digits other than ASCII
+ * 0-9 (U+FF18, U+FF10: 8000 in ASCII digits)`, or `it holds U+0440, not ASCII`; undefined when it is all ASCII.
+ * The one wording for an environment override, a port on the command line and a value or key of the registry file.
+ */
+export function notAsciiProblem(text: string): string | undefined {
+  stringArgument('notAsciiProblem', 'text', text, 'a string');
+  if (!/[\u0080-\uffff]/.test(text)) return undefined; // all ASCII (a character beyond the BMP is two units here)
+  if (text.length <= MAX_PORT_TEXT && isOtherDigits(text))
+    return `it is written with digits other than ASCII 0-9 (${codePoints(text)}: ${asciiDigits(text)} in ASCII digits)`;
+  return `it holds ${codePoints(text)}, not ASCII`;
 }
 
 /** `U+0668, U+0660`: the distinct characters of `text` that are not ASCII, by code point (the first six, then how many more). */

@@ -13,6 +13,7 @@ import { idList, serviceIdHint } from './id-hints.js';
 import { expandPortReferences } from './port-references.js';
 import { deepFreeze } from './frozen.js';
 import { own } from './own.js';
+import { processEnvironment } from './cli-kit/argv.js';
 
 export type { AccessLevel, ConfiguredBy, Group } from './schema.js';
 export type { RegistryData } from './schema.js';
@@ -107,6 +108,17 @@ const RESOLVE_KEYS = Object.keys(RESOLVE_OPTIONS);
 
 /** The methods of a Registry that work taken off it (bound in its constructor). */
 const BOUND_METHODS = ['has', 'service', 'lookup', 'resolvePort'] as const;
+
+/**
+ * An override's `value` of `variable`, quoted for a refusal. Node decodes the environment as UTF-8, each byte that is
+ * not UTF-8 a U+FFFD (`CONTIMG_API_PORT=$'80\xff'` reads "80\ufffd"): from process.env, such a value's bytes are read
+ * back from /proc/self/environ and shown as `\xff`, as the bins show them. Only here, on the way to an error: a
+ * value that resolves is never read again.
+ */
+function overrideText(env: Readonly<Record<string, string | undefined>>, variable: string, value: string): string {
+  if (env !== process.env || !value.includes('\uFFFD')) return quoteValue(value);
+  return quoteValue(processEnvironment([variable]).env[variable] ?? value);
+}
 
 /**
  * A validated registry. `Id` is the union of service ids when known at compile time.
@@ -260,7 +272,10 @@ export class Registry<Id extends string = string> {
     if (value === undefined) return this.#registryAnswer(service);
 
     const refuse = (why: string) =>
-      new PortsError('BAD_OVERRIDE', `${escapeText(variable, MAX_QUOTED)}=${quoteValue(value)} cannot be used for service ${quoteValue(service.id)}: ${why}`);
+      new PortsError(
+        'BAD_OVERRIDE',
+        `${escapeText(variable, MAX_QUOTED)}=${overrideText(env, variable, value)} cannot be used for service ${quoteValue(service.id)}: ${why}`,
+      );
     const alone = this.#overrideAlone(service, variable, value);
     if ('refused' in alone) throw refuse(alone.refused);
     const { port } = alone;
@@ -279,7 +294,7 @@ export class Registry<Id extends string = string> {
         const moved = this.#overrideAlone(other, otherVariable, theirs);
         if ('port' in moved && moved.port === port) {
           throw refuse(
-            `${escapeText(otherVariable, MAX_QUOTED)}=${quoteValue(theirs)} moves service ${quoteValue(other.id)} (${escapeText(other.name, MAX_QUOTED)}) to port ${port} too; give each service its own port`,
+            `${escapeText(otherVariable, MAX_QUOTED)}=${overrideText(env, otherVariable, theirs)} moves service ${quoteValue(other.id)} (${escapeText(other.name, MAX_QUOTED)}) to port ${port} too; give each service its own port`,
           );
         }
       }

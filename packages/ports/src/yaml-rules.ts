@@ -344,6 +344,18 @@ export function yamlProblems(doc: Document, text?: string): YamlProblem[] {
   const open = new Set<Node>();
   let tooDeep = false;
   const targets = aliasTargets(doc);
+  // Values counted so far, in document order (each node once, an alias as many as it expands to), and the alias
+  // whose expansion took them past MAX_EXPANDED_NODES: where the "aliases expand" problem is said, not at the
+  // document's first key. `largest`: the alias that expands to most, for a total passed by plain values after it.
+  let counted = 0;
+  let passedAt: { alias: Alias; values: number } | undefined;
+  let largest: { alias: Alias; values: number } | undefined;
+  const countValues = (values: number, alias?: Alias) => {
+    counted += values;
+    if (alias === undefined) return;
+    if (passedAt === undefined && counted > MAX_EXPANDED_NODES) passedAt = { alias, values };
+    if (largest === undefined || values > largest.values) largest = { alias, values };
+  };
 
   const countAlias = (node: Alias) => {
     aliases++;
@@ -370,11 +382,15 @@ export function yamlProblems(doc: Document, text?: string): YamlProblem[] {
         problems.push({ message: `YAML alias *${node.source} is inside the value it refers to (a loop)`, offset: at(node) });
         return 1;
       }
-      return size(target, depth);
+      // The anchor comes before the alias, so its value is counted already: its size is known, and counted here again.
+      const expanded = size(target, depth);
+      countValues(expanded, node);
+      return expanded;
     }
     const node_ = node as Node;
     const known = sizes.get(node_);
     if (known !== undefined) return known;
+    countValues(1);
     const tag = (node_ as { tag?: string }).tag;
     if (tag !== undefined && tag !== 'tag:yaml.org,2002:str' && (isScalar(node_) || isMap(node_) || isSeq(node_))) {
       problems.push({ message: `YAML tag ${shortTag(tag)} is not allowed in ports.yaml; write the plain value`, offset: tagStart(text, at(node_)) });
@@ -393,6 +409,7 @@ export function yamlProblems(doc: Document, text?: string): YamlProblem[] {
             const name = escapeText(pair.key.source, 40);
             problems.push({ message: `a YAML alias (*${name}) may not be a mapping key in ports.yaml; write the key itself`, offset: at(pair.key) });
           }
+          countValues(1);
           total += 1 + size(pair.value, depth + 1);
           continue;
         }
@@ -420,13 +437,16 @@ export function yamlProblems(doc: Document, text?: string): YamlProblem[] {
 
   const total = size(doc.contents, 0);
   if (total > MAX_EXPANDED_NODES && problems.length === 0) {
-    problems.push({
-      message:
-        aliases > 0
-          ? `YAML aliases expand the registry to ${total} values, more than ${MAX_EXPANDED_NODES}; write the values out instead`
-          : tooManyValuesMessage(total),
-      offset: at(doc.contents as Node | null),
-    });
+    const where = passedAt ?? largest;
+    problems.push(
+      where === undefined
+        ? { message: tooManyValuesMessage(total), offset: at(doc.contents as Node | null) }
+        : {
+            // At the alias that takes the count past the limit (or, when plain values after the aliases do, the largest).
+            message: `YAML aliases expand the registry to ${total} values, more than ${MAX_EXPANDED_NODES} (${where === passedAt ? 'past it here' : 'the most here'}: *${escapeText(where.alias.source, 40)} is ${where.values} values); write the values out instead`,
+            offset: at(where.alias),
+          },
+    );
   }
   return problems;
 }

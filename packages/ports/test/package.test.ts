@@ -108,6 +108,18 @@ describe('the built package', () => {
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'bin', 'ports.yaml', 'schema.json']));
   });
 
+  it("ships a ports.yaml whose $schema line names the schema.json beside it (the checkout's names it from the repository root)", () => {
+    const shipped = readFileSync(join(packageDir, 'ports.yaml'), 'utf8');
+    const schema = /^# yaml-language-server: \$schema=(\S+)$/.exec(shipped.split('\n', 1)[0]!)?.[1];
+    expect(schema).toBe('./schema.json');
+    expect(existsSync(join(packageDir, schema!))).toBe(true);
+    // The line itself holds for the checkout, where editors open it from the repository's root.
+    const checkout = readFileSync(join(repoRoot, 'ports.yaml'), 'utf8');
+    expect(existsSync(join(repoRoot, /\$schema=(\S+)/.exec(checkout)![1]!))).toBe(true);
+    // All else is the checkout's registry, unchanged.
+    expect(shipped.slice(shipped.indexOf('\n'))).toBe(checkout.slice(checkout.indexOf('\n')));
+  });
+
   it('makes npm install no peer dependency: each is optional (@types/node, for a project that type-checks, is its own to add)', () => {
     // A required peer is installed by npm 7+ in every install, the CLIs' global ones too: the newest @types/node, which
     // needs a newer TypeScript than this package's minimum (scripts/check-packages.mjs installs a packed tarball for real).

@@ -64,3 +64,30 @@ describe('loadRegistry with a $DSA110_PORTS_FILE that is not UTF-8', () => {
     });
   });
 });
+
+describe('a port override that is not UTF-8', () => {
+  it("is shown by its bytes (\\xff, read back from /proc/self/environ), not as Node's U+FFFD, when resolvePort reads process.env", () => {
+    const path = `${tempDir('ports-env-bytes-')}/ports.yaml`;
+    writeFileSync(path, minimalRegistry);
+    const resolve = [
+      '--conditions=development',
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      `import { loadRegistry } from ${JSON.stringify(LIBRARY)};
+       const registry = await loadRegistry({ path: ${JSON.stringify(path)} });
+       for (const env of [undefined, { CONTIMG_API_PORT: process.env.CONTIMG_API_PORT }]) {
+         try { console.log(registry.resolvePort('api', env && { env }).port); } catch (error) { console.log(error.message); }
+       }`,
+    ];
+    const refused = (shown: string) =>
+      `CONTIMG_API_PORT="${shown}" cannot be used for service "api": it is not a plain decimal integer; give a plain decimal port 1-65535 or unset CONTIMG_API_PORT\n`;
+    // process.env's value by its bytes; an env object of the caller's holds what it holds (a U+FFFD may be one).
+    expect(runWithBytes(resolve, [], { env: { ...cleanEnv, CONTIMG_API_PORT: Buffer.from('80\xff', 'latin1') } })).toEqual({
+      code: 0,
+      stdout: refused('80\\xff') + refused('80\uFFFD'),
+      stderr: '',
+    });
+  });
+});

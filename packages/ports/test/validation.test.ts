@@ -2,6 +2,7 @@ import { symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkRegistryFile, loadRegistry, parseRegistry, RegistryError, type RegistryIssue } from '../src/index.js';
+import { parseRegistryText } from '../src/parse.js';
 import { MAX_ISSUES_IN_MESSAGE } from '../src/errors.js';
 import { MAX_PROSE_LENGTH } from '../src/limits.js';
 import { expandPortReferences } from '../src/port-references.js';
@@ -726,7 +727,9 @@ describe('a broken registry is rejected with line and column', () => {
     // 200,000 nested `[`: too many values as well (each list is one), said of the file, never "check the path".
     expect(() => parseRegistry('['.repeat(200_000))).toThrow(TOO_MANY);
     const aliased = `a: &a [${Array(7000).fill('x').join(',')}]\nb: [${Array(16).fill('*a').join(', ')}]\nversion: 1\nservices: []\n`;
-    expect(() => parseRegistry(aliased)).toThrow(/YAML aliases expand the registry to \d+ values, more than 100000; write the values out instead/);
+    expect(() => parseRegistry(aliased)).toThrow(
+      /:2:57: YAML aliases expand the registry to \d+ values, more than 100000 \(past it here: \*a is 7001 values\); write the values out instead/,
+    );
   });
 
   it('names a duplicate key as YAML reads it (quotes are not part of it) and by the entry it is in', async () => {
@@ -1841,5 +1844,52 @@ describe('a port variable must say it holds a port, outside the namespaces the l
     '_PORT',
   ])('%s is taken', (name) => {
     expect(parseRegistry(withLine(9, `    configuredBy: { env: ${name} }`)).service('api').env).toBe(name);
+  });
+});
+
+describe('where and how a problem of the file is said, for an editor to jump to (fixtures in test/fixtures)', () => {
+  const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
+  /** The RegistryError loading the fixture `name` raises, as `line:col path: message` lines. */
+  async function problems(name: string): Promise<string[]> {
+    const error = await loadRegistry({ path: fixture(name), env: { DSA110_PORTS_CACHE: 'off' } }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(RegistryError);
+    return (error as RegistryError).issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`);
+  }
+
+  it('says aliases expand past the limit at the alias that takes them past it, not at the first key (1:1, or line 2)', async () => {
+    // 7,009 values before y's aliases, each 7,001 more: the 14th passes 100,000, at column 5 + 13 * 4 of line 5.
+    expect(await problems('aliases-past-limit.yaml')).toEqual([
+      '5:57 : YAML aliases expand the registry to 119025 values, more than 100000 (past it here: *a is 7001 values); write the values out instead',
+    ]);
+  });
+
+  it('does not count a byte order mark as a column of line 1 (as editors show none): 1:10, as without it', async () => {
+    expect(await problems('bom-version-2.yaml')).toEqual(['1:10 version: must be 1 (got 2)']);
+    expect(parseRegistryText('version: 2\nservices: []\n')).toMatchObject({ ok: false, issues: [{ line: 1, column: 10 }] });
+    // Columns count UTF-16 code units, as VS Code's "Go to Line/Column" does: two emoji before the value are four.
+    const emoji = parseRegistryText('{"😀😀": 1, version: 2, services: []}\n');
+    expect(emoji.ok ? [] : emoji.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([
+      '1:2 unknown key "😀😀" (it holds U+1F600, not ASCII); remove it',
+      '1:22 must be 1 (got 2)',
+    ]);
+    expect(parseRegistryText('\uFEFFversion: 1\nservices: []\nfoo: 1\n')).toMatchObject({ ok: false, issues: [{ line: 3, column: 1 }] });
+  });
+
+  it('names a key that is not ASCII by code point (a Cyrillic р in "рort" reads as "port")', async () => {
+    expect(await problems('lookalike-key.yaml')).toEqual(['6:5 services.api["рort"]: unknown key "рort" (it holds U+0440, not ASCII; did you mean "port"?)']);
+    const { error } = await rejection(`${minimalRegistry}ключ: 1\n`);
+    expect(find(error.issues, /ключ/).message).toBe('unknown key "ключ" (it holds U+043A, U+043B, U+044E, U+0447, not ASCII); remove it');
+  });
+
+  it('names the digits of a port written in other digits by code point, as an environment override is told', async () => {
+    expect(await problems('fullwidth-port.yaml')).toEqual([
+      '6:11 services.api.port: must be a port number written in plain decimal, 1-65535 (got "８０００"): it is written with digits other than ASCII 0-9 (U+FF18, U+FF10: 8000 in ASCII digits)',
+    ]);
+    expect(() => parseRegistry(`${minimalRegistry.replace('port: 8000', 'port: "8000\u00a0"')}`)).toThrow(
+      /services\.api\.port: must be a port number written in plain decimal, 1-65535 \(got "8000\\u00a0"\): it holds U\+00A0, not ASCII$/,
+    );
   });
 });
