@@ -3,6 +3,7 @@
 // @dsa110/ports/system). When that fails, this names what blocks it: a
 // socket bound but not listening, or a connection using the port as its local
 // port, with the PIDs that hold them where they can be seen.
+import { readFileSync } from 'node:fs';
 import {
   canBind,
   canBindAddressSync,
@@ -54,7 +55,7 @@ export interface Blocker {
   readonly unidentified?: boolean;
   /** Sockets out of the tables that could not be examined: `socket` says how many and why; processes hold them, none is named (none is proved to hold the port). */
   readonly unexamined?: boolean;
-  /** A TIME_WAIT: how long the kernel keeps it yet, in ms, as the socket table says (PortSocket.timeWaitLeftMs). */
+  /** A TIME_WAIT, or a FIN_WAIT2 held by no process: how long the kernel keeps it yet, in ms, as the socket table says (PortSocket.timeWaitLeftMs). */
   readonly timeWaitLeftMs?: number;
 }
 
@@ -104,6 +105,86 @@ export function timeWaitAdvice(count: number, name: string, leftMs?: number): st
 /** Pure: ms as whole seconds, rounded up (`for 5 s more` where 4.1 s are left), at least 1. */
 export function seconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
+}
+
+/** net.ipv4.tcp_fin_timeout's default, in seconds: how long the kernel keeps an orphan's FIN_WAIT2. */
+export const FIN_TIMEOUT_SECONDS = 60;
+
+/**
+ * How long the kernel keeps a connection in FIN_WAIT2 once no process holds it (closed first, its peer keeping its
+ * end open), in ms: net.ipv4.tcp_fin_timeout of claim-port's network namespace (each namespace has its own), its
+ * default where it cannot be read.
+ */
+export function readFinTimeoutMs(procRoot = '/proc'): number {
+  try {
+    const value = Number(readFileSync(`${procRoot}/sys/net/ipv4/tcp_fin_timeout`, 'utf8').trim());
+    if (Number.isSafeInteger(value) && value >= 0) return value * 1000;
+  } catch {}
+  return FIN_TIMEOUT_SECONDS * 1000;
+}
+
+/**
+ * States of a connection a process holds that closes first when its process goes (see endsByItselfMs). Not
+ * CLOSE_WAIT: its peer closed first, so its close ends in LAST_ACK, then CLOSED, no TIME_WAIT.
+ */
+const CLOSING_FIRST = new Set(['ESTABLISHED', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'CLOSING']);
+
+/**
+ * Pure: how long at most a TCP connection on the port keeps a server from binding it once no process holds it, in
+ * ms, where the kernel ends it by itself; undefined where it does not (one in LAST_ACK, or still in its listener's
+ * accept queue: ESTABLISHED, SYN_RECV or CLOSE_WAIT with no holder, which the kernel resets when the listener closes,
+ * leaving nothing). The one rule for the forecast before any signal (timeWaitsAfterClaim) and the wait after the
+ * holders are gone (endingLeftMs): what it foretells, step 8 waits for.
+ * - TIME_WAIT: the time its row says it has left (`leftMs`), else TIME_WAIT_SECONDS.
+ * - FIN_WAIT2 held by no process (an orphan closed first whose peer keeps its end open): the time its row says it has
+ *   left, else `finTimeoutMs` (net.ipv4.tcp_fin_timeout); if its peer closes meanwhile, a TIME_WAIT of
+ *   TIME_WAIT_SECONDS follows, which is then waited for only where it fits.
+ * - FIN_WAIT1 or CLOSING held by no process (its FIN not yet acknowledged; the kernel resends it, and a loopback peer
+ *   acknowledges it at once), and a connection that `held` (CLOSING_FIRST) closes first once its holders are gone:
+ *   the longer of a TIME_WAIT (its peer closes too) and a FIN_WAIT2 (its peer keeps its end open).
+ */
+export function endsByItselfMs(state: string, held: boolean, leftMs: number | undefined, finTimeoutMs: number): number | undefined {
+  const closedFirst = Math.max(TIME_WAIT_SECONDS * 1000, finTimeoutMs);
+  if (state === 'TIME_WAIT') return leftMs ?? TIME_WAIT_SECONDS * 1000;
+  if (held) return CLOSING_FIRST.has(state) ? closedFirst : undefined;
+  if (state === 'FIN_WAIT2') return leftMs ?? finTimeoutMs;
+  return state === 'FIN_WAIT1' || state === 'CLOSING' ? closedFirst : undefined;
+}
+
+/** Pure: a connection's TCP state, as describeSocket names it; undefined for any other blocker. */
+function blockerState(blocker: Blocker): string | undefined {
+  return / \(([A-Z_0-9]+), a connection using the port as its local port\)$/.exec(blocker.socket)?.[1];
+}
+
+/**
+ * Pure: where every one of `blockers` is a connection held by no process that the kernel ends by itself
+ * (endsByItselfMs: a TIME_WAIT, an orphan's FIN_WAIT2, ...), the longest time one has left, in ms; else undefined.
+ * Its other end may be held (a client that keeps its end of a FIN_WAIT2 open): nothing on the port is to be stopped.
+ */
+export function endingLeftMs(blockers: readonly Blocker[], finTimeoutMs: number): number | undefined {
+  if (blockers.length === 0) return undefined;
+  let longest = 0;
+  for (const blocker of blockers) {
+    const state = blockerState(blocker);
+    const ms = blocker.holders.length === 0 && state !== undefined ? endsByItselfMs(state, false, blocker.timeWaitLeftMs, finTimeoutMs) : undefined;
+    if (ms === undefined) return undefined;
+    longest = Math.max(longest, ms);
+  }
+  return longest;
+}
+
+/** Pure: connections that endingLeftMs waits for, counted by state: `1 TIME_WAIT`, `2 TIME_WAITs and 1 FIN_WAIT2`. */
+export function endingNamed(blockers: readonly Blocker[]): string {
+  const counts = new Map<string, number>();
+  for (const blocker of blockers) {
+    const state = blockerState(blocker) ?? 'socket';
+    counts.set(state, (counts.get(state) ?? 0) + 1);
+  }
+  const order = (state: string) => (state === 'TIME_WAIT' ? 0 : 1);
+  return [...counts]
+    .sort(([a], [b]) => order(a) - order(b))
+    .map(([state, count]) => `${count} ${state}${count > 1 ? 's' : ''}`)
+    .join(' and ');
 }
 
 /** Pure: the longest time left of `blockers` when every one is a TIME_WAIT whose time left is known; else undefined. */
@@ -468,29 +549,15 @@ export interface TimeWaitsAfterClaim {
 }
 
 /**
- * States of a connection a process holds that closes first when its process goes: each ends in TIME_WAIT. Not
- * CLOSE_WAIT: its peer closed first, so its close ends in LAST_ACK, then CLOSED, no TIME_WAIT.
- */
-const CLOSING_FIRST = new Set(['ESTABLISHED', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'CLOSING']);
-
-/**
- * States of a connection no process holds (inode 0) that end in TIME_WAIT: an orphan its server has closed. One in
- * ESTABLISHED, SYN_RECV or CLOSE_WAIT is still in its listener's accept queue: the kernel resets it when the listener
- * closes, and it leaves no TIME_WAIT.
- */
-const ORPHAN_CLOSING = new Set(['FIN_WAIT1', 'FIN_WAIT2', 'CLOSING']);
-
-/** Whether a row of the port may be, or become once its holders close it, a TIME_WAIT. */
-const mayTimeWait = (s: PortSocket) => s.state === 'TIME_WAIT' || (s.inode === 0 ? ORPHAN_CLOSING : CLOSING_FIRST).has(s.state);
-
-/**
  * Before any signal (TCP, /proc): a listener being freed that was made without SO_REUSEADDR leaves its sockets on the
  * port in TIME_WAIT (an accepted connection keeps its listener's flag, and so does its TIME_WAIT), and Linux refuses a
  * bind of the port with SO_REUSEADDR (claim-port's, a server's) while such a TIME_WAIT is there, whether or not it had
- * SO_REUSEPORT too. Those on the port (each with the time the table says it has left) and the connections its holders
- * hold (they close first when stopped: up to TIME_WAIT_SECONDS each; CLOSING_FIRST), and its orphans that have closed
- * first (ORPHAN_CLOSING; never a connection still in its accept queue, which is reset when it closes), would keep a
- * server from binding the port for `waitMs` once the holders are gone. A listener bound with neither SO_REUSEADDR nor
+ * SO_REUSEPORT too; so does an orphan's FIN_WAIT2 (a connection it closed first whose peer keeps its end open), until
+ * net.ipv4.tcp_fin_timeout ends it. Those on the port (each with the time the table says it has left) and the
+ * connections its holders hold (they close first when stopped), and its orphans that have closed first (never a
+ * connection still in its accept queue, which is reset when it closes), each as long as endsByItselfMs says (the rule
+ * step 8 waits by, endingLeftMs; `finTimeoutMs`: tcp_fin_timeout, read from `procRoot`), would keep a server from
+ * binding the port for `waitMs` once the holders are gone. A listener bound with neither SO_REUSEADDR nor
  * SO_REUSEPORT was bound while no TIME_WAIT overlapped it (the kernel would have refused its bind), and no other socket
  * shares its address, so every TIME_WAIT that overlaps it is its own. One with SO_REUSEPORT may share its address with
  * other listeners, and may have been bound over their TIME_WAITs: a socket that overlaps a listener with SO_REUSEADDR
@@ -501,9 +568,9 @@ const mayTimeWait = (s: PortSocket) => s.state === 'TIME_WAIT' || (s.inode === 0
  *
  * `sockets`: the port's TCP rows, read before any signal (blockersAfterClaim's read, not read again: each read walks
  * the kernel's whole connection hash). Between that read and the signal, a TIME_WAIT may end (the wait foretold is
- * then longer than the real one), a connection may close first (it was counted as a connection, 60 s, longer than
- * its TIME_WAIT), and a connection may be accepted, which no read before the signal can see (the holders serve until
- * signalled): step 8 waits for TIME_WAITs that end within the timeout and names the rest. Undefined where nothing
+ * then longer than the real one), a connection may close first (it was counted as a connection, 60 s or tcp_fin_timeout,
+ * longer than what is left of it), and a connection may be accepted, which no read before the signal can see (the holders serve until
+ * signalled): step 8 waits for those that end within the timeout (endingLeftMs) and names the rest. Undefined where nothing
  * would be left, or where no listener's SO_REUSEADDR could be read (not root, no perl): then nothing is foretold.
  * `reuse`: reads the freed listeners' SO_REUSEADDR by inode (socketReuseAddress in @dsa110/ports/system), called only
  * where the port has a TIME_WAIT or a connection that overlaps one of them.
@@ -516,8 +583,13 @@ export function timeWaitsAfterClaim(
   reuse: () => ReadonlyMap<number, boolean>,
   procRoot = '/proc',
   socketLinks?: SocketLinks,
+  finTimeoutMs = readFinTimeoutMs(procRoot),
 ): TimeWaitsAfterClaim | undefined {
   const all = sockets.filter((s) => s.transport === 'tcp' && s.port === port);
+  // How long each row would keep a server from binding the port once the holders are gone (one held by no process is
+  // the kernel's: an orphan closing); the rule step 8 waits by.
+  const ends = (s: PortSocket) => endsByItselfMs(s.state, s.inode !== 0, s.timeWaitLeftMs, finTimeoutMs);
+  const mayTimeWait = (s: PortSocket) => ends(s) !== undefined;
   // The listeners' SO_REUSEADDR (a perl run) is read only where the port has a socket that could be theirs.
   if (!all.some((s) => mayTimeWait(s) && listeners.some((l) => overlaps(l, s.address)))) return undefined;
   const read = reuse();
@@ -535,7 +607,7 @@ export function timeWaitsAfterClaim(
   // unlistedBound count it).
   const pidsOf = (s: PortSocket) => (s.state === 'TIME_WAIT' ? [] : (holders.get(s.inode) ?? []).filter((pid) => pid !== process.pid));
   const closing = theirs.filter((s) => pidsOf(s).every((pid) => signalled.has(pid)));
-  const leftMs = (s: PortSocket) => (s.state === 'TIME_WAIT' ? (s.timeWaitLeftMs ?? TIME_WAIT_SECONDS * 1000) : TIME_WAIT_SECONDS * 1000);
+  const leftMs = (s: PortSocket) => ends(s)!;
   // Theirs for certain where every listener that overlaps it lacks SO_REUSEADDR.
   const own = (s: PortSocket) => listeners.every((l) => !overlaps(l, s.address) || read.get(l.inode) === false);
   const certain = closing.filter(own);

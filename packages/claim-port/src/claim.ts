@@ -17,7 +17,10 @@ import { asRootCommand } from './as-root.js';
 import {
   blockersAfterClaim,
   describeBlockers,
+  endingLeftMs,
+  endingNamed,
   isTimeWait,
+  readFinTimeoutMs,
   seconds,
   timeWaitAdvice,
   timeWaitsAfterClaim,
@@ -218,6 +221,9 @@ function listed(words: readonly string[]): string {
   return words.length > 1 ? `${words.slice(0, -1).join(', ')} and ${words.at(-1)}` : (words[0] ?? '');
 }
 
+/** How long a connection closed first stays in FIN_WAIT2, as the forecast says it. */
+const FIN_WAIT2_LASTS = 'for up to net.ipv4.tcp_fin_timeout while its peer keeps its end open';
+
 /**
  * Pure: what to do about the sockets that block a bind: stop their holders, or make them close them; for TIME_WAITs
  * alone (held by no process), wait for the kernel to end them and claim `name` again; undefined when no holder is named.
@@ -391,17 +397,26 @@ class Claim {
   }
 
   /**
-   * Where every socket that keeps a server from binding the port is a TIME_WAIT held by no process whose time left
-   * (as the socket table says) fits in what is left of the claim's timeout (timeWaitFits): says so, and waits for the
+   * Where every socket that keeps a server from binding the port is a connection held by no process that the kernel
+   * ends by itself (endingLeftMs, by the rule the forecast of step 5 uses: a TIME_WAIT, an orphan's FIN_WAIT2, ...),
+   * the longest time one has left. Undefined where one is not, or the bind succeeded.
+   */
+  endingLeft(verdict: BindVerdict): number | undefined {
+    return verdict.ok ? undefined : endingLeftMs(verdict.blockers, readFinTimeoutMs());
+  }
+
+  /**
+   * Where every socket that keeps a server from binding the port is a connection held by no process that the kernel
+   * ends by itself (endingLeft) within what is left of the claim's timeout (timeWaitFits): says so, and waits for the
    * bind, up to TIME_WAIT_SLACK_MS more than the table says (the kernel's timers may end them that much later), never
    * past the claim's worst case. The verdict after the wait, or `verdict` where it does not wait.
    */
   async waitOutTimeWaits(verdict: BindVerdict): Promise<BindVerdict> {
-    const left = verdict.ok ? undefined : timeWaitsLeftMs(verdict.blockers);
+    const left = this.endingLeft(verdict);
     if (left === undefined || !this.timeWaitFits(left)) return verdict;
     const many = verdict.blockers.length > 1;
     this.log(
-      `${verdict.blockers.length} TIME_WAIT${many ? 's' : ''} on ${this.name} (${many ? 'connections' : 'a connection'} closed first by a server made without SO_REUSEADDR) keep${many ? '' : 's'} a server from binding it for ${seconds(left)} s more: waiting for the kernel to end ${many ? 'them' : 'it'} (within the ${this.target.timeoutSeconds} s timeout)`,
+      `${endingNamed(verdict.blockers)} on ${this.name} (${many ? 'connections' : 'a connection'} closed first by a server made without SO_REUSEADDR) keep${many ? '' : 's'} a server from binding it for ${seconds(left)} s more: waiting for the kernel to end ${many ? 'them' : 'it'} (within the ${this.target.timeoutSeconds} s timeout)`,
     );
     const worstCaseEnd = this.started + this.target.timeoutSeconds * 1000 + CLAIM_AFTER_TIMEOUT_MS;
     return this.bindable(Math.max(0, Math.min(left + TIME_WAIT_SLACK_MS, worstCaseEnd - now())));
@@ -505,10 +520,11 @@ class Claim {
     if (!certain) return undefined;
     const what = [
       ...(after.timeWaits > 0 ? [`${after.timeWaits} TIME_WAIT${after.timeWaits > 1 ? 's' : ''} on the port`] : []),
-      ...countedAs(after.connections - after.closed, 'it holds (each a TIME_WAIT once it is stopped)'),
-      ...countedAs(after.closed, 'it has closed, still closing (each ends in a TIME_WAIT)'),
+      ...countedAs(after.connections - after.closed, `it holds (each a TIME_WAIT once it is stopped, or a FIN_WAIT2 ${FIN_WAIT2_LASTS})`),
+      ...countedAs(after.closed, `it has closed, still closing (each a FIN_WAIT2 ${FIN_WAIT2_LASTS}, or a TIME_WAIT)`),
     ].join(' and ');
-    const facts = `${listed(after.listeners)} ${after.listeners.length > 1 ? 'were' : 'was'} bound without SO_REUSEADDR: ${what} would keep a server from binding ${this.name} for up to ${seconds(after.waitMs)} s after the holders are gone (Linux refuses the bind while a TIME_WAIT of such a socket is there)`;
+    const held = after.connections > 0 ? 'a connection of such a socket, closing or in TIME_WAIT,' : 'a TIME_WAIT of such a socket';
+    const facts = `${listed(after.listeners)} ${after.listeners.length > 1 ? 'were' : 'was'} bound without SO_REUSEADDR: ${what} would keep a server from binding ${this.name} for up to ${seconds(after.waitMs)} s after the holders are gone (Linux refuses the bind while ${held} is there)`;
     if (this.timeWaitFits(after.waitMs)) {
       this.log(`${facts}; ${this.options.dryRun ? 'a real run waits' : 'waiting'} for them after the stop (within the ${timeoutSeconds} s timeout)`, 'warn');
       return undefined;
@@ -1836,14 +1852,15 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
   claim.found = await claim.gather(seen);
   if (claim.found.listeners.length === 0) {
     let verdict = await claim.bindable(0);
-    const left = verdict.ok ? undefined : timeWaitsLeftMs(verdict.blockers);
+    const left = claim.endingLeft(verdict);
     if (options.dryRun && left !== undefined && claim.timeWaitFits(left)) {
       const many = verdict.blockers.length > 1;
-      const message = `dry run: nothing listens on ${claim.name}, but ${verdict.blockers.length} TIME_WAIT${many ? 's keep' : ' keeps'} a server from binding it for ${seconds(left)} s more: a real run waits for the kernel to end ${many ? 'them' : 'it'} (within the ${target.timeoutSeconds} s timeout)`;
+      const message = `dry run: nothing listens on ${claim.name}, but ${endingNamed(verdict.blockers)} ${many ? 'keep' : 'keeps'} a server from binding it for ${seconds(left)} s more: a real run waits for the kernel to end ${many ? 'them' : 'it'} (within the ${target.timeoutSeconds} s timeout)`;
       claim.log(message);
       return claim.finish('would-free', message);
     }
     const waited = !options.dryRun && left !== undefined && claim.timeWaitFits(left);
+    const ended = verdict.blockers.every(isTimeWait) ? 'TIME_WAITs' : 'closing connections';
     if (waited) verdict = await claim.waitOutTimeWaits(verdict);
     if (!verdict.ok)
       return claim.refuseUnbindable(
@@ -1851,7 +1868,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
         // UDP: a client's socket connected to a peer may be bound to it (a blocker, named next), but no server's.
         `${transport === 'udp' ? 'no server socket is bound to' : 'nothing listens on'} ${claim.name}${claim.reader.kind === 'lsof' ? ' that this user can see' : ''}`,
       );
-    const message = `${claim.name} is free${waited ? ' (its TIME_WAITs have ended)' : ''}; nothing to do`;
+    const message = `${claim.name} is free${waited ? ` (its ${ended} have ended)` : ''}; nothing to do`;
     claim.log(message);
     return claim.finish('already-free', message);
   }

@@ -148,7 +148,7 @@ export interface ClaimResult {
     readonly holders: readonly SocketHolder[];
     /** A connection's other end, when it is on this machine (a loopback client), and who holds it: named, never signalled. */
     readonly peer?: { readonly socket: string; readonly holders: readonly SocketHolder[] };
-    /** A TIME_WAIT: how long the kernel keeps it yet, in ms, as the socket table says. */
+    /** A TIME_WAIT, or a FIN_WAIT2 held by no process: how long the kernel keeps it yet, in ms, as the socket table says. */
     readonly timeWaitLeftMs?: number;
   }[];
   readonly dryRun: boolean;

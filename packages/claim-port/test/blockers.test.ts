@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { guardPort, hasCommand, leasePort, spawnListener, waitUntil } from '../../../test-support/index.js';
 import { tempDir } from '../../../test-support/tree.js';
 import { readPortSockets, readProcessInfo, type Listener, type PortSocket } from '@dsa110/ports/system';
-import { describeBlockers, describeUnexamined, timeWaitsAfterClaim } from '../src/blockers.js';
+import { describeBlockers, describeUnexamined, endingLeftMs, endsByItselfMs, timeWaitsAfterClaim } from '../src/blockers.js';
 import { shownCommand } from '../src/plan.js';
 import { BIN } from './helpers.js';
 import { adopt, cleanupStarted, start } from './started.js';
@@ -30,6 +30,46 @@ describe('describeUnexamined', () => {
     expect(describeUnexamined(2, ['no-perl'])).toBe(
       "2 sockets out of the kernel's tables could not be examined (there is no /usr/bin/perl or /bin/perl to examine them), and one of them may be bound to the port",
     );
+  });
+});
+
+describe('endsByItselfMs: how long a connection keeps a server off the port once no process holds it (step 5 and step 8 alike)', () => {
+  it('a TIME_WAIT and an orphan FIN_WAIT2 for the time their row has left (else 60 s, tcp_fin_timeout); an open or unacknowledged one for the longer of the two; LAST_ACK and one in the accept queue, never', () => {
+    const fin = 90_000;
+    expect(endsByItselfMs('TIME_WAIT', false, 41_000, fin)).toBe(41_000);
+    expect(endsByItselfMs('TIME_WAIT', false, undefined, 3000)).toBe(60_000);
+    expect(endsByItselfMs('FIN_WAIT2', false, 2690, fin)).toBe(2690);
+    expect(endsByItselfMs('FIN_WAIT2', false, undefined, 3000)).toBe(3000);
+    for (const state of ['FIN_WAIT1', 'CLOSING']) {
+      expect(endsByItselfMs(state, false, undefined, fin)).toBe(90_000);
+      expect(endsByItselfMs(state, false, undefined, 3000)).toBe(60_000);
+    }
+    for (const state of ['ESTABLISHED', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'CLOSING']) expect(endsByItselfMs(state, true, undefined, fin)).toBe(90_000);
+    for (const state of ['ESTABLISHED', 'SYN_RECV', 'CLOSE_WAIT', 'LAST_ACK']) expect(endsByItselfMs(state, false, undefined, fin)).toBeUndefined();
+    expect(endsByItselfMs('CLOSE_WAIT', true, undefined, fin)).toBeUndefined();
+  });
+
+  it('step 8 waits only where every blocker is such a connection held by no process (its peer may be held: an idle client)', () => {
+    const finWait2 = {
+      socket: '127.0.0.1:18210 -> 127.0.0.1:45450 (FIN_WAIT2, a connection using the port as its local port)',
+      holders: [],
+      timeWaitLeftMs: 58_000,
+      peer: {
+        socket: '127.0.0.1:45450 (CLOSE_WAIT)',
+        holders: [{ pid: 20951, comm: 'python3', command: 'python3 idlecli.py', argv: ['python3', 'idlecli.py'] }],
+      },
+    };
+    const timeWait = {
+      socket: '127.0.0.1:18210 -> 127.0.0.1:45452 (TIME_WAIT, a connection using the port as its local port)',
+      holders: [],
+      timeWaitLeftMs: 12_000,
+    };
+    expect(endingLeftMs([finWait2, timeWait], 60_000)).toBe(58_000);
+    expect(endingLeftMs([{ ...finWait2, timeWaitLeftMs: undefined }], 60_000)).toBe(60_000);
+    const held = { socket: '127.0.0.1:18210 -> 127.0.0.1:45454 (ESTABLISHED, a connection using the port as its local port)', holders: finWait2.peer.holders };
+    expect(endingLeftMs([timeWait, held], 60_000)).toBeUndefined();
+    expect(endingLeftMs([{ socket: '127.0.0.1:18210 bound, not listening', holders: [] }], 60_000)).toBeUndefined();
+    expect(endingLeftMs([], 60_000)).toBeUndefined();
   });
 });
 

@@ -6,16 +6,22 @@
 // processes on loopback; the TIME_WAITs are made by connections the test
 // opens itself, which the server closes first.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { canBindSync, readPortSockets } from '@dsa110/ports/system';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isAlive, leasePort, signal, waitForExit, waitUntil } from '../../../test-support/index.js';
 import { resultJson } from '../src/result.js';
+import { canRunFirewallNetns, runNetnsScript } from '../../../test-support/firewall-netns.js';
+import { BIN } from './helpers.js';
 import { cleanupStarted, claimOurs, start } from './started.js';
 
 afterEach(cleanupStarted);
 
 const root = process.getuid?.() === 0;
+/** This namespace's net.ipv4.tcp_fin_timeout, in seconds (how long an orphan's FIN_WAIT2 lasts). */
+const finTimeout = Number(readFileSync('/proc/sys/net/ipv4/tcp_fin_timeout', 'utf8'));
 const python = '/usr/bin/python3';
 
 /**
@@ -113,7 +119,7 @@ describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
       const result = await claimOurs(port, { timeoutSeconds: 2 });
       expect(result.action, result.message).toBe('refused');
       expect(result.message).toContain(
-        `: 1 connection it holds (each a TIME_WAIT once it is stopped) would keep a server from binding port ${port} for up to 60 s after the holders are gone`,
+        `: 1 connection it holds (each a TIME_WAIT once it is stopped, or a FIN_WAIT2 for up to net.ipv4.tcp_fin_timeout while its peer keeps its end open) would keep a server from binding port ${port} for up to ${Math.max(60, finTimeout)} s after the holders are gone`,
       );
       expect(result.message).toContain('longer than the 2 s timeout');
       expect(resultJson(result).blockers).toEqual([
@@ -141,8 +147,11 @@ describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
       expect(await waitUntil(() => readPortSockets(port, 'tcp').some((s) => s.state === 'FIN_WAIT2' && s.inode === 0), 5000)).toBe(true);
       const result = await claimOurs(port, { timeoutSeconds: 2 });
       expect(result.action, result.message).toBe('refused');
-      expect(result.message).toContain(
-        `: 1 connection it has closed, still closing (each ends in a TIME_WAIT) would keep a server from binding port ${port} for up to 60 s after the holders are gone`,
+      // For as long as its row's timer says (tcp_fin_timeout from the close), as a TIME_WAIT's.
+      expect(result.message).toMatch(
+        new RegExp(
+          `: 1 connection it has closed, still closing \\(each a FIN_WAIT2 for up to net\\.ipv4\\.tcp_fin_timeout while its peer keeps its end open, or a TIME_WAIT\\) would keep a server from binding port ${port} for up to \\d+ s after the holders are gone`,
+        ),
       );
       expect(result.message).not.toContain('it holds');
       expect(isAlive(listener.first.pid)).toBe(true);
@@ -207,6 +216,61 @@ describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
     expect(canBindSync(a, 'tcp')?.ok).toBe(true);
     expect(canBindSync(b, 'tcp')?.ok).toBe(true);
   }, 100_000);
+});
+
+/**
+ * A server made without SO_REUSEADDR holding an idle client's connection that the client never closes, claimed by the
+ * built bin with `args`, in a network namespace of its own whose net.ipv4.tcp_fin_timeout is `finSeconds` (each
+ * namespace has its own: the host's is untouched): once the server is stopped its end is an orphan's FIN_WAIT2, not a
+ * TIME_WAIT, which keeps a server from binding the port until tcp_fin_timeout ends it. claim-port's output, its exit
+ * status, and whether the server still runs.
+ */
+async function idleClientInNetns(finSeconds: number, args: string[]): Promise<{ lines: string[]; rc: number; serverAlive: boolean }> {
+  const run = await runNetnsScript({
+    script: fileURLToPath(new URL('./fixtures/idle-client-netns.sh', import.meta.url)),
+    args: [String(finSeconds), '18210', process.execPath, BIN, ...args],
+    env: {},
+    timeoutMs: 60_000,
+  });
+  const lines = run.output.trim().split('\n');
+  const rc = Number(/^rc=(\d+)$/m.exec(run.output)?.[1]);
+  return { lines: lines.filter((line) => !/^rc=\d+$|^server alive$/.test(line)), rc, serverAlive: lines.includes('server alive') };
+}
+
+describe.skipIf(!canRunFirewallNetns)('a connection its client never closes: an orphan FIN_WAIT2 once the server is stopped', () => {
+  it('is foretold and waited for by one rule: the stop is followed by a wait until tcp_fin_timeout ends it (6 s here), not a failure', async () => {
+    // The real run first: the server is stopped, and the claim waits for the FIN_WAIT2 its connection leaves.
+    const real = await idleClientInNetns(6, ['--timeout', '70']);
+    expect(real.rc, real.lines.join('\n')).toBe(0);
+    expect(real.serverAlive).toBe(false);
+    expect(real.lines).toContainEqual(
+      expect.stringMatching(
+        /^\[claim-port:18210\] 1 FIN_WAIT2 on port 18210 \(a connection closed first by a server made without SO_REUSEADDR\) keeps a server from binding it for [1-6] s more: waiting for the kernel to end it \(within the 70 s timeout\)$/,
+      ),
+    );
+    expect(real.lines.at(-1)).toMatch(/^\[claim-port:18210\] port 18210 is free \(\d+\.\d ms\)$/);
+    // Foretold before the signal, as the dry run foretells it: up to 60 s, a TIME_WAIT if the client closes its end
+    // once the server is stopped, a FIN_WAIT2 (6 s) while it does not.
+    const foretold =
+      '[claim-port:18210] warning: 127.0.0.1:18210 was bound without SO_REUSEADDR: 1 connection it holds (each a TIME_WAIT once it is stopped, or a FIN_WAIT2 for up to net.ipv4.tcp_fin_timeout while its peer keeps its end open) would keep a server from binding port 18210 for up to 60 s after the holders are gone (Linux refuses the bind while a connection of such a socket, closing or in TIME_WAIT, is there)';
+    expect(real.lines).toContain(`${foretold}; waiting for them after the stop (within the 70 s timeout)`);
+    const dry = await idleClientInNetns(6, ['--timeout', '70', '--dry-run']);
+    expect(dry.rc, dry.lines.join('\n')).toBe(0);
+    expect(dry.lines).toContain(`${foretold}; a real run waits for them after the stop (within the 70 s timeout)`);
+    expect(dry.serverAlive).toBe(true);
+  }, 70_000);
+
+  it('a tcp_fin_timeout longer than the timeout (90 s) refuses before any signal, dry run and real run alike', async () => {
+    for (const dryRun of [true, false]) {
+      const run = await idleClientInNetns(90, ['--timeout', '70', ...(dryRun ? ['--dry-run'] : [])]);
+      expect(run.rc, run.lines.join('\n')).toBe(1);
+      const refusal =
+        '[claim-port:18210] refusing: 127.0.0.1:18210 was bound without SO_REUSEADDR: 1 connection it holds (each a TIME_WAIT once it is stopped, or a FIN_WAIT2 for up to net.ipv4.tcp_fin_timeout while its peer keeps its end open) would keep a server from binding port 18210 for up to 90 s after the holders are gone (Linux refuses the bind while a connection of such a socket, closing or in TIME_WAIT, is there), longer than the 70 s timeout; stop PID {pid} by hand and claim port 18210 90 s later, or give the service SO_REUSEADDR, or claim it with --timeout 91';
+      const [before, after] = refusal.split('{pid}').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+      expect(run.lines).toContainEqual(expect.stringMatching(new RegExp(`^${before}\\d+${after}$`)));
+      expect(run.serverAlive).toBe(true);
+    }
+  }, 30_000);
 });
 
 /**

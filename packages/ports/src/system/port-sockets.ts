@@ -32,8 +32,10 @@ export interface PortSocket extends ListenSocket {
   /** The remote end, `address:port`, for a connection; undefined when there is none. */
   readonly remote?: string;
   /**
-   * TCP TIME_WAIT: how long the kernel keeps it yet, in ms (the row's timer, `03:` and the time left in clock
-   * ticks, USER_HZ 100: what `ss -o` shows as `timer:(timewait,...)`); undefined where the row has none.
+   * TCP TIME_WAIT, or FIN_WAIT2 of a connection no process holds (an orphan the kernel keeps as a TIME_WAIT socket
+   * until net.ipv4.tcp_fin_timeout ends it): how long the kernel keeps it yet, in ms (the row's timer, `03:` and the
+   * time left in clock ticks, USER_HZ 100: what `ss -o` shows as `timer:(timewait,...)`); undefined where the row has
+   * none.
    */
   readonly timeWaitLeftMs?: number;
 }
@@ -47,7 +49,8 @@ function timeWaitLeft(field: string | undefined): number | undefined {
   if (match === null) return undefined;
   const ticks = parseInt(match[1]!, 16);
   // The kernel prints an expired timer not yet run as 0 (jiffies_delta_to_clock_t clamps at 0); a TIME_WAIT is
-  // armed for 60 s (TCP_TIMEWAIT_LEN): a longer time is no TIME_WAIT timer this reads, and none is given.
+  // armed for 60 s (TCP_TIMEWAIT_LEN), and so is an orphan's FIN_WAIT2 at most (a longer tcp_fin_timeout keeps it a
+  // full socket first, timer 02): a longer time is no TIME_WAIT timer this reads, and none is given.
   return ticks > 60 * USER_HZ ? undefined : (ticks * 1000) / USER_HZ;
 }
 
@@ -93,7 +96,7 @@ function parseRows(
     const remotePort = parseInt(remote.slice(remoteColon + 1), 16);
     const code = fields[3]!;
     const state = transport === 'tcp' ? (TCP_STATES[code] ?? code) : code === '01' ? 'CONNECTED' : 'BOUND';
-    const left = state === 'TIME_WAIT' ? timeWaitLeft(fields[5]) : undefined;
+    const left = state === 'TIME_WAIT' || (state === 'FIN_WAIT2' && inode === 0) ? timeWaitLeft(fields[5]) : undefined;
     out.push({
       address: decode(local.slice(0, colon)),
       family,

@@ -28,6 +28,18 @@ describe('socket tables in any state', () => {
     ]);
     expect(parsePortSockets(tcp, 'IPv4', 'tcp', 8000).every((s) => s.timeWaitLeftMs === undefined)).toBe(true);
   });
+
+  it("gives an orphan's FIN_WAIT2 the time it has left too (the kernel keeps it as a TIME_WAIT socket, timer 03:, until tcp_fin_timeout ends it); not a FIN_WAIT2 a process holds, nor one with another timer", () => {
+    // Captured from /proc/net/tcp (tcp_fin_timeout 3): a server's end of a connection it closed first, 2.69 s left,
+    // whose client (its other end, CLOSE_WAIT) keeps its end open; then an orphan's FIN_WAIT2 kept as a full socket
+    // (tcp_fin_timeout over 60 s: timer 02), and a FIN_WAIT2 a process still holds.
+    const table = readFileSync(new URL('./fixtures/proc-net-tcp-fin-wait2.txt', import.meta.url), 'utf8');
+    expect(parsePortSockets(table, 'IPv4', 'tcp', 8000).map((s) => [s.state, s.inode, s.timeWaitLeftMs])).toEqual([
+      ['FIN_WAIT2', 0, 2690],
+      ['FIN_WAIT2', 0, undefined],
+      ['FIN_WAIT2', 19575101, undefined],
+    ]);
+  });
 });
 
 describe('readSocketsByInode', () => {
