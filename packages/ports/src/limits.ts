@@ -150,3 +150,6 @@ export const MAX_UNIT_NAME_LENGTH = 253;
 export const UNIT_NAME_CHARACTERS = /^[A-Za-z0-9:_.@\\-]*$/;
 /** Linux's PATH_MAX, 4096 with its NUL: a longer path cannot be opened. */
 export const MAX_PATH_LENGTH = 4095;
+
+/** How often Prometheus scrapes a service's metrics when its entry does not say (`scrapeInterval`): the reference page's 15 s. */
+export const DEFAULT_SCRAPE_INTERVAL = '15s';

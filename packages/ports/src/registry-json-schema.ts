@@ -37,6 +37,8 @@ const SERVICE_RULES: JsonSchema[] = [
   ifThen(has('transport', 'udp'), { not: { required: ['metrics'] }, properties: { configs: { maxItems: 0 } } }),
   // A scrape is an HTTP request: metrics belong to a service that answers HTTP.
   ifThen({ required: ['metrics'] }, { properties: { protocol: { enum: ['HTTP', 'HTTPS'] } } }),
+  // A scrape interval is the interval of the metrics scrape: no metrics, nothing to scrape.
+  { dependentRequired: { scrapeInterval: ['metrics'] } },
   // nginx ignores a second server block on the same port.
   { properties: { configs: { contains: has('kind', 'nginx-site'), minContains: 0, maxContains: 1 } } },
   {

@@ -5,7 +5,7 @@ import { PortsError } from './errors.js';
 import { escapeText, MAX_QUOTED, pathText, quoteValue } from './escape.js';
 import { isPort, parsePort, portProblem } from './port.js';
 import { effectiveProtectedProcesses, MIN_PROTECTED_PIDS_UP_TO } from './builtin-protection.js';
-import { isClaimTimeout, MAX_CLAIM_TIMEOUT_SECONDS, MAX_PIDS_UP_TO, MIN_CLAIM_TIMEOUT_SECONDS } from './limits.js';
+import { DEFAULT_SCRAPE_INTERVAL, isClaimTimeout, MAX_CLAIM_TIMEOUT_SECONDS, MAX_PIDS_UP_TO, MIN_CLAIM_TIMEOUT_SECONDS } from './limits.js';
 import { formatRange, reservedRange } from './rules.js';
 import { HOST_PORT_DAEMONS } from './host-ports.js';
 import type { AccessLevel, ConfiguredBy, Group, RegistryData } from './schema.js';
@@ -40,6 +40,8 @@ export interface Service<Id extends string = string> {
   readonly config?: string;
   /** Path of its Prometheus metrics endpoint (`/metrics`), scraped by the generated Prometheus config. */
   readonly metrics?: string;
+  /** How often Prometheus scrapes `metrics` (a Prometheus duration: `15s`, the default, `1m30s`); present with `metrics`. */
+  readonly scrapeInterval?: string;
   readonly systemd?: { readonly unit: string; readonly claim?: 'unit' | 'drop-in' };
   /** Configuration files that name ports, each with its path resolved (registry, else the service's config, else Debian's). */
   readonly configs: readonly ConfigRef[];
@@ -529,7 +531,7 @@ function toService(data: RegistryData['services'][number], expand: (text: string
     robust: field('robust')!,
     ...(robustNote !== undefined && { robustNote: expand(robustNote) }),
     ...(config !== undefined && { config }),
-    ...(metrics !== undefined && { metrics }),
+    ...(metrics !== undefined && { metrics, scrapeInterval: field('scrapeInterval') ?? DEFAULT_SCRAPE_INTERVAL }),
     ...(systemd !== undefined && { systemd: { ...systemd } }),
     configs: (field('configs') ?? []).map((ref) => {
       const kind = own(ref, 'kind')!;

@@ -322,6 +322,13 @@ function serviceProblems(service: ServiceFacts, path: PathSegment[], sites: Read
       message: `metrics are scraped over HTTP, but this service's protocol is ${service.protocol}; put metrics on the service entry of the exporter that serves them over HTTP (e.g. redis_exporter), or, if this port does answer HTTP, write protocol: HTTP or HTTPS`,
     });
   }
+  if (service.scrapeInterval !== undefined && known(service, 'metrics') && service.metrics === undefined) {
+    problems.push({
+      path: [...path, 'scrapeInterval'],
+      message:
+        'scrapeInterval is how often Prometheus scrapes the metrics endpoint, but this service has no metrics; add metrics: PATH (e.g. /metrics), or remove scrapeInterval',
+    });
+  }
   const site = service.id === undefined ? undefined : sites.get(service.id);
   const clash = site === undefined || service.metrics === undefined ? undefined : metricsLocationClash(service.metrics, site);
   if (clash) problems.push({ path: [...path, 'metrics'], message: clash });

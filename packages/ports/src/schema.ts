@@ -8,6 +8,7 @@ import { quoteValue } from './escape.js';
 import { CLOSED_SETS, globProblem } from './glob.js';
 import {
   DEFAULT_CLAIM_TIMEOUT_SECONDS,
+  DEFAULT_SCRAPE_INTERVAL,
   MAX_CLAIM_TIMEOUT_SECONDS,
   MAX_ID_LENGTH,
   MAX_NAME_LENGTH,
@@ -395,6 +396,25 @@ export const ConfigRefSchema = z.strictObject({
   upstream: id.optional().describe('The service it points at (nginx-site: proxy_pass; grafana-datasource: url)'),
 });
 
+// A duration as Prometheus reads one (model.ParseDuration: units y w d h m s ms, largest first, each at most once),
+// greater than zero: `15s`, `1m`, `1m30s`. Eighteen digits at most: Prometheus refuses a duration past int64 nanoseconds.
+const PROMETHEUS_DURATION = /^(?=.)(?:[0-9]{1,18}y)?(?:[0-9]{1,18}w)?(?:[0-9]{1,18}d)?(?:[0-9]{1,18}h)?(?:[0-9]{1,18}m)?(?:[0-9]{1,18}s)?(?:[0-9]{1,18}ms)?$/;
+const scrapeInterval = z
+  .string()
+  .regex(PROMETHEUS_DURATION, 'must be a Prometheus duration: a number and a unit (y, w, d, h, m, s, ms), largest first, e.g. 15s, 1m or 1m30s')
+  .regex(/^(?![0-9ywdhms]*$)|[1-9]/, 'must be longer than zero: Prometheus refuses a scrape interval of 0; write e.g. 15s')
+  .refine((text) => !PROMETHEUS_DURATION.test(text) || durationMilliseconds(text) <= MAX_DURATION_MS, {
+    message: 'must be at most 292 years (Prometheus counts a duration in int64 nanoseconds); write e.g. 15s',
+  });
+const UNIT_MS: Readonly<Record<string, number>> = { y: 365 * 86_400_000, w: 7 * 86_400_000, d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+const MAX_DURATION_MS = 9_223_372_036_854;
+/** A Prometheus duration's length in milliseconds (`1m30s`: 90000). */
+export function durationMilliseconds(text: string): number {
+  let total = 0;
+  for (const match of text.matchAll(/([0-9]+)(ms|[ywdhms])/g)) total += Number(match[1]) * UNIT_MS[match[2]!]!;
+  return total;
+}
+
 export const ServiceSchema = z.strictObject({
   id: id.describe('Stable identifier used by the tools (claim-port api, ports get api)'),
   name: serviceName.describe('Display name, as in the Quick Reference table and the Grafana dashboard'),
@@ -427,6 +447,9 @@ export const ServiceSchema = z.strictObject({
     )
     .optional()
     .describe('Path of its Prometheus metrics endpoint (protocol HTTP or HTTPS); `ports monitoring` writes a scrape job for it'),
+  scrapeInterval: scrapeInterval
+    .optional()
+    .describe(`How often Prometheus scrapes its metrics (a Prometheus duration, e.g. 15s or 1m30s; default ${DEFAULT_SCRAPE_INTERVAL}); needs metrics`),
   systemd: SystemdSchema.optional(),
   // Each file once (rules.ts, which knows the path a config defaults to); an entry written twice is the least of it.
   configs: z

@@ -1532,6 +1532,27 @@ describe('a broken registry is rejected with line and column', () => {
     expect(parseRegistry(withLine(7, '    protocol: HTTPS\n    metrics: /metrics')).service('api').metrics).toBe('/metrics');
   });
 
+  it('reads scrapeInterval as Prometheus reads a duration (default 15s), and refuses one without metrics', async () => {
+    const api = (lines: string) => withLine(7, `    protocol: HTTP\n    metrics: /metrics${lines}`);
+    expect(parseRegistry(api('')).service('api').scrapeInterval).toBe('15s');
+    expect(parseRegistry(api('\n    scrapeInterval: 1m30s')).service('api').scrapeInterval).toBe('1m30s');
+    expect(parseRegistry(minimalRegistry).service('redis').scrapeInterval).toBeUndefined();
+    for (const [value, message] of [
+      ['15', 'must be a string (got 15, a number to YAML)'],
+      ['1s1m', 'must be a Prometheus duration: a number and a unit (y, w, d, h, m, s, ms), largest first, e.g. 15s, 1m or 1m30s'],
+      ['1.5s', 'must be a Prometheus duration'],
+      ['0s', 'must be longer than zero: Prometheus refuses a scrape interval of 0; write e.g. 15s'],
+      ['300y', 'must be at most 292 years (Prometheus counts a duration in int64 nanoseconds); write e.g. 15s'],
+    ]) {
+      const { error } = await rejection(api(`\n    scrapeInterval: ${value}`));
+      expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([expect.stringContaining(`services.api.scrapeInterval: ${message}`)]);
+    }
+    const { error } = await rejection(withLine(22, '    processes: [redis-server]\n    scrapeInterval: 15s'));
+    expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
+      '23:21 services.redis.scrapeInterval: scrapeInterval is how often Prometheus scrapes the metrics endpoint, but this service has no metrics; add metrics: PATH (e.g. /metrics), or remove scrapeInterval',
+    ]);
+  });
+
   it('refuses metrics on a service that does not speak HTTP: a scrape is an HTTP GET, which Redis drops as an attack', async () => {
     const { error } = await rejection(withLine(22, '    processes: [redis-server]\n    metrics: /metrics'));
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([

@@ -206,6 +206,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
       const reached = portWords(facts, upstream);
       const listeners = listenersOn(facts, reached.port);
       const main = serviceNginxMain(facts, service);
+      const loaded = facts.nginxLoads?.get(ref.path);
       const site = readNginxSite(
         text,
         {
@@ -229,8 +230,11 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
         includePrefix(main),
         nginxConfig(facts, main, ref.path),
         includeRoot(main),
+        // An include loop nginx meets loading its main configuration is said once, as nginx fails on it (nginxLoadFinding),
+        // not again as a loop the site's own reading stops at.
+        loaded === undefined || !('includeLoop' in loaded),
       );
-      const load = nginxLoadFinding(facts.nginxLoads?.get(ref.path), ref.path, facts.root);
+      const load = nginxLoadFinding(loaded, ref.path, facts.root);
       return load === undefined || typeof site === 'string' ? site : [load, ...site];
     }
     case 'prometheus-yml': {

@@ -80,7 +80,7 @@ export async function usage(): Promise<string> {
     'Examples:',
     '  ports list                          every service and reserved range',
     "  port=$(ports get api) || exit 1     a service's port, its env override applied; then",
-    '  uvicorn --port "$port"              (not --port "$(ports get api)": uvicorn would run with --port "" if it failed)',
+    '  uvicorn app:app --port "$port"      (not --port "$(ports get api)": uvicorn would run with --port "" if it failed)',
     '  ports systemd --check               exit 1 when the installed drop-ins drifted from ports.yaml',
     '  ports docs --check                  exit 1 when docs/ports.md is stale',
     '',

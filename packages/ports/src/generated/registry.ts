@@ -184,6 +184,7 @@ export const bundledRegistry: RegistryData = {
       "robust": true,
       "config": "/etc/systemd/system/dsa110-api.service",
       "metrics": "/metrics",
+      "scrapeInterval": "15s",
       "systemd": {
         "unit": "dsa110-api.service",
         "claim": "unit"
@@ -260,7 +261,6 @@ export const bundledRegistry: RegistryData = {
         "UI": "Query interface at `http://localhost:{port:prometheus}`"
       },
       "purpose": [
-        "Scrapes metrics from dsa110-api every 15 seconds",
         "Stores time-series data for Grafana"
       ],
       "notes": []

@@ -6,7 +6,7 @@
 // env override (CONTIMG_API_PORT) shows in the snippet.
 import { CONFIG_KINDS, urlScheme, type ConfigKind, type Registry, type Service } from '../index.js';
 import { GRAFANA_INI_PATH } from '../config-kinds.js';
-import { httpsScrapeNote, metricsScrapeJob, SCRAPE_INTERVAL } from './prometheus-config.js';
+import { httpsScrapeNote, metricsScrapeJob } from './prometheus-config.js';
 import { toYaml } from './yaml.js';
 import { datasourceDocument, httpsDatasourceNote } from './grafana.js';
 import { NGINX_API_LOCATION } from '../nginx-site.js';
@@ -98,9 +98,7 @@ function nginxSite(service: Service, upstream: Service, portOf: PortOf, path: st
 }
 
 function prometheusYml(registry: Registry, portOf: PortOf, path: string): string {
-  const jobs = registry.services.flatMap((service) =>
-    service.metrics === undefined ? [] : [metricsScrapeJob(service, `localhost:${portOf(service)}`, SCRAPE_INTERVAL)],
-  );
+  const jobs = registry.services.flatMap((service) => (service.metrics === undefined ? [] : [metricsScrapeJob(service, `localhost:${portOf(service)}`)]));
   return toYaml({ scrape_configs: jobs }, [
     header('prometheus-yml', path).slice(2),
     'Merge into scrape_configs: (`ports monitoring` writes the whole file).',

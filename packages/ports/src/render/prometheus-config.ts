@@ -1,6 +1,6 @@
 // Prometheus's own configuration from the registry: scrape each service that
-// has `metrics:` (the API's /metrics) every 15 s (the reference page's
-// interval) at its registry port, as job dsa110-ID; scrape
+// has `metrics:` (the API's /metrics) every `scrapeInterval:` (15s unless it
+// says) at its registry port, as job dsa110-ID; scrape
 // every host's node_exporter (whose textfile collector carries the health
 // check's metrics), and load the generated alert rules. Hosts join the fleet
 // as files under targets/node/ (file_sd), so the file itself never changes.
@@ -8,6 +8,7 @@ import { urlScheme, type Registry, type Service } from '../index.js';
 import { GENERATED_BY, NODE_JOB, RULES_FILE } from './alert-rules.js';
 import { toYaml } from './yaml.js';
 import { NODE_EXPORTER_PORT } from '../host-ports.js';
+import { DEFAULT_SCRAPE_INTERVAL } from '../limits.js';
 
 /** node_exporter's port: not a DSA-110 service, so not in the registry (its upstream default). */
 export { NODE_EXPORTER_PORT };
@@ -16,16 +17,18 @@ export { NODE_EXPORTER_PORT };
 export function metricsJob(id: string): string {
   return `dsa110-${id}`;
 }
-export const SCRAPE_INTERVAL = '15s';
+/** The interval of the jobs no registry entry sets (node_exporter's, the global one): the registry's default. */
+export const SCRAPE_INTERVAL = DEFAULT_SCRAPE_INTERVAL;
 
 /**
  * The scrape job of a service with `metrics:` at `target` (host:port), as `ports monitoring` and `ports snippet
- * prometheus-yml` write it: `scheme: https` for an HTTPS service, whose server answers no plain-HTTP request.
+ * prometheus-yml` write it: `scheme: https` for an HTTPS service, whose server answers no plain-HTTP request;
+ * every `scrapeInterval` of its entry unless `interval` says.
  */
-export function metricsScrapeJob(service: Service, target: string, interval: string) {
+export function metricsScrapeJob(service: Service, target: string, interval?: string) {
   return {
     job_name: metricsJob(service.id),
-    scrape_interval: interval,
+    scrape_interval: interval ?? service.scrapeInterval ?? SCRAPE_INTERVAL,
     ...(urlScheme(service) === 'https' && { scheme: 'https' }),
     metrics_path: service.metrics!,
     static_configs: [{ targets: [target] }],
@@ -49,6 +52,7 @@ export const NODE_TARGETS_DIR = 'targets/node';
 export interface PrometheusConfigOptions {
   /** The host services' /metrics are scraped at; default localhost (Prometheus runs beside them). */
   readonly metricsHost?: string;
+  /** Every job's interval and the global one, the registry's `scrapeInterval`s overridden (a test's 1s). */
   readonly scrapeInterval?: string;
 }
 
@@ -56,7 +60,7 @@ export function renderPrometheusConfig(registry: Registry, options: PrometheusCo
   const interval = options.scrapeInterval ?? SCRAPE_INTERVAL;
   const jobs = [
     ...registry.services.flatMap((service) =>
-      service.metrics === undefined ? [] : [metricsScrapeJob(service, `${options.metricsHost ?? 'localhost'}:${service.port}`, interval)],
+      service.metrics === undefined ? [] : [metricsScrapeJob(service, `${options.metricsHost ?? 'localhost'}:${service.port}`, options.scrapeInterval)],
     ),
     { job_name: NODE_JOB, scrape_interval: interval, file_sd_configs: [{ files: [`${NODE_TARGETS_DIR}/*.yml`] }] },
   ];

@@ -3,6 +3,7 @@
 import type { Group, Registry, Service } from '../index.js';
 import { accessLabel } from './labels.js';
 import { codeOrProse, inlineCode, markdownProse, markdownText, sanitizeMarkdownLine } from './markdown.js';
+import { metricsJob, SCRAPE_INTERVAL } from './prometheus-config.js';
 import { expandReferences } from './references.js';
 
 export function renderServiceDetails(registry: Registry, group: Group): string {
@@ -38,6 +39,20 @@ export function renderService(registry: Registry, service: Service): string {
     'Purpose',
     service.purpose.map((line, index) => text(line, `purpose[${index}]`)),
   );
+  // Prometheus's section says what the generated prometheus.yml scrapes (`ports monitoring`): each job, its path, port and interval.
+  if (service.configs.some((ref) => ref.kind === 'prometheus-yml')) {
+    list(
+      'Scrapes',
+      'Scrapes',
+      registry.services.flatMap((scraped) =>
+        scraped.metrics === undefined
+          ? []
+          : [
+              `${metricsJob(scraped.id)} (${inlineCode(scraped.metrics)} on port ${scraped.port}) every ${inlineCode(scraped.scrapeInterval ?? SCRAPE_INTERVAL)}`,
+            ],
+      ),
+    );
+  }
   item('Access', service.accessNote ? text(service.accessNote, 'accessNote') : accessLabel(service.access));
   for (const [label, value] of Object.entries(service.details)) item(markdownText(sanitizeMarkdownLine(label)), text(value, `details.${label}`));
   list(

@@ -216,7 +216,7 @@ describe('the shell use of ports get that the help shows', () => {
 
   it('stops when ports get fails (uvicorn never runs with --port ""), in ports --help and ports get --help alike', async () => {
     const main = (await ports(['--help'])).stdout.split('\n');
-    // The example's command column: two lines, `port=$(ports get api) || exit 1` and `uvicorn --port "$port"`.
+    // The example's command column: two lines, `port=$(ports get api) || exit 1` and `uvicorn app:app --port "$port"`.
     const start = main.findIndex((line) => line.startsWith('  port=$(ports get '));
     expect(start, 'ports --help shows port=$(ports get ...)').toBeGreaterThan(0);
     const fromMain = main
@@ -230,7 +230,12 @@ describe('the shell use of ports get that the help shows', () => {
       const bad = runExample(example, { CONTIMG_API_PORT: '80a' });
       expect({ status: bad.status, stdout: bad.stdout }, example).toEqual({ status: 1, stdout: '' });
       expect(bad.stderr).toMatch(/^ports get: CONTIMG_API_PORT="80a" /);
-      expect(runExample(example, {}), example).toMatchObject({ status: 0, stdout: 'uvicorn --port 8000\n', stderr: '' });
+      expect(runExample(example, {}), example).toMatchObject({ status: 0, stdout: 'uvicorn app:app --port 8000\n', stderr: '' });
+      // uvicorn's command line as the READMEs write it: the app (MODULE:ATTRIBUTE) before --port.
+      expect(example.split('\n').at(-1)!.replace(/^.*; /, '')).toBe('uvicorn app:app --port "$port"');
+    }
+    for (const page of ['README.md', 'packages/ports/README.md']) {
+      expect(readFileSync(join(repoRoot, page), 'utf8'), page).toContain('\nuvicorn app:app --port "$port"\n');
     }
   });
 });

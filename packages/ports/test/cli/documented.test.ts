@@ -23,6 +23,7 @@ import { COMMANDS, loadCommand } from '../../src/cli/main.js';
 import { SNIPPET_KINDS } from '../../src/render/config-snippets.js';
 import { DEFAULT_CLAIM_PORT } from '../../src/render/systemd.js';
 import { repoRoot } from '../helpers.js';
+import { ports } from './helpers.js';
 
 const names = Object.keys(COMMANDS) as (keyof typeof COMMANDS)[];
 const isCommand = (name: string): name is keyof typeof COMMANDS => Object.hasOwn(COMMANDS, name);
@@ -142,5 +143,24 @@ describe('the install commands in the documentation', () => {
     );
     expect(prefix).toBe('/usr/local');
     expect(problems).toEqual([]);
+  });
+});
+
+describe("the top README's Conventions", () => {
+  it('say what `ports` prints without a command: bare, the line and the help; with options only, the line and a pointer to --help', async () => {
+    const text = section('README.md', '## Conventions of the three commands').replace(/\s+/g, ' ');
+    const quoted = (line: string) => `\`${line.replace(/; commands: .*/, '; commands: ...')}\``;
+    const bare = await ports([]);
+    const [bareLine, blank] = bare.stderr.split('\n');
+    expect(bare.code).toBe(64);
+    expect(blank).toBe('');
+    expect(bare.stderr).toContain((await ports(['--help'])).stdout);
+    expect(text).toContain(`Bare \`ports\` is a usage error (exit 64): ${quoted(bareLine!)}, then the help, on stderr.`);
+    const options = await ports(['--registry', 'X']);
+    expect(options.code).toBe(64);
+    expect(options.stderr.split('\n')).toHaveLength(3);
+    const [line, pointer] = options.stderr.split('\n');
+    expect(text).toContain(`(\`ports --registry X\`) are a usage error too (exit 64)`);
+    expect(text).toContain(`${quoted(line!)}, then \`${pointer}\`, on stderr.`);
   });
 });

@@ -18,6 +18,7 @@ import {
   renderAlertTests,
   renderDashboard,
   renderPrometheusConfig,
+  renderService,
   renderSnippets,
   templateText,
   toYaml,
@@ -138,6 +139,30 @@ describe('Prometheus files', () => {
     const result = run('promtool', ['check', 'config', join(dir, 'prometheus/prometheus.yml')]);
     expect(result.code, result.output).toBe(0);
   });
+
+  withPromtool(
+    "a service's scrapeInterval is its job's scrape_interval, in ports monitoring, the prometheus-yml snippet and the docs page; promtool passes",
+    () => {
+      const text = replaceOnce(readFileSync(join(repoRoot, 'ports.yaml'), 'utf8'), '    scrapeInterval: 15s\n', '    scrapeInterval: 1m30s\n');
+      const registry = parseRegistry(text);
+      const dir = writeTree(monitoringFiles(registry));
+      const config = parse(readFileSync(join(dir, 'prometheus/prometheus.yml'), 'utf8'));
+      const jobs = config.scrape_configs as { job_name: string; scrape_interval: string }[];
+      expect(jobs.map((job) => [job.job_name, job.scrape_interval])).toEqual([
+        ['dsa110-api', '1m30s'],
+        ['node', '15s'],
+      ]);
+      expect(config.global.scrape_interval).toBe('15s');
+      expect(
+        renderSnippets(registry, 'prometheus-yml')
+          .map((snippet) => snippet.text)
+          .join(''),
+      ).toContain("scrape_interval: '1m30s'");
+      expect(renderService(registry, registry.service('prometheus'))).toContain('- **Scrapes:** dsa110-api (`/metrics` on port 8000) every `1m30s`\n');
+      const result = run('promtool', ['check', 'config', join(dir, 'prometheus/prometheus.yml')]);
+      expect(result.code, result.output).toBe(0);
+    },
+  );
 
   withPromtool('the rule tests fail when a rule fires on a port the health check calls fine or stays quiet on a dead one', async () => {
     const registry = parseRegistry(minimalRegistry);

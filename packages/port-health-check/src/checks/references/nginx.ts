@@ -2196,8 +2196,9 @@ export function readNginxSite(
   confPrefix = NGINX_CONF_PREFIX,
   config?: NginxConfig,
   root?: string,
+  sayLoops = true,
 ): Finding[] | string {
-  const reading = newReading(lookup, confPrefix, true, root);
+  const reading = newReading(lookup, confPrefix, sayLoops, root);
   const statements = siteStatements(text, reading, self);
   if (typeof statements === 'string') return statements;
   // nginx refuses the file as it reads it: nothing it would do with the rest is worth saying beside that.

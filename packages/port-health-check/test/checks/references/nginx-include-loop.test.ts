@@ -3,6 +3,7 @@
 // until it crashes (exit 139, a segmentation fault), or refuses the main file
 // included inside http {} ("events" directive is not allowed here): it does
 // not start either way, so the loop is an error at the include that closes it.
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadRegistry } from '@dsa110/ports';
 import { renderSnippets } from '@dsa110/ports/render';
@@ -57,5 +58,16 @@ describe('an include loop in what nginx loads', () => {
     ]);
     const self = { 'etc/nginx/nginx.conf': NGINX_CONF.replace('http {', 'http {\n  include /etc/nginx/nginx.conf;') };
     expect(await nginxResults(self)).toEqual([loop('/etc/nginx/nginx.conf:3', '/etc/nginx/nginx.conf', '/etc/nginx/nginx.conf -> /etc/nginx/nginx.conf')]);
+  });
+
+  it("a site that includes itself through sites-enabled's link (fixtures/nginx-site-include-loop): one error, as nginx -t crashes (139), no unknown beside it", async () => {
+    const root = tempDir();
+    cpSync(new URL('fixtures/nginx-site-include-loop', import.meta.url).pathname, root, { recursive: true, verbatimSymlinks: true });
+    const facts = await gather({ registry, root });
+    const results = checkReferences(facts, registry.service('nginx'))
+      .map((result) => withoutRoot(result, root))
+      .filter((result) => result.severity !== 'ok' && result.reason.includes('loop'))
+      .map((result) => `${result.severity}: ${result.reason.replaceAll(root, 'ROOT')}`);
+    expect(results).toEqual([loop(`${ENABLED}:8`, SITE, `${ENABLED} -> ${SITE}`)]);
   });
 });

@@ -8,8 +8,8 @@ export const command = defineCommand({
   flags: {},
   json: '{"id":"api","port":8000,"source":"registry"} (source "env": its variable named)',
   notes: [
-    'For shell use: port=$(ports get api) || exit 1; uvicorn --port "$port"',
-    '(not uvicorn --port "$(ports get api)": when ports get fails, uvicorn still runs, with --port "").',
+    'For shell use: port=$(ports get api) || exit 1; uvicorn app:app --port "$port"',
+    '(not uvicorn app:app --port "$(ports get api)": when ports get fails, uvicorn still runs, with --port "").',
     'Exits 1 for an unknown id or a bad override, with nothing on stdout.',
   ],
   async run(context) {
