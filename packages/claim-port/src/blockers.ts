@@ -57,6 +57,28 @@ export interface Blocker {
   readonly unexamined?: boolean;
   /** A TIME_WAIT, or a FIN_WAIT2 held by no process: how long the kernel keeps it yet, in ms, as the socket table says (PortSocket.timeWaitLeftMs). */
   readonly timeWaitLeftMs?: number;
+  /** A TCP connection's state, as the socket table shows it (`TIME_WAIT`, `FIN_WAIT2`, ...); not in the JSON (`socket` says it). */
+  readonly state?: string;
+  /**
+   * A TCP connection held by no process, as the socket table itself says (inode 0: a TIME_WAIT, an orphan closing),
+   * whoever can see the processes; not one whose holders this user cannot see. Not in the JSON.
+   */
+  readonly orphan?: boolean;
+}
+
+/** Pure: what a blocker says of a TCP connection (not of a socket bound, not listening): its state, and whether no process holds it. */
+function connectionFacts(socket: PortSocket): Pick<Blocker, 'state' | 'orphan' | 'timeWaitLeftMs'> {
+  if (socket.transport !== 'tcp' || socket.state === 'CLOSE') return {};
+  return {
+    state: socket.state,
+    orphan: socket.inode === 0,
+    ...(socket.timeWaitLeftMs !== undefined && { timeWaitLeftMs: socket.timeWaitLeftMs }),
+  };
+}
+
+/** Pure: a blocker as a claim's result gives it (ClaimResult.blockers, the JSON): without what only claim-port's rules read. */
+export function reportedBlocker({ state: _state, orphan: _orphan, ...blocker }: Blocker): Omit<Blocker, 'state' | 'orphan'> {
+  return blocker;
 }
 
 export interface BindVerdict {
@@ -80,26 +102,26 @@ export const TIME_WAIT_SECONDS = 60;
  */
 export const TIME_WAIT_SLACK_MS = 5500;
 
-/** Pure: whether a blocker is a TIME_WAIT held by no process (the kernel closing a connection: see describeSocket). */
-export function isTimeWait(blocker: Blocker): boolean {
-  return (
-    blocker.holders.length === 0 &&
-    (blocker.peer?.holders.length ?? 0) === 0 &&
-    blocker.socket.endsWith(' (TIME_WAIT, a connection using the port as its local port)')
-  );
+/**
+ * Pure: what to do about connections alone that the kernel ends by itself (endingLeftMs: `blockers`, the longest with
+ * `leftMs` left) and that keep a server from binding `name`: nobody holds them, so nothing is to be stopped. A bind with
+ * SO_REUSEADDR (claim-port's check binds so, as servers do) passes such a connection unless its socket was made without
+ * SO_REUSEADDR (Linux keeps the flag with it: a server's accepted connections take the listener's), so the lasting fix
+ * is the program that made it setting SO_REUSEADDR.
+ */
+export function endingAdvice(blockers: readonly Blocker[], name: string, leftMs: number): string {
+  const { it } = endingWords(blockers);
+  const states = [...new Set(blockers.map((b) => b.state ?? 'connection'))].join(' or ');
+  return `wait for the kernel to end ${it} (for ${seconds(leftMs)} s more) and claim ${name} again, or claim it with a --timeout that long; a ${states} keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, so a program that sets SO_REUSEADDR before it binds leaves none behind`;
 }
 
 /**
- * Pure: what to do about TIME_WAITs alone (`count` of them) that keep a server from binding `name`: nobody holds
- * them, so nothing is to be stopped; the kernel ends each within TIME_WAIT_SECONDS. A bind with SO_REUSEADDR
- * (claim-port's check binds so, as servers do) passes a TIME_WAIT unless that connection's socket was made without
- * SO_REUSEADDR (Linux keeps the flag with it: a server's accepted connections take the listener's), so the lasting
- * fix is the program that made it setting SO_REUSEADDR.
+ * Pure: how connections that endingLeftMs waits for are named, and the words that agree with them: `1 FIN_WAIT2`,
+ * `keeps`, `it`; `2 TIME_WAITs`, `keep`, `them`.
  */
-export function timeWaitAdvice(count: number, name: string, leftMs?: number): string {
-  const it = count > 1 ? 'them' : 'it';
-  const lasts = leftMs === undefined ? `a TIME_WAIT lasts ${TIME_WAIT_SECONDS} s on Linux` : `for ${seconds(leftMs)} s more`;
-  return `wait for the kernel to end ${it} (${lasts}) and claim ${name} again, or claim it with a --timeout that long; a TIME_WAIT keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, so a program that sets SO_REUSEADDR before it binds leaves none behind`;
+export function endingWords(blockers: readonly Blocker[]): { named: string; keep: string; it: string } {
+  const many = blockers.length > 1;
+  return { named: endingNamed(blockers), keep: many ? 'keep' : 'keeps', it: many ? 'them' : 'it' };
 }
 
 /** Pure: ms as whole seconds, rounded up (`for 5 s more` where 4.1 s are left), at least 1. */
@@ -151,22 +173,19 @@ export function endsByItselfMs(state: string, held: boolean, leftMs: number | un
   return state === 'FIN_WAIT1' || state === 'CLOSING' ? closedFirst : undefined;
 }
 
-/** Pure: a connection's TCP state, as describeSocket names it; undefined for any other blocker. */
-function blockerState(blocker: Blocker): string | undefined {
-  return / \(([A-Z_0-9]+), a connection using the port as its local port\)$/.exec(blocker.socket)?.[1];
-}
-
 /**
  * Pure: where every one of `blockers` is a connection held by no process that the kernel ends by itself
  * (endsByItselfMs: a TIME_WAIT, an orphan's FIN_WAIT2, ...), the longest time one has left, in ms; else undefined.
- * Its other end may be held (a client that keeps its end of a FIN_WAIT2 open): nothing on the port is to be stopped.
+ * Held by no process as the socket table says (`orphan`: inode 0), not as far as this user can see: a FIN_WAIT2 that a
+ * process holds, out of this user's sight, stays as long as that process holds it (tcp_fin_timeout ends orphans
+ * only). Its other end may be held (a client that keeps its end of a FIN_WAIT2 open): nothing on the port is to be
+ * stopped.
  */
 export function endingLeftMs(blockers: readonly Blocker[], finTimeoutMs: number): number | undefined {
   if (blockers.length === 0) return undefined;
   let longest = 0;
-  for (const blocker of blockers) {
-    const state = blockerState(blocker);
-    const ms = blocker.holders.length === 0 && state !== undefined ? endsByItselfMs(state, false, blocker.timeWaitLeftMs, finTimeoutMs) : undefined;
+  for (const { state, orphan, timeWaitLeftMs } of blockers) {
+    const ms = orphan === true && state !== undefined ? endsByItselfMs(state, false, timeWaitLeftMs, finTimeoutMs) : undefined;
     if (ms === undefined) return undefined;
     longest = Math.max(longest, ms);
   }
@@ -177,7 +196,7 @@ export function endingLeftMs(blockers: readonly Blocker[], finTimeoutMs: number)
 export function endingNamed(blockers: readonly Blocker[]): string {
   const counts = new Map<string, number>();
   for (const blocker of blockers) {
-    const state = blockerState(blocker) ?? 'socket';
+    const state = blocker.state ?? 'socket';
     counts.set(state, (counts.get(state) ?? 0) + 1);
   }
   const order = (state: string) => (state === 'TIME_WAIT' ? 0 : 1);
@@ -185,12 +204,6 @@ export function endingNamed(blockers: readonly Blocker[]): string {
     .sort(([a], [b]) => order(a) - order(b))
     .map(([state, count]) => `${count} ${state}${count > 1 ? 's' : ''}`)
     .join(' and ');
-}
-
-/** Pure: the longest time left of `blockers` when every one is a TIME_WAIT whose time left is known; else undefined. */
-export function timeWaitsLeftMs(blockers: readonly Blocker[]): number | undefined {
-  if (blockers.length === 0 || !blockers.every((b) => isTimeWait(b) && b.timeWaitLeftMs !== undefined)) return undefined;
-  return Math.max(...blockers.map((b) => b.timeWaitLeftMs!));
 }
 
 /** Pure: how a blocking socket is named. */
@@ -230,7 +243,7 @@ export function readBlockers(port: number, transport: Transport, procRoot = '/pr
     return {
       socket: describeSocket(socket),
       holders: holdersOf(socket),
-      ...(socket.timeWaitLeftMs !== undefined && { timeWaitLeftMs: socket.timeWaitLeftMs }),
+      ...connectionFacts(socket),
       ...(peer && { peer: { socket: `${formatEndpoint(peer.address, peer.port)} (${peer.state})`, holders: holdersOf(peer) } }),
     };
   });
@@ -316,7 +329,7 @@ export function describeBlockers(verdict: BindVerdict, euid: number): string {
   return verdict.blockers
     .map(
       (b) =>
-        `${b.socket}${b.unexamined ? '' : b.holders.length > 0 ? `, held by ${named(b.holders)}` : b.unidentified ? `, held by a process claim-port cannot identify${euid === 0 ? '' : ` (run claim-port as root to find it)`}` : euid === 0 ? ', held by no process (the kernel is still closing it)' : ', its owner is not visible to this user'}${b.peer !== undefined && b.peer.holders.length > 0 ? `, its other end ${b.peer.socket} held on this machine by ${named(b.peer.holders)} (not signalled)` : ''}`,
+        `${b.socket}${b.unexamined ? '' : b.holders.length > 0 ? `, held by ${named(b.holders)}` : b.unidentified ? `, held by a process claim-port cannot identify${euid === 0 ? '' : ` (run claim-port as root to find it)`}` : euid === 0 || b.orphan ? ', held by no process (the kernel is still closing it)' : ', its owner is not visible to this user'}${b.peer !== undefined && b.peer.holders.length > 0 ? `, its other end ${b.peer.socket} held on this machine by ${named(b.peer.holders)} (not signalled)` : ''}`,
     )
     .join('; ');
 }
@@ -391,7 +404,7 @@ export function blockersAfterClaim(
   const dying = new Set(held.filter((entry) => entry.pids.length > 0 && !staying(entry)).map(({ socket }) => socket.address));
   for (const { socket, pids } of held) {
     if (!staying({ pids })) continue;
-    const blocker: Blocker = { socket: describeSocket(socket), holders: pids.flatMap(holder) };
+    const blocker: Blocker = { socket: describeSocket(socket), holders: pids.flatMap(holder), ...connectionFacts(socket) };
     if (transport === 'udp') certain.push(blocker);
     else if (listeners.some((l) => overlaps(l, socket.address)) || dying.has(socket.address)) possible.push(blocker);
     else {
@@ -617,7 +630,7 @@ export function timeWaitsAfterClaim(
   const blocker = (s: PortSocket): Blocker => ({
     socket: describeSocket(s),
     holders: pidsOf(s).flatMap(holder),
-    ...(s.timeWaitLeftMs !== undefined && { timeWaitLeftMs: s.timeWaitLeftMs }),
+    ...connectionFacts(s),
   });
   // A group's listeners share an address: each named once.
   const named = (among: readonly Listener[]) => [...new Set(among.map((l) => formatEndpoint(l.address, port)))];

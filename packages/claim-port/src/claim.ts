@@ -17,14 +17,13 @@ import { asRootCommand } from './as-root.js';
 import {
   blockersAfterClaim,
   describeBlockers,
+  endingAdvice,
   endingLeftMs,
-  endingNamed,
-  isTimeWait,
+  endingWords,
   readFinTimeoutMs,
+  reportedBlocker,
   seconds,
-  timeWaitAdvice,
   timeWaitsAfterClaim,
-  timeWaitsLeftMs,
   TIME_WAIT_SLACK_MS,
   verifyBindable,
   type BindVerdict,
@@ -225,12 +224,15 @@ function listed(words: readonly string[]): string {
 const FIN_WAIT2_LASTS = 'for up to net.ipv4.tcp_fin_timeout while its peer keeps its end open';
 
 /**
- * Pure: what to do about the sockets that block a bind: stop their holders, or make them close them; for TIME_WAITs
- * alone (held by no process), wait for the kernel to end them and claim `name` again; undefined when no holder is named.
+ * Pure: what to do about the sockets that block a bind: stop their holders, or make them close them; for connections
+ * alone that the kernel ends by itself (endingLeftMs, the rule the wait of step 8 goes by: a TIME_WAIT, an orphan's
+ * FIN_WAIT2, ...; `finTimeoutMs`: net.ipv4.tcp_fin_timeout), wait for the kernel to end them and claim `name` again;
+ * undefined when no holder is named.
  */
-function blockerAdvice(blockers: readonly Blocker[], name: string): string | undefined {
+function blockerAdvice(blockers: readonly Blocker[], name: string, finTimeoutMs: number): string | undefined {
+  const left = endingLeftMs(blockers, finTimeoutMs);
+  if (left !== undefined) return endingAdvice(blockers, name, left);
   const pids = [...new Set(blockers.flatMap((b) => b.holders.map((h) => h.pid)))];
-  if (pids.length === 0 && blockers.length > 0 && blockers.every(isTimeWait)) return timeWaitAdvice(blockers.length, name, timeWaitsLeftMs(blockers));
   if (pids.length === 0) return undefined;
   const many = pids.length > 1;
   const sockets = blockers.length > 1 ? 'the sockets' : 'the socket';
@@ -324,6 +326,7 @@ class Claim {
       listeners: listenerLabels(this.found.listeners, transport),
       dryRun: this.options.dryRun ?? false,
       ...extra,
+      ...(extra.blockers && { blockers: extra.blockers.map(reportedBlocker) }),
     };
   }
 
@@ -414,9 +417,10 @@ class Claim {
   async waitOutTimeWaits(verdict: BindVerdict): Promise<BindVerdict> {
     const left = this.endingLeft(verdict);
     if (left === undefined || !this.timeWaitFits(left)) return verdict;
-    const many = verdict.blockers.length > 1;
+    const { named, keep, it } = endingWords(verdict.blockers);
+    const closed = verdict.blockers.length > 1 ? 'connections' : 'a connection';
     this.log(
-      `${endingNamed(verdict.blockers)} on ${this.name} (${many ? 'connections' : 'a connection'} closed first by a server made without SO_REUSEADDR) keep${many ? '' : 's'} a server from binding it for ${seconds(left)} s more: waiting for the kernel to end ${many ? 'them' : 'it'} (within the ${this.target.timeoutSeconds} s timeout)`,
+      `${named} on ${this.name} (${closed} closed first by a server made without SO_REUSEADDR) ${keep} a server from binding it for ${seconds(left)} s more: waiting for the kernel to end ${it} (within the ${this.target.timeoutSeconds} s timeout)`,
     );
     const worstCaseEnd = this.started + this.target.timeoutSeconds * 1000 + CLAIM_AFTER_TIMEOUT_MS;
     return this.bindable(Math.max(0, Math.min(left + TIME_WAIT_SLACK_MS, worstCaseEnd - now())));
@@ -429,7 +433,7 @@ class Claim {
       sent.length === 0
         ? ''
         : `sent ${sent.map((t) => `${listed(t.signals)} to ${this.who(t)} (${isGone(t) ? 'gone' : t.outcome === 'released' ? 'released the port' : 'still running'})`).join(', ')}; `;
-    const advice = blockerAdvice(verdict.blockers, this.name);
+    const advice = blockerAdvice(verdict.blockers, this.name, readFinTimeoutMs());
     const message = `${did}${before}, but a server could not bind it (${verdict.reason ?? verdict.code ?? 'in use'}): ${describeBlockers(verdict, this.euid)}${advice ? `; ${advice}` : ''}`;
     this.log(message, 'error');
     return this.finish('failed', message, { blockers: verdict.blockers });
@@ -442,7 +446,7 @@ class Claim {
    * failure: nothing was tried. `before`: what the claim found.
    */
   refuseUnbindable(verdict: BindVerdict, before: string): ClaimResult {
-    const advice = blockerAdvice(verdict.blockers, this.name);
+    const advice = blockerAdvice(verdict.blockers, this.name, readFinTimeoutMs());
     const reason = `${before}, but a server could not bind it (${verdict.reason ?? verdict.code ?? 'in use'}): ${describeBlockers(verdict, this.euid)}${advice ? `; ${advice}` : ''}`;
     this.refusedLines([reason]);
     return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers: verdict.blockers });
@@ -460,7 +464,7 @@ class Claim {
     const { port, transport } = this.target;
     const staying = blockersAfterClaim(port, transport, this.found.listeners, new Set(plan.holders.map((h) => h.pid)), '/proc', this.found.socketLinks);
     if (staying.possible.length > 0) {
-      const advice = blockerAdvice(staying.possible, this.name);
+      const advice = blockerAdvice(staying.possible, this.name, readFinTimeoutMs());
       this.log(
         `${describeBlockers({ ok: false, blockers: staying.possible }, this.euid)}: may still keep a server from binding ${this.name} after the holders exit (whether ${staying.possible.length > 1 ? 'they have' : 'it has'} SO_REUSEADDR cannot be told while the holders run: a listener being freed shares the address, or it could not be examined)${advice ? `; if the claim then fails, ${advice}` : ''}`,
         'warn',
@@ -470,7 +474,7 @@ class Claim {
     for (const t of this.tracked) t.reason = 'the claim was refused';
     const they = staying.certain.length > 1;
     const why = transport === 'udp' ? 'a server binds a UDP port without SO_REUSEADDR' : `${they ? 'they were' : 'it was'} bound without SO_REUSEADDR`;
-    const reason = `${describeBlockers({ ok: false, blockers: staying.certain }, this.euid)}: ${they ? 'these' : 'it'} would keep a server from binding ${this.name} after the holders exit (${why}); ${blockerAdvice(staying.certain, this.name) ?? `claim ${this.name} again once ${they ? 'they are' : 'it is'} gone`}`;
+    const reason = `${describeBlockers({ ok: false, blockers: staying.certain }, this.euid)}: ${they ? 'these' : 'it'} would keep a server from binding ${this.name} after the holders exit (${why}); ${blockerAdvice(staying.certain, this.name, readFinTimeoutMs()) ?? `claim ${this.name} again once ${they ? 'they are' : 'it is'} gone`}`;
     this.refusedLines([reason]);
     return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers: staying.certain });
   }
@@ -1854,13 +1858,13 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     let verdict = await claim.bindable(0);
     const left = claim.endingLeft(verdict);
     if (options.dryRun && left !== undefined && claim.timeWaitFits(left)) {
-      const many = verdict.blockers.length > 1;
-      const message = `dry run: nothing listens on ${claim.name}, but ${endingNamed(verdict.blockers)} ${many ? 'keep' : 'keeps'} a server from binding it for ${seconds(left)} s more: a real run waits for the kernel to end ${many ? 'them' : 'it'} (within the ${target.timeoutSeconds} s timeout)`;
+      const { named, keep, it } = endingWords(verdict.blockers);
+      const message = `dry run: nothing listens on ${claim.name}, but ${named} ${keep} a server from binding it for ${seconds(left)} s more: a real run waits for the kernel to end ${it} (within the ${target.timeoutSeconds} s timeout)`;
       claim.log(message);
       return claim.finish('would-free', message);
     }
     const waited = !options.dryRun && left !== undefined && claim.timeWaitFits(left);
-    const ended = verdict.blockers.every(isTimeWait) ? 'TIME_WAITs' : 'closing connections';
+    const ended = verdict.blockers.every((b) => b.state === 'TIME_WAIT') ? 'TIME_WAITs' : 'closing connections';
     if (waited) verdict = await claim.waitOutTimeWaits(verdict);
     if (!verdict.ok)
       return claim.refuseUnbindable(

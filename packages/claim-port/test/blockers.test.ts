@@ -54,6 +54,8 @@ describe('endsByItselfMs: how long a connection keeps a server off the port once
       socket: '127.0.0.1:18210 -> 127.0.0.1:45450 (FIN_WAIT2, a connection using the port as its local port)',
       holders: [],
       timeWaitLeftMs: 58_000,
+      state: 'FIN_WAIT2',
+      orphan: true,
       peer: {
         socket: '127.0.0.1:45450 (CLOSE_WAIT)',
         holders: [{ pid: 20951, comm: 'python3', command: 'python3 idlecli.py', argv: ['python3', 'idlecli.py'] }],
@@ -63,11 +65,20 @@ describe('endsByItselfMs: how long a connection keeps a server off the port once
       socket: '127.0.0.1:18210 -> 127.0.0.1:45452 (TIME_WAIT, a connection using the port as its local port)',
       holders: [],
       timeWaitLeftMs: 12_000,
+      state: 'TIME_WAIT',
+      orphan: true,
     };
     expect(endingLeftMs([finWait2, timeWait], 60_000)).toBe(58_000);
     expect(endingLeftMs([{ ...finWait2, timeWaitLeftMs: undefined }], 60_000)).toBe(60_000);
-    const held = { socket: '127.0.0.1:18210 -> 127.0.0.1:45454 (ESTABLISHED, a connection using the port as its local port)', holders: finWait2.peer.holders };
+    const held = {
+      socket: '127.0.0.1:18210 -> 127.0.0.1:45454 (ESTABLISHED, a connection using the port as its local port)',
+      holders: finWait2.peer.holders,
+      state: 'ESTABLISHED',
+      orphan: false,
+    };
     expect(endingLeftMs([timeWait, held], 60_000)).toBeUndefined();
+    // A FIN_WAIT2 a process holds that this user cannot see (no holder named, inode not 0): tcp_fin_timeout ends orphans only.
+    expect(endingLeftMs([{ ...finWait2, timeWaitLeftMs: undefined, orphan: false }], 60_000)).toBeUndefined();
     expect(endingLeftMs([{ socket: '127.0.0.1:18210 bound, not listening', holders: [] }], 60_000)).toBeUndefined();
     expect(endingLeftMs([], 60_000)).toBeUndefined();
   });
@@ -244,7 +255,13 @@ describe('timeWaitsAfterClaim', () => {
       waitMs: 42_000,
       listeners: ['127.0.0.1:8000'],
       blockers: [
-        { socket: '127.0.0.1:8000 -> 127.0.0.1:41234 (TIME_WAIT, a connection using the port as its local port)', holders: [], timeWaitLeftMs: 42_000 },
+        {
+          socket: '127.0.0.1:8000 -> 127.0.0.1:41234 (TIME_WAIT, a connection using the port as its local port)',
+          holders: [],
+          timeWaitLeftMs: 42_000,
+          state: 'TIME_WAIT',
+          orphan: true,
+        },
       ],
     });
   });
@@ -284,7 +301,13 @@ describe('timeWaitsAfterClaim', () => {
           listeners: ['127.0.0.1:8000'],
           unread,
           blockers: [
-            { socket: '127.0.0.1:8000 -> 127.0.0.1:41234 (TIME_WAIT, a connection using the port as its local port)', holders: [], timeWaitLeftMs: 30_000 },
+            {
+              socket: '127.0.0.1:8000 -> 127.0.0.1:41234 (TIME_WAIT, a connection using the port as its local port)',
+              holders: [],
+              timeWaitLeftMs: 30_000,
+              state: 'TIME_WAIT',
+              orphan: true,
+            },
           ],
         },
       });

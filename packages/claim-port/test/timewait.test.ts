@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { canBindSync, readPortSockets } from '@dsa110/ports/system';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive, leasePort, signal, waitForExit, waitUntil } from '../../../test-support/index.js';
+import { hasCommand, isAlive, leasePort, signal, waitForExit, waitUntil } from '../../../test-support/index.js';
 import { resultJson } from '../src/result.js';
 import { canRunFirewallNetns, runNetnsScript } from '../../../test-support/firewall-netns.js';
 import { BIN } from './helpers.js';
@@ -269,6 +269,63 @@ describe.skipIf(!canRunFirewallNetns)('a connection its client never closes: an 
       const [before, after] = refusal.split('{pid}').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
       expect(run.lines).toContainEqual(expect.stringMatching(new RegExp(`^${before}\\d+${after}$`)));
       expect(run.serverAlive).toBe(true);
+    }
+  }, 30_000);
+});
+
+/**
+ * One FIN_WAIT2 on 127.0.0.1:18211, nothing listening, its client never closing its end, in a network namespace of its
+ * own whose net.ipv4.tcp_fin_timeout is `finSeconds`: `held`, the server keeps it after shutdown(SHUT_WR) (inode not 0,
+ * no timer: tcp_fin_timeout ends orphans only); `orphan`, the server closed it (inode 0, ended by tcp_fin_timeout).
+ * Claimed by the built bin with `args` as `user`. Its row (inode, timer), claim-port's output and exit status.
+ */
+async function finWait2InNetns(
+  mode: 'held' | 'orphan',
+  finSeconds: number,
+  user: 'root' | 'nobody',
+  args: string[],
+): Promise<{ lines: string[]; rc: number; inode: number; timer: number }> {
+  const run = await runNetnsScript({
+    script: fileURLToPath(new URL('./fixtures/fin-wait2-netns.sh', import.meta.url)),
+    args: [String(finSeconds), mode, '18211', user, process.execPath, BIN, ...args],
+    env: {},
+    timeoutMs: 60_000,
+  });
+  const field = (name: string) => Number(new RegExp(`^${name}=(\\d+)$`, 'm').exec(run.output)?.[1]);
+  const lines = run.output.trim().split('\n');
+  return { lines: lines.filter((line) => !/^(rc|inode|timer)=\d+$|^server alive$/.test(line)), rc: field('rc'), inode: field('inode'), timer: field('timer') };
+}
+
+describe.skipIf(!canRunFirewallNetns || !hasCommand('setpriv'))('a FIN_WAIT2 with nothing listening: waited for only where no process holds it', () => {
+  it('one its process holds, out of the sight of the user who claims (nobody), is refused at once, dry run and real run alike: tcp_fin_timeout never ends it', async () => {
+    for (const dryRun of [true, false]) {
+      const started = performance.now();
+      const run = await finWait2InNetns('held', 20, 'nobody', ['--timeout', '40', ...(dryRun ? ['--dry-run'] : [])]);
+      // Held: the row has an inode, and no timer runs (the kernel keeps it while the process does).
+      expect(run.inode).toBeGreaterThan(0);
+      expect(run.timer).toBe(0);
+      expect(run.rc, run.lines.join('\n')).toBe(1);
+      expect(run.lines.join('\n')).not.toMatch(/waiting for the kernel|a real run waits/);
+      expect(run.lines).toContainEqual(
+        expect.stringMatching(
+          /^\[claim-port:18211\] refusing: nothing listens on port 18211, but a server could not bind it \(.*EADDRINUSE\): 127\.0\.0\.1:18211 -> 127\.0\.0\.1:\d+ \(FIN_WAIT2, a connection using the port as its local port\), its owner is not visible to this user$/,
+        ),
+      );
+      // Not after tcp_fin_timeout (20 s) and its slack: at once.
+      expect(performance.now() - started).toBeLessThan(15_000);
+    }
+  }, 30_000);
+
+  it("an orphan's that would outlast the timeout is refused with the advice a TIME_WAIT gets: wait for the kernel, or a --timeout that long (as root, and as nobody)", async () => {
+    for (const user of ['root', 'nobody'] as const) {
+      const run = await finWait2InNetns('orphan', 30, user, ['--timeout', '5']);
+      expect(run.inode).toBe(0);
+      expect(run.rc, run.lines.join('\n')).toBe(1);
+      expect(run.lines).toContainEqual(
+        expect.stringMatching(
+          /^\[claim-port:18211\] refusing: nothing listens on port 18211, but a server could not bind it \(.*EADDRINUSE\): 127\.0\.0\.1:18211 -> 127\.0\.0\.1:\d+ \(FIN_WAIT2, a connection using the port as its local port\), held by no process \(the kernel is still closing it\)(, its other end .* \(not signalled\))?; wait for the kernel to end it \(for (2\d|30) s more\) and claim port 18211 again, or claim it with a --timeout that long; a FIN_WAIT2 keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, so a program that sets SO_REUSEADDR before it binds leaves none behind$/,
+        ),
+      );
     }
   }, 30_000);
 });
