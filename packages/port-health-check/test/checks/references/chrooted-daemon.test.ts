@@ -198,8 +198,8 @@ describe('a daemon beside another chrooted in RootDirectory=', () => {
 });
 
 describe('daemons that name one file by a path that leads each to another (a RootDirectory=, a link between)', () => {
-  // gunicorn 23 run as each unit runs it (`chroot DIR gunicorn -c /etc/g.conf.py`, and `gunicorn -c DIR/srv/c/etc/g.conf.py`
-  // beside it) binds the port of the file the link leads to in its own root: 41020 chrooted, 9999 on the root.
+  // The file each opens, checked with cat on this tree (`chroot DIR/srv/c cat /etc/g.conf.py`, `chroot DIR cat
+  // /srv/c/etc/g.conf.py`; no gunicorn here, which opens its -c file alike): the chroot's bind (41020), the root's (9999).
   const gunicorns = testRegistry([
     { id: 'g1', port: 41020, unit: 'g1.service', processes: ['gunicorn'] },
     { id: 'g2', port: 41021, unit: 'g2.service', processes: ['gunicorn'] },
@@ -260,6 +260,39 @@ describe('daemons that name one file by a path that leads each to another (a Roo
       expect(r2).toEqual([
         `unknown: r2 (6380): /etc/r2.conf:2: include /srv/x/etc/inc.conf: ${first}.service and ${second}.service open different files by this name (one chrooted in its RootDirectory=, a link leading elsewhere there); give each daemon's file a name of its own; a port or bind in it is not checked`,
         "unknown: r2 (6380): /etc/r2.conf: sets no port outside include /srv/x/etc/inc.conf (/etc/r2.conf:2), which could not be read: the port may be there; if not, r2 listens on Redis's default port 6379, not 6380",
+      ]);
+    }
+  });
+
+  it("gives neither the other's reading of an `@file` argument (Prometheus's), whichever is read first", async () => {
+    const registry = parseRegistry(
+      `version: 1\nservices:\n${['p1', 'p2']
+        .map(
+          (id) =>
+            `  - { id: ${id}, name: ${id}, group: monitoring, port: ${id === 'p1' ? 9090 : 9091}, protocol: HTTP, access: localhost, configuredBy: none, robust: false, configs: [{ kind: prometheus-args, path: /etc/default/${id} }], systemd: { unit: ${id}.service }, processes: [prometheus] }\n`,
+        )
+        .join('')}`,
+    );
+    const root = writeTree(tempDir(), {
+      'etc/systemd/system/p1.service': '[Service]\nRootDirectory=/srv/p\nExecStart=/usr/bin/prometheus @/etc/args\n',
+      'etc/systemd/system/p2.service': '[Service]\nExecStart=/usr/bin/prometheus @/srv/p/etc/args\n',
+      'srv/p/etc/args': { symlink: '/etc/real-args' },
+      'srv/p/etc/real-args': '--web.listen-address=127.0.0.1:9090\n',
+      'etc/real-args': '--web.listen-address=127.0.0.1:7777\n',
+      'etc/default/p1': 'ARGS=""\n',
+      'etc/default/p2': 'ARGS=""\n',
+    });
+    for (const [first, second] of [
+      ['p1', 'p2'],
+      ['p2', 'p1'],
+    ]) {
+      const facts = await gather({ registry, root, services: [registry.service(first!), registry.service(second!)] });
+      expect(
+        checkReferences(facts, registry.service('p2'))
+          .map((result) => `${result.severity}: ${withoutRoot(result, root).reason}`)
+          .filter((line) => line.includes('@/srv/p/etc/args')),
+      ).toEqual([
+        `unknown: p2 (9091): /etc/systemd/system/p2.service:2: Prometheus's command line is not known, as its argument @/srv/p/etc/args names /srv/p/etc/args, which cannot be read (${first}.service and ${second}.service open different files by this name (one chrooted in its RootDirectory=, a link leading elsewhere there); give each daemon's file a name of its own), so whether this file's ARGS reach Prometheus is not checked`,
       ]);
     }
   });
