@@ -79,7 +79,7 @@ import {
   type UnitDirListing,
 } from '@dsa110/ports/systemd';
 import { checkedRegistryName } from './claim-registry.js';
-import { anythingAt, HiddenPathError, isDirectory, readPath, type ReadRoot, sharedReadRoot } from './root-files.js';
+import { anythingAt, HiddenPathError, isDirectory, readPath, readRootKey, type ReadRoot, SharedReadings, sharedReadRoot, splitReason } from './root-files.js';
 import { readSystemctl, systemdRunning } from './systemd/systemctl.js';
 import type {
   ConfigFileFacts,
@@ -715,11 +715,13 @@ function daemonRoot(root: string, unit: UnitFacts | undefined): ReadRoot {
 function readSharedConfigFile(services: readonly Service[], atOf: (service: Service) => ReadRoot, path: string, provisioning: boolean): ConfigFileFacts {
   const named = services.filter((service) => configKey(service)?.file === path || service.configs.some((ref) => ref.path === path));
   const at = sharedReadRoot(named.map(atOf), path);
-  if (at !== undefined) return readConfigFile(at, path, provisioning);
-  const units = [...new Set(named.flatMap((service) => (service.systemd ? [service.systemd.unit] : [])))];
+  if (!('split' in at)) return readConfigFile(at, path, provisioning);
   return {
     path,
-    problem: `${units.map((unit) => escapeText(unit)).join(' and ')} open different files by this name (one chrooted in its RootDirectory=, a link leading elsewhere there); name each daemon's file in the registry as the root names it`,
+    problem: splitReason(
+      named.flatMap((service) => (service.systemd ? [service.systemd.unit] : [])),
+      at,
+    ),
   };
 }
 
@@ -793,21 +795,32 @@ function readIncludes(
   configs: ReadonlyMap<string, ConfigFileFacts>,
   redisCommands: readonly RedisCommand[],
 ): Map<string, IncludeFacts> {
-  const includes = new Map<string, IncludeFacts>();
+  const includes = new SharedReadings<IncludeFacts>(
+    (_, problem) => ({ problem }),
+    (pattern, found) => globNames(pattern, found),
+  );
   let budget = MAX_INCLUDED_FILES;
   let textLeft = MAX_INCLUDED_TEXT;
   // `chroot`: the RootDirectory= the program runs chrooted in, whose absolute includes are under it (includePath).
-  // `at`: the root of the daemon that reads them (daemonRoot).
-  const follow = (at: ReadRoot, kind: ConfigKind, text: string, depth: number, nginxPrefix: string | undefined, chroot?: string): void => {
+  // `at`: the root of the daemon that reads them (daemonRoot), and its unit.
+  const follow = (
+    at: ReadRoot,
+    unit: string | undefined,
+    kind: ConfigKind,
+    text: string,
+    depth: number,
+    nginxPrefix: string | undefined,
+    chroot?: string,
+  ): void => {
     if (depth >= MAX_INCLUDE_DEPTH) return;
     for (const pattern of includePatterns(kind, text, nginxPrefix, chroot)) {
-      if (includes.has(pattern)) continue;
-      const found = readInclude(at, pattern, budget, textLeft, kind);
-      includes.set(pattern, found);
-      if (!('files' in found)) continue;
-      budget -= found.files.length;
-      for (const file of found.files) textLeft -= file.text.length;
-      for (const file of found.files) follow(at, kind, file.text, depth + 1, nginxPrefix, chroot);
+      const { value: found, state } = includes.read(pattern, at, unit, () => readInclude(at, pattern, budget, textLeft, kind));
+      if (state === 'seen' || !('files' in found)) continue;
+      if (state === 'read') {
+        budget -= found.files.length;
+        for (const file of found.files) textLeft -= file.text.length;
+      }
+      for (const file of found.files) follow(at, unit, kind, file.text, depth + 1, nginxPrefix, chroot);
     }
   };
   // The configs: entries' files, and a file whose port key a program reads by its own rules (config.ts's PROGRAM_FILES: a redis.conf no entry names).
@@ -822,11 +835,23 @@ function readIncludes(
     const text = configs.get(ref.path)?.text;
     const main = ref.kind === 'nginx-site' ? serviceNginxMain({ units }, service) : undefined;
     const chroot = ref.kind === 'redis-conf' ? daemonCommand({ units }, service, REDIS_PROGRAMS)?.root : main && includeRoot(main);
-    if (text !== undefined) follow(atOf(service), ref.kind, text, 0, main && includePrefix(main), chroot);
+    if (text !== undefined) follow(atOf(service), service.systemd?.unit, ref.kind, text, 0, main && includePrefix(main), chroot);
   }
   // redis-server's `--include FILE` options: lines Redis reads after its config file.
-  for (const command of redisCommands) follow(command.at, 'redis-conf', command.options.map((option) => option.text).join('\n'), 0, undefined, command.root);
-  return includes;
+  for (const command of redisCommands)
+    follow(command.at, command.unit, 'redis-conf', command.options.map((option) => option.text).join('\n'), 0, undefined, command.root);
+  return includes.values;
+}
+
+/**
+ * The names by which two daemons read one reading of `pattern` alike (SharedReadings): the path, or a glob's
+ * directory (before its first glob) and each file it matched.
+ */
+function globNames(pattern: string, found: IncludeFacts | PrometheusFileFacts): string[] {
+  const parts = pattern.split('/');
+  const first = parts.findIndex((part) => isGlob(part) || hasGoMeta(part));
+  if (first < 0) return [pattern];
+  return [parts.slice(0, first).join('/') || '/', ...('files' in found ? found.files.map((file) => file.path) : [])];
 }
 
 /** What a service's unit starts redis-server with (its redis-conf entry's `path`, the file argument as Redis opens it, the options), for the references check's facts. */
@@ -837,8 +862,9 @@ interface RedisCommand {
   readonly options: readonly { readonly text: string }[];
   /** The RootDirectory= it runs chrooted in (DaemonCommand's `root`). */
   readonly root?: string;
-  /** Where its files are read (daemonRoot of its unit). */
+  /** Where its files are read (daemonRoot of its unit), and that unit. */
   readonly at: ReadRoot;
+  readonly unit?: string;
 }
 
 /** Of each service's redis-conf entry, the command its unit starts redis-server with (daemonCommand), as Redis reads it. */
@@ -858,6 +884,7 @@ function readRedisCommands(services: readonly Service[], units: ReadonlyMap<stri
             options: read.options,
             ...(command!.root !== undefined && { root: command!.root }),
             at: atOf(service),
+            ...(service.systemd && { unit: service.systemd.unit }),
           },
         ];
       }),
@@ -909,7 +936,7 @@ function readNginxLoads(
       for (const site of sites) loads.set(site, main);
       continue;
     }
-    const key = JSON.stringify([main.path, main.confPrefix, main.params, main.root, at.chroots]);
+    const key = JSON.stringify([main.path, main.confPrefix, main.params, main.root, readRootKey(at)]);
     if (!trees.has(key)) trees.set(key, readNginxTree(at, main, budget));
     const tree = trees.get(key);
     // Named with the unit line that gave it where it is not nginx's default (that file is the one to test with nginx -t -c).
@@ -930,9 +957,10 @@ function readNginxLoads(
     if (tree === undefined || 'unread' in tree || 'problem' in tree) continue;
     // Chrooted, nginx resolves a host name with the /etc/hosts inside its RootDirectory=.
     const hostsFile = main.root === undefined ? '/etc/hosts' : underRoot(main.root, '/etc/hosts');
-    // Keyed by the file as the root names it: /etc/hosts is the root's own only outside every chroot.
-    if (!hosts.has(hostsFile)) hosts.set(hostsFile, readHostNames(at, hostsFile));
-    const names = hosts.get(hostsFile)!;
+    // Keyed by the file as the root names it, and the daemon's root (what its unit hides from it).
+    const hostsKey = JSON.stringify([hostsFile, readRootKey(at)]);
+    if (!hosts.has(hostsKey)) hosts.set(hostsKey, readHostNames(at, hostsFile));
+    const names = hosts.get(hostsKey)!;
     nginxConfigs.set(main.path, { text: tree.text, includes: tree.includes, ...(names !== 'unread' && { hosts: names }) });
     if (tree.loop !== undefined) {
       for (const site of sites) loads.set(site, { includeLoop: tree.loop, ...(named !== undefined && { main: named }) });
@@ -1086,15 +1114,19 @@ function readPrometheusArgFiles(
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
 ): Map<string, ArgFile> {
-  const files = new Map<string, ArgFile>();
+  const files = new SharedReadings<ArgFile>((path, problem) => ({ path, problem }));
   for (const service of services) {
     if (!service.configs.some((ref) => ref.kind === 'prometheus-yml' || ref.kind === 'prometheus-args')) continue;
+    const at = atOf(service);
+    // The files this service's command line has read, as its root reads them (another's may be another file by that name).
+    const read = new Map<string, ArgFile>();
     // expandAtFiles stops after MAX_AT_FILES expansions: so does this.
-    for (let path = prometheusArgFileNeeded({ units }, service, files); path !== undefined; path = prometheusArgFileNeeded({ units }, service, files)) {
-      files.set(path, readFileFacts(atOf(service), path));
+    for (let path = prometheusArgFileNeeded({ units }, service, read); path !== undefined; path = prometheusArgFileNeeded({ units }, service, read)) {
+      const found = path;
+      read.set(path, files.read(path, at, service.systemd?.unit, () => readFileFacts(at, found)).value);
     }
   }
-  return files;
+  return files.values;
 }
 
 /** Whether `name` in the directory `dir` under `root` is a link (its directory's links followed, not its own). */
@@ -1127,21 +1159,22 @@ function readGrafanaFiles(
   daemonFiles: ReadonlyMap<string, DaemonFile | undefined>,
   configs: ReadonlyMap<string, ConfigFileFacts>,
 ): Map<string, ConfigFileFacts> {
-  const files = new Map<string, ConfigFileFacts>();
+  const files = new SharedReadings<ConfigFileFacts>((path, problem) => ({ path, problem }));
   for (const service of services) {
     const wanted = configKey(service);
     const command = wanted?.ini === 'grafana.ini' ? grafanaCommand({ units }, service) : undefined;
     if (command === undefined) continue;
+    const at = atOf(service);
     const home = grafanaHome(command, daemonFiles);
     const defaults = home === undefined ? undefined : pathFromCwd('conf/defaults.ini', home);
     const reads = grafanaConfigFile(command, daemonFiles)?.path;
     for (const path of [defaults, reads]) {
       // Not there: no layer (a missing defaults.ini or --config file is its own finding, a missing custom.ini none).
-      if (path === undefined || !path.startsWith('/') || files.has(path) || configs.has(path) || daemonFiles.get(path)?.missing) continue;
-      files.set(path, readConfigFile(atOf(service), path));
+      if (path === undefined || !path.startsWith('/') || configs.has(path) || daemonFiles.get(path)?.missing) continue;
+      files.read(path, at, service.systemd?.unit, () => readConfigFile(at, path));
     }
   }
-  return files;
+  return files.values;
 }
 
 /**
@@ -1156,10 +1189,11 @@ function readGrafanaValueFiles(
   configs: ReadonlyMap<string, ConfigFileFacts>,
   grafanaFiles: ReadonlyMap<string, ConfigFileFacts>,
 ): Map<string, ConfigFileFacts & { missing?: boolean }> {
-  const files = new Map<string, ConfigFileFacts & { missing?: boolean }>();
+  const files = new SharedReadings<ConfigFileFacts & { missing?: boolean }>((path, problem) => ({ path, problem }));
   for (const service of services) {
     const wanted = configKey(service);
     if (wanted?.ini !== 'grafana.ini') continue;
+    const at = atOf(service);
     // Its grafana.ini, and the layers its command line leads to (grafanaFiles: Grafana's alone).
     const texts = [configs.get(wanted.file), ...grafanaFiles.values()].flatMap((file) => (file?.text === undefined ? [] : [file.text]));
     const environment = (service.systemd && units.get(service.systemd.unit)?.environment) || new Map<string, EnvironmentSetting>();
@@ -1186,12 +1220,12 @@ function readGrafanaValueFiles(
         }
     for (const value of values)
       for (const path of filePaths(value, (name) => environment.get(name)?.value ?? ''))
-        if (!files.has(path)) {
-          const { notRegular: _, ...read } = readFileFacts(atOf(service), path);
-          files.set(path, read);
-        }
+        files.read(path, at, service.systemd?.unit, () => {
+          const { notRegular: _, ...read } = readFileFacts(at, path);
+          return read;
+        });
   }
-  return files;
+  return files.values;
 }
 
 /** appServerFiles: the config file each service's gunicorn reads (gunicornConfigPath), read under the root, once. */
@@ -1200,14 +1234,17 @@ function readAppServerFiles(
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
 ): Map<string, ConfigFileFacts & { missing?: boolean }> {
-  const files = new Map<string, ConfigFileFacts & { missing?: boolean }>();
+  const files = new SharedReadings<ConfigFileFacts & { missing?: boolean }>((path, problem) => ({ path, problem }));
   for (const service of services) {
     const path = gunicornConfigPath({ units }, service);
-    if (path === undefined || files.has(path)) continue;
-    const { notRegular: _, ...read } = readFileFacts(atOf(service), path);
-    files.set(path, read);
+    if (path === undefined) continue;
+    const at = atOf(service);
+    files.read(path, at, service.systemd?.unit, () => {
+      const { notRegular: _, ...read } = readFileFacts(at, path);
+      return read;
+    });
   }
-  return files;
+  return files.values;
 }
 
 /** prometheusVersions: by unit, the version of the Prometheus each service's unit runs (readPrometheusVersion), where its prometheus.yml has scrape_config_files. */
@@ -1254,7 +1291,7 @@ function readDaemonFiles(paths: readonly DaemonPath[]): Map<string, DaemonFile |
   // Two daemons that open different files by one name: neither is known to be the file (undefined, as one not looked at).
   for (const [path, ats] of byPath) {
     const at = sharedReadRoot(ats, path);
-    files.set(path, at === undefined ? undefined : lookAtFile(at, path));
+    files.set(path, 'split' in at ? undefined : lookAtFile(at, path));
   }
   return files;
 }
@@ -1306,6 +1343,12 @@ function fileIdentity(at: ReadRoot, path: string): string | undefined {
   }
 }
 
+/** Why the directory `dir` could not be listed (readdirSync's `error`, through readPath). */
+function cannotList(dir: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return `cannot list ${dir}: ${error instanceof FileReadError ? error.reason : error instanceof HiddenPathError ? error.message : code === 'EACCES' ? 'permission denied' : (code ?? (error as Error).message)}`;
+}
+
 /** The files one include names: a path, or a glob in its last part (in name order, as glob() gives them; none matching is none). */
 function readInclude(at: ReadRoot, pattern: string, budget: number, textLeft = MAX_INCLUDED_TEXT, kind: ConfigKind = 'nginx-site'): IncludeFacts {
   if (!pattern.startsWith('/')) return { problem: "a relative path (read from the program's working directory, which this check does not know)" };
@@ -1323,9 +1366,7 @@ function readInclude(at: ReadRoot, pattern: string, budget: number, textLeft = M
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return { files: [] };
-      return {
-        problem: `cannot list ${dir}: ${error instanceof FileReadError ? error.reason : error instanceof HiddenPathError ? error.message : code === 'EACCES' ? 'permission denied' : (code ?? (error as Error).message)}`,
-      };
+      return { problem: cannotList(dir, error) };
     }
   }
   if (paths.length > budget) return { problem: `it names more files than the ${MAX_INCLUDED_FILES} read for includes` };
@@ -1376,26 +1417,29 @@ function readPrometheusFiles(
   services: readonly Service[],
   configs: ReadonlyMap<string, ConfigFileFacts>,
 ): Map<string, PrometheusFileFacts> {
-  const files = new Map<string, PrometheusFileFacts>();
-  const refs = services.flatMap((service) => service.configs.filter((ref) => ref.kind === 'prometheus-yml').map((ref) => ({ ref, at: atOf(service) })));
-  if (refs.length === 0) return files;
+  const files = new SharedReadings<PrometheusFileFacts>(
+    (_, problem) => ({ problem }),
+    (pattern, found) => globNames(pattern, found),
+  );
+  const refs = services.flatMap((service) =>
+    service.configs.filter((ref) => ref.kind === 'prometheus-yml').map((ref) => ({ ref, at: atOf(service), unit: service.systemd?.unit })),
+  );
+  if (refs.length === 0) return files.values;
   const jobs = new Set(registry.services.flatMap((service) => (service.metrics === undefined ? [] : [scrapeJobName(service.id)])));
   let budget = MAX_INCLUDED_FILES;
-  const follow = (at: ReadRoot, text: string, path: string, scrapeConfigFile: boolean): void => {
+  const follow = (at: ReadRoot, unit: string | undefined, text: string, path: string, scrapeConfigFile: boolean): void => {
     for (const { pattern, scrapeConfigs } of prometheusFilePatterns(text, path, jobs, scrapeConfigFile)) {
-      if (files.has(pattern)) continue;
-      const found = readGoGlob(at, pattern, budget);
-      files.set(pattern, found);
-      if (!('files' in found)) continue;
-      budget -= found.files.length;
-      if (scrapeConfigs) for (const file of found.files) if ('text' in file) follow(at, file.text, file.path, true);
+      const { value: found, state } = files.read(pattern, at, unit, () => readGoGlob(at, pattern, budget));
+      if (state === 'seen' || !('files' in found)) continue;
+      if (state === 'read') budget -= found.files.length;
+      if (scrapeConfigs) for (const file of found.files) if ('text' in file) follow(at, unit, file.text, file.path, true);
     }
   };
-  for (const { ref, at } of refs) {
+  for (const { ref, at, unit } of refs) {
     const text = configs.get(ref.path)?.text;
-    if (text !== undefined) follow(at, text, ref.path, false);
+    if (text !== undefined) follow(at, unit, text, ref.path, false);
   }
-  return files;
+  return files.values;
 }
 
 /**
@@ -1423,9 +1467,7 @@ function readGoGlob(at: ReadRoot, pattern: string, budget: number): PrometheusFi
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') continue;
-        return {
-          problem: `cannot list ${dir || '/'}: ${error instanceof FileReadError ? error.reason : error instanceof HiddenPathError ? error.message : code === 'EACCES' ? 'permission denied' : (code ?? (error as Error).message)}`,
-        };
+        return { problem: cannotList(dir || '/', error) };
       }
       for (const name of names.sort()) if (matcher.test(name)) next.push(`${dir}/${name}`);
     }

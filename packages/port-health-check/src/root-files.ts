@@ -37,10 +37,14 @@ export function readPath(at: ReadRoot, path: string): string {
   for (const hidden of at.hidden ?? []) {
     const under = (name: string, dir: string): boolean => name === dir || name.startsWith(`${dir}/`);
     const dir = realOrSame(openedPath(at, hidden.path));
-    if (under(path, hidden.path) || under(host, dir) || under(realOrSame(host), dir))
+    if (under(path, hidden.path) || under(host, dir) || under(realOrSame(host), dir)) {
+      // Inside its RootDirectory=, the daemon names the directory otherwise: that name too.
+      const chroot = chrootOf(at.chroots, hidden.path);
+      const its = chroot === undefined ? '' : ` (its ${escapeText(hidden.path.slice(chroot.length) || '/')})`;
       throw new HiddenPathError(
-        `${escapeText(hidden.setting.value, 200)} (${escapeText(`${hidden.setting.file}:${hidden.setting.line}`, 500)}) hides ${escapeText(hidden.path)} from the daemon, so it does not read the file there; move the file out of it, or the setting`,
+        `${escapeText(hidden.setting.value, 200)} (${escapeText(`${hidden.setting.file}:${hidden.setting.line}`, 500)}) hides ${escapeText(hidden.path)}${its} from the daemon, so it does not read the file there; move the file out of it, or the setting`,
       );
+    }
   }
   return host;
 }
@@ -60,27 +64,59 @@ function realOrSame(path: string): string {
 }
 
 /**
- * Of `ats` (the roots of the daemons that open `path`), one to read `path` through when all of them open the one file
- * (readPath, links followed); undefined when two open different files by that name (a daemon chrooted in a
- * RootDirectory= and one beside it on the root, a link between): which one a reading is about cannot be told.
+ * Two daemons that open different files by one name (sharedReadRoot): `hiddenBy`, why one of them does not see it at
+ * all (readPath's HiddenPathError), where another reads it; else a daemon chrooted in a RootDirectory= and one beside
+ * it on the root, a link between.
  */
-export function sharedReadRoot(ats: readonly ReadRoot[], path: string): ReadRoot | undefined {
-  const opened = (at: ReadRoot): string => {
+export interface SplitReading {
+  readonly split: true;
+  readonly hiddenBy?: string;
+}
+
+/**
+ * Of `ats` (the roots of the daemons that open `path`; one at least), one to read `path` through when all of them
+ * open the one file (readPath, links followed), or none of them sees it (hidden from each); a SplitReading when two
+ * open different files by that name, or one sees it and another not: which one a reading is about cannot be told.
+ */
+export function sharedReadRoot(ats: readonly ReadRoot[], path: string): ReadRoot | SplitReading {
+  const opened = (at: ReadRoot): { file: string } | { hidden: string } => {
     try {
-      const host = readPath(at, path);
-      try {
-        return realpathSync(host);
-      } catch {
-        return host;
-      }
+      return { file: realOrSame(readPath(at, path)) };
     } catch (error) {
-      return `${(error as Error).message}`;
+      return error instanceof HiddenPathError ? { hidden: error.message } : { file: `${(error as Error).message}` };
     }
   };
   const first = ats[0];
-  if (first === undefined) return undefined;
-  const file = opened(first);
-  return ats.every((at) => chrootOf(at.chroots, path) === chrootOf(first.chroots, path) || opened(at) === file) ? first : undefined;
+  if (first === undefined) throw new RangeError('sharedReadRoot: no daemon reads the file');
+  const plain = (at: ReadRoot): boolean => (at.hidden ?? []).length === 0;
+  let firstOpened: ReturnType<typeof opened> | undefined;
+  for (const at of ats.slice(1)) {
+    // In one directory (the root, or one RootDirectory=), with nothing hidden from either: the one file.
+    if (chrootOf(at.chroots, path) === chrootOf(first.chroots, path) && plain(at) && plain(first)) continue;
+    const mine = (firstOpened ??= opened(first));
+    const other = opened(at);
+    if ('hidden' in mine && 'file' in other) return { split: true, hiddenBy: mine.hidden };
+    if ('file' in mine && 'hidden' in other) return { split: true, hiddenBy: other.hidden };
+    if ('file' in mine && 'file' in other && mine.file !== other.file) return { split: true };
+  }
+  return first;
+}
+
+/**
+ * Pure: why the daemons of `units` cannot be given one reading of a file (split), and, for two files by one name,
+ * `fix` (a file the registry names: to name each daemon's file there as the root names it).
+ */
+export function splitReason(units: readonly string[], split: SplitReading, fix = "name each daemon's file in the registry as the root names it"): string {
+  const named = [...new Set(units)];
+  const who = named.length > 1 ? named.map((unit) => escapeText(unit)).join(' and ') : 'the daemons that name it';
+  return split.hiddenBy !== undefined
+    ? `one of ${who} does not see this file: ${split.hiddenBy}`
+    : `${who} open different files by this name (one chrooted in its RootDirectory=, a link leading elsewhere there); ${fix}`;
+}
+
+/** A key for `at`: two roots with one key read every path alike (readPath). */
+export function readRootKey(at: ReadRoot): string {
+  return JSON.stringify([at.root, at.chroots, (at.hidden ?? []).map((each) => [each.path, each.setting.value, each.setting.file, each.setting.line])]);
 }
 
 /** Pure: the innermost of `chroots` that `path` is inside (or is), undefined for none. */
@@ -111,4 +147,50 @@ export function anythingAt(root: string | ReadRoot, path: string): boolean {
 
 function openPath(root: string | ReadRoot, path: string): string {
   return typeof root === 'string' ? hostPath(root, path) : readPath(root, path);
+}
+
+/**
+ * Readings of files by path, for facts keyed by path (one reading a path): each read once, through the root of the
+ * first daemon that asks for it; another daemon's root shares that reading when it opens the same files by its names
+ * (sharedReadRoot of each of `names`: the path, or a glob's directory and the files it matched), else `split`'s
+ * reading takes its place, for every daemon: which one's file a reading is about cannot be told.
+ */
+export class SharedReadings<T> {
+  readonly values = new Map<string, T>();
+  private readonly asked = new Map<string, { ats: ReadRoot[]; keys: Set<string>; units: string[] }>();
+
+  constructor(
+    private readonly split: (path: string, reason: string) => T,
+    private readonly names: (path: string, value: T) => readonly string[] = (path) => [path],
+  ) {}
+
+  /**
+   * `path`'s reading for the daemon of `unit`, which reads through `at` (`read` reads it there when it is the
+   * first); `state`: read now, shared (the first time through this root: what it leads to is to be followed from
+   * this root too), or seen (asked through this root before, or split).
+   */
+  read(path: string, at: ReadRoot, unit: string | undefined, read: () => T): { value: T; state: 'read' | 'shared' | 'seen' } {
+    const key = readRootKey(at);
+    const asked = this.asked.get(path);
+    if (asked === undefined) {
+      const value = read();
+      this.values.set(path, value);
+      this.asked.set(path, { ats: [at], keys: new Set([key]), units: unit === undefined ? [] : [unit] });
+      return { value, state: 'read' };
+    }
+    const value = this.values.get(path) as T;
+    if (asked.keys.has(key)) return { value, state: 'seen' };
+    asked.keys.add(key);
+    asked.ats.push(at);
+    if (unit !== undefined) asked.units.push(unit);
+    for (const name of this.names(path, value)) {
+      const shared = sharedReadRoot(asked.ats, name);
+      if ('split' in shared) {
+        const split = this.split(path, splitReason(asked.units, shared, "give each daemon's file a name of its own"));
+        this.values.set(path, split);
+        return { value: split, state: 'seen' };
+      }
+    }
+    return { value, state: 'shared' };
+  }
 }

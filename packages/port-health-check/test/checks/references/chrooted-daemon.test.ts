@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { loadRegistry, parseRegistry, type Registry } from '@dsa110/ports';
 import { renderSnippets } from '@dsa110/ports/render';
 import { describe, expect, it } from 'vitest';
+import { checkConfig } from '../../../src/checks/config.js';
 import { checkReferences } from '../../../src/checks/references.js';
 import { gather } from '../../../src/gather.js';
-import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
+import { tempDir, testRegistry, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
 
 const repoRoot = new URL('../../../../../', import.meta.url).pathname;
 const registryText = (await import('node:fs')).readFileSync(join(repoRoot, 'ports.yaml'), 'utf8');
@@ -196,6 +197,129 @@ describe('a daemon beside another chrooted in RootDirectory=', () => {
   });
 });
 
+describe('daemons that name one file by a path that leads each to another (a RootDirectory=, a link between)', () => {
+  // The file each opens, checked with cat on this tree (`chroot DIR/srv/c cat /etc/g.conf.py`, `chroot DIR cat
+  // /srv/c/etc/g.conf.py`; no gunicorn here, which opens its -c file alike): the chroot's bind (41020), the root's (9999).
+  const gunicorns = testRegistry([
+    { id: 'g1', port: 41020, unit: 'g1.service', processes: ['gunicorn'] },
+    { id: 'g2', port: 41021, unit: 'g2.service', processes: ['gunicorn'] },
+  ]);
+  const tree = {
+    'etc/systemd/system/g1.service': '[Service]\nRootDirectory=/srv/c\nExecStart=/usr/bin/gunicorn -c /etc/g.conf.py app:app\n',
+    'etc/systemd/system/g2.service': '[Service]\nExecStart=/usr/bin/gunicorn -c /srv/c/etc/g.conf.py app:app\n',
+    'srv/c/etc/g.conf.py': { symlink: '/etc/real.py' },
+    'srv/c/etc/real.py': 'bind = "127.0.0.1:41020"\n',
+    'etc/real.py': 'bind = "127.0.0.1:9999"\n',
+  };
+  const config = async (root: string, ids: string[]) => {
+    const services = ids.map((id) => gunicorns.service(id));
+    const facts = await gather({ registry: gunicorns, root, services });
+    return services.flatMap((service) => checkConfig(facts, service).map((result) => `${result.severity}: ${withoutRoot(result, root).reason}`));
+  };
+
+  it("gives neither the other's reading (gunicorn's -c file): each alone reads its own, together which one a reading is cannot be told", async () => {
+    const root = writeTree(tempDir(), tree);
+    const own = (port: number) =>
+      `error: g2 (41021): /etc/systemd/system/g2.service:2: its ExecStart= gives gunicorn no --bind, so it takes its config file's bind = 127.0.0.1:${port} at /srv/c/etc/g.conf.py:1, but G2 uses port 41021; write --bind 127.0.0.1:41021 in its ExecStart= (over the bind of /srv/c/etc/g.conf.py); systemd reads it when the system under ROOT boots, or give G2 port: ${port} in the registry`;
+    expect((await config(root, ['g2'])).map((line) => line.replaceAll(root, 'ROOT'))).toEqual([own(9999)]);
+    const both = (await config(root, ['g1', 'g2'])).map((line) => line.replaceAll(root, 'ROOT'));
+    expect(both).not.toContainEqual(expect.stringContaining('bind = 127.0.0.1:41020 at /srv/c/etc/g.conf.py:1, but G2'));
+    expect(both.filter((line) => line.startsWith('unknown:'))).toEqual(
+      ['g1 (41020): /etc/systemd/system/g1.service:3', 'g2 (41021): /etc/systemd/system/g2.service:2'].map(
+        (at) =>
+          `unknown: ${at}: where ${at.startsWith('g1') ? 'G1' : 'G2'} listens cannot be told: gunicorn takes its binds from its config file /srv/c/etc/g.conf.py (-c), which cannot be read: g1.service and g2.service open different files by this name (one chrooted in its RootDirectory=, a link leading elsewhere there); give each daemon's file a name of its own; write --bind 127.0.0.1:${at.startsWith('g1') ? 41020 : 41021} in its ExecStart= to make it plain`,
+      ),
+    );
+  });
+
+  it("gives neither the other's reading of an include (Redis's), whichever is followed first", async () => {
+    const registry = parseRegistry(
+      `version: 1\nservices:\n${['r1', 'r2']
+        .map((id) => {
+          const port = id === 'r1' ? 6379 : 6380;
+          const config = id === 'r1' ? '/srv/x/etc/r1.conf' : '/etc/r2.conf';
+          return `  - { id: ${id}, name: ${id}, group: production, port: ${port}, protocol: TCP, access: localhost, configuredBy: { file: ${config.slice(config.lastIndexOf('/') + 1)}, key: port }, robust: false, config: ${config}, configs: [{ kind: redis-conf }], systemd: { unit: ${id}.service }, processes: [redis-server] }\n`;
+        })
+        .join('')}`,
+    );
+    const root = writeTree(tempDir(), {
+      'etc/systemd/system/r1.service': '[Service]\nRootDirectory=/srv/x\nExecStart=/usr/bin/redis-server /etc/r1.conf\n',
+      'etc/systemd/system/r2.service': '[Service]\nExecStart=/usr/bin/redis-server /etc/r2.conf\n',
+      'srv/x/etc/r1.conf': 'bind 127.0.0.1 -::1\ninclude /etc/inc.conf\n',
+      'etc/r2.conf': 'bind 127.0.0.1 -::1\ninclude /srv/x/etc/inc.conf\n',
+      'srv/x/etc/inc.conf': { symlink: '/etc/real.conf' },
+      'srv/x/etc/real.conf': 'port 6379\n',
+      'etc/real.conf': 'port 7001\n',
+    });
+    for (const [first, second] of [
+      ['r1', 'r2'],
+      ['r2', 'r1'],
+    ]) {
+      const facts = await gather({ registry, root, services: [registry.service(first!), registry.service(second!)] });
+      const r2 = checkReferences(facts, registry.service('r2')).map((result) => `${result.severity}: ${withoutRoot(result, root).reason}`);
+      expect(r2).toEqual([
+        `unknown: r2 (6380): /etc/r2.conf:2: include /srv/x/etc/inc.conf: ${first}.service and ${second}.service open different files by this name (one chrooted in its RootDirectory=, a link leading elsewhere there); give each daemon's file a name of its own; a port or bind in it is not checked`,
+        "unknown: r2 (6380): /etc/r2.conf: sets no port outside include /srv/x/etc/inc.conf (/etc/r2.conf:2), which could not be read: the port may be there; if not, r2 listens on Redis's default port 6379, not 6380",
+      ]);
+    }
+  });
+
+  it("gives neither the other's reading of an `@file` argument (Prometheus's), whichever is read first", async () => {
+    const registry = parseRegistry(
+      `version: 1\nservices:\n${['p1', 'p2']
+        .map(
+          (id) =>
+            `  - { id: ${id}, name: ${id}, group: monitoring, port: ${id === 'p1' ? 9090 : 9091}, protocol: HTTP, access: localhost, configuredBy: none, robust: false, configs: [{ kind: prometheus-args, path: /etc/default/${id} }], systemd: { unit: ${id}.service }, processes: [prometheus] }\n`,
+        )
+        .join('')}`,
+    );
+    const root = writeTree(tempDir(), {
+      'etc/systemd/system/p1.service': '[Service]\nRootDirectory=/srv/p\nExecStart=/usr/bin/prometheus @/etc/args\n',
+      'etc/systemd/system/p2.service': '[Service]\nExecStart=/usr/bin/prometheus @/srv/p/etc/args\n',
+      'srv/p/etc/args': { symlink: '/etc/real-args' },
+      'srv/p/etc/real-args': '--web.listen-address=127.0.0.1:9090\n',
+      'etc/real-args': '--web.listen-address=127.0.0.1:7777\n',
+      'etc/default/p1': 'ARGS=""\n',
+      'etc/default/p2': 'ARGS=""\n',
+    });
+    for (const [first, second] of [
+      ['p1', 'p2'],
+      ['p2', 'p1'],
+    ]) {
+      const facts = await gather({ registry, root, services: [registry.service(first!), registry.service(second!)] });
+      expect(
+        checkReferences(facts, registry.service('p2'))
+          .map((result) => `${result.severity}: ${withoutRoot(result, root).reason}`)
+          .filter((line) => line.includes('@/srv/p/etc/args')),
+      ).toEqual([
+        `unknown: p2 (9091): /etc/systemd/system/p2.service:2: Prometheus's command line is not known, as its argument @/srv/p/etc/args names /srv/p/etc/args, which cannot be read (${first}.service and ${second}.service open different files by this name (one chrooted in its RootDirectory=, a link leading elsewhere there); give each daemon's file a name of its own), so whether this file's ARGS reach Prometheus is not checked`,
+      ]);
+    }
+  });
+
+  it('is unknown when one of them does not see the file (PrivateTmp=), whichever is read first, and says so', async () => {
+    const shared = parseRegistry(
+      registryText
+        .replace('config: /etc/redis/redis.conf', 'config: /tmp/shared.conf')
+        .replace('config: /etc/prometheus/prometheus.yml', 'config: /tmp/shared.conf'),
+    );
+    const root = writeTree(tempDir(), {
+      [REDIS_UNIT]: '[Service]\nExecStart=/usr/bin/redis-server /tmp/shared.conf\n',
+      'lib/systemd/system/prometheus.service': '[Service]\nPrivateTmp=yes\nExecStart=/usr/bin/prometheus --config.file=/tmp/shared.conf\n',
+      'tmp/shared.conf': 'port 6379\nbind 127.0.0.1 -::1\n',
+    });
+    for (const order of [
+      ['redis', 'prometheus'],
+      ['prometheus', 'redis'],
+    ]) {
+      const facts = await gather({ registry: shared, root, services: order.map((id) => shared.service(id)) });
+      expect(checkReferences(facts, shared.service('redis')).map((result) => `${result.severity}: ${withoutRoot(result, root).reason}`)).toEqual([
+        `unknown: redis (6379): cannot check redis-conf /tmp/shared.conf under ${root}: one of ${order.map((id) => `${id === 'redis' ? 'redis-server' : id}.service`).join(' and ')} does not see this file: PrivateTmp=yes (/lib/systemd/system/prometheus.service:2) hides /tmp from the daemon, so it does not read the file there; move the file out of it, or the setting`,
+      ]);
+    }
+  });
+});
+
 // systemd.exec(5): PrivateTmp= gives the unit's programs an empty /tmp and /var/tmp of their own (DynamicUser=yes implies
 // it), ProtectHome=yes makes /home, /root and /run/user inaccessible and tmpfs mounts an empty one there (read-only
 // hides nothing), InaccessiblePaths= hides a host path (`+PATH`: one in the unit's RootDirectory=); systemd.service(5):
@@ -256,13 +380,13 @@ describe('a daemon whose unit hides the path of its file', () => {
     const inRoot = { 'srv/redis/tmp/redis.conf': conf, 'srv/redis/etc/redis/redis.conf': conf };
     const unit = (setting: string, file: string) => `RootDirectory=/srv/redis\n${setting}\nExecStart=/usr/bin/redis-server ${file}\n`;
     expect(await check(unit('PrivateTmp=yes', '/tmp/redis.conf'), '/srv/redis/tmp/redis.conf', inRoot)).toEqual([
-      unknown('/srv/redis/tmp/redis.conf', hides('PrivateTmp=yes', 3, '/srv/redis/tmp')),
+      unknown('/srv/redis/tmp/redis.conf', hides('PrivateTmp=yes', 3, '/srv/redis/tmp (its /tmp)')),
     ]);
     expect(await check(unit('InaccessiblePaths=+/etc/redis', '/etc/redis/redis.conf'), '/srv/redis/etc/redis/redis.conf', inRoot)).toEqual([
-      unknown('/srv/redis/etc/redis/redis.conf', hides('InaccessiblePaths=+/etc/redis', 3, '/srv/redis/etc/redis')),
+      unknown('/srv/redis/etc/redis/redis.conf', hides('InaccessiblePaths=+/etc/redis', 3, '/srv/redis/etc/redis (its /etc/redis)')),
     ]);
     expect(await check(unit('InaccessiblePaths=/srv/redis/etc', '/etc/redis/redis.conf'), '/srv/redis/etc/redis/redis.conf', inRoot)).toEqual([
-      unknown('/srv/redis/etc/redis/redis.conf', hides('InaccessiblePaths=/srv/redis/etc', 3, '/srv/redis/etc')),
+      unknown('/srv/redis/etc/redis/redis.conf', hides('InaccessiblePaths=/srv/redis/etc', 3, '/srv/redis/etc (its /etc)')),
     ]);
     // The host's /etc/redis is not the chroot's: hiding it hides nothing Redis reads there.
     expect(await check(unit('InaccessiblePaths=/etc/redis', '/etc/redis/redis.conf'), '/srv/redis/etc/redis/redis.conf', inRoot)).toEqual([
