@@ -326,6 +326,27 @@ describe('systemd check', () => {
     }
   });
 
+  it("a link of the unit's name to the packaged file of its name (a self-alias systemd ignores, loading that very file) is no warning", async () => {
+    const LIB = 'usr/lib/systemd/system/dsa110-api.service';
+    // systemd-analyze verify 252: "unit self-alias: dsa110-api.service → dsa110-api.service, ignoring", Fragment Path the link's target.
+    for (const link of [`/${LIB}`, `../../../${LIB}`]) {
+      const { systemd } = await check({ [LIB]: unit(`ExecStartPre=+${CLAIM} 8000`), [API]: { symlink: link } });
+      expect(systemd.map((result) => [result.severity, result.file])).toEqual([['ok', `/${LIB}:5`]]);
+    }
+    // A file of the name between them, which systemd loads instead: the link's target is never read, and that is said.
+    const LOCAL = 'usr/local/lib/systemd/system/dsa110-api.service';
+    const { root, systemd } = await check({
+      [LIB]: unit(`ExecStartPre=+${CLAIM} 8000`),
+      [LOCAL]: unit(`ExecStartPre=+${CLAIM} 8000`),
+      [API]: { symlink: `/${LIB}` },
+    });
+    expect(systemd.map((result) => [result.severity, result.file])).toEqual([
+      ['ok', `/${LOCAL}:5`],
+      ['warning', `/${API}`],
+    ]);
+    expect(systemd[1]!.reason).toContain(`it loads dsa110-api.service from ${root}/${LOCAL} instead`);
+  });
+
   it('an alias of a unit with no unit file is not found: the error names the link, what it points to, and the file of its name it hides', async () => {
     const BELOW = 'lib/systemd/system/dsa110-api.service';
     const OTHER = '/etc/systemd/system/other.service';

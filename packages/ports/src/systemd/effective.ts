@@ -66,7 +66,8 @@ export interface LoadedUnit {
   /**
    * The links of the unit's name (or of a name its aliases lead to) that systemd ignores, when there are any: links
    * into the search path to no name systemd takes for an alias (IgnoredLink). The unit file is the next entry of the
-   * name lower in the search path instead.
+   * name lower in the search path instead. Not one that leads to that very file (a link to the packaged unit, a
+   * self-alias): nothing of it is lost.
    */
   readonly ignoredLinks?: readonly IgnoredLink[];
   /** When the unit's name is an alias of a unit no unit directory has a file of (DanglingAlias): then no `file`. */
@@ -610,6 +611,8 @@ function readListedUnit(root: string, unit: string, names: readonly string[], li
   let file: LoadedFile | undefined;
   // The entry name of the unit file systemd loads (`foo@.service` for an instance of a template).
   let fragment: string | undefined;
+  // Its path under the root, as found (a link, perhaps).
+  let fragmentPath: string | undefined;
   const instance = instanceOf(unit);
   // The names followed to the unit file: the unit's, and those of the units its alias links name (followed by name).
   const chain: string[] = [unit];
@@ -652,6 +655,7 @@ function readListedUnit(root: string, unit: string, names: readonly string[], li
       const next = candidates[index + 1];
       file = readConfig(root, `${dir}/${name}`, unreadable, { shadowed: next && `${next.dir}/${next.name}` });
       fragment = name;
+      fragmentPath = `${dir}/${name}`;
       break;
     }
     // A FIFO, directory, socket or device of the name: systemd passes it over, and so does this search. It is still
@@ -688,6 +692,10 @@ function readListedUnit(root: string, unit: string, names: readonly string[], li
     if (loaded) dropIns.push(loaded);
   }
   const aliases = unitNames.filter((name) => name !== unit);
+  // A link systemd ignores that leads to the very file it loads (`/etc/systemd/system/foo.service ->
+  // /usr/lib/systemd/system/foo.service`, a self-alias: systemd-analyze verify 252 loads the link's target): nothing is
+  // lost, so nothing to say.
+  const lost = file === undefined || fragmentPath === undefined ? ignoredLinks : ignoredLinks.filter((link) => !sameFile(root, link.path, fragmentPath!));
   // An alias to a unit no unit directory has a file of: systemd loads no unit of the name (unit_ids_map_get: -ENXIO).
   const dangling = file === undefined && lastAlias !== undefined && !tooLong && !unreadable.unread.some((part) => part.kind === 'file');
   return {
@@ -696,9 +704,22 @@ function readListedUnit(root: string, unit: string, names: readonly string[], li
     dropIns,
     ...(aliases.length > 0 && { aliases }),
     ...unreadFields(unreadable),
-    ...(ignoredLinks.length > 0 && { ignoredLinks }),
+    ...(lost.length > 0 && { ignoredLinks: lost }),
     ...(dangling && { danglingAlias: lastAlias }),
   };
+}
+
+/** Whether paths `a` and `b` under `root`, links followed inside it, are one file (by device and inode). */
+function sameFile(root: string, a: string, b: string): boolean {
+  try {
+    const [one, other] = [resolveInRoot(root, a), resolveInRoot(root, b)];
+    // One path (a mask's /dev/null, which an image need not have, among them), else one device and inode.
+    if (one === other) return true;
+    const [first, second] = [statSync(join(root, one)), statSync(join(root, other))];
+    return first.dev === second.dev && first.ino === second.ino;
+  } catch {
+    return false; // a link to nothing, a loop of links: not the file loaded
+  }
 }
 
 /**

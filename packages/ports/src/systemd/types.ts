@@ -134,6 +134,7 @@ export interface SkippedDropIn {
  * name systemd takes for another name of the unit (`foo.service -> /etc/systemd/system/x`: "points to "x" which is not
  * a valid unit name"; another type, a template for a plain unit, its own name). systemd maps no unit file to the name
  * there, so the next entry of the name lower in the search path is the unit file: the link's target is never read.
+ * Only those whose target is not that unit file (a link to the packaged unit of its name loses nothing, and is none).
  */
 export interface IgnoredLink {
   /** Its path under the root (as seen on the machine), not escaped. */

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dirname, join } from 'node:path';
 import { type EnvironmentFileRead, listUnitDirs, loadUnit, mergeUnit } from '../../src/systemd/effective.js';
@@ -550,6 +550,68 @@ describe('an alias: a unit file that links to another unit name in the search pa
         const shown = verify(root, 'api.service');
         expect(shown, reason).toContain('Command /nonexistent-lib is not executable');
         expect(shown).not.toContain('nonexistent-x');
+      }
+    }
+  });
+
+  it('says nothing of a link systemd ignores that leads to the very file it loads (a link to the packaged unit of its name)', () => {
+    const ETC = 'etc/systemd/system';
+    const lower = `[Service]\nExecStart=/nonexistent-lib\n`;
+    /** systemd-analyze verify at debug level, which says which links it ignores and dumps the unit as loaded. */
+    const dumpOf = (root: string) => {
+      const run = spawnSync(analyze!, ['verify', '--man=no', `--root=${root}`, 'api.service'], {
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_LEVEL: 'debug' },
+        encoding: 'utf8',
+        timeout: 10_000,
+      });
+      return `${run.stdout}${run.stderr}`;
+    };
+    // Relative links where systemd-analyze --root is run: it follows an absolute one on the host, not in the root.
+    for (const entries of [
+      { [`${LIB}/api.service`]: lower, [`${ETC}/api.service`]: { symlink: `/${LIB}/api.service` } },
+      { [`${LIB}/api.service`]: lower, [`${ETC}/api.service`]: { symlink: `../../../${LIB}/api.service` } },
+      // The packaged unit a link itself: the same file at the end of both.
+      {
+        'opt/units/api.service': lower,
+        [`${LIB}/api.service`]: { symlink: '../../../../opt/units/api.service' },
+        [`${ETC}/api.service`]: { symlink: `../../../${LIB}/api.service` },
+      },
+    ] as const) {
+      const root = writeTree(tempDir(), entries as never);
+      const loaded = mergeUnit(loadUnit(root, 'api.service'));
+      expect(loaded.file).toBe(`/${LIB}/api.service`);
+      expect(loaded.ignoredLinks).toBeUndefined();
+      if (analyze) expect(dumpOf(root)).toContain(`Fragment Path: ${root}/${LIB}/api.service\n`);
+    }
+    // A hard link of it in a subdirectory: the same file by another path (compared by identity, not by path).
+    const root = writeTree(tempDir(), { [`${LIB}/api.service`]: lower, [`${ETC}/api.service`]: { symlink: `/${LIB}/sub/api.service` } });
+    mkdirSync(join(root, LIB, 'sub'));
+    linkSync(join(root, LIB, 'api.service'), join(root, LIB, 'sub/api.service'));
+    expect(mergeUnit(loadUnit(root, 'api.service')).ignoredLinks).toBeUndefined();
+    // One lower file between the link and its target (systemd loads /usr/local/lib's), or a target in a subdirectory
+    // of a unit directory (a self-alias all the same, the file below loaded): the target never read, and said.
+    for (const [entries, loads] of [
+      [
+        {
+          [`${LIB}/api.service`]: lower,
+          'usr/local/lib/systemd/system/api.service': lower,
+          [`${ETC}/api.service`]: { symlink: `../../../${LIB}/api.service` },
+        },
+        'usr/local/lib/systemd/system/api.service',
+      ],
+      [
+        { [`${LIB}/api.service`]: lower, [`${LIB}/sub/api.service`]: lower, [`${ETC}/api.service`]: { symlink: `../../../${LIB}/sub/api.service` } },
+        `${LIB}/api.service`,
+      ],
+    ] as const) {
+      const root = writeTree(tempDir(), entries as never);
+      const loaded = mergeUnit(loadUnit(root, 'api.service'));
+      expect(loaded.file).toBe(`/${loads}`);
+      expect(loaded.ignoredLinks?.map((link) => link.reason)).toEqual(['it points to a file of its own name (a self-alias)']);
+      if (analyze) {
+        const dump = dumpOf(root);
+        expect(dump).toContain('unit self-alias');
+        expect(dump).toContain(`Fragment Path: ${root}/${loads}\n`);
       }
     }
   });

@@ -1,7 +1,8 @@
 // `ports systemd --check --root` on the unit file systemd takes, in-process on
 // real trees: when it cannot be read, whether the unit claims its port cannot
 // be told, never judged from a copy further down the search path.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type TreeEntry, writeTree } from '../../../../../test-support/tree.js';
@@ -22,6 +23,17 @@ async function check(files: Record<string, TreeEntry>) {
   return { root, run: await ports(['systemd', '--check', '--registry', registry, '--root', root]) };
 }
 
+const analyze = ['/usr/bin/systemd-analyze', '/bin/systemd-analyze'].find((path) => existsSync(path));
+/** systemd-analyze verify of svc.service at debug level under root: what it logs, and the unit as loaded. */
+function verifyDump(root: string): string {
+  const run = spawnSync(analyze!, ['verify', '--man=no', `--root=${root}`, 'svc.service'], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', SYSTEMD_LOG_LEVEL: 'debug' },
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  return `${run.stdout}${run.stderr}`;
+}
+
 describe('ports systemd --check: the unit file systemd takes', () => {
   it('fails a unit whose higher unit file is a link to nothing: systemd loads that one, fails the unit, and never reads the claiming copy below', async () => {
     // /run/systemd/transient comes before /etc: systemd takes its link, fails to open it, and loads nothing.
@@ -38,6 +50,42 @@ describe('ports systemd --check: the unit file systemd takes', () => {
     expect(cleared.run.stdout).toBe(said(cleared.root));
   });
 
+  it('takes the unit file as loadUnit does: past a link systemd ignores (`-> x`), never reading its target; an alias to no unit file said as such, not as a link to fix', async () => {
+    // /etc/systemd/system.control comes before /etc/systemd/system in the search path (and systemd-analyze verify reads it).
+    const RUN = 'etc/systemd/system.control/svc.service';
+    // systemd-analyze verify 252: "svc.service points to "x" which is not a valid unit name", and it loads /etc's, which claims.
+    const ignored = await check({
+      [RUN]: { symlink: '/etc/systemd/system.control/x' },
+      'etc/systemd/system.control/x': '[Service]\nExecStart=/usr/bin/node svc.js\n',
+    });
+    expect(ignored.run.stderr).toBe('');
+    expect(ignored.run.code).toBe(0);
+    if (analyze) expect(verifyDump(ignored.root)).toContain(`Fragment Path: ${ignored.root}/etc/systemd/system/svc.service\n`);
+    // The claim in x, which systemd never reads: the file it loads, /etc's, lacks it, and is the one named.
+    const inX = await check({
+      [RUN]: { symlink: '/etc/systemd/system.control/x' },
+      'etc/systemd/system.control/x': CLAIMING,
+      'etc/systemd/system/svc.service': '[Service]\nExecStart=/usr/bin/node svc.js\n',
+    });
+    expect(inX.run.stdout).toContain(
+      `${inX.root}/etc/systemd/system/svc.service: does not contain ExecStartPre=+/usr/local/bin/claim-port 8000 --registry /ports.yaml in its [Service] section; add it there\n`,
+    );
+    // An alias of a unit no unit directory has: systemd loads no unit, not even /etc's ("Unit svc.service not found.").
+    const dangling = await check({ [RUN]: { symlink: 'other.service' } });
+    expect(dangling.run.code).toBe(1);
+    expect(dangling.run.stdout).toContain(
+      `${dangling.root}/${RUN}: unit svc.service not found: ${dangling.root}/${RUN} is an alias of other.service (a link to other.service), and no unit directory has a unit file of other.service, so systemd loads no unit svc.service, not even ${dangling.root}/etc/systemd/system/svc.service, which the link hides; remove the link, or install other.service\n`,
+    );
+    expect(dangling.run.stdout).not.toContain('cannot be opened');
+    if (analyze) expect(verifyDump(dangling.root)).toContain('Unit svc.service not found.');
+    // A link to its own name (a self-alias, which systemd ignores), with no file of the name below: no unit file, not a loop of links.
+    const root = writeTree(tempDir(), { 'ports.yaml': REGISTRY, 'etc/systemd/system/svc.service': { symlink: 'svc.service' } });
+    const self = await ports(['systemd', '--check', '--registry', join(root, 'ports.yaml'), '--root', root]);
+    expect(self.stdout).toContain(`${root}/etc/systemd/system/svc.service: missing: the registry says svc.service claims its port in the unit file`);
+    if (analyze) expect(verifyDump(root)).toContain('unit self-alias');
+    if (analyze) expect(verifyDump(root)).toContain('Unit svc.service not found.');
+  });
+
   it('says what to do with a unit file it cannot read: one over 1 MiB, a FIFO, a loop of links (exit 1, one line)', async () => {
     const FILE = 'etc/systemd/system/svc.service';
     for (const [entry, said] of [
@@ -49,9 +97,9 @@ describe('ports systemd --check: the unit file systemd takes', () => {
         { fifo: true },
         "it is a FIFO (named pipe), not a regular file; replace it with the unit's file (a regular file, or a link to one), which systemd can load",
       ],
-      [{ symlink: 'svc.service' }, 'a loop of symbolic links; check the path'],
+      [{ symlink: '../../../opt/a' }, 'a loop of symbolic links; check the path'],
     ] as const) {
-      const root = writeTree(tempDir(), { 'ports.yaml': REGISTRY, [FILE]: entry as TreeEntry });
+      const root = writeTree(tempDir(), { 'ports.yaml': REGISTRY, [FILE]: entry as TreeEntry, 'opt/a': { symlink: 'b' }, 'opt/b': { symlink: 'a' } });
       const run = await ports(['systemd', '--check', '--registry', join(root, 'ports.yaml'), '--root', root]);
       expect(run).toEqual({ code: 1, stdout: '', stderr: `ports systemd: cannot read ${root}/${FILE}: ${said}\n` });
     }

@@ -101,7 +101,14 @@ export async function checkTree(
     listing: options.listing,
     lineRegistries: options.lineRegistries,
   };
-  const wired = await readWiredFiles(wiring, unitDirs, { unitDir, effectiveRoot, root: options.root, place, regenerate: options.regenerate });
+  const wired = await readWiredFiles(wiring, unitDirs, {
+    unitDir,
+    effectiveRoot,
+    root: options.root,
+    place,
+    regenerate: options.regenerate,
+    ...(effectiveRoot !== undefined && { load: (unit: string) => loadUnit(effectiveRoot, unit, run.listing()) }),
+  });
   const { drift, sharing, unreadSaid } = await fileDrift(io, run, wired);
   drift.push(...directoryDrift(run, wired.shown), ...healthFileDrift(run));
   // What systemd would run is the written file with nothing over it: a higher-priority copy, a mask, a drop-in that sets anything.

@@ -10,7 +10,8 @@ import { FileReadError, hostPath, inspectGeneratedFiles, resolveInRoot, type Ins
 import { readRootSafeFileIfPresent } from '../../../files/root-read.js';
 import { MAX_GENERATED_FILE_BYTES, MAX_UNIT_BYTES, UNIT_TOO_LARGE } from '../../../limits.js';
 import type { ClaimWiring, SystemdDrift } from '../../../render/systemd.js';
-import { brokenUnitFileProblem } from '../../../systemd/claim-verdict.js';
+import { brokenUnitFileProblem, danglingAliasProblem } from '../../../systemd/claim-verdict.js';
+import type { LoadedUnit } from '../../../systemd/effective.js';
 import { outInstanceAdvice } from '../../../systemd/line-advice.js';
 import { templateOf } from '../../../systemd/search-path.js';
 
@@ -59,12 +60,15 @@ export async function readWiredFiles(
     root,
     place,
     regenerate,
+    load,
   }: {
     readonly unitDir: string;
     readonly effectiveRoot: string | undefined;
     readonly root: string | undefined;
     readonly place: (path: string) => string;
     readonly regenerate: string;
+    /** Under a root, the unit as systemd loads it (loadUnit): which file is its unit file, links it ignores, an alias to nothing. */
+    readonly load?: (unit: string) => LoadedUnit;
   },
 ): Promise<WiredFiles> {
   const wired: WiredFiles = {
@@ -79,7 +83,7 @@ export async function readWiredFiles(
   for (const entry of wiring) {
     wired.shown.set(entry.path, join(unitDir, entry.path));
     if (entry.claim === 'drop-in') readClaimDropIn(wired, entry, place, effectiveRoot, regenerate);
-    else await readUnitFile(wired, entry, unitDirs, unitDir, root);
+    else await readUnitFile(wired, entry, unitDirs, unitDir, root, load?.(entry.unit));
   }
   return wired;
 }
@@ -96,11 +100,38 @@ function readClaimDropIn(wired: WiredFiles, entry: ClaimWiring, place: (path: st
   if (problem === undefined) wired.rewritable.add(entry.unit);
 }
 
-/** The file systemd loads for a unit-file claim: the unit's own, else (an instance) its template's, first directory first. */
-async function readUnitFile(wired: WiredFiles, entry: ClaimWiring, unitDirs: readonly UnitDir[], unitDir: string, root: string | undefined): Promise<void> {
+/**
+ * The file systemd loads for a unit-file claim: the unit's own, else (an instance) its template's, first directory
+ * first. Under a root, as loadUnit finds it (`loaded`): past the links systemd ignores (`-> x`, a self-alias); an
+ * alias to a unit with no unit file said as such (no unit loads), never as a link to fix.
+ */
+async function readUnitFile(
+  wired: WiredFiles,
+  entry: ClaimWiring,
+  unitDirs: readonly UnitDir[],
+  unitDir: string,
+  root: string | undefined,
+  loaded: LoadedUnit | undefined,
+): Promise<void> {
+  const under = (path: string) => join(root ?? '/', path);
+  if (loaded?.danglingAlias !== undefined) {
+    wired.unreadable.push({
+      path: entry.path,
+      message: `unit ${escapeText(entry.unit)} not found: ${danglingAliasProblem(loaded.danglingAlias, entry.unit, root ?? '/')}`,
+    });
+    wired.shown.set(entry.path, under(loaded.danglingAlias.path));
+    return;
+  }
   const template = templateOf(entry.unit);
-  for (const name of template ? [entry.path, template] : [entry.path]) {
+  const names = template ? [entry.path, template] : [entry.path];
+  // The file loadUnit loads, when it read one of the unit's name (masked too): not a link to it that systemd ignores.
+  // Else (none, or an alias's: read through the alias link, named as the unit is) the search below, past those links.
+  const found = loaded?.file === undefined ? undefined : under(loaded.file.path);
+  const only = found !== undefined && names.includes(basename(found)) ? found : undefined;
+  const ignored = new Set((loaded?.ignoredLinks ?? []).map((link) => under(link.path)));
+  for (const name of names) {
     for (const dir of unitDirs) {
+      if ((only !== undefined && join(dir.shown, name) !== only) || ignored.has(join(dir.shown, name))) continue;
       // Masked (a link to /dev/null, as `systemctl mask` makes): systemd never starts it, whatever a later directory holds.
       if (isMaskLink(join(dir.shown, name))) {
         wired.masked.set(entry.path, join(dir.shown, name));
