@@ -152,13 +152,24 @@ export function staleBundledWarning(file: string, bundled: string | undefined): 
   const checkout = read(file);
   if (checkout === undefined) return undefined;
   const copy = bundled === undefined ? undefined : read(bundled);
-  if (copy?.equals(checkout)) return undefined;
+  if (copy !== undefined && pastSchemaLine(copy).equals(pastSchemaLine(checkout))) return undefined;
   const near = bundled === undefined ? undefined : relative(process.cwd(), bundled);
   const copyName = bundled === undefined ? 'the copy bundled with this ports' : escapeText(near !== undefined && !near.startsWith('..') ? near : bundled);
   const differs = copy === undefined ? `may differ from ${copyName} (it cannot be read to compare)` : `differs from ${copyName}`;
   return oneLine(
     `warning: ${escapeText(file)} ${differs}, the copy the bundled registry this command read was built from; rebuild (npx -y pnpm@10.34.9 build, then reinstall an installed ports), or give --registry ${printedShellWord(file)}`,
   );
+}
+
+/**
+ * A registry's bytes past its first line when that line is the editors' schema comment (`# yaml-language-server:
+ * $schema=...`), else all of them: the build writes the package's copy with that line changed (to name the schema
+ * beside it: packages/ports/scripts/build.mjs), so only the rest tells whether the copy is the checkout's.
+ */
+function pastSchemaLine(bytes: Buffer): Buffer {
+  const end = bytes.indexOf(0x0a);
+  if (end < 0) return bytes;
+  return /^\uFEFF?# yaml-language-server: \$schema=/.test(bytes.subarray(0, end).toString('utf8')) ? bytes.subarray(end + 1) : bytes;
 }
 
 /**
