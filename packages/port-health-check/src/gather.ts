@@ -7,7 +7,6 @@
 // the fd scan is read by perl children only where that pays (many processes).
 import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { CONFIG_KINDS, type ConfigKind, escapeText, MAX_CONFIG_BYTES, quoteValue, type Registry, type Service } from '@dsa110/ports';
 import {
   ancestors,
@@ -41,7 +40,7 @@ import { NOT_THERE } from './checks/references/nginx-load.js';
 import { prometheusFilePatterns, scrapeJobName } from './checks/references/prometheus-files.js';
 import { commandConfigFile, prometheusArgFileNeeded, prometheusCommand, type ArgFile } from './checks/references/prometheus-command.js';
 import { exposedListeners, localnetListeners } from './checks/firewall.js';
-import { isDevOnly, needsAccounts } from './checks/listeners.js';
+import { needsAccounts } from './checks/listeners.js';
 import { unitOf } from './checks/workers.js';
 import { findNft, readRuleset, type FirewallFacts } from './firewall/read.js';
 import { readRouteLocalnet } from './firewall/route-localnet.js';
@@ -204,13 +203,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const own = options.registryPath;
   const ownRegistryFault =
     own !== undefined && process.geteuid?.() === 0 ? registryWritablePart('/', own.startsWith('/') ? own : `${process.cwd()}/${own}`) : undefined;
-  // The ports that must listen (TCP, not development-only), as their units set them: where nothing does, looked at again.
-  const expected = new Set(
-    services
-      .filter((service) => service.transport === 'tcp' && !isDevOnly(service))
-      .map((service) => effectivePort({ registry: options.registry, units: unitMap }, service).port),
-  );
-  const sockets = await readSockets(new Set(services.map((service) => service.port)), socketRead, { expected });
+  const sockets = await readSockets(new Set(services.map((service) => service.port)), socketRead);
   // Parents only above a holder in the unit of a service of the registry (the descent rule asks no other: workers.ts).
   const serviceUnits = new Set(options.registry.services.flatMap((service) => (service.systemd ? [service.systemd.unit] : [])));
   const lineage = readLineage(sockets, (process) => serviceUnits.has(unitOf(process) ?? ''));
@@ -469,18 +462,13 @@ export function startSocketRead(): SocketRead {
 export async function readSockets(
   watched: ReadonlySet<number> = new Set(),
   started: SocketRead = startSocketRead(),
-  options: SocketReadOptions = {},
+  hooks: SocketReadHooks = {},
 ): Promise<SocketFacts> {
   try {
     const read = await started;
     if ('error' in read) throw read.error;
     const { taken } = read;
-    const { listeners, changed, opened } = await withClosedReplaced(
-      await withHiddenHolders(taken.listeners, watched),
-      new Set([...watched, ...(options.expected ?? [])]),
-      taken.unreadable.length === 0,
-      options,
-    );
+    const { listeners, changed } = await withClosedReplaced(await withHiddenHolders(taken.listeners, watched), watched, taken.unreadable.length === 0, hooks);
     const unreadParent = unreadParentOf(new Set(taken.unreadable));
     return {
       listeners: listeners.map((listener) => {
@@ -494,7 +482,6 @@ export async function readSockets(
           inode: listener.inode,
           holders,
           ...(changed.has(listener) && { changed: true as const }),
-          ...(opened.has(listener.port) && { opened: true as const }),
           ...(unreadParents.length > 0 && { unreadParents }),
         };
       }),
@@ -553,25 +540,13 @@ async function withHiddenHolders(listeners: readonly Listener[], watched: Readon
   });
 }
 
-export interface SocketReadOptions {
-  /**
-   * Ports that must listen (the registry's TCP services that are not development-only, on their effective ports):
-   * where the first read found nothing listening, the tables are read again (withClosedReplaced).
-   */
-  readonly expected?: ReadonlySet<number>;
-  /** For tests: called before each re-read of withClosedReplaced (a listener may be closed or opened there, at a known point). */
+/** For tests: called before each re-read of withClosedReplaced (a listener may be closed or opened there, at a known point). */
+export interface SocketReadHooks {
   readonly beforeReread?: () => void | Promise<void>;
 }
 
 /** How many times a port whose listener closed as it was read is read again, at most, before it is said to be changing. */
 const MAX_REREADS = 3;
-
-/**
- * A port that must listen where nothing did: its table is read again after each of these waits (ms) until something
- * listens there, 100 ms in all at most (a process restarting in a loop, read in its gap, is back by then); only
- * when such a port is found, so a run where every service listens waits for nothing.
- */
-const REAPPEAR_WAITS = [20, 30, 50];
 
 /**
  * A listener still without a holder may have closed between the table read
@@ -589,55 +564,30 @@ const REAPPEAR_WAITS = [20, 30, 50];
  * without a holder stays as it is (unseen: a protected process, a socket in
  * flight); one with inode 0 (a kernel socket) is never read again, nor,
  * while some process's fds could not be read, one on a port no service has.
- *
- * The same first re-read looks at the `expected` ports (they must listen) where
- * nothing listened: read again after short waits (REAPPEAR_WAITS) until
- * something does, a port where something now listens is read with its holders
- * and its listeners added, its port in `opened` (a process restarting in a loop,
- * first read in its gap: it listens, it is no "nothing is listening").
  */
 async function withClosedReplaced(
   listeners: readonly Listener[],
   watched: ReadonlySet<number>,
   everyFdRead: boolean,
-  options: SocketReadOptions,
-): Promise<{ listeners: readonly Listener[]; changed: ReadonlySet<Listener>; opened: ReadonlySet<number> }> {
+  hooks: SocketReadHooks,
+): Promise<{ listeners: readonly Listener[]; changed: ReadonlySet<Listener> }> {
   let current = listeners;
   let reread = 0;
   // Listeners that closed as they were read, with nothing on their port when it was read again: kept, as changed.
   const vanished = new Set<Listener>();
-  // Ports that must listen where nothing did at the first read (looked at in the first re-read alone), and those of them where something did then.
-  const listed = new Set(listeners.map((listener) => listener.port));
-  let missing = [...(options.expected ?? [])].filter((port) => !listed.has(port));
-  const opened = new Set<number>();
   while (true) {
     // Another port's listener only when every process's fds were read: else its holder is most likely one of those
     // that could not be (a protected process, another container's), and the tables are not read again on every run.
     const unknown = current.filter(
       (listener) => !listener.ownerKnown && listener.inode !== 0 && !vanished.has(listener) && (everyFdRead || watched.has(listener.port)),
     );
-    if (unknown.length === 0 && missing.length === 0) return { listeners: current, changed: vanished, opened };
-    await options.beforeReread?.();
-    const ports = new Set([...unknown.map((listener) => listener.port), ...missing]);
-    let table = readListenSocketsSync({ ports });
-    for (const wait of REAPPEAR_WAITS) {
-      if (missing.every((port) => table.some((socket) => socket.port === port))) break;
-      await sleep(wait);
-      table = readListenSocketsSync({ ports });
-    }
-    for (const port of missing) if (table.some((socket) => socket.port === port)) opened.add(port);
-    missing = [];
-    const open = new Set(table.map((socket) => socket.inode));
+    if (unknown.length === 0) return { listeners: current, changed: vanished };
+    await hooks.beforeReread?.();
+    const open = new Set(readListenSocketsSync({ ports: new Set(unknown.map((listener) => listener.port)) }).map((socket) => socket.inode));
     const closed = new Set(unknown.filter((listener) => !open.has(listener.inode)).map((listener) => listener.port));
-    const appeared = reread === 0 ? opened : new Set<number>();
-    if (closed.size === 0 && appeared.size === 0) return { listeners: current, changed: vanished, opened };
-    if (reread === MAX_REREADS)
-      return { listeners: current, changed: new Set([...vanished, ...unknown.filter((listener) => closed.has(listener.port))]), opened };
-    // With the sockets just read (the table is not read once more): the holders of those that closed and those that appeared.
-    const now = await snapshot({
-      ports: new Set([...closed, ...appeared]),
-      sockets: table.filter((socket) => closed.has(socket.port) || appeared.has(socket.port)),
-    });
+    if (closed.size === 0) return { listeners: current, changed: vanished };
+    if (reread === MAX_REREADS) return { listeners: current, changed: new Set([...vanished, ...unknown.filter((listener) => closed.has(listener.port))]) };
+    const now = await snapshot({ ports: closed });
     // In the table's order: a replaced port's listeners where its first one was.
     const replaced: Listener[] = [];
     const done = new Set<number>();
@@ -656,8 +606,6 @@ async function withClosedReplaced(
           }
       }
     }
-    // A port that must listen, where nothing did and something does now: its listeners, after the others.
-    replaced.push(...now.listeners.filter((listener) => appeared.has(listener.port)));
     current = replaced;
     reread++;
   }

@@ -109,12 +109,6 @@ export interface ListenerFacts {
    */
   readonly changed?: true;
   /**
-   * Nothing listened on this port when the check first read the socket table, and this listener did when it was
-   * read again, moments later (at most about 100 ms): a process restarting in a loop, first read in its gap, or
-   * one starting as the check ran. Looked for only on the ports that must listen (gather's `expected`).
-   */
-  readonly opened?: true;
-  /**
    * Holders whose parents (up to MAX_ANCESTRY levels, below PID 1) include a process whose open files this run
    * could not read: it may hold this same socket (a socket is passed down by fork), and the holder be its worker.
    * Every such parent of each (one entry per parent, nearest first), read as the holders are; a process that
