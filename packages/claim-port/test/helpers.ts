@@ -22,6 +22,16 @@ export interface Run {
 }
 
 /**
+ * The built bin `user` runs: for another user than root a world-readable copy, since that user may not be able to read
+ * the checkout (a clone in a 0700 dir).
+ */
+export function binFor(user?: string): string {
+  if (user === undefined || user === 'root') return BIN;
+  const deps = { pidusage: ['package.json', 'lib', 'index.js'], 'ps-list': ['package.json', 'index.js', 'vendor'] };
+  return join(worldReadablePackage(dirname(dirname(BIN)), deps), 'bin/claim-port.js');
+}
+
+/**
  * Run `claim-port ...args`. `port` is the port the run may act on: the guard
  * checks, right before the run, that only this suite's processes listen there.
  */
@@ -30,14 +40,7 @@ export async function runClaim(
   options: { port?: number; user?: string; env?: NodeJS.ProcessEnv; prefix?: readonly string[] } = {},
 ): Promise<Run> {
   if (options.port !== undefined) guardPort(options.port);
-  // Another user may not be able to read the checkout (a clone in a 0700 dir): run a world-readable copy.
-  const bin = options.user
-    ? join(
-        worldReadablePackage(dirname(dirname(BIN)), { pidusage: ['package.json', 'lib', 'index.js'], 'ps-list': ['package.json', 'index.js', 'vendor'] }),
-        'bin/claim-port.js',
-      )
-    : BIN;
-  const argv = [process.execPath, bin, ...args];
+  const argv = [process.execPath, binFor(options.user), ...args];
   const asUser = options.user ? ['setpriv', `--reuid=${options.user}`, '--regid=nogroup', '--clear-groups', ...argv] : argv;
   // `prefix`: a command that runs it elsewhere (nsenter into a namespace), its own arguments ending in `--`.
   const command = [...(options.prefix ?? []), ...asUser];

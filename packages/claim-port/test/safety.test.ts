@@ -1062,6 +1062,9 @@ while True: time.sleep(3600)`);
     // net.ipv4.tcp_fin_timeout (60 s by default), does not fit a 2 s timeout, so the claim is refused at once, naming it.
     signal(server.first.pid, 'SIGKILL');
     await waitForExit(server.first.pid, 5000);
+    // FIN_WAIT1 until the client's ACK of the server's FIN lands: the claim is made on the FIN_WAIT2 (state 05) it leaves.
+    const row = new RegExp(`^\\s*\\d+: 0100007F:${port.toString(16).toUpperCase().padStart(4, '0')} \\S+ 05 `, 'm');
+    expect(await waitUntil(() => row.test(readFileSync('/proc/net/tcp', 'latin1')), 5000)).toBe(true);
     const result = await claimOurs(port, { timeoutSeconds: 2 });
     expect(result.action, result.message).toBe('refused');
     expect(result.message).toContain(`127.0.0.1:${port} -> 127.0.0.1:${ephemeral} (FIN_WAIT2, a connection using the port as its local port)`);

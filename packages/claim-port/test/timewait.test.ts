@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hasCommand, isAlive, leasePort, signal, waitForExit, waitUntil } from '../../../test-support/index.js';
 import { resultJson } from '../src/result.js';
 import { canRunFirewallNetns, runNetnsScript } from '../../../test-support/firewall-netns.js';
-import { BIN } from './helpers.js';
+import { BIN, binFor } from './helpers.js';
 import { cleanupStarted, claimOurs, start } from './started.js';
 
 afterEach(cleanupStarted);
@@ -287,7 +287,7 @@ async function finWait2InNetns(
 ): Promise<{ lines: string[]; rc: number; inode: number; timer: number }> {
   const run = await runNetnsScript({
     script: fileURLToPath(new URL('./fixtures/fin-wait2-netns.sh', import.meta.url)),
-    args: [String(finSeconds), mode, '18211', user, process.execPath, BIN, ...args],
+    args: [String(finSeconds), mode, '18211', user, process.execPath, binFor(user), ...args],
     env: {},
     timeoutMs: 60_000,
   });

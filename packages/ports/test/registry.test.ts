@@ -68,7 +68,9 @@ describe('the bundled registry', () => {
     expect(registry.service('redis').accessNote).toBe('Localhost only (no authentication)');
     expect(registry.service('grafana').notes).toEqual(['Uses 3030 to avoid conflict with Vite dev server on 3000']);
     expect(registry.service('grafana').details['Default Credentials']).toBe('admin / admin');
-    expect(registry.service('prometheus').purpose).toEqual(['Scrapes metrics from dsa110-api every 15 seconds', 'Stores time-series data for Grafana']);
+    // The wiki's "Scrapes metrics from dsa110-api every 15 seconds" is a fact of the api's now: its scrapeInterval.
+    expect(registry.service('prometheus').purpose).toEqual(['Stores time-series data for Grafana']);
+    expect(registry.service('api')).toMatchObject({ metrics: '/metrics', scrapeInterval: '15s' });
     expect(registry.service('mkdocs')).toMatchObject({ command: 'mkdocs serve', env: 'CONTIMG_DOCS_PORT', access: 'dev' });
     expect(registry.service('vite').notes).toEqual(['Port varies by Vite version (3000 or 5173)']);
     for (const service of registry.services) expect(service.processes.length).toBeGreaterThan(0);

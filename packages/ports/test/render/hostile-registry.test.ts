@@ -220,7 +220,8 @@ describe('a config file that cannot be one', () => {
     expect(await issues(nginxUdp)).toEqual([expect.stringMatching(/^\d+:\d+ services\.nginx\.configs\[0\]: a nginx-site config is a TCP server's file/)]);
     const apiUdp = rootRegistry
       .replace('    port: 8000\n    protocol: HTTP\n    transport: tcp\n', '    port: 8000\n    protocol: UDP\n    transport: udp\n')
-      .replace('    metrics: /metrics\n', '');
+      .replace('    metrics: /metrics\n', '')
+      .replace('    scrapeInterval: 15s\n', '');
     expect(await issues(apiUdp)).toEqual([
       expect.stringMatching(/^\d+:\d+ services\.nginx\.configs\[0\]\.upstream: service "api" is UDP, but a nginx-site config reaches its upstream over TCP/),
     ]);
