@@ -61,6 +61,9 @@ export async function buildSystemdTree(options: TreeOptions): Promise<SystemdTre
     const shipped = [`/lib/systemd/system/${unit}`, `/usr/lib/systemd/system/${unit}`].find((path) => existsSync(path));
     if (shipped) {
       copyFileSync(shipped, join(packaged, unit));
+      // The test's config files live in its workspace, under /tmp, where Debian's PrivateTmp=true would hide them from
+      // the daemon (the health check says so: unknown). An operator's setting, as `systemctl set-property` writes it.
+      options.ws.write(join(options.name ?? 'root', 'etc/systemd/system.control', `${unit}.d`, '50-e2e-private-tmp.conf'), '[Service]\nPrivateTmp=no\n');
       // The files of its EnvironmentFile= lines too (Debian's prometheus.service reads /etc/default/prometheus, without
       // `-`): a tree without them is a unit systemd would not start, and both tools say so.
       for (const [, path] of readFileSync(shipped, 'utf8').matchAll(/^EnvironmentFile=-?(\/\S+)\s*$/gm)) {
