@@ -30,11 +30,6 @@ export interface Io {
    * lines on stdout that say so are lost when stdout cannot be written, so finishOutput says it again.
    */
   done?(text: string): void;
-  /**
-   * From now on no write holds the thread (a pipe or socket nobody reads): what cannot be written at once waits in
-   * the event loop, so signal listeners still run (claim-port's, while it claims). The bins' io only (FdWriter.nonBlocking).
-   */
-  neverBlock?(): void;
 }
 
 /** A terminal, without loading node:tty (and with it net and stream): a TTY is a character device that is not /dev/null. */
@@ -92,10 +87,6 @@ export function processIo(env: Env = process.env): ProcessIo {
     err: (text, severity) => err.write(levelledErr ? levelledErr(text, severity) : text),
     get stdoutIsTTY() {
       return isTerminal(1);
-    },
-    neverBlock: () => {
-      out.nonBlocking();
-      err.nonBlocking();
     },
     get outError() {
       return out.error;

@@ -10,7 +10,7 @@
 //   dropped and the error kept in `error`, never thrown from a write (a throw
 //   from the error path would print a second error or a stack trace); the bin
 //   then says so in one line (io.ts, finishOutput).
-import { fstatSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 export interface FdWriter {
@@ -18,14 +18,6 @@ export interface FdWriter {
   write(text: string): void;
   /** Resolves when everything written has reached the descriptor (or was dropped on EPIPE). */
   flush(): Promise<void>;
-  /**
-   * From now on no write waits in the kernel: a pipe or socket (a FIFO, a socketpair, the journal's stream) is
-   * made non-blocking now, by the stream that takes over a full pipe (libuv's, which Node puts back as it was
-   * when the process exits), so a write it cannot take at once is queued and the event loop (its signal
-   * listeners) runs on. A blocking write to a full pipe nobody reads held the thread, and every signal with a
-   * listener was never heard. A file or terminal is left as it is.
-   */
-  nonBlocking(): void;
   /** True once the reader went away or a write failed: later writes are dropped. */
   readonly closed: boolean;
   /** The error that ended the output, other than a reader going away (EPIPE); undefined while all is well. */
@@ -43,8 +35,6 @@ async function streamFor(fd: number): Promise<Writable> {
 
 export function fdWriter(fd: number, makeStream: (fd: number) => Promise<Writable> = streamFor): FdWriter {
   let stream: Promise<Writable> | undefined;
-  // Once a write has gone to the stream, every later one does (the order kept).
-  let queued = false;
   let closed = false;
   let failure: NodeJS.ErrnoException | undefined;
   let pending = Promise.resolve();
@@ -53,10 +43,9 @@ export function fdWriter(fd: number, makeStream: (fd: number) => Promise<Writabl
     if (error.code !== 'EPIPE') failure ??= error;
   };
 
-  const makeOnce = (): Promise<Writable> => (stream ??= makeStream(fd).then((created) => created.on('error', fail)));
   const toStream = (buffer: Buffer): void => {
-    queued = true;
-    const target = makeOnce();
+    stream ??= makeStream(fd).then((created) => created.on('error', fail));
+    const target = stream;
     pending = pending.then(async () => {
       const writable = await target;
       await new Promise<void>((resolve) => {
@@ -76,7 +65,7 @@ export function fdWriter(fd: number, makeStream: (fd: number) => Promise<Writabl
     write(text: string): void {
       if (closed || text === '') return;
       let buffer = Buffer.from(text);
-      if (queued) {
+      if (stream !== undefined) {
         toStream(buffer); // keep the order: once queued, always queued
         return;
       }
@@ -101,15 +90,5 @@ export function fdWriter(fd: number, makeStream: (fd: number) => Promise<Writabl
       }
     },
     flush: () => pending,
-    nonBlocking: () => {
-      if (closed || stream !== undefined) return;
-      try {
-        const stat = fstatSync(fd);
-        if (!stat.isFIFO() && !stat.isSocket()) return;
-      } catch {
-        return;
-      }
-      void makeOnce();
-    },
   };
 }
