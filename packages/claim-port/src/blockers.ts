@@ -145,6 +145,12 @@ export function readFinTimeoutMs(procRoot = '/proc'): number {
   return FIN_TIMEOUT_SECONDS * 1000;
 }
 
+/** tcp_fin_timeout in ms, read from `procRoot` (readFinTimeoutMs) the first time it is asked for, never before. */
+export function finTimeoutReader(procRoot = '/proc'): () => number {
+  let ms: number | undefined;
+  return () => (ms ??= readFinTimeoutMs(procRoot));
+}
+
 /**
  * States of a connection a process holds that closes first when its process goes (see endsByItselfMs). Not
  * CLOSE_WAIT: its peer closed first, so its close ends in LAST_ACK, then CLOSED, no TIME_WAIT.
@@ -164,13 +170,14 @@ const CLOSING_FIRST = new Set(['ESTABLISHED', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT
  * - FIN_WAIT1 or CLOSING held by no process (its FIN not yet acknowledged; the kernel resends it, and a loopback peer
  *   acknowledges it at once), and a connection that `held` (CLOSING_FIRST) closes first once its holders are gone:
  *   the longer of a TIME_WAIT (its peer closes too) and a FIN_WAIT2 (its peer keeps its end open).
+ * `finTimeoutMs` is called only for a row whose time it bears on (finTimeoutReader reads the file then, once).
  */
-export function endsByItselfMs(state: string, held: boolean, leftMs: number | undefined, finTimeoutMs: number): number | undefined {
-  const closedFirst = Math.max(TIME_WAIT_SECONDS * 1000, finTimeoutMs);
+export function endsByItselfMs(state: string, held: boolean, leftMs: number | undefined, finTimeoutMs: () => number): number | undefined {
+  const closedFirst = () => Math.max(TIME_WAIT_SECONDS * 1000, finTimeoutMs());
   if (state === 'TIME_WAIT') return leftMs ?? TIME_WAIT_SECONDS * 1000;
-  if (held) return CLOSING_FIRST.has(state) ? closedFirst : undefined;
-  if (state === 'FIN_WAIT2') return leftMs ?? finTimeoutMs;
-  return state === 'FIN_WAIT1' || state === 'CLOSING' ? closedFirst : undefined;
+  if (held) return CLOSING_FIRST.has(state) ? closedFirst() : undefined;
+  if (state === 'FIN_WAIT2') return leftMs ?? finTimeoutMs();
+  return state === 'FIN_WAIT1' || state === 'CLOSING' ? closedFirst() : undefined;
 }
 
 /**
@@ -181,7 +188,7 @@ export function endsByItselfMs(state: string, held: boolean, leftMs: number | un
  * only). Its other end may be held (a client that keeps its end of a FIN_WAIT2 open): nothing on the port is to be
  * stopped.
  */
-export function endingLeftMs(blockers: readonly Blocker[], finTimeoutMs: number): number | undefined {
+export function endingLeftMs(blockers: readonly Blocker[], finTimeoutMs: () => number): number | undefined {
   if (blockers.length === 0) return undefined;
   let longest = 0;
   for (const { state, orphan, timeWaitLeftMs } of blockers) {
@@ -569,7 +576,7 @@ export interface TimeWaitsAfterClaim {
  * net.ipv4.tcp_fin_timeout ends it. Those on the port (each with the time the table says it has left) and the
  * connections its holders hold (they close first when stopped), and its orphans that have closed first (never a
  * connection still in its accept queue, which is reset when it closes), each as long as endsByItselfMs says (the rule
- * step 8 waits by, endingLeftMs; `finTimeoutMs`: tcp_fin_timeout, read from `procRoot`), would keep a server from
+ * step 8 waits by, endingLeftMs; `finTimeoutMs`: tcp_fin_timeout, read from `procRoot` only where a row needs it), would keep a server from
  * binding the port for `waitMs` once the holders are gone. A listener bound with neither SO_REUSEADDR nor
  * SO_REUSEPORT was bound while no TIME_WAIT overlapped it (the kernel would have refused its bind), and no other socket
  * shares its address, so every TIME_WAIT that overlaps it is its own. One with SO_REUSEPORT may share its address with
@@ -596,7 +603,7 @@ export function timeWaitsAfterClaim(
   reuse: () => ReadonlyMap<number, boolean>,
   procRoot = '/proc',
   socketLinks?: SocketLinks,
-  finTimeoutMs = readFinTimeoutMs(procRoot),
+  finTimeoutMs = finTimeoutReader(procRoot),
 ): TimeWaitsAfterClaim | undefined {
   const all = sockets.filter((s) => s.transport === 'tcp' && s.port === port);
   // How long each row would keep a server from binding the port once the holders are gone (one held by no process is

@@ -20,7 +20,7 @@ import {
   endingAdvice,
   endingLeftMs,
   endingWords,
-  readFinTimeoutMs,
+  finTimeoutReader,
   reportedBlocker,
   seconds,
   timeWaitsAfterClaim,
@@ -229,7 +229,7 @@ const FIN_WAIT2_LASTS = 'for up to net.ipv4.tcp_fin_timeout while its peer keeps
  * FIN_WAIT2, ...; `finTimeoutMs`: net.ipv4.tcp_fin_timeout), wait for the kernel to end them and claim `name` again;
  * undefined when no holder is named.
  */
-function blockerAdvice(blockers: readonly Blocker[], name: string, finTimeoutMs: number): string | undefined {
+function blockerAdvice(blockers: readonly Blocker[], name: string, finTimeoutMs: () => number): string | undefined {
   const left = endingLeftMs(blockers, finTimeoutMs);
   if (left !== undefined) return endingAdvice(blockers, name, left);
   const pids = [...new Set(blockers.flatMap((b) => b.holders.map((h) => h.pid)))];
@@ -251,6 +251,8 @@ class Claim {
   readonly processes: ProcessControl;
   readonly euid = process.geteuid?.() ?? 0;
   readonly uid = process.getuid?.() ?? 0;
+  /** net.ipv4.tcp_fin_timeout in ms, read once, and only where a connection on the port needs it (finTimeoutReader). */
+  readonly finTimeoutMs = finTimeoutReader();
   tracked: Tracked[] = [];
   found: Gathered = { listeners: [], unreadable: [] };
   /** The children of the holders' parents before any signal: a child not among them was started since (a respawn). */
@@ -405,7 +407,7 @@ class Claim {
    * the longest time one has left. Undefined where one is not, or the bind succeeded.
    */
   endingLeft(verdict: BindVerdict): number | undefined {
-    return verdict.ok ? undefined : endingLeftMs(verdict.blockers, readFinTimeoutMs());
+    return verdict.ok ? undefined : endingLeftMs(verdict.blockers, this.finTimeoutMs);
   }
 
   /**
@@ -433,7 +435,7 @@ class Claim {
       sent.length === 0
         ? ''
         : `sent ${sent.map((t) => `${listed(t.signals)} to ${this.who(t)} (${isGone(t) ? 'gone' : t.outcome === 'released' ? 'released the port' : 'still running'})`).join(', ')}; `;
-    const advice = blockerAdvice(verdict.blockers, this.name, readFinTimeoutMs());
+    const advice = blockerAdvice(verdict.blockers, this.name, this.finTimeoutMs);
     const message = `${did}${before}, but a server could not bind it (${verdict.reason ?? verdict.code ?? 'in use'}): ${describeBlockers(verdict, this.euid)}${advice ? `; ${advice}` : ''}`;
     this.log(message, 'error');
     return this.finish('failed', message, { blockers: verdict.blockers });
@@ -446,7 +448,7 @@ class Claim {
    * failure: nothing was tried. `before`: what the claim found.
    */
   refuseUnbindable(verdict: BindVerdict, before: string): ClaimResult {
-    const advice = blockerAdvice(verdict.blockers, this.name, readFinTimeoutMs());
+    const advice = blockerAdvice(verdict.blockers, this.name, this.finTimeoutMs);
     const reason = `${before}, but a server could not bind it (${verdict.reason ?? verdict.code ?? 'in use'}): ${describeBlockers(verdict, this.euid)}${advice ? `; ${advice}` : ''}`;
     this.refusedLines([reason]);
     return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers: verdict.blockers });
@@ -464,7 +466,7 @@ class Claim {
     const { port, transport } = this.target;
     const staying = blockersAfterClaim(port, transport, this.found.listeners, new Set(plan.holders.map((h) => h.pid)), '/proc', this.found.socketLinks);
     if (staying.possible.length > 0) {
-      const advice = blockerAdvice(staying.possible, this.name, readFinTimeoutMs());
+      const advice = blockerAdvice(staying.possible, this.name, this.finTimeoutMs);
       this.log(
         `${describeBlockers({ ok: false, blockers: staying.possible }, this.euid)}: may still keep a server from binding ${this.name} after the holders exit (whether ${staying.possible.length > 1 ? 'they have' : 'it has'} SO_REUSEADDR cannot be told while the holders run: a listener being freed shares the address, or it could not be examined)${advice ? `; if the claim then fails, ${advice}` : ''}`,
         'warn',
@@ -474,7 +476,7 @@ class Claim {
     for (const t of this.tracked) t.reason = 'the claim was refused';
     const they = staying.certain.length > 1;
     const why = transport === 'udp' ? 'a server binds a UDP port without SO_REUSEADDR' : `${they ? 'they were' : 'it was'} bound without SO_REUSEADDR`;
-    const reason = `${describeBlockers({ ok: false, blockers: staying.certain }, this.euid)}: ${they ? 'these' : 'it'} would keep a server from binding ${this.name} after the holders exit (${why}); ${blockerAdvice(staying.certain, this.name, readFinTimeoutMs()) ?? `claim ${this.name} again once ${they ? 'they are' : 'it is'} gone`}`;
+    const reason = `${describeBlockers({ ok: false, blockers: staying.certain }, this.euid)}: ${they ? 'these' : 'it'} would keep a server from binding ${this.name} after the holders exit (${why}); ${blockerAdvice(staying.certain, this.name, this.finTimeoutMs) ?? `claim ${this.name} again once ${they ? 'they are' : 'it is'} gone`}`;
     this.refusedLines([reason]);
     return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers: staying.certain });
   }
@@ -495,7 +497,16 @@ class Claim {
     const freed = this.found.listeners.map((l) => l.inode);
     const links = new Map([...this.found.socketLinks].filter(([inode]) => freed.includes(inode)));
     const signalled = new Set(plan.holders.map((h) => h.pid));
-    const after = timeWaitsAfterClaim(port, sockets, this.found.listeners, signalled, () => socketReuseAddress(port, links), '/proc', this.found.socketLinks);
+    const after = timeWaitsAfterClaim(
+      port,
+      sockets,
+      this.found.listeners,
+      signalled,
+      () => socketReuseAddress(port, links),
+      '/proc',
+      this.found.socketLinks,
+      this.finTimeoutMs,
+    );
     if (after === undefined) return undefined;
     const certain = after.timeWaits + after.connections > 0;
     const refuse = (reason: string, blockers: readonly Blocker[]) => {

@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { guardPort, hasCommand, leasePort, spawnListener, waitUntil } from '../../../test-support/index.js';
+import { guardPort, hasCommand, leasePort, spawnClient, spawnListener, waitUntil } from '../../../test-support/index.js';
 import { tempDir } from '../../../test-support/tree.js';
 import { readPortSockets, readProcessInfo, type Listener, type PortSocket } from '@dsa110/ports/system';
 import { describeBlockers, describeUnexamined, endingLeftMs, endsByItselfMs, timeWaitsAfterClaim } from '../src/blockers.js';
@@ -35,18 +35,25 @@ describe('describeUnexamined', () => {
 
 describe('endsByItselfMs: how long a connection keeps a server off the port once no process holds it (step 5 and step 8 alike)', () => {
   it('a TIME_WAIT and an orphan FIN_WAIT2 for the time their row has left (else 60 s, tcp_fin_timeout); an open or unacknowledged one for the longer of the two; LAST_ACK and one in the accept queue, never', () => {
-    const fin = 90_000;
+    const fin = () => 90_000;
     expect(endsByItselfMs('TIME_WAIT', false, 41_000, fin)).toBe(41_000);
-    expect(endsByItselfMs('TIME_WAIT', false, undefined, 3000)).toBe(60_000);
+    expect(endsByItselfMs('TIME_WAIT', false, undefined, () => 3000)).toBe(60_000);
     expect(endsByItselfMs('FIN_WAIT2', false, 2690, fin)).toBe(2690);
-    expect(endsByItselfMs('FIN_WAIT2', false, undefined, 3000)).toBe(3000);
+    expect(endsByItselfMs('FIN_WAIT2', false, undefined, () => 3000)).toBe(3000);
     for (const state of ['FIN_WAIT1', 'CLOSING']) {
       expect(endsByItselfMs(state, false, undefined, fin)).toBe(90_000);
-      expect(endsByItselfMs(state, false, undefined, 3000)).toBe(60_000);
+      expect(endsByItselfMs(state, false, undefined, () => 3000)).toBe(60_000);
     }
     for (const state of ['ESTABLISHED', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'CLOSING']) expect(endsByItselfMs(state, true, undefined, fin)).toBe(90_000);
     for (const state of ['ESTABLISHED', 'SYN_RECV', 'CLOSE_WAIT', 'LAST_ACK']) expect(endsByItselfMs(state, false, undefined, fin)).toBeUndefined();
     expect(endsByItselfMs('CLOSE_WAIT', true, undefined, fin)).toBeUndefined();
+    // tcp_fin_timeout is asked for only where it bears on the time (the file is read then, not for every claim).
+    const unasked = () => {
+      throw new Error('tcp_fin_timeout asked for');
+    };
+    expect(endsByItselfMs('TIME_WAIT', false, 41_000, unasked)).toBe(41_000);
+    expect(endsByItselfMs('FIN_WAIT2', false, 2690, unasked)).toBe(2690);
+    for (const state of ['ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK']) expect(endsByItselfMs(state, false, undefined, unasked)).toBeUndefined();
   });
 
   it('step 8 waits only where every blocker is such a connection held by no process (its peer may be held: an idle client)', () => {
@@ -68,19 +75,19 @@ describe('endsByItselfMs: how long a connection keeps a server off the port once
       state: 'TIME_WAIT',
       orphan: true,
     };
-    expect(endingLeftMs([finWait2, timeWait], 60_000)).toBe(58_000);
-    expect(endingLeftMs([{ ...finWait2, timeWaitLeftMs: undefined }], 60_000)).toBe(60_000);
+    expect(endingLeftMs([finWait2, timeWait], () => 60_000)).toBe(58_000);
+    expect(endingLeftMs([{ ...finWait2, timeWaitLeftMs: undefined }], () => 60_000)).toBe(60_000);
     const held = {
       socket: '127.0.0.1:18210 -> 127.0.0.1:45454 (ESTABLISHED, a connection using the port as its local port)',
       holders: finWait2.peer.holders,
       state: 'ESTABLISHED',
       orphan: false,
     };
-    expect(endingLeftMs([timeWait, held], 60_000)).toBeUndefined();
+    expect(endingLeftMs([timeWait, held], () => 60_000)).toBeUndefined();
     // A FIN_WAIT2 a process holds that this user cannot see (no holder named, inode not 0): tcp_fin_timeout ends orphans only.
-    expect(endingLeftMs([{ ...finWait2, timeWaitLeftMs: undefined, orphan: false }], 60_000)).toBeUndefined();
-    expect(endingLeftMs([{ socket: '127.0.0.1:18210 bound, not listening', holders: [] }], 60_000)).toBeUndefined();
-    expect(endingLeftMs([], 60_000)).toBeUndefined();
+    expect(endingLeftMs([{ ...finWait2, timeWaitLeftMs: undefined, orphan: false }], () => 60_000)).toBeUndefined();
+    expect(endingLeftMs([{ socket: '127.0.0.1:18210 bound, not listening', holders: [] }], () => 60_000)).toBeUndefined();
+    expect(endingLeftMs([], () => 60_000)).toBeUndefined();
   });
 });
 
@@ -219,6 +226,38 @@ describe.skipIf(cannotTrace !== undefined)(`the sockets out of the tables, in a 
     }
   });
 });
+
+const cannotTraceBin = !root ? 'not root' : !hasCommand('strace', ['-V']) ? 'strace not installed' : undefined;
+
+/** How many times a dry-run claim of `port`, run under strace, opened net.ipv4.tcp_fin_timeout. */
+function finTimeoutReads(port: number): number {
+  guardPort(port);
+  const trace = join(tempDir('fin-timeout-'), 'trace');
+  const run = spawnSync('strace', ['-f', '-qq', '-e', 'trace=openat', '-o', trace, process.execPath, BIN, String(port), '--dry-run', '--json'], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect(run.status, run.stderr).toBe(0);
+  expect(JSON.parse(run.stdout)).toMatchObject({ action: 'would-free' });
+  return (readFileSync(trace, 'utf8').match(/"\/proc\/sys\/net\/ipv4\/tcp_fin_timeout"/g) ?? []).length;
+}
+
+describe.skipIf(cannotTraceBin !== undefined)(
+  `net.ipv4.tcp_fin_timeout, in a claim of a held port${cannotTraceBin ? ` [skipped: ${cannotTraceBin}]` : ''}`,
+  () => {
+    it('is not read where no connection is on the port (nothing there lasts by it)', async () => {
+      const server = await spawnListener();
+      expect(finTimeoutReads(server.port)).toBe(0);
+    });
+
+    it('is read once where a connection on the port would close first when its holder goes (the forecast of step 5 needs it)', async () => {
+      const server = await spawnListener();
+      await spawnClient({ port: server.port });
+      expect(await waitUntil(() => readPortSockets(server.port, 'tcp').some((socket) => socket.state === 'ESTABLISHED' && socket.inode !== 0))).toBe(true);
+      expect(finTimeoutReads(server.port)).toBe(1);
+    });
+  },
+);
 
 describe('timeWaitsAfterClaim', () => {
   // A listener being freed, and rows of the port's table as a claim read them before any signal.

@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hasCommand, isAlive, leasePort, signal, waitForExit, waitUntil } from '../../../test-support/index.js';
 import { resultJson } from '../src/result.js';
 import { canRunFirewallNetns, runNetnsScript } from '../../../test-support/firewall-netns.js';
-import { BIN, binFor } from './helpers.js';
+import { binFor } from './helpers.js';
 import { cleanupStarted, claimOurs, start } from './started.js';
 
 afterEach(cleanupStarted);
@@ -225,16 +225,37 @@ describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
  * TIME_WAIT, which keeps a server from binding the port until tcp_fin_timeout ends it. claim-port's output, its exit
  * status, and whether the server still runs.
  */
-async function idleClientInNetns(finSeconds: number, args: string[]): Promise<{ lines: string[]; rc: number; serverAlive: boolean }> {
+const idleClientInNetns = (finSeconds: number, args: string[]) => idleClientNetns('serving', finSeconds, 18210, 'root', args);
+
+/**
+ * fixtures/idle-client-netns.sh in a PID and network namespace of its own: a server made without SO_REUSEADDR on
+ * 127.0.0.1:`port` with one connection of an idle client that never closes its end, the server `serving` it, or
+ * having closed its listener and `held` (shutdown(SHUT_WR)) or `orphan`ed (closed) it, claimed by the built bin with
+ * `args` as `user`; the namespace's net.ipv4.tcp_fin_timeout is `finSeconds`. claim-port's output and exit status,
+ * whether the server still runs, and for a FIN_WAIT2 its row (inode, timer).
+ */
+async function idleClientNetns(
+  mode: 'serving' | 'held' | 'orphan',
+  finSeconds: number,
+  port: number,
+  user: 'root' | 'nobody',
+  args: string[],
+): Promise<{ lines: string[]; rc: number; serverAlive: boolean; inode: number; timer: number }> {
   const run = await runNetnsScript({
     script: fileURLToPath(new URL('./fixtures/idle-client-netns.sh', import.meta.url)),
-    args: [String(finSeconds), '18210', process.execPath, BIN, ...args],
+    args: [String(finSeconds), mode, String(port), user, process.execPath, binFor(user), ...args],
     env: {},
     timeoutMs: 60_000,
   });
+  const field = (name: string) => Number(new RegExp(`^${name}=(\\d+)$`, 'm').exec(run.output)?.[1]);
   const lines = run.output.trim().split('\n');
-  const rc = Number(/^rc=(\d+)$/m.exec(run.output)?.[1]);
-  return { lines: lines.filter((line) => !/^rc=\d+$|^server alive$/.test(line)), rc, serverAlive: lines.includes('server alive') };
+  return {
+    lines: lines.filter((line) => !/^(rc|inode|timer)=\d+$|^server alive$/.test(line)),
+    rc: field('rc'),
+    serverAlive: lines.includes('server alive'),
+    inode: field('inode'),
+    timer: field('timer'),
+  };
 }
 
 describe.skipIf(!canRunFirewallNetns)('a connection its client never closes: an orphan FIN_WAIT2 once the server is stopped', () => {
@@ -279,22 +300,8 @@ describe.skipIf(!canRunFirewallNetns)('a connection its client never closes: an 
  * no timer: tcp_fin_timeout ends orphans only); `orphan`, the server closed it (inode 0, ended by tcp_fin_timeout).
  * Claimed by the built bin with `args` as `user`. Its row (inode, timer), claim-port's output and exit status.
  */
-async function finWait2InNetns(
-  mode: 'held' | 'orphan',
-  finSeconds: number,
-  user: 'root' | 'nobody',
-  args: string[],
-): Promise<{ lines: string[]; rc: number; inode: number; timer: number }> {
-  const run = await runNetnsScript({
-    script: fileURLToPath(new URL('./fixtures/fin-wait2-netns.sh', import.meta.url)),
-    args: [String(finSeconds), mode, '18211', user, process.execPath, binFor(user), ...args],
-    env: {},
-    timeoutMs: 60_000,
-  });
-  const field = (name: string) => Number(new RegExp(`^${name}=(\\d+)$`, 'm').exec(run.output)?.[1]);
-  const lines = run.output.trim().split('\n');
-  return { lines: lines.filter((line) => !/^(rc|inode|timer)=\d+$|^server alive$/.test(line)), rc: field('rc'), inode: field('inode'), timer: field('timer') };
-}
+const finWait2InNetns = (mode: 'held' | 'orphan', finSeconds: number, user: 'root' | 'nobody', args: string[]) =>
+  idleClientNetns(mode, finSeconds, 18211, user, args);
 
 describe.skipIf(!canRunFirewallNetns || !hasCommand('setpriv'))('a FIN_WAIT2 with nothing listening: waited for only where no process holds it', () => {
   it('one its process holds, out of the sight of the user who claims (nobody), is refused at once, dry run and real run alike: tcp_fin_timeout never ends it', async () => {
