@@ -35,8 +35,9 @@ export interface Command<F extends Flags = Flags> {
   readonly json?: string;
   /**
    * A command for a checkout: without --registry or $DSA110_PORTS_FILE it reads
-   * the checkout's ports.yaml (at the root of the git work tree, else ./ports.yaml)
-   * when it exists, before the bundled registry (context.ts, checkoutRegistry()). A command
+   * the checkout's ports.yaml (at the root of the git work tree, else ./ports.yaml, where
+   * that directory is a checkout of the registry: isRegistryCheckout()) when it exists,
+   * before the bundled registry (context.ts, checkoutRegistry()). A command
    * without it reads the bundled registry there, and warns when the checkout's differs (load()).
    */
   readonly checkout?: true;

@@ -32,26 +32,85 @@ export interface Context<V = Readonly<Record<string, string | boolean | undefine
 /** The name of the registry file a checkout command reads when none is named (checkoutRegistry()). */
 export const CHECKOUT_REGISTRY = 'ports.yaml';
 
+/** This package's name, which a checkout's packages/ports/package.json holds (isRegistryCheckout()). */
+const PACKAGE_NAME = '@dsa110/ports';
+
+/** Where a checkout of the registry holds this package, from its root: the build bundles the ports.yaml beside `packages/`. */
+export const CHECKOUT_PACKAGE = 'packages/ports/package.json';
+
+/**
+ * Whether the directory `root` is a checkout of the dsa110 registry: it holds this package's source at
+ * packages/ports (a package.json there named @dsa110/ports), whose build bundles the ports.yaml at `root`
+ * (packages/ports/scripts/build.mjs). Not the ports.yaml's text: another project's ports.yaml (a compose file, its own
+ * registry) is no checkout's, and a checkout's ports.yaml that is broken (bad YAML, its first line edited) is still
+ * the one to read, so that reading it says what is wrong. A package.json that is not there, not a regular file, not
+ * JSON or another package's: no checkout. One that cannot be read (EACCES, EIO): cannot tell, taken as a checkout,
+ * as checkoutRegistry() takes a ports.yaml it cannot tell is absent (reading that says what is wrong).
+ */
+export function isRegistryCheckout(root: string): boolean {
+  try {
+    const bytes = readFileBytes(join(root, CHECKOUT_PACKAGE), { maxBytes: MAX_PACKAGE_JSON_BYTES });
+    return (JSON.parse(bytes.toString('utf8')) as { name?: unknown } | null)?.name === PACKAGE_NAME;
+  } catch (error) {
+    if (error instanceof SyntaxError) return false;
+    if (error instanceof FileReadError) return error.kind !== 'missing' && error.kind !== 'not-regular' && error.kind !== 'too-large';
+    throw error;
+  }
+}
+
+/** The most read of a package.json to tell a checkout (this package's is about 3 kB). */
+const MAX_PACKAGE_JSON_BYTES = 64 * 1024;
+
+/** What checkoutRegistry() finds: the checkout's ports.yaml, or a ports.yaml where it would be that is no checkout's. */
+export interface CheckoutLookup {
+  /** The checkout's ports.yaml, as a path from the current directory. */
+  readonly file?: string;
+  /** A ports.yaml where the checkout's would be, in a directory that is no checkout of the registry (isRegistryCheckout()): never read by default. */
+  readonly other?: string;
+}
+
 /**
  * The ports.yaml a checkout command reads when no registry is named, as a path from the current directory
  * (`ports.yaml` at the root, `../../ports.yaml` from packages/ports), or undefined when there is none.
  * In a git work tree (a `.git` in the directory or one above it): the one at the work tree's root, from any
- * subdirectory, never the copy a build leaves in packages/ports. Outside one: ./ports.yaml. `near`: the
- * directories to look from, first first (`ports docs`: the page's, then the current one); the first in a
- * work tree whose root holds a ports.yaml gives it. A ports.yaml this user cannot tell is absent (a directory it
- * may not search: EACCES; ELOOP; EIO), or a symbolic link to nothing, is given too, and reading it says what is
- * wrong: never the bundled registry in its place.
+ * subdirectory, never the copy a build leaves in packages/ports. Outside one: ./ports.yaml. Either only where that
+ * directory is a checkout of the registry (isRegistryCheckout()): another project's ports.yaml is not this registry.
+ * `near`: the directories to look from, first first (`ports docs`: the page's, then the current one); the first in
+ * a work tree whose root is a checkout with a ports.yaml gives it. A ports.yaml this user cannot tell is absent (a
+ * directory it may not search: EACCES; ELOOP; EIO), or a symbolic link to nothing, is given too, and reading it says
+ * what is wrong: never the bundled registry in its place.
  */
 export function checkoutRegistry(near: readonly string[] = ['.']): string | undefined {
+  return findCheckoutRegistry(near).file;
+}
+
+/** checkoutRegistry(), with the first ports.yaml passed over as no checkout's (`other`), for the commands to say so. */
+export function findCheckoutRegistry(near: readonly string[] = ['.']): CheckoutLookup {
   let inTree = false;
+  let other: string | undefined;
+  const look = (root: string): string | undefined => {
+    const file = join(root, CHECKOUT_REGISTRY);
+    if (!mayBeThere(file)) return undefined;
+    const shown = relative(process.cwd(), file) || CHECKOUT_REGISTRY;
+    if (isRegistryCheckout(root)) return shown;
+    other ??= shown;
+    return undefined;
+  };
   for (const dir of near) {
     const root = workTreeRoot(dir);
     if (root === undefined) continue;
     inTree = true;
-    const file = join(root, CHECKOUT_REGISTRY);
-    if (mayBeThere(file)) return relative(process.cwd(), file) || CHECKOUT_REGISTRY;
+    const file = look(root);
+    if (file !== undefined) return { file };
   }
-  return !inTree && mayBeThere(CHECKOUT_REGISTRY) ? CHECKOUT_REGISTRY : undefined;
+  const file = inTree ? undefined : look('.');
+  if (file !== undefined) return { file };
+  return other === undefined ? {} : { other };
+}
+
+/** Why a checkout command passes over `other` (CheckoutLookup's), escaped: the start of its one line. */
+export function otherRegistryReason(other: string): string {
+  return `${escapeText(other)} is not read by default: its directory is no checkout of the dsa110 registry (no ${CHECKOUT_PACKAGE} there naming ${PACKAGE_NAME})`;
 }
 
 /**
@@ -105,13 +164,21 @@ export function checkoutOrigin(file: string): string {
  * checks a checkout's files: docs, monitoring, firewall, snippet, validate), else the registry bundled with the
  * package. A command that reads the bundled registry while a checkout's ports.yaml differs from the copy bundled
  * (the build's copy, or the installed package's) says so on stderr, in one line naming both files and the fix
- * (staleBundledWarning): never the old copy's ports in silence.
+ * (staleBundledWarning): never the old copy's ports in silence. A ports.yaml where the checkout's would be, in a
+ * directory that is no checkout of the registry (isRegistryCheckout(): another project's), is neither read nor
+ * compared; a checkout command, which would have read it, says in one line that it reads the bundled registry instead.
  */
 export function load(context: Context<unknown>, near?: readonly string[]): Promise<Registry> {
   if (context.registryPath !== undefined) return loadRegistry({ path: context.registryPath, env: context.env, origin: ORIGIN.option });
   refuseLostRegistryVariable(context);
-  const file = context.env[REGISTRY_ENV] ? undefined : checkoutRegistry(near);
+  const { file, other } = context.env[REGISTRY_ENV] ? {} : findCheckoutRegistry(near);
   if (file !== undefined && context.checkout) return loadRegistry({ path: file, env: context.env, origin: checkoutOrigin(file) });
+  // Another project's ports.yaml: never read, and never compared with the bundled copy; a checkout command says so.
+  if (other !== undefined && context.checkout)
+    context.io.err(
+      `${oneLine(`note: ${otherRegistryReason(other)}; this command reads the bundled registry; give --registry ${printedShellWord(other)} to read that file`)}\n`,
+      'notice',
+    );
   const warning = file === undefined ? undefined : staleBundledWarning(file, bundledCopy());
   if (warning !== undefined) context.io.err(`${warning}\n`, 'warn');
   return loadRegistry({ env: context.env });
@@ -125,7 +192,7 @@ export function load(context: Context<unknown>, near?: readonly string[]): Promi
 export function bundledCopy(from: string = import.meta.url): string | undefined {
   for (let dir = dirname(fileURLToPath(from)), up = 0; up < 4; dir = dirname(dir), up++) {
     try {
-      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === '@dsa110/ports') return join(dir, CHECKOUT_REGISTRY);
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === PACKAGE_NAME) return join(dir, CHECKOUT_REGISTRY);
     } catch (error) {
       // No package.json there (errno), or not JSON: look higher.
       if (!(error instanceof SyntaxError) && typeof (error as NodeJS.ErrnoException | undefined)?.code !== 'string') throw error;

@@ -5,7 +5,20 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
 import { COMMANDS } from '../../src/cli/main.js';
-import { bin, portsAsNobody, checkout, cliBundle, expectNoStack, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
+import {
+  bin,
+  portsAsNobody,
+  checkout,
+  markCheckout,
+  cliBundle,
+  expectNoStack,
+  ports,
+  portsBin,
+  replaceOnce,
+  requireBuilt,
+  rootRegistry,
+  tempDir,
+} from './helpers.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 
 beforeAll(requireBuilt);
@@ -101,7 +114,7 @@ describe('ports get', () => {
   });
 
   it('says where an unreadable registry path came from: --registry, $DSA110_PORTS_FILE or the default ./ports.yaml', async () => {
-    const dir = tempDir();
+    const dir = markCheckout(tempDir());
     mkdirSync(join(dir, 'ports.yaml')); // the default of a checkout command, but a directory
     writeFileSync(join(dir, '-'), readFileSync(join(repoRoot, 'ports.yaml'))); // a valid registry named "-"
     const cases = [
@@ -463,7 +476,7 @@ describe('the default ./ports.yaml when this user cannot tell whether it is ther
   const defaultCommands = (out: string) => [['validate'], ['monitoring', '--out', out], ['docs', '--check']];
 
   it('a ./ports.yaml that is a symbolic link loop (ELOOP): the read error, exit 1, never the bundled registry', async () => {
-    const dir = tempDir();
+    const dir = markCheckout(tempDir());
     symlinkSync('ports.yaml', join(dir, 'ports.yaml'));
     const out = join(dir, 'out');
     for (const args of defaultCommands(out)) {
@@ -478,7 +491,7 @@ describe('the default ./ports.yaml when this user cannot tell whether it is ther
   });
 
   it('a ./ports.yaml that is a symbolic link to nothing (an unmounted file system): the read error naming the target, exit 1, never the bundled registry', async () => {
-    const dir = tempDir();
+    const dir = markCheckout(tempDir());
     symlinkSync('missing-mount/ports.yaml', join(dir, 'ports.yaml'));
     const out = join(dir, 'out');
     for (const args of defaultCommands(out)) {
@@ -494,7 +507,7 @@ describe('the default ./ports.yaml when this user cannot tell whether it is ther
   it.skipIf(process.getuid?.() !== 0)(
     'as nobody, in a 0700 directory of root that holds ports.yaml (EACCES): the line a 0600 ports.yaml gets, exit 1, nothing written (built bin)',
     () => {
-      const dir = tempDir(); // 0700, root's: nobody may not search it
+      const dir = markCheckout(tempDir()); // 0700, root's: nobody may not search it
       writeFileSync(join(dir, 'ports.yaml'), rootRegistry);
       const out = tempDir();
       chmodSync(out, 0o777); // nobody could write the tree here: it must not

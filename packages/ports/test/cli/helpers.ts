@@ -76,9 +76,19 @@ export function runScript(script: string, args: readonly string[], options: { cw
   return collectRun(child);
 }
 
-/** A temp dir holding `ports.yaml` (the root registry, or `text`), removed after the test; returns the dir. */
+/**
+ * Make `dir` a checkout of the registry as `ports` tells one (isRegistryCheckout): this package's package.json at
+ * packages/ports, naming @dsa110/ports. Without it, a ports.yaml there is another project's, never read by default.
+ */
+export function markCheckout(dir: string): string {
+  mkdirSync(join(dir, 'packages/ports'), { recursive: true });
+  writeFileSync(join(dir, 'packages/ports/package.json'), '{ "name": "@dsa110/ports" }\n');
+  return dir;
+}
+
+/** A temp dir holding `ports.yaml` (the root registry, or `text`), a checkout's (markCheckout), removed after the test; returns the dir. */
 export function checkout(text = rootRegistry, docs?: string): string {
-  const dir = tempDir();
+  const dir = markCheckout(tempDir());
   writeFileSync(join(dir, 'ports.yaml'), text);
   if (docs !== undefined) {
     mkdirSync(join(dir, 'docs'));

@@ -6,14 +6,14 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
-import { ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
+import { committedDocs, markCheckout, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
 
 const bundledCopy = join(repoRoot, 'packages/ports/ports.yaml');
 const edited = replaceOnce(rootRegistry, '    port: 6379\n', '    port: 6380\n');
 
-/** A git work tree (a `.git` in it) holding `text` as its ports.yaml, and a subdirectory `packages/x`. */
+/** A git work tree (a `.git` in it), a checkout of the registry, holding `text` as its ports.yaml, and a subdirectory `packages/x`. */
 function workTree(text = edited): string {
-  const dir = tempDir();
+  const dir = markCheckout(tempDir());
   mkdirSync(join(dir, '.git'));
   mkdirSync(join(dir, 'packages/x'), { recursive: true });
   writeFileSync(join(dir, 'ports.yaml'), text);
@@ -116,6 +116,83 @@ describe("the commands that make a checkout's files read its ports.yaml, as port
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^port 6380$/m);
     expect(run.stderr).toBe('');
+  });
+});
+
+// Another project's ports.yaml, of another format (a compose file's services), at the root of its own git repository.
+const OTHER = '# the ports of another project\nversion: "3"\nservices:\n  web:\n    image: nginx\n    ports: ["8080:80"]\n';
+
+/** A real git repository (`git init`) that is no checkout of the registry, holding OTHER as its ports.yaml, and `packages/x`. */
+function otherRepository(): string {
+  const dir = tempDir();
+  const init = spawnSync('git', ['init', '-q', dir], { encoding: 'utf8' });
+  expect(init.status, init.stderr).toBe(0);
+  mkdirSync(join(dir, 'packages/x'), { recursive: true });
+  writeFileSync(join(dir, 'ports.yaml'), OTHER);
+  return dir;
+}
+
+/** What a checkout command says of another project's ports.yaml (`file`, as named from the cwd), which it does not read. */
+const otherNote = (file: string) =>
+  `note: ${file} is not read by default: its directory is no checkout of the dsa110 registry (no packages/ports/package.json there naming @dsa110/ports); ` +
+  `this command reads the bundled registry; give --registry ${file} to read that file\n`;
+
+describe("another project's ports.yaml, at the root of its git repository or in the current directory, is not the registry", () => {
+  it('ports get, list and env read the bundled registry without a word: nothing to compare the bundled copy with', async () => {
+    const dir = otherRepository();
+    for (const cwd of [dir, join(dir, 'packages/x')]) {
+      expect(await ports(['get', 'redis'], { cwd })).toEqual({ code: 0, stdout: '6379\n', stderr: '' });
+      for (const args of [['list'], ['env']]) expect(await ports(args, { cwd })).toMatchObject({ code: 0, stderr: '' });
+    }
+  });
+
+  it('ports snippet, firewall and docs read the bundled registry and say, in one line, which file they did not read and how to read it', async () => {
+    const dir = otherRepository();
+    const snippet = await ports(['snippet', 'redis-conf'], { cwd: dir });
+    expect(snippet).toMatchObject({ code: 0, stderr: otherNote('ports.yaml') });
+    expect(snippet.stdout).toMatch(/^port 6379$/m);
+    const firewall = await ports(['firewall'], { cwd: join(dir, 'packages/x') });
+    expect(firewall).toMatchObject({ code: 0, stderr: otherNote('../../ports.yaml') });
+    expect(firewall.stdout).toContain('6379');
+    const nft = await ports(['firewall', '--out', 'dsa110-ports.nft'], { cwd: dir });
+    expect(nft).toMatchObject({ code: 0, stderr: otherNote('ports.yaml') });
+    expect(readFileSync(join(dir, 'dsa110-ports.nft'), 'utf8')).toContain('6379');
+    mkdirSync(join(dir, 'docs'));
+    writeFileSync(join(dir, 'docs/ports.md'), committedDocs);
+    const docs = await ports(['docs', '--check'], { cwd: dir });
+    expect(docs).toMatchObject({ code: 0, stderr: otherNote('ports.yaml') });
+    expect(docs.stdout).toMatch(/^docs\/ports\.md is up to date with /);
+  });
+
+  it('ports validate names the file it did not take as the default (exit 64); named, it is validated', async () => {
+    const dir = otherRepository();
+    expect(await ports(['validate'], { cwd: dir })).toEqual({
+      code: 64,
+      stdout: '',
+      stderr:
+        'ports validate: no file given, and ports.yaml is not read by default: its directory is no checkout of the dsa110 registry ' +
+        '(no packages/ports/package.json there naming @dsa110/ports); name it to validate it (ports validate ports.yaml)\nRun "ports validate --help" for usage.\n',
+    });
+    expect((await ports(['validate', 'ports.yaml'], { cwd: dir })).code).toBe(1);
+  });
+
+  it('outside a git work tree, ./ports.yaml of another project alike; --registry reads it as named', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'ports.yaml'), OTHER);
+    const snippet = await ports(['snippet', 'redis-conf'], { cwd: dir });
+    expect(snippet).toMatchObject({ code: 0, stderr: otherNote('ports.yaml') });
+    expect(await ports(['get', 'redis'], { cwd: dir })).toEqual({ code: 0, stdout: '6379\n', stderr: '' });
+    const named = await ports(['--registry', 'ports.yaml', 'snippet', 'redis-conf'], { cwd: dir });
+    expect(named.code).toBe(1);
+    expect(named.stderr).toContain('ports.yaml');
+  });
+
+  it("a checkout's ports.yaml that is broken is still the one read: it is the package.json beside it that tells a checkout", async () => {
+    const dir = markCheckout(otherRepository());
+    const run = await ports(['snippet', 'redis-conf'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('ports.yaml:2:10: version: must be 1 (got "3")');
+    expect(run.stderr).not.toContain('note:');
   });
 });
 

@@ -29,7 +29,7 @@ import {
 } from '../../render/monitoring.js';
 import { defineCommand } from '../command.js';
 import { extraFiles, type ExtraFile } from './monitoring/extra-files.js';
-import { CHECKOUT_REGISTRY, load, workTreeRoot, type Context } from '../context.js';
+import { CHECKOUT_REGISTRY, isRegistryCheckout, load, workTreeRoot, type Context } from '../context.js';
 import { CommandError, UsageError, type Outcome } from '../exit-code.js';
 import { refuseRegistryOutput } from '../registry-output.js';
 import { concurrentWriteText, driftWords, inWorkTree, killedWritersNote, regenerateCommand } from '../regenerate.js';
@@ -102,13 +102,13 @@ export const command = defineCommand({
 
 /**
  * Whether `dir`, the default ./deploy (no --out), is a checkout's own tree: the deploy/ at the root of a git work
- * tree whose root holds the registry (ports.yaml). Its modes are the umask's of whoever cloned it (git keeps no read
+ * tree whose root is a checkout of the registry (isRegistryCheckout()) and holds it (ports.yaml). Its modes are the umask's of whoever cloned it (git keeps no read
  * bits), so they say nothing about the copy Prometheus and Grafana read. Any tree named with --out is that copy, and
  * so is a deploy/ in a work tree that is not a checkout of the registry (etckeeper keeps /etc in git).
  */
 function isCheckoutTree(dir: string): boolean {
   const root = workTreeRoot(dir);
-  return root !== undefined && resolve(dir) === join(root, DEFAULT_DEPLOY_DIR) && existsSync(join(root, CHECKOUT_REGISTRY));
+  return root !== undefined && resolve(dir) === join(root, DEFAULT_DEPLOY_DIR) && existsSync(join(root, CHECKOUT_REGISTRY)) && isRegistryCheckout(root);
 }
 
 /** Why a file of the tree is left over: the registry no longer makes it. */

@@ -4,9 +4,10 @@ import { HOST_PORT_NAMES, HOST_PORTS } from '../../host-ports.js';
 import { loadParser } from '../../load-parser.js';
 import { readFileSync } from 'node:fs';
 import { fileSystemPath } from '../../utf8.js';
-import { escapeText, processNameText } from '../../escape.js';
+import { escapeText, oneLine, processNameText } from '../../escape.js';
+import { printedShellWord } from '../../shell-word.js';
 import { defineCommand } from '../command.js';
-import { CHECKOUT_REGISTRY, checkoutOrigin, checkoutRegistry, ORIGIN, refuseLostRegistryVariable, type Context } from '../context.js';
+import { CHECKOUT_REGISTRY, checkoutOrigin, findCheckoutRegistry, ORIGIN, otherRegistryReason, refuseLostRegistryVariable, type Context } from '../context.js';
 import { UsageError, type Outcome } from '../exit-code.js';
 
 export const command = defineCommand({
@@ -220,8 +221,13 @@ function defaultFile(context: Context<unknown>): { file: string; origin: string 
   refuseLostRegistryVariable(context);
   const fromEnv = context.env[REGISTRY_ENV];
   if (fromEnv) return { file: fromEnv, origin: ORIGIN.env };
-  const file = checkoutRegistry();
+  const { file, other } = findCheckoutRegistry();
   if (file !== undefined) return { file, origin: checkoutOrigin(file) };
+  // Another project's ports.yaml is not validated as this registry unless named.
+  if (other !== undefined)
+    throw new UsageError(
+      oneLine(`ports validate: no file given, and ${otherRegistryReason(other)}; name it to validate it (ports validate ${printedShellWord(other)})`),
+    );
   throw new UsageError(
     `ports validate: no file given and no default ${CHECKOUT_REGISTRY} (in a git work tree the one at its root, else ./${CHECKOUT_REGISTRY}); name the registries to validate`,
   );

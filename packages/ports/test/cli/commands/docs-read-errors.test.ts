@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, lchownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { portsAsNobody, checkout, committedDocs, expectNoStack, ports, replaceOnce, rootRegistry, tempDir } from '../helpers.js';
+import { portsAsNobody, checkout, markCheckout, committedDocs, expectNoStack, ports, replaceOnce, rootRegistry, tempDir } from '../helpers.js';
 
 /** `ports docs ARGS` in `cwd`, without and with `--registry ports.yaml` (the checkout's own): both runs. */
 async function withAndWithoutRegistry(args: readonly string[], cwd: string) {
@@ -80,7 +80,7 @@ describe('ports docs: a page on a path that cannot be examined', () => {
   it.skipIf(process.getuid?.() !== 0)(
     'as another user (nobody), a page under a directory it may not search (EACCES on its .git): one line, what to do, as with --registry (built bin)',
     () => {
-      const dir = tempDir();
+      const dir = markCheckout(tempDir());
       chmodSync(dir, 0o755);
       writeFileSync(join(dir, 'ports.yaml'), rootRegistry);
       mkdirSync(join(dir, 'locked'), { mode: 0o700 });

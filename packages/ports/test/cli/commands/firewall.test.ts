@@ -315,7 +315,7 @@ describe('ports firewall --out FILE and --check', () => {
         expect(check, out).toEqual({ code: 1, stdout: '', stderr: `ports firewall: cannot check ${out}: ${reason}\n` });
       }
     }
-    expect(readdirSync(dir).sort()).toEqual(['docs', 'fw.nft', 'ports.yaml']);
+    expect(readdirSync(dir).sort()).toEqual(['docs', 'fw.nft', 'packages', 'ports.yaml']);
     expect(readFileSync(file, 'utf8')).toBe(before);
     // The same reason as the page's: one check for every path a user gives to be written.
     const docs = await ports(['docs', '--file', 'docs/ports.md/', ...registry], { cwd: dir });
@@ -441,7 +441,7 @@ describe('ports firewall --out FILE and --check', () => {
       // The warning, on stderr as without --out; no status line anywhere.
       expect(run.stderr, out).toBe(printed.stderr);
       expect(run.stderr).toMatch(/^warning: --keep-open 6379 /);
-      expect(readdirSync(dir), out).toEqual(['ports.yaml']);
+      expect(readdirSync(dir).sort(), out).toEqual(['packages', 'ports.yaml']);
       const check = await portsBin(['firewall', '--out', out, ...registry, '--check'], { cwd: dir });
       expect(check.code, out).toBe(64);
       expect(check.stdout).toBe('');
@@ -450,7 +450,7 @@ describe('ports firewall --out FILE and --check', () => {
           ? 'ports firewall: --check compares with a file, and --out - is standard output: give --out FILE, the file written (./- for one named "-")'
           : 'ports firewall: --check compares with a file, and --out /dev/stdout (descriptor 1) is standard output: give --out FILE, the file written',
       );
-      expect(readdirSync(dir), out).toEqual(['ports.yaml']);
+      expect(readdirSync(dir).sort(), out).toEqual(['packages', 'ports.yaml']);
     }
     const named = await ports(['firewall', '--out', './-', ...registry], { cwd: dir });
     expect(named.code).toBe(0);
@@ -482,7 +482,7 @@ describe('ports firewall --out FILE and --check', () => {
       expect(check.stderr, out).toContain(`ports firewall: cannot check ${out}: ${what}`);
       expect(check.stderr, out).toMatch(/, not a file for this tool; give --out the path of a regular file, the one written\n$/);
     }
-    expect(readdirSync(dir).sort()).toEqual(['null.nft', 'ports.yaml']);
+    expect(readdirSync(dir).sort()).toEqual(['null.nft', 'packages', 'ports.yaml']);
   });
 
   it.skipIf(!canCheckNft)(`--out - gives nft -c -f - the rules ${canCheckNft ? '' : '[skipped: needs root, nft, unshare]'}`, async () => {

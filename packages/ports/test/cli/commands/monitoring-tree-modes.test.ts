@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { hasCommand } from '../../../../../test-support/index.js';
 import { repoRoot } from '../../helpers.js';
-import { rootRegistry, tempDir } from '../helpers.js';
+import { markCheckout, rootRegistry, tempDir } from '../helpers.js';
 
 const isRoot = process.getuid?.() === 0;
 const canSetpriv = isRoot && hasCommand('setpriv', ['--version']);
@@ -22,7 +22,7 @@ const NOBODY = 65534;
 
 /** A scratch dir every user may enter, with the root registry in it (the checkout itself may be 0700). */
 function scratch(): string {
-  const dir = tempDir();
+  const dir = markCheckout(tempDir());
   chmodSync(dir, 0o755);
   writeFileSync(join(dir, 'ports.yaml'), rootRegistry);
   return dir;
@@ -188,6 +188,9 @@ describe('ports monitoring --check in a git work tree', () => {
     mkdirSync(join(other, '.git'));
     expect(ports(['monitoring', '--registry', registry], `cd '${other}'`).code).toBe(0);
     chmodSync(join(other, 'deploy/prometheus/rules/dsa110-ports.rules.yml'), 0o600);
+    expect(ports(['monitoring', '--registry', registry, '--check'], `cd '${other}'`).code).toBe(1);
+    // Nor is one whose root has a ports.yaml but is no checkout of the registry (no packages/ports/package.json of this package).
+    writeFileSync(join(other, 'ports.yaml'), rootRegistry);
     expect(ports(['monitoring', '--registry', registry, '--check'], `cd '${other}'`).code).toBe(1);
   });
 });

@@ -279,7 +279,7 @@ describe('ports monitoring', () => {
       );
       expect(run.stderr).not.toMatch(/move it|remove the link/);
     }
-    expect(readdirSync(dir)).toEqual(['ports.yaml']);
+    expect(readdirSync(dir).sort()).toEqual(['packages', 'ports.yaml']);
   });
 
   it('--help names files it writes: the promtool commands it suggests point at them', async () => {

@@ -7,7 +7,8 @@ import { checkout, ports, rootRegistry } from '../helpers.js';
 /** The registry untouched, and nothing else made in `dir` but `expected`. */
 function untouched(dir: string, expected: readonly string[] = ['ports.yaml']): void {
   expect(readFileSync(join(dir, 'ports.yaml'), 'utf8')).toBe(rootRegistry);
-  expect(readdirSync(dir).sort()).toEqual([...expected].sort());
+  // packages/: what makes the temp dir a checkout of the registry (markCheckout).
+  expect(readdirSync(dir).sort()).toEqual([...expected, 'packages'].sort());
 }
 
 describe('a command never writes over its registry', () => {

@@ -86,6 +86,33 @@ describe('ports systemd --check: the unit file systemd takes', () => {
     if (analyze) expect(verifyDump(root)).toContain('Unit svc.service not found.');
   });
 
+  it("warns of a link of the unit's name that systemd ignores, in the health check's words, one line each: not drift (exit 0), as the health check warns", async () => {
+    const RUN = 'etc/systemd/system.control/svc.service';
+    const ignoredLine = (root: string) => `warning: svc.service: systemd ignores ${root}/${RUN} (a link to /etc/systemd/system.control/x): `;
+    const { root, run } = await check({
+      [RUN]: { symlink: '/etc/systemd/system.control/x' },
+      'etc/systemd/system.control/x': '[Service]\nExecStart=/usr/bin/node svc.js\n',
+    });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toBe('');
+    const lines = run.stdout.split('\n').filter((line) => line.startsWith('warning:'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^${ignoredLine(root).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
+    expect(lines[0]).toContain(
+      `it loads svc.service from ${root}/etc/systemd/system/svc.service instead; put the unit file itself in its place, or remove the link`,
+    );
+    expect(run.stdout).toMatch(/^ok: /m);
+    // The claim in x, which systemd never reads: the drift names the file it loads, and the warning says why x is not it.
+    const inX = await check({
+      [RUN]: { symlink: '/etc/systemd/system.control/x' },
+      'etc/systemd/system.control/x': CLAIMING,
+      'etc/systemd/system/svc.service': '[Service]\nExecStart=/usr/bin/node svc.js\n',
+    });
+    expect(inX.run.code).toBe(1);
+    expect(inX.run.stdout).toContain(ignoredLine(inX.root));
+    if (analyze) expect(verifyDump(root)).toContain('which is not a valid unit name');
+  });
+
   it('says what to do with a unit file it cannot read: one over 1 MiB, a FIFO, a loop of links (exit 1, one line)', async () => {
     const FILE = 'etc/systemd/system/svc.service';
     for (const [entry, said] of [

@@ -14,6 +14,7 @@ import { unifiedDiff } from '../../../render/diff.js';
 import { HEALTH_INTERVAL, HEALTH_SERVICE, type HealthUnit } from '../../../render/health-timer.js';
 import { unitOverrideDropIn } from '../../../render/labels.js';
 import { DEFAULT_UNIT_DIR, DROP_IN_NAME, systemdDrift, type ClaimWiring, type SystemdDrift, type UnitFilePlace } from '../../../render/systemd.js';
+import { ignoredLinkProblem } from '../../../systemd/claim-verdict.js';
 import { driftPath } from '../../../systemd/drift-path.js';
 import { claimsAlike, claimUntold, effectiveProblems, outUnitAsJudged, unitAsJudged, unitsVerdictText } from '../../../systemd/effective-problems.js';
 import { listUnitDirs, loadUnit, type UnitDirListing } from '../../../systemd/effective.js';
@@ -416,10 +417,27 @@ function judgeUnits(
         .map((item) => (item.path.startsWith('/') ? item.path : `${DEFAULT_UNIT_DIR}/${item.path}`)),
     ),
   });
-  for (const warning of warnings) io.out(`${oneLine(`warning: ${warning}`)}\n`);
+  for (const warning of [...ignoredLinkWarnings(run), ...warnings]) io.out(`${oneLine(`warning: ${warning}`)}\n`);
   for (const problem of problems) io.out(`${oneLine(problem)}\n`);
   for (const change of healthChanges) io.out(`${oneLine(`${escapeText(driftPath(change.path, unitDir, effectiveRoot))}: ${change.message}`)}\n`);
   return { problems: problems.length + healthChanges.length, untold };
+}
+
+/**
+ * Under a root, each link of a wired unit's name that systemd ignores (`svc.service -> x`, x no unit name; UnitFacts'
+ * `ignoredLinks`), in the health check's words (ignoredLinkProblem), once a unit: a warning, as the health check's, and
+ * as --check's other facts that are no drift (a drop-in systemd skips): the unit loads from the file below it, judged on
+ * its own, but the file the link names (with a claim line, perhaps) is never read. Every wired unit, drifted or not:
+ * "does not contain" the claim line is the drift when the line is in the file the link names.
+ */
+function ignoredLinkWarnings(run: CheckRun): string[] {
+  const root = run.effectiveRoot!;
+  const warnings: string[] = [];
+  for (const unit of new Set(run.wiring.map((entry) => entry.unit))) {
+    const loaded = loadUnit(root, unit, run.listing());
+    for (const link of loaded.ignoredLinks ?? []) warnings.push(`${escapeText(unit)}: ${ignoredLinkProblem(link, unit, loaded.file?.path, root)}`);
+  }
+  return warnings;
 }
 
 /**
