@@ -9,7 +9,7 @@
 // 128 + the signal's number. Left to their default action, all but the first
 // three ended the process silently, after it had signalled a holder.
 import os from 'node:os';
-import type { Io } from '@dsa110/ports/cli';
+import { exitNow, type Io } from '@dsa110/ports/cli';
 import type { ClaimArgs } from '@dsa110/ports/systemd';
 import { oneLine } from '@dsa110/ports';
 import { prefix } from './cli-shared.js';
@@ -80,13 +80,16 @@ export interface Interruption {
   /**
    * The claim has ended without being interrupted (its result is decided, or
    * it failed): from now until the process exits, each of interruptSignals()
-   * is ignored. Removed, the listeners would hand the signals back to their
+   * is ignored, and once `code` (its exit code, the result printed) is given,
+   * ends the process at once with that code: the result stands, and an output
+   * still waiting on a full pipe nobody reads (io.neverBlock) no longer keeps
+   * it running until SIGKILL. Removed, the listeners would hand the signals back to their
    * default action for the milliseconds between the result and the exit, and
    * one sent then ended the process by it: exit 130 after `"action":"freed"`.
    * When a signal has been taken already (the claim decided before it heeded
    * it), the listeners stay removed: a second signal ends the process.
    */
-  settle(): void;
+  settle(code?: number): void;
 }
 
 /**
@@ -100,17 +103,23 @@ export function interruptOnSignals(): Interruption {
   const controller = new AbortController();
   const names = [...interruptSignals().keys()] as NodeJS.Signals[];
   let settled = false;
+  let decided: number | undefined;
   function interrupt(name: NodeJS.Signals) {
-    // Late: the result stands, and so does its exit code.
-    if (settled) return;
+    // Late: the result stands, and so does its exit code; once printed, it is the exit (what is still unwritten waits for no reader).
+    if (settled) {
+      if (decided !== undefined) exitNow(decided);
+      return;
+    }
     for (const each of names) process.off(each, interrupt);
     controller.abort(name);
   }
   for (const name of names) process.on(name, interrupt);
   return {
     signal: controller.signal,
-    settle: () => {
-      if (!controller.signal.aborted) settled = true;
+    settle: (code) => {
+      if (controller.signal.aborted) return;
+      settled = true;
+      decided ??= code;
     },
   };
 }

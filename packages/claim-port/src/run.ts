@@ -18,19 +18,25 @@ export async function run(args: ParsedClaimArgs, argv: readonly string[], io: Io
   const target = 'port' in args.target ? args.target.port : args.target.id;
   // SIGTERM (a TimeoutStartSec= that ran out), SIGINT, SIGHUP and the other signals of interruptSignals(): the claim stops where it is and says so (interrupt.ts).
   const interruption = interruptOnSignals();
+  // From now on no write to a full pipe nobody reads holds the thread (its own description of the pipe, non-blocking):
+  // a signal is heard whatever the output meets. Not for a free port (cli.ts), which installs no listener.
+  io.neverBlock?.();
+  let code: number | undefined;
   try {
     const result = await claimPort(target, { ...cliOptions(args, target, io, env), ...(listening && { listening }), signal: interruption.signal });
     if (result.interrupted !== undefined) return printInterrupted(io, args, { ...result, interrupted: result.interrupted });
-    // Decided: a signal from now on changes neither the result nor the exit code (the listeners stay, and ignore it, until the process exits).
+    // Decided: a signal from now on changes neither the result nor the exit code (the listeners stay until the process
+    // exits; once the result is printed, one ends it with that code, its output written or not).
     interruption.settle();
-    return printResult(io, args, result);
+    code = printResult(io, args, result);
+    return code;
   } catch (error) {
-    if (error instanceof ClaimUsageError) return fail(io, args.json, error.port ?? target, error.message, 'usage');
+    if (error instanceof ClaimUsageError) return (code = fail(io, args.json, error.port ?? target, error.message, 'usage'));
     // Unexpected: still one line, and exit 1 (the port is not known to be free).
-    return fail(io, args.json, target, (error as Error).message, 'error');
+    return (code = fail(io, args.json, target, (error as Error).message, 'error'));
   } finally {
-    // An error ends the claim too: its exit code stands (a no-op when settled already, or once a signal was taken).
-    interruption.settle();
+    // An error ends the claim too: its exit code stands (a no-op once a signal was taken).
+    interruption.settle(code);
   }
 }
 

@@ -36,23 +36,35 @@ describe("the bin's bundles", () => {
     }
   });
 
-  it('free a held port without loading child_process or net (their load cost about 8 ms of each claim): they are required at first use', async () => {
-    const server = await spawnListener({ name: 'bundle-builtins-holder' });
-    const dir = mkdtempSync(join(tmpdir(), 'claim-port-builtins-'));
-    try {
-      const preload = join(dir, 'builtins.cjs');
-      writeFileSync(
-        preload,
-        `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(join(dir, 'loaded.json'))}, JSON.stringify(process.moduleLoadList)));\n`,
-      );
-      const run = await runClaim([String(server.port)], { port: server.port, env: { NODE_OPTIONS: `--require ${preload}` } });
-      expect(run.stderr).toContain(`sent SIGTERM to PID ${server.pid}`);
-      expect(run.code).toBe(0);
-      const loaded = (JSON.parse(readFileSync(join(dir, 'loaded.json'), 'utf8')) as string[]).filter((name) => name.startsWith('NativeModule '));
-      expect(loaded).toContain('NativeModule vm'); // the list is real: the claim engine runs through vm.Script
-      expect(loaded.filter((name) => /^NativeModule (child_process|net|dgram|stream)$/.test(name))).toEqual([]);
-    } finally {
-      removeTree(dir);
-    }
-  });
+  it.each([
+    ['a socket (as the journal stream)', undefined],
+    // Its stdout a pipe: written through a description of its own (the full pipe's wait), still without net.
+    ['a pipe', ['sh', '-c', '"$@" | cat', 'sh']],
+  ] as const)(
+    'free a held port without loading child_process or net (their load cost about 8 ms of each claim): they are required at first use; stdout %s',
+    async (_, prefix) => {
+      const server = await spawnListener({ name: 'bundle-builtins-holder' });
+      const dir = mkdtempSync(join(tmpdir(), 'claim-port-builtins-'));
+      try {
+        const preload = join(dir, 'builtins.cjs');
+        writeFileSync(
+          preload,
+          `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(join(dir, 'loaded.json'))}, JSON.stringify(process.moduleLoadList)));\n`,
+        );
+        const run = await runClaim([String(server.port), '--json'], {
+          port: server.port,
+          env: { NODE_OPTIONS: `--require ${preload}` },
+          ...(prefix && { prefix }),
+        });
+        expect(run.stderr).toContain(`sent SIGTERM to PID ${server.pid}`);
+        expect(JSON.parse(run.stdout).action).toBe('freed');
+        expect(run.code).toBe(0);
+        const loaded = (JSON.parse(readFileSync(join(dir, 'loaded.json'), 'utf8')) as string[]).filter((name) => name.startsWith('NativeModule '));
+        expect(loaded).toContain('NativeModule vm'); // the list is real: the claim engine runs through vm.Script
+        expect(loaded.filter((name) => /^NativeModule (child_process|net|dgram|stream)$/.test(name))).toEqual([]);
+      } finally {
+        removeTree(dir);
+      }
+    },
+  );
 });

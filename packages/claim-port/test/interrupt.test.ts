@@ -190,6 +190,59 @@ describe('claim-port interrupted while it claims', () => {
     }
   });
 
+  it('a decided claim whose JSON waits on a full pipe nobody reads ends at once with its exit code on SIGTERM, the pipe given left as it was', async () => {
+    // The pipe is full before claim-port starts (a reader that stopped reading, a pipe other writers filled): its JSON
+    // line cannot be written. A blocking write held the thread, and listeners that ignore a late signal kept it from
+    // ending claim-port (a non-blocking pipe's write waited in the loop): only SIGKILL did, systemd's after TimeoutStartSec=.
+    const fifo = join(tempDir('claim-port-decided-'), 'stdout');
+    const made = spawn('mkfifo', [fifo]);
+    await new Promise((resolve) => made.on('close', resolve));
+    const filler = openSync(fifo, fsConstants.O_RDWR | fsConstants.O_NONBLOCK);
+    for (const chunk = Buffer.alloc(65536, 'x'); ; ) {
+      try {
+        writeSync(filler, chunk);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'EAGAIN') break;
+        throw error;
+      }
+    }
+    // As given to claim-port: one opened for writing alone (blocking), and the filler's own (non-blocking).
+    const blocking = openSync(fifo, fsConstants.O_WRONLY);
+    const flags = (fd: number) => /flags:\s*(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'))![1];
+    try {
+      for (const [mode, fd] of [
+        ['blocking', blocking],
+        ['non-blocking', filler],
+      ] as const) {
+        const server = await spawnListener();
+        const before = flags(fd);
+        let run: BinRun | undefined;
+        try {
+          run = startBin(server.port, ['--timeout', '5', '--json'], fd);
+          await run.waitFor(new RegExp(`port ${server.port} is free`));
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          expect({ mode, running: run.child.exitCode === null && run.child.signalCode === null }).toEqual({ mode, running: true });
+          // It waits on a description of its own: the one it was given (shared with the pipe's other writers) stays
+          // blocking. (A non-blocking one any Node program makes blocking as it starts.)
+          if (mode === 'blocking') expect(flags(fd)).toBe(before);
+          run.child.kill('SIGTERM');
+          const { code, signal: by } = await Promise.race([
+            run.closed,
+            new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${mode}: SIGTERM did not end the decided claim`)), 3000)),
+          ]);
+          expect({ mode, code, by }).toEqual({ mode, code: 0, by: null });
+          expect(run.stderr()).not.toContain('interrupted');
+          if (mode === 'blocking') expect(flags(fd)).toBe(before);
+        } finally {
+          stop(run);
+        }
+      }
+    } finally {
+      closeSync(blocking);
+      closeSync(filler);
+    }
+  });
+
   it('after it has said so, a second signal ends it at once: here while its JSON waits for a full pipe nobody reads', async () => {
     const server = await spawnListener({ ignoreTerm: true });
     const fifo = join(tempDir('claim-port-interrupt-'), 'stdout');

@@ -30,6 +30,11 @@ export interface Io {
    * lines on stdout that say so are lost when stdout cannot be written, so finishOutput says it again.
    */
   done?(text: string): void;
+  /**
+   * From now on no write to a pipe holds the thread when the pipe is full (nobody reads it): it waits in the
+   * event loop, so signal listeners run (claim-port's, while it claims). The bins' io only (FdWriter.ownDescription).
+   */
+  neverBlock?(): void;
 }
 
 /** A terminal, without loading node:tty (and with it net and stream): a TTY is a character device that is not /dev/null. */
@@ -73,7 +78,7 @@ function streamId(fd: 1 | 2): StreamId | undefined {
 export function processIo(env: Env = process.env): ProcessIo {
   envObjectArgument('processIo', 'env', env);
   const out = fdWriter(1);
-  const err = fdWriter(2);
+  let err = fdWriter(2);
   const journal = env.JOURNAL_STREAM;
   const levelledErr = journal && isJournalStream(journal, streamId(2)) ? journalLines() : undefined;
   const levelledOut = journal && isJournalStream(journal, streamId(1)) ? journalLines() : undefined;
@@ -87,6 +92,13 @@ export function processIo(env: Env = process.env): ProcessIo {
     err: (text, severity) => err.write(levelledErr ? levelledErr(text, severity) : text),
     get stdoutIsTTY() {
       return isTerminal(1);
+    },
+    neverBlock: () => {
+      const piped = out.ownDescription();
+      const [outId, errId] = [streamId(1), streamId(2)];
+      // One pipe for both (2>&1): one description and one queue, so that the lines keep their order when it is full.
+      if (piped && outId !== undefined && errId !== undefined && outId.dev === errId.dev && outId.ino === errId.ino) err = out;
+      else err.ownDescription();
     },
     get outError() {
       return out.error;

@@ -10,7 +10,9 @@
 //   dropped and the error kept in `error`, never thrown from a write (a throw
 //   from the error path would print a second error or a stack trace); the bin
 //   then says so in one line (io.ts, finishOutput).
-import { writeSync } from 'node:fs';
+// A blocking pipe that is full holds writeSync, and the thread with it (no
+// signal listener runs): ownDescription() ends that where a signal must be heard.
+import { constants, fstatSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 export interface FdWriter {
@@ -18,6 +20,15 @@ export interface FdWriter {
   write(text: string): void;
   /** Resolves when everything written has reached the descriptor (or was dropped on EPIPE). */
   flush(): Promise<void>;
+  /**
+   * From now on no write to a pipe or FIFO waits in the kernel: writes go to a description of its own on the same
+   * pipe (/proc/self/fd/N opened again, non-blocking), so what a full pipe cannot take at once waits in the event
+   * loop (the stream, loaded only then) and signal listeners run. The description the process was given, shared
+   * with the pipe's other writers, keeps its flags (a SIGKILL leaves nothing changed). A file, a terminal or a
+   * socket (the journal's: it cannot be opened again) is written as before. Two syscalls; no module loaded.
+   * True when writes now go to a pipe's own description.
+   */
+  ownDescription(): boolean;
   /** True once the reader went away or a write failed: later writes are dropped. */
   readonly closed: boolean;
   /** The error that ended the output, other than a reader going away (EPIPE); undefined while all is well. */
@@ -35,6 +46,8 @@ async function streamFor(fd: number): Promise<Writable> {
 
 export function fdWriter(fd: number, makeStream: (fd: number) => Promise<Writable> = streamFor): FdWriter {
   let stream: Promise<Writable> | undefined;
+  // Where writes go: `fd`, or once ownDescription() has opened it, the pipe's own non-blocking description.
+  let target = fd;
   let closed = false;
   let failure: NodeJS.ErrnoException | undefined;
   let pending = Promise.resolve();
@@ -44,10 +57,10 @@ export function fdWriter(fd: number, makeStream: (fd: number) => Promise<Writabl
   };
 
   const toStream = (buffer: Buffer): void => {
-    stream ??= makeStream(fd).then((created) => created.on('error', fail));
-    const target = stream;
+    stream ??= makeStream(target).then((created) => created.on('error', fail));
+    const made = stream;
     pending = pending.then(async () => {
-      const writable = await target;
+      const writable = await made;
       await new Promise<void>((resolve) => {
         if (closed) resolve();
         else writable.write(buffer, () => resolve());
@@ -72,7 +85,7 @@ export function fdWriter(fd: number, makeStream: (fd: number) => Promise<Writabl
       while (buffer.length > 0) {
         let written: number;
         try {
-          written = writeSync(fd, buffer);
+          written = writeSync(target, buffer);
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
           if (code === 'EAGAIN') {
@@ -90,5 +103,18 @@ export function fdWriter(fd: number, makeStream: (fd: number) => Promise<Writabl
       }
     },
     flush: () => pending,
+    ownDescription: () => {
+      if (target !== fd) return true;
+      if (closed || stream !== undefined) return false;
+      try {
+        if (!fstatSync(fd).isFIFO()) return false;
+        // A new open file description of the same pipe (close-on-exec, as every open of Node's); it closes with the process.
+        target = openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_NONBLOCK);
+        return true;
+      } catch {
+        // No /proc, a pipe this user may not open, a FIFO whose reader has gone (ENXIO): written as before.
+        return false;
+      }
+    },
   };
 }

@@ -3,7 +3,7 @@
 // `ports` bin with its stdout on /dev/full (ENOSPC on every write). Then its
 // end (exitNow): at once, unless a signal listener is still there.
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, rmSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -62,6 +62,79 @@ describe.skipIf(!existsSync('/dev/full'))('ports with stdout on /dev/full', () =
         );
       }
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('processIo().neverBlock()', () => {
+  it('one full pipe for stdout and stderr (2>&1): lines wait in one queue, and reach the reader in the order written', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-kit-io-'));
+    const path = join(dir, 'pipe');
+    spawnSync('mkfifo', [path]);
+    const read = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const filler = openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+    let filled = 0;
+    try {
+      for (const chunk = Buffer.alloc(4096, '.'); ; ) filled += writeSync(filler, chunk);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+    }
+    // Blocking, as a shell hands it over, and the same description for both.
+    const given = openSync(path, constants.O_WRONLY);
+    const io = new URL('../../src/cli-kit/io.ts', import.meta.url).pathname;
+    const env = { ...process.env };
+    delete env.JOURNAL_STREAM;
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--input-type=module',
+        '-e',
+        `const { processIo } = await import(${JSON.stringify(io)});
+const io = processIo();
+io.neverBlock();
+for (let i = 0; i < 40; i++) { io.err(\`err \${i}\\n\`, 'info'); io.out(\`out \${i}\\n\`); }
+(await import('node:fs')).writeSync(3, 'queued');
+await io.flush();`,
+      ],
+      { stdio: ['ignore', given, given, 'pipe'], env },
+    );
+    // Its lines wait on the full pipe before anything is read.
+    const queued = new Promise((resolve) => child.stdio[3]!.once('data', resolve));
+    closeSync(given);
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let exited = false;
+    void closed.then(() => (exited = true));
+    const chunks: Buffer[] = [];
+    const buffer = Buffer.alloc(65536);
+    const drain = () => {
+      for (;;) {
+        try {
+          const n = readSync(read, buffer);
+          if (n <= 0) return;
+          chunks.push(Buffer.from(buffer.subarray(0, n)));
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code === 'EAGAIN') return;
+          throw error;
+        }
+      }
+    };
+    try {
+      await Promise.race([queued, closed]);
+      const deadline = Date.now() + 10_000;
+      while (!exited && Date.now() < deadline) {
+        drain();
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      drain();
+      expect(await closed).toBe(0);
+      const expected = Array.from({ length: 40 }, (_, i) => `err ${i}\nout ${i}\n`).join('');
+      expect(Buffer.concat(chunks).subarray(filled).toString()).toBe(expected);
+    } finally {
+      closeSync(filler);
+      closeSync(read);
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -2,7 +2,7 @@
 // is waited for (not spun on), order is kept, and a reader that goes away
 // ends the output quietly.
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, existsSync, mkdtempSync, openSync, readSync, rmSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -65,6 +65,50 @@ describe('fdWriter', () => {
     const cpu = process.cpuUsage(started);
     expect((cpu.user + cpu.system) / 1000).toBeLessThan(1000);
     closeSync(read);
+  });
+
+  it('ownDescription: a full pipe given blocking no longer holds the thread, the description given keeps its flags, the order is kept', async () => {
+    const { read, write } = fifo();
+    closeSync(write);
+    const path = join(dirs.at(-1)!, 'pipe');
+    // As a shell or systemd hands a pipe over: blocking, and shared with its other writers.
+    const given = openSync(path, constants.O_WRONLY);
+    const flags = (fd: number) => /flags:\s*(\d+)/.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'latin1'))![1];
+    const before = flags(given);
+    const writer = fdWriter(given);
+    expect(writer.ownDescription()).toBe(true);
+    expect(writer.ownDescription()).toBe(true); // once
+    const big = 'x'.repeat(300_000);
+    // Without its own description, this write waits in the kernel until the pipe is read: here, forever.
+    writer.write(big);
+    writer.write('\nthe end\n');
+    expect(flags(given)).toBe(before);
+    let received = drain(read);
+    expect(received.length).toBeLessThan(big.length);
+    let flushed = false;
+    void writer.flush().then(() => (flushed = true));
+    const deadline = Date.now() + 5000;
+    while (!flushed && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      received += drain(read);
+    }
+    received += drain(read);
+    expect(flushed).toBe(true);
+    expect(received).toBe(`${big}\nthe end\n`);
+    expect(flags(given)).toBe(before);
+    closeSync(given);
+    closeSync(read);
+  });
+
+  it('ownDescription leaves a file as it is (nothing to wait for), and says so', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-kit-'));
+    dirs.push(dir);
+    const file = openSync(join(dir, 'out'), 'w');
+    const writer = fdWriter(file);
+    expect(writer.ownDescription()).toBe(false);
+    writer.write('kept\n');
+    closeSync(file);
+    expect(readFileSync(join(dir, 'out'), 'utf8')).toBe('kept\n');
   });
 
   it('drops output quietly once the reader is gone (EPIPE)', async () => {
