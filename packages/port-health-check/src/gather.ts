@@ -11,6 +11,7 @@ import { CONFIG_KINDS, type ConfigKind, escapeText, MAX_CONFIG_BYTES, quoteValue
 import {
   ancestors,
   decodeKeepingBadBytes,
+  globToRegExp,
   normalizeAddress,
   parsePasswd,
   readListenSocketsSync,
@@ -141,7 +142,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const datasources = new Set(services.flatMap((service) => service.configs.filter((ref) => ref.kind === 'grafana-datasource').map((ref) => ref.path)));
   // The daemons' files, each service's through its own unit's root (daemonRoot): inside its RootDirectory=, as the
   // program chrooted there opens it (readPath); on the root itself for a daemon without one, whatever other units chroot in.
-  const atOf = (service: Service): ReadRoot => daemonRoot(root, service.systemd && unitMap.get(service.systemd.unit));
+  const atOf = (service: Service): ReadRoot => daemonRoot(root, service.systemd && unitMap.get(service.systemd.unit), service.processes);
   const configs = new Map(configPaths.map((path) => [path, readSharedConfigFile(services, atOf, path, datasources.has(path))]));
   const redisCommands = readRedisCommands(services, unitMap, atOf);
   const prometheusArgFiles = readPrometheusArgFiles(atOf, services, unitMap);
@@ -641,12 +642,15 @@ function runningAsRoot(): boolean {
  * resolved here, nor one under RootImage=, nor one BindPaths= and the like mount into, where nothing is read), its
  * own alone: another unit's chroot is nothing to a program beside it, which follows links on the root (readPath).
  */
-function daemonRoot(root: string, unit: UnitFacts | undefined): ReadRoot {
+function daemonRoot(root: string, unit: UnitFacts | undefined, processes: readonly string[] = []): ReadRoot {
   const path = unit !== undefined && unit.rootImage === undefined && unit.rootMounts === undefined ? unit.rootDirectory?.path?.replace(/\/+$/, '') : undefined;
   const chroot = path === undefined || path === '' ? undefined : path;
   // What PrivateTmp=, ProtectHome= and InaccessiblePaths= hide, unless `+` runs the daemon with full privileges
-  // (systemd.service(5): the file system namespacing options do not apply to it; RootDirectory= still does).
-  const lifted = unit?.execStart !== undefined && unit.execStart.length > 0 && unit.execStart.every((line) => line.prefixes.includes('+'));
+  // (systemd.service(5): the file system namespacing options do not apply to it; RootDirectory= still does). `+` is
+  // per command line: the daemon's is the ExecStart= line whose program is one of its service's process names
+  // (daemonLines); where none or not each is told apart, every line must have it.
+  const lines = daemonLines(unit?.execStart ?? [], processes);
+  const lifted = lines.length > 0 && lines.every((line) => line.prefixes.includes('+'));
   const hidden = lifted
     ? []
     : (unit?.hiddenPaths ?? []).map((each) => ({
@@ -654,6 +658,17 @@ function daemonRoot(root: string, unit: UnitFacts | undefined): ReadRoot {
         setting: each.setting,
       }));
   return { root, chroots: chroot === undefined ? [] : [chroot], ...(hidden.length > 0 && { hidden }) };
+}
+
+/**
+ * Pure: the ExecStart= lines (ExecStart= may hold several, Type=oneshot) that run the daemon: those whose program (its
+ * path's last part, or argv[0]'s) is one of `processes` (the service's process name globs); every line when none is.
+ */
+function daemonLines(lines: readonly ExecLine[], processes: readonly string[]): readonly ExecLine[] {
+  const globs = processes.map((glob) => globToRegExp(glob));
+  const base = (name: string | undefined): string => (name ?? '').slice((name ?? '').lastIndexOf('/') + 1);
+  const runs = lines.filter((line) => globs.some((glob) => glob.test(base(line.path)) || glob.test(base(line.argv[0]))));
+  return runs.length > 0 ? runs : lines;
 }
 
 /**

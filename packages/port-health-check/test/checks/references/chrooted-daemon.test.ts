@@ -376,6 +376,16 @@ describe('a daemon whose unit hides the path of its file', () => {
     ).toEqual(['ok: redis (6379): /etc/redis/redis.conf agrees with the registry (redis-conf)']);
   });
 
+  // `+` is a prefix of one command line (systemd.service(5)); Type=oneshot may have several ExecStart= lines, and the
+  // daemon's is the one whose program it is. Checked with `systemd-analyze verify` on these units.
+  it("reads its file as the daemon's own ExecStart= line sees it: `+` on that line alone lifts what the unit hides, `+` on another line does not", async () => {
+    const tmp = { 'tmp/redis/redis.conf': conf };
+    const oneshot = (prep: string, daemon: string) =>
+      `Type=oneshot\nPrivateTmp=yes\nExecStart=${prep}/usr/bin/true\nExecStart=${daemon}/usr/bin/redis-server /tmp/redis/redis.conf\n`;
+    expect(await check(oneshot('', '+'), '/tmp/redis/redis.conf', tmp)).toEqual(['ok: redis (6379): /tmp/redis/redis.conf agrees with the registry (redis-conf)']);
+    expect(await check(oneshot('+', ''), '/tmp/redis/redis.conf', tmp)).toEqual([unknown('/tmp/redis/redis.conf', hides('PrivateTmp=yes', 3, '/tmp'))]);
+  });
+
   it('chrooted: PrivateTmp= and InaccessiblePaths=+PATH hide a path in its RootDirectory=, InaccessiblePaths=PATH one on the host', async () => {
     const inRoot = { 'srv/redis/tmp/redis.conf': conf, 'srv/redis/etc/redis/redis.conf': conf };
     const unit = (setting: string, file: string) => `RootDirectory=/srv/redis\n${setting}\nExecStart=/usr/bin/redis-server ${file}\n`;
