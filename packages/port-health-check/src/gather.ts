@@ -878,8 +878,10 @@ function readNginxLoads(
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
   configs: ReadonlyMap<string, ConfigFileFacts>,
-): { loads: Map<string, NginxLoad>; configs: Map<string, NginxConfigFacts> } {
-  const loads = new Map<string, NginxLoad>();
+): { loads: Map<string, Map<string, NginxLoad>>; configs: Map<string, NginxConfigFacts> } {
+  // By service: each unit's nginx is a process of its own (its -c, -p, -g, RootDirectory=, what it hides), whose
+  // answer is its own, never the last one read for a site or a main configuration of that path.
+  const loadsOf = new Map<string, Map<string, NginxLoad>>();
   const nginxConfigs = new Map<string, NginxConfigFacts>();
   // As readIncludes bounds a site's includes: at most so many files and so much text in all (a glob over large
   // files must not be read whole, time after time); past either, what they may reach is not said absent.
@@ -890,6 +892,8 @@ function readNginxLoads(
   for (const service of services) {
     const sites = service.configs.filter((ref) => ref.kind === 'nginx-site' && configs.get(ref.path)?.text !== undefined).map((ref) => ref.path);
     if (sites.length === 0) continue;
+    const loads = new Map<string, NginxLoad>();
+    loadsOf.set(service.id, loads);
     const main = serviceNginxMain({ units }, service);
     const at = atOf(service);
     if ('unknown' in main && main.doubt !== undefined)
@@ -924,7 +928,7 @@ function readNginxLoads(
     const hostsKey = JSON.stringify([hostsFile, readRootKey(at)]);
     if (!hosts.has(hostsKey)) hosts.set(hostsKey, readHostNames(at, hostsFile));
     const names = hosts.get(hostsKey)!;
-    nginxConfigs.set(main.path, { text: tree.text, includes: tree.includes, ...(names !== 'unread' && { hosts: names }) });
+    nginxConfigs.set(service.id, { text: tree.text, includes: tree.includes, ...(names !== 'unread' && { hosts: names }) });
     if (tree.loop !== undefined) {
       for (const site of sites) loads.set(site, { includeLoop: tree.loop, ...(named !== undefined && { main: named }) });
       continue;
@@ -934,7 +938,8 @@ function readNginxLoads(
       if (load !== undefined) loads.set(site, 'loaded' in load || named === undefined ? load : { ...load, main: named });
     }
   }
-  return { loads, configs: nginxConfigs };
+  for (const [id, loads] of loadsOf) if (loads.size === 0) loadsOf.delete(id);
+  return { loads: loadsOf, configs: nginxConfigs };
 }
 
 /** The files nginx reads from its main configuration (by device and inode), the include globs among them, and whether every include could be read. */

@@ -354,11 +354,14 @@ export interface Facts {
    * the metadata beside the package (read under the root). Only for a uvicorn whose unit's command line was read.
    */
   readonly uvicornInstalls?: ReadonlyMap<string, InstalledUvicorn>;
-  /** By site file path: whether nginx loads it (only when its main configuration is there and every include of it could be read), or cannot start. */
-  readonly nginxLoads?: ReadonlyMap<string, NginxLoad>;
   /**
-   * By path: each main configuration nginx reads for a service's site (whether it loads the site or not), read under
-   * the root with what its includes name (by pattern), as nginxLoads follows them: where nginx's other listens are.
+   * By service id, then site file path: whether that service's nginx (its unit's command) loads it (only when its main
+   * configuration is there and every include of it could be read), or cannot start.
+   */
+  readonly nginxLoads?: ReadonlyMap<string, ReadonlyMap<string, NginxLoad>>;
+  /**
+   * By service id: the main configuration that service's nginx reads for its site (whether it loads the site or not),
+   * read under the root with what its includes name (by pattern), as nginxLoads follows them: where nginx's other listens are.
    */
   readonly nginxConfigs?: ReadonlyMap<string, NginxConfigFacts>;
   /** What each include in those files (nginx's, Redis's) names, by its path or glob, read under the root. */

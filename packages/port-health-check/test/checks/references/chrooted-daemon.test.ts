@@ -382,7 +382,9 @@ describe('a daemon whose unit hides the path of its file', () => {
     const tmp = { 'tmp/redis/redis.conf': conf };
     const oneshot = (prep: string, daemon: string) =>
       `Type=oneshot\nPrivateTmp=yes\nExecStart=${prep}/usr/bin/true\nExecStart=${daemon}/usr/bin/redis-server /tmp/redis/redis.conf\n`;
-    expect(await check(oneshot('', '+'), '/tmp/redis/redis.conf', tmp)).toEqual(['ok: redis (6379): /tmp/redis/redis.conf agrees with the registry (redis-conf)']);
+    expect(await check(oneshot('', '+'), '/tmp/redis/redis.conf', tmp)).toEqual([
+      'ok: redis (6379): /tmp/redis/redis.conf agrees with the registry (redis-conf)',
+    ]);
     expect(await check(oneshot('+', ''), '/tmp/redis/redis.conf', tmp)).toEqual([unknown('/tmp/redis/redis.conf', hides('PrivateTmp=yes', 3, '/tmp'))]);
   });
 
