@@ -88,6 +88,7 @@ import type {
   ExecLine,
   ExecutableFacts,
   Facts,
+  HiddenRegistry,
   IncludeFacts,
   InstalledUvicorn,
   NginxIncludeLoop,
@@ -187,6 +188,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     }),
   );
   const registryFaults = readRegistryFaults(root, claims);
+  const hiddenClaimRegistries = readHiddenClaimRegistries(root, claims);
   const checkedName = checkedRegistryName({
     registry: options.registry,
     registryPath,
@@ -258,6 +260,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(options.registryPath !== undefined && { registryFile: options.registryPath }),
     ...(options.bundledRegistry === true && { bundledRegistry: true }),
     ...(registryFaults.size > 0 && { registryFaults }),
+    ...(hiddenClaimRegistries.size > 0 && { hiddenClaimRegistries }),
     ...(claimRegistries.size > 0 && { claimRegistries }),
     ...(checkedRegistryAliases.size > 0 && { checkedRegistryAliases }),
     ...(chrootProc.size > 0 && { chrootProc }),
@@ -285,6 +288,47 @@ function readRegistryFaults(root: string, claims: readonly { readonly unit: Unit
     }
   }
   return faults;
+}
+
+/**
+ * The registries claim lines without `+` name (claimLineRegistry) that their unit hides from them (PrivateTmp=,
+ * ProtectHome=, InaccessiblePaths=: UnitFacts' hiddenPaths, a path or the file its links lead to, as readPath has it),
+ * by unit and path. A `+` line runs with full privileges, the file system namespacing not applied (systemd.service(5)),
+ * and sees the file. Where the line runs (claimRoot): chrooted in RootDirectory=, a hidden path of the unit's root is
+ * in that directory; with RootDirectoryStartOnly=yes, on the host's root, where systemd sets the namespace up too.
+ */
+function readHiddenClaimRegistries(
+  root: string,
+  claims: readonly { readonly unit: UnitFacts; readonly lines: readonly ExecLine[] }[],
+): Map<string, Map<string, HiddenRegistry>> {
+  const found = new Map<string, Map<string, HiddenRegistry>>();
+  for (const { unit, lines } of claims) {
+    if ((unit.hiddenPaths ?? []).length === 0) continue;
+    const lineRoot = claimRoot(unit);
+    if ('unknown' in lineRoot) continue;
+    const chroot = 'directory' in lineRoot ? lineRoot.directory.replace(/\/+$/, '') : undefined;
+    const at: ReadRoot = {
+      root,
+      chroots: chroot === undefined ? [] : [chroot],
+      hidden: (unit.hiddenPaths ?? []).map((each) => ({
+        path: each.inRoot && chroot !== undefined ? underRoot(chroot, each.path) : each.path,
+        setting: each.setting,
+      })),
+    };
+    for (const line of lines) {
+      if (line.prefixes.includes('+')) continue;
+      const path = claimLineRegistry(line, unit);
+      if (path === undefined || !path.startsWith('/') || found.get(unit.unit)?.has(path) === true) continue;
+      try {
+        readPath(at, path);
+      } catch (error) {
+        if (!(error instanceof HiddenPathError)) throw error;
+        const byPath = found.get(unit.unit) ?? new Map<string, HiddenRegistry>();
+        found.set(unit.unit, byPath.set(path, error.hidden));
+      }
+    }
+  }
+  return found;
 }
 
 /**

@@ -25,6 +25,14 @@ export interface ReadRoot {
 /** A file the daemon's unit hides from it (ReadRoot's `hidden`): which file it opens, if any, is not known here. */
 export class HiddenPathError extends Error {
   readonly code = 'EHIDDEN';
+
+  constructor(
+    message: string,
+    /** The setting that hides it, and the path it hides as the root the units are for names it, with the name a chrooted program gives it (` (its /tmp)`, or empty). */
+    readonly hidden: { readonly path: string; readonly setting: EnvironmentSetting; readonly its: string },
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -42,11 +50,17 @@ export function readPath(at: ReadRoot, path: string): string {
       const chroot = chrootOf(at.chroots, hidden.path);
       const its = chroot === undefined ? '' : ` (its ${escapeText(hidden.path.slice(chroot.length) || '/')})`;
       throw new HiddenPathError(
-        `${escapeText(hidden.setting.value, 200)} (${escapeText(`${hidden.setting.file}:${hidden.setting.line}`, 500)}) hides ${escapeText(hidden.path)}${its} from the daemon, so it does not read the file there; move the file out of it, or the setting`,
+        `${hiddenText(hidden)} hides ${escapeText(hidden.path)}${its} from the daemon, so it does not read the file there; move the file out of it, or the setting`,
+        { path: hidden.path, setting: hidden.setting, its },
       );
     }
   }
   return host;
+}
+
+/** `PrivateTmp=yes (/lib/systemd/system/x.service:2)`: the setting that hides a path, escaped. */
+export function hiddenText(hidden: { readonly setting: EnvironmentSetting }): string {
+  return `${escapeText(hidden.setting.value, 200)} (${escapeText(`${hidden.setting.file}:${hidden.setting.line}`, 500)})`;
 }
 
 function openedPath(at: ReadRoot, path: string): string {

@@ -137,6 +137,7 @@ export interface KernelFacts {
 
 import type {
   DefaultStartTimeout,
+  EnvironmentSetting,
   ExecSearch,
   InterpreterLookup,
   ListeningSocket,
@@ -402,6 +403,12 @@ export interface Facts {
    */
   readonly registryFaults?: ReadonlyMap<string, RootOnlyStep>;
   /**
+   * By unit, then the path a claim line without `+` names its registry with (claimLineRegistry): what the unit hides
+   * that file behind (PrivateTmp=, ProtectHome=, InaccessiblePaths=: hiddenPaths), so claim-port, sandboxed, does not
+   * find it there. Only such registries; a `+` line sees them (systemd.service(5)).
+   */
+  readonly hiddenClaimRegistries?: ReadonlyMap<string, ReadonlyMap<string, HiddenRegistry>>;
+  /**
    * The registries claim lines read that are not the one checked (readsOtherRegistry), by the name the line gives
    * (claimLineRegistry; `` for the bundled one), loaded as claim-port would load them (under the root): a line's
    * service id is resolved in its own (registryForLine). A string: why claim-port could not load it. Only for lines
@@ -454,4 +461,11 @@ export type DaemonFile =
 export interface CheckOptions {
   /** Unknown listeners are warnings, and unknown results count as warnings for the exit code. */
   readonly strict: boolean;
+}
+
+/** The setting that hides a claim line's registry, and the path it hides (as the root names it; `its`: ` (its /tmp)` chrooted, else empty). */
+export interface HiddenRegistry {
+  readonly path: string;
+  readonly setting: EnvironmentSetting;
+  readonly its: string;
 }
