@@ -22,6 +22,7 @@ import {
 } from '@dsa110/ports/system';
 import { FileReadError, hostPath, isElfHead, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
+import { configsOf as serviceConfigsOf } from './service-configs.js';
 import { envOverrideOf } from './checks/config-setting.js';
 import { grafanaCommand, grafanaConfigFile, grafanaHome, grafanaPaths } from './checks/grafana-command.js';
 import { filePaths } from './checks/grafana-expand.js';
@@ -145,6 +146,9 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   // program chrooted there opens it (readPath); on the root itself for a daemon without one, whatever other units chroot in.
   const atOf = (service: Service): ReadRoot => daemonRoot(root, service.systemd && unitMap.get(service.systemd.unit), service.processes);
   const configs = new Map(configPaths.map((path) => [path, readSharedConfigFile(services, atOf, path, datasources.has(path))]));
+  // Where the daemons naming a file open different files by its name: each one's own, read through its own root.
+  const serviceConfigs = readServiceConfigs(services, atOf, configs, datasources);
+  const configsOf = (service: Service): ReadonlyMap<string, ConfigFileFacts> => serviceConfigsOf({ configs, serviceConfigs }, service);
   const redisCommands = readRedisCommands(services, unitMap, atOf);
   const prometheusArgFiles = readPrometheusArgFiles(atOf, services, unitMap);
   const daemonFiles = readDaemonFiles([
@@ -152,14 +156,14 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...redisFilePaths(redisCommands),
     ...prometheusFilePaths(services, unitMap, prometheusArgFiles, atOf),
   ]);
-  const grafanaFiles = readGrafanaFiles(atOf, services, unitMap, daemonFiles, configs);
-  const grafanaValueFiles = readGrafanaValueFiles(atOf, services, unitMap, configs, grafanaFiles);
+  const grafanaFiles = readGrafanaFiles(atOf, services, unitMap, daemonFiles, configsOf);
+  const grafanaValueFiles = readGrafanaValueFiles(atOf, services, unitMap, configsOf, grafanaFiles);
   const appServerFiles = readAppServerFiles(atOf, services, unitMap);
-  const prometheusVersions = readPrometheusVersions(root, services, unitMap, configs);
+  const prometheusVersions = readPrometheusVersions(root, services, unitMap, configsOf);
   const uvicornInstalls = readUvicornInstalls(root, services, unitMap);
-  const includes = readIncludes(atOf, services, unitMap, configs, redisCommands);
-  const { loads: nginxLoads, configs: nginxConfigs } = readNginxLoads(atOf, services, unitMap, configs);
-  const prometheusFiles = readPrometheusFiles(atOf, options.registry, services, configs);
+  const includes = readIncludes(atOf, services, unitMap, configsOf, redisCommands);
+  const { loads: nginxLoads, configs: nginxConfigs } = readNginxLoads(atOf, services, unitMap, configsOf);
+  const prometheusFiles = readPrometheusFiles(atOf, options.registry, services, configsOf);
   const claims = units.map((unit) => ({ unit, lines: claimLines(unit.execStartPre, claimPortPaths) }));
   const claiming = claims.filter((claim) => claim.lines.length > 0).map((claim) => claim.unit);
   // systemd's DefaultTimeoutStartSec=, only for a claiming unit that sets no start timeout of its own (the systemd check
@@ -243,6 +247,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(initSockets && { initSockets }),
     ...(defaultStartTimeout && { defaultStartTimeout }),
     configs,
+    ...(serviceConfigs.size > 0 && { serviceConfigs }),
     ...(daemonFiles.size > 0 && { daemonFiles }),
     ...(grafanaFiles.size > 0 && { grafanaFiles }),
     ...(grafanaValueFiles.size > 0 && { grafanaValueFiles }),
@@ -729,7 +734,36 @@ function readSharedConfigFile(services: readonly Service[], atOf: (service: Serv
       named.flatMap((service) => (service.systemd ? [service.systemd.unit] : [])),
       at,
     ),
+    split: true,
   };
+}
+
+/**
+ * Each service's own reading of a file the daemons naming it open as different files (readSharedConfigFile's split:
+ * a RootDirectory=, a link between, a path one unit hides), by service id then path: the file its own daemon opens
+ * (readPath through its root) is known exactly, so it is read for it; one root's reading is shared by the services
+ * that read through it.
+ */
+function readServiceConfigs(
+  services: readonly Service[],
+  atOf: (service: Service) => ReadRoot,
+  configs: ReadonlyMap<string, ConfigFileFacts>,
+  provisioning: ReadonlySet<string>,
+): Map<string, Map<string, ConfigFileFacts>> {
+  const own = new Map<string, Map<string, ConfigFileFacts>>();
+  const read = new Map<string, ConfigFileFacts>();
+  for (const [path, shared] of configs) {
+    if (shared.split !== true) continue;
+    for (const service of services) {
+      if (configKey(service)?.file !== path && !service.configs.some((ref) => ref.path === path)) continue;
+      const at = atOf(service);
+      const key = JSON.stringify([path, readRootKey(at)]);
+      if (!read.has(key)) read.set(key, readConfigFile(at, path, provisioning.has(path)));
+      const byPath = own.get(service.id) ?? new Map<string, ConfigFileFacts>();
+      own.set(service.id, byPath.set(path, read.get(key)!));
+    }
+  }
+  return own;
 }
 
 /** A config file's facts; for a provisioning file that is not there (`provisioning`), the others of its directory (provisioningSiblings). */
@@ -799,7 +833,7 @@ function readIncludes(
   atOf: (service: Service) => ReadRoot,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
-  configs: ReadonlyMap<string, ConfigFileFacts>,
+  configsOf: (service: Service) => ReadonlyMap<string, ConfigFileFacts>,
   redisCommands: readonly RedisCommand[],
 ): Map<string, IncludeFacts> {
   const includes = new SharedReadings<IncludeFacts>(
@@ -839,7 +873,7 @@ function readIncludes(
     }),
   ];
   for (const { ref, service } of read) {
-    const text = configs.get(ref.path)?.text;
+    const text = configsOf(service).get(ref.path)?.text;
     const main = ref.kind === 'nginx-site' ? serviceNginxMain({ units }, service) : undefined;
     const chroot = ref.kind === 'redis-conf' ? daemonCommand({ units }, service, REDIS_PROGRAMS)?.root : main && includeRoot(main);
     if (text !== undefined) follow(atOf(service), service.systemd?.unit, ref.kind, text, 0, main && includePrefix(main), chroot);
@@ -921,7 +955,7 @@ function readNginxLoads(
   atOf: (service: Service) => ReadRoot,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
-  configs: ReadonlyMap<string, ConfigFileFacts>,
+  configsOf: (service: Service) => ReadonlyMap<string, ConfigFileFacts>,
 ): { loads: Map<string, Map<string, NginxLoad>>; configs: Map<string, NginxConfigFacts> } {
   // By service: each unit's nginx is a process of its own (its -c, -p, -g, RootDirectory=, what it hides), whose
   // answer is its own, never the last one read for a site or a main configuration of that path.
@@ -934,7 +968,7 @@ function readNginxLoads(
   const trees = new Map<string, NginxTree | { unread: string } | { problem: string } | undefined>();
   const hosts = new Map<string, ReadonlySet<string> | 'unread'>();
   for (const service of services) {
-    const sites = service.configs.filter((ref) => ref.kind === 'nginx-site' && configs.get(ref.path)?.text !== undefined).map((ref) => ref.path);
+    const sites = service.configs.filter((ref) => ref.kind === 'nginx-site' && configsOf(service).get(ref.path)?.text !== undefined).map((ref) => ref.path);
     if (sites.length === 0) continue;
     const loads = new Map<string, NginxLoad>();
     loadsOf.set(service.id, loads);
@@ -978,7 +1012,7 @@ function readNginxLoads(
       continue;
     }
     for (const site of sites) {
-      const load = siteLoad(at, site, tree, configs.get(site)?.text);
+      const load = siteLoad(at, site, tree, configsOf(service).get(site)?.text);
       if (load !== undefined) loads.set(site, 'loaded' in load || named === undefined ? load : { ...load, main: named });
     }
   }
@@ -1169,7 +1203,7 @@ function readGrafanaFiles(
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
   daemonFiles: ReadonlyMap<string, DaemonFile | undefined>,
-  configs: ReadonlyMap<string, ConfigFileFacts>,
+  configsOf: (service: Service) => ReadonlyMap<string, ConfigFileFacts>,
 ): Map<string, ConfigFileFacts> {
   const files = new SharedReadings<ConfigFileFacts>((path, problem) => ({ path, problem }));
   for (const service of services) {
@@ -1182,7 +1216,7 @@ function readGrafanaFiles(
     const reads = grafanaConfigFile(command, daemonFiles)?.path;
     for (const path of [defaults, reads]) {
       // Not there: no layer (a missing defaults.ini or --config file is its own finding, a missing custom.ini none).
-      if (path === undefined || !path.startsWith('/') || configs.has(path) || daemonFiles.get(path)?.missing) continue;
+      if (path === undefined || !path.startsWith('/') || configsOf(service).has(path) || daemonFiles.get(path)?.missing) continue;
       files.read(path, at, service.systemd?.unit, () => readConfigFile(at, path));
     }
   }
@@ -1198,7 +1232,7 @@ function readGrafanaValueFiles(
   atOf: (service: Service) => ReadRoot,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
-  configs: ReadonlyMap<string, ConfigFileFacts>,
+  configsOf: (service: Service) => ReadonlyMap<string, ConfigFileFacts>,
   grafanaFiles: ReadonlyMap<string, ConfigFileFacts>,
 ): Map<string, ConfigFileFacts & { missing?: boolean }> {
   const files = new SharedReadings<ConfigFileFacts & { missing?: boolean }>((path, problem) => ({ path, problem }));
@@ -1207,7 +1241,7 @@ function readGrafanaValueFiles(
     if (wanted?.ini !== 'grafana.ini') continue;
     const at = atOf(service);
     // Its grafana.ini, and the layers its command line leads to (grafanaFiles: Grafana's alone).
-    const texts = [configs.get(wanted.file), ...grafanaFiles.values()].flatMap((file) => (file?.text === undefined ? [] : [file.text]));
+    const texts = [configsOf(service).get(wanted.file), ...grafanaFiles.values()].flatMap((file) => (file?.text === undefined ? [] : [file.text]));
     const environment = (service.systemd && units.get(service.systemd.unit)?.environment) || new Map<string, EnvironmentSetting>();
     const command = grafanaCommand({ units }, service);
     const valuesOf = (section: string, key: string): string[] => [
@@ -1264,12 +1298,13 @@ function readPrometheusVersions(
   root: string,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
-  configs: ReadonlyMap<string, ConfigFileFacts>,
+  configsOf: (service: Service) => ReadonlyMap<string, ConfigFileFacts>,
 ): Map<string, PrometheusVersion> {
   const versions = new Map<string, PrometheusVersion>();
   for (const service of services) {
     // Only where a prometheus.yml asks for a version (scrape_config_files: versionFindings).
-    if (!service.configs.some((ref) => ref.kind === 'prometheus-yml' && configs.get(ref.path)?.text?.includes('scrape_config_files') === true)) continue;
+    if (!service.configs.some((ref) => ref.kind === 'prometheus-yml' && configsOf(service).get(ref.path)?.text?.includes('scrape_config_files') === true))
+      continue;
     const command = daemonCommand({ units }, service, CONFIG_KINDS['prometheus-yml'].programs);
     if (command === undefined || versions.has(command.unit) || command.rootUnknown !== undefined) continue;
     const executable = command.line.path.startsWith('/') ? commandPath(command, command.line.path) : undefined;
@@ -1427,14 +1462,14 @@ function readPrometheusFiles(
   atOf: (service: Service) => ReadRoot,
   registry: Registry,
   services: readonly Service[],
-  configs: ReadonlyMap<string, ConfigFileFacts>,
+  configsOf: (service: Service) => ReadonlyMap<string, ConfigFileFacts>,
 ): Map<string, PrometheusFileFacts> {
   const files = new SharedReadings<PrometheusFileFacts>(
     (_, problem) => ({ problem }),
     (pattern, found) => globNames(pattern, found),
   );
   const refs = services.flatMap((service) =>
-    service.configs.filter((ref) => ref.kind === 'prometheus-yml').map((ref) => ({ ref, at: atOf(service), unit: service.systemd?.unit })),
+    service.configs.filter((ref) => ref.kind === 'prometheus-yml').map((ref) => ({ ref, service, at: atOf(service), unit: service.systemd?.unit })),
   );
   if (refs.length === 0) return files.values;
   const jobs = new Set(registry.services.flatMap((service) => (service.metrics === undefined ? [] : [scrapeJobName(service.id)])));
@@ -1447,8 +1482,8 @@ function readPrometheusFiles(
       if (scrapeConfigs) for (const file of found.files) if ('text' in file) follow(at, unit, file.text, file.path, true);
     }
   };
-  for (const { ref, at, unit } of refs) {
-    const text = configs.get(ref.path)?.text;
+  for (const { ref, service, at, unit } of refs) {
+    const text = configsOf(service).get(ref.path)?.text;
     if (text !== undefined) follow(at, unit, text, ref.path, false);
   }
   return files.values;

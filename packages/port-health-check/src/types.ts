@@ -284,6 +284,8 @@ export interface ConfigFileFacts {
    * datasource may be instead (none: an empty list); undefined when the directory cannot be listed.
    */
   readonly siblings?: readonly string[];
+  /** The daemons that name it open different files by its name (`problem` says which): each service's own reading is in serviceConfigs. */
+  readonly split?: true;
 }
 
 /** A Prometheus's version (`from`: where it was read, in words), or why it is not known. */
@@ -326,6 +328,12 @@ export interface Facts {
   readonly systemctl?: ReadonlyMap<string, SystemctlUnit>;
   /** By path: the files of services whose port is set by a key in them, and every file in a service's configs:. */
   readonly configs: ReadonlyMap<string, ConfigFileFacts>;
+  /**
+   * By service id, then path: a service's own reading of a file of `configs` that the daemons naming it open as
+   * different files (a RootDirectory=, a link between, a path one unit hides: `configs` then holds why no one reading
+   * is theirs), read through its own daemon's root. configsOf gives a service its files.
+   */
+  readonly serviceConfigs?: ReadonlyMap<string, ReadonlyMap<string, ConfigFileFacts>>;
   /**
    * By path, looked at under the root (links followed): the files a daemon's command line leads to (Redis's config
    * file argument; Prometheus's --config.file and EnvironmentFile= list; Grafana's --config, or with none its

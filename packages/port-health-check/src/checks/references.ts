@@ -7,6 +7,7 @@
 // makes every file that still names the old port an error, with its file and
 // line. Prometheus's command line is held too: the file its --config.file
 // names, and its --web.listen-address wherever it is given.
+import { configsOf } from '../service-configs.js';
 import { escapeText, isPort, urlScheme, type ConfigRef, type Service } from '@dsa110/ports';
 import { globToRegExp } from '@dsa110/ports/system';
 import { effectivePort, unitVariable } from '../effective-port.js';
@@ -304,7 +305,7 @@ export function checkReferences(facts: Facts, service: Service): CheckResult[] {
   const { port } = effectivePort(facts, service);
   return service.configs.flatMap((ref): CheckResult[] => {
     const result = serviceResult('references', service, port);
-    const config = facts.configs.get(ref.path);
+    const config = configsOf(facts, service).get(ref.path);
     // Every line names its file as the machine booted from --root sees it, and the root it was read under.
     const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
     // How the unit starts redis-server: its command line overrides the file, or names another (or none).
