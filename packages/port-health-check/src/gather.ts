@@ -318,6 +318,7 @@ function readHiddenClaimRegistries(
       hidden: (unit.hiddenPaths ?? []).map((each) => ({
         path: each.inRoot && chroot !== undefined ? underRoot(chroot, each.path) : each.path,
         setting: each.setting,
+        ...(each.mounted === true && { mounted: true as const }),
       })),
     };
     for (const line of lines) {
@@ -705,6 +706,7 @@ function daemonRoot(root: string, unit: UnitFacts | undefined, processes: readon
     : (unit?.hiddenPaths ?? []).map((each) => ({
         path: each.inRoot && chroot !== undefined ? underRoot(chroot, each.path) : each.path,
         setting: each.setting,
+        ...(each.mounted === true && { mounted: true as const }),
       }));
   return { root, chroots: chroot === undefined ? [] : [chroot], ...(hidden.length > 0 && { hidden }) };
 }

@@ -476,4 +476,6 @@ export interface HiddenRegistry {
   readonly path: string;
   readonly setting: EnvironmentSetting;
   readonly its: string;
+  /** A bind mount (BindPaths=) puts another file there: which one the line reads is not known here. */
+  readonly mounted?: true;
 }

@@ -354,7 +354,9 @@ function registryResults(
         : [
             result(
               'warning',
-              `ExecStartPre=${line.value.slice(0, 200)} in ${at} reads its registry ${escapeText(path!)}, but ${escapeText(hidden.setting.value, 200)} (${escapeText(`${hidden.setting.file}:${hidden.setting.line}`, 500)}) hides ${escapeText(hidden.path)}${hidden.its} from the line (it has no \`+\`), so claim-port does not read the file there: it warns, claims a port number with its built-in protected list alone, and refuses a service id (exit 64); move the registry out of it, or the setting, or run the line with \`+\``,
+              hidden.mounted === true
+                ? `ExecStartPre=${line.value.slice(0, 200)} in ${at} reads its registry ${escapeText(path!)}, but ${escapeText(hidden.setting.value, 200)} (${escapeText(`${hidden.setting.file}:${hidden.setting.line}`, 500)}) mounts another file or directory at ${escapeText(hidden.path)}${hidden.its} for the line (it has no \`+\`), so which registry claim-port reads there is not known here; move the registry out of it, or the setting, or run the line with \`+\``
+                : `ExecStartPre=${line.value.slice(0, 200)} in ${at} reads its registry ${escapeText(path!)}, but ${escapeText(hidden.setting.value, 200)} (${escapeText(`${hidden.setting.file}:${hidden.setting.line}`, 500)}) hides ${escapeText(hidden.path)}${hidden.its} from the line (it has no \`+\`), so claim-port does not read the file there: it warns, claims a port number with its built-in protected list alone, and refuses a service id (exit 64); move the registry out of it, or the setting, or run the line with \`+\``,
               at,
             ),
           ];

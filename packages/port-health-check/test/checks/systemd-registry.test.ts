@@ -444,6 +444,14 @@ describe('the systemd check: a registry the unit hides from its claim line', () 
     expect(await hidden('InaccessiblePaths=/tmp/dsa110', `ExecStartPre=${CLAIM} 8000 --registry ${TMP_REGISTRY}`)).toContainEqual(
       expect.stringContaining('but InaccessiblePaths=/tmp/dsa110 (/etc/systemd/system/dsa110-api.service:5) hides /tmp/dsa110 from the line'),
     );
+    expect(await hidden('TemporaryFileSystem=/tmp:ro', `ExecStartPre=${CLAIM} 8000 --registry ${TMP_REGISTRY}`)).toContainEqual(
+      expect.stringContaining('but TemporaryFileSystem=/tmp:ro (/etc/systemd/system/dsa110-api.service:5) hides /tmp from the line'),
+    );
+    expect(await hidden('BindReadOnlyPaths=/srv/conf:/tmp/dsa110', `ExecStartPre=${CLAIM} 8000 --registry ${TMP_REGISTRY}`)).toContainEqual(
+      expect.stringContaining(
+        'but BindReadOnlyPaths=/srv/conf:/tmp/dsa110 (/etc/systemd/system/dsa110-api.service:5) mounts another file or directory at /tmp/dsa110 for the line (it has no `+`), so which registry claim-port reads there is not known here',
+      ),
+    );
     expect((await hidden('PrivateTmp=yes', `ExecStartPre=+${CLAIM} 8000 --registry ${TMP_REGISTRY}`)).map((line) => line.slice(0, line.indexOf(':')))).toEqual([
       'ok',
     ]);

@@ -401,6 +401,38 @@ describe('a daemon whose unit hides the path of its file', () => {
     expect(await check(oneshot('+', ''), '/tmp/redis/redis.conf', tmp)).toEqual([unknown('/tmp/redis/redis.conf', hides('PrivateTmp=yes', 3, '/tmp'))]);
   });
 
+  // systemd.exec(5): TemporaryFileSystem= mounts an empty tmpfs on each path; BindPaths=SRC:DST (BindReadOnlyPaths=
+  // too) shows SRC's file at DST, and punches through a tmpfs (TemporaryFileSystem=/var:ro with BindReadOnlyPaths=).
+  // Checked with `systemd-analyze verify` on these units.
+  it('is unknown under TemporaryFileSystem=, and under a BindPaths= destination (another file is there), without RootDirectory= too', async () => {
+    const etc = { 'etc/redis/redis.conf': conf, 'srv/conf/redis.conf': 'port 7001\n' };
+    const daemon = 'ExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n';
+    expect(await check(`TemporaryFileSystem=/etc/redis:ro\n${daemon}`, '/etc/redis/redis.conf', etc)).toEqual([
+      unknown('/etc/redis/redis.conf', hides('TemporaryFileSystem=/etc/redis:ro', 2, '/etc/redis')),
+    ]);
+    const mounts = (setting: string, path: string) =>
+      `${setting} (/${REDIS_UNIT}:2) mounts another file or directory at ${path} for the daemon, so which file it reads there is not known here; move the file out of it, or the setting`;
+    for (const setting of ['BindReadOnlyPaths=/srv/conf:/etc/redis', 'BindPaths=-/srv/conf:/etc/redis:rbind'])
+      expect(await check(`${setting}\n${daemon}`, '/etc/redis/redis.conf', etc)).toEqual([unknown('/etc/redis/redis.conf', mounts(setting, '/etc/redis'))]);
+    // A bind under a tmpfs is said as the bind (its file is there, not hidden); an empty line resets the binds.
+    expect(await check(`BindReadOnlyPaths=/srv/conf:/etc/redis\nTemporaryFileSystem=/etc:ro\n${daemon}`, '/etc/redis/redis.conf', etc)).toEqual([
+      unknown('/etc/redis/redis.conf', mounts('BindReadOnlyPaths=/srv/conf:/etc/redis', '/etc/redis')),
+    ]);
+    expect(await check(`BindPaths=/srv/conf:/etc/redis\nBindReadOnlyPaths=\n${daemon}`, '/etc/redis/redis.conf', etc)).toEqual([
+      'ok: redis (6379): /etc/redis/redis.conf agrees with the registry (redis-conf)',
+    ]);
+    // Elsewhere, bound onto itself, or lifted by the daemon's `+`: read as before.
+    expect(await check(`BindReadOnlyPaths=/etc/redis\n${daemon}`, '/etc/redis/redis.conf', etc)).toEqual([
+      'ok: redis (6379): /etc/redis/redis.conf agrees with the registry (redis-conf)',
+    ]);
+    expect(await check(`TemporaryFileSystem=/var/lib/redis\n${daemon}`, '/etc/redis/redis.conf', etc)).toEqual([
+      'ok: redis (6379): /etc/redis/redis.conf agrees with the registry (redis-conf)',
+    ]);
+    expect(await check(`TemporaryFileSystem=/etc/redis\nExecStart=+/usr/bin/redis-server /etc/redis/redis.conf\n`, '/etc/redis/redis.conf', etc)).toEqual([
+      'ok: redis (6379): /etc/redis/redis.conf agrees with the registry (redis-conf)',
+    ]);
+  });
+
   it('chrooted: PrivateTmp= and InaccessiblePaths=+PATH hide a path in its RootDirectory=, InaccessiblePaths=PATH one on the host', async () => {
     const inRoot = { 'srv/redis/tmp/redis.conf': conf, 'srv/redis/etc/redis/redis.conf': conf };
     const unit = (setting: string, file: string) => `RootDirectory=/srv/redis\n${setting}\nExecStart=/usr/bin/redis-server ${file}\n`;
