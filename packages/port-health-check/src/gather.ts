@@ -11,6 +11,7 @@ import { CONFIG_KINDS, type ConfigKind, escapeText, MAX_CONFIG_BYTES, quoteValue
 import {
   ancestors,
   decodeKeepingBadBytes,
+  globToRegExp,
   normalizeAddress,
   parsePasswd,
   readListenSocketsSync,
@@ -21,6 +22,7 @@ import {
 } from '@dsa110/ports/system';
 import { FileReadError, hostPath, isElfHead, nameInRoot, readFileBytes } from '@dsa110/ports/files';
 import { configKey } from './checks/config.js';
+import { configsOf as serviceConfigsOf } from './service-configs.js';
 import { envOverrideOf } from './checks/config-setting.js';
 import { grafanaCommand, grafanaConfigFile, grafanaHome, grafanaPaths } from './checks/grafana-command.js';
 import { filePaths } from './checks/grafana-expand.js';
@@ -87,6 +89,7 @@ import type {
   ExecLine,
   ExecutableFacts,
   Facts,
+  HiddenRegistry,
   IncludeFacts,
   InstalledUvicorn,
   NginxIncludeLoop,
@@ -141,8 +144,11 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const datasources = new Set(services.flatMap((service) => service.configs.filter((ref) => ref.kind === 'grafana-datasource').map((ref) => ref.path)));
   // The daemons' files, each service's through its own unit's root (daemonRoot): inside its RootDirectory=, as the
   // program chrooted there opens it (readPath); on the root itself for a daemon without one, whatever other units chroot in.
-  const atOf = (service: Service): ReadRoot => daemonRoot(root, service.systemd && unitMap.get(service.systemd.unit));
+  const atOf = (service: Service): ReadRoot => daemonRoot(root, service.systemd && unitMap.get(service.systemd.unit), service.processes);
   const configs = new Map(configPaths.map((path) => [path, readSharedConfigFile(services, atOf, path, datasources.has(path))]));
+  // Where the daemons naming a file open different files by its name: each one's own, read through its own root.
+  const serviceConfigs = readServiceConfigs(services, atOf, configs, datasources);
+  const configsOf = (service: Service): ReadonlyMap<string, ConfigFileFacts> => serviceConfigsOf({ configs, serviceConfigs }, service);
   const redisCommands = readRedisCommands(services, unitMap, atOf);
   const prometheusArgFiles = readPrometheusArgFiles(atOf, services, unitMap);
   const daemonFiles = readDaemonFiles([
@@ -150,14 +156,14 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...redisFilePaths(redisCommands),
     ...prometheusFilePaths(services, unitMap, prometheusArgFiles, atOf),
   ]);
-  const grafanaFiles = readGrafanaFiles(atOf, services, unitMap, daemonFiles, configs);
-  const grafanaValueFiles = readGrafanaValueFiles(atOf, services, unitMap, configs, grafanaFiles);
+  const grafanaFiles = readGrafanaFiles(atOf, services, unitMap, daemonFiles, configsOf);
+  const grafanaValueFiles = readGrafanaValueFiles(atOf, services, unitMap, configsOf, grafanaFiles);
   const appServerFiles = readAppServerFiles(atOf, services, unitMap);
-  const prometheusVersions = readPrometheusVersions(root, services, unitMap, configs);
+  const prometheusVersions = readPrometheusVersions(root, services, unitMap, configsOf);
   const uvicornInstalls = readUvicornInstalls(root, services, unitMap);
-  const includes = readIncludes(atOf, services, unitMap, configs, redisCommands);
-  const { loads: nginxLoads, configs: nginxConfigs } = readNginxLoads(atOf, services, unitMap, configs);
-  const prometheusFiles = readPrometheusFiles(atOf, options.registry, services, configs);
+  const includes = readIncludes(atOf, services, unitMap, configsOf, redisCommands);
+  const { loads: nginxLoads, configs: nginxConfigs } = readNginxLoads(atOf, services, unitMap, configsOf);
+  const prometheusFiles = readPrometheusFiles(atOf, options.registry, services, configsOf);
   const claims = units.map((unit) => ({ unit, lines: claimLines(unit.execStartPre, claimPortPaths) }));
   const claiming = claims.filter((claim) => claim.lines.length > 0).map((claim) => claim.unit);
   // systemd's DefaultTimeoutStartSec=, only for a claiming unit that sets no start timeout of its own (the systemd check
@@ -186,6 +192,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     }),
   );
   const registryFaults = readRegistryFaults(root, claims);
+  const hiddenClaimRegistries = readHiddenClaimRegistries(root, claims);
   const checkedName = checkedRegistryName({
     registry: options.registry,
     registryPath,
@@ -240,6 +247,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(initSockets && { initSockets }),
     ...(defaultStartTimeout && { defaultStartTimeout }),
     configs,
+    ...(serviceConfigs.size > 0 && { serviceConfigs }),
     ...(daemonFiles.size > 0 && { daemonFiles }),
     ...(grafanaFiles.size > 0 && { grafanaFiles }),
     ...(grafanaValueFiles.size > 0 && { grafanaValueFiles }),
@@ -257,6 +265,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(options.registryPath !== undefined && { registryFile: options.registryPath }),
     ...(options.bundledRegistry === true && { bundledRegistry: true }),
     ...(registryFaults.size > 0 && { registryFaults }),
+    ...(hiddenClaimRegistries.size > 0 && { hiddenClaimRegistries }),
     ...(claimRegistries.size > 0 && { claimRegistries }),
     ...(checkedRegistryAliases.size > 0 && { checkedRegistryAliases }),
     ...(chrootProc.size > 0 && { chrootProc }),
@@ -284,6 +293,48 @@ function readRegistryFaults(root: string, claims: readonly { readonly unit: Unit
     }
   }
   return faults;
+}
+
+/**
+ * The registries claim lines without `+` name (claimLineRegistry) that their unit hides from them (PrivateTmp=,
+ * ProtectHome=, InaccessiblePaths=: UnitFacts' hiddenPaths, a path or the file its links lead to, as readPath has it),
+ * by unit and path. A `+` line runs with full privileges, the file system namespacing not applied (systemd.service(5)),
+ * and sees the file. Where the line runs (claimRoot): chrooted in RootDirectory=, a hidden path of the unit's root is
+ * in that directory; with RootDirectoryStartOnly=yes, on the host's root, where systemd sets the namespace up too.
+ */
+function readHiddenClaimRegistries(
+  root: string,
+  claims: readonly { readonly unit: UnitFacts; readonly lines: readonly ExecLine[] }[],
+): Map<string, Map<string, HiddenRegistry>> {
+  const found = new Map<string, Map<string, HiddenRegistry>>();
+  for (const { unit, lines } of claims) {
+    if ((unit.hiddenPaths ?? []).length === 0) continue;
+    const lineRoot = claimRoot(unit);
+    if ('unknown' in lineRoot) continue;
+    const chroot = 'directory' in lineRoot ? lineRoot.directory.replace(/\/+$/, '') : undefined;
+    const at: ReadRoot = {
+      root,
+      chroots: chroot === undefined ? [] : [chroot],
+      hidden: (unit.hiddenPaths ?? []).map((each) => ({
+        path: each.inRoot && chroot !== undefined ? underRoot(chroot, each.path) : each.path,
+        setting: each.setting,
+        ...(each.mounted === true && { mounted: true as const }),
+      })),
+    };
+    for (const line of lines) {
+      if (line.prefixes.includes('+')) continue;
+      const path = claimLineRegistry(line, unit);
+      if (path === undefined || !path.startsWith('/') || found.get(unit.unit)?.has(path) === true) continue;
+      try {
+        readPath(at, path);
+      } catch (error) {
+        if (!(error instanceof HiddenPathError)) throw error;
+        const byPath = found.get(unit.unit) ?? new Map<string, HiddenRegistry>();
+        found.set(unit.unit, byPath.set(path, error.hidden));
+      }
+    }
+  }
+  return found;
 }
 
 /**
@@ -641,19 +692,34 @@ function runningAsRoot(): boolean {
  * resolved here, nor one under RootImage=, nor one BindPaths= and the like mount into, where nothing is read), its
  * own alone: another unit's chroot is nothing to a program beside it, which follows links on the root (readPath).
  */
-function daemonRoot(root: string, unit: UnitFacts | undefined): ReadRoot {
+function daemonRoot(root: string, unit: UnitFacts | undefined, processes: readonly string[] = []): ReadRoot {
   const path = unit !== undefined && unit.rootImage === undefined && unit.rootMounts === undefined ? unit.rootDirectory?.path?.replace(/\/+$/, '') : undefined;
   const chroot = path === undefined || path === '' ? undefined : path;
   // What PrivateTmp=, ProtectHome= and InaccessiblePaths= hide, unless `+` runs the daemon with full privileges
-  // (systemd.service(5): the file system namespacing options do not apply to it; RootDirectory= still does).
-  const lifted = unit?.execStart !== undefined && unit.execStart.length > 0 && unit.execStart.every((line) => line.prefixes.includes('+'));
+  // (systemd.service(5): the file system namespacing options do not apply to it; RootDirectory= still does). `+` is
+  // per command line: the daemon's is the ExecStart= line whose program is one of its service's process names
+  // (daemonLines); where none or not each is told apart, every line must have it.
+  const lines = daemonLines(unit?.execStart ?? [], processes);
+  const lifted = lines.length > 0 && lines.every((line) => line.prefixes.includes('+'));
   const hidden = lifted
     ? []
     : (unit?.hiddenPaths ?? []).map((each) => ({
         path: each.inRoot && chroot !== undefined ? underRoot(chroot, each.path) : each.path,
         setting: each.setting,
+        ...(each.mounted === true && { mounted: true as const }),
       }));
   return { root, chroots: chroot === undefined ? [] : [chroot], ...(hidden.length > 0 && { hidden }) };
+}
+
+/**
+ * Pure: the ExecStart= lines (ExecStart= may hold several, Type=oneshot) that run the daemon: those whose program (its
+ * path's last part, or argv[0]'s) is one of `processes` (the service's process name globs); every line when none is.
+ */
+function daemonLines(lines: readonly ExecLine[], processes: readonly string[]): readonly ExecLine[] {
+  const globs = processes.map((glob) => globToRegExp(glob));
+  const base = (name: string | undefined): string => (name ?? '').slice((name ?? '').lastIndexOf('/') + 1);
+  const runs = lines.filter((line) => globs.some((glob) => glob.test(base(line.path)) || glob.test(base(line.argv[0]))));
+  return runs.length > 0 ? runs : lines;
 }
 
 /**
@@ -670,7 +736,36 @@ function readSharedConfigFile(services: readonly Service[], atOf: (service: Serv
       named.flatMap((service) => (service.systemd ? [service.systemd.unit] : [])),
       at,
     ),
+    split: true,
   };
+}
+
+/**
+ * Each service's own reading of a file the daemons naming it open as different files (readSharedConfigFile's split:
+ * a RootDirectory=, a link between, a path one unit hides), by service id then path: the file its own daemon opens
+ * (readPath through its root) is known exactly, so it is read for it; one root's reading is shared by the services
+ * that read through it.
+ */
+function readServiceConfigs(
+  services: readonly Service[],
+  atOf: (service: Service) => ReadRoot,
+  configs: ReadonlyMap<string, ConfigFileFacts>,
+  provisioning: ReadonlySet<string>,
+): Map<string, Map<string, ConfigFileFacts>> {
+  const own = new Map<string, Map<string, ConfigFileFacts>>();
+  const read = new Map<string, ConfigFileFacts>();
+  for (const [path, shared] of configs) {
+    if (shared.split !== true) continue;
+    for (const service of services) {
+      if (configKey(service)?.file !== path && !service.configs.some((ref) => ref.path === path)) continue;
+      const at = atOf(service);
+      const key = JSON.stringify([path, readRootKey(at)]);
+      if (!read.has(key)) read.set(key, readConfigFile(at, path, provisioning.has(path)));
+      const byPath = own.get(service.id) ?? new Map<string, ConfigFileFacts>();
+      own.set(service.id, byPath.set(path, read.get(key)!));
+    }
+  }
+  return own;
 }
 
 /** A config file's facts; for a provisioning file that is not there (`provisioning`), the others of its directory (provisioningSiblings). */
@@ -740,7 +835,7 @@ function readIncludes(
   atOf: (service: Service) => ReadRoot,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
-  configs: ReadonlyMap<string, ConfigFileFacts>,
+  configsOf: (service: Service) => ReadonlyMap<string, ConfigFileFacts>,
   redisCommands: readonly RedisCommand[],
 ): Map<string, IncludeFacts> {
   const includes = new SharedReadings<IncludeFacts>(
@@ -780,7 +875,7 @@ function readIncludes(
     }),
   ];
   for (const { ref, service } of read) {
-    const text = configs.get(ref.path)?.text;
+    const text = configsOf(service).get(ref.path)?.text;
     const main = ref.kind === 'nginx-site' ? serviceNginxMain({ units }, service) : undefined;
     const chroot = ref.kind === 'redis-conf' ? daemonCommand({ units }, service, REDIS_PROGRAMS)?.root : main && includeRoot(main);
     if (text !== undefined) follow(atOf(service), service.systemd?.unit, ref.kind, text, 0, main && includePrefix(main), chroot);
@@ -862,9 +957,11 @@ function readNginxLoads(
   atOf: (service: Service) => ReadRoot,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
-  configs: ReadonlyMap<string, ConfigFileFacts>,
-): { loads: Map<string, NginxLoad>; configs: Map<string, NginxConfigFacts> } {
-  const loads = new Map<string, NginxLoad>();
+  configsOf: (service: Service) => ReadonlyMap<string, ConfigFileFacts>,
+): { loads: Map<string, Map<string, NginxLoad>>; configs: Map<string, NginxConfigFacts> } {
+  // By service: each unit's nginx is a process of its own (its -c, -p, -g, RootDirectory=, what it hides), whose
+  // answer is its own, never the last one read for a site or a main configuration of that path.
+  const loadsOf = new Map<string, Map<string, NginxLoad>>();
   const nginxConfigs = new Map<string, NginxConfigFacts>();
   // As readIncludes bounds a site's includes: at most so many files and so much text in all (a glob over large
   // files must not be read whole, time after time); past either, what they may reach is not said absent.
@@ -873,8 +970,10 @@ function readNginxLoads(
   const trees = new Map<string, NginxTree | { unread: string } | { problem: string } | undefined>();
   const hosts = new Map<string, ReadonlySet<string> | 'unread'>();
   for (const service of services) {
-    const sites = service.configs.filter((ref) => ref.kind === 'nginx-site' && configs.get(ref.path)?.text !== undefined).map((ref) => ref.path);
+    const sites = service.configs.filter((ref) => ref.kind === 'nginx-site' && configsOf(service).get(ref.path)?.text !== undefined).map((ref) => ref.path);
     if (sites.length === 0) continue;
+    const loads = new Map<string, NginxLoad>();
+    loadsOf.set(service.id, loads);
     const main = serviceNginxMain({ units }, service);
     const at = atOf(service);
     if ('unknown' in main && main.doubt !== undefined)
@@ -909,17 +1008,18 @@ function readNginxLoads(
     const hostsKey = JSON.stringify([hostsFile, readRootKey(at)]);
     if (!hosts.has(hostsKey)) hosts.set(hostsKey, readHostNames(at, hostsFile));
     const names = hosts.get(hostsKey)!;
-    nginxConfigs.set(main.path, { text: tree.text, includes: tree.includes, ...(names !== 'unread' && { hosts: names }) });
+    nginxConfigs.set(service.id, { text: tree.text, includes: tree.includes, ...(names !== 'unread' && { hosts: names }) });
     if (tree.loop !== undefined) {
       for (const site of sites) loads.set(site, { includeLoop: tree.loop, ...(named !== undefined && { main: named }) });
       continue;
     }
     for (const site of sites) {
-      const load = siteLoad(at, site, tree, configs.get(site)?.text);
+      const load = siteLoad(at, site, tree, configsOf(service).get(site)?.text);
       if (load !== undefined) loads.set(site, 'loaded' in load || named === undefined ? load : { ...load, main: named });
     }
   }
-  return { loads, configs: nginxConfigs };
+  for (const [id, loads] of loadsOf) if (loads.size === 0) loadsOf.delete(id);
+  return { loads: loadsOf, configs: nginxConfigs };
 }
 
 /** The files nginx reads from its main configuration (by device and inode), the include globs among them, and whether every include could be read. */
@@ -1105,7 +1205,7 @@ function readGrafanaFiles(
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
   daemonFiles: ReadonlyMap<string, DaemonFile | undefined>,
-  configs: ReadonlyMap<string, ConfigFileFacts>,
+  configsOf: (service: Service) => ReadonlyMap<string, ConfigFileFacts>,
 ): Map<string, ConfigFileFacts> {
   const files = new SharedReadings<ConfigFileFacts>((path, problem) => ({ path, problem }));
   for (const service of services) {
@@ -1118,7 +1218,7 @@ function readGrafanaFiles(
     const reads = grafanaConfigFile(command, daemonFiles)?.path;
     for (const path of [defaults, reads]) {
       // Not there: no layer (a missing defaults.ini or --config file is its own finding, a missing custom.ini none).
-      if (path === undefined || !path.startsWith('/') || configs.has(path) || daemonFiles.get(path)?.missing) continue;
+      if (path === undefined || !path.startsWith('/') || configsOf(service).has(path) || daemonFiles.get(path)?.missing) continue;
       files.read(path, at, service.systemd?.unit, () => readConfigFile(at, path));
     }
   }
@@ -1134,7 +1234,7 @@ function readGrafanaValueFiles(
   atOf: (service: Service) => ReadRoot,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
-  configs: ReadonlyMap<string, ConfigFileFacts>,
+  configsOf: (service: Service) => ReadonlyMap<string, ConfigFileFacts>,
   grafanaFiles: ReadonlyMap<string, ConfigFileFacts>,
 ): Map<string, ConfigFileFacts & { missing?: boolean }> {
   const files = new SharedReadings<ConfigFileFacts & { missing?: boolean }>((path, problem) => ({ path, problem }));
@@ -1143,7 +1243,7 @@ function readGrafanaValueFiles(
     if (wanted?.ini !== 'grafana.ini') continue;
     const at = atOf(service);
     // Its grafana.ini, and the layers its command line leads to (grafanaFiles: Grafana's alone).
-    const texts = [configs.get(wanted.file), ...grafanaFiles.values()].flatMap((file) => (file?.text === undefined ? [] : [file.text]));
+    const texts = [configsOf(service).get(wanted.file), ...grafanaFiles.values()].flatMap((file) => (file?.text === undefined ? [] : [file.text]));
     const environment = (service.systemd && units.get(service.systemd.unit)?.environment) || new Map<string, EnvironmentSetting>();
     const command = grafanaCommand({ units }, service);
     const valuesOf = (section: string, key: string): string[] => [
@@ -1200,12 +1300,13 @@ function readPrometheusVersions(
   root: string,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
-  configs: ReadonlyMap<string, ConfigFileFacts>,
+  configsOf: (service: Service) => ReadonlyMap<string, ConfigFileFacts>,
 ): Map<string, PrometheusVersion> {
   const versions = new Map<string, PrometheusVersion>();
   for (const service of services) {
     // Only where a prometheus.yml asks for a version (scrape_config_files: versionFindings).
-    if (!service.configs.some((ref) => ref.kind === 'prometheus-yml' && configs.get(ref.path)?.text?.includes('scrape_config_files') === true)) continue;
+    if (!service.configs.some((ref) => ref.kind === 'prometheus-yml' && configsOf(service).get(ref.path)?.text?.includes('scrape_config_files') === true))
+      continue;
     const command = daemonCommand({ units }, service, CONFIG_KINDS['prometheus-yml'].programs);
     if (command === undefined || versions.has(command.unit) || command.rootUnknown !== undefined) continue;
     const executable = command.line.path.startsWith('/') ? commandPath(command, command.line.path) : undefined;
@@ -1363,14 +1464,14 @@ function readPrometheusFiles(
   atOf: (service: Service) => ReadRoot,
   registry: Registry,
   services: readonly Service[],
-  configs: ReadonlyMap<string, ConfigFileFacts>,
+  configsOf: (service: Service) => ReadonlyMap<string, ConfigFileFacts>,
 ): Map<string, PrometheusFileFacts> {
   const files = new SharedReadings<PrometheusFileFacts>(
     (_, problem) => ({ problem }),
     (pattern, found) => globNames(pattern, found),
   );
   const refs = services.flatMap((service) =>
-    service.configs.filter((ref) => ref.kind === 'prometheus-yml').map((ref) => ({ ref, at: atOf(service), unit: service.systemd?.unit })),
+    service.configs.filter((ref) => ref.kind === 'prometheus-yml').map((ref) => ({ ref, service, at: atOf(service), unit: service.systemd?.unit })),
   );
   if (refs.length === 0) return files.values;
   const jobs = new Set(registry.services.flatMap((service) => (service.metrics === undefined ? [] : [scrapeJobName(service.id)])));
@@ -1383,8 +1484,8 @@ function readPrometheusFiles(
       if (scrapeConfigs) for (const file of found.files) if ('text' in file) follow(at, unit, file.text, file.path, true);
     }
   };
-  for (const { ref, at, unit } of refs) {
-    const text = configs.get(ref.path)?.text;
+  for (const { ref, service, at, unit } of refs) {
+    const text = configsOf(service).get(ref.path)?.text;
     if (text !== undefined) follow(at, unit, text, ref.path, false);
   }
   return files.values;

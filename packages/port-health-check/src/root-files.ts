@@ -15,16 +15,25 @@ export interface ReadRoot {
   readonly root: string;
   readonly chroots: readonly string[];
   /**
-   * What the daemon's unit hides from it (PrivateTmp=, ProtectHome=, InaccessiblePaths=: UnitFacts' hiddenPaths), each
+   * What the daemon's unit hides from it (PrivateTmp=, ProtectHome=, InaccessiblePaths=, TemporaryFileSystem=, and
+   * where BindPaths= puts another file: UnitFacts' hiddenPaths), each
    * path as the root the units are for names it: a file at or under one, or that its links lead to, is not read
    * (readPath throws HiddenPathError), as the daemon sees an empty directory or nothing there.
    */
-  readonly hidden?: readonly { readonly path: string; readonly setting: EnvironmentSetting }[];
+  readonly hidden?: readonly { readonly path: string; readonly setting: EnvironmentSetting; readonly mounted?: true }[];
 }
 
 /** A file the daemon's unit hides from it (ReadRoot's `hidden`): which file it opens, if any, is not known here. */
 export class HiddenPathError extends Error {
   readonly code = 'EHIDDEN';
+
+  constructor(
+    message: string,
+    /** The setting that hides it, and the path it hides as the root the units are for names it, with the name a chrooted program gives it (` (its /tmp)`, or empty). */
+    readonly hidden: { readonly path: string; readonly setting: EnvironmentSetting; readonly its: string; readonly mounted?: true },
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -42,11 +51,19 @@ export function readPath(at: ReadRoot, path: string): string {
       const chroot = chrootOf(at.chroots, hidden.path);
       const its = chroot === undefined ? '' : ` (its ${escapeText(hidden.path.slice(chroot.length) || '/')})`;
       throw new HiddenPathError(
-        `${escapeText(hidden.setting.value, 200)} (${escapeText(`${hidden.setting.file}:${hidden.setting.line}`, 500)}) hides ${escapeText(hidden.path)}${its} from the daemon, so it does not read the file there; move the file out of it, or the setting`,
+        hidden.mounted === true
+          ? `${hiddenText(hidden)} mounts another file or directory at ${escapeText(hidden.path)}${its} for the daemon, so which file it reads there is not known here; move the file out of it, or the setting`
+          : `${hiddenText(hidden)} hides ${escapeText(hidden.path)}${its} from the daemon, so it does not read the file there; move the file out of it, or the setting`,
+        { path: hidden.path, setting: hidden.setting, its, ...(hidden.mounted === true && { mounted: true }) },
       );
     }
   }
   return host;
+}
+
+/** `PrivateTmp=yes (/lib/systemd/system/x.service:2)`: the setting that hides a path, escaped. */
+export function hiddenText(hidden: { readonly setting: EnvironmentSetting }): string {
+  return `${escapeText(hidden.setting.value, 200)} (${escapeText(`${hidden.setting.file}:${hidden.setting.line}`, 500)})`;
 }
 
 function openedPath(at: ReadRoot, path: string): string {

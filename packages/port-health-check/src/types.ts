@@ -137,6 +137,7 @@ export interface KernelFacts {
 
 import type {
   DefaultStartTimeout,
+  EnvironmentSetting,
   ExecSearch,
   InterpreterLookup,
   ListeningSocket,
@@ -283,6 +284,8 @@ export interface ConfigFileFacts {
    * datasource may be instead (none: an empty list); undefined when the directory cannot be listed.
    */
   readonly siblings?: readonly string[];
+  /** The daemons that name it open different files by its name (`problem` says which): each service's own reading is in serviceConfigs. */
+  readonly split?: true;
 }
 
 /** A Prometheus's version (`from`: where it was read, in words), or why it is not known. */
@@ -326,6 +329,12 @@ export interface Facts {
   /** By path: the files of services whose port is set by a key in them, and every file in a service's configs:. */
   readonly configs: ReadonlyMap<string, ConfigFileFacts>;
   /**
+   * By service id, then path: a service's own reading of a file of `configs` that the daemons naming it open as
+   * different files (a RootDirectory=, a link between, a path one unit hides: `configs` then holds why no one reading
+   * is theirs), read through its own daemon's root. configsOf gives a service its files.
+   */
+  readonly serviceConfigs?: ReadonlyMap<string, ReadonlyMap<string, ConfigFileFacts>>;
+  /**
    * By path, looked at under the root (links followed): the files a daemon's command line leads to (Redis's config
    * file argument; Prometheus's --config.file and EnvironmentFile= list; Grafana's --config, or with none its
    * executable and its homepath's files) and the registry's files they are held against, so a link to a file is
@@ -354,11 +363,14 @@ export interface Facts {
    * the metadata beside the package (read under the root). Only for a uvicorn whose unit's command line was read.
    */
   readonly uvicornInstalls?: ReadonlyMap<string, InstalledUvicorn>;
-  /** By site file path: whether nginx loads it (only when its main configuration is there and every include of it could be read), or cannot start. */
-  readonly nginxLoads?: ReadonlyMap<string, NginxLoad>;
   /**
-   * By path: each main configuration nginx reads for a service's site (whether it loads the site or not), read under
-   * the root with what its includes name (by pattern), as nginxLoads follows them: where nginx's other listens are.
+   * By service id, then site file path: whether that service's nginx (its unit's command) loads it (only when its main
+   * configuration is there and every include of it could be read), or cannot start.
+   */
+  readonly nginxLoads?: ReadonlyMap<string, ReadonlyMap<string, NginxLoad>>;
+  /**
+   * By service id: the main configuration that service's nginx reads for its site (whether it loads the site or not),
+   * read under the root with what its includes name (by pattern), as nginxLoads follows them: where nginx's other listens are.
    */
   readonly nginxConfigs?: ReadonlyMap<string, NginxConfigFacts>;
   /** What each include in those files (nginx's, Redis's) names, by its path or glob, read under the root. */
@@ -398,6 +410,12 @@ export interface Facts {
    * under the root). Only registries with one.
    */
   readonly registryFaults?: ReadonlyMap<string, RootOnlyStep>;
+  /**
+   * By unit, then the path a claim line without `+` names its registry with (claimLineRegistry): what the unit hides
+   * that file behind (PrivateTmp=, ProtectHome=, InaccessiblePaths=: hiddenPaths), so claim-port, sandboxed, does not
+   * find it there. Only such registries; a `+` line sees them (systemd.service(5)).
+   */
+  readonly hiddenClaimRegistries?: ReadonlyMap<string, ReadonlyMap<string, HiddenRegistry>>;
   /**
    * The registries claim lines read that are not the one checked (readsOtherRegistry), by the name the line gives
    * (claimLineRegistry; `` for the bundled one), loaded as claim-port would load them (under the root): a line's
@@ -451,4 +469,13 @@ export type DaemonFile =
 export interface CheckOptions {
   /** Unknown listeners are warnings, and unknown results count as warnings for the exit code. */
   readonly strict: boolean;
+}
+
+/** The setting that hides a claim line's registry, and the path it hides (as the root names it; `its`: ` (its /tmp)` chrooted, else empty). */
+export interface HiddenRegistry {
+  readonly path: string;
+  readonly setting: EnvironmentSetting;
+  readonly its: string;
+  /** A bind mount (BindPaths=) puts another file there: which one the line reads is not known here. */
+  readonly mounted?: true;
 }

@@ -3,6 +3,7 @@
 // file) has that key set to its port. Read under --root, so an image can be
 // checked before it boots. A missing key means the program's own default,
 // which is how Grafana ends up on 3000, Vite's port.
+import { configsOf } from '../service-configs.js';
 import { CONFIG_KINDS, escapeText, type ConfigKind, type Service } from '@dsa110/ports';
 import { reloadStep } from '@dsa110/ports/systemd';
 import { effectivePort } from '../effective-port.js';
@@ -154,7 +155,7 @@ function checkConfigKey(facts: Facts, service: Service, wanted: ConfigKey): Chec
     const reads = commandFinding.severity === 'warning' ? otherFile(facts, command!) : undefined;
     return [placedResult(facts, result, commandFinding, wanted.file), ...checkGrafana(facts, service, wanted, port, result, command!, reads)];
   }
-  const config = facts.configs.get(wanted.file);
+  const config = configsOf(facts, service).get(wanted.file);
   if (!config || config.text === undefined) {
     const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
     return [result('unknown', `cannot check ${wanted.key} in ${wanted.file}${shownRoot}: ${config?.problem ?? 'not read'}`, wanted.file)];

@@ -7,6 +7,7 @@
 // makes every file that still names the old port an error, with its file and
 // line. Prometheus's command line is held too: the file its --config.file
 // names, and its --web.listen-address wherever it is given.
+import { configsOf } from '../service-configs.js';
 import { escapeText, isPort, urlScheme, type ConfigRef, type Service } from '@dsa110/ports';
 import { globToRegExp } from '@dsa110/ports/system';
 import { effectivePort, unitVariable } from '../effective-port.js';
@@ -174,14 +175,14 @@ function passedServices(facts: Facts, upstream: Service): NginxExpectations['ser
 }
 
 /**
- * nginx's main configuration as gather read it, when it is known and there, with the path by which it loads the site
+ * `service`'s nginx's main configuration as gather read it, when it is known and there, with the path by which it loads the site
  * `path` (a copy of it in sites-enabled with the same text is the site; one that differs is served in its place).
  */
-function nginxConfig(facts: Facts, main: NginxMain, path: string): NginxConfig | undefined {
+function nginxConfig(facts: Facts, service: Service, main: NginxMain, path: string): NginxConfig | undefined {
   if (!('path' in main)) return undefined;
-  const read = facts.nginxConfigs?.get(main.path);
+  const read = facts.nginxConfigs?.get(service.id);
   if (read === undefined) return undefined;
-  const load = facts.nginxLoads?.get(path);
+  const load = facts.nginxLoads?.get(service.id)?.get(path);
   const site = load === undefined ? undefined : 'loaded' in load ? load.as : 'copy' in load && !load.differs ? load.copy : undefined;
   const copy = load !== undefined && 'copy' in load && load.differs;
   return {
@@ -206,7 +207,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
       const reached = portWords(facts, upstream);
       const listeners = listenersOn(facts, reached.port);
       const main = serviceNginxMain(facts, service);
-      const loaded = facts.nginxLoads?.get(ref.path);
+      const loaded = facts.nginxLoads?.get(service.id)?.get(ref.path);
       const site = readNginxSite(
         text,
         {
@@ -228,7 +229,7 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
         lookup,
         ref.path,
         includePrefix(main),
-        nginxConfig(facts, main, ref.path),
+        nginxConfig(facts, service, main, ref.path),
         includeRoot(main),
         // An include loop nginx meets loading its main configuration is said once, as nginx fails on it (nginxLoadFinding),
         // not again as a loop the site's own reading stops at.
@@ -304,7 +305,7 @@ export function checkReferences(facts: Facts, service: Service): CheckResult[] {
   const { port } = effectivePort(facts, service);
   return service.configs.flatMap((ref): CheckResult[] => {
     const result = serviceResult('references', service, port);
-    const config = facts.configs.get(ref.path);
+    const config = configsOf(facts, service).get(ref.path);
     // Every line names its file as the machine booted from --root sees it, and the root it was read under.
     const shownRoot = facts.root === '/' ? '' : ` under ${facts.root}`;
     // How the unit starts redis-server: its command line overrides the file, or names another (or none).

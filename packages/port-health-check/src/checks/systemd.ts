@@ -345,8 +345,24 @@ function registryResults(
         : claimRegistryProblem(line.argv, registryPath, unit.environment.get(REGISTRY_ENV), unit.workingDirectory, claimRoot(unit), differences);
     // Chrooted (RootDirectory=): no --registry names the root's file from inside; running the claim on the root does.
     const fixed = 'directory' in claimRoot(unit) ? "add RootDirectoryStartOnly=yes to [Service] to run it on the host's root" : fix(line);
+    // Hidden from the line by its unit's sandboxing (PrivateTmp=, ProtectHome=, InaccessiblePaths=), without `+`: claim-port does not find it there.
+    const path = line.prefixes.includes('+') ? undefined : claimLineRegistry(line, unit);
+    const hidden = path === undefined ? undefined : facts.hiddenClaimRegistries?.get(unit.unit)?.get(path);
+    const hides =
+      hidden === undefined
+        ? []
+        : [
+            result(
+              'warning',
+              hidden.mounted === true
+                ? `ExecStartPre=${line.value.slice(0, 200)} in ${at} reads its registry ${escapeText(path!)}, but ${escapeText(hidden.setting.value, 200)} (${escapeText(`${hidden.setting.file}:${hidden.setting.line}`, 500)}) mounts another file or directory at ${escapeText(hidden.path)}${hidden.its} for the line (it has no \`+\`), so which registry claim-port reads there is not known here; move the registry out of it, or the setting, or run the line with \`+\``
+                : `ExecStartPre=${line.value.slice(0, 200)} in ${at} reads its registry ${escapeText(path!)}, but ${escapeText(hidden.setting.value, 200)} (${escapeText(`${hidden.setting.file}:${hidden.setting.line}`, 500)}) hides ${escapeText(hidden.path)}${hidden.its} from the line (it has no \`+\`), so claim-port does not read the file there: it warns, claims a port number with its built-in protected list alone, and refuses a service id (exit 64); move the registry out of it, or the setting, or run the line with \`+\``,
+              at,
+            ),
+          ];
     if (problem !== undefined)
-      return [result(differences?.length === 0 ? 'warning' : 'error', `ExecStartPre=${line.value.slice(0, 200)} in ${at} ${problem}; ${fixed}`, at)];
+      return [...hides, result(differences?.length === 0 ? 'warning' : 'error', `ExecStartPre=${line.value.slice(0, 200)} in ${at} ${problem}; ${fixed}`, at)];
+    if (hides.length > 0) return hides;
     // A relative registry path in a working directory not known here (WorkingDirectory=~): said, never passed in silence.
     const unresolved = claimRegistryUnresolved(line, unit);
     return unresolved === undefined ? [] : [result('warning', unresolved, at)];

@@ -426,3 +426,34 @@ describe('the systemd check: the registry the claim line reads', () => {
     expect(errors(await redis())).toEqual([]);
   });
 });
+
+// systemd.exec(5): PrivateTmp= gives the unit's programs an empty /tmp of their own, ProtectHome=yes makes /home
+// inaccessible, InaccessiblePaths= a path; systemd.service(5): none of it applies to a `+` line. A claim line without
+// `+` in such a unit does not find a registry there (checked with `systemd-analyze verify` on these units).
+describe('the systemd check: a registry the unit hides from its claim line', () => {
+  const TMP_REGISTRY = '/tmp/dsa110/ports.yaml';
+  const hidden = async (...lines: string[]) => {
+    const root = writeTree(tempDir(), { 'usr/local/bin/claim-port': EXECUTABLE, [TMP_REGISTRY.slice(1)]: TEXT, [API]: unit(...lines) });
+    return (await systemdResults(root, join(root, TMP_REGISTRY))).map((result) => `${result.severity}: ${result.reason}`);
+  };
+
+  it('is a warning naming the setting when the line has no `+`; a `+` line reads it', async () => {
+    expect(await hidden('PrivateTmp=yes', `ExecStartPre=${CLAIM} 8000 --registry ${TMP_REGISTRY}`)).toContainEqual(
+      `warning: api (8000): ExecStartPre=${CLAIM} 8000 --registry ${TMP_REGISTRY} in /${API}:6 reads its registry ${TMP_REGISTRY}, but PrivateTmp=yes (/${API}:5) hides /tmp from the line (it has no \`+\`), so claim-port does not read the file there: it warns, claims a port number with its built-in protected list alone, and refuses a service id (exit 64); move the registry out of it, or the setting, or run the line with \`+\``,
+    );
+    expect(await hidden('InaccessiblePaths=/tmp/dsa110', `ExecStartPre=${CLAIM} 8000 --registry ${TMP_REGISTRY}`)).toContainEqual(
+      expect.stringContaining('but InaccessiblePaths=/tmp/dsa110 (/etc/systemd/system/dsa110-api.service:5) hides /tmp/dsa110 from the line'),
+    );
+    expect(await hidden('TemporaryFileSystem=/tmp:ro', `ExecStartPre=${CLAIM} 8000 --registry ${TMP_REGISTRY}`)).toContainEqual(
+      expect.stringContaining('but TemporaryFileSystem=/tmp:ro (/etc/systemd/system/dsa110-api.service:5) hides /tmp from the line'),
+    );
+    expect(await hidden('BindReadOnlyPaths=/srv/conf:/tmp/dsa110', `ExecStartPre=${CLAIM} 8000 --registry ${TMP_REGISTRY}`)).toContainEqual(
+      expect.stringContaining(
+        'but BindReadOnlyPaths=/srv/conf:/tmp/dsa110 (/etc/systemd/system/dsa110-api.service:5) mounts another file or directory at /tmp/dsa110 for the line (it has no `+`), so which registry claim-port reads there is not known here',
+      ),
+    );
+    expect((await hidden('PrivateTmp=yes', `ExecStartPre=+${CLAIM} 8000 --registry ${TMP_REGISTRY}`)).map((line) => line.slice(0, line.indexOf(':')))).toEqual([
+      'ok',
+    ]);
+  });
+});

@@ -347,7 +347,8 @@ export function mergeUnit(
   });
   const execStart = settings.execStart.map(execLine);
   const { execSearchPath, roots, booleans, user, dynamicUser, sockets, passEnvironment, workingDirectory, startTimeout } = settings;
-  const hidden = hiddenPaths(settings.hiders, settings.inaccessible, settings.unit);
+  // TemporaryFileSystem= and the bind mounts only on the host's root: inside RootDirectory=/RootImage= they are rootMounts' (not followed).
+  const hidden = hiddenPaths(settings.hiders, settings.inaccessible, settings.unit, roots.RootDirectory || roots.RootImage ? [] : settings.overmounts);
   return {
     unit: loaded.unit,
     ...(loaded.aliases !== undefined && loaded.aliases.length > 0 && { aliases: loaded.aliases }),

@@ -1,4 +1,4 @@
-// What PrivateTmp=, ProtectHome= and InaccessiblePaths= hide from a unit's programs (systemd.exec(5)): a private, empty
+// What PrivateTmp=, ProtectHome=, InaccessiblePaths= and TemporaryFileSystem= hide from a unit's programs (and where BindPaths= puts another file) (systemd.exec(5)): a private, empty
 // /tmp and /var/tmp; /home, /root and /run/user made inaccessible (yes) or an empty read-only tmpfs (tmpfs; read-only
 // hides nothing); each InaccessiblePaths= path, on the host's root unless `+` puts it in the unit's root (`-` only
 // ignores one that is not there). DynamicUser=yes implies PrivateTmp=yes (its ProtectHome=read-only hides nothing).
@@ -7,11 +7,16 @@ import type { EnvironmentSetting, HiddenPath } from './types.js';
 import { expandSpecifiers, simplifyPath, splitWords, type SpecifierUnit, unknownSpecifier } from './words.js';
 import { parseBoolean } from './root-directory.js';
 
-/** Pure: the paths the lines of PrivateTmp=, ProtectHome=, DynamicUser= (`hiders`) and InaccessiblePaths= hide. */
+/**
+ * Pure: the paths the lines of PrivateTmp=, ProtectHome=, DynamicUser= (`hiders`), InaccessiblePaths= and
+ * TemporaryFileSystem= (`overmounts`) hide, and the destinations where BindPaths=/BindReadOnlyPaths= (`overmounts`) put
+ * another file (`mounted`; a path bound onto itself is none).
+ */
 export function hiddenPaths(
   hiders: ReadonlyMap<HiderKey, EnvironmentSetting>,
   inaccessible: readonly EnvironmentSetting[],
   unit?: SpecifierUnit,
+  overmounts: readonly EnvironmentSetting[] = [],
 ): HiddenPath[] {
   const hidden: HiddenPath[] = [];
   const value = (key: HiderKey): string | undefined => hiders.get(key)?.value.slice(key.length + 1);
@@ -35,5 +40,24 @@ export function hiddenPaths(
       hidden.push({ path: simplifyPath(path), inRoot, setting: { ...line, value: `InaccessiblePaths=${line.value}` } });
     }
   }
-  return hidden;
+  // TemporaryFileSystem=PATH[:OPTIONS]: an empty tmpfs on PATH in the unit's root. BindPaths=[-]SRC[:DST[:OPTIONS]]
+  // (BindReadOnlyPaths= too): SRC's file at DST (SRC when no DST) in the unit's root; what is there then is not known here.
+  // A bind mount shows its file under any of the others (systemd.exec(5): TemporaryFileSystem=/var:ro with
+  // BindReadOnlyPaths=/var/lib/systemd), so it is said first: readers take the first path a file is under.
+  const binds: HiddenPath[] = [];
+  for (const line of overmounts) {
+    const key = line.value.slice(0, line.value.indexOf('='));
+    for (const word of splitWords(line.value.slice(key.length + 1))) {
+      if (unknownSpecifier(word) !== undefined) continue;
+      const parts = expandSpecifiers(word, unit).split(':');
+      const source = parts[0]!.replace(/^-/, '');
+      const path = key === 'TemporaryFileSystem' ? parts[0]! : (parts[1] ?? source);
+      if (!path.startsWith('/')) continue;
+      // A path bound onto itself (no destination, or the same one) shows the file that is there.
+      if (key !== 'TemporaryFileSystem' && simplifyPath(path) === simplifyPath(source)) continue;
+      if (key === 'TemporaryFileSystem') hidden.push({ path: simplifyPath(path), inRoot: true, setting: line });
+      else binds.push({ path: simplifyPath(path), inRoot: true, setting: line, mounted: true });
+    }
+  }
+  return [...binds, ...hidden];
 }

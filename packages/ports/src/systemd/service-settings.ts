@@ -171,6 +171,8 @@ export class ServiceSettings {
   readonly hiders = new Map<HiderKey, EnvironmentSetting>();
   /** InaccessiblePaths=: its lines since the last empty one (hiddenPaths). */
   inaccessible: EnvironmentSetting[] = [];
+  /** TemporaryFileSystem=, BindPaths= and BindReadOnlyPaths=: their lines since the last empty one of each (MOUNT_RESETS), each value with its key (hiddenPaths). */
+  overmounts: EnvironmentSetting[] = [];
   user: EnvironmentSetting | undefined;
   dynamicUser = false;
   readonly sockets: EnvironmentSetting[] = [];
@@ -255,6 +257,9 @@ const MOUNT_KEYS = [
   'ConfigurationDirectory',
 ];
 /** Keys an empty line of which resets together: either bind list's empty line resets both (systemd.exec(5)). */
+/** The MOUNT_KEYS whose paths hiddenPaths says: TemporaryFileSystem= hides what is there, a bind mount puts another file there. */
+const OVERMOUNT_KEYS: readonly string[] = ['BindPaths', 'BindReadOnlyPaths', 'TemporaryFileSystem'];
+
 const MOUNT_RESETS: Readonly<Record<string, readonly string[]>> = {
   BindPaths: ['BindPaths', 'BindReadOnlyPaths'],
   BindReadOnlyPaths: ['BindPaths', 'BindReadOnlyPaths'],
@@ -369,10 +374,14 @@ const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
     (settings, value, at) => {
       // An empty line resets the list (systemd.exec(5)); otherwise the paths add up, and any of them changes the root's view.
       // The map's order is the lines': the last one read is its last entry.
-      if (value === '') for (const reset of MOUNT_RESETS[key] ?? [key]) settings.mounts.delete(reset);
-      else {
+      const resets = MOUNT_RESETS[key] ?? [key];
+      if (value === '') {
+        for (const reset of resets) settings.mounts.delete(reset);
+        settings.overmounts = settings.overmounts.filter((line) => !resets.some((reset) => line.value.startsWith(`${reset}=`)));
+      } else {
         settings.mounts.delete(key);
         settings.mounts.set(key, { value: `${key}=${value}`, ...at });
+        if (OVERMOUNT_KEYS.includes(key)) settings.overmounts.push({ value: `${key}=${value}`, ...at });
       }
       return undefined;
     },

@@ -32,8 +32,10 @@ export interface HiddenPath {
    * on the host's root (InaccessiblePaths=PATH: the host's file, wherever the program is chrooted).
    */
   readonly inRoot: boolean;
-  /** `PrivateTmp=yes`, `ProtectHome=tmpfs`, `InaccessiblePaths=...`, or `DynamicUser=yes` (which implies PrivateTmp=yes), and where. */
+  /** `PrivateTmp=yes`, `ProtectHome=tmpfs`, `InaccessiblePaths=...`, `TemporaryFileSystem=...`, `BindPaths=...`, or `DynamicUser=yes` (which implies PrivateTmp=yes), and where. */
   readonly setting: EnvironmentSetting;
+  /** A bind mount (BindPaths=, BindReadOnlyPaths=) puts another file or directory at the path: not hidden, but which file is there is not known here. */
+  readonly mounted?: true;
 }
 
 /** Where one line of a setting was given. */

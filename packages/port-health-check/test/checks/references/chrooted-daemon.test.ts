@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { checkConfig } from '../../../src/checks/config.js';
 import { checkReferences } from '../../../src/checks/references.js';
 import { gather } from '../../../src/gather.js';
+import { configsOf } from '../../../src/service-configs.js';
 import { tempDir, testRegistry, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
 
 const repoRoot = new URL('../../../../../', import.meta.url).pathname;
@@ -176,13 +177,14 @@ describe('a daemon beside another chrooted in RootDirectory=', () => {
     ]);
   });
 
-  it('is unknown when it and the chrooted daemon name one file in the registry that they open as different files', async () => {
+  // Each daemon opens one file by that name, known exactly through its own root (readPath): each is held to its own,
+  // where both were unknown before.
+  it('reads, for each of it and the chrooted daemon naming one file in the registry, the file that daemon opens by that name', async () => {
     const shared = parseRegistry(
       registryText
         .replace('config: /etc/redis/redis.conf', 'config: /srv/x/etc/shared.conf')
         .replace('config: /etc/prometheus/prometheus.yml', 'config: /srv/x/etc/shared.conf'),
     );
-    const services = [shared.service('redis'), shared.service('prometheus')];
     const root = writeTree(tempDir(), {
       [REDIS_UNIT]: '[Service]\nExecStart=/usr/bin/redis-server /srv/x/etc/shared.conf\n',
       'lib/systemd/system/prometheus.service': '[Service]\nRootDirectory=/srv/x\nExecStart=/usr/bin/prometheus --config.file=/etc/shared.conf\n',
@@ -190,10 +192,18 @@ describe('a daemon beside another chrooted in RootDirectory=', () => {
       'srv/x/etc/real.conf': 'port 7001\n',
       'etc/real.conf': 'port 6379\nbind 127.0.0.1 -::1\n',
     });
-    const facts = await gather({ registry: shared, root, services });
-    expect(checkReferences(facts, shared.service('redis')).map((result) => `${result.severity}: ${withoutRoot(result, root).reason}`)).toEqual([
-      `unknown: redis (6379): cannot check redis-conf /srv/x/etc/shared.conf under ${root}: redis-server.service and prometheus.service open different files by this name (one chrooted in its RootDirectory=, a link leading elsewhere there); name each daemon's file in the registry as the root names it`,
-    ]);
+    for (const order of [
+      ['redis', 'prometheus'],
+      ['prometheus', 'redis'],
+    ]) {
+      const facts = await gather({ registry: shared, root, services: order.map((id) => shared.service(id)) });
+      expect(checkReferences(facts, shared.service('redis')).map((result) => `${result.severity}: ${withoutRoot(result, root).reason}`)).toEqual([
+        'ok: redis (6379): /srv/x/etc/shared.conf agrees with the registry (redis-conf)',
+      ]);
+      // Redis on the root reads the root's /etc/real.conf; Prometheus, chrooted, the directory's.
+      expect(configsOf(facts, shared.service('redis')).get('/srv/x/etc/shared.conf')?.text).toBe('port 6379\nbind 127.0.0.1 -::1\n');
+      expect(configsOf(facts, shared.service('prometheus')).get('/srv/x/etc/shared.conf')?.text).toBe('port 7001\n');
+    }
   });
 });
 
@@ -297,7 +307,7 @@ describe('daemons that name one file by a path that leads each to another (a Roo
     }
   });
 
-  it('is unknown when one of them does not see the file (PrivateTmp=), whichever is read first, and says so', async () => {
+  it('is unknown for the one that does not see the file (PrivateTmp=) alone, whichever is read first; the other reads it', async () => {
     const shared = parseRegistry(
       registryText
         .replace('config: /etc/redis/redis.conf', 'config: /tmp/shared.conf')
@@ -313,9 +323,12 @@ describe('daemons that name one file by a path that leads each to another (a Roo
       ['prometheus', 'redis'],
     ]) {
       const facts = await gather({ registry: shared, root, services: order.map((id) => shared.service(id)) });
-      expect(checkReferences(facts, shared.service('redis')).map((result) => `${result.severity}: ${withoutRoot(result, root).reason}`)).toEqual([
-        `unknown: redis (6379): cannot check redis-conf /tmp/shared.conf under ${root}: one of ${order.map((id) => `${id === 'redis' ? 'redis-server' : id}.service`).join(' and ')} does not see this file: PrivateTmp=yes (/lib/systemd/system/prometheus.service:2) hides /tmp from the daemon, so it does not read the file there; move the file out of it, or the setting`,
-      ]);
+      const results = (id: string) => checkReferences(facts, shared.service(id)).map((result) => `${result.severity}: ${withoutRoot(result, root).reason}`);
+      expect(results('redis')).toEqual(['ok: redis (6379): /tmp/shared.conf agrees with the registry (redis-conf)']);
+      // Prometheus's own reading (its other findings are its command line's).
+      expect(results('prometheus')).toContainEqual(
+        `unknown: prometheus (9090): cannot check prometheus-yml /tmp/shared.conf under ${root}: PrivateTmp=yes (/lib/systemd/system/prometheus.service:2) hides /tmp from the daemon, so it does not read the file there; move the file out of it, or the setting`,
+      );
     }
   });
 });
@@ -374,6 +387,50 @@ describe('a daemon whose unit hides the path of its file', () => {
         },
       ),
     ).toEqual(['ok: redis (6379): /etc/redis/redis.conf agrees with the registry (redis-conf)']);
+  });
+
+  // `+` is a prefix of one command line (systemd.service(5)); Type=oneshot may have several ExecStart= lines, and the
+  // daemon's is the one whose program it is. Checked with `systemd-analyze verify` on these units.
+  it("reads its file as the daemon's own ExecStart= line sees it: `+` on that line alone lifts what the unit hides, `+` on another line does not", async () => {
+    const tmp = { 'tmp/redis/redis.conf': conf };
+    const oneshot = (prep: string, daemon: string) =>
+      `Type=oneshot\nPrivateTmp=yes\nExecStart=${prep}/usr/bin/true\nExecStart=${daemon}/usr/bin/redis-server /tmp/redis/redis.conf\n`;
+    expect(await check(oneshot('', '+'), '/tmp/redis/redis.conf', tmp)).toEqual([
+      'ok: redis (6379): /tmp/redis/redis.conf agrees with the registry (redis-conf)',
+    ]);
+    expect(await check(oneshot('+', ''), '/tmp/redis/redis.conf', tmp)).toEqual([unknown('/tmp/redis/redis.conf', hides('PrivateTmp=yes', 3, '/tmp'))]);
+  });
+
+  // systemd.exec(5): TemporaryFileSystem= mounts an empty tmpfs on each path; BindPaths=SRC:DST (BindReadOnlyPaths=
+  // too) shows SRC's file at DST, and punches through a tmpfs (TemporaryFileSystem=/var:ro with BindReadOnlyPaths=).
+  // Checked with `systemd-analyze verify` on these units.
+  it('is unknown under TemporaryFileSystem=, and under a BindPaths= destination (another file is there), without RootDirectory= too', async () => {
+    const etc = { 'etc/redis/redis.conf': conf, 'srv/conf/redis.conf': 'port 7001\n' };
+    const daemon = 'ExecStart=/usr/bin/redis-server /etc/redis/redis.conf\n';
+    expect(await check(`TemporaryFileSystem=/etc/redis:ro\n${daemon}`, '/etc/redis/redis.conf', etc)).toEqual([
+      unknown('/etc/redis/redis.conf', hides('TemporaryFileSystem=/etc/redis:ro', 2, '/etc/redis')),
+    ]);
+    const mounts = (setting: string, path: string) =>
+      `${setting} (/${REDIS_UNIT}:2) mounts another file or directory at ${path} for the daemon, so which file it reads there is not known here; move the file out of it, or the setting`;
+    for (const setting of ['BindReadOnlyPaths=/srv/conf:/etc/redis', 'BindPaths=-/srv/conf:/etc/redis:rbind'])
+      expect(await check(`${setting}\n${daemon}`, '/etc/redis/redis.conf', etc)).toEqual([unknown('/etc/redis/redis.conf', mounts(setting, '/etc/redis'))]);
+    // A bind under a tmpfs is said as the bind (its file is there, not hidden); an empty line resets the binds.
+    expect(await check(`BindReadOnlyPaths=/srv/conf:/etc/redis\nTemporaryFileSystem=/etc:ro\n${daemon}`, '/etc/redis/redis.conf', etc)).toEqual([
+      unknown('/etc/redis/redis.conf', mounts('BindReadOnlyPaths=/srv/conf:/etc/redis', '/etc/redis')),
+    ]);
+    expect(await check(`BindPaths=/srv/conf:/etc/redis\nBindReadOnlyPaths=\n${daemon}`, '/etc/redis/redis.conf', etc)).toEqual([
+      'ok: redis (6379): /etc/redis/redis.conf agrees with the registry (redis-conf)',
+    ]);
+    // Elsewhere, bound onto itself, or lifted by the daemon's `+`: read as before.
+    expect(await check(`BindReadOnlyPaths=/etc/redis\n${daemon}`, '/etc/redis/redis.conf', etc)).toEqual([
+      'ok: redis (6379): /etc/redis/redis.conf agrees with the registry (redis-conf)',
+    ]);
+    expect(await check(`TemporaryFileSystem=/var/lib/redis\n${daemon}`, '/etc/redis/redis.conf', etc)).toEqual([
+      'ok: redis (6379): /etc/redis/redis.conf agrees with the registry (redis-conf)',
+    ]);
+    expect(await check(`TemporaryFileSystem=/etc/redis\nExecStart=+/usr/bin/redis-server /etc/redis/redis.conf\n`, '/etc/redis/redis.conf', etc)).toEqual([
+      'ok: redis (6379): /etc/redis/redis.conf agrees with the registry (redis-conf)',
+    ]);
   });
 
   it('chrooted: PrivateTmp= and InaccessiblePaths=+PATH hide a path in its RootDirectory=, InaccessiblePaths=PATH one on the host', async () => {

@@ -433,3 +433,42 @@ describe('a main configuration this check cannot read', () => {
     },
   );
 });
+
+// Two nginx units, each started with its own -c (systemd.service(5): each unit's ExecStart= is its own command), are
+// two nginx processes: whether the site is loaded is each one's own answer, never the one read last for both.
+describe('two nginx units that name one site file', () => {
+  const text = readFileSync(join(repoRoot, 'ports.yaml'), 'utf8');
+  const second = text.replace(
+    '  - id: vite\n',
+    '  - id: nginx-b\n    name: Nginx B\n    group: production\n    port: 8080\n    protocol: HTTP\n    transport: tcp\n    access: public\n    configuredBy: none\n    robust: false\n    config: /etc/nginx/sites-available/dsa110-contimg\n    configs:\n      - { kind: nginx-site, upstream: api }\n    systemd:\n      unit: nginx-b.service\n    processes: [nginx]\n\n  - id: vite\n',
+  );
+  const two = parseRegistry(second, { source: 'ports.yaml' });
+  const files = (a: string, b: string): Record<string, TreeEntry> => ({
+    'lib/systemd/system/nginx.service': `[Service]\nExecStart=/usr/sbin/nginx -c ${a}\n`,
+    'lib/systemd/system/nginx-b.service': `[Service]\nExecStart=/usr/sbin/nginx -c ${b}\n`,
+    'etc/nginx/nginx.conf': NGINX_CONF,
+    'etc/nginx-b/nginx.conf': 'events {}\nhttp {\n  server { listen 8081; }\n}\n',
+    [ENABLED.slice(1)]: { symlink: '../sites-available/dsa110-contimg' },
+  });
+  const loads = async (id: string, tree: Record<string, TreeEntry>): Promise<string[]> => {
+    const root = writeTree(tempDir(), { [SITE.slice(1)]: site.text, 'etc/nginx/mime.types': 'types {}\n', ...tree });
+    const facts = await gather({ registry: two, root });
+    return checkReferences(facts, two.service(id))
+      .map((result) => withoutRoot(result, root))
+      .filter((result) => result.reason.includes('does not load this file'))
+      .map((result) => result.reason.replaceAll(root, 'ROOT'));
+  };
+
+  it("gives each unit its own nginx's answer, whichever unit is read last", async () => {
+    const absent = (main: string, unit: string) =>
+      expect.stringContaining(
+        `${SITE}: nginx does not load this file: no include of ${main} (the main configuration the -c of /lib/systemd/system/${unit}:2 names) reaches it`,
+      );
+    // nginx.service's nginx loads it (sites-enabled), nginx-b.service's does not: only nginx-b is told.
+    expect(await loads('nginx', files('/etc/nginx/nginx.conf', '/etc/nginx-b/nginx.conf'))).toEqual([]);
+    expect(await loads('nginx-b', files('/etc/nginx/nginx.conf', '/etc/nginx-b/nginx.conf'))).toEqual([absent('/etc/nginx-b/nginx.conf', 'nginx-b.service')]);
+    // The other way round: nginx.service's does not.
+    expect(await loads('nginx', files('/etc/nginx-b/nginx.conf', '/etc/nginx/nginx.conf'))).toEqual([absent('/etc/nginx-b/nginx.conf', 'nginx.service')]);
+    expect(await loads('nginx-b', files('/etc/nginx-b/nginx.conf', '/etc/nginx/nginx.conf'))).toEqual([]);
+  });
+});
