@@ -347,6 +347,12 @@ export interface StayingBlockers {
   readonly certain: readonly Blocker[];
   /** Sockets that may (whether they do could not be told before the holders are gone): a warning, and the claim goes on. */
   readonly possible: readonly Blocker[];
+  /**
+   * Connections held by no process that the kernel ends by itself (a TIME_WAIT, an orphan's FIN_WAIT2, ...), on an
+   * address no listener being freed overlaps, that a bind there with SO_REUSEADDR meets (their sockets were made
+   * without it): they keep a server from binding the port until they end, with or without the claim (endingLeftMs).
+   */
+  readonly ending: readonly Blocker[];
   /** Every socket on the port as the tables showed them (any state), for timeWaitsAfterClaim; undefined where they could not be read. */
   readonly sockets?: readonly PortSocket[];
 }
@@ -369,7 +375,14 @@ export interface StayingBlockers {
  * as root, each one proved bound to the port (unlistedSocketHolders) is
  * duplicated by perl with pidfd_getfd and asked its address and SO_REUSEADDR
  * (a socket without it blocks the bind; with it, it does not, as it does not
- * listen). What cannot be told is `possible`. `socketLinks`: every socket
+ * listen). What cannot be told is `possible`. A connection held by no
+ * process that the kernel ends by itself (a TIME_WAIT, an orphan closing) is
+ * tried the same way, once per address, where no listener being freed
+ * overlaps it (a TIME_WAIT keeps its socket's SO_REUSEADDR; one made without
+ * it cannot share an address with a listener that has it, which Linux would
+ * not have let bind, unless both have SO_REUSEPORT): EADDRINUSE makes each one
+ * there `ending` (the bind cannot tell which of them it met: the safe side).
+ * `socketLinks`: every socket
  * link the claim's holder scan read (Gathered.socketLinks), so that the
  * connections' holders and the sockets out of the tables are found without
  * reading every fd table again.
@@ -388,6 +401,7 @@ export function blockersAfterClaim(
 ): StayingBlockers {
   const certain: Blocker[] = [];
   const possible: Blocker[] = [];
+  const ending: Blocker[] = [];
   const freed = new Set(listeners.map((l) => l.inode));
   let read: PortSocket[] | undefined;
   try {
@@ -397,6 +411,9 @@ export function blockersAfterClaim(
   }
   const all = read ?? [];
   const sockets = all.filter((s) => s.state !== 'LISTEN' && s.state !== 'TIME_WAIT' && !freed.has(s.inode));
+  // Held by no process (inode 0) and ended by the kernel in time: a TIME_WAIT, an orphan closing (not one still in an
+  // accept queue, which its listener's close resets). No file is opened for them, nor a bind tried, where there are none.
+  const closing = all.filter((s) => s.inode === 0 && endsByItselfMs(s.state, false, s.timeWaitLeftMs, () => 0) !== undefined);
   const holders = connectionHolders(
     sockets.map((s) => s.inode).filter((inode) => inode !== 0),
     procRoot,
@@ -420,6 +437,16 @@ export function blockersAfterClaim(
       else if (probe === 'unknown') possible.push(blocker);
     }
   }
+  if (transport === 'tcp' && closing.length > 0) {
+    const probes = new Map<string, ReturnType<typeof probeBind>>();
+    for (const socket of closing) {
+      // Over a listener being freed, or a connection that goes with the holders, a bind there would meet that socket.
+      if (listeners.some((l) => overlaps(l, socket.address)) || dying.has(socket.address)) continue;
+      let probe = probes.get(socket.address);
+      if (probe === undefined) probes.set(socket.address, (probe = probeBind(socket.address, port)));
+      if (probe === 'in-use') ending.push({ socket: describeSocket(socket), holders: [], ...connectionFacts(socket) });
+    }
+  }
   if (transport === 'tcp' && procRoot === '/proc') {
     const { bound, unexamined, because } = unlistedBound(port, signalled, new Set(all.map((s) => s.inode)), socketLinks);
     for (const found of bound) {
@@ -432,7 +459,7 @@ export function blockersAfterClaim(
     // any may be bound to the port. Said, not taken for nothing (as another user, a claim signals only its own).
     if (unexamined > 0 && process.geteuid?.() === 0) possible.push({ socket: describeUnexamined(unexamined, because), holders: [], unexamined: true });
   }
-  return { certain, possible, ...(read !== undefined && { sockets: read }) };
+  return { certain, possible, ending, ...(read !== undefined && { sockets: read }) };
 }
 
 const UNLISTED = "a socket bound to the port but not listening (the kernel's tables do not list such sockets)";

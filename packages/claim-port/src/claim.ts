@@ -422,7 +422,7 @@ class Claim {
     const { named, keep, it } = endingWords(verdict.blockers);
     const closed = verdict.blockers.length > 1 ? 'connections' : 'a connection';
     this.log(
-      `${named} on ${this.name} (${closed} closed first by a server made without SO_REUSEADDR) ${keep} a server from binding it for ${seconds(left)} s more: waiting for the kernel to end ${it} (within the ${this.target.timeoutSeconds} s timeout)`,
+      `${named} on ${this.name} (${closed} closed first, of a socket made without SO_REUSEADDR) ${keep} a server from binding it for ${seconds(left)} s more: waiting for the kernel to end ${it} (within the ${this.target.timeoutSeconds} s timeout)`,
     );
     const worstCaseEnd = this.started + this.target.timeoutSeconds * 1000 + CLAIM_AFTER_TIMEOUT_MS;
     return this.bindable(Math.max(0, Math.min(left + TIME_WAIT_SLACK_MS, worstCaseEnd - now())));
@@ -472,13 +472,40 @@ class Claim {
         'warn',
       );
     }
-    if (staying.certain.length === 0) return this.refuseIfTimeWaits(plan, staying.sockets);
+    if (staying.certain.length === 0) return this.refuseIfEnding(staying.ending) ?? this.refuseIfTimeWaits(plan, staying.sockets);
     for (const t of this.tracked) t.reason = 'the claim was refused';
     const they = staying.certain.length > 1;
     const why = transport === 'udp' ? 'a server binds a UDP port without SO_REUSEADDR' : `${they ? 'they were' : 'it was'} bound without SO_REUSEADDR`;
     const reason = `${describeBlockers({ ok: false, blockers: staying.certain }, this.euid)}: ${they ? 'these' : 'it'} would keep a server from binding ${this.name} after the holders exit (${why}); ${blockerAdvice(staying.certain, this.name, this.finTimeoutMs) ?? `claim ${this.name} again once ${they ? 'they are' : 'it is'} gone`}`;
     this.refusedLines([reason]);
     return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers: staying.certain });
+  }
+
+  /**
+   * Before any signal (a dry run too): connections held by no process that keep a server from binding the port now,
+   * on an address no listener being freed overlaps (a TIME_WAIT of a client's socket bound to the port without
+   * SO_REUSEADDR; see blockersAfterClaim), stay until the kernel ends them, whatever the claim does. Longer than what is
+   * left of the timeout: refused, nobody signalled (step 8 would fail on them after the kill); within it: said, and
+   * step 8 waits for them (waitOutTimeWaits). Undefined when the claim may go on.
+   */
+  refuseIfEnding(ending: readonly Blocker[]): ClaimResult | undefined {
+    const left = endingLeftMs(ending, this.finTimeoutMs);
+    if (left === undefined) return undefined;
+    const { named, keep, it } = endingWords(ending);
+    const their = ending.length > 1 ? 'their' : 'its';
+    const facts = `${describeBlockers({ ok: false, blockers: ending }, this.euid)}: ${named} on ${this.name} that no listener being freed overlaps ${keep} a server from binding it for ${seconds(left)} s more, whether or not the holders exit (a bind of ${their} address with SO_REUSEADDR fails: ${their} socket was made without it)`;
+    const { timeoutSeconds } = this.target;
+    if (this.timeWaitFits(left)) {
+      this.log(
+        `${facts}; ${this.options.dryRun ? 'a real run waits' : 'waiting'} for the kernel to end ${it} after the stop (within the ${timeoutSeconds} s timeout)`,
+        'warn',
+      );
+      return undefined;
+    }
+    for (const t of this.tracked) t.reason = 'the claim was refused';
+    const reason = `${facts}, longer than the ${timeoutSeconds} s timeout; ${endingAdvice(ending, this.name, left)}`;
+    this.refusedLines([reason]);
+    return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers: ending });
   }
 
   /**

@@ -266,7 +266,7 @@ describe.skipIf(!canRunFirewallNetns)('a connection its client never closes: an 
     expect(real.serverAlive).toBe(false);
     expect(real.lines).toContainEqual(
       expect.stringMatching(
-        /^\[claim-port:18210\] 1 FIN_WAIT2 on port 18210 \(a connection closed first by a server made without SO_REUSEADDR\) keeps a server from binding it for [1-6] s more: waiting for the kernel to end it \(within the 70 s timeout\)$/,
+        /^\[claim-port:18210\] 1 FIN_WAIT2 on port 18210 \(a connection closed first, of a socket made without SO_REUSEADDR\) keeps a server from binding it for [1-6] s more: waiting for the kernel to end it \(within the 70 s timeout\)$/,
       ),
     );
     expect(real.lines.at(-1)).toMatch(/^\[claim-port:18210\] port 18210 is free \(\d+\.\d ms\)$/);
@@ -437,3 +437,62 @@ describe('TIME_WAITs where listeners share the port (SO_REUSEPORT), as Linux jud
     },
   );
 });
+
+/**
+ * fixtures/client-timewait-netns.sh in a PID and network namespace of its own (tcp_fin_timeout `finSeconds`): a client
+ * socket bound to 127.0.0.2:18214 without SO_REUSEADDR that connected out and closed first (`timewait`: a TIME_WAIT;
+ * `finwait`: an orphan's FIN_WAIT2), and a holder with SO_REUSEADDR on 127.0.0.1:18214, which does not overlap it;
+ * claimed by the built bin with `args`, a dry run and then a real run. The kernel's answers to a SO_REUSEADDR bind,
+ * each run's lines and exit status, and whether the holder still runs.
+ */
+async function clientTimeWaitNetns(mode: 'timewait' | 'finwait', finSeconds: number, args: string[]) {
+  const run = await runNetnsScript({
+    script: fileURLToPath(new URL('./fixtures/client-timewait-netns.sh', import.meta.url)),
+    args: [String(finSeconds), mode, '18214', process.execPath, binFor('root'), ...args],
+    env: {},
+    timeoutMs: 60_000,
+  });
+  const [kernel = '', ...rest] = run.output.split('\n');
+  const [dry = '', real = ''] = rest.join('\n').split(/^--- real\n/m);
+  const parse = (text: string) => {
+    const lines = text.trim().split('\n');
+    return { lines: lines.filter((line) => !/^rc=\d+$|^holder alive$/.test(line)), rc: Number(/^rc=(\d+)$/m.exec(text)?.[1]) };
+  };
+  return { kernel, dry: parse(dry), real: parse(real), holderAlive: real.includes('holder alive') };
+}
+
+describe.skipIf(!canRunFirewallNetns)(
+  'a TIME_WAIT of a client socket bound to the port without SO_REUSEADDR, on an address no listener being freed overlaps',
+  () => {
+    it('that outlasts the timeout: refused before any signal, dry run and real run alike (it was there from the start)', async () => {
+      const run = await clientTimeWaitNetns('timewait', 60, ['--timeout', '5']);
+      // The kernel: a SO_REUSEADDR bind of its address, and a server's of the wildcard, fail while it is there, so a
+      // listener with SO_REUSEADDR could never have been bound over it (nor it bound under one).
+      expect(run.kernel).toBe('wildcard=EADDRINUSE probe=EADDRINUSE');
+      const refusal =
+        /^\[claim-port:18214\] refusing: 127\.0\.0\.2:18214 -> 127\.0\.0\.1:18215 \(TIME_WAIT, a connection using the port as its local port\), held by no process \(the kernel is still closing it\): 1 TIME_WAIT on port 18214 that no listener being freed overlaps keeps a server from binding it for (5\d|60) s more, whether or not the holders exit \(a bind of its address with SO_REUSEADDR fails: its socket was made without it\), longer than the 5 s timeout; wait for the kernel to end it \(for \1 s more\) and claim port 18214 again, or claim it with a --timeout that long; /;
+      for (const { lines, rc } of [run.dry, run.real]) {
+        expect(rc, lines.join('\n')).toBe(1);
+        expect(lines).toContainEqual(expect.stringMatching(refusal));
+        expect(lines.some((line) => /would send|sent SIG/.test(line))).toBe(false);
+      }
+      expect(run.holderAlive).toBe(true);
+    }, 70_000);
+
+    it('that ends within the timeout (an orphan FIN_WAIT2, tcp_fin_timeout 10 s): warned of before the signal, and waited for after', async () => {
+      const run = await clientTimeWaitNetns('finwait', 10, ['--timeout', '30']);
+      expect(run.kernel).toBe('wildcard=EADDRINUSE probe=EADDRINUSE');
+      const warning = (then: string) =>
+        new RegExp(
+          `^\\[claim-port:18214\\] warning: 127\\.0\\.0\\.2:18214 -> 127\\.0\\.0\\.1:18215 \\(FIN_WAIT2, a connection using the port as its local port\\), held by no process \\(the kernel is still closing it\\): 1 FIN_WAIT2 on port 18214 that no listener being freed overlaps keeps a server from binding it for ([1-9]|10) s more, whether or not the holders exit \\(a bind of its address with SO_REUSEADDR fails: its socket was made without it\\); ${then} for the kernel to end it after the stop \\(within the 30 s timeout\\)$`,
+        );
+      expect(run.dry.rc, run.dry.lines.join('\n')).toBe(0);
+      expect(run.dry.lines).toContainEqual(expect.stringMatching(warning('a real run waits')));
+      expect(run.real.rc, run.real.lines.join('\n')).toBe(0);
+      expect(run.real.lines).toContainEqual(expect.stringMatching(warning('waiting')));
+      expect(run.real.lines).toContainEqual(expect.stringMatching(/^\[claim-port:18214\] 1 FIN_WAIT2 on port 18214 .*: waiting for the kernel to end it/));
+      expect(run.real.lines.at(-1)).toMatch(/^\[claim-port:18214\] port 18214 is free \(\d+\.\d ms\)$/);
+      expect(run.holderAlive).toBe(false);
+    }, 70_000);
+  },
+);
