@@ -173,11 +173,17 @@ const CLOSING_FIRST = new Set(['ESTABLISHED', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT
  * `finTimeoutMs` is called only for a row whose time it bears on (finTimeoutReader reads the file then, once).
  */
 export function endsByItselfMs(state: string, held: boolean, leftMs: number | undefined, finTimeoutMs: () => number): number | undefined {
-  const closedFirst = () => Math.max(TIME_WAIT_SECONDS * 1000, finTimeoutMs());
+  if (!endsByItself(state, held)) return undefined;
   if (state === 'TIME_WAIT') return leftMs ?? TIME_WAIT_SECONDS * 1000;
-  if (held) return CLOSING_FIRST.has(state) ? closedFirst() : undefined;
-  if (state === 'FIN_WAIT2') return leftMs ?? finTimeoutMs();
-  return state === 'FIN_WAIT1' || state === 'CLOSING' ? closedFirst() : undefined;
+  if (state === 'FIN_WAIT2' && !held) return leftMs ?? finTimeoutMs();
+  return Math.max(TIME_WAIT_SECONDS * 1000, finTimeoutMs());
+}
+
+/** Pure: whether endsByItselfMs has a time for such a row, without asking for tcp_fin_timeout. */
+function endsByItself(state: string, held: boolean): boolean {
+  if (state === 'TIME_WAIT') return true;
+  if (held) return CLOSING_FIRST.has(state);
+  return state === 'FIN_WAIT2' || state === 'FIN_WAIT1' || state === 'CLOSING';
 }
 
 /**
@@ -413,7 +419,7 @@ export function blockersAfterClaim(
   const sockets = all.filter((s) => s.state !== 'LISTEN' && s.state !== 'TIME_WAIT' && !freed.has(s.inode));
   // Held by no process (inode 0) and ended by the kernel in time: a TIME_WAIT, an orphan closing (not one still in an
   // accept queue, which its listener's close resets). No file is opened for them, nor a bind tried, where there are none.
-  const closing = all.filter((s) => s.inode === 0 && endsByItselfMs(s.state, false, s.timeWaitLeftMs, () => 0) !== undefined);
+  const closing = all.filter((s) => s.inode === 0 && endsByItself(s.state, false));
   const holders = connectionHolders(
     sockets.map((s) => s.inode).filter((inode) => inode !== 0),
     procRoot,
@@ -636,7 +642,8 @@ export function timeWaitsAfterClaim(
   // How long each row would keep a server from binding the port once the holders are gone (one held by no process is
   // the kernel's: an orphan closing); the rule step 8 waits by.
   const ends = (s: PortSocket) => endsByItselfMs(s.state, s.inode !== 0, s.timeWaitLeftMs, finTimeoutMs);
-  const mayTimeWait = (s: PortSocket) => ends(s) !== undefined;
+  // Whether a row lasts by itself is known without its time: tcp_fin_timeout is read only for a row counted below.
+  const mayTimeWait = (s: PortSocket) => endsByItself(s.state, s.inode !== 0);
   // The listeners' SO_REUSEADDR (a perl run) is read only where the port has a socket that could be theirs.
   if (!all.some((s) => mayTimeWait(s) && listeners.some((l) => overlaps(l, s.address)))) return undefined;
   const read = reuse();
