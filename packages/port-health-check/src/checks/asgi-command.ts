@@ -432,7 +432,8 @@ function gunicornArguments(
     const option = long ?? word.slice(0, 2);
     let value: Pick<ExpandedArgument, 'value' | 'from'> | undefined;
     if (long !== undefined && equals >= 0) value = { value: word.slice(equals + 1), ...(from && { from }) };
-    else if (long === undefined && word.length > 2) value = { value: word.slice(2), ...(from && { from }) };
+    // argparse reads `-b=HOST:PORT` as `-b HOST:PORT` (the `=` dropped, checked with Python 3.11), `-bHOST:PORT` as it is.
+    else if (long === undefined && word.length > 2) value = { value: word.slice(word[2] === '=' ? 3 : 2), ...(from && { from }) };
     else value = args[++index];
     // argparse refuses an option with no value, or one starting with `-`: gunicorn exits (said by no one here).
     if (value === undefined || value.value.startsWith('-')) return undefined;

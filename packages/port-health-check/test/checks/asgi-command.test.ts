@@ -275,6 +275,41 @@ describe("the app server's host against the registry's access", () => {
   });
 });
 
+describe('a listen address that names a host, which the server looks up when it starts', () => {
+  // The hostile tester's crash: `-b myhost:18000` for a localhost service ended the whole run ("Cannot read properties of undefined").
+  it('is unknown, naming it, wherever the bind comes from; the binds given as addresses are judged as ever', async () => {
+    const NAMED = (listens: string, host: string, level = '127.0.0.1 for access: localhost') =>
+      `unknown: api (8000): ${AT}:2: ${listens} names a host, which gunicorn looks up when it starts, so whether it accepts connections from other hosts cannot be told here; write an address in place of ${host} (${level}) to make it plain`;
+    const gunicorn = (binds: string) => unit(`ExecStart=/opt/venv/bin/gunicorn ${binds} app:app\n`);
+    expect(await localApiResults(gunicorn('-b myhost:8000'))).toEqual([NAMED('-b myhost:8000 in its ExecStart=', 'myhost')]);
+    expect(await localApiResults(gunicorn('-b ip6-localhost:8000'))).toEqual([NAMED('-b ip6-localhost:8000 in its ExecStart=', 'ip6-localhost')]);
+    expect(await localApiResults(gunicorn('--bind=x.internal:8000'))).toEqual([NAMED('--bind x.internal:8000 in its ExecStart=', 'x.internal')]);
+    expect(await localApiResults(gunicorn('-b 127.0.0.1:8000 -b myhost:8000'))).toEqual([NAMED('-b myhost:8000 in its ExecStart=', 'myhost')]);
+    expect(await localApiResults(gunicorn('-b 10.0.0.5:8000 -b myhost:8000'))).toEqual([
+      NAMED('-b myhost:8000 in its ExecStart=', 'myhost'),
+      expect.stringMatching(
+        /^error: api \(8000\): .*:2: -b 10\.0\.0\.5:8000 in its ExecStart= accepts connections from other hosts, but the registry says FastAPI is access: localhost/,
+      ),
+    ]);
+    // Loopback beside a name, for a private service: not known to be loopback only, so no error.
+    expect(await apiResults(gunicorn('-b 127.0.0.1:8000 -b myhost:8000'))).toEqual([
+      NAMED('-b myhost:8000 in its ExecStart=', 'myhost', '0.0.0.0 for access: private'),
+    ]);
+    expect(await localApiResults(unit('Environment=GUNICORN_CMD_ARGS=--bind=myhost:8000\nExecStart=/opt/venv/bin/gunicorn app:app\n'))).toEqual([
+      NAMED(`GUNICORN_CMD_ARGS=--bind=myhost:8000 at ${AT}:2`, 'myhost').replace(':2:', ':3:'),
+    ]);
+    expect(
+      await localApiResults({
+        ...unit('WorkingDirectory=/srv/app\nExecStart=/opt/venv/bin/gunicorn app:app\n'),
+        'srv/app/gunicorn.conf.py': 'bind = ["127.0.0.1:8000", "api.example:8000"]\n',
+      }),
+    ).toEqual([NAMED('bind = api.example:8000 at /srv/app/gunicorn.conf.py:1', 'api.example').replace(':2:', ':3:')]);
+    expect(await localApiResults(unit('ExecStart=/usr/bin/uvicorn app:app --host myhost\n'))).toEqual([
+      NAMED('--host myhost in its ExecStart=', 'myhost').replace('gunicorn looks', 'uvicorn looks'),
+    ]);
+  });
+});
+
 describe("gunicorn's binds, from its unit's ExecStart=", () => {
   it('-b/--bind on the port, on every address or loopback only: ok; another port: an error', async () => {
     expect(
@@ -285,6 +320,13 @@ describe("gunicorn's binds, from its unit's ExecStart=", () => {
     ]);
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b127.0.0.1:8000 app:app\n'))).toEqual([
       `ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`,
+    ]);
+    // argparse (Python 3.9 to 3.13) reads -b=HOST:PORT as -b HOST:PORT, the `=` dropped.
+    expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b=127.0.0.1:8000 app:app\n'))).toEqual([
+      `ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`,
+    ]);
+    expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b=127.0.0.1:28005 app:app\n'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= binds gunicorn to 127.0.0.1:28005 (-b), but FastAPI uses port 8000; write -b 127.0.0.1:8000 in its ExecStart=${RESTART}, or give FastAPI port: 28005 in the registry`,
     ]);
   });
 
