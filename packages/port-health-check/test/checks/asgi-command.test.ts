@@ -72,6 +72,31 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
     expect(await apiResults(unit('ExecStart=/bin/sh -c "exec uvicorn app:app --port 28005"\n'))).toEqual([]);
   });
 
+  it("python's switches read as CPython reads them (-um is -u -m; -mu runs the module u), as the owner check reads them; env [NAME=VALUE]... before it", async () => {
+    const ok = [`ok: api (28010): ${AT}:3: its ExecStart= runs uvicorn on port 28010`];
+    const results = (command: string) => apiResults({ ...unit(`EnvironmentFile=/etc/default/dsa110-api\nExecStart=${command}\n`), ...ENV_FILE });
+    for (const python of [
+      '/usr/bin/python3 -um',
+      '/usr/bin/python3 -Im',
+      '/usr/bin/python3 -Em',
+      '/usr/bin/python3 -bm',
+      '/usr/bin/python3 -uWignore -m',
+      '/usr/bin/python3 -uX dev -m',
+      '/usr/bin/python3 --check-hash-based-pycs never -m',
+      '/usr/bin/env python3 -m',
+      '/usr/bin/env PYTHONUNBUFFERED=1 python3.11 -um',
+    ])
+      expect(await results(`${python} uvicorn app:app --port \${CONTIMG_API_PORT}`)).toEqual(ok);
+    expect(await results(`/usr/bin/env uvicorn app:app --port \${CONTIMG_API_PORT}`)).toEqual(ok);
+    // Python runs another module (`u`), or refuses the line (python3.11: "Unknown option: -z", "-J is reserved for Jython").
+    for (const python of ['/usr/bin/python3 -mu', '/usr/bin/python3 -z -m', '/usr/bin/python3 -J -m', '/usr/bin/python3 --check-hash-based-pycs=never -m'])
+      expect(await results(`${python} uvicorn app:app --port 28005`)).toEqual([]);
+    // env's NAME=VALUE sets the server's environment, at the ExecStart= line.
+    expect(await results('/usr/bin/env UVICORN_PORT=28005 python3 -um uvicorn app:app')).toEqual([
+      `error: api (28010): ${AT}:3: its ExecStart= gives uvicorn no --port, so it listens on UVICORN_PORT=28005 at ${AT}:3, but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write --port \${CONTIMG_API_PORT} in its ExecStart= (over UVICORN_PORT)${RESTART}`,
+    ]);
+  });
+
   it("no --port: UVICORN_PORT, else uvicorn's default 8000; no --host: UVICORN_HOST, else 127.0.0.1, within a private service's reach", async () => {
     expect(await apiResults(unit('Environment=UVICORN_PORT=28006 UVICORN_HOST=::\nExecStart=/usr/bin/uvicorn app:app\n'))).toEqual([
       `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn no --port, so it listens on UVICORN_PORT=28006 at ${AT}:2, but FastAPI uses port 8000; write --port 8000 in its ExecStart= (over UVICORN_PORT)${RESTART}, or give FastAPI port: 28006 in the registry`,
