@@ -16,10 +16,12 @@
 // `reuse_port` read by python-settings.ts, never run); with none of them,
 // 0.0.0.0:$PORT when PORT is set, else 127.0.0.1:8000.
 import { escapeText, type Service } from '@dsa110/ports';
+import { pythonRun } from '@dsa110/ports/system';
 import { environmentDoubt, type ExecLine } from '@dsa110/ports/systemd';
 import type { EnvironmentSetting, Facts, InstalledUvicorn } from '../types.js';
 import type { UvicornLaunch } from '../uvicorn-install.js';
 import {
+  commandAt,
   commandDoubt,
   daemonCommand,
   expandedArguments,
@@ -195,39 +197,42 @@ export function droppedOption(option: string, installed: InstalledUvicorn): bool
 }
 const UVICORN_LISTEN = ['port', 'host', 'uds', 'fd'] as const;
 
-/** Python's options that take no value: before `-m`, a word of these (`-u`, `-OO`) is skipped. */
-const PYTHON_SWITCHES = /^-[bBdEiIOPqsSuv]+$/;
-
-/** Pure: the letters of Python's switches given before `-m` (`-s -I` → `sI`; `-Wx`, `-X y` skipped). */
-function pythonSwitches(args: readonly string[]): string {
-  let letters = '';
-  for (let index = 0; index < args.length; index++) {
-    const word = args[index]!;
-    if (word === '-m' || word.startsWith('-m')) break;
-    if (word === '-X' || word === '-W') index++;
-    else if (PYTHON_SWITCHES.test(word)) letters += word.slice(1);
-  }
-  return letters;
+/** An ExecStart= line that runs an API server (asgiServer). */
+export interface AsgiServerLine {
+  readonly server: AsgiServer;
+  /** How many of its arguments (argv after argv[0]) come before the server's own. */
+  readonly skip: number;
+  /** Python's switches before `-m` (pythonRun's: `-s -I` → `sI`); empty for the server's own script. */
+  readonly switches: string;
+  /** The `NAME=VALUE` words `env` is given before the program, which set the server's environment. */
+  readonly assigned: readonly string[];
+  /** Whether `env` runs the program, found on its PATH. */
+  readonly viaEnv: boolean;
 }
 
 /**
  * Pure: the server an ExecStart= line runs, and how many of its arguments (argv after argv[0]) come before the
- * server's own: `uvicorn ...` (0), `python3 -u -m uvicorn ...` (3); undefined for another program.
+ * server's own: `uvicorn ...` (0), `python3 -u -m uvicorn ...` (3), `python3 -um uvicorn` (2), read as CPython reads
+ * its options (pythonRun, the reading the owner check names a process by); also through `env [NAME=VALUE]...`
+ * (env's own options are not read); undefined for another program.
  */
-export function asgiServer(line: Pick<ExecLine, 'path' | 'argv'>, servers: readonly AsgiServer[]): { server: AsgiServer; skip: number } | undefined {
-  const program = line.path.slice(line.path.lastIndexOf('/') + 1);
-  if ((servers as readonly string[]).includes(program)) return { server: program as AsgiServer, skip: 0 };
-  if (!/^python(?:\d+(?:\.\d+)?)?$/.test(program)) return undefined;
+export function asgiServer(line: Pick<ExecLine, 'path' | 'argv'>, servers: readonly AsgiServer[]): AsgiServerLine | undefined {
   const args = line.argv.slice(1);
-  for (let index = 0; index < args.length; index++) {
-    const word = args[index]!;
-    const module = word === '-m' ? args[index + 1] : word.startsWith('-m') ? word.slice(2) : undefined;
-    if (module !== undefined)
-      return (servers as readonly string[]).includes(module) ? { server: module as AsgiServer, skip: index + (word === '-m' ? 2 : 1) } : undefined;
-    if (word === '-X' || word === '-W') index++;
-    else if (!(PYTHON_SWITCHES.test(word) || /^-[XW]./.test(word))) return undefined;
+  let program = line.path.slice(line.path.lastIndexOf('/') + 1);
+  let skip = 0;
+  const assigned: string[] = [];
+  const viaEnv = program === 'env';
+  if (viaEnv) {
+    while (skip < args.length && /^[^-=][^=]*=/.test(args[skip]!)) assigned.push(args[skip++]!);
+    const named = args[skip++];
+    if (named === undefined || named.startsWith('-')) return undefined;
+    program = named.slice(named.lastIndexOf('/') + 1);
   }
-  return undefined;
+  if ((servers as readonly string[]).includes(program)) return { server: program as AsgiServer, skip, switches: '', assigned, viaEnv };
+  if (!/^python(?:\d+(?:\.\d+)?)?$/.test(program)) return undefined;
+  const run = pythonRun([program, ...args.slice(skip)]);
+  if (run === undefined || !('module' in run) || !(servers as readonly string[]).includes(run.module)) return undefined;
+  return { server: run.module as AsgiServer, skip: skip + run.next - 1, switches: run.switches, assigned, viaEnv };
 }
 
 /**
@@ -432,7 +437,8 @@ function gunicornArguments(
     const option = long ?? word.slice(0, 2);
     let value: Pick<ExpandedArgument, 'value' | 'from'> | undefined;
     if (long !== undefined && equals >= 0) value = { value: word.slice(equals + 1), ...(from && { from }) };
-    else if (long === undefined && word.length > 2) value = { value: word.slice(2), ...(from && { from }) };
+    // argparse reads `-b=HOST:PORT` as `-b HOST:PORT` (the `=` dropped, checked with Python 3.11), `-bHOST:PORT` as it is.
+    else if (long === undefined && word.length > 2) value = { value: word.slice(word[2] === '=' ? 3 : 2), ...(from && { from }) };
     else value = args[++index];
     // argparse refuses an option with no value, or one starting with `-`: gunicorn exits (said by no one here).
     if (value === undefined || value.value.startsWith('-')) return undefined;
@@ -616,14 +622,19 @@ function serverCommand(
   facts: Pick<Facts, 'units'>,
   service: Service,
 ):
-  | { command: DaemonCommand; server: AsgiServer; all: ExpandedArgument[]; args: ExpandedArgument[]; environment: ReadonlyMap<string, EnvironmentSetting> }
+  | (Pick<AsgiServerLine, 'server' | 'switches' | 'viaEnv'> & {
+      command: DaemonCommand;
+      all: ExpandedArgument[];
+      args: ExpandedArgument[];
+      environment: ReadonlyMap<string, EnvironmentSetting>;
+    })
   | undefined {
   const servers = asgiServers(service);
   if (servers.length === 0) return undefined;
   const command = daemonCommand(facts, service, (line) => asgiServer(line, servers) !== undefined);
   const unit = command && facts.units.get(command.unit);
   if (command === undefined || unit === undefined || commandDoubt(facts, command) !== undefined) return undefined;
-  const { server, skip } = asgiServer(command.line, servers)!;
+  const { server, skip, assigned, switches, viaEnv } = asgiServer(command.line, servers)!;
   // The variables the server reads itself, which an EnvironmentFile= this check cannot read may set.
   if (
     environmentDoubt(unit, server === 'uvicorn' ? [...UVICORN_LISTEN, 'app'].map((name) => `UVICORN_${name.toUpperCase()}`) : ['GUNICORN_CMD_ARGS', 'PORT']) !==
@@ -631,7 +642,13 @@ function serverCommand(
   )
     return undefined;
   const all = expandedArguments(facts, command);
-  return { command, server, all, args: all.slice(skip), environment: unit.environment };
+  // `env NAME=VALUE ...` sets the server's environment over the unit's, at the ExecStart= line.
+  const environment = new Map(unit.environment);
+  for (const word of assigned) {
+    const equals = word.indexOf('=');
+    environment.set(word.slice(0, equals), { value: word.slice(equals + 1), ...commandAt(command) });
+  }
+  return { command, server, switches, viaEnv, all, args: all.slice(skip), environment };
 }
 
 /**
@@ -676,11 +693,12 @@ export function uvicornLaunch(facts: Pick<Facts, 'units'>, service: Service): Uv
   const unit = facts.units.get(found.command.unit);
   if (unit?.rootDirectory !== undefined || unit?.rootImage !== undefined) return undefined;
   const { path } = found.command.line;
-  if (!path.startsWith('/')) return undefined;
+  // `env python3`: the interpreter env finds on its PATH, a bare name.
+  if (!path.startsWith('/') || found.viaEnv) return undefined;
   const program = path.slice(path.lastIndexOf('/') + 1);
   // Python's own switches before -m: -E ignores the PYTHON* variables, -s the user's site-packages, -P the directory
   // it starts in; -I is all three.
-  const switches = program === 'uvicorn' ? '' : pythonSwitches(found.command.line.argv.slice(1));
+  const { switches } = found;
   const isolated = switches.includes('I');
   const ignoresEnvironment = isolated || switches.includes('E');
   const set = (name: string) => !ignoresEnvironment && Boolean(found.environment.get(name)?.value);

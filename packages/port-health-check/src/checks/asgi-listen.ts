@@ -196,7 +196,12 @@ function uvicornFindings(command: AsgiCommand & { listen: { server: 'uvicorn' } 
     listen.host === undefined
       ? `its ExecStart= gives uvicorn no --host (nor UVICORN_HOST), so it listens on its default ${ASGI_DEFAULT.host}, which`
       : `${shown(listen.host)} in its ExecStart=`;
-  const wrongReach = beyondAccess(hostReach(host, glibcHost), expect.service, listens, written('--host', expect.host, listen.host, expect));
+  const reach = hostReach(host, glibcHost);
+  if (reach === undefined) {
+    findings.push({ severity: 'unknown', message: namedHost(listens, 'uvicorn', host, expect) });
+    return findings;
+  }
+  const wrongReach = beyondAccess(reach, expect.service, listens, written('--host', expect.host, listen.host, expect));
   if (wrongReach !== undefined) findings.push({ severity: 'error', message: wrongReach });
   return findings;
 }
@@ -306,6 +311,14 @@ function gunicornAddress(value: string): { unix: string } | { fd: string } | { h
   return { host: address === '' ? '0.0.0.0' : address, port: String(ASGI_DEFAULT.port) };
 }
 
+/**
+ * A listen address that names a host (not `localhost`), which the server looks up when it starts, as `listens` gives
+ * it: where it accepts connections cannot be told here (unknown, as Grafana's `http_addr` is), and an address says it.
+ */
+function namedHost(listens: string, server: AsgiServer, host: string, expect: Expectation): string {
+  return `${listens} names a host, which ${server} looks up when it starts, so whether it accepts connections from other hosts cannot be told here; write an address in place of ${escapeText(host, 200)} (${expect.host} for access: ${expect.service.access}) to make it plain`;
+}
+
 /** A TCP bind of gunicorn's, read: as given, its host, and its port (undefined for one gunicorn refuses). */
 interface TcpBind {
   readonly given: GivenValue;
@@ -380,7 +393,7 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
       ? "its ExecStart= gives gunicorn no --bind, so it takes its config file's"
       : 'its ExecStart= gives gunicorn';
   const from = conf === undefined ? 'its ExecStart=' : `bind at ${escapeText(`${conf.file}:${conf.line}`, 500)}`;
-  const onLine = conf === undefined && !source?.implicit ? ' in its ExecStart=' : '';
+  const onLine = conf === undefined && !source?.implicit && source?.env === undefined ? ' in its ExecStart=' : '';
   const binds = listen.binds.map((given) => ({ given, address: gunicornAddress(given.value) }));
   // A socket it is handed: where, its line does not say.
   if (binds.some(({ address }) => 'fd' in address)) return undefined;
@@ -468,19 +481,30 @@ function gunicornFindings(command: AsgiCommand & { listen: { server: 'gunicorn' 
   // Where it accepts connections on the service's port: from every address or another host when any bind does.
   onPort = onPort.filter((each, index) => onPort.findIndex((other) => boundAs(other.host).key === boundAs(each.host).key) === index);
   const reaches = onPort.map(({ host }) => hostReach(host.toLowerCase(), glibcHost));
-  const reach = (['every', 'address', undefined] as const).find((each) => reaches.includes(each)) ?? 'loopback';
+  // A host name, which gunicorn looks up when it starts: where it accepts connections is not known here (unknown);
+  // the binds given as addresses are judged as ever.
+  onPort.forEach(({ given, host }, index) => {
+    if (reaches[index] === undefined) findings.push({ severity: 'unknown', message: namedHost(shown(given) + onLine, 'gunicorn', host, expect) });
+  });
+  const known = onPort.filter((_, index) => reaches[index] !== undefined);
+  const knownReaches = reaches.filter((each) => each !== undefined);
+  const reach = (['every', 'address'] as const).find((each) => knownReaches.includes(each)) ?? 'loopback';
   const local = expect.host !== '0.0.0.0';
-  const beyond = onPort.filter((_, index) => reaches[index] === 'every' || reaches[index] === 'address');
-  const subject = local ? beyond : onPort;
+  // Loopback only is within a localhost service's reach; beside a name, not known to be loopback only.
+  if (reach === 'loopback' && (local || known.length < onPort.length)) return findings;
+  const beyond = known.filter((_, index) => knownReaches[index] === 'every' || knownReaches[index] === 'address');
+  const subject = local ? beyond : known;
+  const [first] = subject;
+  if (first === undefined) return findings;
   // For a localhost service, the binds beyond loopback go; one on loopback already there stays.
   const remedy =
-    local && beyond.length < onPort.length && reaches.every((each) => each !== undefined)
+    local && beyond.length < known.length
       ? `remove ${listed(beyond.map(({ given }) => shown(given)))} from ${from}${restart}`
       : fix(
-          subject[0]!.given,
+          first.given,
           onPort.map(({ given }) => given),
         );
-  const listens = subject.length === 1 ? `${shown(subject[0]!.given)}${onLine}` : `gunicorn with ${listed(subject.map(({ given }) => shown(given)))}${onLine}`;
+  const listens = subject.length === 1 ? `${shown(first.given)}${onLine}` : `gunicorn with ${listed(subject.map(({ given }) => shown(given)))}${onLine}`;
   const wrongReach = beyondAccess(reach, expect.service, listens, remedy);
   if (wrongReach !== undefined) findings.push({ severity: 'error', message: wrongReach });
   return findings;

@@ -72,6 +72,31 @@ describe("uvicorn's listen options, from its unit's ExecStart=", () => {
     expect(await apiResults(unit('ExecStart=/bin/sh -c "exec uvicorn app:app --port 28005"\n'))).toEqual([]);
   });
 
+  it("python's switches read as CPython reads them (-um is -u -m; -mu runs the module u), as the owner check reads them; env [NAME=VALUE]... before it", async () => {
+    const ok = [`ok: api (28010): ${AT}:3: its ExecStart= runs uvicorn on port 28010`];
+    const results = (command: string) => apiResults({ ...unit(`EnvironmentFile=/etc/default/dsa110-api\nExecStart=${command}\n`), ...ENV_FILE });
+    for (const python of [
+      '/usr/bin/python3 -um',
+      '/usr/bin/python3 -Im',
+      '/usr/bin/python3 -Em',
+      '/usr/bin/python3 -bm',
+      '/usr/bin/python3 -uWignore -m',
+      '/usr/bin/python3 -uX dev -m',
+      '/usr/bin/python3 --check-hash-based-pycs never -m',
+      '/usr/bin/env python3 -m',
+      '/usr/bin/env PYTHONUNBUFFERED=1 python3.11 -um',
+    ])
+      expect(await results(`${python} uvicorn app:app --port \${CONTIMG_API_PORT}`)).toEqual(ok);
+    expect(await results(`/usr/bin/env uvicorn app:app --port \${CONTIMG_API_PORT}`)).toEqual(ok);
+    // Python runs another module (`u`), or refuses the line (python3.11: "Unknown option: -z", "-J is reserved for Jython").
+    for (const python of ['/usr/bin/python3 -mu', '/usr/bin/python3 -z -m', '/usr/bin/python3 -J -m', '/usr/bin/python3 --check-hash-based-pycs=never -m'])
+      expect(await results(`${python} uvicorn app:app --port 28005`)).toEqual([]);
+    // env's NAME=VALUE sets the server's environment, at the ExecStart= line.
+    expect(await results('/usr/bin/env UVICORN_PORT=28005 python3 -um uvicorn app:app')).toEqual([
+      `error: api (28010): ${AT}:3: its ExecStart= gives uvicorn no --port, so it listens on UVICORN_PORT=28005 at ${AT}:3, but FastAPI (CONTIMG_API_PORT=28010 in /etc/default/dsa110-api:1) uses port 28010; write --port \${CONTIMG_API_PORT} in its ExecStart= (over UVICORN_PORT)${RESTART}`,
+    ]);
+  });
+
   it("no --port: UVICORN_PORT, else uvicorn's default 8000; no --host: UVICORN_HOST, else 127.0.0.1, within a private service's reach", async () => {
     expect(await apiResults(unit('Environment=UVICORN_PORT=28006 UVICORN_HOST=::\nExecStart=/usr/bin/uvicorn app:app\n'))).toEqual([
       `error: api (8000): ${AT}:3: its ExecStart= gives uvicorn no --port, so it listens on UVICORN_PORT=28006 at ${AT}:2, but FastAPI uses port 8000; write --port 8000 in its ExecStart= (over UVICORN_PORT)${RESTART}, or give FastAPI port: 28006 in the registry`,
@@ -275,6 +300,41 @@ describe("the app server's host against the registry's access", () => {
   });
 });
 
+describe('a listen address that names a host, which the server looks up when it starts', () => {
+  // The hostile tester's crash: `-b myhost:18000` for a localhost service ended the whole run ("Cannot read properties of undefined").
+  it('is unknown, naming it, wherever the bind comes from; the binds given as addresses are judged as ever', async () => {
+    const NAMED = (listens: string, host: string, level = '127.0.0.1 for access: localhost') =>
+      `unknown: api (8000): ${AT}:2: ${listens} names a host, which gunicorn looks up when it starts, so whether it accepts connections from other hosts cannot be told here; write an address in place of ${host} (${level}) to make it plain`;
+    const gunicorn = (binds: string) => unit(`ExecStart=/opt/venv/bin/gunicorn ${binds} app:app\n`);
+    expect(await localApiResults(gunicorn('-b myhost:8000'))).toEqual([NAMED('-b myhost:8000 in its ExecStart=', 'myhost')]);
+    expect(await localApiResults(gunicorn('-b ip6-localhost:8000'))).toEqual([NAMED('-b ip6-localhost:8000 in its ExecStart=', 'ip6-localhost')]);
+    expect(await localApiResults(gunicorn('--bind=x.internal:8000'))).toEqual([NAMED('--bind x.internal:8000 in its ExecStart=', 'x.internal')]);
+    expect(await localApiResults(gunicorn('-b 127.0.0.1:8000 -b myhost:8000'))).toEqual([NAMED('-b myhost:8000 in its ExecStart=', 'myhost')]);
+    expect(await localApiResults(gunicorn('-b 10.0.0.5:8000 -b myhost:8000'))).toEqual([
+      NAMED('-b myhost:8000 in its ExecStart=', 'myhost'),
+      expect.stringMatching(
+        /^error: api \(8000\): .*:2: -b 10\.0\.0\.5:8000 in its ExecStart= accepts connections from other hosts, but the registry says FastAPI is access: localhost/,
+      ),
+    ]);
+    // Loopback beside a name, for a private service: not known to be loopback only, so no error.
+    expect(await apiResults(gunicorn('-b 127.0.0.1:8000 -b myhost:8000'))).toEqual([
+      NAMED('-b myhost:8000 in its ExecStart=', 'myhost', '0.0.0.0 for access: private'),
+    ]);
+    expect(await localApiResults(unit('Environment=GUNICORN_CMD_ARGS=--bind=myhost:8000\nExecStart=/opt/venv/bin/gunicorn app:app\n'))).toEqual([
+      NAMED(`GUNICORN_CMD_ARGS=--bind=myhost:8000 at ${AT}:2`, 'myhost').replace(':2:', ':3:'),
+    ]);
+    expect(
+      await localApiResults({
+        ...unit('WorkingDirectory=/srv/app\nExecStart=/opt/venv/bin/gunicorn app:app\n'),
+        'srv/app/gunicorn.conf.py': 'bind = ["127.0.0.1:8000", "api.example:8000"]\n',
+      }),
+    ).toEqual([NAMED('bind = api.example:8000 at /srv/app/gunicorn.conf.py:1', 'api.example').replace(':2:', ':3:')]);
+    expect(await localApiResults(unit('ExecStart=/usr/bin/uvicorn app:app --host myhost\n'))).toEqual([
+      NAMED('--host myhost in its ExecStart=', 'myhost').replace('gunicorn looks', 'uvicorn looks'),
+    ]);
+  });
+});
+
 describe("gunicorn's binds, from its unit's ExecStart=", () => {
   it('-b/--bind on the port, on every address or loopback only: ok; another port: an error', async () => {
     expect(
@@ -285,6 +345,13 @@ describe("gunicorn's binds, from its unit's ExecStart=", () => {
     ]);
     expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b127.0.0.1:8000 app:app\n'))).toEqual([
       `ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`,
+    ]);
+    // argparse (Python 3.9 to 3.13) reads -b=HOST:PORT as -b HOST:PORT, the `=` dropped.
+    expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b=127.0.0.1:8000 app:app\n'))).toEqual([
+      `ok: api (8000): ${AT}:2: its ExecStart= runs gunicorn on port 8000`,
+    ]);
+    expect(await apiResults(unit('ExecStart=/opt/venv/bin/gunicorn -b=127.0.0.1:28005 app:app\n'))).toEqual([
+      `error: api (8000): ${AT}:2: its ExecStart= binds gunicorn to 127.0.0.1:28005 (-b), but FastAPI uses port 8000; write -b 127.0.0.1:8000 in its ExecStart=${RESTART}, or give FastAPI port: 28005 in the registry`,
     ]);
   });
 

@@ -40,6 +40,7 @@ export { snapshot, snapshotSync, assemble, type Listener, type Snapshot, type Sn
 export { parseLsof, readLsofListeners, type LsofListener } from './lsof.js';
 export { tryBind, portAvailability, findFreePort, type BindResult, type FindFreePortOptions, type PortAvailability } from './free-port.js';
 export { processNames, matchProcessName, isInterpreterName, globToRegExp, type NamedProcess } from './process-names.js';
+export { pythonRun, type PythonRun } from './interpreters.js';
 export { cgroupLines, cgroupPath, parseCgroupPath, readCgroup, readCgroupLines, containerFromArgs, type CgroupLine, type CgroupPlace } from './cgroup.js';
 export {
   unitSearchPath,

@@ -6,6 +6,8 @@
 // Sources: python3(1), node(1) and `node --help`, perlrun(1), ruby(1),
 // php(1), java(1), dash(1)/bash(1).
 
+import { stringListArgument } from '../arguments.js';
+
 interface Grammar {
   /** Short options (one letter) that take a value, attached (`-Wignore`) or next (`-W ignore`). */
   readonly shortValue: string;
@@ -179,8 +181,64 @@ export function isInterpreter(name: string): boolean {
 
 export type Program = { readonly module: string } | { readonly script: string } | { readonly inline: true } | undefined;
 
+/** What a Python command line runs (pythonRun): a module (`-m`) or a script, from argv[next] on, after `switches`. */
+export type PythonRun =
+  | { readonly module: string; readonly next: number; readonly switches: string }
+  | { readonly script: string; readonly next: number; readonly switches: string }
+  | { readonly inline: true }
+  | undefined;
+
+/** CPython's short options (Python/getopt.c, 3.11+): a letter followed by `:` takes a value. */
+const PYTHON_SHORT = 'bBc:dEhiIm:OPqRsStuvVW:xX:?';
+
+/**
+ * Pure: what `argv` (argv[0] the interpreter) runs, read as CPython's getopt reads it: switches without a value
+ * group in one word (`-uOO`), and one that takes a value (-c, -m, -W, -X) takes the rest of the word, else the next
+ * word (`-um uvicorn` is -u, -m uvicorn; `-mu` runs the module `u`); the long options whole (`--check-hash-based-pycs
+ * never`, not with `=`); `--` ends them, `-` reads the program from stdin. `switches`, the letters given before the
+ * program (`-s -I` → `sI`). Undefined when it runs nothing named: stdin, or a line Python refuses or answers without
+ * running it (`-J`, an unknown letter, `--help`, `-V`). Checked with Python 3.11.
+ */
+export function pythonRun(argv: readonly string[]): PythonRun {
+  return readPython(stringListArgument('pythonRun', 'argv', argv));
+}
+
+function readPython(argv: readonly string[]): PythonRun {
+  let switches = '';
+  for (let index = 1; index < argv.length; index++) {
+    const word = argv[index]!;
+    if (word === '--') return argv[index + 1] === undefined ? undefined : { script: argv[index + 1]!, next: index + 2, switches };
+    if (!word.startsWith('-') || word === '-') return word === '-' ? undefined : { script: word, next: index + 1, switches };
+    if (word.startsWith('--')) {
+      if (word !== '--check-hash-based-pycs' || !['always', 'never', 'default'].includes(argv[index + 1] ?? '')) return undefined;
+      index++;
+      continue;
+    }
+    for (let at = 1; at < word.length; at++) {
+      const letter = word[at]!;
+      const known = PYTHON_SHORT.indexOf(letter);
+      if (known < 0 || ':'.includes(letter) || 'hV?'.includes(letter)) return undefined;
+      if (PYTHON_SHORT[known + 1] !== ':') {
+        switches += letter;
+        continue;
+      }
+      const attached = word.slice(at + 1);
+      const value = attached !== '' ? attached : argv[++index];
+      if (value === undefined) return undefined;
+      if (letter === 'c') return { inline: true };
+      if (letter === 'm') return { module: value, next: index + 1, switches };
+      break;
+    }
+  }
+  return undefined;
+}
+
 /** What `argv` (argv[0] the interpreter) runs, read with `grammar`. */
 export function interpretedProgram(grammar: Grammar, argv: readonly string[]): Program {
+  if (grammar === PYTHON) {
+    const run = readPython(argv);
+    return run === undefined || 'inline' in run ? run : 'module' in run ? { module: run.module } : { script: run.script };
+  }
   for (let index = 1; index < argv.length; index++) {
     const arg = argv[index]!;
     const next = (): string | undefined => argv[++index];

@@ -21,6 +21,14 @@ describe.each([
         ['serve.py', 'serve'],
       ],
       [['python3', '-um', 'uvicorn'], ['uvicorn']],
+      // CPython's getopt (python3.11): -mu runs the module u; a line it refuses runs nothing.
+      [['python3', '-mu', 'uvicorn'], ['u']],
+      [['python3', '-Im', 'uvicorn'], ['uvicorn']],
+      [['python3', '-uX', 'dev', '-m', 'uvicorn'], ['uvicorn']],
+      [['python3', '-z', '-m', 'uvicorn'], []],
+      [['python3', '-J', '-m', 'uvicorn'], []],
+      [['python3', '--check-hash-based-pycs=never', '-m', 'uvicorn'], []],
+      [['python3', '--check-hash-based-pycs', 'bogus', '-m', 'uvicorn'], []],
       [
         ['python3', '-OO', '-u', '/srv/app.py', '-m', 'x'],
         ['app.py', 'app'],

@@ -2090,7 +2090,11 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
   const [directive, argument] = statement.words;
   if (directive === undefined || argument === undefined) return;
   const inner = open[open.length - 1];
-  if (directive === 'listen' && !isListenDirective(open)) return;
+  if (directive === 'listen' && !isListenDirective(open)) {
+    const around = inner?.statement.words[0];
+    if (around !== undefined && REFUSES_LISTEN.has(around)) facts.findings.push(misplacedListen(statement, around));
+    return;
+  }
   if (directive === 'listen' && argument === 'unix:') {
     const message = `listen unix: names no socket path, which nginx refuses (nginx -t: "no path in the unix domain socket")${REFUSES_CONFIG}; write listen ${expect.port};`;
     facts.findings.push({ ...placeAt(statement), severity: 'error', message });
@@ -2116,6 +2120,15 @@ function isListenDirective(open: readonly Block[]): boolean {
   if (open.length === 0) return true;
   const around = open.length === 1 ? 'http' : open[open.length - 2]!.statement.words[0];
   return open[open.length - 1]!.statement.words[0] === 'server' && around === 'http';
+}
+
+/** http {}'s blocks whose directives nginx reads but where it refuses listen (nginx 1.22 -t: "listen" directive is not allowed here). */
+const REFUSES_LISTEN: ReadonlySet<string> = new Set(['location', 'if', 'limit_except', 'upstream']);
+
+/** An error for a listen inside `around` {} (REFUSES_LISTEN): nginx does not start. */
+function misplacedListen(statement: SiteStatement, around: string): Finding {
+  const message = `listen ${shown(statement.words.slice(1).join(' '))} is inside ${shown(around)} {}, where nginx refuses it (nginx -t: "listen" directive is not allowed here)${REFUSES_CONFIG}; move it into its server {}, outside any ${shown(around)} {}`;
+  return { ...placeAt(statement), severity: 'error', message };
 }
 
 /**

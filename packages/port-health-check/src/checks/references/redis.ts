@@ -968,11 +968,19 @@ function bindFindings(bind: Setting | undefined, expect: Expect, unless: string 
   // listen says it; not where an include not read may set another bind, which may be Redis's.
   const registry = problem.access && !unless ? `, or give ${expect.name} access: private or public in the registry` : '';
   const message = `${problem.what}${unless ? `, unless ${unless}, sets another bind` : ''}${problem.fix ? `; ${problem.fix}${registry}` : ''}`;
-  return [{ file: bind.file, line: bind.line, ...(bind.column !== undefined && { column: bind.column }), severity: unless ? 'unknown' : 'error', message }];
+  return [
+    {
+      file: bind.file,
+      line: bind.line,
+      ...(bind.column !== undefined && { column: bind.column }),
+      severity: unless || problem.unknown ? 'unknown' : 'error',
+      message,
+    },
+  ];
 }
 
 /** What is wrong with a bind Redis would use (checked with redis-server 7.0), and what to do; undefined when nothing is. */
-function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: string; access?: true } | undefined {
+function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: string; access?: true; unknown?: true } | undefined {
   // An option is named as written, and fixed on the command line.
   const option = bind.given !== undefined;
   const written = option ? commandWords(bind.given!, bind.from) : shown(bind.content);
@@ -1012,7 +1020,19 @@ function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: strin
     };
   if (!expect.localOnly) return undefined;
   // Each address as Redis reads it (getaddrinfo: `127.1` and `0x7f.0.0.2` are loopback); a host name other than localhost may be any.
-  const wide = bind.args.map((address) => address.replace(/^-/, '')).filter((address) => hostReach(address, glibcHost) !== 'loopback');
+  const addresses = bind.args.map((address) => address.replace(/^-/, ''));
+  const wide = addresses.filter((address) => {
+    const reach = hostReach(address, glibcHost);
+    return reach !== undefined && reach !== 'loopback';
+  });
+  // A host name Redis looks up when it starts (getaddrinfo, in anetTcpServer): where it listens is not known here.
+  const named = addresses.filter((address) => hostReach(address, glibcHost) === undefined);
+  if (wide.length === 0 && named.length > 0)
+    return {
+      what: `${option ? written : `bind ${shown(bind.args.join(' '))}`} names a host (${shown(named.join(', '))}), which Redis looks up when it starts, so whether it reaches beyond this host cannot be told here`,
+      fix: `write its address to make it plain (${expect.name} is localhost-only: 127.0.0.1 -::1)`,
+      unknown: true,
+    };
   if (wide.length === 0) return undefined;
   return {
     what: `${option ? written : `bind ${shown(bind.args.join(' '))}`} reaches beyond this host (${shown(wide.join(', '))}), but ${expect.name} is localhost-only`,

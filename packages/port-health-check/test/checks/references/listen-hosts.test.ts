@@ -56,6 +56,17 @@ describe('Redis reads its bind addresses as getaddrinfo does', () => {
       `error: redis (6379): /${REDIS}:3:6: bind 127.0.0.1 ::ffff:127.0.0.1: ::ffff:127.0.0.1 is an IPv4-mapped IPv6 address, which Linux does not bind Redis's IPv6-only socket to, so Redis does not start ("Could not create server TCP listening socket ...: bind: Invalid argument"); write its IPv4 address (127.0.0.1) instead`,
     ]);
   });
+
+  // The hostile tester: `bind myhost` (myhost 127.0.0.1 in /etc/hosts) was an error here while the access check passed it.
+  it('a host name, which Redis looks up when it starts, is unknown, never an error; an address beyond loopback beside it still is', async () => {
+    const HOSTS = { 'etc/hosts': '127.0.0.1 localhost myhost\n' };
+    expect(await problems('redis', { [REDIS]: 'port 6379\nbind myhost -::1\n', ...HOSTS })).toEqual([
+      `unknown: redis (6379): /${REDIS}:2:6: bind myhost -::1 names a host (myhost), which Redis looks up when it starts, so whether it reaches beyond this host cannot be told here; write its address to make it plain (Redis is localhost-only: 127.0.0.1 -::1)`,
+    ]);
+    expect(await problems('redis', { [REDIS]: 'port 6379\nbind myhost 10.0.0.5\n', ...HOSTS })).toEqual([
+      expect.stringMatching(/^error: redis \(6379\): .*:2:6: bind myhost 10\.0\.0\.5 reaches beyond this host \(10\.0\.0\.5\), but Redis is localhost-only; /),
+    ]);
+  });
 });
 
 describe('nginx', () => {

@@ -239,6 +239,25 @@ describe('an entry nginx cannot open in the glob that holds the site (sites-enab
   });
 });
 
+describe('a listen where nginx does not take one', () => {
+  // The hostile tester's: `location /metrics { deny all; listen 18081; }` passed; nginx -t refuses it.
+  it('inside location {}, if {} or limit_except {}: an error at its line:col, as nginx does not start', async () => {
+    const site = (inLocation: string) =>
+      `server {\n  listen 80;\n  server_name dsa.example;\n  location /api/ { proxy_pass http://127.0.0.1:8000/; }\n  ${METRICS}\n  location /x/ { ${inLocation} }\n}\n`;
+    const refused = (around: string, column: number) =>
+      `error: ${AT}:6:${column}: listen 8081 is inside ${around} {}, where nginx refuses it (nginx -t: "listen" directive is not allowed here), so it does not start, or reload, with this configuration; move it into its server {}, outside any ${around} {}`;
+    for (const [inLocation, around, column] of [
+      ['listen 8081;', 'location', 18],
+      ['if ($host) { listen 8081; }', 'if', 31],
+      ['limit_except GET { listen 8081; }', 'limit_except', 37],
+    ] as const) {
+      const files = tree(site(inLocation));
+      if (NGINX) expect(nginxTest(files).said).toMatch(/"listen" directive is not allowed here in .*dsa110-contimg:6/);
+      expect(await problems(files)).toContainEqual(refused(around, column));
+    }
+  });
+});
+
 describe('an upstream block where nginx does not take one', () => {
   const site = (inServer = '') =>
     `server {\n  listen 80;\n  server_name dsa.example;\n  ${inServer}\n  location /api/ { proxy_pass http://api/; }\n  ${METRICS}\n}\n`;
