@@ -7,7 +7,7 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { guardPort, hasCommand, leasePort, spawnClient, spawnListener, waitUntil } from '../../../test-support/index.js';
+import { guardPort, hasCommand, leasePort, spawnListener, waitUntil } from '../../../test-support/index.js';
 import { tempDir } from '../../../test-support/tree.js';
 import { readPortSockets, readProcessInfo, type Listener, type PortSocket } from '@dsa110/ports/system';
 import { describeBlockers, describeUnexamined, endingLeftMs, endsByItselfMs, timeWaitsAfterClaim } from '../src/blockers.js';
