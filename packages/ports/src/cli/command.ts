@@ -119,7 +119,7 @@ export function commandHelp(name: string, command: Command): string {
           ...global.registry,
           help:
             command.registryHelp ??
-            "the registry to read (default: $DSA110_PORTS_FILE, else the checkout's ports.yaml: at the root of the git work tree, else ./ports.yaml; else the bundled one)",
+            "the registry to read (default: $DSA110_PORTS_FILE, else the checkout's ports.yaml: at the root of the git work tree, else ./ports.yaml, where packages/ports/package.json there names @dsa110/ports; else the bundled one)",
         },
       }
     : {};

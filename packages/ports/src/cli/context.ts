@@ -1,7 +1,7 @@
 // What a command gets: its parsed arguments, where to print, and the registry.
 // Paths are used as given (relative to the working directory), so that error
 // messages name files the way the operator typed them.
-import { lstatSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lostPathMessage } from '../cli-kit/argv.js';
@@ -44,17 +44,41 @@ export const CHECKOUT_PACKAGE = 'packages/ports/package.json';
  * (packages/ports/scripts/build.mjs). Not the ports.yaml's text: another project's ports.yaml (a compose file, its own
  * registry) is no checkout's, and a checkout's ports.yaml that is broken (bad YAML, its first line edited) is still
  * the one to read, so that reading it says what is wrong. A package.json that is not there, not a regular file, not
- * JSON or another package's: no checkout. One that cannot be read (EACCES, EIO): cannot tell, taken as a checkout,
- * as checkoutRegistry() takes a ports.yaml it cannot tell is absent (reading that says what is wrong).
+ * JSON, another package's, or that cannot be read (EACCES, ELOOP, EIO): no checkout (registryCheckout() says why;
+ * findCheckoutRegistry() reads a ports.yaml whose own stat failed too, as one it cannot tell is absent).
  */
 export function isRegistryCheckout(root: string): boolean {
+  return registryCheckout(root).named;
+}
+
+/** isRegistryCheckout(), with the reason, escaped, when root's packages/ports/package.json cannot be read (packageJsonNames()). */
+export function registryCheckout(root: string): PackageJsonLook {
+  return packageJsonNames(join(root, CHECKOUT_PACKAGE));
+}
+
+/** What packageJsonNames() finds: whether a package.json names this package, or why it cannot be read. */
+export interface PackageJsonLook {
+  readonly named: boolean;
+  /** Why the file cannot be read (`permission denied`, `too many levels of symbolic links`), escaped; undefined when it could be (or is not there). */
+  readonly unreadable?: string;
+}
+
+/**
+ * Whether the package.json `file` names this package (@dsa110/ports): the one reader of isRegistryCheckout() and
+ * bundledCopy(). Read at most 64 KiB, a UTF-8 BOM skipped (as Node's require() reads a package.json). Not there, not a
+ * regular file, too large or not JSON: not named. One that cannot be read (EACCES, ELOOP, EIO): not named either, and
+ * `unreadable` says why, so that a note can say so rather than call the directory no checkout in silence.
+ */
+export function packageJsonNames(file: string): PackageJsonLook {
   try {
-    const bytes = readFileBytes(join(root, CHECKOUT_PACKAGE), { maxBytes: MAX_PACKAGE_JSON_BYTES });
-    return (JSON.parse(bytes.toString('utf8')) as { name?: unknown } | null)?.name === PACKAGE_NAME;
+    const text = readFileBytes(file, { maxBytes: MAX_PACKAGE_JSON_BYTES }).toString('utf8');
+    return { named: (JSON.parse(text.replace(/^\uFEFF/, '')) as { name?: unknown } | null)?.name === PACKAGE_NAME };
   } catch (error) {
-    if (error instanceof SyntaxError) return false;
-    if (error instanceof FileReadError) return error.kind !== 'missing' && error.kind !== 'not-regular' && error.kind !== 'too-large';
-    throw error;
+    if (error instanceof SyntaxError) return { named: false };
+    if (!(error instanceof FileReadError)) throw error;
+    return error.kind === 'missing' || error.kind === 'not-regular' || error.kind === 'too-large'
+      ? { named: false }
+      : { named: false, unreadable: error.reason };
   }
 }
 
@@ -67,6 +91,14 @@ export interface CheckoutLookup {
   readonly file?: string;
   /** A ports.yaml where the checkout's would be, in a directory that is no checkout of the registry (isRegistryCheckout()): never read by default. */
   readonly other?: string;
+  /** For `other`: its directory's packages/ports/package.json, as a path from the current directory, and why it cannot be read (escaped). */
+  readonly unreadable?: { readonly path: string; readonly reason: string };
+  /**
+   * ./ports.yaml in this package's own directory (./package.json names @dsa110/ports, outside a git work tree), that
+   * is no checkout's root: an installed package's copy, from which its bundled registry was made. Reading the bundled
+   * registry is reading it: nothing to say.
+   */
+  readonly own?: string;
 }
 
 /**
@@ -78,7 +110,10 @@ export interface CheckoutLookup {
  * `near`: the directories to look from, first first (`ports docs`: the page's, then the current one); the first in
  * a work tree whose root is a checkout with a ports.yaml gives it. A ports.yaml this user cannot tell is absent (a
  * directory it may not search: EACCES; ELOOP; EIO), or a symbolic link to nothing, is given too, and reading it says
- * what is wrong: never the bundled registry in its place.
+ * what is wrong: never the bundled registry in its place. Outside a work tree, in this package's own directory
+ * (./package.json names @dsa110/ports), ./ports.yaml is the copy its build made, never a checkout's: in a checkout's
+ * packages/ports (a tarball's, no .git) the checkout's is ../../ports.yaml, as from packages/ports in a work tree; in
+ * an installed package it is the package's own copy (`own`), which the bundled registry was made from.
  */
 export function checkoutRegistry(near: readonly string[] = ['.']): string | undefined {
   return findCheckoutRegistry(near).file;
@@ -87,13 +122,19 @@ export function checkoutRegistry(near: readonly string[] = ['.']): string | unde
 /** checkoutRegistry(), with the first ports.yaml passed over as no checkout's (`other`), for the commands to say so. */
 export function findCheckoutRegistry(near: readonly string[] = ['.']): CheckoutLookup {
   let inTree = false;
-  let other: string | undefined;
+  let passed: Pick<CheckoutLookup, 'other' | 'unreadable'> | undefined;
   const look = (root: string): string | undefined => {
     const file = join(root, CHECKOUT_REGISTRY);
-    if (!mayBeThere(file)) return undefined;
+    const there = mayBeThere(file);
+    if (!there) return undefined;
     const shown = relative(process.cwd(), file) || CHECKOUT_REGISTRY;
-    if (isRegistryCheckout(root)) return shown;
-    other ??= shown;
+    const { named, unreadable } = registryCheckout(root);
+    // Neither file can be looked at (a directory this user may not search): cannot tell, and reading it says why.
+    if (named || (unreadable !== undefined && there === 'unknown')) return shown;
+    passed ??= {
+      other: shown,
+      ...(unreadable !== undefined && { unreadable: { path: relative(process.cwd(), join(root, CHECKOUT_PACKAGE)), reason: unreadable } }),
+    };
     return undefined;
   };
   for (const dir of near) {
@@ -103,31 +144,42 @@ export function findCheckoutRegistry(near: readonly string[] = ['.']): CheckoutL
     const file = look(root);
     if (file !== undefined) return { file };
   }
+  if (!inTree && packageJsonNames('package.json').named) {
+    // This package's own directory: a checkout's packages/ports reads the checkout's ports.yaml, two directories up.
+    const cwd = process.cwd();
+    const file = join(dirname(dirname(cwd)), 'packages', 'ports') === cwd ? look(join('..', '..')) : undefined;
+    if (file !== undefined) return { file };
+    return mayBeThere(CHECKOUT_REGISTRY) !== false ? { own: CHECKOUT_REGISTRY } : {};
+  }
   const file = inTree ? undefined : look('.');
   if (file !== undefined) return { file };
-  return other === undefined ? {} : { other };
+  return passed ?? {};
 }
 
-/** Why a checkout command passes over `other` (CheckoutLookup's), escaped: the start of its one line. */
-export function otherRegistryReason(other: string): string {
-  return `${escapeText(other)} is not read by default: its directory is no checkout of the dsa110 registry (no ${CHECKOUT_PACKAGE} there naming ${PACKAGE_NAME})`;
+/** Why a checkout command passes over `lookup.other` (findCheckoutRegistry()'s), escaped: the start of its one line. */
+export function otherRegistryReason(lookup: Pick<CheckoutLookup, 'other' | 'unreadable'> & { readonly other: string }): string {
+  const { other, unreadable } = lookup;
+  return unreadable === undefined
+    ? `${escapeText(other)} is not read by default: its directory is no checkout of the dsa110 registry (no ${CHECKOUT_PACKAGE} there naming ${PACKAGE_NAME})`
+    : `${escapeText(other)} is not read by default: its directory is not taken as a checkout of the dsa110 registry, as ${escapeText(unreadable.path)} cannot be read (${unreadable.reason}): in a checkout, make it readable`;
 }
 
 /**
- * Whether `file` is there, or may be: only ENOENT and ENOTDIR say it is not. Any other errno error of stat (EACCES
- * on a directory this user may not search, ELOOP, EIO) leaves it unknown, so the file is read and that read fails
- * with the reason, where existsSync would answer false and the bundled registry would be used in silence.
+ * Whether `file` is there ('there'), or may be ('unknown'): only ENOENT and ENOTDIR say it is not (false). Any other
+ * errno error of stat (EACCES on a directory this user may not search, ELOOP, EIO) leaves it unknown, so the file is
+ * read and that read fails with the reason, where existsSync would answer false and the bundled registry would be
+ * used in silence.
  */
-function mayBeThere(file: string): boolean {
+function mayBeThere(file: string): 'there' | 'unknown' | false {
   try {
     statSync(file);
-    return true;
+    return 'there';
   } catch (error) {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
     if (typeof code !== 'string') throw error;
     // A symbolic link to nothing (`ports.yaml -> missing-mount/ports.yaml`) is there: the read says where it points.
-    if (code === 'ENOENT') return lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() === true;
-    return code !== 'ENOTDIR';
+    if (code === 'ENOENT') return lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink() === true && 'there';
+    return code !== 'ENOTDIR' && 'unknown';
   }
 }
 
@@ -155,7 +207,8 @@ function hasGit(dir: string): boolean {
 
 /** Where checkoutRegistry()'s `file` came from, as errors about reading it say. */
 export function checkoutOrigin(file: string): string {
-  return file === CHECKOUT_REGISTRY && workTreeRoot('.') === undefined ? ORIGIN.checkout : ORIGIN.workTree;
+  if (workTreeRoot('.') !== undefined) return ORIGIN.workTree;
+  return file === CHECKOUT_REGISTRY ? ORIGIN.checkout : ORIGIN.packageDir;
 }
 
 /**
@@ -171,12 +224,14 @@ export function checkoutOrigin(file: string): string {
 export function load(context: Context<unknown>, near?: readonly string[]): Promise<Registry> {
   if (context.registryPath !== undefined) return loadRegistry({ path: context.registryPath, env: context.env, origin: ORIGIN.option });
   refuseLostRegistryVariable(context);
-  const { file, other } = context.env[REGISTRY_ENV] ? {} : findCheckoutRegistry(near);
+  const lookup: CheckoutLookup = context.env[REGISTRY_ENV] ? {} : findCheckoutRegistry(near);
+  const { file, other } = lookup;
   if (file !== undefined && context.checkout) return loadRegistry({ path: file, env: context.env, origin: checkoutOrigin(file) });
   // Another project's ports.yaml: never read, and never compared with the bundled copy; a checkout command says so.
+  // This package's own copy (lookup.own) is the bundled registry's: nothing to say.
   if (other !== undefined && context.checkout)
     context.io.err(
-      `${oneLine(`note: ${otherRegistryReason(other)}; this command reads the bundled registry; give --registry ${printedShellWord(other)} to read that file`)}\n`,
+      `${oneLine(`note: ${otherRegistryReason({ ...lookup, other })}; this command reads the bundled registry; give --registry ${printedShellWord(other)} to read that file`)}\n`,
       'notice',
     );
   const warning = file === undefined ? undefined : staleBundledWarning(file, bundledCopy());
@@ -191,12 +246,8 @@ export function load(context: Context<unknown>, near?: readonly string[]): Promi
  */
 export function bundledCopy(from: string = import.meta.url): string | undefined {
   for (let dir = dirname(fileURLToPath(from)), up = 0; up < 4; dir = dirname(dir), up++) {
-    try {
-      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: unknown }).name === PACKAGE_NAME) return join(dir, CHECKOUT_REGISTRY);
-    } catch (error) {
-      // No package.json there (errno), or not JSON: look higher.
-      if (!(error instanceof SyntaxError) && typeof (error as NodeJS.ErrnoException | undefined)?.code !== 'string') throw error;
-    }
+    // No package.json there, another's, or one that cannot be read: look higher.
+    if (packageJsonNames(join(dir, 'package.json')).named) return join(dir, CHECKOUT_REGISTRY);
   }
   return undefined;
 }
@@ -257,4 +308,6 @@ export const ORIGIN = {
   env: `from $${REGISTRY_ENV}`,
   checkout: `the default: ./${CHECKOUT_REGISTRY} in the current directory`,
   workTree: `the default: the ${CHECKOUT_REGISTRY} at the root of the git work tree`,
+  packageDir: `the default: the checkout's ${CHECKOUT_REGISTRY}, two directories above its packages/ports`,
+  own: `the default: ./${CHECKOUT_REGISTRY}, this package's own copy, from which its bundled registry was made`,
 } as const;

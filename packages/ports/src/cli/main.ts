@@ -73,7 +73,7 @@ export async function usage(): Promise<string> {
     'Every command takes these options, before or after its name; --json where it has JSON output.',
     ...(checkout.length
       ? [
-          `In a checkout, ${[checkout.slice(0, -1).join(', '), checkout.at(-1)].filter(Boolean).join(' and ')} read the checkout's ports.yaml, the one at the root of the git work tree, from any directory in it (./ports.yaml outside one), before the bundled one; the others read the bundled one, and say so in a warning when the checkout's differs from the copy it was built from (rebuild, or give --registry).`,
+          `In a checkout, ${[checkout.slice(0, -1).join(', '), checkout.at(-1)].filter(Boolean).join(' and ')} read the checkout's ports.yaml, the one at the root of the git work tree, from any directory in it (./ports.yaml outside one), before the bundled one, where that directory is a checkout of the registry (its packages/ports/package.json names @dsa110/ports): another project's ports.yaml is not read by default; the others read the bundled one, and say so in a warning when the checkout's differs from the copy it was built from (rebuild, or give --registry).`,
         ]
       : []),
     '',

@@ -19,7 +19,7 @@ import {
   unreadMayHoldClaim,
   type ClaimFinding,
 } from './claim-verdict.js';
-import { listUnitDirs, loadUnit, mergeUnit, type UnitDirListing } from './effective.js';
+import { type LoadedUnit, listUnitDirs, loadUnit, mergeUnit, type UnitDirListing } from './effective.js';
 import { claimVariables, environmentDoubt, environmentFileFindings, mergeUnitWithEnvironmentFiles } from './environment-files.js';
 import { execSearch, isBareCommand } from './exec-search.js';
 import { claimLineRegistry, claimRegistryLoader, claimRegistryUnresolved, readsOtherRegistry } from './line-registry.js';
@@ -59,6 +59,7 @@ export function effectiveProblems(
     managerDefaults,
     asWritten = new Set(),
     said = new Set(),
+    load,
   }: {
     readonly claimPort: string;
     readonly registryPath: string | undefined;
@@ -76,6 +77,8 @@ export function effectiveProblems(
      * line there is left out, so that one line is not two problems with two fixes.
      */
     readonly said?: ReadonlySet<string>;
+    /** Each unit as loaded under `root` (loadUnit), when the caller has loaded them already (--check's ignored links); default: loaded here. */
+    readonly load?: (unit: string) => LoadedUnit;
   },
 ): { problems: string[]; warnings: string[]; untold: number } {
   const problems: string[] = [];
@@ -95,7 +98,7 @@ export function effectiveProblems(
   // The drop-ins systemd skips, each with the units that read it: said once each, after the units are judged.
   const skipped = new Map<string, { readonly part: NonNullable<UnitFacts['skippedDropIns']>[number]; readonly units: string[] }>();
   for (const entry of wiring) {
-    const onDisk = loadUnit(root, entry.unit, listing);
+    const onDisk = load?.(entry.unit) ?? loadUnit(root, entry.unit, listing);
     // Another drop-in of the claim's name is there (read in its place, skipped as a link to nothing, unreadable): the
     // unit as it loads now, which writing the file does not change where that one comes first; never left unjudged
     // (a dangling link in system.control hides the claim: "ok" there was silence on a unit that claims nothing).

@@ -2,11 +2,13 @@
 // ports.yaml an operator edited without rebuilding (Redis moved 6379 -> 6380): the commands that make a checkout's
 // files read that ports.yaml; the others read the bundled copy and say, in one warning line, that it is stale.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../helpers.js';
-import { committedDocs, markCheckout, ports, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
+import { bundledCopy as bundledCopyOf, packageJsonNames } from '../../src/cli/context.js';
+import { committedDocs, markCheckout, ports, portsAsNobody, portsBin, replaceOnce, requireBuilt, rootRegistry, tempDir } from './helpers.js';
 
 const bundledCopy = join(repoRoot, 'packages/ports/ports.yaml');
 const edited = replaceOnce(rootRegistry, '    port: 6379\n', '    port: 6380\n');
@@ -193,6 +195,67 @@ describe("another project's ports.yaml, at the root of its git repository or in 
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('ports.yaml:2:10: version: must be 1 (got "3")');
     expect(run.stderr).not.toContain('note:');
+  });
+});
+
+describe("the package.json that tells a checkout: unreadable, with a BOM, or this package's own", () => {
+  it('one that cannot be read (a loop of links; mode 600 to another user) is no checkout, and the note says why', async () => {
+    const dir = otherRepository();
+    mkdirSync(join(dir, 'packages/ports'), { recursive: true });
+    symlinkSync('package.json', join(dir, 'packages/ports/package.json'));
+    const note =
+      'note: ports.yaml is not read by default: its directory is not taken as a checkout of the dsa110 registry, as packages/ports/package.json ' +
+      'cannot be read (too many levels of symbolic links): in a checkout, make it readable; this command reads the bundled registry; give --registry ports.yaml to read that file\n';
+    const snippet = await ports(['snippet', 'redis-conf'], { cwd: dir });
+    expect(snippet).toMatchObject({ code: 0, stderr: note });
+    expect(snippet.stdout).toMatch(/^port 6379$/m);
+    expect((await ports(['validate'], { cwd: dir })).stderr).toContain('as packages/ports/package.json cannot be read (too many levels of symbolic links)');
+    // Another user, who may not read it: the built bin, as nobody.
+    const shared = tempDir();
+    chmodSync(shared, 0o755);
+    writeFileSync(join(shared, 'ports.yaml'), OTHER);
+    mkdirSync(join(shared, 'packages/ports'), { recursive: true });
+    writeFileSync(join(shared, 'packages/ports/package.json'), '{ "name": "@dsa110/ports" }\n', { mode: 0o600 });
+    const nobody = portsAsNobody(shared, ['snippet', 'redis-conf']);
+    expect(nobody).toMatchObject({ code: 0, stderr: note.replace('too many levels of symbolic links', 'permission denied') });
+  });
+
+  it('one that starts with a UTF-8 BOM names the package, as Node reads it: the checkout is read', async () => {
+    const dir = otherRepository();
+    mkdirSync(join(dir, 'packages/ports'), { recursive: true });
+    writeFileSync(join(dir, 'packages/ports/package.json'), '\uFEFF{ "name": "@dsa110/ports" }\n');
+    const run = await ports(['snippet', 'redis-conf'], { cwd: dir });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('ports.yaml:2:10: version: must be 1 (got "3")');
+    expect(run.stderr).not.toContain('note:');
+    expect(packageJsonNames(join(dir, 'packages/ports/package.json'))).toEqual({ named: true });
+    // The package's own copy, found from its built module the same way.
+    mkdirSync(join(dir, 'packages/ports/dist/cli'), { recursive: true });
+    expect(bundledCopyOf(pathToFileURL(join(dir, 'packages/ports/dist/cli/ports.js')).href)).toBe(join(dir, 'packages/ports/ports.yaml'));
+  });
+
+  it("in an installed package's directory its ports.yaml is the bundled registry's copy: read without a note; validate validates it", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'package.json'), '{ "name": "@dsa110/ports", "version": "1.0.0" }\n');
+    writeFileSync(join(dir, 'ports.yaml'), readFileSync(bundledCopy));
+    const snippet = await ports(['snippet', 'redis-conf'], { cwd: dir });
+    expect(snippet).toMatchObject({ code: 0, stderr: '' });
+    expect(snippet.stdout).toMatch(/^port 6379$/m);
+    expect(await ports(['validate'], { cwd: dir })).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it("in a checkout's packages/ports outside a git work tree (a tarball's), the checkout's ports.yaml two directories up is read", async () => {
+    const dir = markCheckout(tempDir());
+    writeFileSync(join(dir, 'ports.yaml'), edited);
+    const pkg = join(dir, 'packages/ports');
+    writeFileSync(join(pkg, 'ports.yaml'), readFileSync(bundledCopy));
+    const snippet = await ports(['snippet', 'redis-conf'], { cwd: pkg });
+    expect(snippet).toMatchObject({ code: 0, stderr: '' });
+    expect(snippet.stdout).toMatch(/^port 6380$/m);
+    writeFileSync(join(dir, 'ports.yaml'), OTHER);
+    const broken = await ports(['validate'], { cwd: pkg });
+    expect(broken.code).toBe(1);
+    expect(broken.stdout).toContain('../../ports.yaml:2:10: version: must be 1');
   });
 });
 

@@ -16,9 +16,9 @@ export const command = defineCommand({
   flags: {},
   checkout: true,
   registryHelp:
-    "the registry to validate when no FILE is given (default: $DSA110_PORTS_FILE, else the checkout's ports.yaml: at the root of the git work tree, else ./ports.yaml; never the bundled one)",
+    "the registry to validate when no FILE is given (default: $DSA110_PORTS_FILE, else the checkout's ports.yaml: at the root of the git work tree, else ./ports.yaml, where packages/ports/package.json there names @dsa110/ports; never the bundled one)",
   notes: [
-    "Without FILE: --registry, $DSA110_PORTS_FILE, else the checkout's ports.yaml (at the root of the git work tree, from any directory in it; else ./ports.yaml), never the bundled one. Exits 1 if any file has a problem.",
+    "Without FILE: --registry, $DSA110_PORTS_FILE, else the checkout's ports.yaml (at the root of the git work tree, from any directory in it; else ./ports.yaml; where packages/ports/package.json there names @dsa110/ports), never the bundled one. Exits 1 if any file has a problem.",
   ],
   run,
 });
@@ -221,12 +221,17 @@ function defaultFile(context: Context<unknown>): { file: string; origin: string 
   refuseLostRegistryVariable(context);
   const fromEnv = context.env[REGISTRY_ENV];
   if (fromEnv) return { file: fromEnv, origin: ORIGIN.env };
-  const { file, other } = findCheckoutRegistry();
+  const lookup = findCheckoutRegistry();
+  const { file, other, own } = lookup;
   if (file !== undefined) return { file, origin: checkoutOrigin(file) };
+  // In an installed package's directory: its own copy, the bundled registry's.
+  if (own !== undefined) return { file: own, origin: ORIGIN.own };
   // Another project's ports.yaml is not validated as this registry unless named.
   if (other !== undefined)
     throw new UsageError(
-      oneLine(`ports validate: no file given, and ${otherRegistryReason(other)}; name it to validate it (ports validate ${printedShellWord(other)})`),
+      oneLine(
+        `ports validate: no file given, and ${otherRegistryReason({ ...lookup, other })}; name it to validate it (ports validate ${printedShellWord(other)})`,
+      ),
     );
   throw new UsageError(
     `ports validate: no file given and no default ${CHECKOUT_REGISTRY} (in a git work tree the one at its root, else ./${CHECKOUT_REGISTRY}); name the registries to validate`,

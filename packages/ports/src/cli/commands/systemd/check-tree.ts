@@ -17,7 +17,7 @@ import { DEFAULT_UNIT_DIR, DROP_IN_NAME, systemdDrift, type ClaimWiring, type Sy
 import { ignoredLinkProblem } from '../../../systemd/claim-verdict.js';
 import { driftPath } from '../../../systemd/drift-path.js';
 import { claimsAlike, claimUntold, effectiveProblems, outUnitAsJudged, unitAsJudged, unitsVerdictText } from '../../../systemd/effective-problems.js';
-import { listUnitDirs, loadUnit, type UnitDirListing } from '../../../systemd/effective.js';
+import { type LoadedUnit, listUnitDirs, loadUnit, type UnitDirListing } from '../../../systemd/effective.js';
 import { claimsRead, findClaims, findDropIns } from '../../../systemd/find-claims.js';
 import { droppedSettings, foreignFileText } from '../../../systemd/foreign-settings.js';
 import { healthOwnerText, healthUnitOwner } from '../../../systemd/health-unit-owner.js';
@@ -72,6 +72,8 @@ interface CheckRun {
   readonly place: (path: string) => string;
   readonly listing: () => UnitDirListing;
   readonly lineRegistries: () => ReturnType<typeof claimRegistryLoader>;
+  /** Under a root, each unit as systemd would load it (loadUnit), loaded once a run whichever step asks first. */
+  readonly loaded: (unit: string) => LoadedUnit;
 }
 
 /**
@@ -91,6 +93,7 @@ export async function checkTree(
   options: CheckOptions,
   place: (path: string) => string,
 ): Promise<Outcome> {
+  const loadedUnits = new Map<string, LoadedUnit>();
   const run: CheckRun = {
     registry,
     wiring,
@@ -101,6 +104,11 @@ export async function checkTree(
     place,
     listing: options.listing,
     lineRegistries: options.lineRegistries,
+    loaded: (unit) => {
+      let loaded = loadedUnits.get(unit);
+      if (loaded === undefined) loadedUnits.set(unit, (loaded = loadUnit(effectiveRoot!, unit, run.listing())));
+      return loaded;
+    },
   };
   const wired = await readWiredFiles(wiring, unitDirs, {
     unitDir,
@@ -108,7 +116,7 @@ export async function checkTree(
     root: options.root,
     place,
     regenerate: options.regenerate,
-    ...(effectiveRoot !== undefined && { load: (unit: string) => loadUnit(effectiveRoot, unit, run.listing()) }),
+    ...(effectiveRoot !== undefined && { load: run.loaded }),
   });
   const { drift, sharing, unreadSaid } = await fileDrift(io, run, wired);
   drift.push(...directoryDrift(run, wired.shown), ...healthFileDrift(run));
@@ -255,7 +263,7 @@ function claimPlaces(run: CheckRun, wired: WiredFiles, unreadablePaths: Readonly
     if (entry.claim !== 'unit' || !wired.files.has(entry.path)) continue;
     // An instance read from its template: the write's advice, the instance's own drop-in (a file of its own would
     // replace the template for it). Under --out, outInstanceAdvice says the same drop-in in DIR.
-    const loaded = loadUnit(effectiveRoot, entry.unit, run.listing());
+    const loaded = run.loaded(entry.unit);
     if (wired.fromTemplate.has(entry.path))
       wired.fromTemplate.set(entry.path, unitLineAdvice(entry.unit, entry.line, loaded, unitDir, run.options.root, run.options.claimPort).text);
     // Not a claim-port.conf left from `claim: drop-in`: said on its own line (systemdDrift), removed once the line is in.
@@ -409,6 +417,7 @@ function judgeUnits(
     regenerate,
     managerDefaults,
     asWritten: wired.rewritable,
+    load: run.loaded,
     // Drift paths are relative to the unit directory checked, /etc/systemd/system under the root, or absolute there. A
     // claim drop-in judged as written is not one: its lines are the registry's, judged as the write's would be.
     said: new Set(
@@ -434,7 +443,7 @@ function ignoredLinkWarnings(run: CheckRun): string[] {
   const root = run.effectiveRoot!;
   const warnings: string[] = [];
   for (const unit of new Set(run.wiring.map((entry) => entry.unit))) {
-    const loaded = loadUnit(root, unit, run.listing());
+    const loaded = run.loaded(unit);
     for (const link of loaded.ignoredLinks ?? []) warnings.push(`${escapeText(unit)}: ${ignoredLinkProblem(link, unit, loaded.file?.path, root)}`);
   }
   return warnings;
