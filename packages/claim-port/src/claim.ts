@@ -759,7 +759,15 @@ class Claim {
 
   send(t: Tracked, sig: 'SIGTERM' | 'SIGKILL'): void {
     // Interrupted: nothing more is sent, whatever phase asks (see interruptedResult).
-    if (this.interrupted || !this.judgeAgain(t, sig) || !this.sandboxAgain(t, sig)) return;
+    if (this.interrupted) return;
+    // Exited since it was read (a zombie its parent has not reaped yet, or one the kernel is ending): kill(2) reaches it
+    // without an error, and the claim would say it sent a signal to, then killed, a process that had already exited.
+    if (this.processes.exited?.(t.info)) {
+      if (t.signals.length === 0) t.outcome = 'gone';
+      this.log(`${this.who(t)} has exited or is exiting (a zombie its parent has not reaped, or a process the kernel is ending); not signalled`);
+      return;
+    }
+    if (!this.judgeAgain(t, sig) || !this.sandboxAgain(t, sig)) return;
     const outcome = this.processes.signal(t.info, sig);
     if (outcome === 'sent') {
       t.signals.push(sig);
@@ -882,7 +890,9 @@ class Claim {
     const { port, transport } = this.target;
     const known = (h: ProcessInfo) => this.tracked.some((t) => t.info.pid === h.pid && t.info.startTime === h.startTime);
     // Every thread's fd table: the socket may live on in a thread's own (see gather).
-    const gathered = await this.reader.gather(port, undefined, transport, 'every');
+    // Less those that had exited when they were read, as for the first look (withoutExited): a pre-fork master's worker
+    // that ends on its own while the holders are signalled is no inheritor.
+    const gathered = this.withoutExited(await this.reader.gather(port, undefined, transport, 'every'));
     const listeners = gathered.listeners
       .filter((l) => l.ownerKnown && keys.has(String(l.inode)))
       .map((l) => ({ ...l, holders: l.holders.filter((h) => !known(h)) }))

@@ -10,6 +10,7 @@ import { readFrozen, readMountinfo, type Frozen } from './freezer.js';
 import {
   groupExists,
   groupMembers,
+  hasExited,
   isRunning,
   isSameProcess,
   isStopped,
@@ -30,6 +31,11 @@ export interface ProcessControl {
   isSame(who: Identity): boolean;
   /** The same process, and not a zombie: it still runs. */
   isRunning(who: Identity): boolean;
+  /**
+   * The same process, and exited or exiting with no thread left running (see hasExited in watch.ts): no holder, and
+   * not to be signalled. Without it, a zombie is told only by `current` (a scan's holder) or never (a signal).
+   */
+  exited?(who: Identity): boolean;
   /** The same process, and stopped (SIGSTOP, Ctrl-Z): SIGTERM waits for a SIGCONT. Without it, never stopped. */
   isStopped?(who: Identity): boolean;
   /** Whether `who` is stopped by a tracer (state t): neither SIGTERM nor SIGCONT acts on it until the tracer lets it go. */
@@ -102,6 +108,7 @@ export const procControl = (procRoot = '/proc'): ProcessControl => {
   return {
     isSame: (who) => isSameProcess(who, procRoot),
     isRunning: (who) => isRunning(who, procRoot),
+    exited: (who) => hasExited(who, procRoot),
     isStopped: (who) => isStopped(who, procRoot),
     isTraceStopped: (who) => isTraceStopped(who, procRoot),
     frozen: (who) => (isSameProcess(who, procRoot) ? readFrozen(who.pid, procRoot, mountinfo) : undefined),

@@ -60,14 +60,19 @@ export interface Reader {
 }
 
 /**
- * `found` less the holders that had already exited when they were read: a zombie with no thread left (its fds were
- * closed before it became one; the fd scan read them a moment before), as `processes.current` says it is now. They
+ * `found` less the holders that had exited when they were read: a zombie with no thread left (its fds were closed
+ * before it became one; the fd scan read them a moment before), or one the kernel is ending (its fds about to close),
+ * as `processes.exited` says it is now (without it, a zombie `processes.current` no longer reads). Every scan of a
+ * claim is taken through it: the first look's, and the one for inheritors once the holders are gone. They
  * hold nothing, and one taken for a holder was described as a live one (`its main thread exited; another thread holds
  * the socket`): a holder that forks and exits in a loop is found so. A socket left with no holder is then one whose
  * holder was not found (its `ownerKnown` false), which the claim looks at again (Claim.gather, Claim.wanderers).
  */
-export function withoutExited(found: Gathered, processes: Pick<ProcessControl, 'current'>): Gathered {
-  const exited = (h: ProcessInfo) => (h.state === 'Z' || h.state === 'X') && processes.current !== undefined && processes.current(h) === undefined;
+export function withoutExited(found: Gathered, processes: Pick<ProcessControl, 'current' | 'exited'>): Gathered {
+  const exited = (h: ProcessInfo) =>
+    processes.exited !== undefined
+      ? processes.exited(h)
+      : (h.state === 'Z' || h.state === 'X') && processes.current !== undefined && processes.current(h) === undefined;
   if (!found.listeners.some((l) => l.holders.some(exited))) return found;
   const listeners = found.listeners.map((l) => {
     const holders = l.holders.filter((h) => !exited(h));

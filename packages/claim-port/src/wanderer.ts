@@ -7,10 +7,16 @@
 // operator's to judge), but the refusal should say what it is: so, before a
 // claim refuses over such a socket, the newest processes are read for a moment.
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { readStartTime } from '@dsa110/ports/system';
 import { parseGroupAndSession, readGroupAndSession } from './watch.js';
 
 export interface Wanderer {
-  /** The PIDs seen holding the socket, one after another (each but the last no longer holding it when the look ended), in the order seen. */
+  /**
+   * The PIDs seen holding the socket, one after another (each but the last no longer holding it when the look ended),
+   * in the order they started (/proc/PID/stat's start time; within one clock tick, by PID): the order the socket passed
+   * in, for a holder that forks and exits. Not the order seen: the newest are read first, and an older one that has not
+   * exited yet may be seen after a newer one.
+   */
   readonly pids: readonly number[];
   /** How long the look took, in ms. */
   readonly ms: number;
@@ -74,7 +80,7 @@ function holdsLink(procRoot: string, pid: number, link: string): boolean {
  */
 export function followWanderer(inode: number, procRoot = '/proc', lookMs = WANDER_LOOK_MS): Wanderer | undefined {
   const link = `socket:[${inode}]`;
-  const seen: { pid: number; pgrp: number; session: number }[] = [];
+  const seen: { pid: number; pgrp: number; session: number; start: number }[] = [];
   const started = performance.now();
   while (seen.length < ENOUGH_SEEN && performance.now() - started < lookMs) {
     const last = lastPid(procRoot);
@@ -83,11 +89,13 @@ export function followWanderer(inode: number, procRoot = '/proc', lookMs = WANDE
     for (let pid = last; pid > Math.max(0, last - NEWEST_PIDS); pid--) {
       if (seen.some((s) => s.pid === pid) || !holdsLink(procRoot, pid, link)) continue;
       const ids = readGroupAndSession(pid, procRoot);
-      if (ids !== undefined) seen.push({ pid, ...ids });
+      const start = readStartTime(pid, procRoot);
+      if (ids !== undefined && start !== undefined) seen.push({ pid, ...ids, start });
       break;
     }
   }
   const ms = Math.round((performance.now() - started) * 10) / 10;
+  seen.sort((a, b) => a.start - b.start || a.pid - b.pid);
   // Passed on: each but the last no longer holds it.
   if (seen.length < 2 || seen.slice(0, -1).some((s) => holdsLink(procRoot, s.pid, link))) return undefined;
   const shared = (key: 'pgrp' | 'session') => (seen[0]![key] > 0 && seen.every((s) => s[key] === seen[0]![key]) ? seen[0]![key] : undefined);

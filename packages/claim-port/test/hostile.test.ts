@@ -585,6 +585,12 @@ int main(void) {
       const wanderer = await start([buildWanderer(dir, port, 'none')]);
       const group = wanderer.child.pid!;
       const result = await claimWanderer(port);
+      // In the order they held it: each forked the next, so by rising PID (the look lasts 100 ms: no wrap of PID numbers).
+      const pids = /PIDs ([\d, ]+ and \d+) held it in turn/
+        .exec(result.message)?.[1]
+        ?.split(/, | and /)
+        .map(Number);
+      expect(pids, result.message).toEqual([...(pids ?? [])].sort((a, b) => a - b));
       expect(result.message).toMatch(
         new RegExp(
           `^refused to free port ${port}: the process holding 127\\.0\\.0\\.1:${port} cannot be identified: it passes from process to process faster than a scan reads them \\(a holder that forks and exits in a loop: PIDs (\\d+, )*\\d+ and \\d+ held it in turn within [\\d.]+ ms, all in process group ${group}, session \\d+\\), and claim-port signals only a process it has identified; if that group may go, stop it by hand \\(kill -- -${group}\\); nothing was signalled$`,

@@ -6,11 +6,11 @@
 // to a daemon that takes fds from anyone) is never signalled: the claim stops
 // and names it. Real processes on loopback, all spawned here (claimOurs checks
 // the guard, and that everything signalled was ours).
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive, leasePort } from '../../../test-support/index.js';
+import { isAlive, leasePort, signal, waitUntil } from '../../../test-support/index.js';
 import { cleanupStarted, claimOurs, start } from './started.js';
 
 const root = process.getuid?.() === 0;
@@ -280,4 +280,61 @@ while True: time.sleep(1)`,
       expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^PID ${child.pid} \\(sshd\\) is not protected: named "sshd"`)));
     },
   );
+});
+
+describe('a process that exits on its own while the claim runs', () => {
+  it("a pre-fork master's workers that end by themselves once the master is killed are neither inheritors nor killed: none is named as a zombie with a live thread, none is reported SIGKILLed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claim-port-prefork-'));
+    dirs.push(dir);
+    const statuses = join(dir, 'statuses.json');
+    // A subreaper that reaps nothing until SIGUSR1 (a worker that exits once the master is gone stays a zombie, which
+    // kill(2) still reaches), then writes how each child ended; under it a master that ignores SIGTERM and, from then
+    // on (the guard sees no worker before the claim), forks a worker every 30 ms that keeps the socket and exits after 0.3 s.
+    const prefork = await py(`import ctypes, json, os, signal, socket, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
+if os.fork() != 0:
+    def reap(*_):
+        out = {}
+        while True:
+            try: pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError: break
+            if pid == 0: break
+            out[pid] = 'killed' if os.WIFSIGNALED(status) and os.WTERMSIG(status) == 9 else 'exited'
+        with open(${JSON.stringify(statuses)} + '.tmp', 'w') as f: json.dump(out, f)
+        os.rename(${JSON.stringify(statuses)} + '.tmp', ${JSON.stringify(statuses)})
+    signal.signal(signal.SIGUSR1, reap)
+    while True: time.sleep(3600)
+s = socket.socket(); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+termed = []
+signal.signal(signal.SIGTERM, lambda *_: termed.append(1))
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True:
+    if termed and os.fork() == 0:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.write(1, (json.dumps({'pid': os.getpid()}) + '\\n').encode())
+        time.sleep(0.3)
+        os._exit(0)
+    time.sleep(0.03)`);
+    const { pid, port } = prefork.first;
+    const lines: string[] = [];
+    const result = await claimOurs(port, { timeoutSeconds: 0.5, settleMs: 0, log: (line) => lines.push(line) });
+    const log = lines.join('\n');
+    expect(result.action, log).toBe('freed');
+    expect(result.holders[0], log).toMatchObject({ pid, signals: ['SIGTERM', 'SIGKILL'], outcome: 'killed' });
+    expect(log).not.toContain('its main thread exited');
+    expect(
+      result.holders.filter((h) => h.command.startsWith('[')),
+      log,
+    ).toEqual([]);
+    signal(prefork.child.pid!, 'SIGUSR1');
+    await waitUntil(() => existsSync(statuses), 5000);
+    const ended: Record<string, 'killed' | 'exited'> = JSON.parse(readFileSync(statuses, 'utf8'));
+    // Each worker the claim took for an inheritor: SIGKILLed and reported killed, or not signalled (it ended by itself).
+    for (const h of result.holders.slice(1)) {
+      const how = ended[h.pid];
+      if (how === 'exited') expect(h, log).toMatchObject({ signals: [] });
+      if (h.outcome === 'killed') expect(how, log).toBe('killed');
+    }
+  });
 });

@@ -55,3 +55,39 @@ ctypes.CDLL(None).syscall(60, 0)  # exit(2) of the main thread alone`,
     expect(now?.pid).toBe(pid);
   });
 });
+
+describe('procControl().exited', () => {
+  it('is true for a zombie with no thread left, false for one whose main thread exited while another runs on, and for a running process', async () => {
+    const server = await start([
+      python,
+      '-c',
+      `import json, os, time
+child = os.fork()
+if child == 0:
+    os._exit(0)
+print(json.dumps({'pid': os.getpid(), 'pids': [os.getpid(), child], 'port': 1}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    const [parent, zombie] = server.first.pids as [number, number];
+    await waitUntil(() => state(zombie) === 'Z', 5000);
+    const processes = procControl();
+    expect(processes.exited!({ pid: zombie, startTime: readStartTime(zombie)! })).toBe(true);
+    expect(processes.exited!({ pid: parent, startTime: readStartTime(parent)! })).toBe(false);
+    // Another start time: not the process that was found, so not known to have exited.
+    expect(processes.exited!({ pid: zombie, startTime: readStartTime(zombie)! + 1 })).toBe(false);
+
+    const threaded = await start([
+      python,
+      '-c',
+      `import ctypes, json, os, threading, time
+def work():
+    while True: time.sleep(3600)
+threading.Thread(target=work).start()
+print(json.dumps({'pid': os.getpid(), 'port': 1}), flush=True)
+ctypes.CDLL(None).syscall(60, 0)  # exit(2) of the main thread alone`,
+    ]);
+    const { pid } = threaded.first;
+    await waitUntil(() => state(pid) === 'Z', 5000);
+    expect(processes.exited!({ pid, startTime: readStartTime(pid)! })).toBe(false);
+  });
+});
