@@ -17,6 +17,23 @@ const state = (pid: number) => {
   }
 };
 
+/** A process whose main thread exited (exit(2) of that thread alone) while another thread runs on: its PID, once its state reads Z. */
+async function mainThreadExited(): Promise<number> {
+  const threaded = await start([
+    python,
+    '-c',
+    `import ctypes, json, os, threading, time
+def work():
+    while True: time.sleep(3600)
+threading.Thread(target=work).start()
+print(json.dumps({'pid': os.getpid(), 'port': 1}), flush=True)
+ctypes.CDLL(None).syscall(60, 0)  # exit(2) of the main thread alone`,
+  ]);
+  const { pid } = threaded.first;
+  await waitUntil(() => state(pid) === 'Z', 5000);
+  return pid;
+}
+
 describe('procControl().current', () => {
   it('is undefined for a zombie (its command line gone, its comm `[name]`-like), not a changed process; a main thread that exited while another runs on is still read', async () => {
     // A parent that forks a child which exits at once, never reaped: a zombie. And a process whose main thread exits
@@ -39,18 +56,7 @@ while True: time.sleep(3600)`,
     expect(processes.current!({ pid: zombie, startTime })).toBeUndefined();
     expect(processes.isRunning({ pid: zombie, startTime })).toBe(false);
 
-    const threaded = await start([
-      python,
-      '-c',
-      `import ctypes, json, os, threading, time
-def work():
-    while True: time.sleep(3600)
-threading.Thread(target=work).start()
-print(json.dumps({'pid': os.getpid(), 'port': 1}), flush=True)
-ctypes.CDLL(None).syscall(60, 0)  # exit(2) of the main thread alone`,
-    ]);
-    const { pid } = threaded.first;
-    await waitUntil(() => state(pid) === 'Z', 5000);
+    const pid = await mainThreadExited();
     const now = processes.current!({ pid, startTime: readStartTime(pid)! });
     expect(now?.pid).toBe(pid);
   });
@@ -76,18 +82,7 @@ while True: time.sleep(3600)`,
     // Another start time: not the process that was found, so not known to have exited.
     expect(processes.exited!({ pid: zombie, startTime: readStartTime(zombie)! + 1 })).toBe(false);
 
-    const threaded = await start([
-      python,
-      '-c',
-      `import ctypes, json, os, threading, time
-def work():
-    while True: time.sleep(3600)
-threading.Thread(target=work).start()
-print(json.dumps({'pid': os.getpid(), 'port': 1}), flush=True)
-ctypes.CDLL(None).syscall(60, 0)  # exit(2) of the main thread alone`,
-    ]);
-    const { pid } = threaded.first;
-    await waitUntil(() => state(pid) === 'Z', 5000);
+    const pid = await mainThreadExited();
     expect(processes.exited!({ pid, startTime: readStartTime(pid)! })).toBe(false);
   });
 });

@@ -40,6 +40,21 @@ function drain(fd: number): string {
   return Buffer.concat(chunks).toString();
 }
 
+/** Reads `read` while `writer` flushes (up to 5 s), then what is left; fails the test if the flush never ends. */
+async function drainUntilFlushed(writer: ReturnType<typeof fdWriter>, read: number): Promise<string> {
+  let received = '';
+  let flushed = false;
+  void writer.flush().then(() => (flushed = true));
+  const deadline = Date.now() + 5000;
+  while (!flushed && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    received += drain(read);
+  }
+  received += drain(read);
+  expect(flushed).toBe(true);
+  return received;
+}
+
 describe('fdWriter', () => {
   it('waits for a full pipe instead of spinning, and keeps the order', async () => {
     const { read, write } = fifo();
@@ -51,15 +66,7 @@ describe('fdWriter', () => {
     // The call returned with the pipe full: the rest waits for the reader.
     let received = drain(read);
     expect(received.length).toBeLessThan(big.length);
-    const deadline = Date.now() + 5000;
-    let flushed = false;
-    void writer.flush().then(() => (flushed = true));
-    while (!flushed && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      received += drain(read);
-    }
-    received += drain(read);
-    expect(flushed).toBe(true);
+    received += await drainUntilFlushed(writer, read);
     expect(received).toBe(`${big}\nthe end\n`);
     // A busy loop on EAGAIN would burn the CPU for as long as the reader waits.
     const cpu = process.cpuUsage(started);
@@ -85,15 +92,7 @@ describe('fdWriter', () => {
     expect(flags(given)).toBe(before);
     let received = drain(read);
     expect(received.length).toBeLessThan(big.length);
-    let flushed = false;
-    void writer.flush().then(() => (flushed = true));
-    const deadline = Date.now() + 5000;
-    while (!flushed && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      received += drain(read);
-    }
-    received += drain(read);
-    expect(flushed).toBe(true);
+    received += await drainUntilFlushed(writer, read);
     expect(received).toBe(`${big}\nthe end\n`);
     expect(flags(given)).toBe(before);
     closeSync(given);
