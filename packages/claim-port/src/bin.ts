@@ -1,7 +1,9 @@
 // The claim-port bin: the real process's argv, stdout/stderr and environment.
 // A stdout that cannot be written is one line on stderr; after a claim the
 // exit code still says whether the port is free (finishOutput); --help,
-// --version and --test, whose output is all they do, exit 1 instead of 0.
+// --version and --test, whose output is all they do, exit 1 instead of 0
+// (--test's lines go to stderr: without --json, a stderr that cannot be
+// written is what makes it exit 1).
 import { REGISTRY_ENV } from '@dsa110/ports';
 import {
   commandLine,
@@ -13,11 +15,14 @@ import {
   processIo,
   undecodedVariables,
 } from '@dsa110/ports/cli';
-import { parseClaimArgs } from '@dsa110/ports/systemd';
+import { parseClaimArgs, type ParsedClaimArgs } from '@dsa110/ports/systemd';
 import { labelOf, prefix } from './cli-shared.js';
 import { main } from './cli.js';
 import { EXIT_FREE, EXIT_NOT_FREE } from './exit-code.js';
 import { ownFilesWarning } from './own-files.js';
+
+/** `--test` without `--json`: its answer, a line per check, is on stderr, so a stderr it could not write lost all of it. */
+const answersOnStderr = (args: ParsedClaimArgs): boolean => args.command === 'self-test' && !args.json;
 
 const io = processIo();
 // The arguments' own bytes where Node could not decode them (a --registry path that is not UTF-8): @dsa110/ports/cli's argv.ts.
@@ -39,4 +44,5 @@ void main(argv, io, env, { bytesLost, lostVariables })
   .then((code) =>
     finishOutput(io, `${prefix(labelOf(argv))} error`, code, (kept) => (kept === EXIT_FREE && parseClaimArgs(argv).command !== 'claim' ? EXIT_NOT_FREE : kept)),
   )
+  .then((code) => (code === EXIT_FREE && io.errError !== undefined && answersOnStderr(parseClaimArgs(argv)) ? EXIT_NOT_FREE : code))
   .then(exitNow);

@@ -679,6 +679,24 @@ describe('claim-port on real listeners', () => {
       expect(code, args[0]).toBe(1);
     }
   });
+
+  it.skipIf(!existsSync('/dev/full'))(
+    "the built bin with stderr on /dev/full: --test, whose lines are its answer, exits 1; with --json (stdout's) 0",
+    async () => {
+      const exit = async (args: string[]) => {
+        const full = openSync('/dev/full', 'w');
+        const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', full] });
+        closeSync(full);
+        let stdout = '';
+        child.stdout!.on('data', (d: Buffer) => (stdout += d));
+        const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+        return { code, stdout };
+      };
+      expect(await exit(['--test'])).toEqual({ code: 1, stdout: '' });
+      const json = await exit(['--test', '--json']);
+      expect([json.code, JSON.parse(json.stdout).failed]).toEqual([0, 0]);
+    },
+  );
 });
 
 describe('claim-port: hostile values in errors', () => {

@@ -304,7 +304,7 @@ describe('port-health-check (built bin)', () => {
     writeFileSync(path, 'version: 1\nservices:\n  - id: api\n    port: 99999\n');
     const result = await run(['--registry', path]);
     expect(result.status).toBe(1);
-    expect(result.stdout).toContain(`[registry] ${path}:4:11: services.api.port: must be between 1 and 65535`);
+    expect(result.stdout).toContain(`[registry] ${path}:4:11: services.api.port: must be between 1 and 65535 (got 99999)`);
     for (const [text, problem] of [
       ['version: 1\nservices: *x\n', ':2:11: YAML alias *x has no anchor &x before it'],
       [

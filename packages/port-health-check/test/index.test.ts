@@ -106,7 +106,7 @@ describe('checkPorts', () => {
     expect(report.exitCode).toBe(1);
     expect(report.services).toEqual([]);
     expect(report.results.every((r) => r.check === 'registry' && r.severity === 'error')).toBe(true);
-    expect(report.results.map((r) => r.reason)).toContain(`${path}:4:11: services.api.port: must be between 1 and 65535`);
+    expect(report.results.map((r) => r.reason)).toContain(`${path}:4:11: services.api.port: must be between 1 and 65535 (got 99999)`);
   });
 
   it("reads a service's port override from its unit's Environment=, never from the checker's own env (cron's is not the service's)", async () => {

@@ -435,7 +435,7 @@ function timeoutAsWritten(doc: Document): Located[] {
   if (!isScalar(node) || typeof node.value !== 'number' || typeof node.source !== 'string') return [];
   const problem = timeoutTextProblem(node.source);
   if (problem === undefined || timeoutProblem(node.value) !== undefined) return [];
-  return [{ path: ['claim', 'timeoutSeconds'], message: problem }];
+  return [{ path: ['claim', 'timeoutSeconds'], message: `${problem} (got ${escapeText(node.source, 40)})` }];
 }
 
 /**
@@ -929,7 +929,7 @@ function describeZodIssue(
     }
     case 'invalid_type': {
       const range = tooLongNumber(input, path, value);
-      if (range !== undefined) return [{ path, message: range }];
+      if (range !== undefined) return [{ path, message: `${range} (got ${numberWritten(value, written(path))})` }];
       // The whole document: its kind only, never its content (see documentKind).
       const got = path.length === 0 ? documentKind(value) : describeValue(value);
       if (path.length === 0)
@@ -972,6 +972,9 @@ function describeZodIssue(
       return [{ path, message: `must be ${shape} (got ${describeValue(value)})` }];
     }
     default: {
+      // A number out of its range (`port: 70000`): the value, as every other wrong value is named. Not a length's.
+      if ((issue.code === 'too_big' || issue.code === 'too_small') && issue.origin === 'number')
+        return [{ path, message: `${issue.message} (got ${numberWritten(value, written(path))})` }];
       const char = issue.code === 'invalid_format' ? refusedCharacter(issue.pattern, value) : undefined;
       return [{ path, message: issue.message, ...(char !== undefined && { char }) }];
     }
@@ -1036,6 +1039,14 @@ function documentKind(value: unknown): string {
   if (typeof value === 'number') return 'a number';
   if (typeof value === 'boolean') return 'a true/false value';
   return value === null || typeof value === 'object' ? describeValue(value) : 'a single value';
+}
+
+/**
+ * A number as the file writes it (`70000`, `-1`, `99999999999999999999`: not the number JavaScript rounds it to,
+ * 100000000000000000000), cut to 40 characters; describeValue's words where no plain scalar is found.
+ */
+function numberWritten(value: unknown, written: WrittenAs): string {
+  return written?.kind === 'scalar' && !written.quoted ? escapeText(written.text, 40) : describeValue(value);
 }
 
 function describeValue(value: unknown): string {

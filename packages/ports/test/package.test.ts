@@ -1,7 +1,7 @@
 // The built package, imported the way a service outside this repo imports it.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -33,7 +33,7 @@ afterAll(() => removeTree(consumer));
 describe('the built package', () => {
   it("loads the bundled registry from any directory, without loading yaml or zod, or Node's streams", () => {
     const out = runOutside(`
-      import { createRequire } from 'node:module';
+      import { builtinModules, createRequire } from 'node:module';
       import { loadRegistry } from '@dsa110/ports';
       import { snapshot } from '@dsa110/ports/system';
       import { loadUnit } from '@dsa110/ports/systemd';
@@ -106,6 +106,31 @@ describe('the built package', () => {
     }
     expect(pkg.engines.node).toBe('>=20');
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'bin', 'ports.yaml', 'schema.json']));
+  });
+
+  it('depends on exactly the packages its built files import: yaml and zod are bundled into dist/parse.cjs, zod kept for dist/schema.d.ts', () => {
+    // Bare specifiers, as esbuild and tsc write them: import/export statements at the start of a line, require() and import().
+    const name = String.raw`(?:@[a-z0-9][\w.-]*/)?[a-z0-9][\w.-]*(?:/[\w./-]*)?`;
+    const patterns = [
+      new RegExp(String.raw`^\s*(?:import|export)\b[^'"]*?\bfrom\s*(["'])(${name})\1`, 'gm'),
+      new RegExp(String.raw`^\s*import\s*(["'])(${name})\1`, 'gm'),
+      new RegExp(String.raw`\b(?:require|import)\(\s*(["'])(${name})\1\s*\)`, 'g'),
+    ];
+    const imported = new Set<string>();
+    for (const file of readdirSync(join(packageDir, 'dist'), { recursive: true, encoding: 'utf8' })) {
+      if (!/\.(?:c?js|d\.c?ts)$/.test(file)) continue;
+      const text = readFileSync(join(packageDir, 'dist', file), 'utf8');
+      for (const pattern of patterns)
+        for (const [, , specifier] of text.matchAll(pattern)) {
+          const parts = specifier!.split('/');
+          const pkg = specifier!.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+          if (!specifier!.startsWith('node:') && !builtinModules.includes(pkg)) imported.add(pkg);
+        }
+    }
+    const pkg = createRequire(import.meta.url)(join(packageDir, 'package.json'));
+    // A dependency nothing imports is installed with every copy for nothing (yaml: 1.4 MB); one missing fails at run time.
+    expect(Object.keys(pkg.dependencies ?? {}).sort()).toEqual([...imported].sort());
+    expect(imported).toEqual(new Set(['zod']));
   });
 
   it("ships a ports.yaml whose $schema line names the schema.json beside it (the checkout's names it from the repository root)", () => {

@@ -107,9 +107,16 @@ const cases: { name: string; line: number; text: string; message: RegExp; path: 
     path: 'services.api.processes[0]',
     at: [12, 17],
   },
-  { name: 'a port above 65535', line: 6, text: '    port: 70000', message: /^must be between 1 and 65535$/, path: 'services.api.port', at: [6, 11] },
-  { name: 'port 0', line: 6, text: '    port: 0', message: /^must be between 1 and 65535$/, path: 'services.api.port', at: [6, 11] },
-  { name: 'a negative port', line: 16, text: '    port: -1', message: /^must be between 1 and 65535$/, path: 'services.redis.port', at: [16, 11] },
+  {
+    name: 'a port above 65535',
+    line: 6,
+    text: '    port: 70000',
+    message: /^must be between 1 and 65535 \(got 70000\)$/,
+    path: 'services.api.port',
+    at: [6, 11],
+  },
+  { name: 'port 0', line: 6, text: '    port: 0', message: /^must be between 1 and 65535 \(got 0\)$/, path: 'services.api.port', at: [6, 11] },
+  { name: 'a negative port', line: 16, text: '    port: -1', message: /^must be between 1 and 65535 \(got -1\)$/, path: 'services.redis.port', at: [16, 11] },
   { name: 'a fractional port', line: 6, text: '    port: 80.5', message: /^must be a whole number \(got 80.5\)$/, path: 'services.api.port', at: [6, 11] },
   {
     name: 'a whole port with a point',
@@ -635,16 +642,16 @@ describe('a broken registry is rejected with line and column', () => {
 
   it.each([
     ['timeoutSeconds: 1e-300', /^claim\.timeoutSeconds: must be a number of seconds written in plain decimal, e\.g\. 5 or 0\.5 \(got "1e-300"\)$/],
-    ['timeoutSeconds: 0.0001', /^claim\.timeoutSeconds: must be at least 0\.001 seconds$/],
-    ['timeoutSeconds: 301', /^claim\.timeoutSeconds: must be at most 300 seconds$/],
+    ['timeoutSeconds: 0.0001', /^claim\.timeoutSeconds: must be at least 0\.001 seconds \(got 0\.0001\)$/],
+    ['timeoutSeconds: 301', /^claim\.timeoutSeconds: must be at most 300 seconds \(got 301\)$/],
     // Judged as written: Number() rounds each of these to a limit, and the file validated.
-    ['timeoutSeconds: 300.0000000000000001', /^claim\.timeoutSeconds: must be at most 300 seconds$/],
-    ['timeoutSeconds: 0.00099999999999999999999', /^claim\.timeoutSeconds: must be at least 0\.001 seconds$/],
-    ['protect: { pidsUpTo: 5000000 }', /^claim\.protect\.pidsUpTo: must be between 2 and 4194304$/],
+    ['timeoutSeconds: 300.0000000000000001', /^claim\.timeoutSeconds: must be at most 300 seconds \(got 300\.0000000000000001\)$/],
+    ['timeoutSeconds: 0.00099999999999999999999', /^claim\.timeoutSeconds: must be at least 0\.001 seconds \(got 0\.00099999999999999999999\)$/],
+    ['protect: { pidsUpTo: 5000000 }', /^claim\.protect\.pidsUpTo: must be between 2 and 4194304 \(got 5000000\)$/],
     ['protect: { pidsUpTo: 2.0 }', /^claim\.protect\.pidsUpTo: must be a whole number written without a decimal point \(got 2\.0\)$/],
-    // 309 digits and more (yaml's Infinity): too large, with the limit, as 300 digits are.
-    [`timeoutSeconds: ${'9'.repeat(309)}`, /^claim\.timeoutSeconds: must be at most 300 seconds$/],
-    [`protect: { pidsUpTo: ${'9'.repeat(309)} }`, /^claim\.protect\.pidsUpTo: must be between 2 and 4194304$/],
+    // 309 digits and more (yaml's Infinity): too large, with the limit, as 300 digits are; the digits cut to 40 characters.
+    [`timeoutSeconds: ${'9'.repeat(309)}`, /^claim\.timeoutSeconds: must be at most 300 seconds \(got 9{39}…\)$/],
+    [`protect: { pidsUpTo: ${'9'.repeat(309)} }`, /^claim\.protect\.pidsUpTo: must be between 2 and 4194304 \(got 9{39}…\)$/],
   ])('rejects claim.%s', async (line, message) => {
     const { error } = await rejection(`${minimalRegistry}\nclaim:\n  ${line}\n`);
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([expect.stringMatching(message)]);
@@ -1010,11 +1017,12 @@ describe('a broken registry is rejected with line and column', () => {
   });
 
   it.each([
-    ['    port: 99999999999999999999', 'services.api.port: must be between 1 and 65535'],
-    ['    port: -9007199254740993', 'services.api.port: must be between 1 and 65535'],
+    // The digits as written, not the number JavaScript rounds them to (1e+20, -9007199254740992).
+    ['    port: 99999999999999999999', 'services.api.port: must be between 1 and 65535 (got 99999999999999999999)'],
+    ['    port: -9007199254740993', 'services.api.port: must be between 1 and 65535 (got -9007199254740993)'],
     // 309 digits and more: yaml reads Infinity, said as the range a number of 300 digits gets, never "got Infinity".
-    [`    port: ${'9'.repeat(309)}`, 'services.api.port: must be between 1 and 65535'],
-    [`    port: -${'9'.repeat(400)}`, 'services.api.port: must be between 1 and 65535'],
+    [`    port: ${'9'.repeat(309)}`, `services.api.port: must be between 1 and 65535 (got ${'9'.repeat(39)}…)`],
+    [`    port: -${'9'.repeat(400)}`, `services.api.port: must be between 1 and 65535 (got -${'9'.repeat(38)}…)`],
   ])('refuses %s with its range only, not also "must be a whole number"', async (line, message) => {
     const { error } = await rejection(withLine(6, line));
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual([message]);
@@ -1454,7 +1462,7 @@ describe('a broken registry is rejected with line and column', () => {
     const { error } = await rejection('version: 1\nservices:\n  - id: x\n    port: 99999\n');
     expect(error.issues.map((issue) => `${issue.line}:${issue.column} ${issue.path}: ${issue.message}`)).toEqual([
       '3:5 services.x: missing keys name, group, protocol, access, configuredBy, robust, processes',
-      '4:11 services.x.port: must be between 1 and 65535',
+      '4:11 services.x.port: must be between 1 and 65535 (got 99999)',
     ]);
   });
 
@@ -1583,10 +1591,18 @@ describe('a broken registry is rejected with line and column', () => {
       ['version: 1\nservices: !!seq\n  - a\n', '2:11'],
       ['version: &v !!int 1\nservices: []\n', '1:13'],
       ['version: 1\nservices: [!foo a]\n', '2:12'],
+      // !!str too: no tag is allowed, and a string's own tag is not a reason to allow it.
+      ['version: 1\nservices: []\nx: !!str a\n', '3:4'],
+      ['version: 1\nservices: []\n? !!str x\n: a\n', '3:3'],
     ]) {
       const { error } = await rejection(text!);
       expect(error.issues.map((issue) => `${issue.line}:${issue.column}`)).toEqual([at]);
     }
+    // A tag said as a tag, never as the plain value it is not (`must be a port number written in plain decimal`).
+    const { error: str } = await rejection(withLine(6, '    port: !!str 8080'));
+    expect(str.issues.map((issue) => `${issue.line}:${issue.column} ${issue.message}`)).toEqual([
+      '6:11 YAML tag !!str is not allowed in ports.yaml; write the plain value',
+    ]);
     const { error } = await rejection('version: 0x1\nservices: []\n');
     expect(error.issues.map((issue) => `${issue.path}: ${issue.message}`)).toEqual(['version: must be 1 (got "0x1")']);
   });
@@ -1618,7 +1634,7 @@ describe('a broken registry is rejected with line and column', () => {
 
   it('names in-memory text by its source option', () => {
     expect(() => parseRegistry(withLine(6, '    port: 0'), { source: 'inline.yaml' })).toThrow(
-      /^inline\.yaml:6:11: services\.api\.port: must be between 1 and 65535$/m,
+      /^inline\.yaml:6:11: services\.api\.port: must be between 1 and 65535 \(got 0\)$/m,
     );
   });
 });

@@ -54,6 +54,11 @@ export interface ProcessIo extends Io {
   flush(): Promise<void>;
   /** Why stdout could not be written (a full disk, an I/O error), once it failed; a reader that went away is not a failure. */
   readonly outError: NodeJS.ErrnoException | undefined;
+  /**
+   * The same of stderr. Nothing can say so; it matters only to a command whose answer is its stderr
+   * (claim-port --test without --json), which then exits 1, as a command whose stdout failed does.
+   */
+  readonly errError: NodeJS.ErrnoException | undefined;
   /** What the command said it changed (done()), in order. */
   readonly changes: readonly string[];
 }
@@ -102,6 +107,9 @@ export function processIo(env: Env = process.env): ProcessIo {
     },
     get outError() {
       return out.error;
+    },
+    get errError() {
+      return err.error;
     },
     flush: async () => {
       await Promise.all([out.flush(), err.flush()]);

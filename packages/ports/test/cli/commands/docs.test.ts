@@ -228,7 +228,7 @@ describe('ports docs', () => {
     const bad = await ports(['docs', '--check'], { cwd: dir });
     expect(bad.code).toBe(1);
     const line = rootRegistry.split('\n').findIndex((text) => text.includes('port: 6379')) + 1;
-    expect(bad.stderr).toBe(`ports.yaml:${line}:11: services.redis.port: must be between 1 and 65535\n`);
+    expect(bad.stderr).toBe(`ports.yaml:${line}:11: services.redis.port: must be between 1 and 65535 (got 70000)\n`);
   });
 
   describe('run below the root of a checkout', () => {
