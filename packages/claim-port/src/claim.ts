@@ -760,11 +760,11 @@ class Claim {
   send(t: Tracked, sig: 'SIGTERM' | 'SIGKILL'): void {
     // Interrupted: nothing more is sent, whatever phase asks (see interruptedResult).
     if (this.interrupted) return;
-    // Exited since it was read (a zombie its parent has not reaped yet, or one the kernel is ending): kill(2) reaches it
+    // Exited since it was read (a zombie its parent has not reaped yet): kill(2) reaches it
     // without an error, and the claim would say it sent a signal to, then killed, a process that had already exited.
     if (this.processes.exited?.(t.info)) {
       if (t.signals.length === 0) t.outcome = 'gone';
-      this.log(`${this.who(t)} has exited or is exiting (a zombie its parent has not reaped, or a process the kernel is ending); not signalled`);
+      this.log(`${this.who(t)} has exited (a zombie its parent has not reaped); not signalled`);
       return;
     }
     if (!this.judgeAgain(t, sig) || !this.sandboxAgain(t, sig)) return;

@@ -32,7 +32,7 @@ export interface ProcessControl {
   /** The same process, and not a zombie: it still runs. */
   isRunning(who: Identity): boolean;
   /**
-   * The same process, and exited or exiting with no thread left running (see hasExited in watch.ts): no holder, and
+   * The same process, and exited (a zombie) with no thread left running (see hasExited in watch.ts): no holder, and
    * not to be signalled. Without it, a zombie is told only by `current` (a scan's holder) or never (a signal).
    */
   exited?(who: Identity): boolean;

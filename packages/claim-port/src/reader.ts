@@ -61,8 +61,8 @@ export interface Reader {
 
 /**
  * `found` less the holders that had exited when they were read: a zombie with no thread left (its fds were closed
- * before it became one; the fd scan read them a moment before), or one the kernel is ending (its fds about to close),
- * as `processes.exited` says it is now (without it, a zombie `processes.current` no longer reads). Every scan of a
+ * before it became one; the fd scan read them a moment before), as `processes.exited` says it is now (one the kernel
+ * is still ending holds its fds until it is a zombie, and is waited for as a holder) (without it, a zombie `processes.current` no longer reads). Every scan of a
  * claim is taken through it: the first look's, and the one for inheritors once the holders are gone. They
  * hold nothing, and one taken for a holder was described as a live one (`its main thread exited; another thread holds
  * the socket`): a holder that forks and exits in a loop is found so. A socket left with no holder is then one whose

@@ -30,22 +30,19 @@ export function isRunning(who: Identity, procRoot = '/proc'): boolean {
   return (state !== 'Z' && state !== 'X') || liveThreadId(who.pid, procRoot) !== undefined;
 }
 
-/** The kernel's PF_EXITING (/proc/PID/stat field 9): set as a task begins to exit, before it frees its memory and closes its fds. */
-const PF_EXITING = 0x4;
-
 /**
- * True when `who` is the same process and has exited, or is exiting, with no other thread that runs on: a zombie, or
- * one the kernel is tearing down (PF_EXITING; its memory goes first, so its command line reads empty, then its fds).
- * Such a process holds, or in a moment holds, nothing, and a signal changes nothing for it: kill(2) reaches a zombie
- * without an error. False when it cannot be told (no start time, gone, unreadable).
+ * True when `who` is the same process and has exited, with no other thread that runs on: a zombie its parent has not
+ * reaped (its fds were closed before it became one). Such a process holds nothing, and a signal changes nothing for
+ * it: kill(2) reaches a zombie without an error. One the kernel is still ending (PF_EXITING, not yet a zombie) is not
+ * counted: it frees its memory before it closes its fds, which for a large process takes seconds, and while its socket
+ * is open it is the holder the claim waits for. False when it cannot be told (no start time, gone, unreadable).
  */
 export function hasExited(who: Identity, procRoot = '/proc'): boolean {
   if (who.startTime < 0) return false;
   const text = readStatText(`${procRoot}/${who.pid}/stat`);
   const stat = text === undefined ? undefined : parseStat(text);
   if (stat === undefined || stat.startTime !== who.startTime) return false;
-  const exiting = stat.state === 'Z' || stat.state === 'X' || (stat.flags & PF_EXITING) !== 0;
-  return exiting && liveThreadId(who.pid, procRoot) === undefined;
+  return (stat.state === 'Z' || stat.state === 'X') && liveThreadId(who.pid, procRoot) === undefined;
 }
 
 /** True while `who` is the same process and stopped (state T: SIGSTOP, Ctrl-Z): it acts on SIGTERM only once continued. */
