@@ -319,6 +319,7 @@ function readHiddenClaimRegistries(
         path: each.inRoot && chroot !== undefined ? underRoot(chroot, each.path) : each.path,
         setting: each.setting,
         ...(each.mounted === true && { mounted: true as const }),
+        ...(each.shown === true && { shown: true as const }),
       })),
     };
     for (const line of lines) {
@@ -707,6 +708,7 @@ function daemonRoot(root: string, unit: UnitFacts | undefined, processes: readon
         path: each.inRoot && chroot !== undefined ? underRoot(chroot, each.path) : each.path,
         setting: each.setting,
         ...(each.mounted === true && { mounted: true as const }),
+        ...(each.shown === true && { shown: true as const }),
       }));
   return { root, chroots: chroot === undefined ? [] : [chroot], ...(hidden.length > 0 && { hidden }) };
 }

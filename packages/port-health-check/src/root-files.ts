@@ -18,9 +18,10 @@ export interface ReadRoot {
    * What the daemon's unit hides from it (PrivateTmp=, ProtectHome=, InaccessiblePaths=, TemporaryFileSystem=, and
    * where BindPaths= puts another file: UnitFacts' hiddenPaths), each
    * path as the root the units are for names it: a file at or under one, or that its links lead to, is not read
-   * (readPath throws HiddenPathError), as the daemon sees an empty directory or nothing there.
+   * (readPath throws HiddenPathError), as the daemon sees an empty directory or nothing there; the deepest one a file
+   * is under decides, and one `shown` (a path bound onto itself) shows the file.
    */
-  readonly hidden?: readonly { readonly path: string; readonly setting: EnvironmentSetting; readonly mounted?: true }[];
+  readonly hidden?: readonly { readonly path: string; readonly setting: EnvironmentSetting; readonly mounted?: true; readonly shown?: true }[];
 }
 
 /** A file the daemon's unit hides from it (ReadRoot's `hidden`): which file it opens, if any, is not known here. */
@@ -43,22 +44,26 @@ export class HiddenPathError extends Error {
  */
 export function readPath(at: ReadRoot, path: string): string {
   const host = openedPath(at, path);
-  for (const hidden of at.hidden ?? []) {
-    const under = (name: string, dir: string): boolean => name === dir || name.startsWith(`${dir}/`);
-    const dir = realOrSame(openedPath(at, hidden.path));
-    if (under(path, hidden.path) || under(host, dir) || under(realOrSame(host), dir)) {
-      // Inside its RootDirectory=, the daemon names the directory otherwise: that name too.
-      const chroot = chrootOf(at.chroots, hidden.path);
-      const its = chroot === undefined ? '' : ` (its ${escapeText(hidden.path.slice(chroot.length) || '/')})`;
-      throw new HiddenPathError(
-        hidden.mounted === true
-          ? `${hiddenText(hidden)} mounts another file or directory at ${escapeText(hidden.path)}${its} for the daemon, so which file it reads there is not known here; move the file out of it, or the setting`
-          : `${hiddenText(hidden)} hides ${escapeText(hidden.path)}${its} from the daemon, so it does not read the file there; move the file out of it, or the setting`,
-        { path: hidden.path, setting: hidden.setting, its, ...(hidden.mounted === true && { mounted: true }) },
-      );
-    }
+  const under = (name: string, dir: string): boolean => name === dir || name.startsWith(`${dir}/`);
+  // The deepest path the file is under decides (systemd mounts a path's parents first), the first of equal ones.
+  let hidden: NonNullable<ReadRoot['hidden']>[number] | undefined;
+  for (const each of at.hidden ?? []) {
+    const dir = realOrSame(openedPath(at, each.path));
+    const depth = (name: string): number => name.split('/').filter(Boolean).length;
+    if ((under(path, each.path) || under(host, dir) || under(realOrSame(host), dir)) && (hidden === undefined || depth(each.path) > depth(hidden.path)))
+      hidden = each;
   }
-  return host;
+  // A path bound onto itself (BindReadOnlyPaths=/etc/redis): the host's own file, read as it is.
+  if (hidden === undefined || hidden.shown === true) return host;
+  // Inside its RootDirectory=, the daemon names the directory otherwise: that name too.
+  const chroot = chrootOf(at.chroots, hidden.path);
+  const its = chroot === undefined ? '' : ` (its ${escapeText(hidden.path.slice(chroot.length) || '/')})`;
+  throw new HiddenPathError(
+    hidden.mounted === true
+      ? `${hiddenText(hidden)} mounts another file or directory at ${escapeText(hidden.path)}${its} for the daemon, so which file it reads there is not known here; move the file out of it, or the setting`
+      : `${hiddenText(hidden)} hides ${escapeText(hidden.path)}${its} from the daemon, so it does not read the file there; move the file out of it, or the setting`,
+    { path: hidden.path, setting: hidden.setting, its, ...(hidden.mounted === true && { mounted: true }) },
+  );
 }
 
 /** `PrivateTmp=yes (/lib/systemd/system/x.service:2)`: the setting that hides a path, escaped. */

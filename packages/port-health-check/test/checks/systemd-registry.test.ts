@@ -456,4 +456,15 @@ describe('the systemd check: a registry the unit hides from its claim line', () 
       'ok',
     ]);
   });
+
+  // systemd.exec(5): TemporaryFileSystem=/var:ro with BindReadOnlyPaths=/var/lib/systemd shows the host's own files there.
+  it('is no warning for a registry bound onto itself under TemporaryFileSystem=', async () => {
+    const claim = `ExecStartPre=${CLAIM} 8000 --registry ${TMP_REGISTRY}`;
+    expect(
+      (await hidden('TemporaryFileSystem=/tmp:ro', 'BindReadOnlyPaths=-/tmp/dsa110', claim)).filter((line) => line.includes('reads its registry')),
+    ).toEqual([]);
+    expect(await hidden('BindReadOnlyPaths=/tmp', 'TemporaryFileSystem=/tmp/dsa110:ro', claim)).toContainEqual(
+      expect.stringContaining('but TemporaryFileSystem=/tmp/dsa110:ro (/etc/systemd/system/dsa110-api.service:6) hides /tmp/dsa110 from the line'),
+    );
+  });
 });

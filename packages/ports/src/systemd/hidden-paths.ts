@@ -10,7 +10,7 @@ import { parseBoolean } from './root-directory.js';
 /**
  * Pure: the paths the lines of PrivateTmp=, ProtectHome=, DynamicUser= (`hiders`), InaccessiblePaths= and
  * TemporaryFileSystem= (`overmounts`) hide, and the destinations where BindPaths=/BindReadOnlyPaths= (`overmounts`) put
- * another file (`mounted`; a path bound onto itself is none).
+ * another file (`mounted`), or the host's own one back, bound onto itself (`shown`).
  */
 export function hiddenPaths(
   hiders: ReadonlyMap<HiderKey, EnvironmentSetting>,
@@ -41,22 +41,27 @@ export function hiddenPaths(
     }
   }
   // TemporaryFileSystem=PATH[:OPTIONS]: an empty tmpfs on PATH in the unit's root. BindPaths=[-]SRC[:DST[:OPTIONS]]
-  // (BindReadOnlyPaths= too): SRC's file at DST (SRC when no DST) in the unit's root; what is there then is not known here.
-  // A bind mount shows its file under any of the others (systemd.exec(5): TemporaryFileSystem=/var:ro with
-  // BindReadOnlyPaths=/var/lib/systemd), so it is said first: readers take the first path a file is under.
+  // (BindReadOnlyPaths= too): SRC's file at DST (SRC when no DST) in the unit's root; what is there then is not known
+  // here, unless DST is SRC: the host's own file, there even under a tmpfs (systemd.exec(5): TemporaryFileSystem=/var:ro
+  // with BindReadOnlyPaths=/var/lib/systemd). systemd 252 ignores an entry whose SRC or DST is not absolute or not
+  // normalized (`+/etc`, `/a/../b`), or whose OPTIONS is not rbind or norbind. Binds are said first, and readers take the
+  // deepest path a file is under (systemd mounts a path's parents first), the first of equal ones.
   const binds: HiddenPath[] = [];
+  const normalized = (path: string | undefined): path is string => path?.startsWith('/') === true && !/(^|\/)\.{1,2}(\/|$)/.test(path);
   for (const line of overmounts) {
     const key = line.value.slice(0, line.value.indexOf('='));
     for (const word of splitWords(line.value.slice(key.length + 1))) {
       if (unknownSpecifier(word) !== undefined) continue;
       const parts = expandSpecifiers(word, unit).split(':');
+      if (key === 'TemporaryFileSystem') {
+        if (parts[0]!.startsWith('/')) hidden.push({ path: simplifyPath(parts[0]!), inRoot: true, setting: line });
+        continue;
+      }
       const source = parts[0]!.replace(/^-/, '');
-      const path = key === 'TemporaryFileSystem' ? parts[0]! : (parts[1] ?? source);
-      if (!path.startsWith('/')) continue;
-      // A path bound onto itself (no destination, or the same one) shows the file that is there.
-      if (key !== 'TemporaryFileSystem' && simplifyPath(path) === simplifyPath(source)) continue;
-      if (key === 'TemporaryFileSystem') hidden.push({ path: simplifyPath(path), inRoot: true, setting: line });
-      else binds.push({ path: simplifyPath(path), inRoot: true, setting: line, mounted: true });
+      const path = parts[1] ?? source;
+      if (!normalized(source) || !normalized(path) || parts.length > 3 || (parts.length === 3 && !['rbind', 'norbind'].includes(parts[2]!))) continue;
+      const shown = simplifyPath(path) === simplifyPath(source);
+      binds.push({ path: simplifyPath(path), inRoot: true, setting: line, ...(shown ? { shown: true } : { mounted: true }) });
     }
   }
   return [...binds, ...hidden];

@@ -36,6 +36,8 @@ export interface HiddenPath {
   readonly setting: EnvironmentSetting;
   /** A bind mount (BindPaths=, BindReadOnlyPaths=) puts another file or directory at the path: not hidden, but which file is there is not known here. */
   readonly mounted?: true;
+  /** A path bound onto itself (BindPaths=/etc/redis): the host's own file is there, even under a path the others hide (readers take the deepest path a file is under). */
+  readonly shown?: true;
 }
 
 /** Where one line of a setting was given. */
