@@ -274,6 +274,9 @@ const heldConnection = async (port: number) => {
 describe.skipIf(cannotTraceBin !== undefined)(
   `net.ipv4.tcp_fin_timeout, in a claim of a held port${cannotTraceBin ? ` [skipped: ${cannotTraceBin}]` : ''}`,
   () => {
+    // The bare servers started here run until killed: every one is stopped after its test.
+    afterEach(cleanupStarted);
+
     it('is not read where no connection is on the port (nothing there lasts by it)', async () => {
       const server = await spawnListener();
       expect(finTimeoutReads(server.port)).toBe(0);
