@@ -473,12 +473,38 @@ class Claim {
       );
     }
     if (staying.certain.length === 0) return this.refuseIfEnding(staying.ending) ?? this.refuseIfTimeWaits(plan, staying.sockets);
-    for (const t of this.tracked) t.reason = 'the claim was refused';
     const they = staying.certain.length > 1;
     const why = transport === 'udp' ? 'a server binds a UDP port without SO_REUSEADDR' : `${they ? 'they were' : 'it was'} bound without SO_REUSEADDR`;
     const reason = `${describeBlockers({ ok: false, blockers: staying.certain }, this.euid)}: ${they ? 'these' : 'it'} would keep a server from binding ${this.name} after the holders exit (${why}); ${blockerAdvice(staying.certain, this.name, this.finTimeoutMs) ?? `claim ${this.name} again once ${they ? 'they are' : 'it is'} gone`}`;
+    return this.refuseForBlockers(reason, staying.certain);
+  }
+
+  /**
+   * Before any signal (a dry run too): `blockers` would keep a server from binding the port after the holders exit,
+   * `reason` saying how and what to do. Refused, nobody signalled: killing the holders would only leave the port
+   * unbindable.
+   */
+  refuseForBlockers(reason: string, blockers: readonly Blocker[]): ClaimResult {
+    for (const t of this.tracked) t.reason = 'the claim was refused';
     this.refusedLines([reason]);
-    return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers: staying.certain });
+    return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers });
+  }
+
+  /**
+   * Before any signal (a dry run too): `blockers` would keep a server from binding the port for up to `waitMs` after the
+   * holders are gone, `facts` saying which and why. Within what is left of the timeout (timeWaitFits): `warning` is
+   * said, and undefined: the claim goes on, and step 8 waits for them. Longer: refused, nobody signalled (step 8 would
+   * fail on them after the kill), `advice` saying what to do.
+   */
+  refuseUnlessWaitFits(facts: string, waitMs: number, advice: string, blockers: readonly Blocker[], warning: string): ClaimResult | undefined {
+    if (!this.timeWaitFits(waitMs)) return this.refuseForBlockers(`${facts}, longer than the ${this.target.timeoutSeconds} s timeout; ${advice}`, blockers);
+    this.log(warning, 'warn');
+    return undefined;
+  }
+
+  /** How a warning that the wait fits says that step 8 waits for `whom` (`them`, `the kernel to end it`): a dry run says what a real run does. */
+  waitsAfterStop(whom: string): string {
+    return `${this.options.dryRun ? 'a real run waits' : 'waiting'} for ${whom} after the stop (within the ${this.target.timeoutSeconds} s timeout)`;
   }
 
   /**
@@ -494,18 +520,7 @@ class Claim {
     const { named, keep, it } = endingWords(ending);
     const their = ending.length > 1 ? 'their' : 'its';
     const facts = `${describeBlockers({ ok: false, blockers: ending }, this.euid)}: ${named} on ${this.name} that no listener being freed overlaps ${keep} a server from binding it for ${seconds(left)} s more, whether or not the holders exit (a bind of ${their} address with SO_REUSEADDR fails: ${their} socket was made without it)`;
-    const { timeoutSeconds } = this.target;
-    if (this.timeWaitFits(left)) {
-      this.log(
-        `${facts}; ${this.options.dryRun ? 'a real run waits' : 'waiting'} for the kernel to end ${it} after the stop (within the ${timeoutSeconds} s timeout)`,
-        'warn',
-      );
-      return undefined;
-    }
-    for (const t of this.tracked) t.reason = 'the claim was refused';
-    const reason = `${facts}, longer than the ${timeoutSeconds} s timeout; ${endingAdvice(ending, this.name, left)}`;
-    this.refusedLines([reason]);
-    return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers: ending });
+    return this.refuseUnlessWaitFits(facts, left, endingAdvice(ending, this.name, left), ending, `${facts}; ${this.waitsAfterStop(`the kernel to end ${it}`)}`);
   }
 
   /**
@@ -536,11 +551,6 @@ class Claim {
     );
     if (after === undefined) return undefined;
     const certain = after.timeWaits + after.connections > 0;
-    const refuse = (reason: string, blockers: readonly Blocker[]) => {
-      for (const t of this.tracked) t.reason = 'the claim was refused';
-      this.refusedLines([reason]);
-      return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers });
-    };
     const stop = (waitMs: number) => `stop ${listed(plan.holders.map((h) => `PID ${h.pid}`))} by hand and claim ${this.name} ${seconds(waitMs)} s later`;
     // Where the certain ones would outlast the timeout, theirs is the refusal.
     if (after.shared !== undefined && (!certain || this.timeWaitFits(after.waitMs))) {
@@ -552,12 +562,14 @@ class Claim {
       ].join(' and ');
       const facts = `${what} may be of ${listed(listeners)}, bound without SO_REUSEADDR, or of another listener on ${listeners.length > 1 ? 'their addresses' : 'its address'} with SO_REUSEADDR${unread ? ' (or whose SO_REUSEADDR could not be read)' : ''} (they share it with SO_REUSEPORT; which one cannot be told): if of the former, ${many ? 'they' : 'it'} would keep a server from binding ${this.name} for up to ${seconds(waitMs)} s after the holders are gone`;
       // Safety first: where they may outlast the timeout, the server keeps serving.
-      if (!this.timeWaitFits(waitMs))
-        return refuse(`${facts}, longer than the ${timeoutSeconds} s timeout; ${stop(waitMs)}, or claim it with --timeout ${seconds(waitMs) + 1}`, blockers);
-      this.log(
+      const refused = this.refuseUnlessWaitFits(
+        facts,
+        waitMs,
+        `${stop(waitMs)}, or claim it with --timeout ${seconds(waitMs) + 1}`,
+        blockers,
         `${facts} (within the ${timeoutSeconds} s timeout: ${this.options.dryRun ? 'a real run waits' : 'the claim waits'} for ${many ? 'them' : 'it'})`,
-        'warn',
       );
+      if (refused !== undefined) return refused;
     }
     if (!certain) return undefined;
     const what = [
@@ -567,13 +579,12 @@ class Claim {
     ].join(' and ');
     const held = after.connections > 0 ? 'a connection of such a socket, closing or in TIME_WAIT,' : 'a TIME_WAIT of such a socket';
     const facts = `${listed(after.listeners)} ${after.listeners.length > 1 ? 'were' : 'was'} bound without SO_REUSEADDR: ${what} would keep a server from binding ${this.name} for up to ${seconds(after.waitMs)} s after the holders are gone (Linux refuses the bind while ${held} is there)`;
-    if (this.timeWaitFits(after.waitMs)) {
-      this.log(`${facts}; ${this.options.dryRun ? 'a real run waits' : 'waiting'} for them after the stop (within the ${timeoutSeconds} s timeout)`, 'warn');
-      return undefined;
-    }
-    return refuse(
-      `${facts}, longer than the ${timeoutSeconds} s timeout; ${stop(after.waitMs)}, or give the service SO_REUSEADDR, or claim it with --timeout ${seconds(after.waitMs) + 1}`,
+    return this.refuseUnlessWaitFits(
+      facts,
+      after.waitMs,
+      `${stop(after.waitMs)}, or give the service SO_REUSEADDR, or claim it with --timeout ${seconds(after.waitMs) + 1}`,
       after.blockers,
+      `${facts}; ${this.waitsAfterStop('them')}`,
     );
   }
 
