@@ -11,12 +11,17 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { spawnListener } from '../../../test-support/index.js';
+import { unicodeClassesAtTopLevel } from '../../../test-support/bundle-start.js';
 import { removeTree } from '../../../test-support/tree.js';
 import { BIN, runClaim } from './helpers.js';
 
 const dist = join(dirname(dirname(BIN)), 'dist');
 
 describe("the bin's bundles", () => {
+  it('make no regular expression with a Unicode property class as they load (V8 builds each from ICU at every start): each is made at first use', () => {
+    for (const name of readdirSync(dist).filter((file) => file.endsWith('.cjs'))) expect(unicodeClassesAtTopLevel(join(dist, name)), name).toEqual([]);
+  });
+
   it('require() no package: everything they run is in them (and a package left outside would have to be CommonJS)', () => {
     const bundles = readdirSync(dist).filter((name) => name.endsWith('.cjs'));
     expect(bundles).toContain('run.cjs');

@@ -5,7 +5,18 @@
 
 const SHORT: Record<string, string> = { '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '\\': '\\\\', '"': '\\"' };
 
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+// Made at the first rune past ASCII: V8 builds a \p{...} class from ICU's tables when the expression is made, and at
+// module scope that ran at every start of the health check (its bundle runs every module's top level). Every ASCII
+// character from the space to `~` is a letter, number, punctuation or symbol; none below it, nor DEL.
+let printable: RegExp | undefined;
+
+/** Pure: whether Go prints `rune` as it is (unicode.IsPrint). */
+function isPrint(rune: string): boolean {
+  const code = rune.codePointAt(0)!;
+  if (code < 0x80) return code >= 0x20 && code < 0x7f;
+  printable ??= /^[\p{L}\p{M}\p{N}\p{P}\p{S} ]$/u;
+  return printable.test(rune);
+}
 
 /** Pure: `value` (at most `max` runes of it, then `…` after the quote) quoted as Go's %q quotes it. */
 export function goQuoted(value: string, max = 200): string {
@@ -13,7 +24,7 @@ export function goQuoted(value: string, max = 200): string {
   const quoted = runes.slice(0, max).map((rune) => {
     const short = SHORT[rune];
     if (short !== undefined) return short;
-    if (PRINTABLE.test(rune)) return rune;
+    if (isPrint(rune)) return rune;
     const code = rune.codePointAt(0)!;
     const hex = code.toString(16);
     if (code < 0x80) return `\\x${hex.padStart(2, '0')}`;
