@@ -56,6 +56,45 @@ describe('endsByItselfMs: how long a connection keeps a server off the port once
     for (const state of ['ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK']) expect(endsByItselfMs(state, false, undefined, unasked)).toBeUndefined();
   });
 
+  it("an orphan resending a FIN its peer has not acknowledged: until tcp_orphan_retries ends it, by the kernel's schedule (RTO doubling, a time budget from the first resend)", () => {
+    const fin = () => 60_000;
+    const unasked = () => {
+      throw new Error('asked for');
+    };
+    // Rows captured as a server's FIN to a peer that drops it was resent: once (RTO 400 ms, 290 ms to the next resend),
+    // and 4 times (RTO 3.26 s, 2.96 s to the next). tcp_orphan_retries 0 (the default: 8 resends, a budget of 102.2 s
+    // from the first; the real one ended 104 s after the close), and 3 (a budget of 3 s: it ended 6.17 to 6.69 s after
+    // the first row, 3.07 to 3.59 s after the second, sampled every 0.5 s).
+    const once = { count: 1, leftMs: 290, rtoMs: 400 };
+    const fourTimes = { count: 4, leftMs: 2960, rtoMs: 3260 };
+    const byDefault = endsByItselfMs('FIN_WAIT1', false, undefined, unasked, once, () => 0)!;
+    expect(byDefault).toBeGreaterThanOrEqual(103_500);
+    expect(byDefault).toBeLessThan(120_000);
+    const three = endsByItselfMs('LAST_ACK', false, undefined, unasked, once, () => 3)!;
+    expect(three).toBeGreaterThanOrEqual(6_170);
+    expect(three).toBeLessThan(8_000);
+    const later = endsByItselfMs('LAST_ACK', false, undefined, unasked, fourTimes, () => 3)!;
+    expect(later).toBeGreaterThanOrEqual(3_070);
+    expect(later).toBeLessThan(4_000);
+    // Whatever tcp_fin_timeout says: the peer has not answered a resend, and the kernel's schedule ends it.
+    for (const state of ['FIN_WAIT1', 'CLOSING']) expect(endsByItselfMs(state, false, undefined, unasked, fourTimes, () => 3)).toBe(later);
+    // Not resent yet (its peer may acknowledge it at once), or held by a process: as before, tcp_orphan_retries unread.
+    expect(endsByItselfMs('FIN_WAIT1', false, undefined, fin, { count: 0, leftMs: 200, rtoMs: 200 }, unasked)).toBe(60_000);
+    expect(endsByItselfMs('LAST_ACK', false, undefined, fin, { count: 0, leftMs: 200, rtoMs: 200 }, unasked)).toBeUndefined();
+    expect(endsByItselfMs('FIN_WAIT1', true, undefined, fin, once, unasked)).toBe(60_000);
+    expect(endsByItselfMs('LAST_ACK', true, undefined, fin, once, unasked)).toBeUndefined();
+    expect(endsByItselfMs('TIME_WAIT', false, 41_000, fin, undefined, unasked)).toBe(41_000);
+    // Step 8 alike: a blocker that keeps its row's timer.
+    const blocker = {
+      socket: '127.0.0.1:18216 -> 127.0.0.1:45450 (FIN_WAIT1, a connection using the port as its local port)',
+      holders: [],
+      state: 'FIN_WAIT1',
+      orphan: true,
+      retransmit: once,
+    };
+    expect(endingLeftMs([blocker], fin, () => 0)).toBe(byDefault);
+  });
+
   it('step 8 waits only where every blocker is such a connection held by no process (its peer may be held: an idle client)', () => {
     const finWait2 = {
       socket: '127.0.0.1:18210 -> 127.0.0.1:45450 (FIN_WAIT2, a connection using the port as its local port)',
