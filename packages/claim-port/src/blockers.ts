@@ -683,6 +683,8 @@ export interface TimeWaitsAfterClaim {
   readonly connections: number;
   /** Of `connections`, the orphans: closed first already (FIN_WAIT1, FIN_WAIT2, CLOSING), held by no process. */
   readonly closed: number;
+  /** Of `closed`, those resending a FIN their peer has not acknowledged (endsByItselfMs: until tcp_orphan_retries ends them); absent where none. */
+  readonly resending?: number;
   /** How long after the holders are gone a server could not bind the port, at most, in ms (0 where only `shared` are). */
   readonly waitMs: number;
   /** The listeners without SO_REUSEADDR, named. */
@@ -752,6 +754,7 @@ export function timeWaitsAfterClaim(
   const ends = (s: PortSocket) => endsByItselfMs(s.state, s.inode !== 0, s.timeWaitLeftMs, finTimeoutMs, s.retransmit, orphanRetries);
   // Whether a row lasts by itself is known without its time: tcp_fin_timeout is read only for a row counted below.
   const mayTimeWait = (s: PortSocket) => endsByItself(s.state, s.inode !== 0, s.retransmit);
+  const resends = (s: PortSocket) => resendsFin(s.state, s.inode !== 0, s.retransmit);
   // The listeners' SO_REUSEADDR (a perl run) is read only where the port has a socket that could be theirs.
   if (!all.some((s) => mayTimeWait(s) && listeners.some((l) => overlaps(l, s.address)))) return undefined;
   const read = reuse();
@@ -788,6 +791,7 @@ export function timeWaitsAfterClaim(
     timeWaits: certain.filter((s) => s.state === 'TIME_WAIT').length,
     connections: certain.filter((s) => s.state !== 'TIME_WAIT').length,
     closed: certain.filter((s) => s.state !== 'TIME_WAIT' && s.inode === 0).length,
+    ...(certain.some(resends) && { resending: certain.filter(resends).length }),
     waitMs: Math.max(0, ...certain.map(leftMs)),
     listeners: named(bare),
     blockers: certain.map(blocker),

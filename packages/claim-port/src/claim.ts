@@ -585,7 +585,11 @@ class Claim {
     const what = [
       ...(after.timeWaits > 0 ? [`${after.timeWaits} TIME_WAIT${after.timeWaits > 1 ? 's' : ''} on the port`] : []),
       ...countedAs(after.connections - after.closed, `it holds (each a TIME_WAIT once it is stopped, or a FIN_WAIT2 ${FIN_WAIT2_LASTS})`),
-      ...countedAs(after.closed, `it has closed, still closing (each a FIN_WAIT2 ${FIN_WAIT2_LASTS}, or a TIME_WAIT)`),
+      ...countedAs(after.closed - (after.resending ?? 0), `it has closed, still closing (each a FIN_WAIT2 ${FIN_WAIT2_LASTS}, or a TIME_WAIT)`),
+      ...countedAs(
+        after.resending ?? 0,
+        `it has closed whose ${(after.resending ?? 0) > 1 ? 'peers have not acknowledged their FINs' : 'peer has not acknowledged its FIN'} (resent until net.ipv4.tcp_orphan_retries gives up)`,
+      ),
     ].join(' and ');
     const held = after.connections > 0 ? 'a connection of such a socket, closing or in TIME_WAIT,' : 'a TIME_WAIT of such a socket';
     const facts = `${listed(after.listeners)} ${after.listeners.length > 1 ? 'were' : 'was'} bound without SO_REUSEADDR: ${what} would keep a server from binding ${this.name} for up to ${seconds(after.waitMs)} s after the holders are gone (Linux refuses the bind while ${held} is there)`;

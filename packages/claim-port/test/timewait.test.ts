@@ -233,13 +233,13 @@ const idleClientInNetns = (finSeconds: number, args: string[]) => idleClientNetn
  * fixtures/idle-client-netns.sh in a PID and network namespace of its own: a server made without SO_REUSEADDR on
  * 127.0.0.1:`port` with one connection of an idle client that never closes its end, the server `serving` it, or
  * having closed its listener and `held` (shutdown(SHUT_WR)) or `orphan`ed (closed) it, or `unacked` (the client's side
- * dropping its packets, it closed it and exited), claimed by the built bin with `args` as `user`; the namespace's
+ * dropping its packets, it closed it and exited; `unacked-serving`, it closed it and serves on), claimed by the built bin with `args` as `user`; the namespace's
  * net.ipv4.tcp_fin_timeout is `finSeconds`, and its tcp_orphan_retries `orphanRetries` where given. With `trace` (a
  * file), the claim runs under strace (openat). claim-port's output and exit status, whether the server still runs,
  * and for a FIN_WAIT2 or FIN_WAIT1 its row (inode, timer; `resent`, how many times its FIN was).
  */
 async function idleClientNetns(
-  mode: 'serving' | 'held' | 'orphan' | 'unacked',
+  mode: 'serving' | 'held' | 'orphan' | 'unacked' | 'unacked-serving',
   finSeconds: number,
   port: number,
   user: 'root' | 'nobody',
@@ -352,8 +352,8 @@ describe.skipIf(!canRunFirewallNetns || !hasCommand('setpriv'))('a FIN_WAIT2 wit
  * tcp_orphan_retries ends it (`orphanRetries`, the namespace's own; its default, 0, is 8 resends: about 104 s here).
  * Claimed as root with `args`.
  */
-const unackedFinInNetns = (args: string[], options: { orphanRetries?: number; trace?: string } = {}) =>
-  idleClientNetns('unacked', 60, 18216, 'root', args, options);
+const unackedFinInNetns = (args: string[], options: { orphanRetries?: number; trace?: string; serving?: boolean } = {}) =>
+  idleClientNetns(options.serving ? 'unacked-serving' : 'unacked', 60, 18216, 'root', args, options);
 
 const cannotNft = !canRunFirewallNetns ? 'not root, or nft, unshare, nsenter, ip or python3 missing' : undefined;
 
@@ -380,6 +380,18 @@ describe.skipIf(cannotNft !== undefined)(
         // At once: no wait for the kernel.
         expect(performance.now() - started).toBeLessThan(15_000);
       }
+    }, 40_000);
+
+    it('of a server made without SO_REUSEADDR that still listens is foretold by the same rule: refused before any signal, the server serving on', async () => {
+      const run = await unackedFinInNetns(['--dry-run', '--timeout', '90'], { serving: true });
+      expect([run.inode, run.timer, run.resent >= 1]).toEqual([0, 1, true]);
+      expect(run.rc, run.lines.join('\n')).toBe(1);
+      expect(run.lines).toContainEqual(
+        expect.stringMatching(
+          /^\[claim-port:18216\] refusing: 127\.0\.0\.1:18216 was bound without SO_REUSEADDR: 1 connection it has closed whose peer has not acknowledged its FIN \(resent until net\.ipv4\.tcp_orphan_retries gives up\) would keep a server from binding port 18216 for up to 1(0[3-9]|1\d|20) s after the holders are gone \(Linux refuses the bind while a connection of such a socket, closing or in TIME_WAIT, is there\), longer than the 90 s timeout; stop PID \d+ by hand and claim port 18216 1\d\d s later, or give the service SO_REUSEADDR, or claim it with --timeout 1\d\d$/,
+        ),
+      );
+      expect(run.serverAlive).toBe(true);
     }, 40_000);
 
     it('is waited for where the resends end within the timeout (tcp_orphan_retries 3: a budget of 3 s), not refused; tcp_orphan_retries read once', async () => {
