@@ -367,9 +367,8 @@ describe.skipIf(cannotNft !== undefined)(
         // Orphaned (inode 0), resending (timer 1), resent already.
         expect([run.inode, run.timer, run.resent >= 1]).toEqual([0, 1, true]);
         expect(run.rc, run.lines.join('\n')).toBe(1);
-        const refusal = new RegExp(
-          '^\\[claim-port:18216\\] refusing: nothing listens on port 18216, but a server could not bind it \\(.*EADDRINUSE\\): 127\\.0\\.0\\.1:18216 -> 127\\.0\\.0\\.1:\\d+ \\(FIN_WAIT1, a connection using the port as its local port\\), held by no process \\(the kernel is still closing it\\)(?:, its other end .* \\(not signalled\\))?; wait for the kernel to end it \\(for (\\d+) s more: its peer has not acknowledged its FIN, which the kernel resends until net\\.ipv4\\.tcp_orphan_retries gives up\\) and claim port 18216 again, or claim it with a --timeout that long; a FIN_WAIT1 keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR',
-        );
+        const refusal =
+          /^\[claim-port:18216\] refusing: nothing listens on port 18216, but a server could not bind it \(.*EADDRINUSE\): 127\.0\.0\.1:18216 -> 127\.0\.0\.1:\d+ \(FIN_WAIT1, a connection using the port as its local port\), held by no process \(the kernel is still closing it\)(?:, its other end .* \(not signalled\))?; wait for the kernel to end it \(for (\d+) s more: its peer has not acknowledged its FIN, which the kernel resends until net\.ipv4\.tcp_orphan_retries gives up\) and claim port 18216 again, or claim it with a --timeout that long; a FIN_WAIT1 keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR/;
         const line = run.lines.find((l) => refusal.test(l));
         expect(line, run.lines.join('\n')).toBeDefined();
         // The kernel's schedule from TCP_RTO_MIN: 8 resends, 102.2 s from the first; no more than the timers' lateness over.
