@@ -63,7 +63,7 @@ describe('endsByItselfMs: how long a connection keeps a server off the port once
     };
     // Rows captured as a server's FIN to a peer that drops it was resent: once (RTO 400 ms, 290 ms to the next resend),
     // and 4 times (RTO 3.26 s, 2.96 s to the next). tcp_orphan_retries 0 (the default: 8 resends, a budget of 102.2 s
-    // from the first; the real one ended 104 s after the close), and 3 (a budget of 3 s: it ended 6.17 to 6.69 s after
+    // from the first; the real ones ended 104 to 108 s after the close), and 3 (a budget of 3 s: it ended 6.17 to 6.69 s after
     // the first row, 3.07 to 3.59 s after the second, sampled every 0.5 s).
     const once = { count: 1, leftMs: 290, rtoMs: 400 };
     const fourTimes = { count: 4, leftMs: 2960, rtoMs: 3260 };
