@@ -64,20 +64,28 @@ export interface Blocker {
    * whoever can see the processes; not one whose holders this user cannot see. Not in the JSON.
    */
   readonly orphan?: boolean;
+  /** A TCP connection's retransmit timer, where it runs (PortSocket.retransmit): an orphan resending its FIN lasts by it. Not in the JSON. */
+  readonly retransmit?: PortSocket['retransmit'];
 }
 
 /** Pure: what a blocker says of a TCP connection (not of a socket bound, not listening): its state, and whether no process holds it. */
-function connectionFacts(socket: PortSocket): Pick<Blocker, 'state' | 'orphan' | 'timeWaitLeftMs'> {
+function connectionFacts(socket: PortSocket): Pick<Blocker, 'state' | 'orphan' | 'timeWaitLeftMs' | 'retransmit'> {
   if (socket.transport !== 'tcp' || socket.state === 'CLOSE') return {};
   return {
     state: socket.state,
     orphan: socket.inode === 0,
     ...(socket.timeWaitLeftMs !== undefined && { timeWaitLeftMs: socket.timeWaitLeftMs }),
+    ...(socket.retransmit !== undefined && { retransmit: socket.retransmit }),
   };
 }
 
 /** Pure: a blocker as a claim's result gives it (ClaimResult.blockers, the JSON): without what only claim-port's rules read. */
-export function reportedBlocker({ state: _state, orphan: _orphan, ...blocker }: Blocker): Omit<Blocker, 'state' | 'orphan'> {
+export function reportedBlocker({
+  state: _state,
+  orphan: _orphan,
+  retransmit: _retransmit,
+  ...blocker
+}: Blocker): Omit<Blocker, 'state' | 'orphan' | 'retransmit'> {
   return blocker;
 }
 
@@ -112,7 +120,12 @@ export const TIME_WAIT_SLACK_MS = 5500;
 export function endingAdvice(blockers: readonly Blocker[], name: string, leftMs: number): string {
   const { it } = endingWords(blockers);
   const states = [...new Set(blockers.map((b) => b.state ?? 'connection'))].join(' or ');
-  return `wait for the kernel to end ${it} (for ${seconds(leftMs)} s more) and claim ${name} again, or claim it with a --timeout that long; a ${states} keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, so a program that sets SO_REUSEADDR before it binds leaves none behind`;
+  const resent = blockers.filter((b) => b.orphan === true && b.state !== undefined && resendsFin(b.state, false, b.retransmit));
+  const why =
+    resent.length === 0
+      ? ''
+      : `: ${resent.length === blockers.length ? (blockers.length > 1 ? 'their peers have' : 'its peer has') : `the peer of ${resent.length === 1 ? 'one' : resent.length} has`} not acknowledged ${resent.length > 1 ? 'their' : 'its'} FIN, which the kernel resends until net.ipv4.tcp_orphan_retries gives up`;
+  return `wait for the kernel to end ${it} (for ${seconds(leftMs)} s more${why}) and claim ${name} again, or claim it with a --timeout that long; a ${states} keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, so a program that sets SO_REUSEADDR before it binds leaves none behind`;
 }
 
 /**
@@ -151,6 +164,82 @@ export function finTimeoutReader(procRoot = '/proc'): () => number {
   return () => (ms ??= readFinTimeoutMs(procRoot));
 }
 
+/** net.ipv4.tcp_orphan_retries's default: 0, which the kernel takes as 8 while the connection's RTO is below TCP_RTO_MAX. */
+export const ORPHAN_RETRIES_DEFAULT = 0;
+
+/**
+ * How many times the kernel resends an orphan's unacknowledged FIN (a budget of time, see resendingLeftMs):
+ * net.ipv4.tcp_orphan_retries of claim-port's network namespace (each namespace has its own), its default where it
+ * cannot be read.
+ */
+export function readOrphanRetries(procRoot = '/proc'): number {
+  try {
+    const value = Number(readFileSync(`${procRoot}/sys/net/ipv4/tcp_orphan_retries`, 'utf8').trim());
+    if (Number.isSafeInteger(value) && value >= 0) return value;
+  } catch {}
+  return ORPHAN_RETRIES_DEFAULT;
+}
+
+/** tcp_orphan_retries, read from `procRoot` (readOrphanRetries) the first time it is asked for, never before. */
+export function orphanRetriesReader(procRoot = '/proc'): () => number {
+  let retries: number | undefined;
+  return () => (retries ??= readOrphanRetries(procRoot));
+}
+
+/** TCP_RTO_MIN and TCP_RTO_MAX (include/net/tcp.h), in ms: the kernel's bounds on a retransmission timeout. */
+const RTO_MIN_MS = 200;
+const RTO_MAX_MS = 120_000;
+
+/**
+ * Pure: how long after its first resend the kernel gives up on an orphan's unacknowledged FIN, in ms: tcp_model_timeout
+ * (net/ipv4/tcp_timer.c), the time `retries` resends take from TCP_RTO_MIN doubling up to TCP_RTO_MAX, whatever the
+ * connection's own RTO.
+ */
+function resendBudgetMs(retries: number): number {
+  const linear = Math.floor(Math.log2(RTO_MAX_MS / RTO_MIN_MS));
+  if (retries <= linear) return (2 ** (retries + 1) - 1) * RTO_MIN_MS;
+  return (2 ** (linear + 1) - 1) * RTO_MIN_MS + (retries - linear) * RTO_MAX_MS;
+}
+
+/**
+ * Pure: how long at most an orphan lasts that resends a FIN its peer has not acknowledged (`retransmit`, its row's
+ * timer: resent `count` > 0 times), in ms. The kernel checks at each firing of the timer whether the time since the
+ * first resend has reached resendBudgetMs of `orphanRetries` (net.ipv4.tcp_orphan_retries; 0 is 8 while the RTO is
+ * below TCP_RTO_MAX, else none), ends the connection if so, and else resends it and doubles the RTO (up to
+ * TCP_RTO_MAX). The time since the first resend is not in the table: it is taken as the least it can be, the RTOs
+ * since (each at least half the next) and the part of the current one gone, which foretells one firing too many
+ * rather than one too few. The RTO the table shows is cut to 10 ms; the kernel's is at least TCP_RTO_MIN and a tick
+ * (an RTT rounded up to a jiffy) before its doublings, which it is taken to be where the table agrees (where a route
+ * or sysctl lowered the minimum, the table's is taken). Each firing may come up to a timer wheel granule late
+ * (under 8/63 of its interval), counted too.
+ */
+export function resendingLeftMs(retransmit: NonNullable<PortSocket['retransmit']>, orphanRetries: number): number {
+  const { count, leftMs } = retransmit;
+  const doubled = Math.min(RTO_MAX_MS, (RTO_MIN_MS + 1) * 2 ** count);
+  let rto = Math.max(retransmit.rtoMs, 10, retransmit.rtoMs + 10 >= RTO_MIN_MS * 2 ** count ? doubled : 0);
+  let elapsed = rto * (1 - 2 ** (1 - Math.max(1, count))) + Math.max(0, rto - leftMs);
+  let next = Math.min(leftMs, rto);
+  let total = 0;
+  // Bounded: each firing adds at least 10 ms to `elapsed`, and the budget of 255 retries (the sysctl's most) is finite.
+  for (let firing = 0; firing < 10_000; firing++) {
+    total += next + (rto * 8) / 63;
+    elapsed += next;
+    const retries = orphanRetries === 0 ? (rto < RTO_MAX_MS ? 8 : 0) : orphanRetries;
+    if (elapsed >= resendBudgetMs(retries)) break;
+    rto = Math.min(rto * 2, RTO_MAX_MS);
+    next = rto;
+  }
+  return Math.ceil(total);
+}
+
+/** States of an orphan whose FIN the kernel resends until its peer acknowledges it, or tcp_orphan_retries ends it. */
+const FIN_SENT = new Set(['FIN_WAIT1', 'CLOSING', 'LAST_ACK']);
+
+/** Pure: whether a connection is an orphan resending its FIN, unacknowledged (its retransmit timer runs, resent at least once). */
+function resendsFin(state: string, held: boolean, retransmit: PortSocket['retransmit']): retransmit is NonNullable<PortSocket['retransmit']> {
+  return !held && FIN_SENT.has(state) && retransmit !== undefined && retransmit.count > 0;
+}
+
 /**
  * States of a connection a process holds that closes first when its process goes (see endsByItselfMs). Not
  * CLOSE_WAIT: its peer closed first, so its close ends in LAST_ACK, then CLOSED, no TIME_WAIT.
@@ -170,20 +259,34 @@ const CLOSING_FIRST = new Set(['ESTABLISHED', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT
  * - FIN_WAIT1 or CLOSING held by no process (its FIN not yet acknowledged; the kernel resends it, and a loopback peer
  *   acknowledges it at once), and a connection that `held` (CLOSING_FIRST) closes first once its holders are gone:
  *   the longer of a TIME_WAIT (its peer closes too) and a FIN_WAIT2 (its peer keeps its end open).
- * `finTimeoutMs` is called only for a row whose time it bears on (finTimeoutReader reads the file then, once).
+ * - FIN_WAIT1, CLOSING or LAST_ACK held by no process whose FIN the kernel has resent already (`retransmit`: its peer
+ *   has not acknowledged it through a resend, its timer runs: a peer that drops packets, or is gone): until
+ *   tcp_orphan_retries ends it (resendingLeftMs, `orphanRetries`), which may be far longer than the above, or far
+ *   shorter. Should its peer acknowledge it after all, a FIN_WAIT1 or CLOSING goes on to a FIN_WAIT2 or a TIME_WAIT,
+ *   which step 8 then names if it outlasts the wait.
+ * `finTimeoutMs` and `orphanRetries` are called only for a row whose time they bear on (their readers read the file
+ * then, once).
  */
-export function endsByItselfMs(state: string, held: boolean, leftMs: number | undefined, finTimeoutMs: () => number): number | undefined {
-  if (!endsByItself(state, held)) return undefined;
+export function endsByItselfMs(
+  state: string,
+  held: boolean,
+  leftMs: number | undefined,
+  finTimeoutMs: () => number,
+  retransmit?: PortSocket['retransmit'],
+  orphanRetries: () => number = orphanRetriesReader(),
+): number | undefined {
+  if (!endsByItself(state, held, retransmit)) return undefined;
   if (state === 'TIME_WAIT') return leftMs ?? TIME_WAIT_SECONDS * 1000;
   if (state === 'FIN_WAIT2' && !held) return leftMs ?? finTimeoutMs();
+  if (resendsFin(state, held, retransmit)) return resendingLeftMs(retransmit, orphanRetries());
   return Math.max(TIME_WAIT_SECONDS * 1000, finTimeoutMs());
 }
 
-/** Pure: whether endsByItselfMs has a time for such a row, without asking for tcp_fin_timeout. */
-function endsByItself(state: string, held: boolean): boolean {
+/** Pure: whether endsByItselfMs has a time for such a row, without asking for tcp_fin_timeout or tcp_orphan_retries. */
+function endsByItself(state: string, held: boolean, retransmit?: PortSocket['retransmit']): boolean {
   if (state === 'TIME_WAIT') return true;
   if (held) return CLOSING_FIRST.has(state);
-  return state === 'FIN_WAIT2' || state === 'FIN_WAIT1' || state === 'CLOSING';
+  return state === 'FIN_WAIT2' || state === 'FIN_WAIT1' || state === 'CLOSING' || resendsFin(state, held, retransmit);
 }
 
 /**
@@ -194,11 +297,15 @@ function endsByItself(state: string, held: boolean): boolean {
  * only). Its other end may be held (a client that keeps its end of a FIN_WAIT2 open): nothing on the port is to be
  * stopped.
  */
-export function endingLeftMs(blockers: readonly Blocker[], finTimeoutMs: () => number): number | undefined {
+export function endingLeftMs(
+  blockers: readonly Blocker[],
+  finTimeoutMs: () => number,
+  orphanRetries: () => number = orphanRetriesReader(),
+): number | undefined {
   if (blockers.length === 0) return undefined;
   let longest = 0;
-  for (const { state, orphan, timeWaitLeftMs } of blockers) {
-    const ms = orphan === true && state !== undefined ? endsByItselfMs(state, false, timeWaitLeftMs, finTimeoutMs) : undefined;
+  for (const { state, orphan, timeWaitLeftMs, retransmit } of blockers) {
+    const ms = orphan === true && state !== undefined ? endsByItselfMs(state, false, timeWaitLeftMs, finTimeoutMs, retransmit, orphanRetries) : undefined;
     if (ms === undefined) return undefined;
     longest = Math.max(longest, ms);
   }
@@ -419,7 +526,7 @@ export function blockersAfterClaim(
   const sockets = all.filter((s) => s.state !== 'LISTEN' && s.state !== 'TIME_WAIT' && !freed.has(s.inode));
   // Held by no process (inode 0) and ended by the kernel in time: a TIME_WAIT, an orphan closing (not one still in an
   // accept queue, which its listener's close resets). No file is opened for them, nor a bind tried, where there are none.
-  const closing = all.filter((s) => s.inode === 0 && endsByItself(s.state, false));
+  const closing = all.filter((s) => s.inode === 0 && endsByItself(s.state, false, s.retransmit));
   const holders = connectionHolders(
     sockets.map((s) => s.inode).filter((inode) => inode !== 0),
     procRoot,
@@ -576,6 +683,8 @@ export interface TimeWaitsAfterClaim {
   readonly connections: number;
   /** Of `connections`, the orphans: closed first already (FIN_WAIT1, FIN_WAIT2, CLOSING), held by no process. */
   readonly closed: number;
+  /** Of `closed`, those resending a FIN their peer has not acknowledged (endsByItselfMs: until tcp_orphan_retries ends them); absent where none. */
+  readonly resending?: number;
   /** How long after the holders are gone a server could not bind the port, at most, in ms (0 where only `shared` are). */
   readonly waitMs: number;
   /** The listeners without SO_REUSEADDR, named. */
@@ -637,13 +746,15 @@ export function timeWaitsAfterClaim(
   procRoot = '/proc',
   socketLinks?: SocketLinks,
   finTimeoutMs = finTimeoutReader(procRoot),
+  orphanRetries = orphanRetriesReader(procRoot),
 ): TimeWaitsAfterClaim | undefined {
   const all = sockets.filter((s) => s.transport === 'tcp' && s.port === port);
   // How long each row would keep a server from binding the port once the holders are gone (one held by no process is
   // the kernel's: an orphan closing); the rule step 8 waits by.
-  const ends = (s: PortSocket) => endsByItselfMs(s.state, s.inode !== 0, s.timeWaitLeftMs, finTimeoutMs);
+  const ends = (s: PortSocket) => endsByItselfMs(s.state, s.inode !== 0, s.timeWaitLeftMs, finTimeoutMs, s.retransmit, orphanRetries);
   // Whether a row lasts by itself is known without its time: tcp_fin_timeout is read only for a row counted below.
-  const mayTimeWait = (s: PortSocket) => endsByItself(s.state, s.inode !== 0);
+  const mayTimeWait = (s: PortSocket) => endsByItself(s.state, s.inode !== 0, s.retransmit);
+  const resends = (s: PortSocket) => resendsFin(s.state, s.inode !== 0, s.retransmit);
   // The listeners' SO_REUSEADDR (a perl run) is read only where the port has a socket that could be theirs.
   if (!all.some((s) => mayTimeWait(s) && listeners.some((l) => overlaps(l, s.address)))) return undefined;
   const read = reuse();
@@ -680,6 +791,7 @@ export function timeWaitsAfterClaim(
     timeWaits: certain.filter((s) => s.state === 'TIME_WAIT').length,
     connections: certain.filter((s) => s.state !== 'TIME_WAIT').length,
     closed: certain.filter((s) => s.state !== 'TIME_WAIT' && s.inode === 0).length,
+    ...(certain.some(resends) && { resending: certain.filter(resends).length }),
     waitMs: Math.max(0, ...certain.map(leftMs)),
     listeners: named(bare),
     blockers: certain.map(blocker),

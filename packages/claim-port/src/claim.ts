@@ -21,6 +21,7 @@ import {
   endingLeftMs,
   endingWords,
   finTimeoutReader,
+  orphanRetriesReader,
   reportedBlocker,
   seconds,
   timeWaitsAfterClaim,
@@ -226,17 +227,23 @@ const FIN_WAIT2_LASTS = 'for up to net.ipv4.tcp_fin_timeout while its peer keeps
 /**
  * Pure: what to do about the sockets that block a bind: stop their holders, or make them close them; for connections
  * alone that the kernel ends by itself (endingLeftMs, the rule the wait of step 8 goes by: a TIME_WAIT, an orphan's
- * FIN_WAIT2, ...; `finTimeoutMs`: net.ipv4.tcp_fin_timeout), wait for the kernel to end them and claim `name` again;
+ * FIN_WAIT2, ...; `kernel`: net.ipv4.tcp_fin_timeout and tcp_orphan_retries, read where needed), wait for the kernel to end them and claim `name` again;
  * undefined when no holder is named.
  */
-function blockerAdvice(blockers: readonly Blocker[], name: string, finTimeoutMs: () => number): string | undefined {
-  const left = endingLeftMs(blockers, finTimeoutMs);
+function blockerAdvice(blockers: readonly Blocker[], name: string, kernel: KernelSettings): string | undefined {
+  const left = endingLeftMs(blockers, kernel.finTimeoutMs, kernel.orphanRetries);
   if (left !== undefined) return endingAdvice(blockers, name, left);
   const pids = [...new Set(blockers.flatMap((b) => b.holders.map((h) => h.pid)))];
   if (pids.length === 0) return undefined;
   const many = pids.length > 1;
   const sockets = blockers.length > 1 ? 'the sockets' : 'the socket';
   return `stop ${pids.map((pid) => `PID ${pid}`).join(', ')} or make ${many ? 'them' : 'it'} close ${sockets}`;
+}
+
+/** The kernel's settings that endingLeftMs reads, each read once, where a connection on the port needs it. */
+interface KernelSettings {
+  readonly finTimeoutMs: () => number;
+  readonly orphanRetries: () => number;
 }
 
 /** Gone after its signals: what it left behind is on its own. */
@@ -253,6 +260,8 @@ class Claim {
   readonly uid = process.getuid?.() ?? 0;
   /** net.ipv4.tcp_fin_timeout in ms, read once, and only where a connection on the port needs it (finTimeoutReader). */
   readonly finTimeoutMs = finTimeoutReader();
+  /** net.ipv4.tcp_orphan_retries, read once, and only where an orphan on the port resends its FIN (orphanRetriesReader). */
+  readonly orphanRetries = orphanRetriesReader();
   tracked: Tracked[] = [];
   found: Gathered = { listeners: [], unreadable: [] };
   /** The children of the holders' parents before any signal: a child not among them was started since (a respawn). */
@@ -407,7 +416,7 @@ class Claim {
    * the longest time one has left. Undefined where one is not, or the bind succeeded.
    */
   endingLeft(verdict: BindVerdict): number | undefined {
-    return verdict.ok ? undefined : endingLeftMs(verdict.blockers, this.finTimeoutMs);
+    return verdict.ok ? undefined : endingLeftMs(verdict.blockers, this.finTimeoutMs, this.orphanRetries);
   }
 
   /**
@@ -435,7 +444,7 @@ class Claim {
       sent.length === 0
         ? ''
         : `sent ${sent.map((t) => `${listed(t.signals)} to ${this.who(t)} (${isGone(t) ? 'gone' : t.outcome === 'released' ? 'released the port' : 'still running'})`).join(', ')}; `;
-    const advice = blockerAdvice(verdict.blockers, this.name, this.finTimeoutMs);
+    const advice = blockerAdvice(verdict.blockers, this.name, this);
     const message = `${did}${before}, but a server could not bind it (${verdict.reason ?? verdict.code ?? 'in use'}): ${describeBlockers(verdict, this.euid)}${advice ? `; ${advice}` : ''}`;
     this.log(message, 'error');
     return this.finish('failed', message, { blockers: verdict.blockers });
@@ -448,7 +457,7 @@ class Claim {
    * failure: nothing was tried. `before`: what the claim found.
    */
   refuseUnbindable(verdict: BindVerdict, before: string): ClaimResult {
-    const advice = blockerAdvice(verdict.blockers, this.name, this.finTimeoutMs);
+    const advice = blockerAdvice(verdict.blockers, this.name, this);
     const reason = `${before}, but a server could not bind it (${verdict.reason ?? verdict.code ?? 'in use'}): ${describeBlockers(verdict, this.euid)}${advice ? `; ${advice}` : ''}`;
     this.refusedLines([reason]);
     return this.finish('refused', `refused to free ${this.name}: ${reason}; nothing was signalled`, { blockers: verdict.blockers });
@@ -466,7 +475,7 @@ class Claim {
     const { port, transport } = this.target;
     const staying = blockersAfterClaim(port, transport, this.found.listeners, new Set(plan.holders.map((h) => h.pid)), '/proc', this.found.socketLinks);
     if (staying.possible.length > 0) {
-      const advice = blockerAdvice(staying.possible, this.name, this.finTimeoutMs);
+      const advice = blockerAdvice(staying.possible, this.name, this);
       this.log(
         `${describeBlockers({ ok: false, blockers: staying.possible }, this.euid)}: may still keep a server from binding ${this.name} after the holders exit (whether ${staying.possible.length > 1 ? 'they have' : 'it has'} SO_REUSEADDR cannot be told while the holders run: a listener being freed shares the address, or it could not be examined)${advice ? `; if the claim then fails, ${advice}` : ''}`,
         'warn',
@@ -475,7 +484,7 @@ class Claim {
     if (staying.certain.length === 0) return this.refuseIfEnding(staying.ending) ?? this.refuseIfTimeWaits(plan, staying.sockets);
     const they = staying.certain.length > 1;
     const why = transport === 'udp' ? 'a server binds a UDP port without SO_REUSEADDR' : `${they ? 'they were' : 'it was'} bound without SO_REUSEADDR`;
-    const reason = `${describeBlockers({ ok: false, blockers: staying.certain }, this.euid)}: ${they ? 'these' : 'it'} would keep a server from binding ${this.name} after the holders exit (${why}); ${blockerAdvice(staying.certain, this.name, this.finTimeoutMs) ?? `claim ${this.name} again once ${they ? 'they are' : 'it is'} gone`}`;
+    const reason = `${describeBlockers({ ok: false, blockers: staying.certain }, this.euid)}: ${they ? 'these' : 'it'} would keep a server from binding ${this.name} after the holders exit (${why}); ${blockerAdvice(staying.certain, this.name, this) ?? `claim ${this.name} again once ${they ? 'they are' : 'it is'} gone`}`;
     return this.refuseForBlockers(reason, staying.certain);
   }
 
@@ -515,7 +524,7 @@ class Claim {
    * step 8 waits for them (waitOutTimeWaits). Undefined when the claim may go on.
    */
   refuseIfEnding(ending: readonly Blocker[]): ClaimResult | undefined {
-    const left = endingLeftMs(ending, this.finTimeoutMs);
+    const left = endingLeftMs(ending, this.finTimeoutMs, this.orphanRetries);
     if (left === undefined) return undefined;
     const { named, keep, it } = endingWords(ending);
     const their = ending.length > 1 ? 'their' : 'its';
@@ -548,6 +557,7 @@ class Claim {
       '/proc',
       this.found.socketLinks,
       this.finTimeoutMs,
+      this.orphanRetries,
     );
     if (after === undefined) return undefined;
     const certain = after.timeWaits + after.connections > 0;
@@ -575,7 +585,11 @@ class Claim {
     const what = [
       ...(after.timeWaits > 0 ? [`${after.timeWaits} TIME_WAIT${after.timeWaits > 1 ? 's' : ''} on the port`] : []),
       ...countedAs(after.connections - after.closed, `it holds (each a TIME_WAIT once it is stopped, or a FIN_WAIT2 ${FIN_WAIT2_LASTS})`),
-      ...countedAs(after.closed, `it has closed, still closing (each a FIN_WAIT2 ${FIN_WAIT2_LASTS}, or a TIME_WAIT)`),
+      ...countedAs(after.closed - (after.resending ?? 0), `it has closed, still closing (each a FIN_WAIT2 ${FIN_WAIT2_LASTS}, or a TIME_WAIT)`),
+      ...countedAs(
+        after.resending ?? 0,
+        `it has closed whose ${(after.resending ?? 0) > 1 ? 'peers have not acknowledged their FINs' : 'peer has not acknowledged its FIN'} (resent until net.ipv4.tcp_orphan_retries gives up)`,
+      ),
     ].join(' and ');
     const held = after.connections > 0 ? 'a connection of such a socket, closing or in TIME_WAIT,' : 'a TIME_WAIT of such a socket';
     const facts = `${listed(after.listeners)} ${after.listeners.length > 1 ? 'were' : 'was'} bound without SO_REUSEADDR: ${what} would keep a server from binding ${this.name} for up to ${seconds(after.waitMs)} s after the holders are gone (Linux refuses the bind while ${held} is there)`;

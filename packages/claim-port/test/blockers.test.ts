@@ -56,6 +56,45 @@ describe('endsByItselfMs: how long a connection keeps a server off the port once
     for (const state of ['ESTABLISHED', 'CLOSE_WAIT', 'LAST_ACK']) expect(endsByItselfMs(state, false, undefined, unasked)).toBeUndefined();
   });
 
+  it("an orphan resending a FIN its peer has not acknowledged: until tcp_orphan_retries ends it, by the kernel's schedule (RTO doubling, a time budget from the first resend)", () => {
+    const fin = () => 60_000;
+    const unasked = () => {
+      throw new Error('asked for');
+    };
+    // Rows captured as a server's FIN to a peer that drops it was resent: once (RTO 400 ms, 290 ms to the next resend),
+    // and 4 times (RTO 3.26 s, 2.96 s to the next). tcp_orphan_retries 0 (the default: 8 resends, a budget of 102.2 s
+    // from the first; the real ones ended 104 to 108 s after the close), and 3 (a budget of 3 s: it ended 6.17 to 6.69 s after
+    // the first row, 3.07 to 3.59 s after the second, sampled every 0.5 s).
+    const once = { count: 1, leftMs: 290, rtoMs: 400 };
+    const fourTimes = { count: 4, leftMs: 2960, rtoMs: 3260 };
+    const byDefault = endsByItselfMs('FIN_WAIT1', false, undefined, unasked, once, () => 0)!;
+    expect(byDefault).toBeGreaterThanOrEqual(103_500);
+    expect(byDefault).toBeLessThan(120_000);
+    const three = endsByItselfMs('LAST_ACK', false, undefined, unasked, once, () => 3)!;
+    expect(three).toBeGreaterThanOrEqual(6_170);
+    expect(three).toBeLessThan(8_000);
+    const later = endsByItselfMs('LAST_ACK', false, undefined, unasked, fourTimes, () => 3)!;
+    expect(later).toBeGreaterThanOrEqual(3_070);
+    expect(later).toBeLessThan(4_000);
+    // Whatever tcp_fin_timeout says: the peer has not answered a resend, and the kernel's schedule ends it.
+    for (const state of ['FIN_WAIT1', 'CLOSING']) expect(endsByItselfMs(state, false, undefined, unasked, fourTimes, () => 3)).toBe(later);
+    // Not resent yet (its peer may acknowledge it at once), or held by a process: as before, tcp_orphan_retries unread.
+    expect(endsByItselfMs('FIN_WAIT1', false, undefined, fin, { count: 0, leftMs: 200, rtoMs: 200 }, unasked)).toBe(60_000);
+    expect(endsByItselfMs('LAST_ACK', false, undefined, fin, { count: 0, leftMs: 200, rtoMs: 200 }, unasked)).toBeUndefined();
+    expect(endsByItselfMs('FIN_WAIT1', true, undefined, fin, once, unasked)).toBe(60_000);
+    expect(endsByItselfMs('LAST_ACK', true, undefined, fin, once, unasked)).toBeUndefined();
+    expect(endsByItselfMs('TIME_WAIT', false, 41_000, fin, undefined, unasked)).toBe(41_000);
+    // Step 8 alike: a blocker that keeps its row's timer.
+    const blocker = {
+      socket: '127.0.0.1:18216 -> 127.0.0.1:45450 (FIN_WAIT1, a connection using the port as its local port)',
+      holders: [],
+      state: 'FIN_WAIT1',
+      orphan: true,
+      retransmit: once,
+    };
+    expect(endingLeftMs([blocker], fin, () => 0)).toBe(byDefault);
+  });
+
   it('step 8 waits only where every blocker is such a connection held by no process (its peer may be held: an idle client)', () => {
     const finWait2 = {
       socket: '127.0.0.1:18210 -> 127.0.0.1:45450 (FIN_WAIT2, a connection using the port as its local port)',
@@ -231,9 +270,9 @@ const cannotTraceBin = !root ? 'not root' : !hasCommand('strace', ['-V']) ? 'str
 
 /**
  * How many times a dry-run claim of `port` (with `--timeout 90`: a forecast of 60 s fits), run under strace, opened
- * net.ipv4.tcp_fin_timeout.
+ * net.ipv4.tcp_fin_timeout, and tcp_orphan_retries.
  */
-function finTimeoutReads(port: number): number {
+function kernelSettingReads(port: number): { finTimeout: number; orphanRetries: number } {
   guardPort(port);
   const trace = join(tempDir('fin-timeout-'), 'trace');
   const run = spawnSync(
@@ -246,7 +285,11 @@ function finTimeoutReads(port: number): number {
   );
   expect(run.status, run.stderr).toBe(0);
   expect(JSON.parse(run.stdout)).toMatchObject({ action: 'would-free' });
-  return (readFileSync(trace, 'utf8').match(/"\/proc\/sys\/net\/ipv4\/tcp_fin_timeout"/g) ?? []).length;
+  const text = readFileSync(trace, 'utf8');
+  return {
+    finTimeout: (text.match(/"\/proc\/sys\/net\/ipv4\/tcp_fin_timeout"/g) ?? []).length,
+    orphanRetries: (text.match(/"\/proc\/sys\/net\/ipv4\/tcp_orphan_retries"/g) ?? []).length,
+  };
 }
 
 /** A server on 127.0.0.1:`port` made without SO_REUSEADDR that accepts each connection and holds it open. */
@@ -272,14 +315,14 @@ const heldConnection = async (port: number) => {
 };
 
 describe.skipIf(cannotTraceBin !== undefined)(
-  `net.ipv4.tcp_fin_timeout, in a claim of a held port${cannotTraceBin ? ` [skipped: ${cannotTraceBin}]` : ''}`,
+  `net.ipv4.tcp_fin_timeout and tcp_orphan_retries, in a claim of a held port${cannotTraceBin ? ` [skipped: ${cannotTraceBin}]` : ''}`,
   () => {
     // The bare servers started here run until killed: every one is stopped after its test.
     afterEach(cleanupStarted);
 
     it('is not read where no connection is on the port (nothing there lasts by it)', async () => {
       const server = await spawnListener();
-      expect(finTimeoutReads(server.port)).toBe(0);
+      expect(kernelSettingReads(server.port)).toEqual({ finTimeout: 0, orphanRetries: 0 });
     });
 
     it("is not read where the port's connections are a listener's with SO_REUSEADDR (no forecast needs their time)", async () => {
@@ -287,7 +330,7 @@ describe.skipIf(cannotTraceBin !== undefined)(
       const server = await spawnListener();
       const client = await heldConnection(server.port);
       try {
-        expect(finTimeoutReads(server.port)).toBe(0);
+        expect(kernelSettingReads(server.port)).toEqual({ finTimeout: 0, orphanRetries: 0 });
       } finally {
         client.destroy();
       }
@@ -298,7 +341,8 @@ describe.skipIf(cannotTraceBin !== undefined)(
       await bareHoldingServer(port);
       const client = await heldConnection(port);
       try {
-        expect(finTimeoutReads(port)).toBe(1);
+        // tcp_orphan_retries: only for an orphan resending its FIN (timewait.test.ts reads it once for one).
+        expect(kernelSettingReads(port)).toEqual({ finTimeout: 1, orphanRetries: 0 });
       } finally {
         client.destroy();
       }

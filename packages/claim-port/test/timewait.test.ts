@@ -8,12 +8,14 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { canBindSync, readPortSockets } from '@dsa110/ports/system';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hasCommand, isAlive, leasePort, signal, waitForExit, waitUntil } from '../../../test-support/index.js';
 import { resultJson } from '../src/result.js';
 import { canRunFirewallNetns, runNetnsScript } from '../../../test-support/firewall-netns.js';
+import { tempDir } from '../../../test-support/tree.js';
 import { binFor } from './helpers.js';
 import { cleanupStarted, claimOurs, start } from './started.js';
 
@@ -230,31 +232,38 @@ const idleClientInNetns = (finSeconds: number, args: string[]) => idleClientNetn
 /**
  * fixtures/idle-client-netns.sh in a PID and network namespace of its own: a server made without SO_REUSEADDR on
  * 127.0.0.1:`port` with one connection of an idle client that never closes its end, the server `serving` it, or
- * having closed its listener and `held` (shutdown(SHUT_WR)) or `orphan`ed (closed) it, claimed by the built bin with
- * `args` as `user`; the namespace's net.ipv4.tcp_fin_timeout is `finSeconds`. claim-port's output and exit status,
- * whether the server still runs, and for a FIN_WAIT2 its row (inode, timer).
+ * having closed its listener and `held` (shutdown(SHUT_WR)) or `orphan`ed (closed) it, or `unacked` (the client's side
+ * dropping its packets, it closed it and exited; `unacked-serving`, it closed it and serves on), claimed by the built bin with `args` as `user`; the namespace's
+ * net.ipv4.tcp_fin_timeout is `finSeconds`, and its tcp_orphan_retries `orphanRetries` where given. With `trace` (a
+ * file), the claim runs under strace (openat). claim-port's output and exit status, whether the server still runs,
+ * and for a FIN_WAIT2 or FIN_WAIT1 its row (inode, timer; `resent`, how many times its FIN was).
  */
 async function idleClientNetns(
-  mode: 'serving' | 'held' | 'orphan',
+  mode: 'serving' | 'held' | 'orphan' | 'unacked' | 'unacked-serving',
   finSeconds: number,
   port: number,
   user: 'root' | 'nobody',
   args: string[],
-): Promise<{ lines: string[]; rc: number; serverAlive: boolean; inode: number; timer: number }> {
+  options: { orphanRetries?: number; trace?: string } = {},
+): Promise<{ lines: string[]; rc: number; serverAlive: boolean; inode: number; timer: number; resent: number }> {
   const run = await runNetnsScript({
     script: fileURLToPath(new URL('./fixtures/idle-client-netns.sh', import.meta.url)),
     args: [String(finSeconds), mode, String(port), user, process.execPath, binFor(user), ...args],
-    env: {},
+    env: {
+      ...(options.orphanRetries !== undefined && { IDLE_CLIENT_ORPHAN_RETRIES: String(options.orphanRetries) }),
+      ...(options.trace !== undefined && { IDLE_CLIENT_TRACE: options.trace }),
+    },
     timeoutMs: 60_000,
   });
   const field = (name: string) => Number(new RegExp(`^${name}=(\\d+)$`, 'm').exec(run.output)?.[1]);
   const lines = run.output.trim().split('\n');
   return {
-    lines: lines.filter((line) => !/^(rc|inode|timer)=\d+$|^server alive$/.test(line)),
+    lines: lines.filter((line) => !/^(rc|inode|timer|resent)=\d+$|^server alive$/.test(line)),
     rc: field('rc'),
     serverAlive: lines.includes('server alive'),
     inode: field('inode'),
     timer: field('timer'),
+    resent: field('resent'),
   };
 }
 
@@ -336,6 +345,72 @@ describe.skipIf(!canRunFirewallNetns || !hasCommand('setpriv'))('a FIN_WAIT2 wit
     }
   }, 30_000);
 });
+
+/**
+ * One FIN_WAIT1 on 127.0.0.1:18216, nothing listening: its server closed a connection whose client's side drops every
+ * packet of the server's (an nft rule in the namespace), then exited; its FIN, never acknowledged, is resent until
+ * tcp_orphan_retries ends it (`orphanRetries`, the namespace's own; its default, 0, is 8 resends: 104 to 108 s here).
+ * Claimed as root with `args`.
+ */
+const unackedFinInNetns = (args: string[], options: { orphanRetries?: number; trace?: string; serving?: boolean } = {}) =>
+  idleClientNetns(options.serving ? 'unacked-serving' : 'unacked', 60, 18216, 'root', args, options);
+
+const cannotNft = !canRunFirewallNetns ? 'not root, or nft, unshare, nsenter, ip or python3 missing' : undefined;
+
+describe.skipIf(cannotNft !== undefined)(
+  `an orphan FIN_WAIT1 whose peer never acknowledges its FIN: until tcp_orphan_retries ends it, not 60 s${cannotNft ? ` [skipped: ${cannotNft}]` : ''}`,
+  () => {
+    it('is refused before any signal where the resends outlast the timeout, with the time they take (104 to 108 s by default; once 60 s, which a timeout of 90 s let through to fail)', async () => {
+      for (const timeout of ['30', '90']) {
+        const started = performance.now();
+        const run = await unackedFinInNetns(['--dry-run', '--timeout', timeout]);
+        // Orphaned (inode 0), resending (timer 1), resent already.
+        expect([run.inode, run.timer, run.resent >= 1]).toEqual([0, 1, true]);
+        expect(run.rc, run.lines.join('\n')).toBe(1);
+        const refusal =
+          /^\[claim-port:18216\] refusing: nothing listens on port 18216, but a server could not bind it \(.*EADDRINUSE\): 127\.0\.0\.1:18216 -> 127\.0\.0\.1:\d+ \(FIN_WAIT1, a connection using the port as its local port\), held by no process \(the kernel is still closing it\)(?:, its other end .* \(not signalled\))?; wait for the kernel to end it \(for (\d+) s more: its peer has not acknowledged its FIN, which the kernel resends until net\.ipv4\.tcp_orphan_retries gives up\) and claim port 18216 again, or claim it with a --timeout that long; a FIN_WAIT1 keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR/;
+        const line = run.lines.find((l) => refusal.test(l));
+        expect(line, run.lines.join('\n')).toBeDefined();
+        // The kernel's schedule from TCP_RTO_MIN: 8 resends, 102.2 s from the first; no more than the timers' lateness over.
+        const left = Number(refusal.exec(line!)![1]);
+        expect(left).toBeGreaterThanOrEqual(103);
+        expect(left).toBeLessThanOrEqual(120);
+        expect(run.lines.some((l) => /would send|sent SIG/.test(l))).toBe(false);
+        // At once: no wait for the kernel.
+        expect(performance.now() - started).toBeLessThan(15_000);
+      }
+    }, 40_000);
+
+    it('of a server made without SO_REUSEADDR that still listens is foretold by the same rule: refused before any signal, the server serving on', async () => {
+      const run = await unackedFinInNetns(['--dry-run', '--timeout', '90'], { serving: true });
+      expect([run.inode, run.timer, run.resent >= 1]).toEqual([0, 1, true]);
+      expect(run.rc, run.lines.join('\n')).toBe(1);
+      expect(run.lines).toContainEqual(
+        expect.stringMatching(
+          /^\[claim-port:18216\] refusing: 127\.0\.0\.1:18216 was bound without SO_REUSEADDR: 1 connection it has closed whose peer has not acknowledged its FIN \(resent until net\.ipv4\.tcp_orphan_retries gives up\) would keep a server from binding port 18216 for up to 1(0[3-9]|1\d|20) s after the holders are gone \(Linux refuses the bind while a connection of such a socket, closing or in TIME_WAIT, is there\), longer than the 90 s timeout; stop PID \d+ by hand and claim port 18216 1\d\d s later, or give the service SO_REUSEADDR, or claim it with --timeout 1\d\d$/,
+        ),
+      );
+      expect(run.serverAlive).toBe(true);
+    }, 40_000);
+
+    it('is waited for where the resends end within the timeout (tcp_orphan_retries 3: a budget of 3 s), not refused; tcp_orphan_retries read once', async () => {
+      const trace = join(tempDir('orphan-retries-'), 'trace');
+      const started = performance.now();
+      const run = await unackedFinInNetns(['--timeout', '30'], { orphanRetries: 3, trace: hasCommand('strace', ['-V']) ? trace : undefined });
+      expect([run.inode, run.timer, run.resent >= 1]).toEqual([0, 1, true]);
+      expect(run.rc, run.lines.join('\n')).toBe(0);
+      expect(run.lines.join('\n')).not.toMatch(/refusing/);
+      expect(run.lines).toContainEqual(
+        expect.stringMatching(
+          /^\[claim-port:18216\] 1 FIN_WAIT1 on port 18216 \(a connection closed first, of a socket made without SO_REUSEADDR\) keeps a server from binding it for [1-9] s more: waiting for the kernel to end it \(within the 30 s timeout\)$/,
+        ),
+      );
+      expect(run.lines.at(-1)).toMatch(/^\[claim-port:18216\] port 18216 is free \(its closing connections have ended\); nothing to do$/);
+      expect(performance.now() - started).toBeLessThan(20_000);
+      if (hasCommand('strace', ['-V'])) expect(readFileSync(trace, 'utf8').match(/"\/proc\/sys\/net\/ipv4\/tcp_orphan_retries"/g)).toHaveLength(1);
+    }, 40_000);
+  },
+);
 
 /**
  * Listeners on 127.0.0.1:PORT that share it with SO_REUSEPORT, each with SO_REUSEADDR or not (`reuseAddress`), and

@@ -38,6 +38,14 @@ export interface PortSocket extends ListenSocket {
    * none.
    */
   readonly timeWaitLeftMs?: number;
+  /**
+   * TCP, where the row's retransmit timer runs (`01:`: data or a FIN sent and not yet acknowledged): `count`, how many
+   * times the kernel has resent it since the last acknowledgement (the `retrnsmt` column, icsk_retransmits; 0 before
+   * the first resend); `leftMs`, until the timer fires next; `rtoMs`, the retransmission timeout now (the row's 13th
+   * column, doubled at each resend). Clock ticks (USER_HZ 100) as ms. How long an orphan resending its FIN lasts
+   * follows from them (net.ipv4.tcp_orphan_retries ends it).
+   */
+  readonly retransmit?: { readonly count: number; readonly leftMs: number; readonly rtoMs: number };
 }
 
 /** /proc/net/tcp's clock ticks per second (USER_HZ: 100 on every Linux architecture, jiffies_delta_to_clock_t). */
@@ -52,6 +60,15 @@ function timeWaitLeft(field: string | undefined): number | undefined {
   // armed for 60 s (TCP_TIMEWAIT_LEN), and so is an orphan's FIN_WAIT2 at most (a longer tcp_fin_timeout keeps it a
   // full socket first, timer 02): a longer time is no TIME_WAIT timer this reads, and none is given.
   return ticks > 60 * USER_HZ ? undefined : (ticks * 1000) / USER_HZ;
+}
+
+/** Pure: a TCP row's retransmit timer (`01:` in `tr:tm->when`, `retrnsmt`, the RTO column); undefined where it does not run. */
+function retransmitTimer(fields: readonly string[]): PortSocket['retransmit'] {
+  const timer = /^01:([0-9A-Fa-f]{8})$/.exec(fields[5] ?? '');
+  const count = /^[0-9A-Fa-f]{8}$/.test(fields[6] ?? '') ? parseInt(fields[6]!, 16) : Number.NaN;
+  const rto = /^\d+$/.test(fields[12] ?? '') ? Number(fields[12]) : Number.NaN;
+  if (timer === null || !Number.isSafeInteger(count) || !Number.isSafeInteger(rto)) return undefined;
+  return { count, leftMs: (parseInt(timer[1]!, 16) * 1000) / USER_HZ, rtoMs: (rto * 1000) / USER_HZ };
 }
 
 /** Pure: the sockets of one table whose local port is `port`. */
@@ -97,6 +114,7 @@ function parseRows(
     const code = fields[3]!;
     const state = transport === 'tcp' ? (TCP_STATES[code] ?? code) : code === '01' ? 'CONNECTED' : 'BOUND';
     const left = state === 'TIME_WAIT' || (state === 'FIN_WAIT2' && inode === 0) ? timeWaitLeft(fields[5]) : undefined;
+    const retransmit = transport === 'tcp' ? retransmitTimer(fields) : undefined;
     out.push({
       address: decode(local.slice(0, colon)),
       family,
@@ -107,6 +125,7 @@ function parseRows(
       state,
       ...(remotePort !== 0 && { remote: `${decode(remote.slice(0, remoteColon))}:${remotePort}` }),
       ...(left !== undefined && { timeWaitLeftMs: left }),
+      ...(retransmit !== undefined && { retransmit }),
     });
   }
   return out;

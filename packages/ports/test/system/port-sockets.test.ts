@@ -40,6 +40,19 @@ describe('socket tables in any state', () => {
       ['FIN_WAIT2', 19575101, undefined],
     ]);
   });
+  it('gives a connection whose retransmit timer runs (01:) its resends, the time until the timer fires and its RTO; none without that timer', () => {
+    // Captured from /proc/net/tcp: a server's end of a connection it closed, its FIN sent and never acknowledged (the
+    // client's side drops it): at once (no resend yet, timer 200 ms, RTO 200 ms), then after 4 resends (RTO 3.26 s,
+    // 2.96 s left); an ESTABLISHED with no timer, and a TIME_WAIT (timer 03).
+    const table = readFileSync(new URL('./fixtures/proc-net-tcp-fin-wait1.txt', import.meta.url), 'utf8');
+    expect(parsePortSockets(table, 'IPv4', 'tcp', 8000).map((s) => [s.state, s.retransmit])).toEqual([
+      ['FIN_WAIT1', { count: 0, leftMs: 200, rtoMs: 200 }],
+      ['FIN_WAIT1', { count: 4, leftMs: 2960, rtoMs: 3260 }],
+      ['ESTABLISHED', undefined],
+      ['TIME_WAIT', undefined],
+    ]);
+    expect(parsePortSockets(tcp, 'IPv4', 'tcp', 8000).every((s) => s.retransmit === undefined)).toBe(true);
+  });
 });
 
 describe('readSocketsByInode', () => {
