@@ -362,7 +362,8 @@ export const loaded: [typeof ports.loadRegistry, typeof claim.claimPort, typeof 
     join(consumer, 'tsconfig.bundler.json'),
     JSON.stringify({ compilerOptions: { ...base, module: 'preserve', moduleResolution: 'bundler' }, include: ['src/*.ts'] }),
   );
-  // node16 knows no require(esm) (TS1479 in a CommonJS file, as the README says): ES module files only.
+  // node16 knows no require(esm): a CommonJS file that requires the package gets TS1479 inside its dist/index.d.cts
+  // under skipLibCheck: false (the README says so; test/package.test.ts checks it): ES module files only.
   writeFileSync(
     join(consumer, 'tsconfig.node16.json'),
     JSON.stringify({ compilerOptions: { ...base, module: 'node16', moduleResolution: 'node16' }, include: ['src/*.ts'] }),

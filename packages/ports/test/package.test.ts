@@ -275,6 +275,29 @@ describe('service ids are a type', () => {
   });
 });
 
+describe('a CommonJS file that requires the package, under "module": "node16"', () => {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const check = (skipLibCheck: boolean) =>
+    spawnSync(process.execPath, [tsc, '-p', join(packageDir, 'test/fixtures/types/tsconfig.require-node16.json'), '--skipLibCheck', String(skipLibCheck)], {
+      encoding: 'utf8',
+    });
+
+  it("gets TS1479 inside the package's own dist/index.d.cts, not at its require line, so skipLibCheck silences it, and the types are the package's (as the README says)", {
+    timeout: 120_000,
+  }, () => {
+    const checked = check(false);
+    expect(checked.stdout).toMatch(
+      /^(?:packages\/ports\/)?dist\/index\.d\.cts\(1,15\): error TS1479: The current file is a CommonJS module whose imports will produce 'require' calls; however, the referenced file is an ECMAScript module and cannot be imported with 'require'\./,
+    );
+    expect(checked.stdout.trim().split('\n')).toHaveLength(1);
+    expect(checked.status).toBe(2);
+    // The fixture's @ts-expect-error (a port assigned to a string) holds: an unused one would be an error here.
+    const skipped = check(true);
+    expect(skipped.stdout + skipped.stderr).toBe('');
+    expect(skipped.status).toBe(0);
+  });
+});
+
 describe('the bin in a checkout that was never built', () => {
   it('says in one line what to run, exit 1, no stack trace', () => {
     const run = runUnbuiltBin(join(repoRoot, 'packages/ports'), 'ports.js', ['list']);

@@ -376,7 +376,12 @@ function ufwPlanFacts(plan: readonly { entry: FirewallEntry; rules: UfwRule[] }[
  * SSH rule as ours); and `overlap|MESSAGE` for an incoming allow (or limit) of the operator's on a port
  * or range that a reserved range's rule of the plan, prepended, would close (the range is loopback only) or
  * narrow (the range is private, and the operator's rule lets in more than private networks). A range that
- * lets in anyone takes nothing from it: no message (one reserved for a public service).
+ * lets in anyone takes nothing from it: no message (one reserved for a public service). A rule's destination
+ * ports are read as ufw's grammar has them: a short rule's one word, else `port` or `app` after `to ADDR`
+ * (`port` after `from ADDR` is the source port: `allow from 1.2.3.4 port 3215` is on every destination port);
+ * an application's (`ufw allow SSH2222`) from `ufw app info`, which prints its profile's ports, and one whose
+ * profile ufw cannot read is an overlap too (its allow may be inside a range); a rule with no destination port
+ * is on every port. An allow in on lo is never shadowed: ufw accepts loopback ahead of every user rule.
  */
 function ufwClassify(): string[] {
   return [
@@ -396,11 +401,30 @@ function ufwClassify(): string[] {
     '      g = tolower(s); sub(/:.*$/, "", g)',
     '      return (g ~ /^f[cd][0-9a-f][0-9a-f]$/ && len >= 7) || (g ~ /^fe[89ab][0-9a-f]$/ && len >= 10)',
     '    }',
+    '    # The words of a rule into w, as ufw show added quotes them: the name of an application with spaces (\\047Multi App\\047) is one word.',
+    '    function words(s,   n, q, x) {',
+    '      while (match(s, /\\047[^\\047]*\\047/)) { q = substr(s, RSTART + 1, RLENGTH - 2); gsub(/ /, "\\001", q); s = substr(s, 1, RSTART - 1) q substr(s, RSTART + RLENGTH) }',
+    '      n = split(s, w, " ")',
+    '      for (x = 1; x <= n; x++) gsub(/\\001/, " ", w[x])',
+    '      return n',
+    '    }',
+    '    # The ports of application profile NAME into dl, one "PORTS[/PROTO]" each, as `ufw app info` prints them; 0 when',
+    '    # ufw cannot read the profile (gone, or broken). ufw allows only these characters in a name.',
+    '    function appports(name,   cmd, line, m, on) {',
+    '      if (name !~ /^[A-Za-z0-9][A-Za-z0-9 _.+-]*$/) return 0',
+    '      cmd = "ufw app info \\047" name "\\047 2>/dev/null"',
+    '      while ((cmd | getline line) > 0) {',
+    '        if (line ~ /^Ports?:$/) on = 1',
+    '        else if (on && line ~ /^  [0-9][0-9,:]*(\\/[a-z]+)?$/) dl[++m] = substr(line, 3)',
+    '      }',
+    '      close(cmd)',
+    '      return m',
+    '    }',
     '    !rules {',
     '      if ($0 == ".") rules = 1',
     '      else if ($1 == "s4" || $1 == "s6") planned[substr($0, 4)] = 1',
     '      else if ($1 == "k") k[++nk] = $2',
-    '      else if ($1 == "d") d[++nd] = substr($0, 3)',
+    '      else if ($1 == "d") { d[++nd] = substr($0, 3); if ($5 != "any") shuts = 1 }',
     '      next',
     '    }',
     '    !/^ufw (allow|deny|reject|limit) / { next }',
@@ -408,14 +432,24 @@ function ufwClassify(): string[] {
     '      ours = match($0, / comment \\047dsa110 [a-z][a-z0-9-]* \\([a-z]*\\)\\047$/)',
     '      if (ours) { rule = substr($0, 5, RSTART - 5); comment = substr($0, RSTART + 10, RLENGTH - 11) }',
     '      else { rule = substr($0, 5); sub(/ comment \\047.*$/, "", rule) }',
-    '      n = split(rule, w, " "); i = 2',
+    '      n = words(rule); i = 2; incoming = 1; iface = ""',
+    '      if (w[i] == "in" && w[i + 1] == "on") { iface = w[i + 2]; i += 3 }',
+    '      else if (w[i] == "out") { incoming = 0; i += (w[i + 1] == "on" ? 3 : 1) }',
     '      if (w[i] == "log" || w[i] == "log-all") i++',
     '      spec = w[i]; for (j = i + 1; j <= n; j++) spec = spec " " w[j]',
-    '      incoming = w[i] != "out"; list = ""; proto = ""; from = "any"',
-    '      if (w[i] ~ /^[0-9][0-9,:]*(\\/[a-z]+)?$/) { list = w[i]; if (sub(/^[^\\/]*\\//, "", w[i])) proto = w[i]; sub(/\\/.*$/, "", list) }',
-    '      for (j = i; j < n; j++) { if (w[j] == "port") list = w[j + 1]; if (w[j] == "proto") proto = w[j + 1]; if (w[j] == "from") from = w[j + 1] }',
-    '      np = split(list, p, ",")',
+    '      # The destination: the one word of a short rule (PORTS[/PROTO], or an application), else what follows `to ADDR`',
+    '      # (`port PORTS`, `app NAME`), as in the grammar of ufw: `port` after `from ADDR` is the source port. Neither: every port.',
+    '      dst = ""; app = ""; proto = ""; from = "any"; side = ""',
+    '      if (w[i] != "from" && w[i] != "to") { if (w[i] ~ /^[0-9][0-9,:]*(\\/[a-z]+)?$/) dst = w[i]; else app = w[i] }',
+    '      else',
+    '        for (j = i; j < n; j++) {',
+    '          if (w[j] == "from" || w[j] == "to") { side = w[j]; if (side == "from") from = w[j + 1]; j++ }',
+    '          else if (w[j] == "port") { if (side == "to") dst = w[j + 1]; j++ }',
+    '          else if (w[j] == "app") { if (side == "to") app = w[j + 1]; j++ }',
+    '          else if (w[j] == "proto") { proto = w[j + 1]; j++ }',
+    '        }',
     '      if (ours) {',
+    '        list = dst; sub(/\\/.*$/, "", list); np = split(list, p, ",")',
     '        if (incoming && !(spec in planned))',
     '          for (a = 1; a <= np; a++) {',
     '            lo = p[a]; hi = p[a]; if (sub(/:.*$/, "", lo)) sub(/^.*:/, "", hi)',
@@ -427,18 +461,38 @@ function ufwClassify(): string[] {
     '        print "delete|" rule "|" comment',
     '        next',
     '      }',
-    '      if (!incoming || (w[1] != "allow" && w[1] != "limit")) next',
-    '      for (a = 1; a <= np; a++) {',
-    '        lo = p[a]; hi = p[a]; if (sub(/:.*$/, "", lo)) sub(/^.*:/, "", hi)',
-    '        for (b = 1; b <= nd; b++) {',
-    '          split(d[b], r, " ")',
-    '          if (lo + 0 > r[2] + 0 || hi + 0 < r[1] + 0 || (proto != "" && proto != "any" && proto != r[3])) continue',
-    '          if (r[4] == "any" || (r[4] == "private" && from != "any" && inprivate(from))) continue',
-    '          keep = lo == hi ? "--keep-open " lo : "--keep-open PORT (once for each of its ports that must stay open)"',
-    '          if (r[4] == "private") what = "which the script lets in from private networks only, ahead of it: it would narrow that port to private networks; nothing was changed; if the port must stay open beyond private networks"',
-    '          else what = "which the script denies ahead of it: it would close that port; nothing was changed; if the port must stay open"',
-    '          print "overlap|ufw has a rule \\"" w[1] " " spec "\\" that this script did not add, inside reserved range " r[5] " (" r[1] "-" r[2] "/" r[3] "), " what " pass " keep " to ports firewall, then run its new script"',
+    '      # ufw accepts loopback ahead of every user rule (before.rules): the deny of a range never shadows an allow in on lo.',
+    '      if (!incoming || (w[1] != "allow" && w[1] != "limit") || iface == "lo") next',
+    '      every = 0; shown = ","; ports = ""',
+    '      if (app != "") {',
+    '        ne = appports(app)',
+    '        if (ne == 0) {',
+    '          if (shuts) print "overlap|ufw has a rule \\"" rule "\\" that this script did not add, for application profile " app ", whose ports ufw app info cannot read, so this script cannot tell whether a reserved range it denies would close them: nothing was changed; fix that profile in /etc/ufw/applications.d (ufw app list names those ufw reads) or delete the rule, then run this again"',
     '          next',
+    '        }',
+    '        for (e = 1; e <= ne; e++) ports = ports (e > 1 ? ", " : "") dl[e]',
+    '        shown = " (application " app ": " ports "),"',
+    '      }',
+    '      else if (dst != "") { ne = 1; dl[1] = dst }',
+    '      else { ne = 1; dl[1] = "1:65535"; every = 1; shown = ", on every port (it names no destination port), so" }',
+    '      for (e = 1; e <= ne; e++) {',
+    '        list = dl[e]; pr = proto',
+    '        if (index(list, "/")) { pr = substr(list, index(list, "/") + 1); list = substr(list, 1, index(list, "/") - 1) }',
+    '        np = split(list, p, ",")',
+    '        for (a = 1; a <= np; a++) {',
+    '          lo = p[a]; hi = p[a]; if (sub(/:.*$/, "", lo)) sub(/^.*:/, "", hi)',
+    '          for (b = 1; b <= nd; b++) {',
+    '            split(d[b], r, " ")',
+    '            if (lo + 0 > r[2] + 0 || hi + 0 < r[1] + 0 || (pr != "" && pr != "any" && pr != r[3])) continue',
+    '            if (r[4] == "any" || (r[4] == "private" && from != "any" && inprivate(from))) continue',
+    '            them = every ? "those ports to it" : "that port"',
+    '            if (r[4] == "private") what = "which the script lets in from private networks only, ahead of it: it would narrow " (every ? "those ports" : "that port") " to private networks; nothing was changed;"',
+    '            else what = "which the script denies ahead of it: it would close " them "; nothing was changed;"',
+    '            if (every) how = " replace it with allows of the ports it needs (to any port PORT), passing --keep-open PORT to ports firewall for each inside a reserved range, then run its new script"',
+    '            else how = (r[4] == "private" ? " if the port must stay open beyond private networks" : " if the port must stay open") " pass " (lo == hi ? "--keep-open " lo : "--keep-open PORT (once for each of its ports that must stay open)") " to ports firewall, then run its new script"',
+    '            print "overlap|ufw has a rule \\"" rule "\\" that this script did not add" shown " inside reserved range " r[5] " (" r[1] "-" r[2] "/" r[3] "), " what how',
+    '            next',
+    '          }',
     '        }',
     '      }',
     '    }',
@@ -459,9 +513,12 @@ function ufwClassify(): string[] {
  *    ours ("Rule updated"), and a later run deleted it (the operator's SSH allow);
  *    It also stops when an operator's allow on a port or range lies inside a
  *    reserved range the plan denies: the deny, prepended, would close it (an
- *    sshd on 2222 inside 2000-2999), or narrow it to private networks (a range
- *    reserved for a private service); `--keep-open` leaves that port out. A range
- *    that lets in anyone (reserved for a public service) closes nothing: no stop;
+ *    sshd on 2222 inside 2000-2999, by port or by application profile), or
+ *    narrow it to private networks (a range reserved for a private service);
+ *    `--keep-open` leaves that port out. So does an allow of every port (no
+ *    destination port: `allow from 1.2.3.4`), and one of an application whose
+ *    ports ufw cannot read. A range that lets in anyone (reserved for a public
+ *    service) closes nothing: no stop;
  * 2. deletes every rule an earlier run added (`ufw show added` lists the rules
  *    whether ufw is active or not, each as the command that adds it: those
  *    whose comment is ours are deleted by that exact spec, comment included),
@@ -499,8 +556,8 @@ export function renderUfw(registry: Registry, options: FirewallOptions = {}): st
     "# Filters the registry's ports only. Run as root: ports firewall --format ufw | sudo sh; `ufw status numbered` lists the result.",
     '# 1. It stops, changing nothing, when a rule it adds has the spec (port, protocol, source) of a rule it did not add:',
     '#    ufw keeps one rule per spec, and would skip ours or rewrite that one as ours.',
-    "#    It also stops when an allow of the operator's lies inside a reserved range it denies or narrows to private networks",
-    '#    (pass --keep-open PORT); a range open to anyone closes nothing.',
+    "#    It also stops when an allow of the operator's (by port, by application profile, or of every port) lies inside a",
+    '#    reserved range it denies or narrows to private networks (pass --keep-open PORT); a range open to anyone closes nothing.',
     "# 2. It deletes the rules an earlier run added (comment 'dsa110 ID (ACCESS)'); other rules are left alone, and so",
     '#    is one with that comment on 22, 9100 or a --keep-open port that the plan does not have (said on stderr).',
     '# 3. It prepends the current ones, last first, so that they come in order before every other rule (ufw takes the',

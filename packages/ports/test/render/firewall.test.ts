@@ -622,6 +622,104 @@ describe('the ufw script and the kept ports, run by a real ufw in namespaces of 
   );
 });
 
+describe("the ufw script and an operator's allow by application or on every port, run by a real ufw in namespaces of its own", REAL_UFW, () => {
+  /** An application profile in ufw's copied applications.d, as a package installs one. */
+  const profile = (name: string, ports: string) =>
+    `printf '[${name}]\\ntitle=${name}\\ndescription=a test profile\\nports=${ports}\\n' > '/etc/ufw/applications.d/dsa110-test-${name.replace(' ', '-')}'`;
+  const closes = (rule: string, shown: string, keep: string) =>
+    `ports firewall (ufw): ufw has a rule "${rule}" that this script did not add${shown} inside reserved range legacy (2000-2999/${rule.includes('Media') ? 'udp' : 'tcp'}), which the script denies ahead of it: it would close that port; nothing was changed; if the port must stay open pass ${keep} to ports firewall, then run its new script\n`;
+
+  it.skipIf(!canRunUfwNetns)(
+    `reads an application's ports as ufw app info prints them (a port, a list, a range), stops when it cannot, and runs with --keep-open; 2222 still answers ${ufwReason}`,
+    async () => {
+      const registry = parseRegistry(sshInRange);
+      const plain = tempFile('plain.sh', renderUfw(registry));
+      const kept = tempFile('kept.sh', renderUfw(registry, { keepOpen: [2222] }));
+      const swap = (name: string, commands: string) => tempFile(`${name}.sh`, `set -e\n${commands}\n`);
+      const { seen, output } = await runUfwNetns({
+        scratch: tempDir('dsa110-ufw-'),
+        ports: [2222, 2500],
+        before: [
+          profile('SSH2222', '2222/tcp'),
+          profile('Web Pair', '4000,2100/tcp'),
+          profile('Media', '4200/tcp|2500:2600/udp'),
+          profile('Gone', '4100/tcp'),
+          "ufw allow 'Web Pair'",
+        ].join(' && '),
+        scripts: [
+          plain,
+          swap('media', "ufw delete allow 'Web Pair' >/dev/null; ufw allow Media >/dev/null"),
+          plain,
+          swap('gone', 'ufw delete allow Media >/dev/null; ufw allow Gone >/dev/null; rm /etc/ufw/applications.d/dsa110-test-Gone'),
+          plain,
+          swap('ssh', 'ufw delete allow Gone >/dev/null; ufw allow SSH2222 >/dev/null'),
+          plain,
+          kept,
+        ],
+      });
+      const runs = ufwRuns(output);
+      expect(runs.map((run) => run.status)).toEqual([1, 0, 1, 0, 1, 0, 1, 0]);
+      expect(runs[0]!.output).toBe(closes("allow 'Web Pair'", ' (application Web Pair: 4000,2100/tcp),', '--keep-open 2100'));
+      expect(runs[2]!.output).toBe(
+        closes('allow Media', ' (application Media: 4200/tcp, 2500:2600/udp),', '--keep-open PORT (once for each of its ports that must stay open)'),
+      );
+      expect(runs[4]!.output).toBe(
+        'ports firewall (ufw): ufw has a rule "allow Gone" that this script did not add, for application profile Gone, whose ports ufw app info cannot read, so this script cannot tell whether a reserved range it denies would close them: nothing was changed; fix that profile in /etc/ufw/applications.d (ufw app list names those ufw reads) or delete the rule, then run this again\n',
+      );
+      expect(runs[6]!.output).toBe(closes('allow SSH2222', ' (application SSH2222: 2222/tcp),', '--keep-open 2222'));
+      // Each stop changed nothing: the operator's rule alone.
+      for (const [run, rule] of [
+        [0, "ufw allow 'Web Pair'"],
+        [2, 'ufw allow Media'],
+        [4, 'ufw allow Gone'],
+        [6, 'ufw allow SSH2222'],
+      ] as const)
+        expect(runs[run]!.added, rule).toEqual([rule]);
+      expect(runs[7]!.output).not.toMatch(/ERROR|ports firewall/);
+      expect(runs[7]!.added).toContain('ufw allow SSH2222');
+      for (const family of ['v4', 'v6']) {
+        expect(seen.get(`after ${family} public 2222`), `after ${family} public 2222`).toBe('open');
+        expect(seen.get(`after ${family} public 2500`), `after ${family} public 2500`).toBe('closed');
+      }
+    },
+  );
+
+  it.skipIf(!canRunUfwNetns)(
+    `reads the destination port only after \`to ADDR\` (after \`from ADDR\` it is the source port); an allow of every port into a range it denies stops it, one in on lo does not ${ufwReason}`,
+    async () => {
+      const plain = tempFile('plain.sh', renderUfw(parseRegistry(sshInRange)));
+      const swap = (name: string, commands: string) => tempFile(`${name}.sh`, `set -e\n${commands}\n`);
+      const every = (rule: string) =>
+        `ports firewall (ufw): ufw has a rule "${rule}" that this script did not add, on every port (it names no destination port), so inside reserved range legacy (2000-2999/tcp), which the script denies ahead of it: it would close those ports to it; nothing was changed; replace it with allows of the ports it needs (to any port PORT), passing --keep-open PORT to ports firewall for each inside a reserved range, then run its new script\n`;
+      const { seen, output } = await runUfwNetns({
+        scratch: tempDir('dsa110-ufw-'),
+        ports: [8005],
+        before: 'ufw allow from 203.0.113.9 port 2222 proto tcp',
+        scripts: [
+          plain,
+          swap('all', 'ufw delete allow from 203.0.113.9 port 2222 proto tcp >/dev/null; ufw allow from 203.0.113.9 proto tcp >/dev/null'),
+          plain,
+          swap(
+            'narrow',
+            'ufw delete allow from 203.0.113.9 proto tcp >/dev/null; ufw allow from 203.0.113.9 port 2222 to any port 8005 proto tcp >/dev/null; ufw allow in on lo >/dev/null',
+          ),
+          plain,
+        ],
+      });
+      const runs = ufwRuns(output);
+      expect(runs.map((run) => run.status)).toEqual([1, 0, 1, 0, 0]);
+      // Source port 2222, any destination port: not "inside" the range at 2222, nor to be kept open there.
+      expect(runs[0]!.output).toBe(every('allow from 203.0.113.9 port 2222 proto tcp'));
+      expect(runs[0]!.added).toEqual(['ufw allow from 203.0.113.9 port 2222 proto tcp']);
+      expect(runs[2]!.output).toBe(every('allow from 203.0.113.9 proto tcp'));
+      expect(runs[2]!.added).toEqual(['ufw allow from 203.0.113.9 proto tcp']);
+      expect(runs[4]!.output).not.toMatch(/ERROR|ports firewall/);
+      expect(runs[4]!.added).toContain('ufw allow from 203.0.113.9 port 2222 to any port 8005 proto tcp');
+      for (const family of ['v4', 'v6']) expect(seen.get(`after ${family} public 8005`), `after ${family} public 8005`).toBe('open');
+    },
+  );
+});
+
 describe('the ufw script says what is off', () => {
   it('says whether IPv6 is off in ufw or missing from the kernel, and that an inactive ufw applies the rules only once enabled', () => {
     const text = renderUfw(parseRegistry(twoServices('private', 'localhost')));
@@ -741,6 +839,33 @@ reserved:
       expect(run.stderr, source).toBe('');
       expect(run.status, source).toBe(0);
     }
+  });
+
+  it('reads the destination port after `to ADDR` only: an allow from a source port, or of every port, is on every port of the range', () => {
+    const everyPort = (rule: string, transport: string, what: string) =>
+      `ports firewall (ufw): ufw has a rule "${rule}" that this script did not add, on every port (it names no destination port), so inside reserved range web-alt (20001-20010/${transport}), ${what}; nothing was changed; replace it with allows of the ports it needs (to any port PORT), passing --keep-open PORT to ports firewall for each inside a reserved range, then run its new script\n`;
+    const narrowsAll = 'which the script lets in from private networks only, ahead of it: it would narrow those ports to private networks';
+    const script = renderUfw(parseRegistry(rangeFor('private')));
+    for (const rule of ['allow from 8.8.8.8 port 20005 proto tcp', 'allow from 8.8.8.8 proto tcp', 'allow to any proto tcp', 'limit in on eth0 from 8.8.8.8']) {
+      const run = runWithStubUfw(script, `ufw ${rule}\n`);
+      expect(run.stderr, rule).toBe(everyPort(rule, 'tcp', narrowsAll));
+      expect([run.status, run.prepended], rule).toEqual([1, []]);
+    }
+    // From private networks (what the range lets in), to another port, in on loopback (ufw accepts it ahead of every rule), or outgoing: nothing taken.
+    for (const rule of [
+      'allow from 10.0.0.0/8 proto tcp',
+      'allow from 8.8.8.8 port 20005 to any port 30000 proto tcp',
+      'allow in on lo',
+      'allow out to any port 20005 proto tcp',
+      'allow out on eth0 from 8.8.8.8',
+    ]) {
+      const run = runWithStubUfw(script, `ufw ${rule}\n`);
+      expect(run.stderr, rule).toBe('');
+      expect(run.status, rule).toBe(0);
+    }
+    // The range's UDP side is loopback only (reserved for a TCP service): an allow of every port closes there.
+    const udp = runWithStubUfw(script, 'ufw allow from 10.0.0.0/8\n');
+    expect(udp.stderr).toBe(everyPort('allow from 10.0.0.0/8', 'udp', 'which the script denies ahead of it: it would close those ports to it'));
   });
 
   it('stops, saying the port would be closed, when the range is loopback only', () => {
