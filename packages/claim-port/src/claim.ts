@@ -464,7 +464,15 @@ class Claim {
   refuseIfBlocked(plan: Extract<Plan, { kind: 'signal' }>): ClaimResult | undefined {
     if (this.reader.kind !== 'proc') return undefined;
     const { port, transport } = this.target;
-    const staying = blockersAfterClaim(port, transport, this.found.listeners, new Set(plan.holders.map((h) => h.pid)), '/proc', this.found.socketLinks);
+    const staying = blockersAfterClaim(
+      port,
+      transport,
+      this.found.listeners,
+      new Set(plan.holders.map((h) => h.pid)),
+      '/proc',
+      this.found.socketLinks,
+      (links) => socketReuseAddress(port, links),
+    );
     if (staying.possible.length > 0) {
       const advice = blockerAdvice(staying.possible, this.name, this.finTimeoutMs);
       this.log(
