@@ -1683,12 +1683,14 @@ class Claim {
     // A child of the PID 1 that started a holder, born after the first signal, is named as that supervisor's (with the
     // holder that may have forked it: which of them did, /proc cannot tell).
     const supervisor = (h: ProcessInfo) => {
-      if (again.has(h.pid)) return undefined;
+      // One that was handed a holder's socket and refused holds the port itself: its parent (claim-port's, when it is
+      // claim-port's own ancestor) is no supervisor of a holder.
+      if (again.has(h.pid) || this.refusedInheritors.has(h.pid)) return undefined;
       const left = leftBy(h);
       return left === undefined ? this.supervisorOf(h) : left.how === 'forked' ? this.respawner(h) : undefined;
     };
     const context = await gatherContext([...newcomers, ...newcomers.flatMap((h) => supervisor(h) ?? [])], this.options.env ?? process.env);
-    const name = (p: ProcessInfo) => `${describeHolder(p, context.holders.get(p.pid), true)}: ${shownCommand(p)}`;
+    const name = (p: ProcessInfo, holds = true) => `${describeHolder(p, context.holders.get(p.pid), true)}: ${shownCommand(p, undefined, holds)}`;
     let message: string;
     if (newcomers.length === 0) {
       const unowned = after.listeners.filter((l) => !l.ownerKnown);
@@ -1721,7 +1723,7 @@ class Claim {
                 : `, left behind by holder PID ${left.by} (${leftHow(left)}; not signalled: it was no holder)`
             : owner.pid === h.pid
               ? ' (the supervisor itself)'
-              : `, started by its supervisor ${name(owner)}${left?.by === undefined ? '' : ` (which started holder PID ${left.by}; or left behind by that holder, ${leftHow(left)})`}`;
+              : `, started by its supervisor ${name(owner, false)}${left?.by === undefined ? '' : ` (which started holder PID ${left.by}; or left behind by that holder, ${leftHow(left)})`}`;
         return `${name(h)}${by}`;
       });
       // Only processes that inherited a holder's socket: nobody took the port again.
@@ -1756,7 +1758,8 @@ class Claim {
       if (unit?.endsWith('.service')) return escapeText(unit, 200);
     }
     const owner = supervisor(newcomers[0]!);
-    if (owner === undefined) return `PID ${newcomers[0]!.pid}`;
+    if (owner === undefined)
+      return `PID ${newcomers[0]!.pid}${this.self.ancestors.has(newcomers[0]!.pid) ? " (claim-port's own ancestor, which it never signals)" : ''}`;
     // The init of a PID namespace dies with it, and every process in it: its container or sandbox is what to stop.
     if (owner.pid === 1 || owner.namespacePid === 1)
       return `its supervisor (PID ${owner.pid}, the init of ${owner.pid === 1 ? "claim-port's" : 'a'} PID namespace: stop that container or sandbox, or the loop it runs)`;
