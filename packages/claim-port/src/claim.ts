@@ -1579,8 +1579,10 @@ class Claim {
    * goes on, up to SETTLE_MAX_MS.
    */
   async settle(): Promise<void> {
-    // A refused inheritor that still holds the port fails the claim (verify): no window to watch.
-    if (this.interrupted || (this.inheritorRefused && !this.bindsNow())) return;
+    // A refused inheritor, or a holder that survived its SIGKILL (frozen by cgroup v1's freezer), that still holds the
+    // port fails the claim (verify): no window to watch.
+    const failed = this.inheritorRefused || this.tracked.some((t) => t.outcome === 'survived');
+    if (this.interrupted || (failed && !this.bindsNow())) return;
     const init = this.restartingInit();
     const supervisors = [...this.supervisors(), ...(init === undefined ? [] : [init])];
     // A unit whose Restart= could not be read is assumed not to restart its holder: the window checks that guess.
