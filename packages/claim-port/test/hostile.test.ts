@@ -367,7 +367,7 @@ while True: time.sleep(3600)`,
   // Frozen after the look before any signal (between SIGTERM and SIGKILL), it survives SIGKILL: the claim has failed
   // then, and watched the port for the settle window all the same (its parent runs), though the holder never went.
   it.skipIf(noFreezer(freezerV1, 'cgroup v1 freezer') !== '')(
-    'a holder frozen by the v1 freezer after its SIGTERM survives SIGKILL: the claim fails at once, with no settle window for its live parent',
+    'a holder frozen by the v1 freezer after its SIGTERM survives SIGKILL: the claim fails with no settle window for its live parent',
     async () => {
       const name = `claim-port-test-${process.pid}-frozen-late`;
       const port = leasePort();
