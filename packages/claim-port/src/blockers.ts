@@ -484,7 +484,10 @@ export interface StayingBlockers {
  * own local address and the port, as a server binds (SO_REUSEADDR), when that
  * address does not overlap a listener being freed (a listening socket
  * conflicts with every overlapping bind, so that bind would prove nothing):
- * EADDRINUSE means it blocks. A socket bound but not listening is in no table:
+ * EADDRINUSE means it blocks. One that does overlap one (a fork-per-connection
+ * server's child keeping an accepted connection, which takes its listener's
+ * flag) is asked its own SO_REUSEADDR (`ownReuse`: socketReuseAddress, root
+ * and perl): without it, it blocks; with it, it does not. A socket bound but not listening is in no table:
  * as root, each one proved bound to the port (unlistedSocketHolders) is
  * duplicated by perl with pidfd_getfd and asked its address and SO_REUSEADDR
  * (a socket without it blocks the bind; with it, it does not, as it does not
@@ -511,6 +514,7 @@ export function blockersAfterClaim(
   signalled: ReadonlySet<number>,
   procRoot = '/proc',
   socketLinks?: SocketLinks,
+  ownReuse?: (links: SocketLinks) => ReadonlyMap<number, boolean>,
 ): StayingBlockers {
   const certain: Blocker[] = [];
   const possible: Blocker[] = [];
@@ -539,15 +543,36 @@ export function blockersAfterClaim(
   const staying = ({ pids }: { pids: readonly number[] }) => pids.length > 0 && !pids.every((pid) => signalled.has(pid));
   // Addresses a socket that goes with the holders is bound to: a probe there would meet that socket, not the one tried.
   const dying = new Set(held.filter((entry) => entry.pids.length > 0 && !staying(entry)).map(({ socket }) => socket.address));
+  // Where a bind there would meet another socket first, no probe can tell: the connection's own SO_REUSEADDR does.
+  const shadowed: { socket: PortSocket; blocker: Blocker }[] = [];
   for (const { socket, pids } of held) {
     if (!staying({ pids })) continue;
     const blocker: Blocker = { socket: describeSocket(socket), holders: pids.flatMap(holder), ...connectionFacts(socket) };
     if (transport === 'udp') certain.push(blocker);
-    else if (listeners.some((l) => overlaps(l, socket.address)) || dying.has(socket.address)) possible.push(blocker);
+    else if (listeners.some((l) => overlaps(l, socket.address)) || dying.has(socket.address)) shadowed.push({ socket, blocker });
     else {
       const probe = probeBind(socket.address, port);
       if (probe === 'in-use') certain.push(blocker);
       else if (probe === 'unknown') possible.push(blocker);
+    }
+  }
+  if (shadowed.length > 0) {
+    const own =
+      ownReuse === undefined || procRoot !== '/proc'
+        ? new Map<number, boolean>()
+        : ownReuse(
+            linksOf(
+              shadowed.map(({ socket }) => socket.inode),
+              procRoot,
+              socketLinks,
+            ),
+          );
+    for (const { socket, blocker } of shadowed) {
+      const reuse = own.get(socket.inode);
+      // Without SO_REUSEADDR it blocks a server's bind (a fork-per-connection server's child keeping an accepted
+      // connection: it takes its listener's flag); with it, a socket that does not listen lets that bind pass.
+      if (reuse === false) certain.push(blocker);
+      else if (reuse === undefined) possible.push(blocker);
     }
   }
   if (transport === 'tcp' && closing.length > 0) {
@@ -638,6 +663,12 @@ function connectionHolders(inodes: readonly number[], procRoot: string, socketLi
     return new Map(inodes.map((inode) => [inode, [...socketLinks.get(inode)!.keys()].sort((a, b) => a - b)]));
   }
   return scanSocketHolders(inodes, { procRoot }).holders;
+}
+
+/** Which processes hold each of the sockets `inodes`, and at which fd: from the holder scan's links when they have them all, else from a scan now. */
+function linksOf(inodes: readonly number[], procRoot: string, socketLinks: SocketLinks | undefined): SocketLinks {
+  const links = inodes.every((inode) => socketLinks?.has(inode)) ? socketLinks : scanSocketHolders(inodes, { procRoot, socketLinks: true }).socketLinks;
+  return new Map(inodes.flatMap((inode) => (links?.has(inode) ? [[inode, links.get(inode)!] as const] : [])));
 }
 
 /**

@@ -473,7 +473,15 @@ class Claim {
   refuseIfBlocked(plan: Extract<Plan, { kind: 'signal' }>): ClaimResult | undefined {
     if (this.reader.kind !== 'proc') return undefined;
     const { port, transport } = this.target;
-    const staying = blockersAfterClaim(port, transport, this.found.listeners, new Set(plan.holders.map((h) => h.pid)), '/proc', this.found.socketLinks);
+    const staying = blockersAfterClaim(
+      port,
+      transport,
+      this.found.listeners,
+      new Set(plan.holders.map((h) => h.pid)),
+      '/proc',
+      this.found.socketLinks,
+      (links) => socketReuseAddress(port, links),
+    );
     if (staying.possible.length > 0) {
       const advice = blockerAdvice(staying.possible, this.name, this);
       this.log(
@@ -1585,8 +1593,10 @@ class Claim {
    * goes on, up to SETTLE_MAX_MS.
    */
   async settle(): Promise<void> {
-    // A refused inheritor that still holds the port fails the claim (verify): no window to watch.
-    if (this.interrupted || (this.inheritorRefused && !this.bindsNow())) return;
+    // A refused inheritor, or a holder that survived its SIGKILL (frozen by cgroup v1's freezer), that still holds the
+    // port fails the claim (verify): no window to watch.
+    const failed = this.inheritorRefused || this.tracked.some((t) => t.outcome === 'survived');
+    if (this.interrupted || (failed && !this.bindsNow())) return;
     const init = this.restartingInit();
     const supervisors = [...this.supervisors(), ...(init === undefined ? [] : [init])];
     // A unit whose Restart= could not be read is assumed not to restart its holder: the window checks that guess.
@@ -1689,12 +1699,14 @@ class Claim {
     // A child of the PID 1 that started a holder, born after the first signal, is named as that supervisor's (with the
     // holder that may have forked it: which of them did, /proc cannot tell).
     const supervisor = (h: ProcessInfo) => {
-      if (again.has(h.pid)) return undefined;
+      // One that was handed a holder's socket and refused holds the port itself: its parent (claim-port's, when it is
+      // claim-port's own ancestor) is no supervisor of a holder.
+      if (again.has(h.pid) || this.refusedInheritors.has(h.pid)) return undefined;
       const left = leftBy(h);
       return left === undefined ? this.supervisorOf(h) : left.how === 'forked' ? this.respawner(h) : undefined;
     };
     const context = await gatherContext([...newcomers, ...newcomers.flatMap((h) => supervisor(h) ?? [])], this.options.env ?? process.env);
-    const name = (p: ProcessInfo) => `${describeHolder(p, context.holders.get(p.pid), true)}: ${shownCommand(p)}`;
+    const name = (p: ProcessInfo, holds = true) => `${describeHolder(p, context.holders.get(p.pid), true)}: ${shownCommand(p, undefined, holds)}`;
     let message: string;
     if (newcomers.length === 0) {
       const unowned = after.listeners.filter((l) => !l.ownerKnown);
@@ -1727,7 +1739,7 @@ class Claim {
                 : `, left behind by holder PID ${left.by} (${leftHow(left)}; not signalled: it was no holder)`
             : owner.pid === h.pid
               ? ' (the supervisor itself)'
-              : `, started by its supervisor ${name(owner)}${left?.by === undefined ? '' : ` (which started holder PID ${left.by}; or left behind by that holder, ${leftHow(left)})`}`;
+              : `, started by its supervisor ${name(owner, false)}${left?.by === undefined ? '' : ` (which started holder PID ${left.by}; or left behind by that holder, ${leftHow(left)})`}`;
         return `${name(h)}${by}`;
       });
       // Only processes that inherited a holder's socket: nobody took the port again.
@@ -1762,7 +1774,8 @@ class Claim {
       if (unit?.endsWith('.service')) return escapeText(unit, 200);
     }
     const owner = supervisor(newcomers[0]!);
-    if (owner === undefined) return `PID ${newcomers[0]!.pid}`;
+    if (owner === undefined)
+      return `PID ${newcomers[0]!.pid}${this.self.ancestors.has(newcomers[0]!.pid) ? " (claim-port's own ancestor, which it never signals)" : ''}`;
     // The init of a PID namespace dies with it, and every process in it: its container or sandbox is what to stop.
     if (owner.pid === 1 || owner.namespacePid === 1)
       return `its supervisor (PID ${owner.pid}, the init of ${owner.pid === 1 ? "claim-port's" : 'a'} PID namespace: stop that container or sandbox, or the loop it runs)`;

@@ -154,11 +154,14 @@ export const SHOWN_COMMAND_MAX = 3000;
  * (a `\n` a process wrote into its argv must not read as an escaped newline),
  * an argument that holds a space or is empty shell-quoted (`'a b'`, `''`: it
  * would read as two, or as none) where there are two or more, cut to `max`
- * characters (see commandLine).
+ * characters (see commandLine). `holds`: false for a process named beside a
+ * holder that holds no socket (a supervisor), whose exited main thread says
+ * nothing of a socket.
  */
 export function shownCommand(
   holder: Pick<ProcessInfo, 'command' | 'exe'> & Partial<Pick<ProcessInfo, 'state' | 'kernelThread' | 'argv' | 'comm'>>,
   max = SHOWN_COMMAND_MAX,
+  holds = true,
 ): string {
   // Any process can blank its own argv: the journal must still say what was signalled.
   if (holder.command === '') return `(an empty command line${holder.exe ? `; its executable is ${escapeText(holder.exe, 200)}` : ''})`;
@@ -167,7 +170,7 @@ export function shownCommand(
   // name stands without the brackets `ps` keeps for kernel threads.
   if (holder.state === 'Z' && holder.kernelThread !== true) {
     const command = holder.argv?.length === 0 && holder.comm !== undefined ? shownName({ comm: holder.comm }) : commandLine(holder, max);
-    return `${command} (its main thread exited; another thread holds the socket)`;
+    return `${command} (its main thread exited; another thread ${holds ? 'holds the socket' : 'runs on'})`;
   }
   return commandLine(holder, max);
 }

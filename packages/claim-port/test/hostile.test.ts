@@ -364,6 +364,51 @@ while True: time.sleep(3600)`,
     },
   );
 
+  // Frozen after the look before any signal (between SIGTERM and SIGKILL), it survives SIGKILL: the claim has failed
+  // then, and watched the port for the settle window all the same (its parent runs), though the holder never went.
+  it.skipIf(noFreezer(freezerV1, 'cgroup v1 freezer') !== '')(
+    'a holder frozen by the v1 freezer after its SIGTERM survives SIGKILL: the claim fails with no settle window for its live parent',
+    async () => {
+      const name = `claim-port-test-${process.pid}-frozen-late`;
+      const port = leasePort();
+      // A parent that stays (the settle window's reason) and a child holder that ignores SIGTERM.
+      const started = await start([
+        python,
+        '-c',
+        `import json, os, signal, socket, time
+child = os.fork()
+if child == 0:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    s = socket.socket(); s.bind(('127.0.0.1', ${port})); s.listen(16)
+    print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+    while True: time.sleep(3600)
+os.waitpid(child, 0)
+while True: time.sleep(3600)`,
+      ]);
+      const { pid } = started.first;
+      await inFrozenCgroup('v1', { name, pids: [pid], freeze: false }, async ({ dir }) => {
+        const lines: string[] = [];
+        const log = (line: string) => {
+          lines.push(line);
+          if (line.startsWith(`sent SIGTERM to PID ${pid}`)) FREEZERS.v1.freeze(dir);
+        };
+        const result = await claimOurs(port, { timeoutSeconds: 0.5, log });
+        const text = lines.join('\n');
+        expect(result.action, text).toBe('failed');
+        expect(result.holders).toEqual([expect.objectContaining({ pid, signals: ['SIGTERM', 'SIGKILL'], outcome: 'survived' })]);
+        expect(text).toContain(`PID ${pid} is still running after SIGKILL: it is frozen by the cgroup freezer at ${dir} `);
+        expect(
+          lines.filter((line) => line.startsWith('watching ')),
+          text,
+        ).toEqual([]);
+        // Thawed here, it dies of the SIGKILL it has pending: its cgroup is then empty for the cleanup.
+        FREEZERS.v1.thaw(dir);
+        expect(await waitForExit(pid, 5000)).toBe(true);
+      });
+      expect(isAlive(started.child.pid!)).toBe(true);
+    },
+  );
+
   // The freezer's files are read as every file here is (readFileSync before): one that is not a regular file is refused
   // at once, never waited on. A FIFO where a holder's freezer.state is (bound over it in a mount namespace: anyone who
   // may mount in the claim's) hung the claim for good, a dry run too, before it said a word.

@@ -10,7 +10,8 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive, leasePort, signal, waitUntil } from '../../../test-support/index.js';
+import { guardPort, isAlive, leasePort, signal, waitUntil } from '../../../test-support/index.js';
+import { BIN } from './helpers.js';
 import { cleanupStarted, claimOurs, start } from './started.js';
 
 const root = process.getuid?.() === 0;
@@ -336,5 +337,52 @@ while True:
       if (how === 'exited') expect(h, log).toMatchObject({ signals: [] });
       if (h.outcome === 'killed') expect(how, log).toBe('killed');
     }
+  });
+});
+
+describe("a holder's socket handed to claim-port's own parent", () => {
+  // The parent that runs claim-port (a deploy script's python) takes fds over a Unix socket; the holder hands it its
+  // listener on SIGTERM and exits. The parent is claim-port's ancestor: rightly not signalled. The advice named its
+  // parent, "its supervisor", as for a holder a supervisor started again: a process that holds no socket.
+  it('is not signalled, and the advice names it, never its parent', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'claim-port-handoff-'));
+    dirs.push(dir);
+    const path = join(dir, 'fds.sock');
+    const holder = await py(`import array, json, os, signal, socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', ${leasePort()})); s.listen(16)
+def on_term(*_):
+    u = socket.socket(socket.AF_UNIX); u.connect(${JSON.stringify(path)})
+    u.sendmsg([b'x'], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [s.fileno()]))])
+    os._exit(0)
+signal.signal(signal.SIGTERM, on_term)
+print(json.dumps({'pid': os.getpid(), 'port': s.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`);
+    const { pid, port } = holder.first;
+    guardPort(port);
+    // The parent: takes the fd, runs claim-port and says what it printed (one line, once it is done).
+    const parent = await py(`import array, json, os, socket, subprocess, threading
+srv = socket.socket(socket.AF_UNIX); srv.bind(${JSON.stringify(path)}); srv.listen(1)
+got = []
+def take():
+    c, _ = srv.accept(); m, anc, f, a = c.recvmsg(1, socket.CMSG_LEN(4))
+    got.append(array.array('i', anc[0][2])[0])
+threading.Thread(target=take, daemon=True).start()
+run = subprocess.run([${JSON.stringify(process.execPath)}, ${JSON.stringify(BIN)}, '${port}', '--timeout', '0.3', '--json'], capture_output=True, text=True)
+print(json.dumps({'pid': os.getpid(), 'port': ${port}, 'code': run.returncode, 'out': run.stdout, 'err': run.stderr, 'got': len(got)}), flush=True)`);
+    const { code, out, err, got } = parent.first as unknown as { code: number; out: string; err: string; got: number };
+    const me = parent.first.pid;
+    expect(got, err).toBe(1);
+    expect(code, err).toBe(1);
+    const result = JSON.parse(out) as { action: string; message: string; holders: { pid: number; signals: string[]; outcome: string }[] };
+    expect(result.holders, err).toEqual([
+      expect.objectContaining({ pid, signals: ['SIGTERM'] }),
+      expect.objectContaining({ pid: me, signals: [], outcome: 'protected' }),
+    ]);
+    expect(result.message).toMatch(
+      new RegExp(
+        `^port ${port} is still in use by PID ${me} \\(python3\\): .*\\(it holds the socket of PID ${pid}, passed on or left to it, and was not signalled\\): stop PID ${me} \\(claim-port's own ancestor, which it never signals\\) first$`,
+      ),
+    );
+    expect(result.message).not.toContain('supervisor');
   });
 });

@@ -125,6 +125,35 @@ ctypes.CDLL(None).pthread_exit(None)`);
       expect(result.holders[0]!.memory).toBeUndefined();
     },
   );
+
+  // A supervisor whose main thread exited while a thread of it starts the holder again: it holds no socket, and the
+  // re-take's line said of it "(its main thread exited; another thread holds the socket)".
+  it.skipIf(!root)('a supervisor whose main thread exited, named in a re-take, is not said to hold the socket', async () => {
+    const port = leasePort();
+    const holder = `import json, os, socket, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1', ${port})); s.listen(16)
+print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+while True: time.sleep(3600)`;
+    const started = await py(`import ctypes, subprocess, sys, threading, time
+def loop():
+    while True:
+        subprocess.run([sys.executable, '-c', ${JSON.stringify(holder)}])
+        time.sleep(0.1)
+threading.Thread(target=loop).start()
+ctypes.CDLL(None).pthread_exit(None)`);
+    const supervisor = started.child.pid!;
+    await waitUntil(() => readFileSync(`/proc/${supervisor}/stat`, 'latin1').split(') ')[1]!.startsWith('Z'), 5000);
+    const lines: string[] = [];
+    const result = await claimOurs(port, { timeoutSeconds: 1, log: (line) => lines.push(line) });
+    expect(result.action, lines.join('\n')).toBe('failed');
+    expect(result.holders[0]).toMatchObject({ pid: started.first.pid, signals: ['SIGTERM'] });
+    expect(result.message).toMatch(
+      new RegExp(
+        `^port ${port} was taken again by PID \\d+ \\(python3\\): .*, started by its supervisor PID ${supervisor} \\(python3\\): .* \\(its main thread exited; another thread runs on\\): stop its supervisor \\(PID ${supervisor}\\) first$`,
+      ),
+    );
+    expect(result.message).not.toContain('another thread holds the socket');
+  });
 });
 
 function readFileText(path: string): string | undefined {

@@ -5,7 +5,7 @@
 // guarded by the suite.
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive, leasePort, spawnClient, spawnListener } from '../../../test-support/index.js';
+import { isAlive, leasePort, spawnClient, spawnListener, waitUntil } from '../../../test-support/index.js';
 import { SETTLE_MS } from '../src/claim.js';
 import { claimInProcess } from './helpers.js';
 import { cleanupStarted, claimOurs, start } from './started.js';
@@ -124,7 +124,7 @@ describe('a socket that would outlive the holders and block the bind', () => {
     expect(isAlive(client.first.pid)).toBe(true);
   });
 
-  it('a connection on the address of the listener being freed: undecidable, a warning; the claim goes on and says what it sent when the bind fails', async () => {
+  it('a connection on the address of the listener being freed: decided by its own SO_REUSEADDR as root (refused up front); else a warning, and the claim says what it sent when the bind fails', async () => {
     // Both SO_REUSEPORT: the client's socket shares 127.0.0.1:PORT with the listener, whose socket a bind there would meet first.
     const server = await spawnListener({ reusePort: true });
     const client = await start([
@@ -138,6 +138,18 @@ print(json.dumps({'pid': os.getpid(), 'port': ${server.port}, 'peer': l.getsockn
 while True: time.sleep(3600)`,
     ]);
     const socket = `127.0.0.1:${server.port} -> 127.0.0.3:${client.first.peer} (ESTABLISHED, a connection using the port as its local port), held by PID ${client.first.pid} (python3): `;
+    if (root) {
+      // perl reads the connection's own SO_REUSEADDR (pidfd_getfd): it has none, so it would block; nobody is signalled.
+      for (const dryRun of [true, false]) {
+        const result = await claimOurs(server.port, { dryRun });
+        expect(result.action).toBe('refused');
+        expect(result.message).toContain(socket);
+        expect(result.message).toContain('(it was bound without SO_REUSEADDR)');
+        expect(isAlive(server.pid)).toBe(true);
+      }
+      expect(isAlive(client.first.pid)).toBe(true);
+      return;
+    }
     const warning = new RegExp(
       `^warn: ${socket.replace(/[.()]/g, '\\$&')}.*: may still keep a server from binding port ${server.port} after the holders exit \\(whether it has SO_REUSEADDR cannot be told while the holders run: a listener being freed shares the address, or it could not be examined\\); if the claim then fails, stop PID ${client.first.pid} or make it close the socket$`,
     );
@@ -183,6 +195,61 @@ while True: time.sleep(3600)`,
     expect(result.blockers).toEqual([expect.objectContaining({ holders: [expect.objectContaining({ pid: blocker.first.pid })] })]);
     expect(isAlive(server.first.pid)).toBe(true);
   });
+
+  // A fork-per-connection server (as C servers are written): its child closes the listener and keeps the accepted
+  // connection, which takes the listener's SO_REUSEADDR. Without it, the child's connection keeps a server from binding
+  // the port once the server is gone; the dry run warned (undecidable) and exited 0, the real run killed the server and
+  // then failed on it. Read from the connection itself, before any signal: both refuse up front, or neither warns.
+  it.skipIf(!root).each([false, true])(
+    'a fork-per-connection server (SO_REUSEADDR: %s) whose child keeps an accepted connection: decided by its own SO_REUSEADDR before any signal, dry run and real run alike',
+    async (reuse) => {
+      const port = leasePort();
+      const server = await start([
+        python,
+        '-c',
+        `import json, os, signal, socket, time
+l = socket.socket()
+${reuse ? 'l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)' : ''}
+l.bind(('127.0.0.1', ${port})); l.listen(16)
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+print(json.dumps({'pid': os.getpid(), 'port': ${port}}), flush=True)
+while True:
+    c, _ = l.accept()
+    if os.fork() == 0:
+        l.close()
+        print(json.dumps({'pid': os.getpid(), 'child': True}), flush=True)
+        while True: time.sleep(3600)
+    c.close()`,
+      ]);
+      await spawnClient({ port });
+      expect(await waitUntil(() => server.pids.length >= 2, 5000)).toBe(true);
+      const child = server.pids.find((pid) => pid !== server.first.pid)!;
+      const connection = `127.0.0.1:${port} -> 127.0.0.1:`;
+      for (const dryRun of [true, false]) {
+        const lines: string[] = [];
+        const result = await claimOurs(port, { dryRun, settleMs: 0, log: (line, level) => lines.push(`${level}: ${line}`) });
+        const log = lines.join('\n');
+        expect(log).not.toContain('cannot be told');
+        if (reuse) {
+          expect(result.action, log).toBe(dryRun ? 'would-free' : 'freed');
+          expect(
+            lines.filter((line) => !line.startsWith('info: ')),
+            log,
+          ).toEqual([]);
+        } else {
+          expect(result.action, log).toBe('refused');
+          expect(result.message).toMatch(
+            new RegExp(
+              `^refused to free port ${port}: ${connection.replace(/[.]/g, '\\.')}\\d+ \\(ESTABLISHED, a connection using the port as its local port\\), held by PID ${child} \\(python3\\): .*: it would keep a server from binding port ${port} after the holders exit \\(it was bound without SO_REUSEADDR\\); stop PID ${child} or make it close the socket; nothing was signalled$`,
+            ),
+          );
+          expect(result.holders).toEqual([expect.objectContaining({ pid: server.first.pid, signals: [] })]);
+        }
+      }
+      expect(isAlive(server.first.pid)).toBe(!reuse);
+      expect(isAlive(child)).toBe(true);
+    },
+  );
 
   it("the server's own accepted connection does not count: no warning, freed", async () => {
     const server = await spawnListener();
