@@ -88,7 +88,8 @@ export async function gatherContext(
   // Only where systemd (PID 1) holds the port: a claim of any other holder reads no unit file for it.
   const listing = claimed && holders.some(isSystemdInit) ? readUnitListing(env) : undefined;
   const initSockets = claimed && listing ? readInitSockets(claimed, env, listing) : undefined;
-  const socketService = listing ? socketServiceOf(ownUnit, listing) : undefined;
+  // A socket unit of the system's can name only a unit of the system's in Service=, not a user manager's of the same name.
+  const socketService = listing && ownUserManager === undefined ? socketServiceOf(ownUnit, listing) : undefined;
   const out = new Map<number, HolderContext>();
   const restarts = new Map<string, Promise<RestartPolicy | undefined>>();
   await Promise.all(

@@ -174,11 +174,11 @@ describe.skipIf(!cgroupsWritable)('the unit a process is in is the first after t
 describe.skipIf(!cgroupsWritable || uid === undefined)("claim-port's own unit is told by its manager too", () => {
   /** Runs `body` with this process (claim-port's, here) in the cgroup `path`, and puts it back where it was. */
   async function asIn<T>(path: string, body: () => Promise<T>): Promise<T> {
-    const line = readFileSync('/proc/self/cgroup', 'utf8')
-      .split('\n')
-      .find((l) => l.includes(':name=systemd:') || l.startsWith('0::'))!;
-    const home = line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
     const cgroup = cgroupAt(path);
+    // The line of the hierarchy the cgroup was made in: v1's name=systemd, else v2's.
+    const lines = readFileSync('/proc/self/cgroup', 'utf8').split('\n');
+    const line = (cgroup.base.endsWith('/systemd') ? lines.find((l) => l.includes(':name=systemd:')) : undefined) ?? lines.find((l) => l.startsWith('0::'))!;
+    const home = line.slice(line.indexOf(':', line.indexOf(':') + 1) + 1);
     cgroup.move(process.pid);
     try {
       return await body();
