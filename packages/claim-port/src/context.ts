@@ -24,13 +24,13 @@ import { isContainerRuntime } from './policy.js';
 import { describeUnit } from './shown-name.js';
 
 export interface HolderContext {
-  /** The innermost systemd unit (`api.service`), when the holder is in one. */
+  /** The systemd unit the holder is in as systemd counts it (`api.service`; parseCgroupPath), when it is in one. */
   readonly unit?: string;
   /** `user@1000.service` when the unit belongs to a user's service manager. */
   readonly userManager?: string;
   /** The container it belongs to or serves (an id, or docker-proxy's `172.17.0.2:80`). */
   readonly container?: string;
-  /** The unit's Restart=, when a unit file (or systemctl) says; only for .service units. With `problems` when some of its files could not be read (see restartWarnings). */
+  /** The unit's Restart=, when a unit file (or systemctl) says; only for .service units. With `problems` when some of its files could not be read, or a user manager's unit has none in that manager's default search path (see restartWarnings). */
   readonly restart?: RestartPolicy;
   /** The parent process, when it is alive and not PID 1. */
   readonly parent?: ProcessInfo;
