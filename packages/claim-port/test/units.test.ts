@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimPort, type ClaimOptions } from '../src/index.js';
 import { describeUnit } from '../src/shown-name.js';
-import { guardPort, isAlive, isSpawned, signal, spawnListener, wasSpawned } from '../../../test-support/index.js';
+import { guardPort, isAlive, isSpawned, signal, spawnListener, waitForExit, wasSpawned } from '../../../test-support/index.js';
 import { recordSpawned } from '../../../test-support/guard.js';
 import { cgroupsWritable, makeCgroupPath } from '../../../test-support/cgroup.js';
 
@@ -133,8 +133,10 @@ describe.skipIf(!cgroupsWritable || uid === undefined)("a user manager's unit: i
     // What the user manager's Restart= would do: another process of the unit takes the port once the holder is gone.
     const again = spawn(python, ['-c', RESPAWN, String(server.pid), String(server.port)], { stdio: 'ignore' });
     recordSpawned(again.pid!);
-    cleanups.push(() => {
+    cleanups.push(async () => {
       if (isSpawned(again.pid!) && isAlive(again.pid!)) signal(again.pid!, 'SIGKILL');
+      // Gone before its cgroup is removed, or the removal fails.
+      await waitForExit(again.pid!, 5000);
     });
     makeCgroupPath(`${slice}/${path}`)!.move(again.pid!);
     const { result, warnings, lines } = await claimOurs(server.port, { settleMs: 10_000 });
