@@ -1600,7 +1600,7 @@ class Claim {
     const init = this.restartingInit();
     const supervisors = [...this.supervisors(), ...(init === undefined ? [] : [init])];
     // A unit whose Restart= could not be read is assumed not to restart its holder: the window checks that guess.
-    const units = [...new Set(this.ended().flatMap((t) => (restartUncertain(t.context) ? [t.context.unit!] : [])))];
+    const units = [...new Set(this.ended().flatMap((t) => (restartUncertain(t.context) ? [describeUnit(t.context)!] : [])))];
     this.left = this.leftBehind();
     const left = this.left;
     if (supervisors.length === 0 && units.length === 0 && left.length === 0) return;
@@ -1611,7 +1611,7 @@ class Claim {
     const why = [
       ...(parents.length > 0 ? [`the parent of a holder is still running (${parents.map((p) => `PID ${p.pid} (${shownName(p)})`).join(', ')})`] : []),
       ...(init !== undefined ? [`PID 1 (${shownName(init)}), no service manager, started a holder and is still running`] : []),
-      ...(units.length > 0 ? [`the Restart= of ${units.map((unit) => escapeText(unit, 200)).join(', ')} is not known`] : []),
+      ...(units.length > 0 ? [`the Restart= of ${units.join(', ')} is not known`] : []),
       ...(left.length > 0 ? [this.describeLeft(left)] : []),
     ];
     this.log(
@@ -1770,8 +1770,9 @@ class Claim {
   whatToStop(newcomers: readonly ProcessInfo[], context: ClaimContext, supervisor: (h: ProcessInfo) => ProcessInfo | undefined): string {
     for (const h of newcomers) {
       const owner = supervisor(h) ?? h;
-      const unit = context.holders.get(owner.pid)?.unit ?? context.holders.get(h.pid)?.unit;
-      if (unit?.endsWith('.service')) return escapeText(unit, 200);
+      // Named with its manager: a user manager's unit is stopped with `systemctl --user`, as its user.
+      const known = [context.holders.get(owner.pid), context.holders.get(h.pid)].find((c) => c?.unit !== undefined);
+      if (known?.unit?.endsWith('.service')) return describeUnit(known)!;
     }
     const owner = supervisor(newcomers[0]!);
     if (owner === undefined)

@@ -9,6 +9,7 @@ import {
   readCgroup,
   readProcessInfo,
   readRestartPolicy,
+  readUserRestartFromFiles,
   restartsAfterKill,
   unitSearchPath,
   type ProcessInfo,
@@ -20,15 +21,16 @@ import { escapeText } from '@dsa110/ports';
 import { readUserExecutable, type Executable } from './executable.js';
 import { readUserNamespace, type UserNamespace } from './namespace.js';
 import { isContainerRuntime } from './policy.js';
+import { describeUnit } from './shown-name.js';
 
 export interface HolderContext {
-  /** The innermost systemd unit (`api.service`), when the holder is in one. */
+  /** The systemd unit the holder is in as systemd counts it (`api.service`; parseCgroupPath), when it is in one. */
   readonly unit?: string;
   /** `user@1000.service` when the unit belongs to a user's service manager. */
   readonly userManager?: string;
   /** The container it belongs to or serves (an id, or docker-proxy's `172.17.0.2:80`). */
   readonly container?: string;
-  /** The unit's Restart=, when a unit file (or systemctl) says; only for .service units. With `problems` when some of its files could not be read (see restartWarnings). */
+  /** The unit's Restart=, when a unit file (or systemctl) says; only for .service units. With `problems` when some of its files could not be read, or a user manager's unit has none in that manager's default search path (see restartWarnings). */
   readonly restart?: RestartPolicy;
   /** The parent process, when it is alive and not PID 1. */
   readonly parent?: ProcessInfo;
@@ -54,6 +56,8 @@ export interface ClaimContext {
   readonly holders: ReadonlyMap<number, HolderContext>;
   /** claim-port's own unit (it runs in ExecStartPre= of the unit it claims for). */
   readonly ownUnit?: string;
+  /** With ownUnit: `user@1000.service` when that unit is a user manager's (a unit of the system's of the same name is another unit). */
+  readonly ownUserManager?: string;
   /**
    * When systemd (PID 1) holds the port: the socket units whose files listen on it (readInitSockets), which
    * the refusal names. Undefined when PID 1 holds none of it, or the unit directories could not be read.
@@ -78,11 +82,14 @@ export async function gatherContext(
   procRoot = '/proc',
   claimed?: ClaimedPort,
 ): Promise<ClaimContext> {
-  const ownUnit = readCgroup(process.pid, procRoot)?.unit;
+  const own = readCgroup(process.pid, procRoot);
+  const ownUnit = own?.unit;
+  const ownUserManager = own?.userManager;
   // Only where systemd (PID 1) holds the port: a claim of any other holder reads no unit file for it.
   const listing = claimed && holders.some(isSystemdInit) ? readUnitListing(env) : undefined;
   const initSockets = claimed && listing ? readInitSockets(claimed, env, listing) : undefined;
-  const socketService = listing ? socketServiceOf(ownUnit, listing) : undefined;
+  // A socket unit of the system's can name only a unit of the system's in Service=, not a user manager's of the same name.
+  const socketService = listing && ownUserManager === undefined ? socketServiceOf(ownUnit, listing) : undefined;
   const out = new Map<number, HolderContext>();
   const restarts = new Map<string, Promise<RestartPolicy | undefined>>();
   await Promise.all(
@@ -92,10 +99,13 @@ export async function gatherContext(
       const fromArgs = isContainerRuntime(holder) ? containerFromArgs(holder.argv) : undefined;
       const container = place?.container ?? fromArgs;
       let restart: RestartPolicy | undefined;
-      // A user manager's units are not in the system search path; a scope is never restarted.
-      if (unit?.endsWith('.service') && !place?.userManager && unit !== ownUnit) {
-        if (!restarts.has(unit)) restarts.set(unit, readRestartPolicy(unit, env));
-        restart = await restarts.get(unit);
+      const userManager = place?.userManager;
+      // A scope is never restarted. claim-port's own unit is the one starting: a leftover of it is what the claim is
+      // for (the same name under another manager, the system's or another user's, is another unit).
+      if (unit?.endsWith('.service') && !(unit === ownUnit && userManager === ownUserManager)) {
+        const key = userManager === undefined ? unit : `${userManager}/${unit}`;
+        if (!restarts.has(key)) restarts.set(key, userManager === undefined ? readRestartPolicy(unit, env) : userRestart(unit, userManager));
+        restart = await restarts.get(key);
       }
       const parent = holder.ppid > 1 ? readProcessInfo(holder.ppid, procRoot) : undefined;
       const executable = readUserExecutable(holder, procRoot);
@@ -116,9 +126,19 @@ export async function gatherContext(
   return {
     holders: out,
     ...(ownUnit !== undefined && { ownUnit }),
+    ...(ownUserManager !== undefined && { ownUserManager }),
     ...(initSockets !== undefined && { initSockets }),
     ...(socketService !== undefined && { socketService }),
   };
+}
+
+/**
+ * The Restart= of a unit of a user's service manager (`user@1000.service`): from its files in that manager's
+ * search path, never undefined (readUserRestartFromFiles). A guess where they cannot all be read, or none is
+ * found: the warning says so, and the settle window checks it, as for a system unit's unreadable files.
+ */
+async function userRestart(unit: string, userManager: string): Promise<RestartPolicy> {
+  return readUserRestartFromFiles(unit, Number(/^user@(\d+)\.service$/.exec(userManager)![1]));
 }
 
 /** systemd's unit directories, or $SYSTEMD_UNIT_PATH's, listed; undefined when they cannot be. */
@@ -189,12 +209,13 @@ export function restartUncertain(context: HolderContext | undefined): boolean {
  */
 export function restartWarnings(context: ClaimContext, watchMs: number): string[] {
   const byUnit = new Map<string, HolderContext>();
-  for (const holder of context.holders.values()) if (holder.unit !== undefined && holder.restart?.problems) byUnit.set(holder.unit, holder);
-  return [...byUnit].map(([unit, holder]) => {
+  for (const holder of context.holders.values())
+    if (holder.unit !== undefined && holder.restart?.problems) byUnit.set(`${holder.userManager ?? ''}/${holder.unit}`, holder);
+  return [...byUnit.values()].map((holder) => {
     const { restart, source, problems } = holder.restart!;
     const assumed = restartsAfterKill(restart)
       ? 'would start its processes again: they are not signalled'
       : `would not start its processes again: they may be signalled, and the port is then watched for ${watchMs} ms in case systemd does`;
-    return `cannot tell the Restart= of ${escapeText(unit, 200)}: ${problems!.map((problem) => escapeText(problem, 600)).join('; ')}; assuming Restart=${escapeText(restart, 64)} (${escapeText(source, 300)}), which ${assumed}`;
+    return `cannot tell the Restart= of ${describeUnit(holder)}: ${problems!.map((problem) => escapeText(problem, 600)).join('; ')}; assuming Restart=${escapeText(restart, 64)} (${escapeText(source, 300)}), which ${assumed}`;
   });
 }

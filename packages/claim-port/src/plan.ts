@@ -7,9 +7,9 @@ import { claimPortArgument, initSocketAdvice, isSystemdInit } from '@dsa110/port
 import { wouldRestart, type ClaimContext, type HolderContext } from './context.js';
 import { describeOtherPort, describeOtherPorts, othersPorts, type OtherPort } from './elsewhere.js';
 import type { Wanderer } from './wanderer.js';
-import { shownName } from './shown-name.js';
+import { describeUnit, shownName } from './shown-name.js';
 
-export { shownName };
+export { describeUnit, shownName };
 import { disguiseReason, isContainerRuntime, protectionReason, sandboxReason, type ProtectionPolicy, type Self } from './policy.js';
 
 export interface PlanInput {
@@ -116,11 +116,10 @@ export function listenerLabels(listeners: readonly Listener[], transport: Transp
   return [...byAddress.values()].map(({ listener, sockets }) => describeListener(listener, transport, sockets));
 }
 
-/** `api.service`, `app.service (user@1000.service)`: a unit as systemctl would need it. */
-export function describeUnit(context: HolderContext): string | undefined {
-  if (context.unit === undefined) return undefined;
-  const unit = escapeText(context.unit, 200);
-  return context.userManager ? `${unit} (of ${escapeText(context.userManager, 200)})` : unit;
+/** `systemctl stop api.service`; for a user manager's unit, `systemctl --user stop app.service, as uid 1000` (its manager is that user's). */
+function stopCommand(context: HolderContext): string {
+  const uid = context.userManager === undefined ? undefined : /^user@(\d+)\.service$/.exec(context.userManager)?.[1];
+  return uid === undefined ? `systemctl stop ${printedShellWord(context.unit!)}` : `systemctl --user stop ${printedShellWord(context.unit!)}, as uid ${uid}`;
 }
 
 /** `PID 901`, `PID 901 (unit api.service)`: how every message names a holder; with `comm`, `PID 901 (uvicorn, unit api.service)`. */
@@ -412,7 +411,7 @@ export function planClaim(input: PlanInput): Plan {
       protectedPids.set(holder.pid, `${unit} would restart it (Restart=${restart})`);
       refusals.push({
         pid: holder.pid,
-        reason: `${who} belongs to ${unit}, which would start it again (Restart=${restart}, ${escapeText(context!.restart!.source, 300)}): stop ${escapeText(context!.unit!, 200)} first (systemctl stop ${printedShellWord(context!.unit!)})`,
+        reason: `${who} belongs to ${unit}, which would start it again (Restart=${restart}, ${escapeText(context!.restart!.source, 300)}): stop ${escapeText(context!.unit!, 200)} first (${stopCommand(context!)})`,
       });
       continue;
     }

@@ -11,5 +11,21 @@ import { escapeText, quoteValue } from '@dsa110/ports';
  */
 export function shownName(holder: { readonly comm: string }): string {
   if (holder.comm === '') return 'comm ""';
-  return /[(),"]|^\s|\s$/.test(holder.comm) ? quoteValue(holder.comm, 64) : escapeText(holder.comm, 64);
+  return shownField(holder.comm, 64);
+}
+
+/** A text as a field among others in parentheses prints it: escaped, quoted as shownName quotes a name. */
+function shownField(text: string, max: number): string {
+  return /[(),"]|^\s|\s$/.test(text) ? quoteValue(text, max) : escapeText(text, max);
+}
+
+/**
+ * `api.service`, `app.service (of user@1000.service)`: a unit as systemctl would need it, where it stands among a
+ * holder's fields (`PID 901 (python3, unit api.service)`). Quoted as a name is: a unit's name is a cgroup's, which
+ * whoever may write that part of cgroupfs chose (parseCgroupPath takes only names systemd could have given).
+ */
+export function describeUnit(context: { readonly unit?: string; readonly userManager?: string }): string | undefined {
+  if (context.unit === undefined) return undefined;
+  const unit = shownField(context.unit, 200);
+  return context.userManager ? `${unit} (of ${shownField(context.userManager, 200)})` : unit;
 }

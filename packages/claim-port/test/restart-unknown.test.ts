@@ -79,9 +79,12 @@ describe.skipIf(!cgroupsWritable)('a unit whose Restart= cannot be read: one war
     expect(warnings[0]).toContain('watched for 100 ms');
   });
 
-  it('the file name is escaped: a unit named with a terminal escape sequence', async () => {
-    const unit = `claim-port-\x1b[31m-${process.pid}.service`;
-    const { dir, cgroup } = unitPlace(unit);
+  it('the file name is escaped: a unit directory named with a terminal escape sequence', async () => {
+    // A unit's own name cannot hold one (systemd names a unit in letters, digits and `:-_.\@`; a cgroup named so is no unit).
+    const unit = `claim-port-escaped-${process.pid}.service`;
+    const { cgroup } = unitPlace(unit);
+    const dir = mkdtempSync(join(tmpdir(), 'claim-port-\x1b[31m-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     expect(spawnSync('mkfifo', [join(dir, unit)]).status).toBe(0);
     const server = await spawnListener();
     cgroup.move(server.pid);
@@ -89,7 +92,7 @@ describe.skipIf(!cgroupsWritable)('a unit whose Restart= cannot be read: one war
     expect(result.action).toBe('freed');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).not.toContain('\x1b');
-    expect(warnings[0]).toContain(`${join(dir, 'claim-port-\\e[31m-')}${process.pid}.service: cannot read: it is a FIFO`);
+    expect(warnings[0]).toContain(`${dir.replace('\x1b', '\\e')}/${unit}: cannot read: it is a FIFO`);
   });
 
   it('a readable drop-in says Restart=always but the unit file is a FIFO: assumed to restart, refused, with the warning', async () => {

@@ -8,7 +8,7 @@ import { readProcBytes } from './system-files.js';
 export interface CgroupPlace {
   /** The cgroup path the unit was read from (`/system.slice/api.service`). */
   readonly path: string;
-  /** The innermost systemd unit: `api.service`, `session-3.scope`, `docker-<id>.scope`. */
+  /** The systemd unit it is in, as systemd counts it (cg_path_get_unit): `api.service`, `session-3.scope`, `docker-<id>.scope`; a user manager's own unit under `user@UID.service`. */
   readonly unit?: string;
   /** Set when the unit lives under a user's service manager (`user@1000.service`): manage it with `systemctl --user`. */
   readonly userManager?: string;
@@ -57,23 +57,63 @@ function systemdPath(lines: readonly CgroupLine[]): string | undefined {
 
 const CONTAINER_SCOPE = /^(?:docker|libpod|libpod-conmon|crio|crio-conmon|cri-containerd)-([0-9a-f]{12,64})\.scope$/;
 
-/** Pure: unit, user manager and container of a cgroup path. */
+/** The unit types systemd knows (unit_type_from_string). */
+const UNIT_TYPES: ReadonlySet<string> = new Set(['service', 'socket', 'target', 'device', 'mount', 'automount', 'swap', 'timer', 'path', 'slice', 'scope']);
+
+/**
+ * A cgroup's name as the unit systemd named it for, or undefined when it names none: cg_unescape() (a leading `_`
+ * dropped: systemd adds it to a name the kernel could take for its own), then unit_name_is_valid() for a plain or
+ * instance name (under 256 characters of letters, digits and `:-_.\`, an `@` before a non-empty instance, a known type).
+ * A name a user gave a cgroup of a subtree delegated to them (`x) (sshd, user root`) is no unit.
+ */
+function unitOf(part: string): string | undefined {
+  const name = part.startsWith('_') ? part.slice(1) : part;
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0 || name.length >= 256 || !UNIT_TYPES.has(name.slice(dot + 1))) return undefined;
+  const at = name.indexOf('@');
+  // A slice is never an instance (valid_slice_name asks for a plain name).
+  if (at === 0 || at === dot - 1 || (at > 0 && name.endsWith('.slice'))) return undefined;
+  return /^[A-Za-z0-9:_.\\@-]+$/.test(name.slice(0, dot)) ? name : undefined;
+}
+
+/** The unit of `parts` from `start` as cg_path_get_unit() finds it: the slices skipped, the next component; with where it is. */
+function unitAfterSlices(parts: readonly string[], start: number): { unit: string; index: number } | undefined {
+  for (let index = start; index < parts.length; index++) {
+    const unit = unitOf(parts[index]!);
+    if (unit === undefined) return undefined;
+    if (!unit.endsWith('.slice')) return { unit, index };
+  }
+  return undefined;
+}
+
+/**
+ * Pure: unit, user manager and container of a cgroup path. The unit is the one systemd counts the process in
+ * (cg_path_get_unit: the first component after the slices); anything below it is that unit's own subtree (a
+ * delegated one, an nspawn payload's), whose names are not units of this manager. Under `user@UID.service`, the
+ * unit is the user manager's (cg_path_get_user_unit: its slices skipped, the next component), with `userManager`.
+ */
 export function parseCgroupPath(path: string): CgroupPlace {
   stringArgument('parseCgroupPath', 'path', path, 'a cgroup path');
   const parts = path.split('/').filter((part) => part !== '');
-  let unit: string | undefined;
-  let userManager: string | undefined;
   let container: string | undefined;
   for (let index = 0; index < parts.length; index++) {
     const part = parts[index]!;
-    if (/^user@\d+\.service$/.test(part) && index < parts.length - 1) userManager = part;
-    if (/\.(service|scope)$/.test(part)) unit = part;
     const scope = CONTAINER_SCOPE.exec(part);
     if (scope) container = scope[1];
     // cgroupfs driver: /docker/<id>, /kubepods/.../<id>
     else if (/^[0-9a-f]{64}$/.test(part) && index > 0) container = part;
   }
-  if (unit === userManager) userManager = undefined;
+  const system = unitAfterSlices(parts, 0);
+  let unit = system?.unit;
+  let userManager: string | undefined;
+  // A user manager's unit: the manager counts it its own (user@UID.service, a uid in decimal, needs no unescaping).
+  if (system !== undefined && /^user@\d+\.service$/.test(parts[system.index]!)) {
+    const user = unitAfterSlices(parts, system.index + 1);
+    if (user !== undefined) {
+      userManager = system.unit;
+      unit = user.unit;
+    }
+  }
   return { path, ...(unit !== undefined && { unit }), ...(userManager !== undefined && { userManager }), ...(container !== undefined && { container }) };
 }
 

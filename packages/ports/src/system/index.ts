@@ -48,6 +48,8 @@ export {
   restartsAfterKill,
   readRestartFromFiles,
   readRestartPolicy,
+  readUserRestartFromFiles,
+  userUnitSearchPath,
   systemdRunning,
   type RestartPolicy,
 } from './unit-restart.js';

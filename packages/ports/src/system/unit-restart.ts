@@ -8,10 +8,13 @@
 // $SYSTEMD_UNIT_PATH (systemd's own: colon-separated, a trailing colon appends
 // the defaults) replaces the search path.
 import { existsSync } from 'node:fs';
-import { listUnitDirs, loadUnit, type LoadedUnit } from '../systemd/effective.js';
+import { listUnitDirs, loadUnit, loadUserUnit, type LoadedUnit } from '../systemd/effective.js';
+import { readSystemFileBytes } from '../files/read.js';
+import { MAX_PROC_FILE_BYTES } from '../limits.js';
 import { UNIT_DIRS } from '../systemd/search-path.js';
 import { parseUnitFile } from '../systemd/unit-file.js';
-import { envArgument, nonEmptyStringArgument, stringArgument } from '../arguments.js';
+import { envArgument, nonEmptyStringArgument, stringArgument, uidArgument } from '../arguments.js';
+import { escapeText } from '../escape.js';
 
 /** Pure: the unit directories, highest priority first, from $SYSTEMD_UNIT_PATH or the defaults (the core's UNIT_DIRS under /). */
 export function unitSearchPath(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
@@ -117,4 +120,85 @@ export async function readRestartPolicy(unit: string, env: Readonly<Record<strin
     if (shown) return { restart: shown, source: 'systemctl show' };
   }
   return readRestartFromFiles(unit, env);
+}
+
+/**
+ * Pure: the unit directories of the service manager of `uid` (`systemd --user`, user@UID.service), highest priority
+ * first, as systemd's user_dirs() builds them (systemd.unit(5), "User Unit Search Path") with the XDG defaults:
+ * its $XDG_CONFIG_HOME, $XDG_DATA_HOME and $XDG_RUNTIME_DIR are its own environment's, which no other process can
+ * read, so `home`'s ~/.config, ~/.local/share and /run/user/UID stand for them. Without `home` (no passwd entry),
+ * the directories under it are left out.
+ */
+export function userUnitSearchPath(uid: number, home?: string): string[] {
+  uidArgument('userUnitSearchPath', uid);
+  if (home !== undefined) nonEmptyStringArgument('userUnitSearchPath', 'home', home, 'a directory (a non-empty string) or left out');
+  const runtime = `/run/user/${uid}/systemd`;
+  const inHome = (dir: string) => (home === undefined ? [] : [`${home.replace(/\/+$/, '')}/${dir}`]);
+  return [
+    ...inHome('.config/systemd/user.control'),
+    `${runtime}/user.control`,
+    `${runtime}/transient`,
+    `${runtime}/generator.early`,
+    ...inHome('.config/systemd/user'),
+    '/etc/xdg/systemd/user',
+    '/etc/systemd/user',
+    `${runtime}/user`,
+    '/run/systemd/user',
+    `${runtime}/generator`,
+    ...inHome('.local/share/systemd/user'),
+    '/usr/local/share/systemd/user',
+    '/usr/share/systemd/user',
+    '/usr/local/lib/systemd/user',
+    '/usr/lib/systemd/user',
+    `${runtime}/generator.late`,
+  ];
+}
+
+/** Pure: the home directory of `uid` in passwd(5) text (the first entry for it, as getpwuid reads), or undefined. */
+export function homeOf(uid: number, passwd: string): string | undefined {
+  uidArgument('homeOf', uid);
+  stringArgument('homeOf', 'passwd', passwd, 'the text of /etc/passwd');
+  for (const line of passwd.split('\n')) {
+    const fields = line.split(':');
+    if (fields.length < 6 || line.startsWith('#') || !/^[0-9]{1,10}$/.test(fields[2]!) || Number(fields[2]) !== uid) continue;
+    return fields[5]!.startsWith('/') ? fields[5] : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The effective Restart= of `unit` of the service manager of `uid` (user@UID.service), from its files in that
+ * manager's search path (userUnitSearchPath, the home from `passwdPath`), read as root reads a file a user may write
+ * (loadUserUnit). Never undefined: where no file of the unit is found (its manager may have been given another
+ * $XDG_CONFIG_HOME), or the home is not known, `problems` says so and `restart` is a guess, as for a system unit
+ * whose files cannot all be read.
+ */
+export function readUserRestartFromFiles(unit: string, uid: number, passwdPath = '/etc/passwd'): RestartPolicy {
+  nonEmptyStringArgument('readUserRestartFromFiles', 'unit', unit, 'a unit name (a non-empty string)');
+  uidArgument('readUserRestartFromFiles', uid);
+  nonEmptyStringArgument('readUserRestartFromFiles', 'passwdPath', passwdPath, 'a path (default /etc/passwd)');
+  let home: string | undefined;
+  try {
+    home = homeOf(uid, readSystemFileBytes(passwdPath, MAX_PROC_FILE_BYTES).toString('utf8'));
+  } catch {
+    home = undefined;
+  }
+  const noHome =
+    home === undefined
+      ? [`uid ${uid} has no home directory in ${escapeText(passwdPath)}, so its ~/.config/systemd/user and ~/.local/share/systemd/user were not read`]
+      : [];
+  const listed: string[] = [];
+  const listing = listUnitDirs('/', listed, userUnitSearchPath(uid, home));
+  const policy = restartOf(loadUserUnit(unit, listing));
+  const problems = [...noHome, ...listed, ...(policy?.problems ?? [])];
+  if (policy === undefined)
+    return {
+      restart: 'no',
+      source: "systemd's default, as no file of the unit was found",
+      problems: [
+        ...problems,
+        `no file of ${escapeText(unit)} is in the default search path of user@${uid}.service (its manager may have been started with an $XDG_CONFIG_HOME or $XDG_DATA_HOME of its own)`,
+      ],
+    };
+  return problems.length === 0 ? policy : { ...policy, problems };
 }

@@ -5,6 +5,7 @@
 // (several ms) for a command that must start about as fast as `node -e 0`.
 import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { FileReadError, readFileBytes } from '../files/index.js';
+import { readRootSafeFileBytes } from '../files/root-read.js';
 import { statOrUndefined } from '../files/read.js';
 import { hostPath, resolveInRoot } from '../files/root.js';
 import { MAX_UNIT_BYTES, UNIT_TOO_LARGE } from '../limits.js';
@@ -79,6 +80,8 @@ interface Unreadable {
   readonly problems: string[];
   readonly unread: UnreadPart[];
   readonly skipped: SkippedDropIn[];
+  /** Read as root's rule for a file a user may write (readRootSafeFileBytes): a user manager's units, in its user's home. */
+  readonly userFiles?: boolean;
 }
 
 /** Note one part that could not be read: `line` to show, `part` to decide from. */
@@ -576,7 +579,21 @@ function listingError(error: unknown): string {
 export function loadUnit(root: string, unit: string, listing?: UnitDirListing): LoadedUnit {
   nonEmptyStringArgument('loadUnit', 'root', root, 'a directory (a non-empty string)');
   nonEmptyStringArgument('loadUnit', 'unit', unit, 'a unit name (a non-empty string)');
-  const unreadable: Unreadable = { problems: [], unread: [], skipped: [] };
+  return loadUnitFrom(root, unit, listing, false);
+}
+
+/**
+ * loadUnit under `/` for a unit of a user's service manager, whose files a user may write (their home's
+ * ~/.config/systemd/user): as root, a symbolic link on the way that root does not own is never followed
+ * (readRootSafeFileBytes), and the file is a problem of the unit's, its Restart= a guess.
+ */
+export function loadUserUnit(unit: string, listing: UnitDirListing): LoadedUnit {
+  nonEmptyStringArgument('loadUserUnit', 'unit', unit, 'a unit name (a non-empty string)');
+  return loadUnitFrom('/', unit, listing, true);
+}
+
+function loadUnitFrom(root: string, unit: string, listing: UnitDirListing | undefined, userFiles: boolean): LoadedUnit {
+  const unreadable: Unreadable = { problems: [], unread: [], skipped: [], ...(userFiles && { userFiles }) };
   if (listing !== undefined) listingArgument(listing);
   listing ??= listUnitDirs(root, unreadable.problems);
   unreadable.unread.push(...(listingNotes.get(listing)?.unlisted ?? []));
@@ -1130,7 +1147,9 @@ function readConfig(root: string, relative: string, unreadable: Unreadable, role
     const path = join(root, inside);
     // Never blocks: a FIFO or device is refused at once, and no unit is read past 1 MiB.
     // Bytes that are not UTF-8 kept as such (shown as \xNN, never all as one U+FFFD): systemd ignores an assignment holding them.
-    const text = decodeKeepingBadBytes(readFileBytes(path, { maxBytes: MAX_UNIT_BYTES }));
+    const text = decodeKeepingBadBytes(
+      unreadable.userFiles ? readRootSafeFileBytes(given, { maxBytes: MAX_UNIT_BYTES }) : readFileBytes(path, { maxBytes: MAX_UNIT_BYTES }),
+    );
     return { path: shown, text: text === '' ? undefined : text };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

@@ -33,7 +33,7 @@ describe('cgroup -> unit and container', () => {
     ]);
   });
 
-  it('names the innermost unit, a user manager and a container', () => {
+  it('names the unit, a user manager and a container', () => {
     expect(parseCgroupPath('/system.slice/api.service')).toMatchObject({ unit: 'api.service' });
     expect(parseCgroupPath('/system.slice/api.service/worker')).toMatchObject({ unit: 'api.service' });
     expect(parseCgroupPath('/user.slice/user-1000.slice/user@1000.service/app.slice/dev.service')).toMatchObject({
@@ -51,6 +51,40 @@ describe('cgroup -> unit and container', () => {
     expect(parseCgroupPath('/')).toEqual({ path: '/' });
   });
 
+  it('names the unit as systemd counts it (cg_path_get_unit, cg_path_get_user_unit): the first after the slices', () => {
+    // A unit's delegated subtree (Delegate=yes, DelegateSubgroup=) is that unit's, whatever its cgroups are named.
+    expect(parseCgroupPath('/system.slice/outer.service/inner.service')).toMatchObject({ unit: 'outer.service' });
+    expect(parseCgroupPath('/system.slice/outer.service/inner.service').userManager).toBeUndefined();
+    // A user manager's units are its own; below them, theirs.
+    expect(parseCgroupPath('/user.slice/user-1000.slice/user@1000.service/app.slice/x.service/sub.service')).toMatchObject({
+      unit: 'x.service',
+      userManager: 'user@1000.service',
+    });
+    // Only a uid makes a user manager; a user@ of a container's payload is the container's.
+    expect(parseCgroupPath('/system.slice/user@abc.service/app.slice/x.service')).toEqual({
+      path: '/system.slice/user@abc.service/app.slice/x.service',
+      unit: 'user@abc.service',
+    });
+    expect(parseCgroupPath('/machine.slice/machine-web.scope/payload/system.slice/nginx.service')).toEqual({
+      path: '/machine.slice/machine-web.scope/payload/system.slice/nginx.service',
+      unit: 'machine-web.scope',
+    });
+    expect(parseCgroupPath('/machine.slice/machine-web.scope/payload/user.slice/user-1000.slice/user@1000.service/app.slice/x.service')).toMatchObject({
+      unit: 'machine-web.scope',
+    });
+    // cg_unescape: a leading `_` is systemd's own, for a name the kernel could take for its own.
+    expect(parseCgroupPath('/system.slice/_cpu.service')).toMatchObject({ unit: 'cpu.service' });
+    // A name systemd could not have given (a user's cgroup in a delegated subtree) is no unit; nor is a slice alone.
+    expect(parseCgroupPath('/claim.slice/x) (sshd, user root, parent 1, unit y.service')).toEqual({
+      path: '/claim.slice/x) (sshd, user root, parent 1, unit y.service',
+    });
+    expect(parseCgroupPath('/user.slice/user-1000.slice/user@1000.service/x) (y.service')).toMatchObject({ unit: 'user@1000.service' });
+    expect(parseCgroupPath('/user.slice/user-1000.slice')).toEqual({ path: '/user.slice/user-1000.slice' });
+    expect(parseCgroupPath('/a@b.slice/x.service')).toEqual({ path: '/a@b.slice/x.service' });
+    expect(parseCgroupPath('/system.slice/x@.service')).toEqual({ path: '/system.slice/x@.service' });
+    expect(parseCgroupPath('/system.slice/getty@tty1.service')).toMatchObject({ unit: 'getty@tty1.service' });
+  });
+
   it('reads a container proxy’s target from its arguments', () => {
     expect(
       containerFromArgs(['docker-proxy', '-proto', 'tcp', '-host-ip', '0.0.0.0', '-host-port', '8080', '-container-ip', '172.17.0.2', '-container-port', '80']),
@@ -61,23 +95,28 @@ describe('cgroup -> unit and container', () => {
     expect(containerFromArgs(['node', 'server.js'])).toBeUndefined();
   });
 
-  it.skipIf(!writableHierarchy)('reads a unit name that is not ASCII as UTF-8, a byte that is not UTF-8 kept (\\xff), as argv and comm', async () => {
-    // A cgroup's name is anyone's who may write cgroupfs (a container runtime, a delegated subtree): it was read as latin1 ("cafÃ©", "ÿ").
-    const name = Buffer.concat([Buffer.from(`dsa110-café-${process.pid}-`), Buffer.from([0xff]), Buffer.from('.service')]);
-    const dir = Buffer.concat([Buffer.from(`${writableHierarchy}/`), name]);
-    mkdirSync(dir);
-    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
-    try {
-      await new Promise((resolve) => child.once('spawn', resolve));
-      writeFileSync(Buffer.concat([dir, Buffer.from('/cgroup.procs')]), String(child.pid));
-      const place = readCgroup(child.pid!)!;
-      expect(escapeText(place.unit!)).toBe(`dsa110-café-${process.pid}-\\xff.service`);
-    } finally {
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child.once('close', resolve));
-      rmdirSync(dir);
-    }
-  });
+  it.skipIf(!writableHierarchy)(
+    'reads a cgroup name that is not ASCII as UTF-8, a byte that is not UTF-8 kept (\\xff), as argv and comm; such a name is no unit',
+    async () => {
+      // A cgroup's name is anyone's who may write cgroupfs (a container runtime, a delegated subtree): it was read as latin1 ("cafÃ©", "ÿ").
+      const name = Buffer.concat([Buffer.from(`dsa110-café-${process.pid}-`), Buffer.from([0xff]), Buffer.from('.service')]);
+      const dir = Buffer.concat([Buffer.from(`${writableHierarchy}/`), name]);
+      mkdirSync(dir);
+      const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+      try {
+        await new Promise((resolve) => child.once('spawn', resolve));
+        writeFileSync(Buffer.concat([dir, Buffer.from('/cgroup.procs')]), String(child.pid));
+        const place = readCgroup(child.pid!)!;
+        expect(escapeText(place.path)).toBe(`/dsa110-café-${process.pid}-\\xff.service`);
+        // systemd names a unit in ASCII letters, digits and `:-_.\@` (unit_name_is_valid): it counts the process in none.
+        expect(place.unit).toBeUndefined();
+      } finally {
+        child.kill('SIGKILL');
+        await new Promise((resolve) => child.once('close', resolve));
+        rmdirSync(dir);
+      }
+    },
+  );
 
   it('reads this process’s own cgroup', () => {
     expect(readCgroup(process.pid)?.path).toMatch(/^\//);

@@ -9,7 +9,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempDir, type TreeEntry, writeTree } from '../../../../test-support/tree.js';
-import { readRestartFromFiles, type RestartPolicy, restartSetting, restartsAfterKill, unitSearchPath } from '../../src/system/unit-restart.js';
+import {
+  readRestartFromFiles,
+  readUserRestartFromFiles,
+  type RestartPolicy,
+  restartSetting,
+  restartsAfterKill,
+  unitSearchPath,
+  userUnitSearchPath,
+} from '../../src/system/unit-restart.js';
 import { repoRoot } from '../helpers.js';
 
 const UNIT = 'claim-api.service';
@@ -153,6 +161,48 @@ describe('Restart= from unit files', () => {
     } finally {
       rmSync(high, { recursive: true, force: true });
       rmSync(low, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a user manager's search path (systemd.unit(5), User Unit Search Path)", () => {
+  it('is user_dirs() with the XDG defaults under the home, highest priority first', () => {
+    expect(userUnitSearchPath(1000, '/home/alice/')).toEqual([
+      '/home/alice/.config/systemd/user.control',
+      '/run/user/1000/systemd/user.control',
+      '/run/user/1000/systemd/transient',
+      '/run/user/1000/systemd/generator.early',
+      '/home/alice/.config/systemd/user',
+      '/etc/xdg/systemd/user',
+      '/etc/systemd/user',
+      '/run/user/1000/systemd/user',
+      '/run/systemd/user',
+      '/run/user/1000/systemd/generator',
+      '/home/alice/.local/share/systemd/user',
+      '/usr/local/share/systemd/user',
+      '/usr/share/systemd/user',
+      '/usr/local/lib/systemd/user',
+      '/usr/lib/systemd/user',
+      '/run/user/1000/systemd/generator.late',
+    ]);
+  });
+
+  it('leaves out the home’s directories when the home is not known', () => {
+    expect(userUnitSearchPath(1000).some((dir) => dir.includes('.config') || dir.includes('.local'))).toBe(false);
+  });
+
+  it('reads the home from passwd: a uid with no entry is a guess that says so, never undefined', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'user-restart-'));
+    try {
+      writeFileSync(join(dir, 'passwd'), 'root:x:0:0:root:/root:/bin/sh\n');
+      const policy = readUserRestartFromFiles('claim-nowhere-unit.service', 3999999, join(dir, 'passwd'));
+      expect(policy.restart).toBe('no');
+      expect(policy.problems).toEqual([
+        `uid 3999999 has no home directory in ${join(dir, 'passwd')}, so its ~/.config/systemd/user and ~/.local/share/systemd/user were not read`,
+        'no file of claim-nowhere-unit.service is in the default search path of user@3999999.service (its manager may have been started with an $XDG_CONFIG_HOME or $XDG_DATA_HOME of its own)',
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
