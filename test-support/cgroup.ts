@@ -2,8 +2,30 @@
 // root) so that a process it spawned sits in "unit X" as /proc/PID/cgroup
 // tells it: claim-port then reads X's Restart=, and the health check X's
 // processes, as on a real machine.
-import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isSpawned } from './guard.js';
+
+/**
+ * Remove the cgroup `dir` of hierarchy `base`. A test's cleanup runs before the guard's kill of what it spawned, so its
+ * processes are often still in it (rmdir: EBUSY): the ones this suite spawned are moved back to the hierarchy's root
+ * first (never another process), and every run left its cgroups behind before. One that still has a process stays.
+ */
+function removeCgroup(base: string, dir: string): void {
+  try {
+    rmdirSync(dir);
+    return;
+  } catch {
+    // busy: moved out below
+  }
+  try {
+    for (const pid of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number))
+      if (isSpawned(pid)) writeFileSync(join(base, 'cgroup.procs'), String(pid));
+    rmdirSync(dir);
+  } catch {
+    // a process not spawned here, or one that moved on its own: left as it is
+  }
+}
 
 /** A cgroup this test may create and move its own processes into (`procs`: its cgroup.procs), with its unit name; undefined where cgroupfs is not writable. */
 export function makeUnitCgroup(unit: string): { procs: string; move: (pid: number) => void; remove: () => void } | undefined {
@@ -18,13 +40,7 @@ export function makeUnitCgroup(unit: string): { procs: string; move: (pid: numbe
     return {
       procs: join(dir, 'cgroup.procs'),
       move: (pid) => writeFileSync(join(dir, 'cgroup.procs'), String(pid)),
-      remove: () => {
-        try {
-          rmdirSync(dir);
-        } catch {
-          // still has a process: it is SIGKILLed after the test; the empty cgroup is harmless
-        }
-      },
+      remove: () => removeCgroup(base, dir),
     };
   }
   return undefined;
@@ -56,13 +72,7 @@ export function makeCgroupPath(path: string): { base: string; move: (pid: number
       base,
       move: (pid) => writeFileSync(join(leaf, 'cgroup.procs'), String(pid)),
       remove: () => {
-        for (const done of [...made].reverse()) {
-          try {
-            rmdirSync(done);
-          } catch {
-            // still has a process: it is SIGKILLed after the test; the empty cgroup is harmless
-          }
-        }
+        for (const done of [...made].reverse()) removeCgroup(base, done);
       },
     };
   }
