@@ -739,28 +739,64 @@ function clashFinding([one, other]: [OpenedSocket<HttpListen>, OpenedSocket<Http
   return { ...placeAt(listen.at.statement), severity: 'error', message };
 }
 
+/** What a listen on the site's port that the registry's clients are served by is, written in full: ssl first for HTTPS, and none of the parameters listenErrors says wrong. */
+function servedListen(value: string, flags: readonly string[], wanted: UrlScheme): string {
+  const dropped = new Set(['ssl', 'quic', 'proxy_protocol', ...(wanted === 'http' ? ['http2'] : [])]);
+  return `listen ${[shown(value), ...(wanted === 'https' ? ['ssl'] : []), ...flags.filter((flag) => !dropped.has(flag)).map(shown)].join(' ')};`;
+}
+
 /**
- * An error for a listen on the site's port whose TLS the registry's protocol disagrees with: HTTPS needs `ssl`
- * (or `quic`, TLS over UDP), plain HTTP must have neither. nginx -t passes either; at run time a TLS client of a
- * plain listen fails its handshake ("wrong version number"; `http2` without `ssl` is cleartext HTTP/2, the same to
- * it), and a plain HTTP request to an `ssl` one is answered 400 ("The plain HTTP request was sent to HTTPS port").
+ * The errors for a listen on the site's port whose first bytes the registry's clients do not speak (nginx -t passes
+ * each). Its TLS against the registry's protocol (`tls`): HTTPS needs `ssl` (or `quic`, TLS over UDP), plain HTTP
+ * neither; a TLS client of a plain listen fails its handshake ("wrong version number"; `http2` without `ssl` is
+ * cleartext HTTP/2, the same to it), and a plain HTTP request to an `ssl` one is answered 400 ("The plain HTTP request
+ * was sent to HTTPS port"). For plain HTTP, `http2` without TLS: before nginx 1.25.1 it makes the port HTTP/2 alone
+ * (ngx_http_init_connection hands each connection to ngx_http_v2_init, which answers an HTTP/1.1 request with HTTP/2
+ * frames and a GOAWAY); 1.25.1 reads the first bytes and serves HTTP/1.1 beside it. Which nginx runs is not read, so it
+ * is held to the older (Debian 12's is 1.22). And `proxy_protocol` (`proxy`, said whatever the TLS):
+ * nginx reads a PROXY protocol header first on every connection, which only a proxy in front sends, and drops any
+ * other unanswered ("broken header"); the registry has no such proxy.
  */
-function checkListenTls(statement: SiteStatement, expect: NginxExpectations, merged: boolean): Finding | undefined {
+function listenErrors(statement: SiteStatement, expect: NginxExpectations, merged: boolean): { tls: Finding[]; proxy: Finding[] } {
   const wanted = expect.scheme;
   const [, value, ...flags] = statement.words as [string, string, ...string[]];
   // A listen on another port is an error of its own (or a redirect to this one): its TLS is not the registry's.
-  if (wanted === undefined || listenPort(value, expect) !== expect.port) return undefined;
+  if (wanted === undefined || listenPort(value, expect) !== expect.port) return { tls: [], proxy: [] };
   const own = flags.includes('ssl') || flags.includes('quic');
   // Without ssl of its own, TLS from another listen on its address and port: a plain-HTTP registry's error is said at that one.
   const tls = own || merged;
-  if (tls === (wanted === 'https') || (tls && !own)) return undefined;
   const written = `listen ${statement.words.slice(1).map(shown).join(' ')}`;
-  const fixed = `listen ${[shown(value), ...(wanted === 'https' ? ['ssl'] : []), ...flags.filter((flag) => flag !== 'ssl' && flag !== 'quic').map(shown)].join(' ')};`;
-  const message =
-    wanted === 'https'
-      ? `${written} serves plain HTTP${flags.includes('http2') ? ' (http2 without ssl is cleartext HTTP/2)' : ''}, but the registry says ${expect.name} is HTTPS, so a client's TLS handshake fails ("wrong version number"); write ${fixed} with ssl_certificate and ssl_certificate_key (${expect.snippet}), or give ${expect.name} protocol: HTTP in the registry`
-      : `${written} serves TLS, but the registry says ${expect.name} is plain HTTP, so a plain HTTP request is answered 400 ("The plain HTTP request was sent to HTTPS port"); write ${fixed} (${expect.snippet}), or give ${expect.name} protocol: HTTPS in the registry`;
-  return { ...placeAt(statement), severity: 'error', message };
+  const fixed = servedListen(value, flags, wanted);
+  const error = (message: string): Finding => ({ ...placeAt(statement), severity: 'error', message });
+  const found: { tls: Finding[]; proxy: Finding[] } = { tls: [], proxy: [] };
+  const tlsWrong = tls !== (wanted === 'https') && own === tls;
+  if (tlsWrong && wanted === 'https')
+    found.tls.push(
+      error(
+        `${written} serves plain HTTP${flags.includes('http2') ? ' (http2 without ssl is cleartext HTTP/2)' : ''}, but the registry says ${expect.name} is HTTPS, so a client's TLS handshake fails ("wrong version number"); write ${fixed} with ssl_certificate and ssl_certificate_key (${expect.snippet}), or give ${expect.name} protocol: HTTP in the registry`,
+      ),
+    );
+  else if (tlsWrong)
+    found.tls.push(
+      error(
+        `${written} serves TLS, but the registry says ${expect.name} is plain HTTP, so a plain HTTP request is answered 400 ("The plain HTTP request was sent to HTTPS port"); write ${fixed} (${expect.snippet}), or give ${expect.name} protocol: HTTPS in the registry`,
+      ),
+    );
+  if (wanted === 'http' && !tls && flags.includes('http2'))
+    found.tls.push(
+      error(
+        `${written} makes port ${expect.port} HTTP/2 alone (cleartext, for clients that know it beforehand) on nginx before 1.25.1, but the registry says ${expect.name} is plain HTTP, so a plain HTTP/1.1 request (a browser's, curl's) is answered with HTTP/2 frames and the connection closed (curl: "Received HTTP/0.9 when not allowed"), though nginx -t passes; write ${fixed} (${expect.snippet}), and http2 on; beside it for cleartext HTTP/2 too on nginx 1.25.1 or later (which serves both on a plain listen, and deprecates the http2 parameter)`,
+      ),
+    );
+  if (flags.includes('proxy_protocol')) {
+    const client = wanted === 'https' ? "a client's TLS handshake" : "a plain HTTP request (a browser's, curl's)";
+    found.proxy.push(
+      error(
+        `${written} makes nginx read a PROXY protocol header first on every connection to it, which only a proxy in front of nginx sends, but the registry says clients reach ${expect.name} by ${wanted === 'https' ? 'HTTPS' : 'plain HTTP'} on port ${expect.port}, so ${client} gets no answer: nginx drops the connection ("broken header" in its error log), though nginx -t passes; write ${fixed} (${expect.snippet})`,
+      ),
+    );
+  }
+  return found;
 }
 
 /**
@@ -777,10 +813,11 @@ function listenSocket(value: string, flags: readonly string[], port: number): st
 }
 
 /**
- * The listens' TLS findings, or, where an `ssl on;` makes a server's listens TLS whatever they say, one unknown in
- * their place. nginx keeps one set of options per address and port: an `ssl` on any listen of it (in any server)
+ * The listens' errors (listenErrors), or, where an `ssl on;` makes a server's listens TLS whatever they say, one
+ * unknown in place of those of their TLS (and HTTP/2). nginx keeps one set of options per address and port: an `ssl` on any listen of it (in any server)
  * makes every listen on it TLS (nginx 1.22 says nothing of it; 1.25 warns "protocol options redefined"), so a
- * listen without ssl on the port of one with it serves TLS, and is held to the registry as such.
+ * listen without ssl on the port of one with it serves TLS, and is held to the registry as such. So are http2 and
+ * proxy_protocol (ngx_http_add_addresses ORs them too), said at the listen that sets them.
  */
 function listenTls(facts: SiteFacts, expect: NginxExpectations): Finding[] {
   const tlsSockets = new Set<string>();
@@ -793,14 +830,15 @@ function listenTls(facts: SiteFacts, expect: NginxExpectations): Finding[] {
     sockets.set(statement, socket);
     if (flags.includes('ssl') || flags.includes('quic')) tlsSockets.add(socket);
   }
-  const found = facts.tls.flatMap((statement) => {
+  const found = facts.tls.map((statement) => {
     const socket = sockets.get(statement);
-    const finding = checkListenTls(statement, expect, socket !== undefined && tlsSockets.has(socket));
-    return finding ? [finding] : [];
+    return listenErrors(statement, expect, socket !== undefined && tlsSockets.has(socket));
   });
-  if (facts.sslOn === undefined || expect.scheme === undefined) return found;
+  const proxy = found.flatMap((each) => each.proxy);
+  if (facts.sslOn === undefined || expect.scheme === undefined) return found.flatMap((each) => [...each.tls, ...each.proxy]);
   const message = `ssl on turns TLS on for every listen of its server (deprecated; nginx 1.25.1 refuses it), so whether ${expect.name} serves ${expect.scheme === 'https' ? 'HTTPS' : 'plain HTTP'} on port ${expect.port} as the registry says is not read; write listen ${expect.port}${expect.scheme === 'https' ? ' ssl' : ''}; instead`;
-  return [{ ...placeAt(facts.sslOn), severity: 'unknown', message }];
+  // nginx reads a PROXY protocol header before any TLS: its error stands whatever ssl on does.
+  return [{ ...placeAt(facts.sslOn), severity: 'unknown', message }, ...proxy];
 }
 
 // --- proxy targets ---

@@ -1,0 +1,190 @@
+// What a listen's parameters make nginx want first on a connection, against what the registry's clients send: a
+// PROXY protocol header (`proxy_protocol`, which only a proxy in front sends: nginx drops any other connection
+// unanswered) and, for plain HTTP, HTTP/2 (`http2` without `ssl`: before nginx 1.25.1 the port speaks HTTP/2 alone,
+// answering an HTTP/1.1 request with HTTP/2 frames). nginx -t passes both. What each error says a client gets is
+// held to the real nginx (Debian's, 1.22), run in a network namespace of the test's own.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { loadRegistry } from '@dsa110/ports';
+import { describe, expect, it } from 'vitest';
+import { checkReferences } from '../../../src/checks/references.js';
+import { readNginxSite } from '../../../src/checks/references/nginx.js';
+import { gather } from '../../../src/gather.js';
+import { hasCommand } from '../../../../../test-support/commands.js';
+import { runNetnsScript } from '../../../../../test-support/firewall-netns.js';
+import { tempDir, withoutRoot, writeTree } from '../../helpers.js';
+
+const fixtures = new URL('fixtures/', import.meta.url).pathname;
+const registry = await loadRegistry({ path: join(fixtures, 'schemes/ports.yaml') });
+const EDGE = 'etc/nginx/sites-enabled/edge';
+const TLS_SITE = 'etc/nginx/sites-enabled/tls';
+const PASS =
+  'location /api/ { proxy_pass http://127.0.0.1:8001; }\n    location /metrics { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:8001; }';
+
+/** The references check's problems for the registry's service `id` with its site (`path`) of `servers`, as `severity: reason`. */
+async function problems(id: string, path: string, servers: string): Promise<string[]> {
+  const root = writeTree(tempDir(), { [path]: servers });
+  const facts = await gather({ registry, root });
+  return checkReferences(facts, registry.service(id))
+    .filter((result) => result.severity !== 'ok')
+    .map((result) => withoutRoot(result, root))
+    .map((result) => `${result.severity}: ${result.reason}`);
+}
+
+const site = (listen: string) => `server {\n    listen ${listen};\n    ${PASS}\n}\n`;
+
+describe('proxy_protocol on the site’s port', () => {
+  it('is an error for a plain-HTTP site and an HTTPS one, at its file:line:col, with the listen to write', async () => {
+    expect(await problems('edge', EDGE, site('8443 proxy_protocol'))).toEqual([
+      `error: edge (8443): /${EDGE}:2:5: listen 8443 proxy_protocol makes nginx read a PROXY protocol header first on every connection to it, which only a proxy in front of nginx sends, but the registry says clients reach Edge by plain HTTP on port 8443, so a plain HTTP request (a browser's, curl's) gets no answer: nginx drops the connection ("broken header" in its error log), though nginx -t passes; write listen 8443; (ports snippet nginx-site)`,
+    ]);
+    const tls = site('8444 ssl http2 proxy_protocol').replace('listen', 'ssl_certificate /c.pem;\n    ssl_certificate_key /k.pem;\n    listen');
+    expect(await problems('tls', TLS_SITE, tls)).toEqual([
+      `error: tls (8444): /${TLS_SITE}:4:5: listen 8444 ssl http2 proxy_protocol makes nginx read a PROXY protocol header first on every connection to it, which only a proxy in front of nginx sends, but the registry says clients reach TLS by HTTPS on port 8444, so a client's TLS handshake gets no answer: nginx drops the connection ("broken header" in its error log), though nginx -t passes; write listen 8444 ssl http2; (ports snippet nginx-site)`,
+    ]);
+  });
+
+  it('beside a wrong ssl, each is said, and the listen to write drops both; an ssl on leaves it said', async () => {
+    const found = await problems('edge', EDGE, site('8443 ssl proxy_protocol'));
+    expect(found).toEqual([
+      expect.stringContaining(`/${EDGE}:2:5: listen 8443 ssl proxy_protocol serves TLS, but the registry says Edge is plain HTTP, `),
+      expect.stringContaining(`/${EDGE}:2:5: listen 8443 ssl proxy_protocol makes nginx read a PROXY protocol header first `),
+    ]);
+    for (const problem of found) expect(problem).toContain('; write listen 8443; (ports snippet nginx-site)');
+    expect(await problems('edge', EDGE, site('8443 proxy_protocol').replace('    location', '    ssl on;\n    location'))).toEqual([
+      expect.stringMatching(/^unknown: .*:3:5: ssl on turns TLS on for every listen of its server/),
+      expect.stringContaining(`/${EDGE}:2:5: listen 8443 proxy_protocol makes nginx read a PROXY protocol header first `),
+    ]);
+  });
+
+  it('a listen on another port (a proxy’s own entry to the site) is not held to it', async () => {
+    expect(await problems('edge', EDGE, `${site('8443')}server { listen 127.0.0.1:18443 proxy_protocol; ${PASS} }\n`)).toEqual([]);
+  });
+});
+
+describe('http2 without ssl on a plain-HTTP site’s port', () => {
+  const said = (listen: string, at: string, fixed = '8443') =>
+    `error: edge (8443): /${EDGE}:${at}: listen ${listen} makes port 8443 HTTP/2 alone (cleartext, for clients that know it beforehand) on nginx before 1.25.1, but the registry says Edge is plain HTTP, so a plain HTTP/1.1 request (a browser's, curl's) is answered with HTTP/2 frames and the connection closed (curl: "Received HTTP/0.9 when not allowed"), though nginx -t passes; write listen ${fixed}; (ports snippet nginx-site), and http2 on; beside it for cleartext HTTP/2 too on nginx 1.25.1 or later (which serves both on a plain listen, and deprecates the http2 parameter)`;
+
+  it('is an error at its file:line:col, naming the nginx versions it holds for', async () => {
+    expect(await problems('edge', EDGE, site('8443 http2'))).toEqual([said('8443 http2', '2:5')]);
+  });
+
+  it('set by another server on the address and port, it is said there (nginx keeps one http2 per address and port)', async () => {
+    expect(await problems('edge', EDGE, `${site('8443')}server {\n    listen 8443 http2;\n    server_name other;\n}\n`)).toEqual([said('8443 http2', '7:5')]);
+    // On an address of its own, the site's listen is plain HTTP/1.1: said at that one only.
+    expect(await problems('edge', EDGE, `${site('8443')}server {\n    listen 127.0.0.1:8443 http2;\n}\n`)).toEqual([
+      said('127.0.0.1:8443 http2', '7:5', '127.0.0.1:8443'),
+    ]);
+  });
+
+  it('with TLS (ssl here, or on its address and port) it is HTTP/2 by ALPN beside HTTP/1.1: fine for HTTPS, and an ssl error alone for plain HTTP, whose fix drops http2 too', async () => {
+    const tls = site('8444 ssl http2').replace('listen', 'ssl_certificate /c.pem;\n    ssl_certificate_key /k.pem;\n    listen');
+    expect(await problems('tls', TLS_SITE, tls)).toEqual([]);
+    expect(await problems('edge', EDGE, site('8443 ssl http2'))).toEqual([
+      `error: edge (8443): /${EDGE}:2:5: listen 8443 ssl http2 serves TLS, but the registry says Edge is plain HTTP, so a plain HTTP request is answered 400 ("The plain HTTP request was sent to HTTPS port"); write listen 8443; (ports snippet nginx-site), or give Edge protocol: HTTPS in the registry`,
+    ]);
+    expect(await problems('edge', EDGE, `${site('8443 http2')}server { listen 8443 ssl; server_name other; }\n`)).toEqual([
+      expect.stringContaining(`/${EDGE}:6:10: listen 8443 ssl serves TLS, but the registry says Edge is plain HTTP, `),
+    ]);
+  });
+});
+
+/** nginx, for the tests held against it: on PATH, or Debian's in /usr/sbin, outside a non-root PATH. */
+const NGINX = ['nginx', '/usr/sbin/nginx'].find((command) => hasCommand(command, ['-v']));
+const canRun =
+  process.getuid?.() === 0 && NGINX !== undefined && hasCommand('unshare', ['--version']) && hasCommand('ip', ['-V']) && hasCommand('openssl', ['version']);
+const CURL = hasCommand('curl', ['--version']);
+if (!canRun) console.warn('[skipped: a real nginx in a network namespace needs root, nginx (Debian package nginx-light), unshare, ip and openssl]');
+
+describe('held to a real nginx', () => {
+  /** A port of the test's own network namespace: nothing else listens there. */
+  const PORT = 18080;
+  /** Each case: the servers of http {} (PORT their port), the registry's protocol, what the reader says of the listens, and what each probe gets. */
+  const cases: readonly { name: string; servers: string; scheme: 'http' | 'https'; reader: string; probes: Record<string, string> }[] = [
+    { name: 'plain', servers: 'server { listen PORT; return 200; }', scheme: 'http', reader: 'ok', probes: { http: 'HTTP/1.1 200' } },
+    {
+      name: 'http2',
+      servers: 'server { listen PORT http2; return 200; }',
+      scheme: 'http',
+      reader: 'is answered with HTTP/2 frames and the connection closed (curl: "Received HTTP/0.9 when not allowed")',
+      probes: { http: 'HTTP/2 SETTINGS,WINDOW_UPDATE,GOAWAY then closed', h2c: 'HTTP/2 SETTINGS first', curl: 'curl: (1) Received HTTP/0.9 when not allowed' },
+    },
+    {
+      name: 'http2-elsewhere',
+      servers: 'server { listen PORT; return 200; }\nserver { listen PORT http2; server_name other; return 200; }',
+      scheme: 'http',
+      reader: 'is answered with HTTP/2 frames and the connection closed',
+      probes: { http: 'HTTP/2 SETTINGS,WINDOW_UPDATE,GOAWAY then closed' },
+    },
+    {
+      name: 'proxy',
+      servers: 'server { listen PORT proxy_protocol; return 200; }',
+      scheme: 'http',
+      reader: 'a plain HTTP request (a browser\'s, curl\'s) gets no answer: nginx drops the connection ("broken header" in its error log)',
+      probes: { http: 'closed, nothing sent', curl: 'curl: (52) Empty reply from server', log: 'broken header' },
+    },
+    {
+      name: 'ssl-proxy',
+      servers: 'server { listen PORT ssl proxy_protocol; CERT return 200; }',
+      scheme: 'https',
+      reader: "a client's TLS handshake gets no answer: nginx drops the connection",
+      probes: { tls: 'reset, nothing sent', log: 'broken header' },
+    },
+    { name: 'ssl-http2', servers: 'server { listen PORT ssl http2; CERT return 200; }', scheme: 'https', reader: 'ok', probes: { tls: 'HTTP/1.1 200' } },
+    {
+      name: 'ssl',
+      servers: 'server { listen PORT ssl; CERT return 200; }',
+      scheme: 'http',
+      reader: 'a plain HTTP request is answered 400',
+      probes: { http: 'HTTP/1.1 400' },
+    },
+  ];
+
+  it.skipIf(!canRun)('what each error says a client gets is what it gets', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    const cert = join(dir, 'cert.pem');
+    const key = join(dir, 'key.pem');
+    const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=localhost', '-days', '1']);
+    expect(made.status, made.stderr.toString()).toBe(0);
+    const probed = (probes: Record<string, string>) => Object.keys(probes).filter((probe) => probe !== 'log' && (probe !== 'curl' || CURL));
+    for (const { name, servers, probes } of cases) {
+      const http = servers.replaceAll('PORT', String(PORT)).replaceAll('CERT', `ssl_certificate ${cert}; ssl_certificate_key ${key};`);
+      writeTree(join(dir, 'cases'), {
+        [`${name}/nginx.conf`]: `pid ${join(dir, 'cases', name, 'nginx.pid')}; daemon off; worker_processes 1; events { worker_connections 16; }\nhttp { access_log off;\n${http}\n}\n`,
+        [`${name}/probes`]: probed(probes)
+          .map((probe) => `${probe}\n`)
+          .join(''),
+      });
+    }
+    const run = await runNetnsScript({
+      script: join(fixtures, 'first-bytes/netns.sh'),
+      args: [join(dir, 'cases'), String(PORT), process.execPath],
+      env: {},
+      timeoutMs: 50_000,
+    });
+    const got = run.output.trim().split('\n');
+    for (const { name, servers, scheme, reader, probes } of cases) {
+      const text = servers.replaceAll('PORT', String(PORT)).replaceAll('CERT', 'ssl_certificate /c.pem; ssl_certificate_key /k.pem;');
+      const found = readNginxSite(text, {
+        name: 'Nginx',
+        port: PORT,
+        scheme,
+        upstream: { name: 'FastAPI', port: 8000, metrics: '/metrics' },
+        snippet: 'ports snippet nginx-site',
+      });
+      if (typeof found === 'string') throw new Error(found);
+      const said = found.filter((finding) => finding.severity === 'error' && finding.message.startsWith('listen ')).map((finding) => finding.message);
+      expect({ name, reader: reader === 'ok' ? said : said.some((message) => message.includes(reader)) }).toEqual({
+        name,
+        reader: reader === 'ok' ? [] : true,
+      });
+      const answers = got
+        .filter((line) => line.startsWith(`${name} `))
+        .map((line) => line.slice(name.length + 1))
+        .map((line) => [line.slice(0, line.indexOf(': ')), line.slice(line.indexOf(': ') + 2)]);
+      const wanted = Object.entries(probes).filter(([probe]) => probe !== 'curl' || CURL);
+      expect({ name, answers: Object.fromEntries(answers) }).toEqual({ name, answers: Object.fromEntries(wanted) });
+    }
+  });
+});
