@@ -1,7 +1,7 @@
 // What a bin's bundle does as it loads. A bundle runs every module's top level at every start, whatever the run
 // needs; an expression with a Unicode property class (\p{L}, \P{Nd}) made there costs V8 the class's ranges from
-// ICU's tables at each start: the health check made three (Go's IsPrint, Python's int()), 20M of its 215M
-// instructions (callgrind) for expressions that a run reads nearly never.
+// ICU's tables at each start: the health check made three (Go's IsPrint, Python's int()), for expressions a run
+// reads nearly never (bench/README.md has what they cost).
 import { readFileSync } from 'node:fs';
 import ts from 'typescript';
 
