@@ -11,6 +11,7 @@ import { CONFIG_KINDS, type ConfigKind, escapeText, MAX_CONFIG_BYTES, quoteValue
 import {
   ancestors,
   decodeKeepingBadBytes,
+  fileSystemPath,
   globToRegExp,
   normalizeAddress,
   parsePasswd,
@@ -35,7 +36,8 @@ import { effectivePort } from './effective-port.js';
 import { commandPath, daemonCommand, pathFromCwd, underRoot } from './checks/references/daemon-command.js';
 import { REDIS_PROGRAMS, redisArguments } from './checks/references/redis-command.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
-import { globPart, includePatterns, isGlob, nginxIncludes } from './checks/references/includes.js';
+import { cGlobMatches, globPart } from './checks/references/c-glob.js';
+import { includePatterns, isGlob, nginxIncludes } from './checks/references/includes.js';
 import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
 import { includePrefix, includeRoot, serviceNginxMain } from './checks/references/nginx-main.js';
 import { NOT_THERE } from './checks/references/nginx-load.js';
@@ -1182,7 +1184,7 @@ function readPrometheusArgFiles(
 /** Whether `name` in the directory `dir` under `root` is a link (its directory's links followed, not its own). */
 function isLinkIn(at: ReadRoot, dir: string, name: string): boolean {
   try {
-    return lstatSync(join(readPath(at, dir), name)).isSymbolicLink();
+    return lstatSync(fileSystemPath(join(readPath(at, dir), name))).isSymbolicLink();
   } catch {
     return false;
   }
@@ -1387,7 +1389,7 @@ function lookAtFile(at: ReadRoot, path: string): DaemonFile | undefined {
 /** A file's device and inode under `root` (links followed), or undefined when it cannot be looked at. */
 function fileIdentity(at: ReadRoot, path: string): string | undefined {
   try {
-    const info = statSync(readPath(at, path));
+    const info = statSync(fileSystemPath(readPath(at, path)));
     return `${info.dev}:${info.ino}`;
   } catch {
     return undefined;
@@ -1408,12 +1410,9 @@ function readInclude(at: ReadRoot, pattern: string, budget: number, textLeft = M
   if (isGlob(dir)) return { problem: 'a glob in a directory name is not followed' };
   let paths = [pattern];
   if (isGlob(base)) {
-    const matcher = globPart(base);
     try {
-      paths = readdirSync(readPath(at, dir))
-        .filter((name) => matcher.test(name))
-        .sort()
-        .map((name) => `${dir}${name}`);
+      // Names as bytes: one that is not UTF-8 (`x\xff.conf`) is kept as U+DC80+byte, so it is opened as itself.
+      paths = cGlobMatches(base, readdirSync(fileSystemPath(readPath(at, dir)), { encoding: 'buffer' })).map((name) => `${dir}${decodeKeepingBadBytes(name)}`);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') return { files: [] };

@@ -5,6 +5,7 @@
 import { lstatSync, realpathSync, statSync } from 'node:fs';
 import { escapeText } from '@dsa110/ports';
 import { hostPath } from '@dsa110/ports/files';
+import { fileSystemPath } from '@dsa110/ports/system';
 import type { EnvironmentSetting } from '@dsa110/ports/systemd';
 
 /**
@@ -167,8 +168,9 @@ export function anythingAt(root: string | ReadRoot, path: string): boolean {
   }
 }
 
-function openPath(root: string | ReadRoot, path: string): string {
-  return typeof root === 'string' ? hostPath(root, path) : readPath(root, path);
+// A byte that is not UTF-8 (kept as U+DC80+byte: a name an include glob listed) is opened as that byte.
+function openPath(root: string | ReadRoot, path: string): string | Buffer {
+  return fileSystemPath(typeof root === 'string' ? hostPath(root, path) : readPath(root, path));
 }
 
 /**

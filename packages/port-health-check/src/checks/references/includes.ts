@@ -1,8 +1,8 @@
 // Configuration files that include others: nginx's `include FILE;` and
 // Redis's `include FILE` splice that file in where they stand, so a `listen`
 // or `port` in it counts as if written there. gather() reads every file an
-// include names (a glob in its last part expands, in name order, as both
-// programs' glob() does), under the root, nested up to MAX_INCLUDE_DEPTH,
+// include names (a glob in its last part expands as both programs' glob(3)
+// does: c-glob.ts), under the root, nested up to MAX_INCLUDE_DEPTH,
 // with what is here; the readers splice them in from those facts
 // (include-files.ts), so the checks stay pure.
 import type { ConfigKind } from '@dsa110/ports';
@@ -37,26 +37,3 @@ export function nginxIncludes(text: string, nginxPrefix = NGINX_CONF_PREFIX, roo
 }
 
 export { isGlob } from './include-files.js';
-
-/** A glob for one path part (`*.conf`) as a regular expression; `*` and `?` never match a leading dot, as glob(3) has it. */
-export function globPart(pattern: string): RegExp {
-  let source = '';
-  for (let index = 0; index < pattern.length; index++) {
-    const char = pattern[index]!;
-    if (char === '*') source += '[^/]*';
-    else if (char === '?') source += '[^/]';
-    else if (char === '[') {
-      const end = pattern.indexOf(']', index + 2);
-      if (end < 0) source += '\\[';
-      else {
-        const body = pattern
-          .slice(index + 1, end)
-          .replace(/^!/, '^')
-          .replace(/\\/g, '\\\\');
-        source += `[${body}]`;
-        index = end;
-      }
-    } else source += char.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${pattern.startsWith('.') ? '' : '(?!\\.)'}${source}$`);
-}
