@@ -64,7 +64,7 @@ export interface Blocker {
    * whoever can see the processes; not one whose holders this user cannot see. Not in the JSON.
    */
   readonly orphan?: boolean;
-  /** A TCP connection's retransmit timer, where it runs (PortSocket.retransmit): an orphan resending its FIN lasts by it. Not in the JSON. */
+  /** A TCP connection's retransmit or zero-window probe timer, where one runs (PortSocket.retransmit): an orphan resending its FIN, or probing, lasts by it. Not in the JSON. */
   readonly retransmit?: PortSocket['retransmit'];
 }
 
