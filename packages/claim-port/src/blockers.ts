@@ -64,7 +64,7 @@ export interface Blocker {
    * whoever can see the processes; not one whose holders this user cannot see. Not in the JSON.
    */
   readonly orphan?: boolean;
-  /** A TCP connection's retransmit timer, where it runs (PortSocket.retransmit): an orphan resending its FIN lasts by it. Not in the JSON. */
+  /** A TCP connection's retransmit or zero-window probe timer, where one runs (PortSocket.retransmit): an orphan resending its FIN, or probing, lasts by it. Not in the JSON. */
   readonly retransmit?: PortSocket['retransmit'];
 }
 
@@ -120,12 +120,23 @@ export const TIME_WAIT_SLACK_MS = 5500;
 export function endingAdvice(blockers: readonly Blocker[], name: string, leftMs: number): string {
   const { it } = endingWords(blockers);
   const states = [...new Set(blockers.map((b) => b.state ?? 'connection'))].join(' or ');
-  const resent = blockers.filter((b) => b.orphan === true && b.state !== undefined && resendsFin(b.state, false, b.retransmit));
-  const why =
-    resent.length === 0
-      ? ''
-      : `: ${resent.length === blockers.length ? (blockers.length > 1 ? 'their peers have' : 'its peer has') : `the peer of ${resent.length === 1 ? 'one' : resent.length} has`} not acknowledged ${resent.length > 1 ? 'their' : 'its'} FIN, which the kernel resends until net.ipv4.tcp_orphan_retries gives up`;
+  const resent = blockers.filter((b) => b.orphan === true && b.state !== undefined && resendsFin(b.state, false, b.retransmit)).length;
+  const probed = blockers.filter((b) => b.orphan === true && b.state !== undefined && probes(b.state, false, b.retransmit)).length;
+  const all = blockers.length;
+  const reasons = [
+    ...(resent === 0 ? [] : [`${whose(resent, all)} not acknowledged ${resent > 1 ? 'their FINs' : 'its FIN'}, which the kernel resends`]),
+    ...(probed === 0
+      ? []
+      : [`${whose(probed, all)} not read what ${probed > 1 ? 'they were' : 'it was'} sent (a full receive window), which the kernel probes`]),
+  ];
+  const why = reasons.length === 0 ? '' : `: ${reasons.join('; ')} until net.ipv4.tcp_orphan_retries gives up`;
   return `wait for the kernel to end ${it} (for ${seconds(leftMs)} s more${why}) and claim ${name} again, or claim it with a --timeout that long; a ${states} keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, so a program that sets SO_REUSEADDR before it binds leaves none behind`;
+}
+
+/** Pure: whose peers, of `all` connections, `count` are, with the verb: `its peer has`, `the peers of 2 of them have`. */
+function whose(count: number, all: number): string {
+  if (count === all) return all > 1 ? 'their peers have' : 'its peer has';
+  return count === 1 ? 'the peer of one of them has' : `the peers of ${count} of them have`;
 }
 
 /**
@@ -186,14 +197,35 @@ export function orphanRetriesReader(procRoot = '/proc'): () => number {
   return () => (retries ??= readOrphanRetries(procRoot));
 }
 
-/** TCP_RTO_MIN and TCP_RTO_MAX (include/net/tcp.h), in ms: the kernel's bounds on a retransmission timeout. */
+/**
+ * TCP_RTO_MIN and TCP_RTO_MAX (include/net/tcp.h), in ms: the kernel's bounds on a retransmission timeout. TCP_RTO_MAX
+ * is also net.ipv4.tcp_rto_max_ms's default (Linux 6.15+), which caps the RTO instead where it is lower.
+ */
 const RTO_MIN_MS = 200;
-const RTO_MAX_MS = 120_000;
+export const RTO_MAX_MS = 120_000;
+
+/**
+ * The RTO's ceiling, in ms: net.ipv4.tcp_rto_max_ms of claim-port's network namespace (Linux 6.15+; each namespace has
+ * its own, and a socket takes it when it is made), TCP_RTO_MAX where the file is absent or unreadable.
+ */
+export function readRtoMaxMs(procRoot = '/proc'): number {
+  try {
+    const value = Number(readFileSync(`${procRoot}/sys/net/ipv4/tcp_rto_max_ms`, 'utf8').trim());
+    if (Number.isSafeInteger(value) && value > 0) return Math.min(value, RTO_MAX_MS);
+  } catch {}
+  return RTO_MAX_MS;
+}
+
+/** tcp_rto_max_ms, read from `procRoot` (readRtoMaxMs) the first time it is asked for, never before. */
+export function rtoMaxReader(procRoot = '/proc'): () => number {
+  let ms: number | undefined;
+  return () => (ms ??= readRtoMaxMs(procRoot));
+}
 
 /**
  * Pure: how long after its first resend the kernel gives up on an orphan's unacknowledged FIN, in ms: tcp_model_timeout
  * (net/ipv4/tcp_timer.c), the time `retries` resends take from TCP_RTO_MIN doubling up to TCP_RTO_MAX, whatever the
- * connection's own RTO.
+ * connection's own RTO (and whatever tcp_rto_max_ms: the model keeps TCP_RTO_MAX).
  */
 function resendBudgetMs(retries: number): number {
   const linear = Math.floor(Math.log2(RTO_MAX_MS / RTO_MIN_MS));
@@ -205,17 +237,17 @@ function resendBudgetMs(retries: number): number {
  * Pure: how long at most an orphan lasts that resends a FIN its peer has not acknowledged (`retransmit`, its row's
  * timer: resent `count` > 0 times), in ms. The kernel checks at each firing of the timer whether the time since the
  * first resend has reached resendBudgetMs of `orphanRetries` (net.ipv4.tcp_orphan_retries; 0 is 8 while the RTO is
- * below TCP_RTO_MAX, else none), ends the connection if so, and else resends it and doubles the RTO (up to
- * TCP_RTO_MAX). The time since the first resend is not in the table: it is taken as the least it can be, the RTOs
+ * below `rtoMaxMs`, tcp_rto_max_ms, else none), ends the connection if so, and else resends it and doubles the RTO (up
+ * to `rtoMaxMs`). The time since the first resend is not in the table: it is taken as the least it can be, the RTOs
  * since (each at least half the next) and the part of the current one gone, which foretells one firing too many
  * rather than one too few. The RTO the table shows is cut to 10 ms; the kernel's is at least TCP_RTO_MIN and a tick
  * (an RTT rounded up to a jiffy) before its doublings, which it is taken to be where the table agrees (where a route
  * or sysctl lowered the minimum, the table's is taken). Each firing may come up to a timer wheel granule late
  * (under 8/63 of its interval), counted too.
  */
-export function resendingLeftMs(retransmit: NonNullable<PortSocket['retransmit']>, orphanRetries: number): number {
+export function resendingLeftMs(retransmit: NonNullable<PortSocket['retransmit']>, orphanRetries: number, rtoMaxMs = RTO_MAX_MS): number {
   const { count, leftMs } = retransmit;
-  const doubled = Math.min(RTO_MAX_MS, (RTO_MIN_MS + 1) * 2 ** count);
+  const doubled = Math.min(rtoMaxMs, (RTO_MIN_MS + 1) * 2 ** count);
   let rto = Math.max(retransmit.rtoMs, 10, retransmit.rtoMs + 10 >= RTO_MIN_MS * 2 ** count ? doubled : 0);
   let elapsed = rto * (1 - 2 ** (1 - Math.max(1, count))) + Math.max(0, rto - leftMs);
   let next = Math.min(leftMs, rto);
@@ -224,12 +256,46 @@ export function resendingLeftMs(retransmit: NonNullable<PortSocket['retransmit']
   for (let firing = 0; firing < 10_000; firing++) {
     total += next + (rto * 8) / 63;
     elapsed += next;
-    const retries = orphanRetries === 0 ? (rto < RTO_MAX_MS ? 8 : 0) : orphanRetries;
+    const retries = orphanRetries === 0 ? (rto < rtoMaxMs ? 8 : 0) : orphanRetries;
     if (elapsed >= resendBudgetMs(retries)) break;
-    rto = Math.min(rto * 2, RTO_MAX_MS);
+    rto = Math.min(rto * 2, rtoMaxMs);
     next = rto;
   }
   return Math.ceil(total);
+}
+
+/** tcp_retries2's default: the kernel stops doubling a zero-window probe's interval at that many doublings. */
+const PROBE_BACKOFF_MAX = 15;
+
+/**
+ * Pure: how long at most an orphan lasts whose peer, alive, reads nothing (`probe`, its row's zero-window probe timer:
+ * its receive window is full, so the data and FIN queued behind it wait), in ms; undefined where the kernel would not
+ * end it by itself. tcp_probe_timer (net/ipv4/tcp_timer.c) probes, backing off from the RTO (at least TCP_RTO_MIN)
+ * doubling up to `rtoMaxMs` (tcp_rto_max_ms), and ends an orphan at the firing where the RTO backed off has reached
+ * `rtoMaxMs` (no longer "alive") and the backoff `orphanRetries` (tcp_orphan_retries; 0 then ends it at once). Its
+ * probes count (icsk_probes_out, the row's `timeout` column; `retrnsmt` stays 0) gives up sooner only for a peer that
+ * answers none: each answer resets it. The backoff itself is not in the table: it is taken as the least that fits the
+ * time to the next probe, which foretells at most one interval too many rather than one too few. A backoff the
+ * kernel would never reach (tcp_orphan_retries above tcp_retries2, taken as its default) has no end; neither has a
+ * timer longer than `rtoMaxMs` (a socket made under another tcp_rto_max_ms). Each firing may come up to a timer wheel
+ * granule late (under 8/63 of its interval), counted too.
+ */
+export function probingLeftMs(retransmit: NonNullable<PortSocket['retransmit']>, orphanRetries: number, rtoMaxMs = RTO_MAX_MS): number | undefined {
+  const rto = Math.max(retransmit.rtoMs, 10);
+  const interval = (backoff: number) => Math.min(Math.max(rto, RTO_MIN_MS) * 2 ** backoff, rtoMaxMs);
+  let last = orphanRetries;
+  while (rto * 2 ** last < rtoMaxMs) last++;
+  if (last > PROBE_BACKOFF_MAX || retransmit.leftMs > rtoMaxMs) return undefined;
+  let backoff = 0;
+  while (backoff < last && interval(backoff) < retransmit.leftMs) backoff++;
+  let total = retransmit.leftMs + (interval(backoff) * 8) / 63;
+  for (let b = backoff + 1; b <= last; b++) total += (interval(b) * 71) / 63;
+  return Math.ceil(total);
+}
+
+/** Pure: whether a connection is an orphan probing a full receive window, its FIN queued (its zero-window probe timer runs). */
+function probes(state: string, held: boolean, retransmit: PortSocket['retransmit']): retransmit is NonNullable<PortSocket['retransmit']> {
+  return !held && FIN_SENT.has(state) && retransmit?.probe === true;
 }
 
 /** States of an orphan whose FIN the kernel resends until its peer acknowledges it, or tcp_orphan_retries ends it. */
@@ -237,7 +303,7 @@ const FIN_SENT = new Set(['FIN_WAIT1', 'CLOSING', 'LAST_ACK']);
 
 /** Pure: whether a connection is an orphan resending its FIN, unacknowledged (its retransmit timer runs, resent at least once). */
 function resendsFin(state: string, held: boolean, retransmit: PortSocket['retransmit']): retransmit is NonNullable<PortSocket['retransmit']> {
-  return !held && FIN_SENT.has(state) && retransmit !== undefined && retransmit.count > 0;
+  return !held && FIN_SENT.has(state) && retransmit !== undefined && retransmit.probe !== true && retransmit.count > 0;
 }
 
 /**
@@ -264,8 +330,10 @@ const CLOSING_FIRST = new Set(['ESTABLISHED', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT
  *   tcp_orphan_retries ends it (resendingLeftMs, `orphanRetries`), which may be far longer than the above, or far
  *   shorter. Should its peer acknowledge it after all, a FIN_WAIT1 or CLOSING goes on to a FIN_WAIT2 or a TIME_WAIT,
  *   which step 8 then names if it outlasts the wait.
- * `finTimeoutMs` and `orphanRetries` are called only for a row whose time they bear on (their readers read the file
- * then, once).
+ * - Such an orphan whose peer, alive, reads nothing (`retransmit.probe`: the kernel probes its full receive window):
+ *   until tcp_orphan_retries ends it (probingLeftMs), minutes by default; undefined where it would not.
+ * `finTimeoutMs`, `orphanRetries` and `rtoMaxMs` (net.ipv4.tcp_rto_max_ms) are called only for a row whose time they
+ * bear on (their readers read the file then, once).
  */
 export function endsByItselfMs(
   state: string,
@@ -274,19 +342,24 @@ export function endsByItselfMs(
   finTimeoutMs: () => number,
   retransmit?: PortSocket['retransmit'],
   orphanRetries: () => number = orphanRetriesReader(),
+  rtoMaxMs: () => number = rtoMaxReader(),
 ): number | undefined {
   if (!endsByItself(state, held, retransmit)) return undefined;
   if (state === 'TIME_WAIT') return leftMs ?? TIME_WAIT_SECONDS * 1000;
   if (state === 'FIN_WAIT2' && !held) return leftMs ?? finTimeoutMs();
-  if (resendsFin(state, held, retransmit)) return resendingLeftMs(retransmit, orphanRetries());
+  if (probes(state, held, retransmit)) return probingLeftMs(retransmit, orphanRetries(), rtoMaxMs());
+  if (resendsFin(state, held, retransmit)) return resendingLeftMs(retransmit, orphanRetries(), rtoMaxMs());
   return Math.max(TIME_WAIT_SECONDS * 1000, finTimeoutMs());
 }
 
-/** Pure: whether endsByItselfMs has a time for such a row, without asking for tcp_fin_timeout or tcp_orphan_retries. */
+/**
+ * Pure: whether endsByItselfMs may have a time for such a row, without asking for tcp_fin_timeout or
+ * tcp_orphan_retries: it has, but for an orphan probing that tcp_orphan_retries keeps for good (probingLeftMs).
+ */
 function endsByItself(state: string, held: boolean, retransmit?: PortSocket['retransmit']): boolean {
   if (state === 'TIME_WAIT') return true;
   if (held) return CLOSING_FIRST.has(state);
-  return state === 'FIN_WAIT2' || state === 'FIN_WAIT1' || state === 'CLOSING' || resendsFin(state, held, retransmit);
+  return state === 'FIN_WAIT2' || state === 'FIN_WAIT1' || state === 'CLOSING' || resendsFin(state, held, retransmit) || probes(state, held, retransmit);
 }
 
 /**
@@ -301,11 +374,13 @@ export function endingLeftMs(
   blockers: readonly Blocker[],
   finTimeoutMs: () => number,
   orphanRetries: () => number = orphanRetriesReader(),
+  rtoMaxMs: () => number = rtoMaxReader(),
 ): number | undefined {
   if (blockers.length === 0) return undefined;
   let longest = 0;
   for (const { state, orphan, timeWaitLeftMs, retransmit } of blockers) {
-    const ms = orphan === true && state !== undefined ? endsByItselfMs(state, false, timeWaitLeftMs, finTimeoutMs, retransmit, orphanRetries) : undefined;
+    const ms =
+      orphan === true && state !== undefined ? endsByItselfMs(state, false, timeWaitLeftMs, finTimeoutMs, retransmit, orphanRetries, rtoMaxMs) : undefined;
     if (ms === undefined) return undefined;
     longest = Math.max(longest, ms);
   }
@@ -716,6 +791,8 @@ export interface TimeWaitsAfterClaim {
   readonly closed: number;
   /** Of `closed`, those resending a FIN their peer has not acknowledged (endsByItselfMs: until tcp_orphan_retries ends them); absent where none. */
   readonly resending?: number;
+  /** Of `closed`, those whose peer reads nothing, probed (endsByItselfMs: until tcp_orphan_retries ends them); absent where none. */
+  readonly probing?: number;
   /** How long after the holders are gone a server could not bind the port, at most, in ms (0 where only `shared` are). */
   readonly waitMs: number;
   /** The listeners without SO_REUSEADDR, named. */
@@ -778,20 +855,23 @@ export function timeWaitsAfterClaim(
   socketLinks?: SocketLinks,
   finTimeoutMs = finTimeoutReader(procRoot),
   orphanRetries = orphanRetriesReader(procRoot),
+  rtoMaxMs = rtoMaxReader(procRoot),
 ): TimeWaitsAfterClaim | undefined {
   const all = sockets.filter((s) => s.transport === 'tcp' && s.port === port);
   // How long each row would keep a server from binding the port once the holders are gone (one held by no process is
   // the kernel's: an orphan closing); the rule step 8 waits by.
-  const ends = (s: PortSocket) => endsByItselfMs(s.state, s.inode !== 0, s.timeWaitLeftMs, finTimeoutMs, s.retransmit, orphanRetries);
+  const ends = (s: PortSocket) => endsByItselfMs(s.state, s.inode !== 0, s.timeWaitLeftMs, finTimeoutMs, s.retransmit, orphanRetries, rtoMaxMs);
   // Whether a row lasts by itself is known without its time: tcp_fin_timeout is read only for a row counted below.
   const mayTimeWait = (s: PortSocket) => endsByItself(s.state, s.inode !== 0, s.retransmit);
   const resends = (s: PortSocket) => resendsFin(s.state, s.inode !== 0, s.retransmit);
+  const probing = (s: PortSocket) => probes(s.state, s.inode !== 0, s.retransmit);
   // The listeners' SO_REUSEADDR (a perl run) is read only where the port has a socket that could be theirs.
   if (!all.some((s) => mayTimeWait(s) && listeners.some((l) => overlaps(l, s.address)))) return undefined;
   const read = reuse();
   const bare = listeners.filter((l) => read.get(l.inode) === false);
   if (bare.length === 0) return undefined;
-  const theirs = all.filter((s) => mayTimeWait(s) && bare.some((l) => overlaps(l, s.address)));
+  // An orphan probing for good (probingLeftMs) is not foretold: step 8 names it.
+  const theirs = all.filter((s) => mayTimeWait(s) && bare.some((l) => overlaps(l, s.address)) && (!probing(s) || ends(s) !== undefined));
   const holders = connectionHolders(
     theirs.filter((s) => s.state !== 'TIME_WAIT' && s.inode !== 0).map((s) => s.inode),
     procRoot,
@@ -823,6 +903,7 @@ export function timeWaitsAfterClaim(
     connections: certain.filter((s) => s.state !== 'TIME_WAIT').length,
     closed: certain.filter((s) => s.state !== 'TIME_WAIT' && s.inode === 0).length,
     ...(certain.some(resends) && { resending: certain.filter(resends).length }),
+    ...(certain.some(probing) && { probing: certain.filter(probing).length }),
     waitMs: Math.max(0, ...certain.map(leftMs)),
     listeners: named(bare),
     blockers: certain.map(blocker),

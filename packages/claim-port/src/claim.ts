@@ -22,6 +22,7 @@ import {
   endingWords,
   finTimeoutReader,
   orphanRetriesReader,
+  rtoMaxReader,
   reportedBlocker,
   seconds,
   timeWaitsAfterClaim,
@@ -227,11 +228,11 @@ const FIN_WAIT2_LASTS = 'for up to net.ipv4.tcp_fin_timeout while its peer keeps
 /**
  * Pure: what to do about the sockets that block a bind: stop their holders, or make them close them; for connections
  * alone that the kernel ends by itself (endingLeftMs, the rule the wait of step 8 goes by: a TIME_WAIT, an orphan's
- * FIN_WAIT2, ...; `kernel`: net.ipv4.tcp_fin_timeout and tcp_orphan_retries, read where needed), wait for the kernel to end them and claim `name` again;
+ * FIN_WAIT2, ...; `kernel`: net.ipv4.tcp_fin_timeout, tcp_orphan_retries and tcp_rto_max_ms, read where needed), wait for the kernel to end them and claim `name` again;
  * undefined when no holder is named.
  */
 function blockerAdvice(blockers: readonly Blocker[], name: string, kernel: KernelSettings): string | undefined {
-  const left = endingLeftMs(blockers, kernel.finTimeoutMs, kernel.orphanRetries);
+  const left = endingLeftMs(blockers, kernel.finTimeoutMs, kernel.orphanRetries, kernel.rtoMaxMs);
   if (left !== undefined) return endingAdvice(blockers, name, left);
   const pids = [...new Set(blockers.flatMap((b) => b.holders.map((h) => h.pid)))];
   if (pids.length === 0) return undefined;
@@ -244,6 +245,7 @@ function blockerAdvice(blockers: readonly Blocker[], name: string, kernel: Kerne
 interface KernelSettings {
   readonly finTimeoutMs: () => number;
   readonly orphanRetries: () => number;
+  readonly rtoMaxMs: () => number;
 }
 
 /** Gone after its signals: what it left behind is on its own. */
@@ -262,6 +264,8 @@ class Claim {
   readonly finTimeoutMs = finTimeoutReader();
   /** net.ipv4.tcp_orphan_retries, read once, and only where an orphan on the port resends its FIN (orphanRetriesReader). */
   readonly orphanRetries = orphanRetriesReader();
+  /** net.ipv4.tcp_rto_max_ms, read once, and only where such an orphan is on the port (rtoMaxReader). */
+  readonly rtoMaxMs = rtoMaxReader();
   tracked: Tracked[] = [];
   found: Gathered = { listeners: [], unreadable: [] };
   /** The children of the holders' parents before any signal: a child not among them was started since (a respawn). */
@@ -416,7 +420,7 @@ class Claim {
    * the longest time one has left. Undefined where one is not, or the bind succeeded.
    */
   endingLeft(verdict: BindVerdict): number | undefined {
-    return verdict.ok ? undefined : endingLeftMs(verdict.blockers, this.finTimeoutMs, this.orphanRetries);
+    return verdict.ok ? undefined : endingLeftMs(verdict.blockers, this.finTimeoutMs, this.orphanRetries, this.rtoMaxMs);
   }
 
   /**
@@ -532,7 +536,7 @@ class Claim {
    * step 8 waits for them (waitOutTimeWaits). Undefined when the claim may go on.
    */
   refuseIfEnding(ending: readonly Blocker[]): ClaimResult | undefined {
-    const left = endingLeftMs(ending, this.finTimeoutMs, this.orphanRetries);
+    const left = endingLeftMs(ending, this.finTimeoutMs, this.orphanRetries, this.rtoMaxMs);
     if (left === undefined) return undefined;
     const { named, keep, it } = endingWords(ending);
     const their = ending.length > 1 ? 'their' : 'its';
@@ -551,7 +555,7 @@ class Claim {
    * refuseIfBlocked read (undefined where they could not be read: nothing is said).
    */
   refuseIfTimeWaits(plan: Extract<Plan, { kind: 'signal' }>, sockets: readonly PortSocket[] | undefined): ClaimResult | undefined {
-    const { port, transport, timeoutSeconds } = this.target;
+    const { port, transport } = this.target;
     if (transport !== 'tcp' || this.found.socketLinks === undefined || sockets === undefined) return undefined;
     const freed = this.found.listeners.map((l) => l.inode);
     const links = new Map([...this.found.socketLinks].filter(([inode]) => freed.includes(inode)));
@@ -566,6 +570,7 @@ class Claim {
       this.found.socketLinks,
       this.finTimeoutMs,
       this.orphanRetries,
+      this.rtoMaxMs,
     );
     if (after === undefined) return undefined;
     const certain = after.timeWaits + after.connections > 0;
@@ -585,7 +590,7 @@ class Claim {
         waitMs,
         `${stop(waitMs)}, or claim it with --timeout ${seconds(waitMs) + 1}`,
         blockers,
-        `${facts} (within the ${timeoutSeconds} s timeout: ${this.options.dryRun ? 'a real run waits' : 'the claim waits'} for ${many ? 'them' : 'it'})`,
+        `${facts}; ${this.waitsAfterStop(many ? 'them' : 'it')}`,
       );
       if (refused !== undefined) return refused;
     }
@@ -593,10 +598,17 @@ class Claim {
     const what = [
       ...(after.timeWaits > 0 ? [`${after.timeWaits} TIME_WAIT${after.timeWaits > 1 ? 's' : ''} on the port`] : []),
       ...countedAs(after.connections - after.closed, `it holds (each a TIME_WAIT once it is stopped, or a FIN_WAIT2 ${FIN_WAIT2_LASTS})`),
-      ...countedAs(after.closed - (after.resending ?? 0), `it has closed, still closing (each a FIN_WAIT2 ${FIN_WAIT2_LASTS}, or a TIME_WAIT)`),
+      ...countedAs(
+        after.closed - (after.resending ?? 0) - (after.probing ?? 0),
+        `it has closed, still closing (each a FIN_WAIT2 ${FIN_WAIT2_LASTS}, or a TIME_WAIT)`,
+      ),
       ...countedAs(
         after.resending ?? 0,
         `it has closed whose ${(after.resending ?? 0) > 1 ? 'peers have not acknowledged their FINs' : 'peer has not acknowledged its FIN'} (resent until net.ipv4.tcp_orphan_retries gives up)`,
+      ),
+      ...countedAs(
+        after.probing ?? 0,
+        `it has closed whose ${(after.probing ?? 0) > 1 ? 'peers read' : 'peer reads'} nothing (a full receive window, probed until net.ipv4.tcp_orphan_retries gives up)`,
       ),
     ].join(' and ');
     const held = after.connections > 0 ? 'a connection of such a socket, closing or in TIME_WAIT,' : 'a TIME_WAIT of such a socket';

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { guardPort, hasCommand, leasePort, spawnListener, waitUntil } from '../../../test-support/index.js';
 import { tempDir } from '../../../test-support/tree.js';
 import { readPortSockets, readProcessInfo, type Listener, type PortSocket } from '@dsa110/ports/system';
-import { describeBlockers, describeUnexamined, endingLeftMs, endsByItselfMs, timeWaitsAfterClaim } from '../src/blockers.js';
+import { describeBlockers, describeUnexamined, endingAdvice, endingLeftMs, endsByItselfMs, timeWaitsAfterClaim } from '../src/blockers.js';
 import { shownCommand } from '../src/plan.js';
 import { BIN } from './helpers.js';
 import { adopt, cleanupStarted, start } from './started.js';
@@ -93,6 +93,136 @@ describe('endsByItselfMs: how long a connection keeps a server off the port once
       retransmit: once,
     };
     expect(endingLeftMs([blocker], fin, () => 0)).toBe(byDefault);
+    // net.ipv4.tcp_rto_max_ms (Linux 6.15+) 1000: the RTO stops at 1 s, no longer "alive" there, and tcp_orphan_retries
+    // 0 is then none: the real one ended 3.0 s after the close (2.7 s after such a row), not 104 to 108 s.
+    const capped = endsByItselfMs(
+      'FIN_WAIT1',
+      false,
+      undefined,
+      unasked,
+      once,
+      () => 0,
+      () => 1000,
+    )!;
+    expect(capped).toBeGreaterThanOrEqual(2_300);
+    expect(capped).toBeLessThan(4_000);
+    expect(
+      endingLeftMs(
+        [blocker],
+        fin,
+        () => 0,
+        () => 1000,
+      ),
+    ).toBe(capped);
+  });
+
+  it("an orphan whose peer, alive, reads nothing (its zero-window probe timer, 04): until tcp_orphan_retries ends it, by the probes' backoff", () => {
+    const fin = () => 60_000;
+    const unasked = () => {
+      throw new Error('asked for');
+    };
+    // Rows captured as a server closed a connection whose client's receive window was full: probed, never resent
+    // (retrnsmt 0), RTO 200 ms. tcp_orphan_retries 0: the real one ended 341 s after the close (backoff from 200 ms
+    // up to 120 s, given up at the probe after 102.4 s: 324.6 s and the timers' lateness); with tcp_rto_max_ms 1000,
+    // 2.6 s after; with that and tcp_orphan_retries 5, 4.7 s after.
+    const fresh = { count: 0, leftMs: 160, rtoMs: 200, probe: true };
+    const byDefault = endsByItselfMs(
+      'FIN_WAIT1',
+      false,
+      undefined,
+      unasked,
+      fresh,
+      () => 0,
+      () => 120_000,
+    )!;
+    expect(byDefault).toBeGreaterThanOrEqual(341_000);
+    expect(byDefault).toBeLessThan(370_000);
+    const capped = endsByItselfMs(
+      'FIN_WAIT1',
+      false,
+      undefined,
+      unasked,
+      fresh,
+      () => 0,
+      () => 1000,
+    )!;
+    expect(capped).toBeGreaterThanOrEqual(2_600);
+    expect(capped).toBeLessThan(3_500);
+    const five = endsByItselfMs(
+      'LAST_ACK',
+      false,
+      undefined,
+      unasked,
+      fresh,
+      () => 5,
+      () => 1000,
+    )!;
+    expect(five).toBeGreaterThanOrEqual(4_700);
+    expect(five).toBeLessThan(5_500);
+    // Later in its backoff (a probe 90 s away: 9 doublings at least, an interval of 102.4 s): that probe, and one more
+    // interval of 120 s, then the firing that ends it.
+    const later = endsByItselfMs(
+      'FIN_WAIT1',
+      false,
+      undefined,
+      unasked,
+      { ...fresh, leftMs: 90_000 },
+      () => 0,
+      () => 120_000,
+    )!;
+    expect(later).toBeGreaterThanOrEqual(90_000 + 120_000);
+    expect(later).toBeLessThan(250_000);
+    // tcp_orphan_retries above tcp_retries2 (15, the backoff's most): never ended while its peer answers; nor is a
+    // timer longer than tcp_rto_max_ms (the socket was made under another).
+    expect(
+      endsByItselfMs(
+        'FIN_WAIT1',
+        false,
+        undefined,
+        unasked,
+        fresh,
+        () => 20,
+        () => 120_000,
+      ),
+    ).toBeUndefined();
+    expect(
+      endsByItselfMs(
+        'FIN_WAIT1',
+        false,
+        undefined,
+        unasked,
+        { ...fresh, leftMs: 5_000 },
+        () => 0,
+        () => 1000,
+      ),
+    ).toBeUndefined();
+    // Held by a process: it is not the kernel's to end, tcp_orphan_retries unread.
+    expect(endsByItselfMs('FIN_WAIT1', true, undefined, fin, fresh, unasked, unasked)).toBe(60_000);
+  });
+
+  it('endingAdvice says whose peers keep them, agreeing with how many of them: all, or some of them', () => {
+    const at = (n: number) => `127.0.0.1:8000 -> 127.0.0.1:${40_000 + n} (FIN_WAIT1, a connection using the port as its local port)`;
+    const resending = (n: number) => ({ socket: at(n), holders: [], state: 'FIN_WAIT1', orphan: true, retransmit: { count: 1, leftMs: 400, rtoMs: 400 } });
+    const probing = (n: number) => ({
+      socket: at(n),
+      holders: [],
+      state: 'FIN_WAIT1',
+      orphan: true,
+      retransmit: { count: 0, leftMs: 400, rtoMs: 200, probe: true },
+    });
+    const timeWait = { socket: '127.0.0.1:8000 -> 127.0.0.1:39999 (TIME_WAIT)', holders: [], state: 'TIME_WAIT', orphan: true, timeWaitLeftMs: 5000 };
+    const why = (blockers: Parameters<typeof endingAdvice>[0]) => /\(for 116 s more: (.*)\) and claim/.exec(endingAdvice(blockers, 'port 8000', 116_000))?.[1];
+    const resends = 'which the kernel resends until net.ipv4.tcp_orphan_retries gives up';
+    expect(why([resending(1)])).toBe(`its peer has not acknowledged its FIN, ${resends}`);
+    expect(why([resending(1), resending(2)])).toBe(`their peers have not acknowledged their FINs, ${resends}`);
+    expect(why([resending(1), timeWait])).toBe(`the peer of one of them has not acknowledged its FIN, ${resends}`);
+    expect(why([resending(1), resending(2), timeWait])).toBe(`the peers of 2 of them have not acknowledged their FINs, ${resends}`);
+    expect(why([probing(1)])).toBe(
+      'its peer has not read what it was sent (a full receive window), which the kernel probes until net.ipv4.tcp_orphan_retries gives up',
+    );
+    expect(why([probing(1), probing(2), resending(3)])).toBe(
+      'the peer of one of them has not acknowledged its FIN, which the kernel resends; the peers of 2 of them have not read what they were sent (a full receive window), which the kernel probes until net.ipv4.tcp_orphan_retries gives up',
+    );
   });
 
   it('step 8 waits only where every blocker is such a connection held by no process (its peer may be held: an idle client)', () => {
@@ -270,9 +400,9 @@ const cannotTraceBin = !root ? 'not root' : !hasCommand('strace', ['-V']) ? 'str
 
 /**
  * How many times a dry-run claim of `port` (with `--timeout 90`: a forecast of 60 s fits), run under strace, opened
- * net.ipv4.tcp_fin_timeout, and tcp_orphan_retries.
+ * net.ipv4.tcp_fin_timeout, tcp_orphan_retries and tcp_rto_max_ms.
  */
-function kernelSettingReads(port: number): { finTimeout: number; orphanRetries: number } {
+function kernelSettingReads(port: number): { finTimeout: number; orphanRetries: number; rtoMax: number } {
   guardPort(port);
   const trace = join(tempDir('fin-timeout-'), 'trace');
   const run = spawnSync(
@@ -289,6 +419,7 @@ function kernelSettingReads(port: number): { finTimeout: number; orphanRetries: 
   return {
     finTimeout: (text.match(/"\/proc\/sys\/net\/ipv4\/tcp_fin_timeout"/g) ?? []).length,
     orphanRetries: (text.match(/"\/proc\/sys\/net\/ipv4\/tcp_orphan_retries"/g) ?? []).length,
+    rtoMax: (text.match(/"\/proc\/sys\/net\/ipv4\/tcp_rto_max_ms"/g) ?? []).length,
   };
 }
 
@@ -315,14 +446,14 @@ const heldConnection = async (port: number) => {
 };
 
 describe.skipIf(cannotTraceBin !== undefined)(
-  `net.ipv4.tcp_fin_timeout and tcp_orphan_retries, in a claim of a held port${cannotTraceBin ? ` [skipped: ${cannotTraceBin}]` : ''}`,
+  `net.ipv4.tcp_fin_timeout, tcp_orphan_retries and tcp_rto_max_ms, in a claim of a held port${cannotTraceBin ? ` [skipped: ${cannotTraceBin}]` : ''}`,
   () => {
     // The bare servers started here run until killed: every one is stopped after its test.
     afterEach(cleanupStarted);
 
     it('is not read where no connection is on the port (nothing there lasts by it)', async () => {
       const server = await spawnListener();
-      expect(kernelSettingReads(server.port)).toEqual({ finTimeout: 0, orphanRetries: 0 });
+      expect(kernelSettingReads(server.port)).toEqual({ finTimeout: 0, orphanRetries: 0, rtoMax: 0 });
     });
 
     it("is not read where the port's connections are a listener's with SO_REUSEADDR (no forecast needs their time)", async () => {
@@ -330,7 +461,7 @@ describe.skipIf(cannotTraceBin !== undefined)(
       const server = await spawnListener();
       const client = await heldConnection(server.port);
       try {
-        expect(kernelSettingReads(server.port)).toEqual({ finTimeout: 0, orphanRetries: 0 });
+        expect(kernelSettingReads(server.port)).toEqual({ finTimeout: 0, orphanRetries: 0, rtoMax: 0 });
       } finally {
         client.destroy();
       }
@@ -341,8 +472,9 @@ describe.skipIf(cannotTraceBin !== undefined)(
       await bareHoldingServer(port);
       const client = await heldConnection(port);
       try {
-        // tcp_orphan_retries: only for an orphan resending its FIN (timewait.test.ts reads it once for one).
-        expect(kernelSettingReads(port)).toEqual({ finTimeout: 1, orphanRetries: 0 });
+        // tcp_orphan_retries and tcp_rto_max_ms: only for an orphan resending its FIN, or probing (timewait.test.ts
+        // reads each once for one).
+        expect(kernelSettingReads(port)).toEqual({ finTimeout: 1, orphanRetries: 0, rtoMax: 0 });
       } finally {
         client.destroy();
       }

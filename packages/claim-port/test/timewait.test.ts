@@ -6,7 +6,7 @@
 // processes on loopback; the TIME_WAITs are made by connections the test
 // opens itself, which the server closes first.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -233,24 +233,27 @@ const idleClientInNetns = (finSeconds: number, args: string[]) => idleClientNetn
  * fixtures/idle-client-netns.sh in a PID and network namespace of its own: a server made without SO_REUSEADDR on
  * 127.0.0.1:`port` with one connection of an idle client that never closes its end, the server `serving` it, or
  * having closed its listener and `held` (shutdown(SHUT_WR)) or `orphan`ed (closed) it, or `unacked` (the client's side
- * dropping its packets, it closed it and exited; `unacked-serving`, it closed it and serves on), claimed by the built bin with `args` as `user`; the namespace's
- * net.ipv4.tcp_fin_timeout is `finSeconds`, and its tcp_orphan_retries `orphanRetries` where given. With `trace` (a
+ * dropping its packets, it closed it and exited; `unacked-serving`, it closed it and serves on), or `zerowin` (the
+ * client reading nothing, it filled its receive window, closed it and exited; `zerowin-serving`, it serves on), claimed
+ * by the built bin with `args` as `user`; the namespace's net.ipv4.tcp_fin_timeout is `finSeconds`, and its
+ * tcp_orphan_retries `orphanRetries` and tcp_rto_max_ms `rtoMaxMs` where given. With `trace` (a
  * file), the claim runs under strace (openat). claim-port's output and exit status, whether the server still runs,
  * and for a FIN_WAIT2 or FIN_WAIT1 its row (inode, timer; `resent`, how many times its FIN was).
  */
 async function idleClientNetns(
-  mode: 'serving' | 'held' | 'orphan' | 'unacked' | 'unacked-serving',
+  mode: 'serving' | 'held' | 'orphan' | 'unacked' | 'unacked-serving' | 'zerowin' | 'zerowin-serving',
   finSeconds: number,
   port: number,
   user: 'root' | 'nobody',
   args: string[],
-  options: { orphanRetries?: number; trace?: string } = {},
+  options: { orphanRetries?: number; rtoMaxMs?: number; trace?: string } = {},
 ): Promise<{ lines: string[]; rc: number; serverAlive: boolean; inode: number; timer: number; resent: number }> {
   const run = await runNetnsScript({
     script: fileURLToPath(new URL('./fixtures/idle-client-netns.sh', import.meta.url)),
     args: [String(finSeconds), mode, String(port), user, process.execPath, binFor(user), ...args],
     env: {
       ...(options.orphanRetries !== undefined && { IDLE_CLIENT_ORPHAN_RETRIES: String(options.orphanRetries) }),
+      ...(options.rtoMaxMs !== undefined && { IDLE_CLIENT_RTO_MAX_MS: String(options.rtoMaxMs) }),
       ...(options.trace !== undefined && { IDLE_CLIENT_TRACE: options.trace }),
     },
     timeoutMs: 60_000,
@@ -352,8 +355,11 @@ describe.skipIf(!canRunFirewallNetns || !hasCommand('setpriv'))('a FIN_WAIT2 wit
  * tcp_orphan_retries ends it (`orphanRetries`, the namespace's own; its default, 0, is 8 resends: 104 to 108 s here).
  * Claimed as root with `args`.
  */
-const unackedFinInNetns = (args: string[], options: { orphanRetries?: number; trace?: string; serving?: boolean } = {}) =>
+const unackedFinInNetns = (args: string[], options: { orphanRetries?: number; rtoMaxMs?: number; trace?: string; serving?: boolean } = {}) =>
   idleClientNetns(options.serving ? 'unacked-serving' : 'unacked', 60, 18216, 'root', args, options);
+
+/** Whether this kernel has net.ipv4.tcp_rto_max_ms (Linux 6.15+). */
+const hasRtoMax = existsSync('/proc/sys/net/ipv4/tcp_rto_max_ms');
 
 const cannotNft = !canRunFirewallNetns ? 'not root, or nft, unshare, nsenter, ip or python3 missing' : undefined;
 
@@ -409,8 +415,105 @@ describe.skipIf(cannotNft !== undefined)(
       expect(performance.now() - started).toBeLessThan(20_000);
       if (hasCommand('strace', ['-V'])) expect(readFileSync(trace, 'utf8').match(/"\/proc\/sys\/net\/ipv4\/tcp_orphan_retries"/g)).toHaveLength(1);
     }, 40_000);
+
+    it.skipIf(!hasRtoMax)(
+      'is waited for where net.ipv4.tcp_rto_max_ms (Linux 6.15+) ends the resends early (1000 ms: about 3 s; once foretold 116 s and refused); read once',
+      async () => {
+        const trace = join(tempDir('rto-max-'), 'trace');
+        const started = performance.now();
+        const run = await unackedFinInNetns(['--timeout', '30'], { rtoMaxMs: 1000, trace: hasCommand('strace', ['-V']) ? trace : undefined });
+        expect([run.inode, run.timer, run.resent >= 1]).toEqual([0, 1, true]);
+        expect(run.rc, run.lines.join('\n')).toBe(0);
+        expect(run.lines).toContainEqual(
+          expect.stringMatching(
+            /^\[claim-port:18216\] 1 FIN_WAIT1 on port 18216 \(a connection closed first, of a socket made without SO_REUSEADDR\) keeps a server from binding it for [1-5] s more: waiting for the kernel to end it \(within the 30 s timeout\)$/,
+          ),
+        );
+        expect(run.lines.at(-1)).toMatch(/^\[claim-port:18216\] port 18216 is free \(its closing connections have ended\); nothing to do$/);
+        expect(performance.now() - started).toBeLessThan(20_000);
+        if (hasCommand('strace', ['-V'])) {
+          const text = readFileSync(trace, 'utf8');
+          expect(text.match(/"\/proc\/sys\/net\/ipv4\/tcp_rto_max_ms"/g)).toHaveLength(1);
+          expect(text.match(/"\/proc\/sys\/net\/ipv4\/tcp_orphan_retries"/g)).toHaveLength(1);
+        }
+      },
+      40_000,
+    );
   },
 );
+
+/**
+ * One FIN_WAIT1 on 127.0.0.1:18217, nothing listening (`serving`: its server listening on): its server filled the
+ * receive window of a client that reads nothing, and closed the connection; the kernel probes that window (timer 04,
+ * never a resend) until tcp_orphan_retries ends it: 5 to 6 minutes by default. Claimed as root with `args`.
+ */
+const zeroWindowInNetns = (args: string[], options: { orphanRetries?: number; rtoMaxMs?: number; trace?: string; serving?: boolean } = {}) =>
+  idleClientNetns(options.serving ? 'zerowin-serving' : 'zerowin', 60, 18217, 'root', args, options);
+
+describe.skipIf(!canRunFirewallNetns)('an orphan FIN_WAIT1 whose peer, alive, reads nothing: probed until tcp_orphan_retries ends it, not 60 s', () => {
+  const probed = 'its peer has not read what it was sent \\(a full receive window\\), which the kernel probes until net\\.ipv4\\.tcp_orphan_retries gives up';
+
+  it('is refused before any signal where the probes outlast the timeout, with the time they take (341 s here; once 60 s, which a timeout of 90 s let through to fail)', async () => {
+    const run = await zeroWindowInNetns(['--dry-run', '--timeout', '90']);
+    // Orphaned (inode 0), probed (timer 4).
+    expect([run.inode, run.timer]).toEqual([0, 4]);
+    expect(run.rc, run.lines.join('\n')).toBe(1);
+    const refusal = new RegExp(
+      `^\\[claim-port:18217\\] refusing: nothing listens on port 18217, but a server could not bind it \\(.*EADDRINUSE\\): 127\\.0\\.0\\.1:18217 -> 127\\.0\\.0\\.1:\\d+ \\(FIN_WAIT1, a connection using the port as its local port\\), held by no process \\(the kernel is still closing it\\)(?:, its other end .*)?; wait for the kernel to end it \\(for (\\d+) s more: ${probed}\\) and claim port 18217 again`,
+    );
+    const line = run.lines.find((l) => refusal.test(l));
+    expect(line, run.lines.join('\n')).toBeDefined();
+    // The kernel's schedule: probes backing off from 200 ms up to 120 s, given up at the one after 102.4 s (324.6 s
+    // from the first), the timers' lateness on top.
+    const left = Number(refusal.exec(line!)![1]);
+    expect(left).toBeGreaterThanOrEqual(320);
+    expect(left).toBeLessThanOrEqual(370);
+  }, 40_000);
+
+  it('of a server made without SO_REUSEADDR that still listens is foretold by the same rule: refused before any signal, the server serving on', async () => {
+    const run = await zeroWindowInNetns(['--dry-run', '--timeout', '90'], { serving: true });
+    expect([run.inode, run.timer]).toEqual([0, 4]);
+    expect(run.rc, run.lines.join('\n')).toBe(1);
+    expect(run.lines).toContainEqual(
+      expect.stringMatching(
+        /^\[claim-port:18217\] refusing: 127\.0\.0\.1:18217 was bound without SO_REUSEADDR: 1 connection it has closed whose peer reads nothing \(a full receive window, probed until net\.ipv4\.tcp_orphan_retries gives up\) would keep a server from binding port 18217 for up to 3[2-7]\d s after the holders are gone .*, longer than the 90 s timeout; /,
+      ),
+    );
+    expect(run.serverAlive).toBe(true);
+  }, 40_000);
+
+  it('is refused where tcp_orphan_retries keeps it for good (above tcp_retries2: the backoff never gets there), not foretold', async () => {
+    const run = await zeroWindowInNetns(['--dry-run', '--timeout', '90'], { orphanRetries: 20 });
+    expect([run.inode, run.timer]).toEqual([0, 4]);
+    expect(run.rc, run.lines.join('\n')).toBe(1);
+    expect(run.lines.join('\n')).toMatch(/refusing: nothing listens on port 18217, but a server could not bind it/);
+    expect(run.lines.join('\n')).not.toMatch(/s more/);
+  }, 40_000);
+
+  it.skipIf(!hasRtoMax)(
+    'is waited for where the probes end within the timeout (tcp_rto_max_ms 1000: about 2.5 s); tcp_rto_max_ms and tcp_orphan_retries read once',
+    async () => {
+      const trace = join(tempDir('zero-window-'), 'trace');
+      const started = performance.now();
+      const run = await zeroWindowInNetns(['--timeout', '30'], { rtoMaxMs: 1000, trace: hasCommand('strace', ['-V']) ? trace : undefined });
+      expect([run.inode, run.timer]).toEqual([0, 4]);
+      expect(run.rc, run.lines.join('\n')).toBe(0);
+      expect(run.lines).toContainEqual(
+        expect.stringMatching(
+          /^\[claim-port:18217\] 1 FIN_WAIT1 on port 18217 \(a connection closed first, of a socket made without SO_REUSEADDR\) keeps a server from binding it for [1-4] s more: waiting for the kernel to end it \(within the 30 s timeout\)$/,
+        ),
+      );
+      expect(run.lines.at(-1)).toMatch(/^\[claim-port:18217\] port 18217 is free \(its closing connections have ended\); nothing to do$/);
+      expect(performance.now() - started).toBeLessThan(20_000);
+      if (hasCommand('strace', ['-V'])) {
+        const text = readFileSync(trace, 'utf8');
+        expect(text.match(/"\/proc\/sys\/net\/ipv4\/tcp_rto_max_ms"/g)).toHaveLength(1);
+        expect(text.match(/"\/proc\/sys\/net\/ipv4\/tcp_orphan_retries"/g)).toHaveLength(1);
+      }
+    },
+    40_000,
+  );
+});
 
 /**
  * Listeners on 127.0.0.1:PORT that share it with SO_REUSEPORT, each with SO_REUSEADDR or not (`reuseAddress`), and
@@ -485,7 +588,7 @@ describe('TIME_WAITs where listeners share the port (SO_REUSEPORT), as Linux jud
       const result = await claimOurs(port, { timeoutSeconds: 70, log: (line) => lines.push(line) });
       expect(result.action, lines.join('\n')).toBe('freed');
       expect(result.holders).toEqual([expect.objectContaining({ pid: listeners.first.pid, signals: ['SIGTERM'] })]);
-      expect(lines).toContainEqual(expect.stringMatching(`^${facts} \\(within the 70 s timeout: the claim waits for it\\)$`));
+      expect(lines).toContainEqual(expect.stringMatching(`^${facts}; waiting for it after the stop \\(within the 70 s timeout\\)$`));
       expect(canBindSync(port, 'tcp')?.ok).toBe(true);
     },
     100_000,

@@ -39,13 +39,15 @@ export interface PortSocket extends ListenSocket {
    */
   readonly timeWaitLeftMs?: number;
   /**
-   * TCP, where the row's retransmit timer runs (`01:`: data or a FIN sent and not yet acknowledged): `count`, how many
-   * times the kernel has resent it since the last acknowledgement (the `retrnsmt` column, icsk_retransmits; 0 before
-   * the first resend); `leftMs`, until the timer fires next; `rtoMs`, the retransmission timeout now (the row's 13th
-   * column, doubled at each resend). Clock ticks (USER_HZ 100) as ms. How long an orphan resending its FIN lasts
-   * follows from them (net.ipv4.tcp_orphan_retries ends it).
+   * TCP, where the row's retransmit timer runs (`01:`: data or a FIN sent and not yet acknowledged) or its zero-window
+   * probe timer (`04:`, `probe` true: data waits that the peer's full receive window does not let through): `count`,
+   * how many times the kernel has resent since the last acknowledgement (the `retrnsmt` column, icsk_retransmits; 0
+   * before the first resend, and while probing); `leftMs`, until the timer fires next; `rtoMs`, the retransmission
+   * timeout now (the row's 13th column: doubled at each resend; a probe's backoff doubles the probe's interval
+   * instead, which the table does not show). Clock ticks (USER_HZ 100) as ms. How long an orphan resending its FIN,
+   * or probing, lasts follows from them (net.ipv4.tcp_orphan_retries ends it).
    */
-  readonly retransmit?: { readonly count: number; readonly leftMs: number; readonly rtoMs: number };
+  readonly retransmit?: { readonly count: number; readonly leftMs: number; readonly rtoMs: number; readonly probe?: boolean };
 }
 
 /** /proc/net/tcp's clock ticks per second (USER_HZ: 100 on every Linux architecture, jiffies_delta_to_clock_t). */
@@ -62,13 +64,17 @@ function timeWaitLeft(field: string | undefined): number | undefined {
   return ticks > 60 * USER_HZ ? undefined : (ticks * 1000) / USER_HZ;
 }
 
-/** Pure: a TCP row's retransmit timer (`01:` in `tr:tm->when`, `retrnsmt`, the RTO column); undefined where it does not run. */
+/**
+ * Pure: a TCP row's retransmit timer (`01:` in `tr:tm->when`, `retrnsmt`, the RTO column), or its zero-window probe
+ * timer (`04:`: the kernel runs one or the other); undefined where neither runs.
+ */
 function retransmitTimer(fields: readonly string[]): PortSocket['retransmit'] {
-  const timer = /^01:([0-9A-Fa-f]{8})$/.exec(fields[5] ?? '');
+  const timer = /^0([14]):([0-9A-Fa-f]{8})$/.exec(fields[5] ?? '');
   const count = /^[0-9A-Fa-f]{8}$/.test(fields[6] ?? '') ? parseInt(fields[6]!, 16) : Number.NaN;
   const rto = /^\d+$/.test(fields[12] ?? '') ? Number(fields[12]) : Number.NaN;
   if (timer === null || !Number.isSafeInteger(count) || !Number.isSafeInteger(rto)) return undefined;
-  return { count, leftMs: (parseInt(timer[1]!, 16) * 1000) / USER_HZ, rtoMs: (rto * 1000) / USER_HZ };
+  const leftMs = (parseInt(timer[2]!, 16) * 1000) / USER_HZ;
+  return { count, leftMs, rtoMs: (rto * 1000) / USER_HZ, ...(timer[1] === '4' && { probe: true }) };
 }
 
 /** Pure: the sockets of one table whose local port is `port`. */
