@@ -91,10 +91,15 @@ function unitAfterSlices(parts: readonly string[], start: number): { unit: strin
  * (cg_path_get_unit: the first component after the slices); anything below it is that unit's own subtree (a
  * delegated one, an nspawn payload's), whose names are not units of this manager. Under `user@UID.service`, the
  * unit is the user manager's (cg_path_get_user_unit: its slices skipped, the next component), with `userManager`.
+ * `root` is the service manager's own root (managerRoot): a systemd run without a cgroup namespace (a container)
+ * takes its own cgroup as the root of its units' paths (cg_shift_path), and reads what is below it; `path` is kept whole.
  */
-export function parseCgroupPath(path: string): CgroupPlace {
+export function parseCgroupPath(path: string, root = '/'): CgroupPlace {
   stringArgument('parseCgroupPath', 'path', path, 'a cgroup path');
-  const parts = path.split('/').filter((part) => part !== '');
+  stringArgument('parseCgroupPath', 'root', root, "the service manager's root cgroup (`/`, or a container's)");
+  const parts = shiftedPath(path, root)
+    .split('/')
+    .filter((part) => part !== '');
   let container: string | undefined;
   for (let index = 0; index < parts.length; index++) {
     const part = parts[index]!;
@@ -132,13 +137,42 @@ export function readCgroupLines(pid: number, procRoot = '/proc'): CgroupLine[] |
   }
 }
 
-/** The cgroup place of `pid`, or undefined when /proc/PID/cgroup cannot be read. */
+/** The cgroup place of `pid`, or undefined when /proc/PID/cgroup cannot be read; its unit as the manager that is PID 1 here counts it (managerRoot). */
 export function readCgroup(pid: number, procRoot = '/proc'): CgroupPlace | undefined {
   pidArgument('readCgroup', pid);
   procRootArgument('readCgroup', procRoot);
   const lines = readCgroupLines(pid, procRoot);
   const path = lines === undefined ? undefined : systemdPath(lines);
-  return path === undefined ? undefined : parseCgroupPath(path);
+  return path === undefined ? undefined : parseCgroupPath(path, managerRoot(procRoot));
+}
+
+/** By /proc root: PID 1's root cgroup, read once (a process's whole run sees one PID 1). */
+const managerRoots = new Map<string, string>();
+
+/**
+ * The root of the unit cgroups of the service manager that is PID 1 in `procRoot`'s PID namespace, as systemd's
+ * cg_get_root_path() finds its own: PID 1's cgroup without a last `/init.scope` (or the legacy `/system.slice`,
+ * `/system`). `/` on a host; a container's systemd run without a cgroup namespace has its own cgroup there, and its
+ * units are below it (`/machine/c1/system.slice/redis-server.service` is its redis-server.service). `/` where PID 1's
+ * cgroup cannot be read (hidepid).
+ */
+function managerRoot(procRoot: string): string {
+  let root = managerRoots.get(procRoot);
+  if (root === undefined) {
+    const lines = readCgroupLines(1, procRoot);
+    const path = (lines && systemdPath(lines)) ?? '/';
+    const end = ['/init.scope', '/system.slice', '/system'].find((suffix) => path.endsWith(suffix));
+    root = (end === undefined ? path : path.slice(0, -end.length)) || '/';
+    managerRoots.set(procRoot, root);
+  }
+  return root;
+}
+
+/** Pure: `path` below `root` (cg_shift_path), or `path` itself when it is not under it. */
+function shiftedPath(path: string, root: string): string {
+  if (root === '/' || root === '') return path;
+  const base = root.endsWith('/') ? root.slice(0, -1) : root;
+  return path === base ? '/' : path.startsWith(`${base}/`) ? path.slice(base.length) : path;
 }
 
 /**

@@ -1,7 +1,8 @@
 // cgroup -> unit and container: pure parsers on real /proc/PID/cgroup text and
 // container proxies' arguments, and the reader on this process's own cgroup.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { escapeText } from '../../src/escape.js';
@@ -117,6 +118,37 @@ describe('cgroup -> unit and container', () => {
       }
     },
   );
+
+  it("names units below the service manager's own root (cg_shift_path): a container's systemd run without a cgroup namespace", () => {
+    // As e2e/systemd/boot.sh boots one: its units live below the cgroup it was started in.
+    expect(parseCgroupPath('/e2e/run-1/system.slice/squatter.service', '/e2e/run-1')).toMatchObject({
+      path: '/e2e/run-1/system.slice/squatter.service',
+      unit: 'squatter.service',
+    });
+    expect(parseCgroupPath('/e2e/run-1/init.scope', '/e2e/run-1/')).toMatchObject({ unit: 'init.scope' });
+    // Not below the root: read as it is. `/e2e/run-10` is not below `/e2e/run-1`.
+    expect(parseCgroupPath('/e2e/run-10/system.slice/x.service', '/e2e/run-1').unit).toBeUndefined();
+    expect(parseCgroupPath('/system.slice/x.service', '/e2e/run-1')).toMatchObject({ unit: 'x.service' });
+    expect(parseCgroupPath('/system.slice/x.service', '/')).toMatchObject({ unit: 'x.service' });
+  });
+
+  it("readCgroup takes the root from PID 1's own cgroup, without its /init.scope (cg_get_root_path)", () => {
+    const proc = mkdtempSync(join(tmpdir(), 'cgroup-root-'));
+    try {
+      const write = (pid: number, text: string) => {
+        mkdirSync(join(proc, String(pid)));
+        writeFileSync(join(proc, String(pid), 'cgroup'), text);
+      };
+      write(1, '1:name=systemd:/machine/c1/init.scope\n0::/machine/c1/init.scope\n');
+      write(42, '1:name=systemd:/machine/c1/system.slice/redis-server.service\n0::/machine/c1/system.slice/redis-server.service\n');
+      write(43, '1:name=systemd:/machine/c1/user.slice/user-1000.slice/user@1000.service/app.slice/dev.service\n');
+      expect(readCgroup(42, proc)).toEqual({ path: '/machine/c1/system.slice/redis-server.service', unit: 'redis-server.service' });
+      expect(readCgroup(43, proc)).toMatchObject({ unit: 'dev.service', userManager: 'user@1000.service' });
+      expect(readCgroup(1, proc)).toMatchObject({ unit: 'init.scope' });
+    } finally {
+      rmSync(proc, { recursive: true, force: true });
+    }
+  });
 
   it('reads this process’s own cgroup', () => {
     expect(readCgroup(process.pid)?.path).toMatch(/^\//);
