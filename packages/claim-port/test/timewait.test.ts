@@ -418,14 +418,15 @@ describe.skipIf(cannotNft !== undefined)(
       const trace = join(tempDir('orphan-retries-'), 'trace');
       const started = performance.now();
       // A budget that outlasts a loaded machine's start of the claim: 3 s (tcp_orphan_retries 3) may not, and the
-      // FIN_WAIT1 would be gone before the claim reads the table, with nothing to wait for.
+      // FIN_WAIT1 would be gone before the claim reads the table, with nothing to wait for. The claim foretells one
+      // firing more than the kernel makes (25.4 s from the first send, and the timers' lateness): under 30 s.
       const run = await unackedFinInNetns(['--timeout', '60'], { orphanRetries: 5, trace: hasCommand('strace', ['-V']) ? trace : undefined });
       expect([run.inode, run.timer, run.resent >= 1]).toEqual([0, 1, true]);
       expect(run.rc, run.lines.join('\n')).toBe(0);
       expect(run.lines.join('\n')).not.toMatch(/refusing/);
       expect(run.lines).toContainEqual(
         expect.stringMatching(
-          /^\[claim-port:18216\] 1 FIN_WAIT1 on port 18216 \(a connection closed first, of a socket made without SO_REUSEADDR\) keeps a server from binding it for ([1-9]|1\d) s more: waiting for the kernel to end it \(within the 60 s timeout\)$/,
+          /^\[claim-port:18216\] 1 FIN_WAIT1 on port 18216 \(a connection closed first, of a socket made without SO_REUSEADDR\) keeps a server from binding it for ([1-9]|[12]\d) s more: waiting for the kernel to end it \(within the 60 s timeout\)$/,
         ),
       );
       expect(run.lines.at(-1)).toMatch(/^\[claim-port:18216\] port 18216 is free \(its closing connections have ended\); nothing to do$/);
