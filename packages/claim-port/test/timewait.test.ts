@@ -25,6 +25,13 @@ const root = process.getuid?.() === 0;
 /** This namespace's net.ipv4.tcp_fin_timeout, in seconds (how long an orphan's FIN_WAIT2 lasts). */
 const finTimeout = Number(readFileSync('/proc/sys/net/ipv4/tcp_fin_timeout', 'utf8'));
 const python = '/usr/bin/python3';
+/**
+ * Whole seconds since `started` (performance.now()), rounded up: at most how much of a kernel timer's time went by
+ * before a claim in that span read it. A loaded machine spends seconds on a namespace, its processes and node's start.
+ */
+const secondsSince = (started: number) => Math.ceil((performance.now() - started) / 1000);
+/** A pattern (one group) of the whole seconds a kernel timer of `full` s, started at `started` or later, can have left now. */
+const leftOf = (full: number, started: number) => `(${Array.from({ length: Math.min(full, secondsSince(started)) + 1 }, (_, i) => full - i).join('|')})`;
 
 /**
  * A server on 127.0.0.1:PORT made without SO_REUSEADDR that answers each connection and closes it first (`serve` of
@@ -70,16 +77,17 @@ describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
   it.skipIf(!root)('that would outlast the timeout: refused before any signal, dry run and real run alike, with the time they have left', async () => {
     const port = leasePort();
     const listener = await server(port);
+    const started = performance.now();
     await served(port);
     await served(port);
     for (const dryRun of [true, false]) {
       const lines: string[] = [];
       const result = await claimOurs(port, { dryRun, log: (line) => lines.push(line) });
       expect(result.action, lines.join('\n')).toBe('refused');
-      // The time left counts down from 60 s (rounded up) from the served connections: 2 s of a loaded machine between
-      // them and the look gives 58. The same figure twice, and a --timeout one past it.
+      // The time left counts down from 60 s (rounded up) from the served connections, less what a loaded machine spends
+      // between them and the look (leftOf). The same figure twice, and a --timeout one past it.
       const said = new RegExp(
-        `^refused to free port ${port}: 127\\.0\\.0\\.1:${port} was bound without SO_REUSEADDR: 2 TIME_WAITs on the port would keep a server from binding port ${port} for up to (5\\d|60) s after the holders are gone \\(Linux refuses the bind while a TIME_WAIT of such a socket is there\\), longer than the 5 s timeout; stop PID ${listener.first.pid} by hand and claim port ${port} \\1 s later, or give the service SO_REUSEADDR, or claim it with --timeout (\\d+); nothing was signalled$`,
+        `^refused to free port ${port}: 127\\.0\\.0\\.1:${port} was bound without SO_REUSEADDR: 2 TIME_WAITs on the port would keep a server from binding port ${port} for up to ${leftOf(60, started)} s after the holders are gone \\(Linux refuses the bind while a TIME_WAIT of such a socket is there\\), longer than the 5 s timeout; stop PID ${listener.first.pid} by hand and claim port ${port} \\1 s later, or give the service SO_REUSEADDR, or claim it with --timeout (\\d+); nothing was signalled$`,
       );
       expect(result.message).toMatch(said);
       const [, left, timeout] = said.exec(result.message)!;
@@ -185,12 +193,13 @@ describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
     const [a, b] = [leasePort(), leasePort()];
     const listener = await server(a);
     await server(b, true, 1);
+    const started = performance.now();
     await Promise.all([served(a), served(b)]);
     const dry = await claimOurs(b, { dryRun: true, timeoutSeconds: 70 });
     expect(dry.action, dry.message).toBe('would-free');
     expect(dry.message).toMatch(
       new RegExp(
-        `^dry run: nothing listens on port ${b}, but 1 TIME_WAIT keeps a server from binding it for (5\\d|60) s more: a real run waits for the kernel to end it \\(within the 70 s timeout\\)$`,
+        `^dry run: nothing listens on port ${b}, but 1 TIME_WAIT keeps a server from binding it for ${leftOf(60, started)} s more: a real run waits for the kernel to end it \\(within the 70 s timeout\\)$`,
       ),
     );
     const linesA: string[] = [];
@@ -204,7 +213,7 @@ describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
     if (root)
       expect(linesA).toContainEqual(
         expect.stringMatching(
-          `^127\\.0\\.0\\.1:${a} was bound without SO_REUSEADDR: 1 TIME_WAIT on the port would keep a server from binding port ${a} for up to (5\\d|60) s after the holders are gone .*; waiting for them after the stop \\(within the 70 s timeout\\)$`,
+          `^127\\.0\\.0\\.1:${a} was bound without SO_REUSEADDR: 1 TIME_WAIT on the port would keep a server from binding port ${a} for up to ${leftOf(60, started)} s after the holders are gone .*; waiting for them after the stop \\(within the 70 s timeout\\)$`,
         ),
       );
     expect(linesA).toContainEqual(
@@ -213,7 +222,7 @@ describe('TIME_WAITs of a listener without SO_REUSEADDR', () => {
     expect(resultB.action, linesB.join('\n')).toBe('already-free');
     expect(resultB.message).toBe(`port ${b} is free (its TIME_WAITs have ended); nothing to do`);
     expect(linesB).toContainEqual(
-      expect.stringMatching(`^1 TIME_WAIT on port ${b} .* keeps a server from binding it for (5\\d|60) s more: waiting for the kernel to end it`),
+      expect.stringMatching(`^1 TIME_WAIT on port ${b} .* keeps a server from binding it for ${leftOf(60, started)} s more: waiting for the kernel to end it`),
     );
     expect(canBindSync(a, 'tcp')?.ok).toBe(true);
     expect(canBindSync(b, 'tcp')?.ok).toBe(true);
@@ -271,23 +280,25 @@ async function idleClientNetns(
 }
 
 describe.skipIf(!canRunFirewallNetns)('a connection its client never closes: an orphan FIN_WAIT2 once the server is stopped', () => {
-  it('is foretold and waited for by one rule: the stop is followed by a wait until tcp_fin_timeout ends it (6 s here), not a failure', async () => {
+  it('is foretold and waited for by one rule: the stop is followed by a wait until tcp_fin_timeout ends it (10 s here), not a failure', async () => {
     // The real run first: the server is stopped, and the claim waits for the FIN_WAIT2 its connection leaves.
-    const real = await idleClientInNetns(6, ['--timeout', '70']);
+    // 10 s: the claim reads the table after the server's exit and its own settle window, seconds on a loaded machine.
+    const real = await idleClientInNetns(10, ['--timeout', '70']);
     expect(real.rc, real.lines.join('\n')).toBe(0);
     expect(real.serverAlive).toBe(false);
     expect(real.lines).toContainEqual(
       expect.stringMatching(
-        /^\[claim-port:18210\] 1 FIN_WAIT2 on port 18210 \(a connection closed first, of a socket made without SO_REUSEADDR\) keeps a server from binding it for [1-6] s more: waiting for the kernel to end it \(within the 70 s timeout\)$/,
+        /^\[claim-port:18210\] 1 FIN_WAIT2 on port 18210 \(a connection closed first, of a socket made without SO_REUSEADDR\) keeps a server from binding it for ([1-9]|10) s more: waiting for the kernel to end it \(within the 70 s timeout\)$/,
       ),
     );
-    expect(real.lines.at(-1)).toMatch(/^\[claim-port:18210\] port 18210 is free \(\d+\.\d ms\)$/);
+    // The time to a tenth of a ms, as a number: one in ten is whole, and says no decimal (`6467 ms`).
+    expect(real.lines.at(-1)).toMatch(/^\[claim-port:18210\] port 18210 is free \(\d+(\.\d)? ms\)$/);
     // Foretold before the signal, as the dry run foretells it: up to 60 s, a TIME_WAIT if the client closes its end
-    // once the server is stopped, a FIN_WAIT2 (6 s) while it does not.
+    // once the server is stopped, a FIN_WAIT2 (10 s) while it does not.
     const foretold =
       '[claim-port:18210] warning: 127.0.0.1:18210 was bound without SO_REUSEADDR: 1 connection it holds (each a TIME_WAIT once it is stopped, or a FIN_WAIT2 for up to net.ipv4.tcp_fin_timeout while its peer keeps its end open) would keep a server from binding port 18210 for up to 60 s after the holders are gone (Linux refuses the bind while a connection of such a socket, closing or in TIME_WAIT, is there)';
     expect(real.lines).toContain(`${foretold}; waiting for them after the stop (within the 70 s timeout)`);
-    const dry = await idleClientInNetns(6, ['--timeout', '70', '--dry-run']);
+    const dry = await idleClientInNetns(10, ['--timeout', '70', '--dry-run']);
     expect(dry.rc, dry.lines.join('\n')).toBe(0);
     expect(dry.lines).toContain(`${foretold}; a real run waits for them after the stop (within the 70 s timeout)`);
     expect(dry.serverAlive).toBe(true);
@@ -319,7 +330,7 @@ describe.skipIf(!canRunFirewallNetns || !hasCommand('setpriv'))('a FIN_WAIT2 wit
   it('one its process holds, out of the sight of the user who claims (nobody), is refused at once, dry run and real run alike: tcp_fin_timeout never ends it', async () => {
     for (const dryRun of [true, false]) {
       const started = performance.now();
-      const run = await finWait2InNetns('held', 20, 'nobody', ['--timeout', '40', ...(dryRun ? ['--dry-run'] : [])]);
+      const run = await finWait2InNetns('held', 60, 'nobody', ['--timeout', '90', ...(dryRun ? ['--dry-run'] : [])]);
       // Held: the row has an inode, and no timer runs (the kernel keeps it while the process does).
       expect(run.inode).toBeGreaterThan(0);
       expect(run.timer).toBe(0);
@@ -330,23 +341,27 @@ describe.skipIf(!canRunFirewallNetns || !hasCommand('setpriv'))('a FIN_WAIT2 wit
           /^\[claim-port:18211\] refusing: nothing listens on port 18211, but a server could not bind it \(.*EADDRINUSE\): 127\.0\.0\.1:18211 -> 127\.0\.0\.1:\d+ \(FIN_WAIT2, a connection using the port as its local port\), its owner is not visible to this user$/,
         ),
       );
-      // Not after tcp_fin_timeout (20 s) and its slack: at once.
-      expect(performance.now() - started).toBeLessThan(15_000);
+      // Not after tcp_fin_timeout (60 s) and its slack: at once (a loaded machine takes seconds to set the namespace up).
+      expect(performance.now() - started).toBeLessThan(40_000);
     }
-  }, 30_000);
+  }, 100_000);
 
   it("an orphan's that would outlast the timeout is refused with the advice a TIME_WAIT gets: wait for the kernel, or a --timeout that long (as root, and as nobody)", async () => {
     for (const user of ['root', 'nobody'] as const) {
+      const started = performance.now();
       const run = await finWait2InNetns('orphan', 30, user, ['--timeout', '5']);
       expect(run.inode).toBe(0);
       expect(run.rc, run.lines.join('\n')).toBe(1);
-      expect(run.lines).toContainEqual(
-        expect.stringMatching(
-          /^\[claim-port:18211\] refusing: nothing listens on port 18211, but a server could not bind it \(.*EADDRINUSE\): 127\.0\.0\.1:18211 -> 127\.0\.0\.1:\d+ \(FIN_WAIT2, a connection using the port as its local port\), held by no process \(the kernel is still closing it\)(, its other end .* \(not signalled\))?; wait for the kernel to end it \(for (2\d|30) s more\) and claim port 18211 again, or claim it with a --timeout that long; a FIN_WAIT2 keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, so a program that sets SO_REUSEADDR before it binds leaves none behind$/,
-        ),
-      );
+      const refusal =
+        /^\[claim-port:18211\] refusing: nothing listens on port 18211, but a server could not bind it \(.*EADDRINUSE\): 127\.0\.0\.1:18211 -> 127\.0\.0\.1:\d+ \(FIN_WAIT2, a connection using the port as its local port\), held by no process \(the kernel is still closing it\)(, its other end .* \(not signalled\))?; wait for the kernel to end it \(for (\d+) s more\) and claim port 18211 again, or claim it with a --timeout that long; a FIN_WAIT2 keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, so a program that sets SO_REUSEADDR before it binds leaves none behind$/;
+      const line = run.lines.find((l) => refusal.test(l));
+      expect(line, run.lines.join('\n')).toBeDefined();
+      // What its row's timer has left of tcp_fin_timeout (30 s), less what the run took to get there.
+      const left = Number(refusal.exec(line!)![2]);
+      expect(left).toBeLessThanOrEqual(30);
+      expect(left).toBeGreaterThanOrEqual(30 - secondsSince(started));
     }
-  }, 30_000);
+  }, 60_000);
 });
 
 /**
@@ -377,44 +392,54 @@ describe.skipIf(cannotNft !== undefined)(
           /^\[claim-port:18216\] refusing: nothing listens on port 18216, but a server could not bind it \(.*EADDRINUSE\): 127\.0\.0\.1:18216 -> 127\.0\.0\.1:\d+ \(FIN_WAIT1, a connection using the port as its local port\), held by no process \(the kernel is still closing it\)(?:, its other end .* \(not signalled\))?; wait for the kernel to end it \(for (\d+) s more: its peer has not acknowledged its FIN, which the kernel resends until net\.ipv4\.tcp_orphan_retries gives up\) and claim port 18216 again, or claim it with a --timeout that long; a FIN_WAIT1 keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR/;
         const line = run.lines.find((l) => refusal.test(l));
         expect(line, run.lines.join('\n')).toBeDefined();
-        // The kernel's schedule from TCP_RTO_MIN: 8 resends, 102.2 s from the first; no more than the timers' lateness over.
+        // The kernel's schedule from TCP_RTO_MIN: 8 resends, 102.2 s from the first; no more than the timers' lateness
+        // over, nor less than what the run took to read it (60 s, the old figure, is less than either).
         const left = Number(refusal.exec(line!)![1]);
-        expect(left).toBeGreaterThanOrEqual(103);
+        expect(left).toBeGreaterThanOrEqual(103 - secondsSince(started));
         expect(left).toBeLessThanOrEqual(120);
         expect(run.lines.some((l) => /would send|sent SIG/.test(l))).toBe(false);
-        // At once: no wait for the kernel.
-        expect(performance.now() - started).toBeLessThan(15_000);
+        // At once: no wait for the kernel (a wait would last the 30 s timeout at least).
+        expect(performance.now() - started).toBeLessThan(25_000);
       }
-    }, 40_000);
+    }, 70_000);
 
     it('of a server made without SO_REUSEADDR that still listens is foretold by the same rule: refused before any signal, the server serving on', async () => {
+      const started = performance.now();
       const run = await unackedFinInNetns(['--dry-run', '--timeout', '90'], { serving: true });
       expect([run.inode, run.timer, run.resent >= 1]).toEqual([0, 1, true]);
       expect(run.rc, run.lines.join('\n')).toBe(1);
-      expect(run.lines).toContainEqual(
-        expect.stringMatching(
-          /^\[claim-port:18216\] refusing: 127\.0\.0\.1:18216 was bound without SO_REUSEADDR: 1 connection it has closed whose peer has not acknowledged its FIN \(resent until net\.ipv4\.tcp_orphan_retries gives up\) would keep a server from binding port 18216 for up to 1(0[3-9]|1\d|20) s after the holders are gone \(Linux refuses the bind while a connection of such a socket, closing or in TIME_WAIT, is there\), longer than the 90 s timeout; stop PID \d+ by hand and claim port 18216 1\d\d s later, or give the service SO_REUSEADDR, or claim it with --timeout 1\d\d$/,
-        ),
-      );
+      const refusal =
+        /^\[claim-port:18216\] refusing: 127\.0\.0\.1:18216 was bound without SO_REUSEADDR: 1 connection it has closed whose peer has not acknowledged its FIN \(resent until net\.ipv4\.tcp_orphan_retries gives up\) would keep a server from binding port 18216 for up to (\d+) s after the holders are gone \(Linux refuses the bind while a connection of such a socket, closing or in TIME_WAIT, is there\), longer than the 90 s timeout; stop PID \d+ by hand and claim port 18216 \1 s later, or give the service SO_REUSEADDR, or claim it with --timeout (\d+)$/;
+      const line = run.lines.find((l) => refusal.test(l));
+      expect(line, run.lines.join('\n')).toBeDefined();
+      // As above: 103 to 120 s, less what the run took to read it.
+      const [, left, timeout] = refusal.exec(line!)!;
+      expect(Number(left)).toBeGreaterThanOrEqual(103 - secondsSince(started));
+      expect(Number(left)).toBeLessThanOrEqual(120);
+      expect(Number(timeout)).toBe(Number(left) + 1);
       expect(run.serverAlive).toBe(true);
     }, 40_000);
 
-    it('is waited for where the resends end within the timeout (tcp_orphan_retries 3: a budget of 3 s), not refused; tcp_orphan_retries read once', async () => {
+    it('is waited for where the resends end within the timeout (tcp_orphan_retries 5: a budget of 12.6 s), not refused; tcp_orphan_retries read once', async () => {
       const trace = join(tempDir('orphan-retries-'), 'trace');
       const started = performance.now();
-      const run = await unackedFinInNetns(['--timeout', '30'], { orphanRetries: 3, trace: hasCommand('strace', ['-V']) ? trace : undefined });
+      // A budget that outlasts a loaded machine's start of the claim: 3 s (tcp_orphan_retries 3) may not, and the
+      // FIN_WAIT1 would be gone before the claim reads the table, with nothing to wait for. The claim foretells one
+      // firing more than the kernel makes (25.4 s from the first send, and the timers' lateness): under 30 s.
+      const run = await unackedFinInNetns(['--timeout', '60'], { orphanRetries: 5, trace: hasCommand('strace', ['-V']) ? trace : undefined });
       expect([run.inode, run.timer, run.resent >= 1]).toEqual([0, 1, true]);
       expect(run.rc, run.lines.join('\n')).toBe(0);
       expect(run.lines.join('\n')).not.toMatch(/refusing/);
       expect(run.lines).toContainEqual(
         expect.stringMatching(
-          /^\[claim-port:18216\] 1 FIN_WAIT1 on port 18216 \(a connection closed first, of a socket made without SO_REUSEADDR\) keeps a server from binding it for [1-9] s more: waiting for the kernel to end it \(within the 30 s timeout\)$/,
+          /^\[claim-port:18216\] 1 FIN_WAIT1 on port 18216 \(a connection closed first, of a socket made without SO_REUSEADDR\) keeps a server from binding it for ([1-9]|[12]\d) s more: waiting for the kernel to end it \(within the 60 s timeout\)$/,
         ),
       );
       expect(run.lines.at(-1)).toMatch(/^\[claim-port:18216\] port 18216 is free \(its closing connections have ended\); nothing to do$/);
-      expect(performance.now() - started).toBeLessThan(20_000);
+      // Ended by the kernel, not by the 60 s timeout.
+      expect(performance.now() - started).toBeLessThan(45_000);
       if (hasCommand('strace', ['-V'])) expect(readFileSync(trace, 'utf8').match(/"\/proc\/sys\/net\/ipv4\/tcp_orphan_retries"/g)).toHaveLength(1);
-    }, 40_000);
+    }, 70_000);
 
     it.skipIf(!hasRtoMax)(
       'is waited for where net.ipv4.tcp_rto_max_ms (Linux 6.15+) ends the resends early (1000 ms: about 3 s; once foretold 116 s and refused); read once',
@@ -570,14 +595,16 @@ describe('TIME_WAITs where listeners share the port (SO_REUSEPORT), as Linux jud
       await group(twin, [true, false], 0, true);
       expect(timeWaitsOn(twin)).toBe(1);
       expect(canBindSync(twin, 'tcp')?.ok).toBe(true);
+      const started = performance.now();
       const listeners = await group(port, [true, false], 0);
       expect(timeWaitsOn(port)).toBe(1);
-      const facts = `1 TIME_WAIT on port ${port} may be of 127\\.0\\.0\\.1:${port}, bound without SO_REUSEADDR, or of another listener on its address with SO_REUSEADDR \\(they share it with SO_REUSEPORT; which one cannot be told\\): if of the former, it would keep a server from binding port ${port} for up to (5\\d|60) s after the holders are gone`;
+      const facts = () =>
+        `1 TIME_WAIT on port ${port} may be of 127\\.0\\.0\\.1:${port}, bound without SO_REUSEADDR, or of another listener on its address with SO_REUSEADDR \\(they share it with SO_REUSEPORT; which one cannot be told\\): if of the former, it would keep a server from binding port ${port} for up to ${leftOf(60, started)} s after the holders are gone`;
       // Safety first: were it the listener's without SO_REUSEADDR, killing the server would leave the port unbindable past the timeout.
       const refused = await claimOurs(port, { timeoutSeconds: 5 });
       expect(refused.action, refused.message).toBe('refused');
       const said = new RegExp(
-        `^refused to free port ${port}: ${facts}, longer than the 5 s timeout; stop PID ${listeners.first.pid} by hand and claim port ${port} \\1 s later, or claim it with --timeout (\\d+); nothing was signalled$`,
+        `^refused to free port ${port}: ${facts()}, longer than the 5 s timeout; stop PID ${listeners.first.pid} by hand and claim port ${port} \\1 s later, or claim it with --timeout (\\d+); nothing was signalled$`,
       );
       expect(refused.message).toMatch(said);
       const [, left, timeout] = said.exec(refused.message)!;
@@ -588,7 +615,7 @@ describe('TIME_WAITs where listeners share the port (SO_REUSEPORT), as Linux jud
       const result = await claimOurs(port, { timeoutSeconds: 70, log: (line) => lines.push(line) });
       expect(result.action, lines.join('\n')).toBe('freed');
       expect(result.holders).toEqual([expect.objectContaining({ pid: listeners.first.pid, signals: ['SIGTERM'] })]);
-      expect(lines).toContainEqual(expect.stringMatching(`^${facts}; waiting for it after the stop \\(within the 70 s timeout\\)$`));
+      expect(lines).toContainEqual(expect.stringMatching(`^${facts()}; waiting for it after the stop \\(within the 70 s timeout\\)$`));
       expect(canBindSync(port, 'tcp')?.ok).toBe(true);
     },
     100_000,
@@ -603,12 +630,13 @@ describe('TIME_WAITs where listeners share the port (SO_REUSEPORT), as Linux jud
       expect(timeWaitsOn(twin)).toBe(1);
       expect(canBindSync(twin, 'tcp')).toMatchObject({ ok: false, code: 'EADDRINUSE' });
       expect(bindsWithReusePort(twin)).toBe('ok');
+      const started = performance.now();
       const listeners = await group(port, [false, false], 1);
       const result = await claimOurs(port, { timeoutSeconds: 5 });
       expect(result.action, result.message).toBe('refused');
       expect(result.message).toMatch(
         new RegExp(
-          `^refused to free port ${port}: 127\\.0\\.0\\.1:${port} was bound without SO_REUSEADDR: 1 TIME_WAIT on the port would keep a server from binding port ${port} for up to (5\\d|60) s after the holders are gone`,
+          `^refused to free port ${port}: 127\\.0\\.0\\.1:${port} was bound without SO_REUSEADDR: 1 TIME_WAIT on the port would keep a server from binding port ${port} for up to ${leftOf(60, started)} s after the holders are gone`,
         ),
       );
       expect(isAlive(listeners.first.pid)).toBe(true);
@@ -643,12 +671,14 @@ describe.skipIf(!canRunFirewallNetns)(
   'a TIME_WAIT of a client socket bound to the port without SO_REUSEADDR, on an address no listener being freed overlaps',
   () => {
     it('that outlasts the timeout: refused before any signal, dry run and real run alike (it was there from the start)', async () => {
+      const started = performance.now();
       const run = await clientTimeWaitNetns('timewait', 60, ['--timeout', '5']);
       // The kernel: a SO_REUSEADDR bind of its address, and a server's of the wildcard, fail while it is there, so a
       // listener with SO_REUSEADDR could never have been bound over it (nor it bound under one).
       expect(run.kernel).toBe('wildcard=EADDRINUSE probe=EADDRINUSE');
-      const refusal =
-        /^\[claim-port:18214\] refusing: 127\.0\.0\.2:18214 -> 127\.0\.0\.1:18215 \(TIME_WAIT, a connection using the port as its local port\), held by no process \(the kernel is still closing it\): 1 TIME_WAIT on port 18214 that no listener being freed overlaps keeps a server from binding it for (5\d|60) s more, whether or not the holders exit \(a bind of its address with SO_REUSEADDR fails: its socket was made without it\), longer than the 5 s timeout; wait for the kernel to end it \(for \1 s more\) and claim port 18214 again, or claim it with a --timeout that long; /;
+      const refusal = new RegExp(
+        `^\\[claim-port:18214\\] refusing: 127\\.0\\.0\\.2:18214 -> 127\\.0\\.0\\.1:18215 \\(TIME_WAIT, a connection using the port as its local port\\), held by no process \\(the kernel is still closing it\\): 1 TIME_WAIT on port 18214 that no listener being freed overlaps keeps a server from binding it for ${leftOf(60, started)} s more, whether or not the holders exit \\(a bind of its address with SO_REUSEADDR fails: its socket was made without it\\), longer than the 5 s timeout; wait for the kernel to end it \\(for \\1 s more\\) and claim port 18214 again, or claim it with a --timeout that long; `,
+      );
       for (const { lines, rc } of [run.dry, run.real]) {
         expect(rc, lines.join('\n')).toBe(1);
         expect(lines).toContainEqual(expect.stringMatching(refusal));
@@ -657,19 +687,21 @@ describe.skipIf(!canRunFirewallNetns)(
       expect(run.holderAlive).toBe(true);
     }, 70_000);
 
-    it('that ends within the timeout (an orphan FIN_WAIT2, tcp_fin_timeout 10 s): warned of before the signal, and waited for after', async () => {
-      const run = await clientTimeWaitNetns('finwait', 10, ['--timeout', '30']);
+    it('that ends within the timeout (an orphan FIN_WAIT2, tcp_fin_timeout 20 s): warned of before the signal, and waited for after', async () => {
+      // Both runs must read it before tcp_fin_timeout ends it: 10 s left the real run a few seconds on a loaded machine,
+      // which spends them on the namespace, its processes and the dry run.
+      const run = await clientTimeWaitNetns('finwait', 20, ['--timeout', '40']);
       expect(run.kernel).toBe('wildcard=EADDRINUSE probe=EADDRINUSE');
       const warning = (then: string) =>
         new RegExp(
-          `^\\[claim-port:18214\\] warning: 127\\.0\\.0\\.2:18214 -> 127\\.0\\.0\\.1:18215 \\(FIN_WAIT2, a connection using the port as its local port\\), held by no process \\(the kernel is still closing it\\): 1 FIN_WAIT2 on port 18214 that no listener being freed overlaps keeps a server from binding it for ([1-9]|10) s more, whether or not the holders exit \\(a bind of its address with SO_REUSEADDR fails: its socket was made without it\\); ${then} for the kernel to end it after the stop \\(within the 30 s timeout\\)$`,
+          `^\\[claim-port:18214\\] warning: 127\\.0\\.0\\.2:18214 -> 127\\.0\\.0\\.1:18215 \\(FIN_WAIT2, a connection using the port as its local port\\), held by no process \\(the kernel is still closing it\\): 1 FIN_WAIT2 on port 18214 that no listener being freed overlaps keeps a server from binding it for ([1-9]|1\\d|20) s more, whether or not the holders exit \\(a bind of its address with SO_REUSEADDR fails: its socket was made without it\\); ${then} for the kernel to end it after the stop \\(within the 40 s timeout\\)$`,
         );
       expect(run.dry.rc, run.dry.lines.join('\n')).toBe(0);
       expect(run.dry.lines).toContainEqual(expect.stringMatching(warning('a real run waits')));
       expect(run.real.rc, run.real.lines.join('\n')).toBe(0);
       expect(run.real.lines).toContainEqual(expect.stringMatching(warning('waiting')));
       expect(run.real.lines).toContainEqual(expect.stringMatching(/^\[claim-port:18214\] 1 FIN_WAIT2 on port 18214 .*: waiting for the kernel to end it/));
-      expect(run.real.lines.at(-1)).toMatch(/^\[claim-port:18214\] port 18214 is free \(\d+\.\d ms\)$/);
+      expect(run.real.lines.at(-1)).toMatch(/^\[claim-port:18214\] port 18214 is free \(\d+(\.\d)? ms\)$/);
       expect(run.holderAlive).toBe(false);
     }, 70_000);
   },
