@@ -4,7 +4,29 @@
 // processes, as on a real machine.
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach } from 'vitest';
 import { isSpawned } from './guard.js';
+
+/** Cgroups a cleanup could not remove yet, deepest first: a process killed there stays in it until Node reaps it. */
+const left: string[] = [];
+
+/** Remove what a cleanup left, once the killed processes in it are reaped (within `ms`). */
+async function removeLeft(ms: number): Promise<void> {
+  for (const deadline = Date.now() + ms; left.length > 0 && Date.now() < deadline; await sleep(20)) {
+    for (const dir of [...left]) {
+      try {
+        rmdirSync(dir);
+        left.splice(left.indexOf(dir), 1);
+      } catch {
+        // not yet
+      }
+    }
+  }
+}
+
+afterEach(() => removeLeft(2000));
+afterAll(() => removeLeft(5000));
 
 /**
  * Remove the cgroup `dir` of hierarchy `base`. A test's cleanup runs before the guard's kill of what it spawned, so its
@@ -23,7 +45,8 @@ function removeCgroup(base: string, dir: string): void {
       if (isSpawned(pid)) writeFileSync(join(base, 'cgroup.procs'), String(pid));
     rmdirSync(dir);
   } catch {
-    // a process not spawned here, or one that moved on its own: left as it is
+    // a process killed but not reaped yet (a zombie cannot be moved), or one not spawned here: tried again after the test
+    left.push(dir);
   }
 }
 

@@ -1,6 +1,7 @@
 // Running claim-port against a port, behind the guard: in-process through
 // main(argv, io, env) (most tests), or the built bin (a few, to test the bin).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { type CapturedRun, guardPort, runMain, worldReadablePackage } from '../../../test-support/index.js';
@@ -53,3 +54,20 @@ export async function runClaim(
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   return { code, stdout, stderr, ms: performance.now() - started };
 }
+
+/** python3 by its path where Debian puts it (the tests' respawners run it). */
+export const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
+/** A python3 -c script: waits for PID argv[1] to be gone (or a zombie), then listens on 127.0.0.1:argv[2] until killed: what systemd's Restart= would start. */
+export const RESPAWN = `import socket, sys, time
+def alive(pid):
+    try:
+        with open(f'/proc/{pid}/stat') as f: return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
+    except FileNotFoundError: return False
+while alive(int(sys.argv[1])): time.sleep(0.002)
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+for _ in range(4000):
+    try: s.bind(('127.0.0.1', int(sys.argv[2]))); break
+    except OSError: time.sleep(0.005)
+s.listen(16)
+time.sleep(3600)`;

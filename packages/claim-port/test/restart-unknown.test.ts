@@ -5,7 +5,7 @@
 // cgroups made for the test (cgroup.ts), unit files in a directory given as
 // $SYSTEMD_UNIT_PATH; every claim behind the guard.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,21 +13,7 @@ import { claimPort, type ClaimOptions } from '../src/index.js';
 import { guardPort, isAlive, isSpawned, signal, spawnListener, wasSpawned } from '../../../test-support/index.js';
 import { recordSpawned } from '../../../test-support/guard.js';
 import { cgroupsWritable, makeUnitCgroup } from '../../../test-support/cgroup.js';
-
-const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-/** Waits for PID argv[1] to be gone (or a zombie), then listens on 127.0.0.1:argv[2] until killed. */
-const RESPAWN = `import socket, sys, time
-def alive(pid):
-    try:
-        with open(f'/proc/{pid}/stat') as f: return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
-    except FileNotFoundError: return False
-while alive(int(sys.argv[1])): time.sleep(0.002)
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-for _ in range(4000):
-    try: s.bind(('127.0.0.1', int(sys.argv[2]))); break
-    except OSError: time.sleep(0.005)
-s.listen(16)
-time.sleep(3600)`;
+import { python, RESPAWN } from './helpers.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {

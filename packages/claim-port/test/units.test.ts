@@ -17,21 +17,7 @@ import { describeUnit } from '../src/shown-name.js';
 import { guardPort, isAlive, isSpawned, signal, spawnListener, waitForExit, wasSpawned } from '../../../test-support/index.js';
 import { recordSpawned } from '../../../test-support/guard.js';
 import { cgroupsWritable, makeCgroupPath } from '../../../test-support/cgroup.js';
-
-const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-/** Waits for PID argv[1] to be gone (or a zombie), then listens on 127.0.0.1:argv[2] until killed: what Restart= would start. */
-const RESPAWN = `import socket, sys, time
-def alive(pid):
-    try:
-        with open(f'/proc/{pid}/stat') as f: return f.read().rsplit(')', 1)[1].split()[0] != 'Z'
-    except FileNotFoundError: return False
-while alive(int(sys.argv[1])): time.sleep(0.002)
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-for _ in range(4000):
-    try: s.bind(('127.0.0.1', int(sys.argv[2]))); break
-    except OSError: time.sleep(0.005)
-s.listen(16)
-time.sleep(3600)`;
+import { python, RESPAWN } from './helpers.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
