@@ -9,11 +9,11 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { claimPort, type ClaimOptions } from '../src/index.js';
-import { guardPort, isAlive, isSpawned, signal, spawnListener, wasSpawned } from '../../../test-support/index.js';
+import { isAlive, isSpawned, signal, spawnListener } from '../../../test-support/index.js';
 import { recordSpawned } from '../../../test-support/guard.js';
 import { cgroupsWritable, makeUnitCgroup } from '../../../test-support/cgroup.js';
 import { python, RESPAWN } from './helpers.js';
+import { claimOursLogged } from './started.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -27,15 +27,6 @@ function unitPlace(unit: string) {
   const cgroup = makeUnitCgroup(unit)!;
   cleanups.push(() => cgroup.remove());
   return { dir, cgroup };
-}
-
-async function claimOurs(port: number, options: ClaimOptions) {
-  guardPort(port);
-  const lines: { line: string; level: string }[] = [];
-  const result = await claimPort(port, { usage: false, ...options, log: (line, level) => lines.push({ line, level }) });
-  for (const h of result.holders)
-    if (h.signals.length > 0 && !wasSpawned(h.pid, h.startTime)) throw new Error(`claim signalled PID ${h.pid}, not spawned here`);
-  return { result, warnings: lines.filter((l) => l.level === 'warn').map((l) => l.line), lines: lines.map((l) => l.line) };
 }
 
 const unreadable: [string, (path: string) => void, string][] = [
@@ -56,7 +47,7 @@ describe.skipIf(!cgroupsWritable)('a unit whose Restart= cannot be read: one war
     make(join(dir, unit));
     const server = await spawnListener();
     cgroup.move(server.pid);
-    const { result, warnings } = await claimOurs(server.port, { env: { SYSTEMD_UNIT_PATH: dir }, settleMs: 100 });
+    const { result, warnings } = await claimOursLogged(server.port, { env: { SYSTEMD_UNIT_PATH: dir }, settleMs: 100 });
     expect(result.action).toBe('freed');
     expect(isAlive(server.pid)).toBe(false);
     expect(warnings).toHaveLength(1);
@@ -74,7 +65,7 @@ describe.skipIf(!cgroupsWritable)('a unit whose Restart= cannot be read: one war
     expect(spawnSync('mkfifo', [join(dir, unit)]).status).toBe(0);
     const server = await spawnListener();
     cgroup.move(server.pid);
-    const { result, warnings } = await claimOurs(server.port, { env: { SYSTEMD_UNIT_PATH: dir }, settleMs: 100 });
+    const { result, warnings } = await claimOursLogged(server.port, { env: { SYSTEMD_UNIT_PATH: dir }, settleMs: 100 });
     expect(result.action).toBe('freed');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).not.toContain('\x1b');
@@ -89,7 +80,7 @@ describe.skipIf(!cgroupsWritable)('a unit whose Restart= cannot be read: one war
     writeFileSync(join(dir, `${unit}.d`, 'restart.conf'), '[Service]\nRestart=always\n');
     const server = await spawnListener();
     cgroup.move(server.pid);
-    const { result, warnings } = await claimOurs(server.port, { env: { SYSTEMD_UNIT_PATH: dir } });
+    const { result, warnings } = await claimOursLogged(server.port, { env: { SYSTEMD_UNIT_PATH: dir } });
     expect(result.action).toBe('refused');
     expect(isAlive(server.pid)).toBe(true);
     expect(warnings).toHaveLength(1);
@@ -113,7 +104,7 @@ describe.skipIf(!cgroupsWritable)('a unit whose Restart= cannot be read: one war
       if (isSpawned(again.pid!) && isAlive(again.pid!)) signal(again.pid!, 'SIGKILL');
     });
     cgroup.move(again.pid!);
-    const { result, lines } = await claimOurs(server.port, { env: { SYSTEMD_UNIT_PATH: dir }, settleMs: 10_000 });
+    const { result, lines } = await claimOursLogged(server.port, { env: { SYSTEMD_UNIT_PATH: dir }, settleMs: 10_000 });
     expect(lines.some((line) => line.includes(`watching port ${server.port} for 10000 ms: the Restart= of ${unit} is not known`))).toBe(true);
     expect(result.action).toBe('failed');
     expect(result.message).toContain(`taken again by PID ${again.pid}`);

@@ -17,6 +17,13 @@ export async function claimOurs(port: number, options: ClaimOptions = {}) {
   return result;
 }
 
+/** claimOurs with its log kept: the result, every line, and the warnings among them. */
+export async function claimOursLogged(port: number, options: ClaimOptions = {}) {
+  const logged: { line: string; level: string }[] = [];
+  const result = await claimOurs(port, { ...options, log: (line, level) => logged.push({ line, level }) });
+  return { result, warnings: logged.filter((l) => l.level === 'warn').map((l) => l.line), lines: logged.map((l) => l.line) };
+}
+
 /** What a test started itself (beyond spawnListener): every PID recorded, all SIGKILLed by cleanupStarted. */
 export interface Started {
   readonly child: ChildProcess;

@@ -12,12 +12,12 @@ import { existsSync, lchownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { claimPort, type ClaimOptions } from '../src/index.js';
 import { describeUnit } from '../src/shown-name.js';
-import { guardPort, isAlive, isSpawned, signal, spawnListener, waitForExit, wasSpawned } from '../../../test-support/index.js';
+import { isAlive, isSpawned, signal, spawnListener, waitForExit } from '../../../test-support/index.js';
 import { recordSpawned } from '../../../test-support/guard.js';
 import { cgroupsWritable, makeCgroupPath } from '../../../test-support/cgroup.js';
 import { python, RESPAWN } from './helpers.js';
+import { claimOursLogged } from './started.js';
 
 const cleanups: (() => void | Promise<void>)[] = [];
 afterEach(async () => {
@@ -67,15 +67,6 @@ function userRuntimeUnits(uid: number, files: Record<string, string>): void {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
 }
 
-async function claimOurs(port: number, options: ClaimOptions) {
-  guardPort(port);
-  const lines: { line: string; level: string }[] = [];
-  const result = await claimPort(port, { usage: false, ...options, log: (line, level) => lines.push({ line, level }) });
-  for (const h of result.holders)
-    if (h.signals.length > 0 && !wasSpawned(h.pid, h.startTime)) throw new Error(`claim signalled PID ${h.pid}, not spawned here`);
-  return { result, warnings: lines.filter((l) => l.level === 'warn').map((l) => l.line), lines: lines.map((l) => l.line) };
-}
-
 const ALWAYS = '[Service]\nExecStart=/bin/true\nRestart=always\n';
 const uid = cgroupsWritable ? unusedUid() : undefined;
 
@@ -85,7 +76,7 @@ describe.skipIf(!cgroupsWritable || uid === undefined)("a user manager's unit: i
     userRuntimeUnits(uid!, { [unit]: ALWAYS });
     const server = await holderIn(`user@${uid}.service/app.slice/${unit}`);
     for (const dryRun of [true, false]) {
-      const { result } = await claimOurs(server.port, { dryRun });
+      const { result } = await claimOursLogged(server.port, { dryRun });
       expect(result.action).toBe('refused');
       expect(result.holders[0]).toMatchObject({ pid: server.pid, unit });
       expect(result.message).toContain(`belongs to ${unit} (of user@${uid}.service), which would start it again (Restart=always`);
@@ -104,7 +95,7 @@ describe.skipIf(!cgroupsWritable || uid === undefined)("a user manager's unit: i
     symlinkSync(join(secret, 'secret.service'), link);
     lchownSync(link, uid!, uid!);
     const server = await holderIn(`user@${uid}.service/app.slice/${unit}`);
-    const { result, warnings } = await claimOurs(server.port, { settleMs: 100 });
+    const { result, warnings } = await claimOursLogged(server.port, { settleMs: 100 });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`${link}: cannot read: ${link} is a symbolic link owned by uid ${uid}, not by root`);
     expect(warnings[0]).toContain('assuming Restart=no');
@@ -125,7 +116,7 @@ describe.skipIf(!cgroupsWritable || uid === undefined)("a user manager's unit: i
       await waitForExit(again.pid!, 5000);
     });
     makeCgroupPath(`${slice}/${path}`)!.move(again.pid!);
-    const { result, warnings, lines } = await claimOurs(server.port, { settleMs: 10_000 });
+    const { result, warnings, lines } = await claimOursLogged(server.port, { settleMs: 10_000 });
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain(`cannot tell the Restart= of ${unit} (of user@${uid}.service): `);
     expect(warnings[0]).toContain(`no file of ${unit} is in the default search path of user@${uid}.service`);
@@ -141,7 +132,7 @@ describe.skipIf(!cgroupsWritable)('the unit a process is in is the first after t
     const outer = `claim-port-outer-${process.pid}.service`;
     const dir = unitDir({ [outer]: `${ALWAYS}Delegate=yes\n` });
     const server = await holderIn(`${outer}/inner.service`);
-    const { result } = await claimOurs(server.port, { env: { SYSTEMD_UNIT_PATH: dir } });
+    const { result } = await claimOursLogged(server.port, { env: { SYSTEMD_UNIT_PATH: dir } });
     expect(result.action).toBe('refused');
     expect(result.holders[0]).toMatchObject({ pid: server.pid, unit: outer });
     expect(result.message).toContain(`stop ${outer} first (systemctl stop ${outer})`);
@@ -153,7 +144,7 @@ describe.skipIf(!cgroupsWritable)('the unit a process is in is the first after t
     const scope = `machine-claimport${process.pid}.scope`;
     const dir = unitDir({ [payload]: ALWAYS });
     const server = await holderIn(`${scope}/payload/system.slice/${payload}`);
-    const { result } = await claimOurs(server.port, { env: { SYSTEMD_UNIT_PATH: dir }, settleMs: 100 });
+    const { result } = await claimOursLogged(server.port, { env: { SYSTEMD_UNIT_PATH: dir }, settleMs: 100 });
     expect(result.holders[0]).toMatchObject({ pid: server.pid, unit: scope });
     expect(result.action).toBe('freed');
   });
@@ -179,7 +170,9 @@ describe.skipIf(!cgroupsWritable || uid === undefined)("claim-port's own unit is
     const unit = `claim-port-own-${process.pid}.service`;
     const dir = unitDir({ [unit]: ALWAYS });
     const server = await holderIn(unit);
-    const { result } = await asIn(`user@${uid}.service/app.slice/${unit}`, () => claimOurs(server.port, { env: { SYSTEMD_UNIT_PATH: dir }, dryRun: true }));
+    const { result } = await asIn(`user@${uid}.service/app.slice/${unit}`, () =>
+      claimOursLogged(server.port, { env: { SYSTEMD_UNIT_PATH: dir }, dryRun: true }),
+    );
     expect(result.action).toBe('refused');
     expect(result.message).toContain(`belongs to ${unit}, which would start it again (Restart=always`);
   });
@@ -189,7 +182,7 @@ describe.skipIf(!cgroupsWritable || uid === undefined)("claim-port's own unit is
     userRuntimeUnits(uid!, { [unit]: ALWAYS });
     const path = `user@${uid}.service/app.slice/${unit}`;
     const server = await holderIn(path);
-    const { result } = await asIn(path, () => claimOurs(server.port, { dryRun: true }));
+    const { result } = await asIn(path, () => claimOursLogged(server.port, { dryRun: true }));
     expect(result.action).toBe('would-free');
   });
 });
@@ -198,7 +191,7 @@ describe('a unit name stands among a holder’s fields', () => {
   it.skipIf(!cgroupsWritable)('a cgroup named to close the field and fake others is no unit, and never prints as fields', async () => {
     const forged = 'x) (sshd, user root, parent 1, unit y.service';
     const server = await holderIn(forged);
-    const { result, lines } = await claimOurs(server.port, { dryRun: true });
+    const { result, lines } = await claimOursLogged(server.port, { dryRun: true });
     expect(result.holders[0]!.unit).toBeUndefined();
     for (const line of lines) expect(line).not.toContain('(sshd, user root');
   });
