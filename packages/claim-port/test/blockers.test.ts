@@ -34,6 +34,22 @@ describe('describeUnexamined', () => {
 });
 
 describe('endsByItselfMs: how long a connection keeps a server off the port once no process holds it (step 5 and step 8 alike)', () => {
+  const unasked = () => {
+    throw new Error('asked for');
+  };
+  /**
+   * When the kernel ends an orphan (no holder, no TIME_WAIT timer) by its timer row `retransmit`, tcp_orphan_retries
+   * `retries` and tcp_rto_max_ms `rtoMaxMs` (this host's where not given); tcp_fin_timeout is not asked.
+   */
+  const orphanEndsMs = (state: string, retransmit: PortSocket['retransmit'], retries: number, rtoMaxMs?: number) =>
+    endsByItselfMs(state, false, undefined, unasked, retransmit, () => retries, rtoMaxMs === undefined ? undefined : () => rtoMaxMs);
+  /** `ms`, once it is at least `least` and below `below`: the span of what the kernel's timers did on a real host. */
+  const within = (ms: number | undefined, least: number, below: number): number => {
+    expect(ms).toBeGreaterThanOrEqual(least);
+    expect(ms).toBeLessThan(below);
+    return ms!;
+  };
+
   it('a TIME_WAIT and an orphan FIN_WAIT2 for the time their row has left (else 60 s, tcp_fin_timeout); an open or unacknowledged one for the longer of the two; LAST_ACK and one in the accept queue, never', () => {
     const fin = () => 90_000;
     expect(endsByItselfMs('TIME_WAIT', false, 41_000, fin)).toBe(41_000);
@@ -58,26 +74,17 @@ describe('endsByItselfMs: how long a connection keeps a server off the port once
 
   it("an orphan resending a FIN its peer has not acknowledged: until tcp_orphan_retries ends it, by the kernel's schedule (RTO doubling, a time budget from the first resend)", () => {
     const fin = () => 60_000;
-    const unasked = () => {
-      throw new Error('asked for');
-    };
     // Rows captured as a server's FIN to a peer that drops it was resent: once (RTO 400 ms, 290 ms to the next resend),
     // and 4 times (RTO 3.26 s, 2.96 s to the next). tcp_orphan_retries 0 (the default: 8 resends, a budget of 102.2 s
     // from the first; the real ones ended 104 to 108 s after the close), and 3 (a budget of 3 s: it ended 6.17 to 6.69 s after
     // the first row, 3.07 to 3.59 s after the second, sampled every 0.5 s).
     const once = { count: 1, leftMs: 290, rtoMs: 400 };
     const fourTimes = { count: 4, leftMs: 2960, rtoMs: 3260 };
-    const byDefault = endsByItselfMs('FIN_WAIT1', false, undefined, unasked, once, () => 0)!;
-    expect(byDefault).toBeGreaterThanOrEqual(103_500);
-    expect(byDefault).toBeLessThan(120_000);
-    const three = endsByItselfMs('LAST_ACK', false, undefined, unasked, once, () => 3)!;
-    expect(three).toBeGreaterThanOrEqual(6_170);
-    expect(three).toBeLessThan(8_000);
-    const later = endsByItselfMs('LAST_ACK', false, undefined, unasked, fourTimes, () => 3)!;
-    expect(later).toBeGreaterThanOrEqual(3_070);
-    expect(later).toBeLessThan(4_000);
+    const byDefault = within(orphanEndsMs('FIN_WAIT1', once, 0), 103_500, 120_000);
+    within(orphanEndsMs('LAST_ACK', once, 3), 6_170, 8_000);
+    const later = within(orphanEndsMs('LAST_ACK', fourTimes, 3), 3_070, 4_000);
     // Whatever tcp_fin_timeout says: the peer has not answered a resend, and the kernel's schedule ends it.
-    for (const state of ['FIN_WAIT1', 'CLOSING']) expect(endsByItselfMs(state, false, undefined, unasked, fourTimes, () => 3)).toBe(later);
+    for (const state of ['FIN_WAIT1', 'CLOSING']) expect(orphanEndsMs(state, fourTimes, 3)).toBe(later);
     // Not resent yet (its peer may acknowledge it at once), or held by a process: as before, tcp_orphan_retries unread.
     expect(endsByItselfMs('FIN_WAIT1', false, undefined, fin, { count: 0, leftMs: 200, rtoMs: 200 }, unasked)).toBe(60_000);
     expect(endsByItselfMs('LAST_ACK', false, undefined, fin, { count: 0, leftMs: 200, rtoMs: 200 }, unasked)).toBeUndefined();
@@ -95,17 +102,7 @@ describe('endsByItselfMs: how long a connection keeps a server off the port once
     expect(endingLeftMs([blocker], fin, () => 0)).toBe(byDefault);
     // net.ipv4.tcp_rto_max_ms (Linux 6.15+) 1000: the RTO stops at 1 s, no longer "alive" there, and tcp_orphan_retries
     // 0 is then none: the real one ended 3.0 s after the close (2.7 s after such a row), not 104 to 108 s.
-    const capped = endsByItselfMs(
-      'FIN_WAIT1',
-      false,
-      undefined,
-      unasked,
-      once,
-      () => 0,
-      () => 1000,
-    )!;
-    expect(capped).toBeGreaterThanOrEqual(2_300);
-    expect(capped).toBeLessThan(4_000);
+    const capped = within(orphanEndsMs('FIN_WAIT1', once, 0, 1000), 2_300, 4_000);
     expect(
       endingLeftMs(
         [blocker],
@@ -118,84 +115,21 @@ describe('endsByItselfMs: how long a connection keeps a server off the port once
 
   it("an orphan whose peer, alive, reads nothing (its zero-window probe timer, 04): until tcp_orphan_retries ends it, by the probes' backoff", () => {
     const fin = () => 60_000;
-    const unasked = () => {
-      throw new Error('asked for');
-    };
     // Rows captured as a server closed a connection whose client's receive window was full: probed, never resent
     // (retrnsmt 0), RTO 200 ms. tcp_orphan_retries 0: the real one ended 341 s after the close (backoff from 200 ms
     // up to 120 s, given up at the probe after 102.4 s: 324.6 s and the timers' lateness); with tcp_rto_max_ms 1000,
     // 2.6 s after; with that and tcp_orphan_retries 5, 4.7 s after.
     const fresh = { count: 0, leftMs: 160, rtoMs: 200, probe: true };
-    const byDefault = endsByItselfMs(
-      'FIN_WAIT1',
-      false,
-      undefined,
-      unasked,
-      fresh,
-      () => 0,
-      () => 120_000,
-    )!;
-    expect(byDefault).toBeGreaterThanOrEqual(341_000);
-    expect(byDefault).toBeLessThan(370_000);
-    const capped = endsByItselfMs(
-      'FIN_WAIT1',
-      false,
-      undefined,
-      unasked,
-      fresh,
-      () => 0,
-      () => 1000,
-    )!;
-    expect(capped).toBeGreaterThanOrEqual(2_600);
-    expect(capped).toBeLessThan(3_500);
-    const five = endsByItselfMs(
-      'LAST_ACK',
-      false,
-      undefined,
-      unasked,
-      fresh,
-      () => 5,
-      () => 1000,
-    )!;
-    expect(five).toBeGreaterThanOrEqual(4_700);
-    expect(five).toBeLessThan(5_500);
+    within(orphanEndsMs('FIN_WAIT1', fresh, 0, 120_000), 341_000, 370_000);
+    within(orphanEndsMs('FIN_WAIT1', fresh, 0, 1000), 2_600, 3_500);
+    within(orphanEndsMs('LAST_ACK', fresh, 5, 1000), 4_700, 5_500);
     // Later in its backoff (a probe 90 s away: 9 doublings at least, an interval of 102.4 s): that probe, and one more
     // interval of 120 s, then the firing that ends it.
-    const later = endsByItselfMs(
-      'FIN_WAIT1',
-      false,
-      undefined,
-      unasked,
-      { ...fresh, leftMs: 90_000 },
-      () => 0,
-      () => 120_000,
-    )!;
-    expect(later).toBeGreaterThanOrEqual(90_000 + 120_000);
-    expect(later).toBeLessThan(250_000);
+    within(orphanEndsMs('FIN_WAIT1', { ...fresh, leftMs: 90_000 }, 0, 120_000), 90_000 + 120_000, 250_000);
     // tcp_orphan_retries above tcp_retries2 (15, the backoff's most): never ended while its peer answers; nor is a
     // timer longer than tcp_rto_max_ms (the socket was made under another).
-    expect(
-      endsByItselfMs(
-        'FIN_WAIT1',
-        false,
-        undefined,
-        unasked,
-        fresh,
-        () => 20,
-        () => 120_000,
-      ),
-    ).toBeUndefined();
-    expect(
-      endsByItselfMs(
-        'FIN_WAIT1',
-        false,
-        undefined,
-        unasked,
-        { ...fresh, leftMs: 5_000 },
-        () => 0,
-        () => 1000,
-      ),
-    ).toBeUndefined();
+    expect(orphanEndsMs('FIN_WAIT1', fresh, 20, 120_000)).toBeUndefined();
+    expect(orphanEndsMs('FIN_WAIT1', { ...fresh, leftMs: 5_000 }, 0, 1000)).toBeUndefined();
     // Held by a process: it is not the kernel's to end, tcp_orphan_retries unread.
     expect(endsByItselfMs('FIN_WAIT1', true, undefined, fin, fresh, unasked, unasked)).toBe(60_000);
   });

@@ -14,7 +14,7 @@ import {
   fileSystemPath,
   globToRegExp,
   normalizeAddress,
-  parsePasswd,
+  passwdEntries,
   readListenSocketsSync,
   readProcessInfo,
   snapshot,
@@ -1663,6 +1663,6 @@ function readAccounts(root: string): ReadonlyMap<string, number> {
   } catch {
     return accounts;
   }
-  for (const [uid, name] of parsePasswd(text)) if (!accounts.has(name)) accounts.set(name, uid);
+  for (const { name, uid } of passwdEntries(text)) if (!accounts.has(name)) accounts.set(name, uid);
   return accounts;
 }

@@ -21,6 +21,7 @@
 import { closeSync, constants, openSync, readdirSync, readSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hostPath, resolveInRoot } from '@dsa110/ports/files';
+import { passwdEntries } from '@dsa110/ports/system';
 import { anythingAt, isDirectory } from './root-files.js';
 import type { InstalledUvicorn } from './types.js';
 
@@ -69,14 +70,10 @@ function realInRoot(root: string, path: string): string | undefined {
   }
 }
 
-/** The home directory of `user` in the root's /etc/passwd (its first entry, as getpwnam reads it). */
+/** The home directory of `user` in the root's /etc/passwd (its first entry, as getpwnam reads it: passwdEntries). */
 function passwdHome(root: string, user: string): string | undefined {
   const text = head(root, '/etc/passwd', 1 << 20);
-  for (const line of text?.split('\n') ?? []) {
-    const fields = line.split(':');
-    if (fields[0] === user && fields.length >= 7) return fields[5] || undefined;
-  }
-  return undefined;
+  return (text === undefined ? undefined : passwdEntries(text).find((entry) => entry.name === user)?.home) || undefined;
 }
 
 /** The directories the interpreter at `interpreter` imports from, in order; undefined when they cannot be told. */

@@ -62,6 +62,9 @@ describe('readInstalledUvicorn', () => {
     expect(readInstalledUvicorn(root, { script: '/opt/api/venv/bin/uvicorn', userSiteOf: 'api' })?.version).toBe('0.54.1');
     // A user passwd does not name (LDAP, sssd): whose home it is cannot be told.
     expect(readInstalledUvicorn(root, { interpreter: '/usr/bin/python3', cwd: '/', userSiteOf: 'ldapuser' })).toBeUndefined();
+    // The home is getpwnam's: a line glibc refuses (an empty uid field) is no entry of api; one without a shell is.
+    writeTree(root, { 'etc/passwd': 'api:x::998::/nowhere:/bin/sh\napi:x:998:998::/var/lib/api\n' });
+    expect(readInstalledUvicorn(root, { interpreter: '/usr/bin/python3', cwd: '/', userSiteOf: 'api' })?.version).toBe('0.54.0');
   });
 
   it("a venv's uvicorn script: its #! interpreter's pyvenv.cfg, and that venv's site-packages alone", () => {

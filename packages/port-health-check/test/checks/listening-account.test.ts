@@ -19,8 +19,8 @@ const isRoot = process.getuid?.() === 0;
 const UNIT = `dsa110-api-s66-${process.pid}.service`;
 /** A uid this host's passwd names no account for (the listener runs as it). */
 const UID = 4242;
-/** The root's passwd: `api-svc` is uid 4242 there, `ldap-api` is in no passwd (an LDAP account). */
-const PASSWD = `root:x:0:0::/root:/bin/sh\napi-svc:x:${UID}:${UID}::/srv/api:/usr/sbin/nologin\n`;
+/** The root's passwd: `api-svc` and `api-alias` are uid 4242 there, `ldap-api` is in no passwd (an LDAP account). */
+const PASSWD = `root:x:0:0::/root:/bin/sh\napi-svc:x:${UID}:${UID}::/srv/api:/usr/sbin/nologin\napi-alias:x:${UID}:${UID}::/srv/api:/usr/sbin/nologin\n`;
 
 /** A cgroup made for a test: its processes killed (by PID) and the cgroup removed after it. */
 const cgroups: { pids: number[]; remove: () => void }[] = [];
@@ -93,7 +93,10 @@ describe.skipIf(!isRoot)('listening: where the service listens instead, under an
 
   it('the root’s passwd is read only where a holder may be the service under another name: not for a service up as its User=', async () => {
     const { api } = await strayAsUid();
-    expect((await factsAs(api, 'api-svc')).accounts?.get('api-svc')).toBe(UID);
+    const accounts = (await factsAs(api, 'api-svc')).accounts;
+    expect(accounts?.get('api-svc')).toBe(UID);
+    // A second name for the uid is an account too (getpwnam finds it), not hidden by the first entry for the uid.
+    expect(accounts?.get('api-alias')).toBe(UID);
     const healthy = await spawnListener({ host: '127.0.0.1', name: 'stray-api' });
     const up = await factsAs({ ...api, port: healthy.port }, userInfo().username);
     expect(up.accounts).toBeUndefined();

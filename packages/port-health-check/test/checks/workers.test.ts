@@ -4,7 +4,7 @@
 // as `python3 -c "from multiprocessing.spawn import spawn_main; ..."`), read
 // by the real gather() and judged by the owner and reserved checks.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,10 +39,20 @@ afterEach(async () => {
   for (const pid of started.splice(0)) if (isAlive(pid)) signal(pid, 'SIGKILL');
 });
 
-/** The server (socket-workers.py) on a leased loopback port with `workers`: its port and PIDs by role (`server`, `1`, `1.2`, ...). */
-async function serve(workers: WorkerSpec[], reusePort = false, closeOwn = false): Promise<{ port: number; pids: Record<string, number> }> {
+/**
+ * The server (socket-workers.py) on a leased loopback port with `workers`: its port, PIDs by role (`server`, `1`,
+ * `1.2`, ...) and its $TMPDIR.
+ */
+async function serve(workers: WorkerSpec[], reusePort = false, closeOwn = false): Promise<{ port: number; pids: Record<string, number>; tmp: string }> {
   const port = leasePort({ ranges: [[20001, 30000]] });
-  const child = spawn('python3', [script, JSON.stringify({ host: '127.0.0.1', port, reusePort, closeOwn, workers })], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // multiprocessing's pymp-* directory is removed only by a clean exit, and these processes end by SIGKILL: a $TMPDIR
+  // of the test's own (tempDir: removed after it), open to all as /tmp is, for a worker that has become nobody.
+  const tmp = tempDir('dsa110-pymp-');
+  chmodSync(tmp, 0o1777);
+  const child = spawn('python3', [script, JSON.stringify({ host: '127.0.0.1', port, reusePort, closeOwn, workers })], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TMPDIR: tmp },
+  });
   recordSpawned(child.pid!);
   started.push(child.pid!);
   let output = '';
@@ -60,7 +70,7 @@ async function serve(workers: WorkerSpec[], reusePort = false, closeOwn = false)
     recordSpawned(pid);
     started.push(pid);
   }
-  return { port, pids };
+  return { port, pids, tmp };
 }
 
 async function owner(port: number, unit?: string): Promise<CheckResult[]> {
@@ -153,8 +163,10 @@ describe('owner: a service whose main process handed its socket on and closed it
     'its children, the only holders now (the socket inherited, or passed over a Unix socket), in its unit, are the service, each a worker of it',
     () =>
       inUnit(async (unit, move) => {
-        const { port, pids } = await serve([{}, { via: 'pipe' }], false, true);
+        const { port, pids, tmp } = await serve([{}, { via: 'pipe' }], false, true);
         move(pids);
+        // The socket passed over a Unix socket made multiprocessing's temp dir: in the test's $TMPDIR, not the host's /tmp.
+        expect(readdirSync(tmp).filter((name) => name.startsWith('pymp-'))).toHaveLength(1);
         const results = await owner(port, unit);
         expect(results.map((result) => result.severity)).toEqual(['ok']);
         expect(results[0]!.reason).toContain(`python3 (pid ${pids['1']}, user ${me}, worker of pid ${pids.server}): `);

@@ -35,7 +35,7 @@ export {
   type ProcessUsage,
   type StatFields,
 } from './process.js';
-export { userName, parsePasswd } from './users.js';
+export { userName, parsePasswd, passwdEntries, type PasswdEntry } from './users.js';
 export { snapshot, snapshotSync, assemble, type Listener, type Snapshot, type SnapshotOptions } from './snapshot.js';
 export { parseLsof, readLsofListeners, type LsofListener } from './lsof.js';
 export { tryBind, portAvailability, findFreePort, type BindResult, type FindFreePortOptions, type PortAvailability } from './free-port.js';

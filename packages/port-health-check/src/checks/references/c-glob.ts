@@ -147,6 +147,9 @@ function bracket(pattern: Uint8Array, start: number, byte: number): Bracket {
   let c = at(p++);
   for (;;) {
     let low: number | undefined;
+    // glibc reads `-]` after a collating symbol as the start of a range, so the symbol is no member by itself
+    // (`[[.a.]-]` holds `-` and not `a`); after any other member, as a `-` member (`[a-]` holds both).
+    let dashCloseRanges = false;
     if (c === Ch.Backslash) {
       if (at(p) === 0) return 'no';
       c = at(p++);
@@ -188,18 +191,11 @@ function bracket(pattern: Uint8Array, start: number, byte: number): Bracket {
     else if (c === Ch.Open && at(p) === Ch.Dot) {
       const member = symbol();
       if (member === 'no') return 'no';
-      const range = at(p) === Ch.Dash && at(p + 1) !== 0;
-      if (!range && byte === member) return matched();
-      c = at(p++);
-      const end = rangeEnd(c, member);
-      if (end === 'no') return 'no';
-      if (end === 'matched') return matched();
-      if (end === 'next') c = at(p++);
-      if (c === Ch.Close) break;
-      continue;
+      low = member;
+      dashCloseRanges = true;
     } else low = c;
     if (low !== undefined) {
-      const range = at(p) === Ch.Dash && at(p + 1) !== 0 && at(p + 1) !== Ch.Close;
+      const range = at(p) === Ch.Dash && at(p + 1) !== 0 && (dashCloseRanges || at(p + 1) !== Ch.Close);
       if (!range && low === byte) return matched();
       c = at(p++);
       const end = rangeEnd(c, low);

@@ -182,6 +182,9 @@ describe('include globs match as glob(3) does (C locale)', () => {
     expect(names('*.conf')).not.toContain('".conf"');
     expect(names('.*')).toEqual(['"."', '".."', '"..."', '".a"', '".conf"']);
     expect(names('[a')).toEqual(['"[a"']);
+    // `-]` after a collating symbol starts a range (with no end) for glibc; after a plain member it is a `-` member.
+    expect(['a', '-'].map((name) => globPart('[[.a.]-]').test(name))).toEqual([false, true]);
+    expect(['a', '-'].map((name) => globPart('[a-]').test(name))).toEqual([true, true]);
     expect(globPart('x\udcff.conf').test(Buffer.from([0x78, 0xff, 0x2e, 0x63, 0x6f, 0x6e, 0x66]))).toBe(true);
     expect(globPart('*').test('x\udcff.conf')).toBe(true);
   });
