@@ -125,3 +125,68 @@ describe('an include glob with a pattern in a directory part', () => {
     expect(nginxReads(dangling)).toEqual(expect.stringContaining('open() "ROOT/etc/nginx/extra2/x.conf" failed (2: No such file or directory)'));
   });
 });
+
+/** glob(3) as nginx and Redis call it (no flags, the C locale), through Python's ctypes: the paths for each pattern. */
+const GLOB = `
+import ctypes, json, sys
+libc = ctypes.CDLL(None)
+libc.setlocale(6, b"C")  # LC_ALL
+class Glob(ctypes.Structure):
+    _fields_ = [("pathc", ctypes.c_size_t), ("pathv", ctypes.POINTER(ctypes.c_char_p)), ("offs", ctypes.c_size_t),
+                ("flags", ctypes.c_int)] + [("f%d" % i, ctypes.c_void_p) for i in range(5)]
+out = []
+for pattern in json.load(sys.stdin):
+    g = Glob()
+    libc.glob(pattern.encode(), 0, None, ctypes.byref(g))
+    out.append([g.pathv[i].decode() for i in range(g.pathc)])
+    libc.globfree(ctypes.byref(g))
+json.dump(out, sys.stdout)
+`;
+
+describe('the paths of an include glob with patterns in directory parts, held to glob(3)', () => {
+  const PATTERNS = [
+    '/etc/redis/*/*.conf',
+    '/etc/redis/conf*/a.conf',
+    '/etc/redis/conf[.-]*/[ab].conf',
+    '/etc/redis/.*/x.conf',
+    '/etc/redis/c*/sub/*.conf',
+    '/etc/redis/*/*/*',
+    '/etc/redis/??/*.conf',
+    '/etc/redis/[!c]*/*.conf',
+    '/etc/redis/a[b/*.conf',
+    '/etc/*/conf.d/b.conf',
+  ];
+  const TREE: Record<string, TreeEntry> = {
+    'etc/redis/redis.conf': `${PATTERNS.map((pattern) => `include ${pattern}`).join('\n')}\n`,
+    'etc/redis/x.conf': '# x\n',
+    'etc/x.conf': '# x\n',
+    'etc/redis/conf.d/a.conf': '# a\n',
+    'etc/redis/conf.d/b.conf': '# b\n',
+    'etc/redis/conf.d-x/a.conf': '# a\n',
+    'etc/redis/conf.e/b.conf': '# b\n',
+    'etc/redis/.hidden.d/x.conf': '# x\n',
+    'etc/redis/.hidden.d/a.conf': '# a\n',
+    'etc/redis/c1/sub/z.conf': '# z\n',
+    'etc/redis/c2/sub/a.conf': '# a\n',
+    'etc/redis/c2/notdir': '# a file\n',
+    'etc/redis/cfile': '# a file, not a directory\n',
+    'etc/redis/clink': { symlink: 'conf.d' }, // relative: the host's glob(3) follows it as the root does
+    'etc/redis/é/a.conf': '# é is two bytes: ?? matches it\n',
+    'etc/redis/a[b/a.conf': '# a [ with no ] is itself\n',
+  };
+
+  it('gives the paths glob(3) gives, in its order', async () => {
+    const root = writeTree(tempDir(), TREE);
+    const facts = await gather({ registry, root, services: [registry.service('redis')] });
+    const read = PATTERNS.map((pattern) => {
+      const found = facts.includes?.get(pattern);
+      return found === undefined || 'problem' in found ? found : found.files.map((file) => file.path);
+    });
+    const run = spawnSync('python3', ['-c', GLOB], { input: JSON.stringify(PATTERNS.map((pattern) => `${root}${pattern}`)), encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const real = (JSON.parse(run.stdout) as string[][]).map((paths) => paths.map((path) => path.slice(root.length)));
+    expect(read).toEqual(real);
+    // Not nothing: the tree makes each pattern match.
+    for (const paths of real) expect(paths.length).toBeGreaterThan(0);
+  });
+});
