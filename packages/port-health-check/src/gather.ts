@@ -36,7 +36,7 @@ import { effectivePort } from './effective-port.js';
 import { commandPath, daemonCommand, pathFromCwd, underRoot } from './checks/references/daemon-command.js';
 import { REDIS_PROGRAMS, redisArguments } from './checks/references/redis-command.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
-import { cGlobMatches, globPart } from './checks/references/c-glob.js';
+import { cGlobMatches, cGlobMatchesPath, isPatternPart, nameBytes, unescapedPart } from './checks/references/c-glob.js';
 import { includePatterns, isGlob, nginxIncludes } from './checks/references/includes.js';
 import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
 import { includePrefix, includeRoot, serviceNginxMain } from './checks/references/nginx-main.js';
@@ -1129,7 +1129,7 @@ function siteLoad(
   const enabledName = enabledDir === undefined ? undefined : `${enabledDir}${name}`;
   const link =
     enabledName !== undefined &&
-    globs.some((glob) => glob.slice(0, glob.lastIndexOf('/') + 1) === enabledDir && globPart(glob.slice(glob.lastIndexOf('/') + 1)).test(name)) &&
+    globs.some((glob) => cGlobMatchesPath(glob, enabledName)) &&
     fileIdentity(at, enabledDir!.slice(0, -1)) !== undefined &&
     !anythingAt(at, enabledName)
       ? enabledName
@@ -1179,6 +1179,16 @@ function readPrometheusArgFiles(
     }
   }
   return files.values;
+}
+
+/** Whether anything is at `name` in the directory `dir` (lstat: a link, even a dangling one, is there). */
+function isNamedIn(at: ReadRoot, dir: string, name: string): boolean {
+  try {
+    lstatSync(fileSystemPath(join(readPath(at, dir), name)));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Whether `name` in the directory `dir` under `root` is a link (its directory's links followed, not its own). */
@@ -1402,22 +1412,17 @@ function cannotList(dir: string, error: unknown): string {
   return `cannot list ${dir}: ${error instanceof FileReadError ? error.reason : error instanceof HiddenPathError ? error.message : code === 'EACCES' ? 'permission denied' : (code ?? (error as Error).message)}`;
 }
 
-/** The files one include names: a path, or a glob in its last part (in name order, as glob() gives them; none matching is none). */
+/**
+ * The files one include names: a path, or a glob (in name order, as glob() gives them; none matching is none). A glob
+ * in a directory part too: nginx (ngx_open_glob) and Redis 7 (loadServerConfig) hand the whole path to glob(3).
+ */
 function readInclude(at: ReadRoot, pattern: string, budget: number, textLeft = MAX_INCLUDED_TEXT, kind: ConfigKind = 'nginx-site'): IncludeFacts {
   if (!pattern.startsWith('/')) return { problem: "a relative path (read from the program's working directory, which this check does not know)" };
-  const dir = pattern.slice(0, pattern.lastIndexOf('/') + 1);
-  const base = pattern.slice(dir.length);
-  if (isGlob(dir)) return { problem: 'a glob in a directory name is not followed' };
   let paths = [pattern];
-  if (isGlob(base)) {
-    try {
-      // Names as bytes: one that is not UTF-8 (`x\xff.conf`) is kept as U+DC80+byte, so it is opened as itself.
-      paths = cGlobMatches(base, readdirSync(fileSystemPath(readPath(at, dir)), { encoding: 'buffer' })).map((name) => `${dir}${decodeKeepingBadBytes(name)}`);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { files: [] };
-      return { problem: cannotList(dir, error) };
-    }
+  if (isGlob(pattern)) {
+    const globbed = cGlobPaths(at, pattern, budget);
+    if ('problem' in globbed) return globbed;
+    paths = globbed.paths;
   }
   if (paths.length > budget) return { problem: `it names more files than the ${MAX_INCLUDED_FILES} read for includes` };
   const files: { path: string; text: string }[] = [];
@@ -1427,7 +1432,11 @@ function readInclude(at: ReadRoot, pattern: string, budget: number, textLeft = M
     // One file named, not there: nginx and Redis refuse the include; so they do a link a glob matched whose file is not
     // there (nginx 1.22 -t: `open() "/etc/nginx/modules-enabled/50-mod.conf" failed (2: No such file or directory)`).
     // A file that matched a glob and went since is only unread.
-    if (read.text === undefined && read.missing && (path === pattern || isLinkIn(at, dir, path.slice(dir.length))))
+    if (
+      read.text === undefined &&
+      read.missing &&
+      (path === pattern || isLinkIn(at, path.slice(0, path.lastIndexOf('/') + 1), path.slice(path.lastIndexOf('/') + 1)))
+    )
       return { problem: `${path === pattern ? '' : `${path}: `}${read.problem ?? 'no such file'}`, missing: true };
     // A loop of links (a name in a glob's directory too): nginx's open() fails and it refuses the configuration
     // (nginx 1.22 -t: `open() ".../sites-enabled/l" failed (40: Too many levels of symbolic links)`).
@@ -1453,6 +1462,52 @@ function readInclude(at: ReadRoot, pattern: string, budget: number, textLeft = M
     files.push({ path, text: read.text, ...(id !== undefined && { id }) });
   }
   return { files };
+}
+
+/** At most this many directories are listed for one include glob's directory parts. */
+const MAX_GLOB_DIRECTORIES = 4096;
+
+/**
+ * The paths glob(3) gives for the absolute `pattern`, as nginx and Redis call it (no flags, the C locale), under the
+ * root: each part with a pattern in it (isPatternPart) matched against the names of every directory reached so far,
+ * any other taken as its name, the last one only if something is there (lstat: a dangling link too, which the
+ * daemon then fails to open); sorted by bytes, the whole path (strcmp: `conf.d-x/a.conf` before `conf.d/a.conf`).
+ * A directory not there, or no directory, matches nothing, as glob(3) skips it; one this check may not list is a
+ * problem (the daemon, as root, may list it).
+ */
+function cGlobPaths(at: ReadRoot, pattern: string, budget: number): { paths: string[] } | { problem: string } {
+  const parts = pattern.split('/').slice(1);
+  let reached = [''];
+  for (const [index, part] of parts.entries()) {
+    const last = index === parts.length - 1;
+    if (!isPatternPart(part)) {
+      const name = unescapedPart(part);
+      reached = reached.filter((dir) => !last || isNamedIn(at, dir || '/', name)).map((dir) => `${dir}/${name}`);
+      continue;
+    }
+    const next: string[] = [];
+    for (const dir of reached) {
+      let names: Buffer[];
+      try {
+        names = readdirSync(fileSystemPath(readPath(at, dir || '/')), { encoding: 'buffer' });
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT' || code === 'ENOTDIR') continue;
+        return { problem: cannotList(`${dir}/`, error) };
+      }
+      // Names as bytes: one that is not UTF-8 (`x\xff.conf`) is kept as U+DC80+byte, so it is opened as itself.
+      for (const matched of cGlobMatches(part, names)) next.push(`${dir}/${decodeKeepingBadBytes(matched)}`);
+    }
+    reached = next;
+    // A directory part may reach many directories (`/etc/*/x.conf`) where few files match: bounded apart from the files.
+    if (reached.length > (last ? budget : MAX_GLOB_DIRECTORIES))
+      return {
+        problem: last
+          ? `it names more files than the ${MAX_INCLUDED_FILES} read for includes`
+          : `its directory parts reach more than the ${MAX_GLOB_DIRECTORIES} directories listed for an include`,
+      };
+  }
+  return { paths: reached.sort((one, other) => Buffer.compare(nameBytes(one), nameBytes(other))) };
 }
 
 /**

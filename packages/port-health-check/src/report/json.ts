@@ -61,7 +61,9 @@ function checkJson(result: HealthReport['results'][number]) {
     // As the text report prints it: a value a check quoted from a unit, a config file or a file name
     // reaches `jq -r .reason` with its control characters escaped, one line, never a terminal escape.
     reason: oneLine(result.reason),
-    file: result.file ?? null,
+    // Escaped as the reason is, so it reads in `reason` as it is: a file name's byte that is not UTF-8 is `\xff` (as
+    // U+FFFD, `x\xff.conf` and `x\xfe.conf` were one name), a control character `\n`, `\e`, never a second line.
+    file: result.file === undefined ? null : oneLine(result.file),
     processes: (result.processes ?? []).map(processJson),
   };
 }

@@ -7,7 +7,7 @@ import { checkPorts } from '../../src/index.js';
 import { JSON_SCHEMA_ID, renderJson } from '../../src/report/json.js';
 import { renderText } from '../../src/report/text.js';
 import { signal, spawnListener, waitForExit } from '../../../../test-support/index.js';
-import { registryText, tempDir } from '../helpers.js';
+import { registryText, tempDir, writeTree } from '../helpers.js';
 import { scenario } from '../scenario.js';
 
 /** The user the suite runs as (root or not): holders it spawns belong to it. */
@@ -96,6 +96,23 @@ describe('json report', () => {
     const written = JSON.parse(text).checks.at(-1);
     expect(written.processes[0]).toMatchObject({ comm: 'ev\ufffdil', argv: ['python3', '\ufffd\ufffd', 'ok \ud83d\ude00'] });
     expect(written.reason).toBe('api (8000): held by ev\\xffil');
+  });
+
+  it('gives a file name that is not UTF-8 as the reason shows it: the byte as \\xff (it was U+FFFD, two files alike)', async () => {
+    const dir = tempDir();
+    const registry = join(dir, 'ports.yaml');
+    writeFileSync(
+      registry,
+      registryText([{ id: 'redis', port: 26379, processes: ['redis-server'], configFile: { path: '/etc/redis/redis.conf', key: 'port' } }]),
+    );
+    writeTree(dir, { 'etc/redis/redis.conf': 'port 26379\ninclude /etc/redis/conf.d/*.conf\n', 'etc/redis/conf.d/a.conf': '# none\n' });
+    // x\xff.conf, the last file the glob matches, sets the port Redis takes.
+    writeFileSync(Buffer.concat([Buffer.from(`${dir}/etc/redis/conf.d/x`), Buffer.from([0xff]), Buffer.from('.conf')]), 'port 26380\n');
+    const text = renderJson(await checkPorts({ registry, root: dir }));
+    const placed = JSON.parse(text).checks.filter((check: { file: string | null }) => check.file?.includes('/conf.d/x'));
+    expect(placed.map((check: { file: string }) => check.file)).toEqual(['/etc/redis/conf.d/x\\xff.conf:1:6']);
+    expect(placed[0].reason).toContain(`${placed[0].file} under ${dir}: port 26380`);
+    expect(text).not.toContain('\ufffd');
   });
 
   it('gives each listening socket as fields too: address, port, family, dual-stack (addresses are for people)', async () => {

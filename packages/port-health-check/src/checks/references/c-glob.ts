@@ -33,6 +33,39 @@ export function cGlobMatches(pattern: string, entries: readonly Uint8Array[]): B
     .sort(Buffer.compare);
 }
 
+/**
+ * Whether glob(3) matches a path part against the directory's names, as glibc's __glob_pattern_type tells: a `*`, a
+ * `?`, or a `[` with a `]` after it, none escaped by `\`. Any other part (`conf.d`, `a[b`, `\*`) it takes as one name.
+ */
+export function isPatternPart(part: string): boolean {
+  let bracket = false;
+  for (let at = 0; at < part.length; at++) {
+    const c = part[at];
+    if (c === '*' || c === '?') return true;
+    if (c === '\\') at++;
+    else if (c === '[') bracket = true;
+    else if (c === ']' && bracket) return true;
+  }
+  return false;
+}
+
+/** The name a part with no pattern in it (isPatternPart) stands for: each `\` escapes the character after it. */
+export function unescapedPart(part: string): string {
+  return part.replace(/\\([\s\S])/g, '$1');
+}
+
+/**
+ * Whether glob(3) would give `path` for the absolute `pattern` (given the file is there): part by part, a pattern
+ * part matched as globPart, any other as its name (unescapedPart).
+ */
+export function cGlobMatchesPath(pattern: string, path: string): boolean {
+  const parts = pattern.split('/');
+  const names = path.split('/');
+  return (
+    parts.length === names.length && parts.every((part, at) => (isPatternPart(part) ? globPart(part).test(names[at]!) : unescapedPart(part) === names[at]))
+  );
+}
+
 /** glob(3)'s matcher for one path part (`*.conf`), with no flags given to glob, in the C locale. */
 export function globPart(pattern: string): CGlob {
   const bytes = nameBytes(pattern);

@@ -817,12 +817,15 @@ function listenSocket(value: string, flags: readonly string[], port: number): st
  * unknown in place of those of their TLS (and HTTP/2). nginx keeps one set of options per address and port: an `ssl` on any listen of it (in any server)
  * makes every listen on it TLS (nginx 1.22 says nothing of it; 1.25 warns "protocol options redefined"), so a
  * listen without ssl on the port of one with it serves TLS, and is held to the registry as such. So are http2 and
- * proxy_protocol (ngx_http_add_addresses ORs them too), said at the listen that sets them.
+ * proxy_protocol (ngx_http_add_addresses ORs them too), said at the listen that sets them. `others`: the listens of
+ * http {} nginx loads beside the site's (another server, another file: conf.d/a.conf's `listen 8080 http2;` makes the
+ * site's `listen 8080;` HTTP/2 alone too, nginx 1.22 answering its plain HTTP/1.1 request with HTTP/2 frames).
  */
-function listenTls(facts: SiteFacts, expect: NginxExpectations): Finding[] {
+function listenTls(facts: SiteFacts, expect: NginxExpectations, others: readonly SiteStatement[] = []): Finding[] {
   const tlsSockets = new Set<string>();
   const sockets = new Map<SiteStatement, string>();
-  for (const statement of facts.tls) {
+  const listens = [...facts.tls, ...others];
+  for (const statement of listens) {
     const [, value, ...flags] = statement.words as [string, string, ...string[]];
     const port = listenPort(value, expect);
     if (typeof port !== 'number') continue;
@@ -830,7 +833,7 @@ function listenTls(facts: SiteFacts, expect: NginxExpectations): Finding[] {
     sockets.set(statement, socket);
     if (flags.includes('ssl') || flags.includes('quic')) tlsSockets.add(socket);
   }
-  const found = facts.tls.map((statement) => {
+  const found = listens.map((statement) => {
     const socket = sockets.get(statement);
     return listenErrors(statement, expect, socket !== undefined && tlsSockets.has(socket));
   });
@@ -2274,7 +2277,10 @@ export function readNginxSite(
   facts.findings.push(...metrics.findings);
   facts.findings.push(...checkPasses(facts.passes, facts.upstreams, expect, upstreamsUnread(config, loaded, reading), config?.hosts));
   facts.findings.push(...missing(facts, metrics.count, reading, expect));
-  facts.findings.push(...listenTls(facts, expect), ...noOwnPort(facts.listens, reading, expect));
+  // Where nginx loads the site itself, every other listen of http {} on its address and port sets options for it too.
+  const siteItself = loaded !== undefined && typeof loaded !== 'string' && config!.site !== undefined && !config!.copy;
+  const others = siteItself ? loaded.http.filter((listen) => !listen.inSite).map((listen) => listen.statement) : [];
+  facts.findings.push(...listenTls(facts, expect, others), ...noOwnPort(facts.listens, reading, expect));
   const siteListens = facts.listens.map((listen) => ({ ...listen, module: 'http' }));
   if (typeof loaded === 'string') {
     // The other servers on the port are not known: neither the sockets nor which server answers are judged.

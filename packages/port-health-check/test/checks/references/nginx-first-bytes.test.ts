@@ -4,8 +4,9 @@
 // answering an HTTP/1.1 request with HTTP/2 frames). nginx -t passes both. What each error says a client gets is
 // held to the real nginx (Debian's, 1.22), run in a network namespace of the test's own.
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadRegistry } from '@dsa110/ports';
+import { loadRegistry, parseRegistry } from '@dsa110/ports';
 import { describe, expect, it } from 'vitest';
 import { checkReferences } from '../../../src/checks/references.js';
 import { readNginxSite } from '../../../src/checks/references/nginx.js';
@@ -21,9 +22,9 @@ const TLS_SITE = 'etc/nginx/sites-enabled/tls';
 const PASS =
   'location /api/ { proxy_pass http://127.0.0.1:8001; }\n    location /metrics { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:8001; }';
 
-/** The references check's problems for the registry's service `id` with its site (`path`) of `servers`, as `severity: reason`. */
-async function problems(id: string, path: string, servers: string): Promise<string[]> {
-  const root = writeTree(tempDir(), { [path]: servers });
+/** The references check's problems for the registry's service `id` with its site (`path`) of `servers`, and `files`, as `severity: reason`. */
+async function problems(id: string, path: string, servers: string, files: Record<string, string> = {}): Promise<string[]> {
+  const root = writeTree(tempDir(), { [path]: servers, ...files });
   const facts = await gather({ registry, root });
   return checkReferences(facts, registry.service(id))
     .filter((result) => result.severity !== 'ok')
@@ -90,6 +91,76 @@ describe('http2 without ssl on a plain-HTTP site’s port', () => {
   });
 });
 
+describe('set by a server of another file nginx loads, on the site’s address and port', () => {
+  /** The site, its server named as the requests' Host (localhost): the server nginx picks for them. */
+  const named = (listen: string) => site(listen).replace('{\n', '{\n    server_name localhost;\n');
+  /** nginx.conf including conf.d/*.conf (a server listening with `listen`) before the sites. */
+  const loading = (listen: string) => ({
+    'etc/nginx/nginx.conf': 'events {}\nhttp {\n  include /etc/nginx/conf.d/*.conf;\n  include /etc/nginx/sites-enabled/*;\n}\n',
+    'etc/nginx/conf.d/a.conf': `server {\n    listen ${listen};\n    server_name other;\n}\n`,
+  });
+
+  it('http2 and proxy_protocol there are said there, as they make the site’s port HTTP/2, or PROXY protocol, too (they were not seen)', async () => {
+    expect(await problems('edge', EDGE, named('8443'), loading('8443 http2'))).toEqual([
+      expect.stringContaining(
+        `/etc/nginx/conf.d/a.conf:2:5: listen 8443 http2 makes port 8443 HTTP/2 alone (cleartext, for clients that know it beforehand) on nginx before 1.25.1, `,
+      ),
+    ]);
+    expect(await problems('edge', EDGE, named('8443'), loading('8443 proxy_protocol'))).toEqual([
+      expect.stringContaining(
+        `/etc/nginx/conf.d/a.conf:2:5: listen 8443 proxy_protocol makes nginx read a PROXY protocol header first on every connection to it, `,
+      ),
+    ]);
+  });
+
+  it('ssl there makes the site’s listen TLS: an error for a plain-HTTP site, and none for an HTTPS one without ssl of its own', async () => {
+    expect(await problems('edge', EDGE, named('8443'), loading('8443 ssl'))).toEqual([
+      expect.stringContaining(`/etc/nginx/conf.d/a.conf:2:5: listen 8443 ssl serves TLS, but the registry says Edge is plain HTTP, `),
+    ]);
+    const tls = named('8444').replace('listen', 'ssl_certificate /c.pem;\n    ssl_certificate_key /k.pem;\n    listen');
+    expect(await problems('tls', TLS_SITE, tls, loading('8444 ssl'))).toEqual([]);
+  });
+
+  it('on another port, or where nginx does not load the site, it is not the site’s', async () => {
+    expect(await problems('edge', EDGE, named('8443'), loading('8445 http2 proxy_protocol'))).toEqual([]);
+    const elsewhere = { ...loading('8443 http2'), 'etc/nginx/nginx.conf': 'events {}\nhttp {\n  include /etc/nginx/conf.d/*.conf;\n}\n' };
+    expect((await problems('edge', EDGE, named('8443'), elsewhere)).filter((problem) => problem.includes('/etc/nginx/conf.d/a.conf'))).toEqual([]);
+  });
+});
+
+/** What the site reader alone says of `text`'s listens on PORT (its errors that start with `listen `). */
+function siteSays(text: string, scheme: 'http' | 'https'): string[] {
+  const found = readNginxSite(text, {
+    name: 'Nginx',
+    port: 18080,
+    scheme,
+    upstream: { name: 'FastAPI', port: 8000, metrics: '/metrics' },
+    snippet: 'ports snippet nginx-site',
+  });
+  if (typeof found === 'string') throw new Error(found);
+  return found.filter((finding) => finding.severity === 'error' && finding.message.startsWith('listen ')).map((finding) => finding.message);
+}
+
+/** What the references check says of the listens, for Edge (on 18080, by `scheme`) in sites-enabled/edge, when nginx.conf's http {} is `http` and it includes `files`. */
+async function loadedSays(http: string, files: Record<string, string>, scheme: 'http' | 'https'): Promise<string[]> {
+  const yaml = readFileSync(join(fixtures, 'schemes/ports.yaml'), 'utf8');
+  const text = yaml.replace('port: 8443\n    protocol: HTTP\n', `port: 18080\n    protocol: ${scheme.toUpperCase()}\n`);
+  const edge = parseRegistry(text, { source: 'ports.yaml' });
+  const root = writeTree(tempDir(), {
+    'etc/nginx/nginx.conf': `events {}\nhttp {\n${http.replaceAll('include ', 'include /etc/nginx/')}\n}\n`,
+    ...Object.fromEntries(
+      Object.entries(files).map(([path, text]) => [
+        `etc/nginx/${path}`,
+        text.replaceAll('PORT', '18080').replaceAll('CERT', 'ssl_certificate /c.pem; ssl_certificate_key /k.pem;'),
+      ]),
+    ),
+  });
+  const facts = await gather({ registry: edge, root, services: [edge.service('edge')] });
+  return checkReferences(facts, edge.service('edge'))
+    .filter((result) => result.severity === 'error' && result.reason.includes(': listen '))
+    .map((result) => result.reason);
+}
+
 /** nginx, for the tests held against it: on PATH, or Debian's in /usr/sbin, outside a non-root PATH. */
 const NGINX = ['nginx', '/usr/sbin/nginx'].find((command) => hasCommand(command, ['-v']));
 const canRun =
@@ -100,8 +171,18 @@ if (!canRun) console.warn('[skipped: a real nginx in a network namespace needs r
 describe('held to a real nginx', () => {
   /** A port of the test's own network namespace: nothing else listens there. */
   const PORT = 18080;
-  /** Each case: the servers of http {} (PORT their port), the registry's protocol, what the reader says of the listens, and what each probe gets. */
-  const cases: readonly { name: string; servers: string; scheme: 'http' | 'https'; reader: string; probes: Record<string, string> }[] = [
+  /**
+   * Each case: the servers of http {} (PORT their port), the files it includes (read by the whole check, the site's
+   * `sites-enabled/edge`), the registry's protocol, what the reader says of the listens, and what each probe gets.
+   */
+  const cases: readonly {
+    name: string;
+    servers: string;
+    files?: Record<string, string>;
+    scheme: 'http' | 'https';
+    reader: string;
+    probes: Record<string, string>;
+  }[] = [
     { name: 'plain', servers: 'server { listen PORT; return 200; }', scheme: 'http', reader: 'ok', probes: { http: 'HTTP/1.1 200' } },
     {
       name: 'http2',
@@ -131,6 +212,41 @@ describe('held to a real nginx', () => {
       reader: "a client's TLS handshake gets no answer: nginx drops the connection",
       probes: { tls: 'reset, nothing sent', log: 'broken header' },
     },
+    {
+      // The site's own server, picked by the requests' Host, on a port another file's server makes HTTP/2 alone.
+      name: 'http2-other-file',
+      servers: 'include conf.d/*.conf;\ninclude sites-enabled/*;',
+      files: {
+        'conf.d/a.conf': 'server { listen PORT http2; server_name other; return 200; }',
+        'sites-enabled/edge': 'server { listen PORT; server_name localhost; return 200; }',
+      },
+      scheme: 'http',
+      reader: 'is answered with HTTP/2 frames and the connection closed',
+      probes: { http: 'HTTP/2 SETTINGS,WINDOW_UPDATE,GOAWAY then closed', curl: 'curl: (1) Received HTTP/0.9 when not allowed' },
+    },
+    {
+      name: 'proxy-other-file',
+      servers: 'include conf.d/*.conf;\ninclude sites-enabled/*;',
+      files: {
+        'conf.d/a.conf': 'server { listen PORT proxy_protocol; server_name other; return 200; }',
+        'sites-enabled/edge': 'server { listen PORT; server_name localhost; return 200; }',
+      },
+      scheme: 'http',
+      reader: "a plain HTTP request (a browser's, curl's) gets no answer",
+      probes: { http: 'closed, nothing sent', log: 'broken header' },
+    },
+    {
+      // ssl on another file's listen of the address and port: the site's plain listen serves TLS too.
+      name: 'ssl-other-file',
+      servers: 'include conf.d/*.conf;\ninclude sites-enabled/*;',
+      files: {
+        'conf.d/a.conf': 'server { listen PORT ssl; server_name other; CERT return 200; }',
+        'sites-enabled/edge': 'server { listen PORT; server_name localhost; CERT return 200; }',
+      },
+      scheme: 'https',
+      reader: 'ok',
+      probes: { tls: 'HTTP/1.1 200' },
+    },
     { name: 'ssl-http2', servers: 'server { listen PORT ssl http2; CERT return 200; }', scheme: 'https', reader: 'ok', probes: { tls: 'HTTP/1.1 200' } },
     {
       name: 'ssl',
@@ -148,9 +264,15 @@ describe('held to a real nginx', () => {
     const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-subj', '/CN=localhost', '-days', '1']);
     expect(made.status, made.stderr.toString()).toBe(0);
     const probed = (probes: Record<string, string>) => Object.keys(probes).filter((probe) => probe !== 'log' && (probe !== 'curl' || CURL));
-    for (const { name, servers, probes } of cases) {
+    for (const { name, servers, files, probes } of cases) {
       const http = servers.replaceAll('PORT', String(PORT)).replaceAll('CERT', `ssl_certificate ${cert}; ssl_certificate_key ${key};`);
       writeTree(join(dir, 'cases'), {
+        ...Object.fromEntries(
+          Object.entries(files ?? {}).map(([path, text]) => [
+            `${name}/${path}`,
+            `${text.replaceAll('PORT', String(PORT)).replaceAll('CERT', `ssl_certificate ${cert}; ssl_certificate_key ${key};`)}\n`,
+          ]),
+        ),
         [`${name}/nginx.conf`]: `pid ${join(dir, 'cases', name, 'nginx.pid')}; daemon off; worker_processes 1; events { worker_connections 16; }\nhttp { access_log off;\n${http}\n}\n`,
         [`${name}/probes`]: probed(probes)
           .map((probe) => `${probe}\n`)
@@ -164,17 +286,9 @@ describe('held to a real nginx', () => {
       timeoutMs: 50_000,
     });
     const got = run.output.trim().split('\n');
-    for (const { name, servers, scheme, reader, probes } of cases) {
+    for (const { name, servers, files, scheme, reader, probes } of cases) {
       const text = servers.replaceAll('PORT', String(PORT)).replaceAll('CERT', 'ssl_certificate /c.pem; ssl_certificate_key /k.pem;');
-      const found = readNginxSite(text, {
-        name: 'Nginx',
-        port: PORT,
-        scheme,
-        upstream: { name: 'FastAPI', port: 8000, metrics: '/metrics' },
-        snippet: 'ports snippet nginx-site',
-      });
-      if (typeof found === 'string') throw new Error(found);
-      const said = found.filter((finding) => finding.severity === 'error' && finding.message.startsWith('listen ')).map((finding) => finding.message);
+      const said = files === undefined ? siteSays(text, scheme) : await loadedSays(text, files, scheme);
       expect({ name, reader: reader === 'ok' ? said : said.some((message) => message.includes(reader)) }).toEqual({
         name,
         reader: reader === 'ok' ? [] : true,

@@ -1,0 +1,192 @@
+// Include globs with a pattern in a directory part (`/etc/redis/conf*.d/*.conf`, `/etc/nginx/site*/x.conf`): nginx
+// (ngx_conf_include: ngx_open_glob) and Redis 7 (loadServerConfig) hand the whole path to glob(3), which matches every
+// part and sorts the paths it gives by their bytes, whole (`conf.d-x/a.conf` before `conf.d/a.conf`: `-` is below
+// `/`); a part with no pattern in it is looked for with lstat(), so a dangling link there is given, and nginx fails
+// to open it. Each case is held to the real daemons: nginx -T lists the files it reads, in order; redis-server, run
+// in a network namespace of the test's own, listens on the port its last `port` line gives.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { loadRegistry } from '@dsa110/ports';
+import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
+import { describe, expect, it } from 'vitest';
+import { checkReferences } from '../../../src/checks/references.js';
+import { gather } from '../../../src/gather.js';
+import { hasCommand } from '../../../../../test-support/commands.js';
+import { runNetnsScript } from '../../../../../test-support/firewall-netns.js';
+import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
+
+const repoRoot = new URL('../../../../../', import.meta.url).pathname;
+const fixtures = new URL('fixtures/', import.meta.url).pathname;
+const registry = await loadRegistry({ path: join(repoRoot, 'ports.yaml') });
+const SITE = '/etc/nginx/sites-available/dsa110-contimg';
+
+/** Every snippet the registry renders, as files of a root (the nginx site among them). */
+function snippets(): Record<string, TreeEntry> {
+  const files: Record<string, TreeEntry> = {};
+  for (const kind of SNIPPET_KINDS) for (const snippet of renderSnippets(registry, kind)) files[snippet.path.slice(1)] = snippet.text;
+  return files;
+}
+
+/** The references check's findings for `service` (not ok), in a root with every snippet, then `files`. */
+async function problems(service: 'redis' | 'nginx', files: Record<string, TreeEntry>): Promise<string[]> {
+  const root = writeTree(tempDir(), { ...snippets(), ...files });
+  const facts = await gather({ registry, root, services: [registry.service(service)] });
+  return checkReferences(facts, registry.service(service))
+    .filter((result) => result.severity !== 'ok')
+    .map((result) => withoutRoot(result, root))
+    .map((result) => `${result.severity}: ${result.reason.replaceAll(root, 'ROOT')}`);
+}
+
+/** `files` for a daemon run outside a root: under `dir`, each absolute /etc path in them (texts and links) under it too. */
+function underDir(dir: string, files: Record<string, TreeEntry>): string {
+  const moved = (text: string) => text.replaceAll('/etc/', `${dir}/etc/`);
+  return writeTree(
+    dir,
+    Object.fromEntries(
+      Object.entries({ ...snippets(), ...files }).map(([path, entry]) => [
+        path,
+        typeof entry === 'string' ? moved(entry) : 'symlink' in entry ? { symlink: moved(entry.symlink) } : entry,
+      ]),
+    ),
+  );
+}
+
+const canNginx = hasCommand('nginx', ['-v']);
+const canRedis = process.getuid?.() === 0 && hasCommand('redis-server', ['--version']) && hasCommand('unshare', ['--version']) && hasCommand('ip', ['-V']);
+if (!canNginx || !canRedis) console.warn('[skipped in part: the real daemons need nginx (nginx-light), and root, redis-server, unshare and ip]');
+
+/** The files the real nginx reads from `files`' etc/nginx/nginx.conf, in order (nginx -T), or its error. */
+function nginxReads(files: Record<string, TreeEntry>): string[] | string {
+  const dir = underDir(tempDir(), files);
+  const run = spawnSync('nginx', ['-T', '-c', `${dir}/etc/nginx/nginx.conf`, '-p', `${dir}/`, '-e', `${dir}/error.log`, '-g', `pid ${dir}/nginx.pid;`], {
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) return run.stderr.replaceAll(dir, 'ROOT').trim().split('\n')[0]!;
+  return [...run.stdout.matchAll(/^# configuration file (.*):$/gm)].map((match) => match[1]!.replace(dir, ''));
+}
+
+/** The ports the real redis-server listens on, started with `files`' etc/redis/redis.conf. */
+async function redisPorts(files: Record<string, TreeEntry>): Promise<string[]> {
+  const dir = underDir(tempDir(), files);
+  const run = await runNetnsScript({ script: join(fixtures, 'dir-globs/netns.sh'), args: [`${dir}/etc/redis/redis.conf`, dir], env: {}, timeoutMs: 20_000 });
+  return run.output.trim().split('\n');
+}
+
+const PORT = (port: number) => `port ${port}, but the registry says Redis uses port 6379`;
+
+describe('an include glob with a pattern in a directory part', () => {
+  const redis = {
+    'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1\ninclude /etc/redis/conf.d*/*.conf\n',
+    'etc/redis/conf.d/a.conf': 'port 6381\n',
+    'etc/redis/conf.d-x/a.conf': 'port 6380\n',
+  };
+
+  it('Redis reads every file it matches, sorted by the whole path: the port it takes is conf.d/a.conf’s, the last (it was unknown)', async () => {
+    const found = await problems('redis', redis);
+    expect(found).toEqual([expect.stringContaining(`/etc/redis/conf.d/a.conf:1:6: ${PORT(6381)}`)]);
+    expect(found.join('\n')).not.toContain('a glob in a directory name');
+  });
+
+  it.skipIf(!canRedis)('held to the real redis-server: it listens on conf.d/a.conf’s port', { timeout: 30_000 }, async () => {
+    expect(await redisPorts(redis)).toEqual(['port 6381']);
+  });
+
+  const nginx = {
+    'etc/nginx/nginx.conf': 'events {}\nhttp {\n  include /etc/nginx/site*-enabled/*;\n}\n',
+    'etc/nginx/sites-enabled/dsa110-contimg': { symlink: SITE },
+  };
+
+  it('nginx loads the site through it (it was unknown, and the site not known to be loaded)', async () => {
+    expect(await problems('nginx', nginx)).toEqual([]);
+  });
+
+  it.skipIf(!canNginx)('held to the real nginx: nginx -T reads the site through it', () => {
+    expect(nginxReads(nginx)).toEqual(['/etc/nginx/nginx.conf', '/etc/nginx/sites-enabled/dsa110-contimg']);
+  });
+
+  // A last part with no pattern: each directory's file looked for with lstat(), so a dangling link is given too.
+  const dangling = {
+    'etc/nginx/nginx.conf': 'events {}\nhttp {\n  include /etc/nginx/sites-enabled/*;\n  include /etc/nginx/extra*/x.conf;\n}\n',
+    'etc/nginx/sites-enabled/dsa110-contimg': { symlink: SITE },
+    'etc/nginx/extra1/x.conf': '# nothing\n',
+    'etc/nginx/extra2/x.conf': { symlink: '/etc/nginx/nowhere' },
+    'etc/nginx/extra3/y.conf': '# not matched\n',
+  };
+
+  it('a dangling link its last part names is an error, as nginx fails to open it', async () => {
+    expect(await problems('nginx', dangling)).toEqual([
+      expect.stringContaining(
+        'include /etc/nginx/extra*/x.conf: /etc/nginx/extra2/x.conf: no such file, so nginx refuses a configuration that loads it (nginx -t fails: "open() ... failed (2: No such file or directory)")',
+      ),
+    ]);
+  });
+
+  it.skipIf(!canNginx)('held to the real nginx: nginx -t fails on that link', () => {
+    expect(nginxReads(dangling)).toEqual(expect.stringContaining('open() "ROOT/etc/nginx/extra2/x.conf" failed (2: No such file or directory)'));
+  });
+});
+
+/** glob(3) as nginx and Redis call it (no flags, the C locale), through Python's ctypes: the paths for each pattern. */
+const GLOB = `
+import ctypes, json, sys
+libc = ctypes.CDLL(None)
+libc.setlocale(6, b"C")  # LC_ALL
+class Glob(ctypes.Structure):
+    _fields_ = [("pathc", ctypes.c_size_t), ("pathv", ctypes.POINTER(ctypes.c_char_p)), ("offs", ctypes.c_size_t),
+                ("flags", ctypes.c_int)] + [("f%d" % i, ctypes.c_void_p) for i in range(5)]
+out = []
+for pattern in json.load(sys.stdin):
+    g = Glob()
+    libc.glob(pattern.encode(), 0, None, ctypes.byref(g))
+    out.append([g.pathv[i].decode() for i in range(g.pathc)])
+    libc.globfree(ctypes.byref(g))
+json.dump(out, sys.stdout)
+`;
+
+describe('the paths of an include glob with patterns in directory parts, held to glob(3)', () => {
+  const PATTERNS = [
+    '/etc/redis/*/*.conf',
+    '/etc/redis/conf*/a.conf',
+    '/etc/redis/conf[.-]*/[ab].conf',
+    '/etc/redis/.*/x.conf',
+    '/etc/redis/c*/sub/*.conf',
+    '/etc/redis/*/*/*',
+    '/etc/redis/??/*.conf',
+    '/etc/redis/[!c]*/*.conf',
+    '/etc/redis/a[b/*.conf',
+    '/etc/*/conf.d/b.conf',
+  ];
+  const TREE: Record<string, TreeEntry> = {
+    'etc/redis/redis.conf': `${PATTERNS.map((pattern) => `include ${pattern}`).join('\n')}\n`,
+    'etc/redis/x.conf': '# x\n',
+    'etc/x.conf': '# x\n',
+    'etc/redis/conf.d/a.conf': '# a\n',
+    'etc/redis/conf.d/b.conf': '# b\n',
+    'etc/redis/conf.d-x/a.conf': '# a\n',
+    'etc/redis/conf.e/b.conf': '# b\n',
+    'etc/redis/.hidden.d/x.conf': '# x\n',
+    'etc/redis/.hidden.d/a.conf': '# a\n',
+    'etc/redis/c1/sub/z.conf': '# z\n',
+    'etc/redis/c2/sub/a.conf': '# a\n',
+    'etc/redis/c2/notdir': '# a file\n',
+    'etc/redis/cfile': '# a file, not a directory\n',
+    'etc/redis/clink': { symlink: 'conf.d' }, // relative: the host's glob(3) follows it as the root does
+    'etc/redis/é/a.conf': '# é is two bytes: ?? matches it\n',
+    'etc/redis/a[b/a.conf': '# a [ with no ] is itself\n',
+  };
+
+  it('gives the paths glob(3) gives, in its order', async () => {
+    const root = writeTree(tempDir(), TREE);
+    const facts = await gather({ registry, root, services: [registry.service('redis')] });
+    const read = PATTERNS.map((pattern) => {
+      const found = facts.includes?.get(pattern);
+      return found === undefined || 'problem' in found ? found : found.files.map((file) => file.path);
+    });
+    const run = spawnSync('python3', ['-c', GLOB], { input: JSON.stringify(PATTERNS.map((pattern) => `${root}${pattern}`)), encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    const real = (JSON.parse(run.stdout) as string[][]).map((paths) => paths.map((path) => path.slice(root.length)));
+    expect(read).toEqual(real);
+    // Not nothing: the tree makes each pattern match.
+    for (const paths of real) expect(paths.length).toBeGreaterThan(0);
+  });
+});
