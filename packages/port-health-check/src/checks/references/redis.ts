@@ -1018,15 +1018,21 @@ function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: strin
       what: `${written}: ${shown(mapped)} is an IPv4-mapped IPv6 address, which Linux does not bind Redis's IPv6-only socket to, so Redis does not start ("Could not create server TCP listening socket ...: bind: Invalid argument")`,
       fix: `write its IPv4 address (${dottedQuad(Number(glibcHost(mapped)!.value & 0xffffffffn))}) instead`,
     };
+  const overlap = overlappingBind(bind.args);
+  if (overlap !== undefined)
+    return {
+      what: `${written}: ${shown(overlap.later)} ${overlap.why}: Linux will not bind a second listening socket over the first (Redis sets SO_REUSEADDR only), so Redis does not start ("Could not create server TCP listening socket ${shown(overlap.later.replace(/^-/, ''))}:PORT: bind: Address already in use"; a - skips only an address this host lacks)${overlap.ipv6 ? ' on a host with IPv6' : ''}`,
+      fix: expect.localOnly ? localhost : overlap.fix,
+    };
   if (!expect.localOnly) return undefined;
-  // Each address as Redis reads it (getaddrinfo: `127.1` and `0x7f.0.0.2` are loopback); a host name other than localhost may be any.
+  // Each address as Redis reads it (getaddrinfo: `127.1` and `0x7f.0.0.2` are loopback; `*` and `::*` its wildcards); a host name other than localhost may be any.
   const addresses = bind.args.map((address) => address.replace(/^-/, ''));
   const wide = addresses.filter((address) => {
-    const reach = hostReach(address, glibcHost);
+    const reach = hostReach(redisAddress(address), glibcHost);
     return reach !== undefined && reach !== 'loopback';
   });
   // A host name Redis looks up when it starts (getaddrinfo, in anetTcpServer): where it listens is not known here.
-  const named = addresses.filter((address) => hostReach(address, glibcHost) === undefined);
+  const named = addresses.filter((address) => hostReach(redisAddress(address), glibcHost) === undefined);
   if (wide.length === 0 && named.length > 0)
     return {
       what: `${option ? written : `bind ${shown(bind.args.join(' '))}`} names a host (${shown(named.join(', '))}), which Redis looks up when it starts, so whether it reaches beyond this host cannot be told here`,
@@ -1039,4 +1045,49 @@ function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: strin
     fix: localhost,
     access: true,
   };
+}
+
+/**
+ * A bind address as getaddrinfo gets it from Redis (anet.c, _anetTcpServer): `*` is every IPv4 address (0.0.0.0),
+ * `::*` every IPv6 one (::), Redis 7's wildcards; any other as written (without its `-`).
+ */
+const redisAddress = (address: string): string => (address === '*' ? '0.0.0.0' : address === '::*' ? '::' : address);
+
+/**
+ * The first address of a bind Redis cannot listen on beside one before it (checked with redis-server 7.0.15), and why:
+ * listenToPort (server.c) opens one socket per address, each with SO_REUSEADDR only, so Linux refuses to bind one
+ * over another that listens: the same address again, or either the wildcard of their family (`bind 127.0.0.1 *`,
+ * `bind ::1 ::`), and Redis aborts ("bind: Address already in use"), a `-` or not, as it skips an optional address
+ * only when it is not on the host (EADDRNOTAVAIL). Its IPv6 sockets are IPv6-only (anetV6Only), so `*` and `::*`
+ * coexist. An address with a `:` is IPv6 to Redis, any other IPv4 (a host name is looked up: not known here).
+ * An optional address other than a loopback or wildcard one may be absent and skipped: never held to overlap.
+ */
+function overlappingBind(args: readonly string[]): { later: string; why: string; fix: string; ipv6: boolean } | undefined {
+  const bound: { written: string; family: 4 | 6; value: bigint; zone: string }[] = [];
+  for (const written of args) {
+    const optional = written.startsWith('-');
+    const address = redisAddress(optional ? written.slice(1) : written);
+    const bits = glibcHost(address);
+    if (bits === undefined) continue;
+    const reach = hostReach(address, glibcHost);
+    // Without a `-`, an address Redis cannot bind stops it anyway; a loopback or wildcard one is on every host (IPv6's where it has IPv6).
+    if (optional && reach === 'address') continue;
+    const zone = /%.*$/.exec(address)?.[0] ?? '';
+    const earlier = bound.find(
+      (other) => other.family === bits.family && (other.value === 0n || bits.value === 0n || (other.value === bits.value && other.zone === zone)),
+    );
+    if (earlier !== undefined) {
+      const same = earlier.value === bits.value;
+      const family = bits.family === 4 ? 'IPv4' : 'IPv6';
+      const wildcard = earlier.value === 0n ? earlier.written : written;
+      return {
+        later: written,
+        why: same ? `is ${shown(earlier.written)} again` : `overlaps ${shown(earlier.written)} before it (${shown(wildcard)} is every ${family} address)`,
+        fix: same ? `remove ${shown(written)}` : `keep ${shown(wildcard)} or the other ${family} addresses, not both`,
+        ipv6: bits.family === 6,
+      };
+    }
+    bound.push({ written, family: bits.family, value: bits.value, zone });
+  }
+  return undefined;
 }
