@@ -22,6 +22,7 @@ import {
 import { dottedQuad, glibcHost } from './glibc-host.js';
 import { includedFiles, includePath, isGlob, sameIncludeAt, type IncludeLookup } from './include-files.js';
 import { leadingCSpace, redisLines, redisRawLines, redisTrim } from './redis-lines.js';
+import { nearestDirective, redisMajorMinor } from './redis-directives.js';
 import type { VariableOrigin as ArgumentVariable } from './daemon-command.js';
 
 /** One line the options make, as Redis reads it after the config file: its text, and the arguments that gave it (for a message). */
@@ -243,6 +244,12 @@ type Expect = {
   readonly snippet?: string;
   readonly registryTakes?: RegistryTakes;
   readonly sentinel?: boolean;
+  /**
+   * The directive names the Redis that reads the file knows (redisDirectiveNames), with its version and where that
+   * was read: a line named otherwise it refuses at start. Absent when its version, or that version's names, are not
+   * known here: then no name is held unknown.
+   */
+  readonly directives?: { readonly names: ReadonlySet<string>; readonly version: string; readonly from: string };
 };
 
 /** A line of the file as written, for a message (a long one cut). */
@@ -399,6 +406,16 @@ class RedisConfReader {
         return;
       }
     }
+    const named = this.unknownName(content, given, from);
+    if (named !== undefined) {
+      this.add({
+        file,
+        line,
+        severity: 'error',
+        message: `${given !== undefined ? commandWords(given, from) : shownLine(content, at.rawLine(line))}: ${named}`,
+      });
+      return;
+    }
     // Only a line that may be a directive read, or holds a quote Redis may refuse, needs splitting.
     if (!mayBeRedisDirective(content, DIRECTIVES_READ) && !content.includes('"') && !content.includes("'")) return;
     const words = redisWords(content);
@@ -432,6 +449,24 @@ class RedisConfReader {
     if (isPort(name)) Object.assign(settings, portSetting(name, { ...place, content, args, ...option }));
     else if (name === 'bind') Object.assign(settings, { bind: { ...place, content, args, ...option }, bindMayBeIn: null });
     else this.include(settings, { file, line, include: args[0]! }, chain);
+  }
+
+  /**
+   * Why Redis refuses a line (or an option: `given`) whose first word no directive of its version has (Expect.directives),
+   * as it lowers the word and looks it up ("Bad directive or wrong number of arguments"); undefined for a name it
+   * knows, a module's setting (a `.` in it: kept for the module a loadmodule loads), a line whose quotes it refuses
+   * (said where the line is split), or when the names of its version are not known.
+   */
+  private unknownName(content: string, given: readonly string[] | undefined, from: VariableOrigin | undefined): string | undefined {
+    const directives = this.expect.directives;
+    if (directives === undefined) return undefined;
+    // The usual line's first word ends at its first space or tab (DIRECTIVE_START); a quoted one is split as Redis splits it.
+    const word = DIRECTIVE_START.test(content) ? /^[^ \t]+/.exec(content)![0] : redisWords(content)?.[0];
+    const name = word?.toLowerCase();
+    if (name === undefined || name.includes('.') || directives.names.has(name)) return undefined;
+    const near = nearestDirective(name, directives.names);
+    const fix = given !== undefined ? `fix the option's name${fixedIn(from)}` : 'fix or remove the line';
+    return `Redis ${redisMajorMinor(directives.version) ?? ''} (${escapeText(directives.version, 100)}, from ${escapeText(directives.from, 500)}) has no directive ${escapeText(name, 200)}, so it refuses to start ("Bad directive or wrong number of arguments"); ${near !== undefined ? `did you mean ${near}? ` : ''}${fix}`;
   }
 
   /** `include FILE` reads FILE there, so the last port or bind may be in it. */
