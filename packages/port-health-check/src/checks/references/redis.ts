@@ -656,7 +656,7 @@ export function readRedisConf(text: string, expect: Expect, lookup?: IncludeLook
     ...started,
     ...read.findings,
     ...listenFindings(read.settings, expect, read, self, { defaults, overrides: read.overrides }),
-    ...bindFindings(read.settings.bind, expect, read.bindMayBeIn, defaults),
+    ...bindFindings(read.settings.bind, expect, read.bindMayBeIn, defaults, listensOnTcp(read.settings)),
   ];
 }
 
@@ -678,7 +678,7 @@ export function readRedisOptions(expect: Expect, lookup: IncludeLookup | undefin
     ...(port?.given !== undefined
       ? listenFindings(read.settings, expect, { ...read, tlsPortMayBeIn: read.settings.tlsPort === undefined ? fileUnread : read.tlsPortMayBeIn }, self)
       : []),
-    ...(bind?.given !== undefined ? bindFindings(bind, expect, read.bindMayBeIn) : []),
+    ...(bind?.given !== undefined ? bindFindings(bind, expect, read.bindMayBeIn, undefined, listensOnTcp(read.settings)) : []),
   ];
 }
 
@@ -973,8 +973,11 @@ function portFindings(
   ];
 }
 
-/** The verdict on the last bind (`bind`), or on its absence for a localhost-only service; `unless` and `defaults` as for portFindings. */
-function bindFindings(bind: Setting | undefined, expect: Expect, unless: string | undefined, defaults?: { file: string; line: number }): Finding[] {
+/**
+ * The verdict on the last bind (`bind`), or on its absence for a localhost-only service; `unless` and `defaults` as for
+ * portFindings; `tcp`: whether Redis listens on a TCP port (listensOnTcp), without which its addresses are not opened.
+ */
+function bindFindings(bind: Setting | undefined, expect: Expect, unless: string | undefined, defaults?: { file: string; line: number }, tcp = true): Finding[] {
   if (bind === undefined) {
     if (!expect.localOnly) return [];
     if (defaults !== undefined) {
@@ -997,7 +1000,7 @@ function bindFindings(bind: Setting | undefined, expect: Expect, unless: string 
         : { line: 0, severity: 'error', message: `sets no bind, so ${expect.name} listens on every address; add bind 127.0.0.1 -::1 (localhost only)` },
     ];
   }
-  const problem = bindProblem(bind, expect);
+  const problem = bindProblem(bind, expect, tcp);
   if (problem === undefined) return [];
   // The file may be right and the registry behind it (Redis opened to other hosts on purpose): that side too, as nginx's
   // listen says it; not where an include not read may set another bind, which may be Redis's.
@@ -1015,7 +1018,7 @@ function bindFindings(bind: Setting | undefined, expect: Expect, unless: string 
 }
 
 /** What is wrong with a bind Redis would use (checked with redis-server 7.0), and what to do; undefined when nothing is. */
-function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: string; access?: true; unknown?: true } | undefined {
+function bindProblem(bind: Setting, expect: Expect, tcp: boolean): { what: string; fix?: string; access?: true; unknown?: true } | undefined {
   // An option is named as written, and fixed on the command line.
   const option = bind.given !== undefined;
   const written = option ? commandWords(bind.given!, bind.from) : shown(bind.content);
@@ -1053,7 +1056,8 @@ function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: strin
       what: `${written}: ${shown(mapped)} is an IPv4-mapped IPv6 address, which Linux does not bind Redis's IPv6-only socket to, so Redis does not start ("Could not create server TCP listening socket ...: bind: Invalid argument")`,
       fix: `write its IPv4 address (${dottedQuad(Number(glibcHost(mapped)!.value & 0xffffffffn))}) instead`,
     };
-  const overlap = overlappingBind(bind.args);
+  // With no TCP port, Redis opens none of its addresses (port 0 with a unixsocket serves: checked with 7.0.15).
+  const overlap = tcp ? overlappingBind(bind.args) : undefined;
   if (overlap !== undefined)
     return {
       what: `${written}: ${shown(overlap.later)} ${overlap.why}: Linux will not bind a second listening socket over the first (Redis sets SO_REUSEADDR only), so Redis does not start ("Could not create server TCP listening socket ${shown(overlap.later.replace(/^-/, ''))}:PORT: bind: Address already in use"; a - skips only an address this host lacks)${overlap.ipv6 ? ' on a host with IPv6' : ''}`,
@@ -1081,6 +1085,10 @@ function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: strin
     access: true,
   };
 }
+
+/** Whether Redis listens on a TCP port with these settings (what was not read may set one: then it may). */
+const listensOnTcp = (settings: Pick<Settings, 'port' | 'tlsPort'>): boolean =>
+  settings.port?.args[0] !== '0' || (settings.tlsPort !== undefined && settings.tlsPort.args[0] !== '0');
 
 /**
  * A bind address as getaddrinfo gets it from Redis (anet.c, _anetTcpServer): `*` is every IPv4 address (0.0.0.0),

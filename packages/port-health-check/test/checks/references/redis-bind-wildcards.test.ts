@@ -20,10 +20,13 @@ const privateRegistry: Registry = parseRegistry(
 const REDIS = 'etc/redis/redis.conf';
 
 /** The references check's problems for redis under `from`, in a root with every snippet and a redis.conf binding `bind`. */
-async function bindProblems(bind: string, from: Registry = registry): Promise<string[]> {
+const bindProblems = (bind: string, from: Registry = registry): Promise<string[]> => confProblems({ [REDIS]: `port 6379\nbind ${bind}\n` }, from);
+
+/** The references check's problems for redis under `from`, in a root with every snippet and then `files`. */
+async function confProblems(given: Record<string, TreeEntry>, from: Registry = registry): Promise<string[]> {
   const files: Record<string, TreeEntry> = {};
   for (const kind of SNIPPET_KINDS) for (const snippet of renderSnippets(from, kind)) files[snippet.path.slice(1)] = snippet.text;
-  const root = writeTree(tempDir(), { ...files, [REDIS]: `port 6379\nbind ${bind}\n` });
+  const root = writeTree(tempDir(), { ...files, ...given });
   const facts = await gather({ registry: from, root });
   return checkReferences(facts, from.service('redis'))
     .filter((result) => result.severity !== 'ok')
@@ -78,5 +81,25 @@ describe('a bind Redis cannot listen with: an address over another of the same b
     // Each listened on Redis 7.0.15 (10.9.9.9 not on the host: Redis skips it, EADDRNOTAVAIL).
     for (const bind of ['127.0.0.1 127.0.0.2', '* -::*', '-10.9.9.9 0.0.0.0', '0.0.0.0 -10.9.9.9', '127.0.0.1 -::1', 'myhost 127.0.0.1'])
       expect(await bindProblems(bind, privateRegistry), bind).toEqual([]);
+  });
+
+  it('a --bind option after the file is read so, at the ExecStart= line', async () => {
+    const unit = '[Service]\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf --bind "127.0.0.1 0.0.0.0"\n';
+    expect(await confProblems({ 'lib/systemd/system/redis-server.service': unit }, privateRegistry)).toEqual([
+      expect.stringMatching(
+        /^error: redis \(6379\): \/lib\/systemd\/system\/redis-server\.service:2: --bind "127\.0\.0\.1 0\.0\.0\.0" in ExecStart=: 0\.0\.0\.0 overlaps 127\.0\.0\.1 before it .*Address already in use/,
+      ),
+    ]);
+  });
+
+  it('with port 0 and no tls-port Redis opens none of them: nothing said of the overlap', async () => {
+    // Redis 7.0.15 with this file serves its unixsocket, no TCP port.
+    const conf = 'port 0\nunixsocket /run/redis/redis.sock\nbind 127.0.0.1 127.0.0.1\n';
+    expect(await confProblems({ [REDIS]: conf }, privateRegistry)).toEqual([
+      expect.stringMatching(/^error: .*:1:6: port 0: Redis listens on no TCP port at all/),
+    ]);
+    expect(await confProblems({ [REDIS]: `${conf}tls-port 6379\n` }, privateRegistry)).toEqual([
+      expect.stringMatching(/^error: .*:3:6: .*Address already in use/),
+    ]);
   });
 });
