@@ -1126,7 +1126,11 @@ function overlappingBind(args: readonly string[]): { later: string; why: string;
       return {
         later: written,
         why: same ? `is ${shown(earlier.written)} again` : `overlaps ${shown(earlier.written)} before it (${shown(wildcard)} is every ${family} address)`,
-        fix: same ? `remove ${shown(written)}` : `keep ${shown(wildcard)} or the other ${family} addresses, not both`,
+        fix: same
+          ? earlier.written === written
+            ? `write ${shown(written)} once`
+            : `remove ${shown(written)}`
+          : `keep ${shown(wildcard)} or the other ${family} addresses, not both`,
         ipv6: bits.family === 6,
       };
     }

@@ -67,7 +67,7 @@ describe('a bind Redis cannot listen with: an address over another of the same b
       `error: redis (6379): /${REDIS}:2:6: bind ::1 ::: :: overlaps ::1 before it (:: is every IPv6 address): Linux will not bind a second listening socket over the first (Redis sets SO_REUSEADDR only), so Redis does not start ("Could not create server TCP listening socket :::PORT: bind: Address already in use"; a - skips only an address this host lacks) on a host with IPv6; keep :: or the other IPv6 addresses, not both`,
     ]);
     expect(await bindProblems('127.0.0.1 127.0.0.1', privateRegistry)).toEqual([
-      `error: redis (6379): /${REDIS}:2:6: bind 127.0.0.1 127.0.0.1: 127.0.0.1 is 127.0.0.1 again: Linux will not bind a second listening socket over the first (Redis sets SO_REUSEADDR only), so Redis does not start ("Could not create server TCP listening socket 127.0.0.1:PORT: bind: Address already in use"; a - skips only an address this host lacks); remove 127.0.0.1`,
+      `error: redis (6379): /${REDIS}:2:6: bind 127.0.0.1 127.0.0.1: 127.0.0.1 is 127.0.0.1 again: Linux will not bind a second listening socket over the first (Redis sets SO_REUSEADDR only), so Redis does not start ("Could not create server TCP listening socket 127.0.0.1:PORT: bind: Address already in use"; a - skips only an address this host lacks); write 127.0.0.1 once`,
     ]);
   });
 
