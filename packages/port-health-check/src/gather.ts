@@ -32,6 +32,7 @@ import { DEFAULT_SECTION, goIniSetting } from './checks/go-ini.js';
 import { gunicornConfigPath, uvicornLaunch } from './checks/asgi-command.js';
 import { readInstalledUvicorn } from './uvicorn-install.js';
 import { readPrometheusVersion } from './prometheus-version.js';
+import { readRedisVersion } from './redis-version.js';
 import { effectivePort } from './effective-port.js';
 import { commandPath, daemonCommand, pathFromCwd, underRoot } from './checks/references/daemon-command.js';
 import { REDIS_PROGRAMS, redisArguments } from './checks/references/redis-command.js';
@@ -103,6 +104,7 @@ import type {
   RootOnlyStep,
   SocketFacts,
   PrometheusVersion,
+  RedisVersion,
   UnitFacts,
 } from './types.js';
 
@@ -162,6 +164,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const grafanaValueFiles = readGrafanaValueFiles(atOf, services, unitMap, configsOf, grafanaFiles);
   const appServerFiles = readAppServerFiles(atOf, services, unitMap);
   const prometheusVersions = readPrometheusVersions(root, services, unitMap, configsOf);
+  const redisVersions = readRedisVersions(root, services, unitMap);
   const uvicornInstalls = readUvicornInstalls(root, services, unitMap);
   const includes = readIncludes(atOf, services, unitMap, configsOf, redisCommands);
   const { loads: nginxLoads, configs: nginxConfigs } = readNginxLoads(atOf, services, unitMap, configsOf);
@@ -255,6 +258,7 @@ export async function gather(options: GatherOptions): Promise<Facts> {
     ...(grafanaValueFiles.size > 0 && { grafanaValueFiles }),
     ...(appServerFiles.size > 0 && { appServerFiles }),
     ...(prometheusVersions.size > 0 && { prometheusVersions }),
+    ...(redisVersions.size > 0 && { redisVersions }),
     ...(uvicornInstalls.size > 0 && { uvicornInstalls }),
     ...(includes.size > 0 && { includes }),
     ...(nginxLoads.size > 0 && { nginxLoads }),
@@ -1326,6 +1330,20 @@ function readPrometheusVersions(
     const executable = command.line.path.startsWith('/') ? commandPath(command, command.line.path) : undefined;
     if (executable === undefined) continue;
     versions.set(command.unit, readPrometheusVersion(root, executable, command.root));
+  }
+  return versions;
+}
+
+/** redisVersions: by unit, the version of the Redis each service with a redis-conf entry runs (readRedisVersion), whose directive names the references check holds its lines to. */
+function readRedisVersions(root: string, services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): Map<string, RedisVersion> {
+  const versions = new Map<string, RedisVersion>();
+  for (const service of services) {
+    if (!service.configs.some((ref) => ref.kind === 'redis-conf')) continue;
+    const command = daemonCommand({ units }, service, REDIS_PROGRAMS);
+    if (command === undefined || versions.has(command.unit) || command.rootUnknown !== undefined) continue;
+    const executable = command.line.path.startsWith('/') ? commandPath(command, command.line.path) : undefined;
+    if (executable === undefined) continue;
+    versions.set(command.unit, readRedisVersion(root, executable, command.root));
   }
   return versions;
 }

@@ -291,6 +291,9 @@ export interface ConfigFileFacts {
 /** A Prometheus's version (`from`: where it was read, in words), or why it is not known. */
 export type PrometheusVersion = { readonly version: string; readonly from: string } | { readonly unknown: string };
 
+/** A Redis's version (`from`: where it was read, in words), or why it is not known. */
+export type RedisVersion = { readonly version: string; readonly from: string } | { readonly unknown: string };
+
 export interface Facts {
   readonly registry: Registry;
   /** The directory configuration files were read under (`/` for the live machine). */
@@ -435,6 +438,12 @@ export interface Facts {
    * unit's command line was read.
    */
   readonly prometheusVersions?: ReadonlyMap<string, PrometheusVersion>;
+  /**
+   * By unit: the version of the Redis its ExecStart= runs, from the dpkg package that installed that executable under
+   * the root (redis-version.ts; never by running it), or why it is not known. Only for a service with a redis-conf
+   * entry whose unit runs redis-server (or redis-sentinel) by an absolute path.
+   */
+  readonly redisVersions?: ReadonlyMap<string, RedisVersion>;
   /**
    * Of each directory a claim line runs chrooted in (RootDirectory=) where systemd mounts no /proc for it (`+`,
    * MountAPIVFS=no; claimRootProcReason of @dsa110/ports/systemd), as the root checked names it: whether a /proc

@@ -37,6 +37,7 @@ import {
 import { scrapeJobName } from './references/prometheus-files.js';
 import { readRedisConf, readRedisOptions, type RedisStart } from './references/redis.js';
 import { REDIS_PROGRAMS, redisRunsSentinel, redisStart } from './references/redis-command.js';
+import { redisDirectiveNames } from './references/redis-directives.js';
 
 /**
  * The registry's port of a service moved by its unit's override, in words, for a reason; and whether the registry
@@ -145,7 +146,13 @@ function commandLineFindings(facts: Facts, service: Service, ref: ConfigRef, sta
  * snippet; and whether Redis runs as Sentinel (its default port 26379).
  */
 function redisExpectation(facts: Facts, service: Service, ref: ConfigRef) {
+  // The names of the directives the Redis its unit runs knows, where its version is read and this check holds them.
+  const unit = service.systemd?.unit;
+  const version = unit === undefined ? undefined : facts.redisVersions?.get(unit);
+  const read = version !== undefined && 'version' in version ? version : undefined;
+  const names = read && redisDirectiveNames(read.version);
   return {
+    ...(read && names && { directives: { names, version: read.version, from: read.from } }),
     ...portWords(facts, service),
     localOnly: loopbackOnly(service),
     snippet: portsCommand(facts, ['snippet', ref.kind], [service]),

@@ -22,6 +22,7 @@ import {
 import { dottedQuad, glibcHost } from './glibc-host.js';
 import { includedFiles, includePath, isGlob, sameIncludeAt, type IncludeLookup } from './include-files.js';
 import { leadingCSpace, redisLines, redisRawLines, redisTrim } from './redis-lines.js';
+import { nearestDirective, redisMajorMinor } from './redis-directives.js';
 import type { VariableOrigin as ArgumentVariable } from './daemon-command.js';
 
 /** One line the options make, as Redis reads it after the config file: its text, and the arguments that gave it (for a message). */
@@ -243,6 +244,12 @@ type Expect = {
   readonly snippet?: string;
   readonly registryTakes?: RegistryTakes;
   readonly sentinel?: boolean;
+  /**
+   * The directive names the Redis that reads the file knows (redisDirectiveNames), with its version and where that
+   * was read: a line named otherwise it refuses at start. Absent when its version, or that version's names, are not
+   * known here: then no name is held unknown.
+   */
+  readonly directives?: { readonly names: ReadonlySet<string>; readonly version: string; readonly from: string };
 };
 
 /** A line of the file as written, for a message (a long one cut). */
@@ -399,6 +406,16 @@ class RedisConfReader {
         return;
       }
     }
+    const named = this.unknownName(content, given, from);
+    if (named !== undefined) {
+      this.add({
+        file,
+        line,
+        severity: 'error',
+        message: `${given !== undefined ? commandWords(given, from) : shownLine(content, at.rawLine(line))}: ${named}`,
+      });
+      return;
+    }
     // Only a line that may be a directive read, or holds a quote Redis may refuse, needs splitting.
     if (!mayBeRedisDirective(content, DIRECTIVES_READ) && !content.includes('"') && !content.includes("'")) return;
     const words = redisWords(content);
@@ -432,6 +449,24 @@ class RedisConfReader {
     if (isPort(name)) Object.assign(settings, portSetting(name, { ...place, content, args, ...option }));
     else if (name === 'bind') Object.assign(settings, { bind: { ...place, content, args, ...option }, bindMayBeIn: null });
     else this.include(settings, { file, line, include: args[0]! }, chain);
+  }
+
+  /**
+   * Why Redis refuses a line (or an option: `given`) whose first word no directive of its version has (Expect.directives),
+   * as it lowers the word and looks it up ("Bad directive or wrong number of arguments"); undefined for a name it
+   * knows, a module's setting (a `.` in it: kept for the module a loadmodule loads), a line whose quotes it refuses
+   * (said where the line is split), or when the names of its version are not known.
+   */
+  private unknownName(content: string, given: readonly string[] | undefined, from: VariableOrigin | undefined): string | undefined {
+    const directives = this.expect.directives;
+    if (directives === undefined) return undefined;
+    // The usual line's first word ends at its first space or tab (DIRECTIVE_START); a quoted one is split as Redis splits it.
+    const word = DIRECTIVE_START.test(content) ? /^[^ \t]+/.exec(content)![0] : redisWords(content)?.[0];
+    const name = word?.toLowerCase();
+    if (name === undefined || name.includes('.') || directives.names.has(name)) return undefined;
+    const near = nearestDirective(name, directives.names);
+    const fix = given !== undefined ? `fix the option's name${fixedIn(from)}` : 'fix or remove the line';
+    return `Redis ${redisMajorMinor(directives.version) ?? ''} (${escapeText(directives.version, 100)}, from ${escapeText(directives.from, 500)}) has no directive ${escapeText(name, 200)}, so it refuses to start ("Bad directive or wrong number of arguments"); ${near !== undefined ? `did you mean ${near}? ` : ''}${fix}`;
   }
 
   /** `include FILE` reads FILE there, so the last port or bind may be in it. */
@@ -621,7 +656,7 @@ export function readRedisConf(text: string, expect: Expect, lookup?: IncludeLook
     ...started,
     ...read.findings,
     ...listenFindings(read.settings, expect, read, self, { defaults, overrides: read.overrides }),
-    ...bindFindings(read.settings.bind, expect, read.bindMayBeIn, defaults),
+    ...bindFindings(read.settings.bind, expect, read.bindMayBeIn, defaults, listensOnTcp(read.settings)),
   ];
 }
 
@@ -643,7 +678,7 @@ export function readRedisOptions(expect: Expect, lookup: IncludeLookup | undefin
     ...(port?.given !== undefined
       ? listenFindings(read.settings, expect, { ...read, tlsPortMayBeIn: read.settings.tlsPort === undefined ? fileUnread : read.tlsPortMayBeIn }, self)
       : []),
-    ...(bind?.given !== undefined ? bindFindings(bind, expect, read.bindMayBeIn) : []),
+    ...(bind?.given !== undefined ? bindFindings(bind, expect, read.bindMayBeIn, undefined, listensOnTcp(read.settings)) : []),
   ];
 }
 
@@ -938,8 +973,11 @@ function portFindings(
   ];
 }
 
-/** The verdict on the last bind (`bind`), or on its absence for a localhost-only service; `unless` and `defaults` as for portFindings. */
-function bindFindings(bind: Setting | undefined, expect: Expect, unless: string | undefined, defaults?: { file: string; line: number }): Finding[] {
+/**
+ * The verdict on the last bind (`bind`), or on its absence for a localhost-only service; `unless` and `defaults` as for
+ * portFindings; `tcp`: whether Redis listens on a TCP port (listensOnTcp), without which its addresses are not opened.
+ */
+function bindFindings(bind: Setting | undefined, expect: Expect, unless: string | undefined, defaults?: { file: string; line: number }, tcp = true): Finding[] {
   if (bind === undefined) {
     if (!expect.localOnly) return [];
     if (defaults !== undefined) {
@@ -962,7 +1000,7 @@ function bindFindings(bind: Setting | undefined, expect: Expect, unless: string 
         : { line: 0, severity: 'error', message: `sets no bind, so ${expect.name} listens on every address; add bind 127.0.0.1 -::1 (localhost only)` },
     ];
   }
-  const problem = bindProblem(bind, expect);
+  const problem = bindProblem(bind, expect, tcp);
   if (problem === undefined) return [];
   // The file may be right and the registry behind it (Redis opened to other hosts on purpose): that side too, as nginx's
   // listen says it; not where an include not read may set another bind, which may be Redis's.
@@ -980,7 +1018,7 @@ function bindFindings(bind: Setting | undefined, expect: Expect, unless: string 
 }
 
 /** What is wrong with a bind Redis would use (checked with redis-server 7.0), and what to do; undefined when nothing is. */
-function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: string; access?: true; unknown?: true } | undefined {
+function bindProblem(bind: Setting, expect: Expect, tcp: boolean): { what: string; fix?: string; access?: true; unknown?: true } | undefined {
   // An option is named as written, and fixed on the command line.
   const option = bind.given !== undefined;
   const written = option ? commandWords(bind.given!, bind.from) : shown(bind.content);
@@ -1018,15 +1056,22 @@ function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: strin
       what: `${written}: ${shown(mapped)} is an IPv4-mapped IPv6 address, which Linux does not bind Redis's IPv6-only socket to, so Redis does not start ("Could not create server TCP listening socket ...: bind: Invalid argument")`,
       fix: `write its IPv4 address (${dottedQuad(Number(glibcHost(mapped)!.value & 0xffffffffn))}) instead`,
     };
+  // With no TCP port, Redis opens none of its addresses (port 0 with a unixsocket serves: checked with 7.0.15).
+  const overlap = tcp ? overlappingBind(bind.args) : undefined;
+  if (overlap !== undefined)
+    return {
+      what: `${written}: ${shown(overlap.later)} ${overlap.why}: Linux will not bind a second listening socket over the first (Redis sets SO_REUSEADDR only), so Redis does not start ("Could not create server TCP listening socket ${shown(overlap.later.replace(/^-/, ''))}:PORT: bind: Address already in use"; a - skips only an address this host lacks)${overlap.ipv6 ? ' on a host with IPv6' : ''}`,
+      fix: expect.localOnly ? localhost : overlap.fix,
+    };
   if (!expect.localOnly) return undefined;
-  // Each address as Redis reads it (getaddrinfo: `127.1` and `0x7f.0.0.2` are loopback); a host name other than localhost may be any.
+  // Each address as Redis reads it (getaddrinfo: `127.1` and `0x7f.0.0.2` are loopback; `*` and `::*` its wildcards); a host name other than localhost may be any.
   const addresses = bind.args.map((address) => address.replace(/^-/, ''));
   const wide = addresses.filter((address) => {
-    const reach = hostReach(address, glibcHost);
+    const reach = hostReach(redisAddress(address), glibcHost);
     return reach !== undefined && reach !== 'loopback';
   });
   // A host name Redis looks up when it starts (getaddrinfo, in anetTcpServer): where it listens is not known here.
-  const named = addresses.filter((address) => hostReach(address, glibcHost) === undefined);
+  const named = addresses.filter((address) => hostReach(redisAddress(address), glibcHost) === undefined);
   if (wide.length === 0 && named.length > 0)
     return {
       what: `${option ? written : `bind ${shown(bind.args.join(' '))}`} names a host (${shown(named.join(', '))}), which Redis looks up when it starts, so whether it reaches beyond this host cannot be told here`,
@@ -1039,4 +1084,57 @@ function bindProblem(bind: Setting, expect: Expect): { what: string; fix?: strin
     fix: localhost,
     access: true,
   };
+}
+
+/** Whether Redis listens on a TCP port with these settings (what was not read may set one: then it may). */
+const listensOnTcp = (settings: Pick<Settings, 'port' | 'tlsPort'>): boolean =>
+  settings.port?.args[0] !== '0' || (settings.tlsPort !== undefined && settings.tlsPort.args[0] !== '0');
+
+/**
+ * A bind address as getaddrinfo gets it from Redis (anet.c, _anetTcpServer): `*` is every IPv4 address (0.0.0.0),
+ * `::*` every IPv6 one (::), Redis 7's wildcards; any other as written (without its `-`).
+ */
+const redisAddress = (address: string): string => (address === '*' ? '0.0.0.0' : address === '::*' ? '::' : address);
+
+/**
+ * The first address of a bind Redis cannot listen on beside one before it (checked with redis-server 7.0.15), and why:
+ * listenToPort (server.c) opens one socket per address, each with SO_REUSEADDR only, so Linux refuses to bind one
+ * over another that listens: the same address again, or either the wildcard of their family (`bind 127.0.0.1 *`,
+ * `bind ::1 ::`), and Redis aborts ("bind: Address already in use"), a `-` or not, as it skips an optional address
+ * only when it is not on the host (EADDRNOTAVAIL). Its IPv6 sockets are IPv6-only (anetV6Only), so `*` and `::*`
+ * coexist. An address with a `:` is IPv6 to Redis, any other IPv4 (a host name is looked up: not known here).
+ * An optional address other than a loopback or wildcard one may be absent and skipped: never held to overlap.
+ */
+function overlappingBind(args: readonly string[]): { later: string; why: string; fix: string; ipv6: boolean } | undefined {
+  const bound: { written: string; family: 4 | 6; value: bigint; zone: string }[] = [];
+  for (const written of args) {
+    const optional = written.startsWith('-');
+    const address = redisAddress(optional ? written.slice(1) : written);
+    const bits = glibcHost(address);
+    if (bits === undefined) continue;
+    const reach = hostReach(address, glibcHost);
+    // Without a `-`, an address Redis cannot bind stops it anyway; a loopback or wildcard one is on every host (IPv6's where it has IPv6).
+    if (optional && reach === 'address') continue;
+    const zone = /%.*$/.exec(address)?.[0] ?? '';
+    const earlier = bound.find(
+      (other) => other.family === bits.family && (other.value === 0n || bits.value === 0n || (other.value === bits.value && other.zone === zone)),
+    );
+    if (earlier !== undefined) {
+      const same = earlier.value === bits.value;
+      const family = bits.family === 4 ? 'IPv4' : 'IPv6';
+      const wildcard = earlier.value === 0n ? earlier.written : written;
+      return {
+        later: written,
+        why: same ? `is ${shown(earlier.written)} again` : `overlaps ${shown(earlier.written)} before it (${shown(wildcard)} is every ${family} address)`,
+        fix: same
+          ? earlier.written === written
+            ? `write ${shown(written)} once`
+            : `remove ${shown(written)}`
+          : `keep ${shown(wildcard)} or the other ${family} addresses, not both`,
+        ipv6: bits.family === 6,
+      };
+    }
+    bound.push({ written, family: bits.family, value: bits.value, zone });
+  }
+  return undefined;
 }
