@@ -148,7 +148,13 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const datasources = new Set(services.flatMap((service) => service.configs.filter((ref) => ref.kind === 'grafana-datasource').map((ref) => ref.path)));
   // The daemons' files, each service's through its own unit's root (daemonRoot): inside its RootDirectory=, as the
   // program chrooted there opens it (readPath); on the root itself for a daemon without one, whatever other units chroot in.
-  const atOf = (service: Service): ReadRoot => daemonRoot(root, service.systemd && unitMap.get(service.systemd.unit), service.processes);
+  // One ReadRoot a service: readPath finds the real paths of what its unit hides once for it (realHiddenDirs).
+  const roots = new Map<Service, ReadRoot>();
+  const atOf = (service: Service): ReadRoot => {
+    let at = roots.get(service);
+    if (at === undefined) roots.set(service, (at = daemonRoot(root, service.systemd && unitMap.get(service.systemd.unit), service.processes)));
+    return at;
+  };
   const configs = new Map(configPaths.map((path) => [path, readSharedConfigFile(services, atOf, path, datasources.has(path))]));
   // Where the daemons naming a file open different files by its name: each one's own, read through its own root.
   const serviceConfigs = readServiceConfigs(services, atOf, configs, datasources);

@@ -48,10 +48,16 @@ export function readPath(at: ReadRoot, path: string): string {
   const under = (name: string, dir: string): boolean => name === dir || name.startsWith(`${dir}/`);
   // The deepest path the file is under decides (systemd mounts a path's parents first), the first of equal ones.
   let hidden: NonNullable<ReadRoot['hidden']>[number] | undefined;
-  for (const each of at.hidden ?? []) {
-    const dir = realOrSame(openedPath(at, each.path));
-    const depth = (name: string): number => name.split('/').filter(Boolean).length;
-    if ((under(path, each.path) || under(host, dir) || under(realOrSame(host), dir)) && (hidden === undefined || depth(each.path) > depth(hidden.path)))
+  // The file's real path once, not once for each hidden path (a realpath is an lstat of each part of it).
+  let realHost: string | undefined;
+  const depth = (name: string): number => name.split('/').filter(Boolean).length;
+  const dirs = realHiddenDirs(at);
+  for (const [index, each] of (at.hidden ?? []).entries()) {
+    const dir = dirs[index]!;
+    if (
+      (under(path, each.path) || under(host, dir) || under((realHost ??= realOrSame(host)), dir)) &&
+      (hidden === undefined || depth(each.path) > depth(hidden.path))
+    )
       hidden = each;
   }
   // A path bound onto itself (BindReadOnlyPaths=/etc/redis): the host's own file, read as it is.
@@ -71,6 +77,18 @@ export function readPath(at: ReadRoot, path: string): string {
 export function hiddenText(hidden: { readonly setting: EnvironmentSetting }): string {
   return `${escapeText(hidden.setting.value, 200)} (${escapeText(`${hidden.setting.file}:${hidden.setting.line}`, 500)})`;
 }
+
+/**
+ * The real paths of the directories `at` hides (its `hidden`, in order), found once for each ReadRoot: a realpath is
+ * an lstat of each part, and a check reads each daemon's files through one ReadRoot several times (readPath).
+ */
+function realHiddenDirs(at: ReadRoot): readonly string[] {
+  let dirs = realDirsOf.get(at);
+  if (dirs === undefined) realDirsOf.set(at, (dirs = (at.hidden ?? []).map((each) => realOrSame(openedPath(at, each.path)))));
+  return dirs;
+}
+
+const realDirsOf = new WeakMap<ReadRoot, readonly string[]>();
 
 function openedPath(at: ReadRoot, path: string): string {
   const chroot = chrootOf(at.chroots, path);

@@ -41,10 +41,15 @@ export function parseRootPath(
 
 /** A boolean as systemd's parse_boolean() reads it; undefined for anything else (systemd logs it and ignores the line). */
 export function parseBoolean(value: string): boolean | undefined {
-  if (/^(1|yes|y|true|t|on)$/i.test(value)) return true;
-  if (/^(0|no|n|false|f|off)$/i.test(value)) return false;
-  return undefined;
+  // Looked up, not matched: two case-insensitive expressions were compiled at each start of a check. No character
+  // beyond ASCII lower-cases to a letter of these words (U+212A, the Kelvin sign, to `k` is the one near), so
+  // toLowerCase takes exactly what strcaseeq() does.
+  const word = value.toLowerCase();
+  return TRUE_WORDS.has(word) ? true : FALSE_WORDS.has(word) ? false : undefined;
 }
+
+const TRUE_WORDS: ReadonlySet<string> = new Set(['1', 'yes', 'y', 'true', 't', 'on']);
+const FALSE_WORDS: ReadonlySet<string> = new Set(['0', 'no', 'n', 'false', 'f', 'off']);
 
 /**
  * Where a claim line of `unit` runs: on the root the units are for (`host`), chrooted in a directory (`directory`,

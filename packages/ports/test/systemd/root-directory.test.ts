@@ -3,7 +3,7 @@
 // sandboxes, and `+` turns that off; so a `+` claim line sees only a /proc
 // mounted there by other means. Real directories, real statfs.
 import { describe, expect, it } from 'vitest';
-import { claimRootProcFinding, claimRootProcReason, procMountedIn } from '../../src/systemd/root-directory.js';
+import { claimRootProcFinding, claimRootProcReason, parseBoolean, procMountedIn } from '../../src/systemd/root-directory.js';
 import { tempDir } from '../../../../test-support/tree.js';
 
 const at = { file: '/etc/systemd/system/api.service', line: 5 };
@@ -33,5 +33,29 @@ describe('a chrooted claim line and /proc', () => {
     });
     expect(claimRootProcFinding(unit, line('+'), true)).toBeUndefined();
     expect(claimRootProcFinding(unit, line('+'), undefined)?.severity).toBe('warning');
+  });
+});
+
+describe('parseBoolean', () => {
+  it("reads what systemd's parse_boolean() reads, in any ASCII case, and nothing else: held to the two expressions it replaced", () => {
+    const was = (value: string) => (/^(1|yes|y|true|t|on)$/i.test(value) ? true : /^(0|no|n|false|f|off)$/i.test(value) ? false : undefined);
+    const words = ['1', 'yes', 'y', 'true', 't', 'on', '0', 'no', 'n', 'false', 'f', 'off'];
+    // Each word in every mix of cases, with a character before, after or instead of each of its own; characters
+    // beyond ASCII whose case maps to ASCII letters (the Kelvin sign, the dotted and dotless i, the long s) among them.
+    const others = [' ', '\t', '\n', '', '-', '2', 'x', 'K', '\u212a', '\u0130', '\u0131', '\u017f', '\u00d8', 'Y'];
+    const values = new Set<string>(['', ' yes', 'yes ', 'tru', 'truee', 'offf', 'of', 'ye', 'nO']);
+    for (const word of words) {
+      for (let mask = 0; mask < 1 << word.length; mask++)
+        values.add([...word].map((character, index) => ((mask >> index) & 1 ? character.toUpperCase() : character)).join(''));
+      for (let index = 0; index <= word.length; index++)
+        for (const other of others) {
+          values.add(word.slice(0, index) + other + word.slice(index));
+          values.add(word.slice(0, index) + other + word.slice(index + 1));
+        }
+    }
+    for (const value of values) expect(parseBoolean(value), JSON.stringify(value)).toBe(was(value));
+    expect(parseBoolean('YES')).toBe(true);
+    expect(parseBoolean('Off')).toBe(false);
+    expect(parseBoolean('\u212aes')).toBeUndefined();
   });
 });
