@@ -21,7 +21,11 @@ import {
   endingLeftMs,
   endingWords,
   finTimeoutReader,
+  forGoodAdvice,
   orphanRetriesReader,
+  probedForGoodWhy,
+  probedOrphan,
+  retries2Reader,
   rtoMaxReader,
   reportedBlocker,
   seconds,
@@ -30,6 +34,7 @@ import {
   verifyBindable,
   type BindVerdict,
   type Blocker,
+  type TimeWaitsAfterClaim,
 } from './blockers.js';
 import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook, type SeenListening } from './early.js';
@@ -232,8 +237,14 @@ const FIN_WAIT2_LASTS = 'for up to net.ipv4.tcp_fin_timeout while its peer keeps
  * undefined when no holder is named.
  */
 function blockerAdvice(blockers: readonly Blocker[], name: string, kernel: KernelSettings): string | undefined {
-  const left = endingLeftMs(blockers, kernel.finTimeoutMs, kernel.orphanRetries, kernel.rtoMaxMs);
+  const left = endingLeftMs(blockers, kernel.finTimeoutMs, kernel.orphanRetries, kernel.rtoMaxMs, kernel.retries2);
   if (left !== undefined) return endingAdvice(blockers, name, left);
+  // Orphans alone, probed with no end foretold (nothing listens): no wait is long enough.
+  const forGood = blockers.find((b) => endingLeftMs([b], kernel.finTimeoutMs, kernel.orphanRetries, kernel.rtoMaxMs, kernel.retries2) === undefined);
+  if (forGood !== undefined && probedOrphan(forGood) && blockers.every(probedOrphan)) {
+    const why = probedForGoodWhy(forGood.retransmit, kernel.orphanRetries(), kernel.rtoMaxMs(), kernel.retries2());
+    return `the kernel probes ${blockers.length > 1 ? 'them for as long as their peers answer' : 'it for as long as its peer answers'} (${why}): ${forGoodAdvice(blockers, name)}`;
+  }
   const pids = [...new Set(blockers.flatMap((b) => b.holders.map((h) => h.pid)))];
   if (pids.length === 0) return undefined;
   const many = pids.length > 1;
@@ -246,6 +257,7 @@ interface KernelSettings {
   readonly finTimeoutMs: () => number;
   readonly orphanRetries: () => number;
   readonly rtoMaxMs: () => number;
+  readonly retries2: () => number;
 }
 
 /** Gone after its signals: what it left behind is on its own. */
@@ -266,6 +278,8 @@ class Claim {
   readonly orphanRetries = orphanRetriesReader();
   /** net.ipv4.tcp_rto_max_ms, read once, and only where such an orphan is on the port (rtoMaxReader). */
   readonly rtoMaxMs = rtoMaxReader();
+  /** net.ipv4.tcp_retries2, read once, and only where an orphan on the port is probed (retries2Reader). */
+  readonly retries2 = retries2Reader();
   tracked: Tracked[] = [];
   found: Gathered = { listeners: [], unreadable: [] };
   /** The children of the holders' parents before any signal: a child not among them was started since (a respawn). */
@@ -420,7 +434,7 @@ class Claim {
    * the longest time one has left. Undefined where one is not, or the bind succeeded.
    */
   endingLeft(verdict: BindVerdict): number | undefined {
-    return verdict.ok ? undefined : endingLeftMs(verdict.blockers, this.finTimeoutMs, this.orphanRetries, this.rtoMaxMs);
+    return verdict.ok ? undefined : endingLeftMs(verdict.blockers, this.finTimeoutMs, this.orphanRetries, this.rtoMaxMs, this.retries2);
   }
 
   /**
@@ -536,7 +550,7 @@ class Claim {
    * step 8 waits for them (waitOutTimeWaits). Undefined when the claim may go on.
    */
   refuseIfEnding(ending: readonly Blocker[]): ClaimResult | undefined {
-    const left = endingLeftMs(ending, this.finTimeoutMs, this.orphanRetries, this.rtoMaxMs);
+    const left = endingLeftMs(ending, this.finTimeoutMs, this.orphanRetries, this.rtoMaxMs, this.retries2);
     if (left === undefined) return undefined;
     const { named, keep, it } = endingWords(ending);
     const their = ending.length > 1 ? 'their' : 'its';
@@ -571,8 +585,10 @@ class Claim {
       this.finTimeoutMs,
       this.orphanRetries,
       this.rtoMaxMs,
+      this.retries2,
     );
     if (after === undefined) return undefined;
+    if (after.forGood !== undefined) return this.refuseForGood(after.forGood, plan);
     const certain = after.timeWaits + after.connections > 0;
     const stop = (waitMs: number) => `stop ${listed(plan.holders.map((h) => `PID ${h.pid}`))} by hand and claim ${this.name} ${seconds(waitMs)} s later`;
     // Where the certain ones would outlast the timeout, theirs is the refusal.
@@ -620,6 +636,22 @@ class Claim {
       after.blockers,
       `${facts}; ${this.waitsAfterStop('them')}`,
     );
+  }
+
+  /**
+   * Before any signal (a dry run too): orphans of a listener being freed without SO_REUSEADDR that the kernel probes
+   * with no end foretold (timeWaitsAfterClaim's `forGood`) would keep a server from binding the port after the stop
+   * whatever the timeout: refused, nobody signalled (the server keeps serving), as a wait too long is.
+   */
+  refuseForGood(forGood: NonNullable<TimeWaitsAfterClaim['forGood']>, plan: Extract<Plan, { kind: 'signal' }>): ClaimResult {
+    const { blockers, why, listeners, shared } = forGood;
+    const many = blockers.length > 1;
+    const theirs = shared
+      ? `may be of ${listed(listeners)}, bound without SO_REUSEADDR (or of another listener on ${listeners.length > 1 ? 'their addresses' : 'its address'} with SO_REUSEADDR: which one cannot be told):`
+      : `${listeners.length > 1 ? 'were' : 'was'} bound without SO_REUSEADDR:`;
+    const what = `${blockers.length} connection${many ? 's' : ''} ${shared ? 'one' : 'it'} has closed whose ${many ? 'peers read' : 'peer reads'} nothing (a full receive window)`;
+    const reason = `${shared ? `${what} ${theirs} if so, ${many ? 'they' : 'it'}` : `${listed(listeners)} ${theirs} ${what}`} would keep a server from binding ${this.name} for as long as ${many ? 'their peers answer' : 'its peer answers'} the kernel's probes (${why}), whatever the timeout; ${forGoodAdvice(blockers, this.name)}, or give the service SO_REUSEADDR (stopping ${listed(plan.holders.map((h) => `PID ${h.pid}`))} now would leave the port unbindable)`;
+    return this.refuseForBlockers(reason, blockers);
   }
 
   /**

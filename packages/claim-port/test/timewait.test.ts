@@ -255,14 +255,16 @@ async function idleClientNetns(
   port: number,
   user: 'root' | 'nobody',
   args: string[],
-  options: { orphanRetries?: number; rtoMaxMs?: number; trace?: string } = {},
-): Promise<{ lines: string[]; rc: number; serverAlive: boolean; inode: number; timer: number; resent: number }> {
+  options: { orphanRetries?: number; rtoMaxMs?: number; retries2?: number; linger?: number; trace?: string } = {},
+): Promise<{ lines: string[]; rc: number; serverAlive: boolean; inode: number; timer: number; resent: number; lingered: number }> {
   const run = await runNetnsScript({
     script: fileURLToPath(new URL('./fixtures/idle-client-netns.sh', import.meta.url)),
     args: [String(finSeconds), mode, String(port), user, process.execPath, binFor(user), ...args],
     env: {
       ...(options.orphanRetries !== undefined && { IDLE_CLIENT_ORPHAN_RETRIES: String(options.orphanRetries) }),
       ...(options.rtoMaxMs !== undefined && { IDLE_CLIENT_RTO_MAX_MS: String(options.rtoMaxMs) }),
+      ...(options.retries2 !== undefined && { IDLE_CLIENT_RETRIES2: String(options.retries2) }),
+      ...(options.linger !== undefined && { IDLE_CLIENT_LINGER: String(options.linger) }),
       ...(options.trace !== undefined && { IDLE_CLIENT_TRACE: options.trace }),
     },
     timeoutMs: 60_000,
@@ -270,12 +272,13 @@ async function idleClientNetns(
   const field = (name: string) => Number(new RegExp(`^${name}=(\\d+)$`, 'm').exec(run.output)?.[1]);
   const lines = run.output.trim().split('\n');
   return {
-    lines: lines.filter((line) => !/^(rc|inode|timer|resent)=\d+$|^server alive$/.test(line)),
+    lines: lines.filter((line) => !/^(rc|inode|timer|resent|lingered)=\d+$|^server alive$/.test(line)),
     rc: field('rc'),
     serverAlive: lines.includes('server alive'),
     inode: field('inode'),
     timer: field('timer'),
     resent: field('resent'),
+    lingered: field('lingered'),
   };
 }
 
@@ -472,8 +475,10 @@ describe.skipIf(cannotNft !== undefined)(
  * receive window of a client that reads nothing, and closed the connection; the kernel probes that window (timer 04,
  * never a resend) until tcp_orphan_retries ends it: 5 to 6 minutes by default. Claimed as root with `args`.
  */
-const zeroWindowInNetns = (args: string[], options: { orphanRetries?: number; rtoMaxMs?: number; trace?: string; serving?: boolean } = {}) =>
-  idleClientNetns(options.serving ? 'zerowin-serving' : 'zerowin', 60, 18217, 'root', args, options);
+const zeroWindowInNetns = (
+  args: string[],
+  options: { orphanRetries?: number; rtoMaxMs?: number; retries2?: number; linger?: number; trace?: string; serving?: boolean } = {},
+) => idleClientNetns(options.serving ? 'zerowin-serving' : 'zerowin', 60, 18217, 'root', args, options);
 
 describe.skipIf(!canRunFirewallNetns)('an orphan FIN_WAIT1 whose peer, alive, reads nothing: probed until tcp_orphan_retries ends it, not 60 s', () => {
   const probed = 'its peer has not read what it was sent \\(a full receive window\\), which the kernel probes until net\\.ipv4\\.tcp_orphan_retries gives up';
@@ -513,10 +518,57 @@ describe.skipIf(!canRunFirewallNetns)('an orphan FIN_WAIT1 whose peer, alive, re
     expect(run.rc, run.lines.join('\n')).toBe(1);
     expect(run.lines.join('\n')).toMatch(/refusing: nothing listens on port 18217, but a server could not bind it/);
     expect(run.lines.join('\n')).not.toMatch(/s more/);
+    // What to do, where once nothing was said.
+    expect(run.lines.join('\n')).toMatch(
+      /; the kernel probes it for as long as its peer answers \(the kernel gives up on it only at a probe backoff of 20 \(net\.ipv4\.tcp_orphan_retries 20, tcp_rto_max_ms \d+\), and net\.ipv4\.tcp_retries2 stops the backoff at 15\): have its peer read what it was sent or close its end, and claim port 18217 again$/m,
+    );
+  }, 40_000);
+
+  it('is refused where tcp_retries2 stops the backoff short of where tcp_orphan_retries gives up (5, not the 15 once assumed: once foretold 341 s)', async () => {
+    const run = await zeroWindowInNetns(['--dry-run', '--timeout', '90'], { retries2: 5 });
+    expect([run.inode, run.timer]).toEqual([0, 4]);
+    expect(run.rc, run.lines.join('\n')).toBe(1);
+    expect(run.lines.join('\n')).not.toMatch(/s more/);
+    // tcp_orphan_retries 0 is 8 while alive: from 200 ms the RTO reaches 120 s at a backoff of 10.
+    expect(run.lines.join('\n')).toMatch(
+      /\(the kernel gives up on it only at a probe backoff of 10 \(net\.ipv4\.tcp_orphan_retries 0, tcp_rto_max_ms \d+\), and net\.ipv4\.tcp_retries2 stops the backoff at 5\)/,
+    );
   }, 40_000);
 
   it.skipIf(!hasRtoMax)(
-    'is waited for where the probes end within the timeout (tcp_rto_max_ms 1000: about 2.5 s); tcp_rto_max_ms and tcp_orphan_retries read once',
+    'is refused at once where tcp_retries2 keeps it for good under tcp_rto_max_ms 1000 (tcp_retries2 2: once foretold 2.5 s, waited for, and failed); the kernel still has it after 8 s',
+    async () => {
+      const started = performance.now();
+      const run = await zeroWindowInNetns(['--timeout', '20'], { rtoMaxMs: 1000, retries2: 2, linger: 8 });
+      expect([run.inode, run.timer]).toEqual([0, 4]);
+      expect(run.rc, run.lines.join('\n')).toBe(1);
+      expect(run.lines.join('\n')).toMatch(/refusing: nothing listens on port 18217, but a server could not bind it/);
+      expect(run.lines.join('\n')).toMatch(/net\.ipv4\.tcp_retries2 stops the backoff at 2\): have its peer read/);
+      expect(run.lines.join('\n')).not.toMatch(/waiting for the kernel/);
+      // The kernel's word: with the default tcp_retries2 such an orphan ends in about 2.5 s (the test above); here it stays.
+      expect(run.lingered).toBe(1);
+      // At once, not after a wait (the linger and the namespace's start are most of it).
+      expect(performance.now() - started).toBeLessThan(19_000);
+    },
+    40_000,
+  );
+
+  it('of a server made without SO_REUSEADDR that still listens, kept for good by tcp_orphan_retries: refused before any signal, the server serving on (once stopped, then failed)', async () => {
+    // A real run, not a dry run: the old claim stopped the server and failed at its wait for the orphan.
+    const run = await zeroWindowInNetns(['--timeout', '10'], { orphanRetries: 20, serving: true });
+    expect([run.inode, run.timer]).toEqual([0, 4]);
+    expect(run.rc, run.lines.join('\n')).toBe(1);
+    expect(run.lines).toContainEqual(
+      expect.stringMatching(
+        /^\[claim-port:18217\] refusing: 127\.0\.0\.1:18217 was bound without SO_REUSEADDR: 1 connection it has closed whose peer reads nothing \(a full receive window\) would keep a server from binding port 18217 for as long as its peer answers the kernel's probes \(the kernel gives up on it only at a probe backoff of 20 \(net\.ipv4\.tcp_orphan_retries 20, tcp_rto_max_ms \d+\), and net\.ipv4\.tcp_retries2 stops the backoff at 15\), whatever the timeout; have its peer read what it was sent or close its end, and claim port 18217 again, or give the service SO_REUSEADDR \(stopping PID \d+ now would leave the port unbindable\)$/,
+      ),
+    );
+    expect(run.lines.some((l) => /would send|sent SIG/.test(l))).toBe(false);
+    expect(run.serverAlive).toBe(true);
+  }, 40_000);
+
+  it.skipIf(!hasRtoMax)(
+    'is waited for where the probes end within the timeout (tcp_rto_max_ms 1000: about 2.5 s); tcp_rto_max_ms, tcp_orphan_retries and tcp_retries2 read once',
     async () => {
       const trace = join(tempDir('zero-window-'), 'trace');
       const started = performance.now();
@@ -534,6 +586,7 @@ describe.skipIf(!canRunFirewallNetns)('an orphan FIN_WAIT1 whose peer, alive, re
         const text = readFileSync(trace, 'utf8');
         expect(text.match(/"\/proc\/sys\/net\/ipv4\/tcp_rto_max_ms"/g)).toHaveLength(1);
         expect(text.match(/"\/proc\/sys\/net\/ipv4\/tcp_orphan_retries"/g)).toHaveLength(1);
+        expect(text.match(/"\/proc\/sys\/net\/ipv4\/tcp_retries2"/g)).toHaveLength(1);
       }
     },
     40_000,
