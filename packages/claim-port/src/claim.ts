@@ -241,9 +241,11 @@ function blockerAdvice(blockers: readonly Blocker[], name: string, kernel: Kerne
   if (left !== undefined) return endingAdvice(blockers, name, left);
   // Orphans alone, probed with no end foretold (nothing listens): no wait is long enough.
   const forGood = blockers.find((b) => endingLeftMs([b], kernel.finTimeoutMs, kernel.orphanRetries, kernel.rtoMaxMs, kernel.retries2) === undefined);
-  if (forGood !== undefined && probedOrphan(forGood) && blockers.every(probedOrphan)) {
+  if (forGood !== undefined && probedOrphan(forGood) && blockers.every((b) => b.orphan === true)) {
+    const probed = blockers.filter(probedOrphan);
     const why = probedForGoodWhy(forGood.retransmit, kernel.orphanRetries(), kernel.rtoMaxMs(), kernel.retries2());
-    return `the kernel probes ${blockers.length > 1 ? 'them for as long as their peers answer' : 'it for as long as its peer answers'} (${why}): ${forGoodAdvice(blockers, name)}`;
+    const whom = probed.length === blockers.length ? (probed.length > 1 ? 'them' : 'it') : probed.length > 1 ? `${probed.length} of them` : 'one of them';
+    return `the kernel probes ${whom} for as long as ${probed.length > 1 ? 'their peers answer' : 'its peer answers'} (${why}): ${forGoodAdvice(probed, name)}`;
   }
   const pids = [...new Set(blockers.flatMap((b) => b.holders.map((h) => h.pid)))];
   if (pids.length === 0) return undefined;
@@ -546,15 +548,24 @@ class Claim {
    * Before any signal (a dry run too): connections held by no process that keep a server from binding the port now,
    * on an address no listener being freed overlaps (a TIME_WAIT of a client's socket bound to the port without
    * SO_REUSEADDR; see blockersAfterClaim), stay until the kernel ends them, whatever the claim does. Longer than what is
-   * left of the timeout: refused, nobody signalled (step 8 would fail on them after the kill); within it: said, and
-   * step 8 waits for them (waitOutTimeWaits). Undefined when the claim may go on.
+   * left of the timeout, or with no end foretold (an orphan probed for good): refused, nobody signalled (step 8 would
+   * fail on them after the kill); within it: said, and step 8 waits for them (waitOutTimeWaits). Undefined when the
+   * claim may go on.
    */
   refuseIfEnding(ending: readonly Blocker[]): ClaimResult | undefined {
+    if (ending.length === 0) return undefined;
     const left = endingLeftMs(ending, this.finTimeoutMs, this.orphanRetries, this.rtoMaxMs, this.retries2);
-    if (left === undefined) return undefined;
     const { named, keep, it } = endingWords(ending);
     const their = ending.length > 1 ? 'their' : 'its';
-    const facts = `${describeBlockers({ ok: false, blockers: ending }, this.euid)}: ${named} on ${this.name} that no listener being freed overlaps ${keep} a server from binding it for ${seconds(left)} s more, whether or not the holders exit (a bind of ${their} address with SO_REUSEADDR fails: ${their} socket was made without it)`;
+    const blocks = `${describeBlockers({ ok: false, blockers: ending }, this.euid)}: ${named} on ${this.name} that no listener being freed overlaps ${keep} a server from binding it`;
+    const made = `(a bind of ${their} address with SO_REUSEADDR fails: ${their} socket was made without it)`;
+    // Each ends by itself but an orphan the kernel probes for good: no wait is long enough (once the claim stopped the
+    // holders and then failed on it).
+    if (left === undefined) {
+      const advice = blockerAdvice(ending, this.name, this);
+      return this.refuseForBlockers(`${blocks} whether or not the holders exit ${made}${advice ? `; ${advice}` : ''}`, ending);
+    }
+    const facts = `${blocks} for ${seconds(left)} s more, whether or not the holders exit ${made}`;
     return this.refuseUnlessWaitFits(facts, left, endingAdvice(ending, this.name, left), ending, `${facts}; ${this.waitsAfterStop(`the kernel to end ${it}`)}`);
   }
 
@@ -659,12 +670,12 @@ class Claim {
   refuseForGood(forGood: NonNullable<TimeWaitsAfterClaim['forGood']>, plan: Extract<Plan, { kind: 'signal' }>): ClaimResult {
     const { blockers, why, listeners, shared, held } = forGood;
     const many = blockers.length > 1;
-    const whose = held === 0 ? 'has closed' : held === blockers.length ? 'holds' : 'holds or has closed';
-    const theirs = shared
-      ? `may be of ${listed(listeners)}, bound without SO_REUSEADDR (or of another listener on ${listeners.length > 1 ? 'their addresses' : 'its address'} with SO_REUSEADDR: which one cannot be told):`
-      : `${listeners.length > 1 ? 'were' : 'was'} bound without SO_REUSEADDR:`;
-    const what = `${blockers.length} connection${many ? 's' : ''} ${shared ? 'one' : 'it'} ${whose} whose ${many ? 'peers read' : 'peer reads'} nothing (a full receive window)`;
-    const reason = `${shared ? `${what} ${theirs} if so, ${many ? 'they' : 'it'}` : `${listed(listeners)} ${theirs} ${what}`} would keep a server from binding ${this.name} for as long as ${many ? 'their peers answer' : 'its peer answers'} the kernel's probes (${why}), whatever the timeout; ${forGoodAdvice(blockers, this.name)}, or give the service SO_REUSEADDR (stopping ${listed(plan.holders.map((h) => `PID ${h.pid}`))} now would leave the port unbindable)`;
+    const counted = `${blockers.length} connection${many ? 's' : ''}`;
+    const whose = `whose ${many ? 'peers read' : 'peer reads'} nothing (a full receive window)`;
+    const facts = shared
+      ? `${counted} ${held === 0 ? 'closed first' : held === blockers.length ? 'held' : 'held or closed first'} ${whose} may be of ${listed(listeners)}, bound without SO_REUSEADDR, or of another listener on ${listeners.length > 1 ? 'their addresses' : 'its address'} with SO_REUSEADDR (they share it with SO_REUSEPORT; which one cannot be told): if of the former, ${many ? 'they' : 'it'}`
+      : `${listed(listeners)} ${listeners.length > 1 ? 'were' : 'was'} bound without SO_REUSEADDR: ${counted} it ${held === 0 ? 'has closed' : held === blockers.length ? 'holds' : 'holds or has closed'} ${whose}`;
+    const reason = `${facts} would keep a server from binding ${this.name} for as long as ${many ? 'their peers answer' : 'its peer answers'} the kernel's probes (${why}), whatever the timeout; ${forGoodAdvice(blockers, this.name)}, or give the service SO_REUSEADDR (stopping ${listed(plan.holders.map((h) => `PID ${h.pid}`))} now would leave the port unbindable)`;
     return this.refuseForBlockers(reason, blockers);
   }
 

@@ -600,6 +600,61 @@ describe('timeWaitsAfterClaim', () => {
     expect(after('ESTABLISHED', 77)).toMatchObject({ connections: 1, closed: 0, waitMs: 60_000 });
     expect(after('CLOSE_WAIT', 77)).toBeUndefined();
   });
+
+  it('sets apart an orphan, or a held connection, the kernel would probe for good (forGood), certain or shared alike, out of the wait', () => {
+    const empty = tempDir('no-tables-');
+    const probed = (inode: number, state = 'FIN_WAIT1'): PortSocket => ({
+      ...timeWait(0),
+      state,
+      inode,
+      timeWaitLeftMs: undefined,
+      retransmit: { count: 0, leftMs: 160, rtoMs: 200, probe: true },
+    });
+    const settings = [() => 60_000, () => 20, () => 120_000, () => 15] as const;
+    const forGood = (rows: PortSocket[], listeners: Listener[], read: ReadonlyMap<number, boolean>) =>
+      timeWaitsAfterClaim(8000, rows, listeners, new Set(), () => read, empty, undefined, ...settings);
+    const why =
+      'the kernel gives up on it only at a probe backoff of 20 (net.ipv4.tcp_orphan_retries 20, tcp_rto_max_ms 120000), and net.ipv4.tcp_retries2 stops the backoff at 15';
+    expect(forGood([probed(0), timeWait(30_000)], [listener(11)], new Map([[11, false]]))).toMatchObject({
+      timeWaits: 1,
+      connections: 0,
+      waitMs: 30_000,
+      forGood: { why, held: 0, shared: false, listeners: ['127.0.0.1:8000'] },
+    });
+    expect(forGood([probed(77, 'ESTABLISHED')], [listener(11)], new Map([[11, false]]))).toMatchObject({
+      connections: 0,
+      waitMs: 0,
+      forGood: { held: 1, shared: false },
+    });
+    // A listener with SO_REUSEADDR shares the address (SO_REUSEPORT): it may be that one's, which a bind passes.
+    const shared = forGood(
+      [probed(0)],
+      [listener(11), listener(12)],
+      new Map([
+        [11, false],
+        [12, true],
+      ]),
+    );
+    expect(shared).toMatchObject({ timeWaits: 0, connections: 0, forGood: { shared: true, listeners: ['127.0.0.1:8000'] } });
+    expect(shared?.shared).toBeUndefined();
+    // With tcp_orphan_retries that ends it, no forGood: the wait, as before.
+    const ends = timeWaitsAfterClaim(
+      8000,
+      [probed(0)],
+      [listener(11)],
+      new Set(),
+      () => new Map([[11, false]]),
+      empty,
+      undefined,
+      () => 60_000,
+      () => 0,
+      () => 120_000,
+      () => 15,
+    );
+    expect(ends?.forGood).toBeUndefined();
+    expect(ends?.probing).toBe(1);
+    expect(ends?.waitMs).toBeGreaterThan(300_000);
+  });
 });
 
 describe('a process that blocks the bind, in the refusal', () => {

@@ -665,6 +665,27 @@ describe.skipIf(!canRunFirewallNetns)(
   },
 );
 
+describe.skipIf(!canRunFirewallNetns)('an orphan probed for good on an address no listener being freed overlaps (fixtures/probed-elsewhere-netns.sh)', () => {
+  it('is refused before any signal, the server serving on (once the claim stopped the server and failed at its wait)', async () => {
+    const run = await runNetnsScript({
+      script: fileURLToPath(new URL('./fixtures/probed-elsewhere-netns.sh', import.meta.url)),
+      args: ['18219', process.execPath, binFor('root'), '--timeout', '10'],
+      env: {},
+      timeoutMs: 60_000,
+    });
+    const lines = run.output.trim().split('\n');
+    expect(lines.slice(0, 2)).toEqual(['inode=0', 'timer=04']);
+    expect(lines, run.output).toContain('rc=1');
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^\[claim-port:18219\] refusing: 127\.0\.0\.2:18219 -> 127\.0\.0\.1:18220 \(FIN_WAIT1, .*\), held by no process \(the kernel is still closing it\).*: 1 FIN_WAIT1 on port 18219 that no listener being freed overlaps keeps a server from binding it whether or not the holders exit \(a bind of its address with SO_REUSEADDR fails: its socket was made without it\); the kernel probes it for as long as its peer answers \(.*net\.ipv4\.tcp_retries2 stops the backoff at 15\): have its peer read what it was sent or close its end, and claim port 18219 again$/,
+      ),
+    );
+    expect(lines.some((l) => /sent SIG/.test(l))).toBe(false);
+    expect(lines).toContain('server alive');
+  }, 40_000);
+});
+
 /**
  * Listeners on 127.0.0.1:PORT that share it with SO_REUSEPORT, each with SO_REUSEADDR or not (`reuseAddress`), and
  * one TIME_WAIT of the connection listener `via` accepted and closed first (a connection another one accepted is
