@@ -264,8 +264,27 @@ export function resendingLeftMs(retransmit: NonNullable<PortSocket['retransmit']
   return Math.ceil(total);
 }
 
-/** tcp_retries2's default: the kernel stops doubling a zero-window probe's interval at that many doublings. */
-const PROBE_BACKOFF_MAX = 15;
+/** net.ipv4.tcp_retries2's default: the kernel stops doubling a zero-window probe's interval at that many doublings. */
+export const RETRIES2_DEFAULT = 15;
+
+/**
+ * The most doublings of a zero-window probe's interval (tcp_send_probe0 stops the backoff there, orphan or not):
+ * net.ipv4.tcp_retries2 of claim-port's network namespace (each namespace has its own), its default where it cannot
+ * be read.
+ */
+export function readRetries2(procRoot = '/proc'): number {
+  try {
+    const value = Number(readFileSync(`${procRoot}/sys/net/ipv4/tcp_retries2`, 'utf8').trim());
+    if (Number.isSafeInteger(value) && value >= 0) return value;
+  } catch {}
+  return RETRIES2_DEFAULT;
+}
+
+/** tcp_retries2, read from `procRoot` (readRetries2) the first time it is asked for, never before. */
+export function retries2Reader(procRoot = '/proc'): () => number {
+  let retries: number | undefined;
+  return () => (retries ??= readRetries2(procRoot));
+}
 
 /**
  * Pure: how long at most an orphan lasts whose peer, alive, reads nothing (`probe`, its row's zero-window probe timer:
@@ -276,21 +295,64 @@ const PROBE_BACKOFF_MAX = 15;
  * probes count (icsk_probes_out, the row's `timeout` column; `retrnsmt` stays 0) gives up sooner only for a peer that
  * answers none: each answer resets it. The backoff itself is not in the table: it is taken as the least that fits the
  * time to the next probe, which foretells at most one interval too many rather than one too few. A backoff the
- * kernel would never reach (tcp_orphan_retries above tcp_retries2, taken as its default) has no end; neither has a
- * timer longer than `rtoMaxMs` (a socket made under another tcp_rto_max_ms). Each firing may come up to a timer wheel
+ * kernel would never reach (above `retries2`, net.ipv4.tcp_retries2, where tcp_send_probe0 stops it: a high
+ * tcp_orphan_retries, or a tcp_retries2 too low for the RTO to reach `rtoMaxMs`) has no end; neither has a timer
+ * longer than `rtoMaxMs` (a socket made under another tcp_rto_max_ms). Each firing may come up to a timer wheel
  * granule late (under 8/63 of its interval), counted too.
  */
-export function probingLeftMs(retransmit: NonNullable<PortSocket['retransmit']>, orphanRetries: number, rtoMaxMs = RTO_MAX_MS): number | undefined {
+export function probingLeftMs(
+  retransmit: NonNullable<PortSocket['retransmit']>,
+  orphanRetries: number,
+  rtoMaxMs = RTO_MAX_MS,
+  retries2 = RETRIES2_DEFAULT,
+): number | undefined {
   const rto = Math.max(retransmit.rtoMs, 10);
   const interval = (backoff: number) => Math.min(Math.max(rto, RTO_MIN_MS) * 2 ** backoff, rtoMaxMs);
-  let last = orphanRetries;
-  while (rto * 2 ** last < rtoMaxMs) last++;
-  if (last > PROBE_BACKOFF_MAX || retransmit.leftMs > rtoMaxMs) return undefined;
+  const last = probingGivesUpAt(rto, orphanRetries, rtoMaxMs);
+  if (last > retries2 || retransmit.leftMs > rtoMaxMs) return undefined;
   let backoff = 0;
   while (backoff < last && interval(backoff) < retransmit.leftMs) backoff++;
   let total = retransmit.leftMs + (interval(backoff) * 8) / 63;
   for (let b = backoff + 1; b <= last; b++) total += (interval(b) * 71) / 63;
   return Math.ceil(total);
+}
+
+/**
+ * Pure: the backoff at which tcp_probe_timer gives up on an orphan probing from an RTO of `rtoMs`: the first at or
+ * above `orphanRetries` (tcp_orphan_retries) where the RTO backed off reaches `rtoMaxMs` (no longer "alive").
+ */
+function probingGivesUpAt(rtoMs: number, orphanRetries: number, rtoMaxMs: number): number {
+  let last = orphanRetries;
+  while (rtoMs * 2 ** last < rtoMaxMs) last++;
+  return last;
+}
+
+/**
+ * Pure: why the kernel may probe an orphan (`retransmit`, its probe timer) with no end that probingLeftMs can
+ * foretell, in words, for a refusal: its timer is longer than tcp_rto_max_ms allows (made under another), or the
+ * backoff at which tcp_probe_timer gives up is above tcp_retries2, where tcp_send_probe0 stops it.
+ */
+export function probedForGoodWhy(retransmit: NonNullable<PortSocket['retransmit']>, orphanRetries: number, rtoMaxMs: number, retries2: number): string {
+  if (retransmit.leftMs > rtoMaxMs) {
+    return `its probe timer is longer than net.ipv4.tcp_rto_max_ms (${rtoMaxMs} ms) allows: its socket was made under another, and when the kernel gives up on it cannot be told`;
+  }
+  const last = probingGivesUpAt(Math.max(retransmit.rtoMs, 10), orphanRetries, rtoMaxMs);
+  return `the kernel gives up on it only at a probe backoff of ${last} (net.ipv4.tcp_orphan_retries ${orphanRetries}, tcp_rto_max_ms ${rtoMaxMs}), and net.ipv4.tcp_retries2 stops the backoff at ${retries2}`;
+}
+
+/**
+ * Pure: what to do about orphans `blockers` that the kernel probes with no end foretold (probedForGoodWhy): their peers
+ * reading what they were sent (the FIN queued behind it then goes, and the usual close follows) or closing their ends
+ * (a close with unread data resets the connection).
+ */
+export function forGoodAdvice(blockers: readonly Blocker[], name: string): string {
+  const many = blockers.length > 1;
+  return `have ${many ? 'their peers' : 'its peer'} read what ${many ? 'they were' : 'it was'} sent or close ${many ? 'their ends' : 'its end'}, and claim ${name} again`;
+}
+
+/** Pure: whether a blocker is an orphan probing a full receive window (its row's zero-window probe timer runs). */
+export function probedOrphan(blocker: Blocker): blocker is Blocker & { retransmit: NonNullable<PortSocket['retransmit']> } {
+  return blocker.orphan === true && blocker.state !== undefined && probes(blocker.state, false, blocker.retransmit);
 }
 
 /** Pure: whether a connection is an orphan probing a full receive window, its FIN queued (its zero-window probe timer runs). */
@@ -312,6 +374,26 @@ function resendsFin(state: string, held: boolean, retransmit: PortSocket['retran
  */
 const CLOSING_FIRST = new Set(['ESTABLISHED', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'CLOSING']);
 
+/** States of a connection a process holds whose FIN, once its process goes, waits behind what it has sent (or is itself that). */
+const FIN_BEHIND = new Set(['ESTABLISHED', 'FIN_WAIT1', 'CLOSING']);
+
+/**
+ * Pure: whether a connection its holders hold has a peer that already does not acknowledge what it was sent (its
+ * retransmit timer runs, resent at least once): once they go, the orphan resends its FIN behind that, by the schedule
+ * already begun (the kernel counts tcp_orphan_retries' budget from the first resend, held or not).
+ */
+function resendsAfterStop(state: string, held: boolean, retransmit: PortSocket['retransmit']): retransmit is NonNullable<PortSocket['retransmit']> {
+  return held && FIN_BEHIND.has(state) && retransmit !== undefined && retransmit.probe !== true && retransmit.count > 0;
+}
+
+/**
+ * Pure: whether a connection its holders hold has a peer that reads nothing (its zero-window probe timer runs): once
+ * they go, the orphan's FIN waits behind the full window, probed on from the backoff already reached.
+ */
+function probesAfterStop(state: string, held: boolean, retransmit: PortSocket['retransmit']): retransmit is NonNullable<PortSocket['retransmit']> {
+  return held && FIN_BEHIND.has(state) && retransmit?.probe === true;
+}
+
 /**
  * Pure: how long at most a TCP connection on the port keeps a server from binding it once no process holds it, in
  * ms, where the kernel ends it by itself; undefined where it does not (one in LAST_ACK, or still in its listener's
@@ -332,8 +414,14 @@ const CLOSING_FIRST = new Set(['ESTABLISHED', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT
  *   which step 8 then names if it outlasts the wait.
  * - Such an orphan whose peer, alive, reads nothing (`retransmit.probe`: the kernel probes its full receive window):
  *   until tcp_orphan_retries ends it (probingLeftMs), minutes by default; undefined where it would not.
- * `finTimeoutMs`, `orphanRetries` and `rtoMaxMs` (net.ipv4.tcp_rto_max_ms) are called only for a row whose time they
- * bear on (their readers read the file then, once).
+ * - A connection `held` whose peer already does not acknowledge what it was sent (resent), or reads nothing (probed):
+ *   once its holders go, the orphan's FIN waits behind that, and the kernel ends it by the schedule above, which its
+ *   row has already begun (resendingLeftMs, probingLeftMs: the same timer, backoff and first resend); should the peer
+ *   answer after all, the usual close follows: the longer of the two (undefined where the probes have no end). Where
+ *   its peer has acknowledged everything so far, nothing before the stop says it will not acknowledge the FIN: the
+ *   usual close (a peer gone since is seen only once it is an orphan resending, which step 8 then names).
+ * `finTimeoutMs`, `orphanRetries`, `rtoMaxMs` (net.ipv4.tcp_rto_max_ms) and `retries2` (net.ipv4.tcp_retries2) are
+ * called only for a row whose time they bear on (their readers read the file then, once).
  */
 export function endsByItselfMs(
   state: string,
@@ -343,18 +431,26 @@ export function endsByItselfMs(
   retransmit?: PortSocket['retransmit'],
   orphanRetries: () => number = orphanRetriesReader(),
   rtoMaxMs: () => number = rtoMaxReader(),
+  retries2: () => number = retries2Reader(),
 ): number | undefined {
   if (!endsByItself(state, held, retransmit)) return undefined;
   if (state === 'TIME_WAIT') return leftMs ?? TIME_WAIT_SECONDS * 1000;
   if (state === 'FIN_WAIT2' && !held) return leftMs ?? finTimeoutMs();
-  if (probes(state, held, retransmit)) return probingLeftMs(retransmit, orphanRetries(), rtoMaxMs());
+  if (probes(state, held, retransmit)) return probingLeftMs(retransmit, orphanRetries(), rtoMaxMs(), retries2());
   if (resendsFin(state, held, retransmit)) return resendingLeftMs(retransmit, orphanRetries(), rtoMaxMs());
-  return Math.max(TIME_WAIT_SECONDS * 1000, finTimeoutMs());
+  const closes = () => Math.max(TIME_WAIT_SECONDS * 1000, finTimeoutMs());
+  if (probesAfterStop(state, held, retransmit)) {
+    const ms = probingLeftMs(retransmit, orphanRetries(), rtoMaxMs(), retries2());
+    return ms === undefined ? undefined : Math.max(closes(), ms);
+  }
+  if (resendsAfterStop(state, held, retransmit)) return Math.max(closes(), resendingLeftMs(retransmit, orphanRetries(), rtoMaxMs()));
+  return closes();
 }
 
 /**
  * Pure: whether endsByItselfMs may have a time for such a row, without asking for tcp_fin_timeout or
- * tcp_orphan_retries: it has, but for an orphan probing that tcp_orphan_retries keeps for good (probingLeftMs).
+ * tcp_orphan_retries: it has, but for an orphan probing (or a held connection probed, once it is one) that
+ * tcp_orphan_retries keeps for good (probingLeftMs).
  */
 function endsByItself(state: string, held: boolean, retransmit?: PortSocket['retransmit']): boolean {
   if (state === 'TIME_WAIT') return true;
@@ -375,12 +471,15 @@ export function endingLeftMs(
   finTimeoutMs: () => number,
   orphanRetries: () => number = orphanRetriesReader(),
   rtoMaxMs: () => number = rtoMaxReader(),
+  retries2: () => number = retries2Reader(),
 ): number | undefined {
   if (blockers.length === 0) return undefined;
   let longest = 0;
   for (const { state, orphan, timeWaitLeftMs, retransmit } of blockers) {
     const ms =
-      orphan === true && state !== undefined ? endsByItselfMs(state, false, timeWaitLeftMs, finTimeoutMs, retransmit, orphanRetries, rtoMaxMs) : undefined;
+      orphan === true && state !== undefined
+        ? endsByItselfMs(state, false, timeWaitLeftMs, finTimeoutMs, retransmit, orphanRetries, rtoMaxMs, retries2)
+        : undefined;
     if (ms === undefined) return undefined;
     longest = Math.max(longest, ms);
   }
@@ -793,7 +892,11 @@ export interface TimeWaitsAfterClaim {
   readonly resending?: number;
   /** Of `closed`, those whose peer reads nothing, probed (endsByItselfMs: until tcp_orphan_retries ends them); absent where none. */
   readonly probing?: number;
-  /** How long after the holders are gone a server could not bind the port, at most, in ms (0 where only `shared` are). */
+  /** Of those the holders hold, those whose peer already does not acknowledge what it was sent (endsByItselfMs); absent where none. */
+  readonly heldResending?: number;
+  /** Of those the holders hold, those whose peer reads nothing (endsByItselfMs); absent where none. */
+  readonly heldProbing?: number;
+  /** How long after the holders are gone a server could not bind the port, at most, in ms (0 where only `shared` or `forGood` are). */
   readonly waitMs: number;
   /** The listeners without SO_REUSEADDR, named. */
   readonly listeners: readonly string[];
@@ -815,6 +918,23 @@ export interface TimeWaitsAfterClaim {
     readonly unread: boolean;
     /** Each as a blocker, as in `blockers`. */
     readonly blockers: readonly Blocker[];
+  };
+  /**
+   * Orphans such a listener has closed whose peer reads nothing, that the kernel probes with no end foretold
+   * (probingLeftMs: for as long as the peer answers), certain or shared alike: no timeout is long enough for them.
+   * Not counted in the fields above.
+   */
+  readonly forGood?: {
+    /** Each as a blocker, as in `blockers` (with its row's probe timer). */
+    readonly blockers: readonly Blocker[];
+    /** Why the kernel keeps the first one (probedForGoodWhy). */
+    readonly why: string;
+    /** Of `blockers`, those the holders hold (an orphan probed once they go). */
+    readonly held: number;
+    /** The listeners without SO_REUSEADDR whose address they overlap, named. */
+    readonly listeners: readonly string[];
+    /** Whether each may be of a listener with SO_REUSEADDR instead (see `shared`), which a server's bind passes. */
+    readonly shared: boolean;
   };
 }
 
@@ -856,22 +976,24 @@ export function timeWaitsAfterClaim(
   finTimeoutMs = finTimeoutReader(procRoot),
   orphanRetries = orphanRetriesReader(procRoot),
   rtoMaxMs = rtoMaxReader(procRoot),
+  retries2 = retries2Reader(procRoot),
 ): TimeWaitsAfterClaim | undefined {
   const all = sockets.filter((s) => s.transport === 'tcp' && s.port === port);
   // How long each row would keep a server from binding the port once the holders are gone (one held by no process is
   // the kernel's: an orphan closing); the rule step 8 waits by.
-  const ends = (s: PortSocket) => endsByItselfMs(s.state, s.inode !== 0, s.timeWaitLeftMs, finTimeoutMs, s.retransmit, orphanRetries, rtoMaxMs);
+  const ends = (s: PortSocket) => endsByItselfMs(s.state, s.inode !== 0, s.timeWaitLeftMs, finTimeoutMs, s.retransmit, orphanRetries, rtoMaxMs, retries2);
   // Whether a row lasts by itself is known without its time: tcp_fin_timeout is read only for a row counted below.
   const mayTimeWait = (s: PortSocket) => endsByItself(s.state, s.inode !== 0, s.retransmit);
   const resends = (s: PortSocket) => resendsFin(s.state, s.inode !== 0, s.retransmit);
   const probing = (s: PortSocket) => probes(s.state, s.inode !== 0, s.retransmit);
+  const heldResends = (s: PortSocket) => resendsAfterStop(s.state, s.inode !== 0, s.retransmit);
+  const heldProbing = (s: PortSocket) => probesAfterStop(s.state, s.inode !== 0, s.retransmit);
   // The listeners' SO_REUSEADDR (a perl run) is read only where the port has a socket that could be theirs.
   if (!all.some((s) => mayTimeWait(s) && listeners.some((l) => overlaps(l, s.address)))) return undefined;
   const read = reuse();
   const bare = listeners.filter((l) => read.get(l.inode) === false);
   if (bare.length === 0) return undefined;
-  // An orphan probing for good (probingLeftMs) is not foretold: step 8 names it.
-  const theirs = all.filter((s) => mayTimeWait(s) && bare.some((l) => overlaps(l, s.address)) && (!probing(s) || ends(s) !== undefined));
+  const theirs = all.filter((s) => mayTimeWait(s) && bare.some((l) => overlaps(l, s.address)));
   const holders = connectionHolders(
     theirs.filter((s) => s.state !== 'TIME_WAIT' && s.inode !== 0).map((s) => s.inode),
     procRoot,
@@ -882,13 +1004,17 @@ export function timeWaitsAfterClaim(
   // Not claim-port itself: a copy of the socket it inherited closes when it exits (as blockersAfterClaim and
   // unlistedBound count it).
   const pidsOf = (s: PortSocket) => (s.state === 'TIME_WAIT' ? [] : (holders.get(s.inode) ?? []).filter((pid) => pid !== process.pid));
-  const closing = theirs.filter((s) => pidsOf(s).every((pid) => signalled.has(pid)));
+  const every = theirs.filter((s) => pidsOf(s).every((pid) => signalled.has(pid)));
+  // An orphan probing for good (probingLeftMs) has no time to wait for: set apart, for a refusal whatever the timeout
+  // (once it was left out, and the claim stopped the holders and then failed on it).
+  const lasting = every.filter((s) => ends(s) === undefined);
+  const closing = every.filter((s) => !lasting.includes(s));
   const leftMs = (s: PortSocket) => ends(s)!;
   // Theirs for certain where every listener that overlaps it lacks SO_REUSEADDR.
   const own = (s: PortSocket) => listeners.every((l) => !overlaps(l, s.address) || read.get(l.inode) === false);
   const certain = closing.filter(own);
   const shared = closing.filter((s) => !own(s));
-  if (certain.length === 0 && shared.length === 0) return undefined;
+  if (certain.length === 0 && shared.length === 0 && lasting.length === 0) return undefined;
   const holder = holderReader(procRoot);
   const blocker = (s: PortSocket): Blocker => ({
     socket: describeSocket(s),
@@ -898,12 +1024,15 @@ export function timeWaitsAfterClaim(
   // A group's listeners share an address: each named once.
   const named = (among: readonly Listener[]) => [...new Set(among.map((l) => formatEndpoint(l.address, port)))];
   const overlapped = (l: Listener) => shared.some((s) => overlaps(l, s.address));
+  const first = lasting[0]?.retransmit;
   return {
     timeWaits: certain.filter((s) => s.state === 'TIME_WAIT').length,
     connections: certain.filter((s) => s.state !== 'TIME_WAIT').length,
     closed: certain.filter((s) => s.state !== 'TIME_WAIT' && s.inode === 0).length,
     ...(certain.some(resends) && { resending: certain.filter(resends).length }),
     ...(certain.some(probing) && { probing: certain.filter(probing).length }),
+    ...(certain.some(heldResends) && { heldResending: certain.filter(heldResends).length }),
+    ...(certain.some(heldProbing) && { heldProbing: certain.filter(heldProbing).length }),
     waitMs: Math.max(0, ...certain.map(leftMs)),
     listeners: named(bare),
     blockers: certain.map(blocker),
@@ -915,6 +1044,15 @@ export function timeWaitsAfterClaim(
         listeners: named(bare.filter(overlapped)),
         unread: listeners.some((l) => overlapped(l) && !read.has(l.inode)),
         blockers: shared.map(blocker),
+      },
+    }),
+    ...(first !== undefined && {
+      forGood: {
+        blockers: lasting.map(blocker),
+        why: probedForGoodWhy(first, orphanRetries(), rtoMaxMs(), retries2()),
+        held: lasting.filter((s) => s.inode !== 0).length,
+        listeners: named(bare.filter((l) => lasting.some((s) => overlaps(l, s.address)))),
+        shared: lasting.every((s) => !own(s)),
       },
     }),
   };

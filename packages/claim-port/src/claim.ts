@@ -21,7 +21,11 @@ import {
   endingLeftMs,
   endingWords,
   finTimeoutReader,
+  forGoodAdvice,
   orphanRetriesReader,
+  probedForGoodWhy,
+  probedOrphan,
+  retries2Reader,
   rtoMaxReader,
   reportedBlocker,
   seconds,
@@ -30,6 +34,7 @@ import {
   verifyBindable,
   type BindVerdict,
   type Blocker,
+  type TimeWaitsAfterClaim,
 } from './blockers.js';
 import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook, type SeenListening } from './early.js';
@@ -232,8 +237,16 @@ const FIN_WAIT2_LASTS = 'for up to net.ipv4.tcp_fin_timeout while its peer keeps
  * undefined when no holder is named.
  */
 function blockerAdvice(blockers: readonly Blocker[], name: string, kernel: KernelSettings): string | undefined {
-  const left = endingLeftMs(blockers, kernel.finTimeoutMs, kernel.orphanRetries, kernel.rtoMaxMs);
+  const left = endingLeftMs(blockers, kernel.finTimeoutMs, kernel.orphanRetries, kernel.rtoMaxMs, kernel.retries2);
   if (left !== undefined) return endingAdvice(blockers, name, left);
+  // Orphans alone, probed with no end foretold (nothing listens): no wait is long enough.
+  const forGood = blockers.find((b) => endingLeftMs([b], kernel.finTimeoutMs, kernel.orphanRetries, kernel.rtoMaxMs, kernel.retries2) === undefined);
+  if (forGood !== undefined && probedOrphan(forGood) && blockers.every((b) => b.orphan === true)) {
+    const probed = blockers.filter(probedOrphan);
+    const why = probedForGoodWhy(forGood.retransmit, kernel.orphanRetries(), kernel.rtoMaxMs(), kernel.retries2());
+    const whom = probed.length === blockers.length ? (probed.length > 1 ? 'them' : 'it') : probed.length > 1 ? `${probed.length} of them` : 'one of them';
+    return `the kernel probes ${whom} for as long as ${probed.length > 1 ? 'their peers answer' : 'its peer answers'} (${why}): ${forGoodAdvice(probed, name)}`;
+  }
   const pids = [...new Set(blockers.flatMap((b) => b.holders.map((h) => h.pid)))];
   if (pids.length === 0) return undefined;
   const many = pids.length > 1;
@@ -246,6 +259,7 @@ interface KernelSettings {
   readonly finTimeoutMs: () => number;
   readonly orphanRetries: () => number;
   readonly rtoMaxMs: () => number;
+  readonly retries2: () => number;
 }
 
 /** Gone after its signals: what it left behind is on its own. */
@@ -266,6 +280,8 @@ class Claim {
   readonly orphanRetries = orphanRetriesReader();
   /** net.ipv4.tcp_rto_max_ms, read once, and only where such an orphan is on the port (rtoMaxReader). */
   readonly rtoMaxMs = rtoMaxReader();
+  /** net.ipv4.tcp_retries2, read once, and only where an orphan on the port is probed (retries2Reader). */
+  readonly retries2 = retries2Reader();
   tracked: Tracked[] = [];
   found: Gathered = { listeners: [], unreadable: [] };
   /** The children of the holders' parents before any signal: a child not among them was started since (a respawn). */
@@ -420,7 +436,7 @@ class Claim {
    * the longest time one has left. Undefined where one is not, or the bind succeeded.
    */
   endingLeft(verdict: BindVerdict): number | undefined {
-    return verdict.ok ? undefined : endingLeftMs(verdict.blockers, this.finTimeoutMs, this.orphanRetries, this.rtoMaxMs);
+    return verdict.ok ? undefined : endingLeftMs(verdict.blockers, this.finTimeoutMs, this.orphanRetries, this.rtoMaxMs, this.retries2);
   }
 
   /**
@@ -532,15 +548,24 @@ class Claim {
    * Before any signal (a dry run too): connections held by no process that keep a server from binding the port now,
    * on an address no listener being freed overlaps (a TIME_WAIT of a client's socket bound to the port without
    * SO_REUSEADDR; see blockersAfterClaim), stay until the kernel ends them, whatever the claim does. Longer than what is
-   * left of the timeout: refused, nobody signalled (step 8 would fail on them after the kill); within it: said, and
-   * step 8 waits for them (waitOutTimeWaits). Undefined when the claim may go on.
+   * left of the timeout, or with no end foretold (an orphan probed for good): refused, nobody signalled (step 8 would
+   * fail on them after the kill); within it: said, and step 8 waits for them (waitOutTimeWaits). Undefined when the
+   * claim may go on.
    */
   refuseIfEnding(ending: readonly Blocker[]): ClaimResult | undefined {
-    const left = endingLeftMs(ending, this.finTimeoutMs, this.orphanRetries, this.rtoMaxMs);
-    if (left === undefined) return undefined;
+    if (ending.length === 0) return undefined;
+    const left = endingLeftMs(ending, this.finTimeoutMs, this.orphanRetries, this.rtoMaxMs, this.retries2);
     const { named, keep, it } = endingWords(ending);
     const their = ending.length > 1 ? 'their' : 'its';
-    const facts = `${describeBlockers({ ok: false, blockers: ending }, this.euid)}: ${named} on ${this.name} that no listener being freed overlaps ${keep} a server from binding it for ${seconds(left)} s more, whether or not the holders exit (a bind of ${their} address with SO_REUSEADDR fails: ${their} socket was made without it)`;
+    const blocks = `${describeBlockers({ ok: false, blockers: ending }, this.euid)}: ${named} on ${this.name} that no listener being freed overlaps ${keep} a server from binding it`;
+    const made = `(a bind of ${their} address with SO_REUSEADDR fails: ${their} socket was made without it)`;
+    // Each ends by itself but an orphan the kernel probes for good: no wait is long enough (once the claim stopped the
+    // holders and then failed on it).
+    if (left === undefined) {
+      const advice = blockerAdvice(ending, this.name, this);
+      return this.refuseForBlockers(`${blocks} whether or not the holders exit ${made}${advice ? `; ${advice}` : ''}`, ending);
+    }
+    const facts = `${blocks} for ${seconds(left)} s more, whether or not the holders exit ${made}`;
     return this.refuseUnlessWaitFits(facts, left, endingAdvice(ending, this.name, left), ending, `${facts}; ${this.waitsAfterStop(`the kernel to end ${it}`)}`);
   }
 
@@ -571,8 +596,10 @@ class Claim {
       this.finTimeoutMs,
       this.orphanRetries,
       this.rtoMaxMs,
+      this.retries2,
     );
     if (after === undefined) return undefined;
+    if (after.forGood !== undefined) return this.refuseForGood(after.forGood, plan);
     const certain = after.timeWaits + after.connections > 0;
     const stop = (waitMs: number) => `stop ${listed(plan.holders.map((h) => `PID ${h.pid}`))} by hand and claim ${this.name} ${seconds(waitMs)} s later`;
     // Where the certain ones would outlast the timeout, theirs is the refusal.
@@ -597,7 +624,20 @@ class Claim {
     if (!certain) return undefined;
     const what = [
       ...(after.timeWaits > 0 ? [`${after.timeWaits} TIME_WAIT${after.timeWaits > 1 ? 's' : ''} on the port`] : []),
-      ...countedAs(after.connections - after.closed, `it holds (each a TIME_WAIT once it is stopped, or a FIN_WAIT2 ${FIN_WAIT2_LASTS})`),
+      ...countedAs(
+        after.connections - after.closed - (after.heldResending ?? 0) - (after.heldProbing ?? 0),
+        `it holds (each a TIME_WAIT once it is stopped, or a FIN_WAIT2 ${FIN_WAIT2_LASTS})`,
+      ),
+      ...countedAs(
+        after.heldResending ?? 0,
+        (after.heldResending ?? 0) > 1
+          ? 'it holds whose peers have not acknowledged what they were sent (their FINs, once it is stopped, resent behind it until net.ipv4.tcp_orphan_retries gives up)'
+          : 'it holds whose peer has not acknowledged what it was sent (its FIN, once it is stopped, resent behind it until net.ipv4.tcp_orphan_retries gives up)',
+      ),
+      ...countedAs(
+        after.heldProbing ?? 0,
+        `it holds whose ${(after.heldProbing ?? 0) > 1 ? 'peers read nothing (a full receive window: their FINs' : 'peer reads nothing (a full receive window: its FIN'}, once it is stopped, probed behind it until net.ipv4.tcp_orphan_retries gives up)`,
+      ),
       ...countedAs(
         after.closed - (after.resending ?? 0) - (after.probing ?? 0),
         `it has closed, still closing (each a FIN_WAIT2 ${FIN_WAIT2_LASTS}, or a TIME_WAIT)`,
@@ -620,6 +660,23 @@ class Claim {
       after.blockers,
       `${facts}; ${this.waitsAfterStop('them')}`,
     );
+  }
+
+  /**
+   * Before any signal (a dry run too): orphans of a listener being freed without SO_REUSEADDR that the kernel probes
+   * with no end foretold (timeWaitsAfterClaim's `forGood`) would keep a server from binding the port after the stop
+   * whatever the timeout: refused, nobody signalled (the server keeps serving), as a wait too long is.
+   */
+  refuseForGood(forGood: NonNullable<TimeWaitsAfterClaim['forGood']>, plan: Extract<Plan, { kind: 'signal' }>): ClaimResult {
+    const { blockers, why, listeners, shared, held } = forGood;
+    const many = blockers.length > 1;
+    const counted = `${blockers.length} connection${many ? 's' : ''}`;
+    const whose = `whose ${many ? 'peers read' : 'peer reads'} nothing (a full receive window)`;
+    const facts = shared
+      ? `${counted} ${held === 0 ? 'closed first' : held === blockers.length ? 'held' : 'held or closed first'} ${whose} may be of ${listed(listeners)}, bound without SO_REUSEADDR, or of another listener on ${listeners.length > 1 ? 'their addresses' : 'its address'} with SO_REUSEADDR (they share it with SO_REUSEPORT; which one cannot be told): if of the former, ${many ? 'they' : 'it'}`
+      : `${listed(listeners)} ${listeners.length > 1 ? 'were' : 'was'} bound without SO_REUSEADDR: ${counted} it ${held === 0 ? 'has closed' : held === blockers.length ? 'holds' : 'holds or has closed'} ${whose}`;
+    const reason = `${facts} would keep a server from binding ${this.name} for as long as ${many ? 'their peers answer' : 'its peer answers'} the kernel's probes (${why}), whatever the timeout; ${forGoodAdvice(blockers, this.name)}, or give the service SO_REUSEADDR (stopping ${listed(plan.holders.map((h) => `PID ${h.pid}`))} now would leave the port unbindable)`;
+    return this.refuseForBlockers(reason, blockers);
   }
 
   /**

@@ -39,10 +39,20 @@ describe('endsByItselfMs: how long a connection keeps a server off the port once
   };
   /**
    * When the kernel ends an orphan (no holder, no TIME_WAIT timer) by its timer row `retransmit`, tcp_orphan_retries
-   * `retries` and tcp_rto_max_ms `rtoMaxMs` (this host's where not given); tcp_fin_timeout is not asked.
+   * `retries`, tcp_rto_max_ms `rtoMaxMs` (this host's where not given) and tcp_retries2 `retries2` (its default where
+   * not given, whatever this host's); tcp_fin_timeout is not asked.
    */
-  const orphanEndsMs = (state: string, retransmit: PortSocket['retransmit'], retries: number, rtoMaxMs?: number) =>
-    endsByItselfMs(state, false, undefined, unasked, retransmit, () => retries, rtoMaxMs === undefined ? undefined : () => rtoMaxMs);
+  const orphanEndsMs = (state: string, retransmit: PortSocket['retransmit'], retries: number, rtoMaxMs?: number, retries2 = 15) =>
+    endsByItselfMs(
+      state,
+      false,
+      undefined,
+      unasked,
+      retransmit,
+      () => retries,
+      rtoMaxMs === undefined ? undefined : () => rtoMaxMs,
+      () => retries2,
+    );
   /** `ms`, once it is at least `least` and below `below`: the span of what the kernel's timers did on a real host. */
   const within = (ms: number | undefined, least: number, below: number): number => {
     expect(ms).toBeGreaterThanOrEqual(least);
@@ -85,10 +95,16 @@ describe('endsByItselfMs: how long a connection keeps a server off the port once
     const later = within(orphanEndsMs('LAST_ACK', fourTimes, 3), 3_070, 4_000);
     // Whatever tcp_fin_timeout says: the peer has not answered a resend, and the kernel's schedule ends it.
     for (const state of ['FIN_WAIT1', 'CLOSING']) expect(orphanEndsMs(state, fourTimes, 3)).toBe(later);
-    // Not resent yet (its peer may acknowledge it at once), or held by a process: as before, tcp_orphan_retries unread.
+    // Not resent yet (its peer may acknowledge it at once): as before, tcp_orphan_retries unread.
     expect(endsByItselfMs('FIN_WAIT1', false, undefined, fin, { count: 0, leftMs: 200, rtoMs: 200 }, unasked)).toBe(60_000);
     expect(endsByItselfMs('LAST_ACK', false, undefined, fin, { count: 0, leftMs: 200, rtoMs: 200 }, unasked)).toBeUndefined();
-    expect(endsByItselfMs('FIN_WAIT1', true, undefined, fin, once, unasked)).toBe(60_000);
+    // Held by a process whose peer already does not acknowledge what it was sent: once it is stopped, the orphan resends
+    // its FIN behind that, by the budget the row's resends have begun; the usual close where the peer answers after all.
+    for (const state of ['ESTABLISHED', 'FIN_WAIT1', 'CLOSING']) expect(endsByItselfMs(state, true, undefined, fin, once, () => 0)).toBe(byDefault);
+    expect(endsByItselfMs('ESTABLISHED', true, undefined, fin, once, () => 3)).toBe(60_000);
+    // Not resent yet (a peer that acknowledges in time), or no FIN of its own to follow (its peer closed first): as before.
+    expect(endsByItselfMs('ESTABLISHED', true, undefined, fin, { count: 0, leftMs: 200, rtoMs: 200 }, unasked)).toBe(60_000);
+    expect(endsByItselfMs('SYN_RECV', true, undefined, fin, once, unasked)).toBe(60_000);
     expect(endsByItselfMs('LAST_ACK', true, undefined, fin, once, unasked)).toBeUndefined();
     expect(endsByItselfMs('TIME_WAIT', false, 41_000, fin, undefined, unasked)).toBe(41_000);
     // Step 8 alike: a blocker that keeps its row's timer.
@@ -120,7 +136,7 @@ describe('endsByItselfMs: how long a connection keeps a server off the port once
     // up to 120 s, given up at the probe after 102.4 s: 324.6 s and the timers' lateness); with tcp_rto_max_ms 1000,
     // 2.6 s after; with that and tcp_orphan_retries 5, 4.7 s after.
     const fresh = { count: 0, leftMs: 160, rtoMs: 200, probe: true };
-    within(orphanEndsMs('FIN_WAIT1', fresh, 0, 120_000), 341_000, 370_000);
+    const byDefault = within(orphanEndsMs('FIN_WAIT1', fresh, 0, 120_000), 341_000, 370_000);
     within(orphanEndsMs('FIN_WAIT1', fresh, 0, 1000), 2_600, 3_500);
     within(orphanEndsMs('LAST_ACK', fresh, 5, 1000), 4_700, 5_500);
     // Later in its backoff (a probe 90 s away: 9 doublings at least, an interval of 102.4 s): that probe, and one more
@@ -130,8 +146,33 @@ describe('endsByItselfMs: how long a connection keeps a server off the port once
     // timer longer than tcp_rto_max_ms (the socket was made under another).
     expect(orphanEndsMs('FIN_WAIT1', fresh, 20, 120_000)).toBeUndefined();
     expect(orphanEndsMs('FIN_WAIT1', { ...fresh, leftMs: 5_000 }, 0, 1000)).toBeUndefined();
-    // Held by a process: it is not the kernel's to end, tcp_orphan_retries unread.
-    expect(endsByItselfMs('FIN_WAIT1', true, undefined, fin, fresh, unasked, unasked)).toBe(60_000);
+    // tcp_retries2 stops the backoff (tcp_send_probe0): below the backoff that ends it, never ended (5 here: from 200 ms
+    // the RTO reaches 120 s at 10); at or above it, the same schedule. Read only for a probed row.
+    for (const state of ['FIN_WAIT1', 'CLOSING']) {
+      expect(orphanEndsMs(state, fresh, 0, 120_000, 5)).toBeUndefined();
+      expect(orphanEndsMs(state, fresh, 0, 120_000, 10)).toBe(byDefault);
+    }
+    expect(orphanEndsMs('FIN_WAIT1', fresh, 0, 1000, 2)).toBeUndefined();
+    expect(orphanEndsMs('FIN_WAIT1', fresh, 20, 120_000, 20)).toBeGreaterThan(byDefault);
+    expect(endsByItselfMs('TIME_WAIT', false, 41_000, fin, undefined, unasked, unasked, unasked)).toBe(41_000);
+    // Held by a process whose peer reads nothing already: once it is stopped, its FIN waits behind the full window and
+    // the orphan is probed on by the same schedule; the usual close where the peer reads after all (60 s), the longer.
+    const heldEndsMs = (retries: number, rtoMaxMs: number) =>
+      endsByItselfMs(
+        'ESTABLISHED',
+        true,
+        undefined,
+        fin,
+        fresh,
+        () => retries,
+        () => rtoMaxMs,
+        () => 15,
+      );
+    expect(heldEndsMs(0, 120_000)).toBe(byDefault);
+    expect(heldEndsMs(0, 1000)).toBe(60_000);
+    expect(heldEndsMs(20, 120_000)).toBeUndefined();
+    // One not probed nor resent is the usual close: tcp_orphan_retries unread.
+    expect(endsByItselfMs('ESTABLISHED', true, undefined, fin, undefined, unasked, unasked, unasked)).toBe(60_000);
   });
 
   it('endingAdvice says whose peers keep them, agreeing with how many of them: all, or some of them', () => {
@@ -558,6 +599,61 @@ describe('timeWaitsAfterClaim', () => {
     // One a process holds: closed first when it goes; in CLOSE_WAIT its peer closed first (LAST_ACK, no TIME_WAIT).
     expect(after('ESTABLISHED', 77)).toMatchObject({ connections: 1, closed: 0, waitMs: 60_000 });
     expect(after('CLOSE_WAIT', 77)).toBeUndefined();
+  });
+
+  it('sets apart an orphan, or a held connection, the kernel would probe for good (forGood), certain or shared alike, out of the wait', () => {
+    const empty = tempDir('no-tables-');
+    const probed = (inode: number, state = 'FIN_WAIT1'): PortSocket => ({
+      ...timeWait(0),
+      state,
+      inode,
+      timeWaitLeftMs: undefined,
+      retransmit: { count: 0, leftMs: 160, rtoMs: 200, probe: true },
+    });
+    const settings = [() => 60_000, () => 20, () => 120_000, () => 15] as const;
+    const forGood = (rows: PortSocket[], listeners: Listener[], read: ReadonlyMap<number, boolean>) =>
+      timeWaitsAfterClaim(8000, rows, listeners, new Set(), () => read, empty, undefined, ...settings);
+    const why =
+      'the kernel gives up on it only at a probe backoff of 20 (net.ipv4.tcp_orphan_retries 20, tcp_rto_max_ms 120000), and net.ipv4.tcp_retries2 stops the backoff at 15';
+    expect(forGood([probed(0), timeWait(30_000)], [listener(11)], new Map([[11, false]]))).toMatchObject({
+      timeWaits: 1,
+      connections: 0,
+      waitMs: 30_000,
+      forGood: { why, held: 0, shared: false, listeners: ['127.0.0.1:8000'] },
+    });
+    expect(forGood([probed(77, 'ESTABLISHED')], [listener(11)], new Map([[11, false]]))).toMatchObject({
+      connections: 0,
+      waitMs: 0,
+      forGood: { held: 1, shared: false },
+    });
+    // A listener with SO_REUSEADDR shares the address (SO_REUSEPORT): it may be that one's, which a bind passes.
+    const shared = forGood(
+      [probed(0)],
+      [listener(11), listener(12)],
+      new Map([
+        [11, false],
+        [12, true],
+      ]),
+    );
+    expect(shared).toMatchObject({ timeWaits: 0, connections: 0, forGood: { shared: true, listeners: ['127.0.0.1:8000'] } });
+    expect(shared?.shared).toBeUndefined();
+    // With tcp_orphan_retries that ends it, no forGood: the wait, as before.
+    const ends = timeWaitsAfterClaim(
+      8000,
+      [probed(0)],
+      [listener(11)],
+      new Set(),
+      () => new Map([[11, false]]),
+      empty,
+      undefined,
+      () => 60_000,
+      () => 0,
+      () => 120_000,
+      () => 15,
+    );
+    expect(ends?.forGood).toBeUndefined();
+    expect(ends?.probing).toBe(1);
+    expect(ends?.waitMs).toBeGreaterThan(300_000);
   });
 });
 

@@ -242,27 +242,30 @@ const idleClientInNetns = (finSeconds: number, args: string[]) => idleClientNetn
  * fixtures/idle-client-netns.sh in a PID and network namespace of its own: a server made without SO_REUSEADDR on
  * 127.0.0.1:`port` with one connection of an idle client that never closes its end, the server `serving` it, or
  * having closed its listener and `held` (shutdown(SHUT_WR)) or `orphan`ed (closed) it, or `unacked` (the client's side
- * dropping its packets, it closed it and exited; `unacked-serving`, it closed it and serves on), or `zerowin` (the
- * client reading nothing, it filled its receive window, closed it and exited; `zerowin-serving`, it serves on), claimed
+ * dropping its packets, it closed it and exited; `unacked-serving`, it closed it and serves on; `unacked-held`, it sent
+ * data and holds it, serving on), or `zerowin` (the client reading nothing, it filled its receive window, closed it and
+ * exited; `zerowin-serving`, it serves on; `zerowin-held`, it holds it, serving on), claimed
  * by the built bin with `args` as `user`; the namespace's net.ipv4.tcp_fin_timeout is `finSeconds`, and its
  * tcp_orphan_retries `orphanRetries` and tcp_rto_max_ms `rtoMaxMs` where given. With `trace` (a
  * file), the claim runs under strace (openat). claim-port's output and exit status, whether the server still runs,
  * and for a FIN_WAIT2 or FIN_WAIT1 its row (inode, timer; `resent`, how many times its FIN was).
  */
 async function idleClientNetns(
-  mode: 'serving' | 'held' | 'orphan' | 'unacked' | 'unacked-serving' | 'zerowin' | 'zerowin-serving',
+  mode: 'serving' | 'held' | 'orphan' | 'unacked' | 'unacked-serving' | 'unacked-held' | 'zerowin' | 'zerowin-serving' | 'zerowin-held',
   finSeconds: number,
   port: number,
   user: 'root' | 'nobody',
   args: string[],
-  options: { orphanRetries?: number; rtoMaxMs?: number; trace?: string } = {},
-): Promise<{ lines: string[]; rc: number; serverAlive: boolean; inode: number; timer: number; resent: number }> {
+  options: { orphanRetries?: number; rtoMaxMs?: number; retries2?: number; linger?: number; trace?: string } = {},
+): Promise<{ lines: string[]; rc: number; serverAlive: boolean; inode: number; timer: number; resent: number; lingered: number }> {
   const run = await runNetnsScript({
     script: fileURLToPath(new URL('./fixtures/idle-client-netns.sh', import.meta.url)),
     args: [String(finSeconds), mode, String(port), user, process.execPath, binFor(user), ...args],
     env: {
       ...(options.orphanRetries !== undefined && { IDLE_CLIENT_ORPHAN_RETRIES: String(options.orphanRetries) }),
       ...(options.rtoMaxMs !== undefined && { IDLE_CLIENT_RTO_MAX_MS: String(options.rtoMaxMs) }),
+      ...(options.retries2 !== undefined && { IDLE_CLIENT_RETRIES2: String(options.retries2) }),
+      ...(options.linger !== undefined && { IDLE_CLIENT_LINGER: String(options.linger) }),
       ...(options.trace !== undefined && { IDLE_CLIENT_TRACE: options.trace }),
     },
     timeoutMs: 60_000,
@@ -270,12 +273,13 @@ async function idleClientNetns(
   const field = (name: string) => Number(new RegExp(`^${name}=(\\d+)$`, 'm').exec(run.output)?.[1]);
   const lines = run.output.trim().split('\n');
   return {
-    lines: lines.filter((line) => !/^(rc|inode|timer|resent)=\d+$|^server alive$/.test(line)),
+    lines: lines.filter((line) => !/^(rc|inode|timer|resent|lingered)=\d+$|^server alive$/.test(line)),
     rc: field('rc'),
     serverAlive: lines.includes('server alive'),
     inode: field('inode'),
     timer: field('timer'),
     resent: field('resent'),
+    lingered: field('lingered'),
   };
 }
 
@@ -472,8 +476,10 @@ describe.skipIf(cannotNft !== undefined)(
  * receive window of a client that reads nothing, and closed the connection; the kernel probes that window (timer 04,
  * never a resend) until tcp_orphan_retries ends it: 5 to 6 minutes by default. Claimed as root with `args`.
  */
-const zeroWindowInNetns = (args: string[], options: { orphanRetries?: number; rtoMaxMs?: number; trace?: string; serving?: boolean } = {}) =>
-  idleClientNetns(options.serving ? 'zerowin-serving' : 'zerowin', 60, 18217, 'root', args, options);
+const zeroWindowInNetns = (
+  args: string[],
+  options: { orphanRetries?: number; rtoMaxMs?: number; retries2?: number; linger?: number; trace?: string; serving?: boolean } = {},
+) => idleClientNetns(options.serving ? 'zerowin-serving' : 'zerowin', 60, 18217, 'root', args, options);
 
 describe.skipIf(!canRunFirewallNetns)('an orphan FIN_WAIT1 whose peer, alive, reads nothing: probed until tcp_orphan_retries ends it, not 60 s', () => {
   const probed = 'its peer has not read what it was sent \\(a full receive window\\), which the kernel probes until net\\.ipv4\\.tcp_orphan_retries gives up';
@@ -513,10 +519,57 @@ describe.skipIf(!canRunFirewallNetns)('an orphan FIN_WAIT1 whose peer, alive, re
     expect(run.rc, run.lines.join('\n')).toBe(1);
     expect(run.lines.join('\n')).toMatch(/refusing: nothing listens on port 18217, but a server could not bind it/);
     expect(run.lines.join('\n')).not.toMatch(/s more/);
+    // What to do, where once nothing was said.
+    expect(run.lines.join('\n')).toMatch(
+      /; the kernel probes it for as long as its peer answers \(the kernel gives up on it only at a probe backoff of 20 \(net\.ipv4\.tcp_orphan_retries 20, tcp_rto_max_ms \d+\), and net\.ipv4\.tcp_retries2 stops the backoff at 15\): have its peer read what it was sent or close its end, and claim port 18217 again$/m,
+    );
+  }, 40_000);
+
+  it('is refused where tcp_retries2 stops the backoff short of where tcp_orphan_retries gives up (5, not the 15 once assumed: once foretold 341 s)', async () => {
+    const run = await zeroWindowInNetns(['--dry-run', '--timeout', '90'], { retries2: 5 });
+    expect([run.inode, run.timer]).toEqual([0, 4]);
+    expect(run.rc, run.lines.join('\n')).toBe(1);
+    expect(run.lines.join('\n')).not.toMatch(/s more/);
+    // tcp_orphan_retries 0 is 8 while alive: from 200 ms the RTO reaches 120 s at a backoff of 10.
+    expect(run.lines.join('\n')).toMatch(
+      /\(the kernel gives up on it only at a probe backoff of 10 \(net\.ipv4\.tcp_orphan_retries 0, tcp_rto_max_ms \d+\), and net\.ipv4\.tcp_retries2 stops the backoff at 5\)/,
+    );
   }, 40_000);
 
   it.skipIf(!hasRtoMax)(
-    'is waited for where the probes end within the timeout (tcp_rto_max_ms 1000: about 2.5 s); tcp_rto_max_ms and tcp_orphan_retries read once',
+    'is refused at once where tcp_retries2 keeps it for good under tcp_rto_max_ms 1000 (tcp_retries2 2: once foretold 2.5 s, waited for, and failed); the kernel still has it after 8 s',
+    async () => {
+      const started = performance.now();
+      const run = await zeroWindowInNetns(['--timeout', '20'], { rtoMaxMs: 1000, retries2: 2, linger: 8 });
+      expect([run.inode, run.timer]).toEqual([0, 4]);
+      expect(run.rc, run.lines.join('\n')).toBe(1);
+      expect(run.lines.join('\n')).toMatch(/refusing: nothing listens on port 18217, but a server could not bind it/);
+      expect(run.lines.join('\n')).toMatch(/net\.ipv4\.tcp_retries2 stops the backoff at 2\): have its peer read/);
+      expect(run.lines.join('\n')).not.toMatch(/waiting for the kernel/);
+      // The kernel's word: with the default tcp_retries2 such an orphan ends in about 2.5 s (the test above); here it stays.
+      expect(run.lingered).toBe(1);
+      // At once, not after a wait (the linger and the namespace's start are most of it).
+      expect(performance.now() - started).toBeLessThan(19_000);
+    },
+    40_000,
+  );
+
+  it('of a server made without SO_REUSEADDR that still listens, kept for good by tcp_orphan_retries: refused before any signal, the server serving on (once stopped, then failed)', async () => {
+    // A real run, not a dry run: the old claim stopped the server and failed at its wait for the orphan.
+    const run = await zeroWindowInNetns(['--timeout', '10'], { orphanRetries: 20, serving: true });
+    expect([run.inode, run.timer]).toEqual([0, 4]);
+    expect(run.rc, run.lines.join('\n')).toBe(1);
+    expect(run.lines).toContainEqual(
+      expect.stringMatching(
+        /^\[claim-port:18217\] refusing: 127\.0\.0\.1:18217 was bound without SO_REUSEADDR: 1 connection it has closed whose peer reads nothing \(a full receive window\) would keep a server from binding port 18217 for as long as its peer answers the kernel's probes \(the kernel gives up on it only at a probe backoff of 20 \(net\.ipv4\.tcp_orphan_retries 20, tcp_rto_max_ms \d+\), and net\.ipv4\.tcp_retries2 stops the backoff at 15\), whatever the timeout; have its peer read what it was sent or close its end, and claim port 18217 again, or give the service SO_REUSEADDR \(stopping PID \d+ now would leave the port unbindable\)$/,
+      ),
+    );
+    expect(run.lines.some((l) => /would send|sent SIG/.test(l))).toBe(false);
+    expect(run.serverAlive).toBe(true);
+  }, 40_000);
+
+  it.skipIf(!hasRtoMax)(
+    'is waited for where the probes end within the timeout (tcp_rto_max_ms 1000: about 2.5 s); tcp_rto_max_ms, tcp_orphan_retries and tcp_retries2 read once',
     async () => {
       const trace = join(tempDir('zero-window-'), 'trace');
       const started = performance.now();
@@ -534,10 +587,103 @@ describe.skipIf(!canRunFirewallNetns)('an orphan FIN_WAIT1 whose peer, alive, re
         const text = readFileSync(trace, 'utf8');
         expect(text.match(/"\/proc\/sys\/net\/ipv4\/tcp_rto_max_ms"/g)).toHaveLength(1);
         expect(text.match(/"\/proc\/sys\/net\/ipv4\/tcp_orphan_retries"/g)).toHaveLength(1);
+        expect(text.match(/"\/proc\/sys\/net\/ipv4\/tcp_retries2"/g)).toHaveLength(1);
       }
     },
     40_000,
   );
+});
+
+/**
+ * A connection the server on 127.0.0.1:18218 (made without SO_REUSEADDR, listening on) holds whose peer already does not
+ * acknowledge what it was sent (`unacked-held`: its packets to the client dropped, its data resent) or reads nothing
+ * (`zerowin-held`: a full receive window, probed). Stopped, the server closes it first, and its FIN goes behind that
+ * data: an orphan FIN_WAIT1 resent or probed until tcp_orphan_retries ends it, by the schedule its row has already
+ * begun. Claimed as root with `args`.
+ */
+const heldInNetns = (mode: 'unacked-held' | 'zerowin-held', args: string[], options: { orphanRetries?: number } = {}) =>
+  idleClientNetns(mode, 60, 18218, 'root', args, options);
+
+describe.skipIf(!canRunFirewallNetns)(
+  "a connection the holders hold whose peer already does not acknowledge or read what it was sent: foretold by the kernel's schedule, not 60 s",
+  () => {
+    it('resent: refused before any signal where the resends outlast the timeout (103 to 120 s by default; once 60 s, which a timeout of 90 s let through to fail)', async () => {
+      const started = performance.now();
+      const run = await heldInNetns('unacked-held', ['--dry-run', '--timeout', '90']);
+      // Held (an inode), resending (timer 1), resent already.
+      expect([run.inode > 0, run.timer, run.resent >= 1]).toEqual([true, 1, true]);
+      expect(run.rc, run.lines.join('\n')).toBe(1);
+      const refusal =
+        /^\[claim-port:18218\] refusing: 127\.0\.0\.1:18218 was bound without SO_REUSEADDR: 1 connection it holds whose peer has not acknowledged what it was sent \(its FIN, once it is stopped, resent behind it until net\.ipv4\.tcp_orphan_retries gives up\) would keep a server from binding port 18218 for up to (\d+) s after the holders are gone .*, longer than the 90 s timeout; stop PID \d+ by hand and claim port 18218 \1 s later, or give the service SO_REUSEADDR, or claim it with --timeout \d+$/;
+      const line = run.lines.find((l) => refusal.test(l));
+      expect(line, run.lines.join('\n')).toBeDefined();
+      // The orphan's schedule (8 resends, 102.2 s from the first), counted from the resends the row shows.
+      const left = Number(refusal.exec(line!)![1]);
+      expect(left).toBeGreaterThanOrEqual(103 - secondsSince(started));
+      expect(left).toBeLessThanOrEqual(120);
+      expect(run.serverAlive).toBe(true);
+    }, 40_000);
+
+    it('resent, where the resends end within the timeout (tcp_orphan_retries 3): warned of before the stop, and the FIN_WAIT1 it leaves waited for after, as the kernel ends it', async () => {
+      const started = performance.now();
+      const run = await heldInNetns('unacked-held', ['--timeout', '70'], { orphanRetries: 3 });
+      expect([run.inode > 0, run.timer, run.resent >= 1]).toEqual([true, 1, true]);
+      expect(run.rc, run.lines.join('\n')).toBe(0);
+      // The usual close may follow should the peer answer after all: 60 s, the longer.
+      expect(run.lines).toContainEqual(
+        expect.stringMatching(
+          /^\[claim-port:18218\] warning: 127\.0\.0\.1:18218 was bound without SO_REUSEADDR: 1 connection it holds whose peer has not acknowledged what it was sent \(its FIN, once it is stopped, resent behind it until net\.ipv4\.tcp_orphan_retries gives up\) would keep a server from binding port 18218 for up to 60 s after the holders are gone /,
+        ),
+      );
+      expect(run.lines.at(-1)).toMatch(/^\[claim-port:18218\] port 18218 is free/);
+      expect(run.serverAlive).toBe(false);
+      // Ended by the kernel's schedule (3 s from the first resend, checked at each firing), not the 60 s foretold.
+      expect(performance.now() - started).toBeLessThan(30_000);
+    }, 40_000);
+
+    it('probed: refused before any signal where the probes outlast the timeout (minutes by default), and whatever the timeout where tcp_orphan_retries keeps it for good', async () => {
+      const run = await heldInNetns('zerowin-held', ['--dry-run', '--timeout', '90']);
+      expect([run.inode > 0, run.timer]).toEqual([true, 4]);
+      expect(run.rc, run.lines.join('\n')).toBe(1);
+      expect(run.lines).toContainEqual(
+        expect.stringMatching(
+          /^\[claim-port:18218\] refusing: 127\.0\.0\.1:18218 was bound without SO_REUSEADDR: 1 connection it holds whose peer reads nothing \(a full receive window: its FIN, once it is stopped, probed behind it until net\.ipv4\.tcp_orphan_retries gives up\) would keep a server from binding port 18218 for up to 3[2-7]\d s after the holders are gone .*, longer than the 90 s timeout; /,
+        ),
+      );
+      expect(run.serverAlive).toBe(true);
+      const forGood = await heldInNetns('zerowin-held', ['--timeout', '10'], { orphanRetries: 20 });
+      expect([forGood.inode > 0, forGood.timer]).toEqual([true, 4]);
+      expect(forGood.rc, forGood.lines.join('\n')).toBe(1);
+      expect(forGood.lines).toContainEqual(
+        expect.stringMatching(
+          /^\[claim-port:18218\] refusing: 127\.0\.0\.1:18218 was bound without SO_REUSEADDR: 1 connection it holds whose peer reads nothing \(a full receive window\) would keep a server from binding port 18218 for as long as its peer answers the kernel's probes \(.*net\.ipv4\.tcp_retries2 stops the backoff at 15\), whatever the timeout; /,
+        ),
+      );
+      expect(forGood.lines.some((l) => /sent SIG/.test(l))).toBe(false);
+      expect(forGood.serverAlive).toBe(true);
+    }, 40_000);
+  },
+);
+
+describe.skipIf(!canRunFirewallNetns)('an orphan probed for good on an address no listener being freed overlaps (fixtures/probed-elsewhere-netns.sh)', () => {
+  it('is refused before any signal, the server serving on (once the claim stopped the server and failed at its wait)', async () => {
+    const run = await runNetnsScript({
+      script: fileURLToPath(new URL('./fixtures/probed-elsewhere-netns.sh', import.meta.url)),
+      args: ['18219', process.execPath, binFor('root'), '--timeout', '10'],
+      env: {},
+      timeoutMs: 60_000,
+    });
+    const lines = run.output.trim().split('\n');
+    expect(lines.slice(0, 2)).toEqual(['inode=0', 'timer=04']);
+    expect(lines, run.output).toContain('rc=1');
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^\[claim-port:18219\] refusing: 127\.0\.0\.2:18219 -> 127\.0\.0\.1:18220 \(FIN_WAIT1, .*\), held by no process \(the kernel is still closing it\).*: 1 FIN_WAIT1 on port 18219 that no listener being freed overlaps keeps a server from binding it whether or not the holders exit \(a bind of its address with SO_REUSEADDR fails: its socket was made without it\); the kernel probes it for as long as its peer answers \(.*net\.ipv4\.tcp_retries2 stops the backoff at 15\): have its peer read what it was sent or close its end, and claim port 18219 again$/,
+      ),
+    );
+    expect(lines.some((l) => /sent SIG/.test(l))).toBe(false);
+    expect(lines).toContain('server alive');
+  }, 40_000);
 });
 
 /**
