@@ -561,7 +561,9 @@ export interface StayingBlockers {
  * conflicts with every overlapping bind, so that bind would prove nothing):
  * EADDRINUSE means it blocks. One that does overlap one (a fork-per-connection
  * server's child keeping an accepted connection, which takes its listener's
- * flag) is asked its own SO_REUSEADDR (`ownReuse`: socketReuseAddress, root
+ * flag), and one whose address that bind cannot take (a link-local address,
+ * whose scope the table does not give; one removed from its interface), is
+ * asked its own SO_REUSEADDR (`ownReuse`: socketReuseAddress, root
  * and perl): without it, it blocks; with it, it does not. A socket bound but not listening is in no table:
  * as root, each one proved bound to the port (unlistedSocketHolders) is
  * duplicated by perl with pidfd_getfd and asked its address and SO_REUSEADDR
@@ -628,7 +630,9 @@ export function blockersAfterClaim(
     else {
       const probe = probeBind(socket.address, port);
       if (probe === 'in-use') certain.push(blocker);
-      else if (probe === 'unknown') possible.push(blocker);
+      // An address that cannot be bound to try it (a link-local one, whose scope the table does not give: EINVAL; one
+      // removed from its interface since: EADDRNOTAVAIL) still holds the port: its own SO_REUSEADDR decides, as above.
+      else if (probe === 'unknown') shadowed.push({ socket, blocker });
     }
   }
   if (shadowed.length > 0) {
@@ -709,7 +713,10 @@ function overlaps(listener: Pick<Listener, 'address' | 'dualStack'>, address: st
   return address === '0.0.0.0' ? !v6(a) : address === '::' ? v6(a) : false;
 }
 
-/** A bind of `address`:`port` as a server binds (SO_REUSEADDR), closed at once: `in-use` for EADDRINUSE, `unknown` for any other failure. */
+/**
+ * A bind of `address`:`port` as a server binds (SO_REUSEADDR), closed at once: `in-use` for EADDRINUSE, `unknown` for
+ * any other failure (the socket's own SO_REUSEADDR is then read instead, see blockersAfterClaim).
+ */
 function probeBind(address: string, port: number): 'free' | 'in-use' | 'unknown' {
   const check = canBindAddressSync(address, port, 'tcp');
   if (check === undefined) return 'unknown';

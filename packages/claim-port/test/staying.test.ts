@@ -4,10 +4,12 @@
 // is a warning. Real processes on loopback (127.0.0.x), every one spawned and
 // guarded by the suite.
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive, leasePort, spawnClient, spawnListener, waitUntil } from '../../../test-support/index.js';
+import { hasCommand, isAlive, leasePort, spawnClient, spawnListener, waitUntil } from '../../../test-support/index.js';
+import { runNetnsScript } from '../../../test-support/firewall-netns.js';
 import { SETTLE_MS } from '../src/claim.js';
-import { claimInProcess } from './helpers.js';
+import { binFor, claimInProcess } from './helpers.js';
 import { cleanupStarted, claimOurs, start } from './started.js';
 
 const root = process.getuid?.() === 0;
@@ -350,5 +352,40 @@ while True: time.sleep(3600)`,
       ),
     );
     expect(isAlive(child!)).toBe(true);
+  });
+});
+
+/** Whether fixtures/unbindable-address-netns.sh can run here: root (namespaces, pidfd_getfd), unshare, ip, python3 and perl. */
+const canRunUnbindableNetns =
+  root && hasCommand('unshare', ['--version']) && hasCommand('ip', ['-V']) && hasCommand('python3', ['--version']) && hasCommand('perl', ['-v']);
+
+describe.skipIf(!canRunUnbindableNetns)('a connection on an address a bind cannot take to try it', () => {
+  // Before, the bind that tries it failed with EINVAL or EADDRNOTAVAIL, taken for "cannot be told": the dry run warned
+  // and exited 0, and the real run killed the listener, then failed on the connection.
+  it.each([
+    ['link-local', '[fe80::1]'],
+    ['removed', '10.9.9.9'],
+  ] as const)('%s: its own SO_REUSEADDR is read (none: it blocks), and the claim is refused before any signal, dry run and real run', async (mode, local) => {
+    const port = 18_250;
+    const run = await runNetnsScript({
+      script: fileURLToPath(new URL('./fixtures/unbindable-address-netns.sh', import.meta.url)),
+      args: [mode, String(port), process.execPath, binFor()],
+      env: {},
+      timeoutMs: 60_000,
+    });
+    const lines = run.output.trim().split('\n');
+    expect(
+      lines.filter((line) => /^rc=\d+$/.test(line)),
+      run.output,
+    ).toEqual(['rc=1', 'rc=1']);
+    const refusal = new RegExp(
+      `^\\[claim-port:${port}\\] refusing: ${local.replace(/[.[\]]/g, '\\$&')}:${port} -> .* \\(ESTABLISHED, a connection using the port as its local port\\), held by PID \\d+ \\(python3\\): .*: it would keep a server from binding port ${port} after the holders exit \\(it was bound without SO_REUSEADDR\\); stop PID \\d+ or make it close the socket$`,
+    );
+    expect(
+      lines.filter((line) => refusal.test(line)),
+      run.output,
+    ).toHaveLength(2);
+    expect(run.output).not.toContain('sent SIGTERM');
+    expect(lines).toContain('listener alive');
   });
 });
