@@ -22,6 +22,7 @@ import {
   type UnlistedHolders,
 } from '@dsa110/ports/system';
 import { shownCommand } from './plan.js';
+import { INHERITED } from './policy.js';
 import { shownName } from './shown-name.js';
 import { now } from './watch.js';
 
@@ -471,12 +472,11 @@ function unlistedBlockers(port: number, procRoot = '/proc'): Blocker[] {
   const socket = "a socket bound to the port but not listening (the kernel's tables do not list such sockets)";
   let holders: Blocker['holders'];
   try {
-    holders = unlistedSocketHolders(port, procRoot)
-      .holders.filter((pid) => pid !== process.pid)
-      .flatMap((pid) => {
-        const p = readProcessInfo(pid, procRoot);
-        return p ? [blockerHolder(p)] : [];
-      });
+    // claim-port itself among them (a socket it inherited) is named as such (describeBlockers), never "cannot identify".
+    holders = unlistedSocketHolders(port, procRoot).holders.flatMap((pid) => {
+      const p = readProcessInfo(pid, procRoot);
+      return p ? [blockerHolder(p)] : [];
+    });
   } catch {
     holders = [];
   }
@@ -513,14 +513,17 @@ async function pollUntilAsync(done: () => Promise<boolean>, deadline: number): P
   }
 }
 
-/** Pure: one line naming what blocks the port. */
-export function describeBlockers(verdict: BindVerdict, euid: number): string {
+/** Pure: one line naming what blocks the port; `self`, claim-port's PID, is named as claim-port itself (a socket it inherited). */
+export function describeBlockers(verdict: BindVerdict, euid: number, self = process.pid): string {
   if (verdict.blockers.length === 0) {
     return euid === 0
       ? `something this machine does not show holds it (not even to root: another network namespace's socket, or the /proc tables are unavailable)`
       : `its owner is not visible to this user (uid ${euid}); run claim-port as root to see it`;
   }
-  const named = (holders: readonly BlockerHolder[]) => holders.map((h) => `PID ${h.pid} (${shownName(h)}): ${shownCommand(h, 1000)}`).join('; ');
+  const named = (holders: readonly BlockerHolder[]) =>
+    holders
+      .map((h) => (h.pid === self ? `claim-port itself (PID ${h.pid}), ${INHERITED}` : `PID ${h.pid} (${shownName(h)}): ${shownCommand(h, 1000)}`))
+      .join('; ');
   return verdict.blockers
     .map(
       (b) =>
@@ -614,7 +617,8 @@ export function blockersAfterClaim(
     socketLinks,
   );
   const holder = holderReader(procRoot);
-  const held = sockets.map((socket) => ({ socket, pids: (holders.get(socket.inode) ?? []).filter((pid) => pid !== process.pid) }));
+  // claim-port itself among them (a socket it inherited) keeps it open through step 8's bind: it stays, as another's would.
+  const held = sockets.map((socket) => ({ socket, pids: holders.get(socket.inode) ?? [] }));
   // Held by no process (the kernel's: an orphan closing, a connection not yet accepted; or out of this user's sight),
   // or only by the holders: goes with them.
   const staying = ({ pids }: { pids: readonly number[] }) => pids.length > 0 && !pids.every((pid) => signalled.has(pid));
@@ -773,7 +777,8 @@ function unlistedBound(
   } catch {
     return { bound: [], unexamined: 0, because: [] };
   }
-  const survives = (pid: number) => !signalled.has(pid) && pid !== process.pid;
+  // claim-port itself too: a socket it inherited stays open through step 8's bind.
+  const survives = (pid: number) => !signalled.has(pid);
   const sockets = found.sockets.filter((socket) => !listed.has(socket.inode) && socket.pids.some(survives));
   const read = new Set(sockets.flatMap((socket) => socket.pids));
   const unread = found.holders.filter((pid) => survives(pid) && !read.has(pid));

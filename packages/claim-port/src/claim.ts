@@ -52,7 +52,7 @@ import {
 } from './plan.js';
 import { readUserNamespace } from './namespace.js';
 import { readForeignProc } from './pid-namespace.js';
-import { isServiceManager, liftedBuiltinHit, protectionReason, sandboxReason, type Self } from './policy.js';
+import { isServiceManager, liftedBuiltinHit, protectionReason, sandboxReason, type Self, WITHOUT_INHERITED } from './policy.js';
 import type { Frozen } from './freezer.js';
 import { procControl, type FamilyReader, type ProcessControl } from './processes.js';
 import { defaultReader, type Gathered, type Reader, withoutExited } from './reader.js';
@@ -234,11 +234,15 @@ const FIN_WAIT2_LASTS = 'for up to net.ipv4.tcp_fin_timeout while its peer keeps
 function blockerAdvice(blockers: readonly Blocker[], name: string, kernel: KernelSettings): string | undefined {
   const left = endingLeftMs(blockers, kernel.finTimeoutMs, kernel.orphanRetries, kernel.rtoMaxMs);
   if (left !== undefined) return endingAdvice(blockers, name, left);
-  const pids = [...new Set(blockers.flatMap((b) => b.holders.map((h) => h.pid)))];
-  if (pids.length === 0) return undefined;
-  const many = pids.length > 1;
+  const held = [...new Set(blockers.flatMap((b) => b.holders.map((h) => h.pid)))];
+  // claim-port itself (a socket it inherited) is not to be stopped: it is to be started without it.
+  const pids = held.filter((pid) => pid !== process.pid);
   const sockets = blockers.length > 1 ? 'the sockets' : 'the socket';
-  return `stop ${pids.map((pid) => `PID ${pid}`).join(', ')} or make ${many ? 'them' : 'it'} close ${sockets}`;
+  const advice = [
+    ...(pids.length > 0 ? [`stop ${pids.map((pid) => `PID ${pid}`).join(', ')} or make ${pids.length > 1 ? 'them' : 'it'} close ${sockets}`] : []),
+    ...(pids.length < held.length ? [WITHOUT_INHERITED] : []),
+  ];
+  return advice.length > 0 ? advice.join(', and ') : undefined;
 }
 
 /** The kernel's settings that endingLeftMs reads, each read once, where a connection on the port needs it. */
