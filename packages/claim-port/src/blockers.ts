@@ -452,12 +452,11 @@ export function readBlockers(port: number, transport: Transport, procRoot = '/pr
  */
 function peerOf(socket: PortSocket, procRoot: string): PortSocket | undefined {
   if (socket.transport !== 'tcp' || socket.remote === undefined) return undefined;
-  const colon = socket.remote.lastIndexOf(':');
-  const address = socket.remote.slice(0, colon);
-  const port = Number(socket.remote.slice(colon + 1));
+  // Both ends as the table's reader writes them (formatEndpoint: IPv6 in brackets).
+  const port = Number(socket.remote.slice(socket.remote.lastIndexOf(':') + 1));
   if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
-  const local = `${socket.address}:${socket.port}`;
-  return readPortSockets(port, 'tcp', procRoot).find((s) => s.address === address && s.remote === local);
+  const local = formatEndpoint(socket.address, socket.port);
+  return readPortSockets(port, 'tcp', procRoot).find((s) => formatEndpoint(s.address, s.port) === socket.remote && s.remote === local);
 }
 
 /**

@@ -389,3 +389,36 @@ describe.skipIf(!canRunUnbindableNetns)('a connection on an address a bind canno
     expect(lines).toContain('listener alive');
   });
 });
+
+describe('an IPv6 remote end is written in brackets', () => {
+  // Before, `::1:9` and `fe80::1:19333`: an address of its own, with no port to tell.
+  it('a UDP socket connected to [::1]:9, and a TCP connection to [::1]:Q whose other end is on this machine, named with it', async () => {
+    const udpPort = leasePort();
+    const udp = await start([
+      python,
+      '-c',
+      `import json, os, socket, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(('::1', ${udpPort})); s.connect(('::1', 9))
+print(json.dumps({'pid': os.getpid(), 'port': ${udpPort}}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    const udpResult = await claimOurs(udpPort, { transport: 'udp', dryRun: true });
+    expect(udpResult.message).toContain(`: [::1]:${udpPort}/udp bound and connected to [::1]:9, held by PID ${udp.first.pid} (python3)`);
+    const port = leasePort();
+    const tcp = await start([
+      python,
+      '-c',
+      `import json, os, socket, time
+l = socket.socket(socket.AF_INET6); l.bind(('::1', 0)); l.listen(1)
+c = socket.socket(socket.AF_INET6); c.bind(('::1', ${port})); c.connect(l.getsockname()[:2]); a, _ = l.accept()
+print(json.dumps({'pid': os.getpid(), 'port': ${port}, 'peer': l.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    const peer = tcp.first.peer as number;
+    const result = await claimOurs(port, { dryRun: true });
+    expect(result.message).toContain(
+      `: [::1]:${port} -> [::1]:${peer} (ESTABLISHED, a connection using the port as its local port), held by PID ${tcp.first.pid} (python3)`,
+    );
+    expect(result.message).toContain(`, its other end [::1]:${peer} (ESTABLISHED) held on this machine by PID ${tcp.first.pid} (python3)`);
+  });
+});
