@@ -52,6 +52,7 @@ import {
 } from './plan.js';
 import { readUserNamespace } from './namespace.js';
 import { readForeignProc } from './pid-namespace.js';
+import { type Undumpable, undumpableOwn } from './undumpable.js';
 import { isServiceManager, liftedBuiltinHit, protectionReason, sandboxReason, type Self, WITHOUT_INHERITED } from './policy.js';
 import type { Frozen } from './freezer.js';
 import { procControl, type FamilyReader, type ProcessControl } from './processes.js';
@@ -287,6 +288,16 @@ class Claim {
    * for this claim's purposes (heirOf), since whoever made it could have handed it to them and then to anyone.
    */
   handedOverPids = new Set<number>();
+  /**
+   * Not as root, on /proc, where a socket of this user's own has no holder found: this user's processes whose fds could
+   * not be read that are not dumpable (undumpableOwn), read once; undefined otherwise.
+   */
+  undumpable(): readonly Undumpable[] | undefined {
+    if (this.euid === 0 || this.reader.kind !== 'proc') return undefined;
+    if (!this.found.listeners.some((l) => !l.ownerKnown && l.uid === this.euid)) return undefined;
+    return (this.undumpableRead ??= undumpableOwn(this.found.unreadable, this.euid));
+  }
+  undumpableRead?: readonly Undumpable[];
   /** claim-port and its ancestors, as the plan saw them: a holder is judged again against the same (judgeAgain). */
   self: Self = { pid: process.pid, ancestors: new Set() };
   /** claim-port's own unit, from the plan's context. */
@@ -2023,6 +2034,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     uid: claim.uid,
     euid: claim.euid,
     asRoot: claim.asRoot,
+    ...(claim.undumpable() !== undefined && { undumpable: claim.undumpable() }),
     context,
     otherPorts,
     ...(target.service !== undefined && { service: target.service }),
