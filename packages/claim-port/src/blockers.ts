@@ -22,6 +22,7 @@ import {
   type UnlistedHolders,
 } from '@dsa110/ports/system';
 import { shownCommand } from './plan.js';
+import { INHERITED } from './policy.js';
 import { shownName } from './shown-name.js';
 import { now } from './watch.js';
 
@@ -550,12 +551,11 @@ export function readBlockers(port: number, transport: Transport, procRoot = '/pr
  */
 function peerOf(socket: PortSocket, procRoot: string): PortSocket | undefined {
   if (socket.transport !== 'tcp' || socket.remote === undefined) return undefined;
-  const colon = socket.remote.lastIndexOf(':');
-  const address = socket.remote.slice(0, colon);
-  const port = Number(socket.remote.slice(colon + 1));
+  // Both ends as the table's reader writes them (formatEndpoint: IPv6 in brackets).
+  const port = Number(socket.remote.slice(socket.remote.lastIndexOf(':') + 1));
   if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
-  const local = `${socket.address}:${socket.port}`;
-  return readPortSockets(port, 'tcp', procRoot).find((s) => s.address === address && s.remote === local);
+  const local = formatEndpoint(socket.address, socket.port);
+  return readPortSockets(port, 'tcp', procRoot).find((s) => formatEndpoint(s.address, s.port) === socket.remote && s.remote === local);
 }
 
 /**
@@ -570,12 +570,11 @@ function unlistedBlockers(port: number, procRoot = '/proc'): Blocker[] {
   const socket = "a socket bound to the port but not listening (the kernel's tables do not list such sockets)";
   let holders: Blocker['holders'];
   try {
-    holders = unlistedSocketHolders(port, procRoot)
-      .holders.filter((pid) => pid !== process.pid)
-      .flatMap((pid) => {
-        const p = readProcessInfo(pid, procRoot);
-        return p ? [blockerHolder(p)] : [];
-      });
+    // claim-port itself among them (a socket it inherited) is named as such (describeBlockers), never "cannot identify".
+    holders = unlistedSocketHolders(port, procRoot).holders.flatMap((pid) => {
+      const p = readProcessInfo(pid, procRoot);
+      return p ? [blockerHolder(p)] : [];
+    });
   } catch {
     holders = [];
   }
@@ -612,14 +611,17 @@ async function pollUntilAsync(done: () => Promise<boolean>, deadline: number): P
   }
 }
 
-/** Pure: one line naming what blocks the port. */
-export function describeBlockers(verdict: BindVerdict, euid: number): string {
+/** Pure: one line naming what blocks the port; `self`, claim-port's PID, is named as claim-port itself (a socket it inherited). */
+export function describeBlockers(verdict: BindVerdict, euid: number, self = process.pid): string {
   if (verdict.blockers.length === 0) {
     return euid === 0
       ? `something this machine does not show holds it (not even to root: another network namespace's socket, or the /proc tables are unavailable)`
       : `its owner is not visible to this user (uid ${euid}); run claim-port as root to see it`;
   }
-  const named = (holders: readonly BlockerHolder[]) => holders.map((h) => `PID ${h.pid} (${shownName(h)}): ${shownCommand(h, 1000)}`).join('; ');
+  const named = (holders: readonly BlockerHolder[]) =>
+    holders
+      .map((h) => (h.pid === self ? `claim-port itself (PID ${h.pid}), ${INHERITED}` : `PID ${h.pid} (${shownName(h)}): ${shownCommand(h, 1000)}`))
+      .join('; ');
   return verdict.blockers
     .map(
       (b) =>
@@ -660,7 +662,9 @@ export interface StayingBlockers {
  * conflicts with every overlapping bind, so that bind would prove nothing):
  * EADDRINUSE means it blocks. One that does overlap one (a fork-per-connection
  * server's child keeping an accepted connection, which takes its listener's
- * flag) is asked its own SO_REUSEADDR (`ownReuse`: socketReuseAddress, root
+ * flag), and one whose address that bind cannot take (a link-local address,
+ * whose scope the table does not give; one removed from its interface), is
+ * asked its own SO_REUSEADDR (`ownReuse`: socketReuseAddress, root
  * and perl): without it, it blocks; with it, it does not. A socket bound but not listening is in no table:
  * as root, each one proved bound to the port (unlistedSocketHolders) is
  * duplicated by perl with pidfd_getfd and asked its address and SO_REUSEADDR
@@ -711,7 +715,8 @@ export function blockersAfterClaim(
     socketLinks,
   );
   const holder = holderReader(procRoot);
-  const held = sockets.map((socket) => ({ socket, pids: (holders.get(socket.inode) ?? []).filter((pid) => pid !== process.pid) }));
+  // claim-port itself among them (a socket it inherited) keeps it open through step 8's bind: it stays, as another's would.
+  const held = sockets.map((socket) => ({ socket, pids: holders.get(socket.inode) ?? [] }));
   // Held by no process (the kernel's: an orphan closing, a connection not yet accepted; or out of this user's sight),
   // or only by the holders: goes with them.
   const staying = ({ pids }: { pids: readonly number[] }) => pids.length > 0 && !pids.every((pid) => signalled.has(pid));
@@ -727,7 +732,9 @@ export function blockersAfterClaim(
     else {
       const probe = probeBind(socket.address, port);
       if (probe === 'in-use') certain.push(blocker);
-      else if (probe === 'unknown') possible.push(blocker);
+      // An address that cannot be bound to try it (a link-local one, whose scope the table does not give: EINVAL; one
+      // removed from its interface since: EADDRNOTAVAIL) still holds the port: its own SO_REUSEADDR decides, as above.
+      else if (probe === 'unknown') shadowed.push({ socket, blocker });
     }
   }
   if (shadowed.length > 0) {
@@ -808,7 +815,10 @@ function overlaps(listener: Pick<Listener, 'address' | 'dualStack'>, address: st
   return address === '0.0.0.0' ? !v6(a) : address === '::' ? v6(a) : false;
 }
 
-/** A bind of `address`:`port` as a server binds (SO_REUSEADDR), closed at once: `in-use` for EADDRINUSE, `unknown` for any other failure. */
+/**
+ * A bind of `address`:`port` as a server binds (SO_REUSEADDR), closed at once: `in-use` for EADDRINUSE, `unknown` for
+ * any other failure (the socket's own SO_REUSEADDR is then read instead, see blockersAfterClaim).
+ */
 function probeBind(address: string, port: number): 'free' | 'in-use' | 'unknown' {
   const check = canBindAddressSync(address, port, 'tcp');
   if (check === undefined) return 'unknown';
@@ -865,7 +875,8 @@ function unlistedBound(
   } catch {
     return { bound: [], unexamined: 0, because: [] };
   }
-  const survives = (pid: number) => !signalled.has(pid) && pid !== process.pid;
+  // claim-port itself too: a socket it inherited stays open through step 8's bind.
+  const survives = (pid: number) => !signalled.has(pid);
   const sockets = found.sockets.filter((socket) => !listed.has(socket.inode) && socket.pids.some(survives));
   const read = new Set(sockets.flatMap((socket) => socket.pids));
   const unread = found.holders.filter((pid) => survives(pid) && !read.has(pid));
@@ -1001,8 +1012,8 @@ export function timeWaitsAfterClaim(
   );
   // Counted where every process that holds it is signalled: one held by a process that outlives the claim stays open,
   // no TIME_WAIT of the claim's. A TIME_WAIT, or an orphan (inode 0), has no holder.
-  // Not claim-port itself: a copy of the socket it inherited closes when it exits (as blockersAfterClaim and
-  // unlistedBound count it).
+  // Not claim-port itself: a copy of the socket it inherited closes when it exits, and one that keeps the server from
+  // binding is refused before any signal (blockersAfterClaim and unlistedBound count claim-port as a holder).
   const pidsOf = (s: PortSocket) => (s.state === 'TIME_WAIT' ? [] : (holders.get(s.inode) ?? []).filter((pid) => pid !== process.pid));
   const every = theirs.filter((s) => pidsOf(s).every((pid) => signalled.has(pid)));
   // An orphan probing for good (probingLeftMs) has no time to wait for: set apart, for a refusal whatever the timeout

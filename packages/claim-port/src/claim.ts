@@ -57,7 +57,8 @@ import {
 } from './plan.js';
 import { readUserNamespace } from './namespace.js';
 import { readForeignProc } from './pid-namespace.js';
-import { isServiceManager, liftedBuiltinHit, protectionReason, sandboxReason, type Self } from './policy.js';
+import { type Undumpable, undumpableOwn } from './undumpable.js';
+import { isServiceManager, liftedBuiltinHit, protectionReason, sandboxReason, type Self, WITHOUT_INHERITED } from './policy.js';
 import type { Frozen } from './freezer.js';
 import { procControl, type FamilyReader, type ProcessControl } from './processes.js';
 import { defaultReader, type Gathered, type Reader, withoutExited } from './reader.js';
@@ -247,11 +248,15 @@ function blockerAdvice(blockers: readonly Blocker[], name: string, kernel: Kerne
     const whom = probed.length === blockers.length ? (probed.length > 1 ? 'them' : 'it') : probed.length > 1 ? `${probed.length} of them` : 'one of them';
     return `the kernel probes ${whom} for as long as ${probed.length > 1 ? 'their peers answer' : 'its peer answers'} (${why}): ${forGoodAdvice(probed, name)}`;
   }
-  const pids = [...new Set(blockers.flatMap((b) => b.holders.map((h) => h.pid)))];
-  if (pids.length === 0) return undefined;
-  const many = pids.length > 1;
+  const held = [...new Set(blockers.flatMap((b) => b.holders.map((h) => h.pid)))];
+  // claim-port itself (a socket it inherited) is not to be stopped: it is to be started without it.
+  const pids = held.filter((pid) => pid !== process.pid);
   const sockets = blockers.length > 1 ? 'the sockets' : 'the socket';
-  return `stop ${pids.map((pid) => `PID ${pid}`).join(', ')} or make ${many ? 'them' : 'it'} close ${sockets}`;
+  const advice = [
+    ...(pids.length > 0 ? [`stop ${pids.map((pid) => `PID ${pid}`).join(', ')} or make ${pids.length > 1 ? 'them' : 'it'} close ${sockets}`] : []),
+    ...(pids.length < held.length ? [WITHOUT_INHERITED] : []),
+  ];
+  return advice.length > 0 ? advice.join(', and ') : undefined;
 }
 
 /** The kernel's settings that endingLeftMs reads, each read once, where a connection on the port needs it. */
@@ -299,6 +304,16 @@ class Claim {
    * for this claim's purposes (heirOf), since whoever made it could have handed it to them and then to anyone.
    */
   handedOverPids = new Set<number>();
+  /**
+   * Not as root, on /proc, where a socket of this user's own has no holder found: this user's processes whose fds could
+   * not be read that are not dumpable (undumpableOwn), read once; undefined otherwise.
+   */
+  undumpable(): readonly Undumpable[] | undefined {
+    if (this.euid === 0 || this.reader.kind !== 'proc') return undefined;
+    if (!this.found.listeners.some((l) => !l.ownerKnown && l.uid === this.euid)) return undefined;
+    return (this.undumpableRead ??= undumpableOwn(this.found.unreadable, this.euid));
+  }
+  undumpableRead?: readonly Undumpable[];
   /** claim-port and its ancestors, as the plan saw them: a holder is judged again against the same (judgeAgain). */
   self: Self = { pid: process.pid, ancestors: new Set() };
   /** claim-port's own unit, from the plan's context. */
@@ -2076,6 +2091,7 @@ async function claimChecked(portOrId: number | string, options: ClaimOptions, st
     uid: claim.uid,
     euid: claim.euid,
     asRoot: claim.asRoot,
+    ...(claim.undumpable() !== undefined && { undumpable: claim.undumpable() }),
     context,
     otherPorts,
     ...(target.service !== undefined && { service: target.service }),

@@ -7,6 +7,7 @@ import { claimPortArgument, initSocketAdvice, isSystemdInit } from '@dsa110/port
 import { wouldRestart, type ClaimContext, type HolderContext } from './context.js';
 import { describeOtherPort, describeOtherPorts, othersPorts, type OtherPort } from './elsewhere.js';
 import type { Wanderer } from './wanderer.js';
+import type { Undumpable } from './undumpable.js';
 import { describeUnit, shownName } from './shown-name.js';
 
 export { describeUnit, shownName };
@@ -34,6 +35,8 @@ export interface PlanInput {
   readonly service?: string;
   /** The command that repeats this claim as root (asRootCommand), for a refusal this user's rights cause; default `sudo claim-port PORT`. */
   readonly asRoot?: string;
+  /** Not as root: this user's processes among `unreadable` that are not dumpable (undumpableOwn), for the refusal over a socket of this user's whose holder is not seen. */
+  readonly undumpable?: readonly Undumpable[];
 }
 
 export interface Refusal {
@@ -361,6 +364,18 @@ function wanderingReason(socket: string, wanderer: Wanderer): string {
   return `the process holding ${socket} cannot be identified: it passes from process to process faster than a scan reads them (a holder that forks and exits in a loop: ${seen}${tie}), and claim-port signals only a process it has identified; ${advice}`;
 }
 
+/**
+ * Pure: why a socket of this user's own may have no holder this user can see: `undumpable`, this user's processes
+ * whose descriptors only root can read (not dumpable), named (the first 5); '' where there is none.
+ */
+function undumpableReason(undumpable: readonly Undumpable[]): string {
+  if (undumpable.length === 0) return '';
+  const many = undumpable.length > 1;
+  const named = undumpable.slice(0, 5).map((p) => `PID ${p.pid} (${escapeText(p.comm, 64)})`);
+  const more = undumpable.length > 5 ? ` and ${undumpable.length - 5} more` : '';
+  return `: ${named.join(', ')}${more} of this user ${many ? 'are' : 'is'} not dumpable (PR_SET_DUMPABLE 0: set by prctl, or by the exec of a setuid, setgid or file-capability program), so only root can read ${many ? 'their' : 'its'} descriptors, and ${many ? 'one of them' : 'it'} may hold it`;
+}
+
 export function planClaim(input: PlanInput): Plan {
   if (input.listeners.length === 0) return { kind: 'free' };
   const transport = input.transport ?? 'tcp';
@@ -377,7 +392,7 @@ export function planClaim(input: PlanInput): Plan {
     const wanderer = input.wanderers?.get(listener.inode);
     const reason = !root
       ? // The socket tables show whose socket it is even when its process cannot be seen: say so (root's, another user's).
-        `the process holding ${describeListener(listener, transport)} (a socket of uid ${listener.uid}) is not visible to this user (uid ${input.euid}); run claim-port as root (${asRoot})`
+        `the process holding ${describeListener(listener, transport)} (a socket of uid ${listener.uid}) is not visible to this user (uid ${input.euid})${listener.uid === input.euid ? undumpableReason(input.undumpable ?? []) : ''}; run claim-port as root (${asRoot})`
       : wanderer !== undefined
         ? wanderingReason(describeListener(listener, transport), wanderer)
         : `the process holding ${describeListener(listener, transport)} cannot be identified even as root (its /proc entries are unreadable; it lives in another PID namespace or container; it passes from process to process faster than a scan, a holder that forks and exits in a loop; it is registered with an io_uring whose own fd was registered too (IORING_REGISTER_RING_FDS) and then closed, which /proc does not show, or with one on an older kernel that does not name a ring's files; or no process holds it: it is ${IN_FLIGHT}); stop it by its own means`;

@@ -62,6 +62,12 @@ export interface NamespaceFacts {
   readonly systemUnit?: boolean;
 }
 
+/** How a socket claim-port itself holds is explained: it opens none on the port, so it inherited it. */
+export const INHERITED = 'which inherited the socket from the program that started it';
+
+/** What to do about a socket claim-port inherited (INHERITED). */
+export const WITHOUT_INHERITED = 'start claim-port without that descriptor (close it, or mark it close-on-exec, before the exec)';
+
 /**
  * Pure: why this holder must not be signalled, or undefined when it may be.
  * A protected name protects unless the holder's executable shows that its
@@ -87,8 +93,7 @@ export function protectionReason(
     return `PID ${info.pid} is at or below ${upTo} (${upTo === MIN_PROTECTED_PIDS_UP_TO ? 'init and kthreadd' : 'claim.protect.pidsUpTo'})`;
   if (info.kernelThread) return 'it is a kernel thread';
   // It holds the socket only if it inherited it (claim-port opens no listener): say so, and what to do.
-  if (info.pid === self.pid)
-    return 'it is claim-port itself, which inherited the socket from the program that started it: start claim-port without that descriptor (close it, or mark it close-on-exec, before the exec)';
+  if (info.pid === self.pid) return `it is claim-port itself, ${INHERITED}: ${WITHOUT_INHERITED}`;
   if (self.ancestors.has(info.pid)) return 'it is an ancestor of claim-port (its parent, shell or service manager)';
   // The kernel drops a signal to a namespace's init unless it handles it, and its death (SIGKILL) kills every process in the namespace.
   if (info.namespacePid === 1) {

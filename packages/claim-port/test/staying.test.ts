@@ -4,10 +4,12 @@
 // is a warning. Real processes on loopback (127.0.0.x), every one spawned and
 // guarded by the suite.
 import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isAlive, leasePort, spawnClient, spawnListener, waitUntil } from '../../../test-support/index.js';
+import { hasCommand, isAlive, leasePort, spawnClient, spawnListener, waitUntil } from '../../../test-support/index.js';
+import { runNetnsScript } from '../../../test-support/firewall-netns.js';
 import { SETTLE_MS } from '../src/claim.js';
-import { claimInProcess } from './helpers.js';
+import { binFor, claimInProcess } from './helpers.js';
 import { cleanupStarted, claimOurs, start } from './started.js';
 
 const root = process.getuid?.() === 0;
@@ -350,5 +352,73 @@ while True: time.sleep(3600)`,
       ),
     );
     expect(isAlive(child!)).toBe(true);
+  });
+});
+
+/** Whether fixtures/unbindable-address-netns.sh can run here: root (namespaces, pidfd_getfd), unshare, ip, python3 and perl. */
+const canRunUnbindableNetns =
+  root && hasCommand('unshare', ['--version']) && hasCommand('ip', ['-V']) && hasCommand('python3', ['--version']) && hasCommand('perl', ['-v']);
+
+describe.skipIf(!canRunUnbindableNetns)('a connection on an address a bind cannot take to try it', () => {
+  // Before, the bind that tries it failed with EINVAL or EADDRNOTAVAIL, taken for "cannot be told": the dry run warned
+  // and exited 0, and the real run killed the listener, then failed on the connection.
+  it.each([
+    ['link-local', '[fe80::1]'],
+    ['removed', '10.9.9.9'],
+  ] as const)('%s: its own SO_REUSEADDR is read (none: it blocks), and the claim is refused before any signal, dry run and real run', async (mode, local) => {
+    const port = 18_250;
+    const run = await runNetnsScript({
+      script: fileURLToPath(new URL('./fixtures/unbindable-address-netns.sh', import.meta.url)),
+      args: [mode, String(port), process.execPath, binFor()],
+      env: {},
+      timeoutMs: 60_000,
+    });
+    const lines = run.output.trim().split('\n');
+    expect(
+      lines.filter((line) => /^rc=\d+$/.test(line)),
+      run.output,
+    ).toEqual(['rc=1', 'rc=1']);
+    const refusal = new RegExp(
+      `^\\[claim-port:${port}\\] refusing: ${local.replace(/[.[\]]/g, '\\$&')}:${port} -> .* \\(ESTABLISHED, a connection using the port as its local port\\), held by PID \\d+ \\(python3\\): .*: it would keep a server from binding port ${port} after the holders exit \\(it was bound without SO_REUSEADDR\\); stop PID \\d+ or make it close the socket$`,
+    );
+    expect(
+      lines.filter((line) => refusal.test(line)),
+      run.output,
+    ).toHaveLength(2);
+    expect(run.output).not.toContain('sent SIGTERM');
+    expect(lines).toContain('listener alive');
+  });
+});
+
+describe('an IPv6 remote end is written in brackets', () => {
+  // Before, `::1:9` and `fe80::1:19333`: an address of its own, with no port to tell.
+  it('a UDP socket connected to [::1]:9, and a TCP connection to [::1]:Q whose other end is on this machine, named with it', async () => {
+    const udpPort = leasePort();
+    const udp = await start([
+      python,
+      '-c',
+      `import json, os, socket, time
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(('::1', ${udpPort})); s.connect(('::1', 9))
+print(json.dumps({'pid': os.getpid(), 'port': ${udpPort}}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    const udpResult = await claimOurs(udpPort, { transport: 'udp', dryRun: true });
+    expect(udpResult.message).toContain(`: [::1]:${udpPort}/udp bound and connected to [::1]:9, held by PID ${udp.first.pid} (python3)`);
+    const port = leasePort();
+    const tcp = await start([
+      python,
+      '-c',
+      `import json, os, socket, time
+l = socket.socket(socket.AF_INET6); l.bind(('::1', 0)); l.listen(1)
+c = socket.socket(socket.AF_INET6); c.bind(('::1', ${port})); c.connect(l.getsockname()[:2]); a, _ = l.accept()
+print(json.dumps({'pid': os.getpid(), 'port': ${port}, 'peer': l.getsockname()[1]}), flush=True)
+while True: time.sleep(3600)`,
+    ]);
+    const peer = tcp.first.peer as number;
+    const result = await claimOurs(port, { dryRun: true });
+    expect(result.message).toContain(
+      `: [::1]:${port} -> [::1]:${peer} (ESTABLISHED, a connection using the port as its local port), held by PID ${tcp.first.pid} (python3)`,
+    );
+    expect(result.message).toContain(`, its other end [::1]:${peer} (ESTABLISHED) held on this machine by PID ${tcp.first.pid} (python3)`);
   });
 });

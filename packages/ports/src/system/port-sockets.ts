@@ -2,7 +2,7 @@
 // UDP has no listening: a bound UDP socket is what holds a UDP port. For TCP,
 // the sockets that are not listening (bound only, or a connection using the
 // port as its local port) are what can still make a server's bind() fail.
-import { decodeIPv4, decodeIPv6 } from './address.js';
+import { decodeIPv4, decodeIPv6, formatEndpoint } from './address.js';
 import type { ListenSocket, SocketFamily } from './sockets.js';
 import { describeArgument, portArgument, procRootArgument, stringArgument, transportArgument } from '../arguments.js';
 import { MAX_SOCKET_TABLE_BYTES } from '../limits.js';
@@ -29,7 +29,7 @@ export interface PortSocket extends ListenSocket {
   readonly transport: Transport;
   /** TCP: the state name (`LISTEN`, `ESTABLISHED`, `CLOSE` for bound but not listening); UDP: `BOUND` or `CONNECTED`. */
   readonly state: string;
-  /** The remote end, `address:port`, for a connection; undefined when there is none. */
+  /** The remote end, `address:port` (IPv6 in brackets: `[::1]:41234`, as formatEndpoint writes it), for a connection; undefined when there is none. */
   readonly remote?: string;
   /**
    * TCP TIME_WAIT, or FIN_WAIT2 of a connection no process holds (an orphan the kernel keeps as a TIME_WAIT socket
@@ -129,7 +129,7 @@ function parseRows(
       uid: Number(fields[7]),
       transport,
       state,
-      ...(remotePort !== 0 && { remote: `${decode(remote.slice(0, remoteColon))}:${remotePort}` }),
+      ...(remotePort !== 0 && { remote: formatEndpoint(decode(remote.slice(0, remoteColon)), remotePort) }),
       ...(left !== undefined && { timeWaitLeftMs: left }),
       ...(retransmit !== undefined && { retransmit }),
     });

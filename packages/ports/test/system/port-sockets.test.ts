@@ -17,6 +17,20 @@ describe('socket tables in any state', () => {
     expect(parsePortSockets(tcp, 'IPv4', 'udp', 41136).map((s) => s.state)).toEqual(['CONNECTED']);
   });
 
+  it('writes an IPv6 remote end in brackets, as formatEndpoint does (`[::1]:41136`, never `::1:41136`, itself an address)', () => {
+    const header =
+      '  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n';
+    const row = (remote: string) =>
+      `   0: 00000000000000000000000001000000:1F40 ${remote}:A0B0 01 00000000:00000000 00:00000000 00000000     0        0 1003 1 0000000000000000 20 0 0 10 -1\n`;
+    const ipv6 = '00000000000000000000000001000000';
+    const mapped = '0000000000000000FFFF00000100007F';
+    const sockets = parsePortSockets(header + row(ipv6) + row(mapped), 'IPv6', 'tcp', 8000);
+    expect(sockets.map((s) => [s.address, s.remote])).toEqual([
+      ['::1', '[::1]:41136'],
+      ['::1', '127.0.0.1:41136'],
+    ]);
+  });
+
   it("gives a TIME_WAIT the time it has left, from its timer (03:, clock ticks: ss -o's timer:(timewait,58sec,0)); an expired one, 0; a timer past 60 s, none", () => {
     // Captured from /proc/net/tcp: a TIME_WAIT 1.5 s old; then one whose timer has run out (the kernel prints 0), and
     // one whose timer is past the 60 s a TIME_WAIT is armed for.
