@@ -10,11 +10,14 @@ const STAR = null;
 type Token = string | typeof STAR;
 
 /**
- * A glob whose `[...]` sets are each closed, as bracket() below reads them: `[`, maybe `!` or `^`,
- * maybe a `]` (one of the set), more, then `]`. A pattern, so that the schema (and schema.json,
- * which a pattern is all it can say) refuses an unclosed `[` as globProblem does.
+ * A glob whose `[...]` sets are each closed, as bracket() below reads them: `[`, then `!` or `^`
+ * (always a negation there) and any first member, or a first member that is neither; more
+ * members, then `]`. A first member may be `]`, so `[]]` and `[!]]` are sets, and `[]`, `[!]`
+ * and `[^]` are unclosed, as in fnmatch. The two alternatives start differently, so a validator
+ * never backtracks. A pattern, so that the schema (and schema.json, which a pattern is all it can
+ * say) refuses an unclosed `[` as globProblem does; a range that runs backwards only globProblem.
  */
-export const CLOSED_SETS = /^(?:[^[]|\[[!^]?\]?[^\]]*\])*$/;
+export const CLOSED_SETS = /^(?:[^[]|\[(?:[!^][\s\S]|[^!^])[^\]]*\])*$/;
 
 /**
  * Why `glob` is not a well-formed glob, or undefined: a `[` that no `]` closes

@@ -78,7 +78,8 @@ const DESCRIPTION =
   "(redis.conf's port, /etc/default/prometheus's --web.listen-address, a Grafana datasource's url, a configuredBy key) to two ports; " +
   'that for:, upstream: and {port:ID} name an entry that exists ' +
   '(upstream: a TCP service); that a metrics path does not clash with the locations of the nginx-site snippet that proxies it; ' +
-  "within an entry, that a reserved range's start is at most its end; and in the YAML text: whole numbers written without a decimal point " +
+  "within an entry, that a reserved range's start is at most its end, and that no range in a process glob runs backwards ([z-a]); " +
+  'and in the YAML text: whole numbers written without a decimal point ' +
   '(61800, not 61800.0), no duplicate keys, no tags or merge keys, and its limits on aliases, nesting, values and size.';
 
 /** The JSON Schema of ports.yaml, for editors (yaml-language-server) and `ports schema`. */

@@ -39,6 +39,7 @@ import {
 import { basename, dirname, join, normalize, resolve } from 'node:path';
 import { escapeText } from '../escape.js';
 import { directoryEnding } from './directory-ending.js';
+import { fileSystemOf, overridesPermissions } from './file-system.js';
 import { fileKind } from './read.js';
 import { isElfHead, isScriptHead } from './program-head.js';
 import { decodeKeepingBadBytes, encodeKeepingBadBytes, fileSystemPath } from '../utf8.js';
@@ -590,24 +591,40 @@ function makeTemp(
     const code = errorCode(error);
     // ENOENT for a new file in a directory that exists: procfs, sysfs and the like make no files.
     if (code === 'ENOENT' && isDirectory(dir.base)) {
-      throw new FileWriteError(shown, 'its directory takes no new files (a special file system such as /proc or /sys); nothing was written', code);
+      const kernel = kernelFileSystem(dir.base);
+      const why =
+        kernel === undefined
+          ? 'its directory takes no new files (a special file system such as /proc or /sys)'
+          : `its directory is on ${kernel}; write elsewhere`;
+      throw new FileWriteError(shown, `${why}; nothing was written`, code);
     }
     // The temporary file could not be made: the directory is what this user may not write, whatever the file's mode.
-    if (code === 'EACCES' && fd === undefined) throw new FileWriteError(shown, directoryDenied(dir.path), code);
+    if (code === 'EACCES' && fd === undefined) throw new FileWriteError(shown, directoryDenied(dir.path, dir.base), code);
     throw new FileWriteError(shown, describe(code), code);
   }
 }
 
 /**
  * Why a file cannot be replaced when its directory `dir` may not be written (EACCES making the temporary file): the
- * directory named, and why it matters (the file is replaced through a file made beside it), with what to do.
+ * directory named, and why it matters (the file is replaced through a file made beside it), with what to do. On
+ * sysfs (`/sys/kernel`) the cause is the file system, which makes no files for anyone, not a permission. `at` is
+ * where the directory is opened (held-directory.ts's base), for statfs.
  */
-export function directoryDenied(dir: string): string {
+export function directoryDenied(dir: string, at: string = dir): string {
   const shown = escapeText(dir);
+  const kernel = kernelFileSystem(at);
+  if (kernel !== undefined) return `cannot make a file in its directory ${shown}: it is on ${kernel}; write elsewhere; nothing was written`;
   return `cannot make a file in its directory ${shown}: ${deniedPhrase(
     `write the directory ${shown}`,
     'write elsewhere',
-  )} (the file is replaced through a temporary file made in its directory and renamed over it, so the directory must be writable, not only the file; nothing was written)`;
+    at,
+  )} (the file is replaced through a temporary file made in its directory and renamed over it, so the directory must be writable, not only the file); nothing was written`;
+}
+
+/** `sysfs, the kernel's own file system, which makes no files` when `path` is on one such, else undefined. */
+function kernelFileSystem(path: string): string | undefined {
+  const known = fileSystemOf(path);
+  return known?.kind === 'kernel' ? `${known.name}, the kernel's own file system, which makes no files` : undefined;
 }
 
 /** The name temp-files.ts holds a temporary file by: unique while its directory is held. */
@@ -780,13 +797,25 @@ function errorCode(error: unknown): string | undefined {
 
 /**
  * Permission denied (EACCES), and what to do: run as a user who may `doing`;
- * as root never that (no user may more: a network file system that maps root
- * to nobody, or a security module, refuses it), but `instead`.
+ * as root never that (no user may more), but `instead`, with why root is refused
+ * as far as it is known: the file system `path` is on (an NFS server mapping root
+ * to nobody, a FUSE mount without allow_other), this process without
+ * CAP_DAC_OVERRIDE, else, on a local file system with it, a security module.
  */
-export function deniedPhrase(doing: string, instead: string): string {
-  return process.geteuid?.() === 0
-    ? `permission denied, even to root (a network file system that maps root to nobody, or a security module such as SELinux or AppArmor); ${instead}`
-    : `permission denied; run as a user who may ${doing}`;
+export function deniedPhrase(doing: string, instead: string, path?: string): string {
+  if (process.geteuid?.() !== 0) return `permission denied; run as a user who may ${doing}`;
+  const cause = rootDenialCause(path);
+  return `permission denied, even to root${cause === undefined ? '' : ` (${cause})`}; ${instead}`;
+}
+
+function rootDenialCause(path: string | undefined): string | undefined {
+  if (overridesPermissions() === false) return 'this process runs without CAP_DAC_OVERRIDE, as in a container or a unit that drops it';
+  if (path === undefined) return undefined;
+  const known = fileSystemOf(path);
+  if (known?.kind === 'remote') return `on ${known.name}, ${known.why}`;
+  if (known?.kind === 'kernel') return `on ${known.name}, the kernel's own file system`;
+  if (known?.kind === 'local') return `on ${known.name}, where only a security module such as SELinux or AppArmor refuses root`;
+  return undefined;
 }
 
 /** One phrase for a failed write or mkdir, by its error code. */

@@ -371,9 +371,9 @@ function ufwPlanFacts(plan: readonly { entry: FirewallEntry; rules: UfwRule[] }[
 /**
  * The script's `classify`: an awk filter over `ufw show added`, after plan_facts, that prints, a line each,
  * `delete|RULE|COMMENT` for a rule of an earlier run (comment `dsa110 ID (ACCESS)`) to delete;
- * `leave|MESSAGE` for one such rule on a kept port (HOST_PORTS, --keep-open) whose spec the plan does not
+ * `leave|MESSAGE` for one such allow on a kept port (HOST_PORTS, --keep-open) whose spec the plan does not
  * have, which it never deletes (the old script's plain `ufw allow 22/tcp` made ufw rewrite the operator's
- * SSH rule as ours); and `overlap|MESSAGE` for an incoming allow (or limit) of the operator's on a port
+ * SSH rule as ours), naming the `ufw delete` that would; such a deny is deleted, as it can lock no one out; and `overlap|MESSAGE` for an incoming allow (or limit) of the operator's on a port
  * or range that a reserved range's rule of the plan, prepended, would close (the range is loopback only) or
  * narrow (the range is private, and the operator's rule lets in more than private networks). A range that
  * lets in anyone takes nothing from it: no message (one reserved for a public service). A rule's destination
@@ -450,11 +450,13 @@ function ufwClassify(): string[] {
     '        }',
     '      if (ours) {',
     '        list = dst; sub(/\\/.*$/, "", list); np = split(list, p, ",")',
-    '        if (incoming && !(spec in planned))',
+    '        # An allow on a kept port may be what keeps the operator connected (an old script took SSH rules over); a deny',
+    '        # cannot lock anyone out, and one the plan no longer has came from an earlier run: deleted, as nft drops its table.',
+    '        if (incoming && (w[1] == "allow" || w[1] == "limit") && !(spec in planned))',
     '          for (a = 1; a <= np; a++) {',
     '            lo = p[a]; hi = p[a]; if (sub(/:.*$/, "", lo)) sub(/^.*:/, "", hi)',
     '            for (b = 1; b <= nk; b++) if (lo + 0 <= k[b] + 0 && k[b] + 0 <= hi + 0) {',
-    '              print "leave|left alone: ufw rule \\047" spec "\\047 carries a dsa110 comment but is on port " k[b] ", which this script never filters; delete it by hand if it is not yours"',
+    '              print "leave|left alone: ufw rule \\047" rule "\\047 (comment \\047" comment "\\047) is likely from an earlier run of ports firewall, and the registry no longer asks for it, but port " k[b] " is one this script never filters, and it never deletes an allow there (an older version put its comment on operators\\047 own rules, and deleting their SSH allow locked them out); if you do not need it: ufw delete " rule',
     '              next',
     '            }',
     '          }',
@@ -522,9 +524,12 @@ function ufwClassify(): string[] {
  * 2. deletes every rule an earlier run added (`ufw show added` lists the rules
  *    whether ufw is active or not, each as the command that adds it: those
  *    whose comment is ours are deleted by that exact spec, comment included),
- *    but never one on a kept port whose spec the plan does not have: the old
+ *    but never an allow on a kept port whose spec the plan does not have: the old
  *    script's plain `ufw allow 22/tcp` rewrote the operator's SSH rule as ours,
- *    and deleting it locked SSH out; the script names it on stderr and leaves it;
+ *    and deleting it locked SSH out; the script names it on stderr with the
+ *    `ufw delete` that would delete it, and leaves it. A deny there goes: it
+ *    can lock no one out, and the registry no longer asks for it (the nft
+ *    table, replaced whole, drops it too);
  * 3. prepends the current ones, last first, so that they sit in the plan's
  *    order ahead of every other rule: ufw takes the first rule that matches, and
  *    an operator's earlier `allow from 192.168.0.0/16` let the LAN reach Redis,
@@ -559,7 +564,7 @@ export function renderUfw(registry: Registry, options: FirewallOptions = {}): st
     "#    It also stops when an allow of the operator's (by port, by application profile, or of every port) lies inside a",
     '#    reserved range it denies or narrows to private networks (pass --keep-open PORT); a range open to anyone closes nothing.',
     "# 2. It deletes the rules an earlier run added (comment 'dsa110 ID (ACCESS)'); other rules are left alone, and so",
-    '#    is one with that comment on 22, 9100 or a --keep-open port that the plan does not have (said on stderr).',
+    '#    is an allow with that comment on 22, 9100 or a --keep-open port that the plan does not have (said on stderr).',
     '# 3. It prepends the current ones, last first, so that they come in order before every other rule (ufw takes the',
     "#    first match): an operator's broader allow no longer opens a localhost port, as with nft.",
     "# Between 2 and 3 (a second or so) the registry's ports get ufw's default incoming policy (deny by default;",
@@ -618,7 +623,7 @@ export function renderUfw(registry: Registry, options: FirewallOptions = {}): st
     "overlap=$(printf '%s\\n' \"$classified\" | sed -n 's/^overlap|//p' | head -n 1)",
     '[ -z "$overlap" ] || fail "$overlap"',
     '',
-    "# Rules of ours (by comment) on a kept port that the plan does not have: an operator's, which the old script's",
+    "# Allows of ours (by comment) on a kept port that the plan does not have: maybe an operator's, which the old script's",
     '# plain `ufw allow` rewrote as ours ("Rule updated"), or commented so by hand. Deleting one could lock SSH out.',
     "printf '%s\\n' \"$classified\" | sed -n 's/^leave|/ports firewall (ufw): /p' >&2",
     '',

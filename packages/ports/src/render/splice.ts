@@ -54,6 +54,17 @@ export function spliceMarkers(text: string, options: SpliceOptions): string {
   const seen = new Map<string, number>();
   let open: { name: string; line: number } | undefined;
   const reader = new BlockReader();
+  // Start markers read as code inside a fenced block, and whether the same block holds their end (an example of a
+  // section does). A stray fence above a section hides its start but not its end, and the error that leads to (an
+  // end marker with no start, a missing section) names the fence: it, not the marker, is what to fix.
+  const fenced = new Map<string, HiddenStart[]>();
+  const fenceError = (name: string, hidden: HiddenStart, consequence: string) =>
+    new MarkerError(
+      file,
+      hidden.fence.line,
+      hidden.fence.column,
+      `code fence ${hidden.fence.marker} is not closed before <!-- ports:${name}:start --> on line ${hidden.line}, so that marker is read as code and ${consequence}; close the fence with a line of ${hidden.fence.marker} (or longer) after its code, before line ${hidden.line}, or remove it`,
+    );
   // The lines of the paragraph being read: a code span may run over several (CommonMark), so a line's references
   // are spliced once its paragraph has ended, with the paragraph's code spans masked (spliceParagraph).
   let paragraph: ParagraphLine[] = [];
@@ -76,6 +87,16 @@ export function spliceMarkers(text: string, options: SpliceOptions): string {
     }
     const kind = reader.read(line, number);
     if (kind !== 'text') {
+      const fence = reader.openFence();
+      const [, name, edge] = (fence && BLOCK.exec(line.trim())) || [];
+      if (fence && name !== undefined) {
+        const starts = fenced.get(name) ?? [];
+        if (edge === 'start') fenced.set(name, [...starts, { line: number, fence, ended: false }]);
+        else {
+          const start = starts.findLast((each) => each.fence === fence);
+          if (start) start.ended = true;
+        }
+      }
       flush();
       out += line + ending;
       return;
@@ -90,7 +111,11 @@ export function spliceMarkers(text: string, options: SpliceOptions): string {
       }
       const start = `<!-- ports:${name}:start -->`;
       const end = `<!-- ports:${name}:end -->`;
-      if (edge === 'end') throw new MarkerError(file, number, 1, `${end} has no ${start} before it; add the start marker or remove this line`);
+      if (edge === 'end') {
+        const hidden = fenced.get(name)?.at(-1);
+        if (hidden && !hidden.ended) throw fenceError(name, hidden, `${end} on line ${number} has no start`);
+        throw new MarkerError(file, number, 1, `${end} has no ${start} before it; add the start marker or remove this line`);
+      }
       const first = seen.get(name);
       if (first !== undefined) throw new MarkerError(file, number, 1, `section "${name}" appears twice (first on line ${first}); keep one`);
       seen.set(name, number);
@@ -137,7 +162,7 @@ export function spliceMarkers(text: string, options: SpliceOptions): string {
       `<!-- ports:${open.name}:start --> has no <!-- ports:${open.name}:end -->; add the end marker on its own line after the section`,
     );
   }
-  const unclosed = reader.unclosedFence();
+  const unclosed = reader.openFence();
   if (unclosed) {
     throw new MarkerError(
       file,
@@ -147,13 +172,24 @@ export function spliceMarkers(text: string, options: SpliceOptions): string {
     );
   }
   const missing = known.filter((name) => !seen.has(name));
+  for (const name of missing) {
+    const hidden = fenced.get(name)?.find((start) => !start.ended);
+    if (hidden) throw fenceError(name, hidden, `section "${name}" is missing`);
+  }
   if (missing.length > 0) {
     const list = missing.map((name) => `"${name}"`).join(', ');
+    // Both markers in one code block: an example, or a section that a stray fence swallowed whole.
+    const shown = missing.find((name) => fenced.has(name));
+    const inCode = shown === undefined ? undefined : fenced.get(shown)![0]!;
+    const note =
+      inCode === undefined
+        ? ''
+        : ` (<!-- ports:${shown}:start --> on line ${inCode.line} is inside the code block that the fence ${inCode.fence.marker} at ${file}:${inCode.fence.line}:${inCode.fence.column} opens, so it is read as code: if that fence is stray, remove it)`;
     throw new MarkerError(
       file,
       0,
       0,
-      `missing generated section${missing.length > 1 ? 's' : ''} ${list}; add <!-- ports:NAME:start --> and <!-- ports:NAME:end --> lines where each should go`,
+      `missing generated section${missing.length > 1 ? 's' : ''} ${list}; add <!-- ports:NAME:start --> and <!-- ports:NAME:end --> lines where each should go${note}`,
     );
   }
   return out;
@@ -186,6 +222,13 @@ function majorityEnding(lines: readonly { ending: string }[]): string {
   let best = '\n';
   for (const [ending, count] of counts) if (count > counts.get(best)!) best = ending;
   return best;
+}
+
+/** A section's start marker read as code: its line, the fenced block it is in, and whether that block holds its end too. */
+interface HiddenStart {
+  readonly line: number;
+  readonly fence: OpenFence;
+  ended: boolean;
 }
 
 /** An open fenced code block: its fence's character and length, the content column of its list item, where it opened. */
@@ -292,8 +335,8 @@ class BlockReader {
     this.paragraph = false;
   }
 
-  /** The fence still open at the end of the page, if any. */
-  unclosedFence(): OpenFence | undefined {
+  /** The fenced code block the last line read is in (its opening or a line of its code; at the page's end, one never closed). */
+  openFence(): OpenFence | undefined {
     return this.fence;
   }
 }

@@ -37,9 +37,9 @@ function refusal(path: string): FileWriteError {
 }
 
 describe('writeOutputFile', () => {
-  it('says a special file system takes no new files, where it said the directory did not exist (/proc/version: replaced atomically, so never opened for writing)', () => {
+  it('says a special file system takes no new files, naming it, where it said the directory did not exist (/proc/version: replaced atomically, so never opened for writing)', () => {
     const refused = refusal('/proc/version');
-    expect(refused.reason).toBe('its directory takes no new files (a special file system such as /proc or /sys); nothing was written');
+    expect(refused.reason).toBe("its directory is on proc, the kernel's own file system, which makes no files; write elsewhere; nothing was written");
     expect(refusal(join(privateDir(), 'missing/out.prom')).reason).toBe('its directory does not exist; create it first');
   });
 

@@ -563,7 +563,7 @@ describe('the ufw script and the rules it did not add, run by a real ufw in name
 
 describe('the ufw script and the kept ports, run by a real ufw in namespaces of its own', REAL_UFW, () => {
   it.skipIf(!canRunUfwNetns)(
-    `never deletes a rule with its comment on 22 or 9100 that the plan does not have (the old script's plain \`ufw allow\` rewrote the operator's SSH rule as its own): left, said on stderr ${ufwReason}`,
+    `never deletes an allow with its comment on 22 or 9100 that the plan does not have (the old script's plain \`ufw allow\` rewrote the operator's SSH rule as its own): left, said on stderr ${ufwReason}`,
     async () => {
       // ufw answers "Rule updated": the operator's 22/tcp now carries the comment, as after the old script.
       const takenOver = "ufw allow 22/tcp && ufw allow 22/tcp comment 'dsa110 web (public)' && ufw allow 9100/tcp comment 'dsa110 exporter (public)'";
@@ -572,18 +572,58 @@ describe('the ufw script and the kept ports, run by a real ufw in namespaces of 
       const runs = ufwRuns(output);
       expect(runs.map((run) => run.status)).toEqual([0, 0]);
       for (const run of runs) {
-        for (const [spec, port] of [
-          ['22/tcp', 22],
-          ['9100/tcp', 9100],
+        for (const [spec, port, comment] of [
+          ['22/tcp', 22, 'dsa110 web (public)'],
+          ['9100/tcp', 9100, 'dsa110 exporter (public)'],
         ])
           expect(run.output).toContain(
-            `ports firewall (ufw): left alone: ufw rule '${spec}' carries a dsa110 comment but is on port ${port}, which this script never filters; delete it by hand if it is not yours\n`,
+            `ports firewall (ufw): left alone: ufw rule 'allow ${spec}' (comment '${comment}') is likely from an earlier run of ports firewall, and the registry no longer asks for it, but port ${port} is one this script never filters, and it never deletes an allow there (an older version put its comment on operators' own rules, and deleting their SSH allow locked them out); if you do not need it: ufw delete allow ${spec}\n`,
           );
         expect(run.added).toContain("ufw allow 22/tcp comment 'dsa110 web (public)'");
         expect(run.added).toContain("ufw allow 9100/tcp comment 'dsa110 exporter (public)'");
       }
       for (const family of ['v4', 'v6'])
         for (const p of [22, 9100]) expect(seen.get(`after ${family} public ${p}`), `after ${family} public ${p}`).toBe('open');
+    },
+    120_000,
+  );
+
+  it.skipIf(!canRunUfwNetns)(
+    `deletes a deny of an earlier run on 9100 that the registry no longer asks for (it locks no one out), as nft drops its table; the allow on 22 it leaves goes with the ufw delete it names ${ufwReason}`,
+    async () => {
+      // An earlier registry put a localhost service on 9100 and a public one on 22 (ports validate warns of both).
+      const earlier = `${twoServices('private', 'localhost')}  - { id: exporter, name: Exporter, group: monitoring, port: 9100, protocol: HTTP, access: localhost, configuredBy: none, robust: false, processes: [node_exporter] }
+  - { id: shell, name: Shell, group: production, port: 22, protocol: TCP, access: public, configuredBy: none, robust: false, processes: [sshd] }
+`;
+      const dir = tempDir('dsa110-ufw-kept-');
+      const first = tempFile('first.sh', renderUfw(parseRegistry(earlier)));
+      const plain = tempFile('plain.sh', renderUfw(parseRegistry(twoServices('private', 'localhost'))));
+      // The operator's own allow from the LAN (every port): what 9100 answers once the deny ahead of it is gone.
+      const lan = "ufw allow from 10.0.0.0/8 comment 'operator lan'";
+      // The plain script again, then the `ufw delete` its line names, run as printed.
+      const named = tempFile(
+        'named.sh',
+        `sh ${plain} >/dev/null 2>${dir}/err
+sed -n 's/^ports firewall (ufw): left alone: .*; if you do not need it: //p' ${dir}/err >${dir}/named
+sh ${dir}/named
+`,
+      );
+      const { seen, output } = await runUfwNetns({ scratch: tempDir('dsa110-ufw-'), ports: [22, 9100], before: lan, scripts: [first, plain, named] });
+      const runs = ufwRuns(output);
+      expect(runs.map((run) => run.status)).toEqual([0, 0, 0]);
+      expect(runs[0]!.added).toContain("ufw deny 9100/tcp comment 'dsa110 exporter (localhost)'");
+      expect(runs[0]!.added).toContain("ufw allow 22/tcp comment 'dsa110 shell (public)'");
+      expect(runs[1]!.output.split('\n').filter((line) => line.startsWith('ports firewall'))).toEqual([
+        "ports firewall (ufw): left alone: ufw rule 'allow 22/tcp' (comment 'dsa110 shell (public)') is likely from an earlier run of ports firewall, and the registry no longer asks for it, but port 22 is one this script never filters, and it never deletes an allow there (an older version put its comment on operators' own rules, and deleting their SSH allow locked them out); if you do not need it: ufw delete allow 22/tcp",
+      ]);
+      expect(runs[1]!.added.filter((line) => line.includes('9100'))).toEqual([]);
+      expect(runs[1]!.added).toContain("ufw allow 22/tcp comment 'dsa110 shell (public)'");
+      expect(readFileSync(join(dir, 'named'), 'utf8')).toBe('ufw delete allow 22/tcp\n');
+      expect(runs[2]!.added).toEqual(runs[1]!.added.filter((line) => !line.includes('22/tcp')));
+      for (const port of [22, 9100]) {
+        expect(seen.get(`after v4 private ${port}`), `after v4 private ${port}`).toBe('open');
+        expect(seen.get(`after v4 public ${port}`), `after v4 public ${port}`).toBe('closed');
+      }
     },
     120_000,
   );

@@ -221,6 +221,40 @@ describe('spliceMarkers', () => {
       );
       expect(() => spliceMarkers(`${page}\n~~~~\n`, options)).toThrow(/^page\.md:9:1: code fence ~~~~ is never closed/);
     });
+
+    it('a start marker hidden by a fence not closed before it is named with that fence, not as a missing start far below', () => {
+      // A stray fence above the section: the page's next fence (a shell example's opening one, here) closes it,
+      // after the start marker, so the end marker below is read as text with no start before it.
+      const stray = page.replace('<!-- ports:one:start -->', '```\n<!-- ports:one:start -->').replace('old', '```sh\nports docs\n```');
+      expect(() => spliceMarkers(stray, options)).toThrow(
+        new MarkerError(
+          'page.md',
+          3,
+          1,
+          'code fence ``` is not closed before <!-- ports:one:start --> on line 4, so that marker is read as code and <!-- ports:one:end --> on line 8 has no start; close the fence with a line of ``` (or longer) after its code, before line 4, or remove it',
+        ),
+      );
+      // A fence that hides the start and closes before the end of a missing section: the fence is named.
+      const noEnd = page.replace('<!-- ports:one:start -->', '  ~~~~ md\n<!-- ports:one:start -->\n~~~~').replace('<!-- ports:one:end -->', '');
+      expect(() => spliceMarkers(noEnd, options)).toThrow(
+        /^page\.md:3:3: code fence ~~~~ is not closed before <!-- ports:one:start --> on line 4, so that marker is read as code and section "one" is missing; close the fence/,
+      );
+      // A section shown whole in a code block (an example, or swallowed by a stray fence) while the real one is missing:
+      // the missing section is said as before, with where its markers are read as code.
+      const example = `\`\`\`md\n<!-- ports:one:start -->\n<!-- ports:one:end -->\n\`\`\`\n\n${page.replace(/<!-- ports:one:(start|end) -->/g, '')}`;
+      expect(() => spliceMarkers(example, options)).toThrow(
+        new MarkerError(
+          'page.md',
+          0,
+          0,
+          'missing generated section "one"; add <!-- ports:NAME:start --> and <!-- ports:NAME:end --> lines where each should go (<!-- ports:one:start --> on line 2 is inside the code block that the fence ``` at page.md:1:1 opens, so it is read as code: if that fence is stray, remove it)',
+        ),
+      );
+      // An example of a whole section above a stray end marker: the end marker is what to fix.
+      expect(() => spliceMarkers(`${example.split('\n\n')[0]}\n\n<!-- ports:one:end -->\n`, options)).toThrow(
+        /^page\.md:6:1: <!-- ports:one:end --> has no <!-- ports:one:start --> before it; add the start marker/,
+      );
+    });
   });
 
   describe('line endings', () => {

@@ -349,7 +349,7 @@ describe('ports docs', () => {
       expect(run).toEqual({
         code: 1,
         stdout: '',
-        stderr: `ports docs: cannot write docs/ports.md: cannot make a file in its directory ${docs}: permission denied; run as a user who may write the directory ${docs} (the file is replaced through a temporary file made in its directory and renamed over it, so the directory must be writable, not only the file; nothing was written)\n`,
+        stderr: `ports docs: cannot write docs/ports.md: cannot make a file in its directory ${docs}: permission denied; run as a user who may write the directory ${docs} (the file is replaced through a temporary file made in its directory and renamed over it, so the directory must be writable, not only the file); nothing was written\n`,
       });
       expect(read(dir)).toBe(committedDocs);
     },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { hasCommand } from '../../../../../test-support/commands.js';
 import { repoRoot } from '../../helpers.js';
-import { checkout, committedDocs, ports, portsBin, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
+import { binForOtherUsers, checkout, committedDocs, ports, portsAsNobody, portsBin, replaceOnce, requireBuilt, rootRegistry } from '../helpers.js';
 import { aclsWork, grantAcl, NO_ACLS } from '../../files/special.js';
 
 /** nft -c -f in a network namespace of its own (as test/render/firewall.test.ts checks the rules): root, nft and unshare. */
@@ -408,6 +408,47 @@ describe('ports firewall --out FILE and --check', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
   });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    '--out where no file can be made says why once, from what is known: a directory nobody may not write, sysfs (for anyone), root without CAP_DAC_OVERRIDE (built bin)',
+    async () => {
+      const dir = checkout();
+      chmodSync(dir, 0o755);
+      const replaced =
+        '(the file is replaced through a temporary file made in its directory and renamed over it, so the directory must be writable, not only the file); nothing was written';
+      const closed = join(dir, 'closed');
+      mkdirSync(closed, { mode: 0o755 }); // root's
+      expect(portsAsNobody(dir, ['firewall', '--out', join(closed, 'x.nft'), ...registry])).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `ports firewall: cannot write ${closed}/x.nft: cannot make a file in its directory ${closed}: permission denied; run as a user who may write the directory ${closed} ${replaced}\n`,
+      });
+      // sysfs makes no files, for root as for anyone: no permission to look for, nor a network file system to blame.
+      const sysfs =
+        "ports firewall: cannot write /sys/kernel/x.nft: cannot make a file in its directory /sys/kernel: it is on sysfs, the kernel's own file system, which makes no files; write elsewhere; nothing was written\n";
+      expect(await ports(['firewall', '--out', '/sys/kernel/x.nft', ...registry], { cwd: dir })).toEqual({ code: 1, stdout: '', stderr: sysfs });
+      expect(portsAsNobody(dir, ['firewall', '--out', '/sys/kernel/x.nft', ...registry]).stderr).toBe(sysfs);
+      // Root without CAP_DAC_OVERRIDE is held to the mode bits of its own directory, and told so.
+      const locked = join(dir, 'locked');
+      mkdirSync(locked);
+      chmodSync(locked, 0o555);
+      const capless = spawnSync(
+        'setpriv',
+        ['--bounding-set=-dac_override', process.execPath, binForOtherUsers(), 'firewall', '--out', join(locked, 'x.nft'), ...registry],
+        {
+          cwd: dir,
+          env: { PATH: process.env.PATH ?? '/usr/bin:/bin', DSA110_PORTS_CACHE: 'off' },
+          encoding: 'utf8',
+        },
+      );
+      expect(capless.stderr).toBe(
+        `ports firewall: cannot write ${locked}/x.nft: cannot make a file in its directory ${locked}: permission denied, even to root (this process runs without CAP_DAC_OVERRIDE, as in a container or a unit that drops it); write elsewhere ${replaced}\n`,
+      );
+      expect(capless.status).toBe(1);
+      expect(readdirSync(closed)).toEqual([]);
+      expect(readdirSync(locked)).toEqual([]);
+    },
+  );
 
   it('refuses a FILE in a sticky directory others may add to (as /tmp), and leaves its mode alone; --check fails on one', async () => {
     const dir = checkout();
