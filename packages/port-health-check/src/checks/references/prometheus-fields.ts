@@ -133,8 +133,8 @@ export interface UnknownField {
   readonly later?: true;
   /** A discovery upstream's 2.42 registers and Debian's 2.42.0+ds does not. */
   readonly notInDebian?: true;
-  /** The field of 2.42 it is most likely a misspelling of. */
-  readonly nearest?: string;
+  /** The fields of 2.42 where it is (for the one it most likely misspells, found only for a finding said). */
+  readonly fields: ReadonlySet<string>;
 }
 
 /** Pure: the key `set` as Prometheus 2.42's struct at its place takes it: undefined when it has such a field, or the place is none this list holds. */
@@ -142,7 +142,6 @@ export function unknownField(set: SetKey): UnknownField | undefined {
   if (set.path === undefined || set.via !== undefined) return undefined;
   const struct = FIELDS_2_42.get(set.path);
   if (struct === undefined || (struct.fields.has(set.key) && struct.notInDebian?.has(set.key) !== true)) return undefined;
-  const nearest = nearestField(set.key, struct.fields);
   return {
     key: set.key,
     line: set.line,
@@ -152,7 +151,7 @@ export function unknownField(set: SetKey): UnknownField | undefined {
     what: struct.what,
     ...(struct.later?.has(set.key) === true && { later: true as const }),
     ...(struct.notInDebian?.has(set.key) === true && { notInDebian: true as const }),
-    ...(nearest !== undefined && nearest !== set.key && { nearest }),
+    fields: struct.fields,
   };
 }
 
@@ -185,6 +184,16 @@ function editDistance(a: string, b: string): number {
 const listedRelease = (version: string): boolean => /^(?:\d+:)?2\.42\./.test(version);
 
 /**
+ * Pure: how a key Prometheus 2.42 has no field for is said for the Prometheus that reads the file (unknownFieldFinding):
+ * an error, a warning, or not at all. Cheap, for every such key of a file; the message only for those said one by one.
+ */
+export function unknownFieldSeverity(field: UnknownField, version: PrometheusVersion | undefined): 'error' | 'warning' | undefined {
+  const runs = version !== undefined && 'version' in version ? version.version : undefined;
+  if (runs !== undefined && listedRelease(runs)) return field.notInDebian === true && !runs.includes('+ds') ? undefined : 'error';
+  return field.later === true || field.notInDebian === true ? undefined : 'warning';
+}
+
+/**
  * Pure: the finding for a key Prometheus 2.42 has no field for, held to the version of the Prometheus that reads the
  * file (`version`, of the unit `unit` runs; undefined when no unit was read). For 2.42 (the list this check holds) an
  * error: Prometheus refuses the whole configuration and exits at start. For another version, or one not known, no
@@ -192,14 +201,15 @@ const listedRelease = (version: string): boolean => /^(?:\d+:)?2\.42\./.test(ver
  * takes or upstream's build registers.
  */
 export function unknownFieldFinding(field: UnknownField, version: PrometheusVersion | undefined, unit: string | undefined): Finding | undefined {
+  const severity = unknownFieldSeverity(field, version);
+  if (severity === undefined) return undefined;
   const key = escapeText(field.key, 200);
   const promtool = `promtool check config: "field ${key} not found in type ${field.type}"`;
-  const fix = field.nearest !== undefined ? `write ${field.nearest}, or remove it` : 'remove it, or fix its name';
+  const nearest = field.notInDebian === true ? undefined : nearestField(field.key, field.fields);
+  const fix = nearest !== undefined ? `write ${nearest}, or remove it` : 'remove it, or fix its name';
   const at = { line: field.line, column: field.column };
   const runs = version !== undefined && 'version' in version ? version : undefined;
-  if (runs !== undefined && listedRelease(runs.version)) {
-    const debian = runs.version.includes('+ds');
-    if (field.notInDebian === true && !debian) return undefined;
+  if (severity === 'error' && runs !== undefined) {
     const which = `${escapeText(unit ?? 'its unit', 200)} runs Prometheus ${escapeText(runs.version, 100)} (${escapeText(runs.from, 500)})`;
     const none =
       field.notInDebian === true
@@ -207,7 +217,6 @@ export function unknownFieldFinding(field: UnknownField, version: PrometheusVers
         : `${key}: ${which}, which knows no field ${key} in ${field.what}`;
     return { ...at, severity: 'error', message: `${none}, so it refuses the whole configuration and exits at start (${promtool}); ${fix}` };
   }
-  if (field.later === true || field.notInDebian === true) return undefined;
   const which =
     runs !== undefined
       ? `${escapeText(unit ?? 'its unit', 200)} runs Prometheus ${escapeText(runs.version, 100)}, whose fields this check does not hold`

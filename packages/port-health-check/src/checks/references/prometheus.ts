@@ -33,7 +33,7 @@ import { refusedDirective } from './yaml-directives.js';
 import { MAP_KEYS, type RepeatedKey } from './yaml-repeated-keys.js';
 import { patternProblem, readTargetFile, resolveFrom, UNREAD_YAML, UNREAD_YAML_WORDS, type PrometheusFileLookup } from './prometheus-files.js';
 import type { PrometheusFile, PrometheusVersion } from '../../types.js';
-import { unknownFieldFinding, type UnknownField } from './prometheus-fields.js';
+import { unknownFieldFinding, unknownFieldSeverity, type UnknownField } from './prometheus-fields.js';
 
 export interface ScrapeExpectation {
   readonly job: string;
@@ -123,8 +123,9 @@ function allJobs(
   self: string,
   lookup: PrometheusFileLookup | undefined,
   findings: Finding[],
-  fieldFinding: (field: UnknownField) => Finding | undefined,
+  prometheus: { readonly version?: PrometheusVersion; readonly unit?: string },
 ): { jobs: PlacedJob[]; unread: string | undefined; refused: boolean } {
+  const said = (field: UnknownField) => unknownFieldSeverity(field, prometheus.version) !== undefined;
   const jobs: PlacedJob[] = [];
   let unread: string | undefined; // why a job may be there unread, if one may
   let refused = false;
@@ -211,10 +212,15 @@ function allJobs(
         ),
       );
     }
-    const unknownFields = config.unknownFields.flatMap((field) => {
-      const finding = fieldFinding(field);
-      return finding === undefined ? [] : [{ ...at, ...finding }];
-    });
+    // Each message (with the field a key most likely misspells) is made only for those said one by one.
+    const unknownFields = config.unknownFields
+      .filter(said)
+      .map(
+        (field, index): Finding =>
+          index <= MAX_FINDINGS_SAID
+            ? { ...at, ...unknownFieldFinding(field, prometheus.version, prometheus.unit)! }
+            : { ...at, line: field.line, severity: 'warning', message: '' },
+      );
     findings.push(
       ...firstFew(
         unknownFields,
@@ -224,7 +230,7 @@ function allJobs(
     );
     // A job with a key Prometheus refuses (or may) is held as one with a repeated key: its error stands, nothing else of
     // it is judged (a target under a misspelled `statc_configs:` is no target Prometheus scrapes).
-    const refusedIn = (job: ScrapeJob) => job.unknownFields?.some((field) => fieldFinding(field) !== undefined) === true;
+    const refusedIn = (job: ScrapeJob) => job.unknownFields?.some(said) === true;
     jobs.push(...config.jobs.map((job) => ({ ...job, ...at, ...(refusedIn(job) && { repeated: true as const }) })));
     if (config.unreadJobs !== undefined) {
       unread ??= 'a YAML alias or merge key of scrape_configs could not be resolved';
@@ -413,8 +419,7 @@ export function readPrometheusYml(
   prometheus: { readonly version?: PrometheusVersion; readonly unit?: string } = {},
 ): Finding[] {
   const findings: Finding[] = [];
-  const fieldFinding = (field: UnknownField) => unknownFieldFinding(field, prometheus.version, prometheus.unit);
-  const { jobs, unread, refused } = allJobs(text, self, lookup, findings, fieldFinding);
+  const { jobs, unread, refused } = allJobs(text, self, lookup, findings, prometheus);
   if (refused) return findings;
   const twice = definedAgain(jobs, self);
   if (twice.length > 0) return [...findings, ...twice]; // Prometheus loads none of the configuration: no job is judged

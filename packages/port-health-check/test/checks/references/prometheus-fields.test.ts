@@ -201,3 +201,31 @@ describe('a version whose fields the check does not hold: never an error', () =>
     ]);
   });
 });
+
+describe('many keys no field takes (a generated file)', () => {
+  it('says the first ten one by one, then counts the rest in one finding', async () => {
+    const jobs = Array.from({ length: 30 }, (_, index) => `  - job_name: j${index}\n    static_configs: [{targets: ['localhost:1']}]\n    foo: 1\n`);
+    const yml = `scrape_configs:\n  - job_name: dsa110-api\n    ${TARGETS}\n${jobs.join('')}`;
+    const problems = await prometheusProblems(yml, DEBIAN);
+    expect(problems).toHaveLength(11);
+    expect(problems[9]).toMatch(`${FILE}:34:5: foo: ${RUNS}, which knows no field foo in a scrape job`);
+    expect(problems[10]).toBe(
+      `error: prometheus (9090): ${FILE}:37: 20 more keys Prometheus may not know are in this file from this line on (only the first 10 are said one by one); check each with promtool check config`,
+    );
+  });
+});
+
+describe("the version, from a host's whole dpkg status file", () => {
+  it('is the prometheus stanza, not prometheus-node-exporter before it nor one named as a word in another', async () => {
+    const status = [
+      'Package: prometheus-node-exporter\nStatus: install ok installed\nVersion: 1.5.0-1+b6\nDepends: foo\n',
+      'Package: adduser\nStatus: install ok installed\nVersion: 3.134\nDescription: Package: prometheus\n',
+      'Package: prometheus\nStatus: install ok installed\nVersion: 2.42.0+ds-5+deb12u1\n',
+      'Package: zsh\nStatus: install ok installed\nVersion: 5.9-4+b2\n',
+    ].join('\n\n');
+    const yml = `scrape_configs:\n  - job_name: dsa110-api\n    ${TARGETS}\n    foo: 1\n`;
+    expect(await prometheusProblems(yml, { ...DEBIAN, 'var/lib/dpkg/status': status })).toEqual([
+      refused('5:5', 'foo', 'a scrape job', SC, 'remove it, or fix its name'),
+    ]);
+  });
+});
