@@ -106,6 +106,8 @@ interface OpenMapping extends Mapping {
   mergeItems?: Mapping[];
   /** Set when its last key has no value on its line (nor is a `<<`): a block mapping or list on the lines after is its value. */
   awaiting?: true;
+  /** Set after a list item with no content on its line (`-`, `- &job`): the path of the block mapping on the lines after, that item. */
+  itemNext?: string | undefined;
 }
 
 /** A merge whose value is a block mapping on the lines after its `<<`: made when that mapping ends, with what the `<<` is in. */
@@ -210,6 +212,8 @@ export function repeatedKeys(
         if (anchored !== undefined) (under.mergeItems ??= []).push(anchored);
         continue;
       }
+      // `-` or `- &job` alone: the block mapping on the lines after is the item (a job, a target group).
+      if (dash && holder !== undefined) holder.itemNext = value.at >= masked.length ? itemPath(holder, text, at) : undefined;
       // `- {job_name: a, ...}`, `- [..]`: a list item written as a flow collection.
       if (isFlowStart(masked[value.at]))
         flowRepeats(scan, logical, value.at, { statement: logical.line, ...sectionOf(open), anchor: value.anchor, path: itemPath(holder, text, at) });
@@ -222,7 +226,8 @@ export function repeatedKeys(
       const parent = dash ? undefined : mapping?.last;
       const anchor = dash ? undefined : mapping?.anchorNext;
       const mergedBy = dash ? undefined : mapping?.mergeNext;
-      const path = dash ? itemPath(holder, text, at) : mapping === undefined ? '' : childPath(mapping.path, mapping.last);
+      const path = dash ? itemPath(holder, text, at) : mapping === undefined ? '' : (mapping.itemNext ?? childPath(mapping.path, mapping.last));
+      if (mapping !== undefined) mapping.itemNext = undefined;
       if (!dash && mapping?.awaiting === true) collectionOf(scan, mapping, 'mapping', { line: logical.line, column: column + 1 });
       mapping = {
         indent: column,
@@ -235,6 +240,7 @@ export function repeatedKeys(
       open.push(mapping);
     }
     mapping.last = key.name;
+    mapping.itemNext = undefined;
     mapping.anchorNext = undefined;
     mapping.awaiting = undefined;
     mergeListed(scan, mapping);

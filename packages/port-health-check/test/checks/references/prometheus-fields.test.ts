@@ -59,6 +59,16 @@ describe('a key a job, a mapping in it, or global: has no field for (Prometheus 
       problems: [refused('5:5', 'foo', 'a scrape job', SC, 'remove it, or fix its name')],
     },
     {
+      name: 'in an item whose keys start on the line after its `-` (`- &job`, `-` alone)',
+      yml: "scrape_configs:\n  - &job\n    job_name: other\n    static_configs:\n      -\n        targets: ['localhost:1']\n        foo: 1\n  -\n    <<: *job\n    job_name: dsa110-api\n    scrape_intervl: 1m\n",
+      // promtool names line 7 twice: the anchored job is read again where it is merged; said once here, where it is written.
+      promtool: [`7 foo ${GROUP}`, `7 foo ${GROUP}`, `11 scrape_intervl ${SC}`],
+      problems: [
+        refused('7:9', 'foo', 'a static_configs entry', GROUP, 'remove it, or fix its name'),
+        refused('11:5', 'scrape_intervl', 'a scrape job', SC, 'write scrape_interval, or remove it'),
+      ],
+    },
+    {
       name: 'a job written as a flow mapping',
       yml: "scrape_configs:\n  - {job_name: dsa110-api, static_config: [{targets: ['localhost:8000']}]}\n",
       promtool: [`2 static_config ${SC}`],
