@@ -1319,7 +1319,7 @@ function readAppServerFiles(
   return files.values;
 }
 
-/** prometheusVersions: by unit, the version of the Prometheus each service's unit runs (readPrometheusVersion), where its prometheus.yml has scrape_config_files. */
+/** prometheusVersions: by unit, the version of the Prometheus each service's unit runs (readPrometheusVersion), where it has a prometheus.yml that could be read. */
 function readPrometheusVersions(
   root: string,
   services: readonly Service[],
@@ -1328,9 +1328,9 @@ function readPrometheusVersions(
 ): Map<string, PrometheusVersion> {
   const versions = new Map<string, PrometheusVersion>();
   for (const service of services) {
-    // Only where a prometheus.yml asks for a version (scrape_config_files: versionFindings).
-    if (!service.configs.some((ref) => ref.kind === 'prometheus-yml' && configsOf(service).get(ref.path)?.text?.includes('scrape_config_files') === true))
-      continue;
+    // Every prometheus.yml is held to the version that reads it: scrape_config_files (versionFindings), and the fields
+    // of its structs (prometheus-fields.ts).
+    if (!service.configs.some((ref) => ref.kind === 'prometheus-yml' && configsOf(service).get(ref.path)?.text !== undefined)) continue;
     const command = daemonCommand({ units }, service, CONFIG_KINDS['prometheus-yml'].programs);
     if (command === undefined || versions.has(command.unit) || command.rootUnknown !== undefined) continue;
     const executable = command.line.path.startsWith('/') ? commandPath(command, command.line.path) : undefined;

@@ -246,6 +246,9 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
       return load === undefined || typeof site === 'string' ? site : [load, ...site];
     }
     case 'prometheus-yml': {
+      // The Prometheus its unit runs, whose version decides which keys it reads (scrape_config_files, a job's fields).
+      const unit = service.systemd?.unit;
+      const version = unit === undefined ? undefined : facts.prometheusVersions?.get(unit);
       const yml = readPrometheusYml(
         text,
         facts.registry.services
@@ -257,11 +260,9 @@ function findingsFor(facts: Facts, service: Service, ref: ConfigRef, text: strin
           }),
         (pattern) => facts.prometheusFiles?.get(pattern),
         ref.path,
+        { ...(version !== undefined && { version }), ...(unit !== undefined && { unit }) },
       );
       if (typeof yml === 'string') return yml;
-      // The Prometheus its unit runs, whose version decides whether it reads scrape_config_files.
-      const unit = service.systemd?.unit;
-      const version = unit === undefined ? undefined : facts.prometheusVersions?.get(unit);
       return [...prometheusYmlCommand(facts, service, ref), ...yml, ...versionFindings(text, version, unit)];
     }
     case 'prometheus-args': {

@@ -18,6 +18,7 @@
 // is read by the real YAML parser, loaded only for such a file.
 import { parseConfigYaml } from '@dsa110/ports';
 import { characterColumn, yamlLineBreaks } from './finding.js';
+import { unknownField, type UnknownField } from './prometheus-fields.js';
 import { refusedAnchorName, type RefusedName } from './yaml-anchor-names.js';
 import { isRefusedLabel } from './yaml-label-names.js';
 import { type KeyPlace, MAP_KEYS, repeatedKeys, type RepeatedKey, type SetKey } from './yaml-repeated-keys.js';
@@ -61,6 +62,8 @@ export interface ScrapeJob {
   readonly unread?: { readonly line: number; readonly why: string };
   /** Set when a key is written twice in its item (repeatedKeys), its own or in a mapping inside it: Prometheus refuses the file, so nothing else of it is judged. */
   readonly repeated?: true;
+  /** The keys in its item, its own or in a mapping inside it, that Prometheus 2.42 has no field for (prometheus-fields.ts). */
+  readonly unknownFields?: readonly UnknownField[];
 }
 
 export interface ScrapeConfigs {
@@ -84,6 +87,8 @@ export interface ScrapeConfigs {
   readonly quotedMerge?: SetKey;
   /** The first merge key (`<<`) whose value is written as no mapping (`<<: x`, `<<: [x]`, `<<: [[a]]`): Prometheus refuses the file. */
   readonly badMerge?: KeyPlace;
+  /** Each key, in `global:` or a job, that Prometheus 2.42 has no field for (unknownField), in file order. */
+  readonly unknownFields: UnknownField[];
 }
 
 /** Where a line's scan stands at its end, carried to the next line: how deep `[` and `{` nest, and the quote of a quoted scalar still open. */
@@ -659,6 +664,8 @@ interface JobDraft {
   start?: number;
   /** Whether a key is written twice in its item (ScrapeJob.repeated). */
   repeated?: boolean;
+  /** The keys in its item Prometheus 2.42 has no field for (ScrapeJob.unknownFields). */
+  unknownFields?: UnknownField[];
   /** Of a block item: whether its value is a job written as a flow mapping (`- &job {job_name: x, ...}`), which is the job, so the item is none without a name. */
   flowValue?: boolean;
 }
@@ -731,9 +738,12 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
   let refusedLabel: SetKey | undefined; // the first label name Prometheus refuses (it stops there)
   let quotedMerge: SetKey | undefined;
   let badMerge: KeyPlace | undefined; // the first merge key whose value is no mapping
+  const unknownFields: UnknownField[] = [];
   const repeats = repeatedKeys(
     lines,
     (set) => {
+      const unknown = unknownField(set);
+      if (unknown !== undefined) unknownFields.push(unknown);
       if (refusedLabel === undefined && isRefusedLabel(set)) refusedLabel = set;
       // Only a quoted `<<` is set as a key (a plain one merges); at the top level, it is a top-level key Prometheus does not know.
       else if (quotedMerge === undefined && set.key === '<<' && set.via === undefined && set.section !== undefined && !MAP_KEYS.has(set.parent ?? ''))
@@ -746,6 +756,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
   const state = newReadState(repeats);
   for (const logical of withoutLabels(lines)) readLine(state, logical);
   markRepeated(state.drafts, repeats);
+  markUnknownFields(state.drafts, unknownFields);
   const resolved = resolvedJobs(text, state);
   const jobs = resolved.jobs;
   const refusedName = refusedAnchorName(lines, (line, index) => columnReader(line)(index));
@@ -754,6 +765,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     scrapeConfigFiles: state.scrapeConfigFiles,
     sections: state.sections,
     repeats,
+    unknownFields,
     ...(refusedName !== undefined && { refusedName }),
     ...(refusedLabel !== undefined && { refusedLabel }),
     ...(quotedMerge !== undefined && { quotedMerge }),
@@ -992,13 +1004,23 @@ function markRepeated(drafts: readonly JobDraft[], repeats: readonly RepeatedKey
   }
 }
 
+/** Each key of a job's item (its own, or in a mapping inside it) that 2.42 has no field for, given to that job, as markRepeated places a repeat. */
+function markUnknownFields(drafts: readonly JobDraft[], fields: readonly UnknownField[]): void {
+  for (const field of fields) {
+    const owners = drafts.filter((draft) => draft.start === undefined && draft.line === field.statement);
+    const item = drafts.findLast((draft) => draft.start !== undefined && draft.start <= field.line);
+    // A job written as a flow mapping has no block item: each one on the line the key is in may hold it.
+    for (const owner of owners.length > 0 ? owners : item !== undefined ? [item] : []) (owner.unknownFields ??= []).push(field);
+  }
+}
+
 /**
  * The drafts that have a name, as jobs, each with whether the YAML parser is to read it. An item without job_name is
  * no job Prometheus would load (it refuses the file): nothing to attribute its targets to (unless an alias gives its
  * name: resolveAliases reads those).
  */
 function namedJobs(drafts: readonly JobDraft[]): { job: ScrapeJob; aliased: boolean }[] {
-  return drafts.flatMap(({ name, line, targets, fileSd, otherSd, scheme, keyIndent, column, aliased, repeated }) =>
+  return drafts.flatMap(({ name, line, targets, fileSd, otherSd, scheme, keyIndent, column, aliased, repeated, unknownFields }) =>
     name === undefined
       ? []
       : [
@@ -1012,6 +1034,7 @@ function namedJobs(drafts: readonly JobDraft[]): { job: ScrapeJob; aliased: bool
               ...(scheme !== undefined && { scheme }),
               ...(keyIndent !== undefined ? { column: keyIndent + 1 } : column !== undefined && { column }),
               ...(repeated === true && { repeated }),
+              ...(unknownFields !== undefined && { unknownFields }),
             },
             aliased: aliased === true,
           },
@@ -1145,7 +1168,8 @@ function resolveAliases(
       const column =
         lineRead !== undefined ? lineRead.job.column : unnamed !== undefined ? unnamed.column : at.unnamed !== undefined ? at.unnamedColumn : undefined;
       const job = parsedJob(name, item, lineRead?.job.line ?? unnamed?.line ?? at.unnamed ?? at.first, column);
-      jobs.push(lineRead?.job.repeated === true ? { ...job, repeated: true } : job);
+      const unknownFields = lineRead?.job.unknownFields;
+      jobs.push({ ...job, ...(lineRead?.job.repeated === true && { repeated: true }), ...(unknownFields !== undefined && { unknownFields }) });
     }
   }
   return { jobs };

@@ -32,7 +32,8 @@ import type { SetKey } from './yaml-repeated-keys.js';
 import { refusedDirective } from './yaml-directives.js';
 import { MAP_KEYS, type RepeatedKey } from './yaml-repeated-keys.js';
 import { patternProblem, readTargetFile, resolveFrom, UNREAD_YAML, UNREAD_YAML_WORDS, type PrometheusFileLookup } from './prometheus-files.js';
-import type { PrometheusFile } from '../../types.js';
+import type { PrometheusFile, PrometheusVersion } from '../../types.js';
+import { unknownFieldFinding, unknownFieldSeverity, type UnknownField } from './prometheus-fields.js';
 
 export interface ScrapeExpectation {
   readonly job: string;
@@ -122,7 +123,9 @@ function allJobs(
   self: string,
   lookup: PrometheusFileLookup | undefined,
   findings: Finding[],
+  prometheus: { readonly version?: PrometheusVersion; readonly unit?: string },
 ): { jobs: PlacedJob[]; unread: string | undefined; refused: boolean } {
+  const said = (field: UnknownField) => unknownFieldSeverity(field, prometheus.version) !== undefined;
   const jobs: PlacedJob[] = [];
   let unread: string | undefined; // why a job may be there unread, if one may
   let refused = false;
@@ -209,7 +212,26 @@ function allJobs(
         ),
       );
     }
-    jobs.push(...config.jobs.map((job) => ({ ...job, ...at })));
+    // Each message (with the field a key most likely misspells) is made only for those said one by one.
+    const unknownFields = config.unknownFields
+      .filter(said)
+      .map(
+        (field, index): Finding =>
+          index <= MAX_FINDINGS_SAID
+            ? { ...at, ...unknownFieldFinding(field, prometheus.version, prometheus.unit)! }
+            : { ...at, line: field.line, severity: 'warning', message: '' },
+      );
+    findings.push(
+      ...firstFew(
+        unknownFields,
+        (more) =>
+          `${more} more keys Prometheus may not know are in this file from this line on (only the first ${MAX_FINDINGS_SAID} are said one by one); check each with promtool check config`,
+      ),
+    );
+    // A job with a key Prometheus refuses (or may) is held as one with a repeated key: its error stands, nothing else of
+    // it is judged (a target under a misspelled `statc_configs:` is no target Prometheus scrapes).
+    const refusedIn = (job: ScrapeJob) => job.unknownFields?.some(said) === true;
+    jobs.push(...config.jobs.map((job) => ({ ...job, ...at, ...(refusedIn(job) && { repeated: true as const }) })));
     if (config.unreadJobs !== undefined) {
       unread ??= 'a YAML alias or merge key of scrape_configs could not be resolved';
       findings.push({
@@ -385,16 +407,19 @@ function jobTargets(
 /**
  * Findings for prometheus.yml at `self` (its path: relative scrape config
  * and file_sd paths are taken from its directory), the files it names looked
- * up with `lookup`.
+ * up with `lookup`; `prometheus`: the version of the Prometheus that reads it
+ * and its unit, as gather read them (a key its structs have no field for is
+ * held to that version: prometheus-fields.ts).
  */
 export function readPrometheusYml(
   text: string,
   expect: readonly ScrapeExpectation[],
   lookup?: PrometheusFileLookup,
   self = '/etc/prometheus/prometheus.yml',
+  prometheus: { readonly version?: PrometheusVersion; readonly unit?: string } = {},
 ): Finding[] {
   const findings: Finding[] = [];
-  const { jobs, unread, refused } = allJobs(text, self, lookup, findings);
+  const { jobs, unread, refused } = allJobs(text, self, lookup, findings, prometheus);
   if (refused) return findings;
   const twice = definedAgain(jobs, self);
   if (twice.length > 0) return [...findings, ...twice]; // Prometheus loads none of the configuration: no job is judged

@@ -76,6 +76,20 @@ interface Mapping {
   merged?: Map<string, MergedKey>;
   /** The key whose value it is (undefined: a list item, the top level). */
   readonly parent?: string;
+  /** Where it is in the file (PathOf): undefined where that is not followed (a merge's value, a list in a list). */
+  path?: string;
+}
+
+/**
+ * Where a mapping is in the file, as the keys from the top down with `-` for a list item: '' for the top level,
+ * `scrape_configs.-` for a job, `scrape_configs.-.static_configs.-` for its target groups, `global` for its section.
+ */
+export type PathOf = string;
+
+/** The path of the value of `key` in the mapping at `path` (undefined when either is not known). */
+function childPath(path: string | undefined, key: string | undefined): string | undefined {
+  if (path === undefined || key === undefined) return undefined;
+  return path === '' ? key : `${path}.${key}`;
 }
 
 /** A block mapping being read: the column its keys stand at, and the key last set in it (a mapping on the lines after, indented more, is its value). */
@@ -92,6 +106,8 @@ interface OpenMapping extends Mapping {
   mergeItems?: Mapping[];
   /** Set when its last key has no value on its line (nor is a `<<`): a block mapping or list on the lines after is its value. */
   awaiting?: true;
+  /** Set after a list item with no content on its line (`-`, `- &job`): the path of the block mapping on the lines after, that item. */
+  itemNext?: string | undefined;
 }
 
 /** A merge whose value is a block mapping on the lines after its `<<`: made when that mapping ends, with what the `<<` is in. */
@@ -131,6 +147,10 @@ export interface SetKey {
   readonly line: number;
   readonly column: number;
   readonly via?: KeyPlace;
+  /** The path of the mapping it is set in (PathOf); left out where that is not followed. */
+  readonly path?: string;
+  /** The line of the logical line it is found in (a job written as a flow mapping starts there). */
+  readonly statement?: number;
 }
 
 /**
@@ -173,7 +193,9 @@ export function repeatedKeys(
         const holder = open.findLast((mapping) => mapping.indent < place.from);
         const parent = holder?.last;
         if (holder?.awaiting === true) collectionOf(scan, holder, masked[value.at] === '{' ? 'mapping' : 'list', placeOf(logical)(value.at));
-        flowRepeats(scan, logical, value.at, { statement: logical.line, ...sectionOf(open), parent, anchor: value.anchor });
+        // A document written as one flow mapping is the top level.
+        const path = holder === undefined ? (open.length === 0 && masked[value.at] === '{' ? '' : undefined) : childPath(holder.path, parent);
+        flowRepeats(scan, logical, value.at, { statement: logical.line, ...sectionOf(open), parent, anchor: value.anchor, path });
       }
       continue;
     }
@@ -190,8 +212,11 @@ export function repeatedKeys(
         if (anchored !== undefined) (under.mergeItems ??= []).push(anchored);
         continue;
       }
+      // `-` or `- &job` alone: the block mapping on the lines after is the item (a job, a target group).
+      if (dash && holder !== undefined) holder.itemNext = value.at >= masked.length ? itemPath(holder, text, at) : undefined;
       // `- {job_name: a, ...}`, `- [..]`: a list item written as a flow collection.
-      if (isFlowStart(masked[value.at])) flowRepeats(scan, logical, value.at, { statement: logical.line, ...sectionOf(open), anchor: value.anchor });
+      if (isFlowStart(masked[value.at]))
+        flowRepeats(scan, logical, value.at, { statement: logical.line, ...sectionOf(open), anchor: value.anchor, path: itemPath(holder, text, at) });
       continue;
     }
     const column = lead + at;
@@ -201,12 +226,21 @@ export function repeatedKeys(
       const parent = dash ? undefined : mapping?.last;
       const anchor = dash ? undefined : mapping?.anchorNext;
       const mergedBy = dash ? undefined : mapping?.mergeNext;
+      const path = dash ? itemPath(holder, text, at) : mapping === undefined ? '' : (mapping.itemNext ?? childPath(mapping.path, mapping.last));
+      if (mapping !== undefined) mapping.itemNext = undefined;
       if (!dash && mapping?.awaiting === true) collectionOf(scan, mapping, 'mapping', { line: logical.line, column: column + 1 });
-      mapping = { indent: column, keys: new Map(), ...(parent !== undefined && { parent }), ...(mergedBy !== undefined && { mergedBy }) };
+      mapping = {
+        indent: column,
+        keys: new Map(),
+        ...(parent !== undefined && { parent }),
+        ...(mergedBy !== undefined && { mergedBy }),
+        ...(path !== undefined && { path }),
+      };
       if (anchor !== undefined) scan.anchors.set(anchor, mapping);
       open.push(mapping);
     }
     mapping.last = key.name;
+    mapping.itemNext = undefined;
     mapping.anchorNext = undefined;
     mapping.awaiting = undefined;
     mergeListed(scan, mapping);
@@ -235,11 +269,23 @@ export function repeatedKeys(
       collectionOf(scan, mapping, masked[value.at] === '{' ? 'mapping' : 'list', placeOf(logical)(value.at));
       // Its section: the top-level key it is under, or this key itself, when it is one.
       const section = open[0]!.last;
-      flowRepeats(scan, logical, value.at, { statement: logical.line, ...optional(section), parent: key.name, anchor: value.anchor });
+      const path = childPath(mapping.path, key.name);
+      flowRepeats(scan, logical, value.at, { statement: logical.line, ...optional(section), parent: key.name, anchor: value.anchor, path });
     }
   }
   closeMappings(scan, open, -1);
   return scan.repeats;
+}
+
+/**
+ * The path of the mapping or flow collection a block list item starts (`text`'s item, its content at `at`): an item
+ * of the list that is the value of the last key of `holder`, the mapping open around it; undefined for an item of a
+ * list in a list (`- - a: 1`), or with no mapping around it.
+ */
+function itemPath(holder: OpenMapping | undefined, text: string, at: number): string | undefined {
+  if (holder === undefined || text.lastIndexOf('-', at - 1) > 0) return undefined;
+  const list = childPath(holder.path, holder.last);
+  return list === undefined ? undefined : `${list}.-`;
 }
 
 /** The block mappings indented more than `lead` end: each that is a merge's value is merged now, its keys all read. */
@@ -289,6 +335,8 @@ function setKey(scan: Scan, mapping: Mapping, key: string, where: Where): void {
     ...(where.section !== undefined && { section: where.section }),
     line: where.line,
     column: where.column,
+    ...(mapping.path !== undefined && { path: mapping.path }),
+    statement: where.statement,
   });
 }
 
@@ -396,6 +444,8 @@ interface FlowFrame {
   atKey: boolean;
   /** The key of the entry being read, with its place (undefined: none read, `? ` or a complex key). */
   key?: { readonly name: string; readonly line: number; readonly column: number; readonly merge: boolean };
+  /** Where it is in the file (PathOf), when that is followed. */
+  path?: string;
 }
 
 /**
@@ -408,7 +458,7 @@ function flowRepeats(
   scan: Scan,
   logical: KeyLine,
   start: number,
-  context: { statement: number; section?: string; parent?: string | undefined; merge?: Merge; anchor?: string | undefined },
+  context: { statement: number; section?: string; parent?: string | undefined; merge?: Merge; anchor?: string | undefined; path?: string | undefined },
 ): void {
   const { text } = logical;
   const masked = logical.masked ?? text;
@@ -442,7 +492,14 @@ function flowRepeats(
         });
       }
       const frame: FlowFrame = { atKey: char === '{' };
-      if (char === '{') frame.mapping = { keys: new Map(), ...(parent !== undefined && { parent }) };
+      // Its path: the context's for the outermost; a key's value, or an item of a list, inside; none in a merge's value.
+      let path: string | undefined;
+      if (merge !== undefined) path = undefined;
+      else if (top === undefined) path = context.path;
+      else if (top.mapping !== undefined) path = top.key?.merge === true ? undefined : childPath(top.path, top.key?.name);
+      else path = top.path === undefined ? undefined : `${top.path}.-`;
+      if (path !== undefined) frame.path = path;
+      if (char === '{') frame.mapping = { keys: new Map(), ...(parent !== undefined && { parent }), ...(path !== undefined && { path }) };
       if (merge !== undefined) frame.merge = merge;
       if (merge !== undefined && char === '[') frame.pending = [];
       if (anchor !== undefined) frame.anchor = anchor;
