@@ -31,8 +31,7 @@ import { GRAFANA_SERVER_KEYS } from './checks/grafana-server.js';
 import { DEFAULT_SECTION, goIniSetting } from './checks/go-ini.js';
 import { gunicornConfigPath, uvicornLaunch } from './checks/asgi-command.js';
 import { readInstalledUvicorn } from './uvicorn-install.js';
-import { readPrometheusVersion } from './prometheus-version.js';
-import { readRedisVersion } from './redis-version.js';
+import { type DpkgReads, PROMETHEUS_PACKAGES, readDpkgVersion, REDIS_PACKAGES } from './dpkg-version.js';
 import { effectivePort } from './effective-port.js';
 import { commandPath, daemonCommand, pathFromCwd, underRoot } from './checks/references/daemon-command.js';
 import { REDIS_PROGRAMS, redisArguments } from './checks/references/redis-command.js';
@@ -169,8 +168,10 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const grafanaFiles = readGrafanaFiles(atOf, services, unitMap, daemonFiles, configsOf);
   const grafanaValueFiles = readGrafanaValueFiles(atOf, services, unitMap, configsOf, grafanaFiles);
   const appServerFiles = readAppServerFiles(atOf, services, unitMap);
-  const prometheusVersions = readPrometheusVersions(root, services, unitMap, configsOf);
-  const redisVersions = readRedisVersions(root, services, unitMap);
+  // dpkg's files, read once for both daemons' versions.
+  const dpkgReads: DpkgReads = new Map();
+  const prometheusVersions = readPrometheusVersions(root, services, unitMap, configsOf, dpkgReads);
+  const redisVersions = readRedisVersions(root, services, unitMap, dpkgReads);
   const uvicornInstalls = readUvicornInstalls(root, services, unitMap);
   const includes = readIncludes(atOf, services, unitMap, configsOf, redisCommands);
   const { loads: nginxLoads, configs: nginxConfigs } = readNginxLoads(atOf, services, unitMap, configsOf);
@@ -1325,6 +1326,7 @@ function readPrometheusVersions(
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
   configsOf: (service: Service) => ReadonlyMap<string, ConfigFileFacts>,
+  dpkgReads: DpkgReads,
 ): Map<string, PrometheusVersion> {
   const versions = new Map<string, PrometheusVersion>();
   for (const service of services) {
@@ -1335,13 +1337,13 @@ function readPrometheusVersions(
     if (command === undefined || versions.has(command.unit) || command.rootUnknown !== undefined) continue;
     const executable = command.line.path.startsWith('/') ? commandPath(command, command.line.path) : undefined;
     if (executable === undefined) continue;
-    versions.set(command.unit, readPrometheusVersion(root, executable, command.root));
+    versions.set(command.unit, readDpkgVersion(root, executable, PROMETHEUS_PACKAGES, dpkgReads, command.root));
   }
   return versions;
 }
 
-/** redisVersions: by unit, the version of the Redis each service with a redis-conf entry runs (readRedisVersion), whose directive names the references check holds its lines to. */
-function readRedisVersions(root: string, services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): Map<string, RedisVersion> {
+/** redisVersions: by unit, the version of the Redis each service with a redis-conf entry runs (readDpkgVersion), whose directive names the references check holds its lines to. */
+function readRedisVersions(root: string, services: readonly Service[], units: ReadonlyMap<string, UnitFacts>, dpkgReads: DpkgReads): Map<string, RedisVersion> {
   const versions = new Map<string, RedisVersion>();
   for (const service of services) {
     if (!service.configs.some((ref) => ref.kind === 'redis-conf')) continue;
@@ -1349,7 +1351,7 @@ function readRedisVersions(root: string, services: readonly Service[], units: Re
     if (command === undefined || versions.has(command.unit) || command.rootUnknown !== undefined) continue;
     const executable = command.line.path.startsWith('/') ? commandPath(command, command.line.path) : undefined;
     if (executable === undefined) continue;
-    versions.set(command.unit, readRedisVersion(root, executable, command.root));
+    versions.set(command.unit, readDpkgVersion(root, executable, REDIS_PACKAGES, dpkgReads, command.root));
   }
   return versions;
 }
