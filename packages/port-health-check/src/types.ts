@@ -444,7 +444,8 @@ export interface Facts {
   /**
    * By unit: the version of the Redis its ExecStart= runs, from the dpkg package that installed that executable under
    * the root (dpkg-version.ts; never by running it), or why it is not known. Only for a service with a redis-conf
-   * entry whose unit runs redis-server (or redis-sentinel) by an absolute path.
+   * entry whose unit runs redis-server (or redis-sentinel) by an absolute path, and some line of whose configuration
+   * (its files, their includes, its command line) may name a directive a Redis does not know (mayNameUnknownDirective).
    */
   readonly redisVersions?: ReadonlyMap<string, RedisVersion>;
   /**
