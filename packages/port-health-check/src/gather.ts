@@ -31,11 +31,12 @@ import { GRAFANA_SERVER_KEYS } from './checks/grafana-server.js';
 import { DEFAULT_SECTION, goIniSetting } from './checks/go-ini.js';
 import { gunicornConfigPath, uvicornLaunch } from './checks/asgi-command.js';
 import { readInstalledUvicorn } from './uvicorn-install.js';
-import { readPrometheusVersion } from './prometheus-version.js';
-import { readRedisVersion } from './redis-version.js';
+import { type DpkgReads, PROMETHEUS_PACKAGES, readDpkgVersion, REDIS_PACKAGES } from './dpkg-version.js';
 import { effectivePort } from './effective-port.js';
 import { commandPath, daemonCommand, pathFromCwd, underRoot } from './checks/references/daemon-command.js';
-import { REDIS_PROGRAMS, redisArguments } from './checks/references/redis-command.js';
+import { REDIS_PROGRAMS, redisArguments, redisStart } from './checks/references/redis-command.js';
+import { mayNameUnknownDirective } from './checks/references/redis-directives.js';
+import { redisLines, redisTrim } from './checks/references/redis-lines.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
 import { cGlobMatches, cGlobMatchesPath, isPatternPart, nameBytes, unescapedPart } from './checks/references/c-glob.js';
 import { includePatterns, isGlob, nginxIncludes } from './checks/references/includes.js';
@@ -169,10 +170,12 @@ export async function gather(options: GatherOptions): Promise<Facts> {
   const grafanaFiles = readGrafanaFiles(atOf, services, unitMap, daemonFiles, configsOf);
   const grafanaValueFiles = readGrafanaValueFiles(atOf, services, unitMap, configsOf, grafanaFiles);
   const appServerFiles = readAppServerFiles(atOf, services, unitMap);
-  const prometheusVersions = readPrometheusVersions(root, services, unitMap, configsOf);
-  const redisVersions = readRedisVersions(root, services, unitMap);
+  // dpkg's files, read once for both daemons' versions.
+  const dpkgReads: DpkgReads = new Map();
+  const prometheusVersions = readPrometheusVersions(root, services, unitMap, configsOf, dpkgReads);
   const uvicornInstalls = readUvicornInstalls(root, services, unitMap);
   const includes = readIncludes(atOf, services, unitMap, configsOf, redisCommands);
+  const redisVersions = readRedisVersions(root, services, { units: unitMap, daemonFiles }, configsOf, includes, dpkgReads);
   const { loads: nginxLoads, configs: nginxConfigs } = readNginxLoads(atOf, services, unitMap, configsOf);
   const prometheusFiles = readPrometheusFiles(atOf, options.registry, services, configsOf);
   const claims = units.map((unit) => ({ unit, lines: claimLines(unit.execStartPre, claimPortPaths) }));
@@ -1319,12 +1322,13 @@ function readAppServerFiles(
   return files.values;
 }
 
-/** prometheusVersions: by unit, the version of the Prometheus each service's unit runs (readPrometheusVersion), where it has a prometheus.yml that could be read. */
+/** prometheusVersions: by unit, the version of the Prometheus each service's unit runs (readDpkgVersion), where it has a prometheus.yml that could be read. */
 function readPrometheusVersions(
   root: string,
   services: readonly Service[],
   units: ReadonlyMap<string, UnitFacts>,
   configsOf: (service: Service) => ReadonlyMap<string, ConfigFileFacts>,
+  dpkgReads: DpkgReads,
 ): Map<string, PrometheusVersion> {
   const versions = new Map<string, PrometheusVersion>();
   for (const service of services) {
@@ -1335,23 +1339,69 @@ function readPrometheusVersions(
     if (command === undefined || versions.has(command.unit) || command.rootUnknown !== undefined) continue;
     const executable = command.line.path.startsWith('/') ? commandPath(command, command.line.path) : undefined;
     if (executable === undefined) continue;
-    versions.set(command.unit, readPrometheusVersion(root, executable, command.root));
+    versions.set(command.unit, readDpkgVersion(root, executable, PROMETHEUS_PACKAGES, dpkgReads, command.root));
   }
   return versions;
 }
 
-/** redisVersions: by unit, the version of the Redis each service with a redis-conf entry runs (readRedisVersion), whose directive names the references check holds its lines to. */
-function readRedisVersions(root: string, services: readonly Service[], units: ReadonlyMap<string, UnitFacts>): Map<string, RedisVersion> {
+/**
+ * redisVersions: by unit, the version of the Redis each service with a redis-conf entry runs (readDpkgVersion), whose
+ * directive names the references check holds its lines to; only where a line may name one a Redis does not know
+ * (redisMayNameUnknown): else the version changes no verdict, and dpkg's status file is not read.
+ */
+function readRedisVersions(
+  root: string,
+  services: readonly Service[],
+  facts: Pick<Facts, 'units' | 'daemonFiles'>,
+  configsOf: (service: Service) => ReadonlyMap<string, ConfigFileFacts>,
+  includes: ReadonlyMap<string, IncludeFacts>,
+  dpkgReads: DpkgReads,
+): Map<string, RedisVersion> {
   const versions = new Map<string, RedisVersion>();
   for (const service of services) {
     if (!service.configs.some((ref) => ref.kind === 'redis-conf')) continue;
-    const command = daemonCommand({ units }, service, REDIS_PROGRAMS);
+    const command = daemonCommand(facts, service, REDIS_PROGRAMS);
     if (command === undefined || versions.has(command.unit) || command.rootUnknown !== undefined) continue;
     const executable = command.line.path.startsWith('/') ? commandPath(command, command.line.path) : undefined;
-    if (executable === undefined) continue;
-    versions.set(command.unit, readRedisVersion(root, executable, command.root));
+    if (executable === undefined || !redisMayNameUnknown(service, facts, configsOf, includes, command.root)) continue;
+    versions.set(command.unit, readDpkgVersion(root, executable, REDIS_PACKAGES, dpkgReads, command.root));
   }
   return versions;
+}
+
+/**
+ * Whether a line the references check reads for `service`'s Redis may name a directive a Redis does not know
+ * (mayNameUnknownDirective): of its redis-conf files, the files they include as gather read them (`includes`; one not
+ * read is not judged), and the options its unit's command line gives (redisStart, as the check expands them).
+ */
+function redisMayNameUnknown(
+  service: Service,
+  facts: Pick<Facts, 'units' | 'daemonFiles'>,
+  configsOf: (service: Service) => ReadonlyMap<string, ConfigFileFacts>,
+  includes: ReadonlyMap<string, IncludeFacts>,
+  chroot: string | undefined,
+): boolean {
+  const judged = new Set<string>();
+  // Each included file once: its text is the same wherever it is included.
+  const mayName = (text: string): boolean => {
+    if (redisLines(text).some((line) => mayNameUnknownDirective(line.text))) return true;
+    for (const pattern of includePatterns('redis-conf', text, undefined, chroot)) {
+      if (judged.has(pattern)) continue;
+      judged.add(pattern);
+      const found = includes.get(pattern);
+      if (found !== undefined && 'files' in found && found.files.some((file) => mayName(file.text))) return true;
+    }
+    return false;
+  };
+  return service.configs.some((ref) => {
+    if (ref.kind !== 'redis-conf') return false;
+    const text = configsOf(service).get(ref.path)?.text;
+    if (text !== undefined && mayName(text)) return true;
+    const options = redisStart(facts, service, ref, REDIS_PROGRAMS)?.options ?? [];
+    // As the check reads an option: trimmed, and nothing when that leaves it empty or a comment.
+    const lines = options.map((option) => redisTrim(option.text)).filter((line) => line !== '' && !line.startsWith('#'));
+    return lines.some(mayNameUnknownDirective) || mayName(lines.join('\n'));
+  });
 }
 
 /** uvicornInstalls: by unit, the uvicorn each service's uvicorn command imports (uvicornLaunch), where its version can be read under the root. */

@@ -288,11 +288,14 @@ export interface ConfigFileFacts {
   readonly split?: true;
 }
 
+/** A program's version as dpkg installed it (`from`: where it was read, in words), or why it is not known (dpkg-version.ts). */
+export type DpkgVersion = { readonly version: string; readonly from: string } | { readonly unknown: string };
+
 /** A Prometheus's version (`from`: where it was read, in words), or why it is not known. */
-export type PrometheusVersion = { readonly version: string; readonly from: string } | { readonly unknown: string };
+export type PrometheusVersion = DpkgVersion;
 
 /** A Redis's version (`from`: where it was read, in words), or why it is not known. */
-export type RedisVersion = { readonly version: string; readonly from: string } | { readonly unknown: string };
+export type RedisVersion = DpkgVersion;
 
 export interface Facts {
   readonly registry: Registry;
@@ -434,14 +437,15 @@ export interface Facts {
   readonly checkedRegistryAliases?: ReadonlySet<string>;
   /**
    * By unit: the version of the Prometheus its ExecStart= runs, from the dpkg package that installed that executable
-   * under the root (prometheus-version.ts; never by running it), or why it is not known. Only for a Prometheus whose
+   * under the root (dpkg-version.ts; never by running it), or why it is not known. Only for a Prometheus whose
    * unit's command line was read.
    */
   readonly prometheusVersions?: ReadonlyMap<string, PrometheusVersion>;
   /**
    * By unit: the version of the Redis its ExecStart= runs, from the dpkg package that installed that executable under
-   * the root (redis-version.ts; never by running it), or why it is not known. Only for a service with a redis-conf
-   * entry whose unit runs redis-server (or redis-sentinel) by an absolute path.
+   * the root (dpkg-version.ts; never by running it), or why it is not known. Only for a service with a redis-conf
+   * entry whose unit runs redis-server (or redis-sentinel) by an absolute path, and some line of whose configuration
+   * (its files, their includes, its command line) may name a directive a Redis does not know (mayNameUnknownDirective).
    */
   readonly redisVersions?: ReadonlyMap<string, RedisVersion>;
   /**

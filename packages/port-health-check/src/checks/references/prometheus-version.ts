@@ -2,7 +2,7 @@
 // is Prometheus 2.43's; 2.42 (Debian 12's) refuses the whole configuration
 // ("field scrape_config_files not found in type config.plain", promtool check
 // config 2.42.0). The version is the one gather read for the unit
-// (prometheus-version.ts), never found by running the program.
+// (dpkg-version.ts), never found by running the program.
 import { escapeText } from '@dsa110/ports';
 import type { PrometheusVersion } from '../../types.js';
 import type { Finding } from './finding.js';

@@ -64,14 +64,40 @@ export const redisMajorMinor = (version: string): string | undefined => /^(?:\d+
 /** The directive names Redis `version` reads (DIRECTIVE_NAMES), or undefined when this check holds no list for its major.minor. */
 export function redisDirectiveNames(version: string): ReadonlySet<string> | undefined {
   const majorMinor = redisMajorMinor(version);
-  const names = majorMinor === undefined ? undefined : DIRECTIVE_NAMES[majorMinor];
-  if (majorMinor === undefined || names === undefined) return undefined;
+  return majorMinor === undefined ? undefined : namesOf(majorMinor);
+}
+
+/** DIRECTIVE_NAMES[majorMinor] as a set, split once. */
+function namesOf(majorMinor: string): ReadonlySet<string> | undefined {
+  const names = DIRECTIVE_NAMES[majorMinor];
+  if (names === undefined) return undefined;
   let set = parsed.get(majorMinor);
   if (set === undefined) {
     set = new Set(names.split(/\s+/).filter((name) => name !== ''));
     parsed.set(majorMinor, set);
   }
   return set;
+}
+
+/** The names every version of DIRECTIVE_NAMES reads: a line so named is no unknown name, whichever of them reads it. */
+let everyVersionReads: ReadonlySet<string> | undefined;
+
+/** A first word as the check reads one without splitting the line (references/redis.ts's DIRECTIVE_START): letters, digits and `-`, a letter first, then a space, a tab or the end. */
+const PLAIN_NAME = /^[A-Za-z][A-Za-z0-9-]*(?=[ \t]|$)/;
+
+/**
+ * Cheap and conservative: whether a Redis configuration line (a content line of redisLines, or a command-line
+ * option's line) may name a directive that a Redis whose names this check holds does not know, so that the version
+ * of the Redis reading it must be read to judge it. False only for a plain first word every version here reads;
+ * true for any other (a quoted word, a module's setting, an odd character), as the check may have to look it up.
+ */
+export function mayNameUnknownDirective(line: string): boolean {
+  if (everyVersionReads === undefined) {
+    const [first, ...others] = Object.keys(DIRECTIVE_NAMES).map((majorMinor) => namesOf(majorMinor)!);
+    everyVersionReads = new Set([...(first ?? [])].filter((name) => others.every((names) => names.has(name))));
+  }
+  const word = PLAIN_NAME.exec(line)?.[0];
+  return word === undefined || !everyVersionReads.has(word.toLowerCase());
 }
 
 /** The name of `names` one or two edits away from `name` (a letter added, dropped, changed or two swapped), for a "did you mean"; undefined for none or a tie. */
