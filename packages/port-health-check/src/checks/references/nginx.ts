@@ -34,6 +34,7 @@ import {
   type PortListen,
   unboundMapped,
 } from './nginx-listen.js';
+import { refusedServerName } from './nginx-server-name.js';
 
 /** What nginx refusing a line means: said after each refusal nginx -t shows. */
 const REFUSES_CONFIG = ', so it does not start, or reload, with this configuration';
@@ -2182,13 +2183,79 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
     facts.listens.push({ statement, server: inner ?? facts, inSite: true });
     facts.findings.push(...checkListen(statement, expect));
     facts.tls.push(statement);
-  } else if (directive === 'ssl' && argument.toLowerCase() === 'on') facts.sslOn ??= statement;
+  } else if (directive === 'server_name' && isListenDirective(open)) facts.findings.push(...refusedNames(statement));
+  else if (directive === 'ssl' && argument.toLowerCase() === 'on') facts.sslOn ??= statement;
   else if (directive in PASSES) {
     facts.passes.push(statement);
     facts.passServers.add(open[0]?.statement.words[0] === 'server' ? open[0] : facts);
   } else if ((directive === 'allow' || directive === 'deny') && inner) inner.rules.push(statement);
   else if (directive === 'server' && open.length === 1 && inner?.statement.words[0] === 'upstream')
     facts.upstreams.get(inner.statement.words[1]!.toLowerCase())?.servers.push(statement);
+}
+
+/** Errors for the values of a server_name nginx refuses as it reads them (nginx -t fails): said at the directive, each value named. */
+function refusedNames(statement: SiteStatement): Finding[] {
+  return statement.words.slice(1).flatMap((name): Finding[] => {
+    const refused = refusedServerName(name);
+    if (refused === undefined) return [];
+    const message = `server_name ${shown(name)}: nginx refuses it (nginx -t: ${shown(refused.refused)})${REFUSES_CONFIG}; ${refused.fix}`;
+    return [{ ...placeAt(statement), severity: 'error', message }];
+  });
+}
+
+/**
+ * Errors for the site's server_name values nginx refuses where another server listens on the same address and port
+ * as the site's server: there nginx hashes every name of those servers (ngx_http_server_names, only for an address
+ * of more than one server), and refuses a name with two `*`, a `..`, or a `*` elsewhere than `*.` at the start or
+ * `.*` at the end (ngx_hash_add_key), which nginx -t on the site alone takes. Said once a value, at its directive.
+ */
+function sharedNames(listens: readonly HttpListen[], namedAt: ReadonlyMap<object, readonly SiteStatement[]>, expect: NginxExpectations): Finding[] {
+  const servers = new Map<string, Map<object, HttpListen>>();
+  for (const listen of listens) {
+    const [, value, ...flags] = listen.statement.words as [string, string, ...string[]];
+    const port = listenPort(value, expect);
+    const address = listenAddress(value);
+    const options = listenOptions(flags);
+    if (typeof port !== 'number' || address === undefined || 'refused' in options) continue;
+    const key = `${options.transport} ${address.key} ${port}`;
+    const onAddress = servers.get(key) ?? new Map<object, HttpListen>();
+    servers.set(key, onAddress);
+    if (!onAddress.has(listen.server)) onAddress.set(listen.server, listen);
+  }
+  const findings: Finding[] = [];
+  const said = new Set<string>();
+  for (const onAddress of servers.values()) {
+    if (onAddress.size < 2) continue;
+    for (const [server, listen] of onAddress) {
+      if (!listen.inSite) continue;
+      const other = [...onAddress.values()].find((each) => each.server !== server)!;
+      for (const statement of namedAt.get(server) ?? []) {
+        for (const name of statement.words.slice(1)) {
+          const key = `${statement.file ?? ''}\0${statement.line}\0${statement.column}\0${name}`;
+          // One nginx refuses as it reads the directive is said as such (refusedNames).
+          if (said.has(key) || refusedServerName(name) !== undefined || !refusedWildcard(name)) continue;
+          said.add(key);
+          const socket = `${listenAddress(listen.statement.words[1]!)!.shown}:${listenPort(listen.statement.words[1]!, expect)}`;
+          const where = `${lineWords(other.statement, statement)}:${other.statement.column}`;
+          const message = `server_name ${shown(name)}: nginx refuses it where another server listens on the same address and port, as ${listenText(other.statement)} (${where}) does on ${socket} (nginx -t: invalid server name or wildcard "${shown(name)}" on ${socket})${REFUSES_CONFIG}; write a name with one * at one end (*.example.org, www.example.*), or a regex after ~`;
+          findings.push({ ...placeAt(statement), severity: 'error', message });
+        }
+      }
+    }
+  }
+  return findings;
+}
+
+/**
+ * Whether nginx refuses a server_name value when it hashes the names of an address's servers (ngx_hash_add_key's
+ * wildcard rules): two `*`, a `..`, or a `*` not in `*.` at the start or `.*` at the end (`.example.org` is taken).
+ */
+function refusedWildcard(name: string): boolean {
+  if (name.startsWith('~') || name.toLowerCase() === '$hostname') return false;
+  if (name.split('*').length > 2 || name.includes('..')) return true;
+  if (name.length > 1 && name.startsWith('.')) return false;
+  if (name.length > 2 && (name.startsWith('*.') || name.endsWith('.*'))) return false;
+  return name.includes('*');
 }
 
 /**
@@ -2345,6 +2412,7 @@ export function readNginxSite(
   );
   // The site's listens as nginx loads them, else (not loaded, or a copy in its place) as the site says them.
   const siteLoaded = loaded !== undefined && config!.site !== undefined && !config!.copy;
+  if (siteLoaded) facts.findings.push(...sharedNames(loaded.http, loaded.namedAt, expect));
   facts.findings.push(...otherServicePorts([...(loaded?.all ?? []), ...(siteLoaded ? [] : siteListens)], expect));
   return distinct(facts.findings);
 }
@@ -2403,7 +2471,17 @@ function configListens(
   confPrefix: string,
   siteListens: readonly HttpListen[],
   root: string | undefined,
-): { all: ConfigListen[]; http: ConfigListen[]; names: ServerNames; unread: boolean; upstreams: Map<string, Upstream>; findings: Finding[] } | string {
+):
+  | {
+      all: ConfigListen[];
+      http: ConfigListen[];
+      names: ServerNames;
+      namedAt: ReadonlyMap<object, readonly SiteStatement[]>;
+      unread: boolean;
+      upstreams: Map<string, Upstream>;
+      findings: Finding[];
+    }
+  | string {
   const reading = newReading(config.lookup, confPrefix, false, root);
   const statements = siteStatements(config.text, reading, config.path);
   if (typeof statements === 'string') return statements.replace(/^the site and its includes/, 'it and its includes');
@@ -2411,6 +2489,7 @@ function configListens(
   const site = new Map(siteListens.map((listen) => [key(listen.statement), listen]));
   const all: ConfigListen[] = [];
   const names = new Map<object, string[]>();
+  const namedAt = new Map<object, SiteStatement[]>();
   // The upstream blocks of http {} outside the site (its own are the site's reading's), each with its servers.
   const upstreams = new Map<string, Upstream>();
   const findings: Finding[] = [];
@@ -2433,6 +2512,9 @@ function configListens(
     else if (statement.words[0] === 'server_name' && open[open.length - 1]?.words[0] === 'server' && open[open.length - 2]?.words[0] === 'http') {
       const server = open[open.length - 1]!;
       names.set(server, [...(names.get(server) ?? []), ...statement.words.slice(1)]);
+      namedAt.set(server, [...(namedAt.get(server) ?? []), statement]);
+      // The site's own are said by the site's reading.
+      if (file !== undefined) findings.push(...refusedNames(statement));
     } else if (statement.words[0] === 'listen' && statement.words[1] !== undefined && !statement.words[1].startsWith('unix:')) {
       const [server, module] = [open[open.length - 1], open[open.length - 2]?.words[0]];
       if (server?.words[0] !== 'server' || (module !== 'http' && module !== 'stream' && module !== 'mail')) continue;
@@ -2449,7 +2531,7 @@ function configListens(
       .filter((finding) => config.site === undefined || finding.file !== config.site)
       .map((finding) => (finding.file === undefined ? { ...finding, file: config.path } : finding)),
   );
-  return { all, http: all.filter((listen) => listen.module === 'http'), names, unread: reading.unread, upstreams, findings };
+  return { all, http: all.filter((listen) => listen.module === 'http'), names, namedAt, unread: reading.unread, upstreams, findings };
 }
 
 /**
