@@ -34,6 +34,7 @@ import {
   type PortListen,
   unboundMapped,
 } from './nginx-listen.js';
+import { refusedServerName } from './nginx-server-name.js';
 
 /** What nginx refusing a line means: said after each refusal nginx -t shows. */
 const REFUSES_CONFIG = ', so it does not start, or reload, with this configuration';
@@ -534,6 +535,8 @@ interface HttpListen {
   readonly statement: SiteStatement;
   readonly server: object;
   readonly inSite: boolean;
+  /** Its server (the site's) passes requests on (proxy_pass and the like): the site's own, not a stub_status or redirect server beside it. */
+  readonly passes?: boolean;
 }
 
 /** The words nginx prints for an address and port: `0.0.0.0:80`, `[::]:80`. */
@@ -601,10 +604,10 @@ function refusedListens(listens: readonly HttpListen[], expect: NginxExpectation
  * the site's own listens (nginx picks the server for a connection among those listening on the address it came to,
  * so a site's `listen 127.0.0.1:80` beside another server's `listen 80` shares that socket, yet only connections to
  * 127.0.0.1 reach it): an address the registry's access level disagrees with, no listen that takes IPv4, and another
- * server that nginx answers with instead (siteNotServed). Nothing where a host name (resolved by nginx when it starts)
+ * server that nginx answers with instead (siteNotServed), or that takes the site's loopback address (loopbackShadowed). Nothing where a host name (resolved by nginx when it starts)
  * is among them.
  */
-function portSockets(listens: readonly HttpListen[], expect: NginxExpectations, complete: boolean, names?: ServerNames): Finding[] {
+function portSockets(listens: readonly HttpListen[], expect: NginxExpectations, complete: boolean, names?: ServerNames, itself = false): Finding[] {
   const onPort = listens.filter((listen) => listenPort(listen.statement.words[1]!, expect) === expect.port);
   const parsed: PortListen<HttpListen>[] = [];
   for (const listen of onPort) {
@@ -627,8 +630,12 @@ function portSockets(listens: readonly HttpListen[], expect: NginxExpectations, 
   });
   // An include not read may hold the site's server_name, or a default_server of its own; without the order nginx loads
   // the site in (names undefined: it does not load it, or loads a copy), which server is first is not known.
-  const notServed = complete && names !== undefined ? siteNotServed(parsed, names, expect) : [];
   const ownParsed = parsed.filter((listen) => listen.at.inSite);
+  // A site listen on a host name may be on the loopback address itself: whether the site is shadowed there is not known.
+  const notServed = [
+    ...(complete && names !== undefined ? siteNotServed(parsed, names, expect) : []),
+    ...(complete && itself && ownParsed.length === own.length ? loopbackShadowed(parsed, expect) : []),
+  ];
   // A host name may resolve to any address: which addresses the site takes is not known.
   if (findings.length > 0 || ownParsed.length !== own.length || ownParsed.length === 0 || !complete) return [...findings, ...notServed];
   // A `[::]` listen takes IPv4 where its socket is dual-stack (ipv6only=off on any listen of that address).
@@ -680,6 +687,35 @@ function siteNotServed(listens: readonly PortListen<HttpListen>[], names: Server
     const remove = file?.includes('/sites-enabled/') ? `remove that site (rm ${shown(file)})` : 'remove that server or its listen there';
     const message = `${listenText(statement)}: nginx answers requests to ${listen.address.shown}:${expect.port} whose Host header matches no server_name with its default server, ${listenWords(chosen.at, statement)}, as ${how}, and this server has ${none}, so nginx never serves ${expect.name}'s site to a client that sends a Host header (browsers, curl); ${remove}, or add default_server to this listen and remove it from that one, or give this server the server_name its clients use`;
     return [{ ...placeAt(statement), severity: 'error', message }];
+  });
+}
+
+/** The loopback addresses clients on this host connect to (localhost), each of its family: the addresses a site's loopback-only locations are for. */
+const LOOPBACK_ADDRESSES = [listenAddress('127.0.0.1:80')!, listenAddress('[::1]:80')!];
+
+/**
+ * Errors at the site's wildcard listens (`80`, `[::]:80`) on a family whose loopback address (127.0.0.1, ::1) another
+ * server, and none of the site's, listens on itself (`listen 127.0.0.1:80`): nginx picks the servers for a connection
+ * by the exact address it came to where any listens there (ngx_http_init_connection, whatever the sockets), the
+ * wildcard's servers only where none does, and the Host header only among those; so every connection over that
+ * loopback gets the other server, and the site's loopback-only locations (its /metrics) are never served.
+ * TCP alone: a quic listen's socket is UDP, apart from HTTP/1's.
+ */
+function loopbackShadowed(listens: readonly PortListen<HttpListen>[], expect: NginxExpectations): Finding[] {
+  const tcp = listens.filter((listen) => listen.options.transport === 'tcp');
+  // The site's servers that pass requests on, else all of its own: a stub_status server in the site file shadows it too.
+  const passing = tcp.filter((listen) => listen.at.passes === true);
+  const site = new Set((passing.length > 0 ? passing : tcp.filter((listen) => listen.at.inSite)).map((listen) => listen.server));
+  return LOOPBACK_ADDRESSES.flatMap((loopback): Finding[] => {
+    const there = tcp.filter((listen) => listen.address.key === loopback.key);
+    const wildcard = tcp.find((listen) => site.has(listen.server) && listen.address.family === loopback.family && listen.address.wildcard);
+    if (there.length === 0 || there.some((listen) => site.has(listen.server)) || wildcard === undefined) return [];
+    const other = there[0]!.at.statement;
+    const socket = `${loopback.shown}:${expect.port}`;
+    const where = `${lineWords(other, wildcard.at.statement)}:${other.column}`;
+    const remove = other.file?.includes('/sites-enabled/') ? `remove that listen or that site (rm ${shown(other.file)})` : 'remove that listen';
+    const message = `${listenText(wildcard.at.statement)} does not take connections to ${socket}: ${listenText(other)} (${where}) is on that address itself, and nginx hands a connection to the servers listening on the exact address it came to where any does (the Host header chooses among those only), so every request over ${loopback.family === 4 ? 'IPv4' : 'IPv6'} loopback gets that server, never ${expect.name}'s site (nor its loopback-only locations); add listen ${socket}; to this server, or ${remove}`;
+    return [{ ...placeAt(wildcard.at.statement), severity: 'error', message }];
   });
 }
 
@@ -1630,6 +1666,8 @@ function restriction(block: Block, subject: string, rules: readonly SiteStatemen
 interface SiteFacts {
   readonly findings: Finding[];
   readonly passes: SiteStatement[];
+  /** The server blocks a pass is in (the facts themselves for a snippet included in one). */
+  readonly passServers: Set<object>;
   readonly upstreams: Map<string, Upstream>;
   /** Every location, in the order written. */
   readonly locations: LocationBlock[];
@@ -2145,11 +2183,79 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
     facts.listens.push({ statement, server: inner ?? facts, inSite: true });
     facts.findings.push(...checkListen(statement, expect));
     facts.tls.push(statement);
-  } else if (directive === 'ssl' && argument.toLowerCase() === 'on') facts.sslOn ??= statement;
-  else if (directive in PASSES) facts.passes.push(statement);
-  else if ((directive === 'allow' || directive === 'deny') && inner) inner.rules.push(statement);
+  } else if (directive === 'server_name' && isListenDirective(open)) facts.findings.push(...refusedNames(statement));
+  else if (directive === 'ssl' && argument.toLowerCase() === 'on') facts.sslOn ??= statement;
+  else if (directive in PASSES) {
+    facts.passes.push(statement);
+    facts.passServers.add(open[0]?.statement.words[0] === 'server' ? open[0] : facts);
+  } else if ((directive === 'allow' || directive === 'deny') && inner) inner.rules.push(statement);
   else if (directive === 'server' && open.length === 1 && inner?.statement.words[0] === 'upstream')
     facts.upstreams.get(inner.statement.words[1]!.toLowerCase())?.servers.push(statement);
+}
+
+/** Errors for the values of a server_name nginx refuses as it reads them (nginx -t fails): said at the directive, each value named. */
+function refusedNames(statement: SiteStatement): Finding[] {
+  return statement.words.slice(1).flatMap((name): Finding[] => {
+    const refused = refusedServerName(name);
+    if (refused === undefined) return [];
+    const message = `server_name ${shown(name)}: nginx refuses it (nginx -t: ${shown(refused.refused)})${REFUSES_CONFIG}; ${refused.fix}`;
+    return [{ ...placeAt(statement), severity: 'error', message }];
+  });
+}
+
+/**
+ * Errors for the site's server_name values nginx refuses where another server listens on the same address and port
+ * as the site's server: there nginx hashes every name of those servers (ngx_http_server_names, only for an address
+ * of more than one server), and refuses a name with two `*`, a `..`, or a `*` elsewhere than `*.` at the start or
+ * `.*` at the end (ngx_hash_add_key), which nginx -t on the site alone takes. Said once a value, at its directive.
+ */
+function sharedNames(listens: readonly HttpListen[], namedAt: ReadonlyMap<object, readonly SiteStatement[]>, expect: NginxExpectations): Finding[] {
+  const servers = new Map<string, Map<object, HttpListen>>();
+  for (const listen of listens) {
+    const [, value, ...flags] = listen.statement.words as [string, string, ...string[]];
+    const port = listenPort(value, expect);
+    const address = listenAddress(value);
+    const options = listenOptions(flags);
+    if (typeof port !== 'number' || address === undefined || 'refused' in options) continue;
+    const key = `${options.transport} ${address.key} ${port}`;
+    const onAddress = servers.get(key) ?? new Map<object, HttpListen>();
+    servers.set(key, onAddress);
+    if (!onAddress.has(listen.server)) onAddress.set(listen.server, listen);
+  }
+  const findings: Finding[] = [];
+  const said = new Set<string>();
+  for (const onAddress of servers.values()) {
+    if (onAddress.size < 2) continue;
+    for (const [server, listen] of onAddress) {
+      if (!listen.inSite) continue;
+      const other = [...onAddress.values()].find((each) => each.server !== server)!;
+      for (const statement of namedAt.get(server) ?? []) {
+        for (const name of statement.words.slice(1)) {
+          const key = `${statement.file ?? ''}\0${statement.line}\0${statement.column}\0${name}`;
+          // One nginx refuses as it reads the directive is said as such (refusedNames).
+          if (said.has(key) || refusedServerName(name) !== undefined || !refusedWildcard(name)) continue;
+          said.add(key);
+          const socket = `${listenAddress(listen.statement.words[1]!)!.shown}:${listenPort(listen.statement.words[1]!, expect)}`;
+          const where = `${lineWords(other.statement, statement)}:${other.statement.column}`;
+          const message = `server_name ${shown(name)}: nginx refuses it where another server listens on the same address and port, as ${listenText(other.statement)} (${where}) does on ${socket} (nginx -t: invalid server name or wildcard "${shown(name)}" on ${socket})${REFUSES_CONFIG}; write a name with one * at one end (*.example.org, www.example.*), or a regex after ~`;
+          findings.push({ ...placeAt(statement), severity: 'error', message });
+        }
+      }
+    }
+  }
+  return findings;
+}
+
+/**
+ * Whether nginx refuses a server_name value when it hashes the names of an address's servers (ngx_hash_add_key's
+ * wildcard rules): two `*`, a `..`, or a `*` not in `*.` at the start or `.*` at the end (`.example.org` is taken).
+ */
+function refusedWildcard(name: string): boolean {
+  if (name.startsWith('~') || name.toLowerCase() === '$hostname') return false;
+  if (name.split('*').length > 2 || name.includes('..')) return true;
+  if (name.length > 1 && name.startsWith('.')) return false;
+  if (name.length > 2 && (name.startsWith('*.') || name.endsWith('.*'))) return false;
+  return name.includes('*');
 }
 
 /**
@@ -2235,6 +2341,7 @@ function readBlocks(statements: readonly SiteStatement[], facts: SiteFacts, dire
 const noFacts = (findings: Finding[]): SiteFacts => ({
   findings,
   passes: [],
+  passServers: new Set(),
   upstreams: new Map(),
   locations: [],
   servers: [[]],
@@ -2259,6 +2366,7 @@ export function readNginxSite(
   if (reading.refused) return reading.findings;
   const facts = noFacts(reading.findings);
   readBlocks(statements, facts, (statement, open) => readDirective(statement, open, expect, facts));
+  facts.listens.splice(0, Infinity, ...facts.listens.map((listen) => ({ ...listen, passes: facts.passServers.has(listen.server) })));
   const loaded = config === undefined ? undefined : configListens(config, confPrefix, facts.listens, root);
   // A pass may name an upstream block of another file nginx loads (conf.d/upstreams.conf, nginx.conf's http {}).
   if (loaded !== undefined && typeof loaded !== 'string') {
@@ -2293,10 +2401,18 @@ export function readNginxSite(
   const complete = !reading.unread && loaded?.unread !== true;
   facts.findings.push(
     ...refusedListens(http, expect),
-    ...portSockets(http, expect, complete, loaded !== undefined && config!.site !== undefined && !config!.copy ? loaded.names : undefined),
+    ...portSockets(
+      http,
+      expect,
+      complete,
+      loaded !== undefined && config!.site !== undefined && !config!.copy ? loaded.names : undefined,
+      // The site alone, or in what nginx loads (not a copy of it, nor beside it as if it were): which servers take its loopback is known.
+      loaded === undefined || (config!.site !== undefined && !config!.copy),
+    ),
   );
   // The site's listens as nginx loads them, else (not loaded, or a copy in its place) as the site says them.
   const siteLoaded = loaded !== undefined && config!.site !== undefined && !config!.copy;
+  if (siteLoaded) facts.findings.push(...sharedNames(loaded.http, loaded.namedAt, expect));
   facts.findings.push(...otherServicePorts([...(loaded?.all ?? []), ...(siteLoaded ? [] : siteListens)], expect));
   return distinct(facts.findings);
 }
@@ -2355,14 +2471,25 @@ function configListens(
   confPrefix: string,
   siteListens: readonly HttpListen[],
   root: string | undefined,
-): { all: ConfigListen[]; http: ConfigListen[]; names: ServerNames; unread: boolean; upstreams: Map<string, Upstream>; findings: Finding[] } | string {
+):
+  | {
+      all: ConfigListen[];
+      http: ConfigListen[];
+      names: ServerNames;
+      namedAt: ReadonlyMap<object, readonly SiteStatement[]>;
+      unread: boolean;
+      upstreams: Map<string, Upstream>;
+      findings: Finding[];
+    }
+  | string {
   const reading = newReading(config.lookup, confPrefix, false, root);
   const statements = siteStatements(config.text, reading, config.path);
   if (typeof statements === 'string') return statements.replace(/^the site and its includes/, 'it and its includes');
   const key = (statement: SiteStatement) => `${statement.file ?? ''}\0${statement.line}\0${statement.column}`;
-  const site = new Set(siteListens.map((listen) => key(listen.statement)));
+  const site = new Map(siteListens.map((listen) => [key(listen.statement), listen]));
   const all: ConfigListen[] = [];
   const names = new Map<object, string[]>();
+  const namedAt = new Map<object, SiteStatement[]>();
   // The upstream blocks of http {} outside the site (its own are the site's reading's), each with its servers.
   const upstreams = new Map<string, Upstream>();
   const findings: Finding[] = [];
@@ -2385,10 +2512,14 @@ function configListens(
     else if (statement.words[0] === 'server_name' && open[open.length - 1]?.words[0] === 'server' && open[open.length - 2]?.words[0] === 'http') {
       const server = open[open.length - 1]!;
       names.set(server, [...(names.get(server) ?? []), ...statement.words.slice(1)]);
+      namedAt.set(server, [...(namedAt.get(server) ?? []), statement]);
+      // The site's own are said by the site's reading.
+      if (file !== undefined) findings.push(...refusedNames(statement));
     } else if (statement.words[0] === 'listen' && statement.words[1] !== undefined && !statement.words[1].startsWith('unix:')) {
       const [server, module] = [open[open.length - 1], open[open.length - 2]?.words[0]];
       if (server?.words[0] !== 'server' || (module !== 'http' && module !== 'stream' && module !== 'mail')) continue;
-      all.push({ statement, server, module, inSite: site.has(key(statement)) });
+      const own = site.get(key(statement));
+      all.push({ statement, server, module, inSite: own !== undefined, ...(own?.passes === true && { passes: true }) });
     }
   }
   // What nginx refuses or this check cannot read in them (an include not there, or unreadable), said at the include
@@ -2400,7 +2531,7 @@ function configListens(
       .filter((finding) => config.site === undefined || finding.file !== config.site)
       .map((finding) => (finding.file === undefined ? { ...finding, file: config.path } : finding)),
   );
-  return { all, http: all.filter((listen) => listen.module === 'http'), names, unread: reading.unread, upstreams, findings };
+  return { all, http: all.filter((listen) => listen.module === 'http'), names, namedAt, unread: reading.unread, upstreams, findings };
 }
 
 /**

@@ -73,9 +73,10 @@ describe('http2 without ssl on a plain-HTTP site’s port', () => {
 
   it('set by another server on the address and port, it is said there (nginx keeps one http2 per address and port)', async () => {
     expect(await problems('edge', EDGE, `${site('8443')}server {\n    listen 8443 http2;\n    server_name other;\n}\n`)).toEqual([said('8443 http2', '7:5')]);
-    // On an address of its own, the site's listen is plain HTTP/1.1: said at that one only.
+    // On an address of its own, the site's listen is plain HTTP/1.1: said at that one only (beside that it takes 127.0.0.1 from the site).
     expect(await problems('edge', EDGE, `${site('8443')}server {\n    listen 127.0.0.1:8443 http2;\n}\n`)).toEqual([
       said('127.0.0.1:8443 http2', '7:5', '127.0.0.1:8443'),
+      expect.stringContaining('listen 8443 does not take connections to 127.0.0.1:8443: listen 127.0.0.1:8443 http2 (line 7:5) is on that address itself'),
     ]);
   });
 

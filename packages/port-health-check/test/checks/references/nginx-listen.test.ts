@@ -48,9 +48,15 @@ describe('the sockets nginx opens for the site’s port', () => {
     expect(await siteProblems('listen [::]:80;\nlisten web.example:80;')).toEqual([]);
   });
 
-  it('a loopback listen beside the port’s wildcard one (a stub_status server) shares its socket: no access error', async () => {
+  it('a loopback listen beside the port’s wildcard one (a stub_status server) shares its socket: no access error, but it takes 127.0.0.1', async () => {
     const status = 'server { listen 127.0.0.1:80; server_name localhost; location /nginx_status { stub_status; } }\n';
-    expect(await siteProblems('listen 80;\nlisten [::]:80;', status)).toEqual([]);
+    expect(await siteProblems('listen 80;\nlisten [::]:80;', status)).toEqual([
+      `error: ${AT}:2:1: listen 80 does not take connections to 127.0.0.1:80: listen 127.0.0.1:80 (line 7:10) is on that address itself, and nginx hands a connection to the servers listening on the exact address it came to where any does (the Host header chooses among those only), so every request over IPv4 loopback gets that server, never Nginx's site (nor its loopback-only locations); add listen 127.0.0.1:80; to this server, or remove that listen`,
+    ]);
+    // A redirecting server on the port beside the site's own on its loopback: the site takes its loopback itself.
+    expect(
+      await siteProblems('listen 127.0.0.1:80;\nlisten [::1]:80;', 'server { listen 80; listen [::]:80; return 301 https://$host$request_uri; }\n'),
+    ).toEqual([]);
     // Alone on the port, it is the site's only socket: from this host only.
     expect(await siteProblems('listen 127.0.0.1:80;')).toEqual([
       expect.stringMatching(
@@ -71,8 +77,12 @@ describe('the sockets nginx opens for the site’s port', () => {
     expect(await siteProblems('listen 80;\nlisten [::]:80 ipv6only=off;')).toEqual([
       `error: ${AT}:3:1: listen [::]:80 ipv6only=off takes IPv4 too (ipv6only=off) beside listen 80 (line 2), and Linux refuses the second of them ("bind() ... failed (98: Address already in use)"), so nginx does not start, though nginx -t passes; remove ipv6only=off, or the IPv4 listen`,
     ]);
-    // Both with reuseport: Linux opens both.
-    expect(await siteProblems('listen 80 reuseport;', 'server { listen 127.0.0.1:80 reuseport; }\n')).toEqual([]);
+    // Both with reuseport: Linux opens both, and hands connections to 127.0.0.1 to the socket bound there.
+    expect(await siteProblems('listen 80 reuseport;', 'server { listen 127.0.0.1:80 reuseport; }\n')).toEqual([
+      expect.stringContaining(
+        `${AT}:2:1: listen 80 reuseport does not take connections to 127.0.0.1:80: listen 127.0.0.1:80 reuseport (line 6:10) is on that address itself`,
+      ),
+    ]);
   });
 });
 
@@ -349,7 +359,12 @@ describe('listens elsewhere in what nginx loads', () => {
 
   it('the port’s sockets count every server nginx loads: a stub_status server in nginx.conf; the site’s reach is its own listens’', async () => {
     const status = '  server { listen 127.0.0.1:80; server_name localhost; location /nginx_status { stub_status; } }';
-    expect(await configProblems(http(status))).toEqual([]);
+    // No socket clash; but nginx answers every connection to 127.0.0.1:80 with that server, whatever its Host header.
+    expect(await configProblems(http(status))).toEqual([
+      expect.stringContaining(
+        '/etc/nginx/sites-available/dsa110-contimg:2:1: listen 80 does not take connections to 127.0.0.1:80: listen 127.0.0.1:80 (/etc/nginx/nginx.conf:3:12) is on that address itself',
+      ),
+    ]);
     // Another server's listen 80 opens 0.0.0.0:80, but nginx answers IPv4 connections there with that server, not the site's [::] one.
     const v6 = `server {\nlisten [::]:80;\n${LOCATIONS}\n}\n`;
     expect(await configProblems(http('  server { listen 80 default_server; return 444; }'), {}, { site: v6 })).toEqual([
