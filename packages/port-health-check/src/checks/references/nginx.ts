@@ -837,15 +837,13 @@ function listenErrors(statement: SiteStatement, expect: NginxExpectations, merge
 
 /**
  * The socket a listen value stands for, as a key: TCP or UDP (`quic`), the address (`80`, `*:80` and `0.0.0.0:80`
- * are one; an IPv6 address in any spelling; a host name as written) and the port.
+ * are one; `127.1` is 127.0.0.1, as nginx reads it; an IPv6 address in any spelling; a host name as written) and the port.
  */
 function listenSocket(value: string, flags: readonly string[], port: number): string {
-  const bracket = /^\[([0-9a-fA-F:.]+)\]/.exec(value);
+  const address = listenAddress(value);
   const colon = value.lastIndexOf(':');
-  const host = bracket ? bracket[1]! : /^\d+$/.test(value) ? '*' : colon >= 0 ? value.slice(0, colon) : value;
-  const bits = host === '*' ? undefined : addressBits(host);
-  const address = host === '*' ? '0.0.0.0' : bits ? `${bits.family}/${bits.value}` : host.toLowerCase();
-  return `${flags.includes('quic') ? 'udp' : 'tcp'} ${address === '4/0' ? '0.0.0.0' : address} ${port}`;
+  const host = address?.key ?? (colon >= 0 ? value.slice(0, colon) : value).toLowerCase();
+  return `${flags.includes('quic') ? 'udp' : 'tcp'} ${host} ${port}`;
 }
 
 /**
@@ -856,12 +854,15 @@ function listenSocket(value: string, flags: readonly string[], port: number): st
  * proxy_protocol (ngx_http_add_addresses ORs them too), said at the listen that sets them. `others`: the listens of
  * http {} nginx loads beside the site's (another server, another file: conf.d/a.conf's `listen 8080 http2;` makes the
  * site's `listen 8080;` HTTP/2 alone too, nginx 1.22 answering its plain HTTP/1.1 request with HTTP/2 frames).
+ * Exact addresses only: each address of a port has options of its own (ngx_http_add_addrs), even where nginx binds the
+ * wildcard alone, so `listen 8080 http2;` leaves the site's `listen 127.0.0.1:8080;` plain, and another server's
+ * `listen 127.0.0.1:8080 http2;` is no matter of the site's `listen 8080;` (nginx hands 127.0.0.1's connections to
+ * that server, never the site: loopbackShadowed's error). The site's server is the one passing requests on, as there.
  */
 function listenTls(facts: SiteFacts, expect: NginxExpectations, others: readonly SiteStatement[] = []): Finding[] {
   const tlsSockets = new Set<string>();
   const sockets = new Map<SiteStatement, string>();
-  const listens = [...facts.tls, ...others];
-  for (const statement of listens) {
+  for (const statement of [...facts.tls, ...others]) {
     const [, value, ...flags] = statement.words as [string, string, ...string[]];
     const port = listenPort(value, expect);
     if (typeof port !== 'number') continue;
@@ -869,6 +870,12 @@ function listenTls(facts: SiteFacts, expect: NginxExpectations, others: readonly
     sockets.set(statement, socket);
     if (flags.includes('ssl') || flags.includes('quic')) tlsSockets.add(socket);
   }
+  const onPort = facts.listens.filter((listen) => listenPort(listen.statement.words[1]!, expect) === expect.port);
+  const passing = onPort.filter((listen) => listen.passes === true);
+  const site = new Set((passing.length > 0 ? passing : onPort).map((listen) => listen.statement));
+  const siteSockets = new Set([...site].map((statement) => sockets.get(statement)));
+  // Another server's listen on an address the site's server does not listen on sets options for connections it never gets.
+  const listens = [...facts.tls, ...others].filter((statement) => site.has(statement) || (sockets.has(statement) && siteSockets.has(sockets.get(statement))));
   const found = listens.map((statement) => {
     const socket = sockets.get(statement);
     return listenErrors(statement, expect, socket !== undefined && tlsSockets.has(socket));

@@ -17,16 +17,19 @@ import { tempDir, withoutRoot, writeTree } from '../../helpers.js';
 
 const fixtures = new URL('fixtures/', import.meta.url).pathname;
 const registry = await loadRegistry({ path: join(fixtures, 'schemes/ports.yaml') });
+/** The registry with Edge and TLS on loopback (access: localhost), for sites whose listens are 127.0.0.1's. */
+const LOCAL = readFileSync(join(fixtures, 'schemes/ports.yaml'), 'utf8').replace(/(port: 844[34]\n {4}protocol: HTTPS?\n {4}access: )public/g, '$1localhost');
+const localRegistry = parseRegistry(LOCAL, { source: 'ports.yaml' });
 const EDGE = 'etc/nginx/sites-enabled/edge';
 const TLS_SITE = 'etc/nginx/sites-enabled/tls';
 const PASS =
   'location /api/ { proxy_pass http://127.0.0.1:8001; }\n    location /metrics { allow 127.0.0.1; allow ::1; deny all; proxy_pass http://127.0.0.1:8001; }';
 
 /** The references check's problems for the registry's service `id` with its site (`path`) of `servers`, and `files`, as `severity: reason`. */
-async function problems(id: string, path: string, servers: string, files: Record<string, string> = {}): Promise<string[]> {
+async function problems(id: string, path: string, servers: string, files: Record<string, string> = {}, ports = registry): Promise<string[]> {
   const root = writeTree(tempDir(), { [path]: servers, ...files });
-  const facts = await gather({ registry, root });
-  return checkReferences(facts, registry.service(id))
+  const facts = await gather({ registry: ports, root });
+  return checkReferences(facts, ports.service(id))
     .filter((result) => result.severity !== 'ok')
     .map((result) => withoutRoot(result, root))
     .map((result) => `${result.severity}: ${result.reason}`);
@@ -73,9 +76,9 @@ describe('http2 without ssl on a plain-HTTP site’s port', () => {
 
   it('set by another server on the address and port, it is said there (nginx keeps one http2 per address and port)', async () => {
     expect(await problems('edge', EDGE, `${site('8443')}server {\n    listen 8443 http2;\n    server_name other;\n}\n`)).toEqual([said('8443 http2', '7:5')]);
-    // On an address of its own, the site's listen is plain HTTP/1.1: said at that one only (beside that it takes 127.0.0.1 from the site).
+    // On an address of its own, it is that address's alone (nginx keeps options per address): the site's listen is plain
+    // HTTP/1.1, and what is wrong is that the other server takes 127.0.0.1 from the site, said once.
     expect(await problems('edge', EDGE, `${site('8443')}server {\n    listen 127.0.0.1:8443 http2;\n}\n`)).toEqual([
-      said('127.0.0.1:8443 http2', '7:5', '127.0.0.1:8443'),
       expect.stringContaining('listen 8443 does not take connections to 127.0.0.1:8443: listen 127.0.0.1:8443 http2 (line 7:5) is on that address itself'),
     ]);
   });
@@ -122,6 +125,24 @@ describe('set by a server of another file nginx loads, on the site’s address a
     expect(await problems('tls', TLS_SITE, tls, loading('8444 ssl'))).toEqual([]);
   });
 
+  it('on the wildcard beside the site’s own address (127.0.0.1), it is not the site’s: each address keeps options of its own', async () => {
+    for (const option of ['http2', 'ssl', 'proxy_protocol']) {
+      expect({ option, found: await problems('edge', EDGE, named('127.0.0.1:8443'), loading(`8443 ${option}`), localRegistry) }).toEqual({ option, found: [] });
+    }
+    // An HTTPS site's TLS is its own address's too: a plain wildcard beside it leaves it TLS, and is not said.
+    const tls = named('127.0.0.1:8444 ssl').replace('listen', 'ssl_certificate /c.pem;\n    ssl_certificate_key /k.pem;\n    listen');
+    expect(await problems('tls', TLS_SITE, tls, loading('8444'), localRegistry)).toEqual([]);
+  });
+
+  it('on the site’s address in another spelling (127.1, [0::1]), it is the site’s', async () => {
+    expect(await problems('edge', EDGE, named('127.0.0.1:8443'), loading('127.1:8443 http2'), localRegistry)).toEqual([
+      expect.stringContaining('/etc/nginx/conf.d/a.conf:2:5: listen 127.1:8443 http2 makes port 8443 HTTP/2 alone '),
+    ]);
+    expect(await problems('edge', EDGE, named('127.0.0.1:8443;\n    listen [::1]:8443'), loading('[0::1]:8443 ssl'), localRegistry)).toEqual([
+      expect.stringContaining('/etc/nginx/conf.d/a.conf:2:5: listen [0::1]:8443 ssl serves TLS, but the registry says Edge is plain HTTP, '),
+    ]);
+  });
+
   it('on another port, or where nginx does not load the site, it is not the site’s', async () => {
     expect(await problems('edge', EDGE, named('8443'), loading('8445 http2 proxy_protocol'))).toEqual([]);
     const elsewhere = { ...loading('8443 http2'), 'etc/nginx/nginx.conf': 'events {}\nhttp {\n  include /etc/nginx/conf.d/*.conf;\n}\n' };
@@ -142,10 +163,10 @@ function siteSays(text: string, scheme: 'http' | 'https'): string[] {
   return found.filter((finding) => finding.severity === 'error' && finding.message.startsWith('listen ')).map((finding) => finding.message);
 }
 
-/** What the references check says of the listens, for Edge (on 18080, by `scheme`) in sites-enabled/edge, when nginx.conf's http {} is `http` and it includes `files`. */
-async function loadedSays(http: string, files: Record<string, string>, scheme: 'http' | 'https'): Promise<string[]> {
+/** What the references check says of the listens, for Edge (on 18080, by `scheme`, of `access`) in sites-enabled/edge, when nginx.conf's http {} is `http` and it includes `files`. */
+async function loadedSays(http: string, files: Record<string, string>, scheme: 'http' | 'https', access = 'public'): Promise<string[]> {
   const yaml = readFileSync(join(fixtures, 'schemes/ports.yaml'), 'utf8');
-  const text = yaml.replace('port: 8443\n    protocol: HTTP\n', `port: 18080\n    protocol: ${scheme.toUpperCase()}\n`);
+  const text = yaml.replace('port: 8443\n    protocol: HTTP\n    access: public', `port: 18080\n    protocol: ${scheme.toUpperCase()}\n    access: ${access}`);
   const edge = parseRegistry(text, { source: 'ports.yaml' });
   const root = writeTree(tempDir(), {
     'etc/nginx/nginx.conf': `events {}\nhttp {\n${http.replaceAll('include ', 'include /etc/nginx/')}\n}\n`,
@@ -174,14 +195,17 @@ describe('held to a real nginx', () => {
   const PORT = 18080;
   /**
    * Each case: the servers of http {} (PORT their port), the files it includes (read by the whole check, the site's
-   * `sites-enabled/edge`), the registry's protocol, what the reader says of the listens, and what each probe gets.
+   * `sites-enabled/edge`), the registry's protocol (and access, where not public), what the reader says of the listens
+   * (and, `unsaid`, what it does not), and what each probe gets.
    */
   const cases: readonly {
     name: string;
     servers: string;
     files?: Record<string, string>;
     scheme: 'http' | 'https';
+    access?: 'localhost';
     reader: string;
+    unsaid?: string;
     probes: Record<string, string>;
   }[] = [
     { name: 'plain', servers: 'server { listen PORT; return 200; }', scheme: 'http', reader: 'ok', probes: { http: 'HTTP/1.1 200' } },
@@ -248,6 +272,83 @@ describe('held to a real nginx', () => {
       reader: 'ok',
       probes: { tls: 'HTTP/1.1 200' },
     },
+    {
+      // Another file's wildcard http2 beside the site's 127.0.0.1: HTTP/2 on the addresses no listen names, the site's plain.
+      name: 'http2-wildcard-beside',
+      servers: 'include conf.d/*.conf;\ninclude sites-enabled/*;',
+      files: {
+        'conf.d/a.conf': 'server { listen PORT http2; server_name other; return 200; }',
+        'sites-enabled/edge': 'server { listen 127.0.0.1:PORT; server_name localhost; return 200; }',
+      },
+      scheme: 'http',
+      access: 'localhost',
+      reader: 'ok',
+      probes: { http: 'HTTP/1.1 200', 'http@127.0.0.2': 'HTTP/2 SETTINGS,WINDOW_UPDATE,GOAWAY then closed' },
+    },
+    {
+      name: 'ssl-wildcard-beside',
+      servers: 'include conf.d/*.conf;\ninclude sites-enabled/*;',
+      files: {
+        'conf.d/a.conf': 'server { listen PORT ssl; server_name other; CERT return 200; }',
+        'sites-enabled/edge': 'server { listen 127.0.0.1:PORT; server_name localhost; return 200; }',
+      },
+      scheme: 'http',
+      access: 'localhost',
+      reader: 'ok',
+      probes: { http: 'HTTP/1.1 200', 'http@127.0.0.2': 'HTTP/1.1 400' },
+    },
+    {
+      name: 'proxy-wildcard-beside',
+      servers: 'include conf.d/*.conf;\ninclude sites-enabled/*;',
+      files: {
+        'conf.d/a.conf': 'server { listen PORT proxy_protocol; server_name other; return 200; }',
+        'sites-enabled/edge': 'server { listen 127.0.0.1:PORT; server_name localhost; return 200; }',
+      },
+      scheme: 'http',
+      access: 'localhost',
+      reader: 'ok',
+      probes: { http: 'HTTP/1.1 200', 'http@127.0.0.2': 'closed, nothing sent', log: 'broken header' },
+    },
+    {
+      // An HTTPS site's own ssl on 127.0.0.1, a plain wildcard beside it.
+      name: 'plain-wildcard-beside-ssl',
+      servers: 'include conf.d/*.conf;\ninclude sites-enabled/*;',
+      files: {
+        'conf.d/a.conf': 'server { listen PORT; server_name other; return 200; }',
+        'sites-enabled/edge': 'server { listen 127.0.0.1:PORT ssl; server_name localhost; CERT return 200; }',
+      },
+      scheme: 'https',
+      access: 'localhost',
+      reader: 'ok',
+      probes: { tls: 'HTTP/1.1 200', 'http@127.0.0.2': 'HTTP/1.1 200' },
+    },
+    {
+      // The same address spelled 127.1: one set of options, the site's HTTP/2 too.
+      name: 'http2-same-address',
+      servers: 'include conf.d/*.conf;\ninclude sites-enabled/*;',
+      files: {
+        'conf.d/a.conf': 'server { listen 127.1:PORT http2; server_name other; return 200; }',
+        'sites-enabled/edge': 'server { listen 127.0.0.1:PORT; server_name localhost; return 200; }',
+      },
+      scheme: 'http',
+      access: 'localhost',
+      reader: 'is answered with HTTP/2 frames and the connection closed',
+      probes: { http: 'HTTP/2 SETTINGS,WINDOW_UPDATE,GOAWAY then closed' },
+    },
+    {
+      // Another server's http2 on 127.0.0.1 beside the site's wildcard: 127.0.0.1 is that server's (HTTP/2), said as
+      // taken from the site, not as making the site HTTP/2; the site, on other addresses, is plain.
+      name: 'http2-loopback-beside-wildcard',
+      servers: 'include conf.d/*.conf;\ninclude sites-enabled/*;',
+      files: {
+        'conf.d/a.conf': 'server { listen 127.0.0.1:PORT http2; server_name other; return 200; }',
+        'sites-enabled/edge': 'server { listen PORT; server_name localhost; return 200; }',
+      },
+      scheme: 'http',
+      reader: 'listen 18080 does not take connections to 127.0.0.1:18080',
+      unsaid: 'HTTP/2 alone',
+      probes: { http: 'HTTP/2 SETTINGS,WINDOW_UPDATE,GOAWAY then closed', 'http@127.0.0.2': 'HTTP/1.1 200' },
+    },
     { name: 'ssl-http2', servers: 'server { listen PORT ssl http2; CERT return 200; }', scheme: 'https', reader: 'ok', probes: { tls: 'HTTP/1.1 200' } },
     {
       name: 'ssl',
@@ -287,13 +388,14 @@ describe('held to a real nginx', () => {
       timeoutMs: 50_000,
     });
     const got = run.output.trim().split('\n');
-    for (const { name, servers, files, scheme, reader, probes } of cases) {
+    for (const { name, servers, files, scheme, access, reader, unsaid, probes } of cases) {
       const text = servers.replaceAll('PORT', String(PORT)).replaceAll('CERT', 'ssl_certificate /c.pem; ssl_certificate_key /k.pem;');
-      const said = files === undefined ? siteSays(text, scheme) : await loadedSays(text, files, scheme);
+      const said = files === undefined ? siteSays(text, scheme) : await loadedSays(text, files, scheme, access);
       expect({ name, reader: reader === 'ok' ? said : said.some((message) => message.includes(reader)) }).toEqual({
         name,
         reader: reader === 'ok' ? [] : true,
       });
+      if (unsaid !== undefined) expect({ name, unsaid: said.filter((message) => message.includes(unsaid)) }).toEqual({ name, unsaid: [] });
       const answers = got
         .filter((line) => line.startsWith(`${name} `))
         .map((line) => line.slice(name.length + 1))
