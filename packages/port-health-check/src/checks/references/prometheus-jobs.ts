@@ -89,6 +89,13 @@ export interface ScrapeConfigs {
   readonly badMerge?: KeyPlace;
   /** Each key, in `global:` or a job, that Prometheus 2.42 has no field for (unknownField), in file order. */
   readonly unknownFields: UnknownField[];
+  /**
+   * Of a document written as one flow mapping: set when a key of it is not read (an explicit `? key`, a tag other than
+   * !!str, an alias, a merge key `<<`), so its top-level keys are not all known. Its line.
+   */
+  readonly unreadTopKey?: number;
+  /** Set when the document is a flow list (`[...]`), which Prometheus refuses (cannot unmarshal !!seq into config.plain): its line. */
+  readonly listDocument?: number;
 }
 
 /** Where a line's scan stands at its end, carried to the next line: how deep `[` and `{` nest, and the quote of a quoted scalar still open. */
@@ -852,6 +859,10 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     ...(quotedMerge !== undefined && { quotedMerge }),
     ...(badMerge !== undefined && { badMerge: { line: badMerge.line, column: badMerge.column } }),
     ...(resolved.unreadJobs !== undefined && { unreadJobs: resolved.unreadJobs }),
+    // Each entry's key is heard once (onKey), or again as a repeat: fewer means one was not read.
+    ...(document !== undefined &&
+      document.entries.length > topKeys.length + repeats.filter((repeat) => repeat.section === undefined).length && { unreadTopKey: document.line }),
+    ...(lines[0] !== undefined && lines[0].topLevel && /^(?:[&!]\S*\s+)*\[/.test(maskedOf(lines[0])) && { listDocument: lines[0].line }),
   };
 }
 

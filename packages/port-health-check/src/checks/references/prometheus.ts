@@ -167,6 +167,21 @@ function allJobs(
       refused = true;
       return;
     }
+    if (config.listDocument !== undefined) {
+      const message =
+        'Prometheus refuses this file: it is a YAML list, not a mapping of top-level keys (promtool check config: cannot unmarshal !!seq into config.plain); remove the [ ] around it';
+      findings.push({ ...at, line: config.listDocument, severity: 'error', message });
+      refused = true;
+      return;
+    }
+    if (config.unreadTopKey !== undefined)
+      findings.push({
+        ...at,
+        line: config.unreadTopKey,
+        severity: 'unknown',
+        message:
+          'a top-level key of this flow mapping is written so that this check does not read it (an explicit ? key, a tag, an alias, a merge key <<): whether Prometheus knows it is not known; write each key plainly, and run promtool check config on the file',
+      });
     if (config.badMerge !== undefined) {
       const { line, column } = config.badMerge;
       findings.push({ ...at, line, column, severity: 'error', message: BAD_MERGE });

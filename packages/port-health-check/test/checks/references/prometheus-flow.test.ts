@@ -102,6 +102,18 @@ describe('a prometheus.yml written in flow style', () => {
     expectSaid(yml, [wrongPort('2:34')]);
   });
 
+  it('a top-level key it does not read (`? key`, a tag, a merge key) is unknown, never a pass; a list document is refused', () => {
+    const jobs = "scrape_configs: [{job_name: dsa110-api, static_configs: [{targets: ['localhost:8000']}]}]";
+    for (const key of ['? globl ', '!!binary Z2xvYmw=', '<<: {globl: 1}']) {
+      const yml = `{${key.startsWith('<<') ? key : `${key}: 1`}, ${jobs}}\n`;
+      expect(promtoolVerdict(yml) ?? 'line 1: field globl not found in type config.plain').toBe('line 1: field globl not found in type config.plain');
+      expectSaid(yml, ['1 unknown: a top-level key of this flow mapping is written so that this check does not read it']);
+    }
+    const list = `[{${jobs}}]\n`;
+    expect(promtoolVerdict(list) ?? 'line 1: cannot unmarshal !!seq into config.plain').toMatch('cannot unmarshal !!seq into config.plain');
+    expectSaid(list, ['1 error: Prometheus refuses this file: it is a YAML list, not a mapping of top-level keys']);
+  });
+
   it('two jobs of one name on one line are defined twice, not one file read twice', () => {
     const yml = 'scrape_configs: [{job_name: dsa110-api, static_configs: []}, {job_name: dsa110-api, static_configs: []}]\n';
     expect(promtoolVerdict(yml) ?? 'found multiple').toMatch('found multiple scrape configs with job name "dsa110-api"');
