@@ -847,6 +847,8 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
   const resolved = resolvedJobs(text, state);
   const jobs = resolved.jobs;
   const refusedName = refusedAnchorName(lines, (line, index) => columnReader(line)(index));
+  const first = lines[0];
+  const listDocument = first?.topLevel === true && /^(?:[&!]\S*\s+)*\[/.test(maskedOf(first)) ? first.line : undefined;
   return {
     jobs: jobs.some(needsParser) ? schemesByParser(text, jobs) : jobs,
     scrapeConfigFiles: state.scrapeConfigFiles,
@@ -862,7 +864,7 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     // Each entry's key is heard once (onKey), or again as a repeat: fewer means one was not read.
     ...(document !== undefined &&
       document.entries.length > topKeys.length + repeats.filter((repeat) => repeat.section === undefined).length && { unreadTopKey: document.line }),
-    ...(lines[0] !== undefined && lines[0].topLevel && /^(?:[&!]\S*\s+)*\[/.test(maskedOf(lines[0])) && { listDocument: lines[0].line }),
+    ...(listDocument !== undefined && { listDocument }),
   };
 }
 
