@@ -411,8 +411,9 @@ describe('the references check', () => {
   it('prometheus.yml: a flow list over several lines and a job written as a flow mapping are read (promtool accepts both)', async () => {
     const yml = (text: string) => snippetTree(registry, undefined, { 'etc/prometheus/prometheus.yml': text });
     const job = (targets: string) => `scrape_configs:\n  - job_name: dsa110-api\n    static_configs:\n      - targets: ${targets}\n`;
+    // Placed on the line it is written on, at its column (was: 4, the line the list starts on).
     expect(problems(await references(yml(job("['localhost:8000',\n          'localhost:9000']"))))).toEqual([
-      'prometheus (9090): /etc/prometheus/prometheus.yml:4: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes), or give FastAPI port: 9000 in the registry',
+      'prometheus (9090): /etc/prometheus/prometheus.yml:5:12: scrape job dsa110-api targets localhost:9000, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes), or give FastAPI port: 9000 in the registry',
     ]);
     expect(problems(await references(yml(job("[\n          'localhost:8000',\n        ]"))))).toEqual([]);
     const flow = (target: string) => `scrape_configs:\n  - {job_name: 'dsa110-api', static_configs: [{targets: ['${target}']}]}\n`;

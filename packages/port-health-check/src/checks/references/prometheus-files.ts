@@ -18,18 +18,17 @@ import { lineColumn, lineColumns, readJsonLocated, type JsonNode } from './json-
 import {
   atColumn,
   columnReader,
+  flowMappingEntries,
   isSpaceAt,
   leadingSpace,
   listItem,
   logicalLines,
   maskedOf,
-  maskQuoted,
   placedItem,
   readScrapeConfigs,
   topLevelKey,
   valueReader,
   withoutLabels,
-  yamlScalar,
   type AtLine,
   type LogicalLine,
 } from './prometheus-jobs.js';
@@ -313,32 +312,7 @@ export function groupShapeProblem(text: string, lines: readonly LogicalLine[]): 
   return undefined;
 }
 
-/**
- * The keys of a flow mapping's outer level (`{targets: ['a:1'], foo: 1}` ->
- * targets, foo), as YAML reads them, each with where its `:` stands; what
- * quoted scalars hold (`'a'',}'`, `"a\",b"`) is text, never a comma, colon or
- * brace.
- */
-export function flowMappingEntries(text: string): { key: string; colon: number }[] {
-  const masked = maskQuoted(text);
-  const entries: { key: string; colon: number }[] = [];
-  let depth = 0;
-  let start: number | undefined; // where a key may start (after `{` or `,` at the outer level)
-  for (let at = 0; at < masked.length; at++) {
-    const char = masked[at]!;
-    if (char === '{' || char === '[') {
-      depth++;
-      if (depth === 1) start = at + 1;
-    } else if (char === '}' || char === ']') depth--;
-    else if (depth === 1 && char === ',') start = at + 1;
-    else if (depth === 1 && char === ':' && start !== undefined) {
-      const key = yamlScalar(text.slice(start, at).trim());
-      if (key !== '') entries.push({ key, colon: at });
-      start = undefined;
-    }
-  }
-  return entries;
-}
+export { flowMappingEntries } from './prometheus-jobs.js';
 
 /** flowMappingEntries' keys. */
 export function flowMappingKeys(text: string): string[] {

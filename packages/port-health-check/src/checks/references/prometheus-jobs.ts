@@ -89,6 +89,13 @@ export interface ScrapeConfigs {
   readonly badMerge?: KeyPlace;
   /** Each key, in `global:` or a job, that Prometheus 2.42 has no field for (unknownField), in file order. */
   readonly unknownFields: UnknownField[];
+  /**
+   * Of a document written as one flow mapping: set when a key of it is not read (an explicit `? key`, a tag other than
+   * !!str, an alias, a merge key `<<`), so its top-level keys are not all known. Its line.
+   */
+  readonly unreadTopKey?: number;
+  /** Set when the document is a flow list (`[...]`), which Prometheus refuses (cannot unmarshal !!seq into config.plain): its line. */
+  readonly listDocument?: number;
 }
 
 /** Where a line's scan stands at its end, carried to the next line: how deep `[` and `{` nest, and the quote of a quoted scalar still open. */
@@ -234,6 +241,45 @@ export function columnReader(line: LogicalLine): (index: number) => number | und
   };
 }
 
+/**
+ * The line and column of the text at `index` of a logical line's text, through the lines joined to it (a flow
+ * collection that spans lines): columnReader's on the line it starts on, else the joined line's (its column where
+ * that line's text is not cut by withoutLabels). Asked left to right, each joined line is counted about once.
+ */
+export function placeReader(line: LogicalLine): (index: number) => { line: number; column?: number } {
+  const first = columnReader(line);
+  const joins = line.joins ?? [];
+  const cuts = line.place?.cuts ?? [];
+  let part = -1; // the join last asked about
+  let counted = 0; // the index of its raw line counted to
+  let column = 1; // and its column
+  let cut = 0; // the cuts before the index last asked about
+  let removed = 0; // and their length
+  return (index) => {
+    const known = first(index);
+    if (known !== undefined) return { line: line.line, column: known };
+    if (joins.length === 0 || index < 0) return { line: line.line };
+    // Where it is in the text before withoutLabels' cuts: the cuts before it counted from where the last ask stopped.
+    if (cut > 0 && index < cuts[cut - 1]!.at) [cut, removed] = [0, 0];
+    while (cut < cuts.length && cuts[cut]!.at <= index) removed += cuts[cut++]!.length;
+    const written = index + removed;
+    // The last join at or before it (joins are in text order).
+    let [low, high] = [0, joins.length - 1];
+    while (low < high) {
+      const middle = (low + high + 1) >> 1;
+      if (joins[middle]!.at <= written) low = middle;
+      else high = middle - 1;
+    }
+    const join = joins[low]!;
+    if (join.at > written) return { line: line.line };
+    const at = join.from + written - join.at;
+    if (low !== part || at < counted) [part, counted, column] = [low, join.from, characterColumn(join.raw, 0, join.from)];
+    column += characterColumn(join.raw, counted, at) - 1;
+    counted = at;
+    return { line: join.line, column };
+  };
+}
+
 /** A logical line's text as the scanners read it. */
 export const maskedOf = (line: { readonly text: string; readonly masked?: string }): string => line.masked ?? line.text;
 
@@ -255,6 +301,7 @@ export function logicalLines(given: string): LogicalLine[] {
   let started = false; // a `---` has started the first document
   const scan: YamlScan = { depth: 0, quote: '' };
   let scalar: number | undefined; // lines indented more than this are an open block scalar's text
+  let markerLine: number | undefined; // the index of a `---` line the document's flow collection starts on
   for (let index = 0; index < raw.length; index++) {
     const start = raw[index]!;
     const inQuote = scan.quote !== '';
@@ -268,13 +315,15 @@ export function logicalLines(given: string): LogicalLine[] {
         // The next document, or the end of this one (`---` twice: the first document is empty, and so is what Prometheus reads).
         if (joined.length > 0 || started || start.startsWith('...')) break;
         started = true; // `---` before the first document's content starts it
-        continue;
+        // `--- {scrape_configs: [...]}`: a document written as one flow collection may start on the marker's line.
+        if (!FLOW_DOCUMENT.test(start.slice(3).trimStart())) continue;
+        markerLine = index;
       }
       if (scalar !== undefined && lead > scalar) continue;
       scalar = undefined;
     }
-    const { masked, cut } = scanYaml(start, scan, true);
-    let from = 0;
+    const { masked, cut } = scanYaml(markerLine === index ? `   ${start.slice(3)}` : start, scan, true);
+    let from = markerLine === index ? 3 : 0;
     let to = cut;
     while (from < to && isSpaceAt(start, from)) from++;
     while (to > from && isSpaceAt(start, to - 1)) to--;
@@ -293,7 +342,7 @@ export function logicalLines(given: string): LogicalLine[] {
         line: index + 1,
         text: content,
         ...(hidden !== content && { masked: hidden }),
-        topLevel: !isSpaceAt(start, 0),
+        topLevel: !isSpaceAt(start, 0) || markerLine === index,
         indent: keyIndent(start),
         ...(dash !== undefined && { dash }),
         place: { raw: start, from, exact: content.length },
@@ -303,6 +352,9 @@ export function logicalLines(given: string): LogicalLine[] {
   }
   return joined;
 }
+
+/** A document written as one flow collection, after any anchor or tag (`{...}`, `&top {...}`, `!!map {...}`). */
+const FLOW_DOCUMENT = /^(?:[&!]\S*\s+)*[[{]/;
 
 /** Whether a raw line is `---` or `...` at its start, alone or before a space: a YAML document's start or end. */
 function isDocumentMarker(raw: string): boolean {
@@ -393,7 +445,8 @@ export function withoutLabels(lines: readonly LogicalLine[]): LogicalLine[] {
       continue;
     }
     // Where its text stands is kept, with what was cut out of it (once: a line cut twice has no place known).
-    const { place, ...rest } = line;
+    // Its old masked text goes too: a cut that took every quoted scalar leaves none to keep (the text is then its own mask).
+    const { place, masked: _, ...rest } = line;
     const moved = place !== undefined && place.cuts === undefined ? { place: { ...place, cuts: cut.cuts } } : {};
     kept.push({ ...rest, text: cut.text, ...(cut.masked !== cut.text && { masked: cut.masked }), ...moved });
   }
@@ -634,6 +687,8 @@ function isFollowedKey(name: string): boolean {
 
 /** A top-level key at the start of a line (`global:`, `'scrape_configs':`): `/^(['"]?)([^'"\s:]+)\1:(?:\s|$)/`'s name, by hand, as YAML reads it. */
 export function topLevelKey(content: string): string | undefined {
+  // A flow collection, or a node's anchor, tag or alias, is no plain key (`{scrape_configs: [...]}` is a document of one flow mapping).
+  if (content[0] === '{' || content[0] === '[' || content[0] === '&' || content[0] === '!' || content[0] === '*') return undefined;
   const quote = isQuote(content.charCodeAt(0)) ? content[0]! : '';
   let end = quote.length;
   while (end < content.length && !isQuote(content.charCodeAt(end)) && content[end] !== ':' && !isSpaceAt(content, end)) end++;
@@ -642,6 +697,32 @@ export function topLevelKey(content: string): string | undefined {
   if (after !== content.length && !isSpaceAt(content, after)) return undefined;
   // A double-quoted key as YAML reads it, its escapes applied (`"scrape_\x63onfigs"` is scrape_configs).
   return quote === '"' ? yamlScalar(content.slice(0, after - 1)) : content.slice(quote.length, end);
+}
+
+/**
+ * The keys of a flow mapping's outer level (`{targets: ['a:1'], foo: 1}` ->
+ * targets, foo), as YAML reads them, each with where its `:` stands; what
+ * quoted scalars hold (`'a'',}'`, `"a\",b"`) is text, never a comma, colon or
+ * brace (`masked`: the text so hidden, when the caller has it).
+ */
+export function flowMappingEntries(text: string, masked = maskQuoted(text)): { key: string; colon: number }[] {
+  const entries: { key: string; colon: number }[] = [];
+  let depth = 0;
+  let start: number | undefined; // where a key may start (after `{` or `,` at the outer level)
+  for (let at = 0; at < masked.length; at++) {
+    const char = masked[at]!;
+    if (char === '{' || char === '[') {
+      depth++;
+      if (depth === 1) start = at + 1;
+    } else if (char === '}' || char === ']') depth--;
+    else if (depth === 1 && char === ',') start = at + 1;
+    else if (depth === 1 && char === ':' && start !== undefined) {
+      const key = yamlScalar(text.slice(start, at).trim());
+      if (key !== '') entries.push({ key, colon: at });
+      start = undefined;
+    }
+  }
+  return entries;
 }
 
 /** A job as it is read: its keys may come in any order in its item, so its name may come last. */
@@ -657,6 +738,8 @@ interface JobDraft {
   keyIndent?: number;
   /** Of a job written as a flow mapping: the 1-based column of its job_name key. */
   column?: number;
+  /** Of a job written as a flow mapping: the logical line it is in (where repeatedKeys places its statement), when its job_name is on a later line. */
+  statement?: number;
   scheme?: ScrapeJob['scheme'];
   /** Whether its text holds an anchor, alias or merge key (resolvesYaml): its values are then the YAML parser's. */
   aliased?: boolean;
@@ -739,9 +822,11 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
   let quotedMerge: SetKey | undefined;
   let badMerge: KeyPlace | undefined; // the first merge key whose value is no mapping
   const unknownFields: UnknownField[] = [];
+  const topKeys: AtLine[] = []; // the keys of the document's mapping, as the repeat scan read them (line and column)
   const repeats = repeatedKeys(
     lines,
     (set) => {
+      if (set.path === '' && set.section === undefined && set.via === undefined) topKeys.push({ line: set.line, value: set.key, column: set.column });
       const unknown = unknownField(set);
       if (unknown !== undefined) unknownFields.push(unknown);
       if (refusedLabel === undefined && isRefusedLabel(set)) refusedLabel = set;
@@ -754,16 +839,21 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     },
   );
   const state = newReadState(repeats);
+  const document = flowDocument(lines);
+  if (document !== undefined) state.document = document;
   for (const logical of withoutLabels(lines)) readLine(state, logical);
   markRepeated(state.drafts, repeats);
   markUnknownFields(state.drafts, unknownFields);
   const resolved = resolvedJobs(text, state);
   const jobs = resolved.jobs;
   const refusedName = refusedAnchorName(lines, (line, index) => columnReader(line)(index));
+  const first = lines[0];
+  const listDocument = first?.topLevel === true && /^(?:[&!]\S*\s+)*\[/.test(maskedOf(first)) ? first.line : undefined;
   return {
     jobs: jobs.some(needsParser) ? schemesByParser(text, jobs) : jobs,
     scrapeConfigFiles: state.scrapeConfigFiles,
-    sections: state.sections,
+    // A document written as one flow mapping has no top-level key at a line's start: its keys are the mapping's.
+    sections: document !== undefined ? topKeys : state.sections,
     repeats,
     unknownFields,
     ...(refusedName !== undefined && { refusedName }),
@@ -771,6 +861,10 @@ export function readScrapeConfigs(text: string): ScrapeConfigs {
     ...(quotedMerge !== undefined && { quotedMerge }),
     ...(badMerge !== undefined && { badMerge: { line: badMerge.line, column: badMerge.column } }),
     ...(resolved.unreadJobs !== undefined && { unreadJobs: resolved.unreadJobs }),
+    // Each entry's key is heard once (onKey), or again as a repeat: fewer means one was not read.
+    ...(document !== undefined &&
+      document.entries.length > topKeys.length + repeats.filter((repeat) => repeat.section === undefined).length && { unreadTopKey: document.line }),
+    ...(listDocument !== undefined && { listDocument }),
   };
 }
 
@@ -799,6 +893,42 @@ interface ReadState {
   aliasAt?: number;
   /** The first such line that is in no job's item (`scrape_configs: *jobs`, or a flow list of jobs). */
   looseAt?: number;
+  /** Of a document written as one flow mapping: its line, and its keys (where each one's `:` is on that line). */
+  document?: FlowDocument;
+}
+
+/** A document written as one flow mapping (`{global: {...}, scrape_configs: [...]}`), which logicalLines joins into one line. */
+interface FlowDocument {
+  readonly line: number;
+  readonly entries: readonly { readonly key: string; readonly colon: number }[];
+}
+
+/** The document's flow mapping, when the file is one (its first logical line is a `{`, maybe after an anchor or tag); undefined for any other. */
+function flowDocument(lines: readonly LogicalLine[]): FlowDocument | undefined {
+  const first = lines[0];
+  if (first === undefined || !first.topLevel) return undefined;
+  const masked = maskedOf(first);
+  if (!FLOW_DOCUMENT.test(masked) || masked[masked.search(/[[{]/)] !== '{') return undefined;
+  return { line: first.line, entries: flowMappingEntries(first.text, masked) };
+}
+
+/**
+ * The keys of the document's flow mapping line that are a job's, or name scrape config files: those inside its
+ * `scrape_configs` entry, and its own `scrape_config_files` key (a `targets:` under `alerting:` is an
+ * Alertmanager's, as it is in a block document).
+ */
+function keysOfJobs(document: FlowDocument, keys: readonly KeyAt[]): KeyAt[] {
+  const { entries } = document;
+  const kept: KeyAt[] = [];
+  let next = 0; // the first entry whose `:` is at or after the key (both in line order: one pass)
+  for (const key of keys) {
+    while (next < entries.length && entries[next]!.colon < key.index) next++;
+    const own = entries[next] !== undefined && entries[next]!.colon < key.end ? entries[next] : undefined;
+    if (own !== undefined) {
+      if (own.key === 'scrape_config_files' && key.name === 'scrape_config_files') kept.push(key);
+    } else if (entries[next - 1]?.key === 'scrape_configs') kept.push(key);
+  }
+  return kept;
 }
 
 function newReadState(repeats: readonly RepeatedKey[]): ReadState {
@@ -818,9 +948,10 @@ function readLine(state: ReadState, logical: LogicalLine): void {
   // A document of other top-level keys, or none seen yet (a file of one flow mapping): jobs only under scrape_configs.
   if (state.section !== undefined && state.section !== 'scrape_configs' && state.section !== 'scrape_config_files') return;
   if (top === undefined && startsItem(state, logical)) startItem(state, logical);
-  const aliased = noteResolvedYaml(state, logical, masked);
+  const inDocument = state.document?.line === logical.line ? state.document : undefined;
+  const aliased = noteResolvedYaml(state, logical, masked, inDocument !== undefined);
   readItemScheme(state.item, logical, masked);
-  const keys = keysOn(masked);
+  const keys = inDocument !== undefined ? keysOfJobs(inDocument, keysOn(masked)) : keysOn(masked);
   if (keys.length === 0) readListEntry(state, logical, masked);
   else readKeys(state, keyedLine(logical, masked, aliased), keys);
 }
@@ -853,8 +984,10 @@ function startItem(state: ReadState, logical: LogicalLine): void {
  * Whether a line of scrape_configs holds YAML the line reader does not follow (an anchor, alias, merge key, a tag on
  * a job name, an escaped key): its job is then read by the YAML parser (resolveAliases), and the first such line is kept.
  */
-function noteResolvedYaml(state: ReadState, logical: LogicalLine, masked: string): boolean {
-  const aliased = state.section === 'scrape_configs' && (resolvesYaml(masked) || hasTagOrEscapedKey(logical.text, masked) || EXPLICIT_KEY.test(masked));
+function noteResolvedYaml(state: ReadState, logical: LogicalLine, masked: string, document: boolean): boolean {
+  // A document of one flow mapping is read whole by the parser when it holds one (its jobs are on its one line).
+  const aliased =
+    (state.section === 'scrape_configs' || document) && (resolvesYaml(masked) || hasTagOrEscapedKey(logical.text, masked) || EXPLICIT_KEY.test(masked));
   if (aliased) {
     state.aliasAt ??= logical.line;
     if (state.item) state.item.aliased = true;
@@ -892,18 +1025,22 @@ interface KeyedLine {
   readonly valueAt: (start: number) => KeyValue;
   /** The column of an index of its text (columnReader), made on first use: only a line with targets or a flow job needs it. */
   readonly columnAt: (index: number) => number | undefined;
+  /** The line and column of an index of its text (placeReader), for a line a flow collection spans; made on first use. */
+  readonly placeAt: (index: number) => { line: number; column?: number };
   /** The jobs written as flow mappings on it, by where their `{` is. */
   readonly flow: Map<number, JobDraft>;
 }
 
 function keyedLine(logical: LogicalLine, masked: string, aliased: boolean): KeyedLine {
   let columns: ((index: number) => number | undefined) | undefined;
+  let places: ((index: number) => { line: number; column?: number }) | undefined;
   return {
     logical,
     masked,
     aliased,
     valueAt: valueReader(logical.text, masked),
     columnAt: (index) => (columns ??= columnReader(logical))(index),
+    placeAt: (index) => (places ??= placeReader(logical))(index),
     flow: new Map(),
   };
 }
@@ -955,7 +1092,11 @@ function addValues(state: ReadState, into: AtLine[], value: KeyValue, line: numb
 
 /** A `targets:` key's values, each at its column; a block list after it is read into the same list, each item at its own. */
 function addTargets(state: ReadState, into: AtLine[], value: KeyValue, line: KeyedLine): void {
-  for (let at = 0; at < value.items.length; at++) into.push(atColumn(line.logical.line, value.items[at]!, line.columnAt(value.starts[at]!)));
+  for (let at = 0; at < value.items.length; at++) {
+    // A target on a later line of a flow list that spans lines is placed there (file:line:col), not where the list starts.
+    const place = line.logical.joins === undefined ? { line: line.logical.line, column: line.columnAt(value.starts[at]!) } : line.placeAt(value.starts[at]!);
+    into.push(atColumn(place.line, value.items[at]!, place.column));
+  }
   if (value.block) state.list = state.targets = into;
 }
 
@@ -984,10 +1125,13 @@ function readJobName(
   job.name = value.items[0] ?? '';
   job.line = at;
   if (line.aliased) job.aliased = true;
-  // A job written as a flow mapping stands where its job_name key is (keysOn's index is the character before it).
+  // A job written as a flow mapping stands where its job_name key is (keysOn's index is the character before it),
+  // on the line of a flow collection that spans lines it is on; the logical line is where its repeats are found.
   if (owner !== undefined) {
-    const column = line.columnAt(key.index + 1);
-    if (column !== undefined) job.column = column;
+    const place = line.placeAt(key.index + 1);
+    job.statement = at;
+    job.line = place.line;
+    if (place.column !== undefined) job.column = place.column;
   }
 }
 
@@ -1000,14 +1144,14 @@ function markRepeated(drafts: readonly JobDraft[], repeats: readonly RepeatedKey
     const owner = drafts.findLast((draft) => draft.start !== undefined && draft.start <= at);
     if (owner) owner.repeated = true;
     // A job written as a flow mapping has no block item: each one on the line the repeat is found in may hold it.
-    for (const draft of drafts) if (draft.start === undefined && draft.line === repeat.statement) draft.repeated = true;
+    for (const draft of drafts) if (draft.start === undefined && (draft.statement ?? draft.line) === repeat.statement) draft.repeated = true;
   }
 }
 
 /** Each key of a job's item (its own, or in a mapping inside it) that 2.42 has no field for, given to that job, as markRepeated places a repeat. */
 function markUnknownFields(drafts: readonly JobDraft[], fields: readonly UnknownField[]): void {
   for (const field of fields) {
-    const owners = drafts.filter((draft) => draft.start === undefined && draft.line === field.statement);
+    const owners = drafts.filter((draft) => draft.start === undefined && (draft.statement ?? draft.line) === field.statement);
     const item = drafts.findLast((draft) => draft.start !== undefined && draft.start <= field.line);
     // A job written as a flow mapping has no block item: each one on the line the key is in may hold it.
     for (const owner of owners.length > 0 ? owners : item !== undefined ? [item] : []) (owner.unknownFields ??= []).push(field);

@@ -106,8 +106,8 @@ const PROMETHEUS_KEYS = new Set([
   'otlp',
 ]);
 
-/** A job with the file it is in (undefined: prometheus.yml itself). */
-type PlacedJob = ScrapeJob & { readonly file?: string };
+/** A job with the file it is in (undefined: prometheus.yml itself), and which reading of a file it is from (a file named twice is read twice). */
+type PlacedJob = ScrapeJob & { readonly file?: string; readonly reading?: number };
 
 /**
  * The jobs of prometheus.yml and of the scrape config files it names (looked
@@ -129,8 +129,10 @@ function allJobs(
   const jobs: PlacedJob[] = [];
   let unread: string | undefined; // why a job may be there unread, if one may
   let refused = false;
+  let readings = 0;
   const read = (source: string, file: string | undefined): void => {
     const at = file !== undefined ? { file } : {};
+    const reading = readings++;
     const config = readScrapeConfigs(source);
     findings.push(
       ...firstFew(
@@ -165,6 +167,21 @@ function allJobs(
       refused = true;
       return;
     }
+    if (config.listDocument !== undefined) {
+      const message =
+        'Prometheus refuses this file: it is a YAML list, not a mapping of top-level keys (promtool check config: cannot unmarshal !!seq into config.plain); remove the [ ] around it';
+      findings.push({ ...at, line: config.listDocument, severity: 'error', message });
+      refused = true;
+      return;
+    }
+    if (config.unreadTopKey !== undefined)
+      findings.push({
+        ...at,
+        line: config.unreadTopKey,
+        severity: 'unknown',
+        message:
+          'a top-level key of this flow mapping is written so that this check does not read it (an explicit ? key, a tag, an alias, a merge key <<): whether Prometheus knows it is not known; write each key plainly, and run promtool check config on the file',
+      });
     if (config.badMerge !== undefined) {
       const { line, column } = config.badMerge;
       findings.push({ ...at, line, column, severity: 'error', message: BAD_MERGE });
@@ -182,6 +199,7 @@ function allJobs(
       const said = others.map((section) => ({
         ...at,
         line: section.line,
+        ...(section.column !== undefined && { column: section.column }),
         severity: 'error' as const,
         message: `${escapeText(section.value, 200)}: a scrape config file holds only scrape_configs:, so Prometheus refuses the configuration`,
       }));
@@ -200,6 +218,7 @@ function allJobs(
         const key = escapeText(section.value, 200);
         unknownKeys.push({
           line: section.line,
+          ...(section.column !== undefined && { column: section.column }),
           severity: 'error',
           message: `${key}: Prometheus knows no top-level key ${key} and refuses the whole configuration (promtool check config: "field ${key} not found in type config.plain"); remove it, and keep a YAML anchor inside the job or section that uses it`,
         });
@@ -231,7 +250,7 @@ function allJobs(
     // A job with a key Prometheus refuses (or may) is held as one with a repeated key: its error stands, nothing else of
     // it is judged (a target under a misspelled `statc_configs:` is no target Prometheus scrapes).
     const refusedIn = (job: ScrapeJob) => job.unknownFields?.some(said) === true;
-    jobs.push(...config.jobs.map((job) => ({ ...job, ...at, ...(refusedIn(job) && { repeated: true as const }) })));
+    jobs.push(...config.jobs.map((job) => ({ ...job, ...at, reading, ...(refusedIn(job) && { repeated: true as const }) })));
     if (config.unreadJobs !== undefined) {
       unread ??= 'a YAML alias or merge key of scrape_configs could not be resolved';
       findings.push({
@@ -316,15 +335,15 @@ function definedAgain(jobs: readonly PlacedJob[], self: string): Finding[] {
       continue;
     }
     const name = escapeText(twice.name, 200);
-    const at = `${job.file ?? self}:${job.line}`;
-    const where = `${twice.file ?? self}:${twice.line}`;
+    // Two jobs of a flow list may share a line: each is named by its column too.
+    const at = `${job.file ?? self}:${job.line}${job.line === twice.line && job.column !== undefined ? `:${job.column}` : ''}`;
     const promtool = `found multiple scrape configs with job name "${name}"`;
     found.push({
       ...(twice.file !== undefined && { file: twice.file }),
       line: twice.line,
       severity: 'error',
       message:
-        at === where
+        job.reading !== twice.reading && job.file === twice.file && job.line === twice.line
           ? `scrape job ${name}: this file is read twice (scrape_config_files names it again), so Prometheus refuses the configuration (promtool check config: ${promtool}); name it once`
           : `scrape job ${name} is defined again (first at ${at}), so Prometheus refuses the configuration (promtool check config: ${promtool}); rename one of them`,
     });

@@ -332,7 +332,8 @@ describe('YAML quoting: what a quoted scalar holds is text', () => {
     // A comment after white space is one, in a flow list that spans lines too.
     expect(readPrometheusYml(yml([], ['static_configs: [{targets: [ # ours', "  'localhost:8001' # ] not this", ']}]']), API)).toEqual([
       {
-        line: 4,
+        line: 5,
+        column: 8,
         severity: 'error',
         message:
           'scrape job dsa110-api targets localhost:8001, but FastAPI uses port 8000; set its port to 8000 (ports snippet prometheus-yml prints what passes)',

@@ -96,7 +96,8 @@ describe('the hand-written matchers, held to the expressions they replace on 40,
   });
 
   it('topLevelKey is the name the top-level expression captures', () => {
-    const TOP = /^(['"]?)([^'"\s:]+)\1:(?:\s|$)/;
+    // A flow collection, anchor, tag or alias at the start is no key (`{scrape_configs: [...]}` is a document of one flow mapping).
+    const TOP = /^(?![{[&!*])(['"]?)([^'"\s:]+)\1:(?:\s|$)/;
     const differ = lines.filter((line) => topLevelKey(line) !== TOP.exec(line)?.[2]);
     expect(differ.slice(0, 5)).toEqual([]);
     expect(lines.filter((line) => topLevelKey(line) !== undefined).length).toBeGreaterThan(100);

@@ -780,7 +780,7 @@ describe('a target that disagrees is placed at file:line:col (the column in char
     ]);
   });
 
-  it('a flow list or a quoted scalar over several lines: a column only for a value that starts on the line said', () => {
+  it('a flow list or a quoted scalar over several lines: each value at the line and column it starts at', () => {
     const text = [
       'scrape_configs:',
       '  - job_name: dsa110-api',
@@ -795,10 +795,10 @@ describe('a target that disagrees is placed at file:line:col (the column in char
     ].join('\n');
     expect(placed(readPrometheusYml(text, API))).toEqual([
       'prometheus.yml:4:20: error: scrape job dsa110-api targets localhost:8001',
-      // On the next line: the finding is at the line the list starts on, so no column there.
-      'prometheus.yml:4: error: scrape job dsa110-api targets localhost:8002',
+      // On the next line of the flow list: placed there, not at the line the list starts on (was: 4, no column).
+      'prometheus.yml:5:12: error: scrape job dsa110-api targets localhost:8002',
       'prometheus.yml:6: warning: scrape job dsa110-api targets x.example :8000',
-      'prometheus.yml:6: error: scrape job dsa110-api targets localhost:8003',
+      'prometheus.yml:7:20: error: scrape job dsa110-api targets localhost:8003',
       // A quoted scalar that starts here and goes on: where its text starts is known.
       'prometheus.yml:9:14: error: scrape job dsa110-api targets localhost: 8000',
     ]);
