@@ -175,3 +175,32 @@ describe('the paths of an include glob with patterns in directory parts, held to
     for (const paths of real) expect(paths.length).toBeGreaterThan(0);
   });
 });
+
+describe('an include glob that reaches too much', () => {
+  /** A redis.conf including `glob`, and a directory `etc/redis/d` holding `links` links to `.` and `files` empty files. */
+  function wide(glob: string, links: number, files: number): Record<string, TreeEntry> {
+    const tree: Record<string, TreeEntry> = { 'etc/redis/redis.conf': `port 6379\nbind 127.0.0.1\ninclude ${glob}\n` };
+    for (let index = 0; index < links; index++) tree[`etc/redis/d/l${index}`] = { symlink: '.' };
+    for (let index = 0; index < files; index++) tree[`etc/redis/d/f${index}`] = '';
+    return tree;
+  }
+
+  // Each of the 4,096 directories the first part reaches lists 4,096 names: all 16 million were once built before the
+  // limit was looked at (60 s, 1.8 GB of heap), and with 16,384 files in `d` too V8 ran out of memory (exit 134).
+  it('stops at the directories it keeps as it lists them: 4,096 links to `.` under `*/*` are unknown at once', { timeout: 30_000 }, async () => {
+    const tree = wide('/etc/redis/d/*/*/x.conf', 4096, 0);
+    const started = Date.now();
+    expect(await problems('redis', tree)).toEqual([
+      expect.stringMatching(
+        /^unknown: .*include \/etc\/redis\/d\/\*\/\*\/x\.conf: its directory parts reach more than the 4096 directories listed for an include; a port or bind in it is not checked/,
+      ),
+    ]);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('counts the names it reads, not only the directories it keeps: few kept of many read is unknown', async () => {
+    expect(await problems('redis', wide('/etc/redis/d/l*/x*/x.conf', 16, 4096))).toEqual([
+      expect.stringContaining('include /etc/redis/d/l*/x*/x.conf: its directories hold more than the 65536 names read for an include glob'),
+    ]);
+  });
+});
