@@ -38,7 +38,7 @@ import { REDIS_PROGRAMS, redisArguments, redisStart } from './checks/references/
 import { mayNameUnknownDirective } from './checks/references/redis-directives.js';
 import { redisLines, redisTrim } from './checks/references/redis-lines.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
-import { cGlobMatches, cGlobMatchesPath, isPatternPart, nameBytes, unescapedPart } from './checks/references/c-glob.js';
+import { cGlobMatches, cGlobMatchesPath, directoryPart, isPatternPart, nameBytes, unescapedPart } from './checks/references/c-glob.js';
 import { includePatterns, isGlob, nginxIncludes } from './checks/references/includes.js';
 import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
 import { includePrefix, includeRoot, serviceNginxMain } from './checks/references/nginx-main.js';
@@ -1557,7 +1557,13 @@ const MAX_GLOB_NAMES = 65_536;
  * that reaches more is a problem at once, so that any glob costs bounded time and memory.
  */
 function cGlobPaths(at: ReadRoot, pattern: string, budget: number): { paths: string[] } | { problem: string } {
-  const parts = pattern.split('/').slice(1);
+  const split = pattern.split('/').slice(1);
+  // glibc drops a `\` that ends a directory part (`conf\/*.conf` is `conf/*.conf`), unless a `\` escapes it.
+  const dropped = split.map((part, index) => (index < split.length - 1 ? directoryPart(part) : part));
+  // A pattern ending in `/`: glob(3) globs it without the slash, marking directories with one; of the names the last
+  // part's pattern matched only directories are kept (`/etc/*/`), and a last part without one is kept if anything is there.
+  const marked = dropped.length > 1 && dropped.at(-1) === '';
+  const parts = marked ? dropped.slice(0, dropped.findLastIndex((part) => part !== '') + 1) : dropped;
   let reached = [''];
   let namesLeft = MAX_GLOB_NAMES;
   for (const [index, part] of parts.entries()) {
@@ -1565,6 +1571,7 @@ function cGlobPaths(at: ReadRoot, pattern: string, budget: number): { paths: str
     if (!isPatternPart(part)) {
       const name = unescapedPart(part);
       reached = reached.filter((dir) => !last || isNamedIn(at, dir || '/', name)).map((dir) => `${dir}/${name}`);
+      if (last && marked) reached = reached.map((path) => (isDirectory(at, path) ? `${path}/` : path));
       continue;
     }
     const limit = last ? budget : MAX_GLOB_DIRECTORIES;
@@ -1576,6 +1583,7 @@ function cGlobPaths(at: ReadRoot, pattern: string, budget: number): { paths: str
       // Names as bytes: one that is not UTF-8 (`x\xff.conf`) is kept as U+DC80+byte, so it is opened as itself.
       for (const matched of cGlobMatches(part, listed.names)) {
         const path = `${dir}/${decodeKeepingBadBytes(matched)}`;
+        if (last && marked && !isDirectory(at, path)) continue;
         // A directory part may reach many directories (`/etc/*/x.conf`) where few files match: bounded apart from the files.
         if (next.length === limit)
           return {
@@ -1583,7 +1591,7 @@ function cGlobPaths(at: ReadRoot, pattern: string, budget: number): { paths: str
               ? `it names more files than the ${MAX_INCLUDED_FILES} read for includes`
               : `its directory parts reach more than the ${MAX_GLOB_DIRECTORIES} directories listed for an include`,
           };
-        next.push(path);
+        next.push(last && marked ? `${path}/` : path);
       }
     }
     reached = next;

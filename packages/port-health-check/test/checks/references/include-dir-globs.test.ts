@@ -97,6 +97,20 @@ describe('an include glob with a pattern in a directory part', () => {
     'etc/nginx/sites-enabled/dsa110-contimg': { symlink: SITE },
   };
 
+  // glibc drops a `\` that ends a directory part: Redis reads conf.d/a.conf (once nothing, and no finding).
+  const backslash = {
+    'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1\ninclude /etc/redis/conf.d\\/*.conf\n',
+    'etc/redis/conf.d/a.conf': 'port 6381\n',
+  };
+
+  it('a `\\` before a `/` is dropped, as glob(3) drops it: Redis reads the file', async () => {
+    expect(await problems('redis', backslash)).toEqual([expect.stringContaining(`/etc/redis/conf.d/a.conf:1:6: ${PORT(6381)}`)]);
+  });
+
+  it.skipIf(!canRedis)('held to the real redis-server: it listens on that file’s port', { timeout: 30_000 }, async () => {
+    expect(await redisPorts(backslash)).toEqual(['port 6381']);
+  });
+
   it('nginx loads the site through it (it was unknown, and the site not known to be loaded)', async () => {
     expect(await problems('nginx', nginx)).toEqual([]);
   });
@@ -139,9 +153,16 @@ describe('the paths of an include glob with patterns in directory parts, held to
     '/etc/redis/[!c]*/*.conf',
     '/etc/redis/a[b/*.conf',
     '/etc/*/conf.d/b.conf',
+    // glibc drops a `\` that ends a directory part (not one a `\` escapes): Redis 7.0.15 reads conf.d/a.conf for the first.
+    '/etc/redis/conf.d\\/*.conf',
+    '/etc/redis/con*\\/a.conf',
+    '/etc/redis/c2\\/sub\\/*.conf',
+    '/etc/redis/b\\\\/*.conf',
+    '/etc/redis/[b]\\\\/*.conf',
   ];
+  // Ending in `/`: the directories a last pattern matches (not files), marked with `/`; a last name without one as it is.
+  const MARKED = ['/etc/redis/c*/', '/etc/redis/c2/*/', '/etc/redis/c*/sub/', '/etc/redis/c*/notdir/', '/etc/redis/*\\/'];
   const TREE: Record<string, TreeEntry> = {
-    'etc/redis/redis.conf': `${PATTERNS.map((pattern) => `include ${pattern}`).join('\n')}\n`,
     'etc/redis/x.conf': '# x\n',
     'etc/x.conf': '# x\n',
     'etc/redis/conf.d/a.conf': '# a\n',
@@ -157,22 +178,34 @@ describe('the paths of an include glob with patterns in directory parts, held to
     'etc/redis/clink': { symlink: 'conf.d' }, // relative: the host's glob(3) follows it as the root does
     'etc/redis/é/a.conf': '# é is two bytes: ?? matches it\n',
     'etc/redis/a[b/a.conf': '# a [ with no ] is itself\n',
+    'etc/redis/b\\/a.conf': '# a directory whose name ends in a backslash\n',
   };
 
-  it('gives the paths glob(3) gives, in its order', async () => {
-    const root = writeTree(tempDir(), TREE);
+  /** The paths the check reads for each of `patterns` (included by redis.conf, in TREE), and those glob(3) gives. */
+  async function readAndReal(patterns: readonly string[]): Promise<{ read: unknown[]; real: string[][] }> {
+    const root = writeTree(tempDir(), { ...TREE, 'etc/redis/redis.conf': `${patterns.map((pattern) => `include ${pattern}`).join('\n')}\n` });
     const facts = await gather({ registry, root, services: [registry.service('redis')] });
-    const read = PATTERNS.map((pattern) => {
+    const read = patterns.map((pattern) => {
       const found = facts.includes?.get(pattern);
       return found === undefined || 'problem' in found ? found : found.files.map((file) => file.path);
     });
     const real = realGlob(
       root,
-      PATTERNS.map((pattern) => Buffer.from(pattern)),
+      patterns.map((pattern) => Buffer.from(pattern)),
     ).map((paths) => paths.map((path) => path.toString()));
-    expect(read).toEqual(real);
     // Not nothing: the tree makes each pattern match.
     for (const paths of real) expect(paths.length).toBeGreaterThan(0);
+    return { read, real };
+  }
+
+  it('gives the paths glob(3) gives, in its order', async () => {
+    const { read, real } = await readAndReal(PATTERNS);
+    expect(read).toEqual(real);
+  });
+
+  it('a glob ending in `/` gives what glob(3) gives: directories its last pattern matches, marked with `/`', async () => {
+    const { read, real } = await readAndReal(MARKED);
+    expect(read).toEqual(real);
   });
 });
 
