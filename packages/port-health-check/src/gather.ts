@@ -5,7 +5,7 @@
 // health check happens here; the checks are pure.
 // Synchronous reads throughout: small files, and no thread-pool start-up;
 // the fd scan is read by perl children only where that pays (many processes).
-import { closeSync, constants, lstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, type Dir, lstatSync, opendirSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONFIG_KINDS, type ConfigKind, escapeText, MAX_CONFIG_BYTES, quoteValue, type Registry, type Service } from '@dsa110/ports';
 import {
@@ -38,7 +38,7 @@ import { REDIS_PROGRAMS, redisArguments, redisStart } from './checks/references/
 import { mayNameUnknownDirective } from './checks/references/redis-directives.js';
 import { redisLines, redisTrim } from './checks/references/redis-lines.js';
 import { MAX_INCLUDE_DEPTH, MAX_INCLUDED_FILES, MAX_INCLUDED_TEXT } from './checks/references/include-files.js';
-import { cGlobMatches, cGlobMatchesPath, isPatternPart, nameBytes, unescapedPart } from './checks/references/c-glob.js';
+import { cGlobMatches, cGlobMatchesPath, directoryPart, isPatternPart, nameBytes, unescapedPart } from './checks/references/c-glob.js';
 import { includePatterns, isGlob, nginxIncludes } from './checks/references/includes.js';
 import { goGlobPart, hasGoMeta } from './checks/references/go-glob.js';
 import { includePrefix, includeRoot, serviceNginxMain } from './checks/references/nginx-main.js';
@@ -1542,46 +1542,89 @@ function readInclude(at: ReadRoot, pattern: string, budget: number, textLeft = M
 const MAX_GLOB_DIRECTORIES = 4096;
 
 /**
+ * At most this many names are read from directories for one include glob, all its parts together: few directories
+ * kept may still list many names each (a `d/*` that reaches a few links to `.` in a `d` of thousands of files).
+ */
+const MAX_GLOB_NAMES = 65_536;
+
+/**
  * The paths glob(3) gives for the absolute `pattern`, as nginx and Redis call it (no flags, the C locale), under the
  * root: each part with a pattern in it (isPatternPart) matched against the names of every directory reached so far,
  * any other taken as its name, the last one only if something is there (lstat: a dangling link too, which the
  * daemon then fails to open); sorted by bytes, the whole path (strcmp: `conf.d-x/a.conf` before `conf.d/a.conf`).
  * A directory not there, or no directory, matches nothing, as glob(3) skips it; one this check may not list is a
- * problem (the daemon, as root, may list it).
+ * problem (the daemon, as root, may list it). The directories and names are counted as they are listed, and a glob
+ * that reaches more is a problem at once, so that any glob costs bounded time and memory.
  */
 function cGlobPaths(at: ReadRoot, pattern: string, budget: number): { paths: string[] } | { problem: string } {
-  const parts = pattern.split('/').slice(1);
+  const split = pattern.split('/').slice(1);
+  // glibc drops a `\` that ends a directory part (`conf\/*.conf` is `conf/*.conf`), unless a `\` escapes it.
+  const dropped = split.map((part, index) => (index < split.length - 1 ? directoryPart(part) : part));
+  // A pattern ending in `/`: glob(3) globs it without the slash, marking directories with one; of the names the last
+  // part's pattern matched only directories are kept (`/etc/*/`), and a last part without one is kept if anything is there.
+  const marked = dropped.length > 1 && dropped.at(-1) === '';
+  const parts = marked ? dropped.slice(0, dropped.findLastIndex((part) => part !== '') + 1) : dropped;
   let reached = [''];
+  let namesLeft = MAX_GLOB_NAMES;
   for (const [index, part] of parts.entries()) {
     const last = index === parts.length - 1;
     if (!isPatternPart(part)) {
       const name = unescapedPart(part);
       reached = reached.filter((dir) => !last || isNamedIn(at, dir || '/', name)).map((dir) => `${dir}/${name}`);
+      if (last && marked) reached = reached.map((path) => (isDirectory(at, path) ? `${path}/` : path));
       continue;
     }
+    const limit = last ? budget : MAX_GLOB_DIRECTORIES;
     const next: string[] = [];
     for (const dir of reached) {
-      let names: Buffer[];
-      try {
-        names = readdirSync(fileSystemPath(readPath(at, dir || '/')), { encoding: 'buffer' });
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT' || code === 'ENOTDIR') continue;
-        return { problem: cannotList(`${dir}/`, error) };
-      }
+      const listed = listNames(at, dir || '/', namesLeft);
+      if ('problem' in listed) return listed;
+      namesLeft -= listed.names.length;
       // Names as bytes: one that is not UTF-8 (`x\xff.conf`) is kept as U+DC80+byte, so it is opened as itself.
-      for (const matched of cGlobMatches(part, names)) next.push(`${dir}/${decodeKeepingBadBytes(matched)}`);
+      for (const matched of cGlobMatches(part, listed.names)) {
+        const path = `${dir}/${decodeKeepingBadBytes(matched)}`;
+        if (last && marked && !isDirectory(at, path)) continue;
+        // A directory part may reach many directories (`/etc/*/x.conf`) where few files match: bounded apart from the files.
+        if (next.length === limit)
+          return {
+            problem: last
+              ? `it names more files than the ${MAX_INCLUDED_FILES} read for includes`
+              : `its directory parts reach more than the ${MAX_GLOB_DIRECTORIES} directories listed for an include`,
+          };
+        next.push(last && marked ? `${path}/` : path);
+      }
     }
     reached = next;
-    // A directory part may reach many directories (`/etc/*/x.conf`) where few files match: bounded apart from the files.
-    if (reached.length > (last ? budget : MAX_GLOB_DIRECTORIES))
-      return {
-        problem: last
-          ? `it names more files than the ${MAX_INCLUDED_FILES} read for includes`
-          : `its directory parts reach more than the ${MAX_GLOB_DIRECTORIES} directories listed for an include`,
-      };
   }
   return { paths: reached.sort((one, other) => Buffer.compare(nameBytes(one), nameBytes(other))) };
+}
+
+/**
+ * The names in the directory `dir` (none when it is not there or no directory, as glob(3) skips it), read one by one
+ * so that a directory holding more than `left` names is a problem before they are all held.
+ */
+function listNames(at: ReadRoot, dir: string, left: number): { names: Buffer[] } | { problem: string } {
+  let listing: Dir;
+  try {
+    // Names as bytes (Node gives Buffers for 'buffer', which its types leave out for opendir).
+    listing = opendirSync(fileSystemPath(readPath(at, dir)), { encoding: 'buffer' as BufferEncoding, bufferSize: 256 });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { names: [] };
+    return { problem: cannotList(dir.endsWith('/') ? dir : `${dir}/`, error) };
+  }
+  const names: Buffer[] = [];
+  try {
+    for (let entry = listing.readSync(); entry !== null; entry = listing.readSync()) {
+      if (names.length === left) return { problem: `its directories hold more than the ${MAX_GLOB_NAMES} names read for an include glob` };
+      names.push(entry.name as unknown as Buffer);
+    }
+  } catch (error) {
+    return { problem: cannotList(dir.endsWith('/') ? dir : `${dir}/`, error) };
+  } finally {
+    listing.closeSync();
+  }
+  return { names };
 }
 
 /**

@@ -55,11 +55,23 @@ export function unescapedPart(part: string): string {
 }
 
 /**
+ * A directory part as glob(3) takes it: glibc splits the pattern at its last `/` and drops a `\` that ends the part
+ * before it, unless another escapes it (`conf\/*.conf` is `conf/*.conf`, `conf\\/` keeps `conf\\`), so each
+ * directory part in turn. Checked with glibc 2.36's glob(3) and Redis 7.0.15.
+ */
+export function directoryPart(part: string): string {
+  let backslashes = 0;
+  while (part[part.length - 1 - backslashes] === '\\') backslashes++;
+  return backslashes % 2 === 1 ? part.slice(0, -1) : part;
+}
+
+/**
  * Whether glob(3) would give `path` for the absolute `pattern` (given the file is there): part by part, a pattern
- * part matched as globPart, any other as its name (unescapedPart).
+ * part matched as globPart, any other as its name (unescapedPart), a directory part first as directoryPart.
  */
 export function cGlobMatchesPath(pattern: string, path: string): boolean {
-  const parts = pattern.split('/');
+  const split = pattern.split('/');
+  const parts = split.map((part, at) => (at < split.length - 1 ? directoryPart(part) : part));
   const names = path.split('/');
   return (
     parts.length === names.length && parts.every((part, at) => (isPatternPart(part) ? globPart(part).test(names[at]!) : unescapedPart(part) === names[at]))

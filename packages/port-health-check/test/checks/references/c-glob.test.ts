@@ -1,40 +1,9 @@
-// The include glob matcher held to the real glob(3): nginx (ngx_open_glob) and Redis 7 (loadServerConfig) call glibc's
-// glob(pattern, 0, NULL, &g), in the C locale they run in under systemd. Python's ctypes calls it here, after
-// setlocale(LC_ALL, "C") (Python itself starts in C.UTF-8), on a temp dir of many names, non-UTF-8 bytes among them.
-import { spawnSync } from 'node:child_process';
+// The include glob matcher held to the real glob(3) (real-glob.ts), on a temp dir of many names, non-UTF-8 bytes among them.
 import { readdirSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { cGlobMatches, globPart } from '../../../src/checks/references/c-glob.js';
 import { tempDir } from '../../helpers.js';
-
-const GLOB = `
-import ctypes, json, sys
-libc = ctypes.CDLL(None)
-libc.setlocale(6, b"C")  # LC_ALL
-class Glob(ctypes.Structure):
-    _fields_ = [("pathc", ctypes.c_size_t), ("pathv", ctypes.POINTER(ctypes.c_char_p)), ("offs", ctypes.c_size_t),
-                ("flags", ctypes.c_int)] + [("f%d" % i, ctypes.c_void_p) for i in range(5)]
-job = json.load(sys.stdin)
-base = job["dir"].encode() + b"/"
-out = []
-for pattern in job["patterns"]:
-    g = Glob()
-    libc.glob(base + bytes.fromhex(pattern), 0, None, ctypes.byref(g))
-    out.append([g.pathv[i][len(base):].hex() for i in range(g.pathc)])
-    libc.globfree(ctypes.byref(g))
-json.dump(out, sys.stdout)
-`;
-
-/** What glob(3) gives for each pattern (bytes) in `dir`: the names, in its order. */
-function realGlob(dir: string, patterns: readonly Buffer[]): Buffer[][] {
-  const run = spawnSync('python3', ['-c', GLOB], {
-    input: JSON.stringify({ dir, patterns: patterns.map((pattern) => pattern.toString('hex')) }),
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  if (run.status !== 0) throw new Error(`python3 glob(3): ${run.stderr || run.error}`);
-  return (JSON.parse(run.stdout) as string[][]).map((names) => names.map((name) => Buffer.from(name, 'hex')));
-}
+import { realGlob } from './real-glob.js';
 
 /** A pattern as the include's text holds it: UTF-8, a byte that is not as U+DC80+byte. */
 const asText = (bytes: Buffer): string => {
@@ -158,7 +127,7 @@ describe('include globs match as glob(3) does (C locale)', () => {
       ...patterns(4000, 110),
       ...['.*', '*', '?', '??', '[z-a]*', '[[:alpha:]]*', '[]d]*', '[!a]', '[^a]', '\\*', '[a', 'x?', '[.]*', '\\.*'].map((p) => Buffer.from(p)),
     ];
-    const real = realGlob(dir, all);
+    const real = realGlob(`${dir}/`, all);
     const differ = all.flatMap((pattern, index) => {
       const mine = cGlobMatches(asText(pattern), entries);
       const theirs = real[index]!;

@@ -14,6 +14,7 @@ import { gather } from '../../../src/gather.js';
 import { hasCommand } from '../../../../../test-support/commands.js';
 import { runNetnsScript } from '../../../../../test-support/firewall-netns.js';
 import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
+import { realGlob } from './real-glob.js';
 
 const repoRoot = new URL('../../../../../', import.meta.url).pathname;
 const fixtures = new URL('fixtures/', import.meta.url).pathname;
@@ -96,6 +97,20 @@ describe('an include glob with a pattern in a directory part', () => {
     'etc/nginx/sites-enabled/dsa110-contimg': { symlink: SITE },
   };
 
+  // glibc drops a `\` that ends a directory part: Redis reads conf.d/a.conf (once nothing, and no finding).
+  const backslash = {
+    'etc/redis/redis.conf': 'port 6379\nbind 127.0.0.1\ninclude /etc/redis/conf.d\\/*.conf\n',
+    'etc/redis/conf.d/a.conf': 'port 6381\n',
+  };
+
+  it('a `\\` before a `/` is dropped, as glob(3) drops it: Redis reads the file', async () => {
+    expect(await problems('redis', backslash)).toEqual([expect.stringContaining(`/etc/redis/conf.d/a.conf:1:6: ${PORT(6381)}`)]);
+  });
+
+  it.skipIf(!canRedis)('held to the real redis-server: it listens on that file’s port', { timeout: 30_000 }, async () => {
+    expect(await redisPorts(backslash)).toEqual(['port 6381']);
+  });
+
   it('nginx loads the site through it (it was unknown, and the site not known to be loaded)', async () => {
     expect(await problems('nginx', nginx)).toEqual([]);
   });
@@ -126,23 +141,6 @@ describe('an include glob with a pattern in a directory part', () => {
   });
 });
 
-/** glob(3) as nginx and Redis call it (no flags, the C locale), through Python's ctypes: the paths for each pattern. */
-const GLOB = `
-import ctypes, json, sys
-libc = ctypes.CDLL(None)
-libc.setlocale(6, b"C")  # LC_ALL
-class Glob(ctypes.Structure):
-    _fields_ = [("pathc", ctypes.c_size_t), ("pathv", ctypes.POINTER(ctypes.c_char_p)), ("offs", ctypes.c_size_t),
-                ("flags", ctypes.c_int)] + [("f%d" % i, ctypes.c_void_p) for i in range(5)]
-out = []
-for pattern in json.load(sys.stdin):
-    g = Glob()
-    libc.glob(pattern.encode(), 0, None, ctypes.byref(g))
-    out.append([g.pathv[i].decode() for i in range(g.pathc)])
-    libc.globfree(ctypes.byref(g))
-json.dump(out, sys.stdout)
-`;
-
 describe('the paths of an include glob with patterns in directory parts, held to glob(3)', () => {
   const PATTERNS = [
     '/etc/redis/*/*.conf',
@@ -155,9 +153,16 @@ describe('the paths of an include glob with patterns in directory parts, held to
     '/etc/redis/[!c]*/*.conf',
     '/etc/redis/a[b/*.conf',
     '/etc/*/conf.d/b.conf',
+    // glibc drops a `\` that ends a directory part (not one a `\` escapes): Redis 7.0.15 reads conf.d/a.conf for the first.
+    '/etc/redis/conf.d\\/*.conf',
+    '/etc/redis/con*\\/a.conf',
+    '/etc/redis/c2\\/sub\\/*.conf',
+    '/etc/redis/b\\\\/*.conf',
+    '/etc/redis/[b]\\\\/*.conf',
   ];
+  // Ending in `/`: the directories a last pattern matches (not files), marked with `/`; a last name without one as it is.
+  const MARKED = ['/etc/redis/c*/', '/etc/redis/c2/*/', '/etc/redis/c*/sub/', '/etc/redis/c*/notdir/', '/etc/redis/*\\/'];
   const TREE: Record<string, TreeEntry> = {
-    'etc/redis/redis.conf': `${PATTERNS.map((pattern) => `include ${pattern}`).join('\n')}\n`,
     'etc/redis/x.conf': '# x\n',
     'etc/x.conf': '# x\n',
     'etc/redis/conf.d/a.conf': '# a\n',
@@ -173,20 +178,62 @@ describe('the paths of an include glob with patterns in directory parts, held to
     'etc/redis/clink': { symlink: 'conf.d' }, // relative: the host's glob(3) follows it as the root does
     'etc/redis/é/a.conf': '# é is two bytes: ?? matches it\n',
     'etc/redis/a[b/a.conf': '# a [ with no ] is itself\n',
+    'etc/redis/b\\/a.conf': '# a directory whose name ends in a backslash\n',
   };
 
-  it('gives the paths glob(3) gives, in its order', async () => {
-    const root = writeTree(tempDir(), TREE);
+  /** The paths the check reads for each of `patterns` (included by redis.conf, in TREE), and those glob(3) gives. */
+  async function readAndReal(patterns: readonly string[]): Promise<{ read: unknown[]; real: string[][] }> {
+    const root = writeTree(tempDir(), { ...TREE, 'etc/redis/redis.conf': `${patterns.map((pattern) => `include ${pattern}`).join('\n')}\n` });
     const facts = await gather({ registry, root, services: [registry.service('redis')] });
-    const read = PATTERNS.map((pattern) => {
+    const read = patterns.map((pattern) => {
       const found = facts.includes?.get(pattern);
       return found === undefined || 'problem' in found ? found : found.files.map((file) => file.path);
     });
-    const run = spawnSync('python3', ['-c', GLOB], { input: JSON.stringify(PATTERNS.map((pattern) => `${root}${pattern}`)), encoding: 'utf8' });
-    expect(run.status, run.stderr).toBe(0);
-    const real = (JSON.parse(run.stdout) as string[][]).map((paths) => paths.map((path) => path.slice(root.length)));
-    expect(read).toEqual(real);
+    const real = realGlob(
+      root,
+      patterns.map((pattern) => Buffer.from(pattern)),
+    ).map((paths) => paths.map((path) => path.toString()));
     // Not nothing: the tree makes each pattern match.
     for (const paths of real) expect(paths.length).toBeGreaterThan(0);
+    return { read, real };
+  }
+
+  it('gives the paths glob(3) gives, in its order', async () => {
+    const { read, real } = await readAndReal(PATTERNS);
+    expect(read).toEqual(real);
+  });
+
+  it('a glob ending in `/` gives what glob(3) gives: directories its last pattern matches, marked with `/`', async () => {
+    const { read, real } = await readAndReal(MARKED);
+    expect(read).toEqual(real);
+  });
+});
+
+describe('an include glob that reaches too much', () => {
+  /** A redis.conf including `glob`, and a directory `etc/redis/d` holding `links` links to `.` and `files` empty files. */
+  function wide(glob: string, links: number, files: number): Record<string, TreeEntry> {
+    const tree: Record<string, TreeEntry> = { 'etc/redis/redis.conf': `port 6379\nbind 127.0.0.1\ninclude ${glob}\n` };
+    for (let index = 0; index < links; index++) tree[`etc/redis/d/l${index}`] = { symlink: '.' };
+    for (let index = 0; index < files; index++) tree[`etc/redis/d/f${index}`] = '';
+    return tree;
+  }
+
+  // Each of the 4,096 directories the first part reaches lists 4,096 names: all 16 million were once built before the
+  // limit was looked at (60 s, 1.8 GB of heap), and with 16,384 files in `d` too V8 ran out of memory (exit 134).
+  it('stops at the directories it keeps as it lists them: 4,096 links to `.` under `*/*` are unknown at once', { timeout: 30_000 }, async () => {
+    const tree = wide('/etc/redis/d/*/*/x.conf', 4096, 0);
+    const started = Date.now();
+    expect(await problems('redis', tree)).toEqual([
+      expect.stringMatching(
+        /^unknown: .*include \/etc\/redis\/d\/\*\/\*\/x\.conf: its directory parts reach more than the 4096 directories listed for an include; a port or bind in it is not checked/,
+      ),
+    ]);
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('counts the names it reads, not only the directories it keeps: few kept of many read is unknown', async () => {
+    expect(await problems('redis', wide('/etc/redis/d/l*/x*/x.conf', 16, 4096))).toEqual([
+      expect.stringContaining('include /etc/redis/d/l*/x*/x.conf: its directories hold more than the 65536 names read for an include glob'),
+    ]);
   });
 });
