@@ -319,6 +319,8 @@ class RedisConfReader {
     private readonly self: string | undefined,
     /** The RootDirectory= Redis runs chrooted in (RedisStart's `root`), where its absolute includes are. */
     private readonly root?: string,
+    /** Whether the unit's options are not known (RedisStart's `doubt`): a --sentinel may be in them. */
+    private readonly optionsUnknown = false,
   ) {}
 
   /**
@@ -481,7 +483,8 @@ class RedisConfReader {
    * A line whose meaning hangs on how Redis runs (checked with redis-server 7.0.15): a `sentinel` line with arguments,
    * which a plain Redis refuses at start ("sentinel directive while not in sentinel mode"; `sentinel` alone it takes);
    * a module's setting (a name with a `.`), which Redis leaves to the modules loadmodule loads, and aborts on with none
-   * (judgeModuleSettings: a loadmodule after it counts too); Sentinel loads no module and takes both.
+   * (judgeModuleSettings: a loadmodule after it counts too); Sentinel loads no module and takes both. A module's
+   * setting with no value it refuses in any mode.
    */
   private modeLine(at: {
     file: string | undefined;
@@ -499,14 +502,24 @@ class RedisConfReader {
     const name = words?.[0]?.toLowerCase();
     if (words === undefined || name === undefined) return;
     if (name === 'loadmodule' && words.length > 1) this.loadsModule = true;
-    if (this.expect.sentinel) return;
     const written = given !== undefined ? commandWords(given, from) : shownLine(content, at.rawLine(at.line));
-    if (name === 'sentinel' && words.length > 1)
+    // Refused as Redis reads the line, a module loaded or not, Sentinel or not (7.0.15: "Module config specified without value").
+    if (name.includes('.') && words.length === 1 && given === undefined) {
       this.add({
         file: at.file,
         line: at.line,
         severity: 'error',
-        message: `${written}: a Sentinel directive, but Redis does not run as Sentinel here (not started as redis-sentinel, nor with --sentinel), so it refuses to start ("sentinel directive while not in sentinel mode"); remove the line, or run it as Sentinel (redis-sentinel, or --sentinel) with a file of its own`,
+        message: `${written}: a module's setting with no value, so Redis refuses to start ("Module config specified without value"); give it its value, or remove the line`,
+      });
+      return;
+    }
+    if (this.expect.sentinel) return;
+    if (name === 'sentinel' && words.length > 1)
+      this.add({
+        file: at.file,
+        line: at.line,
+        severity: this.optionsUnknown ? 'unknown' : 'error',
+        message: `${written}: a Sentinel directive, but Redis does not run as Sentinel here (not started as redis-sentinel, nor with --sentinel${this.optionsUnknown ? ', unless the options not known give it' : ''}), so it refuses to start ("sentinel directive while not in sentinel mode"); remove the line, or run it as Sentinel (redis-sentinel, or --sentinel) with a file of its own`,
       });
     else if (name.includes('.') && words.length > 1)
       this.moduleSettings.push({
@@ -831,7 +844,7 @@ function readRedisSettings(
   /** Whether all Redis reads is read here (then a module's setting with no loadmodule is judged): not the command line's options alone, nor a file without them. */
   whole = false,
 ) {
-  const reader = new RedisConfReader(expect, lookup, self, start?.root);
+  const reader = new RedisConfReader(expect, lookup, self, start?.root, start?.doubt !== undefined);
   // Started with no config file, Redis reads none: the command line alone sets what it listens on.
   const settings = start?.reads === 'none' ? {} : reader.settingsOf(text, undefined, self !== undefined ? [self] : []);
   const fromFile = settings.port;

@@ -50,6 +50,14 @@ describe('a sentinel line in a plain Redis', () => {
     ]);
   });
 
+  it('unknown where options not read may give --sentinel (an EnvironmentFile= that cannot be read)', async () => {
+    const unit = '[Service]\nEnvironmentFile=/etc/default/redis\nExecStart=/usr/bin/redis-server /etc/redis/redis.conf $OPTS\n';
+    const found = await problems('sentinel monitor m 127.0.0.1 6379 2\n', { unit, files: { 'etc/default/redis': { fifo: true } } });
+    expect(found.filter((problem) => problem.includes('sentinel monitor'))).toEqual([
+      `unknown: redis (6379): /${REDIS}:3: sentinel monitor m 127.0.0.1 6379 2: ${SENTINEL_REFUSED.replace('with --sentinel)', 'with --sentinel, unless the options not known give it)')}`,
+    ]);
+  });
+
   it('with --sentinel, Redis runs as Sentinel and takes it', async () => {
     const unit = DEBIAN_UNIT.replace('--daemonize no', '--daemonize no --sentinel');
     const found = await problems('sentinel monitor m 127.0.0.1 6379 2\n', { unit });
@@ -85,6 +93,13 @@ describe("a module's setting with no loadmodule", () => {
     expect(found.filter((problem) => problem.includes('foo.bar'))).toEqual([]);
     expect(found).toHaveLength(1);
     expect(await problems('foo.bar 1\n', { unit: '[Unit]\nDescription=not redis\n' })).toEqual([]);
+  });
+
+  it('with no value, is an error at its file:line, a loadmodule line or not, Sentinel or not', async () => {
+    const refused = `error: redis (6379): /${REDIS}:3: foo.bar: a module's setting with no value, so Redis refuses to start ("Module config specified without value"); give it its value, or remove the line`;
+    expect(await problems('foo.bar\nloadmodule /usr/lib/redis/modules/foo.so\n')).toEqual([refused]);
+    const found = await problems('foo.bar\n', { unit: DEBIAN_UNIT.replace('--daemonize no', '--daemonize no --sentinel') });
+    expect(found.filter((problem) => problem.includes('foo.bar'))).toEqual([refused]);
   });
 
   it('with --sentinel, which loads no module, passes', async () => {
