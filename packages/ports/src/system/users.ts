@@ -34,9 +34,12 @@ export interface PasswdEntry {
 /**
  * Pure: the accounts of passwd(5) text in file order, each line read as glibc reads it: a line ends at a NUL, leading
  * white space is skipped, an empty or `#` line is none; a line needs a name, a password field, and a uid and a gid
- * (passwdId); the home and shell may be missing. A `+`/`-` (NIS compat) name is skipped, as getpwuid skips it, and uid
- * 4294967295 ((uid_t)-1, no user: setuid(-1) means "unchanged") too. The one reader of the lines for every question
- * asked of a passwd file here, so the name of a uid and its home cannot come from two different lines.
+ * (passwdId); the home and shell may be missing. A `+`/`-` (NIS compat) name is skipped, as getpwuid skips it. Unlike
+ * glibc (2.36's getpwuid(4294967295) and getpwnam return such a line), a uid 4294967295 line is skipped too: that is
+ * (uid_t)-1, which the kernel never gives a process (setuid(-1) means "unchanged"), so it owns no process any caller
+ * asks about (a process's owner, a user manager's home, a User= service's), and no uid argument here takes it
+ * (uidArgument). The one reader of the lines for every question asked of a passwd file here, so the name of a uid and
+ * its home cannot come from two different lines.
  */
 export function passwdEntries(text: string): PasswdEntry[] {
   stringArgument('passwdEntries', 'text', text, 'the text of /etc/passwd');

@@ -305,6 +305,12 @@ class RedisConfReader {
   /** Of a problem said once for several lines (an include of one unreadable file, given again), the other lines, `file:line`. */
   private readonly again = new Map<string, Set<string>>();
   private readonly read = new Map<string, Settings>();
+  /** Whether a loadmodule line (with a module's path) was read: Redis then leaves a module's setting to the module. */
+  private loadsModule = false;
+  /** Whether an include was not read (a loadmodule may be in it). */
+  private includeUnread = false;
+  /** The lines read that set a module's setting (a name with a `.`), for judgeModuleSettings once all is read. */
+  private readonly moduleSettings: Finding[] = [];
 
   constructor(
     private readonly expect: Expect,
@@ -313,6 +319,8 @@ class RedisConfReader {
     private readonly self: string | undefined,
     /** The RootDirectory= Redis runs chrooted in (RedisStart's `root`), where its absolute includes are. */
     private readonly root?: string,
+    /** Whether the unit's options are not known (RedisStart's `doubt`): a --sentinel may be in them. */
+    private readonly optionsUnknown = false,
   ) {}
 
   /**
@@ -363,7 +371,8 @@ class RedisConfReader {
     const name = redisWords(content)?.[0];
     // No directive of Redis's is other than letters, digits and `-`: a line that starts with anything else (`--port=7001`
     // is `port=7001`; an argument after the file that is no option, `-` in the middle, a second file) it refuses at start.
-    if (name !== undefined && !/^[a-z][a-z0-9-]*$/i.test(name)) {
+    // A name with a `.` is a module's setting (modeLine), but for `--name=value` (`--bind=127.0.0.1`), said so here.
+    if (name !== undefined && !/^[a-z][a-z0-9-]*$/i.test(name) && !(name.includes('.') && !name.includes('='))) {
       const first = option.given[0] ?? '';
       const equals = first.startsWith('--') ? first.indexOf('=') : -1;
       const unknown = `reads ${escapeText(name, 200)} as a directive it does not know and refuses to start ("Bad directive or wrong number of arguments")`;
@@ -406,6 +415,7 @@ class RedisConfReader {
         return;
       }
     }
+    this.modeLine(at);
     const named = this.unknownName(content, given, from);
     if (named !== undefined) {
       this.add({
@@ -469,6 +479,67 @@ class RedisConfReader {
     return `Redis ${redisMajorMinor(directives.version) ?? ''} (${escapeText(directives.version, 100)}, from ${escapeText(directives.from, 500)}) has no directive ${escapeText(name, 200)}, so it refuses to start ("Bad directive or wrong number of arguments"); ${near !== undefined ? `did you mean ${near}? ` : ''}${fix}`;
   }
 
+  /**
+   * A line whose meaning hangs on how Redis runs (checked with redis-server 7.0.15): a `sentinel` line with arguments,
+   * which a plain Redis refuses at start ("sentinel directive while not in sentinel mode"; `sentinel` alone it takes);
+   * a module's setting (a name with a `.`), which Redis leaves to the modules loadmodule loads, and aborts on with none
+   * (judgeModuleSettings: a loadmodule after it counts too); Sentinel loads no module and takes both. A module's
+   * setting with no value it refuses in any mode.
+   */
+  private modeLine(at: {
+    file: string | undefined;
+    line: number;
+    content: string;
+    rawLine: (line: number) => string;
+    given?: readonly string[];
+    from?: VariableOrigin;
+  }): void {
+    const { content, given, from } = at;
+    // The usual line (a plain first word) names neither but when it starts with the letter of sentinel or loadmodule.
+    const first = content[0]?.toLowerCase();
+    if (DIRECTIVE_START.test(content) && first !== 's' && first !== 'l') return;
+    const words = redisWords(content);
+    const name = words?.[0]?.toLowerCase();
+    if (words === undefined || name === undefined) return;
+    if (name === 'loadmodule' && words.length > 1) this.loadsModule = true;
+    const written = given !== undefined ? commandWords(given, from) : shownLine(content, at.rawLine(at.line));
+    // Refused as Redis reads the line, a module loaded or not, Sentinel or not (7.0.15: "Module config specified without value").
+    if (name.includes('.') && words.length === 1 && given === undefined) {
+      this.add({
+        file: at.file,
+        line: at.line,
+        severity: 'error',
+        message: `${written}: a module's setting with no value, so Redis refuses to start ("Module config specified without value"); give it its value, or remove the line`,
+      });
+      return;
+    }
+    if (this.expect.sentinel) return;
+    if (name === 'sentinel' && words.length > 1)
+      this.add({
+        file: at.file,
+        line: at.line,
+        severity: this.optionsUnknown ? 'unknown' : 'error',
+        message: `${written}: a Sentinel directive, but Redis does not run as Sentinel here (not started as redis-sentinel, nor with --sentinel${this.optionsUnknown ? ', unless the options not known give it' : ''}), so it refuses to start ("sentinel directive while not in sentinel mode"); remove the line, or run it as Sentinel (redis-sentinel, or --sentinel) with a file of its own`,
+      });
+    else if (name.includes('.') && words.length > 1)
+      this.moduleSettings.push({
+        file: at.file,
+        line: at.line,
+        severity: 'error',
+        message: `${written}: a module's setting (a name with a .), but no loadmodule line loads a module, so Redis aborts at start ("Module Configuration detected without loadmodule directive or no ApplyConfig call: aborting"); add the loadmodule line of the module it sets${given !== undefined ? ` (or --loadmodule)${fixedIn(from)}` : ''}, or remove the line`,
+      });
+  }
+
+  /**
+   * Says the module settings read, once the whole text Redis reads is (the file, its includes, the command line), where
+   * no loadmodule line was: Redis aborts on them. Not where something not read may hold a loadmodule (`unread`: an
+   * include that could not be read, stdin, options not known, the file itself).
+   */
+  judgeModuleSettings(unread: boolean): void {
+    if (this.loadsModule || unread || this.includeUnread) return;
+    for (const finding of this.moduleSettings) this.add(finding);
+  }
+
   /** `include FILE` reads FILE there, so the last port or bind may be in it. */
   private include(settings: Settings, include: UnreadInclude, chain: readonly string[]): void {
     const included = includedFiles(this.lookup, includePath('redis-conf', include.include, undefined, this.root), chain);
@@ -512,6 +583,7 @@ class RedisConfReader {
         true,
       );
       // An include not read may hold what was not seen.
+      this.includeUnread = true;
       Object.assign(settings, { portMayBeIn: include, tlsPortMayBeIn: include, bindMayBeIn: include });
       return;
     }
@@ -585,7 +657,7 @@ const DIRECTIVE_START = /^[A-Za-z][A-Za-z0-9-]*(?:[ \t]|$)/;
 function unknownDirective(content: string): string | undefined {
   const name = redisWords(content)?.[0];
   // A name with a `.` is a module's setting (`bf.error-rate`): Redis 7 keeps it for the module a loadmodule line loads,
-  // and is no "Bad directive" (config.c; with no such module it aborts later, for another reason).
+  // and is no "Bad directive" (config.c; with no loadmodule line at all it aborts later: judgeModuleSettings).
   if (name === undefined || /^[a-z][a-z0-9-]*$/i.test(name) || name.includes('.')) return undefined;
   const odd = [...new Set([...name].filter((char) => !/^[\x21-\x7e]$/.test(char)))].slice(0, 3);
   const codes = odd.map((char) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}${char === '\ufeff' ? ' (a byte-order mark)' : ''}`);
@@ -646,7 +718,8 @@ function refusedArguments(
  * options, which Redis applies after the file (a `--port` there is the port, whatever the file's `port` says).
  */
 export function readRedisConf(text: string, expect: Expect, lookup?: IncludeLookup, self?: string, start?: RedisStart): Finding[] {
-  const read = readRedisSettings(text, expect, lookup, self, start);
+  // Without the unit's command, its options (a --loadmodule) are not known: module settings are not judged.
+  const read = readRedisSettings(text, expect, lookup, self, start, start !== undefined);
   // Started with no config file: Redis's defaults, where the command line leaves them, are said at its line.
   const defaults = start?.reads === 'none' ? { file: start.file, line: start.line } : undefined;
   const started = start !== undefined ? startFindings(start, self ?? 'redis.conf', expect) : [];
@@ -762,8 +835,16 @@ export function readRedisPort(
  * One reading of a redis.conf, and of the command line after it (`start`): what they set, the problems of their lines,
  * the unread include (or stdin) that may set another port (bind), and the file's port line an option overrides.
  */
-function readRedisSettings(text: string, expect: Expect, lookup: IncludeLookup | undefined, self: string | undefined, start?: RedisStart) {
-  const reader = new RedisConfReader(expect, lookup, self, start?.root);
+function readRedisSettings(
+  text: string,
+  expect: Expect,
+  lookup: IncludeLookup | undefined,
+  self: string | undefined,
+  start?: RedisStart,
+  /** Whether all Redis reads is read here (then a module's setting with no loadmodule is judged): not the command line's options alone, nor a file without them. */
+  whole = false,
+) {
+  const reader = new RedisConfReader(expect, lookup, self, start?.root, start?.doubt !== undefined);
   // Started with no config file, Redis reads none: the command line alone sets what it listens on.
   const settings = start?.reads === 'none' ? {} : reader.settingsOf(text, undefined, self !== undefined ? [self] : []);
   const fromFile = settings.port;
@@ -774,6 +855,9 @@ function readRedisSettings(text: string, expect: Expect, lookup: IncludeLookup |
     if (start.stdin) Object.assign(settings, { portMayBeIn: stdin, tlsPortMayBeIn: stdin, bindMayBeIn: stdin });
     for (const option of start.options) reader.readOption(settings, option, at);
   }
+  // Stdin, options not known, or another file than this one, may hold a loadmodule.
+  const another = start !== undefined && start.reads !== 'registry' && start.reads !== 'none';
+  reader.judgeModuleSettings(!whole || start?.stdin === true || start?.doubt !== undefined || another);
   // The include that may hold another setting, and where it stands (file:line; its line alone when the caller named no file).
   const notRead = (unread: UnreadInclude) => {
     const file = unread.file ?? self;

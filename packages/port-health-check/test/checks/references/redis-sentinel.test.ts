@@ -42,6 +42,9 @@ async function problems(port: number, files: Record<string, TreeEntry>, options:
     .map((result) => `${result.severity}: ${result.reason}`);
 }
 
+/** A plain redis-server refuses the Sentinel's line of NO_PORT (checked with 7.0.15). */
+const NOT_SENTINEL = `error: sentinel (26379): ${CONF}:3: sentinel monitor mymaster 127.0.0.1 6379 2: a Sentinel directive, but Redis does not run as Sentinel here (not started as redis-sentinel, nor with --sentinel), so it refuses to start ("sentinel directive while not in sentinel mode"); remove the line, or run it as Sentinel (redis-sentinel, or --sentinel) with a file of its own`;
+
 const started = (command: string, conf = NO_PORT) => ({ [UNIT]: `[Service]\nExecStart=${command}\n`, [CONF.slice(1)]: conf });
 
 describe('a Sentinel whose file and command line set no port listens on 26379', () => {
@@ -69,6 +72,7 @@ describe('a Sentinel whose file and command line set no port listens on 26379', 
 
   it('redis-server FILE without --sentinel is a plain Redis, on 6379, whatever the registry calls it', async () => {
     expect(await problems(26379, started(`/usr/bin/redis-server ${CONF}`), { processes: 'redis-server' })).toEqual([
+      NOT_SENTINEL,
       `error: sentinel (26379): ${CONF}: sets no port, so Redis Sentinel listens on Redis's default port 6379, not 26379; add port 26379, or give Redis Sentinel port: 6379 in the registry`,
     ]);
   });
@@ -76,6 +80,7 @@ describe('a Sentinel whose file and command line set no port listens on 26379', 
   it("with no unit to read, the registry's processes: [redis-sentinel] say how it runs", async () => {
     expect(await problems(26379, { [CONF.slice(1)]: NO_PORT })).toEqual([]);
     expect(await problems(26379, { [CONF.slice(1)]: NO_PORT }, { processes: 'redis-server' })).toEqual([
+      NOT_SENTINEL,
       `error: sentinel (26379): ${CONF}: sets no port, so Redis Sentinel listens on Redis's default port 6379, not 26379; add port 26379, or give Redis Sentinel port: 6379 in the registry`,
     ]);
   });
