@@ -82,8 +82,8 @@ function namesOf(majorMinor: string): ReadonlySet<string> | undefined {
 /** The names every version of DIRECTIVE_NAMES reads: a line so named is no unknown name, whichever of them reads it. */
 let everyVersionReads: ReadonlySet<string> | undefined;
 
-/** A first word as the check reads one without splitting the line (references/redis.ts's DIRECTIVE_START): letters, digits and `-`, a letter first, then a space, a tab or the end. */
-const PLAIN_NAME = /^[A-Za-z][A-Za-z0-9-]*(?=[ \t]|$)/;
+/** A first word as the check reads one without splitting the line (references/redis.ts's DIRECTIVE_START): letters, digits, `-` and `_`, a letter first, then a space, a tab or the end. */
+const PLAIN_NAME = /^[A-Za-z][A-Za-z0-9_-]*(?=[ \t]|$)/;
 
 /**
  * Cheap and conservative: whether a Redis configuration line (a content line of redisLines, or a command-line

@@ -369,10 +369,10 @@ class RedisConfReader {
     const content = redisTrim(option.text);
     if (content === '' || content.startsWith('#')) return;
     const name = redisWords(content)?.[0];
-    // No directive of Redis's is other than letters, digits and `-`: a line that starts with anything else (`--port=7001`
+    // No directive of Redis's is other than letters, digits, `-` and `_` (server_cpulist): a line that starts with anything else (`--port=7001`
     // is `port=7001`; an argument after the file that is no option, `-` in the middle, a second file) it refuses at start.
     // A name with a `.` is a module's setting (modeLine), but for `--name=value` (`--bind=127.0.0.1`), said so here.
-    if (name !== undefined && !/^[a-z][a-z0-9-]*$/i.test(name) && !(name.includes('.') && !name.includes('='))) {
+    if (name !== undefined && !/^[a-z][a-z0-9_-]*$/i.test(name) && !(name.includes('.') && !name.includes('='))) {
       const first = option.given[0] ?? '';
       const equals = first.startsWith('--') ? first.indexOf('=') : -1;
       const unknown = `reads ${escapeText(name, 200)} as a directive it does not know and refuses to start ("Bad directive or wrong number of arguments")`;
@@ -434,7 +434,7 @@ class RedisConfReader {
     if (words === undefined) {
       this.add({ file, line, severity: 'error', message: `${written}: unbalanced quotes, so Redis refuses to start; fix the quoting` });
       // Redis stops at this line ("Unbalanced quotes in configuration line"): a port line's port is not its default either.
-      const meant = /^[A-Za-z][A-Za-z0-9-]*/.exec(content)?.[0].toLowerCase();
+      const meant = /^[A-Za-z][A-Za-z0-9_-]*/.exec(content)?.[0].toLowerCase();
       if (meant !== undefined && isPort(meant)) Object.assign(settings, portSetting(meant, { file, line, content, args: [], refused: true }));
       return;
     }
@@ -644,12 +644,15 @@ function swallowedOption(given: readonly string[], line: string): Pick<Finding, 
     : { severity: 'warning', message: `${takes}, not ${escapeText(next, 200)} as an option of its own; give ${shownName} its value, or remove it` };
 }
 
-/** A line that starts with a word that may be a directive's name (letters, digits and `-`, a letter first), then a space or its end: most lines. */
-const DIRECTIVE_START = /^[A-Za-z][A-Za-z0-9-]*(?:[ \t]|$)/;
+/**
+ * A line that starts with a word that may be a directive's name (letters, digits, `-` and `_`, a letter first: Redis 7.0
+ * has four with `_`, server_cpulist among them), then a space or its end: most lines.
+ */
+const DIRECTIVE_START = /^[A-Za-z][A-Za-z0-9_-]*(?:[ \t]|$)/;
 
 /**
  * Why Redis refuses a file's line (DIRECTIVE_START failed on it) whose first word no directive of Redis's has (none
- * has other than letters, digits and `-`, a letter first; a name with a `.` is a module's setting): it exits at start with "Bad directive or wrong number of
+ * has other than letters, digits, `-` and `_`, a letter first; a name with a `.` is a module's setting): it exits at start with "Bad directive or wrong number of
  * arguments". A character that looks like a space, or like nothing, and that Redis does not trim or split at (a
  * byte-order mark, U+00A0, \v or \f in a word) is named, as the line looks right in an editor. Undefined for a
  * line Redis takes (`"port" 6379`; no word at all) or whose quotes it refuses (said where the line is split).
@@ -658,7 +661,7 @@ function unknownDirective(content: string): string | undefined {
   const name = redisWords(content)?.[0];
   // A name with a `.` is a module's setting (`bf.error-rate`): Redis 7 keeps it for the module a loadmodule line loads,
   // and is no "Bad directive" (config.c; with no loadmodule line at all it aborts later: judgeModuleSettings).
-  if (name === undefined || /^[a-z][a-z0-9-]*$/i.test(name) || name.includes('.')) return undefined;
+  if (name === undefined || /^[a-z][a-z0-9_-]*$/i.test(name) || name.includes('.')) return undefined;
   const odd = [...new Set([...name].filter((char) => !/^[\x21-\x7e]$/.test(char)))].slice(0, 3);
   const codes = odd.map((char) => `U+${char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}${char === '\ufeff' ? ' (a byte-order mark)' : ''}`);
   const refuses = `Redis refuses to start ("Bad directive or wrong number of arguments")`;
