@@ -310,12 +310,28 @@ export function probingLeftMs(
   const rto = Math.max(retransmit.rtoMs, 10);
   const interval = (backoff: number) => Math.min(Math.max(rto, RTO_MIN_MS) * 2 ** backoff, rtoMaxMs);
   const last = probingGivesUpAt(rto, orphanRetries, rtoMaxMs);
-  if (last > retries2 || retransmit.leftMs > rtoMaxMs) return undefined;
+  if (last > retries2 || retransmit.leftMs > rtoMaxMs) return unansweredLeftMs(retransmit, orphanRetries, rtoMaxMs, retries2);
   let backoff = 0;
   while (backoff < last && interval(backoff) < retransmit.leftMs) backoff++;
   let total = retransmit.leftMs + (interval(backoff) * 8) / 63;
   for (let b = backoff + 1; b <= last; b++) total += (interval(b) * 71) / 63;
   return Math.ceil(total);
+}
+
+/**
+ * Pure: where the backoff would never end an orphan probing, how long at most its probes still go unanswered before
+ * tcp_probe_timer ends it (icsk_probes_out reaching tcp_orphan_retries, 8 where that is 0), in ms; undefined where
+ * the peer answered the last one (`unanswered` absent). A probe timer is no proof the peer reads nothing: a local
+ * firewall dropping the orphan's packets runs it too, every probe unanswered, and the kernel ended such an orphan
+ * 35 s after (tcp_retries2 5) where the backoff alone would have kept it for good. Each firing at the longest interval
+ * the backoff allows, and a timer wheel granule late; should the peer answer after all, it is probed for good then,
+ * which the final wait names.
+ */
+function unansweredLeftMs(retransmit: NonNullable<PortSocket['retransmit']>, orphanRetries: number, rtoMaxMs: number, retries2: number): number | undefined {
+  if (retransmit.unanswered === undefined) return undefined;
+  const maxProbes = orphanRetries === 0 ? 8 : orphanRetries;
+  const longest = Math.max(Math.min(Math.max(retransmit.rtoMs, RTO_MIN_MS) * 2 ** retries2, rtoMaxMs), retransmit.leftMs);
+  return Math.ceil(retransmit.leftMs + (Math.max(0, maxProbes - retransmit.unanswered) * longest * 71) / 63);
 }
 
 /**

@@ -252,7 +252,18 @@ const idleClientInNetns = (finSeconds: number, args: string[]) => idleClientNetn
  * and for a FIN_WAIT2 or FIN_WAIT1 its row (inode, timer; `resent`, how many times its FIN was).
  */
 async function idleClientNetns(
-  mode: 'serving' | 'held' | 'orphan' | 'unacked' | 'unacked-serving' | 'unacked-held' | 'unacked-brief' | 'zerowin' | 'zerowin-serving' | 'zerowin-held',
+  mode:
+    | 'serving'
+    | 'held'
+    | 'orphan'
+    | 'unacked'
+    | 'unacked-serving'
+    | 'unacked-held'
+    | 'unacked-brief'
+    | 'zerowin'
+    | 'zerowin-serving'
+    | 'zerowin-held'
+    | 'localdrop',
   finSeconds: number,
   port: number,
   user: 'root' | 'nobody',
@@ -536,6 +547,17 @@ describe.skipIf(!canRunFirewallNetns)('an orphan FIN_WAIT1 whose peer, alive, re
       /\(the kernel gives up on it only at a probe backoff of 10 \(net\.ipv4\.tcp_orphan_retries 0, tcp_rto_max_ms \d+\), and net\.ipv4\.tcp_retries2 stops the backoff at 5\)/,
     );
   }, 40_000);
+
+  it('is waited for where its probe timer runs from a local drop, every probe unanswered (tcp_retries2 5: once refused as probed for good; the kernel ends it in about 35 s)', async () => {
+    const started = performance.now();
+    const run = await idleClientNetns('localdrop', 60, 18217, 'root', ['--timeout', '90'], { retries2: 5, timeoutMs: 115_000 });
+    expect([run.inode, run.timer]).toEqual([0, 4]);
+    expect(run.rc, run.lines.join('\n')).toBe(0);
+    expect(run.lines.join('\n')).not.toMatch(/for as long as its peer answers/);
+    expect(run.lines.at(-1)).toMatch(/^\[claim-port:18217\] port 18217 is free/);
+    // icsk_probes_out reaching 8 (tcp_orphan_retries 0) ends it, each probe at most 6.4 s apart: within the foretold 51 s.
+    expect(performance.now() - started).toBeLessThan(80_000);
+  }, 120_000);
 
   it.skipIf(!hasRtoMax)(
     'is refused at once where tcp_retries2 keeps it for good under tcp_rto_max_ms 1000 (tcp_retries2 2: once foretold 2.5 s, waited for, and failed); the kernel still has it after 8 s',
