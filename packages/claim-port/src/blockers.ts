@@ -328,10 +328,12 @@ export function probingLeftMs(
  * which the final wait names.
  */
 function unansweredLeftMs(retransmit: NonNullable<PortSocket['retransmit']>, orphanRetries: number, rtoMaxMs: number, retries2: number): number | undefined {
-  if (retransmit.unanswered === undefined) return undefined;
+  // One is the probe in flight, which a peer that answers has not answered yet; two, a probe interval with no answer.
+  const unanswered = retransmit.unanswered ?? 0;
+  if (unanswered < 2) return undefined;
   const maxProbes = orphanRetries === 0 ? 8 : orphanRetries;
   const longest = Math.max(Math.min(Math.max(retransmit.rtoMs, RTO_MIN_MS) * 2 ** retries2, rtoMaxMs), retransmit.leftMs);
-  return Math.ceil(retransmit.leftMs + (Math.max(0, maxProbes - retransmit.unanswered) * longest * 71) / 63);
+  return Math.ceil(retransmit.leftMs + (Math.max(0, maxProbes - unanswered) * longest * 71) / 63);
 }
 
 /**

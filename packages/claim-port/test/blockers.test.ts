@@ -152,6 +152,14 @@ describe('endsByItselfMs: how long a connection keeps a server off the port once
     expect(orphanEndsMs('FIN_WAIT1', fresh, 0, 1000, 2)).toBeUndefined();
     expect(orphanEndsMs('FIN_WAIT1', fresh, 20, 120_000, 20)).toBeGreaterThan(byDefault);
     expect(endsByItselfMs('TIME_WAIT', false, 41_000, fin, undefined, unasked, unasked, unasked)).toBe(41_000);
+    // Kept for good by the backoff (tcp_retries2 5), but its probes unanswered (a local drop, or a peer gone): until
+    // icsk_probes_out reaches 8 (tcp_orphan_retries 0), each at most 6.4 s apart (the kernel ended it 35 s after).
+    // One unanswered is the probe in flight that a peer that answers has not answered yet: for good, as before.
+    expect(orphanEndsMs('FIN_WAIT1', { ...fresh, unanswered: 2 }, 0, 120_000, 5)).toBe(Math.ceil(160 + (6 * 6_400 * 71) / 63));
+    expect(orphanEndsMs('FIN_WAIT1', { ...fresh, unanswered: 1 }, 0, 120_000, 5)).toBeUndefined();
+    expect(orphanEndsMs('FIN_WAIT1', { ...fresh, unanswered: 9 }, 20, 120_000, 15)).toBe(Math.ceil(160 + (11 * 120_000 * 71) / 63));
+    // Ended by its backoff anyway: the schedule as before.
+    expect(orphanEndsMs('FIN_WAIT1', { ...fresh, unanswered: 2 }, 0, 120_000)).toBe(byDefault);
     // Held by a process whose row is probed: the usual close, none of the settings read. Timer 04 is also what a local
     // firewall's drop of the holder's packets runs against a peer that reads everything (the kernel let a bind through
     // 60 s after).
