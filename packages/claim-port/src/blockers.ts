@@ -310,12 +310,30 @@ export function probingLeftMs(
   const rto = Math.max(retransmit.rtoMs, 10);
   const interval = (backoff: number) => Math.min(Math.max(rto, RTO_MIN_MS) * 2 ** backoff, rtoMaxMs);
   const last = probingGivesUpAt(rto, orphanRetries, rtoMaxMs);
-  if (last > retries2 || retransmit.leftMs > rtoMaxMs) return undefined;
+  if (last > retries2 || retransmit.leftMs > rtoMaxMs) return unansweredLeftMs(retransmit, orphanRetries, rtoMaxMs, retries2);
   let backoff = 0;
   while (backoff < last && interval(backoff) < retransmit.leftMs) backoff++;
   let total = retransmit.leftMs + (interval(backoff) * 8) / 63;
   for (let b = backoff + 1; b <= last; b++) total += (interval(b) * 71) / 63;
   return Math.ceil(total);
+}
+
+/**
+ * Pure: where the backoff would never end an orphan probing, how long at most its probes still go unanswered before
+ * tcp_probe_timer ends it (icsk_probes_out reaching tcp_orphan_retries, 8 where that is 0), in ms; undefined where
+ * the peer answered the last one (`unanswered` absent). A probe timer is no proof the peer reads nothing: a local
+ * firewall dropping the orphan's packets runs it too, every probe unanswered, and the kernel ended such an orphan
+ * 35 s after (tcp_retries2 5) where the backoff alone would have kept it for good. Each firing at the longest interval
+ * the backoff allows, and a timer wheel granule late; should the peer answer after all, it is probed for good then,
+ * which the final wait names.
+ */
+function unansweredLeftMs(retransmit: NonNullable<PortSocket['retransmit']>, orphanRetries: number, rtoMaxMs: number, retries2: number): number | undefined {
+  // One is the probe in flight, which a peer that answers has not answered yet; two, a probe interval with no answer.
+  const unanswered = retransmit.unanswered ?? 0;
+  if (unanswered < 2) return undefined;
+  const maxProbes = orphanRetries === 0 ? 8 : orphanRetries;
+  const longest = Math.max(Math.min(Math.max(retransmit.rtoMs, RTO_MIN_MS) * 2 ** retries2, rtoMaxMs), retransmit.leftMs);
+  return Math.ceil(retransmit.leftMs + (Math.max(0, maxProbes - unanswered) * longest * 71) / 63);
 }
 
 /**
@@ -375,26 +393,6 @@ function resendsFin(state: string, held: boolean, retransmit: PortSocket['retran
  */
 const CLOSING_FIRST = new Set(['ESTABLISHED', 'SYN_RECV', 'FIN_WAIT1', 'FIN_WAIT2', 'CLOSING']);
 
-/** States of a connection a process holds whose FIN, once its process goes, waits behind what it has sent (or is itself that). */
-const FIN_BEHIND = new Set(['ESTABLISHED', 'FIN_WAIT1', 'CLOSING']);
-
-/**
- * Pure: whether a connection its holders hold has a peer that already does not acknowledge what it was sent (its
- * retransmit timer runs, resent at least once): once they go, the orphan resends its FIN behind that, by the schedule
- * already begun (the kernel counts tcp_orphan_retries' budget from the first resend, held or not).
- */
-function resendsAfterStop(state: string, held: boolean, retransmit: PortSocket['retransmit']): retransmit is NonNullable<PortSocket['retransmit']> {
-  return held && FIN_BEHIND.has(state) && retransmit !== undefined && retransmit.probe !== true && retransmit.count > 0;
-}
-
-/**
- * Pure: whether a connection its holders hold has a peer that reads nothing (its zero-window probe timer runs): once
- * they go, the orphan's FIN waits behind the full window, probed on from the backoff already reached.
- */
-function probesAfterStop(state: string, held: boolean, retransmit: PortSocket['retransmit']): retransmit is NonNullable<PortSocket['retransmit']> {
-  return held && FIN_BEHIND.has(state) && retransmit?.probe === true;
-}
-
 /**
  * Pure: how long at most a TCP connection on the port keeps a server from binding it once no process holds it, in
  * ms, where the kernel ends it by itself; undefined where it does not (one in LAST_ACK, or still in its listener's
@@ -415,12 +413,6 @@ function probesAfterStop(state: string, held: boolean, retransmit: PortSocket['r
  *   which step 8 then names if it outlasts the wait.
  * - Such an orphan whose peer, alive, reads nothing (`retransmit.probe`: the kernel probes its full receive window):
  *   until tcp_orphan_retries ends it (probingLeftMs), minutes by default; undefined where it would not.
- * - A connection `held` whose peer already does not acknowledge what it was sent (resent), or reads nothing (probed):
- *   once its holders go, the orphan's FIN waits behind that, and the kernel ends it by the schedule above, which its
- *   row has already begun (resendingLeftMs, probingLeftMs: the same timer, backoff and first resend); should the peer
- *   answer after all, the usual close follows: the longer of the two (undefined where the probes have no end). Where
- *   its peer has acknowledged everything so far, nothing before the stop says it will not acknowledge the FIN: the
- *   usual close (a peer gone since is seen only once it is an orphan resending, which step 8 then names).
  * `finTimeoutMs`, `orphanRetries`, `rtoMaxMs` (net.ipv4.tcp_rto_max_ms) and `retries2` (net.ipv4.tcp_retries2) are
  * called only for a row whose time they bear on (their readers read the file then, once).
  */
@@ -439,19 +431,12 @@ export function endsByItselfMs(
   if (state === 'FIN_WAIT2' && !held) return leftMs ?? finTimeoutMs();
   if (probes(state, held, retransmit)) return probingLeftMs(retransmit, orphanRetries(), rtoMaxMs(), retries2());
   if (resendsFin(state, held, retransmit)) return resendingLeftMs(retransmit, orphanRetries(), rtoMaxMs());
-  const closes = () => Math.max(TIME_WAIT_SECONDS * 1000, finTimeoutMs());
-  if (probesAfterStop(state, held, retransmit)) {
-    const ms = probingLeftMs(retransmit, orphanRetries(), rtoMaxMs(), retries2());
-    return ms === undefined ? undefined : Math.max(closes(), ms);
-  }
-  if (resendsAfterStop(state, held, retransmit)) return Math.max(closes(), resendingLeftMs(retransmit, orphanRetries(), rtoMaxMs()));
-  return closes();
+  return Math.max(TIME_WAIT_SECONDS * 1000, finTimeoutMs());
 }
 
 /**
  * Pure: whether endsByItselfMs may have a time for such a row, without asking for tcp_fin_timeout or
- * tcp_orphan_retries: it has, but for an orphan probing (or a held connection probed, once it is one) that
- * tcp_orphan_retries keeps for good (probingLeftMs).
+ * tcp_orphan_retries: it has, but for an orphan probing that tcp_orphan_retries keeps for good (probingLeftMs).
  */
 function endsByItself(state: string, held: boolean, retransmit?: PortSocket['retransmit']): boolean {
   if (state === 'TIME_WAIT') return true;
@@ -903,10 +888,6 @@ export interface TimeWaitsAfterClaim {
   readonly resending?: number;
   /** Of `closed`, those whose peer reads nothing, probed (endsByItselfMs: until tcp_orphan_retries ends them); absent where none. */
   readonly probing?: number;
-  /** Of those the holders hold, those whose peer already does not acknowledge what it was sent (endsByItselfMs); absent where none. */
-  readonly heldResending?: number;
-  /** Of those the holders hold, those whose peer reads nothing (endsByItselfMs); absent where none. */
-  readonly heldProbing?: number;
   /** How long after the holders are gone a server could not bind the port, at most, in ms (0 where only `shared` or `forGood` are). */
   readonly waitMs: number;
   /** The listeners without SO_REUSEADDR, named. */
@@ -940,8 +921,6 @@ export interface TimeWaitsAfterClaim {
     readonly blockers: readonly Blocker[];
     /** Why the kernel keeps the first one (probedForGoodWhy). */
     readonly why: string;
-    /** Of `blockers`, those the holders hold (an orphan probed once they go). */
-    readonly held: number;
     /** The listeners without SO_REUSEADDR whose address they overlap, named. */
     readonly listeners: readonly string[];
     /** Whether each may be of a listener with SO_REUSEADDR instead (see `shared`), which a server's bind passes. */
@@ -997,8 +976,6 @@ export function timeWaitsAfterClaim(
   const mayTimeWait = (s: PortSocket) => endsByItself(s.state, s.inode !== 0, s.retransmit);
   const resends = (s: PortSocket) => resendsFin(s.state, s.inode !== 0, s.retransmit);
   const probing = (s: PortSocket) => probes(s.state, s.inode !== 0, s.retransmit);
-  const heldResends = (s: PortSocket) => resendsAfterStop(s.state, s.inode !== 0, s.retransmit);
-  const heldProbing = (s: PortSocket) => probesAfterStop(s.state, s.inode !== 0, s.retransmit);
   // The listeners' SO_REUSEADDR (a perl run) is read only where the port has a socket that could be theirs.
   if (!all.some((s) => mayTimeWait(s) && listeners.some((l) => overlaps(l, s.address)))) return undefined;
   const read = reuse();
@@ -1042,8 +1019,6 @@ export function timeWaitsAfterClaim(
     closed: certain.filter((s) => s.state !== 'TIME_WAIT' && s.inode === 0).length,
     ...(certain.some(resends) && { resending: certain.filter(resends).length }),
     ...(certain.some(probing) && { probing: certain.filter(probing).length }),
-    ...(certain.some(heldResends) && { heldResending: certain.filter(heldResends).length }),
-    ...(certain.some(heldProbing) && { heldProbing: certain.filter(heldProbing).length }),
     waitMs: Math.max(0, ...certain.map(leftMs)),
     listeners: named(bare),
     blockers: certain.map(blocker),
@@ -1061,7 +1036,6 @@ export function timeWaitsAfterClaim(
       forGood: {
         blockers: lasting.map(blocker),
         why: probedForGoodWhy(first, orphanRetries(), rtoMaxMs(), retries2()),
-        held: lasting.filter((s) => s.inode !== 0).length,
         listeners: named(bare.filter((l) => lasting.some((s) => overlaps(l, s.address)))),
         shared: lasting.every((s) => !own(s)),
       },

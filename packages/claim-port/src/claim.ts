@@ -639,20 +639,7 @@ class Claim {
     if (!certain) return undefined;
     const what = [
       ...(after.timeWaits > 0 ? [`${after.timeWaits} TIME_WAIT${after.timeWaits > 1 ? 's' : ''} on the port`] : []),
-      ...countedAs(
-        after.connections - after.closed - (after.heldResending ?? 0) - (after.heldProbing ?? 0),
-        `it holds (each a TIME_WAIT once it is stopped, or a FIN_WAIT2 ${FIN_WAIT2_LASTS})`,
-      ),
-      ...countedAs(
-        after.heldResending ?? 0,
-        (after.heldResending ?? 0) > 1
-          ? 'it holds whose peers have not acknowledged what they were sent (their FINs, once it is stopped, resent behind it until net.ipv4.tcp_orphan_retries gives up)'
-          : 'it holds whose peer has not acknowledged what it was sent (its FIN, once it is stopped, resent behind it until net.ipv4.tcp_orphan_retries gives up)',
-      ),
-      ...countedAs(
-        after.heldProbing ?? 0,
-        `it holds whose ${(after.heldProbing ?? 0) > 1 ? 'peers read nothing (a full receive window: their FINs' : 'peer reads nothing (a full receive window: its FIN'}, once it is stopped, probed behind it until net.ipv4.tcp_orphan_retries gives up)`,
-      ),
+      ...countedAs(after.connections - after.closed, `it holds (each a TIME_WAIT once it is stopped, or a FIN_WAIT2 ${FIN_WAIT2_LASTS})`),
       ...countedAs(
         after.closed - (after.resending ?? 0) - (after.probing ?? 0),
         `it has closed, still closing (each a FIN_WAIT2 ${FIN_WAIT2_LASTS}, or a TIME_WAIT)`,
@@ -683,13 +670,13 @@ class Claim {
    * whatever the timeout: refused, nobody signalled (the server keeps serving), as a wait too long is.
    */
   refuseForGood(forGood: NonNullable<TimeWaitsAfterClaim['forGood']>, plan: Extract<Plan, { kind: 'signal' }>): ClaimResult {
-    const { blockers, why, listeners, shared, held } = forGood;
+    const { blockers, why, listeners, shared } = forGood;
     const many = blockers.length > 1;
     const counted = `${blockers.length} connection${many ? 's' : ''}`;
     const whose = `whose ${many ? 'peers read' : 'peer reads'} nothing (a full receive window)`;
     const facts = shared
-      ? `${counted} ${held === 0 ? 'closed first' : held === blockers.length ? 'held' : 'held or closed first'} ${whose} may be of ${listed(listeners)}, bound without SO_REUSEADDR, or of another listener on ${listeners.length > 1 ? 'their addresses' : 'its address'} with SO_REUSEADDR (they share it with SO_REUSEPORT; which one cannot be told): if of the former, ${many ? 'they' : 'it'}`
-      : `${listed(listeners)} ${listeners.length > 1 ? 'were' : 'was'} bound without SO_REUSEADDR: ${counted} it ${held === 0 ? 'has closed' : held === blockers.length ? 'holds' : 'holds or has closed'} ${whose}`;
+      ? `${counted} closed first ${whose} may be of ${listed(listeners)}, bound without SO_REUSEADDR, or of another listener on ${listeners.length > 1 ? 'their addresses' : 'its address'} with SO_REUSEADDR (they share it with SO_REUSEPORT; which one cannot be told): if of the former, ${many ? 'they' : 'it'}`
+      : `${listed(listeners)} ${listeners.length > 1 ? 'were' : 'was'} bound without SO_REUSEADDR: ${counted} it has closed ${whose}`;
     const reason = `${facts} would keep a server from binding ${this.name} for as long as ${many ? 'their peers answer' : 'its peer answers'} the kernel's probes (${why}), whatever the timeout; ${forGoodAdvice(blockers, this.name)}, or give the service SO_REUSEADDR (stopping ${listed(plan.holders.map((h) => `PID ${h.pid}`))} now would leave the port unbindable)`;
     return this.refuseForBlockers(reason, blockers);
   }

@@ -45,9 +45,18 @@ export interface PortSocket extends ListenSocket {
    * before the first resend, and while probing); `leftMs`, until the timer fires next; `rtoMs`, the retransmission
    * timeout now (the row's 13th column: doubled at each resend; a probe's backoff doubles the probe's interval
    * instead, which the table does not show). Clock ticks (USER_HZ 100) as ms. How long an orphan resending its FIN,
-   * or probing, lasts follows from them (net.ipv4.tcp_orphan_retries ends it).
+   * or probing, lasts follows from them (net.ipv4.tcp_orphan_retries ends it). `unanswered`, while probing: how many
+   * probes in a row the peer has not answered (the row's `timeout` column, icsk_probes_out: an answer resets it, so a
+   * peer that reads nothing but answers shows 0; a peer gone, or a local firewall dropping the probes, makes it grow);
+   * absent where 0.
    */
-  readonly retransmit?: { readonly count: number; readonly leftMs: number; readonly rtoMs: number; readonly probe?: boolean };
+  readonly retransmit?: {
+    readonly count: number;
+    readonly leftMs: number;
+    readonly rtoMs: number;
+    readonly probe?: boolean;
+    readonly unanswered?: number;
+  };
 }
 
 /** /proc/net/tcp's clock ticks per second (USER_HZ: 100 on every Linux architecture, jiffies_delta_to_clock_t). */
@@ -74,7 +83,8 @@ function retransmitTimer(fields: readonly string[]): PortSocket['retransmit'] {
   const rto = /^\d+$/.test(fields[12] ?? '') ? Number(fields[12]) : Number.NaN;
   if (timer === null || !Number.isSafeInteger(count) || !Number.isSafeInteger(rto)) return undefined;
   const leftMs = (parseInt(timer[2]!, 16) * 1000) / USER_HZ;
-  return { count, leftMs, rtoMs: (rto * 1000) / USER_HZ, ...(timer[1] === '4' && { probe: true }) };
+  const unanswered = timer[1] === '4' && /^\d+$/.test(fields[8] ?? '') ? Number(fields[8]) : 0;
+  return { count, leftMs, rtoMs: (rto * 1000) / USER_HZ, ...(timer[1] === '4' && { probe: true }), ...(unanswered > 0 && { unanswered }) };
 }
 
 /** Pure: the sockets of one table whose local port is `port`. */

@@ -70,12 +70,15 @@ describe('socket tables in any state', () => {
 
   it('gives a connection whose zero-window probe timer runs (04:) the same, marked as a probe (once read as no timer at all)', () => {
     // Captured from /proc/net/tcp: a server's end of a connection it closed with 2.8 MB unsent, its client reading
-    // nothing (its receive window full): probed, never resent (retrnsmt 0; the `timeout` column, 1, counts probes),
-    // 490 ms to the next probe, RTO 200 ms.
+    // nothing (its receive window full): probed, never resent (retrnsmt 0; the `timeout` column, 1, counts probes
+    // not answered yet: `unanswered`), 490 ms to the next probe, RTO 200 ms.
     const table = readFileSync(new URL('./fixtures/proc-net-tcp-zero-window.txt', import.meta.url), 'utf8');
     expect(parsePortSockets(table, 'IPv4', 'tcp', 8000).map((s) => [s.state, s.inode, s.retransmit])).toEqual([
-      ['FIN_WAIT1', 0, { count: 0, leftMs: 490, rtoMs: 200, probe: true }],
+      ['FIN_WAIT1', 0, { count: 0, leftMs: 490, rtoMs: 200, probe: true, unanswered: 1 }],
     ]);
+    // Answered (0): no `unanswered`; a retransmit timer's row says none, whatever the column.
+    const answered = table.replace(/( 04:[0-9A-F]{8} [0-9A-F]{8} +\d+ +)1 /, '$10 ');
+    expect(parsePortSockets(answered, 'IPv4', 'tcp', 8000)[0]?.retransmit).toEqual({ count: 0, leftMs: 490, rtoMs: 200, probe: true });
   });
 });
 
