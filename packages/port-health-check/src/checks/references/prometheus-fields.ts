@@ -19,6 +19,7 @@
 import { escapeText } from '@dsa110/ports';
 import type { PrometheusVersion } from '../../types.js';
 import type { Finding } from './finding.js';
+import { nearestName } from './nearest-name.js';
 import type { SetKey } from './yaml-repeated-keys.js';
 
 /** One struct: the type promtool names in its error, what the message calls it, its fields in 2.42, and those later releases added. */
@@ -155,31 +156,6 @@ export function unknownField(set: SetKey): UnknownField | undefined {
   };
 }
 
-/** The field within two edits of `key` (a letter left out, added, changed or two swapped), the closest; undefined when none is. */
-function nearestField(key: string, fields: ReadonlySet<string>): string | undefined {
-  let best: { field: string; distance: number } | undefined;
-  for (const field of fields) {
-    if (Math.abs(field.length - key.length) > 2) continue;
-    const distance = editDistance(key, field);
-    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { field, distance };
-  }
-  return best?.field;
-}
-
-/** Optimal string alignment distance (Levenshtein with adjacent swaps). */
-function editDistance(a: string, b: string): number {
-  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) rows[0]![j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
-      rows[i]![j] = best;
-    }
-  return rows[a.length]![b.length]!;
-}
-
 /** Whether this list holds the fields of `version` (a dpkg version: 2.42.x, Debian's `2.42.0+ds-5+deb12u1` included). */
 const listedRelease = (version: string): boolean => /^(?:\d+:)?2\.42\./.test(version);
 
@@ -205,7 +181,7 @@ export function unknownFieldFinding(field: UnknownField, version: PrometheusVers
   if (severity === undefined) return undefined;
   const key = escapeText(field.key, 200);
   const promtool = `promtool check config: "field ${key} not found in type ${field.type}"`;
-  const nearest = field.notInDebian === true ? undefined : nearestField(field.key, field.fields);
+  const nearest = field.notInDebian === true ? undefined : nearestName(field.key, field.fields);
   const fix = nearest !== undefined ? `write ${nearest}, or remove it` : 'remove it, or fix its name';
   const at = { line: field.line, column: field.column };
   const runs = version !== undefined && 'version' in version ? version : undefined;

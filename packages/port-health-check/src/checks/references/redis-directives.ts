@@ -99,31 +99,3 @@ export function mayNameUnknownDirective(line: string): boolean {
   const word = PLAIN_NAME.exec(line)?.[0];
   return word === undefined || !everyVersionReads.has(word.toLowerCase());
 }
-
-/** The name of `names` one or two edits away from `name` (a letter added, dropped, changed or two swapped), for a "did you mean"; undefined for none or a tie. */
-export function nearestDirective(name: string, names: ReadonlySet<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  let tie = false;
-  for (const candidate of names) {
-    if (Math.abs(candidate.length - name.length) >= bestDistance) continue;
-    const distance = editDistance(name, candidate);
-    if (distance < bestDistance) [best, bestDistance, tie] = [candidate, distance, false];
-    else if (distance === bestDistance) tie = true;
-  }
-  return tie ? undefined : best;
-}
-
-/** Optimal string alignment distance (Damerau-Levenshtein with adjacent swaps). */
-function editDistance(a: string, b: string): number {
-  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) rows[0]![j] = j;
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let value = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, rows[i - 2]![j - 2]! + 1);
-      rows[i]![j] = value;
-    }
-  return rows[a.length]![b.length]!;
-}

@@ -22,7 +22,8 @@ import {
 import { dottedQuad, glibcHost } from './glibc-host.js';
 import { includedFiles, includePath, isGlob, sameIncludeAt, type IncludeLookup } from './include-files.js';
 import { leadingCSpace, redisLines, redisRawLines, redisTrim } from './redis-lines.js';
-import { nearestDirective, redisMajorMinor } from './redis-directives.js';
+import { nearestName } from './nearest-name.js';
+import { redisMajorMinor } from './redis-directives.js';
 import type { VariableOrigin as ArgumentVariable } from './daemon-command.js';
 
 /** One line the options make, as Redis reads it after the config file: its text, and the arguments that gave it (for a message). */
@@ -474,7 +475,7 @@ class RedisConfReader {
     const word = DIRECTIVE_START.test(content) ? /^[^ \t]+/.exec(content)![0] : redisWords(content)?.[0];
     const name = word?.toLowerCase();
     if (name === undefined || name.includes('.') || directives.names.has(name)) return undefined;
-    const near = nearestDirective(name, directives.names);
+    const near = nearestName(name, directives.names);
     const fix = given !== undefined ? `fix the option's name${fixedIn(from)}` : 'fix or remove the line';
     return `Redis ${redisMajorMinor(directives.version) ?? ''} (${escapeText(directives.version, 100)}, from ${escapeText(directives.from, 500)}) has no directive ${escapeText(name, 200)}, so it refuses to start ("Bad directive or wrong number of arguments"); ${near !== undefined ? `did you mean ${near}? ` : ''}${fix}`;
   }

@@ -8,7 +8,8 @@ import { loadRegistry } from '@dsa110/ports';
 import { renderSnippets, SNIPPET_KINDS } from '@dsa110/ports/render';
 import { describe, expect, it } from 'vitest';
 import { checkReferences } from '../../../src/checks/references.js';
-import { nearestDirective, redisDirectiveNames, redisMajorMinor } from '../../../src/checks/references/redis-directives.js';
+import { nearestName } from '../../../src/checks/references/nearest-name.js';
+import { redisDirectiveNames, redisMajorMinor } from '../../../src/checks/references/redis-directives.js';
 import { gather } from '../../../src/gather.js';
 import { tempDir, withoutRoot, writeTree, type TreeEntry } from '../../helpers.js';
 
@@ -111,7 +112,7 @@ describe('the names by version', () => {
 
   it('offers the one name an edit or two away, none for a tie or a name far from all', () => {
     const names = redisDirectiveNames('7.0.15')!;
-    expect(nearestDirective('prot', names)).toBe('port');
-    expect(nearestDirective('foo', names)).toBeUndefined();
+    expect(nearestName('prot', names)).toBe('port');
+    expect(nearestName('foo', names)).toBeUndefined();
   });
 });
