@@ -20,6 +20,7 @@ import {
   discardTemp,
   FileWriteError,
   type HeldTemp,
+  kernelFileSystem,
   killedWritersTemps,
   notFollowed,
   renameTemp,
@@ -472,6 +473,10 @@ function makeDirectories(dir: string, made: MadeDirectory[]): { reason: string; 
           held = moveInto(held, enter(held, name, meanwhile, current));
           continue;
         }
+        // procfs and sysfs make no directories (ENOENT, or EPERM even to root, EACCES to others): that, not an
+        // attribute or a permission to look for, is why.
+        const kernel = code === 'ENOENT' || code === 'EPERM' || code === 'EACCES' ? kernelFileSystem(held.base) : undefined;
+        if (kernel !== undefined) return { reason: `cannot make its directory ${escapeText(current)}: its parent is on ${kernel}; write elsewhere`, code };
         // Its parent is a directory (just found or made), yet no entry can be made in it.
         if (code === 'ENOENT') {
           return {

@@ -622,7 +622,7 @@ export function directoryDenied(dir: string, at: string = dir): string {
 }
 
 /** `sysfs, the kernel's own file system, which makes no files` when `path` is on one such, else undefined. */
-function kernelFileSystem(path: string): string | undefined {
+export function kernelFileSystem(path: string): string | undefined {
   const known = fileSystemOf(path);
   return known?.kind === 'kernel' ? `${known.name}, the kernel's own file system, which makes no files` : undefined;
 }

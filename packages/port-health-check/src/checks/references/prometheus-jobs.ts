@@ -353,6 +353,61 @@ export function logicalLines(given: string): LogicalLine[] {
   return joined;
 }
 
+/** A key written on the first document's `---` line: where it starts, and how it is written. */
+export interface KeyOnMarker {
+  readonly line: number;
+  readonly column: number;
+  readonly key: string;
+}
+
+/**
+ * A block mapping started on the first document's `---` line (`--- global:`),
+ * which Go's yaml.v2 refuses whole ("mapping values are not allowed in this
+ * context", promtool check config 2.42) though other YAML readers take it; a
+ * flow mapping there (`--- {global: {}}`) it reads. Later documents are never
+ * parsed that far, so only the first marker counts.
+ */
+export function keyOnMarker(given: string): KeyOnMarker | undefined {
+  const text = yamlLineBreaks(given.charCodeAt(0) === 0xfeff ? given.slice(1) : given);
+  for (const [index, raw] of text.split('\n').entries()) {
+    const lead = leadingSpace(raw);
+    if (lead === raw.length || raw[lead] === '#' || raw[0] === '%') continue; // blank, a comment, a directive
+    if (!raw.startsWith('---') || !(raw.length === 3 || isSpaceAt(raw, 3))) return undefined; // content first: no marker line
+    let at = 3;
+    // Anchors and tags before the key are the key's own (`--- &a global:` is refused just the same).
+    for (;;) {
+      while (isSpaceAt(raw, at)) at++;
+      if (raw[at] !== '&' && raw[at] !== '!') break;
+      while (at < raw.length && !isSpaceAt(raw, at)) at++;
+    }
+    const start = at;
+    if (at === raw.length || '#{['.includes(raw[at]!)) return undefined; // nothing, a comment, or a flow collection
+    if (raw[at] === '"' || raw[at] === "'") {
+      const quote = raw[at]!;
+      for (at++; at < raw.length; at++) {
+        if (quote === '"' && raw[at] === '\\') at++;
+        else if (raw[at] === quote && quote === "'" && raw[at + 1] === "'") at++;
+        else if (raw[at] === quote) break;
+      }
+      at++;
+      while (isSpaceAt(raw, at)) at++;
+      if (raw[at] !== ':') return undefined;
+    } else {
+      // A plain scalar ends at `: ` (a key) or ` #` (a comment); `a:b` is one scalar.
+      while (at < raw.length && !(raw[at] === ':' && (at + 1 === raw.length || isSpaceAt(raw, at + 1)))) {
+        if (raw[at] === '#' && isSpaceAt(raw, at - 1)) return undefined;
+        at++;
+      }
+      if (at === raw.length) return undefined;
+    }
+    if (at + 1 < raw.length && !isSpaceAt(raw, at + 1)) return undefined;
+    let end = at;
+    while (end > start && isSpaceAt(raw, end - 1)) end--;
+    return { line: index + 1, column: characterColumn(raw, 0, start), key: raw.slice(start, end) };
+  }
+  return undefined;
+}
+
 /** A document written as one flow collection, after any anchor or tag (`{...}`, `&top {...}`, `!!map {...}`). */
 const FLOW_DOCUMENT = /^(?:[&!]\S*\s+)*[[{]/;
 

@@ -27,7 +27,7 @@ import {
   registryInstead,
   type RegistryTakes,
 } from './finding.js';
-import { readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
+import { keyOnMarker, readScrapeConfigs, type AtLine, type ScrapeJob } from './prometheus-jobs.js';
 import type { SetKey } from './yaml-repeated-keys.js';
 import { refusedDirective } from './yaml-directives.js';
 import { MAP_KEYS, type RepeatedKey } from './yaml-repeated-keys.js';
@@ -133,6 +133,14 @@ function allJobs(
   const read = (source: string, file: string | undefined): void => {
     const at = file !== undefined ? { file } : {};
     const reading = readings++;
+    const marker = keyOnMarker(source);
+    if (marker !== undefined) {
+      // A parse error: yaml.v2 stops before any key of the file is read, so nothing else in it is judged.
+      const message = `Prometheus refuses this file: Go's yaml.v2 takes no block mapping on the --- line (promtool check config: mapping values are not allowed in this context); put ${marker.key}: on the next line, at column 1`;
+      findings.push({ ...at, line: marker.line, column: marker.column, severity: 'error', message });
+      refused = true;
+      return;
+    }
     const config = readScrapeConfigs(source);
     findings.push(
       ...firstFew(

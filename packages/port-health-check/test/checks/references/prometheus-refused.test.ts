@@ -112,6 +112,33 @@ describe('directives yaml.v2 refuses: an error at the line', () => {
   });
 });
 
+describe('a block mapping on the --- line: yaml.v2 refuses the file', () => {
+  const onMarker = (key: string) =>
+    `Prometheus refuses this file: Go's yaml.v2 takes no block mapping on the --- line (promtool check config: mapping values are not allowed in this context); put ${key}: on the next line, at column 1`;
+
+  it('--- global:, --- &a scrape_configs:, --- "global": an error at the key (was a pass)', async () => {
+    for (const [yml, at, key] of [
+      [`--- global:\n  scrape_interval: 15s\nscrape_configs:\n${API}`, '1:5', 'global'],
+      [`# c\n%YAML 1.1\n--- &a scrape_configs:\n${API}`, '3:8', 'scrape_configs'],
+      [`--- "global": {}\nscrape_configs:\n${API}`, '1:5', '"global"'],
+    ] as const) {
+      expect(promtoolSays(yml, 'mapping values are not allowed in this context'), yml).toMatch('mapping values are not allowed in this context');
+      expect(await prometheusProblems(yml), yml).toEqual([refused(at, onMarker(key))]);
+    }
+  });
+
+  it('a flow mapping on the --- line, a comment after it, or the mapping on a second document: still read', async () => {
+    for (const yml of [
+      "--- {scrape_configs: [{job_name: dsa110-api, static_configs: [{targets: ['localhost:8000']}]}]}\n",
+      `--- # c\nscrape_configs:\n${API}`,
+      `---\nscrape_configs:\n${API}--- global:\n`,
+    ]) {
+      expect(promtoolSays(yml, 'SUCCESS'), yml).toMatch('SUCCESS');
+      expect(await prometheusProblems(yml), yml).toEqual([]);
+    }
+  });
+});
+
 describe('a refused label name is quoted as promtool quotes it', () => {
   it('an empty one shows as "" (was two spaces), an escape once as "a\\x00" (was "a\\\\x00")', async () => {
     for (const [written, shown] of [

@@ -24,6 +24,7 @@ import {
   CONTROL,
   expectNoStack,
   ports,
+  portsAsNobody,
   replaceOnce,
   requireBuilt,
   rootRegistry,
@@ -392,8 +393,21 @@ describe('ports monitoring', () => {
     expect(run.error, 'ports monitoring did not return within 20 s').toBeUndefined();
     expect(run.status).toBe(1);
     expect(run.stderr).toBe(
-      `ports monitoring: cannot write /proc/${process.pid}/deploy/prometheus/prometheus.yml: cannot make its directory /proc/${process.pid}/deploy: its parent takes no new entries (a special file system such as /proc or /sys); nothing was written\n`,
+      `ports monitoring: cannot write /proc/${process.pid}/deploy/prometheus/prometheus.yml: cannot make its directory /proc/${process.pid}/deploy: its parent is on proc, the kernel's own file system, which makes no files; write elsewhere; nothing was written\n`,
     );
+  });
+
+  it('--out under /sys: the directory cannot be made because sysfs makes none, for root (was: immutable, chattr -i) as for anyone', async () => {
+    const dir = checkout();
+    chmodSync(dir, 0o755);
+    for (const [out, made] of [
+      ['/sys/s77-no-such', '/sys/s77-no-such'],
+      ['/sys/kernel', '/sys/kernel/prometheus'],
+    ] as const) {
+      const stderr = `ports monitoring: cannot write ${out}/prometheus/prometheus.yml: cannot make its directory ${made}: its parent is on sysfs, the kernel's own file system, which makes no files; write elsewhere; nothing was written\n`;
+      expect(await ports(['monitoring', '--out', out], { cwd: dir })).toEqual({ code: 1, stdout: '', stderr });
+      if (process.getuid?.() === 0) expect(portsAsNobody(dir, ['monitoring', '--out', out]), out).toEqual({ code: 1, stdout: '', stderr });
+    }
   });
 
   it('an --out with a line break or a terminal escape is printed escaped by the write and by --check', async () => {
