@@ -122,13 +122,18 @@ export function endingAdvice(blockers: readonly Blocker[], name: string, leftMs:
   const { it } = endingWords(blockers);
   const states = [...new Set(blockers.map((b) => b.state ?? 'connection'))].join(' or ');
   const resent = blockers.filter((b) => b.orphan === true && b.state !== undefined && resendsFin(b.state, false, b.retransmit)).length;
-  const probed = blockers.filter((b) => b.orphan === true && b.state !== undefined && probes(b.state, false, b.retransmit)).length;
+  const probedAll = blockers.filter(probedOrphan);
+  const silent = probedAll.filter(unansweredProbes);
+  const probed = probedAll.length - silent.length;
   const all = blockers.length;
   const reasons = [
     ...(resent === 0 ? [] : [`${whose(resent, all)} not acknowledged ${resent > 1 ? 'their FINs' : 'its FIN'}, which the kernel resends`]),
     ...(probed === 0
       ? []
       : [`${whose(probed, all)} not read what ${probed > 1 ? 'they were' : 'it was'} sent (a full receive window), which the kernel probes`]),
+    ...(silent.length === 0
+      ? []
+      : [`${whose(silent.length, all)} not answered ${probesInARow(silent)} (the peer or the path gone, or the packets dropped), which the kernel sends`]),
   ];
   const why = reasons.length === 0 ? '' : `: ${reasons.join('; ')} until net.ipv4.tcp_orphan_retries gives up`;
   return `wait for the kernel to end ${it} (for ${seconds(leftMs)} s more${why}) and claim ${name} again, or claim it with a --timeout that long; a ${states} keeps even a server that sets SO_REUSEADDR from binding only when its own socket was made without SO_REUSEADDR, so a program that sets SO_REUSEADDR before it binds leaves none behind`;
@@ -367,6 +372,22 @@ export function probedForGoodWhy(retransmit: NonNullable<PortSocket['retransmit'
 export function forGoodAdvice(blockers: readonly Blocker[], name: string): string {
   const many = blockers.length > 1;
   return `have ${many ? 'their peers' : 'its peer'} read what ${many ? 'they were' : 'it was'} sent or close ${many ? 'their ends' : 'its end'}, and claim ${name} again`;
+}
+
+/**
+ * Pure: whether a probed orphan's last probes went unanswered (icsk_probes_out 2 or more; one is the probe in flight),
+ * as unansweredLeftMs takes them: that says nothing of a full receive window, only that no answer came (a peer or a path
+ * gone, or a local firewall dropping the packets, alike), so its peer is not said to read nothing.
+ */
+export function unansweredProbes(blocker: Blocker & { retransmit: NonNullable<PortSocket['retransmit']> }): boolean {
+  return (blocker.retransmit.unanswered ?? 0) >= 2;
+}
+
+/** Pure: how many probes in a row the peers of `silent` (unansweredProbes) have not answered: `3 probes in a row`, `2 to 5 probes in a row each`. */
+export function probesInARow(silent: readonly (Blocker & { retransmit: NonNullable<PortSocket['retransmit']> })[]): string {
+  const counts = silent.map((b) => b.retransmit.unanswered ?? 0);
+  const [least, most] = [Math.min(...counts), Math.max(...counts)];
+  return `${least === most ? least : `${least} to ${most}`} probes in a row${silent.length > 1 ? ' each' : ''}`;
 }
 
 /** Pure: whether a blocker is an orphan probing a full receive window (its row's zero-window probe timer runs). */

@@ -25,6 +25,7 @@ import {
   orphanRetriesReader,
   probedForGoodWhy,
   probedOrphan,
+  probesInARow,
   retries2Reader,
   rtoMaxReader,
   reportedBlocker,
@@ -35,6 +36,7 @@ import {
   type BindVerdict,
   type Blocker,
   type TimeWaitsAfterClaim,
+  unansweredProbes,
 } from './blockers.js';
 import { gatherContext, restartUncertain, restartWarnings, type ClaimContext, type HolderContext } from './context.js';
 import { earlyLook, type SeenListening } from './early.js';
@@ -637,6 +639,9 @@ class Claim {
       if (refused !== undefined) return refused;
     }
     if (!certain) return undefined;
+    // Probes gone unanswered say only that no answer came, not that the peer reads nothing.
+    const silent = after.blockers.filter(probedOrphan).filter(unansweredProbes);
+    const reading = (after.probing ?? 0) - silent.length;
     const what = [
       ...(after.timeWaits > 0 ? [`${after.timeWaits} TIME_WAIT${after.timeWaits > 1 ? 's' : ''} on the port`] : []),
       ...countedAs(after.connections - after.closed, `it holds (each a TIME_WAIT once it is stopped, or a FIN_WAIT2 ${FIN_WAIT2_LASTS})`),
@@ -649,8 +654,12 @@ class Claim {
         `it has closed whose ${(after.resending ?? 0) > 1 ? 'peers have not acknowledged their FINs' : 'peer has not acknowledged its FIN'} (resent until net.ipv4.tcp_orphan_retries gives up)`,
       ),
       ...countedAs(
-        after.probing ?? 0,
-        `it has closed whose ${(after.probing ?? 0) > 1 ? 'peers read' : 'peer reads'} nothing (a full receive window, probed until net.ipv4.tcp_orphan_retries gives up)`,
+        reading,
+        `it has closed whose ${reading > 1 ? 'peers read' : 'peer reads'} nothing (a full receive window, probed until net.ipv4.tcp_orphan_retries gives up)`,
+      ),
+      ...countedAs(
+        silent.length,
+        `it has closed whose ${silent.length > 1 ? 'peers have' : 'peer has'} not answered ${probesInARow(silent)} (the peer or the path gone, or the packets dropped; probed until net.ipv4.tcp_orphan_retries gives up)`,
       ),
     ].join(' and ');
     const held = after.connections > 0 ? 'a connection of such a socket, closing or in TIME_WAIT,' : 'a TIME_WAIT of such a socket';

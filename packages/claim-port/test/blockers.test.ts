@@ -188,6 +188,14 @@ describe('endsByItselfMs: how long a connection keeps a server off the port once
     expect(why([probing(1)])).toBe(
       'its peer has not read what it was sent (a full receive window), which the kernel probes until net.ipv4.tcp_orphan_retries gives up',
     );
+    // Probes gone unanswered (two or more: one is the probe in flight) say nothing of a full receive window.
+    const silent = (n: number, unanswered: number) => ({ ...probing(n), retransmit: { ...probing(n).retransmit, unanswered } });
+    const dropped = '(the peer or the path gone, or the packets dropped), which the kernel sends until net.ipv4.tcp_orphan_retries gives up';
+    expect(why([silent(1, 3)])).toBe(`its peer has not answered 3 probes in a row ${dropped}`);
+    expect(why([silent(1, 1)])).toBe(why([probing(1)]));
+    expect(why([silent(1, 2), silent(2, 5), probing(3)])).toBe(
+      `the peer of one of them has not read what it was sent (a full receive window), which the kernel probes; the peers of 2 of them have not answered 2 to 5 probes in a row each ${dropped}`,
+    );
     expect(why([probing(1), probing(2), resending(3)])).toBe(
       'the peer of one of them has not acknowledged its FIN, which the kernel resends; the peers of 2 of them have not read what they were sent (a full receive window), which the kernel probes until net.ipv4.tcp_orphan_retries gives up',
     );

@@ -263,7 +263,8 @@ async function idleClientNetns(
     | 'zerowin'
     | 'zerowin-serving'
     | 'zerowin-held'
-    | 'localdrop',
+    | 'localdrop'
+    | 'localdrop-serving',
   finSeconds: number,
   port: number,
   user: 'root' | 'nobody',
@@ -558,6 +559,26 @@ describe.skipIf(!canRunFirewallNetns)('an orphan FIN_WAIT1 whose peer, alive, re
     // icsk_probes_out reaching 8 (tcp_orphan_retries 0) ends it, each probe at most 6.4 s apart: within the foretold 51 s.
     expect(performance.now() - started).toBeLessThan(80_000);
   }, 120_000);
+
+  it('says where its probes go unanswered that its peer has not answered them, not that it reads nothing (a local drop: no full receive window)', async () => {
+    const run = await idleClientNetns('localdrop', 60, 18217, 'root', ['--dry-run', '--timeout', '10'], { retries2: 5 });
+    expect([run.inode, run.timer]).toEqual([0, 4]);
+    expect(run.rc, run.lines.join('\n')).toBe(1);
+    expect(run.lines.join('\n')).toMatch(
+      /; wait for the kernel to end it \(for \d+ s more: its peer has not answered \d+ probes in a row \(the peer or the path gone, or the packets dropped\), which the kernel sends until net\.ipv4\.tcp_orphan_retries gives up\) and claim port 18217 again/,
+    );
+    expect(run.lines.join('\n')).not.toMatch(/reads nothing|full receive window/);
+    const serving = await idleClientNetns('localdrop-serving', 60, 18217, 'root', ['--dry-run', '--timeout', '10'], { retries2: 5 });
+    expect([serving.inode, serving.timer]).toEqual([0, 4]);
+    expect(serving.rc, serving.lines.join('\n')).toBe(1);
+    expect(serving.lines).toContainEqual(
+      expect.stringMatching(
+        /^\[claim-port:18217\] refusing: 127\.0\.0\.1:18217 was bound without SO_REUSEADDR: 1 connection it has closed whose peer has not answered \d+ probes in a row \(the peer or the path gone, or the packets dropped; probed until net\.ipv4\.tcp_orphan_retries gives up\) would keep a server from binding port 18217 for up to \d+ s after the holders are gone .*, longer than the 10 s timeout; /,
+      ),
+    );
+    expect(serving.lines.join('\n')).not.toMatch(/reads nothing|full receive window/);
+    expect(serving.serverAlive).toBe(true);
+  }, 60_000);
 
   it.skipIf(!hasRtoMax)(
     'is refused at once where tcp_retries2 keeps it for good under tcp_rto_max_ms 1000 (tcp_retries2 2: once foretold 2.5 s, waited for, and failed); the kernel still has it after 8 s',
