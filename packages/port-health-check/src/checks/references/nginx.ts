@@ -3,7 +3,7 @@
 // another service's own, held to that service), and the upstream's metrics
 // location restricted (`deny all`). Read as nginx reads it: statements ended by `;`,
 // `{` or `}`, whatever the lines (one-line blocks included), `#` comments.
-import { escapeText, quoteValue, type AccessLevel, type UrlScheme } from '@dsa110/ports';
+import { escapeText, quoteValue, truncate, type AccessLevel, type UrlScheme } from '@dsa110/ports';
 import { type AddressBits, addressBits } from '@dsa110/ports/system';
 import { isLoopback, isLoopbackNetwork, isUnspecified } from '../../address.js';
 import { formatAddress } from '../../firewall/ip.js';
@@ -27,6 +27,7 @@ import {
   DUPLICATE_WORDS,
   duplicateListen,
   type Duplicate,
+  type ListenAddress,
   listenAddress,
   listenOptions,
   openedSockets,
@@ -634,7 +635,7 @@ function portSockets(listens: readonly HttpListen[], expect: NginxExpectations, 
   // A site listen on a host name may be on the loopback address itself: whether the site is shadowed there is not known.
   const notServed = [
     ...(complete && names !== undefined ? siteNotServed(parsed, names, expect) : []),
-    ...(complete && itself && ownParsed.length === own.length ? loopbackShadowed(parsed, expect) : []),
+    ...(complete && itself && ownParsed.length === own.length ? loopbackShadowed(parsed, expect, names) : []),
   ];
   // A host name may resolve to any address: which addresses the site takes is not known.
   if (findings.length > 0 || ownParsed.length !== own.length || ownParsed.length === 0 || !complete) return [...findings, ...notServed];
@@ -694,14 +695,28 @@ function siteNotServed(listens: readonly PortListen<HttpListen>[], names: Server
 const LOOPBACK_ADDRESSES = [listenAddress('127.0.0.1:80')!, listenAddress('[::1]:80')!];
 
 /**
+ * The first server_name of `names` a client on this host may send to `loopback` (localhost, the address itself), or
+ * may match one by a wildcard, a regex or a variable: nginx picks a server by name among those on the address a
+ * connection came to before any default_server, so a server so named keeps those requests whatever the site listens.
+ */
+function loopbackName(names: readonly string[], loopback: ListenAddress): string | undefined {
+  const hosts = ['localhost', loopback.shown.toLowerCase()];
+  return names.find((name) => clientName(name) && (hosts.includes(name.toLowerCase()) || /^[~.$]|\*/.test(name)));
+}
+
+/**
  * Errors at the site's wildcard listens (`80`, `[::]:80`) on a family whose loopback address (127.0.0.1, ::1) another
  * server, and none of the site's, listens on itself (`listen 127.0.0.1:80`): nginx picks the servers for a connection
  * by the exact address it came to where any listens there (ngx_http_init_connection, whatever the sockets), the
  * wildcard's servers only where none does, and the Host header only among those; so every connection over that
  * loopback gets the other server, and the site's loopback-only locations (its /metrics) are never served.
+ * What to do, as nginx 1.22 confirms: where no other server there is named for loopback (`names`), the site's own
+ * `listen 127.0.0.1:80 default_server;` (a plain one leaves the first server nginx loads the default; two default_server
+ * on one address is nginx -t's "a duplicate default server"); else, or where the names are not known, move that server
+ * off the port or remove it (removing only its listen leaves it on `*:80`, nginx's default, first there again).
  * TCP alone: a quic listen's socket is UDP, apart from HTTP/1's.
  */
-function loopbackShadowed(listens: readonly PortListen<HttpListen>[], expect: NginxExpectations): Finding[] {
+function loopbackShadowed(listens: readonly PortListen<HttpListen>[], expect: NginxExpectations, names?: ServerNames): Finding[] {
   const tcp = listens.filter((listen) => listen.options.transport === 'tcp');
   // The site's servers that pass requests on, else all of its own: a stub_status server in the site file shadows it too.
   const passing = tcp.filter((listen) => listen.at.passes === true);
@@ -713,8 +728,19 @@ function loopbackShadowed(listens: readonly PortListen<HttpListen>[], expect: Ng
     const other = there[0]!.at.statement;
     const socket = `${loopback.shown}:${expect.port}`;
     const where = `${lineWords(other, wildcard.at.statement)}:${other.column}`;
-    const remove = other.file?.includes('/sites-enabled/') ? `remove that listen or that site (rm ${shown(other.file)})` : 'remove that listen';
-    const message = `${listenText(wildcard.at.statement)} does not take connections to ${socket}: ${listenText(other)} (${where}) is on that address itself, and nginx hands a connection to the servers listening on the exact address it came to where any does (the Host header chooses among those only), so every request over ${loopback.family === 4 ? 'IPv4' : 'IPv6'} loopback gets that server, never ${expect.name}'s site (nor its loopback-only locations); add listen ${socket}; to this server, or ${remove}`;
+    const rmSite = other.file?.includes('/sites-enabled/') ? `that site (rm ${shown(other.file)})` : undefined;
+    const named =
+      names === undefined ? undefined : there.map((listen) => loopbackName(names.get(listen.server) ?? [], loopback)).find((name) => name !== undefined);
+    const defaulted = there.find((listen) => listen.options.defaultServer);
+    let fix: string;
+    if (names !== undefined && named === undefined) {
+      const undefault = defaulted === undefined ? '' : ` and remove default_server from ${listenWords(defaulted.at, wildcard.at.statement)}`;
+      fix = `add listen ${socket} default_server; to this server${undefault}, or remove ${rmSite ?? 'that server'}`;
+    } else {
+      const why = named === undefined ? '' : ` (its server_name ${shown(named)} keeps requests to ${socket} whatever this server listens on)`;
+      fix = `move that server to another port, or remove ${rmSite ?? 'it'}${why}`;
+    }
+    const message = `${listenText(wildcard.at.statement)} does not take connections to ${socket}: ${listenText(other)} (${where}) is on that address itself, and nginx hands a connection to the servers listening on the exact address it came to where any does (the Host header chooses among those only), so every request over ${loopback.family === 4 ? 'IPv4' : 'IPv6'} loopback gets that server, never this one (nor its loopback-only locations); ${fix}`;
     return [{ ...placeAt(wildcard.at.statement), severity: 'error', message }];
   });
 }
@@ -2200,12 +2226,18 @@ function readDirective(statement: SiteStatement, open: readonly Block[], expect:
     facts.upstreams.get(inner.statement.words[1]!.toLowerCase())?.servers.push(statement);
 }
 
+/**
+ * nginx's own words as nginx -t prints them, a backslash as one (`\ at end of pattern in "^\"`, not shown's `\\`,
+ * which reads as the config's text), every other character escaped as shown escapes it, so none reaches the terminal raw.
+ */
+const nginxShown = (text: string): string => truncate(text, 200).replace(/[^\\]+/g, (piece) => escapeText(piece, Number.MAX_SAFE_INTEGER));
+
 /** Errors for the values of a server_name nginx refuses as it reads them (nginx -t fails): said at the directive, each value named. */
 function refusedNames(statement: SiteStatement): Finding[] {
   return statement.words.slice(1).flatMap((name): Finding[] => {
     const refused = refusedServerName(name);
     if (refused === undefined) return [];
-    const message = `server_name ${shown(name)}: nginx refuses it (nginx -t: ${shown(refused.refused)})${REFUSES_CONFIG}; ${refused.fix}`;
+    const message = `server_name ${shown(name)}: nginx refuses it (nginx -t: ${nginxShown(refused.refused)})${REFUSES_CONFIG}; ${refused.fix}`;
     return [{ ...placeAt(statement), severity: 'error', message }];
   });
 }

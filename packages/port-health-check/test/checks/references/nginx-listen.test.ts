@@ -51,7 +51,7 @@ describe('the sockets nginx opens for the site’s port', () => {
   it('a loopback listen beside the port’s wildcard one (a stub_status server) shares its socket: no access error, but it takes 127.0.0.1', async () => {
     const status = 'server { listen 127.0.0.1:80; server_name localhost; location /nginx_status { stub_status; } }\n';
     expect(await siteProblems('listen 80;\nlisten [::]:80;', status)).toEqual([
-      `error: ${AT}:2:1: listen 80 does not take connections to 127.0.0.1:80: listen 127.0.0.1:80 (line 7:10) is on that address itself, and nginx hands a connection to the servers listening on the exact address it came to where any does (the Host header chooses among those only), so every request over IPv4 loopback gets that server, never Nginx's site (nor its loopback-only locations); add listen 127.0.0.1:80; to this server, or remove that listen`,
+      `error: ${AT}:2:1: listen 80 does not take connections to 127.0.0.1:80: listen 127.0.0.1:80 (line 7:10) is on that address itself, and nginx hands a connection to the servers listening on the exact address it came to where any does (the Host header chooses among those only), so every request over IPv4 loopback gets that server, never this one (nor its loopback-only locations); move that server to another port, or remove it`,
     ]);
     // A redirecting server on the port beside the site's own on its loopback: the site takes its loopback itself.
     expect(

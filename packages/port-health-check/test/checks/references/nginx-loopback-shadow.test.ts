@@ -39,7 +39,7 @@ describe('another server on the loopback address of the site’s port', () => {
   it('is an error at the site’s wildcard listen of that family, naming the other listen’s file:line:col and what to do', async () => {
     const files = { 'conf.d/other.conf': 'server { listen 127.0.0.1:PORT; return 404; }', 'sites-enabled/edge': SITE };
     expect(await shadowSays(LOADING, files)).toEqual([
-      `error: edge (${PORT}): /etc/nginx/sites-enabled/edge:2:5: listen ${PORT} does not take connections to 127.0.0.1:${PORT}: listen 127.0.0.1:${PORT} (/etc/nginx/conf.d/other.conf:1:10) is on that address itself, and nginx hands a connection to the servers listening on the exact address it came to where any does (the Host header chooses among those only), so every request over IPv4 loopback gets that server, never Edge's site (nor its loopback-only locations); add listen 127.0.0.1:${PORT}; to this server, or remove that listen`,
+      `error: edge (${PORT}): /etc/nginx/sites-enabled/edge:2:5: listen ${PORT} does not take connections to 127.0.0.1:${PORT}: listen 127.0.0.1:${PORT} (/etc/nginx/conf.d/other.conf:1:10) is on that address itself, and nginx hands a connection to the servers listening on the exact address it came to where any does (the Host header chooses among those only), so every request over IPv4 loopback gets that server, never this one (nor its loopback-only locations); add listen 127.0.0.1:${PORT} default_server; to this server, or remove that server`,
     ]);
     const inSites = { 'sites-enabled/a-other': 'server { listen [::1]:PORT; return 404; }', 'sites-enabled/edge': SITE };
     expect(await shadowSays(LOADING, inSites)).toEqual([
@@ -48,7 +48,28 @@ describe('another server on the loopback address of the site’s port', () => {
       ),
     ]);
     expect((await shadowSays(LOADING, inSites))[0]).toMatch(
-      /over IPv6 loopback .*; add listen \[::1\]:18080; to this server, or remove that listen or that site \(rm \/etc\/nginx\/sites-enabled\/a-other\)$/,
+      /over IPv6 loopback .*; add listen \[::1\]:18080 default_server; to this server, or remove that site \(rm \/etc\/nginx\/sites-enabled\/a-other\)$/,
+    );
+  });
+
+  // A plain `listen 127.0.0.1:PORT;` leaves the other server, loaded first, the default there; a server named for
+  // loopback keeps those requests even from a default_server (both held to the real nginx below).
+  it('advises what real nginx then serves the site by: default_server, taken off the other listen, or that server moved where it is named localhost', async () => {
+    const fix = async (other: string) =>
+      (await shadowSays(LOADING, { 'conf.d/other.conf': `server { ${other} return 404; }`, 'sites-enabled/edge': SITE }))[0]?.split(
+        'loopback-only locations); ',
+      )[1];
+    expect(await fix('listen 127.0.0.1:PORT default_server;')).toBe(
+      `add listen 127.0.0.1:${PORT} default_server; to this server and remove default_server from listen 127.0.0.1:${PORT} default_server (/etc/nginx/conf.d/other.conf:1), or remove that server`,
+    );
+    expect(await fix('listen 127.0.0.1:PORT; server_name 127.0.0.1 localhost;')).toBe(
+      `move that server to another port, or remove it (its server_name 127.0.0.1 keeps requests to 127.0.0.1:${PORT} whatever this server listens on)`,
+    );
+    expect(await fix('listen 127.0.0.1:PORT; server_name ~^local;')).toMatch(
+      /^move that server to another port, or remove it \(its server_name ~\^local keeps /,
+    );
+    expect(await fix('listen 127.0.0.1:PORT; server_name stats.example.org;')).toMatch(
+      /^add listen 127\.0\.0\.1:18080 default_server; to this server, or remove that server$/,
     );
   });
 
@@ -80,6 +101,31 @@ describe('held to a real nginx', () => {
       other: 'listen 127.0.0.1:PORT; server_name localhost;',
       site: SITE.replace('return', 'server_name localhost;\n    return'),
       said: ['v4'],
+      v4: 'other',
+      v6: 'site',
+    },
+    // The check's advice followed, and the old one (a plain listen) that left the other server the default there.
+    {
+      name: 'v4-advised',
+      other: 'listen 127.0.0.1:PORT;',
+      site: SITE.replace('return', 'listen 127.0.0.1:PORT default_server;\n    return'),
+      said: [],
+      v4: 'site',
+      v6: 'site',
+    },
+    {
+      name: 'v4-plain-listen',
+      other: 'listen 127.0.0.1:PORT;',
+      site: SITE.replace('return', 'listen 127.0.0.1:PORT;\n    return'),
+      said: [],
+      v4: 'other',
+      v6: 'site',
+    },
+    {
+      name: 'v4-named-default',
+      other: 'listen 127.0.0.1:PORT; server_name localhost;',
+      site: SITE.replace('return', 'listen 127.0.0.1:PORT default_server;\n    return'),
+      said: [],
       v4: 'other',
       v6: 'site',
     },

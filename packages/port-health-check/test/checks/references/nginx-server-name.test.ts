@@ -41,6 +41,10 @@ describe('a server_name nginx refuses', () => {
       expect.stringContaining('server_name ~): nginx refuses it (nginx -t: pcre2_compile() failed: unmatched closing parenthesis'),
     ]);
     expect(await problems('~')).toEqual([expect.stringContaining('server_name ~: nginx refuses it (nginx -t: empty regex in server name "~")')]);
+    // nginx -t (1.22): `pcre2_compile() failed: \ at end of pattern in "^\"`, its backslash as one, as the terminal gets it.
+    expect(await problems('~^\\\\')).toEqual([
+      expect.stringContaining('server_name ~^\\\\: nginx refuses it (nginx -t: pcre2_compile() failed: \\ at end of pattern in "^\\")'),
+    ]);
   });
 
   it('in another file nginx loads, said there', async () => {
