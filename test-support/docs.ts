@@ -237,6 +237,14 @@ export function headingAnchors(page: string): Set<string> {
 }
 
 /**
+ * `text` without its inline code spans (a run of backticks to the next run as long, within a paragraph), which hold no
+ * links: `[[:alpha:](]` in a README is a regex, not a link to `]`.
+ */
+function withoutCodeSpans(text: string): string {
+  return text.replace(/(`+)(?!`)(?:[^`\n]|\n(?![ \t]*\n)|`+(?!`))*?(?<!`)\1(?!`)/g, '');
+}
+
+/**
  * The links of `page` that lead nowhere: a relative path that does not exist,
  * or an anchor no heading of the target makes; links to this repository on
  * GitHub (`https://github.com/dsa110/ports/tree/main/...`) are read as
@@ -244,7 +252,7 @@ export function headingAnchors(page: string): Set<string> {
  * always there.
  */
 export function brokenLinks(page: string): string[] {
-  const text = readFileSync(join(repoRoot, page), 'utf8').replace(/^\s*```[\s\S]*?^\s*```/gm, '');
+  const text = withoutCodeSpans(readFileSync(join(repoRoot, page), 'utf8').replace(/^\s*```[\s\S]*?^\s*```/gm, ''));
   const broken: string[] = [];
   for (const match of text.matchAll(/\]\(([^)\s]+)\)/g)) {
     let link = match[1]!;
